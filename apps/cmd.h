@@ -1,0 +1,31 @@
+/* What the parray program's subcommands share: the table entry each one
+ * provides, and the one way they report a failure. */
+#ifndef PARRAY_CMD_H
+#define PARRAY_CMD_H
+
+#include "parray.h"
+
+/* A subcommand runs after pa_init on every rank, with argv[0] its own name.
+ * It returns the process exit status, the same on every rank: 0 on success,
+ * 1 on failure, 2 on a usage error. */
+typedef struct {
+    const char *name;
+    const char *summary; /* one line for `parray --help` */
+    const char *usage;   /* full text for `parray SUB --help` */
+    int (*run)(pa_ctx *ctx, int argc, char **argv);
+} pa_cmd;
+
+extern const pa_cmd cmd_info;
+extern const pa_cmd cmd_bench;
+
+/* Prints "parray: <sub>: <message>" once, from rank 0 of ctx, to stderr, and
+ * returns 1. Use with the same arguments on every rank. */
+int cmd_fail(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Usage error: prints "parray: <sub>: <message>" and a hint from rank 0,
+ * returns 2. */
+int cmd_usage(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

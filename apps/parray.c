@@ -1,0 +1,99 @@
+/* The parray program: one binary with subcommands, run under mpirun or as
+ * a single rank without it. This file finds the subcommand, answers
+ * --help and --version without starting MPI, and owns pa_init/pa_finalize. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const pa_cmd *const commands[] = {&cmd_info, &cmd_bench};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: parray [--help | --version] SUBCOMMAND [ARGS...]\n"
+               "       mpirun -n N parray SUBCOMMAND [ARGS...]\n\n"
+               "Array computing across the ranks of an MPI job.\n\nSubcommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\n'parray SUBCOMMAND --help' describes one subcommand.\n");
+}
+
+static const pa_cmd *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static void vreport(const pa_ctx *ctx, const char *sub, const char *fmt, va_list ap)
+{
+    if (ctx && pa_ctx_rank(ctx) != 0)
+        return;
+    fprintf(stderr, "parray: %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cmd_fail(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(ctx, sub, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+int cmd_usage(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(ctx, sub, fmt, ap);
+    va_end(ap);
+    if (!ctx || pa_ctx_rank(ctx) == 0)
+        fprintf(stderr, "Try 'parray %s --help'.\n", sub);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_help(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("parray %s\n", pa_version());
+        return 0;
+    }
+    const pa_cmd *cmd = find(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "parray: unknown subcommand '%s'\n", argv[1]);
+        print_help(stderr);
+        return 2;
+    }
+    /* Help needs no MPI: a subcommand's --help answers before pa_init. */
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(cmd->usage, stdout);
+            return 0;
+        }
+
+    pa_ctx *ctx = NULL;
+    int rc = pa_init(&argc, &argv, &ctx);
+    if (rc != PA_OK) {
+        fprintf(stderr, "parray: %s: %s\n", cmd->name, pa_errmsg(NULL));
+        return 1;
+    }
+    int status = cmd->run(ctx, argc - 1, argv + 1);
+    fflush(stdout);
+    rc = pa_finalize(&ctx);
+    if (rc != PA_OK && status == 0)
+        status = cmd_fail(NULL, cmd->name, "%s", pa_errmsg(NULL));
+    return status;
+}

@@ -1,0 +1,94 @@
+/* Arrays spread over the ranks of a job. A distributed array cuts axis 0
+ * into one contiguous block of rows per node; a replicated array keeps one
+ * whole copy per node. Either way a node's block is one MPI-3 shared window
+ * that every rank of the node reaches through a plain pointer, and each rank
+ * owns (first touches, and computes on) one contiguous flat range of it. */
+#ifndef PARRAY_ARRAY_H
+#define PARRAY_ARRAY_H
+
+#include <stddef.h>
+#include "parray/context.h"
+#include "parray/export.h"
+
+typedef enum { PA_F64, PA_F32, PA_I64, PA_I32, PA_U8, PA_NDTYPES } pa_dtype;
+typedef enum { PA_DISTRIBUTED, PA_REPLICATED } pa_dist;
+
+#define PA_MAXDIM 8
+
+typedef struct pa_array pa_array;
+
+/* A rank's or a node's piece of an array: count elements at ptr, which are
+ * elements [offset, offset + count) of the whole array in C order. */
+typedef struct {
+    void *ptr;
+    size_t offset;
+    size_t count;
+} pa_span;
+
+/* Not collective. Bytes per element (0 for an unknown dtype) and the name
+ * ("f64", ..., "?" for an unknown dtype). pa_dtype_parse maps a name back and
+ * returns PA_EINVAL for an unknown one. */
+PA_EXTERN size_t pa_dtype_size(pa_dtype dtype);
+PA_EXTERN const char *pa_dtype_name(pa_dtype dtype);
+PA_EXTERN int pa_dtype_parse(const char *name, pa_dtype *dtype);
+
+/* Collective. Creates an array of the given dtype and shape (ndim 1 to
+ * PA_MAXDIM; dimensions may be 0), distributed by rows or replicated per
+ * node. Each rank touches its own part first, so its pages are placed near
+ * it. The contents are zero. On success *out is the new array (free it
+ * with pa_array_free); on failure *out is NULL and every rank returns the
+ * same code: PA_EINVAL for bad arguments (with the argument named in
+ * pa_errmsg), PA_ENOMEM when the memory cannot be had on some node. */
+PA_EXTERN int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape,
+                              pa_dist dist, pa_array **out);
+
+/* Collective. Frees *a and sets it to NULL; a NULL *a is a no-op. Large
+ * blocks go to the context's pool for reuse by a later create of the same
+ * layout (see PARRAY_POOL_MB). */
+PA_EXTERN int pa_array_free(pa_array **a);
+
+/* Not collective. Getters. pa_array_shape writes ndim dimensions to shape. */
+PA_EXTERN pa_ctx *pa_array_ctx(const pa_array *a);
+PA_EXTERN pa_dtype pa_array_dtype(const pa_array *a);
+PA_EXTERN pa_dist pa_array_dist(const pa_array *a);
+PA_EXTERN int pa_array_ndim(const pa_array *a);
+PA_EXTERN void pa_array_shape(const pa_array *a, size_t *shape);
+PA_EXTERN size_t pa_array_size(const pa_array *a); /* elements in the whole array */
+
+/* Not collective. This rank's own part (pa_array_local) or its whole node
+ * block (pa_array_node). Every rank of the node may read and write anywhere
+ * in the node block; see pa_array_sync for when writes become visible. */
+PA_EXTERN int pa_array_local(const pa_array *a, pa_span *span);
+PA_EXTERN int pa_array_node(const pa_array *a, pa_span *span);
+
+/* Not collective. The rows [*row0, *row0 + *nrows) of axis 0 held by this
+ * rank's node (all rows for a replicated array). */
+PA_EXTERN int pa_array_node_rows(const pa_array *a, size_t *row0, size_t *nrows);
+
+/* Not collective. Who owns element index (a flat C-order index) or the first
+ * element of row: the node that holds it and the job rank whose local part
+ * contains it. For a replicated array every node holds it; *node is then
+ * this rank's node and *rank the owner in this node. Returns PA_EINVAL for
+ * an index out of range. Either output may be NULL. */
+PA_EXTERN int pa_array_owner(const pa_array *a, size_t index, int *node, int *rank);
+PA_EXTERN int pa_array_row_owner(const pa_array *a, size_t row, int *node, int *rank);
+
+/* Collective. Makes every write that any rank made through pointers to its
+ * node's block before the call visible to every rank of the node after it:
+ * MPI_Win_sync, a node barrier, MPI_Win_sync. */
+PA_EXTERN int pa_array_sync(pa_array *a);
+
+/* Collective. Copies the whole array, in C order, to buf on job rank root
+ * (buf is ignored on other ranks; from a replicated array, root's node copy)
+ * or from buf on root into the array (into every node's copy when
+ * replicated). For small arrays and tests: each rank's part must fit in an
+ * MPI count (2^31-1 bytes). */
+PA_EXTERN int pa_array_gather(pa_array *a, int root, void *buf);
+PA_EXTERN int pa_array_scatter(pa_array *a, int root, const void *buf);
+
+/* Collective. Publishes node from_node's copy of a replicated array to the
+ * other nodes, over the leaders: for a program that wrote one node's copy
+ * through pointers. Returns PA_EINVAL for a distributed array. */
+PA_EXTERN int pa_array_replicate(pa_array *a, int from_node);
+
+#endif

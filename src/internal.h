@@ -1,0 +1,149 @@
+/* Private declarations shared by the files of libparray: the bodies of the
+ * context and array objects, the error helpers, and the internal calls
+ * between concepts. Not installed. */
+#ifndef PARRAY_INTERNAL_H
+#define PARRAY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mpi.h>
+#include "parray.h"
+
+#define PA_ERRMSG_MAX 512
+#define PA_CACHE_LINE 64
+#define PA_PAGE 4096
+
+/* ------------------------------------------------------------ errors */
+
+/* Records "fn: message" in ctx (or the init message when ctx is NULL) and
+ * returns code. */
+int pa__err(pa_ctx *ctx, const char *fn, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Turns an MPI return code into PA_OK or PA_EMPI, recording
+ * "fn: what: <MPI_Error_string>". */
+int pa__mpi(pa_ctx *ctx, const char *fn, int mpi_rc, const char *what);
+
+/* Collective over comm. Agreement on an outcome that may differ between
+ * ranks: one allreduce picks the lowest (most severe) code, and on failure
+ * the message of the lowest failing rank is sent to all, so every rank
+ * returns the same code with the same message. Returns that code. */
+int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc);
+
+/* Propagate: return the code of a failed call. */
+#define PA_TRY(expr)                                                           \
+    do {                                                                       \
+        int pa_try_rc_ = (expr);                                               \
+        if (pa_try_rc_ < 0)                                                    \
+            return pa_try_rc_;                                                 \
+    } while (0)
+
+/* Check user input: on failure record a message naming the argument. */
+#define PA_CHECK(ctx, cond, code, ...)                                         \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            return pa__err((ctx), __func__, (code), __VA_ARGS__);              \
+    } while (0)
+
+/* Call MPI and convert its error. */
+#define PA_MPI(ctx, call) PA_TRY(pa__mpi((ctx), __func__, (call), #call))
+
+/* Fault injection for tests: true when PARRAY_FAULT names site for this
+ * rank ("site@rank" items separated by commas, rank "*" for all). */
+int pa__fault(const pa_ctx *ctx, const char *site);
+
+/* ------------------------------------------------------------ context */
+
+typedef struct pa_pool pa_pool;
+
+struct pa_ctx {
+    MPI_Comm comm;        /* parray's duplicate of the job communicator */
+    MPI_Comm node_comm;   /* ranks that share memory (an emulated node if set) */
+    MPI_Comm leader_comm; /* node rank 0 of every node; MPI_COMM_NULL elsewhere */
+    int rank, size;
+    int node, nnodes;     /* node id = the leader's rank in leader_comm */
+    int node_rank, node_size;
+    int emulated;         /* PARRAY_RANKS_PER_NODE, or 0 */
+    int owns_mpi;         /* pa_init initialised MPI and pa_finalize ends it */
+    char hostname[256];
+    int ncores, *cores;           /* this rank's allowed CPUs */
+    int node_ncores, *node_cores; /* the union over the node's ranks */
+    int blas_threads;             /* this rank's planned BLAS threads */
+    int blas_threads_default;     /* what the BLAS had before the plan */
+    char *fault;                  /* PARRAY_FAULT, or NULL */
+    pa_pool *pool;
+    char errmsg[PA_ERRMSG_MAX];
+};
+
+/* cores.c: this rank's allowed CPUs and the node's union (collective over
+ * node_comm). Allocates ctx->cores and ctx->node_cores. */
+int pa__cores_init(pa_ctx *ctx);
+
+/* blas.c: make and apply the thread plan (not collective). */
+int pa__blas_plan(pa_ctx *ctx);
+
+/* Parse a positive integer environment variable. Returns PA_OK with *value
+ * unchanged when it is unset, PA_EINVAL (message names it) when invalid. */
+int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long max, long *value);
+
+/* ------------------------------------------------------------ arrays */
+
+/* How a node block is split among the node's ranks: rank r owns elements
+ * [bound[r], bound[r+1]) of the block. Boundaries are multiples of
+ * align elements, so no two ranks write one cache line (or one page where
+ * the block is large enough). */
+typedef struct {
+    size_t nelem;   /* elements in the node block */
+    size_t elsize;
+    size_t align;   /* boundary alignment in bytes: PA_PAGE or PA_CACHE_LINE */
+    int nranks;
+    size_t *bound;  /* nranks + 1 entries */
+} pa_partition;
+
+int pa__partition_make(pa_ctx *ctx, size_t nelem, size_t elsize, int nranks, pa_partition *p);
+void pa__partition_free(pa_partition *p);
+/* The rank r in [0, nranks) whose range holds element i < nelem. */
+int pa__partition_find(const pa_partition *p, size_t i);
+/* Rows [*row0, *row0 + *nrows) of node k when nrows rows are cut into nnodes blocks. */
+void pa__rows_of_node(size_t nrows, int nnodes, int k, size_t *row0, size_t *count);
+/* The node whose row block holds row. */
+int pa__node_of_row(size_t nrows, int nnodes, size_t row);
+
+/* A node block: one shared window. base is the block's first element,
+ * aligned to PA_PAGE; bytes is the block's size. */
+typedef struct {
+    MPI_Win win;
+    char *base;
+    size_t bytes;       /* data bytes in the block */
+    size_t mine;        /* bytes this rank asked MPI for (its slice plus padding) */
+} pa_block;
+
+/* pool.c: windows kept after pa_array_free for reuse. Collective over
+ * node_comm in the sense that every rank of a node makes the same calls. */
+int pa__pool_init(pa_ctx *ctx);
+/* Takes a cached block of exactly this layout; returns 1 if found. */
+int pa__pool_take(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
+/* Keeps blk for reuse, or frees it (and older entries) past the cap. */
+int pa__pool_give(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
+void pa__pool_destroy(pa_ctx *ctx);
+/* Allocates a node block (collective over node_comm) or frees one. */
+int pa__block_alloc(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
+int pa__block_free(pa_ctx *ctx, pa_block *blk);
+
+struct pa_array {
+    pa_ctx *ctx;
+    pa_dtype dtype;
+    pa_dist dist;
+    int ndim;
+    size_t shape[PA_MAXDIM];
+    size_t size;        /* elements in the whole array */
+    size_t rowsize;     /* elements per row of axis 0 */
+    size_t row0, nrows; /* the node's rows */
+    pa_partition part;  /* the node block split among the node's ranks */
+    pa_block block;
+};
+
+/* Window synchronisation of an array (the sync in pa_array_sync). */
+int pa__array_sync(pa_array *a);
+
+#endif
