@@ -20,6 +20,9 @@
 int pa__err(pa_ctx *ctx, const char *fn, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The buffer behind pa_errmsg(NULL), for the calls that have no context. */
+char *pa__init_errmsg(void);
+
 /* Turns an MPI return code into PA_OK or PA_EMPI, recording
  * "fn: what: <MPI_Error_string>". */
 int pa__mpi(pa_ctx *ctx, const char *fn, int mpi_rc, const char *what);
@@ -45,6 +48,13 @@ int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc);
             return pa__err((ctx), __func__, (code), __VA_ARGS__);              \
     } while (0)
 
+/* The same, for a helper that checks on behalf of the public call fn. */
+#define PA_CHECK_AS(ctx, fn, cond, code, ...)                                  \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            return pa__err((ctx), (fn), (code), __VA_ARGS__);                  \
+    } while (0)
+
 /* Call MPI and convert its error. */
 #define PA_MPI(ctx, call) PA_TRY(pa__mpi((ctx), __func__, (call), #call))
 
@@ -66,6 +76,7 @@ struct pa_ctx {
     int emulated;         /* PARRAY_RANKS_PER_NODE, or 0 */
     int owns_mpi;         /* pa_init initialised MPI and pa_finalize ends it */
     char hostname[256];
+    int *node_of;         /* node id of every job rank */
     int ncores, *cores;           /* this rank's allowed CPUs */
     int node_ncores, *node_cores; /* the union over the node's ranks */
     int blas_threads;             /* this rank's planned BLAS threads */
@@ -101,9 +112,11 @@ typedef struct {
 } pa_partition;
 
 int pa__partition_make(pa_ctx *ctx, size_t nelem, size_t elsize, int nranks, pa_partition *p);
+/* The first element of rank r (0 <= r <= nranks) without building the table. */
+size_t pa__partition_bound(size_t nelem, size_t elsize, int nranks, int r);
 void pa__partition_free(pa_partition *p);
 /* The rank r in [0, nranks) whose range holds element i < nelem. */
-int pa__partition_find(const pa_partition *p, size_t i);
+int pa__partition_find(size_t nelem, size_t elsize, int nranks, size_t i);
 /* Rows [*row0, *row0 + *nrows) of node k when nrows rows are cut into nnodes blocks. */
 void pa__rows_of_node(size_t nrows, int nnodes, int k, size_t *row0, size_t *count);
 /* The node whose row block holds row. */
@@ -118,13 +131,14 @@ typedef struct {
     size_t mine;        /* bytes this rank asked MPI for (its slice plus padding) */
 } pa_block;
 
-/* pool.c: windows kept after pa_array_free for reuse. Collective over
+/* block.c: node blocks (shared windows), and the pool of windows kept after pa_array_free for reuse. Collective over
  * node_comm in the sense that every rank of a node makes the same calls. */
-int pa__pool_init(pa_ctx *ctx);
+int pa__pool_init(pa_ctx *ctx, size_t cap_bytes);
 /* Takes a cached block of exactly this layout; returns 1 if found. */
 int pa__pool_take(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
-/* Keeps blk for reuse, or frees it (and older entries) past the cap. */
-int pa__pool_give(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
+/* Keeps blk (and takes p's bound table) for reuse, or frees it; drops the
+ * oldest entries past the cap. */
+int pa__pool_give(pa_ctx *ctx, pa_partition *p, pa_block *blk);
 void pa__pool_destroy(pa_ctx *ctx);
 /* Allocates a node block (collective over node_comm) or frees one. */
 int pa__block_alloc(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
