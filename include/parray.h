@@ -8,6 +8,11 @@
 #include "parray/context.h"
 #include "parray/array.h"
 #include "parray/blas.h"
+#include "parray/compute.h"
+#include "parray/expr.h"
+#include "parray/h5.h"
+#include "parray/files.h"
+#include "parray/linalg.h"
 
 
 /* Not collective. The library's version, e.g. "0.1.0". */
