@@ -3,6 +3,7 @@
  * --help and --version without starting MPI, and owns pa_init/pa_finalize. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -87,7 +88,15 @@ int main(int argc, char **argv)
     pa_ctx *ctx = NULL;
     int rc = pa_init(&argc, &argv, &ctx);
     if (rc != PA_OK) {
-        fprintf(stderr, "parray: %s: %s\n", cmd->name, pa_errmsg(NULL));
+        /* Every rank failed alike and MPI is finalised again: the launcher's
+         * rank variable picks the one rank that prints. */
+        const char *r = getenv("OMPI_COMM_WORLD_RANK");
+        if (!r)
+            r = getenv("PMI_RANK");
+        if (!r)
+            r = getenv("SLURM_PROCID");
+        if (!r || strcmp(r, "0") == 0)
+            fprintf(stderr, "parray: %s: %s\n", cmd->name, pa_errmsg(NULL));
         return 1;
     }
     int status = cmd->run(ctx, argc - 1, argv + 1);
