@@ -110,9 +110,9 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
 int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa_dist dist,
                     pa_array **out)
 {
-    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     if (out)
         *out = NULL;
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     pa_array *a = calloc(1, sizeof *a);
     if (a)
         a->block.win = MPI_WIN_NULL;

@@ -22,9 +22,9 @@ static int check_root(pa_array *a, int root, const void *buf, const char *fn)
         rc = pa__err(ctx, fn, PA_EINVAL, "root %d is not a rank (0..%d)", root, ctx->size - 1);
     else if (ctx->rank == root && !buf && a->size > 0)
         rc = pa__err(ctx, fn, PA_EINVAL, "buf is NULL on root %d", root);
-    else if (a->part.nelem > INT_MAX)
-        rc = pa__err(ctx, fn, PA_EINVAL, "a node block of %zu elements is too large to move "
-                     "with int counts", a->part.nelem);
+    else if (a->size > INT_MAX)
+        rc = pa__err(ctx, fn, PA_EINVAL, "an array of %zu elements is too large to move "
+                     "with int counts and displacements", a->size);
     return pa__agree(ctx, ctx->comm, rc);
 }
 

@@ -69,7 +69,8 @@ PA_EXTERN int pa_array_node_rows(const pa_array *a, size_t *row0, size_t *nrows)
  * element of row: the node that holds it and the job rank whose local part
  * contains it. For a replicated array every node holds it; *node is then
  * this rank's node and *rank the owner in this node. Returns PA_EINVAL for
- * an index out of range. Either output may be NULL. */
+ * an index out of range, and for any row of an array whose rows are empty
+ * (such as shape (5,0)). Either output may be NULL. */
 PA_EXTERN int pa_array_owner(const pa_array *a, size_t index, int *node, int *rank);
 PA_EXTERN int pa_array_row_owner(const pa_array *a, size_t row, int *node, int *rank);
 
@@ -81,8 +82,8 @@ PA_EXTERN int pa_array_sync(pa_array *a);
 /* Collective. Copies the whole array, in C order, to buf on job rank root
  * (buf is ignored on other ranks; from a replicated array, root's node copy)
  * or from buf on root into the array (into every node's copy when
- * replicated). For small arrays and tests: each rank's part must fit in an
- * MPI count (2^31-1 bytes). */
+ * replicated). For small arrays and tests: the array may hold at most
+ * 2^31-1 elements (MPI int counts and displacements). */
 PA_EXTERN int pa_array_gather(pa_array *a, int root, void *buf);
 PA_EXTERN int pa_array_scatter(pa_array *a, int root, const void *buf);
 

@@ -1,0 +1,195 @@
+/* Helpers shared by the Check suites: collective assertions, so that a
+ * failure on one rank fails the test on every rank together, and the common
+ * main() that runs a suite under MPI in no-fork mode.
+ *
+ * Why assertions must be collective: in no-fork mode a failing ck_assert
+ * longjmps out of the test. If only one rank failed, it would go on to the
+ * next test while the others wait in the next collective call of this one,
+ * and the job would hang. Every TU_ check therefore makes one allreduce of
+ * the condition over MPI_COMM_WORLD, and every rank fails together. A check
+ * must be reached by every rank, in the same order: never put one inside a
+ * branch that depends on the rank. */
+#ifndef PARRAY_TESTUTIL_H
+#define PARRAY_TESTUTIL_H
+
+/* setenv, strdup and sched_getaffinity under -std=c11: include this header
+ * first. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <check.h>
+#include <limits.h>
+#include <mpi.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parray.h"
+
+/* size_t travels in MPI as MPI_UNSIGNED_LONG (LP64 Linux). */
+_Static_assert(sizeof(size_t) == sizeof(unsigned long), "size_t is not unsigned long");
+#define TU_MPI_SIZE_T MPI_UNSIGNED_LONG
+
+/* Check's timeout applies only in fork mode; the launcher's timeout guards
+ * no-fork runs. It is set anyway, generously, for runs with CK_FORK=yes. */
+#define TU_TIMEOUT 600
+
+static inline int tu_rank(void)
+{
+    int r;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+}
+
+static inline int tu_size(void)
+{
+    int n;
+    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    return n;
+}
+
+/* Printed by the rank whose condition failed, so that the detail is not lost
+ * on ranks where Check prints nothing. */
+static inline void tu_note(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void tu_note(const char *file, int line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "rank %d: %s:%d: %s\n", tu_rank(), file, line, msg);
+    fflush(stderr);
+}
+
+/* Collective. 1 when cond is true on every rank; *first_bad is the lowest
+ * rank where it is false, or -1. */
+static inline int tu_all(int cond, int *first_bad)
+{
+    int mine = cond ? INT_MAX : tu_rank(), low;
+    MPI_Allreduce(&mine, &low, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    *first_bad = low == INT_MAX ? -1 : low;
+    return low == INT_MAX;
+}
+
+/* Collective assertion: TU_ASSERT(cond, fmt, ...). The failing rank prints
+ * fmt; every rank then fails with the condition and the first failing rank. */
+#define TU_ASSERT(cond, ...)                                                    \
+    do {                                                                        \
+        int tu_ok_ = (cond) ? 1 : 0, tu_bad_;                                   \
+        if (!tu_ok_)                                                            \
+            tu_note(__FILE__, __LINE__, __VA_ARGS__);                           \
+        tu_ok_ = tu_all(tu_ok_, &tu_bad_);                                      \
+        ck_assert_msg(tu_ok_, "collective check '%s' failed, first on rank %d", \
+                      #cond, tu_bad_);                                          \
+    } while (0)
+
+#define TU_CHECK(cond) TU_ASSERT(cond, "%s", #cond)
+
+/* Collective: the int value x is the same on every rank. */
+#define TU_SAME_INT(x)                                                           \
+    do {                                                                         \
+        long long tu_v_ = (x), tu_in_[2] = {-tu_v_, tu_v_}, tu_out_[2];          \
+        MPI_Allreduce(tu_in_, tu_out_, 2, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD); \
+        ck_assert_msg(-tu_out_[0] == tu_out_[1],                                 \
+                      "'%s' differs between ranks: min %lld, max %lld", #x,      \
+                      -tu_out_[0], tu_out_[1]);                                  \
+    } while (0)
+
+/* Collective: a call returned code `want` on every rank (and so the same
+ * code everywhere). msgctx is the context whose pa_errmsg explains it. */
+#define TU_RC(rc, want, msgctx)                                                 \
+    do {                                                                        \
+        int tu_rc_ = (rc);                                                      \
+        TU_ASSERT(tu_rc_ == (want), "got %s (%d), want %s: %s",                 \
+                  pa_errname(tu_rc_), tu_rc_, pa_errname(want),                 \
+                  pa_errmsg(msgctx));                                           \
+        TU_SAME_INT(tu_rc_);                                                    \
+    } while (0)
+
+#define TU_OK(call, msgctx) TU_RC((call), PA_OK, (msgctx))
+
+/* Collective: s (not NULL) is the same string on every rank. */
+static inline int tu_same_str(const char *s)
+{
+    char root[1024], mine[1024];
+    snprintf(mine, sizeof mine, "%s", s ? s : "(null)");
+    memcpy(root, mine, sizeof root);
+    MPI_Bcast(root, sizeof root, MPI_CHAR, 0, MPI_COMM_WORLD);
+    int same = strcmp(root, mine) == 0, bad;
+    if (!same)
+        tu_note(__FILE__, __LINE__, "string differs from rank 0: '%s' vs '%s'", mine, root);
+    return tu_all(same, &bad);
+}
+
+/* An environment variable saved before a test changes it and put back after,
+ * so that a test never changes the launcher's configuration (the 2-node runs
+ * set PARRAY_RANKS_PER_NODE) for the tests that follow. */
+typedef struct {
+    const char *name;
+    char *value; /* NULL when it was unset */
+} tu_env;
+
+static inline tu_env tu_env_save(const char *name)
+{
+    tu_env e = {name, NULL};
+    const char *v = getenv(name);
+    if (v)
+        e.value = strdup(v);
+    return e;
+}
+
+static inline void tu_env_restore(tu_env *e)
+{
+    if (e->value)
+        setenv(e->name, e->value, 1);
+    else
+        unsetenv(e->name);
+    free(e->value);
+    e->value = NULL;
+}
+
+/* A test case with the suite's timeout. */
+static inline TCase *tu_tcase(Suite *s, const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, TU_TIMEOUT);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+/* The main of every suite: initialise MPI, run the suite in no-fork mode
+ * (rank 0 reports, as CK_VERBOSITY says; the others are silent and their
+ * failing checks print on stderr), agree on the failure count, finalise MPI,
+ * and return the same status on every rank. */
+static inline int tu_main(int argc, char **argv, Suite *(*make)(void))
+{
+    int provided, rank, size, nfail, total;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    Suite *s = make();
+    if (rank == 0) {
+        const char *k = getenv("PARRAY_RANKS_PER_NODE");
+        printf("%s: %d rank%s%s%s\n", argv && argv[0] ? argv[0] : "suite", size,
+               size == 1 ? "" : "s", k ? ", PARRAY_RANKS_PER_NODE=" : "", k ? k : "");
+        fflush(stdout);
+    }
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, rank == 0 ? CK_ENV : CK_SILENT);
+    nfail = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    MPI_Allreduce(&nfail, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    if (rank == 0 && total)
+        fprintf(stderr, "%d failed test%s, counted on each of %d ranks\n", total / size,
+                total / size == 1 ? "" : "s", size);
+    MPI_Finalize();
+    return total ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#endif
