@@ -1,0 +1,402 @@
+/* The .npy format against fixtures built here, byte by byte, from NumPy's
+ * format specification (versions 1.0, 2.0 and 3.0; both byte orders; the
+ * five dtypes): parray writes exactly the bytes of the specification, and
+ * reads every fixture to the values they encode. Fortran order of 2 or more
+ * dimensions and unsupported or broken files are refused naming the file. */
+#include "testutil.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pa_ctx *ctx;
+static char dir[256];
+
+static void setup(void)
+{
+    ck_assert_int_eq(pa_init(NULL, NULL, &ctx), PA_OK);
+    if (tu_rank() == 0) {
+        snprintf(dir, sizeof dir, "%s/parray-npy.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(dir))
+            dir[0] = '\0';
+    }
+    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+}
+
+static void teardown(void)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (tu_rank() == 0 && dir[0]) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", dir);
+    }
+    pa_finalize(&ctx);
+}
+
+/* ------------------------------------------------------------ the spec */
+
+static const struct {
+    pa_dtype dtype;
+    const char *kind; /* descr without the byte order */
+    int size;
+} types[] = {
+    {PA_F64, "f8", 8}, {PA_F32, "f4", 4}, {PA_I64, "i8", 8}, {PA_I32, "i4", 4}, {PA_U8, "u1", 1},
+};
+#define NTYPES 5
+
+/* The value of element j of fixture k: whole numbers below 250 (every
+ * dtype holds them exactly), with a quarter added for the float types. */
+static double value(pa_dtype d, int k, size_t j)
+{
+    double v = (double)((k * 37 + (int)j * 11) % 250);
+    return d == PA_F64 || d == PA_F32 ? v + 0.25 : v;
+}
+
+/* The bytes of v as dtype d in byte order big (or little), built by
+ * shifting, independently of the host's order. */
+static void encode(pa_dtype d, double v, int big, unsigned char *out)
+{
+    uint64_t bits = 0;
+    int size = 0;
+    switch (d) {
+    case PA_F64: { double x = v; memcpy(&bits, &x, 8); size = 8; break; }
+    case PA_F32: { float x = (float)v; uint32_t b; memcpy(&b, &x, 4); bits = b; size = 4; break; }
+    case PA_I64: bits = (uint64_t)(int64_t)v; size = 8; break;
+    case PA_I32: bits = (uint32_t)(int32_t)v; size = 4; break;
+    default: bits = (uint8_t)v; size = 1; break;
+    }
+    for (int i = 0; i < size; i++)
+        out[big ? size - 1 - i : i] = (unsigned char)(bits >> (8 * i));
+}
+
+/* A .npy file from the specification: "\x93NUMPY", major, minor, the
+ * header length (little-endian, 2 bytes in 1.0, 4 in 2.0/3.0), the dict
+ * padded with spaces and ended by '\n' so that the data starts at a
+ * multiple of 64, then the data. Returns the length. */
+static size_t build(int major, const char *dict, const unsigned char *data, size_t dlen,
+                    unsigned char *out)
+{
+    size_t pre = major == 1 ? 10 : 12, dl = strlen(dict);
+    size_t total = (pre + dl + 1 + 63) / 64 * 64, hlen = total - pre;
+    memcpy(out, "\x93NUMPY", 6);
+    out[6] = (unsigned char)major;
+    out[7] = 0;
+    for (size_t i = 0; i < pre - 8; i++)
+        out[8 + i] = (unsigned char)(hlen >> (8 * i));
+    memcpy(out + pre, dict, dl);
+    memset(out + pre + dl, ' ', hlen - dl - 1);
+    out[total - 1] = '\n';
+    memcpy(out + total, data, dlen);
+    return total + dlen;
+}
+
+static void put_file(const char *path, const unsigned char *buf, size_t len)
+{
+    if (tu_rank() == 0) {
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(buf, 1, len, f);
+            fclose(f);
+        }
+    }
+    MPI_Barrier(MPI_COMM_WORLD); /* the file is complete before anyone reads it */
+}
+
+static unsigned char *get_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*len + 1);
+    if (fread(b, 1, *len, f) != *len) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+/* The whole array on every rank, as doubles. */
+static double *all_values(pa_array *a)
+{
+    size_t n = pa_array_size(a), es = pa_dtype_size(pa_array_dtype(a));
+    unsigned char *raw = malloc(n * es + 1);
+    double *v = malloc(sizeof(double) * n + 1);
+    pa_array_gather(a, 0, raw);
+    MPI_Bcast(raw, (int)(n * es), MPI_BYTE, 0, MPI_COMM_WORLD);
+    for (size_t i = 0; i < n; i++)
+        switch (pa_array_dtype(a)) {
+        case PA_F64: v[i] = ((double *)raw)[i]; break;
+        case PA_F32: v[i] = ((float *)raw)[i]; break;
+        case PA_I64: v[i] = (double)((int64_t *)raw)[i]; break;
+        case PA_I32: v[i] = ((int32_t *)raw)[i]; break;
+        default: v[i] = raw[i]; break;
+        }
+    free(raw);
+    return v;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Every version x byte order x dtype: NF fixtures of shape (3, 4), loaded
+ * as one (NF, 3, 4) stack, hold the values they encode. */
+START_TEST(read_fixtures)
+{
+    enum { NF = 5, R = 3, C = 4 };
+    for (int major = 1; major <= 3; major++)
+        for (int t = 0; t < NTYPES; t++)
+            for (int big = 0; big <= 1; big++) {
+                if (types[t].size == 1 && big)
+                    continue; /* '|u1' has no byte order */
+                char dict[200], *paths[NF];
+                char order = types[t].size == 1 ? '|' : big ? '>' : '<';
+                /* Keys in another order than parray writes, double quotes
+                 * and a version 3.0 header are all valid per the spec. */
+                if (major == 3)
+                    snprintf(dict, sizeof dict,
+                             "{\"shape\": (%d, %d), \"fortran_order\": False, \"descr\": \"%c%s\"}",
+                             R, C, order, types[t].kind);
+                else
+                    snprintf(dict, sizeof dict,
+                             "{'descr': '%c%s', 'fortran_order': False, 'shape': (%d, %d), }",
+                             order, types[t].kind, R, C);
+                for (int k = 0; k < NF; k++) {
+                    unsigned char data[R * C * 8], file[512];
+                    for (size_t j = 0; j < R * C; j++)
+                        encode(types[t].dtype, value(types[t].dtype, k, j), big,
+                               data + j * (size_t)types[t].size);
+                    size_t len = build(major, dict, data, R * C * (size_t)types[t].size, file);
+                    paths[k] = malloc(300);
+                    snprintf(paths[k], 300, "%s/v%d-%s-%d-%d.npy", dir, major, types[t].kind, big, k);
+                    put_file(paths[k], file, len);
+                }
+                pa_array *a = NULL;
+                TU_OK(pa_load_files(ctx, (const char *const *)paths, NF, PA_FORMAT_AUTO, NULL, &a),
+                      ctx);
+                size_t shape[3];
+                pa_array_shape(a, shape);
+                TU_CHECK(pa_array_dtype(a) == types[t].dtype && pa_array_ndim(a) == 3 &&
+                         shape[0] == NF && shape[1] == R && shape[2] == C);
+                double *v = all_values(a);
+                int bad = 0;
+                for (int k = 0; k < NF; k++)
+                    for (size_t j = 0; j < R * C; j++)
+                        bad += v[k * R * C + j] != value(types[t].dtype, k, j);
+                TU_ASSERT(bad == 0, "v%d %c%s: %d wrong values", major, order, types[t].kind, bad);
+                free(v);
+                pa_array_free(&a);
+                for (int k = 0; k < NF; k++)
+                    free(paths[k]);
+            }
+}
+END_TEST
+
+/* A 0-d file per row makes a 1-D stack; a 1-D Fortran-order file is the
+ * same bytes as C order and is accepted. */
+START_TEST(read_scalar_and_1d_fortran)
+{
+    char p0[300], p1[300], q0[300];
+    unsigned char data[8], file[256];
+    encode(PA_I32, 7, 0, data);
+    size_t len = build(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (), }", data, 4, file);
+    snprintf(p0, sizeof p0, "%s/s0.npy", dir);
+    put_file(p0, file, len);
+    encode(PA_I32, 9, 1, data);
+    len = build(1, "{'descr': '>i4', 'fortran_order': False, 'shape': (), }", data, 4, file);
+    snprintf(p1, sizeof p1, "%s/s1.npy", dir);
+    put_file(p1, file, len);
+    const char *paths[2] = {p0, p1};
+    pa_array *a = NULL;
+    TU_OK(pa_load_files(ctx, paths, 2, PA_FORMAT_NPY, NULL, &a), ctx);
+    TU_CHECK(pa_array_ndim(a) == 1 && pa_array_size(a) == 2);
+    double *v = all_values(a);
+    TU_CHECK(v[0] == 7 && v[1] == 9);
+    free(v);
+    pa_array_free(&a);
+
+    unsigned char d3[3];
+    for (int i = 0; i < 3; i++)
+        encode(PA_U8, 10 + i, 0, d3 + i);
+    len = build(1, "{'descr': '|u1', 'fortran_order': True, 'shape': (3,), }", d3, 3, file);
+    snprintf(q0, sizeof q0, "%s/f1.npy", dir);
+    put_file(q0, file, len);
+    const char *one[1] = {q0};
+    TU_OK(pa_load_files(ctx, one, 1, PA_FORMAT_AUTO, NULL, &a), ctx);
+    v = all_values(a);
+    TU_CHECK(v[0] == 10 && v[1] == 11 && v[2] == 12);
+    free(v);
+    pa_array_free(&a);
+}
+END_TEST
+
+/* Each bad file gives the expected code on every rank and a message that
+ * names the file and the reason. */
+START_TEST(read_refused)
+{
+    static const struct {
+        const char *dict;
+        int major;
+        size_t datalen; /* bytes of data after the header */
+        int code;
+        const char *why;
+    } cases[] = {
+        {"{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 1, 48, PA_ENOTSUP, "Fortran order"},
+        {"{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 1, 32, PA_ENOTSUP, "not one parray holds"},
+        {"{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", 1, 4, PA_ENOTSUP, "not one parray holds"},
+        {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", 1, 16, PA_ENOTSUP, "structured"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 1, 40, PA_EFORMAT, "its header says"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 2, 56, PA_EFORMAT, "its header says"},
+        {"{'descr': '<f8', 'fortran_order': False, }", 1, 0, PA_EFORMAT, "lacks"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 1, 48, PA_EFORMAT, "unknown key"},
+        {"{'descr': '<f8' 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a valid dict"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 4, 48, PA_EFORMAT, "version 4.0"},
+    };
+    unsigned char data[64] = {0}, file[512];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char p[300];
+        snprintf(p, sizeof p, "%s/bad%zu.npy", dir, c);
+        size_t len = build(cases[c].major, cases[c].dict, data, cases[c].datalen, file);
+        put_file(p, file, len);
+        const char *one[1] = {p};
+        pa_array *a = NULL;
+        TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_AUTO, NULL, &a), cases[c].code, ctx);
+        const char *m = pa_errmsg(ctx);
+        TU_ASSERT(strstr(m, p) && strstr(m, cases[c].why) && a == NULL,
+                  "case %zu: message '%s' lacks '%s' or the file", c, m, cases[c].why);
+    }
+    /* Not .npy at all, and a header cut short. */
+    char p[300];
+    snprintf(p, sizeof p, "%s/text.npy", dir);
+    put_file(p, (const unsigned char *)"hello, world\n", 13);
+    const char *one[1] = {p};
+    pa_array *a = NULL;
+    TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_AUTO, NULL, &a), PA_EFORMAT, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "not a .npy file") != NULL);
+    size_t len = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", data, 0, file);
+    put_file(p, file, len - 30);
+    TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_AUTO, NULL, &a), PA_EFORMAT, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "truncated") != NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ writing */
+
+/* parray writes exactly the specification's bytes: version 1.0, the dict
+ * in sorted key order as NumPy writes it, padding to 64 bytes, the data in
+ * the asked byte order; for every dtype and both orders. */
+START_TEST(write_bytes)
+{
+    enum { N = 4, R = 2, C = 3 };
+    for (int t = 0; t < NTYPES; t++)
+        for (int big = 0; big <= 1; big++) {
+            pa_dtype d = types[t].dtype;
+            size_t shape[3] = {N, R, C};
+            pa_array *a = NULL;
+            TU_OK(pa_array_create(ctx, d, 3, shape, PA_DISTRIBUTED, &a), ctx);
+            pa_span s;
+            pa_array_local(a, &s);
+            size_t es = pa_dtype_size(d);
+            for (size_t i = 0; i < s.count; i++) {
+                size_t g = s.offset + i;
+                unsigned char b[8];
+                encode(d, value(d, (int)(g / (R * C)), g % (R * C)), !(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__), b);
+                memcpy((char *)s.ptr + i * es, b, es);
+            }
+            pa_array_sync(a);
+            char pattern[300];
+            snprintf(pattern, sizeof pattern, "%s/w-%s-%d-%%03d.npy", dir, types[t].kind, big);
+            pa_files_opts o = {0};
+            o.big_endian = big;
+            TU_OK(pa_save_files(a, pattern, PA_FORMAT_AUTO, &o), ctx);
+            MPI_Barrier(MPI_COMM_WORLD);
+            int bad = 0;
+            if (tu_rank() == 0)
+                for (int k = 0; k < N; k++) {
+                    char dict[200], p[300];
+                    char order = types[t].size == 1 ? '|' : big ? '>' : '<';
+                    snprintf(dict, sizeof dict,
+                             "{'descr': '%c%s', 'fortran_order': False, 'shape': (%d, %d), }",
+                             order, types[t].kind, R, C);
+                    unsigned char data[R * C * 8], want[512];
+                    for (size_t j = 0; j < R * C; j++)
+                        encode(d, value(d, k, j), big, data + j * es);
+                    size_t wl = build(1, dict, data, R * C * es, want), gl = 0;
+                    snprintf(p, sizeof p, pattern, k);
+                    unsigned char *got = get_file(p, &gl);
+                    if (!got || gl != wl || memcmp(got, want, wl) != 0) {
+                        tu_note(__FILE__, __LINE__, "%s differs from the specification's bytes", p);
+                        bad++;
+                    }
+                    free(got);
+                }
+            TU_ASSERT(bad == 0, "%d files differ", bad);
+            /* And they read back to the same array. */
+            const char *paths[N];
+            char names[N][300];
+            for (int k = 0; k < N; k++) {
+                snprintf(names[k], sizeof names[k], pattern, k);
+                paths[k] = names[k];
+            }
+            pa_array *b = NULL;
+            TU_OK(pa_load_files(ctx, paths, N, PA_FORMAT_AUTO, NULL, &b), ctx);
+            double *va = all_values(a), *vb = all_values(b);
+            TU_CHECK(memcmp(va, vb, sizeof(double) * N * R * C) == 0);
+            free(va);
+            free(vb);
+            pa_array_free(&b);
+            pa_array_free(&a);
+        }
+}
+END_TEST
+
+/* Rows of a 1-D array are 0-d files: shape (). */
+START_TEST(write_scalars)
+{
+    size_t n = 3;
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_REPLICATED, &a), ctx);
+    double src[3] = {1.5, -2.0, 1e300};
+    TU_OK(pa_array_scatter(a, 0, src), ctx);
+    char pattern[300];
+    snprintf(pattern, sizeof pattern, "%s/s%%d.npy", dir);
+    TU_OK(pa_save_files(a, pattern, PA_FORMAT_AUTO, NULL), ctx);
+    MPI_Barrier(MPI_COMM_WORLD);
+    int bad = 0;
+    if (tu_rank() == 0)
+        for (int k = 0; k < 3; k++) {
+            unsigned char data[8], want[256];
+            encode(PA_F64, src[k], 0, data);
+            size_t wl = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", data, 8,
+                              want), gl;
+            char p[300];
+            snprintf(p, sizeof p, pattern, k);
+            unsigned char *got = get_file(p, &gl);
+            bad += !got || gl != wl || memcmp(got, want, wl) != 0;
+            free(got);
+        }
+    TU_ASSERT(bad == 0, "%d scalar files differ", bad);
+    pa_array_free(&a);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("npy");
+    TCase *tc = tu_tcase(s, "npy");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, read_fixtures);
+    tcase_add_test(tc, read_scalar_and_1d_fortran);
+    tcase_add_test(tc, read_refused);
+    tcase_add_test(tc, write_bytes);
+    tcase_add_test(tc, write_scalars);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make);
+}
