@@ -1,47 +1,368 @@
-/* Cores: the CPUs each rank may run on (its affinity mask at pa_init) and
- * their union over the node, which bound the BLAS thread plan. */
+/* Cores: which CPUs each rank runs on. At pa_init the job's ranks on one
+ * machine pool the CPUs the launcher let them run on, widen that union to
+ * the cgroup cpuset the job was given, and cut the result into fair,
+ * disjoint shares, one per rank, to which each rank binds its threads. The
+ * BLAS thread plan (blas.c) then gives each rank as many threads as its
+ * share has cores. */
+#include <dirent.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "linalg.h"
 
-#define MASK_WORDS (CPU_SETSIZE / 64)
+#define WORDS PA__MASK_WORDS
+_Static_assert(PA__MASK_WORDS * 64 == CPU_SETSIZE, "mask words must cover CPU_SETSIZE");
+_Static_assert(sizeof(((pa_ctx *)0)->share_mask) == PA__MASK_WORDS * 8, "ctx mask size");
+
+int pa__mask_count(const uint64_t *mask)
+{
+    int n = 0;
+    for (int w = 0; w < WORDS; w++)
+        n += __builtin_popcountll(mask[w]);
+    return n;
+}
+
+static int mask_has(const uint64_t *mask, int c)
+{
+    return (int)((mask[c / 64] >> (c % 64)) & 1);
+}
+
+static void mask_set(uint64_t *mask, int c)
+{
+    mask[c / 64] |= UINT64_C(1) << (c % 64);
+}
+
+int pa__mask_list(const uint64_t *mask, int *cpus, int max)
+{
+    int n = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (mask_has(mask, c)) {
+            if (n < max)
+                cpus[n] = c;
+            n++;
+        }
+    return n;
+}
 
 static int mask_to_list(pa_ctx *ctx, const uint64_t *mask, int **list, int *n)
 {
-    int count = 0;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        count += (int)((mask[c / 64] >> (c % 64)) & 1);
+    int count = pa__mask_count(mask);
     int *out = malloc(sizeof(int) * (size_t)(count ? count : 1));
     if (!out)
         return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
-    count = 0;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if ((mask[c / 64] >> (c % 64)) & 1)
-            out[count++] = c;
+    pa__mask_list(mask, out, count);
+    free(*list);
     *list = out;
     *n = count;
     return PA_OK;
 }
 
-int pa__cores_init(pa_ctx *ctx)
+static void mask_from_set(const cpu_set_t *set, uint64_t *mask)
+{
+    memset(mask, 0, WORDS * sizeof *mask);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, set))
+            mask_set(mask, c);
+}
+
+static void set_from_mask(const uint64_t *mask, cpu_set_t *set)
+{
+    CPU_ZERO(set);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (mask_has(mask, c))
+            CPU_SET(c, set);
+}
+
+int pa__mask_now(uint64_t *mask)
 {
     cpu_set_t set;
-    uint64_t mine[MASK_WORDS] = {0}, node[MASK_WORDS];
     CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        for (int c = 0; c < CPU_SETSIZE; c++)
-            if (CPU_ISSET(c, &set))
-                mine[c / 64] |= UINT64_C(1) << (c % 64);
-    } else {
-        mine[0] = 1; /* no affinity support: assume one CPU */
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return -1;
+    mask_from_set(&set, mask);
+    return 0;
+}
+
+/* A kernel CPU list ("0-3,8,10-11") into mask. Returns 0, or -1 when the
+ * text is not a list or names no CPU. */
+static int parse_cpulist(const char *s, uint64_t *mask)
+{
+    memset(mask, 0, WORDS * sizeof *mask);
+    int any = 0;
+    while (*s && *s != '\n') {
+        char *end;
+        long lo = strtol(s, &end, 10), hi = lo;
+        if (end == s || lo < 0 || lo >= CPU_SETSIZE)
+            return -1;
+        s = end;
+        if (*s == '-') {
+            hi = strtol(s + 1, &end, 10);
+            if (end == s + 1 || hi < lo || hi >= CPU_SETSIZE)
+                return -1;
+            s = end;
+        }
+        for (long c = lo; c <= hi; c++)
+            mask_set(mask, (int)c);
+        any = 1;
+        if (*s == ',')
+            s++;
+        else if (*s && *s != '\n')
+            return -1;
     }
-    PA_MPI(ctx, MPI_Allreduce(mine, node, MASK_WORDS, MPI_UINT64_T, MPI_BOR, ctx->node_comm));
-    PA_TRY(mask_to_list(ctx, mine, &ctx->cores, &ctx->ncores));
-    PA_TRY(mask_to_list(ctx, node, &ctx->node_cores, &ctx->node_ncores));
-    return PA_OK;
+    return any ? 0 : -1;
+}
+
+static int read_cpulist_file(const char *path, uint64_t *mask)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char buf[4096];
+    int rc = fgets(buf, sizeof buf, f) ? parse_cpulist(buf, mask) : -1;
+    fclose(f);
+    return rc;
+}
+
+/* The mount point of the cgroup v2 hierarchy (v2 = 1) or of the v1 cpuset
+ * hierarchy, and the root of this namespace's view of it, from
+ * /proc/self/mountinfo. Returns 0 when found. */
+static int cgroup_mount(int v2, char *point, size_t plen, char *root, size_t rlen)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    int found = -1;
+    while (found != 0 && fgets(line, sizeof line, f)) {
+        /* "id parent major:minor root mountpoint opts... - fstype source superopts" */
+        char r[1024], mp[1024], fstype[64], super[1024];
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", r, mp) != 2 ||
+            sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+            continue;
+        int match = v2 ? strcmp(fstype, "cgroup2") == 0
+                       : strcmp(fstype, "cgroup") == 0 && strstr(super, "cpuset") != NULL;
+        if (match) {
+            snprintf(point, plen, "%s", mp);
+            snprintf(root, rlen, "%s", r);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* The cpuset this process's cgroup allows: cgroup v2
+ * (<mount>/<path>/cpuset.cpus.effective, walking up to the nearest cgroup
+ * that has the file) or the v1 cpuset controller (cpuset.effective_cpus,
+ * or cpuset.cpus). Returns 0 when one was read. */
+static int cgroup_cpus(uint64_t *mask)
+{
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (!f)
+        return -1;
+    char line[4096], v2path[2048] = "", v1path[2048] = "";
+    int have_v2 = 0, have_v1 = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        const char *ctrl = c1 + 1, *path = c2 + 1;
+        if (strcmp(line, "0") == 0 && *ctrl == '\0') {
+            snprintf(v2path, sizeof v2path, "%s", path);
+            have_v2 = 1;
+        } else {
+            /* v1: the controllers are a comma-separated list. */
+            char list[256];
+            snprintf(list, sizeof list, ",%s,", ctrl);
+            if (strstr(list, ",cpuset,")) {
+                snprintf(v1path, sizeof v1path, "%s", path);
+                have_v1 = 1;
+            }
+        }
+    }
+    fclose(f);
+
+    char point[1024], root[1024], dir[4096], file[4200];
+    for (int v2 = 1; v2 >= 0; v2--) {
+        if (!(v2 ? have_v2 : have_v1) || cgroup_mount(v2, point, sizeof point, root, sizeof root))
+            continue;
+        const char *path = v2 ? v2path : v1path;
+        /* Inside a cgroup namespace the path is relative to the mount's root. */
+        size_t rl = strlen(root);
+        if (rl > 1 && strncmp(path, root, rl) == 0)
+            path += rl;
+        snprintf(dir, sizeof dir, "%s%s", point, strcmp(path, "/") == 0 ? "" : path);
+        for (;;) {
+            const char *names[2] = {v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus",
+                                    v2 ? NULL : "cpuset.cpus"};
+            for (int k = 0; k < 2; k++) {
+                if (!names[k])
+                    continue;
+                snprintf(file, sizeof file, "%s/%s", dir, names[k]);
+                if (read_cpulist_file(file, mask) == 0)
+                    return 0;
+            }
+            /* No cpuset file here (v2 without the controller in this
+             * subtree): the parent's applies. Stop at the mount point. */
+            char *slash = strrchr(dir, '/');
+            if (!slash || (size_t)(slash - dir) < strlen(point))
+                break;
+            *slash = '\0';
+        }
+    }
+    return -1;
+}
+
+/* Binds every thread of this process (the main thread, the BLAS workers
+ * and MPI's progress threads alike: sched_setaffinity binds one thread, and
+ * threads made before inherit nothing from a later call) to mask. Threads
+ * made later inherit the calling thread's mask. Returns 0, or -1 when the
+ * calling thread could not be bound. */
+int pa__affinity_all(const uint64_t *mask)
+{
+    cpu_set_t set;
+    set_from_mask(mask, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        return -1;
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long tid = strtol(e->d_name, &end, 10);
+        if (*e->d_name == '.' || *end != '\0' || tid <= 0)
+            continue;
+        /* A thread that has exited since the listing is no error. */
+        (void)sched_setaffinity((pid_t)tid, sizeof set, &set);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* The share of host rank r of p on the sorted list of n usable cores:
+ * cores [r*n/p, (r+1)*n/p), or with more ranks than cores the single core
+ * r*n/p, so that the ranks spread evenly over the cores. */
+static void make_share(const uint64_t *allow, int r, int p, uint64_t *share)
+{
+    int n = pa__mask_count(allow);
+    int lo = (int)((long)r * n / p), hi = (int)((long)(r + 1) * n / p);
+    if (hi <= lo)
+        hi = lo + 1;
+    memset(share, 0, WORDS * sizeof *share);
+    for (int c = 0, i = 0; c < CPU_SETSIZE; c++)
+        if (mask_has(allow, c)) {
+            if (i >= lo && i < hi)
+                mask_set(share, c);
+            i++;
+        }
+}
+
+/* PARRAY_AFFINITY: "share" (the default) or "keep". */
+static int read_affinity_env(pa_ctx *ctx)
+{
+    const char *s = getenv("PARRAY_AFFINITY");
+    if (!s || !*s || strcmp(s, "share") == 0) {
+        ctx->affinity_keep = 0;
+        return PA_OK;
+    }
+    if (strcmp(s, "keep") == 0) {
+        ctx->affinity_keep = 1;
+        return PA_OK;
+    }
+    return pa__err(ctx, "pa_init", PA_EINVAL, "PARRAY_AFFINITY='%s' is neither 'share' nor 'keep'",
+                   s);
+}
+
+/* The job owns the cores it was bound to but not the rest of the machine
+ * when a batch system bound it without confining it to a cgroup: Slurm
+ * with task/affinity only shows the whole machine as the cgroup. Then the
+ * union is not widened. */
+static int cgroup_trusted(const uint64_t *cg)
+{
+    if (!getenv("SLURM_JOB_ID"))
+        return 1;
+    uint64_t online[WORDS];
+    if (read_cpulist_file("/sys/devices/system/cpu/online", online) != 0)
+        return 0;
+    return memcmp(cg, online, sizeof online) != 0;
+}
+
+int pa__cores_init(pa_ctx *ctx)
+{
+    uint64_t cg[WORDS], own_allow[WORDS], host_allow[WORDS], node_union[WORDS];
+    MPI_Comm host = MPI_COMM_NULL;
+    int rc = read_affinity_env(ctx);
+
+    if (pa__mask_now(ctx->launch_mask) != 0) {
+        memset(ctx->launch_mask, 0, sizeof ctx->launch_mask);
+        mask_set(ctx->launch_mask, 0); /* no affinity support: assume one CPU */
+    }
+    /* What this rank may be widened to: its cgroup cpuset (which the kernel
+     * enforces anyway), or its launcher mask when there is none. */
+    int have_cg = cgroup_cpus(cg) == 0 && cgroup_trusted(cg);
+    for (int w = 0; w < WORDS; w++)
+        own_allow[w] = have_cg ? (cg[w] | ctx->launch_mask[w]) : ctx->launch_mask[w];
+
+    /* The machine, not the (possibly emulated) node: emulated nodes on one
+     * machine must not be given the same cores. */
+    int mrc = MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL,
+                                  &host);
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Comm_rank(host, &ctx->host_rank);
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Comm_size(host, &ctx->host_size);
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Allreduce(own_allow, host_allow, WORDS, MPI_UINT64_T, MPI_BOR, host);
+    if (host != MPI_COMM_NULL)
+        MPI_Comm_free(&host);
+    if (mrc != MPI_SUCCESS) {
+        rc = pa__mpi(ctx, "pa_init", mrc, "the machine's cores");
+        goto agree;
+    }
+    memcpy(ctx->allow_mask, host_allow, sizeof host_allow);
+    make_share(host_allow, ctx->host_rank, ctx->host_size, ctx->share_mask);
+    /* A rank confined to a cgroup of its own (Slurm task cgroups) can only
+     * run inside it: keep the part of the share it may use, or its launcher
+     * mask when none. */
+    if (have_cg) {
+        uint64_t mine[WORDS];
+        for (int w = 0; w < WORDS; w++)
+            mine[w] = ctx->share_mask[w] & own_allow[w];
+        if (pa__mask_count(mine) > 0)
+            memcpy(ctx->share_mask, mine, sizeof mine);
+        else
+            memcpy(ctx->share_mask, ctx->launch_mask, sizeof mine);
+    }
+
+    const uint64_t *runs_on = ctx->launch_mask;
+    if (!ctx->affinity_keep) {
+        if (pa__affinity_all(ctx->share_mask) == 0) {
+            ctx->affinity_set = 1;
+            runs_on = ctx->share_mask;
+        } else {
+            ctx->plan_warn |= PA_BLAS_WARN_AFFINITY;
+        }
+    }
+    if (rc == PA_OK)
+        rc = mask_to_list(ctx, runs_on, &ctx->cores, &ctx->ncores);
+    /* The node's cores: where its ranks run, together. Lend mode gives them
+     * to the node's leader. */
+    mrc = MPI_Allreduce(runs_on, node_union, WORDS, MPI_UINT64_T, MPI_BOR, ctx->node_comm);
+    if (mrc != MPI_SUCCESS && rc == PA_OK)
+        rc = pa__mpi(ctx, "pa_init", mrc, "MPI_Allreduce of the node's cores");
+    if (rc == PA_OK)
+        rc = mask_to_list(ctx, node_union, &ctx->node_cores, &ctx->node_ncores);
+agree:
+    /* pa_init goes on to further collectives only if every rank got here. */
+    return pa__agree(ctx, ctx->comm, rc);
 }
 
 int pa_ctx_cores(const pa_ctx *ctx, int node, int *cpus, int max)

@@ -81,6 +81,14 @@ struct pa_ctx {
     int node_ncores, *node_cores; /* the union over the node's ranks */
     int blas_threads;             /* this rank's planned BLAS threads */
     int blas_threads_default;     /* what the BLAS had before the plan */
+    /* cores.c: the core plan. CPU masks hold bit c in word c / 64. */
+    uint64_t launch_mask[16];     /* the affinity the launcher gave this rank */
+    uint64_t allow_mask[16];      /* the machine's usable cores (see cores.c) */
+    uint64_t share_mask[16];      /* this rank's fair, disjoint share of them */
+    int host_rank, host_size;     /* this rank among the job's ranks on its machine */
+    int affinity_keep;            /* PARRAY_AFFINITY=keep: the launcher's binding stays */
+    int affinity_set;             /* the share is applied to every thread of the rank */
+    int plan_warn;                /* PA_BLAS_WARN_* bits */
     char *fault;                  /* PARRAY_FAULT, or NULL */
     pa_pool *pool;
     char errmsg[PA_ERRMSG_MAX];

@@ -14,7 +14,8 @@
     X(EIO, -4, "I/O error")                                               \
     X(ENOTSUP, -5, "not supported")                                       \
     X(EFORMAT, -6, "bad data format")                                     \
-    X(ESTATE, -7, "call not valid in this state")
+    X(ESTATE, -7, "call not valid in this state")                          \
+    X(ENUMERIC, -8, "numerical failure")
 
 typedef enum {
 #define PA_ERRNO_ENUM(name, value, text) PA_##name = value,
