@@ -1,8 +1,105 @@
-/* Fused expressions. */
+/* Fused expressions: "r = sqrt(x*x + y*y) * k" over whole arrays, compiled
+ * once into a small register program that each rank runs over its own span
+ * in cache-sized blocks, so that no full-size temporary is ever made (the
+ * idea of numexpr, carried across ranks and nodes). docs/expr.md has the
+ * language, the rules and measured speeds.
+ *
+ * The language (the whole text is one assignment, OUT = EXPR):
+ *   numbers    1, 2.5, .5, 1e-3, 6.02E23 (decimal only)
+ *   names      [A-Za-z_][A-Za-z0-9_]*, bound at evaluation to arrays or
+ *              scalars
+ *   operators  + - * / ** (power, right-associative, binding tighter than
+ *              unary minus as in Python: -x**2 is -(x**2), 2**-1 is 0.5),
+ *              unary - and +, parentheses, comparisons < <= > >= == !=
+ *              (1 when true, 0 when false; they do not chain: write
+ *              (a < b) * (b < c))
+ *   functions  where(cond, a, b) (a where cond != 0, else b), the unary
+ *              functions neg abs sqrt exp log log10 log1p expm1 sin cos tan
+ *              tanh floor ceil round square reciprocal, and the binary
+ *              functions add sub mul div pow minimum maximum hypot atan2
+ *              fmod, e.g. hypot(x, y); each means what pa_unary and
+ *              pa_binary mean (compute.h)
+ * x**2 is computed as x*x (exactly square(x)), as numexpr does; every other
+ * power calls pow.
+ *
+ * Semantics: element i of the output is the expression evaluated on element
+ * i of every array, in the arrays' dtype, with the operations of the text in
+ * the order the text gives (no reassociation, no contraction into fused
+ * multiply-adds), so a result is bit-identical to a serial C loop doing the
+ * same operations, for every rank count and node layout. Numbers and scalar
+ * bindings are converted to the dtype, and subexpressions of them alone are
+ * computed once per evaluation (constant folding) in that dtype. */
 #ifndef PARRAY_EXPR_H
 #define PARRAY_EXPR_H
 
 #include "parray/array.h"
 #include "parray/export.h"
+
+/* A compiled expression. */
+typedef struct pa_expr pa_expr;
+
+/* A name of the expression bound to an array (array != NULL) or, when
+ * array is NULL, to the scalar value. The array of the output name (the
+ * name left of '=') is written; every other array is only read. */
+typedef struct {
+    const char *name;
+    pa_array *array;
+    double value;
+} pa_binding;
+
+/* Initialisers for a pa_binding array:
+ *   pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_SCALAR("k", 2.5)}; */
+#define PA_BIND_ARRAY(name, array) {(name), (array), 0.0}
+#define PA_BIND_SCALAR(name, value) {(name), NULL, (value)}
+
+/* The most registers (block-sized temporaries) one expression may use. An
+ * expression needs about one per level of nesting of its right operands;
+ * only pathological texts come near. */
+#define PA_EXPR_MAXREG 32
+
+/* Not collective (it computes nothing across ranks; every rank given the
+ * same text gets the same result). Parses text ("OUT = EXPR") into a new
+ * compiled expression *out, which the caller frees with pa_expr_free. ctx
+ * receives the error message. Returns PA_OK, PA_EINVAL for a syntax error
+ * with the 1-based column and what was expected, e.g.
+ *   "pa_expr_compile: column 7: expected ')' after function arguments",
+ * or PA_ENOMEM. On failure *out is NULL. */
+PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
+
+/* Collective over the arrays' context. Evaluates e with the names bound by
+ * bind[0 .. nbind) (names that e does not use are ignored; a name bound
+ * twice is an error). The output name must be bound to an array, which may
+ * also be an input ("x = x * 2"); the expression needs at least one array
+ * and every array must have the same dtype, shape and distribution. The
+ * output is written only when every check has passed, and is complete and
+ * visible to every rank of the node when the call returns.
+ * dtypes: f64 and f32 compute in that dtype. The integer dtypes (i64, i32,
+ * u8) compute with the integer semantics of pa_binary (wrapping + - * and
+ * **, floor division for /, C's % for fmod, comparisons, where, minimum,
+ * maximum, neg, abs, square, and floor, ceil, round as the identity); the
+ * other functions are PA_ENOTSUP there, numbers and scalars must be whole
+ * and in range, and integer division by zero is PA_EINVAL, reported once,
+ * with 0 in those elements. Mixed dtypes are PA_EINVAL with a message that
+ * suggests pa_astype.
+ * Returns PA_OK or, on every rank, the same code: PA_EINVAL (an unbound or
+ * doubly bound name, a scalar output, mismatched arrays, naming each),
+ * PA_ENOTSUP (a function not defined on the dtype). A pa_expr is used by
+ * one call at a time. */
+PA_EXTERN int pa_expr_eval(pa_expr *e, const pa_binding *bind, int nbind);
+
+/* Collective. Compiles text, evaluates it once and frees it: pa_expr_compile
+ * followed by pa_expr_eval, with their errors. */
+PA_EXTERN int pa_eval(pa_ctx *ctx, const char *text, const pa_binding *bind, int nbind);
+
+/* Not collective. Frees *e and sets it to NULL; NULL is a no-op. */
+PA_EXTERN void pa_expr_free(pa_expr **e);
+
+/* Not collective. The output name, and the names the expression reads
+ * (nnames of them, each once, in order of first appearance; the output
+ * name is among them only when the expression also reads it). The strings
+ * belong to e. pa_expr_name returns NULL for i out of range. */
+PA_EXTERN const char *pa_expr_output(const pa_expr *e);
+PA_EXTERN int pa_expr_nnames(const pa_expr *e);
+PA_EXTERN const char *pa_expr_name(const pa_expr *e, int i);
 
 #endif

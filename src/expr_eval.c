@@ -1,0 +1,730 @@
+/* The expression VM: from the syntax tree and one set of bindings it
+ * generates a register program (uniform subexpressions hoisted out and
+ * computed once, registers allocated from the tree), and runs it over this
+ * rank's span in blocks of EXPR_BLK elements: per block, one kernel call
+ * per instruction, each a tight loop that the compiler vectorises, reading
+ * the input arrays in place and writing the last result straight to the
+ * output (or through one register and streaming stores when the output is
+ * large). The math of every op is opdefs.h's, instantiated here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "compute.h"
+#include "expr.h"
+
+/* Elements per block. A register of f64 is 8 KiB, so the few registers an
+ * expression uses and the blocks of its inputs stay in L1/L2 between the
+ * instructions of one block. Full blocks run loops of this constant trip
+ * count, which gcc vectorises at -O2 (its cheap cost model does not
+ * vectorise loops of unknown count that would need a scalar epilogue). */
+#define EXPR_BLK 1024
+#define EXPR_MAXNAMES 64
+
+/* The kernels are compiled twice, for plain x86-64 (SSE2) and for AVX2,
+ * and the dynamic loader picks the clone that the CPU runs (an ifunc).
+ * Both give the same bits: the ops are IEEE 754 basic operations or the
+ * same libm calls, and nothing is contracted into FMAs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EXPR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define EXPR_CLONES
+#endif
+
+/* Kernel forms: which operands are vectors (V, EXPR_BLK-long blocks) and
+ * which are scalars (S, one element). */
+enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
+
+/* ------------------------------------------------------------ kernels */
+
+/* The comparisons, in opdefs.h's list format: 1 when true, 0 when false. */
+#define EXPR_CMP_OPS(X)                                                                \
+    X(LT, lt, 1, (x < y ? (T)1 : (T)0), (x < y ? (T)1 : (T)0))                         \
+    X(LE, le, 1, (x <= y ? (T)1 : (T)0), (x <= y ? (T)1 : (T)0))                       \
+    X(GT, gt, 1, (x > y ? (T)1 : (T)0), (x > y ? (T)1 : (T)0))                         \
+    X(GE, ge, 1, (x >= y ? (T)1 : (T)0), (x >= y ? (T)1 : (T)0))                       \
+    X(EQ, eq, 1, (x == y ? (T)1 : (T)0), (x == y ? (T)1 : (T)0))                       \
+    X(NE, ne, 1, (x != y ? (T)1 : (T)0), (x != y ? (T)1 : (T)0))
+
+/* A loop over n elements whose full-block case has a constant count. */
+#define KLOOP(n, body)                                                                 \
+    if ((n) == EXPR_BLK) {                                                             \
+        for (size_t i = 0; i < EXPR_BLK; i++) {                                        \
+            body                                                                       \
+        }                                                                              \
+    } else {                                                                           \
+        for (size_t i = 0; i < (n); i++) {                                             \
+            body                                                                       \
+        }                                                                              \
+    }
+
+/* The op's expression for the dtype: opdefs.h's float or integer form. */
+#define KSEL(ii, f, i) PA_SEL(ii, f, i)
+
+/* Each kernel is a static inline function with restrict-qualified typed
+ * pointers (what lets gcc vectorise it) and a wrapper of type expr_kernel;
+ * the inline body is inlined into the wrapper with its restrict intact.
+ * T and U are the names opdefs.h's expressions use. */
+#define K_HEAD(name, CT)                                                               \
+    static inline int name##_t(CT *restrict o, const CT *restrict a,                   \
+                               const CT *restrict b, const CT *restrict c, size_t n)
+#define K_WRAP(name, CT)                                                               \
+    EXPR_CLONES static int name(void *o, const void *a, const void *b, const void *c, size_t n)   \
+    {                                                                                  \
+        return name##_t(o, a, b, c, n);                                                \
+    }
+#define K_TYPES(CT, CU)                                                                \
+    typedef CT T;                                                                      \
+    typedef CU U;                                                                      \
+    (void)sizeof(T);                                                                   \
+    (void)sizeof(U);                                                                   \
+    int err = 0
+
+#define K_UNARY(DT, CT, CU, ii, N, FE, IE)                                             \
+    K_HEAD(k_##DT##_##N, CT)                                                           \
+    {                                                                                  \
+        K_TYPES(CT, CU);                                                               \
+        (void)b;                                                                       \
+        (void)c;                                                                       \
+        KLOOP(n, T x = a[i]; (void)x; o[i] = KSEL(ii, FE, IE);)                        \
+        return err;                                                                    \
+    }                                                                                  \
+    K_WRAP(k_##DT##_##N, CT)
+
+#define K_BINARY(DT, CT, CU, ii, N, FE, IE)                                            \
+    K_HEAD(k_##DT##_##N##_vv, CT)                                                      \
+    {                                                                                  \
+        K_TYPES(CT, CU);                                                               \
+        (void)c;                                                                       \
+        KLOOP(n, T x = a[i]; T y = b[i]; (void)x; (void)y; o[i] = KSEL(ii, FE, IE);)   \
+        return err;                                                                    \
+    }                                                                                  \
+    K_HEAD(k_##DT##_##N##_vs, CT)                                                      \
+    {                                                                                  \
+        K_TYPES(CT, CU);                                                               \
+        (void)c;                                                                       \
+        const T y = *b;                                                                \
+        (void)y;                                                                       \
+        KLOOP(n, T x = a[i]; (void)x; o[i] = KSEL(ii, FE, IE);)                        \
+        return err;                                                                    \
+    }                                                                                  \
+    K_HEAD(k_##DT##_##N##_sv, CT)                                                      \
+    {                                                                                  \
+        K_TYPES(CT, CU);                                                               \
+        (void)c;                                                                       \
+        const T x = *a;                                                                \
+        (void)x;                                                                       \
+        KLOOP(n, T y = b[i]; (void)y; o[i] = KSEL(ii, FE, IE);)                        \
+        return err;                                                                    \
+    }                                                                                  \
+    K_WRAP(k_##DT##_##N##_vv, CT)                                                      \
+    K_WRAP(k_##DT##_##N##_vs, CT)                                                      \
+    K_WRAP(k_##DT##_##N##_sv, CT)
+
+/* where(cond, a, b) (a NaN condition is true, as numpy's), copy and fill. */
+#define K_MISC(DT, CT, CU, ii)                                                         \
+    K_HEAD(k_##DT##_where, CT)                                                         \
+    {                                                                                  \
+        KLOOP(n, o[i] = a[i] != 0 ? b[i] : c[i];)                                      \
+        return 0;                                                                      \
+    }                                                                                  \
+    K_HEAD(k_##DT##_copy, CT)                                                          \
+    {                                                                                  \
+        (void)b;                                                                       \
+        (void)c;                                                                       \
+        KLOOP(n, o[i] = a[i];)                                                         \
+        return 0;                                                                      \
+    }                                                                                  \
+    K_HEAD(k_##DT##_fill, CT)                                                          \
+    {                                                                                  \
+        (void)b;                                                                       \
+        (void)c;                                                                       \
+        const CT v = *a;                                                               \
+        KLOOP(n, o[i] = v;)                                                            \
+        return 0;                                                                      \
+    }                                                                                  \
+    K_WRAP(k_##DT##_where, CT)                                                         \
+    K_WRAP(k_##DT##_copy, CT)                                                          \
+    K_WRAP(k_##DT##_fill, CT)
+
+/* a*b + c and c + a*b in one pass, for the float dtypes: the same two
+ * roundings in the same order as the separate ops (no FMA: the build does
+ * not contract), so the bits are those of mul then add. */
+#define K_MULADD(DT, CT)                                                               \
+    K_HEAD(k_##DT##_muladd, CT)                                                        \
+    {                                                                                  \
+        KLOOP(n, CT m = a[i] * b[i]; o[i] = m + c[i];)                                 \
+        return 0;                                                                      \
+    }                                                                                  \
+    K_HEAD(k_##DT##_addmul, CT)                                                        \
+    {                                                                                  \
+        KLOOP(n, CT m = a[i] * b[i]; o[i] = c[i] + m;)                                 \
+        return 0;                                                                      \
+    }                                                                                  \
+    K_WRAP(k_##DT##_muladd, CT)                                                        \
+    K_WRAP(k_##DT##_addmul, CT)
+K_MULADD(F64, double)
+K_MULADD(F32, float)
+
+/* One instantiation per dtype: the list entries carry no dtype, so each
+ * dtype has its own one-line adapters. */
+#define UN_F64(N, n, iok, FE, IE) K_UNARY(F64, double, double, 0, N, FE, IE)
+#define UN_F32(N, n, iok, FE, IE) K_UNARY(F32, float, float, 0, N, FE, IE)
+#define UN_I64(N, n, iok, FE, IE) K_UNARY(I64, int64_t, uint64_t, 1, N, FE, IE)
+#define UN_I32(N, n, iok, FE, IE) K_UNARY(I32, int32_t, uint32_t, 1, N, FE, IE)
+#define UN_U8(N, n, iok, FE, IE) K_UNARY(U8, uint8_t, uint8_t, 1, N, FE, IE)
+#define BIN_F64(N, n, iok, FE, IE) K_BINARY(F64, double, double, 0, N, FE, IE)
+#define BIN_F32(N, n, iok, FE, IE) K_BINARY(F32, float, float, 0, N, FE, IE)
+#define BIN_I64(N, n, iok, FE, IE) K_BINARY(I64, int64_t, uint64_t, 1, N, FE, IE)
+#define BIN_I32(N, n, iok, FE, IE) K_BINARY(I32, int32_t, uint32_t, 1, N, FE, IE)
+#define BIN_U8(N, n, iok, FE, IE) K_BINARY(U8, uint8_t, uint8_t, 1, N, FE, IE)
+#define K_DTYPE(DT, CT, CU, ii)                                                        \
+    PA_UNARY_OPS(UN_##DT) PA_BINARY_OPS(BIN_##DT) EXPR_CMP_OPS(BIN_##DT)               \
+    K_MISC(DT, CT, CU, ii)
+PA_DTYPE_LIST(K_DTYPE)
+
+/* sqrt is the one op gcc will not vectorise from opdefs.h's sqrt(x): C's
+ * sqrt may set errno, which costs a check and a scalar call per element
+ * (and parray is not built with -fno-math-errno). sqrtpd/sqrtps compute
+ * the IEEE 754 correctly rounded square root, the same bits as sqrt(). */
+#ifdef __SSE2__
+static int k_F64_SQRT_sse2(void *o_, const void *a_, const void *b, const void *c, size_t n)
+{
+    (void)b;
+    (void)c;
+    double *o = o_;
+    const double *a = a_;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        _mm_storeu_pd(o + i, _mm_sqrt_pd(_mm_loadu_pd(a + i)));
+        _mm_storeu_pd(o + i + 2, _mm_sqrt_pd(_mm_loadu_pd(a + i + 2)));
+    }
+    for (; i < n; i++)
+        o[i] = sqrt(a[i]);
+    return 0;
+}
+
+static int k_F32_SQRT_sse2(void *o_, const void *a_, const void *b, const void *c, size_t n)
+{
+    (void)b;
+    (void)c;
+    float *o = o_;
+    const float *a = a_;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm_storeu_ps(o + i, _mm_sqrt_ps(_mm_loadu_ps(a + i)));
+        _mm_storeu_ps(o + i + 4, _mm_sqrt_ps(_mm_loadu_ps(a + i + 4)));
+    }
+    for (; i < n; i++)
+        o[i] = sqrtf(a[i]);
+    return 0;
+}
+#endif
+
+/* The kernel tables: [dtype][op][form]. */
+#define TU_(DT, N) [EOP_##N] = {[F_V] = k_##DT##_##N},
+#define TB_(DT, N)                                                                     \
+    [EOP_##N] = {[F_VV] = k_##DT##_##N##_vv, [F_VS] = k_##DT##_##N##_vs,               \
+                 [F_SV] = k_##DT##_##N##_sv},
+#define TU_F64(N, n, iok, FE, IE) TU_(F64, N)
+#define TU_F32(N, n, iok, FE, IE) TU_(F32, N)
+#define TU_I64(N, n, iok, FE, IE) TU_(I64, N)
+#define TU_I32(N, n, iok, FE, IE) TU_(I32, N)
+#define TU_U8(N, n, iok, FE, IE) TU_(U8, N)
+#define TB_F64(N, n, iok, FE, IE) TB_(F64, N)
+#define TB_F32(N, n, iok, FE, IE) TB_(F32, N)
+#define TB_I64(N, n, iok, FE, IE) TB_(I64, N)
+#define TB_I32(N, n, iok, FE, IE) TB_(I32, N)
+#define TB_U8(N, n, iok, FE, IE) TB_(U8, N)
+#define T_DTYPE(DT, CT, CU, ii)                                                        \
+    [PA_##DT] = {PA_UNARY_OPS(TU_##DT) PA_BINARY_OPS(TB_##DT) EXPR_CMP_OPS(TB_##DT)    \
+                 [EOP_WHERE] = {[F_VVV] = k_##DT##_where},                             \
+                 [EOP_COPY] = {[F_V] = k_##DT##_copy, [F_FILL] = k_##DT##_fill}},
+static const expr_kernel kernels[PA_NDTYPES][EOP_N][NFORMS] = {PA_DTYPE_LIST(T_DTYPE)};
+
+static expr_kernel kernel_of(pa_dtype d, expr_op op, int form)
+{
+    if (op == EOP_MULADD)
+        return d == PA_F64 ? k_F64_muladd : k_F32_muladd;
+    if (op == EOP_ADDMUL)
+        return d == PA_F64 ? k_F64_addmul : k_F32_addmul;
+#ifdef __SSE2__
+    if (op == EOP_SQRT && d == PA_F64)
+        return k_F64_SQRT_sse2;
+    if (op == EOP_SQRT && d == PA_F32)
+        return k_F32_SQRT_sse2;
+#endif
+    return kernels[d][op][form];
+}
+
+/* Whether an op is defined on the integer dtypes (opdefs.h's INT_OK). */
+#define IOK_(N, n, iok, FE, IE) [EOP_##N] = iok,
+static const char int_ok[EOP_N] = {
+    PA_UNARY_OPS(IOK_) PA_BINARY_OPS(IOK_) EXPR_CMP_OPS(IOK_)[EOP_WHERE] = 1, [EOP_COPY] = 1,
+    [EOP_MULADD] = 1, [EOP_ADDMUL] = 1,
+};
+
+/* ------------------------------------------------------------ code generation */
+
+typedef struct {
+    pa_ctx *ctx;
+    const char *fn;
+    const pa_expr *e;
+    expr_prog *p;
+    const pa_binding *const *bind; /* per name */
+    char *uniform;                 /* per node */
+    int *in_slot;                  /* per name: input slot, or -1 */
+    uint64_t busy;                 /* registers in use */
+    uint64_t used;                 /* registers ever written by an instruction */
+    int capu, capi, capui;
+} codegen;
+
+void pa__expr_prog_free(expr_prog *p)
+{
+    free(p->uinstr);
+    free(p->instr);
+    free(p->uni_node);
+    free(p->splat);
+    free(p->in_name);
+    free(p->uni);
+    memset(p, 0, sizeof *p);
+}
+
+static int grow(codegen *g, void **arr, int *cap, int need, size_t elsize)
+{
+    if (need <= *cap)
+        return PA_OK;
+    int c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *n = realloc(*arr, (size_t)c * elsize);
+    if (!n)
+        return pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
+    *arr = n;
+    *cap = c;
+    return PA_OK;
+}
+
+static int new_uni(codegen *g, int node, int *slot)
+{
+    expr_prog *p = g->p;
+    PA_TRY(grow(g, (void **)&p->uni_node, &g->capu, p->nuni + 1, sizeof(int)));
+    p->uni_node[p->nuni] = node;
+    *slot = p->nuni++;
+    return PA_OK;
+}
+
+static int emit(codegen *g, int uniform, const expr_instr *in)
+{
+    expr_prog *p = g->p;
+    if (uniform) {
+        PA_TRY(grow(g, (void **)&p->uinstr, &g->capui, p->nuinstr + 1, sizeof *in));
+        p->uinstr[p->nuinstr++] = *in;
+    } else {
+        PA_TRY(grow(g, (void **)&p->instr, &g->capi, p->ninstr + 1, sizeof *in));
+        p->instr[p->ninstr++] = *in;
+    }
+    return PA_OK;
+}
+
+/* A free register; fresh != 0 asks for one that no instruction has
+ * written yet (a splat is filled before the block loop, so an earlier
+ * instruction of the block must not use its register). */
+static int alloc_reg(codegen *g, int col, int fresh, int *r)
+{
+    for (int k = 0; k < PA_EXPR_MAXREG; k++)
+        if (!((fresh ? g->busy | g->used : g->busy) >> k & 1)) {
+            g->busy |= (uint64_t)1 << k;
+            g->used |= (uint64_t)1 << k;
+            if (k >= g->p->nreg)
+                g->p->nreg = k + 1;
+            *r = k;
+            return PA_OK;
+        }
+    return pa__err(g->ctx, g->fn, PA_EINVAL,
+                   "the expression needs more than %d registers at column %d: split it "
+                   "into several evaluations",
+                   PA_EXPR_MAXREG, col);
+}
+
+static void release(codegen *g, expr_opd o)
+{
+    if (o.kind == ED_REG && g->p->splat[o.idx] < 0)
+        g->busy &= ~((uint64_t)1 << o.idx);
+}
+
+/* A uniform subtree: its value as a uniform slot, by scalar instructions
+ * run once per evaluation with the vector kernels at n = 1. */
+static int gen_uniform(codegen *g, int node, int *slot)
+{
+    const expr_node *nd = &g->e->nodes[node];
+    if (nd->kind != EN_OP)
+        return new_uni(g, node, slot);
+    expr_instr in = {.op = nd->op, .nargs = nd->nargs};
+    for (int j = 0; j < nd->nargs; j++) {
+        int s;
+        PA_TRY(gen_uniform(g, nd->arg[j], &s));
+        in.a[j] = (expr_opd){ED_UNI, s};
+    }
+    int form = nd->nargs == 1 ? F_V : nd->nargs == 2 ? F_VV : F_VVV;
+    in.fn = kernel_of(g->p->dtype, nd->op, form);
+    PA_TRY(new_uni(g, -1, slot));
+    in.dst = (expr_opd){ED_UNI, *slot};
+    return emit(g, 1, &in);
+}
+
+/* A vector operand that holds uniform slot s in every element: a splat
+ * register, filled once per evaluation and never reused. */
+static int splat(codegen *g, int s, int col, expr_opd *o)
+{
+    int r;
+    PA_TRY(alloc_reg(g, col, 1, &r));
+    g->p->splat[r] = s;
+    *o = (expr_opd){ED_REG, r};
+    return PA_OK;
+}
+
+static int gen(codegen *g, int node, expr_opd *out)
+{
+    const expr_node *nd = &g->e->nodes[node];
+    expr_prog *p = g->p;
+    if (g->uniform[node]) {
+        int s;
+        PA_TRY(gen_uniform(g, node, &s));
+        *out = (expr_opd){ED_UNI, s};
+        return PA_OK;
+    }
+    if (nd->kind == EN_NAME) {
+        int *slot = &g->in_slot[nd->name];
+        if (*slot < 0) {
+            *slot = p->nin++;
+            p->in_name[*slot] = nd->name;
+        }
+        *out = (expr_opd){ED_IN, *slot};
+        return PA_OK;
+    }
+    expr_instr in = {.op = nd->op, .nargs = nd->nargs};
+    /* a*b + c and c + a*b with a varying product: one fused pass (floats
+     * only; see K_MULADD). */
+    int fuse = -1;
+    if (nd->op == EOP_ADD && !pa__dtype_is_int(p->dtype))
+        for (int j = 0; j < 2 && fuse < 0; j++) {
+            const expr_node *m = &g->e->nodes[nd->arg[j]];
+            if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]])
+                fuse = j;
+        }
+    if (fuse >= 0) {
+        const expr_node *m = &g->e->nodes[nd->arg[fuse]];
+        in.op = fuse == 0 ? EOP_MULADD : EOP_ADDMUL;
+        in.nargs = 3;
+        PA_TRY(gen(g, m->arg[0], &in.a[0]));
+        PA_TRY(gen(g, m->arg[1], &in.a[1]));
+        PA_TRY(gen(g, nd->arg[1 - fuse], &in.a[2]));
+    } else {
+        for (int j = 0; j < nd->nargs; j++)
+            PA_TRY(gen(g, nd->arg[j], &in.a[j]));
+    }
+    int form;
+    if (in.nargs == 1) {
+        form = F_V;
+    } else if (in.nargs == 2) {
+        form = in.a[0].kind == ED_UNI ? F_SV : in.a[1].kind == ED_UNI ? F_VS : F_VV;
+    } else {
+        form = F_VVV;
+        for (int j = 0; j < 3; j++)
+            if (in.a[j].kind == ED_UNI)
+                PA_TRY(splat(g, in.a[j].idx, nd->col, &in.a[j]));
+    }
+    in.fn = kernel_of(p->dtype, in.op, form);
+    /* The destination is taken while the operands are still held, so it is
+     * never one of them: the kernels' pointers are restrict. */
+    int r;
+    PA_TRY(alloc_reg(g, nd->col, 0, &r));
+    for (int j = 0; j < in.nargs; j++)
+        release(g, in.a[j]);
+    in.dst = (expr_opd){ED_REG, r};
+    PA_TRY(emit(g, 0, &in));
+    *out = in.dst;
+    return PA_OK;
+}
+
+/* Builds g->p for the signature already stored in it. */
+static int generate(codegen *g, int direct)
+{
+    const pa_expr *e = g->e;
+    expr_prog *p = g->p;
+    g->uniform = malloc((size_t)e->nnodes);
+    g->in_slot = malloc((size_t)e->nnames * sizeof(int));
+    p->splat = malloc(PA_EXPR_MAXREG * sizeof(int));
+    p->in_name = malloc(((size_t)e->nnames + 1) * sizeof(int));
+    if (!g->uniform || !g->in_slot || !p->splat || !p->in_name)
+        return pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
+    for (int k = 0; k < PA_EXPR_MAXREG; k++)
+        p->splat[k] = -1;
+    for (int k = 0; k < e->nnames; k++)
+        g->in_slot[k] = -1;
+    /* Children come before their parents in e->nodes. */
+    for (int k = 0; k < e->nnodes; k++) {
+        const expr_node *nd = &e->nodes[k];
+        if (nd->kind == EN_NUM)
+            g->uniform[k] = 1;
+        else if (nd->kind == EN_NAME)
+            g->uniform[k] = !(p->array_mask >> nd->name & 1);
+        else {
+            g->uniform[k] = 1;
+            for (int j = 0; j < nd->nargs; j++)
+                g->uniform[k] &= g->uniform[nd->arg[j]];
+        }
+    }
+    expr_opd res;
+    PA_TRY(gen(g, e->root, &res));
+    if (res.kind != ED_REG) {
+        /* A bare name or a uniform value: one copy or fill instruction. */
+        int r;
+        PA_TRY(alloc_reg(g, 1, 0, &r));
+        expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r}};
+        in.fn = kernel_of(p->dtype, EOP_COPY, res.kind == ED_UNI ? F_FILL : F_V);
+        PA_TRY(emit(g, 0, &in));
+    }
+    expr_instr *last = &p->instr[p->ninstr - 1];
+    if (direct) {
+        /* The last instruction stores straight into the output. */
+        last->dst = (expr_opd){ED_IN, -1};
+        p->final_reg = -1;
+    } else {
+        p->final_reg = last->dst.idx;
+    }
+    p->fill = kernel_of(p->dtype, EOP_COPY, F_FILL);
+    p->valid = 1;
+    return PA_OK;
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+/* Runs the program over n elements: inputs in[slot] and output out all
+ * start at this rank's first element. Returns the PA_OPERR_* bits. */
+static int run(const expr_prog *p, size_t es, char *const *reg, char *const *in, char *out,
+               size_t n, int stream)
+{
+    int err = 0;
+    for (int r = 0; r < p->nreg; r++)
+        if (p->splat[r] >= 0)
+            p->fill(reg[r], p->uni + (size_t)p->splat[r] * es, NULL, NULL, EXPR_BLK);
+    for (size_t off = 0; off < n; off += EXPR_BLK) {
+        size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
+        for (int k = 0; k < p->ninstr; k++) {
+            const expr_instr *I = &p->instr[k];
+            const void *x[3] = {NULL, NULL, NULL};
+            for (int j = 0; j < I->nargs; j++) {
+                expr_opd o = I->a[j];
+                x[j] = o.kind == ED_REG  ? (const void *)reg[o.idx]
+                       : o.kind == ED_IN ? (const void *)(in[o.idx] + off * es)
+                                         : (const void *)(p->uni + (size_t)o.idx * es);
+            }
+            void *dst = I->dst.kind == ED_REG ? (void *)reg[I->dst.idx] : out + off * es;
+            err |= I->fn(dst, x[0], x[1], x[2], len);
+        }
+        if (p->final_reg >= 0) {
+            if (stream)
+                pa__stream_copy(out + off * es, reg[p->final_reg], len * es);
+            else
+                memcpy(out + off * es, reg[p->final_reg], len * es);
+        }
+    }
+    return err;
+}
+
+/* The binding of a name, or NULL. */
+static const pa_binding *find_binding(const pa_binding *bind, int nbind, const char *name)
+{
+    for (int i = 0; i < nbind; i++)
+        if (strcmp(bind[i].name, name) == 0)
+            return &bind[i];
+    return NULL;
+}
+
+/* Every check of an evaluation, then the program (from the cache when the
+ * signature matches) and the uniform values. Writes nothing to any array. */
+static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind,
+                   pa_array **outp, pa_array **ins, int *stream)
+{
+    pa_ctx *ctx = e->ctx;
+    PA_CHECK_AS(ctx, fn, nbind >= 0 && (bind || nbind == 0), PA_EINVAL,
+                "bind is NULL with nbind = %d", nbind);
+    for (int i = 0; i < nbind; i++) {
+        PA_CHECK_AS(ctx, fn, bind[i].name, PA_EINVAL, "bind[%d].name is NULL", i);
+        for (int j = 0; j < i; j++)
+            PA_CHECK_AS(ctx, fn, strcmp(bind[i].name, bind[j].name) != 0, PA_EINVAL,
+                        "name '%s' is bound twice (bind[%d] and bind[%d])", bind[i].name, j,
+                        i);
+    }
+    const pa_binding *ob = find_binding(bind, nbind, e->out_name);
+    PA_CHECK_AS(ctx, fn, ob, PA_EINVAL, "the output '%s' (column %d) is not bound", e->out_name,
+                e->out_col);
+    PA_CHECK_AS(ctx, fn, ob->array, PA_EINVAL,
+                "the output '%s' is bound to a scalar; it must be an array (create it with "
+                "the inputs' shape and dtype)",
+                e->out_name);
+    pa_array *out = ob->array;
+    PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
+                "the output '%s' belongs to another context than the expression",
+                e->out_name);
+    PA_CHECK_AS(ctx, fn, e->nnames <= EXPR_MAXNAMES, PA_EINVAL,
+                "the expression reads %d names; at most %d are supported", e->nnames,
+                EXPR_MAXNAMES);
+
+    const pa_binding *nb[EXPR_MAXNAMES];
+    uint64_t mask = 0;
+    int out_read = 0;
+    for (int k = 0; k < e->nnames; k++) {
+        nb[k] = find_binding(bind, nbind, e->names[k]);
+        PA_CHECK_AS(ctx, fn, nb[k], PA_EINVAL, "name '%s' (column %d) is not bound",
+                    e->names[k], e->name_col[k]);
+        if (nb[k]->array) {
+            PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 1));
+            mask |= (uint64_t)1 << k;
+            out_read |= nb[k]->array == out;
+        }
+    }
+    if (pa__dtype_is_int(out->dtype))
+        for (int k = 0; k < e->nnodes; k++) {
+            const expr_node *nd = &e->nodes[k];
+            PA_CHECK_AS(ctx, fn, nd->kind != EN_OP || int_ok[nd->op], PA_ENOTSUP,
+                        "%s (column %d) is not defined for %s arrays (convert them with "
+                        "pa_astype to f64)",
+                        pa__expr_op_name(nd->op), nd->col, pa_dtype_name(out->dtype));
+        }
+
+    size_t lo, hi, es = out->part.elsize;
+    pa__local_range(out, &lo, &hi);
+    *stream = !out_read && (hi - lo) * es >= PA_STREAM_MIN_BYTES;
+    int direct = !out_read && !*stream;
+
+    expr_prog *p = &e->prog;
+    if (!p->valid || p->dtype != out->dtype || p->array_mask != mask ||
+        p->out_read != out_read || p->direct != direct) {
+        pa__expr_prog_free(p);
+        p->dtype = out->dtype;
+        p->array_mask = mask;
+        p->out_read = out_read;
+        p->direct = direct;
+        codegen g = {.ctx = ctx, .fn = fn, .e = e, .p = p, .bind = nb};
+        int rc = generate(&g, direct);
+        free(g.uniform);
+        free(g.in_slot);
+        if (rc != PA_OK) {
+            pa__expr_prog_free(p);
+            return rc;
+        }
+        p->uni = malloc(((size_t)p->nuni + 1) * 8);
+        if (!p->uni) {
+            pa__expr_prog_free(p);
+            return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
+        }
+    }
+
+    /* The uniform values: numbers and scalars in the dtype, then the
+     * subexpressions of them. */
+    for (int s = 0; s < p->nuni; s++) {
+        int node = p->uni_node[s];
+        if (node < 0)
+            continue;
+        const expr_node *nd = &e->nodes[node];
+        char label[64];
+        double v;
+        if (nd->kind == EN_NUM) {
+            snprintf(label, sizeof label, "the number at column %d", nd->col);
+            v = nd->num;
+        } else {
+            snprintf(label, sizeof label, "%s", e->names[nd->name]);
+            v = nb[nd->name]->value;
+        }
+        PA_TRY(pa__scalar_to(ctx, fn, label, v, out->dtype, 1, p->uni + (size_t)s * es));
+    }
+    int err = 0;
+    for (int k = 0; k < p->nuinstr; k++) {
+        const expr_instr *I = &p->uinstr[k];
+        const void *x[3] = {NULL, NULL, NULL};
+        for (int j = 0; j < I->nargs; j++)
+            x[j] = p->uni + (size_t)I->a[j].idx * es;
+        err |= I->fn(p->uni + (size_t)I->dst.idx * es, x[0], x[1], x[2], 1);
+    }
+    PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_DIVZERO), PA_EINVAL,
+                "integer division by zero in a constant part of the expression");
+    PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_NEGPOW), PA_EINVAL,
+                "integer power with a negative exponent in a constant part of the expression");
+
+    if (e->nregs < p->nreg) {
+        free(e->regs);
+        e->nregs = 0;
+        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)p->nreg * EXPR_BLK * 8);
+        if (!e->regs)
+            return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
+        e->nregs = p->nreg;
+    }
+    for (int s = 0; s < p->nin; s++)
+        ins[s] = nb[p->in_name[s]]->array;
+    *outp = out;
+    return PA_OK;
+}
+
+static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
+{
+    pa_ctx *ctx = e->ctx;
+    pa_array *out = NULL, *ins[EXPR_MAXNAMES];
+    int stream = 0;
+    int rc = prepare(fn, e, bind, nbind, &out, ins, &stream);
+    /* The checks are deterministic, but an allocation can fail on one rank:
+     * agree before any rank starts to write or enters the node sync. */
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc != PA_OK)
+        return rc;
+
+    const expr_prog *p = &e->prog;
+    size_t lo, hi, es = out->part.elsize;
+    pa__local_range(out, &lo, &hi);
+    char *in[EXPR_MAXNAMES], *reg[PA_EXPR_MAXREG];
+    for (int s = 0; s < p->nin; s++)
+        in[s] = pa__node_ptr(ins[s], lo);
+    for (int r = 0; r < p->nreg; r++)
+        reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * 8;
+    int err = run(p, es, reg, in, pa__node_ptr(out, lo), hi - lo, stream);
+    if (stream)
+        pa__stream_fence();
+    if (pa__dtype_is_int(out->dtype)) {
+        /* Integer division by zero happens on some ranks only. The output
+         * is complete anyway (0 in those elements), so sync it first. */
+        rc = err & PA_OPERR_DIVZERO
+                 ? pa__err(ctx, fn, PA_EINVAL,
+                           "integer division by zero (in / or fmod): those elements are 0")
+             : err & PA_OPERR_NEGPOW
+                 ? pa__err(ctx, fn, PA_EINVAL,
+                           "integer power with a negative exponent: those elements are 0")
+                 : PA_OK;
+        int rs = pa__array_sync(out);
+        rc = pa__agree(ctx, ctx->comm, rc < 0 ? rc : rs);
+        return rc;
+    }
+    /* The output's stores (the streaming ones fenced above) become visible
+     * to every rank of the node. */
+    return pa__array_sync(out);
+}
+
+int pa_expr_eval(pa_expr *e, const pa_binding *bind, int nbind)
+{
+    PA_CHECK(NULL, e, PA_EINVAL, "e is NULL");
+    return eval(__func__, e, bind, nbind);
+}
+
+int pa_eval(pa_ctx *ctx, const char *text, const pa_binding *bind, int nbind)
+{
+    pa_expr *e = NULL;
+    PA_TRY(pa_expr_compile(ctx, text, &e));
+    int rc = eval(__func__, e, bind, nbind);
+    pa_expr_free(&e);
+    return rc;
+}

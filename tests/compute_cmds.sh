@@ -1,0 +1,152 @@
+#!/bin/sh
+# shellcheck disable=SC2086 # $mpirun is a command with its options, split on purpose.
+# parray gen, calc and stats end to end on small files, with 1 and 2 ranks:
+# values checked against closed forms (arange sums, constants, column sums,
+# histogram counts), the same random file for any rank count, and clear
+# errors for bad input.
+#
+# Environment (make check sets them): PARRAY (the program), MPIRUN, PARRAY_SRCDIR;
+# PARRAY_TEST_TIMEOUT (seconds per run, default 60).
+
+srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+PARRAY=${PARRAY:-$srcdir/apps/parray}
+MPIRUN=${MPIRUN:-mpirun}
+limit=${PARRAY_TEST_TIMEOUT:-60}
+unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
+
+[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
+command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-compute.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+mpirun="$MPIRUN --oversubscribe"
+[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
+
+failed=0
+fail() { echo "  FAIL: $*"; failed=1; }
+pass() { echo "  ok: $*"; }
+
+# run NP CMD...: parray under mpirun -n NP, stdout in $tmp/out, stderr in
+# $tmp/err, exit status in $rc.
+run() {
+    np=$1
+    shift
+    timeout -k 10 "$limit" $mpirun -n "$np" "$PARRAY" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# expect_line WHAT WANT: the stats line (the line after the header) is WANT.
+expect_line() {
+    got=$(sed -n 3p "$tmp/out")
+    if [ "$rc" -eq 0 ] && [ "$got" = "$2" ]; then
+        pass "$1"
+    else
+        fail "$1: exit $rc, got '$got', want '$2'"
+        sed 's/^/    | /' "$tmp/out" "$tmp/err"
+    fi
+}
+
+for np in 1 2; do
+    echo "with $np rank(s):"
+    d=$tmp/$np
+    mkdir -p "$d"
+
+    # arange(1000) as (100,10): sum n(n-1)/2 = 499500, mean 499.5, min 0, max 999;
+    # std = sqrt((n^2 - 1) / 12) = 288.67499025720952 (to 17 digits).
+    run $np gen "$d/a.h5:/x" --shape 100,10 --arange
+    [ "$rc" -eq 0 ] || fail "gen --arange exits $rc: $(cat "$tmp/err")"
+    run $np stats "$d/a.h5:/x"
+    expect_line "stats of arange(1000)" "1000 499500 499.5 288.67499025720952 0 999"
+
+    # Column j of arange(1000).reshape(100,10) sums 10*4950 + 100*j.
+    run $np stats "$d/a.h5:/x" --axis 0
+    c0=$(sed -n 3p "$tmp/out" | awk '{print $3}')
+    c9=$(sed -n 12p "$tmp/out" | awk '{print $3}')
+    if [ "$rc" -eq 0 ] && [ "$c0" = 49500 ] && [ "$c9" = 50400 ]; then
+        pass "stats --axis 0 column sums"
+    else
+        fail "stats --axis 0: exit $rc, column sums '$c0' '$c9', want 49500 50400"
+    fi
+
+    # 10 equal bins over [0, 999]: 100 values each.
+    run $np stats "$d/a.h5:/x" --hist 10
+    n100=$(grep -c ' 100$' "$tmp/out")
+    if [ "$rc" -eq 0 ] && [ "$n100" -eq 10 ]; then
+        pass "stats --hist 10 of arange(1000): 100 per bin"
+    else
+        fail "stats --hist: exit $rc, $n100 bins of 100"
+        sed 's/^/    | /' "$tmp/out" "$tmp/err"
+    fi
+
+    run $np gen "$d/b.h5:/y" --shape 100,10 --full 2.5
+    run $np stats "$d/b.h5:/y"
+    expect_line "stats of full 2.5" "1000 2500 2.5 0 2.5 2.5"
+
+    # r = x * y + 1: sum 2.5 * 499500 + 1000, min 1, max 999 * 2.5 + 1.
+    run $np calc 'r = x * y + 1' "x=$d/a.h5:/x" "y=$d/b.h5:/y" -o "$d/c.h5:/r"
+    [ "$rc" -eq 0 ] || fail "calc exits $rc: $(cat "$tmp/err")"
+    run $np stats "$d/c.h5:/r"
+    sum=$(sed -n 3p "$tmp/out" | awk '{print $2, $5, $6}')
+    if [ "$rc" -eq 0 ] && [ "$sum" = "1249750 1 2498.5" ]; then
+        pass "calc r = x * y + 1"
+    else
+        fail "calc r = x * y + 1: sum min max '$sum', want '1249750 1 2498.5'"
+    fi
+
+    # Scalars, where, --dtype f32: where(x < k, 0, 1) counts x >= 500.
+    run $np calc 'r = where(x < k, 0, 1)' "x=$d/a.h5:/x" k=500 --dtype f32 -o "$d/c.h5:/w"
+    [ "$rc" -eq 0 ] || fail "calc where exits $rc: $(cat "$tmp/err")"
+    run $np stats "$d/c.h5:/w"
+    if [ "$rc" -eq 0 ] && head -1 "$tmp/out" | grep -q 'f32 (100,10)' &&
+        [ "$(sed -n 3p "$tmp/out" | awk '{print $2}')" = 500 ]; then
+        pass "calc where with a scalar, --dtype f32"
+    else
+        fail "calc where: exit $rc"
+        sed 's/^/    | /' "$tmp/out" "$tmp/err"
+    fi
+
+    # The same random file for any rank count (compared after the loop).
+    run $np gen "$d/r.h5:/z" --shape 1000,3 --random normal --seed 42 --mean 1 --std 2
+    run $np stats "$d/r.h5:/z" --json
+    sed 's/"dataset": "[^"]*", //' "$tmp/out" >"$d/rstats"
+    run $np gen "$d/u.h5:/u" --shape 5000 --random integers --low 0 --high 10 --dtype i32 --seed 7
+    run $np stats "$d/u.h5:/u"
+    mm=$(sed -n 3p "$tmp/out" | awk '{print $1, $5, $6}')
+    if [ "$rc" -eq 0 ] && [ "$mm" = "5000 0 9" ]; then
+        pass "gen --random integers [0, 10): min 0, max 9"
+    else
+        fail "gen integers: '$mm'"
+    fi
+
+    # Errors: clear messages and the right exit status, no hang.
+    run $np calc 'r = x + q' "x=$d/a.h5:/x" -o "$d/c.h5:/e"
+    if [ "$rc" -eq 2 ] && grep -q "'q' is not bound" "$tmp/err"; then
+        pass "calc with an unbound name exits 2"
+    else
+        fail "calc unbound: exit $rc: $(cat "$tmp/err")"
+    fi
+    run $np calc 'r = sqrt(x' "x=$d/a.h5:/x" -o "$d/c.h5:/e"
+    if [ "$rc" -eq 2 ] && grep -q "column 11: expected ')'" "$tmp/err"; then
+        pass "calc with a syntax error names the column"
+    else
+        fail "calc syntax: exit $rc: $(cat "$tmp/err")"
+    fi
+    run $np stats "$d/missing.h5:/x"
+    if [ "$rc" -eq 1 ] && grep -q "parray: stats:" "$tmp/err"; then
+        pass "stats of a missing file exits 1"
+    else
+        fail "stats missing: exit $rc: $(cat "$tmp/err")"
+    fi
+    run $np gen "$d/a.h5:/x" --shape 10 --arange --full 1
+    if [ "$rc" -eq 2 ]; then pass "gen with two kinds exits 2"; else fail "gen two kinds: exit $rc"; fi
+done
+
+if cmp -s "$tmp/1/rstats" "$tmp/2/rstats"; then
+    pass "random normal file: the same stats (bits) with 1 and 2 ranks"
+else
+    fail "random stats differ between 1 and 2 ranks"
+    cat "$tmp/1/rstats" "$tmp/2/rstats"
+fi
+
+exit $failed

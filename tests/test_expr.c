@@ -1,0 +1,629 @@
+/* Fused expressions: the parser (good texts, and bad ones with the column
+ * and what was expected), precedence and associativity, every function
+ * against a serial loop, where and comparisons, scalars, aliasing,
+ * compile once and evaluate many times, empty arrays, the errors, the
+ * integer dtypes, and bit equality with a serial evaluation at every rank
+ * count and layout.
+ *
+ * Why the references are exact: an expression's element i is the ops of
+ * the text applied in the text's order, in the array dtype, to element i
+ * of the inputs, and the build has no FP contraction (-std=c11 implies
+ * -ffp-contract=off). A serial C loop in this file that applies the same
+ * libm functions in the same order must therefore give the same bits, so
+ * results are compared bit for bit. */
+#include "testutil.h"
+
+#include <math.h>
+
+static pa_ctx *ctx;
+
+static void setup(void) { ck_assert_int_eq(pa_init_comm(MPI_COMM_WORLD, &ctx), PA_OK); }
+static void teardown(void) { pa_finalize(&ctx); }
+
+/* ------------------------------------------------------------ helpers */
+
+/* Input values of global element i: varied signs and magnitudes, some
+ * exact zeros, away from the poles of tan. which picks one of several. */
+static double val(int which, size_t i)
+{
+    double t = (double)((i * 2654435761u + (size_t)which * 40503u) % 10007) / 10007.0;
+    switch (which) {
+    case 0: return 8.0 * t - 4.0;          /* [-4, 4) */
+    case 1: return 0.01 + 5.0 * t;         /* positive */
+    case 2: return (double)(i % 7) - 3.0;  /* small integers, zeros */
+    default: return 1e-3 * (t - 0.5);      /* tiny */
+    }
+}
+
+static pa_array *make(pa_dtype dt, size_t n, int which)
+{
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, dt, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    pa_span s;
+    pa_array_local(a, &s);
+    for (size_t i = 0; i < s.count; i++) {
+        double v = val(which, s.offset + i);
+        if (dt == PA_F64)
+            ((double *)s.ptr)[i] = v;
+        else if (dt == PA_F32)
+            ((float *)s.ptr)[i] = (float)v;
+        else if (dt == PA_I32)
+            ((int32_t *)s.ptr)[i] = (int32_t)(v * 10);
+        else if (dt == PA_I64)
+            ((int64_t *)s.ptr)[i] = (int64_t)(v * 10);
+    }
+    TU_OK(pa_array_sync(a), ctx);
+    return a;
+}
+
+/* The whole array on every rank (malloc'd). */
+static void *whole(pa_array *a)
+{
+    size_t n = pa_array_size(a), es = pa_dtype_size(pa_array_dtype(a));
+    void *buf = malloc(n * es + 1);
+    TU_OK(pa_array_gather(a, 0, buf), ctx);
+    MPI_Bcast(buf, (int)(n * es), MPI_BYTE, 0, MPI_COMM_WORLD);
+    return buf;
+}
+
+/* Collective: the f64 array a equals ref[] bit for bit (NaNs of any
+ * payload equal). */
+static void same_f64(pa_array *a, const double *ref, const char *what)
+{
+    size_t n = pa_array_size(a);
+    double *got = whole(a);
+    size_t bad = n;
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (memcmp(&got[i], &ref[i], 8) != 0 && !(isnan(got[i]) && isnan(ref[i])))
+            bad = i;
+    TU_ASSERT(bad == n, "%s: element %zu is %.17g, serial %.17g", what, bad,
+              bad < n ? got[bad] : 0.0, bad < n ? ref[bad] : 0.0);
+    free(got);
+}
+
+static void same_f32(pa_array *a, const float *ref, const char *what)
+{
+    size_t n = pa_array_size(a);
+    float *got = whole(a);
+    size_t bad = n;
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (memcmp(&got[i], &ref[i], 4) != 0 && !(isnan(got[i]) && isnan(ref[i])))
+            bad = i;
+    TU_ASSERT(bad == n, "%s: element %zu is %.9g, serial %.9g", what, bad,
+              bad < n ? (double)got[bad] : 0.0, bad < n ? (double)ref[bad] : 0.0);
+    free(got);
+}
+
+/* Collective: rc is want and the message contains every needle. */
+static void fails(int rc, int want, const char *n1, const char *n2)
+{
+    const char *m = pa_errmsg(ctx);
+    TU_RC(rc, want, ctx);
+    TU_ASSERT(strstr(m, n1) != NULL, "message '%s' lacks '%s'", m, n1);
+    if (n2)
+        TU_ASSERT(strstr(m, n2) != NULL, "message '%s' lacks '%s'", m, n2);
+}
+
+/* Block size and more: several full blocks and a tail. */
+#define N 5000
+
+/* ------------------------------------------------------------ parser */
+
+START_TEST(parse_good)
+{
+    static const char *const good[] = {
+        "r = x",
+        "r=1",
+        "r = .5 + 1e-3 + 2.5E+2 + 7.",
+        "r = sqrt(x*x + y*y) * k",
+        "  out_1\t=  -x ** 2 ",
+        "r = where(x < 0, -x, x)",
+        "r = hypot(x, y) + atan2(y, x) + fmod(x, 3) + pow(x, 2) + minimum(x, y)",
+        "r = ((((x))))",
+        "r = x != y",
+        "r = - - + x",
+        "r = 2**-1",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        pa_expr *e = NULL;
+        int rc = pa_expr_compile(ctx, good[i], &e);
+        TU_ASSERT(rc == PA_OK, "'%s': %s", good[i], pa_errmsg(ctx));
+        pa_expr_free(&e);
+        TU_CHECK(e == NULL);
+    }
+    pa_expr *e = NULL;
+    TU_OK(pa_expr_compile(ctx, "r = sqrt(x*x + y*y) * k + x", &e), ctx);
+    TU_CHECK(strcmp(pa_expr_output(e), "r") == 0);
+    TU_CHECK(pa_expr_nnames(e) == 3);
+    TU_CHECK(strcmp(pa_expr_name(e, 0), "x") == 0 && strcmp(pa_expr_name(e, 1), "y") == 0 &&
+             strcmp(pa_expr_name(e, 2), "k") == 0 && pa_expr_name(e, 3) == NULL);
+    pa_expr_free(&e);
+    pa_expr_free(&e); /* NULL is a no-op */
+    pa_expr_free(NULL);
+}
+END_TEST
+
+START_TEST(parse_bad)
+{
+    static const struct {
+        const char *text, *needle1, *needle2;
+    } bad[] = {
+        {"r = sqrt(x", "column 11:", "expected ')' after function arguments"},
+        {"r = (x + y", "column 11:", "expected ')' to close '(' at column 5"},
+        {"r = x +", "column 8:", "expected a number, a name"},
+        {"r = x y", "column 7:", "expected an operator or end of expression"},
+        {"r x", "column 3:", "expected '=' after the output name"},
+        {"= x", "column 1:", "expected the output name"},
+        {"", "column 1:", "found end of expression"},
+        {"r = x $ 2", "column 7:", "unexpected character '$'"},
+        {"r = 1e+", "column 5:", "malformed number"},
+        {"r = 1.5x", "column 5:", "malformed number"},
+        {"r = foo(x)", "column 5:", "unknown function 'foo'"},
+        {"r = hypot(x)", "column 5:", "hypot() takes 2 arguments, got 1"},
+        {"r = sqrt(x, y)", "column 5:", "sqrt() takes 1 argument, got 2"},
+        {"r = where(x, y)", "column 5:", "takes 3 arguments"},
+        {"r = a < b < c", "column 11:", "comparisons do not chain"},
+        {"r = x)", "column 6:", "unmatched ')'"},
+        {"r = x ** ", "column 10:", "expected a number"},
+        {"r = sqrt(x,)", "column 12:", "expected a number"},
+        {"r = (", "column 6:", "found end of expression"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pa_expr *e = (pa_expr *)&e; /* must come back NULL */
+        int rc = pa_expr_compile(ctx, bad[i].text, &e);
+        TU_ASSERT(rc == PA_EINVAL && e == NULL, "'%s' gave %d", bad[i].text, rc);
+        const char *m = pa_errmsg(ctx);
+        TU_ASSERT(strstr(m, "pa_expr_compile: ") == m && strstr(m, bad[i].needle1) &&
+                      strstr(m, bad[i].needle2),
+                  "'%s': message '%s' lacks '%s' / '%s'", bad[i].text, m, bad[i].needle1,
+                  bad[i].needle2);
+    }
+    /* Deep nesting is refused, not recursed into. */
+    char deep[2200];
+    size_t k = 0;
+    k += (size_t)sprintf(deep, "r = ");
+    for (int i = 0; i < 1000; i++)
+        deep[k++] = '(';
+    deep[k++] = 'x';
+    for (int i = 0; i < 1000; i++)
+        deep[k++] = ')';
+    deep[k] = 0;
+    pa_expr *e = NULL;
+    fails(pa_expr_compile(ctx, deep, &e), PA_EINVAL, "nested more than", NULL);
+    fails(pa_expr_compile(ctx, NULL, &e), PA_EINVAL, "text is NULL", NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------ semantics */
+
+/* Evaluates text with x, y, z bound to arrays 0, 1, 2 and k = 2.5, into
+ * a new f64 array compared with ref. */
+static void check_f64(const char *text, const double *ref)
+{
+    pa_array *x = make(PA_F64, N, 0), *y = make(PA_F64, N, 1), *z = make(PA_F64, N, 2);
+    pa_array *r = make(PA_F64, N, 3);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("z", z),
+                      PA_BIND_ARRAY("r", r), PA_BIND_SCALAR("k", 2.5)};
+    int rc = pa_eval(ctx, text, b, 5);
+    TU_ASSERT(rc == PA_OK, "'%s': %s", text, pa_errmsg(ctx));
+    same_f64(r, ref, text);
+    pa_array_free(&r);
+    pa_array_free(&z);
+    pa_array_free(&y);
+    pa_array_free(&x);
+}
+
+START_TEST(precedence)
+{
+    double *ref = malloc(N * sizeof *ref);
+#define CASE(text, expr)                                                                \
+    do {                                                                                \
+        for (size_t i = 0; i < N; i++) {                                                \
+            double x = val(0, i), y = val(1, i), z = val(2, i), k = 2.5;                \
+            (void)x, (void)y, (void)z, (void)k;                                         \
+            ref[i] = (expr);                                                            \
+        }                                                                               \
+        check_f64(text, ref);                                                           \
+    } while (0)
+    CASE("r = -x**2", -(x * x));
+    CASE("r = (-x)**2", x * x);
+    CASE("r = y ** 0.5 ** 2", pow(y, pow(0.5, 2)));  /* right-associative */
+    CASE("r = 2 ** 3 ** 2", 512.0);                  /* 2**9, folded */
+    CASE("r = 2 ** -1 * x", 0.5 * x);
+    CASE("r = -y ** -x", -pow(y, -x));
+    CASE("r = x - y - z", (x - y) - z);              /* left-associative */
+    CASE("r = x / y / k", (x / y) / k);
+    CASE("r = x + y * z - x / y", (x + y * z) - x / y);
+    CASE("r = (x + y) * z", (x + y) * z);
+    CASE("r = x * y + z", x * y + z);
+    CASE("r = sqrt(x*x + y*y) * k", sqrt(x * x + y * y) * k);
+    CASE("r = x < y + z", (x < y + z) ? 1.0 : 0.0);  /* + binds tighter */
+    CASE("r = k * 2 + 1", 6.0);                      /* uniform: a fill */
+    CASE("r = x * (k - 0.5) ** 2 / 3", x * ((k - 0.5) * (k - 0.5)) / 3);
+    CASE("r = 1e-3 * x + .5", 1e-3 * x + .5);
+    CASE("r = - - x", x);
+    CASE("r = z", z);
+    free(ref);
+}
+END_TEST
+
+/* Every function at f64 and f32 against the same libm call in a serial
+ * loop: tolerance zero, because the VM applies that very function (see
+ * the file comment). */
+static double rf64(int op, double x, double y)
+{
+    switch (op) {
+    case 0: return -x;
+    case 1: return fabs(x);
+    case 2: return sqrt(y);
+    case 3: return exp(x);
+    case 4: return log(y);
+    case 5: return log10(y);
+    case 6: return log1p(y);
+    case 7: return expm1(x);
+    case 8: return sin(x);
+    case 9: return cos(x);
+    case 10: return tan(x);
+    case 11: return tanh(x);
+    case 12: return floor(x);
+    case 13: return ceil(x);
+    case 14: return rint(x);
+    case 15: return x * x;
+    case 16: return 1.0 / y;
+    case 17: return x + y;
+    case 18: return x - y;
+    case 19: return x * y;
+    case 20: return x / y;
+    case 21: return pow(y, x);
+    case 22: return (x != x || x < y) ? x : y;
+    case 23: return (x != x || x > y) ? x : y;
+    case 24: return hypot(x, y);
+    case 25: return atan2(x, y);
+    default: return fmod(x, y);
+    }
+}
+
+static float rf32(int op, float x, float y)
+{
+    switch (op) {
+    case 0: return -x;
+    case 1: return fabsf(x);
+    case 2: return sqrtf(y);
+    case 3: return expf(x);
+    case 4: return logf(y);
+    case 5: return log10f(y);
+    case 6: return log1pf(y);
+    case 7: return expm1f(x);
+    case 8: return sinf(x);
+    case 9: return cosf(x);
+    case 10: return tanf(x);
+    case 11: return tanhf(x);
+    case 12: return floorf(x);
+    case 13: return ceilf(x);
+    case 14: return rintf(x);
+    case 15: return x * x;
+    case 16: return 1.0f / y;
+    case 17: return x + y;
+    case 18: return x - y;
+    case 19: return x * y;
+    case 20: return x / y;
+    case 21: return powf(y, x);
+    case 22: return (x != x || x < y) ? x : y;
+    case 23: return (x != x || x > y) ? x : y;
+    case 24: return hypotf(x, y);
+    case 25: return atan2f(x, y);
+    default: return fmodf(x, y);
+    }
+}
+
+static const char *const fn_text[] = {
+    "r = neg(x)", "r = abs(x)", "r = sqrt(y)", "r = exp(x)", "r = log(y)", "r = log10(y)",
+    "r = log1p(y)", "r = expm1(x)", "r = sin(x)", "r = cos(x)", "r = tan(x)", "r = tanh(x)",
+    "r = floor(x)", "r = ceil(x)", "r = round(x)", "r = square(x)", "r = reciprocal(y)",
+    "r = add(x, y)", "r = sub(x, y)", "r = mul(x, y)", "r = div(x, y)", "r = pow(y, x)",
+    "r = minimum(x, y)", "r = maximum(x, y)", "r = hypot(x, y)", "r = atan2(x, y)",
+    "r = fmod(x, y)",
+};
+#define NFN ((int)(sizeof fn_text / sizeof fn_text[0]))
+
+START_TEST(functions)
+{
+    for (int dt = 0; dt < 2; dt++) {
+        pa_dtype d = dt ? PA_F32 : PA_F64;
+        pa_array *x = make(d, N, 0), *y = make(d, N, 1), *r = make(d, N, 3);
+        /* A NaN in x shows minimum/maximum propagate it. */
+        pa_span s;
+        pa_array_local(x, &s);
+        for (size_t i = 0; i < s.count; i++)
+            if ((s.offset + i) % 1001 == 5) {
+                if (dt)
+                    ((float *)s.ptr)[i] = NAN;
+                else
+                    ((double *)s.ptr)[i] = NAN;
+            }
+        TU_OK(pa_array_sync(x), ctx);
+        void *xs = whole(x), *ys = whole(y);
+        double *ref = malloc(N * sizeof *ref);
+        float *reff = malloc(N * sizeof *reff);
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r)};
+        for (int op = 0; op < NFN; op++) {
+            for (size_t i = 0; i < N; i++) {
+                if (dt)
+                    reff[i] = rf32(op, ((float *)xs)[i], ((float *)ys)[i]);
+                else
+                    ref[i] = rf64(op, ((double *)xs)[i], ((double *)ys)[i]);
+            }
+            int rc = pa_eval(ctx, fn_text[op], b, 3);
+            TU_ASSERT(rc == PA_OK, "'%s': %s", fn_text[op], pa_errmsg(ctx));
+            if (dt)
+                same_f32(r, reff, fn_text[op]);
+            else
+                same_f64(r, ref, fn_text[op]);
+        }
+        free(ref);
+        free(reff);
+        free(xs);
+        free(ys);
+        pa_array_free(&r);
+        pa_array_free(&y);
+        pa_array_free(&x);
+    }
+}
+END_TEST
+
+START_TEST(where_compare)
+{
+    double *ref = malloc(N * sizeof *ref);
+    CASE("r = where(x < 0, -x, x)", x < 0 ? -x : x);
+    CASE("r = where(z, x, y)", z != 0 ? x : y);
+    CASE("r = where(x > 1, 1, 0.5)", x > 1 ? 1.0 : 0.5);          /* uniform branches */
+    CASE("r = where(k > 2, x, y)", x);                           /* uniform condition */
+    CASE("r = where(z >= 0, x, k)", z >= 0 ? x : 2.5);
+    CASE("r = (x <= z) + 2 * (x == z) + 4 * (x != z) + 8 * (x >= z)",
+         (x <= z ? 1.0 : 0.0) + 2 * (x == z ? 1.0 : 0.0) + 4 * (x != z ? 1.0 : 0.0) +
+             8 * (x >= z ? 1.0 : 0.0));
+    CASE("r = (y > x) * y", (y > x ? 1.0 : 0.0) * y);
+    free(ref);
+    /* NaN: comparisons are false except !=, and a NaN condition is true. */
+    pa_array *x = make(PA_F64, 4, 0), *r = make(PA_F64, 4, 0);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r), PA_BIND_SCALAR("nan", NAN)};
+    TU_OK(pa_eval(ctx, "r = (x < nan) + 2*(x == nan) + 4*(x != nan) + 8*where(nan, 1, 0)", b,
+                  3),
+          ctx);
+    double got[4], want[4] = {12, 12, 12, 12};
+    double *g = whole(r);
+    memcpy(got, g, sizeof got);
+    free(g);
+    TU_CHECK(memcmp(got, want, sizeof got) == 0);
+    pa_array_free(&r);
+    pa_array_free(&x);
+}
+END_TEST
+
+/* ------------------------------------------------------------ bindings */
+
+START_TEST(aliasing)
+{
+    double *ref = malloc(N * sizeof *ref);
+    pa_array *x = make(PA_F64, N, 0), *y = make(PA_F64, N, 1);
+    for (size_t i = 0; i < N; i++)
+        ref[i] = sqrt(val(0, i) * val(0, i) + val(1, i)) * val(0, i);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y)};
+    TU_OK(pa_eval(ctx, "x = sqrt(x*x + y) * x", b, 2), ctx);
+    same_f64(x, ref, "x = sqrt(x*x + y) * x");
+    /* The output bound under another name too. */
+    for (size_t i = 0; i < N; i++)
+        ref[i] = ref[i] + val(1, i) * ref[i];
+    pa_binding b2[] = {PA_BIND_ARRAY("r", x), PA_BIND_ARRAY("a", x), PA_BIND_ARRAY("y", y)};
+    TU_OK(pa_eval(ctx, "r = a + y * a", b2, 3), ctx);
+    same_f64(x, ref, "r = a + y * a (r is a)");
+    TU_OK(pa_eval(ctx, "x = x", b, 2), ctx);
+    same_f64(x, ref, "x = x");
+    free(ref);
+    pa_array_free(&y);
+    pa_array_free(&x);
+}
+END_TEST
+
+START_TEST(compile_once)
+{
+    pa_expr *e = NULL;
+    TU_OK(pa_expr_compile(ctx, "r = a * x + b", &e), ctx);
+    double *ref = malloc(N * sizeof *ref);
+    pa_array *x = make(PA_F64, N, 0), *y = make(PA_F64, N, 1), *r = make(PA_F64, N, 3);
+    for (int it = 0; it < 4; it++) {
+        /* Scalars change between evaluations, and so does whether a and b
+         * are arrays or scalars (a new program for a new signature). */
+        double a = 0.5 + it, bb = -1.0 * it;
+        pa_binding bs[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r),
+                           PA_BIND_SCALAR("a", a), PA_BIND_SCALAR("b", bb),
+                           PA_BIND_SCALAR("unused", 1)};
+        pa_binding ba[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("a", y),
+                           PA_BIND_SCALAR("b", bb)};
+        int arr = it % 2;
+        for (size_t i = 0; i < N; i++)
+            ref[i] = (arr ? val(1, i) : a) * val(0, i) + bb;
+        TU_OK(pa_expr_eval(e, arr ? ba : bs, arr ? 4 : 5), ctx);
+        same_f64(r, ref, "r = a * x + b");
+    }
+    free(ref);
+    pa_array_free(&r);
+    pa_array_free(&y);
+    pa_array_free(&x);
+    pa_expr_free(&e);
+}
+END_TEST
+
+START_TEST(empty)
+{
+    size_t shape[2] = {0, 5};
+    pa_array *x = NULL, *r = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &x), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &r), ctx);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r)};
+    TU_OK(pa_eval(ctx, "r = where(x > 0, sqrt(x), 1)", b, 2), ctx);
+    TU_OK(pa_eval(ctx, "r = 3", b, 2), ctx);
+    pa_array_free(&r);
+    pa_array_free(&x);
+}
+END_TEST
+
+START_TEST(errors)
+{
+    pa_array *x = make(PA_F64, N, 0), *r = make(PA_F64, N, 0), *s = make(PA_F64, N - 1, 0);
+    pa_array *f = make(PA_F32, N, 0), *i32 = make(PA_I32, N, 0);
+    size_t shape[2] = {N, 1};
+    pa_array *m = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &m), ctx);
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r)};
+        fails(pa_eval(ctx, "r = x + y", b, 2), PA_EINVAL, "pa_eval: name 'y' (column 9) is not bound",
+              NULL);
+        fails(pa_eval(ctx, "q = x", b, 2), PA_EINVAL, "the output 'q' (column 1) is not bound",
+              NULL);
+        fails(pa_eval(ctx, "r = x +", b, 2), PA_EINVAL, "column 8", NULL);
+    }
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_SCALAR("r", 1)};
+        fails(pa_eval(ctx, "r = x", b, 2), PA_EINVAL, "bound to a scalar", NULL);
+    }
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r), PA_BIND_SCALAR("x", 2)};
+        fails(pa_eval(ctx, "r = x", b, 3), PA_EINVAL, "'x' is bound twice", NULL);
+    }
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", s), PA_BIND_ARRAY("r", r)};
+        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "shape mismatch", "(5000,)");
+        TU_CHECK(strstr(pa_errmsg(ctx), "(4999,)") != NULL);
+        pa_binding b2[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", m), PA_BIND_ARRAY("r", r)};
+        fails(pa_eval(ctx, "r = x + y", b2, 3), PA_EINVAL, "shape mismatch", "(5000,1)");
+    }
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", f), PA_BIND_ARRAY("r", r)};
+        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "dtype mismatch", "pa_astype");
+    }
+    {
+        /* Nothing was written by the failed calls: r still holds val(0). */
+        double *ref = malloc(N * sizeof *ref);
+        for (size_t i = 0; i < N; i++)
+            ref[i] = val(0, i);
+        same_f64(r, ref, "r untouched after errors");
+        free(ref);
+    }
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", i32), PA_BIND_ARRAY("r", i32)};
+        fails(pa_eval(ctx, "r = sqrt(x)", b, 2), PA_ENOTSUP, "sqrt (column 5) is not defined",
+              "i32");
+        fails(pa_eval(ctx, "r = x * 2.5", b, 2), PA_EINVAL, "not a whole number", NULL);
+        fails(pa_eval(ctx, "r = x / (1 - 1)", b, 2), PA_EINVAL, "division by zero", NULL);
+    }
+    {
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r)};
+        /* Each left operand x/x is held in a register while the right
+         * side is computed: 40 levels need more than 32. */
+        char text[600] = "r = x/x";
+        for (int i = 0; i < 40; i++)
+            strcat(text, " + (x/x");
+        for (int i = 0; i < 40; i++)
+            strcat(text, ")");
+        fails(pa_eval(ctx, text, b, 2), PA_EINVAL, "registers", NULL);
+        fails(pa_expr_eval(NULL, b, 2), PA_EINVAL, "", NULL);
+    }
+    pa_array_free(&m);
+    pa_array_free(&i32);
+    pa_array_free(&f);
+    pa_array_free(&s);
+    pa_array_free(&r);
+    pa_array_free(&x);
+}
+END_TEST
+
+/* ------------------------------------------------------------ integers */
+
+START_TEST(integers)
+{
+    for (int dt = 0; dt < 2; dt++) {
+        pa_dtype d = dt ? PA_I64 : PA_I32;
+        pa_array *x = make(d, N, 0), *y = make(d, N, 2), *r = make(d, N, 0);
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r),
+                          PA_BIND_SCALAR("k", 3)};
+        TU_OK(pa_eval(ctx, "r = where(x < 0, -x, x) * k + x / 7 - fmod(x, 3) + x**2 + "
+                           "maximum(x, y) + (x == y)",
+                      b, 4),
+              ctx);
+        void *got = whole(r);
+        size_t bad = N;
+        for (size_t i = 0; i < N && bad == N; i++) {
+            int64_t xv = (int64_t)(val(0, i) * 10), yv = (int64_t)(val(2, i) * 10);
+            int64_t fl = xv / 7 - ((xv % 7 != 0 && xv < 0) ? 1 : 0);
+            int64_t want = (xv < 0 ? -xv : xv) * 3 + fl - xv % 3 + xv * xv +
+                           (xv > yv ? xv : yv) + (xv == yv);
+            int64_t g = dt ? ((int64_t *)got)[i] : ((int32_t *)got)[i];
+            if (g != want)
+                bad = i;
+        }
+        TU_ASSERT(bad == N, "%s: element %zu differs", pa_dtype_name(d), bad);
+        free(got);
+        /* Division by zero: reported once on every rank, 0 in those places. */
+        fails(pa_eval(ctx, "r = x / y", b, 4), PA_EINVAL, "division by zero", NULL);
+        pa_array_free(&r);
+        pa_array_free(&y);
+        pa_array_free(&x);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------ bit equality */
+
+/* A large array (over the streaming threshold per rank at every launcher
+ * configuration, so the non-temporal path runs) and a small one: both
+ * equal a serial evaluation bit for bit, at any rank count. */
+START_TEST(bit_equality)
+{
+    static const size_t sizes[] = {N, 1200000};
+    for (int s = 0; s < 2; s++) {
+        size_t n = sizes[s];
+        pa_array *x = make(PA_F64, n, 0), *y = make(PA_F64, n, 1), *r = make(PA_F64, n, 3);
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r),
+                          PA_BIND_SCALAR("k", 1.0 / 3.0)};
+        TU_OK(pa_eval(ctx, "r = sqrt(x*x + y*y) * k - exp(-y) / (1 + x*x) + where(x > y, x, y)",
+                      b, 4),
+              ctx);
+        double *ref = malloc(n * sizeof *ref);
+        for (size_t i = 0; i < n; i++) {
+            double xv = val(0, i), yv = val(1, i), k = 1.0 / 3.0;
+            ref[i] = sqrt(xv * xv + yv * yv) * k - exp(-yv) / (1 + xv * xv) + (xv > yv ? xv : yv);
+        }
+        same_f64(r, ref, "large expression");
+        TU_OK(pa_eval(ctx, "r = x * y + k", b, 4), ctx);
+        for (size_t i = 0; i < n; i++)
+            ref[i] = val(0, i) * val(1, i) + 1.0 / 3.0;
+        same_f64(r, ref, "x * y + k");
+        free(ref);
+        pa_array_free(&r);
+        pa_array_free(&y);
+        pa_array_free(&x);
+    }
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("expr");
+    TCase *tc = tu_tcase(s, "expr");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, parse_good);
+    tcase_add_test(tc, parse_bad);
+    tcase_add_test(tc, precedence);
+    tcase_add_test(tc, functions);
+    tcase_add_test(tc, where_compare);
+    tcase_add_test(tc, aliasing);
+    tcase_add_test(tc, compile_once);
+    tcase_add_test(tc, empty);
+    tcase_add_test(tc, errors);
+    tcase_add_test(tc, integers);
+    tcase_add_test(tc, bit_equality);
+    return s;
+}
+
+int main(int argc, char **argv) { return tu_main(argc, argv, make_suite); }
