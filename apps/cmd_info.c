@@ -45,10 +45,23 @@ static int blas_in_effect(const pa_ctx *ctx)
     return pa_blas_threads_in_effect();
 }
 
-static int blas_parallel(const pa_ctx *ctx)
+static int launch_cores(const pa_ctx *ctx, int *cpus, int max)
 {
-    (void)ctx;
-    return pa_blas_parallel();
+    return pa_blas_plan_cores(ctx, PA_CORES_LAUNCH, cpus, max);
+}
+
+static int plan_warnings(const pa_ctx *ctx)
+{
+    pa_blas_plan plan;
+    return pa_blas_plan_get(ctx, &plan) == PA_OK ? plan.warnings : 0;
+}
+
+static const char *affinity(const pa_ctx *ctx)
+{
+    pa_blas_plan plan;
+    if (pa_blas_plan_get(ctx, &plan) != PA_OK)
+        return "?";
+    return plan.applied ? "share" : plan.keep ? "keep" : "launcher (share refused)";
 }
 
 enum {
@@ -59,8 +72,10 @@ enum {
     COL_CORES,
     COL_BLAS,
     COL_BLAS_EFFECT,
+    COL_LAUNCH,
+    COL_AFFINITY,
     COL_NODE_CORES,
-    COL_BLAS_PARALLEL,
+    COL_PLAN_WARN,
     NCOLS
 };
 
@@ -70,12 +85,14 @@ static const column columns[NCOLS] = {
     [COL_NODE_RANK] = {"node_rank", "node rank", KIND_INT, pa_ctx_node_rank, NULL, NULL},
     [COL_HOST] = {"hostname", "host", KIND_STR, NULL, pa_ctx_hostname, NULL},
     [COL_CORES] = {"cores", "cores", KIND_CPUS, NULL, NULL, rank_cores},
+    [COL_LAUNCH] = {"launcher_cores", "launcher", KIND_CPUS, NULL, NULL, launch_cores},
+    [COL_AFFINITY] = {"affinity", "affinity", KIND_STR, NULL, affinity, NULL},
     [COL_BLAS] = {"blas_threads", "BLAS threads", KIND_INT, pa_blas_threads, NULL, NULL},
     [COL_BLAS_EFFECT] = {"blas_threads_in_effect", "in effect", KIND_INT, blas_in_effect, NULL,
                          NULL},
     /* Gathered for the node summary and the warnings only. */
     [COL_NODE_CORES] = {NULL, NULL, KIND_CPUS, NULL, NULL, node_cores},
-    [COL_BLAS_PARALLEL] = {NULL, NULL, KIND_INT, blas_parallel, NULL, NULL},
+    [COL_PLAN_WARN] = {NULL, NULL, KIND_INT, plan_warnings, NULL, NULL},
 };
 
 /* One rank's value of one column, on rank 0. Strings and CPU lists point
@@ -525,15 +542,22 @@ static void find_warnings(report *rep, const table *t)
         free(who);
     }
 
-    int openmp = 0;
-    for (int r = 0; r < n; r++)
-        openmp |= CELL(t, r, COL_BLAS_PARALLEL).i == 2;
-    if (openmp)
-        warn(rep, "the BLAS is built with OpenMP: OMP_NUM_THREADS and the OpenMP runtime can "
-                  "override the thread count that parray sets");
-    if (!strstr(rep->blas_config, "OpenBLAS"))
-        warn(rep, "the BLAS is not OpenBLAS (\"%s\"): parray cannot control its threads",
-             rep->blas_config);
+    /* What the plan itself found on each rank: the BLAS build, and an
+     * affinity the kernel refused. (Thread counts are checked above.) */
+    static const int plan_bits[] = {PA_BLAS_WARN_OPENMP, PA_BLAS_WARN_NOT_OPENBLAS,
+                                    PA_BLAS_WARN_AFFINITY};
+    for (size_t b = 0; b < sizeof plan_bits / sizeof plan_bits[0]; b++) {
+        sbuf who = {0};
+        int count = 0;
+        for (int r = 0; r < n; r++)
+            if (CELL(t, r, COL_PLAN_WARN).i & plan_bits[b])
+                sb_printf(&who, "%s%d", count++ ? "," : "", r);
+        char *list = sb_take(&who);
+        if (count)
+            warn(rep, "rank%s %s: %s", count > 1 ? "s" : "", list ? list : "?",
+                 pa_blas_warning_text(plan_bits[b]));
+        free(list);
+    }
     free(done);
 }
 
