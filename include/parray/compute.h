@@ -1,8 +1,243 @@
-/* Element-wise math, initialisation, random numbers and reductions. */
+/* Element-wise math, initialisation, random numbers and reductions.
+ *
+ * Every call here is collective over the array's context: every rank makes
+ * it with the same arguments. Each rank computes on its own span of each
+ * array (pa_array_local) and the call ends with the node barrier that makes
+ * the writes visible to the node's ranks, so the result can be read
+ * anywhere in the node block as soon as the call returns. Arguments are
+ * checked before anything is written: on an error no array is changed
+ * (except where documented: integer division by zero) and every rank
+ * returns the same code with the message in pa_errmsg(ctx).
+ *
+ * dtypes: every call takes f64 and f32; the rules for integer dtypes are
+ * given per call. Arrays given to one call must have the same shape and
+ * distribution (PA_DISTRIBUTED or PA_REPLICATED) and, except for
+ * pa_astype and the pa_map calls, the same dtype: a mismatch is PA_EINVAL
+ * with both shapes (or dtypes) in the message. docs/compute.md has the
+ * details and measured speeds. */
 #ifndef PARRAY_COMPUTE_H
 #define PARRAY_COMPUTE_H
 
+#include <stdint.h>
 #include "parray/array.h"
 #include "parray/export.h"
+
+/* ------------------------------------------------------------ initialisation */
+
+/* Collective. Sets every element of a to 0, to 1, or to value converted to
+ * a's dtype. For an integer dtype value is truncated toward zero and must
+ * lie in the dtype's range (PA_EINVAL for NaN or a value out of range).
+ * Spans of more than PA_STREAM_MIN_BYTES per rank are written with
+ * non-temporal stores. */
+PA_EXTERN int pa_zeros(pa_array *a);
+PA_EXTERN int pa_ones(pa_array *a);
+PA_EXTERN int pa_full(pa_array *a, double value);
+
+/* Per rank span size above which init calls write with streaming
+ * (non-temporal) stores: larger spans would only evict the cache. */
+#define PA_STREAM_MIN_BYTES ((size_t)1 << 20)
+
+/* Collective. a[i] = start + i * step for every flat C-order index i,
+ * computed in double and converted to a's dtype as pa_astype converts
+ * (exact for integers up to 2^53). */
+PA_EXTERN int pa_arange(pa_array *a, double start, double step);
+
+/* Collective. n = size(a) values evenly spaced from start to stop, like
+ * numpy.linspace: a[i] = start + i * (stop - start) / d with d = n - 1
+ * when endpoint is non-zero (and a[n-1] = stop exactly), d = n otherwise. */
+PA_EXTERN int pa_linspace(pa_array *a, double start, double stop, int endpoint);
+
+/* Collective. dst = src: same shape, distribution and dtype. dst == src is
+ * a no-op. */
+PA_EXTERN int pa_copy(pa_array *dst, const pa_array *src);
+
+/* Collective. dst = src converted to dst's dtype (same shape and
+ * distribution; any pair of dtypes). Conversions follow numpy's casting
+ * (astype with casting="unsafe") where numpy defines it:
+ *   float -> float  rounds to nearest (overflow gives +-inf);
+ *   int -> float    rounds to nearest;
+ *   int -> int      keeps the low bits (two's complement wrap);
+ *   float -> int    truncates toward zero. Where numpy's result is
+ *                   undefined, parray defines it: NaN gives 0, and values
+ *                   beyond the dtype's range saturate to its minimum or
+ *                   maximum (so -1.5 -> u8 is 0, 300.0 -> u8 is 255). */
+PA_EXTERN int pa_astype(pa_array *dst, const pa_array *src);
+
+/* ------------------------------------------------------------ random numbers */
+
+/* Random arrays from the counter-based generator Philox4x32-10 (Salmon et
+ * al., SC'11; Random123). Philox is keyed by the 64-bit seed (key = {low
+ * 32 bits, high 32 bits}); the 128-bit counter is {j low, j high, stream
+ * low, stream high}, where j is the draw index derived from the global
+ * element index i as each call says. So the value at index i depends only
+ * on (seed, stream, i): an array is bit-identical for every rank count and
+ * node layout, and different streams of one seed are independent arrays.
+ *
+ * Collective. uniform: values in [low, high) (low < high, both finite),
+ * from 53 random bits (f64: one draw gives elements 2j and 2j+1) or 24
+ * bits (f32: one draw gives elements 4j .. 4j+3). A value that rounding
+ * would carry to high is replaced by the largest value below high.
+ * Floating dtypes only. */
+PA_EXTERN int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low,
+                                double high);
+
+/* Collective. normal(mean, std) by the Box-Muller transform with no
+ * rejection: draw j gives two 53-bit uniforms u1 in (0, 1], u2 in [0, 1)
+ * and elements 2j and 2j+1 = mean + std * sqrt(-2 ln u1) * (cos, sin)(2 pi
+ * u2). f32 arrays get the f64 value rounded to f32. std >= 0, both
+ * finite. Floating dtypes only. */
+PA_EXTERN int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean,
+                               double std);
+
+/* Collective. Integers in [low, high) (low < high, both within a's dtype:
+ * i64, i32 or u8), one 64-bit draw half per element (draw j gives elements
+ * 2j and 2j+1), mapped by Lemire's multiply-shift floor(r * (high - low) /
+ * 2^64). The bias is bounded: every value's probability is within 2^-64 of
+ * 1 / (high - low). Integer dtypes only. */
+PA_EXTERN int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low,
+                                 int64_t high);
+
+/* Not collective. One Philox4x32-10 block: out = philox(ctr, key), the
+ * function that every random call above is built on (for tests and for
+ * programs that draw their own values). */
+PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+/* ------------------------------------------------------------ element-wise */
+
+/* The ops: X(NAME, name). PA_OP_<NAME> is the enum value; "name" is what
+ * pa_unary_parse / pa_binary_parse accept. */
+#define PA_UNARY_LIST(X)                                                                  \
+    X(NEG, neg) X(ABS, abs) X(SQRT, sqrt) X(EXP, exp) X(LOG, log) X(LOG10, log10)        \
+    X(LOG1P, log1p) X(EXPM1, expm1) X(SIN, sin) X(COS, cos) X(TAN, tan) X(TANH, tanh)    \
+    X(FLOOR, floor) X(CEIL, ceil) X(ROUND, round) X(SQUARE, square)                      \
+    X(RECIPROCAL, reciprocal)
+#define PA_BINARY_LIST(X)                                                                 \
+    X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(POW, pow) X(MINIMUM, minimum)      \
+    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod)
+
+typedef enum {
+#define PA_UNARY_ENUM_(N, n) PA_OP_##N,
+    PA_UNARY_LIST(PA_UNARY_ENUM_)
+#undef PA_UNARY_ENUM_
+    PA_NUNARY
+} pa_unary_op;
+
+typedef enum {
+#define PA_BINARY_ENUM_(N, n) PA_OP_##N,
+    PA_BINARY_LIST(PA_BINARY_ENUM_)
+#undef PA_BINARY_ENUM_
+    PA_NBINARY
+} pa_binary_op;
+
+/* Not collective. The op's name ("sqrt"; "?" when out of range), and the
+ * op of a name (PA_EINVAL for an unknown one). pa_*_int_ok says whether
+ * the op is defined on the integer dtypes. */
+PA_EXTERN const char *pa_unary_name(pa_unary_op op);
+PA_EXTERN const char *pa_binary_name(pa_binary_op op);
+PA_EXTERN int pa_unary_parse(const char *name, pa_unary_op *op);
+PA_EXTERN int pa_binary_parse(const char *name, pa_binary_op *op);
+PA_EXTERN int pa_unary_int_ok(pa_unary_op op);
+PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
+
+/* Collective. out = op(a), element by element. out may be a. Float
+ * semantics are C99/numpy's; round is half to even (numpy.round). Integer
+ * dtypes take neg abs square (wrapping like numpy) and floor ceil round
+ * (the identity); the others are PA_ENOTSUP there. */
+PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
+
+/* Collective. out = a op b, element by element; out may be a or b.
+ * minimum and maximum propagate NaN (numpy.minimum). Integer dtypes take
+ * add sub mul (wrapping), div (floor division, numpy's //), fmod (C's %,
+ * the sign of a: numpy.fmod), pow (wrapping; a negative exponent is
+ * PA_EINVAL), minimum and maximum; the others are PA_ENOTSUP. Integer
+ * division (div, fmod) by zero is PA_EINVAL, reported once; out then holds
+ * 0 where b was 0 and is otherwise complete. */
+PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
+
+/* Collective. out = a op s (pa_binary_scalar) or out = s op a
+ * (pa_scalar_binary), as pa_binary with b all s. For an integer dtype s
+ * must be a whole number in the dtype's range. */
+PA_EXTERN int pa_binary_scalar(pa_array *out, pa_binary_op op, const pa_array *a, double s);
+PA_EXTERN int pa_scalar_binary(pa_array *out, pa_binary_op op, double s, const pa_array *a);
+
+/* ------------------------------------------------------------ user kernels */
+
+/* A user kernel on one rank's part: span->count elements at span->ptr (of
+ * the array's dtype), which are global elements [offset, offset + count).
+ * Return 0, or a negative value to fail the call. */
+typedef int (*pa_map_fn)(const pa_span *span, void *userdata);
+
+/* Collective. Calls fn once on every rank with its own span of a (count
+ * may be 0), then syncs, so that the writes fn made to its span are visible
+ * to the node. fn must write only inside its span. If fn fails on any
+ * rank, every rank returns its code (a PA_E* code, or PA_EINVAL when fn
+ * returned another negative value) with "fn failed on rank R". */
+PA_EXTERN int pa_map(pa_array *a, pa_map_fn fn, void *userdata);
+
+/* A user kernel with an output and two inputs. The three spans cover the
+ * same global elements: out is this rank's own part of the output, a and b
+ * the same elements of the inputs (b is NULL when pa_map2 got no b). Each
+ * span's ptr has its own array's dtype. */
+typedef int (*pa_map2_fn)(const pa_span *out, const pa_span *a, const pa_span *b, void *userdata);
+
+/* Collective. As pa_map, for out = f(a, b): out, a and b (b may be NULL)
+ * must have the same shape and distribution; their dtypes may differ. out
+ * may be a or b when the dtypes are the same. */
+PA_EXTERN int pa_map2(pa_array *out, const pa_array *a, const pa_array *b, pa_map2_fn fn,
+                      void *userdata);
+
+/* ------------------------------------------------------------ reductions */
+
+/* The reductions of pa_reduce. */
+#define PA_REDUCE_LIST(X)                                                                 \
+    X(SUM, sum) X(MEAN, mean) X(MIN, min) X(MAX, max) X(ARGMIN, argmin) X(ARGMAX, argmax) \
+    X(VAR, var) X(STD, std) X(NORM2, norm2)
+
+typedef enum {
+#define PA_REDUCE_ENUM_(N, n) PA_RED_##N,
+    PA_REDUCE_LIST(PA_REDUCE_ENUM_)
+#undef PA_REDUCE_ENUM_
+    PA_NREDUCE
+} pa_reduce_op;
+
+/* Not collective. The reduction's name ("sum"), and back. */
+PA_EXTERN const char *pa_reduce_name(pa_reduce_op op);
+PA_EXTERN int pa_reduce_parse(const char *name, pa_reduce_op *op);
+
+/* Collective. Reduces a (any dtype) over the whole array (axis = -1, one
+ * result) or along axis 0 or 1 of a 2-D array (axis 0: one result per
+ * column, shape[1] of them; axis 1: one per row, shape[0]). The results
+ * are written to the plain buffer out, which the caller owns, on every
+ * rank (every rank gets the same values, bit for bit).
+ *
+ * Sums (sum, mean, var, std, norm2 and pa_dot) are pairwise over a fixed
+ * binary tree of the global indices (of the elements, or of the rows for
+ * axis 0), so the results are bit-identical for every rank count and node
+ * layout: the value of indices [k 2^L, (k+1) 2^L) is the value of its left
+ * half plus the value of its right half, a half past the end is left out,
+ * and a single index is its element converted to double (sums of f32 and
+ * of integers are taken in double). mean = sum / n; var = sum((x -
+ * mean)^2) / (n - ddof) by two passes, ddof 0 (pa_var for others); std =
+ * sqrt(var); norm2 = sqrt(sum(x^2)). Integer sum is exact: int64 with
+ * wrap-around (numpy's), then converted to double.
+ *
+ * min/max compare in the dtype exactly; argmin/argmax give the first index
+ * (within the row or column for an axis) of the min/max, as a double.
+ * NaN follows numpy's defaults: sum, mean, var, std, norm2, min and max of
+ * data with a NaN are NaN, and argmin/argmax give the first NaN's index.
+ * min of -0.0 and +0.0 is -0.0 (max: +0.0) whatever their order, so that
+ * the result does not depend on the layout. Empty: sum is 0; mean, var,
+ * std are NaN; min, max, argmin and argmax are PA_EINVAL. */
+PA_EXTERN int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out);
+
+/* Collective. var or std with ddof degrees of freedom removed (numpy's
+ * ddof): sum((x - mean)^2) / (n - ddof); NaN when n - ddof <= 0. */
+PA_EXTERN int pa_var(const pa_array *a, int axis, double ddof, double *out);
+PA_EXTERN int pa_std(const pa_array *a, int axis, double ddof, double *out);
+
+/* Collective. The dot product sum(a[i] * b[i]) of two arrays of one
+ * shape, distribution and dtype, by the same tree as pa_reduce's sum
+ * (products taken in double). */
+PA_EXTERN int pa_dot(const pa_array *a, const pa_array *b, double *out);
 
 #endif

@@ -1,0 +1,145 @@
+/* What the entry points of the compute concept share: argument checks with
+ * messages that name the arrays and show their shapes, scalar arguments
+ * converted to a dtype, and streaming (non-temporal) stores for output
+ * that is written once. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "compute.h"
+
+const char *pa__array_shape_str(const pa_array *a, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "(");
+    for (int i = 0; i < a->ndim && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, i ? ",%zu" : "%zu", a->shape[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, a->ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
+int pa__dtype_is_int(pa_dtype d)
+{
+    return d == PA_I64 || d == PA_I32 || d == PA_U8;
+}
+
+int pa__check_array(const char *fn, const pa_array *a, const char *name)
+{
+    if (!a)
+        return pa__err(NULL, fn, PA_EINVAL, "%s is NULL", name);
+    return PA_OK;
+}
+
+int pa__check_match(const char *fn, const pa_array *a, const char *aname, const pa_array *b,
+                    const char *bname, int same_dtype)
+{
+    /* A NULL array's message goes to the other array's context. */
+    if (!a || !b)
+        return pa__err(a ? a->ctx : b ? b->ctx : NULL, fn, PA_EINVAL, "%s is NULL",
+                       a ? bname : aname);
+    pa_ctx *ctx = a->ctx;
+    PA_CHECK_AS(ctx, fn, a->ctx == b->ctx, PA_EINVAL,
+                "%s and %s belong to different contexts", aname, bname);
+    char sa[PA_MAXDIM * 24], sb[PA_MAXDIM * 24];
+    int same = a->ndim == b->ndim;
+    for (int i = 0; same && i < a->ndim; i++)
+        same = a->shape[i] == b->shape[i];
+    PA_CHECK_AS(ctx, fn, same, PA_EINVAL, "shape mismatch: %s is %s, %s is %s", aname,
+                pa__array_shape_str(a, sa, sizeof sa), bname, pa__array_shape_str(b, sb, sizeof sb));
+    PA_CHECK_AS(ctx, fn, a->dist == b->dist, PA_EINVAL,
+                "distribution mismatch: %s is %s, %s is %s", aname,
+                a->dist == PA_REPLICATED ? "replicated" : "distributed", bname,
+                b->dist == PA_REPLICATED ? "replicated" : "distributed");
+    PA_CHECK_AS(ctx, fn, !same_dtype || a->dtype == b->dtype, PA_EINVAL,
+                "dtype mismatch: %s is %s, %s is %s (convert one with pa_astype)", aname,
+                pa_dtype_name(a->dtype), bname, pa_dtype_name(b->dtype));
+    return PA_OK;
+}
+
+int pa__scalar_to(pa_ctx *ctx, const char *fn, const char *name, double v, pa_dtype d, int whole,
+                  void *dst)
+{
+    if (pa__dtype_is_int(d)) {
+        double lo = d == PA_I64 ? -0x1p63 : d == PA_I32 ? -0x1p31 : 0.0;
+        double hi = d == PA_I64 ? 0x1p63 : d == PA_I32 ? 0x1p31 : 256.0; /* exclusive */
+        PA_CHECK_AS(ctx, fn, isfinite(v) && trunc(v) >= lo && trunc(v) < hi, PA_EINVAL,
+                    "%s = %.17g is not in the range of %s", name, v, pa_dtype_name(d));
+        PA_CHECK_AS(ctx, fn, !whole || v == trunc(v), PA_EINVAL,
+                    "%s = %.17g is not a whole number, as an %s operand must be (convert the "
+                    "array with pa_astype to use a fraction)",
+                    name, v, pa_dtype_name(d));
+    }
+    pa__from_double(dst, d, v);
+    return PA_OK;
+}
+
+void pa__local_range(const pa_array *a, size_t *lo, size_t *hi)
+{
+    int r = a->ctx->node_rank;
+    *lo = a->part.bound[r];
+    *hi = a->part.bound[r + 1];
+}
+
+/* ------------------------------------------------------------ stores */
+
+void pa__stream_copy(void *dst, const void *src, size_t bytes)
+{
+    char *d = dst;
+    const char *s = src;
+#ifdef __SSE2__
+    /* Ordinary stores up to the first 16-byte boundary of dst, then
+     * streaming stores, then the tail. */
+    size_t head = (16 - ((uintptr_t)d & 15)) & 15;
+    if (head > bytes)
+        head = bytes;
+    memcpy(d, s, head);
+    size_t i = head;
+    for (; i + 64 <= bytes; i += 64) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(s + i + 16));
+        __m128i v2 = _mm_loadu_si128((const __m128i *)(s + i + 32));
+        __m128i v3 = _mm_loadu_si128((const __m128i *)(s + i + 48));
+        _mm_stream_si128((__m128i *)(d + i), v0);
+        _mm_stream_si128((__m128i *)(d + i + 16), v1);
+        _mm_stream_si128((__m128i *)(d + i + 32), v2);
+        _mm_stream_si128((__m128i *)(d + i + 48), v3);
+    }
+    for (; i + 16 <= bytes; i += 16)
+        _mm_stream_si128((__m128i *)(d + i), _mm_loadu_si128((const __m128i *)(s + i)));
+    memcpy(d + i, s + i, bytes - i);
+#else
+    memcpy(d, s, bytes);
+#endif
+}
+
+void pa__stream_fill(void *dst, const unsigned char pat[16], size_t bytes)
+{
+    char *d = dst;
+    size_t i = 0;
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)pat);
+    for (; i + 64 <= bytes; i += 64) {
+        _mm_stream_si128((__m128i *)(d + i), v);
+        _mm_stream_si128((__m128i *)(d + i + 16), v);
+        _mm_stream_si128((__m128i *)(d + i + 32), v);
+        _mm_stream_si128((__m128i *)(d + i + 48), v);
+    }
+#else
+    for (; i + 16 <= bytes; i += 16)
+        memcpy(d + i, pat, 16);
+#endif
+    for (; i + 16 <= bytes; i += 16)
+        memcpy(d + i, pat, 16);
+    memcpy(d + i, pat, bytes - i);
+}
+
+void pa__stream_fence(void)
+{
+#ifdef __SSE2__
+    _mm_sfence();
+#endif
+}

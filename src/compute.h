@@ -1,0 +1,97 @@
+/* Private declarations of the compute concept (initialisation, random
+ * numbers, element-wise ops, user kernels, reductions) that its files and
+ * the expression engine share: argument checks of the entry points,
+ * element kernels selected by dtype, and streaming stores. */
+#ifndef PARRAY_COMPUTE_PRIV_H
+#define PARRAY_COMPUTE_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "opdefs.h"
+
+/* Selects the float (0) or integer (1) form of an opdefs.h entry by its
+ * is_int flag: PA_SEL(is_int, FEXPR, IEXPR). */
+#define PA_SEL(is_int, f, i) PA_SEL_##is_int(f, i)
+#define PA_SEL_0(f, i) f
+#define PA_SEL_1(f, i) i
+
+/* ------------------------------------------------------------ checks */
+
+/* "(100,3)" (a 1-D shape is "(100,)") into buf, which it returns. */
+const char *pa__array_shape_str(const pa_array *a, char *buf, size_t len);
+
+/* 1 for the integer dtypes. */
+int pa__dtype_is_int(pa_dtype d);
+
+/* Deterministic checks for the public call fn (the same result on every
+ * rank that passes the same arguments, so no agreement is needed):
+ * pa__check_array: a is not NULL (named by name);
+ * pa__check_match: b has a's context, shape and distribution, and with
+ * same_dtype its dtype too; the message names both arrays and shows both
+ * shapes (or dtypes, suggesting pa_astype). */
+int pa__check_array(const char *fn, const pa_array *a, const char *name);
+int pa__check_match(const char *fn, const pa_array *a, const char *aname, const pa_array *b,
+                    const char *bname, int same_dtype);
+
+/* A double argument converted to an element of dtype d, stored at dst
+ * (pa_dtype_size(d) bytes). For integer dtypes the value must be finite
+ * and in range; with whole != 0 it must also be a whole number. Records
+ * the error for fn and names the argument as name. */
+int pa__scalar_to(pa_ctx *ctx, const char *fn, const char *name, double v, pa_dtype d,
+                  int whole, void *dst);
+
+/* ------------------------------------------------------------ local work */
+
+/* This rank's part of a, as element offsets into the node block:
+ * [*lo, *hi). */
+void pa__local_range(const pa_array *a, size_t *lo, size_t *hi);
+
+/* The address of element i (0-based in the node block) of a. */
+static inline void *pa__node_ptr(const pa_array *a, size_t i)
+{
+    return a->block.base + i * a->part.elsize;
+}
+
+/* ------------------------------------------------------------ stores */
+
+/* Copies bytes from src to dst, with non-temporal stores where the CPU has
+ * them (SSE2, baseline on x86-64: from dst's first 16-byte boundary on);
+ * otherwise memcpy. For output that is written once and not read again soon: the
+ * stores bypass the cache, so the line is not read first. Call
+ * pa__stream_fence before other ranks may read what was written. */
+void pa__stream_copy(void *dst, const void *src, size_t bytes);
+
+/* Fills bytes at dst (16-byte aligned) with copies of the 16-byte pattern
+ * pat, streaming where available. bytes need not be a multiple of 16: the
+ * tail gets the pattern's first bytes. */
+void pa__stream_fill(void *dst, const unsigned char pat[16], size_t bytes);
+
+/* Orders the streaming stores before later stores and the window sync
+ * (sfence on x86; nothing elsewhere). */
+void pa__stream_fence(void);
+
+/* ------------------------------------------------------------ conversions */
+
+/* dst[i] = src[i] converted from dtype sd to dtype dd (pa_astype's rules)
+ * for n elements. */
+void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n);
+
+/* v converted to dtype d's rules for a float -> int conversion: truncation,
+ * NaN -> 0, saturation; stored at dst. */
+void pa__from_double(void *dst, pa_dtype d, double v);
+
+/* ------------------------------------------------------------ ops */
+
+/* Element kernels of the ops, by dtype: out[i] = op(a[i]) (or a[i] op b[i],
+ * a[i] op *s, *s op b[i]) for n elements. They return the PA_OPERR_* bits
+ * the integer ops raised. out may be a or b. */
+typedef int (*pa_unary_kernel)(void *out, const void *a, size_t n);
+typedef int (*pa_binary_kernel)(void *out, const void *a, const void *b, size_t n);
+pa_unary_kernel pa__unary_kernel(pa_unary_op op, pa_dtype d);
+/* form: 0 array-array, 1 array-scalar (b points to one element), 2
+ * scalar-array (a points to one element). */
+pa_binary_kernel pa__binary_kernel(pa_binary_op op, pa_dtype d, int form);
+
+#endif

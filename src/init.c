@@ -1,0 +1,213 @@
+/* Initialisation: constant fills, ranges, copies and dtype conversions.
+ * Each rank writes only its own span (dst's partition) and reads the
+ * source, if any, at the same node-block elements, which any rank of the
+ * node may read. Every call ends with the node sync. Large spans are
+ * written with streaming stores (see PA_STREAM_MIN_BYTES). */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "compute.h"
+
+/* Elements converted per step through a stack buffer (8 KiB of doubles:
+ * stays in L1 between the producing and the converting loop). */
+#define CONV_BLOCK 1024
+
+/* ------------------------------------------------------------ conversions */
+
+/* float -> integer: truncation, with NaN -> 0 and saturation, written so
+ * that the C conversion only ever sees values in range (an out-of-range
+ * float -> int conversion is undefined in C). lo and hi are the dtype's
+ * range as doubles: [lo, hi) truncates into range. */
+#define SAT_LIST(X) X(int64_t, i64, -0x1p63, 0x1p63, INT64_MIN, INT64_MAX) \
+    X(int32_t, i32, -0x1p31, 0x1p31, INT32_MIN, INT32_MAX)                 \
+    X(uint8_t, u8, 0.0, 256.0, 0, UINT8_MAX)
+#define SAT_FN(T, sfx, lo, hi, mn, mx)                                           \
+    static inline T sat_##sfx(double v)                                          \
+    {                                                                            \
+        return v != v ? (T)0 : v < (lo) ? (T)(mn) : v >= (hi) ? (T)(mx) : (T)v;  \
+    }
+SAT_LIST(SAT_FN)
+#define SAT_OF(v, T) _Generic((T)0, int64_t: sat_i64, int32_t: sat_i32, uint8_t: sat_u8)(v)
+
+/* One conversion by the (destination int?, source int?) pair. */
+#define CONV_00(TD, UD, x) ((TD)(x))
+#define CONV_01(TD, UD, x) ((TD)(x))
+#define CONV_10(TD, UD, x) SAT_OF((double)(x), TD)
+#define CONV_11(TD, UD, x) ((TD)(UD)(x))
+#define CONV(di, si, TD, UD, x) CONV_##di##si(TD, UD, x)
+
+/* A copy of PA_DTYPE_LIST for the outer loop over destination dtypes: the
+ * pairs need the list expanded inside an expansion of itself, which the
+ * preprocessor does not do. */
+#define DTYPE_LIST2(X)                                                                 \
+    X(F64, double, double, 0)                                                          \
+    X(F32, float, float, 0)                                                            \
+    X(I64, int64_t, uint64_t, 1)                                                       \
+    X(I32, int32_t, uint32_t, 1)                                                       \
+    X(U8, uint8_t, uint8_t, 1)
+
+#define CONV_FN_INNER(DS, TS, US, si, DD, TD, UD, di)                              \
+    static void conv_##DD##_##DS(void *dst, const void *src, size_t n)            \
+    {                                                                              \
+        TD *d = dst;                                                               \
+        const TS *s = src;                                                         \
+        for (size_t i = 0; i < n; i++)                                             \
+            d[i] = CONV(di, si, TD, UD, s[i]);                                     \
+    }
+#define CONV_FN_SRC(DD, TD, UD, di) PA_DTYPE_LIST(CONV_FN_SRC2_##DD)
+/* Expanding the pairs needs the destination fixed per expansion: one
+ * helper per destination dtype. */
+#define CONV_FN_SRC2_F64(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, F64, double, double, 0)
+#define CONV_FN_SRC2_F32(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, F32, float, float, 0)
+#define CONV_FN_SRC2_I64(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, I64, int64_t, uint64_t, 1)
+#define CONV_FN_SRC2_I32(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, I32, int32_t, uint32_t, 1)
+#define CONV_FN_SRC2_U8(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, U8, uint8_t, uint8_t, 1)
+DTYPE_LIST2(CONV_FN_SRC)
+
+typedef void (*conv_fn)(void *, const void *, size_t);
+#define CONV_ROW_ENTRY(DS, TS, US, si) CONV_ENTRY2(DDST, DS)
+#define CONV_ENTRY2(D, S) CONV_ENTRY3(D, S) /* expands DDST before pasting */
+#define CONV_ENTRY3(D, S) [PA_##S] = conv_##D##_##S,
+static const conv_fn conv_table[PA_NDTYPES][PA_NDTYPES] = {
+#define DDST F64
+    [PA_F64] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
+#undef DDST
+#define DDST F32
+    [PA_F32] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
+#undef DDST
+#define DDST I64
+    [PA_I64] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
+#undef DDST
+#define DDST I32
+    [PA_I32] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
+#undef DDST
+#define DDST U8
+    [PA_U8] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
+#undef DDST
+};
+
+void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n)
+{
+    conv_table[dd][sd](dst, src, n);
+}
+
+void pa__from_double(void *dst, pa_dtype d, double v)
+{
+    pa__convert(dst, d, &v, PA_F64, 1);
+}
+
+/* ------------------------------------------------------------ fills */
+
+/* Writes this rank's span of a with copies of the element at elem, then
+ * syncs the node. */
+static int fill_elem(pa_array *a, const void *elem)
+{
+    size_t es = a->part.elsize, lo, hi;
+    pa__local_range(a, &lo, &hi);
+    unsigned char pat[16];
+    for (size_t k = 0; k < 16; k += es)
+        memcpy(pat + k, elem, es);
+    char *p = pa__node_ptr(a, lo);
+    size_t bytes = (hi - lo) * es;
+    if (bytes > PA_STREAM_MIN_BYTES) {
+        /* The span starts on a cache line (partition bounds are 64-byte
+         * multiples of a page-aligned block), as the 16-byte streaming
+         * stores need. */
+        pa__stream_fill(p, pat, bytes);
+        pa__stream_fence();
+    } else {
+        size_t i = 0;
+        for (; i + 16 <= bytes; i += 16)
+            memcpy(p + i, pat, 16);
+        memcpy(p + i, pat, bytes - i);
+    }
+    /* Publishes every rank's span to the node's ranks. */
+    return pa__array_sync(a);
+}
+
+static int fill_checked(const char *fn, pa_array *a, double v)
+{
+    PA_TRY(pa__check_array(fn, a, "a"));
+    unsigned char elem[8];
+    PA_TRY(pa__scalar_to(a->ctx, fn, "value", v, a->dtype, 0, elem));
+    return fill_elem(a, elem);
+}
+
+int pa_zeros(pa_array *a) { return fill_checked(__func__, a, 0.0); }
+int pa_ones(pa_array *a) { return fill_checked(__func__, a, 1.0); }
+int pa_full(pa_array *a, double value) { return fill_checked(__func__, a, value); }
+
+/* ------------------------------------------------------------ ranges */
+
+/* a[i] = start + i * step over this rank's span; for non-f64 dtypes
+ * through a double buffer and pa__convert. last >= 0 overrides the value
+ * of global index last with stop (linspace's endpoint). */
+static int ramp(pa_array *a, double start, double step, size_t last, double stop)
+{
+    size_t lo, hi;
+    pa__local_range(a, &lo, &hi);
+    size_t g0 = a->row0 * a->rowsize; /* global index of node element 0 */
+    double buf[CONV_BLOCK];
+    for (size_t i = lo; i < hi; i += CONV_BLOCK) {
+        size_t n = hi - i < CONV_BLOCK ? hi - i : CONV_BLOCK;
+        double *d = a->dtype == PA_F64 ? (double *)pa__node_ptr(a, i) : buf;
+        for (size_t k = 0; k < n; k++)
+            d[k] = start + (double)(g0 + i + k) * step;
+        if (last >= g0 + i && last < g0 + i + n)
+            d[last - g0 - i] = stop;
+        if (a->dtype != PA_F64)
+            pa__convert(pa__node_ptr(a, i), a->dtype, buf, PA_F64, n);
+    }
+    return pa__array_sync(a);
+}
+
+int pa_arange(pa_array *a, double start, double step)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    return ramp(a, start, step, SIZE_MAX, 0.0);
+}
+
+int pa_linspace(pa_array *a, double start, double stop, int endpoint)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    size_t n = a->size, d = endpoint ? (n ? n - 1 : 0) : n;
+    double step = d ? (stop - start) / (double)d : 0.0;
+    return ramp(a, start, step, endpoint && n > 1 ? n - 1 : SIZE_MAX, stop);
+}
+
+/* ------------------------------------------------------------ copies */
+
+int pa_copy(pa_array *dst, const pa_array *src)
+{
+    PA_TRY(pa__check_match(__func__, dst, "dst", src, "src", 1));
+    if (dst == src)
+        return PA_OK;
+    size_t es = dst->part.elsize, lo, hi;
+    pa__local_range(dst, &lo, &hi);
+    size_t bytes = (hi - lo) * es;
+    if (bytes > PA_STREAM_MIN_BYTES) {
+        pa__stream_copy(pa__node_ptr(dst, lo), pa__node_ptr(src, lo), bytes);
+        pa__stream_fence();
+    } else {
+        memcpy(pa__node_ptr(dst, lo), pa__node_ptr(src, lo), bytes);
+    }
+    return pa__array_sync(dst);
+}
+
+int pa_astype(pa_array *dst, const pa_array *src)
+{
+    PA_TRY(pa__check_match(__func__, dst, "dst", src, "src", 0));
+    if (dst == src)
+        return PA_OK;
+    if (dst->dtype == src->dtype)
+        return pa_copy(dst, src);
+    /* dst's partition decides who writes what; src's elements with the
+     * same node-block index (the same global index: both arrays hold the
+     * same rows on this node) may lie in a neighbour's span of src, which
+     * is readable because src was synced by the call that last wrote it. */
+    size_t lo, hi;
+    pa__local_range(dst, &lo, &hi);
+    pa__convert(pa__node_ptr(dst, lo), dst->dtype, pa__node_ptr(src, lo), src->dtype, hi - lo);
+    return pa__array_sync(dst);
+}

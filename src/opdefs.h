@@ -1,0 +1,149 @@
+/* The one definition of every element-wise op: what each unary and binary
+ * op computes on one element, for the floating dtypes and (where defined)
+ * for the integer dtypes. pa_unary/pa_binary (ops.c) and the expression VM
+ * instantiate these lists in their loops, so both compute the same bits.
+ *
+ * Lists: X(NAME, name, INT_OK, FEXPR, IEXPR), the ops in the order of the
+ * public enums PA_UNARY_LIST/PA_BINARY_LIST. The expressions are written
+ * on plain operands `x` (and `y`) of an element type T, with these names in
+ * scope where they are expanded:
+ *   T    the element type (double, float, int64_t, int32_t or uint8_t);
+ *   U    for integer T, its unsigned type of the same width (uint64_t,
+ *        uint32_t, uint8_t): signed arithmetic goes through U so that it
+ *        wraps like numpy's instead of overflowing (undefined in C);
+ *   err  an int lvalue to which integer ops OR PA_OPERR_* bits instead of
+ *        trapping (integer division by zero would raise SIGFPE).
+ * FEXPR is the float form: the PA_F1/PA_F2 wrappers call f for double and
+ * ff for float, so f32 stays f32 (no tgmath.h, whose macros would leak into
+ * every file). IEXPR is the integer form; it is only meaningful where
+ * INT_OK is 1 (elsewhere it is PA_NOINT, and the entry points reject the
+ * op for integer dtypes before any kernel runs). */
+#ifndef PARRAY_OPDEFS_H
+#define PARRAY_OPDEFS_H
+
+#include <math.h>
+#include <stdint.h>
+
+/* Bits of err. */
+#define PA_OPERR_DIVZERO 1 /* integer div or fmod by zero (the result is 0) */
+#define PA_OPERR_NEGPOW 2  /* integer pow with a negative exponent (the result is 0) */
+
+/* double f(double) or float ff(float), chosen by the operand's type. */
+#define PA_F1(fn, x) _Generic((x), float: fn##f, default: fn)(x)
+#define PA_F2(fn, x, y) _Generic((x), float: fn##f, default: fn)((x), (y))
+
+/* The integer form of a float-only op: never run (see above). */
+#define PA_NOINT ((T)0)
+
+/* Integer arithmetic that wraps: through U, then back to T (a conversion
+ * to a signed type that gcc defines as modulo 2^N). For uint8_t the
+ * operands promote to int, where the values cannot overflow. */
+#define PA_IWRAP(e) ((T)(U)(e))
+/* x < 0 without the always-false comparison that -Wtype-limits reports
+ * for unsigned T. */
+#define PA_INEG_P(x) ((x) < (T)1 && (x) != (T)0)
+
+/* Floor division (numpy's //), C remainder (numpy.fmod) and power for the
+ * integer dtypes, one definition for each width. y == -1 is taken apart
+ * because INT_MIN / -1 overflows (it traps on x86). */
+#define PA_INT_HELPERS(TT, UU, sfx)                                                      \
+    static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
+    {                                                                                  \
+        typedef TT T;                                                                  \
+        typedef UU U;                                                                  \
+        if (y == 0) {                                                                  \
+            *err |= PA_OPERR_DIVZERO;                                                  \
+            return 0;                                                                  \
+        }                                                                              \
+        if (PA_INEG_P(y) && y == (T)-1)                                                \
+            return PA_IWRAP((U)0 - (U)x);                                              \
+        T q = (T)(x / y);                                                              \
+        if ((T)(x % y) != 0 && (PA_INEG_P(x) != PA_INEG_P(y)))                         \
+            q = (T)(q - 1);                                                            \
+        return q;                                                                      \
+    }                                                                                  \
+    static inline TT pa_ifmod_##sfx(TT x, TT y, int *err)                              \
+    {                                                                                  \
+        typedef TT T;                                                                  \
+        if (y == 0) {                                                                  \
+            *err |= PA_OPERR_DIVZERO;                                                  \
+            return 0;                                                                  \
+        }                                                                              \
+        if (PA_INEG_P(y) && y == (T)-1)                                                \
+            return 0;                                                                  \
+        return (T)(x % y);                                                             \
+    }                                                                                  \
+    static inline TT pa_ipow_##sfx(TT x, TT y, int *err)                               \
+    {                                                                                  \
+        typedef TT T;                                                                  \
+        typedef UU U;                                                                  \
+        if (PA_INEG_P(y)) {                                                            \
+            *err |= PA_OPERR_NEGPOW;                                                   \
+            return 0;                                                                  \
+        }                                                                              \
+        U r = 1, b = (U)x, e = (U)y;                                                   \
+        while (e) {                                                                    \
+            if (e & 1u)                                                                \
+                r = (U)(r * b);                                                        \
+            b = (U)(b * b);                                                            \
+            e >>= 1;                                                                   \
+        }                                                                              \
+        return (T)r;                                                                   \
+    }
+PA_INT_HELPERS(int64_t, uint64_t, i64)
+PA_INT_HELPERS(int32_t, uint32_t, i32)
+PA_INT_HELPERS(uint8_t, uint8_t, u8)
+#undef PA_INT_HELPERS
+
+#define PA_IHELPER(name, x, y)                                                         \
+    _Generic((x), int64_t: pa_i##name##_i64, int32_t: pa_i##name##_i32,                \
+             uint8_t: pa_i##name##_u8)((x), (y), &err)
+
+/* Unary: X(NAME, name, INT_OK, FEXPR, IEXPR). round is rint, which rounds
+ * half to even in the default rounding mode (numpy.round); floor, ceil and
+ * round are the identity on integers. */
+#define PA_UNARY_OPS(X)                                                                \
+    X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
+    X(ABS, abs, 1, PA_F1(fabs, x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
+    X(SQRT, sqrt, 0, PA_F1(sqrt, x), PA_NOINT)                                         \
+    X(EXP, exp, 0, PA_F1(exp, x), PA_NOINT)                                            \
+    X(LOG, log, 0, PA_F1(log, x), PA_NOINT)                                            \
+    X(LOG10, log10, 0, PA_F1(log10, x), PA_NOINT)                                      \
+    X(LOG1P, log1p, 0, PA_F1(log1p, x), PA_NOINT)                                      \
+    X(EXPM1, expm1, 0, PA_F1(expm1, x), PA_NOINT)                                      \
+    X(SIN, sin, 0, PA_F1(sin, x), PA_NOINT)                                            \
+    X(COS, cos, 0, PA_F1(cos, x), PA_NOINT)                                            \
+    X(TAN, tan, 0, PA_F1(tan, x), PA_NOINT)                                            \
+    X(TANH, tanh, 0, PA_F1(tanh, x), PA_NOINT)                                         \
+    X(FLOOR, floor, 1, PA_F1(floor, x), x)                                             \
+    X(CEIL, ceil, 1, PA_F1(ceil, x), x)                                                \
+    X(ROUND, round, 1, PA_F1(rint, x), x)                                              \
+    X(SQUARE, square, 1, (x * x), PA_IWRAP((U)x * (U)x))                               \
+    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)
+
+/* Binary: X(NAME, name, INT_OK, FEXPR, IEXPR). minimum/maximum return x
+ * when x is NaN and y otherwise unless x wins, so a NaN on either side
+ * propagates (numpy.minimum). Integer div is floor division (numpy's //)
+ * and fmod has the sign of x (numpy.fmod). */
+#define PA_BINARY_OPS(X)                                                               \
+    X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
+    X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
+    X(MUL, mul, 1, (x * y), PA_IWRAP((U)x * (U)y))                                     \
+    X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
+    X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
+    X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
+    X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))               \
+    X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                   \
+    X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                   \
+    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))
+
+/* The dtypes: X(DT, T, U, is_int) with DT the pa_dtype suffix. U is the
+ * element type itself for the floats (unused there). */
+#define PA_DTYPE_LIST(X)                                                               \
+    X(F64, double, double, 0)                                                          \
+    X(F32, float, float, 0)                                                            \
+    X(I64, int64_t, uint64_t, 1)                                                       \
+    X(I32, int32_t, uint32_t, 1)                                                       \
+    X(U8, uint8_t, uint8_t, 1)
+
+#endif

@@ -1,0 +1,365 @@
+/* Random arrays from Philox4x32-10. The value at global index i is a fixed
+ * function of (seed, stream, i): draw j = i / E of the stream (E elements
+ * per draw) is philox({j low, j high, stream low, stream high}, {seed low,
+ * seed high}), and element i takes its (i mod E)-th share of the draw's 128
+ * bits. Each rank generates the draws that cover its span, PHILOX_LANES at
+ * a time into an L1 buffer, and copies its elements out, so the array is
+ * bit-identical for every rank count and layout.
+ *
+ * The generators are compiled for AVX-512, AVX2 and baseline x86-64 and
+ * picked at load time by the CPU (gcc's target_clones). Every clone
+ * computes the same bits: they use only correctly rounded operations
+ * (+ - * / sqrt), the math is our own polynomials rather than libm, and
+ * -std=c11 keeps gcc from contracting a*b+c into an FMA. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "compute.h"
+#include "philox.h"
+
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
+{
+    philox4x32_10(ctr, key, out);
+}
+
+/* ------------------------------------------------------------ bits to numbers */
+
+static inline uint64_t as_u64(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static inline double as_f64(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* A whole number k < 2^52 as a double, exactly, without an int -> float
+ * conversion that baseline x86-64 cannot vectorise: 2^52 + k has k as its
+ * mantissa. */
+static inline double small_to_f64(uint64_t k)
+{
+    return as_f64(0x4330000000000000u | k) - 0x1p52;
+}
+
+/* A 53-bit k as a double, exactly, in two parts of at most 32 bits. */
+static inline double u53_to_f64(uint64_t k)
+{
+    return small_to_f64(k >> 21) * 0x1p21 + small_to_f64(k & 0x1FFFFFu);
+}
+
+/* ln(K) - 53 ln 2 = ln(K 2^-53) for a whole K in [1, 2^53] given as a
+ * double. K = 2^e m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(t),
+ * t = (m - 1) / (m + 1), |t| <= 0.1716, by its series to t^19: the first
+ * term left out is below 2.3e-17 relative. ln 2 is split so that e ln2_hi
+ * is exact. Accurate to about 1 ulp; no branches, so it vectorises. */
+static inline double log_u53(double K)
+{
+    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+    uint64_t b = as_u64(K);
+    double m = as_f64((b & 0x000FFFFFFFFFFFFFu) | 0x3FF0000000000000u);
+    double e = small_to_f64(b >> 52) - (1023.0 + 53.0);
+    /* Branch-free select (the vectoriser gives up on control flow): for
+     * m > sqrt 2, halve m (one less in the exponent field) and add 1 to e. */
+    uint64_t big = -(uint64_t)(m > 1.41421356237309504880);
+    m = as_f64(as_u64(m) - (big & 0x0010000000000000u));
+    e += as_f64(big & 0x3FF0000000000000u);
+    double t = (m - 1.0) / (m + 1.0), s = t * t;
+    double p = 1.0 / 19;
+    p = p * s + 1.0 / 17;
+    p = p * s + 1.0 / 15;
+    p = p * s + 1.0 / 13;
+    p = p * s + 1.0 / 11;
+    p = p * s + 1.0 / 9;
+    p = p * s + 1.0 / 7;
+    p = p * s + 1.0 / 5;
+    p = p * s + 1.0 / 3;
+    p = p * s + 1.0;
+    return e * ln2_hi + (2.0 * t * p + e * ln2_lo);
+}
+
+/* cos and sin of 2 pi u for u = k 2^-53 in [0, 1): 4u = q + d exactly,
+ * q = round(4u) (the 0x1.8p52 trick rounds to nearest without SSE4.1),
+ * |d| <= 1/2, phi = d pi/2 in [-pi/4, pi/4]; Taylor series to phi^17 and
+ * phi^18 (next terms below 1e-19), then a rotation by q quarter turns. */
+static inline void cossin_2pi(double u, double *c, double *s)
+{
+    double x = 4.0 * u;
+    double big = x + 0x1.8p52;
+    uint64_t q = as_u64(big) & 3u;
+    double d = x - (big - 0x1.8p52);
+    double phi = d * 1.57079632679489661923, p2 = phi * phi;
+    double sp = -1.0 / 355687428096000.0;
+    sp = sp * p2 + 1.0 / 1307674368000.0;
+    sp = sp * p2 - 1.0 / 6227020800.0;
+    sp = sp * p2 + 1.0 / 39916800.0;
+    sp = sp * p2 - 1.0 / 362880.0;
+    sp = sp * p2 + 1.0 / 5040.0;
+    sp = sp * p2 - 1.0 / 120.0;
+    sp = sp * p2 + 1.0 / 6.0;
+    double sn = phi - phi * p2 * sp;
+    double cp = 1.0 / 6402373705728000.0;
+    cp = cp * p2 - 1.0 / 20922789888000.0;
+    cp = cp * p2 + 1.0 / 87178291200.0;
+    cp = cp * p2 - 1.0 / 479001600.0;
+    cp = cp * p2 + 1.0 / 3628800.0;
+    cp = cp * p2 - 1.0 / 40320.0;
+    cp = cp * p2 + 1.0 / 720.0;
+    cp = cp * p2 - 1.0 / 24.0;
+    double cs = 1.0 - 0.5 * p2 - p2 * p2 * cp;
+    /* Rotation by q quarter turns, as bit operations: odd q swaps cos and
+     * sin; q = 1, 2 negate the cos, q = 2, 3 the sin. */
+    uint64_t swap = -(q & 1u), ub = as_u64(sn), uc = as_u64(cs);
+    uint64_t cc = (ub & swap) | (uc & ~swap), ss = (uc & swap) | (ub & ~swap);
+    *c = as_f64(cc ^ (((q + 1u) & 2u) << 62));
+    *s = as_f64(ss ^ ((q & 2u) << 62));
+}
+
+/* ------------------------------------------------------------ generators */
+
+/* Each generator fills buf with the elements of PHILOX_LANES draws from
+ * draw j0 on: 2 (f64, normal, integers) or 4 (f32) per draw, element
+ * e of draw j at buf[E (j - j0) + e]. */
+typedef struct {
+    uint32_t s0, s1, k0, k1; /* stream and seed words */
+    double low, span, high, below; /* uniform: low, high - low, high, the largest value below high */
+    float lowf, spanf, highf, belowf;
+    double mean, std;
+    uint64_t range; /* integers: high - low */
+} gen_args;
+
+/* The parameters are copied to locals first: through g they could alias
+ * buf, and gcc would not vectorise. */
+CLONES static void gen_uniform_f64(const gen_args *g, uint64_t j0, double *restrict buf)
+{
+    uint32_t x[4][PHILOX_LANES];
+    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
+    const double low = g->low, span = g->span, high = g->high, below = g->below;
+    for (int i = 0; i < PHILOX_LANES; i++) {
+        uint64_t a = ((uint64_t)x[1][i] << 32 | x[0][i]) >> 11;
+        uint64_t b = ((uint64_t)x[3][i] << 32 | x[2][i]) >> 11;
+        double va = low + span * (u53_to_f64(a) * 0x1p-53);
+        double vb = low + span * (u53_to_f64(b) * 0x1p-53);
+        /* low + span * u can round up to high; keep the interval open. */
+        buf[2 * i] = va < high ? va : below;
+        buf[2 * i + 1] = vb < high ? vb : below;
+    }
+}
+
+CLONES static void gen_uniform_f32(const gen_args *g, uint64_t j0, float *restrict buf)
+{
+    uint32_t x[4][PHILOX_LANES];
+    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
+    const float low = g->lowf, span = g->spanf, high = g->highf, below = g->belowf;
+    /* 24 bits: exactly representable in float, and int32 -> float
+     * conversion vectorises everywhere. */
+#define U24(w) (low + span * ((float)(int32_t)(x[w][i] >> 8) * 0x1p-24f))
+    for (int i = 0; i < PHILOX_LANES; i++) {
+        float v0 = U24(0), v1 = U24(1), v2 = U24(2), v3 = U24(3);
+        buf[4 * i] = v0 < high ? v0 : below;
+        buf[4 * i + 1] = v1 < high ? v1 : below;
+        buf[4 * i + 2] = v2 < high ? v2 : below;
+        buf[4 * i + 3] = v3 < high ? v3 : below;
+    }
+#undef U24
+}
+
+/* Three loops, so that the two heavy ones vectorise: sqrt may set errno
+ * (under gcc's default -fmath-errno), and the branch for that keeps a loop
+ * scalar, so the square roots get a short loop of their own. */
+CLONES static void gen_normal_f64(const gen_args *g, uint64_t j0, double *restrict buf)
+{
+    uint32_t x[4][PHILOX_LANES];
+    double r[PHILOX_LANES], c[PHILOX_LANES], s[PHILOX_LANES];
+    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
+    const double mean = g->mean, std = g->std;
+    for (int i = 0; i < PHILOX_LANES; i++) {
+        uint64_t a = ((uint64_t)x[1][i] << 32 | x[0][i]) >> 11;
+        uint64_t b = ((uint64_t)x[3][i] << 32 | x[2][i]) >> 11;
+        /* u1 = (a + 1) 2^-53 in (0, 1], so the log is finite and <= 0. */
+        r[i] = -2.0 * log_u53(u53_to_f64(a + 1));
+        cossin_2pi(u53_to_f64(b) * 0x1p-53, &c[i], &s[i]);
+    }
+    for (int i = 0; i < PHILOX_LANES; i++)
+        r[i] = sqrt(r[i]);
+    for (int i = 0; i < PHILOX_LANES; i++) {
+        buf[2 * i] = mean + std * (r[i] * c[i]);
+        buf[2 * i + 1] = mean + std * (r[i] * s[i]);
+    }
+}
+
+/* Offsets in [0, range): floor(r range / 2^64), Lemire's multiply-shift
+ * without the rejection step. */
+static void gen_integers(const gen_args *g, uint64_t j0, uint64_t *buf)
+{
+    uint32_t x[4][PHILOX_LANES];
+    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
+    for (int i = 0; i < PHILOX_LANES; i++) {
+        uint64_t a = (uint64_t)x[1][i] << 32 | x[0][i];
+        uint64_t b = (uint64_t)x[3][i] << 32 | x[2][i];
+        buf[2 * i] = (uint64_t)(((unsigned __int128)a * g->range) >> 64);
+        buf[2 * i + 1] = (uint64_t)(((unsigned __int128)b * g->range) >> 64);
+    }
+}
+
+/* ------------------------------------------------------------ the driver */
+
+typedef enum { UNIFORM, NORMAL, INTEGERS } dist_kind;
+
+/* Integer offsets (plus low, wrapping) to the dtype. */
+#define INT_OUT(T, sfx)                                                       \
+    static void int_out_##sfx(void *dst, const uint64_t *off, uint64_t low, size_t n) \
+    {                                                                         \
+        T *d = dst;                                                           \
+        for (size_t i = 0; i < n; i++)                                        \
+            d[i] = (T)(low + off[i]);                                         \
+    }
+INT_OUT(int64_t, i64)
+INT_OUT(int32_t, i32)
+INT_OUT(uint8_t, u8)
+
+static int generate(pa_array *a, dist_kind kind, const gen_args *g, uint64_t ilow)
+{
+    size_t lo, hi, es = a->part.elsize;
+    pa__local_range(a, &lo, &hi);
+    size_t g0 = a->row0 * a->rowsize; /* global index of node element 0 */
+    uint64_t E = kind == UNIFORM && a->dtype == PA_F32 ? 4 : 2; /* elements per draw */
+    int stream = (hi - lo) * es > PA_STREAM_MIN_BYTES;
+    /* The L1 buffers of one step: PHILOX_LANES draws. */
+    union {
+        double f64[4 * PHILOX_LANES];
+        float f32[4 * PHILOX_LANES];
+        uint64_t u64[2 * PHILOX_LANES];
+    } buf;
+    unsigned char out[2 * PHILOX_LANES * 8];
+    for (size_t p = g0 + lo; p < g0 + hi;) {
+        uint64_t j0 = p / E;
+        size_t first = (size_t)(j0 * E), end = first + (size_t)(PHILOX_LANES * E);
+        if (end > g0 + hi)
+            end = g0 + hi;
+        size_t n = end - p, skip = p - first;
+        const void *src;
+        switch (kind) {
+        case UNIFORM:
+            if (a->dtype == PA_F64) {
+                gen_uniform_f64(g, j0, buf.f64);
+                src = buf.f64 + skip;
+            } else {
+                gen_uniform_f32(g, j0, buf.f32);
+                src = buf.f32 + skip;
+            }
+            break;
+        case NORMAL:
+            gen_normal_f64(g, j0, buf.f64);
+            if (a->dtype == PA_F32) {
+                float *o = (float *)out;
+                for (size_t k = 0; k < n; k++)
+                    o[k] = (float)buf.f64[skip + k];
+                src = out;
+            } else {
+                src = buf.f64 + skip;
+            }
+            break;
+        default:
+            gen_integers(g, j0, buf.u64);
+            if (a->dtype == PA_I64)
+                int_out_i64(out, buf.u64 + skip, ilow, n);
+            else if (a->dtype == PA_I32)
+                int_out_i32(out, buf.u64 + skip, ilow, n);
+            else
+                int_out_u8(out, buf.u64 + skip, ilow, n);
+            src = out;
+            break;
+        }
+        void *dst = pa__node_ptr(a, p - g0);
+        if (stream)
+            pa__stream_copy(dst, src, n * es);
+        else
+            memcpy(dst, src, n * es);
+        p = end;
+    }
+    if (stream)
+        pa__stream_fence();
+    /* Publishes every rank's span to the node's ranks. */
+    return pa__array_sync(a);
+}
+
+static void keys(gen_args *g, uint64_t seed, uint64_t stream)
+{
+    g->k0 = (uint32_t)seed;
+    g->k1 = (uint32_t)(seed >> 32);
+    g->s0 = (uint32_t)stream;
+    g->s1 = (uint32_t)(stream >> 32);
+}
+
+int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, double high)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_CHECK(ctx, a->dtype == PA_F64 || a->dtype == PA_F32, PA_ENOTSUP,
+             "uniform needs an f64 or f32 array, a is %s (use pa_random_integers)",
+             pa_dtype_name(a->dtype));
+    PA_CHECK(ctx, isfinite(low) && isfinite(high) && low < high && isfinite(high - low),
+             PA_EINVAL, "low = %.17g and high = %.17g must be finite with low < high", low, high);
+    gen_args g = {0};
+    keys(&g, seed, stream);
+    g.low = low;
+    g.span = high - low;
+    g.high = high;
+    g.below = nextafter(high, -INFINITY); /* >= low, since low < high */
+    /* f32 arrays draw between low and high rounded to f32. */
+    g.lowf = (float)low;
+    g.highf = (float)high;
+    g.spanf = g.highf - g.lowf;
+    PA_CHECK(ctx, a->dtype == PA_F64 || (isfinite(g.spanf) && g.spanf > 0), PA_EINVAL,
+             "low = %.9g and high = %.9g are not distinct finite values in f32", low, high);
+    g.belowf = nextafterf(g.highf, -INFINITY);
+    return generate(a, UNIFORM, &g, 0);
+}
+
+int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, double std)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_CHECK(ctx, a->dtype == PA_F64 || a->dtype == PA_F32, PA_ENOTSUP,
+             "normal needs an f64 or f32 array, a is %s", pa_dtype_name(a->dtype));
+    PA_CHECK(ctx, isfinite(mean) && isfinite(std) && std >= 0, PA_EINVAL,
+             "mean = %.17g and std = %.17g must be finite with std >= 0", mean, std);
+    gen_args g = {0};
+    keys(&g, seed, stream);
+    g.mean = mean;
+    g.std = std;
+    return generate(a, NORMAL, &g, 0);
+}
+
+int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low, int64_t high)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_CHECK(ctx, pa__dtype_is_int(a->dtype), PA_ENOTSUP,
+             "integers needs an i64, i32 or u8 array, a is %s (use pa_random_uniform)",
+             pa_dtype_name(a->dtype));
+    int64_t mn = a->dtype == PA_I64 ? INT64_MIN : a->dtype == PA_I32 ? INT32_MIN : 0;
+    int64_t mx = a->dtype == PA_I64 ? INT64_MAX : a->dtype == PA_I32 ? INT32_MAX : UINT8_MAX;
+    /* high is exclusive, so it may be one past the dtype's maximum (which
+     * int64_t cannot express for i64: there high <= INT64_MAX). */
+    PA_CHECK(ctx, low < high && low >= mn && (high - 1) <= mx, PA_EINVAL,
+             "[low, high) = [%lld, %lld) must be non-empty and within %s", (long long)low,
+             (long long)high, pa_dtype_name(a->dtype));
+    gen_args g = {0};
+    keys(&g, seed, stream);
+    g.range = (uint64_t)high - (uint64_t)low;
+    return generate(a, INTEGERS, &g, (uint64_t)low);
+}

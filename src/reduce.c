@@ -1,0 +1,868 @@
+/* Reductions: sums (sum, mean, var, std, norm2, dot) by a fixed pairwise
+ * tree over global indices, so that they are bit-identical for every rank
+ * count and layout, and scans (min, max, argmin, argmax), whose result is
+ * the same whatever the order.
+ *
+ * The tree. Over the positions 0 .. n-1 of a line (the whole array in C
+ * order, a row, or a column), node (L, k) covers [k 2^L, (k+1) 2^L); its
+ * value is the sum of its two children's values, a child wholly past n is
+ * left out (the node then has its left child's value), and a leaf is its
+ * element converted to double (and transformed: squared, ...). The root
+ * is the smallest node that covers [0, n).
+ *
+ * Decomposition. A rank holds a contiguous range [s, e) of positions. It
+ * cuts it into maximal aligned nodes that lie inside it (a node clipped at
+ * n counts as inside when e = n), computes each one's value locally, and
+ * sends these fragments (at most 2 x 64 per rank) to every rank, which
+ * evaluates the tree from the root down to the fragments. Since a node's
+ * value depends only on the elements it covers, every layout gives the
+ * same bits. Locally, the value of a full node of 2^12 elements is taken
+ * level by level in an L1 buffer (vectorised pair sums), larger ones as
+ * the sum of their halves, and a clipped one as its full left part plus
+ * the rest (a right fold over the binary digits of its length). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compute.h"
+
+#define BLOCK_BITS 12 /* full nodes up to 2^12 elements go through the L1 kernel */
+#define MAX_FRAGS 130 /* per rank: at most two maximal nodes per level */
+#define COL_TILE 256  /* columns per tile in axis-0 sums */
+
+/* ------------------------------------------------------------ leaf transforms */
+
+typedef enum { XF_ID, XF_SQDEV, XF_SQ, XF_MUL, NXF } xform;
+
+/* Pair kernels: o[i] = leaf(2i) + leaf(2i+1) for i < np; and single
+ * leaves. mu is the mean for XF_SQDEV; y the second operand of XF_MUL. */
+typedef void (*pair_fn)(const void *x, const void *y, double mu, double *o, size_t np);
+typedef double (*leaf_fn)(const void *x, const void *y, double mu, size_t i);
+
+#define LEAF_ID(T) ((double)p[k])
+#define LEAF_SQDEV(T) (((double)p[k] - mu) * ((double)p[k] - mu))
+#define LEAF_SQ(T) ((double)p[k] * (double)p[k])
+#define LEAF_MUL(T) ((double)p[k] * (double)q[k])
+
+/* gcc -O2 vectorises only loops that need no runtime checks or epilogue
+ * (its "very cheap" cost model); these hot loops are worth both. */
+#define VEC __attribute__((optimize("vect-cost-model=dynamic")))
+
+#define XF_FNS(DT, T, xf, LEAF)                                                        \
+    VEC static void pair_##DT##_##xf(const void *x, const void *y, double mu, double *o,   \
+                                 size_t np)                                            \
+    {                                                                                  \
+        const T *restrict p = x, *restrict q = y;                                      \
+        (void)q, (void)mu;                                                             \
+        for (size_t i = 0; i < np; i++) {                                              \
+            size_t k = 2 * i;                                                          \
+            double l0 = LEAF(T);                                                       \
+            k++;                                                                       \
+            o[i] = l0 + LEAF(T);                                                       \
+        }                                                                              \
+    }                                                                                  \
+    static double leaf_##DT##_##xf(const void *x, const void *y, double mu, size_t k)  \
+    {                                                                                  \
+        const T *p = x, *q = y;                                                        \
+        (void)q, (void)mu;                                                             \
+        return LEAF(T);                                                                \
+    }
+#define XF_ALL(DT, T, U, is_int)                                                       \
+    XF_FNS(DT, T, id, LEAF_ID)                                                         \
+    XF_FNS(DT, T, sqdev, LEAF_SQDEV)                                                   \
+    XF_FNS(DT, T, sq, LEAF_SQ)                                                         \
+    XF_FNS(DT, T, mul, LEAF_MUL)
+PA_DTYPE_LIST(XF_ALL)
+
+#define XF_ROW(DT, T, U, is_int)                                                       \
+    [PA_##DT] = {{pair_##DT##_id, pair_##DT##_sqdev, pair_##DT##_sq, pair_##DT##_mul},  \
+                 {leaf_##DT##_id, leaf_##DT##_sqdev, leaf_##DT##_sq, leaf_##DT##_mul}},
+static const struct {
+    pair_fn pair[NXF];
+    leaf_fn leaf[NXF];
+} xf_table[PA_NDTYPES] = {PA_DTYPE_LIST(XF_ROW)};
+
+/* What a tree sum reads: the elements of one dtype and transform. */
+typedef struct {
+    pair_fn pair;
+    leaf_fn leaf;
+    size_t es;  /* element size */
+    double mu;
+} tsum;
+
+static tsum tsum_of(pa_dtype d, xform xf, double mu)
+{
+    tsum t = {xf_table[d].pair[xf], xf_table[d].leaf[xf], pa_dtype_size(d), mu};
+    return t;
+}
+
+/* ------------------------------------------------------------ local tree values */
+
+/* One level up: out[i] = in[2i] + in[2i+1]. */
+VEC static void pair_up(const double *restrict in, double *restrict out, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        out[i] = in[2 * i] + in[2 * i + 1];
+}
+
+/* The value of a full node of 2^b contiguous elements at x (and y). */
+static double full_node(const tsum *t, const char *x, const char *y, int b)
+{
+    if (b > BLOCK_BITS) {
+        size_t half = (size_t)1 << (b - 1);
+        double l = full_node(t, x, y, b - 1);
+        return l + full_node(t, x + half * t->es, y ? y + half * t->es : NULL, b - 1);
+    }
+    if (b == 0)
+        return t->leaf(x, y, t->mu, 0);
+    double buf[2][(size_t)1 << (BLOCK_BITS - 1)];
+    size_t m = (size_t)1 << (b - 1);
+    t->pair(x, y, t->mu, buf[0], m);
+    int s = 0;
+    for (; m > 1; m >>= 1) {
+        pair_up(buf[s], buf[s ^ 1], m / 2);
+        s ^= 1;
+    }
+    return buf[s][0];
+}
+
+/* The value of a node whose first m >= 1 elements (at x) are all that is
+ * left of it before the end: its full parts by the binary digits of m,
+ * largest first, folded from the right. */
+static double clipped_node(const tsum *t, const char *x, const char *y, size_t m)
+{
+    double part[64];
+    int np = 0;
+    size_t off = 0;
+    for (int b = 63; b >= 0; b--)
+        if (m >> b & 1) {
+            part[np++] = full_node(t, x + off * t->es, y ? y + off * t->es : NULL, b);
+            off += (size_t)1 << b;
+        }
+    double v = part[np - 1];
+    for (int k = np - 2; k >= 0; k--)
+        v = part[k] + v;
+    return v;
+}
+
+/* ------------------------------------------------------------ fragments */
+
+typedef struct {
+    uint64_t pos; /* first position */
+    int64_t level;
+    double v;
+} frag;
+
+/* The root's level: the smallest L with 2^L >= n (n >= 1). */
+static int root_level(size_t n)
+{
+    int L = 0;
+    while (((size_t)1 << L) < n)
+        L++;
+    return L;
+}
+
+/* Cuts [s, e) of a line of n positions into maximal aligned nodes inside
+ * it; calls back with (position, level, length). Returns the count. */
+static int cut(size_t s, size_t e, size_t n, uint64_t *pos, int *lev, size_t *len)
+{
+    int nf = 0, Lroot = root_level(n);
+    for (size_t p = s; p < e;) {
+        int L = p == 0 ? Lroot : __builtin_ctzll(p);
+        if (L > Lroot)
+            L = Lroot;
+        for (;; L--) {
+            size_t span = (size_t)1 << L;
+            if ((L < 63 && p + span <= e) || (e == n && n - p <= span))
+                break;
+        }
+        size_t m = (size_t)1 << L;
+        if (m > n - p)
+            m = n - p;
+        pos[nf] = p;
+        lev[nf] = L;
+        len[nf] = m;
+        nf++;
+        p += m;
+    }
+    return nf;
+}
+
+/* The value of node (L, start) from the sorted fragments, consuming them
+ * from *cur. Fragment values are vals[k * stride]. */
+static double eval(const frag *f, const double *vals, size_t stride, size_t *cur, int L,
+                   size_t start, size_t n)
+{
+    const frag *c = &f[*cur];
+    if (c->pos == start && c->level == L) {
+        double v = vals ? vals[*cur * stride] : c->v;
+        (*cur)++;
+        return v;
+    }
+    size_t half = (size_t)1 << (L - 1);
+    double l = eval(f, vals, stride, cur, L - 1, start, n);
+    if (start + half >= n)
+        return l;
+    return l + eval(f, vals, stride, cur, L - 1, start + half, n);
+}
+
+static int frag_cmp(const void *a, const void *b)
+{
+    const frag *x = a, *y = b;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Gathers every rank's fragments (and, with ncols > 0, their value
+ * vectors) on every rank of comm. *all and *allvals are malloc'ed, sorted
+ * by position. */
+static int gather_frags(pa_ctx *ctx, MPI_Comm comm, const frag *mine, int nmine,
+                        const double *myvals, size_t ncols, frag **all, double **allvals,
+                        int *nall)
+{
+    int np, rc = PA_OK;
+    *all = NULL;
+    *allvals = NULL;
+    PA_MPI(ctx, MPI_Comm_size(comm, &np));
+    int *cnt = malloc(sizeof(int) * 2 * (size_t)np);
+    if (!cnt)
+        return pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    int *dsp = cnt + np;
+    rc = pa__mpi(ctx, __func__, MPI_Allgather(&nmine, 1, MPI_INT, cnt, 1, MPI_INT, comm),
+                 "MPI_Allgather");
+    int tot = 0;
+    for (int r = 0; rc == PA_OK && r < np; r++) {
+        dsp[r] = tot;
+        tot += cnt[r];
+    }
+    frag *f = NULL;
+    double *v = NULL;
+    if (rc == PA_OK) {
+        f = malloc(sizeof(frag) * (size_t)(tot ? tot : 1));
+        v = ncols ? malloc(sizeof(double) * ncols * (size_t)(tot ? tot : 1)) : NULL;
+        if (!f || (ncols && !v))
+            rc = pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    }
+    /* Every rank of comm reaches here with the same rc so far (the
+     * allgather either failed everywhere or nowhere); agree on the
+     * allocations before the next collective. */
+    rc = pa__agree(ctx, comm, rc);
+    if (rc == PA_OK) {
+        MPI_Datatype ft;
+        rc = pa__mpi(ctx, __func__, MPI_Type_contiguous(sizeof(frag), MPI_BYTE, &ft),
+                     "MPI_Type_contiguous");
+        if (rc == PA_OK)
+            rc = pa__mpi(ctx, __func__, MPI_Type_commit(&ft), "MPI_Type_commit");
+        if (rc == PA_OK)
+            rc = pa__mpi(ctx, __func__,
+                         MPI_Allgatherv(mine, nmine, ft, f, cnt, dsp, ft, comm),
+                         "MPI_Allgatherv");
+        MPI_Type_free(&ft);
+        if (rc == PA_OK && ncols) {
+            MPI_Datatype vt;
+            rc = pa__mpi(ctx, __func__, MPI_Type_contiguous((int)ncols, MPI_DOUBLE, &vt),
+                         "MPI_Type_contiguous");
+            if (rc == PA_OK)
+                rc = pa__mpi(ctx, __func__, MPI_Type_commit(&vt), "MPI_Type_commit");
+            if (rc == PA_OK)
+                rc = pa__mpi(ctx, __func__,
+                             MPI_Allgatherv(myvals, nmine, vt, v, cnt, dsp, vt, comm),
+                             "MPI_Allgatherv");
+            MPI_Type_free(&vt);
+        }
+    }
+    free(cnt);
+    if (rc != PA_OK) {
+        free(f);
+        free(v);
+        return rc;
+    }
+    if (ncols) {
+        /* Sort the fragments with their vectors: by index permutation. */
+        for (int i = 0; i < tot; i++)
+            f[i].v = (double)i;
+        qsort(f, (size_t)tot, sizeof(frag), frag_cmp);
+        double *sv = malloc(sizeof(double) * ncols * (size_t)(tot ? tot : 1));
+        if (!sv) {
+            free(f);
+            free(v);
+            return pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+        }
+        for (int i = 0; i < tot; i++)
+            memcpy(sv + (size_t)i * ncols, v + (size_t)f[i].v * ncols, sizeof(double) * ncols);
+        free(v);
+        v = sv;
+    } else {
+        qsort(f, (size_t)tot, sizeof(frag), frag_cmp);
+    }
+    *all = f;
+    *allvals = v;
+    *nall = tot;
+    return PA_OK;
+}
+
+/* ------------------------------------------------------------ geometry */
+
+/* The communicator over which a's pieces add up to the whole array: the
+ * job for a distributed array, the node for a replicated one (every node
+ * computes the whole result itself). */
+static MPI_Comm red_comm(const pa_array *a)
+{
+    return a->dist == PA_REPLICATED ? a->ctx->node_comm : a->ctx->comm;
+}
+
+/* The rows (node-relative) whose reductions this rank computes: those
+ * whose first element lies in its span. A row may run into the next
+ * rank's span; any rank of the node may read it. */
+static void my_rows(const pa_array *a, size_t *r0, size_t *r1)
+{
+    size_t lo, hi, c = a->rowsize;
+    pa__local_range(a, &lo, &hi);
+    *r0 = c ? (lo + c - 1) / c : 0;
+    *r1 = c ? (hi + c - 1) / c : 0;
+    if (*r1 > a->nrows)
+        *r1 = a->nrows;
+    if (*r0 > *r1)
+        *r0 = *r1;
+}
+
+/* Gathers per-row results (this rank's rows [r0, r1) of the node, global
+ * rows from a->row0 + r0) into out[0 .. shape[0]) on every rank. */
+static int gather_rows(const pa_array *a, size_t r0, size_t r1, const double *mine, double *out)
+{
+    pa_ctx *ctx = a->ctx;
+    MPI_Comm comm = red_comm(a);
+    int np;
+    PA_MPI(ctx, MPI_Comm_size(comm, &np));
+    long my[2] = {(long)(a->row0 + r0), (long)(r1 - r0)};
+    long *all = malloc(sizeof(long) * 2 * (size_t)np);
+    int *cnt = malloc(sizeof(int) * 2 * (size_t)np);
+    int rc = all && cnt ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    rc = pa__agree(ctx, comm, rc);
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, __func__, MPI_Allgather(my, 2, MPI_LONG, all, 2, MPI_LONG, comm),
+                     "MPI_Allgather");
+    if (rc == PA_OK) {
+        for (int r = 0; r < np; r++) {
+            cnt[r] = (int)all[2 * r + 1];
+            cnt[np + r] = (int)all[2 * r];
+        }
+        rc = pa__mpi(ctx, __func__,
+                     MPI_Allgatherv(mine, (int)(r1 - r0), MPI_DOUBLE, out, cnt, cnt + np,
+                                    MPI_DOUBLE, comm),
+                     "MPI_Allgatherv");
+    }
+    free(all);
+    free(cnt);
+    return rc;
+}
+
+/* ------------------------------------------------------------ tree sums */
+
+/* Whole-array tree sum of xform over a (and b for XF_MUL). */
+static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, double *out)
+{
+    pa_ctx *ctx = a->ctx;
+    size_t n = a->size;
+    if (n == 0) {
+        *out = 0.0;
+        return PA_OK;
+    }
+    tsum t = tsum_of(a->dtype, xf, mu);
+    size_t lo, hi, g0 = a->row0 * a->rowsize;
+    pa__local_range(a, &lo, &hi);
+    uint64_t pos[MAX_FRAGS];
+    int lev[MAX_FRAGS];
+    size_t len[MAX_FRAGS];
+    int nf = cut(g0 + lo, g0 + hi, n, pos, lev, len);
+    frag mine[MAX_FRAGS];
+    for (int k = 0; k < nf; k++) {
+        size_t i = (size_t)pos[k] - g0;
+        mine[k].pos = pos[k];
+        mine[k].level = lev[k];
+        mine[k].v = clipped_node(&t, pa__node_ptr(a, i), b ? pa__node_ptr(b, i) : NULL, len[k]);
+    }
+    frag *all;
+    double *vals;
+    int nall;
+    PA_TRY(gather_frags(ctx, red_comm(a), mine, nf, NULL, 0, &all, &vals, &nall));
+    size_t cur = 0;
+    *out = eval(all, NULL, 0, &cur, root_level(n), 0, n);
+    free(all);
+    return PA_OK;
+}
+
+/* Per-row tree sums (axis 1) into out[0 .. shape[0]). mu: per-row means
+ * (global rows) for XF_SQDEV, else NULL. */
+static int sum_rows(const pa_array *a, xform xf, const double *mu, double *out)
+{
+    size_t r0, r1, c = a->rowsize;
+    my_rows(a, &r0, &r1);
+    double *mine = malloc(sizeof(double) * (r1 - r0 + 1));
+    int rc = mine ? PA_OK : pa__err(a->ctx, __func__, PA_ENOMEM, "out of memory");
+    rc = pa__agree(a->ctx, red_comm(a), rc);
+    if (rc < 0) {
+        free(mine);
+        return rc;
+    }
+    for (size_t r = r0; r < r1; r++) {
+        tsum t = tsum_of(a->dtype, xf, mu ? mu[a->row0 + r] : 0.0);
+        mine[r - r0] = c ? clipped_node(&t, pa__node_ptr(a, r * c), NULL, c) : 0.0;
+    }
+    rc = gather_rows(a, r0, r1, mine, out);
+    free(mine);
+    return rc;
+}
+
+/* The column-wise tree value of rows [0, m) at x (row length c, columns
+ * [j0, j0 + w)), into v[0 .. w): a binary counter over the rows merges
+ * equal-level neighbours (the full nodes), then a right fold. stack has
+ * room for 65 levels of w doubles. */
+static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w, size_t m,
+                     const double *mu, double *stack, int *level, double *v)
+{
+    int top = 0;
+    for (size_t r = 0; r < m; r++) {
+        double *s = stack + (size_t)top * w;
+        const char *row = x + (r * c + j0) * t->es;
+        for (size_t j = 0; j < w; j++)
+            s[j] = t->leaf(row, NULL, mu ? mu[j0 + j] : 0.0, j);
+        level[top++] = 0;
+        while (top >= 2 && level[top - 1] == level[top - 2]) {
+            double *l = stack + (size_t)(top - 2) * w, *rr = l + w;
+            for (size_t j = 0; j < w; j++)
+                l[j] = l[j] + rr[j];
+            level[top - 2]++;
+            top--;
+        }
+    }
+    if (top == 0) /* m == 0: not called so, but keep the read in bounds */
+        return;
+    memcpy(v, stack + (size_t)(top - 1) * w, sizeof(double) * w);
+    for (int k = top - 2; k >= 0; k--)
+        for (size_t j = 0; j < w; j++)
+            v[j] = stack[(size_t)k * w + j] + v[j];
+}
+
+/* Per-column tree sums (axis 0) into out[0 .. shape[1]). The tree is over
+ * the rows; each rank cuts its rows into fragments whose values are
+ * vectors over the columns. mu: per-column means for XF_SQDEV. */
+static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
+{
+    pa_ctx *ctx = a->ctx;
+    size_t m = a->shape[0], c = a->shape[1];
+    if (m == 0 || c == 0) {
+        for (size_t j = 0; j < c; j++)
+            out[j] = 0.0;
+        return PA_OK;
+    }
+    tsum t = tsum_of(a->dtype, xf, 0.0);
+    size_t r0, r1;
+    my_rows(a, &r0, &r1);
+    uint64_t pos[MAX_FRAGS];
+    int lev[MAX_FRAGS];
+    size_t len[MAX_FRAGS];
+    int nf = cut(a->row0 + r0, a->row0 + r1, m, pos, lev, len);
+    size_t tile = c < COL_TILE ? c : COL_TILE;
+    frag mine[MAX_FRAGS];
+    double *vals = malloc(sizeof(double) * c * (size_t)(nf ? nf : 1));
+    double *stack = malloc(sizeof(double) * tile * 66);
+    int level[66];
+    int rc = vals && stack ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    for (int k = 0; rc == PA_OK && k < nf; k++) {
+        mine[k].pos = pos[k];
+        mine[k].level = lev[k];
+        mine[k].v = 0;
+        const char *x = pa__node_ptr(a, (pos[k] - a->row0) * c);
+        for (size_t j0 = 0; j0 < c; j0 += tile) {
+            size_t w = c - j0 < tile ? c - j0 : tile;
+            col_node(&t, x, c, j0, w, len[k], mu, stack, level, vals + (size_t)k * c + j0);
+        }
+    }
+    free(stack);
+    rc = pa__agree(ctx, red_comm(a), rc);
+    frag *all = NULL;
+    double *allv = NULL;
+    int nall;
+    if (rc == PA_OK)
+        rc = gather_frags(ctx, red_comm(a), mine, nf, vals, c, &all, &allv, &nall);
+    free(vals);
+    if (rc < 0)
+        return rc;
+    int Lroot = root_level(m);
+    for (size_t j = 0; j < c; j++) {
+        size_t cur = 0;
+        out[j] = eval(all, allv + j, c, &cur, Lroot, 0, m);
+    }
+    free(all);
+    free(allv);
+    return PA_OK;
+}
+
+/* Tree sums of xform along axis (-1, 0, 1) into out (mu as the axis's
+ * means for XF_SQDEV). */
+static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, double *out)
+{
+    if (axis < 0)
+        return sum_whole(a, NULL, xf, mu ? mu[0] : 0.0, out);
+    return axis == 1 ? sum_rows(a, xf, mu, out) : sum_cols(a, xf, mu, out);
+}
+
+/* ------------------------------------------------------------ integer sums */
+
+/* Exact integer sums (wrapping in 64 bits, like numpy's int64 sum):
+ * order does not matter, so each rank sums its own part and one
+ * allreduce adds them. Along an axis: per row (each rank its rows) or per
+ * column. */
+#define ISUM(DT, T, U, is_int)                                                         \
+    static uint64_t isum_##DT(const void *x, size_t n, size_t stride)                  \
+    {                                                                                  \
+        const T *p = x;                                                                \
+        uint64_t s = 0;                                                                \
+        for (size_t i = 0; i < n; i++)                                                 \
+            s += (uint64_t)(int64_t)p[i * stride];                                     \
+        return s;                                                                      \
+    }
+ISUM(I64, int64_t, uint64_t, 1)
+ISUM(I32, int32_t, uint32_t, 1)
+ISUM(U8, uint8_t, uint8_t, 1)
+
+static uint64_t isum(pa_dtype d, const void *x, size_t n, size_t stride)
+{
+    return d == PA_I64 ? isum_I64(x, n, stride)
+           : d == PA_I32 ? isum_I32(x, n, stride)
+                         : isum_U8(x, n, stride);
+}
+
+static int int_sum(const pa_array *a, int axis, double *out)
+{
+    pa_ctx *ctx = a->ctx;
+    MPI_Comm comm = red_comm(a);
+    size_t lo, hi, c = a->rowsize;
+    if (axis == 1) {
+        size_t r0, r1;
+        my_rows(a, &r0, &r1);
+        double *mine = malloc(sizeof(double) * (r1 - r0 + 1));
+        int rc = pa__agree(ctx, comm, mine ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+        if (rc < 0) {
+            free(mine);
+            return rc;
+        }
+        for (size_t r = r0; r < r1; r++)
+            mine[r - r0] = (double)(int64_t)isum(a->dtype, pa__node_ptr(a, r * c), c, 1);
+        rc = gather_rows(a, r0, r1, mine, out);
+        free(mine);
+        return rc;
+    }
+    size_t nout = axis == 0 ? a->shape[1] : 1;
+    uint64_t *s = calloc(nout ? nout : 1, sizeof(uint64_t));
+    int rc = pa__agree(ctx, comm, s ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
+    if (axis < 0) {
+        pa__local_range(a, &lo, &hi);
+        s[0] = isum(a->dtype, pa__node_ptr(a, lo), hi - lo, 1);
+    } else {
+        size_t r0, r1;
+        my_rows(a, &r0, &r1);
+        for (size_t j = 0; j < nout; j++)
+            s[j] = isum(a->dtype, pa__node_ptr(a, r0 * c + j), r1 - r0, c);
+    }
+    rc = pa__mpi(ctx, __func__,
+                 MPI_Allreduce(MPI_IN_PLACE, s, (int)nout, MPI_UINT64_T, MPI_SUM, comm),
+                 "MPI_Allreduce");
+    for (size_t j = 0; rc == PA_OK && j < nout; j++)
+        out[j] = (double)(int64_t)s[j];
+    free(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------ scans */
+
+/* A partial min/max/argmin/argmax over some elements of a line: the best
+ * value and its first index, the first NaN, and (floats) whether a -0.0
+ * or +0.0 was seen, so that the min of zeros is -0.0 in every layout. */
+typedef struct {
+    double f;       /* float dtypes */
+    int64_t i;      /* integer dtypes */
+    uint64_t idx;   /* first index of the best value */
+    uint64_t nidx;  /* first NaN */
+    int32_t has, nan, neg0, pos0;
+} scan;
+
+/* Scans n elements at x with stride (elements), whose line positions are
+ * p0, p0 + 1, ...; want_max picks max over min. */
+#define SCAN_FN(DT, T, U, is_int)                                                      \
+    static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,          \
+                          int want_max, scan *s)                                       \
+    {                                                                                  \
+        const T *p = x;                                                                \
+        for (size_t k = 0; k < n; k++) {                                               \
+            T v = p[k * stride];                                                       \
+            if (!is_int && v != v) {                                                   \
+                if (!s->nan || p0 + k < s->nidx) {                                     \
+                    s->nan = 1;                                                        \
+                    s->nidx = p0 + k;                                                  \
+                }                                                                      \
+                break;                                                                 \
+            }                                                                          \
+            if (!is_int && v == 0) {                                                   \
+                if (signbit((double)v))                                                \
+                    s->neg0 = 1;                                                       \
+                else                                                                   \
+                    s->pos0 = 1;                                                       \
+            }                                                                          \
+            T best = is_int ? (T)s->i : (T)s->f;                                       \
+            if (!s->has || (want_max ? v > best : v < best)) {                         \
+                s->has = 1;                                                            \
+                s->idx = p0 + k;                                                       \
+                if (is_int)                                                            \
+                    s->i = (int64_t)v;                                                 \
+                else                                                                   \
+                    s->f = (double)v;                                                  \
+            }                                                                          \
+        }                                                                              \
+    }
+PA_DTYPE_LIST(SCAN_FN)
+typedef void (*scan_fn)(const void *, size_t, size_t, uint64_t, int, scan *);
+#define SCAN_ENTRY(DT, T, U, is_int) [PA_##DT] = scan_##DT,
+static const scan_fn scan_table[PA_NDTYPES] = {PA_DTYPE_LIST(SCAN_ENTRY)};
+
+/* Merges scan b into a: the order of merges does not change the result
+ * (ties go to the smaller index). */
+static void scan_merge(scan *a, const scan *b, int is_int, int want_max)
+{
+    if (b->nan && (!a->nan || b->nidx < a->nidx)) {
+        a->nan = 1;
+        a->nidx = b->nidx;
+    }
+    a->neg0 |= b->neg0;
+    a->pos0 |= b->pos0;
+    if (!b->has)
+        return;
+    int better;
+    if (!a->has)
+        better = 1;
+    else if (is_int)
+        better = want_max ? b->i > a->i : b->i < a->i;
+    else
+        better = want_max ? b->f > a->f : b->f < a->f;
+    int tie = a->has && (is_int ? b->i == a->i : b->f == a->f);
+    if (better || (tie && b->idx < a->idx)) {
+        a->f = b->f;
+        a->i = b->i;
+        a->idx = b->idx;
+        a->has = 1;
+    }
+}
+
+/* The result of a scan: the value (NaN if any; -0.0 for a zero min if a
+ * -0.0 was seen, +0.0 for a zero max if a +0.0 was) or the index. */
+static double scan_result(const scan *s, int is_int, int want_max, int want_index)
+{
+    if (want_index)
+        return (double)(s->nan ? s->nidx : s->idx);
+    if (s->nan)
+        return NAN;
+    if (is_int)
+        return (double)s->i;
+    if (s->f == 0)
+        return want_max ? (s->pos0 ? 0.0 : -0.0) : (s->neg0 ? -0.0 : 0.0);
+    return s->f;
+}
+
+static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index, double *out)
+{
+    pa_ctx *ctx = a->ctx;
+    MPI_Comm comm = red_comm(a);
+    int is_int = pa__dtype_is_int(a->dtype);
+    scan_fn fn = scan_table[a->dtype];
+    size_t c = a->rowsize, r0, r1, lo, hi;
+    if (axis == 1) {
+        my_rows(a, &r0, &r1);
+        double *mine = malloc(sizeof(double) * (r1 - r0 + 1));
+        int rc = pa__agree(ctx, comm, mine ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+        if (rc < 0) {
+            free(mine);
+            return rc;
+        }
+        for (size_t r = r0; r < r1; r++) {
+            scan s = {0};
+            fn(pa__node_ptr(a, r * c), c, 1, 0, want_max, &s);
+            mine[r - r0] = scan_result(&s, is_int, want_max, want_index);
+        }
+        rc = gather_rows(a, r0, r1, mine, out);
+        free(mine);
+        return rc;
+    }
+    size_t nout = axis == 0 ? a->shape[1] : 1;
+    int np;
+    PA_MPI(ctx, MPI_Comm_size(comm, &np));
+    scan *mine = calloc(nout ? nout : 1, sizeof(scan));
+    scan *all = malloc(sizeof(scan) * (nout ? nout : 1) * (size_t)np);
+    int rc = pa__agree(ctx, comm,
+                       mine && all ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+    if (rc == PA_OK) {
+        if (axis < 0) {
+            pa__local_range(a, &lo, &hi);
+            fn(pa__node_ptr(a, lo), hi - lo, 1, a->row0 * c + lo, want_max, mine);
+        } else {
+            my_rows(a, &r0, &r1);
+            for (size_t j = 0; j < nout; j++)
+                fn(pa__node_ptr(a, r0 * c + j), r1 - r0, c, a->row0 + r0, want_max, &mine[j]);
+        }
+        MPI_Datatype st;
+        rc = pa__mpi(ctx, __func__, MPI_Type_contiguous((int)(sizeof(scan) * nout), MPI_BYTE, &st),
+                     "MPI_Type_contiguous");
+        if (rc == PA_OK)
+            rc = pa__mpi(ctx, __func__, MPI_Type_commit(&st), "MPI_Type_commit");
+        if (rc == PA_OK)
+            rc = pa__mpi(ctx, __func__, MPI_Allgather(mine, 1, st, all, 1, st, comm),
+                         "MPI_Allgather");
+        MPI_Type_free(&st);
+    }
+    for (size_t j = 0; rc == PA_OK && j < nout; j++) {
+        scan s = {0};
+        for (int r = 0; r < np; r++)
+            scan_merge(&s, &all[(size_t)r * nout + j], is_int, want_max);
+        out[j] = scan_result(&s, is_int, want_max, want_index);
+    }
+    free(mine);
+    free(all);
+    return rc;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static const char *const red_names[PA_NREDUCE] = {
+#define RED_NAME(N, n) [PA_RED_##N] = #n,
+    PA_REDUCE_LIST(RED_NAME)
+#undef RED_NAME
+};
+
+const char *pa_reduce_name(pa_reduce_op op)
+{
+    return (int)op >= 0 && op < PA_NREDUCE ? red_names[op] : "?";
+}
+
+int pa_reduce_parse(const char *name, pa_reduce_op *op)
+{
+    PA_CHECK(NULL, name && op, PA_EINVAL, "name and op must not be NULL");
+    for (int i = 0; i < PA_NREDUCE; i++)
+        if (strcmp(name, red_names[i]) == 0) {
+            *op = (pa_reduce_op)i;
+            return PA_OK;
+        }
+    return pa__err(NULL, __func__, PA_EINVAL, "unknown reduction '%s'", name);
+}
+
+/* Checks for fn; *nout and *len are the results' count and the length of
+ * each reduced line. */
+static int check_reduce(const char *fn, const pa_array *a, int axis, double *out, size_t *nout,
+                        size_t *len)
+{
+    PA_TRY(pa__check_array(fn, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_CHECK_AS(ctx, fn, out, PA_EINVAL, "out is NULL");
+    char sb[PA_MAXDIM * 24];
+    PA_CHECK_AS(ctx, fn, axis == -1 || ((axis == 0 || axis == 1) && a->ndim == 2), PA_EINVAL,
+                "axis = %d: must be -1 (whole array), or 0 or 1 of a 2-D array (a is %s)", axis,
+                pa__array_shape_str(a, sb, sizeof sb));
+    *nout = axis < 0 ? 1 : axis == 0 ? a->shape[1] : a->shape[0];
+    *len = axis < 0 ? a->size : axis == 0 ? a->shape[0] : a->shape[1];
+    return PA_OK;
+}
+
+/* var along axis with ddof, into out (nout results over lines of len). */
+static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, int take_sqrt,
+                    double *out)
+{
+    size_t nout, len;
+    PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
+    if (nout == 0)
+        return PA_OK;
+    if (len == 0) {
+        for (size_t j = 0; j < nout; j++)
+            out[j] = NAN;
+        return PA_OK;
+    }
+    double *mu = malloc(sizeof(double) * (nout ? nout : 1));
+    int rc = pa__agree(a->ctx, red_comm(a),
+                       mu ? PA_OK : pa__err(a->ctx, fn, PA_ENOMEM, "out of memory"));
+    if (rc == PA_OK)
+        rc = sum_axis(a, axis, XF_ID, NULL, mu);
+    for (size_t j = 0; rc == PA_OK && j < nout; j++)
+        mu[j] /= (double)len;
+    /* Second pass: squares of the deviations from the mean, not the
+     * cancellation-prone mean of squares minus the squared mean. */
+    if (rc == PA_OK)
+        rc = sum_axis(a, axis, XF_SQDEV, mu, out);
+    for (size_t j = 0; rc == PA_OK && j < nout; j++) {
+        double d = (double)len - ddof;
+        out[j] = d > 0 ? out[j] / d : NAN;
+        if (take_sqrt)
+            out[j] = sqrt(out[j]);
+    }
+    free(mu);
+    return rc;
+}
+
+int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
+{
+    size_t nout, len;
+    PA_TRY(check_reduce(__func__, a, axis, out, &nout, &len));
+    pa_ctx *ctx = a->ctx;
+    PA_CHECK(ctx, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
+             (int)op);
+    int is_int = pa__dtype_is_int(a->dtype);
+    int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
+                  op == PA_RED_ARGMAX;
+    PA_CHECK(ctx, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
+             red_names[op], axis < 0 ? "array" : "axis");
+    if (nout == 0)
+        return PA_OK;
+    if (len == 0) {
+        /* numpy: the sum of nothing is 0, its mean and variance are NaN. */
+        for (size_t j = 0; j < nout; j++)
+            out[j] = op == PA_RED_SUM || op == PA_RED_NORM2 ? 0.0 : NAN;
+        return PA_OK;
+    }
+    switch (op) {
+    case PA_RED_SUM:
+        return is_int ? int_sum(a, axis, out) : sum_axis(a, axis, XF_ID, NULL, out);
+    case PA_RED_MEAN:
+        PA_TRY(sum_axis(a, axis, XF_ID, NULL, out));
+        for (size_t j = 0; j < nout; j++)
+            out[j] = len ? out[j] / (double)len : NAN;
+        return PA_OK;
+    case PA_RED_VAR:
+    case PA_RED_STD:
+        return var_axis(__func__, a, axis, 0.0, op == PA_RED_STD, out);
+    case PA_RED_NORM2:
+        PA_TRY(sum_axis(a, axis, XF_SQ, NULL, out));
+        for (size_t j = 0; j < nout; j++)
+            out[j] = sqrt(out[j]);
+        return PA_OK;
+    default:
+        return scan_reduce(a, axis, op == PA_RED_MAX || op == PA_RED_ARGMAX,
+                           op == PA_RED_ARGMIN || op == PA_RED_ARGMAX, out);
+    }
+}
+
+int pa_var(const pa_array *a, int axis, double ddof, double *out)
+{
+    return var_axis(__func__, a, axis, ddof, 0, out);
+}
+
+int pa_std(const pa_array *a, int axis, double ddof, double *out)
+{
+    return var_axis(__func__, a, axis, ddof, 1, out);
+}
+
+int pa_dot(const pa_array *a, const pa_array *b, double *out)
+{
+    PA_TRY(pa__check_match(__func__, a, "a", b, "b", 1));
+    PA_CHECK(a->ctx, out, PA_EINVAL, "out is NULL");
+    return sum_whole(a, b, XF_MUL, 0.0, out);
+}

@@ -1,0 +1,332 @@
+/* Tests of initialisation: zeros/ones/full for every dtype and both
+ * distributions (small arrays on ordinary stores and large ones on
+ * streaming stores), arange and linspace against numpy's formulas
+ * recomputed here, copy, astype between every pair of dtypes against a
+ * conversion written independently here, empty arrays, and bad input
+ * (shape, distribution and dtype mismatches, values out of range, NULL),
+ * which must leave the arrays unchanged. */
+#include "testutil.h"
+
+#include <math.h>
+
+static pa_ctx *ctx;
+
+static void ctx_setup(void)
+{
+    ctx = NULL;
+    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
+}
+
+static void ctx_teardown(void)
+{
+    TU_OK(pa_finalize(&ctx), NULL);
+}
+
+static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
+#define NDT 5
+static const pa_dist dists[] = {PA_DISTRIBUTED, PA_REPLICATED};
+
+/* The whole array on every rank: gathered to rank 0, then broadcast. */
+static void *gather_all(pa_array *a)
+{
+    size_t bytes = pa_array_size(a) * pa_dtype_size(pa_array_dtype(a));
+    void *buf = malloc(bytes ? bytes : 1);
+    TU_OK(pa_array_gather(a, 0, buf), ctx);
+    MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+    return buf;
+}
+
+/* Element i of buf of dtype d as a double (exact for the values used). */
+static double get(const void *buf, pa_dtype d, size_t i)
+{
+    switch (d) {
+    case PA_F64: return ((const double *)buf)[i];
+    case PA_F32: return ((const float *)buf)[i];
+    case PA_I64: return (double)((const int64_t *)buf)[i];
+    case PA_I32: return ((const int32_t *)buf)[i];
+    default: return ((const uint8_t *)buf)[i];
+    }
+}
+
+/* Sizes: empty, one element, a few cache lines, and large enough that
+ * every rank's span passes PA_STREAM_MIN_BYTES for f64 at up to 4 ranks
+ * (6 MB of f64) so the streaming path runs too. */
+static const size_t sizes[] = {0, 1, 1001, 750007};
+#define NSIZES 4
+
+static void check_const(pa_array *a, double want, const char *what)
+{
+    pa_dtype d = pa_array_dtype(a);
+    size_t n = pa_array_size(a), bad = 0;
+    void *buf = gather_all(a);
+    for (size_t i = 0; i < n; i++)
+        bad += get(buf, d, i) != want;
+    TU_ASSERT(bad == 0, "%s: %zu of %zu elements of %s differ from %g", what, bad, n,
+              pa_dtype_name(d), want);
+    free(buf);
+}
+
+START_TEST(test_fill)
+{
+    for (int di = 0; di < NDT; di++)
+        for (int k = 0; k < 2; k++)
+            for (int s = 0; s < NSIZES; s++) {
+                pa_array *a = NULL;
+                size_t n = sizes[s];
+                if (dists[k] == PA_REPLICATED && n > 2000)
+                    continue;
+                TU_OK(pa_array_create(ctx, dtypes[di], 1, &n, dists[k], &a), ctx);
+                TU_OK(pa_ones(a), ctx);
+                check_const(a, 1.0, "ones");
+                TU_OK(pa_full(a, 7.9), ctx); /* truncated to 7 for integers */
+                check_const(a, pa_dtype_size(dtypes[di]) && dtypes[di] <= PA_F32
+                                   ? (dtypes[di] == PA_F32 ? (double)7.9f : 7.9)
+                                   : 7.0,
+                            "full");
+                TU_OK(pa_zeros(a), ctx);
+                check_const(a, 0.0, "zeros");
+                TU_OK(pa_array_free(&a), ctx);
+            }
+}
+END_TEST
+
+START_TEST(test_fill_bad)
+{
+    size_t n = 100;
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_U8, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_full(a, 5), ctx);
+    TU_RC(pa_full(a, 256), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "value") != NULL);
+    TU_RC(pa_full(a, -1), PA_EINVAL, ctx);
+    TU_RC(pa_full(a, NAN), PA_EINVAL, ctx);
+    check_const(a, 5.0, "u8 after rejected fills");
+    TU_RC(pa_full(NULL, 1.0), PA_EINVAL, NULL);
+    TU_OK(pa_array_free(&a), ctx);
+    /* The edges of i64: 2^63 is out, -2^63 is in. */
+    TU_OK(pa_array_create(ctx, PA_I64, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_RC(pa_full(a, 0x1p63), PA_EINVAL, ctx);
+    TU_OK(pa_full(a, -0x1p63), ctx);
+    TU_OK(pa_array_free(&a), ctx);
+}
+END_TEST
+
+START_TEST(test_arange_linspace)
+{
+    size_t shapes[][2] = {{1, 1}, {37, 13}, {1000, 7}, {3, 0}};
+    for (int k = 0; k < 2; k++)
+        for (int s = 0; s < 4; s++) {
+            pa_array *a = NULL, *b = NULL;
+            TU_OK(pa_array_create(ctx, PA_F64, 2, shapes[s], dists[k], &a), ctx);
+            TU_OK(pa_array_create(ctx, PA_I32, 2, shapes[s], dists[k], &b), ctx);
+            size_t n = pa_array_size(a), bad = 0;
+            TU_OK(pa_arange(a, 1.5, 0.25), ctx);
+            TU_OK(pa_arange(b, -5, 3), ctx);
+            double *x = gather_all(a);
+            int32_t *y = gather_all(b);
+            for (size_t i = 0; i < n; i++)
+                bad += x[i] != 1.5 + (double)i * 0.25 || y[i] != -5 + 3 * (int32_t)i;
+            TU_ASSERT(bad == 0, "arange: %zu elements differ", bad);
+            free(x);
+            free(y);
+            /* numpy.linspace: start + i * step, step = (stop - start) / div,
+             * the last element exactly stop with the endpoint. */
+            for (int ep = 0; ep < 2; ep++) {
+                TU_OK(pa_linspace(a, -1.0, 2.0, ep), ctx);
+                x = gather_all(a);
+                size_t div = ep ? (n > 1 ? n - 1 : 0) : n;
+                double step = div ? 3.0 / (double)div : 0.0;
+                bad = 0;
+                for (size_t i = 0; i < n; i++) {
+                    double want = -1.0 + (double)i * step;
+                    if (ep && n > 1 && i == n - 1)
+                        want = 2.0;
+                    bad += x[i] != want;
+                }
+                TU_ASSERT(bad == 0, "linspace endpoint=%d: %zu of %zu differ", ep, bad, n);
+                free(x);
+            }
+            TU_OK(pa_array_free(&a), ctx);
+            TU_OK(pa_array_free(&b), ctx);
+        }
+}
+END_TEST
+
+/* The expected conversion, written from the documented rules: float ->
+ * int truncates, NaN -> 0, saturates; int -> int keeps the low bits;
+ * anything -> float rounds (a C conversion, defined for these values). */
+static void ref_convert(pa_dtype dd, void *dst, pa_dtype sd, const void *src, size_t i)
+{
+    int sint = sd == PA_I64 || sd == PA_I32 || sd == PA_U8;
+    int64_t iv = sd == PA_I64 ? ((const int64_t *)src)[i]
+                 : sd == PA_I32 ? ((const int32_t *)src)[i]
+                 : sd == PA_U8 ? ((const uint8_t *)src)[i] : 0;
+    double fv = sd == PA_F64 ? ((const double *)src)[i] : sd == PA_F32 ? ((const float *)src)[i] : 0;
+    if (dd == PA_F64) {
+        ((double *)dst)[i] = sint ? (double)iv : fv;
+        return;
+    }
+    if (dd == PA_F32) {
+        ((float *)dst)[i] = sint ? (float)iv : (float)fv;
+        return;
+    }
+    double lo = dd == PA_I64 ? -9223372036854775808.0 : dd == PA_I32 ? -2147483648.0 : 0.0;
+    double hi = dd == PA_I64 ? 9223372036854775808.0 : dd == PA_I32 ? 2147483648.0 : 256.0;
+    int64_t mn = dd == PA_I64 ? INT64_MIN : dd == PA_I32 ? INT32_MIN : 0;
+    int64_t mx = dd == PA_I64 ? INT64_MAX : dd == PA_I32 ? INT32_MAX : 255;
+    int64_t r;
+    uint64_t bits = 0;
+    if (sint) {
+        bits = (uint64_t)iv;
+    } else if (isnan(fv)) {
+        r = 0;
+        bits = (uint64_t)r;
+    } else if (fv < lo) {
+        bits = (uint64_t)mn;
+    } else if (fv >= hi) {
+        bits = (uint64_t)mx;
+    } else {
+        bits = (uint64_t)(int64_t)trunc(fv);
+    }
+    if (dd == PA_I64)
+        ((int64_t *)dst)[i] = (int64_t)bits;
+    else if (dd == PA_I32) {
+        uint32_t low = (uint32_t)bits;
+        int32_t v;
+        memcpy(&v, &low, sizeof v);
+        ((int32_t *)dst)[i] = v;
+    } else {
+        ((uint8_t *)dst)[i] = (uint8_t)bits;
+    }
+}
+
+START_TEST(test_astype)
+{
+    static const double fvals[] = {0.0, -0.0, 1.5, -1.5, 2.99, -2.99, 255.9, 256.0, 300.7,
+                                   -300.7, 2147483647.9, 2147483648.0, -2147483648.9,
+                                   1e12 + 0.5, 0x1p62, 0x1p63, -0x1p63, -0x1p64, 1e300,
+                                   INFINITY, -INFINITY, NAN, 3.4e38, 1e39};
+    static const int64_t ivals[] = {0, 1, -1, 255, 256, 300, -300, INT32_MAX, (int64_t)INT32_MAX + 1,
+                                    INT32_MIN, (int64_t)1 << 40 | 5, INT64_MAX, INT64_MIN,
+                                    (int64_t)1 << 53 | 1};
+    size_t nf = sizeof fvals / sizeof fvals[0], ni = sizeof ivals / sizeof ivals[0];
+    for (int k = 0; k < 2; k++)
+        for (int si = 0; si < NDT; si++) {
+            pa_dtype sd = dtypes[si];
+            /* Source values: each of fvals or ivals, repeated so that the
+             * pattern crosses rank boundaries. */
+            size_t n = 4001;
+            pa_array *src = NULL;
+            TU_OK(pa_array_create(ctx, sd, 1, &n, dists[k], &src), ctx);
+            size_t es = pa_dtype_size(sd);
+            char *sbuf = malloc(n * es);
+            for (size_t i = 0; i < n; i++) {
+                if (sd == PA_F64 || sd == PA_F32) {
+                    double v = fvals[i % nf];
+                    if (sd == PA_F64)
+                        ((double *)sbuf)[i] = v;
+                    else
+                        ((float *)sbuf)[i] = fabs(v) < 3.4e38 || !isfinite(v) ? (float)v : 0.0f;
+                } else {
+                    ref_convert(sd, sbuf, PA_I64, ivals, i % ni); /* wrap to the dtype */
+                    memmove(sbuf + i * es, sbuf + (i % ni) * es, es);
+                }
+            }
+            TU_OK(pa_array_scatter(src, 0, sbuf), ctx);
+            for (int di = 0; di < NDT; di++) {
+                pa_dtype dd = dtypes[di];
+                pa_array *dst = NULL;
+                TU_OK(pa_array_create(ctx, dd, 1, &n, dists[k], &dst), ctx);
+                TU_OK(pa_astype(dst, src), ctx);
+                char *got = gather_all(dst);
+                char *want = malloc(n * pa_dtype_size(dd));
+                for (size_t i = 0; i < n; i++)
+                    ref_convert(dd, want, sd, sbuf, i);
+                size_t bad = 0, first = n;
+                for (size_t i = 0; i < n; i++)
+                    if (memcmp(got + i * pa_dtype_size(dd), want + i * pa_dtype_size(dd),
+                               pa_dtype_size(dd)) != 0) {
+                        bad++;
+                        first = first < i ? first : i;
+                    }
+                TU_ASSERT(bad == 0, "astype %s -> %s: %zu differ, first at %zu (%g -> %g, want %g)",
+                          pa_dtype_name(sd), pa_dtype_name(dd), bad, first,
+                          first < n ? get(sbuf, sd, first) : 0, first < n ? get(got, dd, first) : 0,
+                          first < n ? get(want, dd, first) : 0);
+                free(got);
+                free(want);
+                TU_OK(pa_array_free(&dst), ctx);
+            }
+            free(sbuf);
+            TU_OK(pa_array_free(&src), ctx);
+        }
+}
+END_TEST
+
+START_TEST(test_copy_and_mismatch)
+{
+    size_t s1[2] = {100, 3}, s2[2] = {100, 4};
+    pa_array *a = NULL, *b = NULL, *c = NULL, *r = NULL, *f = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s1, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s1, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s2, PA_DISTRIBUTED, &c), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s1, PA_REPLICATED, &r), ctx);
+    TU_OK(pa_array_create(ctx, PA_F32, 2, s1, PA_DISTRIBUTED, &f), ctx);
+    TU_OK(pa_arange(a, 0, 1), ctx);
+    TU_OK(pa_full(b, 42), ctx);
+    TU_OK(pa_copy(b, a), ctx);
+    double *x = gather_all(b);
+    size_t bad = 0;
+    for (size_t i = 0; i < 300; i++)
+        bad += x[i] != (double)i;
+    free(x);
+    TU_ASSERT(bad == 0, "copy: %zu differ", bad);
+    TU_OK(pa_copy(a, a), ctx);
+
+    TU_OK(pa_full(c, 9), ctx);
+    TU_RC(pa_copy(c, a), PA_EINVAL, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "(100,4)") && strstr(pa_errmsg(ctx), "(100,3)"),
+              "message without both shapes: %s", pa_errmsg(ctx));
+    check_const(c, 9.0, "c after a rejected copy");
+    TU_RC(pa_copy(r, a), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "distribution") != NULL);
+    TU_RC(pa_copy(f, a), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "pa_astype") != NULL);
+    TU_RC(pa_copy(NULL, a), PA_EINVAL, ctx);
+    TU_RC(pa_astype(f, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_astype(c, a), PA_EINVAL, ctx);
+    /* astype into a replicated array of the same shape is a mismatch too;
+     * astype between dtypes works. */
+    TU_RC(pa_astype(r, a), PA_EINVAL, ctx);
+    TU_OK(pa_astype(f, a), ctx);
+    float *y = gather_all(f);
+    bad = 0;
+    for (size_t i = 0; i < 300; i++)
+        bad += y[i] != (float)i;
+    free(y);
+    TU_ASSERT(bad == 0, "astype f64 -> f32: %zu differ", bad);
+    pa_array_free(&a);
+    pa_array_free(&b);
+    pa_array_free(&c);
+    pa_array_free(&r);
+    pa_array_free(&f);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("init");
+    TCase *tc = tu_tcase(s, "init");
+    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_test(tc, test_fill);
+    tcase_add_test(tc, test_fill_bad);
+    tcase_add_test(tc, test_arange_linspace);
+    tcase_add_test(tc, test_astype);
+    tcase_add_test(tc, test_copy_and_mismatch);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make);
+}

@@ -1,0 +1,567 @@
+/* Tests of the element-wise ops: every unary and binary op on every dtype
+ * that takes it, in the array-array, array-scalar and scalar-array forms,
+ * against a serial reference written here from libm and integer
+ * arithmetic (not from the library's op table); out aliasing an input;
+ * empty arrays; both distributions; integer division by zero reported
+ * once; user kernels (pa_map, pa_map2); bad input with clear messages. */
+#include "testutil.h"
+
+#include <math.h>
+
+static pa_ctx *ctx;
+
+static void ctx_setup(void)
+{
+    ctx = NULL;
+    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
+}
+
+static void ctx_teardown(void)
+{
+    TU_OK(pa_finalize(&ctx), NULL);
+}
+
+static void *gather_all(pa_array *a)
+{
+    size_t bytes = pa_array_size(a) * pa_dtype_size(pa_array_dtype(a));
+    void *buf = malloc(bytes ? bytes : 1);
+    TU_OK(pa_array_gather(a, 0, buf), ctx);
+    MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+    return buf;
+}
+
+static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
+static const size_t shape[2] = {257, 3};
+#define N (257 * 3)
+
+/* ------------------------------------------------------------ inputs */
+
+static double fin(size_t i, int which)
+{
+    static const double special[] = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.5, 1.0, -1.0,
+                                     INFINITY, -INFINITY, NAN, 1e-300, 700.0, 1e300};
+    if (i < 15 && which == 0)
+        return special[i];
+    if (i >= 15 && i < 30 && which == 1)
+        return special[i - 15];
+    /* A spread over [-3, 3] that differs between a and b. */
+    return -3.0 + 6.0 * (double)((i * (which ? 7919 : 104729)) % 1000) / 999.0;
+}
+
+static int64_t iin(size_t i, int which, pa_dtype d)
+{
+    static const int64_t special[] = {0, 1, -1, 2, -2, 7, -7, INT64_MIN, INT64_MAX, INT32_MIN,
+                                      INT32_MAX, 255, 128, 3};
+    int64_t v = i < 14 ? special[i] : (int64_t)((i * (which ? 7919u : 104729u)) % 2001) - 1000;
+    if (which == 1 && i >= 14)
+        v = (int64_t)((i * 7919u) % 19) - 9; /* small, for div, fmod and pow */
+    /* Into the dtype's range by wrapping, as the array stores them. */
+    if (d == PA_I32)
+        v = (int32_t)(uint32_t)(uint64_t)v;
+    if (d == PA_U8)
+        v = (uint8_t)(uint64_t)v;
+    return v;
+}
+
+static void fill(pa_array *a, int which)
+{
+    pa_dtype d = pa_array_dtype(a);
+    size_t n = pa_array_size(a);
+    char *buf = malloc(n * 8 + 1);
+    for (size_t i = 0; i < n; i++) {
+        switch (d) {
+        case PA_F64: ((double *)buf)[i] = fin(i, which); break;
+        case PA_F32: ((float *)buf)[i] = (float)fin(i, which); break;
+        case PA_I64: ((int64_t *)buf)[i] = iin(i, which, d); break;
+        case PA_I32: ((int32_t *)buf)[i] = (int32_t)iin(i, which, d); break;
+        default: ((uint8_t *)buf)[i] = (uint8_t)iin(i, which, d); break;
+        }
+    }
+    TU_OK(pa_array_scatter(a, 0, buf), ctx);
+    free(buf);
+}
+
+/* ------------------------------------------------------------ references */
+
+/* Half to even, from floor: the definition, not rint. */
+static double round_even(double x)
+{
+    if (!isfinite(x))
+        return x;
+    double f = floor(x), d = x - f;
+    if (d > 0.5 || (d == 0.5 && fmod(f, 2.0) != 0))
+        f += 1.0;
+    return copysign(f, x);
+}
+
+static double ref_unary_f64(pa_unary_op op, double x)
+{
+    switch (op) {
+    case PA_OP_NEG: return -x;
+    case PA_OP_ABS: return fabs(x);
+    case PA_OP_SQRT: return sqrt(x);
+    case PA_OP_EXP: return exp(x);
+    case PA_OP_LOG: return log(x);
+    case PA_OP_LOG10: return log10(x);
+    case PA_OP_LOG1P: return log1p(x);
+    case PA_OP_EXPM1: return expm1(x);
+    case PA_OP_SIN: return sin(x);
+    case PA_OP_COS: return cos(x);
+    case PA_OP_TAN: return tan(x);
+    case PA_OP_TANH: return tanh(x);
+    case PA_OP_FLOOR: return floor(x);
+    case PA_OP_CEIL: return ceil(x);
+    case PA_OP_ROUND: return round_even(x);
+    case PA_OP_SQUARE: return x * x;
+    default: return 1.0 / x;
+    }
+}
+
+static float ref_unary_f32(pa_unary_op op, float x)
+{
+    switch (op) {
+    case PA_OP_NEG: return -x;
+    case PA_OP_ABS: return fabsf(x);
+    case PA_OP_SQRT: return sqrtf(x);
+    case PA_OP_EXP: return expf(x);
+    case PA_OP_LOG: return logf(x);
+    case PA_OP_LOG10: return log10f(x);
+    case PA_OP_LOG1P: return log1pf(x);
+    case PA_OP_EXPM1: return expm1f(x);
+    case PA_OP_SIN: return sinf(x);
+    case PA_OP_COS: return cosf(x);
+    case PA_OP_TAN: return tanf(x);
+    case PA_OP_TANH: return tanhf(x);
+    case PA_OP_FLOOR: return floorf(x);
+    case PA_OP_CEIL: return ceilf(x);
+    case PA_OP_ROUND: return (float)round_even(x);
+    case PA_OP_SQUARE: return x * x;
+    default: return 1.0f / x;
+    }
+}
+
+/* numpy.minimum/maximum: NaN on either side wins. */
+static double ref_binary_f64(pa_binary_op op, double x, double y)
+{
+    switch (op) {
+    case PA_OP_ADD: return x + y;
+    case PA_OP_SUB: return x - y;
+    case PA_OP_MUL: return x * y;
+    case PA_OP_DIV: return x / y;
+    case PA_OP_POW: return pow(x, y);
+    case PA_OP_MINIMUM: return isnan(x) || isnan(y) ? NAN : x < y ? x : y;
+    case PA_OP_MAXIMUM: return isnan(x) || isnan(y) ? NAN : x > y ? x : y;
+    case PA_OP_HYPOT: return hypot(x, y);
+    case PA_OP_ATAN2: return atan2(x, y);
+    default: return fmod(x, y);
+    }
+}
+
+static float ref_binary_f32(pa_binary_op op, float x, float y)
+{
+    switch (op) {
+    case PA_OP_ADD: return x + y;
+    case PA_OP_SUB: return x - y;
+    case PA_OP_MUL: return x * y;
+    case PA_OP_DIV: return x / y;
+    case PA_OP_POW: return powf(x, y);
+    case PA_OP_MINIMUM: return isnan(x) || isnan(y) ? NAN : x < y ? x : y;
+    case PA_OP_MAXIMUM: return isnan(x) || isnan(y) ? NAN : x > y ? x : y;
+    case PA_OP_HYPOT: return hypotf(x, y);
+    case PA_OP_ATAN2: return atan2f(x, y);
+    default: return fmodf(x, y);
+    }
+}
+
+/* Integer references in 128-bit arithmetic, then wrapped to the dtype's
+ * width (numpy's wrap-around). */
+static int64_t wrap(__int128 v, pa_dtype d)
+{
+    uint64_t u = (uint64_t)(unsigned __int128)v;
+    return d == PA_I64 ? (int64_t)u : d == PA_I32 ? (int32_t)(uint32_t)u : (int64_t)(uint8_t)u;
+}
+
+static int64_t ref_unary_int(pa_unary_op op, int64_t x, pa_dtype d)
+{
+    switch (op) {
+    case PA_OP_NEG: return wrap(-(__int128)x, d);
+    case PA_OP_ABS: return wrap(x < 0 ? -(__int128)x : x, d);
+    case PA_OP_SQUARE: return wrap((__int128)x * x, d);
+    default: return x; /* floor, ceil, round */
+    }
+}
+
+static int64_t ref_binary_int(pa_binary_op op, int64_t x, int64_t y, pa_dtype d)
+{
+    __int128 a = x, b = y;
+    switch (op) {
+    case PA_OP_ADD: return wrap(a + b, d);
+    case PA_OP_SUB: return wrap(a - b, d);
+    case PA_OP_MUL: return wrap((__int128)((unsigned __int128)(uint64_t)x * (uint64_t)y), d);
+    case PA_OP_DIV: {
+        if (y == 0)
+            return 0;
+        __int128 q = a / b;
+        if (q * b != a && ((a < 0) != (b < 0)))
+            q -= 1;
+        return wrap(q, d);
+    }
+    case PA_OP_FMOD: return y == 0 ? 0 : wrap(a % b, d);
+    case PA_OP_POW: {
+        if (y < 0)
+            return 0;
+        unsigned __int128 r = 1;
+        for (int64_t k = 0; k < y; k++)
+            r = (uint64_t)(r * (uint64_t)x);
+        return wrap((__int128)r, d);
+    }
+    case PA_OP_MINIMUM: return x < y ? x : y;
+    default: return x > y ? x : y;
+    }
+}
+
+/* ------------------------------------------------------------ comparison */
+
+/* Distance in units in the last place between two floats of one sign
+ * convention (NaN equals NaN). */
+static double ulps(double got, double want, int f32)
+{
+    if (isnan(got) && isnan(want))
+        return 0;
+    if (isnan(got) || isnan(want))
+        return INFINITY;
+    if (got == want)
+        return 0;
+    if (isinf(got) || isinf(want))
+        return INFINITY;
+    double u = f32 ? ldexp(1.0, ilogb(want == 0 ? FLT_MIN : want) - 23)
+                   : ldexp(1.0, ilogb(want == 0 ? DBL_MIN : want) - 52);
+    return fabs(got - want) / u;
+}
+
+/* Tolerances in ulp. The library and the reference call the same libm
+ * functions for the same types (f32 through the f-suffixed ones), so
+ * every op should agree exactly; exact ops (+ - * /, sqrt, floor, ceil,
+ * round, abs, neg, fmod, minimum, maximum) are correctly rounded and must.
+ * Transcendental ops get 1 ulp in case the compiler picks a different
+ * (vector) libm variant for the library's loop. */
+static double tol_unary(pa_unary_op op)
+{
+    switch (op) {
+    case PA_OP_EXP: case PA_OP_LOG: case PA_OP_LOG10: case PA_OP_LOG1P: case PA_OP_EXPM1:
+    case PA_OP_SIN: case PA_OP_COS: case PA_OP_TAN: case PA_OP_TANH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static double tol_binary(pa_binary_op op)
+{
+    return op == PA_OP_POW || op == PA_OP_HYPOT || op == PA_OP_ATAN2 ? 1 : 0;
+}
+
+static double get_f(const void *buf, pa_dtype d, size_t i)
+{
+    return d == PA_F64 ? ((const double *)buf)[i] : ((const float *)buf)[i];
+}
+
+static int64_t get_i(const void *buf, pa_dtype d, size_t i)
+{
+    return d == PA_I64 ? ((const int64_t *)buf)[i]
+           : d == PA_I32 ? ((const int32_t *)buf)[i]
+                         : ((const uint8_t *)buf)[i];
+}
+
+/* ------------------------------------------------------------ tests */
+
+START_TEST(test_unary)
+{
+    for (int di = 0; di < 5; di++)
+        for (int k = 0; k < 2; k++) {
+            pa_dtype d = dtypes[di];
+            int is_int = d != PA_F64 && d != PA_F32;
+            pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
+            pa_array *a = NULL, *a0 = NULL, *out = NULL;
+            TU_OK(pa_array_create(ctx, d, 2, shape, dist, &a), ctx);
+            TU_OK(pa_array_create(ctx, d, 2, shape, dist, &a0), ctx);
+            TU_OK(pa_array_create(ctx, d, 2, shape, dist, &out), ctx);
+            fill(a0, 0); /* once: a is restored from it locally, with no traffic */
+            for (int op = 0; op < PA_NUNARY; op++) {
+                TU_OK(pa_copy(a, a0), ctx);
+                if (is_int && !pa_unary_int_ok(op)) {
+                    TU_RC(pa_unary(out, op, a), PA_ENOTSUP, ctx);
+                    TU_CHECK(strstr(pa_errmsg(ctx), "pa_astype") != NULL);
+                    continue;
+                }
+                /* In place on odd ops (out = a), into out on even ones. */
+                pa_array *dst = op % 2 ? a : out;
+                TU_OK(pa_unary(dst, op, a), ctx);
+                void *got = gather_all(dst);
+                double worst = 0;
+                size_t bad = 0;
+                for (size_t i = 0; i < N; i++) {
+                    if (is_int) {
+                        int64_t x = iin(i, 0, d);
+                        bad += get_i(got, d, i) != ref_unary_int(op, x, d);
+                    } else {
+                        double want = d == PA_F64 ? ref_unary_f64(op, fin(i, 0))
+                                                  : ref_unary_f32(op, (float)fin(i, 0));
+                        double e = ulps(get_f(got, d, i), want, d == PA_F32);
+                        worst = e > worst ? e : worst;
+                    }
+                }
+                TU_ASSERT(bad == 0 && worst <= tol_unary(op), "%s on %s (%s): %zu wrong, %g ulp",
+                          pa_unary_name(op), pa_dtype_name(d), op % 2 ? "in place" : "out", bad,
+                          worst);
+                free(got);
+            }
+            pa_array_free(&a);
+            pa_array_free(&a0);
+            pa_array_free(&out);
+        }
+}
+END_TEST
+
+START_TEST(test_binary)
+{
+    for (int di = 0; di < 5; di++) {
+        pa_dtype d = dtypes[di];
+        int is_int = d != PA_F64 && d != PA_F32;
+        pa_array *a = NULL, *b = NULL, *b0 = NULL, *out = NULL;
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b0), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &out), ctx);
+        fill(a, 0);
+        fill(b0, 1); /* b is restored from it locally before each case */
+        for (int op = 0; op < PA_NBINARY; op++)
+            for (int form = 0; form < 3; form++) {
+                TU_OK(pa_copy(b, b0), ctx);
+                const double s = 3;
+                if (is_int && !pa_binary_int_ok(op)) {
+                    TU_RC(pa_binary(out, op, a, b), PA_ENOTSUP, ctx);
+                    continue;
+                }
+                /* Integer div/fmod/pow: b avoids 0 and negatives here
+                 * (they are tested apart); a avoids nothing. */
+                int divlike = is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_POW);
+                if (divlike) {
+                    TU_OK(pa_binary_scalar(b, PA_OP_MAXIMUM, b, 1), ctx);
+                    if (op == PA_OP_POW)
+                        TU_OK(pa_binary_scalar(b, PA_OP_MINIMUM, b, 9), ctx);
+                }
+                /* out aliases b in form 0 for odd ops. */
+                pa_array *dst = form == 0 && op % 2 ? b : out;
+                /* s op array: for integer div/fmod/pow the array is b
+                 * (no zero or negative divisor or exponent). */
+                int rc = form == 0   ? pa_binary(dst, op, a, b)
+                         : form == 1 ? pa_binary_scalar(dst, op, a, s)
+                                     : pa_scalar_binary(dst, op, s, divlike ? b : a);
+                TU_OK(rc, ctx);
+                void *got = gather_all(dst);
+                double worst = 0;
+                size_t bad = 0;
+                for (size_t i = 0; i < N; i++) {
+                    if (is_int) {
+                        int64_t x = iin(i, 0, d), y = iin(i, 1, d);
+                        if (divlike) {
+                            y = y < 1 ? 1 : y;
+                            y = op == PA_OP_POW && y > 9 ? 9 : y;
+                        }
+                        int64_t want = form == 0   ? ref_binary_int(op, x, y, d)
+                                       : form == 1 ? ref_binary_int(op, x, (int64_t)s, d)
+                                                   : ref_binary_int(op, (int64_t)s, divlike ? y : x, d);
+                        bad += get_i(got, d, i) != want;
+                    } else {
+                        double x = d == PA_F32 ? (float)fin(i, 0) : fin(i, 0);
+                        double y = d == PA_F32 ? (float)fin(i, 1) : fin(i, 1);
+                        double p = form == 0 ? x : form == 1 ? x : s, q = form == 0 ? y : form == 1 ? s : x;
+                        double want = d == PA_F64 ? ref_binary_f64(op, p, q)
+                                                  : ref_binary_f32(op, (float)p, (float)q);
+                        double e = ulps(get_f(got, d, i), want, d == PA_F32);
+                        worst = e > worst ? e : worst;
+                    }
+                }
+                TU_ASSERT(bad == 0 && worst <= tol_binary(op), "%s on %s form %d: %zu wrong, %g ulp",
+                          pa_binary_name(op), pa_dtype_name(d), form, bad, worst);
+                free(got);
+            }
+        pa_array_free(&a);
+        pa_array_free(&b);
+        pa_array_free(&b0);
+        pa_array_free(&out);
+    }
+}
+END_TEST
+
+/* Integer division by zero: PA_EINVAL on every rank with one message; the
+ * elements divided by zero are 0 and the others are right. */
+START_TEST(test_int_div_zero)
+{
+    size_t n = 1000;
+    pa_array *a = NULL, *b = NULL, *out = NULL;
+    TU_OK(pa_array_create(ctx, PA_I32, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_I32, 1, &n, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_array_create(ctx, PA_I32, 1, &n, PA_DISTRIBUTED, &out), ctx);
+    TU_OK(pa_full(a, 100), ctx);
+    TU_OK(pa_full(b, 7), ctx);
+    /* One zero divisor, near the end (the last rank's span). */
+    int32_t *bv = gather_all(b);
+    bv[n - 3] = 0;
+    TU_OK(pa_array_scatter(b, 0, bv), ctx);
+    free(bv);
+    TU_RC(pa_binary(out, PA_OP_DIV, a, b), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "by zero") != NULL);
+    TU_CHECK(tu_same_str(pa_errmsg(ctx)));
+    int32_t *o = gather_all(out);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += o[i] != (i == n - 3 ? 0 : 14);
+    TU_ASSERT(bad == 0, "%zu wrong after a division by zero", bad);
+    free(o);
+    TU_RC(pa_binary(out, PA_OP_FMOD, a, b), PA_EINVAL, ctx);
+    TU_RC(pa_binary_scalar(out, PA_OP_DIV, a, 0), PA_EINVAL, ctx);
+    TU_RC(pa_scalar_binary(out, PA_OP_POW, 2, a), PA_OK, ctx);
+    TU_RC(pa_binary_scalar(out, PA_OP_POW, a, -1), PA_EINVAL, ctx);
+    /* INT_MIN / -1 wraps (numpy), no trap. */
+    TU_OK(pa_full(a, INT32_MIN), ctx);
+    TU_OK(pa_binary_scalar(out, PA_OP_DIV, a, -1), ctx);
+    o = gather_all(out);
+    TU_CHECK(o[0] == INT32_MIN && o[n - 1] == INT32_MIN);
+    free(o);
+    pa_array_free(&a);
+    pa_array_free(&b);
+    pa_array_free(&out);
+}
+END_TEST
+
+START_TEST(test_empty_and_bad)
+{
+    size_t z = 0, s1[2] = {100, 3}, s2[2] = {100, 4};
+    pa_array *e = NULL, *a = NULL, *c = NULL, *f = NULL, *r = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &z, PA_DISTRIBUTED, &e), ctx);
+    TU_OK(pa_unary(e, PA_OP_SQRT, e), ctx);
+    TU_OK(pa_binary(e, PA_OP_ADD, e, e), ctx);
+    TU_OK(pa_binary_scalar(e, PA_OP_MUL, e, 2), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s1, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s2, PA_DISTRIBUTED, &c), ctx);
+    TU_OK(pa_array_create(ctx, PA_F32, 2, s1, PA_DISTRIBUTED, &f), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s1, PA_REPLICATED, &r), ctx);
+    TU_OK(pa_full(c, 5), ctx);
+    TU_RC(pa_binary(c, PA_OP_ADD, a, a), PA_EINVAL, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "(100,4)") && strstr(pa_errmsg(ctx), "(100,3)"),
+              "message: %s", pa_errmsg(ctx));
+    TU_RC(pa_binary(a, PA_OP_ADD, a, c), PA_EINVAL, ctx);
+    TU_RC(pa_binary(a, PA_OP_ADD, a, f), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "pa_astype") != NULL);
+    TU_RC(pa_binary(a, PA_OP_ADD, a, r), PA_EINVAL, ctx);
+    TU_RC(pa_unary(a, PA_NUNARY, a), PA_EINVAL, ctx);
+    TU_RC(pa_binary(a, (pa_binary_op)-1, a, a), PA_EINVAL, ctx);
+    TU_RC(pa_binary(a, PA_OP_ADD, a, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_unary(NULL, PA_OP_NEG, a), PA_EINVAL, ctx);
+    double *cv = gather_all(c);
+    TU_CHECK(cv[0] == 5 && cv[399] == 5);
+    free(cv);
+    pa_array *i8 = NULL;
+    TU_OK(pa_array_create(ctx, PA_U8, 2, s1, PA_DISTRIBUTED, &i8), ctx);
+    TU_RC(pa_binary_scalar(i8, PA_OP_ADD, i8, 2.5), PA_EINVAL, ctx);
+    TU_RC(pa_binary_scalar(i8, PA_OP_ADD, i8, 256), PA_EINVAL, ctx);
+    TU_RC(pa_binary(i8, PA_OP_HYPOT, i8, i8), PA_ENOTSUP, ctx);
+    /* Names. */
+    pa_unary_op uo;
+    pa_binary_op bo;
+    TU_CHECK(pa_unary_parse("log1p", &uo) == PA_OK && uo == PA_OP_LOG1P);
+    TU_CHECK(pa_binary_parse("atan2", &bo) == PA_OK && bo == PA_OP_ATAN2);
+    TU_CHECK(pa_unary_parse("nope", &uo) == PA_EINVAL);
+    TU_CHECK(strcmp(pa_unary_name(PA_OP_RECIPROCAL), "reciprocal") == 0);
+    pa_array_free(&i8);
+    pa_array_free(&e);
+    pa_array_free(&a);
+    pa_array_free(&c);
+    pa_array_free(&f);
+    pa_array_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ user kernels */
+
+static int scale_fn(const pa_span *s, void *ud)
+{
+    double k = *(double *)ud, *x = s->ptr;
+    for (size_t i = 0; i < s->count; i++)
+        x[i] = k * (double)(s->offset + i);
+    return 0;
+}
+
+static int fail_on_rank1(const pa_span *s, void *ud)
+{
+    (void)s;
+    (void)ud;
+    return tu_rank() == tu_size() - 1 ? -42 : 0;
+}
+
+/* out (f64) = a (f32) + b (i32), element by element. */
+static int mixed_fn(const pa_span *o, const pa_span *a, const pa_span *b, void *ud)
+{
+    (void)ud;
+    double *y = o->ptr;
+    const float *p = a->ptr;
+    const int32_t *q = b->ptr;
+    if (o->offset != a->offset || o->count != b->count)
+        return -1;
+    for (size_t i = 0; i < o->count; i++)
+        y[i] = p[i] + q[i];
+    return 0;
+}
+
+START_TEST(test_map)
+{
+    pa_array *a = NULL, *f = NULL, *i = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_F32, 2, shape, PA_DISTRIBUTED, &f), ctx);
+    TU_OK(pa_array_create(ctx, PA_I32, 2, shape, PA_DISTRIBUTED, &i), ctx);
+    double k = 0.5;
+    TU_OK(pa_map(a, scale_fn, &k), ctx);
+    double *x = gather_all(a);
+    size_t bad = 0;
+    for (size_t j = 0; j < N; j++)
+        bad += x[j] != 0.5 * (double)j;
+    free(x);
+    TU_ASSERT(bad == 0, "pa_map: %zu wrong", bad);
+    TU_RC(pa_map(a, fail_on_rank1, NULL), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "fn failed") != NULL);
+    TU_RC(pa_map(a, NULL, NULL), PA_EINVAL, ctx);
+
+    TU_OK(pa_arange(f, 0.5, 1), ctx);
+    TU_OK(pa_arange(i, 0, 2), ctx);
+    TU_OK(pa_map2(a, f, i, mixed_fn, NULL), ctx);
+    x = gather_all(a);
+    bad = 0;
+    for (size_t j = 0; j < N; j++)
+        bad += x[j] != (double)(0.5f + (float)j) + 2.0 * (double)j;
+    free(x);
+    TU_ASSERT(bad == 0, "pa_map2: %zu wrong", bad);
+    pa_array_free(&a);
+    pa_array_free(&f);
+    pa_array_free(&i);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("ops");
+    TCase *tc = tu_tcase(s, "ops");
+    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_test(tc, test_unary);
+    tcase_add_test(tc, test_binary);
+    tcase_add_test(tc, test_int_div_zero);
+    tcase_add_test(tc, test_empty_and_bad);
+    tcase_add_test(tc, test_map);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make);
+}

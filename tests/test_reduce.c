@@ -1,0 +1,362 @@
+/* Tests of the reductions: every reduction on whole arrays and along axis
+ * 0 and 1 of 2-D arrays, for every dtype and both distributions, compared
+ * bit for bit with a serial implementation of the documented tree written
+ * here (a plain recursion, unlike the library's blocked one), so that the
+ * results are the same bits in every launcher configuration; against a
+ * one-rank context too; NaN and signed-zero rules; empty arrays; bad
+ * input. */
+#include "testutil.h"
+
+#include <math.h>
+
+static pa_ctx *ctx, *self;
+
+static void ctx_setup(void)
+{
+    ctx = self = NULL;
+    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
+    tu_env e = tu_env_save("PARRAY_RANKS_PER_NODE");
+    unsetenv("PARRAY_RANKS_PER_NODE");
+    int rc = pa_init_comm(MPI_COMM_SELF, &self);
+    tu_env_restore(&e);
+    TU_RC(rc, PA_OK, NULL);
+}
+
+static void ctx_teardown(void)
+{
+    TU_OK(pa_finalize(&self), NULL);
+    TU_OK(pa_finalize(&ctx), NULL);
+}
+
+static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
+
+/* ------------------------------------------------------------ the reference */
+
+/* A line: element k is x[(off + k * stride)] as a double, transformed. */
+typedef struct {
+    const double *x, *y; /* the data as doubles; y for products */
+    size_t off, stride;
+    int xf;              /* 0 x, 1 (x - mu)^2, 2 x^2, 3 x y */
+    double mu;
+} line;
+
+static double leaf(const line *l, size_t k)
+{
+    double v = l->x[l->off + k * l->stride];
+    switch (l->xf) {
+    case 1: return (v - l->mu) * (v - l->mu);
+    case 2: return v * v;
+    case 3: return v * l->y[l->off + k * l->stride];
+    default: return v;
+    }
+}
+
+/* The documented tree: node (L, start) = left + right, a right half past n
+ * left out, a leaf its element. */
+static double node(const line *l, int L, size_t start, size_t n)
+{
+    if (L == 0)
+        return leaf(l, start);
+    size_t half = (size_t)1 << (L - 1);
+    double v = node(l, L - 1, start, n);
+    if (start + half >= n)
+        return v;
+    return v + node(l, L - 1, start + half, n);
+}
+
+static double tree(const line *l, size_t n)
+{
+    if (n == 0)
+        return 0;
+    int L = 0;
+    while (((size_t)1 << L) < n)
+        L++;
+    return node(l, L, 0, n);
+}
+
+/* The data of test arrays: deterministic, a mix of signs and magnitudes
+ * (so that the summation order shows in the last bits), exact in every
+ * dtype. */
+static double val(size_t i, pa_dtype d)
+{
+    uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    switch (d) {
+    case PA_F64: return ((double)(h >> 11) * 0x1p-53 - 0.3) * pow(10, (double)(h % 7) - 3);
+    case PA_F32: return (float)(((double)(h >> 40) * 0x1p-24 - 0.3) * pow(10, (double)(h % 5) - 2));
+    case PA_I64: return (double)((int64_t)(h % 2000001) - 1000000);
+    case PA_I32: return (double)((int64_t)(h % 20001) - 10000);
+    default: return (double)(h % 256);
+    }
+}
+
+static pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
+                            double **host)
+{
+    pa_array *a = NULL;
+    int rc = pa_array_create(c, d, ndim, shape, dist, &a);
+    TU_RC(rc, PA_OK, c);
+    size_t n = pa_array_size(a), es = pa_dtype_size(d);
+    double *x = malloc(sizeof(double) * (n ? n : 1));
+    char *buf = malloc(es * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        x[i] = val(i, d);
+        switch (d) {
+        case PA_F64: ((double *)buf)[i] = x[i]; break;
+        case PA_F32: ((float *)buf)[i] = (float)x[i]; break;
+        case PA_I64: ((int64_t *)buf)[i] = (int64_t)x[i]; break;
+        case PA_I32: ((int32_t *)buf)[i] = (int32_t)x[i]; break;
+        default: ((uint8_t *)buf)[i] = (uint8_t)x[i]; break;
+        }
+    }
+    rc = pa_array_scatter(a, 0, buf);
+    if (c == ctx)
+        TU_RC(rc, PA_OK, c);
+    free(buf);
+    if (host)
+        *host = x;
+    else
+        free(x);
+    return a;
+}
+
+/* The reference of op over nl lines of length n each (line j starts at
+ * j * lstep, elements step apart). */
+static void ref_reduce(pa_reduce_op op, const double *x, int is_int, size_t nl, size_t lstep,
+                       size_t n, size_t step, double *out)
+{
+    for (size_t j = 0; j < nl; j++) {
+        line l = {x, NULL, j * lstep, step, 0, 0};
+        double s = tree(&l, n);
+        switch (op) {
+        case PA_RED_SUM:
+            if (is_int) { /* exact */
+                int64_t t = 0;
+                for (size_t k = 0; k < n; k++)
+                    t += (int64_t)x[j * lstep + k * step];
+                s = (double)t;
+            }
+            out[j] = s;
+            break;
+        case PA_RED_MEAN: out[j] = s / (double)n; break;
+        case PA_RED_VAR:
+        case PA_RED_STD:
+            l.xf = 1;
+            l.mu = s / (double)n;
+            out[j] = tree(&l, n) / (double)n;
+            if (op == PA_RED_STD)
+                out[j] = sqrt(out[j]);
+            break;
+        case PA_RED_NORM2:
+            l.xf = 2;
+            out[j] = sqrt(tree(&l, n));
+            break;
+        default: {
+            int mx = op == PA_RED_MAX || op == PA_RED_ARGMAX;
+            size_t best = 0;
+            for (size_t k = 1; k < n; k++) {
+                double v = x[j * lstep + k * step], b = x[j * lstep + best * step];
+                if (mx ? v > b : v < b)
+                    best = k;
+            }
+            out[j] = op == PA_RED_ARGMIN || op == PA_RED_ARGMAX ? (double)best
+                                                                : x[j * lstep + best * step];
+        }
+        }
+    }
+}
+
+static int same_bits(const double *a, const double *b, size_t n, size_t *first)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(double)) != 0) {
+            *first = i;
+            return 0;
+        }
+    return 1;
+}
+
+/* ------------------------------------------------------------ tests */
+
+START_TEST(test_whole)
+{
+    static const size_t sizes[] = {1, 7, 4096, 4097, 100003};
+    for (int di = 0; di < 5; di++)
+        for (int k = 0; k < 2; k++)
+            for (int s = 0; s < 5; s++) {
+                pa_dtype d = dtypes[di];
+                pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
+                size_t n = sizes[s];
+                double *x;
+                pa_array *a = make_array(ctx, d, 1, &n, dist, &x);
+                pa_array *one = make_array(self, d, 1, &n, PA_DISTRIBUTED, NULL);
+                int is_int = d != PA_F64 && d != PA_F32;
+                for (int op = 0; op < PA_NREDUCE; op++) {
+                    double got = -1, want = -2, serial = -3;
+                    TU_OK(pa_reduce(a, op, -1, &got), ctx);
+                    TU_RC(pa_reduce(one, op, -1, &serial), PA_OK, self);
+                    ref_reduce(op, x, is_int, 1, 0, n, 1, &want);
+                    size_t f;
+                    TU_ASSERT(same_bits(&got, &want, 1, &f) && same_bits(&got, &serial, 1, &f),
+                              "%s of %zu %s (%s): %.17g, reference %.17g, one rank %.17g",
+                              pa_reduce_name(op), n, pa_dtype_name(d),
+                              k ? "replicated" : "distributed", got, want, serial);
+                }
+                /* dot(a, a) is the tree of the squares. */
+                double dot, want;
+                TU_OK(pa_dot(a, a, &dot), ctx);
+                line l = {x, x, 0, 1, 3, 0};
+                want = tree(&l, n);
+                TU_ASSERT(memcmp(&dot, &want, 8) == 0, "dot %.17g, reference %.17g", dot, want);
+                free(x);
+                pa_array_free(&a);
+                pa_array_free(&one);
+            }
+}
+END_TEST
+
+START_TEST(test_axes)
+{
+    static const size_t shapes[][2] = {{1, 1}, {37, 5}, {1001, 3}, {5, 5000}, {4100, 2}};
+    for (int di = 0; di < 5; di++)
+        for (int k = 0; k < 2; k++)
+            for (int s = 0; s < 5; s++) {
+                pa_dtype d = dtypes[di];
+                pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
+                size_t m = shapes[s][0], c = shapes[s][1];
+                double *x;
+                pa_array *a = make_array(ctx, d, 2, shapes[s], dist, &x);
+                int is_int = d != PA_F64 && d != PA_F32;
+                double *got = malloc(sizeof(double) * (m + c)), *want = malloc(sizeof(double) * (m + c));
+                for (int op = 0; op < PA_NREDUCE; op++)
+                    for (int axis = 0; axis < 2; axis++) {
+                        size_t nout = axis == 0 ? c : m, f = 0;
+                        TU_OK(pa_reduce(a, op, axis, got), ctx);
+                        if (axis == 0)
+                            ref_reduce(op, x, is_int, c, 1, m, c, want);
+                        else
+                            ref_reduce(op, x, is_int, m, c, c, 1, want);
+                        int ok = same_bits(got, want, nout, &f);
+                        TU_ASSERT(ok, "%s axis %d of (%zu,%zu) %s %s: [%zu] %.17g, reference %.17g",
+                                  pa_reduce_name(op), axis, m, c, pa_dtype_name(d),
+                                  k ? "replicated" : "distributed", f, got[f], want[f]);
+                    }
+                /* var with ddof 1 along axis 1. */
+                TU_OK(pa_var(a, 1, 1.0, got), ctx);
+                size_t bad = 0;
+                for (size_t r = 0; r < m; r++) {
+                    line l = {x, NULL, r * c, 1, 0, 0};
+                    l.mu = tree(&l, c) / (double)c;
+                    l.xf = 1;
+                    double w = c > 1 ? tree(&l, c) / (double)(c - 1) : NAN;
+                    bad += memcmp(&w, &got[r], 8) != 0;
+                }
+                TU_ASSERT(bad == 0, "var ddof=1 axis 1: %zu rows differ", bad);
+                free(got);
+                free(want);
+                free(x);
+                pa_array_free(&a);
+            }
+}
+END_TEST
+
+/* NaN: sums and min/max are NaN, argmin/argmax the first NaN; zeros: min
+ * -0.0, max +0.0 whatever the order. The special elements sit at indices
+ * that fall in different ranks' spans. */
+START_TEST(test_nan_zero)
+{
+    size_t n = 10000;
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    double *x = calloc(n, sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        x[i] = (double)(i % 17) + 1;
+    x[9000] = NAN;
+    x[7000] = NAN;
+    x[100] = 0.5;
+    x[8000] = 99;
+    TU_OK(pa_array_scatter(a, 0, x), ctx);
+    double v[PA_NREDUCE];
+    for (int op = 0; op < PA_NREDUCE; op++)
+        TU_OK(pa_reduce(a, op, -1, &v[op]), ctx);
+    TU_CHECK(isnan(v[PA_RED_SUM]) && isnan(v[PA_RED_MEAN]) && isnan(v[PA_RED_MIN]) &&
+             isnan(v[PA_RED_MAX]) && isnan(v[PA_RED_VAR]) && isnan(v[PA_RED_STD]));
+    TU_ASSERT(v[PA_RED_ARGMIN] == 7000 && v[PA_RED_ARGMAX] == 7000, "argmin %g argmax %g",
+              v[PA_RED_ARGMIN], v[PA_RED_ARGMAX]);
+    x[9000] = x[7000] = 1;
+    TU_OK(pa_array_scatter(a, 0, x), ctx);
+    TU_OK(pa_reduce(a, PA_RED_ARGMIN, -1, &v[0]), ctx);
+    TU_OK(pa_reduce(a, PA_RED_ARGMAX, -1, &v[1]), ctx);
+    TU_ASSERT(v[0] == 100 && v[1] == 8000, "argmin %g argmax %g", v[0], v[1]);
+    /* Ties: the first index. */
+    x[9999] = 0.5;
+    TU_OK(pa_array_scatter(a, 0, x), ctx);
+    TU_OK(pa_reduce(a, PA_RED_ARGMIN, -1, &v[0]), ctx);
+    TU_CHECK(v[0] == 100);
+    /* Zeros of both signs, the +0 first. */
+    for (size_t i = 0; i < n; i++)
+        x[i] = i < n / 2 ? 0.0 : -0.0;
+    TU_OK(pa_array_scatter(a, 0, x), ctx);
+    TU_OK(pa_reduce(a, PA_RED_MIN, -1, &v[0]), ctx);
+    TU_OK(pa_reduce(a, PA_RED_MAX, -1, &v[1]), ctx);
+    TU_ASSERT(v[0] == 0 && signbit(v[0]) && v[1] == 0 && !signbit(v[1]), "min %g max %g", v[0],
+              v[1]);
+    free(x);
+    pa_array_free(&a);
+}
+END_TEST
+
+START_TEST(test_empty_and_bad)
+{
+    size_t z = 0, s2[2] = {0, 3}, s3[3] = {2, 2, 2};
+    pa_array *e = NULL, *e2 = NULL, *t = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &z, PA_DISTRIBUTED, &e), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s2, PA_DISTRIBUTED, &e2), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 3, s3, PA_DISTRIBUTED, &t), ctx);
+    double v = 1, cols[3];
+    TU_OK(pa_reduce(e, PA_RED_SUM, -1, &v), ctx);
+    TU_CHECK(v == 0);
+    TU_OK(pa_reduce(e, PA_RED_MEAN, -1, &v), ctx);
+    TU_CHECK(isnan(v));
+    TU_RC(pa_reduce(e, PA_RED_MIN, -1, &v), PA_EINVAL, ctx);
+    TU_RC(pa_reduce(e, PA_RED_ARGMAX, -1, &v), PA_EINVAL, ctx);
+    TU_OK(pa_reduce(e2, PA_RED_SUM, 0, cols), ctx);
+    TU_CHECK(cols[0] == 0 && cols[2] == 0);
+    TU_OK(pa_reduce(e2, PA_RED_STD, 0, cols), ctx);
+    TU_CHECK(isnan(cols[1]));
+    TU_RC(pa_reduce(e2, PA_RED_MAX, 0, cols), PA_EINVAL, ctx);
+    TU_OK(pa_reduce(e2, PA_RED_MAX, 1, cols), ctx); /* no rows: nothing to write */
+    TU_RC(pa_reduce(t, PA_RED_SUM, 0, cols), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "axis") != NULL);
+    TU_RC(pa_reduce(e, PA_RED_SUM, 1, &v), PA_EINVAL, ctx);
+    TU_RC(pa_reduce(t, PA_RED_SUM, -1, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_reduce(t, PA_NREDUCE, -1, &v), PA_EINVAL, ctx);
+    TU_RC(pa_reduce(NULL, PA_RED_SUM, -1, &v), PA_EINVAL, NULL);
+    TU_RC(pa_dot(t, e, &v), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "shape") != NULL);
+    pa_reduce_op op;
+    TU_CHECK(pa_reduce_parse("argmax", &op) == PA_OK && op == PA_RED_ARGMAX);
+    pa_array_free(&e);
+    pa_array_free(&e2);
+    pa_array_free(&t);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("reduce");
+    TCase *tc = tu_tcase(s, "reduce");
+    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_test(tc, test_whole);
+    tcase_add_test(tc, test_axes);
+    tcase_add_test(tc, test_nan_zero);
+    tcase_add_test(tc, test_empty_and_bad);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make);
+}
