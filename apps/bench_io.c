@@ -1,0 +1,466 @@
+/* The io experiment (concern 1): save and load --bytes (default 1 GiB) of
+ * f64 as one file. The limit is raw POSIX I/O of the same bytes: every rank
+ * pwrites (preads) its own rows at their offset in one file. Against it:
+ * parray's pa_h5_save / pa_h5_read, collective and independent, contiguous
+ * and chunked; and the naive way, where rank 0 gathers the array and writes
+ * it alone with serial HDF5 (and reads it alone and scatters it). Writes to
+ * the page cache and durable writes (fsync) are separate figures. Reads
+ * follow the writes and come from the page cache unless PARRAY_BENCH_COLD=1
+ * drops the caches first (root only). The file lives in PARRAY_BENCH_DIR,
+ * else TMPDIR, else /tmp. */
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "bench_io.h"
+
+#define IO_DEFAULT_BYTES ((size_t)1 << 30)
+#define ROW_ELEMS 512 /* f64 per row: 4 KiB rows */
+#define CHECK_STRIDE 4099 /* elements between checked elements */
+
+typedef struct {
+    pa_ctx *ctx;
+    MPI_Comm comm;
+    int rank, size, cold;
+    size_t nrows, n;       /* shape (nrows, ROW_ELEMS), n elements */
+    pa_array *a;           /* the data, pattern a[i] = i */
+    pa_array *r;           /* the array reads go into */
+    char *mine;            /* this rank's rows in a's node block */
+    size_t off, bytes;     /* their byte offset in the file and size */
+    char dir[PATH_MAX - 64]; /* room for the file names below */
+    char raw[PATH_MAX], h5[PATH_MAX], naive[PATH_MAX];
+    pa_h5_opts wopts, ropts;
+    int durable;
+    double *all;           /* rank 0: the gathered array (naive way) */
+} io;
+
+/* The rows this rank moves in raw I/O: those whose first element lies in
+ * its local span, the same rule parray's HDF5 transfers use. */
+static void my_rows(io *S, pa_array *a, char **ptr, size_t *off, size_t *bytes)
+{
+    pa_span loc, node;
+    pa_array_local(a, &loc);
+    pa_array_node(a, &node);
+    size_t lo = loc.offset - node.offset, hi = lo + loc.count;
+    size_t f = (lo + ROW_ELEMS - 1) / ROW_ELEMS, e = (hi + ROW_ELEMS - 1) / ROW_ELEMS;
+    *ptr = (char *)node.ptr + f * ROW_ELEMS * sizeof(double);
+    *off = (node.offset + f * ROW_ELEMS) * sizeof(double);
+    *bytes = (e - f) * ROW_ELEMS * sizeof(double);
+    (void)S;
+}
+
+/* Checks every CHECK_STRIDE-th element of this rank's span of x. */
+static int verify(bench *b, pa_array *x, const char *what)
+{
+    pa_span s;
+    pa_array_local(x, &s);
+    const double *p = s.ptr;
+    for (size_t k = 0; k < s.count; k += CHECK_STRIDE)
+        if (p[k] != (double)(s.offset + k))
+            return bench_fail(b, "io: %s: element %zu is %.17g", what, s.offset + k, p[k]);
+    if (s.count && p[s.count - 1] != (double)(s.offset + s.count - 1))
+        return bench_fail(b, "io: %s: element %zu differs", what, s.offset + s.count - 1);
+    return 0;
+}
+
+/* Before a read: poison the destination (so a read that moved nothing
+ * fails the check) and, with PARRAY_BENCH_COLD, drop the page cache. */
+static int prepare_read(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    pa_span s;
+    pa_array_local(S->r, &s);
+    double *p = s.ptr;
+    for (size_t k = 0; k < s.count; k += CHECK_STRIDE)
+        p[k] = -1;
+    if (s.count)
+        p[s.count - 1] = -1;
+    int rc = 0;
+    if (S->cold && pa_ctx_node_rank(S->ctx) == 0) {
+        sync();
+        FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
+        if (!f || fputs("1\n", f) < 0 || fclose(f) != 0)
+            rc = bench_fail(b, "io: PARRAY_BENCH_COLD: cannot drop caches: %s", strerror(errno));
+    }
+    if (pa_array_sync(S->r) != PA_OK)
+        rc = bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    return rc;
+}
+
+/* ------------------------------------------------------------ raw */
+
+static int pwrite_all(int fd, const char *p, size_t len, off_t off)
+{
+    while (len > 0) {
+        size_t want = len < ((size_t)1 << 30) ? len : ((size_t)1 << 30);
+        ssize_t k = pwrite(fd, p, want, off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k, off += k, len -= (size_t)k;
+    }
+    return 0;
+}
+
+static int pread_all(int fd, char *p, size_t len, off_t off)
+{
+    while (len > 0) {
+        size_t want = len < ((size_t)1 << 30) ? len : ((size_t)1 << 30);
+        ssize_t k = pread(fd, p, want, off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += k, off += k, len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* The raw write as a file save does it: a new file (the old one goes, as
+ * a save's rename frees the old file), every rank's rows at their offset,
+ * fsync when durable, close. */
+static int raw_write_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    int rc = 0;
+    if (S->rank == 0) {
+        unlink(S->raw);
+        int fd = open(S->raw, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || close(fd) != 0)
+            rc = bench_fail(b, "io: raw: creating %s: %s", S->raw, strerror(errno));
+    }
+    MPI_Barrier(S->comm);
+    int fd = open(S->raw, O_WRONLY);
+    if (fd < 0 && rc == 0)
+        rc = bench_fail(b, "io: raw: opening %s: %s", S->raw, strerror(errno));
+    if (fd >= 0 && rc == 0 && pwrite_all(fd, S->mine, S->bytes, (off_t)S->off) != 0)
+        rc = bench_fail(b, "io: raw: writing %s: %s", S->raw, strerror(errno));
+    if (fd >= 0 && rc == 0 && S->durable && fsync(fd) != 0)
+        rc = bench_fail(b, "io: raw: fsync %s: %s", S->raw, strerror(errno));
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = bench_fail(b, "io: raw: closing %s: %s", S->raw, strerror(errno));
+    MPI_Barrier(S->comm);
+    return rc;
+}
+
+static int raw_read_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    char *ptr;
+    size_t off, bytes;
+    my_rows(S, S->r, &ptr, &off, &bytes);
+    int rc = 0, fd = open(S->raw, O_RDONLY);
+    if (fd < 0 || pread_all(fd, ptr, bytes, (off_t)off) != 0)
+        rc = bench_fail(b, "io: raw: reading %s: %s", S->raw, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    /* The node's ranks read rows of one block: publish them, as a load does. */
+    if (pa_array_sync(S->r) != PA_OK && rc == 0)
+        rc = bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    return rc ? rc : verify(b, S->r, "raw read");
+}
+
+/* ------------------------------------------------------------ parray */
+
+static int h5_write_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    if (pa_h5_save(S->a, S->h5, "/data", &S->wopts) != PA_OK)
+        return bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    return 0;
+}
+
+static int h5_read_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    if (pa_h5_read(S->r, S->h5, "/data", &S->ropts) != PA_OK)
+        return bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    return verify(b, S->r, "parray read");
+}
+
+static int h5_load_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    pa_array *x = NULL;
+    if (pa_h5_load(S->ctx, S->h5, "/data", &S->ropts, &x) != PA_OK)
+        return bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    int rc = verify(b, x, "parray load");
+    pa_array_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------ naive */
+
+/* Rank 0 gathers the array and writes it alone with serial HDF5. */
+static int naive_write_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    int rc = 0;
+    if (pa_array_gather(S->a, 0, S->all) != PA_OK)
+        rc = bench_fail(b, "io: naive: %s", pa_errmsg(S->ctx));
+    if (S->rank == 0 && rc == 0) {
+        hsize_t dims[2] = {S->nrows, ROW_ELEMS};
+        hid_t f = H5Fcreate(S->naive, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(2, dims, NULL);
+        hid_t d = f < 0 ? -1
+                        : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                                     H5P_DEFAULT);
+        if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
+            rc = bench_fail(b, "io: naive: writing %s failed", S->naive);
+        if (d >= 0)
+            H5Dclose(d);
+        H5Sclose(sp);
+        if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
+            rc = bench_fail(b, "io: naive: closing %s failed", S->naive);
+    }
+    return rc;
+}
+
+/* Rank 0 reads the file alone and scatters it. */
+static int naive_read_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    int rc = 0;
+    if (S->rank == 0) {
+        hid_t f = H5Fopen(S->naive, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t d = f < 0 ? -1 : H5Dopen2(f, "data", H5P_DEFAULT);
+        if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
+            rc = bench_fail(b, "io: naive: reading %s failed", S->naive);
+        if (d >= 0)
+            H5Dclose(d);
+        if (f >= 0)
+            H5Fclose(f);
+    }
+    /* The scatter is collective: every rank makes it whatever happened. */
+    if (pa_array_scatter(S->r, 0, S->all) != PA_OK && rc == 0)
+        rc = bench_fail(b, "io: naive: %s", pa_errmsg(S->ctx));
+    return rc ? rc : verify(b, S->r, "naive read");
+}
+
+/* ------------------------------------------------------------ the run */
+
+static const char *fs_name(const char *dir)
+{
+    struct statfs st;
+    if (statfs(dir, &st) != 0)
+        return "unknown";
+    switch ((unsigned long)st.f_type) {
+    case 0x01021994: return "tmpfs";
+    case 0xEF53: return "ext2/3/4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x794C7630: return "overlayfs";
+    case 0x6969: return "nfs";
+    case 0x0BD00BD0: return "lustre";
+    default: return "other";
+    }
+}
+
+static int io_run(bench *b)
+{
+    io S = {0};
+    S.ctx = bench_ctx(b);
+    S.comm = bench_comm(b);
+    MPI_Comm_rank(S.comm, &S.rank);
+    MPI_Comm_size(S.comm, &S.size);
+    const char *cold = getenv("PARRAY_BENCH_COLD");
+    S.cold = cold && strcmp(cold, "1") == 0;
+    int rc = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+    size_t bytes = bench_bytes(b, IO_DEFAULT_BYTES);
+    S.nrows = bytes / (ROW_ELEMS * sizeof(double));
+    if (S.nrows == 0)
+        S.nrows = 1;
+    S.n = S.nrows * ROW_ELEMS;
+    double size = (double)(S.n * sizeof(double));
+    if (S.n * sizeof(double) != bytes)
+        bench_note(b, "io: --bytes %zu rounded to %zu (whole rows of %d f64)", bytes,
+                   S.n * sizeof(double), ROW_ELEMS);
+
+    const char *d = getenv("PARRAY_BENCH_DIR");
+    if (!d || !*d)
+        d = getenv("TMPDIR");
+    if (!d || !*d)
+        d = "/tmp";
+    if (S.rank == 0) {
+        snprintf(S.dir, sizeof S.dir, "%s/parray-bench-io.XXXXXX", d);
+        if (!mkdtemp(S.dir))
+            rc = bench_fail(b, "io: cannot make a directory in %s: %s", d, strerror(errno));
+    }
+    MPI_Bcast(S.dir, sizeof S.dir, MPI_CHAR, 0, S.comm);
+    if ((rc = bench_agree(b, rc)) != 0)
+        return rc;
+    snprintf(S.raw, sizeof S.raw, "%s/raw.bin", S.dir);
+    snprintf(S.h5, sizeof S.h5, "%s/parray.h5", S.dir);
+    snprintf(S.naive, sizeof S.naive, "%s/naive.h5", S.dir);
+
+    size_t shape[2] = {S.nrows, ROW_ELEMS};
+    if (pa_array_create(S.ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &S.a) != PA_OK ||
+        pa_array_create(S.ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &S.r) != PA_OK) {
+        bench_fail(b, "io: %s", pa_errmsg(S.ctx));
+        rc = bench_agree(b, -1);
+        goto out;
+    }
+    pa_span s;
+    pa_array_local(S.a, &s);
+    for (size_t k = 0; k < s.count; k++)
+        ((double *)s.ptr)[k] = (double)(s.offset + k);
+    pa_array_sync(S.a);
+    my_rows(&S, S.a, &S.mine, &S.off, &S.bytes);
+    if (S.rank == 0 && !(S.all = malloc(S.n * sizeof(double))))
+        rc = bench_fail(b, "io: naive: out of memory for %zu bytes on rank 0", S.n * sizeof(double));
+    if (S.rank == 0 && S.all)
+        memset(S.all, 0, S.n * sizeof(double));
+    if ((rc = bench_agree(b, rc)) != 0)
+        goto out;
+
+    bench_spec spec = {.size = size, .work = size};
+    bench_spec rspec = {.size = size, .work = size, .prepare = prepare_read};
+    int f_raw_w, f_raw_wd, f_raw_r, f_cc_w, f_ci_w, f_kc_w, f_ki_w, f_cc_wd, f_z_w;
+    int f_cc_r, f_ci_r, f_kc_r, f_load, f_naive_w, f_naive_r;
+
+    /* Raw: the limit. */
+    spec.method = "raw pwrite, every rank its rows";
+    if ((rc = bench_time(b, &spec, raw_write_rep, &S, &f_raw_w)) != 0)
+        goto out;
+    rspec.method = "raw pread, every rank its rows";
+    if ((rc = bench_time(b, &rspec, raw_read_rep, &S, &f_raw_r)) != 0)
+        goto out;
+    S.durable = 1;
+    spec.method = "raw pwrite + fsync (durable)";
+    if ((rc = bench_time(b, &spec, raw_write_rep, &S, &f_raw_wd)) != 0)
+        goto out;
+    S.durable = 0;
+    if (S.rank == 0)
+        unlink(S.raw);
+
+    /* parray: each write variant, then the reads of the contiguous file. */
+    static const struct {
+        const char *method;
+        pa_h5_opts o;
+    } w[] = {
+        {"parray h5 save collective contiguous", {.xfer = PA_H5_COLLECTIVE}},
+        {"parray h5 save independent contiguous", {.xfer = PA_H5_INDEPENDENT}},
+        {"parray h5 save collective chunked", {.layout = PA_H5_CHUNKED}},
+        {"parray h5 save independent chunked", {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT}},
+        {"parray h5 save collective contiguous durable", {.durable = 1}},
+        {"parray h5 save chunked deflate=1 (collective)", {.deflate = 1}},
+    };
+    int *wf[] = {&f_cc_w, &f_ci_w, &f_kc_w, &f_ki_w, &f_cc_wd, &f_z_w};
+    for (int i = 0; i < 6; i++) {
+        S.wopts = w[i].o;
+        spec.method = w[i].method;
+        if ((rc = bench_time(b, &spec, h5_write_rep, &S, wf[i])) != 0)
+            goto out;
+        if (i == 2) {
+            /* Read the chunked file while it is there. */
+            S.ropts = (pa_h5_opts){0};
+            rspec.method = "parray h5 read collective chunked";
+            if ((rc = bench_time(b, &rspec, h5_read_rep, &S, &f_kc_r)) != 0)
+                goto out;
+        }
+    }
+    S.wopts = (pa_h5_opts){0};
+    /* The reads below read the contiguous file: write it again (untimed). */
+    if (pa_h5_save(S.a, S.h5, "/data", NULL) != PA_OK) {
+        bench_fail(b, "io: %s", pa_errmsg(S.ctx));
+        rc = bench_agree(b, -1);
+        goto out;
+    }
+    S.ropts = (pa_h5_opts){.xfer = PA_H5_COLLECTIVE};
+    rspec.method = "parray h5 read collective contiguous";
+    if ((rc = bench_time(b, &rspec, h5_read_rep, &S, &f_cc_r)) != 0)
+        goto out;
+    S.ropts = (pa_h5_opts){.xfer = PA_H5_INDEPENDENT};
+    rspec.method = "parray h5 read independent contiguous";
+    if ((rc = bench_time(b, &rspec, h5_read_rep, &S, &f_ci_r)) != 0)
+        goto out;
+    S.ropts = (pa_h5_opts){0};
+    rspec.method = "parray h5 load (new array) collective";
+    if ((rc = bench_time(b, &rspec, h5_load_rep, &S, &f_load)) != 0)
+        goto out;
+    if (S.rank == 0)
+        unlink(S.h5);
+
+    /* Naive. */
+    spec.method = "naive: gather to rank 0, serial h5 write";
+    if ((rc = bench_time(b, &spec, naive_write_rep, &S, &f_naive_w)) != 0)
+        goto out;
+    rspec.method = "naive: rank 0 serial h5 read, scatter";
+    if ((rc = bench_time(b, &rspec, naive_read_rep, &S, &f_naive_r)) != 0)
+        goto out;
+    if (S.rank == 0)
+        unlink(S.naive);
+
+    int wr[] = {f_cc_w, f_ci_w, f_kc_w, f_ki_w, f_z_w, f_naive_w};
+    for (int i = 0; i < 6; i++)
+        bench_ratio(b, wr[i], f_raw_w, "raw write");
+    bench_ratio(b, f_cc_wd, f_raw_wd, "raw durable");
+    int rd[] = {f_cc_r, f_ci_r, f_kc_r, f_load, f_naive_r};
+    for (int i = 0; i < 5; i++)
+        bench_ratio(b, rd[i], f_raw_r, "raw read");
+    bench_ratio(b, f_cc_w, f_naive_w, "naive write");
+    bench_ratio(b, f_cc_r, f_naive_r, "naive read");
+
+    double rw = bench_value(b, f_cc_w) / bench_value(b, f_raw_w);
+    double rr = bench_value(b, f_cc_r) / bench_value(b, f_raw_r);
+    bench_note(b, "io: %zu rows of %d f64 in %s (%s); rates are the file's bytes over the "
+                  "slowest rank's time",
+               S.nrows, ROW_ELEMS, S.dir, fs_name(S.dir));
+    bench_note(b, "io: writes go to the page cache unless marked durable (fsync of the file "
+                  "on every rank, and of the directory after the rename); parray saves are "
+                  "crash-safe: a new temporary file renamed over the old one");
+    bench_note(b, "io: reads come %s",
+               S.cold ? "from the disk (PARRAY_BENCH_COLD=1 dropped the page cache before each)"
+                      : "from the page cache, right after the writes (PARRAY_BENCH_COLD=1 "
+                        "drops it before each read; root only)");
+    bench_note(b, "io: target h5 collective contiguous write >= 90%% of raw write: %.0f%% (%s)",
+               100 * rw, rw >= 0.9 ? "met" : "NOT met");
+    bench_note(b, "io: target h5 collective contiguous read >= 90%% of raw read: %.0f%% (%s)",
+               100 * rr, rr >= 0.9 ? "met" : "NOT met");
+
+    /* The many-files figures, where bench_files.c provides them. */
+    if (bench_io_files)
+        rc = bench_io_files(b, S.dir);
+    else
+        bench_note(b, "io: many files: not measured (no bench_io_files in this build)");
+
+out:
+    if (S.rank == 0) {
+        unlink(S.raw);
+        unlink(S.h5);
+        unlink(S.naive);
+        rmdir(S.dir);
+    }
+    pa_array_free(&S.a);
+    pa_array_free(&S.r);
+    free(S.all);
+    return rc;
+}
+
+const bench_experiment bench_io = {
+    .name = "io",
+    .description = "save and load --bytes (default 1 GiB) of f64 as one file: raw POSIX "
+                   "(the limit), parray parallel HDF5, naive gather-to-rank-0",
+    .run = io_run,
+};

@@ -1,0 +1,40 @@
+/* Dataset arguments "FILE.h5:/path/to/dataset", split at the last ":/" so
+ * that file names with ':' in them (times, URLs-like names) still work. */
+#include <stdio.h>
+#include <string.h>
+
+#include "dsarg.h"
+
+static int fail(char *err, size_t errlen, const char *arg, const char *why)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "'%s': %s", arg, why);
+    return -1;
+}
+
+int dsarg_parse(const char *arg, dsarg *out, char *err, size_t errlen)
+{
+    if (!arg)
+        return fail(err, errlen, "(null)", "no argument");
+    const char *sep = NULL;
+    for (const char *p = strstr(arg, ":/"); p; p = strstr(p + 1, ":/"))
+        sep = p;
+    if (!sep)
+        return fail(err, errlen, arg, "expected FILE:/DATASET (no ':/' found)");
+    size_t flen = (size_t)(sep - arg);
+    const char *ds = sep + 1;
+    if (flen == 0)
+        return fail(err, errlen, arg, "the file name is empty");
+    if (flen >= sizeof out->file)
+        return fail(err, errlen, arg, "the file name is too long");
+    if (ds[1] == '\0')
+        return fail(err, errlen, arg, "the dataset path is empty");
+    if (strlen(ds) >= sizeof out->dataset)
+        return fail(err, errlen, arg, "the dataset path is too long");
+    if (strstr(ds, "//") || ds[strlen(ds) - 1] == '/')
+        return fail(err, errlen, arg, "the dataset path has an empty component");
+    memcpy(out->file, arg, flen);
+    out->file[flen] = '\0';
+    snprintf(out->dataset, sizeof out->dataset, "%s", ds);
+    return 0;
+}

@@ -1,0 +1,943 @@
+/* Parallel HDF5: pa_h5_save and pa_h5_load move one dataset between a file
+ * and an array with the MPI-IO driver. Each rank moves the whole rows whose
+ * first element lies in its part of the node block (the flat partition may
+ * cut rows; I/O goes by whole rows), as one hyperslab per call, through the
+ * node block that every rank of the node can reach. Saves are crash-safe
+ * (safe_save.c). Metadata is read and written collectively, so every rank
+ * sees the same outcome of every open and create, and the outcome of each
+ * step is agreed before the next collective HDF5 call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "h5.h"
+#include "safe_save.h"
+
+/* Rows per H5Dread/H5Dwrite call are capped at this many bytes, well below
+ * the 2 GiB that one MPI-IO call can count. */
+#define PIECE_BYTES ((size_t)512 << 20)
+/* Automatic chunks hold at most this many bytes. */
+#define CHUNK_MAX_BYTES ((size_t)64 << 20)
+/* The stall of the "h5_stall" fault site, for the crash test: long enough
+ * for the test to kill the job, short enough never to hang anything. */
+#define STALL_SECONDS 30
+/* Bytes reserved beyond the file's extent for the metadata that is still
+ * to come (the attribute, the object headers' growth). */
+#define RESERVE_MARGIN ((size_t)256 << 10)
+
+/* ------------------------------------------------------------ errors */
+
+void pa__h5_quiet(void)
+{
+    static int done;
+    if (!done) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        done = 1;
+    }
+}
+
+typedef struct {
+    char desc[3][200]; /* the innermost three messages, innermost last */
+    int n;
+} stack_msgs;
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    stack_msgs *m = data;
+    if (!e->desc || !e->desc[0])
+        return 0;
+    /* Walking downward goes from the API call to where the error began;
+     * keep a sliding window of the last three distinct messages. */
+    if (m->n > 0 && strcmp(m->desc[m->n - 1], e->desc) == 0)
+        return 0;
+    if (m->n == 3) {
+        memmove(m->desc[0], m->desc[1], sizeof m->desc[0] * 2);
+        m->n = 2;
+    }
+    snprintf(m->desc[m->n++], sizeof m->desc[0], "%s", e->desc);
+    return 0;
+}
+
+int pa__h5_err(pa_ctx *ctx, const char *fn, int code, const char *fmt, ...)
+{
+    char what[PA_ERRMSG_MAX], hdf[PA_ERRMSG_MAX] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    stack_msgs m = {.n = 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &m);
+    H5Eclear2(H5E_DEFAULT);
+    /* Innermost first: that is where the reason is (errno text, "truncated
+     * file", "bad object header version"). */
+    size_t len = 0;
+    for (int i = m.n - 1; i >= 0 && len < sizeof hdf; i--)
+        len += (size_t)snprintf(hdf + len, sizeof hdf - len, "%s%s", len ? "; " : "", m.desc[i]);
+    if (hdf[0])
+        return pa__err(ctx, fn, code, "%s: %s", what, hdf);
+    return pa__err(ctx, fn, code, "%s", what);
+}
+
+/* ------------------------------------------------------------ types */
+
+hid_t pa__h5_mem_type(pa_dtype d)
+{
+    switch (d) {
+    case PA_F64: return H5T_NATIVE_DOUBLE;
+    case PA_F32: return H5T_NATIVE_FLOAT;
+    case PA_I64: return H5T_NATIVE_INT64;
+    case PA_I32: return H5T_NATIVE_INT32;
+    case PA_U8: return H5T_NATIVE_UINT8;
+    default: return H5I_INVALID_HID;
+    }
+}
+
+hid_t pa__h5_file_type(pa_dtype d)
+{
+    switch (d) {
+    case PA_F64: return H5T_IEEE_F64LE;
+    case PA_F32: return H5T_IEEE_F32LE;
+    case PA_I64: return H5T_STD_I64LE;
+    case PA_I32: return H5T_STD_I32LE;
+    case PA_U8: return H5T_STD_U8LE;
+    default: return H5I_INVALID_HID;
+    }
+}
+
+int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, pa_dtype *dtype)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    switch (cls) {
+    case H5T_FLOAT:
+        if (size == 8 || size == 4) {
+            *dtype = size == 8 ? PA_F64 : PA_F32;
+            return PA_OK;
+        }
+        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit floats are not supported (f64, f32)",
+                       what, size * 8);
+    case H5T_INTEGER: {
+        int sign = H5Tget_sign(type) == H5T_SGN_2;
+        if (sign && size == 8) *dtype = PA_I64;
+        else if (sign && size == 4) *dtype = PA_I32;
+        else if (!sign && size == 1) *dtype = PA_U8;
+        else
+            return pa__err(ctx, fn, PA_ENOTSUP,
+                           "%s: %zu-bit %s integers are not supported (i64, i32, u8)", what,
+                           size * 8, sign ? "signed" : "unsigned");
+        return PA_OK;
+    }
+    default: {
+        static const char *names[] = {"time", "integer", "float", "string", "bitfield",
+                                      "opaque", "compound", "reference", "enum",
+                                      "variable-length", "array"};
+        const char *name = (int)cls >= 0 && (int)cls < (int)(sizeof names / sizeof names[0])
+                               ? names[cls] : "unknown";
+        return pa__err(ctx, fn, PA_ENOTSUP,
+                       "%s: %s data is not supported (f64, f32, i64, i32, u8)", what, name);
+    }
+    }
+}
+
+/* ------------------------------------------------------------ paths */
+
+/* "(100,3)" into buf. */
+static const char *shape_str(int ndim, const size_t *shape, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "(");
+    for (int i = 0; i < ndim && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, i ? ",%zu" : "%zu", shape[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
+/* "/a/b" from "a/b" or "/a/b"; refuses empty paths and empty components. */
+int pa__h5_norm_path(pa_ctx *ctx, const char *fn, const char *dataset, char *out, size_t len)
+{
+    PA_CHECK_AS(ctx, fn, dataset, PA_EINVAL, "dataset is NULL");
+    const char *p = dataset[0] == '/' ? dataset + 1 : dataset;
+    PA_CHECK_AS(ctx, fn, *p, PA_EINVAL, "dataset '%s': the path is empty", dataset);
+    PA_CHECK_AS(ctx, fn, !strstr(p, "//") && p[strlen(p) - 1] != '/', PA_EINVAL,
+                "dataset '%s': the path has an empty component", dataset);
+    PA_CHECK_AS(ctx, fn, (size_t)snprintf(out, len, "/%s", p) < len, PA_EINVAL,
+                "dataset '%s': the path is too long", dataset);
+    return PA_OK;
+}
+
+/* Where the object at dataset stands in file f: *found = 1 when it exists,
+ * *type its object type. Every component on the way must be a group;
+ * otherwise PA_EFORMAT. With create_ok, a missing component ends the walk
+ * (the groups will be created); without it, a missing one is PA_EIO. */
+int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const char *dataset,
+                     int *found, H5O_type_t *type)
+{
+    char prefix[1024];
+    *found = 0;
+    for (const char *p = dataset + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        size_t n = (size_t)(p - dataset);
+        memcpy(prefix, dataset, n);
+        prefix[n] = '\0';
+        htri_t e = H5Lexists(f, prefix, H5P_DEFAULT);
+        if (e < 0)
+            return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot look up '%s'", path, prefix);
+        if (e == 0)
+            return PA_OK;
+        H5O_info_t info;
+        if (H5Oget_info_by_name2(f, prefix, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+            return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read object '%s'", path, prefix);
+        if (*p == '\0') {
+            *found = 1;
+            *type = info.type;
+            return PA_OK;
+        }
+        if (info.type != H5O_TYPE_GROUP)
+            return pa__err(ctx, fn, PA_EFORMAT, "%s: '%s' is not a group, so it cannot hold '%s'",
+                           path, prefix, dataset);
+    }
+}
+
+/* ------------------------------------------------------------ files */
+
+/* Rank 0 looks at the file before the collective open, so that a missing
+ * file, a directory or a file that is not HDF5 gets a plain message. */
+static int precheck_existing(pa_ctx *ctx, const char *fn, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return pa__err(ctx, fn, PA_EIO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return pa__err(ctx, fn, PA_EIO, "%s: is a directory", path);
+    if (access(path, R_OK) < 0)
+        return pa__err(ctx, fn, PA_EIO, "%s: %s", path, strerror(errno));
+    htri_t is = H5Fis_hdf5(path);
+    if (is == 0)
+        return pa__err(ctx, fn, PA_EFORMAT, "%s: not an HDF5 file", path);
+    if (is < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read it", path);
+    return PA_OK;
+}
+
+/* A file access list for the MPI-IO driver on ctx's communicator, with
+ * collective metadata reads and writes: rank 0 reads metadata and
+ * broadcasts it, so every rank gets the same answer (and the same error)
+ * from every open, lookup and create. */
+static hid_t mpio_fapl(pa_ctx *ctx, const char *fn)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL) < 0 ||
+        H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0) {
+        pa__h5_err(ctx, fn, PA_EIO, "cannot set up the MPI-IO driver");
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    return fapl;
+}
+
+/* Collective. Opens path read-only (or read-write) with the MPI-IO driver,
+ * after rank 0's precheck; agreed. */
+int pa__h5_open(pa_ctx *ctx, const char *fn, const char *path, unsigned flags, hid_t *f)
+{
+    *f = H5I_INVALID_HID;
+    int rc = ctx->rank == 0 ? precheck_existing(ctx, fn, path) : PA_OK;
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    hid_t fapl = mpio_fapl(ctx, fn);
+    rc = fapl < 0 ? PA_EIO : PA_OK;
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    *f = H5Fopen(path, flags, fapl);
+    rc = *f < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open it", path) : PA_OK;
+    H5Pclose(fapl);
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc < 0 && *f >= 0) {
+        H5Fclose(*f);
+        *f = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ transfers */
+
+/* The rows that this rank moves: those whose first element lies in its
+ * flat part [bound[r], bound[r+1]) of the node block. Every row has exactly
+ * one such rank, so the node's ranks together move each row once. *first is
+ * the global row index; *ptr points at it in the node block. A replicated
+ * array is written by node 0 only. */
+static void io_rows(const pa_array *a, int writing, size_t *first, size_t *n, char **ptr)
+{
+    const pa_ctx *ctx = a->ctx;
+    *n = 0;
+    *first = a->row0;
+    *ptr = a->block.base;
+    if (a->rowsize == 0 || a->nrows == 0 || (writing && a->dist == PA_REPLICATED && ctx->node != 0))
+        return;
+    size_t r = (size_t)ctx->node_rank, lo = a->part.bound[r], hi = a->part.bound[r + 1];
+    size_t f = (lo + a->rowsize - 1) / a->rowsize, e = (hi + a->rowsize - 1) / a->rowsize;
+    *first = a->row0 + f;
+    *n = e - f;
+    *ptr = a->block.base + f * a->rowsize * a->part.elsize;
+}
+
+/* Collective (in collective mode every rank makes the same number of
+ * calls, selecting nothing once its rows are done). Moves this rank's rows
+ * between the node block and dataset d, in pieces of at most PIECE_BYTES.
+ * skip: this rank has already failed; it only takes part in the collective
+ * calls. Returns this rank's outcome (not agreed). */
+static int transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
+                    int writing, int collective, int skip)
+{
+    pa_ctx *ctx = a->ctx;
+    size_t first, nrows;
+    char *ptr;
+    io_rows(a, writing, &first, &nrows, &ptr);
+    if (skip)
+        nrows = 0;
+    size_t rowbytes = a->rowsize * a->part.elsize;
+    size_t per = rowbytes ? PIECE_BYTES / rowbytes : 1;
+    if (per == 0)
+        per = 1;
+    unsigned long mine = (unsigned long)((nrows + per - 1) / per), pieces = mine;
+    if (collective)
+        PA_MPI(ctx, MPI_Allreduce(&mine, &pieces, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
+
+    int rc = PA_OK;
+    hid_t fspace = H5Dget_space(d);
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (fspace < 0 || dxpl < 0 ||
+        H5Pset_dxpl_mpio(dxpl, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot set up the transfer", path, dataset);
+    hid_t mtype = pa__h5_mem_type(a->dtype);
+    for (unsigned long k = 0; k < pieces; k++) {
+        size_t r0 = (size_t)k * per, n = 0;
+        if (rc == PA_OK && r0 < nrows)
+            n = nrows - r0 < per ? nrows - r0 : per;
+        if (rc < 0 && !collective)
+            break;
+        hsize_t start[PA_MAXDIM] = {0}, count[PA_MAXDIM], mdim = n ? n * a->rowsize : 1;
+        for (int i = 1; i < a->ndim; i++)
+            count[i] = a->shape[i];
+        start[0] = first + r0;
+        count[0] = n;
+        hid_t mspace = H5Screate_simple(1, &mdim, NULL);
+        herr_t st = mspace < 0 ? -1 : 0;
+        if (st >= 0 && n > 0)
+            st = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+        else if (st >= 0)
+            st = (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0) ? -1 : 0;
+        void *buf = ptr + r0 * rowbytes;
+        if (st >= 0 && (fspace >= 0 && dxpl >= 0))
+            st = writing ? H5Dwrite(d, mtype, mspace, fspace, dxpl, buf)
+                         : H5Dread(d, mtype, mspace, fspace, dxpl, buf);
+        else
+            st = -1;
+        if (st < 0 && rc == PA_OK)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot %s rows %zu to %zu", path, dataset,
+                            writing ? "write" : "read", (size_t)start[0],
+                            (size_t)(start[0] + n));
+        if (mspace >= 0)
+            H5Sclose(mspace);
+    }
+    if (dxpl >= 0)
+        H5Pclose(dxpl);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    return rc;
+}
+
+/* ------------------------------------------------------------ load */
+
+/* The dtype, rank and shape of dataset d, checked against what an array
+ * can hold. */
+static int dataset_geometry(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                            hid_t d, pa_dtype *dtype, int *ndim, size_t *shape)
+{
+    char what[PA_ERRMSG_MAX / 2];
+    snprintf(what, sizeof what, "%s: %s", path, dataset);
+    hid_t type = H5Dget_type(d);
+    if (type < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its type", what);
+    int rc = pa__h5_dtype_of(ctx, fn, type, what, dtype);
+    H5Tclose(type);
+    PA_TRY(rc);
+    hid_t space = H5Dget_space(d);
+    if (space < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its shape", what);
+    H5S_class_t cls = H5Sget_simple_extent_type(space);
+    int nd = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[H5S_MAX_RANK];
+    if (cls == H5S_SIMPLE && nd >= 1 && nd <= PA_MAXDIM)
+        H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    PA_CHECK_AS(ctx, fn, cls != H5S_SCALAR, PA_ENOTSUP,
+                "%s: a scalar dataset is not supported (arrays have 1 to %d dimensions)", what,
+                PA_MAXDIM);
+    PA_CHECK_AS(ctx, fn, cls == H5S_SIMPLE, PA_ENOTSUP, "%s: a null dataspace is not supported",
+                what);
+    PA_CHECK_AS(ctx, fn, nd >= 1 && nd <= PA_MAXDIM, PA_ENOTSUP,
+                "%s: %d dimensions are not supported (at most %d)", what, nd, PA_MAXDIM);
+    *ndim = nd;
+    for (int i = 0; i < nd; i++)
+        shape[i] = (size_t)dims[i];
+    return PA_OK;
+}
+
+/* Collective. Opens the dataset of an open file and reads its geometry;
+ * agreed. */
+static int open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
+                        const char *dataset, hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
+{
+    int found = 0;
+    H5O_type_t type = H5O_TYPE_UNKNOWN;
+    *d = H5I_INVALID_HID;
+    int rc = pa__h5_walk(ctx, fn, f, path, dataset, &found, &type);
+    if (rc == PA_OK && !found)
+        rc = pa__err(ctx, fn, PA_EIO, "%s: no dataset '%s'", path, dataset);
+    if (rc == PA_OK && type != H5O_TYPE_DATASET)
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: '%s' is a %s, not a dataset", path, dataset,
+                     type == H5O_TYPE_GROUP ? "group" : "named datatype");
+    if (rc == PA_OK && (*d = H5Dopen2(f, dataset, H5P_DEFAULT)) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dataset);
+    if (rc == PA_OK)
+        rc = dataset_geometry(ctx, fn, path, dataset, *d, dtype, ndim, shape);
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
+static int check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
+{
+    PA_CHECK_AS(ctx, fn, o->xfer == PA_H5_COLLECTIVE || o->xfer == PA_H5_INDEPENDENT, PA_EINVAL,
+                "opts->xfer = %d is neither PA_H5_COLLECTIVE nor PA_H5_INDEPENDENT", (int)o->xfer);
+    PA_CHECK_AS(ctx, fn, o->layout == PA_H5_CONTIGUOUS || o->layout == PA_H5_CHUNKED, PA_EINVAL,
+                "opts->layout = %d is neither PA_H5_CONTIGUOUS nor PA_H5_CHUNKED",
+                (int)o->layout);
+    PA_CHECK_AS(ctx, fn, o->deflate >= 0 && o->deflate <= 9, PA_EINVAL,
+                "opts->deflate = %d is not in [0, 9]", o->deflate);
+    PA_CHECK_AS(ctx, fn, o->truncate == 0 || o->truncate == 1, PA_EINVAL,
+                "opts->truncate = %d is not 0 or 1", o->truncate);
+    PA_CHECK_AS(ctx, fn, o->durable == 0 || o->durable == 1, PA_EINVAL,
+                "opts->durable = %d is not 0 or 1", o->durable);
+    PA_CHECK_AS(ctx, fn, o->dist == PA_DISTRIBUTED || o->dist == PA_REPLICATED, PA_EINVAL,
+                "opts->dist = %d is neither PA_DISTRIBUTED nor PA_REPLICATED", (int)o->dist);
+    return PA_OK;
+}
+
+static const pa_h5_opts defaults = {0};
+
+int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_opts *opts,
+               pa_array **out)
+{
+    static const char fn[] = "pa_h5_load";
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    pa__h5_quiet();
+    if (out)
+        *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    char dname[1024];
+    int rc = out ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "out is NULL");
+    if (rc == PA_OK && !path)
+        rc = pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
+    if (rc == PA_OK)
+        rc = check_opts(ctx, fn, opts);
+    /* The arguments may differ between ranks by mistake: agree. */
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+
+    hid_t f, d = H5I_INVALID_HID;
+    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    pa_dtype dtype;
+    int ndim;
+    size_t shape[PA_MAXDIM];
+    pa_array *a = NULL;
+    rc = open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
+    if (rc == PA_OK)
+        rc = pa_array_create(ctx, dtype, ndim, shape, opts->dist, &a);
+    if (rc == PA_OK) {
+        int mine = pa__fault(ctx, "h5_read")
+                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
+                       : PA_OK;
+        rc = transfer(a, fn, path, dname, d, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
+        if (mine < 0)
+            rc = mine;
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    /* The node's ranks read different rows of one block: publish them to
+     * each other (Win_sync, node barrier, Win_sync). */
+    if (rc == PA_OK)
+        rc = pa__array_sync(a);
+    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
+    if (H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc < 0) {
+        pa_array_free(&a);
+        return rc;
+    }
+    *out = a;
+    return PA_OK;
+}
+
+int pa_h5_read(pa_array *a, const char *path, const char *dataset, const pa_h5_opts *opts)
+{
+    static const char fn[] = "pa_h5_read";
+    PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
+    pa_ctx *ctx = a->ctx;
+    pa__h5_quiet();
+    if (!opts)
+        opts = &defaults;
+    char dname[1024];
+    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
+    if (rc == PA_OK)
+        rc = check_opts(ctx, fn, opts);
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+
+    hid_t f, d = H5I_INVALID_HID;
+    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    pa_dtype dtype;
+    int ndim;
+    size_t shape[PA_MAXDIM];
+    rc = open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
+    if (rc == PA_OK && (dtype != a->dtype || ndim != a->ndim ||
+                        memcmp(shape, a->shape, sizeof(size_t) * (size_t)ndim) != 0)) {
+        char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s is %s %s, the array is %s %s", path, dname,
+                     pa_dtype_name(dtype), shape_str(ndim, shape, s1, sizeof s1),
+                     pa_dtype_name(a->dtype), shape_str(a->ndim, a->shape, s2, sizeof s2));
+    }
+    if (rc == PA_OK) {
+        int mine = pa__fault(ctx, "h5_read")
+                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
+                       : PA_OK;
+        rc = transfer(a, fn, path, dname, d, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
+        if (mine < 0)
+            rc = mine;
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    /* Publish the rows each rank read to its node peers (Win_sync, node
+     * barrier, Win_sync). */
+    if (rc == PA_OK)
+        rc = pa__array_sync(a);
+    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
+    if (H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
+int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dtype, int *ndim,
+               size_t *shape)
+{
+    static const char fn[] = "pa_h5_info";
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    pa__h5_quiet();
+    char dname[1024];
+    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    hid_t f, d = H5I_INVALID_HID;
+    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    pa_dtype t;
+    int nd;
+    size_t sh[PA_MAXDIM];
+    rc = open_dataset(ctx, fn, f, path, dname, &d, &t, &nd, sh);
+    if (d >= 0)
+        H5Dclose(d);
+    if (H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    if (dtype)
+        *dtype = t;
+    if (ndim)
+        *ndim = nd;
+    if (shape)
+        memcpy(shape, sh, sizeof(size_t) * (size_t)nd);
+    return PA_OK;
+}
+
+/* ------------------------------------------------------------ save */
+
+/* The dataset creation list: contiguous, or chunks of whole rows (chunk_rows
+ * given, or the rows of the largest rank's part capped at CHUNK_MAX_BYTES),
+ * with deflate. Fill values are never written: every element is written by
+ * the save itself, and writing fills first would double the I/O. */
+static int make_dcpl(pa_array *a, const char *fn, const pa_h5_opts *o, hid_t *dcpl)
+{
+    pa_ctx *ctx = a->ctx;
+    int chunked = o->layout == PA_H5_CHUNKED || o->deflate > 0;
+    size_t rowbytes = a->rowsize * a->part.elsize, rows = o->chunk_rows;
+    if (chunked && rows == 0) {
+        size_t first, n;
+        char *ptr;
+        io_rows(a, 1, &first, &n, &ptr);
+        unsigned long mine = n, most;
+        PA_MPI(ctx, MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
+        rows = most;
+        if (rowbytes && rows > CHUNK_MAX_BYTES / rowbytes)
+            rows = CHUNK_MAX_BYTES / rowbytes;
+        if (rows == 0)
+            rows = 1;
+    }
+    if (chunked && a->shape[0] > 0 && rows > a->shape[0])
+        rows = a->shape[0];
+    /* HDF5 chunks must hold fewer than 2^32 bytes. */
+    PA_CHECK_AS(ctx, fn, !chunked || rowbytes == 0 || rows <= (((size_t)1 << 32) - 1) / rowbytes,
+                PA_ENOTSUP, "a chunk of %zu rows of %zu bytes exceeds HDF5's 4 GiB chunk limit",
+                rows, rowbytes);
+    *dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    herr_t st = *dcpl < 0 ? -1 : H5Pset_fill_time(*dcpl, H5D_FILL_TIME_NEVER);
+    if (st >= 0 && chunked) {
+        hsize_t cdims[PA_MAXDIM];
+        cdims[0] = rows;
+        for (int i = 1; i < a->ndim; i++)
+            cdims[i] = a->shape[i] ? a->shape[i] : 1;
+        st = H5Pset_chunk(*dcpl, a->ndim, cdims);
+        if (st >= 0 && o->deflate > 0)
+            st = H5Pset_deflate(*dcpl, (unsigned)o->deflate);
+    }
+    if (st < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "cannot set up the dataset layout");
+    return PA_OK;
+}
+
+/* Not collective (rank 0). Reserves the disk blocks of the first bytes of
+ * the temporary, before HDF5 writes anything: a disk that is too full then
+ * fails here, with a plain message and an agreed outcome. HDF5 itself must
+ * not meet a full disk: its metadata flush on close is collective, and a
+ * write error on one rank there makes the ranks' flushes diverge (they
+ * hang in different barriers). Blocks are reserved without changing the
+ * file size; a file system without fallocate is not reserved on. */
+static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
+                         size_t bytes)
+{
+    if (pa__fault(ctx, "h5_reserve"))
+        return pa__err(ctx, fn, PA_EIO, "%s: not enough space for %zu bytes in %s: injected fault",
+                       path, bytes, temp);
+    int fd = open(temp, O_WRONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return pa__err(ctx, fn, PA_EIO, "%s: %s", temp, strerror(errno));
+    bytes += (size_t)st.st_size;
+    int rc = PA_OK;
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes) < 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS)
+        rc = pa__err(ctx, fn, PA_EIO, "%s: cannot reserve %zu bytes for the new file: %s", path,
+                     bytes, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+/* Collective. Writes the dataset into the open temporary file f (named
+ * temp). */
+static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
+                         const pa_h5_opts *o, hid_t f, const char *temp)
+{
+    pa_ctx *ctx = a->ctx;
+    int found = 0;
+    H5O_type_t type = H5O_TYPE_UNKNOWN;
+    int rc = pa__h5_walk(ctx, fn, f, path, dname, &found, &type);
+    if (rc == PA_OK && found && type != H5O_TYPE_DATASET)
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: '%s' is a group; it is not replaced by a dataset",
+                     path, dname);
+    if (rc == PA_OK && found && H5Ldelete(f, dname, H5P_DEFAULT) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot remove the old '%s'", path, dname);
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+
+    hid_t dcpl = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hid_t d = H5I_INVALID_HID;
+    rc = make_dcpl(a, fn, o, &dcpl);
+    hsize_t dims[PA_MAXDIM];
+    for (int i = 0; i < a->ndim; i++)
+        dims[i] = a->shape[i];
+    if (rc == PA_OK) {
+        lcpl = H5Pcreate(H5P_LINK_CREATE);
+        space = H5Screate_simple(a->ndim, dims, NULL);
+        if (lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "cannot set up the dataset");
+    }
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK) {
+        d = H5Dcreate2(f, dname, pa__h5_file_type(a->dtype), space, lcpl, dcpl, H5P_DEFAULT);
+        if (d < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (rc == PA_OK) {
+        /* What the file will hold: what it holds now (a copy of the old
+         * file, or nothing yet) plus the data and the metadata to come. */
+        if (ctx->rank == 0)
+            rc = reserve_space(ctx, fn, path, temp, a->size * a->part.elsize + RESERVE_MARGIN);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (rc == PA_OK) {
+        int mine = pa__fault(ctx, "h5_write")
+                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected write fault", path, dname)
+                       : PA_OK;
+        /* HDF5 writes through filters only collectively. */
+        int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
+        rc = transfer(a, fn, path, dname, d, 1, coll, mine < 0);
+        if (mine < 0)
+            rc = mine;
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (rc == PA_OK) {
+        if (pa__h5_attr_put_str(d, "parray_version", pa_version()) < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot write attribute parray_version",
+                            path, dname);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", path, dname);
+    if (space >= 0)
+        H5Sclose(space);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
+/* What holds_more looks for while visiting every object of a file. */
+typedef struct {
+    const char *dname; /* the dataset being saved, "/a/b/x" */
+    int more;          /* something to keep was seen */
+} visit_state;
+
+static herr_t visit_cb(hid_t o, const char *name, const H5O_info_t *info, void *data)
+{
+    (void)o;
+    visit_state *v = data;
+    /* name is relative to the root: "." is the root, "a/b" a group. */
+    size_t n = strlen(name);
+    int root = strcmp(name, ".") == 0;
+    int target = !root && strcmp(name, v->dname + 1) == 0;
+    int on_path = root || (strncmp(name, v->dname + 1, n) == 0 && v->dname[1 + n] == '/');
+    if (target)
+        return 0; /* replaced, attributes and all */
+    if (!on_path || info->type != H5O_TYPE_GROUP || info->num_attrs > 0) {
+        v->more = 1;
+        return 1; /* stop: the file must be kept */
+    }
+    return 0;
+}
+
+/* Not collective (rank 0). Whether the existing HDF5 file at path holds
+ * anything besides dataset dname and the bare groups that lead to it: only
+ * then must the save keep the file (copy it and modify the copy). A file
+ * that holds just the dataset being replaced, the common case of saving
+ * the same array again, is made anew, which costs no copy. */
+static int holds_more(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
+                      int *more)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open it", path);
+    visit_state v = {dname, 0};
+    herr_t st = H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, visit_cb, &v,
+                          H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS);
+    int rc = st < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot list its objects", path) : PA_OK;
+    if (H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    *more = v.more;
+    return rc;
+}
+
+int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_opts *opts)
+{
+    static const char fn[] = "pa_h5_save";
+    PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
+    pa_ctx *ctx = a->ctx;
+    pa__h5_quiet();
+    if (!opts)
+        opts = &defaults;
+    char dname[1024];
+    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
+    if (rc == PA_OK)
+        rc = check_opts(ctx, fn, opts);
+    if (rc == PA_OK && opts->deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
+        rc = pa__err(ctx, fn, PA_ENOTSUP, "opts->deflate: this HDF5 has no deflate filter");
+    /* An existing file is kept and modified (unless truncate): it must be
+     * HDF5, or the save would have to destroy it. */
+    struct stat st;
+    int keep = 0; /* the temporary starts as a copy of the existing file */
+    if (rc == PA_OK && ctx->rank == 0 && !opts->truncate && stat(path, &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+        rc = precheck_existing(ctx, fn, path);
+        if (rc == PA_OK)
+            rc = holds_more(ctx, fn, path, dname, &keep);
+    }
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    PA_MPI(ctx, MPI_Bcast(&keep, 1, MPI_INT, 0, ctx->comm));
+
+    pa__safe s;
+    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, keep ? PA__SAFE_COPY : 0, &s));
+    hid_t fapl = mpio_fapl(ctx, fn), f = H5I_INVALID_HID;
+    rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
+    if (rc == PA_OK) {
+        keep = keep && s.existed;
+        if (keep)
+            f = H5Fopen(s.temp, H5F_ACC_RDWR, fapl);
+        else
+            f = H5Fcreate(s.temp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (f < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot %s the temporary copy %s", path,
+                            keep ? "open" : "create", s.temp);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (rc == PA_OK)
+        rc = write_dataset(a, fn, path, dname, opts, f, s.temp);
+    /* Every rank closes the temporary before anyone may rename it. */
+    if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
+    /* Give back the reserved blocks past the end of the file (a truncate
+     * to its own size frees them); the collective close has ended every
+     * rank's writes. */
+    if (rc == PA_OK && ctx->rank == 0) {
+        struct stat ts;
+        if (stat(s.temp, &ts) < 0 || truncate(s.temp, ts.st_size) < 0)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s.temp, strerror(errno));
+    }
+    if (rc == PA_OK && pa__fault(ctx, "h5_stall"))
+        sleep(STALL_SECONDS);
+    return pa__safe_commit(ctx, &s, fn, rc, opts->durable ? PA__SAFE_DURABLE : 0);
+}
+
+/* ------------------------------------------------------------ serial */
+
+/* Not collective. Opens path with the default (serial) driver. */
+static int open_serial(pa_ctx *ctx, const char *fn, const char *path, hid_t *f)
+{
+    PA_TRY(precheck_existing(ctx, fn, path));
+    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*f < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open it", path);
+    return PA_OK;
+}
+
+static int probe_open(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const char *dname,
+                      hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
+{
+    int found = 0;
+    H5O_type_t type = H5O_TYPE_UNKNOWN;
+    *d = H5I_INVALID_HID;
+    PA_TRY(pa__h5_walk(ctx, fn, f, path, dname, &found, &type));
+    PA_CHECK_AS(ctx, fn, found, PA_EIO, "%s: no dataset '%s'", path, dname);
+    PA_CHECK_AS(ctx, fn, type == H5O_TYPE_DATASET, PA_EFORMAT, "%s: '%s' is not a dataset", path,
+                dname);
+    if ((*d = H5Dopen2(f, dname, H5P_DEFAULT)) < 0)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
+    return dataset_geometry(ctx, fn, path, dname, *d, dtype, ndim, shape);
+}
+
+int pa__h5_probe(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                 pa_dtype *dtype, int *ndim, size_t *shape)
+{
+    pa__h5_quiet();
+    char dname[1024];
+    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
+    PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
+    hid_t f, d;
+    PA_TRY(open_serial(ctx, fn, path, &f));
+    pa_dtype t;
+    int nd;
+    size_t sh[PA_MAXDIM];
+    int rc = probe_open(ctx, fn, f, path, dname, &d, &t, &nd, sh);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Fclose(f);
+    PA_TRY(rc);
+    if (dtype)
+        *dtype = t;
+    if (ndim)
+        *ndim = nd;
+    if (shape)
+        memcpy(shape, sh, sizeof(size_t) * (size_t)nd);
+    return PA_OK;
+}
+
+int pa__h5_read_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                       pa_dtype dtype, size_t nelem, void *buf)
+{
+    pa__h5_quiet();
+    char dname[1024];
+    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
+    PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
+    hid_t f, d;
+    PA_TRY(open_serial(ctx, fn, path, &f));
+    pa_dtype t;
+    int nd;
+    size_t sh[PA_MAXDIM], n = 1;
+    int rc = probe_open(ctx, fn, f, path, dname, &d, &t, &nd, sh);
+    for (int i = 0; rc == PA_OK && i < nd; i++)
+        n *= sh[i];
+    if (rc == PA_OK && t != dtype)
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s holds %s, not %s", path, dname,
+                     pa_dtype_name(t), pa_dtype_name(dtype));
+    if (rc == PA_OK && n != nelem)
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s holds %zu elements, not %zu", path, dname, n,
+                     nelem);
+    if (rc == PA_OK && n > 0 &&
+        H5Dread(d, pa__h5_mem_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read %s", path, dname);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Fclose(f);
+    return rc;
+}
+
+int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf)
+{
+    pa__h5_quiet();
+    char dname[1024];
+    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
+    PA_CHECK_AS(ctx, fn, ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d", ndim);
+    PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
+    pa__safe s;
+    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, 0, &s));
+    hsize_t dims[PA_MAXDIM];
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        dims[i] = shape[i];
+        n *= shape[i];
+    }
+    int rc = PA_OK;
+    hid_t f = H5Fcreate(s.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), space = H5Screate_simple(ndim, dims, NULL);
+    hid_t d = H5I_INVALID_HID;
+    if (f < 0 || lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create the temporary %s", path, s.temp);
+    if (rc == PA_OK &&
+        (d = H5Dcreate2(f, dname, pa__h5_file_type(dtype), space, lcpl, H5P_DEFAULT,
+                        H5P_DEFAULT)) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
+    if (rc == PA_OK && n > 0 &&
+        H5Dwrite(d, pa__h5_mem_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot write '%s'", path, dname);
+    if (rc == PA_OK && pa__h5_attr_put_str(d, "parray_version", pa_version()) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot write attribute parray_version", path);
+    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
+    if (space >= 0)
+        H5Sclose(space);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
+    return pa__safe_commit(ctx, &s, fn, rc, 0);
+}

@@ -1,0 +1,149 @@
+/* A small program for tests/h5.sh: saves and checks HDF5 datasets through
+ * libparray, so the script can kill a save midway, fill a disk, or run as
+ * another user, and it parses dataset arguments with apps/dsarg.c.
+ *
+ *   h5_helper save FILE:/DSET DTYPE ROWS VALUE   an array (ROWS, 1000) of VALUE
+ *   h5_helper loop FILE:/DSET ROWS               saves VALUE = 1, 2, 3, ...
+ *                                                forever, printing each VALUE
+ *                                                once its save has returned
+ *   h5_helper check FILE:/DSET [VALUE]           loads; every element must be
+ *                                                equal (to VALUE if given);
+ *                                                prints the value
+ *   h5_helper dsarg ARG                          prints FILE and DSET, or the error
+ *
+ * Exit status: 0 success, 1 failure (message on stderr from rank 0), 2 usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parray.h"
+#include "../apps/dsarg.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: h5_helper save|loop|check|dsarg ...\n");
+    return 2;
+}
+
+static void fill(pa_array *a, double v)
+{
+    pa_span s;
+    pa_array_local(a, &s);
+    size_t es = pa_dtype_size(pa_array_dtype(a));
+    for (size_t k = 0; k < s.count; k++) {
+        char *p = (char *)s.ptr + k * es;
+        switch (pa_array_dtype(a)) {
+        case PA_F64: *(double *)p = v; break;
+        case PA_F32: *(float *)p = (float)v; break;
+        case PA_I64: *(int64_t *)p = (int64_t)v; break;
+        case PA_I32: *(int32_t *)p = (int32_t)v; break;
+        default: *(uint8_t *)p = (uint8_t)v; break;
+        }
+    }
+    pa_array_sync(a);
+}
+
+static double elem(pa_dtype t, const char *p)
+{
+    switch (t) {
+    case PA_F64: return *(const double *)p;
+    case PA_F32: return *(const float *)p;
+    case PA_I64: return (double)*(const int64_t *)p;
+    case PA_I32: return *(const int32_t *)p;
+    default: return *(const uint8_t *)p;
+    }
+}
+
+static int fail(pa_ctx *ctx, const char *what)
+{
+    if (pa_ctx_rank(ctx) == 0)
+        fprintf(stderr, "h5_helper: %s: %s\n", what, pa_errmsg(ctx));
+    return 1;
+}
+
+static int save(pa_ctx *ctx, const dsarg *d, pa_dtype t, size_t rows, double v)
+{
+    size_t shape[2] = {rows, 1000};
+    pa_array *a = NULL;
+    if (pa_array_create(ctx, t, 2, shape, PA_DISTRIBUTED, &a) != PA_OK)
+        return fail(ctx, "create");
+    fill(a, v);
+    int rc = pa_h5_save(a, d->file, d->dataset, NULL);
+    pa_array_free(&a);
+    return rc == PA_OK ? 0 : fail(ctx, "save");
+}
+
+static int check(pa_ctx *ctx, const dsarg *d, int given, double want)
+{
+    pa_array *a = NULL;
+    if (pa_h5_load(ctx, d->file, d->dataset, NULL, &a) != PA_OK)
+        return fail(ctx, "load");
+    pa_span s;
+    pa_array_local(a, &s);
+    pa_dtype t = pa_array_dtype(a);
+    size_t es = pa_dtype_size(t);
+    double first = 0;
+    /* Element 0 decides the value when none is given. */
+    if (pa_ctx_rank(ctx) == 0 && s.count)
+        first = elem(t, s.ptr);
+    MPI_Bcast(&first, 1, MPI_DOUBLE, 0, pa_ctx_comm(ctx));
+    if (!given)
+        want = first;
+    int bad = 0, anybad;
+    for (size_t k = 0; k < s.count && !bad; k++)
+        bad = elem(t, (const char *)s.ptr + k * es) != want;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, pa_ctx_comm(ctx));
+    pa_array_free(&a);
+    if (pa_ctx_rank(ctx) == 0) {
+        if (anybad)
+            fprintf(stderr, "h5_helper: check: elements differ from %.17g\n", want);
+        else
+            printf("%.17g\n", want);
+    }
+    return anybad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3)
+        return usage();
+    dsarg d;
+    char err[512];
+    if (strcmp(argv[1], "dsarg") == 0) {
+        if (dsarg_parse(argv[2], &d, err, sizeof err) != 0) {
+            printf("error: %s\n", err);
+            return 1;
+        }
+        printf("file=%s dataset=%s\n", d.file, d.dataset);
+        return 0;
+    }
+    if (dsarg_parse(argv[2], &d, err, sizeof err) != 0) {
+        fprintf(stderr, "h5_helper: %s\n", err);
+        return 2;
+    }
+    pa_ctx *ctx = NULL;
+    if (pa_init(&argc, &argv, &ctx) != PA_OK) {
+        fprintf(stderr, "h5_helper: %s\n", pa_errmsg(NULL));
+        return 1;
+    }
+    int status = 2;
+    pa_dtype t;
+    if (strcmp(argv[1], "save") == 0 && argc == 6 && pa_dtype_parse(argv[3], &t) == PA_OK) {
+        status = save(ctx, &d, t, strtoul(argv[4], NULL, 10), atof(argv[5]));
+    } else if (strcmp(argv[1], "loop") == 0 && argc == 4) {
+        for (long k = 1;; k++) {
+            if ((status = save(ctx, &d, PA_F64, strtoul(argv[3], NULL, 10), (double)k)) != 0)
+                break;
+            if (pa_ctx_rank(ctx) == 0) {
+                printf("%ld\n", k);
+                fflush(stdout);
+            }
+        }
+    } else if (strcmp(argv[1], "check") == 0 && (argc == 3 || argc == 4)) {
+        status = check(ctx, &d, argc == 4, argc == 4 ? atof(argv[3]) : 0);
+    } else {
+        usage();
+    }
+    pa_finalize(&ctx);
+    return status;
+}

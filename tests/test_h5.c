@@ -1,0 +1,904 @@
+/* Tests of parallel HDF5: round trips of every dtype in 1 to 4 dimensions
+ * with every transfer and layout option; files written by one rank and read
+ * by all and the reverse; replicated loads and saves; the stored types
+ * (standard little-endian, what h5py maps to NumPy dtypes) and files with
+ * big-endian types written through the plain HDF5 C API as h5py would;
+ * attributes; groups; replacing one dataset among others; and bad input:
+ * missing, foreign, truncated and corrupt files, unsupported types and
+ * shapes, bad paths and options, and injected failures on one rank, after
+ * which every rank reports the same error and the old file is intact with
+ * no temporary left behind. Every check holds for any rank count and node
+ * layout. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <hdf5.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pa_ctx *ctx;
+static char dir[512]; /* this run's directory, the same on every rank */
+
+static void setup(void)
+{
+    ctx = NULL;
+    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (tu_rank() == 0) {
+        const char *t = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/parray-h5.XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(dir))
+            dir[0] = '\0';
+    }
+    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    TU_ASSERT(dir[0], "cannot make a temporary directory");
+}
+
+static void rm_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            chmod(p, 0700);
+            rm_tree(p);
+        } else {
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+static void teardown(void)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (tu_rank() == 0)
+        rm_tree(dir);
+    TU_OK(pa_finalize(&ctx), NULL);
+}
+
+static char *file(const char *name)
+{
+    static char buf[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* Temporaries left in the run's directory (".*.parray-tmp.*"). */
+static int stale_temps(void)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strstr(e->d_name, ".parray-tmp.") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* ------------------------------------------------------------ patterns */
+
+/* The value of global element i for a salt, exact in every dtype. */
+static void pat(pa_dtype t, size_t i, unsigned salt, void *out)
+{
+    uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull + salt * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    switch (t) {
+    case PA_F64: { double v = (double)(h >> 12) * 0x1p-20 - 1e6; memcpy(out, &v, 8); break; }
+    case PA_F32: { float v = (float)(h >> 41) * 0.25f - 1000.0f; memcpy(out, &v, 4); break; }
+    case PA_I64: { int64_t v = (int64_t)h; memcpy(out, &v, 8); break; }
+    case PA_I32: { int32_t v = (int32_t)(uint32_t)(h >> 17); memcpy(out, &v, 4); break; }
+    default: { uint8_t v = (uint8_t)(h >> 40); memcpy(out, &v, 1); break; }
+    }
+}
+
+static void fill_buf(pa_dtype t, size_t off, size_t n, unsigned salt, void *buf)
+{
+    size_t es = pa_dtype_size(t);
+    for (size_t k = 0; k < n; k++)
+        pat(t, off + k, salt, (char *)buf + k * es);
+}
+
+/* Fills a (each rank its own span; every node's copy when replicated). */
+static void fill(pa_array *a, unsigned salt)
+{
+    pa_span s;
+    pa_array_local(a, &s);
+    fill_buf(pa_array_dtype(a), s.offset, s.count, salt, s.ptr);
+    TU_OK(pa_array_sync(a), ctx);
+}
+
+/* 1 when the span buf (count elements from global offset off) holds the
+ * pattern; *bad is the first mismatch. */
+static int buf_ok(pa_dtype t, size_t off, size_t n, unsigned salt, const void *buf, size_t *bad)
+{
+    size_t es = pa_dtype_size(t);
+    unsigned char want[8];
+    for (size_t k = 0; k < n; k++) {
+        pat(t, off + k, salt, want);
+        if (memcmp(want, (const char *)buf + k * es, es) != 0) {
+            *bad = off + k;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Collective: the whole node block of a holds the pattern. */
+static void check_array(pa_array *a, unsigned salt, const char *what)
+{
+    pa_span s;
+    pa_array_node(a, &s);
+    size_t bad = 0;
+    int ok = buf_ok(pa_array_dtype(a), s.offset, s.count, salt, s.ptr, &bad);
+    TU_ASSERT(ok, "%s: element %zu differs", what, bad);
+}
+
+static int same_shape(const pa_array *a, int ndim, const size_t *shape)
+{
+    size_t sh[PA_MAXDIM];
+    if (pa_array_ndim(a) != ndim)
+        return 0;
+    pa_array_shape(a, sh);
+    return memcmp(sh, shape, sizeof(size_t) * (size_t)ndim) == 0;
+}
+
+static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
+#define NDTYPES 5
+
+/* The standard type each dtype must be stored as. */
+static hid_t std_type(pa_dtype t)
+{
+    switch (t) {
+    case PA_F64: return H5T_IEEE_F64LE;
+    case PA_F32: return H5T_IEEE_F32LE;
+    case PA_I64: return H5T_STD_I64LE;
+    case PA_I32: return H5T_STD_I32LE;
+    default: return H5T_STD_U8LE;
+    }
+}
+
+/* Rank 0 checks a dataset with the serial HDF5 C API: its type is exactly
+ * want and its shape is shape. Collective (the result is shared). */
+static void check_stored(const char *path, const char *ds, hid_t want, int ndim,
+                         const size_t *shape)
+{
+    int ok = 1;
+    char why[256] = "";
+    if (tu_rank() == 0) {
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t d = f >= 0 ? H5Dopen2(f, ds, H5P_DEFAULT) : -1;
+        hid_t t = d >= 0 ? H5Dget_type(d) : -1, sp = d >= 0 ? H5Dget_space(d) : -1;
+        hsize_t dims[H5S_MAX_RANK];
+        int nd = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+        if (t < 0 || H5Tequal(t, want) <= 0)
+            ok = 0, snprintf(why, sizeof why, "stored type is not the standard one");
+        if (nd != ndim)
+            ok = 0, snprintf(why, sizeof why, "stored rank %d, not %d", nd, ndim);
+        for (int i = 0; ok && i < ndim; i++)
+            if (dims[i] != shape[i])
+                ok = 0, snprintf(why, sizeof why, "dim %d is %llu, not %zu", i,
+                                 (unsigned long long)dims[i], shape[i]);
+        if (t >= 0) H5Tclose(t);
+        if (sp >= 0) H5Sclose(sp);
+        if (d >= 0) H5Dclose(d);
+        if (f >= 0) H5Fclose(f);
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "%s:%s: %s", path, ds, why);
+}
+
+/* ------------------------------------------------------------ round trips */
+
+static const struct {
+    int ndim;
+    size_t shape[4];
+} shapes[] = {
+    {1, {1000}},        {1, {1}},          {2, {37, 3}},   {2, {5, 1000}},
+    {3, {9, 7, 5}},     {4, {3, 4, 5, 6}}, {2, {0, 4}},    {3, {4, 0, 2}},
+};
+#define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
+
+START_TEST(roundtrip_every_dtype_and_shape)
+{
+    const char *path = file("rt.h5");
+    for (int t = 0; t < NDTYPES; t++)
+        for (int k = 0; k < NSHAPES; k++) {
+            pa_array *a = NULL, *b = NULL;
+            unsigned salt = (unsigned)(t * 100 + k);
+            TU_OK(pa_array_create(ctx, dtypes[t], shapes[k].ndim, shapes[k].shape,
+                                  PA_DISTRIBUTED, &a), ctx);
+            fill(a, salt);
+            char ds[64];
+            snprintf(ds, sizeof ds, "/t%d/s%d", t, k);
+            TU_OK(pa_h5_save(a, path, ds, NULL), ctx);
+            check_stored(path, ds, std_type(dtypes[t]), shapes[k].ndim, shapes[k].shape);
+            TU_OK(pa_h5_load(ctx, path, ds, NULL, &b), ctx);
+            TU_CHECK(pa_array_dtype(b) == dtypes[t]);
+            TU_CHECK(same_shape(b, shapes[k].ndim, shapes[k].shape));
+            check_array(b, salt, ds);
+            pa_array_free(&a);
+            pa_array_free(&b);
+        }
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+/* Every option combination on a shape whose rows are cut by the flat
+ * partition (rows of 13 u8 / f32 elements, boundaries every 64 bytes). */
+START_TEST(roundtrip_options)
+{
+    const char *path = file("opts.h5");
+    static const pa_h5_opts variants[] = {
+        {.xfer = PA_H5_COLLECTIVE},
+        {.xfer = PA_H5_INDEPENDENT},
+        {.layout = PA_H5_CHUNKED},
+        {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT},
+        {.layout = PA_H5_CHUNKED, .chunk_rows = 7},
+        {.deflate = 6},
+        {.layout = PA_H5_CHUNKED, .deflate = 1, .xfer = PA_H5_INDEPENDENT},
+        {.durable = 1},
+    };
+    size_t shape[2] = {2003, 13};
+    for (int t = 0; t < NDTYPES; t++)
+        for (int v = 0; v < (int)(sizeof variants / sizeof variants[0]); v++) {
+            pa_array *a = NULL, *b = NULL;
+            unsigned salt = (unsigned)(7 + t * 10 + v);
+            TU_OK(pa_array_create(ctx, dtypes[t], 2, shape, PA_DISTRIBUTED, &a), ctx);
+            fill(a, salt);
+            TU_OK(pa_h5_save(a, path, "x", &variants[v]), ctx);
+            check_stored(path, "/x", std_type(dtypes[t]), 2, shape);
+            pa_h5_opts lo = {.xfer = variants[v].xfer};
+            TU_OK(pa_h5_load(ctx, path, "x", &lo, &b), ctx);
+            char what[64];
+            snprintf(what, sizeof what, "dtype %d variant %d", t, v);
+            check_array(b, salt, what);
+            pa_array_free(&a);
+            pa_array_free(&b);
+        }
+    /* The chunked layouts are chunked, with the deflate filter when asked. */
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 3);
+    pa_h5_opts o = {.deflate = 4};
+    TU_OK(pa_h5_save(a, path, "z", &o), ctx);
+    pa_array_free(&a);
+    int ok = 1;
+    if (tu_rank() == 0) {
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "z", H5P_DEFAULT);
+        hid_t p = H5Dget_create_plist(d);
+        unsigned flags, cd[4];
+        size_t ncd = 4;
+        ok = H5Pget_layout(p) == H5D_CHUNKED && H5Pget_nfilters(p) == 1 &&
+             H5Pget_filter2(p, 0, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE;
+        H5Pclose(p);
+        H5Dclose(d);
+        H5Fclose(f);
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "dataset z is not chunked with deflate");
+}
+END_TEST
+
+/* ------------------------------------------------------------ N ranks to M */
+
+/* Rank 0 alone (a context on MPI_COMM_SELF) writes; all read. Then all
+ * write and rank 0 alone reads the whole array back. */
+START_TEST(written_by_one_read_by_all_and_back)
+{
+    const char *path = file("nm.h5");
+    size_t shape[3] = {101, 3, 7};
+    pa_ctx *one = NULL;
+    int rc = PA_OK;
+    if (tu_rank() == 0) {
+        rc = pa_init_comm(MPI_COMM_SELF, &one);
+        pa_array *a = NULL;
+        if (rc == PA_OK)
+            rc = pa_array_create(one, PA_I32, 3, shape, PA_DISTRIBUTED, &a);
+        if (rc == PA_OK) {
+            pa_span s;
+            pa_array_local(a, &s);
+            fill_buf(PA_I32, s.offset, s.count, 41, s.ptr);
+            rc = pa_h5_save(a, path, "/g/one", NULL);
+        }
+        pa_array_free(&a);
+    }
+    TU_ASSERT(rc == PA_OK, "one-rank save: %s", pa_errmsg(one));
+    pa_array *b = NULL;
+    TU_OK(pa_h5_load(ctx, path, "/g/one", NULL, &b), ctx);
+    TU_CHECK(same_shape(b, 3, shape));
+    check_array(b, 41, "written by one");
+    pa_array_free(&b);
+
+    TU_OK(pa_array_create(ctx, PA_F32, 3, shape, PA_DISTRIBUTED, &b), ctx);
+    fill(b, 42);
+    TU_OK(pa_h5_save(b, path, "/g/all", NULL), ctx);
+    pa_array_free(&b);
+    int ok = 1;
+    size_t bad = 0;
+    if (tu_rank() == 0) {
+        pa_array *c = NULL;
+        rc = pa_h5_load(one, path, "/g/all", NULL, &c);
+        pa_span s;
+        if (rc == PA_OK) {
+            pa_array_node(c, &s);
+            ok = s.count == 101 * 21 && buf_ok(PA_F32, 0, s.count, 42, s.ptr, &bad);
+        }
+        pa_array_free(&c);
+        pa_finalize(&one);
+    }
+    TU_ASSERT(rc == PA_OK, "one-rank load failed");
+    TU_ASSERT(ok, "read by one: element %zu differs", bad);
+}
+END_TEST
+
+/* A replicated load gives every node the whole array; a replicated save
+ * writes it once, and it reads back as a distributed array. */
+START_TEST(replicated_load_and_save)
+{
+    const char *path = file("rep.h5");
+    size_t shape[2] = {57, 11};
+    pa_array *a = NULL, *r = NULL, *b = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 5);
+    TU_OK(pa_h5_save(a, path, "d", NULL), ctx);
+    pa_h5_opts rep = {.dist = PA_REPLICATED};
+    TU_OK(pa_h5_load(ctx, path, "d", &rep, &r), ctx);
+    TU_CHECK(pa_array_dist(r) == PA_REPLICATED);
+    pa_span s;
+    pa_array_node(r, &s);
+    TU_CHECK(s.offset == 0 && s.count == 57 * 11);
+    check_array(r, 5, "replicated load");
+
+    /* pa_h5_read into the existing replicated array, and into a distributed
+     * one; an array of another geometry is refused. */
+    TU_OK(pa_h5_save(a, path, "d2", NULL), ctx);
+    fill(a, 0);
+    TU_OK(pa_h5_read(r, path, "d", NULL), ctx);
+    check_array(r, 5, "read into a replicated array");
+    pa_h5_opts ind = {.xfer = PA_H5_INDEPENDENT};
+    TU_OK(pa_h5_read(a, path, "d", &ind), ctx);
+    check_array(a, 5, "read into a distributed array");
+    TU_RC(pa_h5_read(r, path, "missing", NULL), PA_EIO, ctx);
+    pa_array_free(&r);
+    size_t other[2] = {57, 10};
+    TU_OK(pa_array_create(ctx, PA_F64, 2, other, PA_DISTRIBUTED, &r), ctx);
+    TU_RC(pa_h5_read(r, path, "d", NULL), PA_EFORMAT, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "is f64 (57,11), the array is f64 (57,10)") != NULL);
+    pa_array_free(&r);
+
+    TU_OK(pa_array_create(ctx, PA_U8, 2, shape, PA_REPLICATED, &r), ctx);
+    fill(r, 6);
+    TU_OK(pa_h5_save(r, path, "r", NULL), ctx);
+    TU_OK(pa_h5_load(ctx, path, "r", NULL, &b), ctx);
+    check_array(b, 6, "replicated save");
+    pa_array_free(&a);
+    pa_array_free(&r);
+    pa_array_free(&b);
+}
+END_TEST
+
+/* ------------------------------------------------------------ foreign files */
+
+/* Rank 0 writes a file as h5py would (contiguous, the default property
+ * lists), with the given file types, from the test pattern. */
+static int write_foreign(const char *path, const char *ds, hid_t ftype, pa_dtype t, int ndim,
+                         const size_t *shape, unsigned salt, int trunc)
+{
+    hsize_t dims[H5S_MAX_RANK];
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        dims[i] = shape[i], n *= shape[i];
+    void *buf = malloc(n * 8 + 8);
+    fill_buf(t, 0, n, salt, buf);
+    hid_t f = trunc ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
+                    : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(ndim, dims, NULL);
+    hid_t d = H5Dcreate2(f, ds, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : H5Dwrite(d, std_type(t) == H5T_STD_U8LE ? H5T_NATIVE_UINT8
+                                         : t == PA_F64 ? H5T_NATIVE_DOUBLE
+                                         : t == PA_F32 ? H5T_NATIVE_FLOAT
+                                         : t == PA_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32,
+                                      H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    if (f >= 0 && H5Fclose(f) < 0)
+        st = -1;
+    free(buf);
+    return f >= 0 && st >= 0;
+}
+
+START_TEST(reads_both_byte_orders)
+{
+    const char *path = file("be.h5");
+    static const struct { hid_t *type; pa_dtype t; } be[] = {
+        {&H5T_IEEE_F64BE_g, PA_F64}, {&H5T_IEEE_F32BE_g, PA_F32}, {&H5T_STD_I64BE_g, PA_I64},
+        {&H5T_STD_I32BE_g, PA_I32},  {&H5T_STD_U8BE_g, PA_U8},    {&H5T_IEEE_F64LE_g, PA_F64},
+        {&H5T_STD_I32LE_g, PA_I32},
+    };
+    size_t shape[2] = {29, 5};
+    int n = (int)(sizeof be / sizeof be[0]), ok = 1;
+    if (tu_rank() == 0) {
+        H5open();
+        for (int i = 0; i < n && ok; i++) {
+            char ds[16];
+            snprintf(ds, sizeof ds, "v%d", i);
+            ok = write_foreign(path, ds, *be[i].type, be[i].t, 2, shape, (unsigned)(60 + i), i == 0);
+        }
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "cannot write the foreign file");
+    for (int i = 0; i < n; i++) {
+        char ds[16];
+        snprintf(ds, sizeof ds, "v%d", i);
+        pa_array *a = NULL;
+        TU_OK(pa_h5_load(ctx, path, ds, NULL, &a), ctx);
+        TU_CHECK(pa_array_dtype(a) == be[i].t);
+        TU_CHECK(same_shape(a, 2, shape));
+        check_array(a, (unsigned)(60 + i), ds);
+        pa_h5_opts ind = {.xfer = PA_H5_INDEPENDENT, .dist = PA_REPLICATED};
+        pa_array_free(&a);
+        TU_OK(pa_h5_load(ctx, path, ds, &ind, &a), ctx);
+        check_array(a, (unsigned)(60 + i), ds);
+        pa_array_free(&a);
+    }
+    pa_dtype t;
+    int nd;
+    size_t sh[PA_MAXDIM];
+    TU_OK(pa_h5_info(ctx, path, "/v1", &t, &nd, sh), ctx);
+    TU_CHECK(t == PA_F32 && nd == 2 && sh[0] == 29 && sh[1] == 5);
+}
+END_TEST
+
+/* ------------------------------------------------------------ attributes */
+
+START_TEST(attributes)
+{
+    const char *path = file("attr.h5");
+    size_t shape[1] = {10};
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_I64, 1, shape, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_h5_save(a, path, "/grp/x", NULL), ctx);
+    pa_array_free(&a);
+
+    char *s = NULL;
+    TU_OK(pa_h5_attr_get_str(ctx, path, "/grp/x", "parray_version", &s), ctx);
+    TU_ASSERT(s && strcmp(s, pa_version()) == 0, "parray_version is '%s'", s ? s : "(null)");
+    free(s);
+
+    static const char *objs[] = {"/grp/x", "grp", "/"};
+    for (int i = 0; i < 3; i++) {
+        double v;
+        int64_t iv;
+        TU_OK(pa_h5_attr_set_str(ctx, path, objs[i], "units", "metres per second"), ctx);
+        TU_OK(pa_h5_attr_set_num(ctx, path, objs[i], "scale", 0.1 * (i + 1)), ctx);
+        TU_OK(pa_h5_attr_set_int(ctx, path, objs[i], "count", -((int64_t)1 << 60) + i), ctx);
+        /* Replacing an attribute, with another kind of value. */
+        TU_OK(pa_h5_attr_set_str(ctx, path, objs[i], "note", "first"), ctx);
+        TU_OK(pa_h5_attr_set_str(ctx, path, objs[i], "note", "second, longer"), ctx);
+        s = NULL;
+        TU_OK(pa_h5_attr_get_str(ctx, path, objs[i], "units", &s), ctx);
+        TU_ASSERT(s && strcmp(s, "metres per second") == 0, "units '%s'", s ? s : "");
+        free(s);
+        s = NULL;
+        TU_OK(pa_h5_attr_get_str(ctx, path, objs[i], "note", &s), ctx);
+        TU_ASSERT(s && strcmp(s, "second, longer") == 0, "note '%s'", s ? s : "");
+        free(s);
+        TU_OK(pa_h5_attr_get_num(ctx, path, objs[i], "scale", &v), ctx);
+        TU_CHECK(v == 0.1 * (i + 1));
+        TU_OK(pa_h5_attr_get_int(ctx, path, objs[i], "count", &iv), ctx);
+        TU_CHECK(iv == -((int64_t)1 << 60) + i);
+        /* An integer reads as a number too; a float is not an integer. */
+        TU_OK(pa_h5_attr_get_num(ctx, path, objs[i], "count", &v), ctx);
+        TU_CHECK(v == (double)(-((int64_t)1 << 60) + i));
+        TU_RC(pa_h5_attr_get_int(ctx, path, objs[i], "scale", &iv), PA_EFORMAT, ctx);
+        TU_RC(pa_h5_attr_get_num(ctx, path, objs[i], "units", &v), PA_EFORMAT, ctx);
+        TU_RC(pa_h5_attr_get_str(ctx, path, objs[i], "scale", &s), PA_EFORMAT, ctx);
+        TU_RC(pa_h5_attr_get_str(ctx, path, objs[i], "nope", &s), PA_EIO, ctx);
+        TU_CHECK(strstr(pa_errmsg(ctx), "no attribute 'nope'") != NULL);
+    }
+    /* Attributes written by the plain C API as h5py does (a fixed-length
+     * string, a 32-bit unsigned and a float32) read back. */
+    int ok = 1;
+    if (tu_rank() == 0) {
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), sp = H5Screate(H5S_SCALAR);
+        hid_t st = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, 5);
+        hid_t a1 = H5Acreate2(f, "fixed", st, sp, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t a2 = H5Acreate2(f, "u32", H5T_STD_U32BE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t a3 = H5Acreate2(f, "f32", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        uint32_t u = 4000000000u;
+        float fl = 2.5f;
+        ok = H5Awrite(a1, st, "hello") >= 0 && H5Awrite(a2, H5T_NATIVE_UINT32, &u) >= 0 &&
+             H5Awrite(a3, H5T_NATIVE_FLOAT, &fl) >= 0;
+        H5Aclose(a1), H5Aclose(a2), H5Aclose(a3), H5Tclose(st), H5Sclose(sp);
+        ok = ok && H5Fclose(f) >= 0;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_CHECK(ok);
+    s = NULL;
+    TU_OK(pa_h5_attr_get_str(ctx, path, "/", "fixed", &s), ctx);
+    TU_ASSERT(s && strcmp(s, "hello") == 0, "fixed '%s'", s ? s : "");
+    free(s);
+    int64_t iv = 0;
+    double v = 0;
+    TU_OK(pa_h5_attr_get_int(ctx, path, "/", "u32", &iv), ctx);
+    TU_CHECK(iv == 4000000000);
+    TU_OK(pa_h5_attr_get_num(ctx, path, "/", "f32", &v), ctx);
+    TU_CHECK(v == 2.5);
+
+    /* Bad input. */
+    TU_RC(pa_h5_attr_set_str(ctx, path, "/missing", "a", "b"), PA_EIO, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "no object '/missing'") != NULL);
+    TU_RC(pa_h5_attr_set_str(ctx, file("none.h5"), "/", "a", "b"), PA_EIO, ctx);
+    TU_RC(pa_h5_attr_set_str(ctx, path, "/", "", "b"), PA_EINVAL, ctx);
+    TU_RC(pa_h5_attr_set_str(ctx, path, "/", "a", NULL), PA_EINVAL, ctx);
+    TU_RC(pa_h5_attr_get_str(ctx, path, "/", "a", NULL), PA_EINVAL, ctx);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ groups */
+
+START_TEST(groups_and_replacing)
+{
+    const char *path = file("multi.h5");
+    size_t s1[2] = {40, 3}, s2[1] = {17}, s3[3] = {5, 4, 3};
+    pa_array *a = NULL, *b = NULL, *c = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, s1, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_I32, 1, s2, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_array_create(ctx, PA_U8, 3, s3, PA_DISTRIBUTED, &c), ctx);
+    fill(a, 11), fill(b, 12), fill(c, 13);
+    TU_OK(pa_h5_save(a, path, "/a/b/c/x", NULL), ctx);
+    TU_OK(pa_h5_save(b, path, "/a/y", NULL), ctx);
+    TU_OK(pa_h5_save(b, path, "top", NULL), ctx);
+    TU_OK(pa_h5_attr_set_str(ctx, path, "/a", "kept", "yes"), ctx);
+    /* Replace /a/b/c/x by an array of another dtype and shape. */
+    TU_OK(pa_h5_save(c, path, "/a/b/c/x", NULL), ctx);
+    pa_array *r = NULL;
+    TU_OK(pa_h5_load(ctx, path, "/a/b/c/x", NULL, &r), ctx);
+    TU_CHECK(pa_array_dtype(r) == PA_U8 && same_shape(r, 3, s3));
+    check_array(r, 13, "replaced");
+    pa_array_free(&r);
+    TU_OK(pa_h5_load(ctx, path, "/a/y", NULL, &r), ctx);
+    check_array(r, 12, "kept /a/y");
+    pa_array_free(&r);
+    TU_OK(pa_h5_load(ctx, path, "/top", NULL, &r), ctx);
+    check_array(r, 12, "kept /top");
+    pa_array_free(&r);
+    char *s = NULL;
+    TU_OK(pa_h5_attr_get_str(ctx, path, "/a", "kept", &s), ctx);
+    TU_CHECK(s && strcmp(s, "yes") == 0);
+    free(s);
+
+    /* A dataset cannot hold a dataset, and a group is not replaced. */
+    TU_RC(pa_h5_save(a, path, "/a/y/z", NULL), PA_EFORMAT, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "'/a/y' is not a group") != NULL);
+    TU_RC(pa_h5_save(a, path, "/a/b", NULL), PA_EFORMAT, ctx);
+    TU_RC(pa_h5_load(ctx, path, "/a/b", NULL, &r), PA_EFORMAT, ctx);
+    TU_CHECK(r == NULL);
+    TU_CHECK(stale_temps() == 0);
+
+    /* A file that holds only the dataset being saved is made anew; one
+     * with more keeps the rest. */
+    const char *single = file("single.h5");
+    TU_OK(pa_h5_save(a, single, "/g/x", NULL), ctx);
+    TU_OK(pa_h5_save(c, single, "/g/x", NULL), ctx);
+    TU_OK(pa_h5_load(ctx, single, "/g/x", NULL, &r), ctx);
+    check_array(r, 13, "saved again");
+    pa_array_free(&r);
+    TU_OK(pa_h5_save(b, single, "/g/y", NULL), ctx);
+    TU_OK(pa_h5_save(a, single, "/g/x", NULL), ctx);
+    TU_OK(pa_h5_load(ctx, single, "/g/y", NULL, &r), ctx);
+    check_array(r, 12, "kept /g/y");
+    pa_array_free(&r);
+    TU_OK(pa_h5_load(ctx, single, "/g/x", NULL, &r), ctx);
+    check_array(r, 11, "replaced /g/x");
+    pa_array_free(&r);
+    TU_OK(pa_h5_attr_set_num(ctx, single, "/g", "k", 1.0), ctx);
+    TU_OK(pa_h5_save(c, single, "/g/y", NULL), ctx);
+    double k = 0;
+    TU_OK(pa_h5_attr_get_num(ctx, single, "/g", "k", &k), ctx);
+    TU_CHECK(k == 1.0);
+
+    /* truncate makes the file anew. */
+    pa_h5_opts tr = {.truncate = 1};
+    TU_OK(pa_h5_save(a, path, "only", &tr), ctx);
+    TU_RC(pa_h5_load(ctx, path, "/a/y", NULL, &r), PA_EIO, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "no dataset '/a/y'") != NULL);
+    TU_OK(pa_h5_load(ctx, path, "only", NULL, &r), ctx);
+    check_array(r, 11, "truncated file");
+    pa_array_free(&r);
+    pa_array_free(&a);
+    pa_array_free(&b);
+    pa_array_free(&c);
+}
+END_TEST
+
+/* ------------------------------------------------------------ bad input */
+
+/* Collective: rank 0 runs fn(arg) and shares its success. */
+static int on_rank0(int (*fn)(const char *), const char *arg)
+{
+    int ok = tu_rank() == 0 ? fn(arg) : 1;
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return ok;
+}
+
+static int write_text(const char *p)
+{
+    FILE *f = fopen(p, "w");
+    if (!f)
+        return 0;
+    fputs("this is not HDF5\n", f);
+    return fclose(f) == 0;
+}
+
+/* Keeps the first 3000 bytes of a file (the superblock survives, the
+ * object headers and data do not). */
+static int truncate_file(const char *p)
+{
+    return truncate(p, 3000) == 0;
+}
+
+/* Overwrites the bytes after the superblock with garbage. */
+static int corrupt_file(const char *p)
+{
+    FILE *f = fopen(p, "r+b");
+    if (!f)
+        return 0;
+    char junk[2048];
+    memset(junk, 0xA5, sizeof junk);
+    int ok = fseek(f, 96, SEEK_SET) == 0 && fwrite(junk, 1, sizeof junk, f) == sizeof junk;
+    return fclose(f) == 0 && ok;
+}
+
+/* Datasets parray does not hold, written by rank 0. */
+static int write_unsupported(const char *p)
+{
+    hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t d1[1] = {4}, d9[9] = {1, 1, 1, 1, 1, 1, 1, 1, 2};
+    hid_t sp1 = H5Screate_simple(1, d1, NULL), sp9 = H5Screate_simple(9, d9, NULL);
+    hid_t sc = H5Screate(H5S_SCALAR), sn = H5Screate(H5S_NULL);
+    hid_t str = H5Tcopy(H5T_C_S1), cmp = H5Tcreate(H5T_COMPOUND, 12);
+    H5Tset_size(str, 8);
+    H5Tinsert(cmp, "a", 0, H5T_NATIVE_INT);
+    H5Tinsert(cmp, "b", 4, H5T_NATIVE_DOUBLE);
+    struct { const char *name; hid_t type, space; } ds[] = {
+        {"i16", H5T_STD_I16LE, sp1}, {"u32", H5T_STD_U32LE, sp1}, {"f16", H5T_NATIVE_LDOUBLE, sp1},
+        {"str", str, sp1},           {"cmp", cmp, sp1},           {"scalar", H5T_IEEE_F64LE, sc},
+        {"null", H5T_IEEE_F64LE, sn}, {"dim9", H5T_IEEE_F64LE, sp9},
+    };
+    int ok = f >= 0;
+    for (size_t i = 0; ok && i < sizeof ds / sizeof ds[0]; i++) {
+        hid_t d = H5Dcreate2(f, ds[i].name, ds[i].type, ds[i].space, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        ok = d >= 0;
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    hid_t g = H5Gcreate2(f, "grp", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(g);
+    H5Tclose(str), H5Tclose(cmp), H5Sclose(sp1), H5Sclose(sp9), H5Sclose(sc), H5Sclose(sn);
+    return H5Fclose(f) >= 0 && ok;
+}
+
+/* A load that must fail with code on every rank, the same message
+ * everywhere, containing want. */
+static void load_fails(const char *path, const char *ds, int code, const char *want)
+{
+    pa_array *a = (pa_array *)&a;
+    TU_RC(pa_h5_load(ctx, path, ds, NULL, &a), code, ctx);
+    TU_CHECK(a == NULL);
+    TU_ASSERT(strstr(pa_errmsg(ctx), want) != NULL, "message '%s' lacks '%s'", pa_errmsg(ctx),
+              want);
+    TU_CHECK(tu_same_str(pa_errmsg(ctx)));
+}
+
+START_TEST(bad_files)
+{
+    load_fails(file("missing.h5"), "x", PA_EIO, "No such file or directory");
+    load_fails(dir, "x", PA_EIO, "is a directory");
+    const char *txt = file("text.h5");
+    TU_CHECK(on_rank0(write_text, txt));
+    load_fails(txt, "x", PA_EFORMAT, "not an HDF5 file");
+
+    size_t shape[2] = {300, 10};
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 1);
+    const char *good = file("good.h5");
+    TU_OK(pa_h5_save(a, good, "x", NULL), ctx);
+    load_fails(good, "y", PA_EIO, "no dataset '/y'");
+    load_fails(good, "", PA_EINVAL, "empty");
+    load_fails(good, "/a//b", PA_EINVAL, "empty component");
+
+    const char *tr = file("trunc.h5");
+    TU_OK(pa_h5_save(a, tr, "x", NULL), ctx);
+    TU_CHECK(on_rank0(truncate_file, tr));
+    load_fails(tr, "x", PA_EIO, tr);
+    const char *bad = file("corrupt.h5");
+    TU_OK(pa_h5_save(a, bad, "x", NULL), ctx);
+    TU_CHECK(on_rank0(corrupt_file, bad));
+    load_fails(bad, "x", PA_EIO, bad);
+
+    /* A save into a foreign or damaged file leaves it alone. */
+    TU_RC(pa_h5_save(a, txt, "x", NULL), PA_EFORMAT, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "not an HDF5 file") != NULL);
+    struct stat st;
+    TU_CHECK(stat(txt, &st) == 0 && st.st_size == 17);
+    TU_RC(pa_h5_save(a, tr, "y", NULL), PA_EIO, ctx);
+    TU_CHECK(stat(tr, &st) == 0 && st.st_size == 3000);
+    /* ... unless asked to make the file anew. */
+    pa_h5_opts anew = {.truncate = 1};
+    TU_OK(pa_h5_save(a, txt, "x", &anew), ctx);
+    pa_array *b = NULL;
+    TU_OK(pa_h5_load(ctx, txt, "x", NULL, &b), ctx);
+    check_array(b, 1, "saved over a text file");
+    pa_array_free(&b);
+
+    /* Paths that cannot be written. */
+    TU_RC(pa_h5_save(a, file("no/such/dir/x.h5"), "x", NULL), PA_EIO, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "No such file or directory") != NULL);
+    TU_RC(pa_h5_save(a, dir, "x", NULL), PA_EIO, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "is a directory") != NULL);
+    if (geteuid() != 0) {
+        /* Root passes permission checks, so this part runs as a normal user
+         * (tests/h5.sh runs the same check as root, through setpriv). */
+        const char *ro = file("ro");
+        if (tu_rank() == 0)
+            mkdir(ro, 0500);
+        MPI_Barrier(MPI_COMM_WORLD);
+        char p[1024];
+        snprintf(p, sizeof p, "%s/x.h5", ro);
+        TU_RC(pa_h5_save(a, p, "x", NULL), PA_EIO, ctx);
+        TU_CHECK(strstr(pa_errmsg(ctx), "Permission denied") != NULL);
+    }
+    pa_array_free(&a);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+START_TEST(unsupported_datasets)
+{
+    const char *p = file("unsup.h5");
+    TU_CHECK(on_rank0(write_unsupported, p));
+    load_fails(p, "i16", PA_ENOTSUP, "16-bit signed integers are not supported");
+    load_fails(p, "u32", PA_ENOTSUP, "32-bit unsigned integers are not supported");
+    load_fails(p, "f16", PA_ENOTSUP, "-bit floats are not supported");
+    load_fails(p, "str", PA_ENOTSUP, "string data is not supported");
+    load_fails(p, "cmp", PA_ENOTSUP, "compound data is not supported");
+    load_fails(p, "scalar", PA_ENOTSUP, "scalar dataset");
+    load_fails(p, "null", PA_ENOTSUP, "null dataspace");
+    load_fails(p, "dim9", PA_ENOTSUP, "9 dimensions are not supported");
+    load_fails(p, "grp", PA_EFORMAT, "is a group, not a dataset");
+    pa_dtype t;
+    TU_RC(pa_h5_info(ctx, p, "cmp", &t, NULL, NULL), PA_ENOTSUP, ctx);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    size_t shape[1] = {8};
+    pa_array *a = NULL, *b = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, shape, PA_DISTRIBUTED, &a), ctx);
+    const char *p = file("args.h5");
+    TU_RC(pa_h5_save(NULL, p, "x", NULL), PA_EINVAL, NULL);
+    TU_RC(pa_h5_save(a, NULL, "x", NULL), PA_EINVAL, ctx);
+    TU_RC(pa_h5_save(a, p, NULL, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_h5_save(a, p, "/", NULL), PA_EINVAL, ctx);
+    TU_RC(pa_h5_save(a, p, "x/", NULL), PA_EINVAL, ctx);
+    pa_h5_opts o = {.deflate = 10};
+    TU_RC(pa_h5_save(a, p, "x", &o), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "opts->deflate") != NULL);
+    pa_h5_opts o2 = {.xfer = (pa_h5_xfer)5};
+    TU_RC(pa_h5_save(a, p, "x", &o2), PA_EINVAL, ctx);
+    pa_h5_opts o3 = {.dist = (pa_dist)9};
+    TU_RC(pa_h5_load(ctx, p, "x", &o3, &b), PA_EINVAL, ctx);
+    TU_RC(pa_h5_load(ctx, p, "x", NULL, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_h5_load(NULL, p, "x", NULL, &b), PA_EINVAL, NULL);
+    /* An argument that differs between ranks is agreed, not a hang. */
+    TU_RC(pa_h5_save(a, tu_rank() == tu_size() - 1 ? NULL : p, "x", NULL), PA_EINVAL, ctx);
+    TU_CHECK(tu_same_str(pa_errmsg(ctx)));
+    pa_array_free(&a);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ faults */
+
+/* A context with PARRAY_FAULT set to spec (read at pa_init). */
+static pa_ctx *fault_ctx(const char *spec)
+{
+    tu_env e = tu_env_save("PARRAY_FAULT");
+    setenv("PARRAY_FAULT", spec, 1);
+    pa_ctx *c = NULL;
+    TU_OK(pa_init_comm(MPI_COMM_WORLD, &c), NULL);
+    tu_env_restore(&e);
+    return c;
+}
+
+START_TEST(failures_on_one_rank)
+{
+    const char *path = file("old.h5");
+    size_t shape[2] = {64, 5};
+    pa_array *a = NULL, *r = NULL;
+    TU_OK(pa_array_create(ctx, PA_I64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 21);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    pa_array_free(&a);
+
+    /* h5_reserve is rank 0's space reservation; the others fail where any
+     * rank may. */
+    static const char *sites[] = {"h5_write", "safe_commit", "h5_reserve"};
+    char spec[64];
+    for (int s = 0; s < 3; s++)
+        for (int pass = 0; pass < 2; pass++) {
+            /* The last rank (rank 0 for h5_reserve), then every rank. */
+            if (pass == 0)
+                snprintf(spec, sizeof spec, "%s@%d", sites[s], s == 2 ? 0 : tu_size() - 1);
+            else
+                snprintf(spec, sizeof spec, "%s@*", sites[s]);
+            pa_ctx *c = fault_ctx(spec);
+            pa_array *n = NULL;
+            TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
+            pa_span sp;
+            pa_array_local(n, &sp);
+            fill_buf(PA_I64, sp.offset, sp.count, 22, sp.ptr);
+            TU_OK(pa_array_sync(n), c);
+            for (int mode = 0; mode < 2; mode++) {
+                pa_h5_opts o = {.truncate = mode, .xfer = mode ? PA_H5_INDEPENDENT : 0};
+                TU_RC(pa_h5_save(n, path, "x", &o), PA_EIO, c);
+                TU_CHECK(strstr(pa_errmsg(c), "injected") != NULL);
+                TU_CHECK(tu_same_str(pa_errmsg(c)));
+            }
+            pa_array_free(&n);
+            TU_OK(pa_finalize(&c), NULL);
+            /* The old file is intact and no temporary is left. */
+            TU_OK(pa_h5_load(ctx, path, "x", NULL, &r), ctx);
+            check_array(r, 21, spec);
+            pa_array_free(&r);
+            TU_CHECK(stale_temps() == 0);
+        }
+
+    pa_ctx *c = fault_ctx("h5_read@0");
+    TU_RC(pa_h5_load(c, path, "x", NULL, &r), PA_EIO, c);
+    TU_CHECK(r == NULL && strstr(pa_errmsg(c), "injected read fault") != NULL);
+    TU_OK(pa_finalize(&c), NULL);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("h5");
+    TCase *tc = tu_tcase(s, "h5");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, roundtrip_every_dtype_and_shape);
+    tcase_add_test(tc, roundtrip_options);
+    tcase_add_test(tc, written_by_one_read_by_all_and_back);
+    tcase_add_test(tc, replicated_load_and_save);
+    tcase_add_test(tc, reads_both_byte_orders);
+    tcase_add_test(tc, attributes);
+    tcase_add_test(tc, groups_and_replacing);
+    tcase_add_test(tc, bad_files);
+    tcase_add_test(tc, unsupported_datasets);
+    tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, failures_on_one_rank);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make);
+}
