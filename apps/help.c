@@ -1,0 +1,236 @@
+/* `parray help` and the man page. The top-level help is kept here as a few
+ * texts; `parray --help` prints them one after another, and `parray --man`
+ * turns the same texts and every subcommand's usage into roff, verbatim in
+ * no-fill blocks. One source, so `man parray` and `parray help SUB` say the
+ * same thing. */
+#include <string.h>
+
+#include "help.h"
+
+/* The parts of the top-level help, in the order `parray --help` prints
+ * them. Each becomes one section of the man page. */
+static const char NAME_LINE[] = "array computing across the ranks of an MPI job";
+
+static const char SYNOPSIS[] =
+    "usage: parray [--help | --version | --man] SUBCOMMAND [ARGS...]\n"
+    "       parray help [SUBCOMMAND]\n"
+    "       mpirun -n N parray SUBCOMMAND [ARGS...]\n";
+
+static const char DESCRIPTION[] =
+    "Array computing across the ranks of an MPI job. Each subcommand runs as\n"
+    "one process without mpirun, or on every rank of an MPI job: the ranks of\n"
+    "a node share its arrays in memory, and each rank runs on its own share of\n"
+    "the node's cores, with as many BLAS threads as its share has cores.\n";
+
+static const char OPTIONS[] =
+    "  -h, --help  print this text\n"
+    "  --version   print parray's version\n"
+    "  --man       print this text and every subcommand's help as the manual\n"
+    "              page parray(1), in roff: parray --man | man -l -\n";
+
+static const char ENVIRONMENT[] =
+    "Read when a subcommand starts; give every rank the same values.\n"
+    "  PARRAY_AFFINITY=share|keep\n"
+    "      share (default): bind each rank to a fair, disjoint share of its\n"
+    "      node's cores, whatever the launcher's binding; keep: leave the\n"
+    "      launcher's binding alone (the BLAS threads then fit inside it)\n"
+    "  PARRAY_BLAS_THREADS=T\n"
+    "      BLAS threads per rank, instead of the number of cores in its share\n"
+    "  PARRAY_RANKS_PER_NODE=K\n"
+    "      split each node into emulated nodes of K ranks (to test multi-node\n"
+    "      code on one machine)\n"
+    "  PARRAY_POOL_MB=M\n"
+    "      keep up to M MiB of freed array memory per rank for reuse (default\n"
+    "      1024; 0: none)\n"
+    "  OPENBLAS_NUM_THREADS, OMP_NUM_THREADS\n"
+    "      OpenBLAS's thread count when it is loaded; parray sets the count\n"
+    "      from its plan when a subcommand starts, so they need not be set\n"
+    "Batch jobs (Slurm, PBS) and their binding flags: docs/batch.md.\n";
+
+static const char EXIT_STATUS[] =
+    "0 on success, 1 when the work failed, 2 for a usage error;\n"
+    "the same on every rank.\n";
+
+static const char MORE[] =
+    "'parray help SUBCOMMAND' or 'parray SUBCOMMAND --help' describes one\n"
+    "subcommand; 'man parray' shows them all.\n";
+
+static int name_width(const pa_cmd *const *cmds, size_t ncmds)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < ncmds; i++)
+        if (strlen(cmds[i]->name) > w)
+            w = strlen(cmds[i]->name);
+    return (int)w + 1;
+}
+
+/* One line of the subcommand list, without its newline. */
+static void list_line(char *buf, size_t size, const pa_cmd *cmd, int width)
+{
+    snprintf(buf, size, "  %-*s %s", width, cmd->name, cmd->summary);
+}
+
+void help_print_top(FILE *f, const pa_cmd *const *cmds, size_t ncmds)
+{
+    char line[256];
+    int width = name_width(cmds, ncmds);
+    fprintf(f, "%s\n%s\nSubcommands:\n", SYNOPSIS, DESCRIPTION);
+    for (size_t i = 0; i < ncmds; i++) {
+        list_line(line, sizeof line, cmds[i], width);
+        fprintf(f, "%s\n", line);
+    }
+    fprintf(f, "\nOptions:\n%s\nEnvironment:\n%s\nExit status: %s\n%s", OPTIONS, ENVIRONMENT,
+            EXIT_STATUS, MORE);
+}
+
+/* Writes len bytes of one line of plain text as a roff text line. The
+ * escapes keep the text literal: a leading . or ' would be a request, \ is
+ * the escape character, - is a hyphen to groff (\- is the ASCII minus that
+ * options need to survive copy and paste), tabs would go to roff's tab
+ * stops instead of every 8 columns, and non-ASCII UTF-8 becomes \[uXXXX]
+ * so that the page does not depend on the reader's preprocessor. */
+static void roff_line(FILE *f, const char *s, size_t len)
+{
+    if (len == 0) {
+        fputs(".sp\n", f); /* a blank input line is a warning in roff */
+        return;
+    }
+    if (s[0] == '.' || s[0] == '\'')
+        fputs("\\&", f);
+    size_t col = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\') {
+            fputs("\\e", f);
+        } else if (c == '-') {
+            fputs("\\-", f);
+        } else if (c == '\t') {
+            do
+                fputc(' ', f);
+            while (++col % 8 != 0);
+            continue;
+        } else if (c < 0x80) {
+            fputc(c, f);
+        } else {
+            /* A UTF-8 sequence: its lead byte says how many bytes follow. */
+            int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+            unsigned long cp = more == 3 ? c & 0x07u : more == 2 ? c & 0x0fu : c & 0x1fu;
+            for (int k = 0; k < more; k++) {
+                unsigned char d = i + 1 < len ? (unsigned char)s[i + 1] : 0;
+                if ((d & 0xc0) != 0x80) {
+                    more = -1;
+                    break;
+                }
+                cp = cp << 6 | (d & 0x3fu);
+                i++;
+            }
+            if (more < 0)
+                fputc('?', f);
+            else
+                fprintf(f, "\\[u%04lX]", cp);
+        }
+        col++;
+    }
+    fputc('\n', f);
+}
+
+/* Writes a text of lines as a roff no-fill block: it shows as the program
+ * prints it, indented by the page's margin. */
+static void roff_block(FILE *f, const char *text)
+{
+    fputs(".nf\n", f);
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl ? (size_t)(nl - text) : strlen(text);
+        roff_line(f, text, len);
+        text += len + (nl != NULL);
+    }
+    fputs(".fi\n", f);
+}
+
+void help_print_man(FILE *f, const pa_cmd *const *cmds, size_t ncmds)
+{
+    char line[256];
+    int width = name_width(cmds, ncmds);
+    /* No date: the page is built from the program, and the same program
+     * must give the same page. */
+    fprintf(f, ".\\\" parray(1), generated by 'parray --man' from the program's help texts.\n"
+               ".TH PARRAY 1 \"\" \"parray %s\" \"User Commands\"\n"
+               ".SH NAME\n",
+            pa_version());
+    fprintf(f, "parray \\- %s\n", NAME_LINE); /* the whatis line */
+    fputs(".SH SYNOPSIS\n", f);
+    roff_block(f, SYNOPSIS);
+    fputs(".SH DESCRIPTION\n", f);
+    roff_block(f, DESCRIPTION);
+    fputs(".SH OPTIONS\n", f);
+    roff_block(f, OPTIONS);
+    fputs(".SH SUBCOMMANDS\n.nf\n", f);
+    for (size_t i = 0; i < ncmds; i++) {
+        list_line(line, sizeof line, cmds[i], width);
+        roff_line(f, line, strlen(line));
+    }
+    fputs(".fi\n.sp\n", f);
+    roff_block(f, MORE);
+    for (size_t i = 0; i < ncmds; i++) {
+        fprintf(f, ".SS \"parray %s\"\n", cmds[i]->name);
+        roff_block(f, cmds[i]->usage);
+    }
+    fputs(".SH ENVIRONMENT\n", f);
+    roff_block(f, ENVIRONMENT);
+    fputs(".SH \"EXIT STATUS\"\n", f);
+    roff_block(f, EXIT_STATUS);
+    fputs(".SH \"SEE ALSO\"\n"
+          ".BR mpirun (1),\n"
+          ".BR srun (1),\n"
+          ".BR h5dump (1)\n",
+          f);
+}
+
+static const pa_cmd *find(const pa_cmd *const *cmds, size_t ncmds, const char *name)
+{
+    for (size_t i = 0; i < ncmds; i++)
+        if (strcmp(cmds[i]->name, name) == 0)
+            return cmds[i];
+    return NULL;
+}
+
+int help_main(const pa_cmd *const *cmds, size_t ncmds, int argc, char **argv)
+{
+    if (argc < 2) {
+        help_print_top(stdout, cmds, ncmds);
+        return 0;
+    }
+    if (strcmp(argv[1], "--man") == 0) {
+        if (argc > 2)
+            return cmd_usage(NULL, "help", "--man takes no argument, not '%s'", argv[2]);
+        help_print_man(stdout, cmds, ncmds);
+        return 0;
+    }
+    if (argc > 2)
+        return cmd_usage(NULL, "help", "one SUBCOMMAND at most, not %d arguments", argc - 1);
+    if (argv[1][0] == '-')
+        return cmd_usage(NULL, "help", "unknown option '%s'", argv[1]);
+    const pa_cmd *cmd = find(cmds, ncmds, argv[1]);
+    if (!cmd)
+        return cmd_usage(NULL, "help", "unknown subcommand '%s'; 'parray help' lists them",
+                         argv[1]);
+    fputs(cmd->usage, stdout);
+    return 0;
+}
+
+const pa_cmd cmd_help = {
+    .name = "help",
+    .summary = "describe parray or one subcommand; --man prints the manual page",
+    .usage = "usage: parray help [SUBCOMMAND | --man]\n"
+             "\n"
+             "With no argument, prints parray's help: the subcommands, the options and\n"
+             "the environment. With SUBCOMMAND, prints that subcommand's help, the same\n"
+             "text as 'parray SUBCOMMAND --help'. With --man, prints the manual page\n"
+             "parray(1) in roff, made of these same texts; 'make install' installs it.\n"
+             "Needs no mpirun.\n"
+             "\n"
+             "Example: parray help matmul\n"
+             "         parray help --man | man -l -\n",
+    .run = NULL,
+};
