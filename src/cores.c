@@ -250,19 +250,66 @@ int pa__affinity_all(const uint64_t *mask)
 /* The share of host rank r of p on the sorted list of n usable cores:
  * cores [r*n/p, (r+1)*n/p), or with more ranks than cores the single core
  * r*n/p, so that the ranks spread evenly over the cores. */
+/* The physical core of a CPU, as one number (package and core id), from
+ * sysfs; the CPU number itself when the topology cannot be read. */
+static long core_of(int cpu)
+{
+    char path[96];
+    long pkg = 0, core = -1;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pkg) != 1)
+            pkg = 0;
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%ld", &core) != 1)
+            core = -1;
+        fclose(f);
+    }
+    return core < 0 ? -1 - cpu : pkg * 65536 + core;
+}
+
+/* Rank r of p gets a fair, contiguous part of the allowed CPUs. The parts
+ * are cut between physical cores, so that two ranks never get the two
+ * hardware threads of one core (on SMT machines sibling CPUs are often
+ * numbered N apart); only with more ranks than cores are CPUs dealt
+ * singly. */
 static void make_share(const uint64_t *allow, int r, int p, uint64_t *share)
 {
-    int n = pa__mask_count(allow);
-    int lo = (int)((long)r * n / p), hi = (int)((long)(r + 1) * n / p);
-    if (hi <= lo)
-        hi = lo + 1;
+    int cpus[CPU_SETSIZE], n = pa__mask_list(allow, cpus, CPU_SETSIZE);
+    long core[CPU_SETSIZE];
+    for (int i = 0; i < n; i++)
+        core[i] = core_of(cpus[i]);
+    /* Group the CPUs of each core together, in the order of their first CPU. */
+    int order[CPU_SETSIZE], m = 0, ncores = 0, first[CPU_SETSIZE];
+    char placed[CPU_SETSIZE] = {0};
+    for (int i = 0; i < n; i++) {
+        if (placed[i])
+            continue;
+        first[ncores++] = m;
+        for (int j = i; j < n; j++)
+            if (!placed[j] && core[j] == core[i]) {
+                placed[j] = 1;
+                order[m++] = cpus[j];
+            }
+    }
+    first[ncores] = n;
+    int lo, hi;
+    if (p <= ncores) { /* whole cores */
+        lo = first[(long)r * ncores / p];
+        hi = first[(long)(r + 1) * ncores / p];
+    } else {
+        lo = (int)((long)r * n / p);
+        hi = (int)((long)(r + 1) * n / p);
+        if (hi <= lo)
+            hi = lo + 1;
+    }
     memset(share, 0, WORDS * sizeof *share);
-    for (int c = 0, i = 0; c < CPU_SETSIZE; c++)
-        if (mask_has(allow, c)) {
-            if (i >= lo && i < hi)
-                mask_set(share, c);
-            i++;
-        }
+    for (int i = lo; i < hi && i < n; i++)
+        mask_set(share, order[i]);
 }
 
 /* PARRAY_AFFINITY: "share" (the default) or "keep". */
