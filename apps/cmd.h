@@ -17,6 +17,9 @@ typedef struct {
 
 extern const pa_cmd cmd_info;
 extern const pa_cmd cmd_bench;
+extern const pa_cmd cmd_pack, cmd_unpack;
+extern const pa_cmd cmd_matmul;
+extern const pa_cmd cmd_gen, cmd_calc, cmd_stats;
 
 /* Prints "parray: <sub>: <message>" once, from rank 0 of ctx, to stderr, and
  * returns 1. Use with the same arguments on every rank. */

@@ -1,24 +1,22 @@
 /* The parray program: one binary with subcommands, run under mpirun or as
  * a single rank without it. This file finds the subcommand, answers
- * --help and --version without starting MPI, and owns pa_init/pa_finalize. */
+ * --help, --version, --man and `help` without starting MPI, and owns
+ * pa_init/pa_finalize. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "help.h"
 
-static const pa_cmd *const commands[] = {&cmd_info, &cmd_bench};
+static const pa_cmd *const commands[] = {&cmd_info, &cmd_bench, &cmd_matmul, &cmd_pack, &cmd_unpack,
+                                           &cmd_gen, &cmd_calc, &cmd_stats, &cmd_help};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void print_help(FILE *f)
 {
-    fprintf(f, "usage: parray [--help | --version] SUBCOMMAND [ARGS...]\n"
-               "       mpirun -n N parray SUBCOMMAND [ARGS...]\n\n"
-               "Array computing across the ranks of an MPI job.\n\nSubcommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(f, "\n'parray SUBCOMMAND --help' describes one subcommand.\n");
+    help_print_top(f, commands, NCOMMANDS);
 }
 
 static const pa_cmd *find(const char *name)
@@ -72,6 +70,8 @@ int main(int argc, char **argv)
         printf("parray %s\n", pa_version());
         return 0;
     }
+    if (strcmp(argv[1], "--man") == 0)
+        return help_main(commands, NCOMMANDS, argc, argv);
     const pa_cmd *cmd = find(argv[1]);
     if (!cmd) {
         fprintf(stderr, "parray: unknown subcommand '%s'\n", argv[1]);
@@ -84,6 +84,8 @@ int main(int argc, char **argv)
             fputs(cmd->usage, stdout);
             return 0;
         }
+    if (cmd == &cmd_help) /* needs the table, not MPI */
+        return help_main(commands, NCOMMANDS, argc - 1, argv + 1);
 
     pa_ctx *ctx = NULL;
     int rc = pa_init(&argc, &argv, &ctx);

@@ -1,0 +1,790 @@
+/* The bench harness: the experiment registry, timed repetitions combined
+ * over the ranks, figures and their statistics, the table on stdout and the
+ * JSON Lines file, failure agreement, and the kernels that experiments
+ * share (a vectorised sum and the STREAM triad). */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+/* The registry. A new experiment adds its declaration to bench.h and its
+ * entry here; `parray bench` with no name runs them in this order. The
+ * limits come first so that later experiments find them measured. */
+const bench_experiment *const bench_experiments[] = {
+    &bench_limits,
+    &bench_share,
+    &bench_io,
+    &bench_blas,
+    &bench_init,
+    &bench_elementwise,
+};
+const int bench_nexperiments = sizeof(bench_experiments) / sizeof(bench_experiments[0]);
+
+#define MSG_MAX 512
+#define MAX_RATIOS 4
+
+typedef struct {
+    int ref;
+    char label[32];
+} ratio;
+
+typedef struct {
+    char experiment[32];
+    char method[64];
+    double size;
+    int size_elems;
+    double work;
+    char rate_unit[16];
+    int n;
+    double *t;                /* the measured times, s */
+    double vmed, vmin, vmax;  /* the value: time in s, or rate */
+    int nratios;
+    ratio ratios[MAX_RATIOS];
+} figure;
+
+struct bench {
+    pa_ctx *ctx;
+    MPI_Comm comm, node_comm;
+    int rank, size;
+    bench_opts opts;
+    char *cmdline;
+    FILE *json;                 /* rank 0 only */
+    char *json_context;         /* the machine/layout/versions members, rank 0 */
+    const char *expname;        /* the experiment whose figures are being made */
+    figure *figs;
+    int nfigs, capfigs, printed;
+    char **notes;
+    int nnotes;
+    int limit_fig[BENCH_NLIMITS];
+    int limits_done;
+    double rep_time;
+    int rep_time_set;
+    char errmsg[MSG_MAX];
+};
+
+/* ------------------------------------------------------------ kernels */
+
+/* Vectors of two doubles: one SSE2 register, which every x86-64 has, so
+ * the build runs anywhere and gcc keeps them in registers (wider vector
+ * types without AVX enabled are split through the stack). Loads and stores
+ * go through memcpy, so no alignment is assumed. */
+typedef double v2d __attribute__((vector_size(16)));
+
+static inline v2d load2(const double *p)
+{
+    v2d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store2(double *p, v2d v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* Eight independent accumulators, written out (-O2 does not unroll): the
+ * loads stream while each add chain waits out its latency, so the sum runs
+ * at the memory's read rate. */
+double bench_sum(const double *x, size_t n)
+{
+    v2d s0 = {0, 0}, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 += load2(x + i);
+        s1 += load2(x + i + 2);
+        s2 += load2(x + i + 4);
+        s3 += load2(x + i + 6);
+        s4 += load2(x + i + 8);
+        s5 += load2(x + i + 10);
+        s6 += load2(x + i + 12);
+        s7 += load2(x + i + 14);
+    }
+    v2d t = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    double sum = t[0] + t[1];
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+/* The STREAM triad with ordinary stores (STREAM does not use streaming
+ * stores, so neither does the limit). Written with vector types so that it
+ * is vectorised at -O2, where gcc's cheap cost model would keep it scalar. */
+void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
+                 double s, size_t n)
+{
+    const v2d vs = {s, s};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        store2(a + i, load2(b + i) + vs * load2(c + i));
+        store2(a + i + 2, load2(b + i + 2) + vs * load2(c + i + 2));
+        store2(a + i + 4, load2(b + i + 4) + vs * load2(c + i + 4));
+        store2(a + i + 6, load2(b + i + 6) + vs * load2(c + i + 6));
+    }
+    for (; i < n; i++)
+        a[i] = b[i] + s * c[i];
+}
+
+/* ------------------------------------------------------------ helpers */
+
+int bench_parse_size(const char *s, size_t *out)
+{
+    static const struct {
+        const char *suffix;
+        double mult;
+    } units[] = {
+        {"", 1},          {"B", 1},
+        {"k", 1e3},       {"kB", 1e3},       {"K", 1e3},        {"KB", 1e3},
+        {"M", 1e6},       {"MB", 1e6},       {"G", 1e9},        {"GB", 1e9},
+        {"T", 1e12},      {"TB", 1e12},
+        {"Ki", 0x1p10},   {"KiB", 0x1p10},   {"Mi", 0x1p20},    {"MiB", 0x1p20},
+        {"Gi", 0x1p30},   {"GiB", 0x1p30},   {"Ti", 0x1p40},    {"TiB", 0x1p40},
+    };
+    if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+        return -1;
+    /* Only decimal notation: strtod would also take hex, inf and nan. */
+    size_t numlen = strspn(s, "0123456789.eE+-");
+    if (numlen == 0)
+        return -1;
+    char num[64];
+    if (numlen >= sizeof num)
+        return -1;
+    memcpy(num, s, numlen);
+    num[numlen] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(num, &end);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    const char *suffix = s + numlen;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(suffix, units[i].suffix) != 0)
+            continue;
+        double bytes = v * units[i].mult;
+        if (!(bytes >= 1) || bytes > 0x1p62 || bytes != floor(bytes))
+            return -1;
+        *out = (size_t)bytes;
+        return 0;
+    }
+    return -1;
+}
+
+void bench_size_str(double size, int elems, char *buf, size_t len)
+{
+    static const char *const dec[] = {"k", "M", "G", "T"};
+    static const char *const bin[] = {"KiB", "MiB", "GiB", "TiB"};
+    const char *unit = elems ? " elem" : " B";
+    /* A round decimal size reads best in decimal units, a round binary one
+     * in binary units; anything else in decimal with 4 digits. */
+    for (int k = 3; k >= 0; k--) {
+        double u = pow(1e3, k + 1);
+        if (size >= u && fmod(size, u) == 0) {
+            snprintf(buf, len, "%.0f %s%s", size / u, dec[k], elems ? " elem" : "B");
+            return;
+        }
+    }
+    if (!elems)
+        for (int k = 3; k >= 0; k--) {
+            double u = ldexp(1, 10 * (k + 1));
+            if (size >= u && fmod(size, u) == 0) {
+                snprintf(buf, len, "%.0f %s", size / u, bin[k]);
+                return;
+            }
+        }
+    for (int k = 3; k >= 0; k--) {
+        double u = pow(1e3, k + 1);
+        if (size >= u) {
+            snprintf(buf, len, "%.4g %s%s", size / u, dec[k], elems ? " elem" : "B");
+            return;
+        }
+    }
+    snprintf(buf, len, "%.0f%s", size, unit);
+}
+
+/* ------------------------------------------------------------ failures */
+
+int bench_fail(bench *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->errmsg, sizeof b->errmsg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int bench_agree(bench *b, int rc)
+{
+    /* The lowest failing rank, or size when none failed. This allreduce
+     * also synchronises: no rank leaves it before every rank entered. */
+    int mine = rc != 0 ? b->rank : b->size, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, b->comm);
+    if (first == b->size)
+        return 0;
+    MPI_Bcast(b->errmsg, (int)sizeof b->errmsg, MPI_CHAR, first, b->comm);
+    return -1;
+}
+
+/* The message of the last failed bench_create, for bench_errmsg(NULL). */
+static char create_errmsg[MSG_MAX];
+
+const char *bench_errmsg(const bench *b)
+{
+    return b ? b->errmsg : create_errmsg;
+}
+
+/* ------------------------------------------------------------ the run */
+
+pa_ctx *bench_ctx(const bench *b) { return b->ctx; }
+MPI_Comm bench_comm(const bench *b) { return b->comm; }
+MPI_Comm bench_node_comm(const bench *b) { return b->node_comm; }
+const bench_opts *bench_options(const bench *b) { return &b->opts; }
+
+size_t bench_bytes(const bench *b, size_t dflt)
+{
+    return b->opts.bytes ? b->opts.bytes : dflt;
+}
+
+/* A small appending printf for JSON text. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sb_printf(sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *sb, const char *fmt, ...)
+{
+    if (sb->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = sb->cap - sb->len;
+        int n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, sb->buf ? room : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            sb->failed = 1;
+            return;
+        }
+        if (sb->buf && (size_t)n < room) {
+            sb->len += (size_t)n;
+            return;
+        }
+        size_t ncap = (sb->cap + (size_t)n + 64) * 2;
+        char *nb = realloc(sb->buf, ncap);
+        if (!nb) {
+            sb->failed = 1;
+            return;
+        }
+        sb->buf = nb;
+        sb->cap = ncap;
+    }
+}
+
+/* Appends s as a JSON string literal. */
+static void sb_str(sbuf *sb, const char *s)
+{
+    sb_printf(sb, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            sb_printf(sb, "\\%c", *p);
+        else if (*p == '\n')
+            sb_printf(sb, "\\n");
+        else if (*p == '\t')
+            sb_printf(sb, "\\t");
+        else if (*p < 0x20)
+            sb_printf(sb, "\\u%04x", *p);
+        else
+            sb_printf(sb, "%c", *p);
+    }
+    sb_printf(sb, "\"");
+}
+
+/* A number as JSON: non-finite values become null. */
+static void sb_num(sbuf *sb, double v)
+{
+    if (isfinite(v))
+        sb_printf(sb, "%.9g", v);
+    else
+        sb_printf(sb, "null");
+}
+
+/* The shell-like command line: arguments joined by spaces, quoted where
+ * they hold anything but safe characters. */
+static char *join_cmdline(int argc, char **argv)
+{
+    sbuf sb = {0};
+    sb_printf(&sb, "parray");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789-_./=:,+@%") == strlen(a)) {
+            sb_printf(&sb, " %s", a);
+            continue;
+        }
+        sb_printf(&sb, " '");
+        for (const char *p = a; *p; p++) {
+            if (*p == '\'')
+                sb_printf(&sb, "'\\''");
+            else
+                sb_printf(&sb, "%c", *p);
+        }
+        sb_printf(&sb, "'");
+    }
+    if (sb.failed) {
+        free(sb.buf);
+        return NULL;
+    }
+    return sb.buf;
+}
+
+/* Collective. The "machine", "layout" and "versions" members that every
+ * JSON line carries, built on rank 0. */
+static int make_json_context(bench *b)
+{
+    int nnodes = pa_ctx_nnodes(b->ctx);
+    int node = pa_ctx_node(b->ctx);
+    int *nodes = NULL, *per = NULL;
+    int rc = 0;
+    if (b->rank == 0) {
+        nodes = malloc(sizeof(int) * (size_t)b->size);
+        per = calloc((size_t)nnodes, sizeof(int));
+        if (!nodes || !per)
+            rc = bench_fail(b, "out of memory");
+    }
+    if (bench_agree(b, rc) != 0)
+        goto out;
+    MPI_Gather(&node, 1, MPI_INT, nodes, 1, MPI_INT, 0, b->comm);
+
+    /* Every rank calls MPI_Get_library_version; only rank 0 keeps it. */
+    char mpiver[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(mpiver, &len);
+    mpiver[strcspn(mpiver, "\r\n")] = '\0';
+
+    if (b->rank == 0) {
+        for (int r = 0; r < b->size; r++)
+            if (nodes[r] >= 0 && nodes[r] < nnodes)
+                per[nodes[r]]++;
+        sbuf sb = {0};
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        sb_printf(&sb, "\"machine\":{\"hostname\":");
+        sb_str(&sb, pa_ctx_hostname(b->ctx));
+        sb_printf(&sb, ",\"cores\":%ld,\"node_cores\":%d},", online,
+                  pa_ctx_cores(b->ctx, 1, NULL, 0));
+        sb_printf(&sb, "\"layout\":{\"ranks\":%d,\"nodes\":%d,\"ranks_per_node\":[", b->size,
+                  nnodes);
+        for (int k = 0; k < nnodes; k++)
+            sb_printf(&sb, "%s%d", k ? "," : "", per[k]);
+        sb_printf(&sb, "],\"emulated_nodes\":%s},", pa_ctx_emulated(b->ctx) ? "true" : "false");
+        sb_printf(&sb, "\"versions\":{\"parray\":");
+        sb_str(&sb, pa_version());
+        sb_printf(&sb, ",\"mpi\":");
+        sb_str(&sb, mpiver);
+        sb_printf(&sb, ",\"openblas\":");
+        const char *cfg = pa_blas_config();
+        sb_str(&sb, cfg ? cfg : "");
+        sb_printf(&sb, "},\"command\":");
+        sb_str(&sb, b->cmdline ? b->cmdline : "parray bench");
+        char date[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        sb_printf(&sb, ",\"date\":\"%s\"", date);
+        if (sb.failed) {
+            free(sb.buf);
+            rc = bench_fail(b, "out of memory");
+        } else {
+            b->json_context = sb.buf;
+        }
+    }
+    rc = bench_agree(b, rc);
+out:
+    free(nodes);
+    free(per);
+    return rc;
+}
+
+int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, bench **out)
+{
+    *out = NULL;
+    bench *b = calloc(1, sizeof *b);
+    int ok = b != NULL, all;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
+    if (!all) {
+        snprintf(create_errmsg, sizeof create_errmsg, "out of memory");
+        free(b);
+        return -1;
+    }
+    b->ctx = ctx;
+    b->opts = *opts;
+    for (int k = 0; k < BENCH_NLIMITS; k++)
+        b->limit_fig[k] = -1;
+    /* The bench talks on its own duplicates, so that its messages can never
+     * match the library's. An MPI failure inside a benchmark is fatal: the
+     * methods it measures are plain MPI calls, and stopping the job beats
+     * leaving a rank waiting in one. */
+    MPI_Comm_dup(pa_ctx_comm(ctx), &b->comm);
+    MPI_Comm_dup(pa_ctx_node_comm(ctx), &b->node_comm);
+    MPI_Comm_set_errhandler(b->comm, MPI_ERRORS_ARE_FATAL);
+    MPI_Comm_set_errhandler(b->node_comm, MPI_ERRORS_ARE_FATAL);
+    MPI_Comm_rank(b->comm, &b->rank);
+    MPI_Comm_size(b->comm, &b->size);
+    b->expname = "";
+
+    int rc = 0;
+    b->cmdline = join_cmdline(argc, argv);
+    if (!b->cmdline)
+        rc = bench_fail(b, "out of memory");
+    if (bench_agree(b, rc) != 0 || make_json_context(b) != 0)
+        goto fail;
+    if (b->rank == 0 && opts->json) {
+        b->json = fopen(opts->json, "w");
+        if (!b->json)
+            rc = bench_fail(b, "--json %s: %s", opts->json, strerror(errno));
+    }
+    if (bench_agree(b, rc) != 0)
+        goto fail;
+    *out = b;
+    return 0;
+
+fail:
+    snprintf(create_errmsg, sizeof create_errmsg, "%s", b->errmsg);
+    bench_free(&b);
+    return -1;
+}
+
+void bench_free(bench **bp)
+{
+    bench *b = *bp;
+    if (!b)
+        return;
+    if (b->json)
+        fclose(b->json);
+    for (int i = 0; i < b->nfigs; i++)
+        free(b->figs[i].t);
+    free(b->figs);
+    for (int i = 0; i < b->nnotes; i++)
+        free(b->notes[i]);
+    free(b->notes);
+    free(b->cmdline);
+    free(b->json_context);
+    if (b->comm != MPI_COMM_NULL)
+        MPI_Comm_free(&b->comm);
+    if (b->node_comm != MPI_COMM_NULL)
+        MPI_Comm_free(&b->node_comm);
+    free(b);
+    *bp = NULL;
+}
+
+/* ------------------------------------------------------------ figures */
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* The value of one time sample: the time itself, or the rate. */
+static double value_of(const figure *f, double t)
+{
+    return f->work > 0 ? f->work / t / 1e9 : t;
+}
+
+static int add_figure(bench *b, const bench_spec *spec, const double *t, int n, int *fig)
+{
+    int rc = 0;
+    figure *f = NULL;
+    double *copy = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    double *vals = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    if (b->nfigs == b->capfigs) {
+        int ncap = b->capfigs ? 2 * b->capfigs : 32;
+        figure *nf = realloc(b->figs, sizeof(figure) * (size_t)ncap);
+        if (nf) {
+            b->figs = nf;
+            b->capfigs = ncap;
+        }
+    }
+    if (!copy || !vals || b->nfigs == b->capfigs)
+        rc = bench_fail(b, "out of memory");
+    if (bench_agree(b, rc) != 0) {
+        free(copy);
+        free(vals);
+        return -1;
+    }
+    f = &b->figs[b->nfigs];
+    memset(f, 0, sizeof *f);
+    snprintf(f->experiment, sizeof f->experiment, "%s", b->expname);
+    snprintf(f->method, sizeof f->method, "%s", spec->method);
+    f->size = spec->size;
+    f->size_elems = spec->size_elems;
+    f->work = spec->work;
+    snprintf(f->rate_unit, sizeof f->rate_unit, "%s",
+             spec->work > 0 ? (spec->rate_unit ? spec->rate_unit : "GB/s") : "s");
+    f->n = n;
+    memcpy(copy, t, sizeof(double) * (size_t)n);
+    f->t = copy;
+    for (int i = 0; i < n; i++)
+        vals[i] = value_of(f, t[i]);
+    f->vmed = median_of(vals, n);
+    f->vmin = vals[0];
+    f->vmax = vals[n - 1];
+    free(vals);
+    if (fig)
+        *fig = b->nfigs;
+    b->nfigs++;
+    return 0;
+}
+
+int bench_record(bench *b, const bench_spec *spec, const double *seconds, int n, int *fig)
+{
+    return add_figure(b, spec, seconds, n, fig);
+}
+
+void bench_set_time(bench *b, double seconds)
+{
+    b->rep_time = seconds;
+    b->rep_time_set = 1;
+}
+
+int bench_time(bench *b, const bench_spec *spec, bench_fn fn, void *arg, int *fig)
+{
+    int reps = b->opts.reps, total = b->opts.warmup + b->opts.reps;
+    double *t = malloc(sizeof(double) * (size_t)reps);
+    if (bench_agree(b, t ? 0 : bench_fail(b, "out of memory")) != 0) {
+        free(t);
+        return -1;
+    }
+    for (int r = 0; r < total; r++) {
+        int rc = spec->prepare ? spec->prepare(b, arg, r) : 0;
+        /* Agreeing on the preparation also lines the ranks up: no rank
+         * starts its clock before every rank has finished preparing. */
+        if (bench_agree(b, rc) != 0) {
+            free(t);
+            return -1;
+        }
+        b->rep_time_set = 0;
+        double t0 = MPI_Wtime();
+        rc = fn(b, arg, r);
+        double dt = MPI_Wtime() - t0;
+        if (b->rep_time_set)
+            dt = b->rep_time;
+        /* One allreduce (MAX) combines the times and the failure flags:
+         * MIN is the negated MAX, and RANK0 lets rank 0's time win over
+         * the others' -1. */
+        double in[2], res[2];
+        in[0] = spec->combine == BENCH_MIN ? -dt
+              : spec->combine == BENCH_RANK0 ? (b->rank == 0 ? dt : -1.0)
+              : dt;
+        in[1] = rc != 0;
+        MPI_Allreduce(in, res, 2, MPI_DOUBLE, MPI_MAX, b->comm);
+        if (res[1] > 0) {
+            bench_agree(b, rc);
+            free(t);
+            return -1;
+        }
+        if (r >= b->opts.warmup)
+            t[r - b->opts.warmup] = spec->combine == BENCH_MIN ? -res[0] : res[0];
+    }
+    int rc = add_figure(b, spec, t, reps, fig);
+    free(t);
+    return rc;
+}
+
+void bench_ratio(bench *b, int fig, int ref, const char *label)
+{
+    if (fig < 0 || fig >= b->nfigs || ref < 0 || ref >= b->nfigs)
+        return;
+    figure *f = &b->figs[fig];
+    if (f->nratios == MAX_RATIOS)
+        return;
+    ratio *q = &f->ratios[f->nratios++];
+    q->ref = ref;
+    snprintf(q->label, sizeof q->label, "%s", label);
+}
+
+double bench_value(const bench *b, int fig)
+{
+    return fig >= 0 && fig < b->nfigs ? b->figs[fig].vmed : NAN;
+}
+
+static double ratio_value(const bench *b, const figure *f, const ratio *q)
+{
+    return f->vmed / b->figs[q->ref].vmed;
+}
+
+void bench_note(bench *b, const char *fmt, ...)
+{
+    char line[MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char **nn = realloc(b->notes, sizeof(char *) * (size_t)(b->nnotes + 1));
+    if (!nn)
+        return;
+    b->notes = nn;
+    b->notes[b->nnotes] = strdup(line);
+    if (b->notes[b->nnotes])
+        b->nnotes++;
+}
+
+/* ------------------------------------------------------------ output */
+
+#define ROW_FMT "%-11s %-34s %10s %10s %10s %10s  %-7s %s\n"
+
+void bench_print_header(bench *b)
+{
+    if (b->rank != 0)
+        return;
+    int nnodes = pa_ctx_nnodes(b->ctx);
+    int ncores = pa_ctx_cores(b->ctx, 1, NULL, 0);
+    printf("parray bench: %d rank%s on %d node%s%s, host %s, %d core%s on node 0; "
+           "%d rep%s after %d warm-up\n",
+           b->size, b->size == 1 ? "" : "s", nnodes, nnodes == 1 ? "" : "s",
+           pa_ctx_emulated(b->ctx) ? " (emulated)" : "", pa_ctx_hostname(b->ctx), ncores,
+           ncores == 1 ? "" : "s", b->opts.reps, b->opts.reps == 1 ? "" : "s", b->opts.warmup);
+    printf(ROW_FMT, "experiment", "method", "size", "median", "min", "max", "unit", "ratio");
+    fflush(stdout);
+}
+
+static void fmt_value(double v, char *buf, size_t len)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "inf");
+    else
+        snprintf(buf, len, "%.4g", v);
+}
+
+static void print_figure(const bench *b, const figure *f)
+{
+    char size[32], med[32], mn[32], mx[32], ratios[160] = "";
+    bench_size_str(f->size, f->size_elems, size, sizeof size);
+    fmt_value(f->vmed, med, sizeof med);
+    fmt_value(f->vmin, mn, sizeof mn);
+    fmt_value(f->vmax, mx, sizeof mx);
+    size_t len = 0;
+    for (int i = 0; i < f->nratios && len < sizeof ratios; i++)
+        len += (size_t)snprintf(ratios + len, sizeof ratios - len, "%s%.3gx %s", i ? ", " : "",
+                                ratio_value(b, f, &f->ratios[i]), f->ratios[i].label);
+    printf(ROW_FMT, f->experiment, f->method, size, med, mn, mx, f->rate_unit, ratios);
+}
+
+static void write_json(bench *b, const figure *f)
+{
+    char size[32];
+    bench_size_str(f->size, f->size_elems, size, sizeof size);
+    sbuf sb = {0};
+    sb_printf(&sb, "{\"experiment\":");
+    sb_str(&sb, f->experiment);
+    sb_printf(&sb, ",\"method\":");
+    sb_str(&sb, f->method);
+    sb_printf(&sb, ",\"size\":%.17g,\"size_unit\":\"%s\",\"size_human\":", f->size,
+              f->size_elems ? "elem" : "B");
+    sb_str(&sb, size);
+    sb_printf(&sb, ",\"unit\":");
+    sb_str(&sb, f->rate_unit);
+    sb_printf(&sb, ",\"median\":");
+    sb_num(&sb, f->vmed);
+    sb_printf(&sb, ",\"min\":");
+    sb_num(&sb, f->vmin);
+    sb_printf(&sb, ",\"max\":");
+    sb_num(&sb, f->vmax);
+    if (f->work > 0) {
+        sb_printf(&sb, ",\"work\":%.17g", f->work);
+    }
+    sb_printf(&sb, ",\"reps\":%d,\"warmup\":%d,\"times_s\":[", f->n, b->opts.warmup);
+    for (int i = 0; i < f->n; i++) {
+        if (i)
+            sb_printf(&sb, ",");
+        sb_num(&sb, f->t[i]);
+    }
+    sb_printf(&sb, "],\"ratios\":[");
+    for (int i = 0; i < f->nratios; i++) {
+        const figure *r = &b->figs[f->ratios[i].ref];
+        sb_printf(&sb, "%s{\"label\":", i ? "," : "");
+        sb_str(&sb, f->ratios[i].label);
+        sb_printf(&sb, ",\"experiment\":");
+        sb_str(&sb, r->experiment);
+        sb_printf(&sb, ",\"method\":");
+        sb_str(&sb, r->method);
+        sb_printf(&sb, ",\"value\":");
+        sb_num(&sb, ratio_value(b, f, &f->ratios[i]));
+        sb_printf(&sb, "}");
+    }
+    sb_printf(&sb, "],%s}\n", b->json_context);
+    if (!sb.failed)
+        fputs(sb.buf, b->json);
+    free(sb.buf);
+}
+
+/* Rank 0 prints the figures made since the last call, then the notes; the
+ * JSON file gets one line per figure. */
+static int flush_output(bench *b)
+{
+    int rc = 0;
+    if (b->rank == 0) {
+        for (int i = b->printed; i < b->nfigs; i++) {
+            print_figure(b, &b->figs[i]);
+            if (b->json)
+                write_json(b, &b->figs[i]);
+        }
+        for (int i = 0; i < b->nnotes; i++)
+            printf("  note: %s\n", b->notes[i]);
+        fflush(stdout);
+        if (b->json && (fflush(b->json) != 0 || ferror(b->json)))
+            rc = bench_fail(b, "--json %s: write failed: %s", b->opts.json, strerror(errno));
+    }
+    b->printed = b->nfigs;
+    for (int i = 0; i < b->nnotes; i++)
+        free(b->notes[i]);
+    b->nnotes = 0;
+    return bench_agree(b, rc);
+}
+
+int bench_run(bench *b, const bench_experiment *e)
+{
+    b->expname = e->name;
+    int rc = e->run(b);
+    /* run agreed on rc already; print what was measured either way. */
+    int out = flush_output(b);
+    b->expname = "";
+    return rc != 0 ? -1 : out;
+}
+
+/* ------------------------------------------------------------ limits */
+
+void bench_set_limit(bench *b, bench_limit_kind kind, int fig)
+{
+    b->limit_fig[kind] = fig;
+}
+
+int bench_limit(bench *b, bench_limit_kind kind, int *fig)
+{
+    if (!b->limits_done) {
+        const char *save = b->expname;
+        b->expname = "limits";
+        int rc = bench_limits_measure(b);
+        b->expname = save;
+        if (rc != 0)
+            return -1;
+        b->limits_done = 1;
+    }
+    if (fig)
+        *fig = b->limit_fig[kind];
+    return 0;
+}

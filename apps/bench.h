@@ -1,0 +1,175 @@
+/* The `parray bench` harness: a registry of experiments, repetitions timed
+ * across the ranks, figures with median/min/max and ratios to reference
+ * figures, and their output as a table (stdout, rank 0) and as JSON Lines.
+ * An experiment is one file with one bench_experiment and one entry in the
+ * table in bench.c. */
+#ifndef PARRAY_BENCH_H
+#define PARRAY_BENCH_H
+
+#include <stddef.h>
+#include <mpi.h>
+#include "parray.h"
+
+typedef struct bench bench; /* one run of `parray bench` */
+
+/* One experiment. run is collective over the job: every rank calls it and
+ * it returns the same value on every rank, 0 or -1 after bench_fail and
+ * bench_agree (see below). A skipped experiment says why with bench_note
+ * and returns 0. */
+typedef struct {
+    const char *name;        /* what `parray bench NAME` selects */
+    const char *description; /* one line for --list and --help */
+    int (*run)(bench *b);
+} bench_experiment;
+
+/* The registered experiments, in the order `parray bench` runs them. */
+extern const bench_experiment bench_limits; /* bench_limits.c */
+extern const bench_experiment bench_share;  /* bench_share.c */
+extern const bench_experiment bench_io;     /* bench_io.c */
+extern const bench_experiment bench_blas;   /* bench_blas.c */
+extern const bench_experiment bench_init;   /* bench_init.c */
+extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
+
+extern const bench_experiment *const bench_experiments[];
+extern const int bench_nexperiments;
+
+/* The options of a run, as cmd_bench.c parsed them. */
+typedef struct {
+    size_t bytes; /* --bytes, or 0 when not given: each experiment's default */
+    int reps;     /* measured repetitions per figure (>= 1) */
+    int warmup;   /* unmeasured repetitions before them (>= 0) */
+    const char *json; /* --json FILE, or NULL */
+} bench_opts;
+
+/* Collective. Sets up a run (its own duplicates of parray's job and node
+ * communicators, the versions, the JSON file opened on rank 0) and frees
+ * it. argc/argv is the command line recorded in the JSON. On failure
+ * returns -1 on every rank with the message in bench_errmsg(NULL). */
+int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, bench **out);
+void bench_free(bench **b);
+
+/* Collective. Runs one experiment and prints its rows (and notes) when it
+ * returns; writes its JSON lines. Returns 0, or -1 on every rank with the
+ * message in bench_errmsg. */
+int bench_run(bench *b, const bench_experiment *e);
+
+/* Collective. Prints the header of the table (the layout, reps and
+ * warm-up) from rank 0. */
+void bench_print_header(bench *b);
+
+/* Not collective. Accessors. */
+pa_ctx *bench_ctx(const bench *b);
+MPI_Comm bench_comm(const bench *b);      /* the bench's job communicator */
+MPI_Comm bench_node_comm(const bench *b); /* the bench's node communicator */
+const bench_opts *bench_options(const bench *b);
+size_t bench_bytes(const bench *b, size_t dflt); /* --bytes or dflt */
+const char *bench_errmsg(const bench *b); /* NULL: of bench_create */
+
+/* ------------------------------------------------------------ figures */
+
+/* How the per-rank times of one repetition combine into the figure's
+ * sample. The default is the slowest rank: a step is done when every rank
+ * is done. */
+typedef enum { BENCH_MAX = 0, BENCH_MIN, BENCH_RANK0 } bench_combine;
+
+/* What a figure measures. With work > 0 the figure's value is a rate,
+ * work / 1e9 per second in rate_unit ("GB/s" with work in bytes, "GFLOP/s"
+ * with work in flops); with work == 0 the value is the time in s. */
+typedef struct {
+    const char *method;    /* "MPI_Send/Recv", "triad a=b+s*c" */
+    double size;           /* the problem size shown in the size column */
+    int size_elems;        /* size counts elements (1) or bytes (0) */
+    double work;           /* per repetition; 0 for a time figure */
+    const char *rate_unit; /* default "GB/s" when work > 0 */
+    bench_combine combine;
+    /* Optional, called untimed on every rank before each repetition (after
+     * the previous one ended on every rank). Returns 0 or -1 after
+     * bench_fail. */
+    int (*prepare)(bench *b, void *arg, int rep);
+} bench_spec;
+
+/* One timed repetition, run on every rank. It must make the same
+ * collective calls in the same order on every rank whatever happens:
+ * on a failure it records it with bench_fail, goes on with its collective
+ * calls, and returns -1. rep counts from 0 over warm-up and measured
+ * repetitions together. */
+typedef int (*bench_fn)(bench *b, void *arg, int rep);
+
+/* Collective. Runs fn warmup + reps times. Each repetition: prepare (not
+ * timed), an agreement that also synchronises the ranks, then fn timed
+ * with MPI_Wtime on each rank, then one allreduce that combines the times
+ * (spec->combine) and the failure flags. Stops at the first failed
+ * repetition. On success adds a figure and sets *fig to its index (fig may
+ * be NULL). Returns 0, or -1 on every rank (message in bench_errmsg). */
+int bench_time(bench *b, const bench_spec *spec, bench_fn fn, void *arg, int *fig);
+
+/* Not collective but call it on every rank alike. Inside fn: overrides
+ * this rank's time for the current repetition (for experiments that time
+ * a phase themselves). */
+void bench_set_time(bench *b, double seconds);
+
+/* Collective. Adds a figure from samples measured another way (already
+ * combined over the ranks, the same on every rank), e.g. a one-off first
+ * touch. */
+int bench_record(bench *b, const bench_spec *spec, const double *seconds, int n, int *fig);
+
+/* Not collective but call it on every rank alike. Adds to figure fig the
+ * ratio of its median value to the median value of figure ref (the same
+ * kind of unit: time/time or rate/rate), shown as "<ratio>x <label>". */
+void bench_ratio(bench *b, int fig, int ref, const char *label);
+
+/* Not collective but call it on every rank alike. A line printed (by rank
+ * 0) under the experiment's rows: a skip, a target, a caveat. */
+void bench_note(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The median value of a figure (in its unit). */
+double bench_value(const bench *b, int fig);
+
+/* ------------------------------------------------------------ failures */
+
+/* Not collective. Records this rank's failure message and returns -1. */
+int bench_fail(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Collective. Agrees on rc (0 or -1) over the job: returns -1 on every
+ * rank if any rank passed -1, and then every rank holds the message of the
+ * lowest failing rank. */
+int bench_agree(bench *b, int rc);
+
+/* ------------------------------------------------------------ limits */
+
+/* This machine's limits, measured once per run on first use (collective):
+ * STREAM triad and read-only sum, in GB/s per node. */
+typedef enum { BENCH_LIMIT_TRIAD, BENCH_LIMIT_READ, BENCH_NLIMITS } bench_limit_kind;
+
+/* Collective. The figure index of a limit, measuring the limits first if
+ * this run has not yet. Returns 0 or -1 on every rank. */
+int bench_limit(bench *b, bench_limit_kind kind, int *fig);
+
+/* bench_limits.c: measures the limits, under the experiment name
+ * "limits", and registers each figure with bench_set_limit. Only
+ * bench_limit calls it. */
+int bench_limits_measure(bench *b);
+void bench_set_limit(bench *b, bench_limit_kind kind, int fig);
+
+/* ------------------------------------------------------------ kernels */
+
+/* Not collective. Sum of x[0..n): several vector accumulators, so the
+ * read is limited by memory, not by the latency of one add chain. */
+double bench_sum(const double *x, size_t n);
+
+/* Not collective. a[i] = b[i] + s * c[i], the STREAM triad. */
+void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
+                 double s, size_t n);
+
+/* ------------------------------------------------------------ helpers */
+
+/* Not collective. Parses a size: a plain number ("800000000", "8e8"),
+ * with k/M/G/T (10^3..10^12) or KiB/MiB/GiB/TiB (2^10..2^40), optionally
+ * followed by B ("800MB", "1GiB"). The value must be a whole number of
+ * bytes in [1, 2^62]. Returns 0, or -1 for a bad string. */
+int bench_parse_size(const char *s, size_t *out);
+
+/* Not collective. A human size: "800 MB", "1 GiB", "100 M elem". */
+void bench_size_str(double size, int elems, char *buf, size_t len);
+
+#endif

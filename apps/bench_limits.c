@@ -1,0 +1,129 @@
+/* This machine's memory limits, measured in the same run as the
+ * experiments that compare against them: a STREAM triad a = b + s*c and a
+ * read-only sum, each rank on its own part of distributed arrays, with the
+ * rates counted per node. */
+#include <stdio.h>
+#include <stdint.h>
+
+#include "bench.h"
+
+/* 3 arrays of 80 MB per node: several times any last-level cache this kind
+ * of machine has, like STREAM's rule of 4x the cache. */
+#define LIMITS_DEFAULT_BYTES ((size_t)240000000)
+#define TRIAD_SCALAR 3.0
+
+typedef struct {
+    double *a, *b, *c;
+    size_t n;      /* this rank's elements in each array */
+    double sink;   /* keeps the sums alive */
+    int bad;       /* a sum that did not match */
+} limits;
+
+static int triad_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    (void)rep;
+    limits *L = arg;
+    bench_triad(L->a, L->b, L->c, TRIAD_SCALAR, L->n);
+    return 0;
+}
+
+static int read_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    limits *L = arg;
+    double s = bench_sum(L->a, L->n) + bench_sum(L->b, L->n) + bench_sum(L->c, L->n);
+    L->sink += s;
+    /* After the triad a = 1 + 3*2 = 7, so each element of a, b, c adds
+     * 7 + 1 + 2: whole numbers, exact in any order. */
+    if (s != 10.0 * (double)L->n)
+        return bench_fail(b, "limits: read sum is %.17g, expected %.17g", s, 10.0 * (double)L->n);
+    return 0;
+}
+
+int bench_limits_measure(bench *bm)
+{
+    pa_ctx *ctx = bench_ctx(bm);
+    size_t bytes = bench_bytes(bm, LIMITS_DEFAULT_BYTES);
+    int nnodes = pa_ctx_nnodes(ctx);
+    size_t m = bytes / 24; /* elements per array per node */
+    if (m == 0)
+        m = 1;
+    if (m > SIZE_MAX / (size_t)nnodes)
+        return bench_agree(bm, bench_fail(bm, "limits: --bytes %zu is too large", bytes));
+
+    /* One distributed array per operand, node_bytes/3 per node: every rank
+     * owns (and has first touched) one contiguous part of each, and the
+     * three parts of a rank line up element for element. */
+    size_t shape = m * (size_t)nnodes;
+    pa_array *A = NULL, *B = NULL, *C = NULL;
+    int rc = pa_array_create(ctx, PA_F64, 1, &shape, PA_DISTRIBUTED, &A);
+    if (rc == PA_OK)
+        rc = pa_array_create(ctx, PA_F64, 1, &shape, PA_DISTRIBUTED, &B);
+    if (rc == PA_OK)
+        rc = pa_array_create(ctx, PA_F64, 1, &shape, PA_DISTRIBUTED, &C);
+    /* pa_array_create agrees on its outcome: rc is the same on every rank. */
+    if (rc != PA_OK) {
+        bench_fail(bm, "limits: %s", pa_errmsg(ctx));
+        rc = bench_agree(bm, -1);
+        goto out;
+    }
+
+    limits L = {0};
+    pa_span sa, sb, sc;
+    pa_array_local(A, &sa);
+    pa_array_local(B, &sb);
+    pa_array_local(C, &sc);
+    L.a = sa.ptr;
+    L.b = sb.ptr;
+    L.c = sc.ptr;
+    L.n = sa.count;
+    for (size_t i = 0; i < L.n; i++) {
+        L.b[i] = 1.0;
+        L.c[i] = 2.0;
+    }
+
+    char size[32];
+    bench_size_str((double)(3 * m * 8), 0, size, sizeof size);
+    int nr = pa_ctx_node_size(ctx);
+    bench_spec triad = {
+        .method = "triad a=b+s*c, per node",
+        .size = (double)(3 * m * 8),
+        .work = 24.0 * (double)m,
+    };
+    bench_spec read = {
+        .method = "read sum(a,b,c), per node",
+        .size = (double)(3 * m * 8),
+        .work = 24.0 * (double)m,
+    };
+    int ftriad, fread;
+    rc = bench_time(bm, &triad, triad_rep, &L, &ftriad);
+    if (rc == 0)
+        rc = bench_time(bm, &read, read_rep, &L, &fread);
+    if (rc == 0) {
+        bench_set_limit(bm, BENCH_LIMIT_TRIAD, ftriad);
+        bench_set_limit(bm, BENCH_LIMIT_READ, fread);
+        bench_note(bm, "limits: 3 arrays of %zu MB per node, each rank of the node on its own "
+                       "part (%d rank%s on node 0); triad counts 24 B/element, read 8 B/element",
+                   m * 8 / 1000000, nr, nr == 1 ? "" : "s");
+        if (bytes < 3 * (size_t)64000000)
+            bench_note(bm, "limits: %s is small enough to be served partly from cache", size);
+    }
+
+out:
+    pa_array_free(&C);
+    pa_array_free(&B);
+    pa_array_free(&A);
+    return rc;
+}
+
+static int limits_run(bench *b)
+{
+    return bench_limit(b, BENCH_LIMIT_TRIAD, NULL);
+}
+
+const bench_experiment bench_limits = {
+    .name = "limits",
+    .description = "this machine's memory limits: STREAM triad and read-only sum, GB/s per node",
+    .run = limits_run,
+};
