@@ -1,7 +1,7 @@
 /* The parray program: one binary with subcommands, run under mpirun or as
  * a single rank without it. This file finds the subcommand, answers
  * --help, --version, --man and `help` without starting MPI, and owns
- * pa_init/pa_finalize. */
+ * MPI_Init/MPI_Finalize around pa_init_comm/pa_finalize. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,24 +87,29 @@ int main(int argc, char **argv)
     if (cmd == &cmd_help) /* needs the table, not MPI */
         return help_main(commands, NCOMMANDS, argc - 1, argv + 1);
 
-    pa_ctx *ctx = NULL;
-    int rc = pa_init(&argc, &argv, &ctx);
-    if (rc != PA_OK) {
-        /* Every rank failed alike and MPI is finalised again: the launcher's
-         * rank variable picks the one rank that prints. */
-        const char *r = getenv("OMPI_COMM_WORLD_RANK");
-        if (!r)
-            r = getenv("PMI_RANK");
-        if (!r)
-            r = getenv("SLURM_PROCID");
-        if (!r || strcmp(r, "0") == 0)
-            fprintf(stderr, "parray: %s: %s\n", cmd->name, pa_errmsg(NULL));
+    /* The program starts MPI itself, so that after a failed pa_init_comm
+     * rank 0 can print the reason before any rank exits (mpirun ends the
+     * whole job as soon as one rank exits non-zero). */
+    int provided, world_rank = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "parray: %s: MPI_Init_thread failed\n", cmd->name);
         return 1;
     }
-    int status = cmd->run(ctx, argc - 1, argv + 1);
+    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+    pa_ctx *ctx = NULL;
+    int status = 1;
+    if (pa_init_comm(MPI_COMM_WORLD, &ctx) != PA_OK) {
+        if (world_rank == 0)
+            fprintf(stderr, "parray: %s: %s\n", cmd->name, pa_errmsg(NULL));
+    } else {
+        status = cmd->run(ctx, argc - 1, argv + 1);
+        if (pa_finalize(&ctx) != PA_OK && status == 0 && world_rank == 0)
+            status = cmd_fail(NULL, cmd->name, "%s", pa_errmsg(NULL));
+    }
     fflush(stdout);
-    rc = pa_finalize(&ctx);
-    if (rc != PA_OK && status == 0)
-        status = cmd_fail(NULL, cmd->name, "%s", pa_errmsg(NULL));
+    fflush(stderr);
+    /* Everyone has printed what it had to before anyone exits. */
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Finalize();
     return status;
 }
