@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
 #include "bench.h"
 
 /* The registry. A new experiment adds its declaration to bench.h and its
@@ -43,6 +45,7 @@ typedef struct {
     int size_elems;
     double work;
     char rate_unit[16];
+    bench_role role;
     int n;
     double *t;                /* the measured times, s */
     double vmed, vmin, vmax;  /* the value: time in s, or rate */
@@ -67,8 +70,15 @@ struct bench {
     int limits_done;
     double rep_time;
     int rep_time_set;
+    size_t blas_n[BENCH_MAX_N];
+    int blas_nn;
+    struct old_fig *old;        /* --compare: the old file's figures, rank 0 */
+    int nold;
     char errmsg[MSG_MAX];
 };
+
+static int load_compare(bench *b);
+static void free_old(bench *b);
 
 /* ------------------------------------------------------------ kernels */
 
@@ -181,6 +191,11 @@ void bench_size_str(double size, int elems, char *buf, size_t len)
     static const char *const dec[] = {"k", "M", "G", "T"};
     static const char *const bin[] = {"KiB", "MiB", "GiB", "TiB"};
     const char *unit = elems ? " elem" : " B";
+    /* Small counts (matrix orders, 1024) read best whole. */
+    if (elems && size < 1e5 && size == floor(size)) {
+        snprintf(buf, len, "%.0f", size);
+        return;
+    }
     /* A round decimal size reads best in decimal units, a round binary one
      * in binary units; anything else in decimal with 4 digits. */
     for (int k = 3; k >= 0; k--) {
@@ -246,9 +261,33 @@ MPI_Comm bench_comm(const bench *b) { return b->comm; }
 MPI_Comm bench_node_comm(const bench *b) { return b->node_comm; }
 const bench_opts *bench_options(const bench *b) { return &b->opts; }
 
-size_t bench_bytes(const bench *b, size_t dflt)
+size_t bench_bytes(const bench *b, size_t full, size_t quick)
 {
-    return b->opts.bytes ? b->opts.bytes : dflt;
+    return b->opts.bytes ? b->opts.bytes : b->opts.quick ? quick : full;
+}
+
+size_t bench_elems(const bench *b, size_t full, size_t quick)
+{
+    return b->opts.size ? b->opts.size : b->opts.quick ? quick : full;
+}
+
+int bench_blas_sizes(const bench *b, const size_t **n)
+{
+    *n = b->blas_n;
+    return b->blas_nn;
+}
+
+/* The sizes the options give, for bench_create. */
+static void set_blas_sizes(bench *b)
+{
+    static const size_t full[] = BENCH_BLAS_N, quick[] = BENCH_BLAS_N_QUICK;
+    const size_t *src = b->opts.nn ? b->opts.n : b->opts.quick ? quick : full;
+    int cnt = b->opts.nn ? b->opts.nn
+            : b->opts.quick ? (int)(sizeof quick / sizeof quick[0])
+                            : (int)(sizeof full / sizeof full[0]);
+    for (int i = 0; i < cnt && i < BENCH_MAX_N; i++)
+        b->blas_n[i] = src[i];
+    b->blas_nn = cnt < BENCH_MAX_N ? cnt : BENCH_MAX_N;
 }
 
 /* A small appending printf for JSON text. */
@@ -345,8 +384,34 @@ static char *join_cmdline(int argc, char **argv)
     return sb.buf;
 }
 
-/* Collective. The "machine", "layout" and "versions" members that every
- * JSON line carries, built on rank 0. */
+/* The value of the first line of a /proc file that starts with key (up to
+ * the colon), without leading blanks and the newline; "" when none. */
+static void proc_field(const char *file, const char *key, char *out, size_t len)
+{
+    out[0] = '\0';
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return;
+    char line[512];
+    size_t klen = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, klen) != 0)
+            continue;
+        const char *p = line + klen;
+        p += strspn(p, " \t");
+        if (*p != ':')
+            continue;
+        p++;
+        p += strspn(p, " \t");
+        snprintf(out, len, "%s", p);
+        out[strcspn(out, "\r\n")] = '\0';
+        break;
+    }
+    fclose(f);
+}
+
+/* Collective. The "machine", "layout", "versions", "run" and "command"
+ * members that every JSON line carries, built on rank 0. */
 static int make_json_context(bench *b)
 {
     int nnodes = pa_ctx_nnodes(b->ctx);
@@ -377,13 +442,23 @@ static int make_json_context(bench *b)
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         sb_printf(&sb, "\"machine\":{\"hostname\":");
         sb_str(&sb, pa_ctx_hostname(b->ctx));
-        sb_printf(&sb, ",\"cores\":%ld,\"node_cores\":%d},", online,
+        char model[256], mem[64];
+        proc_field("/proc/cpuinfo", "model name", model, sizeof model);
+        if (!model[0]) /* not x86: other architectures name it otherwise */
+            proc_field("/proc/cpuinfo", "Model", model, sizeof model);
+        proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
+        sb_printf(&sb, ",\"cores\":%ld,\"node_cores\":%d,\"cpu_model\":", online,
                   pa_ctx_cores(b->ctx, 1, NULL, 0));
+        sb_str(&sb, model);
+        /* MemTotal is in kB (KiB) */
+        sb_printf(&sb, ",\"memory_bytes\":%.0f},", strtod(mem, NULL) * 1024.0);
         sb_printf(&sb, "\"layout\":{\"ranks\":%d,\"nodes\":%d,\"ranks_per_node\":[", b->size,
                   nnodes);
         for (int k = 0; k < nnodes; k++)
             sb_printf(&sb, "%s%d", k ? "," : "", per[k]);
         sb_printf(&sb, "],\"emulated_nodes\":%s},", pa_ctx_emulated(b->ctx) ? "true" : "false");
+        unsigned h5maj = 0, h5min = 0, h5rel = 0;
+        H5get_libversion(&h5maj, &h5min, &h5rel);
         sb_printf(&sb, "\"versions\":{\"parray\":");
         sb_str(&sb, pa_version());
         sb_printf(&sb, ",\"mpi\":");
@@ -391,7 +466,9 @@ static int make_json_context(bench *b)
         sb_printf(&sb, ",\"openblas\":");
         const char *cfg = pa_blas_config();
         sb_str(&sb, cfg ? cfg : "");
-        sb_printf(&sb, "},\"command\":");
+        sb_printf(&sb, ",\"hdf5\":\"%u.%u.%u\"},", h5maj, h5min, h5rel);
+        sb_printf(&sb, "\"run\":{\"quick\":%s,\"reps\":%d,\"warmup\":%d},\"command\":",
+                  b->opts.quick ? "true" : "false", b->opts.reps, b->opts.warmup);
         sb_str(&sb, b->cmdline ? b->cmdline : "parray bench");
         char date[32];
         time_t now = time(NULL);
@@ -439,12 +516,17 @@ int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, ben
     MPI_Comm_rank(b->comm, &b->rank);
     MPI_Comm_size(b->comm, &b->size);
     b->expname = "";
+    set_blas_sizes(b);
 
     int rc = 0;
     b->cmdline = join_cmdline(argc, argv);
     if (!b->cmdline)
         rc = bench_fail(b, "out of memory");
     if (bench_agree(b, rc) != 0 || make_json_context(b) != 0)
+        goto fail;
+    if (b->rank == 0 && opts->compare)
+        rc = load_compare(b);
+    if (bench_agree(b, rc) != 0)
         goto fail;
     if (b->rank == 0 && opts->json) {
         b->json = fopen(opts->json, "w");
@@ -477,6 +559,7 @@ void bench_free(bench **bp)
     free(b->notes);
     free(b->cmdline);
     free(b->json_context);
+    free_old(b);
     if (b->comm != MPI_COMM_NULL)
         MPI_Comm_free(&b->comm);
     if (b->node_comm != MPI_COMM_NULL)
@@ -533,6 +616,11 @@ static int add_figure(bench *b, const bench_spec *spec, const double *t, int n, 
     f->size = spec->size;
     f->size_elems = spec->size_elems;
     f->work = spec->work;
+    f->role = spec->role;
+    if (f->role == BENCH_AUTO)
+        f->role = strncmp(spec->method, "limit", 5) == 0   ? BENCH_LIMIT
+                : strncmp(spec->method, "naive", 5) == 0 ? BENCH_NAIVE
+                                                         : BENCH_PARRAY;
     snprintf(f->rate_unit, sizeof f->rate_unit, "%s",
              spec->work > 0 ? (spec->rate_unit ? spec->rate_unit : "GB/s") : "s");
     f->n = n;
@@ -622,9 +710,31 @@ double bench_value(const bench *b, int fig)
     return fig >= 0 && fig < b->nfigs ? b->figs[fig].vmed : NAN;
 }
 
+/* Speed relative to the reference: rates divide, times divide the other
+ * way round, so that above 1 is faster either way. */
 static double ratio_value(const bench *b, const figure *f, const ratio *q)
 {
-    return f->vmed / b->figs[q->ref].vmed;
+    const figure *r = &b->figs[q->ref];
+    return f->work > 0 ? f->vmed / r->vmed : r->vmed / f->vmed;
+}
+
+/* The first ratio of f to a figure of the given role, or NAN. */
+static double ratio_vs(const bench *b, const figure *f, bench_role role)
+{
+    for (int i = 0; i < f->nratios; i++)
+        if (b->figs[f->ratios[i].ref].role == role)
+            return ratio_value(b, f, &f->ratios[i]);
+    return NAN;
+}
+
+static const char *role_name(bench_role r)
+{
+    switch (r) {
+    case BENCH_LIMIT: return "limit";
+    case BENCH_NAIVE: return "naive";
+    case BENCH_PARRAY: return "parray";
+    default: return "other";
+    }
 }
 
 void bench_note(bench *b, const char *fmt, ...)
@@ -645,9 +755,29 @@ void bench_note(bench *b, const char *fmt, ...)
 
 /* ------------------------------------------------------------ output */
 
-#define ROW_FMT "%-11s %-34s %10s %10s %10s %10s  %-7s %s\n"
+/* One row per figure. The method column is wide enough for the longest
+ * method names; a longer one pushes the rest of its row right. */
+#define ROW_FMT "%-11s %-50s %9s %9s %9s %9s %-9s %8s %8s\n"
 
-void bench_print_header(bench *b)
+/* "800 MB" for a byte size; "1e+07 elem" style for elements, which reads
+ * the way --size is written. */
+static void opt_size(char *buf, size_t len, double v, int elems)
+{
+    if (elems)
+        snprintf(buf, len, "%.3g elem", v);
+    else
+        bench_size_str(v, 0, buf, len);
+}
+
+static int chosen_has(const bench_experiment *const *chosen, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(chosen[i]->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+void bench_print_header(bench *b, const bench_experiment *const *chosen, int nchosen)
 {
     if (b->rank != 0)
         return;
@@ -658,7 +788,61 @@ void bench_print_header(bench *b)
            b->size, b->size == 1 ? "" : "s", nnodes, nnodes == 1 ? "" : "s",
            pa_ctx_emulated(b->ctx) ? " (emulated)" : "", pa_ctx_hostname(b->ctx), ncores,
            ncores == 1 ? "" : "s", b->opts.reps, b->opts.reps == 1 ? "" : "s", b->opts.warmup);
-    printf(ROW_FMT, "experiment", "method", "size", "median", "min", "max", "unit", "ratio");
+
+    /* The sizes each chosen experiment will use, so that a quick run says
+     * what it scaled down and an explicit option shows what it set. */
+    char line[1024] = "", v[64];
+    size_t len = 0;
+#define ADD(...) (len += (size_t)snprintf(line + len, len < sizeof line ? sizeof line - len : 0, __VA_ARGS__))
+    if (chosen_has(chosen, nchosen, "limits") || chosen_has(chosen, nchosen, "init") ||
+        chosen_has(chosen, nchosen, "elementwise")) {
+        bench_size_str(b->opts.size ? 24.0 * (double)b->opts.size : (double)BENCH_LIMITS_BYTES, 0,
+                       v, sizeof v);
+        ADD("%slimits %s", len ? ", " : "", v);
+    }
+    if (chosen_has(chosen, nchosen, "share")) {
+        bench_size_str((double)bench_bytes(b, BENCH_SHARE_BYTES, BENCH_SHARE_BYTES_QUICK), 0,
+                       v, sizeof v);
+        ADD("%sshare %s", len ? ", " : "", v);
+    }
+    if (chosen_has(chosen, nchosen, "io")) {
+        bench_size_str((double)bench_bytes(b, BENCH_IO_BYTES, BENCH_IO_BYTES_QUICK), 0, v,
+                       sizeof v);
+        ADD("%sio %s", len ? ", " : "", v);
+    }
+    if (chosen_has(chosen, nchosen, "blas")) {
+        ADD("%sblas n=", len ? ", " : "");
+        for (int i = 0; i < b->blas_nn; i++)
+            ADD("%s%zu", i ? "," : "", b->blas_n[i]);
+    }
+    if (chosen_has(chosen, nchosen, "init")) {
+        opt_size(v, sizeof v, (double)bench_elems(b, BENCH_INIT_ELEMS, BENCH_INIT_ELEMS_QUICK),
+                 1);
+        ADD("%sinit %s", len ? ", " : "", v);
+    }
+    if (chosen_has(chosen, nchosen, "elementwise")) {
+        opt_size(v, sizeof v, (double)bench_elems(b, BENCH_EW_ELEMS, BENCH_EW_ELEMS_QUICK), 1);
+        ADD("%selementwise %s per array", len ? ", " : "", v);
+    }
+#undef ADD
+    if (b->opts.quick) {
+        char s[32], io[32], l[32];
+        bench_size_str((double)BENCH_SHARE_BYTES, 0, s, sizeof s);
+        bench_size_str((double)BENCH_IO_BYTES, 0, io, sizeof io);
+        bench_size_str((double)BENCH_LIMITS_BYTES, 0, l, sizeof l);
+        printf("quick: sizes scaled down to about 1/10 of the defaults (defaults: share %s, io %s, "
+               "blas n=2048,4096, init %.0e elem, elementwise %.0e elem per array, "
+               "limits %s unchanged); %d reps after %d warm-up (defaults %d and %d); "
+               "every array stays larger than the caches\n",
+               s, io, (double)BENCH_INIT_ELEMS, (double)BENCH_EW_ELEMS, l, b->opts.reps,
+               b->opts.warmup, BENCH_REPS, BENCH_WARMUP);
+    }
+    if (line[0])
+        printf("sizes: %s\n", line);
+    printf("vs limit: speed relative to this machine's limit (1 = at the limit); "
+           "vs naive: speed relative to the naive way (2 = twice as fast)\n");
+    printf(ROW_FMT, "experiment", "method", "size", "median", "min", "max", "unit", "vs limit",
+           "vs naive");
     fflush(stdout);
 }
 
@@ -670,18 +854,24 @@ static void fmt_value(double v, char *buf, size_t len)
         snprintf(buf, len, "%.4g", v);
 }
 
+static void fmt_ratio(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "%s", "");
+    else
+        snprintf(buf, len, "%.3gx", v);
+}
+
 static void print_figure(const bench *b, const figure *f)
 {
-    char size[32], med[32], mn[32], mx[32], ratios[160] = "";
+    char size[32], med[32], mn[32], mx[32], vl[32], vn[32];
     bench_size_str(f->size, f->size_elems, size, sizeof size);
     fmt_value(f->vmed, med, sizeof med);
     fmt_value(f->vmin, mn, sizeof mn);
     fmt_value(f->vmax, mx, sizeof mx);
-    size_t len = 0;
-    for (int i = 0; i < f->nratios && len < sizeof ratios; i++)
-        len += (size_t)snprintf(ratios + len, sizeof ratios - len, "%s%.3gx %s", i ? ", " : "",
-                                ratio_value(b, f, &f->ratios[i]), f->ratios[i].label);
-    printf(ROW_FMT, f->experiment, f->method, size, med, mn, mx, f->rate_unit, ratios);
+    fmt_ratio(ratio_vs(b, f, BENCH_LIMIT), vl, sizeof vl);
+    fmt_ratio(ratio_vs(b, f, BENCH_NAIVE), vn, sizeof vn);
+    printf(ROW_FMT, f->experiment, f->method, size, med, mn, mx, f->rate_unit, vl, vn);
 }
 
 static void write_json(bench *b, const figure *f)
@@ -693,6 +883,7 @@ static void write_json(bench *b, const figure *f)
     sb_str(&sb, f->experiment);
     sb_printf(&sb, ",\"method\":");
     sb_str(&sb, f->method);
+    sb_printf(&sb, ",\"role\":\"%s\"", role_name(f->role));
     sb_printf(&sb, ",\"size\":%.17g,\"size_unit\":\"%s\",\"size_human\":", f->size,
               f->size_elems ? "elem" : "B");
     sb_str(&sb, size);
@@ -704,6 +895,10 @@ static void write_json(bench *b, const figure *f)
     sb_num(&sb, f->vmin);
     sb_printf(&sb, ",\"max\":");
     sb_num(&sb, f->vmax);
+    sb_printf(&sb, ",\"vs_limit\":");
+    sb_num(&sb, ratio_vs(b, f, BENCH_LIMIT));
+    sb_printf(&sb, ",\"vs_naive\":");
+    sb_num(&sb, ratio_vs(b, f, BENCH_NAIVE));
     if (f->work > 0) {
         sb_printf(&sb, ",\"work\":%.17g", f->work);
     }
@@ -722,7 +917,7 @@ static void write_json(bench *b, const figure *f)
         sb_str(&sb, r->experiment);
         sb_printf(&sb, ",\"method\":");
         sb_str(&sb, r->method);
-        sb_printf(&sb, ",\"value\":");
+        sb_printf(&sb, ",\"role\":\"%s\",\"value\":", role_name(r->role));
         sb_num(&sb, ratio_value(b, f, &f->ratios[i]));
         sb_printf(&sb, "}");
     }
@@ -766,11 +961,392 @@ int bench_run(bench *b, const bench_experiment *e)
     return rc != 0 ? -1 : out;
 }
 
+/* ------------------------------------------------------------ compare */
+
+/* A figure of the --compare file: what identifies it and its median. */
+struct old_fig {
+    char experiment[32];
+    char method[64];
+    char unit[16];
+    double size;
+    double median;
+    int ranks;   /* layout.ranks, or -1 when the line has none */
+    int line;
+    int matched;
+};
+
+/* A small reader for the JSON lines this file writes: one object per line,
+ * of which only some members matter; every other value is skipped by its
+ * syntax, so lines from newer or older versions with more or fewer members
+ * still read. */
+typedef struct {
+    const char *p;
+    int bad;
+} jreader;
+
+static void j_ws(jreader *j)
+{
+    j->p += strspn(j->p, " \t\r\n");
+}
+
+static int j_lit(jreader *j, char c)
+{
+    j_ws(j);
+    if (*j->p != c)
+        return j->bad = 1, -1;
+    j->p++;
+    return 0;
+}
+
+/* A string into out (cut to len - 1 bytes; \u escapes above 0x7f become
+ * '?', which only names need and parray writes none of). */
+static int j_string(jreader *j, char *out, size_t len)
+{
+    size_t k = 0;
+    if (j_lit(j, '"') != 0)
+        return -1;
+    for (;;) {
+        char c = *j->p++;
+        if (c == '\0')
+            return j->bad = 1, -1;
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            char e = *j->p++;
+            switch (e) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case '"': case '\\': case '/': c = e; break;
+            case 'u': {
+                unsigned v = 0;
+                for (int i = 0; i < 4; i++) {
+                    char h = *j->p++;
+                    if (!isxdigit((unsigned char)h))
+                        return j->bad = 1, -1;
+                    v = v * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0'
+                                                                      : (h | 0x20) - 'a' + 10);
+                }
+                c = v < 0x80 ? (char)v : '?';
+                break;
+            }
+            default:
+                return j->bad = 1, -1;
+            }
+        }
+        if (out && k + 1 < len)
+            out[k++] = c;
+    }
+    if (out && len)
+        out[k] = '\0';
+    return 0;
+}
+
+static int j_number(jreader *j, double *v)
+{
+    j_ws(j);
+    if (strncmp(j->p, "null", 4) == 0) {
+        j->p += 4;
+        *v = NAN;
+        return 0;
+    }
+    char *end;
+    *v = strtod(j->p, &end);
+    if (end == j->p)
+        return j->bad = 1, -1;
+    j->p = end;
+    return 0;
+}
+
+static int j_skip(jreader *j)
+{
+    j_ws(j);
+    char c = *j->p;
+    if (c == '"')
+        return j_string(j, NULL, 0);
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        j->p++;
+        j_ws(j);
+        if (*j->p == close) {
+            j->p++;
+            return 0;
+        }
+        for (;;) {
+            if (c == '{' && (j_string(j, NULL, 0) != 0 || j_lit(j, ':') != 0))
+                return -1;
+            if (j_skip(j) != 0)
+                return -1;
+            j_ws(j);
+            if (*j->p == ',') {
+                j->p++;
+                continue;
+            }
+            return j_lit(j, close);
+        }
+    }
+    static const char *const words[] = {"true", "false", "null"};
+    for (int i = 0; i < 3; i++)
+        if (strncmp(j->p, words[i], strlen(words[i])) == 0) {
+            j->p += strlen(words[i]);
+            return 0;
+        }
+    double v;
+    return j_number(j, &v);
+}
+
+/* Reads one object, calling member(key) for each member at its value;
+ * member returns 0 after reading or skipping the value. */
+typedef int (*j_member_fn)(jreader *j, const char *key, void *arg);
+
+static int j_object(jreader *j, j_member_fn member, void *arg)
+{
+    if (j_lit(j, '{') != 0)
+        return -1;
+    j_ws(j);
+    if (*j->p == '}') {
+        j->p++;
+        return 0;
+    }
+    for (;;) {
+        char key[64];
+        if (j_string(j, key, sizeof key) != 0 || j_lit(j, ':') != 0 || member(j, key, arg) != 0)
+            return -1;
+        j_ws(j);
+        if (*j->p == ',') {
+            j->p++;
+            continue;
+        }
+        return j_lit(j, '}');
+    }
+}
+
+static int layout_member(jreader *j, const char *key, void *arg)
+{
+    struct old_fig *o = arg;
+    if (strcmp(key, "ranks") == 0) {
+        double v;
+        if (j_number(j, &v) != 0)
+            return -1;
+        o->ranks = isfinite(v) ? (int)v : -1;
+        return 0;
+    }
+    return j_skip(j);
+}
+
+/* Which of the needed members a line had, as bits. */
+enum { HAS_EXP = 1, HAS_METHOD = 2, HAS_SIZE = 4, HAS_UNIT = 8, HAS_MEDIAN = 16, HAS_ALL = 31 };
+
+typedef struct {
+    struct old_fig *o;
+    int has;
+} fig_reader;
+
+static int fig_member(jreader *j, const char *key, void *arg)
+{
+    fig_reader *r = arg;
+    struct old_fig *o = r->o;
+    if (strcmp(key, "experiment") == 0)
+        return r->has |= HAS_EXP, j_string(j, o->experiment, sizeof o->experiment);
+    if (strcmp(key, "method") == 0)
+        return r->has |= HAS_METHOD, j_string(j, o->method, sizeof o->method);
+    if (strcmp(key, "unit") == 0)
+        return r->has |= HAS_UNIT, j_string(j, o->unit, sizeof o->unit);
+    if (strcmp(key, "size") == 0)
+        return r->has |= HAS_SIZE, j_number(j, &o->size);
+    if (strcmp(key, "median") == 0)
+        return r->has |= HAS_MEDIAN, j_number(j, &o->median);
+    if (strcmp(key, "layout") == 0)
+        return j_object(j, layout_member, o);
+    return j_skip(j);
+}
+
+static void free_old(bench *b)
+{
+    free(b->old);
+    b->old = NULL;
+    b->nold = 0;
+}
+
+/* Rank 0: reads the --compare file. Returns 0, or -1 after bench_fail with
+ * the file and line. */
+static int load_compare(bench *b)
+{
+    const char *path = b->opts.compare;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return bench_fail(b, "--compare %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, rc = 0, capold = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        if (b->nold == capold) {
+            int ncap = capold ? 2 * capold : 64;
+            struct old_fig *n = realloc(b->old, sizeof *n * (size_t)ncap);
+            if (!n) {
+                rc = bench_fail(b, "--compare %s: out of memory", path);
+                break;
+            }
+            b->old = n;
+            capold = ncap;
+        }
+        struct old_fig *o = &b->old[b->nold];
+        memset(o, 0, sizeof *o);
+        o->ranks = -1;
+        o->line = lineno;
+        fig_reader r = {o, 0};
+        jreader j = {line, 0};
+        if (j_object(&j, fig_member, &r) != 0 || (j_ws(&j), *j.p != '\0')) {
+            rc = bench_fail(b, "--compare %s:%d:%ld: not a JSON object on one line (write the "
+                               "file with parray bench --json)",
+                            path, lineno, (long)(j.p - line) + 1);
+            break;
+        }
+        if (r.has != HAS_ALL) {
+            rc = bench_fail(b, "--compare %s:%d: not a figure of parray bench: it lacks %s", path,
+                            lineno,
+                            !(r.has & HAS_EXP)      ? "\"experiment\""
+                            : !(r.has & HAS_METHOD) ? "\"method\""
+                            : !(r.has & HAS_SIZE)   ? "\"size\""
+                            : !(r.has & HAS_UNIT)   ? "\"unit\""
+                                                    : "\"median\"");
+            break;
+        }
+        b->nold++;
+    }
+    if (rc == 0 && ferror(f))
+        rc = bench_fail(b, "--compare %s: read error: %s", path, strerror(errno));
+    if (rc == 0 && b->nold == 0)
+        rc = bench_fail(b, "--compare %s: no figures in the file", path);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Lower is better for a time, higher for a rate. */
+static int is_time_unit(const char *unit)
+{
+    return strcmp(unit, "s") == 0;
+}
+
+int bench_compare(bench *b)
+{
+    int nreg = 0;
+    if (!b->opts.compare)
+        return 0;
+    if (b->rank == 0) {
+        /* Match on the rank count too, unless the old file has no run at
+         * this one: then any rank count matches, and the output says so. */
+        int same_ranks = 0;
+        for (int i = 0; i < b->nold; i++)
+            same_ranks |= b->old[i].ranks == b->size;
+        double thr = b->opts.threshold;
+        printf("\ncompare: %s -> this run (%d rank%s); change of the median, a change worse "
+               "than %g%% is a REGRESSION\n",
+               b->opts.compare, b->size, b->size == 1 ? "" : "s", thr);
+        if (!same_ranks)
+            printf("compare: %s has no run at %d rank%s: figures matched whatever their rank "
+                   "count\n",
+                   b->opts.compare, b->size, b->size == 1 ? "" : "s");
+        printf("%-11s %-50s %9s %9s %9s %-9s %8s\n", "experiment", "method", "size", "old", "new",
+               "unit", "change");
+        int ncmp = 0, nnew = 0, ngone = 0;
+        for (int i = 0; i < b->nold; i++)
+            b->old[i].matched = 0;
+        for (int k = 0; k < b->nfigs; k++) {
+            const figure *f = &b->figs[k];
+            struct old_fig *o = NULL;
+            /* The last line that matches: a file appended to holds the
+             * latest run last. */
+            for (int i = 0; i < b->nold; i++) {
+                struct old_fig *c = &b->old[i];
+                if (strcmp(c->experiment, f->experiment) == 0 &&
+                    strcmp(c->method, f->method) == 0 && c->size == f->size &&
+                    strcmp(c->unit, f->rate_unit) == 0 && (!same_ranks || c->ranks == b->size))
+                    o = c;
+            }
+            char size[32], oldv[32], newv[32], change[32];
+            bench_size_str(f->size, f->size_elems, size, sizeof size);
+            fmt_value(f->vmed, newv, sizeof newv);
+            if (!o) {
+                nnew++;
+                continue;
+            }
+            for (int i = 0; i < b->nold; i++) /* every duplicate of it is accounted for */
+                if (strcmp(b->old[i].experiment, o->experiment) == 0 &&
+                    strcmp(b->old[i].method, o->method) == 0 && b->old[i].size == o->size &&
+                    strcmp(b->old[i].unit, o->unit) == 0 && b->old[i].ranks == o->ranks)
+                    b->old[i].matched = 1;
+            ncmp++;
+            fmt_value(o->median, oldv, sizeof oldv);
+            double pct = 100.0 * (f->vmed - o->median) / o->median;
+            const char *flag = "";
+            if (isfinite(pct)) {
+                double worse = is_time_unit(f->rate_unit) ? pct : -pct;
+                if (worse > thr) {
+                    flag = "  REGRESSION";
+                    nreg++;
+                } else if (worse < -thr) {
+                    flag = "  faster";
+                }
+                snprintf(change, sizeof change, "%+.1f%%", pct);
+            } else {
+                snprintf(change, sizeof change, "n/a");
+            }
+            printf("%-11s %-50s %9s %9s %9s %-9s %8s%s\n", f->experiment, f->method, size, oldv,
+                   newv, f->rate_unit, change, flag);
+        }
+        if (nnew) {
+            printf("only in this run (no figure in %s):\n", b->opts.compare);
+            for (int k = 0; k < b->nfigs; k++) {
+                const figure *f = &b->figs[k];
+                int found = 0;
+                for (int i = 0; i < b->nold && !found; i++) {
+                    const struct old_fig *c = &b->old[i];
+                    found = c->matched && strcmp(c->experiment, f->experiment) == 0 &&
+                            strcmp(c->method, f->method) == 0 && c->size == f->size &&
+                            strcmp(c->unit, f->rate_unit) == 0;
+                }
+                if (!found) {
+                    char size[32];
+                    bench_size_str(f->size, f->size_elems, size, sizeof size);
+                    printf("  %-11s %-50s %9s\n", f->experiment, f->method, size);
+                }
+            }
+        }
+        for (int i = 0; i < b->nold; i++) {
+            const struct old_fig *c = &b->old[i];
+            /* Figures of other rank counts are not missing from this run. */
+            if (c->matched || (same_ranks && c->ranks != b->size))
+                continue;
+            if (ngone++ == 0)
+                printf("only in %s (not measured in this run):\n", b->opts.compare);
+            printf("  %-11s %-50s %9.4g  (line %d)\n", c->experiment, c->method, c->size,
+                   c->line);
+        }
+        printf("compare: %d figure%s compared, %d REGRESSION%s (worse than %g%%), %d only in "
+               "this run, %d only in %s\n",
+               ncmp, ncmp == 1 ? "" : "s", nreg, nreg == 1 ? "" : "S", thr, nnew, ngone,
+               b->opts.compare);
+        fflush(stdout);
+    }
+    MPI_Bcast(&nreg, 1, MPI_INT, 0, b->comm);
+    return nreg;
+}
+
 /* ------------------------------------------------------------ limits */
 
 void bench_set_limit(bench *b, bench_limit_kind kind, int fig)
 {
     b->limit_fig[kind] = fig;
+    if (fig >= 0 && fig < b->nfigs)
+        b->figs[fig].role = BENCH_LIMIT;
 }
 
 int bench_limit(bench *b, bench_limit_kind kind, int *fig)

@@ -33,12 +33,40 @@ extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;
 
-/* The options of a run, as cmd_bench.c parsed them. */
+/* The default problem sizes, full and under --quick (about a tenth, and
+ * still several times larger than the caches). The limits have one size. */
+#define BENCH_SHARE_BYTES ((size_t)800000000)
+#define BENCH_SHARE_BYTES_QUICK ((size_t)80000000)
+#define BENCH_IO_BYTES ((size_t)1 << 30)
+#define BENCH_IO_BYTES_QUICK ((size_t)100 << 20)
+#define BENCH_INIT_ELEMS ((size_t)50000000)
+#define BENCH_INIT_ELEMS_QUICK ((size_t)10000000)
+#define BENCH_EW_ELEMS ((size_t)100000000)
+#define BENCH_EW_ELEMS_QUICK ((size_t)10000000)
+#define BENCH_BLAS_N {2048, 4096}
+#define BENCH_BLAS_N_QUICK {1024}
+#define BENCH_LIMITS_BYTES ((size_t)240000000)
+#define BENCH_REPS 5
+#define BENCH_WARMUP 2
+#define BENCH_REPS_QUICK 3
+#define BENCH_WARMUP_QUICK 1
+#define BENCH_MAX_N 8 /* sizes in --n */
+
+/* The options of a run, as cmd_bench.c parsed them. A zero size means "not
+ * given": each experiment takes its default (bench_bytes, bench_elems,
+ * bench_blas_sizes). */
 typedef struct {
-    size_t bytes; /* --bytes, or 0 when not given: each experiment's default */
+    int quick;    /* --quick: the smaller defaults */
+    size_t bytes; /* --bytes: share and io */
+    size_t size;  /* --size: elements per array per node, init and elementwise */
+    size_t n[BENCH_MAX_N]; /* --n: blas matrix orders */
+    int nn;       /* how many in n; 0: the default */
+    int cold;     /* --cold: io drops the page cache before each read */
     int reps;     /* measured repetitions per figure (>= 1) */
     int warmup;   /* unmeasured repetitions before them (>= 0) */
-    const char *json; /* --json FILE, or NULL */
+    const char *json;    /* --json FILE, or NULL */
+    const char *compare; /* --compare OLD.json, or NULL */
+    double threshold;    /* --threshold: a change worse than this %% is a regression */
 } bench_opts;
 
 /* Collective. Sets up a run (its own duplicates of parray's job and node
@@ -53,16 +81,32 @@ void bench_free(bench **b);
  * message in bench_errmsg. */
 int bench_run(bench *b, const bench_experiment *e);
 
-/* Collective. Prints the header of the table (the layout, reps and
- * warm-up) from rank 0. */
-void bench_print_header(bench *b);
+/* Collective. Prints the header of the table from rank 0: the layout,
+ * reps and warm-up, and the sizes the chosen experiments will use (and
+ * under --quick how they were scaled down). */
+void bench_print_header(bench *b, const bench_experiment *const *chosen, int nchosen);
+
+/* Collective. With --compare: prints, from rank 0, each figure of this run
+ * against the figure with the same experiment, method, size and rank count
+ * in the old file (old median, new median, change), flags the changes
+ * worse than the threshold as REGRESSION and lists the figures found on
+ * one side only. The old file is read and checked by bench_create, so a
+ * bad file fails before anything runs. Returns the number of regressions
+ * (the same on every rank); 0 without --compare. */
+int bench_compare(bench *b);
 
 /* Not collective. Accessors. */
 pa_ctx *bench_ctx(const bench *b);
 MPI_Comm bench_comm(const bench *b);      /* the bench's job communicator */
 MPI_Comm bench_node_comm(const bench *b); /* the bench's node communicator */
 const bench_opts *bench_options(const bench *b);
-size_t bench_bytes(const bench *b, size_t dflt); /* --bytes or dflt */
+/* --bytes, else full or (under --quick) quick. */
+size_t bench_bytes(const bench *b, size_t full, size_t quick);
+/* --size, else full or (under --quick) quick. */
+size_t bench_elems(const bench *b, size_t full, size_t quick);
+/* The blas matrix orders: --n, else the full or quick default. Returns how
+ * many (at most BENCH_MAX_N) and points *n at them. */
+int bench_blas_sizes(const bench *b, const size_t **n);
 const char *bench_errmsg(const bench *b); /* NULL: of bench_create */
 
 /* ------------------------------------------------------------ figures */
@@ -71,6 +115,12 @@ const char *bench_errmsg(const bench *b); /* NULL: of bench_create */
  * sample. The default is the slowest rank: a step is done when every rank
  * is done. */
 typedef enum { BENCH_MAX = 0, BENCH_MIN, BENCH_RANK0 } bench_combine;
+
+/* What a figure stands for. The table's "vs limit" and "vs naive" columns
+ * show a figure's ratios (bench_ratio) to figures of role LIMIT and NAIVE.
+ * With BENCH_AUTO the method decides: "limit..." is a limit, "naive..." is
+ * naive, anything else is parray's. */
+typedef enum { BENCH_AUTO = 0, BENCH_LIMIT, BENCH_NAIVE, BENCH_PARRAY, BENCH_OTHER } bench_role;
 
 /* What a figure measures. With work > 0 the figure's value is a rate,
  * work / 1e9 per second in rate_unit ("GB/s" with work in bytes, "GFLOP/s"
@@ -82,6 +132,7 @@ typedef struct {
     double work;           /* per repetition; 0 for a time figure */
     const char *rate_unit; /* default "GB/s" when work > 0 */
     bench_combine combine;
+    bench_role role;
     /* Optional, called untimed on every rank before each repetition (after
      * the previous one ended on every rank). Returns 0 or -1 after
      * bench_fail. */
@@ -113,9 +164,11 @@ void bench_set_time(bench *b, double seconds);
  * touch. */
 int bench_record(bench *b, const bench_spec *spec, const double *seconds, int n, int *fig);
 
-/* Not collective but call it on every rank alike. Adds to figure fig the
- * ratio of its median value to the median value of figure ref (the same
- * kind of unit: time/time or rate/rate), shown as "<ratio>x <label>". */
+/* Not collective but call it on every rank alike. Adds to figure fig its
+ * speed relative to figure ref (the same kind of unit): the ratio of the
+ * median rates, or for times the inverse ratio (ref's time over fig's), so
+ * that above 1 always means fig is faster. Shown in the "vs limit" or "vs
+ * naive" column by ref's role; label names ref in the JSON. */
 void bench_ratio(bench *b, int fig, int ref, const char *label);
 
 /* Not collective but call it on every rank alike. A line printed (by rank

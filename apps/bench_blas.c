@@ -6,8 +6,7 @@
  *   naive, MPI_Barrier: rank 0 on all cores while the others wait in
  *          MPI_Barrier (which spins);
  *   parray split and parray lend: pa_matmul in each mode.
- * Sizes: --n is not a bench option yet; PARRAY_BENCH_N="2048,4096" sets them
- * (default 2048,4096). */
+ * Sizes: --n (default 2048,4096; 1024 under --quick). */
 #include <cblas.h>
 #include <dirent.h>
 #include <sched.h>
@@ -17,8 +16,6 @@
 #include <time.h>
 
 #include "bench.h"
-
-#define MAX_SIZES 8
 
 typedef struct {
     pa_ctx *ctx;
@@ -111,24 +108,6 @@ static int parray_rep(bench *b, void *arg, int rep)
     if (pa_matmul(S->C, S->A, S->B, &S->opts) != PA_OK)
         return bench_fail(b, "blas: pa_matmul: %s", pa_errmsg(S->ctx));
     return 0;
-}
-
-static int parse_sizes(const char *s, size_t *out, int *count)
-{
-    *count = 0;
-    while (*s) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s || v < 1 || v > 46340 || *count >= MAX_SIZES)
-            return -1;
-        out[(*count)++] = (size_t)v;
-        s = end;
-        if (*s == ',')
-            s++;
-        else if (*s)
-            return -1;
-    }
-    return *count ? 0 : -1;
 }
 
 static int one_size(bench *b, blas *S)
@@ -245,6 +224,9 @@ restore:
     bench_ratio(b, fnaive, flimit, "limit");
     bench_ratio(b, fsplit, flimit, "limit");
     bench_ratio(b, flend, flimit, "limit");
+    /* Each parray mode against the naive way it replaces. */
+    bench_ratio(b, fsplit, fnaive, "naive stripes");
+    bench_ratio(b, flend, fbar, "naive MPI_Barrier");
     double rs = bench_value(b, fsplit) / bench_value(b, flimit);
     double rl = bench_value(b, flend) / bench_value(b, flimit);
     bench_note(b, "blas n=%zu: target split and lend >= 0.95x limit: %.2fx and %.2fx (%s); "
@@ -269,15 +251,8 @@ static int blas_run(bench *b)
     S.comm = bench_comm(b);
     MPI_Comm_rank(S.comm, &S.rank);
     MPI_Comm_size(S.comm, &S.size);
-    size_t sizes[MAX_SIZES];
-    int count;
-    const char *env = getenv("PARRAY_BENCH_N");
-    if (parse_sizes(env && *env ? env : "2048,4096", sizes, &count) != 0) {
-        bench_fail(b, "blas: PARRAY_BENCH_N='%s' is not a list of sizes 1..46340 "
-                      "(at most %d, e.g. 2048,4096)",
-                   env, MAX_SIZES);
-        return bench_agree(b, -1);
-    }
+    const size_t *sizes;
+    int count = bench_blas_sizes(b, &sizes);
     bench_note(b, "blas: limit and MPI_Barrier rows time rank 0; the others the slowest rank; "
                   "%d rank%s, %d node%s",
                S.size, S.size == 1 ? "" : "s", pa_ctx_nnodes(S.ctx),

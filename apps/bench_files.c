@@ -1,5 +1,6 @@
-/* The many-files part of `parray bench io` (bench_io.h): 1000 .npy files of
- * 100 KB saved one per row and loaded back as one stack, by one rank alone
+/* The many-files part of `parray bench io` (bench_io.h): up to 1000 .npy
+ * files of 100 KB (one per MiB of the io experiment's --bytes, at least 10)
+ * saved one per row and loaded back as one stack, by one rank alone
  * (rank 0 with a context of its own, the same code) and by all ranks; and
  * CSV parsing, in MB/s per rank: parray's parallel exact parser against
  * the naive way, one rank reading the file and calling strtod per number
@@ -15,19 +16,21 @@
 
 #include "bench_io.h"
 
-#define NFILES 1000
+#define NFILES 1000       /* at the default 1 GiB; fewer for smaller --bytes */
 #define FILE_ELEMS 12800  /* f64 per file: 100 KiB of data (plus a 128-byte header) */
-#define CSV_ROWS 300000   /* of CSV_COLS f64 as %.17g: about 50 MB */
+#define CSV_ROWS 300000   /* of CSV_COLS f64 as %.17g: about 50 MB, scaled like the files */
 #define CSV_COLS 8
 
 typedef struct {
     pa_ctx *ctx, *solo;    /* the job's context; rank 0's own (other ranks: NULL) */
     int rank, size;
+    int nfiles;            /* files in the stack */
+    size_t csv_rows;
     char dir[PATH_MAX - 64];
     char pattern[PATH_MAX], csv[PATH_MAX];
     char **paths;
     double file_bytes, csv_bytes;
-    pa_array *src;         /* the (NFILES, FILE_ELEMS) array, a[i] = i */
+    pa_array *src;         /* the (nfiles, FILE_ELEMS) array, a[i] = i */
     double sink;
 } files;
 
@@ -60,7 +63,7 @@ static int load_one_rep(bench *b, void *arg, int rep)
         return 0;
     pa_array *a = NULL;
     int rc = 0;
-    if (pa_load_files(F->solo, (const char *const *)F->paths, NFILES, PA_FORMAT_NPY, NULL, &a) !=
+    if (pa_load_files(F->solo, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY, NULL, &a) !=
         PA_OK)
         rc = bench_fail(b, "io files: one rank: %s", pa_errmsg(F->solo));
     else
@@ -75,7 +78,7 @@ static int load_all_rep(bench *b, void *arg, int rep)
     files *F = arg;
     pa_array *a = NULL;
     int rc = 0;
-    if (pa_load_files(F->ctx, (const char *const *)F->paths, NFILES, PA_FORMAT_NPY, NULL, &a) !=
+    if (pa_load_files(F->ctx, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY, NULL, &a) !=
         PA_OK)
         rc = bench_fail(b, "io files: all ranks: %s", pa_errmsg(F->ctx));
     else
@@ -124,7 +127,7 @@ static int csv_naive_rep(bench *b, void *arg, int rep)
                 break;
         }
         F->sink += (out ? out[0] : 0) + (double)k;
-        if (k != (size_t)CSV_ROWS * CSV_COLS)
+        if (k != F->csv_rows * CSV_COLS)
             rc = bench_fail(b, "io files: naive csv parsed %zu numbers", k);
         free(out);
         freelocale(c);
@@ -143,6 +146,13 @@ int bench_io_files(bench *b, const char *dir)
     snprintf(F.pattern, sizeof F.pattern, "%s/part-%%05d.npy", F.dir);
     snprintf(F.csv, sizeof F.csv, "%s/table.csv", dir);
     int rc = 0, f_save = -1, f_one = -1, f_all = -1, f_csv = -1, f_naive = -1;
+    /* One file per MiB of the io experiment's size, at least 10 and at
+     * most NFILES (1000 at the default 1 GiB, 100 under --quick), and the
+     * CSV table in proportion: small runs stay small. */
+    size_t mib = bench_bytes(b, BENCH_IO_BYTES, BENCH_IO_BYTES_QUICK) >> 20;
+    F.nfiles = mib < 10 ? 10 : mib > NFILES ? NFILES : (int)mib;
+    F.csv_rows = (size_t)CSV_ROWS * (size_t)F.nfiles / NFILES;
+    char label[96];
 
     /* Setup, untimed: the directory, rank 0's own context, the source array
      * a[i] = i and its names. */
@@ -152,7 +162,7 @@ int bench_io_files(bench *b, const char *dir)
         rc = bench_fail(b, "io files: %s", pa_errmsg(NULL));
     if ((rc = bench_agree(b, rc)) != 0)
         return rc;
-    size_t shape[2] = {NFILES, FILE_ELEMS};
+    size_t shape[2] = {(size_t)F.nfiles, FILE_ELEMS};
     if (pa_array_create(F.ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &F.src) != PA_OK) {
         bench_fail(b, "io files: %s", pa_errmsg(F.ctx));
         rc = bench_agree(b, -1);
@@ -163,22 +173,26 @@ int bench_io_files(bench *b, const char *dir)
     for (size_t i = 0; i < s.count; i++)
         ((double *)s.ptr)[i] = (double)(s.offset + i);
     pa_array_sync(F.src);
-    F.paths = calloc(NFILES, sizeof *F.paths);
-    for (int i = 0; F.paths && i < NFILES; i++) {
+    F.paths = calloc((size_t)F.nfiles, sizeof *F.paths);
+    for (int i = 0; F.paths && i < F.nfiles; i++) {
         F.paths[i] = malloc(PATH_MAX);
         snprintf(F.paths[i], PATH_MAX, F.pattern, i);
     }
-    F.file_bytes = NFILES * (128.0 + FILE_ELEMS * 8.0);
+    F.file_bytes = F.nfiles * (128.0 + FILE_ELEMS * 8.0);
 
-    bench_spec spec = {.method = "parray save_files 1000 x 100 KB .npy, all ranks",
+    snprintf(label, sizeof label, "parray save_files %d x 100 KB .npy, all ranks", F.nfiles);
+    bench_spec spec = {.method = label,
                        .size = F.file_bytes, .work = F.file_bytes, .combine = BENCH_MAX};
     if ((rc = bench_time(b, &spec, save_rep, &F, &f_save)) != 0)
         goto out;
-    spec.method = "naive: one rank loads 1000 x 100 KB .npy";
+    char label2[96], label3[96];
+    snprintf(label2, sizeof label2, "naive: one rank loads %d x 100 KB .npy", F.nfiles);
+    spec.method = label2;
     spec.combine = BENCH_RANK0;
     if ((rc = bench_time(b, &spec, load_one_rep, &F, &f_one)) != 0)
         goto out;
-    spec.method = "parray load_files 1000 x 100 KB .npy, all ranks";
+    snprintf(label3, sizeof label3, "parray load_files %d x 100 KB .npy, all ranks", F.nfiles);
+    spec.method = label3;
     spec.combine = BENCH_MAX;
     if ((rc = bench_time(b, &spec, load_all_rep, &F, &f_all)) != 0)
         goto out;
@@ -186,7 +200,7 @@ int bench_io_files(bench *b, const char *dir)
 
     /* CSV: a table of random-looking f64 written as %.17g (round-trip
      * text, 17 significant digits: the hard case for exact parsing). */
-    size_t cshape[2] = {CSV_ROWS, CSV_COLS};
+    size_t cshape[2] = {F.csv_rows, CSV_COLS};
     pa_array *t = NULL;
     rc = pa_array_create(F.ctx, PA_F64, 2, cshape, PA_DISTRIBUTED, &t) == PA_OK ? 0 : -1;
     if (rc == 0) {
@@ -221,22 +235,22 @@ int bench_io_files(bench *b, const char *dir)
 
     double sp = bench_value(b, f_all) / bench_value(b, f_one), mb = bench_value(b, f_csv);
     bench_note(b, "io files: %d .npy files of %d f64 in %s; loads come from the page cache",
-               NFILES, FILE_ELEMS, F.dir);
+               F.nfiles, FILE_ELEMS, F.dir);
     bench_note(b, "io files: target all ranks >= 1.8x one rank (with 2 ranks): %.2fx (%s)", sp,
                F.size < 2 ? "needs 2 ranks" : sp >= 1.8 ? "met" : "NOT met");
     bench_note(b, "io files: target CSV >= 200 MB/s per rank (numpy loadtxt ~180): %.0f (%s); "
-                  "%d rows x %d f64 as %%.17g, %.0f MB",
-               mb, mb >= 200 ? "met" : "NOT met", CSV_ROWS, CSV_COLS, F.csv_bytes / 1e6);
+                  "%zu rows x %d f64 as %%.17g, %.0f MB",
+               mb, mb >= 200 ? "met" : "NOT met", F.csv_rows, CSV_COLS, F.csv_bytes / 1e6);
 
 out:
     MPI_Barrier(pa_ctx_comm(F.ctx)); /* every rank is done with the files */
     if (F.rank == 0) {
-        for (int i = 0; F.paths && i < NFILES; i++)
+        for (int i = 0; F.paths && i < F.nfiles; i++)
             unlink(F.paths[i]);
         unlink(F.csv);
         rmdir(F.dir);
     }
-    for (int i = 0; F.paths && i < NFILES; i++)
+    for (int i = 0; F.paths && i < F.nfiles; i++)
         free(F.paths[i]);
     free(F.paths);
     pa_array_free(&F.src);

@@ -2,8 +2,10 @@
  * numbers, and a sum, each measured three ways in one run: this machine's
  * limit (STREAM triad and read from the harness, and a streaming-store
  * fill measured here), the naive per-element loop on one rank, and parray
- * on every rank. Rates count the bytes of the f64 array written (or read
- * for the sum), per node like the limits. */
+ * on every rank. The array has --size f64 per node (bench_elems); the naive
+ * loops run on rank 0 over a private array of one node's size. Rates count
+ * the bytes of the f64 array written (or read for the sum), per node like
+ * the limits. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +18,6 @@
 
 #include "bench.h"
 
-#define INIT_DEFAULT_BYTES ((size_t)400000000) /* the f64 array, over the whole job */
 #define SEED 20240611u
 
 typedef struct {
@@ -24,8 +25,8 @@ typedef struct {
     pa_array *a;       /* the distributed f64 array */
     double *mine;      /* this rank's span of it */
     size_t nmine;
-    double *naive;     /* rank 0: a private array of the whole size, for the naive loops */
-    size_t n;
+    double *naive;     /* rank 0: a private array of one node's size, for the naive loops */
+    size_t n;          /* the naive array's elements: the node's share */
     double sink;
 } init_bench;
 
@@ -171,9 +172,11 @@ static int init_run(bench *b)
         (rc = bench_limit(b, BENCH_LIMIT_READ, &fread)) != 0)
         return rc;
 
-    size_t bytes = bench_bytes(b, INIT_DEFAULT_BYTES);
-    I.n = bytes / 8 ? bytes / 8 : 1;
-    rc = pa_array_create(ctx, PA_F64, 1, &I.n, PA_DISTRIBUTED, &I.a);
+    I.n = bench_elems(b, BENCH_INIT_ELEMS, BENCH_INIT_ELEMS_QUICK);
+    if (I.n > SIZE_MAX / 8 / (size_t)nnodes)
+        return bench_agree(b, bench_fail(b, "init: --size %zu is too large", I.n));
+    size_t total = I.n * (size_t)nnodes;
+    rc = pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &I.a);
     if (rc != PA_OK) {
         bench_fail(b, "init: %s", pa_errmsg(ctx));
         return bench_agree(b, -1);
@@ -193,25 +196,26 @@ static int init_run(bench *b)
     if ((rc = bench_agree(b, rc)) != 0)
         goto out;
 
-    double size = (double)I.n * 8, node_bytes = size / nnodes;
-    /* The naive loops run on rank 0 alone over the whole array. */
-    bench_spec lim = {.method = "limit: stream-store fill, per node", .size = size,
-                      .work = node_bytes};
-    bench_spec nfill = {.method = "naive fill loop, 1 rank", .size = size, .work = size,
-                        .combine = BENCH_RANK0};
-    bench_spec pfill = {.method = "parray pa_full, per node", .size = size, .work = node_bytes};
-    bench_spec nuni = {.method = "naive uniform loop, 1 rank", .size = size, .work = size,
-                       .combine = BENCH_RANK0};
-    bench_spec puni = {.method = "parray uniform f64, per node", .size = size,
-                       .work = node_bytes};
-    bench_spec nnorm = {.method = "naive normal loop (libm), 1 rank", .size = size, .work = size,
-                        .combine = BENCH_RANK0};
-    bench_spec pnorm = {.method = "parray normal f64, per node", .size = size,
+    double size = (double)I.n * 8, node_bytes = size, elems = (double)I.n;
+    /* The naive loops run on rank 0 alone over one node's worth. */
+    bench_spec lim = {.method = "limit: stream-store fill, per node", .size = elems,
+                      .size_elems = 1, .work = node_bytes};
+    bench_spec nfill = {.method = "naive fill loop, 1 rank", .size = elems, .size_elems = 1,
+                        .work = size, .combine = BENCH_RANK0};
+    bench_spec pfill = {.method = "parray pa_full, per node", .size = elems, .size_elems = 1,
                         .work = node_bytes};
-    bench_spec nsum = {.method = "naive sum loop, 1 rank", .size = size, .work = size,
-                       .combine = BENCH_RANK0};
-    bench_spec psum = {.method = "parray sum (tree), per node", .size = size,
-                       .work = node_bytes};
+    bench_spec nuni = {.method = "naive uniform loop, 1 rank", .size = elems, .size_elems = 1,
+                       .work = size, .combine = BENCH_RANK0};
+    bench_spec puni = {.method = "parray uniform f64, per node", .size = elems,
+                       .size_elems = 1, .work = node_bytes};
+    bench_spec nnorm = {.method = "naive normal loop (libm), 1 rank", .size = elems,
+                        .size_elems = 1, .work = size, .combine = BENCH_RANK0};
+    bench_spec pnorm = {.method = "parray normal f64, per node", .size = elems,
+                        .size_elems = 1, .work = node_bytes};
+    bench_spec nsum = {.method = "naive sum loop, 1 rank", .size = elems, .size_elems = 1,
+                       .work = size, .combine = BENCH_RANK0};
+    bench_spec psum = {.method = "parray sum (tree), per node", .size = elems,
+                       .size_elems = 1, .work = node_bytes};
     int flim, fnf, fpf, fnu, fpu, fnn, fpn, fns, fps;
     if ((rc = bench_time(b, &lim, stream_rep, &I, &flim)) != 0 ||
         (rc = bench_time(b, &nfill, naive_fill_rep, &I, &fnf)) != 0 ||
@@ -234,7 +238,7 @@ static int init_run(bench *b)
 
     double fill = bench_value(b, fpf) * nnodes, uni = bench_value(b, fpu) / nr;
     double nrm = bench_value(b, fpn) / nr, sum = bench_value(b, fps) / bench_value(b, fread);
-    bench_note(b, "init: %zu f64 (%.0f MB); naive loops on rank 0 over a private array; "
+    bench_note(b, "init: %zu f64 (%.0f MB) per node; naive loops on rank 0 over a private array; "
                   "parray on all %d rank%s; rates per node (%d rank%s on node 0)",
                I.n, size / 1e6, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s", nr,
                nr == 1 ? "" : "s");
@@ -256,7 +260,7 @@ out:
 
 const bench_experiment bench_init = {
     .name = "init",
-    .description = "initialisation: fill, uniform, normal and sum of --bytes (default 400 MB) "
-                   "of f64, naive 1-rank loops vs parray vs the machine's limits",
+    .description = "initialisation: fill, uniform, normal and sum of --size f64 per node "
+                   "(default 5e7): naive 1-rank loops vs parray vs the machine's limits",
     .run = init_run,
 };

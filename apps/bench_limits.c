@@ -7,9 +7,10 @@
 
 #include "bench.h"
 
-/* 3 arrays of 80 MB per node: several times any last-level cache this kind
- * of machine has, like STREAM's rule of 4x the cache. */
-#define LIMITS_DEFAULT_BYTES ((size_t)240000000)
+/* The size is BENCH_LIMITS_BYTES unless --size is given: 3 arrays of 80 MB
+ * per node, several times the last-level cache of this kind of machine
+ * (STREAM's rule of 4x the cache), and the same figure in a quick run as in
+ * a full one. */
 #define TRIAD_SCALAR 3.0
 
 typedef struct {
@@ -44,7 +45,11 @@ static int read_rep(bench *b, void *arg, int rep)
 int bench_limits_measure(bench *bm)
 {
     pa_ctx *ctx = bench_ctx(bm);
-    size_t bytes = bench_bytes(bm, LIMITS_DEFAULT_BYTES);
+    /* With --size the limits use arrays of that size, so that init and
+     * elementwise compare with a limit measured on arrays like theirs (a
+     * cache-sized --size against a cache-sized limit). */
+    size_t elems = bench_options(bm)->size;
+    size_t bytes = elems && elems <= SIZE_MAX / 24 ? 24 * elems : BENCH_LIMITS_BYTES;
     int nnodes = pa_ctx_nnodes(ctx);
     size_t m = bytes / 24; /* elements per array per node */
     if (m == 0)

@@ -1,6 +1,8 @@
 /* `parray bench`: parses the options, then runs the chosen experiments
- * (all registered ones by default) through the harness in bench.c. */
+ * (all registered ones by default) through the harness in bench.c, and
+ * with --compare sets the figures against an earlier run's. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,36 +10,76 @@
 #include "bench.h"
 #include "cmd.h"
 
-#define DEFAULT_REPS 5
-#define DEFAULT_WARMUP 2
-
 static const char usage[] =
-    "usage: [mpirun -n N] parray bench [EXPERIMENT...] [--bytes N] [--reps N]\n"
-    "                                  [--warmup N] [--json FILE] [--list]\n"
+    "usage: [mpirun -n N] parray bench [EXPERIMENT...] [--quick] [--bytes N] [--size N]\n"
+    "                                  [--n LIST] [--cold] [--reps N] [--warmup N]\n"
+    "                                  [--json FILE] [--compare OLD.json]\n"
+    "                                  [--threshold PCT] [--list]\n"
     "\n"
-    "Measures this machine's limits, the naive way and parray's way, on every\n"
-    "rank of the job, and prints one row per figure: median, min and max over\n"
-    "the repetitions, each repetition timed until the slowest rank is done, and\n"
-    "ratios to reference figures. With no EXPERIMENT it runs them all:\n"
+    "Measures, on every rank of the job, this machine's limit, the naive way and\n"
+    "parray's way for each of parray's five concerns, and prints one row per\n"
+    "figure: median, min and max over the repetitions (each timed until the\n"
+    "slowest rank is done), the unit, and the speed relative to the limit\n"
+    "(\"vs limit\", 1 = at the limit) and to the naive way (\"vs naive\", 2 = twice\n"
+    "as fast). Notes under each experiment say which targets are met. With no\n"
+    "EXPERIMENT it runs all five, after the limits they need:\n"
     "\n"
-    "  limits   STREAM triad a=b+s*c (24 B/element) and a read-only sum\n"
-    "           (8 B/element) over all ranks of each node, in GB/s per node;\n"
-    "           --bytes is the node's total over 3 arrays (default 240 MB)\n"
-    "  share    move --bytes (default 800 MB) of f64 from rank 0 to the other\n"
-    "           ranks of its node, until each has summed it: MPI_Send/Recv,\n"
-    "           MPI_Bcast, MPI_Get, a file, and parray's shared array;\n"
-    "           needs 2 or more ranks on rank 0's node\n"
+    "  limits       STREAM triad a=b+s*c (24 B/element) and a read-only sum over\n"
+    "               all ranks of each node, GB/s per node; 3 arrays, 240 MB per\n"
+    "               node in all, or 3 arrays of --size f64 (init and elementwise\n"
+    "               measure them when needed)\n"
+    "  share        (concern 5) move --bytes (default 800 MB) of f64 from rank 0\n"
+    "               to the other ranks of its node, until each has summed it:\n"
+    "               MPI_Send/Recv, MPI_Bcast, MPI_Get, a file, and parray's\n"
+    "               shared array (zero copy); the limit is a receiver summing an\n"
+    "               array of its own; needs 2 or more ranks on rank 0's node\n"
+    "  io           (concern 1) save and load --bytes (default 1 GiB) of f64 as\n"
+    "               one file: raw POSIX pwrite/pread by every rank (the limit),\n"
+    "               parray's parallel HDF5 (collective, independent, chunked,\n"
+    "               deflate, durable), the naive gather to rank 0; then many\n"
+    "               files (up to 1000 .npy of 100 KB, one rank vs all ranks) and\n"
+    "               CSV parsing (parray's parallel exact parser vs strtod)\n"
+    "  blas         (concern 2) n x n dgemm for each n of --n (default 2048,4096):\n"
+    "               one process on all cores (the limit), the naive MPI ways\n"
+    "               (launcher binding; peers spinning in MPI_Barrier), parray\n"
+    "               split and lend; GFLOP/s\n"
+    "  init         (concern 3) fill, uniform, normal and sum of --size f64 per\n"
+    "               node (default 5e7): naive 1-rank loops vs parray on all\n"
+    "               ranks vs streaming fill, triad and read\n"
+    "  elementwise  (concern 4) z = a*b + c, sqrt(x*x + y*y) and sum over arrays\n"
+    "               of --size f64 per node (default 1e8): naive 1-rank loop,\n"
+    "               parray ops, pa_eval (fused), against the triad and read\n"
     "\n"
     "Options:\n"
-    "  --bytes N    problem size in bytes: 800000000, 8e8, 800M, 800MB, 1GiB\n"
-    "               (k M G T = 10^3.., KiB MiB GiB TiB = 2^10..)\n"
-    "  --reps N     measured repetitions per figure (default 5)\n"
-    "  --warmup N   unmeasured repetitions before them (default 2)\n"
-    "  --json FILE  also write one JSON object per figure per line, with the\n"
-    "               machine, the rank layout, the versions and the command line\n"
-    "  --list       list the experiments and exit\n"
+    "  --quick          about a minute on 2 cores: share 80 MB, io 100 MiB,\n"
+    "                   blas n=1024, init and elementwise 1e7 elements, 3 reps\n"
+    "                   after 1 warm-up (the options below still override)\n"
+    "  --bytes N        share and io size in bytes: 800000000, 8e8, 800M, 800MB,\n"
+    "                   1GiB (k M G T = 10^3.., KiB MiB GiB TiB = 2^10..)\n"
+    "  --size N         init and elementwise: f64 elements per array per node,\n"
+    "                   e.g. 1e8 or 100M\n"
+    "  --n LIST         blas matrix orders, comma-separated, e.g. 2048,4096\n"
+    "                   (1..46340, at most 8)\n"
+    "  --cold           io: drop the page cache before each read (root only)\n"
+    "  --reps N         measured repetitions per figure (default 5)\n"
+    "  --warmup N       unmeasured repetitions before them (default 2)\n"
+    "  --json FILE      also write one JSON object per figure per line, with the\n"
+    "                   machine, the rank layout, the versions and the command\n"
+    "                   line (scripts/plot-bench draws it)\n"
+    "  --compare OLD    after the run, each figure against the same figure\n"
+    "                   (experiment, method, size, rank count) of an earlier\n"
+    "                   --json file: old and new median and the change; a change\n"
+    "                   worse than the threshold is flagged REGRESSION\n"
+    "  --threshold PCT  the regression threshold in percent (default 10)\n"
+    "  --list           list the experiments and exit\n"
     "\n"
-    "Example: mpirun -n 2 parray bench share --bytes 800M --json share.json\n";
+    "Environment: PARRAY_BENCH_DIR, else TMPDIR, else /tmp: where io writes.\n"
+    "\n"
+    "Examples:\n"
+    "  mpirun -n 2 parray bench --quick --json bench.json\n"
+    "  mpirun -n 2 parray bench share --bytes 800M\n"
+    "  mpirun -n 2 parray bench elementwise --size 1e8\n"
+    "  mpirun -n 2 parray bench blas --n 2048,4096 --compare bench.json\n";
 
 /* A whole number in [min, max]. */
 static int parse_int(const char *s, int min, int max, int *out)
@@ -50,6 +92,27 @@ static int parse_int(const char *s, int min, int max, int *out)
         return -1;
     *out = (int)v;
     return 0;
+}
+
+/* A comma-separated list of matrix orders in 1..46340 (n*n fits an int). */
+static int parse_orders(const char *s, size_t *out, int *count)
+{
+    *count = 0;
+    while (*s) {
+        char *end;
+        if (*s < '0' || *s > '9')
+            return -1;
+        long v = strtol(s, &end, 10);
+        if (end == s || v < 1 || v > 46340 || *count >= BENCH_MAX_N)
+            return -1;
+        out[(*count)++] = (size_t)v;
+        s = end;
+        if (*s == ',' && s[1] != '\0')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return *count ? 0 : -1;
 }
 
 static const bench_experiment *find_experiment(const char *name)
@@ -83,7 +146,7 @@ static int is_option(const char *arg, const char *opt)
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
     const char *sub = "bench";
-    bench_opts opts = {.bytes = 0, .reps = DEFAULT_REPS, .warmup = DEFAULT_WARMUP, .json = NULL};
+    bench_opts opts = {.reps = -1, .warmup = -1, .threshold = 10.0};
     const bench_experiment **chosen = calloc((size_t)bench_nexperiments, sizeof *chosen);
     int nchosen = 0, list = 0, status = 0;
     int ok = chosen != NULL, all;
@@ -97,35 +160,48 @@ static int run(pa_ctx *ctx, int argc, char **argv)
      * every rank reaches the same verdict without talking. */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+#define VALUE(opt)                                                        \
+    do {                                                                  \
+        v = option_value(argc, argv, &i, opt);                            \
+        if (!v || !*v) {                                                  \
+            status = cmd_usage(ctx, sub, "%s needs a value", opt);        \
+            goto out;                                                     \
+        }                                                                 \
+    } while (0)
         if (is_option(a, "--bytes")) {
-            v = option_value(argc, argv, &i, "--bytes");
-            if (!v) {
-                status = cmd_usage(ctx, sub, "--bytes needs a value");
-                goto out;
-            }
+            VALUE("--bytes");
             if (bench_parse_size(v, &opts.bytes) != 0) {
                 status = cmd_usage(ctx, sub,
                                    "--bytes '%s' is not a size (e.g. 800000000, 8e8, 800M, 1GiB)",
                                    v);
                 goto out;
             }
-        } else if (is_option(a, "--reps")) {
-            v = option_value(argc, argv, &i, "--reps");
-            if (!v) {
-                status = cmd_usage(ctx, sub, "--reps needs a value");
+        } else if (is_option(a, "--size")) {
+            VALUE("--size");
+            if (bench_parse_size(v, &opts.size) != 0) {
+                status = cmd_usage(ctx, sub,
+                                   "--size '%s' is not a number of elements (e.g. 1e8, 100M)",
+                                   v);
                 goto out;
             }
+        } else if (is_option(a, "--n")) {
+            VALUE("--n");
+            if (parse_orders(v, opts.n, &opts.nn) != 0) {
+                status = cmd_usage(ctx, sub,
+                                   "--n '%s' is not a list of matrix orders 1..46340 (at most "
+                                   "%d, e.g. 2048,4096)",
+                                   v, BENCH_MAX_N);
+                goto out;
+            }
+        } else if (is_option(a, "--reps")) {
+            VALUE("--reps");
             if (parse_int(v, 1, 1000000, &opts.reps) != 0) {
                 status = cmd_usage(ctx, sub,
                                    "--reps '%s' is not a whole number from 1 to 1000000", v);
                 goto out;
             }
         } else if (is_option(a, "--warmup")) {
-            v = option_value(argc, argv, &i, "--warmup");
-            if (!v) {
-                status = cmd_usage(ctx, sub, "--warmup needs a value");
-                goto out;
-            }
+            VALUE("--warmup");
             if (parse_int(v, 0, 1000000, &opts.warmup) != 0) {
                 status = cmd_usage(ctx, sub,
                                    "--warmup '%s' is not a whole number from 0 to 1000000",
@@ -133,12 +209,26 @@ static int run(pa_ctx *ctx, int argc, char **argv)
                 goto out;
             }
         } else if (is_option(a, "--json")) {
-            v = option_value(argc, argv, &i, "--json");
-            if (!v || !*v) {
-                status = cmd_usage(ctx, sub, "--json needs a file name");
+            VALUE("--json");
+            opts.json = v;
+        } else if (is_option(a, "--compare")) {
+            VALUE("--compare");
+            opts.compare = v;
+        } else if (is_option(a, "--threshold")) {
+            VALUE("--threshold");
+            char *end;
+            opts.threshold = strtod(v, &end);
+            if (*end != '\0' || !(opts.threshold >= 0) || opts.threshold > 1e6) {
+                status = cmd_usage(ctx, sub,
+                                   "--threshold '%s' is not a percentage (a number >= 0, "
+                                   "e.g. 10)",
+                                   v);
                 goto out;
             }
-            opts.json = v;
+        } else if (strcmp(a, "--quick") == 0) {
+            opts.quick = 1;
+        } else if (strcmp(a, "--cold") == 0) {
+            opts.cold = 1;
         } else if (strcmp(a, "--list") == 0) {
             list = 1;
         } else if (a[0] == '-') {
@@ -162,12 +252,24 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             if (!seen)
                 chosen[nchosen++] = e;
         }
+#undef VALUE
     }
+    if (opts.json && opts.compare && strcmp(opts.json, opts.compare) == 0) {
+        status = cmd_usage(ctx, sub,
+                           "--json and --compare name the same file '%s': the new run would "
+                           "overwrite the one to compare with",
+                           opts.json);
+        goto out;
+    }
+    if (opts.reps < 0)
+        opts.reps = opts.quick ? BENCH_REPS_QUICK : BENCH_REPS;
+    if (opts.warmup < 0)
+        opts.warmup = opts.quick ? BENCH_WARMUP_QUICK : BENCH_WARMUP;
 
     if (list) {
         if (pa_ctx_rank(ctx) == 0)
             for (int k = 0; k < bench_nexperiments; k++)
-                printf("%-10s %s\n", bench_experiments[k]->name,
+                printf("%-12s %s\n", bench_experiments[k]->name,
                        bench_experiments[k]->description);
         goto out;
     }
@@ -180,12 +282,14 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         status = cmd_fail(ctx, sub, "%s", bench_errmsg(NULL));
         goto out;
     }
-    bench_print_header(b);
+    bench_print_header(b, chosen, nchosen);
     for (int k = 0; k < nchosen; k++)
         if (bench_run(b, chosen[k]) != 0) {
             status = cmd_fail(ctx, sub, "%s", bench_errmsg(b));
             break;
         }
+    if (status == 0)
+        bench_compare(b);
     if (status == 0 && opts.json && pa_ctx_rank(ctx) == 0)
         fprintf(stderr, "parray: bench: wrote %s\n", opts.json);
     bench_free(&b);

@@ -147,8 +147,7 @@ int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, p
 
 /* ------------------------------------------------------------ paths */
 
-/* "(100,3)" into buf. */
-static const char *shape_str(int ndim, const size_t *shape, char *buf, size_t len)
+const char *pa__h5_shape_str(int ndim, const size_t *shape, char *buf, size_t len)
 {
     size_t n = (size_t)snprintf(buf, len, "(");
     for (int i = 0; i < ndim && n < len; i++)
@@ -230,7 +229,7 @@ static int precheck_existing(pa_ctx *ctx, const char *fn, const char *path)
  * collective metadata reads and writes: rank 0 reads metadata and
  * broadcasts it, so every rank gets the same answer (and the same error)
  * from every open, lookup and create. */
-static hid_t mpio_fapl(pa_ctx *ctx, const char *fn)
+hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL) < 0 ||
@@ -250,7 +249,7 @@ int pa__h5_open(pa_ctx *ctx, const char *fn, const char *path, unsigned flags, h
     *f = H5I_INVALID_HID;
     int rc = ctx->rank == 0 ? precheck_existing(ctx, fn, path) : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    hid_t fapl = mpio_fapl(ctx, fn);
+    hid_t fapl = pa__h5_fapl(ctx, fn);
     rc = fapl < 0 ? PA_EIO : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     *f = H5Fopen(path, flags, fapl);
@@ -286,13 +285,10 @@ static void io_rows(const pa_array *a, int writing, size_t *first, size_t *n, ch
     *ptr = a->block.base + f * a->rowsize * a->part.elsize;
 }
 
-/* Collective (in collective mode every rank makes the same number of
- * calls, selecting nothing once its rows are done). Moves this rank's rows
- * between the node block and dataset d, in pieces of at most PIECE_BYTES.
- * skip: this rank has already failed; it only takes part in the collective
- * calls. Returns this rank's outcome (not agreed). */
-static int transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
-                    int writing, int collective, int skip)
+/* In collective mode every rank makes the same number of calls, selecting
+ * nothing once its rows are done. Array row i is dataset row base + i. */
+int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
+                    size_t base, int writing, int collective, int skip)
 {
     pa_ctx *ctx = a->ctx;
     size_t first, nrows;
@@ -324,7 +320,7 @@ static int transfer(pa_array *a, const char *fn, const char *path, const char *d
         hsize_t start[PA_MAXDIM] = {0}, count[PA_MAXDIM], mdim = n ? n * a->rowsize : 1;
         for (int i = 1; i < a->ndim; i++)
             count[i] = a->shape[i];
-        start[0] = first + r0;
+        start[0] = base + first + r0;
         count[0] = n;
         hid_t mspace = H5Screate_simple(1, &mdim, NULL);
         herr_t st = mspace < 0 ? -1 : 0;
@@ -389,9 +385,7 @@ static int dataset_geometry(pa_ctx *ctx, const char *fn, const char *path, const
     return PA_OK;
 }
 
-/* Collective. Opens the dataset of an open file and reads its geometry;
- * agreed. */
-static int open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
+int pa__h5_open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
                         const char *dataset, hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
 {
     int found = 0;
@@ -410,7 +404,7 @@ static int open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
     return pa__agree(ctx, ctx->comm, rc);
 }
 
-static int check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
+int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
 {
     PA_CHECK_AS(ctx, fn, o->xfer == PA_H5_COLLECTIVE || o->xfer == PA_H5_INDEPENDENT, PA_EINVAL,
                 "opts->xfer = %d is neither PA_H5_COLLECTIVE nor PA_H5_INDEPENDENT", (int)o->xfer);
@@ -428,7 +422,7 @@ static int check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
     return PA_OK;
 }
 
-static const pa_h5_opts defaults = {0};
+const pa_h5_opts pa__h5_defaults = {0};
 
 int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_opts *opts,
                pa_array **out)
@@ -439,7 +433,7 @@ int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_o
     if (out)
         *out = NULL;
     if (!opts)
-        opts = &defaults;
+        opts = &pa__h5_defaults;
     char dname[1024];
     int rc = out ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "out is NULL");
     if (rc == PA_OK && !path)
@@ -447,7 +441,7 @@ int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_o
     if (rc == PA_OK)
         rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
     if (rc == PA_OK)
-        rc = check_opts(ctx, fn, opts);
+        rc = pa__h5_check_opts(ctx, fn, opts);
     /* The arguments may differ between ranks by mistake: agree. */
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
 
@@ -457,14 +451,14 @@ int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_o
     int ndim;
     size_t shape[PA_MAXDIM];
     pa_array *a = NULL;
-    rc = open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
+    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
     if (rc == PA_OK)
         rc = pa_array_create(ctx, dtype, ndim, shape, opts->dist, &a);
     if (rc == PA_OK) {
         int mine = pa__fault(ctx, "h5_read")
                        ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
                        : PA_OK;
-        rc = transfer(a, fn, path, dname, d, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
+        rc = pa__h5_transfer(a, fn, path, dname, d, 0, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
         if (mine < 0)
             rc = mine;
         rc = pa__agree(ctx, ctx->comm, rc);
@@ -493,13 +487,13 @@ int pa_h5_read(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     pa_ctx *ctx = a->ctx;
     pa__h5_quiet();
     if (!opts)
-        opts = &defaults;
+        opts = &pa__h5_defaults;
     char dname[1024];
     int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
     if (rc == PA_OK)
         rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
     if (rc == PA_OK)
-        rc = check_opts(ctx, fn, opts);
+        rc = pa__h5_check_opts(ctx, fn, opts);
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
 
     hid_t f, d = H5I_INVALID_HID;
@@ -507,19 +501,19 @@ int pa_h5_read(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     pa_dtype dtype;
     int ndim;
     size_t shape[PA_MAXDIM];
-    rc = open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
+    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
     if (rc == PA_OK && (dtype != a->dtype || ndim != a->ndim ||
                         memcmp(shape, a->shape, sizeof(size_t) * (size_t)ndim) != 0)) {
         char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
         rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s is %s %s, the array is %s %s", path, dname,
-                     pa_dtype_name(dtype), shape_str(ndim, shape, s1, sizeof s1),
-                     pa_dtype_name(a->dtype), shape_str(a->ndim, a->shape, s2, sizeof s2));
+                     pa_dtype_name(dtype), pa__h5_shape_str(ndim, shape, s1, sizeof s1),
+                     pa_dtype_name(a->dtype), pa__h5_shape_str(a->ndim, a->shape, s2, sizeof s2));
     }
     if (rc == PA_OK) {
         int mine = pa__fault(ctx, "h5_read")
                        ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
                        : PA_OK;
-        rc = transfer(a, fn, path, dname, d, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
+        rc = pa__h5_transfer(a, fn, path, dname, d, 0, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
         if (mine < 0)
             rc = mine;
         rc = pa__agree(ctx, ctx->comm, rc);
@@ -551,7 +545,7 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
     pa_dtype t;
     int nd;
     size_t sh[PA_MAXDIM];
-    rc = open_dataset(ctx, fn, f, path, dname, &d, &t, &nd, sh);
+    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &t, &nd, sh);
     if (d >= 0)
         H5Dclose(d);
     if (H5Fclose(f) < 0 && rc == PA_OK)
@@ -569,28 +563,27 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
 /* ------------------------------------------------------------ save */
 
 /* The dataset creation list: contiguous, or chunks of whole rows (chunk_rows
- * given, or the rows of the largest rank's part capped at CHUNK_MAX_BYTES),
- * with deflate. Fill values are never written: every element is written by
- * the save itself, and writing fills first would double the I/O. */
-static int make_dcpl(pa_array *a, const char *fn, const pa_h5_opts *o, hid_t *dcpl)
+ * given, else auto_rows capped at CHUNK_MAX_BYTES), with deflate. Fill
+ * values are never written: every element is written by the save itself
+ * (or, for a row writer, by its blocks), and writing fills first would
+ * double the I/O. */
+static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
+                     const size_t *shape, size_t elsize, size_t auto_rows, hid_t *dcpl)
 {
-    pa_ctx *ctx = a->ctx;
     int chunked = o->layout == PA_H5_CHUNKED || o->deflate > 0;
-    size_t rowbytes = a->rowsize * a->part.elsize, rows = o->chunk_rows;
+    size_t rowsize = 1;
+    for (int i = 1; i < ndim; i++)
+        rowsize *= shape[i];
+    size_t rowbytes = rowsize * elsize, rows = o->chunk_rows;
     if (chunked && rows == 0) {
-        size_t first, n;
-        char *ptr;
-        io_rows(a, 1, &first, &n, &ptr);
-        unsigned long mine = n, most;
-        PA_MPI(ctx, MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
-        rows = most;
+        rows = auto_rows;
         if (rowbytes && rows > CHUNK_MAX_BYTES / rowbytes)
             rows = CHUNK_MAX_BYTES / rowbytes;
         if (rows == 0)
             rows = 1;
     }
-    if (chunked && a->shape[0] > 0 && rows > a->shape[0])
-        rows = a->shape[0];
+    if (chunked && shape[0] > 0 && rows > shape[0])
+        rows = shape[0];
     /* HDF5 chunks must hold fewer than 2^32 bytes. */
     PA_CHECK_AS(ctx, fn, !chunked || rowbytes == 0 || rows <= (((size_t)1 << 32) - 1) / rowbytes,
                 PA_ENOTSUP, "a chunk of %zu rows of %zu bytes exceeds HDF5's 4 GiB chunk limit",
@@ -600,9 +593,9 @@ static int make_dcpl(pa_array *a, const char *fn, const pa_h5_opts *o, hid_t *dc
     if (st >= 0 && chunked) {
         hsize_t cdims[PA_MAXDIM];
         cdims[0] = rows;
-        for (int i = 1; i < a->ndim; i++)
-            cdims[i] = a->shape[i] ? a->shape[i] : 1;
-        st = H5Pset_chunk(*dcpl, a->ndim, cdims);
+        for (int i = 1; i < ndim; i++)
+            cdims[i] = shape[i] ? shape[i] : 1;
+        st = H5Pset_chunk(*dcpl, ndim, cdims);
         if (st >= 0 && o->deflate > 0)
             st = H5Pset_deflate(*dcpl, (unsigned)o->deflate);
     }
@@ -638,12 +631,11 @@ static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const ch
     return rc;
 }
 
-/* Collective. Writes the dataset into the open temporary file f (named
- * temp). */
-static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
-                         const pa_h5_opts *o, hid_t f, const char *temp)
+int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
+                          const pa_h5_opts *o, hid_t f, const char *temp, pa_dtype dtype,
+                          int ndim, const size_t *shape, size_t auto_rows, hid_t *dout)
 {
-    pa_ctx *ctx = a->ctx;
+    *dout = H5I_INVALID_HID;
     int found = 0;
     H5O_type_t type = H5O_TYPE_UNKNOWN;
     int rc = pa__h5_walk(ctx, fn, f, path, dname, &found, &type);
@@ -656,19 +648,22 @@ static int write_dataset(pa_array *a, const char *fn, const char *path, const ch
 
     hid_t dcpl = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
     hid_t d = H5I_INVALID_HID;
-    rc = make_dcpl(a, fn, o, &dcpl);
+    size_t elsize = pa_dtype_size(dtype), nelem = 1;
+    rc = make_dcpl(ctx, fn, o, ndim, shape, elsize, auto_rows, &dcpl);
     hsize_t dims[PA_MAXDIM];
-    for (int i = 0; i < a->ndim; i++)
-        dims[i] = a->shape[i];
+    for (int i = 0; i < ndim; i++) {
+        dims[i] = shape[i];
+        nelem *= shape[i];
+    }
     if (rc == PA_OK) {
         lcpl = H5Pcreate(H5P_LINK_CREATE);
-        space = H5Screate_simple(a->ndim, dims, NULL);
+        space = H5Screate_simple(ndim, dims, NULL);
         if (lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "cannot set up the dataset");
     }
     rc = pa__agree(ctx, ctx->comm, rc);
     if (rc == PA_OK) {
-        d = H5Dcreate2(f, dname, pa__h5_file_type(a->dtype), space, lcpl, dcpl, H5P_DEFAULT);
+        d = H5Dcreate2(f, dname, pa__h5_file_type(dtype), space, lcpl, dcpl, H5P_DEFAULT);
         if (d < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
         rc = pa__agree(ctx, ctx->comm, rc);
@@ -677,18 +672,7 @@ static int write_dataset(pa_array *a, const char *fn, const char *path, const ch
         /* What the file will hold: what it holds now (a copy of the old
          * file, or nothing yet) plus the data and the metadata to come. */
         if (ctx->rank == 0)
-            rc = reserve_space(ctx, fn, path, temp, a->size * a->part.elsize + RESERVE_MARGIN);
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    if (rc == PA_OK) {
-        int mine = pa__fault(ctx, "h5_write")
-                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected write fault", path, dname)
-                       : PA_OK;
-        /* HDF5 writes through filters only collectively. */
-        int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
-        rc = transfer(a, fn, path, dname, d, 1, coll, mine < 0);
-        if (mine < 0)
-            rc = mine;
+            rc = reserve_space(ctx, fn, path, temp, nelem * elsize + RESERVE_MARGIN);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc == PA_OK) {
@@ -697,14 +681,52 @@ static int write_dataset(pa_array *a, const char *fn, const char *path, const ch
                             path, dname);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
-    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", path, dname);
     if (space >= 0)
         H5Sclose(space);
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (dcpl >= 0)
         H5Pclose(dcpl);
+    if (rc < 0) {
+        if (d >= 0)
+            H5Dclose(d);
+        return rc;
+    }
+    *dout = d;
+    return PA_OK;
+}
+
+/* Collective. Writes the dataset into the open temporary file f (named
+ * temp). */
+static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
+                         const pa_h5_opts *o, hid_t f, const char *temp)
+{
+    pa_ctx *ctx = a->ctx;
+    /* Automatic chunks hold the rows of the largest rank's part, so that a
+     * chunk is written by one rank. */
+    size_t auto_rows = 0;
+    if ((o->layout == PA_H5_CHUNKED || o->deflate > 0) && o->chunk_rows == 0) {
+        size_t first, n;
+        char *ptr;
+        io_rows(a, 1, &first, &n, &ptr);
+        unsigned long mine = n, most;
+        PA_MPI(ctx, MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
+        auto_rows = most;
+    }
+    hid_t d;
+    PA_TRY(pa__h5_create_dataset(ctx, fn, path, dname, o, f, temp, a->dtype, a->ndim, a->shape,
+                                 auto_rows, &d));
+    int mine = pa__fault(ctx, "h5_write")
+                   ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected write fault", path, dname)
+                   : PA_OK;
+    /* HDF5 writes through filters only collectively. */
+    int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
+    int rc = pa__h5_transfer(a, fn, path, dname, d, 0, 1, coll, mine < 0);
+    if (mine < 0)
+        rc = mine;
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (H5Dclose(d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", path, dname);
     return pa__agree(ctx, ctx->comm, rc);
 }
 
@@ -753,21 +775,12 @@ static int holds_more(pa_ctx *ctx, const char *fn, const char *path, const char 
     return rc;
 }
 
-int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_opts *opts)
+int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
+                      const pa_h5_opts *opts, pa__safe *s, hid_t *f)
 {
-    static const char fn[] = "pa_h5_save";
-    PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
-    pa_ctx *ctx = a->ctx;
-    pa__h5_quiet();
-    if (!opts)
-        opts = &defaults;
-    char dname[1024];
-    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    if (rc == PA_OK)
-        rc = check_opts(ctx, fn, opts);
-    if (rc == PA_OK && opts->deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
+    *f = H5I_INVALID_HID;
+    int rc = PA_OK;
+    if (opts->deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         rc = pa__err(ctx, fn, PA_ENOTSUP, "opts->deflate: this HDF5 has no deflate filter");
     /* An existing file is kept and modified (unless truncate): it must be
      * HDF5, or the save would have to destroy it. */
@@ -782,39 +795,74 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     PA_MPI(ctx, MPI_Bcast(&keep, 1, MPI_INT, 0, ctx->comm));
 
-    pa__safe s;
-    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, keep ? PA__SAFE_COPY : 0, &s));
-    hid_t fapl = mpio_fapl(ctx, fn), f = H5I_INVALID_HID;
+    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, keep ? PA__SAFE_COPY : 0, s));
+    hid_t fapl = pa__h5_fapl(ctx, fn);
     rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
     if (rc == PA_OK) {
-        keep = keep && s.existed;
+        keep = keep && s->existed;
         if (keep)
-            f = H5Fopen(s.temp, H5F_ACC_RDWR, fapl);
+            *f = H5Fopen(s->temp, H5F_ACC_RDWR, fapl);
         else
-            f = H5Fcreate(s.temp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-        if (f < 0)
+            *f = H5Fcreate(s->temp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        if (*f < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot %s the temporary copy %s", path,
-                            keep ? "open" : "create", s.temp);
+                            keep ? "open" : "create", s->temp);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (rc == PA_OK)
-        rc = write_dataset(a, fn, path, dname, opts, f, s.temp);
+    if (rc < 0) {
+        /* A failed open leaves no handle on any rank that opened: close
+         * what some ranks may hold (HDF5's failed collective open holds
+         * nothing), then remove the temporary. */
+        if (*f >= 0)
+            H5Fclose(*f);
+        *f = H5I_INVALID_HID;
+        return pa__safe_abort(ctx, s, fn, rc);
+    }
+    return PA_OK;
+}
+
+int pa__h5_save_end(pa_ctx *ctx, const char *fn, const char *path, pa__safe *s, hid_t f, int rc,
+                    int durable)
+{
     /* Every rank closes the temporary before anyone may rename it. */
     if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s->temp);
     /* Give back the reserved blocks past the end of the file (a truncate
      * to its own size frees them); the collective close has ended every
      * rank's writes. */
     if (rc == PA_OK && ctx->rank == 0) {
         struct stat ts;
-        if (stat(s.temp, &ts) < 0 || truncate(s.temp, ts.st_size) < 0)
-            rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s.temp, strerror(errno));
+        if (stat(s->temp, &ts) < 0 || truncate(s->temp, ts.st_size) < 0)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s->temp, strerror(errno));
     }
     if (rc == PA_OK && pa__fault(ctx, "h5_stall"))
         sleep(STALL_SECONDS);
-    return pa__safe_commit(ctx, &s, fn, rc, opts->durable ? PA__SAFE_DURABLE : 0);
+    return pa__safe_commit(ctx, s, fn, rc, durable ? PA__SAFE_DURABLE : 0);
+}
+
+int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_opts *opts)
+{
+    static const char fn[] = "pa_h5_save";
+    PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
+    pa_ctx *ctx = a->ctx;
+    pa__h5_quiet();
+    if (!opts)
+        opts = &pa__h5_defaults;
+    char dname[1024];
+    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
+    if (rc == PA_OK)
+        rc = pa__h5_check_opts(ctx, fn, opts);
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+
+    pa__safe s;
+    hid_t f;
+    PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, &s, &f));
+    rc = write_dataset(a, fn, path, dname, opts, f, s.temp);
+    return pa__h5_save_end(ctx, fn, path, &s, f, rc, opts->durable);
 }
 
 /* ------------------------------------------------------------ serial */

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include "internal.h"
+#include "safe_save.h"
 
 /* Not collective. Records "fn: what: <HDF5 error stack, innermost
  * messages>" in ctx and returns code. Call right after the HDF5 call that
@@ -70,5 +71,65 @@ int pa__h5_read_serial(pa_ctx *ctx, const char *fn, const char *path, const char
  * "parray_version" attribute. */
 int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
                         pa_dtype dtype, int ndim, const size_t *shape, const void *buf);
+
+/* ------------------------------------------------------------ shared by
+ * h5.c (whole datasets) and h5_rows.c (row blocks) */
+
+/* The options NULL stands for: all zeros. */
+extern const pa_h5_opts pa__h5_defaults;
+
+/* Not collective. PA_EINVAL naming the first field of o out of range. */
+int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o);
+
+/* Not collective. "(100,3)" (or "(5,)") into buf; returns buf. */
+const char *pa__h5_shape_str(int ndim, const size_t *shape, char *buf, size_t len);
+
+/* Not collective. A file access list for the MPI-IO driver on ctx's
+ * communicator with collective metadata reads and writes, or
+ * H5I_INVALID_HID with the error recorded. The caller closes it. */
+hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn);
+
+/* Collective. Opens the dataset at absolute path `dataset` of the open file
+ * f and reads its dtype and geometry (checked against what an array can
+ * hold); agreed: on failure no rank holds *d. */
+int pa__h5_open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
+                        const char *dataset, hid_t *d, pa_dtype *dtype, int *ndim,
+                        size_t *shape);
+
+/* Collective (in collective mode). Moves this rank's whole rows of a (those
+ * whose first element lies in its part of the node block; node 0's only
+ * when writing a replicated a) between the node block and dataset d, array
+ * row i being dataset row base + i, in pieces of at most 512 MiB. The
+ * caller has checked that the rows lie inside d and that the row shapes
+ * agree. skip: this rank has already failed and only takes part in the
+ * collective calls. Returns this rank's outcome, not agreed. */
+int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
+                    size_t base, int writing, int collective, int skip);
+
+/* Collective. The first half of a crash-safe save of dataset dname (an
+ * absolute path) into the file path: decides whether the old file must be
+ * kept (it holds other objects, and not opts->truncate), starts the
+ * temporary (a copy of the old file when kept) and opens it with the MPI-IO
+ * driver as *f. Agreed; on failure the temporary is gone and *f is
+ * H5I_INVALID_HID. */
+int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
+                      const pa_h5_opts *opts, pa__safe *s, hid_t *f);
+
+/* Collective. Creates dataset dname of dtype and shape in the temporary
+ * f (named temp), replacing an existing dataset of that name, with the
+ * layout of opts (auto_rows: the chunk rows when opts asks for chunks
+ * without chunk_rows), reserves the disk space of its data, and writes the
+ * "parray_version" attribute. Agreed; on success the caller closes *d. */
+int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
+                          const pa_h5_opts *opts, hid_t f, const char *temp, pa_dtype dtype,
+                          int ndim, const size_t *shape, size_t auto_rows, hid_t *d);
+
+/* Collective. The second half of a save, with rc this rank's outcome so far:
+ * closes f (every rank, before any rename), gives back the unused reserved
+ * space, and commits (renames the temporary over path; durable: fsyncs
+ * first) when the agreed outcome is PA_OK, else removes the temporary.
+ * Returns the agreed code. */
+int pa__h5_save_end(pa_ctx *ctx, const char *fn, const char *path, pa__safe *s, hid_t f, int rc,
+                    int durable);
 
 #endif

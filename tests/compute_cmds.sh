@@ -2,8 +2,9 @@
 # shellcheck disable=SC2086 # $mpirun is a command with its options, split on purpose.
 # parray gen, calc and stats end to end on small files, with 1 and 2 ranks:
 # values checked against closed forms (arange sums, constants, column sums,
-# histogram counts), the same random file for any rank count, and clear
-# errors for bad input.
+# histogram counts), the same random file for any rank count, calc
+# --rows-per-block equal to the in-memory calc, and clear errors for bad
+# input.
 #
 # Environment (make check sets them): PARRAY (the program), MPIRUN, PARRAY_SRCDIR;
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
@@ -43,6 +44,30 @@ expect_line() {
         pass "$1"
     else
         fail "$1: exit $rc, got '$got', want '$2'"
+        sed 's/^/    | /' "$tmp/out" "$tmp/err"
+    fi
+}
+
+# same_as_mem FILE DATASET WHAT [MEMDS]: dataset FILE:DATASET holds exactly
+# the values of $d/mem.h5:MEMDS (default /r): h5diff with no tolerance when
+# it is installed (hdf5-tools), else a calc that counts where a != b.
+same_as_mem() {
+    mds=${4:-/r}
+    if command -v h5diff >/dev/null 2>&1; then
+        if h5diff "$d/mem.h5" "$1" "$mds" "$2" >"$tmp/diff" 2>&1; then
+            pass "$3: h5diff finds no difference"
+        else
+            fail "$3: h5diff: $(head -5 "$tmp/diff")"
+        fi
+        return
+    fi
+    run $np calc 'c = a != b' "a=$d/mem.h5:$mds" "b=$1:$2" -o "$d/cmp.h5:/c"
+    run $np stats "$d/cmp.h5:/c"
+    ndiff=$(sed -n 3p "$tmp/out" | awk '{print $2}')
+    if [ "$rc" -eq 0 ] && [ "$ndiff" = 0 ]; then
+        pass "$3: every element equal"
+    else
+        fail "$3: $ndiff elements differ (exit $rc)"
         sed 's/^/    | /' "$tmp/out" "$tmp/err"
     fi
 }
@@ -117,6 +142,54 @@ for np in 1 2; do
         pass "gen --random integers [0, 10): min 0, max 9"
     else
         fail "gen integers: '$mm'"
+    fi
+
+    # --rows-per-block streams in blocks: the result equals the in-memory
+    # calc element for element (h5diff without tolerance where installed,
+    # else a calc of a != b summed), for a block size that divides the 1003
+    # = 17 * 59 rows and one that does not (with 2 ranks also one row per
+    # block and one block of all); with --dtype and with the output bound
+    # to an input.
+    run $np gen "$d/p.h5:/x" --shape 1003,7 --random normal --seed 5
+    run $np gen "$d/q.h5:/y" --shape 1003,7 --random uniform --seed 6
+    run $np calc 'r = sqrt(x*x + y*y) * k - where(x < y, x, y)' "x=$d/p.h5:/x" "y=$d/q.h5:/y" \
+        k=0.5 -o "$d/mem.h5:/r"
+    [ "$rc" -eq 0 ] || fail "calc in memory exits $rc: $(cat "$tmp/err")"
+    sizes="17 100"
+    [ "$np" -eq 1 ] || sizes="17 100 1 5000"
+    for n in $sizes; do
+        run $np calc 'r = sqrt(x*x + y*y) * k - where(x < y, x, y)' "x=$d/p.h5:/x" \
+            "y=$d/q.h5:/y" k=0.5 -o "$d/blk.h5:/g/r" --rows-per-block $n
+        [ "$rc" -eq 0 ] || fail "calc --rows-per-block $n exits $rc: $(cat "$tmp/err")"
+        same_as_mem "$d/blk.h5" /g/r "calc --rows-per-block $n"
+    done
+    run $np calc 'r = x * 3' "x=$d/a.h5:/x" --dtype f32 -o "$d/mem.h5:/f"
+    run $np calc 'r = x * 3' "x=$d/a.h5:/x" --dtype f32 -o "$d/blk.h5:/f" --rows-per-block 7
+    [ "$rc" -eq 0 ] || fail "calc --dtype f32 --rows-per-block exits $rc: $(cat "$tmp/err")"
+    same_as_mem "$d/blk.h5" /f "calc --dtype f32 --rows-per-block 7" /f
+    run $np calc 'x = x + 1' "x=$d/a.h5:/x" -o "$d/mem.h5:/o"
+    run $np calc 'x = x + 1' "x=$d/a.h5:/x" -o "$d/blk.h5:/o" --rows-per-block 33
+    same_as_mem "$d/blk.h5" /o "calc with the output bound to an input, --rows-per-block 33" /o
+    # Inputs of different row counts are refused, and the old output stays.
+    run $np gen "$d/short.h5:/s" --shape 1000,7 --full 1
+    run $np calc 'r = x + s' "x=$d/p.h5:/x" "s=$d/short.h5:/s" -o "$d/blk.h5:/g/r" \
+        --rows-per-block 100
+    if [ "$rc" -eq 1 ] && grep -q "every input must have the same number of rows: x is (1003,7), s is (1000,7)" "$tmp/err"; then
+        pass "calc --rows-per-block with inputs of different row counts exits 1"
+    else
+        fail "calc --rows-per-block, different rows: exit $rc: $(cat "$tmp/err")"
+    fi
+    same_as_mem "$d/blk.h5" /g/r "the old output after a refused calc --rows-per-block"
+    run $np calc 'r = x' "x=$d/p.h5:/x" -o "$d/blk.h5:/g/r" --rows-per-block 0
+    if [ "$rc" -eq 2 ] && grep -q "rows-per-block needs a whole number" "$tmp/err"; then
+        pass "calc --rows-per-block 0 exits 2"
+    else
+        fail "calc --rows-per-block 0: exit $rc: $(cat "$tmp/err")"
+    fi
+    if [ "$(find "$d" -name '.*.parray-tmp.*' | wc -l)" -eq 0 ]; then
+        pass "no temporary left behind"
+    else
+        fail "temporaries left behind: $(find "$d" -name '.*.parray-tmp.*')"
     fi
 
     # Errors: clear messages and the right exit status, no hang.

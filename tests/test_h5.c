@@ -879,6 +879,279 @@ START_TEST(failures_on_one_rank)
 }
 END_TEST
 
+/* ------------------------------------------------------------ row blocks */
+
+/* Collective: a's node block holds the pattern of dataset rows from row0. */
+static void check_rows(pa_array *a, size_t row0, size_t rowsize, unsigned salt,
+                       const char *what)
+{
+    pa_span s;
+    pa_array_node(a, &s);
+    size_t bad = 0;
+    int ok = buf_ok(pa_array_dtype(a), row0 * rowsize + s.offset, s.count, salt, s.ptr, &bad);
+    TU_ASSERT(ok, "%s: element %zu differs", what, bad);
+}
+
+static const struct {
+    pa_dtype t;
+    int ndim;
+    size_t shape[3];
+} row_cases[] = {
+    {PA_F32, 2, {2003, 13}}, {PA_I32, 3, {101, 3, 7}}, {PA_U8, 1, {1000}}, {PA_F64, 2, {5, 4}},
+};
+
+/* A dataset read in blocks of n rows (n dividing the rows or not, n larger
+ * than the rows), through pa_h5_read_rows into one reused array and
+ * pa_h5_load_rows for the last, shorter block; and written back block by
+ * block, in reverse order, by a writer, with every transfer and layout. */
+START_TEST(row_blocks_round_trip)
+{
+    const char *path = file("rows.h5"), *out = file("rows_out.h5");
+    static const size_t blocks[] = {1, 7, 64, 100000};
+    static const pa_h5_opts wopts[] = {
+        {0}, {.xfer = PA_H5_INDEPENDENT}, {.layout = PA_H5_CHUNKED}, {.deflate = 1},
+        {.layout = PA_H5_CHUNKED, .chunk_rows = 5, .xfer = PA_H5_INDEPENDENT},
+    };
+    for (int c = 0; c < (int)(sizeof row_cases / sizeof row_cases[0]); c++) {
+        pa_array *a = NULL;
+        unsigned salt = 300u + (unsigned)c;
+        const size_t *shape = row_cases[c].shape;
+        int nd = row_cases[c].ndim;
+        size_t rows = shape[0], rowsize = 1, bshape[3];
+        for (int i = 1; i < nd; i++)
+            rowsize *= shape[i];
+        TU_OK(pa_array_create(ctx, row_cases[c].t, nd, shape, PA_DISTRIBUTED, &a), ctx);
+        fill(a, salt);
+        TU_OK(pa_h5_save(a, path, "/g/x", NULL), ctx);
+        pa_array_free(&a);
+        for (int k = 0; k < (int)(sizeof blocks / sizeof blocks[0]); k++) {
+            size_t n = blocks[k] < rows ? blocks[k] : rows;
+            if (n == 1 && rows > 200)
+                continue; /* one row per block: only on the small cases */
+            char what[96];
+            pa_h5_opts ro = {.xfer = k % 2 ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE};
+            memcpy(bshape, shape, sizeof bshape);
+            bshape[0] = n;
+            pa_array *blk = NULL, *tail = NULL;
+            TU_OK(pa_array_create(ctx, row_cases[c].t, nd, bshape, PA_DISTRIBUTED, &blk), ctx);
+            /* Read every block; then write them back in reverse order. */
+            pa_h5_writer *w = NULL;
+            const pa_h5_opts *wo = &wopts[(c + k) % (int)(sizeof wopts / sizeof wopts[0])];
+            TU_OK(pa_h5_create(ctx, out, "/r/y", row_cases[c].t, nd, shape, wo, &w), ctx);
+            size_t nblk = (rows + n - 1) / n;
+            for (size_t b = nblk; b-- > 0;) {
+                size_t r0 = b * n, m = rows - r0 < n ? rows - r0 : n;
+                snprintf(what, sizeof what, "case %d block %zu rows [%zu, %zu)", c, n, r0, r0 + m);
+                pa_array *x = blk;
+                if (m == n) {
+                    TU_OK(pa_h5_read_rows(blk, path, "g/x", r0, &ro), ctx);
+                } else {
+                    TU_OK(pa_h5_load_rows(ctx, path, "/g/x", r0, m, &ro, &tail), ctx);
+                    size_t ts[3];
+                    pa_array_shape(tail, ts);
+                    TU_CHECK(pa_array_ndim(tail) == nd && ts[0] == m &&
+                             pa_array_dtype(tail) == row_cases[c].t);
+                    x = tail;
+                }
+                check_rows(x, r0, rowsize, salt, what);
+                TU_OK(pa_h5_write_rows(w, x, r0), ctx);
+                pa_array_free(&tail);
+            }
+            TU_OK(pa_h5_commit(&w), ctx);
+            TU_CHECK(w == NULL);
+            pa_array_free(&blk);
+            check_stored(out, "/r/y", std_type(row_cases[c].t), nd, shape);
+            TU_OK(pa_h5_load(ctx, out, "/r/y", NULL, &a), ctx);
+            snprintf(what, sizeof what, "case %d written in blocks of %zu", c, n);
+            check_array(a, salt, what);
+            pa_array_free(&a);
+        }
+    }
+    /* Replicated blocks: every node gets the rows; a replicated block is
+     * written once. */
+    pa_array *r = NULL, *b = NULL;
+    pa_h5_opts rep = {.dist = PA_REPLICATED};
+    TU_OK(pa_h5_load_rows(ctx, path, "/g/x", 1, 3, &rep, &r), ctx);
+    TU_CHECK(pa_array_dist(r) == PA_REPLICATED);
+    check_rows(r, 1, 4, 303, "replicated rows [1, 4)");
+    size_t sh[2] = {5, 4};
+    pa_h5_writer *w = NULL;
+    TU_OK(pa_h5_create(ctx, out, "z", PA_F64, 2, sh, NULL, &w), ctx);
+    TU_OK(pa_h5_write_rows(w, r, 1), ctx);
+    TU_OK(pa_h5_load_rows(ctx, path, "/g/x", 0, 1, NULL, &b), ctx);
+    TU_OK(pa_h5_write_rows(w, b, 0), ctx);
+    pa_array_free(&b);
+    TU_OK(pa_h5_load_rows(ctx, path, "/g/x", 4, 1, NULL, &b), ctx);
+    TU_OK(pa_h5_write_rows(w, b, 4), ctx);
+    TU_OK(pa_h5_commit(&w), ctx);
+    pa_array_free(&b);
+    pa_array_free(&r);
+    TU_OK(pa_h5_load(ctx, out, "z", NULL, &b), ctx);
+    check_array(b, 303, "written from replicated and distributed blocks");
+    pa_array_free(&b);
+    /* An empty block, and zero rows at the end. */
+    TU_OK(pa_h5_load_rows(ctx, path, "/g/x", 5, 0, NULL, &b), ctx);
+    TU_CHECK(pa_array_size(b) == 0);
+    pa_array_free(&b);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+START_TEST(row_blocks_bad_input)
+{
+    const char *path = file("rowsbad.h5");
+    size_t shape[2] = {10, 3}, bs[2] = {4, 3};
+    pa_array *a = NULL, *b = NULL;
+    TU_OK(pa_array_create(ctx, PA_I64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 77);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    TU_OK(pa_h5_save(a, path, "keep", NULL), ctx);
+    pa_array_free(&a);
+
+    /* Reads outside the dataset. */
+    TU_RC(pa_h5_load_rows(ctx, path, "x", 8, 3, NULL, &b), PA_EINVAL, ctx);
+    TU_CHECK(b == NULL && strstr(pa_errmsg(ctx), "rows [8, 8 + 3) are outside its 10 rows"));
+    TU_RC(pa_h5_load_rows(ctx, path, "x", 11, 0, NULL, &b), PA_EINVAL, ctx);
+    TU_RC(pa_h5_load_rows(ctx, path, "x", SIZE_MAX, 2, NULL, &b), PA_EINVAL, ctx);
+    TU_RC(pa_h5_load_rows(ctx, path, "x", 2, SIZE_MAX, NULL, &b), PA_EINVAL, ctx);
+    TU_RC(pa_h5_load_rows(ctx, path, "nope", 0, 1, NULL, &b), PA_EIO, ctx);
+    TU_RC(pa_h5_load_rows(ctx, file("missing.h5"), "x", 0, 1, NULL, &b), PA_EIO, ctx);
+    TU_RC(pa_h5_load_rows(ctx, path, "x", 0, 1, NULL, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_h5_load_rows(NULL, path, "x", 0, 1, NULL, &b), PA_EINVAL, NULL);
+    /* A row range that differs between ranks is agreed, not a hang. */
+    TU_RC(pa_h5_load_rows(ctx, path, "x", tu_rank() == tu_size() - 1 ? 9 : 0, 4, NULL, &b),
+          PA_EINVAL, ctx);
+    TU_CHECK(tu_same_str(pa_errmsg(ctx)));
+    TU_OK(pa_array_create(ctx, PA_I64, 2, bs, PA_DISTRIBUTED, &b), ctx);
+    TU_RC(pa_h5_read_rows(b, path, "x", 7, NULL), PA_EINVAL, ctx);
+    TU_OK(pa_h5_read_rows(b, path, "x", 6, NULL), ctx);
+    check_rows(b, 6, 3, 77, "rows [6, 10)");
+    pa_array_free(&b);
+    /* A block of another row shape or dtype. */
+    size_t wrong[2] = {4, 2};
+    TU_OK(pa_array_create(ctx, PA_I64, 2, wrong, PA_DISTRIBUTED, &b), ctx);
+    TU_RC(pa_h5_read_rows(b, path, "x", 0, NULL), PA_EFORMAT, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "a block of its rows is i64 (4,3); the array is i64 (4,2)"));
+    pa_array_free(&b);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, bs, PA_DISTRIBUTED, &b), ctx);
+    TU_RC(pa_h5_read_rows(b, path, "x", 0, NULL), PA_EFORMAT, ctx);
+
+    /* The writer: bad arguments to create. */
+    pa_h5_writer *w = NULL;
+    TU_RC(pa_h5_create(ctx, path, "y", PA_F64, 0, shape, NULL, &w), PA_EINVAL, ctx);
+    TU_RC(pa_h5_create(ctx, path, "y", (pa_dtype)42, 2, shape, NULL, &w), PA_EINVAL, ctx);
+    TU_RC(pa_h5_create(ctx, path, "y", PA_F64, 2, NULL, NULL, &w), PA_EINVAL, ctx);
+    TU_RC(pa_h5_create(ctx, path, "y/", PA_F64, 2, shape, NULL, &w), PA_EINVAL, ctx);
+    size_t huge[2] = {SIZE_MAX / 2, 4};
+    TU_RC(pa_h5_create(ctx, path, "y", PA_F64, 2, huge, NULL, &w), PA_EINVAL, ctx);
+    TU_RC(pa_h5_create(ctx, path, "y", PA_F64, 2, shape, NULL, NULL), PA_EINVAL, ctx);
+    TU_CHECK(w == NULL && stale_temps() == 0);
+    TU_RC(pa_h5_commit(NULL), PA_EINVAL, NULL);
+    TU_RC(pa_h5_commit(&w), PA_EINVAL, NULL);
+    TU_OK(pa_h5_abort(&w), NULL);
+
+    /* Bad writes leave the writer usable; missing rows refuse the commit
+     * and keep the old file. */
+    TU_OK(pa_h5_create(ctx, path, "x", PA_F64, 2, shape, NULL, &w), ctx);
+    TU_RC(pa_h5_write_rows(w, b, 7), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "rows [7, 7 + 4) are outside its 10 rows"));
+    TU_RC(pa_h5_write_rows(w, b, SIZE_MAX), PA_EINVAL, ctx);
+    TU_RC(pa_h5_write_rows(w, NULL, 0), PA_EINVAL, ctx);
+    TU_RC(pa_h5_write_rows(NULL, b, 0), PA_EINVAL, NULL);
+    pa_array_free(&b);
+    TU_OK(pa_array_create(ctx, PA_I64, 2, bs, PA_DISTRIBUTED, &b), ctx);
+    TU_RC(pa_h5_write_rows(w, b, 0), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "is f64 (10,3), so a block of its rows is f64 (4,3); a is "
+                                    "i64 (4,3)"));
+    pa_array_free(&b);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, bs, PA_DISTRIBUTED, &b), ctx);
+    fill(b, 1);
+    TU_OK(pa_h5_write_rows(w, b, 0), ctx);
+    TU_OK(pa_h5_write_rows(w, b, 6), ctx);
+    TU_OK(pa_h5_write_rows(w, b, 3), ctx); /* overlaps: [0, 10) minus nothing... */
+    pa_array_free(&b);
+    TU_RC(pa_h5_commit(&w), PA_OK, ctx);   /* ...so every row is written */
+    size_t b2[2] = {3, 3};
+    TU_OK(pa_array_create(ctx, PA_F64, 2, b2, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_h5_create(ctx, path, "x", PA_F64, 2, shape, NULL, &w), ctx);
+    TU_OK(pa_h5_write_rows(w, b, 0), ctx);
+    TU_OK(pa_h5_write_rows(w, b, 7), ctx);
+    TU_RC(pa_h5_commit(&w), PA_EINVAL, ctx);
+    TU_CHECK(w == NULL && strstr(pa_errmsg(ctx), "rows [3, 7) were never written"));
+    pa_array_free(&b);
+    pa_dtype t;
+    TU_OK(pa_h5_info(ctx, path, "x", &t, NULL, NULL), ctx);
+    TU_CHECK(t == PA_F64); /* the committed f64 dataset, not the refused one */
+    TU_OK(pa_h5_load(ctx, path, "keep", NULL, &a), ctx);
+    check_array(a, 77, "the other dataset after the writers");
+    pa_array_free(&a);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+/* An aborted writer, and one whose write failed on one rank, leave the old
+ * file exactly as it was, with no temporary. */
+START_TEST(row_writer_abort_keeps_old_file)
+{
+    const char *path = file("rowsold.h5");
+    size_t shape[2] = {40, 6}, bs[2] = {16, 6};
+    pa_array *a = NULL, *b = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 91);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    pa_array_free(&a);
+    for (int keep = 0; keep < 2; keep++) {
+        pa_h5_writer *w = NULL;
+        pa_h5_opts o = {.truncate = keep ? 0 : 1};
+        TU_OK(pa_h5_create(ctx, path, keep ? "other" : "x", PA_F64, 2, shape, &o, &w), ctx);
+        /* The temporary exists until the abort (with 2 hosts, Open MPI's
+         * shared-file-pointer file named after it may sit beside it). */
+        int nt = stale_temps();
+        TU_ASSERT(nt >= 1, "no temporary in %s during a write", dir);
+        TU_OK(pa_array_create(ctx, PA_F64, 2, bs, PA_DISTRIBUTED, &b), ctx);
+        fill(b, 5);
+        TU_OK(pa_h5_write_rows(w, b, 0), ctx);
+        TU_OK(pa_h5_write_rows(w, b, 16), ctx);
+        pa_array_free(&b);
+        TU_OK(pa_h5_abort(&w), ctx);
+        TU_CHECK(w == NULL);
+        TU_OK(pa_h5_load(ctx, path, "x", NULL, &a), ctx);
+        check_array(a, 91, "old file after an abort");
+        pa_array_free(&a);
+        TU_RC(pa_h5_info(ctx, path, "other", NULL, NULL, NULL), PA_EIO, ctx);
+        TU_CHECK(stale_temps() == 0);
+    }
+    /* A write that fails on the last rank fails on every rank; the commit
+     * then refuses and the old file stays. */
+    for (int pass = 0; pass < 2; pass++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, pass ? "h5_write@*" : "h5_write@%d", tu_size() - 1);
+        pa_ctx *c = fault_ctx(spec);
+        pa_h5_writer *w = NULL;
+        TU_OK(pa_h5_create(c, path, "x", PA_F64, 2, shape, NULL, &w), c);
+        TU_OK(pa_array_create(c, PA_F64, 2, shape, PA_DISTRIBUTED, &b), c);
+        TU_RC(pa_h5_write_rows(w, b, 0), PA_EIO, c);
+        TU_CHECK(strstr(pa_errmsg(c), "injected write fault") && tu_same_str(pa_errmsg(c)));
+        TU_RC(pa_h5_write_rows(w, b, 0), PA_EINVAL, c);
+        TU_RC(pa_h5_commit(&w), PA_EIO, c);
+        TU_CHECK(w == NULL && strstr(pa_errmsg(c), "a write failed; the old file is kept"));
+        pa_array_free(&b);
+        TU_OK(pa_finalize(&c), NULL);
+        TU_OK(pa_h5_load(ctx, path, "x", NULL, &a), ctx);
+        check_array(a, 91, spec);
+        pa_array_free(&a);
+        TU_CHECK(stale_temps() == 0);
+    }
+    /* A reservation that fails (a full disk) fails the create. */
+    pa_ctx *c = fault_ctx("h5_reserve@0");
+    pa_h5_writer *w = NULL;
+    TU_RC(pa_h5_create(c, path, "x", PA_F64, 2, shape, NULL, &w), PA_EIO, c);
+    TU_CHECK(w == NULL);
+    TU_OK(pa_finalize(&c), NULL);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("h5");
@@ -895,6 +1168,9 @@ static Suite *make(void)
     tcase_add_test(tc, unsupported_datasets);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, failures_on_one_rank);
+    tcase_add_test(tc, row_blocks_round_trip);
+    tcase_add_test(tc, row_blocks_bad_input);
+    tcase_add_test(tc, row_writer_abort_keeps_old_file);
     return s;
 }
 

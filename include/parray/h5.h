@@ -4,7 +4,9 @@
  * reads them as the matching NumPy dtype; both byte orders are read. A save
  * writes a temporary file beside the target and renames it over the target
  * when it is complete, so a job killed during a save leaves the old file
- * intact (see docs/io.md). */
+ * intact (see docs/io.md). Row blocks serve data larger than memory: read
+ * rows [row0, row0 + n) of a dataset, and write a new dataset block by block
+ * through a writer that is just as crash-safe. */
 #ifndef PARRAY_H5_H
 #define PARRAY_H5_H
 
@@ -92,6 +94,82 @@ PA_EXTERN int pa_h5_read(pa_array *a, const char *path, const char *dataset,
  * Errors as pa_h5_load. */
 PA_EXTERN int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dtype,
                          int *ndim, size_t *shape);
+
+/* ------------------------------------------------------------ row blocks */
+
+/* Collective. Loads rows [row0, row0 + nrows) of dataset `dataset` of the
+ * HDF5 file `path` into a new array *out of shape (nrows, shape[1], ...)
+ * (the dataset's other dimensions) and the dataset's dtype, distributed by
+ * rows (or replicated: opts->dist). Each rank reads the whole rows of its
+ * span, as pa_h5_load does; opts->xfer applies. nrows may be 0 (an empty
+ * array). On success the caller frees *out with pa_array_free; on failure
+ * *out is NULL and every rank returns the same code: PA_EINVAL for a row
+ * range outside the dataset (row0 + nrows > rows, the message giving both)
+ * or bad arguments, else the errors of pa_h5_load. */
+PA_EXTERN int pa_h5_load_rows(pa_ctx *ctx, const char *path, const char *dataset, size_t row0,
+                              size_t nrows, const pa_h5_opts *opts, pa_array **out);
+
+/* Collective. Reads rows [row0, row0 + n) of dataset `dataset` of `path`
+ * into the existing array a of shape (n, ...): a's dtype and its shape past
+ * axis 0 must be the dataset's (PA_EFORMAT naming both otherwise), and the
+ * rows must lie inside the dataset (PA_EINVAL). For loops over the blocks
+ * of a dataset that reuse one array. opts->xfer applies; a replicated a
+ * gets the rows on every node. Errors as pa_h5_load; on failure a's
+ * contents are unspecified. */
+PA_EXTERN int pa_h5_read_rows(pa_array *a, const char *path, const char *dataset, size_t row0,
+                              const pa_h5_opts *opts);
+
+/* A dataset being written block by block (pa_h5_create). */
+typedef struct pa_h5_writer pa_h5_writer;
+
+/* Collective. Starts a crash-safe save of a new dataset `dataset` of dtype
+ * and shape (ndim dimensions, 1 to PA_MAXDIM) into the file `path`, to be
+ * filled by pa_h5_write_rows and made visible by pa_h5_commit. As
+ * pa_h5_save: the data goes into a temporary file beside `path` (a copy of
+ * the old file when that holds other objects and not opts->truncate; an
+ * existing dataset of that name is replaced in the copy), so `path` is not
+ * touched until pa_h5_commit renames the temporary over it. A job killed
+ * before the commit, or a pa_h5_abort, leaves the old file intact. The
+ * disk space of the whole dataset is reserved here (a full disk fails
+ * here). opts: layout, chunk_rows (0 with a chunked layout picks
+ * ceil(rows / ranks), at most 64 MiB per chunk), deflate, truncate,
+ * durable (at commit), xfer (for every write; writes through deflate are
+ * collective). On success *out is a new writer, which the caller ends with
+ * exactly one of pa_h5_commit or pa_h5_abort; on failure *out is NULL, no
+ * temporary is left, and every rank returns the same code: PA_EINVAL
+ * (arguments, including a shape whose size overflows), then the errors of
+ * pa_h5_save. */
+PA_EXTERN int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dtype,
+                           int ndim, const size_t *shape, const pa_h5_opts *opts,
+                           pa_h5_writer **out);
+
+/* Collective. Writes the array a, of shape (n, ...), into rows [row0,
+ * row0 + n) of w's dataset; each rank writes the whole rows of its span (a
+ * replicated a is written once, by node 0). a belongs to the writer's
+ * context; its dtype and its shape past axis 0 must be the dataset's
+ * (PA_EINVAL naming both), and the rows must lie inside it (PA_EINVAL).
+ * Rows may be written in any order and more than once (the last write
+ * wins). Returns PA_OK, or on every rank the same code (PA_EINVAL, PA_EIO);
+ * after a failure the writer can only be aborted (pa_h5_commit then aborts
+ * and returns PA_EIO). w stays owned by the caller. */
+PA_EXTERN int pa_h5_write_rows(pa_h5_writer *w, pa_array *a, size_t row0);
+
+/* Collective. Ends a writer: when every row of the dataset has been written
+ * and no write failed, closes the temporary and renames it over the file
+ * (fsyncing first with opts->durable), so readers see the old file or the
+ * complete new one. Otherwise removes the temporary, keeps the old file,
+ * and fails: PA_EINVAL when rows were never written (the message gives the
+ * first such range), PA_EIO after a failed write or when the close or the
+ * rename fails. Frees *w and sets it to NULL in every case; a NULL *w is
+ * PA_EINVAL. */
+PA_EXTERN int pa_h5_commit(pa_h5_writer **w);
+
+/* Collective. Ends a writer without saving: closes and removes the
+ * temporary, so the file is as it was before pa_h5_create. Frees *w and
+ * sets it to NULL; NULL or a NULL *w is a no-op. Returns PA_OK, or
+ * PA_EIO if the temporary could not be closed (it is removed all the
+ * same). */
+PA_EXTERN int pa_h5_abort(pa_h5_writer **w);
 
 /* Collective. Sets attribute `name` of the object `object` (a dataset or
  * group path; "/" for the file) of an existing HDF5 file to a string, a
