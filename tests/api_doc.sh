@@ -12,11 +12,9 @@
 # directory is its parent's parent), PARRAY_SRCDIR.
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-if [ -n "$PARRAY" ]; then
-    builddir=$(cd "$(dirname "$PARRAY")/.." && pwd)
-else
-    builddir=$srcdir
-fi
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+find_builddir
 lib=$builddir/src/.libs/libparray.so
 doc=$srcdir/docs/api.md
 
@@ -24,9 +22,7 @@ command -v nm >/dev/null 2>&1 || { echo "SKIP: no nm"; exit 77; }
 [ -f "$doc" ] || { echo "FAIL: $doc is missing"; exit 1; }
 [ -e "$lib" ] || { echo "SKIP: $lib is not built (a static-only build?)"; exit 77; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-apidoc.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failed=0
+make_tmp apidoc
 
 # The exported, defined symbols: code (T), data (D), bss (B), read-only (R).
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed 's/@.*//' |
@@ -56,7 +52,7 @@ awk '
 n_exp=$(wc -l <"$tmp/exported_pa")
 n_doc=$(wc -l <"$tmp/documented")
 echo "libparray.so exports $n_exp pa_* symbols; docs/api.md declares $n_doc functions"
-[ "$n_exp" -gt 0 ] || { echo "  FAIL: no pa_* symbol exported by $lib"; failed=1; }
+[ "$n_exp" -gt 0 ] || fail "no pa_* symbol exported by $lib"
 
 undocumented=$(comm -23 "$tmp/exported_pa" "$tmp/documented")
 if [ -n "$undocumented" ]; then
@@ -64,7 +60,7 @@ if [ -n "$undocumented" ]; then
     echo "$undocumented" | sed 's/^/    /'
     failed=1
 else
-    echo "  ok: every exported pa_* symbol is documented"
+    pass "every exported pa_* symbol is documented"
 fi
 
 unexported=$(comm -13 "$tmp/exported_pa" "$tmp/documented")
@@ -73,7 +69,7 @@ if [ -n "$unexported" ]; then
     echo "$unexported" | sed 's/^/    /'
     failed=1
 else
-    echo "  ok: every documented function is exported"
+    pass "every documented function is exported"
 fi
 
 if [ -s "$tmp/foreign" ]; then
@@ -81,13 +77,13 @@ if [ -s "$tmp/foreign" ]; then
     sed 's/^/    /' "$tmp/foreign"
     failed=1
 else
-    echo "  ok: nothing is exported outside pa_*"
+    pass "nothing is exported outside pa_*"
 fi
 
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import re, os, sys' 2>/dev/null; then
     if python3 "$srcdir/scripts/gen-api-doc" "$srcdir/include" >"$tmp/api.md"; then
         if cmp -s "$tmp/api.md" "$doc"; then
-            echo "  ok: docs/api.md is what scripts/gen-api-doc writes from the headers"
+            pass "docs/api.md is what scripts/gen-api-doc writes from the headers"
         else
             echo "  FAIL: docs/api.md is out of date with the headers; run"
             echo "        scripts/gen-api-doc > docs/api.md"
@@ -95,11 +91,10 @@ if command -v python3 >/dev/null 2>&1 && python3 -c 'import re, os, sys' 2>/dev/
             failed=1
         fi
     else
-        echo "  FAIL: scripts/gen-api-doc failed"
-        failed=1
+        fail "scripts/gen-api-doc failed"
     fi
 else
     echo "  note: no python3, so docs/api.md was not compared with scripts/gen-api-doc"
 fi
 
-exit $failed
+finish

@@ -21,13 +21,13 @@
 # PARRAY_TEST_TIMEOUT (seconds per script run, default 300).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-300}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 300
 
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
+need_parray
 command -v bash >/dev/null 2>&1 || { echo "SKIP: no bash"; exit 77; }
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
+need_mpirun
 
 # What the scripts read from the environment or the batch system: none of it
 # may leak in from the caller (a make check inside a Slurm job, say).
@@ -36,17 +36,14 @@ unset LAUNCH LAUNCHER RANKS_PER_NODE THREADS MPIRUN_FLAGS WORK ROWS FILES FILE_R
     PARRAY_RANKS_PER_NODE PARRAY_FAULT PBS_NODEFILE PBS_O_WORKDIR PBS_JOBID \
     SLURM_JOB_ID SLURM_JOBID SLURM_NTASKS_PER_NODE SLURM_CPUS_PER_TASK SLURM_SUBMIT_DIR
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-batch.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
+make_tmp batch
 
-# As root, Open MPI refuses to start without --allow-run-as-root.
-flags=
-[ "$(id -u)" -ne 0 ] || flags=--allow-run-as-root
+# The scripts' launch lines get only --allow-run-as-root (when root): they
+# choose their own mapping.
+flags=$allow_root
 cores=$(nproc 2>/dev/null || echo 1)
 
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
+# Only the last lines of a long output are shown.
 show() { sed 's/^/    | /' "$1" | tail -n 40; }
 
 slurm="$srcdir/scripts/slurm"
@@ -248,5 +245,4 @@ if [ "$cores" -ge 2 ]; then
 fi
 [ "$cores" -ge 2 ] || echo "  (1 core: the configurations with 2 ranks or 2 threads are skipped)"
 
-[ "$failed" -eq 0 ] || { echo "FAILED"; exit 1; }
-echo "all passed"
+summary "all passed" FAILED

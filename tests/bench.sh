@@ -13,60 +13,22 @@
 # PARRAY_TEST_TIMEOUT (seconds per run, default 300).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-300}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 300
 unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
 
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-bench-test.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
+need_parray
+need_mpirun
+make_tmp bench-test
 # io writes its files here, not in a shared /tmp.
 PARRAY_BENCH_DIR=$tmp
 export PARRAY_BENCH_DIR
-
-mpirun="$MPIRUN --oversubscribe -x PARRAY_BENCH_DIR"
-[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
-
-python=
-command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null && python=python3
+mpirun="$mpirun -x PARRAY_BENCH_DIR"
+find_python
 
 # Tiny sizes: every experiment runs in seconds.
 tiny="--bytes 8M --size 1e5 --n 64 --reps 2 --warmup 1"
-
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
-show() { sed 's/^/    | /' "$1"; }
-
-run() {
-    name=$1
-    shift
-    timeout -k 10 "$limit" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    rc=$?
-    case $rc in 124 | 137) echo "  (timed out after ${limit}s)" ;; esac
-}
-
-expect_rc() {
-    if [ "$rc" -eq "$1" ]; then
-        pass "$2 exits $1"
-    else
-        fail "$2 exits $rc, not $1"
-        show "$tmp/$name.out"
-        show "$tmp/$name.err"
-    fi
-}
-
-expect_in() {
-    if grep -Eq -- "$2" "$tmp/$1"; then
-        pass "$3"
-    else
-        fail "$3 (no /$2/ in:)"
-        show "$tmp/$1"
-    fi
-}
 
 experiments="share io blas init elementwise"
 
@@ -159,7 +121,7 @@ else
 fi
 
 if [ -n "$python" ]; then
-    $python - "$tmp/all.json" >"$tmp/keys.out" 2>&1 <<'PY'
+    if $python - "$tmp/all.json" >"$tmp/keys.out" 2>&1 <<'PY'
 import json, sys
 need = ["experiment", "method", "role", "size", "size_unit", "unit", "median", "min", "max",
         "vs_limit", "vs_naive", "reps", "warmup", "times_s", "ratios", "machine", "layout",
@@ -193,7 +155,7 @@ if exps != want:
     print("experiments %s, not %s" % (sorted(exps), sorted(want))); bad = 1
 sys.exit(bad)
 PY
-    if [ $? -eq 0 ]; then
+    then
         pass "every JSON line is valid and has the figure, machine, layout, versions and command"
     else
         fail "the JSON lines are incomplete:"
@@ -261,4 +223,4 @@ else
     expect_in plotbad.err "junk.json:1: not a JSON line" "the message names the file and line"
 fi
 
-exit $failed
+finish

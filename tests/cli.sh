@@ -10,60 +10,15 @@
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-60}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
 
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-cli.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-
-# As root, Open MPI refuses to start without --allow-run-as-root; more ranks than
-# cores must be allowed explicitly.
-mpirun="$MPIRUN --oversubscribe"
-[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
-
-python=
-command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null && python=python3
-
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
-show() { sed 's/^/    | /' "$1"; }
-
-# run NAME CMD...: runs CMD under the timeout with stdout in $tmp/NAME.out and
-# stderr in $tmp/NAME.err; its exit status is in $rc.
-run() {
-    name=$1
-    shift
-    timeout -k 10 "$limit" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    rc=$?
-    case $rc in 124 | 137) echo "  (timed out after ${limit}s)" ;; esac
-}
-
-# expect_rc WANT WHAT: checks $rc, showing the output when it differs.
-expect_rc() {
-    if [ "$rc" -eq "$1" ]; then
-        pass "$2 exits $1"
-    else
-        fail "$2 exits $rc, not $1"
-        show "$tmp/$name.out"
-        show "$tmp/$name.err"
-    fi
-}
-
-# expect_in FILE REGEX WHAT
-expect_in() {
-    if grep -Eq -- "$2" "$tmp/$1"; then
-        pass "$3"
-    else
-        fail "$3 (no /$2/ in:)"
-        show "$tmp/$1"
-    fi
-}
+need_parray
+need_mpirun
+make_tmp cli
+find_python
 
 # json NAME EXPR: evaluates a Python expression over the JSON object in
 # $tmp/NAME.out (bound to j) and prints the result; exit status 1 if the file is
@@ -210,9 +165,4 @@ for v in 0 -1 abc; do
     expect_in "badmpi$v.err" 'PARRAY_RANKS_PER_NODE' "the message names PARRAY_RANKS_PER_NODE"
 done
 
-if [ $failed -ne 0 ]; then
-    echo "FAIL: some checks failed"
-    exit 1
-fi
-echo "PASS: all checks passed"
-exit 0
+summary "PASS: all checks passed" "FAIL: some checks failed"

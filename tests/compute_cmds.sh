@@ -10,23 +10,14 @@
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-60}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
 
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-compute.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-
-mpirun="$MPIRUN --oversubscribe"
-[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
-
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
+need_parray
+need_mpirun
+make_tmp compute
 
 # run NP CMD...: parray under mpirun -n NP, stdout in $tmp/out, stderr in
 # $tmp/err, exit status in $rc.
@@ -222,4 +213,4 @@ else
     cat "$tmp/1/rstats" "$tmp/2/rstats"
 fi
 
-exit $failed
+finish

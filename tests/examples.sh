@@ -14,29 +14,24 @@
 # per run, default 120).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-if [ -n "$PARRAY" ]; then
-    builddir=$(cd "$(dirname "$PARRAY")/.." && pwd)
-else
-    builddir=$srcdir
-fi
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-120}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+find_builddir
+set_limit 120
 unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT PARRAY_AFFINITY
 
 examples="ex_share ex_init ex_elementwise ex_blas ex_io"
 for e in $examples; do
     [ -x "$builddir/apps/examples/$e" ] || { echo "FAIL: $builddir/apps/examples/$e is not built"; exit 99; }
 done
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
+need_mpirun
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-examples.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
+make_tmp examples
 mkdir "$tmp/scratch" || exit 99
 
-# As root, Open MPI refuses to start without --allow-run-as-root. More ranks
-# than cores must be allowed explicitly.
-mpirun=$MPIRUN
-[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
+# More ranks than cores must be allowed explicitly: over N gives
+# --oversubscribe where N ranks outnumber the cores.
+mpirun="$MPIRUN${allow_root:+ $allow_root}"
 ncores=$(nproc 2>/dev/null || echo 1)
 over() { [ "$1" -le "$ncores" ] || echo --oversubscribe; }
 
@@ -50,7 +45,6 @@ opts_of() {
     esac
 }
 
-failed=0
 for e in $examples; do
     first=
     for c in $configs; do
@@ -73,20 +67,18 @@ for e in $examples; do
             if [ -z "$first" ]; then
                 first="$sum ($c)"
             elif [ "${first%% (*}" != "$sum" ]; then
-                echo "  FAIL: $e $c: $sum, but $first"
-                failed=1
+                fail "$e $c: $sum, but $first"
                 continue
             fi
         fi
-        echo "  ok: $e $c (${secs} s)${sum:+, $sum}"
+        pass "$e $c (${secs} s)${sum:+, $sum}"
     done
 done
 
 left=$(ls -A "$tmp/scratch")
 if [ -n "$left" ]; then
-    echo "  FAIL: the examples left files in their TMPDIR: $left"
-    failed=1
+    fail "the examples left files in their TMPDIR: $left"
 else
-    echo "  ok: the examples left no files behind"
+    pass "the examples left no files behind"
 fi
-exit $failed
+finish

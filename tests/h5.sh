@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2086 # $mpirun is a command with its options, split on purpose.
+# shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
 # Parallel HDF5 from the outside, with tests/h5_helper:
 #  - the stored types, as h5dump shows them (what h5py maps to NumPy dtypes);
 #  - dataset arguments FILE:/DATASET (split at the last ":/", clear errors);
@@ -13,38 +13,26 @@
 # tests/h5_helper next to this script's build); PARRAY_TEST_TIMEOUT (default 60).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
 helper=${H5_HELPER:-$(pwd)/tests/h5_helper}
 [ -x "$helper" ] || helper=$srcdir/tests/h5_helper
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-60}
+set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
 
 [ -x "$helper" ] || { echo "FAIL: $helper is not built"; exit 99; }
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
-mpirun="$MPIRUN --oversubscribe"
-[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
+need_mpirun
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-h5sh.XXXXXX") || exit 99
+make_tmp h5sh
 mounted=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     [ -z "$mounted" ] || umount "$mounted" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
 temps() { find "$1" -maxdepth 1 -name '.*.parray-tmp.*' | wc -l; }
-
-# run NAME CMD...: output in $tmp/NAME.out/.err, status in $rc.
-run() {
-    name=$1
-    shift
-    timeout -k 10 "$limit" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    rc=$?
-    case $rc in 124 | 137) echo "  (timed out after ${limit}s)" ;; esac
-}
 expect() { # expect RC WHAT
     if [ "$rc" -eq "$1" ]; then pass "$2"; else
         fail "$2 (exit $rc, want $1)"; sed 's/^/    | /' "$tmp/$name.out" "$tmp/$name.err"
@@ -176,5 +164,4 @@ else
     echo "  (needs root and setpriv: skipped; as a normal user the C suite checks it)"
 fi
 
-[ "$failed" -eq 0 ] && echo "PASS" || echo "FAIL"
-exit "$failed"
+summary PASS FAIL

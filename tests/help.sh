@@ -13,35 +13,12 @@
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-limit=${PARRAY_TEST_TIMEOUT:-60}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 60
 
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-help.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
-show() { sed 's/^/    | /' "$1"; }
-
-# run NAME CMD...: stdout in $tmp/NAME.out, stderr in $tmp/NAME.err, status in $rc.
-run() {
-    name=$1
-    shift
-    timeout -k 10 "$limit" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    rc=$?
-}
-
-expect_rc() {
-    if [ "$rc" -eq "$1" ]; then
-        pass "$2 exits $1"
-    else
-        fail "$2 exits $rc, not $1"
-        show "$tmp/$name.err"
-    fi
-}
+need_parray
+make_tmp help
 
 # same A B WHAT: the two files are byte for byte equal.
 same() {
@@ -162,5 +139,4 @@ else
     echo "  (no groff: the page is not rendered)"
 fi
 
-[ "$failed" -eq 0 ] || { echo "FAILED"; exit 1; }
-echo "all passed"
+summary "all passed" FAILED

@@ -13,24 +13,22 @@
 # PARRAY_TEST_TIMEOUT (seconds per job, default 120).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-limit=${PARRAY_TEST_TIMEOUT:-120}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 120
 th="$srcdir/scripts/testhosts"
-MPIRUN=${MPIRUN:-mpirun}
 export MPIRUN
 unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-hosts.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failed=0
+make_tmp hosts
 
 if ! why=$(bash "$th" status 2>&1 >/dev/null); then
     echo "SKIP: ${why#testhosts: status: }"
     exit 77
 fi
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
+need_parray
 
+# Here a failure is printed unindented: this script prints no ok lines.
 fail() { echo "FAIL: $*"; failed=1; }
-show() { sed 's/^/    | /' "$1"; }
 
 # ---------------------------------------------------------------- a) two hosts, two nodes
 echo "--- a) parray info on 2 test hosts"
@@ -120,5 +118,4 @@ else
     fi
 fi
 
-[ $failed -eq 0 ] && echo "PASS" || echo "FAILED"
-exit $failed
+summary PASS FAILED

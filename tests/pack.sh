@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2086 # $mpirun is a command with its options, split on purpose.
+# shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
 # `parray pack` and `parray unpack` from the outside, under mpirun -n 2 (and 3):
 # CSV files -> HDF5 -> CSV files give back the same bytes (directory input);
 # a glob input, .npy output, and .npy -> HDF5 -> .npy give the same bytes;
@@ -12,32 +12,14 @@
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
 
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-PARRAY=${PARRAY:-$srcdir/apps/parray}
-MPIRUN=${MPIRUN:-mpirun}
-limit=${PARRAY_TEST_TIMEOUT:-60}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
 
-[ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
-command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-pack.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-
-mpirun="$MPIRUN --oversubscribe"
-[ "$(id -u)" -ne 0 ] || mpirun="$mpirun --allow-run-as-root"
-
-failed=0
-fail() { echo "  FAIL: $*"; failed=1; }
-pass() { echo "  ok: $*"; }
-
-# run NAME CMD...: stdout in $tmp/NAME.out, stderr in $tmp/NAME.err, status in $rc.
-run() {
-    name=$1
-    shift
-    timeout -k 10 "$limit" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-    rc=$?
-    case $rc in 124 | 137) echo "  (timed out after ${limit}s)" ;; esac
-}
+need_parray
+need_mpirun
+make_tmp pack
 
 # expect RC WHAT [REGEX]: the status, and REGEX in stdout+stderr.
 expect() {
@@ -164,4 +146,4 @@ run bad7 $mpirun -n 2 "$PARRAY" unpack "$tmp/nothere.h5:/x" -o "$tmp/o/%d.npy"
 expect 1 "unpack of a missing file" "nothere.h5"
 [ ! -e "$tmp/b.h5" ] && pass "no output file left by the failed packs" || fail "b.h5 was created"
 
-exit $failed
+finish

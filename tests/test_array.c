@@ -8,24 +8,6 @@
 #include "testutil.h"
 #include "internal.h"
 
-
-static pa_ctx *ctx;
-
-static void ctx_setup(void)
-{
-    ctx = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &ctx);
-    TU_RC(rc, PA_OK, NULL);
-    TU_CHECK(ctx != NULL);
-}
-
-static void ctx_teardown(void)
-{
-    int rc = pa_finalize(&ctx);
-    TU_RC(rc, PA_OK, NULL);
-    TU_CHECK(ctx == NULL);
-}
-
 static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
 #define NDTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
 static const pa_dist dists[] = {PA_DISTRIBUTED, PA_REPLICATED};
@@ -1046,13 +1028,13 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("array");
     TCase *tc = tu_tcase(s, "partition");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_partition_unit);
     tcase_add_test(tc, test_rows_of_node_unit);
     tcase_add_test(tc, test_dtypes);
 
     tc = tu_tcase(s, "layout");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_every_dtype_ndim);
     tcase_add_test(tc, test_rows_not_multiple);
     tcase_add_test(tc, test_ndim_8);
@@ -1064,13 +1046,13 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_many_arrays);
 
     tc = tu_tcase(s, "bad_input");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_bad_create);
     tcase_add_test(tc, test_bad_other_calls);
     tcase_add_test(tc, test_fault_alloc);
 
     tc = tu_tcase(s, "pool");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_pool_reuse);
     tcase_add_test(tc, test_pool_off);
     tcase_add_test(tc, test_pool_finalize_with_cached_blocks);

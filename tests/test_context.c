@@ -7,23 +7,6 @@
 #include <sched.h>
 #include "internal.h"
 
-static pa_ctx *ctx;
-
-static void ctx_setup(void)
-{
-    ctx = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &ctx);
-    TU_RC(rc, PA_OK, NULL);
-    TU_CHECK(ctx != NULL);
-}
-
-static void ctx_teardown(void)
-{
-    int rc = pa_finalize(&ctx);
-    TU_RC(rc, PA_OK, NULL);
-    TU_CHECK(ctx == NULL);
-}
-
 /* k from PARRAY_RANKS_PER_NODE as the launcher set it, or 0. */
 static int env_ranks_per_node(void)
 {
@@ -510,7 +493,7 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("context");
     TCase *tc = tu_tcase(s, "layout");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_job);
     tcase_add_test(tc, test_node_layout);
     tcase_add_test(tc, test_node_is_shared_memory);

@@ -9,30 +9,19 @@
 #include <math.h>
 #include <unistd.h>
 
-static pa_ctx *ctx;
-static char dir[256];
+static char dir[256]; /* this run's directory, the same on every rank */
 
 static void setup(void)
 {
-    ck_assert_int_eq(pa_init(NULL, NULL, &ctx), PA_OK);
-    if (tu_rank() == 0) {
-        snprintf(dir, sizeof dir, "%s/parray-csv.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir))
-            dir[0] = '\0';
-    }
-    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    tu_ctx_setup();
+    tu_tmpdir_make(dir, sizeof dir, "csv");
 }
 
+/* Unchecked, so without checks (see tu_ctx_free). */
 static void teardown(void)
 {
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (tu_rank() == 0 && dir[0]) {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-    }
-    pa_finalize(&ctx);
+    tu_tmpdir_remove(dir);
+    tu_ctx_free();
 }
 
 /* Rank 0 writes text as dir/name; the barrier makes it complete first. */

@@ -85,23 +85,6 @@ END_TEST
 
 /* ------------------------------------------------------------ pa_errmsg */
 
-static pa_ctx *ctx;
-
-static void ctx_setup(void)
-{
-    ctx = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &ctx);
-    TU_RC(rc, PA_OK, NULL);
-    TU_CHECK(ctx != NULL);
-}
-
-static void ctx_teardown(void)
-{
-    int rc = pa_finalize(&ctx);
-    TU_RC(rc, PA_OK, NULL);
-    TU_CHECK(ctx == NULL);
-}
-
 START_TEST(test_errmsg_empty_at_start)
 {
     const char *m = pa_errmsg(ctx);
@@ -162,7 +145,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_strerror_every_code);
     tcase_add_test(tc, test_strerror_unknown);
     tc = tu_tcase(s, "errmsg");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_errmsg_empty_at_start);
     tcase_add_test(tc, test_errmsg_names_call_and_argument);
     tcase_add_test(tc, test_errmsg_init_failure);

@@ -15,11 +15,6 @@
 
 #include <math.h>
 
-static pa_ctx *ctx;
-
-static void setup(void) { ck_assert_int_eq(pa_init_comm(MPI_COMM_WORLD, &ctx), PA_OK); }
-static void teardown(void) { pa_finalize(&ctx); }
-
 /* ------------------------------------------------------------ helpers */
 
 /* Input values of global element i: varied signs and magnitudes, some
@@ -611,7 +606,7 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("expr");
     TCase *tc = tu_tcase(s, "expr");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_unchecked_fixture(tc, tu_ctx_setup, tu_ctx_free);
     tcase_add_test(tc, parse_good);
     tcase_add_test(tc, parse_bad);
     tcase_add_test(tc, precedence);

@@ -16,53 +16,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static pa_ctx *ctx;
 static char dir[512]; /* this run's directory, the same on every rank */
 
 static void setup(void)
 {
-    ctx = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
+    tu_ctx_setup();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (tu_rank() == 0) {
-        const char *t = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/parray-h5.XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(dir))
-            dir[0] = '\0';
-    }
-    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
-    TU_ASSERT(dir[0], "cannot make a temporary directory");
-}
-
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            chmod(p, 0700);
-            rm_tree(p);
-        } else {
-            unlink(p);
-        }
-    }
-    closedir(d);
-    rmdir(path);
+    tu_tmpdir_make(dir, sizeof dir, "h5");
 }
 
 static void teardown(void)
 {
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (tu_rank() == 0)
-        rm_tree(dir);
-    TU_OK(pa_finalize(&ctx), NULL);
+    tu_tmpdir_remove(dir);
+    tu_ctx_teardown();
 }
 
 static char *file(const char *name)

@@ -9,19 +9,6 @@
 
 #include <math.h>
 
-static pa_ctx *ctx;
-
-static void ctx_setup(void)
-{
-    ctx = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
-}
-
-static void ctx_teardown(void)
-{
-    TU_OK(pa_finalize(&ctx), NULL);
-}
-
 static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
 #define NDT 5
 static const pa_dist dists[] = {PA_DISTRIBUTED, PA_REPLICATED};
@@ -317,7 +304,7 @@ static Suite *make(void)
 {
     Suite *s = suite_create("init");
     TCase *tc = tu_tcase(s, "init");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_fill);
     tcase_add_test(tc, test_fill_bad);
     tcase_add_test(tc, test_arange_linspace);

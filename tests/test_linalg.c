@@ -9,19 +9,6 @@
 #include <math.h>
 #include <sched.h>
 
-static pa_ctx *ctx;
-
-static void setup(void)
-{
-    ctx = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
-}
-
-static void teardown(void)
-{
-    TU_OK(pa_finalize(&ctx), NULL);
-}
-
 /* Small dyadic values (multiples of 1/4 in [-2, 2]) from a hash of the
  * index: every product and sum of the small sizes below is exact in f32 and
  * f64, so the comparison with the naive loop can be tight whatever order
@@ -509,14 +496,14 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("linalg");
     TCase *tc = tu_tcase(s, "matmul");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_loop_test(tc, matmul_all_combinations, 0, 2);
     tcase_add_test(tc, matmul_empty_and_thin);
     tcase_add_test(tc, matvec_all_combinations);
     tcase_add_test(tc, lend_restores_plan);
     tcase_add_test(tc, matmul_errors);
     tc = tu_tcase(s, "lapack");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_loop_test(tc, solvers_by_residual, 0, 2);
     tcase_add_test(tc, solver_errors);
     return s;

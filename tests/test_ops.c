@@ -8,19 +8,6 @@
 
 #include <math.h>
 
-static pa_ctx *ctx;
-
-static void ctx_setup(void)
-{
-    ctx = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
-}
-
-static void ctx_teardown(void)
-{
-    TU_OK(pa_finalize(&ctx), NULL);
-}
-
 static void *gather_all(pa_array *a)
 {
     size_t bytes = pa_array_size(a) * pa_dtype_size(pa_array_dtype(a));
@@ -552,7 +539,7 @@ static Suite *make(void)
 {
     Suite *s = suite_create("ops");
     TCase *tc = tu_tcase(s, "ops");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_unary);
     tcase_add_test(tc, test_binary);
     tcase_add_test(tc, test_int_div_zero);

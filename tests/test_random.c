@@ -9,26 +9,6 @@
 
 #include <math.h>
 
-static pa_ctx *ctx, *self; /* the job, and this rank alone */
-
-static void ctx_setup(void)
-{
-    ctx = self = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
-    /* One rank, one node: a serial computation of the same arrays. */
-    tu_env e = tu_env_save("PARRAY_RANKS_PER_NODE");
-    unsetenv("PARRAY_RANKS_PER_NODE");
-    int rc = pa_init_comm(MPI_COMM_SELF, &self);
-    tu_env_restore(&e);
-    TU_RC(rc, PA_OK, NULL);
-}
-
-static void ctx_teardown(void)
-{
-    TU_OK(pa_finalize(&self), NULL);
-    TU_OK(pa_finalize(&ctx), NULL);
-}
-
 static void *gather_all(pa_array *a)
 {
     size_t bytes = pa_array_size(a) * pa_dtype_size(pa_array_dtype(a));
@@ -362,7 +342,7 @@ static Suite *make(void)
 {
     Suite *s = suite_create("random");
     TCase *tc = tu_tcase(s, "random");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_self_setup, tu_ctx_self_teardown);
     tcase_add_test(tc, test_kat);
     tcase_add_test(tc, test_uniform_exact);
     tcase_add_test(tc, test_integers_exact);

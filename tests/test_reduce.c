@@ -9,25 +9,6 @@
 
 #include <math.h>
 
-static pa_ctx *ctx, *self;
-
-static void ctx_setup(void)
-{
-    ctx = self = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &ctx), NULL);
-    tu_env e = tu_env_save("PARRAY_RANKS_PER_NODE");
-    unsetenv("PARRAY_RANKS_PER_NODE");
-    int rc = pa_init_comm(MPI_COMM_SELF, &self);
-    tu_env_restore(&e);
-    TU_RC(rc, PA_OK, NULL);
-}
-
-static void ctx_teardown(void)
-{
-    TU_OK(pa_finalize(&self), NULL);
-    TU_OK(pa_finalize(&ctx), NULL);
-}
-
 static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
 
 /* ------------------------------------------------------------ the reference */
@@ -348,7 +329,7 @@ static Suite *make(void)
 {
     Suite *s = suite_create("reduce");
     TCase *tc = tu_tcase(s, "reduce");
-    tcase_add_checked_fixture(tc, ctx_setup, ctx_teardown);
+    tcase_add_checked_fixture(tc, tu_ctx_self_setup, tu_ctx_self_teardown);
     tcase_add_test(tc, test_whole);
     tcase_add_test(tc, test_axes);
     tcase_add_test(tc, test_nan_zero);

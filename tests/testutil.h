@@ -19,6 +19,7 @@
 #endif
 
 #include <check.h>
+#include <dirent.h>
 #include <limits.h>
 #include <mpi.h>
 #include <stdarg.h>
@@ -26,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "parray.h"
 
@@ -151,6 +154,119 @@ static inline void tu_env_restore(tu_env *e)
         unsetenv(e->name);
     free(e->value);
     e->value = NULL;
+}
+
+/* ------------------------------------------------------------- fixtures */
+
+/* The suite's context on MPI_COMM_WORLD, which the tests use by this name.
+ * Each suite includes this header once, so the static variable is its own;
+ * a suite that makes its contexts itself leaves it unused. */
+static pa_ctx *ctx __attribute__((unused));
+
+/* Fixture: makes ctx. Good as a checked setup (afresh for each test) and as
+ * an unchecked one (once for the test case): Check catches a failed check
+ * in either kind of setup. */
+static inline void tu_ctx_setup(void)
+{
+    ctx = NULL;
+    int rc = pa_init_comm(MPI_COMM_WORLD, &ctx);
+    TU_RC(rc, PA_OK, NULL);
+    TU_CHECK(ctx != NULL);
+}
+
+/* Checked fixture: frees ctx and checks that every rank did. */
+static inline void tu_ctx_teardown(void)
+{
+    int rc = pa_finalize(&ctx);
+    TU_RC(rc, PA_OK, NULL);
+    TU_CHECK(ctx == NULL);
+}
+
+/* Unchecked fixture: frees ctx without a check. In no-fork mode Check runs
+ * an unchecked teardown outside any test, and a failing check there would
+ * jump back into a test that has already returned; a failure is printed
+ * instead. */
+static inline void tu_ctx_free(void)
+{
+    int rc = pa_finalize(&ctx);
+    if (rc != PA_OK)
+        tu_note(__FILE__, __LINE__, "pa_finalize: %s: %s", pa_errname(rc), pa_errmsg(NULL));
+}
+
+/* A second context on MPI_COMM_SELF, for the suites that compute a serial
+ * reference of the same arrays: this rank alone, as one node. */
+static pa_ctx *self __attribute__((unused));
+
+/* Checked fixture: ctx, then self. PARRAY_RANKS_PER_NODE is unset for the
+ * call (and put back), so that self is one rank on one node whatever the
+ * launcher's layout. */
+static inline void tu_ctx_self_setup(void)
+{
+    self = NULL;
+    tu_ctx_setup();
+    tu_env e = tu_env_save("PARRAY_RANKS_PER_NODE");
+    unsetenv("PARRAY_RANKS_PER_NODE");
+    int rc = pa_init_comm(MPI_COMM_SELF, &self);
+    tu_env_restore(&e);
+    TU_RC(rc, PA_OK, NULL);
+}
+
+/* Checked fixture: frees self, then ctx. */
+static inline void tu_ctx_self_teardown(void)
+{
+    TU_OK(pa_finalize(&self), NULL);
+    tu_ctx_teardown();
+}
+
+/* Collective. Rank 0 makes a new directory $TMPDIR/parray-<name>.XXXXXX (or
+ * under /tmp) and every rank gets its path in dir[len]; the check fails on
+ * every rank when it cannot be made. */
+static inline void tu_tmpdir_make(char *dir, size_t len, const char *name)
+{
+    if (tu_rank() == 0) {
+        const char *t = getenv("TMPDIR");
+        snprintf(dir, len, "%s/parray-%s.XXXXXX", t && *t ? t : "/tmp", name);
+        if (!mkdtemp(dir))
+            dir[0] = '\0';
+    }
+    MPI_Bcast(dir, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
+    TU_ASSERT(dir[0], "cannot make a temporary directory");
+}
+
+/* Removes path and everything under it, making directories that a test left
+ * without permissions searchable first. */
+static inline void tu_rm_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (snprintf(p, sizeof p, "%s/%s", path, e->d_name) >= (int)sizeof p)
+            continue; /* a name too long for p: left in place */
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            chmod(p, 0700);
+            tu_rm_tree(p);
+        } else {
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+/* Collective. Removes the directory of tu_tmpdir_make once every rank is
+ * done with it (the barrier); no check, so that an unchecked teardown may
+ * call it. */
+static inline void tu_tmpdir_remove(const char *dir)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (tu_rank() == 0 && dir[0])
+        tu_rm_tree(dir);
 }
 
 /* A test case with the suite's timeout. */

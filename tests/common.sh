@@ -1,0 +1,114 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2034 # The variables set here are used by the scripts that source it.
+# The preamble that the shell tests tests/*.sh share. A script sources it with
+#
+#   srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+#   . "$srcdir/tests/common.sh"
+#
+# which works under make check (PARRAY_SRCDIR is the absolute source directory,
+# also in a VPATH build such as make distcheck's) and by hand (`sh tests/x.sh`
+# from anywhere: the script's own directory is tests/).
+#
+# Sourcing sets PARRAY (default $srcdir/apps/parray), MPIRUN (default mpirun),
+# allow_root (--allow-run-as-root when root, else empty), mpirun ($MPIRUN with
+# --oversubscribe and $allow_root) and failed=0. It runs nothing else; the
+# functions below do the rest.
+#
+# Environment (make check sets them): PARRAY, MPIRUN, PARRAY_SRCDIR;
+# PARRAY_TEST_TIMEOUT (seconds per run; each script has its own default).
+
+PARRAY=${PARRAY:-$srcdir/apps/parray}
+MPIRUN=${MPIRUN:-mpirun}
+
+# As root, Open MPI refuses to start without --allow-run-as-root; more ranks
+# than cores must be allowed explicitly (--oversubscribe).
+allow_root=
+[ "$(id -u)" -ne 0 ] || allow_root=--allow-run-as-root
+mpirun="$MPIRUN --oversubscribe${allow_root:+ $allow_root}"
+
+# set_limit DEFAULT: limit is the seconds a run may take, PARRAY_TEST_TIMEOUT
+# or DEFAULT.
+set_limit() {
+    limit=${PARRAY_TEST_TIMEOUT:-$1}
+}
+
+# find_builddir: builddir is the build directory: PARRAY's parent's parent
+# (the source directory when PARRAY is not set).
+find_builddir() {
+    builddir=$(cd "$(dirname "$PARRAY")/.." && pwd)
+}
+
+# need_parray: the program must be built (exit 99, a hard error, if not).
+need_parray() {
+    [ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }
+}
+
+# need_mpirun: skip (exit 77) without $MPIRUN.
+need_mpirun() {
+    command -v "$MPIRUN" >/dev/null 2>&1 || { echo "SKIP: no $MPIRUN"; exit 77; }
+}
+
+# make_tmp NAME: tmp is a new directory ${TMPDIR:-/tmp}/parray-NAME.XXXXXX,
+# removed when the script exits (exit 99 if it cannot be made). A script that
+# must clean up more sets its own EXIT trap afterwards, removing $tmp too.
+make_tmp() {
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/parray-$1.XXXXXX") || exit 99
+    trap 'rm -rf "$tmp"' EXIT
+}
+
+# find_python: python is python3 when it runs and has the json module, else
+# empty.
+find_python() {
+    python=
+    command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null && python=python3
+}
+
+# The check counter and printers: fail marks the script failed.
+failed=0
+fail() { echo "  FAIL: $*"; failed=1; }
+pass() { echo "  ok: $*"; }
+show() { sed 's/^/    | /' "$1"; }
+
+# run NAME CMD...: runs CMD under the timeout with stdout in $tmp/NAME.out and
+# stderr in $tmp/NAME.err; its exit status is in $rc.
+run() {
+    name=$1
+    shift
+    timeout -k 10 "$limit" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    rc=$?
+    case $rc in 124 | 137) echo "  (timed out after ${limit}s)" ;; esac
+}
+
+# expect_rc WANT WHAT: checks $rc after run, showing the output when it differs.
+expect_rc() {
+    if [ "$rc" -eq "$1" ]; then
+        pass "$2 exits $1"
+    else
+        fail "$2 exits $rc, not $1"
+        show "$tmp/$name.out"
+        show "$tmp/$name.err"
+    fi
+}
+
+# expect_in FILE REGEX WHAT: REGEX (extended) matches a line of $tmp/FILE.
+expect_in() {
+    if grep -Eq -- "$2" "$tmp/$1"; then
+        pass "$3"
+    else
+        fail "$3 (no /$2/ in:)"
+        show "$tmp/$1"
+    fi
+}
+
+# finish: exits 0 when every check passed, else 1.
+finish() {
+    [ "$failed" -eq 0 ] || exit 1
+    exit 0
+}
+
+# summary PASSED FAILED: prints PASSED when every check passed, else FAILED;
+# then finish.
+summary() {
+    if [ "$failed" -eq 0 ]; then echo "$1"; else echo "$2"; fi
+    finish
+}
