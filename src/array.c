@@ -45,8 +45,7 @@ int pa_dtype_parse(const char *name, pa_dtype *d)
     return pa__err(NULL, __func__, PA_EINVAL, "unknown dtype '%s' (f64, f32, i64, i32, u8)", name);
 }
 
-/* "(100,3)" into buf. */
-static const char *shape_str(int ndim, const size_t *shape, char *buf, size_t len)
+const char *pa__shape_str(int ndim, const size_t *shape, char *buf, size_t len)
 {
     size_t n = (size_t)snprintf(buf, len, "(");
     for (int i = 0; i < ndim && n < len; i++)
@@ -74,13 +73,14 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
         zero |= shape[i] == 0;
     for (int i = 0; i < ndim && !zero; i++) {
         PA_CHECK_AS(ctx, "pa_array_create", shape[i] <= SIZE_MAX / size, PA_EINVAL,
-                 "shape %s: the element count overflows size_t", shape_str(ndim, shape, buf, sizeof buf));
+                 "shape %s: the element count overflows size_t",
+                 pa__shape_str(ndim, shape, buf, sizeof buf));
         size *= shape[i];
     }
     if (zero)
         size = 0;
     PA_CHECK_AS(ctx, "pa_array_create", size <= (size_t)PTRDIFF_MAX / es, PA_EINVAL,
-             "shape %s of %s: the byte size overflows", shape_str(ndim, shape, buf, sizeof buf),
+             "shape %s of %s: the byte size overflows", pa__shape_str(ndim, shape, buf, sizeof buf),
              dtypes[dtype].name);
     for (int i = 1; i < ndim; i++)
         rowsize *= zero ? 1 : shape[i];
@@ -102,7 +102,7 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
     if (pages > 0 && page > 0 && (size_t)pages <= SIZE_MAX / (size_t)page)
         PA_CHECK_AS(ctx, "pa_array_create", bytes <= (size_t)pages * (size_t)page, PA_EINVAL,
                  "shape %s of %s needs %zu bytes on node %d, more than its memory (%zu bytes)",
-                 shape_str(ndim, shape, buf, sizeof buf), dtypes[dtype].name, bytes, ctx->node,
+                 pa__shape_str(ndim, shape, buf, sizeof buf), dtypes[dtype].name, bytes, ctx->node,
                  (size_t)pages * (size_t)page);
     return PA_OK;
 }

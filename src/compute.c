@@ -14,12 +14,7 @@
 
 const char *pa__array_shape_str(const pa_array *a, char *buf, size_t len)
 {
-    size_t n = (size_t)snprintf(buf, len, "(");
-    for (int i = 0; i < a->ndim && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, i ? ",%zu" : "%zu", a->shape[i]);
-    if (n < len)
-        snprintf(buf + n, len - n, a->ndim == 1 ? ",)" : ")");
-    return buf;
+    return pa__shape_str(a->ndim, a->shape, buf, len);
 }
 
 int pa__dtype_is_int(pa_dtype d)

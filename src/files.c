@@ -48,16 +48,6 @@ int pa__finfo_same(const pa__finfo *a, const pa__finfo *b)
     return 1;
 }
 
-const char *pa__shape_str(int ndim, const size_t *shape, char *buf, size_t len)
-{
-    size_t n = (size_t)snprintf(buf, len, "(");
-    for (int i = 0; i < ndim && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, i ? ",%zu" : "%zu", shape[i]);
-    if (n < len)
-        snprintf(buf + n, len - n, ndim == 1 ? ",)" : ")");
-    return buf;
-}
-
 /* ------------------------------------------------------------ file I/O */
 
 int pa__open_read(pa_ctx *ctx, const char *fn, const char *path, int *fd, size_t *size)

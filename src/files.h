@@ -21,8 +21,6 @@ typedef struct {
 
 size_t pa__finfo_count(const pa__finfo *f);     /* elements */
 int pa__finfo_same(const pa__finfo *a, const pa__finfo *b);
-/* "(3,4)" / "()" / "(5,)" into buf. */
-const char *pa__shape_str(int ndim, const size_t *shape, char *buf, size_t len);
 
 /* One format. Each call is not collective: it works on one file on the
  * calling rank and records its errors as "fn: path: reason" in ctx, with

@@ -147,16 +147,6 @@ int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, p
 
 /* ------------------------------------------------------------ paths */
 
-const char *pa__h5_shape_str(int ndim, const size_t *shape, char *buf, size_t len)
-{
-    size_t n = (size_t)snprintf(buf, len, "(");
-    for (int i = 0; i < ndim && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, i ? ",%zu" : "%zu", shape[i]);
-    if (n < len)
-        snprintf(buf + n, len - n, ndim == 1 ? ",)" : ")");
-    return buf;
-}
-
 /* "/a/b" from "a/b" or "/a/b"; refuses empty paths and empty components. */
 int pa__h5_norm_path(pa_ctx *ctx, const char *fn, const char *dataset, char *out, size_t len)
 {
@@ -424,6 +414,68 @@ int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
 
 const pa_h5_opts pa__h5_defaults = {0};
 
+int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
+                size_t base, int writing, int collective)
+{
+    pa_ctx *ctx = a->ctx;
+    int mine = pa__fault(ctx, writing ? "h5_write" : "h5_read")
+                   ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected %s fault", path, dname,
+                             writing ? "write" : "read")
+                   : PA_OK;
+    int rc = pa__h5_transfer(a, fn, path, dname, d, base, writing, collective, mine < 0);
+    return mine < 0 ? mine : rc;
+}
+
+/* Collective. The argument checks of a whole-dataset call, after the
+ * caller's own (rc): path, dataset (normalised into dname) and opts.
+ * Agreed. */
+static int check_args(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                      const pa_h5_opts *opts, int rc, char *dname, size_t dlen)
+{
+    if (rc == PA_OK && !path)
+        rc = pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, dlen);
+    if (rc == PA_OK)
+        rc = pa__h5_check_opts(ctx, fn, opts);
+    /* The arguments may differ between ranks by mistake: agree. */
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
+int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                      const pa_h5_opts *opts, int rc, char *dname, size_t dlen, hid_t *f,
+                      hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
+{
+    *d = H5I_INVALID_HID;
+    PA_TRY(check_args(ctx, fn, path, dataset, opts, rc, dname, dlen));
+    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, f));
+    rc = pa__h5_open_dataset(ctx, fn, *f, path, dname, d, dtype, ndim, shape);
+    if (rc < 0) {
+        /* Agreed by pa__h5_open_dataset; its close errors would say less. */
+        if (*d >= 0)
+            H5Dclose(*d);
+        H5Fclose(*f);
+        *d = *f = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
+int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *dname, hid_t f,
+                    hid_t d, pa_array *a, size_t base, int collective, int rc)
+{
+    if (rc == PA_OK)
+        rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, base, 0, collective));
+    /* The node's ranks read different rows of one block: publish them to
+     * each other (Win_sync, node barrier, Win_sync). */
+    if (rc == PA_OK)
+        rc = pa__array_sync(a);
+    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
+    if (H5Fclose(f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
 int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_opts *opts,
                pa_array **out)
 {
@@ -435,43 +487,16 @@ int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_o
     if (!opts)
         opts = &pa__h5_defaults;
     char dname[1024];
-    int rc = out ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "out is NULL");
-    if (rc == PA_OK && !path)
-        rc = pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    if (rc == PA_OK)
-        rc = pa__h5_check_opts(ctx, fn, opts);
-    /* The arguments may differ between ranks by mistake: agree. */
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
-
-    hid_t f, d = H5I_INVALID_HID;
-    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    hid_t f, d;
     pa_dtype dtype;
     int ndim;
     size_t shape[PA_MAXDIM];
     pa_array *a = NULL;
-    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
-    if (rc == PA_OK)
-        rc = pa_array_create(ctx, dtype, ndim, shape, opts->dist, &a);
-    if (rc == PA_OK) {
-        int mine = pa__fault(ctx, "h5_read")
-                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
-                       : PA_OK;
-        rc = pa__h5_transfer(a, fn, path, dname, d, 0, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
-        if (mine < 0)
-            rc = mine;
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    /* The node's ranks read different rows of one block: publish them to
-     * each other (Win_sync, node barrier, Win_sync). */
-    if (rc == PA_OK)
-        rc = pa__array_sync(a);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
-    if (H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
-    rc = pa__agree(ctx, ctx->comm, rc);
+    int rc = out ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "out is NULL");
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, rc, dname, sizeof dname, &f, &d,
+                             &dtype, &ndim, shape));
+    rc = pa_array_create(ctx, dtype, ndim, shape, opts->dist, &a);
+    rc = pa__h5_read_end(ctx, fn, path, dname, f, d, a, 0, opts->xfer == PA_H5_COLLECTIVE, rc);
     if (rc < 0) {
         pa_array_free(&a);
         return rc;
@@ -489,44 +514,21 @@ int pa_h5_read(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     if (!opts)
         opts = &pa__h5_defaults;
     char dname[1024];
-    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    if (rc == PA_OK)
-        rc = pa__h5_check_opts(ctx, fn, opts);
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
-
-    hid_t f, d = H5I_INVALID_HID;
-    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    hid_t f, d;
     pa_dtype dtype;
     int ndim;
     size_t shape[PA_MAXDIM];
-    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
-    if (rc == PA_OK && (dtype != a->dtype || ndim != a->ndim ||
-                        memcmp(shape, a->shape, sizeof(size_t) * (size_t)ndim) != 0)) {
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname, &f, &d,
+                             &dtype, &ndim, shape));
+    int rc = PA_OK;
+    if (dtype != a->dtype || ndim != a->ndim ||
+        memcmp(shape, a->shape, sizeof(size_t) * (size_t)ndim) != 0) {
         char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
         rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s is %s %s, the array is %s %s", path, dname,
-                     pa_dtype_name(dtype), pa__h5_shape_str(ndim, shape, s1, sizeof s1),
-                     pa_dtype_name(a->dtype), pa__h5_shape_str(a->ndim, a->shape, s2, sizeof s2));
+                     pa_dtype_name(dtype), pa__shape_str(ndim, shape, s1, sizeof s1),
+                     pa_dtype_name(a->dtype), pa__shape_str(a->ndim, a->shape, s2, sizeof s2));
     }
-    if (rc == PA_OK) {
-        int mine = pa__fault(ctx, "h5_read")
-                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
-                       : PA_OK;
-        rc = pa__h5_transfer(a, fn, path, dname, d, 0, 0, opts->xfer == PA_H5_COLLECTIVE, mine < 0);
-        if (mine < 0)
-            rc = mine;
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    /* Publish the rows each rank read to its node peers (Win_sync, node
-     * barrier, Win_sync). */
-    if (rc == PA_OK)
-        rc = pa__array_sync(a);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
-    if (H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
-    return pa__agree(ctx, ctx->comm, rc);
+    return pa__h5_read_end(ctx, fn, path, dname, f, d, a, 0, opts->xfer == PA_H5_COLLECTIVE, rc);
 }
 
 int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dtype, int *ndim,
@@ -536,20 +538,15 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     pa__h5_quiet();
     char dname[1024];
-    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    hid_t f, d = H5I_INVALID_HID;
-    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    hid_t f, d;
     pa_dtype t;
     int nd;
     size_t sh[PA_MAXDIM];
-    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &t, &nd, sh);
-    if (d >= 0)
-        H5Dclose(d);
-    if (H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    /* No options here: the defaults pass their check. */
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, &pa__h5_defaults, PA_OK, dname, sizeof dname,
+                             &f, &d, &t, &nd, sh));
+    H5Dclose(d);
+    int rc = H5Fclose(f) < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path) : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     if (dtype)
         *dtype = t;
@@ -716,15 +713,9 @@ static int write_dataset(pa_array *a, const char *fn, const char *path, const ch
     hid_t d;
     PA_TRY(pa__h5_create_dataset(ctx, fn, path, dname, o, f, temp, a->dtype, a->ndim, a->shape,
                                  auto_rows, &d));
-    int mine = pa__fault(ctx, "h5_write")
-                   ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected write fault", path, dname)
-                   : PA_OK;
     /* HDF5 writes through filters only collectively. */
     int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
-    int rc = pa__h5_transfer(a, fn, path, dname, d, 0, 1, coll, mine < 0);
-    if (mine < 0)
-        rc = mine;
-    rc = pa__agree(ctx, ctx->comm, rc);
+    int rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, 0, 1, coll));
     if (H5Dclose(d) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", path, dname);
     return pa__agree(ctx, ctx->comm, rc);
@@ -851,17 +842,12 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     if (!opts)
         opts = &pa__h5_defaults;
     char dname[1024];
-    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    if (rc == PA_OK)
-        rc = pa__h5_check_opts(ctx, fn, opts);
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    PA_TRY(check_args(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname));
 
     pa__safe s;
     hid_t f;
     PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, &s, &f));
-    rc = write_dataset(a, fn, path, dname, opts, f, s.temp);
+    int rc = write_dataset(a, fn, path, dname, opts, f, s.temp);
     return pa__h5_save_end(ctx, fn, path, &s, f, rc, opts->durable);
 }
 

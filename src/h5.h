@@ -81,9 +81,6 @@ extern const pa_h5_opts pa__h5_defaults;
 /* Not collective. PA_EINVAL naming the first field of o out of range. */
 int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o);
 
-/* Not collective. "(100,3)" (or "(5,)") into buf; returns buf. */
-const char *pa__h5_shape_str(int ndim, const size_t *shape, char *buf, size_t len);
-
 /* Not collective. A file access list for the MPI-IO driver on ctx's
  * communicator with collective metadata reads and writes, or
  * H5I_INVALID_HID with the error recorded. The caller closes it. */
@@ -105,6 +102,29 @@ int pa__h5_open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
  * collective calls. Returns this rank's outcome, not agreed. */
 int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
                     size_t base, int writing, int collective, int skip);
+
+/* Collective (in collective mode). pa__h5_transfer behind the test fault
+ * site "h5_read" or "h5_write" (PARRAY_FAULT): a rank where it fires fails
+ * with PA_EIO yet still takes part in the collective calls. Returns this
+ * rank's outcome, not agreed. */
+int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
+                size_t base, int writing, int collective);
+
+/* Collective. The start of every read: with rc this rank's outcome of the
+ * caller's own checks, checks path, dataset (normalised into dname, dlen
+ * bytes) and opts, agrees, opens path read-only as *f and the dataset as
+ * *d with its dtype and geometry. Agreed; on failure nothing is left open,
+ * on success the caller ends with pa__h5_read_end (or closes *d and *f). */
+int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                      const pa_h5_opts *opts, int rc, char *dname, size_t dlen, hid_t *f,
+                      hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape);
+
+/* Collective. The end of every read, rc being the agreed outcome so far:
+ * when PA_OK, reads a's rows from dataset d (array row i = dataset row
+ * base + i) and publishes them to the node's ranks; always closes d and f.
+ * Returns the agreed code; the caller frees an array it created. */
+int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *dname, hid_t f,
+                    hid_t d, pa_array *a, size_t base, int collective, int rc);
 
 /* Collective. The first half of a crash-safe save of dataset dname (an
  * absolute path) into the file path: decides whether the old file must be

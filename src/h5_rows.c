@@ -56,22 +56,15 @@ static int read_rows(pa_ctx *ctx, const char *fn, const char *path, const char *
                      size_t row0, size_t nrows, const pa_h5_opts *opts, pa_array **a)
 {
     char dname[1024];
-    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    if (rc == PA_OK)
-        rc = pa__h5_check_opts(ctx, fn, opts);
-    /* The arguments may differ between ranks by mistake: agree. */
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
-
-    hid_t f, d = H5I_INVALID_HID;
-    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &f));
+    hid_t f, d;
     pa_dtype dtype;
     int ndim;
     size_t shape[PA_MAXDIM], bshape[PA_MAXDIM];
     pa_array *created = NULL;
-    rc = pa__h5_open_dataset(ctx, fn, f, path, dname, &d, &dtype, &ndim, shape);
-    if (rc == PA_OK && *a) {
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname, &f, &d,
+                             &dtype, &ndim, shape));
+    int rc = PA_OK;
+    if (*a) {
         const pa_array *x = *a;
         block_shape(ndim, shape, x->shape[0], bshape);
         if (dtype != x->dtype || ndim != x->ndim ||
@@ -80,9 +73,9 @@ static int read_rows(pa_ctx *ctx, const char *fn, const char *path, const char *
             rc = pa__err(ctx, fn, PA_EFORMAT,
                          "%s: %s is %s %s, so a block of its rows is %s %s; the array is %s %s",
                          path, dname, pa_dtype_name(dtype),
-                         pa__h5_shape_str(ndim, shape, s1, sizeof s1), pa_dtype_name(dtype),
-                         pa__h5_shape_str(ndim, bshape, s2, sizeof s2), pa_dtype_name(x->dtype),
-                         pa__h5_shape_str(x->ndim, x->shape, s3, sizeof s3));
+                         pa__shape_str(ndim, shape, s1, sizeof s1), pa_dtype_name(dtype),
+                         pa__shape_str(ndim, bshape, s2, sizeof s2), pa_dtype_name(x->dtype),
+                         pa__shape_str(x->ndim, x->shape, s3, sizeof s3));
         }
         nrows = x->shape[0];
     }
@@ -96,26 +89,8 @@ static int read_rows(pa_ctx *ctx, const char *fn, const char *path, const char *
         rc = pa_array_create(ctx, dtype, ndim, bshape, opts->dist, &created);
     }
     /* Agreed: pa_array_create agrees on its outcome. */
-    pa_array *x = *a ? *a : created;
-    if (rc == PA_OK) {
-        int mine = pa__fault(ctx, "h5_read")
-                       ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected read fault", path, dname)
-                       : PA_OK;
-        rc = pa__h5_transfer(x, fn, path, dname, d, row0, 0, opts->xfer == PA_H5_COLLECTIVE,
-                             mine < 0);
-        if (mine < 0)
-            rc = mine;
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    /* The node's ranks read different rows of one block: publish them to
-     * each other (Win_sync, node barrier, Win_sync). */
-    if (rc == PA_OK)
-        rc = pa__array_sync(x);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
-    if (H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
-    rc = pa__agree(ctx, ctx->comm, rc);
+    rc = pa__h5_read_end(ctx, fn, path, dname, f, d, *a ? *a : created, row0,
+                         opts->xfer == PA_H5_COLLECTIVE, rc);
     if (rc < 0) {
         pa_array_free(&created);
         return rc;
@@ -289,10 +264,10 @@ int pa_h5_write_rows(pa_h5_writer *w, pa_array *a, size_t row0)
             rc = pa__err(ctx, fn, PA_EINVAL,
                          "%s: %s is %s %s, so a block of its rows is %s %s; a is %s %s",
                          w->path, w->dname, pa_dtype_name(w->dtype),
-                         pa__h5_shape_str(w->ndim, w->shape, s1, sizeof s1),
+                         pa__shape_str(w->ndim, w->shape, s1, sizeof s1),
                          pa_dtype_name(w->dtype),
-                         pa__h5_shape_str(w->ndim, bshape, s2, sizeof s2), pa_dtype_name(a->dtype),
-                         pa__h5_shape_str(a->ndim, a->shape, s3, sizeof s3));
+                         pa__shape_str(w->ndim, bshape, s2, sizeof s2), pa_dtype_name(a->dtype),
+                         pa__shape_str(a->ndim, a->shape, s3, sizeof s3));
         }
     }
     if (rc == PA_OK)
@@ -300,12 +275,7 @@ int pa_h5_write_rows(pa_h5_writer *w, pa_array *a, size_t row0)
     /* Bad arguments leave the writer usable; they may differ by rank. */
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
 
-    int mine = pa__fault(ctx, "h5_write")
-                   ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected write fault", w->path, w->dname)
-                   : PA_OK;
-    rc = pa__h5_transfer(a, fn, w->path, w->dname, w->d, row0, 1, w->collective, mine < 0);
-    if (mine < 0)
-        rc = mine;
+    rc = pa__h5_move(a, fn, w->path, w->dname, w->d, row0, 1, w->collective);
     if (rc == PA_OK)
         rc = mark_written(w, row0, row0 + a->shape[0]);
     rc = pa__agree(ctx, ctx->comm, rc);

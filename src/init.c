@@ -47,7 +47,19 @@ SAT_LIST(SAT_FN)
     X(I32, int32_t, uint32_t, 1)                                                       \
     X(U8, uint8_t, uint8_t, 1)
 
-#define CONV_FN_INNER(DS, TS, US, si, DD, TD, UD, di)                              \
+/* Every (destination, source) pair: PAIR_ROW(DD, ...) expands
+ * PAIR(DS, TS, US, si, DD, TD, UD, di) for each source dtype DS, with PAIR
+ * defined at the point of use (the functions, then the table). Expanding
+ * the pairs needs the destination fixed per expansion: one helper per
+ * destination dtype. */
+#define PAIR_DST_F64(DS, TS, US, si) PAIR(DS, TS, US, si, F64, double, double, 0)
+#define PAIR_DST_F32(DS, TS, US, si) PAIR(DS, TS, US, si, F32, float, float, 0)
+#define PAIR_DST_I64(DS, TS, US, si) PAIR(DS, TS, US, si, I64, int64_t, uint64_t, 1)
+#define PAIR_DST_I32(DS, TS, US, si) PAIR(DS, TS, US, si, I32, int32_t, uint32_t, 1)
+#define PAIR_DST_U8(DS, TS, US, si) PAIR(DS, TS, US, si, U8, uint8_t, uint8_t, 1)
+#define PAIR_ROW(DD, TD, UD, di) PA_DTYPE_LIST(PAIR_DST_##DD)
+
+#define PAIR(DS, TS, US, si, DD, TD, UD, di)                                       \
     static void conv_##DD##_##DS(void *dst, const void *src, size_t n)            \
     {                                                                              \
         TD *d = dst;                                                               \
@@ -55,37 +67,14 @@ SAT_LIST(SAT_FN)
         for (size_t i = 0; i < n; i++)                                             \
             d[i] = CONV(di, si, TD, UD, s[i]);                                     \
     }
-#define CONV_FN_SRC(DD, TD, UD, di) PA_DTYPE_LIST(CONV_FN_SRC2_##DD)
-/* Expanding the pairs needs the destination fixed per expansion: one
- * helper per destination dtype. */
-#define CONV_FN_SRC2_F64(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, F64, double, double, 0)
-#define CONV_FN_SRC2_F32(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, F32, float, float, 0)
-#define CONV_FN_SRC2_I64(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, I64, int64_t, uint64_t, 1)
-#define CONV_FN_SRC2_I32(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, I32, int32_t, uint32_t, 1)
-#define CONV_FN_SRC2_U8(DS, TS, US, si) CONV_FN_INNER(DS, TS, US, si, U8, uint8_t, uint8_t, 1)
-DTYPE_LIST2(CONV_FN_SRC)
+DTYPE_LIST2(PAIR_ROW)
+#undef PAIR
 
 typedef void (*conv_fn)(void *, const void *, size_t);
-#define CONV_ROW_ENTRY(DS, TS, US, si) CONV_ENTRY2(DDST, DS)
-#define CONV_ENTRY2(D, S) CONV_ENTRY3(D, S) /* expands DDST before pasting */
-#define CONV_ENTRY3(D, S) [PA_##S] = conv_##D##_##S,
-static const conv_fn conv_table[PA_NDTYPES][PA_NDTYPES] = {
-#define DDST F64
-    [PA_F64] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
-#undef DDST
-#define DDST F32
-    [PA_F32] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
-#undef DDST
-#define DDST I64
-    [PA_I64] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
-#undef DDST
-#define DDST I32
-    [PA_I32] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
-#undef DDST
-#define DDST U8
-    [PA_U8] = {PA_DTYPE_LIST(CONV_ROW_ENTRY)},
-#undef DDST
-};
+#define PAIR(DS, TS, US, si, DD, TD, UD, di) [PA_##DS] = conv_##DD##_##DS,
+#define CONV_ROW(DD, TD, UD, di) [PA_##DD] = {PAIR_ROW(DD, TD, UD, di)},
+static const conv_fn conv_table[PA_NDTYPES][PA_NDTYPES] = {DTYPE_LIST2(CONV_ROW)};
+#undef PAIR
 
 void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n)
 {

@@ -168,4 +168,7 @@ struct pa_array {
 /* Window synchronisation of an array (the sync in pa_array_sync). */
 int pa__array_sync(pa_array *a);
 
+/* Not collective. A shape as "(3,4)", "()" or "(5,)" into buf; returns buf. */
+const char *pa__shape_str(int ndim, const size_t *shape, char *buf, size_t len);
+
 #endif

@@ -215,17 +215,6 @@ static int lend(job *j, kernel_fn kd, kernel_fn ks, pa_array **outs, int nout)
     return pa__agree(ctx, ctx->comm, wrc < 0 ? wrc : rc);
 }
 
-static const char *shp(const pa_array *a, char *buf, size_t len)
-{
-    if (a->ndim == 1)
-        snprintf(buf, len, "(%zu,)", a->shape[0]);
-    else if (a->ndim == 2)
-        snprintf(buf, len, "(%zu,%zu)", a->shape[0], a->shape[1]);
-    else
-        snprintf(buf, len, "%d-D", a->ndim);
-    return buf;
-}
-
 /* Checks common to all: non-NULL, one context, replicated, one dtype. */
 static int check_arrays(const char *fn, pa_array **arr, const char **names, int count)
 {
@@ -254,9 +243,10 @@ static int check_square(const char *fn, pa_array *A, const char *name)
 {
     char s[48];
     PA_CHECK_AS(A->ctx, fn, A->ndim == 2 && A->shape[0] == A->shape[1], PA_EINVAL,
-                "%s must be square (n,n): it is %s", name, shp(A, s, sizeof s));
+                "%s must be square (n,n): it is %s", name, pa__mat_shape_str(A, s, sizeof s));
     PA_CHECK_AS(A->ctx, fn, A->shape[0] <= 46340, PA_EINVAL,
-                "%s is %s: n*n exceeds LAPACK's 32-bit integers", name, shp(A, s, sizeof s));
+                "%s is %s: n*n exceeds LAPACK's 32-bit integers", name,
+                pa__mat_shape_str(A, s, sizeof s));
     return PA_OK;
 }
 
@@ -268,7 +258,8 @@ static int check_rhs(const char *fn, pa_array *A, pa_array *B, pa_array *X, size
     pa_ctx *ctx = A->ctx;
     PA_CHECK_AS(ctx, fn, (B->ndim == 1 || B->ndim == 2) && B->shape[0] == rows, PA_EINVAL,
                 "shape mismatch: A is %s, so B must be (%zu,) or (%zu,k): it is %s",
-                shp(A, sa, sizeof sa), rows, rows, shp(B, sb, sizeof sb));
+                pa__mat_shape_str(A, sa, sizeof sa), rows, rows,
+                pa__mat_shape_str(B, sb, sizeof sb));
     size_t k = B->ndim == 2 ? B->shape[1] : 1;
     char want[64];
     if (B->ndim == 2)
@@ -278,9 +269,11 @@ static int check_rhs(const char *fn, pa_array *A, pa_array *B, pa_array *X, size
     PA_CHECK_AS(ctx, fn, X->ndim == B->ndim && X->shape[0] == xrows &&
                              (X->ndim == 1 || X->shape[1] == k),
                 PA_EINVAL, "shape mismatch: A is %s and B is %s, so X must be %s: it is %s",
-                shp(A, sa, sizeof sa), shp(B, sb, sizeof sb), want, shp(X, sx, sizeof sx));
+                pa__mat_shape_str(A, sa, sizeof sa), pa__mat_shape_str(B, sb, sizeof sb), want,
+                pa__mat_shape_str(X, sx, sizeof sx));
     PA_CHECK_AS(ctx, fn, k <= INT_MAX && (size_t)rows * k <= INT_MAX, PA_EINVAL,
-                "B is %s: too large for LAPACK's 32-bit integers", shp(B, sb, sizeof sb));
+                "B is %s: too large for LAPACK's 32-bit integers",
+                pa__mat_shape_str(B, sb, sizeof sb));
     *nrhs = (int)k;
     return PA_OK;
 }
@@ -305,8 +298,8 @@ int pa_cholesky(pa_array *L, pa_array *A)
     PA_TRY(check_square(__func__, A, "A"));
     char sa[48], sl[48];
     PA_CHECK(A->ctx, L->ndim == 2 && L->shape[0] == A->shape[0] && L->shape[1] == A->shape[1],
-             PA_EINVAL, "shape mismatch: A is %s, L is %s", shp(A, sa, sizeof sa),
-             shp(L, sl, sizeof sl));
+             PA_EINVAL, "shape mismatch: A is %s, L is %s", pa__mat_shape_str(A, sa, sizeof sa),
+             pa__mat_shape_str(L, sl, sizeof sl));
     job j = {A->ctx, __func__, A->dtype, (int)A->shape[0], 0, 0, A->block.base, NULL,
              L->block.base, NULL, NULL};
     return lend(&j, chol_d, chol_s, &L, 1);
@@ -332,12 +325,12 @@ int pa_eigh(pa_array *w, pa_array *V, pa_array *A)
     PA_TRY(check_square(__func__, A, "A"));
     char sa[48], s2[48];
     PA_CHECK(A->ctx, w->ndim == 1 && w->shape[0] == A->shape[0], PA_EINVAL,
-             "shape mismatch: A is %s, so w must be (%zu,): it is %s", shp(A, sa, sizeof sa),
-             A->shape[0], shp(w, s2, sizeof s2));
+             "shape mismatch: A is %s, so w must be (%zu,): it is %s",
+             pa__mat_shape_str(A, sa, sizeof sa), A->shape[0], pa__mat_shape_str(w, s2, sizeof s2));
     PA_CHECK(A->ctx, !V || (V->ndim == 2 && V->shape[0] == A->shape[0] &&
                             V->shape[1] == A->shape[0]),
-             PA_EINVAL, "shape mismatch: A is %s, V is %s", shp(A, sa, sizeof sa),
-             V ? shp(V, s2, sizeof s2) : "");
+             PA_EINVAL, "shape mismatch: A is %s, V is %s", pa__mat_shape_str(A, sa, sizeof sa),
+             V ? pa__mat_shape_str(V, s2, sizeof s2) : "");
     PA_CHECK(A->ctx, w != V, PA_EINVAL, "w and V must be different arrays");
     job j = {A->ctx, __func__, A->dtype, (int)A->shape[0], 0, 0, A->block.base, NULL, NULL,
              w->block.base, V ? V->block.base : NULL};
@@ -352,10 +345,11 @@ int pa_lstsq(pa_array *X, pa_array *A, pa_array *B)
     PA_TRY(check_arrays(__func__, arr, names, 3));
     char sa[48];
     PA_CHECK(A->ctx, A->ndim == 2, PA_EINVAL, "A must be 2-D (m,n): it is %s",
-             shp(A, sa, sizeof sa));
+             pa__mat_shape_str(A, sa, sizeof sa));
     PA_CHECK(A->ctx, A->shape[0] <= INT_MAX && A->shape[1] <= INT_MAX &&
                          A->shape[0] * A->shape[1] <= INT_MAX,
-             PA_EINVAL, "A is %s: too large for LAPACK's 32-bit integers", shp(A, sa, sizeof sa));
+             PA_EINVAL, "A is %s: too large for LAPACK's 32-bit integers",
+             pa__mat_shape_str(A, sa, sizeof sa));
     job j = {A->ctx, __func__, A->dtype, (int)A->shape[1], (int)A->shape[0], 0, A->block.base,
              B->block.base, X->block.base, NULL, NULL};
     PA_TRY(check_rhs(__func__, A, B, X, A->shape[0], A->shape[1], &j.nrhs));

@@ -44,6 +44,13 @@ void pa__lend_end(pa_ctx *ctx);
 /* Recomputes the warnings that depend on the thread count. */
 void pa__blas_check(pa_ctx *ctx);
 
+/* ------------------------------------------------------------ matmul.c */
+
+/* Not collective. A vector or matrix shape as "(n,)" or "(m,n)", else
+ * "3-D", into buf; returns buf. The shapes in matmul's and LAPACK's
+ * messages. */
+const char *pa__mat_shape_str(const pa_array *a, char *buf, size_t len);
+
 /* ------------------------------------------------------------ lapack.c */
 
 /* LAPACK through OpenBLAS, called by its Fortran names: OpenBLAS exports

@@ -123,7 +123,7 @@ pa_matmul_mode pa_matmul_auto(const pa_ctx *ctx, size_t m, size_t n, size_t k)
     return auto_mode(ctx, m, n, k, (int)(nr > INT_MAX ? INT_MAX : nr));
 }
 
-static const char *shape2(const pa_array *a, char *buf, size_t len)
+const char *pa__mat_shape_str(const pa_array *a, char *buf, size_t len)
 {
     if (a->ndim == 1)
         snprintf(buf, len, "(%zu,)", a->shape[0]);
@@ -165,9 +165,9 @@ static int check(const char *fn, pa_array *C, pa_array *A, pa_array *B, const pa
     PA_CHECK_AS(ctx, fn, kb == k && cm == m && cn_ == n, PA_EINVAL,
                 "shape mismatch: op(A) is (%zu,%zu) (A %s%s), op(%s) is (%zu,%zu) (%s %s%s), "
                 "%s is %s",
-                m, k, shape2(A, sa, sizeof sa), o->transA ? " transposed" : "", bn, kb, n, bn,
-                shape2(B, sb, sizeof sb), o->transB ? " transposed" : "", cn,
-                shape2(C, sc, sizeof sc));
+                m, k, pa__mat_shape_str(A, sa, sizeof sa), o->transA ? " transposed" : "", bn, kb,
+                n, bn, pa__mat_shape_str(B, sb, sizeof sb), o->transB ? " transposed" : "", cn,
+                pa__mat_shape_str(C, sc, sizeof sc));
     PA_CHECK_AS(ctx, fn, !(C->dist == PA_REPLICATED && A->dist == PA_DISTRIBUTED), PA_EINVAL,
                 "%s is replicated but A is distributed: every node needs all rows of A (make A "
                 "replicated, or %s distributed)", cn, cn);

@@ -212,6 +212,25 @@ static int frag_cmp(const void *a, const void *b)
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+/* MPI_Allgatherv of items of len elements of type base each (one
+ * contiguous datatype, so that the counts stay item counts): each rank
+ * gives n items from send, and recv gets cnt[r] items at dsp[r] from rank
+ * r. Errors are recorded as fn's. */
+static int gatherv_items(pa_ctx *ctx, const char *fn, const void *send, int n, void *recv,
+                         const int *cnt, const int *dsp, int len, MPI_Datatype base,
+                         MPI_Comm comm)
+{
+    MPI_Datatype t;
+    int rc = pa__mpi(ctx, fn, MPI_Type_contiguous(len, base, &t), "MPI_Type_contiguous");
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, fn, MPI_Type_commit(&t), "MPI_Type_commit");
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, fn, MPI_Allgatherv(send, n, t, recv, cnt, dsp, t, comm),
+                     "MPI_Allgatherv");
+    MPI_Type_free(&t);
+    return rc;
+}
+
 /* Gathers every rank's fragments (and, with ncols > 0, their value
  * vectors) on every rank of comm. *all and *allvals are malloc'ed, sorted
  * by position. */
@@ -246,30 +265,12 @@ static int gather_frags(pa_ctx *ctx, MPI_Comm comm, const frag *mine, int nmine,
      * allgather either failed everywhere or nowhere); agree on the
      * allocations before the next collective. */
     rc = pa__agree(ctx, comm, rc);
-    if (rc == PA_OK) {
-        MPI_Datatype ft;
-        rc = pa__mpi(ctx, __func__, MPI_Type_contiguous(sizeof(frag), MPI_BYTE, &ft),
-                     "MPI_Type_contiguous");
-        if (rc == PA_OK)
-            rc = pa__mpi(ctx, __func__, MPI_Type_commit(&ft), "MPI_Type_commit");
-        if (rc == PA_OK)
-            rc = pa__mpi(ctx, __func__,
-                         MPI_Allgatherv(mine, nmine, ft, f, cnt, dsp, ft, comm),
-                         "MPI_Allgatherv");
-        MPI_Type_free(&ft);
-        if (rc == PA_OK && ncols) {
-            MPI_Datatype vt;
-            rc = pa__mpi(ctx, __func__, MPI_Type_contiguous((int)ncols, MPI_DOUBLE, &vt),
-                         "MPI_Type_contiguous");
-            if (rc == PA_OK)
-                rc = pa__mpi(ctx, __func__, MPI_Type_commit(&vt), "MPI_Type_commit");
-            if (rc == PA_OK)
-                rc = pa__mpi(ctx, __func__,
-                             MPI_Allgatherv(myvals, nmine, vt, v, cnt, dsp, vt, comm),
-                             "MPI_Allgatherv");
-            MPI_Type_free(&vt);
-        }
-    }
+    if (rc == PA_OK)
+        rc = gatherv_items(ctx, __func__, mine, nmine, f, cnt, dsp, (int)sizeof(frag), MPI_BYTE,
+                           comm);
+    if (rc == PA_OK && ncols)
+        rc = gatherv_items(ctx, __func__, myvals, nmine, v, cnt, dsp, (int)ncols, MPI_DOUBLE,
+                           comm);
     free(cnt);
     if (rc != PA_OK) {
         free(f);
@@ -323,6 +324,20 @@ static void my_rows(const pa_array *a, size_t *r0, size_t *r1)
         *r1 = a->nrows;
     if (*r0 > *r1)
         *r0 = *r1;
+}
+
+/* Collective over comm. *mine: room for n per-row results (one spare, so
+ * that n = 0 still allocates), or PA_ENOMEM on every rank when any rank
+ * lacks it (recorded as fn's). */
+static int alloc_rows(pa_ctx *ctx, MPI_Comm comm, const char *fn, size_t n, double **mine)
+{
+    *mine = malloc(sizeof(double) * (n + 1));
+    int rc = pa__agree(ctx, comm, *mine ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
+    if (rc < 0) {
+        free(*mine);
+        *mine = NULL;
+    }
+    return rc;
 }
 
 /* Gathers per-row results (this rank's rows [r0, r1) of the node, global
@@ -541,12 +556,10 @@ static int int_sum(const pa_array *a, int axis, double *out)
     if (axis == 1) {
         size_t r0, r1;
         my_rows(a, &r0, &r1);
-        double *mine = malloc(sizeof(double) * (r1 - r0 + 1));
-        int rc = pa__agree(ctx, comm, mine ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
-        if (rc < 0) {
-            free(mine);
+        double *mine;
+        int rc = alloc_rows(ctx, comm, __func__, r1 - r0, &mine);
+        if (rc < 0)
             return rc;
-        }
         for (size_t r = r0; r < r1; r++)
             mine[r - r0] = (double)(int64_t)isum(a->dtype, pa__node_ptr(a, r * c), c, 1);
         rc = gather_rows(a, r0, r1, mine, out);
@@ -681,12 +694,10 @@ static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index
     size_t c = a->rowsize, r0, r1, lo, hi;
     if (axis == 1) {
         my_rows(a, &r0, &r1);
-        double *mine = malloc(sizeof(double) * (r1 - r0 + 1));
-        int rc = pa__agree(ctx, comm, mine ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
-        if (rc < 0) {
-            free(mine);
+        double *mine;
+        int rc = alloc_rows(ctx, comm, __func__, r1 - r0, &mine);
+        if (rc < 0)
             return rc;
-        }
         for (size_t r = r0; r < r1; r++) {
             scan s = {0};
             fn(pa__node_ptr(a, r * c), c, 1, 0, want_max, &s);
