@@ -150,8 +150,9 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
 fail:
     if (a && a->block.win != MPI_WIN_NULL) {
         /* Every rank of the node gets here alike (the codes were agreed). */
-        MPI_Win_unlock_all(a->block.win);
-        pa__block_free(ctx, &a->block);
+        /* Cleanup after an agreed failure: the code is already decided. */
+        (void)MPI_Win_unlock_all(a->block.win);
+        (void)pa__block_free(ctx, &a->block);
     }
     if (a)
         pa__partition_free(&a->part);

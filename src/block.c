@@ -70,10 +70,11 @@ int pa__block_alloc(pa_ctx *ctx, const pa_partition *p, pa_block *blk)
         mine += PA_PAGE;
     MPI_Info info;
     PA_MPI(ctx, MPI_Info_create(&info));
-    MPI_Info_set(info, "alloc_shared_noncontig", "false");
     void *ptr = NULL;
     blk->win = MPI_WIN_NULL;
-    int rc = MPI_Win_allocate_shared(mine, 1, info, ctx->node_comm, &ptr, &blk->win);
+    int rc = MPI_Info_set(info, "alloc_shared_noncontig", "false");
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Win_allocate_shared(mine, 1, info, ctx->node_comm, &ptr, &blk->win);
     MPI_Info_free(&info);
     PA_MPI(ctx, rc);
     PA_MPI(ctx, MPI_Win_set_errhandler(blk->win, MPI_ERRORS_RETURN));
@@ -142,7 +143,9 @@ static void entry_remove(pa_pool *pool, int i)
 static void entry_drop(pa_ctx *ctx, int i)
 {
     pool_entry *e = &ctx->pool->e[i];
-    MPI_Win_unlock_all(e->blk.win);
+    /* Cleanup: the window is freed right after; an error here has nowhere
+     * better to go than the free's own result. */
+    (void)MPI_Win_unlock_all(e->blk.win);
     pa__block_free(ctx, &e->blk);
     free(e->part.bound);
     entry_remove(ctx->pool, i);
@@ -176,7 +179,7 @@ int pa__pool_give(pa_ctx *ctx, pa_partition *p, pa_block *blk)
      * freed (a collective over the node) in the same order on all of them.
      * Nothing here allocates, so nothing can fail on one rank only. */
     if (blk->bytes < POOL_MIN_BYTES || blk->bytes > pool->cap) {
-        MPI_Win_unlock_all(blk->win);
+        (void)MPI_Win_unlock_all(blk->win); /* reported by the free below, if at all */
         return pa__block_free(ctx, blk);
     }
     while (pool->n > 0 && (pool->used + blk->bytes > pool->cap || pool->n == POOL_ENTRIES))

@@ -37,12 +37,14 @@ static void ctx_free(pa_ctx *ctx)
     if (!ctx)
         return;
     pa__pool_destroy(ctx);
+    /* Teardown frees what exists and goes on: a failed free leaves nothing
+     * for the caller to do. */
     if (ctx->leader_comm != MPI_COMM_NULL)
-        MPI_Comm_free(&ctx->leader_comm);
+        (void)MPI_Comm_free(&ctx->leader_comm);
     if (ctx->node_comm != MPI_COMM_NULL)
-        MPI_Comm_free(&ctx->node_comm);
+        (void)MPI_Comm_free(&ctx->node_comm);
     if (ctx->comm != MPI_COMM_NULL)
-        MPI_Comm_free(&ctx->comm);
+        (void)MPI_Comm_free(&ctx->comm);
     free(ctx->node_of);
     free(ctx->cores);
     free(ctx->node_cores);
@@ -75,7 +77,7 @@ static int split_nodes(pa_ctx *ctx)
     if (ctx->emulated > 0) {
         /* Emulated nodes: k consecutive job ranks that also share memory. */
         int rc = MPI_Comm_split(shared, ctx->rank / ctx->emulated, ctx->rank, &ctx->node_comm);
-        MPI_Comm_free(&shared);
+        (void)MPI_Comm_free(&shared); /* only the split's result matters */
         PA_MPI(ctx, rc);
     } else {
         ctx->node_comm = shared;
@@ -127,9 +129,11 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         ctx->comm = dup;
         dup = MPI_COMM_NULL;
         ctx->node_comm = ctx->leader_comm = MPI_COMM_NULL;
-        MPI_Comm_rank(ctx->comm, &ctx->rank);
-        MPI_Comm_size(ctx->comm, &ctx->size);
-        rc = read_env(ctx, &pool_mb);
+        rc = pa__mpi(ctx, __func__, MPI_Comm_rank(ctx->comm, &ctx->rank), "MPI_Comm_rank");
+        if (rc == PA_OK)
+            rc = pa__mpi(ctx, __func__, MPI_Comm_size(ctx->comm, &ctx->size), "MPI_Comm_size");
+        if (rc == PA_OK)
+            rc = read_env(ctx, &pool_mb);
     }
     /* Settings come from each rank's environment: agree before the node
      * split, which uses them, so that no rank splits alone. */
@@ -154,7 +158,7 @@ out:
             memcpy(pa__init_errmsg(), ctx->errmsg, PA_ERRMSG_MAX);
         ctx_free(ctx);
         if (dup != MPI_COMM_NULL)
-            MPI_Comm_free(&dup);
+            (void)MPI_Comm_free(&dup); /* cleanup after a failure already reported */
         return rc;
     }
     *out = ctx;
