@@ -6,24 +6,15 @@
  * a time into an L1 buffer, and copies its elements out, so the array is
  * bit-identical for every rank count and layout.
  *
- * The generators are compiled for AVX-512, AVX2 and baseline x86-64 and
- * picked at load time by the CPU (gcc's target_clones). Every clone
- * computes the same bits: they use only correctly rounded operations
- * (+ - * / sqrt), the math is our own polynomials rather than libm, and
- * -std=c11 keeps gcc from contracting a*b+c into an FMA. */
+ * The generators (random_gen.h) are compiled for AVX-512 (with the Philox
+ * block in intrinsics), AVX2 and baseline x86-64, and picked by the CPU
+ * at run time; all three give the same bits. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "compute.h"
 #include "philox.h"
-
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
 
 void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
@@ -129,9 +120,7 @@ static inline void cossin_2pi(double u, double *c, double *s)
 
 /* ------------------------------------------------------------ generators */
 
-/* Each generator fills buf with the elements of PHILOX_LANES draws from
- * draw j0 on: 2 (f64, normal, integers) or 4 (f32) per draw, element
- * e of draw j at buf[E (j - j0) + e]. */
+/* The parameters of one fill, shared by the generators in random_gen.h. */
 typedef struct {
     uint32_t s0, s1, k0, k1; /* stream and seed words */
     double low, span, high, below; /* uniform: low, high - low, high, the largest value below high */
@@ -140,78 +129,52 @@ typedef struct {
     uint64_t range; /* integers: high - low */
 } gen_args;
 
-/* The parameters are copied to locals first: through g they could alias
- * buf, and gcc would not vectorise. */
-CLONES static void gen_uniform_f64(const gen_args *g, uint64_t j0, double *restrict buf)
-{
-    uint32_t x[4][PHILOX_LANES];
-    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
-    const double low = g->low, span = g->span, high = g->high, below = g->below;
-    for (int i = 0; i < PHILOX_LANES; i++) {
-        uint64_t a = ((uint64_t)x[1][i] << 32 | x[0][i]) >> 11;
-        uint64_t b = ((uint64_t)x[3][i] << 32 | x[2][i]) >> 11;
-        double va = low + span * (u53_to_f64(a) * 0x1p-53);
-        double vb = low + span * (u53_to_f64(b) * 0x1p-53);
-        /* low + span * u can round up to high; keep the interval open. */
-        buf[2 * i] = va < high ? va : below;
-        buf[2 * i + 1] = vb < high ? vb : below;
-    }
-}
+/* random_gen.h once per instruction set; pick_generators() takes the best
+ * the CPU has, once. */
+typedef struct {
+    void (*uniform_f64)(const gen_args *, uint64_t, double *restrict);
+    void (*uniform_f32)(const gen_args *, uint64_t, float *restrict);
+    void (*normal_f64)(const gen_args *, uint64_t, double *restrict);
+    void (*integers)(const gen_args *, uint64_t, uint64_t *);
+} generators;
 
-CLONES static void gen_uniform_f32(const gen_args *g, uint64_t j0, float *restrict buf)
-{
-    uint32_t x[4][PHILOX_LANES];
-    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
-    const float low = g->lowf, span = g->spanf, high = g->highf, below = g->belowf;
-    /* 24 bits: exactly representable in float, and int32 -> float
-     * conversion vectorises everywhere. */
-#define U24(w) (low + span * ((float)(int32_t)(x[w][i] >> 8) * 0x1p-24f))
-    for (int i = 0; i < PHILOX_LANES; i++) {
-        float v0 = U24(0), v1 = U24(1), v2 = U24(2), v3 = U24(3);
-        buf[4 * i] = v0 < high ? v0 : below;
-        buf[4 * i + 1] = v1 < high ? v1 : below;
-        buf[4 * i + 2] = v2 < high ? v2 : below;
-        buf[4 * i + 3] = v3 < high ? v3 : below;
-    }
-#undef U24
-}
+#define GEN_CAT(name, isa) gen_##name##_##isa
+#define GEN_CAT2(name, isa) GEN_CAT(name, isa)
+#define GEN(name) GEN_CAT2(name, GEN_ISA)
+#define GEN_TABLE(isa) \
+    { GEN_CAT(uniform_f64, isa), GEN_CAT(uniform_f32, isa), GEN_CAT(normal_f64, isa), \
+      GEN_CAT(integers, isa) }
 
-/* Three loops, so that the two heavy ones vectorise: sqrt may set errno
- * (under gcc's default -fmath-errno), and the branch for that keeps a loop
- * scalar, so the square roots get a short loop of their own. */
-CLONES static void gen_normal_f64(const gen_args *g, uint64_t j0, double *restrict buf)
-{
-    uint32_t x[4][PHILOX_LANES];
-    double r[PHILOX_LANES], c[PHILOX_LANES], s[PHILOX_LANES];
-    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
-    const double mean = g->mean, std = g->std;
-    for (int i = 0; i < PHILOX_LANES; i++) {
-        uint64_t a = ((uint64_t)x[1][i] << 32 | x[0][i]) >> 11;
-        uint64_t b = ((uint64_t)x[3][i] << 32 | x[2][i]) >> 11;
-        /* u1 = (a + 1) 2^-53 in (0, 1], so the log is finite and <= 0. */
-        r[i] = -2.0 * log_u53(u53_to_f64(a + 1));
-        cossin_2pi(u53_to_f64(b) * 0x1p-53, &c[i], &s[i]);
-    }
-    for (int i = 0; i < PHILOX_LANES; i++)
-        r[i] = sqrt(r[i]);
-    for (int i = 0; i < PHILOX_LANES; i++) {
-        buf[2 * i] = mean + std * (r[i] * c[i]);
-        buf[2 * i + 1] = mean + std * (r[i] * s[i]);
-    }
-}
+#define GEN_ISA base
+#define GEN_TARGET
+#define GEN_LANES philox_lanes
+#include "random_gen.h"
+static const generators gen_base = GEN_TABLE(base);
 
-/* Offsets in [0, range): floor(r range / 2^64), Lemire's multiply-shift
- * without the rejection step. */
-static void gen_integers(const gen_args *g, uint64_t j0, uint64_t *buf)
+#ifdef PHILOX_HAVE_AVX512
+#define GEN_ISA avx2
+#define GEN_TARGET __attribute__((target("avx2")))
+#define GEN_LANES philox_lanes
+#include "random_gen.h"
+static const generators gen_avx2 = GEN_TABLE(avx2);
+
+#define GEN_ISA avx512
+#define GEN_TARGET __attribute__((target("avx512f")))
+#define GEN_LANES philox_lanes_avx512
+#include "random_gen.h"
+static const generators gen_avx512 = GEN_TABLE(avx512);
+#endif
+
+static const generators *pick_generators(void)
 {
-    uint32_t x[4][PHILOX_LANES];
-    philox_lanes(j0, g->s0, g->s1, g->k0, g->k1, x);
-    for (int i = 0; i < PHILOX_LANES; i++) {
-        uint64_t a = (uint64_t)x[1][i] << 32 | x[0][i];
-        uint64_t b = (uint64_t)x[3][i] << 32 | x[2][i];
-        buf[2 * i] = (uint64_t)(((unsigned __int128)a * g->range) >> 64);
-        buf[2 * i + 1] = (uint64_t)(((unsigned __int128)b * g->range) >> 64);
-    }
+#ifdef PHILOX_HAVE_AVX512
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return &gen_avx512;
+    if (__builtin_cpu_supports("avx2"))
+        return &gen_avx2;
+#endif
+    return &gen_base;
 }
 
 /* ------------------------------------------------------------ the driver */
@@ -237,6 +200,7 @@ static int generate(pa_array *a, dist_kind kind, const gen_args *g, uint64_t ilo
     size_t g0 = a->row0 * a->rowsize; /* global index of node element 0 */
     uint64_t E = kind == UNIFORM && a->dtype == PA_F32 ? 4 : 2; /* elements per draw */
     int stream = (hi - lo) * es > PA_STREAM_MIN_BYTES;
+    const generators *G = pick_generators();
     /* The L1 buffers of one step: PHILOX_LANES draws. */
     union {
         double f64[4 * PHILOX_LANES];
@@ -254,15 +218,15 @@ static int generate(pa_array *a, dist_kind kind, const gen_args *g, uint64_t ilo
         switch (kind) {
         case UNIFORM:
             if (a->dtype == PA_F64) {
-                gen_uniform_f64(g, j0, buf.f64);
+                G->uniform_f64(g, j0, buf.f64);
                 src = buf.f64 + skip;
             } else {
-                gen_uniform_f32(g, j0, buf.f32);
+                G->uniform_f32(g, j0, buf.f32);
                 src = buf.f32 + skip;
             }
             break;
         case NORMAL:
-            gen_normal_f64(g, j0, buf.f64);
+            G->normal_f64(g, j0, buf.f64);
             if (a->dtype == PA_F32) {
                 float *o = (float *)out;
                 for (size_t k = 0; k < n; k++)
@@ -273,7 +237,7 @@ static int generate(pa_array *a, dist_kind kind, const gen_args *g, uint64_t ilo
             }
             break;
         default:
-            gen_integers(g, j0, buf.u64);
+            G->integers(g, j0, buf.u64);
             if (a->dtype == PA_I64)
                 int_out_i64(out, buf.u64 + skip, ilow, n);
             else if (a->dtype == PA_I32)

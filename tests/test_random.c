@@ -4,10 +4,14 @@
  * scalar generator; normal against Box-Muller with libm; the same bits in
  * every layout (the job's distributed and replicated arrays against one
  * generated on a one-rank context); statistics (mean, variance,
- * chi-square) with bounds from the sample size; streams; bad input. */
+ * chi-square) with bounds from the sample size; streams; bad input; and
+ * the vector Philox blocks against the scalar one at counters whose high
+ * word is set, which no array in a test is big enough to reach. */
 #include "testutil.h"
 
 #include <math.h>
+
+#include "philox.h"
 
 static void *gather_all(pa_array *a)
 {
@@ -58,6 +62,62 @@ static void draw(uint64_t seed, uint64_t stream, uint64_t j, uint32_t out[4])
     uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
     pa_philox4x32(ctr, key, out);
 }
+
+/* Every Philox block form against the scalar generator, at counters
+ * that carry into the high word and wrap at 2^64. */
+typedef void lanes_fn(uint64_t, uint32_t, uint32_t, uint32_t, uint32_t,
+                      uint32_t[4][PHILOX_LANES]);
+
+static void lanes_portable(uint64_t j0, uint32_t s0, uint32_t s1, uint32_t k0, uint32_t k1,
+                           uint32_t x[4][PHILOX_LANES])
+{
+    philox_lanes(j0, s0, s1, k0, k1, x);
+}
+
+#ifdef PHILOX_HAVE_AVX512
+__attribute__((target("avx512f"))) static void lanes_avx512(uint64_t j0, uint32_t s0,
+                                                            uint32_t s1, uint32_t k0,
+                                                            uint32_t k1,
+                                                            uint32_t x[4][PHILOX_LANES])
+{
+    philox_lanes_avx512(j0, s0, s1, k0, k1, x);
+}
+#endif
+
+static size_t lanes_mismatches(lanes_fn *fn)
+{
+    static const uint64_t starts[] = {0, 1000, 0xFFFFFFFFull - 20, 0x123456789ull,
+                                      0xFFFFFFFFFFFFFFFFull - 30};
+    size_t bad = 0;
+    for (size_t t = 0; t < sizeof starts / sizeof *starts; t++) {
+        uint32_t x[4][PHILOX_LANES], s0 = 0xDEADBEEFu, s1 = (uint32_t)t, k0 = 0x01234567u,
+                                        k1 = 0x89ABCDEFu;
+        fn(starts[t], s0, s1, k0, k1, x);
+        for (int i = 0; i < PHILOX_LANES; i++) {
+            uint64_t j = starts[t] + (uint64_t)i;
+            uint32_t ctr[4] = {(uint32_t)j, (uint32_t)(j >> 32), s0, s1}, key[2] = {k0, k1}, w[4];
+            pa_philox4x32(ctr, key, w);
+            for (int k = 0; k < 4; k++)
+                bad += x[k][i] != w[k];
+        }
+    }
+    return bad;
+}
+
+START_TEST(test_lanes)
+{
+    size_t bad = lanes_mismatches(lanes_portable);
+    TU_ASSERT(bad == 0, "portable Philox block: %zu words differ from the scalar generator", bad);
+#ifdef PHILOX_HAVE_AVX512
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+        bad = lanes_mismatches(lanes_avx512);
+        TU_ASSERT(bad == 0, "AVX-512 Philox block: %zu words differ from the scalar generator",
+                  bad);
+    }
+#endif
+}
+END_TEST
 
 /* 2-D shapes whose node boundaries fall at odd element offsets. */
 static const size_t shape[2] = {1001, 3};
@@ -344,6 +404,7 @@ static Suite *make(void)
     TCase *tc = tu_tcase(s, "random");
     tcase_add_checked_fixture(tc, tu_ctx_self_setup, tu_ctx_self_teardown);
     tcase_add_test(tc, test_kat);
+    tcase_add_test(tc, test_lanes);
     tcase_add_test(tc, test_uniform_exact);
     tcase_add_test(tc, test_integers_exact);
     tcase_add_test(tc, test_normal_ref);
