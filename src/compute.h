@@ -17,6 +17,17 @@
 #define PA_SEL_0(f, i) f
 #define PA_SEL_1(f, i) i
 
+/* Hot loops compiled for AVX-512, AVX2 and plain x86-64 (SSE2); the
+ * dynamic loader picks the clone that the CPU runs (an ifunc). All clones
+ * give the same bits: the loops use IEEE 754 basic operations (or the same
+ * libm calls) in the same order, and -std=c11 keeps gcc from contracting
+ * them into FMAs. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PA_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PA_SIMD_CLONES
+#endif
+
 /* ------------------------------------------------------------ checks */
 
 /* "(100,3)" (a 1-D shape is "(100,)") into buf, which it returns. */

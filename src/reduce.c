@@ -45,8 +45,9 @@ typedef double (*leaf_fn)(const void *x, const void *y, double mu, size_t i);
 #define LEAF_MUL(T) ((double)p[k] * (double)q[k])
 
 /* gcc -O2 vectorises only loops that need no runtime checks or epilogue
- * (its "very cheap" cost model); these hot loops are worth both. */
-#define VEC __attribute__((optimize("vect-cost-model=dynamic")))
+ * (its "very cheap" cost model); these hot loops are worth both, and a
+ * clone per instruction set. */
+#define VEC PA_SIMD_CLONES __attribute__((optimize("vect-cost-model=dynamic")))
 
 #define XF_FNS(DT, T, xf, LEAF)                                                        \
     VEC static void pair_##DT##_##xf(const void *x, const void *y, double mu, double *o,   \
