@@ -7,7 +7,7 @@
 #include <string.h>
 
 #ifdef __SSE2__
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "compute.h"
@@ -81,18 +81,36 @@ void pa__local_range(const pa_array *a, size_t *lo, size_t *hi)
 
 /* ------------------------------------------------------------ stores */
 
+#ifdef PA_X86_DISPATCH
+/* Whole 64-byte lines per store: with 16-byte streaming stores the
+ * write-combining buffers fill a quarter at a time, and a kernel whose
+ * output goes through here ran 10% slower. d is 64-byte aligned. */
+__attribute__((target("avx512f"))) static size_t stream_lines_avx512(char *d, const char *s,
+                                                                   size_t bytes)
+{
+    size_t i = 0;
+    for (; i + 64 <= bytes; i += 64)
+        _mm512_stream_si512((void *)(d + i), _mm512_loadu_si512((const void *)(s + i)));
+    return i;
+}
+#endif
+
 void pa__stream_copy(void *dst, const void *src, size_t bytes)
 {
     char *d = dst;
     const char *s = src;
 #ifdef __SSE2__
-    /* Ordinary stores up to the first 16-byte boundary of dst, then
+    /* Ordinary stores up to the first 64-byte boundary of dst, then
      * streaming stores, then the tail. */
-    size_t head = (16 - ((uintptr_t)d & 15)) & 15;
+    size_t head = (64 - ((uintptr_t)d & 63)) & 63;
     if (head > bytes)
         head = bytes;
     memcpy(d, s, head);
     size_t i = head;
+#ifdef PA_X86_DISPATCH
+    if (__builtin_cpu_supports("avx512f"))
+        i += stream_lines_avx512(d + i, s + i, bytes - i);
+#endif
     for (; i + 64 <= bytes; i += 64) {
         __m128i v0 = _mm_loadu_si128((const __m128i *)(s + i));
         __m128i v1 = _mm_loadu_si128((const __m128i *)(s + i + 16));

@@ -23,6 +23,7 @@
  * libm calls) in the same order, and -std=c11 keeps gcc from contracting
  * them into FMAs. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PA_X86_DISPATCH 1 /* target attributes and __builtin_cpu_supports */
 #define PA_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define PA_SIMD_CLONES

@@ -78,8 +78,17 @@ typedef struct {
     int nargs;
     expr_opd a[3];
     expr_opd dst;   /* ED_REG, or ED_IN with idx -1: the output at the block */
-    expr_kernel fn; /* the op's kernel for the dtype and operand kinds */
+    int form;       /* the operand kinds (expr_eval.c's F_*) */
+    expr_kernel fn; /* the op's kernel for the dtype, form and store */
 } expr_instr;
+
+/* How the result reaches the output array. */
+typedef enum {
+    EXPR_STORE_REG,    /* computed into a register, then copied: the output is
+                          also an input, so it must not be written early */
+    EXPR_STORE_DIRECT, /* the last instruction stores into the output */
+    EXPR_STORE_STREAM  /* the same, with non-temporal stores (large outputs) */
+} expr_store;
 
 /* The program for one binding signature (which names are arrays, the
  * dtype, whether the output is also read). */
@@ -88,7 +97,7 @@ typedef struct {
     pa_dtype dtype;
     uint64_t array_mask;   /* bit k: name k is bound to an array (k < 64) */
     int out_read;          /* the output array is also an input */
-    int direct;            /* the last instruction stores into the output */
+    expr_store store;
     /* Uniform section: scalar instructions over uni[], run once per eval.
      * uni[0 .. nuni_in) are loaded from numbers and scalar bindings. */
     int nuni;
@@ -103,8 +112,8 @@ typedef struct {
                               evaluation (filled once), or -1 */
     int *in_name;          /* per input slot: the name index */
     int nin;
-    int final_reg;         /* >= 0: the result's register, copied (or streamed)
-                              to the output after each block */
+    int final_reg;         /* EXPR_STORE_REG: the result's register, copied to
+                              the output after each block; else -1 */
     expr_kernel fill;      /* the dtype's fill kernel, for the splats */
     unsigned char *uni;    /* nuni values of the dtype (8 bytes each at most) */
 } expr_prog;

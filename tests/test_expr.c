@@ -571,11 +571,14 @@ END_TEST
 /* ------------------------------------------------------------ bit equality */
 
 /* A large array (over the streaming threshold per rank at every launcher
- * configuration, so the non-temporal path runs) and a small one: both
- * equal a serial evaluation bit for bit, at any rank count. */
+ * configuration, so the non-temporal path runs, and of odd length, so the
+ * last rank's streaming loop has a tail) and a small one: both equal a
+ * serial evaluation bit for bit, at any rank count, with each kind of
+ * last instruction: a binary op, the fused multiply-add, and f32 and i32
+ * outputs (16 elements per 64-byte line instead of 8). */
 START_TEST(bit_equality)
 {
-    static const size_t sizes[] = {N, 1200000};
+    static const size_t sizes[] = {N, 1200003};
     for (int s = 0; s < 2; s++) {
         size_t n = sizes[s];
         pa_array *x = make(PA_F64, n, 0), *y = make(PA_F64, n, 1), *r = make(PA_F64, n, 3);
@@ -594,10 +597,46 @@ START_TEST(bit_equality)
         for (size_t i = 0; i < n; i++)
             ref[i] = val(0, i) * val(1, i) + 1.0 / 3.0;
         same_f64(r, ref, "x * y + k");
+        TU_OK(pa_eval(ctx, "r = x * y + x", b, 4), ctx);
+        for (size_t i = 0; i < n; i++)
+            ref[i] = val(0, i) * val(1, i) + val(0, i);
+        same_f64(r, ref, "x * y + x");
         free(ref);
         pa_array_free(&r);
         pa_array_free(&y);
         pa_array_free(&x);
+
+        pa_array *xf = make(PA_F32, n, 0), *yf = make(PA_F32, n, 1), *rf = make(PA_F32, n, 3);
+        pa_binding bf[] = {PA_BIND_ARRAY("x", xf), PA_BIND_ARRAY("y", yf),
+                           PA_BIND_ARRAY("r", rf)};
+        TU_OK(pa_eval(ctx, "r = sqrt(x*x + y*y)", bf, 3), ctx);
+        float *reff = malloc(n * sizeof *reff);
+        for (size_t i = 0; i < n; i++) {
+            float xv = (float)val(0, i), yv = (float)val(1, i);
+            reff[i] = sqrtf(xv * xv + yv * yv);
+        }
+        same_f32(rf, reff, "f32 sqrt(x*x + y*y)");
+        free(reff);
+        pa_array_free(&rf);
+        pa_array_free(&yf);
+        pa_array_free(&xf);
+
+        pa_array *xi = make(PA_I32, n, 0), *yi = make(PA_I32, n, 1), *ri = make(PA_I32, n, 3);
+        pa_binding bi[] = {PA_BIND_ARRAY("x", xi), PA_BIND_ARRAY("y", yi),
+                           PA_BIND_ARRAY("r", ri)};
+        TU_OK(pa_eval(ctx, "r = x * y - x", bi, 3), ctx);
+        int32_t *gi = whole(ri);
+        size_t badi = n;
+        for (size_t i = 0; i < n && badi == n; i++) {
+            int32_t xv = (int32_t)(val(0, i) * 10), yv = (int32_t)(val(1, i) * 10);
+            if (gi[i] != xv * yv - xv)
+                badi = i;
+        }
+        TU_ASSERT(badi == n, "i32 x * y - x: element %zu differs", badi);
+        free(gi);
+        pa_array_free(&ri);
+        pa_array_free(&yi);
+        pa_array_free(&xi);
     }
 }
 END_TEST
