@@ -649,48 +649,61 @@ void bench_set_time(bench *b, double seconds)
     b->rep_time_set = 1;
 }
 
-int bench_time(bench *b, const bench_spec *spec, bench_fn fn, void *arg, int *fig)
+int bench_time_steps(bench *b, const bench_spec *specs, const bench_fn *fns, void *const *args,
+                     int n, int *figs)
 {
     int reps = b->opts.reps, total = b->opts.warmup + b->opts.reps;
-    double *t = malloc(sizeof(double) * (size_t)reps);
+    double *t = malloc(sizeof(double) * (size_t)reps * (size_t)(n > 0 ? n : 1));
     if (bench_agree(b, t ? 0 : bench_fail(b, "out of memory")) != 0) {
         free(t);
         return -1;
     }
-    for (int r = 0; r < total; r++) {
-        int rc = spec->prepare ? spec->prepare(b, arg, r) : 0;
-        /* Agreeing on the preparation also lines the ranks up: no rank
-         * starts its clock before every rank has finished preparing. */
-        if (bench_agree(b, rc) != 0) {
-            free(t);
-            return -1;
+    for (int r = 0; r < total; r++)
+        for (int j = 0; j < n; j++) {
+            /* Forward on even repetitions, backward on odd ones. */
+            int i = r % 2 ? n - 1 - j : j;
+            const bench_spec *spec = &specs[i];
+            int rc = spec->prepare ? spec->prepare(b, args[i], r) : 0;
+            /* Agreeing on the preparation also lines the ranks up: no rank
+             * starts its clock before every rank has finished preparing. */
+            if (bench_agree(b, rc) != 0) {
+                free(t);
+                return -1;
+            }
+            b->rep_time_set = 0;
+            double t0 = MPI_Wtime();
+            rc = fns[i](b, args[i], r);
+            double dt = MPI_Wtime() - t0;
+            if (b->rep_time_set)
+                dt = b->rep_time;
+            /* One allreduce (MAX) combines the times and the failure flags:
+             * MIN is the negated MAX, and RANK0 lets rank 0's time win over
+             * the others' -1. */
+            double in[2], res[2];
+            in[0] = spec->combine == BENCH_MIN     ? -dt
+                    : spec->combine == BENCH_RANK0 ? (b->rank == 0 ? dt : -1.0)
+                                                   : dt;
+            in[1] = rc != 0;
+            MPI_Allreduce(in, res, 2, MPI_DOUBLE, MPI_MAX, b->comm);
+            if (res[1] > 0) {
+                bench_agree(b, rc);
+                free(t);
+                return -1;
+            }
+            if (r >= b->opts.warmup)
+                t[(size_t)i * (size_t)reps + (size_t)(r - b->opts.warmup)] =
+                    spec->combine == BENCH_MIN ? -res[0] : res[0];
         }
-        b->rep_time_set = 0;
-        double t0 = MPI_Wtime();
-        rc = fn(b, arg, r);
-        double dt = MPI_Wtime() - t0;
-        if (b->rep_time_set)
-            dt = b->rep_time;
-        /* One allreduce (MAX) combines the times and the failure flags:
-         * MIN is the negated MAX, and RANK0 lets rank 0's time win over
-         * the others' -1. */
-        double in[2], res[2];
-        in[0] = spec->combine == BENCH_MIN ? -dt
-              : spec->combine == BENCH_RANK0 ? (b->rank == 0 ? dt : -1.0)
-              : dt;
-        in[1] = rc != 0;
-        MPI_Allreduce(in, res, 2, MPI_DOUBLE, MPI_MAX, b->comm);
-        if (res[1] > 0) {
-            bench_agree(b, rc);
-            free(t);
-            return -1;
-        }
-        if (r >= b->opts.warmup)
-            t[r - b->opts.warmup] = spec->combine == BENCH_MIN ? -res[0] : res[0];
-    }
-    int rc = add_figure(b, spec, t, reps, fig);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = add_figure(b, &specs[i], t + (size_t)i * (size_t)reps, reps, figs ? &figs[i] : NULL);
     free(t);
     return rc;
+}
+
+int bench_time(bench *b, const bench_spec *spec, bench_fn fn, void *arg, int *fig)
+{
+    return bench_time_steps(b, spec, &fn, &arg, 1, fig);
 }
 
 void bench_ratio(bench *b, int fig, int ref, const char *label)

@@ -154,6 +154,15 @@ typedef int (*bench_fn)(bench *b, void *arg, int rep);
  * be NULL). Returns 0, or -1 on every rank (message in bench_errmsg). */
 int bench_time(bench *b, const bench_spec *spec, bench_fn fn, void *arg, int *fig);
 
+/* Collective. bench_time for n figures measured side by side: every
+ * repetition runs step i (specs[i], fns[i] with args[i]) for each i, in
+ * forward order on even repetitions and backward on odd ones, so that a
+ * drift of the machine (another tenant, memory the host took back) falls
+ * on all of them alike and their ratios stay fair. figs[i] (figs may be
+ * NULL) gets step i's figure. */
+int bench_time_steps(bench *b, const bench_spec *specs, const bench_fn *fns, void *const *args,
+                     int n, int *figs);
+
 /* Not collective but call it on every rank alike. Inside fn: overrides
  * this rank's time for the current repetition (for experiments that time
  * a phase themselves). */

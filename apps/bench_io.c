@@ -261,44 +261,42 @@ typedef struct {
     int limit;         /* a raw step: the figure is a limit */
     int reading;       /* prepare_read before each repetition */
     pa_h5_opts opts;   /* the read or write options of an HDF5 step */
+    io *S;             /* set by paired() */
 } step;
 
-/* Collective. Runs the steps of one repetition after the other, warm-up +
- * reps times, alternating the order between repetitions, and records one
- * figure per step (the slowest rank's time per repetition). Returns 0 or -1
- * on every rank. */
-static int paired(bench *b, io *S, const step *st, int n, double size, int *figs)
+/* Untimed, before each repetition of a step: its options, and for a read
+ * the poisoned destination. */
+static int step_prepare(bench *b, void *arg, int rep)
 {
-    const bench_opts *o = bench_options(b);
-    int reps = o->reps, total = o->warmup + o->reps, rc = 0;
-    double *t = calloc((size_t)n * (size_t)reps, sizeof *t);
-    if (!t)
-        rc = bench_fail(b, "io: out of memory");
-    rc = bench_agree(b, rc);
-    for (int r = 0; r < total && rc == 0; r++)
-        for (int j = 0; j < n && rc == 0; j++) {
-            int i = r % 2 ? n - 1 - j : j;
-            if (st[i].reading)
-                rc = prepare_read(b, S, r);
-            S->ropts = S->wopts = st[i].opts;
-            /* The agreement also lines the ranks up before the clock starts. */
-            if ((rc = bench_agree(b, rc)) != 0)
-                break;
-            double t0 = MPI_Wtime();
-            rc = st[i].fn(b, S, r);
-            double dt = MPI_Wtime() - t0, most;
-            MPI_Allreduce(&dt, &most, 1, MPI_DOUBLE, MPI_MAX, S->comm);
-            rc = bench_agree(b, rc);
-            if (r >= o->warmup)
-                t[(size_t)i * (size_t)reps + (size_t)(r - o->warmup)] = most;
-        }
-    for (int i = 0; i < n && rc == 0; i++) {
-        bench_spec spec = {.method = st[i].method, .size = size, .work = size,
-                           .role = st[i].limit ? BENCH_LIMIT : 0};
-        rc = bench_record(b, &spec, t + (size_t)i * (size_t)reps, reps, &figs[i]);
+    const step *st = arg;
+    st->S->ropts = st->S->wopts = st->opts;
+    return st->reading ? prepare_read(b, st->S, rep) : 0;
+}
+
+static int step_run(bench *b, void *arg, int rep)
+{
+    const step *st = arg;
+    return st->fn(b, st->S, rep);
+}
+
+/* Collective. The steps side by side (bench_time_steps), one figure per
+ * step (the slowest rank's time per repetition). Returns 0 or -1 on every
+ * rank. */
+static int paired(bench *b, io *S, step *st, int n, double size, int *figs)
+{
+    bench_spec specs[8];
+    bench_fn fns[8];
+    void *args[8];
+    if (n > 8)
+        return bench_agree(b, bench_fail(b, "io: %d paired steps, at most 8", n));
+    for (int i = 0; i < n; i++) {
+        st[i].S = S;
+        specs[i] = (bench_spec){.method = st[i].method, .size = size, .work = size,
+                                .role = st[i].limit ? BENCH_LIMIT : 0, .prepare = step_prepare};
+        fns[i] = step_run;
+        args[i] = &st[i];
     }
-    free(t);
-    return rc;
+    return bench_time_steps(b, specs, fns, args, n, figs);
 }
 
 /* Collective. The byte offset of /data's one extent in the (contiguous)
@@ -464,10 +462,10 @@ static int io_run(bench *b)
      * that save leaves, the raw read of the dataset's bytes and parray's
      * reads into the same array. */
     int pw[3], pr[3], f_raw_wr;
-    const step wsteps[] = {
-        {"raw pwrite, every rank its rows (paired)", raw_write_rep, 1, 0, {0}},
-        {"raw pwrite to a new file, renamed over (paired)", raw_write_rename_rep, 1, 0, {0}},
-        {"parray h5 save collective contiguous (paired)", h5_write_rep, 0, 0, {0}},
+    step wsteps[] = {
+        {"raw pwrite, every rank its rows (paired)", raw_write_rep, 1, 0, {0}, NULL},
+        {"raw pwrite to a new file, renamed over (paired)", raw_write_rename_rep, 1, 0, {0}, NULL},
+        {"parray h5 save collective contiguous (paired)", h5_write_rep, 0, 0, {0}, NULL},
     };
     if ((rc = paired(b, &S, wsteps, 3, size, pw)) != 0)
         goto out;
@@ -476,12 +474,12 @@ static int io_run(bench *b)
         unlink(S.raw);
     if ((rc = data_offset(b, &S)) != 0)
         goto out;
-    const step rsteps[] = {
-        {"raw pread of the h5 dataset's bytes (paired)", raw_read_rep, 1, 1, {0}},
+    step rsteps[] = {
+        {"raw pread of the h5 dataset's bytes (paired)", raw_read_rep, 1, 1, {0}, NULL},
         {"parray h5 read collective contiguous (paired)", h5_read_rep, 0, 1,
-         {.xfer = PA_H5_COLLECTIVE}},
+         {.xfer = PA_H5_COLLECTIVE}, NULL},
         {"parray h5 read independent contiguous (paired)", h5_read_rep, 0, 1,
-         {.xfer = PA_H5_INDEPENDENT}},
+         {.xfer = PA_H5_INDEPENDENT}, NULL},
     };
     if ((rc = paired(b, &S, rsteps, 3, size, pr)) != 0)
         goto out;

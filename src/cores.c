@@ -342,6 +342,55 @@ static int cgroup_trusted(const uint64_t *cg)
     return memcmp(cg, online, sizeof online) != 0;
 }
 
+/* Split mode's weights (collective over node_comm, on every rank alike
+ * even after an error elsewhere): each node rank takes
+ * as many parts of the node's rows as its share has CPUs that no lower
+ * node rank's share has. With more ranks than cores, ranks dealt the same
+ * CPU leave its rows to the first of them, which would otherwise run two
+ * BLAS calls on one core while another core finishes early; shares of
+ * unequal size get rows in proportion. */
+static int split_weights(pa_ctx *ctx)
+{
+    int p = ctx->node_size;
+    uint64_t *all = malloc(sizeof(uint64_t) * WORDS * (size_t)p), claimed[WORDS] = {0};
+    /* Every rank learns whether every rank has its buffer before the
+     * allgather, so that none is left in it. */
+    int have = all != NULL, all_have = 0;
+    int mrc = MPI_Allreduce(&have, &all_have, 1, MPI_INT, MPI_MIN, ctx->node_comm);
+    if (mrc == MPI_SUCCESS && !all_have) {
+        free(all);
+        return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
+    }
+    if (mrc == MPI_SUCCESS)
+        mrc = MPI_Allgather(ctx->share_mask, WORDS, MPI_UINT64_T, all, WORDS, MPI_UINT64_T,
+                            ctx->node_comm);
+    if (mrc != MPI_SUCCESS) {
+        free(all);
+        return pa__mpi(ctx, "pa_init", mrc, "MPI_Allgather of the node's shares");
+    }
+    ctx->split_first = ctx->split_total = 0;
+    ctx->split_even = 1;
+    int w0 = -1;
+    for (int r = 0; r < p; r++) {
+        uint64_t fresh[WORDS];
+        for (int w = 0; w < WORDS; w++) {
+            fresh[w] = all[(size_t)r * WORDS + w] & ~claimed[w];
+            claimed[w] |= all[(size_t)r * WORDS + w];
+        }
+        int weight = pa__mask_count(fresh);
+        if (r < ctx->node_rank)
+            ctx->split_first += weight;
+        if (r == ctx->node_rank)
+            ctx->split_weight = weight;
+        ctx->split_total += weight;
+        if (w0 < 0)
+            w0 = weight;
+        ctx->split_even &= weight == w0 && weight > 0;
+    }
+    free(all);
+    return PA_OK;
+}
+
 int pa__cores_init(pa_ctx *ctx)
 {
     uint64_t cg[WORDS], own_allow[WORDS], host_allow[WORDS], node_union[WORDS];
@@ -407,6 +456,10 @@ int pa__cores_init(pa_ctx *ctx)
         rc = pa__mpi(ctx, "pa_init", mrc, "MPI_Allreduce of the node's cores");
     if (rc == PA_OK)
         rc = mask_to_list(ctx, node_union, &ctx->node_cores, &ctx->node_ncores);
+    /* Collective: every rank takes part, whatever its rc. */
+    int src = split_weights(ctx);
+    if (rc == PA_OK)
+        rc = src;
 agree:
     /* pa_init goes on to further collectives only if every rank got here. */
     return pa__agree(ctx, ctx->comm, rc);

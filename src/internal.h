@@ -88,6 +88,10 @@ struct pa_ctx {
     int host_rank, host_size;     /* this rank among the job's ranks on its machine */
     int affinity_keep;            /* PARRAY_AFFINITY=keep: the launcher's binding stays */
     int affinity_set;             /* the share is applied to every thread of the rank */
+    /* Split mode's part of the node's work, by the shares: this rank takes
+     * split_weight of split_total parts, after split_first parts of lower
+     * node ranks. split_even: every node rank has the same weight. */
+    int split_first, split_weight, split_total, split_even;
     int plan_warn;                /* PA_BLAS_WARN_* bits */
     char *fault;                  /* PARRAY_FAULT, or NULL */
     pa_pool *pool;

@@ -292,12 +292,26 @@ static int run(const char *fn, pa_array *C, pa_array *A, pa_array *B, const pa_m
         }
         quiet = 1; /* the peers wait for the whole node's work */
     } else {
-        /* This rank's rows: those whose first element lies in its span. */
-        size_t rs = p.n, r = (size_t)ctx->node_rank;
-        size_t i0 = rs ? (C->part.bound[r] + rs - 1) / rs : 0;
-        size_t i1 = rs ? (C->part.bound[r + 1] + rs - 1) / rs : 0;
-        if (i1 > p.c_nrows)
-            i1 = p.c_nrows;
+        size_t i0, i1;
+        /* The choice depends only on node-wide facts, so that the node's
+         * ranks agree on the rows and on the kind of barrier below. */
+        if (ctx->split_even) {
+            /* This rank's rows: those whose first element lies in its span. */
+            size_t rs = p.n, r = (size_t)ctx->node_rank;
+            i0 = rs ? (C->part.bound[r] + rs - 1) / rs : 0;
+            i1 = rs ? (C->part.bound[r + 1] + rs - 1) / rs : 0;
+            if (i1 > p.c_nrows)
+                i1 = p.c_nrows;
+        } else {
+            /* Shares of unequal size, or ranks that share a core: rows in
+             * proportion to the cores each rank has to itself (cores.c).
+             * The node block is shared memory, so any rank may write any
+             * of its rows. A rank without rows waits quietly. */
+            i0 = p.c_nrows * (size_t)ctx->split_first / (size_t)ctx->split_total;
+            i1 = p.c_nrows * (size_t)(ctx->split_first + ctx->split_weight) /
+                 (size_t)ctx->split_total;
+            quiet = 1;
+        }
         kernel(&p, i0, i1);
     }
     int rc = sync_c(ctx, fn, C, quiet);
