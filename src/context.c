@@ -39,6 +39,7 @@ static void ctx_free(pa_ctx *ctx)
     pa__pool_destroy(ctx);
     /* Teardown frees what exists and goes on: a failed free leaves nothing
      * for the caller to do. */
+    pa__gate_free(ctx);
     if (ctx->leader_comm != MPI_COMM_NULL)
         (void)MPI_Comm_free(&ctx->leader_comm);
     if (ctx->node_comm != MPI_COMM_NULL)
@@ -129,6 +130,7 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         ctx->comm = dup;
         dup = MPI_COMM_NULL;
         ctx->node_comm = ctx->leader_comm = MPI_COMM_NULL;
+        ctx->gate_win = MPI_WIN_NULL;
         rc = pa__mpi(ctx, __func__, MPI_Comm_rank(ctx->comm, &ctx->rank), "MPI_Comm_rank");
         if (rc == PA_OK)
             rc = pa__mpi(ctx, __func__, MPI_Comm_size(ctx->comm, &ctx->size), "MPI_Comm_size");
@@ -145,6 +147,8 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         strcpy(ctx->hostname, "unknown");
     ctx->hostname[sizeof ctx->hostname - 1] = '\0';
     if ((rc = pa__cores_init(ctx)) < 0)
+        goto out;
+    if ((rc = pa__agree(ctx, ctx->comm, pa__gate_init(ctx))) < 0)
         goto out;
     rc = pa__blas_plan(ctx);
     if (rc == PA_OK)

@@ -95,12 +95,19 @@ struct pa_ctx {
     int plan_warn;                /* PA_BLAS_WARN_* bits */
     char *fault;                  /* PARRAY_FAULT, or NULL */
     pa_pool *pool;
+    struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
+    MPI_Win gate_win;
     char errmsg[PA_ERRMSG_MAX];
 };
 
 /* cores.c: this rank's allowed CPUs and the node's union (collective over
  * node_comm). Allocates ctx->cores and ctx->node_cores. */
 int pa__cores_init(pa_ctx *ctx);
+
+/* wait.c: the node's quiet barrier (pa__wait_quiet over node_comm), in a
+ * shared window; collective over node_comm. Free is teardown only. */
+int pa__gate_init(pa_ctx *ctx);
+void pa__gate_free(pa_ctx *ctx);
 
 /* blas.c: make and apply the thread plan (not collective). */
 int pa__blas_plan(pa_ctx *ctx);

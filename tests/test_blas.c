@@ -273,6 +273,51 @@ START_TEST(quiet_wait_is_a_barrier)
 }
 END_TEST
 
+/* The node's quiet barrier (the futex gate over the node communicator):
+ * many rounds in which every node rank writes the round number into its
+ * slot of a shared window, passes the barrier, and must then see every
+ * slot at that round; a second barrier keeps the next round's writes
+ * after everyone's reads. The last node rank arrives late in some rounds,
+ * so that the others sleep in the gate. */
+START_TEST(node_wait_orders_memory)
+{
+    pa_ctx *ctx = init_ok();
+    MPI_Comm node = pa_ctx_node_comm(ctx);
+    int nr, ns;
+    MPI_Comm_rank(node, &nr);
+    MPI_Comm_size(node, &ns);
+    int *base = NULL;
+    MPI_Win win;
+    MPI_Aint size;
+    int disp;
+    TU_CHECK(MPI_Win_allocate_shared((MPI_Aint)(nr == 0 ? ns * (int)sizeof(int) : 0),
+                                     sizeof(int), MPI_INFO_NULL, node, &base, &win) ==
+             MPI_SUCCESS);
+    TU_CHECK(MPI_Win_shared_query(win, 0, &size, &disp, &base) == MPI_SUCCESS);
+    volatile int *slot = base;
+    /* No collective check inside the loop: it would synchronise the ranks
+     * itself. */
+    int bad = 0, failed = 0;
+    for (int round = 1; round <= 300; round++) {
+        if (nr == ns - 1 && round % 50 == 0) {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+        slot[nr] = round;
+        MPI_Win_sync(win);
+        failed |= pa_wait_quiet(ctx, node) != PA_OK;
+        MPI_Win_sync(win);
+        for (int q = 0; q < ns; q++)
+            bad += slot[q] != round;
+        failed |= pa_wait_quiet(ctx, node) != PA_OK;
+    }
+    TU_CHECK(!failed);
+    TU_ASSERT(bad == 0, "%d slots were not at their round after the node's quiet barrier", bad);
+    MPI_Win_free(&win);
+    TU_OK(pa_finalize(&ctx), NULL);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("blas");
@@ -286,6 +331,7 @@ static Suite *make(void)
     tcase_add_test(tc, plan_queries);
     tc = tu_tcase(s, "wait");
     tcase_add_test(tc, quiet_wait_is_a_barrier);
+    tcase_add_test(tc, node_wait_orders_memory);
     return s;
 }
 
