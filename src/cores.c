@@ -6,10 +6,12 @@
  * share has cores. */
 #include <dirent.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "linalg.h"
@@ -225,12 +227,14 @@ static int cgroup_cpus(uint64_t *mask)
  * threads made before inherit nothing from a later call) to mask. Threads
  * made later inherit the calling thread's mask. Returns 0, or -1 when the
  * calling thread could not be bound. */
-int pa__affinity_all(const uint64_t *mask)
+int pa__affinity_split(const uint64_t *mine, const uint64_t *others)
 {
-    cpu_set_t set;
-    set_from_mask(mask, &set);
+    cpu_set_t set, other_set;
+    set_from_mask(mine, &set);
+    set_from_mask(others, &other_set);
     if (sched_setaffinity(0, sizeof set, &set) != 0)
         return -1;
+    pid_t self = (pid_t)syscall(SYS_gettid);
     DIR *d = opendir("/proc/self/task");
     if (!d)
         return 0;
@@ -238,13 +242,18 @@ int pa__affinity_all(const uint64_t *mask)
     while ((e = readdir(d)) != NULL) {
         char *end;
         long tid = strtol(e->d_name, &end, 10);
-        if (*e->d_name == '.' || *end != '\0' || tid <= 0)
+        if (*e->d_name == '.' || *end != '\0' || tid <= 0 || (pid_t)tid == self)
             continue;
         /* A thread that has exited since the listing is no error. */
-        (void)sched_setaffinity((pid_t)tid, sizeof set, &set);
+        (void)sched_setaffinity((pid_t)tid, sizeof other_set, &other_set);
     }
     closedir(d);
     return 0;
+}
+
+int pa__affinity_all(const uint64_t *mask)
+{
+    return pa__affinity_split(mask, mask);
 }
 
 /* The share of host rank r of p on the sorted list of n usable cores:

@@ -23,6 +23,8 @@ int pa__mask_now(uint64_t *mask);
 /* Binds every thread of the process to mask. Returns 0, or -1 when the
  * calling thread could not be bound. */
 int pa__affinity_all(const uint64_t *mask);
+/* The same with the calling thread bound to mine and the others to others. */
+int pa__affinity_split(const uint64_t *mine, const uint64_t *others);
 
 /* ------------------------------------------------------------ wait.c */
 

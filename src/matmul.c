@@ -105,10 +105,8 @@ static pa_matmul_mode auto_mode(const pa_ctx *ctx, size_t m, size_t n, size_t k,
 {
     if (ctx->node_size == 1)
         return PA_MATMUL_SPLIT; /* the same thing, without the wait */
-    /* More ranks than cores: the shares overlap, and split would run the
-     * ranks' BLAS calls on top of each other. */
-    if (ctx->node_size > ctx->node_ncores)
-        return PA_MATMUL_LEND;
+    /* More ranks than cores needs no rule of its own: split gives the rows
+     * of ranks that share a core to one of them (cores.c). */
     double flops = 2.0 * (double)m * (double)n * (double)k;
     size_t rows_per_rank = (size_t)nnodes_rows / (size_t)ctx->node_size;
     if (rows_per_rank < AUTO_MIN_ROWS && flops / ctx->nnodes >= AUTO_MIN_FLOPS)

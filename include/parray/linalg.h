@@ -10,13 +10,15 @@
 /* How pa_matmul spreads the work over a node's ranks.
  *   PA_MATMUL_SPLIT: each rank multiplies its own rows of C (the rows whose
  *                    first element lies in its local span) on its share of
- *                    cores, with its planned BLAS threads;
+ *                    cores, with its planned BLAS threads; when the shares
+ *                    differ in size, or ranks share a core, the node's rows
+ *                    go in proportion to the cores each rank has to itself;
  *   PA_MATMUL_LEND:  the node's leader multiplies all the node's rows on all
  *                    the node's cores while the other ranks wait without
  *                    spinning; the plan is restored afterwards;
- *   PA_MATMUL_AUTO:  lend when the node has more ranks than cores or when a
- *                    rank's stripe would be thinner than 64 rows (and the
- *                    product is large enough to thread), else split. */
+ *   PA_MATMUL_AUTO:  lend when a rank's stripe would be thinner than 64 rows
+ *                    (and the product is large enough to thread), else
+ *                    split. */
 typedef enum { PA_MATMUL_AUTO, PA_MATMUL_SPLIT, PA_MATMUL_LEND } pa_matmul_mode;
 
 /* Options of pa_matmul and pa_matvec: C = alpha * op(A) * op(B) + beta * C
