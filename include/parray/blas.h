@@ -80,11 +80,14 @@ PA_EXTERN const char *pa_blas_warning_text(int bit);
 PA_EXTERN int pa_blas_set_affinity(pa_ctx *ctx, int keep);
 
 /* Collective over comm (a communicator of the caller's, or parray's:
- * pa_ctx_comm, pa_ctx_node_comm). A barrier that does not spin: it starts
+ * pa_ctx_comm, pa_ctx_node_comm). A barrier that does not spin. Over
+ * pa_ctx_node_comm (on Linux) the waiting ranks sleep in the kernel on a
+ * word in node-shared memory (a futex) until the last rank arrives and
+ * wakes them, within microseconds. Over any other communicator it starts
  * MPI_Ibarrier and polls it with MPI_Test, sleeping between polls from 50
- * microseconds up to 1 ms (doubling). Use it where a rank waits while
- * others compute, so that the waiting rank leaves its core to them; it adds
- * up to about 1 ms of latency. Returns PA_OK or PA_EMPI. */
+ * microseconds up to 1 ms (doubling), which adds up to about 1 ms of
+ * latency. Use it where a rank waits while others compute, so that the
+ * waiting rank leaves its core to them. Returns PA_OK or PA_EMPI. */
 PA_EXTERN int pa_wait_quiet(pa_ctx *ctx, MPI_Comm comm);
 
 #endif
