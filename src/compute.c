@@ -81,6 +81,18 @@ void pa__local_range(const pa_array *a, size_t *lo, size_t *hi)
 
 /* ------------------------------------------------------------ stores */
 
+pa_isa pa__cpu_isa(void)
+{
+#ifdef PA_X86_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return PA_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return PA_ISA_AVX2;
+#endif
+    return PA_ISA_BASE;
+}
+
 #ifdef PA_X86_DISPATCH
 /* Whole 64-byte lines per store: with 16-byte streaming stores the
  * write-combining buffers fill a quarter at a time, and a kernel whose
@@ -108,7 +120,7 @@ void pa__stream_copy(void *dst, const void *src, size_t bytes)
     memcpy(d, s, head);
     size_t i = head;
 #ifdef PA_X86_DISPATCH
-    if (__builtin_cpu_supports("avx512f"))
+    if (pa__cpu_isa() == PA_ISA_AVX512)
         i += stream_lines_avx512(d + i, s + i, bytes - i);
 #endif
     for (; i + 64 <= bytes; i += 64) {

@@ -29,6 +29,13 @@
 #define PA_SIMD_CLONES
 #endif
 
+/* The instruction sets that kernels compiled once per set (random.c,
+ * expr_eval.c) and the streaming copy choose between at run time. */
+typedef enum { PA_ISA_BASE, PA_ISA_AVX2, PA_ISA_AVX512 } pa_isa;
+
+/* The best of them this CPU runs. */
+pa_isa pa__cpu_isa(void);
+
 /* ------------------------------------------------------------ checks */
 
 /* "(100,3)" (a 1-D shape is "(100,)") into buf, which it returns. */

@@ -99,7 +99,7 @@ enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
 #define KSEL(ii, f, i) PA_SEL(ii, f, i)
 
 /* The kernels are compiled once per instruction set (EK_ISA: base x86-64,
- * AVX2, AVX-512), and kernels_for_cpu() picks a table once. EK(name) is
+ * AVX2, AVX-512), and kernels_for_cpu() picks the table. EK(name) is
  * the name for the instruction set being compiled. All instruction sets
  * give the same bits: the ops are IEEE 754 basic operations or the same
  * libm calls, and -std=c11 keeps gcc from contracting them into FMAs. */
@@ -316,11 +316,9 @@ EXPR_KERNELS()
 static const kernel_table *kernels_for_cpu(void)
 {
 #ifdef PA_X86_DISPATCH
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return &kernels_avx512;
-    if (__builtin_cpu_supports("avx2"))
-        return &kernels_avx2;
+    pa_isa isa = pa__cpu_isa();
+    if (isa != PA_ISA_BASE)
+        return isa == PA_ISA_AVX512 ? &kernels_avx512 : &kernels_avx2;
 #endif
     return &kernels_base;
 }

@@ -130,7 +130,7 @@ typedef struct {
 } gen_args;
 
 /* random_gen.h once per instruction set; pick_generators() takes the best
- * the CPU has, once. */
+ * the CPU has. */
 typedef struct {
     void (*uniform_f64)(const gen_args *, uint64_t, double *restrict);
     void (*uniform_f32)(const gen_args *, uint64_t, float *restrict);
@@ -168,11 +168,9 @@ static const generators gen_avx512 = GEN_TABLE(avx512);
 static const generators *pick_generators(void)
 {
 #ifdef PHILOX_HAVE_AVX512
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return &gen_avx512;
-    if (__builtin_cpu_supports("avx2"))
-        return &gen_avx2;
+    pa_isa isa = pa__cpu_isa();
+    if (isa != PA_ISA_BASE)
+        return isa == PA_ISA_AVX512 ? &gen_avx512 : &gen_avx2;
 #endif
     return &gen_base;
 }
