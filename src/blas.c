@@ -191,7 +191,9 @@ int pa__lend_begin(pa_ctx *ctx)
          * (the BLAS workers among them) go to the rest of the node, so
          * that no worker starts on the caller's CPU and waits for the
          * scheduler to move it: with all threads widened to the whole
-         * node the dgemm ran 2-3% slower. */
+         * node the dgemm ran 2-6% slower. The BLAS makes any missing
+         * workers first (they inherit the caller's share), so that the
+         * split moves them too. */
         uint64_t node[PA__MASK_WORDS] = {0}, mine[PA__MASK_WORDS] = {0};
         for (int i = 0; i < ctx->node_ncores; i++)
             node[ctx->node_cores[i] / 64] |= UINT64_C(1) << (ctx->node_cores[i] % 64);
@@ -203,12 +205,12 @@ int pa__lend_begin(pa_ctx *ctx)
         } else {
             memcpy(mine, node, sizeof mine);
         }
+        openblas_set_num_threads(n > 1 ? n : 1);
         if (pa__affinity_split(mine, node) != 0)
             n = pa__mask_count(ctx->share_mask); /* could not widen: stay on the share */
     }
     if (n < 1)
         n = 1;
-    /* Workers made now inherit the widened mask of the calling thread. */
     openblas_set_num_threads(n);
     return n;
 }

@@ -1,12 +1,18 @@
 /* Tests of the core and BLAS thread plan: the shares of a machine's ranks
  * are disjoint and cover its usable cores, each rank runs on its share, the
  * BLAS thread count read back matches the plan, PARRAY_AFFINITY=keep and
- * PARRAY_BLAS_THREADS are honoured, bad settings fail on every rank, and the
- * quiet wait is a barrier. Every check holds for any rank count and layout. */
+ * PARRAY_BLAS_THREADS are honoured, bad settings fail on every rank, lend
+ * mode places the leader's threads and puts them back, and the quiet wait
+ * is a barrier. Every check holds for any rank count and layout. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "linalg.h" /* pa__lend_begin / pa__lend_end */
 
 #define MAXCPU 1024
 
@@ -318,10 +324,82 @@ START_TEST(node_wait_orders_memory)
 }
 END_TEST
 
+/* Every thread of this process other than the caller has an affinity that
+ * is a non-empty subset of want; returns how many threads were checked
+ * (-1 on a thread that fails). */
+static int others_within(const mask *want)
+{
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d)) != NULL) {
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (tid <= 0 || tid == self)
+            continue;
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (sched_getaffinity(tid, sizeof set, &set) != 0)
+            continue; /* the thread has exited */
+        mask m = {{0}};
+        for (int c = 0; c < MAXCPU && c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &set))
+                m.w[c / 64] |= UINT64_C(1) << (c % 64);
+        if (popcount(&m) == 0 || !subset(&m, want)) {
+            n = -1;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Lend mode on the node leader: the caller on one CPU of its share, every
+ * other thread (the BLAS workers the lend makes among them) on the rest of
+ * the node, the BLAS at the node's core count; afterwards every thread back
+ * on the share and the planned thread count. */
+START_TEST(lend_places_threads)
+{
+    pa_ctx *ctx = init_ok();
+    int nshare, nnode;
+    mask share = plan_mask(ctx, PA_CORES_SHARE, &nshare);
+    mask node = plan_mask(ctx, PA_CORES_NODE, &nnode);
+    pa_blas_plan plan;
+    TU_OK(pa_blas_plan_get(ctx, &plan), ctx);
+    int ok_lend = 1, ok_back = 1;
+    if (pa_ctx_node_rank(ctx) == 0 && !plan.keep && nnode > 1) {
+        int n = pa__lend_begin(ctx);
+        int first = -1;
+        for (int c = 0; c < MAXCPU && first < 0; c++)
+            if (share.w[c / 64] >> (c % 64) & 1)
+                first = c;
+        mask one = list_mask(&first, 1), rest = node;
+        rest.w[first / 64] &= ~(UINT64_C(1) << (first % 64));
+        mask now = affinity_now();
+        ok_lend = n == nnode && pa_blas_threads_in_effect() == nnode && equal(&now, &one) &&
+                  others_within(&rest) >= 1;
+        pa__lend_end(ctx);
+        now = affinity_now();
+        ok_back = equal(&now, &share) && others_within(&share) >= 1 &&
+                  pa_blas_threads_in_effect() == plan.threads;
+    }
+    TU_ASSERT(ok_lend, "lend: the leader's threads are not one on its CPU, the rest on the node's "
+                       "other cores, at the node's thread count");
+    TU_ASSERT(ok_back, "after lend: the threads are not back on the share at the planned count");
+    TU_OK(pa_finalize(&ctx), NULL);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("blas");
     TCase *tc = tu_tcase(s, "plan");
+    /* First, before any test makes BLAS workers: under a one-core binding
+     * (mpirun -n 2) the lend then makes them, and they must be moved too. */
+    tcase_add_test(tc, lend_places_threads);
     tcase_add_test(tc, shares_disjoint_and_cover);
     tcase_add_test(tc, runs_on_share_with_planned_threads);
     tcase_add_test(tc, set_threads_reads_back);
