@@ -45,9 +45,10 @@ GEN_TARGET static void GEN(uniform_f32)(const gen_args *g, uint64_t j0, float *r
 #undef U24
 }
 
-/* Three loops, so that the two heavy ones vectorise: sqrt may set errno
- * (under gcc's default -fmath-errno), and the branch for that keeps a loop
- * scalar, so the square roots get a short loop of their own. */
+/* Three loops, so that each vectorises whatever the build's errno setting:
+ * under gcc's default -fmath-errno sqrt may set errno, and the branch for
+ * that would keep the heavy loop scalar, so the square roots get a short
+ * loop of their own. */
 GEN_TARGET static void GEN(normal_f64)(const gen_args *g, uint64_t j0, double *restrict buf)
 {
     uint32_t x[4][PHILOX_LANES];
