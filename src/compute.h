@@ -101,16 +101,4 @@ void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n)
  * NaN -> 0, saturation; stored at dst. */
 void pa__from_double(void *dst, pa_dtype d, double v);
 
-/* ------------------------------------------------------------ ops */
-
-/* Element kernels of the ops, by dtype: out[i] = op(a[i]) (or a[i] op b[i],
- * a[i] op *s, *s op b[i]) for n elements. They return the PA_OPERR_* bits
- * the integer ops raised. out may be a or b. */
-typedef int (*pa_unary_kernel)(void *out, const void *a, size_t n);
-typedef int (*pa_binary_kernel)(void *out, const void *a, const void *b, size_t n);
-pa_unary_kernel pa__unary_kernel(pa_unary_op op, pa_dtype d);
-/* form: 0 array-array, 1 array-scalar (b points to one element), 2
- * scalar-array (a points to one element). */
-pa_binary_kernel pa__binary_kernel(pa_binary_op op, pa_dtype d, int form);
-
 #endif

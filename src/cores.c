@@ -222,11 +222,11 @@ static int cgroup_cpus(uint64_t *mask)
     return -1;
 }
 
-/* Binds every thread of this process (the main thread, the BLAS workers
- * and MPI's progress threads alike: sched_setaffinity binds one thread, and
- * threads made before inherit nothing from a later call) to mask. Threads
- * made later inherit the calling thread's mask. Returns 0, or -1 when the
- * calling thread could not be bound. */
+/* Binds the calling thread to mine and every other thread of this process
+ * (the BLAS workers and MPI's progress threads alike: sched_setaffinity
+ * binds one thread, and threads made before inherit nothing from a later
+ * call) to others. Threads made later inherit the calling thread's mask.
+ * Returns 0, or -1 when the calling thread could not be bound. */
 int pa__affinity_split(const uint64_t *mine, const uint64_t *others)
 {
     cpu_set_t set, other_set;
@@ -251,6 +251,7 @@ int pa__affinity_split(const uint64_t *mine, const uint64_t *others)
     return 0;
 }
 
+/* Every thread of this process to mask. */
 int pa__affinity_all(const uint64_t *mask)
 {
     return pa__affinity_split(mask, mask);

@@ -18,19 +18,7 @@
 #include "compute.h"
 #include "expr.h"
 
-/* Elements per block. A register of f64 is 1 KiB, so the registers an
- * expression uses and the blocks of its inputs stay in L1 between the
- * instructions of one block, and the reads of the inputs and the streaming
- * writes of the output alternate often enough that the memory stays busy
- * with both: sqrt(x*x + y*y) ran 30% faster than with 1024-element blocks,
- * and the kernel call per instruction and block costs a few percent. */
-#define EXPR_BLK 128
 #define EXPR_MAXNAMES 64
-
-
-/* Kernel forms: which operands are vectors (V, EXPR_BLK-long blocks) and
- * which are scalars (S, one element). */
-enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
 
 /* ------------------------------------------------------------ kernels */
 
@@ -46,9 +34,10 @@ enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
 /* The kernels' loops. A body computes the element's result into r from
  * index i (and a, b, c); the loop stores it.
  *
- * KLOOP stores into o; its full-block case has a constant trip count,
- * which gcc vectorises at -O2 (its cheap cost model does not vectorise
- * loops of unknown count that would need a scalar epilogue).
+ * KRANGE stores into o over a range of i. KLOOP covers n elements; its
+ * full-block case has a constant trip count, which gcc vectorises at -O2
+ * (its cheap cost model does not vectorise loops of unknown count that
+ * would need a scalar epilogue).
  *
  * KLOOP_NT is for the last instruction of a program whose output is large:
  * it computes 64-byte lines into a line buffer that gcc keeps in vector
@@ -56,29 +45,24 @@ enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
  * one per instruction set), so the output goes to memory without being
  * read first and without a second pass. This made z = a*b + c 15% faster
  * than computing a block into a register and streaming the register out. */
-#define KLOOP(CT, n, body)                                                             \
-    if ((n) == EXPR_BLK) {                                                             \
-        for (size_t i = 0; i < EXPR_BLK; i++) {                                        \
-            CT r;                                                                      \
-            body o[i] = r;                                                             \
-        }                                                                              \
-    } else {                                                                           \
-        for (size_t i = 0; i < (n); i++) {                                             \
-            CT r;                                                                      \
-            body o[i] = r;                                                             \
-        }                                                                              \
+#define KRANGE(CT, from, to, body)                                                     \
+    for (size_t i = (from); i < (to); i++) {                                           \
+        CT r;                                                                          \
+        body o[i] = r;                                                                 \
     }
+#define KLOOP(CT, n, body)                                                             \
+    if ((n) == EXPR_BLK)                                                               \
+        KRANGE(CT, 0, EXPR_BLK, body)                                                  \
+    else                                                                               \
+        KRANGE(CT, 0, (n), body)
 #define KLOOP_NT(CT, n, body)                                                          \
     {                                                                                  \
         enum { LINE = PA_CACHE_LINE / sizeof(CT) };                                    \
         size_t head = ((PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &        \
-                       (PA_CACHE_LINE - 1)) / sizeof(CT), i0 = 0;                      \
+                       (PA_CACHE_LINE - 1)) / sizeof(CT), i0;                          \
         if (head > (n))                                                                \
             head = (n);                                                                \
-        for (size_t i = 0; i < head; i++) {                                            \
-            CT r;                                                                      \
-            body o[i] = r;                                                             \
-        }                                                                              \
+        KRANGE(CT, 0, head, body)                                                      \
         for (i0 = head; i0 + LINE <= (n); i0 += LINE) {                                \
             CT line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                     \
             for (size_t k = 0; k < LINE; k++) {                                        \
@@ -89,10 +73,7 @@ enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
             }                                                                          \
             EK_STREAM_LINE(o + i0, line);                                              \
         }                                                                              \
-        for (size_t i = i0; i < (n); i++) {                                            \
-            CT r;                                                                      \
-            body o[i] = r;                                                             \
-        }                                                                              \
+        KRANGE(CT, i0, (n), body)                                                      \
     }
 
 /* The op's expression for the dtype: opdefs.h's float or integer form. */
@@ -323,9 +304,7 @@ static const kernel_table *kernels_for_cpu(void)
     return &kernels_base;
 }
 
-/* The kernel of an op for the dtype, operand form, and store: nt selects
- * the streaming-store form. */
-static expr_kernel kernel_of(pa_dtype d, expr_op op, int form, int nt)
+expr_kernel pa__expr_kernel(pa_dtype d, expr_op op, int form, int nt)
 {
     return (*kernels_for_cpu())[d][op][form][nt];
 }
@@ -441,7 +420,7 @@ static int gen_uniform(codegen *g, int node, int *slot)
     }
     int form = nd->nargs == 1 ? F_V : nd->nargs == 2 ? F_VV : F_VVV;
     in.form = form;
-    in.fn = kernel_of(g->p->dtype, nd->op, form, 0);
+    in.fn = pa__expr_kernel(g->p->dtype, nd->op, form, 0);
     PA_TRY(new_uni(g, -1, slot));
     in.dst = (expr_opd){ED_UNI, *slot};
     return emit(g, 1, &in);
@@ -510,7 +489,7 @@ static int gen(codegen *g, int node, expr_opd *out)
                 PA_TRY(splat(g, in.a[j].idx, nd->col, &in.a[j]));
     }
     in.form = form;
-    in.fn = kernel_of(p->dtype, in.op, form, 0);
+    in.fn = pa__expr_kernel(p->dtype, in.op, form, 0);
     /* The destination is taken while the operands are still held, so it is
      * never one of them: the kernels' pointers are restrict. */
     int r;
@@ -559,7 +538,7 @@ static int generate(codegen *g)
         PA_TRY(alloc_reg(g, 1, 0, &r));
         expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r}};
         in.form = res.kind == ED_UNI ? F_FILL : F_V;
-        in.fn = kernel_of(p->dtype, EOP_COPY, in.form, 0);
+        in.fn = pa__expr_kernel(p->dtype, EOP_COPY, in.form, 0);
         PA_TRY(emit(g, 0, &in));
     }
     expr_instr *last = &p->instr[p->ninstr - 1];
@@ -568,10 +547,10 @@ static int generate(codegen *g)
     } else {
         /* The last instruction stores straight into the output. */
         last->dst = (expr_opd){ED_IN, -1};
-        last->fn = kernel_of(p->dtype, last->op, last->form, p->store == EXPR_STORE_STREAM);
+        last->fn = pa__expr_kernel(p->dtype, last->op, last->form, p->store == EXPR_STORE_STREAM);
         p->final_reg = -1;
     }
-    p->fill = kernel_of(p->dtype, EOP_COPY, F_FILL, 0);
+    p->fill = pa__expr_kernel(p->dtype, EOP_COPY, F_FILL, 0);
     p->valid = 1;
     return PA_OK;
 }

@@ -1,139 +1,52 @@
 /* Element-wise ops: out = op(a), out = a op b, and the forms with a scalar
- * operand. The kernels are instantiated from the op lists of opdefs.h for
- * every dtype; the entry points check shapes, distributions and dtypes,
- * run the kernel over this rank's span and sync the node. Integer
- * division by zero is counted in the kernel and reported once, after
- * every rank has finished its span. */
+ * operand. The entry points check shapes, distributions and dtypes, run
+ * the expressions' kernel of the op over this rank's span and sync the
+ * node. Integer division by zero is counted in the kernel and reported
+ * once, after every rank has finished its span. */
 #include <string.h>
 
 #include "compute.h"
+#include "expr.h"
 
 /* ------------------------------------------------------------ kernels */
 
-/* T and U are typedefs in each kernel, the names the opdefs.h expressions
- * use; U is unused in the float kernels. */
-#define UN_FN(DT, TT, UU, isint, NAME, name, ok, F, I)                                \
-    static int un_##DT##_##name(void *out, const void *a, size_t n)                  \
-    {                                                                                \
-        typedef TT T;                                                                \
-        typedef UU U __attribute__((unused));                                        \
-        T *o = out;                                                                  \
-        const T *p = a;                                                              \
-        int err = 0;                                                                 \
-        for (size_t i = 0; i < n; i++) {                                             \
-            T x = p[i];                                                              \
-            (void)x;                                                                 \
-            o[i] = PA_SEL(isint, F, I);                                              \
-        }                                                                            \
-        return err;                                                                  \
+/* The kernels are the expressions' (expr_eval.c): opdefs.h's ops, built
+ * per dtype for the best instruction set this CPU runs, with a streaming
+ * form. The public op enums list the ops in the order of the expression
+ * opcodes (expr.h), so op maps to EOP_UNARY0 + op or EOP_BINARY0 + op.
+ *
+ * Runs kernel form `form` of op over this rank's n elements: x is the
+ * array operand and y the second one (an array, or for F_VS and F_SV the
+ * scalar; for F_SV the kernel takes the scalar first). A large output that
+ * is not also an input is written in one pass of streaming stores; else
+ * block by block, the kernels' vectorised trip count, and through a
+ * buffer when the output is an input (the kernels' pointers are
+ * restrict). Returns the PA_OPERR_* bits. */
+static int run_op(pa_dtype d, expr_op op, int form, char *o, const char *x, const char *y,
+                  size_t n)
+{
+    size_t es = pa_dtype_size(d);
+    int alias = o == x || (form == F_VV && o == y);
+    const char *sv = form == F_SV ? y : NULL; /* the scalar, first for F_SV */
+    if (!alias && n * es > PA_STREAM_MIN_BYTES) {
+        int err = pa__expr_kernel(d, op, form, 1)(o, sv ? sv : x, sv ? x : y, NULL, n);
+        pa__stream_fence();
+        return err;
     }
-
-/* Three loops per op: array-array, array-scalar, scalar-array. */
-#define BIN_FN(DT, TT, UU, isint, NAME, name, ok, F, I)                               \
-    static int bin_##DT##_##name(void *out, const void *a, const void *b, size_t n)  \
-    {                                                                                \
-        typedef TT T;                                                                \
-        typedef UU U __attribute__((unused));                                        \
-        T *o = out;                                                                  \
-        const T *p = a, *q = b;                                                      \
-        int err = 0;                                                                 \
-        for (size_t i = 0; i < n; i++) {                                             \
-            T x = p[i], y = q[i];                                                    \
-            (void)x, (void)y;                                                        \
-            o[i] = PA_SEL(isint, F, I);                                              \
-        }                                                                            \
-        return err;                                                                  \
-    }                                                                                \
-    static int bins_##DT##_##name(void *out, const void *a, const void *b, size_t n) \
-    {                                                                                \
-        typedef TT T;                                                                \
-        typedef UU U __attribute__((unused));                                        \
-        T *o = out;                                                                  \
-        const T *p = a, y = *(const T *)b;                                           \
-        int err = 0;                                                                 \
-        for (size_t i = 0; i < n; i++) {                                             \
-            T x = p[i];                                                              \
-            (void)x, (void)y;                                                        \
-            o[i] = PA_SEL(isint, F, I);                                              \
-        }                                                                            \
-        return err;                                                                  \
-    }                                                                                \
-    static int sbin_##DT##_##name(void *out, const void *a, const void *b, size_t n) \
-    {                                                                                \
-        typedef TT T;                                                                \
-        typedef UU U __attribute__((unused));                                        \
-        T *o = out;                                                                  \
-        const T x = *(const T *)a, *q = b;                                           \
-        int err = 0;                                                                 \
-        for (size_t i = 0; i < n; i++) {                                             \
-            T y = q[i];                                                              \
-            (void)x, (void)y;                                                        \
-            o[i] = PA_SEL(isint, F, I);                                              \
-        }                                                                            \
-        return err;                                                                  \
+    expr_kernel k = pa__expr_kernel(d, op, form, 0);
+    double buf[EXPR_BLK]; /* EXPR_BLK elements of any dtype */
+    int err = 0;
+    for (size_t off = 0; off < n; off += EXPR_BLK) {
+        size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
+        const char *xa = x + off * es;
+        const char *yb = form == F_VV ? y + off * es : y;
+        void *dst = alias ? (void *)buf : (void *)(o + off * es);
+        err |= k(dst, sv ? sv : xa, sv ? xa : yb, NULL, len);
+        if (alias)
+            memcpy(o + off * es, buf, len * es);
     }
-
-/* One adapter per dtype, since an X-macro entry carries only the op. */
-#define UN_F64(N, n, ok, F, I) UN_FN(F64, double, double, 0, N, n, ok, F, I)
-#define UN_F32(N, n, ok, F, I) UN_FN(F32, float, float, 0, N, n, ok, F, I)
-#define UN_I64(N, n, ok, F, I) UN_FN(I64, int64_t, uint64_t, 1, N, n, ok, F, I)
-#define UN_I32(N, n, ok, F, I) UN_FN(I32, int32_t, uint32_t, 1, N, n, ok, F, I)
-#define UN_U8(N, n, ok, F, I) UN_FN(U8, uint8_t, uint8_t, 1, N, n, ok, F, I)
-#define BIN_F64(N, n, ok, F, I) BIN_FN(F64, double, double, 0, N, n, ok, F, I)
-#define BIN_F32(N, n, ok, F, I) BIN_FN(F32, float, float, 0, N, n, ok, F, I)
-#define BIN_I64(N, n, ok, F, I) BIN_FN(I64, int64_t, uint64_t, 1, N, n, ok, F, I)
-#define BIN_I32(N, n, ok, F, I) BIN_FN(I32, int32_t, uint32_t, 1, N, n, ok, F, I)
-#define BIN_U8(N, n, ok, F, I) BIN_FN(U8, uint8_t, uint8_t, 1, N, n, ok, F, I)
-
-PA_UNARY_OPS(UN_F64)
-PA_UNARY_OPS(UN_F32)
-PA_UNARY_OPS(UN_I64)
-PA_UNARY_OPS(UN_I32)
-PA_UNARY_OPS(UN_U8)
-PA_BINARY_OPS(BIN_F64)
-PA_BINARY_OPS(BIN_F32)
-PA_BINARY_OPS(BIN_I64)
-PA_BINARY_OPS(BIN_I32)
-PA_BINARY_OPS(BIN_U8)
-
-/* Tables by [dtype][op], with designated initialisers so that the order of
- * opdefs.h need not match the public enums (the names must). */
-#define UN_ENTRY(DT, N, n) [PA_OP_##N] = un_##DT##_##n,
-#define UN_E_F64(N, n, ok, F, I) UN_ENTRY(F64, N, n)
-#define UN_E_F32(N, n, ok, F, I) UN_ENTRY(F32, N, n)
-#define UN_E_I64(N, n, ok, F, I) UN_ENTRY(I64, N, n)
-#define UN_E_I32(N, n, ok, F, I) UN_ENTRY(I32, N, n)
-#define UN_E_U8(N, n, ok, F, I) UN_ENTRY(U8, N, n)
-static const pa_unary_kernel un_table[PA_NDTYPES][PA_NUNARY] = {
-    [PA_F64] = {PA_UNARY_OPS(UN_E_F64)}, [PA_F32] = {PA_UNARY_OPS(UN_E_F32)},
-    [PA_I64] = {PA_UNARY_OPS(UN_E_I64)}, [PA_I32] = {PA_UNARY_OPS(UN_E_I32)},
-    [PA_U8] = {PA_UNARY_OPS(UN_E_U8)},
-};
-
-#define BIN_ENTRY(pfx, DT, N, n) BIN_ENTRY2(pfx, DT, N, n) /* expands PFX first */
-#define BIN_ENTRY2(pfx, DT, N, n) [PA_OP_##N] = pfx##_##DT##_##n,
-#define BIN_E_F64(N, n, ok, F, I) BIN_ENTRY(PFX, F64, N, n)
-#define BIN_E_F32(N, n, ok, F, I) BIN_ENTRY(PFX, F32, N, n)
-#define BIN_E_I64(N, n, ok, F, I) BIN_ENTRY(PFX, I64, N, n)
-#define BIN_E_I32(N, n, ok, F, I) BIN_ENTRY(PFX, I32, N, n)
-#define BIN_E_U8(N, n, ok, F, I) BIN_ENTRY(PFX, U8, N, n)
-#define BIN_ROWS                                                                      \
-    {                                                                                 \
-        [PA_F64] = {PA_BINARY_OPS(BIN_E_F64)}, [PA_F32] = {PA_BINARY_OPS(BIN_E_F32)}, \
-        [PA_I64] = {PA_BINARY_OPS(BIN_E_I64)}, [PA_I32] = {PA_BINARY_OPS(BIN_E_I32)}, \
-        [PA_U8] = {PA_BINARY_OPS(BIN_E_U8)},                                          \
-    }
-static const pa_binary_kernel bin_table[3][PA_NDTYPES][PA_NBINARY] = {
-#define PFX bin
-    BIN_ROWS,
-#undef PFX
-#define PFX bins
-    BIN_ROWS,
-#undef PFX
-#define PFX sbin
-    BIN_ROWS,
-#undef PFX
-};
+    return err;
+}
 
 #define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = ok,
 static const char un_int_ok[PA_NUNARY] = {PA_UNARY_OPS(OK_ENTRY)};
@@ -145,20 +58,13 @@ static const char *const bin_names[PA_NBINARY] = {PA_BINARY_LIST(NAME_ENTRY)};
 
 /* Every op of the public lists has a kernel: the lists have equal lengths
  * (and the designated initialisers above fail to compile on a name that
- * is not in the public enum). */
+ * is not in the public enum), and the expression opcodes list them in the
+ * same order. */
 #define COUNT(...) +1
 _Static_assert(0 PA_UNARY_OPS(COUNT) == PA_NUNARY, "opdefs.h and PA_UNARY_LIST differ");
 _Static_assert(0 PA_BINARY_OPS(COUNT) == PA_NBINARY, "opdefs.h and PA_BINARY_LIST differ");
-
-pa_unary_kernel pa__unary_kernel(pa_unary_op op, pa_dtype d)
-{
-    return un_table[d][op];
-}
-
-pa_binary_kernel pa__binary_kernel(pa_binary_op op, pa_dtype d, int form)
-{
-    return bin_table[form][d][op];
-}
+_Static_assert(EOP_BINARY0 - EOP_UNARY0 == PA_NUNARY && EOP_LT - EOP_BINARY0 == PA_NBINARY,
+               "the expression opcodes do not follow PA_UNARY_LIST and PA_BINARY_LIST");
 
 /* ------------------------------------------------------------ names */
 
@@ -217,7 +123,8 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
              pa_dtype_name(a->dtype));
     size_t lo, hi;
     pa__local_range(out, &lo, &hi);
-    un_table[a->dtype][op](pa__node_ptr(out, lo), pa__node_ptr(a, lo), hi - lo);
+    run_op(a->dtype, (expr_op)(EOP_UNARY0 + (int)op), F_V, pa__node_ptr(out, lo),
+           pa__node_ptr(a, lo), NULL, hi - lo);
     /* Publishes every rank's span of out to the node's ranks. */
     return pa__array_sync(out);
 }
@@ -243,15 +150,10 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
 
     size_t lo, hi;
     pa__local_range(out, &lo, &hi);
-    void *o = pa__node_ptr(out, lo);
-    const void *pa = pa__node_ptr(a, lo);
-    int err;
-    if (form == 0)
-        err = bin_table[0][a->dtype][op](o, pa, pa__node_ptr(b, lo), hi - lo);
-    else if (form == 1)
-        err = bin_table[1][a->dtype][op](o, pa, sv, hi - lo);
-    else
-        err = bin_table[2][a->dtype][op](o, sv, pa, hi - lo);
+    static const int forms[3] = {F_VV, F_VS, F_SV};
+    int err = run_op(a->dtype, (expr_op)(EOP_BINARY0 + (int)op), forms[form],
+                     pa__node_ptr(out, lo), pa__node_ptr(a, lo),
+                     form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)sv, hi - lo);
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);
     /* Only integer div, fmod and pow can fail, and the decision to agree

@@ -96,10 +96,9 @@ static inline __attribute__((always_inline)) void philox_lanes(uint64_t j0, uint
  * unrolled, so everything stays in registers. Only for functions compiled
  * with the avx512f target. */
 #define PHILOX_VECS 4
-static inline __attribute__((always_inline, target("avx512f"))) void philox_lanes_avx512(uint64_t j0, uint32_t s0,
-                                                                      uint32_t s1, uint32_t k0,
-                                                                      uint32_t k1,
-                                                                      uint32_t x[4][PHILOX_LANES])
+static inline __attribute__((always_inline, target("avx512f"))) void
+philox_lanes_avx512(uint64_t j0, uint32_t s0, uint32_t s1, uint32_t k0, uint32_t k1,
+                    uint32_t x[4][PHILOX_LANES])
 {
     const __m512i m0 = _mm512_set1_epi64(PHILOX_M0), m1 = _mm512_set1_epi64(PHILOX_M1);
     const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);

@@ -14,7 +14,6 @@
  * a lend-mode dgemm 3-5% of its speed here (1000 wake-ups a second per
  * waiter, each preempting a BLAS thread), and a longer cap added its
  * length to every wait. */
-#include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
