@@ -809,8 +809,8 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
 #define ADD(...) (len += (size_t)snprintf(line + len, len < sizeof line ? sizeof line - len : 0, __VA_ARGS__))
     if (chosen_has(chosen, nchosen, "limits") || chosen_has(chosen, nchosen, "init") ||
         chosen_has(chosen, nchosen, "elementwise")) {
-        bench_size_str(b->opts.size ? 24.0 * (double)b->opts.size : (double)BENCH_LIMITS_BYTES, 0,
-                       v, sizeof v);
+        bench_size_str(b->opts.size ? 24.0 * (double)b->opts.size : (double)bench_limits_bytes(),
+                       0, v, sizeof v);
         ADD("%slimits %s", len ? ", " : "", v);
     }
     if (chosen_has(chosen, nchosen, "share")) {
@@ -842,7 +842,7 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
         char s[32], io[32], l[32];
         bench_size_str((double)BENCH_SHARE_BYTES, 0, s, sizeof s);
         bench_size_str((double)BENCH_IO_BYTES, 0, io, sizeof io);
-        bench_size_str((double)BENCH_LIMITS_BYTES, 0, l, sizeof l);
+        bench_size_str((double)bench_limits_bytes(), 0, l, sizeof l);
         printf("quick: sizes scaled down to about 1/10 of the defaults (defaults: share %s, io %s, "
                "blas n=2048,4096, init %.0e elem, elementwise %.0e elem per array, "
                "limits %s unchanged); %d reps after %d warm-up (defaults %d and %d); "

@@ -45,7 +45,7 @@ extern const int bench_nexperiments;
 #define BENCH_EW_ELEMS_QUICK ((size_t)10000000)
 #define BENCH_BLAS_N {2048, 4096}
 #define BENCH_BLAS_N_QUICK {1024}
-#define BENCH_LIMITS_BYTES ((size_t)240000000)
+#define BENCH_LIMITS_BYTES ((size_t)240000000) /* at least; see bench_limits_bytes */
 #define BENCH_REPS 5
 #define BENCH_WARMUP 2
 #define BENCH_REPS_QUICK 3
@@ -211,6 +211,9 @@ int bench_limit(bench *b, bench_limit_kind kind, int *fig);
  * "limits", and registers each figure with bench_set_limit. Only
  * bench_limit calls it. */
 int bench_limits_measure(bench *b);
+/* The limits' size without --size: STREAM's rule, 3 arrays together at
+ * least 4 times the last-level cache, and at least BENCH_LIMITS_BYTES. */
+size_t bench_limits_bytes(void);
 void bench_set_limit(bench *b, bench_limit_kind kind, int fig);
 
 /* ------------------------------------------------------------ kernels */
