@@ -222,6 +222,9 @@ void bench_set_limit(bench *b, bench_limit_kind kind, int fig);
  * read is limited by memory, not by the latency of one add chain. */
 double bench_sum(const double *x, size_t n);
 
+/* The vector width of bench_sum and bench_triad on this CPU, in words. */
+const char *bench_vector_width(void);
+
 /* Not collective. a[i] = b[i] + s * c[i], the STREAM triad. */
 void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
                  double s, size_t n);

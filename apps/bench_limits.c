@@ -127,8 +127,9 @@ int bench_limits_measure(bench *bm)
         bench_set_limit(bm, BENCH_LIMIT_TRIAD, ftriad);
         bench_set_limit(bm, BENCH_LIMIT_READ, fread);
         bench_note(bm, "limits: 3 arrays of %zu MB per node, each rank of the node on its own "
-                       "part (%d rank%s on node 0); triad counts 24 B/element, read 8 B/element",
-                   m * 8 / 1000000, nr, nr == 1 ? "" : "s");
+                       "part (%d rank%s on node 0), %s vectors; triad counts 24 B/element, read "
+                       "8 B/element",
+                   m * 8 / 1000000, nr, nr == 1 ? "" : "s", bench_vector_width());
         if (bytes < 4 * llc_bytes())
             bench_note(bm, "limits: %s is under 4x the last-level cache (%zu MiB) and may be "
                            "served partly from it", size, llc_bytes() >> 20);
