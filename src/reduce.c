@@ -4,22 +4,34 @@
  * the same whatever the order.
  *
  * The tree. Over the positions 0 .. n-1 of a line (the whole array in C
- * order, a row, or a column), node (L, k) covers [k 2^L, (k+1) 2^L); its
- * value is the sum of its two children's values, a child wholly past n is
- * left out (the node then has its left child's value), and a leaf is its
- * element converted to double (and transformed: squared, ...). The root
- * is the smallest node that covers [0, n).
+ * order, a row, or a column), the leaves are the elements converted to
+ * double (and transformed: squared, ...), in aligned blocks of 64. A
+ * block is 8 rows of 8 (position 8i + j is row i, lane j): each lane's 8
+ * leaves are summed pairwise, ((r0 + r1) + (r2 + r3)) + ((r4 + r5) +
+ * (r6 + r7)), then the 8 lane sums pairwise in the same shape. Above the
+ * blocks, node (L, k) for L >= 6 covers [k 2^L, (k+1) 2^L) and its value
+ * is the sum of its two children's. Wherever a child lies wholly past n
+ * it is left out (the parent has the other child's value), and the root
+ * is the smallest node of level >= 6 that covers [0, n).
+ *
+ * Why lanes first: in memory a block is 8 cache lines, and adding lines
+ * lane by lane takes vertical adds only. A tree over neighbours needs
+ * lane shuffles in every line, each waiting for its load, and a core
+ * keeps fewer lines in flight: it summed at 0.77-0.86x of the read limit
+ * where this order reaches the read (docs/compute.md).
  *
  * Decomposition. A rank holds a contiguous range [s, e) of positions. It
- * cuts it into maximal aligned nodes that lie inside it (a node clipped at
- * n counts as inside when e = n), computes each one's value locally, and
- * sends these fragments (at most 2 x 64 per rank) to every rank, which
- * evaluates the tree from the root down to the fragments. Since a node's
- * value depends only on the elements it covers, every layout gives the
- * same bits. Locally, the value of a full node of 2^12 elements is taken
- * level by level in an L1 buffer (vectorised pair sums), larger ones as
- * the sum of their halves, and a clipped one as its full left part plus
- * the rest (a right fold over the binary digits of its length). */
+ * cuts the whole blocks in it into maximal aligned nodes (a node clipped
+ * at n counts as inside when e = n) and computes each one's value
+ * locally; the elements of a block it holds only part of go as leaves.
+ * These fragments (at most 2 x 58 nodes and 2 x 63 leaves per rank) go to
+ * every rank, which evaluates the tree from the root down to the
+ * fragments, taking a cut block from its leaves. Since a node's value
+ * depends only on the elements it covers, every layout gives the same
+ * bits. Locally, a node of up to 2^12 elements is taken from its block
+ * values (vector kernels, AVX-512 for f64), larger ones as the sum of
+ * their halves, and a clipped one as its full left part plus the rest (a
+ * right fold over the binary digits of its length). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,50 +39,122 @@
 
 #include "compute.h"
 
-#define BLOCK_BITS 12 /* full nodes up to 2^12 elements go through the L1 kernel */
-#define MAX_FRAGS 130 /* per rank: at most two maximal nodes per level */
+#define NODE_BITS 12  /* full nodes up to 2^12 elements are taken from their block values */
+#define MAX_FRAGS 256 /* per rank: two maximal nodes per level >= 6, and two cut blocks' leaves */
 #define COL_TILE 256  /* columns per tile in axis-0 sums */
-#define PREFETCH_LINES 32 /* lines of the next node read ahead during a node's L1 levels */
 
-/* ------------------------------------------------------------ leaf transforms */
+/* ------------------------------------------------------------ leaves and blocks */
 
+/* A leaf is its element converted to double, then: as is (sum, mean),
+ * (x - mu)^2 (var), x^2 (norm2) or x*y (dot). */
 typedef enum { XF_ID, XF_SQDEV, XF_SQ, XF_MUL, NXF } xform;
 
-/* Pair kernels: o[i] = leaf(2i) + leaf(2i+1) for i < np; and single
- * leaves. mu is the mean for XF_SQDEV; y the second operand of XF_MUL. */
-typedef void (*pair_fn)(const void *x, const void *y, double mu, double *o, size_t np);
-typedef double (*leaf_fn)(const void *x, const void *y, double mu, size_t i);
+/* Block kernels: o[k] = the value of the full block at x + 64k (and y),
+ * for k < nb. Leaf kernels: o[k] = leaf k, its mean mu[k * mu_step]. y is
+ * the second operand of XF_MUL, and read by it only. */
+typedef void (*blocks_fn)(const void *x, const void *y, double mu, double *o, size_t nb);
+typedef void (*leaves_fn)(const void *x, const void *y, const double *mu, size_t mu_step,
+                          double *o, size_t n);
 
-#define LEAF_ID(T) ((double)p[k])
-#define LEAF_SQDEV(T) (((double)p[k] - mu) * ((double)p[k] - mu))
-#define LEAF_SQ(T) ((double)p[k] * (double)p[k])
-#define LEAF_MUL(T) ((double)p[k] * (double)q[k])
+/* The blocks in GNU C vectors of 8 doubles: one zmm with AVX-512, two ymm
+ * or four xmm in the other clones. A vector is a block's 8 lanes, or 8
+ * consecutive nodes of one level. Every add is one of the tree's, pair for
+ * pair, so each clone gives the same bits. The helpers are always inlined,
+ * so no vector crosses a call and gcc's note that such calls would change
+ * the ABI without AVX-512 does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8i64 __attribute__((vector_size(64)));
+#define INLINE static inline __attribute__((always_inline))
+
+/* Nodes k..k+7 (in a) and k+8..k+15 (in b) of a level, k a multiple of
+ * 16, to their 8 parents: left child plus right child. */
+INLINE v8d up(v8d a, v8d b)
+{
+    const v8i64 left = {0, 2, 4, 6, 8, 10, 12, 14}, right = {1, 3, 5, 7, 9, 11, 13, 15};
+    return __builtin_shuffle(a, b, left) + __builtin_shuffle(a, b, right);
+}
+
+/* Eight vectors in the tree's shape: lane by lane (a block's rows), or
+ * 64 consecutive nodes (8 blocks' lanes) to their 8 ancestors 3 levels up. */
+INLINE v8d rows8(v8d v0, v8d v1, v8d v2, v8d v3, v8d v4, v8d v5, v8d v6, v8d v7)
+{
+    return ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7));
+}
+INLINE v8d up3(v8d v0, v8d v1, v8d v2, v8d v3, v8d v4, v8d v5, v8d v6, v8d v7)
+{
+    return up(up(up(v0, v1), up(v2, v3)), up(up(v4, v5), up(v6, v7)));
+}
+
+/* One node 3 levels above the 8 in v (or the one block whose lanes v is). */
+INLINE double top3(v8d v)
+{
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
+#define LEAF_ID(v, w) (v)
+#define LEAF_SQDEV(v, w) (((v) - mu) * ((v) - mu))
+#define LEAF_SQ(v, w) ((v) * (v))
+#define LEAF_MUL(v, w) ((v) * (w))
 
 /* gcc -O2 vectorises only loops that need no runtime checks or epilogue
- * (its "very cheap" cost model); these hot loops are worth both, and a
- * clone per instruction set. */
+ * (its "very cheap" cost model); the leaf loop is worth both, and a clone
+ * per instruction set. */
 #define VEC PA_SIMD_CLONES __attribute__((optimize("vect-cost-model=dynamic")))
 
+/* Per dtype T: 8 elements as doubles, the leaves of a block's row, a
+ * block's lanes, and the kernels of each transform. */
 #define XF_FNS(DT, T, xf, LEAF)                                                        \
-    VEC static void pair_##DT##_##xf(const void *x, const void *y, double mu, double *o,   \
-                                 size_t np)                                            \
+    INLINE v8d row_##DT##_##xf(const T *p, const T *q, double mu)                      \
+    {                                                                                  \
+        v8d v = load8_##DT(p);                                                         \
+        (void)q, (void)mu;                                                             \
+        return LEAF(v, load8_##DT(q));                                                 \
+    }                                                                                  \
+    INLINE v8d lanes_##DT##_##xf(const T *p, const T *q, double mu)                    \
+    {                                                                                  \
+        return rows8(row_##DT##_##xf(p, q, mu), row_##DT##_##xf(p + 8, q + 8, mu),     \
+                     row_##DT##_##xf(p + 16, q + 16, mu), row_##DT##_##xf(p + 24, q + 24, mu), \
+                     row_##DT##_##xf(p + 32, q + 32, mu), row_##DT##_##xf(p + 40, q + 40, mu), \
+                     row_##DT##_##xf(p + 48, q + 48, mu), row_##DT##_##xf(p + 56, q + 56, mu)); \
+    }                                                                                  \
+    PA_SIMD_CLONES static void blocks_##DT##_##xf(const void *x, const void *y, double mu, \
+                                                  double *o, size_t nb)               \
+    {                                                                                  \
+        const T *p = x, *q = y ? y : x; /* q: in bounds where unused */                \
+        size_t b = 0;                                                                  \
+        for (; b + 8 <= nb; b += 8, p += 512, q += 512) {                              \
+            v8d v = up3(lanes_##DT##_##xf(p, q, mu), lanes_##DT##_##xf(p + 64, q + 64, mu), \
+                        lanes_##DT##_##xf(p + 128, q + 128, mu),                       \
+                        lanes_##DT##_##xf(p + 192, q + 192, mu),                       \
+                        lanes_##DT##_##xf(p + 256, q + 256, mu),                       \
+                        lanes_##DT##_##xf(p + 320, q + 320, mu),                       \
+                        lanes_##DT##_##xf(p + 384, q + 384, mu),                       \
+                        lanes_##DT##_##xf(p + 448, q + 448, mu));                      \
+            memcpy(o + b, &v, sizeof v);                                               \
+        }                                                                              \
+        for (; b < nb; b++, p += 64, q += 64)                                          \
+            o[b] = top3(lanes_##DT##_##xf(p, q, mu));                                  \
+    }                                                                                  \
+    VEC static void leaves_##DT##_##xf(const void *x, const void *y, const double *mu_, \
+                                       size_t mu_step, double *o, size_t n)            \
     {                                                                                  \
         const T *restrict p = x, *restrict q = y;                                      \
-        (void)q, (void)mu;                                                             \
-        for (size_t i = 0; i < np; i++) {                                              \
-            size_t k = 2 * i;                                                          \
-            double l0 = LEAF(T);                                                       \
-            k++;                                                                       \
-            o[i] = l0 + LEAF(T);                                                       \
+        (void)q;                                                                       \
+        for (size_t k = 0; k < n; k++) {                                               \
+            double mu = mu_[k * mu_step], v = (double)p[k];                            \
+            (void)mu;                                                                  \
+            o[k] = LEAF(v, (double)q[k]);                                              \
         }                                                                              \
-    }                                                                                  \
-    static double leaf_##DT##_##xf(const void *x, const void *y, double mu, size_t k)  \
-    {                                                                                  \
-        const T *p = x, *q = y;                                                        \
-        (void)q, (void)mu;                                                             \
-        return LEAF(T);                                                                \
     }
 #define XF_ALL(DT, T, U, is_int)                                                       \
+    typedef T v8_##DT __attribute__((vector_size(8 * sizeof(T))));                     \
+    INLINE v8d load8_##DT(const T *p)                                                  \
+    {                                                                                  \
+        v8_##DT v;                                                                     \
+        memcpy(&v, p, sizeof v);                                                       \
+        return __builtin_convertvector(v, v8d);                                        \
+    }                                                                                  \
     XF_FNS(DT, T, id, LEAF_ID)                                                         \
     XF_FNS(DT, T, sqdev, LEAF_SQDEV)                                                   \
     XF_FNS(DT, T, sq, LEAF_SQ)                                                         \
@@ -78,79 +162,97 @@ typedef double (*leaf_fn)(const void *x, const void *y, double mu, size_t i);
 PA_DTYPE_LIST(XF_ALL)
 
 #define XF_ROW(DT, T, U, is_int)                                                       \
-    [PA_##DT] = {{pair_##DT##_id, pair_##DT##_sqdev, pair_##DT##_sq, pair_##DT##_mul},  \
-                 {leaf_##DT##_id, leaf_##DT##_sqdev, leaf_##DT##_sq, leaf_##DT##_mul}},
+    [PA_##DT] = {{blocks_##DT##_id, blocks_##DT##_sqdev, blocks_##DT##_sq,             \
+                  blocks_##DT##_mul},                                                  \
+                 {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq,             \
+                  leaves_##DT##_mul}},
 static const struct {
-    pair_fn pair[NXF];
-    leaf_fn leaf[NXF];
+    blocks_fn blocks[NXF];
+    leaves_fn leaves[NXF];
 } xf_table[PA_NDTYPES] = {PA_DTYPE_LIST(XF_ROW)};
 
 /* What a tree sum reads: the elements of one dtype and transform. */
 typedef struct {
-    pair_fn pair;
-    leaf_fn leaf;
-    size_t es;  /* element size */
+    blocks_fn blocks;
+    leaves_fn leaves;
+    size_t es; /* element size */
     double mu;
 } tsum;
 
 static tsum tsum_of(pa_dtype d, xform xf, double mu)
 {
-    tsum t = {xf_table[d].pair[xf], xf_table[d].leaf[xf], pa_dtype_size(d), mu};
+    tsum t = {xf_table[d].blocks[xf], xf_table[d].leaves[xf], pa_dtype_size(d), mu};
     return t;
 }
 
 /* ------------------------------------------------------------ local tree values */
 
-/* One level up: out[i] = in[2i] + in[2i+1]. */
-VEC static void pair_up(const double *restrict in, double *restrict out, size_t m)
+/* v[0 .. w) = the pairwise value of the k <= 8 vectors v[i w .. (i+1) w)
+ * (a lane's rows, or a block's lanes), column by column, the missing ones
+ * past k left out; v is overwritten. */
+INLINE void pairwise8(double *v, int k, size_t w)
 {
-    for (size_t i = 0; i < m; i++)
-        out[i] = in[2 * i] + in[2 * i + 1];
+    for (int step = 1; step < 8; step *= 2)
+        for (int i = 0; i + step < k; i += 2 * step) {
+            double *l = v + (size_t)i * w, *r = v + (size_t)(i + step) * w;
+            for (size_t j = 0; j < w; j++)
+                l[j] = l[j] + r[j];
+        }
 }
 
-/* The value of a full node of 2^b contiguous elements at x (and y). */
+/* out[0 .. w) = the values of w blocks side by side from their first m
+ * (1..64) leaves: v[k w + j] is leaf k of block j. scratch: 16 w doubles. */
+INLINE void block_of_leaves(const double *v, size_t m, size_t w, double *scratch, double *out)
+{
+    double *lane = scratch, *r = scratch + 8 * w;
+    int nl = m < 8 ? (int)m : 8;
+    for (int j = 0; j < nl; j++) {
+        int nr = 0;
+        for (size_t k = (size_t)j; k < m; k += 8, nr++)
+            memcpy(r + (size_t)nr * w, v + k * w, sizeof(double) * w);
+        pairwise8(r, nr, w);
+        memcpy(lane + (size_t)j * w, r, sizeof(double) * w);
+    }
+    pairwise8(lane, nl, w);
+    memcpy(out, lane, sizeof(double) * w);
+}
+
+/* The value of a full node of 2^b contiguous elements at x (and y), b >= 6. */
 static double full_node(const tsum *t, const char *x, const char *y, int b)
 {
-    if (b > BLOCK_BITS) {
+    if (b > NODE_BITS) {
         size_t half = (size_t)1 << (b - 1);
         double l = full_node(t, x, y, b - 1);
         return l + full_node(t, x + half * t->es, y ? y + half * t->es : NULL, b - 1);
     }
-    if (b == 0)
-        return t->leaf(x, y, t->mu, 0);
-    double buf[2][(size_t)1 << (BLOCK_BITS - 1)];
-    size_t m = (size_t)1 << (b - 1);
-    t->pair(x, y, t->mu, buf[0], m);
-    /* The levels below work in L1 only, and the memory would idle: start
-     * the reads of what usually comes next, the following node's first
-     * lines (a hint, harmless past the end). 4-6% faster from memory. */
-    for (uintptr_t off = 2 * m * t->es; off < 2 * m * t->es + PREFETCH_LINES * PA_CACHE_LINE;
-         off += PA_CACHE_LINE) {
-        __builtin_prefetch((const void *)((uintptr_t)x + off));
-        if (y)
-            __builtin_prefetch((const void *)((uintptr_t)y + off));
-    }
-    int s = 0;
-    for (; m > 1; m >>= 1) {
-        pair_up(buf[s], buf[s ^ 1], m / 2);
-        s ^= 1;
-    }
-    return buf[s][0];
+    double v[(size_t)1 << (NODE_BITS - 6)];
+    size_t m = (size_t)1 << (b - 6);
+    t->blocks(x, y, t->mu, v, m);
+    for (; m > 1; m >>= 1)
+        for (size_t i = 0; i < m / 2; i++)
+            v[i] = v[2 * i] + v[2 * i + 1];
+    return v[0];
 }
 
 /* The value of a node whose first m >= 1 elements (at x) are all that is
- * left of it before the end: its full parts by the binary digits of m,
- * largest first, folded from the right. */
+ * left of it before the end: its full parts by the binary digits of m
+ * (levels >= 6), largest first, then the cut block of the last m mod 64,
+ * folded from the right. */
 static double clipped_node(const tsum *t, const char *x, const char *y, size_t m)
 {
     double part[64];
     int np = 0;
     size_t off = 0;
-    for (int b = 63; b >= 0; b--)
+    for (int b = 63; b >= 6; b--)
         if (m >> b & 1) {
             part[np++] = full_node(t, x + off * t->es, y ? y + off * t->es : NULL, b);
             off += (size_t)1 << b;
         }
+    if (off < m) {
+        double v[64], scratch[16];
+        t->leaves(x + off * t->es, y ? y + off * t->es : NULL, &t->mu, 0, v, m - off);
+        block_of_leaves(v, m - off, 1, scratch, &part[np++]);
+    }
     double v = part[np - 1];
     for (int k = np - 2; k >= 0; k--)
         v = part[k] + v;
@@ -159,33 +261,54 @@ static double clipped_node(const tsum *t, const char *x, const char *y, size_t m
 
 /* ------------------------------------------------------------ fragments */
 
+/* A node of level >= 6, or (level 0) the leaf at pos of a block that no
+ * one rank holds whole. */
 typedef struct {
     uint64_t pos; /* first position */
     int64_t level;
     double v;
 } frag;
 
-/* The root's level: the smallest L with 2^L >= n (n >= 1). */
+/* The root's level: the smallest L >= 6 with 2^L >= n. */
 static int root_level(size_t n)
 {
-    int L = 0;
+    int L = 6;
     while (((size_t)1 << L) < n)
         L++;
     return L;
 }
 
-/* Cuts [s, e) of a line of n positions into maximal aligned nodes inside
- * it; calls back with (position, level, length). Returns the count. */
+/* Appends the positions [p, q) as leaves. */
+static int cut_leaves(size_t p, size_t q, int nf, uint64_t *pos, int *lev, size_t *len)
+{
+    for (; p < q; p++) {
+        pos[nf] = p;
+        lev[nf] = 0;
+        len[nf] = 1;
+        nf++;
+    }
+    return nf;
+}
+
+/* Cuts [s, e) of a line of n positions into maximal aligned nodes over its
+ * whole blocks and leaves for the rest; writes (position, level, length)
+ * of each. Returns the count. */
 static int cut(size_t s, size_t e, size_t n, uint64_t *pos, int *lev, size_t *len)
 {
-    int nf = 0, Lroot = root_level(n);
-    for (size_t p = s; p < e;) {
+    if (s >= e)
+        return 0;
+    /* The whole blocks: [b0, b1), b1 = e at the end of the line. */
+    size_t b0 = (s + 63) / 64 * 64, b1 = e == n ? e : e / 64 * 64;
+    if (b0 >= b1)
+        return cut_leaves(s, e, 0, pos, lev, len);
+    int nf = cut_leaves(s, b0, 0, pos, lev, len), Lroot = root_level(n);
+    for (size_t p = b0; p < b1;) {
         int L = p == 0 ? Lroot : __builtin_ctzll(p);
         if (L > Lroot)
             L = Lroot;
         for (;; L--) {
             size_t span = (size_t)1 << L;
-            if ((L < 63 && p + span <= e) || (e == n && n - p <= span))
+            if ((L < 63 && p + span <= b1) || (b1 == n && n - p <= span))
                 break;
         }
         size_t m = (size_t)1 << L;
@@ -197,11 +320,12 @@ static int cut(size_t s, size_t e, size_t n, uint64_t *pos, int *lev, size_t *le
         nf++;
         p += m;
     }
-    return nf;
+    return cut_leaves(b1, e, nf, pos, lev, len);
 }
 
 /* The value of node (L, start) from the sorted fragments, consuming them
- * from *cur. Fragment values are vals[k * stride]. */
+ * from *cur. Fragment values are vals[k * stride]. A block with no
+ * fragment of its own is made of leaves, which are next in order. */
 static double eval(const frag *f, const double *vals, size_t stride, size_t *cur, int L,
                    size_t start, size_t n)
 {
@@ -210,6 +334,14 @@ static double eval(const frag *f, const double *vals, size_t stride, size_t *cur
         double v = vals ? vals[*cur * stride] : c->v;
         (*cur)++;
         return v;
+    }
+    if (L == 6) {
+        size_t m = n - start < 64 ? n - start : 64;
+        double v[64], scratch[16], b;
+        for (size_t k = 0; k < m; k++, (*cur)++)
+            v[k] = vals ? vals[*cur * stride] : f[*cur].v;
+        block_of_leaves(v, m, 1, scratch, &b);
+        return b;
     }
     size_t half = (size_t)1 << (L - 1);
     double l = eval(f, vals, stride, cur, L - 1, start, n);
@@ -406,7 +538,11 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
         size_t i = (size_t)pos[k] - g0;
         mine[k].pos = pos[k];
         mine[k].level = lev[k];
-        mine[k].v = clipped_node(&t, pa__node_ptr(a, i), b ? pa__node_ptr(b, i) : NULL, len[k]);
+        const char *x = pa__node_ptr(a, i), *y = b ? pa__node_ptr(b, i) : NULL;
+        if (lev[k] == 0)
+            t.leaves(x, y, &mu, 0, &mine[k].v, 1);
+        else
+            mine[k].v = clipped_node(&t, x, y, len[k]);
     }
     frag *all;
     double *vals;
@@ -441,19 +577,23 @@ static int sum_rows(const pa_array *a, xform xf, const double *mu, double *out)
 }
 
 /* The column-wise tree value of rows [0, m) at x (row length c, columns
- * [j0, j0 + w)), into v[0 .. w): a binary counter over the rows merges
- * equal-level neighbours (the full nodes), then a right fold. stack has
- * room for 65 levels of w doubles. */
+ * [j0, j0 + w)), into v[0 .. w): block by block (the leaves of up to 64
+ * rows into rows[], then their lanes), and a binary counter over the
+ * blocks merges equal-level neighbours (the full nodes), then a right
+ * fold. stack has room for 66 levels of w doubles, rows for 64 w and
+ * scratch for 16 w. A single row (a leaf fragment) is its leaves. */
 static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w, size_t m,
-                     const double *mu, double *stack, int *level, double *v)
+                     const double *mu, double *stack, int *level, double *rows, double *scratch,
+                     double *v)
 {
     int top = 0;
-    for (size_t r = 0; r < m; r++) {
-        double *s = stack + (size_t)top * w;
-        const char *row = x + (r * c + j0) * t->es;
-        for (size_t j = 0; j < w; j++)
-            s[j] = t->leaf(row, NULL, mu ? mu[j0 + j] : 0.0, j);
-        level[top++] = 0;
+    for (size_t r0 = 0; r0 < m; r0 += 64) {
+        size_t mr = m - r0 < 64 ? m - r0 : 64;
+        for (size_t r = 0; r < mr; r++)
+            t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu, mu ? 1 : 0,
+                      rows + r * w, w);
+        block_of_leaves(rows, mr, w, scratch, stack + (size_t)top * w);
+        level[top++] = 6;
         while (top >= 2 && level[top - 1] == level[top - 2]) {
             double *l = stack + (size_t)(top - 2) * w, *rr = l + w;
             for (size_t j = 0; j < w; j++)
@@ -492,9 +632,10 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
     size_t tile = c < COL_TILE ? c : COL_TILE;
     frag mine[MAX_FRAGS];
     double *vals = malloc(sizeof(double) * c * (size_t)(nf ? nf : 1));
-    double *stack = malloc(sizeof(double) * tile * 66);
+    double *stack = malloc(sizeof(double) * tile * (66 + 64 + 16));
     int level[66];
     int rc = vals && stack ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    double *rows = stack ? stack + tile * 66 : NULL, *scratch = rows ? rows + tile * 64 : NULL;
     for (int k = 0; rc == PA_OK && k < nf; k++) {
         mine[k].pos = pos[k];
         mine[k].level = lev[k];
@@ -502,7 +643,8 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
         const char *x = pa__node_ptr(a, (pos[k] - a->row0) * c);
         for (size_t j0 = 0; j0 < c; j0 += tile) {
             size_t w = c - j0 < tile ? c - j0 : tile;
-            col_node(&t, x, c, j0, w, len[k], mu, stack, level, vals + (size_t)k * c + j0);
+            col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows, scratch,
+                     vals + (size_t)k * c + j0);
         }
     }
     free(stack);

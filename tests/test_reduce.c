@@ -32,12 +32,37 @@ static double leaf(const line *l, size_t k)
     }
 }
 
-/* The documented tree: node (L, start) = left + right, a right half past n
- * left out, a leaf its element. */
-static double node(const line *l, int L, size_t start, size_t n)
+/* The documented tree. Leaves come in aligned blocks of 64, position
+ * 8i + j of a block being row i of lane j. A lane is the pairwise sum of
+ * its 8 rows, a block the pairwise sum of its 8 lanes, and node (L >= 6,
+ * start) = left + right over [start, start + 2^L). Whatever lies wholly
+ * past n is left out. */
+static double rows_of_lane(const line *l, size_t n, size_t block, size_t lane, int L, size_t i0)
 {
     if (L == 0)
-        return leaf(l, start);
+        return leaf(l, block + 8 * i0 + lane);
+    size_t half = (size_t)1 << (L - 1);
+    double v = rows_of_lane(l, n, block, lane, L - 1, i0);
+    if (block + 8 * (i0 + half) + lane >= n)
+        return v;
+    return v + rows_of_lane(l, n, block, lane, L - 1, i0 + half);
+}
+
+static double lanes_of_block(const line *l, size_t n, size_t block, int L, size_t j0)
+{
+    if (L == 0)
+        return rows_of_lane(l, n, block, j0, 3, 0);
+    size_t half = (size_t)1 << (L - 1);
+    double v = lanes_of_block(l, n, block, L - 1, j0);
+    if (block + j0 + half >= n)
+        return v;
+    return v + lanes_of_block(l, n, block, L - 1, j0 + half);
+}
+
+static double node(const line *l, int L, size_t start, size_t n)
+{
+    if (L == 6)
+        return lanes_of_block(l, n, start, 3, 0);
     size_t half = (size_t)1 << (L - 1);
     double v = node(l, L - 1, start, n);
     if (start + half >= n)
@@ -49,7 +74,7 @@ static double tree(const line *l, size_t n)
 {
     if (n == 0)
         return 0;
-    int L = 0;
+    int L = 6;
     while (((size_t)1 << L) < n)
         L++;
     return node(l, L, 0, n);
@@ -65,7 +90,7 @@ static double val(size_t i, pa_dtype d)
     h *= 0xBF58476D1CE4E5B9ull;
     h ^= h >> 32;
     switch (d) {
-    case PA_F64: return ((double)(h >> 11) * 0x1p-53 - 0.3) * pow(10, (double)(h % 7) - 3);
+    case PA_F64: return ((double)(h >> 11) * 0x1p-53 - 0.5) * pow(10, (double)(h % 7) - 3);
     case PA_F32: return (float)(((double)(h >> 40) * 0x1p-24 - 0.3) * pow(10, (double)(h % 5) - 2));
     case PA_I64: return (double)((int64_t)(h % 2000001) - 1000000);
     case PA_I32: return (double)((int64_t)(h % 20001) - 10000);
