@@ -217,6 +217,32 @@ INLINE void block_of_leaves(const double *v, size_t m, size_t w, double *scratch
     memcpy(out, lane, sizeof(double) * w);
 }
 
+/* The root over m (a power of two, <= 64) consecutive full nodes of one
+ * level in v (overwritten): pairs of vectors up while there are 16 or
+ * more, then top3 of the last 8; a few pairs by hand. In vectors, the
+ * upper levels add little to the block kernel's work, which waits on the
+ * memory with it. */
+PA_SIMD_CLONES static double root_of(double *v, size_t m)
+{
+    for (; m >= 16; m /= 2)
+        for (size_t i = 0; i < m; i += 16) {
+            v8d a, b;
+            memcpy(&a, v + i, sizeof a);
+            memcpy(&b, v + i + 8, sizeof b);
+            a = up(a, b);
+            memcpy(v + i / 2, &a, sizeof a);
+        }
+    if (m == 8) {
+        v8d a;
+        memcpy(&a, v, sizeof a);
+        return top3(a);
+    }
+    for (; m > 1; m /= 2)
+        for (size_t i = 0; i < m / 2; i++)
+            v[i] = v[2 * i] + v[2 * i + 1];
+    return v[0];
+}
+
 /* The value of a full node of 2^b contiguous elements at x (and y), b >= 6. */
 static double full_node(const tsum *t, const char *x, const char *y, int b)
 {
@@ -228,10 +254,7 @@ static double full_node(const tsum *t, const char *x, const char *y, int b)
     double v[(size_t)1 << (NODE_BITS - 6)];
     size_t m = (size_t)1 << (b - 6);
     t->blocks(x, y, t->mu, v, m);
-    for (; m > 1; m >>= 1)
-        for (size_t i = 0; i < m / 2; i++)
-            v[i] = v[2 * i] + v[2 * i + 1];
-    return v[0];
+    return root_of(v, m);
 }
 
 /* The value of a node whose first m >= 1 elements (at x) are all that is

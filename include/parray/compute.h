@@ -213,10 +213,14 @@ PA_EXTERN int pa_reduce_parse(const char *name, pa_reduce_op *op);
  * Sums (sum, mean, var, std, norm2 and pa_dot) are pairwise over a fixed
  * binary tree of the global indices (of the elements, or of the rows for
  * axis 0), so the results are bit-identical for every rank count and node
- * layout: the value of indices [k 2^L, (k+1) 2^L) is the value of its left
- * half plus the value of its right half, a half past the end is left out,
- * and a single index is its element converted to double (sums of f32 and
- * of integers are taken in double). mean = sum / n; var = sum((x -
+ * layout. The leaves are the elements converted to double (sums of f32 and
+ * of integers are taken in double), in aligned blocks of 64 indices: index
+ * 64b + 8i + j is row i of lane j of block b. A lane is the pairwise sum
+ * of its 8 rows, ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), and a
+ * block the pairwise sum of its 8 lanes, in the same shape. Above the
+ * blocks, the value of indices [k 2^L, (k+1) 2^L), L >= 6, is the value
+ * of its left half plus the value of its right half. Whatever lies wholly
+ * past the end is left out. mean = sum / n; var = sum((x -
  * mean)^2) / (n - ddof) by two passes, ddof 0 (pa_var for others); std =
  * sqrt(var); norm2 = sqrt(sum(x^2)). Integer sum is exact: int64 with
  * wrap-around (numpy's), then converted to double.
