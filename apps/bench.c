@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,55 @@ void bench_triad(double *restrict a, const double *restrict b, const double *res
     case WIDTH_32: triad_32(a, b, c, s, n); return;
 #endif
     default: triad_16(a, b, c, s, n); return;
+    }
+}
+
+/* z = a*b + c with streaming stores of whole lines, each rank on its own
+ * part: three reads and a write, the best this memory does for the
+ * expression, side by side with pa_eval's. */
+#define FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                          \
+    size_t i = 0;                                                                        \
+    for (; i < n && ((uintptr_t)(z + i) & 63); i++)                                      \
+        z[i] = a[i] * b[i] + c[i];                                                       \
+    for (; i + 8 <= n; i += 8)                                                           \
+        for (int k = 0; k < 8; k += (W))                                                 \
+            STREAM(z + i + k, ADD(MUL(LOAD(a + i + k), LOAD(b + i + k)), LOAD(c + i + k))); \
+    for (; i < n; i++)                                                                   \
+        z[i] = a[i] * b[i] + c[i];                                                       \
+    _mm_sfence();
+
+#ifdef BENCH_X86
+static void fma_stream_16(double *restrict z, const double *restrict a,
+                          const double *restrict b, const double *restrict c, size_t n)
+{
+    FMA_STREAM_BODY(2, _mm_loadu_pd, _mm_stream_pd, _mm_add_pd, _mm_mul_pd)
+}
+AVX2 static void fma_stream_32(double *restrict z, const double *restrict a,
+                               const double *restrict b, const double *restrict c, size_t n)
+{
+    FMA_STREAM_BODY(4, _mm256_loadu_pd, _mm256_stream_pd, _mm256_add_pd, _mm256_mul_pd)
+}
+AVX512 static void fma_stream_64(double *restrict z, const double *restrict a,
+                                 const double *restrict b, const double *restrict c, size_t n)
+{
+    FMA_STREAM_BODY(8, _mm512_loadu_pd, _mm512_stream_pd, _mm512_add_pd, _mm512_mul_pd)
+}
+#endif
+
+void bench_fma_stream(double *restrict z, const double *restrict a, const double *restrict b,
+                      const double *restrict c, size_t n)
+{
+    switch (widest()) {
+#ifdef BENCH_X86
+    case WIDTH_64: fma_stream_64(z, a, b, c, n); return;
+    case WIDTH_32: fma_stream_32(z, a, b, c, n); return;
+    default: fma_stream_16(z, a, b, c, n); return;
+#else
+    default:
+        for (size_t i = 0; i < n; i++)
+            z[i] = a[i] * b[i] + c[i];
+        return;
+#endif
     }
 }
 

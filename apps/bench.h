@@ -225,6 +225,11 @@ double bench_sum(const double *x, size_t n);
 /* The vector width of bench_sum and bench_triad on this CPU, in words. */
 const char *bench_vector_width(void);
 
+/* Not collective. z[i] = a[i] * b[i] + c[i] with streaming stores: the
+ * reference that pa_eval's z = a*b + c is measured beside. */
+void bench_fma_stream(double *restrict z, const double *restrict a, const double *restrict b,
+                      const double *restrict c, size_t n);
+
 /* Not collective. a[i] = b[i] + s * c[i], the STREAM triad. */
 void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
                  double s, size_t n);
