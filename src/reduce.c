@@ -215,34 +215,29 @@ static tsum tsum_of(pa_dtype d, xform xf, double mu)
 
 /* ------------------------------------------------------------ local tree values */
 
-/* v[0 .. w) = the pairwise value of the k <= 8 vectors v[i w .. (i+1) w)
- * (a lane's rows, or a block's lanes), column by column, the missing ones
- * past k left out; v is overwritten. */
-INLINE void pairwise8(double *v, int k, size_t w)
+/* v[0 .. w) = the pairwise value of the k <= 8 vectors of w at v, v +
+ * stride, ... (a lane's rows, or a block's lanes), column by column, the
+ * missing ones past k left out; the vectors are overwritten. */
+INLINE void pairwise8(double *v, int k, size_t w, size_t stride)
 {
     for (int step = 1; step < 8; step *= 2)
         for (int i = 0; i + step < k; i += 2 * step) {
-            double *l = v + (size_t)i * w, *r = v + (size_t)(i + step) * w;
+            double *l = v + (size_t)i * stride, *r = v + (size_t)(i + step) * stride;
             for (size_t j = 0; j < w; j++)
                 l[j] = l[j] + r[j];
         }
 }
 
 /* out[0 .. w) = the values of w blocks side by side from their first m
- * (1..64) leaves: v[k w + j] is leaf k of block j. scratch: 16 w doubles. */
-INLINE void block_of_leaves(const double *v, size_t m, size_t w, double *scratch, double *out)
+ * (1..64) leaves, v[k w + j] being leaf k of block j: each lane in place
+ * over its rows (8 w apart), then the lanes (w apart). v is overwritten. */
+INLINE void block_of_leaves(double *v, size_t m, size_t w, double *out)
 {
-    double *lane = scratch, *r = scratch + 8 * w;
     int nl = m < 8 ? (int)m : 8;
-    for (int j = 0; j < nl; j++) {
-        int nr = 0;
-        for (size_t k = (size_t)j; k < m; k += 8, nr++)
-            memcpy(r + (size_t)nr * w, v + k * w, sizeof(double) * w);
-        pairwise8(r, nr, w);
-        memcpy(lane + (size_t)j * w, r, sizeof(double) * w);
-    }
-    pairwise8(lane, nl, w);
-    memcpy(out, lane, sizeof(double) * w);
+    for (int j = 0; j < nl; j++)
+        pairwise8(v + (size_t)j * w, (int)((m - (size_t)j + 7) / 8), w, 8 * w);
+    pairwise8(v, nl, w, w);
+    memcpy(out, v, sizeof(double) * w);
 }
 
 /* The root over m (a power of two, <= 64) consecutive full nodes of one
@@ -300,9 +295,9 @@ static double clipped_node(const tsum *t, const char *x, const char *y, size_t m
             off += (size_t)1 << b;
         }
     if (off < m) {
-        double v[64], scratch[16];
+        double v[64];
         t->leaves(x + off * t->es, y ? y + off * t->es : NULL, &t->mu, 0, v, m - off);
-        block_of_leaves(v, m - off, 1, scratch, &part[np++]);
+        block_of_leaves(v, m - off, 1, &part[np++]);
     }
     double v = part[np - 1];
     for (int k = np - 2; k >= 0; k--)
@@ -388,10 +383,10 @@ static double eval(const frag *f, const double *vals, size_t stride, size_t *cur
     }
     if (L == 6) {
         size_t m = n - start < 64 ? n - start : 64;
-        double v[64], scratch[16], b;
+        double v[64], b;
         for (size_t k = 0; k < m; k++, (*cur)++)
             v[k] = vals ? vals[*cur * stride] : f[*cur].v;
-        block_of_leaves(v, m, 1, scratch, &b);
+        block_of_leaves(v, m, 1, &b);
         return b;
     }
     size_t half = (size_t)1 << (L - 1);
@@ -631,11 +626,10 @@ static int sum_rows(const pa_array *a, xform xf, const double *mu, double *out)
  * [j0, j0 + w)), into v[0 .. w): block by block (the leaves of up to 64
  * rows into rows[], then their lanes), and a binary counter over the
  * blocks merges equal-level neighbours (the full nodes), then a right
- * fold. stack has room for 66 levels of w doubles, rows for 64 w and
- * scratch for 16 w. A single row (a leaf fragment) is its leaves. */
+ * fold. stack has room for 66 levels of w doubles, rows for 64 w. A
+ * single row (a leaf fragment) is its leaves. */
 static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w, size_t m,
-                     const double *mu, double *stack, int *level, double *rows, double *scratch,
-                     double *v)
+                     const double *mu, double *stack, int *level, double *rows, double *v)
 {
     int top = 0;
     for (size_t r0 = 0; r0 < m; r0 += 64) {
@@ -643,7 +637,7 @@ static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w
         for (size_t r = 0; r < mr; r++)
             t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu, mu ? 1 : 0,
                       rows + r * w, w);
-        block_of_leaves(rows, mr, w, scratch, stack + (size_t)top * w);
+        block_of_leaves(rows, mr, w, stack + (size_t)top * w);
         level[top++] = 6;
         while (top >= 2 && level[top - 1] == level[top - 2]) {
             double *l = stack + (size_t)(top - 2) * w, *rr = l + w;
@@ -683,10 +677,10 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
     size_t tile = c < COL_TILE ? c : COL_TILE;
     frag mine[MAX_FRAGS];
     double *vals = malloc(sizeof(double) * c * (size_t)(nf ? nf : 1));
-    double *stack = malloc(sizeof(double) * tile * (66 + 64 + 16));
+    double *stack = malloc(sizeof(double) * tile * (66 + 64));
     int level[66];
     int rc = vals && stack ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
-    double *rows = stack ? stack + tile * 66 : NULL, *scratch = rows ? rows + tile * 64 : NULL;
+    double *rows = stack ? stack + tile * 66 : NULL;
     for (int k = 0; rc == PA_OK && k < nf; k++) {
         mine[k].pos = pos[k];
         mine[k].level = lev[k];
@@ -694,7 +688,7 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
         const char *x = pa__node_ptr(a, (pos[k] - a->row0) * c);
         for (size_t j0 = 0; j0 < c; j0 += tile) {
             size_t w = c - j0 < tile ? c - j0 : tile;
-            col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows, scratch,
+            col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows,
                      vals + (size_t)k * c + j0);
         }
     }
