@@ -94,19 +94,6 @@ static void free_old(bench *b);
  * triad at 0.9x, because a core keeps fewer lines in flight when each line
  * takes four loads. Each adds in its own order, which the limits' checks
  * allow (they add whole numbers). */
-typedef enum { WIDTH_16, WIDTH_32, WIDTH_64 } vec_width;
-
-static vec_width widest(void)
-{
-#ifdef BENCH_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return WIDTH_64;
-    if (__builtin_cpu_supports("avx2"))
-        return WIDTH_32;
-#endif
-    return WIDTH_16;
-}
 
 /* One line per accumulator, and enough of them that the loads stream while
  * each add chain waits out its latency (-O2 does not unroll). */
@@ -128,6 +115,8 @@ static vec_width widest(void)
         sum += x[i];                                                                     \
     return sum;
 
+/* The STREAM triad with ordinary stores: STREAM does not use streaming
+ * stores, so neither does the limit. */
 #define TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL)                                       \
     const V vs = SET1(s);                                                                \
     size_t i = 0;                                                                        \
@@ -138,8 +127,41 @@ static vec_width widest(void)
     for (; i < n; i++)                                                                   \
         a[i] = b[i] + s * c[i];
 
-/* SSE2, which every x86-64 has: vector types through memcpy (no alignment
- * assumed), and gcc keeps them in registers. */
+/* z = a*b + c with streaming stores of whole lines, each rank on its own
+ * part: three reads and a write, the best this memory does for the
+ * expression, side by side with pa_eval's. */
+#define FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                          \
+    size_t i = 0;                                                                        \
+    for (; i < n && ((uintptr_t)(z + i) & 63); i++)                                      \
+        z[i] = a[i] * b[i] + c[i];                                                       \
+    for (; i + 8 <= n; i += 8)                                                           \
+        for (int k = 0; k < 8; k += (W))                                                 \
+            STREAM(z + i + k, ADD(MUL(LOAD(a + i + k), LOAD(b + i + k)), LOAD(c + i + k))); \
+    for (; i < n; i++)                                                                   \
+        z[i] = a[i] * b[i] + c[i];                                                       \
+    STREAM_FENCE();
+
+/* The three kernels for vectors V of W doubles, compiled with ATTR. */
+#define WIDTH_KERNELS(W, ATTR, V, ZERO, SET1, LOAD, STORE, STREAM, ADD, MUL)                \
+    ATTR static double sum_##W(const double *x, size_t n)                                \
+    {                                                                                    \
+        SUM_BODY(V, W, ZERO, LOAD, ADD)                                                  \
+    }                                                                                    \
+    ATTR static void triad_##W(double *restrict a, const double *restrict b,             \
+                               const double *restrict c, double s, size_t n)            \
+    {                                                                                    \
+        TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL)                                    \
+    }                                                                                    \
+    ATTR static void fma_stream_##W(double *restrict z, const double *restrict a,        \
+                                    const double *restrict b, const double *restrict c, \
+                                    size_t n)                                            \
+    {                                                                                    \
+        FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                       \
+    }
+
+/* 16 bytes: GNU vectors through memcpy (no alignment assumed), which any
+ * target compiles and gcc keeps in SSE2 registers on x86-64; streaming
+ * stores where the target has them. */
 typedef double v2d __attribute__((vector_size(16)));
 static inline v2d load2(const double *p)
 {
@@ -157,120 +179,71 @@ static inline v2d set2(double s)
 }
 #define ADD2(a, b) ((a) + (b))
 #define MUL2(a, b) ((a) * (b))
-
-static double sum_16(const double *x, size_t n)
-{
-    SUM_BODY(v2d, 2, set2(0), load2, ADD2)
-}
-static void triad_16(double *restrict a, const double *restrict b, const double *restrict c,
-                     double s, size_t n)
-{
-    TRIAD_BODY(v2d, 2, set2, load2, store2, ADD2, MUL2)
-}
+#ifdef BENCH_X86
+#define STREAM2 _mm_stream_pd
+#define STREAM_FENCE() _mm_sfence()
+#else
+#define STREAM2 store2
+#define STREAM_FENCE() ((void)0)
+#endif
+WIDTH_KERNELS(2, , v2d, set2(0), set2, load2, store2, STREAM2, ADD2, MUL2)
 
 #ifdef BENCH_X86
-#define AVX2 __attribute__((target("avx2")))
-#define AVX512 __attribute__((target("avx512f")))
-AVX2 static double sum_32(const double *x, size_t n)
-{
-    SUM_BODY(__m256d, 4, _mm256_setzero_pd(), _mm256_loadu_pd, _mm256_add_pd)
-}
-AVX2 static void triad_32(double *restrict a, const double *restrict b,
-                          const double *restrict c, double s, size_t n)
-{
-    TRIAD_BODY(__m256d, 4, _mm256_set1_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
-               _mm256_mul_pd)
-}
-AVX512 static double sum_64(const double *x, size_t n)
-{
-    SUM_BODY(__m512d, 8, _mm512_setzero_pd(), _mm512_loadu_pd, _mm512_add_pd)
-}
-AVX512 static void triad_64(double *restrict a, const double *restrict b,
-                            const double *restrict c, double s, size_t n)
-{
-    TRIAD_BODY(__m512d, 8, _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_add_pd,
-               _mm512_mul_pd)
-}
+WIDTH_KERNELS(4, __attribute__((target("avx2"))), __m256d, _mm256_setzero_pd(), _mm256_set1_pd,
+              _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_add_pd,
+              _mm256_mul_pd)
+WIDTH_KERNELS(8, __attribute__((target("avx512f"))), __m512d, _mm512_setzero_pd(),
+              _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_stream_pd,
+              _mm512_add_pd, _mm512_mul_pd)
 #endif
+
+typedef struct {
+    const char *width;
+    double (*sum)(const double *x, size_t n);
+    void (*triad)(double *restrict a, const double *restrict b, const double *restrict c,
+                  double s, size_t n);
+    void (*fma_stream)(double *restrict z, const double *restrict a,
+                       const double *restrict b, const double *restrict c, size_t n);
+} limit_kernels;
+
+/* The widest kernels this CPU runs. */
+static const limit_kernels *widest(void)
+{
+#ifdef BENCH_X86
+    static const limit_kernels k2 = {"16-byte (SSE2)", sum_2, triad_2, fma_stream_2},
+                               k4 = {"32-byte (AVX2)", sum_4, triad_4, fma_stream_4},
+                               k8 = {"64-byte (AVX-512)", sum_8, triad_8, fma_stream_8};
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return &k8;
+    if (__builtin_cpu_supports("avx2"))
+        return &k4;
+#else
+    static const limit_kernels k2 = {"16-byte", sum_2, triad_2, fma_stream_2};
+#endif
+    return &k2;
+}
 
 double bench_sum(const double *x, size_t n)
 {
-    switch (widest()) {
-#ifdef BENCH_X86
-    case WIDTH_64: return sum_64(x, n);
-    case WIDTH_32: return sum_32(x, n);
-#endif
-    default: return sum_16(x, n);
-    }
+    return widest()->sum(x, n);
 }
 
-/* The STREAM triad with ordinary stores: STREAM does not use streaming
- * stores, so neither does the limit. */
 void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
                  double s, size_t n)
 {
-    switch (widest()) {
-#ifdef BENCH_X86
-    case WIDTH_64: triad_64(a, b, c, s, n); return;
-    case WIDTH_32: triad_32(a, b, c, s, n); return;
-#endif
-    default: triad_16(a, b, c, s, n); return;
-    }
+    widest()->triad(a, b, c, s, n);
 }
-
-/* z = a*b + c with streaming stores of whole lines, each rank on its own
- * part: three reads and a write, the best this memory does for the
- * expression, side by side with pa_eval's. */
-#define FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                          \
-    size_t i = 0;                                                                        \
-    for (; i < n && ((uintptr_t)(z + i) & 63); i++)                                      \
-        z[i] = a[i] * b[i] + c[i];                                                       \
-    for (; i + 8 <= n; i += 8)                                                           \
-        for (int k = 0; k < 8; k += (W))                                                 \
-            STREAM(z + i + k, ADD(MUL(LOAD(a + i + k), LOAD(b + i + k)), LOAD(c + i + k))); \
-    for (; i < n; i++)                                                                   \
-        z[i] = a[i] * b[i] + c[i];                                                       \
-    _mm_sfence();
-
-#ifdef BENCH_X86
-static void fma_stream_16(double *restrict z, const double *restrict a,
-                          const double *restrict b, const double *restrict c, size_t n)
-{
-    FMA_STREAM_BODY(2, _mm_loadu_pd, _mm_stream_pd, _mm_add_pd, _mm_mul_pd)
-}
-AVX2 static void fma_stream_32(double *restrict z, const double *restrict a,
-                               const double *restrict b, const double *restrict c, size_t n)
-{
-    FMA_STREAM_BODY(4, _mm256_loadu_pd, _mm256_stream_pd, _mm256_add_pd, _mm256_mul_pd)
-}
-AVX512 static void fma_stream_64(double *restrict z, const double *restrict a,
-                                 const double *restrict b, const double *restrict c, size_t n)
-{
-    FMA_STREAM_BODY(8, _mm512_loadu_pd, _mm512_stream_pd, _mm512_add_pd, _mm512_mul_pd)
-}
-#endif
 
 void bench_fma_stream(double *restrict z, const double *restrict a, const double *restrict b,
                       const double *restrict c, size_t n)
 {
-    switch (widest()) {
-#ifdef BENCH_X86
-    case WIDTH_64: fma_stream_64(z, a, b, c, n); return;
-    case WIDTH_32: fma_stream_32(z, a, b, c, n); return;
-    default: fma_stream_16(z, a, b, c, n); return;
-#else
-    default:
-        for (size_t i = 0; i < n; i++)
-            z[i] = a[i] * b[i] + c[i];
-        return;
-#endif
-    }
+    widest()->fma_stream(z, a, b, c, n);
 }
 
 const char *bench_vector_width(void)
 {
-    static const char *names[] = {"16-byte (SSE2)", "32-byte (AVX2)", "64-byte (AVX-512)"};
-    return names[widest()];
+    return widest()->width;
 }
 
 /* ------------------------------------------------------------ helpers */

@@ -198,24 +198,16 @@ static int ew_run(bench *bm)
         rc = bench_agree(bm, failed(bm, &E, "pa_full"));
     if (rc != 0)
         goto out;
-    pa_span s;
-    pa_array_node(E.a, &s);
-    E.pa = s.ptr;
-    pa_array_node(E.b, &s);
-    E.pb = s.ptr;
-    pa_array_node(E.c, &s);
-    E.pc = s.ptr;
-    pa_array_node(E.z, &s);
-    E.pz = s.ptr;
-    pa_array_local(E.a, &s);
-    E.la = s.ptr;
-    E.ln = s.count;
-    pa_array_local(E.b, &s);
-    E.lb = s.ptr;
-    pa_array_local(E.c, &s);
-    E.lc = s.ptr;
-    pa_array_local(E.z, &s);
-    E.lz = s.ptr;
+    pa_array *ops[] = {E.a, E.b, E.c, E.z};
+    double **node[] = {&E.pa, &E.pb, &E.pc, &E.pz}, **local[] = {&E.la, &E.lb, &E.lc, &E.lz};
+    for (int k = 0; k < 4; k++) {
+        pa_span s;
+        pa_array_node(ops[k], &s);
+        *node[k] = s.ptr;
+        pa_array_local(ops[k], &s);
+        *local[k] = s.ptr;
+        E.ln = s.count; /* the same for all four: equal shapes, one distribution */
+    }
 
     double work = 24.0 * (double)E.m, size = (double)E.m;
     bench_spec naive = {.size = size, .size_elems = 1, .work = work, .combine = BENCH_RANK0,
