@@ -39,6 +39,10 @@ const char *pa__expr_op_name(expr_op op);
 
 /* ------------------------------------------------------------ syntax tree */
 
+/* The names an expression may read: one bit each in expr_prog.array_mask.
+ * The parser refuses more. */
+#define EXPR_MAXNAMES 64
+
 typedef enum { EN_NUM, EN_NAME, EN_OP } expr_node_kind;
 
 typedef struct {

@@ -18,8 +18,6 @@
 #include "compute.h"
 #include "expr.h"
 
-#define EXPR_MAXNAMES 64
-
 /* ------------------------------------------------------------ kernels */
 
 /* The comparisons, in opdefs.h's list format: 1 when true, 0 when false. */
@@ -405,27 +403,6 @@ static void release(codegen *g, expr_opd o)
         g->busy &= ~((uint64_t)1 << o.idx);
 }
 
-/* A uniform subtree: its value as a uniform slot, by scalar instructions
- * run once per evaluation with the vector kernels at n = 1. */
-static int gen_uniform(codegen *g, int node, int *slot)
-{
-    const expr_node *nd = &g->e->nodes[node];
-    if (nd->kind != EN_OP)
-        return new_uni(g, node, slot);
-    expr_instr in = {.op = nd->op, .nargs = nd->nargs};
-    for (int j = 0; j < nd->nargs; j++) {
-        int s;
-        PA_TRY(gen_uniform(g, nd->arg[j], &s));
-        in.a[j] = (expr_opd){ED_UNI, s};
-    }
-    int form = nd->nargs == 1 ? F_V : nd->nargs == 2 ? F_VV : F_VVV;
-    in.form = form;
-    in.fn = pa__expr_kernel(g->p->dtype, nd->op, form, 0);
-    PA_TRY(new_uni(g, -1, slot));
-    in.dst = (expr_opd){ED_UNI, *slot};
-    return emit(g, 1, &in);
-}
-
 /* A vector operand that holds uniform slot s in every element: a splat
  * register, filled once per evaluation and never reused. */
 static int splat(codegen *g, int s, int col, expr_opd *o)
@@ -437,69 +414,136 @@ static int splat(codegen *g, int s, int col, expr_opd *o)
     return PA_OK;
 }
 
-static int gen(codegen *g, int node, expr_opd *out)
+/* Which operand of a varying node is a varying product that fuses with it
+ * into one pass (a*b + c and c + a*b; floats only, see K_MULADD), or -1. */
+static int fused_product(const codegen *g, int node)
 {
     const expr_node *nd = &g->e->nodes[node];
+    if (nd->kind != EN_OP || nd->op != EOP_ADD || g->uniform[node] ||
+        pa__dtype_is_int(g->p->dtype))
+        return -1;
+    for (int j = 0; j < 2; j++) {
+        const expr_node *m = &g->e->nodes[nd->arg[j]];
+        if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]])
+            return j;
+    }
+    return -1;
+}
+
+/* The nodes whose value the program computes: the root; every operand of
+ * a computed node, except that a fused product gives its own operands
+ * instead; every node of a uniform subtree (a uniform value is computed
+ * from its operands' uniform values). A child's index is below its
+ * parent's, so one pass down from the root marks them all. */
+static void mark_needed(const codegen *g, char *needed)
+{
+    const pa_expr *e = g->e;
+    memset(needed, 0, (size_t)e->nnodes);
+    needed[e->root] = 1;
+    for (int k = e->root; k >= 0; k--) {
+        const expr_node *nd = &e->nodes[k];
+        if (!needed[k] || nd->kind != EN_OP)
+            continue;
+        int fuse = fused_product(g, k);
+        for (int j = 0; j < nd->nargs; j++) {
+            const expr_node *m = &e->nodes[nd->arg[j]];
+            if (j == fuse)
+                needed[m->arg[0]] = needed[m->arg[1]] = 1;
+            else
+                needed[nd->arg[j]] = 1;
+        }
+    }
+}
+
+/* The instruction of computed node k, whose operands' values are in
+ * val[]: a uniform one into a new uniform slot, a varying one into a new
+ * register. */
+static int gen_node(codegen *g, int k, expr_opd *val)
+{
+    const expr_node *nd = &g->e->nodes[k];
     expr_prog *p = g->p;
-    if (g->uniform[node]) {
-        int s;
-        PA_TRY(gen_uniform(g, node, &s));
-        *out = (expr_opd){ED_UNI, s};
-        return PA_OK;
-    }
-    if (nd->kind == EN_NAME) {
-        int *slot = &g->in_slot[nd->name];
-        if (*slot < 0) {
-            *slot = p->nin++;
-            p->in_name[*slot] = nd->name;
-        }
-        *out = (expr_opd){ED_IN, *slot};
-        return PA_OK;
-    }
     expr_instr in = {.op = nd->op, .nargs = nd->nargs};
-    /* a*b + c and c + a*b with a varying product: one fused pass (floats
-     * only; see K_MULADD). */
-    int fuse = -1;
-    if (nd->op == EOP_ADD && !pa__dtype_is_int(p->dtype))
-        for (int j = 0; j < 2 && fuse < 0; j++) {
-            const expr_node *m = &g->e->nodes[nd->arg[j]];
-            if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]])
-                fuse = j;
-        }
+    int fuse = fused_product(g, k);
     if (fuse >= 0) {
         const expr_node *m = &g->e->nodes[nd->arg[fuse]];
         in.op = fuse == 0 ? EOP_MULADD : EOP_ADDMUL;
         in.nargs = 3;
-        PA_TRY(gen(g, m->arg[0], &in.a[0]));
-        PA_TRY(gen(g, m->arg[1], &in.a[1]));
-        PA_TRY(gen(g, nd->arg[1 - fuse], &in.a[2]));
+        in.a[0] = val[m->arg[0]];
+        in.a[1] = val[m->arg[1]];
+        in.a[2] = val[nd->arg[1 - fuse]];
     } else {
         for (int j = 0; j < nd->nargs; j++)
-            PA_TRY(gen(g, nd->arg[j], &in.a[j]));
+            in.a[j] = val[nd->arg[j]];
     }
-    int form;
+    if (g->uniform[k]) {
+        /* Run once per evaluation by the vector kernels at n = 1. */
+        in.form = in.nargs == 1 ? F_V : in.nargs == 2 ? F_VV : F_VVV;
+        in.fn = pa__expr_kernel(p->dtype, in.op, in.form, 0);
+        int s;
+        PA_TRY(new_uni(g, -1, &s));
+        in.dst = val[k] = (expr_opd){ED_UNI, s};
+        return emit(g, 1, &in);
+    }
     if (in.nargs == 1) {
-        form = F_V;
+        in.form = F_V;
     } else if (in.nargs == 2) {
-        form = in.a[0].kind == ED_UNI ? F_SV : in.a[1].kind == ED_UNI ? F_VS : F_VV;
+        in.form = in.a[0].kind == ED_UNI ? F_SV : in.a[1].kind == ED_UNI ? F_VS : F_VV;
     } else {
-        form = F_VVV;
+        in.form = F_VVV;
         for (int j = 0; j < 3; j++)
             if (in.a[j].kind == ED_UNI)
                 PA_TRY(splat(g, in.a[j].idx, nd->col, &in.a[j]));
     }
-    in.form = form;
-    in.fn = pa__expr_kernel(p->dtype, in.op, form, 0);
+    in.fn = pa__expr_kernel(p->dtype, in.op, in.form, 0);
     /* The destination is taken while the operands are still held, so it is
      * never one of them: the kernels' pointers are restrict. */
     int r;
     PA_TRY(alloc_reg(g, nd->col, 0, &r));
     for (int j = 0; j < in.nargs; j++)
         release(g, in.a[j]);
-    in.dst = (expr_opd){ED_REG, r};
-    PA_TRY(emit(g, 0, &in));
-    *out = in.dst;
-    return PA_OK;
+    in.dst = val[k] = (expr_opd){ED_REG, r};
+    return emit(g, 0, &in);
+}
+
+/* The program of the tree, in one pass over the nodes in index order
+ * without recursion, so that a chain of any length compiles. The index
+ * order is the parse's post-order (operands left to right, then the op),
+ * the order in which a recursive walk would emit the instructions: a value
+ * is held in its register from its instruction to its parent's, and a
+ * left-deep chain such as x + x + ... + x needs two registers. */
+static int gen_tree(codegen *g, expr_opd *res)
+{
+    const pa_expr *e = g->e;
+    expr_prog *p = g->p;
+    char *needed = malloc((size_t)e->nnodes);
+    expr_opd *val = malloc((size_t)e->nnodes * sizeof *val);
+    int rc = needed && val ? PA_OK : pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
+    if (rc == PA_OK)
+        mark_needed(g, needed);
+    for (int k = 0; rc == PA_OK && k <= e->root; k++) {
+        const expr_node *nd = &e->nodes[k];
+        if (!needed[k])
+            continue;
+        if (nd->kind == EN_OP) {
+            rc = gen_node(g, k, val);
+        } else if (g->uniform[k]) {
+            int s;
+            rc = new_uni(g, k, &s);
+            val[k] = (expr_opd){ED_UNI, s};
+        } else {
+            int *slot = &g->in_slot[nd->name];
+            if (*slot < 0) {
+                *slot = p->nin++;
+                p->in_name[*slot] = nd->name;
+            }
+            val[k] = (expr_opd){ED_IN, *slot};
+        }
+    }
+    if (rc == PA_OK)
+        *res = val[e->root];
+    free(needed);
+    free(val);
+    return rc;
 }
 
 /* Builds g->p for the signature already stored in it. */
@@ -531,7 +575,7 @@ static int generate(codegen *g)
         }
     }
     expr_opd res;
-    PA_TRY(gen(g, e->root, &res));
+    PA_TRY(gen_tree(g, &res));
     if (res.kind != ED_REG) {
         /* A bare name or a uniform value: one copy or fill instruction. */
         int r;
@@ -621,9 +665,6 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
                 "the output '%s' belongs to another context than the expression",
                 e->out_name);
-    PA_CHECK_AS(ctx, fn, e->nnames <= EXPR_MAXNAMES, PA_EINVAL,
-                "the expression reads %d names; at most %d are supported", e->nnames,
-                EXPR_MAXNAMES);
 
     const pa_binding *nb[EXPR_MAXNAMES];
     uint64_t mask = 0;

@@ -10,8 +10,12 @@
 #include "expr.h"
 
 #define FN "pa_expr_compile"
-/* Nesting deeper than this is refused rather than recursed into, so that a
- * hostile text cannot overflow the stack. */
+/* The parser recurses once per level of nesting: a '(' (grouping or a
+ * function call), a unary sign, or the right operand of '**'. Deeper texts
+ * are refused rather than recursed into, so that a hostile text cannot
+ * overflow the stack (256 levels take a few hundred KiB at most, even under
+ * a sanitizer). Flat chains such as x + x + ... + x are loops and have no
+ * limit. */
 #define MAX_DEPTH 256
 
 static const char *const op_names[EOP_N] = {
@@ -71,6 +75,20 @@ static int expected(parser *p, const char *what)
     return pa__err(p->ctx, FN, PA_EINVAL, "column %d: expected %s, found %s",
                    col_of(p->t.pos), what, tok_desc(p, buf, sizeof buf));
 }
+
+/* Opens one level of nesting at the current token, or refuses it past
+ * MAX_DEPTH; leave() closes it. */
+static int enter(parser *p)
+{
+    if (++p->depth <= MAX_DEPTH)
+        return PA_OK;
+    return pa__err(p->ctx, FN, PA_EINVAL,
+                   "column %d: expression nested more than %d levels deep (each '(', "
+                   "function call, unary sign and '**' nests one level)",
+                   col_of(p->t.pos), MAX_DEPTH);
+}
+
+static void leave(parser *p) { p->depth--; }
 
 /* Scans a decimal number at p->pos: digits [. digits] [(e|E) [+-] digits],
  * or . digits ...; returns its length, 0 when the text is not a number, or
@@ -215,6 +233,10 @@ static int intern(parser *p, const char *s, size_t len, int col, int *idx)
             *idx = i;
             return PA_OK;
         }
+    if (e->nnames == EXPR_MAXNAMES)
+        return pa__err(p->ctx, FN, PA_EINVAL,
+                       "column %d: more than %d different names in one expression", col,
+                       EXPR_MAXNAMES);
     if (e->nnames == e->capnames) {
         int cap = e->capnames ? 2 * e->capnames : 8;
         char **n = realloc(e->names, (size_t)cap * sizeof *n);
@@ -281,6 +303,7 @@ static int parse_call(parser *p, size_t name_pos, size_t name_len, int *out)
                        "unary and binary ops of compute.h)",
                        col, (int)name_len, p->s + name_pos);
     size_t lp = p->t.pos;
+    PA_TRY(enter(p));
     PA_TRY(next(p)); /* '(' */
     int args[3], n = 0;
     if (p->t.kind != T_RP) {
@@ -305,6 +328,7 @@ static int parse_call(parser *p, size_t name_pos, size_t name_len, int *out)
     if (n != want)
         return pa__err(p->ctx, FN, PA_EINVAL, "column %d: %.*s() takes %d argument%s, got %d",
                        col, (int)name_len, p->s + name_pos, want, want == 1 ? "" : "s", n);
+    leave(p);
     PA_TRY(next(p));
     return op_node(p, op, col, n, args, out);
 }
@@ -328,10 +352,7 @@ static int parse_primary(parser *p, int *out)
         return PA_OK;
     }
     case T_LP: {
-        if (++p->depth > MAX_DEPTH)
-            return pa__err(p->ctx, FN, PA_EINVAL,
-                           "column %d: parentheses nested more than %d deep", col_of(t.pos),
-                           MAX_DEPTH);
+        PA_TRY(enter(p));
         PA_TRY(next(p));
         PA_TRY(parse_cmp(p, out));
         if (p->t.kind != T_RP) {
@@ -340,7 +361,7 @@ static int parse_primary(parser *p, int *out)
                            "column %d: expected ')' to close '(' at column %d, found %s",
                            col_of(p->t.pos), col_of(t.pos), tok_desc(p, buf, sizeof buf));
         }
-        p->depth--;
+        leave(p);
         return next(p);
     }
     default:
@@ -357,9 +378,11 @@ static int parse_power(parser *p, int *out)
         return PA_OK;
     }
     int col = col_of(p->t.pos);
+    PA_TRY(enter(p));
     PA_TRY(next(p));
     int args[2] = {base, 0};
     PA_TRY(parse_unary(p, &args[1]));
+    leave(p);
     /* x**2 is x*x, as numexpr computes it: one multiply instead of a call
      * to pow (and exactly square(x)). */
     const expr_node *ex = &p->e->nodes[args[1]];
@@ -372,13 +395,11 @@ static int parse_unary(parser *p, int *out)
 {
     if (p->t.kind != T_MINUS && p->t.kind != T_PLUS)
         return parse_power(p, out);
-    if (++p->depth > MAX_DEPTH)
-        return pa__err(p->ctx, FN, PA_EINVAL, "column %d: more than %d unary signs in a row",
-                       col_of(p->t.pos), MAX_DEPTH);
+    PA_TRY(enter(p));
     int minus = p->t.kind == T_MINUS, col = col_of(p->t.pos), a;
     PA_TRY(next(p));
     PA_TRY(parse_unary(p, &a));
-    p->depth--;
+    leave(p);
     if (!minus) {
         *out = a;
         return PA_OK;
@@ -427,9 +448,6 @@ static int cmp_op(tok_kind k, expr_op *op)
 
 static int parse_cmp(parser *p, int *out)
 {
-    if (++p->depth > MAX_DEPTH)
-        return pa__err(p->ctx, FN, PA_EINVAL, "column %d: expression nested more than %d deep",
-                       col_of(p->t.pos), MAX_DEPTH);
     PA_TRY(parse_sum(p, out));
     expr_op op;
     if (cmp_op(p->t.kind, &op)) {
@@ -443,7 +461,6 @@ static int parse_cmp(parser *p, int *out)
                            "around one comparison, e.g. (a < b) * (b < c)",
                            col_of(p->t.pos));
     }
-    p->depth--;
     return PA_OK;
 }
 

@@ -15,6 +15,8 @@
 
 #include <math.h>
 
+#include "expr.h" /* the program's register count */
+
 /* ------------------------------------------------------------ helpers */
 
 /* Input values of global element i: varied signs and magnitudes, some
@@ -185,6 +187,12 @@ START_TEST(parse_bad)
     deep[k] = 0;
     pa_expr *e = NULL;
     fails(pa_expr_compile(ctx, deep, &e), PA_EINVAL, "nested more than", NULL);
+    /* At most 64 names, each found in a list that stays short. */
+    char names[600] = "r = n0";
+    for (int i = 1; i <= 64; i++)
+        sprintf(names + strlen(names), " + n%d", i);
+    fails(pa_expr_compile(ctx, names, &e), PA_EINVAL, "column 379: more than 64 different names",
+          NULL);
     fails(pa_expr_compile(ctx, NULL, &e), PA_EINVAL, "text is NULL", NULL);
 }
 END_TEST
@@ -568,6 +576,140 @@ START_TEST(integers)
 }
 END_TEST
 
+/* ------------------------------------------------------------ long and deep texts */
+
+/* head, then n copies of open, then mid, then n copies of close
+ * (malloc'd). */
+static char *nest(const char *head, const char *open, size_t n, const char *mid,
+                  const char *close)
+{
+    size_t lo = strlen(open), lc = strlen(close), len = strlen(head);
+    char *t = malloc(len + n * (lo + lc) + strlen(mid) + 1);
+    strcpy(t, head);
+    for (size_t i = 0; i < n; i++, len += lo)
+        memcpy(t + len, open, lo);
+    strcpy(t + len, mid);
+    len += strlen(mid);
+    for (size_t i = 0; i < n; i++, len += lc)
+        memcpy(t + len, close, lc);
+    t[len] = 0;
+    return t;
+}
+
+/* Flat chains of any length compile without recursion, in two registers,
+ * and compute what a serial loop in the text's order computes: a varying
+ * chain (about 100 KB of text at 52,000 terms: one command line), one that
+ * fuses each product into the add, and a uniform chain folded once per
+ * evaluation. Small arrays (three blocks) keep the serial loops short. */
+#define LONG_N 300
+START_TEST(long_chains)
+{
+    static const size_t terms[] = {52000, 200000};
+    pa_array *x = make(PA_F64, LONG_N, 0), *y = make(PA_F64, LONG_N, 1), *r = make(PA_F64, LONG_N, 3);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r),
+                      PA_BIND_SCALAR("k", 0.1)};
+    double *ref = malloc(LONG_N * sizeof *ref);
+    for (int t = 0; t < 2; t++) {
+        size_t n = terms[t];
+        char *text = nest("r = x", " + x", n - 1, "", "");
+        pa_expr *e = NULL;
+        TU_OK(pa_expr_compile(ctx, text, &e), ctx);
+        TU_OK(pa_expr_eval(e, b, 4), ctx);
+        TU_ASSERT(e->prog.nreg == 2, "%zu-term chain: %d registers, not 2", n, e->prog.nreg);
+        pa_expr_free(&e);
+        for (size_t i = 0; i < LONG_N; i++) {
+            double acc = val(0, i);
+            for (size_t j = 1; j < n; j++)
+                acc += val(0, i);
+            ref[i] = acc;
+        }
+        same_f64(r, ref, "x + x + ... + x");
+        free(text);
+
+        text = nest("r = x*y", " + x*y", n - 1, "", "");
+        TU_OK(pa_expr_compile(ctx, text, &e), ctx);
+        TU_OK(pa_expr_eval(e, b, 4), ctx);
+        TU_ASSERT(e->prog.nreg == 2, "fused chain: %d registers, not 2", e->prog.nreg);
+        pa_expr_free(&e);
+        for (size_t i = 0; i < LONG_N; i++) {
+            double acc = val(0, i) * val(1, i);
+            for (size_t j = 1; j < n; j++)
+                acc = acc + val(0, i) * val(1, i);
+            ref[i] = acc;
+        }
+        same_f64(r, ref, "x*y + x*y + ... + x*y");
+        free(text);
+
+        text = nest("r = x * (k", " + k", n - 1, ")", "");
+        TU_OK(pa_eval(ctx, text, b, 4), ctx);
+        double acc = 0.1;
+        for (size_t j = 1; j < n; j++)
+            acc += 0.1;
+        for (size_t i = 0; i < LONG_N; i++)
+            ref[i] = val(0, i) * acc;
+        same_f64(r, ref, "x * (k + k + ... + k)");
+        free(text);
+    }
+    free(ref);
+    pa_array_free(&r);
+    pa_array_free(&y);
+    pa_array_free(&x);
+}
+END_TEST
+
+/* Each kind of nesting (parentheses, unary signs, function calls, the
+ * right operand of **, and mixes) works at 256 levels and is refused past
+ * them with the column of the level that is one too many: 100,000 levels
+ * give the same clear error, never a stack overflow. */
+START_TEST(deep_nesting)
+{
+    static const struct {
+        const char *head, *open, *mid, *close;
+        /* unit u opens its first level at column first_col + u * unit_len */
+        int levels_per_unit, first_col, unit_len;
+    } kinds[] = {
+        {"r = ", "(", "x", ")", 1, 5, 1},
+        {"r = ", "-", "x", "", 1, 5, 1},
+        {"r = ", "sqrt(", "x", ")", 1, 9, 5},
+        {"r = x", "**x", "", "", 1, 6, 3},
+        {"r = ", "-(", "x", ")", 2, 5, 2},
+    };
+    pa_array *x = make(PA_F64, N, 1), *r = make(PA_F64, N, 3);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r)};
+    double *ref = malloc(N * sizeof *ref);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        size_t units = 256 / (size_t)kinds[k].levels_per_unit;
+        char *text = nest(kinds[k].head, kinds[k].open, units, kinds[k].mid, kinds[k].close);
+        TU_ASSERT(pa_eval(ctx, text, b, 2) == PA_OK, "256 levels of '%s': %s", kinds[k].open,
+                  pa_errmsg(ctx));
+        for (size_t i = 0; i < N; i++) {
+            double v = val(1, i);
+            for (size_t u = 0; u < units; u++)
+                v = k == 2 ? sqrt(v) : k == 3 ? pow(val(1, i), v) : k == 0 ? v : -v;
+            ref[i] = v;
+        }
+        same_f64(r, ref, text);
+        free(text);
+        static const size_t too_deep[] = {0, 99744}; /* one unit more; 100,000 in all */
+        for (int t = 0; t < 2; t++) {
+            text = nest(kinds[k].head, kinds[k].open, units + 1 + too_deep[t], kinds[k].mid,
+                        kinds[k].close);
+            pa_expr *e = (pa_expr *)&e;
+            char col[32];
+            snprintf(col, sizeof col, "column %d:", kinds[k].first_col +
+                                                         (int)units * kinds[k].unit_len);
+            fails(pa_expr_compile(ctx, text, &e), PA_EINVAL,
+                  "nested more than 256 levels deep", col);
+            TU_CHECK(e == NULL);
+            free(text);
+        }
+    }
+    free(ref);
+    pa_array_free(&r);
+    pa_array_free(&x);
+}
+END_TEST
+
 /* ------------------------------------------------------------ bit equality */
 
 /* A large array (over the streaming threshold per rank at every launcher
@@ -656,6 +798,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, empty);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, integers);
+    tcase_add_test(tc, long_chains);
+    tcase_add_test(tc, deep_nesting);
     tcase_add_test(tc, bit_equality);
     return s;
 }

@@ -63,7 +63,10 @@ typedef struct {
  * receives the error message. Returns PA_OK, PA_EINVAL for a syntax error
  * with the 1-based column and what was expected, e.g.
  *   "pa_expr_compile: column 7: expected ')' after function arguments",
- * or PA_ENOMEM. On failure *out is NULL. */
+ * PA_EINVAL for a text nested more than 256 levels deep (each '(', function
+ * call, unary sign and '**' nests one level) or reading more than 64
+ * different names, or PA_ENOMEM. Flat chains (x + x + ... + x) have no
+ * length limit. On failure *out is NULL. */
 PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
 
 /* Collective over the arrays' context. Evaluates e with the names bound by
