@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #endif
 
 #include "bench.h"
+#include "json.h"
 
 /* The registry. A new experiment adds its declaration to bench.h and its
  * entry here; `parray bench` with no name runs them in this order. The
@@ -65,7 +67,8 @@ struct bench {
     bench_opts opts;
     char *cmdline;
     FILE *json;                 /* rank 0 only */
-    char *json_context;         /* the machine/layout/versions members, rank 0 */
+    char *json_context;         /* rank 0: an object of the members that every JSON
+                                   line carries (machine, layout, versions, ...) */
     const char *expname;        /* the experiment whose figures are being made */
     figure *figs;
     int nfigs, capfigs, printed;
@@ -394,7 +397,7 @@ static void set_blas_sizes(bench *b)
     b->blas_nn = cnt < BENCH_MAX_N ? cnt : BENCH_MAX_N;
 }
 
-/* A small appending printf for JSON text. */
+/* A small appending printf, for the command line. */
 typedef struct {
     char *buf;
     size_t len, cap;
@@ -429,34 +432,6 @@ static void sb_printf(sbuf *sb, const char *fmt, ...)
         sb->buf = nb;
         sb->cap = ncap;
     }
-}
-
-/* Appends s as a JSON string literal. */
-static void sb_str(sbuf *sb, const char *s)
-{
-    sb_printf(sb, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            sb_printf(sb, "\\%c", *p);
-        else if (*p == '\n')
-            sb_printf(sb, "\\n");
-        else if (*p == '\t')
-            sb_printf(sb, "\\t");
-        else if (*p < 0x20)
-            sb_printf(sb, "\\u%04x", *p);
-        else
-            sb_printf(sb, "%c", *p);
-    }
-    sb_printf(sb, "\"");
-}
-
-/* A number as JSON: non-finite values become null. */
-static void sb_num(sbuf *sb, double v)
-{
-    if (isfinite(v))
-        sb_printf(sb, "%.9g", v);
-    else
-        sb_printf(sb, "null");
 }
 
 /* The shell-like command line: arguments joined by spaces, quoted where
@@ -542,49 +517,81 @@ static int make_json_context(bench *b)
         for (int r = 0; r < b->size; r++)
             if (nodes[r] >= 0 && nodes[r] < nnodes)
                 per[nodes[r]]++;
-        sbuf sb = {0};
         long online = sysconf(_SC_NPROCESSORS_ONLN);
-        sb_printf(&sb, "\"machine\":{\"hostname\":");
-        sb_str(&sb, pa_ctx_hostname(b->ctx));
-        char model[256], mem[64];
+        char model[256], mem[64], h5ver[48], date[32];
         proc_field("/proc/cpuinfo", "model name", model, sizeof model);
         if (!model[0]) /* not x86: other architectures name it otherwise */
             proc_field("/proc/cpuinfo", "Model", model, sizeof model);
         proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
-        sb_printf(&sb, ",\"cores\":%ld,\"node_cores\":%d,\"cpu_model\":", online,
-                  pa_ctx_cores(b->ctx, 1, NULL, 0));
-        sb_str(&sb, model);
-        /* MemTotal is in kB (KiB) */
-        sb_printf(&sb, ",\"memory_bytes\":%.0f},", strtod(mem, NULL) * 1024.0);
-        sb_printf(&sb, "\"layout\":{\"ranks\":%d,\"nodes\":%d,\"ranks_per_node\":[", b->size,
-                  nnodes);
-        for (int k = 0; k < nnodes; k++)
-            sb_printf(&sb, "%s%d", k ? "," : "", per[k]);
-        sb_printf(&sb, "],\"emulated_nodes\":%s},", pa_ctx_emulated(b->ctx) ? "true" : "false");
         unsigned h5maj = 0, h5min = 0, h5rel = 0;
         H5get_libversion(&h5maj, &h5min, &h5rel);
-        sb_printf(&sb, "\"versions\":{\"parray\":");
-        sb_str(&sb, pa_version());
-        sb_printf(&sb, ",\"mpi\":");
-        sb_str(&sb, mpiver);
-        sb_printf(&sb, ",\"openblas\":");
-        const char *cfg = pa_blas_config();
-        sb_str(&sb, cfg ? cfg : "");
-        sb_printf(&sb, ",\"hdf5\":\"%u.%u.%u\"},", h5maj, h5min, h5rel);
-        sb_printf(&sb, "\"run\":{\"quick\":%s,\"reps\":%d,\"warmup\":%d},\"command\":",
-                  b->opts.quick ? "true" : "false", b->opts.reps, b->opts.warmup);
-        sb_str(&sb, b->cmdline ? b->cmdline : "parray bench");
-        char date[32];
+        snprintf(h5ver, sizeof h5ver, "%u.%u.%u", h5maj, h5min, h5rel);
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        sb_printf(&sb, ",\"date\":\"%s\"", date);
-        if (sb.failed) {
-            free(sb.buf);
+        const char *cfg = pa_blas_config();
+
+        json_writer w;
+        json_init_buffer(&w);
+        json_begin_object(&w);
+        json_key(&w, "machine");
+        json_begin_object(&w);
+        json_key(&w, "hostname");
+        json_string(&w, pa_ctx_hostname(b->ctx));
+        json_key(&w, "cores");
+        json_int(&w, online);
+        json_key(&w, "node_cores");
+        json_int(&w, pa_ctx_cores(b->ctx, 1, NULL, 0));
+        json_key(&w, "cpu_model");
+        json_string(&w, model);
+        json_key(&w, "memory_bytes");
+        json_double(&w, strtod(mem, NULL) * 1024.0); /* MemTotal is in kB (KiB) */
+        json_end_object(&w);
+        json_key(&w, "layout");
+        json_begin_object(&w);
+        json_key(&w, "ranks");
+        json_int(&w, b->size);
+        json_key(&w, "nodes");
+        json_int(&w, nnodes);
+        json_key(&w, "ranks_per_node");
+        json_begin_array(&w);
+        for (int k = 0; k < nnodes; k++)
+            json_int(&w, per[k]);
+        json_end_array(&w);
+        json_key(&w, "emulated_nodes");
+        json_bool(&w, pa_ctx_emulated(b->ctx));
+        json_end_object(&w);
+        json_key(&w, "versions");
+        json_begin_object(&w);
+        json_key(&w, "parray");
+        json_string(&w, pa_version());
+        json_key(&w, "mpi");
+        json_string(&w, mpiver);
+        json_key(&w, "openblas");
+        json_string(&w, cfg ? cfg : "");
+        json_key(&w, "hdf5");
+        json_string(&w, h5ver);
+        json_end_object(&w);
+        json_key(&w, "run");
+        json_begin_object(&w);
+        json_key(&w, "quick");
+        json_bool(&w, b->opts.quick);
+        json_key(&w, "reps");
+        json_int(&w, b->opts.reps);
+        json_key(&w, "warmup");
+        json_int(&w, b->opts.warmup);
+        json_end_object(&w);
+        json_key(&w, "command");
+        json_string(&w, b->cmdline ? b->cmdline : "parray bench");
+        json_key(&w, "date");
+        json_string(&w, date);
+        json_end_object(&w);
+        if (w.failed) {
+            free(w.buf);
             rc = bench_fail(b, "out of memory");
         } else {
-            b->json_context = sb.buf;
+            b->json_context = w.buf;
         }
     }
     rc = bench_agree(b, rc);
@@ -991,57 +998,69 @@ static void print_figure(const bench *b, const figure *f)
     printf(ROW_FMT, f->experiment, f->method, size, med, mn, mx, f->rate_unit, vl, vn);
 }
 
+/* The figure's values by key, in the order of a JSON line. */
+static void json_key_double(json_writer *w, const char *key, double v)
+{
+    json_key(w, key);
+    json_double(w, v);
+}
+
 static void write_json(bench *b, const figure *f)
 {
     char size[32];
     bench_size_str(f->size, f->size_elems, size, sizeof size);
-    sbuf sb = {0};
-    sb_printf(&sb, "{\"experiment\":");
-    sb_str(&sb, f->experiment);
-    sb_printf(&sb, ",\"method\":");
-    sb_str(&sb, f->method);
-    sb_printf(&sb, ",\"role\":\"%s\"", role_name(f->role));
-    sb_printf(&sb, ",\"size\":%.17g,\"size_unit\":\"%s\",\"size_human\":", f->size,
-              f->size_elems ? "elem" : "B");
-    sb_str(&sb, size);
-    sb_printf(&sb, ",\"unit\":");
-    sb_str(&sb, f->rate_unit);
-    sb_printf(&sb, ",\"median\":");
-    sb_num(&sb, f->vmed);
-    sb_printf(&sb, ",\"min\":");
-    sb_num(&sb, f->vmin);
-    sb_printf(&sb, ",\"max\":");
-    sb_num(&sb, f->vmax);
-    sb_printf(&sb, ",\"vs_limit\":");
-    sb_num(&sb, ratio_vs(b, f, BENCH_LIMIT));
-    sb_printf(&sb, ",\"vs_naive\":");
-    sb_num(&sb, ratio_vs(b, f, BENCH_NAIVE));
-    if (f->work > 0) {
-        sb_printf(&sb, ",\"work\":%.17g", f->work);
-    }
-    sb_printf(&sb, ",\"reps\":%d,\"warmup\":%d,\"times_s\":[", f->n, b->opts.warmup);
-    for (int i = 0; i < f->n; i++) {
-        if (i)
-            sb_printf(&sb, ",");
-        sb_num(&sb, f->t[i]);
-    }
-    sb_printf(&sb, "],\"ratios\":[");
+    json_writer w;
+    json_init_file(&w, b->json);
+    json_begin_object(&w);
+    json_key(&w, "experiment");
+    json_string(&w, f->experiment);
+    json_key(&w, "method");
+    json_string(&w, f->method);
+    json_key(&w, "role");
+    json_string(&w, role_name(f->role));
+    json_key_double(&w, "size", f->size);
+    json_key(&w, "size_unit");
+    json_string(&w, f->size_elems ? "elem" : "B");
+    json_key(&w, "size_human");
+    json_string(&w, size);
+    json_key(&w, "unit");
+    json_string(&w, f->rate_unit);
+    json_key_double(&w, "median", f->vmed);
+    json_key_double(&w, "min", f->vmin);
+    json_key_double(&w, "max", f->vmax);
+    json_key_double(&w, "vs_limit", ratio_vs(b, f, BENCH_LIMIT));
+    json_key_double(&w, "vs_naive", ratio_vs(b, f, BENCH_NAIVE));
+    if (f->work > 0)
+        json_key_double(&w, "work", f->work);
+    json_key(&w, "reps");
+    json_int(&w, f->n);
+    json_key(&w, "warmup");
+    json_int(&w, b->opts.warmup);
+    json_key(&w, "times_s");
+    json_begin_array(&w);
+    for (int i = 0; i < f->n; i++)
+        json_double(&w, f->t[i]);
+    json_end_array(&w);
+    json_key(&w, "ratios");
+    json_begin_array(&w);
     for (int i = 0; i < f->nratios; i++) {
         const figure *r = &b->figs[f->ratios[i].ref];
-        sb_printf(&sb, "%s{\"label\":", i ? "," : "");
-        sb_str(&sb, f->ratios[i].label);
-        sb_printf(&sb, ",\"experiment\":");
-        sb_str(&sb, r->experiment);
-        sb_printf(&sb, ",\"method\":");
-        sb_str(&sb, r->method);
-        sb_printf(&sb, ",\"role\":\"%s\",\"value\":", role_name(r->role));
-        sb_num(&sb, ratio_value(b, f, &f->ratios[i]));
-        sb_printf(&sb, "}");
+        json_begin_object(&w);
+        json_key(&w, "label");
+        json_string(&w, f->ratios[i].label);
+        json_key(&w, "experiment");
+        json_string(&w, r->experiment);
+        json_key(&w, "method");
+        json_string(&w, r->method);
+        json_key(&w, "role");
+        json_string(&w, role_name(r->role));
+        json_key_double(&w, "value", ratio_value(b, f, &f->ratios[i]));
+        json_end_object(&w);
     }
-    sb_printf(&sb, "],%s}\n", b->json_context);
-    if (!sb.failed)
-        fputs(sb.buf, b->json);
-    free(sb.buf);
+    json_end_array(&w);
+    json_members(&w, b->json_context);
+    json_end_object(&w);
+    json_newline(&w);
 }
 
 /* Rank 0 prints the figures made since the last call, then the notes; the
@@ -1092,165 +1111,22 @@ struct old_fig {
     int matched;
 };
 
-/* A small reader for the JSON lines this file writes: one object per line,
- * of which only some members matter; every other value is skipped by its
- * syntax, so lines from newer or older versions with more or fewer members
- * still read. */
-typedef struct {
-    const char *p;
-    int bad;
-} jreader;
+/* The JSON lines are read with json.h's reader: of each line's object only
+ * some members matter, and every other value is skipped by its syntax, so
+ * lines from newer or older versions with more or fewer members still
+ * read. */
 
-static void j_ws(jreader *j)
-{
-    j->p += strspn(j->p, " \t\r\n");
-}
-
-static int j_lit(jreader *j, char c)
-{
-    j_ws(j);
-    if (*j->p != c)
-        return j->bad = 1, -1;
-    j->p++;
-    return 0;
-}
-
-/* A string into out (cut to len - 1 bytes; \u escapes above 0x7f become
- * '?', which only names need and parray writes none of). */
-static int j_string(jreader *j, char *out, size_t len)
-{
-    size_t k = 0;
-    if (j_lit(j, '"') != 0)
-        return -1;
-    for (;;) {
-        char c = *j->p++;
-        if (c == '\0')
-            return j->bad = 1, -1;
-        if (c == '"')
-            break;
-        if (c == '\\') {
-            char e = *j->p++;
-            switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case '"': case '\\': case '/': c = e; break;
-            case 'u': {
-                unsigned v = 0;
-                for (int i = 0; i < 4; i++) {
-                    char h = *j->p++;
-                    if (!isxdigit((unsigned char)h))
-                        return j->bad = 1, -1;
-                    v = v * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0'
-                                                                      : (h | 0x20) - 'a' + 10);
-                }
-                c = v < 0x80 ? (char)v : '?';
-                break;
-            }
-            default:
-                return j->bad = 1, -1;
-            }
-        }
-        if (out && k + 1 < len)
-            out[k++] = c;
-    }
-    if (out && len)
-        out[k] = '\0';
-    return 0;
-}
-
-static int j_number(jreader *j, double *v)
-{
-    j_ws(j);
-    if (strncmp(j->p, "null", 4) == 0) {
-        j->p += 4;
-        *v = NAN;
-        return 0;
-    }
-    char *end;
-    *v = strtod(j->p, &end);
-    if (end == j->p)
-        return j->bad = 1, -1;
-    j->p = end;
-    return 0;
-}
-
-static int j_skip(jreader *j)
-{
-    j_ws(j);
-    char c = *j->p;
-    if (c == '"')
-        return j_string(j, NULL, 0);
-    if (c == '{' || c == '[') {
-        char close = c == '{' ? '}' : ']';
-        j->p++;
-        j_ws(j);
-        if (*j->p == close) {
-            j->p++;
-            return 0;
-        }
-        for (;;) {
-            if (c == '{' && (j_string(j, NULL, 0) != 0 || j_lit(j, ':') != 0))
-                return -1;
-            if (j_skip(j) != 0)
-                return -1;
-            j_ws(j);
-            if (*j->p == ',') {
-                j->p++;
-                continue;
-            }
-            return j_lit(j, close);
-        }
-    }
-    static const char *const words[] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++)
-        if (strncmp(j->p, words[i], strlen(words[i])) == 0) {
-            j->p += strlen(words[i]);
-            return 0;
-        }
-    double v;
-    return j_number(j, &v);
-}
-
-/* Reads one object, calling member(key) for each member at its value;
- * member returns 0 after reading or skipping the value. */
-typedef int (*j_member_fn)(jreader *j, const char *key, void *arg);
-
-static int j_object(jreader *j, j_member_fn member, void *arg)
-{
-    if (j_lit(j, '{') != 0)
-        return -1;
-    j_ws(j);
-    if (*j->p == '}') {
-        j->p++;
-        return 0;
-    }
-    for (;;) {
-        char key[64];
-        if (j_string(j, key, sizeof key) != 0 || j_lit(j, ':') != 0 || member(j, key, arg) != 0)
-            return -1;
-        j_ws(j);
-        if (*j->p == ',') {
-            j->p++;
-            continue;
-        }
-        return j_lit(j, '}');
-    }
-}
-
-static int layout_member(jreader *j, const char *key, void *arg)
+static int layout_member(json_reader *j, const char *key, void *arg)
 {
     struct old_fig *o = arg;
     if (strcmp(key, "ranks") == 0) {
         double v;
-        if (j_number(j, &v) != 0)
+        if (json_read_number(j, &v) != 0)
             return -1;
-        o->ranks = isfinite(v) ? (int)v : -1;
+        o->ranks = v >= 1 && v <= INT_MAX ? (int)v : -1;
         return 0;
     }
-    return j_skip(j);
+    return json_skip(j);
 }
 
 /* Which of the needed members a line had, as bits. */
@@ -1261,23 +1137,23 @@ typedef struct {
     int has;
 } fig_reader;
 
-static int fig_member(jreader *j, const char *key, void *arg)
+static int fig_member(json_reader *j, const char *key, void *arg)
 {
     fig_reader *r = arg;
     struct old_fig *o = r->o;
     if (strcmp(key, "experiment") == 0)
-        return r->has |= HAS_EXP, j_string(j, o->experiment, sizeof o->experiment);
+        return r->has |= HAS_EXP, json_read_string(j, o->experiment, sizeof o->experiment);
     if (strcmp(key, "method") == 0)
-        return r->has |= HAS_METHOD, j_string(j, o->method, sizeof o->method);
+        return r->has |= HAS_METHOD, json_read_string(j, o->method, sizeof o->method);
     if (strcmp(key, "unit") == 0)
-        return r->has |= HAS_UNIT, j_string(j, o->unit, sizeof o->unit);
+        return r->has |= HAS_UNIT, json_read_string(j, o->unit, sizeof o->unit);
     if (strcmp(key, "size") == 0)
-        return r->has |= HAS_SIZE, j_number(j, &o->size);
+        return r->has |= HAS_SIZE, json_read_number(j, &o->size);
     if (strcmp(key, "median") == 0)
-        return r->has |= HAS_MEDIAN, j_number(j, &o->median);
+        return r->has |= HAS_MEDIAN, json_read_number(j, &o->median);
     if (strcmp(key, "layout") == 0)
-        return j_object(j, layout_member, o);
-    return j_skip(j);
+        return json_read_object(j, layout_member, o);
+    return json_skip(j);
 }
 
 static void free_old(bench *b)
@@ -1318,11 +1194,12 @@ static int load_compare(bench *b)
         o->ranks = -1;
         o->line = lineno;
         fig_reader r = {o, 0};
-        jreader j = {line, 0};
-        if (j_object(&j, fig_member, &r) != 0 || (j_ws(&j), *j.p != '\0')) {
-            rc = bench_fail(b, "--compare %s:%d:%ld: not a JSON object on one line (write the "
-                               "file with parray bench --json)",
-                            path, lineno, (long)(j.p - line) + 1);
+        json_reader j;
+        json_reader_init(&j, line, (size_t)got);
+        if (json_read_object(&j, fig_member, &r) != 0 || json_read_end(&j) != 0) {
+            rc = bench_fail(b, "--compare %s:%d:%zu: not a JSON object on one line (%s; write "
+                               "the file with parray bench --json)",
+                            path, lineno, j.err_at + 1, j.err);
             break;
         }
         if (r.has != HAS_ALL) {

@@ -15,6 +15,7 @@
 #include <hdf5.h>
 
 #include "cmd.h"
+#include "json.h"
 
 /* ------------------------------------------------------------ columns */
 
@@ -339,30 +340,12 @@ static void print_table(FILE *f, char **cells, int nrows, int ncols)
     }
 }
 
-static void json_str(FILE *f, const char *s)
+static void json_ints(json_writer *w, const int *v, int n)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p == '\t')
-            fputs("\\t", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static void json_ints(FILE *f, const int *v, int n)
-{
-    fputc('[', f);
+    json_begin_array(w);
     for (int i = 0; i < n; i++)
-        fprintf(f, "%s%d", i ? "," : "", v[i]);
-    fputc(']', f);
+        json_int(w, v[i]);
+    json_end_array(w);
 }
 
 /* ------------------------------------------------------------ the report */
@@ -813,80 +796,97 @@ static void print_text(FILE *f, const report *rep, const table *t)
         fprintf(f, "  - %s\n", rep->warnings[i]);
 }
 
+static void json_key_string(json_writer *w, const char *key, const char *v)
+{
+    json_key(w, key);
+    json_string(w, v);
+}
+
+static void json_key_int(json_writer *w, const char *key, int v)
+{
+    json_key(w, key);
+    json_int(w, v);
+}
+
 static void print_json(FILE *f, const report *rep, const table *t)
 {
-    fputs("{\"parray_version\":", f);
-    json_str(f, rep->parray);
-    fputs(",\"mpi_library\":", f);
-    json_str(f, rep->mpi_library);
-    fputs(",\"mpi_version\":", f);
-    json_str(f, rep->mpi_version);
-    fprintf(f, ",\"mpi_yield_when_idle\":%s",
-            rep->mpi_yield < 0 ? "null" : rep->mpi_yield ? "true" : "false");
-    fputs(",\"hdf5_version\":", f);
-    json_str(f, rep->hdf5_version);
-    fprintf(f, ",\"hdf5_parallel\":%s", rep->hdf5_parallel ? "true" : "false");
-    fputs(",\"blas\":{\"config\":", f);
-    json_str(f, rep->blas_config);
-    fputs(",\"parallel\":", f);
-    json_str(f, rep->blas_parallel);
-    fprintf(f, "},\"ranks\":%d,\"nodes\":%d,\"emulated\":%d", t->nranks, rep->nnodes,
-            rep->emulated);
+    json_writer jw, *w = &jw;
+    json_init_file(w, f);
+    json_begin_object(w);
+    json_key_string(w, "parray_version", rep->parray);
+    json_key_string(w, "mpi_library", rep->mpi_library);
+    json_key_string(w, "mpi_version", rep->mpi_version);
+    json_key(w, "mpi_yield_when_idle");
+    if (rep->mpi_yield < 0)
+        json_null(w);
+    else
+        json_bool(w, rep->mpi_yield);
+    json_key_string(w, "hdf5_version", rep->hdf5_version);
+    json_key(w, "hdf5_parallel");
+    json_bool(w, rep->hdf5_parallel);
+    json_key(w, "blas");
+    json_begin_object(w);
+    json_key_string(w, "config", rep->blas_config);
+    json_key_string(w, "parallel", rep->blas_parallel);
+    json_end_object(w);
+    json_key_int(w, "ranks", t->nranks);
+    json_key_int(w, "nodes", rep->nnodes);
+    json_key_int(w, "emulated", rep->emulated);
 
-    fputs(",\"node_list\":[", f);
+    json_key(w, "node_list");
+    json_begin_array(w);
     for (int k = 0; k < rep->nnodes; k++) {
         const node_sum *nd = &rep->nodes[k];
-        fprintf(f, "%s{\"node\":%d,\"hostname\":", k ? "," : "", k);
-        json_str(f, nd->nhosts ? nd->host[0] : "");
-        fputs(",\"hostnames\":[", f);
-        for (int i = 0; i < nd->nhosts; i++) {
-            if (i)
-                fputc(',', f);
-            json_str(f, nd->host[i]);
-        }
-        fputs("],\"ranks\":", f);
-        json_ints(f, nd->ranks, nd->nranks);
-        fputs(",\"cores\":", f);
+        json_begin_object(w);
+        json_key_int(w, "node", k);
+        json_key_string(w, "hostname", nd->nhosts ? nd->host[0] : "");
+        json_key(w, "hostnames");
+        json_begin_array(w);
+        for (int i = 0; i < nd->nhosts; i++)
+            json_string(w, nd->host[i]);
+        json_end_array(w);
+        json_key(w, "ranks");
+        json_ints(w, nd->ranks, nd->nranks);
+        json_key(w, "cores");
         if (nd->nranks) {
             const cell *x = &CELL(t, nd->leader, COL_NODE_CORES);
-            json_ints(f, x->cpus, x->n);
+            json_ints(w, x->cpus, x->n);
         } else {
-            fputs("[]", f);
+            json_ints(w, NULL, 0);
         }
-        fprintf(f, ",\"blas_threads\":%d}", nd->threads);
+        json_key_int(w, "blas_threads", nd->threads);
+        json_end_object(w);
     }
+    json_end_array(w);
 
-    fputs("],\"rank_list\":[", f);
+    json_key(w, "rank_list");
+    json_begin_array(w);
     for (int r = 0; r < t->nranks; r++) {
-        fputs(r ? ",{" : "{", f);
-        int first = 1;
+        json_begin_object(w);
         for (int c = 0; c < NCOLS; c++) {
             const column *col = &columns[c];
             const cell *x = &CELL(t, r, c);
             if (!col->key)
                 continue;
-            if (!first)
-                fputc(',', f);
-            first = 0;
-            json_str(f, col->key);
-            fputc(':', f);
+            json_key(w, col->key);
             if (col->kind == KIND_INT)
-                fprintf(f, "%d", x->i);
+                json_int(w, x->i);
             else if (col->kind == KIND_STR)
-                json_str(f, x->s);
+                json_string(w, x->s);
             else
-                json_ints(f, x->cpus, x->n);
+                json_ints(w, x->cpus, x->n);
         }
-        fputc('}', f);
+        json_end_object(w);
     }
+    json_end_array(w);
 
-    fputs("],\"warnings\":[", f);
-    for (int i = 0; i < rep->nwarnings; i++) {
-        if (i)
-            fputc(',', f);
-        json_str(f, rep->warnings[i]);
-    }
-    fputs("]}\n", f);
+    json_key(w, "warnings");
+    json_begin_array(w);
+    for (int i = 0; i < rep->nwarnings; i++)
+        json_string(w, rep->warnings[i]);
+    json_end_array(w);
+    json_end_object(w);
+    json_newline(w);
 }
 
 /* ------------------------------------------------------------ the command */
