@@ -12,6 +12,8 @@
 
 #include "cmd.h"
 #include "dsarg.h"
+#include "histogram.h"
+#include "json.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--json] [--hist BINS]\n"
@@ -25,25 +27,27 @@ static const char usage[] =
     "exactly.\n"
     "\n"
     "  --axis 0|1   per column (0) or per row (1) instead of the whole array\n"
-    "  --hist BINS  also a histogram of the whole array: BINS equal bins over\n"
-    "               [min, max], the last one closed (numpy.histogram)\n"
+    "  --hist BINS  also a histogram of the whole array: numpy.histogram's BINS\n"
+    "               equal bins over [min, max] of the finite values, the last\n"
+    "               one closed; NaN, inf and -inf are counted apart\n"
     "  --json       one JSON object instead of text (NaN and inf as null)\n"
     "\n"
     "Example: mpirun -n 2 parray stats data.h5:/x --hist 10\n";
-
-/* One number as the format says; JSON has no NaN or infinity. */
-static void num(const char *fmt, double v, int json)
-{
-    if (json && !isfinite(v))
-        fputs("null", stdout);
-    else
-        printf(fmt, v);
-}
 
 typedef struct {
     size_t n;                    /* results */
     double *count, *sum, *mean, *std, *min, *max;
 } results;
+
+/* What stats prints. */
+typedef struct {
+    const char *name;            /* the input as given */
+    pa_dtype dtype;
+    int ndim, axis;              /* axis -1: the whole array */
+    size_t shape[PA_MAXDIM];
+    results r;
+    histogram hist;              /* bins 0: none */
+} report;
 
 static int reduce_all(pa_array *a, int axis, results *r)
 {
@@ -64,46 +68,118 @@ static int reduce_all(pa_array *a, int axis, results *r)
     return PA_OK;
 }
 
-/* Histogram of the whole array: every rank counts its own span, then one
- * allreduce. Bin edges are lo + i * (hi - lo) / bins; a value in bin i has
- * edges[i] <= x < edges[i+1], and the last bin includes hi. */
-static int histogram(pa_ctx *ctx, pa_array *a, double lo, double hi, int bins, uint64_t *counts)
+/* A value of the dtype (min, max, a histogram edge) in JSON: an f32 value
+ * with the digits of a float, anything else of a double. */
+static void json_value(json_writer *w, const report *rep, double v)
 {
-    pa_span s;
-    pa_array_local(a, &s);
-    uint64_t *mine = calloc((size_t)bins, sizeof *mine);
-    int ok = mine != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
-        free(mine);
-        return -1;
+    if (rep->dtype == PA_F32 && isfinite(v))
+        json_float(w, (float)v);
+    else
+        json_double(w, v);
+}
+
+static void print_json(const report *rep)
+{
+    json_writer w;
+    json_init_file(&w, stdout);
+    json_begin_object(&w);
+    json_key(&w, "dataset");
+    json_string(&w, rep->name);
+    json_key(&w, "dtype");
+    json_string(&w, pa_dtype_name(rep->dtype));
+    json_key(&w, "shape");
+    json_begin_array(&w);
+    for (int k = 0; k < rep->ndim; k++)
+        json_uint(&w, rep->shape[k]);
+    json_end_array(&w);
+    if (rep->axis >= 0) {
+        json_key(&w, "axis");
+        json_int(&w, rep->axis);
     }
-    double w = (hi - lo) / bins;
-    pa_dtype dt = pa_array_dtype(a);
-    for (size_t i = 0; i < s.count; i++) {
-        double x;
-        switch (dt) {
-        case PA_F64: x = ((const double *)s.ptr)[i]; break;
-        case PA_F32: x = ((const float *)s.ptr)[i]; break;
-        case PA_I64: x = (double)((const int64_t *)s.ptr)[i]; break;
-        case PA_I32: x = ((const int32_t *)s.ptr)[i]; break;
-        default: x = ((const uint8_t *)s.ptr)[i]; break;
+    const results *r = &rep->r;
+    const char *names[] = {"count", "sum", "mean", "std", "min", "max"};
+    const double *cols[] = {r->count, r->sum, r->mean, r->std, r->min, r->max};
+    for (int k = 0; k < 6; k++) {
+        json_key(&w, names[k]);
+        if (rep->axis >= 0)
+            json_begin_array(&w);
+        for (size_t i = 0; i < r->n; i++) {
+            if (k >= 4)
+                json_value(&w, rep, cols[k][i]);
+            else
+                json_double(&w, cols[k][i]);
         }
-        if (!(x >= lo && x <= hi))
-            continue;
-        long b = (long)((x - lo) / w);
-        if (b >= bins)
-            b = bins - 1;
-        /* Rounding of (x - lo) / w may put x one bin off its edges. */
-        while (b > 0 && x < lo + (double)b * w)
-            b--;
-        while (b < bins - 1 && x >= lo + (double)(b + 1) * w)
-            b++;
-        mine[b]++;
+        if (rep->axis >= 0)
+            json_end_array(&w);
     }
-    MPI_Allreduce(mine, counts, bins, MPI_UINT64_T, MPI_SUM, pa_ctx_comm(ctx));
-    free(mine);
-    return 0;
+    const histogram *h = &rep->hist;
+    if (h->bins) {
+        json_key(&w, "hist");
+        json_begin_object(&w);
+        json_key(&w, "edges");
+        json_begin_array(&w);
+        for (int b = 0; b <= h->bins; b++)
+            json_value(&w, rep, h->edges[b]);
+        json_end_array(&w);
+        json_key(&w, "counts");
+        json_begin_array(&w);
+        for (int b = 0; b < h->bins; b++)
+            json_uint(&w, h->counts[b]);
+        json_end_array(&w);
+        json_key(&w, "nan");
+        json_uint(&w, h->nan);
+        json_key(&w, "posinf");
+        json_uint(&w, h->posinf);
+        json_key(&w, "neginf");
+        json_uint(&w, h->neginf);
+        json_end_object(&w);
+    }
+    json_end_object(&w);
+    json_newline(&w);
+}
+
+static void print_text(const report *rep)
+{
+    /* min, max and the edges are values of the dtype: %.9g round-trips
+     * f32; the others are doubles. */
+    const char *vf = rep->dtype == PA_F32 ? "%.9g" : "%.17g", *df = "%.17g";
+    const results *r = &rep->r;
+    printf("%s: %s (", rep->name, pa_dtype_name(rep->dtype));
+    for (int k = 0; k < rep->ndim; k++)
+        printf(k ? ",%zu" : "%zu", rep->shape[k]);
+    printf("%s)\n", rep->ndim == 1 ? "," : "");
+    if (rep->axis >= 0)
+        printf("%-8s ", rep->axis == 0 ? "column" : "row");
+    printf("count sum mean std min max\n");
+    for (size_t i = 0; i < r->n; i++) {
+        if (rep->axis >= 0)
+            printf("%-8zu ", i);
+        printf("%.17g ", r->count[i]);
+        printf(df, r->sum[i]);
+        putchar(' ');
+        printf(df, r->mean[i]);
+        putchar(' ');
+        printf(df, r->std[i]);
+        putchar(' ');
+        printf(vf, r->min[i]);
+        putchar(' ');
+        printf(vf, r->max[i]);
+        putchar('\n');
+    }
+    const histogram *h = &rep->hist;
+    if (!h->bins)
+        return;
+    printf("histogram: %d bins\n", h->bins);
+    for (int b = 0; b < h->bins; b++) {
+        putchar('[');
+        printf(vf, h->edges[b]);
+        printf(", ");
+        printf(vf, h->edges[b + 1]);
+        printf("%s %llu\n", b + 1 == h->bins ? "]" : ")", (unsigned long long)h->counts[b]);
+    }
+    if (h->nan || h->posinf || h->neginf)
+        printf("in no bin: %llu nan, %llu inf, %llu -inf\n", (unsigned long long)h->nan,
+               (unsigned long long)h->posinf, (unsigned long long)h->neginf);
 }
 
 static int run(pa_ctx *ctx, int argc, char **argv)
@@ -145,130 +221,48 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     if (pa_h5_load(ctx, d.file, d.dataset, NULL, &a) != PA_OK)
         return cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
     int status = 0;
-    size_t shape[PA_MAXDIM];
-    pa_array_shape(a, shape);
-    int ndim = pa_array_ndim(a);
-    pa_dtype dt = pa_array_dtype(a);
-    if (axis >= 0 && ndim != 2) {
-        status = cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", inarg, ndim);
+    report rep = {.name = inarg, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a),
+                  .axis = axis};
+    pa_array_shape(a, rep.shape);
+    if (axis >= 0 && rep.ndim != 2) {
+        status = cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", inarg, rep.ndim);
         pa_array_free(&a);
         return status;
     }
-    results r = {.n = axis < 0 ? 1 : axis == 0 ? shape[1] : shape[0]};
-    double *mem = malloc(6 * (r.n ? r.n : 1) * sizeof(double));
-    uint64_t *counts = bins ? malloc((size_t)bins * sizeof *counts) : NULL;
-    int ok = mem && (!bins || counts), all;
+    results *r = &rep.r;
+    r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
+    double *mem = malloc(6 * (r->n ? r->n : 1) * sizeof(double));
+    int ok = mem != NULL, all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
     if (!all) {
         status = cmd_fail(ctx, sub, "out of memory");
         goto out;
     }
-    r.count = mem;
-    r.sum = mem + r.n;
-    r.mean = mem + 2 * r.n;
-    r.std = mem + 3 * r.n;
-    r.min = mem + 4 * r.n;
-    r.max = mem + 5 * r.n;
-    size_t cnt = axis < 0 ? pa_array_size(a) : axis == 0 ? shape[0] : shape[1];
-    for (size_t i = 0; i < r.n; i++)
-        r.count[i] = (double)cnt;
-    if (reduce_all(a, axis, &r) != PA_OK) {
+    r->count = mem;
+    r->sum = mem + r->n;
+    r->mean = mem + 2 * r->n;
+    r->std = mem + 3 * r->n;
+    r->min = mem + 4 * r->n;
+    r->max = mem + 5 * r->n;
+    size_t cnt = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
+    for (size_t i = 0; i < r->n; i++)
+        r->count[i] = (double)cnt;
+    if (reduce_all(a, axis, r) != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
         goto out;
     }
-    double lo = 0, hi = 0;
-    if (bins) {
-        double mn, mx;
-        if (pa_array_size(a) == 0 || pa_reduce(a, PA_RED_MIN, -1, &mn) != PA_OK ||
-            pa_reduce(a, PA_RED_MAX, -1, &mx) != PA_OK || !isfinite(mn) || !isfinite(mx)) {
-            status = cmd_fail(ctx, sub,
-                              "--hist: %s has no finite range (empty, NaN or infinite values)",
-                              inarg);
-            goto out;
-        }
-        /* numpy.histogram: a range of one value becomes [v - 0.5, v + 0.5]. */
-        lo = mn == mx ? mn - 0.5 : mn;
-        hi = mn == mx ? mx + 0.5 : mx;
-        if (histogram(ctx, a, lo, hi, bins, counts) != 0) {
-            status = cmd_fail(ctx, sub, "out of memory");
-            goto out;
-        }
+    if (bins && histogram_compute(ctx, a, bins, &rep.hist) != 0) {
+        status = cmd_fail(ctx, sub, "--hist %d: out of memory", bins);
+        goto out;
     }
-
     if (pa_ctx_rank(ctx) == 0) {
-        /* min and max are values of the dtype: %.9g round-trips f32; the
-         * others are doubles. */
-        const char *vf = dt == PA_F32 ? "%.9g" : "%.17g", *df = "%.17g";
-        if (json) {
-            printf("{\"dataset\": \"%s\", \"dtype\": \"%s\", \"shape\": [", inarg,
-                   pa_dtype_name(dt));
-            for (int k = 0; k < ndim; k++)
-                printf(k ? ", %zu" : "%zu", shape[k]);
-            printf("]");
-            if (axis >= 0)
-                printf(", \"axis\": %d", axis);
-            const char *names[] = {"count", "sum", "mean", "std", "min", "max"};
-            double *cols[] = {r.count, r.sum, r.mean, r.std, r.min, r.max};
-            for (int k = 0; k < 6; k++) {
-                printf(", \"%s\": ", names[k]);
-                if (axis >= 0)
-                    printf("[");
-                for (size_t i = 0; i < r.n; i++) {
-                    if (i)
-                        printf(", ");
-                    num(k >= 4 ? vf : df, cols[k][i], 1);
-                }
-                if (axis >= 0)
-                    printf("]");
-            }
-            if (bins) {
-                printf(", \"hist\": {\"edges\": [");
-                for (int b = 0; b <= bins; b++) {
-                    printf(b ? ", " : "");
-                    num(df, b == bins ? hi : lo + (double)b * ((hi - lo) / bins), 1);
-                }
-                printf("], \"counts\": [");
-                for (int b = 0; b < bins; b++)
-                    printf(b ? ", %llu" : "%llu", (unsigned long long)counts[b]);
-                printf("]}");
-            }
-            printf("}\n");
-        } else {
-            printf("%s: %s (", inarg, pa_dtype_name(dt));
-            for (int k = 0; k < ndim; k++)
-                printf(k ? ",%zu" : "%zu", shape[k]);
-            printf("%s)\n", ndim == 1 ? "," : "");
-            if (axis >= 0)
-                printf("%-8s ", axis == 0 ? "column" : "row");
-            printf("count sum mean std min max\n");
-            for (size_t i = 0; i < r.n; i++) {
-                if (axis >= 0)
-                    printf("%-8zu ", i);
-                printf("%.17g ", r.count[i]);
-                num(df, r.sum[i], 0);
-                putchar(' ');
-                num(df, r.mean[i], 0);
-                putchar(' ');
-                num(df, r.std[i], 0);
-                putchar(' ');
-                num(vf, r.min[i], 0);
-                putchar(' ');
-                num(vf, r.max[i], 0);
-                putchar('\n');
-            }
-            if (bins) {
-                printf("histogram: %d bins\n", bins);
-                for (int b = 0; b < bins; b++) {
-                    double e0 = lo + (double)b * ((hi - lo) / bins);
-                    double e1 = b + 1 == bins ? hi : lo + (double)(b + 1) * ((hi - lo) / bins);
-                    printf("[%.17g, %.17g%s %llu\n", e0, e1, b + 1 == bins ? "]" : ")",
-                           (unsigned long long)counts[b]);
-                }
-            }
-        }
+        if (json)
+            print_json(&rep);
+        else
+            print_text(&rep);
     }
 out:
-    free(counts);
+    histogram_free(&rep.hist);
     free(mem);
     pa_array_free(&a);
     return status;

@@ -330,7 +330,7 @@ int json_read_string(json_reader *j, char *out, size_t len)
         if (c == '"')
             break;
         if (c < 0x20)
-            return json_fail(j, "control character in a string (write it as an escape)");
+            return json_fail(j, "raw control character in a string");
         j->p++;
         if (c != '\\') {
             if (out && k + 1 < len)

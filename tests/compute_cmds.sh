@@ -125,7 +125,7 @@ for np in 1 2; do
     # The same random file for any rank count (compared after the loop).
     run $np gen "$d/r.h5:/z" --shape 1000,3 --random normal --seed 42 --mean 1 --std 2
     run $np stats "$d/r.h5:/z" --json
-    sed 's/"dataset": "[^"]*", //' "$tmp/out" >"$d/rstats"
+    sed 's/"dataset":"[^"]*",//' "$tmp/out" >"$d/rstats"
     run $np gen "$d/u.h5:/u" --shape 5000 --random integers --low 0 --high 10 --dtype i32 --seed 7
     run $np stats "$d/u.h5:/u"
     mm=$(sed -n 3p "$tmp/out" | awk '{print $1, $5, $6}')
@@ -196,6 +196,23 @@ for np in 1 2; do
     else
         fail "calc syntax: exit $rc: $(cat "$tmp/err")"
     fi
+    # Hostile texts of 100 KB, one command-line argument each: a flat chain
+    # of 50,000 terms computes (50000 * x of arange, exact), deep nesting is
+    # a clear error naming the limit and the column, never a crash.
+    chain="r = x$(printf '%49999s' | sed 's/ /+x/g')"
+    run $np calc "$chain" "x=$d/a.h5:/x" -o "$d/c.h5:/chain"
+    run $np stats "$d/c.h5:/chain"
+    expect_line "calc of x+x+...+x (50,000 terms, 100 KB)" \
+        "1000 24975000000 24975000 14433749.512860475 0 49950000"
+    for deep in "$(printf '%50000s' | sed 's/ /(/g')x" "x$(printf '%33333s' | sed 's/ /**x/g')" \
+        "$(printf '%25000s' | sed 's/ /-(/g')x" "$(printf '%20000s' | sed 's/ /sqrt(/g')x"; do
+        run $np calc "r = $deep" "x=$d/a.h5:/x" -o "$d/c.h5:/deep"
+        if [ "$rc" -eq 2 ] && grep -q "column [0-9]*: expression nested more than 256 levels deep" "$tmp/err"; then
+            pass "calc of 100 KB nested '$(echo "$deep" | cut -c1-6)...' exits 2 naming the limit"
+        else
+            fail "calc nested '$(echo "$deep" | cut -c1-6)...': exit $rc: $(head -c 300 "$tmp/err")"
+        fi
+    done
     run $np stats "$d/missing.h5:/x"
     if [ "$rc" -eq 1 ] && grep -q "parray: stats:" "$tmp/err"; then
         pass "stats of a missing file exits 1"
