@@ -63,6 +63,15 @@ find_python() {
     command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null && python=python3
 }
 
+# need_system_python WHY: py is /usr/bin/python3, the system's, which has the
+# distribution's modules such as numpy (a pyenv shim may stand first in PATH),
+# else python3 from PATH; skip (exit 77) without either, saying WHY it was
+# needed.
+need_system_python() {
+    py=/usr/bin/python3
+    [ -x "$py" ] || py=$(command -v python3) || { echo "SKIP: no python3 $1"; exit 77; }
+}
+
 # The check counter and printers: fail marks the script failed.
 failed=0
 fail() { echo "  FAIL: $*"; failed=1; }

@@ -23,10 +23,7 @@ unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
 need_parray
 need_mpirun
 make_tmp hist
-# The system's Python, which has numpy where python3-numpy is installed (a
-# pyenv shim may stand first in PATH).
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3) || { echo "SKIP: no python3 to write the data"; exit 77; }
+need_system_python "to write the data"
 
 cat >"$tmp/hist.py" <<'PY'
 import json, math, struct, sys

@@ -22,9 +22,7 @@ unset PARRAY_RANKS_PER_NODE PARRAY_BLAS_THREADS PARRAY_FAULT
 need_parray
 need_mpirun
 make_tmp json
-# The system's Python (a pyenv shim may stand first in PATH).
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3) || { echo "SKIP: no python3 to check the JSON"; exit 77; }
+need_system_python "to check the JSON"
 
 # valid_json NAME [PYEXPR WANT]: $tmp/NAME.out is strict UTF-8 holding one
 # JSON text, or one per line; PYEXPR over the last (bound to j; os.environ
