@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "num.h"
 
 #define MAX_CPUS 1024
 
@@ -52,9 +53,10 @@ static int bind_all(const int *cpus, int n)
     if (!d)
         return 0;
     struct dirent *e;
+    uint64_t tid;
     while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            (void)sched_setaffinity(atoi(e->d_name), sizeof set, &set);
+        if (num_uint("task", e->d_name, 1, INT32_MAX, &tid, NULL, 0) == 0)
+            (void)sched_setaffinity((pid_t)tid, sizeof set, &set);
     closedir(d);
     return 0;
 }

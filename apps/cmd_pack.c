@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "dsarg.h"
+#include "num.h"
 
 static const char pack_usage[] =
     "usage: [mpirun -n N] parray pack [OPTIONS] FILE... | DIR | 'GLOB' -o OUT.h5:/DATASET\n"
@@ -98,24 +99,6 @@ static int parse_delim(const char *s, char *d)
         return -1;
     *d = *s;
     return 0;
-}
-
-static int parse_shape(const char *s, pa_files_opts *o)
-{
-    o->ndim = 0;
-    for (const char *p = s;;) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || errno || *p == '-' || o->ndim == PA_MAXDIM - 1)
-            return -1;
-        o->shape[o->ndim++] = (size_t)v;
-        if (*end == '\0')
-            return 0;
-        if (*end != ',')
-            return -1;
-        p = end + 1;
-    }
 }
 
 /* ------------------------------------------------------------ progress */
@@ -292,7 +275,7 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
     pa_files_opts o = {0};
     pa_format format = PA_FORMAT_AUTO;
     pa_h5_opts h5 = {0};
-    char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    char **inputs = calloc((size_t)argc + 1, sizeof *inputs), err[1024];
     int ninputs = 0, status;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -300,13 +283,12 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         if (strcmp(a, "-o") == 0) {
             out = v;
         } else if (strcmp(a, "-j") == 0) {
-            char *end;
-            long j = v ? strtol(v, &end, 10) : 0;
-            if (!v || *end || j < 1 || j > 256) {
+            uint64_t j;
+            if (v && num_uint(a, v, 1, 256, &j, err, sizeof err) != 0) {
                 free(inputs);
-                return cmd_usage(ctx, sub, "-j needs a thread count in [1, 256]");
+                return cmd_usage(ctx, sub, "%s", err);
             }
-            o.threads = (int)j;
+            o.threads = v ? (int)j : 0;
         } else if (strcmp(a, "--format") == 0) {
             if (!v || parse_format(v, &format) < 0) {
                 free(inputs);
@@ -318,10 +300,11 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
                 return cmd_usage(ctx, sub, "--dtype takes f64, f32, i64, i32 or u8");
             }
         } else if (strcmp(a, "--shape") == 0) {
-            if (!v || parse_shape(v, &o) < 0) {
+            /* A file's shape: its stack adds the first dimension. */
+            if (v && num_uint_list(a, v, 0, SIZE_MAX, o.shape, PA_MAXDIM - 1, &o.ndim, err,
+                                   sizeof err) != 0) {
                 free(inputs);
-                return cmd_usage(ctx, sub, "--shape takes sizes like 100,3 (at most %d)",
-                                 PA_MAXDIM - 1);
+                return cmd_usage(ctx, sub, "%s", err);
             }
         } else if (strcmp(a, "--delimiter") == 0) {
             if (!v || parse_delim(v, &o.delimiter) < 0) {
@@ -359,7 +342,6 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         i += takes;
     }
     dsarg ds;
-    char err[1024];
     if (!out) {
         free(inputs);
         return cmd_usage(ctx, sub, "the output -o FILE.h5:/DATASET is required");

@@ -115,6 +115,10 @@ static const char *fast_decimal(const char *p, int pbits, double *out)
         s++;
         if (nd == 0)
             while (*s == '0') {
+                /* A run of zeros too long for the fast path (exp10 must
+                 * not wrap): strtod takes it. */
+                if (exp10 == -100000)
+                    return NULL;
                 s++;
                 exp10--;
                 any = 1;
