@@ -168,6 +168,11 @@ static int make_arrays(bench *b, blas *S)
     S->r0 = n * (size_t)S->rank / (size_t)S->size;
     S->rows = n * (size_t)(S->rank + 1) / (size_t)S->size - S->r0;
     size_t arows = S->rank == 0 ? n : S->rows;
+    if (pa_mem_check(S->ctx, (2 * arows + n) * n * sizeof(double), "blas: the naive matrices") !=
+        PA_OK) {
+        bench_fail(b, "blas: %s", pa_errmsg(S->ctx));
+        return bench_agree(b, -1);
+    }
     S->a = malloc(arows * n * sizeof(double));
     S->b = malloc(n * n * sizeof(double));
     S->c = malloc(arows * n * sizeof(double));

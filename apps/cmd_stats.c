@@ -153,6 +153,14 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         return status;
     }
     results r = {.n = axis < 0 ? 1 : axis == 0 ? shape[1] : shape[0]};
+    /* Every rank holds the 6 results of each of r.n lines and the bins (r.n
+     * of an empty array's other axis can be huge: SIZE_MAX fits nowhere). */
+    size_t need = r.n > SIZE_MAX / 64 ? SIZE_MAX : (6 * r.n + 6 + (size_t)bins) * 8;
+    if (pa_mem_check(ctx, need, "the results") != PA_OK) {
+        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        pa_array_free(&a);
+        return status;
+    }
     double *mem = malloc(6 * (r.n ? r.n : 1) * sizeof(double));
     uint64_t *counts = bins ? malloc((size_t)bins * sizeof *counts) : NULL;
     int ok = mem && (!bins || counts), all;

@@ -665,8 +665,14 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
         if (rc == PA_OK)
             rc = r + 1 == P ? (end = size, PA_OK) : line_start(ctx, fn, path, fd, size, hi, &end);
     }
-    if (rc == PA_OK) {
+    if (rc == PA_OK)
         len = end > start ? end - start : 0;
+    /* Every rank holds its range of the text: the node's sum must fit its
+     * memory (a rank that failed above asks for none; its code stays). */
+    int mrc = pa__mem_check_node(ctx, fn, len, "the CSV text");
+    if (rc == PA_OK)
+        rc = mrc;
+    if (rc == PA_OK) {
         text = malloc(len + 1);
         rc = text ? pa__read_at(ctx, fn, path, fd, text, len, start)
                   : pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory for %zu bytes", path, len);

@@ -382,6 +382,28 @@ START_TEST(delimiter_is_comment)
 }
 END_TEST
 
+/* The text each rank reads is checked against its node's available memory
+ * first (PARRAY_MEM_AVAILABLE, the testing aid, sets the figure). */
+START_TEST(text_memory)
+{
+    char path[300], text[4096];
+    size_t len = 0;
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d.5\n", i, i);
+    put_text("mem.csv", text, path, sizeof path);
+    tu_env saved = tu_env_save("PARRAY_MEM_AVAILABLE");
+    setenv("PARRAY_MEM_AVAILABLE", "100", 1);
+    pa_array *a = NULL;
+    TU_RC(pa_load_csv(ctx, path, NULL, &a), PA_ENOMEM, ctx);
+    tu_env_restore(&saved);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "pa_load_csv: the CSV text needs") && !a, "%s",
+              pa_errmsg(ctx));
+    TU_OK(pa_load_csv(ctx, path, NULL, &a), ctx);
+    TU_CHECK(pa_array_size(a) == 200);
+    pa_array_free(&a);
+}
+END_TEST
+
 /* A run of zeros after the point longer than the fast path takes goes to
  * strtod and still gives the exact value. */
 START_TEST(long_zero_run)
@@ -471,6 +493,7 @@ static Suite *make(void)
     tcase_add_test(tc, errors);
     tcase_add_test(tc, delimiter_is_comment);
     tcase_add_test(tc, long_zero_run);
+    tcase_add_test(tc, text_memory);
     tcase_add_test(tc, save_round_trip);
     return s;
 }
