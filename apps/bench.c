@@ -251,48 +251,6 @@ const char *bench_vector_width(void)
 
 /* ------------------------------------------------------------ helpers */
 
-int bench_parse_size(const char *s, size_t *out)
-{
-    static const struct {
-        const char *suffix;
-        double mult;
-    } units[] = {
-        {"", 1},          {"B", 1},
-        {"k", 1e3},       {"kB", 1e3},       {"K", 1e3},        {"KB", 1e3},
-        {"M", 1e6},       {"MB", 1e6},       {"G", 1e9},        {"GB", 1e9},
-        {"T", 1e12},      {"TB", 1e12},
-        {"Ki", 0x1p10},   {"KiB", 0x1p10},   {"Mi", 0x1p20},    {"MiB", 0x1p20},
-        {"Gi", 0x1p30},   {"GiB", 0x1p30},   {"Ti", 0x1p40},    {"TiB", 0x1p40},
-    };
-    if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-        return -1;
-    /* Only decimal notation: strtod would also take hex, inf and nan. */
-    size_t numlen = strspn(s, "0123456789.eE+-");
-    if (numlen == 0)
-        return -1;
-    char num[64];
-    if (numlen >= sizeof num)
-        return -1;
-    memcpy(num, s, numlen);
-    num[numlen] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(num, &end);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    const char *suffix = s + numlen;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(suffix, units[i].suffix) != 0)
-            continue;
-        double bytes = v * units[i].mult;
-        if (!(bytes >= 1) || bytes > 0x1p62 || bytes != floor(bytes))
-            return -1;
-        *out = (size_t)bytes;
-        return 0;
-    }
-    return -1;
-}
-
 void bench_size_str(double size, int elems, char *buf, size_t len)
 {
     static const char *const dec[] = {"k", "M", "G", "T"};

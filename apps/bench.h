@@ -236,12 +236,6 @@ void bench_triad(double *restrict a, const double *restrict b, const double *res
 
 /* ------------------------------------------------------------ helpers */
 
-/* Not collective. Parses a size: a plain number ("800000000", "8e8"),
- * with k/M/G/T (10^3..10^12) or KiB/MiB/GiB/TiB (2^10..2^40), optionally
- * followed by B ("800MB", "1GiB"). The value must be a whole number of
- * bytes in [1, 2^62]. Returns 0, or -1 for a bad string. */
-int bench_parse_size(const char *s, size_t *out);
-
 /* Not collective. A human size: "800 MB", "1 GiB", "100 M elem". */
 void bench_size_str(double size, int elems, char *buf, size_t len);
 

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "num.h"
 
 #define MAX_CPUS 1024
 
@@ -52,9 +53,10 @@ static int bind_all(const int *cpus, int n)
     if (!d)
         return 0;
     struct dirent *e;
+    uint64_t tid;
     while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            (void)sched_setaffinity(atoi(e->d_name), sizeof set, &set);
+        if (num_uint("task", e->d_name, 1, INT32_MAX, &tid, NULL, 0) == 0)
+            (void)sched_setaffinity((pid_t)tid, sizeof set, &set);
     closedir(d);
     return 0;
 }
@@ -166,6 +168,11 @@ static int make_arrays(bench *b, blas *S)
     S->r0 = n * (size_t)S->rank / (size_t)S->size;
     S->rows = n * (size_t)(S->rank + 1) / (size_t)S->size - S->r0;
     size_t arows = S->rank == 0 ? n : S->rows;
+    if (pa_mem_check(S->ctx, (2 * arows + n) * n * sizeof(double), "blas: the naive matrices") !=
+        PA_OK) {
+        bench_fail(b, "blas: %s", pa_errmsg(S->ctx));
+        return bench_agree(b, -1);
+    }
     S->a = malloc(arows * n * sizeof(double));
     S->b = malloc(n * n * sizeof(double));
     S->c = malloc(arows * n * sizeof(double));

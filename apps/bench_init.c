@@ -186,7 +186,10 @@ static int init_run(bench *b)
     I.mine = s.ptr;
     I.nmine = s.count;
     rc = 0;
-    if (pa_ctx_rank(ctx) == 0) {
+    if (pa_mem_check(ctx, pa_ctx_rank(ctx) == 0 ? I.n * sizeof(double) : 0,
+                     "init: the naive array") != PA_OK)
+        rc = bench_fail(b, "init: %s", pa_errmsg(ctx));
+    else if (pa_ctx_rank(ctx) == 0) {
         I.naive = malloc(I.n * sizeof(double));
         if (!I.naive)
             rc = bench_fail(b, "init: out of memory for the naive array (%zu bytes)", I.n * 8);

@@ -443,7 +443,10 @@ static int io_run(bench *b)
         ((double *)s.ptr)[k] = (double)(s.offset + k);
     pa_array_sync(S.a);
     my_rows(&S, S.a, &S.mine, &S.off, &S.bytes);
-    if (S.rank == 0 && !(S.all = malloc(S.n * sizeof(double))))
+    if (pa_mem_check(S.ctx, S.rank == 0 ? S.n * sizeof(double) : 0, "io: the naive gather") !=
+        PA_OK)
+        rc = bench_fail(b, "io: %s", pa_errmsg(S.ctx));
+    else if (S.rank == 0 && !(S.all = malloc(S.n * sizeof(double))))
         rc = bench_fail(b, "io: naive: out of memory for %zu bytes on rank 0", S.n * sizeof(double));
     if (S.rank == 0 && S.all)
         memset(S.all, 0, S.n * sizeof(double));

@@ -286,6 +286,11 @@ static int share_run(bench *b)
     /* Rank 0's source, the receivers' buffers: allocated and touched once,
      * before any timing, and kept for every method (freed memory comes back
      * slowly on some machines). The first touch is a figure of its own. */
+    if (pa_mem_check(ctx, S.active ? S.n * sizeof(double) : 0, "share: the buffers") != PA_OK) {
+        bench_fail(b, "share: %s", pa_errmsg(ctx));
+        rc = bench_agree(b, -1);
+        goto out;
+    }
     double t0 = MPI_Wtime();
     if (S.active && S.me == 0) {
         S.src = malloc(S.n * sizeof(double));

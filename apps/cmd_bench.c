@@ -1,14 +1,13 @@
 /* `parray bench`: parses the options, then runs the chosen experiments
  * (all registered ones by default) through the harness in bench.c, and
  * with --compare sets the figures against an earlier run's. */
-#include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
 #include "cmd.h"
+#include "num.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray bench [EXPERIMENT...] [--quick] [--bytes N] [--size N]\n"
@@ -82,40 +81,6 @@ static const char usage[] =
     "  mpirun -n 2 parray bench elementwise --size 1e8\n"
     "  mpirun -n 2 parray bench blas --n 2048,4096 --compare bench.json\n";
 
-/* A whole number in [min, max]. */
-static int parse_int(const char *s, int min, int max, int *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < min || v > max)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-/* A comma-separated list of matrix orders in 1..46340 (n*n fits an int). */
-static int parse_orders(const char *s, size_t *out, int *count)
-{
-    *count = 0;
-    while (*s) {
-        char *end;
-        if (*s < '0' || *s > '9')
-            return -1;
-        long v = strtol(s, &end, 10);
-        if (end == s || v < 1 || v > 46340 || *count >= BENCH_MAX_N)
-            return -1;
-        out[(*count)++] = (size_t)v;
-        s = end;
-        if (*s == ',' && s[1] != '\0')
-            s++;
-        else if (*s)
-            return -1;
-    }
-    return *count ? 0 : -1;
-}
-
 static const bench_experiment *find_experiment(const char *name)
 {
     for (int i = 0; i < bench_nexperiments; i++)
@@ -150,6 +115,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     bench_opts opts = {.reps = -1, .warmup = -1, .threshold = 10.0};
     const bench_experiment **chosen = calloc((size_t)bench_nexperiments, sizeof *chosen);
     int nchosen = 0, list = 0, status = 0;
+    char err[256];
     int ok = chosen != NULL, all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
     if (!all) {
@@ -169,46 +135,32 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             goto out;                                                     \
         }                                                                 \
     } while (0)
-        if (is_option(a, "--bytes")) {
-            VALUE("--bytes");
-            if (bench_parse_size(v, &opts.bytes) != 0) {
-                status = cmd_usage(ctx, sub,
-                                   "--bytes '%s' is not a size (e.g. 800000000, 8e8, 800M, 1GiB)",
-                                   v);
-                goto out;
-            }
-        } else if (is_option(a, "--size")) {
-            VALUE("--size");
-            if (bench_parse_size(v, &opts.size) != 0) {
-                status = cmd_usage(ctx, sub,
-                                   "--size '%s' is not a number of elements (e.g. 1e8, 100M)",
-                                   v);
-                goto out;
-            }
+#define USAGE()                                                           \
+    do {                                                                  \
+        status = cmd_usage(ctx, sub, "%s", err);                          \
+        goto out;                                                         \
+    } while (0)
+        if (is_option(a, "--bytes") || is_option(a, "--size")) {
+            int bytes = is_option(a, "--bytes");
+            const char *opt = bytes ? "--bytes" : "--size";
+            uint64_t n;
+            VALUE(opt);
+            if (num_size(opt, v, 1, (uint64_t)1 << 62, &n, err, sizeof err) != 0)
+                USAGE();
+            *(bytes ? &opts.bytes : &opts.size) = (size_t)n;
         } else if (is_option(a, "--n")) {
             VALUE("--n");
-            if (parse_orders(v, opts.n, &opts.nn) != 0) {
-                status = cmd_usage(ctx, sub,
-                                   "--n '%s' is not a list of matrix orders 1..46340 (at most "
-                                   "%d, e.g. 2048,4096)",
-                                   v, BENCH_MAX_N);
-                goto out;
-            }
-        } else if (is_option(a, "--reps")) {
-            VALUE("--reps");
-            if (parse_int(v, 1, 1000000, &opts.reps) != 0) {
-                status = cmd_usage(ctx, sub,
-                                   "--reps '%s' is not a whole number from 1 to 1000000", v);
-                goto out;
-            }
-        } else if (is_option(a, "--warmup")) {
-            VALUE("--warmup");
-            if (parse_int(v, 0, 1000000, &opts.warmup) != 0) {
-                status = cmd_usage(ctx, sub,
-                                   "--warmup '%s' is not a whole number from 0 to 1000000",
-                                   v);
-                goto out;
-            }
+            if (num_uint_list("--n", v, 1, 46340, opts.n, BENCH_MAX_N, &opts.nn, err,
+                              sizeof err) != 0)
+                USAGE();
+        } else if (is_option(a, "--reps") || is_option(a, "--warmup")) {
+            int reps = is_option(a, "--reps");
+            const char *opt = reps ? "--reps" : "--warmup";
+            uint64_t n;
+            VALUE(opt);
+            if (num_uint(opt, v, reps ? 1 : 0, 1000000, &n, err, sizeof err) != 0)
+                USAGE();
+            *(reps ? &opts.reps : &opts.warmup) = (int)n;
         } else if (is_option(a, "--json")) {
             VALUE("--json");
             opts.json = v;
@@ -217,13 +169,11 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             opts.compare = v;
         } else if (is_option(a, "--threshold")) {
             VALUE("--threshold");
-            char *end;
-            opts.threshold = strtod(v, &end);
-            if (*end != '\0' || !(opts.threshold >= 0) || opts.threshold > 1e6) {
-                status = cmd_usage(ctx, sub,
-                                   "--threshold '%s' is not a percentage (a number >= 0, "
-                                   "e.g. 10)",
-                                   v);
+            if (num_real("--threshold", v, 1, &opts.threshold, err, sizeof err) != 0)
+                USAGE();
+            if (!(opts.threshold >= 0 && opts.threshold <= 1e6)) {
+                status = cmd_usage(ctx, sub, "--threshold: %s is out of range [0, 1e6] (a "
+                                   "percentage)", v);
                 goto out;
             }
         } else if (strcmp(a, "--quick") == 0) {
@@ -253,6 +203,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             if (!seen)
                 chosen[nchosen++] = e;
         }
+#undef USAGE
 #undef VALUE
     }
     if (opts.json && opts.compare && strcmp(opts.json, opts.compare) == 0) {

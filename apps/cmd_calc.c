@@ -4,7 +4,6 @@
  * (crash-safe). With --rows-per-block N the datasets stream through in
  * blocks of N rows (read, evaluate, write into a crash-safe writer), so
  * that datasets larger than the job's memory can be processed. */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include "cmd.h"
 #include "dsarg.h"
+#include "num.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray calc 'OUT = EXPR' NAME=FILE.h5:/DS... [NAME=NUMBER...]\n"
@@ -21,12 +21,14 @@ static const char usage[] =
     "\n"
     "Evaluates EXPR element by element over datasets of one shape and saves the\n"
     "result as a dataset of that shape. Every name of EXPR is bound on the\n"
-    "command line to a dataset (x=in.h5:/x) or to a number (k=2.5). The\n"
-    "language (docs/expr.md): numbers, names, + - * / ** (power), unary minus,\n"
-    "parentheses, comparisons < <= > >= == != (1 or 0), where(c, a, b), and\n"
-    "the functions neg abs sqrt exp log log10 log1p expm1 sin cos tan tanh\n"
-    "floor ceil round square reciprocal add sub mul div pow minimum maximum\n"
-    "hypot atan2 fmod.\n"
+    "command line to a dataset (x=in.h5:/x) or to a number (k=2.5), which is\n"
+    "read as Python's float() reads it: subnormals such as 5e-324 exactly, inf,\n"
+    "-inf and nan spelled out, and a number beyond the double range (1e400) is\n"
+    "inf. The language (docs/expr.md): numbers, names, + - * / ** (power),\n"
+    "unary minus, parentheses, comparisons < <= > >= == != (1 or 0),\n"
+    "where(c, a, b), and the functions neg abs sqrt exp log log10 log1p expm1\n"
+    "sin cos tan tanh floor ceil round square reciprocal add sub mul div pow\n"
+    "minimum maximum hypot atan2 fmod.\n"
     "\n"
     "  -o, --out FILE.h5:/DS  where to save the result (required)\n"
     "  --dtype DT             compute and save in DT (f64, f32, i64, i32, u8):\n"
@@ -172,7 +174,7 @@ static int run_blocks(pa_ctx *ctx, pa_expr *e, binding *b, int nb, const dsarg *
     if (first < 0)
         return cmd_fail(ctx, sub, "needs at least one dataset input (all names are numbers)");
     pa_dtype odtype = want ? *want : dt[first];
-    size_t rows = shape[0], nblocks = (rows + rpb - 1) / rpb;
+    size_t rows = shape[0], nblocks = rows / rpb + (rows % rpb != 0); /* rpb may be huge */
 
     int status = 0;
     pa_h5_writer *w = NULL;
@@ -271,17 +273,18 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             }
             dtarg = argv[++i];
         } else if (strcmp(a, "--rows-per-block") == 0) {
-            char *end;
-            const char *v = i + 1 < argc ? argv[i + 1] : "";
-            errno = 0;
-            unsigned long long n = strtoull(v, &end, 10);
-            if (!*v || *end || *v == '-' || errno == ERANGE || n == 0 || n > SIZE_MAX) {
-                status = cmd_usage(ctx, sub, "--rows-per-block needs a whole number >= 1, not '%s'",
-                                   v);
+            uint64_t n;
+            char err[256];
+            if (i + 1 >= argc) {
+                status = cmd_usage(ctx, sub, "--rows-per-block needs a value");
+                goto out;
+            }
+            /* At most the largest dimension an array can have. */
+            if (num_uint(a, argv[++i], 1, PTRDIFF_MAX, &n, err, sizeof err) != 0) {
+                status = cmd_usage(ctx, sub, "%s", err);
                 goto out;
             }
             rows_per_block = (size_t)n;
-            i++;
         } else if (a[0] == '-' && a[1] != 0 && !strchr(a, '=')) {
             status = cmd_usage(ctx, sub, "unknown option '%s'", a);
             goto out;
@@ -308,10 +311,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
                     goto out;
                 }
             const char *v = eq + 1;
-            char *end;
-            errno = 0;
-            x->value = strtod(v, &end);
-            if (*v && *end == 0 && errno != ERANGE) {
+            if (num_real(x->name, v, 0, &x->value, NULL, 0) == 0) {
                 x->is_array = 0;
             } else {
                 char err[512];

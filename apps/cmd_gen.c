@@ -2,14 +2,13 @@
  * normal or integers, from the counter-based generator, so the file is the
  * same whatever the rank count), a range, evenly spaced values, or a
  * constant. Each rank fills its own part; the save is parallel. */
-#include <errno.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "dsarg.h"
+#include "num.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray gen OUT.h5:/DATASET --shape D0[,D1...] [--dtype DT]\n"
@@ -30,28 +29,14 @@ static const char usage[] =
     "                     same file for any number of ranks.\n"
     "  --arange           start + i * step over the flat index i (default 0, 1)\n"
     "  --linspace A,B     size values from A to B inclusive (numpy.linspace)\n"
-    "  --full V           every element V\n"
+    "  --full V           every element V (inf, -inf and nan too, for f64 and f32)\n"
     "  --dtype DT         f64, f32, i64, i32 or u8\n"
     "\n"
+    "Numbers are read as Python's float() reads them (subnormals exactly);\n"
+    "counts, seeds and --random integers' bounds are whole numbers, read\n"
+    "exactly; a value outside an option's range is an error, never wrapped.\n"
+    "\n"
     "Example: mpirun -n 2 parray gen data.h5:/x --shape 10000,100 --random normal --seed 42\n";
-
-static int parse_double(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    return *s && *end == 0 && errno != ERANGE && isfinite(*v) ? 0 : -1;
-}
-
-static int parse_u64(const char *s, unsigned long long *v)
-{
-    char *end;
-    errno = 0;
-    if (!*s || *s == '-')
-        return -1;
-    *v = strtoull(s, &end, 10);
-    return *end == 0 && errno != ERANGE ? 0 : -1;
-}
 
 typedef enum { G_NONE, G_UNIFORM, G_NORMAL, G_INTEGERS, G_ARANGE, G_LINSPACE, G_FULL } gen_kind;
 
@@ -60,10 +45,13 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     const char *sub = "gen", *outarg = NULL, *shapearg = NULL, *dtarg = NULL;
     gen_kind kind = G_NONE;
     int nkinds = 0;
-    unsigned long long seed = 0, stream = 0;
-    double low = NAN, high = NAN, mean = 0, std = 1, start = 0, step = 1, lina = 0, linb = 0,
-           full = 0;
-    int have_low = 0, have_high = 0, have_mean = 0, have_std = 0, have_ar = 0;
+    uint64_t seed = 0, stream = 0;
+    /* --low and --high are read once the kind is known: exact integers
+     * for --random integers, reals otherwise. */
+    const char *lowarg = NULL, *higharg = NULL;
+    double low = 0, high = 1, mean = 0, std = 1, start = 0, step = 1, lin[2] = {0, 0}, full = 0;
+    int have_mean = 0, have_std = 0, have_ar = 0;
+    char err[512];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -76,8 +64,8 @@ static int run(pa_ctx *ctx, int argc, char **argv)
 #define NUM(dst, flag)                                                                  \
     do {                                                                                \
         NEEDV();                                                                        \
-        if (parse_double(v, &(dst)) != 0)                                               \
-            return cmd_usage(ctx, sub, "%s '%s' is not a finite number", a, v);         \
+        if (num_real(a, v, 1, &(dst), err, sizeof err) != 0)                            \
+            return cmd_usage(ctx, sub, "%s", err);                                      \
         flag = 1;                                                                       \
     } while (0)
         if (strcmp(a, "--shape") == 0) {
@@ -97,12 +85,11 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             nkinds++;
         } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--stream") == 0) {
             NEEDV();
-            if (parse_u64(v, a[3] == 'e' ? &seed : &stream) != 0)
-                return cmd_usage(ctx, sub, "%s '%s' is not an integer in [0, 2^64)", a, v);
-        } else if (strcmp(a, "--low") == 0) {
-            NUM(low, have_low);
-        } else if (strcmp(a, "--high") == 0) {
-            NUM(high, have_high);
+            if (num_uint(a, v, 0, UINT64_MAX, a[3] == 'e' ? &seed : &stream, err, sizeof err))
+                return cmd_usage(ctx, sub, "%s", err);
+        } else if (strcmp(a, "--low") == 0 || strcmp(a, "--high") == 0) {
+            NEEDV();
+            *(a[2] == 'l' ? &lowarg : &higharg) = v;
         } else if (strcmp(a, "--mean") == 0) {
             NUM(mean, have_mean);
         } else if (strcmp(a, "--std") == 0) {
@@ -116,20 +103,16 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             nkinds++;
         } else if (strcmp(a, "--linspace") == 0) {
             NEEDV();
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", v);
-            char *comma = strchr(buf, ',');
-            if (!comma)
-                return cmd_usage(ctx, sub, "--linspace '%s' is not A,B", v);
-            *comma = 0;
-            if (parse_double(buf, &lina) != 0 || parse_double(comma + 1, &linb) != 0)
-                return cmd_usage(ctx, sub, "--linspace '%s': A and B must be finite numbers", v);
+            if (num_real_pair(a, v, 1, lin, err, sizeof err) != 0)
+                return cmd_usage(ctx, sub, "%s", err);
             kind = G_LINSPACE;
             nkinds++;
         } else if (strcmp(a, "--full") == 0) {
-            int dummy;
-            NUM(full, dummy);
-            (void)dummy;
+            /* Any value, inf and nan too: the library checks it against
+             * the dtype. */
+            NEEDV();
+            if (num_real(a, v, 0, &full, err, sizeof err) != 0)
+                return cmd_usage(ctx, sub, "%s", err);
             kind = G_FULL;
             nkinds++;
         } else if (a[0] == '-' && a[1] != 0) {
@@ -150,7 +133,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         return cmd_usage(ctx, sub,
                          nkinds ? "give one of --random, --arange, --linspace, --full"
                                 : "needs one of --random, --arange, --linspace, --full");
-    if ((have_low || have_high) && kind != G_UNIFORM && kind != G_INTEGERS)
+    if ((lowarg || higharg) && kind != G_UNIFORM && kind != G_INTEGERS)
         return cmd_usage(ctx, sub, "--low and --high go with --random uniform or integers");
     if ((have_mean || have_std) && kind != G_NORMAL)
         return cmd_usage(ctx, sub, "--mean and --std go with --random normal");
@@ -158,53 +141,39 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         return cmd_usage(ctx, sub, "--start and --step go with --arange");
 
     dsarg d;
-    char err[512];
     if (dsarg_parse(outarg, &d, err, sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
     size_t shape[PA_MAXDIM];
     int ndim = 0;
-    for (const char *p = shapearg; *p;) {
-        char *end;
-        errno = 0;
-        unsigned long long v = *p == '-' ? 0 : strtoull(p, &end, 10);
-        if (*p == '-' || end == p || errno == ERANGE || (*end != ',' && *end != 0))
-            return cmd_usage(ctx, sub, "--shape '%s' is not D0[,D1...] of whole numbers",
-                             shapearg);
-        if (ndim == PA_MAXDIM)
-            return cmd_usage(ctx, sub, "--shape '%s' has more than %d dimensions", shapearg,
-                             PA_MAXDIM);
-        shape[ndim++] = (size_t)v;
-        p = *end ? end + 1 : end;
-        if (*end == ',' && !*p)
-            return cmd_usage(ctx, sub, "--shape '%s' ends with ','", shapearg);
-    }
-    if (ndim == 0)
-        return cmd_usage(ctx, sub, "--shape is empty");
+    if (num_uint_list("--shape", shapearg, 0, SIZE_MAX, shape, PA_MAXDIM, &ndim, err,
+                      sizeof err) != 0)
+        return cmd_usage(ctx, sub, "%s", err);
     pa_dtype dt = kind == G_INTEGERS ? PA_I64 : PA_F64;
     if (dtarg && pa_dtype_parse(dtarg, &dt) != PA_OK)
         return cmd_usage(ctx, sub, "--dtype '%s' is not f64, f32, i64, i32 or u8", dtarg);
-    if (kind == G_INTEGERS && !have_high)
+    if (kind == G_INTEGERS && !higharg)
         return cmd_usage(ctx, sub, "--random integers needs --high (values are in [low, high))");
-    if (!have_low)
-        low = 0;
-    /* The int64 conversion below needs whole numbers in [-2^63, 2^63). */
-    if (kind == G_INTEGERS && (low != trunc(low) || high != trunc(high) || low < -0x1p63 ||
-                               low >= 0x1p63 || high < -0x1p63 || high >= 0x1p63))
-        return cmd_usage(ctx, sub, "--low and --high must be whole numbers in the int64 range");
+    int64_t ilow = 0, ihigh = 0;
+    if (kind == G_INTEGERS) {
+        if ((lowarg && num_int("--low", lowarg, INT64_MIN, INT64_MAX, &ilow, err, sizeof err)) ||
+            num_int("--high", higharg, INT64_MIN, INT64_MAX, &ihigh, err, sizeof err))
+            return cmd_usage(ctx, sub, "%s", err);
+    } else if ((lowarg && num_real("--low", lowarg, 1, &low, err, sizeof err)) ||
+               (higharg && num_real("--high", higharg, 1, &high, err, sizeof err))) {
+        return cmd_usage(ctx, sub, "%s", err);
+    }
 
     pa_array *a = NULL;
     int rc = pa_array_create(ctx, dt, ndim, shape, PA_DISTRIBUTED, &a);
     if (rc == PA_OK) {
         switch (kind) {
-        case G_UNIFORM:
-            rc = pa_random_uniform(a, seed, stream, have_low ? low : 0.0, have_high ? high : 1.0);
-            break;
+        case G_UNIFORM: rc = pa_random_uniform(a, seed, stream, low, high); break;
         case G_NORMAL: rc = pa_random_normal(a, seed, stream, mean, std); break;
         case G_INTEGERS:
-            rc = pa_random_integers(a, seed, stream, (int64_t)low, (int64_t)high);
+            rc = pa_random_integers(a, seed, stream, ilow, ihigh);
             break;
         case G_ARANGE: rc = pa_arange(a, start, step); break;
-        case G_LINSPACE: rc = pa_linspace(a, lina, linb, 1); break;
+        case G_LINSPACE: rc = pa_linspace(a, lin[0], lin[1], 1); break;
         case G_FULL: rc = pa_full(a, full); break;
         case G_NONE: break;
         }

@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "dsarg.h"
+#include "num.h"
 
 static const char pack_usage[] =
     "usage: [mpirun -n N] parray pack [OPTIONS] FILE... | DIR | 'GLOB' -o OUT.h5:/DATASET\n"
@@ -39,6 +40,13 @@ static const char pack_usage[] =
     "  --shape A,B,...      raw: each file's shape (default: 1-D from its size)\n"
     "  --delimiter C        CSV: the field separator (default ','; 'tab' or ' ':\n"
     "                       runs of blanks)\n"
+    "  --comment C          CSV: the comment character (default '#'): a line\n"
+    "                       that starts with it is skipped, and it ends a line's\n"
+    "                       fields\n"
+    "  --no-comments        CSV: no comment character; needed for a delimiter\n"
+    "                       of '#' (a delimiter equal to the comment character\n"
+    "                       is an error: it would drop every field after the\n"
+    "                       first)\n"
     "  --header             CSV: skip each file's first line of data\n"
     "  --dataset /PATH      HDF5 inputs: the dataset in every file (default /data)\n"
     "  --place node|job     node (default): each node reads the files of its own\n"
@@ -66,6 +74,10 @@ static const char unpack_usage[] =
     "  --format F        npy, csv, raw or h5 (default: from the extension)\n"
     "  --big-endian      .npy: store big-endian ('>f8'; default little-endian)\n"
     "  --delimiter C     CSV: the field separator (default ',')\n"
+    "  --comment C, --no-comments\n"
+    "                    CSV: as for pack; the delimiter must differ from the\n"
+    "                    comment character unless comments are off, so that\n"
+    "                    the files read back with the same options\n"
     "  --dataset /PATH   HDF5 outputs: the dataset in every file (default /data)\n"
     "\n"
     "Prints: unpack: FILES files, BYTES bytes, SECONDS s, GB/s (bytes of data).\n"
@@ -88,7 +100,9 @@ static int parse_format(const char *s, pa_format *f)
     return -1;
 }
 
-static int parse_delim(const char *s, char *d)
+/* A delimiter or comment character: one character (not a newline), or
+ * "tab"; the library checks the pair. */
+static int parse_char(const char *s, char *d)
 {
     if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) {
         *d = '\t';
@@ -98,24 +112,6 @@ static int parse_delim(const char *s, char *d)
         return -1;
     *d = *s;
     return 0;
-}
-
-static int parse_shape(const char *s, pa_files_opts *o)
-{
-    o->ndim = 0;
-    for (const char *p = s;;) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || errno || *p == '-' || o->ndim == PA_MAXDIM - 1)
-            return -1;
-        o->shape[o->ndim++] = (size_t)v;
-        if (*end == '\0')
-            return 0;
-        if (*end != ',')
-            return -1;
-        p = end + 1;
-    }
 }
 
 /* ------------------------------------------------------------ progress */
@@ -292,7 +288,7 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
     pa_files_opts o = {0};
     pa_format format = PA_FORMAT_AUTO;
     pa_h5_opts h5 = {0};
-    char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    char **inputs = calloc((size_t)argc + 1, sizeof *inputs), err[1024];
     int ninputs = 0, status;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -300,13 +296,12 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         if (strcmp(a, "-o") == 0) {
             out = v;
         } else if (strcmp(a, "-j") == 0) {
-            char *end;
-            long j = v ? strtol(v, &end, 10) : 0;
-            if (!v || *end || j < 1 || j > 256) {
+            uint64_t j;
+            if (v && num_uint(a, v, 1, 256, &j, err, sizeof err) != 0) {
                 free(inputs);
-                return cmd_usage(ctx, sub, "-j needs a thread count in [1, 256]");
+                return cmd_usage(ctx, sub, "%s", err);
             }
-            o.threads = (int)j;
+            o.threads = v ? (int)j : 0;
         } else if (strcmp(a, "--format") == 0) {
             if (!v || parse_format(v, &format) < 0) {
                 free(inputs);
@@ -318,15 +313,21 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
                 return cmd_usage(ctx, sub, "--dtype takes f64, f32, i64, i32 or u8");
             }
         } else if (strcmp(a, "--shape") == 0) {
-            if (!v || parse_shape(v, &o) < 0) {
+            /* A file's shape: its stack adds the first dimension. */
+            if (v && num_uint_list(a, v, 0, SIZE_MAX, o.shape, PA_MAXDIM - 1, &o.ndim, err,
+                                   sizeof err) != 0) {
                 free(inputs);
-                return cmd_usage(ctx, sub, "--shape takes sizes like 100,3 (at most %d)",
-                                 PA_MAXDIM - 1);
+                return cmd_usage(ctx, sub, "%s", err);
             }
         } else if (strcmp(a, "--delimiter") == 0) {
-            if (!v || parse_delim(v, &o.delimiter) < 0) {
+            if (!v || parse_char(v, &o.delimiter) < 0) {
                 free(inputs);
                 return cmd_usage(ctx, sub, "--delimiter takes one character or 'tab'");
+            }
+        } else if (strcmp(a, "--comment") == 0) {
+            if (!v || parse_char(v, &o.comment) < 0) {
+                free(inputs);
+                return cmd_usage(ctx, sub, "--comment takes one character");
             }
         } else if (strcmp(a, "--dataset") == 0) {
             if (!v) {
@@ -344,6 +345,8 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
             takes = 0;
             if (strcmp(a, "--header") == 0)
                 o.header = 1;
+            else if (strcmp(a, "--no-comments") == 0)
+                o.no_comments = 1;
             else if (strcmp(a, "--chunked") == 0)
                 h5.layout = PA_H5_CHUNKED;
             else if (a[0] == '-' && a[1]) {
@@ -359,7 +362,6 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         i += takes;
     }
     dsarg ds;
-    char err[1024];
     if (!out) {
         free(inputs);
         return cmd_usage(ctx, sub, "the output -o FILE.h5:/DATASET is required");
@@ -413,20 +415,29 @@ static int make_dirs(const char *pattern, char *err, size_t errlen)
 {
     char d[PATH_MAX];
     snprintf(d, sizeof d, "%s", pattern);
-    char *dir = dirname(d);
+    /* dirname may return a read-only "." (a pattern without a directory);
+     * the loop below writes into the name, so it works on a copy. */
+    char *dir = strdup(dirname(d));
+    if (!dir) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
     for (char *p = dir + 1; ; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
             if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
                 snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
-                return -1;
+                rc = -1;
             }
             *p = c;
-            if (!c)
-                return 0;
+            if (!c || rc < 0)
+                break;
         }
     }
+    free(dir);
+    return rc;
 }
 
 static int run_unpack(pa_ctx *ctx, int argc, char **argv)
@@ -436,8 +447,8 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     pa_format format = PA_FORMAT_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--big-endian") == 0) {
-            o.big_endian = 1;
+        if (strcmp(a, "--big-endian") == 0 || strcmp(a, "--no-comments") == 0) {
+            *(a[2] == 'b' ? &o.big_endian : &o.no_comments) = 1;
             continue;
         }
         if (a[0] != '-' || !a[1]) {
@@ -454,8 +465,11 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
             if (parse_format(v, &format) < 0)
                 return cmd_usage(ctx, sub, "--format takes npy, csv, raw or h5");
         } else if (strcmp(a, "--delimiter") == 0) {
-            if (parse_delim(v, &o.delimiter) < 0)
+            if (parse_char(v, &o.delimiter) < 0)
                 return cmd_usage(ctx, sub, "--delimiter takes one character or 'tab'");
+        } else if (strcmp(a, "--comment") == 0) {
+            if (parse_char(v, &o.comment) < 0)
+                return cmd_usage(ctx, sub, "--comment takes one character");
         } else if (strcmp(a, "--dataset") == 0)
             o.dataset = v;
         else

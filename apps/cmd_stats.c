@@ -3,7 +3,6 @@
  * histogram, printed at full precision (every number round-trips) as text
  * or JSON. The reductions are parray's, so the numbers are the same bits
  * for every rank count. */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "dsarg.h"
 #include "histogram.h"
 #include "json.h"
+#include "num.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--json] [--hist BINS]\n"
@@ -188,20 +188,18 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     int axis = -1, json = 0, bins = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--axis") == 0) {
-            if (i + 1 >= argc || (strcmp(argv[i + 1], "0") != 0 && strcmp(argv[i + 1], "1") != 0))
-                return cmd_usage(ctx, sub, "--axis needs 0 or 1");
-            axis = argv[++i][0] - '0';
+        if (strcmp(a, "--axis") == 0 || strcmp(a, "--hist") == 0) {
+            int is_axis = a[2] == 'a';
+            uint64_t v;
+            char err[256];
+            if (i + 1 >= argc)
+                return cmd_usage(ctx, sub, "%s needs a value", a);
+            if (num_uint(a, argv[++i], is_axis ? 0 : 1, is_axis ? 1 : 1000000, &v, err,
+                         sizeof err) != 0)
+                return cmd_usage(ctx, sub, "%s", err);
+            *(is_axis ? &axis : &bins) = (int)v;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
-        } else if (strcmp(a, "--hist") == 0) {
-            char *end;
-            errno = 0;
-            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= argc || *end || errno || v < 1 || v > 1000000)
-                return cmd_usage(ctx, sub, "--hist needs a number of bins from 1 to 1000000");
-            bins = (int)v;
-            i++;
         } else if (a[0] == '-' && a[1] != 0) {
             return cmd_usage(ctx, sub, "unknown option '%s'", a);
         } else if (!inarg) {
@@ -231,6 +229,14 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     }
     results *r = &rep.r;
     r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
+    /* Every rank holds the 6 results of each of r->n lines and the bins (r->n
+     * of an empty array's other axis can be huge: SIZE_MAX fits nowhere). */
+    size_t need = r->n > SIZE_MAX / 64 ? SIZE_MAX : (6 * r->n + 6 + 2 * (size_t)bins) * 8;
+    if (pa_mem_check(ctx, need, "the results") != PA_OK) {
+        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        pa_array_free(&a);
+        return status;
+    }
     double *mem = malloc(6 * (r->n ? r->n : 1) * sizeof(double));
     int ok = mem != NULL, all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));

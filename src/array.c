@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -97,13 +96,6 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
     } else {
         pa__rows_of_node(shape[0], ctx->nnodes, ctx->node, &a->row0, &a->nrows);
     }
-    size_t bytes = a->nrows * a->rowsize * es;
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0 && (size_t)pages <= SIZE_MAX / (size_t)page)
-        PA_CHECK_AS(ctx, "pa_array_create", bytes <= (size_t)pages * (size_t)page, PA_EINVAL,
-                 "shape %s of %s needs %zu bytes on node %d, more than its memory (%zu bytes)",
-                 pa__shape_str(ndim, shape, buf, sizeof buf), dtypes[dtype].name, bytes, ctx->node,
-                 (size_t)pages * (size_t)page);
     return PA_OK;
 }
 
@@ -121,6 +113,18 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
     if (rc == PA_OK)
         rc = pa__partition_make(ctx, a->nrows * a->rowsize, pa_dtype_size(dtype), ctx->node_size,
                                 &a->part);
+    /* The node's leader checks that the node block (and the page the
+     * leader adds) fits the memory the node has left, unless a pooled block
+     * of this layout will serve; the agreement below makes the verdict
+     * every rank's before anything is allocated. */
+    if (rc == PA_OK && ctx->node_rank == 0 && !pa__pool_has(ctx, &a->part)) {
+        char what[PA_MAXDIM * 24 + 64];
+        size_t shape_bytes = a->nrows * a->rowsize * pa_dtype_size(dtype);
+        char sb[PA_MAXDIM * 24];
+        snprintf(what, sizeof what, "the node block of shape %s %s",
+                 pa__shape_str(ndim, shape, sb, sizeof sb), pa_dtype_name(dtype));
+        rc = pa__mem_check(ctx, __func__, shape_bytes + (shape_bytes ? PA_PAGE : 0), what);
+    }
     /* Agree before the window allocation, a collective over the node that no
      * rank may enter alone. */
     if ((rc = pa__agree(ctx, ctx->comm, rc)) < 0)

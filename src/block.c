@@ -157,6 +157,14 @@ static int same_layout(const pa_partition *a, const pa_partition *b)
            memcmp(a->bound, b->bound, sizeof(size_t) * ((size_t)a->nranks + 1)) == 0;
 }
 
+int pa__pool_has(const pa_ctx *ctx, const pa_partition *p)
+{
+    for (int i = 0; i < ctx->pool->n; i++)
+        if (same_layout(&ctx->pool->e[i].part, p))
+            return 1;
+    return 0;
+}
+
 int pa__pool_take(pa_ctx *ctx, const pa_partition *p, pa_block *blk)
 {
     pa_pool *pool = ctx->pool;

@@ -22,10 +22,13 @@ int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long ma
     const char *s = getenv(name);
     if (!s)
         return PA_OK;
+    /* strtol would skip leading blanks and take a '+': the value must be
+     * digits, after a '-' only where negative values are allowed. */
+    const char *d = s + (*s == '-' && min < 0);
     char *end;
     errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max)
+    long v = *d >= '0' && *d <= '9' ? strtol(s, &end, 10) : 0;
+    if (!(*d >= '0' && *d <= '9') || *end != '\0' || errno == ERANGE || v < min || v > max)
         return pa__err(ctx, fn, PA_EINVAL, "%s='%s' is not an integer in [%ld, %ld]", name,
                        s, min, max);
     *value = v;

@@ -129,79 +129,20 @@ static int read_cpulist_file(const char *path, uint64_t *mask)
     return rc;
 }
 
-/* The mount point of the cgroup v2 hierarchy (v2 = 1) or of the v1 cpuset
- * hierarchy, and the root of this namespace's view of it, from
- * /proc/self/mountinfo. Returns 0 when found. */
-static int cgroup_mount(int v2, char *point, size_t plen, char *root, size_t rlen)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "r");
-    if (!f)
-        return -1;
-    char line[4096];
-    int found = -1;
-    while (found != 0 && fgets(line, sizeof line, f)) {
-        /* "id parent major:minor root mountpoint opts... - fstype source superopts" */
-        char r[1024], mp[1024], fstype[64], super[1024];
-        const char *dash = strstr(line, " - ");
-        if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", r, mp) != 2 ||
-            sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
-            continue;
-        int match = v2 ? strcmp(fstype, "cgroup2") == 0
-                       : strcmp(fstype, "cgroup") == 0 && strstr(super, "cpuset") != NULL;
-        if (match) {
-            snprintf(point, plen, "%s", mp);
-            snprintf(root, rlen, "%s", r);
-            found = 0;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
 /* The cpuset this process's cgroup allows: cgroup v2
  * (<mount>/<path>/cpuset.cpus.effective, walking up to the nearest cgroup
  * that has the file) or the v1 cpuset controller (cpuset.effective_cpus,
  * or cpuset.cpus). Returns 0 when one was read. */
 static int cgroup_cpus(uint64_t *mask)
 {
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    if (!f)
-        return -1;
-    char line[4096], v2path[2048] = "", v1path[2048] = "";
-    int have_v2 = 0, have_v1 = 0;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c2)
-            continue;
-        *c2 = '\0';
-        const char *ctrl = c1 + 1, *path = c2 + 1;
-        if (strcmp(line, "0") == 0 && *ctrl == '\0') {
-            snprintf(v2path, sizeof v2path, "%s", path);
-            have_v2 = 1;
-        } else {
-            /* v1: the controllers are a comma-separated list. */
-            char list[256];
-            snprintf(list, sizeof list, ",%s,", ctrl);
-            if (strstr(list, ",cpuset,")) {
-                snprintf(v1path, sizeof v1path, "%s", path);
-                have_v1 = 1;
-            }
-        }
-    }
-    fclose(f);
-
-    char point[1024], root[1024], dir[4096], file[4200];
+    char dir[4096], file[4200];
+    size_t top;
     for (int v2 = 1; v2 >= 0; v2--) {
-        if (!(v2 ? have_v2 : have_v1) || cgroup_mount(v2, point, sizeof point, root, sizeof root))
+        if (pa__cgroup_dir(v2, "cpuset", dir, sizeof dir, &top) != 0)
             continue;
-        const char *path = v2 ? v2path : v1path;
-        /* Inside a cgroup namespace the path is relative to the mount's root. */
-        size_t rl = strlen(root);
-        if (rl > 1 && strncmp(path, root, rl) == 0)
-            path += rl;
-        snprintf(dir, sizeof dir, "%s%s", point, strcmp(path, "/") == 0 ? "" : path);
-        for (;;) {
+        /* No cpuset file in a cgroup (v2 without the controller in this
+         * subtree): the parent's applies, up to the mount point. */
+        do {
             const char *names[2] = {v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus",
                                     v2 ? NULL : "cpuset.cpus"};
             for (int k = 0; k < 2; k++) {
@@ -211,13 +152,7 @@ static int cgroup_cpus(uint64_t *mask)
                 if (read_cpulist_file(file, mask) == 0)
                     return 0;
             }
-            /* No cpuset file here (v2 without the controller in this
-             * subtree): the parent's applies. Stop at the mount point. */
-            char *slash = strrchr(dir, '/');
-            if (!slash || (size_t)(slash - dir) < strlen(point))
-                break;
-            *slash = '\0';
-        }
+        } while (pa__cgroup_up(dir, top) == 0);
     }
     return -1;
 }

@@ -22,10 +22,41 @@ void pa__csv_init(pa__csv *c, const pa_files_opts *o, const char *path)
     c->delim = o && o->delimiter ? o->delimiter : ',';
     if (c->delim == '\t')
         c->delim = ' '; /* runs of blanks, whichever of the two */
-    c->comment = o && o->comment ? o->comment : '#';
+    c->comment = o && o->no_comments ? '\n' : o && o->comment ? o->comment : '#';
     c->header = o ? o->header != 0 : 0;
     c->dtype = o ? o->dtype : PA_F64;
     c->path = path;
+}
+
+/* A character that can be part of a number as the parser reads it (a sign,
+ * digits, a point, an exponent, inf, nan, hexadecimal): as a delimiter or a
+ * comment it would cut numbers apart silently. */
+static int in_number(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           ch == '+' || ch == '-' || ch == '.';
+}
+
+int pa__csv_check(pa_ctx *ctx, const char *fn, const pa_files_opts *o)
+{
+    char d = o && o->delimiter ? o->delimiter : ',';
+    PA_CHECK_AS(ctx, fn, d != '\n' && d != '\r' && !in_number(d), PA_EINVAL,
+                "opts: the delimiter 0x%02x ('%c') is a newline or a character of numbers",
+                (unsigned char)d, d >= 32 && d < 127 ? d : '?');
+    if (o && o->no_comments)
+        return PA_OK;
+    char c = o && o->comment ? o->comment : '#';
+    PA_CHECK_AS(ctx, fn, c != '\n' && c != '\r' && c != ' ' && c != '\t' && !in_number(c),
+                PA_EINVAL,
+                "opts: the comment character 0x%02x ('%c') is a blank, a newline or a "
+                "character of numbers",
+                (unsigned char)c, c >= 32 && c < 127 ? c : '?');
+    PA_CHECK_AS(ctx, fn, d != c, PA_EINVAL,
+                "opts: the delimiter '%c' is also the comment character, so every field after "
+                "the first would be dropped: give another comment character or switch "
+                "comments off (no_comments)",
+                d);
+    return PA_OK;
 }
 
 static int blank(char ch)
@@ -115,6 +146,10 @@ static const char *fast_decimal(const char *p, int pbits, double *out)
         s++;
         if (nd == 0)
             while (*s == '0') {
+                /* A run of zeros too long for the fast path (exp10 must
+                 * not wrap): strtod takes it. */
+                if (exp10 == -100000)
+                    return NULL;
                 s++;
                 exp10--;
                 any = 1;
@@ -613,9 +648,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     pa__csv_init(&c, opts, path);
     PA_CHECK(ctx, (int)c.dtype >= 0 && c.dtype < PA_NDTYPES, PA_EINVAL,
              "opts->dtype %d is not a parray dtype", (int)c.dtype);
-    PA_CHECK(ctx, c.delim != '\n' && c.delim != '\r' && c.delim != c.comment && c.comment != '\n',
-             PA_EINVAL, "opts: delimiter '%c' and comment '%c' must differ and not be newlines",
-             c.delim, c.comment);
+    PA_TRY(pa__csv_check(ctx, fn, opts));
 
     /* Every rank finds its byte range [start, end): the nominal range moved
      * to line starts, so that each line belongs to exactly one rank. */
@@ -632,8 +665,14 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
         if (rc == PA_OK)
             rc = r + 1 == P ? (end = size, PA_OK) : line_start(ctx, fn, path, fd, size, hi, &end);
     }
-    if (rc == PA_OK) {
+    if (rc == PA_OK)
         len = end > start ? end - start : 0;
+    /* Every rank holds its range of the text: the node's sum must fit its
+     * memory (a rank that failed above asks for none; its code stays). */
+    int mrc = pa__mem_check_node(ctx, fn, len, "the CSV text");
+    if (rc == PA_OK)
+        rc = mrc;
+    if (rc == PA_OK) {
         text = malloc(len + 1);
         rc = text ? pa__read_at(ctx, fn, path, fd, text, len, start)
                   : pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory for %zu bytes", path, len);
@@ -711,6 +750,7 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
     PA_CHECK(ctx, path, PA_EINVAL, "path is NULL");
     PA_CHECK(ctx, a->ndim <= 2, PA_ENOTSUP, "CSV holds 1-D or 2-D arrays; a has %d dimensions",
              a->ndim);
+    PA_TRY(pa__csv_check(ctx, fn, opts));
     PA_TRY(pa__array_sync(a)); /* any writes through pointers, to this rank */
 
     /* This rank's rows: an equal share of its node's rows (of the whole job

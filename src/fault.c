@@ -20,9 +20,10 @@ int pa__fault(const pa_ctx *ctx, const char *site)
             const char *who = p + len + 1;
             if (*who == '*')
                 return 1;
+            /* The rank in digits only (strtol would skip a blank). */
             char *stop;
-            long r = strtol(who, &stop, 10);
-            if (stop == end && stop != who && r == ctx->rank)
+            long r = *who >= '0' && *who <= '9' ? strtol(who, &stop, 10) : -1;
+            if (r >= 0 && stop == end && r == ctx->rank)
                 return 1;
         }
         p = *end ? end + 1 : end;

@@ -249,7 +249,7 @@ static int pick_format(pa_ctx *ctx, const char *fn, pa_format format, const char
         o->delimiter = '\t';
     switch (f) {
     case PA_FORMAT_NPY: *fmt = &pa__npy_format; return PA_OK;
-    case PA_FORMAT_CSV: *fmt = &pa__csv_format; return PA_OK;
+    case PA_FORMAT_CSV: *fmt = &pa__csv_format; return pa__csv_check(ctx, fn, o);
     case PA_FORMAT_RAW:
         PA_CHECK_AS(ctx, fn, opts, PA_EINVAL, "raw files need opts with dtype and shape");
         *fmt = &pa__raw_format;

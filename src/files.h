@@ -73,7 +73,15 @@ typedef struct {
     const char *path; /* for messages */
 } pa__csv;
 
+/* Not collective. The settings of opts (NULL: the defaults) for path. With
+ * no_comments the comment character is '\n', which never occurs inside a
+ * line. */
 void pa__csv_init(pa__csv *c, const pa_files_opts *o, const char *path);
+
+/* Not collective. Checks the CSV settings of o (NULL: the defaults), as
+ * include/parray/files.h states them: PA_OK, or PA_EINVAL with "fn: ..."
+ * naming the delimiter and the comment character. */
+int pa__csv_check(pa_ctx *ctx, const char *fn, const pa_files_opts *o);
 
 /* Not collective. Counts the lines (newlines, plus one for an unterminated
  * last line), the data lines (not blank, not comments) and the fields of

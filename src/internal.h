@@ -100,6 +100,28 @@ struct pa_ctx {
     char errmsg[PA_ERRMSG_MAX];
 };
 
+/* cgroup.c: the directory of this process's cgroup in the v2 hierarchy
+ * (v2 = 1) or in the v1 hierarchy of controller (v2 = 0), with *top the
+ * length of its mount point; returns 0 when found. pa__cgroup_up moves dir
+ * to its parent and returns 0, or -1 at the mount point. Not collective. */
+int pa__cgroup_dir(int v2, const char *controller, char *dir, size_t len, size_t *top);
+int pa__cgroup_up(char *dir, size_t top);
+
+/* memory.c: the bytes a new allocation on this machine can count on (the
+ * smallest of MemAvailable and the room under each memory limit of this
+ * process's cgroups; PARRAY_MEM_AVAILABLE, a testing aid, replaces it),
+ * and *source, which figure that is. Not collective; PA_EINVAL for a bad
+ * PARRAY_MEM_AVAILABLE. */
+int pa__mem_available(pa_ctx *ctx, const char *fn, size_t *bytes, const char **source);
+/* Not collective. PA_OK when bytes fit the available memory, else
+ * PA_ENOMEM with "fn: WHAT needs X GiB (N bytes) on node K, but Y GiB is
+ * available (SOURCE)". */
+int pa__mem_check(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
+/* Collective over the job. Each rank asks for bytes more; each node's
+ * leader checks the node's sum with pa__mem_check, and the verdict is
+ * agreed (pa__agree over the job). */
+int pa__mem_check_node(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
+
 /* cores.c: this rank's allowed CPUs and the node's union (collective over
  * node_comm). Allocates ctx->cores and ctx->node_cores. */
 int pa__cores_init(pa_ctx *ctx);
@@ -159,6 +181,9 @@ int pa__pool_take(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
  * oldest entries past the cap. */
 int pa__pool_give(pa_ctx *ctx, pa_partition *p, pa_block *blk);
 void pa__pool_destroy(pa_ctx *ctx);
+/* Whether the pool holds a block of exactly this layout (pa__pool_take
+ * would find it). */
+int pa__pool_has(const pa_ctx *ctx, const pa_partition *p);
 /* Allocates a node block (collective over node_comm) or frees one. */
 int pa__block_alloc(pa_ctx *ctx, const pa_partition *p, pa_block *blk);
 int pa__block_free(pa_ctx *ctx, pa_block *blk);

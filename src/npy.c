@@ -92,9 +92,12 @@ static int parse_descr(pa_ctx *ctx, const char *fn, const char *path, const char
     if (*d == '<' || *d == '>' || *d == '|' || *d == '=')
         order = *d++;
     char kind = *d;
-    char *stop;
-    long size = kind ? strtol(d + 1, &stop, 10) : 0;
-    if (!kind || stop == d + 1 || *stop != '\0' || size <= 0)
+    /* The item size: one or two digits, nothing else (strtol would take
+     * " 8" and "+8"). */
+    const char *digits = kind ? d + 1 : d;
+    size_t nd = strspn(digits, "0123456789");
+    long size = nd >= 1 && nd <= 2 && digits[nd] == '\0' ? strtol(digits, NULL, 10) : 0;
+    if (size <= 0)
         return pa__err(ctx, fn, PA_EFORMAT, "%s: .npy descr '%s' is not a NumPy type string",
                        path, d);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

@@ -58,14 +58,17 @@ bad() {
     expect_rc 2 "parray bench $what"
     expect_in bad.err "$want" "the message names $what"
 }
-bad "--reps 0" "--reps '0'" --reps 0
-bad "--warmup -1" "--warmup '-1'" --warmup -1
-bad "--bytes lots" "--bytes 'lots'" --bytes lots
-bad "--size 1.5" "--size '1.5'" --size 1.5
-bad "--n 0" "--n '0'" --n 0
-bad "--n 64,,128" "--n '64,,128'" --n 64,,128
-bad "--n 99999" "--n '99999'" --n 99999
-bad "--threshold -5" "--threshold '-5'" --threshold -5
+bad "--reps 0" "--reps: 0 is out of range \\[1, 1000000\\]" --reps 0
+bad "--warmup -1" "--warmup: '-1' is not a non-negative integer" --warmup -1
+bad "--warmup ' 1'" "--warmup: ' 1' is not a non-negative integer" --warmup ' 1'
+bad "--bytes lots" "--bytes: 'lots' is not a size" --bytes lots
+bad "--bytes 2^64" "--bytes: 18446744073709551616 is out of range" --bytes 18446744073709551616
+bad "--size 1.5" "--size: '1.5' is not a whole number" --size 1.5
+bad "--n 0" "--n: '0': 0 is out of range \\[1, 46340\\]" --n 0
+bad "--n 64,,128" "--n: '64,,128': '' is not a non-negative integer" --n 64,,128
+bad "--n 99999" "--n: '99999': 99999 is out of range" --n 99999
+bad "--threshold -5" "--threshold: -5 is out of range" --threshold -5
+bad "--threshold nan" "--threshold: 'nan' is not a finite number" --threshold nan
 bad "--json with no file" "--json needs a value" --json
 bad "an unknown option" "unknown option '--fast'" --fast
 bad "an unknown experiment" "unknown experiment 'gpu'" gpu

@@ -3,7 +3,8 @@
 # The parray program from the outside: --help and --version, a subcommand's --help,
 # an unknown subcommand, and `parray info` with one rank without mpirun, with 2
 # ranks on one node (text and --json), with 2 emulated nodes, and with invalid
-# PARRAY_RANKS_PER_NODE values (a clear error and exit status 1, no hang).
+# PARRAY_RANKS_PER_NODE values (a clear error and exit status 1, no hang); an array
+# larger than the available memory is refused at once with a message.
 # Each check prints what it checks; the script fails if any check fails.
 #
 # Environment (make check sets them): PARRAY (the program), MPIRUN, PARRAY_SRCDIR;
@@ -154,6 +155,21 @@ if [ -n "$python" ] &&
     check_json bound "a warning says the threads exceed the rank's core" \
         'any("allowed core" in w for w in j["warnings"])' True
 fi
+
+echo "--- a request beyond the available memory fails at once, touching nothing"
+# 32 GB (more than MemAvailable, and than the test machines' RAM): refused by the
+# node's leader before any window exists; the timeout catches a check that touches.
+run mem32 $mpirun -n 2 "$PARRAY" gen "$tmp/mem.h5:/x" --shape 4000000000 --full 1
+expect_rc 1 "gen of 32 GB"
+expect_in mem32.err 'pa_array_create: the node block of shape \(4000000000,\) f64 needs 29\.8 GiB \(32000004096 bytes\) on node 0, but .* is available \((MemAvailable|the cgroup)' \
+    "the message names the need and the available memory"
+# PARRAY_MEM_AVAILABLE, the testing aid, sets the figure: 8 MB needed, 1 MB there.
+run mem1 env PARRAY_MEM_AVAILABLE=1000000 $mpirun -x PARRAY_MEM_AVAILABLE -n 2 "$PARRAY" \
+    gen "$tmp/mem.h5:/x" --shape 1000000 --full 1
+expect_rc 1 "gen of 8 MB with PARRAY_MEM_AVAILABLE=1000000"
+expect_in mem1.err 'needs 7\.6 MiB \(8004096 bytes\) on node 0, but 976\.6 KiB is available \(PARRAY_MEM_AVAILABLE\)' \
+    "the message names PARRAY_MEM_AVAILABLE"
+if [ -e "$tmp/mem.h5" ]; then fail "a refused gen wrote $tmp/mem.h5"; else pass "nothing written"; fi
 
 echo "--- invalid PARRAY_RANKS_PER_NODE"
 for v in 0 -1 abc; do

@@ -172,7 +172,7 @@ for np in 1 2; do
     fi
     same_as_mem "$d/blk.h5" /g/r "the old output after a refused calc --rows-per-block"
     run $np calc 'r = x' "x=$d/p.h5:/x" -o "$d/blk.h5:/g/r" --rows-per-block 0
-    if [ "$rc" -eq 2 ] && grep -q "rows-per-block needs a whole number" "$tmp/err"; then
+    if [ "$rc" -eq 2 ] && grep -q -- "--rows-per-block: 0 is out of range \\[1, " "$tmp/err"; then
         pass "calc --rows-per-block 0 exits 2"
     else
         fail "calc --rows-per-block 0: exit $rc: $(cat "$tmp/err")"

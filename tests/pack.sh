@@ -6,7 +6,9 @@
 # -j 2 reader threads give the same dataset; with numpy (if python3 has it),
 # files numpy wrote in both byte orders and versions pack, and numpy loads
 # what unpack writes; bad input (a missing file, mixed shapes, a bad
-# pattern, no -o, a glob matching nothing) fails clearly with no hang.
+# pattern, no -o, a glob matching nothing) fails clearly with no hang; a
+# delimiter that is the comment character is refused, and with --no-comments
+# every column is kept; unpack to a pattern without a directory.
 #
 # Environment (make check sets them): PARRAY (the program), MPIRUN, PARRAY_SRCDIR;
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
@@ -145,5 +147,43 @@ expect 1 "a glob that matches nothing" "no files match"
 run bad7 $mpirun -n 2 "$PARRAY" unpack "$tmp/nothere.h5:/x" -o "$tmp/o/%d.npy"
 expect 1 "unpack of a missing file" "nothere.h5"
 [ ! -e "$tmp/b.h5" ] && pass "no output file left by the failed packs" || fail "b.h5 was created"
+
+echo "a delimiter that is the comment character; comments off"
+mkdir "$tmp/hash"
+printf '1#2#3\n4#5.5#-6\n' >"$tmp/hash/h0.csv"
+printf '7#8#9\n10#11#12.25\n' >"$tmp/hash/h1.csv"
+run hash1 $mpirun -n 2 "$PARRAY" pack --delimiter '#' "$tmp/hash" -o "$tmp/b.h5:/x"
+expect 1 "pack --delimiter '#' is refused" \
+    "delimiter '#' is also the comment character.*switch comments off"
+[ ! -e "$tmp/b.h5" ] && pass "and writes nothing" || fail "b.h5 was created"
+run hash2 $mpirun -n 2 "$PARRAY" pack --delimiter ';' --comment ';' "$tmp/hash" -o "$tmp/b.h5:/x"
+expect 1 "pack --delimiter ';' --comment ';' is refused" "delimiter ';' is also the comment"
+run hash3 $mpirun -n 2 "$PARRAY" pack --delimiter '#' --no-comments "$tmp/hash" -o "$tmp/h.h5:/x"
+expect 0 "pack --delimiter '#' --no-comments" "\(2,2,3\) f64"
+# Every column kept, with its values: unpack as ','-separated text.
+run hash4 $mpirun -n 2 "$PARRAY" unpack "$tmp/h.h5:/x" -o "$tmp/hash_out/h%d.csv"
+expect 0 "unpack of the '#' pack"
+if [ "$(cat "$tmp/hash_out/h0.csv" "$tmp/hash_out/h1.csv")" = "$(printf '1,2,3\n4,5.5,-6\n7,8,9\n10,11,12.25')" ]; then
+    pass "every column kept, values equal"
+else
+    fail "the '#' pack holds: $(cat "$tmp/hash_out/h0.csv" "$tmp/hash_out/h1.csv")"
+fi
+run hash5 $mpirun -n 2 "$PARRAY" unpack "$tmp/h.h5:/x" -o "$tmp/hash_back/h%d.csv" --delimiter '#'
+expect 1 "unpack --delimiter '#' is refused" "delimiter '#' is also the comment character"
+run hash6 $mpirun -n 2 "$PARRAY" unpack "$tmp/h.h5:/x" -o "$tmp/hash_back/h%d.csv" \
+    --delimiter '#' --no-comments
+expect 0 "unpack --delimiter '#' --no-comments"
+cmp -s "$tmp/hash_back/h1.csv" "$tmp/hash/h1.csv" && pass "writes the '#' text back" ||
+    fail "unpack --no-comments wrote: $(cat "$tmp/hash_back/h1.csv")"
+run hash7 $mpirun -n 2 "$PARRAY" pack --comment ' ' "$tmp/hash" -o "$tmp/b.h5:/x"
+expect 1 "a blank comment character is refused" "comment character 0x20"
+
+echo "unpack with a pattern without a directory"
+here=$(pwd)
+cd "$tmp" || exit 99
+run nodir $mpirun -n 2 "$PARRAY" unpack "$tmp/h.h5:/x" -o "nodir-%d.npy"
+expect 0 "unpack -o nodir-%d.npy (the current directory)"
+cd "$here" || exit 99
+[ -s "$tmp/nodir-1.npy" ] && pass "wrote nodir-1.npy" || fail "no nodir-1.npy"
 
 finish

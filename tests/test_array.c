@@ -845,6 +845,75 @@ START_TEST(test_bad_create)
 }
 END_TEST
 
+/* Collective: pa_array_create(shape) fails with PA_ENOMEM on every rank,
+ * with a message that names the node block, the need and the figure. */
+static void expect_enomem(size_t rows, pa_dist dist, const char *source)
+{
+    pa_array *out = (pa_array *)&out;
+    size_t shape[2] = {rows, 1000};
+    int rc = pa_array_create(ctx, PA_F64, 2, shape, dist, &out);
+    TU_RC(rc, PA_ENOMEM, ctx);
+    TU_CHECK(out == NULL);
+    const char *m = pa_errmsg(ctx);
+    TU_ASSERT(strstr(m, "pa_array_create: the node block of shape") && strstr(m, "is available") &&
+                  strstr(m, source),
+              "message '%s'", m);
+    TU_CHECK(tu_same_str(m));
+}
+
+/* Allocations are checked against the memory each node has available,
+ * before anything is allocated: PARRAY_MEM_AVAILABLE (the testing aid)
+ * sets the figure, so requests larger than it fail at once whatever the
+ * machine holds. The check is per node: a distributed array over k nodes
+ * asks each for its k-th. A pooled block of the same layout needs nothing
+ * new. pa_mem_check sums the node's ranks. */
+START_TEST(test_mem_available)
+{
+    int nnodes = pa_ctx_nnodes(ctx), node_size = pa_ctx_node_size(ctx);
+    tu_env saved = tu_env_save("PARRAY_MEM_AVAILABLE");
+    /* 16 MB available per node; a row is 8000 bytes. */
+    setenv("PARRAY_MEM_AVAILABLE", "16000000", 1);
+    /* 2100 rows (16.8 MB) on each node: refused. */
+    expect_enomem(2100, PA_REPLICATED, "(PARRAY_MEM_AVAILABLE)");
+    expect_enomem(2100 * (size_t)nnodes, PA_DISTRIBUTED, "(PARRAY_MEM_AVAILABLE)");
+    size_t rows = 1900 * (size_t)nnodes;
+    pa_array *a = NULL;
+    size_t shape[2] = {rows, 1000};
+    /* Each node holds 1900 rows (15.2 MB): it fits, however many nodes. */
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    /* Freed into the pool, the same layout comes back with no memory left. */
+    TU_OK(pa_array_free(&a), ctx);
+    setenv("PARRAY_MEM_AVAILABLE", "0", 1);
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_free(&a), ctx);
+    /* A small array of another layout needs new memory and fails. */
+    expect_enomem(3, PA_DISTRIBUTED, "0 bytes is available (PARRAY_MEM_AVAILABLE)");
+
+    /* pa_mem_check: every rank asks for 1 MB; the node has node_size MB. */
+    char avail[32];
+    snprintf(avail, sizeof avail, "%d", node_size * 1000000);
+    setenv("PARRAY_MEM_AVAILABLE", avail, 1);
+    TU_OK(pa_mem_check(ctx, 1000000, "the test buffers"), ctx);
+    TU_RC(pa_mem_check(ctx, 1000001, "the test buffers"), PA_ENOMEM, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "pa_mem_check: the test buffers needs") != NULL, "%s",
+              pa_errmsg(ctx));
+    TU_CHECK(tu_same_str(pa_errmsg(ctx)));
+    /* Only the last rank asks: the sum is what counts. */
+    TU_OK(pa_mem_check(ctx, tu_rank() == tu_size() - 1 ? (size_t)node_size * 1000000 : 0, "x"),
+          ctx);
+    /* A bad setting is refused, on every rank. */
+    setenv("PARRAY_MEM_AVAILABLE", " 5", 1);
+    TU_RC(pa_mem_check(ctx, 1, "x"), PA_EINVAL, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "PARRAY_MEM_AVAILABLE=' 5'") != NULL, "%s", pa_errmsg(ctx));
+    tu_env_restore(&saved);
+
+    /* Without the aid, the real figure: 2^50 bytes fit no machine. */
+    TU_RC(pa_mem_check(ctx, (size_t)1 << 50, "x"), PA_ENOMEM, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "(MemAvailable)") || strstr(pa_errmsg(ctx), "cgroup"),
+              "%s", pa_errmsg(ctx));
+}
+END_TEST
+
 START_TEST(test_bad_other_calls)
 {
     /* NULL arrays and spans, bad roots and buffers. */
@@ -1050,6 +1119,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_bad_create);
     tcase_add_test(tc, test_bad_other_calls);
     tcase_add_test(tc, test_fault_alloc);
+    tcase_add_test(tc, test_mem_available);
 
     tc = tu_tcase(s, "pool");
     tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);

@@ -379,7 +379,9 @@ static void expect_einval(const char *name, const char *value, int on_rank)
 
 START_TEST(test_env_ranks_per_node_invalid)
 {
-    const char *bad[] = {"0", "-1", "abc", "2x", "", " ", "1.5", "99999999999999999999"};
+    /* Blanks and a '+' are refused too: the value is digits only. */
+    const char *bad[] = {"0",  "-1", "abc", "2x", "",  " ", "1.5", "99999999999999999999",
+                         " 2", "+2", "2 ",  "\t2", " -1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_einval("PARRAY_RANKS_PER_NODE", bad[i], -1);
     /* Invalid on one rank only: every rank agrees on the failure. */

@@ -301,6 +301,130 @@ START_TEST(errors)
 }
 END_TEST
 
+/* A delimiter equal to the comment character would drop every field after
+ * the first: pa_load_csv, pa_load_files and the saves refuse it with a
+ * message naming both, unless comments are off; then every column is
+ * kept. Characters of numbers and blanks are refused too. */
+START_TEST(delimiter_is_comment)
+{
+    char path[300], m[400];
+    put_text("hash.csv", "1#2#3\n4#5.5#-6\n", path, sizeof path);
+    const char *one[1] = {path};
+    pa_files_opts o = {0};
+    o.delimiter = '#';
+    pa_array *a = NULL;
+    TU_RC(pa_load_csv(ctx, path, &o, &a), PA_EINVAL, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "delimiter '#' is also the comment character") && !a, "%s",
+              pa_errmsg(ctx));
+    TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_CSV, &o, &a), PA_EINVAL, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "pa_load_files: opts: the delimiter '#' is also the "
+                                     "comment character") && !a,
+              "%s", pa_errmsg(ctx));
+    o.comment = ';';
+    o.delimiter = ';';
+    TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_CSV, &o, &a), PA_EINVAL, ctx);
+
+    /* Comments off: every column is kept, with its values. */
+    o.delimiter = '#';
+    o.no_comments = 1;
+    static const double want[] = {1, 2, 3, 4, 5.5, -6};
+    TU_OK(pa_load_csv(ctx, path, &o, &a), ctx);
+    double *got = all_bytes(a);
+    TU_CHECK(pa_array_size(a) == 6 && memcmp(got, want, sizeof want) == 0);
+    free(got);
+    pa_array_free(&a);
+    TU_OK(pa_load_files(ctx, one, 1, PA_FORMAT_CSV, &o, &a), ctx);
+    got = all_bytes(a);
+    size_t shape[3];
+    pa_array_shape(a, shape);
+    TU_CHECK(pa_array_ndim(a) == 3 && shape[1] == 2 && shape[2] == 3 &&
+             memcmp(got, want, sizeof want) == 0);
+    free(got);
+
+    /* A save with '#' is refused too (it would not read back), and with
+     * comments off it reads back to the same values. */
+    snprintf(path, sizeof path, "%s/hash_out.csv", dir);
+    pa_files_opts w = {0};
+    w.delimiter = '#';
+    pa_array *row = NULL;
+    size_t rshape[2] = {2, 3};
+    TU_OK(pa_array_create(ctx, PA_F64, 2, rshape, PA_DISTRIBUTED, &row), ctx);
+    TU_OK(pa_arange(row, 1, 1), ctx);
+    TU_RC(pa_save_csv(row, path, &w), PA_EINVAL, ctx);
+    TU_CHECK(access(path, F_OK) != 0);
+    w.no_comments = 1;
+    TU_OK(pa_save_csv(row, path, &w), ctx);
+    pa_array *back = NULL;
+    TU_OK(pa_load_csv(ctx, path, &w, &back), ctx);
+    double *b = all_bytes(back);
+    TU_CHECK(pa_array_size(back) == 6 && b[0] == 1 && b[2] == 3 && b[5] == 6);
+    free(b);
+    pa_array_free(&back);
+    snprintf(m, sizeof m, "%s/hash-%%d.csv", dir);
+    w.no_comments = 0;
+    TU_RC(pa_save_files(a, m, PA_FORMAT_CSV, &w), PA_EINVAL, ctx);
+    pa_array_free(&row);
+    pa_array_free(&a);
+
+    /* A character of numbers or a blank as a delimiter or comment. */
+    static const struct {
+        char delimiter, comment;
+    } bad[] = {{'.', 0}, {'-', 0}, {'e', 0}, {'5', 0}, {'\n', 0}, {0, ' '}, {0, '\t'},
+               {0, 'x'}, {0, '+'}, {'\t', '\t'}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pa_files_opts b2 = {0};
+        b2.delimiter = bad[i].delimiter;
+        b2.comment = bad[i].comment;
+        TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_CSV, &b2, &a), PA_EINVAL, ctx);
+        TU_ASSERT(strstr(pa_errmsg(ctx), bad[i].comment ? "comment character" : "delimiter"),
+                  "case %zu: %s", i, pa_errmsg(ctx));
+    }
+}
+END_TEST
+
+/* The text each rank reads is checked against its node's available memory
+ * first (PARRAY_MEM_AVAILABLE, the testing aid, sets the figure). */
+START_TEST(text_memory)
+{
+    char path[300], text[4096];
+    size_t len = 0;
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d.5\n", i, i);
+    put_text("mem.csv", text, path, sizeof path);
+    tu_env saved = tu_env_save("PARRAY_MEM_AVAILABLE");
+    setenv("PARRAY_MEM_AVAILABLE", "100", 1);
+    pa_array *a = NULL;
+    TU_RC(pa_load_csv(ctx, path, NULL, &a), PA_ENOMEM, ctx);
+    tu_env_restore(&saved);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "pa_load_csv: the CSV text needs") && !a, "%s",
+              pa_errmsg(ctx));
+    TU_OK(pa_load_csv(ctx, path, NULL, &a), ctx);
+    TU_CHECK(pa_array_size(a) == 200);
+    pa_array_free(&a);
+}
+END_TEST
+
+/* A run of zeros after the point longer than the fast path takes goes to
+ * strtod and still gives the exact value. */
+START_TEST(long_zero_run)
+{
+    size_t zeros = 100010;
+    char *text = malloc(zeros + 64), path[300];
+    size_t n = (size_t)sprintf(text, "0.");
+    memset(text + n, '0', zeros);
+    n += zeros;
+    n += (size_t)sprintf(text + n, "1,0.%s\n", "000000000000000000000000000000000025");
+    put_text("zeros.csv", text, path, sizeof path);
+    free(text);
+    pa_array *a = NULL;
+    TU_OK(pa_load_csv(ctx, path, NULL, &a), ctx);
+    double *got = all_bytes(a);
+    TU_CHECK(got[0] == 0 && got[1] == 2.5e-35);
+    free(got);
+    pa_array_free(&a);
+}
+END_TEST
+
 /* ------------------------------------------------------------ saving */
 
 /* A parallel save reads back to the same bits: f64 with full mantissas,
@@ -367,6 +491,9 @@ static Suite *make(void)
     tcase_add_test(tc, split_mid_line);
     tcase_add_test(tc, delimiters);
     tcase_add_test(tc, errors);
+    tcase_add_test(tc, delimiter_is_comment);
+    tcase_add_test(tc, long_zero_run);
+    tcase_add_test(tc, text_memory);
     tcase_add_test(tc, save_round_trip);
     return s;
 }

@@ -243,6 +243,10 @@ START_TEST(read_refused)
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 1, 48, PA_EFORMAT, "unknown key"},
         {"{'descr': '<f8' 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a valid dict"},
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 4, 48, PA_EFORMAT, "version 4.0"},
+        /* The item size is digits only: no blank, no sign. */
+        {"{'descr': '<f 8', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a NumPy type string"},
+        {"{'descr': '<f+8', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a NumPy type string"},
+        {"{'descr': '<f', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a NumPy type string"},
     };
     unsigned char data[64] = {0}, file[512];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {

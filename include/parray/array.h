@@ -38,7 +38,14 @@ PA_EXTERN int pa_dtype_parse(const char *name, pa_dtype *dtype);
  * it. The contents are zero. On success *out is the new array (free it
  * with pa_array_free); on failure *out is NULL and every rank returns the
  * same code: PA_EINVAL for bad arguments (with the argument named in
- * pa_errmsg), PA_ENOMEM when the memory cannot be had on some node. */
+ * pa_errmsg), PA_ENOMEM when the memory cannot be had on some node. Before
+ * anything is allocated, each node's leader checks the node's block
+ * against the memory the node has available (as pa_mem_check does, unless
+ * a pooled block of the same layout will serve), so a request that cannot
+ * fit fails at once with a message that gives the need and the figure,
+ * e.g. "the node block of shape (4000000000,) f64 needs 29.8 GiB (...) on
+ * node 0, but 22.1 GiB is available (MemAvailable)", instead of a process
+ * killed when it touches its pages. */
 PA_EXTERN int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape,
                               pa_dist dist, pa_array **out);
 

@@ -4,6 +4,7 @@
 #ifndef PARRAY_CONTEXT_H
 #define PARRAY_CONTEXT_H
 
+#include <stddef.h>
 #include <mpi.h>
 #include "parray/export.h"
 
@@ -54,5 +55,19 @@ PA_EXTERN const char *pa_ctx_hostname(const pa_ctx *ctx);
  * CPU numbers in ascending order to cpus (which may be NULL when max is 0)
  * and returns how many there are in all. */
 PA_EXTERN int pa_ctx_cores(const pa_ctx *ctx, int node, int *cpus, int max);
+
+/* Collective. Checks, before a program allocates, that every rank may
+ * allocate `bytes` more (0 on a rank that allocates nothing), as
+ * pa_array_create checks its node blocks: each node's leader compares the
+ * sum over the node's ranks with the memory the node has available, the
+ * smallest of MemAvailable (/proc/meminfo) and the room under the memory
+ * limit of the process's cgroup and of each of its ancestors (v2
+ * memory.max - memory.current, v1 memory.limit_in_bytes -
+ * memory.usage_in_bytes). PARRAY_MEM_AVAILABLE=BYTES, a testing aid,
+ * replaces that figure. what names the allocation in the message. Returns
+ * PA_OK, or on every rank PA_ENOMEM ("pa_mem_check: <what> needs 30.0 GiB
+ * (...) on node 0, but 22.1 GiB is available (MemAvailable)") or PA_EINVAL
+ * (a bad PARRAY_MEM_AVAILABLE). */
+PA_EXTERN int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what);
 
 #endif

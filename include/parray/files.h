@@ -36,7 +36,12 @@ typedef enum { PA_PLACE_NODE = 0, PA_PLACE_JOB = 1 } pa_place;
 
 /* Options of the calls below. A NULL pointer, or a struct of zeros ({0}),
  * means the defaults; a field that a format or call does not use is
- * ignored. */
+ * ignored. CSV: the delimiter and the comment character must differ
+ * (unless no_comments), and neither may be a newline or a character of a
+ * number (a digit, a letter, '+', '-', '.'); the comment character may not
+ * be a blank either. Otherwise the calls fail with PA_EINVAL naming both,
+ * when reading and when writing (so that what is written reads back with
+ * the same options). */
 typedef struct {
     pa_place place;          /* pa_load_files: see pa_place */
     /* CSV */
@@ -45,6 +50,8 @@ typedef struct {
     char comment;            /* comment character; 0: '#'. A line whose first
                                 non-blank is it is skipped, and it ends the
                                 fields of a line ("1,2 # note") */
+    int no_comments;         /* 1: no comment character (comment is ignored):
+                                every line that is not blank is data */
     int header;              /* read: skip the first line that is not blank or
                                 a comment; write: not used */
     pa_dtype dtype;          /* CSV read: the result's dtype (default PA_F64);
