@@ -337,6 +337,11 @@ int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const do
 
 /* ------------------------------------------------------------ argument texts */
 
+const char *pa__cc_dist(pa_dist d)
+{
+    return d == PA_DISTRIBUTED ? "distributed" : d == PA_REPLICATED ? "replicated" : "dist ?";
+}
+
 const char *pa__cc_array(const pa_array *a, char *buf)
 {
     if (!a)
@@ -357,10 +362,11 @@ const char *pa__cc_shape(int ndim, const size_t *shape, char *buf)
     return buf;
 }
 
+/* For the options below, NULL reads as the defaults, as the calls read it. */
 const char *pa__cc_h5_opts(const pa_h5_opts *o, char *buf)
 {
-    if (!o)
-        return "defaults";
+    static const pa_h5_opts defaults = {0};
+    o = o ? o : &defaults;
     snprintf(buf, PA_CC_ITEM, "xfer %d layout %d chunk_rows %zu deflate %d truncate %d "
              "durable %d dist %d", (int)o->xfer, (int)o->layout, o->chunk_rows, o->deflate,
              o->truncate, o->durable, (int)o->dist);
@@ -369,8 +375,8 @@ const char *pa__cc_h5_opts(const pa_h5_opts *o, char *buf)
 
 const char *pa__cc_files_opts(const pa_files_opts *o, char *buf)
 {
-    if (!o)
-        return "defaults";
+    static const pa_files_opts defaults = {0};
+    o = o ? o : &defaults;
     /* threads and progress are this rank's business. */
     size_t used = 0;
     append(buf, PA_CC_ITEM, &used, "place %d delimiter %d comment %d header %d dtype %d shape %s "
@@ -382,8 +388,8 @@ const char *pa__cc_files_opts(const pa_files_opts *o, char *buf)
 
 const char *pa__cc_matmul_opts(const pa_matmul_opts *o, char *buf)
 {
-    if (!o)
-        return "defaults";
+    static const pa_matmul_opts defaults = PA_MATMUL_OPTS_INIT;
+    o = o ? o : &defaults;
     snprintf(buf, PA_CC_ITEM, "transA %d transB %d alpha %.17g beta %.17g mode %d", o->transA,
              o->transB, o->alpha, o->beta, (int)o->mode);
     return buf;

@@ -61,6 +61,8 @@ int pa__collcheck(pa_ctx *ctx, const char *fn, const char *fmt, ...)
 #define PA_CC_PATHS(p, n) pa__cc_paths((p), (n), (char[PA_CC_ITEM]){""})
 #define PA_CC_STR(s) ((s) ? (s) : "(NULL)")
 #define PA_CC_SHAPE(ndim, shape) pa__cc_shape((ndim), (shape), (char[PA_CC_ITEM]){""})
+/* "distributed", "replicated", or "dist ?". */
+const char *pa__cc_dist(pa_dist d);
 /* "f64 (100,3)", "f64 (100,3) replicated", or "NULL". */
 const char *pa__cc_array(const pa_array *a, char *buf);
 const char *pa__cc_h5_opts(const pa_h5_opts *o, char *buf);

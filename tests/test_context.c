@@ -489,11 +489,25 @@ START_TEST(test_env_pool_mb)
 }
 END_TEST
 
+START_TEST(test_env_check)
+{
+    const char *bad[] = {"bogus", "collective", "1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_einval("PARRAY_CHECK", bad[i], -1);
+    expect_einval("PARRAY_CHECK_TIMEOUT", "0", -1);
+    expect_einval("PARRAY_CHECK_TIMEOUT", "soon", -1);
+    pa_ctx *c = NULL;
+    TU_OK(init_with("PARRAY_CHECK", "none", -1, &c), NULL);
+    TU_OK(pa_finalize(&c), NULL);
+}
+END_TEST
+
 START_TEST(test_env_differs_between_ranks)
 {
-    /* A valid setting made on the odd ranks only: before, the ranks split
-     * into nodes differently and pa_init hung; now every rank fails with
-     * PA_EINVAL naming the variable and the values. */
+    /* A valid setting made on the odd ranks only (and unset on the even
+     * ones): before, the ranks split into nodes differently and pa_init
+     * hung; now every rank fails with PA_EINVAL naming the variable and the
+     * values. */
     const char *set[][2] = {{"PARRAY_RANKS_PER_NODE", "1"}, {"PARRAY_POOL_MB", "0"},
                             {"PARRAY_AFFINITY", "keep"}, {"PARRAY_CHECK", "collectives"},
                             {"PARRAY_FAULT", "h5_write@0"}};
@@ -502,6 +516,8 @@ START_TEST(test_env_differs_between_ranks)
         tu_env saved = tu_env_save(name);
         if (tu_rank() % 2)
             setenv(name, value, 1);
+        else
+            unsetenv(name);
         pa_ctx *c = (pa_ctx *)&saved;
         int rc = pa_init_comm(MPI_COMM_WORLD, &c);
         tu_env_restore(&saved);
@@ -511,7 +527,7 @@ START_TEST(test_env_differs_between_ranks)
         char want[128];
         snprintf(want, sizeof want, "'%s' on rank 1", value);
         TU_ASSERT(strstr(m, name) && strstr(m, "differs between ranks") && strstr(m, want) &&
-                      strstr(m, " on rank 0"),
+                      strstr(m, "unset on rank 0"),
                   "%s on odd ranks: message '%s'", name, m);
         TU_CHECK(tu_same_str(m));
     }
@@ -549,6 +565,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_env_ranks_per_node_two);
     tcase_add_test(tc, test_env_blas_threads);
     tcase_add_test(tc, test_env_pool_mb);
+    tcase_add_test(tc, test_env_check);
     tcase_add_test(tc, test_env_differs_between_ranks);
     return s;
 }
