@@ -307,6 +307,8 @@ int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const do
 {
     pa_ctx *ctx = a->ctx;
     pa_collcheck *cc = ctx->collcheck;
+    if (ctx->nnodes == 1) /* one copy */
+        return rc;
     /* A failure on some node is reported as it is: its node's ranks agree
      * on it, and there is no result to compare. */
     uint64_t h = rc < 0 ? 0 : hash_bytes(HASH_SEED, out, nout * sizeof *out);
