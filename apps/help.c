@@ -29,7 +29,8 @@ static const char OPTIONS[] =
     "              page parray(1), in roff: parray --man | man -l -\n";
 
 static const char ENVIRONMENT[] =
-    "Read when a subcommand starts; give every rank the same values.\n"
+    "Read when a subcommand starts; give every rank the same values (a value\n"
+    "that differs between ranks fails every rank, naming it).\n"
     "  PARRAY_AFFINITY=share|keep\n"
     "      share (default): bind each rank to a fair, disjoint share of its\n"
     "      node's cores, whatever the launcher's binding; keep: leave the\n"
@@ -47,6 +48,15 @@ static const char ENVIRONMENT[] =
     "      the smallest of MemAvailable and the room under the cgroup's memory\n"
     "      limit. An array (or a buffer) larger than that fails at once with a\n"
     "      message, before anything is allocated\n"
+    "  PARRAY_CHECK=collectives\n"
+    "      debug mode: every collective call first checks that every rank makes\n"
+    "      the same call with the same arguments (a mismatch fails it on every\n"
+    "      rank, naming both calls), and reductions of replicated arrays check\n"
+    "      that the nodes' copies agree; default none (no cost)\n"
+    "  PARRAY_CHECK_TIMEOUT=S\n"
+    "      in that mode, a rank that waits S seconds (default 60) for the others\n"
+    "      to reach a collective call prints the call and the missing ranks,\n"
+    "      then aborts the job\n"
     "  OPENBLAS_NUM_THREADS, OMP_NUM_THREADS\n"
     "      OpenBLAS's thread count when it is loaded; parray sets the count\n"
     "      from its plan when a subcommand starts, so they need not be set\n"

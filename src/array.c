@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "internal.h"
 
 static const struct {
@@ -105,6 +106,8 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
     if (out)
         *out = NULL;
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, "pa_array_create", "%s, %s, %s", pa_dtype_name(dtype),
+                  PA_CC_SHAPE(ndim, shape), pa__cc_dist(dist));
     pa_array *a = calloc(1, sizeof *a);
     if (a)
         a->block.win = MPI_WIN_NULL;
@@ -169,6 +172,7 @@ int pa_array_free(pa_array **pa)
     if (!pa || !*pa)
         return PA_OK;
     pa_array *a = *pa;
+    PA_COLLECTIVE(a->ctx, "pa_array_free", "%s", PA_CC_ARRAY(a));
     *pa = NULL;
     /* Every rank must be done with the block before it is reused or freed:
      * the barrier inside the sync orders the node's last accesses before it. */
@@ -194,6 +198,7 @@ int pa__array_sync(pa_array *a)
 int pa_array_sync(pa_array *a)
 {
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
+    PA_COLLECTIVE(a->ctx, "pa_array_sync", "%s", PA_CC_ARRAY(a));
     return pa__array_sync(a);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "internal.h"
 
 /* The largest piece moved by one broadcast. */
@@ -17,6 +18,7 @@ static int check_root(pa_array *a, int root, const void *buf, const char *fn)
 {
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, root %d", PA_CC_ARRAY(a), root);
     int rc = PA_OK;
     if (root < 0 || root >= ctx->size)
         rc = pa__err(ctx, fn, PA_EINVAL, "root %d is not a rank (0..%d)", root, ctx->size - 1);
@@ -132,6 +134,7 @@ int pa_array_replicate(pa_array *a, int from_node)
 {
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, from node %d", PA_CC_ARRAY(a), from_node);
     PA_CHECK(ctx, a->dist == PA_REPLICATED, PA_EINVAL, "a is distributed, not replicated");
     PA_CHECK(ctx, from_node >= 0 && from_node < ctx->nnodes, PA_EINVAL,
              "from_node %d is not a node (0..%d)", from_node, ctx->nnodes - 1);

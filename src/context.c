@@ -6,32 +6,41 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "collcheck.h"
 
 const char *pa_version(void)
 {
     return PACKAGE_VERSION;
 }
 
+/* Reads a whole decimal integer in [min, max]: strtol alone would skip
+ * leading blanks and take a '+', so the text must be digits, after a '-'
+ * only where negative values are allowed. Returns 0, or -1 if it is not. */
+static int parse_long(const char *s, long min, long max, long *value)
+{
+    const char *d = s + (*s == '-' && min < 0);
+    if (!(*d >= '0' && *d <= '9'))
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE || v < min || v > max)
+        return -1;
+    *value = v;
+    return 0;
+}
+
 int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long max, long *value)
 {
     const char *s = getenv(name);
-    if (!s)
-        return PA_OK;
-    /* strtol would skip leading blanks and take a '+': the value must be
-     * digits, after a '-' only where negative values are allowed. */
-    const char *d = s + (*s == '-' && min < 0);
-    char *end;
-    errno = 0;
-    long v = *d >= '0' && *d <= '9' ? strtol(s, &end, 10) : 0;
-    if (!(*d >= '0' && *d <= '9') || *end != '\0' || errno == ERANGE || v < min || v > max)
+    if (s && parse_long(s, min, max, value) != 0)
         return pa__err(ctx, fn, PA_EINVAL, "%s='%s' is not an integer in [%ld, %ld]", name,
                        s, min, max);
-    *value = v;
     return PA_OK;
 }
 
@@ -40,6 +49,7 @@ static void ctx_free(pa_ctx *ctx)
     if (!ctx)
         return;
     pa__pool_destroy(ctx);
+    pa__collcheck_free(ctx);
     /* Teardown frees what exists and goes on: a failed free leaves nothing
      * for the caller to do. */
     pa__gate_free(ctx);
@@ -56,19 +66,115 @@ static void ctx_free(pa_ctx *ctx)
     free(ctx);
 }
 
-/* Reads the PARRAY_* settings (not collective; the caller agrees). */
-static int read_env(pa_ctx *ctx, long *pool_mb)
+/* ------------------------------------------------------------ settings */
+
+/* THE LIBRARY'S SETTINGS: every environment variable that libparray reads is
+ * one line of this table (a new setting is a new line, and a field of
+ * pa_ctx for its value). pa_init reads each on every rank, checks that every
+ * rank sees the same raw value (set or unset, and the same string: ranks
+ * that split or plan differently would hang in the node split or later),
+ * then parses them. Variables that only the programs or the tests read
+ * (PARRAY_BENCH_DIR, PARRAY_TEST_*, PARRAY_SRCDIR) are not listed: they may
+ * differ between hosts. */
+typedef enum {
+    SETTING_INT,    /* a decimal integer in [min, max]; default def */
+    SETTING_CHOICE, /* one of the '|'-separated choices, stored as its index;
+                       unset or "" is the first */
+    SETTING_TEXT,   /* any text, strdup'ed into a char * field; "" is unset */
+} setting_kind;
+
+typedef struct {
+    const char *name;
+    setting_kind kind;
+    size_t field; /* offsetof(pa_ctx, ...): an int, or a char * for text */
+    long min, max, def;
+    const char *choices;
+    const char *doc;
+} setting;
+
+#define INT_SETTING(name, field, min, max, def, doc)                           \
+    {name, SETTING_INT, offsetof(pa_ctx, field), min, max, def, NULL, doc}
+#define CHOICE_SETTING(name, field, choices, doc)                              \
+    {name, SETTING_CHOICE, offsetof(pa_ctx, field), 0, 0, 0, choices, doc}
+#define TEXT_SETTING(name, field, doc)                                         \
+    {name, SETTING_TEXT, offsetof(pa_ctx, field), 0, 0, 0, NULL, doc}
+
+static const setting settings[] = {
+    INT_SETTING("PARRAY_RANKS_PER_NODE", emulated, 1, INT_MAX, 0,
+                "ranks per emulated node"),
+    INT_SETTING("PARRAY_BLAS_THREADS", blas_threads, 1, 4096, 0, "BLAS threads per rank"),
+    INT_SETTING("PARRAY_POOL_MB", pool_mb, 0, INT_MAX, 1024,
+                "the memory pool's cap per rank in MiB"),
+    CHOICE_SETTING("PARRAY_AFFINITY", affinity_keep, "share|keep",
+                   "bind each rank to its share of cores, or keep the launcher's binding"),
+    TEXT_SETTING("PARRAY_FAULT", fault, "fault injection for tests: site@rank,..."),
+    CHOICE_SETTING("PARRAY_CHECK", check_collectives, "none|collectives",
+                   "debug checks of every collective call"),
+    INT_SETTING("PARRAY_CHECK_TIMEOUT", check_timeout, 1, 1000000, 60,
+                "seconds a rank waits in a checked collective call before it aborts the job"),
+};
+#define NSETTINGS (int)(sizeof settings / sizeof settings[0])
+
+/* The index of s in the '|'-separated choices, or -1. */
+static int choice_index(const char *choices, const char *s)
 {
-    long k = 0;
-    PA_TRY(pa__env_int(ctx, "pa_init", "PARRAY_RANKS_PER_NODE", 1, INT_MAX, &k));
-    ctx->emulated = (int)k;
-    long t = 0;
-    PA_TRY(pa__env_int(ctx, "pa_init", "PARRAY_BLAS_THREADS", 1, 4096, &t));
-    ctx->blas_threads = (int)t;
-    PA_TRY(pa__env_int(ctx, "pa_init", "PARRAY_POOL_MB", 0, LONG_MAX / (1L << 20), pool_mb));
-    const char *fault = getenv("PARRAY_FAULT");
-    if (fault && *fault && !(ctx->fault = strdup(fault)))
-        return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
+    size_t len = strlen(s);
+    int i = 0;
+    for (const char *p = choices;; i++) {
+        const char *end = strchr(p, '|');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, s, n) == 0)
+            return i;
+        if (!end)
+            return -1;
+        p = end + 1;
+    }
+}
+
+/* One setting's value s (NULL: unset) into its field of ctx. */
+static int parse_setting(pa_ctx *ctx, const setting *set, const char *s)
+{
+    void *field = (char *)ctx + set->field;
+    switch (set->kind) {
+    case SETTING_INT: {
+        long v = set->def;
+        if (s && parse_long(s, set->min, set->max, &v) != 0)
+            return pa__err(ctx, "pa_init", PA_EINVAL,
+                           "%s='%s' is not an integer in [%ld, %ld] (%s)", set->name, s,
+                           set->min, set->max, set->doc);
+        *(int *)field = (int)v;
+        return PA_OK;
+    }
+    case SETTING_CHOICE: {
+        int i = s && *s ? choice_index(set->choices, s) : 0;
+        if (i < 0)
+            return pa__err(ctx, "pa_init", PA_EINVAL, "%s='%s' is not one of %s (%s)",
+                           set->name, s, set->choices, set->doc);
+        *(int *)field = i;
+        return PA_OK;
+    }
+    case SETTING_TEXT:
+        if (s && *s && !(*(char **)field = strdup(s)))
+            return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
+        return PA_OK;
+    }
+    return PA_OK;
+}
+
+/* Collective over ctx->comm. Reads the settings: first checks that every
+ * rank has the same raw values, so that a setting made on some ranks only
+ * fails here, on every rank, and not in a split that the ranks would make
+ * differently; then parses them (the caller agrees on the outcome). */
+static int read_env(pa_ctx *ctx)
+{
+    const char *names[NSETTINGS], *values[NSETTINGS];
+    for (int i = 0; i < NSETTINGS; i++) {
+        names[i] = settings[i].name;
+        values[i] = getenv(settings[i].name);
+    }
+    PA_TRY(pa__same_strings(ctx, ctx->comm, "pa_init", NSETTINGS, names, values));
+    for (int i = 0; i < NSETTINGS; i++)
+        PA_TRY(parse_setting(ctx, &settings[i], values[i]));
     return PA_OK;
 }
 
@@ -126,7 +232,6 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         rc = pa__mpi(NULL, __func__, rc, "MPI_Comm_set_errhandler");
         goto out;
     }
-    long pool_mb = 1024;
     if (!ctx) {
         rc = pa__err(NULL, __func__, PA_ENOMEM, "out of memory");
     } else {
@@ -137,12 +242,14 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         rc = pa__mpi(ctx, __func__, MPI_Comm_rank(ctx->comm, &ctx->rank), "MPI_Comm_rank");
         if (rc == PA_OK)
             rc = pa__mpi(ctx, __func__, MPI_Comm_size(ctx->comm, &ctx->size), "MPI_Comm_size");
-        if (rc == PA_OK)
-            rc = read_env(ctx, &pool_mb);
     }
-    /* Settings come from each rank's environment: agree before the node
-     * split, which uses them, so that no rank splits alone. */
     if ((rc = pa__agree(ctx, ctx ? ctx->comm : dup, rc)) < 0)
+        goto out;
+    /* Settings come from each rank's environment: agree on them before the
+     * node split, which uses them, so that no rank splits alone. */
+    if ((rc = pa__agree(ctx, ctx->comm, read_env(ctx))) < 0)
+        goto out;
+    if ((rc = pa__agree(ctx, ctx->comm, pa__collcheck_init(ctx))) < 0)
         goto out;
     if ((rc = split_nodes(ctx)) < 0)
         goto out;
@@ -155,7 +262,7 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         goto out;
     rc = pa__blas_plan(ctx);
     if (rc == PA_OK)
-        rc = pa__pool_init(ctx, (size_t)pool_mb << 20);
+        rc = pa__pool_init(ctx, (size_t)ctx->pool_mb << 20);
     rc = pa__agree(ctx, ctx->comm, rc);
 
 out:
@@ -199,6 +306,9 @@ int pa_finalize(pa_ctx **pctx)
     if (!pctx || !*pctx)
         return PA_OK;
     pa_ctx *ctx = *pctx;
+    /* A mismatch keeps the context: freeing it is collective with ranks
+     * that are elsewhere. */
+    PA_COLLECTIVE(ctx, "pa_finalize", "%s", "");
     int owns = ctx->owns_mpi;
     *pctx = NULL;
     ctx_free(ctx);

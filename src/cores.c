@@ -257,22 +257,6 @@ static void make_share(const uint64_t *allow, int r, int p, uint64_t *share)
         mask_set(share, order[i]);
 }
 
-/* PARRAY_AFFINITY: "share" (the default) or "keep". */
-static int read_affinity_env(pa_ctx *ctx)
-{
-    const char *s = getenv("PARRAY_AFFINITY");
-    if (!s || !*s || strcmp(s, "share") == 0) {
-        ctx->affinity_keep = 0;
-        return PA_OK;
-    }
-    if (strcmp(s, "keep") == 0) {
-        ctx->affinity_keep = 1;
-        return PA_OK;
-    }
-    return pa__err(ctx, "pa_init", PA_EINVAL, "PARRAY_AFFINITY='%s' is neither 'share' nor 'keep'",
-                   s);
-}
-
 /* The job owns the cores it was bound to but not the rest of the machine
  * when a batch system bound it without confining it to a cgroup: Slurm
  * with task/affinity only shows the whole machine as the cgroup. Then the
@@ -340,7 +324,7 @@ int pa__cores_init(pa_ctx *ctx)
 {
     uint64_t cg[WORDS], own_allow[WORDS], host_allow[WORDS], node_union[WORDS];
     MPI_Comm host = MPI_COMM_NULL;
-    int rc = read_affinity_env(ctx);
+    int rc = PA_OK;
 
     if (pa__mask_now(ctx->launch_mask) != 0) {
         memset(ctx->launch_mask, 0, sizeof ctx->launch_mask);

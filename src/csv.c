@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collcheck.h"
 #include "files.h"
 
 void pa__csv_init(pa__csv *c, const pa_files_opts *o, const char *path)
@@ -641,6 +642,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
 {
     const char *fn = __func__;
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', %s", PA_CC_STR(path), PA_CC_FILES_OPTS(opts));
     PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
     *out = NULL;
     PA_CHECK(ctx, path, PA_EINVAL, "path is NULL");
@@ -747,6 +749,8 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
     const char *fn = __func__;
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, '%s', %s", PA_CC_ARRAY(a), PA_CC_STR(path),
+                  PA_CC_FILES_OPTS(opts));
     PA_CHECK(ctx, path, PA_EINVAL, "path is NULL");
     PA_CHECK(ctx, a->ndim <= 2, PA_ENOTSUP, "CSV holds 1-D or 2-D arrays; a has %d dimensions",
              a->ndim);

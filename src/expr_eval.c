@@ -15,6 +15,7 @@
 #include <immintrin.h>
 #endif
 
+#include "collcheck.h"
 #include "compute.h"
 #include "expr.h"
 
@@ -806,11 +807,14 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
 int pa_expr_eval(pa_expr *e, const pa_binding *bind, int nbind)
 {
     PA_CHECK(NULL, e, PA_EINVAL, "e is NULL");
+    PA_COLLECTIVE(e->ctx, __func__, "'%s', %s", e->text, PA_CC_BIND(bind, nbind));
     return eval(__func__, e, bind, nbind);
 }
 
 int pa_eval(pa_ctx *ctx, const char *text, const pa_binding *bind, int nbind)
 {
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, __func__, "'%s', %s", PA_CC_STR(text), PA_CC_BIND(bind, nbind));
     pa_expr *e = NULL;
     PA_TRY(pa_expr_compile(ctx, text, &e));
     int rc = eval(__func__, e, bind, nbind);

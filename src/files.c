@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collcheck.h"
 #include "files.h"
 #include "h5.h"
 
@@ -504,6 +505,8 @@ int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_format for
 {
     const char *fn = __func__;
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "%s, format %d, %s", PA_CC_PATHS(paths, n), (int)format,
+                  PA_CC_FILES_OPTS(opts));
     PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
     *out = NULL;
     PA_CHECK(ctx, paths, PA_EINVAL, "paths is NULL");
@@ -580,6 +583,8 @@ int pa_save_files(pa_array *a, const char *pattern, pa_format format, const pa_f
     const char *fn = __func__;
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, '%s', format %d, %s", PA_CC_ARRAY(a), PA_CC_STR(pattern),
+                  (int)format, PA_CC_FILES_OPTS(opts));
     PA_TRY(pa_files_pattern_check(ctx, pattern));
     PA_CHECK(ctx, a->shape[0] <= INT_MAX, PA_EINVAL, "a has %zu rows; at most %d files",
              a->shape[0], INT_MAX);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collcheck.h"
 #include "h5.h"
 #include "safe_save.h"
 
@@ -481,6 +482,8 @@ int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_o
 {
     static const char fn[] = "pa_h5_load";
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s', %s", PA_CC_STR(path), PA_CC_STR(dataset),
+                  PA_CC_H5_OPTS(opts));
     pa__h5_quiet();
     if (out)
         *out = NULL;
@@ -510,6 +513,8 @@ int pa_h5_read(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     static const char fn[] = "pa_h5_read";
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, '%s', '%s', %s", PA_CC_ARRAY(a), PA_CC_STR(path),
+                  PA_CC_STR(dataset), PA_CC_H5_OPTS(opts));
     pa__h5_quiet();
     if (!opts)
         opts = &pa__h5_defaults;
@@ -536,6 +541,7 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
 {
     static const char fn[] = "pa_h5_info";
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s'", PA_CC_STR(path), PA_CC_STR(dataset));
     pa__h5_quiet();
     char dname[1024];
     hid_t f, d;
@@ -838,6 +844,8 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     static const char fn[] = "pa_h5_save";
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, '%s', '%s', %s", PA_CC_ARRAY(a), PA_CC_STR(path),
+                  PA_CC_STR(dataset), PA_CC_H5_OPTS(opts));
     pa__h5_quiet();
     if (!opts)
         opts = &pa__h5_defaults;

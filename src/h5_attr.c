@@ -3,10 +3,13 @@
  * UTF-8 scalars, read by h5py as str); numbers as H5T_IEEE_F64LE or
  * H5T_STD_I64LE scalars. Attribute writes change the file in place: they
  * are small metadata writes, done collectively through the MPI-IO driver. */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "h5.h"
 
 int pa__h5_attr_put_str(hid_t o, const char *name, const char *value)
@@ -92,11 +95,25 @@ static int open_object(pa_ctx *ctx, const char *fn, const char *path, const char
     return rc;
 }
 
+/* A setter's value for the collective check, into buf (PA_CC_ITEM bytes). */
+static const char *value_text(attr_kind kind, const void *value, char *buf)
+{
+    if (kind == ATTR_STR)
+        snprintf(buf, PA_CC_ITEM, "'%s'", PA_CC_STR(*(const char *const *)value));
+    else if (kind == ATTR_NUM)
+        snprintf(buf, PA_CC_ITEM, "%.17g", *(const double *)value);
+    else
+        snprintf(buf, PA_CC_ITEM, "%" PRId64, *(const int64_t *)value);
+    return buf;
+}
+
 /* Collective. The three setters: open, replace the attribute, close. */
 static int attr_set(pa_ctx *ctx, const char *fn, const char *path, const char *object,
                     const char *name, attr_kind kind, const void *value)
 {
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s', '%s', %s", PA_CC_STR(path), PA_CC_STR(object),
+                  PA_CC_STR(name), value_text(kind, value, (char[PA_CC_ITEM]){""}));
     pa__h5_quiet();
     int rc = check_args(ctx, fn, path, object, name);
     if (rc == PA_OK && kind == ATTR_STR && !*(const char *const *)value)
@@ -231,6 +248,8 @@ static int attr_get(pa_ctx *ctx, const char *fn, const char *path, const char *o
                     const char *name, attr_kind kind, void *out)
 {
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s', '%s'", PA_CC_STR(path), PA_CC_STR(object),
+                  PA_CC_STR(name));
     pa__h5_quiet();
     int rc = check_args(ctx, fn, path, object, name);
     if (rc == PA_OK && !out)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "h5.h"
 
 struct pa_h5_writer {
@@ -105,6 +106,8 @@ int pa_h5_load_rows(pa_ctx *ctx, const char *path, const char *dataset, size_t r
 {
     static const char fn[] = "pa_h5_load_rows";
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s', row0 %zu, nrows %zu, %s", PA_CC_STR(path),
+                  PA_CC_STR(dataset), row0, nrows, PA_CC_H5_OPTS(opts));
     pa__h5_quiet();
     if (out)
         *out = NULL;
@@ -120,6 +123,8 @@ int pa_h5_read_rows(pa_array *a, const char *path, const char *dataset, size_t r
                     const pa_h5_opts *opts)
 {
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
+    PA_COLLECTIVE(a->ctx, __func__, "%s, '%s', '%s', row0 %zu, %s", PA_CC_ARRAY(a),
+                  PA_CC_STR(path), PA_CC_STR(dataset), row0, PA_CC_H5_OPTS(opts));
     pa__h5_quiet();
     return read_rows(a->ctx, "pa_h5_read_rows", path, dataset, row0, 0,
                      opts ? opts : &pa__h5_defaults, &a);
@@ -179,6 +184,8 @@ int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dt
 {
     static const char fn[] = "pa_h5_create";
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s', %s, %s, %s", PA_CC_STR(path), PA_CC_STR(dataset),
+                  pa_dtype_name(dtype), PA_CC_SHAPE(ndim, shape), PA_CC_H5_OPTS(opts));
     pa__h5_quiet();
     if (out)
         *out = NULL;
@@ -249,6 +256,7 @@ int pa_h5_write_rows(pa_h5_writer *w, pa_array *a, size_t row0)
     static const char fn[] = "pa_h5_write_rows";
     PA_CHECK(NULL, w, PA_EINVAL, "w is NULL");
     pa_ctx *ctx = w->ctx;
+    PA_COLLECTIVE(ctx, fn, "'%s', '%s', %s, row0 %zu", w->path, w->dname, PA_CC_ARRAY(a), row0);
     int rc = a ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "a is NULL");
     if (rc == PA_OK && a->ctx != ctx)
         rc = pa__err(ctx, fn, PA_EINVAL, "a belongs to another context than the writer");
@@ -301,6 +309,7 @@ int pa_h5_commit(pa_h5_writer **wp)
     static const char fn[] = "pa_h5_commit";
     PA_CHECK(NULL, wp && *wp, PA_EINVAL, "w is NULL");
     pa_h5_writer *w = *wp;
+    PA_COLLECTIVE(w->ctx, fn, "'%s', '%s'", w->path, w->dname);
     *wp = NULL;
     pa_ctx *ctx = w->ctx;
     int rc = PA_OK;
@@ -329,6 +338,7 @@ int pa_h5_abort(pa_h5_writer **wp)
     if (!wp || !*wp)
         return PA_OK;
     pa_h5_writer *w = *wp;
+    PA_COLLECTIVE(w->ctx, fn, "'%s', '%s'", w->path, w->dname);
     *wp = NULL;
     pa_ctx *ctx = w->ctx;
     int rc = PA_OK;

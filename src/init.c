@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "compute.h"
 
 /* Elements converted per step through a stack buffer (8 KiB of doubles:
@@ -118,6 +119,7 @@ static int fill_elem(pa_array *a, const void *elem)
 static int fill_checked(const char *fn, pa_array *a, double v)
 {
     PA_TRY(pa__check_array(fn, a, "a"));
+    PA_COLLECTIVE(a->ctx, fn, "%s, %.17g", PA_CC_ARRAY(a), v);
     unsigned char elem[8];
     PA_TRY(pa__scalar_to(a->ctx, fn, "value", v, a->dtype, 0, elem));
     return fill_elem(a, elem);
@@ -154,12 +156,15 @@ static int ramp(pa_array *a, double start, double step, size_t last, double stop
 int pa_arange(pa_array *a, double start, double step)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, start %.17g, step %.17g", PA_CC_ARRAY(a), start, step);
     return ramp(a, start, step, SIZE_MAX, 0.0);
 }
 
 int pa_linspace(pa_array *a, double start, double stop, int endpoint)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %.17g, %.17g, endpoint %d", PA_CC_ARRAY(a), start, stop,
+                  endpoint);
     size_t n = a->size, d = endpoint ? (n ? n - 1 : 0) : n;
     double step = d ? (stop - start) / (double)d : 0.0;
     return ramp(a, start, step, endpoint && n > 1 ? n - 1 : SIZE_MAX, stop);
@@ -169,6 +174,8 @@ int pa_linspace(pa_array *a, double start, double stop, int endpoint)
 
 int pa_copy(pa_array *dst, const pa_array *src)
 {
+    PA_TRY(pa__check_array(__func__, dst, "dst"));
+    PA_COLLECTIVE(dst->ctx, __func__, "%s, %s", PA_CC_ARRAY(dst), PA_CC_ARRAY(src));
     PA_TRY(pa__check_match(__func__, dst, "dst", src, "src", 1));
     if (dst == src)
         return PA_OK;
@@ -186,6 +193,8 @@ int pa_copy(pa_array *dst, const pa_array *src)
 
 int pa_astype(pa_array *dst, const pa_array *src)
 {
+    PA_TRY(pa__check_array(__func__, dst, "dst"));
+    PA_COLLECTIVE(dst->ctx, __func__, "%s, %s", PA_CC_ARRAY(dst), PA_CC_ARRAY(src));
     PA_TRY(pa__check_match(__func__, dst, "dst", src, "src", 0));
     if (dst == src)
         return PA_OK;

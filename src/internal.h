@@ -66,7 +66,12 @@ int pa__fault(const pa_ctx *ctx, const char *site);
 
 typedef struct pa_pool pa_pool;
 
+typedef struct pa_collcheck pa_collcheck;
+
 struct pa_ctx {
+    /* PARRAY_CHECK=collectives: read at the top of every collective call
+     * (collcheck.h), so it comes first. */
+    int check_collectives;
     MPI_Comm comm;        /* parray's duplicate of the job communicator */
     MPI_Comm node_comm;   /* ranks that share memory (an emulated node if set) */
     MPI_Comm leader_comm; /* node rank 0 of every node; MPI_COMM_NULL elsewhere */
@@ -86,7 +91,7 @@ struct pa_ctx {
     uint64_t allow_mask[16];      /* the machine's usable cores (see cores.c) */
     uint64_t share_mask[16];      /* this rank's fair, disjoint share of them */
     int host_rank, host_size;     /* this rank among the job's ranks on its machine */
-    int affinity_keep;            /* PARRAY_AFFINITY=keep: the launcher's binding stays */
+    int affinity_keep;            /* PARRAY_AFFINITY=keep (1): the launcher's binding stays */
     int affinity_set;             /* the share is applied to every thread of the rank */
     /* Split mode's part of the node's work, by the shares: this rank takes
      * split_weight of split_total parts, after split_first parts of lower
@@ -94,6 +99,9 @@ struct pa_ctx {
     int split_first, split_weight, split_total, split_even;
     int plan_warn;                /* PA_BLAS_WARN_* bits */
     char *fault;                  /* PARRAY_FAULT, or NULL */
+    int pool_mb;                  /* PARRAY_POOL_MB: the pool's cap per rank */
+    int check_timeout;            /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
+    pa_collcheck *collcheck;      /* collcheck.c's state in the mode, or NULL */
     pa_pool *pool;
     struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;
@@ -131,12 +139,12 @@ int pa__cores_init(pa_ctx *ctx);
 int pa__gate_init(pa_ctx *ctx);
 void pa__gate_free(pa_ctx *ctx);
 
+/* wait.c: one pause of a polled wait: sleeps *ns, then doubles *ns up to
+ * 1 ms. Start with *ns = 0 (the first pause is 50 us). */
+void pa__wait_pause(long *ns);
+
 /* blas.c: make and apply the thread plan (not collective). */
 int pa__blas_plan(pa_ctx *ctx);
-
-/* Parse a positive integer environment variable. Returns PA_OK with *value
- * unchanged when it is unset, PA_EINVAL (message names it) when invalid. */
-int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long max, long *value);
 
 /* ------------------------------------------------------------ arrays */
 

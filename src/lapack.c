@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "internal.h"
 #include "linalg.h"
 
@@ -225,6 +226,8 @@ static int check_arrays(const char *fn, pa_array **arr, const char **names, int 
             first = arr[i];
     }
     pa_ctx *ctx = first->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, %s, %s", PA_CC_ARRAY(arr[0]), PA_CC_ARRAY(arr[1]),
+                  count > 2 ? PA_CC_ARRAY(arr[2]) : "-");
     PA_CHECK_AS(ctx, fn, first->dtype == PA_F64 || first->dtype == PA_F32, PA_EINVAL,
                 "dtype %s is not supported (f64, f32)", pa_dtype_name(first->dtype));
     for (int i = 0; i < count; i++) {

@@ -2,6 +2,7 @@
  * (pa_map), or on the span of an output with the same elements of up to
  * two inputs (pa_map2). The call syncs the node afterwards and agrees on
  * the outcome, since the function may fail on some ranks only. */
+#include "collcheck.h"
 #include "compute.h"
 
 /* The outcome of fn on this rank as a parray code. */
@@ -16,6 +17,7 @@ static int fn_rc(pa_ctx *ctx, const char *fn, int rc)
 int pa_map(pa_array *a, pa_map_fn fn, void *userdata)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s", PA_CC_ARRAY(a));
     PA_CHECK(a->ctx, fn, PA_EINVAL, "fn is NULL");
     pa_span span;
     pa_array_local(a, &span);
@@ -28,6 +30,9 @@ int pa_map(pa_array *a, pa_map_fn fn, void *userdata)
 
 int pa_map2(pa_array *out, const pa_array *a, const pa_array *b, pa_map2_fn fn, void *userdata)
 {
+    PA_TRY(pa__check_array(__func__, out, "out"));
+    PA_COLLECTIVE(out->ctx, __func__, "%s, %s, %s", PA_CC_ARRAY(out), PA_CC_ARRAY(a),
+                  PA_CC_ARRAY(b));
     PA_TRY(pa__check_match(__func__, out, "out", a, "a", 0));
     if (b)
         PA_TRY(pa__check_match(__func__, out, "out", b, "b", 0));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "internal.h"
 #include "linalg.h"
 
@@ -139,6 +140,8 @@ static int check(const char *fn, pa_array *C, pa_array *A, pa_array *B, const pa
     const char *cn = vec ? "y" : "C", *bn = vec ? "x" : "B";
     PA_CHECK_AS(NULL, fn, C && A && B, PA_EINVAL, "%s, A and %s must not be NULL", cn, bn);
     pa_ctx *ctx = C->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, %s, %s, %s", PA_CC_ARRAY(C), PA_CC_ARRAY(A), PA_CC_ARRAY(B),
+                  PA_CC_MATMUL_OPTS(o));
     PA_CHECK_AS(ctx, fn, A->ctx == ctx && B->ctx == ctx, PA_EINVAL,
                 "A, %s and %s belong to different contexts", bn, cn);
     PA_CHECK_AS(ctx, fn, C != A && C != B, PA_EINVAL, "%s must not be the same array as A or %s",

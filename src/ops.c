@@ -5,6 +5,7 @@
  * once, after every rank has finished its span. */
 #include <string.h>
 
+#include "collcheck.h"
 #include "compute.h"
 #include "expr.h"
 
@@ -114,6 +115,9 @@ int pa_binary_int_ok(pa_binary_op op)
 
 int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
 {
+    PA_TRY(pa__check_array(__func__, out, "out"));
+    PA_COLLECTIVE(out->ctx, __func__, "%s, %s, %s", PA_CC_ARRAY(out), pa_unary_name(op),
+                  PA_CC_ARRAY(a));
     PA_TRY(pa__check_match(__func__, out, "out", a, "a", 1));
     pa_ctx *ctx = out->ctx;
     PA_CHECK(ctx, (int)op >= 0 && op < PA_NUNARY, PA_EINVAL, "op %d is not a unary op",
@@ -134,6 +138,9 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
 static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array *a,
                   const pa_array *b, double s, int form)
 {
+    PA_TRY(pa__check_array(fn, out, "out"));
+    PA_COLLECTIVE(out->ctx, fn, "%s, %s, %s, %s, %.17g", PA_CC_ARRAY(out), pa_binary_name(op),
+                  PA_CC_ARRAY(a), PA_CC_ARRAY(b), form ? s : 0.0);
     PA_TRY(pa__check_match(fn, out, "out", a, "a", 1));
     if (form == 0)
         PA_TRY(pa__check_match(fn, a, "a", b, "b", 1));

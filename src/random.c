@@ -9,10 +9,12 @@
  * The generators (random_gen.h) are compiled for AVX-512 (with the Philox
  * block in intrinsics), AVX2 and baseline x86-64, and picked by the CPU
  * at run time; all three give the same bits. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "compute.h"
 #include "philox.h"
 
@@ -270,6 +272,8 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
+                  PA_CC_ARRAY(a), seed, stream, low, high);
     PA_CHECK(ctx, a->dtype == PA_F64 || a->dtype == PA_F32, PA_ENOTSUP,
              "uniform needs an f64 or f32 array, a is %s (use pa_random_integers)",
              pa_dtype_name(a->dtype));
@@ -295,6 +299,8 @@ int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, d
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
+                  PA_CC_ARRAY(a), seed, stream, mean, std);
     PA_CHECK(ctx, a->dtype == PA_F64 || a->dtype == PA_F32, PA_ENOTSUP,
              "normal needs an f64 or f32 array, a is %s", pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(mean) && isfinite(std) && std >= 0, PA_EINVAL,
@@ -310,6 +316,8 @@ int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low,
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRId64 ", %" PRId64,
+                  PA_CC_ARRAY(a), seed, stream, low, high);
     PA_CHECK(ctx, pa__dtype_is_int(a->dtype), PA_ENOTSUP,
              "integers needs an i64, i32 or u8 array, a is %s (use pa_random_uniform)",
              pa_dtype_name(a->dtype));

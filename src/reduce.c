@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collcheck.h"
 #include "compute.h"
 
 #define NODE_BITS 12  /* full nodes up to 2^12 elements are taken from their block values */
@@ -967,19 +968,24 @@ int pa_reduce_parse(const char *name, pa_reduce_op *op)
     return pa__err(NULL, __func__, PA_EINVAL, "unknown reduction '%s'", name);
 }
 
+/* The count of results of a reduction along axis (a valid one). */
+static size_t results_of(const pa_array *a, int axis)
+{
+    return axis < 0 ? 1 : axis == 0 ? a->shape[1] : a->shape[0];
+}
+
 /* Checks for fn; *nout and *len are the results' count and the length of
  * each reduced line. */
 static int check_reduce(const char *fn, const pa_array *a, int axis, double *out, size_t *nout,
                         size_t *len)
 {
-    PA_TRY(pa__check_array(fn, a, "a"));
     pa_ctx *ctx = a->ctx;
     PA_CHECK_AS(ctx, fn, out, PA_EINVAL, "out is NULL");
     char sb[PA_MAXDIM * 24];
     PA_CHECK_AS(ctx, fn, axis == -1 || ((axis == 0 || axis == 1) && a->ndim == 2), PA_EINVAL,
                 "axis = %d: must be -1 (whole array), or 0 or 1 of a 2-D array (a is %s)", axis,
                 pa__array_shape_str(a, sb, sizeof sb));
-    *nout = axis < 0 ? 1 : axis == 0 ? a->shape[1] : a->shape[0];
+    *nout = results_of(a, axis);
     *len = axis < 0 ? a->size : axis == 0 ? a->shape[0] : a->shape[1];
     return PA_OK;
 }
@@ -1018,14 +1024,42 @@ static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, in
     return rc;
 }
 
+/* The reduction op of a (checked, non-empty) into out. */
+static int reduce(const pa_array *a, pa_reduce_op op, int axis, size_t nout, size_t len,
+                  double *out)
+{
+    switch (op) {
+    case PA_RED_SUM:
+        return pa__dtype_is_int(a->dtype) ? int_sum(a, axis, out)
+                                          : sum_axis(a, axis, XF_ID, NULL, out);
+    case PA_RED_MEAN:
+        PA_TRY(sum_axis(a, axis, XF_ID, NULL, out));
+        for (size_t j = 0; j < nout; j++)
+            out[j] = out[j] / (double)len;
+        return PA_OK;
+    case PA_RED_VAR:
+    case PA_RED_STD:
+        return var_axis("pa_reduce", a, axis, 0.0, op == PA_RED_STD, out);
+    case PA_RED_NORM2:
+        PA_TRY(sum_axis(a, axis, XF_SQ, NULL, out));
+        for (size_t j = 0; j < nout; j++)
+            out[j] = sqrt(out[j]);
+        return PA_OK;
+    default:
+        return scan_reduce(a, axis, op == PA_RED_MAX || op == PA_RED_ARGMAX,
+                           op == PA_RED_ARGMIN || op == PA_RED_ARGMAX, out);
+    }
+}
+
 int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
 {
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, %s, axis %d", PA_CC_ARRAY(a), pa_reduce_name(op), axis);
     size_t nout, len;
     PA_TRY(check_reduce(__func__, a, axis, out, &nout, &len));
-    pa_ctx *ctx = a->ctx;
     PA_CHECK(ctx, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
              (int)op);
-    int is_int = pa__dtype_is_int(a->dtype);
     int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
                   op == PA_RED_ARGMAX;
     PA_CHECK(ctx, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
@@ -1038,41 +1072,36 @@ int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
             out[j] = op == PA_RED_SUM || op == PA_RED_NORM2 ? 0.0 : NAN;
         return PA_OK;
     }
-    switch (op) {
-    case PA_RED_SUM:
-        return is_int ? int_sum(a, axis, out) : sum_axis(a, axis, XF_ID, NULL, out);
-    case PA_RED_MEAN:
-        PA_TRY(sum_axis(a, axis, XF_ID, NULL, out));
-        for (size_t j = 0; j < nout; j++)
-            out[j] = len ? out[j] / (double)len : NAN;
-        return PA_OK;
-    case PA_RED_VAR:
-    case PA_RED_STD:
-        return var_axis(__func__, a, axis, 0.0, op == PA_RED_STD, out);
-    case PA_RED_NORM2:
-        PA_TRY(sum_axis(a, axis, XF_SQ, NULL, out));
-        for (size_t j = 0; j < nout; j++)
-            out[j] = sqrt(out[j]);
-        return PA_OK;
-    default:
-        return scan_reduce(a, axis, op == PA_RED_MAX || op == PA_RED_ARGMAX,
-                           op == PA_RED_ARGMIN || op == PA_RED_ARGMAX, out);
-    }
+    int rc = reduce(a, op, axis, nout, len, out);
+    return PA_REPLICATED_RESULT(a, __func__, rc, out, nout);
+}
+
+/* pa_var and pa_std. */
+static int var_checked(const char *fn, const pa_array *a, int axis, double ddof, int take_sqrt,
+                       double *out)
+{
+    PA_TRY(pa__check_array(fn, a, "a"));
+    PA_COLLECTIVE(a->ctx, fn, "%s, axis %d, ddof %.17g", PA_CC_ARRAY(a), axis, ddof);
+    int rc = var_axis(fn, a, axis, ddof, take_sqrt, out);
+    return PA_REPLICATED_RESULT(a, fn, rc, out, rc < 0 ? 0 : results_of(a, axis));
 }
 
 int pa_var(const pa_array *a, int axis, double ddof, double *out)
 {
-    return var_axis(__func__, a, axis, ddof, 0, out);
+    return var_checked(__func__, a, axis, ddof, 0, out);
 }
 
 int pa_std(const pa_array *a, int axis, double ddof, double *out)
 {
-    return var_axis(__func__, a, axis, ddof, 1, out);
+    return var_checked(__func__, a, axis, ddof, 1, out);
 }
 
 int pa_dot(const pa_array *a, const pa_array *b, double *out)
 {
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(a), PA_CC_ARRAY(b));
     PA_TRY(pa__check_match(__func__, a, "a", b, "b", 1));
     PA_CHECK(a->ctx, out, PA_EINVAL, "out is NULL");
-    return sum_whole(a, b, XF_MUL, 0.0, out);
+    int rc = sum_whole(a, b, XF_MUL, 0.0, out);
+    return PA_REPLICATED_RESULT(a, __func__, rc, out, 1);
 }

@@ -32,9 +32,16 @@
 #define WAIT_FIRST_NS 50000L  /* 50 us: short waits end nearly as fast as spinning */
 #define WAIT_MAX_NS 1000000L  /* 1 ms: the latency added to long waits */
 
+void pa__wait_pause(long *ns)
+{
+    *ns = *ns <= 0 ? WAIT_FIRST_NS : *ns * 2 > WAIT_MAX_NS ? WAIT_MAX_NS : *ns * 2;
+    struct timespec ts = {0, *ns};
+    nanosleep(&ts, NULL);
+}
+
 int pa__wait_req(pa_ctx *ctx, const char *fn, MPI_Request *req)
 {
-    long ns = WAIT_FIRST_NS;
+    long ns = 0;
     for (;;) {
         int done = 0;
         int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
@@ -42,9 +49,7 @@ int pa__wait_req(pa_ctx *ctx, const char *fn, MPI_Request *req)
             return pa__mpi(ctx, fn, rc, "MPI_Test");
         if (done)
             return PA_OK;
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL);
-        ns = ns * 2 > WAIT_MAX_NS ? WAIT_MAX_NS : ns * 2;
+        pa__wait_pause(&ns);
     }
 }
 

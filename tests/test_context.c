@@ -491,6 +491,55 @@ START_TEST(test_env_pool_mb)
 }
 END_TEST
 
+START_TEST(test_env_check)
+{
+    const char *bad[] = {"bogus", "collective", "1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_einval("PARRAY_CHECK", bad[i], -1);
+    expect_einval("PARRAY_CHECK_TIMEOUT", "0", -1);
+    expect_einval("PARRAY_CHECK_TIMEOUT", "soon", -1);
+    pa_ctx *c = NULL;
+    TU_OK(init_with("PARRAY_CHECK", "none", -1, &c), NULL);
+    TU_OK(pa_finalize(&c), NULL);
+}
+END_TEST
+
+START_TEST(test_env_differs_between_ranks)
+{
+    /* A valid setting made on the odd ranks only (and unset on the even
+     * ones): before, the ranks split into nodes differently and pa_init
+     * hung; now every rank fails with PA_EINVAL naming the variable and the
+     * values. */
+    const char *set[][2] = {{"PARRAY_RANKS_PER_NODE", "1"}, {"PARRAY_POOL_MB", "0"},
+                            {"PARRAY_AFFINITY", "keep"}, {"PARRAY_CHECK", "collectives"},
+                            {"PARRAY_FAULT", "h5_write@0"}};
+    for (size_t i = 0; tu_size() > 1 && i < sizeof set / sizeof set[0]; i++) {
+        const char *name = set[i][0], *value = set[i][1];
+        tu_env saved = tu_env_save(name);
+        if (tu_rank() % 2)
+            setenv(name, value, 1);
+        else
+            unsetenv(name);
+        pa_ctx *c = (pa_ctx *)&saved;
+        int rc = pa_init_comm(MPI_COMM_WORLD, &c);
+        tu_env_restore(&saved);
+        TU_RC(rc, PA_EINVAL, NULL);
+        TU_CHECK(c == NULL);
+        const char *m = pa_errmsg(NULL);
+        char want[128];
+        snprintf(want, sizeof want, "'%s' on rank 1", value);
+        TU_ASSERT(strstr(m, name) && strstr(m, "differs between ranks") && strstr(m, want) &&
+                      strstr(m, "unset on rank 0"),
+                  "%s on odd ranks: message '%s'", name, m);
+        TU_CHECK(tu_same_str(m));
+    }
+    /* Alike on every rank again: pa_init works. */
+    pa_ctx *c = NULL;
+    TU_OK(pa_init_comm(MPI_COMM_WORLD, &c), NULL);
+    TU_OK(pa_finalize(&c), NULL);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("context");
@@ -518,6 +567,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_env_ranks_per_node_two);
     tcase_add_test(tc, test_env_blas_threads);
     tcase_add_test(tc, test_env_pool_mb);
+    tcase_add_test(tc, test_env_check);
+    tcase_add_test(tc, test_env_differs_between_ranks);
     return s;
 }
 

@@ -20,16 +20,29 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
 
 /* Collective over comm. For programs that initialise MPI themselves: parray
  * duplicates comm and never talks on the caller's communicator.
- * Environment (read on every rank, agreed on):
+ * Environment (read on every rank; a value that is not the same on every
+ * rank, or set on some ranks only, is PA_EINVAL on every rank with a
+ * message that names the variable and the ranks' values):
  *   PARRAY_RANKS_PER_NODE=k  split each node into emulated nodes of k
  *                            consecutive ranks (k >= 1);
  *   PARRAY_BLAS_THREADS=t    BLAS threads per rank instead of the plan;
- *   PARRAY_POOL_MB=m         memory pool cap per rank in MiB (0: no pool). */
+ *   PARRAY_POOL_MB=m         memory pool cap per rank in MiB (0: no pool);
+ *   PARRAY_AFFINITY=keep     keep the launcher's binding (default share);
+ *   PARRAY_CHECK=collectives debug mode: every collective call checks that
+ *                            every rank makes the same call with the same
+ *                            arguments (PA_EINVAL on every rank otherwise);
+ *   PARRAY_CHECK_TIMEOUT=s   in that mode, a rank that waits s seconds
+ *                            (default 60) for the others in a collective
+ *                            call prints it and the missing ranks and calls
+ *                            MPI_Abort: the one case where parray ends the
+ *                            job. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,
  * the communicators), sets *ctx to NULL, and finalises MPI if pa_init
- * initialised it. Arrays must be freed before. A NULL *ctx is a no-op. */
+ * initialised it. Arrays must be freed before. A NULL *ctx is a no-op.
+ * Under PARRAY_CHECK=collectives, a call that the other ranks do not make
+ * at the same point is PA_EINVAL and keeps *ctx. */
 PA_EXTERN int pa_finalize(pa_ctx **ctx);
 
 /* Not collective. The last error message of ctx, with the call that failed
