@@ -146,6 +146,12 @@ void pa__wait_pause(long *ns);
 /* blas.c: make and apply the thread plan (not collective). */
 int pa__blas_plan(pa_ctx *ctx);
 
+/* Reads an integer environment variable that is not one of pa_init's agreed
+ * settings (e.g. a per-node testing aid). Returns PA_OK with *value
+ * unchanged when it is unset, PA_EINVAL (message names it) when it is not a
+ * whole decimal integer in [min, max]. */
+int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long max, long *value);
+
 /* ------------------------------------------------------------ arrays */
 
 /* How a node block is split among the node's ranks: rank r owns elements
