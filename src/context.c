@@ -53,6 +53,24 @@ static void ctx_free(pa_ctx *ctx)
     free(ctx);
 }
 
+/* PARRAY_LOCK: "auto" (the default), "require" or "off" (safe_save.c). */
+static int read_lock_env(pa_ctx *ctx)
+{
+    static const char *const modes[] = {[PA__LOCK_AUTO] = "auto",
+                                        [PA__LOCK_REQUIRE] = "require",
+                                        [PA__LOCK_OFF] = "off"};
+    const char *s = getenv("PARRAY_LOCK");
+    ctx->lock_mode = PA__LOCK_AUTO;
+    if (!s || !*s)
+        return PA_OK;
+    for (int i = 0; i < (int)(sizeof modes / sizeof modes[0]); i++)
+        if (strcmp(s, modes[i]) == 0) {
+            ctx->lock_mode = i;
+            return PA_OK;
+        }
+    return pa__err(ctx, "pa_init", PA_EINVAL, "PARRAY_LOCK='%s' is not auto, require or off", s);
+}
+
 /* Reads the PARRAY_* settings (not collective; the caller agrees). */
 static int read_env(pa_ctx *ctx, long *pool_mb)
 {
@@ -63,6 +81,9 @@ static int read_env(pa_ctx *ctx, long *pool_mb)
     PA_TRY(pa__env_int(ctx, "pa_init", "PARRAY_BLAS_THREADS", 1, 4096, &t));
     ctx->blas_threads = (int)t;
     PA_TRY(pa__env_int(ctx, "pa_init", "PARRAY_POOL_MB", 0, LONG_MAX / (1L << 20), pool_mb));
+    ctx->lock_timeout = 60;
+    PA_TRY(pa__env_int(ctx, "pa_init", "PARRAY_LOCK_TIMEOUT", 0, 1L << 30, &ctx->lock_timeout));
+    PA_TRY(read_lock_env(ctx));
     const char *fault = getenv("PARRAY_FAULT");
     if (fault && *fault && !(ctx->fault = strdup(fault)))
         return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");

@@ -66,6 +66,13 @@ int pa__fault(const pa_ctx *ctx, const char *site);
 
 typedef struct pa_pool pa_pool;
 
+/* PARRAY_LOCK: how saves lock their target (safe_save.c). */
+enum {
+    PA__LOCK_AUTO,    /* lock; where the file system keeps no locks, warn */
+    PA__LOCK_REQUIRE, /* lock; where the file system keeps no locks, fail */
+    PA__LOCK_OFF,     /* never lock */
+};
+
 struct pa_ctx {
     MPI_Comm comm;        /* parray's duplicate of the job communicator */
     MPI_Comm node_comm;   /* ranks that share memory (an emulated node if set) */
@@ -94,6 +101,8 @@ struct pa_ctx {
     int split_first, split_weight, split_total, split_even;
     int plan_warn;                /* PA_BLAS_WARN_* bits */
     char *fault;                  /* PARRAY_FAULT, or NULL */
+    int lock_mode;                /* PARRAY_LOCK: a PA__LOCK_* */
+    long lock_timeout;            /* PARRAY_LOCK_TIMEOUT: seconds a save waits */
     pa_pool *pool;
     struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;

@@ -96,10 +96,7 @@ pid=$!
 n=0
 while [ "$n" -lt 100 ] && [ "$(temps "$tmp")" -eq 0 ]; do sleep 0.1; n=$((n + 1)); done
 sleep 2
-kids=$(pgrep -P "$pid" 2>/dev/null; for k in $(pgrep -P "$pid" 2>/dev/null); do pgrep -P "$k"; done)
-kill -9 $kids "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-for k in $kids; do while kill -0 "$k" 2>/dev/null; do sleep 0.1; done; done
+kill_job "$pid"
 left=$(temps "$tmp")
 [ "$left" -eq 1 ] && pass "the killed save left its temporary behind (documented)" ||
     fail "$left temporaries after the kill, want 1"
@@ -118,10 +115,7 @@ for np in 1 2 1 2 1 2; do
     pid=$!
     # 0.3 s to 2.2 s: within the first saves or between them.
     sleep "$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%.2f", 0.3 + rand() * 1.9 }')"
-    kids=$(pgrep -P "$pid" 2>/dev/null; for k in $(pgrep -P "$pid" 2>/dev/null); do pgrep -P "$k"; done)
-    kill -9 $kids "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    for k in $kids; do while kill -0 "$k" 2>/dev/null; do sleep 0.1; done; done
+    kill_job "$pid"
     done_saves=$(grep -c . "$tmp/loop.out")
     run chk_loop $mpirun -n 2 "$helper" check "$f:/x"
     expect 0 "kill $i ($np rank(s), after $done_saves complete saves): /x loads, one value ($(cat "$tmp/chk_loop.out"))"

@@ -23,7 +23,11 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *   PARRAY_RANKS_PER_NODE=k  split each node into emulated nodes of k
  *                            consecutive ranks (k >= 1);
  *   PARRAY_BLAS_THREADS=t    BLAS threads per rank instead of the plan;
- *   PARRAY_POOL_MB=m         memory pool cap per rank in MiB (0: no pool). */
+ *   PARRAY_POOL_MB=m         memory pool cap per rank in MiB (0: no pool);
+ *   PARRAY_LOCK_TIMEOUT=s    seconds a save waits for another save's lock
+ *                            on its file (default 60; 0: no wait);
+ *   PARRAY_LOCK=auto|require|off  lock saves; where the file system keeps
+ *                            no locks warn (auto), fail (require); off. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,
