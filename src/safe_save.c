@@ -282,13 +282,18 @@ int pa__safe_copy(pa_ctx *ctx, pa__safe *s, const char *fn)
     if (rank == 0 && s->existed) {
         int in = open(s->target, O_RDONLY | O_CLOEXEC);
         int out = in < 0 ? -1 : open(s->temp, O_WRONLY | O_CLOEXEC);
-        if (out < 0 || copy_fd(in, out) < 0)
-            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot copy it to %s: %s", s->target, s->temp,
-                         strerror(errno));
-        if (out >= 0 && close(out) < 0 && rc == PA_OK)
-            rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s->temp, strerror(errno));
+        int ok = out >= 0 && copy_fd(in, out) == 0, e = errno;
+        if (out >= 0 && close(out) < 0 && ok) { /* a full disk may only show here */
+            ok = 0;
+            e = errno;
+        }
         if (in >= 0)
             close(in);
+        /* The temporary is removed by the abort that follows: name the
+         * target only. */
+        if (!ok)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot copy it into a temporary beside it: %s",
+                         s->target, strerror(e));
     }
     return pa__agree(ctx, s->comm, rc);
 }
