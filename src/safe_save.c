@@ -112,6 +112,21 @@ static int try_lock(pa_ctx *ctx, int fd)
     return fcntl(fd, F_OFD_SETLK, &l);
 }
 
+/* Whether the open file fd is the one at path now. The name is opened,
+ * not stat'ed: an open revalidates the name on NFS (close-to-open), where
+ * a stat may answer from a stale cache. Closing that second descriptor
+ * keeps fd's OFD lock. */
+static int same_file(int fd, const char *path)
+{
+    struct stat held, named;
+    int now = open(path, O_RDONLY | O_CLOEXEC);
+    int same = now >= 0 && fstat(fd, &held) == 0 && fstat(now, &named) == 0 &&
+               held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+    if (now >= 0)
+        close(now);
+    return same;
+}
+
 /* Rank 0's part of begin: takes the advisory lock that makes saves into
  * one file take turns, on ".<name>.parray-lock" beside s->target, waiting
  * up to PARRAY_LOCK_TIMEOUT seconds for another save that holds it. The
@@ -137,9 +152,7 @@ static int lock_take(pa_ctx *ctx, const char *fn, const char *target, pa__safe *
             return pa__err(ctx, fn, PA_EIO, "%s: cannot create the lock file %s: %s", target,
                            s->lock, strerror(errno));
         if (try_lock(ctx, fd) == 0) {
-            struct stat held, named;
-            if (fstat(fd, &held) == 0 && stat(s->lock, &named) == 0 &&
-                held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+            if (same_file(fd, s->lock)) {
                 s->lock_fd = fd;
                 return PA_OK;
             }
