@@ -413,6 +413,10 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
 /* Rank 0 makes the pattern's directory (and its parents) if missing. */
 static int make_dirs(const char *pattern, char *err, size_t errlen)
 {
+    /* Without a '/', there is no directory to make (and dirname would
+     * return a constant "."). */
+    if (!strchr(pattern, '/'))
+        return 0;
     char d[PATH_MAX];
     snprintf(d, sizeof d, "%s", pattern);
     /* dirname may return a read-only "." (a pattern without a directory);

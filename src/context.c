@@ -112,6 +112,10 @@ static const setting settings[] = {
                    "debug checks of every collective call"),
     INT_SETTING("PARRAY_CHECK_TIMEOUT", check_timeout, 1, 1000000, 60,
                 "seconds a rank waits in a checked collective call before it aborts the job"),
+    INT_SETTING("PARRAY_LOCK_TIMEOUT", lock_timeout, 0, 1 << 30, 60,
+                "seconds a save waits for another save's lock on its file"),
+    CHOICE_SETTING("PARRAY_LOCK", lock_mode, "auto|require|off",
+                   "lock saves; where the file system keeps no locks, warn (auto) or fail"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 

@@ -787,7 +787,7 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
     /* The whole job writes one temporary beside path, which becomes path
      * once every rank has written and closed it (safe_save.h). */
     pa__safe s;
-    if (rc == PA_OK && (rc = pa__safe_begin(ctx, ctx->comm, fn, path, 0, &s)) == PA_OK) {
+    if (rc == PA_OK && (rc = pa__safe_begin(ctx, ctx->comm, fn, path, &s)) == PA_OK) {
         size_t off = 0;
         for (int q = 0; q < ctx->size; q++)
             if (all[2 * q] < me[0])

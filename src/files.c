@@ -109,7 +109,7 @@ int pa__write_at(pa_ctx *ctx, const char *fn, const char *path, int fd, const vo
 int pa__tmp_open(pa_ctx *ctx, const char *fn, const char *path, pa__tmpfile *t)
 {
     t->fd = -1;
-    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, 0, &t->s));
+    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, &t->s));
     t->fd = open(t->s.temp, O_WRONLY | O_CLOEXEC);
     if (t->fd < 0)
         return pa__safe_abort(ctx, &t->s, fn,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "collcheck.h"
@@ -27,9 +28,12 @@
 /* The stall of the "h5_stall" fault site, for the crash test: long enough
  * for the test to kill the job, short enough never to hang anything. */
 #define STALL_SECONDS 30
-/* Bytes reserved beyond the file's extent for the metadata that is still
- * to come (the attribute, the object headers' growth). */
+/* Bytes reserved beyond the data for the metadata that is still to come
+ * (the attribute, the object headers' growth), and for each chunk its
+ * share of the chunk index (a B-tree of half-full nodes in the worst
+ * case); besides, 1/64 of the data for deflate's worst-case growth. */
 #define RESERVE_MARGIN ((size_t)256 << 10)
+#define CHUNK_INDEX_BYTES ((size_t)128)
 
 /* ------------------------------------------------------------ errors */
 
@@ -53,15 +57,26 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
     stack_msgs *m = data;
     if (!e->desc || !e->desc[0])
         return 0;
+    /* The file drivers' messages of a failed system call run over lines
+     * (time, descriptor, buffer address); their reason is the quoted
+     * "error message = '...'". */
+    char desc[200];
+    const char *why = strstr(e->desc, "error message = '");
+    if (why) {
+        why += strlen("error message = '");
+        snprintf(desc, sizeof desc, "%.*s", (int)strcspn(why, "'"), why);
+    } else {
+        snprintf(desc, sizeof desc, "%s", e->desc);
+    }
     /* Walking downward goes from the API call to where the error began;
      * keep a sliding window of the last three distinct messages. */
-    if (m->n > 0 && strcmp(m->desc[m->n - 1], e->desc) == 0)
+    if (m->n > 0 && strcmp(m->desc[m->n - 1], desc) == 0)
         return 0;
     if (m->n == 3) {
         memmove(m->desc[0], m->desc[1], sizeof m->desc[0] * 2);
         m->n = 2;
     }
-    snprintf(m->desc[m->n++], sizeof m->desc[0], "%s", e->desc);
+    snprintf(m->desc[m->n++], sizeof m->desc[0], "%s", desc);
     return 0;
 }
 
@@ -565,6 +580,44 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
 
 /* ------------------------------------------------------------ save */
 
+/* The rows of a chunk: 0 for a contiguous dataset, else chunk_rows when
+ * given, else auto_rows capped at CHUNK_MAX_BYTES, at least 1 and at most
+ * the dataset's rows. */
+static size_t chunk_rows(const pa_h5_opts *o, int ndim, const size_t *shape, size_t elsize,
+                         size_t auto_rows)
+{
+    if (o->layout != PA_H5_CHUNKED && o->deflate == 0)
+        return 0;
+    size_t rowbytes = elsize, rows = o->chunk_rows;
+    for (int i = 1; i < ndim; i++)
+        rowbytes *= shape[i];
+    if (rows == 0) {
+        rows = auto_rows;
+        if (rowbytes && rows > CHUNK_MAX_BYTES / rowbytes)
+            rows = CHUNK_MAX_BYTES / rowbytes;
+        if (rows == 0)
+            rows = 1;
+    }
+    if (shape[0] > 0 && rows > shape[0])
+        rows = shape[0];
+    return rows;
+}
+
+size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const size_t *shape,
+                         size_t auto_rows)
+{
+    size_t elsize = pa_dtype_size(dtype), bytes = elsize;
+    for (int i = 0; i < ndim; i++)
+        bytes *= shape[i];
+    size_t rows = chunk_rows(o, ndim, shape, elsize, auto_rows);
+    size_t chunks = rows && bytes ? (shape[0] + rows - 1) / rows : 0;
+    /* In double, capped where an off_t ends: a size beyond it fails to be
+     * reserved, which is the right answer. */
+    double want = (double)bytes * (1 + 1.0 / 64) + (double)chunks * (double)CHUNK_INDEX_BYTES +
+                  (double)RESERVE_MARGIN;
+    return want < (double)INT64_MAX ? (size_t)want : (size_t)INT64_MAX;
+}
+
 /* The dataset creation list: contiguous, or chunks of whole rows (chunk_rows
  * given, else auto_rows capped at CHUNK_MAX_BYTES), with deflate. Fill
  * values are never written: every element is written by the save itself
@@ -573,20 +626,10 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
 static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
                      const size_t *shape, size_t elsize, size_t auto_rows, hid_t *dcpl)
 {
-    int chunked = o->layout == PA_H5_CHUNKED || o->deflate > 0;
-    size_t rowsize = 1;
+    size_t rows = chunk_rows(o, ndim, shape, elsize, auto_rows), rowbytes = elsize;
     for (int i = 1; i < ndim; i++)
-        rowsize *= shape[i];
-    size_t rowbytes = rowsize * elsize, rows = o->chunk_rows;
-    if (chunked && rows == 0) {
-        rows = auto_rows;
-        if (rowbytes && rows > CHUNK_MAX_BYTES / rowbytes)
-            rows = CHUNK_MAX_BYTES / rowbytes;
-        if (rows == 0)
-            rows = 1;
-    }
-    if (chunked && shape[0] > 0 && rows > shape[0])
-        rows = shape[0];
+        rowbytes *= shape[i];
+    int chunked = rows > 0;
     /* HDF5 chunks must hold fewer than 2^32 bytes. */
     PA_CHECK_AS(ctx, fn, !chunked || rowbytes == 0 || rows <= (((size_t)1 << 32) - 1) / rowbytes,
                 PA_ENOTSUP, "a chunk of %zu rows of %zu bytes exceeds HDF5's 4 GiB chunk limit",
@@ -607,13 +650,15 @@ static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
     return PA_OK;
 }
 
-/* Not collective (rank 0). Reserves the disk blocks of the first bytes of
- * the temporary, before HDF5 writes anything: a disk that is too full then
- * fails here, with a plain message and an agreed outcome. HDF5 itself must
- * not meet a full disk: its metadata flush on close is collective, and a
- * write error on one rank there makes the ranks' flushes diverge (they
- * hang in different barriers). Blocks are reserved without changing the
- * file size; a file system without fallocate is not reserved on. */
+/* Not collective. Reserves the disk blocks of the temporary's next bytes
+ * bytes (beyond what it holds), before HDF5 writes anything: a disk that
+ * is too full then fails here, with a plain message and an agreed outcome.
+ * HDF5 itself must not meet a full disk: its metadata flush on close is
+ * collective, and a write error on one rank there makes the ranks' flushes
+ * diverge (they hang in different barriers), and a close that failed
+ * leaves a file that crashes HDF5's cleanup at MPI_Finalize. Blocks are
+ * reserved without changing the file size. A file system without
+ * fallocate gets a check of its free space instead. */
 static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
                          size_t bytes)
 {
@@ -622,21 +667,41 @@ static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const ch
                        path, bytes, temp);
     int fd = open(temp, O_WRONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0)
-        return pa__err(ctx, fn, PA_EIO, "%s: %s", temp, strerror(errno));
-    bytes += (size_t)st.st_size;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int rc = pa__err(ctx, fn, PA_EIO, "%s: %s", temp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
     int rc = PA_OK;
-    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes) < 0 && errno != EOPNOTSUPP &&
-        errno != ENOSYS)
-        rc = pa__err(ctx, fn, PA_EIO, "%s: cannot reserve %zu bytes for the new file: %s", path,
-                     bytes, strerror(errno));
+    struct statvfs vfs;
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)bytes) < 0) {
+        double avail = 0;
+        if (errno != EOPNOTSUPP && errno != ENOSYS)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot reserve %zu bytes for the new file: %s",
+                         path, bytes, strerror(errno));
+        else if (fstatvfs(fd, &vfs) == 0 &&
+                 (avail = (double)vfs.f_bavail * (double)vfs.f_frsize) < (double)bytes)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: %s: the new file needs %zu bytes, %.0f are free",
+                         path, strerror(ENOSPC), bytes, avail);
+    }
     close(fd);
     return rc;
 }
 
+/* Not collective. Gives back the blocks reserve_space reserved past the
+ * end of the closed temporary (a truncate to its own size frees them). */
+static int give_back_space(pa_ctx *ctx, const char *fn, const char *temp)
+{
+    struct stat st;
+    if (stat(temp, &st) < 0 || truncate(temp, st.st_size) < 0)
+        return pa__err(ctx, fn, PA_EIO, "%s: %s", temp, strerror(errno));
+    return PA_OK;
+}
+
 int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                          const pa_h5_opts *o, hid_t f, const char *temp, pa_dtype dtype,
-                          int ndim, const size_t *shape, size_t auto_rows, hid_t *dout)
+                          const pa_h5_opts *o, hid_t f, pa_dtype dtype, int ndim,
+                          const size_t *shape, size_t auto_rows, hid_t *dout)
 {
     *dout = H5I_INVALID_HID;
     int found = 0;
@@ -651,13 +716,10 @@ int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const c
 
     hid_t dcpl = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
     hid_t d = H5I_INVALID_HID;
-    size_t elsize = pa_dtype_size(dtype), nelem = 1;
-    rc = make_dcpl(ctx, fn, o, ndim, shape, elsize, auto_rows, &dcpl);
+    rc = make_dcpl(ctx, fn, o, ndim, shape, pa_dtype_size(dtype), auto_rows, &dcpl);
     hsize_t dims[PA_MAXDIM];
-    for (int i = 0; i < ndim; i++) {
+    for (int i = 0; i < ndim; i++)
         dims[i] = shape[i];
-        nelem *= shape[i];
-    }
     if (rc == PA_OK) {
         lcpl = H5Pcreate(H5P_LINK_CREATE);
         space = H5Screate_simple(ndim, dims, NULL);
@@ -669,13 +731,6 @@ int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const c
         d = H5Dcreate2(f, dname, pa__h5_file_type(dtype), space, lcpl, dcpl, H5P_DEFAULT);
         if (d < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    if (rc == PA_OK) {
-        /* What the file will hold: what it holds now (a copy of the old
-         * file, or nothing yet) plus the data and the metadata to come. */
-        if (ctx->rank == 0)
-            rc = reserve_space(ctx, fn, path, temp, nelem * elsize + RESERVE_MARGIN);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc == PA_OK) {
@@ -699,25 +754,32 @@ int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const c
     return PA_OK;
 }
 
-/* Collective. Writes the dataset into the open temporary file f (named
- * temp). */
-static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
-                         const pa_h5_opts *o, hid_t f, const char *temp)
+/* Collective. The rows of automatic chunks: those of the largest rank's
+ * part, so that a chunk is written by one rank (0 when opts gives them or
+ * asks for no chunks). */
+static int auto_chunk_rows(pa_array *a, const pa_h5_opts *o, size_t *rows)
 {
     pa_ctx *ctx = a->ctx;
-    /* Automatic chunks hold the rows of the largest rank's part, so that a
-     * chunk is written by one rank. */
-    size_t auto_rows = 0;
+    *rows = 0;
     if ((o->layout == PA_H5_CHUNKED || o->deflate > 0) && o->chunk_rows == 0) {
         size_t first, n;
         char *ptr;
         io_rows(a, 1, &first, &n, &ptr);
         unsigned long mine = n, most;
         PA_MPI(ctx, MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
-        auto_rows = most;
+        *rows = most;
     }
+    return PA_OK;
+}
+
+/* Collective. Writes the dataset into the open temporary file f, with
+ * automatic chunks of auto_rows. */
+static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
+                         const pa_h5_opts *o, hid_t f, size_t auto_rows)
+{
+    pa_ctx *ctx = a->ctx;
     hid_t d;
-    PA_TRY(pa__h5_create_dataset(ctx, fn, path, dname, o, f, temp, a->dtype, a->ndim, a->shape,
+    PA_TRY(pa__h5_create_dataset(ctx, fn, path, dname, o, f, a->dtype, a->ndim, a->shape,
                                  auto_rows, &d));
     /* HDF5 writes through filters only collectively. */
     int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
@@ -773,30 +835,45 @@ static int holds_more(pa_ctx *ctx, const char *fn, const char *path, const char 
 }
 
 int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                      const pa_h5_opts *opts, pa__safe *s, hid_t *f)
+                      const pa_h5_opts *opts, size_t bytes, pa__safe *s, hid_t *f)
 {
     *f = H5I_INVALID_HID;
     int rc = PA_OK;
     if (opts->deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         rc = pa__err(ctx, fn, PA_ENOTSUP, "opts->deflate: this HDF5 has no deflate filter");
-    /* An existing file is kept and modified (unless truncate): it must be
-     * HDF5, or the save would have to destroy it. */
-    struct stat st;
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, s));
+
+    /* Under the save's lock, so that what is kept is what is replaced: an
+     * existing file is kept and modified (unless truncate) when it holds
+     * more than the dataset. It must be HDF5, or the save would have to
+     * destroy it. */
     int keep = 0; /* the temporary starts as a copy of the existing file */
-    if (rc == PA_OK && ctx->rank == 0 && !opts->truncate && stat(path, &st) == 0 &&
-        S_ISREG(st.st_mode)) {
+    if (ctx->rank == 0 && !opts->truncate && s->existed) {
         rc = precheck_existing(ctx, fn, path);
         if (rc == PA_OK)
             rc = holds_more(ctx, fn, path, dname, &keep);
     }
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    PA_MPI(ctx, MPI_Bcast(&keep, 1, MPI_INT, 0, ctx->comm));
-
-    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, keep ? PA__SAFE_COPY : 0, s));
-    hid_t fapl = pa__h5_fapl(ctx, fn);
-    rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, fn, MPI_Bcast(&keep, 1, MPI_INT, 0, ctx->comm), "MPI_Bcast");
+    if (rc == PA_OK && keep)
+        rc = pa__safe_copy(ctx, s, fn);
+    /* The space of everything to come, before HDF5 writes a byte: HDF5
+     * must not meet a full disk (see reserve_space). The MPI-IO driver
+     * truncates only a file that is not empty, so a new temporary keeps
+     * its reservation through H5Fcreate. */
     if (rc == PA_OK) {
-        keep = keep && s->existed;
+        if (ctx->rank == 0)
+            rc = reserve_space(ctx, fn, path, s->temp, bytes);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    hid_t fapl = H5I_INVALID_HID;
+    if (rc == PA_OK) {
+        fapl = pa__h5_fapl(ctx, fn);
+        rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
+    }
+    if (rc == PA_OK) {
         if (keep)
             *f = H5Fopen(s->temp, H5F_ACC_RDWR, fapl);
         else
@@ -826,14 +903,9 @@ int pa__h5_save_end(pa_ctx *ctx, const char *fn, const char *path, pa__safe *s, 
     /* Every rank closes the temporary before anyone may rename it. */
     if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s->temp);
-    /* Give back the reserved blocks past the end of the file (a truncate
-     * to its own size frees them); the collective close has ended every
-     * rank's writes. */
-    if (rc == PA_OK && ctx->rank == 0) {
-        struct stat ts;
-        if (stat(s->temp, &ts) < 0 || truncate(s->temp, ts.st_size) < 0)
-            rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s->temp, strerror(errno));
-    }
+    /* The collective close has ended every rank's writes. */
+    if (rc == PA_OK && ctx->rank == 0)
+        rc = give_back_space(ctx, fn, s->temp);
     if (rc == PA_OK && pa__fault(ctx, "h5_stall"))
         sleep(STALL_SECONDS);
     return pa__safe_commit(ctx, s, fn, rc, durable ? PA__SAFE_DURABLE : 0);
@@ -854,8 +926,11 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
 
     pa__safe s;
     hid_t f;
-    PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, &s, &f));
-    int rc = write_dataset(a, fn, path, dname, opts, f, s.temp);
+    size_t auto_rows;
+    PA_TRY(auto_chunk_rows(a, opts, &auto_rows));
+    size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, auto_rows);
+    PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &s, &f));
+    int rc = write_dataset(a, fn, path, dname, opts, f, auto_rows);
     return pa__h5_save_end(ctx, fn, path, &s, f, rc, opts->durable);
 }
 
@@ -951,7 +1026,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
     PA_CHECK_AS(ctx, fn, ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d", ndim);
     PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
     pa__safe s;
-    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, 0, &s));
+    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, &s));
     hsize_t dims[PA_MAXDIM];
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
@@ -959,11 +1034,21 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
         n *= shape[i];
     }
     int rc = PA_OK;
+    hid_t lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID, d = H5I_INVALID_HID;
     hid_t f = H5Fcreate(s.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), space = H5Screate_simple(ndim, dims, NULL);
-    hid_t d = H5I_INVALID_HID;
-    if (f < 0 || lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+    if (f < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create the temporary %s", path, s.temp);
+    /* After the create: the default driver truncates the file as it opens
+     * it, which would give back space reserved before. */
+    if (rc == PA_OK)
+        rc = reserve_space(ctx, fn, path, s.temp,
+                           pa__h5_save_bytes(&pa__h5_defaults, dtype, ndim, shape, 0));
+    if (rc == PA_OK) {
+        lcpl = H5Pcreate(H5P_LINK_CREATE);
+        space = H5Screate_simple(ndim, dims, NULL);
+        if (lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "cannot set up the dataset");
+    }
     if (rc == PA_OK &&
         (d = H5Dcreate2(f, dname, pa__h5_file_type(dtype), space, lcpl, H5P_DEFAULT,
                         H5P_DEFAULT)) < 0)
@@ -981,5 +1066,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
         H5Pclose(lcpl);
     if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
+    if (rc == PA_OK)
+        rc = give_back_space(ctx, fn, s.temp);
     return pa__safe_commit(ctx, &s, fn, rc, 0);
 }

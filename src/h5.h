@@ -126,23 +126,32 @@ int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
 int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *dname, hid_t f,
                     hid_t d, pa_array *a, size_t base, int collective, int rc);
 
+/* Not collective. The bytes a save of a dataset of dtype and shape with
+ * opts (auto_rows: as pa__h5_create_dataset) may add to a file: its data,
+ * their chunk index and a margin for metadata, what pa__h5_save_begin
+ * reserves on the disk. */
+size_t pa__h5_save_bytes(const pa_h5_opts *opts, pa_dtype dtype, int ndim, const size_t *shape,
+                         size_t auto_rows);
+
 /* Collective. The first half of a crash-safe save of dataset dname (an
- * absolute path) into the file path: decides whether the old file must be
- * kept (it holds other objects, and not opts->truncate), starts the
- * temporary (a copy of the old file when kept) and opens it with the MPI-IO
- * driver as *f. Agreed; on failure the temporary is gone and *f is
- * H5I_INVALID_HID. */
+ * absolute path) into the file path: starts the save (which takes the
+ * file's lock, safe_save.h), decides under the lock whether the old file
+ * must be kept (it holds other objects, and not opts->truncate), makes the
+ * temporary a copy of the old file when kept, reserves bytes of disk
+ * space (pa__h5_save_bytes) past its end, and only then opens the temporary
+ * with the MPI-IO driver as *f. Agreed; on failure the temporary is gone,
+ * the lock free and *f is H5I_INVALID_HID. */
 int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                      const pa_h5_opts *opts, pa__safe *s, hid_t *f);
+                      const pa_h5_opts *opts, size_t bytes, pa__safe *s, hid_t *f);
 
 /* Collective. Creates dataset dname of dtype and shape in the temporary
- * f (named temp), replacing an existing dataset of that name, with the
- * layout of opts (auto_rows: the chunk rows when opts asks for chunks
- * without chunk_rows), reserves the disk space of its data, and writes the
- * "parray_version" attribute. Agreed; on success the caller closes *d. */
+ * f, replacing an existing dataset of that name, with the layout of opts
+ * (auto_rows: the chunk rows when opts asks for chunks without
+ * chunk_rows), and writes the "parray_version" attribute. Agreed; on
+ * success the caller closes *d. */
 int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                          const pa_h5_opts *opts, hid_t f, const char *temp, pa_dtype dtype,
-                          int ndim, const size_t *shape, size_t auto_rows, hid_t *d);
+                          const pa_h5_opts *opts, hid_t f, pa_dtype dtype, int ndim,
+                          const size_t *shape, size_t auto_rows, hid_t *d);
 
 /* Collective. The second half of a save, with rc this rank's outcome so far:
  * closes f (every rank, before any rename), gives back the unused reserved

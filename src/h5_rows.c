@@ -232,16 +232,17 @@ int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dt
     w->durable = opts->durable;
     w->d = H5I_INVALID_HID;
 
-    rc = pa__h5_save_begin(ctx, fn, path, w->dname, opts, &w->s, &w->f);
+    /* Automatic chunks: the rows of one rank when the dataset is written
+     * in one block, a reasonable guess for blocks of any size. */
+    size_t auto_rows = (shape[0] + (size_t)ctx->size - 1) / (size_t)ctx->size;
+    rc = pa__h5_save_begin(ctx, fn, path, w->dname, opts,
+                           pa__h5_save_bytes(opts, dtype, ndim, shape, auto_rows), &w->s, &w->f);
     if (rc < 0) {
         free(w);
         return rc;
     }
-    /* Automatic chunks: the rows of one rank when the dataset is written
-     * in one block, a reasonable guess for blocks of any size. */
-    size_t auto_rows = (shape[0] + (size_t)ctx->size - 1) / (size_t)ctx->size;
-    rc = pa__h5_create_dataset(ctx, fn, path, w->dname, opts, w->f, w->s.temp, dtype, ndim,
-                               shape, auto_rows, &w->d);
+    rc = pa__h5_create_dataset(ctx, fn, path, w->dname, opts, w->f, dtype, ndim, shape,
+                               auto_rows, &w->d);
     if (rc < 0) {
         rc = pa__h5_save_end(ctx, fn, path, &w->s, w->f, rc, 0);
         free(w);

@@ -68,6 +68,13 @@ typedef struct pa_pool pa_pool;
 
 typedef struct pa_collcheck pa_collcheck;
 
+/* PARRAY_LOCK: how saves lock their target (safe_save.c). */
+enum {
+    PA__LOCK_AUTO,    /* lock; where the file system keeps no locks, warn */
+    PA__LOCK_REQUIRE, /* lock; where the file system keeps no locks, fail */
+    PA__LOCK_OFF,     /* never lock */
+};
+
 struct pa_ctx {
     /* PARRAY_CHECK=collectives: read at the top of every collective call
      * (collcheck.h), so it comes first. */
@@ -102,6 +109,8 @@ struct pa_ctx {
     int pool_mb;                  /* PARRAY_POOL_MB: the pool's cap per rank */
     int check_timeout;            /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
     pa_collcheck *collcheck;      /* collcheck.c's state in the mode, or NULL */
+    int lock_mode;                /* PARRAY_LOCK: a PA__LOCK_* */
+    int lock_timeout;             /* PARRAY_LOCK_TIMEOUT: seconds a save waits */
     pa_pool *pool;
     struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;

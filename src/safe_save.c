@@ -1,8 +1,8 @@
 /* Crash-safe saves: a temporary file beside the target, renamed over it
  * once every writer has closed it. See safe_save.h for the protocol. Rank 0
- * of the writers' communicator does every directory operation (create,
- * copy, rename, remove), so there is exactly one of each, and the outcome
- * is agreed before and after the ranks write. */
+ * of the writers' communicator does every directory operation (lock,
+ * create, copy, rename, remove), so there is exactly one of each, and the
+ * outcome is agreed before and after the ranks write. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "safe_save.h"
+
+/* The longest nap between two tries of a lock that another save holds. */
+#define LOCK_NAP_MAX_NS 250000000L
 
 /* The directory part of path (".": none) and the last component. */
 static void split_path(const char *path, char *dir, char *base)
@@ -79,12 +83,135 @@ static mode_t new_file_mode(void)
     return 0666 & ~mask;
 }
 
+/* ------------------------------------------------------------ the lock */
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* An error of fcntl that says the file system keeps no locks. */
+static int no_locks(int e)
+{
+    return e == ENOLCK || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL;
+}
+
+/* Takes the write lock of fd, open on the lock file (an OFD lock: it
+ * belongs to this open file, so two saves of one process exclude each
+ * other too). Returns 0, or -1 with errno. The fault site "lock_none"
+ * plays a file system without locks. */
+static int try_lock(pa_ctx *ctx, int fd)
+{
+    if (pa__fault(ctx, "lock_none")) {
+        errno = ENOLCK;
+        return -1;
+    }
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    return fcntl(fd, F_OFD_SETLK, &l);
+}
+
+/* Whether the open file fd is the one at path now. The name is opened,
+ * not stat'ed: an open revalidates the name on NFS (close-to-open), where
+ * a stat may answer from a stale cache. Closing that second descriptor
+ * keeps fd's OFD lock. */
+static int same_file(int fd, const char *path)
+{
+    struct stat held, named;
+    int now = open(path, O_RDONLY | O_CLOEXEC);
+    int same = now >= 0 && fstat(fd, &held) == 0 && fstat(now, &named) == 0 &&
+               held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+    if (now >= 0)
+        close(now);
+    return same;
+}
+
+/* Rank 0's part of begin: takes the advisory lock that makes saves into
+ * one file take turns, on ".<name>.parray-lock" beside s->target, waiting
+ * up to PARRAY_LOCK_TIMEOUT seconds for another save that holds it. The
+ * holder removes the lock file before it lets go (lock_release), so a
+ * lock taken on a file that is no longer at its path is void: try again
+ * on the new one. Without locks on the file system the save goes on with
+ * one warning per process (PARRAY_LOCK=require: fails). */
+static int lock_take(pa_ctx *ctx, const char *fn, const char *target, pa__safe *s)
+{
+    static int warned;
+    if (ctx->lock_mode == PA__LOCK_OFF)
+        return PA_OK;
+    char dir[PATH_MAX], base[PATH_MAX];
+    split_path(s->target, dir, base);
+    if (snprintf(s->lock, sizeof s->lock, "%s/.%s.parray-lock", dir, base) >= (int)sizeof s->lock)
+        return pa__err(ctx, fn, PA_EINVAL, "%s: the path is too long", target);
+    double start = now_seconds();
+    long nap = 1000000L; /* ns, doubled up to LOCK_NAP_MAX_NS */
+    int told = 0;
+    for (;;) {
+        int fd = open(s->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return pa__err(ctx, fn, PA_EIO, "%s: cannot create the lock file %s: %s", target,
+                           s->lock, strerror(errno));
+        if (try_lock(ctx, fd) == 0) {
+            if (same_file(fd, s->lock)) {
+                s->lock_fd = fd;
+                return PA_OK;
+            }
+            close(fd); /* the holder removed it as we waited: the next one */
+            continue;
+        }
+        int e = errno;
+        close(fd);
+        if (no_locks(e)) {
+            unlink(s->lock); /* no one can hold a lock on it */
+            if (ctx->lock_mode == PA__LOCK_REQUIRE)
+                return pa__err(ctx, fn, PA_EIO,
+                               "%s: the file system keeps no locks (%s), and PARRAY_LOCK=require",
+                               target, strerror(e));
+            if (!warned)
+                fprintf(stderr,
+                        "parray: warning: %s: the file system keeps no locks (%s); saving "
+                        "without one, so saves into one file at once are not kept apart\n",
+                        target, strerror(e));
+            warned = 1;
+            return PA_OK;
+        }
+        if (e != EAGAIN && e != EACCES)
+            return pa__err(ctx, fn, PA_EIO, "%s: cannot lock %s: %s", target, s->lock,
+                           strerror(e));
+        if (now_seconds() - start >= (double)ctx->lock_timeout)
+            return pa__err(ctx, fn, PA_EIO,
+                           "%s: another save into this file holds its lock %s; gave up after "
+                           "%d s (PARRAY_LOCK_TIMEOUT)", target, s->lock, ctx->lock_timeout);
+        if (!told)
+            fprintf(stderr,
+                    "parray: waiting for the lock on %s held by another save (up to %d s, "
+                    "PARRAY_LOCK_TIMEOUT)\n", target, ctx->lock_timeout);
+        told = 1;
+        struct timespec t = {0, nap};
+        nanosleep(&t, NULL);
+        nap = 2 * nap < LOCK_NAP_MAX_NS ? 2 * nap : LOCK_NAP_MAX_NS;
+    }
+}
+
+/* Rank 0. Removes the lock file, then lets go of the lock: a save that
+ * waits on the removed file finds it gone and takes a new one. */
+static void lock_release(pa__safe *s)
+{
+    if (s->lock_fd < 0)
+        return;
+    unlink(s->lock);
+    close(s->lock_fd);
+    s->lock_fd = -1;
+}
+
+/* ------------------------------------------------------------ the save */
+
 /* Rank 0's part of begin: everything that touches the directory. */
-static int begin_local(pa_ctx *ctx, const char *fn, const char *target, int flags, pa__safe *s)
+static int begin_local(pa_ctx *ctx, const char *fn, const char *target, pa__safe *s)
 {
     struct stat st;
     char dir[PATH_MAX], base[PATH_MAX];
-    int fd = -1, in = -1;
+    int fd = -1;
 
     /* Save through a symbolic link into the file it names, so that the
      * link stays a link. */
@@ -93,6 +220,9 @@ static int begin_local(pa_ctx *ctx, const char *fn, const char *target, int flag
         snprintf(s->target, sizeof s->target, "%s", real);
     else if (snprintf(s->target, sizeof s->target, "%s", target) >= (int)sizeof s->target)
         return pa__err(ctx, fn, PA_EINVAL, "%s: the path is too long", target);
+    /* Locked before anything looks at the target: what the save keeps of
+     * it must be what it replaces. */
+    PA_TRY(lock_take(ctx, fn, target, s));
 
     if (stat(s->target, &st) == 0) {
         if (S_ISDIR(st.st_mode))
@@ -113,45 +243,72 @@ static int begin_local(pa_ctx *ctx, const char *fn, const char *target, int flag
     int rc = PA_OK;
     if (fchmod(fd, s->existed ? (st.st_mode & 07777) : new_file_mode()) < 0)
         rc = pa__err(ctx, fn, PA_EIO, "%s: chmod: %s", s->temp, strerror(errno));
-    if (rc == PA_OK && (flags & PA__SAFE_COPY) && s->existed) {
-        in = open(s->target, O_RDONLY | O_CLOEXEC);
-        if (in < 0 || copy_fd(in, fd) < 0)
-            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot copy it to %s: %s", target, s->temp,
-                         strerror(errno));
-        if (in >= 0)
-            close(in);
-    }
     if (close(fd) < 0 && rc == PA_OK)
         rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s->temp, strerror(errno));
     return rc;
 }
 
-int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, int flags,
-                   pa__safe *s)
+/* Rank 0, on a failed begin or at the end: removes the temporary when it
+ * is ours, then lets go of the lock. */
+static void end_local(pa__safe *s, int remove_temp)
+{
+    if (remove_temp && s->active)
+        unlink(s->temp);
+    s->active = 0;
+    lock_release(s);
+}
+
+int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, pa__safe *s)
 {
     int rank;
     memset(s, 0, sizeof *s);
     s->comm = comm;
+    s->lock_fd = -1;
     PA_MPI(ctx, MPI_Comm_rank(comm, &rank));
     int rc = PA_OK;
-    if (rank == 0) {
-        rc = begin_local(ctx, fn, target, flags, s);
-        if (rc < 0 && s->active) {
-            unlink(s->temp);
-            s->active = 0;
-        }
-    }
+    if (rank == 0 && (rc = begin_local(ctx, fn, target, s)) < 0)
+        end_local(s, 1);
     rc = pa__agree(ctx, comm, rc);
+    /* Everyone needs the names; the flag tells them who removes what. */
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, fn, MPI_Bcast(s->target, sizeof s->target, MPI_CHAR, 0, comm),
+                     "MPI_Bcast");
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, fn, MPI_Bcast(s->temp, sizeof s->temp, MPI_CHAR, 0, comm),
+                     "MPI_Bcast");
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, fn, MPI_Bcast(&s->existed, 1, MPI_INT, 0, comm), "MPI_Bcast");
     if (rc < 0) {
+        if (rank == 0)
+            end_local(s, 1);
         s->active = 0;
         return rc;
     }
-    /* Everyone needs the names; the flag tells them who removes what. */
-    PA_MPI(ctx, MPI_Bcast(s->target, sizeof s->target, MPI_CHAR, 0, comm));
-    PA_MPI(ctx, MPI_Bcast(s->temp, sizeof s->temp, MPI_CHAR, 0, comm));
-    PA_MPI(ctx, MPI_Bcast(&s->existed, 1, MPI_INT, 0, comm));
     s->active = 1;
     return PA_OK;
+}
+
+int pa__safe_copy(pa_ctx *ctx, pa__safe *s, const char *fn)
+{
+    int rank, rc = PA_OK;
+    PA_MPI(ctx, MPI_Comm_rank(s->comm, &rank));
+    if (rank == 0 && s->existed) {
+        int in = open(s->target, O_RDONLY | O_CLOEXEC);
+        int out = in < 0 ? -1 : open(s->temp, O_WRONLY | O_CLOEXEC);
+        int ok = out >= 0 && copy_fd(in, out) == 0, e = errno;
+        if (out >= 0 && close(out) < 0 && ok) { /* a full disk may only show here */
+            ok = 0;
+            e = errno;
+        }
+        if (in >= 0)
+            close(in);
+        /* The temporary is removed by the abort that follows: name the
+         * target only. */
+        if (!ok)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot copy it into a temporary beside it: %s",
+                         s->target, strerror(e));
+    }
+    return pa__agree(ctx, s->comm, rc);
 }
 
 static int fsync_path(pa_ctx *ctx, const char *fn, const char *path, int dir)
@@ -183,12 +340,16 @@ int pa__safe_commit(pa_ctx *ctx, pa__safe *s, const char *fn, int rc, int flags)
                          strerror(errno));
         if (rc < 0)
             unlink(s->temp);
+        s->active = 0;
         if (rc == PA_OK && (flags & PA__SAFE_DURABLE)) {
             char dir[PATH_MAX], base[PATH_MAX];
             split_path(s->target, dir, base);
             rc = fsync_path(ctx, fn, dir, 1);
         }
     }
+    /* The rename is done or the temporary gone: the next save may look. */
+    if (rank == 0)
+        end_local(s, 0);
     s->active = 0;
     return pa__agree(ctx, s->comm, rc);
 }

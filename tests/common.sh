@@ -88,6 +88,16 @@ run() {
     case $rc in 124 | 137) echo "  (timed out after ${limit}s)" ;; esac
 }
 
+# kill_job PID: kills PID (a background `timeout ... mpirun ...`), its
+# children and theirs with SIGKILL, and waits until they are gone.
+kill_job() {
+    kids=$(pgrep -P "$1" 2>/dev/null; for k in $(pgrep -P "$1" 2>/dev/null); do pgrep -P "$k"; done)
+    # shellcheck disable=SC2086 # one argument per process
+    kill -9 $kids "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    for k in $kids; do while kill -0 "$k" 2>/dev/null; do sleep 0.1; done; done
+}
+
 # expect_rc WANT WHAT: checks $rc after run, showing the output when it differs.
 expect_rc() {
     if [ "$rc" -eq "$1" ]; then

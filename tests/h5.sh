@@ -6,9 +6,15 @@
 #  - crash safety: a save killed (SIGKILL) after writing its temporary, and
 #    saves killed at random moments, by 1 and 2 ranks, leave the old file
 #    intact and loadable, and the other datasets of the file too;
-#  - a full disk (a 2 MiB tmpfs; root only) and a path without permission
-#    (as user nobody through setpriv when root): a clear error on every
-#    rank, no hang, the old file intact, no temporary left.
+#  - a full disk (a 2 MiB tmpfs; root only), with room for a small file but
+#    not a big one, then with 0 bytes and with about 4 KiB free: saves of
+#    every kind (gen into a new and into an existing file, calc, calc by row
+#    blocks, unpack to .npy, CSV and HDF5) by 1, 2 and 3 ranks fail with
+#    exit 1 and the reason, within the time limit, no crash, the old file
+#    intact, no temporary or lock file left (unpack's files that fitted
+#    are complete);
+#  - a path without permission (as user nobody through setpriv when root):
+#    a clear error on every rank, no hang.
 # Environment (make check sets them): MPIRUN, PARRAY_SRCDIR; H5_HELPER (default
 # tests/h5_helper next to this script's build); PARRAY_TEST_TIMEOUT (default 60).
 
@@ -96,10 +102,7 @@ pid=$!
 n=0
 while [ "$n" -lt 100 ] && [ "$(temps "$tmp")" -eq 0 ]; do sleep 0.1; n=$((n + 1)); done
 sleep 2
-kids=$(pgrep -P "$pid" 2>/dev/null; for k in $(pgrep -P "$pid" 2>/dev/null); do pgrep -P "$k"; done)
-kill -9 $kids "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-for k in $kids; do while kill -0 "$k" 2>/dev/null; do sleep 0.1; done; done
+kill_job "$pid"
 left=$(temps "$tmp")
 [ "$left" -eq 1 ] && pass "the killed save left its temporary behind (documented)" ||
     fail "$left temporaries after the kill, want 1"
@@ -118,10 +121,7 @@ for np in 1 2 1 2 1 2; do
     pid=$!
     # 0.3 s to 2.2 s: within the first saves or between them.
     sleep "$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%.2f", 0.3 + rand() * 1.9 }')"
-    kids=$(pgrep -P "$pid" 2>/dev/null; for k in $(pgrep -P "$pid" 2>/dev/null); do pgrep -P "$k"; done)
-    kill -9 $kids "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    for k in $kids; do while kill -0 "$k" 2>/dev/null; do sleep 0.1; done; done
+    kill_job "$pid"
     done_saves=$(grep -c . "$tmp/loop.out")
     run chk_loop $mpirun -n 2 "$helper" check "$f:/x"
     expect 0 "kill $i ($np rank(s), after $done_saves complete saves): /x loads, one value ($(cat "$tmp/chk_loop.out"))"
@@ -143,6 +143,49 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=2m parray-h5-test "$full" 2>/d
     [ "$(temps "$full")" -eq 0 ] && pass "no temporary left" || fail "temporary left on the full disk"
     run small_chk $mpirun -n 2 "$helper" check "$full/d.h5:/x" 4
     expect 0 "the old file is intact"
+
+    # The disk filled up to the last block: a file of all but KEEP free
+    # bytes, then (at 0) one-byte files until even they fail.
+    run in $mpirun -n 1 "$PARRAY" gen "$tmp/in.h5:/a" --shape 20,100 --full 2
+    expect 0 "the input of calc and unpack"
+    cp "$full/d.h5" "$tmp/d.before"
+    for keep in 0 4096; do
+        rm -f "$full"/fill*
+        dd if=/dev/zero of="$full/fill" bs=64k 2>/dev/null
+        k=0
+        while [ "$k" -lt 100 ] && echo x >"$full/fill$k" 2>/dev/null && [ -s "$full/fill$k" ]; do
+            k=$((k + 1))
+        done
+        rm -f "$full/fill$k"
+        if [ "$keep" -gt 0 ]; then rm -f "$full"/fill?*; truncate -s "-$keep" "$full/fill"; fi
+        echo "  $(df -B1 --output=avail "$full" | tail -1 | tr -d ' ') bytes free"
+        for np in 1 2 3; do
+            for job in "gen:$PARRAY gen $full/new.h5:/x --shape 1000 --full 1" \
+                "gen_old:$PARRAY gen $full/d.h5:/x --shape 1000 --full 1" \
+                "calc:$PARRAY calc y=a*2 a=$tmp/in.h5:/a -o $full/d.h5:/y" \
+                "calc_rows:$PARRAY calc y=a*2 a=$tmp/in.h5:/a --rows-per-block 5 -o $full/d.h5:/y" \
+                "unpack_npy:$PARRAY unpack $tmp/in.h5:/a -o $full/p%d.npy" \
+                "unpack_csv:$PARRAY unpack $tmp/in.h5:/a -o $full/p%d.csv" \
+                "unpack_h5:$PARRAY unpack $tmp/in.h5:/a -o $full/p%d.h5"; do
+                run "${job%%:*}" $mpirun -n $np ${job#*:}
+                what="$keep bytes free, $np rank(s), ${job%%:*}"
+                if [ "$rc" -eq 1 ] && grep -q "No space left on device" "$tmp/$name.err"; then
+                    pass "$what: exit 1, No space left on device"
+                else
+                    fail "$what: exit $rc"
+                    show "$tmp/$name.err"
+                fi
+                # The files of unpack that fitted are complete; they go, to
+                # keep the free space.
+                rm -f "$full"/p*
+            done
+            left=$(find "$full" -maxdepth 1 -name '.*.parray-*' -o -name 'new.h5' | wc -l)
+            [ "$left" -eq 0 ] && pass "$keep bytes free, $np rank(s): no temporary or lock file left" ||
+                fail "$keep bytes free, $np rank(s): left behind: $(ls -a "$full")"
+            cmp -s "$full/d.h5" "$tmp/d.before" && pass "$keep bytes free, $np rank(s): the old file is intact" ||
+                fail "$keep bytes free, $np rank(s): the old file changed"
+        done
+    done
     umount "$full" && mounted=
 else
     echo "  (not root or tmpfs cannot be mounted: skipped; the C suite injects write faults)"

@@ -35,7 +35,11 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *                            (default 60) for the others in a collective
  *                            call prints it and the missing ranks and calls
  *                            MPI_Abort: the one case where parray ends the
- *                            job. */
+ *                            job;
+ *   PARRAY_LOCK_TIMEOUT=s    seconds a save waits for another save's lock
+ *                            on its file (default 60; 0: no wait);
+ *   PARRAY_LOCK=auto|require|off  lock saves; where the file system keeps
+ *                            no locks warn (auto), fail (require); off. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,

@@ -54,6 +54,12 @@ typedef struct {
  *   closes it and renames it over the target. A job killed at any moment
  *   leaves the old file intact (and, when killed, the temporary behind); on
  *   an error the temporary is removed.
+ * - Saves into one file take turns: the save holds an advisory lock on
+ *   ".<name>.parray-lock" beside the target from before it looks at the
+ *   target to the rename, and a save that finds it held waits up to
+ *   PARRAY_LOCK_TIMEOUT seconds (default 60), then fails with PA_EIO.
+ * - The disk space of the new data is reserved before HDF5 writes: a full
+ *   disk is PA_EIO ("cannot reserve N bytes ...") on every rank.
  * - The dataset holds a's dtype as a standard little-endian type
  *   (H5T_IEEE_F64LE, H5T_IEEE_F32LE, H5T_STD_I64LE, H5T_STD_I32LE,
  *   H5T_STD_U8LE) and a's shape, with the string attribute "parray_version".
