@@ -298,30 +298,29 @@ static int p_unary(ref *r)
     return minus ? node(r, (rnode){.kind = R_UN, .f1 = r_neg, .arg = {a}}) : a;
 }
 
-static int p_term(ref *r)
+/* operand ((tk1 | tk2) operand)*, grouping to the left: term and sum. */
+static int p_chain(ref *r, int (*operand)(ref *), int tk1, double (*f1)(double, double), int tk2,
+                   double (*f2)(double, double))
 {
-    int a = p_unary(r);
-    while (a >= 0 && (r->tk == T_STAR || r->tk == T_SLASH)) {
-        double (*f)(double, double) = r->tk == T_STAR ? r_mul : r_div;
+    int a = operand(r);
+    while (a >= 0 && (r->tk == tk1 || r->tk == tk2)) {
+        double (*f)(double, double) = r->tk == tk1 ? f1 : f2;
         if (!lex(r))
             return -1;
-        int b = p_unary(r);
+        int b = operand(r);
         a = b < 0 ? -1 : bin(r, f, a, b);
     }
     return a;
 }
 
+static int p_term(ref *r)
+{
+    return p_chain(r, p_unary, T_STAR, r_mul, T_SLASH, r_div);
+}
+
 static int p_sum(ref *r)
 {
-    int a = p_term(r);
-    while (a >= 0 && (r->tk == T_PLUS || r->tk == T_MINUS)) {
-        double (*f)(double, double) = r->tk == T_PLUS ? r_add : r_sub;
-        if (!lex(r))
-            return -1;
-        int b = p_term(r);
-        a = b < 0 ? -1 : bin(r, f, a, b);
-    }
-    return a;
+    return p_chain(r, p_term, T_PLUS, r_add, T_MINUS, r_sub);
 }
 
 static double (*cmp_fn(int tk))(double, double)

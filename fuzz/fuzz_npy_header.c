@@ -37,16 +37,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static int same_info(const pa__finfo *a, const pa__finfo *b)
-{
-    if (a->dtype != b->dtype || a->ndim != b->ndim)
-        return 0;
-    for (int i = 0; i < a->ndim; i++)
-        if (a->shape[i] != b->shape[i])
-            return 0;
-    return 1;
-}
-
 /* The parse of the whole buffer: its properties, and the round trip of
  * the header parray writes for it. */
 static int parse_whole(const uint8_t *data, size_t size, pa__finfo *info, size_t *off, int *swap)
@@ -80,7 +70,7 @@ static int parse_whole(const uint8_t *data, size_t size, pa__finfo *info, size_t
     int bswap;
     rc = pa__npy_parse(NULL, "fuzz", "f.npy", head, hl, &back, &boff, &bswap, &bneed);
     FUZZ_ASSERT(rc == PA_OK, "the written header does not parse: %s", pa_errmsg(NULL));
-    FUZZ_ASSERT(same_info(&back, info) && boff == hl && (bswap == *swap || es == 1),
+    FUZZ_ASSERT(pa__finfo_same(&back, info) && boff == hl && (bswap == *swap || es == 1),
                 "the written header parses to another array: %.*s", (int)hl, head);
     return PA_OK;
 }
@@ -102,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         prc = pa__npy_parse(NULL, "fuzz", "f.npy", data, need, &pinfo, &poff, &pswap, &need);
     FUZZ_ASSERT(prc == rc, "the reader's parse gives %d, the whole buffer's %d", prc, rc);
     if (rc == PA_OK)
-        FUZZ_ASSERT(same_info(&pinfo, &info) && poff == off && pswap == swap,
+        FUZZ_ASSERT(pa__finfo_same(&pinfo, &info) && poff == off && pswap == swap,
                     "the reader's parse gives another array");
 
     /* The format's probe and read on the same bytes as a file. */
@@ -118,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 frc ? pa_errmsg(NULL) : "", rc);
     if (frc != PA_OK)
         return 0;
-    FUZZ_ASSERT(same_info(&finfo, &info), "probe gives another array");
+    FUZZ_ASSERT(pa__finfo_same(&finfo, &info), "probe gives another array");
     size_t bytes = size - off;
     unsigned char *buf = malloc(bytes + 1);
     FUZZ_ASSERT(buf, "out of memory");
