@@ -5,10 +5,16 @@
 
 #include "dsarg.h"
 
+/* The argument is quoted up to QUOTE_MAX bytes, so that the reason fits in
+ * the caller's buffer however long the argument is. */
+#define QUOTE_MAX 64
+
 static int fail(char *err, size_t errlen, const char *arg, const char *why)
 {
-    if (err && errlen)
-        snprintf(err, errlen, "'%s': %s", arg, why);
+    if (err && errlen) {
+        int cut = strlen(arg) > QUOTE_MAX;
+        snprintf(err, errlen, "'%.*s%s': %s", QUOTE_MAX, arg, cut ? "..." : "", why);
+    }
     return -1;
 }
 

@@ -14,7 +14,8 @@ typedef struct {
 
 /* Not collective (deterministic: every rank gets the same answer for the
  * same argument). Splits arg into out->file and out->dataset. Returns 0, or
- * -1 with a one-line reason in err (err may be NULL), e.g.
+ * -1 with a one-line reason in err (err may be NULL; the argument is quoted
+ * up to 64 bytes, then "...", so 160 bytes hold any reason), e.g.
  *   "'data.h5': expected FILE:/DATASET (no ':/' found)"
  *   "':/x': the file name is empty"
  *   "'a.h5:/': the dataset path is empty"

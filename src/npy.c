@@ -342,12 +342,14 @@ static int npy_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
     }
     if (rc == PA_OK) {
         /* The data already read with the header, then the rest straight into
-         * buf. */
+         * buf. A header longer than head ends past it: then nothing of the
+         * data is in head (and head + off would point outside it). */
         size_t es = pa_dtype_size(info.dtype), bytes = pa__finfo_count(&info) * es;
         size_t have = headlen > off ? headlen - off : 0;
         if (have > bytes)
             have = bytes;
-        memcpy(buf, head + off, have);
+        if (have > 0)
+            memcpy(buf, head + off, have);
         rc = pa__read_at(ctx, fn, path, fd, (char *)buf + have, bytes - have, off + have);
         if (rc == PA_OK && swap)
             byteswap(buf, pa__finfo_count(&info), es);

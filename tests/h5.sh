@@ -88,6 +88,8 @@ dsarg ":/x" "error: ':/x': the file name is empty"
 dsarg "a.h5:/" "error: 'a.h5:/': the dataset path is empty"
 dsarg "a.h5:/x//y" "error: 'a.h5:/x//y': the dataset path has an empty component"
 dsarg "a.h5:/x/" "error: 'a.h5:/x/': the dataset path has an empty component"
+long=$(printf '%05000d' 0)
+dsarg "$long.h5" "error: '$(printf '%064d' 0)...': expected FILE:/DATASET (no ':/' found)"
 
 echo "crash safety"
 f=$tmp/crash.h5

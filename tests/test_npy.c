@@ -222,6 +222,38 @@ START_TEST(read_scalar_and_1d_fortran)
 }
 END_TEST
 
+/* A header longer than the reader's first read (4 KiB; NumPy pads a dict
+ * with spaces freely): the reader reads the whole header, then the data
+ * that follows it. */
+START_TEST(read_long_header)
+{
+    enum { PAD = 5000, N = 3 };
+    char *dict = malloc(PAD + 128);
+    unsigned char *file = malloc(PAD + 256), data[N * 8];
+    int n = snprintf(dict, PAD + 128, "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), ", N);
+    memset(dict + n, ' ', PAD);
+    strcpy(dict + n + PAD, "}");
+    for (int i = 0; i < N; i++)
+        encode(PA_F64, value(PA_F64, 1, (size_t)i), 0, data + 8 * i);
+    size_t len = build(2, dict, data, sizeof data, file);
+    TU_CHECK(len > 4096 + sizeof data);
+    char p[300];
+    snprintf(p, sizeof p, "%s/long.npy", dir);
+    put_file(p, file, len);
+    const char *one[1] = {p};
+    pa_array *a = NULL;
+    TU_OK(pa_load_files(ctx, one, 1, PA_FORMAT_NPY, NULL, &a), ctx);
+    TU_CHECK(pa_array_size(a) == N);
+    double *v = all_values(a);
+    for (int i = 0; i < N; i++)
+        TU_CHECK(v[i] == value(PA_F64, 1, (size_t)i));
+    free(v);
+    pa_array_free(&a);
+    free(file);
+    free(dict);
+}
+END_TEST
+
 /* Each bad file gives the expected code on every rank and a message that
  * names the file and the reason. */
 START_TEST(read_refused)
@@ -383,6 +415,7 @@ static Suite *make(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, read_fixtures);
     tcase_add_test(tc, read_scalar_and_1d_fortran);
+    tcase_add_test(tc, read_long_header);
     tcase_add_test(tc, read_refused);
     tcase_add_test(tc, write_bytes);
     tcase_add_test(tc, write_scalars);
