@@ -507,18 +507,8 @@ static void check_eval(pa_expr *e, const ref *r, int root, set *s, size_t step)
     pa_array_sync(s->a[out]);
 }
 
-/* Longer texts are not run until the expression compiler bounds its
- * recursion: today a chain such as x**x**...**x (13,000 levels, 39 KB) or
- * x+x+...+x (15,000 terms, 30 KB) overflows this build's stack in the
- * parser or the code generator, which is known and being fixed. The cap
- * keeps half that depth, so that the regression run stays green; it goes
- * once the compiler's recursion is bounded. */
-#define TEXT_CAP 16384
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > TEXT_CAP)
-        return 0;
     char *text = strndup((const char *)data, size);
     FUZZ_ASSERT(text, "out of memory");
     ref r = {0};
