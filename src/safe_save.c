@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_check.h"
 #include "safe_save.h"
 
 /* The directory part of path (".": none) and the last component. */
@@ -94,10 +95,12 @@ static int begin_local(pa_ctx *ctx, const char *fn, const char *target, int flag
     else if (snprintf(s->target, sizeof s->target, "%s", target) >= (int)sizeof s->target)
         return pa__err(ctx, fn, PA_EINVAL, "%s: the path is too long", target);
 
+    /* Only a regular file is replaced: a rename over a device, a FIFO or
+     * a socket would destroy it (think of /dev/null). */
     if (stat(s->target, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return pa__err(ctx, fn, PA_EIO, "%s: is a directory", target);
-        s->existed = S_ISREG(st.st_mode);
+        PA_CHECK_AS(ctx, fn, S_ISREG(st.st_mode), PA_EINVAL, "%s: is %s, not a regular file",
+                    target, pa__file_kind(st.st_mode));
+        s->existed = 1;
     } else if (errno != ENOENT) {
         return pa__err(ctx, fn, PA_EIO, "%s: %s", target, strerror(errno));
     }
@@ -126,6 +129,33 @@ static int begin_local(pa_ctx *ctx, const char *fn, const char *target, int flag
     return rc;
 }
 
+/* Collective over s->comm. Every writer must see the temporary that rank 0
+ * made before any of them opens it collectively: a rank whose directory of
+ * that name is missing or another one (node-local) would fail or hang in
+ * the open. On failure the message names the directory and the ranks, and
+ * the temporary is removed. */
+static int see_temp(pa_ctx *ctx, const char *fn, pa__safe *s)
+{
+    int size;
+    PA_MPI(ctx, MPI_Comm_size(s->comm, &size));
+    if (size == 1)
+        return PA_OK;
+    char dir[PATH_MAX], base[PATH_MAX];
+    split_path(s->temp, dir, base);
+    int rc = pa__file_agree(ctx, s->comm, fn, s->temp, PA__FILE_INPUT,
+                            "%s: the directory %s is not one directory on every rank: the "
+                            "temporary %s", s->target, dir, base);
+    if (rc == PA_OK)
+        return PA_OK;
+    /* Rather say it of the directory, when the ranks differ on that. */
+    char why[PA_ERRMSG_MAX];
+    memcpy(why, ctx->errmsg, sizeof why);
+    if (pa__file_agree(ctx, s->comm, fn, dir, PA__FILE_DIR, "%s: the directory %s", s->target,
+                       dir) == PA_OK)
+        memcpy(ctx->errmsg, why, sizeof why);
+    return pa__safe_abort(ctx, s, fn, rc);
+}
+
 int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, int flags,
                    pa__safe *s)
 {
@@ -151,7 +181,7 @@ int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *targe
     PA_MPI(ctx, MPI_Bcast(s->temp, sizeof s->temp, MPI_CHAR, 0, comm));
     PA_MPI(ctx, MPI_Bcast(&s->existed, 1, MPI_INT, 0, comm));
     s->active = 1;
-    return PA_OK;
+    return see_temp(ctx, fn, s);
 }
 
 static int fsync_path(pa_ctx *ctx, const char *fn, const char *path, int dir)

@@ -40,10 +40,13 @@ typedef struct {
     int active;             /* the temporary exists and is ours to remove */
 } pa__safe;
 
-/* Collective over comm. Rank 0 of comm checks the target (a directory is
- * refused), creates the temporary with the target's permissions (those of
+/* Collective over comm. Rank 0 of comm checks the target (only a regular
+ * file is replaced: a directory, device, FIFO or socket is PA_EINVAL),
+ * creates the temporary with the target's permissions (those of
  * a new file when there is none), copies the target into it when flags has
- * PA__SAFE_COPY and the target exists, and sends the name to all. Errors
+ * PA__SAFE_COPY and the target exists, and sends the name to all; every
+ * rank of comm must then see the temporary (file_check.h: else PA_EIO
+ * naming the directory and the ranks). Errors
  * are recorded as "fn: ..." (PA_EIO with the system reason: a directory
  * that does not exist or is not writable, a full disk) and agreed over
  * comm: every rank returns the same code, and then nothing is left behind. */
