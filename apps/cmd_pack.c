@@ -411,6 +411,8 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
 /* Rank 0 makes the pattern's directory (and its parents) if missing. */
 static int make_dirs(const char *pattern, char *err, size_t errlen)
 {
+    if (!strchr(pattern, '/'))
+        return 0; /* the working directory (and dirname would return a constant) */
     char d[PATH_MAX];
     snprintf(d, sizeof d, "%s", pattern);
     char *dir = dirname(d);
