@@ -11,7 +11,6 @@
  * naming the ranks. */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -42,19 +41,6 @@ static char *file(const char *name)
     k = (k + 1) % 4;
     snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
     return buf[k];
-}
-
-/* Temporaries left in directory d (".*.parray-tmp.*"). */
-static int stale_temps(const char *d)
-{
-    int n = 0;
-    DIR *h = opendir(d);
-    struct dirent *e;
-    while (h && (e = readdir(h)))
-        n += strstr(e->d_name, ".parray-tmp.") != NULL;
-    if (h)
-        closedir(h);
-    return n;
 }
 
 static pa_array *small(pa_ctx *c, double v)
@@ -119,7 +105,7 @@ static void refused(const special *sp, pa_array *a, pa_array *row)
     struct stat st;
     TU_ASSERT(lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == sp->type, "%s was changed",
               sp->name);
-    TU_CHECK(stale_temps(dir) == 0);
+    TU_CHECK(tu_stale_temps(dir) == 0);
 }
 
 START_TEST(not_regular)
@@ -284,7 +270,7 @@ START_TEST(differs_between_ranks)
                                  "the temporary .y.h5.parray-tmp.",
                                  ": missing on rank", NULL});
     struct stat st;
-    TU_CHECK(stat("out/y.h5", &st) < 0 && stale_temps("out") == 0);
+    TU_CHECK(stat("out/y.h5", &st) < 0 && tu_stale_temps("out") == 0);
     TU_OK(pa_save_files(a, "out/p%d.npy", PA_FORMAT_NPY, NULL), ctx);
 
     pa_array_free(&mine);

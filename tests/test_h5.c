@@ -11,7 +11,6 @@
  * layout. */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <hdf5.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,17 +39,10 @@ static char *file(const char *name)
     return buf[k];
 }
 
-/* Temporaries left in the run's directory (".*.parray-tmp.*"). */
+/* Temporaries left in the run's directory. */
 static int stale_temps(void)
 {
-    int n = 0;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += strstr(e->d_name, ".parray-tmp.") != NULL;
-    if (d)
-        closedir(d);
-    return n;
+    return tu_stale_temps(dir);
 }
 
 /* ------------------------------------------------------------ patterns */
