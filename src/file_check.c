@@ -76,7 +76,7 @@ int pa__file_open_input(pa_ctx *ctx, const char *fn, const char *path, int *fd, 
 enum {
     F_KIND,   /* st_mode & S_IFMT, or 0 when stat failed */
     F_ERR,    /* stat's errno, or 0 */
-    F_ACCESS, /* access()'s errno for the access the use needs, or 0 */
+    F_ACCESS, /* errno of an input's open, of a directory's access(W_OK | X_OK), or 0 */
     F_SIZE,   /* inputs only; 0 otherwise */
     F_SEC,    /* modification time, inputs only */
     F_NSEC,
@@ -92,16 +92,31 @@ static void look(const char *path, int flags, int64_t *v)
         return;
     }
     v[F_KIND] = st.st_mode & S_IFMT;
-    int want = flags == PA__FILE_DIR ? S_IFDIR : S_IFREG;
-    if (v[F_KIND] != want)
+    if (flags == PA__FILE_DIR) {
+        if (S_ISDIR(st.st_mode) && access(path, W_OK | X_OK) < 0)
+            v[F_ACCESS] = errno;
         return;
-    if (access(path, flags == PA__FILE_DIR ? W_OK | X_OK : R_OK) < 0)
+    }
+    if (!S_ISREG(st.st_mode))
+        return;
+    /* Size and time of the file as opened: on a network file system an
+     * open revalidates the client's cached attributes (close-to-open
+     * consistency), which a stat may not, so a file just replaced on
+     * another node does not look different. O_NONBLOCK: it may have become
+     * a FIFO since the stat. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
         v[F_ACCESS] = errno;
-    if (flags == PA__FILE_INPUT) {
+        return;
+    }
+    if (fstat(fd, &st) < 0) {
+        v[F_ACCESS] = errno;
+    } else if ((v[F_KIND] = st.st_mode & S_IFMT) == S_IFREG) {
         v[F_SIZE] = st.st_size;
         v[F_SEC] = st.st_mtim.tv_sec;
         v[F_NSEC] = st.st_mtim.tv_nsec;
     }
+    close(fd);
 }
 
 /* A message under construction, cut at the buffer's end. */

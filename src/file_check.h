@@ -47,9 +47,11 @@ int pa__file_regular(pa_ctx *ctx, const char *fn, const char *path, struct stat 
  * failure *fd is -1 and the error is recorded as pa__file_regular's. */
 int pa__file_open_input(pa_ctx *ctx, const char *fn, const char *path, int *fd, size_t *size);
 
-/* Collective over comm. Every rank stats path and one allreduce (of the
- * minimum and maximum of a small record: kind, stat error, access, size,
- * modification time in ns) tells whether all ranks see the same thing.
+/* Collective over comm. Every rank stats path (an input: opens it without
+ * blocking and fstats it, which on NFS revalidates cached attributes) and
+ * one allreduce (of the minimum and maximum of a small record: kind, stat
+ * error, access error, size, modification time in ns) tells whether all
+ * ranks see the same thing.
  * Returns PA_OK when every rank sees what flags asks for (PA__FILE_INPUT
  * or PA__FILE_DIR). Otherwise every rank returns the same code with the
  * same message, which names the path as fmt and its arguments say (NULL:
