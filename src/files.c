@@ -560,11 +560,14 @@ out:
 static int check_out_dir(pa_ctx *ctx, const char *fn, const char *pattern)
 {
     const char *slash = strrchr(pattern, '/');
-    size_t len = !slash ? 1 : slash == pattern ? 1 : (size_t)(slash - pattern);
+    size_t len = slash ? (size_t)(slash - pattern) : 0;
     char dir[PATH_MAX];
-    if (memchr(pattern, '%', slash ? (size_t)(slash - pattern) : 0) || len >= sizeof dir)
+    if (memchr(pattern, '%', len) || len >= sizeof dir)
         return PA_OK;
-    snprintf(dir, sizeof dir, "%.*s", (int)len, slash ? pattern : ".");
+    /* "out/p%d.npy": "out"; "p%d.npy": "."; "/p%d.npy": "/" */
+    snprintf(dir, sizeof dir, "%.*s", (int)len, pattern);
+    if (len == 0)
+        snprintf(dir, sizeof dir, "%s", slash ? "/" : ".");
     return pa__file_agree(ctx, ctx->comm, fn, dir, PA__FILE_DIR, "pattern '%s': the directory %s",
                           pattern, dir);
 }
