@@ -20,7 +20,13 @@ static const char DESCRIPTION[] =
     "Array computing across the ranks of an MPI job. Each subcommand runs as\n"
     "one process without mpirun, or on every rank of an MPI job: the ranks of\n"
     "a node share its arrays in memory, and each rank runs on its own share of\n"
-    "the node's cores, with as many BLAS threads as its share has cores.\n";
+    "the node's cores, with as many BLAS threads as its share has cores.\n"
+    "\n"
+    "Files are read and replaced only when they are regular files (a symbolic\n"
+    "link is followed to the file it names); a directory, FIFO, socket or\n"
+    "device is refused and left as it is. Every rank must see the same input\n"
+    "file and the output's directory (mind node-local disks): otherwise the\n"
+    "subcommand fails on every rank, naming the path and the ranks.\n";
 
 static const char OPTIONS[] =
     "  -h, --help  print this text\n"

@@ -462,7 +462,7 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
 static int slurp(pa_ctx *ctx, const char *fn, const char *path, char **text, size_t *len)
 {
     int fd;
-    PA_TRY(pa__open_read(ctx, fn, path, &fd, len));
+    PA_TRY(pa__file_open_input(ctx, fn, path, &fd, len));
     *text = malloc(*len + 1);
     int rc = *text ? pa__read_at(ctx, fn, path, fd, *text, *len, 0)
                    : pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory for %zu bytes", path, *len);
@@ -652,12 +652,16 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
              "opts->dtype %d is not a parray dtype", (int)c.dtype);
     PA_TRY(pa__csv_check(ctx, fn, opts));
 
+    /* Every rank reads its part of the file: all must see the same one, or
+     * the rows would come from different files. */
+    PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
+
     /* Every rank finds its byte range [start, end): the nominal range moved
      * to line starts, so that each line belongs to exactly one rank. */
     int fd = -1, P = ctx->size, r = ctx->rank;
     size_t size = 0, start = 0, end = 0, len = 0;
     char *text = NULL;
-    int rc = pa__open_read(ctx, fn, path, &fd, &size);
+    int rc = pa__file_open_input(ctx, fn, path, &fd, &size);
     if (rc == PA_OK) {
         size_t lo = (size / (size_t)P) * (size_t)r + (size % (size_t)P) * (size_t)r / (size_t)P;
         size_t hi = r + 1 == P ? size

@@ -51,24 +51,6 @@ int pa__finfo_same(const pa__finfo *a, const pa__finfo *b)
 
 /* ------------------------------------------------------------ file I/O */
 
-int pa__open_read(pa_ctx *ctx, const char *fn, const char *path, int *fd, size_t *size)
-{
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0)
-        return pa__err(ctx, fn, PA_EIO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        int e = errno;
-        close(*fd);
-        *fd = -1;
-        return pa__err(ctx, fn, PA_EIO, "%s: %s", path,
-                       S_ISDIR(st.st_mode) ? "is a directory"
-                       : e ? strerror(e) : "not a regular file");
-    }
-    *size = (size_t)st.st_size;
-    return PA_OK;
-}
-
 int pa__read_at(pa_ctx *ctx, const char *fn, const char *path, int fd, void *buf, size_t len,
                 size_t off)
 {
@@ -482,15 +464,11 @@ static int stat_all(pa_ctx *ctx, const char *fn, const char *const *paths, size_
     int rc = PA_OK;
     size_t lo = (size_t)displs[ctx->rank], hi = lo + (size_t)counts[ctx->rank];
     for (size_t i = lo; i < hi; i++) {
+        /* Each file is read by one rank, so its kind is checked here (no
+         * FIFO or device reaches an open), not its agreement. */
         struct stat st;
-        if (stat(paths[i], &st) < 0) {
-            rc = pa__err(ctx, fn, PA_EIO, "%s (file %zu): %s", paths[i], i, strerror(errno));
+        if ((rc = pa__file_regular(ctx, fn, paths[i], &st)) < 0)
             break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            rc = pa__err(ctx, fn, PA_EIO, "%s (file %zu): is a directory", paths[i], i);
-            break;
-        }
         sizes[i] = (uint64_t)st.st_size;
     }
     if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
@@ -578,6 +556,25 @@ out:
 
 /* ------------------------------------------------------------ save */
 
+/* Collective. Every rank writes its files into the pattern's directory:
+ * it must exist and be writable on every rank, or some ranks would write
+ * their files and the others fail. A directory named by the number itself
+ * (a '%' before the last '/') is each file's own, and is not checked. */
+static int check_out_dir(pa_ctx *ctx, const char *fn, const char *pattern)
+{
+    const char *slash = strrchr(pattern, '/');
+    size_t len = slash ? (size_t)(slash - pattern) : 0;
+    char dir[PATH_MAX];
+    if (memchr(pattern, '%', len) || len >= sizeof dir)
+        return PA_OK;
+    /* "out/p%d.npy": "out"; "p%d.npy": "."; "/p%d.npy": "/" */
+    snprintf(dir, sizeof dir, "%.*s", (int)len, pattern);
+    if (len == 0)
+        snprintf(dir, sizeof dir, "%s", slash ? "/" : ".");
+    return pa__file_agree(ctx, ctx->comm, fn, dir, PA__FILE_DIR, "pattern '%s': the directory %s",
+                          pattern, dir);
+}
+
 int pa_save_files(pa_array *a, const char *pattern, pa_format format, const pa_files_opts *opts)
 {
     const char *fn = __func__;
@@ -593,6 +590,7 @@ int pa_save_files(pa_array *a, const char *pattern, pa_format format, const pa_f
     PA_TRY(pick_format(ctx, fn, format, pattern, opts, &o, &fmt));
     pa__finfo info = {a->dtype, a->ndim - 1, {0}};
     memcpy(info.shape, a->shape + 1, sizeof(size_t) * (size_t)(a->ndim - 1));
+    PA_TRY(check_out_dir(ctx, fn, pattern));
     PA_TRY(pa__array_sync(a)); /* writes made through pointers, to this rank */
 
     /* This rank's rows: an equal share of its node's rows, or of all rows

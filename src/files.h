@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "file_check.h"
 #include "internal.h"
 #include "safe_save.h"
 
@@ -114,8 +115,8 @@ int pa__csv_format_elem(pa_dtype dtype, const void *elem, char *buf, size_t cap)
 /* ------------------------------------------------------------ helpers */
 
 /* Whole-file I/O on the calling rank with errors recorded as "fn: path:
- * what: strerror". pa__read_at/pa__write_at loop over short transfers. */
-int pa__open_read(pa_ctx *ctx, const char *fn, const char *path, int *fd, size_t *size);
+ * what: strerror"; they loop over short transfers. Inputs are opened by
+ * pa__file_open_input (file_check.h). */
 int pa__read_at(pa_ctx *ctx, const char *fn, const char *path, int fd, void *buf, size_t len,
                 size_t off);
 int pa__write_at(pa_ctx *ctx, const char *fn, const char *path, int fd, const void *buf,

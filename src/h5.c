@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collcheck.h"
+#include "file_check.h"
 #include "h5.h"
 #include "safe_save.h"
 
@@ -212,15 +213,12 @@ int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const ch
 
 /* ------------------------------------------------------------ files */
 
-/* Rank 0 looks at the file before the collective open, so that a missing
- * file, a directory or a file that is not HDF5 gets a plain message. */
+/* Not collective. A look at the file before HDF5 opens it, so that a
+ * missing file, a FIFO (whose open would block), a device, a directory or
+ * a file that is not HDF5 gets a plain message. */
 static int precheck_existing(pa_ctx *ctx, const char *fn, const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) < 0)
-        return pa__err(ctx, fn, PA_EIO, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return pa__err(ctx, fn, PA_EIO, "%s: is a directory", path);
+    PA_TRY(pa__file_regular(ctx, fn, path, NULL));
     if (access(path, R_OK) < 0)
         return pa__err(ctx, fn, PA_EIO, "%s: %s", path, strerror(errno));
     htri_t is = H5Fis_hdf5(path);
@@ -249,10 +247,14 @@ hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
 }
 
 /* Collective. Opens path read-only (or read-write) with the MPI-IO driver,
- * after rank 0's precheck; agreed. */
+ * once every rank has agreed that it sees the same regular file (a rank
+ * that lacks it would hang in the collective open, and a rank that sees
+ * another file would read other numbers) and rank 0 has checked that it
+ * is HDF5; agreed. */
 int pa__h5_open(pa_ctx *ctx, const char *fn, const char *path, unsigned flags, hid_t *f)
 {
     *f = H5I_INVALID_HID;
+    PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
     int rc = ctx->rank == 0 ? precheck_existing(ctx, fn, path) : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     hid_t fapl = pa__h5_fapl(ctx, fn);

@@ -286,7 +286,7 @@ static int open_npy(pa_ctx *ctx, const char *fn, const char *path, int *fd, size
                     unsigned char *head, size_t *headlen, pa__finfo *info, size_t *off,
                     int *swap)
 {
-    PA_TRY(pa__open_read(ctx, fn, path, fd, size));
+    PA_TRY(pa__file_open_input(ctx, fn, path, fd, size));
     *headlen = *size < FIRST_READ ? *size : FIRST_READ;
     int rc = pa__read_at(ctx, fn, path, *fd, head, *headlen, 0);
     size_t need = 0;

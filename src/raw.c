@@ -35,7 +35,7 @@ static int raw_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
 {
     int fd;
     size_t size;
-    PA_TRY(pa__open_read(ctx, fn, path, &fd, &size));
+    PA_TRY(pa__file_open_input(ctx, fn, path, &fd, &size));
     close(fd);
     return raw_info(ctx, fn, path, o, size, info);
 }
@@ -46,7 +46,7 @@ static int raw_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
     (void)o;
     int fd;
     size_t size, bytes = pa__finfo_count(want) * pa_dtype_size(want->dtype);
-    PA_TRY(pa__open_read(ctx, fn, path, &fd, &size));
+    PA_TRY(pa__file_open_input(ctx, fn, path, &fd, &size));
     int rc = PA_OK;
     if (size != bytes) {
         char s[PA_MAXDIM * 24];

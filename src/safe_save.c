@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_check.h"
 #include "safe_save.h"
 
 /* The longest nap between two tries of a lock that another save holds. */
@@ -224,10 +225,12 @@ static int begin_local(pa_ctx *ctx, const char *fn, const char *target, pa__safe
      * it must be what it replaces. */
     PA_TRY(lock_take(ctx, fn, target, s));
 
+    /* Only a regular file is replaced: a rename over a device, a FIFO or
+     * a socket would destroy it (think of /dev/null). */
     if (stat(s->target, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return pa__err(ctx, fn, PA_EIO, "%s: is a directory", target);
-        s->existed = S_ISREG(st.st_mode);
+        PA_CHECK_AS(ctx, fn, S_ISREG(st.st_mode), PA_EINVAL, "%s: is %s, not a regular file",
+                    target, pa__file_kind(st.st_mode));
+        s->existed = 1;
     } else if (errno != ENOENT) {
         return pa__err(ctx, fn, PA_EIO, "%s: %s", target, strerror(errno));
     }
@@ -258,6 +261,33 @@ static void end_local(pa__safe *s, int remove_temp)
     lock_release(s);
 }
 
+/* Collective over s->comm. Every writer must see the temporary that rank 0
+ * made before any of them opens it collectively: a rank whose directory of
+ * that name is missing or another one (node-local) would fail or hang in
+ * the open. On failure the message names the directory and the ranks, and
+ * the temporary is removed. */
+static int see_temp(pa_ctx *ctx, const char *fn, pa__safe *s)
+{
+    int size;
+    PA_MPI(ctx, MPI_Comm_size(s->comm, &size));
+    if (size == 1)
+        return PA_OK;
+    char dir[PATH_MAX], base[PATH_MAX];
+    split_path(s->temp, dir, base);
+    int rc = pa__file_agree(ctx, s->comm, fn, s->temp, PA__FILE_INPUT,
+                            "%s: the directory %s is not one directory on every rank: the "
+                            "temporary %s", s->target, dir, base);
+    if (rc == PA_OK)
+        return PA_OK;
+    /* Rather say it of the directory, when the ranks differ on that. */
+    char why[PA_ERRMSG_MAX];
+    memcpy(why, ctx->errmsg, sizeof why);
+    if (pa__file_agree(ctx, s->comm, fn, dir, PA__FILE_DIR, "%s: the directory %s", s->target,
+                       dir) == PA_OK)
+        memcpy(ctx->errmsg, why, sizeof why);
+    return pa__safe_abort(ctx, s, fn, rc);
+}
+
 int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, pa__safe *s)
 {
     int rank;
@@ -285,7 +315,7 @@ int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *targe
         return rc;
     }
     s->active = 1;
-    return PA_OK;
+    return see_temp(ctx, fn, s);
 }
 
 int pa__safe_copy(pa_ctx *ctx, pa__safe *s, const char *fn)

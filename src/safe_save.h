@@ -47,14 +47,17 @@ typedef struct {
 } pa__safe;
 
 /* Collective over comm. Rank 0 of comm takes the lock of the target (it
- * may wait; see above), checks the target (a directory is refused), creates
- * the temporary, empty, with the target's permissions (those of a new file
- * when there is none), and sends the names to all. Errors are recorded as
- * "fn: ..." (PA_EIO with the system reason: a directory that does not exist
- * or is not writable, the lock held too long) and agreed over comm: every
- * rank returns the same code, and then nothing is left behind and the lock
- * is free. On success the save ends with pa__safe_commit or pa__safe_abort,
- * which let go of the lock. */
+ * may wait; see above), checks the target (only a regular file is
+ * replaced: a directory, device, FIFO or socket is PA_EINVAL), creates the
+ * temporary, empty, with the target's permissions (those of a new file
+ * when there is none), and sends the names to all; every rank of comm must
+ * then see the temporary (file_check.h: else PA_EIO naming the directory
+ * and the ranks). Errors are recorded as "fn: ..." (PA_EIO with the system
+ * reason: a directory that does not exist or is not writable, the lock
+ * held too long) and agreed over comm: every rank returns the same code,
+ * and then nothing is left behind and the lock is free. On success the
+ * save ends with pa__safe_commit or pa__safe_abort, which let go of the
+ * lock. */
 int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, pa__safe *s);
 
 /* Collective over comm. Rank 0 copies the target, when it existed at

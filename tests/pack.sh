@@ -2,7 +2,8 @@
 # shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
 # `parray pack` and `parray unpack` from the outside, under mpirun -n 2 (and 3):
 # CSV files -> HDF5 -> CSV files give back the same bytes (directory input);
-# a glob input, .npy output, and .npy -> HDF5 -> .npy give the same bytes;
+# a glob input, .npy output, and .npy -> HDF5 -> .npy give the same bytes
+# (also unpacked into the working directory, a pattern without a directory);
 # -j 2 reader threads give the same dataset; with numpy (if python3 has it),
 # files numpy wrote in both byte orders and versions pack, and numpy loads
 # what unpack writes; bad input (a missing file, mixed shapes, a bad
@@ -79,6 +80,13 @@ run pack3 $mpirun -n 2 "$PARRAY" pack "$tmp/npy" -o "$tmp/r.h5:/z"
 expect 0 "pack of a directory of .npy files"
 run unpack3 $mpirun -n 2 "$PARRAY" unpack "$tmp/r.h5:/z" -o "$tmp/npy2/f-%02d.npy"
 expect 0 "unpack again"
+# A pattern without a directory: into the working directory.
+mkdir "$tmp/here"
+# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
+run unpack_here sh -c 'cd "$1" && shift && exec "$@"' sh "$tmp/here" \
+    $mpirun -n 2 "$PARRAY" unpack "$tmp/r.h5:/z" -o "f-%02d.npy"
+expect 0 "unpack into the working directory"
+same_files "$tmp/npy2" "$tmp/here" "the same files there"
 same_files "$tmp/npy" "$tmp/npy2" ".npy -> HDF5 -> .npy gives the same bytes"
 run pack4 $mpirun -n 2 "$PARRAY" pack -j 2 --place job "$tmp/npy" -o "$tmp/j.h5:/z"
 expect 0 "pack -j 2 --place job"

@@ -259,6 +259,20 @@ static inline void tu_rm_tree(const char *path)
     rmdir(path);
 }
 
+/* Not collective. The temporaries of crash-safe saves (".*.parray-tmp.*")
+ * in directory dir: a save that failed must leave none. */
+static inline int tu_stale_temps(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strstr(e->d_name, ".parray-tmp.") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
 /* Collective. Removes the directory of tu_tmpdir_make once every rank is
  * done with it (the barrier); no check, so that an unchecked teardown may
  * call it. */
