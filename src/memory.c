@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collcheck.h"
 #include "internal.h"
 
 /* The whole number in the first line of path (digits, then a newline or
@@ -174,5 +175,8 @@ int pa__mem_check_node(pa_ctx *ctx, const char *fn, size_t bytes, const char *wh
 int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what)
 {
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
-    return pa__mem_check_node(ctx, __func__, bytes, what ? what : "the allocation");
+    what = what ? what : "the allocation";
+    /* bytes is each rank's own request: only the call is compared. */
+    PA_COLLECTIVE(ctx, "pa_mem_check", "%s", what);
+    return pa__mem_check_node(ctx, __func__, bytes, what);
 }
