@@ -139,7 +139,7 @@ run off env PARRAY_LOCK=off $mpirun -n 1 "$PARRAY" gen "$f:/h" --shape 10 --full
 expect_rc 0 "PARRAY_LOCK=off: a save"
 run bad env PARRAY_LOCK=sometimes $mpirun -n 1 "$PARRAY" gen "$f:/i" --shape 10 --full 9
 expect_rc 1 "PARRAY_LOCK=sometimes"
-expect_in bad.err "PARRAY_LOCK='sometimes' is not auto, require or off" "is refused by name"
+expect_in bad.err "PARRAY_LOCK='sometimes' is not one of auto\|require\|off" "is refused by name"
 [ "$(leftovers)" -eq 0 ] && pass "no lock file or temporary left" ||
     fail "left behind: $(ls -a "$tmp")"
 
