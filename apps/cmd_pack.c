@@ -410,38 +410,56 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
 
 /* ------------------------------------------------------------ unpack */
 
+/* The directories that make_dirs created: the deepest one, and the length
+ * of the first of them in it (0: none was created), so that a failed unpack
+ * can remove what it made. */
+typedef struct {
+    char path[PATH_MAX];
+    size_t first;
+} made_dirs;
+
 /* Rank 0 makes the pattern's directory (and its parents) if missing. */
-static int make_dirs(const char *pattern, char *err, size_t errlen)
+static int make_dirs(const char *pattern, made_dirs *made, char *err, size_t errlen)
 {
+    made->first = 0;
     /* Without a '/', there is no directory to make (and dirname would
      * return a constant "."). */
     if (!strchr(pattern, '/'))
         return 0;
     char d[PATH_MAX];
     snprintf(d, sizeof d, "%s", pattern);
-    /* dirname may return a read-only "." (a pattern without a directory);
-     * the loop below writes into the name, so it works on a copy. */
-    char *dir = strdup(dirname(d));
-    if (!dir) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int rc = 0;
-    for (char *p = dir + 1; ; p++) {
+    char *dir = made->path;
+    snprintf(dir, sizeof made->path, "%s", dirname(d));
+    for (char *p = dir + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
-            if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
-                rc = -1;
+            if (mkdir(dir, 0777) == 0) {
+                if (!made->first)
+                    made->first = strlen(dir);
+            } else if (errno != EEXIST) {
+                snprintf(err, errlen, "cannot create directory %.512s: %s", dir, strerror(errno));
+                *p = c;
+                return -1;
             }
             *p = c;
-            if (!c || rc < 0)
-                break;
+            if (!c)
+                return 0;
         }
     }
-    free(dir);
-    return rc;
+}
+
+/* Rank 0, after a failed unpack: removes the directories make_dirs created,
+ * deepest first, as far as they are empty (rmdir leaves any other one). */
+static void remove_made_dirs(made_dirs *made)
+{
+    char *dir = made->path;
+    while (made->first && strlen(dir) >= made->first && rmdir(dir) == 0) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+    }
 }
 
 static int run_unpack(pa_ctx *ctx, int argc, char **argv)
@@ -493,7 +511,8 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
 
     MPI_Barrier(pa_ctx_comm(ctx));
     double t0 = MPI_Wtime();
-    int mk = pa_ctx_rank(ctx) == 0 ? make_dirs(out, err, sizeof err) : 0;
+    made_dirs made = {.first = 0};
+    int mk = pa_ctx_rank(ctx) == 0 ? make_dirs(out, &made, err, sizeof err) : 0;
     MPI_Bcast(&mk, 1, MPI_INT, 0, pa_ctx_comm(ctx));
     if (mk < 0) {
         MPI_Bcast(err, sizeof err, MPI_CHAR, 0, pa_ctx_comm(ctx));
@@ -508,6 +527,8 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     int status = 0;
     if (rc != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        if (pa_ctx_rank(ctx) == 0)
+            remove_made_dirs(&made);
     } else {
         size_t s[PA_MAXDIM];
         pa_array_shape(a, s);

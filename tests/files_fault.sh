@@ -199,6 +199,11 @@ fails_with 'out/p\.h5: the directory out: missing on rank 1' "pack"
 on c_unpack unpack x.h5:/x -o 'out/u%d.npy'
 fails_with "pattern 'out/u%d\.npy': the directory out: missing on rank 1 \(exists on rank 0\)" "unpack"
 same_as c "(c)"
+# A directory that unpack makes itself (rank 0 makes it, rank 1 does not see
+# it) is removed again when the unpack fails.
+on c_unpack_made unpack x.h5:/x -o 'made/sub/u%d.npy'
+fails_with "pattern 'made/sub/u%d\.npy': the directory made/sub: missing on rank 1" "unpack into new directories"
+same_as c "unpack into new directories: they are removed again, and"
 # Two directories of one name: a file that all ranks write is refused,
 # files that each rank writes alone go to its own.
 mkdir "$v/r1/out"
