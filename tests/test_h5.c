@@ -12,9 +12,13 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "internal.h"
+#include "mpio_name.h"
 
 static char dir[512]; /* this run's directory, the same on every rank */
 
@@ -40,17 +44,23 @@ static char *file(const char *name)
     return buf[k];
 }
 
-/* Temporaries left in the run's directory (".*.parray-tmp.*"). */
-static int stale_temps(void)
+/* Temporaries left in directory in (".*.parray-tmp.*"). */
+static int stale_temps_in(const char *in)
 {
     int n = 0;
-    DIR *d = opendir(dir);
+    DIR *d = opendir(in);
     struct dirent *e;
     while (d && (e = readdir(d)))
         n += strstr(e->d_name, ".parray-tmp.") != NULL;
     if (d)
         closedir(d);
     return n;
+}
+
+/* Temporaries left in the run's directory. */
+static int stale_temps(void)
+{
+    return stale_temps_in(dir);
 }
 
 /* ------------------------------------------------------------ patterns */
@@ -845,6 +855,88 @@ START_TEST(failures_on_one_rank)
 }
 END_TEST
 
+/* The descriptors this process holds. */
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Paths longer than MPI-IO is given as they are (Open MPI's ompio crashed on
+ * them): saves (new, and keeping another dataset) and loads work through
+ * /proc/self/fd, whose number every rank agrees on even when the ranks'
+ * next free descriptors differ; nothing stays open. Without /proc/self/fd
+ * (on rank 0 only) they fail on every rank with one message, and the old
+ * file is left intact with no temporary. */
+START_TEST(long_paths)
+{
+    char longdir[1024], path[1100], name[241];
+    memset(name, 'L', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(longdir, sizeof longdir, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/x.h5", longdir);
+    int made = tu_rank() == 0 ? mkdir(longdir, 0755) == 0 : 1;
+    TU_CHECK(made); /* and, being collective, every rank now sees it */
+    /* The last rank holds two more descriptors than the others. */
+    int extra[2] = {-1, -1};
+    for (int i = 0; i < 2 && tu_rank() == tu_size() - 1; i++)
+        extra[i] = open("/", O_RDONLY | O_CLOEXEC);
+    int fds = open_fds();
+
+    pa__mpio_name n;
+    int rc = pa__mpio_name_begin(ctx, ctx->comm, "test", longdir, &n);
+    TU_RC(rc, PA_OK, ctx);
+    struct stat by_name, by_path;
+    TU_CHECK(strncmp(n.name, "/proc/self/fd/", 14) == 0 && atoi(n.name + 14) == n.fd);
+    TU_SAME_INT(n.fd);
+    TU_CHECK(stat(n.name, &by_name) == 0 && stat(longdir, &by_path) == 0 &&
+             by_name.st_ino == by_path.st_ino);
+    pa__mpio_name_end(&n);
+
+    size_t shape[2] = {40, 3};
+    pa_array *a = NULL, *r = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 31);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    fill(a, 32);
+    TU_OK(pa_h5_save(a, path, "y", NULL), ctx); /* keeps x: a copy, opened read-write */
+    TU_OK(pa_h5_load(ctx, path, "x", NULL, &r), ctx);
+    check_array(r, 31, "x");
+    pa_array_free(&r);
+    TU_OK(pa_h5_load(ctx, path, "y", NULL, &r), ctx);
+    check_array(r, 32, "y");
+    pa_array_free(&r);
+    TU_CHECK(open_fds() == fds);
+
+    pa_ctx *c = fault_ctx("mpio_no_proc@0");
+    pa_array *b = NULL;
+    TU_OK(pa_array_create(c, PA_F64, 2, shape, PA_DISTRIBUTED, &b), c);
+    TU_RC(pa_h5_save(b, path, "x", NULL), PA_EINVAL, c);
+    TU_CHECK(strstr(pa_errmsg(c), "bytes long, more than the 224") != NULL);
+    TU_CHECK(tu_same_str(pa_errmsg(c)));
+    TU_RC(pa_h5_load(c, path, "x", NULL, &r), PA_EINVAL, c);
+    TU_CHECK(r == NULL);
+    pa_array_free(&b);
+    TU_OK(pa_finalize(&c), NULL);
+    TU_OK(pa_h5_load(ctx, path, "x", NULL, &r), ctx);
+    check_array(r, 31, "x after the refused save");
+    pa_array_free(&r);
+    TU_CHECK(stale_temps_in(longdir) == 0);
+    TU_CHECK(open_fds() == fds);
+
+    pa_array_free(&a);
+    for (int i = 0; i < 2; i++)
+        if (extra[i] >= 0)
+            close(extra[i]);
+}
+END_TEST
+
 /* ------------------------------------------------------------ row blocks */
 
 /* Collective: a's node block holds the pattern of dataset rows from row0. */
@@ -1134,6 +1226,7 @@ static Suite *make(void)
     tcase_add_test(tc, unsupported_datasets);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, failures_on_one_rank);
+    tcase_add_test(tc, long_paths);
     tcase_add_test(tc, row_blocks_round_trip);
     tcase_add_test(tc, row_blocks_bad_input);
     tcase_add_test(tc, row_writer_abort_keeps_old_file);
