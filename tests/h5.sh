@@ -6,6 +6,11 @@
 #  - crash safety: a save killed (SIGKILL) after writing its temporary, and
 #    saves killed at random moments, by 1 and 2 ranks, leave the old file
 #    intact and loadable, and the other datasets of the file too;
+#  - paths too long for Open MPI's MPI-IO (a 230-byte directory, so
+#    temporaries of 255 bytes and more, relative and absolute; a last
+#    component of 244 bytes) at 1, 2 and 3 ranks: saves and loads work;
+#    without /proc/self/fd (a fault site) a clear error, the old file
+#    intact, no temporary left;
 #  - a full disk (a 2 MiB tmpfs; root only) and a path without permission
 #    (as user nobody through setpriv when root): a clear error on every
 #    rank, no hang, the old file intact, no temporary left.

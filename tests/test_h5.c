@@ -121,6 +121,15 @@ static void check_array(pa_array *a, unsigned salt, const char *what)
     TU_ASSERT(ok, "%s: element %zu differs", what, bad);
 }
 
+/* Collective: dataset dname of the file at path holds the pattern. */
+static void check_file(const char *path, const char *dname, unsigned salt, const char *what)
+{
+    pa_array *r = NULL;
+    TU_OK(pa_h5_load(ctx, path, dname, NULL, &r), ctx);
+    check_array(r, salt, what);
+    pa_array_free(&r);
+}
+
 static int same_shape(const pa_array *a, int ndim, const size_t *shape)
 {
     size_t sh[PA_MAXDIM];
@@ -547,12 +556,8 @@ START_TEST(groups_and_replacing)
     TU_CHECK(pa_array_dtype(r) == PA_U8 && same_shape(r, 3, s3));
     check_array(r, 13, "replaced");
     pa_array_free(&r);
-    TU_OK(pa_h5_load(ctx, path, "/a/y", NULL, &r), ctx);
-    check_array(r, 12, "kept /a/y");
-    pa_array_free(&r);
-    TU_OK(pa_h5_load(ctx, path, "/top", NULL, &r), ctx);
-    check_array(r, 12, "kept /top");
-    pa_array_free(&r);
+    check_file(path, "/a/y", 12, "kept /a/y");
+    check_file(path, "/top", 12, "kept /top");
     char *s = NULL;
     TU_OK(pa_h5_attr_get_str(ctx, path, "/a", "kept", &s), ctx);
     TU_CHECK(s && strcmp(s, "yes") == 0);
@@ -571,17 +576,11 @@ START_TEST(groups_and_replacing)
     const char *single = file("single.h5");
     TU_OK(pa_h5_save(a, single, "/g/x", NULL), ctx);
     TU_OK(pa_h5_save(c, single, "/g/x", NULL), ctx);
-    TU_OK(pa_h5_load(ctx, single, "/g/x", NULL, &r), ctx);
-    check_array(r, 13, "saved again");
-    pa_array_free(&r);
+    check_file(single, "/g/x", 13, "saved again");
     TU_OK(pa_h5_save(b, single, "/g/y", NULL), ctx);
     TU_OK(pa_h5_save(a, single, "/g/x", NULL), ctx);
-    TU_OK(pa_h5_load(ctx, single, "/g/y", NULL, &r), ctx);
-    check_array(r, 12, "kept /g/y");
-    pa_array_free(&r);
-    TU_OK(pa_h5_load(ctx, single, "/g/x", NULL, &r), ctx);
-    check_array(r, 11, "replaced /g/x");
-    pa_array_free(&r);
+    check_file(single, "/g/y", 12, "kept /g/y");
+    check_file(single, "/g/x", 11, "replaced /g/x");
     TU_OK(pa_h5_attr_set_num(ctx, single, "/g", "k", 1.0), ctx);
     TU_OK(pa_h5_save(c, single, "/g/y", NULL), ctx);
     double k = 0;
@@ -593,9 +592,7 @@ START_TEST(groups_and_replacing)
     TU_OK(pa_h5_save(a, path, "only", &tr), ctx);
     TU_RC(pa_h5_load(ctx, path, "/a/y", NULL, &r), PA_EIO, ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), "no dataset '/a/y'") != NULL);
-    TU_OK(pa_h5_load(ctx, path, "only", NULL, &r), ctx);
-    check_array(r, 11, "truncated file");
-    pa_array_free(&r);
+    check_file(path, "only", 11, "truncated file");
     pa_array_free(&a);
     pa_array_free(&b);
     pa_array_free(&c);
@@ -842,9 +839,7 @@ START_TEST(failures_on_one_rank)
             pa_array_free(&n);
             TU_OK(pa_finalize(&c), NULL);
             /* The old file is intact and no temporary is left. */
-            TU_OK(pa_h5_load(ctx, path, "x", NULL, &r), ctx);
-            check_array(r, 21, spec);
-            pa_array_free(&r);
+            check_file(path, "x", 21, spec);
             TU_CHECK(stale_temps() == 0);
         }
 
@@ -906,12 +901,8 @@ START_TEST(long_paths)
     TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
     fill(a, 32);
     TU_OK(pa_h5_save(a, path, "y", NULL), ctx); /* keeps x: a copy, opened read-write */
-    TU_OK(pa_h5_load(ctx, path, "x", NULL, &r), ctx);
-    check_array(r, 31, "x");
-    pa_array_free(&r);
-    TU_OK(pa_h5_load(ctx, path, "y", NULL, &r), ctx);
-    check_array(r, 32, "y");
-    pa_array_free(&r);
+    check_file(path, "x", 31, "x");
+    check_file(path, "y", 32, "y");
     TU_CHECK(open_fds() == fds);
 
     pa_ctx *c = fault_ctx("mpio_no_proc@0");
@@ -924,9 +915,7 @@ START_TEST(long_paths)
     TU_CHECK(r == NULL);
     pa_array_free(&b);
     TU_OK(pa_finalize(&c), NULL);
-    TU_OK(pa_h5_load(ctx, path, "x", NULL, &r), ctx);
-    check_array(r, 31, "x after the refused save");
-    pa_array_free(&r);
+    check_file(path, "x", 31, "x after the refused save");
     TU_CHECK(stale_temps_in(longdir) == 0);
     TU_CHECK(open_fds() == fds);
 
