@@ -19,6 +19,7 @@
 #include "collcheck.h"
 #include "file_check.h"
 #include "h5.h"
+#include "mpio_name.h"
 #include "safe_save.h"
 
 /* Rows per H5Dread/H5Dwrite call are capped at this many bytes, well below
@@ -246,6 +247,39 @@ hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
     return fapl;
 }
 
+/* Collective. Opens file (flags H5F_ACC_RDONLY or H5F_ACC_RDWR), or with
+ * H5F_ACC_TRUNC creates it anew, with the MPI-IO driver, under a name that
+ * MPI-IO can take (mpio_name.h). A failure is recorded as "fn: path: cannot
+ * <what>" and agreed: then no rank holds *f. */
+static int open_mpio(pa_ctx *ctx, const char *fn, const char *file, unsigned flags,
+                     const char *path, const char *what, hid_t *f)
+{
+    *f = H5I_INVALID_HID;
+    hid_t fapl = pa__h5_fapl(ctx, fn);
+    int rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
+    pa__mpio_name n;
+    if (rc == PA_OK)
+        rc = pa__mpio_name_begin(ctx, ctx->comm, fn, file, &n);
+    if (rc == PA_OK) {
+        if (flags & H5F_ACC_TRUNC)
+            *f = H5Fcreate(n.name, flags, H5P_DEFAULT, fapl);
+        else
+            *f = H5Fopen(n.name, flags, fapl);
+        pa__mpio_name_end(&n);
+        rc = *f < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot %s", path, what) : PA_OK;
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    /* HDF5's failed collective open holds nothing; close what the ranks
+     * that opened hold. */
+    if (rc < 0 && *f >= 0) {
+        H5Fclose(*f);
+        *f = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
 /* Collective. Opens path read-only (or read-write) with the MPI-IO driver,
  * once every rank has agreed that it sees the same regular file (a rank
  * that lacks it would hang in the collective open, and a rank that sees
@@ -257,18 +291,7 @@ int pa__h5_open(pa_ctx *ctx, const char *fn, const char *path, unsigned flags, h
     PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
     int rc = ctx->rank == 0 ? precheck_existing(ctx, fn, path) : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    hid_t fapl = pa__h5_fapl(ctx, fn);
-    rc = fapl < 0 ? PA_EIO : PA_OK;
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    *f = H5Fopen(path, flags, fapl);
-    rc = *f < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open it", path) : PA_OK;
-    H5Pclose(fapl);
-    rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc < 0 && *f >= 0) {
-        H5Fclose(*f);
-        *f = H5I_INVALID_HID;
-    }
-    return rc;
+    return open_mpio(ctx, fn, path, flags, path, "open it", f);
 }
 
 /* ------------------------------------------------------------ transfers */
@@ -870,33 +893,12 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
             rc = reserve_space(ctx, fn, path, s->temp, bytes);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
-    hid_t fapl = H5I_INVALID_HID;
-    if (rc == PA_OK) {
-        fapl = pa__h5_fapl(ctx, fn);
-        rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
-    }
-    if (rc == PA_OK) {
-        if (keep)
-            *f = H5Fopen(s->temp, H5F_ACC_RDWR, fapl);
-        else
-            *f = H5Fcreate(s->temp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-        if (*f < 0)
-            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot %s the temporary copy %s", path,
-                            keep ? "open" : "create", s->temp);
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (rc < 0) {
-        /* A failed open leaves no handle on any rank that opened: close
-         * what some ranks may hold (HDF5's failed collective open holds
-         * nothing), then remove the temporary. */
-        if (*f >= 0)
-            H5Fclose(*f);
-        *f = H5I_INVALID_HID;
+    if (rc < 0)
         return pa__safe_abort(ctx, s, fn, rc);
-    }
-    return PA_OK;
+    char what[PATH_MAX + 64];
+    snprintf(what, sizeof what, "%s the temporary copy %s", keep ? "open" : "create", s->temp);
+    rc = open_mpio(ctx, fn, s->temp, keep ? H5F_ACC_RDWR : H5F_ACC_TRUNC, path, what, f);
+    return rc < 0 ? pa__safe_abort(ctx, s, fn, rc) : PA_OK;
 }
 
 int pa__h5_save_end(pa_ctx *ctx, const char *fn, const char *path, pa__safe *s, hid_t f, int rc,

@@ -6,6 +6,11 @@
 #  - crash safety: a save killed (SIGKILL) after writing its temporary, and
 #    saves killed at random moments, by 1 and 2 ranks, leave the old file
 #    intact and loadable, and the other datasets of the file too;
+#  - paths too long for Open MPI's MPI-IO (a 230-byte directory, so
+#    temporaries of 255 bytes and more, relative and absolute; a last
+#    component of 244 bytes) at 1, 2 and 3 ranks: saves and loads work;
+#    without /proc/self/fd (a fault site) a clear error, the old file
+#    intact, no temporary left;
 #  - a full disk (a 2 MiB tmpfs; root only), with room for a small file but
 #    not a big one, then with 0 bytes and with about 4 KiB free: saves of
 #    every kind (gen into a new and into an existing file, calc, calc by row
@@ -131,6 +136,42 @@ for np in 1 2 1 2 1 2; do
     expect 0 "kill $i: /other intact"
     find "$tmp" -maxdepth 1 -name '.*.parray-tmp.*' -exec rm -f {} +
 done
+
+echo "long paths"
+# Open MPI's ompio (before 5.0.10) overflows a 256-byte buffer in
+# MPI_File_open for a name of 245 bytes or more, and hangs for a last
+# component near NAME_MAX: parray gives MPI-IO such files as /proc/self/fd/N.
+long=$(printf '%0230d' 0 | tr 0 e)
+mkdir "$tmp/$long"
+cd "$tmp" || exit 99
+for np in 1 2 3; do
+    for p in "$long/l$np.h5" "$tmp/$long/a$np.h5"; do
+        case $p in /*) how=absolute ;; *) how=relative ;; esac
+        run long_save $mpirun -n $np "$helper" save "$p:/x" f64 10 $np
+        expect 0 "a save to the $how path of $((${#p} + 19)) bytes (its temporary) with $np rank(s)"
+        run long_load $mpirun -n $np "$helper" check "$p:/x" $np
+        expect 0 "and its load with $np rank(s)"
+    done
+done
+[ "$(temps "$tmp/$long")" -eq 0 ] && pass "no temporary left" || fail "temporaries left"
+# A last component of 244 bytes: ompio's lock file beside it cannot be named.
+near=$(printf '%0241d' 0 | tr 0 n).h5
+mv "$long/l2.h5" "$near"
+run long_name $mpirun -n 2 "$helper" check "$near:/x" 2
+expect 0 "a load of a file named with ${#near} bytes"
+# Without /proc/self/fd (emulated on every rank) the open is refused before
+# MPI sees the name: exit 1, nothing touched.
+for np in 1 2 3; do
+    run long_refused env PARRAY_FAULT='mpio_no_proc@*' $mpirun -x PARRAY_FAULT -n $np \
+        "$helper" save "$long/l1.h5:/x" f64 10 9
+    expect 1 "without /proc/self/fd, the long save fails with $np rank(s)"
+    expect_err "bytes long, more than the 224 .*use a shorter path or a symbolic link" \
+        "naming the length, the limit and the way around it"
+    [ "$(temps "$tmp/$long")" -eq 0 ] && pass "no temporary left" || fail "temporary left"
+    run long_intact $mpirun -n $np "$helper" check "$long/l1.h5:/x" 1
+    expect 0 "the old file is intact"
+done
+cd - >/dev/null || exit 99
 
 echo "full disk"
 full=$tmp/full
