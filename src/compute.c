@@ -93,6 +93,18 @@ pa_isa pa__cpu_isa(void)
     return PA_ISA_BASE;
 }
 
+pa_vendor pa__cpu_vendor(void)
+{
+#ifdef PA_X86_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_is("intel"))
+        return PA_VENDOR_INTEL;
+    if (__builtin_cpu_is("amd"))
+        return PA_VENDOR_AMD;
+#endif
+    return PA_VENDOR_OTHER;
+}
+
 #ifdef PA_X86_DISPATCH
 /* Whole 64-byte lines per store: with 16-byte streaming stores the
  * write-combining buffers fill a quarter at a time, and a kernel whose

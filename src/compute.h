@@ -36,6 +36,12 @@ typedef enum { PA_ISA_BASE, PA_ISA_AVX2, PA_ISA_AVX512 } pa_isa;
 /* The best of them this CPU runs. */
 pa_isa pa__cpu_isa(void);
 
+/* The CPU's maker, for the few choices that are tuned per maker because
+ * their hardware prefetchers differ (the read order of the tree sums in
+ * reduce.c). Not x86, or not gcc: PA_VENDOR_OTHER. */
+typedef enum { PA_VENDOR_OTHER, PA_VENDOR_INTEL, PA_VENDOR_AMD } pa_vendor;
+pa_vendor pa__cpu_vendor(void);
+
 /* ------------------------------------------------------------ checks */
 
 /* "(100,3)" (a 1-D shape is "(100,)") into buf, which it returns. */
