@@ -30,9 +30,10 @@
  * depends only on the elements it covers, every layout gives the same
  * bits. Locally, a node of up to 2^12 elements is taken from its block
  * values (one vector template for every dtype, cloned per instruction
- * set), larger ones as the sum of their halves, and a clipped one as its
- * full left part plus the rest (a right fold over the binary digits of
- * its length). */
+ * set, reading memory in the order that suits the CPU's maker), larger
+ * ones as the sum of their halves, and a clipped one as its full left
+ * part plus the rest (a right fold over the binary digits of its
+ * length). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
