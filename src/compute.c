@@ -93,16 +93,14 @@ pa_isa pa__cpu_isa(void)
     return PA_ISA_BASE;
 }
 
-pa_vendor pa__cpu_vendor(void)
+int pa__cpu_is_intel(void)
 {
 #ifdef PA_X86_DISPATCH
     __builtin_cpu_init();
-    if (__builtin_cpu_is("intel"))
-        return PA_VENDOR_INTEL;
-    if (__builtin_cpu_is("amd"))
-        return PA_VENDOR_AMD;
+    return __builtin_cpu_is("intel") != 0;
+#else
+    return 0;
 #endif
-    return PA_VENDOR_OTHER;
 }
 
 #ifdef PA_X86_DISPATCH

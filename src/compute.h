@@ -36,11 +36,10 @@ typedef enum { PA_ISA_BASE, PA_ISA_AVX2, PA_ISA_AVX512 } pa_isa;
 /* The best of them this CPU runs. */
 pa_isa pa__cpu_isa(void);
 
-/* The CPU's maker, for the few choices that are tuned per maker because
- * their hardware prefetchers differ (the read order of the tree sums in
- * reduce.c). Not x86, or not gcc: PA_VENDOR_OTHER. */
-typedef enum { PA_VENDOR_OTHER, PA_VENDOR_INTEL, PA_VENDOR_AMD } pa_vendor;
-pa_vendor pa__cpu_vendor(void);
+/* 1 when Intel made this CPU (cpuid), else 0 (also off x86 or without
+ * gcc), for the choices that are tuned per maker because the makers'
+ * hardware prefetchers differ (the tree sums' read order in reduce.c). */
+int pa__cpu_is_intel(void);
 
 /* ------------------------------------------------------------ checks */
 

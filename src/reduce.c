@@ -116,14 +116,23 @@ INLINE double top3(v8d v)
  * of that expression last first, so a group of 8 blocks is read from its
  * last block down to its first, each block upwards.
  *
- * WAY_FORWARD, for AMD and any other maker: every line in address order and
- * no software prefetch. On Zen 4 the Intel way read at 0.5x of the read
- * limit, no faster than a scalar loop, with or without the prefetch: its
- * prefetchers do not follow a walk that steps back 512 bytes per block
+ * WAY_FORWARD, for AMD and any other maker: every line in address order, no
+ * software prefetch, and vectors of at most 32 bytes (clones for AVX2 and
+ * baseline only). On Zen 4 the Intel way read at 0.4-0.75x of the 64-byte
+ * read limit, no faster than a scalar loop, with or without the prefetch:
+ * its prefetchers do not follow a walk that steps back 512 bytes per block
  * inside each 4 KiB group, so every line waits for memory. In address order
- * the sum reads at the limit, and a prefetch only adds loads (1 KiB ahead
- * it cost a quarter of the speed). */
+ * the sum reads at 0.90-0.96x of the limit with AVX-512 and at 1.08-1.26x
+ * with AVX2 (side by side on the same array; Zen 4 splits a 64-byte load
+ * in two, and its 32-byte read limit is 1.07-1.14x of the 64-byte one),
+ * and a prefetch only adds loads (1 KiB ahead it cost a quarter). */
 typedef enum { WAY_INTEL, WAY_FORWARD, NWAY } read_way_t;
+
+#ifdef PA_X86_DISPATCH
+#define CLONES_32 __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES_32
+#endif
 
 /* The way by the maker, unless PARRAY_SUM_READ names one (1 intel, 2
  * forward: the ways' order). */
@@ -131,7 +140,7 @@ static read_way_t read_way(const pa_ctx *ctx)
 {
     if (ctx->sum_read)
         return (read_way_t)(ctx->sum_read - 1);
-    return pa__cpu_vendor() == PA_VENDOR_INTEL ? WAY_INTEL : WAY_FORWARD;
+    return pa__cpu_is_intel() ? WAY_INTEL : WAY_FORWARD;
 }
 
 /* The values of the 8 blocks at p (q) from their lanes L, in WAY_INTEL's
@@ -148,13 +157,13 @@ static read_way_t read_way(const pa_ctx *ctx)
         g[k] = L(p + 64 * k, q + 64 * k, mu);                                          \
     return up3(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
 
-/* Per way W (its prefetch distance PF in bytes, 0 for none, and its group
- * G) and dtype T: 8 elements as doubles, the leaves of a block's row i
+/* Per way W (its prefetch distance PF in bytes, 0 for none, its group G
+ * and the clones of its kernels) and dtype T: 8 elements as doubles, the leaves of a block's row i
  * (and a prefetch PF ahead where the row starts a line, of y's line too
  * where two: next to the loads, as measured; a loop of them per block ran
  * at 0.87-0.92x), a block's lanes, 8 blocks, and the block kernel of each
  * transform. Blocks are 64-byte aligned in the array's memory when it is. */
-#define WAY_FNS(DT, T, xf, LEAF, two, W, PF, G)                                           \
+#define WAY_FNS(DT, T, xf, LEAF, two, W, PF, G, CLONES)                                   \
     INLINE v8d row_##DT##_##xf##_##W(const T *p, const T *q, double mu, size_t i)       \
     {                                                                                  \
         v8d v = load8_##DT(p);                                                         \
@@ -181,8 +190,8 @@ static read_way_t read_way(const pa_ctx *ctx)
     {                                                                                  \
         G(lanes_##DT##_##xf##_##W)                                                     \
     }                                                                                  \
-    PA_SIMD_CLONES static void blocks_##DT##_##xf##_##W(const void *x, const void *y,   \
-                                                        double mu, double *o, size_t nb) \
+    CLONES static void blocks_##DT##_##xf##_##W(const void *x, const void *y, double mu, \
+                                                double *o, size_t nb)                  \
     {                                                                                  \
         const T *p = x, *q = y ? y : x; /* q: in bounds where unused */                \
         size_t b = 0;                                                                  \
@@ -195,8 +204,9 @@ static read_way_t read_way(const pa_ctx *ctx)
     }
 /* Both ways' block kernels and the leaf kernel of each transform. */
 #define XF_FNS(DT, T, is_int, xf, LEAF, two)                                              \
-    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA_SEL(is_int, GROUP_UNROLLED, GROUP_LOOP)) \
-    WAY_FNS(DT, T, xf, LEAF, two, fwd, 0, GROUP_LOOP)                                  \
+    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA_SEL(is_int, GROUP_UNROLLED, GROUP_LOOP), \
+            PA_SIMD_CLONES)                                                            \
+    WAY_FNS(DT, T, xf, LEAF, two, fwd, 0, GROUP_LOOP, CLONES_32)                       \
     VEC static void leaves_##DT##_##xf(const void *x, const void *y, const double *mu_, \
                                        size_t mu_step, double *o, size_t n)            \
     {                                                                                  \
