@@ -45,6 +45,13 @@ typedef struct {
     char label[32];
 } ratio;
 
+/* The CPU, from /proc/cpuinfo (x86 names; "CPU implementer" and "Model"
+ * elsewhere): the kernels' speeds and some of their tuning depend on its
+ * maker and model. Empty strings where the file does not say. */
+typedef struct {
+    char vendor[64], model[256], family[16], model_id[16], stepping[16];
+} cpu_info;
+
 typedef struct {
     char experiment[32];
     char method[64];
@@ -69,6 +76,7 @@ struct bench {
     FILE *json;                 /* rank 0 only */
     char *json_context;         /* rank 0: an object of the members that every JSON
                                    line carries (machine, layout, versions, ...) */
+    cpu_info cpu;               /* rank 0: where the figures are measured */
     const char *expname;        /* the experiment whose figures are being made */
     figure *figs;
     int nfigs, capfigs, printed;
@@ -447,6 +455,31 @@ static void proc_field(const char *file, const char *key, char *out, size_t len)
     fclose(f);
 }
 
+static void read_cpu(cpu_info *c)
+{
+    proc_field("/proc/cpuinfo", "vendor_id", c->vendor, sizeof c->vendor);
+    if (!c->vendor[0])
+        proc_field("/proc/cpuinfo", "CPU implementer", c->vendor, sizeof c->vendor);
+    proc_field("/proc/cpuinfo", "model name", c->model, sizeof c->model);
+    if (!c->model[0])
+        proc_field("/proc/cpuinfo", "Model", c->model, sizeof c->model);
+    proc_field("/proc/cpuinfo", "cpu family", c->family, sizeof c->family);
+    proc_field("/proc/cpuinfo", "model", c->model_id, sizeof c->model_id);
+    proc_field("/proc/cpuinfo", "stepping", c->stepping, sizeof c->stepping);
+}
+
+/* A number field of /proc/cpuinfo as a JSON number, or null. */
+static void json_cpu_number(json_writer *w, const char *key, const char *v)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    json_key(w, key);
+    if (v[0] && !*end)
+        json_int(w, n);
+    else
+        json_null(w);
+}
+
 /* Collective. The "machine", "layout", "versions", "run" and "command"
  * members that every JSON line carries, built on rank 0. */
 static int make_json_context(bench *b)
@@ -476,10 +509,7 @@ static int make_json_context(bench *b)
             if (nodes[r] >= 0 && nodes[r] < nnodes)
                 per[nodes[r]]++;
         long online = sysconf(_SC_NPROCESSORS_ONLN);
-        char model[256], mem[64], h5ver[48], date[32];
-        proc_field("/proc/cpuinfo", "model name", model, sizeof model);
-        if (!model[0]) /* not x86: other architectures name it otherwise */
-            proc_field("/proc/cpuinfo", "Model", model, sizeof model);
+        char mem[64], h5ver[48], date[32];
         proc_field("/proc/meminfo", "MemTotal", mem, sizeof mem);
         unsigned h5maj = 0, h5min = 0, h5rel = 0;
         H5get_libversion(&h5maj, &h5min, &h5rel);
@@ -501,8 +531,13 @@ static int make_json_context(bench *b)
         json_int(&w, online);
         json_key(&w, "node_cores");
         json_int(&w, pa_ctx_cores(b->ctx, 1, NULL, 0));
+        json_key(&w, "cpu_vendor");
+        json_string(&w, b->cpu.vendor);
         json_key(&w, "cpu_model");
-        json_string(&w, model);
+        json_string(&w, b->cpu.model);
+        json_cpu_number(&w, "cpu_family", b->cpu.family);
+        json_cpu_number(&w, "cpu_model_number", b->cpu.model_id);
+        json_cpu_number(&w, "cpu_stepping", b->cpu.stepping);
         json_key(&w, "memory_bytes");
         json_double(&w, strtod(mem, NULL) * 1024.0); /* MemTotal is in kB (KiB) */
         json_end_object(&w);
@@ -588,6 +623,8 @@ int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, ben
     set_blas_sizes(b);
 
     int rc = 0;
+    if (b->rank == 0)
+        read_cpu(&b->cpu);
     b->cmdline = join_cmdline(argc, argv);
     if (!b->cmdline)
         rc = bench_fail(b, "out of memory");
@@ -870,6 +907,12 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
            b->size, b->size == 1 ? "" : "s", nnodes, nnodes == 1 ? "" : "s",
            pa_ctx_emulated(b->ctx) ? " (emulated)" : "", pa_ctx_hostname(b->ctx), ncores,
            ncores == 1 ? "" : "s", b->opts.reps, b->opts.reps == 1 ? "" : "s", b->opts.warmup);
+    const cpu_info *c = &b->cpu;
+    printf("cpu: %s, vendor %s", c->model[0] ? c->model : "unknown",
+           c->vendor[0] ? c->vendor : "unknown");
+    if (c->family[0])
+        printf(", family %s model %s stepping %s", c->family, c->model_id, c->stepping);
+    printf("\n");
 
     /* The sizes each chosen experiment will use, so that a quick run says
      * what it scaled down and an explicit option shows what it set. */

@@ -93,6 +93,16 @@ pa_isa pa__cpu_isa(void)
     return PA_ISA_BASE;
 }
 
+int pa__cpu_is_intel(void)
+{
+#ifdef PA_X86_DISPATCH
+    __builtin_cpu_init();
+    return __builtin_cpu_is("intel") != 0;
+#else
+    return 0;
+#endif
+}
+
 #ifdef PA_X86_DISPATCH
 /* Whole 64-byte lines per store: with 16-byte streaming stores the
  * write-combining buffers fill a quarter at a time, and a kernel whose

@@ -36,6 +36,11 @@ typedef enum { PA_ISA_BASE, PA_ISA_AVX2, PA_ISA_AVX512 } pa_isa;
 /* The best of them this CPU runs. */
 pa_isa pa__cpu_isa(void);
 
+/* 1 when Intel made this CPU (cpuid), else 0 (also off x86 or without
+ * gcc), for the choices that are tuned per maker because the makers'
+ * hardware prefetchers differ (the tree sums' read order in reduce.c). */
+int pa__cpu_is_intel(void);
+
 /* ------------------------------------------------------------ checks */
 
 /* "(100,3)" (a 1-D shape is "(100,)") into buf, which it returns. */

@@ -116,6 +116,8 @@ static const setting settings[] = {
                 "seconds a save waits for another save's lock on its file"),
     CHOICE_SETTING("PARRAY_LOCK", lock_mode, "auto|require|off",
                    "lock saves; where the file system keeps no locks, warn (auto) or fail"),
+    CHOICE_SETTING("PARRAY_SUM_READ", sum_read, "auto|intel|forward",
+                   "the order in which tree sums read memory: by the CPU's maker, or this one"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 

@@ -111,6 +111,7 @@ struct pa_ctx {
     pa_collcheck *collcheck;      /* collcheck.c's state in the mode, or NULL */
     int lock_mode;                /* PARRAY_LOCK: a PA__LOCK_* */
     int lock_timeout;             /* PARRAY_LOCK_TIMEOUT: seconds a save waits */
+    int sum_read;                 /* PARRAY_SUM_READ: 0 by the CPU's maker, 1 intel, 2 forward */
     pa_pool *pool;
     struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;

@@ -30,9 +30,10 @@
  * depends only on the elements it covers, every layout gives the same
  * bits. Locally, a node of up to 2^12 elements is taken from its block
  * values (one vector template for every dtype, cloned per instruction
- * set), larger ones as the sum of their halves, and a clipped one as its
- * full left part plus the rest (a right fold over the binary digits of
- * its length). */
+ * set, reading memory in the order that suits the CPU's maker), larger
+ * ones as the sum of their halves, and a clipped one as its full left
+ * part plus the rest (a right fold over the binary digits of its
+ * length). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,10 +45,6 @@
 #define NODE_BITS 12  /* full nodes up to 2^12 elements are taken from their block values */
 #define MAX_FRAGS 256 /* per rank: two maximal nodes per level >= 6, and two cut blocks' leaves */
 #define COL_TILE 256  /* columns per tile in axis-0 sums */
-/* How far ahead of a block its lines are prefetched: at 1 KiB the sum read
- * at 1.01-1.02x of the 64-byte read side by side, without at 0.96-0.99x,
- * and at 2 KiB and more at 0.92-0.97x. */
-#define PREFETCH_BYTES 1024
 
 /* ------------------------------------------------------------ leaves and blocks */
 
@@ -107,11 +104,49 @@ INLINE double top3(v8d v)
  * per instruction set. */
 #define VEC PA_SIMD_CLONES __attribute__((optimize("vect-cost-model=dynamic")))
 
-/* The values of the 8 blocks at p (q) from their lanes L. Floats: all 64
- * rows' loads in one expression, which the core keeps in flight together
- * (0.97x of the read side by side, against 0.93x through an array of
- * lanes). Integers, whose tree sums (mean, var, norm2) matter less: a loop,
- * for a third of the code. */
+/* How the block kernels walk memory, chosen at run time by the CPU's maker
+ * (read_way), because the two makers' hardware prefetchers follow
+ * different walks. Both ways do the same adds, so they give the same bits.
+ *
+ * WAY_INTEL, as tuned on Sapphire Rapids: a group's 64 row loads in one
+ * expression, which the core keeps in flight together (0.97x of the read
+ * side by side, against 0.93x through an array of lanes), and each line
+ * prefetched 1 KiB ahead next to its load (1.01-1.02x; without it
+ * 0.96-0.99x, at 2 KiB and more 0.92-0.97x). gcc evaluates the arguments
+ * of that expression last first, so a group of 8 blocks is read from its
+ * last block down to its first, each block upwards.
+ *
+ * WAY_FORWARD, for AMD and any other maker: every line in address order, no
+ * software prefetch, and vectors of at most 32 bytes (clones for AVX2 and
+ * baseline only). On Zen 4 the Intel way read at 0.4-0.75x of the 64-byte
+ * read limit, no faster than a scalar loop, with or without the prefetch:
+ * its prefetchers do not follow a walk that steps back 512 bytes per block
+ * inside each 4 KiB group, so every line waits for memory. In address order
+ * the sum reads at 0.90-0.96x of the limit with AVX-512 and at 1.08-1.26x
+ * with AVX2 (side by side on the same array; Zen 4 splits a 64-byte load
+ * in two, and its 32-byte read limit is 1.07-1.14x of the 64-byte one),
+ * and a prefetch only adds loads (1 KiB ahead it cost a quarter). */
+typedef enum { WAY_INTEL, WAY_FORWARD, NWAY } read_way_t;
+
+#ifdef PA_X86_DISPATCH
+#define CLONES_32 __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES_32
+#endif
+
+/* The way by the maker, unless PARRAY_SUM_READ names one (1 intel, 2
+ * forward: the ways' order). */
+static read_way_t read_way(const pa_ctx *ctx)
+{
+    if (ctx->sum_read)
+        return (read_way_t)(ctx->sum_read - 1);
+    return pa__cpu_is_intel() ? WAY_INTEL : WAY_FORWARD;
+}
+
+/* The values of the 8 blocks at p (q) from their lanes L, in WAY_INTEL's
+ * one expression, or in a loop over the blocks. Integers, whose tree sums
+ * (mean, var, norm2) matter less, take the loop in both ways, for a third
+ * of the code. */
 #define GROUP_UNROLLED(L)                                                              \
     return up3(L(p, q, mu), L(p + 64, q + 64, mu), L(p + 128, q + 128, mu),            \
                L(p + 192, q + 192, mu), L(p + 256, q + 256, mu), L(p + 320, q + 320, mu), \
@@ -122,49 +157,56 @@ INLINE double top3(v8d v)
         g[k] = L(p + 64 * k, q + 64 * k, mu);                                          \
     return up3(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
 
-/* Per dtype T: 8 elements as doubles, the leaves of a block's row i (and a
- * prefetch PREFETCH_BYTES ahead where the row starts a line, of y's line
- * too where two: next to the loads, as measured; a loop of them per block
- * ran at 0.87-0.92x), a block's lanes, 8 blocks, and the kernels of each
+/* Per way W (its prefetch distance PF in bytes, 0 for none, its group G
+ * and the clones of its kernels) and dtype T: 8 elements as doubles, the leaves of a block's row i
+ * (and a prefetch PF ahead where the row starts a line, of y's line too
+ * where two: next to the loads, as measured; a loop of them per block ran
+ * at 0.87-0.92x), a block's lanes, 8 blocks, and the block kernel of each
  * transform. Blocks are 64-byte aligned in the array's memory when it is. */
-#define XF_FNS(DT, T, is_int, xf, LEAF, two)                                              \
-    INLINE v8d row_##DT##_##xf(const T *p, const T *q, double mu, size_t i)            \
+#define WAY_FNS(DT, T, xf, LEAF, two, W, PF, G, CLONES)                                   \
+    INLINE v8d row_##DT##_##xf##_##W(const T *p, const T *q, double mu, size_t i)       \
     {                                                                                  \
         v8d v = load8_##DT(p);                                                         \
-        if (i * 8 * sizeof(T) % 64 == 0) { /* row i starts a line */                   \
-            __builtin_prefetch((const char *)p + PREFETCH_BYTES);                      \
+        if ((PF) && i * 8 * sizeof(T) % 64 == 0) { /* row i starts a line */           \
+            __builtin_prefetch((const char *)p + (PF));                                \
             if (two)                                                                   \
-                __builtin_prefetch((const char *)q + PREFETCH_BYTES);                  \
+                __builtin_prefetch((const char *)q + (PF));                            \
         }                                                                              \
         (void)q, (void)mu;                                                             \
         return LEAF(v, load8_##DT(q));                                                 \
     }                                                                                  \
-    INLINE v8d lanes_##DT##_##xf(const T *p, const T *q, double mu)                    \
+    INLINE v8d lanes_##DT##_##xf##_##W(const T *p, const T *q, double mu)               \
     {                                                                                  \
-        return rows8(row_##DT##_##xf(p, q, mu, 0), row_##DT##_##xf(p + 8, q + 8, mu, 1), \
-                     row_##DT##_##xf(p + 16, q + 16, mu, 2),                           \
-                     row_##DT##_##xf(p + 24, q + 24, mu, 3),                           \
-                     row_##DT##_##xf(p + 32, q + 32, mu, 4),                           \
-                     row_##DT##_##xf(p + 40, q + 40, mu, 5),                           \
-                     row_##DT##_##xf(p + 48, q + 48, mu, 6),                           \
-                     row_##DT##_##xf(p + 56, q + 56, mu, 7));                          \
+        return rows8(row_##DT##_##xf##_##W(p, q, mu, 0),                               \
+                     row_##DT##_##xf##_##W(p + 8, q + 8, mu, 1),                       \
+                     row_##DT##_##xf##_##W(p + 16, q + 16, mu, 2),                     \
+                     row_##DT##_##xf##_##W(p + 24, q + 24, mu, 3),                     \
+                     row_##DT##_##xf##_##W(p + 32, q + 32, mu, 4),                     \
+                     row_##DT##_##xf##_##W(p + 40, q + 40, mu, 5),                     \
+                     row_##DT##_##xf##_##W(p + 48, q + 48, mu, 6),                     \
+                     row_##DT##_##xf##_##W(p + 56, q + 56, mu, 7));                    \
     }                                                                                  \
-    INLINE v8d group8_##DT##_##xf(const T *p, const T *q, double mu)                   \
+    INLINE v8d group8_##DT##_##xf##_##W(const T *p, const T *q, double mu)              \
     {                                                                                  \
-        PA_SEL(is_int, GROUP_UNROLLED, GROUP_LOOP)(lanes_##DT##_##xf)                  \
+        G(lanes_##DT##_##xf##_##W)                                                     \
     }                                                                                  \
-    PA_SIMD_CLONES static void blocks_##DT##_##xf(const void *x, const void *y, double mu, \
-                                                  double *o, size_t nb)               \
+    CLONES static void blocks_##DT##_##xf##_##W(const void *x, const void *y, double mu, \
+                                                double *o, size_t nb)                  \
     {                                                                                  \
         const T *p = x, *q = y ? y : x; /* q: in bounds where unused */                \
         size_t b = 0;                                                                  \
         for (; b + 8 <= nb; b += 8, p += 512, q += 512) {                              \
-            v8d v = group8_##DT##_##xf(p, q, mu);                                      \
+            v8d v = group8_##DT##_##xf##_##W(p, q, mu);                                \
             memcpy(o + b, &v, sizeof v);                                               \
         }                                                                              \
         for (; b < nb; b++, p += 64, q += 64)                                          \
-            o[b] = top3(lanes_##DT##_##xf(p, q, mu));                                  \
-    }                                                                                  \
+            o[b] = top3(lanes_##DT##_##xf##_##W(p, q, mu));                            \
+    }
+/* Both ways' block kernels and the leaf kernel of each transform. */
+#define XF_FNS(DT, T, is_int, xf, LEAF, two)                                              \
+    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA_SEL(is_int, GROUP_UNROLLED, GROUP_LOOP), \
+            PA_SIMD_CLONES)                                                            \
+    WAY_FNS(DT, T, xf, LEAF, two, fwd, 0, GROUP_LOOP, CLONES_32)                       \
     VEC static void leaves_##DT##_##xf(const void *x, const void *y, const double *mu_, \
                                        size_t mu_step, double *o, size_t n)            \
     {                                                                                  \
@@ -190,13 +232,14 @@ INLINE double top3(v8d v)
     XF_FNS(DT, T, is_int, mul, LEAF_MUL, 1)
 PA_DTYPE_LIST(XF_ALL)
 
+#define XF_WAY(DT, W)                                                                  \
+    {blocks_##DT##_id_##W, blocks_##DT##_sqdev_##W, blocks_##DT##_sq_##W, blocks_##DT##_mul_##W}
 #define XF_ROW(DT, T, U, is_int)                                                       \
-    [PA_##DT] = {{blocks_##DT##_id, blocks_##DT##_sqdev, blocks_##DT##_sq,             \
-                  blocks_##DT##_mul},                                                  \
+    [PA_##DT] = {{[WAY_INTEL] = XF_WAY(DT, intel), [WAY_FORWARD] = XF_WAY(DT, fwd)},    \
                  {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq,             \
                   leaves_##DT##_mul}},
 static const struct {
-    blocks_fn blocks[NXF];
+    blocks_fn blocks[NWAY][NXF];
     leaves_fn leaves[NXF];
 } xf_table[PA_NDTYPES] = {PA_DTYPE_LIST(XF_ROW)};
 
@@ -208,9 +251,11 @@ typedef struct {
     double mu;
 } tsum;
 
-static tsum tsum_of(pa_dtype d, xform xf, double mu)
+static tsum tsum_of(const pa_array *a, xform xf, double mu)
 {
-    tsum t = {xf_table[d].blocks[xf], xf_table[d].leaves[xf], pa_dtype_size(d), mu};
+    pa_dtype d = a->dtype;
+    tsum t = {xf_table[d].blocks[read_way(a->ctx)][xf], xf_table[d].leaves[xf],
+              pa_dtype_size(d), mu};
     return t;
 }
 
@@ -573,7 +618,7 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
         *out = 0.0;
         return PA_OK;
     }
-    tsum t = tsum_of(a->dtype, xf, mu);
+    tsum t = tsum_of(a, xf, mu);
     size_t lo, hi, g0 = a->row0 * a->rowsize;
     pa__local_range(a, &lo, &hi);
     uint64_t pos[MAX_FRAGS];
@@ -615,7 +660,7 @@ static int sum_rows(const pa_array *a, xform xf, const double *mu, double *out)
         return rc;
     }
     for (size_t r = r0; r < r1; r++) {
-        tsum t = tsum_of(a->dtype, xf, mu ? mu[a->row0 + r] : 0.0);
+        tsum t = tsum_of(a, xf, mu ? mu[a->row0 + r] : 0.0);
         mine[r - r0] = c ? clipped_node(&t, pa__node_ptr(a, r * c), NULL, c) : 0.0;
     }
     rc = gather_rows(a, r0, r1, mine, out);
@@ -668,7 +713,7 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
             out[j] = 0.0;
         return PA_OK;
     }
-    tsum t = tsum_of(a->dtype, xf, 0.0);
+    tsum t = tsum_of(a, xf, 0.0);
     size_t r0, r1;
     my_rows(a, &r0, &r1);
     uint64_t pos[MAX_FRAGS];

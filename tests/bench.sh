@@ -3,7 +3,8 @@
 # `parray bench` as a suite, from the outside: --help and --list name every
 # experiment and option; bad options exit 2 with a message naming them; a tiny
 # run of all five experiments (and the limits) under mpirun -n 2 prints a row
-# for each and writes valid JSON lines with the required keys; --compare
+# for each and writes valid JSON lines with the required keys (the CPU's
+# model and vendor as /proc/cpuinfo names them, also in the header); --compare
 # against that file prints the changes, flags a made-up regression and lists
 # the figures missing on either side; scripts/plot-bench draws a PNG per
 # experiment and a scaling chart from runs at 1 and 2 ranks. Sizes are tiny
@@ -110,6 +111,7 @@ expect_in all.out "^elementwise +z = a\*b \+ c: parray pa_eval .*GB/s +[0-9.e+-]
 expect_in all.out "^blas +parray split: .*GFLOP/s +[0-9.e+-]+x +[0-9.e+-]+x$" \
     "the blas split row has its ratios to the limit and to the naive stripes"
 expect_in all.out "^  note: io: target " "the experiments' notes follow their rows"
+expect_in all.out "^cpu: .*, vendor [^,]" "the header names the CPU's model and vendor"
 if [ "$(grep -c '^parray bench: ' "$tmp/all.out")" -eq 1 ]; then
     pass "only rank 0 prints"
 else
@@ -131,6 +133,15 @@ need = ["experiment", "method", "role", "size", "size_unit", "unit", "median", "
         "versions", "run", "command", "date"]
 bad = 0
 exps = set()
+# The CPU as /proc/cpuinfo names it (x86), which every line must carry.
+cpu = None
+try:
+    f = dict(l.split(":", 1) for l in open("/proc/cpuinfo").read().split("\n\n")[0].splitlines() if ":" in l)
+    f = {k.strip(): x.strip() for k, x in f.items()}
+    if "vendor_id" in f:
+        cpu = (f["vendor_id"], f.get("model name", ""), int(f["cpu family"]))
+except (OSError, ValueError, KeyError):
+    pass
 for n, line in enumerate(open(sys.argv[1]), 1):
     j = json.loads(line)
     exps.add(j["experiment"])
@@ -138,8 +149,11 @@ for n, line in enumerate(open(sys.argv[1]), 1):
     if miss:
         print("line %d lacks %s" % (n, miss)); bad = 1; continue
     m, l, v = j["machine"], j["layout"], j["versions"]
-    for k in ("hostname", "cores", "cpu_model", "memory_bytes"):
+    for k in ("hostname", "cores", "cpu_vendor", "cpu_model", "cpu_family", "cpu_model_number",
+              "cpu_stepping", "memory_bytes"):
         if k not in m: print("line %d: machine lacks %s" % (n, k)); bad = 1
+    if cpu and (m.get("cpu_vendor"), m.get("cpu_model"), m.get("cpu_family")) != cpu:
+        print("line %d: cpu %r, /proc/cpuinfo says %r" % (n, m, cpu)); bad = 1
     if l.get("ranks") != 2 or l.get("nodes") != 1 or l.get("ranks_per_node") != [2] or "emulated_nodes" not in l:
         print("line %d: layout is %s" % (n, l)); bad = 1
     for k in ("parray", "mpi", "openblas", "hdf5"):
@@ -159,7 +173,7 @@ if exps != want:
 sys.exit(bad)
 PY
     then
-        pass "every JSON line is valid and has the figure, machine, layout, versions and command"
+        pass "every JSON line is valid and has the figure, machine (with the CPU), layout, versions and command"
     else
         fail "the JSON lines are incomplete:"
         show "$tmp/keys.out"

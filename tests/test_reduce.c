@@ -3,8 +3,8 @@
  * bit for bit with a serial implementation of the documented tree written
  * here (a plain recursion, unlike the library's blocked one), so that the
  * results are the same bits in every launcher configuration; against a
- * one-rank context too; NaN and signed-zero rules; empty arrays; bad
- * input. */
+ * one-rank context too; in both orders of reading memory; NaN and
+ * signed-zero rules; empty arrays; bad input. */
 #include "testutil.h"
 
 #include <math.h>
@@ -118,7 +118,7 @@ static pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape
         }
     }
     rc = pa_array_scatter(a, 0, buf);
-    if (c == ctx)
+    if (c != self)
         TU_RC(rc, PA_OK, c);
     free(buf);
     if (host)
@@ -186,7 +186,9 @@ static int same_bits(const double *a, const double *b, size_t n, size_t *first)
 
 /* ------------------------------------------------------------ tests */
 
-START_TEST(test_whole)
+/* Every reduction and pa_dot of whole arrays on context c against the
+ * reference and against one rank (self). */
+static void check_whole(pa_ctx *c)
 {
     static const size_t sizes[] = {1, 7, 4096, 4097, 100003};
     for (int di = 0; di < 5; di++)
@@ -196,12 +198,12 @@ START_TEST(test_whole)
                 pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
                 size_t n = sizes[s];
                 double *x;
-                pa_array *a = make_array(ctx, d, 1, &n, dist, &x);
+                pa_array *a = make_array(c, d, 1, &n, dist, &x);
                 pa_array *one = make_array(self, d, 1, &n, PA_DISTRIBUTED, NULL);
                 int is_int = d != PA_F64 && d != PA_F32;
                 for (int op = 0; op < PA_NREDUCE; op++) {
                     double got = -1, want = -2, serial = -3;
-                    TU_OK(pa_reduce(a, op, -1, &got), ctx);
+                    TU_OK(pa_reduce(a, op, -1, &got), c);
                     TU_RC(pa_reduce(one, op, -1, &serial), PA_OK, self);
                     ref_reduce(op, x, is_int, 1, 0, n, 1, &want);
                     size_t f;
@@ -212,7 +214,7 @@ START_TEST(test_whole)
                 }
                 /* dot(a, a) is the tree of the squares. */
                 double dot, want;
-                TU_OK(pa_dot(a, a, &dot), ctx);
+                TU_OK(pa_dot(a, a, &dot), c);
                 line l = {x, x, 0, 1, 3, 0};
                 want = tree(&l, n);
                 TU_ASSERT(memcmp(&dot, &want, 8) == 0, "dot %.17g, reference %.17g", dot, want);
@@ -221,9 +223,16 @@ START_TEST(test_whole)
                 pa_array_free(&one);
             }
 }
+
+START_TEST(test_whole)
+{
+    check_whole(ctx);
+}
 END_TEST
 
-START_TEST(test_axes)
+/* Every reduction along both axes of 2-D arrays on context c against the
+ * reference, and pa_var with ddof 1. */
+static void check_axes(pa_ctx *c)
 {
     static const size_t shapes[][2] = {{1, 1}, {37, 5}, {1001, 3}, {5, 5000}, {4100, 2}};
     for (int di = 0; di < 5; di++)
@@ -231,32 +240,32 @@ START_TEST(test_axes)
             for (int s = 0; s < 5; s++) {
                 pa_dtype d = dtypes[di];
                 pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
-                size_t m = shapes[s][0], c = shapes[s][1];
+                size_t m = shapes[s][0], nc = shapes[s][1];
                 double *x;
-                pa_array *a = make_array(ctx, d, 2, shapes[s], dist, &x);
+                pa_array *a = make_array(c, d, 2, shapes[s], dist, &x);
                 int is_int = d != PA_F64 && d != PA_F32;
-                double *got = malloc(sizeof(double) * (m + c)), *want = malloc(sizeof(double) * (m + c));
+                double *got = malloc(sizeof(double) * (m + nc)), *want = malloc(sizeof(double) * (m + nc));
                 for (int op = 0; op < PA_NREDUCE; op++)
                     for (int axis = 0; axis < 2; axis++) {
-                        size_t nout = axis == 0 ? c : m, f = 0;
-                        TU_OK(pa_reduce(a, op, axis, got), ctx);
+                        size_t nout = axis == 0 ? nc : m, f = 0;
+                        TU_OK(pa_reduce(a, op, axis, got), c);
                         if (axis == 0)
-                            ref_reduce(op, x, is_int, c, 1, m, c, want);
+                            ref_reduce(op, x, is_int, nc, 1, m, nc, want);
                         else
-                            ref_reduce(op, x, is_int, m, c, c, 1, want);
+                            ref_reduce(op, x, is_int, m, nc, nc, 1, want);
                         int ok = same_bits(got, want, nout, &f);
                         TU_ASSERT(ok, "%s axis %d of (%zu,%zu) %s %s: [%zu] %.17g, reference %.17g",
-                                  pa_reduce_name(op), axis, m, c, pa_dtype_name(d),
+                                  pa_reduce_name(op), axis, m, nc, pa_dtype_name(d),
                                   k ? "replicated" : "distributed", f, got[f], want[f]);
                     }
                 /* var with ddof 1 along axis 1. */
-                TU_OK(pa_var(a, 1, 1.0, got), ctx);
+                TU_OK(pa_var(a, 1, 1.0, got), c);
                 size_t bad = 0;
                 for (size_t r = 0; r < m; r++) {
-                    line l = {x, NULL, r * c, 1, 0, 0};
-                    l.mu = tree(&l, c) / (double)c;
+                    line l = {x, NULL, r * nc, 1, 0, 0};
+                    l.mu = tree(&l, nc) / (double)nc;
                     l.xf = 1;
-                    double w = c > 1 ? tree(&l, c) / (double)(c - 1) : NAN;
+                    double w = nc > 1 ? tree(&l, nc) / (double)(nc - 1) : NAN;
                     bad += memcmp(&w, &got[r], 8) != 0;
                 }
                 TU_ASSERT(bad == 0, "var ddof=1 axis 1: %zu rows differ", bad);
@@ -265,6 +274,35 @@ START_TEST(test_axes)
                 free(x);
                 pa_array_free(&a);
             }
+}
+
+START_TEST(test_axes)
+{
+    check_axes(ctx);
+}
+END_TEST
+
+/* The block kernels read memory in one of two orders, chosen by the CPU's
+ * maker (docs/compute.md); PARRAY_SUM_READ forces one. Both must give the
+ * reference's bits, whichever maker runs the tests, and an order that is
+ * not one of them fails pa_init with a message that names the setting. */
+START_TEST(test_read_orders)
+{
+    static const char *const orders[] = {"intel", "forward"};
+    tu_env e = tu_env_save("PARRAY_SUM_READ");
+    for (int k = 0; k < 2; k++) {
+        setenv("PARRAY_SUM_READ", orders[k], 1);
+        pa_ctx *c = NULL;
+        TU_OK(pa_init_comm(MPI_COMM_WORLD, &c), NULL);
+        check_whole(c);
+        check_axes(c);
+        TU_OK(pa_finalize(&c), NULL);
+    }
+    setenv("PARRAY_SUM_READ", "backward", 1);
+    pa_ctx *c = NULL;
+    TU_RC(pa_init_comm(MPI_COMM_WORLD, &c), PA_EINVAL, NULL);
+    TU_CHECK(strstr(pa_errmsg(NULL), "PARRAY_SUM_READ='backward'") != NULL);
+    tu_env_restore(&e);
 }
 END_TEST
 
@@ -357,6 +395,7 @@ static Suite *make(void)
     tcase_add_checked_fixture(tc, tu_ctx_self_setup, tu_ctx_self_teardown);
     tcase_add_test(tc, test_whole);
     tcase_add_test(tc, test_axes);
+    tcase_add_test(tc, test_read_orders);
     tcase_add_test(tc, test_nan_zero);
     tcase_add_test(tc, test_empty_and_bad);
     return s;
