@@ -39,7 +39,10 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *   PARRAY_LOCK_TIMEOUT=s    seconds a save waits for another save's lock
  *                            on its file (default 60; 0: no wait);
  *   PARRAY_LOCK=auto|require|off  lock saves; where the file system keeps
- *                            no locks warn (auto), fail (require); off. */
+ *                            no locks warn (auto), fail (require); off;
+ *   PARRAY_SUM_READ=auto|intel|forward  the order in which tree sums read
+ *                            memory: by the CPU's maker (auto), or this one;
+ *                            the same bits either way. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,
