@@ -90,10 +90,10 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
  * against the figure with the same experiment, method, size and rank count
  * in the old file (old and new median and min..max, the change), flags as
  * REGRESSION the changes worse than the threshold whose min..max ranges do
- * not overlap, and lists the figures found on one
- * side only. The old file is read and checked by bench_create, so a bad
- * file fails before anything runs. Returns the number of regressions (the
- * same on every rank); 0 without --compare. */
+ * not overlap, and lists the figures found on one side only. The old file
+ * is read and checked by bench_create, so a bad file fails before anything
+ * runs. Returns the number of regressions (the same on every rank); 0
+ * without --compare. */
 int bench_compare(bench *b);
 
 /* Not collective but call it on every rank alike. Prints, from rank 0, one
