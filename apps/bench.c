@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #endif
 
 #include "bench.h"
+#include "bench_load.h"
 #include "json.h"
 
 /* The registry. A new experiment adds its declaration to bench.h and its
@@ -45,6 +47,16 @@ typedef struct {
     char label[32];
 } ratio;
 
+/* A figure's target (bench_target, bench_target_value). */
+typedef struct {
+    int set;
+    int ref;            /* a ratio to this figure, or -1: the value times scale */
+    double scale;
+    bench_bound bound;
+    double x;
+    char label[32];     /* ref's name, or the value's unit */
+} target;
+
 /* The CPU, from /proc/cpuinfo (x86 names; "CPU implementer" and "Model"
  * elsewhere): the kernels' speeds and some of their tuning depend on its
  * maker and model. Empty strings where the file does not say. */
@@ -65,6 +77,7 @@ typedef struct {
     double vmed, vmin, vmax;  /* the value: time in s, or rate */
     int nratios;
     ratio ratios[MAX_RATIOS];
+    target target;
 } figure;
 
 struct bench {
@@ -90,6 +103,16 @@ struct bench {
     int blas_nn;
     struct old_fig *old;        /* --compare: the old file's figures, rank 0 */
     int nold;
+    /* The load (bench_load.h), on rank 0's host: its ranks' communicator,
+     * and on rank 0 the readings and verdicts. */
+    MPI_Comm host_comm;
+    int host_ranks, host_cores;
+    double loadavg_start;
+    bench_load_sample load0;    /* rank 0: when the experiment began */
+    double cpu0, wall0;         /* this rank's CPU time, rank 0's clock, then */
+    bench_load load;            /* rank 0: the verdict on the last experiment */
+    char busy_exps[256];        /* rank 0: the experiments that ran while busy */
+    int unjudged;               /* rank 0: experiments too short to judge the others' CPU */
     char errmsg[MSG_MAX];
 };
 
@@ -575,6 +598,15 @@ static int make_json_context(bench *b)
         json_key(&w, "warmup");
         json_int(&w, b->opts.warmup);
         json_end_object(&w);
+        json_key(&w, "load_start");
+        json_begin_object(&w);
+        json_key(&w, "loadavg");
+        json_double(&w, b->loadavg_start);
+        json_key(&w, "cores");
+        json_int(&w, b->host_cores);
+        json_key(&w, "busy");
+        json_bool(&w, bench_load_busy_at_start(b->loadavg_start, b->host_cores));
+        json_end_object(&w);
         json_key(&w, "command");
         json_string(&w, b->cmdline ? b->cmdline : "parray bench");
         json_key(&w, "date");
@@ -619,6 +651,17 @@ int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, ben
     MPI_Comm_set_errhandler(b->node_comm, MPI_ERRORS_ARE_FATAL);
     MPI_Comm_rank(b->comm, &b->rank);
     MPI_Comm_size(b->comm, &b->size);
+    /* The ranks on rank 0's host (a real one, whatever nodes are emulated):
+     * their CPU time is the bench's share of that host's load. Ordered by
+     * job rank, so job rank 0 is the host's rank 0. */
+    MPI_Comm_split_type(b->comm, MPI_COMM_TYPE_SHARED, b->rank, MPI_INFO_NULL, &b->host_comm);
+    MPI_Comm_size(b->host_comm, &b->host_ranks);
+    if (b->rank == 0) {
+        bench_load_sample start;
+        bench_load_read(bench_load_proc(), &start);
+        b->loadavg_start = start.loadavg;
+        b->host_cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    }
     b->expname = "";
     set_blas_sizes(b);
 
@@ -670,6 +713,8 @@ void bench_free(bench **bp)
         MPI_Comm_free(&b->comm);
     if (b->node_comm != MPI_COMM_NULL)
         MPI_Comm_free(&b->node_comm);
+    if (b->host_comm != MPI_COMM_NULL)
+        MPI_Comm_free(&b->host_comm);
     free(b);
     *bp = NULL;
 }
@@ -829,11 +874,11 @@ double bench_value(const bench *b, int fig)
     return fig >= 0 && fig < b->nfigs ? b->figs[fig].vmed : NAN;
 }
 
-/* Speed relative to the reference: rates divide, times divide the other
- * way round, so that above 1 is faster either way. */
-static double ratio_value(const bench *b, const figure *f, const ratio *q)
+/* Speed relative to figure ref: rates divide, times divide the other way
+ * round, so that above 1 is faster either way. */
+static double speed_vs(const bench *b, const figure *f, int ref)
 {
-    const figure *r = &b->figs[q->ref];
+    const figure *r = &b->figs[ref];
     return f->work > 0 ? f->vmed / r->vmed : r->vmed / f->vmed;
 }
 
@@ -842,8 +887,51 @@ static double ratio_vs(const bench *b, const figure *f, bench_role role)
 {
     for (int i = 0; i < f->nratios; i++)
         if (b->figs[f->ratios[i].ref].role == role)
-            return ratio_value(b, f, &f->ratios[i]);
+            return speed_vs(b, f, f->ratios[i].ref);
     return NAN;
+}
+
+static void set_target(bench *b, int fig, int ref, double scale, bench_bound bound, double x,
+                       const char *label)
+{
+    if (fig < 0 || fig >= b->nfigs || ref >= b->nfigs)
+        return;
+    target *t = &b->figs[fig].target;
+    *t = (target){.set = 1, .ref = ref, .scale = scale, .bound = bound, .x = x};
+    snprintf(t->label, sizeof t->label, "%s", label);
+}
+
+void bench_target(bench *b, int fig, int ref, bench_bound bound, double x, const char *label)
+{
+    if (ref >= 0)
+        set_target(b, fig, ref, 1.0, bound, x, label);
+}
+
+void bench_target_value(bench *b, int fig, double scale, double x, const char *unit)
+{
+    set_target(b, fig, -1, scale, BENCH_AT_LEAST, x, unit);
+}
+
+/* What the target is measured on: the ratio or the scaled value. */
+static double target_measured(const bench *b, const figure *f)
+{
+    const target *t = &f->target;
+    return t->ref >= 0 ? speed_vs(b, f, t->ref) : f->vmed * t->scale;
+}
+
+/* 1 met, 0 not met, -1 not measured (a NAN). */
+static int target_met(const bench *b, const figure *f)
+{
+    double m = target_measured(b, f);
+    if (isnan(m))
+        return -1;
+    return f->target.bound == BENCH_AT_LEAST ? m >= f->target.x : m <= f->target.x;
+}
+
+/* At the physical limit: within BENCH_AT_LIMIT of the limit, or above. */
+static int at_limit(const bench *b, const figure *f)
+{
+    return ratio_vs(b, f, BENCH_LIMIT) >= BENCH_AT_LIMIT;
 }
 
 static const char *role_name(bench_role r)
@@ -875,8 +963,9 @@ void bench_note(bench *b, const char *fmt, ...)
 /* ------------------------------------------------------------ output */
 
 /* One row per figure. The method column is wide enough for the longest
- * method names; a longer one pushes the rest of its row right. */
-#define ROW_FMT "%-11s %-50s %9s %9s %9s %9s %-9s %8s %8s\n"
+ * method names; a longer one pushes the rest of its row right. The target
+ * comes last, where its varying width moves nothing. */
+#define ROW_FMT "%-11s %-50s %9s %9s %9s %9s %-9s %8s %8s%s%s\n"
 
 /* "800 MB" for a byte size; "1e+07 elem" style for elements, which reads
  * the way --size is written. */
@@ -964,10 +1053,22 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
     }
     if (line[0])
         printf("sizes: %s\n", line);
+    if (bench_load_busy_at_start(b->loadavg_start, b->host_cores))
+        printf("load: BUSY: 1-minute load average %.2f on %d cores before the run: other "
+               "processes keep every core busy, so the figures are noise, not a verdict; "
+               "measure on a quiet machine\n",
+               b->loadavg_start, b->host_cores);
+    else if (!isnan(b->loadavg_start))
+        printf("load: 1-minute load average %.2f on %d core%s before the run; checked again "
+               "around each experiment\n",
+               b->loadavg_start, b->host_cores, b->host_cores == 1 ? "" : "s");
     printf("vs limit: speed relative to this machine's limit (1 = at the limit); "
            "vs naive: speed relative to the naive way (2 = twice as fast)\n");
+    printf("target: the figure's goal, met or not met (\"at limit\": the figure is within "
+           "%.0f%% of this machine's limit, so the machine cannot meet the goal)\n",
+           100 * (1 - BENCH_AT_LIMIT));
     printf(ROW_FMT, "experiment", "method", "size", "median", "min", "max", "unit", "vs limit",
-           "vs naive");
+           "vs naive", "  ", "target");
     fflush(stdout);
 }
 
@@ -987,16 +1088,33 @@ static void fmt_ratio(double v, char *buf, size_t len)
         snprintf(buf, len, "%.3gx", v);
 }
 
+/* The target column: ">=0.9x raw write: met", ">=29 GB/s total: not met,
+ * at limit"; "" without a target. */
+static void fmt_target(const bench *b, const figure *f, char *buf, size_t len)
+{
+    const target *t = &f->target;
+    if (!t->set) {
+        buf[0] = '\0';
+        return;
+    }
+    int met = target_met(b, f);
+    snprintf(buf, len, "%s%.3g%s %s: %s", t->bound == BENCH_AT_LEAST ? ">=" : "<=", t->x,
+             t->ref >= 0 ? "x" : "", t->label,
+             met < 0 ? "n/a" : met ? "met" : at_limit(b, f) ? "not met, at limit" : "not met");
+}
+
 static void print_figure(const bench *b, const figure *f)
 {
-    char size[32], med[32], mn[32], mx[32], vl[32], vn[32];
+    char size[32], med[32], mn[32], mx[32], vl[32], vn[32], tg[96];
     bench_size_str(f->size, f->size_elems, size, sizeof size);
     fmt_value(f->vmed, med, sizeof med);
     fmt_value(f->vmin, mn, sizeof mn);
     fmt_value(f->vmax, mx, sizeof mx);
     fmt_ratio(ratio_vs(b, f, BENCH_LIMIT), vl, sizeof vl);
     fmt_ratio(ratio_vs(b, f, BENCH_NAIVE), vn, sizeof vn);
-    printf(ROW_FMT, f->experiment, f->method, size, med, mn, mx, f->rate_unit, vl, vn);
+    fmt_target(b, f, tg, sizeof tg);
+    printf(ROW_FMT, f->experiment, f->method, size, med, mn, mx, f->rate_unit, vl, vn,
+           tg[0] ? "  " : "", tg);
 }
 
 /* The figure's values by key, in the order of a JSON line. */
@@ -1004,6 +1122,67 @@ static void json_key_double(json_writer *w, const char *key, double v)
 {
     json_key(w, key);
     json_double(w, v);
+}
+
+/* The figure's target: {"bound":">=","value":0.9,"of":"raw write",
+ * "measured":0.93,"met":true,"at_limit":false}, or null. */
+static void write_json_target(const bench *b, const figure *f, json_writer *w)
+{
+    const target *t = &f->target;
+    if (!t->set) {
+        json_null(w);
+        return;
+    }
+    int met = target_met(b, f);
+    json_begin_object(w);
+    json_key(w, "bound");
+    json_string(w, t->bound == BENCH_AT_LEAST ? ">=" : "<=");
+    json_key_double(w, "value", t->x);
+    json_key(w, "kind");
+    json_string(w, t->ref >= 0 ? "ratio" : "value");
+    json_key(w, "of");
+    json_string(w, t->ref >= 0 ? b->figs[t->ref].method : t->label);
+    json_key(w, "label");
+    json_string(w, t->label);
+    json_key_double(w, "measured", target_measured(b, f));
+    json_key(w, "met");
+    if (met < 0)
+        json_null(w);
+    else
+        json_bool(w, met);
+    json_key(w, "at_limit");
+    json_bool(w, at_limit(b, f));
+    json_end_object(w);
+}
+
+/* The load around the figure's experiment (bench_load.h). */
+static void write_json_load(const bench *b, json_writer *w)
+{
+    const bench_load *l = &b->load;
+    static const struct {
+        int bit;
+        const char *name;
+    } why[] = {{BENCH_BUSY_BY_OTHERS, "others"},
+               {BENCH_BUSY_BY_STEAL, "steal"},
+               {BENCH_BUSY_BY_LOADAVG, "loadavg"}};
+    json_begin_object(w);
+    json_key_double(w, "loadavg_before", l->loadavg_before);
+    json_key_double(w, "loadavg_after", l->loadavg_after);
+    json_key_double(w, "others_cores", l->others);
+    json_key_double(w, "steal", l->steal);
+    json_key(w, "cores");
+    json_int(w, l->cores);
+    json_key(w, "bench_ranks");
+    json_int(w, b->host_ranks);
+    json_key(w, "busy");
+    json_bool(w, l->busy != 0);
+    json_key(w, "why");
+    json_begin_array(w);
+    for (size_t k = 0; k < sizeof why / sizeof why[0]; k++)
+        if (l->busy & why[k].bit)
+            json_string(w, why[k].name);
+    json_end_array(w);
+    json_end_object(w);
 }
 
 static void write_json(bench *b, const figure *f)
@@ -1042,6 +1221,10 @@ static void write_json(bench *b, const figure *f)
     for (int i = 0; i < f->n; i++)
         json_double(&w, f->t[i]);
     json_end_array(&w);
+    json_key(&w, "target");
+    write_json_target(b, f, &w);
+    json_key(&w, "load");
+    write_json_load(b, &w);
     json_key(&w, "ratios");
     json_begin_array(&w);
     for (int i = 0; i < f->nratios; i++) {
@@ -1055,13 +1238,45 @@ static void write_json(bench *b, const figure *f)
         json_string(&w, r->method);
         json_key(&w, "role");
         json_string(&w, role_name(r->role));
-        json_key_double(&w, "value", ratio_value(b, f, &f->ratios[i]));
+        json_key_double(&w, "value", speed_vs(b, f, f->ratios[i].ref));
         json_end_object(&w);
     }
     json_end_array(&w);
     json_members(&w, b->json_context);
     json_end_object(&w);
     json_newline(&w);
+}
+
+/* Rank 0: notes naming the parray figures since the last output that run
+ * at the physical limit, so that nobody hunts for speed that is not there,
+ * and apart from them those that ran clearly above the limit measured:
+ * there the limit read low (noise), or parray beats the plain code that
+ * measures it, and the physical limit is not known. */
+static void note_at_limit(bench *b)
+{
+    for (int above = 0; above < 2; above++) {
+        char line[MSG_MAX];
+        size_t len = 0;
+        int n = 0;
+        for (int i = b->printed; i < b->nfigs; i++) {
+            const figure *f = &b->figs[i];
+            double r = ratio_vs(b, f, BENCH_LIMIT);
+            if (f->role != BENCH_PARRAY || !at_limit(b, f) || (r > 1 / BENCH_AT_LIMIT) != above)
+                continue;
+            if (len < sizeof line)
+                len += (size_t)snprintf(line + len, sizeof line - len, "%s%s (%.2fx)",
+                                        n ? "; " : "", f->method, r);
+            n++;
+        }
+        if (n && !above)
+            bench_note(b, "at the physical limit (%.2fx to %.2fx of this machine's limit: no "
+                          "code runs faster here): %s",
+                       BENCH_AT_LIMIT, 1 / BENCH_AT_LIMIT, line);
+        else if (n)
+            bench_note(b, "above this machine's limit as measured (the limit read low, or "
+                          "parray beats the plain code that measures it): %s",
+                       line);
+    }
 }
 
 /* Rank 0 prints the figures made since the last call, then the notes; the
@@ -1088,25 +1303,97 @@ static int flush_output(bench *b)
     return bench_agree(b, rc);
 }
 
+/* This process's CPU time, all its threads (BLAS's too), in s. */
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0)
+        return 0;
+    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
+           (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
+}
+
+/* Collective. The readings before an experiment. */
+static void load_begin(bench *b)
+{
+    b->cpu0 = cpu_seconds();
+    if (b->rank == 0) {
+        bench_load_read(bench_load_proc(), &b->load0);
+        b->wall0 = MPI_Wtime();
+    }
+}
+
+/* Collective. The readings after it, and on rank 0 the verdict, with a note
+ * when the machine was busy. */
+static void load_end(bench *b, const char *name)
+{
+    double mine = cpu_seconds() - b->cpu0, ours = 0;
+    MPI_Reduce(&mine, &ours, 1, MPI_DOUBLE, MPI_SUM, 0, b->host_comm);
+    if (b->rank != 0)
+        return;
+    bench_load_sample after;
+    bench_load_read(bench_load_proc(), &after);
+    bench_load_judge(&b->load0, &after, ours, MPI_Wtime() - b->wall0,
+                     (double)sysconf(_SC_CLK_TCK), b->host_cores, b->host_ranks, &b->load);
+    b->unjudged += isnan(b->load.others);
+    if (!b->load.busy)
+        return;
+    char why[256];
+    bench_load_describe(&b->load, why, sizeof why);
+    bench_note(b, "load: BUSY during %s: %s; these figures are noise, not a verdict: measure "
+                  "on a quiet machine",
+               name, why);
+    size_t len = strlen(b->busy_exps);
+    snprintf(b->busy_exps + len, sizeof b->busy_exps - len, "%s%s", len ? ", " : "", name);
+}
+
 int bench_run(bench *b, const bench_experiment *e)
 {
     b->expname = e->name;
+    load_begin(b);
     int rc = e->run(b);
     /* run agreed on rc already; print what was measured either way. */
+    if (b->rank == 0)
+        note_at_limit(b);
+    load_end(b, e->name);
     int out = flush_output(b);
     b->expname = "";
     return rc != 0 ? -1 : out;
 }
 
+void bench_print_load(bench *b)
+{
+    if (b->rank != 0)
+        return;
+    if (b->busy_exps[0])
+        printf("load: BUSY during %s (other processes or steal; see the notes): rerun those on "
+               "a quiet machine before reading their figures as a verdict\n",
+               b->busy_exps);
+    else if (bench_load_busy_at_start(b->loadavg_start, b->host_cores))
+        printf("load: the load average was above the cores before the run; the experiments "
+               "themselves looked quiet\n");
+    else if (b->unjudged)
+        printf("load: no experiment looked busy (steal under %.0f%%, load average not above "
+               "the cores; %d experiment%s under %.0f s judged by those alone)\n",
+               100 * BENCH_BUSY_STEAL, b->unjudged, b->unjudged == 1 ? "" : "s",
+               BENCH_BUSY_MIN_WALL);
+    else
+        printf("load: the machine was quiet during the run (no other process busy on more "
+               "than %.0f%% of the cores, steal under %.0f%%)\n",
+               100 * BENCH_BUSY_OTHERS, 100 * BENCH_BUSY_STEAL);
+    fflush(stdout);
+}
+
 /* ------------------------------------------------------------ compare */
 
-/* A figure of the --compare file: what identifies it and its median. */
+/* A figure of the --compare file: what identifies it, its median and its
+ * min..max (NAN when the line has none: then the median stands for both). */
 struct old_fig {
     char experiment[32];
     char method[64];
     char unit[16];
     double size;
-    double median;
+    double median, min, max;
     int ranks;   /* layout.ranks, or -1 when the line has none */
     int line;
     int matched;
@@ -1152,6 +1439,10 @@ static int fig_member(json_reader *j, const char *key, void *arg)
         return r->has |= HAS_SIZE, json_read_number(j, &o->size);
     if (strcmp(key, "median") == 0)
         return r->has |= HAS_MEDIAN, json_read_number(j, &o->median);
+    if (strcmp(key, "min") == 0)
+        return json_read_number(j, &o->min);
+    if (strcmp(key, "max") == 0)
+        return json_read_number(j, &o->max);
     if (strcmp(key, "layout") == 0)
         return json_read_object(j, layout_member, o);
     return json_skip(j);
@@ -1193,6 +1484,7 @@ static int load_compare(bench *b)
         struct old_fig *o = &b->old[b->nold];
         memset(o, 0, sizeof *o);
         o->ranks = -1;
+        o->min = o->max = NAN;
         o->line = lineno;
         fig_reader r = {o, 0};
         json_reader j;
@@ -1230,6 +1522,46 @@ static int is_time_unit(const char *unit)
     return strcmp(unit, "s") == 0;
 }
 
+/* The verdict on one figure, old against new: 1 for a regression (worse by
+ * more than threshold percent, and the new min..max range wholly on the
+ * worse side of the old one), -1 for faster (the same the other way
+ * round), 0 otherwise. Worse is slower: a lower rate, or with is_time a
+ * longer time. */
+static int compare_verdict(double old_med, double old_min, double old_max, double new_med,
+                           double new_min, double new_max, int is_time, double threshold)
+{
+    /* A missing end of a range is the median. */
+    old_min = isnan(old_min) ? old_med : old_min;
+    old_max = isnan(old_max) ? old_med : old_max;
+    new_min = isnan(new_min) ? new_med : new_min;
+    new_max = isnan(new_max) ? new_med : new_max;
+    double pct = 100.0 * (new_med - old_med) / old_med;
+    if (!isfinite(pct))
+        return 0;
+    /* Worse in percent, and the new range wholly on the worse side: for a
+     * rate below the old minimum, for a time above the old maximum. */
+    double worse = is_time ? pct : -pct;
+    int below = new_max < old_min, above = new_min > old_max;
+    if (worse > threshold && (is_time ? above : below))
+        return 1;
+    if (worse < -threshold && (is_time ? below : above))
+        return -1;
+    return 0;
+}
+
+/* "9.78..12.3" */
+static void fmt_range(double lo, double hi, char *buf, size_t len)
+{
+    if (isnan(lo) || isnan(hi))
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%.4g..%.4g", lo, hi);
+}
+
+/* One row of the comparison; the verdict last, where its width moves
+ * nothing. */
+#define CMP_FMT "%-11s %-50s %9s %9s %9s %-9s %-19s %-19s %8s%s%s\n"
+
 int bench_compare(bench *b)
 {
     int nreg = 0;
@@ -1242,16 +1574,17 @@ int bench_compare(bench *b)
         for (int i = 0; i < b->nold; i++)
             same_ranks |= b->old[i].ranks == b->size;
         double thr = b->opts.threshold;
-        printf("\ncompare: %s -> this run (%d rank%s); change of the median, a change worse "
-               "than %g%% is a REGRESSION\n",
+        printf("\ncompare: %s -> this run (%d rank%s); change of the median; a REGRESSION is "
+               "worse than %g%% with the min..max ranges apart (ranges that overlap are "
+               "noise)\n",
                b->opts.compare, b->size, b->size == 1 ? "" : "s", thr);
         if (!same_ranks)
             printf("compare: %s has no run at %d rank%s: figures matched whatever their rank "
                    "count\n",
                    b->opts.compare, b->size, b->size == 1 ? "" : "s");
-        printf("%-11s %-50s %9s %9s %9s %-9s %8s\n", "experiment", "method", "size", "old", "new",
-               "unit", "change");
-        int ncmp = 0, nnew = 0, ngone = 0;
+        printf(CMP_FMT, "experiment", "method", "size", "old", "new", "unit", "old min..max",
+               "new min..max", "change", "", "");
+        int ncmp = 0, nnew = 0, ngone = 0, nnoise = 0;
         for (int i = 0; i < b->nold; i++)
             b->old[i].matched = 0;
         for (int k = 0; k < b->nfigs; k++) {
@@ -1266,7 +1599,7 @@ int bench_compare(bench *b)
                     strcmp(c->unit, f->rate_unit) == 0 && (!same_ranks || c->ranks == b->size))
                     o = c;
             }
-            char size[32], oldv[32], newv[32], change[32];
+            char size[32], oldv[32], newv[32], change[32], orange[48], nrange[48];
             bench_size_str(f->size, f->size_elems, size, sizeof size);
             fmt_value(f->vmed, newv, sizeof newv);
             if (!o) {
@@ -1280,22 +1613,29 @@ int bench_compare(bench *b)
                     b->old[i].matched = 1;
             ncmp++;
             fmt_value(o->median, oldv, sizeof oldv);
+            fmt_range(isnan(o->min) ? o->median : o->min, isnan(o->max) ? o->median : o->max,
+                      orange, sizeof orange);
+            fmt_range(f->vmin, f->vmax, nrange, sizeof nrange);
             double pct = 100.0 * (f->vmed - o->median) / o->median;
+            int is_time = is_time_unit(f->rate_unit);
+            int v = compare_verdict(o->median, o->min, o->max, f->vmed, f->vmin, f->vmax, is_time,
+                                    thr);
             const char *flag = "";
-            if (isfinite(pct)) {
-                double worse = is_time_unit(f->rate_unit) ? pct : -pct;
-                if (worse > thr) {
-                    flag = "  REGRESSION";
-                    nreg++;
-                } else if (worse < -thr) {
-                    flag = "  faster";
-                }
-                snprintf(change, sizeof change, "%+.1f%%", pct);
-            } else {
-                snprintf(change, sizeof change, "n/a");
+            if (v > 0) {
+                flag = "REGRESSION";
+                nreg++;
+            } else if (v < 0) {
+                flag = "faster";
+            } else if (isfinite(pct) && fabs(pct) > thr) {
+                flag = "ranges overlap: noise";
+                nnoise++;
             }
-            printf("%-11s %-50s %9s %9s %9s %-9s %8s%s\n", f->experiment, f->method, size, oldv,
-                   newv, f->rate_unit, change, flag);
+            if (isfinite(pct))
+                snprintf(change, sizeof change, "%+.1f%%", pct);
+            else
+                snprintf(change, sizeof change, "n/a");
+            printf(CMP_FMT, f->experiment, f->method, size, oldv, newv, f->rate_unit, orange,
+                   nrange, change, flag[0] ? "  " : "", flag);
         }
         if (nnew) {
             printf("only in this run (no figure in %s):\n", b->opts.compare);
@@ -1325,10 +1665,11 @@ int bench_compare(bench *b)
             printf("  %-11s %-50s %9.4g  (line %d)\n", c->experiment, c->method, c->size,
                    c->line);
         }
-        printf("compare: %d figure%s compared, %d REGRESSION%s (worse than %g%%), %d only in "
+        printf("compare: %d figure%s compared, %d REGRESSION%s (worse than %g%%, ranges apart), "
+               "%d changed by more than %g%% within overlapping ranges (noise), %d only in "
                "this run, %d only in %s\n",
-               ncmp, ncmp == 1 ? "" : "s", nreg, nreg == 1 ? "" : "S", thr, nnew, ngone,
-               b->opts.compare);
+               ncmp, ncmp == 1 ? "" : "s", nreg, nreg == 1 ? "" : "S", thr, nnoise, thr, nnew,
+               ngone, b->opts.compare);
         fflush(stdout);
     }
     MPI_Bcast(&nreg, 1, MPI_INT, 0, b->comm);

@@ -88,12 +88,18 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
 
 /* Collective. With --compare: prints, from rank 0, each figure of this run
  * against the figure with the same experiment, method, size and rank count
- * in the old file (old median, new median, change), flags the changes
- * worse than the threshold as REGRESSION and lists the figures found on
- * one side only. The old file is read and checked by bench_create, so a
- * bad file fails before anything runs. Returns the number of regressions
- * (the same on every rank); 0 without --compare. */
+ * in the old file (old and new median and min..max, the change), flags as
+ * REGRESSION the changes worse than the threshold whose min..max ranges do
+ * not overlap, and lists the figures found on one side only. The old file
+ * is read and checked by bench_create, so a bad file fails before anything
+ * runs. Returns the number of regressions (the same on every rank); 0
+ * without --compare. */
 int bench_compare(bench *b);
+
+/* Not collective but call it on every rank alike. Prints, from rank 0, one
+ * line on the machine's load over the run: quiet, or which experiments ran
+ * while it was busy (bench_load.h). */
+void bench_print_load(bench *b);
 
 /* Not collective. Accessors. */
 pa_ctx *bench_ctx(const bench *b);
@@ -180,8 +186,23 @@ int bench_record(bench *b, const bench_spec *spec, const double *seconds, int n,
  * naive" column by ref's role; label names ref in the JSON. */
 void bench_ratio(bench *b, int fig, int ref, const char *label);
 
+/* Not collective but call it on every rank alike. A target that figure fig
+ * should reach, shown in the table's "target" column as met or not met,
+ * and in the JSON. bench_target: fig's speed relative to figure ref (as
+ * bench_ratio: above 1 is faster) at least or at most x; label names ref
+ * ("raw write"). bench_target_value: fig's median times scale (nodes for a
+ * total, 1/ranks for per rank) at least x; unit names what that is ("GB/s
+ * total"). A figure has at most one target; a second replaces the first. */
+typedef enum { BENCH_AT_LEAST = 0, BENCH_AT_MOST } bench_bound;
+void bench_target(bench *b, int fig, int ref, bench_bound bound, double x, const char *label);
+void bench_target_value(bench *b, int fig, double scale, double x, const char *unit);
+
+/* A figure at this share of its limit or above is at the physical limit:
+ * the table says so, and a target it misses is out of this machine's reach. */
+#define BENCH_AT_LIMIT 0.95
+
 /* Not collective but call it on every rank alike. A line printed (by rank
- * 0) under the experiment's rows: a skip, a target, a caveat. */
+ * 0) under the experiment's rows: the setting, a caveat. */
 void bench_note(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The median value of a figure (in its unit). */

@@ -239,19 +239,17 @@ static int init_run(bench *b)
     bench_ratio(b, fps, fread, "read");
     bench_ratio(b, fps, fns, "naive");
 
-    double fill = bench_value(b, fpf) * nnodes, uni = bench_value(b, fpu) / nr;
-    double nrm = bench_value(b, fpn) / nr, sum = bench_value(b, fps) / bench_value(b, fread);
+    bench_target_value(b, fpf, nnodes, 29, "GB/s total");
+    bench_target_value(b, fpu, 1.0 / nr, 5.6, "GB/s/rank");
+    bench_target_value(b, fpn, 1.0 / nr, 1.6, "GB/s/rank");
+    bench_target(b, fps, fread, BENCH_AT_LEAST, 0.9, "read");
     bench_note(b, "init: %zu f64 (%.0f MB) per node; naive loops on rank 0 over a private array; "
                   "parray on all %d rank%s; rates per node (%d rank%s on node 0)",
                I.n, size / 1e6, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s", nr,
                nr == 1 ? "" : "s");
-    bench_note(b, "init: target fill >= 29 GB/s aggregate: %.1f GB/s (%s)", fill,
-               fill >= 29 ? "met" : "NOT met");
-    bench_note(b, "init: target uniform f64 >= 5.6 GB/s per rank: %.2f GB/s (%s)", uni,
-               uni >= 5.6 ? "met" : "NOT met");
-    bench_note(b, "init: target normal f64 >= 1.6 GB/s per rank: %.2f GB/s (%s)", nrm,
-               nrm >= 1.6 ? "met" : "NOT met");
-    bench_note(b, "init: target sum >= 0.9x read: %.2fx (%s)", sum, sum >= 0.9 ? "met" : "NOT met");
+    bench_note(b, "init: a target per rank is the rate per node over its %d rank%s; the total, "
+                  "the rate per node times %d node%s",
+               nr, nr == 1 ? "" : "s", nnodes, nnodes == 1 ? "" : "s");
 
 out:
     free(I.naive);

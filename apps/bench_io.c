@@ -555,10 +555,10 @@ static int io_run(bench *b)
         bench_ratio(b, rd[i], f_naive_r, "naive read");
 
     bench_ratio(b, f_cc_w, f_raw_wr, "raw write + rename");
-    double rw = bench_value(b, f_cc_w) / bench_value(b, f_raw_w);
+    bench_target(b, f_cc_w, f_raw_w, BENCH_AT_LEAST, 0.9, "raw write");
+    bench_target(b, f_cc_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
+    bench_target(b, f_ci_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
     double rwr = bench_value(b, f_cc_w) / bench_value(b, f_raw_wr);
-    double rr = bench_value(b, f_cc_r) / bench_value(b, f_raw_r);
-    double ri = bench_value(b, f_ci_r) / bench_value(b, f_raw_r);
     bench_note(b, "io: %zu rows of %d f64 in %s (%s); rates are the file's bytes over the "
                   "slowest rank's time",
                S.nrows, ROW_ELEMS, S.dir, fs_name(S.dir));
@@ -572,13 +572,9 @@ static int io_run(bench *b)
                S.cold ? "from the disk (--cold dropped the page cache before each)"
                       : "from the page cache, right after the writes (--cold drops it before "
                         "each read; root only)");
-    bench_note(b, "io: target h5 collective contiguous write >= 90%% of raw write: %.0f%% (%s); "
-                  "of the raw write that, like a crash-safe save, writes a new file and "
-                  "renames it over the old one: %.0f%% (%s)",
-               100 * rw, rw >= 0.9 ? "met" : "NOT met", 100 * rwr, rwr >= 0.9 ? "met" : "NOT met");
-    bench_note(b, "io: target h5 reads >= 90%% of raw read: collective %.0f%% (%s), "
-                  "independent %.0f%% (%s)",
-               100 * rr, rr >= 0.9 ? "met" : "NOT met", 100 * ri, ri >= 0.9 ? "met" : "NOT met");
+    bench_note(b, "io: the h5 collective contiguous save runs at %.2fx of the raw write that, "
+                  "like a crash-safe save, writes a new file and renames it over the old one",
+               rwr);
 
     /* The many-files figures, where bench_files.c provides them. */
     if (bench_io_files)

@@ -20,8 +20,12 @@ static const char usage[] =
     "figure: median, min and max over the repetitions (each timed until the\n"
     "slowest rank is done), the unit, and the speed relative to the limit\n"
     "(\"vs limit\", 1 = at the limit) and to the naive way (\"vs naive\", 2 = twice\n"
-    "as fast). Notes under each experiment say which targets are met. With no\n"
-    "EXPERIMENT it runs all five, after the limits they need:\n"
+    "as fast), and the figure's target, met or not met (\"at limit\": within 5%\n"
+    "of this machine's limit). Notes under each experiment give the setting and\n"
+    "name the figures at the physical limit. The load average and the CPU time\n"
+    "of other processes and of the hypervisor (steal) are read before and after\n"
+    "each experiment; one that ran while the machine was busy is flagged BUSY.\n"
+    "With no EXPERIMENT it runs all five, after the limits they need:\n"
     "\n"
     "  limits       STREAM triad a=b+s*c (24 B/element) and a read-only sum over\n"
     "               all ranks of each node, GB/s per node; 3 arrays per node,\n"
@@ -68,12 +72,15 @@ static const char usage[] =
     "                   line (scripts/plot-bench draws it)\n"
     "  --compare OLD    after the run, each figure against the same figure\n"
     "                   (experiment, method, size, rank count) of an earlier\n"
-    "                   --json file: old and new median and the change; a change\n"
-    "                   worse than the threshold is flagged REGRESSION\n"
+    "                   --json file: old and new median, min..max and the change;\n"
+    "                   a change worse than the threshold whose min..max ranges do\n"
+    "                   not overlap is flagged REGRESSION (overlapping: noise)\n"
     "  --threshold PCT  the regression threshold in percent (default 10)\n"
     "  --list           list the experiments and exit\n"
     "\n"
     "Environment: PARRAY_BENCH_DIR, else TMPDIR, else /tmp: where io writes.\n"
+    "PARRAY_BENCH_PROC (a test hook): a directory read instead of /proc for\n"
+    "loadavg and stat.\n"
     "\n"
     "Examples:\n"
     "  mpirun -n 2 parray bench --quick --json bench.json\n"
@@ -240,8 +247,10 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             status = cmd_fail(ctx, sub, "%s", bench_errmsg(b));
             break;
         }
-    if (status == 0)
+    if (status == 0) {
+        bench_print_load(b);
         bench_compare(b);
+    }
     if (status == 0 && opts.json && pa_ctx_rank(ctx) == 0)
         fprintf(stderr, "parray: bench: wrote %s\n", opts.json);
     bench_free(&b);

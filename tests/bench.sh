@@ -3,12 +3,19 @@
 # `parray bench` as a suite, from the outside: --help and --list name every
 # experiment and option; bad options exit 2 with a message naming them; a tiny
 # run of all five experiments (and the limits) under mpirun -n 2 prints a row
-# for each and writes valid JSON lines with the required keys (the CPU's
-# model and vendor as /proc/cpuinfo names them, also in the header); --compare
-# against that file prints the changes, flags a made-up regression and lists
-# the figures missing on either side; scripts/plot-bench draws a PNG per
-# experiment and a scaling chart from runs at 1 and 2 ranks. Sizes are tiny
-# so that it takes seconds; nothing here checks a timing.
+# for each, the targets once each in the target column (met / not met, no
+# "NOT met" notes), and writes valid JSON lines with the required keys (the
+# CPU's model and vendor as /proc/cpuinfo names them, also in the header; the
+# target and the load); the load read from a made-up /proc (the
+# PARRAY_BENCH_PROC test hook) is BUSY above the cores, in the header, the
+# notes, the last line and the JSON, and quiet below; --compare against that
+# file prints the changes, flags a made-up regression whose min..max range
+# lies apart from the old one, calls a change within overlapping ranges noise
+# and lists the figures missing on either side; scripts/plot-bench draws a
+# PNG per experiment, with the titles, legend, panels and side columns it
+# should have, from the committed tests/bench-sample.json, and a scaling
+# chart from runs at 1 and 2 ranks. Sizes are tiny so that it takes seconds;
+# nothing here checks a timing.
 #
 # Environment (make check sets them): PARRAY, MPIRUN, PARRAY_SRCDIR;
 # PARRAY_TEST_TIMEOUT (seconds per run, default 300).
@@ -99,18 +106,34 @@ expect_in quick.out "1 rep after 0 warm-up" "explicit --reps/--warmup override t
 echo "--- mpirun -n 2 parray bench (all five, tiny sizes) --json"
 run all $mpirun -n 2 "$PARRAY" bench $tiny --json "$tmp/all.json"
 expect_rc 0 "mpirun -n 2 parray bench $tiny"
-expect_in all.out "^experiment +method +size +median +min +max +unit +vs limit +vs naive$" \
-    "the table has the header with the vs limit and vs naive columns"
+expect_in all.out "^experiment +method +size +median +min +max +unit +vs limit +vs naive +target$" \
+    "the table has the header with the vs limit, vs naive and target columns"
 for e in limits $experiments; do
     expect_in all.out "^$e " "the table has rows for $e"
 done
-expect_in all.out "^share +parray shared array .* s +[0-9.e+-]+x +[0-9.e+-]+x$" \
-    "the shared-array row has its ratios to the limit and to the naive way"
-expect_in all.out "^elementwise +z = a\*b \+ c: parray pa_eval .*GB/s +[0-9.e+-]+x +[0-9.e+-]+x$" \
+expect_in all.out "^share +parray shared array .* s +[0-9.e+-]+x +[0-9.e+-]+x  >=0.833x own sum: (met|not met)$" \
+    "the shared-array row has its ratios to the limit and to the naive way, and its target"
+expect_in all.out "^elementwise +z = a\*b \+ c: parray pa_eval .*GB/s +[0-9.e+-]+x +[0-9.e+-]+x  >=1x triad: (met|not met(, at limit)?)$" \
     "the pa_eval row has its ratios to the triad and to the naive loop"
-expect_in all.out "^blas +parray split: .*GFLOP/s +[0-9.e+-]+x +[0-9.e+-]+x$" \
+expect_in all.out "^blas +parray split: .*GFLOP/s +[0-9.e+-]+x +[0-9.e+-]+x  >=0.95x limit: (met|not met)$" \
     "the blas split row has its ratios to the limit and to the naive stripes"
-expect_in all.out "^  note: io: target " "the experiments' notes follow their rows"
+expect_in all.out "^  note: io: " "the experiments' notes follow their rows"
+# Each target once, in its row: 3 share, 3 io, 2 io files (2 ranks), 2 blas,
+# 4 init, 3 elementwise.
+targets=$(grep -Ec "  (>=|<=)[0-9.]+x? [^:]+: (met|not met|not met, at limit)$" "$tmp/all.out")
+if [ "$targets" -eq 17 ]; then
+    pass "the 17 targets are shown once each, in the target column"
+else
+    fail "$targets targets in the target column, not 17"
+    show "$tmp/all.out"
+fi
+if grep -Eiq "note: .*(target.*NOT met|NOT met)" "$tmp/all.out"; then
+    fail "a note still says NOT met"
+else
+    pass "no note says NOT met"
+fi
+expect_in all.out "^target: the figure's goal, met or not met" "the header explains the target column"
+expect_in all.out "^load: " "the run ends with a line on the machine's load"
 expect_in all.out "^cpu: .*, vendor [^,]" "the header names the CPU's model and vendor"
 if [ "$(grep -c '^parray bench: ' "$tmp/all.out")" -eq 1 ]; then
     pass "only rank 0 prints"
@@ -129,9 +152,10 @@ if [ -n "$python" ]; then
     if $python - "$tmp/all.json" >"$tmp/keys.out" 2>&1 <<'PY'
 import json, sys
 need = ["experiment", "method", "role", "size", "size_unit", "unit", "median", "min", "max",
-        "vs_limit", "vs_naive", "reps", "warmup", "times_s", "ratios", "machine", "layout",
-        "versions", "run", "command", "date"]
+        "vs_limit", "vs_naive", "reps", "warmup", "times_s", "target", "load", "ratios", "machine",
+        "layout", "versions", "run", "load_start", "command", "date"]
 bad = 0
+ntargets = 0
 exps = set()
 # The CPU as /proc/cpuinfo names it (x86), which every line must carry.
 cpu = None
@@ -167,6 +191,22 @@ for n, line in enumerate(open(sys.argv[1]), 1):
     # Figures measured once (a first touch) hold one sample; the others --reps.
     if len(j["times_s"]) != j["reps"] or j["warmup"] != 1 or (j["reps"] != 2 and j["role"] != "other"):
         print("line %d: reps %r warmup %r times %r" % (n, j["reps"], j["warmup"], j["times_s"])); bad = 1
+    t = j["target"]
+    if t is not None:
+        ntargets += 1
+        if t.get("bound") not in (">=", "<=") or t.get("met") not in (True, False) or \
+                not isinstance(t.get("value"), (int, float)) or not t.get("of") or "at_limit" not in t:
+            print("line %d: target %r" % (n, t)); bad = 1
+    ld = j["load"]
+    for k in ("loadavg_before", "loadavg_after", "others_cores", "steal", "cores", "bench_ranks",
+              "busy", "why"):
+        if k not in ld: print("line %d: load lacks %s" % (n, k)); bad = 1
+    if ld.get("bench_ranks") != 2 or not isinstance(ld.get("busy"), bool):
+        print("line %d: load %r" % (n, ld)); bad = 1
+    if set(j["load_start"]) != {"loadavg", "cores", "busy"}:
+        print("line %d: load_start %r" % (n, j["load_start"])); bad = 1
+if ntargets != 17:
+    print("%d figures with a target, not 17" % ntargets); bad = 1
 want = {"limits", "share", "io", "blas", "init", "elementwise"}
 if exps != want:
     print("experiments %s, not %s" % (sorted(exps), sorted(want))); bad = 1
@@ -180,32 +220,78 @@ PY
     fi
 fi
 
+echo "--- the load: BUSY above the cores, from a made-up /proc (PARRAY_BENCH_PROC)"
+mkdir -p "$tmp/proc"
+cores=$(getconf _NPROCESSORS_ONLN)
+# The stat counters stand still, so only the load average judges.
+printf 'cpu  100 0 50 1000 0 0 0 0 0 0\n' >"$tmp/proc/stat"
+printf '%s.50 %s.50 %s.50 9/300 1234\n' $((cores + 2)) $((cores + 2)) $((cores + 2)) >"$tmp/proc/loadavg"
+PARRAY_BENCH_PROC=$tmp/proc run busy "$PARRAY" bench blas $tiny --json "$tmp/busy.json"
+expect_rc 0 "parray bench blas with a made-up load above the cores"
+expect_in busy.out "^load: BUSY: 1-minute load average $((cores + 2))\.50 on $cores cores before the run" \
+    "the header says the machine was busy"
+expect_in busy.out "^  note: load: BUSY during blas: load average $((cores + 2))\.50 on $cores cores?, above the cores" \
+    "a note under the experiment says why"
+expect_in busy.out "^load: BUSY during blas " "the last line names the busy experiments"
+if [ -n "$python" ] && $python - "$tmp/busy.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ok = lines and all(j["load"]["busy"] and j["load"]["why"] == ["loadavg"] and j["load_start"]["busy"]
+                   for j in lines)
+sys.exit(0 if ok else 1)
+PY
+then
+    pass "the JSON lines say busy, why, and busy at the start"
+elif [ -n "$python" ]; then
+    fail "the JSON lines do not say busy:"
+    show "$tmp/busy.json"
+fi
+printf '0.00 0.00 0.00 1/300 1234\n' >"$tmp/proc/loadavg"
+PARRAY_BENCH_PROC=$tmp/proc run quiet "$PARRAY" bench blas $tiny
+expect_rc 0 "parray bench blas with a made-up load of 0"
+expect_in quiet.out "^load: 1-minute load average 0\.00 on $cores cores? before the run" \
+    "the header gives the load average"
+if grep -q "BUSY" "$tmp/quiet.out"; then
+    fail "a quiet machine is called busy"
+    show "$tmp/quiet.out"
+else
+    pass "a quiet machine is not called busy"
+fi
+expect_in quiet.out "^load: no experiment looked busy" \
+    "the last line says so, and that the counters (standing still) did not judge"
+
 echo "--- --compare against the same run's file"
 run cmp $mpirun -n 2 "$PARRAY" bench init $tiny --compare "$tmp/all.json"
 expect_rc 0 "parray bench init --compare all.json"
 expect_in cmp.out "^compare: .*all.json -> this run \(2 ranks\)" "it names the old file"
-expect_in cmp.out "^init +parray pa_full, per node +100 k elem +[0-9.e+-]+ +[0-9.e+-]+ +GB/s +[+-][0-9.]+%" \
-    "each figure shows the old and new median and the change"
+num="[0-9.e+-]+"
+expect_in cmp.out "^init +parray pa_full, per node +100 k elem +$num +$num +GB/s +$num\.\.$num +$num\.\.$num +[+-][0-9.]+%" \
+    "each figure shows the old and new median, their min..max ranges and the change"
 expect_in cmp.out "^only in .*all.json \(not measured in this run\):" \
     "the figures of the other experiments are listed as missing from this run"
 expect_in cmp.out "^compare: [0-9]+ figures compared, [0-9]+ REGRESSIONS? " "a summary line counts them"
 
 if [ -n "$python" ]; then
-    echo "--- --compare flags a regression"
-    # An old run 100 times faster at everything: every rate figure of the
-    # new run is a regression, whatever this machine's noise.
-    $python - "$tmp/all.json" "$tmp/fast.json" <<'PY'
+    echo "--- --compare flags a regression only when the min..max ranges are apart"
+    # An old run 100 times faster at everything, every repetition of it:
+    # every figure of the new run is a regression, whatever this machine's
+    # noise. Then the same medians, but an old run whose range spans the new
+    # one (a repetition 10 times slower, another 100 times faster): noise.
+    $python - "$tmp/all.json" "$tmp/fast.json" "$tmp/wide.json" <<'PY'
 import json, sys
-with open(sys.argv[2], "w") as out:
-    for line in open(sys.argv[1]):
-        j = json.loads(line)
-        if j["unit"] == "s":
-            j["median"] /= 100
-        else:
-            j["median"] *= 100
-        if j["method"] == "parray sum (tree), per node":
-            j["method"] = "an old method"
-        out.write(json.dumps(j) + "\n")
+fast, wide = open(sys.argv[2], "w"), open(sys.argv[3], "w")
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    if j["method"] == "parray sum (tree), per node":
+        j["method"] = "an old method"
+    time = j["unit"] == "s"
+    f = 0.01 if time else 100  # 100 times faster
+    lo, hi = j["min"], j["max"]
+    j["median"], j["min"], j["max"] = j["median"] * f, lo * f, hi * f
+    fast.write(json.dumps(j) + "\n")
+    # The slowest old repetition 1000 times slower than the new run's slowest.
+    j["min"], j["max"] = (lo * f, hi * 1000) if time else (lo / 1000, hi * f)
+    wide.write(json.dumps(j) + "\n")
 PY
     run reg $mpirun -n 2 "$PARRAY" bench init $tiny --compare "$tmp/fast.json" --threshold 50
     expect_rc 0 "parray bench init --compare fast.json"
@@ -214,7 +300,19 @@ PY
     expect_in reg.out "^only in this run" "a figure missing from the old file is listed"
     expect_in reg.out "^  init +parray sum \(tree\), per node" "... by name"
     expect_in reg.out "^  init +an old method " "a figure missing from this run is listed"
-    expect_in reg.out "REGRESSIONS \(worse than 50%\)" "the summary gives the threshold"
+    expect_in reg.out "REGRESSIONS \(worse than 50%, ranges apart\)" "the summary gives the rule"
+    run noise $mpirun -n 2 "$PARRAY" bench init $tiny --compare "$tmp/wide.json" --threshold 50
+    expect_rc 0 "parray bench init --compare wide.json"
+    expect_in noise.out "^init +parray pa_full, per node .* -9[0-9.]+% +ranges overlap: noise$" \
+        "a figure 100x slower in its median, within the old run's range, is noise"
+    if grep -q "REGRESSION$" "$tmp/noise.out"; then
+        fail "a change within overlapping ranges is flagged REGRESSION"
+        show "$tmp/noise.out"
+    else
+        pass "no change within overlapping ranges is flagged REGRESSION"
+    fi
+    expect_in noise.out "^compare: [0-9]+ figures compared, 0 REGRESSIONS .*, [1-9][0-9]* changed by more than 50% within overlapping ranges \(noise\)" \
+        "the summary counts the noise apart"
 fi
 
 echo "--- scripts/plot-bench"
@@ -235,6 +333,69 @@ else
             show "$tmp/plot.err"
         fi
     done
+
+    # The committed sample: a quick run at 2 ranks on a 2-core AMD EPYC,
+    # busy, with every role and io's three kinds of figures.
+    mkdir -p "$tmp/gp"
+    PARRAY_PLOT_SCRIPTS=$tmp/gp run sample $python "$srcdir/scripts/plot-bench" \
+        "$srcdir/tests/bench-sample.json" "$tmp/sample"
+    expect_rc 0 "scripts/plot-bench tests/bench-sample.json"
+    for e in limits $experiments; do
+        if [ "$(head -c 4 "$tmp/sample/$e.png" 2>/dev/null | od -An -c | tr -d ' \n')" != "211PNG" ]; then
+            fail "no PNG $e.png from the sample"
+            continue
+        fi
+        expect_in "gp/$e.gp" "parray bench $e: .*, 2 ranks on 1 node, quick run" \
+            "$e.png's title names the experiment, its size, the ranks and quick"
+        expect_in "gp/$e.gp" "AMD EPYC, 2 cores .*; higher is better" \
+            "$e.png's title names the machine and says higher is better"
+        expect_in "gp/$e.gp" "BUSY while these were measured" "$e.png warns that the machine was busy"
+    done
+    expect_in gp/io.gp "set title \"HDF5: GB/s, size" "io.png has an HDF5 panel"
+    expect_in gp/io.gp "set title \"many files: GB/s, size" "... a many-files panel"
+    expect_in gp/io.gp "set title \"CSV: MB/s/rank, size" "... and a CSV panel"
+    expect_in gp/io.gp "set label \"vs limit\"" "the ratios are drawn beside the bars"
+    expect_in gp/io.gp "set label \"0.231x\" at graph" "... with their values"
+    expect_in gp/io.gp "set label \"not met\" at graph .* tc rgb" "... and the targets"
+    expect_in gp/io.gp "with labels left" "every bar's value is written at its end, however small"
+    # The legend names the roles shown: share has another reference (the
+    # first touch), blas none; io has no other reference either.
+    expect_in gp/share.gp "set label \"another reference\"" "share's legend names the other reference"
+    for e in blas io; do
+        if grep -q "another reference" "$tmp/gp/$e.gp"; then
+            fail "$e's legend names a role it does not show"
+        else
+            pass "$e's legend names only the roles it shows"
+        fi
+    done
+    # Every bar colour has its legend entry: each role among an experiment's
+    # figures (and the limits drawn from the limits experiment) is named.
+    if $python - "$srcdir/tests/bench-sample.json" "$tmp/gp" >"$tmp/legend.out" 2>&1 <<'PY'
+import json, os, sys
+names = {"limit": "this machine's limit", "naive": "the naive way", "parray": "parray",
+         "other": "another reference"}
+roles = {}
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    r = roles.setdefault(j["experiment"], set())
+    r.add(j["role"])
+    if any(x["role"] == "limit" for x in j["ratios"]):
+        r.add("limit")
+bad = 0
+for e, rs in roles.items():
+    gp = open(os.path.join(sys.argv[2], e + ".gp")).read()
+    for role in rs:
+        if 'set label "%s"' % names[role] not in gp:
+            print("%s.png: no legend entry for %s" % (e, role)); bad = 1
+sys.exit(bad)
+PY
+    then
+        pass "every bar colour has a legend entry"
+    else
+        fail "bars without a legend entry:"
+        show "$tmp/legend.out"
+    fi
+
     run plotbad $python "$srcdir/scripts/plot-bench" "$tmp/junk.json" "$tmp/png2"
     expect_rc 1 "scripts/plot-bench on a file that is not bench JSON"
     expect_in plotbad.err "junk.json:1: not a JSON line" "the message names the file and line"
