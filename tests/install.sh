@@ -12,7 +12,9 @@
 #   - `man 3` finds a page for every function the library exports, and parray(3);
 #   - a CMake program with find_package(parray) and parray::parray builds and
 #     runs (skipped without cmake);
-#   - make uninstall leaves no file in the prefix.
+#   - make uninstall leaves no file in the prefix;
+#   - make install prefix=OTHER in the same tree links the library again, so
+#     the program installed there runs too, and OTHER's parray.pc names OTHER.
 #
 # Environment (make check sets them): PARRAY (the program: the build directory
 # is its parent's parent), MPIRUN, PARRAY_SRCDIR; PARRAY_TEST_TIMEOUT (seconds
@@ -55,7 +57,7 @@ step configure env -C "$tree" ./configure --prefix="$prefix" "$@"
     >"$tmp/objects"
 tar -C "$builddir" -cf - -T "$tmp/objects" | tar -C "$tree" -xmf - ||
     { fail "copying the build's objects"; finish; }
-step install make -C "$tree" -j2 install
+step install make -C "$tree" -j2 install V=0
 compiled=$(grep -c ' CC .*\.l\?o$' "$tmp/install.out")
 [ "$compiled" -eq 0 ] || echo "  note: make install compiled $compiled objects again"
 
@@ -137,5 +139,17 @@ step uninstall make -C "$tree" uninstall
 left=$(find "$prefix" -type f)
 [ -z "$left" ] && pass "make uninstall removes every installed file" ||
     fail "make uninstall leaves: $(echo $left)"
+
+# ---- the same tree, installed into another prefix (as after ./configure
+# --prefix=... in a tree built for another one): linked again for it
+other=$tmp/other
+step install_other make -C "$tree" install prefix="$other" V=0
+run info_other "$other/bin/parray" --version
+expect_rc 0 "parray --version, installed by make install prefix=... into a second prefix,"
+expect_in install_other.out 'CCLD +src/libparray\.la' "the library is linked again for the second prefix"
+grep -q "^Libs: .*-Wl,-rpath,\${libdir}" "$other/lib/pkgconfig/parray.pc" &&
+    grep -q "^libdir=$other/lib\$" "$other/lib/pkgconfig/parray.pc" &&
+    pass "the second prefix's parray.pc names it, with the runpath" ||
+    { fail "the second prefix's parray.pc:"; show "$other/lib/pkgconfig/parray.pc"; }
 
 finish
