@@ -105,8 +105,10 @@ elif [ -e "$tree/man/man3.stamp" ]; then
     fi
     [ -f "$prefix/share/man/man3/parray.3" ] || fail "parray(3) is not installed"
     if command -v man >/dev/null 2>&1; then
-        run man_w env MANPATH="$prefix/share/man" man -w 3 pa_array_create
-        expect_in man_w.out "^$prefix/share/man/man3/pa_array_create\\.3" "man -w 3 pa_array_create finds the installed page"
+        # man finds the pages through PATH, as the README says.
+        run man_w env -u MANPATH PATH="$prefix/bin:$PATH" man -w 3 pa_array_create
+        expect_in man_w.out "^$prefix/share/man/man3/pa_array_create\\.3" \
+            "man -w 3 pa_array_create finds the installed page, with the prefix's bin on PATH"
     fi
 else
     echo "  note: the man 3 pages were not built (no python3 at configure time)"
