@@ -4,8 +4,8 @@
 # without root makes it (./configure --prefix=DIR && make install):
 #   - a copy of the sources (make distdir) is configured with the build's own
 #     configure arguments and --prefix=TMP/prefix; the build's objects are
-#     copied in, so make install only links (libtool gives the links the
-#     prefix's runpath, which `make install prefix=...` in the build would not);
+#     copied in, so make install only links (for the prefix's runpath), and
+#     the build itself, which other tests run, is left as it is;
 #   - the README's first program, built as the README says with
 #     `mpicc prog.c $(pkg-config --cflags --libs parray)`, and with gcc instead
 #     of mpicc, runs under mpirun, and so does the installed `parray info`;
@@ -68,6 +68,7 @@ mkdir "$tmp/prog" || exit 99
 awk '/^## A first program/ { sect = 1 } sect && /^```c/ { code = 1; next }
      code && /^```/ { exit } code' "$srcdir/README.md" >"$tmp/prog/prog.c"
 [ -s "$tmp/prog/prog.c" ] || { fail "no C block under '## A first program' in README.md"; finish; }
+# shellcheck disable=SC2016 # the README's text, not an expansion
 grep -q 'mpicc prog.c $(pkg-config --cflags --libs parray)' "$srcdir/README.md" ||
     fail "README.md no longer builds its first program with mpicc prog.c \$(pkg-config --cflags --libs parray)"
 echo "pkg-config --cflags --libs parray: $(pkg-config --cflags --libs parray)"
@@ -101,7 +102,7 @@ elif [ -e "$tree/man/man3.stamp" ]; then
     if [ -z "$missing" ]; then
         pass "every exported function ($(wc -l <"$tmp/exported")) has a page in share/man/man3"
     else
-        fail "exported functions without a man 3 page: $(echo $missing)"
+        fail "exported functions without a man 3 page:" $missing
     fi
     [ -f "$prefix/share/man/man3/parray.3" ] || fail "parray(3) is not installed"
     if command -v man >/dev/null 2>&1; then
@@ -126,9 +127,11 @@ add_executable(first_program prog.c)
 target_link_libraries(first_program PRIVATE parray::parray)
 EOF
     step cmake_configure cmake -S "$tmp/cmake" -B "$tmp/cmake/build" -DCMAKE_PREFIX_PATH="$prefix"
-    grep -q "^parray_DIR:PATH=$prefix/lib/cmake/parray\$" "$tmp/cmake/build/CMakeCache.txt" &&
-        pass "find_package(parray) takes the package of the prefix" ||
+    if grep -q "^parray_DIR:PATH=$prefix/lib/cmake/parray\$" "$tmp/cmake/build/CMakeCache.txt"; then
+        pass "find_package(parray) takes the package of the prefix"
+    else
         fail "find_package(parray) found $(grep '^parray_DIR' "$tmp/cmake/build/CMakeCache.txt")"
+    fi
     step cmake_build cmake --build "$tmp/cmake/build"
     run cmake_program $mpirun -n 2 "$tmp/cmake/build/first_program"
     expect_rc 0 "the README's first program, built by CMake with find_package(parray), under mpirun -n 2"
@@ -139,8 +142,11 @@ fi
 # ---- make uninstall
 step uninstall make -C "$tree" uninstall
 left=$(find "$prefix" -type f)
-[ -z "$left" ] && pass "make uninstall removes every installed file" ||
-    fail "make uninstall leaves: $(echo $left)"
+if [ -z "$left" ]; then
+    pass "make uninstall removes every installed file"
+else
+    fail "make uninstall leaves:" $left
+fi
 
 # ---- the same tree, installed into another prefix (as after ./configure
 # --prefix=... in a tree built for another one): linked again for it
@@ -149,9 +155,12 @@ step install_other make -C "$tree" install prefix="$other" V=0
 run info_other "$other/bin/parray" --version
 expect_rc 0 "parray --version, installed by make install prefix=... into a second prefix,"
 expect_in install_other.out 'CCLD +src/libparray\.la' "the library is linked again for the second prefix"
-grep -q "^Libs: .*-Wl,-rpath,\${libdir}" "$other/lib/pkgconfig/parray.pc" &&
-    grep -q "^libdir=$other/lib\$" "$other/lib/pkgconfig/parray.pc" &&
-    pass "the second prefix's parray.pc names it, with the runpath" ||
-    { fail "the second prefix's parray.pc:"; show "$other/lib/pkgconfig/parray.pc"; }
+if grep -q "^Libs: .*-Wl,-rpath,\${libdir}" "$other/lib/pkgconfig/parray.pc" &&
+    grep -q "^libdir=$other/lib\$" "$other/lib/pkgconfig/parray.pc"; then
+    pass "the second prefix's parray.pc names it, with the runpath"
+else
+    fail "the second prefix's parray.pc:"
+    show "$other/lib/pkgconfig/parray.pc"
+fi
 
 finish
