@@ -4,6 +4,9 @@
 #     block of docs/api.md, and every function declared there is exported;
 #   - the library exports nothing outside the pa_ namespace (names that start
 #     with '_' belong to the compiler and its runtimes and are not counted);
+#   - every exported function has a man 3 page in man/man3/ of the build (which
+#     make writes with scripts/gen-api-doc --man), and groff reads every page
+#     there without a warning;
 #   - docs/api.md is what scripts/gen-api-doc writes from the headers now
 #     (skipped, with a note, when python3 is missing).
 # Each check prints what it checks; the script fails if any check fails.
@@ -78,6 +81,35 @@ if [ -s "$tmp/foreign" ]; then
     failed=1
 else
     pass "nothing is exported outside pa_*"
+fi
+
+# The man 3 pages that make writes from the same comments (man/man3/ of the
+# build): one for every exported function, each read by groff without a warning.
+man3=$builddir/man/man3
+if [ -e "$builddir/man/man3.stamp" ]; then
+    nopage=$(while read -r f; do [ -f "$man3/$f.3" ] || echo "$f"; done <"$tmp/exported_pa")
+    if [ -n "$nopage" ]; then
+        echo "  FAIL: exported but without a page in $man3:"
+        echo "$nopage" | sed 's/^/    /'
+        failed=1
+    else
+        pass "every exported pa_* function has a man 3 page"
+    fi
+    if command -v groff >/dev/null 2>&1; then
+        for page in "$man3"/*.3; do
+            groff -man -ww -z -Tutf8 "$page" 2>&1 | sed "s|^|${page##*/}: |"
+        done >"$tmp/groff.err"
+        if [ -s "$tmp/groff.err" ]; then
+            fail "groff warns about man 3 pages:"
+            head -20 "$tmp/groff.err" | sed 's/^/    /'
+        else
+            pass "groff reads every man 3 page ($(find "$man3" -name '*.3' | wc -l)) without a warning"
+        fi
+    else
+        echo "  note: no groff, so the man 3 pages were not read"
+    fi
+else
+    echo "  note: the man 3 pages are not built (no python3 at configure time)"
 fi
 
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import re, os, sys' 2>/dev/null; then
