@@ -407,6 +407,23 @@ static pa_array *make_salted(size_t n, double salt)
     return a;
 }
 
+/* src's elements in a new array of context c (on the same ranks, so that
+ * each rank's span is the same). */
+static pa_array *copy_to(pa_ctx *c, pa_array *src)
+{
+    size_t shape[PA_MAXDIM];
+    pa_array_shape(src, shape);
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(c, pa_array_dtype(src), pa_array_ndim(src), shape, PA_DISTRIBUTED, &a),
+          c);
+    pa_span to, from;
+    pa_array_local(a, &to);
+    pa_array_local(src, &from);
+    memcpy(to.ptr, from.ptr, to.count * pa_dtype_size(pa_array_dtype(src)));
+    TU_OK(pa_array_sync(a), c);
+    return a;
+}
+
 /* A write that fails halfway through a file (file_write, on every rank or
  * on the last): the call fails on every rank naming the injected fault; no
  * name holds a part of a file: the 10 files that existed hold their old
@@ -426,14 +443,7 @@ START_TEST(write_fails_midway)
             char spec[64];
             snprintf(spec, sizeof spec, every ? "file_write@*" : "file_write@%d", tu_size() - 1);
             pa_ctx *c = tu_fault_ctx(spec);
-            pa_array *a = NULL;
-            size_t shape[3] = {NEW, 3, 2};
-            TU_OK(pa_array_create(c, PA_F64, 3, shape, PA_DISTRIBUTED, &a), c);
-            pa_span sp, fp;
-            pa_array_local(a, &sp);
-            pa_array_local(fresh, &fp);
-            memcpy(sp.ptr, fp.ptr, sp.count * sizeof(double));
-            TU_OK(pa_array_sync(a), c);
+            pa_array *a = copy_to(c, fresh);
             TU_RC(pa_save_files(a, pattern, PA_FORMAT_AUTO, &o), PA_EIO, c);
             TU_ASSERT(strstr(pa_errmsg(c), "injected fault after") != NULL, "%s: '%s'", spec,
                       pa_errmsg(c));
@@ -480,14 +490,7 @@ START_TEST(durable_syncs)
         for (int s = 0; s < 2; s++) {
             TU_OK(pa_save_files(old, pattern, PA_FORMAT_AUTO, &o), ctx);
             pa_ctx *c = tu_fault_ctx(sites[s]);
-            size_t shape[3] = {N, 3, 2};
-            pa_array *a = NULL;
-            TU_OK(pa_array_create(c, PA_F64, 3, shape, PA_DISTRIBUTED, &a), c);
-            pa_span sp, fp;
-            pa_array_local(a, &sp);
-            pa_array_local(fresh, &fp);
-            memcpy(sp.ptr, fp.ptr, sp.count * sizeof(double));
-            TU_OK(pa_array_sync(a), c);
+            pa_array *a = copy_to(c, fresh);
             o.durable = 1;
             TU_RC(pa_save_files(a, pattern, PA_FORMAT_AUTO, &o), PA_EIO, c);
             TU_ASSERT(strstr(pa_errmsg(c), "fsync") && strstr(pa_errmsg(c), "injected fault") &&
