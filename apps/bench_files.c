@@ -4,7 +4,14 @@
  * (rank 0 with a context of its own, the same code) and by all ranks; and
  * CSV parsing, in MB/s per rank: parray's parallel exact parser against
  * the naive way, one rank reading the file and calling strtod per number
- * (numpy's loadtxt runs at about 180 MB/s on the reference machine). */
+ * (numpy's loadtxt runs at about 180 MB/s on the reference machine).
+ *
+ * One rank and all ranks are measured PAIRED (bench_time_steps): every
+ * repetition runs both, in alternating order, so that a machine shared with
+ * other jobs weighs on both alike and their ratio compares like with like.
+ * Saves replace the files of the previous repetition, as a program that
+ * saves its results again does; durable saves (fsync) are a figure of
+ * their own. */
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -23,6 +30,7 @@
 
 typedef struct {
     pa_ctx *ctx, *solo;    /* the job's context; rank 0's own (other ranks: NULL) */
+    pa_files_opts save;    /* the options of all-ranks saves (durable or not) */
     int rank, size;
     int nfiles;            /* files in the stack */
     size_t csv_rows;
@@ -31,6 +39,7 @@ typedef struct {
     char **paths;
     double file_bytes, csv_bytes;
     pa_array *src;         /* the (nfiles, FILE_ELEMS) array, a[i] = i */
+    pa_array *solo_src;    /* rank 0: the same array in solo */
     double sink;
 } files;
 
@@ -46,12 +55,21 @@ static int check_stack(bench *b, pa_array *a, const char *what)
     return 0;
 }
 
-static int save_rep(bench *b, void *arg, int rep)
+static int save_all_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     files *F = arg;
-    if (pa_save_files(F->src, F->pattern, PA_FORMAT_NPY, NULL) != PA_OK)
+    if (pa_save_files(F->src, F->pattern, PA_FORMAT_NPY, &F->save) != PA_OK)
         return bench_fail(b, "io files: %s", pa_errmsg(F->ctx));
+    return 0;
+}
+
+static int save_one_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    files *F = arg;
+    if (F->rank == 0 && pa_save_files(F->solo_src, F->pattern, PA_FORMAT_NPY, NULL) != PA_OK)
+        return bench_fail(b, "io files: one rank: %s", pa_errmsg(F->solo));
     return 0;
 }
 
@@ -145,14 +163,14 @@ int bench_io_files(bench *b, const char *dir)
     snprintf(F.dir, sizeof F.dir, "%s/files", dir);
     snprintf(F.pattern, sizeof F.pattern, "%s/part-%%05d.npy", F.dir);
     snprintf(F.csv, sizeof F.csv, "%s/table.csv", dir);
-    int rc = 0, f_save = -1, f_one = -1, f_all = -1, f_csv = -1, f_naive = -1;
+    int rc = 0, f_save = -1, f_save_one = -1, f_durable = -1, f_one = -1, f_all = -1;
+    int f_csv = -1, f_naive = -1;
     /* One file per MiB of the io experiment's size, at least 10 and at
      * most NFILES (1000 at the default 1 GiB, 100 under --quick), and the
      * CSV table in proportion: small runs stay small. */
     size_t mib = bench_bytes(b, BENCH_IO_BYTES, BENCH_IO_BYTES_QUICK) >> 20;
     F.nfiles = mib < 10 ? 10 : mib > NFILES ? NFILES : (int)mib;
     F.csv_rows = (size_t)CSV_ROWS * (size_t)F.nfiles / NFILES;
-    char label[96];
 
     /* Setup, untimed: the directory, rank 0's own context, the source array
      * a[i] = i and its names. */
@@ -168,11 +186,19 @@ int bench_io_files(bench *b, const char *dir)
         rc = bench_agree(b, -1);
         goto out;
     }
+    if (F.rank == 0 &&
+        pa_array_create(F.solo, PA_F64, 2, shape, PA_DISTRIBUTED, &F.solo_src) != PA_OK)
+        rc = bench_fail(b, "io files: one rank: %s", pa_errmsg(F.solo));
+    if ((rc = bench_agree(b, rc)) != 0)
+        goto out;
+    pa_array *srcs[2] = {F.src, F.solo_src};
     pa_span s;
-    pa_array_local(F.src, &s);
-    for (size_t i = 0; i < s.count; i++)
-        ((double *)s.ptr)[i] = (double)(s.offset + i);
-    pa_array_sync(F.src);
+    for (int k = 0; k < 2 && srcs[k]; k++) {
+        pa_array_local(srcs[k], &s);
+        for (size_t i = 0; i < s.count; i++)
+            ((double *)s.ptr)[i] = (double)(s.offset + i);
+        pa_array_sync(srcs[k]);
+    }
     F.paths = calloc((size_t)F.nfiles, sizeof *F.paths);
     for (int i = 0; F.paths && i < F.nfiles; i++) {
         F.paths[i] = malloc(PATH_MAX);
@@ -180,22 +206,38 @@ int bench_io_files(bench *b, const char *dir)
     }
     F.file_bytes = F.nfiles * (128.0 + FILE_ELEMS * 8.0);
 
-    snprintf(label, sizeof label, "parray save_files %d x 100 KB .npy, all ranks", F.nfiles);
-    bench_spec spec = {.method = label,
-                       .size = F.file_bytes, .work = F.file_bytes, .combine = BENCH_MAX};
-    if ((rc = bench_time(b, &spec, save_rep, &F, &f_save)) != 0)
+    /* Saves, then loads of what they leave: one rank and all ranks paired;
+     * then durable saves alone. */
+    char lab[5][96];
+    snprintf(lab[0], sizeof lab[0], "naive: one rank saves %d x 100 KB .npy", F.nfiles);
+    snprintf(lab[1], sizeof lab[1], "parray save_files %d x 100 KB .npy, all ranks", F.nfiles);
+    snprintf(lab[2], sizeof lab[2], "parray save_files durable (fsync), all ranks");
+    snprintf(lab[3], sizeof lab[3], "naive: one rank loads %d x 100 KB .npy", F.nfiles);
+    snprintf(lab[4], sizeof lab[4], "parray load_files %d x 100 KB .npy, all ranks", F.nfiles);
+    bench_spec pair[2] = {
+        {.size = F.file_bytes, .work = F.file_bytes, .combine = BENCH_RANK0},
+        {.size = F.file_bytes, .work = F.file_bytes, .combine = BENCH_MAX},
+    };
+    void *args[2] = {&F, &F};
+    int figs[2];
+    pair[0].method = lab[0], pair[1].method = lab[1];
+    bench_fn saves[2] = {save_one_rep, save_all_rep};
+    if ((rc = bench_time_steps(b, pair, saves, args, 2, figs)) != 0)
         goto out;
-    char label2[96], label3[96];
-    snprintf(label2, sizeof label2, "naive: one rank loads %d x 100 KB .npy", F.nfiles);
-    spec.method = label2;
-    spec.combine = BENCH_RANK0;
-    if ((rc = bench_time(b, &spec, load_one_rep, &F, &f_one)) != 0)
+    f_save_one = figs[0], f_save = figs[1];
+    bench_ratio(b, f_save, f_save_one, "one rank");
+    F.save.durable = 1;
+    pair[1].method = lab[2];
+    rc = bench_time(b, &pair[1], save_all_rep, &F, &f_durable);
+    F.save.durable = 0;
+    if (rc != 0)
         goto out;
-    snprintf(label3, sizeof label3, "parray load_files %d x 100 KB .npy, all ranks", F.nfiles);
-    spec.method = label3;
-    spec.combine = BENCH_MAX;
-    if ((rc = bench_time(b, &spec, load_all_rep, &F, &f_all)) != 0)
+    bench_ratio(b, f_durable, f_save, "save_files");
+    pair[0].method = lab[3], pair[1].method = lab[4];
+    bench_fn loads[2] = {load_one_rep, load_all_rep};
+    if ((rc = bench_time_steps(b, pair, loads, args, 2, figs)) != 0)
         goto out;
+    f_one = figs[0], f_all = figs[1];
     bench_ratio(b, f_all, f_one, "one rank");
 
     /* CSV: a table of random-looking f64 written as %.17g (round-trip
@@ -239,6 +281,10 @@ int bench_io_files(bench *b, const char *dir)
     bench_note(b, "io files: %d .npy files of %d f64 in %s; loads come from the page cache%s",
                F.nfiles, FILE_ELEMS, F.dir,
                F.size < 2 ? "; the all-ranks target (1.8x one rank) needs 2 ranks" : "");
+    bench_note(b, "io files: one rank and all ranks alternate in every repetition (paired); "
+                  "saves replace the files of the repetition before, each through a new "
+                  "temporary renamed over it, and return with the data in the page cache "
+                  "unless durable (fsync of every file, and of the directory once)");
     bench_note(b, "io files: CSV of %zu rows x %d f64 as %%.17g, %.0f MB; its target is above "
                   "numpy's loadtxt (~180 MB/s)",
                F.csv_rows, CSV_COLS, F.csv_bytes / 1e6);
@@ -255,6 +301,7 @@ out:
         free(F.paths[i]);
     free(F.paths);
     pa_array_free(&F.src);
+    pa_array_free(&F.solo_src);
     if (F.solo)
         pa_finalize(&F.solo);
     return rc;

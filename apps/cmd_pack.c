@@ -67,10 +67,17 @@ static const char unpack_usage[] =
     "flags and width) and no other % but %%; the format comes from its extension\n"
     "(.npy, .csv, .raw/.bin, .h5). A missing directory is created. Each rank\n"
     "writes the files of its own rows; each file is written to a temporary and\n"
-    "renamed, so an existing file is replaced whole or not at all.\n"
+    "renamed, so an existing file is replaced whole or not at all, even when the\n"
+    "job is killed. Without --durable the files may still be in the page cache\n"
+    "when unpack ends (as numpy.save leaves them), so a power loss or a crash of\n"
+    "the operating system soon after may leave a name with its old file, or with\n"
+    "the new one empty or in part.\n"
     "\n"
     "Options:\n"
     "  -o PATTERN        the file names (required)\n"
+    "  --durable         fsync every file before its rename and the directory\n"
+    "                    after, so that the files survive a power loss (slower:\n"
+    "                    every file waits for the disk)\n"
     "  --format F        npy, csv, raw or h5 (default: from the extension)\n"
     "  --big-endian      .npy: store big-endian ('>f8'; default little-endian)\n"
     "  --delimiter C     CSV: the field separator (default ',')\n"
@@ -469,8 +476,9 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     pa_format format = PA_FORMAT_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--big-endian") == 0 || strcmp(a, "--no-comments") == 0) {
-            *(a[2] == 'b' ? &o.big_endian : &o.no_comments) = 1;
+        if (strcmp(a, "--big-endian") == 0 || strcmp(a, "--no-comments") == 0 ||
+            strcmp(a, "--durable") == 0) {
+            *(a[2] == 'b' ? &o.big_endian : a[2] == 'n' ? &o.no_comments : &o.durable) = 1;
             continue;
         }
         if (a[0] != '-' || !a[1]) {

@@ -195,6 +195,18 @@ int pa__array_sync(pa_array *a)
     return PA_OK;
 }
 
+int pa__array_sync_agree(pa_array *a, int rc)
+{
+    pa_ctx *ctx = a->ctx;
+    int src = pa__mpi(ctx, __func__, MPI_Win_sync(a->block.win), "MPI_Win_sync");
+    /* Every rank of the node takes part in the job's allreduce, so after it
+     * every rank's stores published above are ordered before the loads
+     * that follow the second Win_sync, as after the node barrier. */
+    rc = pa__agree(ctx, ctx->comm, rc < 0 ? rc : src);
+    src = pa__mpi(ctx, __func__, MPI_Win_sync(a->block.win), "MPI_Win_sync");
+    return rc < 0 ? rc : src;
+}
+
 int pa_array_sync(pa_array *a)
 {
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");

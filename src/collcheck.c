@@ -382,9 +382,9 @@ const char *pa__cc_files_opts(const pa_files_opts *o, char *buf)
     /* threads and progress are this rank's business. */
     size_t used = 0;
     append(buf, PA_CC_ITEM, &used, "place %d delimiter %d comment %d no_comments %d header %d dtype %d "
-           "shape %s dataset '%s' big_endian %d", (int)o->place, o->delimiter, o->comment,
-           o->no_comments, o->header, (int)o->dtype, PA_CC_SHAPE(o->ndim, o->shape),
-           PA_CC_STR(o->dataset), o->big_endian);
+           "shape %s dataset '%s' big_endian %d durable %d", (int)o->place, o->delimiter,
+           o->comment, o->no_comments, o->header, (int)o->dtype, PA_CC_SHAPE(o->ndim, o->shape),
+           PA_CC_STR(o->dataset), o->big_endian, o->durable);
     return buf;
 }
 

@@ -580,7 +580,7 @@ static int csv_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
     if (cols > 0 && format_rows(info->dtype, buf, lines, cols, out_delim(o), &text, &len, &cap))
         return pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory", path);
     pa__tmpfile t;
-    int rc = pa__tmp_open(ctx, fn, path, &t);
+    int rc = pa__tmp_open(ctx, fn, path, o, &t);
     if (rc == PA_OK) {
         rc = pa__write_at(ctx, fn, path, t.fd, text, len, 0);
         rc = rc == PA_OK ? pa__tmp_commit(ctx, fn, &t) : pa__tmp_abort(ctx, fn, &t, rc);
@@ -759,6 +759,7 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
     PA_CHECK(ctx, a->ndim <= 2, PA_ENOTSUP, "CSV holds 1-D or 2-D arrays; a has %d dimensions",
              a->ndim);
     PA_TRY(pa__csv_check(ctx, fn, opts));
+    PA_TRY(pa__files_durable_check(ctx, fn, opts));
     PA_TRY(pa__array_sync(a)); /* any writes through pointers, to this rank */
 
     /* This rank's rows: an equal share of its node's rows (of the whole job
@@ -791,7 +792,7 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
     /* The whole job writes one temporary beside path, which becomes path
      * once every rank has written and closed it (safe_save.h). */
     pa__safe s;
-    if (rc == PA_OK && (rc = pa__safe_begin(ctx, ctx->comm, fn, path, &s)) == PA_OK) {
+    if (rc == PA_OK && (rc = pa__safe_begin(ctx, ctx->comm, fn, path, 0, &s)) == PA_OK) {
         size_t off = 0;
         for (int q = 0; q < ctx->size; q++)
             if (all[2 * q] < me[0])
@@ -808,7 +809,7 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
                     wrc = pa__err(ctx, fn, PA_EIO, "%s: %s", s.temp, strerror(errno));
             }
         }
-        rc = pa__safe_commit(ctx, &s, fn, wrc, 0);
+        rc = pa__safe_commit(ctx, &s, fn, wrc, opts && opts->durable ? PA__SAFE_DURABLE : 0);
     }
     free(all);
     free(text);

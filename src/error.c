@@ -78,15 +78,23 @@ int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Comm_rank");
     /* MINLOC picks the lowest code and, among ranks with that code, the
      * lowest rank: the one whose message everybody reports. */
-    struct { int code, rank; } mine = {rc < 0 ? rc : PA_OK, rank}, worst;
-    mpi_rc = MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MINLOC, comm);
+    struct { int code, rank; } mine = {rc < 0 ? rc : PA_OK, rank}, worst = mine;
+    /* Alone (MPI_COMM_SELF: a file one rank writes) there is nothing to
+     * agree on or send. */
+    int size;
+    mpi_rc = MPI_Comm_size(comm, &size);
     if (mpi_rc != MPI_SUCCESS)
+        return pa__mpi(ctx, __func__, mpi_rc, "MPI_Comm_size");
+    if (size > 1 &&
+        (mpi_rc = MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MINLOC, comm)) != MPI_SUCCESS)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Allreduce");
     if (worst.code == PA_OK)
         return PA_OK;
     char *msg = ctx ? ctx->errmsg : init_errmsg;
     if (rank == worst.rank && msg[0] == '\0')
         snprintf(msg, PA_ERRMSG_MAX, "%s", pa_strerror(worst.code));
+    if (size == 1)
+        return worst.code;
     mpi_rc = MPI_Bcast(msg, PA_ERRMSG_MAX, MPI_CHAR, worst.rank, comm);
     if (mpi_rc != MPI_SUCCESS)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Bcast");

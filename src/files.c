@@ -74,8 +74,9 @@ int pa__write_at(pa_ctx *ctx, const char *fn, const char *path, int fd, const vo
                  size_t len, size_t off)
 {
     const char *p = buf;
-    while (len > 0) {
-        ssize_t k = pwrite(fd, p, len < MSG_BYTES ? len : MSG_BYTES, (off_t)off);
+    size_t todo = pa__fault(ctx, "file_write") ? len / 2 : len;
+    for (size_t left = todo; left > 0;) {
+        ssize_t k = pwrite(fd, p, left < MSG_BYTES ? left : MSG_BYTES, (off_t)off);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -83,15 +84,20 @@ int pa__write_at(pa_ctx *ctx, const char *fn, const char *path, int fd, const vo
                            k < 0 ? strerror(errno) : "no progress");
         p += k;
         off += (size_t)k;
-        len -= (size_t)k;
+        left -= (size_t)k;
     }
+    if (todo < len)
+        return pa__err(ctx, fn, PA_EIO, "%s: write: injected fault after %zu of %zu bytes", path,
+                       todo, len);
     return PA_OK;
 }
 
-int pa__tmp_open(pa_ctx *ctx, const char *fn, const char *path, pa__tmpfile *t)
+int pa__tmp_open(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
+                 pa__tmpfile *t)
 {
     t->fd = -1;
-    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, &t->s));
+    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, PA__SAFE_NO_LOCK, &t->s));
+    t->flags = o && o->durable ? pa__safe_many_flags(&t->s, path) : 0;
     t->fd = open(t->s.temp, O_WRONLY | O_CLOEXEC);
     if (t->fd < 0)
         return pa__safe_abort(ctx, &t->s, fn,
@@ -106,7 +112,7 @@ int pa__tmp_commit(pa_ctx *ctx, const char *fn, pa__tmpfile *t)
     if (close(t->fd) < 0) /* a full disk may only show here */
         rc = pa__err(ctx, fn, PA_EIO, "%s: %s", t->s.target, strerror(errno));
     t->fd = -1;
-    return pa__safe_commit(ctx, &t->s, fn, rc, 0);
+    return pa__safe_commit(ctx, &t->s, fn, rc, t->flags);
 }
 
 int pa__tmp_abort(pa_ctx *ctx, const char *fn, pa__tmpfile *t, int rc)
@@ -154,7 +160,7 @@ static int h5f_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
                 "%s: HDF5 files hold datasets of 1 or more dimensions; the rows of a 1-D "
                 "array are scalars", path);
     return pa__h5_write_serial(ctx, fn, path, dataset_of(o), info->dtype, info->ndim,
-                               info->shape, buf);
+                               info->shape, buf, o && o->durable);
 }
 
 const pa__format pa__h5f_format = {"HDF5", h5f_probe, h5f_read, h5f_write};
@@ -448,33 +454,59 @@ static int read_files(reader *r)
     return rc;
 }
 
-/* Stats this rank's share of the files and shares all sizes. */
-static int stat_all(pa_ctx *ctx, const char *fn, const char *const *paths, size_t n,
-                    uint64_t *sizes)
+/* The words of the first file's dtype and shape at the front of the
+ * gathered sizes (size_info). */
+#define INFO_WORDS (2 + PA_MAXDIM)
+
+/* Collective. Each rank stats its equal share of the files, and rank 0
+ * probes the first file (its dtype and shape decide the stack's); one
+ * agreement, then one MPI_Allgatherv gives every rank all sizes and the
+ * first file's info. Fixed costs only: no step per file is collective.
+ * On success *sizes (n + 1 words, the caller frees it) holds file i's
+ * size at [i + 1]. Returns the agreed code. */
+static int size_info(pa_ctx *ctx, const char *fn, const pa__format *fmt, const pa_files_opts *o,
+                     const char *const *paths, size_t n, uint64_t **sizes, pa__finfo *info)
 {
     int P = ctx->size, *counts = malloc(sizeof(int) * 2 * (size_t)P);
-    if (!counts)
-        return pa__agree(ctx, ctx->comm, pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
-    int *displs = counts + P;
-    for (int q = 0; q < P; q++) {
+    uint64_t *all = malloc(sizeof *all * (INFO_WORDS + n));
+    *sizes = malloc(sizeof **sizes * (n + 1));
+    int rc = counts && all && *sizes ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory");
+    int *displs = counts ? counts + P : NULL;
+    for (int q = 0; rc == PA_OK && q < P; q++) {
         size_t lo = n * (size_t)q / (size_t)P, hi = n * (size_t)(q + 1) / (size_t)P;
-        displs[q] = (int)lo;
-        counts[q] = (int)(hi - lo);
+        displs[q] = q ? INFO_WORDS + (int)lo : 0;
+        counts[q] = (int)(hi - lo) + (q ? 0 : INFO_WORDS);
     }
-    int rc = PA_OK;
-    size_t lo = (size_t)displs[ctx->rank], hi = lo + (size_t)counts[ctx->rank];
-    for (size_t i = lo; i < hi; i++) {
+    size_t lo = n * (size_t)ctx->rank / (size_t)P, hi = n * (size_t)(ctx->rank + 1) / (size_t)P;
+    for (size_t i = lo; rc == PA_OK && i < hi; i++) {
         /* Each file is read by one rank, so its kind is checked here (no
          * FIFO or device reaches an open), not its agreement. */
         struct stat st;
-        if ((rc = pa__file_regular(ctx, fn, paths[i], &st)) < 0)
-            break;
-        sizes[i] = (uint64_t)st.st_size;
+        if ((rc = pa__file_regular(ctx, fn, paths[i], &st)) == PA_OK)
+            all[INFO_WORDS + i] = (uint64_t)st.st_size;
+    }
+    if (rc == PA_OK && ctx->rank == 0 && (rc = fmt->probe(ctx, fn, paths[0], o, info)) == PA_OK) {
+        all[0] = (uint64_t)info->dtype;
+        all[1] = (uint64_t)info->ndim;
+        for (int d = 0; d < PA_MAXDIM; d++)
+            all[2 + d] = d < info->ndim ? info->shape[d] : 0;
     }
     if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = pa__mpi(ctx, fn, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_UINT64_T, sizes, counts, displs,
+        rc = pa__mpi(ctx, fn, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_UINT64_T, all, counts, displs,
                                              MPI_UINT64_T, ctx->comm), "MPI_Allgatherv");
+    if (rc == PA_OK) {
+        info->dtype = (pa_dtype)all[0];
+        info->ndim = (int)all[1];
+        for (int d = 0; d < PA_MAXDIM; d++)
+            info->shape[d] = (size_t)all[2 + d];
+        memcpy(*sizes + 1, all + INFO_WORDS, sizeof **sizes * n);
+    }
     free(counts);
+    free(all);
+    if (rc < 0) {
+        free(*sizes);
+        *sizes = NULL;
+    }
     return rc;
 }
 
@@ -488,27 +520,21 @@ int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_format for
     PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
     *out = NULL;
     PA_CHECK(ctx, paths, PA_EINVAL, "paths is NULL");
-    PA_CHECK(ctx, n >= 1 && n <= INT_MAX, PA_EINVAL, "n = %zu is not in [1, %d]", n, INT_MAX);
+    PA_CHECK(ctx, n >= 1 && n <= INT_MAX - INFO_WORDS, PA_EINVAL, "n = %zu is not in [1, %d]", n,
+             INT_MAX - INFO_WORDS);
     for (size_t i = 0; i < n; i++)
         PA_CHECK(ctx, paths[i], PA_EINVAL, "paths[%zu] is NULL", i);
     pa_files_opts o;
     const pa__format *fmt;
     PA_TRY(pick_format(ctx, fn, format, paths[0], opts, &o, &fmt));
 
-    uint64_t *cum = malloc(sizeof *cum * (n + 1)); /* sizes, then running weights */
-    int rc = cum ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory");
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) < 0)
-        return rc;
-    if ((rc = stat_all(ctx, fn, paths, n, cum + 1)) < 0)
-        goto out;
-
-    /* The first file decides the dtype and shape. */
+    /* The sizes (then the running weights); the first file decides the
+     * dtype and shape. */
+    uint64_t *cum;
     pa__finfo info = {0};
-    rc = ctx->rank == 0 ? fmt->probe(ctx, fn, paths[0], &o, &info) : PA_OK;
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) < 0 ||
-        (rc = pa__mpi(ctx, fn, MPI_Bcast(&info, sizeof info, MPI_BYTE, 0, ctx->comm),
-                      "MPI_Bcast")) < 0)
-        goto out;
+    int rc = size_info(ctx, fn, fmt, &o, paths, n, &cum, &info);
+    if (rc < 0)
+        return rc;
     if (info.ndim + 1 > PA_MAXDIM) {
         rc = pa__err(ctx, fn, PA_ENOTSUP, "%s holds %d dimensions; a stack of them needs %d, "
                      "more than %d", paths[0], info.ndim, info.ndim + 1, PA_MAXDIM);
@@ -541,11 +567,13 @@ int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_format for
                     PTHREAD_MUTEX_INITIALIZER};
         rc = read_files(&r);
     }
-    /* Agree before the delivery or sync, which a failed rank must not skip
-     * alone. */
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = o.place == PA_PLACE_JOB ? pa__rows_deliver(a, f0, f1 - f0, stage)
-                                     : pa__array_sync(a); /* each rank's files, to its node */
+    /* Agree before the delivery, which a failed rank must not skip alone;
+     * with the node placement the agreement is the sync that shows each
+     * rank's files to its node. */
+    if (o.place == PA_PLACE_NODE)
+        rc = pa__array_sync_agree(a, rc);
+    else if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
+        rc = pa__rows_deliver(a, f0, f1 - f0, stage);
     free(stage);
     if (rc < 0)
         pa_array_free(out);
@@ -555,6 +583,43 @@ out:
 }
 
 /* ------------------------------------------------------------ save */
+
+int pa__files_durable_check(pa_ctx *ctx, const char *fn, const pa_files_opts *opts)
+{
+    PA_CHECK_AS(ctx, fn, !opts || opts->durable == 0 || opts->durable == 1, PA_EINVAL,
+                "opts->durable = %d is not 0 or 1", opts->durable);
+    return PA_OK;
+}
+
+/* A durable save's directories: each file's directory is fsynced once
+ * after the renames into it (one fsync for a pattern whose directory is
+ * fixed, one per file for a pattern that numbers the directory). */
+typedef struct {
+    char dir[PATH_MAX]; /* the directory with renames not yet synced; "" */
+} dir_sync;
+
+/* Notes that a file was renamed into the directory of name, after syncing
+ * the previous directory when this one differs. */
+static int dir_sync_note(pa_ctx *ctx, const char *fn, dir_sync *d, const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    char dir[PATH_MAX];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == name ? 1 : (int)(slash - name), name);
+    if (strcmp(dir, d->dir) == 0)
+        return PA_OK;
+    int rc = d->dir[0] ? pa__safe_sync_dir(ctx, fn, d->dir) : PA_OK;
+    snprintf(d->dir, sizeof d->dir, "%s", dir);
+    return rc;
+}
+
+/* Syncs the last directory noted. */
+static int dir_sync_end(pa_ctx *ctx, const char *fn, const dir_sync *d)
+{
+    return d->dir[0] ? pa__safe_sync_dir(ctx, fn, d->dir) : PA_OK;
+}
 
 /* Collective. Every rank writes its files into the pattern's directory:
  * it must exist and be writable on every rank, or some ranks would write
@@ -583,6 +648,7 @@ int pa_save_files(pa_array *a, const char *pattern, pa_format format, const pa_f
     PA_COLLECTIVE(ctx, fn, "%s, '%s', format %d, %s", PA_CC_ARRAY(a), PA_CC_STR(pattern),
                   (int)format, PA_CC_FILES_OPTS(opts));
     PA_TRY(pa_files_pattern_check(ctx, pattern));
+    PA_TRY(pa__files_durable_check(ctx, fn, opts));
     PA_CHECK(ctx, a->shape[0] <= INT_MAX, PA_EINVAL, "a has %zu rows; at most %d files",
              a->shape[0], INT_MAX);
     pa_files_opts o;
@@ -606,6 +672,7 @@ int pa_save_files(pa_array *a, const char *pattern, pa_format format, const pa_f
     size_t rb = a->rowsize * pa_dtype_size(a->dtype);
     int rc = PA_OK;
     char name[PATH_MAX];
+    dir_sync dirs = {""};
     for (size_t i = 0; rc == PA_OK && i < cnt; i++) {
         int len = snprintf(name, sizeof name, pattern, (int)(first + i));
         if (len < 0 || (size_t)len >= sizeof name)
@@ -613,8 +680,12 @@ int pa_save_files(pa_array *a, const char *pattern, pa_format format, const pa_f
                          pattern, first + i);
         else
             rc = fmt->write(ctx, fn, name, &o, &info, a->block.base + (lo + i) * rb);
+        if (rc == PA_OK && o.durable)
+            rc = dir_sync_note(ctx, fn, &dirs, name);
         if (rc == PA_OK && o.progress)
             o.progress(o.progress_arg, i + 1, cnt);
     }
+    if (rc == PA_OK)
+        rc = dir_sync_end(ctx, fn, &dirs);
     return pa__agree(ctx, ctx->comm, rc);
 }

@@ -116,23 +116,32 @@ int pa__csv_format_elem(pa_dtype dtype, const void *elem, char *buf, size_t cap)
 
 /* Whole-file I/O on the calling rank with errors recorded as "fn: path:
  * what: strerror"; they loop over short transfers. Inputs are opened by
- * pa__file_open_input (file_check.h). */
+ * pa__file_open_input (file_check.h). The fault site "file_write" makes a
+ * write fail halfway, after half of its bytes are written. */
 int pa__read_at(pa_ctx *ctx, const char *fn, const char *path, int fd, void *buf, size_t len,
                 size_t off);
 int pa__write_at(pa_ctx *ctx, const char *fn, const char *path, int fd, const void *buf,
                  size_t len, size_t off);
 
 /* One rank's crash-safe write of a whole file (safe_save.h on
- * MPI_COMM_SELF): pa__tmp_open makes the temporary beside path and opens
- * it as fd; pa__tmp_commit closes it and renames it over path;
- * pa__tmp_abort closes and removes it and returns rc. */
+ * MPI_COMM_SELF, without a lock: .npy, CSV and raw files are only ever
+ * written whole): pa__tmp_open makes the temporary beside path and opens
+ * it as fd; pa__tmp_commit closes it and renames it over path (with
+ * o->durable it fsyncs it first; pa_save_files fsyncs the directory);
+ * pa__tmp_abort closes and removes it and returns rc. o may be NULL. */
 typedef struct {
     int fd;
+    int flags; /* of pa__safe_commit */
     pa__safe s;
 } pa__tmpfile;
-int pa__tmp_open(pa_ctx *ctx, const char *fn, const char *path, pa__tmpfile *t);
+int pa__tmp_open(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
+                 pa__tmpfile *t);
 int pa__tmp_commit(pa_ctx *ctx, const char *fn, pa__tmpfile *t);
 int pa__tmp_abort(pa_ctx *ctx, const char *fn, pa__tmpfile *t, int rc);
+
+/* Not collective. Checks opts->durable (opts may be NULL): PA_OK, or
+ * PA_EINVAL with "fn: opts->durable = N is not 0 or 1". */
+int pa__files_durable_check(pa_ctx *ctx, const char *fn, const pa_files_opts *opts);
 
 /* Collective. Delivers rows held by ranks that are not on their node:
  * every rank calls it with the contiguous rows [r0, r0 + n) of a that it

@@ -867,7 +867,7 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
     if (opts->deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         rc = pa__err(ctx, fn, PA_ENOTSUP, "opts->deflate: this HDF5 has no deflate filter");
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, s));
+    PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, 0, s));
 
     /* Under the save's lock, so that what is kept is what is replaced: an
      * existing file is kept and modified (unless truncate) when it holds
@@ -1022,7 +1022,8 @@ int pa__h5_read_serial(pa_ctx *ctx, const char *fn, const char *path, const char
 }
 
 int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf)
+                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf,
+                        int durable)
 {
     pa__h5_quiet();
     char dname[1024];
@@ -1030,7 +1031,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
     PA_CHECK_AS(ctx, fn, ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d", ndim);
     PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
     pa__safe s;
-    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, &s));
+    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, 0, &s));
     hsize_t dims[PA_MAXDIM];
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
@@ -1072,5 +1073,5 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
     if (rc == PA_OK)
         rc = give_back_space(ctx, fn, s.temp);
-    return pa__safe_commit(ctx, &s, fn, rc, 0);
+    return pa__safe_commit(ctx, &s, fn, rc, durable ? pa__safe_many_flags(&s, path) : 0);
 }

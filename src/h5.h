@@ -68,9 +68,12 @@ int pa__h5_read_serial(pa_ctx *ctx, const char *fn, const char *path, const char
 /* Not collective (serial driver, crash-safe through pa__safe_* on
  * MPI_COMM_SELF). Writes a new file `path` holding only `dataset` (groups
  * created) of dtype and shape from buf in C order, with the
- * "parray_version" attribute. */
+ * "parray_version" attribute. durable: fsyncs the file before the rename
+ * (and its directory only when path is a link: the caller fsyncs path's
+ * directory, pa__safe_many_flags). */
 int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf);
+                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf,
+                        int durable);
 
 /* ------------------------------------------------------------ shared by
  * h5.c (whole datasets) and h5_rows.c (row blocks) */

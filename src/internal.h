@@ -228,6 +228,11 @@ struct pa_array {
 /* Window synchronisation of an array (the sync in pa_array_sync). */
 int pa__array_sync(pa_array *a);
 
+/* Collective. pa__array_sync and pa__agree(ctx, ctx->comm, rc) in one step:
+ * the agreement's allreduce over the job orders the node's stores as the
+ * sync's node barrier does. Returns the agreed code. */
+int pa__array_sync_agree(pa_array *a, int rc);
+
 /* Not collective. A shape as "(3,4)", "()" or "(5,)" into buf; returns buf. */
 const char *pa__shape_str(int ndim, const size_t *shape, char *buf, size_t len);
 

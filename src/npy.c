@@ -369,7 +369,7 @@ static int npy_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
     if (hl == 0)
         return pa__err(ctx, fn, PA_EINVAL, "%s: .npy header too long", path);
     pa__tmpfile t;
-    PA_TRY(pa__tmp_open(ctx, fn, path, &t));
+    PA_TRY(pa__tmp_open(ctx, fn, path, o, &t));
     size_t es = pa_dtype_size(info->dtype), count = pa__finfo_count(info);
     int rc = pa__write_at(ctx, fn, path, t.fd, head, hl, 0);
     if (rc == PA_OK && (big == host_little) && es > 1) {

@@ -63,9 +63,8 @@ static int raw_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
 static int raw_write(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
                      const pa__finfo *info, const void *buf)
 {
-    (void)o;
     pa__tmpfile t;
-    PA_TRY(pa__tmp_open(ctx, fn, path, &t));
+    PA_TRY(pa__tmp_open(ctx, fn, path, o, &t));
     int rc = pa__write_at(ctx, fn, path, t.fd, buf,
                           pa__finfo_count(info) * pa_dtype_size(info->dtype), 0);
     if (rc == PA_OK)

@@ -208,7 +208,7 @@ static void lock_release(pa__safe *s)
 /* ------------------------------------------------------------ the save */
 
 /* Rank 0's part of begin: everything that touches the directory. */
-static int begin_local(pa_ctx *ctx, const char *fn, const char *target, pa__safe *s)
+static int begin_local(pa_ctx *ctx, const char *fn, const char *target, int flags, pa__safe *s)
 {
     struct stat st;
     char dir[PATH_MAX], base[PATH_MAX];
@@ -223,7 +223,8 @@ static int begin_local(pa_ctx *ctx, const char *fn, const char *target, pa__safe
         return pa__err(ctx, fn, PA_EINVAL, "%s: the path is too long", target);
     /* Locked before anything looks at the target: what the save keeps of
      * it must be what it replaces. */
-    PA_TRY(lock_take(ctx, fn, target, s));
+    if (!(flags & PA__SAFE_NO_LOCK))
+        PA_TRY(lock_take(ctx, fn, target, s));
 
     /* Only a regular file is replaced: a rename over a device, a FIFO or
      * a socket would destroy it (think of /dev/null). */
@@ -288,25 +289,27 @@ static int see_temp(pa_ctx *ctx, const char *fn, pa__safe *s)
     return pa__safe_abort(ctx, s, fn, rc);
 }
 
-int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, pa__safe *s)
+int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, int flags,
+                   pa__safe *s)
 {
-    int rank;
+    int rank, size;
     memset(s, 0, sizeof *s);
     s->comm = comm;
     s->lock_fd = -1;
     PA_MPI(ctx, MPI_Comm_rank(comm, &rank));
+    PA_MPI(ctx, MPI_Comm_size(comm, &size));
     int rc = PA_OK;
-    if (rank == 0 && (rc = begin_local(ctx, fn, target, s)) < 0)
+    if (rank == 0 && (rc = begin_local(ctx, fn, target, flags, s)) < 0)
         end_local(s, 1);
     rc = pa__agree(ctx, comm, rc);
     /* Everyone needs the names; the flag tells them who removes what. */
-    if (rc == PA_OK)
+    if (rc == PA_OK && size > 1)
         rc = pa__mpi(ctx, fn, MPI_Bcast(s->target, sizeof s->target, MPI_CHAR, 0, comm),
                      "MPI_Bcast");
-    if (rc == PA_OK)
+    if (rc == PA_OK && size > 1)
         rc = pa__mpi(ctx, fn, MPI_Bcast(s->temp, sizeof s->temp, MPI_CHAR, 0, comm),
                      "MPI_Bcast");
-    if (rc == PA_OK)
+    if (rc == PA_OK && size > 1)
         rc = pa__mpi(ctx, fn, MPI_Bcast(&s->existed, 1, MPI_INT, 0, comm), "MPI_Bcast");
     if (rc < 0) {
         if (rank == 0)
@@ -341,8 +344,12 @@ int pa__safe_copy(pa_ctx *ctx, pa__safe *s, const char *fn)
     return pa__agree(ctx, s->comm, rc);
 }
 
+/* fsyncs a file or a directory. The fault sites "fsync_file" and
+ * "fsync_dir" make it fail (tests see by them that a durable save syncs). */
 static int fsync_path(pa_ctx *ctx, const char *fn, const char *path, int dir)
 {
+    if (pa__fault(ctx, dir ? "fsync_dir" : "fsync_file"))
+        return pa__err(ctx, fn, PA_EIO, "fsync %s: injected fault", path);
     int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return pa__err(ctx, fn, PA_EIO, "%s: %s", path, strerror(errno));
@@ -353,11 +360,21 @@ static int fsync_path(pa_ctx *ctx, const char *fn, const char *path, int dir)
     return rc;
 }
 
+int pa__safe_sync_dir(pa_ctx *ctx, const char *fn, const char *dir)
+{
+    return fsync_path(ctx, fn, dir, 1);
+}
+
+int pa__safe_many_flags(const pa__safe *s, const char *path)
+{
+    return PA__SAFE_SYNC_FILE | (strcmp(s->target, path) != 0 ? PA__SAFE_SYNC_DIR : 0);
+}
+
 int pa__safe_commit(pa_ctx *ctx, pa__safe *s, const char *fn, int rc, int flags)
 {
     int rank;
     PA_MPI(ctx, MPI_Comm_rank(s->comm, &rank));
-    if (rc == PA_OK && (flags & PA__SAFE_DURABLE))
+    if (rc == PA_OK && (flags & PA__SAFE_SYNC_FILE))
         rc = fsync_path(ctx, fn, s->temp, 0);
     if (rc == PA_OK && pa__fault(ctx, "safe_commit"))
         rc = pa__err(ctx, fn, PA_EIO, "%s: injected fault before the rename", s->target);
@@ -371,7 +388,7 @@ int pa__safe_commit(pa_ctx *ctx, pa__safe *s, const char *fn, int rc, int flags)
         if (rc < 0)
             unlink(s->temp);
         s->active = 0;
-        if (rc == PA_OK && (flags & PA__SAFE_DURABLE)) {
+        if (rc == PA_OK && (flags & PA__SAFE_SYNC_DIR)) {
             char dir[PATH_MAX], base[PATH_MAX];
             split_path(s->target, dir, base);
             rc = fsync_path(ctx, fn, dir, 1);

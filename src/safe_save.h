@@ -11,12 +11,19 @@
  * part of the old file (pa__safe_copy) and its rename see no other save in
  * between. A second save waits for the lock up to PARRAY_LOCK_TIMEOUT
  * seconds, then fails. The holder removes the lock file as it lets go.
+ * A save that writes a whole file no parray save modifies in part may go
+ * without (PA__SAFE_NO_LOCK).
+ *
+ * Nothing is fsynced unless the commit asks (PA__SAFE_SYNC_FILE,
+ * PA__SAFE_SYNC_DIR): without, a power loss or a crash of the operating
+ * system (not of the job) may leave the new file empty or incomplete under
+ * the target's name, as any write that was never synced.
  *
  * Usage, by the ranks of comm together (MPI_COMM_SELF for a file that one
  * rank writes alone):
  *
  *     pa__safe s;
- *     PA_TRY(pa__safe_begin(ctx, comm, fn, target, &s));
+ *     PA_TRY(pa__safe_begin(ctx, comm, fn, target, 0, &s));
  *     int rc = write_everything_to(s.temp);   // then close it on every rank
  *     return pa__safe_commit(ctx, &s, fn, rc, 0);
  */
@@ -28,12 +35,21 @@
 
 #include "internal.h"
 
-/* Flags of pa__safe_commit. */
+/* Flags of pa__safe_begin and pa__safe_commit. */
 enum {
-    /* commit: fsync the temporary on every rank of comm (so each client's
-     * cache reaches a network file system) and, after the rename, the
-     * directory, so that the new file survives a power loss. */
-    PA__SAFE_DURABLE = 2,
+    /* begin: take no lock. Only for a file that the save writes whole, of
+     * a kind that no parray save modifies in part (.npy, CSV, raw): a save
+     * that keeps nothing of the old file gains nothing from taking turns,
+     * as the last rename wins either way. */
+    PA__SAFE_NO_LOCK = 1,
+    /* commit: fsync the temporary on every rank of comm before the rename
+     * (so each client's cache reaches a network file system), so that the
+     * name never points at data that a power loss can take back. */
+    PA__SAFE_SYNC_FILE = 2,
+    /* commit: fsync the directory after the rename, so that the rename
+     * itself survives a power loss. */
+    PA__SAFE_SYNC_DIR = 4,
+    PA__SAFE_DURABLE = PA__SAFE_SYNC_FILE | PA__SAFE_SYNC_DIR,
 };
 
 typedef struct {
@@ -47,8 +63,9 @@ typedef struct {
 } pa__safe;
 
 /* Collective over comm. Rank 0 of comm takes the lock of the target (it
- * may wait; see above), checks the target (only a regular file is
- * replaced: a directory, device, FIFO or socket is PA_EINVAL), creates the
+ * may wait; see above; none with PA__SAFE_NO_LOCK in flags), checks the
+ * target (only a regular file is replaced: a directory, device, FIFO or
+ * socket is PA_EINVAL), creates the
  * temporary, empty, with the target's permissions (those of a new file
  * when there is none), and sends the names to all; every rank of comm must
  * then see the temporary (file_check.h: else PA_EIO naming the directory
@@ -58,7 +75,8 @@ typedef struct {
  * and then nothing is left behind and the lock is free. On success the
  * save ends with pa__safe_commit or pa__safe_abort, which let go of the
  * lock. */
-int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, pa__safe *s);
+int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *target, int flags,
+                   pa__safe *s);
 
 /* Collective over comm. Rank 0 copies the target, when it existed at
  * begin, byte for byte into the temporary (for a save that modifies a
@@ -69,14 +87,27 @@ int pa__safe_copy(pa_ctx *ctx, pa__safe *s, const char *fn);
 
 /* Collective over comm. Call after every rank has closed the temporary,
  * with rc this rank's outcome of writing it (PA_OK or a PA_E* code whose
- * message is recorded). Agrees on rc over comm; on success (PA__SAFE_DURABLE:
- * fsyncs, then) rank 0 renames the temporary over the target; otherwise,
- * or when the rename fails, rank 0 removes the temporary. Returns the
- * agreed code, the same on every rank of comm, with the lock free. */
+ * message is recorded). Agrees on rc over comm; on success (PA__SAFE_SYNC_FILE
+ * in flags: fsyncs, then) rank 0 renames the temporary over the target
+ * (PA__SAFE_SYNC_DIR: then fsyncs its directory); otherwise, or when the
+ * rename fails, rank 0 removes the temporary. Returns the agreed code, the
+ * same on every rank of comm, with the lock free. */
 int pa__safe_commit(pa_ctx *ctx, pa__safe *s, const char *fn, int rc, int flags);
 
 /* Collective over comm. pa__safe_commit with a failure: removes the
  * temporary and returns rc (which must be < 0, agreed or not). */
 int pa__safe_abort(pa_ctx *ctx, pa__safe *s, const char *fn, int rc);
+
+/* Not collective. The commit flags of a durable save of one of many files
+ * by one rank, whose caller fsyncs the directory of path once after all of
+ * them: PA__SAFE_SYNC_FILE, plus PA__SAFE_SYNC_DIR when path is a symbolic
+ * link (s->target then lies in another directory, synced at once). */
+int pa__safe_many_flags(const pa__safe *s, const char *path);
+
+/* Not collective. fsyncs the directory dir, so that the renames made in
+ * it survive a power loss (PA__SAFE_SYNC_DIR, once for many files). A file
+ * system that cannot fsync a directory (EINVAL) counts as done. Returns
+ * PA_OK or PA_EIO with "fn: fsync dir: reason". */
+int pa__safe_sync_dir(pa_ctx *ctx, const char *fn, const char *dir);
 
 #endif

@@ -9,7 +9,8 @@
 # what unpack writes; bad input (a missing file, mixed shapes, a bad
 # pattern, no -o, a glob matching nothing) fails clearly with no hang; a
 # delimiter that is the comment character is refused, and with --no-comments
-# every column is kept; unpack to a pattern without a directory.
+# every column is kept; unpack to a pattern without a directory; unpack
+# --durable fsyncs (a failing fsync fails it), the default does not.
 #
 # Environment (make check sets them): PARRAY (the program), MPIRUN, PARRAY_SRCDIR;
 # PARRAY_TEST_TIMEOUT (seconds per run, default 60).
@@ -80,6 +81,18 @@ run pack3 $mpirun -n 2 "$PARRAY" pack "$tmp/npy" -o "$tmp/r.h5:/z"
 expect 0 "pack of a directory of .npy files"
 run unpack3 $mpirun -n 2 "$PARRAY" unpack "$tmp/r.h5:/z" -o "$tmp/npy2/f-%02d.npy"
 expect 0 "unpack again"
+# --durable fsyncs: a failing fsync (fault site fsync_file on rank 1) fails
+# it, and leaves whole files; without --durable nothing is fsynced.
+run unpack_dur env PARRAY_FAULT=fsync_file@1 $mpirun -x PARRAY_FAULT -n 2 "$PARRAY" unpack \
+    "$tmp/r.h5:/z" --durable -o "$tmp/npy2/f-%02d.npy"
+expect 1 "unpack --durable fails where an fsync fails" "fsync .*injected fault"
+same_files "$tmp/npy" "$tmp/npy2" "and leaves every file whole"
+run unpack_nodur env PARRAY_FAULT=fsync_file@1 $mpirun -x PARRAY_FAULT -n 2 "$PARRAY" unpack \
+    "$tmp/r.h5:/z" -o "$tmp/npy2/f-%02d.npy"
+expect 0 "unpack without --durable makes no fsync"
+run unpack_dur2 $mpirun -n 2 "$PARRAY" unpack "$tmp/r.h5:/z" --durable -o "$tmp/dur/f-%02d.npy"
+expect 0 "unpack --durable"
+same_files "$tmp/npy" "$tmp/dur" "unpack --durable writes the same files"
 # A pattern without a directory: into the working directory.
 mkdir "$tmp/here"
 # shellcheck disable=SC2016 # $1 and $@ are the inner shell's

@@ -962,18 +962,6 @@ END_TEST
 
 /* ------------------------------------------------------------ faults */
 
-/* A context made with PARRAY_FAULT=value, the variable restored after. */
-static pa_ctx *fault_ctx(const char *value)
-{
-    tu_env saved = tu_env_save("PARRAY_FAULT");
-    setenv("PARRAY_FAULT", value, 1);
-    pa_ctx *c = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &c);
-    tu_env_restore(&saved);
-    TU_RC(rc, PA_OK, NULL);
-    return c;
-}
-
 static void expect_alloc_fault(pa_ctx *c, const char *value)
 {
     size_t shape[2] = {1000, 3};
@@ -1004,7 +992,7 @@ START_TEST(test_fault_alloc)
     values[3] = list;
     for (int i = 0; i < 4; i++) {
         snprintf(v, sizeof v, "%s", values[i]);
-        pa_ctx *c = fault_ctx(v);
+        pa_ctx *c = tu_fault_ctx(v);
         expect_alloc_fault(c, v);
         /* Repeated failures do not wear anything out or hang. */
         expect_alloc_fault(c, v);
@@ -1015,7 +1003,7 @@ START_TEST(test_fault_alloc)
 
     /* A fault for a rank outside the job changes nothing. */
     snprintf(v, sizeof v, "array_alloc@%d", tu_size() + 3);
-    pa_ctx *c = fault_ctx(v);
+    pa_ctx *c = tu_fault_ctx(v);
     pa_array *a = NULL;
     size_t shape[1] = {100};
     TU_OK(pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &a), c);

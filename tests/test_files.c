@@ -4,7 +4,10 @@
  * to their node), at every launcher configuration. Files are made by rank
  * 0 in a temporary directory, then every rank loads them. Bad input: a
  * file of another shape or dtype (named), a missing file (named), bad name
- * patterns, an unknown extension. */
+ * patterns, an unknown extension. Saves that fail (fault sites): a write
+ * that fails halfway leaves no part of a file under its name and the old
+ * files as they were; a durable save fsyncs every file and the directory
+ * (an fsync that fails fails it), a default save none. */
 #include "testutil.h"
 
 #include <sys/stat.h>
@@ -343,6 +346,181 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* ------------------------------------------------------------ failed saves */
+
+/* The formats whose files pa_save_files writes itself (HDF5 goes through
+ * the HDF5 library, whose writes do not pass the file_write site). */
+static const char *const own_exts[] = {"npy", "csv", "bin", "h5"};
+
+/* The options every format reads the test's (N, 3, 2) f64 files with. */
+static pa_files_opts opts_32(void)
+{
+    pa_files_opts o = {0};
+    o.dtype = PA_F64;
+    o.ndim = 2;
+    o.shape[0] = 3;
+    o.shape[1] = 2;
+    return o;
+}
+
+/* Collective: the files pattern names for 0..n-1 hold exactly the rows of
+ * a (n = a's rows). */
+static int files_hold(const char *pattern, pa_array *a)
+{
+    size_t s[PA_MAXDIM];
+    pa_array_shape(a, s);
+    char **p = names(pattern, s[0]);
+    pa_files_opts o = opts_32();
+    pa_array *b = NULL;
+    int ok = pa_load_files(ctx, (const char *const *)p, s[0], PA_FORMAT_AUTO, &o, &b) == PA_OK &&
+             same(a, b);
+    pa_array_free(&b);
+    free_names(p);
+    return ok;
+}
+
+/* Collective: how many of the names pattern gives for [from, to) exist
+ * (as rank 0 sees them). */
+static int files_present(const char *pattern, int from, int to)
+{
+    int n = 0;
+    char name[512];
+    for (int i = from; i < to; i++) {
+        struct stat st;
+        snprintf(name, sizeof name, pattern, i);
+        n += stat(name, &st) == 0;
+    }
+    MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return n;
+}
+
+/* A new (n, 3, 2) f64 array whose elements are val(i) + salt. */
+static pa_array *make_salted(size_t n, double salt)
+{
+    size_t shape[3] = {n, 3, 2};
+    pa_array *a = make(PA_F64, 3, shape, PA_DISTRIBUTED);
+    pa_span sp;
+    pa_array_local(a, &sp);
+    for (size_t i = 0; i < sp.count; i++)
+        ((double *)sp.ptr)[i] += salt;
+    pa_array_sync(a);
+    return a;
+}
+
+/* src's elements in a new array of context c (on the same ranks, so that
+ * each rank's span is the same). */
+static pa_array *copy_to(pa_ctx *c, pa_array *src)
+{
+    size_t shape[PA_MAXDIM];
+    pa_array_shape(src, shape);
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(c, pa_array_dtype(src), pa_array_ndim(src), shape, PA_DISTRIBUTED, &a),
+          c);
+    pa_span to, from;
+    pa_array_local(a, &to);
+    pa_array_local(src, &from);
+    memcpy(to.ptr, from.ptr, to.count * pa_dtype_size(pa_array_dtype(src)));
+    TU_OK(pa_array_sync(a), c);
+    return a;
+}
+
+/* A write that fails halfway through a file (file_write, on every rank or
+ * on the last): the call fails on every rank naming the injected fault; no
+ * name holds a part of a file: the 10 files that existed hold their old
+ * rows, in every format, and where every rank failed at its first file no
+ * file is replaced and none of the 2 new names exists; no temporary is
+ * left. */
+START_TEST(write_fails_midway)
+{
+    enum { OLD = 10, NEW = 12 };
+    pa_array *old = make_salted(OLD, 0), *fresh = make_salted(NEW, 0.5);
+    for (size_t f = 0; f < 3; f++) {
+        char pattern[300];
+        snprintf(pattern, sizeof pattern, "%s/mid-%s-%%02d.%s", dir, own_exts[f], own_exts[f]);
+        pa_files_opts o = opts_32();
+        TU_OK(pa_save_files(old, pattern, PA_FORMAT_AUTO, &o), ctx);
+        for (int every = 1; every >= 0; every--) {
+            char spec[64];
+            snprintf(spec, sizeof spec, every ? "file_write@*" : "file_write@%d", tu_size() - 1);
+            pa_ctx *c = tu_fault_ctx(spec);
+            pa_array *a = copy_to(c, fresh);
+            TU_RC(pa_save_files(a, pattern, PA_FORMAT_AUTO, &o), PA_EIO, c);
+            TU_ASSERT(strstr(pa_errmsg(c), "injected fault after") != NULL, "%s: '%s'", spec,
+                      pa_errmsg(c));
+            TU_CHECK(tu_same_str(pa_errmsg(c)));
+            pa_array_free(&a);
+            TU_OK(pa_finalize(&c), NULL);
+            if (every) {
+                TU_ASSERT(files_hold(pattern, old), "%s %s: an old file changed", own_exts[f],
+                          spec);
+                TU_ASSERT(files_present(pattern, OLD, NEW) == 0, "%s %s: a new name exists",
+                          own_exts[f], spec);
+            } else {
+                /* The other ranks' files are replaced whole: each name
+                 * holds its old or its new row, and all read back. */
+                char **p = names(pattern, OLD);
+                pa_array *b = NULL;
+                TU_OK(pa_load_files(ctx, (const char *const *)p, OLD, PA_FORMAT_AUTO, &o, &b), ctx);
+                free_names(p);
+                pa_array_free(&b);
+            }
+            TU_CHECK(tu_stale_temps(dir) == 0);
+        }
+    }
+    pa_array_free(&old);
+    pa_array_free(&fresh);
+}
+END_TEST
+
+/* Durable saves fsync: with the fsync of files failing (fsync_file, every
+ * rank) a durable save fails before any rename, so every old file stays,
+ * in every format; with the fsync of the directory failing (fsync_dir) it
+ * fails after the renames (the new files are in place), naming the
+ * directory. A default save makes neither fsync: the same faults do not
+ * touch it. */
+START_TEST(durable_syncs)
+{
+    enum { N = 7 };
+    pa_array *old = make_salted(N, 0), *fresh = make_salted(N, 0.25);
+    for (size_t f = 0; f < sizeof own_exts / sizeof own_exts[0]; f++) {
+        char pattern[300];
+        snprintf(pattern, sizeof pattern, "%s/dur-%s-%%d.%s", dir, own_exts[f], own_exts[f]);
+        pa_files_opts o = opts_32();
+        static const char *const sites[] = {"fsync_file@*", "fsync_dir@*"};
+        for (int s = 0; s < 2; s++) {
+            TU_OK(pa_save_files(old, pattern, PA_FORMAT_AUTO, &o), ctx);
+            pa_ctx *c = tu_fault_ctx(sites[s]);
+            pa_array *a = copy_to(c, fresh);
+            o.durable = 1;
+            TU_RC(pa_save_files(a, pattern, PA_FORMAT_AUTO, &o), PA_EIO, c);
+            TU_ASSERT(strstr(pa_errmsg(c), "fsync") && strstr(pa_errmsg(c), "injected fault") &&
+                          (s == 0 || strstr(pa_errmsg(c), dir)),
+                      "%s %s: '%s'", own_exts[f], sites[s], pa_errmsg(c));
+            TU_CHECK(tu_same_str(pa_errmsg(c)));
+            /* fsync_file: the old rows throughout; fsync_dir: the new. */
+            TU_ASSERT(files_hold(pattern, s ? fresh : old), "%s %s: the files differ",
+                      own_exts[f], sites[s]);
+            TU_CHECK(tu_stale_temps(dir) == 0);
+            TU_OK(pa_save_files(old, pattern, PA_FORMAT_AUTO, &o), ctx);
+            o.durable = 0;
+            TU_OK(pa_save_files(a, pattern, PA_FORMAT_AUTO, &o), c);
+            TU_CHECK(files_hold(pattern, fresh));
+            pa_array_free(&a);
+            TU_OK(pa_finalize(&c), NULL);
+        }
+        /* Durable without faults, and a value that is not 0 or 1. */
+        o.durable = 1;
+        TU_OK(pa_save_files(fresh, pattern, PA_FORMAT_AUTO, &o), ctx);
+        TU_CHECK(files_hold(pattern, fresh));
+        o.durable = 2;
+        TU_RC(pa_save_files(fresh, pattern, PA_FORMAT_AUTO, &o), PA_EINVAL, ctx);
+        TU_CHECK(strstr(pa_errmsg(ctx), "durable = 2") != NULL);
+    }
+    pa_array_free(&old);
+    pa_array_free(&fresh);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("files");
@@ -353,6 +531,8 @@ static Suite *suite(void)
     tcase_add_test(tc, raw_inferred);
     tcase_add_test(tc, mismatch_named);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, write_fails_midway);
+    tcase_add_test(tc, durable_syncs);
     return s;
 }
 

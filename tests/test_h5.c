@@ -777,17 +777,6 @@ END_TEST
 
 /* ------------------------------------------------------------ faults */
 
-/* A context with PARRAY_FAULT set to spec (read at pa_init). */
-static pa_ctx *fault_ctx(const char *spec)
-{
-    tu_env e = tu_env_save("PARRAY_FAULT");
-    setenv("PARRAY_FAULT", spec, 1);
-    pa_ctx *c = NULL;
-    TU_OK(pa_init_comm(MPI_COMM_WORLD, &c), NULL);
-    tu_env_restore(&e);
-    return c;
-}
-
 START_TEST(failures_on_one_rank)
 {
     const char *path = file("old.h5");
@@ -809,7 +798,7 @@ START_TEST(failures_on_one_rank)
                 snprintf(spec, sizeof spec, "%s@%d", sites[s], s == 2 ? 0 : tu_size() - 1);
             else
                 snprintf(spec, sizeof spec, "%s@*", sites[s]);
-            pa_ctx *c = fault_ctx(spec);
+            pa_ctx *c = tu_fault_ctx(spec);
             pa_array *n = NULL;
             TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
             pa_span sp;
@@ -829,7 +818,7 @@ START_TEST(failures_on_one_rank)
             TU_CHECK(stale_temps() == 0);
         }
 
-    pa_ctx *c = fault_ctx("h5_read@0");
+    pa_ctx *c = tu_fault_ctx("h5_read@0");
     TU_RC(pa_h5_load(c, path, "x", NULL, &r), PA_EIO, c);
     TU_CHECK(r == NULL && strstr(pa_errmsg(c), "injected read fault") != NULL);
     TU_OK(pa_finalize(&c), NULL);
@@ -891,7 +880,7 @@ START_TEST(long_paths)
     check_file(path, "y", 32, "y");
     TU_CHECK(open_fds() == fds);
 
-    pa_ctx *c = fault_ctx("mpio_no_proc@0");
+    pa_ctx *c = tu_fault_ctx("mpio_no_proc@0");
     pa_array *b = NULL;
     TU_OK(pa_array_create(c, PA_F64, 2, shape, PA_DISTRIBUTED, &b), c);
     TU_RC(pa_h5_save(b, path, "x", NULL), PA_EINVAL, c);
@@ -1159,7 +1148,7 @@ START_TEST(row_writer_abort_keeps_old_file)
     for (int pass = 0; pass < 2; pass++) {
         char spec[64];
         snprintf(spec, sizeof spec, pass ? "h5_write@*" : "h5_write@%d", tu_size() - 1);
-        pa_ctx *c = fault_ctx(spec);
+        pa_ctx *c = tu_fault_ctx(spec);
         pa_h5_writer *w = NULL;
         TU_OK(pa_h5_create(c, path, "x", PA_F64, 2, shape, NULL, &w), c);
         TU_OK(pa_array_create(c, PA_F64, 2, shape, PA_DISTRIBUTED, &b), c);
@@ -1176,7 +1165,7 @@ START_TEST(row_writer_abort_keeps_old_file)
         TU_CHECK(stale_temps() == 0);
     }
     /* A reservation that fails (a full disk) fails the create. */
-    pa_ctx *c = fault_ctx("h5_reserve@0");
+    pa_ctx *c = tu_fault_ctx("h5_reserve@0");
     pa_h5_writer *w = NULL;
     TU_RC(pa_h5_create(c, path, "x", PA_F64, 2, shape, NULL, &w), PA_EIO, c);
     TU_CHECK(w == NULL);

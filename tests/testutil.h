@@ -156,6 +156,20 @@ static inline void tu_env_restore(tu_env *e)
     e->value = NULL;
 }
 
+/* Collective. A context on MPI_COMM_WORLD made with PARRAY_FAULT=spec (read
+ * at pa_init: "site@rank,..."), the variable restored after; free it with
+ * pa_finalize. */
+static inline pa_ctx *tu_fault_ctx(const char *spec)
+{
+    tu_env saved = tu_env_save("PARRAY_FAULT");
+    setenv("PARRAY_FAULT", spec, 1);
+    pa_ctx *c = NULL;
+    int rc = pa_init_comm(MPI_COMM_WORLD, &c);
+    tu_env_restore(&saved);
+    TU_RC(rc, PA_OK, NULL);
+    return c;
+}
+
 /* ------------------------------------------------------------- fixtures */
 
 /* The suite's context on MPI_COMM_WORLD, which the tests use by this name.

@@ -63,6 +63,11 @@ typedef struct {
     const char *dataset;     /* HDF5: the dataset in every file; NULL: "/data" */
     int big_endian;          /* .npy write: store big-endian ('>f8'); default
                                 little-endian ('<f8') */
+    int durable;             /* pa_save_files, pa_save_csv: 1 fsyncs every file
+                                before its rename and its directory after,
+                                so that the new files survive a power loss.
+                                0 (default): the files may still be in the
+                                page cache on return (see pa_save_files) */
     int threads;             /* pa_load_files: reader threads per rank (0 or 1:
                                 the calling thread alone). More threads keep
                                 more reads in flight (network file systems) or
@@ -101,14 +106,23 @@ PA_EXTERN int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_
  * the files of an equal share of its node's rows (of node 0 for a
  * replicated array), reading them straight from the node's block. Every
  * file is written to a temporary beside it and renamed over the name, so
- * an existing file is replaced whole or not at all.
+ * an existing file is replaced whole or not at all: a reader, or a job
+ * killed at any moment, sees the old file or the complete new one. That
+ * holds after a power loss or a crash of the operating system only with
+ * opts->durable = 1 (each file fsynced before its rename, each directory
+ * once after its renames); without it (the default, as numpy.save), such a
+ * crash soon after the call may leave a name with the old file, the new
+ * one, or the new one empty or in part. .npy, CSV and raw files take no
+ * lock (they are only ever written whole: the last rename wins); HDF5
+ * files take the save lock (docs/io.md).
  * Formats: .npy (C order, little-endian unless opts->big_endian), CSV (a row
  * of 1 or 2 dimensions: one line per element of its first axis, %.17g for
  * f64 and %.9g for f32, so the text reads back to the same bits), raw, HDF5
  * (dataset opts->dataset). A 1-D a gives 0-d files (.npy, raw, CSV).
- * Returns PA_OK, or on every rank: PA_EINVAL (arguments, a bad pattern),
- * PA_EIO (a file that cannot be written, named), PA_ENOTSUP (CSV of a row of
- * more than 2 dimensions). */
+ * Returns PA_OK, or on every rank: PA_EINVAL (arguments, a bad pattern,
+ * opts->durable not 0 or 1), PA_EIO (a file that cannot be written or
+ * synced, named; the files of other rows may be replaced already),
+ * PA_ENOTSUP (CSV of a row of more than 2 dimensions). */
 PA_EXTERN int pa_save_files(pa_array *a, const char *pattern, pa_format format,
                             const pa_files_opts *opts);
 
@@ -131,7 +145,8 @@ PA_EXTERN int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *op
  * a 1-D array as one value per line), written in parallel: each rank
  * formats its rows and writes them at its offset in the file (an exclusive
  * scan of the byte counts). Numbers as in pa_save_files. The file is
- * written to a temporary beside path and renamed over it when complete.
+ * written to a temporary beside path and renamed over it when complete
+ * (opts->durable: fsynced by every rank first, and the directory after).
  * Returns PA_OK, or on every rank PA_EINVAL / PA_EIO / PA_ENOTSUP. */
 PA_EXTERN int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts);
 
