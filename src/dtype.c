@@ -102,7 +102,7 @@ const char *pa__dtype_names(unsigned kinds, pa__names which, char *buf, size_t c
         if (!(kinds & 1u << t->kind))
             continue;
         const char *s = which == PA__NAMES_NPY ? t->npy_descr[0] + 1 : t->name;
-        n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " " : "", s);
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
     }
     return buf;
 }

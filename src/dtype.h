@@ -135,8 +135,8 @@ void pa__from_double(void *dst, pa_dtype d, double v);
 typedef enum { PA__NAMES_PARRAY, PA__NAMES_NPY } pa__names;
 
 /* The names of the dtypes whose kind is in the mask kinds (bits
- * 1 << PA__KIND_*), separated by spaces, into buf ("f64 f32"; with
- * PA__NAMES_NPY the .npy descr without byte order, "f8 f4"); returns buf. */
+ * 1 << PA__KIND_*), for messages, into buf: "f64, f32" (with
+ * PA__NAMES_NPY the .npy descrs without byte order, "f8, f4"); returns buf. */
 #define PA__KINDS_ALL (~0u)
 #define PA__KINDS_INT (1u << PA__KIND_SINT | 1u << PA__KIND_UINT)
 #define PA__KINDS_FLOAT (1u << PA__KIND_FLOAT)
