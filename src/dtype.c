@@ -7,8 +7,7 @@
 #include "dtype.h"
 
 /* The enum's values are part of the ABI. */
-_Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4 &&
-                   PA_NDTYPES == 5,
+_Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4,
                "pa_dtype's values changed: a new dtype goes at the end of PA_DTYPE_LIST");
 
 /* ------------------------------------------------------------ conversions */

@@ -107,6 +107,13 @@ typedef struct {
     pa__conv_fn to_f64, from_f64, to_i64, from_i64;
 } pa__dtype_info;
 
+/* Room for one element of any dtype: buffers that hold an element, or a
+ * block of elements, of whichever dtype size them by this. */
+#define PA__ELEM_MEMBER(C, NAME, nm, T, ...) T nm;
+typedef union {
+    PA_DTYPE_LIST_WITH(PA__ELEM_MEMBER, ~)
+} pa__elem;
+
 /* Indexed by pa_dtype. */
 extern const pa__dtype_info pa__dtypes[PA_NDTYPES];
 

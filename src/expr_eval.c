@@ -698,7 +698,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
             pa__expr_prog_free(p);
             return rc;
         }
-        p->uni = malloc(((size_t)p->nuni + 1) * 8);
+        p->uni = malloc(((size_t)p->nuni + 1) * sizeof(pa__elem));
         if (!p->uni) {
             pa__expr_prog_free(p);
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
@@ -739,7 +739,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     if (e->nregs < p->nreg) {
         free(e->regs);
         e->nregs = 0;
-        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)p->nreg * EXPR_BLK * 8);
+        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)p->nreg * EXPR_BLK * sizeof(pa__elem));
         if (!e->regs)
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         e->nregs = p->nreg;
@@ -768,7 +768,7 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
     for (int s = 0; s < p->nin; s++)
         in[s] = pa__node_ptr(ins[s], lo);
     for (int r = 0; r < p->nreg; r++)
-        reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * 8;
+        reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * sizeof(pa__elem);
     int err = run(p, es, reg, in, pa__node_ptr(out, lo), hi - lo);
     if (p->store == EXPR_STORE_STREAM)
         pa__stream_fence();

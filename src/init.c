@@ -17,7 +17,8 @@
 /* ------------------------------------------------------------ fills */
 
 /* Writes this rank's span of a with copies of the element at elem, then
- * syncs the node. */
+ * syncs the node. The 16-byte pattern holds whole elements. */
+_Static_assert(16 % sizeof(pa__elem) == 0, "fill_elem's pattern holds whole elements");
 static int fill_elem(pa_array *a, const void *elem)
 {
     size_t es = a->part.elsize, lo, hi;
@@ -47,9 +48,9 @@ static int fill_checked(const char *fn, pa_array *a, double v)
 {
     PA_TRY(pa__check_array(fn, a, "a"));
     PA_COLLECTIVE(a->ctx, fn, "%s, %.17g", PA_CC_ARRAY(a), v);
-    unsigned char elem[8];
-    PA_TRY(pa__scalar_to(a->ctx, fn, "value", v, a->dtype, 0, elem));
-    return fill_elem(a, elem);
+    pa__elem elem;
+    PA_TRY(pa__scalar_to(a->ctx, fn, "value", v, a->dtype, 0, &elem));
+    return fill_elem(a, &elem);
 }
 
 int pa_zeros(pa_array *a) { return fill_checked(__func__, a, 0.0); }

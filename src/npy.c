@@ -260,7 +260,9 @@ size_t pa__npy_header(const pa__finfo *info, int big_endian, unsigned char *buf,
 
 /* ------------------------------------------------------------ data */
 
-/* Reverses the bytes of each of count elements of size es. */
+/* Reverses the bytes of each of count elements of size es (a one-byte
+ * element has no order; a complex element swaps each part, so its caller
+ * passes the part's size). */
 static void byteswap(void *buf, size_t count, size_t es)
 {
     if (es == 8) {
@@ -271,6 +273,18 @@ static void byteswap(void *buf, size_t count, size_t es)
         uint32_t *p = buf;
         for (size_t i = 0; i < count; i++)
             p[i] = __builtin_bswap32(p[i]);
+    } else if (es == 2) {
+        uint16_t *p = buf;
+        for (size_t i = 0; i < count; i++)
+            p[i] = __builtin_bswap16(p[i]);
+    } else {
+        unsigned char *p = buf;
+        for (size_t i = 0; i < count * es; i += es)
+            for (size_t a = i, b = i + es - 1; a < b; a++, b--) {
+                unsigned char t = p[a];
+                p[a] = p[b];
+                p[b] = t;
+            }
     }
 }
 
