@@ -249,19 +249,17 @@ static int generate(pa_array *a, dist_kind kind, const gen_args *g)
     uint64_t E = (uint64_t)steps[a->dtype].per_draw[kind]; /* elements per draw */
     int stream = (hi - lo) * es > PA_STREAM_MIN_BYTES;
     const generators *G = pick_generators();
-    /* The L1 buffer of one step: PHILOX_LANES draws, 16 bytes each. */
-    union {
-        double f64[2 * PHILOX_LANES];
-        unsigned char bytes[16 * PHILOX_LANES];
-    } buf;
+    /* The L1 buffer of one step: PHILOX_LANES draws of at most 4 elements
+     * (a draw is 128 bits) of any dtype. */
+    pa__elem buf[4 * PHILOX_LANES];
     for (size_t p = g0 + lo; p < g0 + hi;) {
         uint64_t j0 = p / E;
         size_t first = (size_t)(j0 * E), end = first + (size_t)(PHILOX_LANES * E);
         if (end > g0 + hi)
             end = g0 + hi;
         size_t n = end - p, skip = p - first;
-        step(G, g, j0, a->dtype, buf.bytes);
-        const void *src = buf.bytes + skip * es;
+        step(G, g, j0, a->dtype, buf);
+        const void *src = (const unsigned char *)buf + skip * es;
         void *dst = pa__node_ptr(a, p - g0);
         if (stream)
             pa__stream_copy(dst, src, n * es);
