@@ -21,6 +21,11 @@ extern const pa_cmd cmd_pack, cmd_unpack;
 extern const pa_cmd cmd_matmul;
 extern const pa_cmd cmd_gen, cmd_calc, cmd_stats;
 
+/* The dtypes' names for usage texts and messages: " f64 f32 ..." (a string
+ * literal, each name after a space). */
+#define CMD_DTYPE_NAME(NAME, name, ...) " " #name
+#define CMD_DTYPES PA_DTYPE_LIST(CMD_DTYPE_NAME)
+
 /* Prints "parray: <sub>: <message>" once, from rank 0 of ctx, to stderr, and
  * returns 1. Use with the same arguments on every rank. */
 int cmd_fail(const pa_ctx *ctx, const char *sub, const char *fmt, ...)

@@ -31,7 +31,7 @@ static const char usage[] =
     "minimum maximum hypot atan2 fmod.\n"
     "\n"
     "  -o, --out FILE.h5:/DS  where to save the result (required)\n"
-    "  --dtype DT             compute and save in DT (f64, f32, i64, i32, u8):\n"
+    "  --dtype DT             compute and save in DT (one of" CMD_DTYPES "):\n"
     "                         inputs are converted (pa_astype); by default the\n"
     "                         inputs' dtype, which must be the same for all\n"
     "  --rows-per-block N     stream the datasets through in blocks of N rows\n"
@@ -341,7 +341,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     }
     pa_dtype want = PA_F64;
     if (dtarg && pa_dtype_parse(dtarg, &want) != PA_OK) {
-        status = cmd_usage(ctx, sub, "--dtype '%s' is not f64, f32, i64, i32 or u8", dtarg);
+        status = cmd_usage(ctx, sub, "--dtype '%s' is not one of" CMD_DTYPES, dtarg);
         goto out;
     }
 

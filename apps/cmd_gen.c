@@ -30,7 +30,7 @@ static const char usage[] =
     "  --arange           start + i * step over the flat index i (default 0, 1)\n"
     "  --linspace A,B     size values from A to B inclusive (numpy.linspace)\n"
     "  --full V           every element V (inf, -inf and nan too, for f64 and f32)\n"
-    "  --dtype DT         f64, f32, i64, i32 or u8\n"
+    "  --dtype DT        " CMD_DTYPES "\n"
     "\n"
     "Numbers are read as Python's float() reads them (subnormals exactly);\n"
     "counts, seeds and --random integers' bounds are whole numbers, read\n"
@@ -150,7 +150,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         return cmd_usage(ctx, sub, "%s", err);
     pa_dtype dt = kind == G_INTEGERS ? PA_I64 : PA_F64;
     if (dtarg && pa_dtype_parse(dtarg, &dt) != PA_OK)
-        return cmd_usage(ctx, sub, "--dtype '%s' is not f64, f32, i64, i32 or u8", dtarg);
+        return cmd_usage(ctx, sub, "--dtype '%s' is not one of" CMD_DTYPES, dtarg);
     if (kind == G_INTEGERS && !higharg)
         return cmd_usage(ctx, sub, "--random integers needs --high (values are in [low, high))");
     int64_t ilow = 0, ihigh = 0;

@@ -36,7 +36,7 @@ static const char pack_usage[] =
     "                       always shared among the ranks.\n"
     "  --format F           npy, csv, raw or h5 (default: from the extension)\n"
     "  --dtype D            CSV: the dtype to parse into (default f64);\n"
-    "                       raw: the element type (f64 f32 i64 i32 u8)\n"
+    "                       raw: the element type, one of" CMD_DTYPES "\n"
     "  --shape A,B,...      raw: each file's shape (default: 1-D from its size)\n"
     "  --delimiter C        CSV: the field separator (default ','; 'tab' or ' ':\n"
     "                       runs of blanks)\n"
@@ -317,7 +317,7 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         } else if (strcmp(a, "--dtype") == 0) {
             if (!v || pa_dtype_parse(v, &o.dtype) != PA_OK) {
                 free(inputs);
-                return cmd_usage(ctx, sub, "--dtype takes f64, f32, i64, i32 or u8");
+                return cmd_usage(ctx, sub, "--dtype takes one of" CMD_DTYPES);
             }
         } else if (strcmp(a, "--shape") == 0) {
             /* A file's shape: its stack adds the first dimension. */

@@ -14,11 +14,10 @@
 static double value_at(const void *p, pa_dtype dt, size_t i)
 {
     switch (dt) {
-    case PA_F64: return ((const double *)p)[i];
-    case PA_F32: return ((const float *)p)[i];
-    case PA_I64: return (double)((const int64_t *)p)[i];
-    case PA_I32: return ((const int32_t *)p)[i];
-    case PA_U8: return ((const uint8_t *)p)[i];
+#define VALUE_CASE(NAME, name, T, ...)                                                 \
+    case PA_##NAME: return (double)((const T *)p)[i];
+        PA_DTYPE_LIST(VALUE_CASE)
+#undef VALUE_CASE
     case PA_NDTYPES: break;
     }
     return NAN;

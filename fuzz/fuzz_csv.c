@@ -24,7 +24,19 @@
 /* Delimiters that cannot be part of a number ("0x1p3", "1e5", "nan"). */
 static const char delims[] = {',', ' ', '\t', ';', '|', ':'};
 static const char comments[] = {'#', '%'};
-static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
+#define DTYPE_ENTRY(NAME, ...) PA_##NAME,
+static const pa_dtype dtypes[] = {PA_DTYPE_LIST(DTYPE_ENTRY)};
+
+/* The reference's integer reading: v in [lo, hi], stored as T. */
+#define REF_INT(T, lo, hi)                                                             \
+    {                                                                                  \
+        long long v = strtoll(buf, &end, 10);                                          \
+        if (errno == ERANGE || v < (lo) || v > (hi))                                   \
+            return 0;                                                                  \
+        T x = (T)v;                                                                    \
+        memcpy(out, &x, sizeof x);                                                     \
+        break;                                                                         \
+    }
 
 /* The reference's reading of one field [p, q) into out; 0 if invalid. */
 static int ref_field(const char *p, const char *q, pa_dtype dt, void *out)
@@ -44,27 +56,21 @@ static int ref_field(const char *p, const char *q, pa_dtype dt, void *out)
     buf[n] = '\0';
     char *end;
     errno = 0;
-    if (dt == PA_F64) {
+    switch (dt) {
+    case PA_F64: {
         double v = strtod(buf, &end);
         memcpy(out, &v, sizeof v);
-    } else if (dt == PA_F32) {
+        break;
+    }
+    case PA_F32: {
         float v = strtof(buf, &end);
         memcpy(out, &v, sizeof v);
-    } else {
-        long long v = strtoll(buf, &end, 10);
-        long long lo = dt == PA_I64 ? INT64_MIN : dt == PA_I32 ? INT32_MIN : 0;
-        long long hi = dt == PA_I64 ? INT64_MAX : dt == PA_I32 ? INT32_MAX : 255;
-        if (errno == ERANGE || v < lo || v > hi)
-            return 0;
-        if (dt == PA_I64) {
-            int64_t x = v;
-            memcpy(out, &x, 8);
-        } else if (dt == PA_I32) {
-            int32_t x = (int32_t)v;
-            memcpy(out, &x, 4);
-        } else {
-            *(uint8_t *)out = (uint8_t)v;
-        }
+        break;
+    }
+    case PA_I64: REF_INT(int64_t, INT64_MIN, INT64_MAX)
+    case PA_I32: REF_INT(int32_t, INT32_MIN, INT32_MAX)
+    case PA_U8: REF_INT(uint8_t, 0, UINT8_MAX)
+    case PA_NDTYPES: return 0;
     }
     return end == buf + n;
 }

@@ -9,40 +9,30 @@
 #include <string.h>
 
 #include "collcheck.h"
+#include "dtype.h"
 #include "internal.h"
-
-static const struct {
-    const char *name;
-    size_t size;
-} dtypes[PA_NDTYPES] = {
-    [PA_F64] = {"f64", 8}, [PA_F32] = {"f32", 4}, [PA_I64] = {"i64", 8},
-    [PA_I32] = {"i32", 4}, [PA_U8] = {"u8", 1},
-};
-
-static int dtype_ok(pa_dtype d)
-{
-    return (int)d >= 0 && d < PA_NDTYPES;
-}
 
 size_t pa_dtype_size(pa_dtype d)
 {
-    return dtype_ok(d) ? dtypes[d].size : 0;
+    return pa__dtype_valid(d) ? pa__dtypes[d].size : 0;
 }
 
 const char *pa_dtype_name(pa_dtype d)
 {
-    return dtype_ok(d) ? dtypes[d].name : "?";
+    return pa__dtype_valid(d) ? pa__dtypes[d].name : "?";
 }
 
 int pa_dtype_parse(const char *name, pa_dtype *d)
 {
     PA_CHECK(NULL, name && d, PA_EINVAL, "name and dtype must not be NULL");
     for (int i = 0; i < PA_NDTYPES; i++)
-        if (strcmp(name, dtypes[i].name) == 0) {
+        if (strcmp(name, pa__dtypes[i].name) == 0) {
             *d = (pa_dtype)i;
             return PA_OK;
         }
-    return pa__err(NULL, __func__, PA_EINVAL, "unknown dtype '%s' (f64, f32, i64, i32, u8)", name);
+    char names[128];
+    return pa__err(NULL, __func__, PA_EINVAL, "unknown dtype '%s' (%s)", name,
+                   pa__dtype_names(PA__KINDS_ALL, PA__NAMES_PARRAY, names, sizeof names));
 }
 
 const char *pa__shape_str(int ndim, const size_t *shape, char *buf, size_t len)
@@ -61,14 +51,14 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
                       pa_array **out, pa_array *a)
 {
     PA_CHECK_AS(ctx, "pa_array_create", out, PA_EINVAL, "out is NULL");
-    PA_CHECK_AS(ctx, "pa_array_create", dtype_ok(dtype), PA_EINVAL, "dtype %d is not a parray dtype", (int)dtype);
+    PA_CHECK_AS(ctx, "pa_array_create", pa__dtype_valid(dtype), PA_EINVAL, "dtype %d is not a parray dtype", (int)dtype);
     PA_CHECK_AS(ctx, "pa_array_create", ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d is not in [1, %d]",
              ndim, PA_MAXDIM);
     PA_CHECK_AS(ctx, "pa_array_create", shape, PA_EINVAL, "shape is NULL");
     PA_CHECK_AS(ctx, "pa_array_create", dist == PA_DISTRIBUTED || dist == PA_REPLICATED, PA_EINVAL,
              "dist %d is neither PA_DISTRIBUTED nor PA_REPLICATED", (int)dist);
     char buf[PA_MAXDIM * 24];
-    size_t es = dtypes[dtype].size, size = 1, rowsize = 1, zero = 0;
+    size_t es = pa__dtypes[dtype].size, size = 1, rowsize = 1, zero = 0;
     for (int i = 0; i < ndim; i++)
         zero |= shape[i] == 0;
     for (int i = 0; i < ndim && !zero; i++) {
@@ -81,7 +71,7 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
         size = 0;
     PA_CHECK_AS(ctx, "pa_array_create", size <= (size_t)PTRDIFF_MAX / es, PA_EINVAL,
              "shape %s of %s: the byte size overflows", pa__shape_str(ndim, shape, buf, sizeof buf),
-             dtypes[dtype].name);
+             pa__dtypes[dtype].name);
     for (int i = 1; i < ndim; i++)
         rowsize *= zero ? 1 : shape[i];
     a->ctx = ctx;

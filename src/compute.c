@@ -17,11 +17,6 @@ const char *pa__array_shape_str(const pa_array *a, char *buf, size_t len)
     return pa__shape_str(a->ndim, a->shape, buf, len);
 }
 
-int pa__dtype_is_int(pa_dtype d)
-{
-    return d == PA_I64 || d == PA_I32 || d == PA_U8;
-}
-
 int pa__check_array(const char *fn, const pa_array *a, const char *name)
 {
     if (!a)
@@ -59,8 +54,7 @@ int pa__scalar_to(pa_ctx *ctx, const char *fn, const char *name, double v, pa_dt
                   void *dst)
 {
     if (pa__dtype_is_int(d)) {
-        double lo = d == PA_I64 ? -0x1p63 : d == PA_I32 ? -0x1p31 : 0.0;
-        double hi = d == PA_I64 ? 0x1p63 : d == PA_I32 ? 0x1p31 : 256.0; /* exclusive */
+        double lo = pa__dtypes[d].lo, hi = pa__dtypes[d].hi; /* hi exclusive */
         PA_CHECK_AS(ctx, fn, isfinite(v) && trunc(v) >= lo && trunc(v) < hi, PA_EINVAL,
                     "%s = %.17g is not in the range of %s", name, v, pa_dtype_name(d));
         PA_CHECK_AS(ctx, fn, !whole || v == trunc(v), PA_EINVAL,

@@ -8,14 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dtype.h"
 #include "internal.h"
 #include "opdefs.h"
-
-/* Selects the float (0) or integer (1) form of an opdefs.h entry by its
- * is_int flag: PA_SEL(is_int, FEXPR, IEXPR). */
-#define PA_SEL(is_int, f, i) PA_SEL_##is_int(f, i)
-#define PA_SEL_0(f, i) f
-#define PA_SEL_1(f, i) i
 
 /* Hot loops compiled for AVX-512, AVX2 and plain x86-64 (SSE2); the
  * dynamic loader picks the clone that the CPU runs (an ifunc). All clones
@@ -45,9 +40,6 @@ int pa__cpu_is_intel(void);
 
 /* "(100,3)" (a 1-D shape is "(100,)") into buf, which it returns. */
 const char *pa__array_shape_str(const pa_array *a, char *buf, size_t len);
-
-/* 1 for the integer dtypes. */
-int pa__dtype_is_int(pa_dtype d);
 
 /* Deterministic checks for the public call fn (the same result on every
  * rank that passes the same arguments, so no agreement is needed):
@@ -95,15 +87,5 @@ void pa__stream_fill(void *dst, const unsigned char pat[16], size_t bytes);
 /* Orders the streaming stores before later stores and the window sync
  * (sfence on x86; nothing elsewhere). */
 void pa__stream_fence(void);
-
-/* ------------------------------------------------------------ conversions */
-
-/* dst[i] = src[i] converted from dtype sd to dtype dd (pa_astype's rules)
- * for n elements. */
-void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n);
-
-/* v converted to dtype d's rules for a float -> int conversion: truncation,
- * NaN -> 0, saturation; stored at dst. */
-void pa__from_double(void *dst, pa_dtype d, double v);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "collcheck.h"
+#include "dtype.h"
 #include "files.h"
 
 void pa__csv_init(pa__csv *c, const pa_files_opts *o, const char *path)
@@ -242,65 +243,81 @@ static const char *parse_int(const char *p, long long lo, long long hi, long lon
     return s;
 }
 
+/* One number of each dtype, by kind: parse the text at p into *out (NULL
+ * when it is not a number, *range set when an integer is out of the
+ * dtype's range) and format (the digits that read back to the same
+ * value). A float is rounded straight from the exact decimal value to its
+ * mantissa's bits, not through a double, which could round twice; what
+ * fast_decimal does not take (and a value beyond the type's range) goes to
+ * the C library's strtod or strtof. */
+#define CSV_MANT(T) _Generic((T)0, float: FLT_MANT_DIG, double: DBL_MANT_DIG)
+#define CSV_MAXV(T) _Generic((T)0, float: FLT_MAX, double: HUGE_VAL)
+#define CSV_STRTO(T) _Generic((T)0, float: strtof_l, double: strtod_l)
+#define CSV_DIGITS(T) _Generic((T)0, float: FLT_DECIMAL_DIG, double: DBL_DECIMAL_DIG)
+#define CSV_FNS_FLOAT(NAME, T, U, K)                                                   \
+    static const char *parse_##NAME(const char *p, void *out, int *range)              \
+    {                                                                                  \
+        (void)range;                                                                   \
+        char *end;                                                                     \
+        double d;                                                                      \
+        const char *e = fast_decimal(p, CSV_MANT(T), &d);                              \
+        if (e && fabs(d) <= CSV_MAXV(T)) {                                             \
+            *(T *)out = (T)d;                                                          \
+            return e;                                                                  \
+        }                                                                              \
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') \
+            return NULL; /* strtod would skip it */                                    \
+        *(T *)out = CSV_STRTO(T)(p, &end, c_locale());                                 \
+        return end == p ? NULL : end;                                                  \
+    }                                                                                  \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
+    {                                                                                  \
+        return snprintf(buf, cap, "%.*g", CSV_DIGITS(T), (double)*(const T *)elem);     \
+    }
+/* Integers are parsed as long long. */
+#define CSV_PARSE_INT(NAME, T, U, K)                                                   \
+    _Static_assert(PA__IMAX(K, T, U) <= INT64_MAX, "CSV parses integers as long long"); \
+    static const char *parse_##NAME(const char *p, void *out, int *range)              \
+    {                                                                                  \
+        long long i;                                                                   \
+        const char *e = parse_int(p, PA__IMIN(K, T, U), (long long)PA__IMAX(K, T, U), &i, range); \
+        if (e)                                                                         \
+            *(T *)out = (T)i;                                                          \
+        return e;                                                                      \
+    }
+#define CSV_FNS_SINT(NAME, T, U, K)                                                    \
+    CSV_PARSE_INT(NAME, T, U, K)                                                       \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
+    {                                                                                  \
+        return snprintf(buf, cap, "%lld", (long long)*(const T *)elem);                 \
+    }
+#define CSV_FNS_UINT(NAME, T, U, K)                                                    \
+    CSV_PARSE_INT(NAME, T, U, K)                                                       \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
+    {                                                                                  \
+        return snprintf(buf, cap, "%llu", (unsigned long long)*(const T *)elem);        \
+    }
+#define CSV_FNS(C, NAME, nm, T, U, K, ...) CSV_FNS_##K(NAME, T, U, K)
+PA_DTYPE_LIST_WITH(CSV_FNS, ~)
+
+static const struct {
+    const char *(*parse)(const char *p, void *out, int *range);
+    int (*format)(const void *elem, char *buf, size_t cap);
+} csv_num[PA_NDTYPES] = {
+#define CSV_ROW(C, NAME, ...) [PA_##NAME] = {parse_##NAME, format_##NAME},
+    PA_DTYPE_LIST_WITH(CSV_ROW, ~)
+#undef CSV_ROW
+};
+
 const char *pa__csv_number(const char *p, pa_dtype dtype, void *out, int *range)
 {
     *range = 0;
-    char *end;
-    double d;
-    long long i;
-    const char *e;
-    switch (dtype) {
-    case PA_F64:
-        if ((e = fast_decimal(p, 53, &d))) {
-            *(double *)out = d;
-            return e;
-        }
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
-            return NULL; /* strtod would skip it */
-        *(double *)out = strtod_l(p, &end, c_locale());
-        return end == p ? NULL : end;
-    case PA_F32:
-        /* Rounded to 24 bits straight from the exact value, not through a
-         * double, which could round twice. Out of float range goes to
-         * strtof. */
-        if ((e = fast_decimal(p, 24, &d)) && fabs(d) <= FLT_MAX) {
-            *(float *)out = (float)d;
-            return e;
-        }
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
-            return NULL;
-        *(float *)out = strtof_l(p, &end, c_locale());
-        return end == p ? NULL : end;
-    case PA_I64:
-        if (!(e = parse_int(p, INT64_MIN, INT64_MAX, &i, range)))
-            return NULL;
-        *(int64_t *)out = (int64_t)i;
-        return e;
-    case PA_I32:
-        if (!(e = parse_int(p, INT32_MIN, INT32_MAX, &i, range)))
-            return NULL;
-        *(int32_t *)out = (int32_t)i;
-        return e;
-    case PA_U8:
-        if (!(e = parse_int(p, 0, 255, &i, range)))
-            return NULL;
-        *(uint8_t *)out = (uint8_t)i;
-        return e;
-    default:
-        return NULL;
-    }
+    return pa__dtype_valid(dtype) ? csv_num[dtype].parse(p, out, range) : NULL;
 }
 
 int pa__csv_format_elem(pa_dtype dtype, const void *elem, char *buf, size_t cap)
 {
-    switch (dtype) {
-    case PA_F64: return snprintf(buf, cap, "%.17g", *(const double *)elem);
-    case PA_F32: return snprintf(buf, cap, "%.9g", (double)*(const float *)elem);
-    case PA_I64: return snprintf(buf, cap, "%lld", (long long)*(const int64_t *)elem);
-    case PA_I32: return snprintf(buf, cap, "%d", (int)*(const int32_t *)elem);
-    case PA_U8: return snprintf(buf, cap, "%u", (unsigned)*(const uint8_t *)elem);
-    default: return 0;
-    }
+    return pa__dtype_valid(dtype) ? csv_num[dtype].format(elem, buf, cap) : 0;
 }
 
 /* ------------------------------------------------------------ lines */
@@ -437,8 +454,8 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
                 return pa__err(ctx, fn, PA_EFORMAT, "%s:%zu:%zu: %s '%s'", c->path, line,
                                (size_t)(q - ls) + 1,
                                range ? "number out of range of the dtype"
-                               : c->dtype == PA_F64 || c->dtype == PA_F32 ? "bad number"
-                                                                          : "bad integer",
+                               : pa__dtype_is_int(c->dtype) ? "bad integer"
+                                                            : "bad number",
                                bad);
             }
             f++;

@@ -76,7 +76,7 @@
     }
 
 /* The op's expression for the dtype: opdefs.h's float or integer form. */
-#define KSEL(ii, f, i) PA_SEL(ii, f, i)
+#define KSEL(ii, f, i) PA__SEL(ii, f, i)
 
 /* The kernels are compiled once per instruction set (EK_ISA: base x86-64,
  * AVX2, AVX-512), and kernels_for_cpu() picks the table. EK(name) is
@@ -203,58 +203,45 @@
     K_WRAP(k_##DT##_muladd, CT)                                                        \
     K_WRAP(k_##DT##_addmul, CT)
 
-/* One instantiation per dtype: the list entries carry no dtype, so each
- * dtype has its own one-line adapters. */
-#define UN_F64(N, n, iok, FE, IE) K_UNARY(F64, double, double, 0, N, FE, IE)
-#define UN_F32(N, n, iok, FE, IE) K_UNARY(F32, float, float, 0, N, FE, IE)
-#define UN_I64(N, n, iok, FE, IE) K_UNARY(I64, int64_t, uint64_t, 1, N, FE, IE)
-#define UN_I32(N, n, iok, FE, IE) K_UNARY(I32, int32_t, uint32_t, 1, N, FE, IE)
-#define UN_U8(N, n, iok, FE, IE) K_UNARY(U8, uint8_t, uint8_t, 1, N, FE, IE)
-#define BIN_F64(N, n, iok, FE, IE) K_BINARY(F64, double, double, 0, N, FE, IE)
-#define BIN_F32(N, n, iok, FE, IE) K_BINARY(F32, float, float, 0, N, FE, IE)
-#define BIN_I64(N, n, iok, FE, IE) K_BINARY(I64, int64_t, uint64_t, 1, N, FE, IE)
-#define BIN_I32(N, n, iok, FE, IE) K_BINARY(I32, int32_t, uint32_t, 1, N, FE, IE)
-#define BIN_U8(N, n, iok, FE, IE) K_BINARY(U8, uint8_t, uint8_t, 1, N, FE, IE)
-#define K_DTYPE(DT, CT, CU, ii)                                                        \
-    PA_UNARY_OPS(UN_##DT) PA_BINARY_OPS(BIN_##DT) EXPR_CMP_OPS(BIN_##DT)               \
-    K_MISC(DT, CT, CU, ii)
+/* The instantiations: each op of the lists (outer) for each dtype (inner,
+ * with the op's entry as the list's pass-through argument), the misc
+ * kernels for every dtype and muladd for the float dtypes. */
+#define K_OP_UN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT_UN, (N, FE, IE))
+#define K_OP_BIN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT_BIN, (N, FE, IE))
+#define K_DT_UN(OP, DT, dt, CT, CU, KIND, ...)                                         \
+    PA__DT_CALL(K_UNARY, DT, CT, CU, PA__IS_INT(KIND), PA__DT_UNPACK OP)
+#define K_DT_BIN(OP, DT, dt, CT, CU, KIND, ...)                                        \
+    PA__DT_CALL(K_BINARY, DT, CT, CU, PA__IS_INT(KIND), PA__DT_UNPACK OP)
+#define K_DT_MISC(C, DT, dt, CT, CU, KIND, ...)                                        \
+    K_MISC(DT, CT, CU, PA__IS_INT(KIND))                                               \
+    PA__WHEN(PA__IS_FLOAT(KIND), K_MULADD(DT, CT))
 
 /* The kernel tables: [dtype][op][form][streaming]. */
 #define K2_(name) {EK(name), EK(name##_nt)}
-#define TU_(DT, N) [EOP_##N] = {[F_V] = K2_(k_##DT##_##N)},
-#define TB_(DT, N)                                                                     \
-    [EOP_##N] = {[F_VV] = K2_(k_##DT##_##N##_vv), [F_VS] = K2_(k_##DT##_##N##_vs),      \
-                 [F_SV] = K2_(k_##DT##_##N##_sv)},
-#define TU_F64(N, n, iok, FE, IE) TU_(F64, N)
-#define TU_F32(N, n, iok, FE, IE) TU_(F32, N)
-#define TU_I64(N, n, iok, FE, IE) TU_(I64, N)
-#define TU_I32(N, n, iok, FE, IE) TU_(I32, N)
-#define TU_U8(N, n, iok, FE, IE) TU_(U8, N)
-#define TB_F64(N, n, iok, FE, IE) TB_(F64, N)
-#define TB_F32(N, n, iok, FE, IE) TB_(F32, N)
-#define TB_I64(N, n, iok, FE, IE) TB_(I64, N)
-#define TB_I32(N, n, iok, FE, IE) TB_(I32, N)
-#define TB_U8(N, n, iok, FE, IE) TB_(U8, N)
-#define T_MULADD(DT)                                                                   \
-    [EOP_MULADD] = {[F_VVV] = K2_(k_##DT##_muladd)},                                   \
-    [EOP_ADDMUL] = {[F_VVV] = K2_(k_##DT##_addmul)},
-#define T_MULADD_F64 T_MULADD(F64)
-#define T_MULADD_F32 T_MULADD(F32)
-#define T_MULADD_I64
-#define T_MULADD_I32
-#define T_MULADD_U8
-#define T_DTYPE(DT, CT, CU, ii)                                                        \
-    [PA_##DT] = {PA_UNARY_OPS(TU_##DT) PA_BINARY_OPS(TB_##DT) EXPR_CMP_OPS(TB_##DT)    \
-                 T_MULADD_##DT[EOP_WHERE] = {[F_VVV] = K2_(k_##DT##_where)},           \
-                 [EOP_COPY] = {[F_V] = K2_(k_##DT##_copy), [F_FILL] = K2_(k_##DT##_fill)}},
+#define T_OP_UN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(T_DT_UN, N)
+#define T_OP_BIN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(T_DT_BIN, N)
+#define T_DT_UN(N, DT, ...) [PA_##DT][EOP_##N][F_V] = K2_(k_##DT##_##N),
+#define T_DT_BIN(N, DT, ...)                                                           \
+    [PA_##DT][EOP_##N][F_VV] = K2_(k_##DT##_##N##_vv),                                 \
+    [PA_##DT][EOP_##N][F_VS] = K2_(k_##DT##_##N##_vs),                                 \
+    [PA_##DT][EOP_##N][F_SV] = K2_(k_##DT##_##N##_sv),
+#define T_DT_MISC(C, DT, dt, CT, CU, KIND, ...)                                        \
+    [PA_##DT][EOP_WHERE][F_VVV] = K2_(k_##DT##_where),                                 \
+    [PA_##DT][EOP_COPY][F_V] = K2_(k_##DT##_copy),                                     \
+    [PA_##DT][EOP_COPY][F_FILL] = K2_(k_##DT##_fill),                                  \
+    PA__WHEN(PA__IS_FLOAT(KIND), [PA_##DT][EOP_MULADD][F_VVV] = K2_(k_##DT##_muladd),   \
+             [PA_##DT][EOP_ADDMUL][F_VVV] = K2_(k_##DT##_addmul),)
 
 /* Every kernel and the table, for the instruction set EK_ISA. */
 typedef expr_kernel kernel_table[PA_NDTYPES][EOP_N][NFORMS][2];
 #define EXPR_KERNELS()                                                                 \
-    PA_DTYPE_LIST(K_DTYPE)                                                             \
-    K_MULADD(F64, double)                                                              \
-    K_MULADD(F32, float)                                                               \
-    static const kernel_table EK(kernels) = {PA_DTYPE_LIST(T_DTYPE)};
+    PA_UNARY_OPS(K_OP_UN)                                                              \
+    PA_BINARY_OPS(K_OP_BIN)                                                            \
+    EXPR_CMP_OPS(K_OP_BIN)                                                             \
+    PA_DTYPE_LIST_WITH(K_DT_MISC, ~)                                                   \
+    static const kernel_table EK(kernels) = {                                          \
+        PA_UNARY_OPS(T_OP_UN) PA_BINARY_OPS(T_OP_BIN) EXPR_CMP_OPS(T_OP_BIN)           \
+            PA_DTYPE_LIST_WITH(T_DT_MISC, ~)};
 
 #define EK_ISA base
 #define EK_TARGET
@@ -711,7 +698,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
             pa__expr_prog_free(p);
             return rc;
         }
-        p->uni = malloc(((size_t)p->nuni + 1) * 8);
+        p->uni = malloc(((size_t)p->nuni + 1) * sizeof(pa__elem));
         if (!p->uni) {
             pa__expr_prog_free(p);
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
@@ -752,7 +739,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     if (e->nregs < p->nreg) {
         free(e->regs);
         e->nregs = 0;
-        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)p->nreg * EXPR_BLK * 8);
+        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)p->nreg * EXPR_BLK * sizeof(pa__elem));
         if (!e->regs)
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         e->nregs = p->nreg;
@@ -781,7 +768,7 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
     for (int s = 0; s < p->nin; s++)
         in[s] = pa__node_ptr(ins[s], lo);
     for (int r = 0; r < p->nreg; r++)
-        reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * 8;
+        reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * sizeof(pa__elem);
     int err = run(p, es, reg, in, pa__node_ptr(out, lo), hi - lo);
     if (p->store == EXPR_STORE_STREAM)
         pa__stream_fence();

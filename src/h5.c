@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collcheck.h"
+#include "dtype.h"
 #include "file_check.h"
 #include "h5.h"
 #include "mpio_name.h"
@@ -106,59 +107,46 @@ int pa__h5_err(pa_ctx *ctx, const char *fn, int code, const char *fmt, ...)
 
 hid_t pa__h5_mem_type(pa_dtype d)
 {
-    switch (d) {
-    case PA_F64: return H5T_NATIVE_DOUBLE;
-    case PA_F32: return H5T_NATIVE_FLOAT;
-    case PA_I64: return H5T_NATIVE_INT64;
-    case PA_I32: return H5T_NATIVE_INT32;
-    case PA_U8: return H5T_NATIVE_UINT8;
-    default: return H5I_INVALID_HID;
-    }
+    return pa__dtype_valid(d) ? pa__dtypes[d].h5_mem() : H5I_INVALID_HID;
 }
 
 hid_t pa__h5_file_type(pa_dtype d)
 {
-    switch (d) {
-    case PA_F64: return H5T_IEEE_F64LE;
-    case PA_F32: return H5T_IEEE_F32LE;
-    case PA_I64: return H5T_STD_I64LE;
-    case PA_I32: return H5T_STD_I32LE;
-    case PA_U8: return H5T_STD_U8LE;
-    default: return H5I_INVALID_HID;
-    }
+    return pa__dtype_valid(d) ? pa__dtypes[d].h5_file() : H5I_INVALID_HID;
 }
 
+/* The dtype whose memory type has type's class, size and (integers) sign,
+ * in either byte order. */
 int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, pa_dtype *dtype)
 {
     H5T_class_t cls = H5Tget_class(type);
     size_t size = H5Tget_size(type);
-    switch (cls) {
-    case H5T_FLOAT:
-        if (size == 8 || size == 4) {
-            *dtype = size == 8 ? PA_F64 : PA_F32;
+    H5T_sign_t sign = cls == H5T_INTEGER ? H5Tget_sign(type) : H5T_SGN_ERROR;
+    for (int i = 0; i < PA_NDTYPES; i++) {
+        hid_t m = pa__dtypes[i].h5_mem();
+        if (H5Tget_class(m) == cls && H5Tget_size(m) == size &&
+            (cls != H5T_INTEGER || H5Tget_sign(m) == sign)) {
+            *dtype = (pa_dtype)i;
             return PA_OK;
         }
-        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit floats are not supported (f64, f32)",
-                       what, size * 8);
-    case H5T_INTEGER: {
-        int sign = H5Tget_sign(type) == H5T_SGN_2;
-        if (sign && size == 8) *dtype = PA_I64;
-        else if (sign && size == 4) *dtype = PA_I32;
-        else if (!sign && size == 1) *dtype = PA_U8;
-        else
-            return pa__err(ctx, fn, PA_ENOTSUP,
-                           "%s: %zu-bit %s integers are not supported (i64, i32, u8)", what,
-                           size * 8, sign ? "signed" : "unsigned");
-        return PA_OK;
     }
+    char names[128];
+    switch (cls) {
+    case H5T_FLOAT:
+        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit floats are not supported (%s)", what,
+                       size * 8, pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names));
+    case H5T_INTEGER:
+        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit %s integers are not supported (%s)", what,
+                       size * 8, sign == H5T_SGN_2 ? "signed" : "unsigned",
+                       pa__dtype_names(PA__KINDS_INT, PA__NAMES_PARRAY, names, sizeof names));
     default: {
-        static const char *names[] = {"time", "integer", "float", "string", "bitfield",
-                                      "opaque", "compound", "reference", "enum",
-                                      "variable-length", "array"};
-        const char *name = (int)cls >= 0 && (int)cls < (int)(sizeof names / sizeof names[0])
-                               ? names[cls] : "unknown";
-        return pa__err(ctx, fn, PA_ENOTSUP,
-                       "%s: %s data is not supported (f64, f32, i64, i32, u8)", what, name);
+        static const char *cnames[] = {"time", "integer", "float", "string", "bitfield",
+                                       "opaque", "compound", "reference", "enum",
+                                       "variable-length", "array"};
+        const char *name = (int)cls >= 0 && (int)cls < (int)(sizeof cnames / sizeof cnames[0])
+                               ? cnames[cls] : "unknown";
+        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %s data is not supported (%s)", what, name,
+                       pa__dtype_names(PA__KINDS_ALL, PA__NAMES_PARRAY, names, sizeof names));
     }
     }
 }

@@ -14,83 +14,11 @@
  * stays in L1 between the producing and the converting loop). */
 #define CONV_BLOCK 1024
 
-/* ------------------------------------------------------------ conversions */
-
-/* float -> integer: truncation, with NaN -> 0 and saturation, written so
- * that the C conversion only ever sees values in range (an out-of-range
- * float -> int conversion is undefined in C). lo and hi are the dtype's
- * range as doubles: [lo, hi) truncates into range. */
-#define SAT_LIST(X) X(int64_t, i64, -0x1p63, 0x1p63, INT64_MIN, INT64_MAX) \
-    X(int32_t, i32, -0x1p31, 0x1p31, INT32_MIN, INT32_MAX)                 \
-    X(uint8_t, u8, 0.0, 256.0, 0, UINT8_MAX)
-#define SAT_FN(T, sfx, lo, hi, mn, mx)                                           \
-    static inline T sat_##sfx(double v)                                          \
-    {                                                                            \
-        return v != v ? (T)0 : v < (lo) ? (T)(mn) : v >= (hi) ? (T)(mx) : (T)v;  \
-    }
-SAT_LIST(SAT_FN)
-#define SAT_OF(v, T) _Generic((T)0, int64_t: sat_i64, int32_t: sat_i32, uint8_t: sat_u8)(v)
-
-/* One conversion by the (destination int?, source int?) pair. */
-#define CONV_00(TD, UD, x) ((TD)(x))
-#define CONV_01(TD, UD, x) ((TD)(x))
-#define CONV_10(TD, UD, x) SAT_OF((double)(x), TD)
-#define CONV_11(TD, UD, x) ((TD)(UD)(x))
-#define CONV(di, si, TD, UD, x) CONV_##di##si(TD, UD, x)
-
-/* A copy of PA_DTYPE_LIST for the outer loop over destination dtypes: the
- * pairs need the list expanded inside an expansion of itself, which the
- * preprocessor does not do. */
-#define DTYPE_LIST2(X)                                                                 \
-    X(F64, double, double, 0)                                                          \
-    X(F32, float, float, 0)                                                            \
-    X(I64, int64_t, uint64_t, 1)                                                       \
-    X(I32, int32_t, uint32_t, 1)                                                       \
-    X(U8, uint8_t, uint8_t, 1)
-
-/* Every (destination, source) pair: PAIR_ROW(DD, ...) expands
- * PAIR(DS, TS, US, si, DD, TD, UD, di) for each source dtype DS, with PAIR
- * defined at the point of use (the functions, then the table). Expanding
- * the pairs needs the destination fixed per expansion: one helper per
- * destination dtype. */
-#define PAIR_DST_F64(DS, TS, US, si) PAIR(DS, TS, US, si, F64, double, double, 0)
-#define PAIR_DST_F32(DS, TS, US, si) PAIR(DS, TS, US, si, F32, float, float, 0)
-#define PAIR_DST_I64(DS, TS, US, si) PAIR(DS, TS, US, si, I64, int64_t, uint64_t, 1)
-#define PAIR_DST_I32(DS, TS, US, si) PAIR(DS, TS, US, si, I32, int32_t, uint32_t, 1)
-#define PAIR_DST_U8(DS, TS, US, si) PAIR(DS, TS, US, si, U8, uint8_t, uint8_t, 1)
-#define PAIR_ROW(DD, TD, UD, di) PA_DTYPE_LIST(PAIR_DST_##DD)
-
-#define PAIR(DS, TS, US, si, DD, TD, UD, di)                                       \
-    static void conv_##DD##_##DS(void *dst, const void *src, size_t n)            \
-    {                                                                              \
-        TD *d = dst;                                                               \
-        const TS *s = src;                                                         \
-        for (size_t i = 0; i < n; i++)                                             \
-            d[i] = CONV(di, si, TD, UD, s[i]);                                     \
-    }
-DTYPE_LIST2(PAIR_ROW)
-#undef PAIR
-
-typedef void (*conv_fn)(void *, const void *, size_t);
-#define PAIR(DS, TS, US, si, DD, TD, UD, di) [PA_##DS] = conv_##DD##_##DS,
-#define CONV_ROW(DD, TD, UD, di) [PA_##DD] = {PAIR_ROW(DD, TD, UD, di)},
-static const conv_fn conv_table[PA_NDTYPES][PA_NDTYPES] = {DTYPE_LIST2(CONV_ROW)};
-#undef PAIR
-
-void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n)
-{
-    conv_table[dd][sd](dst, src, n);
-}
-
-void pa__from_double(void *dst, pa_dtype d, double v)
-{
-    pa__convert(dst, d, &v, PA_F64, 1);
-}
-
 /* ------------------------------------------------------------ fills */
 
 /* Writes this rank's span of a with copies of the element at elem, then
- * syncs the node. */
+ * syncs the node. The 16-byte pattern holds whole elements. */
+_Static_assert(16 % sizeof(pa__elem) == 0, "fill_elem's pattern holds whole elements");
 static int fill_elem(pa_array *a, const void *elem)
 {
     size_t es = a->part.elsize, lo, hi;
@@ -120,9 +48,9 @@ static int fill_checked(const char *fn, pa_array *a, double v)
 {
     PA_TRY(pa__check_array(fn, a, "a"));
     PA_COLLECTIVE(a->ctx, fn, "%s, %.17g", PA_CC_ARRAY(a), v);
-    unsigned char elem[8];
-    PA_TRY(pa__scalar_to(a->ctx, fn, "value", v, a->dtype, 0, elem));
-    return fill_elem(a, elem);
+    pa__elem elem;
+    PA_TRY(pa__scalar_to(a->ctx, fn, "value", v, a->dtype, 0, &elem));
+    return fill_elem(a, &elem);
 }
 
 int pa_zeros(pa_array *a) { return fill_checked(__func__, a, 0.0); }

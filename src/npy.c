@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dtype.h"
 #include "files.h"
 
 #define MAGIC "\x93NUMPY"
@@ -21,15 +22,6 @@
 #define FIRST_READ 4096
 
 static const int host_little = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-
-/* descr kinds parray holds: kind letter and size. */
-static const struct {
-    char kind;
-    int size;
-    pa_dtype dtype;
-} kinds[] = {
-    {'f', 8, PA_F64}, {'f', 4, PA_F32}, {'i', 8, PA_I64}, {'i', 4, PA_I32}, {'u', 1, PA_U8},
-};
 
 /* ------------------------------------------------------------ parsing */
 
@@ -100,14 +92,18 @@ static int parse_descr(pa_ctx *ctx, const char *fn, const char *path, const char
     if (size <= 0)
         return pa__err(ctx, fn, PA_EFORMAT, "%s: .npy descr '%s' is not a NumPy type string",
                        path, d);
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (kinds[i].kind == kind && kinds[i].size == size) {
-            *dtype = kinds[i].dtype;
+    /* The table's descr without its byte order: kind letter and size. */
+    for (int i = 0; i < PA_NDTYPES; i++) {
+        const char *t = pa__dtypes[i].npy_descr[0] + 1;
+        if (t[0] == kind && strtol(t + 1, NULL, 10) == size) {
+            *dtype = (pa_dtype)i;
             *swap = size > 1 && ((order == '>' && host_little) || (order == '<' && !host_little));
             return PA_OK;
         }
-    return pa__err(ctx, fn, PA_ENOTSUP,
-                   "%s: .npy dtype '%s' is not one parray holds (f8 f4 i8 i4 u1)", path, d);
+    }
+    char names[128];
+    return pa__err(ctx, fn, PA_ENOTSUP, "%s: .npy dtype '%s' is not one parray holds (%s)", path, d,
+                   pa__dtype_names(PA__KINDS_ALL, PA__NAMES_NPY, names, sizeof names));
 }
 
 static int parse_shape(cursor *c, pa__finfo *info)
@@ -173,10 +169,12 @@ int pa__npy_parse(pa_ctx *ctx, const char *fn, const char *path, const unsigned 
             goto bad;
         if (strcmp(key, "descr") == 0) {
             skip_ws(&c);
-            if (c.p < c.end && *c.p == '[')
+            if (c.p < c.end && *c.p == '[') {
+                char names[128];
                 return pa__err(ctx, fn, PA_ENOTSUP,
-                               "%s: .npy holds a structured dtype; parray holds f8 f4 i8 i4 u1",
-                               path);
+                               "%s: .npy holds a structured dtype; parray holds %s", path,
+                               pa__dtype_names(PA__KINDS_ALL, PA__NAMES_NPY, names, sizeof names));
+            }
             if (!string_lit(&c, descr, sizeof descr))
                 goto bad;
             have_descr = 1;
@@ -228,18 +226,14 @@ bad:
 
 size_t pa__npy_header(const pa__finfo *info, int big_endian, unsigned char *buf, size_t cap)
 {
-    static const char *const names[PA_NDTYPES] = {
-        [PA_F64] = "f8", [PA_F32] = "f4", [PA_I64] = "i8", [PA_I32] = "i4", [PA_U8] = "u1",
-    };
     char dict[512], shape[PA_MAXDIM * 24 + 8];
     size_t n = 0;
     n += (size_t)snprintf(shape + n, sizeof shape - n, "(");
     for (int i = 0; i < info->ndim; i++)
         n += (size_t)snprintf(shape + n, sizeof shape - n, i ? ", %zu" : "%zu", info->shape[i]);
     snprintf(shape + n, sizeof shape - n, info->ndim == 1 ? ",)" : ")");
-    char order = info->dtype == PA_U8 ? '|' : big_endian ? '>' : '<';
-    int dl = snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order': False, 'shape': %s, }",
-                      order, names[info->dtype], shape);
+    int dl = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+                      pa__dtypes[info->dtype].npy_descr[big_endian != 0], shape);
     /* Version 1.0 stores the header length in 2 bytes; a longer header
      * needs 2.0 (4 bytes). The header ends in '\n' and pads to ALIGN. */
     size_t pre = MAGIC_LEN + 2 + 2;
@@ -266,7 +260,9 @@ size_t pa__npy_header(const pa__finfo *info, int big_endian, unsigned char *buf,
 
 /* ------------------------------------------------------------ data */
 
-/* Reverses the bytes of each of count elements of size es. */
+/* Reverses the bytes of each of count elements of size es (a one-byte
+ * element has no order; a complex element swaps each part, so its caller
+ * passes the part's size). */
 static void byteswap(void *buf, size_t count, size_t es)
 {
     if (es == 8) {
@@ -277,6 +273,18 @@ static void byteswap(void *buf, size_t count, size_t es)
         uint32_t *p = buf;
         for (size_t i = 0; i < count; i++)
             p[i] = __builtin_bswap32(p[i]);
+    } else if (es == 2) {
+        uint16_t *p = buf;
+        for (size_t i = 0; i < count; i++)
+            p[i] = __builtin_bswap16(p[i]);
+    } else {
+        unsigned char *p = buf;
+        for (size_t i = 0; i < count * es; i += es)
+            for (size_t a = i, b = i + es - 1; a < b; a++, b--) {
+                unsigned char t = p[a];
+                p[a] = p[b];
+                p[b] = t;
+            }
     }
 }
 

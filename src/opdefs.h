@@ -7,10 +7,10 @@
  * public enums PA_UNARY_LIST/PA_BINARY_LIST. The expressions are written
  * on plain operands `x` (and `y`) of an element type T, with these names in
  * scope where they are expanded:
- *   T    the element type (double, float, int64_t, int32_t or uint8_t);
- *   U    for integer T, its unsigned type of the same width (uint64_t,
- *        uint32_t, uint8_t): signed arithmetic goes through U so that it
- *        wraps like numpy's instead of overflowing (undefined in C);
+ *   T    the element type (PA_DTYPE_LIST's T column);
+ *   U    for integer T, its unsigned type of the same width (the list's U
+ *        column): signed arithmetic goes through U so that it wraps like
+ *        numpy's instead of overflowing (undefined in C);
  *   err  an int lvalue to which integer ops OR PA_OPERR_* bits instead of
  *        trapping (integer division by zero would raise SIGFPE).
  * FEXPR is the float form: the PA_F1/PA_F2 wrappers call f for double and
@@ -23,6 +23,8 @@
 
 #include <math.h>
 #include <stdint.h>
+
+#include "dtype.h"
 
 /* Bits of err. */
 #define PA_OPERR_DIVZERO 1 /* integer div or fmod by zero (the result is 0) */
@@ -46,7 +48,8 @@
 /* Floor division (numpy's //), C remainder (numpy.fmod) and power for the
  * integer dtypes, one definition for each width. y == -1 is taken apart
  * because INT_MIN / -1 overflows (it traps on x86). */
-#define PA_INT_HELPERS(TT, UU, sfx)                                                      \
+#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...) PA__WHEN(PA__IS_INT(KIND), PA_INT_HELPERS_(TT, UU, sfx))
+#define PA_INT_HELPERS_(TT, UU, sfx)                                                     \
     static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
     {                                                                                  \
         typedef TT T;                                                                  \
@@ -90,14 +93,15 @@
         }                                                                              \
         return (T)r;                                                                   \
     }
-PA_INT_HELPERS(int64_t, uint64_t, i64)
-PA_INT_HELPERS(int32_t, uint32_t, i32)
-PA_INT_HELPERS(uint8_t, uint8_t, u8)
+PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #undef PA_INT_HELPERS
+#undef PA_INT_HELPERS_
 
+/* The helper name for x's type: _Generic over the integer dtypes. */
 #define PA_IHELPER(name, x, y)                                                         \
-    _Generic((x), int64_t: pa_i##name##_i64, int32_t: pa_i##name##_i32,                \
-             uint8_t: pa_i##name##_u8)((x), (y), &err)
+    _Generic((x)PA_DTYPE_LIST_WITH(PA_IHELPER_ASSOC, name))((x), (y), &err)
+#define PA_IHELPER_ASSOC(name, NAME, sfx, T, U, KIND, ...)                             \
+    PA__WHEN(PA__IS_INT(KIND), , T: pa_i##name##_##sfx)
 
 /* Unary: X(NAME, name, INT_OK, FEXPR, IEXPR). round is rint, which rounds
  * half to even in the default rounding mode (numpy.round); floor, ceil and
@@ -136,14 +140,5 @@ PA_INT_HELPERS(uint8_t, uint8_t, u8)
     X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                   \
     X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                   \
     X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))
-
-/* The dtypes: X(DT, T, U, is_int) with DT the pa_dtype suffix. U is the
- * element type itself for the floats (unused there). */
-#define PA_DTYPE_LIST(X)                                                               \
-    X(F64, double, double, 0)                                                          \
-    X(F32, float, float, 0)                                                            \
-    X(I64, int64_t, uint64_t, 1)                                                       \
-    X(I32, int32_t, uint32_t, 1)                                                       \
-    X(U8, uint8_t, uint8_t, 1)
 
 #endif

@@ -35,7 +35,7 @@ static int run_op(pa_dtype d, expr_op op, int form, char *o, const char *x, cons
         return err;
     }
     expr_kernel k = pa__expr_kernel(d, op, form, 0);
-    double buf[EXPR_BLK]; /* EXPR_BLK elements of any dtype */
+    pa__elem buf[EXPR_BLK];
     int err = 0;
     for (size_t off = 0; off < n; off += EXPR_BLK) {
         size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
@@ -151,16 +151,16 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     PA_CHECK_AS(ctx, fn, !is_int || bin_int_ok[op], PA_ENOTSUP,
                 "%s is not defined for %s (convert with pa_astype to f64 or f32)",
                 bin_names[op], pa_dtype_name(a->dtype));
-    unsigned char sv[8];
+    pa__elem sv;
     if (form != 0)
-        PA_TRY(pa__scalar_to(ctx, fn, "s", s, a->dtype, 1, sv));
+        PA_TRY(pa__scalar_to(ctx, fn, "s", s, a->dtype, 1, &sv));
 
     size_t lo, hi;
     pa__local_range(out, &lo, &hi);
     static const int forms[3] = {F_VV, F_VS, F_SV};
     int err = run_op(a->dtype, (expr_op)(EOP_BINARY0 + (int)op), forms[form],
                      pa__node_ptr(out, lo), pa__node_ptr(a, lo),
-                     form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)sv, hi - lo);
+                     form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)&sv, hi - lo);
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);
     /* Only integer div, fmod and pow can fail, and the decision to agree

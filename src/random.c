@@ -128,7 +128,7 @@ typedef struct {
     double low, span, high, below; /* uniform: low, high - low, high, the largest value below high */
     float lowf, spanf, highf, belowf;
     double mean, std;
-    uint64_t range; /* integers: high - low */
+    uint64_t range, low_int; /* integers: high - low, low */
 } gen_args;
 
 /* random_gen.h once per instruction set; pick_generators() takes the best
@@ -179,74 +179,87 @@ static const generators *pick_generators(void)
 
 /* ------------------------------------------------------------ the driver */
 
-typedef enum { UNIFORM, NORMAL, INTEGERS } dist_kind;
+typedef enum { UNIFORM, NORMAL, INTEGERS, NDIST } dist_kind;
 
-/* Integer offsets (plus low, wrapping) to the dtype. */
-#define INT_OUT(T, sfx)                                                       \
-    static void int_out_##sfx(void *dst, const uint64_t *off, uint64_t low, size_t n) \
-    {                                                                         \
-        T *d = dst;                                                           \
-        for (size_t i = 0; i < n; i++)                                        \
-            d[i] = (T)(low + off[i]);                                         \
+/* One step of a fill: the elements of the PHILOX_LANES draws from draw j0
+ * on, as dtype d, into buf (the dtype's elements per draw each). */
+typedef void (*step_fn)(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                        void *buf);
+
+static void uniform_f64_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                             void *buf)
+{
+    (void)d;
+    G->uniform_f64(g, j0, buf);
+}
+
+static void uniform_f32_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                             void *buf)
+{
+    (void)d;
+    G->uniform_f32(g, j0, buf);
+}
+
+/* Normal numbers are computed in double and rounded to d. */
+static void normal_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                        void *buf)
+{
+    if (d == PA_F64) {
+        G->normal_f64(g, j0, buf);
+        return;
     }
-INT_OUT(int64_t, i64)
-INT_OUT(int32_t, i32)
-INT_OUT(uint8_t, u8)
+    double t[2 * PHILOX_LANES];
+    G->normal_f64(g, j0, t);
+    pa__dtypes[d].from_f64(buf, t, 2 * PHILOX_LANES);
+}
 
-static int generate(pa_array *a, dist_kind kind, const gen_args *g, uint64_t ilow)
+/* Integer offsets plus low, wrapping, kept to d's low bits. */
+static void integers_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                          void *buf)
+{
+    uint64_t t[2 * PHILOX_LANES];
+    G->integers(g, j0, t);
+    for (int i = 0; i < 2 * PHILOX_LANES; i++)
+        t[i] += g->low_int;
+    pa__dtypes[d].from_i64(buf, t, 2 * PHILOX_LANES);
+}
+
+/* Each dtype's steps and elements per draw by distribution, by its kind
+ * (NULL where the distribution is not defined): uniform f32 takes four
+ * 32-bit shares of a draw, the others two 64-bit halves. */
+#define UNIFORM_STEP(T) _Generic((T)0, double: uniform_f64_step, float: uniform_f32_step)
+#define UNIFORM_PER_DRAW(T) _Generic((T)0, double: 2, float: 4)
+#define STEPS_FLOAT(T)                                                                 \
+    {{[UNIFORM] = UNIFORM_STEP(T), [NORMAL] = normal_step},                            \
+     {[UNIFORM] = UNIFORM_PER_DRAW(T), [NORMAL] = 2}}
+#define STEPS_SINT(T) {{[INTEGERS] = integers_step}, {[INTEGERS] = 2}}
+#define STEPS_UINT(T) STEPS_SINT(T)
+#define STEPS_ROW(C, NAME, nm, T, U, K, ...) [PA_##NAME] = STEPS_##K(T),
+static const struct {
+    step_fn step[NDIST];
+    int per_draw[NDIST];
+} steps[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(STEPS_ROW, ~)};
+
+static int generate(pa_array *a, dist_kind kind, const gen_args *g)
 {
     size_t lo, hi, es = a->part.elsize;
     pa__local_range(a, &lo, &hi);
     size_t g0 = a->row0 * a->rowsize; /* global index of node element 0 */
-    uint64_t E = kind == UNIFORM && a->dtype == PA_F32 ? 4 : 2; /* elements per draw */
+    step_fn step = steps[a->dtype].step[kind];
+    uint64_t E = (uint64_t)steps[a->dtype].per_draw[kind]; /* elements per draw */
     int stream = (hi - lo) * es > PA_STREAM_MIN_BYTES;
     const generators *G = pick_generators();
-    /* The L1 buffers of one step: PHILOX_LANES draws. */
-    union {
-        double f64[4 * PHILOX_LANES];
-        float f32[4 * PHILOX_LANES];
-        uint64_t u64[2 * PHILOX_LANES];
-    } buf;
-    unsigned char out[2 * PHILOX_LANES * 8];
+    /* The L1 buffer of one step: PHILOX_LANES draws of at most 4 elements
+     * (a draw is 128 bits) of any dtype. */
+    pa__elem buf[4 * PHILOX_LANES];
     for (size_t p = g0 + lo; p < g0 + hi;) {
         uint64_t j0 = p / E;
         size_t first = (size_t)(j0 * E), end = first + (size_t)(PHILOX_LANES * E);
         if (end > g0 + hi)
             end = g0 + hi;
         size_t n = end - p, skip = p - first;
-        const void *src;
-        switch (kind) {
-        case UNIFORM:
-            if (a->dtype == PA_F64) {
-                G->uniform_f64(g, j0, buf.f64);
-                src = buf.f64 + skip;
-            } else {
-                G->uniform_f32(g, j0, buf.f32);
-                src = buf.f32 + skip;
-            }
-            break;
-        case NORMAL:
-            G->normal_f64(g, j0, buf.f64);
-            if (a->dtype == PA_F32) {
-                float *o = (float *)out;
-                for (size_t k = 0; k < n; k++)
-                    o[k] = (float)buf.f64[skip + k];
-                src = out;
-            } else {
-                src = buf.f64 + skip;
-            }
-            break;
-        default:
-            G->integers(g, j0, buf.u64);
-            if (a->dtype == PA_I64)
-                int_out_i64(out, buf.u64 + skip, ilow, n);
-            else if (a->dtype == PA_I32)
-                int_out_i32(out, buf.u64 + skip, ilow, n);
-            else
-                int_out_u8(out, buf.u64 + skip, ilow, n);
-            src = out;
-            break;
-        }
+        step(G, g, j0, a->dtype, buf);
+        const void *src = (const unsigned char *)buf + skip * es;
         void *dst = pa__node_ptr(a, p - g0);
         if (stream)
             pa__stream_copy(dst, src, n * es);
@@ -274,8 +287,10 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
                   PA_CC_ARRAY(a), seed, stream, low, high);
-    PA_CHECK(ctx, a->dtype == PA_F64 || a->dtype == PA_F32, PA_ENOTSUP,
-             "uniform needs an f64 or f32 array, a is %s (use pa_random_integers)",
+    char names[128];
+    PA_CHECK(ctx, steps[a->dtype].step[UNIFORM], PA_ENOTSUP,
+             "uniform needs a float array (%s), a is %s (use pa_random_integers)",
+             pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names),
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(low) && isfinite(high) && low < high && isfinite(high - low),
              PA_EINVAL, "low = %.17g and high = %.17g must be finite with low < high", low, high);
@@ -289,10 +304,12 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
     g.lowf = (float)low;
     g.highf = (float)high;
     g.spanf = g.highf - g.lowf;
-    PA_CHECK(ctx, a->dtype == PA_F64 || (isfinite(g.spanf) && g.spanf > 0), PA_EINVAL,
+    PA_CHECK(ctx, steps[a->dtype].step[UNIFORM] != uniform_f32_step ||
+                      (isfinite(g.spanf) && g.spanf > 0),
+             PA_EINVAL,
              "low = %.9g and high = %.9g are not distinct finite values in f32", low, high);
     g.belowf = nextafterf(g.highf, -INFINITY);
-    return generate(a, UNIFORM, &g, 0);
+    return generate(a, UNIFORM, &g);
 }
 
 int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, double std)
@@ -301,15 +318,17 @@ int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, d
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
                   PA_CC_ARRAY(a), seed, stream, mean, std);
-    PA_CHECK(ctx, a->dtype == PA_F64 || a->dtype == PA_F32, PA_ENOTSUP,
-             "normal needs an f64 or f32 array, a is %s", pa_dtype_name(a->dtype));
+    char names[128];
+    PA_CHECK(ctx, steps[a->dtype].step[NORMAL], PA_ENOTSUP, "normal needs a float array (%s), a is %s",
+             pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names),
+             pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(mean) && isfinite(std) && std >= 0, PA_EINVAL,
              "mean = %.17g and std = %.17g must be finite with std >= 0", mean, std);
     gen_args g = {0};
     keys(&g, seed, stream);
     g.mean = mean;
     g.std = std;
-    return generate(a, NORMAL, &g, 0);
+    return generate(a, NORMAL, &g);
 }
 
 int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low, int64_t high)
@@ -318,18 +337,22 @@ int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low,
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRId64 ", %" PRId64,
                   PA_CC_ARRAY(a), seed, stream, low, high);
-    PA_CHECK(ctx, pa__dtype_is_int(a->dtype), PA_ENOTSUP,
-             "integers needs an i64, i32 or u8 array, a is %s (use pa_random_uniform)",
+    char names[128];
+    PA_CHECK(ctx, steps[a->dtype].step[INTEGERS], PA_ENOTSUP,
+             "integers needs an integer array (%s), a is %s (use pa_random_uniform)",
+             pa__dtype_names(PA__KINDS_INT, PA__NAMES_PARRAY, names, sizeof names),
              pa_dtype_name(a->dtype));
-    int64_t mn = a->dtype == PA_I64 ? INT64_MIN : a->dtype == PA_I32 ? INT32_MIN : 0;
-    int64_t mx = a->dtype == PA_I64 ? INT64_MAX : a->dtype == PA_I32 ? INT32_MAX : UINT8_MAX;
+    int64_t mn = pa__dtypes[a->dtype].min;
+    uint64_t mx = pa__dtypes[a->dtype].max;
     /* high is exclusive, so it may be one past the dtype's maximum (which
      * int64_t cannot express for i64: there high <= INT64_MAX). */
-    PA_CHECK(ctx, low < high && low >= mn && (high - 1) <= mx, PA_EINVAL,
+    PA_CHECK(ctx, low < high && low >= mn && (high - 1 < 0 || (uint64_t)(high - 1) <= mx),
+             PA_EINVAL,
              "[low, high) = [%lld, %lld) must be non-empty and within %s", (long long)low,
              (long long)high, pa_dtype_name(a->dtype));
     gen_args g = {0};
     keys(&g, seed, stream);
     g.range = (uint64_t)high - (uint64_t)low;
-    return generate(a, INTEGERS, &g, (uint64_t)low);
+    g.low_int = (uint64_t)low;
+    return generate(a, INTEGERS, &g);
 }

@@ -204,7 +204,7 @@ static read_way_t read_way(const pa_ctx *ctx)
     }
 /* Both ways' block kernels and the leaf kernel of each transform. */
 #define XF_FNS(DT, T, is_int, xf, LEAF, two)                                              \
-    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA_SEL(is_int, GROUP_UNROLLED, GROUP_LOOP), \
+    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA__SEL(is_int, GROUP_UNROLLED, GROUP_LOOP), \
             PA_SIMD_CLONES)                                                            \
     WAY_FNS(DT, T, xf, LEAF, two, fwd, 0, GROUP_LOOP, CLONES_32)                       \
     VEC static void leaves_##DT##_##xf(const void *x, const void *y, const double *mu_, \
@@ -218,7 +218,7 @@ static read_way_t read_way(const pa_ctx *ctx)
             o[k] = LEAF(v, (double)q[k]);                                              \
         }                                                                              \
     }
-#define XF_ALL(DT, T, U, is_int)                                                       \
+#define XF_ALL(C, DT, nm, T, U, KIND, ...)                                             \
     typedef T v8_##DT __attribute__((vector_size(8 * sizeof(T))));                     \
     INLINE v8d load8_##DT(const T *p)                                                  \
     {                                                                                  \
@@ -226,22 +226,22 @@ static read_way_t read_way(const pa_ctx *ctx)
         memcpy(&v, p, sizeof v);                                                       \
         return __builtin_convertvector(v, v8d);                                        \
     }                                                                                  \
-    XF_FNS(DT, T, is_int, id, LEAF_ID, 0)                                              \
-    XF_FNS(DT, T, is_int, sqdev, LEAF_SQDEV, 0)                                        \
-    XF_FNS(DT, T, is_int, sq, LEAF_SQ, 0)                                              \
-    XF_FNS(DT, T, is_int, mul, LEAF_MUL, 1)
-PA_DTYPE_LIST(XF_ALL)
+    XF_FNS(DT, T, PA__IS_INT(KIND), id, LEAF_ID, 0)                                    \
+    XF_FNS(DT, T, PA__IS_INT(KIND), sqdev, LEAF_SQDEV, 0)                              \
+    XF_FNS(DT, T, PA__IS_INT(KIND), sq, LEAF_SQ, 0)                                    \
+    XF_FNS(DT, T, PA__IS_INT(KIND), mul, LEAF_MUL, 1)
+PA_DTYPE_LIST_WITH(XF_ALL, ~)
 
 #define XF_WAY(DT, W)                                                                  \
     {blocks_##DT##_id_##W, blocks_##DT##_sqdev_##W, blocks_##DT##_sq_##W, blocks_##DT##_mul_##W}
-#define XF_ROW(DT, T, U, is_int)                                                       \
+#define XF_ROW(C, DT, ...)                                                             \
     [PA_##DT] = {{[WAY_INTEL] = XF_WAY(DT, intel), [WAY_FORWARD] = XF_WAY(DT, fwd)},    \
                  {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq,             \
                   leaves_##DT##_mul}},
 static const struct {
     blocks_fn blocks[NWAY][NXF];
     leaves_fn leaves[NXF];
-} xf_table[PA_NDTYPES] = {PA_DTYPE_LIST(XF_ROW)};
+} xf_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(XF_ROW, ~)};
 
 /* What a tree sum reads: the elements of one dtype and transform. */
 typedef struct {
@@ -773,7 +773,7 @@ static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, dou
  * order does not matter, so each rank sums its own part and one
  * allreduce adds them. Along an axis: per row (each rank its rows) or per
  * column. */
-#define ISUM(DT, T, U, is_int)                                                         \
+#define ISUM_FN(DT, T)                                                                 \
     static uint64_t isum_##DT(const void *x, size_t n, size_t stride)                  \
     {                                                                                  \
         const T *p = x;                                                                \
@@ -782,15 +782,16 @@ static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, dou
             s += (uint64_t)(int64_t)p[i * stride];                                     \
         return s;                                                                      \
     }
-ISUM(I64, int64_t, uint64_t, 1)
-ISUM(I32, int32_t, uint32_t, 1)
-ISUM(U8, uint8_t, uint8_t, 1)
+#define ISUM(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), ISUM_FN(DT, T))
+PA_DTYPE_LIST_WITH(ISUM, ~)
+typedef uint64_t (*isum_fn)(const void *, size_t, size_t);
+#define ISUM_ENTRY(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), [PA_##DT] = isum_##DT,)
+/* The integer dtypes' entries (NULL for the others). */
+static const isum_fn isum_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(ISUM_ENTRY, ~)};
 
 static uint64_t isum(pa_dtype d, const void *x, size_t n, size_t stride)
 {
-    return d == PA_I64 ? isum_I64(x, n, stride)
-           : d == PA_I32 ? isum_I32(x, n, stride)
-                         : isum_U8(x, n, stride);
+    return isum_table[d](x, n, stride);
 }
 
 static int int_sum(const pa_array *a, int axis, double *out)
@@ -851,10 +852,11 @@ typedef struct {
 
 /* Scans n elements at x with stride (elements), whose line positions are
  * p0, p0 + 1, ...; want_max picks max over min. */
-#define SCAN_FN(DT, T, U, is_int)                                                      \
-    static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,          \
+#define SCAN_FN(C, DT, nm, T, U, KIND, ...)                                            \
+    static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,         \
                           int want_max, scan *s)                                       \
     {                                                                                  \
+        enum { is_int = PA__IS_INT(KIND) };                                            \
         const T *p = x;                                                                \
         for (size_t k = 0; k < n; k++) {                                               \
             T v = p[k * stride];                                                       \
@@ -882,10 +884,10 @@ typedef struct {
             }                                                                          \
         }                                                                              \
     }
-PA_DTYPE_LIST(SCAN_FN)
+PA_DTYPE_LIST_WITH(SCAN_FN, ~)
 typedef void (*scan_fn)(const void *, size_t, size_t, uint64_t, int, scan *);
-#define SCAN_ENTRY(DT, T, U, is_int) [PA_##DT] = scan_##DT,
-static const scan_fn scan_table[PA_NDTYPES] = {PA_DTYPE_LIST(SCAN_ENTRY)};
+#define SCAN_ENTRY(C, DT, ...) [PA_##DT] = scan_##DT,
+static const scan_fn scan_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(SCAN_ENTRY, ~)};
 
 /* Merges scan b into a: the order of merges does not change the result
  * (ties go to the smaller index). */

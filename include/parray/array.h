@@ -7,10 +7,42 @@
 #define PARRAY_ARRAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "parray/context.h"
 #include "parray/export.h"
 
-typedef enum { PA_F64, PA_F32, PA_I64, PA_I32, PA_U8, PA_NDTYPES } pa_dtype;
+/* The one list of dtypes, one line each, in the order of pa_dtype (whose
+ * values are part of the ABI: a new dtype goes at the end). Every per-dtype
+ * table and kernel of the library is generated from it. The columns:
+ * X(C, NAME, name, T, U, KIND, numpy, char, descr, H5MEM, H5FILE):
+ *   NAME    the enum constant, PA_<NAME>;
+ *   name    parray's name ("f64");
+ *   T       the C element type;
+ *   U       for an integer T, the unsigned type of its width (integer
+ *           arithmetic wraps through it, as numpy's does); else T;
+ *   KIND    FLOAT, SINT (signed integer) or UINT (unsigned integer);
+ *   numpy   numpy's name (numpy.float64) and char its character code
+ *           (numpy.dtype(...).char on Linux x86-64);
+ *   descr   the .npy type string without its byte order;
+ *   H5MEM   the HDF5 memory type H5T_<H5MEM>, H5FILE the little-endian
+ *           type H5T_<H5FILE> that parray writes to files.
+ * C is passed through unchanged, for a list expanded inside another list;
+ * PA_DTYPE_LIST(X) calls X without it. */
+#define PA_DTYPE_LIST_WITH(X, C)                                                       \
+    X(C, F64, f64, double, double, FLOAT, float64, 'd', f8, NATIVE_DOUBLE, IEEE_F64LE)  \
+    X(C, F32, f32, float, float, FLOAT, float32, 'f', f4, NATIVE_FLOAT, IEEE_F32LE)     \
+    X(C, I64, i64, int64_t, uint64_t, SINT, int64, 'l', i8, NATIVE_INT64, STD_I64LE)    \
+    X(C, I32, i32, int32_t, uint32_t, SINT, int32, 'i', i4, NATIVE_INT32, STD_I32LE)    \
+    X(C, U8, u8, uint8_t, uint8_t, UINT, uint8, 'B', u1, NATIVE_UINT8, STD_U8LE)
+#define PA_DTYPE_LIST(X) PA_DTYPE_LIST_WITH(PA_DTYPE_CALL_, X)
+#define PA_DTYPE_CALL_(X, ...) X(__VA_ARGS__)
+
+typedef enum {
+#define PA_DTYPE_ENUM(NAME, ...) PA_##NAME,
+    PA_DTYPE_LIST(PA_DTYPE_ENUM)
+#undef PA_DTYPE_ENUM
+    PA_NDTYPES
+} pa_dtype;
 typedef enum { PA_DISTRIBUTED, PA_REPLICATED } pa_dist;
 
 #define PA_MAXDIM 8

@@ -1,0 +1,107 @@
+/* The dtype descriptor table and the conversions between dtypes, both
+ * generated from PA_DTYPE_LIST: a dtype's line there is all this file
+ * needs to describe it. */
+#include <hdf5.h>
+#include <stdio.h>
+
+#include "dtype.h"
+
+/* The enum's values are part of the ABI. */
+_Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4,
+               "pa_dtype's values changed: a new dtype goes at the end of PA_DTYPE_LIST");
+
+/* ------------------------------------------------------------ conversions */
+
+/* float -> integer: truncation, with NaN -> 0 and saturation, written so
+ * that the C conversion only ever sees values in range (an out-of-range
+ * float -> int conversion is undefined in C). */
+#define SAT(KD, TD, UD, v)                                                             \
+    ((v) != (v)                                    ? (TD)0                             \
+     : (v) < (double)PA__IMIN(KD, TD, UD)          ? (TD)PA__IMIN(KD, TD, UD)          \
+     : (v) >= (double)PA__IMAX(KD, TD, UD) + 1.0   ? (TD)PA__IMAX(KD, TD, UD)          \
+                                                   : (TD)(v))
+
+/* One conversion by (destination is integer, source is integer). */
+#define CONV(KD, KS, TD, UD, x) CONV_(PA__IS_INT(KD), PA__IS_INT(KS), KD, TD, UD, x)
+#define CONV_(di, si, KD, TD, UD, x) CONV__(di, si, KD, TD, UD, x)
+#define CONV__(di, si, KD, TD, UD, x) CONV_##di##si(KD, TD, UD, x)
+#define CONV_00(KD, TD, UD, x) ((TD)(x))
+#define CONV_01(KD, TD, UD, x) ((TD)(x))
+#define CONV_10(KD, TD, UD, x) SAT(KD, TD, UD, (double)(x))
+#define CONV_11(KD, TD, UD, x) ((TD)(UD)(x))
+
+#define CONV_FN(DD, TD, UD, KD, DS, TS, US, KS)                                        \
+    static void conv_##DD##_##DS(void *dst, const void *src, size_t n)                 \
+    {                                                                                  \
+        TD *d = dst;                                                                   \
+        const TS *s = src;                                                             \
+        for (size_t i = 0; i < n; i++)                                                 \
+            d[i] = CONV(KD, KS, TD, UD, s[i]);                                         \
+    }
+PA__DTYPE_PAIRS(CONV_FN)
+
+#define CONV_ENTRY(DD, TD, UD, KD, DS, TS, US, KS) [PA_##DD][PA_##DS] = conv_##DD##_##DS,
+static const pa__conv_fn conv_table[PA_NDTYPES][PA_NDTYPES] = {PA__DTYPE_PAIRS(CONV_ENTRY)};
+
+void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n)
+{
+    conv_table[dd][sd](dst, src, n);
+}
+
+void pa__from_double(void *dst, pa_dtype d, double v)
+{
+    pa__dtypes[d].from_f64(dst, &v, 1);
+}
+
+/* ------------------------------------------------------------ the table */
+
+/* The HDF5 types are variables that H5open sets, not constants: one
+ * function each returns them. */
+#define H5_FNS(C, NAME, name, T, U, K, np, npc, descr, H5MEM, H5FILE)                  \
+    static hid_t h5_mem_##name(void)                                                   \
+    {                                                                                  \
+        return H5T_##H5MEM;                                                            \
+    }                                                                                  \
+    static hid_t h5_file_##name(void)                                                  \
+    {                                                                                  \
+        return H5T_##H5FILE;                                                           \
+    }
+PA_DTYPE_LIST_WITH(H5_FNS, ~)
+
+/* A one-byte type has no byte order: numpy writes '|'. */
+#define DESCR(T, order, descr) (sizeof(T) == 1 ? "|" #descr : order #descr)
+
+#define INFO_ROW(C, NAME, nm, T, U, K, np, npc, descr, H5MEM, H5FILE)                  \
+    [PA_##NAME] = {                                                                    \
+        .name = #nm,                                                                   \
+        .size = sizeof(T),                                                             \
+        .kind = PA__KIND(K),                                                           \
+        .numpy = #np,                                                                  \
+        .numpy_char = npc,                                                             \
+        .npy_descr = {DESCR(T, "<", descr), DESCR(T, ">", descr)},                     \
+        .h5_mem = h5_mem_##nm,                                                         \
+        .h5_file = h5_file_##nm,                                                       \
+        .min = PA__IMIN(K, T, U),                                                      \
+        .max = PA__IMAX(K, T, U),                                                      \
+        .lo = (double)PA__IMIN(K, T, U),                                               \
+        .hi = (double)PA__IMAX(K, T, U) + 1.0,                                         \
+        .to_f64 = conv_F64_##NAME,                                                     \
+        .from_f64 = conv_##NAME##_F64,                                                 \
+        .to_i64 = conv_I64_##NAME,                                                     \
+        .from_i64 = conv_##NAME##_I64,                                                 \
+    },
+const pa__dtype_info pa__dtypes[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(INFO_ROW, ~)};
+
+const char *pa__dtype_names(unsigned kinds, pa__names which, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < PA_NDTYPES && n < cap; d++) {
+        const pa__dtype_info *t = &pa__dtypes[d];
+        if (!(kinds & 1u << t->kind))
+            continue;
+        const char *s = which == PA__NAMES_NPY ? t->npy_descr[0] + 1 : t->name;
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", s);
+    }
+    return buf;
+}
