@@ -427,10 +427,17 @@ static void put_band(const reader *R, const piece *pc, size_t n)
         size_t m = n - k0 < BATCH ? n - k0 : BATCH;
         for (size_t k = 0; k < m; k++)
             dst[k] = box_of(R, pc[k0 + k].org, pc[k0 + k].lo, pc[k0 + k].lo + 1, &b[k]);
+        /* In two dimensions a piece's row is one line: copy it directly. */
+        int line = R->p->ndim == 2;
         for (size_t r = 0; r < pc[k0].hi - pc[k0].lo; r++)
-            for (size_t k = 0; k < m; k++)
-                copy_box(&b[k], 0, dst[k] + r * R->p->row_bytes,
-                         pc[k0 + k].src + r * R->p->crow_bytes);
+            for (size_t k = 0; k < m; k++) {
+                char *d = dst[k] + r * R->p->row_bytes;
+                const char *s = pc[k0 + k].src + r * R->p->crow_bytes;
+                if (line)
+                    pa__stream_copy(d, s, b[k].run);
+                else
+                    copy_box(&b[k], 0, d, s);
+            }
     }
 }
 
