@@ -353,15 +353,31 @@ static void put_rows(const reader *R, const size_t *org, size_t lo, size_t hi, c
 
 /* ------------------------------------------------------------ reading */
 
+static herr_t unallocated_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    if (n == 0)
+        *(int *)data = e->desc && strstr(e->desc, "chunk storage is not allocated") != NULL;
+    return 0;
+}
+
 /* The stored size of the chunk at origin org (0: never written). HDF5
  * 1.10's H5Dget_chunk_info_by_coord walks the whole chunk index for each
- * chunk; the storage size and H5Dread_chunk look the one chunk up. */
+ * chunk; the storage size and H5Dread_chunk look the one chunk up. HDF5
+ * 1.10 reports a chunk never written as an error of its own (later
+ * versions as size 0), which is told apart from a failed lookup by its
+ * innermost message. */
 static int chunk_size(const reader *R, const hsize_t *org, size_t *size)
 {
     hsize_t sz = 0;
-    if (H5Dget_chunk_storage_size(R->sd, org, &sz) < 0)
-        return pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: %s: cannot find the chunk at row %zu",
-                          R->path, R->dname, (size_t)org[0]);
+    if (H5Dget_chunk_storage_size(R->sd, org, &sz) < 0) {
+        int unallocated = 0;
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, unallocated_cb, &unallocated);
+        if (!unallocated)
+            return pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: %s: cannot find the chunk at row %zu",
+                              R->path, R->dname, (size_t)org[0]);
+        H5Eclear2(H5E_DEFAULT);
+        sz = 0;
+    }
     *size = (size_t)sz;
     return PA_OK;
 }
