@@ -407,12 +407,12 @@ static void chunk_origin(const plan *p, size_t band, size_t k, size_t *org, hsiz
         horg[i] = org[i];
 }
 
-/* Both buffers hold at least need bytes. */
-static int reserve(reader *R, size_t need)
+/* The first nbuf buffers (1 or 2) hold at least need bytes. */
+static int reserve(reader *R, size_t need, int nbuf)
 {
-    if (need <= R->cap)
+    if (need <= R->cap && (nbuf == 1 || R->buf[1]))
         return PA_OK;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < nbuf; i++) {
         char *q = realloc(R->buf[i], need);
         if (!q)
             return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory for a chunk of %zu bytes",
@@ -468,7 +468,7 @@ static int read_plain(reader *R, size_t lo, size_t hi)
     for (int i = 1; i < p->ndim; i++)
         ncols *= p->nchunks[i];
     size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
-    PA_TRY(reserve(R, per * p->chunk_bytes));
+    PA_TRY(reserve(R, per * p->chunk_bytes, 1));
     piece *pc = malloc(per * sizeof *pc);
     if (!pc)
         return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory", R->path, R->dname);
@@ -519,7 +519,10 @@ static int read_plain(reader *R, size_t lo, size_t hi)
     return rc;
 }
 
-static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t *out)
+/* Inflates the n bytes at src into dst (room for cap bytes); *out the
+ * bytes it made. PA_EFORMAT: damaged data, or more than cap bytes. */
+static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t cap,
+                        size_t *out)
 {
     if (!R->zs_ready) {
         memset(&R->zs, 0, sizeof R->zs);
@@ -532,62 +535,76 @@ static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t 
     R->zs.next_in = (Bytef *)src;
     R->zs.avail_in = (uInt)n;
     R->zs.next_out = (Bytef *)dst;
-    R->zs.avail_out = R->cap < UINT32_MAX ? (uInt)R->cap : UINT32_MAX;
+    R->zs.avail_out = cap < UINT32_MAX ? (uInt)cap : UINT32_MAX;
     int z = inflate(&R->zs, Z_FINISH);
     *out = R->zs.total_out;
     return z == Z_STREAM_END ? PA_OK : PA_EFORMAT;
 }
 
 /* Reads the chunk at org (size stored bytes) and undoes its filters in the
- * reverse of the order they were applied; *out is the decoded chunk (one
- * of the buffers). */
-static int decode(reader *R, const hsize_t *org, size_t size, const char **out)
+ * reverse of the order they were applied. With final (room for a whole
+ * chunk: the chunk's place in the node block) the last step decodes into
+ * it, which saves a copy and the touch of a second buffer; otherwise *out
+ * is the decoded chunk in one of the buffers. */
+static int decode(reader *R, const hsize_t *org, size_t size, char *final, const char **out)
 {
     const plan *p = R->p;
     unsigned mask;
-    PA_TRY(reserve(R, size > p->chunk_bytes + 64 ? size : p->chunk_bytes + 64));
+    PA_TRY(reserve(R, size > p->chunk_bytes + 64 ? size : p->chunk_bytes + 64, 2));
     PA_TRY(chunk_read(R, org, &mask, R->buf[0]));
-    int cur = 0, rc = PA_OK;
+    /* The last step that makes new bytes: the first such filter applied. */
+    int last = -1;
+    for (int i = p->nfilters - 1; i >= 0; i--)
+        if (!(mask >> i & 1u) && p->filters[i].id != H5Z_FILTER_FLETCHER32)
+            last = i;
+    char *in = R->buf[0], *spare = R->buf[1];
     const char *bad = NULL;
     size_t n = size;
     for (int i = p->nfilters - 1; i >= 0 && !bad; i--) {
         if (mask >> i & 1u)
             continue; /* not applied to this chunk (an optional filter that failed) */
+        char *to = final && i == last ? final : spare;
         switch (p->filters[i].id) {
         case H5Z_FILTER_FLETCHER32:
-            if (n < 4 || !fletcher32_ok((const unsigned char *)R->buf[cur], n))
+            if (n < 4 || !fletcher32_ok((const unsigned char *)in, n))
                 bad = "fails its fletcher32 checksum (the file is damaged)";
             n -= 4;
-            break;
-        case H5Z_FILTER_DEFLATE:
-            rc = inflate_into(R, R->buf[cur], n, R->buf[!cur], &n);
-            cur = !cur;
+            continue;
+        case H5Z_FILTER_DEFLATE: {
+            int rc = inflate_into(R, in, n, to, to == final ? p->chunk_bytes : R->cap, &n);
             if (rc == PA_EFORMAT)
                 bad = "does not inflate (damaged deflate data)";
             else if (rc < 0)
                 return rc;
             break;
+        }
         default: /* H5Z_FILTER_SHUFFLE */
-            unshuffle(R->buf[!cur], R->buf[cur], n,
-                      p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
-            cur = !cur;
+            unshuffle(to, in, n, p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
             break;
         }
+        if (in != final)
+            spare = in;
+        in = to;
     }
     if (!bad && n != p->chunk_bytes)
         bad = "does not decode to a whole chunk";
     if (bad)
         return pa__err(R->ctx, R->fn, PA_EFORMAT, "%s: %s: the chunk at row %zu %s", R->path,
                        R->dname, (size_t)org[0], bad);
+    if (final && in != final)
+        memcpy(final, in, n);
+    if (final)
+        in = final;
     if (p->swap)
-        byteswap(R->buf[cur], n, p->elsize);
-    *out = R->buf[cur];
+        byteswap(in, n, p->elsize);
+    *out = in;
     return PA_OK;
 }
 
 /* Filtered chunks: the chunks that hold the node's rows, in C order, are
  * cut into equal shares, one per rank of the node; each rank decodes its
- * share and puts every row of it that the node holds. */
+ * share and puts every row of it that the node holds. A chunk of whole
+ * rows that the node holds all of is decoded in place. */
 static int read_filtered(reader *R)
 {
     const plan *p = R->p;
@@ -605,10 +622,13 @@ static int read_filtered(reader *R)
         PA_TRY(chunk_size(R, horg, &size));
         size_t lo = R->node_lo > org[0] ? R->node_lo : org[0];
         size_t hi = org[0] + p->cdims[0] < R->node_hi ? org[0] + p->cdims[0] : R->node_hi;
+        int whole = p->full_rows && lo == org[0] && hi == org[0] + p->cdims[0];
+        char *final = whole ? (char *)R->a->block.base + (lo - R->node_lo) * p->row_bytes : NULL;
         const char *src = NULL;
         if (size > 0)
-            PA_TRY(decode(R, horg, size, &src));
-        put_rows(R, org, lo, hi, src ? src + (lo - org[0]) * p->crow_bytes : NULL);
+            PA_TRY(decode(R, horg, size, final, &src));
+        if (!final || size == 0)
+            put_rows(R, org, lo, hi, src ? src + (lo - org[0]) * p->crow_bytes : NULL);
     }
     return PA_OK;
 }

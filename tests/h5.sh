@@ -274,7 +274,7 @@ if [ -n "$py" ] && "$py" -c 'import h5py' 2>/dev/null; then
 else
     echo "  (no h5py: the committed fixture only)"
 fi
-names="rows_cut odd auto auto_gzip gzip1 gzip6 gzip9 shuffle_gzip fletcher32 all_filters big_endian
+names="rows_cut odd rows_filters auto auto_gzip gzip1 gzip6 gzip9 shuffle_gzip fletcher32 all_filters big_endian
        one_d three_d u8 random_gzip szip partial partial_gzip partial_szip partial_fill empty_gzip"
 for fx in $fixtures; do
     label="the committed fixture"

@@ -35,6 +35,8 @@ def main():
 
         full('rows_cut', (300, 30), chunks=(37, 30))             # whole rows, odd count
         full('odd', (297, 31), chunks=(37, 7))                   # rows and columns cut, edges
+        full('rows_filters', (300, 30), 'f4', chunks=(37, 30), shuffle=True, compression='gzip',
+             fletcher32=True)                                    # whole rows, decoded in place
         full('auto', (400, 40), chunks=True)                     # h5py's choice: (100, 10)
         full('auto_gzip', (2000, 33), 'i4', chunks=True, compression='gzip')  # (250, 9)
         for level in (1, 6, 9):
