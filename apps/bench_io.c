@@ -17,11 +17,16 @@
  * ratios meaningless. The paired raw read reads the very bytes of the
  * dataset inside the HDF5 file (at H5Dget_offset), into the same existing,
  * already touched array that pa_h5_read fills, so the two differ only in
- * what HDF5 does. */
+ * what HDF5 does. Chunked reads are paired with them too: the file of
+ * parray's chunks (whole rows) and a file with the chunks h5py picks for
+ * chunks=True (rows and columns cut), written beforehand. The deflate file
+ * is read by all ranks, by one rank (its own context on MPI_COMM_SELF) and
+ * by serial HDF5 in one process, as h5py reads it, side by side. */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +50,10 @@ typedef struct {
     size_t off, bytes;     /* their byte offset in the file and size */
     char dir[PATH_MAX - 64]; /* room for the file names below */
     char raw[PATH_MAX], h5[PATH_MAX], naive[PATH_MAX];
+    char chunked[PATH_MAX], h5py[PATH_MAX]; /* parray's chunks, h5py's chunks */
+    size_t h5py_chunk[2];  /* the chunk shape h5py picks for (nrows, ROW_ELEMS) */
+    pa_ctx *solo;          /* rank 0: a context of its own (one-rank reads) */
+    pa_array *solo_r;      /* rank 0: the whole array, on solo */
     size_t data_off;       /* the dataset's bytes in h5 start here */
     pa_h5_opts wopts, ropts;
     int durable;
@@ -252,6 +261,115 @@ static int h5_load_rep(bench *b, void *arg, int rep)
     return rc;
 }
 
+/* The chunked files, each read into the same array as the others. */
+static int read_file_rep(bench *b, io *S, const char *path, const char *what)
+{
+    if (pa_h5_read(S->r, path, "/data", &S->ropts) != PA_OK)
+        return bench_fail(b, "io: %s: %s", what, pa_errmsg(S->ctx));
+    return verify(b, S->r, what);
+}
+
+static int read_chunked_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    return read_file_rep(b, S, S->chunked, "parray's chunks");
+}
+
+static int read_h5py_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    return read_file_rep(b, S, S->h5py, "h5py's chunks");
+}
+
+/* Rank 0 alone reads the (deflate) file with parray on its own context. */
+static int read_one_rank_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    if (S->rank != 0)
+        return 0;
+    if (pa_h5_read(S->solo_r, S->h5, "/data", NULL) != PA_OK)
+        return bench_fail(b, "io: one rank: %s", pa_errmsg(S->solo));
+    return verify(b, S->solo_r, "one rank");
+}
+
+/* Rank 0 alone reads the (deflate) file with serial HDF5 into its buffer,
+ * as h5py's f["data"][...] does. */
+static int serial_read_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    if (S->rank != 0)
+        return 0;
+    hid_t f = H5Fopen(S->h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f < 0 ? -1 : H5Dopen2(f, "data", H5P_DEFAULT);
+    int rc = 0;
+    if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
+        rc = bench_fail(b, "io: serial HDF5: reading %s failed", S->h5);
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+    for (size_t k = 0; rc == 0 && k < S->n; k += CHECK_STRIDE)
+        if (S->all[k] != (double)k)
+            rc = bench_fail(b, "io: serial HDF5: element %zu is %.17g", k, S->all[k]);
+    return rc;
+}
+
+/* The chunk shape h5py's guess_chunk (chunks=True) picks for a dataset of
+ * shape (rows, cols) of 8-byte elements: a target of 16 KiB times
+ * 2^log10(MiB of data), within [8 KiB, 1 MiB], reached by halving the
+ * axes in turn. */
+static void h5py_chunks(size_t rows, size_t cols, size_t *chunk)
+{
+    double c[2] = {(double)rows, (double)cols}, bytes = c[0] * c[1] * 8;
+    double target = 16384.0 * pow(2.0, log10(bytes / 1048576.0));
+    target = target > 1048576.0 ? 1048576.0 : target < 8192.0 ? 8192.0 : target;
+    for (int i = 0;; i++) {
+        double cb = c[0] * c[1] * 8;
+        if ((cb < target || fabs(cb - target) / target < 0.5) && cb < 1048576.0)
+            break;
+        if (c[0] * c[1] == 1)
+            break;
+        c[i % 2] = ceil(c[i % 2] / 2.0);
+    }
+    chunk[0] = (size_t)c[0];
+    chunk[1] = (size_t)c[1];
+}
+
+/* Collective, untimed. The two chunked files: parray's chunked save, and
+ * rank 0 writing the gathered array with serial HDF5 in h5py's chunks. */
+static int write_chunked_files(bench *b, io *S)
+{
+    int rc = 0;
+    pa_h5_opts o = {.layout = PA_H5_CHUNKED};
+    if (pa_h5_save(S->a, S->chunked, "/data", &o) != PA_OK)
+        rc = bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    if (pa_array_gather(S->a, 0, S->all) != PA_OK && rc == 0)
+        rc = bench_fail(b, "io: %s", pa_errmsg(S->ctx));
+    h5py_chunks(S->nrows, ROW_ELEMS, S->h5py_chunk);
+    if (S->rank == 0 && rc == 0) {
+        hsize_t dims[2] = {S->nrows, ROW_ELEMS}, cd[2] = {S->h5py_chunk[0], S->h5py_chunk[1]};
+        hid_t f = H5Fcreate(S->h5py, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        hid_t d = f < 0 || H5Pset_chunk(dcpl, 2, cd) < 0
+                      ? -1
+                      : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
+            rc = bench_fail(b, "io: writing %s failed", S->h5py);
+        if (d >= 0)
+            H5Dclose(d);
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+        if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
+            rc = bench_fail(b, "io: closing %s failed", S->h5py);
+    }
+    MPI_Bcast(S->h5py_chunk, 2, MPI_UNSIGNED_LONG, 0, S->comm);
+    return bench_agree(b, rc);
+}
+
 /* ------------------------------------------------------------ paired */
 
 /* One step of a paired measurement. */
@@ -429,6 +547,8 @@ static int io_run(bench *b)
     snprintf(S.raw, sizeof S.raw, "%s/raw.bin", S.dir);
     snprintf(S.h5, sizeof S.h5, "%s/parray.h5", S.dir);
     snprintf(S.naive, sizeof S.naive, "%s/naive.h5", S.dir);
+    snprintf(S.chunked, sizeof S.chunked, "%s/chunked.h5", S.dir);
+    snprintf(S.h5py, sizeof S.h5py, "%s/h5py.h5", S.dir);
 
     size_t shape[2] = {S.nrows, ROW_ELEMS};
     if (pa_array_create(S.ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &S.a) != PA_OK ||
@@ -450,6 +570,10 @@ static int io_run(bench *b)
         rc = bench_fail(b, "io: naive: out of memory for %zu bytes on rank 0", S.n * sizeof(double));
     if (S.rank == 0 && S.all)
         memset(S.all, 0, S.n * sizeof(double));
+    if (rc == 0 && S.rank == 0 && (pa_init_comm(MPI_COMM_SELF, &S.solo) != PA_OK ||
+                                   pa_array_create(S.solo, PA_F64, 2, shape, PA_DISTRIBUTED,
+                                                   &S.solo_r) != PA_OK))
+        rc = bench_fail(b, "io: one rank: %s", pa_errmsg(S.solo));
     if ((rc = bench_agree(b, rc)) != 0)
         goto out;
 
@@ -464,7 +588,7 @@ static int io_run(bench *b)
      * write and parray's collective contiguous save; then, from the file
      * that save leaves, the raw read of the dataset's bytes and parray's
      * reads into the same array. */
-    int pw[3], pr[3], f_raw_wr;
+    int pw[3], pr[5], pz[3], f_raw_wr;
     step wsteps[] = {
         {"raw pwrite, every rank its rows (paired)", raw_write_rep, 1, 0, {0}, NULL},
         {"raw pwrite to a new file, renamed over (paired)", raw_write_rename_rep, 1, 0, {0}, NULL},
@@ -475,7 +599,7 @@ static int io_run(bench *b)
     f_raw_w = pw[0], f_raw_wr = pw[1], f_cc_w = pw[2];
     if (S.rank == 0)
         unlink(S.raw);
-    if ((rc = data_offset(b, &S)) != 0)
+    if ((rc = data_offset(b, &S)) != 0 || (rc = write_chunked_files(b, &S)) != 0)
         goto out;
     step rsteps[] = {
         {"raw pread of the h5 dataset's bytes (paired)", raw_read_rep, 1, 1, {0}, NULL},
@@ -483,9 +607,17 @@ static int io_run(bench *b)
          {.xfer = PA_H5_COLLECTIVE}, NULL},
         {"parray h5 read independent contiguous (paired)", h5_read_rep, 0, 1,
          {.xfer = PA_H5_INDEPENDENT}, NULL},
+        {"parray h5 read collective, parray's chunks (paired)", read_chunked_rep, 0, 1, {0},
+         NULL},
+        {"parray h5 read collective, h5py's chunks=True (paired)", read_h5py_rep, 0, 1, {0},
+         NULL},
     };
-    if ((rc = paired(b, &S, rsteps, 3, size, pr)) != 0)
+    if ((rc = paired(b, &S, rsteps, 5, size, pr)) != 0)
         goto out;
+    if (S.rank == 0) {
+        unlink(S.chunked);
+        unlink(S.h5py);
+    }
     f_raw_r = pr[0], f_cc_r = pr[1], f_ci_r = pr[2];
     S.ropts = (pa_h5_opts){0};
     /* A load makes a new array each time. The array pool may hand back the
@@ -529,6 +661,16 @@ static int io_run(bench *b)
         }
     }
     S.wopts = (pa_h5_opts){0};
+    /* The deflate file the last save left: all ranks, one rank, and serial
+     * HDF5 as h5py reads it. */
+    step zsteps[] = {
+        {"parray h5 read deflate=1, all ranks (paired)", h5_read_rep, 0, 1, {0}, NULL},
+        {"parray h5 read deflate=1, one rank (paired)", read_one_rank_rep, 0, 0, {0}, NULL},
+        {"naive: serial HDF5 read of the deflate file, one process as h5py (paired)",
+         serial_read_rep, 0, 0, {0}, NULL},
+    };
+    if ((rc = paired(b, &S, zsteps, 3, size, pz)) != 0)
+        goto out;
     if (S.rank == 0)
         unlink(S.h5);
 
@@ -559,6 +701,15 @@ static int io_run(bench *b)
     bench_target(b, f_cc_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
     bench_target(b, f_ci_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
     double rwr = bench_value(b, f_cc_w) / bench_value(b, f_raw_wr);
+    bench_ratio(b, pr[3], f_cc_r, "contiguous read");
+    bench_ratio(b, pr[4], f_cc_r, "contiguous read");
+    bench_ratio(b, pz[0], pz[1], "one rank");
+    bench_ratio(b, pz[0], pz[2], "serial HDF5");
+    bench_target(b, pr[3], f_cc_r, BENCH_AT_LEAST, 0.8, "contiguous read");
+    bench_target(b, pr[4], f_cc_r, BENCH_AT_LEAST, 0.8, "contiguous read");
+    if (S.size >= 2)
+        bench_target(b, pz[0], pz[1], BENCH_AT_LEAST, 1.8, "one rank");
+    bench_target(b, pz[0], pz[2], BENCH_AT_LEAST, 1.0, "serial HDF5");
     bench_note(b, "io: %zu rows of %d f64 in %s (%s); rates are the file's bytes over the "
                   "slowest rank's time",
                S.nrows, ROW_ELEMS, S.dir, fs_name(S.dir));
@@ -576,6 +727,10 @@ static int io_run(bench *b)
                   "like a crash-safe save, writes a new file and renames it over the old one",
                rwr);
 
+    bench_note(b, "io: h5py's chunks=True file has chunks of (%zu, %zu) elements; the "
+                  "deflate read's target against one rank needs 2 ranks or more",
+               S.h5py_chunk[0], S.h5py_chunk[1]);
+
     /* The many-files figures, where bench_files.c provides them. */
     if (bench_io_files)
         rc = bench_io_files(b, S.dir);
@@ -590,10 +745,15 @@ out:
         unlink(S.raw);
         unlink(S.h5);
         unlink(S.naive);
+        unlink(S.chunked);
+        unlink(S.h5py);
         rmdir(S.dir);
     }
     pa_array_free(&S.a);
     pa_array_free(&S.r);
+    pa_array_free(&S.solo_r);
+    if (S.solo)
+        pa_finalize(&S.solo);
     free(S.all);
     return rc;
 }

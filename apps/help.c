@@ -26,7 +26,12 @@ static const char DESCRIPTION[] =
     "link is followed to the file it names); a directory, FIFO, socket or\n"
     "device is refused and left as it is. Every rank must see the same input\n"
     "file and the output's directory (mind node-local disks): otherwise the\n"
-    "subcommand fails on every rank, naming the path and the ranks.\n";
+    "subcommand fails on every rank, naming the path and the ranks.\n"
+    "\n"
+    "HDF5 datasets are read contiguous or chunked; gzip, shuffle and fletcher32\n"
+    "chunks are decoded by every rank in parallel, szip through HDF5. A dataset\n"
+    "that needs a filter this HDF5 lacks (h5py's lzf, a plugin) is refused,\n"
+    "naming the filter: convert it with h5repack -f NONE in.h5 out.h5.\n";
 
 static const char OPTIONS[] =
     "  -h, --help  print this text\n"

@@ -20,6 +20,7 @@
 #include "dtype.h"
 #include "file_check.h"
 #include "h5.h"
+#include "h5_chunk_read.h"
 #include "mpio_name.h"
 #include "safe_save.h"
 
@@ -289,7 +290,7 @@ int pa__h5_open(pa_ctx *ctx, const char *fn, const char *path, unsigned flags, h
  * one such rank, so the node's ranks together move each row once. *first is
  * the global row index; *ptr points at it in the node block. A replicated
  * array is written by node 0 only. */
-static void io_rows(const pa_array *a, int writing, size_t *first, size_t *n, char **ptr)
+void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, char **ptr)
 {
     const pa_ctx *ctx = a->ctx;
     *n = 0;
@@ -312,7 +313,7 @@ int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *d
     pa_ctx *ctx = a->ctx;
     size_t first, nrows;
     char *ptr;
-    io_rows(a, writing, &first, &nrows, &ptr);
+    pa__h5_io_rows(a, writing, &first, &nrows, &ptr);
     if (skip)
         nrows = 0;
     size_t rowbytes = a->rowsize * a->part.elsize;
@@ -493,7 +494,7 @@ int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *d
                     hid_t d, pa_array *a, size_t base, int collective, int rc)
 {
     if (rc == PA_OK)
-        rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, base, 0, collective));
+        rc = pa__h5_chunk_read(a, fn, path, dname, d, base, collective);
     /* The node's ranks read different rows of one block: publish them to
      * each other (Win_sync, node barrier, Win_sync). */
     if (rc == PA_OK)
@@ -777,7 +778,7 @@ static int auto_chunk_rows(pa_array *a, const pa_h5_opts *o, size_t *rows)
     if ((o->layout == PA_H5_CHUNKED || o->deflate > 0) && o->chunk_rows == 0) {
         size_t first, n;
         char *ptr;
-        io_rows(a, 1, &first, &n, &ptr);
+        pa__h5_io_rows(a, 1, &first, &n, &ptr);
         unsigned long mine = n, most;
         PA_MPI(ctx, MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
         *rows = most;

@@ -96,6 +96,12 @@ int pa__h5_open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
                         const char *dataset, hid_t *d, pa_dtype *dtype, int *ndim,
                         size_t *shape);
 
+/* Not collective. This rank's whole rows of a: those whose first element
+ * lies in its part [bound[r], bound[r+1]) of the node block (node 0's only
+ * when writing a replicated a); *first is the global row index of the
+ * first, *n their count, *ptr where they start in the node block. */
+void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, char **ptr);
+
 /* Collective (in collective mode). Moves this rank's whole rows of a (those
  * whose first element lies in its part of the node block; node 0's only
  * when writing a replicated a) between the node block and dataset d, array

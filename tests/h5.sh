@@ -19,7 +19,11 @@
 #    intact, no temporary or lock file left (unpack's files that fitted
 #    are complete);
 #  - a path without permission (as user nobody through setpriv when root):
-#    a clear error on every rank, no hang.
+#    a clear error on every rank, no hang;
+#  - chunked and compressed datasets as h5py writes them (the committed
+#    tests/data/chunked.h5, and one made anew where h5py is installed) load as
+#    HDF5's serial read gives them at 1, 2 and 3 ranks; a missing filter is
+#    named.
 # Environment (make check sets them): MPIRUN, PARRAY_SRCDIR; H5_HELPER (default
 # tests/h5_helper next to this script's build); PARRAY_TEST_TIMEOUT (default 60).
 
@@ -253,5 +257,35 @@ else
     # reach of user nobody.
     echo "  (needs root, setpriv, and a build that user nobody can run: skipped; as a normal user the C suite checks it)"
 fi
+
+echo "chunked and compressed datasets (h5py's chunks, gzip, shuffle, fletcher32, szip, written in part)"
+# The committed fixture, and where h5py is installed the same file made anew by
+# tests/data/make_chunked.py: every dataset loads (collective and independent)
+# as HDF5's serial read gives it, at 1, 2 and 3 ranks; lzf is named.
+fixtures=$srcdir/tests/data/chunked.h5
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3)
+if [ -n "$py" ] && "$py" -c 'import h5py' 2>/dev/null; then
+    if "$py" "$srcdir/tests/data/make_chunked.py" "$tmp/chunked.h5" >"$tmp/mk.err" 2>&1; then
+        fixtures="$fixtures $tmp/chunked.h5"
+    else
+        fail "make_chunked.py with h5py"; show "$tmp/mk.err"
+    fi
+else
+    echo "  (no h5py: the committed fixture only)"
+fi
+names="rows_cut odd rows_filters auto auto_gzip gzip1 gzip6 gzip9 shuffle_gzip fletcher32 all_filters big_endian
+       one_d three_d u8 random_gzip szip partial partial_gzip partial_szip partial_fill empty_gzip"
+for fx in $fixtures; do
+    label="the committed fixture"
+    case $fx in "$tmp"/*) label="the fixture made anew by h5py" ;; esac
+    for np in 1 2 3; do
+        run same $mpirun -n $np "$helper" same "$fx" $names
+        expect 0 "$label at $np ranks: every dataset as HDF5 reads it"
+    done
+done
+run lzf $mpirun -n 2 "$helper" check "$srcdir/tests/data/chunked.h5:/lzf"
+expect 1 "a dataset with lzf, a filter this HDF5 lacks, is refused"
+expect_err "needs the HDF5 filter 'lzf' \(id 32000\).*h5repack -f NONE" "naming the filter and the conversion"
 
 summary PASS FAIL

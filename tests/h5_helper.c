@@ -10,18 +10,24 @@
  *                                                equal (to VALUE if given);
  *                                                prints the value
  *   h5_helper dsarg ARG                          prints FILE and DSET, or the error
+ *   h5_helper same FILE DSET...                  loads each dataset (collective,
+ *                                                then independent) and compares it
+ *                                                with rank 0's serial HDF5 read;
+ *                                                prints "same DSET" for each
  *
  * Exit status: 0 success, 1 failure (message on stderr from rank 0), 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hdf5.h>
+
 #include "parray.h"
 #include "../apps/dsarg.h"
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: h5_helper save|loop|check|dsarg ...\n");
+    fprintf(stderr, "usage: h5_helper save|loop|check|same|dsarg ...\n");
     return 2;
 }
 
@@ -103,6 +109,61 @@ static int check(pa_ctx *ctx, const dsarg *d, int given, double want)
     return anybad ? 1 : 0;
 }
 
+/* Rank 0 reads dataset ds of path whole with serial HDF5 (its own filter
+ * pipeline) into a new buffer of n elements of t; *ok = 0 on failure. */
+static char *serial_read(const char *path, const char *ds, pa_dtype t, size_t n, int *ok)
+{
+    hid_t mt = t == PA_F64   ? H5T_NATIVE_DOUBLE
+               : t == PA_F32 ? H5T_NATIVE_FLOAT
+               : t == PA_I64 ? H5T_NATIVE_INT64
+               : t == PA_I32 ? H5T_NATIVE_INT32
+                             : H5T_NATIVE_UINT8;
+    char *buf = malloc(n * pa_dtype_size(t) + 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f < 0 ? -1 : H5Dopen2(f, ds, H5P_DEFAULT);
+    *ok = buf && d >= 0 && (n == 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+    return buf;
+}
+
+/* Each dataset, loaded collectively and independently by every rank,
+ * equals rank 0's serial read. */
+static int same(pa_ctx *ctx, const char *path, char **names, int n)
+{
+    int root = pa_ctx_rank(ctx) == 0;
+    for (int k = 0; k < n; k++) {
+        for (int mode = 0; mode < 2; mode++) {
+            pa_h5_opts o = {.xfer = mode ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE};
+            pa_array *a = NULL;
+            if (pa_h5_load(ctx, path, names[k], &o, &a) != PA_OK)
+                return fail(ctx, names[k]);
+            size_t cnt = pa_array_size(a), es = pa_dtype_size(pa_array_dtype(a));
+            int ok = 1, eq = 0;
+            char *got = root ? malloc(cnt * es + 1) : NULL;
+            char *want = root ? serial_read(path, names[k], pa_array_dtype(a), cnt, &ok) : NULL;
+            int rc = pa_array_gather(a, 0, got);
+            pa_array_free(&a);
+            if (root)
+                eq = rc == PA_OK && ok && got && memcmp(got, want, cnt * es) == 0;
+            free(got);
+            free(want);
+            MPI_Bcast(&eq, 1, MPI_INT, 0, pa_ctx_comm(ctx));
+            if (!eq) {
+                if (root)
+                    fprintf(stderr, "h5_helper: same: %s (%s) differs from HDF5's serial read\n",
+                            names[k], mode ? "independent" : "collective");
+                return 1;
+            }
+        }
+        if (root)
+            printf("same %s\n", names[k]);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -117,7 +178,7 @@ int main(int argc, char **argv)
         printf("file=%s dataset=%s\n", d.file, d.dataset);
         return 0;
     }
-    if (dsarg_parse(argv[2], &d, err, sizeof err) != 0) {
+    if (strcmp(argv[1], "same") != 0 && dsarg_parse(argv[2], &d, err, sizeof err) != 0) {
         fprintf(stderr, "h5_helper: %s\n", err);
         return 2;
     }
@@ -139,6 +200,8 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         }
+    } else if (strcmp(argv[1], "same") == 0 && argc >= 4) {
+        status = same(ctx, argv[2], argv + 3, argc - 3);
     } else if (strcmp(argv[1], "check") == 0 && (argc == 3 || argc == 4)) {
         status = check(ctx, &d, argc == 4, argc == 4 ? atof(argv[3]) : 0);
     } else {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "h5.h"
 #include "internal.h"
 #include "mpio_name.h"
 
@@ -429,6 +430,141 @@ START_TEST(reads_both_byte_orders)
     size_t sh[PA_MAXDIM];
     TU_OK(pa_h5_info(ctx, path, "/v1", &t, &nd, sh), ctx);
     TU_CHECK(t == PA_F32 && nd == 2 && sh[0] == 29 && sh[1] == 5);
+}
+END_TEST
+
+/* ------------------------------------------------------------ chunks */
+
+/* tests/data/chunked.h5 (written by tests/data/make_chunked.py with h5py),
+ * the same path on every rank; PARRAY_SRCDIR is set by make check. */
+static const char *fixture(void)
+{
+    static char path[1024];
+    if (tu_rank() == 0) {
+        const char *src = getenv("PARRAY_SRCDIR");
+        snprintf(path, sizeof path, "%s/tests/data/chunked.h5", src && *src ? src : ".");
+    }
+    MPI_Bcast(path, sizeof path, MPI_CHAR, 0, MPI_COMM_WORLD);
+    return path;
+}
+
+/* Whether the node's rows of a equal rows [row0, ...) of want, a whole
+ * dataset read by serial HDF5 (its own filters and conversions). */
+static int node_equals(pa_array *a, const char *want, size_t row0)
+{
+    pa_span s;
+    size_t es = pa_dtype_size(pa_array_dtype(a)), rowsize = 1, sh[PA_MAXDIM];
+    pa_array_shape(a, sh);
+    for (int i = 1; i < pa_array_ndim(a); i++)
+        rowsize *= sh[i];
+    pa_array_node(a, &s);
+    return s.count == 0 ||
+           memcmp(s.ptr, want + (row0 * rowsize + s.offset) * es, s.count * es) == 0;
+}
+
+/* Every chunked dataset of the fixture loads as serial HDF5 reads it:
+ * collective and independent, distributed and replicated, and as a block
+ * of rows that starts and ends inside chunks. */
+START_TEST(chunked_datasets_match_a_serial_read)
+{
+    static const char *names[] = {
+        "rows_cut", "odd", "rows_filters", "auto", "auto_gzip", "gzip1", "gzip6", "gzip9", "shuffle_gzip",
+        "fletcher32", "all_filters", "big_endian", "one_d", "three_d", "u8", "random_gzip",
+        "szip", "partial", "partial_gzip", "partial_szip", "partial_fill", "empty_gzip",
+    };
+    const char *path = fixture();
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        pa_dtype t;
+        int nd;
+        size_t sh[PA_MAXDIM], n = 1;
+        TU_OK(pa_h5_info(ctx, path, names[k], &t, &nd, sh), ctx);
+        for (int i = 0; i < nd; i++)
+            n *= sh[i];
+        char *want = malloc(n * pa_dtype_size(t));
+        TU_ASSERT(want != NULL, "no memory");
+        TU_OK(pa__h5_read_serial(ctx, "test", path, names[k], t, n, want), ctx);
+        for (int mode = 0; mode < 4; mode++) {
+            pa_h5_opts o = {.xfer = mode & 1 ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE,
+                            .dist = mode & 2 ? PA_REPLICATED : PA_DISTRIBUTED};
+            pa_array *a = NULL;
+            TU_OK(pa_h5_load(ctx, path, names[k], &o, &a), ctx);
+            TU_ASSERT(node_equals(a, want, 0), "%s: mode %d differs from HDF5's read",
+                      names[k], mode);
+            pa_array_free(&a);
+        }
+        size_t row0 = sh[0] / 3, rows = sh[0] / 2;
+        pa_array *b = NULL;
+        TU_OK(pa_h5_load_rows(ctx, path, names[k], row0, rows, NULL, &b), ctx);
+        TU_ASSERT(node_equals(b, want, row0), "%s: rows %zu + %zu differ", names[k], row0, rows);
+        pa_array_free(&b);
+        free(want);
+    }
+}
+END_TEST
+
+/* A filter that this HDF5 lacks (h5py's lzf) is named, with its id and the
+ * way to convert the file, not HDF5's plugin search. */
+START_TEST(missing_filter_is_named)
+{
+    pa_array *a = NULL;
+    TU_RC(pa_h5_load(ctx, fixture(), "lzf", NULL, &a), PA_ENOTSUP, ctx);
+    const char *msg = pa_errmsg(ctx);
+    TU_ASSERT(strstr(msg, "'lzf' (id 32000)") && strstr(msg, "h5repack -f NONE") &&
+                  !strstr(msg, "plugins"),
+              "message: %s", msg);
+    TU_CHECK(a == NULL);
+}
+END_TEST
+
+/* A chunk whose fletcher32 checksum does not match is an error naming the
+ * chunk, on every rank; so is deflate data that does not inflate. */
+START_TEST(damaged_chunks_are_refused)
+{
+    const char *path = file("damaged.h5");
+    int ok = 1;
+    if (tu_rank() == 0) {
+        hsize_t dims[2] = {40, 6}, cdims[2] = {10, 6};
+        double v[240];
+        for (int i = 0; i < 240; i++)
+            v[i] = i;
+        hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(2, dims, NULL);
+        for (int k = 0; k < 2; k++) {
+            hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+            ok &= H5Pset_chunk(dcpl, 2, cdims) >= 0 &&
+                  (k == 0 ? H5Pset_fletcher32(dcpl) : H5Pset_deflate(dcpl, 1)) >= 0;
+            hid_t d = H5Dcreate2(f, k == 0 ? "sum" : "zip", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                                 dcpl, H5P_DEFAULT);
+            ok &= d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+            /* Damage the chunk at row 20: one byte of its data. */
+            hsize_t org[2] = {20, 0}, size = 0;
+            haddr_t addr = HADDR_UNDEF;
+            unsigned mask;
+            ok &= H5Dget_chunk_info_by_coord(d, org, &mask, &addr, &size) >= 0;
+            H5Dclose(d);
+            H5Pclose(dcpl);
+            H5Fflush(f, H5F_SCOPE_GLOBAL);
+            int fd = open(path, O_RDWR);
+            unsigned char c;
+            off_t at = (off_t)addr + (off_t)size / 2;
+            ok &= fd >= 0 && pread(fd, &c, 1, at) == 1;
+            c ^= 0x5a;
+            ok &= fd >= 0 && pwrite(fd, &c, 1, at) == 1;
+            if (fd >= 0)
+                close(fd);
+        }
+        H5Sclose(sp);
+        ok &= H5Fclose(f) >= 0;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "cannot write the damaged file");
+    pa_array *a = NULL;
+    TU_RC(pa_h5_load(ctx, path, "sum", NULL, &a), PA_EFORMAT, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "the chunk at row 20 fails its fletcher32 checksum"),
+              "message: %s", pa_errmsg(ctx));
+    TU_RC(pa_h5_load(ctx, path, "zip", NULL, &a), PA_EFORMAT, ctx);
+    TU_ASSERT(strstr(pa_errmsg(ctx), "the chunk at row 20"), "message: %s", pa_errmsg(ctx));
+    TU_CHECK(a == NULL);
 }
 END_TEST
 
@@ -1184,6 +1320,9 @@ static Suite *make(void)
     tcase_add_test(tc, written_by_one_read_by_all_and_back);
     tcase_add_test(tc, replicated_load_and_save);
     tcase_add_test(tc, reads_both_byte_orders);
+    tcase_add_test(tc, chunked_datasets_match_a_serial_read);
+    tcase_add_test(tc, missing_filter_is_named);
+    tcase_add_test(tc, damaged_chunks_are_refused);
     tcase_add_test(tc, attributes);
     tcase_add_test(tc, groups_and_replacing);
     tcase_add_test(tc, bad_files);

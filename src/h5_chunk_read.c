@@ -1,0 +1,756 @@
+/* Reading chunked HDF5 datasets in parallel at the speed of a contiguous
+ * read. HDF5's own parallel read of a chunked dataset maps the selection
+ * onto the chunks element by element and moves each chunk through MPI-IO
+ * datatypes, and its filtered collective read fails on chunks that were
+ * never written. Instead, each rank asks HDF5 only where its chunks lie
+ * (through a serial handle of the file of its own, so that no rank waits
+ * for another's metadata reads), reads their bytes with pread, undoes the
+ * filters parray knows (fletcher32, deflate with zlib, shuffle) and copies
+ * the part of each chunk that falls in the node's rows into the node
+ * block. Other filters go through HDF5. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "compute.h"
+#include "h5.h"
+#include "h5_chunk_read.h"
+
+/* Uncompressed pieces that lie side by side in the file are read with one
+ * pread into a staging buffer of this size, small enough to stay in the
+ * core's L2 cache while its pieces are copied out. */
+#define STAGE_BYTES ((size_t)512 << 10)
+/* The chunk cache of HDF5's read of a filtered dataset holds one band of
+ * chunks (those that a run of rows crosses), up to this size. */
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
+
+/* How a dataset is read. */
+typedef enum {
+    WAY_HDF5,        /* HDF5's read of a contiguous or compact dataset */
+    WAY_HDF5_CHUNKS, /* HDF5's read of chunks: a filter or a type only HDF5 handles */
+    WAY_CHUNKS,      /* parray reads the chunks */
+} read_way;
+
+typedef struct {
+    H5Z_filter_t id;
+    unsigned cd0; /* the first client value: shuffle's element size */
+} filter;
+
+/* What every rank knows of the dataset, the same on every rank. */
+typedef struct {
+    read_way way;
+    int ndim;
+    size_t dims[PA_MAXDIM], cdims[PA_MAXDIM]; /* the dataset's and a chunk's shape */
+    size_t nchunks[PA_MAXDIM];                /* chunks along each axis */
+    size_t elsize, chunk_bytes, crow_bytes;   /* an element, a chunk, a chunk's row */
+    size_t row_bytes;                         /* a dataset row */
+    int full_rows;                            /* a chunk row is a whole dataset row */
+    int swap;                                 /* the file's byte order is not the host's */
+    int nfilters;
+    filter filters[H5Z_MAX_NFILTERS];         /* in the order they were applied */
+    unsigned char fill[8];                    /* the fill value, native */
+    int fill_zero;                            /* it is all zero bytes */
+} plan;
+
+/* One rank's reading state. */
+typedef struct {
+    pa_ctx *ctx;
+    const char *fn, *path, *dname;
+    const plan *p;
+    pa_array *a;
+    size_t node_lo, node_hi; /* the node's dataset rows */
+    hid_t sf, sd;            /* the serial handle of the file and dataset */
+    char *buf[2];            /* decoding buffers (buf[0] the stage), cap bytes each */
+    size_t cap;
+    z_stream zs;
+    int zs_ready;
+} reader;
+
+/* ------------------------------------------------------------ filters */
+
+/* Filters that HDF5 registers ids for, named for the error of a missing
+ * one (the file's own name for it is used for others). */
+static const struct {
+    H5Z_filter_t id;
+    const char *name;
+} known_filters[] = {
+    {H5Z_FILTER_SZIP, "szip"},   {307, "bzip2"},       {32000, "lzf"},
+    {32001, "blosc"},            {32004, "lz4"},       {32008, "bitshuffle"},
+    {32013, "zfp"},              {32015, "zstd"},      {32017, "sz"},
+    {32026, "blosc2"},
+};
+
+static const char *filter_name(H5Z_filter_t id, const char *stored)
+{
+    for (size_t i = 0; i < sizeof known_filters / sizeof known_filters[0]; i++)
+        if (known_filters[i].id == id)
+            return known_filters[i].name;
+    return stored[0] ? stored : "unregistered";
+}
+
+/* Whether parray undoes filter id itself. */
+static int own_filter(H5Z_filter_t id)
+{
+    return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
+}
+
+/* The filters of dcpl into p; a filter that HDF5 lacks is PA_ENOTSUP
+ * naming it (HDF5's own error would list the plugin directories it
+ * searched). */
+static int read_filters(pa_ctx *ctx, const char *fn, const char *what, hid_t dcpl, plan *p,
+                        int *hdf5_only)
+{
+    int n = H5Pget_nfilters(dcpl);
+    if (n < 0 || n > H5Z_MAX_NFILTERS)
+        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its filters", what);
+    p->nfilters = n;
+    *hdf5_only = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned flags, config, cd[8];
+        size_t ncd = sizeof cd / sizeof cd[0];
+        char stored[64] = "";
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof stored,
+                                         stored, &config);
+        if (id < 0)
+            return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read filter %d", what, i);
+        htri_t avail = own_filter(id) ? 1 : H5Zfilter_avail(id);
+        /* A plugin that is not found leaves HDF5's search on the stack. */
+        H5Eclear2(H5E_DEFAULT);
+        if (avail <= 0)
+            return pa__err(ctx, fn, PA_ENOTSUP,
+                           "%s: needs the HDF5 filter '%s' (id %d), which this HDF5 does not "
+                           "have (no plugin for it in HDF5_PLUGIN_PATH); install the filter's "
+                           "plugin, or convert the file where that filter is installed: "
+                           "h5repack -f NONE in.h5 out.h5",
+                           what, filter_name(id, stored), (int)id);
+        p->filters[i] = (filter){id, ncd > 0 ? cd[0] : 0};
+        if (!own_filter(id))
+            *hdf5_only = 1;
+    }
+    return PA_OK;
+}
+
+/* Fletcher's checksum as HDF5 computes it: 16-bit big-endian words, the
+ * sums folded every 360 words. */
+static uint32_t fletcher32(const unsigned char *p, size_t len)
+{
+    uint32_t s1 = 0, s2 = 0;
+    for (size_t words = len / 2; words > 0;) {
+        size_t n = words > 360 ? 360 : words;
+        words -= n;
+        for (; n > 0; n--, p += 2) {
+            s1 += (uint32_t)p[0] << 8 | p[1];
+            s2 += s1;
+        }
+        s1 = (s1 & 0xffff) + (s1 >> 16);
+        s2 = (s2 & 0xffff) + (s2 >> 16);
+    }
+    if (len % 2) {
+        s1 += (uint32_t)*p << 8;
+        s2 += s1;
+        s1 = (s1 & 0xffff) + (s1 >> 16);
+        s2 = (s2 & 0xffff) + (s2 >> 16);
+    }
+    s1 = (s1 & 0xffff) + (s1 >> 16);
+    s2 = (s2 & 0xffff) + (s2 >> 16);
+    return s2 << 16 | s1;
+}
+
+/* The checksum at the end of the n bytes at p (little-endian) matches the
+ * data before it; HDF5 before 1.6.3 stored it with the bytes of each half
+ * swapped, which HDF5 still accepts. */
+static int fletcher32_ok(const unsigned char *p, size_t n)
+{
+    const unsigned char *t = p + n - 4;
+    uint32_t stored = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
+                      (uint32_t)t[3] << 24;
+    uint32_t sum = fletcher32(p, n - 4);
+    uint32_t swapped = (sum & 0x00ff00ffu) << 8 | (sum & 0xff00ff00u) >> 8;
+    return stored == sum || stored == swapped;
+}
+
+/* Undoes HDF5's shuffle: byte j of element i was stored at j * count + i;
+ * bytes past the last whole element were left in place. */
+static void unshuffle(char *dst, const char *src, size_t n, size_t esize)
+{
+    size_t count = n / esize;
+    for (size_t j = 0; j < esize; j++) {
+        const char *s = src + j * count;
+        char *d = dst + j;
+        for (size_t i = 0; i < count; i++)
+            d[i * esize] = s[i];
+    }
+    memcpy(dst + count * esize, src + count * esize, n - count * esize);
+}
+
+static void byteswap(char *p, size_t n, size_t esize)
+{
+    for (char *e = p + n; p + esize <= e; p += esize)
+        for (size_t i = 0; i < esize / 2; i++) {
+            char t = p[i];
+            p[i] = p[esize - 1 - i];
+            p[esize - 1 - i] = t;
+        }
+}
+
+/* ------------------------------------------------------------ plan */
+
+/* The file's type is the dtype's native type, or that with the other byte
+ * order (*swap); anything else (padding, another float format) is left to
+ * HDF5's conversion. */
+static int plain_type(hid_t ftype, hid_t mtype, int *plain, int *swap)
+{
+    *plain = *swap = 0;
+    htri_t same = H5Tequal(ftype, mtype);
+    if (same < 0)
+        return -1;
+    if (same) {
+        *plain = 1;
+        return 0;
+    }
+    hid_t other = H5Tcopy(mtype);
+    if (other < 0)
+        return -1;
+    H5T_order_t o = H5Tget_order(mtype);
+    herr_t st = H5Tset_order(other, o == H5T_ORDER_LE ? H5T_ORDER_BE : H5T_ORDER_LE);
+    htri_t eq = st < 0 ? -1 : H5Tequal(ftype, other);
+    H5Tclose(other);
+    if (eq < 0)
+        return -1;
+    *plain = *swap = eq > 0;
+    return 0;
+}
+
+/* Not collective (the same answer on every rank: it reads only metadata).
+ * How dataset d is read, and what the chunk reader needs of it. */
+static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_dtype dtype,
+                     plan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->way = WAY_HDF5;
+    hid_t dcpl = H5Dget_create_plist(d), ftype = H5Dget_type(d), space = H5Dget_space(d);
+    int rc = PA_OK, hdf5_only = 0, plain = 0;
+    H5D_layout_t layout = dcpl < 0 ? H5D_LAYOUT_ERROR : H5Pget_layout(dcpl);
+    hsize_t dims[PA_MAXDIM], cdims[PA_MAXDIM];
+    p->ndim = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    if (layout < 0 || ftype < 0 || p->ndim < 1 || p->ndim > PA_MAXDIM ||
+        H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its layout", what);
+    if (rc == PA_OK && layout == H5D_CHUNKED) {
+        if (H5Pget_chunk(dcpl, p->ndim, cdims) != p->ndim)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its chunk shape", what);
+        else
+            rc = read_filters(ctx, fn, what, dcpl, p, &hdf5_only);
+    }
+    if (rc == PA_OK && plain_type(ftype, pa__h5_mem_type(dtype), &plain, &p->swap) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot compare its type", what);
+    H5D_fill_value_t defined = H5D_FILL_VALUE_UNDEFINED;
+    if (rc == PA_OK && H5Pfill_value_defined(dcpl, &defined) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its fill value", what);
+    /* No fill value reads as zeros, as from HDF5 into a zeroed array. */
+    if (rc == PA_OK && defined != H5D_FILL_VALUE_UNDEFINED &&
+        H5Pget_fill_value(dcpl, pa__h5_mem_type(dtype), p->fill) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its fill value", what);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    PA_TRY(rc);
+
+    p->elsize = pa_dtype_size(dtype);
+    p->crow_bytes = p->row_bytes = p->elsize;
+    p->full_rows = 1;
+    for (int i = 0; i < p->ndim; i++) {
+        p->dims[i] = (size_t)dims[i];
+        p->cdims[i] = layout == H5D_CHUNKED ? (size_t)cdims[i] : 1;
+        p->nchunks[i] = (p->dims[i] + p->cdims[i] - 1) / p->cdims[i];
+        if (i > 0) {
+            p->crow_bytes *= p->cdims[i];
+            p->row_bytes *= p->dims[i];
+            p->full_rows &= p->cdims[i] == p->dims[i];
+        }
+    }
+    p->chunk_bytes = p->crow_bytes * p->cdims[0];
+    p->fill_zero = 1;
+    for (size_t i = 0; i < p->elsize; i++)
+        p->fill_zero &= p->fill[i] == 0;
+    if (layout == H5D_CHUNKED)
+        p->way = plain && !hdf5_only ? WAY_CHUNKS : WAY_HDF5_CHUNKS;
+    return PA_OK;
+}
+
+/* ------------------------------------------------------------ copies */
+
+/* A box of elements copied out of a chunk into the node block: ext
+ * elements along each axis, byte strides per axis in the destination
+ * (dstr) and in the source (sstr); the last axis is contiguous in both,
+ * run bytes per line. */
+typedef struct {
+    int nd;
+    size_t ext[PA_MAXDIM], dstr[PA_MAXDIM], sstr[PA_MAXDIM];
+    size_t run;
+    const plan *p;
+} box;
+
+/* One line of the box: from src, or the fill value when src is NULL. */
+static void put_line(const box *b, char *dst, const char *src)
+{
+    if (src)
+        pa__stream_copy(dst, src, b->run);
+    else if (b->p->fill_zero)
+        memset(dst, 0, b->run);
+    else
+        for (size_t k = 0; k < b->run; k += b->p->elsize)
+            memcpy(dst + k, b->p->fill, b->p->elsize);
+}
+
+static void copy_box(const box *b, int axis, char *dst, const char *src)
+{
+    if (axis == b->nd - 1) {
+        put_line(b, dst, src);
+        return;
+    }
+    for (size_t i = 0; i < b->ext[axis]; i++)
+        copy_box(b, axis + 1, dst + i * b->dstr[axis], src ? src + i * b->sstr[axis] : NULL);
+}
+
+/* The box of the chunk at origin org (element coordinates) that lies in
+ * dataset rows [lo, hi) and inside the dataset, and where it starts in the
+ * node block. */
+static char *box_of(const reader *R, const size_t *org, size_t lo, size_t hi, box *b)
+{
+    const plan *p = R->p;
+    size_t ds = p->elsize, cs = p->elsize, off = 0;
+    b->nd = p->ndim;
+    b->p = p;
+    for (int i = p->ndim - 1; i >= 0; i--) {
+        b->dstr[i] = ds;
+        b->sstr[i] = cs;
+        b->ext[i] = p->dims[i] - org[i] < p->cdims[i] ? p->dims[i] - org[i] : p->cdims[i];
+        off += i > 0 ? org[i] * ds : 0;
+        ds *= p->dims[i];
+        cs *= p->cdims[i];
+    }
+    b->ext[0] = hi - lo;
+    b->run = b->ext[p->ndim - 1] * p->elsize;
+    return (char *)R->a->block.base + (lo - R->node_lo) * p->row_bytes + off;
+}
+
+/* That box into the node block, from src: the chunk's rows from row
+ * lo - org[0] on, in the chunk's layout (NULL: the fill value). */
+static void put_rows(const reader *R, const size_t *org, size_t lo, size_t hi, const char *src)
+{
+    box b;
+    char *dst = box_of(R, org, lo, hi, &b);
+    copy_box(&b, 0, dst, src);
+}
+
+/* ------------------------------------------------------------ reading */
+
+static herr_t unallocated_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    if (n == 0)
+        *(int *)data = e->desc && strstr(e->desc, "chunk storage is not allocated") != NULL;
+    return 0;
+}
+
+/* The stored size of the chunk at origin org (0: never written). HDF5
+ * 1.10's H5Dget_chunk_info_by_coord walks the whole chunk index for each
+ * chunk; the storage size and H5Dread_chunk look the one chunk up. HDF5
+ * 1.10 reports a chunk never written as an error of its own (later
+ * versions as size 0), which is told apart from a failed lookup by its
+ * innermost message. */
+static int chunk_size(const reader *R, const hsize_t *org, size_t *size)
+{
+    hsize_t sz = 0;
+    if (H5Dget_chunk_storage_size(R->sd, org, &sz) < 0) {
+        int unallocated = 0;
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, unallocated_cb, &unallocated);
+        if (!unallocated)
+            return pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: %s: cannot find the chunk at row %zu",
+                              R->path, R->dname, (size_t)org[0]);
+        H5Eclear2(H5E_DEFAULT);
+        sz = 0;
+    }
+    *size = (size_t)sz;
+    return PA_OK;
+}
+
+/* The stored bytes of the chunk at origin org into buf; *mask the filters
+ * that were skipped for it. */
+static int chunk_read(const reader *R, const hsize_t *org, unsigned *mask, void *buf)
+{
+    uint32_t m = 0;
+    if (H5Dread_chunk(R->sd, H5P_DEFAULT, org, &m, buf) < 0)
+        return pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: %s: cannot read the chunk at row %zu",
+                          R->path, R->dname, (size_t)org[0]);
+    *mask = m;
+    return PA_OK;
+}
+
+/* Chunk number k of band (axis-0 chunk index) band, axes 1.. in C order:
+ * its origin. */
+static void chunk_origin(const plan *p, size_t band, size_t k, size_t *org, hsize_t *horg)
+{
+    org[0] = band * p->cdims[0];
+    for (int i = p->ndim - 1; i > 0; i--) {
+        org[i] = k % p->nchunks[i] * p->cdims[i];
+        k /= p->nchunks[i];
+    }
+    for (int i = 0; i < p->ndim; i++)
+        horg[i] = org[i];
+}
+
+/* The first nbuf buffers (1 or 2) hold at least need bytes. */
+static int reserve(reader *R, size_t need, int nbuf)
+{
+    if (need <= R->cap && (nbuf == 1 || R->buf[1]))
+        return PA_OK;
+    for (int i = 0; i < nbuf; i++) {
+        char *q = realloc(R->buf[i], need);
+        if (!q)
+            return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory for a chunk of %zu bytes",
+                           R->path, R->dname, need);
+        R->buf[i] = q;
+    }
+    R->cap = need;
+    return PA_OK;
+}
+
+/* Rows [lo, hi) of the chunk at origin org, decoded at src. */
+typedef struct {
+    size_t org[PA_MAXDIM];
+    size_t lo, hi;
+    const char *src;
+} piece;
+
+/* Copies n pieces of one band (the same rows) into the node block row by
+ * row across the pieces, so that the writes run along each destination
+ * row: chunk by chunk they would stride by a whole row, which for rows of
+ * a power of two bytes keeps hitting one set of the cache. */
+static void put_band(const reader *R, const piece *pc, size_t n)
+{
+    enum { BATCH = 64 };
+    box b[BATCH];
+    char *dst[BATCH];
+    for (size_t k0 = 0; k0 < n; k0 += BATCH) {
+        size_t m = n - k0 < BATCH ? n - k0 : BATCH;
+        for (size_t k = 0; k < m; k++)
+            dst[k] = box_of(R, pc[k0 + k].org, pc[k0 + k].lo, pc[k0 + k].lo + 1, &b[k]);
+        /* In two dimensions a piece's row is one line: copy it directly. */
+        int line = R->p->ndim == 2;
+        for (size_t r = 0; r < pc[k0].hi - pc[k0].lo; r++)
+            for (size_t k = 0; k < m; k++) {
+                char *d = dst[k] + r * R->p->row_bytes;
+                const char *s = pc[k0 + k].src + r * R->p->crow_bytes;
+                if (line)
+                    pa__stream_copy(d, s, b[k].run);
+                else
+                    copy_box(&b[k], 0, d, s);
+            }
+    }
+}
+
+/* Unfiltered chunks: this rank puts exactly its own rows [lo, hi), band
+ * by band. A chunk that holds whole rows, all of them this rank's, is read
+ * straight into the node block; the others are read side by side into the
+ * stage (as many as fit) and copied out together. */
+static int read_plain(reader *R, size_t lo, size_t hi)
+{
+    const plan *p = R->p;
+    size_t ncols = 1;
+    for (int i = 1; i < p->ndim; i++)
+        ncols *= p->nchunks[i];
+    size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
+    PA_TRY(reserve(R, per * p->chunk_bytes, 1));
+    piece *pc = malloc(per * sizeof *pc);
+    if (!pc)
+        return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory", R->path, R->dname);
+    int rc = PA_OK;
+    for (size_t band = lo / p->cdims[0]; rc == PA_OK && band * p->cdims[0] < hi; band++) {
+        size_t b0 = band * p->cdims[0], n = 0;
+        size_t r0 = lo > b0 ? lo : b0, r1 = hi < b0 + p->cdims[0] ? hi : b0 + p->cdims[0];
+        for (size_t k = 0; rc == PA_OK && k < ncols; k++) {
+            size_t org[PA_MAXDIM], size = 0;
+            hsize_t horg[PA_MAXDIM];
+            unsigned mask;
+            chunk_origin(p, band, k, org, horg);
+            if ((rc = chunk_size(R, horg, &size)) < 0)
+                break;
+            if (size == 0) {
+                put_rows(R, org, r0, r1, NULL);
+                continue;
+            }
+            if (size != p->chunk_bytes) {
+                rc = pa__err(R->ctx, R->fn, PA_EFORMAT,
+                             "%s: %s: the chunk at row %zu holds %zu bytes, not %zu", R->path,
+                             R->dname, b0, size, p->chunk_bytes);
+                break;
+            }
+            if (p->full_rows && r0 == b0 && r1 == b0 + p->cdims[0]) {
+                char *dst = (char *)R->a->block.base + (r0 - R->node_lo) * p->row_bytes;
+                rc = chunk_read(R, horg, &mask, dst);
+                if (rc == PA_OK && p->swap)
+                    byteswap(dst, size, p->elsize);
+                continue;
+            }
+            char *slot = R->buf[0] + n * p->chunk_bytes;
+            if ((rc = chunk_read(R, horg, &mask, slot)) < 0)
+                break;
+            if (p->swap)
+                byteswap(slot, size, p->elsize);
+            pc[n] = (piece){.lo = r0, .hi = r1, .src = slot + (r0 - b0) * p->crow_bytes};
+            memcpy(pc[n].org, org, sizeof org);
+            if (++n == per) {
+                put_band(R, pc, n);
+                n = 0;
+            }
+        }
+        if (rc == PA_OK)
+            put_band(R, pc, n);
+    }
+    free(pc);
+    return rc;
+}
+
+/* Inflates the n bytes at src into dst (room for cap bytes); *out the
+ * bytes it made. PA_EFORMAT: damaged data, or more than cap bytes. */
+static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t cap,
+                        size_t *out)
+{
+    if (!R->zs_ready) {
+        memset(&R->zs, 0, sizeof R->zs);
+        if (inflateInit(&R->zs) != Z_OK)
+            return pa__err(R->ctx, R->fn, PA_ENOMEM, "zlib: cannot start inflating");
+        R->zs_ready = 1;
+    } else if (inflateReset(&R->zs) != Z_OK) {
+        return pa__err(R->ctx, R->fn, PA_EIO, "zlib: cannot reset the inflater");
+    }
+    R->zs.next_in = (Bytef *)src;
+    R->zs.avail_in = (uInt)n;
+    R->zs.next_out = (Bytef *)dst;
+    R->zs.avail_out = cap < UINT32_MAX ? (uInt)cap : UINT32_MAX;
+    int z = inflate(&R->zs, Z_FINISH);
+    *out = R->zs.total_out;
+    return z == Z_STREAM_END ? PA_OK : PA_EFORMAT;
+}
+
+/* Reads the chunk at org (size stored bytes) and undoes its filters in the
+ * reverse of the order they were applied. With final (room for a whole
+ * chunk: the chunk's place in the node block) the last step decodes into
+ * it, which saves a copy and the touch of a second buffer; otherwise *out
+ * is the decoded chunk in one of the buffers. */
+static int decode(reader *R, const hsize_t *org, size_t size, char *final, const char **out)
+{
+    const plan *p = R->p;
+    unsigned mask;
+    PA_TRY(reserve(R, size > p->chunk_bytes + 64 ? size : p->chunk_bytes + 64, 2));
+    PA_TRY(chunk_read(R, org, &mask, R->buf[0]));
+    /* The last step that makes new bytes: the first such filter applied. */
+    int last = -1;
+    for (int i = p->nfilters - 1; i >= 0; i--)
+        if (!(mask >> i & 1u) && p->filters[i].id != H5Z_FILTER_FLETCHER32)
+            last = i;
+    char *in = R->buf[0], *spare = R->buf[1];
+    const char *bad = NULL;
+    size_t n = size;
+    for (int i = p->nfilters - 1; i >= 0 && !bad; i--) {
+        if (mask >> i & 1u)
+            continue; /* not applied to this chunk (an optional filter that failed) */
+        char *to = final && i == last ? final : spare;
+        switch (p->filters[i].id) {
+        case H5Z_FILTER_FLETCHER32:
+            if (n < 4 || !fletcher32_ok((const unsigned char *)in, n))
+                bad = "fails its fletcher32 checksum (the file is damaged)";
+            n -= 4;
+            continue;
+        case H5Z_FILTER_DEFLATE: {
+            int rc = inflate_into(R, in, n, to, to == final ? p->chunk_bytes : R->cap, &n);
+            if (rc == PA_EFORMAT)
+                bad = "does not inflate (damaged deflate data)";
+            else if (rc < 0)
+                return rc;
+            break;
+        }
+        default: /* H5Z_FILTER_SHUFFLE */
+            unshuffle(to, in, n, p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
+            break;
+        }
+        if (in != final)
+            spare = in;
+        in = to;
+    }
+    if (!bad && n != p->chunk_bytes)
+        bad = "does not decode to a whole chunk";
+    if (bad)
+        return pa__err(R->ctx, R->fn, PA_EFORMAT, "%s: %s: the chunk at row %zu %s", R->path,
+                       R->dname, (size_t)org[0], bad);
+    if (final && in != final)
+        memcpy(final, in, n);
+    if (final)
+        in = final;
+    if (p->swap)
+        byteswap(in, n, p->elsize);
+    *out = in;
+    return PA_OK;
+}
+
+/* Filtered chunks: the chunks that hold the node's rows, in C order, are
+ * cut into equal shares, one per rank of the node; each rank decodes its
+ * share and puts every row of it that the node holds. A chunk of whole
+ * rows that the node holds all of is decoded in place. */
+static int read_filtered(reader *R)
+{
+    const plan *p = R->p;
+    const pa_ctx *ctx = R->ctx;
+    size_t ncols = 1;
+    for (int i = 1; i < p->ndim; i++)
+        ncols *= p->nchunks[i];
+    size_t band0 = R->node_lo / p->cdims[0], band1 = (R->node_hi - 1) / p->cdims[0];
+    size_t total = (band1 - band0 + 1) * ncols, P = (size_t)ctx->node_size;
+    size_t r = (size_t)ctx->node_rank, k0 = total * r / P, k1 = total * (r + 1) / P;
+    for (size_t k = k0; k < k1; k++) {
+        size_t org[PA_MAXDIM], size = 0;
+        hsize_t horg[PA_MAXDIM];
+        chunk_origin(p, band0 + k / ncols, k % ncols, org, horg);
+        PA_TRY(chunk_size(R, horg, &size));
+        size_t lo = R->node_lo > org[0] ? R->node_lo : org[0];
+        size_t hi = org[0] + p->cdims[0] < R->node_hi ? org[0] + p->cdims[0] : R->node_hi;
+        int whole = p->full_rows && lo == org[0] && hi == org[0] + p->cdims[0];
+        char *final = whole ? (char *)R->a->block.base + (lo - R->node_lo) * p->row_bytes : NULL;
+        const char *src = NULL;
+        if (size > 0)
+            PA_TRY(decode(R, horg, size, final, &src));
+        if (!final || size == 0)
+            put_rows(R, org, lo, hi, src ? src + (lo - org[0]) * p->crow_bytes : NULL);
+    }
+    return PA_OK;
+}
+
+/* Not collective. Opens path and dataset dname with the serial driver: its
+ * own metadata reads, none collective, so each rank looks up only its own
+ * chunks. File locking is off: the file is only read, and the parallel
+ * open holds no lock either. */
+static int open_serial(reader *R)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    int rc = PA_OK;
+    if (fapl < 0 || H5Pset_file_locking(fapl, 0, 1) < 0)
+        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "cannot set up a file access list");
+    if (rc == PA_OK && (R->sf = H5Fopen(R->path, H5F_ACC_RDONLY, fapl)) < 0)
+        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open it", R->path);
+    if (rc == PA_OK && (R->sd = H5Dopen2(R->sf, R->dname, H5P_DEFAULT)) < 0)
+        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open dataset '%s'", R->path,
+                        R->dname);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return rc;
+}
+
+/* Not collective. This rank's part of reading a's rows of a dataset that
+ * plan p reads chunk by chunk. */
+static int read_chunks(pa_array *a, const char *fn, const char *path, const char *dname,
+                       const plan *p, size_t base)
+{
+    reader R = {.ctx = a->ctx, .fn = fn, .path = path, .dname = dname, .p = p, .a = a,
+                .sf = H5I_INVALID_HID, .sd = H5I_INVALID_HID};
+    R.node_lo = base + a->row0;
+    R.node_hi = R.node_lo + a->nrows;
+    size_t first, n;
+    char *ptr;
+    pa__h5_io_rows(a, 0, &first, &n, &ptr);
+    int filtered = p->nfilters > 0;
+    if (a->size == 0 || (filtered ? a->nrows == 0 : n == 0))
+        return PA_OK;
+    int rc = open_serial(&R);
+    if (rc == PA_OK)
+        rc = filtered ? read_filtered(&R) : read_plain(&R, base + first, base + first + n);
+    /* The copies into the node block are streaming stores: order them
+     * before the sync that publishes the block. */
+    pa__stream_fence();
+    if (R.zs_ready)
+        inflateEnd(&R.zs);
+    free(R.buf[0]);
+    free(R.buf[1]);
+    if (R.sd >= 0)
+        H5Dclose(R.sd);
+    if (R.sf >= 0)
+        H5Fclose(R.sf);
+    return rc;
+}
+
+/* ------------------------------------------------------------ HDF5's way */
+
+static size_t prime_at_least(size_t n)
+{
+    for (;; n++) {
+        size_t d = 2;
+        while (d * d <= n && n % d)
+            d++;
+        if (n >= 2 && d * d > n)
+            return n;
+    }
+}
+
+/* Collective. HDF5's read of a chunked dataset, through a second handle
+ * of it whose chunk cache holds a band of chunks, so that no chunk is read
+ * and decoded twice where the rows of two reads meet in it; collective
+ * when asked, and independent if that fails (HDF5 1.10's filtered
+ * collective read fails on chunks never written). Agreed. */
+static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const char *dname,
+                        hid_t d, const plan *p, size_t base, int collective)
+{
+    pa_ctx *ctx = a->ctx;
+    size_t band = p->chunk_bytes;
+    for (int i = 1; i < p->ndim; i++)
+        band *= p->nchunks[i];
+    size_t bytes = band < CACHE_MAX_BYTES ? band : CACHE_MAX_BYTES;
+    size_t chunks = p->chunk_bytes ? bytes / p->chunk_bytes + 1 : 1;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS), f = H5Iget_file_id(d), d2 = H5I_INVALID_HID;
+    int rc = PA_OK;
+    if (dapl < 0 || f < 0 ||
+        H5Pset_chunk_cache(dapl, prime_at_least(chunks * 10 < (1u << 20) ? chunks * 10 : 1u << 20),
+                           bytes, 1.0) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot set up its chunk cache", path, dname);
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK && (d2 = H5Dopen2(f, dname, dapl)) < 0)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK)
+        rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d2, base, 0, collective));
+    if (rc < 0 && rc != PA_ENOMEM && collective && d2 >= 0)
+        rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d2, base, 0, 0));
+    if (d2 >= 0 && H5Dclose(d2) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
+    if (f >= 0)
+        H5Fclose(f);
+    if (dapl >= 0)
+        H5Pclose(dapl);
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
+/* ------------------------------------------------------------ entry */
+
+int pa__h5_chunk_read(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
+                      size_t base, int collective)
+{
+    pa_ctx *ctx = a->ctx;
+    char what[PA_ERRMSG_MAX / 2];
+    snprintf(what, sizeof what, "%s: %s", path, dname);
+    plan p;
+    PA_TRY(pa__agree(ctx, ctx->comm, make_plan(ctx, fn, what, d, a->dtype, &p)));
+    if (p.way == WAY_HDF5)
+        return pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, base, 0, collective));
+    if (p.way == WAY_HDF5_CHUNKS)
+        return read_by_hdf5(a, fn, path, dname, d, &p, base, collective);
+    int rc = pa__fault(ctx, "h5_read")
+                 ? pa__err(ctx, fn, PA_EIO, "%s: injected read fault", what)
+                 : read_chunks(a, fn, path, dname, &p, base);
+    return pa__agree(ctx, ctx->comm, rc);
+}
