@@ -668,8 +668,8 @@ static size_t chunk_rows(const pa_h5_opts *o, int ndim, const size_t *shape, siz
     size_t rows = o->chunk_rows;
     if (rows == 0)
         rows = auto_rows_for(chunk_row_bytes(ndim, shape, elsize), align);
-    if (shape[0] > 0 && rows > shape[0])
-        rows = shape[0];
+    if (rows > shape[0])
+        rows = shape[0] ? shape[0] : 1;
     return rows;
 }
 
