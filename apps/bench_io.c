@@ -17,7 +17,9 @@
  * ratios meaningless. The paired raw read reads the very bytes of the
  * dataset inside the HDF5 file (at H5Dget_offset), into the same existing,
  * already touched array that pa_h5_read fills, so the two differ only in
- * what HDF5 does. */
+ * what HDF5 does. The chunked saves are paired with the contiguous save
+ * (target: >= 0.8x), and the deflate save on all ranks with one rank
+ * alone, on 1/8 of the bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -373,6 +375,77 @@ static int naive_read_rep(bench *b, void *arg, int rep)
     return rc ? rc : verify(b, S->r, "naive read");
 }
 
+/* ------------------------------------------------------------ deflate */
+
+/* The deflate save on all ranks against one rank alone (rank 0 with a
+ * context of its own), on the same smaller array: HDF5's collective
+ * filtered write compresses each chunk on the rank that writes it, so the
+ * compression, which costs far more than the write, should scale. */
+typedef struct {
+    pa_ctx *ctx;     /* the job's context, or rank 0's own (one rank) */
+    pa_array *a;     /* the array, a[i] = i; NULL on the ranks left out */
+    char path[PATH_MAX];
+} zsave;
+
+static int zsave_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    zsave *z = arg;
+    pa_h5_opts o = {.deflate = 1};
+    if (z->a && pa_h5_save(z->a, z->path, "/data", &o) != PA_OK)
+        return bench_fail(b, "io: deflate: %s", pa_errmsg(z->ctx));
+    return 0;
+}
+
+/* Collective. The array of zsave z: rows of ROW_ELEMS f64, a[i] = i. */
+static int zsave_make(bench *b, zsave *z, size_t nrows)
+{
+    size_t shape[2] = {nrows, ROW_ELEMS};
+    if (pa_array_create(z->ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &z->a) != PA_OK)
+        return bench_fail(b, "io: deflate: %s", pa_errmsg(z->ctx));
+    pa_span s;
+    pa_array_local(z->a, &s);
+    for (size_t k = 0; k < s.count; k++)
+        ((double *)s.ptr)[k] = (double)(s.offset + k);
+    return pa_array_sync(z->a) == PA_OK ? 0 : bench_fail(b, "io: deflate: %s", pa_errmsg(z->ctx));
+}
+
+/* Collective. The pair (all ranks, one rank) on 1/8 of the io array, so
+ * that one rank compressing alone stays within seconds. */
+static int deflate_scaling(bench *b, io *S, int figs[2])
+{
+    size_t nrows = S->nrows / 8 ? S->nrows / 8 : 1;
+    double size = (double)(nrows * ROW_ELEMS * sizeof(double));
+    zsave all = {.ctx = S->ctx}, one = {0};
+    snprintf(all.path, sizeof all.path, "%s/deflate_all.h5", S->dir);
+    snprintf(one.path, sizeof one.path, "%s/deflate_one.h5", S->dir);
+    int rc = zsave_make(b, &all, nrows);
+    if (rc == 0 && S->rank == 0 && pa_init_comm(MPI_COMM_SELF, &one.ctx) != PA_OK)
+        rc = bench_fail(b, "io: deflate: %s", pa_errmsg(NULL));
+    if (rc == 0 && one.ctx)
+        rc = zsave_make(b, &one, nrows);
+    if ((rc = bench_agree(b, rc)) == 0) {
+        bench_spec specs[2] = {
+            {.method = "parray h5 save chunked deflate=1, all ranks (paired)", .size = size,
+             .work = size},
+            {.method = "parray h5 save chunked deflate=1, one rank (paired)", .size = size,
+             .work = size, .combine = BENCH_RANK0, .role = BENCH_OTHER},
+        };
+        bench_fn fns[2] = {zsave_rep, zsave_rep};
+        void *args[2] = {&all, &one};
+        rc = bench_time_steps(b, specs, fns, args, 2, figs);
+    }
+    pa_array_free(&all.a);
+    pa_array_free(&one.a);
+    if (one.ctx)
+        pa_finalize(&one.ctx);
+    if (S->rank == 0) {
+        unlink(all.path);
+        unlink(one.path);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------ the run */
 
 static const char *fs_name(const char *dir)
@@ -528,6 +601,22 @@ static int io_run(bench *b)
                 goto out;
         }
     }
+    /* The chunked saves against the contiguous one, paired (target:
+     * >= 0.8x); the chunks are parray's automatic ones. */
+    int pk[3];
+    step ksteps[] = {
+        {"parray h5 save collective contiguous (paired with chunked)", h5_write_rep, 0, 0, {0},
+         NULL},
+        {"parray h5 save collective chunked (paired)", h5_write_rep, 0, 0,
+         {.layout = PA_H5_CHUNKED}, NULL},
+        {"parray h5 save independent chunked (paired)", h5_write_rep, 0, 0,
+         {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT}, NULL},
+    };
+    if ((rc = paired(b, &S, ksteps, 3, size, pk)) != 0)
+        goto out;
+    int f_z[2];
+    if ((rc = deflate_scaling(b, &S, f_z)) != 0)
+        goto out;
     S.wopts = (pa_h5_opts){0};
     if (S.rank == 0)
         unlink(S.h5);
@@ -555,6 +644,9 @@ static int io_run(bench *b)
         bench_ratio(b, rd[i], f_naive_r, "naive read");
 
     bench_ratio(b, f_cc_w, f_raw_wr, "raw write + rename");
+    bench_ratio(b, pk[1], pk[0], "contiguous save");
+    bench_ratio(b, pk[2], pk[0], "contiguous save");
+    bench_ratio(b, f_z[0], f_z[1], "one rank");
     double rw = bench_value(b, f_cc_w) / bench_value(b, f_raw_w);
     double rwr = bench_value(b, f_cc_w) / bench_value(b, f_raw_wr);
     double rr = bench_value(b, f_cc_r) / bench_value(b, f_raw_r);
@@ -579,6 +671,15 @@ static int io_run(bench *b)
     bench_note(b, "io: target h5 reads >= 90%% of raw read: collective %.0f%% (%s), "
                   "independent %.0f%% (%s)",
                100 * rr, rr >= 0.9 ? "met" : "NOT met", 100 * ri, ri >= 0.9 ? "met" : "NOT met");
+    double kc = bench_value(b, pk[1]) / bench_value(b, pk[0]);
+    double ki = bench_value(b, pk[2]) / bench_value(b, pk[0]);
+    double zs = bench_value(b, f_z[0]) / bench_value(b, f_z[1]);
+    bench_note(b, "io: target h5 chunked saves >= 0.8x the contiguous save (paired): "
+                  "collective %.2fx (%s), independent %.2fx (%s)",
+               kc, kc >= 0.8 ? "met" : "NOT met", ki, ki >= 0.8 ? "met" : "NOT met");
+    bench_note(b, "io: deflate=1 save of %zu rows, all %d ranks vs one rank (paired): %.2fx; "
+                  "every rank compresses its own chunks",
+               S.nrows / 8 ? S.nrows / 8 : 1, S.size, zs);
 
     /* The many-files figures, where bench_files.c provides them. */
     if (bench_io_files)
