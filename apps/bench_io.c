@@ -21,7 +21,9 @@
  * parray's chunks (whole rows) and a file with the chunks h5py picks for
  * chunks=True (rows and columns cut), written beforehand. The deflate file
  * is read by all ranks, by one rank (its own context on MPI_COMM_SELF) and
- * by serial HDF5 in one process, as h5py reads it, side by side. */
+ * by serial HDF5 in one process, as h5py reads it, side by side. The
+ * chunked saves are paired with the contiguous save (target: >= 0.8x), and
+ * the deflate save on all ranks with one rank alone, on 1/8 of the bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -491,6 +493,77 @@ static int naive_read_rep(bench *b, void *arg, int rep)
     return rc ? rc : verify(b, S->r, "naive read");
 }
 
+/* ------------------------------------------------------------ deflate */
+
+/* The deflate save on all ranks against one rank alone (rank 0 with a
+ * context of its own), on the same smaller array: HDF5's collective
+ * filtered write compresses each chunk on the rank that writes it, so the
+ * compression, which costs far more than the write, should scale. */
+typedef struct {
+    pa_ctx *ctx;     /* the job's context, or rank 0's own (one rank) */
+    pa_array *a;     /* the array, a[i] = i; NULL on the ranks left out */
+    char path[PATH_MAX];
+} zsave;
+
+static int zsave_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    zsave *z = arg;
+    pa_h5_opts o = {.deflate = 1};
+    if (z->a && pa_h5_save(z->a, z->path, "/data", &o) != PA_OK)
+        return bench_fail(b, "io: deflate: %s", pa_errmsg(z->ctx));
+    return 0;
+}
+
+/* Collective. The array of zsave z: rows of ROW_ELEMS f64, a[i] = i. */
+static int zsave_make(bench *b, zsave *z, size_t nrows)
+{
+    size_t shape[2] = {nrows, ROW_ELEMS};
+    if (pa_array_create(z->ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &z->a) != PA_OK)
+        return bench_fail(b, "io: deflate: %s", pa_errmsg(z->ctx));
+    pa_span s;
+    pa_array_local(z->a, &s);
+    for (size_t k = 0; k < s.count; k++)
+        ((double *)s.ptr)[k] = (double)(s.offset + k);
+    return pa_array_sync(z->a) == PA_OK ? 0 : bench_fail(b, "io: deflate: %s", pa_errmsg(z->ctx));
+}
+
+/* Collective. The pair (all ranks, one rank) on 1/8 of the io array, so
+ * that one rank compressing alone stays within seconds. */
+static int deflate_scaling(bench *b, io *S, int figs[2])
+{
+    size_t nrows = S->nrows / 8 ? S->nrows / 8 : 1;
+    double size = (double)(nrows * ROW_ELEMS * sizeof(double));
+    zsave all = {.ctx = S->ctx}, one = {0};
+    snprintf(all.path, sizeof all.path, "%s/deflate_all.h5", S->dir);
+    snprintf(one.path, sizeof one.path, "%s/deflate_one.h5", S->dir);
+    int rc = zsave_make(b, &all, nrows);
+    if (rc == 0 && S->rank == 0 && pa_init_comm(MPI_COMM_SELF, &one.ctx) != PA_OK)
+        rc = bench_fail(b, "io: deflate: %s", pa_errmsg(NULL));
+    if (rc == 0 && one.ctx)
+        rc = zsave_make(b, &one, nrows);
+    if ((rc = bench_agree(b, rc)) == 0) {
+        bench_spec specs[2] = {
+            {.method = "parray h5 save chunked deflate=1, all ranks (paired)", .size = size,
+             .work = size},
+            {.method = "parray h5 save chunked deflate=1, one rank (paired)", .size = size,
+             .work = size, .combine = BENCH_RANK0, .role = BENCH_OTHER},
+        };
+        bench_fn fns[2] = {zsave_rep, zsave_rep};
+        void *args[2] = {&all, &one};
+        rc = bench_time_steps(b, specs, fns, args, 2, figs);
+    }
+    pa_array_free(&all.a);
+    pa_array_free(&one.a);
+    if (one.ctx)
+        pa_finalize(&one.ctx);
+    if (S->rank == 0) {
+        unlink(all.path);
+        unlink(one.path);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------ the run */
 
 static const char *fs_name(const char *dir)
@@ -660,6 +733,22 @@ static int io_run(bench *b)
                 goto out;
         }
     }
+    /* The chunked saves against the contiguous one, paired (target:
+     * >= 0.8x); the chunks are parray's automatic ones. */
+    int pk[3];
+    step ksteps[] = {
+        {"parray h5 save collective contiguous (paired with chunked)", h5_write_rep, 0, 0, {0},
+         NULL},
+        {"parray h5 save collective chunked (paired)", h5_write_rep, 0, 0,
+         {.layout = PA_H5_CHUNKED}, NULL},
+        {"parray h5 save independent chunked (paired)", h5_write_rep, 0, 0,
+         {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT}, NULL},
+    };
+    if ((rc = paired(b, &S, ksteps, 3, size, pk)) != 0)
+        goto out;
+    int f_z[2];
+    if ((rc = deflate_scaling(b, &S, f_z)) != 0)
+        goto out;
     S.wopts = (pa_h5_opts){0};
     /* The deflate file the last save left: all ranks, one rank, and serial
      * HDF5 as h5py reads it. */
@@ -700,6 +789,11 @@ static int io_run(bench *b)
     bench_target(b, f_cc_w, f_raw_w, BENCH_AT_LEAST, 0.9, "raw write");
     bench_target(b, f_cc_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
     bench_target(b, f_ci_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
+    bench_ratio(b, pk[1], pk[0], "contiguous save");
+    bench_ratio(b, pk[2], pk[0], "contiguous save");
+    bench_ratio(b, f_z[0], f_z[1], "one rank");
+    bench_target(b, pk[1], pk[0], BENCH_AT_LEAST, 0.8, "contiguous save");
+    bench_target(b, pk[2], pk[0], BENCH_AT_LEAST, 0.8, "contiguous save");
     double rwr = bench_value(b, f_cc_w) / bench_value(b, f_raw_wr);
     bench_ratio(b, pr[3], f_cc_r, "contiguous read");
     bench_ratio(b, pr[4], f_cc_r, "contiguous read");
@@ -730,6 +824,9 @@ static int io_run(bench *b)
     bench_note(b, "io: h5py's chunks=True file has chunks of (%zu, %zu) elements; the "
                   "deflate read's target against one rank needs 2 ranks or more",
                S.h5py_chunk[0], S.h5py_chunk[1]);
+    bench_note(b, "io: the deflate=1 save all ranks vs one rank writes %zu rows; every rank "
+                  "compresses its own chunks",
+               S.nrows / 8 ? S.nrows / 8 : 1);
 
     /* The many-files figures, where bench_files.c provides them. */
     if (bench_io_files)

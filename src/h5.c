@@ -27,8 +27,15 @@
 /* Rows per H5Dread/H5Dwrite call are capped at this many bytes, well below
  * the 2 GiB that one MPI-IO call can count. */
 #define PIECE_BYTES ((size_t)512 << 20)
-/* Automatic chunks hold at most this many bytes. */
-#define CHUNK_MAX_BYTES ((size_t)64 << 20)
+/* Automatic chunks hold about CHUNK_TARGET_BYTES, and between
+ * CHUNK_MIN_BYTES and CHUNK_MAX_BYTES when a chunk of that size can start
+ * where every writing rank's rows start (a row larger than the maximum
+ * makes a chunk of one row). MiB-sized chunks keep the chunk index small,
+ * each rank's chunks many enough to share the work, and a read of one row
+ * cheap. */
+#define CHUNK_TARGET_BYTES ((size_t)4 << 20)
+#define CHUNK_MIN_BYTES ((size_t)1 << 20)
+#define CHUNK_MAX_BYTES ((size_t)16 << 20)
 /* The stall of the "h5_stall" fault site, for the crash test: long enough
  * for the test to kill the job, short enough never to hang anything. */
 #define STALL_SECONDS 30
@@ -337,12 +344,17 @@ int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *d
             n = nrows - r0 < per ? nrows - r0 : per;
         if (rc < 0 && !collective)
             break;
-        hsize_t start[PA_MAXDIM] = {0}, count[PA_MAXDIM], mdim = n ? n * a->rowsize : 1;
+        /* The memory space has the file selection's shape: HDF5 maps a
+         * selection onto chunks with whole hyperslabs only when the two
+         * shapes agree, and otherwise element by element (a chunked save
+         * of 1 GiB then spent seconds in H5S_select_iterate). */
+        hsize_t start[PA_MAXDIM] = {0}, count[PA_MAXDIM], mdim[PA_MAXDIM];
         for (int i = 1; i < a->ndim; i++)
-            count[i] = a->shape[i];
+            mdim[i] = count[i] = a->shape[i];
         start[0] = base + first + r0;
         count[0] = n;
-        hid_t mspace = H5Screate_simple(1, &mdim, NULL);
+        mdim[0] = n ? n : 1;
+        hid_t mspace = H5Screate_simple(a->ndim, mdim, NULL);
         herr_t st = mspace < 0 ? -1 : 0;
         if (st >= 0 && n > 0)
             st = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
@@ -594,36 +606,69 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
 
 /* ------------------------------------------------------------ save */
 
+/* The bytes of one row of a chunk: the dataset's row, with 1 for an axis
+ * of length 0 (HDF5 chunk dimensions are at least 1). */
+static size_t chunk_row_bytes(int ndim, const size_t *shape, size_t elsize)
+{
+    size_t bytes = elsize;
+    for (int i = 1; i < ndim; i++)
+        bytes *= shape[i] ? shape[i] : 1;
+    return bytes;
+}
+
+/* The rows of an automatic chunk of rows of rowbytes bytes, when the
+ * writing ranks' first rows are all multiples of align (0: unknown): the
+ * divisor of align whose chunk is nearest CHUNK_TARGET_BYTES within
+ * [CHUNK_MIN_BYTES, CHUNK_MAX_BYTES], so that every chunk is written by one
+ * rank; without one, the rows of CHUNK_TARGET_BYTES (a chunk that crosses
+ * a rank boundary is written by both ranks). */
+static size_t auto_rows_for(size_t rowbytes, size_t align)
+{
+    size_t target = CHUNK_TARGET_BYTES / rowbytes, lo = CHUNK_MIN_BYTES / rowbytes,
+           hi = CHUNK_MAX_BYTES / rowbytes, best = 0;
+    target = target ? target : 1;
+    lo = lo ? lo : 1;
+    hi = hi ? hi : 1;
+    double best_off = 0;
+    for (size_t d = 1; align && d <= align / d; d++) {
+        if (align % d)
+            continue;
+        size_t pair[2] = {d, align / d};
+        for (int k = 0; k < 2; k++) {
+            size_t r = pair[k];
+            double off = r > target ? (double)r / (double)target : (double)target / (double)r;
+            if (r >= lo && r <= hi && (!best || off < best_off)) {
+                best = r;
+                best_off = off;
+            }
+        }
+    }
+    return best ? best : target;
+}
+
 /* The rows of a chunk: 0 for a contiguous dataset, else chunk_rows when
- * given, else auto_rows capped at CHUNK_MAX_BYTES, at least 1 and at most
- * the dataset's rows. */
+ * given, else the automatic rows for writers aligned to align rows
+ * (auto_rows_for); at most the dataset's rows, at least 1. */
 static size_t chunk_rows(const pa_h5_opts *o, int ndim, const size_t *shape, size_t elsize,
-                         size_t auto_rows)
+                         size_t align)
 {
     if (o->layout != PA_H5_CHUNKED && o->deflate == 0)
         return 0;
-    size_t rowbytes = elsize, rows = o->chunk_rows;
-    for (int i = 1; i < ndim; i++)
-        rowbytes *= shape[i];
-    if (rows == 0) {
-        rows = auto_rows;
-        if (rowbytes && rows > CHUNK_MAX_BYTES / rowbytes)
-            rows = CHUNK_MAX_BYTES / rowbytes;
-        if (rows == 0)
-            rows = 1;
-    }
-    if (shape[0] > 0 && rows > shape[0])
-        rows = shape[0];
+    size_t rows = o->chunk_rows;
+    if (rows == 0)
+        rows = auto_rows_for(chunk_row_bytes(ndim, shape, elsize), align);
+    if (rows > shape[0])
+        rows = shape[0] ? shape[0] : 1;
     return rows;
 }
 
 size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const size_t *shape,
-                         size_t auto_rows)
+                         size_t align)
 {
     size_t elsize = pa_dtype_size(dtype), bytes = elsize;
     for (int i = 0; i < ndim; i++)
         bytes *= shape[i];
-    size_t rows = chunk_rows(o, ndim, shape, elsize, auto_rows);
+    size_t rows = chunk_rows(o, ndim, shape, elsize, align);
     size_t chunks = rows && bytes ? (shape[0] + rows - 1) / rows : 0;
     /* In double, capped where an off_t ends: a size beyond it fails to be
      * reserved, which is the right answer. */
@@ -632,15 +677,14 @@ size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const si
     return want < (double)INT64_MAX ? (size_t)want : (size_t)INT64_MAX;
 }
 
-/* The dataset creation list: contiguous, or chunks of whole rows (chunk_rows
- * given, else auto_rows capped at CHUNK_MAX_BYTES), with deflate. Fill
- * values are never written: every element is written by the save itself
- * (or, for a row writer, by its blocks), and writing fills first would
- * double the I/O. */
+/* The dataset creation list: contiguous, or chunks of whole rows
+ * (chunk_rows), with deflate. Fill values are never written: every element
+ * is written by the save itself (or, for a row writer, by its blocks), and
+ * writing fills first would double the I/O. */
 static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
-                     const size_t *shape, size_t elsize, size_t auto_rows, hid_t *dcpl)
+                     const size_t *shape, size_t elsize, size_t align, hid_t *dcpl)
 {
-    size_t rows = chunk_rows(o, ndim, shape, elsize, auto_rows), rowbytes = elsize;
+    size_t rows = chunk_rows(o, ndim, shape, elsize, align), rowbytes = elsize;
     for (int i = 1; i < ndim; i++)
         rowbytes *= shape[i];
     int chunked = rows > 0;
@@ -715,7 +759,7 @@ static int give_back_space(pa_ctx *ctx, const char *fn, const char *temp)
 
 int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
                           const pa_h5_opts *o, hid_t f, pa_dtype dtype, int ndim,
-                          const size_t *shape, size_t auto_rows, hid_t *dout)
+                          const size_t *shape, size_t align, hid_t *dout)
 {
     *dout = H5I_INVALID_HID;
     int found = 0;
@@ -730,7 +774,7 @@ int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const c
 
     hid_t dcpl = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
     hid_t d = H5I_INVALID_HID;
-    rc = make_dcpl(ctx, fn, o, ndim, shape, pa_dtype_size(dtype), auto_rows, &dcpl);
+    rc = make_dcpl(ctx, fn, o, ndim, shape, pa_dtype_size(dtype), align, &dcpl);
     hsize_t dims[PA_MAXDIM];
     for (int i = 0; i < ndim; i++)
         dims[i] = shape[i];
@@ -768,34 +812,55 @@ int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const c
     return PA_OK;
 }
 
-/* Collective. The rows of automatic chunks: those of the largest rank's
- * part, so that a chunk is written by one rank (0 when opts gives them or
- * asks for no chunks). */
-static int auto_chunk_rows(pa_array *a, const pa_h5_opts *o, size_t *rows)
+static size_t gcd(size_t a, size_t b)
+{
+    while (b) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Collective. The rows that automatic chunks of a should divide: the
+ * greatest common divisor of the first rows that the ranks write (0 when
+ * one rank writes everything, or when opts leaves nothing automatic). */
+static int chunk_align(pa_array *a, const pa_h5_opts *o, size_t *align)
 {
     pa_ctx *ctx = a->ctx;
-    *rows = 0;
-    if ((o->layout == PA_H5_CHUNKED || o->deflate > 0) && o->chunk_rows == 0) {
-        size_t first, n;
-        char *ptr;
-        pa__h5_io_rows(a, 1, &first, &n, &ptr);
-        unsigned long mine = n, most;
-        PA_MPI(ctx, MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
-        *rows = most;
-    }
-    return PA_OK;
+    *align = 0;
+    if ((o->layout != PA_H5_CHUNKED && o->deflate == 0) || o->chunk_rows != 0)
+        return PA_OK;
+    size_t first, n;
+    char *ptr;
+    pa__h5_io_rows(a, 1, &first, &n, &ptr);
+    unsigned long mine = n ? (unsigned long)first : 0;
+    unsigned long *all = malloc(sizeof *all * (size_t)ctx->size);
+    int rc = pa__agree(ctx, ctx->comm, all ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM,
+                                                                 "out of memory"));
+    if (rc == PA_OK)
+        rc = pa__mpi(ctx, __func__,
+                     MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG, all, 1, MPI_UNSIGNED_LONG,
+                                   ctx->comm),
+                     "MPI_Allgather");
+    for (int r = 0; rc == PA_OK && r < ctx->size; r++)
+        *align = gcd(*align, (size_t)all[r]);
+    free(all);
+    return rc;
 }
 
 /* Collective. Writes the dataset into the open temporary file f, with
- * automatic chunks of auto_rows. */
+ * automatic chunks aligned to align rows. */
 static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
-                         const pa_h5_opts *o, hid_t f, size_t auto_rows)
+                         const pa_h5_opts *o, hid_t f, size_t align)
 {
     pa_ctx *ctx = a->ctx;
     hid_t d;
     PA_TRY(pa__h5_create_dataset(ctx, fn, path, dname, o, f, a->dtype, a->ndim, a->shape,
-                                 auto_rows, &d));
-    /* HDF5 writes through filters only collectively. */
+                                 align, &d));
+    /* HDF5 writes through filters only collectively; its collective write
+     * filters each chunk on the rank that writes most of it, so that every
+     * rank compresses its own chunks. */
     int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
     int rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, 0, 1, coll));
     if (H5Dclose(d) < 0 && rc == PA_OK)
@@ -919,11 +984,11 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
 
     pa__safe s;
     hid_t f;
-    size_t auto_rows;
-    PA_TRY(auto_chunk_rows(a, opts, &auto_rows));
-    size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, auto_rows);
+    size_t align;
+    PA_TRY(chunk_align(a, opts, &align));
+    size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align);
     PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &s, &f));
-    int rc = write_dataset(a, fn, path, dname, opts, f, auto_rows);
+    int rc = write_dataset(a, fn, path, dname, opts, f, align);
     return pa__h5_save_end(ctx, fn, path, &s, f, rc, opts->durable);
 }
 

@@ -136,11 +136,11 @@ int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *d
                     hid_t d, pa_array *a, size_t base, int collective, int rc);
 
 /* Not collective. The bytes a save of a dataset of dtype and shape with
- * opts (auto_rows: as pa__h5_create_dataset) may add to a file: its data,
+ * opts (align: as pa__h5_create_dataset) may add to a file: its data,
  * their chunk index and a margin for metadata, what pa__h5_save_begin
  * reserves on the disk. */
 size_t pa__h5_save_bytes(const pa_h5_opts *opts, pa_dtype dtype, int ndim, const size_t *shape,
-                         size_t auto_rows);
+                         size_t align);
 
 /* Collective. The first half of a crash-safe save of dataset dname (an
  * absolute path) into the file path: starts the save (which takes the
@@ -154,13 +154,15 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
                       const pa_h5_opts *opts, size_t bytes, pa__safe *s, hid_t *f);
 
 /* Collective. Creates dataset dname of dtype and shape in the temporary
- * f, replacing an existing dataset of that name, with the layout of opts
- * (auto_rows: the chunk rows when opts asks for chunks without
- * chunk_rows), and writes the "parray_version" attribute. Agreed; on
- * success the caller closes *d. */
+ * f, replacing an existing dataset of that name, with the layout of opts,
+ * and writes the "parray_version" attribute. When opts asks for chunks
+ * without chunk_rows, chunks of about 4 MiB are picked, whose row count
+ * divides align when it can (align: the greatest common divisor of the
+ * rows where the writing ranks start, 0 when unknown), so that each chunk
+ * is written by one rank. Agreed; on success the caller closes *d. */
 int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
                           const pa_h5_opts *opts, hid_t f, pa_dtype dtype, int ndim,
-                          const size_t *shape, size_t auto_rows, hid_t *d);
+                          const size_t *shape, size_t align, hid_t *d);
 
 /* Collective. The second half of a save, with rc this rank's outcome so far:
  * closes f (every rank, before any rename), gives back the unused reserved

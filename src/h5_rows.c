@@ -232,17 +232,16 @@ int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dt
     w->durable = opts->durable;
     w->d = H5I_INVALID_HID;
 
-    /* Automatic chunks: the rows of one rank when the dataset is written
-     * in one block, a reasonable guess for blocks of any size. */
-    size_t auto_rows = (shape[0] + (size_t)ctx->size - 1) / (size_t)ctx->size;
+    /* Automatic chunks: where the blocks will start is not known yet, so
+     * they are MiB-sized, aligned to nothing (0). */
     rc = pa__h5_save_begin(ctx, fn, path, w->dname, opts,
-                           pa__h5_save_bytes(opts, dtype, ndim, shape, auto_rows), &w->s, &w->f);
+                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0), &w->s, &w->f);
     if (rc < 0) {
         free(w);
         return rc;
     }
-    rc = pa__h5_create_dataset(ctx, fn, path, w->dname, opts, w->f, dtype, ndim, shape,
-                               auto_rows, &w->d);
+    rc = pa__h5_create_dataset(ctx, fn, path, w->dname, opts, w->f, dtype, ndim, shape, 0,
+                               &w->d);
     if (rc < 0) {
         rc = pa__h5_save_end(ctx, fn, path, &w->s, w->f, rc, 0);
         free(w);

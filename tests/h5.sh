@@ -1,6 +1,10 @@
 #!/bin/sh
 # shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
 # Parallel HDF5 from the outside, with tests/h5_helper:
+#  - chunked and deflated saves (odd row counts, chunk rows that do not divide
+#    the ranks' parts, automatic chunks) at 1, 2 and 3 ranks and 2 emulated
+#    nodes, loaded back by parray and read by h5py where it is installed
+#    (the data, the chunk rows, the gzip level);
 #  - the stored types, as h5dump shows them (what h5py maps to NumPy dtypes);
 #  - dataset arguments FILE:/DATASET (split at the last ":/", clear errors);
 #  - crash safety: a save killed (SIGKILL) after writing its temporary, and
@@ -81,6 +85,54 @@ if command -v h5dump >/dev/null 2>&1; then
 else
     echo "  (h5dump not found: Debian package hdf5-tools; type checks skipped)"
 fi
+
+echo "chunked and deflated saves, read back by parray and by h5py"
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3) || py=
+if [ -n "$py" ] && "$py" -c 'import h5py, numpy' 2>/dev/null; then have_h5py=1; else
+    have_h5py=
+    echo "  (h5py not found for ${py:-python3}: Debian package python3-h5py; the h5py comparisons are skipped)"
+fi
+# h5py_check FILE ROWS COLS CHUNK_ROWS LEVEL: the dataset /x holds its flat
+# index, in chunks of CHUNK_ROWS rows (0: automatic, 1 to 16 MiB unless the
+# dataset is smaller), deflated at LEVEL (0: no filter).
+h5py_check() {
+    "$py" - "$@" <<'PY'
+import sys, h5py, numpy as np
+path, rows, cols, crows, level = sys.argv[1], *map(int, sys.argv[2:])
+d = h5py.File(path, "r")["x"]
+x = d[...]
+want = np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+c = d.chunks[0] if d.chunks else 0
+cbytes = c * cols * 8
+if x.shape != want.shape or not np.array_equal(x, want):
+    print("the data differ")
+elif crows and c != min(crows, rows):
+    print("chunks of %d rows, want %d" % (c, min(crows, rows)))
+elif not crows and not (c == rows or (1 << 20) <= cbytes <= (16 << 20)):
+    print("automatic chunks of %d rows, %d bytes" % (c, cbytes))
+elif (d.compression, d.compression_opts) != (("gzip", level) if level else (None, None)):
+    print("filter %s %s, want gzip %d" % (d.compression, d.compression_opts, level))
+else:
+    print("ok")
+PY
+}
+for cfg in 1 2 3 nodes2; do
+    case $cfg in
+        nodes2) job="env PARRAY_RANKS_PER_NODE=2 $mpirun -x PARRAY_RANKS_PER_NODE -n 4" ;;
+        *) job="$mpirun -n $cfg" ;;
+    esac
+    for c in "1001 7 0 1" "2003 13 7 0" "6000 512 0 6" "4099 3 333 9"; do
+        # shellcheck disable=SC2086 # job and c are split on purpose
+        run chunked $job "$helper" arange "$tmp/chunked.h5:/x" $c
+        expect 0 "$cfg: (rows cols chunk_rows deflate) = ($c): saved, loaded back equal"
+        [ -n "$have_h5py" ] || continue
+        # shellcheck disable=SC2086
+        out=$(h5py_check "$tmp/chunked.h5" $c 2>&1)
+        [ "$out" = ok ] && pass "$cfg: ($c): h5py reads the same, chunks and filter as asked" ||
+            fail "$cfg: ($c): h5py: $out"
+    done
+done
 
 echo "dataset arguments"
 dsarg() { # dsarg ARG EXPECTED-OUTPUT

@@ -14,6 +14,12 @@
  *                                                then independent) and compares it
  *                                                with rank 0's serial HDF5 read;
  *                                                prints "same DSET" for each
+ *   h5_helper arange FILE:/DSET ROWS COLS CHUNK_ROWS DEFLATE
+ *                                                saves f64 (ROWS, COLS) holding its
+ *                                                flat index, chunked (CHUNK_ROWS
+ *                                                rows, 0: automatic) with deflate
+ *                                                level DEFLATE (0: none), loads it
+ *                                                back and checks every element
  *
  * Exit status: 0 success, 1 failure (message on stderr from rank 0), 2 usage. */
 #include <stdio.h>
@@ -27,7 +33,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: h5_helper save|loop|check|same|dsarg ...\n");
+    fprintf(stderr, "usage: h5_helper save|loop|check|same|arange|dsarg ...\n");
     return 2;
 }
 
@@ -164,6 +170,36 @@ static int same(pa_ctx *ctx, const char *path, char **names, int n)
     return 0;
 }
 
+static int arange(pa_ctx *ctx, const dsarg *d, size_t rows, size_t cols, size_t chunk_rows,
+                  int deflate)
+{
+    size_t shape[2] = {rows, cols};
+    pa_array *a = NULL, *b = NULL;
+    if (pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a) != PA_OK)
+        return fail(ctx, "create");
+    pa_span s;
+    pa_array_local(a, &s);
+    for (size_t k = 0; k < s.count; k++)
+        ((double *)s.ptr)[k] = (double)(s.offset + k);
+    pa_array_sync(a);
+    pa_h5_opts o = {.layout = PA_H5_CHUNKED, .chunk_rows = chunk_rows, .deflate = deflate};
+    int rc = pa_h5_save(a, d->file, d->dataset, &o);
+    pa_array_free(&a);
+    if (rc != PA_OK)
+        return fail(ctx, "save");
+    if (pa_h5_load(ctx, d->file, d->dataset, NULL, &b) != PA_OK)
+        return fail(ctx, "load");
+    pa_array_local(b, &s);
+    int bad = 0, anybad;
+    for (size_t k = 0; k < s.count && !bad; k++)
+        bad = ((const double *)s.ptr)[k] != (double)(s.offset + k);
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, pa_ctx_comm(ctx));
+    pa_array_free(&b);
+    if (anybad && pa_ctx_rank(ctx) == 0)
+        fprintf(stderr, "h5_helper: arange: the loaded array differs\n");
+    return anybad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -202,6 +238,9 @@ int main(int argc, char **argv)
         }
     } else if (strcmp(argv[1], "same") == 0 && argc >= 4) {
         status = same(ctx, argv[2], argv + 3, argc - 3);
+    } else if (strcmp(argv[1], "arange") == 0 && argc == 7) {
+        status = arange(ctx, &d, strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10),
+                        strtoul(argv[5], NULL, 10), atoi(argv[6]));
     } else if (strcmp(argv[1], "check") == 0 && (argc == 3 || argc == 4)) {
         status = check(ctx, &d, argc == 4, argc == 4 ? atof(argv[3]) : 0);
     } else {

@@ -263,6 +263,139 @@ START_TEST(roundtrip_options)
 }
 END_TEST
 
+/* Rank 0 reads dataset ds of path with serial HDF5 (the default driver, as
+ * any other program would) and checks it against the pattern, and reads
+ * its layout: *chunk_rows (0 when contiguous), *filters and, for deflate,
+ * *level (-1 without). Collective (the results are shared). */
+static void check_serial(const char *path, const char *ds, pa_dtype t, size_t n, unsigned salt,
+                         size_t *chunk_rows, int *filters, int *level)
+{
+    long long info[4] = {1, 0, 0, -1}; /* ok, chunk rows, filters, level */
+    size_t bad = 0;
+    if (tu_rank() == 0) {
+        void *buf = malloc(n ? n * pa_dtype_size(t) : 1);
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t d = f >= 0 ? H5Dopen2(f, ds, H5P_DEFAULT) : -1;
+        hid_t p = d >= 0 ? H5Dget_create_plist(d) : -1;
+        hid_t mt = t == PA_F64 ? H5T_NATIVE_DOUBLE : t == PA_F32 ? H5T_NATIVE_FLOAT
+                 : t == PA_I64 ? H5T_NATIVE_INT64 : t == PA_I32 ? H5T_NATIVE_INT32
+                 : H5T_NATIVE_UINT8;
+        if (!buf || p < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+            info[0] = 0;
+        else
+            info[0] = buf_ok(t, 0, n, salt, buf, &bad);
+        hsize_t cd[PA_MAXDIM];
+        if (p >= 0 && H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, PA_MAXDIM, cd) > 0)
+            info[1] = (long long)cd[0];
+        info[2] = p >= 0 ? H5Pget_nfilters(p) : 0;
+        for (int i = 0; i < info[2]; i++) {
+            unsigned flags, v[4];
+            size_t nv = 4;
+            if (H5Pget_filter2(p, (unsigned)i, &flags, &nv, v, 0, NULL, NULL) ==
+                    H5Z_FILTER_DEFLATE && nv >= 1)
+                info[3] = v[0];
+        }
+        if (p >= 0) H5Pclose(p);
+        if (d >= 0) H5Dclose(d);
+        if (f >= 0) H5Fclose(f);
+        free(buf);
+    }
+    MPI_Bcast(info, 4, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&bad, 1, MPI_UNSIGNED_LONG, 0, MPI_COMM_WORLD);
+    TU_ASSERT(info[0], "%s:%s read by serial HDF5: element %zu differs", path, ds, bad);
+    *chunk_rows = (size_t)info[1];
+    *filters = (int)info[2];
+    *level = (int)info[3];
+}
+
+/* Chunked and deflated saves, read back by parray (both transfers) and by
+ * serial HDF5: odd row counts and row sizes, chunk rows given that do not
+ * divide the ranks' parts, deflate at several levels (the pipeline holds
+ * deflate at the level asked, alone), independent transfers. */
+START_TEST(chunked_saves_read_back)
+{
+    const char *path = file("chunks.h5");
+    static const struct {
+        pa_dtype t;
+        size_t shape[2];
+        pa_h5_opts o;
+    } cases[] = {
+        {PA_F64, {1001, 7}, {.layout = PA_H5_CHUNKED}},
+        {PA_F64, {1001, 7}, {.layout = PA_H5_CHUNKED, .chunk_rows = 333}},
+        {PA_F32, {2003, 13}, {.layout = PA_H5_CHUNKED, .chunk_rows = 7,
+                              .xfer = PA_H5_INDEPENDENT}},
+        {PA_U8, {2003, 13}, {.deflate = 1, .chunk_rows = 61}},
+        {PA_I32, {777, 3}, {.deflate = 9}},
+        {PA_I64, {3, 5}, {.deflate = 4, .chunk_rows = 2, .xfer = PA_H5_INDEPENDENT}},
+        {PA_F64, {40001, 1}, {.layout = PA_H5_CHUNKED, .deflate = 6, .chunk_rows = 999}},
+        {PA_F64, {0, 3}, {.deflate = 1}},
+    };
+    for (int k = 0; k < (int)(sizeof cases / sizeof cases[0]); k++) {
+        pa_array *a = NULL, *b = NULL;
+        unsigned salt = (unsigned)(100 + k);
+        TU_OK(pa_array_create(ctx, cases[k].t, 2, cases[k].shape, PA_DISTRIBUTED, &a), ctx);
+        fill(a, salt);
+        TU_OK(pa_h5_save(a, path, "c", &cases[k].o), ctx);
+        char what[64];
+        for (int x = 0; x < 2; x++) {
+            pa_h5_opts lo = {.xfer = x ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE};
+            TU_OK(pa_h5_load(ctx, path, "c", &lo, &b), ctx);
+            snprintf(what, sizeof what, "case %d, read %s", k, x ? "independent" : "collective");
+            TU_CHECK(same_shape(b, 2, cases[k].shape));
+            check_array(b, salt, what);
+            pa_array_free(&b);
+        }
+        size_t rows, n = cases[k].shape[0] * cases[k].shape[1];
+        int filters, level;
+        check_serial(path, "/c", cases[k].t, n, salt, &rows, &filters, &level);
+        size_t want = cases[k].o.chunk_rows;
+        if (want > cases[k].shape[0] && cases[k].shape[0] > 0)
+            want = cases[k].shape[0];
+        TU_ASSERT(rows > 0 && (want == 0 || rows == want), "case %d: chunk rows %zu, want %zu",
+                  k, rows, want);
+        int lv = cases[k].o.deflate;
+        TU_ASSERT(filters == (lv ? 1 : 0) && level == (lv ? lv : -1),
+                  "case %d: %d filters, deflate level %d; want deflate %d alone", k, filters,
+                  level, lv);
+        pa_array_free(&a);
+    }
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+/* Automatic chunks are MiB-sized and start where every rank's rows start,
+ * so that each chunk is written by one rank: rows of 8 KiB and 3072 rows,
+ * whose rank parts at 1, 2 and 3 ranks and at 2 nodes of 2 start at
+ * multiples of 384 or 512 rows (chunks of 3 or 4 MiB). */
+START_TEST(automatic_chunks_follow_the_ranks)
+{
+    const char *path = file("auto.h5");
+    size_t shape[2] = {3072, 1024}, rowbytes = 1024 * sizeof(double);
+    for (int deflate = 0; deflate <= 1; deflate++) {
+        pa_array *a = NULL, *b = NULL;
+        TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+        fill(a, 5);
+        pa_h5_opts o = {.layout = PA_H5_CHUNKED, .deflate = deflate};
+        TU_OK(pa_h5_save(a, path, "x", &o), ctx);
+        TU_OK(pa_h5_load(ctx, path, "x", NULL, &b), ctx);
+        check_array(b, 5, "automatic chunks");
+        size_t rows;
+        int filters, level;
+        check_serial(path, "/x", PA_F64, shape[0] * shape[1], 5, &rows, &filters, &level);
+        TU_ASSERT(rows * rowbytes >= ((size_t)1 << 20) && rows * rowbytes <= ((size_t)16 << 20),
+                  "a chunk of %zu rows holds %zu bytes, not 1 to 16 MiB", rows, rows * rowbytes);
+        /* The first row this rank writes: that of its first element. */
+        pa_span s;
+        pa_array_local(a, &s);
+        size_t first = (s.offset + shape[1] - 1) / shape[1];
+        TU_ASSERT(s.count == 0 || rows == 0 || first % rows == 0,
+                  "this rank writes from row %zu, inside a chunk of %zu rows", first, rows);
+        pa_array_free(&a);
+        pa_array_free(&b);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------ N ranks to M */
 
 /* Rank 0 alone (a context on MPI_COMM_SELF) writes; all read. Then all
@@ -1317,6 +1450,8 @@ static Suite *make(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, roundtrip_every_dtype_and_shape);
     tcase_add_test(tc, roundtrip_options);
+    tcase_add_test(tc, chunked_saves_read_back);
+    tcase_add_test(tc, automatic_chunks_follow_the_ranks);
     tcase_add_test(tc, written_by_one_read_by_all_and_back);
     tcase_add_test(tc, replicated_load_and_save);
     tcase_add_test(tc, reads_both_byte_orders);

@@ -28,11 +28,13 @@ typedef enum { PA_H5_CONTIGUOUS = 0, PA_H5_CHUNKED = 1 } pa_h5_layout;
 typedef struct {
     pa_h5_xfer xfer;     /* load, save: collective (default) or independent */
     pa_h5_layout layout; /* save: contiguous (default) or chunked */
-    size_t chunk_rows;   /* save, chunked: rows per chunk; 0 picks it from
-                            the partition (the rows of one rank, at most
-                            64 MiB per chunk) */
+    size_t chunk_rows;   /* save, chunked: rows per chunk; 0 picks chunks of
+                            1 to 16 MiB (about 4 MiB) that start where the
+                            ranks' rows start, so each is written by one
+                            rank (docs/io.md) */
     int deflate;         /* save: gzip level 1-9 (implies chunked); 0 none.
-                            Writes through filters are always collective. */
+                            Writes through filters are always collective;
+                            each rank compresses the chunks it writes. */
     int truncate;        /* save: 1 makes the file anew with only this
                             dataset; 0 (default) keeps the file's other
                             datasets and replaces only this one */
@@ -137,10 +139,10 @@ typedef struct pa_h5_writer pa_h5_writer;
  * touched until pa_h5_commit renames the temporary over it. A job killed
  * before the commit, or a pa_h5_abort, leaves the old file intact. The
  * disk space of the whole dataset is reserved here (a full disk fails
- * here). opts: layout, chunk_rows (0 with a chunked layout picks
- * ceil(rows / ranks), at most 64 MiB per chunk), deflate, truncate,
- * durable (at commit), xfer (for every write; writes through deflate are
- * collective). On success *out is a new writer, which the caller ends with
+ * here). opts: layout, chunk_rows (0 with a chunked layout picks chunks
+ * of about 4 MiB, as where the blocks will start is not known), deflate,
+ * truncate, durable (at commit), xfer (for every write; writes through
+ * deflate are collective). On success *out is a new writer, which the caller ends with
  * exactly one of pa_h5_commit or pa_h5_abort; on failure *out is NULL, no
  * temporary is left, and every rank returns the same code: PA_EINVAL
  * (arguments, including a shape whose size overflows), then the errors of
