@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "help.h"
+#include "opts.h"
 
 /* The parts of the top-level help, in the order `parray --help` prints
  * them. Each becomes one section of the man page. */
@@ -230,24 +231,35 @@ static const pa_cmd *find(const pa_cmd *const *cmds, size_t ncmds, const char *n
 
 int help_main(const pa_cmd *const *cmds, size_t ncmds, int argc, char **argv)
 {
-    if (argc < 2) {
-        help_print_top(stdout, cmds, ncmds);
-        return 0;
+    static const opt_spec specs[] = {{"man", 0, OPT_FLAG, 2}};
+    const char *name = NULL;
+    int man = 0;
+    opts p;
+    opts_begin(&p, NULL, "help", cmd_help.usage, specs, 1, argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        if (k == OPTS_STOP)
+            return p.status;
+        if (k != OPTS_ARG)
+            man = 1;
+        else if (name)
+            return cmd_usage(NULL, "help", "one SUBCOMMAND at most, not '%s' and '%s'", name,
+                             p.value);
+        else
+            name = p.value;
     }
-    if (strcmp(argv[1], "--man") == 0) {
-        if (argc > 2)
-            return cmd_usage(NULL, "help", "--man takes no argument, not '%s'", argv[2]);
+    if (man && name)
+        return cmd_usage(NULL, "help", "--man takes no argument, not '%s'", name);
+    if (man) {
         help_print_man(stdout, cmds, ncmds);
         return 0;
     }
-    if (argc > 2)
-        return cmd_usage(NULL, "help", "one SUBCOMMAND at most, not %d arguments", argc - 1);
-    if (argv[1][0] == '-')
-        return cmd_usage(NULL, "help", "unknown option '%s'", argv[1]);
-    const pa_cmd *cmd = find(cmds, ncmds, argv[1]);
+    if (!name) {
+        help_print_top(stdout, cmds, ncmds);
+        return 0;
+    }
+    const pa_cmd *cmd = find(cmds, ncmds, name);
     if (!cmd)
-        return cmd_usage(NULL, "help", "unknown subcommand '%s'; 'parray help' lists them",
-                         argv[1]);
+        return cmd_usage(NULL, "help", "unknown subcommand '%s'; 'parray help' lists them", name);
     fputs(cmd->usage, stdout);
     return 0;
 }
