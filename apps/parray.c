@@ -85,8 +85,12 @@ static int top_options(int argc, char **argv, int *status)
         printf("parray %s\n", pa_version());
         break;
     case O_MAN:
-        if (opts_next(&p) != OPTS_END)
-            *status = cmd_usage(NULL, NULL, "--man takes no argument");
+        k = opts_next(&p);
+        if (k == OPTS_STOP)
+            *status = p.status;
+        else if (k != OPTS_END)
+            *status = cmd_usage(NULL, NULL, "--man takes no argument, not '%s'",
+                                k == OPTS_ARG ? p.value : p.name);
         else
             help_print_man(stdout, commands, NCOMMANDS);
         break;
