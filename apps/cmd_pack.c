@@ -2,7 +2,7 @@
  * one dataset of an HDF5 file, every rank reading its share of the files
  * and writing its rows with parallel HDF5; `parray unpack` writes the rows
  * of a dataset back as one file each. Both show progress on stderr from
- * rank 0 when it is a terminal and end with a one-line summary. */
+ * rank 0 (progress.h) and end with a one-line summary, text or JSON. */
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
@@ -30,9 +30,10 @@ static const char pack_usage[] =
     "extension, in name order; not hidden ones) or a quoted glob (in name order).\n"
     "\n"
     "Options:\n"
-    "  -o FILE.h5:/DATASET  the output dataset (required); other datasets of an\n"
+    "  -o, --out FILE.h5:/DATASET\n"
+    "                       the output dataset (required); other datasets of an\n"
     "                       existing file are kept\n"
-    "  -j N                 reader threads per rank (default 1): more reads in\n"
+    "  -j, --threads N      reader threads per rank (default 1): more reads in\n"
     "                       flight on network file systems, or idle cores used\n"
     "                       when there are fewer ranks than cores. The files are\n"
     "                       always shared among the ranks.\n"
@@ -55,6 +56,14 @@ static const char pack_usage[] =
     "                       rows, no copies; job: all ranks share all files by\n"
     "                       size and send rows to their node\n"
     "  --chunked            write the dataset chunked (default contiguous)\n"
+    "  --progress           show the reading's progress on stderr even when it is\n"
+    "                       not a terminal (a batch log): a line every 10 s or\n"
+    "                       10%, whichever is rarer, and one at the end\n"
+    "                       (PARRAY_PROGRESS: 'parray help')\n"
+    "  --json               print the summary as one JSON object instead: {\"files\",\n"
+    "                       \"bytes\", \"seconds\", \"gb_per_s\", \"file\", \"dataset\",\n"
+    "                       \"dtype\", \"shape\": the dataset written}\n"
+    "  --json=FILE          the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Prints: pack: FILES files, BYTES bytes, SECONDS s, GB/s (bytes read from the\n"
     "input files over the whole time, reading and writing).\n"
@@ -72,7 +81,7 @@ static const char unpack_usage[] =
     "renamed, so an existing file is replaced whole or not at all.\n"
     "\n"
     "Options:\n"
-    "  -o PATTERN        the file names (required)\n"
+    "  -o, --out PATTERN the file names (required)\n"
     "  --format F        npy, csv, raw or h5 (default: from the extension)\n"
     "  --big-endian      .npy: store big-endian ('>f8'; default little-endian)\n"
     "  --delimiter C     CSV: the field separator (default ',')\n"
@@ -81,6 +90,12 @@ static const char unpack_usage[] =
     "                    comment character unless comments are off, so that\n"
     "                    the files read back with the same options\n"
     "  --dataset /PATH   HDF5 outputs: the dataset in every file (default /data)\n"
+    "  --progress        show the writing's progress on stderr even when it is not\n"
+    "                    a terminal, as for pack\n"
+    "  --json            print the summary as one JSON object instead: {\"files\",\n"
+    "                    \"bytes\", \"seconds\", \"gb_per_s\", \"pattern\", and the\n"
+    "                    dataset read: \"file\", \"dataset\", \"dtype\", \"shape\"}\n"
+    "  --json=FILE       the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Prints: unpack: FILES files, BYTES bytes, SECONDS s, GB/s (bytes of data).\n"
     "Example: mpirun -n 2 parray unpack frames.h5:/frames -o 'out/f-%05d.npy'\n";

@@ -33,7 +33,17 @@ static const char OPTIONS[] =
     "  -h, --help  print this text\n"
     "  --version   print parray's version\n"
     "  --man       print this text and every subcommand's help as the manual\n"
-    "              page parray(1), in roff: parray --man | man -l -\n";
+    "              page parray(1), in roff: parray --man | man -l -\n"
+    "\n"
+    "Every subcommand reads its options the same way: --opt=VALUE or --opt VALUE\n"
+    "(-o FILE or -oFILE); a long option may be shortened to a prefix that names\n"
+    "only it; options and arguments mix in any order; -- ends the options (for\n"
+    "an argument that starts with -); an unknown option is refused, naming the\n"
+    "nearest known one. The subcommands that print results (info, stats, gen,\n"
+    "calc, matmul, pack, unpack, bench) take --json: the results as one JSON\n"
+    "object on stdout instead of the text (bench: one per line, the table on\n"
+    "stderr), or with --json=FILE the text on stdout and the JSON into FILE.\n"
+    "Each one's --help lists its JSON fields.\n";
 
 static const char ENVIRONMENT[] =
     "Read when a subcommand starts; give every rank the same values (a value\n"
@@ -79,6 +89,15 @@ static const char ENVIRONMENT[] =
     "  OPENBLAS_NUM_THREADS, OMP_NUM_THREADS\n"
     "      OpenBLAS's thread count when it is loaded; parray sets the count\n"
     "      from its plan when a subcommand starts, so they need not be set\n"
+    "Read by rank 0 only:\n"
+    "  PARRAY_PROGRESS=1|0\n"
+    "      1: calc, pack and unpack show progress on stderr wherever it goes;\n"
+    "      0: never. Unset (the default): only when rank 0's stderr is a\n"
+    "      terminal, so not under mpirun, which passes each rank's stderr\n"
+    "      through a pipe: there, give --progress or mpirun -x\n"
+    "      PARRAY_PROGRESS=1. A terminal gets a bar redrawn in place; a log\n"
+    "      gets a line each time 10 s and 10% of the work have passed, and\n"
+    "      one at the end: 'calc: 45% (4.5 of 10 GB), 3.1 GB/s, 12 s left'\n"
     "Batch jobs (Slurm, PBS) and their binding flags: docs/batch.md.\n";
 
 static const char EXIT_STATUS[] =
