@@ -22,19 +22,6 @@ need_mpirun
 need_system_python "to parse the JSON outputs"
 make_tmp options
 
-# refused WANT CMD...: CMD exits 2 with WANT (a fixed string) in its stderr.
-refused() {
-    want=$1
-    shift
-    run refused "$@"
-    if [ "$rc" -eq 2 ] && grep -qF -- "$want" "$tmp/refused.err"; then
-        pass "exit 2, '$want'"
-    else
-        fail "exit $rc, not 2 with '$want'"
-        show "$tmp/refused.err"
-    fi
-}
-
 # same_out A B WHAT: the stdout of runs A and B are the same.
 same_out() {
     if cmp -s "$tmp/$1.out" "$tmp/$2.out"; then pass "$3"; else
@@ -84,35 +71,35 @@ expect_rc 0 "gen -- OUT"
 (cd "$tmp" && timeout -k 10 "$limit" "$PARRAY" stats -- -lead.h5:/x) >"$tmp/lead2.out" 2>&1
 grep -q '^2 1 0.5 ' "$tmp/lead2.out" && pass "stats -- -lead.h5:/x reads it" ||
     { fail "stats -- -lead.h5:/x"; show "$tmp/lead2.out"; }
-refused "unknown option -l" sh -c "cd '$tmp' && '$PARRAY' stats -lead.h5:/x"
-refused "'-o' is not NAME=FILE.h5:/DATASET" \
+refused usage "unknown option -l" sh -c "cd '$tmp' && '$PARRAY' stats -lead.h5:/x"
+refused usage "'-o' is not NAME=FILE.h5:/DATASET" \
     "$PARRAY" calc 'r = x' "x=$tmp/a.h5:/x" -- -o "$tmp/b.h5:/r"
 
 echo "--- unknown options name the nearest known one"
-refused "parray: calc: unknown option --dtpye (did you mean --dtype?)" \
+refused usage "parray: calc: unknown option --dtpye (did you mean --dtype?)" \
     "$PARRAY" calc 'r = x' "x=$tmp/a.h5:/x" -o "$tmp/b.h5:/r" --dtpye f32
-refused "unknown option --shpe (did you mean --shape?)" "$PARRAY" gen "$tmp/c.h5:/x" --shpe 3 --arange
-refused "unknown option --axsi (did you mean --axis?)" "$PARRAY" stats "$tmp/a.h5:/x" --axsi 0
-refused "unknown option --mdoe (did you mean --mode?)" \
+refused usage "unknown option --shpe (did you mean --shape?)" "$PARRAY" gen "$tmp/c.h5:/x" --shpe 3 --arange
+refused usage "unknown option --axsi (did you mean --axis?)" "$PARRAY" stats "$tmp/a.h5:/x" --axsi 0
+refused usage "unknown option --mdoe (did you mean --mode?)" \
     "$PARRAY" matmul "$tmp/a.h5:/x" "$tmp/a.h5:/x" -o "$tmp/c.h5:/c" --mdoe lend
-refused "unknown option --formt (did you mean --format?)" "$PARRAY" pack "$tmp" -o "$tmp/c.h5:/p" --formt npy
-refused "unknown option --big-endain (did you mean --big-endian?)" \
+refused usage "unknown option --formt (did you mean --format?)" "$PARRAY" pack "$tmp" -o "$tmp/c.h5:/p" --formt npy
+refused usage "unknown option --big-endain (did you mean --big-endian?)" \
     "$PARRAY" unpack "$tmp/a.h5:/x" -o "$tmp/u-%d.npy" --big-endain
-refused "unknown option --jsno (did you mean --json?)" "$PARRAY" info --jsno
-refused "unknown option --quik (did you mean --quick?)" "$PARRAY" bench --quik
-refused "unknown option --mna (did you mean --man?)" "$PARRAY" help --mna
-refused "parray: unknown option --verison (did you mean --version?)" "$PARRAY" --verison
-refused "unknown subcommand 'stat' (did you mean stats?)" "$PARRAY" stat
-refused "unknown option -shape (did you mean --shape?)" "$PARRAY" gen "$tmp/c.h5:/x" -shape 3 --arange
-refused "unknown option --frobnicate" "$PARRAY" stats "$tmp/a.h5:/x" --frobnicate
+refused usage "unknown option --jsno (did you mean --json?)" "$PARRAY" info --jsno
+refused usage "unknown option --quik (did you mean --quick?)" "$PARRAY" bench --quik
+refused usage "unknown option --mna (did you mean --man?)" "$PARRAY" help --mna
+refused usage "parray: unknown option --verison (did you mean --version?)" "$PARRAY" --verison
+refused usage "unknown subcommand 'stat' (did you mean stats?)" "$PARRAY" stat
+refused usage "unknown option -shape (did you mean --shape?)" "$PARRAY" gen "$tmp/c.h5:/x" -shape 3 --arange
+refused usage "unknown option --frobnicate" "$PARRAY" stats "$tmp/a.h5:/x" --frobnicate
 if grep -q "did you mean" "$tmp/refused.err"; then fail "a suggestion for --frobnicate"; else pass "none when nothing is near"; fi
-refused "option --s is ambiguous: --shape, --seed, --stream, --std, --start, --step" \
+refused usage "option --s is ambiguous: --shape, --seed, --stream, --std, --start, --step" \
     "$PARRAY" gen "$tmp/c.h5:/x" --s 3 --arange
-refused "--transA takes no value ('--transA=1')" \
+refused usage "--transA takes no value ('--transA=1')" \
     "$PARRAY" matmul "$tmp/a.h5:/x" "$tmp/a.h5:/x" -o "$tmp/c.h5:/c" --transA=1
-refused "--shape needs a value" "$PARRAY" gen "$tmp/c.h5:/x" --arange --shape
-refused "--json=FILE: the file name is empty" "$PARRAY" stats "$tmp/a.h5:/x" --json=
-refused "unknown option --dtpye (did you mean --dtype?)" \
+refused usage "--shape needs a value" "$PARRAY" gen "$tmp/c.h5:/x" --arange --shape
+refused usage "--json=FILE: the file name is empty" "$PARRAY" stats "$tmp/a.h5:/x" --json=
+refused usage "unknown option --dtpye (did you mean --dtype?)" \
     $mpirun -n 2 "$PARRAY" calc 'r = x' "x=$tmp/a.h5:/x" -o "$tmp/b.h5:/r" --dtpye f32
 [ "$(grep -c 'unknown option' "$tmp/refused.err")" -eq 1 ] && pass "printed once at 2 ranks" ||
     { fail "not printed once at 2 ranks"; show "$tmp/refused.err"; }
@@ -190,7 +177,7 @@ run p3 env PARRAY_PROGRESS=0 "$PARRAY" calc 'r = x * 3' "x=$tmp/g.h5:/x" -o "$tm
 expect_in p3.err "$line" "--progress wins over PARRAY_PROGRESS=0"
 run p4 env PARRAY_PROGRESS=0 "$PARRAY" calc 'r = x * 3' "x=$tmp/g.h5:/x" -o "$tmp/r.h5:/r"
 if [ -s "$tmp/p4.err" ]; then fail "PARRAY_PROGRESS=0 printed"; show "$tmp/p4.err"; else pass "PARRAY_PROGRESS=0: nothing on stderr"; fi
-refused "PARRAY_PROGRESS='yes' is not 0 or 1" env PARRAY_PROGRESS=yes \
+refused usage "PARRAY_PROGRESS='yes' is not 0 or 1" env PARRAY_PROGRESS=yes \
     "$PARRAY" calc 'r = x' "x=$tmp/g.h5:/x" -o "$tmp/r.h5:/r"
 run p5 "$PARRAY" pack "$tmp/rows" -o "$tmp/p.h5:/p" --progress
 expect_in p5.err '^pack: 100% \([0-9.]+ of [0-9.]+ [kMGT]?B\), ' "pack --progress"
