@@ -677,7 +677,9 @@ int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, ben
         rc = load_compare(b);
     if (bench_agree(b, rc) != 0)
         goto fail;
-    if (b->rank == 0 && opts->json) {
+    if (b->rank == 0 && opts->json_stream) {
+        b->json = opts->json_stream;
+    } else if (b->rank == 0 && opts->json) {
         b->json = fopen(opts->json, "w");
         if (!b->json)
             rc = bench_fail(b, "--json %s: %s", opts->json, strerror(errno));
@@ -698,7 +700,7 @@ void bench_free(bench **bp)
     bench *b = *bp;
     if (!b)
         return;
-    if (b->json)
+    if (b->json && b->json != b->opts.json_stream)
         fclose(b->json);
     for (int i = 0; i < b->nfigs; i++)
         free(b->figs[i].t);

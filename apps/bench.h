@@ -7,6 +7,7 @@
 #define PARRAY_BENCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <mpi.h>
 #include "parray.h"
 
@@ -64,7 +65,10 @@ typedef struct {
     int cold;     /* --cold: io drops the page cache before each read */
     int reps;     /* measured repetitions per figure (>= 1) */
     int warmup;   /* unmeasured repetitions before them (>= 0) */
-    const char *json;    /* --json FILE, or NULL */
+    const char *json;    /* --json's FILE (or "stdout" with json_stream), or NULL */
+    int json_stdout;     /* --json alone: the JSON lines on stdout */
+    FILE *json_stream;   /* rank 0: with --json alone, where the JSON lines go
+                          * (the program's stdout; not closed), else NULL */
     const char *compare; /* --compare OLD.json, or NULL */
     double threshold;    /* --threshold: a change worse than this %% is a regression */
 } bench_opts;

@@ -1,5 +1,5 @@
 /* What the parray program's subcommands share: the table entry each one
- * provides, and the one way they report a failure. */
+ * provides, and the one way they report a failure (cmd.c). */
 #ifndef PARRAY_CMD_H
 #define PARRAY_CMD_H
 
@@ -32,8 +32,15 @@ int cmd_fail(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Usage error: prints "parray: <sub>: <message>" and a hint from rank 0,
- * returns 2. */
+ * returns 2. With sub NULL (the program's own options): "parray: <message>". */
 int cmd_usage(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* pa_errmsg(ctx) in the program's words: without the C call's name, and
+ * with the program's options where the library suggests a call, e.g.
+ * "pa_expr_eval: dtype mismatch: r is f64, y is f32 (convert one with
+ * pa_astype)" becomes "dtype mismatch: r is f64, y is f32 (give --dtype to
+ * compute in one dtype)". The text is valid until the next call. */
+const char *cmd_errmsg(const pa_ctx *ctx);
 
 #endif

@@ -4,15 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cmd.h"
-#include "num.h"
+#include "opts.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray bench [EXPERIMENT...] [--quick] [--bytes N] [--size N]\n"
     "                                  [--n LIST] [--cold] [--reps N] [--warmup N]\n"
-    "                                  [--json FILE] [--compare OLD.json]\n"
+    "                                  [--json[=FILE]] [--compare OLD.json]\n"
     "                                  [--threshold PCT] [--list]\n"
     "\n"
     "Measures, on every rank of the job, this machine's limit, the naive way and\n"
@@ -70,9 +71,12 @@ static const char usage[] =
     "  --cold           io: drop the page cache before each read (root only)\n"
     "  --reps N         measured repetitions per figure (default 5)\n"
     "  --warmup N       unmeasured repetitions before them (default 2)\n"
-    "  --json FILE      also write one JSON object per figure per line, with the\n"
+    "  --json           one JSON object per figure per line on stdout, with the\n"
     "                   machine, the rank layout, the versions and the command\n"
-    "                   line (scripts/plot-bench draws it)\n"
+    "                   line (scripts/plot-bench draws it; fields: docs/bench.md);\n"
+    "                   the table then goes to stderr\n"
+    "  --json=FILE      the table on stdout, and the JSON lines into FILE\n"
+    "                   (also written --json FILE, FILE not an experiment's name)\n"
     "  --compare OLD    after the run, each figure against the same figure\n"
     "                   (experiment, method, size, rank count) of an earlier\n"
     "                   --json file: old and new median, min..max and the change;\n"
@@ -86,7 +90,7 @@ static const char usage[] =
     "loadavg and stat.\n"
     "\n"
     "Examples:\n"
-    "  mpirun -n 2 parray bench --quick --json bench.json\n"
+    "  mpirun -n 2 parray bench --quick --json=bench.json\n"
     "  mpirun -n 2 parray bench share --bytes 800M\n"
     "  mpirun -n 2 parray bench elementwise --size 1e8\n"
     "  mpirun -n 2 parray bench blas --n 2048,4096 --compare bench.json\n";
@@ -99,33 +103,125 @@ static const bench_experiment *find_experiment(const char *name)
     return NULL;
 }
 
-/* Takes an option's value from "--opt=VALUE" or from the next argument. */
-static const char *option_value(int argc, char **argv, int *i, const char *opt)
+enum {
+    O_QUICK = 2, O_BYTES, O_SIZE, O_N, O_COLD, O_REPS, O_WARMUP, O_JSON, O_COMPARE, O_THRESHOLD,
+    O_LIST
+};
+
+static const opt_spec specs[] = {
+    {"quick", 0, OPT_FLAG, O_QUICK},          {"bytes", 0, OPT_VALUE, O_BYTES},
+    {"size", 0, OPT_VALUE, O_SIZE},           {"n", 0, OPT_VALUE, O_N},
+    {"cold", 0, OPT_FLAG, O_COLD},            {"reps", 0, OPT_VALUE, O_REPS},
+    {"warmup", 0, OPT_VALUE, O_WARMUP},       {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"compare", 0, OPT_VALUE, O_COMPARE},     {"threshold", 0, OPT_VALUE, O_THRESHOLD},
+    {"list", 0, OPT_FLAG, O_LIST},
+};
+
+/* An experiment named on the command line, added to chosen once.
+ * Returns 0 or 2. */
+static int choose(pa_ctx *ctx, const char *name, const bench_experiment **chosen, int *nchosen)
 {
-    size_t len = strlen(opt);
-    if (strncmp(argv[*i], opt, len) == 0 && argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (strcmp(argv[*i], opt) == 0) {
-        if (*i + 1 >= argc)
-            return NULL;
-        return argv[++*i];
+    const bench_experiment *e = find_experiment(name);
+    if (!e) {
+        char names[256] = "";
+        size_t len = 0;
+        for (int k = 0; k < bench_nexperiments && len < sizeof names; k++)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "",
+                                    bench_experiments[k]->name);
+        return cmd_usage(ctx, "bench", "unknown experiment '%s' (experiments: %s)", name, names);
     }
-    return NULL;
+    for (int k = 0; k < *nchosen; k++)
+        if (chosen[k] == e)
+            return 0;
+    chosen[(*nchosen)++] = e;
+    return 0;
 }
 
-static int is_option(const char *arg, const char *opt)
+/* --json: alone, the JSON lines on stdout; --json=FILE into FILE; and, as
+ * bench has always read it, --json FILE when FILE is not an experiment's
+ * name. */
+static void take_json(opts *p, bench_opts *o)
 {
-    size_t len = strlen(opt);
-    return strncmp(arg, opt, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+    const char *next = opts_peek(p);
+    o->json = p->value;
+    if (!o->json && next && !find_experiment(next)) {
+        o->json = next;
+        opts_take(p);
+    }
+    o->json_stdout = o->json == NULL;
+}
+
+/* One option into o (list: --list). Returns 0 or 2. */
+static int take_option(opts *p, int k, bench_opts *o, int *list)
+{
+    uint64_t n;
+    switch (k) {
+    case O_QUICK: o->quick = 1; return 0;
+    case O_COLD: o->cold = 1; return 0;
+    case O_LIST: *list = 1; return 0;
+    case O_BYTES:
+    case O_SIZE:
+        if (opts_size(p, 1, (uint64_t)1 << 62, &n))
+            return 2;
+        *(k == O_BYTES ? &o->bytes : &o->size) = (size_t)n;
+        return 0;
+    case O_N: return opts_uint_list(p, 1, 46340, o->n, BENCH_MAX_N, &o->nn);
+    case O_REPS:
+    case O_WARMUP:
+        if (opts_uint(p, k == O_REPS ? 1 : 0, 1000000, &n))
+            return 2;
+        *(k == O_REPS ? &o->reps : &o->warmup) = (int)n;
+        return 0;
+    case O_JSON:
+        if (p->value && !*p->value)
+            return opts_fail(p, "--json=FILE: the file name is empty (--json alone writes to "
+                                "stdout)");
+        take_json(p, o);
+        return 0;
+    case O_COMPARE: o->compare = p->value; return 0;
+    case O_THRESHOLD:
+        if (opts_real(p, 1, &o->threshold))
+            return 2;
+        if (!(o->threshold >= 0 && o->threshold <= 1e6))
+            return opts_fail(p, "--threshold: %s is out of range [0, 1e6] (a percentage)",
+                             p->value);
+        return 0;
+    }
+    return 0;
+}
+
+/* Rank 0, with --json alone: the JSON lines get the program's stdout to
+ * themselves, and the table (printed with printf all through the bench)
+ * goes to stderr. Returns the JSON lines' stream, or NULL. */
+static FILE *table_to_stderr(void)
+{
+    fflush(stdout);
+    int fd = dup(STDOUT_FILENO);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    return f;
+}
+
+/* Undoes table_to_stderr. */
+static void table_to_stdout(FILE *json)
+{
+    fflush(stdout);
+    fflush(json);
+    dup2(fileno(json), STDOUT_FILENO);
+    fclose(json);
 }
 
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
     const char *sub = "bench";
-    bench_opts opts = {.reps = -1, .warmup = -1, .threshold = 10.0};
+    bench_opts bo = {.reps = -1, .warmup = -1, .threshold = 10.0};
     const bench_experiment **chosen = calloc((size_t)bench_nexperiments, sizeof *chosen);
     int nchosen = 0, list = 0, status = 0;
-    char err[256];
     int ok = chosen != NULL, all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
     if (!all) {
@@ -135,98 +231,29 @@ static int run(pa_ctx *ctx, int argc, char **argv)
 
     /* Parsing depends only on argv, which is the same on every rank, so
      * every rank reaches the same verdict without talking. */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-#define VALUE(opt)                                                        \
-    do {                                                                  \
-        v = option_value(argc, argv, &i, opt);                            \
-        if (!v || !*v) {                                                  \
-            status = cmd_usage(ctx, sub, "%s needs a value", opt);        \
-            goto out;                                                     \
-        }                                                                 \
-    } while (0)
-#define USAGE()                                                           \
-    do {                                                                  \
-        status = cmd_usage(ctx, sub, "%s", err);                          \
-        goto out;                                                         \
-    } while (0)
-        if (is_option(a, "--bytes") || is_option(a, "--size")) {
-            int bytes = is_option(a, "--bytes");
-            const char *opt = bytes ? "--bytes" : "--size";
-            uint64_t n;
-            VALUE(opt);
-            if (num_size(opt, v, 1, (uint64_t)1 << 62, &n, err, sizeof err) != 0)
-                USAGE();
-            *(bytes ? &opts.bytes : &opts.size) = (size_t)n;
-        } else if (is_option(a, "--n")) {
-            VALUE("--n");
-            if (num_uint_list("--n", v, 1, 46340, opts.n, BENCH_MAX_N, &opts.nn, err,
-                              sizeof err) != 0)
-                USAGE();
-        } else if (is_option(a, "--reps") || is_option(a, "--warmup")) {
-            int reps = is_option(a, "--reps");
-            const char *opt = reps ? "--reps" : "--warmup";
-            uint64_t n;
-            VALUE(opt);
-            if (num_uint(opt, v, reps ? 1 : 0, 1000000, &n, err, sizeof err) != 0)
-                USAGE();
-            *(reps ? &opts.reps : &opts.warmup) = (int)n;
-        } else if (is_option(a, "--json")) {
-            VALUE("--json");
-            opts.json = v;
-        } else if (is_option(a, "--compare")) {
-            VALUE("--compare");
-            opts.compare = v;
-        } else if (is_option(a, "--threshold")) {
-            VALUE("--threshold");
-            if (num_real("--threshold", v, 1, &opts.threshold, err, sizeof err) != 0)
-                USAGE();
-            if (!(opts.threshold >= 0 && opts.threshold <= 1e6)) {
-                status = cmd_usage(ctx, sub, "--threshold: %s is out of range [0, 1e6] (a "
-                                   "percentage)", v);
-                goto out;
-            }
-        } else if (strcmp(a, "--quick") == 0) {
-            opts.quick = 1;
-        } else if (strcmp(a, "--cold") == 0) {
-            opts.cold = 1;
-        } else if (strcmp(a, "--list") == 0) {
-            list = 1;
-        } else if (a[0] == '-') {
-            status = cmd_usage(ctx, sub, "unknown option '%s'", a);
-            goto out;
-        } else {
-            const bench_experiment *e = find_experiment(a);
-            if (!e) {
-                char names[256] = "";
-                size_t len = 0;
-                for (int k = 0; k < bench_nexperiments && len < sizeof names; k++)
-                    len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
-                                            k ? ", " : "", bench_experiments[k]->name);
-                status = cmd_usage(ctx, sub, "unknown experiment '%s' (experiments: %s)", a,
-                                   names);
-                goto out;
-            }
-            int seen = 0;
-            for (int k = 0; k < nchosen; k++)
-                seen |= chosen[k] == e;
-            if (!seen)
-                chosen[nchosen++] = e;
-        }
-#undef USAGE
-#undef VALUE
+    opts p;
+    opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
+    for (int k; status == 0 && (k = opts_next(&p)) != OPTS_END;) {
+        if (k == OPTS_STOP)
+            status = p.status;
+        else if (k == OPTS_ARG)
+            status = choose(ctx, p.value, chosen, &nchosen);
+        else
+            status = take_option(&p, k, &bo, &list);
     }
-    if (opts.json && opts.compare && strcmp(opts.json, opts.compare) == 0) {
+    if (status)
+        goto out;
+    if (bo.json && bo.compare && strcmp(bo.json, bo.compare) == 0) {
         status = cmd_usage(ctx, sub,
                            "--json and --compare name the same file '%s': the new run would "
                            "overwrite the one to compare with",
-                           opts.json);
+                           bo.json);
         goto out;
     }
-    if (opts.reps < 0)
-        opts.reps = opts.quick ? BENCH_REPS_QUICK : BENCH_REPS;
-    if (opts.warmup < 0)
-        opts.warmup = opts.quick ? BENCH_WARMUP_QUICK : BENCH_WARMUP;
+    if (bo.reps < 0)
+        bo.reps = bo.quick ? BENCH_REPS_QUICK : BENCH_REPS;
+    if (bo.warmup < 0)
+        bo.warmup = bo.quick ? BENCH_WARMUP_QUICK : BENCH_WARMUP;
 
     if (list) {
         if (pa_ctx_rank(ctx) == 0)
@@ -239,8 +266,17 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         for (int k = 0; k < bench_nexperiments; k++)
             chosen[nchosen++] = bench_experiments[k];
 
+    if (bo.json_stdout) {
+        bo.json = "stdout";
+        ok = pa_ctx_rank(ctx) != 0 || (bo.json_stream = table_to_stderr()) != NULL;
+        MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
+        if (!all) {
+            status = cmd_fail(ctx, sub, "--json: cannot set stdout apart for the JSON lines");
+            goto out;
+        }
+    }
     bench *b = NULL;
-    if (bench_create(ctx, &opts, argc, argv, &b) != 0) {
+    if (bench_create(ctx, &bo, argc, argv, &b) != 0) {
         status = cmd_fail(ctx, sub, "%s", bench_errmsg(NULL));
         goto out;
     }
@@ -254,9 +290,11 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         bench_print_load(b);
         bench_compare(b);
     }
-    if (status == 0 && opts.json && pa_ctx_rank(ctx) == 0)
-        fprintf(stderr, "parray: bench: wrote %s\n", opts.json);
+    if (status == 0 && bo.json && !bo.json_stdout && pa_ctx_rank(ctx) == 0)
+        fprintf(stderr, "parray: bench: wrote %s\n", bo.json);
     bench_free(&b);
+    if (bo.json_stream)
+        table_to_stdout(bo.json_stream);
 
 out:
     free(chosen);

@@ -4,20 +4,22 @@
  * (crash-safe). With --rows-per-block N the datasets stream through in
  * blocks of N rows (read, evaluate, write into a crash-safe writer), so
  * that datasets larger than the job's memory can be processed. */
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "dsarg.h"
 #include "num.h"
+#include "opts.h"
+#include "output.h"
+#include "progress.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray calc 'OUT = EXPR' NAME=FILE.h5:/DS... [NAME=NUMBER...]\n"
     "                   -o FILE.h5:/DS [--dtype DT] [--rows-per-block N]\n"
+    "                   [--progress] [--json[=FILE]]\n"
     "\n"
     "Evaluates EXPR element by element over datasets of one shape and saves the\n"
     "result as a dataset of that shape. Every name of EXPR is bound on the\n"
@@ -32,7 +34,7 @@ static const char usage[] =
     "\n"
     "  -o, --out FILE.h5:/DS  where to save the result (required)\n"
     "  --dtype DT             compute and save in DT (one of" CMD_DTYPES "):\n"
-    "                         inputs are converted (pa_astype); by default the\n"
+    "                         the inputs are converted to it; by default the\n"
     "                         inputs' dtype, which must be the same for all\n"
     "  --rows-per-block N     stream the datasets through in blocks of N rows\n"
     "                         (of axis 0) instead of loading them whole: memory\n"
@@ -41,8 +43,18 @@ static const char usage[] =
     "                         All inputs must have the same shape. The result\n"
     "                         is bit-identical to the whole-array calc; the\n"
     "                         output file changes only when every block is done.\n"
-    "\n"
-    "Progress is shown on stderr when it is a terminal.\n"
+    "  --progress             show progress on stderr even when it is not a\n"
+    "                         terminal (a batch log): a line every 10 s or 10%,\n"
+    "                         whichever is rarer, and one at the end:\n"
+    "                         calc: 45% (4.5 of 10 GB), 3.1 GB/s, 12 s left\n"
+    "                         (bytes read and written). Without it, progress\n"
+    "                         shows when stderr is a terminal, or as\n"
+    "                         PARRAY_PROGRESS=1 or 0 says ('parray help').\n"
+    "  --json                 print the result as one JSON object instead of the\n"
+    "                         text: {\"file\", \"dataset\", \"dtype\", \"shape\": [...]},\n"
+    "                         with --rows-per-block also \"rows_per_block\" and\n"
+    "                         \"blocks\"\n"
+    "  --json=FILE            the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Example: mpirun -n 2 parray calc 'r = sqrt(x*x + y*y) * k' x=in.h5:/x y=in.h5:/y "
     "k=0.5 -o out.h5:/r\n";
@@ -57,14 +69,192 @@ typedef struct {
     pa_array *a;
 } binding;
 
-static void progress(pa_ctx *ctx, const char *fmt, const char *what)
+/* The command line. */
+typedef struct {
+    const char *text, *outarg;
+    dsarg out;
+    pa_dtype want;     /* --dtype, when have_want */
+    int have_want;
+    size_t rows_per_block; /* 0: whole arrays */
+    binding b[MAXB];
+    int nb;
+    int progress;      /* --progress */
+    output dest;
+} calc_args;
+
+/* The inputs as stored, checked before any is read. */
+typedef struct {
+    pa_dtype dt[MAXB]; /* per dataset binding */
+    int first;         /* the first dataset binding */
+    int ndim;
+    size_t shape[PA_MAXDIM];
+    pa_dtype odtype;   /* of the result */
+    double row_bytes;  /* of one row of every input and the output: progress counts them */
+} calc_plan;
+
+/* What calc prints. */
+typedef struct {
+    const calc_args *args;
+    const calc_plan *plan;
+    size_t nblocks;    /* 0: whole arrays */
+} calc_result;
+
+/* ------------------------------------------------------------ the command line */
+
+/* NAME=FILE.h5:/DATASET or NAME=NUMBER. Returns 0 or the exit status. */
+static int add_binding(pa_ctx *ctx, calc_args *c, const char *arg)
 {
-    if (pa_ctx_rank(ctx) == 0 && isatty(STDERR_FILENO)) {
-        fprintf(stderr, "\rparray calc: ");
-        fprintf(stderr, fmt, what);
-        fprintf(stderr, "\033[K");
-        fflush(stderr);
+    const char *sub = "calc", *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : 0;
+    if (!eq || len == 0 || len >= sizeof c->b[0].name)
+        return cmd_usage(ctx, sub, "'%s' is not NAME=FILE.h5:/DATASET or NAME=NUMBER", arg);
+    if (c->nb == MAXB)
+        return cmd_usage(ctx, sub, "more than %d bindings", MAXB);
+    binding *x = &c->b[c->nb];
+    memcpy(x->name, arg, len);
+    x->name[len] = 0;
+    for (int k = 0; k < c->nb; k++)
+        if (strcmp(c->b[k].name, x->name) == 0)
+            return cmd_usage(ctx, sub, "'%s' is bound twice", x->name);
+    const char *v = eq + 1;
+    char err[512];
+    if (num_real(x->name, v, 0, &x->value, NULL, 0) != 0) {
+        if (dsarg_parse(v, &x->ds, err, sizeof err) != 0)
+            return cmd_usage(ctx, sub, "%s: '%s' is neither a number nor a dataset: %s", x->name,
+                             v, err);
+        x->is_array = 1;
     }
+    c->nb++;
+    return 0;
+}
+
+enum { O_OUT = 'o', O_DTYPE = 2, O_ROWS, O_PROGRESS, O_JSON };
+
+static const opt_spec specs[] = {
+    {"out", 'o', OPT_VALUE, O_OUT},
+    {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"rows-per-block", 0, OPT_VALUE, O_ROWS},
+    {"progress", 0, OPT_FLAG, O_PROGRESS},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
+};
+
+/* Returns 0 or the exit status. */
+static int parse_args(pa_ctx *ctx, int argc, char **argv, calc_args *c)
+{
+    const char *sub = "calc";
+    uint64_t n;
+    opts p;
+    opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        int status = 0;
+        switch (k) {
+        case OPTS_STOP: return p.status;
+        case O_OUT: c->outarg = p.value; break;
+        case O_DTYPE:
+            c->have_want = 1;
+            status = opts_dtype(&p, &c->want);
+            break;
+        case O_ROWS:
+            /* At most the largest dimension an array can have. */
+            status = opts_uint(&p, 1, PTRDIFF_MAX, &n);
+            c->rows_per_block = (size_t)n;
+            break;
+        case O_PROGRESS: c->progress = 1; break;
+        case O_JSON: status = output_option(&c->dest, &p); break;
+        default:
+            if (!c->text)
+                c->text = p.value;
+            else
+                status = add_binding(ctx, c, p.value);
+        }
+        if (status)
+            return status;
+    }
+    if (!c->text)
+        return cmd_usage(ctx, sub, "needs the expression 'OUT = EXPR'");
+    if (!c->outarg)
+        return cmd_usage(ctx, sub, "needs -o FILE.h5:/DATASET");
+    char err[512];
+    if (dsarg_parse(c->outarg, &c->out, err, sizeof err) != 0)
+        return cmd_usage(ctx, sub, "%s", err);
+    return 0;
+}
+
+/* Every binding must be used and every name bound: a typo is an error
+ * here rather than a silently ignored input. Returns 0 or 2. */
+static int check_names(pa_ctx *ctx, const pa_expr *e, const calc_args *c)
+{
+    const char *sub = "calc", *oname = pa_expr_output(e);
+    for (int k = 0; k < c->nb; k++) {
+        int used = strcmp(c->b[k].name, oname) == 0 && c->b[k].is_array;
+        for (int j = 0; j < pa_expr_nnames(e) && !used; j++)
+            used = strcmp(c->b[k].name, pa_expr_name(e, j)) == 0;
+        if (!used)
+            return cmd_usage(ctx, sub, "'%s' is bound but the expression does not use it",
+                             c->b[k].name);
+    }
+    for (int j = 0; j < pa_expr_nnames(e); j++) {
+        const char *name = pa_expr_name(e, j);
+        int bound = 0;
+        for (int k = 0; k < c->nb; k++)
+            bound |= strcmp(c->b[k].name, name) == 0;
+        if (!bound)
+            return cmd_usage(ctx, sub, "'%s' is not bound: add %s=FILE.h5:/DATASET or %s=NUMBER",
+                             name, name, name);
+    }
+    return 0;
+}
+
+/* Collective. Reads each dataset input's dtype and shape (not its data):
+ * all must have one shape, and one dtype unless --dtype converts them.
+ * Returns 0 or the exit status. */
+static int check_inputs(pa_ctx *ctx, const calc_args *c, calc_plan *plan)
+{
+    const char *sub = "calc";
+    size_t sh[PA_MAXDIM];
+    int nd;
+    double in_bytes = 0;
+    plan->first = -1;
+    for (int k = 0; k < c->nb; k++) {
+        const binding *x = &c->b[k];
+        if (!x->is_array)
+            continue;
+        if (pa_h5_info(ctx, x->ds.file, x->ds.dataset, &plan->dt[k], &nd, sh) != PA_OK)
+            return cmd_fail(ctx, sub, "%s: %s", x->name, cmd_errmsg(ctx));
+        in_bytes += (double)pa_dtype_size(plan->dt[k]);
+        if (plan->first < 0) {
+            plan->first = k;
+            plan->ndim = nd;
+            memcpy(plan->shape, sh, sizeof(size_t) * (size_t)nd);
+            continue;
+        }
+        const char *f = c->b[plan->first].name;
+        char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
+        output_shape(s1, sizeof s1, plan->ndim, plan->shape);
+        output_shape(s2, sizeof s2, nd, sh);
+        if (c->rows_per_block && (nd != plan->ndim || sh[0] != plan->shape[0]))
+            return cmd_fail(ctx, sub,
+                            "--rows-per-block: every input must have the same number of rows: "
+                            "%s is %s, %s is %s",
+                            f, s1, x->name, s2);
+        if (nd != plan->ndim || memcmp(sh, plan->shape, sizeof(size_t) * (size_t)nd) != 0)
+            return cmd_fail(ctx, sub, "the inputs must have one shape: %s is %s, %s is %s", f,
+                            s1, x->name, s2);
+        if (!c->have_want && plan->dt[k] != plan->dt[plan->first])
+            return cmd_fail(ctx, sub,
+                            "the inputs must have one dtype: %s is %s, %s is %s (give --dtype "
+                            "to convert them)",
+                            f, pa_dtype_name(plan->dt[plan->first]), x->name,
+                            pa_dtype_name(plan->dt[k]));
+    }
+    if (plan->first < 0)
+        return cmd_fail(ctx, sub, "needs at least one dataset input (all names are numbers)");
+    plan->odtype = c->have_want ? c->want : plan->dt[plan->first];
+    double row = 1;
+    for (int i = 1; i < plan->ndim; i++)
+        row *= (double)plan->shape[i];
+    plan->row_bytes = row * (in_bytes + (double)pa_dtype_size(plan->odtype));
+    return 0;
 }
 
 /* ------------------------------------------------------------ streaming */
@@ -88,371 +278,239 @@ static void set_free(block_set *s)
     s->n = 0;
 }
 
-/* Collective. Creates the arrays of a block of n rows: inputs of dtype
- * dt[k] (converted to *want when given and different), the output of
- * odtype when oname is not an input. Row shape: shape[1..ndim). */
-static int set_make(pa_ctx *ctx, block_set *s, const binding *b, int nb, const pa_dtype *dt,
-                    const pa_dtype *want, pa_dtype odtype, const char *oname, int ndim,
-                    const size_t *shape, size_t n)
+/* Collective. Creates the arrays of a block of n rows: inputs as stored
+ * (converted to --dtype when given and different), the output when it is
+ * not an input. */
+static int set_make(pa_ctx *ctx, block_set *s, const calc_args *c, const calc_plan *plan,
+                    const char *oname, size_t n)
 {
     size_t bs[PA_MAXDIM];
-    memcpy(bs, shape, sizeof(size_t) * (size_t)ndim);
+    memcpy(bs, plan->shape, sizeof(size_t) * (size_t)plan->ndim);
     bs[0] = n;
     s->n = n;
     int is_input = 0;
-    for (int k = 0; k < nb; k++) {
-        if (!b[k].is_array)
+    for (int k = 0; k < c->nb; k++) {
+        if (!c->b[k].is_array)
             continue;
-        is_input |= strcmp(b[k].name, oname) == 0;
-        int rc = pa_array_create(ctx, dt[k], ndim, bs, PA_DISTRIBUTED, &s->raw[k]);
-        if (rc == PA_OK && want && *want != dt[k])
-            rc = pa_array_create(ctx, *want, ndim, bs, PA_DISTRIBUTED, &s->conv[k]);
+        is_input |= strcmp(c->b[k].name, oname) == 0;
+        int rc = pa_array_create(ctx, plan->dt[k], plan->ndim, bs, PA_DISTRIBUTED, &s->raw[k]);
+        if (rc == PA_OK && c->have_want && c->want != plan->dt[k])
+            rc = pa_array_create(ctx, c->want, plan->ndim, bs, PA_DISTRIBUTED, &s->conv[k]);
         if (rc != PA_OK)
             return rc;
     }
     if (!is_input)
-        return pa_array_create(ctx, odtype, ndim, bs, PA_DISTRIBUTED, &s->out);
+        return pa_array_create(ctx, plan->odtype, plan->ndim, bs, PA_DISTRIBUTED, &s->out);
     return PA_OK;
 }
 
-static void block_progress(pa_ctx *ctx, size_t k, size_t nblocks, size_t r0, size_t r1)
-{
-    if (pa_ctx_rank(ctx) == 0 && isatty(STDERR_FILENO)) {
-        fprintf(stderr, "\rparray calc: block %zu/%zu (rows %zu to %zu)\033[K", k, nblocks, r0,
-                r1);
-        fflush(stderr);
-    }
-}
-
-/* Collective. `calc --rows-per-block rpb`: checks that the dataset inputs
- * have one shape (and one dtype unless want), creates the output with a
- * crash-safe writer, and streams: per block, each input's rows are read
- * into the block's arrays (converted to *want), the compiled expression is
- * evaluated, and the output rows are written. The writer is committed
- * after the last block and aborted on any failure, so the output file
- * changes only when the whole result is written. Returns the exit status. */
-static int run_blocks(pa_ctx *ctx, pa_expr *e, binding *b, int nb, const dsarg *od,
-                      const char *outarg, const pa_dtype *want, size_t rpb)
+/* Collective. One block: each input's rows from row r0 are read into the
+ * set's arrays (converted), the expression is evaluated and the output
+ * rows written. Returns 0 or the exit status. */
+static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set,
+                     pa_h5_writer *w, size_t r0)
 {
     const char *sub = "calc", *oname = pa_expr_output(e);
-    pa_dtype dt[MAXB];
-    size_t shape[PA_MAXDIM], sh[PA_MAXDIM];
-    int ndim = 0, first = -1, nd;
-    for (int k = 0; k < nb; k++) {
-        if (!b[k].is_array)
-            continue;
-        progress(ctx, "checking %s", b[k].name);
-        if (pa_h5_info(ctx, b[k].ds.file, b[k].ds.dataset, &dt[k], &nd, sh) != PA_OK)
-            return cmd_fail(ctx, sub, "%s: %s", b[k].name, pa_errmsg(ctx));
-        if (first < 0) {
-            first = k;
-            ndim = nd;
-            memcpy(shape, sh, sizeof(size_t) * (size_t)nd);
-            continue;
+    pa_binding pb[MAXB + 1];
+    int npb = 0;
+    pa_array *outa = set->out;
+    for (int k = 0; k < c->nb; k++) {
+        const binding *b = &c->b[k];
+        pa_array *x = NULL;
+        if (b->is_array) {
+            x = set->raw[k];
+            if (pa_h5_read_rows(x, b->ds.file, b->ds.dataset, r0, NULL) != PA_OK ||
+                (set->conv[k] && pa_astype(set->conv[k], x) != PA_OK))
+                return cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
+            if (set->conv[k])
+                x = set->conv[k];
+            if (strcmp(b->name, oname) == 0)
+                outa = x;
         }
-        char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
-        size_t l1 = 0, l2 = 0;
-        for (int i = 0; i < ndim; i++)
-            l1 += (size_t)snprintf(s1 + l1, sizeof s1 - l1, i ? ",%zu" : "%zu", shape[i]);
-        for (int i = 0; i < nd; i++)
-            l2 += (size_t)snprintf(s2 + l2, sizeof s2 - l2, i ? ",%zu" : "%zu", sh[i]);
-        if (nd != ndim || sh[0] != shape[0])
-            return cmd_fail(ctx, sub,
-                            "--rows-per-block: every input must have the same number of rows: "
-                            "%s is (%s), %s is (%s)",
-                            b[first].name, s1, b[k].name, s2);
-        if (memcmp(sh, shape, sizeof(size_t) * (size_t)nd) != 0)
-            return cmd_fail(ctx, sub, "the inputs must have one shape: %s is (%s), %s is (%s)",
-                            b[first].name, s1, b[k].name, s2);
-        if (!want && dt[k] != dt[first])
-            return cmd_fail(ctx, sub,
-                            "the inputs must have one dtype: %s is %s, %s is %s (give --dtype "
-                            "to convert them)",
-                            b[first].name, pa_dtype_name(dt[first]), b[k].name,
-                            pa_dtype_name(dt[k]));
+        pb[npb++] = (pa_binding){b->name, x, b->value};
     }
-    if (first < 0)
-        return cmd_fail(ctx, sub, "needs at least one dataset input (all names are numbers)");
-    pa_dtype odtype = want ? *want : dt[first];
-    size_t rows = shape[0], nblocks = rows / rpb + (rows % rpb != 0); /* rpb may be huge */
+    if (set->out)
+        pb[npb++] = (pa_binding){oname, set->out, 0};
+    if (pa_expr_eval(e, pb, npb) != PA_OK || pa_h5_write_rows(w, outa, r0) != PA_OK)
+        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    return 0;
+}
 
+/* Collective. `calc --rows-per-block`: creates the output with a
+ * crash-safe writer and streams the blocks through it. The writer is
+ * committed after the last block and aborted on any failure, so the output
+ * file changes only when the whole result is written. Returns the exit
+ * status and the number of blocks. */
+static int run_blocks(pa_ctx *ctx, pa_expr *e, const calc_args *c, const calc_plan *plan,
+                      progress *pr, size_t *nblocks)
+{
+    const char *sub = "calc";
+    size_t rows = plan->shape[0], rpb = c->rows_per_block;
+    *nblocks = rows / rpb + (rows % rpb != 0); /* rpb may be huge */
     int status = 0;
     pa_h5_writer *w = NULL;
     block_set set = {0};
-    if (pa_h5_create(ctx, od->file, od->dataset, odtype, ndim, shape, NULL, &w) != PA_OK)
-        return cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
-    pa_binding pb[MAXB + 1];
-    for (size_t blk = 0; blk < nblocks && status == 0; blk++) {
+    if (pa_h5_create(ctx, c->out.file, c->out.dataset, plan->odtype, plan->ndim, plan->shape,
+                     NULL, &w) != PA_OK)
+        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    for (size_t blk = 0; blk < *nblocks && status == 0; blk++) {
         size_t r0 = blk * rpb, n = rows - r0 < rpb ? rows - r0 : rpb;
-        block_progress(ctx, blk + 1, nblocks, r0, r0 + n);
+        progress_stage(pr, "block %zu/%zu (rows %zu to %zu)", blk + 1, *nblocks, r0, r0 + n);
         /* Arrays are made once for the full blocks; a shorter last block
          * gets its own (the full ones are freed first, so memory never
          * holds both). */
         if (set.n != n) {
             set_free(&set);
-            if (set_make(ctx, &set, b, nb, dt, want, odtype, oname, ndim, shape, n) != PA_OK) {
-                status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+            if (set_make(ctx, &set, c, plan, pa_expr_output(e), n) != PA_OK) {
+                status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
                 break;
             }
         }
-        int npb = 0;
-        pa_array *outa = set.out;
-        for (int k = 0; k < nb && status == 0; k++) {
-            pa_array *x = NULL;
-            if (b[k].is_array) {
-                if (pa_h5_read_rows(set.raw[k], b[k].ds.file, b[k].ds.dataset, r0, NULL) !=
-                    PA_OK) {
-                    status = cmd_fail(ctx, sub, "%s: %s", b[k].name, pa_errmsg(ctx));
-                    break;
-                }
-                x = set.raw[k];
-                if (set.conv[k]) {
-                    if (pa_astype(set.conv[k], x) != PA_OK) {
-                        status = cmd_fail(ctx, sub, "%s: %s", b[k].name, pa_errmsg(ctx));
-                        break;
-                    }
-                    x = set.conv[k];
-                }
-                if (strcmp(b[k].name, oname) == 0)
-                    outa = x;
-            }
-            pb[npb++] = (pa_binding){b[k].name, x, b[k].value};
-        }
-        if (status)
-            break;
-        if (set.out)
-            pb[npb++] = (pa_binding){oname, set.out, 0};
-        if (pa_expr_eval(e, pb, npb) != PA_OK || pa_h5_write_rows(w, outa, r0) != PA_OK) {
-            status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
-            break;
-        }
+        status = run_block(ctx, e, c, &set, w, r0);
+        progress_update(pr, (double)(r0 + n) * plan->row_bytes);
     }
     set_free(&set);
     if (status == 0) {
-        progress(ctx, "saving %s", outarg);
+        progress_stage(pr, "saving %s", c->outarg);
         if (pa_h5_commit(&w) != PA_OK)
-            status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+            status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     }
     /* On a failure the temporary goes and the old output file stays. */
     pa_h5_abort(&w);
-    if (status)
-        return status;
-    progress(ctx, "%s", "done");
-    if (pa_ctx_rank(ctx) == 0 && isatty(STDERR_FILENO))
-        fputc('\n', stderr);
-    if (pa_ctx_rank(ctx) == 0) {
-        printf("%s: %s (", outarg, pa_dtype_name(odtype));
-        for (int k = 0; k < ndim; k++)
-            printf(k ? ",%zu" : "%zu", shape[k]);
-        printf("%s), %zu block%s of %zu rows\n", ndim == 1 ? "," : "", nblocks,
-               nblocks == 1 ? "" : "s", rpb);
+    return status;
+}
+
+/* ------------------------------------------------------------ whole arrays */
+
+/* Collective. Loads every dataset input (converted to --dtype), creates the
+ * output unless it is an input, evaluates and saves. Returns the exit
+ * status. */
+static int run_whole(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *plan,
+                     progress *pr)
+{
+    const char *sub = "calc", *oname = pa_expr_output(e);
+    double read = 0; /* bytes loaded so far */
+    pa_array *outa = NULL, *created = NULL;
+    int status = 0;
+    for (int k = 0; k < c->nb && status == 0; k++) {
+        binding *b = &c->b[k];
+        if (!b->is_array)
+            continue;
+        progress_stage(pr, "loading %s", b->name);
+        if (pa_h5_load(ctx, b->ds.file, b->ds.dataset, NULL, &b->a) != PA_OK) {
+            status = cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
+            break;
+        }
+        if (c->have_want && plan->dt[k] != c->want) {
+            pa_array *conv = NULL;
+            if (pa_array_create(ctx, c->want, plan->ndim, plan->shape, PA_DISTRIBUTED, &conv) !=
+                    PA_OK ||
+                pa_astype(conv, b->a) != PA_OK)
+                status = cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
+            pa_array_free(&b->a);
+            b->a = conv;
+        }
+        if (strcmp(b->name, oname) == 0)
+            outa = b->a;
+        read += (double)pa_array_size(b->a) * (double)pa_dtype_size(plan->dt[k]);
+        progress_update(pr, read);
     }
-    return 0;
+    if (status == 0 && !outa) {
+        if (pa_array_create(ctx, plan->odtype, plan->ndim, plan->shape, PA_DISTRIBUTED,
+                            &created) != PA_OK)
+            status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+        outa = created;
+    }
+    if (status == 0) {
+        pa_binding pb[MAXB + 1];
+        int npb = 0;
+        for (int k = 0; k < c->nb; k++)
+            pb[npb++] = (pa_binding){c->b[k].name, c->b[k].a, c->b[k].value};
+        if (created)
+            pb[npb++] = (pa_binding){oname, created, 0};
+        progress_stage(pr, "evaluating");
+        if (pa_expr_eval(e, pb, npb) != PA_OK)
+            status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    }
+    if (status == 0) {
+        progress_stage(pr, "saving %s", c->outarg);
+        if (pa_h5_save(outa, c->out.file, c->out.dataset, NULL) != PA_OK)
+            status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    }
+    pa_array_free(&created);
+    for (int k = c->nb - 1; k >= 0; k--)
+        pa_array_free(&c->b[k].a);
+    return status;
+}
+
+/* ------------------------------------------------------------ results */
+
+static void print_text(FILE *f, const void *arg)
+{
+    const calc_result *r = arg;
+    char shape[PA_MAXDIM * 24];
+    fprintf(f, "%s: %s %s", r->args->outarg, pa_dtype_name(r->plan->odtype),
+            output_shape(shape, sizeof shape, r->plan->ndim, r->plan->shape));
+    if (r->nblocks)
+        fprintf(f, ", %zu block%s of %zu rows", r->nblocks, r->nblocks == 1 ? "" : "s",
+                r->args->rows_per_block);
+    fputc('\n', f);
+}
+
+static void print_json(json_writer *w, const void *arg)
+{
+    const calc_result *r = arg;
+    json_key(w, "file");
+    json_string(w, r->args->out.file);
+    json_key(w, "dataset");
+    json_string(w, r->args->out.dataset);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(r->plan->odtype));
+    json_key(w, "shape");
+    output_shape_json(w, r->plan->ndim, r->plan->shape);
+    if (r->nblocks) {
+        json_key(w, "rows_per_block");
+        json_uint(w, r->args->rows_per_block);
+        json_key(w, "blocks");
+        json_uint(w, r->nblocks);
+    }
 }
 
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
-    const char *sub = "calc", *text = NULL, *outarg = NULL, *dtarg = NULL;
-    size_t rows_per_block = 0; /* 0: whole arrays */
-    binding *b = calloc(MAXB, sizeof *b);
-    int nb = 0, status = 0;
-    if (!b)
-        return cmd_fail(ctx, sub, "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
-            if (i + 1 >= argc) {
-                status = cmd_usage(ctx, sub, "%s needs FILE.h5:/DATASET", a);
-                goto out;
-            }
-            outarg = argv[++i];
-        } else if (strcmp(a, "--dtype") == 0) {
-            if (i + 1 >= argc) {
-                status = cmd_usage(ctx, sub, "--dtype needs a value");
-                goto out;
-            }
-            dtarg = argv[++i];
-        } else if (strcmp(a, "--rows-per-block") == 0) {
-            uint64_t n;
-            char err[256];
-            if (i + 1 >= argc) {
-                status = cmd_usage(ctx, sub, "--rows-per-block needs a value");
-                goto out;
-            }
-            /* At most the largest dimension an array can have. */
-            if (num_uint(a, argv[++i], 1, PTRDIFF_MAX, &n, err, sizeof err) != 0) {
-                status = cmd_usage(ctx, sub, "%s", err);
-                goto out;
-            }
-            rows_per_block = (size_t)n;
-        } else if (a[0] == '-' && a[1] != 0 && !strchr(a, '=')) {
-            status = cmd_usage(ctx, sub, "unknown option '%s'", a);
-            goto out;
-        } else if (!text) {
-            text = a;
-        } else {
-            const char *eq = strchr(a, '=');
-            size_t len = eq ? (size_t)(eq - a) : 0;
-            if (!eq || len == 0 || len >= sizeof b[0].name) {
-                status = cmd_usage(ctx, sub, "'%s' is not NAME=FILE.h5:/DATASET or NAME=NUMBER",
-                                   a);
-                goto out;
-            }
-            if (nb == MAXB) {
-                status = cmd_usage(ctx, sub, "more than %d bindings", MAXB);
-                goto out;
-            }
-            binding *x = &b[nb];
-            memcpy(x->name, a, len);
-            x->name[len] = 0;
-            for (int k = 0; k < nb; k++)
-                if (strcmp(b[k].name, x->name) == 0) {
-                    status = cmd_usage(ctx, sub, "'%s' is bound twice", x->name);
-                    goto out;
-                }
-            const char *v = eq + 1;
-            if (num_real(x->name, v, 0, &x->value, NULL, 0) == 0) {
-                x->is_array = 0;
-            } else {
-                char err[512];
-                if (dsarg_parse(v, &x->ds, err, sizeof err) != 0) {
-                    status = cmd_usage(ctx, sub, "%s: '%s' is neither a number nor a dataset: %s",
-                                       x->name, v, err);
-                    goto out;
-                }
-                x->is_array = 1;
-            }
-            nb++;
-        }
-    }
-    if (!text) {
-        status = cmd_usage(ctx, sub, "needs the expression 'OUT = EXPR'");
-        goto out;
-    }
-    if (!outarg) {
-        status = cmd_usage(ctx, sub, "needs -o FILE.h5:/DATASET");
-        goto out;
-    }
-    dsarg od;
-    char err[512];
-    if (dsarg_parse(outarg, &od, err, sizeof err) != 0) {
-        status = cmd_usage(ctx, sub, "%s", err);
-        goto out;
-    }
-    pa_dtype want = PA_F64;
-    if (dtarg && pa_dtype_parse(dtarg, &want) != PA_OK) {
-        status = cmd_usage(ctx, sub, "--dtype '%s' is not one of" CMD_DTYPES, dtarg);
-        goto out;
-    }
-
+    const char *sub = "calc";
+    calc_args *c = calloc(1, sizeof *c);
+    calc_plan plan = {0};
     pa_expr *e = NULL;
-    if (pa_expr_compile(ctx, text, &e) != PA_OK) {
-        status = cmd_usage(ctx, sub, "%s", pa_errmsg(ctx));
-        goto out;
+    progress pr = {0};
+    int ok = c != NULL, all;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
+    if (!all) {
+        free(c);
+        return cmd_fail(ctx, sub, "out of memory");
     }
-    /* Every binding must be used and every name bound: a typo is an error
-     * here rather than a silently ignored input. */
-    const char *oname = pa_expr_output(e);
-    for (int k = 0; k < nb && status == 0; k++) {
-        int used = strcmp(b[k].name, oname) == 0 && b[k].is_array;
-        for (int j = 0; j < pa_expr_nnames(e) && !used; j++)
-            used = strcmp(b[k].name, pa_expr_name(e, j)) == 0;
-        if (!used)
-            status = cmd_usage(ctx, sub, "'%s' is bound but the expression does not use it",
-                               b[k].name);
+    int status = parse_args(ctx, argc, argv, c);
+    if (status == 0 && pa_expr_compile(ctx, c->text, &e) != PA_OK)
+        status = cmd_usage(ctx, sub, "%s", cmd_errmsg(ctx));
+    if (status == 0)
+        status = check_names(ctx, e, c);
+    if (status == 0)
+        status = progress_init(&pr, ctx, sub, c->progress);
+    if (status == 0)
+        status = check_inputs(ctx, c, &plan);
+    calc_result r = {.args = c, .plan = &plan};
+    if (status == 0) {
+        progress_start(&pr, (double)plan.shape[0] * plan.row_bytes);
+        if (c->rows_per_block)
+            status = run_blocks(ctx, e, c, &plan, &pr, &r.nblocks);
+        else
+            status = run_whole(ctx, e, c, &plan, &pr);
     }
-    for (int j = 0; j < pa_expr_nnames(e) && status == 0; j++) {
-        int bound = 0;
-        for (int k = 0; k < nb; k++)
-            bound |= strcmp(b[k].name, pa_expr_name(e, j)) == 0;
-        if (!bound)
-            status = cmd_usage(ctx, sub, "'%s' is not bound: add %s=FILE.h5:/DATASET or %s=NUMBER",
-                               pa_expr_name(e, j), pa_expr_name(e, j), pa_expr_name(e, j));
-    }
-    if (status)
-        goto out_e;
-    if (rows_per_block) {
-        status = run_blocks(ctx, e, b, nb, &od, outarg, dtarg ? &want : NULL, rows_per_block);
-        goto out_e;
-    }
-
-    pa_array *first = NULL, *outa = NULL, *created = NULL;
-    for (int k = 0; k < nb; k++) {
-        if (!b[k].is_array)
-            continue;
-        progress(ctx, "loading %s", b[k].name);
-        if (pa_h5_load(ctx, b[k].ds.file, b[k].ds.dataset, NULL, &b[k].a) != PA_OK) {
-            status = cmd_fail(ctx, sub, "%s: %s", b[k].name, pa_errmsg(ctx));
-            goto out_arrays;
-        }
-        if (dtarg && pa_array_dtype(b[k].a) != want) {
-            size_t shape[PA_MAXDIM];
-            pa_array_shape(b[k].a, shape);
-            pa_array *c = NULL;
-            if (pa_array_create(ctx, want, pa_array_ndim(b[k].a), shape, PA_DISTRIBUTED, &c) !=
-                    PA_OK ||
-                pa_astype(c, b[k].a) != PA_OK) {
-                pa_array_free(&c);
-                status = cmd_fail(ctx, sub, "%s: %s", b[k].name, pa_errmsg(ctx));
-                goto out_arrays;
-            }
-            pa_array_free(&b[k].a);
-            b[k].a = c;
-        }
-        if (!first)
-            first = b[k].a;
-        if (strcmp(b[k].name, oname) == 0)
-            outa = b[k].a;
-    }
-    if (!first) {
-        status = cmd_fail(ctx, sub, "needs at least one dataset input (all names are numbers)");
-        goto out_arrays;
-    }
-    if (!outa) {
-        size_t shape[PA_MAXDIM];
-        pa_array_shape(first, shape);
-        if (pa_array_create(ctx, pa_array_dtype(first), pa_array_ndim(first), shape,
-                            PA_DISTRIBUTED, &created) != PA_OK) {
-            status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
-            goto out_arrays;
-        }
-        outa = created;
-    }
-    pa_binding pb[MAXB + 1];
-    int npb = 0;
-    for (int k = 0; k < nb; k++)
-        pb[npb++] = (pa_binding){b[k].name, b[k].a, b[k].value};
-    if (created)
-        pb[npb++] = (pa_binding){oname, created, 0};
-    progress(ctx, "%s", "evaluating");
-    if (pa_expr_eval(e, pb, npb) != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
-        goto out_arrays;
-    }
-    progress(ctx, "saving %s", outarg);
-    if (pa_h5_save(outa, od.file, od.dataset, NULL) != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
-        goto out_arrays;
-    }
-    progress(ctx, "%s", "done");
-    if (pa_ctx_rank(ctx) == 0 && isatty(STDERR_FILENO))
-        fputc('\n', stderr);
-    if (pa_ctx_rank(ctx) == 0) {
-        size_t shape[PA_MAXDIM];
-        pa_array_shape(outa, shape);
-        printf("%s: %s (", outarg, pa_dtype_name(pa_array_dtype(outa)));
-        for (int k = 0; k < pa_array_ndim(outa); k++)
-            printf(k ? ",%zu" : "%zu", shape[k]);
-        printf("%s)\n", pa_array_ndim(outa) == 1 ? "," : "");
-    }
-out_arrays:
-    pa_array_free(&created);
-    for (int k = nb - 1; k >= 0; k--)
-        pa_array_free(&b[k].a);
-out_e:
+    progress_end(&pr, status == 0);
+    if (status == 0)
+        status = output_write(ctx, sub, &c->dest, print_text, print_json, &r);
     pa_expr_free(&e);
-out:
-    free(b);
+    free(c);
     return status;
 }
 

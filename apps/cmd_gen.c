@@ -9,9 +9,12 @@
 #include "cmd.h"
 #include "dsarg.h"
 #include "num.h"
+#include "opts.h"
+#include "output.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray gen OUT.h5:/DATASET --shape D0[,D1...] [--dtype DT]\n"
+    "           [--json[=FILE]]\n"
     "           (--random uniform|normal|integers [--seed S] [--stream K]\n"
     "                     [--low L] [--high H] [--mean M] [--std S]\n"
     "            | --arange [--start A] [--step S] | --linspace A,B | --full V)\n"
@@ -31,6 +34,9 @@ static const char usage[] =
     "  --linspace A,B     size values from A to B inclusive (numpy.linspace)\n"
     "  --full V           every element V (inf, -inf and nan too, for f64 and f32)\n"
     "  --dtype DT        " CMD_DTYPES "\n"
+    "  --json             print the result as one JSON object instead of the text:\n"
+    "                     {\"file\", \"dataset\", \"dtype\", \"shape\": [D0, ...]}\n"
+    "  --json=FILE        the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Numbers are read as Python's float() reads them (subnormals exactly);\n"
     "counts, seeds and --random integers' bounds are whole numbers, read\n"
@@ -40,155 +46,194 @@ static const char usage[] =
 
 typedef enum { G_NONE, G_UNIFORM, G_NORMAL, G_INTEGERS, G_ARANGE, G_LINSPACE, G_FULL } gen_kind;
 
-static int run(pa_ctx *ctx, int argc, char **argv)
-{
-    const char *sub = "gen", *outarg = NULL, *shapearg = NULL, *dtarg = NULL;
-    gen_kind kind = G_NONE;
-    int nkinds = 0;
-    uint64_t seed = 0, stream = 0;
+/* What the command line asks for. */
+typedef struct {
+    const char *outarg, *shapearg;
+    pa_dtype dtype;
+    int have_dtype;
+    gen_kind kind;
+    int nkinds;
+    uint64_t seed, stream;
     /* --low and --high are read once the kind is known: exact integers
      * for --random integers, reals otherwise. */
-    const char *lowarg = NULL, *higharg = NULL;
-    double low = 0, high = 1, mean = 0, std = 1, start = 0, step = 1, lin[2] = {0, 0}, full = 0;
-    int have_mean = 0, have_std = 0, have_ar = 0;
-    char err[512];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                         \
-    do {                                                                                \
-        if (!v)                                                                         \
-            return cmd_usage(ctx, sub, "%s needs a value", a);                          \
-        i++;                                                                            \
-    } while (0)
-#define NUM(dst, flag)                                                                  \
-    do {                                                                                \
-        NEEDV();                                                                        \
-        if (num_real(a, v, 1, &(dst), err, sizeof err) != 0)                            \
-            return cmd_usage(ctx, sub, "%s", err);                                      \
-        flag = 1;                                                                       \
-    } while (0)
-        if (strcmp(a, "--shape") == 0) {
-            NEEDV();
-            shapearg = v;
-        } else if (strcmp(a, "--dtype") == 0) {
-            NEEDV();
-            dtarg = v;
-        } else if (strcmp(a, "--random") == 0) {
-            NEEDV();
-            kind = strcmp(v, "uniform") == 0    ? G_UNIFORM
-                   : strcmp(v, "normal") == 0   ? G_NORMAL
-                   : strcmp(v, "integers") == 0 ? G_INTEGERS
-                                                : G_NONE;
-            if (kind == G_NONE)
-                return cmd_usage(ctx, sub, "--random '%s' is not uniform, normal or integers", v);
-            nkinds++;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--stream") == 0) {
-            NEEDV();
-            if (num_uint(a, v, 0, UINT64_MAX, a[3] == 'e' ? &seed : &stream, err, sizeof err))
-                return cmd_usage(ctx, sub, "%s", err);
-        } else if (strcmp(a, "--low") == 0 || strcmp(a, "--high") == 0) {
-            NEEDV();
-            *(a[2] == 'l' ? &lowarg : &higharg) = v;
-        } else if (strcmp(a, "--mean") == 0) {
-            NUM(mean, have_mean);
-        } else if (strcmp(a, "--std") == 0) {
-            NUM(std, have_std);
-        } else if (strcmp(a, "--start") == 0) {
-            NUM(start, have_ar);
-        } else if (strcmp(a, "--step") == 0) {
-            NUM(step, have_ar);
-        } else if (strcmp(a, "--arange") == 0) {
-            kind = G_ARANGE;
-            nkinds++;
-        } else if (strcmp(a, "--linspace") == 0) {
-            NEEDV();
-            if (num_real_pair(a, v, 1, lin, err, sizeof err) != 0)
-                return cmd_usage(ctx, sub, "%s", err);
-            kind = G_LINSPACE;
-            nkinds++;
-        } else if (strcmp(a, "--full") == 0) {
-            /* Any value, inf and nan too: the library checks it against
-             * the dtype. */
-            NEEDV();
-            if (num_real(a, v, 0, &full, err, sizeof err) != 0)
-                return cmd_usage(ctx, sub, "%s", err);
-            kind = G_FULL;
-            nkinds++;
-        } else if (a[0] == '-' && a[1] != 0) {
-            return cmd_usage(ctx, sub, "unknown option '%s'", a);
-        } else if (!outarg) {
-            outarg = a;
-        } else {
-            return cmd_usage(ctx, sub, "one output only: '%s' is extra", a);
-        }
-#undef NUM
-#undef NEEDV
-    }
-    if (!outarg)
-        return cmd_usage(ctx, sub, "needs the output OUT.h5:/DATASET");
-    if (!shapearg)
-        return cmd_usage(ctx, sub, "needs --shape (e.g. --shape 10000,100)");
-    if (nkinds != 1)
-        return cmd_usage(ctx, sub,
-                         nkinds ? "give one of --random, --arange, --linspace, --full"
-                                : "needs one of --random, --arange, --linspace, --full");
-    if ((lowarg || higharg) && kind != G_UNIFORM && kind != G_INTEGERS)
-        return cmd_usage(ctx, sub, "--low and --high go with --random uniform or integers");
-    if ((have_mean || have_std) && kind != G_NORMAL)
-        return cmd_usage(ctx, sub, "--mean and --std go with --random normal");
-    if (have_ar && kind != G_ARANGE)
-        return cmd_usage(ctx, sub, "--start and --step go with --arange");
+    const char *lowarg, *higharg;
+    double low, high, mean, std, start, step, lin[2], full;
+    int64_t ilow, ihigh;
+    int have_mean, have_std, have_ar;
+    output out;
+} gen_args;
 
-    dsarg d;
-    if (dsarg_parse(outarg, &d, err, sizeof err) != 0)
-        return cmd_usage(ctx, sub, "%s", err);
+/* What gen prints. */
+typedef struct {
+    const char *outarg;
+    dsarg ds;
+    pa_dtype dtype;
+    int ndim;
     size_t shape[PA_MAXDIM];
-    int ndim = 0;
-    if (num_uint_list("--shape", shapearg, 0, SIZE_MAX, shape, PA_MAXDIM, &ndim, err,
+} gen_result;
+
+enum {
+    O_SHAPE = 2, O_DTYPE, O_RANDOM, O_SEED, O_STREAM, O_LOW, O_HIGH, O_MEAN, O_STD, O_START,
+    O_STEP, O_ARANGE, O_LINSPACE, O_FULL, O_JSON
+};
+
+static const opt_spec specs[] = {
+    {"shape", 0, OPT_VALUE, O_SHAPE},       {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"random", 0, OPT_VALUE, O_RANDOM},     {"seed", 0, OPT_VALUE, O_SEED},
+    {"stream", 0, OPT_VALUE, O_STREAM},     {"low", 0, OPT_VALUE, O_LOW},
+    {"high", 0, OPT_VALUE, O_HIGH},         {"mean", 0, OPT_VALUE, O_MEAN},
+    {"std", 0, OPT_VALUE, O_STD},           {"start", 0, OPT_VALUE, O_START},
+    {"step", 0, OPT_VALUE, O_STEP},         {"arange", 0, OPT_FLAG, O_ARANGE},
+    {"linspace", 0, OPT_VALUE, O_LINSPACE}, {"full", 0, OPT_VALUE, O_FULL},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
+};
+
+/* One option of gen into g. Returns 0, or the exit status after a usage
+ * error. */
+static int take_option(pa_ctx *ctx, opts *p, int k, gen_args *g)
+{
+    switch (k) {
+    case O_SHAPE: g->shapearg = p->value; return 0;
+    case O_DTYPE: g->have_dtype = 1; return opts_dtype(p, &g->dtype);
+    case O_RANDOM:
+        g->kind = strcmp(p->value, "uniform") == 0    ? G_UNIFORM
+                  : strcmp(p->value, "normal") == 0   ? G_NORMAL
+                  : strcmp(p->value, "integers") == 0 ? G_INTEGERS
+                                                      : G_NONE;
+        g->nkinds++;
+        if (g->kind == G_NONE)
+            return opts_fail(p, "--random '%s' is not uniform, normal or integers", p->value);
+        return 0;
+    case O_SEED: return opts_uint(p, 0, UINT64_MAX, &g->seed);
+    case O_STREAM: return opts_uint(p, 0, UINT64_MAX, &g->stream);
+    case O_LOW: g->lowarg = p->value; return 0;
+    case O_HIGH: g->higharg = p->value; return 0;
+    case O_MEAN: g->have_mean = 1; return opts_real(p, 1, &g->mean);
+    case O_STD: g->have_std = 1; return opts_real(p, 1, &g->std);
+    case O_START: g->have_ar = 1; return opts_real(p, 1, &g->start);
+    case O_STEP: g->have_ar = 1; return opts_real(p, 1, &g->step);
+    case O_ARANGE: g->kind = G_ARANGE; g->nkinds++; return 0;
+    case O_LINSPACE: g->kind = G_LINSPACE; g->nkinds++; return opts_real_pair(p, 1, g->lin);
+    case O_FULL:
+        /* Any value, inf and nan too: the library checks it against the
+         * dtype. */
+        g->kind = G_FULL;
+        g->nkinds++;
+        return opts_real(p, 0, &g->full);
+    case O_JSON: return output_option(&g->out, p);
+    default:
+        if (g->outarg)
+            return cmd_usage(ctx, "gen", "one output only: '%s' is extra", p->value);
+        g->outarg = p->value;
+        return 0;
+    }
+}
+
+/* The checks that need the whole command line. Returns 0 or 2. */
+static int check_args(pa_ctx *ctx, gen_args *g, gen_result *r)
+{
+    const char *sub = "gen";
+    char err[512];
+    if (!g->outarg)
+        return cmd_usage(ctx, sub, "needs the output OUT.h5:/DATASET");
+    if (!g->shapearg)
+        return cmd_usage(ctx, sub, "needs --shape (e.g. --shape 10000,100)");
+    if (g->nkinds != 1)
+        return cmd_usage(ctx, sub,
+                         g->nkinds ? "give one of --random, --arange, --linspace, --full"
+                                   : "needs one of --random, --arange, --linspace, --full");
+    gen_kind kind = g->kind;
+    if ((g->lowarg || g->higharg) && kind != G_UNIFORM && kind != G_INTEGERS)
+        return cmd_usage(ctx, sub, "--low and --high go with --random uniform or integers");
+    if ((g->have_mean || g->have_std) && kind != G_NORMAL)
+        return cmd_usage(ctx, sub, "--mean and --std go with --random normal");
+    if (g->have_ar && kind != G_ARANGE)
+        return cmd_usage(ctx, sub, "--start and --step go with --arange");
+    if (dsarg_parse(g->outarg, &r->ds, err, sizeof err) != 0)
+        return cmd_usage(ctx, sub, "%s", err);
+    if (num_uint_list("--shape", g->shapearg, 0, SIZE_MAX, r->shape, PA_MAXDIM, &r->ndim, err,
                       sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
-    pa_dtype dt = kind == G_INTEGERS ? PA_I64 : PA_F64;
-    if (dtarg && pa_dtype_parse(dtarg, &dt) != PA_OK)
-        return cmd_usage(ctx, sub, "--dtype '%s' is not one of" CMD_DTYPES, dtarg);
-    if (kind == G_INTEGERS && !higharg)
+    r->outarg = g->outarg;
+    r->dtype = g->have_dtype ? g->dtype : kind == G_INTEGERS ? PA_I64 : PA_F64;
+    if (kind == G_INTEGERS && !g->higharg)
         return cmd_usage(ctx, sub, "--random integers needs --high (values are in [low, high))");
-    int64_t ilow = 0, ihigh = 0;
     if (kind == G_INTEGERS) {
-        if ((lowarg && num_int("--low", lowarg, INT64_MIN, INT64_MAX, &ilow, err, sizeof err)) ||
-            num_int("--high", higharg, INT64_MIN, INT64_MAX, &ihigh, err, sizeof err))
+        if ((g->lowarg &&
+             num_int("--low", g->lowarg, INT64_MIN, INT64_MAX, &g->ilow, err, sizeof err)) ||
+            num_int("--high", g->higharg, INT64_MIN, INT64_MAX, &g->ihigh, err, sizeof err))
             return cmd_usage(ctx, sub, "%s", err);
-    } else if ((lowarg && num_real("--low", lowarg, 1, &low, err, sizeof err)) ||
-               (higharg && num_real("--high", higharg, 1, &high, err, sizeof err))) {
+    } else if ((g->lowarg && num_real("--low", g->lowarg, 1, &g->low, err, sizeof err)) ||
+               (g->higharg && num_real("--high", g->higharg, 1, &g->high, err, sizeof err))) {
         return cmd_usage(ctx, sub, "%s", err);
     }
+    return 0;
+}
+
+/* Collective. Fills a with what g asks for. */
+static int fill(pa_array *a, const gen_args *g)
+{
+    switch (g->kind) {
+    case G_UNIFORM: return pa_random_uniform(a, g->seed, g->stream, g->low, g->high);
+    case G_NORMAL: return pa_random_normal(a, g->seed, g->stream, g->mean, g->std);
+    case G_INTEGERS: return pa_random_integers(a, g->seed, g->stream, g->ilow, g->ihigh);
+    case G_ARANGE: return pa_arange(a, g->start, g->step);
+    case G_LINSPACE: return pa_linspace(a, g->lin[0], g->lin[1], 1);
+    case G_FULL: return pa_full(a, g->full);
+    case G_NONE: break;
+    }
+    return PA_OK;
+}
+
+static void print_text(FILE *f, const void *arg)
+{
+    const gen_result *r = arg;
+    char shape[PA_MAXDIM * 24];
+    fprintf(f, "%s: %s %s\n", r->outarg, pa_dtype_name(r->dtype),
+            output_shape(shape, sizeof shape, r->ndim, r->shape));
+}
+
+static void print_json(json_writer *w, const void *arg)
+{
+    const gen_result *r = arg;
+    json_key(w, "file");
+    json_string(w, r->ds.file);
+    json_key(w, "dataset");
+    json_string(w, r->ds.dataset);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(r->dtype));
+    json_key(w, "shape");
+    output_shape_json(w, r->ndim, r->shape);
+}
+
+static int run(pa_ctx *ctx, int argc, char **argv)
+{
+    const char *sub = "gen";
+    gen_args g = {.high = 1, .std = 1, .step = 1};
+    gen_result r = {0};
+    opts p;
+    opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        if (k == OPTS_STOP)
+            return p.status;
+        int status = take_option(ctx, &p, k, &g);
+        if (status)
+            return status;
+    }
+    int status = check_args(ctx, &g, &r);
+    if (status)
+        return status;
 
     pa_array *a = NULL;
-    int rc = pa_array_create(ctx, dt, ndim, shape, PA_DISTRIBUTED, &a);
-    if (rc == PA_OK) {
-        switch (kind) {
-        case G_UNIFORM: rc = pa_random_uniform(a, seed, stream, low, high); break;
-        case G_NORMAL: rc = pa_random_normal(a, seed, stream, mean, std); break;
-        case G_INTEGERS:
-            rc = pa_random_integers(a, seed, stream, ilow, ihigh);
-            break;
-        case G_ARANGE: rc = pa_arange(a, start, step); break;
-        case G_LINSPACE: rc = pa_linspace(a, lin[0], lin[1], 1); break;
-        case G_FULL: rc = pa_full(a, full); break;
-        case G_NONE: break;
-        }
-    }
+    int rc = pa_array_create(ctx, r.dtype, r.ndim, r.shape, PA_DISTRIBUTED, &a);
     if (rc == PA_OK)
-        rc = pa_h5_save(a, d.file, d.dataset, NULL);
-    int status = rc == PA_OK ? 0 : cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
-    if (status == 0 && pa_ctx_rank(ctx) == 0) {
-        printf("%s: %s (", outarg, pa_dtype_name(dt));
-        for (int k = 0; k < ndim; k++)
-            printf(k ? ",%zu" : "%zu", shape[k]);
-        printf("%s)\n", ndim == 1 ? "," : "");
-    }
+        rc = fill(a, &g);
+    if (rc == PA_OK)
+        rc = pa_h5_save(a, r.ds.file, r.ds.dataset, NULL);
     pa_array_free(&a);
-    return status;
+    if (rc != PA_OK)
+        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    return output_write(ctx, sub, &g.out, print_text, print_json, &r);
 }
 
 const pa_cmd cmd_gen = {

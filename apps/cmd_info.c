@@ -16,6 +16,8 @@
 
 #include "cmd.h"
 #include "json.h"
+#include "opts.h"
+#include "output.h"
 
 /* ------------------------------------------------------------ columns */
 
@@ -759,8 +761,16 @@ static void sb_per_node(sbuf *b, const report *rep)
         sb_printf(b, "%s%d", k ? "," : "", rep->nodes[k].nranks);
 }
 
-static void print_text(FILE *f, const report *rep, const table *t)
+/* What info prints: the report and rank 0's table. */
+typedef struct {
+    const report *rep;
+    const table *t;
+} info_results;
+
+static void print_text(FILE *f, const void *arg)
 {
+    const report *rep = ((const info_results *)arg)->rep;
+    const table *t = ((const info_results *)arg)->t;
     sbuf per = {0};
     sb_per_node(&per, rep);
     char *pn = sb_take(&per);
@@ -808,11 +818,10 @@ static void json_key_int(json_writer *w, const char *key, int v)
     json_int(w, v);
 }
 
-static void print_json(FILE *f, const report *rep, const table *t)
+static void print_json(json_writer *w, const void *arg)
 {
-    json_writer jw, *w = &jw;
-    json_init_file(w, f);
-    json_begin_object(w);
+    const report *rep = ((const info_results *)arg)->rep;
+    const table *t = ((const info_results *)arg)->t;
     json_key_string(w, "parray_version", rep->parray);
     json_key_string(w, "mpi_library", rep->mpi_library);
     json_key_string(w, "mpi_version", rep->mpi_version);
@@ -885,22 +894,24 @@ static void print_json(FILE *f, const report *rep, const table *t)
     for (int i = 0; i < rep->nwarnings; i++)
         json_string(w, rep->warnings[i]);
     json_end_array(w);
-    json_end_object(w);
-    json_newline(w);
 }
 
 /* ------------------------------------------------------------ the command */
 
+static const opt_spec specs[] = {{"json", 0, OPT_OPTIONAL, 2}};
+
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (argv[i][0] == '-')
-            return cmd_usage(ctx, "info", "unknown option '%s'", argv[i]);
-        else
-            return cmd_usage(ctx, "info", "unexpected argument '%s'", argv[i]);
+    output out = {0};
+    opts p;
+    opts_begin(&p, ctx, "info", cmd_info.usage, specs, 1, argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        if (k == OPTS_STOP)
+            return p.status;
+        if (k == OPTS_ARG)
+            return cmd_usage(ctx, "info", "unexpected argument '%s'", p.value);
+        if (output_option(&out, &p))
+            return p.status;
     }
 
     table t;
@@ -922,12 +933,8 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         goto out;
     }
     find_warnings(&rep, &t);
-    if (json)
-        print_json(stdout, &rep, &t);
-    else
-        print_text(stdout, &rep, &t);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        status = cmd_fail(ctx, "info", "cannot write the report");
+    info_results results = {&rep, &t};
+    status = output_write_rank0(ctx, "info", &out, print_text, print_json, &results);
 out:
     report_free(&rep);
     table_free(&t);
@@ -937,8 +944,8 @@ out:
 const pa_cmd cmd_info = {
     .name = "info",
     .summary = "nodes, ranks, cores, BLAS threads and libraries of this job, with warnings",
-    .usage = "usage: parray info [--json]\n"
-             "       mpirun -n N parray info [--json]\n"
+    .usage = "usage: parray info [--json[=FILE]]\n"
+             "       mpirun -n N parray info [--json[=FILE]]\n"
              "\n"
              "Reports the layout of the MPI job and what parray runs on, from rank 0:\n"
              "  - the ranks and nodes (emulated ones are marked), the ranks per node and\n"
@@ -952,8 +959,18 @@ const pa_cmd cmd_info = {
              "    node's cores, a thread count that did not take effect, an OpenMP BLAS.\n"
              "\n"
              "Options:\n"
-             "  --json   print the same as one JSON object on stdout\n"
-             "  --help   print this text\n"
+             "  --json       print the same as one JSON object on stdout instead\n"
+             "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
+             "  --help       print this text\n"
+             "\n"
+             "JSON: {\"parray_version\", \"mpi_library\", \"mpi_version\",\n"
+             "\"mpi_yield_when_idle\" (true, false or null: unknown), \"hdf5_version\",\n"
+             "\"hdf5_parallel\", \"blas\": {\"config\", \"parallel\"}, \"ranks\", \"nodes\",\n"
+             "\"emulated\" (PARRAY_RANKS_PER_NODE, or 0), \"node_list\": [{\"node\",\n"
+             "\"hostname\", \"hostnames\", \"ranks\", \"cores\", \"blas_threads\"}],\n"
+             "\"rank_list\": [{\"rank\", \"node\", \"node_rank\", \"hostname\", \"cores\",\n"
+             "\"launcher_cores\", \"affinity\", \"blas_threads\", \"blas_threads_in_effect\"}],\n"
+             "\"warnings\": [text]}; cores are lists of CPU numbers.\n"
              "\n"
              "Environment: PARRAY_RANKS_PER_NODE=k splits the job into emulated nodes of\n"
              "k ranks; PARRAY_BLAS_THREADS=t sets the BLAS threads per rank.\n",

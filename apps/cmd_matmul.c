@@ -6,10 +6,11 @@
 
 #include "cmd.h"
 #include "dsarg.h"
+#include "output.h"
 
 static const char usage[] =
     "usage: [mpirun -n N] parray matmul A.h5:/A B.h5:/B -o C.h5:/C\n"
-    "                     [--mode split|lend|auto] [--transA] [--transB]\n"
+    "                     [--mode split|lend|auto] [--transA] [--transB] [--json[=FILE]]\n"
     "\n"
     "Multiplies two 2-D f64 or f32 datasets, C = op(A) op(B), and saves C\n"
     "(crash-safe: the file is replaced only when complete). A and C are\n"
@@ -22,8 +23,72 @@ static const char usage[] =
     "                      lend: one rank per node uses all the node's cores;\n"
     "                      auto (default): see docs/blas.md\n"
     "  --transA, --transB  use the transpose of A or of B\n"
+    "  --json              print the result as one JSON object instead of the text:\n"
+    "                      {\"output\": C as given, \"dtype\", \"shape\": [m, n], \"k\",\n"
+    "                      \"mode\": the mode used, \"auto\": true when it was chosen,\n"
+    "                      \"ranks\", \"seconds\", \"gflops\"} (the multiply only)\n"
+    "  --json=FILE         the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Example: mpirun -n 2 parray matmul a.h5:/A b.h5:/B -o c.h5:/C --mode lend\n";
+
+/* What matmul prints. */
+typedef struct {
+    const char *out;
+    pa_dtype dtype;
+    size_t m, n, k;
+    pa_matmul_mode mode;
+    int automatic, ranks;
+    double seconds;
+} matmul_result;
+
+static double gflops(const matmul_result *r)
+{
+    double flops = 2.0 * (double)r->m * (double)r->n * (double)r->k;
+    return r->seconds > 0 ? flops / r->seconds / 1e9 : 0.0;
+}
+
+static void print_text(FILE *f, const void *arg)
+{
+    const matmul_result *r = arg;
+    fprintf(f,
+            "C (%zu,%zu) %s = op(A) (%zu,%zu) x op(B) (%zu,%zu): mode %s%s, %d rank%s, "
+            "%.4f s, %.2f GFLOP/s\n",
+            r->m, r->n, pa_dtype_name(r->dtype), r->m, r->k, r->k, r->n,
+            pa_matmul_mode_name(r->mode), r->automatic ? " (auto)" : "", r->ranks,
+            r->ranks == 1 ? "" : "s", r->seconds, gflops(r));
+}
+
+static void print_json(json_writer *w, const void *arg)
+{
+    const matmul_result *r = arg;
+    size_t shape[2] = {r->m, r->n};
+    json_key(w, "output");
+    json_string(w, r->out);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(r->dtype));
+    json_key(w, "shape");
+    output_shape_json(w, 2, shape);
+    json_key(w, "k");
+    json_uint(w, r->k);
+    json_key(w, "mode");
+    json_string(w, pa_matmul_mode_name(r->mode));
+    json_key(w, "auto");
+    json_bool(w, r->automatic);
+    json_key(w, "ranks");
+    json_int(w, r->ranks);
+    json_key(w, "seconds");
+    json_double(w, r->seconds);
+    json_key(w, "gflops");
+    json_double(w, gflops(r));
+}
+
+enum { O_OUT = 'o', O_MODE = 2, O_TRANSA, O_TRANSB, O_JSON };
+
+static const opt_spec specs[] = {
+    {"out", 'o', OPT_VALUE, O_OUT},       {"mode", 0, OPT_VALUE, O_MODE},
+    {"transA", 0, OPT_FLAG, O_TRANSA},    {"transB", 0, OPT_FLAG, O_TRANSB},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
+};
 
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
@@ -31,26 +96,27 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     const char *in[2] = {NULL, NULL}, *out = NULL;
     int nin = 0;
     pa_matmul_opts o = PA_MATMUL_OPTS_INIT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
-            if (i + 1 >= argc)
-                return cmd_usage(ctx, sub, "%s needs FILE:/DATASET", a);
-            out = argv[++i];
-        } else if (strcmp(a, "--mode") == 0 || strncmp(a, "--mode=", 7) == 0) {
-            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || pa_matmul_mode_parse(v, &o.mode) != PA_OK)
-                return cmd_usage(ctx, sub, "--mode '%s' is not split, lend or auto", v ? v : "");
-        } else if (strcmp(a, "--transA") == 0) {
-            o.transA = 1;
-        } else if (strcmp(a, "--transB") == 0) {
-            o.transB = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cmd_usage(ctx, sub, "unknown option '%s'", a);
-        } else if (nin < 2) {
-            in[nin++] = a;
-        } else {
-            return cmd_usage(ctx, sub, "too many inputs: '%s' (A and B are two)", a);
+    output dest = {0};
+    opts p;
+    opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        switch (k) {
+        case OPTS_STOP: return p.status;
+        case O_OUT: out = p.value; break;
+        case O_MODE:
+            if (pa_matmul_mode_parse(p.value, &o.mode) != PA_OK)
+                return opts_fail(&p, "--mode '%s' is not split, lend or auto", p.value);
+            break;
+        case O_TRANSA: o.transA = 1; break;
+        case O_TRANSB: o.transB = 1; break;
+        case O_JSON:
+            if (output_option(&dest, &p))
+                return p.status;
+            break;
+        default:
+            if (nin == 2)
+                return cmd_usage(ctx, sub, "too many inputs: '%s' (A and B are two)", p.value);
+            in[nin++] = p.value;
         }
     }
     if (nin < 2)
@@ -71,7 +137,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     rb.dist = PA_REPLICATED;
     if (pa_h5_load(ctx, da.file, da.dataset, &ra, &A) != PA_OK ||
         pa_h5_load(ctx, db.file, db.dataset, &rb, &B) != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
     size_t sa[PA_MAXDIM], sb[PA_MAXDIM];
@@ -94,7 +160,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     }
     size_t sc[2] = {m, n};
     if (pa_array_create(ctx, pa_array_dtype(A), 2, sc, PA_DISTRIBUTED, &C) != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
     pa_matmul_mode used = o.mode == PA_MATMUL_AUTO ? pa_matmul_auto(ctx, m, n, k) : o.mode;
@@ -104,21 +170,17 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     double t = MPI_Wtime() - t0, tmax;
     MPI_Allreduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, pa_ctx_comm(ctx));
     if (rc != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
     if (pa_h5_save(C, dc.file, dc.dataset, NULL) != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
-    if (pa_ctx_rank(ctx) == 0) {
-        double flops = 2.0 * (double)m * (double)n * (double)k;
-        printf("C (%zu,%zu) %s = op(A) (%zu,%zu) x op(B) (%zu,%zu): mode %s%s, %d rank%s, "
-               "%.4f s, %.2f GFLOP/s\n",
-               m, n, pa_dtype_name(pa_array_dtype(A)), m, k, k, n, pa_matmul_mode_name(used),
-               o.mode == PA_MATMUL_AUTO ? " (auto)" : "", pa_ctx_size(ctx),
-               pa_ctx_size(ctx) == 1 ? "" : "s", tmax, tmax > 0 ? flops / tmax / 1e9 : 0.0);
-    }
+    matmul_result r = {.out = out, .dtype = pa_array_dtype(A), .m = m, .n = n, .k = k,
+                       .mode = used, .automatic = o.mode == PA_MATMUL_AUTO,
+                       .ranks = pa_ctx_size(ctx), .seconds = tmax};
+    status = output_write(ctx, sub, &dest, print_text, print_json, &r);
 out:
     pa_array_free(&A);
     pa_array_free(&B);

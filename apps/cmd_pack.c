@@ -2,7 +2,7 @@
  * one dataset of an HDF5 file, every rank reading its share of the files
  * and writing its rows with parallel HDF5; `parray unpack` writes the rows
  * of a dataset back as one file each. Both show progress on stderr from
- * rank 0 when it is a terminal and end with a one-line summary. */
+ * rank 0 (progress.h) and end with a one-line summary, text or JSON. */
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
@@ -15,7 +15,9 @@
 
 #include "cmd.h"
 #include "dsarg.h"
-#include "num.h"
+#include "opts.h"
+#include "output.h"
+#include "progress.h"
 
 static const char pack_usage[] =
     "usage: [mpirun -n N] parray pack [OPTIONS] FILE... | DIR | 'GLOB' -o OUT.h5:/DATASET\n"
@@ -28,9 +30,10 @@ static const char pack_usage[] =
     "extension, in name order; not hidden ones) or a quoted glob (in name order).\n"
     "\n"
     "Options:\n"
-    "  -o FILE.h5:/DATASET  the output dataset (required); other datasets of an\n"
+    "  -o, --out FILE.h5:/DATASET\n"
+    "                       the output dataset (required); other datasets of an\n"
     "                       existing file are kept\n"
-    "  -j N                 reader threads per rank (default 1): more reads in\n"
+    "  -j, --threads N      reader threads per rank (default 1): more reads in\n"
     "                       flight on network file systems, or idle cores used\n"
     "                       when there are fewer ranks than cores. The files are\n"
     "                       always shared among the ranks.\n"
@@ -54,6 +57,14 @@ static const char pack_usage[] =
     "                       size and send rows to their node\n"
     "  --chunked            write the dataset chunked (default contiguous), in\n"
     "                       chunks of about 4 MiB that each rank writes whole\n"
+    "  --progress           show the reading's progress on stderr even when it is\n"
+    "                       not a terminal (a batch log): a line every 10 s or\n"
+    "                       10%, whichever is rarer, and one at the end\n"
+    "                       (PARRAY_PROGRESS: 'parray help')\n"
+    "  --json               print the summary as one JSON object instead: {\"files\",\n"
+    "                       \"bytes\", \"seconds\", \"gb_per_s\", \"file\", \"dataset\",\n"
+    "                       \"dtype\", \"shape\": the dataset written}\n"
+    "  --json=FILE          the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Prints: pack: FILES files, BYTES bytes, SECONDS s, GB/s (bytes read from the\n"
     "input files over the whole time, reading and writing).\n"
@@ -75,7 +86,7 @@ static const char unpack_usage[] =
     "the new one empty or in part.\n"
     "\n"
     "Options:\n"
-    "  -o PATTERN        the file names (required)\n"
+    "  -o, --out PATTERN the file names (required)\n"
     "  --durable         fsync every file before its rename and the directory\n"
     "                    after, so that the files survive a power loss (slower:\n"
     "                    every file waits for the disk)\n"
@@ -87,6 +98,12 @@ static const char unpack_usage[] =
     "                    comment character unless comments are off, so that\n"
     "                    the files read back with the same options\n"
     "  --dataset /PATH   HDF5 outputs: the dataset in every file (default /data)\n"
+    "  --progress        show the writing's progress on stderr even when it is not\n"
+    "                    a terminal, as for pack\n"
+    "  --json            print the summary as one JSON object instead: {\"files\",\n"
+    "                    \"bytes\", \"seconds\", \"gb_per_s\", \"pattern\", and the\n"
+    "                    dataset read: \"file\", \"dataset\", \"dtype\", \"shape\"}\n"
+    "  --json=FILE       the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Prints: unpack: FILES files, BYTES bytes, SECONDS s, GB/s (bytes of data).\n"
     "Example: mpirun -n 2 parray unpack frames.h5:/frames -o 'out/f-%05d.npy'\n";
@@ -122,44 +139,79 @@ static int parse_char(const char *s, char *d)
     return 0;
 }
 
-/* ------------------------------------------------------------ progress */
+/* ------------------------------------------------------------ progress and results */
 
-typedef struct {
-    const char *what;
-    double start, last;
-} progress;
-
+/* The library reports rank 0's files; rank 0's share stands for the
+ * whole job's (the files are shared among the ranks by size). */
 static void show_progress(void *arg, size_t done, size_t total)
 {
-    progress *p = arg;
-    double now = MPI_Wtime();
-    if (done < total && now - p->last < 0.2)
-        return;
-    p->last = now;
-    fprintf(stderr, "\r%s: %zu/%zu files on rank 0 (%.0f%%), %.1f s", p->what, done, total,
-            total ? 100.0 * (double)done / (double)total : 100.0, now - p->start);
-    if (done == total)
-        fputc('\n', stderr);
-    fflush(stderr);
+    progress *pr = arg;
+    progress_update(pr, total ? pr->total * (double)done / (double)total : pr->total);
 }
 
-/* Installs the progress display on rank 0 when stderr is a terminal. */
-static void want_progress(pa_ctx *ctx, pa_files_opts *o, progress *p, const char *what)
+/* Installs the progress display where rank 0 shows it. */
+static void want_progress(progress *pr, pa_files_opts *o, double bytes)
 {
-    p->what = what;
-    p->start = p->last = MPI_Wtime();
-    if (pa_ctx_rank(ctx) == 0 && isatty(STDERR_FILENO)) {
+    progress_start(pr, bytes);
+    if (pr->on) {
         o->progress = show_progress;
-        o->progress_arg = p;
+        o->progress_arg = pr;
     }
 }
 
-static void summary(pa_ctx *ctx, const char *sub, size_t files, double bytes, double secs,
-                    const char *detail)
+/* What pack and unpack print. */
+typedef struct {
+    const char *sub;
+    size_t files;
+    double bytes, seconds;
+    const char *pattern; /* unpack: the files written */
+    const dsarg *ds;     /* the dataset pack wrote or unpack read */
+    pa_dtype dtype;
+    int ndim;
+    size_t shape[PA_MAXDIM];
+} summary;
+
+static double gb_per_s(const summary *r)
 {
-    if (pa_ctx_rank(ctx) == 0)
-        printf("%s: %zu files, %.0f bytes, %.3f s, %.3f GB/s (%s)\n", sub, files, bytes, secs,
-               secs > 0 ? bytes / secs / 1e9 : 0.0, detail);
+    return r->seconds > 0 ? r->bytes / r->seconds / 1e9 : 0.0;
+}
+
+static void print_text(FILE *f, const void *arg)
+{
+    const summary *r = arg;
+    char shape[PA_MAXDIM * 24];
+    fprintf(f, "%s: %zu files, %.0f bytes, %.3f s, %.3f GB/s (", r->sub, r->files, r->bytes,
+            r->seconds, gb_per_s(r));
+    if (r->pattern)
+        fprintf(f, "%s)\n", r->pattern);
+    else
+        fprintf(f, "%s:%s %s %s)\n", r->ds->file, r->ds->dataset,
+                output_shape(shape, sizeof shape, r->ndim, r->shape), pa_dtype_name(r->dtype));
+}
+
+static void print_json(json_writer *w, const void *arg)
+{
+    const summary *r = arg;
+    json_key(w, "files");
+    json_uint(w, r->files);
+    json_key(w, "bytes");
+    json_double(w, r->bytes);
+    json_key(w, "seconds");
+    json_double(w, r->seconds);
+    json_key(w, "gb_per_s");
+    json_double(w, gb_per_s(r));
+    if (r->pattern) {
+        json_key(w, "pattern");
+        json_string(w, r->pattern);
+    }
+    json_key(w, "file");
+    json_string(w, r->ds->file);
+    json_key(w, "dataset");
+    json_string(w, r->ds->dataset);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(r->dtype));
+    json_key(w, "shape");
+    output_shape_json(w, r->ndim, r->shape);
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -288,131 +340,157 @@ static int share_list(pa_ctx *ctx, char **args, int nargs, pa_format want, list 
     return 0;
 }
 
+/* ------------------------------------------------------------ options */
+
+enum {
+    O_OUT = 'o', O_THREADS = 'j', O_FORMAT = 2, O_DTYPE, O_SHAPE, O_DELIMITER, O_COMMENT,
+    O_NO_COMMENTS, O_HEADER, O_DATASET, O_PLACE, O_CHUNKED, O_BIG_ENDIAN, O_DURABLE, O_PROGRESS,
+    O_JSON
+};
+
+/* pack's and unpack's options; unpack takes those of its own table only. */
+static const opt_spec pack_specs[] = {
+    {"out", 'o', OPT_VALUE, O_OUT},         {"threads", 'j', OPT_VALUE, O_THREADS},
+    {"format", 0, OPT_VALUE, O_FORMAT},     {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"shape", 0, OPT_VALUE, O_SHAPE},       {"delimiter", 0, OPT_VALUE, O_DELIMITER},
+    {"comment", 0, OPT_VALUE, O_COMMENT},   {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
+    {"header", 0, OPT_FLAG, O_HEADER},      {"dataset", 0, OPT_VALUE, O_DATASET},
+    {"place", 0, OPT_VALUE, O_PLACE},       {"chunked", 0, OPT_FLAG, O_CHUNKED},
+    {"progress", 0, OPT_FLAG, O_PROGRESS},  {"json", 0, OPT_OPTIONAL, O_JSON},
+};
+static const opt_spec unpack_specs[] = {
+    {"out", 'o', OPT_VALUE, O_OUT},         {"format", 0, OPT_VALUE, O_FORMAT},
+    {"big-endian", 0, OPT_FLAG, O_BIG_ENDIAN}, {"delimiter", 0, OPT_VALUE, O_DELIMITER},
+    {"comment", 0, OPT_VALUE, O_COMMENT},   {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
+    {"dataset", 0, OPT_VALUE, O_DATASET},   {"progress", 0, OPT_FLAG, O_PROGRESS},
+    {"json", 0, OPT_OPTIONAL, O_JSON},      {"durable", 0, OPT_FLAG, O_DURABLE},
+};
+
+/* The command line of pack or unpack. */
+typedef struct {
+    const char *out;
+    char **inputs; /* pack: the files, directories and globs; unpack: one dataset */
+    int ninputs;   /* how many were given; the first max_inputs are kept */
+    int max_inputs;
+    pa_files_opts o;
+    pa_format format;
+    pa_h5_opts h5;
+    int progress;
+    output dest;
+} move_args;
+
+/* One option into m. Returns 0 or the exit status. */
+static int take_option(opts *p, int k, move_args *m)
+{
+    uint64_t n;
+    switch (k) {
+    case O_OUT: m->out = p->value; return 0;
+    case O_THREADS:
+        if (opts_uint(p, 1, 256, &n))
+            return p->status;
+        m->o.threads = (int)n;
+        return 0;
+    case O_FORMAT:
+        return parse_format(p->value, &m->format) ? opts_fail(p, "--format takes npy, csv, raw or h5")
+                                                   : 0;
+    case O_DTYPE: return opts_dtype(p, &m->o.dtype);
+    case O_SHAPE:
+        /* A file's shape: its stack adds the first dimension. */
+        return opts_uint_list(p, 0, SIZE_MAX, m->o.shape, PA_MAXDIM - 1, &m->o.ndim);
+    case O_DELIMITER:
+        return parse_char(p->value, &m->o.delimiter)
+                   ? opts_fail(p, "--delimiter takes one character or 'tab'")
+                   : 0;
+    case O_COMMENT:
+        return parse_char(p->value, &m->o.comment) ? opts_fail(p, "--comment takes one character")
+                                                    : 0;
+    case O_NO_COMMENTS: m->o.no_comments = 1; return 0;
+    case O_HEADER: m->o.header = 1; return 0;
+    case O_DATASET: m->o.dataset = p->value; return 0;
+    case O_PLACE:
+        if (strcmp(p->value, "node") != 0 && strcmp(p->value, "job") != 0)
+            return opts_fail(p, "--place takes node or job");
+        m->o.place = strcmp(p->value, "job") == 0 ? PA_PLACE_JOB : PA_PLACE_NODE;
+        return 0;
+    case O_CHUNKED: m->h5.layout = PA_H5_CHUNKED; return 0;
+    case O_BIG_ENDIAN: m->o.big_endian = 1; return 0;
+    case O_DURABLE: m->o.durable = 1; return 0;
+    case O_PROGRESS: m->progress = 1; return 0;
+    case O_JSON: return output_option(&m->dest, p);
+    default:
+        if (m->ninputs < m->max_inputs)
+            m->inputs[m->ninputs] = (char *)p->value;
+        m->ninputs++;
+        return 0;
+    }
+}
+
+/* Returns 0 or the exit status. */
+static int parse_args(pa_ctx *ctx, const char *sub, const char *usage, const opt_spec *specs,
+                      int nspecs, int argc, char **argv, move_args *m)
+{
+    opts p;
+    opts_begin(&p, ctx, sub, usage, specs, nspecs, argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        if (k == OPTS_STOP)
+            return p.status;
+        int status = take_option(&p, k, m);
+        if (status)
+            return status;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ pack */
 
 static int run_pack(pa_ctx *ctx, int argc, char **argv)
 {
-    const char *sub = "pack", *out = NULL;
-    pa_files_opts o = {0};
-    pa_format format = PA_FORMAT_AUTO;
-    pa_h5_opts h5 = {0};
-    char **inputs = calloc((size_t)argc + 1, sizeof *inputs), err[1024];
-    int ninputs = 0, status;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1;
-        if (strcmp(a, "-o") == 0) {
-            out = v;
-        } else if (strcmp(a, "-j") == 0) {
-            uint64_t j;
-            if (v && num_uint(a, v, 1, 256, &j, err, sizeof err) != 0) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "%s", err);
-            }
-            o.threads = v ? (int)j : 0;
-        } else if (strcmp(a, "--format") == 0) {
-            if (!v || parse_format(v, &format) < 0) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "--format takes npy, csv, raw or h5");
-            }
-        } else if (strcmp(a, "--dtype") == 0) {
-            if (!v || pa_dtype_parse(v, &o.dtype) != PA_OK) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "--dtype takes one of" CMD_DTYPES);
-            }
-        } else if (strcmp(a, "--shape") == 0) {
-            /* A file's shape: its stack adds the first dimension. */
-            if (v && num_uint_list(a, v, 0, SIZE_MAX, o.shape, PA_MAXDIM - 1, &o.ndim, err,
-                                   sizeof err) != 0) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "%s", err);
-            }
-        } else if (strcmp(a, "--delimiter") == 0) {
-            if (!v || parse_char(v, &o.delimiter) < 0) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "--delimiter takes one character or 'tab'");
-            }
-        } else if (strcmp(a, "--comment") == 0) {
-            if (!v || parse_char(v, &o.comment) < 0) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "--comment takes one character");
-            }
-        } else if (strcmp(a, "--dataset") == 0) {
-            if (!v) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "--dataset needs a path");
-            }
-            o.dataset = v;
-        } else if (strcmp(a, "--place") == 0) {
-            if (!v || (strcmp(v, "node") && strcmp(v, "job"))) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "--place takes node or job");
-            }
-            o.place = strcmp(v, "job") == 0 ? PA_PLACE_JOB : PA_PLACE_NODE;
-        } else {
-            takes = 0;
-            if (strcmp(a, "--header") == 0)
-                o.header = 1;
-            else if (strcmp(a, "--no-comments") == 0)
-                o.no_comments = 1;
-            else if (strcmp(a, "--chunked") == 0)
-                h5.layout = PA_H5_CHUNKED;
-            else if (a[0] == '-' && a[1]) {
-                free(inputs);
-                return cmd_usage(ctx, sub, "unknown option '%s'", a);
-            } else
-                inputs[ninputs++] = argv[i];
-        }
-        if (takes && !v) {
-            free(inputs);
-            return cmd_usage(ctx, sub, "%s needs a value", a);
-        }
-        i += takes;
-    }
+    const char *sub = "pack";
+    move_args m = {.inputs = calloc((size_t)argc + 1, sizeof(char *)), .max_inputs = argc};
+    char err[1024];
     dsarg ds;
-    if (!out) {
-        free(inputs);
-        return cmd_usage(ctx, sub, "the output -o FILE.h5:/DATASET is required");
-    }
-    if (dsarg_parse(out, &ds, err, sizeof err) < 0) {
-        free(inputs);
-        return cmd_usage(ctx, sub, "-o %s", err);
-    }
-    if (ninputs == 0) {
-        free(inputs);
-        return cmd_usage(ctx, sub, "no input files");
+    int status = m.inputs ? 0 : cmd_fail(ctx, sub, "out of memory");
+    if (status == 0)
+        status = parse_args(ctx, sub, pack_usage, pack_specs,
+                            sizeof pack_specs / sizeof pack_specs[0], argc, argv, &m);
+    if (status == 0 && !m.out)
+        status = cmd_usage(ctx, sub, "the output -o FILE.h5:/DATASET is required");
+    if (status == 0 && dsarg_parse(m.out, &ds, err, sizeof err) < 0)
+        status = cmd_usage(ctx, sub, "-o %s", err);
+    if (status == 0 && m.ninputs == 0)
+        status = cmd_usage(ctx, sub, "no input files");
+    progress pr = {0};
+    if (status == 0)
+        status = progress_init(&pr, ctx, sub, m.progress);
+    if (status) {
+        free(m.inputs);
+        return status;
     }
 
     MPI_Barrier(pa_ctx_comm(ctx));
     double t0 = MPI_Wtime();
     list l = {0};
-    if (share_list(ctx, inputs, ninputs, format, &l, err, sizeof err) < 0) {
-        free(inputs);
+    if (share_list(ctx, m.inputs, m.ninputs, m.format, &l, err, sizeof err) < 0) {
+        free(m.inputs);
         return cmd_fail(ctx, sub, "%s", err);
     }
-    progress pr;
-    want_progress(ctx, &o, &pr, "pack: reading");
+    want_progress(&pr, &m.o, l.bytes);
     pa_array *a = NULL;
-    int rc = pa_load_files(ctx, (const char *const *)l.v, l.n, format, &o, &a);
+    int rc = pa_load_files(ctx, (const char *const *)l.v, l.n, m.format, &m.o, &a);
     if (rc == PA_OK)
-        rc = pa_h5_save(a, ds.file, ds.dataset, &h5);
+        rc = pa_h5_save(a, ds.file, ds.dataset, &m.h5);
+    progress_end(&pr, rc == PA_OK);
     if (rc != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     } else {
-        double secs = MPI_Wtime() - t0;
-        char detail[PATH_MAX + 1200], shape[PA_MAXDIM * 24] = "";
-        size_t s[PA_MAXDIM], len = 0;
-        pa_array_shape(a, s);
-        for (int k = 0; k < pa_array_ndim(a); k++)
-            len += (size_t)snprintf(shape + len, sizeof shape - len, k ? ",%zu" : "%zu", s[k]);
-        snprintf(detail, sizeof detail, "%s:%s (%s) %s", ds.file, ds.dataset, shape,
-                 pa_dtype_name(pa_array_dtype(a)));
-        summary(ctx, sub, l.n, l.bytes, secs, detail);
-        status = 0;
+        summary r = {.sub = sub, .files = l.n, .bytes = l.bytes, .seconds = MPI_Wtime() - t0,
+                     .ds = &ds, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a)};
+        pa_array_shape(a, r.shape);
+        status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);
     list_free(&l);
-    free(inputs);
+    free(m.inputs);
     return status;
 }
 
@@ -470,58 +548,47 @@ static void remove_made_dirs(made_dirs *made)
     }
 }
 
+/* Returns 0 or the exit status. */
+static int check_unpack(pa_ctx *ctx, const move_args *m, dsarg *ds)
+{
+    const char *sub = "unpack";
+    char err[1024];
+    if (m->ninputs == 0)
+        return cmd_usage(ctx, sub, "the input IN.h5:/DATASET is required");
+    if (m->ninputs > 1)
+        return cmd_usage(ctx, sub, "one input dataset only (got '%s' and '%s')", m->inputs[0],
+                         m->inputs[1]);
+    if (dsarg_parse(m->inputs[0], ds, err, sizeof err) < 0)
+        return cmd_usage(ctx, sub, "%s", err);
+    if (!m->out)
+        return cmd_usage(ctx, sub, "the output -o PATTERN is required, e.g. 'out/part-%%05d.npy'");
+    if (pa_files_pattern_check(ctx, m->out) != PA_OK)
+        return cmd_usage(ctx, sub, "%s", cmd_errmsg(ctx));
+    return 0;
+}
+
 static int run_unpack(pa_ctx *ctx, int argc, char **argv)
 {
-    const char *sub = "unpack", *out = NULL, *in = NULL;
-    pa_files_opts o = {0};
-    pa_format format = PA_FORMAT_AUTO;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--big-endian") == 0 || strcmp(a, "--no-comments") == 0 ||
-            strcmp(a, "--durable") == 0) {
-            *(a[2] == 'b' ? &o.big_endian : a[2] == 'n' ? &o.no_comments : &o.durable) = 1;
-            continue;
-        }
-        if (a[0] != '-' || !a[1]) {
-            if (in)
-                return cmd_usage(ctx, sub, "one input dataset only (got '%s' and '%s')", in, a);
-            in = a;
-            continue;
-        }
-        if (!v)
-            return cmd_usage(ctx, sub, "%s needs a value", a);
-        if (strcmp(a, "-o") == 0)
-            out = v;
-        else if (strcmp(a, "--format") == 0) {
-            if (parse_format(v, &format) < 0)
-                return cmd_usage(ctx, sub, "--format takes npy, csv, raw or h5");
-        } else if (strcmp(a, "--delimiter") == 0) {
-            if (parse_char(v, &o.delimiter) < 0)
-                return cmd_usage(ctx, sub, "--delimiter takes one character or 'tab'");
-        } else if (strcmp(a, "--comment") == 0) {
-            if (parse_char(v, &o.comment) < 0)
-                return cmd_usage(ctx, sub, "--comment takes one character");
-        } else if (strcmp(a, "--dataset") == 0)
-            o.dataset = v;
-        else
-            return cmd_usage(ctx, sub, "unknown option '%s'", a);
-        i++;
-    }
+    const char *sub = "unpack";
+    char *inputs[2];
+    move_args m = {.inputs = inputs, .max_inputs = 2};
     dsarg ds;
-    char err[1024];
-    if (!in)
-        return cmd_usage(ctx, sub, "the input IN.h5:/DATASET is required");
-    if (dsarg_parse(in, &ds, err, sizeof err) < 0)
-        return cmd_usage(ctx, sub, "%s", err);
-    if (!out)
-        return cmd_usage(ctx, sub, "the output -o PATTERN is required, e.g. 'out/part-%%05d.npy'");
-    if (pa_files_pattern_check(ctx, out) != PA_OK)
-        return cmd_usage(ctx, sub, "%s", pa_errmsg(ctx));
+    progress pr = {0};
+    /* Two inputs are kept: a second one is an error that names both. */
+    int status = parse_args(ctx, sub, unpack_usage, unpack_specs,
+                            sizeof unpack_specs / sizeof unpack_specs[0], argc, argv, &m);
+    if (status == 0)
+        status = check_unpack(ctx, &m, &ds);
+    if (status == 0)
+        status = progress_init(&pr, ctx, sub, m.progress);
+    if (status)
+        return status;
 
     MPI_Barrier(pa_ctx_comm(ctx));
     double t0 = MPI_Wtime();
+    char err[1024];
     made_dirs made = {.first = 0};
-    int mk = pa_ctx_rank(ctx) == 0 ? make_dirs(out, &made, err, sizeof err) : 0;
+    int mk = pa_ctx_rank(ctx) == 0 ? make_dirs(m.out, &made, err, sizeof err) : 0;
     MPI_Bcast(&mk, 1, MPI_INT, 0, pa_ctx_comm(ctx));
     if (mk < 0) {
         MPI_Bcast(err, sizeof err, MPI_CHAR, 0, pa_ctx_comm(ctx));
@@ -529,20 +596,23 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     }
     pa_array *a = NULL;
     int rc = pa_h5_load(ctx, ds.file, ds.dataset, NULL, &a);
-    progress pr;
-    want_progress(ctx, &o, &pr, "unpack: writing");
+    double bytes =
+        rc == PA_OK ? (double)pa_array_size(a) * (double)pa_dtype_size(pa_array_dtype(a)) : 0;
+    want_progress(&pr, &m.o, bytes);
     if (rc == PA_OK)
-        rc = pa_save_files(a, out, format, &o);
-    int status = 0;
+        rc = pa_save_files(a, m.out, m.format, &m.o);
+    progress_end(&pr, rc == PA_OK);
     if (rc != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         if (pa_ctx_rank(ctx) == 0)
             remove_made_dirs(&made);
     } else {
-        size_t s[PA_MAXDIM];
-        pa_array_shape(a, s);
-        double bytes = (double)pa_array_size(a) * (double)pa_dtype_size(pa_array_dtype(a));
-        summary(ctx, sub, s[0], bytes, MPI_Wtime() - t0, out);
+        summary r = {.sub = sub, .bytes = bytes, .seconds = MPI_Wtime() - t0,
+                     .pattern = m.out, .ds = &ds, .dtype = pa_array_dtype(a),
+                     .ndim = pa_array_ndim(a)};
+        pa_array_shape(a, r.shape);
+        r.files = r.shape[0];
+        status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);
     return status;

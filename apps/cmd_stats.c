@@ -13,10 +13,12 @@
 #include "dsarg.h"
 #include "histogram.h"
 #include "json.h"
-#include "num.h"
+#include "opts.h"
+#include "output.h"
 
 static const char usage[] =
-    "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--json] [--hist BINS]\n"
+    "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--hist BINS]\n"
+    "                                  [--json[=FILE]]\n"
     "\n"
     "Prints count, sum, mean, std (ddof 0), min and max of a dataset of any\n"
     "dtype: of the whole array, or with --axis 0 one line per column, with\n"
@@ -30,7 +32,14 @@ static const char usage[] =
     "  --hist BINS  also a histogram of the whole array: numpy.histogram's BINS\n"
     "               equal bins over [min, max] of the finite values, the last\n"
     "               one closed; NaN, inf and -inf are counted apart\n"
-    "  --json       one JSON object instead of text (NaN and inf as null)\n"
+    "  --json       one JSON object on stdout instead of the text\n"
+    "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
+    "\n"
+    "JSON: {\"dataset\": IN as given, \"dtype\", \"shape\": [...], \"axis\" (with\n"
+    "--axis), \"count\", \"sum\", \"mean\", \"std\", \"min\", \"max\" (numbers, or arrays\n"
+    "of one per column or row with --axis; NaN and inf as null), \"hist\" (with\n"
+    "--hist): {\"edges\": [BINS+1], \"counts\": [BINS], \"nan\", \"posinf\",\n"
+    "\"neginf\"}}.\n"
     "\n"
     "Example: mpirun -n 2 parray stats data.h5:/x --hist 10\n";
 
@@ -78,134 +87,140 @@ static void json_value(json_writer *w, const report *rep, double v)
         json_double(w, v);
 }
 
-static void print_json(const report *rep)
+static void print_json(json_writer *w, const void *arg)
 {
-    json_writer w;
-    json_init_file(&w, stdout);
-    json_begin_object(&w);
-    json_key(&w, "dataset");
-    json_string(&w, rep->name);
-    json_key(&w, "dtype");
-    json_string(&w, pa_dtype_name(rep->dtype));
-    json_key(&w, "shape");
-    json_begin_array(&w);
-    for (int k = 0; k < rep->ndim; k++)
-        json_uint(&w, rep->shape[k]);
-    json_end_array(&w);
+    const report *rep = arg;
+    json_key(w, "dataset");
+    json_string(w, rep->name);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(rep->dtype));
+    json_key(w, "shape");
+    output_shape_json(w, rep->ndim, rep->shape);
     if (rep->axis >= 0) {
-        json_key(&w, "axis");
-        json_int(&w, rep->axis);
+        json_key(w, "axis");
+        json_int(w, rep->axis);
     }
     const results *r = &rep->r;
     const char *names[] = {"count", "sum", "mean", "std", "min", "max"};
     const double *cols[] = {r->count, r->sum, r->mean, r->std, r->min, r->max};
     for (int k = 0; k < 6; k++) {
-        json_key(&w, names[k]);
+        json_key(w, names[k]);
         if (rep->axis >= 0)
-            json_begin_array(&w);
+            json_begin_array(w);
         for (size_t i = 0; i < r->n; i++) {
             if (k >= 4)
-                json_value(&w, rep, cols[k][i]);
+                json_value(w, rep, cols[k][i]);
             else
-                json_double(&w, cols[k][i]);
+                json_double(w, cols[k][i]);
         }
         if (rep->axis >= 0)
-            json_end_array(&w);
+            json_end_array(w);
     }
     const histogram *h = &rep->hist;
     if (h->bins) {
-        json_key(&w, "hist");
-        json_begin_object(&w);
-        json_key(&w, "edges");
-        json_begin_array(&w);
+        json_key(w, "hist");
+        json_begin_object(w);
+        json_key(w, "edges");
+        json_begin_array(w);
         for (int b = 0; b <= h->bins; b++)
-            json_value(&w, rep, h->edges[b]);
-        json_end_array(&w);
-        json_key(&w, "counts");
-        json_begin_array(&w);
+            json_value(w, rep, h->edges[b]);
+        json_end_array(w);
+        json_key(w, "counts");
+        json_begin_array(w);
         for (int b = 0; b < h->bins; b++)
-            json_uint(&w, h->counts[b]);
-        json_end_array(&w);
-        json_key(&w, "nan");
-        json_uint(&w, h->nan);
-        json_key(&w, "posinf");
-        json_uint(&w, h->posinf);
-        json_key(&w, "neginf");
-        json_uint(&w, h->neginf);
-        json_end_object(&w);
+            json_uint(w, h->counts[b]);
+        json_end_array(w);
+        json_key(w, "nan");
+        json_uint(w, h->nan);
+        json_key(w, "posinf");
+        json_uint(w, h->posinf);
+        json_key(w, "neginf");
+        json_uint(w, h->neginf);
+        json_end_object(w);
     }
-    json_end_object(&w);
-    json_newline(&w);
 }
 
-static void print_text(const report *rep)
+static void print_text(FILE *f, const void *arg)
 {
+    const report *rep = arg;
     /* min, max and the edges are values of the dtype: %.9g round-trips
      * f32; the others are doubles. */
     const char *vf = rep->dtype == PA_F32 ? "%.9g" : "%.17g", *df = "%.17g";
     const results *r = &rep->r;
-    printf("%s: %s (", rep->name, pa_dtype_name(rep->dtype));
-    for (int k = 0; k < rep->ndim; k++)
-        printf(k ? ",%zu" : "%zu", rep->shape[k]);
-    printf("%s)\n", rep->ndim == 1 ? "," : "");
+    char shape[PA_MAXDIM * 24];
+    fprintf(f, "%s: %s %s\n", rep->name, pa_dtype_name(rep->dtype),
+            output_shape(shape, sizeof shape, rep->ndim, rep->shape));
     if (rep->axis >= 0)
-        printf("%-8s ", rep->axis == 0 ? "column" : "row");
-    printf("count sum mean std min max\n");
+        fprintf(f, "%-8s ", rep->axis == 0 ? "column" : "row");
+    fprintf(f, "count sum mean std min max\n");
     for (size_t i = 0; i < r->n; i++) {
         if (rep->axis >= 0)
-            printf("%-8zu ", i);
-        printf("%.17g ", r->count[i]);
-        printf(df, r->sum[i]);
-        putchar(' ');
-        printf(df, r->mean[i]);
-        putchar(' ');
-        printf(df, r->std[i]);
-        putchar(' ');
-        printf(vf, r->min[i]);
-        putchar(' ');
-        printf(vf, r->max[i]);
-        putchar('\n');
+            fprintf(f, "%-8zu ", i);
+        fprintf(f, "%.17g ", r->count[i]);
+        fprintf(f, df, r->sum[i]);
+        fputc(' ', f);
+        fprintf(f, df, r->mean[i]);
+        fputc(' ', f);
+        fprintf(f, df, r->std[i]);
+        fputc(' ', f);
+        fprintf(f, vf, r->min[i]);
+        fputc(' ', f);
+        fprintf(f, vf, r->max[i]);
+        fputc('\n', f);
     }
     const histogram *h = &rep->hist;
     if (!h->bins)
         return;
-    printf("histogram: %d bins\n", h->bins);
+    fprintf(f, "histogram: %d bins\n", h->bins);
     for (int b = 0; b < h->bins; b++) {
-        putchar('[');
-        printf(vf, h->edges[b]);
-        printf(", ");
-        printf(vf, h->edges[b + 1]);
-        printf("%s %llu\n", b + 1 == h->bins ? "]" : ")", (unsigned long long)h->counts[b]);
+        fputc('[', f);
+        fprintf(f, vf, h->edges[b]);
+        fprintf(f, ", ");
+        fprintf(f, vf, h->edges[b + 1]);
+        fprintf(f, "%s %llu\n", b + 1 == h->bins ? "]" : ")", (unsigned long long)h->counts[b]);
     }
     if (h->nan || h->posinf || h->neginf)
-        printf("in no bin: %llu nan, %llu inf, %llu -inf\n", (unsigned long long)h->nan,
+        fprintf(f, "in no bin: %llu nan, %llu inf, %llu -inf\n", (unsigned long long)h->nan,
                (unsigned long long)h->posinf, (unsigned long long)h->neginf);
 }
+
+enum { O_AXIS = 2, O_HIST, O_JSON };
+
+static const opt_spec specs[] = {
+    {"axis", 0, OPT_VALUE, O_AXIS},
+    {"hist", 0, OPT_VALUE, O_HIST},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
+};
 
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
     const char *sub = "stats", *inarg = NULL;
-    int axis = -1, json = 0, bins = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--axis") == 0 || strcmp(a, "--hist") == 0) {
-            int is_axis = a[2] == 'a';
-            uint64_t v;
-            char err[256];
-            if (i + 1 >= argc)
-                return cmd_usage(ctx, sub, "%s needs a value", a);
-            if (num_uint(a, argv[++i], is_axis ? 0 : 1, is_axis ? 1 : 1000000, &v, err,
-                         sizeof err) != 0)
-                return cmd_usage(ctx, sub, "%s", err);
-            *(is_axis ? &axis : &bins) = (int)v;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (a[0] == '-' && a[1] != 0) {
-            return cmd_usage(ctx, sub, "unknown option '%s'", a);
-        } else if (!inarg) {
-            inarg = a;
-        } else {
-            return cmd_usage(ctx, sub, "one input only: '%s' is extra", a);
+    int axis = -1, bins = 0;
+    output out = {0};
+    uint64_t v;
+    opts p;
+    opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        switch (k) {
+        case OPTS_STOP: return p.status;
+        case O_AXIS:
+            if (opts_uint(&p, 0, 1, &v))
+                return p.status;
+            axis = (int)v;
+            break;
+        case O_HIST:
+            if (opts_uint(&p, 1, 1000000, &v))
+                return p.status;
+            bins = (int)v;
+            break;
+        case O_JSON:
+            if (output_option(&out, &p))
+                return p.status;
+            break;
+        default:
+            if (inarg)
+                return cmd_usage(ctx, sub, "one input only: '%s' is extra", p.value);
+            inarg = p.value;
         }
     }
     if (!inarg)
@@ -217,7 +232,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
 
     pa_array *a = NULL;
     if (pa_h5_load(ctx, d.file, d.dataset, NULL, &a) != PA_OK)
-        return cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     int status = 0;
     report rep = {.name = inarg, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a),
                   .axis = axis};
@@ -233,7 +248,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
      * of an empty array's other axis can be huge: SIZE_MAX fits nowhere). */
     size_t need = r->n > SIZE_MAX / 64 ? SIZE_MAX : (6 * r->n + 6 + 2 * (size_t)bins) * 8;
     if (pa_mem_check(ctx, need, "the results") != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         pa_array_free(&a);
         return status;
     }
@@ -254,19 +269,14 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     for (size_t i = 0; i < r->n; i++)
         r->count[i] = (double)cnt;
     if (reduce_all(a, axis, r) != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", pa_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
     if (bins && histogram_compute(ctx, a, bins, &rep.hist) != 0) {
         status = cmd_fail(ctx, sub, "--hist %d: out of memory", bins);
         goto out;
     }
-    if (pa_ctx_rank(ctx) == 0) {
-        if (json)
-            print_json(&rep);
-        else
-            print_text(&rep);
-    }
+    status = output_write(ctx, sub, &out, print_text, print_json, &rep);
 out:
     histogram_free(&rep.hist);
     free(mem);

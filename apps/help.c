@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "help.h"
+#include "opts.h"
 
 /* The parts of the top-level help, in the order `parray --help` prints
  * them. Each becomes one section of the man page. */
@@ -37,7 +38,17 @@ static const char OPTIONS[] =
     "  -h, --help  print this text\n"
     "  --version   print parray's version\n"
     "  --man       print this text and every subcommand's help as the manual\n"
-    "              page parray(1), in roff: parray --man | man -l -\n";
+    "              page parray(1), in roff: parray --man | man -l -\n"
+    "\n"
+    "Every subcommand reads its options the same way: --opt=VALUE or --opt VALUE\n"
+    "(-o FILE or -oFILE); a long option may be shortened to a prefix that names\n"
+    "only it; options and arguments mix in any order; -- ends the options (for\n"
+    "an argument that starts with -); an unknown option is refused, naming the\n"
+    "nearest known one. The subcommands that print results (info, stats, gen,\n"
+    "calc, matmul, pack, unpack, bench) take --json: the results as one JSON\n"
+    "object on stdout instead of the text (bench: one per line, the table on\n"
+    "stderr), or with --json=FILE the text on stdout and the JSON into FILE.\n"
+    "Each one's --help lists its JSON fields.\n";
 
 static const char ENVIRONMENT[] =
     "Read when a subcommand starts; give every rank the same values (a value\n"
@@ -83,6 +94,15 @@ static const char ENVIRONMENT[] =
     "  OPENBLAS_NUM_THREADS, OMP_NUM_THREADS\n"
     "      OpenBLAS's thread count when it is loaded; parray sets the count\n"
     "      from its plan when a subcommand starts, so they need not be set\n"
+    "Read by rank 0 only:\n"
+    "  PARRAY_PROGRESS=1|0\n"
+    "      1: calc, pack and unpack show progress on stderr wherever it goes;\n"
+    "      0: never. Unset (the default): only when rank 0's stderr is a\n"
+    "      terminal, so not under mpirun, which passes each rank's stderr\n"
+    "      through a pipe: there, give --progress or mpirun -x\n"
+    "      PARRAY_PROGRESS=1. A terminal gets a bar redrawn in place; a log\n"
+    "      gets a line each time 10 s and 10% of the work have passed, and\n"
+    "      one at the end: 'calc: 45% (4.5 of 10 GB), 3.1 GB/s, 12 s left'\n"
     "Batch jobs (Slurm, PBS) and their binding flags: docs/batch.md.\n";
 
 static const char EXIT_STATUS[] =
@@ -235,24 +255,35 @@ static const pa_cmd *find(const pa_cmd *const *cmds, size_t ncmds, const char *n
 
 int help_main(const pa_cmd *const *cmds, size_t ncmds, int argc, char **argv)
 {
-    if (argc < 2) {
-        help_print_top(stdout, cmds, ncmds);
-        return 0;
+    static const opt_spec specs[] = {{"man", 0, OPT_FLAG, 2}};
+    const char *name = NULL;
+    int man = 0;
+    opts p;
+    opts_begin(&p, NULL, "help", cmd_help.usage, specs, 1, argc, argv);
+    for (int k; (k = opts_next(&p)) != OPTS_END;) {
+        if (k == OPTS_STOP)
+            return p.status;
+        if (k != OPTS_ARG)
+            man = 1;
+        else if (name)
+            return cmd_usage(NULL, "help", "one SUBCOMMAND at most, not '%s' and '%s'", name,
+                             p.value);
+        else
+            name = p.value;
     }
-    if (strcmp(argv[1], "--man") == 0) {
-        if (argc > 2)
-            return cmd_usage(NULL, "help", "--man takes no argument, not '%s'", argv[2]);
+    if (man && name)
+        return cmd_usage(NULL, "help", "--man takes no argument, not '%s'", name);
+    if (man) {
         help_print_man(stdout, cmds, ncmds);
         return 0;
     }
-    if (argc > 2)
-        return cmd_usage(NULL, "help", "one SUBCOMMAND at most, not %d arguments", argc - 1);
-    if (argv[1][0] == '-')
-        return cmd_usage(NULL, "help", "unknown option '%s'", argv[1]);
-    const pa_cmd *cmd = find(cmds, ncmds, argv[1]);
+    if (!name) {
+        help_print_top(stdout, cmds, ncmds);
+        return 0;
+    }
+    const pa_cmd *cmd = find(cmds, ncmds, name);
     if (!cmd)
-        return cmd_usage(NULL, "help", "unknown subcommand '%s'; 'parray help' lists them",
-                         argv[1]);
+        return cmd_usage(NULL, "help", "unknown subcommand '%s'; 'parray help' lists them", name);
     fputs(cmd->usage, stdout);
     return 0;
 }

@@ -23,8 +23,8 @@ void help_print_top(FILE *f, const pa_cmd *const *cmds, size_t ncmds);
  * help and every subcommand's usage text, verbatim. */
 void help_print_man(FILE *f, const pa_cmd *const *cmds, size_t ncmds);
 
-/* Runs `parray help [SUBCOMMAND | --man]`; argv[0] is "help" (or the
- * program's name, for `parray --man`). Needs no MPI.
+/* Runs `parray help [SUBCOMMAND | --man]`; argv[0] is "help". Needs no
+ * MPI.
  * Returns the exit status: 0, or 2 for an unknown subcommand or extra
  * arguments. */
 int help_main(const pa_cmd *const *cmds, size_t ncmds, int argc, char **argv);

@@ -20,20 +20,6 @@ need_parray
 need_mpirun
 make_tmp args
 
-# refused NAME WANT CMD...: CMD exits 2 with WANT (a fixed string) in its stderr.
-refused() {
-    what=$1
-    want=$2
-    shift 2
-    run refused "$@"
-    if [ "$rc" -eq 2 ] && grep -qF -- "$want" "$tmp/refused.err"; then
-        pass "$what: exit 2, '$want'"
-    else
-        fail "$what: exit $rc, not 2 with '$want'"
-        show "$tmp/refused.err"
-    fi
-}
-
 # bits FILE.h5:/DS: the dataset's f64 values as 16-digit hex words, one line.
 bits() {
     rm -f "$tmp"/bits-*.raw

@@ -77,8 +77,8 @@ bad "--n 64,,128" "--n: '64,,128': '' is not a non-negative integer" --n 64,,128
 bad "--n 99999" "--n: '99999': 99999 is out of range" --n 99999
 bad "--threshold -5" "--threshold: -5 is out of range" --threshold -5
 bad "--threshold nan" "--threshold: 'nan' is not a finite number" --threshold nan
-bad "--json with no file" "--json needs a value" --json
-bad "an unknown option" "unknown option '--fast'" --fast
+bad "--json= with no file" "--json=FILE: the file name is empty" --json=
+bad "an unknown option" "unknown option --fast" --fast
 bad "an unknown experiment" "unknown experiment 'gpu'" gpu
 bad "--json and --compare on one file" "same file" --json "$tmp/x.json" --compare "$tmp/x.json"
 

@@ -79,7 +79,7 @@ expect_in unknown.err "unknown subcommand 'no-such-subcommand'" "the message nam
 echo "--- parray info with an unknown option"
 run badopt "$PARRAY" info --no-such-option
 expect_rc 2 "parray info --no-such-option"
-expect_in badopt.err "parray: info: unknown option '--no-such-option'" "the message names the option"
+expect_in badopt.err "parray: info: unknown option --no-such-option" "the message names the option"
 
 echo "--- parray info, 1 rank without mpirun"
 run single "$PARRAY" info
@@ -161,7 +161,7 @@ echo "--- a request beyond the available memory fails at once, touching nothing"
 # node's leader before any window exists; the timeout catches a check that touches.
 run mem32 $mpirun -n 2 "$PARRAY" gen "$tmp/mem.h5:/x" --shape 4000000000 --full 1
 expect_rc 1 "gen of 32 GB"
-expect_in mem32.err 'pa_array_create: the node block of shape \(4000000000,\) f64 needs 29\.8 GiB \(32000004096 bytes\) on node 0, but .* is available \((MemAvailable|the cgroup)' \
+expect_in mem32.err 'parray: gen: the node block of shape \(4000000000,\) f64 needs 29\.8 GiB \(32000004096 bytes\) on node 0, but .* is available \((MemAvailable|the cgroup)' \
     "the message names the need and the available memory"
 # PARRAY_MEM_AVAILABLE, the testing aid, sets the figure: 8 MB needed, 1 MB there.
 run mem1 env PARRAY_MEM_AVAILABLE=1000000 $mpirun -x PARRAY_MEM_AVAILABLE -n 2 "$PARRAY" \

@@ -119,6 +119,21 @@ expect_in() {
     fi
 }
 
+# refused WHAT WANT CMD...: CMD exits 2 (a usage error) with WANT (a fixed
+# string) in its stderr, which is kept in $tmp/refused.err.
+refused() {
+    what=$1
+    want=$2
+    shift 2
+    run refused "$@"
+    if [ "$rc" -eq 2 ] && grep -qF -- "$want" "$tmp/refused.err"; then
+        pass "$what: exit 2, '$want'"
+    else
+        fail "$what: exit $rc, not 2 with '$want'"
+        show "$tmp/refused.err"
+    fi
+}
+
 # finish: exits 0 when every check passed, else 1.
 finish() {
     [ "$failed" -eq 0 ] || exit 1

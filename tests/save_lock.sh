@@ -107,7 +107,7 @@ done
 run late env PARRAY_LOCK_TIMEOUT=1 $mpirun -n 2 "$PARRAY" gen "$f:/f" \
     --shape 10 --full 6
 expect_rc 1 "a save that waited 1 s"
-expect_in late.err "parray: gen: pa_h5_save: .*shared.h5: another save into this file holds its lock .*gave up after 1 s \(PARRAY_LOCK_TIMEOUT\)" \
+expect_in late.err "parray: gen: .*shared.h5: another save into this file holds its lock .*gave up after 1 s \(PARRAY_LOCK_TIMEOUT\)" \
     "the error names the file and the setting"
 run now env PARRAY_LOCK_TIMEOUT=0 $mpirun -n 1 "$PARRAY" gen "$f:/f" \
     --shape 10 --full 6
