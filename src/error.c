@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "profile.h"
 
 /* Message of the last failed pa_init/pa_init_comm/pa_finalize, which have
  * no context to keep it in. */
@@ -79,7 +80,8 @@ int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc)
     /* MINLOC picks the lowest code and, among ranks with that code, the
      * lowest rank: the one whose message everybody reports. */
     struct { int code, rank; } mine = {rc < 0 ? rc : PA_OK, rank}, worst;
-    mpi_rc = MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MINLOC, comm);
+    mpi_rc = PA_PROFILE_WAIT(ctx, PA__WAIT_AGREE,
+                             MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MINLOC, comm));
     if (mpi_rc != MPI_SUCCESS)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Allreduce");
     if (worst.code == PA_OK)
