@@ -1,6 +1,7 @@
 /* The per-call profile, PARRAY_LOG=summary: each rank's counters of the
  * public collective calls and of the waits, and the table pa_finalize
  * prints from rank 0. The protocol and its cost are in profile.h. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +52,9 @@ static int by_name_cmp(const void *x, const void *y)
 }
 
 /* The row of the public call fn, or -1 for a name not in the list (a new
- * public call that PA__PROFILE_CALLS misses; tests/profile.sh looks for
- * them). A binary search: only with the profile on. */
+ * public call that PA__PROFILE_CALLS misses, which tests/profile.sh finds
+ * in the headers; it is left out of the table). A binary search: only with
+ * the profile on. */
 static int row_of(const pa_profile *p, const char *fn)
 {
     int lo = 0, hi = NCALLS - 1;
@@ -74,6 +76,7 @@ void pa__profile_begin(pa_ctx **scope, pa_ctx *ctx, const char *fn)
     *scope = ctx;
     if (p->depth++ == 0) {
         p->open = row_of(p, fn);
+        assert(p->open >= 0 && "a collective call that PA__PROFILE_CALLS misses");
         if (p->open >= 0)
             p->rows[p->open].bytes += calls[p->open].moves ? p->arg_bytes : 0;
         p->t0 = MPI_Wtime();
