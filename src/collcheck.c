@@ -418,9 +418,11 @@ const char *pa__cc_bind(const pa_binding *b, int n, char *buf)
     buf[0] = '\0';
     for (int i = 0; b && i < n; i++) {
         char arr[PA_CC_ITEM];
-        if (b[i].array)
-            append(buf, PA_CC_ITEM, &used, "%s%s=%s", i ? " " : "", PA_CC_STR(b[i].name),
-                   pa__cc_array(b[i].array, arr));
+        const char *text = b[i].array ? pa__cc_array(b[i].array, arr) : NULL;
+        if (text && !b[i].array->ctx->check_collectives)
+            continue; /* the profile alone: the array's bytes are counted */
+        if (text)
+            append(buf, PA_CC_ITEM, &used, "%s%s=%s", i ? " " : "", PA_CC_STR(b[i].name), text);
         else
             append(buf, PA_CC_ITEM, &used, "%s%s=%.17g", i ? " " : "", PA_CC_STR(b[i].name),
                    b[i].value);
