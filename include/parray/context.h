@@ -48,7 +48,7 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *                            bytes and GB/s; time in agreements and
  *                            barriers), which pa_finalize prints from rank
  *                            0 as one table (one MPI_Reduce); off (the
- *                            default) costs a test of a flag per call;
+ *                            default) costs a few tests of a flag a call;
  *   PARRAY_LOG_FILE=path     rank 0 writes that table to path (created or
  *                            replaced at pa_init; PA_EIO if it cannot be)
  *                            instead of stderr. */
