@@ -141,6 +141,7 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
            (a->part.bound[r + 1] - a->part.bound[r]) * es);
     if ((rc = pa__array_sync(a)) < 0)
         goto fail;
+    PA_PROFILE_CREATED(a);
     *out = a;
     return PA_OK;
 
@@ -180,7 +181,9 @@ int pa__array_sync(pa_array *a)
      * barrier orders them before every other node rank's next loads; the
      * second Win_sync makes the other ranks' stores visible to this rank. */
     PA_MPI(ctx, MPI_Win_sync(a->block.win));
-    PA_MPI(ctx, MPI_Barrier(ctx->node_comm));
+    PA_TRY(pa__mpi(ctx, __func__,
+                   PA_PROFILE_WAIT(ctx, PA__WAIT_BARRIER, MPI_Barrier(ctx->node_comm)),
+                   "MPI_Barrier"));
     PA_MPI(ctx, MPI_Win_sync(a->block.win));
     return PA_OK;
 }

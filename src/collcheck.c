@@ -252,7 +252,8 @@ static int wait_records(pa_ctx *ctx, pa_collcheck *cc, int nreq)
     }
 }
 
-int pa__collcheck(pa_ctx *ctx, const char *fn, const char *fmt, ...)
+/* The check of one call: its text from fmt and ap, then the records. */
+static int check_call(pa_ctx *ctx, const char *fn, const char *fmt, va_list ap)
 {
     pa_collcheck *cc = ctx->collcheck;
     cc->calls++;
@@ -260,10 +261,7 @@ int pa__collcheck(pa_ctx *ctx, const char *fn, const char *fmt, ...)
         return PA_OK;
     char text[8192];
     int n = snprintf(text, sizeof text, "%s(", fn);
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text + n, sizeof text - (size_t)n - 1, fmt, ap);
-    va_end(ap);
     strcat(text, ")");
     record *mine = &cc->recs[ctx->rank];
     mine->hash = hash_bytes(HASH_SEED, text, strlen(text));
@@ -298,6 +296,19 @@ int pa__collcheck(pa_ctx *ctx, const char *fn, const char *fmt, ...)
                            "s, rank %d called %." MSG_TEXT "s",
                            cc->calls, cc->recs[0].text, r, cc->recs[r].text);
     return PA_OK;
+}
+
+int pa__call_watch(pa_ctx **scope, pa_ctx *ctx, const char *fn, const char *fmt, ...)
+{
+    if (scope && ctx->profile)
+        pa__profile_begin(scope, ctx, fn);
+    if (!ctx->check_collectives)
+        return PA_OK;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = check_call(ctx, fn, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ------------------------------------------------------------ replicated arrays */
@@ -348,6 +359,10 @@ const char *pa__cc_array(const pa_array *a, char *buf)
 {
     if (!a)
         return "NULL";
+    if (a->ctx->profile)
+        pa__profile_arg(a);
+    if (!a->ctx->check_collectives)
+        return "";
     char shape[PA_MAXDIM * 24];
     snprintf(buf, PA_CC_ITEM, "%s %s%s", pa_dtype_name(a->dtype),
              pa__shape_str(a->ndim, a->shape, shape, sizeof shape),
@@ -403,9 +418,11 @@ const char *pa__cc_bind(const pa_binding *b, int n, char *buf)
     buf[0] = '\0';
     for (int i = 0; b && i < n; i++) {
         char arr[PA_CC_ITEM];
-        if (b[i].array)
-            append(buf, PA_CC_ITEM, &used, "%s%s=%s", i ? " " : "", PA_CC_STR(b[i].name),
-                   pa__cc_array(b[i].array, arr));
+        const char *text = b[i].array ? pa__cc_array(b[i].array, arr) : NULL;
+        if (text && !b[i].array->ctx->check_collectives)
+            continue; /* the profile alone: the array's bytes are counted */
+        if (text)
+            append(buf, PA_CC_ITEM, &used, "%s%s=%s", i ? " " : "", PA_CC_STR(b[i].name), text);
         else
             append(buf, PA_CC_ITEM, &used, "%s%s=%.17g", i ? " " : "", PA_CC_STR(b[i].name),
                    b[i].value);

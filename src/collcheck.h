@@ -36,22 +36,41 @@
 #include <stddef.h>
 
 #include "internal.h"
+#include "profile.h"
 
-/* The collective check described above, for the call fn of ctx (not NULL). */
+/* The top of every public collective call fn of ctx (not NULL): the
+ * collective check described above, and the profile's scope
+ * (PARRAY_LOG=summary, profile.h). It declares a variable, so it stands
+ * in a function's body as a statement of its own, before any label; the
+ * variable's cleanup ends the profiled call on every return path. When
+ * both modes are off the cost is one load and one branch here, and one
+ * branch when the function returns. */
 #define PA_COLLECTIVE(ctx, fn, ...)                                            \
+    pa_ctx *pa_call_scope_ __attribute__((cleanup(pa__call_end))) = NULL;     \
+    PA__WATCH(&pa_call_scope_, ctx, fn, __VA_ARGS__)
+
+/* The check alone, for pa_finalize, which frees the context that the
+ * scope's cleanup would read (it prints the profile instead). */
+#define PA_COLLECTIVE_UNTIMED(ctx, fn, ...) PA__WATCH(NULL, ctx, fn, __VA_ARGS__)
+
+#define PA__WATCH(scope, ctx, fn, ...)                                         \
     do {                                                                       \
-        if (__builtin_expect((ctx)->check_collectives, 0))                     \
-            PA_TRY(pa__collcheck((ctx), (fn), __VA_ARGS__));                   \
+        if (__builtin_expect((ctx)->watch_calls, 0))                           \
+            PA_TRY(pa__call_watch((scope), (ctx), (fn), __VA_ARGS__));         \
     } while (0)
 
-/* Collective over ctx's job. The check itself: formats the call's text from
- * fmt, exchanges records, and returns PA_OK or PA_EINVAL (a mismatch) on
- * every rank alike, or PA_EMPI. Aborts the job after the timeout. */
-int pa__collcheck(pa_ctx *ctx, const char *fn, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Collective over ctx's job in the check mode. Opens the profiled call
+ * (when the profile is on and scope is not NULL), then the check itself:
+ * formats the call's text from fmt, exchanges records, and returns PA_OK
+ * or PA_EINVAL (a mismatch) on every rank alike, or PA_EMPI. Aborts the
+ * job after the timeout. */
+int pa__call_watch(pa_ctx **scope, pa_ctx *ctx, const char *fn, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Descriptions of arguments for the text, into a buffer of the caller's that
- * the macros make (only evaluated when the mode is on). */
+ * the macros make (only evaluated when a mode is on). With the profile on,
+ * each array described is counted in the call's bytes; with the check off
+ * its text is not made. */
 #define PA_CC_ITEM 256
 #define PA_CC_ARRAY(a) pa__cc_array((a), (char[PA_CC_ITEM]){""})
 #define PA_CC_H5_OPTS(o) pa__cc_h5_opts((o), (char[PA_CC_ITEM]){""})

@@ -50,6 +50,7 @@ static void ctx_free(pa_ctx *ctx)
         return;
     pa__pool_destroy(ctx);
     pa__collcheck_free(ctx);
+    pa__profile_free(ctx);
     /* Teardown frees what exists and goes on: a failed free leaves nothing
      * for the caller to do. */
     pa__gate_free(ctx);
@@ -63,6 +64,7 @@ static void ctx_free(pa_ctx *ctx)
     free(ctx->cores);
     free(ctx->node_cores);
     free(ctx->fault);
+    free(ctx->log_file);
     free(ctx);
 }
 
@@ -118,6 +120,10 @@ static const setting settings[] = {
                    "lock saves; where the file system keeps no locks, warn (auto) or fail"),
     CHOICE_SETTING("PARRAY_SUM_READ", sum_read, "auto|intel|forward",
                    "the order in which tree sums read memory: by the CPU's maker, or this one"),
+    CHOICE_SETTING("PARRAY_LOG", log, "off|summary",
+                   "a profile of the collective calls, printed by pa_finalize from rank 0"),
+    TEXT_SETTING("PARRAY_LOG_FILE", log_file,
+                 "the file PARRAY_LOG's profile is written to, instead of stderr"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 
@@ -257,6 +263,9 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         goto out;
     if ((rc = pa__agree(ctx, ctx->comm, pa__collcheck_init(ctx))) < 0)
         goto out;
+    if ((rc = pa__agree(ctx, ctx->comm, pa__profile_init(ctx))) < 0)
+        goto out;
+    ctx->watch_calls = ctx->check_collectives || ctx->profile;
     if ((rc = split_nodes(ctx)) < 0)
         goto out;
     if (gethostname(ctx->hostname, sizeof ctx->hostname) != 0)
@@ -314,16 +323,21 @@ int pa_finalize(pa_ctx **pctx)
     pa_ctx *ctx = *pctx;
     /* A mismatch keeps the context: freeing it is collective with ranks
      * that are elsewhere. */
-    PA_COLLECTIVE(ctx, "pa_finalize", "%s", "");
+    PA_COLLECTIVE_UNTIMED(ctx, "pa_finalize", "%s", "");
+    /* The profile's table; a failure to write it (agreed) is reported
+     * after the context is gone, like MPI_Finalize's. */
+    int rc = pa__profile_report(ctx);
+    if (rc < 0)
+        memcpy(pa__init_errmsg(), ctx->errmsg, PA_ERRMSG_MAX);
     int owns = ctx->owns_mpi;
     *pctx = NULL;
     ctx_free(ctx);
     if (owns) {
-        int rc = MPI_Finalize();
-        if (rc != MPI_SUCCESS)
-            return pa__mpi(NULL, __func__, rc, "MPI_Finalize");
+        int mpi_rc = MPI_Finalize();
+        if (mpi_rc != MPI_SUCCESS)
+            return pa__mpi(NULL, __func__, mpi_rc, "MPI_Finalize");
     }
-    return PA_OK;
+    return rc;
 }
 
 MPI_Comm pa_ctx_comm(const pa_ctx *ctx) { return ctx->comm; }

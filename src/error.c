@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "profile.h"
 
 /* Message of the last failed pa_init/pa_init_comm/pa_finalize, which have
  * no context to keep it in. */
@@ -85,8 +86,9 @@ int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc)
     mpi_rc = MPI_Comm_size(comm, &size);
     if (mpi_rc != MPI_SUCCESS)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Comm_size");
-    if (size > 1 &&
-        (mpi_rc = MPI_Allreduce(&mine, &worst, 1, MPI_2INT, MPI_MINLOC, comm)) != MPI_SUCCESS)
+    if (size > 1 && (mpi_rc = PA_PROFILE_WAIT(ctx, PA__WAIT_AGREE,
+                                              MPI_Allreduce(&mine, &worst, 1, MPI_2INT,
+                                                            MPI_MINLOC, comm))) != MPI_SUCCESS)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Allreduce");
     if (worst.code == PA_OK)
         return PA_OK;

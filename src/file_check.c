@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "file_check.h"
+#include "profile.h"
 
 const char *pa__file_kind(mode_t m)
 {
@@ -282,7 +283,11 @@ int pa__file_agree(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *path,
         span[i] = mine[i];
         span[NF + i] = -mine[i];
     }
-    PA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, span, 2 * NF, MPI_INT64_T, MPI_MIN, comm));
+    PA_TRY(pa__mpi(ctx, __func__,
+                   PA_PROFILE_WAIT(ctx, PA__WAIT_AGREE,
+                                   MPI_Allreduce(MPI_IN_PLACE, span, 2 * NF, MPI_INT64_T,
+                                                 MPI_MIN, comm)),
+                   "MPI_Allreduce"));
     for (int i = 0; i < NF; i++)
         if (span[i] != -span[NF + i])
             return disagree(ctx, comm, fn, name, flags, mine);

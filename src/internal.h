@@ -68,6 +68,8 @@ typedef struct pa_pool pa_pool;
 
 typedef struct pa_collcheck pa_collcheck;
 
+typedef struct pa_profile pa_profile;
+
 /* PARRAY_LOCK: how saves lock their target (safe_save.c). */
 enum {
     PA__LOCK_AUTO,    /* lock; where the file system keeps no locks, warn */
@@ -76,9 +78,14 @@ enum {
 };
 
 struct pa_ctx {
-    /* PARRAY_CHECK=collectives: read at the top of every collective call
-     * (collcheck.h), so it comes first. */
-    int check_collectives;
+    /* Whether collective calls are watched, by the check or the profile:
+     * read at the top of every collective call (collcheck.h), so it comes
+     * first. */
+    int watch_calls;
+    int check_collectives;        /* PARRAY_CHECK=collectives */
+    int log;                      /* PARRAY_LOG: 0 off, 1 summary */
+    char *log_file;               /* PARRAY_LOG_FILE, or NULL: stderr */
+    pa_profile *profile;          /* profile.c's counters with PARRAY_LOG on, or NULL */
     MPI_Comm comm;        /* parray's duplicate of the job communicator */
     MPI_Comm node_comm;   /* ranks that share memory (an emulated node if set) */
     MPI_Comm leader_comm; /* node rank 0 of every node; MPI_COMM_NULL elsewhere */

@@ -264,7 +264,9 @@ static int sync_c(pa_ctx *ctx, const char *fn, pa_array *C, int quiet)
     if (quiet)
         PA_TRY(pa__wait_quiet(ctx, fn, ctx->node_comm));
     else
-        PA_TRY(pa__mpi(ctx, fn, MPI_Barrier(ctx->node_comm), "MPI_Barrier"));
+        PA_TRY(pa__mpi(ctx, fn,
+                       PA_PROFILE_WAIT(ctx, PA__WAIT_BARRIER, MPI_Barrier(ctx->node_comm)),
+                       "MPI_Barrier"));
     return pa__mpi(ctx, fn, MPI_Win_sync(C->block.win), "MPI_Win_sync");
 }
 

@@ -28,6 +28,7 @@
 
 #include "internal.h"
 #include "linalg.h"
+#include "profile.h"
 
 #define WAIT_FIRST_NS 50000L  /* 50 us: short waits end nearly as fast as spinning */
 #define WAIT_MAX_NS 1000000L  /* 1 ms: the latency added to long waits */
@@ -137,7 +138,8 @@ void pa__gate_free(pa_ctx *ctx)
     ctx->gate = NULL;
 }
 
-int pa__wait_quiet(pa_ctx *ctx, const char *fn, MPI_Comm comm)
+/* The quiet barrier itself; pa__wait_quiet times it for the profile. */
+static int wait_quiet(pa_ctx *ctx, const char *fn, MPI_Comm comm)
 {
 #ifdef __linux__
     if (ctx->gate && comm == ctx->node_comm) {
@@ -150,6 +152,11 @@ int pa__wait_quiet(pa_ctx *ctx, const char *fn, MPI_Comm comm)
     if (rc != MPI_SUCCESS)
         return pa__mpi(ctx, fn, rc, "MPI_Ibarrier");
     return pa__wait_req(ctx, fn, &req);
+}
+
+int pa__wait_quiet(pa_ctx *ctx, const char *fn, MPI_Comm comm)
+{
+    return PA_PROFILE_WAIT(ctx, PA__WAIT_BARRIER, wait_quiet(ctx, fn, comm));
 }
 
 int pa_wait_quiet(pa_ctx *ctx, MPI_Comm comm)

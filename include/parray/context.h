@@ -42,12 +42,24 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *                            no locks warn (auto), fail (require); off;
  *   PARRAY_SUM_READ=auto|intel|forward  the order in which tree sums read
  *                            memory: by the CPU's maker (auto), or this one;
- *                            the same bits either way. */
+ *                            the same bits either way;
+ *   PARRAY_LOG=off|summary   summary: a profile of the collective calls
+ *                            (count, max and min time over the ranks,
+ *                            bytes and GB/s; time in agreements and
+ *                            barriers), which pa_finalize prints from rank
+ *                            0 as one table (one MPI_Reduce); off (the
+ *                            default) costs a few tests of a flag a call;
+ *   PARRAY_LOG_FILE=path     rank 0 writes that table to path (created or
+ *                            replaced at pa_init; PA_EIO if it cannot be)
+ *                            instead of stderr. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,
  * the communicators), sets *ctx to NULL, and finalises MPI if pa_init
  * initialised it. Arrays must be freed before. A NULL *ctx is a no-op.
+ * Under PARRAY_LOG=summary it first prints the profile from rank 0; a
+ * failure to write it is PA_EIO on every rank (pa_errmsg(NULL) says why),
+ * and the context is freed all the same.
  * Under PARRAY_CHECK=collectives, a call that the other ranks do not make
  * at the same point is PA_EINVAL and keeps *ctx. */
 PA_EXTERN int pa_finalize(pa_ctx **ctx);
