@@ -230,8 +230,9 @@ int opts_next(opts *p)
         return OPTS_STOP;
     }
     int k = spec_of(p, c == ':' ? optopt : c);
-    if (k < 0) { /* the implicit --help */
-        fputs(p->usage, stdout);
+    if (k < 0) { /* the implicit --help, or a prefix of it, from rank 0 */
+        if (!p->ctx || pa_ctx_rank(p->ctx) == 0)
+            fputs(p->usage, stdout);
         p->status = 0;
         return OPTS_STOP;
     }

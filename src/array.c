@@ -196,8 +196,11 @@ int pa__array_sync_agree(pa_array *a, int rc)
      * every rank's stores published above are ordered before the loads
      * that follow the second Win_sync, as after the node barrier. */
     rc = pa__agree(ctx, ctx->comm, rc < 0 ? rc : src);
-    src = pa__mpi(ctx, __func__, MPI_Win_sync(a->block.win), "MPI_Win_sync");
-    return rc < 0 ? rc : src;
+    /* Only the agreed outcome is returned, the same on every rank: this
+     * second sync is a local memory barrier on a window the first one
+     * already synced. */
+    MPI_Win_sync(a->block.win);
+    return rc;
 }
 
 int pa_array_sync(pa_array *a)

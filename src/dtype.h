@@ -27,7 +27,8 @@
 
 /* The list's KIND column as an enum (PA__KIND(FLOAT)), and as 0 or 1 for
  * the preprocessor: PA__IS_INT(KIND) (signed or unsigned integer) and
- * PA__IS_FLOAT(KIND). */
+ * PA__IS_FLOAT(KIND). BOOL and COMPLEX are numpy's kinds that no dtype of
+ * the list has yet; the first dtype of either adds its PA__IS_* lines. */
 typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__KIND_COMPLEX } pa__kind;
 #define PA__KIND(K) PA__KIND_##K
 #define PA__IS_INT(K) PA__IS_INT_##K

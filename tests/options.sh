@@ -106,6 +106,9 @@ refused usage "unknown option --dtpye (did you mean --dtype?)" \
 run abbrev "$PARRAY" stats --hel
 expect_rc 0 "stats --hel (a prefix of --help)"
 expect_in abbrev.out "^usage: .*parray stats" "it prints the usage"
+run abbrev2 $mpirun -n 2 "$PARRAY" stats --hel
+[ "$(grep -c '^usage: ' "$tmp/abbrev2.out")" -eq 1 ] && pass "... once at 2 ranks" ||
+    { fail "the usage is not printed once at 2 ranks"; show "$tmp/abbrev2.out"; }
 
 echo "--- --json on every subcommand that prints results"
 "$PARRAY" gen "$tmp/m.h5:/A" --shape 8,8 --random uniform --seed 1 >/dev/null
