@@ -719,12 +719,18 @@ static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const cha
                            bytes, 1.0) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot set up its chunk cache", path, dname);
     rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK && (d2 = H5Dopen2(f, dname, dapl)) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
+    if (rc == PA_OK) {
+        d2 = pa__fault(ctx, "h5_reopen") ? H5I_INVALID_HID : H5Dopen2(f, dname, dapl);
+        if (d2 < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
+    }
+    /* Whether to read, and to retry, is decided on agreed values only: a
+     * rank's own d2 would send the ranks into different collectives. */
     rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK)
+    int opened = rc == PA_OK;
+    if (opened)
         rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d2, base, 0, collective));
-    if (rc < 0 && rc != PA_ENOMEM && collective && d2 >= 0)
+    if (opened && collective && rc < 0 && rc != PA_ENOMEM)
         rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d2, base, 0, 0));
     if (d2 >= 0 && H5Dclose(d2) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);

@@ -1094,6 +1094,31 @@ START_TEST(failures_on_one_rank)
 }
 END_TEST
 
+/* HDF5's read of a chunked dataset (szip) opens it again; that open
+ * failing on one rank fails the load on every rank, collective or not,
+ * instead of leaving the ranks that opened it in a retry of their own. */
+START_TEST(reopen_fails_on_one_rank)
+{
+    char spec[64];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0)
+            snprintf(spec, sizeof spec, "h5_reopen@%d", tu_size() - 1);
+        else
+            snprintf(spec, sizeof spec, "h5_reopen@*");
+        pa_ctx *c = tu_fault_ctx(spec);
+        for (int mode = 0; mode < 2; mode++) {
+            pa_h5_opts o = {.xfer = mode ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE};
+            pa_array *a = NULL;
+            TU_RC(pa_h5_load(c, fixture(), "szip", &o, &a), PA_EIO, c);
+            TU_ASSERT(a == NULL && strstr(pa_errmsg(c), "cannot open dataset '/szip'"),
+                      "message: %s", pa_errmsg(c));
+            TU_CHECK(tu_same_str(pa_errmsg(c)));
+        }
+        TU_OK(pa_finalize(&c), NULL);
+    }
+}
+END_TEST
+
 /* The descriptors this process holds. */
 static int open_fds(void)
 {
@@ -1464,6 +1489,7 @@ static Suite *make(void)
     tcase_add_test(tc, unsupported_datasets);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, failures_on_one_rank);
+    tcase_add_test(tc, reopen_fails_on_one_rank);
     tcase_add_test(tc, long_paths);
     tcase_add_test(tc, row_blocks_round_trip);
     tcase_add_test(tc, row_blocks_bad_input);
