@@ -542,7 +542,7 @@ static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t 
 }
 
 /* Reads the chunk at org (size stored bytes) and undoes its filters in the
- * reverse of the order they were applied. With final (room for a whole
+ * reverse of the order they were applied. With final (room for exactly a
  * chunk: the chunk's place in the node block) the last step decodes into
  * it, which saves a copy and the touch of a second buffer; otherwise *out
  * is the decoded chunk in one of the buffers. */
@@ -552,11 +552,15 @@ static int decode(reader *R, const hsize_t *org, size_t size, char *final, const
     unsigned mask;
     PA_TRY(reserve(R, size > p->chunk_bytes + 64 ? size : p->chunk_bytes + 64, 2));
     PA_TRY(chunk_read(R, org, &mask, R->buf[0]));
-    /* The last step that makes new bytes: the first such filter applied. */
+    /* The last step is the first filter applied to this chunk. It decodes
+     * into final only when its output is the chunk: fletcher32's input has
+     * the checksum at its end, 4 bytes more than final holds. */
     int last = -1;
     for (int i = p->nfilters - 1; i >= 0; i--)
-        if (!(mask >> i & 1u) && p->filters[i].id != H5Z_FILTER_FLETCHER32)
+        if (!(mask >> i & 1u))
             last = i;
+    if (last >= 0 && p->filters[last].id == H5Z_FILTER_FLETCHER32)
+        last = -1;
     char *in = R->buf[0], *spare = R->buf[1];
     const char *bad = NULL;
     size_t n = size;
@@ -564,22 +568,28 @@ static int decode(reader *R, const hsize_t *org, size_t size, char *final, const
         if (mask >> i & 1u)
             continue; /* not applied to this chunk (an optional filter that failed) */
         char *to = final && i == last ? final : spare;
+        size_t room = to == final ? p->chunk_bytes : R->cap;
         switch (p->filters[i].id) {
         case H5Z_FILTER_FLETCHER32:
             if (n < 4 || !fletcher32_ok((const unsigned char *)in, n))
                 bad = "fails its fletcher32 checksum (the file is damaged)";
-            n -= 4;
+            else
+                n -= 4;
             continue;
         case H5Z_FILTER_DEFLATE: {
-            int rc = inflate_into(R, in, n, to, to == final ? p->chunk_bytes : R->cap, &n);
+            int rc = inflate_into(R, in, n, to, room, &n);
             if (rc == PA_EFORMAT)
-                bad = "does not inflate (damaged deflate data)";
+                bad = n == room ? "does not decode to a whole chunk"
+                                : "does not inflate (damaged deflate data)";
             else if (rc < 0)
                 return rc;
             break;
         }
         default: /* H5Z_FILTER_SHUFFLE */
-            unshuffle(to, in, n, p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
+            if (n > room)
+                bad = "does not decode to a whole chunk";
+            else
+                unshuffle(to, in, n, p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
             break;
         }
         if (in != final)
