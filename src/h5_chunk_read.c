@@ -47,6 +47,7 @@ typedef struct {
     size_t dims[PA_MAXDIM], cdims[PA_MAXDIM]; /* the dataset's and a chunk's shape */
     size_t nchunks[PA_MAXDIM];                /* chunks along each axis */
     size_t elsize, chunk_bytes, crow_bytes;   /* an element, a chunk, a chunk's row */
+    size_t stored_max;                        /* the most bytes a chunk is stored in */
     size_t row_bytes;                         /* a dataset row */
     int full_rows;                            /* a chunk row is a whole dataset row */
     int swap;                                 /* the file's byte order is not the host's */
@@ -225,6 +226,35 @@ static int plain_type(hid_t ftype, hid_t mtype, int *plain, int *swap)
     return 0;
 }
 
+/* The chunk shape of an untrusted file: every dimension at least 1 and a
+ * chunk of at most 4 GiB, HDF5's own limit (so no product overflows). */
+static int chunk_shape_ok(const hsize_t *cdims, int ndim, size_t elsize)
+{
+    uint64_t bytes = elsize;
+    for (int i = 0; i < ndim; i++) {
+        if (cdims[i] < 1 || cdims[i] > UINT32_MAX / bytes)
+            return 0;
+        bytes *= cdims[i];
+    }
+    return 1;
+}
+
+/* The most bytes a chunk of p can be stored in, so that a chunk index's
+ * size is trusted only that far: fletcher32 adds its 4 bytes, shuffle
+ * none, and deflate (zlib, whatever its settings) at most deflateBound's
+ * worst, n/8 + n/256 + n/512 + 10 (every byte a 9-bit literal of the fixed
+ * code), which n/8 + n/64 + 64 exceeds. */
+static size_t stored_bound(const plan *p)
+{
+    size_t n = p->chunk_bytes;
+    for (int i = 0; i < p->nfilters && n < SIZE_MAX / 2; i++)
+        if (p->filters[i].id == H5Z_FILTER_FLETCHER32)
+            n += 4;
+        else if (p->filters[i].id == H5Z_FILTER_DEFLATE)
+            n += n / 8 + n / 64 + 64;
+    return n < SIZE_MAX / 2 ? n : SIZE_MAX;
+}
+
 /* Not collective (the same answer on every rank: it reads only metadata).
  * How dataset d is read, and what the chunk reader needs of it. */
 static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_dtype dtype,
@@ -243,6 +273,11 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
     if (rc == PA_OK && layout == H5D_CHUNKED) {
         if (H5Pget_chunk(dcpl, p->ndim, cdims) != p->ndim)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its chunk shape", what);
+        else if (!chunk_shape_ok(cdims, p->ndim, pa_dtype_size(dtype)))
+            rc = pa__err(ctx, fn, PA_EFORMAT,
+                         "%s: its chunk shape is not valid (a dimension of 0, or a chunk over "
+                         "4 GiB)",
+                         what);
         else
             rc = read_filters(ctx, fn, what, dcpl, p, &hdf5_only);
     }
@@ -277,6 +312,7 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
         }
     }
     p->chunk_bytes = p->crow_bytes * p->cdims[0];
+    p->stored_max = stored_bound(p);
     p->fill_zero = 1;
     for (size_t i = 0; i < p->elsize; i++)
         p->fill_zero &= p->fill[i] == 0;
@@ -467,8 +503,11 @@ static int read_plain(reader *R, size_t lo, size_t hi)
     size_t ncols = 1;
     for (int i = 1; i < p->ndim; i++)
         ncols *= p->nchunks[i];
+    /* The stage holds as many chunks as fit, at least one, and no more
+     * than this rank reads; it is allocated at the first chunk staged. */
     size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
-    PA_TRY(reserve(R, per * p->chunk_bytes, 1));
+    size_t mine = ((hi - 1) / p->cdims[0] - lo / p->cdims[0] + 1) * ncols;
+    per = per < mine ? per : mine;
     piece *pc = malloc(per * sizeof *pc);
     if (!pc)
         return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory", R->path, R->dname);
@@ -500,6 +539,8 @@ static int read_plain(reader *R, size_t lo, size_t hi)
                     byteswap(dst, size, p->elsize);
                 continue;
             }
+            if ((rc = reserve(R, per * p->chunk_bytes, 1)) < 0)
+                break;
             char *slot = R->buf[0] + n * p->chunk_bytes;
             if ((rc = chunk_read(R, horg, &mask, slot)) < 0)
                 break;
@@ -550,6 +591,11 @@ static int decode(reader *R, const hsize_t *org, size_t size, char *final, const
 {
     const plan *p = R->p;
     unsigned mask;
+    if (size > p->stored_max)
+        return pa__err(R->ctx, R->fn, PA_EFORMAT,
+                       "%s: %s: the chunk at row %zu is stored in %zu bytes, more than its "
+                       "filters make of %zu bytes",
+                       R->path, R->dname, (size_t)org[0], size, p->chunk_bytes);
     PA_TRY(reserve(R, size > p->chunk_bytes + 64 ? size : p->chunk_bytes + 64, 2));
     PA_TRY(chunk_read(R, org, &mask, R->buf[0]));
     /* The last step is the first filter applied to this chunk. It decodes

@@ -749,7 +749,11 @@ START_TEST(oversized_chunks_are_refused)
     for (int k = 0; k < 3; k++) {
         pa_array *a = NULL;
         TU_RC(pa_h5_load(ctx, path, names[k], NULL, &a), PA_EFORMAT, ctx);
-        TU_ASSERT(strstr(pa_errmsg(ctx), "the chunk at row 30") && tu_same_str(pa_errmsg(ctx)),
+        /* 8 MiB is refused by its size before anything is read. */
+        const char *want = k == 1 ? "the chunk at row 30 is stored in 8388608 bytes, more than "
+                                    "its filters make of 480 bytes"
+                                  : "the chunk at row 30 does not decode to a whole chunk";
+        TU_ASSERT(strstr(pa_errmsg(ctx), want) && tu_same_str(pa_errmsg(ctx)),
                   "%s: message: %s", names[k], pa_errmsg(ctx));
         TU_CHECK(a == NULL);
     }
