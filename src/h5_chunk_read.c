@@ -53,7 +53,7 @@ typedef struct {
     int swap;                                 /* the file's byte order is not the host's */
     int nfilters;
     filter filters[H5Z_MAX_NFILTERS];         /* in the order they were applied */
-    unsigned char fill[8];                    /* the fill value, native */
+    pa__elem fill;                            /* the fill value, native */
     int fill_zero;                            /* it is all zero bytes */
 } plan;
 
@@ -288,7 +288,7 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its fill value", what);
     /* No fill value reads as zeros, as from HDF5 into a zeroed array. */
     if (rc == PA_OK && defined != H5D_FILL_VALUE_UNDEFINED &&
-        H5Pget_fill_value(dcpl, pa__h5_mem_type(dtype), p->fill) < 0)
+        H5Pget_fill_value(dcpl, pa__h5_mem_type(dtype), &p->fill) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its fill value", what);
     if (space >= 0)
         H5Sclose(space);
@@ -313,9 +313,9 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
     }
     p->chunk_bytes = p->crow_bytes * p->cdims[0];
     p->stored_max = stored_bound(p);
-    p->fill_zero = 1;
-    for (size_t i = 0; i < p->elsize; i++)
-        p->fill_zero &= p->fill[i] == 0;
+    /* The bytes past the element are zero (the memset above). */
+    static const pa__elem zero;
+    p->fill_zero = memcmp(&p->fill, &zero, sizeof zero) == 0;
     if (layout == H5D_CHUNKED)
         p->way = plain && !hdf5_only ? WAY_CHUNKS : WAY_HDF5_CHUNKS;
     return PA_OK;
@@ -343,7 +343,7 @@ static void put_line(const box *b, char *dst, const char *src)
         memset(dst, 0, b->run);
     else
         for (size_t k = 0; k < b->run; k += b->p->elsize)
-            memcpy(dst + k, b->p->fill, b->p->elsize);
+            memcpy(dst + k, &b->p->fill, b->p->elsize);
 }
 
 static void copy_box(const box *b, int axis, char *dst, const char *src)
