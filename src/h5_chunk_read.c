@@ -4,25 +4,24 @@
  * datatypes, and its filtered collective read fails on chunks that were
  * never written. Instead, each rank asks HDF5 only where its chunks lie
  * (through a serial handle of the file of its own, so that no rank waits
- * for another's metadata reads), reads their bytes with pread, undoes the
- * filters parray knows (fletcher32, deflate with zlib, shuffle) and copies
- * the part of each chunk that falls in the node's rows into the node
- * block. Other filters go through HDF5. */
-#include <errno.h>
+ * for another's metadata reads), reads their stored bytes with
+ * H5Dread_chunk (bypassing HDF5's filter pipeline), undoes the filters
+ * parray knows (fletcher32, deflate with zlib, shuffle) and copies the
+ * part of each chunk that falls in the node's rows into the node block.
+ * Other filters go through HDF5. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "compute.h"
 #include "h5.h"
 #include "h5_chunk_read.h"
 
-/* Uncompressed pieces that lie side by side in the file are read with one
- * pread into a staging buffer of this size, small enough to stay in the
- * core's L2 cache while its pieces are copied out. */
+/* Unfiltered chunks that are not read straight into the node block are
+ * read with H5Dread_chunk into the slots of a staging buffer of this size,
+ * small enough to stay in the core's L2 cache while their rows are copied
+ * out together. */
 #define STAGE_BYTES ((size_t)512 << 10)
 /* The chunk cache of HDF5's read of a filtered dataset holds one band of
  * chunks (those that a run of rows crosses), up to this size. */
