@@ -4,25 +4,24 @@
  * datatypes, and its filtered collective read fails on chunks that were
  * never written. Instead, each rank asks HDF5 only where its chunks lie
  * (through a serial handle of the file of its own, so that no rank waits
- * for another's metadata reads), reads their bytes with pread, undoes the
- * filters parray knows (fletcher32, deflate with zlib, shuffle) and copies
- * the part of each chunk that falls in the node's rows into the node
- * block. Other filters go through HDF5. */
-#include <errno.h>
+ * for another's metadata reads), reads their stored bytes with
+ * H5Dread_chunk (bypassing HDF5's filter pipeline), undoes the filters
+ * parray knows (fletcher32, deflate with zlib, shuffle) and copies the
+ * part of each chunk that falls in the node's rows into the node block.
+ * Other filters go through HDF5. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "compute.h"
 #include "h5.h"
 #include "h5_chunk_read.h"
 
-/* Uncompressed pieces that lie side by side in the file are read with one
- * pread into a staging buffer of this size, small enough to stay in the
- * core's L2 cache while its pieces are copied out. */
+/* Unfiltered chunks that are not read straight into the node block are
+ * read with H5Dread_chunk into the slots of a staging buffer of this size,
+ * small enough to stay in the core's L2 cache while their rows are copied
+ * out together. */
 #define STAGE_BYTES ((size_t)512 << 10)
 /* The chunk cache of HDF5's read of a filtered dataset holds one band of
  * chunks (those that a run of rows crosses), up to this size. */
@@ -47,12 +46,13 @@ typedef struct {
     size_t dims[PA_MAXDIM], cdims[PA_MAXDIM]; /* the dataset's and a chunk's shape */
     size_t nchunks[PA_MAXDIM];                /* chunks along each axis */
     size_t elsize, chunk_bytes, crow_bytes;   /* an element, a chunk, a chunk's row */
+    size_t stored_max;                        /* the most bytes a chunk is stored in */
     size_t row_bytes;                         /* a dataset row */
     int full_rows;                            /* a chunk row is a whole dataset row */
     int swap;                                 /* the file's byte order is not the host's */
     int nfilters;
     filter filters[H5Z_MAX_NFILTERS];         /* in the order they were applied */
-    unsigned char fill[8];                    /* the fill value, native */
+    pa__elem fill;                            /* the fill value, native */
     int fill_zero;                            /* it is all zero bytes */
 } plan;
 
@@ -225,6 +225,35 @@ static int plain_type(hid_t ftype, hid_t mtype, int *plain, int *swap)
     return 0;
 }
 
+/* The chunk shape of an untrusted file: every dimension at least 1 and a
+ * chunk of at most 4 GiB, HDF5's own limit (so no product overflows). */
+static int chunk_shape_ok(const hsize_t *cdims, int ndim, size_t elsize)
+{
+    uint64_t bytes = elsize;
+    for (int i = 0; i < ndim; i++) {
+        if (cdims[i] < 1 || cdims[i] > UINT32_MAX / bytes)
+            return 0;
+        bytes *= cdims[i];
+    }
+    return 1;
+}
+
+/* The most bytes a chunk of p can be stored in, so that a chunk index's
+ * size is trusted only that far: fletcher32 adds its 4 bytes, shuffle
+ * none, and deflate (zlib, whatever its settings) at most deflateBound's
+ * worst, n/8 + n/256 + n/512 + 10 (every byte a 9-bit literal of the fixed
+ * code), which n/8 + n/64 + 64 exceeds. */
+static size_t stored_bound(const plan *p)
+{
+    size_t n = p->chunk_bytes;
+    for (int i = 0; i < p->nfilters && n < SIZE_MAX / 2; i++)
+        if (p->filters[i].id == H5Z_FILTER_FLETCHER32)
+            n += 4;
+        else if (p->filters[i].id == H5Z_FILTER_DEFLATE)
+            n += n / 8 + n / 64 + 64;
+    return n < SIZE_MAX / 2 ? n : SIZE_MAX;
+}
+
 /* Not collective (the same answer on every rank: it reads only metadata).
  * How dataset d is read, and what the chunk reader needs of it. */
 static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_dtype dtype,
@@ -243,6 +272,11 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
     if (rc == PA_OK && layout == H5D_CHUNKED) {
         if (H5Pget_chunk(dcpl, p->ndim, cdims) != p->ndim)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its chunk shape", what);
+        else if (!chunk_shape_ok(cdims, p->ndim, pa_dtype_size(dtype)))
+            rc = pa__err(ctx, fn, PA_EFORMAT,
+                         "%s: its chunk shape is not valid (a dimension of 0, or a chunk over "
+                         "4 GiB)",
+                         what);
         else
             rc = read_filters(ctx, fn, what, dcpl, p, &hdf5_only);
     }
@@ -253,7 +287,7 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its fill value", what);
     /* No fill value reads as zeros, as from HDF5 into a zeroed array. */
     if (rc == PA_OK && defined != H5D_FILL_VALUE_UNDEFINED &&
-        H5Pget_fill_value(dcpl, pa__h5_mem_type(dtype), p->fill) < 0)
+        H5Pget_fill_value(dcpl, pa__h5_mem_type(dtype), &p->fill) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its fill value", what);
     if (space >= 0)
         H5Sclose(space);
@@ -277,9 +311,10 @@ static int make_plan(pa_ctx *ctx, const char *fn, const char *what, hid_t d, pa_
         }
     }
     p->chunk_bytes = p->crow_bytes * p->cdims[0];
-    p->fill_zero = 1;
-    for (size_t i = 0; i < p->elsize; i++)
-        p->fill_zero &= p->fill[i] == 0;
+    p->stored_max = stored_bound(p);
+    /* The bytes past the element are zero (the memset above). */
+    static const pa__elem zero;
+    p->fill_zero = memcmp(&p->fill, &zero, sizeof zero) == 0;
     if (layout == H5D_CHUNKED)
         p->way = plain && !hdf5_only ? WAY_CHUNKS : WAY_HDF5_CHUNKS;
     return PA_OK;
@@ -307,7 +342,7 @@ static void put_line(const box *b, char *dst, const char *src)
         memset(dst, 0, b->run);
     else
         for (size_t k = 0; k < b->run; k += b->p->elsize)
-            memcpy(dst + k, b->p->fill, b->p->elsize);
+            memcpy(dst + k, &b->p->fill, b->p->elsize);
 }
 
 static void copy_box(const box *b, int axis, char *dst, const char *src)
@@ -467,8 +502,11 @@ static int read_plain(reader *R, size_t lo, size_t hi)
     size_t ncols = 1;
     for (int i = 1; i < p->ndim; i++)
         ncols *= p->nchunks[i];
+    /* The stage holds as many chunks as fit, at least one, and no more
+     * than this rank reads; it is allocated at the first chunk staged. */
     size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
-    PA_TRY(reserve(R, per * p->chunk_bytes, 1));
+    size_t mine = ((hi - 1) / p->cdims[0] - lo / p->cdims[0] + 1) * ncols;
+    per = per < mine ? per : mine;
     piece *pc = malloc(per * sizeof *pc);
     if (!pc)
         return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory", R->path, R->dname);
@@ -500,6 +538,8 @@ static int read_plain(reader *R, size_t lo, size_t hi)
                     byteswap(dst, size, p->elsize);
                 continue;
             }
+            if ((rc = reserve(R, per * p->chunk_bytes, 1)) < 0)
+                break;
             char *slot = R->buf[0] + n * p->chunk_bytes;
             if ((rc = chunk_read(R, horg, &mask, slot)) < 0)
                 break;
@@ -542,7 +582,7 @@ static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t 
 }
 
 /* Reads the chunk at org (size stored bytes) and undoes its filters in the
- * reverse of the order they were applied. With final (room for a whole
+ * reverse of the order they were applied. With final (room for exactly a
  * chunk: the chunk's place in the node block) the last step decodes into
  * it, which saves a copy and the touch of a second buffer; otherwise *out
  * is the decoded chunk in one of the buffers. */
@@ -550,13 +590,22 @@ static int decode(reader *R, const hsize_t *org, size_t size, char *final, const
 {
     const plan *p = R->p;
     unsigned mask;
+    if (size > p->stored_max)
+        return pa__err(R->ctx, R->fn, PA_EFORMAT,
+                       "%s: %s: the chunk at row %zu is stored in %zu bytes, more than its "
+                       "filters make of %zu bytes",
+                       R->path, R->dname, (size_t)org[0], size, p->chunk_bytes);
     PA_TRY(reserve(R, size > p->chunk_bytes + 64 ? size : p->chunk_bytes + 64, 2));
     PA_TRY(chunk_read(R, org, &mask, R->buf[0]));
-    /* The last step that makes new bytes: the first such filter applied. */
+    /* The last step is the first filter applied to this chunk. It decodes
+     * into final only when its output is the chunk: fletcher32's input has
+     * the checksum at its end, 4 bytes more than final holds. */
     int last = -1;
     for (int i = p->nfilters - 1; i >= 0; i--)
-        if (!(mask >> i & 1u) && p->filters[i].id != H5Z_FILTER_FLETCHER32)
+        if (!(mask >> i & 1u))
             last = i;
+    if (last >= 0 && p->filters[last].id == H5Z_FILTER_FLETCHER32)
+        last = -1;
     char *in = R->buf[0], *spare = R->buf[1];
     const char *bad = NULL;
     size_t n = size;
@@ -564,22 +613,28 @@ static int decode(reader *R, const hsize_t *org, size_t size, char *final, const
         if (mask >> i & 1u)
             continue; /* not applied to this chunk (an optional filter that failed) */
         char *to = final && i == last ? final : spare;
+        size_t room = to == final ? p->chunk_bytes : R->cap;
         switch (p->filters[i].id) {
         case H5Z_FILTER_FLETCHER32:
             if (n < 4 || !fletcher32_ok((const unsigned char *)in, n))
                 bad = "fails its fletcher32 checksum (the file is damaged)";
-            n -= 4;
+            else
+                n -= 4;
             continue;
         case H5Z_FILTER_DEFLATE: {
-            int rc = inflate_into(R, in, n, to, to == final ? p->chunk_bytes : R->cap, &n);
+            int rc = inflate_into(R, in, n, to, room, &n);
             if (rc == PA_EFORMAT)
-                bad = "does not inflate (damaged deflate data)";
+                bad = n == room ? "does not decode to a whole chunk"
+                                : "does not inflate (damaged deflate data)";
             else if (rc < 0)
                 return rc;
             break;
         }
         default: /* H5Z_FILTER_SHUFFLE */
-            unshuffle(to, in, n, p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
+            if (n > room)
+                bad = "does not decode to a whole chunk";
+            else
+                unshuffle(to, in, n, p->filters[i].cd0 ? p->filters[i].cd0 : p->elsize);
             break;
         }
         if (in != final)
@@ -719,12 +774,18 @@ static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const cha
                            bytes, 1.0) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot set up its chunk cache", path, dname);
     rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK && (d2 = H5Dopen2(f, dname, dapl)) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
+    if (rc == PA_OK) {
+        d2 = pa__fault(ctx, "h5_reopen") ? H5I_INVALID_HID : H5Dopen2(f, dname, dapl);
+        if (d2 < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
+    }
+    /* Whether to read, and to retry, is decided on agreed values only: a
+     * rank's own d2 would send the ranks into different collectives. */
     rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK)
+    int opened = rc == PA_OK;
+    if (opened)
         rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d2, base, 0, collective));
-    if (rc < 0 && rc != PA_ENOMEM && collective && d2 >= 0)
+    if (opened && collective && rc < 0 && rc != PA_ENOMEM)
         rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d2, base, 0, 0));
     if (d2 >= 0 && H5Dclose(d2) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);

@@ -327,7 +327,8 @@ else
     echo "  (no h5py: the committed fixture only)"
 fi
 names="rows_cut odd rows_filters auto auto_gzip gzip1 gzip6 gzip9 shuffle_gzip fletcher32 all_filters big_endian
-       one_d three_d u8 random_gzip szip partial partial_gzip partial_szip partial_fill empty_gzip"
+       one_d three_d u8 random_gzip szip partial partial_gzip partial_szip partial_fill empty_gzip
+       fletcher_deflate fletcher_shuffle"
 for fx in $fixtures; do
     label="the committed fixture"
     case $fx in "$tmp"/*) label="the fixture made anew by h5py" ;; esac

@@ -15,6 +15,7 @@
 #include <hdf5.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "h5.h"
 #include "internal.h"
@@ -604,6 +605,7 @@ START_TEST(chunked_datasets_match_a_serial_read)
         "rows_cut", "odd", "rows_filters", "auto", "auto_gzip", "gzip1", "gzip6", "gzip9", "shuffle_gzip",
         "fletcher32", "all_filters", "big_endian", "one_d", "three_d", "u8", "random_gzip",
         "szip", "partial", "partial_gzip", "partial_szip", "partial_fill", "empty_gzip",
+        "fletcher_deflate", "fletcher_shuffle",
     };
     const char *path = fixture();
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -698,6 +700,63 @@ START_TEST(damaged_chunks_are_refused)
     TU_RC(pa_h5_load(ctx, path, "zip", NULL, &a), PA_EFORMAT, ctx);
     TU_ASSERT(strstr(pa_errmsg(ctx), "the chunk at row 20"), "message: %s", pa_errmsg(ctx));
     TU_CHECK(a == NULL);
+}
+END_TEST
+
+/* Rank 0 writes dataset name (40 x 6 doubles, chunks of 10 whole rows,
+ * shuffle then deflate) into f, all chunks valid but the last (row 30):
+ * that one stored as the n bytes at data, with filter mask mask. */
+static int write_hostile(hid_t f, const char *name, uint32_t mask, const void *data, size_t n)
+{
+    hsize_t dims[2] = {40, 6}, cdims[2] = {10, 6}, org[2] = {30, 0};
+    double v[240] = {0};
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = H5Pset_chunk(dcpl, 2, cdims) >= 0 && H5Pset_shuffle(dcpl) >= 0 &&
+             H5Pset_deflate(dcpl, 1) >= 0;
+    hid_t d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ok &= d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+          H5Dwrite_chunk(d, H5P_DEFAULT, mask, org, n, data) >= 0;
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    return ok;
+}
+
+/* A chunk that decodes to more bytes than a chunk is refused, on every
+ * rank, and nothing is written past its place in the node block (the
+ * decoding into the node block is capped): stored raw (deflate skipped by
+ * its filter mask) 64 bytes or 8 MiB too long, or deflate data that
+ * inflates to 64 bytes too many. */
+START_TEST(oversized_chunks_are_refused)
+{
+    const char *path = file("oversized.h5");
+    enum { CHUNK = 480, BIG = 8 << 20 };
+    int ok = 1;
+    if (tu_rank() == 0) {
+        unsigned char *raw = calloc(1, BIG), zip[1024];
+        uLongf zn = sizeof zip;
+        ok = raw && compress2(zip, &zn, raw, CHUNK + 64, 1) == Z_OK;
+        hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        /* Filter 1 (deflate) skipped. */
+        ok &= ok && write_hostile(f, "raw", 2u, raw, CHUNK + 64) &&
+              write_hostile(f, "raw_big", 2u, raw, BIG) && write_hostile(f, "zip", 0, zip, zn);
+        ok &= H5Fclose(f) >= 0;
+        free(raw);
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "cannot write the file");
+    static const char *names[] = {"raw", "raw_big", "zip"};
+    for (int k = 0; k < 3; k++) {
+        pa_array *a = NULL;
+        TU_RC(pa_h5_load(ctx, path, names[k], NULL, &a), PA_EFORMAT, ctx);
+        /* 8 MiB is refused by its size before anything is read. */
+        const char *want = k == 1 ? "the chunk at row 30 is stored in 8388608 bytes, more than "
+                                    "its filters make of 480 bytes"
+                                  : "the chunk at row 30 does not decode to a whole chunk";
+        TU_ASSERT(strstr(pa_errmsg(ctx), want) && tu_same_str(pa_errmsg(ctx)),
+                  "%s: message: %s", names[k], pa_errmsg(ctx));
+        TU_CHECK(a == NULL);
+    }
 }
 END_TEST
 
@@ -1094,6 +1153,31 @@ START_TEST(failures_on_one_rank)
 }
 END_TEST
 
+/* HDF5's read of a chunked dataset (szip) opens it again; that open
+ * failing on one rank fails the load on every rank, collective or not,
+ * instead of leaving the ranks that opened it in a retry of their own. */
+START_TEST(reopen_fails_on_one_rank)
+{
+    char spec[64];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0)
+            snprintf(spec, sizeof spec, "h5_reopen@%d", tu_size() - 1);
+        else
+            snprintf(spec, sizeof spec, "h5_reopen@*");
+        pa_ctx *c = tu_fault_ctx(spec);
+        for (int mode = 0; mode < 2; mode++) {
+            pa_h5_opts o = {.xfer = mode ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE};
+            pa_array *a = NULL;
+            TU_RC(pa_h5_load(c, fixture(), "szip", &o, &a), PA_EIO, c);
+            TU_ASSERT(a == NULL && strstr(pa_errmsg(c), "cannot open dataset '/szip'"),
+                      "message: %s", pa_errmsg(c));
+            TU_CHECK(tu_same_str(pa_errmsg(c)));
+        }
+        TU_OK(pa_finalize(&c), NULL);
+    }
+}
+END_TEST
+
 /* The descriptors this process holds. */
 static int open_fds(void)
 {
@@ -1458,12 +1542,14 @@ static Suite *make(void)
     tcase_add_test(tc, chunked_datasets_match_a_serial_read);
     tcase_add_test(tc, missing_filter_is_named);
     tcase_add_test(tc, damaged_chunks_are_refused);
+    tcase_add_test(tc, oversized_chunks_are_refused);
     tcase_add_test(tc, attributes);
     tcase_add_test(tc, groups_and_replacing);
     tcase_add_test(tc, bad_files);
     tcase_add_test(tc, unsupported_datasets);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, failures_on_one_rank);
+    tcase_add_test(tc, reopen_fails_on_one_rank);
     tcase_add_test(tc, long_paths);
     tcase_add_test(tc, row_blocks_round_trip);
     tcase_add_test(tc, row_blocks_bad_input);

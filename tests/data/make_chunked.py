@@ -2,8 +2,9 @@
 """Writes tests/data/chunked.h5, the fixture of chunked and compressed datasets
 that parray reads chunk by chunk (tests/test_h5.c, tests/h5.sh), the way h5py
 users write them: chunks that cut rows and columns, odd chunk sizes, h5py's own
-chunks (chunks=True), gzip levels, shuffle, fletcher32, both byte orders,
-datasets written only in part, szip, and lzf (a filter parray's HDF5 lacks).
+chunks (chunks=True), gzip levels, shuffle, fletcher32 (also applied before the
+other filters), both byte orders, datasets written only in part, szip, and lzf
+(a filter parray's HDF5 lacks).
 
 usage: /usr/bin/python3 tests/data/make_chunked.py [OUT.h5]   (needs h5py)
 The file is committed, so the tests run where h5py is missing; tests/h5.sh
@@ -46,6 +47,17 @@ def main():
         full('fletcher32', (200, 30), chunks=(50, 7), fletcher32=True)
         full('all_filters', (399, 31), 'i8', chunks=(64, 8), shuffle=True, compression='gzip',
              fletcher32=True)
+        # Whole rows with fletcher32 applied first, as the C API writes it when
+        # H5Pset_fletcher32 comes before the other filters: the checksum is
+        # inside the deflate stream, or shuffled with the data.
+        for name, second in (('fletcher_deflate', 'deflate'), ('fletcher_shuffle', 'shuffle')):
+            dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            dcpl.set_fletcher32()
+            if second == 'deflate':
+                dcpl.set_deflate(4)
+            else:
+                dcpl.set_shuffle()
+            full(name, (296, 30), 'f4', chunks=(37, 30), dcpl=dcpl)
         full('big_endian', (300, 20), '>f8', chunks=(33, 6), shuffle=True, compression='gzip')
         full('one_d', (10007,), chunks=(1000,), compression='gzip')
         full('three_d', (41, 6, 5), chunks=(7, 4, 3), compression='gzip', shuffle=True)
