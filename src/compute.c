@@ -78,13 +78,20 @@ void pa__local_range(const pa_array *a, size_t *lo, size_t *hi)
 pa_isa pa__cpu_isa(void)
 {
 #ifdef PA_X86_DISPATCH
+    /* Asked once: the copies of small pieces ask at every call. */
+    static _Atomic int known = -1;
+    int isa = known;
+    if (isa >= 0)
+        return (pa_isa)isa;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return PA_ISA_AVX512;
-    if (__builtin_cpu_supports("avx2"))
-        return PA_ISA_AVX2;
-#endif
+    isa = __builtin_cpu_supports("avx512f") ? PA_ISA_AVX512
+          : __builtin_cpu_supports("avx2")  ? PA_ISA_AVX2
+                                            : PA_ISA_BASE;
+    known = isa;
+    return (pa_isa)isa;
+#else
     return PA_ISA_BASE;
+#endif
 }
 
 int pa__cpu_is_intel(void)
@@ -143,6 +150,32 @@ void pa__stream_copy(void *dst, const void *src, size_t bytes)
 #else
     memcpy(d, s, bytes);
 #endif
+}
+
+#ifdef PA_X86_DISPATCH
+/* n rows of one 64-byte line each, one store per line. */
+__attribute__((target("avx512f"))) static void stream_rows_avx512(char *d, size_t dstride,
+                                                                const char *s, size_t sstride,
+                                                                size_t n)
+{
+    for (size_t r = 0; r < n; r++, d += dstride, s += sstride)
+        _mm512_stream_si512((void *)d, _mm512_loadu_si512((const void *)s));
+}
+#endif
+
+void pa__stream_rows(void *dst, size_t dstride, const void *src, size_t sstride, size_t run,
+                     size_t n)
+{
+    char *d = dst;
+    const char *s = src;
+#ifdef PA_X86_DISPATCH
+    if (run == 64 && !(((uintptr_t)d | dstride) & 63) && pa__cpu_isa() == PA_ISA_AVX512) {
+        stream_rows_avx512(d, dstride, s, sstride, n);
+        return;
+    }
+#endif
+    for (size_t r = 0; r < n; r++, d += dstride, s += sstride)
+        pa__stream_piece(d, s, run);
 }
 
 void pa__stream_fill(void *dst, const unsigned char pat[16], size_t bytes)

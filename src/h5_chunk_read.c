@@ -465,30 +465,33 @@ typedef struct {
     const char *src;
 } piece;
 
-/* Copies n pieces of one band (the same rows) into the node block row by
- * row across the pieces, so that the writes run along each destination
- * row: chunk by chunk they would stride by a whole row, which for rows of
- * a power of two bytes keeps hitting one set of the cache. */
+/* Copies n pieces of one band (the same rows) into the node block a few
+ * rows at a time across the pieces, so that the writes run along each
+ * destination row: chunk by chunk they would stride by a whole row, which
+ * for rows of a power of two bytes keeps hitting one set of the cache. */
 static void put_band(const reader *R, const piece *pc, size_t n)
 {
-    enum { BATCH = 64 };
+    enum { BATCH = 64, ROWS = 16 };
+    const plan *p = R->p;
     box b[BATCH];
     char *dst[BATCH];
     for (size_t k0 = 0; k0 < n; k0 += BATCH) {
-        size_t m = n - k0 < BATCH ? n - k0 : BATCH;
+        size_t m = n - k0 < BATCH ? n - k0 : BATCH, nrows = pc[k0].hi - pc[k0].lo;
         for (size_t k = 0; k < m; k++)
             dst[k] = box_of(R, pc[k0 + k].org, pc[k0 + k].lo, pc[k0 + k].lo + 1, &b[k]);
-        /* In two dimensions a piece's row is one line: copy it directly. */
-        int line = R->p->ndim == 2;
-        for (size_t r = 0; r < pc[k0].hi - pc[k0].lo; r++)
+        for (size_t r = 0; r < nrows; r += ROWS) {
+            size_t rows = nrows - r < ROWS ? nrows - r : ROWS;
             for (size_t k = 0; k < m; k++) {
-                char *d = dst[k] + r * R->p->row_bytes;
-                const char *s = pc[k0 + k].src + r * R->p->crow_bytes;
-                if (line)
-                    pa__stream_copy(d, s, b[k].run);
+                char *d = dst[k] + r * p->row_bytes;
+                const char *s = pc[k0 + k].src + r * p->crow_bytes;
+                /* In two dimensions a piece's row is one line. */
+                if (p->ndim == 2)
+                    pa__stream_rows(d, p->row_bytes, s, p->crow_bytes, b[k].run, rows);
                 else
-                    copy_box(&b[k], 0, d, s);
+                    for (size_t i = 0; i < rows; i++)
+                        copy_box(&b[k], 0, d + i * p->row_bytes, s + i * p->crow_bytes);
             }
+        }
     }
 }
 

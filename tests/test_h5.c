@@ -637,6 +637,41 @@ START_TEST(chunked_datasets_match_a_serial_read)
 }
 END_TEST
 
+/* Unfiltered chunks of 8 f64 columns (64-byte lines, h5py's chunks=True
+ * for wide f64 arrays), with chunk rows that the ranks' rows and the
+ * copy's groups of rows cut: read as serial HDF5 reads them. */
+START_TEST(chunks_of_line_wide_columns_match_a_serial_read)
+{
+    const char *path = file("lines.h5");
+    enum { ROWS = 45, COLS = 64 };
+    static double v[ROWS * COLS];
+    for (int i = 0; i < ROWS * COLS; i++)
+        v[i] = i;
+    int ok = 1;
+    if (tu_rank() == 0) {
+        hsize_t dims[2] = {ROWS, COLS}, cdims[2] = {20, 8};
+        hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        ok &= H5Pset_chunk(dcpl, 2, cdims) >= 0;
+        hid_t d = H5Dcreate2(f, "v", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        ok &= d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+        H5Dclose(d);
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+        ok &= H5Fclose(f) >= 0;
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "cannot write the chunked file");
+    pa_array *a = NULL;
+    TU_OK(pa_h5_load(ctx, path, "v", NULL, &a), ctx);
+    TU_ASSERT(node_equals(a, (const char *)v, 0), "the node's rows differ from the data");
+    pa_array_free(&a);
+    TU_OK(pa_h5_load_rows(ctx, path, "v", 7, 30, NULL, &a), ctx);
+    TU_ASSERT(node_equals(a, (const char *)v, 7), "rows 7 + 30 differ from the data");
+    pa_array_free(&a);
+}
+END_TEST
+
 /* A filter that this HDF5 lacks (h5py's lzf) is named, with its id and the
  * way to convert the file, not HDF5's plugin search. */
 START_TEST(missing_filter_is_named)
@@ -1541,6 +1576,7 @@ static Suite *make(void)
     tcase_add_test(tc, reads_both_byte_orders);
     tcase_add_test(tc, chunked_datasets_match_a_serial_read);
     tcase_add_test(tc, missing_filter_is_named);
+    tcase_add_test(tc, chunks_of_line_wide_columns_match_a_serial_read);
     tcase_add_test(tc, damaged_chunks_are_refused);
     tcase_add_test(tc, oversized_chunks_are_refused);
     tcase_add_test(tc, attributes);
