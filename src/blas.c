@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "cores.h"
 #include "linalg.h"
 
 /* True when cblas_dgemm, the routine parray calls, lives in the same

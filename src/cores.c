@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "linalg.h"
+#include "cores.h"
 
 #define WORDS PA__MASK_WORDS
 _Static_assert(PA__MASK_WORDS * 64 == CPU_SETSIZE, "mask words must cover CPU_SETSIZE");

@@ -16,6 +16,7 @@
 #include "collcheck.h"
 #include "internal.h"
 #include "linalg.h"
+#include "wait.h"
 
 /* One call: its arrays and sizes, checked. */
 typedef struct {

@@ -1,40 +1,13 @@
-/* Private declarations of the linear-algebra concept: CPU masks and
- * affinity (cores.c), the quiet wait (wait.c), lending a node's cores to
- * one rank (blas.c), and the LAPACK routines parray calls (lapack.c). Not
- * installed. */
+/* Private declarations of the linear-algebra concept: lending a node's
+ * cores to one rank (blas.c), matmul's shape strings (matmul.c), and the
+ * LAPACK routines parray calls (lapack.c). CPU masks are in cores.h, the
+ * quiet wait in wait.h. Not installed. */
 #ifndef PARRAY_LINALG_PRIVATE_H
 #define PARRAY_LINALG_PRIVATE_H
 
-#include <stdint.h>
-#include <mpi.h>
+#include <stddef.h>
 
 #include "internal.h"
-
-/* ------------------------------------------------------------ cores.c */
-
-/* CPU masks: bit c of word c / 64, CPU_SETSIZE bits. */
-#define PA__MASK_WORDS 16
-
-int pa__mask_count(const uint64_t *mask);
-/* Writes up to max CPU numbers of mask to cpus; returns how many in all. */
-int pa__mask_list(const uint64_t *mask, int *cpus, int max);
-/* The calling thread's affinity now. Returns 0 or -1. */
-int pa__mask_now(uint64_t *mask);
-/* Binds every thread of the process to mask. Returns 0, or -1 when the
- * calling thread could not be bound. */
-int pa__affinity_all(const uint64_t *mask);
-/* The same with the calling thread bound to mine and the others to others. */
-int pa__affinity_split(const uint64_t *mine, const uint64_t *others);
-
-/* ------------------------------------------------------------ wait.c */
-
-/* Completes req without spinning: MPI_Test, then nanosleep from 50 us
- * doubling to 1 ms, until done. Returns PA_OK or PA_EMPI (as fn). */
-int pa__wait_req(pa_ctx *ctx, const char *fn, MPI_Request *req);
-/* A quiet barrier over comm: over ctx->node_comm the node gate (futex
- * sleep in shared memory, on Linux), else MPI_Ibarrier completed by
- * pa__wait_req. */
-int pa__wait_quiet(pa_ctx *ctx, const char *fn, MPI_Comm comm);
 
 /* ------------------------------------------------------------ blas.c */
 

@@ -12,6 +12,7 @@
 #include "collcheck.h"
 #include "internal.h"
 #include "linalg.h"
+#include "wait.h"
 
 /* Below this many flops per rank a wait is short: plain MPI_Barrier. */
 #define QUIET_FLOPS 1e8

@@ -27,7 +27,7 @@
 #endif
 
 #include "internal.h"
-#include "linalg.h"
+#include "wait.h"
 #include "profile.h"
 
 #define WAIT_FIRST_NS 50000L  /* 50 us: short waits end nearly as fast as spinning */
