@@ -174,12 +174,10 @@ int pa__h5_norm_path(pa_ctx *ctx, const char *fn, const char *dataset, char *out
     return PA_OK;
 }
 
-/* Where the object at dataset stands in file f: *found = 1 when it exists,
- * *type its object type. Every component on the way must be a group;
- * otherwise PA_EFORMAT. With create_ok, a missing component ends the walk
- * (the groups will be created); without it, a missing one is PA_EIO. */
+/* One component at a time, so that a missing group ends the walk and a
+ * dataset on the way is named (h5.h says what the call promises). */
 int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const char *dataset,
-                     int *found, H5O_type_t *type)
+                int *found, H5O_type_t *type)
 {
     char prefix[1024];
     *found = 0;
