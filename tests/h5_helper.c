@@ -28,6 +28,7 @@
 
 #include <hdf5.h>
 
+#include "h5.h"
 #include "parray.h"
 #include "../apps/dsarg.h"
 
@@ -119,11 +120,7 @@ static int check(pa_ctx *ctx, const dsarg *d, int given, double want)
  * pipeline) into a new buffer of n elements of t; *ok = 0 on failure. */
 static char *serial_read(const char *path, const char *ds, pa_dtype t, size_t n, int *ok)
 {
-    hid_t mt = t == PA_F64   ? H5T_NATIVE_DOUBLE
-               : t == PA_F32 ? H5T_NATIVE_FLOAT
-               : t == PA_I64 ? H5T_NATIVE_INT64
-               : t == PA_I32 ? H5T_NATIVE_INT32
-                             : H5T_NATIVE_UINT8;
+    hid_t mt = pa__h5_mem_type(t);
     char *buf = malloc(n * pa_dtype_size(t) + 1);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = f < 0 ? -1 : H5Dopen2(f, ds, H5P_DEFAULT);

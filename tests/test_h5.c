@@ -278,9 +278,7 @@ static void check_serial(const char *path, const char *ds, pa_dtype t, size_t n,
         hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         hid_t d = f >= 0 ? H5Dopen2(f, ds, H5P_DEFAULT) : -1;
         hid_t p = d >= 0 ? H5Dget_create_plist(d) : -1;
-        hid_t mt = t == PA_F64 ? H5T_NATIVE_DOUBLE : t == PA_F32 ? H5T_NATIVE_FLOAT
-                 : t == PA_I64 ? H5T_NATIVE_INT64 : t == PA_I32 ? H5T_NATIVE_INT32
-                 : H5T_NATIVE_UINT8;
+        hid_t mt = pa__h5_mem_type(t);
         if (!buf || p < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
             info[0] = 0;
         else
@@ -512,10 +510,7 @@ static int write_foreign(const char *path, const char *ds, hid_t ftype, pa_dtype
                     : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t sp = H5Screate_simple(ndim, dims, NULL);
     hid_t d = H5Dcreate2(f, ds, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : H5Dwrite(d, std_type(t) == H5T_STD_U8LE ? H5T_NATIVE_UINT8
-                                         : t == PA_F64 ? H5T_NATIVE_DOUBLE
-                                         : t == PA_F32 ? H5T_NATIVE_FLOAT
-                                         : t == PA_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT32,
+    herr_t st = d < 0 ? -1 : H5Dwrite(d, pa__h5_mem_type(t),
                                       H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
     if (d >= 0) H5Dclose(d);
     H5Sclose(sp);
