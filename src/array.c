@@ -99,8 +99,10 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
     PA_COLLECTIVE(ctx, "pa_array_create", "%s, %s, %s", pa_dtype_name(dtype),
                   PA_CC_SHAPE(ndim, shape), pa__cc_dist(dist));
     pa_array *a = calloc(1, sizeof *a);
-    if (a)
+    if (a) {
+        a->ctx = ctx; /* for the agreement below, whatever check_args finds */
         a->block.win = MPI_WIN_NULL;
+    }
     int rc = a ? check_args(ctx, dtype, ndim, shape, dist, out, a)
                : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
     if (rc == PA_OK)
@@ -108,8 +110,8 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
                                 &a->part);
     /* The node's leader checks that the node block (and the page the
      * leader adds) fits the memory the node has left, unless a pooled block
-     * of this layout will serve; the agreement below makes the verdict
-     * every rank's before anything is allocated. */
+     * of this layout will serve; the node's agreement below makes the
+     * verdict every node rank's before the node allocates anything. */
     if (rc == PA_OK && ctx->node_rank == 0 && !pa__pool_has(ctx, &a->part)) {
         char what[PA_MAXDIM * 24 + 64];
         size_t shape_bytes = a->nrows * a->rowsize * pa_dtype_size(dtype);
@@ -118,28 +120,30 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
                  pa__shape_str(ndim, shape, sb, sizeof sb), pa_dtype_name(dtype));
         rc = pa__mem_check(ctx, __func__, shape_bytes + (shape_bytes ? PA_PAGE : 0), what);
     }
-    /* Agree before the window allocation, a collective over the node that no
-     * rank may enter alone. */
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) < 0)
-        goto fail;
-
-    int reused = pa__pool_take(ctx, &a->part, &a->block);
-    if (!reused) {
+    /* The window is allocated over the node, so the node's ranks agree
+     * among themselves before it (the checks above, the leader's memory
+     * check): an allreduce in the node's shared memory, not over the job.
+     * A node that failed skips the allocation and still joins the job's
+     * agreement below, which tells every node. */
+    rc = pa__agree(ctx, ctx->node_comm, rc);
+    if (rc == PA_OK && !pa__pool_take(ctx, &a->part, &a->block)) {
         rc = pa__block_alloc(ctx, &a->part, &a->block);
         if (rc == PA_OK)
             rc = pa__mpi(ctx, __func__, MPI_Win_lock_all(MPI_MODE_NOCHECK, a->block.win),
                          "MPI_Win_lock_all");
     }
-    /* Agree on the memory of every node before anyone touches it. */
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) < 0)
-        goto fail;
-
     /* First touch: each rank zeroes its own range, so its pages are placed
      * near it (and a reused block holds no old data). */
-    size_t es = a->part.elsize, r = (size_t)ctx->node_rank;
-    memset(a->block.base + a->part.bound[r] * es, 0,
-           (a->part.bound[r + 1] - a->part.bound[r]) * es);
-    if ((rc = pa__array_sync(a)) < 0)
+    if (rc == PA_OK) {
+        size_t es = a->part.elsize, r = (size_t)ctx->node_rank;
+        memset(a->block.base + a->part.bound[r] * es, 0,
+               (a->part.bound[r + 1] - a->part.bound[r]) * es);
+    }
+    /* One allreduce over the job agrees on the memory of every node and
+     * publishes the zeroes to the node's ranks (it orders them as the node
+     * barrier of pa__array_sync would). */
+    rc = a ? pa__array_sync_agree(a, rc) : pa__agree(ctx, ctx->comm, rc);
+    if (rc < 0)
         goto fail;
     PA_PROFILE_CREATED(a);
     *out = a;
@@ -191,7 +195,10 @@ int pa__array_sync(pa_array *a)
 int pa__array_sync_agree(pa_array *a, int rc)
 {
     pa_ctx *ctx = a->ctx;
-    int src = pa__mpi(ctx, __func__, MPI_Win_sync(a->block.win), "MPI_Win_sync");
+    /* A failed creation may have no window yet; its rc is already < 0. */
+    int has_win = a->block.win != MPI_WIN_NULL;
+    int src = has_win ? pa__mpi(ctx, __func__, MPI_Win_sync(a->block.win), "MPI_Win_sync")
+                      : PA_OK;
     /* Every rank of the node takes part in the job's allreduce, so after it
      * every rank's stores published above are ordered before the loads
      * that follow the second Win_sync, as after the node barrier. */
@@ -199,7 +206,8 @@ int pa__array_sync_agree(pa_array *a, int rc)
     /* Only the agreed outcome is returned, the same on every rank: this
      * second sync is a local memory barrier on a window the first one
      * already synced. */
-    MPI_Win_sync(a->block.win);
+    if (has_win)
+        MPI_Win_sync(a->block.win);
     return rc;
 }
 

@@ -12,9 +12,25 @@
 /* The largest piece moved by one broadcast. */
 #define CHUNK_BYTES ((size_t)1 << 30)
 
-/* Checks that root is a rank and buf is there on root, agreed over the job
- * (only root can tell whether its buf is NULL). */
-static int check_root(pa_array *a, int root, const void *buf, const char *fn)
+/* Where root gathers or scatters: every rank's count and displacement (in
+ * elements), root's only. */
+typedef struct {
+    int *pairs; /* (displacement, count) of each rank, as gathered */
+    int *counts, *displs;
+} layout;
+
+static void layout_free(layout *l)
+{
+    free(l->pairs);
+    free(l->counts);
+    free(l->displs);
+    *l = (layout){NULL, NULL, NULL};
+}
+
+/* Checks that root is a rank and buf is there on root, and with l not
+ * NULL, allocates root's layout: one agreement over the job for all of it
+ * (only root can tell whether its buf is NULL or its memory ran out). */
+static int check_root(pa_array *a, int root, const void *buf, const char *fn, layout *l)
 {
     PA_CHECK(NULL, a, PA_EINVAL, "a is NULL");
     pa_ctx *ctx = a->ctx;
@@ -27,12 +43,26 @@ static int check_root(pa_array *a, int root, const void *buf, const char *fn)
     else if (a->size > INT_MAX)
         rc = pa__err(ctx, fn, PA_EINVAL, "an array of %zu elements is too large to move "
                      "with int counts and displacements", a->size);
-    return pa__agree(ctx, ctx->comm, rc);
+    if (l) {
+        *l = (layout){NULL, NULL, NULL};
+        if (rc == PA_OK && ctx->rank == root) {
+            l->pairs = malloc(sizeof(int) * 2 * (size_t)ctx->size);
+            l->counts = malloc(sizeof(int) * (size_t)ctx->size);
+            l->displs = malloc(sizeof(int) * (size_t)ctx->size);
+            if (!l->pairs || !l->counts || !l->displs)
+                rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
+        }
+    }
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc < 0 && l)
+        layout_free(l);
+    return rc;
 }
 
-/* Root's counts and displacements (in elements) of every rank's local part,
- * where only ranks of node `only` take part (-1: every rank). */
-static int layout_on_root(pa_array *a, int root, int only, int **counts, int **displs)
+/* Root's counts and displacements of every rank's local part into l (which
+ * check_root allocated), where only ranks of node `only` take part (-1:
+ * every rank). */
+static int layout_on_root(pa_array *a, int root, int only, layout *l)
 {
     pa_ctx *ctx = a->ctx;
     pa_span s;
@@ -40,30 +70,14 @@ static int layout_on_root(pa_array *a, int root, int only, int **counts, int **d
     int mine[2] = {(int)s.offset, (int)s.count};
     if (only >= 0 && ctx->node != only)
         mine[1] = 0;
-    int *all = NULL;
-    *counts = *displs = NULL;
-    int rc = PA_OK;
-    if (ctx->rank == root) {
-        all = malloc(sizeof(int) * 2 * (size_t)ctx->size);
-        *counts = malloc(sizeof(int) * (size_t)ctx->size);
-        *displs = malloc(sizeof(int) * (size_t)ctx->size);
-        if (!all || !*counts || !*displs)
-            rc = pa__err(ctx, "pa_array_gather", PA_ENOMEM, "out of memory");
-    }
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = pa__mpi(ctx, __func__, MPI_Gather(mine, 2, MPI_INT, all, 2, MPI_INT, root, ctx->comm),
+    int rc = pa__mpi(ctx, __func__,
+                     MPI_Gather(mine, 2, MPI_INT, l->pairs, 2, MPI_INT, root, ctx->comm),
                      "MPI_Gather");
     if (rc == PA_OK && ctx->rank == root)
         for (int q = 0; q < ctx->size; q++) {
-            (*displs)[q] = all[2 * q];
-            (*counts)[q] = all[2 * q + 1];
+            l->displs[q] = l->pairs[2 * q];
+            l->counts[q] = l->pairs[2 * q + 1];
         }
-    free(all);
-    if (rc < 0) {
-        free(*counts);
-        free(*displs);
-        *counts = *displs = NULL;
-    }
     return rc;
 }
 
@@ -76,7 +90,8 @@ static int element_type(pa_array *a, MPI_Datatype *t)
 
 int pa_array_gather(pa_array *a, int root, void *buf)
 {
-    PA_TRY(check_root(a, root, buf, __func__));
+    layout l;
+    PA_TRY(check_root(a, root, buf, __func__, a && a->dist == PA_DISTRIBUTED ? &l : NULL));
     pa_ctx *ctx = a->ctx;
     if (a->dist == PA_REPLICATED) {
         /* Root's node already holds the whole array: make the node's writes
@@ -86,44 +101,40 @@ int pa_array_gather(pa_array *a, int root, void *buf)
             memcpy(buf, a->block.base, a->size * a->part.elsize);
         return PA_OK;
     }
-    int *counts, *displs;
-    PA_TRY(layout_on_root(a, root, -1, &counts, &displs));
+    int rc = layout_on_root(a, root, -1, &l);
     MPI_Datatype t;
-    int rc = element_type(a, &t);
-    if (rc == PA_OK) {
+    if (rc == PA_OK && (rc = element_type(a, &t)) == PA_OK) {
         pa_span s;
         pa_array_local(a, &s);
         rc = pa__mpi(ctx, __func__,
-                     MPI_Gatherv(s.ptr, (int)s.count, t, buf, counts, displs, t, root, ctx->comm),
+                     MPI_Gatherv(s.ptr, (int)s.count, t, buf, l.counts, l.displs, t, root,
+                                 ctx->comm),
                      "MPI_Gatherv");
         MPI_Type_free(&t);
     }
-    free(counts);
-    free(displs);
+    layout_free(&l);
     return rc;
 }
 
 int pa_array_scatter(pa_array *a, int root, const void *buf)
 {
-    PA_TRY(check_root(a, root, buf, __func__));
+    layout l;
+    PA_TRY(check_root(a, root, buf, __func__, &l));
     pa_ctx *ctx = a->ctx;
     /* A replicated array is scattered into root's node copy, then published. */
     int root_node = ctx->node_of[root];
-    int *counts, *displs;
-    PA_TRY(layout_on_root(a, root, a->dist == PA_REPLICATED ? root_node : -1, &counts, &displs));
+    int rc = layout_on_root(a, root, a->dist == PA_REPLICATED ? root_node : -1, &l);
     MPI_Datatype t;
-    int rc = element_type(a, &t);
-    if (rc == PA_OK) {
+    if (rc == PA_OK && (rc = element_type(a, &t)) == PA_OK) {
         pa_span s;
         pa_array_local(a, &s);
         int n = a->dist == PA_REPLICATED && ctx->node != root_node ? 0 : (int)s.count;
         rc = pa__mpi(ctx, __func__,
-                     MPI_Scatterv(buf, counts, displs, t, s.ptr, n, t, root, ctx->comm),
+                     MPI_Scatterv(buf, l.counts, l.displs, t, s.ptr, n, t, root, ctx->comm),
                      "MPI_Scatterv");
         MPI_Type_free(&t);
     }
-    free(counts);
-    free(displs);
+    layout_free(&l);
     PA_TRY(rc);
     if (a->dist == PA_REPLICATED)
         return pa_array_replicate(a, root_node);

@@ -237,7 +237,8 @@ int pa__array_sync(pa_array *a);
 
 /* Collective. pa__array_sync and pa__agree(ctx, ctx->comm, rc) in one step:
  * the agreement's allreduce over the job orders the node's stores as the
- * sync's node barrier does. Returns the agreed code. */
+ * sync's node barrier does. a may have no window yet (a creation that
+ * failed before it, with rc < 0). Returns the agreed code. */
 int pa__array_sync_agree(pa_array *a, int rc);
 
 /* Not collective. A shape as "(3,4)", "()" or "(5,)" into buf; returns buf. */

@@ -23,9 +23,9 @@ int pa_map(pa_array *a, pa_map_fn fn, void *userdata)
     pa_array_local(a, &span);
     int rc = fn_rc(a->ctx, __func__, fn(&span, userdata));
     /* Publishes what fn wrote to the node's ranks, on every rank whatever
-     * fn returned, then agrees so that every rank returns fn's outcome. */
-    int rs = pa__array_sync(a);
-    return pa__agree(a->ctx, a->ctx->comm, rc < 0 ? rc : rs);
+     * fn returned, and agrees so that every rank returns fn's outcome: one
+     * allreduce does both. */
+    return pa__array_sync_agree(a, rc);
 }
 
 int pa_map2(pa_array *out, const pa_array *a, const pa_array *b, pa_map2_fn fn, void *userdata)
@@ -46,6 +46,5 @@ int pa_map2(pa_array *out, const pa_array *a, const pa_array *b, pa_map2_fn fn, 
     pa_span sa = {pa__node_ptr(a, lo), g, hi - lo};
     pa_span sb = {b ? pa__node_ptr(b, lo) : NULL, g, hi - lo};
     int rc = fn_rc(out->ctx, __func__, fn(&so, &sa, b ? &sb : NULL, userdata));
-    int rs = pa__array_sync(out);
-    return pa__agree(out->ctx, out->ctx->comm, rc < 0 ? rc : rs);
+    return pa__array_sync_agree(out, rc);
 }
