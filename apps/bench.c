@@ -36,6 +36,7 @@ const bench_experiment *const bench_experiments[] = {
     &bench_blas,
     &bench_init,
     &bench_elementwise,
+    &bench_latency,
 };
 const int bench_nexperiments = sizeof(bench_experiments) / sizeof(bench_experiments[0]);
 
@@ -70,6 +71,7 @@ typedef struct {
     double size;
     int size_elems;
     double work;
+    int calls;                /* > 0: the value is the time per call in us */
     char rate_unit[16];
     bench_role role;
     int n;
@@ -735,10 +737,11 @@ static double median_of(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* The value of one time sample: the time itself, or the rate. */
+/* The value of one time sample: the time itself, the time per call in us,
+ * or the rate. */
 static double value_of(const figure *f, double t)
 {
-    return f->work > 0 ? f->work / t / 1e9 : t;
+    return f->work > 0 ? f->work / t / 1e9 : f->calls > 0 ? t / f->calls * 1e6 : t;
 }
 
 static int add_figure(bench *b, const bench_spec *spec, const double *t, int n, int *fig)
@@ -769,13 +772,16 @@ static int add_figure(bench *b, const bench_spec *spec, const double *t, int n, 
     f->size = spec->size;
     f->size_elems = spec->size_elems;
     f->work = spec->work;
+    f->calls = spec->work > 0 ? 0 : spec->calls;
     f->role = spec->role;
     if (f->role == BENCH_AUTO)
         f->role = strncmp(spec->method, "limit", 5) == 0   ? BENCH_LIMIT
                 : strncmp(spec->method, "naive", 5) == 0 ? BENCH_NAIVE
                                                          : BENCH_PARRAY;
     snprintf(f->rate_unit, sizeof f->rate_unit, "%s",
-             spec->work > 0 ? (spec->rate_unit ? spec->rate_unit : "GB/s") : "s");
+             spec->work > 0 ? (spec->rate_unit ? spec->rate_unit : "GB/s")
+             : f->calls > 0 ? "us"
+                            : "s");
     f->n = n;
     memcpy(copy, t, sizeof(double) * (size_t)n);
     f->t = copy;
@@ -914,6 +920,12 @@ void bench_target_value(bench *b, int fig, double scale, double x, const char *u
     set_target(b, fig, -1, scale, BENCH_AT_LEAST, x, unit);
 }
 
+void bench_target_value_bound(bench *b, int fig, double scale, bench_bound bound, double x,
+                              const char *unit)
+{
+    set_target(b, fig, -1, scale, bound, x, unit);
+}
+
 /* What the target is measured on: the ratio or the scaled value. */
 static double target_measured(const bench *b, const figure *f)
 {
@@ -1039,6 +1051,11 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
     if (chosen_has(chosen, nchosen, "elementwise")) {
         opt_size(v, sizeof v, (double)bench_elems(b, BENCH_EW_ELEMS, BENCH_EW_ELEMS_QUICK), 1);
         ADD("%selementwise %s per array", len ? ", " : "", v);
+    }
+    if (chosen_has(chosen, nchosen, "latency")) {
+        opt_size(v, sizeof v, (double)bench_elems(b, BENCH_LATENCY_ELEMS, BENCH_LATENCY_ELEMS),
+                 1);
+        ADD("%slatency 1000 and %s per array", len ? ", " : "", v);
     }
 #undef ADD
     if (b->opts.quick) {
@@ -1214,6 +1231,10 @@ static void write_json(bench *b, const figure *f)
     json_key_double(&w, "vs_naive", ratio_vs(b, f, BENCH_NAIVE));
     if (f->work > 0)
         json_key_double(&w, "work", f->work);
+    if (f->calls > 0) {
+        json_key(&w, "calls");
+        json_int(&w, f->calls);
+    }
     json_key(&w, "reps");
     json_int(&w, f->n);
     json_key(&w, "warmup");
@@ -1521,7 +1542,7 @@ static int load_compare(bench *b)
 /* Lower is better for a time, higher for a rate. */
 static int is_time_unit(const char *unit)
 {
-    return strcmp(unit, "s") == 0;
+    return strcmp(unit, "s") == 0 || strcmp(unit, "us") == 0;
 }
 
 /* The verdict on one figure, old against new: 1 for a regression (worse by

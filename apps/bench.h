@@ -30,6 +30,7 @@ extern const bench_experiment bench_io;     /* bench_io.c */
 extern const bench_experiment bench_blas;   /* bench_blas.c */
 extern const bench_experiment bench_init;   /* bench_init.c */
 extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
+extern const bench_experiment bench_latency; /* bench_latency.c */
 
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;
@@ -44,6 +45,7 @@ extern const int bench_nexperiments;
 #define BENCH_INIT_ELEMS_QUICK ((size_t)10000000)
 #define BENCH_EW_ELEMS ((size_t)100000000)
 #define BENCH_EW_ELEMS_QUICK ((size_t)10000000)
+#define BENCH_LATENCY_ELEMS ((size_t)100000) /* the second size; the first is 1000 */
 #define BENCH_BLAS_N {2048, 4096}
 #define BENCH_BLAS_N_QUICK {1024}
 #define BENCH_LIMITS_BYTES ((size_t)240000000) /* at least; see bench_limits_bytes */
@@ -59,7 +61,8 @@ extern const int bench_nexperiments;
 typedef struct {
     int quick;    /* --quick: the smaller defaults */
     size_t bytes; /* --bytes: share and io */
-    size_t size;  /* --size: elements per array per node, init and elementwise */
+    size_t size;  /* --size: elements per array per node, init and elementwise;
+                     latency: the second size, elements per array */
     size_t n[BENCH_MAX_N]; /* --n: blas matrix orders */
     int nn;       /* how many in n; 0: the default */
     int cold;     /* --cold: io drops the page cache before each read */
@@ -134,13 +137,16 @@ typedef enum { BENCH_AUTO = 0, BENCH_LIMIT, BENCH_NAIVE, BENCH_PARRAY, BENCH_OTH
 
 /* What a figure measures. With work > 0 the figure's value is a rate,
  * work / 1e9 per second in rate_unit ("GB/s" with work in bytes, "GFLOP/s"
- * with work in flops); with work == 0 the value is the time in s. */
+ * with work in flops); with work == 0 the value is the time in s, or with
+ * calls > 0 the time of one call in microseconds ("us"): a repetition that
+ * makes calls calls, divided by calls. */
 typedef struct {
     const char *method;    /* "MPI_Send/Recv", "triad a=b+s*c" */
     double size;           /* the problem size shown in the size column */
     int size_elems;        /* size counts elements (1) or bytes (0) */
     double work;           /* per repetition; 0 for a time figure */
     const char *rate_unit; /* default "GB/s" when work > 0 */
+    int calls;             /* > 0: calls per repetition, the value per call in us */
     bench_combine combine;
     bench_role role;
     /* Optional, called untimed on every rank before each repetition (after
@@ -200,6 +206,10 @@ void bench_ratio(bench *b, int fig, int ref, const char *label);
 typedef enum { BENCH_AT_LEAST = 0, BENCH_AT_MOST } bench_bound;
 void bench_target(bench *b, int fig, int ref, bench_bound bound, double x, const char *label);
 void bench_target_value(bench *b, int fig, double scale, double x, const char *unit);
+/* bench_target_value with the bound given: BENCH_AT_MOST for a time
+ * ("<=10 us/call"). */
+void bench_target_value_bound(bench *b, int fig, double scale, bench_bound bound, double x,
+                              const char *unit);
 
 /* A figure at this share of its limit or above is at the physical limit:
  * the table says so, and a target it misses is out of this machine's reach. */

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2086 # $mpirun and $tiny are word lists, split on purpose.
 # `parray bench` as a suite, from the outside: --help and --list name every
 # experiment and option; bad options exit 2 with a message naming them; a tiny
-# run of all five experiments (and the limits) under mpirun -n 2 prints a row
+# run of all six experiments (and the limits) under mpirun -n 2 prints a row
 # for each, the targets once each in the target column (met / not met, no
 # "NOT met" notes), and writes valid JSON lines with the required keys (the
 # CPU's model and vendor as /proc/cpuinfo names them, also in the header; the
@@ -38,7 +38,9 @@ find_python
 # Tiny sizes: every experiment runs in seconds.
 tiny="--bytes 8M --size 1e5 --n 64 --reps 2 --warmup 1"
 
-experiments="share io blas init elementwise"
+experiments="share io blas init elementwise latency"
+# The committed sample (tests/bench-sample.json) predates latency.
+sample_experiments="share io blas init elementwise"
 
 echo "--- parray bench --help"
 run help "$PARRAY" bench --help
@@ -103,7 +105,7 @@ expect_in quick.out "^quick: sizes scaled down" "a quick run says how it scaled 
 expect_in quick.out "^sizes: blas n=64$" "it shows the sizes it uses (--n overrides)"
 expect_in quick.out "1 rep after 0 warm-up" "explicit --reps/--warmup override the quick ones"
 
-echo "--- mpirun -n 2 parray bench (all five, tiny sizes) --json"
+echo "--- mpirun -n 2 parray bench (all six, tiny sizes) --json"
 run all $mpirun -n 2 "$PARRAY" bench $tiny --json "$tmp/all.json"
 expect_rc 0 "mpirun -n 2 parray bench $tiny"
 expect_in all.out "^experiment +method +size +median +min +max +unit +vs limit +vs naive +target$" \
@@ -117,11 +119,14 @@ expect_in all.out "^elementwise +z = a\*b \+ c: parray pa_eval .*GB/s +[0-9.e+-]
     "the pa_eval row has its ratios to the triad and to the naive loop"
 expect_in all.out "^blas +parray split: .*GFLOP/s +[0-9.e+-]+x +[0-9.e+-]+x  >=0.95x limit: (met|not met)$" \
     "the blas split row has its ratios to the limit and to the naive stripes"
+expect_in all.out "^latency +pa_binary z = a \+ b +1000 .* us +  <=10 us/call: (met|not met)$" \
+    "the latency rows give the time per call in us, with the target on 1,000 elements"
+expect_in all.out "^latency +pa_h5_save .* us *$" "pa_h5_save's latency has no target"
 expect_in all.out "^  note: io: " "the experiments' notes follow their rows"
 # Each target once, in its row: as many target cells in the table as figures
 # with a target in the JSON (checked below), and at least one per experiment.
 targets=$(grep -Ec "  (>=|<=)[0-9.]+x? [^:]+: (met|not met|not met, at limit)$" "$tmp/all.out")
-for e in share io blas init elementwise; do
+for e in share io blas init elementwise latency; do
     expect_in all.out "^$e .*  (>=|<=)[0-9.]+x? [^:]+: (met|not met|not met, at limit)$" \
         "the $e rows have targets in the target column"
 done
@@ -205,7 +210,7 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         print("line %d: load_start %r" % (n, j["load_start"])); bad = 1
 if ntargets != int(sys.argv[2]):
     print("%d figures with a target in the JSON, %s in the table" % (ntargets, sys.argv[2])); bad = 1
-want = {"limits", "share", "io", "blas", "init", "elementwise"}
+want = {"limits", "share", "io", "blas", "init", "elementwise", "latency"}
 if exps != want:
     print("experiments %s, not %s" % (sorted(exps), sorted(want))); bad = 1
 sys.exit(bad)
@@ -341,7 +346,7 @@ else
     PARRAY_PLOT_SCRIPTS=$tmp/gp run sample $python "$srcdir/scripts/plot-bench" \
         "$srcdir/tests/bench-sample.json" "$tmp/sample"
     expect_rc 0 "scripts/plot-bench tests/bench-sample.json"
-    for e in limits $experiments; do
+    for e in limits $sample_experiments; do
         if [ "$(head -c 4 "$tmp/sample/$e.png" 2>/dev/null | od -An -c | tr -d ' \n')" != "211PNG" ]; then
             fail "no PNG $e.png from the sample"
             continue
