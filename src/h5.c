@@ -778,17 +778,18 @@ static int give_back_space(const char *file)
     return stat(file, &st) < 0 || truncate(file, st.st_size) < 0 ? -1 : 0;
 }
 
-/* Collective. Removes the object at name from the open file when there is
- * one (a dataset: the walk to it passed). Agreed. */
+/* Collective (every rank makes the same metadata calls: collective
+ * metadata reads give each the same answer). Removes the link name from
+ * the open file when there is one. Not agreed: this rank's outcome. */
 static int remove_dataset(pa__h5_save *sv, const char *name, const char *what)
 {
-    pa_ctx *ctx = sv->ctx;
     int found = 0;
     H5O_type_t type = H5O_TYPE_UNKNOWN;
-    int rc = pa__h5_walk(ctx, sv->fn, sv->f, sv->path, name, &found, &type);
+    int rc = pa__h5_walk(sv->ctx, sv->fn, sv->f, sv->path, name, &found, &type);
     if (rc == PA_OK && found && H5Ldelete(sv->f, name, H5P_DEFAULT) < 0)
-        rc = pa__h5_err(ctx, sv->fn, PA_EIO, "%s: cannot remove %s '%s'", sv->path, what, name);
-    return pa__agree(ctx, ctx->comm, rc);
+        rc = pa__h5_err(sv->ctx, sv->fn, PA_EIO, "%s: cannot remove %s '%s'", sv->path, what,
+                        name);
+    return rc;
 }
 
 int pa__h5_save_dataset(pa__h5_save *sv, const pa_h5_opts *o, pa_dtype dtype, int ndim,
@@ -803,10 +804,11 @@ int pa__h5_save_dataset(pa__h5_save *sv, const pa_h5_opts *o, pa_dtype dtype, in
     if (rc == PA_OK && found && type != H5O_TYPE_DATASET)
         rc = pa__err(ctx, fn, PA_EFORMAT, "%s: '%s' is a group; it is not replaced by a dataset",
                      path, sv->dname);
-    PA_TRY(pa__agree(ctx, ctx->comm, rc));
     /* In place the old dataset stays until the end; what is removed is a
      * temporary name that a killed save left behind. */
-    PA_TRY(remove_dataset(sv, sv->wname, sv->in_place ? "the temporary" : "the old"));
+    if (rc == PA_OK)
+        rc = remove_dataset(sv, sv->wname, sv->in_place ? "the temporary" : "the old");
+    PA_TRY(pa__agree(ctx, ctx->comm, rc));
 
     hid_t dcpl = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
     hid_t d = H5I_INVALID_HID;
@@ -1035,16 +1037,17 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
  * order), with the new end of allocation in it, and only then the rest, at
  * the end of the file: a job killed in between would leave a file shorter
  * than its superblock says, which every reader refuses as truncated.
- * HDF5's close cuts the file back to its end of allocation. Agreed. */
+ * HDF5's close cuts the file back to its end of allocation. Rank 0 does it;
+ * returns this rank's outcome, not agreed. */
 static int extend_for_flush(pa__h5_save *sv)
 {
-    pa_ctx *ctx = sv->ctx;
-    int rc = PA_OK;
     struct stat st;
-    if (ctx->rank == 0 && (stat(sv->s.target, &st) < 0 ||
-                           (st.st_size < sv->grow && truncate(sv->s.target, sv->grow) < 0)))
-        rc = pa__err(ctx, sv->fn, PA_EIO, "%s: cannot extend it: %s", sv->path, strerror(errno));
-    return pa__agree(ctx, ctx->comm, rc);
+    if (sv->ctx->rank == 0 &&
+        (stat(sv->s.target, &st) < 0 ||
+         (st.st_size < sv->grow && truncate(sv->s.target, sv->grow) < 0)))
+        return pa__err(sv->ctx, sv->fn, PA_EIO, "%s: cannot extend it: %s", sv->path,
+                       strerror(errno));
+    return PA_OK;
 }
 
 /* Collective. The end of a save in place, before the file is closed: with
@@ -1059,32 +1062,32 @@ static int publish(pa__h5_save *sv, int rc)
 {
     pa_ctx *ctx = sv->ctx;
     const char *fn = sv->fn;
-    rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK && sv->durable) {
-        rc = extend_for_flush(sv);
+    /* Whatever rc: a failed save closes the file too. */
+    int ext = extend_for_flush(sv);
+    rc = rc < 0 ? rc : ext;
+    if (sv->durable) {
+        rc = pa__agree(ctx, ctx->comm, rc);
         if (rc == PA_OK && H5Fflush(sv->f, H5F_SCOPE_GLOBAL) < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot flush it", sv->path);
         if (rc == PA_OK)
             rc = pa__safe_sync_file(ctx, &sv->s, fn);
-        rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc == PA_OK && pa__fault(ctx, "h5_link"))
         rc = pa__err(ctx, fn, PA_EIO, "%s: injected fault before linking '%s'", sv->path,
                      sv->dname);
     /* Every rank makes the same metadata calls, or none: agree first. */
     rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK)
-        rc = remove_dataset(sv, sv->dname, "the old");
     if (rc == PA_OK) {
-        if (H5Lmove(sv->f, sv->wname, sv->f, sv->dname, H5P_DEFAULT, H5P_DEFAULT) < 0)
+        rc = remove_dataset(sv, sv->dname, "the old");
+        if (rc == PA_OK &&
+            H5Lmove(sv->f, sv->wname, sv->f, sv->dname, H5P_DEFAULT, H5P_DEFAULT) < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot link the new '%s' over the old",
                             sv->path, sv->dname);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc < 0)
-        remove_dataset(sv, sv->wname, "the temporary"); /* the failure to report is rc */
-    int ext = extend_for_flush(sv);
-    return rc < 0 ? rc : ext;
+        (void)remove_dataset(sv, sv->wname, "the temporary"); /* the failure to report is rc */
+    return rc;
 }
 
 int pa__h5_save_end(pa__h5_save *sv, int rc)

@@ -16,16 +16,12 @@
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$srcdir/tests/common.sh"
-helper=${H5_HELPER:-$(pwd)/tests/h5_helper}
-[ -x "$helper" ] || helper=$srcdir/tests/h5_helper
+find_h5_helper
 set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
 need_mpirun
 [ -r /proc/self/io ] || { echo "SKIP: no /proc/self/io"; exit 77; }
 make_tmp cost
-failed=0
-pass() { echo "  ok: $*"; }
-fail() { echo "  FAIL: $*"; failed=1; }
 
 f=$tmp/big.h5
 mib=256

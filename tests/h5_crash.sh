@@ -20,8 +20,7 @@
 srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$srcdir/tests/common.sh"
-helper=${H5_HELPER:-$(pwd)/tests/h5_helper}
-[ -x "$helper" ] || helper=$srcdir/tests/h5_helper
+find_h5_helper
 shim=${KILL_WRITE:-$(pwd)/tests/.libs/kill_write.so}
 set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
@@ -30,9 +29,6 @@ need_mpirun
 [ -f "$shim" ] || { echo "FAIL: $shim is not built"; exit 99; }
 command -v h5dump >/dev/null 2>&1 || { echo "SKIP: no h5dump (Debian package hdf5-tools)"; exit 77; }
 make_tmp crash
-failed=0
-pass() { echo "  ok: $*"; }
-fail() { echo "  FAIL: $*"; failed=1; }
 
 # values FILE DSET: the distinct values of the dataset as h5dump prints
 # them, or "unreadable: <h5dump's last line>".

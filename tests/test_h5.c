@@ -1135,6 +1135,28 @@ END_TEST
 
 /* ------------------------------------------------------------ faults */
 
+/* The PARRAY_FAULT spec of a failure test's pass: 0, the last rank (rank 0
+ * for a site that only rank 0 reaches); 1, every rank. */
+static void fault_spec(char *spec, size_t len, const char *site, int pass, int rank0_only)
+{
+    if (pass == 0)
+        snprintf(spec, len, "%s@%d", site, rank0_only ? 0 : tu_size() - 1);
+    else
+        snprintf(spec, len, "%s@*", site);
+}
+
+/* A new i64 array of c of that shape, holding the pattern of salt. */
+static pa_array *pattern_array(pa_ctx *c, const size_t *shape, unsigned salt)
+{
+    pa_array *n = NULL;
+    TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
+    pa_span sp;
+    pa_array_local(n, &sp);
+    fill_buf(PA_I64, sp.offset, sp.count, salt, sp.ptr);
+    TU_OK(pa_array_sync(n), c);
+    return n;
+}
+
 START_TEST(failures_on_one_rank)
 {
     const char *path = file("old.h5");
@@ -1152,17 +1174,9 @@ START_TEST(failures_on_one_rank)
     for (int s = 0; s < 3; s++)
         for (int pass = 0; pass < 2; pass++) {
             /* The last rank (rank 0 for h5_reserve), then every rank. */
-            if (pass == 0)
-                snprintf(spec, sizeof spec, "%s@%d", sites[s], s == 2 ? 0 : tu_size() - 1);
-            else
-                snprintf(spec, sizeof spec, "%s@*", sites[s]);
+            fault_spec(spec, sizeof spec, sites[s], pass, s == 2);
             pa_ctx *c = tu_fault_ctx(spec);
-            pa_array *n = NULL;
-            TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
-            pa_span sp;
-            pa_array_local(n, &sp);
-            fill_buf(PA_I64, sp.offset, sp.count, 22, sp.ptr);
-            TU_OK(pa_array_sync(n), c);
+            pa_array *n = pattern_array(c, shape, 22);
             for (int mode = 0; mode < 2; mode++) {
                 pa_h5_opts o = {.truncate = mode, .xfer = mode ? PA_H5_INDEPENDENT : 0};
                 TU_RC(pa_h5_save(n, path, "x", &o), PA_EIO, c);
@@ -1239,6 +1253,13 @@ START_TEST(saves_in_place)
     TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
     check_file(path, "x", 21, "x, saved over a stale temporary name");
     TU_RC(pa_h5_info(ctx, path, ".x.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
+    /* durable: flushed and fsynced before the link, the same file. */
+    pa_h5_opts dur = {.durable = 1};
+    fill(a, 23);
+    TU_OK(pa_h5_save(a, path, "x", &dur), ctx);
+    file_id(path, &ino, &size);
+    TU_CHECK(ino == ino0);
+    check_file(path, "x", 23, "x, saved in place with durable");
     /* copy: a new file with everything. */
     pa_h5_opts o = {.copy = 1};
     fill(a, 22);
@@ -1278,17 +1299,9 @@ START_TEST(in_place_failures_on_one_rank)
     char spec[64];
     for (int s = 0; s < 3; s++)
         for (int pass = 0; pass < 2; pass++) {
-            if (pass == 0)
-                snprintf(spec, sizeof spec, "%s@%d", sites[s], s == 2 ? 0 : tu_size() - 1);
-            else
-                snprintf(spec, sizeof spec, "%s@*", sites[s]);
+            fault_spec(spec, sizeof spec, sites[s], pass, s == 2);
             pa_ctx *c = tu_fault_ctx(spec);
-            pa_array *n = NULL;
-            TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
-            pa_span sp;
-            pa_array_local(n, &sp);
-            fill_buf(PA_I64, sp.offset, sp.count, 33, sp.ptr);
-            TU_OK(pa_array_sync(n), c);
+            pa_array *n = pattern_array(c, shape, 33);
             for (int mode = 0; mode < 2; mode++) {
                 pa_h5_opts o = {.xfer = mode ? PA_H5_INDEPENDENT : 0};
                 TU_RC(pa_h5_save(n, path, mode ? "added" : "x", &o), PA_EIO, c);
