@@ -26,6 +26,10 @@ extern const pa_cmd cmd_gen, cmd_calc, cmd_stats;
 #define CMD_DTYPE_NAME(NAME, name, ...) " " #name
 #define CMD_DTYPES PA_DTYPE_LIST(CMD_DTYPE_NAME)
 
+/* The one line that explains --copy, after the option in a usage text
+ * (`parray help` says more). */
+#define CMD_COPY_HELP "copy the whole file instead of saving in place\n"
+
 /* Prints "parray: <sub>: <message>" once, from rank 0 of ctx, to stderr, and
  * returns 1. Use with the same arguments on every rank. */
 int cmd_fail(const pa_ctx *ctx, const char *sub, const char *fmt, ...)

@@ -19,7 +19,7 @@
 static const char usage[] =
     "usage: [mpirun -n N] parray calc 'OUT = EXPR' NAME=FILE.h5:/DS... [NAME=NUMBER...]\n"
     "                   -o FILE.h5:/DS [--dtype DT] [--rows-per-block N]\n"
-    "                   [--progress] [--json[=FILE]]\n"
+    "                   [--copy] [--progress] [--json[=FILE]]\n"
     "\n"
     "Evaluates EXPR element by element over datasets of one shape and saves the\n"
     "result as a dataset of that shape. Every name of EXPR is bound on the\n"
@@ -43,6 +43,7 @@ static const char usage[] =
     "                         All inputs must have the same shape. The result\n"
     "                         is bit-identical to the whole-array calc; the\n"
     "                         output file changes only when every block is done.\n"
+    "  --copy                 " CMD_COPY_HELP
     "  --progress             show progress on stderr even when it is not a\n"
     "                         terminal (a batch log): a line every 10 s or 10%,\n"
     "                         whichever is rarer, and one at the end:\n"
@@ -79,6 +80,7 @@ typedef struct {
     binding b[MAXB];
     int nb;
     int progress;      /* --progress */
+    pa_h5_opts h5;     /* --copy */
     output dest;
 } calc_args;
 
@@ -128,12 +130,13 @@ static int add_binding(pa_ctx *ctx, calc_args *c, const char *arg)
     return 0;
 }
 
-enum { O_OUT = 'o', O_DTYPE = 2, O_ROWS, O_PROGRESS, O_JSON };
+enum { O_OUT = 'o', O_DTYPE = 2, O_ROWS, O_COPY, O_PROGRESS, O_JSON };
 
 static const opt_spec specs[] = {
     {"out", 'o', OPT_VALUE, O_OUT},
     {"dtype", 0, OPT_VALUE, O_DTYPE},
     {"rows-per-block", 0, OPT_VALUE, O_ROWS},
+    {"copy", 0, OPT_FLAG, O_COPY},
     {"progress", 0, OPT_FLAG, O_PROGRESS},
     {"json", 0, OPT_OPTIONAL, O_JSON},
 };
@@ -159,6 +162,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, calc_args *c)
             status = opts_uint(&p, 1, PTRDIFF_MAX, &n);
             c->rows_per_block = (size_t)n;
             break;
+        case O_COPY: c->h5.copy = 1; break;
         case O_PROGRESS: c->progress = 1; break;
         case O_JSON: status = output_option(&c->dest, &p); break;
         default:
@@ -351,7 +355,7 @@ static int run_blocks(pa_ctx *ctx, pa_expr *e, const calc_args *c, const calc_pl
     pa_h5_writer *w = NULL;
     block_set set = {0};
     if (pa_h5_create(ctx, c->out.file, c->out.dataset, plan->odtype, plan->ndim, plan->shape,
-                     NULL, &w) != PA_OK)
+                     &c->h5, &w) != PA_OK)
         return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     for (size_t blk = 0; blk < *nblocks && status == 0; blk++) {
         size_t r0 = blk * rpb, n = rows - r0 < rpb ? rows - r0 : rpb;
@@ -434,7 +438,7 @@ static int run_whole(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *pla
     }
     if (status == 0) {
         progress_stage(pr, "saving %s", c->outarg);
-        if (pa_h5_save(outa, c->out.file, c->out.dataset, NULL) != PA_OK)
+        if (pa_h5_save(outa, c->out.file, c->out.dataset, &c->h5) != PA_OK)
             status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     }
     pa_array_free(&created);

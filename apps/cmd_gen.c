@@ -14,14 +14,14 @@
 
 static const char usage[] =
     "usage: [mpirun -n N] parray gen OUT.h5:/DATASET --shape D0[,D1...] [--dtype DT]\n"
-    "           [--json[=FILE]]\n"
+    "           [--copy] [--json[=FILE]]\n"
     "           (--random uniform|normal|integers [--seed S] [--stream K]\n"
     "                     [--low L] [--high H] [--mean M] [--std S]\n"
     "            | --arange [--start A] [--step S] | --linspace A,B | --full V)\n"
     "\n"
     "Writes a dataset of the given shape and dtype (f64 by default; i64 for\n"
     "--random integers) to an HDF5 file, replacing the dataset if it exists\n"
-    "(crash-safe: the file is replaced only when complete).\n"
+    "(crash-safe: see --copy).\n"
     "\n"
     "  --random uniform   values in [low, high), default [0, 1)\n"
     "  --random normal    normal(mean, std), default (0, 1)\n"
@@ -34,6 +34,7 @@ static const char usage[] =
     "  --linspace A,B     size values from A to B inclusive (numpy.linspace)\n"
     "  --full V           every element V (inf, -inf and nan too, for f64 and f32)\n"
     "  --dtype DT        " CMD_DTYPES "\n"
+    "  --copy             " CMD_COPY_HELP
     "  --json             print the result as one JSON object instead of the text:\n"
     "                     {\"file\", \"dataset\", \"dtype\", \"shape\": [D0, ...]}\n"
     "  --json=FILE        the text on stdout, and the JSON object into FILE\n"
@@ -60,6 +61,7 @@ typedef struct {
     double low, high, mean, std, start, step, lin[2], full;
     int64_t ilow, ihigh;
     int have_mean, have_std, have_ar;
+    pa_h5_opts h5;
     output out;
 } gen_args;
 
@@ -74,7 +76,7 @@ typedef struct {
 
 enum {
     O_SHAPE = 2, O_DTYPE, O_RANDOM, O_SEED, O_STREAM, O_LOW, O_HIGH, O_MEAN, O_STD, O_START,
-    O_STEP, O_ARANGE, O_LINSPACE, O_FULL, O_JSON
+    O_STEP, O_ARANGE, O_LINSPACE, O_FULL, O_COPY, O_JSON
 };
 
 static const opt_spec specs[] = {
@@ -85,7 +87,7 @@ static const opt_spec specs[] = {
     {"std", 0, OPT_VALUE, O_STD},           {"start", 0, OPT_VALUE, O_START},
     {"step", 0, OPT_VALUE, O_STEP},         {"arange", 0, OPT_FLAG, O_ARANGE},
     {"linspace", 0, OPT_VALUE, O_LINSPACE}, {"full", 0, OPT_VALUE, O_FULL},
-    {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"copy", 0, OPT_FLAG, O_COPY},          {"json", 0, OPT_OPTIONAL, O_JSON},
 };
 
 /* One option of gen into g. Returns 0, or the exit status after a usage
@@ -120,6 +122,7 @@ static int take_option(pa_ctx *ctx, opts *p, int k, gen_args *g)
         g->kind = G_FULL;
         g->nkinds++;
         return opts_real(p, 0, &g->full);
+    case O_COPY: g->h5.copy = 1; return 0;
     case O_JSON: return output_option(&g->out, p);
     default:
         if (g->outarg)
@@ -229,7 +232,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     if (rc == PA_OK)
         rc = fill(a, &g);
     if (rc == PA_OK)
-        rc = pa_h5_save(a, r.ds.file, r.ds.dataset, NULL);
+        rc = pa_h5_save(a, r.ds.file, r.ds.dataset, &g.h5);
     pa_array_free(&a);
     if (rc != PA_OK)
         return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));

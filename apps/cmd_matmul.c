@@ -10,15 +10,17 @@
 
 static const char usage[] =
     "usage: [mpirun -n N] parray matmul A.h5:/A B.h5:/B -o C.h5:/C\n"
-    "                     [--mode split|lend|auto] [--transA] [--transB] [--json[=FILE]]\n"
+    "                     [--mode split|lend|auto] [--transA] [--transB] [--copy]\n"
+    "                     [--json[=FILE]]\n"
     "\n"
     "Multiplies two 2-D f64 or f32 datasets, C = op(A) op(B), and saves C\n"
-    "(crash-safe: the file is replaced only when complete). A and C are\n"
+    "(crash-safe: see --copy). A and C are\n"
     "distributed by rows (A is loaded whole on every node with --transA), B is\n"
     "loaded whole on every node. Prints the shapes, the mode and the GFLOP/s of\n"
     "the multiply (load and save not included) from rank 0.\n"
     "\n"
     "  -o, --out FILE:/DS  where to save C (required)\n"
+    "  --copy              " CMD_COPY_HELP
     "  --mode MODE         split: each rank multiplies its rows on its cores;\n"
     "                      lend: one rank per node uses all the node's cores;\n"
     "                      auto (default): see docs/blas.md\n"
@@ -82,12 +84,12 @@ static void print_json(json_writer *w, const void *arg)
     json_double(w, gflops(r));
 }
 
-enum { O_OUT = 'o', O_MODE = 2, O_TRANSA, O_TRANSB, O_JSON };
+enum { O_OUT = 'o', O_MODE = 2, O_TRANSA, O_TRANSB, O_COPY, O_JSON };
 
 static const opt_spec specs[] = {
     {"out", 'o', OPT_VALUE, O_OUT},       {"mode", 0, OPT_VALUE, O_MODE},
     {"transA", 0, OPT_FLAG, O_TRANSA},    {"transB", 0, OPT_FLAG, O_TRANSB},
-    {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"copy", 0, OPT_FLAG, O_COPY},        {"json", 0, OPT_OPTIONAL, O_JSON},
 };
 
 static int run(pa_ctx *ctx, int argc, char **argv)
@@ -96,6 +98,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     const char *in[2] = {NULL, NULL}, *out = NULL;
     int nin = 0;
     pa_matmul_opts o = PA_MATMUL_OPTS_INIT;
+    pa_h5_opts h5 = {0};
     output dest = {0};
     opts p;
     opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
@@ -109,6 +112,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
             break;
         case O_TRANSA: o.transA = 1; break;
         case O_TRANSB: o.transB = 1; break;
+        case O_COPY: h5.copy = 1; break;
         case O_JSON:
             if (output_option(&dest, &p))
                 return p.status;
@@ -173,7 +177,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
-    if (pa_h5_save(C, dc.file, dc.dataset, NULL) != PA_OK) {
+    if (pa_h5_save(C, dc.file, dc.dataset, &h5) != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }

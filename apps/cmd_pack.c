@@ -25,7 +25,7 @@ static const char pack_usage[] =
     "Stacks n files that hold arrays of one dtype and shape S into the dataset\n"
     "(n, S...) of an HDF5 file: file i becomes row i. Each rank reads its share of\n"
     "the files straight into its rows, then the rows are written with parallel\n"
-    "HDF5 (the file is replaced safely: a temporary, renamed when complete).\n"
+    "HDF5 (crash-safe: see --copy).\n"
     "Inputs are files in the order given, a directory (its files with a known\n"
     "extension, in name order; not hidden ones) or a quoted glob (in name order).\n"
     "\n"
@@ -55,6 +55,7 @@ static const char pack_usage[] =
     "  --place node|job     node (default): each node reads the files of its own\n"
     "                       rows, no copies; job: all ranks share all files by\n"
     "                       size and send rows to their node\n"
+    "  --copy               " CMD_COPY_HELP
     "  --chunked            write the dataset chunked (default contiguous), in\n"
     "                       chunks of about 4 MiB that each rank writes whole\n"
     "  --progress           show the reading's progress on stderr even when it is\n"
@@ -345,7 +346,7 @@ static int share_list(pa_ctx *ctx, char **args, int nargs, pa_format want, list 
 enum {
     O_OUT = 'o', O_THREADS = 'j', O_FORMAT = 2, O_DTYPE, O_SHAPE, O_DELIMITER, O_COMMENT,
     O_NO_COMMENTS, O_HEADER, O_DATASET, O_PLACE, O_CHUNKED, O_BIG_ENDIAN, O_DURABLE, O_PROGRESS,
-    O_JSON
+    O_COPY, O_JSON
 };
 
 /* pack's and unpack's options; unpack takes those of its own table only. */
@@ -357,6 +358,7 @@ static const opt_spec pack_specs[] = {
     {"header", 0, OPT_FLAG, O_HEADER},      {"dataset", 0, OPT_VALUE, O_DATASET},
     {"place", 0, OPT_VALUE, O_PLACE},       {"chunked", 0, OPT_FLAG, O_CHUNKED},
     {"progress", 0, OPT_FLAG, O_PROGRESS},  {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"copy", 0, OPT_FLAG, O_COPY},
 };
 static const opt_spec unpack_specs[] = {
     {"out", 'o', OPT_VALUE, O_OUT},         {"format", 0, OPT_VALUE, O_FORMAT},
@@ -413,6 +415,7 @@ static int take_option(opts *p, int k, move_args *m)
         m->o.place = strcmp(p->value, "job") == 0 ? PA_PLACE_JOB : PA_PLACE_NODE;
         return 0;
     case O_CHUNKED: m->h5.layout = PA_H5_CHUNKED; return 0;
+    case O_COPY: m->h5.copy = 1; return 0;
     case O_BIG_ENDIAN: m->o.big_endian = 1; return 0;
     case O_DURABLE: m->o.durable = 1; return 0;
     case O_PROGRESS: m->progress = 1; return 0;

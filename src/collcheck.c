@@ -385,8 +385,8 @@ const char *pa__cc_h5_opts(const pa_h5_opts *o, char *buf)
     static const pa_h5_opts defaults = {0};
     o = o ? o : &defaults;
     snprintf(buf, PA_CC_ITEM, "xfer %d layout %d chunk_rows %zu deflate %d truncate %d "
-             "durable %d dist %d", (int)o->xfer, (int)o->layout, o->chunk_rows, o->deflate,
-             o->truncate, o->durable, (int)o->dist);
+             "durable %d dist %d copy %d", (int)o->xfer, (int)o->layout, o->chunk_rows,
+             o->deflate, o->truncate, o->durable, (int)o->dist, o->copy);
     return buf;
 }
 

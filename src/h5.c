@@ -46,6 +46,7 @@
 #define RESERVE_MARGIN ((size_t)256 << 10)
 #define CHUNK_INDEX_BYTES ((size_t)128)
 
+
 /* ------------------------------------------------------------ errors */
 
 void pa__h5_quiet(void)
@@ -241,22 +242,40 @@ hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
     return fapl;
 }
 
+/* The creation list of a new file: its free space is tracked in the file
+ * (persistent free-space management, which parallel HDF5 1.10 supports), so
+ * that a save in place reuses the space of the datasets that earlier saves
+ * replaced instead of growing the file by each one. Such a file needs HDF5
+ * 1.10 or later to be read. H5I_INVALID_HID with the error recorded. */
+static hid_t new_file_fcpl(pa_ctx *ctx, const char *fn)
+{
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl < 0 || H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_FSM_AGGR, 1, 1) < 0) {
+        pa__h5_err(ctx, fn, PA_EIO, "cannot set up the file's free-space tracking");
+        if (fcpl >= 0)
+            H5Pclose(fcpl);
+        return H5I_INVALID_HID;
+    }
+    return fcpl;
+}
+
 /* Collective. Opens file (flags H5F_ACC_RDONLY or H5F_ACC_RDWR), or with
- * H5F_ACC_TRUNC creates it anew, with the MPI-IO driver, under a name that
- * MPI-IO can take (mpio_name.h). A failure is recorded as "fn: path: cannot
- * <what>" and agreed: then no rank holds *f. */
+ * H5F_ACC_TRUNC creates it anew (new_file_fcpl), with the MPI-IO driver,
+ * under a name that MPI-IO can take (mpio_name.h). A failure is recorded as
+ * "fn: path: cannot <what>" and agreed: then no rank holds *f. */
 static int open_mpio(pa_ctx *ctx, const char *fn, const char *file, unsigned flags,
                      const char *path, const char *what, hid_t *f)
 {
     *f = H5I_INVALID_HID;
     hid_t fapl = pa__h5_fapl(ctx, fn);
-    int rc = pa__agree(ctx, ctx->comm, fapl < 0 ? PA_EIO : PA_OK);
+    hid_t fcpl = fapl >= 0 && (flags & H5F_ACC_TRUNC) ? new_file_fcpl(ctx, fn) : H5P_DEFAULT;
+    int rc = pa__agree(ctx, ctx->comm, fapl < 0 || fcpl < 0 ? PA_EIO : PA_OK);
     pa__mpio_name n;
     if (rc == PA_OK)
         rc = pa__mpio_name_begin(ctx, ctx->comm, fn, file, &n);
     if (rc == PA_OK) {
         if (flags & H5F_ACC_TRUNC)
-            *f = H5Fcreate(n.name, flags, H5P_DEFAULT, fapl);
+            *f = H5Fcreate(n.name, flags, fcpl, fapl);
         else
             *f = H5Fopen(n.name, flags, fapl);
         pa__mpio_name_end(&n);
@@ -265,6 +284,8 @@ static int open_mpio(pa_ctx *ctx, const char *fn, const char *file, unsigned fla
     }
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (fcpl >= 0 && fcpl != H5P_DEFAULT)
+        H5Pclose(fcpl);
     /* HDF5's failed collective open holds nothing; close what the ranks
      * that opened hold. */
     if (rc < 0 && *f >= 0) {
@@ -447,6 +468,8 @@ int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
                 "opts->truncate = %d is not 0 or 1", o->truncate);
     PA_CHECK_AS(ctx, fn, o->durable == 0 || o->durable == 1, PA_EINVAL,
                 "opts->durable = %d is not 0 or 1", o->durable);
+    PA_CHECK_AS(ctx, fn, o->copy == 0 || o->copy == 1, PA_EINVAL, "opts->copy = %d is not 0 or 1",
+                o->copy);
     PA_CHECK_AS(ctx, fn, o->dist == PA_DISTRIBUTED || o->dist == PA_REPLICATED, PA_EINVAL,
                 "opts->dist = %d is neither PA_DISTRIBUTED nor PA_REPLICATED", (int)o->dist);
     return PA_OK;
@@ -716,7 +739,7 @@ static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
  * reserved without changing the file size. A file system without
  * fallocate gets a check of its free space instead. */
 static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
-                         size_t bytes)
+                         size_t bytes, off_t *end)
 {
     if (pa__fault(ctx, "h5_reserve"))
         return pa__err(ctx, fn, PA_EIO, "%s: not enough space for %zu bytes in %s: injected fault",
@@ -731,6 +754,7 @@ static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const ch
     }
     int rc = PA_OK;
     struct statvfs vfs;
+    *end = st.st_size + (off_t)bytes;
     if (fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)bytes) < 0) {
         double avail = 0;
         if (errno != EOPNOTSUPP && errno != ENOSYS)
@@ -746,28 +770,44 @@ static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const ch
 }
 
 /* Not collective. Gives back the blocks reserve_space reserved past the
- * end of the closed temporary (a truncate to its own size frees them). */
-static int give_back_space(pa_ctx *ctx, const char *fn, const char *temp)
+ * end of the closed file (a truncate to its own size frees them). Returns
+ * 0, or -1 with errno. */
+static int give_back_space(const char *file)
 {
     struct stat st;
-    if (stat(temp, &st) < 0 || truncate(temp, st.st_size) < 0)
-        return pa__err(ctx, fn, PA_EIO, "%s: %s", temp, strerror(errno));
-    return PA_OK;
+    return stat(file, &st) < 0 || truncate(file, st.st_size) < 0 ? -1 : 0;
 }
 
-int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                          const pa_h5_opts *o, hid_t f, pa_dtype dtype, int ndim,
-                          const size_t *shape, size_t align, hid_t *dout)
+/* Collective (every rank makes the same metadata calls: collective
+ * metadata reads give each the same answer). Removes the link name from
+ * the open file when there is one. Not agreed: this rank's outcome. */
+static int remove_dataset(pa__h5_save *sv, const char *name, const char *what)
 {
+    int found = 0;
+    H5O_type_t type = H5O_TYPE_UNKNOWN;
+    int rc = pa__h5_walk(sv->ctx, sv->fn, sv->f, sv->path, name, &found, &type);
+    if (rc == PA_OK && found && H5Ldelete(sv->f, name, H5P_DEFAULT) < 0)
+        rc = pa__h5_err(sv->ctx, sv->fn, PA_EIO, "%s: cannot remove %s '%s'", sv->path, what,
+                        name);
+    return rc;
+}
+
+int pa__h5_save_dataset(pa__h5_save *sv, const pa_h5_opts *o, pa_dtype dtype, int ndim,
+                        const size_t *shape, size_t align, hid_t *dout)
+{
+    pa_ctx *ctx = sv->ctx;
+    const char *fn = sv->fn, *path = sv->path;
     *dout = H5I_INVALID_HID;
     int found = 0;
     H5O_type_t type = H5O_TYPE_UNKNOWN;
-    int rc = pa__h5_walk(ctx, fn, f, path, dname, &found, &type);
+    int rc = pa__h5_walk(ctx, fn, sv->f, path, sv->dname, &found, &type);
     if (rc == PA_OK && found && type != H5O_TYPE_DATASET)
         rc = pa__err(ctx, fn, PA_EFORMAT, "%s: '%s' is a group; it is not replaced by a dataset",
-                     path, dname);
-    if (rc == PA_OK && found && H5Ldelete(f, dname, H5P_DEFAULT) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot remove the old '%s'", path, dname);
+                     path, sv->dname);
+    /* In place the old dataset stays until the end; what is removed is a
+     * temporary name that a killed save left behind. */
+    if (rc == PA_OK)
+        rc = remove_dataset(sv, sv->wname, sv->in_place ? "the temporary" : "the old");
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
 
     hid_t dcpl = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID;
@@ -784,15 +824,17 @@ int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const c
     }
     rc = pa__agree(ctx, ctx->comm, rc);
     if (rc == PA_OK) {
-        d = H5Dcreate2(f, dname, pa__h5_file_type(dtype), space, lcpl, dcpl, H5P_DEFAULT);
+        d = H5Dcreate2(sv->f, sv->wname, pa__h5_file_type(dtype), space, lcpl, dcpl,
+                       H5P_DEFAULT);
         if (d < 0)
-            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path,
+                            sv->wname);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc == PA_OK) {
         if (pa__h5_attr_put_str(d, "parray_version", pa_version()) < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot write attribute parray_version",
-                            path, dname);
+                            path, sv->dname);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (space >= 0)
@@ -847,22 +889,22 @@ static int chunk_align(pa_array *a, const pa_h5_opts *o, size_t *align)
     return rc;
 }
 
-/* Collective. Writes the dataset into the open temporary file f, with
- * automatic chunks aligned to align rows. */
-static int write_dataset(pa_array *a, const char *fn, const char *path, const char *dname,
-                         const pa_h5_opts *o, hid_t f, size_t align)
+/* Collective. Writes the dataset of the save sv, with automatic chunks
+ * aligned to align rows. */
+static int write_dataset(pa_array *a, pa__h5_save *sv, const pa_h5_opts *o, size_t align)
 {
     pa_ctx *ctx = a->ctx;
     hid_t d;
-    PA_TRY(pa__h5_create_dataset(ctx, fn, path, dname, o, f, a->dtype, a->ndim, a->shape,
-                                 align, &d));
+    PA_TRY(pa__h5_save_dataset(sv, o, a->dtype, a->ndim, a->shape, align, &d));
     /* HDF5 writes through filters only collectively; its collective write
      * filters each chunk on the rank that writes most of it, so that every
      * rank compresses its own chunks. */
     int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
-    int rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, 0, 1, coll));
+    int rc = pa__agree(ctx, ctx->comm,
+                       pa__h5_move(a, sv->fn, sv->path, sv->dname, d, 0, 1, coll));
     if (H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", path, dname);
+        rc = pa__h5_err(ctx, sv->fn, PA_EIO, "%s: cannot close dataset '%s'", sv->path,
+                        sv->dname);
     return pa__agree(ctx, ctx->comm, rc);
 }
 
@@ -911,21 +953,40 @@ static int holds_more(pa_ctx *ctx, const char *fn, const char *path, const char 
     return rc;
 }
 
-int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                      const pa_h5_opts *opts, size_t bytes, pa__safe *s, hid_t *f)
+/* The temporary name of a save in place: ".<name>.parray-tmp" in the
+ * dataset's group, so that the final H5Lmove stays within one group. */
+static int temp_name(pa_ctx *ctx, const char *fn, const char *dname, char *out, size_t len)
 {
-    *f = H5I_INVALID_HID;
+    const char *base = strrchr(dname, '/') + 1;
+    int n = snprintf(out, len, "%.*s.%s.parray-tmp", (int)(base - dname), dname, base);
+    PA_CHECK_AS(ctx, fn, n >= 0 && (size_t)n < len, PA_EINVAL,
+                "dataset '%s': the path is too long for the temporary name beside it", dname);
+    return PA_OK;
+}
+
+int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
+                      const pa_h5_opts *opts, size_t bytes, pa__h5_save *sv)
+{
+    memset(sv, 0, sizeof *sv);
+    sv->ctx = ctx;
+    sv->fn = fn;
+    sv->path = path;
+    sv->dname = dname;
+    sv->durable = opts->durable;
+    sv->f = H5I_INVALID_HID;
+    snprintf(sv->wname, sizeof sv->wname, "%s", dname);
     int rc = PA_OK;
     if (opts->deflate > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         rc = pa__err(ctx, fn, PA_ENOTSUP, "opts->deflate: this HDF5 has no deflate filter");
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
+    pa__safe *s = &sv->s;
     PA_TRY(pa__safe_begin(ctx, ctx->comm, fn, path, 0, s));
 
     /* Under the save's lock, so that what is kept is what is replaced: an
-     * existing file is kept and modified (unless truncate) when it holds
-     * more than the dataset. It must be HDF5, or the save would have to
-     * destroy it. */
-    int keep = 0; /* the temporary starts as a copy of the existing file */
+     * existing file is kept (unless truncate) when it holds more than the
+     * dataset, and then modified in place, or (copy) in a copy. It must be
+     * HDF5, or the save would have to destroy it. */
+    int keep = 0;
     if (ctx->rank == 0 && !opts->truncate && s->existed) {
         rc = precheck_existing(ctx, fn, path);
         if (rc == PA_OK)
@@ -934,37 +995,120 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
     rc = pa__agree(ctx, ctx->comm, rc);
     if (rc == PA_OK)
         rc = pa__mpi(ctx, fn, MPI_Bcast(&keep, 1, MPI_INT, 0, ctx->comm), "MPI_Bcast");
-    if (rc == PA_OK && keep)
+    sv->in_place = keep && !opts->copy;
+    if (rc == PA_OK && sv->in_place) {
+        /* The same on every rank: dname is agreed. */
+        rc = temp_name(ctx, fn, dname, sv->wname, sizeof sv->wname);
+        if (rc == PA_OK)
+            pa__safe_in_place(s);
+    } else if (rc == PA_OK && keep) {
         rc = pa__safe_copy(ctx, s, fn);
+    }
     /* The space of everything to come, before HDF5 writes a byte: HDF5
      * must not meet a full disk (see reserve_space). The MPI-IO driver
      * truncates only a file that is not empty, so a new temporary keeps
      * its reservation through H5Fcreate. */
     if (rc == PA_OK) {
         if (ctx->rank == 0)
-            rc = reserve_space(ctx, fn, path, s->temp, bytes);
+            rc = reserve_space(ctx, fn, path, pa__safe_file(s), bytes, &sv->grow);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc < 0)
         return pa__safe_abort(ctx, s, fn, rc);
     char what[PATH_MAX + 64];
-    snprintf(what, sizeof what, "%s the temporary copy %s", keep ? "open" : "create", s->temp);
-    rc = open_mpio(ctx, fn, s->temp, keep ? H5F_ACC_RDWR : H5F_ACC_TRUNC, path, what, f);
-    return rc < 0 ? pa__safe_abort(ctx, s, fn, rc) : PA_OK;
+    if (sv->in_place)
+        snprintf(what, sizeof what, "open it to write in place");
+    else
+        snprintf(what, sizeof what, "%s the temporary %s", keep ? "open" : "create", s->temp);
+    rc = open_mpio(ctx, fn, pa__safe_file(s), keep ? H5F_ACC_RDWR : H5F_ACC_TRUNC, path, what,
+                   &sv->f);
+    if (rc < 0) {
+        if (ctx->rank == 0 && sv->in_place)
+            (void)give_back_space(s->target); /* the failure to report is the open's */
+        return pa__safe_abort(ctx, s, fn, rc);
+    }
+    return PA_OK;
 }
 
-int pa__h5_save_end(pa_ctx *ctx, const char *fn, const char *path, pa__safe *s, hid_t f, int rc,
-                    int durable)
+/* Collective (in place). Makes the file as long as it can become by this
+ * save, before HDF5 flushes its metadata: its size at the start plus the
+ * bytes reserved for the save (its data and a margin for the metadata),
+ * sv->grow. The flush writes the superblock first (its writes go in address
+ * order), with the new end of allocation in it, and only then the rest, at
+ * the end of the file: a job killed in between would leave a file shorter
+ * than its superblock says, which every reader refuses as truncated.
+ * HDF5's close cuts the file back to its end of allocation. Rank 0 does it;
+ * returns this rank's outcome, not agreed. */
+static int extend_for_flush(pa__h5_save *sv)
 {
-    /* Every rank closes the temporary before anyone may rename it. */
-    if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s->temp);
-    /* The collective close has ended every rank's writes. */
-    if (rc == PA_OK && ctx->rank == 0)
-        rc = give_back_space(ctx, fn, s->temp);
+    struct stat st;
+    if (sv->ctx->rank == 0 &&
+        (stat(sv->s.target, &st) < 0 ||
+         (st.st_size < sv->grow && truncate(sv->s.target, sv->grow) < 0)))
+        return pa__err(sv->ctx, sv->fn, PA_EIO, "%s: cannot extend it: %s", sv->path,
+                       strerror(errno));
+    return PA_OK;
+}
+
+/* Collective. The end of a save in place, before the file is closed: with
+ * rc the outcome of writing (agreed here), links the new dataset over
+ * dname, or removes its temporary name, so that dname names the old or the
+ * new dataset and no temporary name is left. Until the close flushes
+ * HDF5's metadata cache, the file on the disk keeps its old metadata: a
+ * durable save flushes first (the data and the new dataset's headers,
+ * under the temporary name) and fsyncs, so that what the link will name is
+ * on the disk before the link. Agreed. */
+static int publish(pa__h5_save *sv, int rc)
+{
+    pa_ctx *ctx = sv->ctx;
+    const char *fn = sv->fn;
+    /* Whatever rc: a failed save closes the file too. */
+    int ext = extend_for_flush(sv);
+    rc = rc < 0 ? rc : ext;
+    if (sv->durable) {
+        rc = pa__agree(ctx, ctx->comm, rc);
+        if (rc == PA_OK && H5Fflush(sv->f, H5F_SCOPE_GLOBAL) < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot flush it", sv->path);
+        if (rc == PA_OK)
+            rc = pa__safe_sync_file(ctx, &sv->s, fn);
+    }
+    if (rc == PA_OK && pa__fault(ctx, "h5_link"))
+        rc = pa__err(ctx, fn, PA_EIO, "%s: injected fault before linking '%s'", sv->path,
+                     sv->dname);
+    /* Every rank makes the same metadata calls, or none: agree first. */
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK) {
+        rc = remove_dataset(sv, sv->dname, "the old");
+        if (rc == PA_OK &&
+            H5Lmove(sv->f, sv->wname, sv->f, sv->dname, H5P_DEFAULT, H5P_DEFAULT) < 0)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot link the new '%s' over the old",
+                            sv->path, sv->dname);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    if (rc < 0)
+        (void)remove_dataset(sv, sv->wname, "the temporary"); /* the failure to report is rc */
+    return rc;
+}
+
+int pa__h5_save_end(pa__h5_save *sv, int rc)
+{
+    pa_ctx *ctx = sv->ctx;
+    const char *fn = sv->fn;
+    if (sv->in_place)
+        rc = publish(sv, rc);
+    /* Every rank closes the file before anyone may rename it. */
+    if (sv->f >= 0 && H5Fclose(sv->f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close %s", sv->path,
+                        sv->in_place ? "it" : sv->s.temp);
+    sv->f = H5I_INVALID_HID;
+    /* The collective close has ended every rank's writes. A failed save in
+     * place gives back the reservation too: it stays the file. */
+    if (ctx->rank == 0 && (rc == PA_OK || sv->in_place) &&
+        give_back_space(pa__safe_file(&sv->s)) < 0 && rc == PA_OK)
+        rc = pa__err(ctx, fn, PA_EIO, "%s: %s", pa__safe_file(&sv->s), strerror(errno));
     if (rc == PA_OK && pa__fault(ctx, "h5_stall"))
         sleep(STALL_SECONDS);
-    return pa__safe_commit(ctx, s, fn, rc, durable ? PA__SAFE_DURABLE : 0);
+    return pa__safe_commit(ctx, &sv->s, fn, rc, sv->durable ? PA__SAFE_DURABLE : 0);
 }
 
 int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_opts *opts)
@@ -980,14 +1124,12 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     char dname[1024];
     PA_TRY(check_args(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname));
 
-    pa__safe s;
-    hid_t f;
+    pa__h5_save sv;
     size_t align;
     PA_TRY(chunk_align(a, opts, &align));
     size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align);
-    PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &s, &f));
-    int rc = write_dataset(a, fn, path, dname, opts, f, align);
-    return pa__h5_save_end(ctx, fn, path, &s, f, rc, opts->durable);
+    PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &sv));
+    return pa__h5_save_end(&sv, write_dataset(a, &sv, opts, align));
 }
 
 /* ------------------------------------------------------------ serial */
@@ -1091,6 +1233,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
         n *= shape[i];
     }
     int rc = PA_OK;
+    off_t end; /* unused: the file is written whole */
     hid_t lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID, d = H5I_INVALID_HID;
     hid_t f = H5Fcreate(s.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
@@ -1099,7 +1242,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
      * it, which would give back space reserved before. */
     if (rc == PA_OK)
         rc = reserve_space(ctx, fn, path, s.temp,
-                           pa__h5_save_bytes(&pa__h5_defaults, dtype, ndim, shape, 0));
+                           pa__h5_save_bytes(&pa__h5_defaults, dtype, ndim, shape, 0), &end);
     if (rc == PA_OK) {
         lcpl = H5Pcreate(H5P_LINK_CREATE);
         space = H5Screate_simple(ndim, dims, NULL);
@@ -1123,7 +1266,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
         H5Pclose(lcpl);
     if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
-    if (rc == PA_OK)
-        rc = give_back_space(ctx, fn, s.temp);
+    if (rc == PA_OK && give_back_space(s.temp) < 0)
+        rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s.temp, strerror(errno));
     return pa__safe_commit(ctx, &s, fn, rc, durable ? pa__safe_many_flags(&s, path) : 0);
 }

@@ -142,34 +142,72 @@ int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *d
 size_t pa__h5_save_bytes(const pa_h5_opts *opts, pa_dtype dtype, int ndim, const size_t *shape,
                          size_t align);
 
-/* Collective. The first half of a crash-safe save of dataset dname (an
- * absolute path) into the file path: starts the save (which takes the
- * file's lock, safe_save.h), decides under the lock whether the old file
- * must be kept (it holds other objects, and not opts->truncate), makes the
- * temporary a copy of the old file when kept, reserves bytes of disk
- * space (pa__h5_save_bytes) past its end, and only then opens the temporary
- * with the MPI-IO driver as *f. Agreed; on failure the temporary is gone,
- * the lock free and *f is H5I_INVALID_HID. */
+/* One save of a dataset into an HDF5 file, from pa__h5_save_begin to
+ * pa__h5_save_end (pa_h5_save and the row writer), in one of two ways
+ * (docs/io.md, "Crash-safe saves"):
+ * - whole file: the data goes into a temporary file, a new one or (opts->copy)
+ *   a copy of the old file, which the end renames over the target;
+ * - in place: the target holds other objects, so the data goes into the
+ *   target itself under a temporary dataset name beside the dataset
+ *   (".<name>.parray-tmp"), which the end links over the dataset's name.
+ * Either way the save holds the file's lock throughout (safe_save.h).
+ *
+ *     pa__h5_save sv;
+ *     PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &sv));
+ *     hid_t d;
+ *     int rc = pa__h5_save_dataset(&sv, opts, dtype, ndim, shape, 0, &d);
+ *     ... write d, close it ...
+ *     return pa__h5_save_end(&sv, rc);
+ */
+typedef struct {
+    pa_ctx *ctx;
+    const char *fn;      /* the public call, for messages (not owned) */
+    const char *path;    /* the file as the caller named it (not owned) */
+    const char *dname;   /* the dataset, an absolute path (not owned) */
+    char wname[1024];    /* the name the data is written under: dname, or in
+                            place the temporary name beside it */
+    int in_place;        /* the target itself is open */
+    int durable;         /* opts->durable */
+    off_t grow;          /* rank 0: the file's size at the start plus the
+                            bytes reserved for the save */
+    pa__safe s;          /* the lock, and the temporary file unless in place */
+    hid_t f;             /* the open file (pa__safe_file), or H5I_INVALID_HID */
+} pa__h5_save;
+
+/* Collective. Starts a save of dataset dname (an absolute path) into the
+ * file path: takes the file's lock (safe_save.h); decides under it how to
+ * save (in place when an existing file holds other objects, unless
+ * opts->truncate or opts->copy; with opts->copy the temporary becomes a copy
+ * of the old file); reserves bytes of disk space (pa__h5_save_bytes) past
+ * the end of the file to be written; only then opens that file with the
+ * MPI-IO driver as sv->f (a new file with persistent free-space tracking, so
+ * that later saves in place reuse the space of replaced datasets). path and
+ * dname must live until the end. Agreed; on failure nothing is left open,
+ * no temporary is left and the lock is free. */
 int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                      const pa_h5_opts *opts, size_t bytes, pa__safe *s, hid_t *f);
+                      const pa_h5_opts *opts, size_t bytes, pa__h5_save *sv);
 
-/* Collective. Creates dataset dname of dtype and shape in the temporary
- * f, replacing an existing dataset of that name, with the layout of opts,
- * and writes the "parray_version" attribute. When opts asks for chunks
- * without chunk_rows, chunks of about 4 MiB are picked, whose row count
- * divides align when it can (align: the greatest common divisor of the
- * rows where the writing ranks start, 0 when unknown), so that each chunk
- * is written by one rank. Agreed; on success the caller closes *d. */
-int pa__h5_create_dataset(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                          const pa_h5_opts *opts, hid_t f, pa_dtype dtype, int ndim,
-                          const size_t *shape, size_t align, hid_t *d);
+/* Collective. Creates the dataset of the save, of dtype and shape, under
+ * sv->wname, with the layout of opts and the "parray_version" attribute;
+ * a dataset of that name is replaced (in place: only a temporary name that
+ * a killed save left behind; the old dataset stays until the end). An
+ * object at dname that is not a dataset is PA_EFORMAT. When opts asks for
+ * chunks without chunk_rows, chunks of about 4 MiB are picked, whose row
+ * count divides align when it can (align: the greatest common divisor of the
+ * rows where the writing ranks start, 0 when unknown), so that each chunk is
+ * written by one rank. Agreed; on success the caller closes *d before the
+ * end. */
+int pa__h5_save_dataset(pa__h5_save *sv, const pa_h5_opts *opts, pa_dtype dtype, int ndim,
+                        const size_t *shape, size_t align, hid_t *d);
 
-/* Collective. The second half of a save, with rc this rank's outcome so far:
- * closes f (every rank, before any rename), gives back the unused reserved
- * space, and commits (renames the temporary over path; durable: fsyncs
- * first) when the agreed outcome is PA_OK, else removes the temporary.
- * Returns the agreed code. */
-int pa__h5_save_end(pa_ctx *ctx, const char *fn, const char *path, pa__safe *s, hid_t f, int rc,
-                    int durable);
+/* Collective. Ends the save with rc, this rank's outcome so far (every
+ * dataset closed). When the agreed outcome is PA_OK: in place, links the new
+ * dataset over dname (durable: after a flush and an fsync of the file, so
+ * that the data is on the disk before a name points at it); then closes
+ * the file on every rank, gives back the unused reserved space and commits
+ * (whole file: renames the temporary over path; durable: fsyncs first).
+ * Otherwise removes the temporary name (in place) or the temporary file.
+ * Returns the agreed code, with the lock free. */
+int pa__h5_save_end(pa__h5_save *sv, int rc);
 
 #endif

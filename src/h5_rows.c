@@ -18,10 +18,9 @@ struct pa_h5_writer {
     int ndim;
     size_t shape[PA_MAXDIM];
     int collective; /* the writes' transfer mode */
-    int durable;
     int failed;     /* a write failed: only an abort is left */
-    pa__safe s;
-    hid_t f, d;
+    pa__h5_save sv; /* the save, from create to commit or abort */
+    hid_t d;
     /* The row ranges written so far, [lo, hi) pairs, sorted and disjoint
      * (touching ranges merged): the commit checks that they cover the
      * dataset. The same on every rank (the calls are collective with the
@@ -229,21 +228,20 @@ int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dt
     memcpy(w->shape, shape, sizeof(size_t) * (size_t)ndim);
     /* HDF5 writes through filters only collectively. */
     w->collective = opts->xfer == PA_H5_COLLECTIVE || opts->deflate > 0;
-    w->durable = opts->durable;
     w->d = H5I_INVALID_HID;
 
     /* Automatic chunks: where the blocks will start is not known yet, so
-     * they are MiB-sized, aligned to nothing (0). */
-    rc = pa__h5_save_begin(ctx, fn, path, w->dname, opts,
-                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0), &w->s, &w->f);
+     * they are MiB-sized, aligned to nothing (0). The save names the
+     * writer's own copies of path and dname, which live as long as it. */
+    rc = pa__h5_save_begin(ctx, fn, w->path, w->dname, opts,
+                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0), &w->sv);
     if (rc < 0) {
         free(w);
         return rc;
     }
-    rc = pa__h5_create_dataset(ctx, fn, path, w->dname, opts, w->f, dtype, ndim, shape, 0,
-                               &w->d);
+    rc = pa__h5_save_dataset(&w->sv, opts, dtype, ndim, shape, 0, &w->d);
     if (rc < 0) {
-        rc = pa__h5_save_end(ctx, fn, path, &w->s, w->f, rc, 0);
+        rc = pa__h5_save_end(&w->sv, rc);
         free(w);
         return rc;
     }
@@ -299,7 +297,8 @@ static int writer_end(pa_h5_writer *w, const char *fn, int rc)
     pa_ctx *ctx = w->ctx;
     if (w->d >= 0 && H5Dclose(w->d) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", w->path, w->dname);
-    rc = pa__h5_save_end(ctx, fn, w->path, &w->s, w->f, rc, w->durable);
+    w->sv.fn = fn;
+    rc = pa__h5_save_end(&w->sv, rc);
     writer_free(w);
     return rc;
 }
@@ -344,14 +343,13 @@ int pa_h5_abort(pa_h5_writer **wp)
     int rc = PA_OK;
     if (w->d >= 0 && H5Dclose(w->d) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", w->path, w->dname);
-    /* Every rank closes the temporary before rank 0 removes it. */
-    if (H5Fclose(w->f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", w->path,
-                        w->s.temp);
     rc = pa__agree(ctx, ctx->comm, rc);
-    /* Removes the temporary (its own code says "abandoned"; the abort was
-     * asked for, so only a failed close is reported). */
-    pa__safe_abort(ctx, &w->s, fn, rc);
+    /* Ends the save as a failure, which removes the temporary file or name
+     * (the abort was asked for, so only a failed close is reported). */
+    w->sv.fn = fn;
+    (void)pa__h5_save_end(&w->sv, rc < 0 ? rc
+                                         : pa__err(ctx, fn, PA_EIO, "%s: save abandoned",
+                                                   w->path));
     writer_free(w);
     return rc;
 }

@@ -370,13 +370,34 @@ int pa__safe_many_flags(const pa__safe *s, const char *path)
     return PA__SAFE_SYNC_FILE | (strcmp(s->target, path) != 0 ? PA__SAFE_SYNC_DIR : 0);
 }
 
+void pa__safe_in_place(pa__safe *s)
+{
+    int rank;
+    /* The rank of a communicator that begin has used cannot fail to be read. */
+    (void)MPI_Comm_rank(s->comm, &rank);
+    if (rank == 0 && s->active)
+        unlink(s->temp);
+    s->active = 0;
+    s->in_place = 1;
+}
+
+const char *pa__safe_file(const pa__safe *s)
+{
+    return s->in_place ? s->target : s->temp;
+}
+
+int pa__safe_sync_file(pa_ctx *ctx, const pa__safe *s, const char *fn)
+{
+    return fsync_path(ctx, fn, pa__safe_file(s), 0);
+}
+
 int pa__safe_commit(pa_ctx *ctx, pa__safe *s, const char *fn, int rc, int flags)
 {
     int rank;
     PA_MPI(ctx, MPI_Comm_rank(s->comm, &rank));
     if (rc == PA_OK && (flags & PA__SAFE_SYNC_FILE))
-        rc = fsync_path(ctx, fn, s->temp, 0);
-    if (rc == PA_OK && pa__fault(ctx, "safe_commit"))
+        rc = pa__safe_sync_file(ctx, s, fn);
+    if (rc == PA_OK && !s->in_place && pa__fault(ctx, "safe_commit"))
         rc = pa__err(ctx, fn, PA_EIO, "%s: injected fault before the rename", s->target);
     /* Every rank has closed the temporary (the caller's promise) and has
      * reported how writing it went: only then may it become the target. */

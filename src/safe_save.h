@@ -60,6 +60,7 @@ typedef struct {
     int active;             /* the temporary exists and is ours to remove */
     char lock[PATH_MAX];    /* rank 0: the lock file beside the target */
     int lock_fd;            /* rank 0: the lock file, open and locked, or -1 */
+    int in_place;           /* the save modifies the target itself (pa__safe_in_place) */
 } pa__safe;
 
 /* Collective over comm. Rank 0 of comm takes the lock of the target (it
@@ -84,6 +85,25 @@ int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *targe
  * between is lost). Returns the agreed code; on failure the save is still
  * open: end it with pa__safe_abort. */
 int pa__safe_copy(pa_ctx *ctx, pa__safe *s, const char *fn);
+
+/* Not collective: call on every rank of comm, after begin and before
+ * anyone opens the temporary. Turns the save into one that modifies the
+ * target itself, for a format that keeps the old data readable while new
+ * data is added (an HDF5 dataset written under a temporary name, then
+ * linked over the old one: h5.c): rank 0 removes the temporary, the lock
+ * is kept until commit or abort, and these rename nothing (commit with
+ * PA__SAFE_SYNC_FILE fsyncs the target; PA__SAFE_SYNC_DIR is moot). */
+void pa__safe_in_place(pa__safe *s);
+
+/* Not collective. The file that the writers open: the temporary, or the
+ * target itself once the save is in place. */
+const char *pa__safe_file(const pa__safe *s);
+
+/* Not collective. fsyncs this rank's view of pa__safe_file(s) (each rank's
+ * cache of a network file system), for a save in place that orders its
+ * data before the link that publishes it. Returns PA_OK or PA_EIO with
+ * "fn: fsync <file>: reason". */
+int pa__safe_sync_file(pa_ctx *ctx, const pa__safe *s, const char *fn);
 
 /* Collective over comm. Call after every rank has closed the temporary,
  * with rc this rank's outcome of writing it (PA_OK or a PA_E* code whose

@@ -38,6 +38,13 @@ find_builddir() {
     builddir=$(cd "$(dirname "$PARRAY")/.." && pwd)
 }
 
+# find_h5_helper: helper is tests/h5_helper of the build directory the
+# tests run in (H5_HELPER overrides; else the source directory's).
+find_h5_helper() {
+    helper=${H5_HELPER:-$(pwd)/tests/h5_helper}
+    [ -x "$helper" ] || helper=$srcdir/tests/h5_helper
+}
+
 # need_parray: the program must be built (exit 99, a hard error, if not).
 need_parray() {
     [ -x "$PARRAY" ] || { echo "FAIL: $PARRAY is not built"; exit 99; }

@@ -2,13 +2,23 @@
  * libparray, so the script can kill a save midway, fill a disk, or run as
  * another user, and it parses dataset arguments with apps/dsarg.c.
  *
- *   h5_helper save FILE:/DSET DTYPE ROWS VALUE   an array (ROWS, 1000) of VALUE
- *   h5_helper loop FILE:/DSET ROWS               saves VALUE = 1, 2, 3, ...
+ *   h5_helper save FILE:/DSET DTYPE ROWS VALUE [copy]
+ *                                                an array (ROWS, 1000) of VALUE
+ *                                                (copy: with opts.copy, a copy
+ *                                                of the whole file)
+ *   h5_helper loop FILE:/DSET ROWS [copy]        saves VALUE = 1, 2, 3, ...
  *                                                forever, printing each VALUE
  *                                                once its save has returned
  *   h5_helper check FILE:/DSET [VALUE]           loads; every element must be
  *                                                equal (to VALUE if given);
  *                                                prints the value
+ *   h5_helper sparse FILE:/DSET MIB              a new file (serial HDF5) holding an
+ *                                                f64 dataset of MIB MiB whose space is
+ *                                                allocated but never written (sparse)
+ *   h5_helper iosave FILE:/DSET N [copy]         saves an f64 array of N elements and
+ *                                                prints the bytes the save wrote, summed
+ *                                                over the ranks: "wchar W write_bytes B"
+ *                                                (/proc/self/io before and after)
  *   h5_helper dsarg ARG                          prints FILE and DSET, or the error
  *   h5_helper same FILE DSET...                  loads each dataset (collective,
  *                                                then independent) and compares it
@@ -34,7 +44,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: h5_helper save|loop|check|same|arange|dsarg ...\n");
+    fprintf(stderr, "usage: h5_helper save|loop|check|same|arange|sparse|iosave|dsarg ...\n");
     return 2;
 }
 
@@ -74,16 +84,79 @@ static int fail(pa_ctx *ctx, const char *what)
     return 1;
 }
 
-static int save(pa_ctx *ctx, const dsarg *d, pa_dtype t, size_t rows, double v)
+static int save(pa_ctx *ctx, const dsarg *d, pa_dtype t, size_t rows, double v, int copy)
 {
+    pa_h5_opts o = {.copy = copy};
     size_t shape[2] = {rows, 1000};
     pa_array *a = NULL;
     if (pa_array_create(ctx, t, 2, shape, PA_DISTRIBUTED, &a) != PA_OK)
         return fail(ctx, "create");
     fill(a, v);
-    int rc = pa_h5_save(a, d->file, d->dataset, NULL);
+    int rc = pa_h5_save(a, d->file, d->dataset, &o);
     pa_array_free(&a);
     return rc == PA_OK ? 0 : fail(ctx, "save");
+}
+
+/* A sparse dataset of mib MiB: its space allocated at once (the file is
+ * that long), never written. */
+static int sparse(const dsarg *d, unsigned long mib)
+{
+    hsize_t n = (hsize_t)mib << 17; /* doubles */
+    hid_t f = H5Fcreate(d->file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = f >= 0 && space >= 0 && dcpl >= 0 &&
+             H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0 &&
+             H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+    hid_t ds = ok ? H5Dcreate2(f, d->dataset, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl,
+                               H5P_DEFAULT)
+                  : -1;
+    ok = ds >= 0 && H5Dclose(ds) >= 0;
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    ok = H5Fclose(f) >= 0 && ok;
+    if (!ok)
+        fprintf(stderr, "h5_helper: sparse: cannot make %s\n", d->file);
+    return ok ? 0 : 1;
+}
+
+/* This process's counters "wchar" and "write_bytes" of /proc/self/io. */
+static void io_counters(unsigned long long v[2])
+{
+    v[0] = v[1] = 0;
+    FILE *f = fopen("/proc/self/io", "r");
+    char key[64];
+    unsigned long long x;
+    while (f && fscanf(f, "%63[^:]: %llu\n", key, &x) == 2) {
+        if (strcmp(key, "wchar") == 0)
+            v[0] = x;
+        else if (strcmp(key, "write_bytes") == 0)
+            v[1] = x;
+    }
+    if (f)
+        fclose(f);
+}
+
+static int iosave(pa_ctx *ctx, const dsarg *d, size_t n, int copy)
+{
+    pa_h5_opts o = {.copy = copy};
+    pa_array *a = NULL;
+    if (pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &a) != PA_OK)
+        return fail(ctx, "create");
+    fill(a, 1);
+    unsigned long long before[2], after[2], mine[2], sum[2];
+    io_counters(before);
+    int rc = pa_h5_save(a, d->file, d->dataset, &o);
+    io_counters(after);
+    pa_array_free(&a);
+    if (rc != PA_OK)
+        return fail(ctx, "save");
+    mine[0] = after[0] - before[0];
+    mine[1] = after[1] - before[1];
+    MPI_Allreduce(mine, sum, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, pa_ctx_comm(ctx));
+    if (pa_ctx_rank(ctx) == 0)
+        printf("wchar %llu write_bytes %llu\n", sum[0], sum[1]);
+    return 0;
 }
 
 static int check(pa_ctx *ctx, const dsarg *d, int given, double want)
@@ -222,17 +295,24 @@ int main(int argc, char **argv)
     }
     int status = 2;
     pa_dtype t;
-    if (strcmp(argv[1], "save") == 0 && argc == 6 && pa_dtype_parse(argv[3], &t) == PA_OK) {
-        status = save(ctx, &d, t, strtoul(argv[4], NULL, 10), atof(argv[5]));
-    } else if (strcmp(argv[1], "loop") == 0 && argc == 4) {
+    /* A last word "copy" asks save and loop for opts.copy. */
+    int copy = strcmp(argv[argc - 1], "copy") == 0;
+    if (strcmp(argv[1], "save") == 0 && argc == 6 + copy &&
+        pa_dtype_parse(argv[3], &t) == PA_OK) {
+        status = save(ctx, &d, t, strtoul(argv[4], NULL, 10), atof(argv[5]), copy);
+    } else if (strcmp(argv[1], "loop") == 0 && argc == 4 + copy) {
         for (long k = 1;; k++) {
-            if ((status = save(ctx, &d, PA_F64, strtoul(argv[3], NULL, 10), (double)k)) != 0)
+            if ((status = save(ctx, &d, PA_F64, strtoul(argv[3], NULL, 10), (double)k, copy)) != 0)
                 break;
             if (pa_ctx_rank(ctx) == 0) {
                 printf("%ld\n", k);
                 fflush(stdout);
             }
         }
+    } else if (strcmp(argv[1], "sparse") == 0 && argc == 4) {
+        status = sparse(&d, strtoul(argv[3], NULL, 10));
+    } else if (strcmp(argv[1], "iosave") == 0 && argc == 4 + copy) {
+        status = iosave(ctx, &d, strtoul(argv[3], NULL, 10), copy);
     } else if (strcmp(argv[1], "same") == 0 && argc >= 4) {
         status = same(ctx, argv[2], argv + 3, argc - 3);
     } else if (strcmp(argv[1], "arange") == 0 && argc == 7) {

@@ -95,9 +95,10 @@ fi
 
 echo "a held lock: give up after PARRAY_LOCK_TIMEOUT"
 cp "$f" "$tmp/before.h5"
-# A save stalled for 30 s before its rename holds the lock all along.
+# A save with --copy stalled for 30 s before its rename holds the lock all
+# along (in place, the file would have its /e by then).
 PARRAY_FAULT=h5_stall@0 timeout -k 5 "$limit" $mpirun -x PARRAY_FAULT -n 1 \
-    "$PARRAY" gen "$f:/e" --shape 10 --full 5 >"$tmp/stall.out" 2>&1 &
+    "$PARRAY" gen "$f:/e" --shape 10 --full 5 --copy >"$tmp/stall.out" 2>&1 &
 stall=$!
 n=0
 while [ "$n" -lt 100 ] && [ -z "$(find "$tmp" -maxdepth 1 -name '.shared.h5.parray-tmp.*')" ]; do

@@ -1135,6 +1135,28 @@ END_TEST
 
 /* ------------------------------------------------------------ faults */
 
+/* The PARRAY_FAULT spec of a failure test's pass: 0, the last rank (rank 0
+ * for a site that only rank 0 reaches); 1, every rank. */
+static void fault_spec(char *spec, size_t len, const char *site, int pass, int rank0_only)
+{
+    if (pass == 0)
+        snprintf(spec, len, "%s@%d", site, rank0_only ? 0 : tu_size() - 1);
+    else
+        snprintf(spec, len, "%s@*", site);
+}
+
+/* A new i64 array of c of that shape, holding the pattern of salt. */
+static pa_array *pattern_array(pa_ctx *c, const size_t *shape, unsigned salt)
+{
+    pa_array *n = NULL;
+    TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
+    pa_span sp;
+    pa_array_local(n, &sp);
+    fill_buf(PA_I64, sp.offset, sp.count, salt, sp.ptr);
+    TU_OK(pa_array_sync(n), c);
+    return n;
+}
+
 START_TEST(failures_on_one_rank)
 {
     const char *path = file("old.h5");
@@ -1152,17 +1174,9 @@ START_TEST(failures_on_one_rank)
     for (int s = 0; s < 3; s++)
         for (int pass = 0; pass < 2; pass++) {
             /* The last rank (rank 0 for h5_reserve), then every rank. */
-            if (pass == 0)
-                snprintf(spec, sizeof spec, "%s@%d", sites[s], s == 2 ? 0 : tu_size() - 1);
-            else
-                snprintf(spec, sizeof spec, "%s@*", sites[s]);
+            fault_spec(spec, sizeof spec, sites[s], pass, s == 2);
             pa_ctx *c = tu_fault_ctx(spec);
-            pa_array *n = NULL;
-            TU_OK(pa_array_create(c, PA_I64, 2, shape, PA_DISTRIBUTED, &n), c);
-            pa_span sp;
-            pa_array_local(n, &sp);
-            fill_buf(PA_I64, sp.offset, sp.count, 22, sp.ptr);
-            TU_OK(pa_array_sync(n), c);
+            pa_array *n = pattern_array(c, shape, 22);
             for (int mode = 0; mode < 2; mode++) {
                 pa_h5_opts o = {.truncate = mode, .xfer = mode ? PA_H5_INDEPENDENT : 0};
                 TU_RC(pa_h5_save(n, path, "x", &o), PA_EIO, c);
@@ -1180,6 +1194,132 @@ START_TEST(failures_on_one_rank)
     TU_RC(pa_h5_load(c, path, "x", NULL, &r), PA_EIO, c);
     TU_CHECK(r == NULL && strstr(pa_errmsg(c), "injected read fault") != NULL);
     TU_OK(pa_finalize(&c), NULL);
+}
+END_TEST
+
+/* The inode and size of path (0, 0 when missing). */
+static void file_id(const char *path, ino_t *ino, off_t *size)
+{
+    struct stat st;
+    int ok = stat(path, &st) == 0;
+    *ino = ok ? st.st_ino : 0;
+    *size = ok ? st.st_size : 0;
+}
+
+/* A file that holds other datasets is saved into in place: the same file
+ * (inode) is modified, the dataset replaced and added, everything else
+ * kept, no temporary name left; with copy a new file is renamed over it.
+ * Replacing a dataset again and again reuses the space of the one replaced
+ * before (free space tracked in the file), so the file stops growing. */
+START_TEST(saves_in_place)
+{
+    const char *path = file("inplace.h5");
+    size_t shape[2] = {300, 50};
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 1);
+    TU_OK(pa_h5_save(a, path, "keep", NULL), ctx);
+    fill(a, 2);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    ino_t ino0, ino;
+    off_t size0, size;
+    file_id(path, &ino0, &size0);
+    off_t sizes[4];
+    for (int k = 0; k < 4; k++) {
+        fill(a, 10 + k);
+        TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+        file_id(path, &ino, &sizes[k]);
+        TU_CHECK(ino == ino0);
+        check_file(path, "x", 10 + k, "x replaced in place");
+        check_file(path, "keep", 1, "keep, after x was replaced in place");
+        TU_RC(pa_h5_info(ctx, path, ".x.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
+    }
+    /* Each replacement writes the new data before the old is freed, so the
+     * file holds two copies of x, and then reuses the space of the one
+     * replaced before: two more replacements add a few kB of metadata, not
+     * two copies of x (240 kB) as without free space kept in the file. */
+    off_t xbytes = 300 * 50 * 8;
+    TU_ASSERT(sizes[3] - sizes[1] < xbytes / 4, "the file grew from %lld to %lld bytes",
+              (long long)sizes[1], (long long)sizes[3]);
+    fill(a, 20);
+    TU_OK(pa_h5_save(a, path, "/g/h/new", NULL), ctx);
+    file_id(path, &ino, &size);
+    TU_CHECK(ino == ino0);
+    check_file(path, "/g/h/new", 20, "a dataset added in place, groups made");
+    TU_RC(pa_h5_info(ctx, path, "/g/h/.new.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
+    /* A temporary name that a killed save left is replaced, then gone. */
+    TU_OK(pa_h5_save(a, path, ".x.parray-tmp", NULL), ctx);
+    fill(a, 21);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    check_file(path, "x", 21, "x, saved over a stale temporary name");
+    TU_RC(pa_h5_info(ctx, path, ".x.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
+    /* durable: flushed and fsynced before the link, the same file. */
+    pa_h5_opts dur = {.durable = 1};
+    fill(a, 23);
+    TU_OK(pa_h5_save(a, path, "x", &dur), ctx);
+    file_id(path, &ino, &size);
+    TU_CHECK(ino == ino0);
+    check_file(path, "x", 23, "x, saved in place with durable");
+    /* copy: a new file with everything. */
+    pa_h5_opts o = {.copy = 1};
+    fill(a, 22);
+    TU_OK(pa_h5_save(a, path, "x", &o), ctx);
+    file_id(path, &ino, &size);
+    TU_CHECK(ino != ino0);
+    check_file(path, "x", 22, "x, saved with copy");
+    check_file(path, "keep", 1, "keep, after a save with copy");
+    check_file(path, "/g/h/new", 20, "new, after a save with copy");
+    pa_h5_opts bad = {.copy = 2};
+    TU_RC(pa_h5_save(a, path, "x", &bad), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "opts->copy = 2") != NULL);
+    pa_array_free(&a);
+    TU_CHECK(stale_temps() == 0);
+}
+END_TEST
+
+/* A save in place that fails on one rank or on every rank, at each step
+ * (the data write, the link over the old dataset, the space reservation),
+ * fails on every rank and leaves the file as it was: the old dataset, the
+ * others, no temporary name; a new dataset is not added. */
+START_TEST(in_place_failures_on_one_rank)
+{
+    const char *path = file("inplace_fail.h5");
+    size_t shape[2] = {64, 5};
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_I64, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    fill(a, 31);
+    TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
+    fill(a, 32);
+    TU_OK(pa_h5_save(a, path, "keep", NULL), ctx);
+    pa_array_free(&a);
+    ino_t ino0, ino;
+    off_t size;
+    file_id(path, &ino0, &size);
+    static const char *sites[] = {"h5_write", "h5_link", "h5_reserve"};
+    char spec[64];
+    for (int s = 0; s < 3; s++)
+        for (int pass = 0; pass < 2; pass++) {
+            fault_spec(spec, sizeof spec, sites[s], pass, s == 2);
+            pa_ctx *c = tu_fault_ctx(spec);
+            pa_array *n = pattern_array(c, shape, 33);
+            for (int mode = 0; mode < 2; mode++) {
+                pa_h5_opts o = {.xfer = mode ? PA_H5_INDEPENDENT : 0};
+                TU_RC(pa_h5_save(n, path, mode ? "added" : "x", &o), PA_EIO, c);
+                TU_ASSERT(strstr(pa_errmsg(c), "injected") != NULL, "%s: %s", spec,
+                          pa_errmsg(c));
+                TU_CHECK(tu_same_str(pa_errmsg(c)));
+            }
+            pa_array_free(&n);
+            TU_OK(pa_finalize(&c), NULL);
+            check_file(path, "x", 31, spec);
+            check_file(path, "keep", 32, spec);
+            TU_RC(pa_h5_info(ctx, path, "added", NULL, NULL, NULL), PA_EIO, ctx);
+            TU_RC(pa_h5_info(ctx, path, ".x.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
+            TU_RC(pa_h5_info(ctx, path, ".added.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
+            file_id(path, &ino, &size);
+            TU_CHECK(ino == ino0);
+            TU_CHECK(stale_temps() == 0);
+        }
 }
 END_TEST
 
@@ -1505,14 +1645,18 @@ START_TEST(row_writer_abort_keeps_old_file)
     fill(a, 91);
     TU_OK(pa_h5_save(a, path, "x", NULL), ctx);
     pa_array_free(&a);
-    for (int keep = 0; keep < 2; keep++) {
+    /* A new file (truncate), a kept file copied (copy), and in place. */
+    for (int mode = 0; mode < 3; mode++) {
+        int keep = mode > 0;
         pa_h5_writer *w = NULL;
-        pa_h5_opts o = {.truncate = keep ? 0 : 1};
+        pa_h5_opts o = {.truncate = !keep, .copy = mode == 1};
         TU_OK(pa_h5_create(ctx, path, keep ? "other" : "x", PA_F64, 2, shape, &o, &w), ctx);
-        /* The temporary exists until the abort (with 2 hosts, Open MPI's
-         * shared-file-pointer file named after it may sit beside it). */
+        /* The temporary file exists until the abort (with 2 hosts, Open
+         * MPI's shared-file-pointer file named after it may sit beside it);
+         * in place there is none. */
         int nt = stale_temps();
-        TU_ASSERT(nt >= 1, "no temporary in %s during a write", dir);
+        TU_ASSERT(mode == 2 ? nt == 0 : nt >= 1, "%d temporaries in %s during a write (mode %d)",
+                  nt, dir, mode);
         TU_OK(pa_array_create(ctx, PA_F64, 2, bs, PA_DISTRIBUTED, &b), ctx);
         fill(b, 5);
         TU_OK(pa_h5_write_rows(w, b, 0), ctx);
@@ -1524,6 +1668,7 @@ START_TEST(row_writer_abort_keeps_old_file)
         check_array(a, 91, "old file after an abort");
         pa_array_free(&a);
         TU_RC(pa_h5_info(ctx, path, "other", NULL, NULL, NULL), PA_EIO, ctx);
+        TU_RC(pa_h5_info(ctx, path, ".other.parray-tmp", NULL, NULL, NULL), PA_EIO, ctx);
         TU_CHECK(stale_temps() == 0);
     }
     /* A write that fails on the last rank fails on every rank; the commit
@@ -1580,6 +1725,8 @@ static Suite *make(void)
     tcase_add_test(tc, unsupported_datasets);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, failures_on_one_rank);
+    tcase_add_test(tc, saves_in_place);
+    tcase_add_test(tc, in_place_failures_on_one_rank);
     tcase_add_test(tc, reopen_fails_on_one_rank);
     tcase_add_test(tc, long_paths);
     tcase_add_test(tc, row_blocks_round_trip);

@@ -43,6 +43,11 @@ typedef struct {
                             the data in the page cache */
     pa_dist dist;        /* load: PA_DISTRIBUTED (default) or PA_REPLICATED
                             (every node gets a whole copy) */
+    int copy;            /* save into a file that holds other objects: 1
+                            copies the whole file into a temporary and
+                            renames it over the file (a killed save leaves
+                            the old file as it was); 0 (default) writes in
+                            place, copying nothing (docs/io.md) */
 } pa_h5_opts;
 
 /* Collective. Saves array a as dataset `dataset` ("x", "/group/x"; groups
@@ -51,11 +56,19 @@ typedef struct {
  *   objects; an existing object at `dataset` is replaced (unless
  *   opts->truncate, which makes the file anew). An existing file that is not
  *   HDF5 is an error and is left alone, unless opts->truncate.
- * - Crash safety: the save writes a temporary file ".<name>.parray-tmp.XXXXXX"
- *   in the target's directory (a copy of the old file when it is kept),
- *   closes it and renames it over the target. A job killed at any moment
- *   leaves the old file intact (and, when killed, the temporary behind); on
- *   an error the temporary is removed.
+ * - Crash safety, whole file: a new file, or one that holds only `dataset`
+ *   (or opts->truncate, or opts->copy), is written as a temporary file
+ *   ".<name>.parray-tmp.XXXXXX" in the target's directory (with opts->copy a
+ *   copy of the old file), closed and renamed over the target. A job killed
+ *   at any moment leaves the old file intact (and, when killed, the
+ *   temporary behind); on an error the temporary is removed.
+ * - In place: into a file that holds other objects the save writes the
+ *   dataset under a temporary name beside it (".<name>.parray-tmp") in the
+ *   file itself, then links it over `dataset` and closes the file: nothing
+ *   else is copied or deleted. On an error the old dataset stays and the
+ *   temporary name is removed; a job killed during the final close may
+ *   leave the file's metadata inconsistent (docs/io.md says when to use
+ *   opts->copy).
  * - Saves into one file take turns: the save holds an advisory lock on
  *   ".<name>.parray-lock" beside the target from before it looks at the
  *   target to the rename, and a save that finds it held waits up to
