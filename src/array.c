@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collcheck.h"
+#include "cores.h"
 #include "dtype.h"
 #include "internal.h"
 
@@ -135,10 +136,15 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
         goto fail;
 
     /* First touch: each rank zeroes its own range, so its pages are placed
-     * near it (and a reused block holds no old data). */
+     * near it (and a reused block holds no old data). A new block's range
+     * is bound to the rank's NUMA node first, so that its pages stay there
+     * whichever thread touches them again (after a swap-out, say). */
     size_t es = a->part.elsize, r = (size_t)ctx->node_rank;
-    memset(a->block.base + a->part.bound[r] * es, 0,
-           (a->part.bound[r + 1] - a->part.bound[r]) * es);
+    char *mine = a->block.base + a->part.bound[r] * es;
+    size_t mine_bytes = (a->part.bound[r + 1] - a->part.bound[r]) * es;
+    if (!reused)
+        pa__cores_membind(ctx, mine, mine_bytes);
+    memset(mine, 0, mine_bytes);
     if ((rc = pa__array_sync(a)) < 0)
         goto fail;
     PA_PROFILE_CREATED(a);
