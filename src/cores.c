@@ -365,12 +365,20 @@ static int split_weights(pa_ctx *ctx)
  * the job's own: Slurm with task/affinity but no task/cgroup binds a job
  * without confining it, and shows it the whole machine, other jobs' cores
  * included. Returns whether it widened. */
-static int own_allowed(const pa_ctx *ctx, uint64_t *own)
+static int own_allowed(pa_ctx *ctx, uint64_t *own)
 {
     hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(ctx->topo);
     int widen = !getenv("SLURM_JOB_ID") ||
                 !hwloc_bitmap_isequal(allowed, hwloc_topology_get_topology_cpuset(ctx->topo));
     mask_from_bitmap(allowed, own);
+    /* The kernel keeps the launcher's mask inside the allowed cpuset; on a
+     * described machine (PARRAY_TOPOLOGY) hwloc reports the whole machine
+     * as the binding, which this keeps inside it too. */
+    uint64_t inside[WORDS];
+    for (int w = 0; w < WORDS; w++)
+        inside[w] = ctx->launch_mask[w] & own[w];
+    if (pa__mask_count(inside) > 0)
+        memcpy(ctx->launch_mask, inside, sizeof inside);
     for (int w = 0; w < WORDS; w++)
         own[w] = widen ? own[w] | ctx->launch_mask[w] : ctx->launch_mask[w];
     return widen;
