@@ -26,7 +26,8 @@ static int blas_is_openblas(void)
 
 void pa__blas_check(pa_ctx *ctx)
 {
-    int w = ctx->plan_warn & PA_BLAS_WARN_AFFINITY;
+    /* What binding found stays; the rest is checked again. */
+    int w = ctx->plan_warn & (PA_BLAS_WARN_AFFINITY | PA_BLAS_WARN_MEMBIND);
     if (openblas_get_parallel() == 2)
         w |= PA_BLAS_WARN_OPENMP;
     if (!blas_is_openblas())
@@ -199,9 +200,8 @@ int pa__lend_begin(pa_ctx *ctx)
          * node the dgemm ran 2-6% slower. The BLAS makes any missing
          * workers first (they inherit the caller's share), so that the
          * split moves them too. */
-        uint64_t node[PA__MASK_WORDS] = {0}, mine[PA__MASK_WORDS] = {0};
-        for (int i = 0; i < ctx->node_ncores; i++)
-            node[ctx->node_cores[i] / 64] |= UINT64_C(1) << (ctx->node_cores[i] % 64);
+        uint64_t node[PA__MASK_WORDS], mine[PA__MASK_WORDS] = {0};
+        pa__mask_from_list(ctx->node_cores, ctx->node_ncores, node);
         int first = -1;
         pa__mask_list(ctx->share_mask, &first, 1);
         if (first >= 0 && n > 1) {

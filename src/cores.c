@@ -55,13 +55,38 @@ static int mask_to_list(pa_ctx *ctx, const uint64_t *mask, int **list, int *n)
     return PA_OK;
 }
 
-/* hwloc's bitmaps and the context's masks: CPUs from WORDS * 64 on are
- * dropped, as the kernel's cpu_set_t drops them. */
-static void mask_to_bitmap(const uint64_t *mask, hwloc_bitmap_t set)
+void pa__mask_from_list(const int *cpus, int n, uint64_t *mask)
 {
-    hwloc_bitmap_zero(set);
-    for (int w = 0; w < WORDS; w++)
-        hwloc_bitmap_set_ith_ulong(set, (unsigned)w, (unsigned long)mask[w]);
+    memset(mask, 0, WORDS * sizeof *mask);
+    for (int i = 0; i < n; i++)
+        if (cpus[i] >= 0 && cpus[i] < WORDS * 64)
+            mask[cpus[i] / 64] |= UINT64_C(1) << (cpus[i] % 64);
+}
+
+/* hwloc's bitmaps and the context's masks: CPUs from WORDS * 64 on are
+ * dropped, as the kernel's cpu_set_t drops them. A new bitmap of mask's
+ * CPUs (free it), or NULL when out of memory. */
+static hwloc_bitmap_t bitmap_of(const uint64_t *mask)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    for (int w = 0; set && w < WORDS; w++)
+        if (hwloc_bitmap_set_ith_ulong(set, (unsigned)w, (unsigned long)mask[w]) != 0) {
+            hwloc_bitmap_free(set);
+            set = NULL;
+        }
+    return set;
+}
+
+/* The NUMA nodes of mask's CPUs (free it), or NULL when out of memory. */
+static hwloc_bitmap_t nodes_of(const pa_ctx *ctx, const uint64_t *mask)
+{
+    hwloc_bitmap_t cpus = bitmap_of(mask), nodes = hwloc_bitmap_alloc();
+    if (cpus && nodes && hwloc_cpuset_to_nodeset(ctx->topo, cpus, nodes) != 0) {
+        hwloc_bitmap_free(nodes);
+        nodes = NULL;
+    }
+    hwloc_bitmap_free(cpus);
+    return cpus ? nodes : NULL;
 }
 
 static void mask_from_bitmap(hwloc_const_bitmap_t set, uint64_t *mask)
@@ -150,8 +175,8 @@ static void rank_domains(layout *L, int p)
 }
 
 /* Rank i of k ranks on cores [c0, c1): a fair run of whole cores, or with
- * more ranks than cores a fair run of CPUs (at least one). */
-static void cut(const layout *L, int c0, int c1, int k, int i, hwloc_cpuset_t share)
+ * more ranks than cores a fair run of CPUs (at least one). Returns 0 or -1. */
+static int cut(const layout *L, int c0, int c1, int k, int i, hwloc_cpuset_t share)
 {
     int ncores = c1 - c0, lo, hi;
     if (k <= ncores) {
@@ -165,27 +190,30 @@ static void cut(const layout *L, int c0, int c1, int k, int i, hwloc_cpuset_t sh
             hi = lo + 1;
     }
     for (int j = lo; j < hi; j++)
-        hwloc_bitmap_set(share, (unsigned)L->cpu[j]);
+        if (hwloc_bitmap_set(share, (unsigned)L->cpu[j]) != 0)
+            return -1;
+    return 0;
 }
 
 int pa__cores_share(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, int r, int p,
                     hwloc_cpuset_t share)
 {
     layout L;
+    int rc = 0;
     hwloc_bitmap_zero(share);
     if (layout_make(topo, allowed, &L) != 0)
         return -1;
     if (L.n > 0 && p < L.ndomains) {
-        cut(&L, 0, L.ncores, p, r, share); /* shares of several domains each */
+        rc = cut(&L, 0, L.ncores, p, r, share); /* shares of several domains each */
     } else if (L.n > 0) {
         rank_domains(&L, p);
         int d = 0, first = 0;
         while (r >= first + L.ranks[d])
             first += L.ranks[d++];
-        cut(&L, L.domain[d], L.domain[d + 1], L.ranks[d], r - first, share);
+        rc = cut(&L, L.domain[d], L.domain[d + 1], L.ranks[d], r - first, share);
     }
     free(L.cpu);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------ the topology */
@@ -250,10 +278,9 @@ int pa__mask_now(const pa_ctx *ctx, uint64_t *mask)
 
 static int bind_threads(const pa_ctx *ctx, const uint64_t *mask, int which)
 {
-    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    hwloc_bitmap_t set = bitmap_of(mask);
     if (!set)
         return -1;
-    mask_to_bitmap(mask, set);
     int rc = hwloc_set_cpubind(ctx->topo, set, which);
     hwloc_bitmap_free(set);
     return rc == 0 ? 0 : -1;
@@ -283,10 +310,8 @@ void pa__cores_membind(pa_ctx *ctx, void *addr, size_t len)
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t lo = ((uintptr_t)addr + page - 1) & ~(page - 1);
     uintptr_t hi = ((uintptr_t)addr + len) & ~(page - 1);
-    hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), nodes = hwloc_bitmap_alloc();
-    if (cpus && nodes && hi > lo) {
-        mask_to_bitmap(runs_on(ctx), cpus);
-        hwloc_cpuset_to_nodeset(ctx->topo, cpus, nodes);
+    hwloc_bitmap_t nodes = hi > lo ? nodes_of(ctx, runs_on(ctx)) : NULL;
+    if (nodes) {
         /* A rank whose CPUs span NUMA nodes leaves its pages to first
          * touch: bound to the first of its nodes they would all be far
          * from half of its threads. */
@@ -304,7 +329,6 @@ void pa__cores_membind(pa_ctx *ctx, void *addr, size_t len)
         if (refused)
             ctx->plan_warn |= PA_BLAS_WARN_MEMBIND;
     }
-    hwloc_bitmap_free(cpus);
     hwloc_bitmap_free(nodes);
 }
 
@@ -390,10 +414,9 @@ static int own_allowed(pa_ctx *ctx, uint64_t *own)
  * when none. */
 static int make_share(pa_ctx *ctx, const uint64_t *host_allow, const uint64_t *own, int widened)
 {
-    hwloc_bitmap_t allow = hwloc_bitmap_alloc(), share = hwloc_bitmap_alloc();
+    hwloc_bitmap_t allow = bitmap_of(host_allow), share = hwloc_bitmap_alloc();
     int rc = allow && share ? PA_OK : pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
     if (rc == PA_OK) {
-        mask_to_bitmap(host_allow, allow);
         if (pa__cores_share(ctx->topo, allow, ctx->host_rank, ctx->host_size, share) != 0)
             rc = pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
         mask_from_bitmap(share, ctx->share_mask);
@@ -493,10 +516,10 @@ int pa_blas_plan_topology(const pa_ctx *ctx, pa_topology *t)
 {
     PA_CHECK(NULL, ctx && t, PA_EINVAL, "ctx and t must not be NULL");
     memset(t, 0, sizeof *t);
-    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    uint64_t node[WORDS];
+    pa__mask_from_list(ctx->node_cores, ctx->node_ncores, node);
+    hwloc_bitmap_t set = bitmap_of(node);
     PA_CHECK((pa_ctx *)ctx, set, PA_ENOMEM, "out of memory");
-    for (int i = 0; i < ctx->node_ncores; i++)
-        hwloc_bitmap_set(set, (unsigned)ctx->node_cores[i]);
     hwloc_topology_t topo = ctx->topo;
     t->packages = count_touching(topo, HWLOC_OBJ_PACKAGE, set);
     t->numa_nodes = count_touching(topo, HWLOC_OBJ_NUMANODE, set);
@@ -516,11 +539,9 @@ int pa_blas_plan_numa(const pa_ctx *ctx, int *nodes, int max)
 {
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     PA_CHECK(NULL, max == 0 || nodes, PA_EINVAL, "nodes is NULL with max = %d", max);
-    hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), set = hwloc_bitmap_alloc();
-    int n = cpus && set ? 0 : pa__err((pa_ctx *)ctx, __func__, PA_ENOMEM, "out of memory");
-    if (n == 0) {
-        mask_to_bitmap(runs_on(ctx), cpus);
-        hwloc_cpuset_to_nodeset(ctx->topo, cpus, set);
+    hwloc_bitmap_t set = nodes_of(ctx, runs_on(ctx));
+    int n = set ? 0 : pa__err((pa_ctx *)ctx, __func__, PA_ENOMEM, "out of memory");
+    if (set) {
         unsigned i;
         hwloc_bitmap_foreach_begin(i, set)
         {
@@ -530,7 +551,6 @@ int pa_blas_plan_numa(const pa_ctx *ctx, int *nodes, int max)
         }
         hwloc_bitmap_foreach_end();
     }
-    hwloc_bitmap_free(cpus);
     hwloc_bitmap_free(set);
     return n;
 }

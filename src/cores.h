@@ -28,6 +28,8 @@
 int pa__mask_count(const uint64_t *mask);
 /* Writes up to max CPU numbers of mask to cpus; returns how many in all. */
 int pa__mask_list(const uint64_t *mask, int *cpus, int max);
+/* The mask of n CPU numbers. */
+void pa__mask_from_list(const int *cpus, int n, uint64_t *mask);
 
 /* The share of rank r of p ranks on the machine topo, whose ranks may use
  * the CPUs allowed together (PU OS numbers), into share. The CPUs are taken

@@ -9,6 +9,8 @@
  * on every rank, so each check holds for any rank count and layout. */
 #include "testutil.h"
 
+#include <fcntl.h>
+
 #include "cores.h"
 
 #define BIG "pack:2 numa:2 core:8 pu:2"
@@ -281,27 +283,65 @@ START_TEST(bad_topology_fails_everywhere)
 }
 END_TEST
 
-/* Binding a node block's pages is refused (the fault) on a machine of 4
- * NUMA nodes: the array is made all the same, zeroed, and the plan says so. */
+/* The lines of file path that hold text. */
+static int lines_with(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, text) != NULL;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Binding a node block's pages is refused (the fault) on a machine of 2
+ * NUMA nodes (where 2 ranks or more bind): two arrays are made all the
+ * same, zeroed; the refusal is said once on stderr, and the plan keeps
+ * saying it. */
 START_TEST(refused_membind_is_a_warning)
 {
-    pa_ctx *c = described_ctx(BIG, "membind@*");
-    int hrank, hsize;
-    host_layout(&hrank, &hsize);
-    pa_array *a = NULL;
+    pa_ctx *c = described_ctx("pack:1 numa:2 core:4 pu:1", "membind@*");
+    char dir[512], path[600];
+    tu_tmpdir_make(dir, sizeof dir, "membind");
+    snprintf(path, sizeof path, "%s/stderr.%d", dir, tu_rank());
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    ck_assert(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    pa_array *a = NULL, *b = NULL;
     size_t shape[1] = {(size_t)1 << 16};
-    TU_OK(pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &a), c);
-    double sum = 0;
-    TU_OK(pa_reduce(a, PA_RED_SUM, -1, &sum), c);
+    int rca = pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &a);
+    int rcb = pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &b);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    TU_OK(rca, c);
+    TU_OK(rcb, c);
+    double sum = -1;
+    TU_OK(pa_reduce(b, PA_RED_SUM, -1, &sum), c);
     TU_CHECK(sum == 0);
-    pa_blas_plan plan;
-    TU_OK(pa_blas_plan_get(c, &plan), c);
+
     /* Only a rank whose share lies in one NUMA node binds at all. */
     int bound = pa_blas_plan_numa(c, NULL, 0) == 1;
+    int said = lines_with(path, "cannot be bound to its NUMA node");
+    TU_ASSERT(said == bound, "rank %d: said %d times, share in one NUMA node %d", tu_rank(), said,
+              bound);
+    pa_blas_plan plan;
+    TU_OK(pa_blas_plan_get(c, &plan), c);
     TU_ASSERT(!(plan.warnings & PA_BLAS_WARN_MEMBIND) == !bound,
               "rank %d: warnings %d, share in one NUMA node %d", tu_rank(), plan.warnings, bound);
+    /* A later check of the thread plan keeps it. */
+    TU_OK(pa_blas_set_threads(c, 1), c);
+    TU_OK(pa_blas_plan_get(c, &plan), c);
+    TU_ASSERT(!(plan.warnings & PA_BLAS_WARN_MEMBIND) == !bound, "rank %d: warnings %d",
+              tu_rank(), plan.warnings);
     pa_array_free(&a);
+    pa_array_free(&b);
     TU_OK(pa_finalize(&c), NULL);
+    tu_tmpdir_remove(dir);
 }
 END_TEST
 
