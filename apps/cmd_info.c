@@ -108,11 +108,11 @@ enum {
     COL_NODE_RANK,
     COL_HOST,
     COL_CORES,
-    COL_NUMA,
     COL_BLAS,
     COL_BLAS_EFFECT,
     COL_LAUNCH,
     COL_AFFINITY,
+    COL_NUMA, /* the last shown, so that the columns before keep their places */
     COL_NODE_CORES,
     COL_PLAN_WARN,
     COL_PACKAGES,
@@ -796,10 +796,10 @@ static void print_nodes(FILE *f, const report *rep, const table *t)
     char **cells = calloc((size_t)n, sizeof *cells);
     if (!cells)
         return;
-    const char *head[NC] = {"node", "host", "ranks", "cores"};
+    /* The machine's columns last, so that the others keep their places. */
+    const char *head[NC] = {"node", "host", "ranks", "cores", "BLAS threads"};
     for (int j = 0; j < NMACHINE; j++)
-        head[4 + j] = machine_cols[j].title;
-    head[NC - 1] = "BLAS threads";
+        head[5 + j] = machine_cols[j].title;
     for (int j = 0; j < NC; j++)
         cells[j] = dupstr(head[j]);
     for (int k = 0; k < rep->nnodes; k++) {
@@ -815,9 +815,9 @@ static void print_nodes(FILE *f, const report *rep, const table *t)
             sb_list(&b[3], x->cpus, x->n);
             sb_printf(&b[3], " (%d)", x->n);
             for (int j = 0; j < NMACHINE; j++)
-                sb_printf(&b[4 + j], "%d", CELL(t, nd->leader, machine_cols[j].col).i);
+                sb_printf(&b[5 + j], "%d", CELL(t, nd->leader, machine_cols[j].col).i);
         }
-        sb_printf(&b[NC - 1], "%d", nd->threads);
+        sb_printf(&b[4], "%d", nd->threads);
         for (int j = 0; j < NC; j++)
             cells[(k + 1) * NC + j] = sb_take(&b[j]);
     }

@@ -9,8 +9,6 @@
  * on every rank, so each check holds for any rank count and layout. */
 #include "testutil.h"
 
-#include <fcntl.h>
-
 #include "cores.h"
 
 #define BIG "pack:2 numa:2 core:8 pu:2"
@@ -200,8 +198,9 @@ START_TEST(slurm_restricted_cpuset)
 }
 END_TEST
 
-/* A context that plans for the described machine desc. */
-static pa_ctx *described_ctx(const char *desc, const char *fault)
+/* pa_init_comm with PARRAY_TOPOLOGY=desc and PARRAY_FAULT=fault (unset
+ * when NULL), both restored after. */
+static int init_described(const char *desc, const char *fault, pa_ctx **c)
 {
     tu_env t = tu_env_save("PARRAY_TOPOLOGY"), f = tu_env_save("PARRAY_FAULT");
     setenv("PARRAY_TOPOLOGY", desc, 1);
@@ -209,11 +208,17 @@ static pa_ctx *described_ctx(const char *desc, const char *fault)
         setenv("PARRAY_FAULT", fault, 1);
     else
         unsetenv("PARRAY_FAULT");
-    pa_ctx *c = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &c);
+    int rc = pa_init_comm(MPI_COMM_WORLD, c);
     tu_env_restore(&t);
     tu_env_restore(&f);
-    TU_OK(rc, NULL);
+    return rc;
+}
+
+/* A context that plans for the described machine desc. */
+static pa_ctx *described_ctx(const char *desc, const char *fault)
+{
+    pa_ctx *c = NULL;
+    TU_OK(init_described(desc, fault, &c), NULL);
     return c;
 }
 
@@ -272,12 +277,8 @@ END_TEST
 
 START_TEST(bad_topology_fails_everywhere)
 {
-    tu_env t = tu_env_save("PARRAY_TOPOLOGY");
-    setenv("PARRAY_TOPOLOGY", "pack:two", 1);
     pa_ctx *c = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &c);
-    tu_env_restore(&t);
-    TU_RC(rc, PA_EINVAL, NULL);
+    TU_RC(init_described("pack:two", NULL, &c), PA_EINVAL, NULL);
     TU_ASSERT(c == NULL && strstr(pa_errmsg(NULL), "PARRAY_TOPOLOGY='pack:two'"), "message: %s",
               pa_errmsg(NULL));
 }
@@ -306,18 +307,12 @@ START_TEST(refused_membind_is_a_warning)
     char dir[512], path[600];
     tu_tmpdir_make(dir, sizeof dir, "membind");
     snprintf(path, sizeof path, "%s/stderr.%d", dir, tu_rank());
-    fflush(stderr);
-    int saved = dup(2), fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
-    ck_assert(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
+    int saved = tu_stderr_begin(path);
     pa_array *a = NULL, *b = NULL;
     size_t shape[1] = {(size_t)1 << 16};
     int rca = pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &a);
     int rcb = pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &b);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
+    tu_stderr_end(saved);
     TU_OK(rca, c);
     TU_OK(rcb, c);
     double sum = -1;

@@ -68,10 +68,11 @@ check big4 "no warning about NUMA nodes" "$spans" '[]'
 run big4_text env PARRAY_TOPOLOGY="$big" $mpirun -x PARRAY_TOPOLOGY -x PARRAY_BLAS_THREADS -n 4 \
     "$PARRAY" info
 expect_rc 0 "big4: parray info (text)"
-expect_in big4_text.out '^ +node +host +ranks +cores +packages +NUMA nodes +physical cores +SMT ' \
-    "the node table has the machine's columns"
-expect_in big4_text.out '^ +0 +[^ ]+ +0-3 \(4\) +0-63 \(64\) +2 +4 +32 +2 ' "and its values"
-expect_in big4_text.out '^ +rank +node +node rank +host +cores +NUMA ' "the rank table has NUMA"
+expect_in big4_text.out '^ +node +host +ranks +cores +BLAS threads +packages +NUMA nodes +physical cores +SMT$' \
+    "the node table has the machine's columns, last"
+expect_in big4_text.out '^ +0 +[^ ]+ +0-3 \(4\) +0-63 \(64\) +4 +2 +4 +32 +2$' "and its values"
+expect_in big4_text.out '^ +rank +node +node rank +host +cores .* +affinity +NUMA$' \
+    "the rank table has NUMA, last"
 
 echo "--- $big at 2 ranks: a package each, spanning 2 NUMA nodes (warned)"
 info big2 "$big" 2
