@@ -238,6 +238,10 @@ static int topology_load(pa_ctx *ctx)
     if (hwloc_topology_init(&topo) != 0)
         return pa__err(ctx, "pa_init", PA_ENOMEM, "hwloc_topology_init failed: out of memory");
     int rc = hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
+    /* Linux's sysfs gives all the plan reads; hwloc's x86 component would
+     * add cpuid's details by moving this thread onto every CPU in turn. */
+    if (rc == 0 && !ctx->topology)
+        rc = hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "x86");
     if (rc == 0 && ctx->topology)
         rc = describe(topo, ctx->topology);
     if (rc == 0)
