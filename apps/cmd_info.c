@@ -8,6 +8,7 @@
  * one line in `columns`. The gather, the rank table and the JSON follow from
  * that table; warnings and the node summary read the columns they need. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,40 @@ static int plan_warnings(const pa_ctx *ctx)
     return pa_blas_plan_get(ctx, &plan) == PA_OK ? plan.warnings : 0;
 }
 
+static int numa_nodes(const pa_ctx *ctx, int *nodes, int max)
+{
+    return pa_blas_plan_numa(ctx, nodes, max);
+}
+
+/* The node's machine, one field per column. */
+static int node_topology(const pa_ctx *ctx, size_t field)
+{
+    pa_topology t;
+    if (pa_blas_plan_topology(ctx, &t) != PA_OK)
+        return 0;
+    return *(const int *)((const char *)&t + field);
+}
+
+static int node_packages(const pa_ctx *ctx)
+{
+    return node_topology(ctx, offsetof(pa_topology, packages));
+}
+
+static int node_numa_nodes(const pa_ctx *ctx)
+{
+    return node_topology(ctx, offsetof(pa_topology, numa_nodes));
+}
+
+static int node_physical_cores(const pa_ctx *ctx)
+{
+    return node_topology(ctx, offsetof(pa_topology, cores));
+}
+
+static int node_smt(const pa_ctx *ctx)
+{
+    return node_topology(ctx, offsetof(pa_topology, smt));
+}
+
 static const char *affinity(const pa_ctx *ctx)
 {
     pa_blas_plan plan;
@@ -77,8 +112,13 @@ enum {
     COL_BLAS_EFFECT,
     COL_LAUNCH,
     COL_AFFINITY,
+    COL_NUMA, /* the last shown, so that the columns before keep their places */
     COL_NODE_CORES,
     COL_PLAN_WARN,
+    COL_PACKAGES,
+    COL_NUMA_NODES,
+    COL_PHYSICAL_CORES,
+    COL_SMT,
     NCOLS
 };
 
@@ -88,6 +128,7 @@ static const column columns[NCOLS] = {
     [COL_NODE_RANK] = {"node_rank", "node rank", KIND_INT, pa_ctx_node_rank, NULL, NULL},
     [COL_HOST] = {"hostname", "host", KIND_STR, NULL, pa_ctx_hostname, NULL},
     [COL_CORES] = {"cores", "cores", KIND_CPUS, NULL, NULL, rank_cores},
+    [COL_NUMA] = {"numa", "NUMA", KIND_CPUS, NULL, NULL, numa_nodes},
     [COL_LAUNCH] = {"launcher_cores", "launcher", KIND_CPUS, NULL, NULL, launch_cores},
     [COL_AFFINITY] = {"affinity", "affinity", KIND_STR, NULL, affinity, NULL},
     [COL_BLAS] = {"blas_threads", "BLAS threads", KIND_INT, pa_blas_threads, NULL, NULL},
@@ -96,7 +137,21 @@ static const column columns[NCOLS] = {
     /* Gathered for the node summary and the warnings only. */
     [COL_NODE_CORES] = {NULL, NULL, KIND_CPUS, NULL, NULL, node_cores},
     [COL_PLAN_WARN] = {NULL, NULL, KIND_INT, plan_warnings, NULL, NULL},
+    [COL_PACKAGES] = {NULL, NULL, KIND_INT, node_packages, NULL, NULL},
+    [COL_NUMA_NODES] = {NULL, NULL, KIND_INT, node_numa_nodes, NULL, NULL},
+    [COL_PHYSICAL_CORES] = {NULL, NULL, KIND_INT, node_physical_cores, NULL, NULL},
+    [COL_SMT] = {NULL, NULL, KIND_INT, node_smt, NULL, NULL},
 };
+
+/* The node's machine in the node summary (the values of its leader). */
+static const struct {
+    const char *title, *key;
+    int col;
+} machine_cols[] = {{"packages", "packages", COL_PACKAGES},
+                    {"NUMA nodes", "numa_nodes", COL_NUMA_NODES},
+                    {"physical cores", "physical_cores", COL_PHYSICAL_CORES},
+                    {"SMT", "smt", COL_SMT}};
+#define NMACHINE (int)(sizeof machine_cols / sizeof machine_cols[0])
 
 /* One rank's value of one column, on rank 0. Strings and CPU lists point
  * into the column's gather buffer. */
@@ -514,6 +569,24 @@ static void find_warnings(report *rep, const table *t)
                  ncores == 1 ? "" : "s");
     }
 
+    /* A rank whose CPUs span NUMA nodes: its memory is bound to none of
+     * them, and part of it lies far from its threads. */
+    memset(done, 0, (size_t)n);
+    for (int r = 0; r < n; r++) {
+        int span = CELL(t, r, COL_NUMA).n;
+        if (done[r] || span <= 1)
+            continue;
+        char *who = ranks_alike(t, r, COL_NUMA_NODES, COL_NUMA_NODES, COL_NUMA, done, &many);
+        const char *its = many > 1 ? "their" : "its";
+        warn(rep,
+             "rank%s %s: %s CPUs span %d NUMA nodes%s, so %s memory cannot all lie near %s "
+             "threads; with at least as many ranks per node as it has NUMA nodes (%d), each "
+             "rank's share stays inside one",
+             many > 1 ? "s" : "", who, its, span, many > 1 ? " each" : "", its, its,
+             CELL(t, r, COL_NUMA_NODES).i);
+        free(who);
+    }
+
     /* A thread count that the BLAS did not take. */
     memset(done, 0, (size_t)n);
     for (int r = 0; r < n; r++) {
@@ -530,7 +603,7 @@ static void find_warnings(report *rep, const table *t)
     /* What the plan itself found on each rank: the BLAS build, and an
      * affinity the kernel refused. (Thread counts are checked above.) */
     static const int plan_bits[] = {PA_BLAS_WARN_OPENMP, PA_BLAS_WARN_NOT_OPENBLAS,
-                                    PA_BLAS_WARN_AFFINITY};
+                                    PA_BLAS_WARN_AFFINITY, PA_BLAS_WARN_MEMBIND};
     for (size_t b = 0; b < sizeof plan_bits / sizeof plan_bits[0]; b++) {
         sbuf who = {0};
         int count = 0;
@@ -718,12 +791,15 @@ out:
 
 static void print_nodes(FILE *f, const report *rep, const table *t)
 {
-    enum { NC = 5 };
+    enum { NC = 5 + NMACHINE };
     int nrows = rep->nnodes + 1, n = nrows * NC;
     char **cells = calloc((size_t)n, sizeof *cells);
     if (!cells)
         return;
+    /* The machine's columns last, so that the others keep their places. */
     const char *head[NC] = {"node", "host", "ranks", "cores", "BLAS threads"};
+    for (int j = 0; j < NMACHINE; j++)
+        head[5 + j] = machine_cols[j].title;
     for (int j = 0; j < NC; j++)
         cells[j] = dupstr(head[j]);
     for (int k = 0; k < rep->nnodes; k++) {
@@ -738,6 +814,8 @@ static void print_nodes(FILE *f, const report *rep, const table *t)
             const cell *x = &CELL(t, nd->leader, COL_NODE_CORES);
             sb_list(&b[3], x->cpus, x->n);
             sb_printf(&b[3], " (%d)", x->n);
+            for (int j = 0; j < NMACHINE; j++)
+                sb_printf(&b[5 + j], "%d", CELL(t, nd->leader, machine_cols[j].col).i);
         }
         sb_printf(&b[4], "%d", nd->threads);
         for (int j = 0; j < NC; j++)
@@ -863,6 +941,9 @@ static void print_json(json_writer *w, const void *arg)
         } else {
             json_ints(w, NULL, 0);
         }
+        for (int j = 0; j < NMACHINE; j++)
+            json_key_int(w, machine_cols[j].key,
+                         nd->nranks ? CELL(t, nd->leader, machine_cols[j].col).i : 0);
         json_key_int(w, "blas_threads", nd->threads);
         json_end_object(w);
     }
@@ -949,14 +1030,18 @@ const pa_cmd cmd_info = {
              "\n"
              "Reports the layout of the MPI job and what parray runs on, from rank 0:\n"
              "  - the ranks and nodes (emulated ones are marked), the ranks per node and\n"
-             "    each node's host name and cores;\n"
-             "  - for each rank: its node, node rank, host name, the cores it may run on,\n"
-             "    its planned BLAS threads and the threads the BLAS reports in effect;\n"
+             "    each node's host name and cores, and the machine under them (from\n"
+             "    hwloc): its packages, NUMA nodes, physical cores and hardware threads\n"
+             "    per core (SMT);\n"
+             "  - for each rank: its node, node rank, host name, the cores it may run on\n"
+             "    and their NUMA nodes, its planned BLAS threads and the threads the BLAS\n"
+             "    reports in effect;\n"
              "  - the BLAS (openblas_get_config() and its threading model), the MPI\n"
              "    library and standard versions, the HDF5 version and whether it is\n"
              "    parallel, and parray's version;\n"
              "  - warnings: BLAS threads above a rank's cores, ranks x threads above a\n"
-             "    node's cores, a thread count that did not take effect, an OpenMP BLAS.\n"
+             "    node's cores, a rank whose cores span NUMA nodes, a thread count that\n"
+             "    did not take effect, an OpenMP BLAS.\n"
              "\n"
              "Options:\n"
              "  --json       print the same as one JSON object on stdout instead\n"
@@ -967,10 +1052,11 @@ const pa_cmd cmd_info = {
              "\"mpi_yield_when_idle\" (true, false or null: unknown), \"hdf5_version\",\n"
              "\"hdf5_parallel\", \"blas\": {\"config\", \"parallel\"}, \"ranks\", \"nodes\",\n"
              "\"emulated\" (PARRAY_RANKS_PER_NODE, or 0), \"node_list\": [{\"node\",\n"
-             "\"hostname\", \"hostnames\", \"ranks\", \"cores\", \"blas_threads\"}],\n"
-             "\"rank_list\": [{\"rank\", \"node\", \"node_rank\", \"hostname\", \"cores\",\n"
-             "\"launcher_cores\", \"affinity\", \"blas_threads\", \"blas_threads_in_effect\"}],\n"
-             "\"warnings\": [text]}; cores are lists of CPU numbers.\n"
+             "\"hostname\", \"hostnames\", \"ranks\", \"cores\", \"packages\", \"numa_nodes\",\n"
+             "\"physical_cores\", \"smt\", \"blas_threads\"}], \"rank_list\": [{\"rank\", \"node\",\n"
+             "\"node_rank\", \"hostname\", \"cores\", \"numa\", \"launcher_cores\", \"affinity\",\n"
+             "\"blas_threads\", \"blas_threads_in_effect\"}], \"warnings\": [text]}; cores\n"
+             "are lists of CPU numbers, numa a list of NUMA node numbers.\n"
              "\n"
              "Environment: PARRAY_RANKS_PER_NODE=k splits the job into emulated nodes of\n"
              "k ranks; PARRAY_BLAS_THREADS=t sets the BLAS threads per rank.\n",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "collcheck.h"
+#include "cores.h"
 #include "dtype.h"
 #include "internal.h"
 
@@ -126,18 +127,24 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
      * A node that failed skips the allocation and still joins the job's
      * agreement below, which tells every node. */
     rc = pa__agree(ctx, ctx->node_comm, rc);
-    if (rc == PA_OK && !pa__pool_take(ctx, &a->part, &a->block)) {
+    int reused = rc == PA_OK && pa__pool_take(ctx, &a->part, &a->block);
+    if (rc == PA_OK && !reused) {
         rc = pa__block_alloc(ctx, &a->part, &a->block);
         if (rc == PA_OK)
             rc = pa__mpi(ctx, __func__, MPI_Win_lock_all(MPI_MODE_NOCHECK, a->block.win),
                          "MPI_Win_lock_all");
     }
     /* First touch: each rank zeroes its own range, so its pages are placed
-     * near it (and a reused block holds no old data). */
+     * near it (and a reused block holds no old data). A new block's range
+     * is bound to the rank's NUMA node first, so that its pages stay there
+     * whichever thread touches them again (after a swap-out, say). */
     if (rc == PA_OK) {
         size_t es = a->part.elsize, r = (size_t)ctx->node_rank;
-        memset(a->block.base + a->part.bound[r] * es, 0,
-               (a->part.bound[r + 1] - a->part.bound[r]) * es);
+        char *mine = a->block.base + a->part.bound[r] * es;
+        size_t mine_bytes = (a->part.bound[r + 1] - a->part.bound[r]) * es;
+        if (!reused)
+            pa__cores_membind(ctx, mine, mine_bytes);
+        memset(mine, 0, mine_bytes);
     }
     /* One allreduce over the job agrees on the memory of every node and
      * publishes the zeroes to the node's ranks (it orders them as the node

@@ -26,7 +26,8 @@ static int blas_is_openblas(void)
 
 void pa__blas_check(pa_ctx *ctx)
 {
-    int w = ctx->plan_warn & PA_BLAS_WARN_AFFINITY;
+    /* What binding found stays; the rest is checked again. */
+    int w = ctx->plan_warn & (PA_BLAS_WARN_AFFINITY | PA_BLAS_WARN_MEMBIND);
     if (openblas_get_parallel() == 2)
         w |= PA_BLAS_WARN_OPENMP;
     if (!blas_is_openblas())
@@ -130,8 +131,9 @@ int pa_blas_plan_cores(const pa_ctx *ctx, pa_cores_kind kind, int *cpus, int max
     case PA_CORES_NODE:
         return pa_ctx_cores(ctx, 1, cpus, max);
     case PA_CORES_NOW:
-        if (pa__mask_now(now) != 0)
-            return pa__err((pa_ctx *)ctx, __func__, PA_EINVAL, "sched_getaffinity failed");
+        if (pa__mask_now(ctx, now) != 0)
+            return pa__err((pa_ctx *)ctx, __func__, PA_EINVAL,
+                           "the calling thread's affinity cannot be read");
         return pa__mask_list(now, cpus, max);
     }
     return pa__err((pa_ctx *)ctx, __func__, PA_EINVAL, "kind %d is not a pa_cores_kind",
@@ -153,6 +155,9 @@ const char *pa_blas_warning_text(int bit)
         return "ranks x BLAS threads on this machine exceed its usable cores";
     case PA_BLAS_WARN_AFFINITY:
         return "the rank could not be bound to its core share (sched_setaffinity failed)";
+    case PA_BLAS_WARN_MEMBIND:
+        return "the pages of the rank's part of a node block could not be bound to its NUMA "
+               "node; they stay where the rank first touches them";
     }
     return "unknown warning";
 }
@@ -161,8 +166,8 @@ int pa_blas_set_affinity(pa_ctx *ctx, int keep)
 {
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     const uint64_t *mask = keep ? ctx->launch_mask : ctx->share_mask;
-    PA_CHECK(ctx, pa__affinity_all(mask) == 0, PA_EINVAL,
-             "sched_setaffinity refused the %s mask", keep ? "launcher's" : "share");
+    PA_CHECK(ctx, pa__affinity_all(ctx, mask) == 0, PA_EINVAL,
+             "the kernel refused the %s mask", keep ? "launcher's" : "share");
     ctx->affinity_keep = keep;
     ctx->affinity_set = !keep;
     ctx->plan_warn &= ~PA_BLAS_WARN_AFFINITY;
@@ -195,9 +200,8 @@ int pa__lend_begin(pa_ctx *ctx)
          * node the dgemm ran 2-6% slower. The BLAS makes any missing
          * workers first (they inherit the caller's share), so that the
          * split moves them too. */
-        uint64_t node[PA__MASK_WORDS] = {0}, mine[PA__MASK_WORDS] = {0};
-        for (int i = 0; i < ctx->node_ncores; i++)
-            node[ctx->node_cores[i] / 64] |= UINT64_C(1) << (ctx->node_cores[i] % 64);
+        uint64_t node[PA__MASK_WORDS], mine[PA__MASK_WORDS] = {0};
+        pa__mask_from_list(ctx->node_cores, ctx->node_ncores, node);
         int first = -1;
         pa__mask_list(ctx->share_mask, &first, 1);
         if (first >= 0 && n > 1) {
@@ -207,7 +211,7 @@ int pa__lend_begin(pa_ctx *ctx)
             memcpy(mine, node, sizeof mine);
         }
         openblas_set_num_threads(n > 1 ? n : 1);
-        if (pa__affinity_split(mine, node) != 0)
+        if (pa__affinity_split(ctx, mine, node) != 0)
             n = pa__mask_count(ctx->share_mask); /* could not widen: stay on the share */
     }
     if (n < 1)
@@ -219,6 +223,6 @@ int pa__lend_begin(pa_ctx *ctx)
 void pa__lend_end(pa_ctx *ctx)
 {
     if (!ctx->affinity_keep && ctx->affinity_set)
-        (void)pa__affinity_all(ctx->share_mask); /* it was applied once: it applies again */
+        (void)pa__affinity_all(ctx, ctx->share_mask); /* it was applied once: it applies again */
     openblas_set_num_threads(ctx->blas_threads);
 }

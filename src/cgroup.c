@@ -1,7 +1,8 @@
 /* This process's cgroups, as its mount namespace shows them: the directory
  * of its cgroup in the v2 hierarchy or in the hierarchy of a v1 controller,
- * and the walk from there up to the hierarchy's mount point. cores.c reads
- * the cpuset there and memory.c the memory limits. */
+ * and the walk from there up to the hierarchy's mount point. memory.c
+ * reads the memory limits there (hwloc gives cores.c the cpuset, but not
+ * the memory limits). */
 #include <stdio.h>
 #include <string.h>
 

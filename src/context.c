@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collcheck.h"
+#include "cores.h"
 
 const char *pa_version(void)
 {
@@ -63,6 +64,8 @@ static void ctx_free(pa_ctx *ctx)
     free(ctx->node_of);
     free(ctx->cores);
     free(ctx->node_cores);
+    pa__cores_free(ctx);
+    free(ctx->topology);
     free(ctx->fault);
     free(ctx->log_file);
     free(ctx);
@@ -109,6 +112,9 @@ static const setting settings[] = {
                 "the memory pool's cap per rank in MiB"),
     CHOICE_SETTING("PARRAY_AFFINITY", affinity_keep, "share|keep",
                    "bind each rank to its share of cores, or keep the launcher's binding"),
+    TEXT_SETTING("PARRAY_TOPOLOGY", topology,
+                 "a testing aid: plan the cores of this machine, described to hwloc "
+                 "(synthetic, or an XML file), instead of the real one"),
     TEXT_SETTING("PARRAY_FAULT", fault, "fault injection for tests: site@rank,..."),
     CHOICE_SETTING("PARRAY_CHECK", check_collectives, "none|collectives",
                    "debug checks of every collective call"),

@@ -1,13 +1,13 @@
-/* Cores: which CPUs each rank runs on. At pa_init the job's ranks on one
+/* Cores: which CPUs each rank runs on. At pa_init each rank loads its
+ * machine's topology from hwloc (packages, NUMA nodes, cores, hardware
+ * threads, and the cpuset the job is allowed); the job's ranks on one
  * machine pool the CPUs the launcher let them run on, widen that union to
- * the cgroup cpuset the job was given, and cut the result into fair,
- * disjoint shares, one per rank, to which each rank binds its threads. The
- * BLAS thread plan (blas.c) then gives each rank as many threads as its
- * share has cores. */
-#include <dirent.h>
-#include <sched.h>
-#include <sys/syscall.h>
-#include <stdint.h>
+ * the allowed cpuset, and cut the result into fair, disjoint shares, one
+ * per rank, to which each rank binds its threads (pa__cores_share says
+ * how). The BLAS thread plan (blas.c) then gives each rank as many threads
+ * as its share has CPUs, and each rank's part of a node block is bound to
+ * its NUMA node before the rank first touches it. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +17,10 @@
 #include "cores.h"
 
 #define WORDS PA__MASK_WORDS
-_Static_assert(PA__MASK_WORDS * 64 == CPU_SETSIZE, "mask words must cover CPU_SETSIZE");
 _Static_assert(sizeof(((pa_ctx *)0)->share_mask) == PA__MASK_WORDS * 8, "ctx mask size");
+_Static_assert(sizeof(unsigned long) == 8, "hwloc's bitmap words are the masks' words");
+
+/* ------------------------------------------------------------ masks */
 
 int pa__mask_count(const uint64_t *mask)
 {
@@ -28,21 +30,11 @@ int pa__mask_count(const uint64_t *mask)
     return n;
 }
 
-static int mask_has(const uint64_t *mask, int c)
-{
-    return (int)((mask[c / 64] >> (c % 64)) & 1);
-}
-
-static void mask_set(uint64_t *mask, int c)
-{
-    mask[c / 64] |= UINT64_C(1) << (c % 64);
-}
-
 int pa__mask_list(const uint64_t *mask, int *cpus, int max)
 {
     int n = 0;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (mask_has(mask, c)) {
+    for (int c = 0; c < WORDS * 64; c++)
+        if ((mask[c / 64] >> (c % 64)) & 1) {
             if (n < max)
                 cpus[n] = c;
             n++;
@@ -63,213 +55,288 @@ static int mask_to_list(pa_ctx *ctx, const uint64_t *mask, int **list, int *n)
     return PA_OK;
 }
 
-static void mask_from_set(const cpu_set_t *set, uint64_t *mask)
+void pa__mask_from_list(const int *cpus, int n, uint64_t *mask)
 {
     memset(mask, 0, WORDS * sizeof *mask);
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, set))
-            mask_set(mask, c);
-}
-
-static void set_from_mask(const uint64_t *mask, cpu_set_t *set)
-{
-    CPU_ZERO(set);
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (mask_has(mask, c))
-            CPU_SET(c, set);
-}
-
-int pa__mask_now(uint64_t *mask)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return -1;
-    mask_from_set(&set, mask);
-    return 0;
-}
-
-/* A kernel CPU list ("0-3,8,10-11") into mask. Returns 0, or -1 when the
- * text is not a list or names no CPU. */
-static int parse_cpulist(const char *s, uint64_t *mask)
-{
-    memset(mask, 0, WORDS * sizeof *mask);
-    int any = 0;
-    while (*s && *s != '\n') {
-        char *end;
-        long lo = strtol(s, &end, 10), hi = lo;
-        if (end == s || lo < 0 || lo >= CPU_SETSIZE)
-            return -1;
-        s = end;
-        if (*s == '-') {
-            hi = strtol(s + 1, &end, 10);
-            if (end == s + 1 || hi < lo || hi >= CPU_SETSIZE)
-                return -1;
-            s = end;
-        }
-        for (long c = lo; c <= hi; c++)
-            mask_set(mask, (int)c);
-        any = 1;
-        if (*s == ',')
-            s++;
-        else if (*s && *s != '\n')
-            return -1;
-    }
-    return any ? 0 : -1;
-}
-
-static int read_cpulist_file(const char *path, uint64_t *mask)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char buf[4096];
-    int rc = fgets(buf, sizeof buf, f) ? parse_cpulist(buf, mask) : -1;
-    fclose(f);
-    return rc;
-}
-
-/* The cpuset this process's cgroup allows: cgroup v2
- * (<mount>/<path>/cpuset.cpus.effective, walking up to the nearest cgroup
- * that has the file) or the v1 cpuset controller (cpuset.effective_cpus,
- * or cpuset.cpus). Returns 0 when one was read. */
-static int cgroup_cpus(uint64_t *mask)
-{
-    char dir[4096], file[4200];
-    size_t top;
-    for (int v2 = 1; v2 >= 0; v2--) {
-        if (pa__cgroup_dir(v2, "cpuset", dir, sizeof dir, &top) != 0)
-            continue;
-        /* No cpuset file in a cgroup (v2 without the controller in this
-         * subtree): the parent's applies, up to the mount point. */
-        do {
-            const char *names[2] = {v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus",
-                                    v2 ? NULL : "cpuset.cpus"};
-            for (int k = 0; k < 2; k++) {
-                if (!names[k])
-                    continue;
-                snprintf(file, sizeof file, "%s/%s", dir, names[k]);
-                if (read_cpulist_file(file, mask) == 0)
-                    return 0;
-            }
-        } while (pa__cgroup_up(dir, top) == 0);
-    }
-    return -1;
-}
-
-/* Binds the calling thread to mine and every other thread of this process
- * (the BLAS workers and MPI's progress threads alike: sched_setaffinity
- * binds one thread, and threads made before inherit nothing from a later
- * call) to others. Threads made later inherit the calling thread's mask.
- * Returns 0, or -1 when the calling thread could not be bound. */
-int pa__affinity_split(const uint64_t *mine, const uint64_t *others)
-{
-    cpu_set_t set, other_set;
-    set_from_mask(mine, &set);
-    set_from_mask(others, &other_set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0)
-        return -1;
-    pid_t self = (pid_t)syscall(SYS_gettid);
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char *end;
-        long tid = strtol(e->d_name, &end, 10);
-        if (*e->d_name == '.' || *end != '\0' || tid <= 0 || (pid_t)tid == self)
-            continue;
-        /* A thread that has exited since the listing is no error. */
-        (void)sched_setaffinity((pid_t)tid, sizeof other_set, &other_set);
-    }
-    closedir(d);
-    return 0;
-}
-
-/* Every thread of this process to mask. */
-int pa__affinity_all(const uint64_t *mask)
-{
-    return pa__affinity_split(mask, mask);
-}
-
-/* The share of host rank r of p on the sorted list of n usable cores:
- * cores [r*n/p, (r+1)*n/p), or with more ranks than cores the single core
- * r*n/p, so that the ranks spread evenly over the cores. */
-/* The physical core of a CPU, as one number (package and core id), from
- * sysfs; the CPU number itself when the topology cannot be read. */
-static long core_of(int cpu)
-{
-    char path[96];
-    long pkg = 0, core = -1;
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%ld", &pkg) != 1)
-            pkg = 0;
-        fclose(f);
-    }
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
-    if ((f = fopen(path, "r")) != NULL) {
-        if (fscanf(f, "%ld", &core) != 1)
-            core = -1;
-        fclose(f);
-    }
-    return core < 0 ? -1 - cpu : pkg * 65536 + core;
-}
-
-/* Rank r of p gets a fair, contiguous part of the allowed CPUs. The parts
- * are cut between physical cores, so that two ranks never get the two
- * hardware threads of one core (on SMT machines sibling CPUs are often
- * numbered N apart); only with more ranks than cores are CPUs dealt
- * singly. */
-static void make_share(const uint64_t *allow, int r, int p, uint64_t *share)
-{
-    int cpus[CPU_SETSIZE], n = pa__mask_list(allow, cpus, CPU_SETSIZE);
-    long core[CPU_SETSIZE];
     for (int i = 0; i < n; i++)
-        core[i] = core_of(cpus[i]);
-    /* Group the CPUs of each core together, in the order of their first CPU. */
-    int order[CPU_SETSIZE], m = 0, ncores = 0, first[CPU_SETSIZE];
-    char placed[CPU_SETSIZE] = {0};
-    for (int i = 0; i < n; i++) {
-        if (placed[i])
-            continue;
-        first[ncores++] = m;
-        for (int j = i; j < n; j++)
-            if (!placed[j] && core[j] == core[i]) {
-                placed[j] = 1;
-                order[m++] = cpus[j];
-            }
+        if (cpus[i] >= 0 && cpus[i] < WORDS * 64)
+            mask[cpus[i] / 64] |= UINT64_C(1) << (cpus[i] % 64);
+}
+
+/* hwloc's bitmaps and the context's masks: CPUs from WORDS * 64 on are
+ * dropped, as the kernel's cpu_set_t drops them. A new bitmap of mask's
+ * CPUs (free it), or NULL when out of memory. */
+static hwloc_bitmap_t bitmap_of(const uint64_t *mask)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    for (int w = 0; set && w < WORDS; w++)
+        if (hwloc_bitmap_set_ith_ulong(set, (unsigned)w, (unsigned long)mask[w]) != 0) {
+            hwloc_bitmap_free(set);
+            set = NULL;
+        }
+    return set;
+}
+
+/* The NUMA nodes of mask's CPUs (free it), or NULL when out of memory. */
+static hwloc_bitmap_t nodes_of(const pa_ctx *ctx, const uint64_t *mask)
+{
+    hwloc_bitmap_t cpus = bitmap_of(mask), nodes = hwloc_bitmap_alloc();
+    if (cpus && nodes && hwloc_cpuset_to_nodeset(ctx->topo, cpus, nodes) != 0) {
+        hwloc_bitmap_free(nodes);
+        nodes = NULL;
     }
-    first[ncores] = n;
-    int lo, hi;
-    if (p <= ncores) { /* whole cores */
-        lo = first[(long)r * ncores / p];
-        hi = first[(long)(r + 1) * ncores / p];
+    hwloc_bitmap_free(cpus);
+    return cpus ? nodes : NULL;
+}
+
+static void mask_from_bitmap(hwloc_const_bitmap_t set, uint64_t *mask)
+{
+    for (int w = 0; w < WORDS; w++)
+        mask[w] = hwloc_bitmap_to_ith_ulong(set, (unsigned)w);
+}
+
+/* The CPUs this rank runs on: its share once that is applied, else the
+ * launcher's binding (as ctx->cores). */
+static const uint64_t *runs_on(const pa_ctx *ctx)
+{
+    return ctx->affinity_set ? ctx->share_mask : ctx->launch_mask;
+}
+
+/* ------------------------------------------------------------ the plan */
+
+/* The allowed CPUs of a machine in the plan's order. */
+typedef struct {
+    int n, *cpu;           /* the CPUs (PU OS numbers) in hwloc's logical order */
+    int ncores, *core;     /* core k's CPUs: cpu[core[k]] .. cpu[core[k + 1] - 1] */
+    int ndomains, *domain; /* NUMA domain d's cores: domain[d] .. domain[d + 1] - 1 */
+    int *ranks;            /* the ranks of each domain (rank_domain) */
+} layout;
+
+static int same_nodes(hwloc_const_nodeset_t a, hwloc_const_nodeset_t b)
+{
+    return a && b ? hwloc_bitmap_isequal(a, b) : a == b;
+}
+
+/* hwloc numbers PUs logically package by package, NUMA node by NUMA node,
+ * and the hardware threads of a core side by side, however the kernel
+ * numbers them (SMT siblings are often N apart). Returns 0 or -1. */
+static int layout_make(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, layout *L)
+{
+    size_t max = (size_t)hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    memset(L, 0, sizeof *L);
+    if ((L->cpu = malloc(sizeof(int) * (4 * max + 3))) == NULL)
+        return -1;
+    L->core = L->cpu + max;
+    L->domain = L->core + max + 1;
+    L->ranks = L->domain + max + 1;
+    hwloc_obj_t last_core = NULL;
+    hwloc_const_nodeset_t last_nodes = NULL;
+    for (hwloc_obj_t pu = NULL; (pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu));) {
+        if (!hwloc_bitmap_isset(allowed, pu->os_index))
+            continue;
+        hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu);
+        if (!core)
+            core = pu; /* no core level: each CPU is a core of its own */
+        if (L->n == 0 || core != last_core) {
+            if (L->n == 0 || !same_nodes(pu->nodeset, last_nodes))
+                L->domain[L->ndomains++] = L->ncores;
+            L->core[L->ncores++] = L->n;
+            last_core = core;
+            last_nodes = pu->nodeset;
+        }
+        L->cpu[L->n++] = (int)pu->os_index;
+    }
+    L->core[L->ncores] = L->n;
+    L->domain[L->ndomains] = L->ncores;
+    return 0;
+}
+
+static int domain_cores(const layout *L, int d)
+{
+    return L->domain[d + 1] - L->domain[d];
+}
+
+/* Deals p >= ndomains ranks to the domains: one each, then each next rank
+ * to the domain with the most cores per rank (the first of equals), so
+ * that the counts follow the cores and no domain gets more ranks than
+ * cores while the machine has cores to spare. */
+static void rank_domains(layout *L, int p)
+{
+    for (int d = 0; d < L->ndomains; d++)
+        L->ranks[d] = 1;
+    for (int extra = p - L->ndomains; extra > 0; extra--) {
+        int best = 0;
+        for (int d = 1; d < L->ndomains; d++)
+            if ((long long)domain_cores(L, d) * L->ranks[best] >
+                (long long)domain_cores(L, best) * L->ranks[d])
+                best = d;
+        L->ranks[best]++;
+    }
+}
+
+/* Rank i of k ranks on cores [c0, c1): a fair run of whole cores, or with
+ * more ranks than cores a fair run of CPUs (at least one). Returns 0 or -1. */
+static int cut(const layout *L, int c0, int c1, int k, int i, hwloc_cpuset_t share)
+{
+    int ncores = c1 - c0, lo, hi;
+    if (k <= ncores) {
+        lo = L->core[c0 + (int)((long long)i * ncores / k)];
+        hi = L->core[c0 + (int)((long long)(i + 1) * ncores / k)];
     } else {
-        lo = (int)((long)r * n / p);
-        hi = (int)((long)(r + 1) * n / p);
+        int first = L->core[c0], ncpus = L->core[c1] - first;
+        lo = first + (int)((long long)i * ncpus / k);
+        hi = first + (int)((long long)(i + 1) * ncpus / k);
         if (hi <= lo)
             hi = lo + 1;
     }
-    memset(share, 0, WORDS * sizeof *share);
-    for (int i = lo; i < hi && i < n; i++)
-        mask_set(share, order[i]);
+    for (int j = lo; j < hi; j++)
+        if (hwloc_bitmap_set(share, (unsigned)L->cpu[j]) != 0)
+            return -1;
+    return 0;
 }
 
-/* The job owns the cores it was bound to but not the rest of the machine
- * when a batch system bound it without confining it to a cgroup: Slurm
- * with task/affinity only shows the whole machine as the cgroup. Then the
- * union is not widened. */
-static int cgroup_trusted(const uint64_t *cg)
+int pa__cores_share(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, int r, int p,
+                    hwloc_cpuset_t share)
 {
-    if (!getenv("SLURM_JOB_ID"))
-        return 1;
-    uint64_t online[WORDS];
-    if (read_cpulist_file("/sys/devices/system/cpu/online", online) != 0)
-        return 0;
-    return memcmp(cg, online, sizeof online) != 0;
+    layout L;
+    int rc = 0;
+    hwloc_bitmap_zero(share);
+    if (layout_make(topo, allowed, &L) != 0)
+        return -1;
+    if (L.n > 0 && p < L.ndomains) {
+        rc = cut(&L, 0, L.ncores, p, r, share); /* shares of several domains each */
+    } else if (L.n > 0) {
+        rank_domains(&L, p);
+        int d = 0, first = 0;
+        while (r >= first + L.ranks[d])
+            first += L.ranks[d++];
+        rc = cut(&L, L.domain[d], L.domain[d + 1], L.ranks[d], r - first, share);
+    }
+    free(L.cpu);
+    return rc;
 }
+
+/* ------------------------------------------------------------ the topology */
+
+/* PARRAY_TOPOLOGY, a testing aid: a machine described to hwloc (a
+ * synthetic description, or an XML file that lstopo wrote) instead of this
+ * one. hwloc binds nothing on a described machine: its binding calls
+ * succeed and do nothing. */
+static int describe(hwloc_topology_t topo, const char *desc)
+{
+    size_t n = strlen(desc);
+    if (n > 4 && strcmp(desc + n - 4, ".xml") == 0)
+        return hwloc_topology_set_xml(topo, desc);
+    return hwloc_topology_set_synthetic(topo, desc);
+}
+
+/* The machine, disallowed CPUs included (the allowed cpuset says which
+ * the job may use). */
+static int topology_load(pa_ctx *ctx)
+{
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0)
+        return pa__err(ctx, "pa_init", PA_ENOMEM, "hwloc_topology_init failed: out of memory");
+    int rc = hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
+    /* Linux's sysfs gives all the plan reads; hwloc's x86 component would
+     * add cpuid's details by moving this thread onto every CPU in turn. */
+    if (rc == 0 && !ctx->topology)
+        rc = hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "x86");
+    if (rc == 0 && ctx->topology)
+        rc = describe(topo, ctx->topology);
+    if (rc == 0)
+        rc = hwloc_topology_load(topo);
+    if (rc != 0) {
+        int e = errno;
+        hwloc_topology_destroy(topo);
+        if (ctx->topology)
+            return pa__err(ctx, "pa_init", PA_EINVAL,
+                           "PARRAY_TOPOLOGY='%s' is neither an hwloc synthetic description "
+                           "(\"pack:2 numa:2 core:8 pu:2\") nor a readable hwloc XML file",
+                           ctx->topology);
+        return pa__err(ctx, "pa_init", PA_ENOTSUP, "hwloc cannot read this machine: %s",
+                       strerror(e));
+    }
+    ctx->topo = topo;
+    return PA_OK;
+}
+
+void pa__cores_free(pa_ctx *ctx)
+{
+    if (ctx->topo)
+        hwloc_topology_destroy(ctx->topo);
+    ctx->topo = NULL;
+}
+
+/* ------------------------------------------------------------ affinity */
+
+int pa__mask_now(const pa_ctx *ctx, uint64_t *mask)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    int rc = set ? hwloc_get_cpubind(ctx->topo, set, HWLOC_CPUBIND_THREAD) : -1;
+    if (rc == 0)
+        mask_from_bitmap(set, mask);
+    hwloc_bitmap_free(set);
+    return rc == 0 ? 0 : -1;
+}
+
+static int bind_threads(const pa_ctx *ctx, const uint64_t *mask, int which)
+{
+    hwloc_bitmap_t set = bitmap_of(mask);
+    if (!set)
+        return -1;
+    int rc = hwloc_set_cpubind(ctx->topo, set, which);
+    hwloc_bitmap_free(set);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Every thread of this process (the BLAS workers and MPI's progress
+ * threads alike: threads made before inherit nothing from a later call)
+ * to others, then the calling thread to mine. Threads made later inherit
+ * the calling thread's mask. A thread that exited meanwhile is no error. */
+int pa__affinity_split(const pa_ctx *ctx, const uint64_t *mine, const uint64_t *others)
+{
+    (void)bind_threads(ctx, others, HWLOC_CPUBIND_PROCESS);
+    return bind_threads(ctx, mine, HWLOC_CPUBIND_THREAD);
+}
+
+int pa__affinity_all(const pa_ctx *ctx, const uint64_t *mask)
+{
+    return pa__affinity_split(ctx, mask, mask);
+}
+
+/* ------------------------------------------------------------ memory */
+
+void pa__cores_membind(pa_ctx *ctx, void *addr, size_t len)
+{
+    if (hwloc_get_nbobjs_by_type(ctx->topo, HWLOC_OBJ_NUMANODE) < 2)
+        return; /* first touch places every page on the one node */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)addr + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)addr + len) & ~(page - 1);
+    hwloc_bitmap_t nodes = hi > lo ? nodes_of(ctx, runs_on(ctx)) : NULL;
+    if (nodes) {
+        /* A rank whose CPUs span NUMA nodes leaves its pages to first
+         * touch: bound to the first of its nodes they would all be far
+         * from half of its threads. */
+        int refused = 0;
+        errno = 0;
+        if (hwloc_bitmap_weight(nodes) == 1)
+            refused = pa__fault(ctx, "membind") ||
+                      hwloc_set_area_membind(ctx->topo, (void *)lo, hi - lo, nodes,
+                                             HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET) != 0;
+        if (refused && !(ctx->plan_warn & PA_BLAS_WARN_MEMBIND))
+            fprintf(stderr,
+                    "parray: warning: rank %d: its memory cannot be bound to its NUMA node "
+                    "(%s); its pages stay where it first touches them\n",
+                    ctx->rank, errno ? strerror(errno) : "refused");
+        if (refused)
+            ctx->plan_warn |= PA_BLAS_WARN_MEMBIND;
+    }
+    hwloc_bitmap_free(nodes);
+}
+
+/* ------------------------------------------------------------ pa_init */
 
 /* Split mode's weights (collective over node_comm, on every rank alike
  * even after an error elsewhere): each node rank takes
@@ -320,24 +387,72 @@ static int split_weights(pa_ctx *ctx)
     return PA_OK;
 }
 
+/* What this rank may be widened to: the cpuset hwloc says the job is
+ * allowed (its cgroup's, which the kernel enforces anyway) with its
+ * launcher mask, or the launcher mask alone when the allowed cpuset is not
+ * the job's own: Slurm with task/affinity but no task/cgroup binds a job
+ * without confining it, and shows it the whole machine, other jobs' cores
+ * included. Returns whether it widened. */
+static int own_allowed(pa_ctx *ctx, uint64_t *own)
+{
+    hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(ctx->topo);
+    int widen = !getenv("SLURM_JOB_ID") ||
+                !hwloc_bitmap_isequal(allowed, hwloc_topology_get_topology_cpuset(ctx->topo));
+    mask_from_bitmap(allowed, own);
+    /* The kernel keeps the launcher's mask inside the allowed cpuset; on a
+     * described machine (PARRAY_TOPOLOGY) hwloc reports the whole machine
+     * as the binding, which this keeps inside it too. */
+    uint64_t inside[WORDS];
+    for (int w = 0; w < WORDS; w++)
+        inside[w] = ctx->launch_mask[w] & own[w];
+    if (pa__mask_count(inside) > 0)
+        memcpy(ctx->launch_mask, inside, sizeof inside);
+    for (int w = 0; w < WORDS; w++)
+        own[w] = widen ? own[w] | ctx->launch_mask[w] : ctx->launch_mask[w];
+    return widen;
+}
+
+/* This rank's share of host_allow, the CPUs of its machine's ranks. A rank
+ * confined to a cpuset of its own (Slurm task cgroups) can only run inside
+ * it: it keeps the part of the share it may use, or its launcher mask
+ * when none. */
+static int make_share(pa_ctx *ctx, const uint64_t *host_allow, const uint64_t *own, int widened)
+{
+    hwloc_bitmap_t allow = bitmap_of(host_allow), share = hwloc_bitmap_alloc();
+    int rc = allow && share ? PA_OK : pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
+    if (rc == PA_OK) {
+        if (pa__cores_share(ctx->topo, allow, ctx->host_rank, ctx->host_size, share) != 0)
+            rc = pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
+        mask_from_bitmap(share, ctx->share_mask);
+    }
+    hwloc_bitmap_free(allow);
+    hwloc_bitmap_free(share);
+    if (rc == PA_OK && widened) {
+        uint64_t mine[WORDS];
+        for (int w = 0; w < WORDS; w++)
+            mine[w] = ctx->share_mask[w] & own[w];
+        memcpy(ctx->share_mask, pa__mask_count(mine) > 0 ? mine : ctx->launch_mask, sizeof mine);
+    }
+    return rc;
+}
+
 int pa__cores_init(pa_ctx *ctx)
 {
-    uint64_t cg[WORDS], own_allow[WORDS], host_allow[WORDS], node_union[WORDS];
+    uint64_t own_allow[WORDS] = {0}, host_allow[WORDS], node_union[WORDS];
     MPI_Comm host = MPI_COMM_NULL;
-    int rc = PA_OK;
+    int widened = 0, rc = topology_load(ctx);
 
-    if (pa__mask_now(ctx->launch_mask) != 0) {
-        memset(ctx->launch_mask, 0, sizeof ctx->launch_mask);
-        mask_set(ctx->launch_mask, 0); /* no affinity support: assume one CPU */
+    if (rc == PA_OK) {
+        if (pa__mask_now(ctx, ctx->launch_mask) != 0 || pa__mask_count(ctx->launch_mask) == 0) {
+            memset(ctx->launch_mask, 0, sizeof ctx->launch_mask);
+            ctx->launch_mask[0] = 1; /* no affinity support: assume one CPU */
+        }
+        widened = own_allowed(ctx, own_allow);
     }
-    /* What this rank may be widened to: its cgroup cpuset (which the kernel
-     * enforces anyway), or its launcher mask when there is none. */
-    int have_cg = cgroup_cpus(cg) == 0 && cgroup_trusted(cg);
-    for (int w = 0; w < WORDS; w++)
-        own_allow[w] = have_cg ? (cg[w] | ctx->launch_mask[w]) : ctx->launch_mask[w];
 
     /* The machine, not the (possibly emulated) node: emulated nodes on one
-     * machine must not be given the same cores. */
+     * machine must not be given the same cores. Every rank takes part,
+     * whatever its rc. */
     int mrc = MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL,
                                   &host);
     if (mrc == MPI_SUCCESS)
@@ -349,38 +464,25 @@ int pa__cores_init(pa_ctx *ctx)
     if (host != MPI_COMM_NULL)
         MPI_Comm_free(&host);
     if (mrc != MPI_SUCCESS) {
-        rc = pa__mpi(ctx, "pa_init", mrc, "the machine's cores");
+        if (rc == PA_OK)
+            rc = pa__mpi(ctx, "pa_init", mrc, "the machine's cores");
         goto agree;
     }
-    memcpy(ctx->allow_mask, host_allow, sizeof host_allow);
-    make_share(host_allow, ctx->host_rank, ctx->host_size, ctx->share_mask);
-    /* A rank confined to a cgroup of its own (Slurm task cgroups) can only
-     * run inside it: keep the part of the share it may use, or its launcher
-     * mask when none. */
-    if (have_cg) {
-        uint64_t mine[WORDS];
-        for (int w = 0; w < WORDS; w++)
-            mine[w] = ctx->share_mask[w] & own_allow[w];
-        if (pa__mask_count(mine) > 0)
-            memcpy(ctx->share_mask, mine, sizeof mine);
-        else
-            memcpy(ctx->share_mask, ctx->launch_mask, sizeof mine);
+    if (rc == PA_OK) {
+        memcpy(ctx->allow_mask, host_allow, sizeof host_allow);
+        rc = make_share(ctx, host_allow, own_allow, widened);
     }
-
-    const uint64_t *runs_on = ctx->launch_mask;
-    if (!ctx->affinity_keep) {
-        if (pa__affinity_all(ctx->share_mask) == 0) {
+    if (rc == PA_OK && !ctx->affinity_keep) {
+        if (pa__affinity_all(ctx, ctx->share_mask) == 0)
             ctx->affinity_set = 1;
-            runs_on = ctx->share_mask;
-        } else {
+        else
             ctx->plan_warn |= PA_BLAS_WARN_AFFINITY;
-        }
     }
     if (rc == PA_OK)
-        rc = mask_to_list(ctx, runs_on, &ctx->cores, &ctx->ncores);
+        rc = mask_to_list(ctx, runs_on(ctx), &ctx->cores, &ctx->ncores);
     /* The node's cores: where its ranks run, together. Lend mode gives them
      * to the node's leader. */
-    mrc = MPI_Allreduce(runs_on, node_union, WORDS, MPI_UINT64_T, MPI_BOR, ctx->node_comm);
+    mrc = MPI_Allreduce(runs_on(ctx), node_union, WORDS, MPI_UINT64_T, MPI_BOR, ctx->node_comm);
     if (mrc != MPI_SUCCESS && rc == PA_OK)
         rc = pa__mpi(ctx, "pa_init", mrc, "MPI_Allreduce of the node's cores");
     if (rc == PA_OK)
@@ -394,11 +496,65 @@ agree:
     return pa__agree(ctx, ctx->comm, rc);
 }
 
+/* ------------------------------------------------------------ read-back */
+
 int pa_ctx_cores(const pa_ctx *ctx, int node, int *cpus, int max)
 {
     const int *list = node ? ctx->node_cores : ctx->cores;
     int n = node ? ctx->node_ncores : ctx->ncores;
     for (int i = 0; i < n && i < max; i++)
         cpus[i] = list[i];
+    return n;
+}
+
+/* The objects of type that hold any CPU of set. */
+static int count_touching(hwloc_topology_t topo, hwloc_obj_type_t type, hwloc_const_cpuset_t set)
+{
+    int n = 0;
+    for (hwloc_obj_t o = NULL; (o = hwloc_get_next_obj_by_type(topo, type, o));)
+        n += o->cpuset && hwloc_bitmap_intersects(o->cpuset, set);
+    return n;
+}
+
+int pa_blas_plan_topology(const pa_ctx *ctx, pa_topology *t)
+{
+    PA_CHECK(NULL, ctx && t, PA_EINVAL, "ctx and t must not be NULL");
+    memset(t, 0, sizeof *t);
+    uint64_t node[WORDS];
+    pa__mask_from_list(ctx->node_cores, ctx->node_ncores, node);
+    hwloc_bitmap_t set = bitmap_of(node);
+    PA_CHECK((pa_ctx *)ctx, set, PA_ENOMEM, "out of memory");
+    hwloc_topology_t topo = ctx->topo;
+    t->packages = count_touching(topo, HWLOC_OBJ_PACKAGE, set);
+    t->numa_nodes = count_touching(topo, HWLOC_OBJ_NUMANODE, set);
+    t->cpus = count_touching(topo, HWLOC_OBJ_PU, set);
+    t->cores = count_touching(topo, HWLOC_OBJ_CORE, set);
+    t->smt = 1;
+    for (hwloc_obj_t o = NULL; (o = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_CORE, o));)
+        if (hwloc_bitmap_intersects(o->cpuset, set) && hwloc_bitmap_weight(o->cpuset) > t->smt)
+            t->smt = hwloc_bitmap_weight(o->cpuset);
+    if (t->cores == 0) /* no core level: each CPU is a core */
+        t->cores = t->cpus;
+    hwloc_bitmap_free(set);
+    return PA_OK;
+}
+
+int pa_blas_plan_numa(const pa_ctx *ctx, int *nodes, int max)
+{
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_CHECK(NULL, max == 0 || nodes, PA_EINVAL, "nodes is NULL with max = %d", max);
+    hwloc_bitmap_t set = nodes_of(ctx, runs_on(ctx));
+    int n = set ? 0 : pa__err((pa_ctx *)ctx, __func__, PA_ENOMEM, "out of memory");
+    if (set) {
+        unsigned i;
+        hwloc_bitmap_foreach_begin(i, set)
+        {
+            if (n < max)
+                nodes[n] = (int)i;
+            n++;
+        }
+        hwloc_bitmap_foreach_end();
+    }
+    hwloc_bitmap_free(set);
     return n;
 }

@@ -101,6 +101,8 @@ struct pa_ctx {
     int blas_threads;             /* this rank's planned BLAS threads */
     int blas_threads_default;     /* what the BLAS had before the plan */
     /* cores.c: the core plan. CPU masks hold bit c in word c / 64. */
+    struct hwloc_topology *topo;  /* this machine as hwloc sees it (hwloc_topology_t) */
+    char *topology;               /* PARRAY_TOPOLOGY: a described machine instead, or NULL */
     uint64_t launch_mask[16];     /* the affinity the launcher gave this rank */
     uint64_t allow_mask[16];      /* the machine's usable cores (see cores.c) */
     uint64_t share_mask[16];      /* this rank's fair, disjoint share of them */
@@ -147,8 +149,9 @@ int pa__mem_check(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
  * agreed (pa__agree over the job). */
 int pa__mem_check_node(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
 
-/* cores.c: this rank's allowed CPUs and the node's union (collective over
- * node_comm). Allocates ctx->cores and ctx->node_cores. */
+/* cores.c: the machine's topology, this rank's share of its CPUs, bound to
+ * every thread of the rank, and the node's union (collective over the job).
+ * Allocates ctx->topo, ctx->cores and ctx->node_cores. */
 int pa__cores_init(pa_ctx *ctx);
 
 /* wait.c: the node's quiet barrier (pa__wait_quiet over node_comm), in a

@@ -76,15 +76,9 @@ static int finalize_capturing(pa_ctx **c, char *out, size_t len)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/stderr.%d", dir, tu_rank());
-    fflush(stderr);
-    int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
+    int saved = tu_stderr_begin(path);
     int rc = pa_finalize(c);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
+    tu_stderr_end(saved);
     read_file(path, out, len);
     return rc;
 }

@@ -20,6 +20,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mpi.h>
 #include <stdarg.h>
@@ -295,6 +296,26 @@ static inline void tu_tmpdir_remove(const char *dir)
     MPI_Barrier(MPI_COMM_WORLD);
     if (tu_rank() == 0 && dir[0])
         tu_rm_tree(dir);
+}
+
+/* Not collective. Sends this process's stderr to the file path (made or
+ * emptied) until tu_stderr_end(saved), for a test that reads what the
+ * library said there; returns saved. */
+static inline int tu_stderr_begin(const char *path)
+{
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    return saved;
+}
+
+static inline void tu_stderr_end(int saved)
+{
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
 }
 
 /* A test case with the suite's timeout. */

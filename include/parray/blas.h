@@ -33,7 +33,9 @@ PA_EXTERN int pa_blas_parallel(void);
 #define PA_BLAS_WARN_THREADS 4     /* the thread count read back differs from the plan */
 #define PA_BLAS_WARN_OVERSUB 8     /* this machine's ranks x threads exceed its cores */
 #define PA_BLAS_WARN_AFFINITY 16   /* the share could not be applied (sched_setaffinity) */
-#define PA_BLAS_NWARN 5
+#define PA_BLAS_WARN_MEMBIND 32    /* a node block's pages could not be bound to this
+                                    * rank's NUMA node (they stay where first touched) */
+#define PA_BLAS_NWARN 6
 
 /* The plan of this rank. The CPU lists are read with pa_blas_plan_cores. */
 typedef struct {
@@ -68,6 +70,26 @@ typedef enum {
  * ascending order, to cpus (NULL when max is 0) and returns how many there
  * are in all, or PA_EINVAL for a bad kind. */
 PA_EXTERN int pa_blas_plan_cores(const pa_ctx *ctx, pa_cores_kind kind, int *cpus, int max);
+
+/* The machine under a node's CPUs (PA_CORES_NODE), as hwloc sees it. */
+typedef struct {
+    int packages;   /* packages (sockets) that hold any of the node's CPUs */
+    int numa_nodes; /* NUMA nodes that hold any of them */
+    int cores;      /* physical cores that hold any of them */
+    int cpus;       /* the CPUs (hardware threads) themselves */
+    int smt;        /* hardware threads per core on the machine: 1 without SMT */
+} pa_topology;
+
+/* Not collective. Fills *t for this rank's node. Returns PA_EINVAL for
+ * NULL, PA_ENOMEM when out of memory. */
+PA_EXTERN int pa_blas_plan_topology(const pa_ctx *ctx, pa_topology *t);
+
+/* Not collective. The NUMA nodes (the kernel's numbers) of the CPUs this
+ * rank runs on: its share, or the launcher's binding when the share is not
+ * applied. Writes up to max of them, ascending, to nodes (NULL when max is
+ * 0) and returns how many there are in all: more than one when the rank's
+ * CPUs span NUMA nodes. Returns PA_EINVAL for NULL, PA_ENOMEM. */
+PA_EXTERN int pa_blas_plan_numa(const pa_ctx *ctx, int *nodes, int max);
 
 /* Not collective. A one-line description of one warning bit (static). */
 PA_EXTERN const char *pa_blas_warning_text(int bit);
