@@ -125,20 +125,6 @@ static int parse_format(const char *s, pa_format *f)
     return -1;
 }
 
-/* A delimiter or comment character: one character (not a newline), or
- * "tab"; the library checks the pair. */
-static int parse_char(const char *s, char *d)
-{
-    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) {
-        *d = '\t';
-        return 0;
-    }
-    if (strlen(s) != 1 || *s == '\n' || *s == '\r')
-        return -1;
-    *d = *s;
-    return 0;
-}
-
 /* ------------------------------------------------------------ progress and results */
 
 /* The library reports rank 0's files; rank 0's share stands for the
@@ -397,13 +383,8 @@ static int take_option(opts *p, int k, move_args *m)
     case O_SHAPE:
         /* A file's shape: its stack adds the first dimension. */
         return opts_uint_list(p, 0, SIZE_MAX, m->o.shape, PA_MAXDIM - 1, &m->o.ndim);
-    case O_DELIMITER:
-        return parse_char(p->value, &m->o.delimiter)
-                   ? opts_fail(p, "--delimiter takes one character or 'tab'")
-                   : 0;
-    case O_COMMENT:
-        return parse_char(p->value, &m->o.comment) ? opts_fail(p, "--comment takes one character")
-                                                    : 0;
+    case O_DELIMITER: return opts_char(p, &m->o.delimiter);
+    case O_COMMENT: return opts_char(p, &m->o.comment);
     case O_NO_COMMENTS: m->o.no_comments = 1; return 0;
     case O_HEADER: m->o.header = 1; return 0;
     case O_DATASET: m->o.dataset = p->value; return 0;
