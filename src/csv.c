@@ -28,6 +28,8 @@ void pa__csv_init(pa__csv *c, const pa_files_opts *o, const char *path)
     c->header = o ? o->header != 0 : 0;
     c->dtype = o ? o->dtype : PA_F64;
     c->path = path;
+    c->progress = NULL;
+    c->progress_arg = NULL;
 }
 
 /* A character that can be part of a number as the parser reads it (a sign,
@@ -384,6 +386,9 @@ void pa__csv_count(const pa__csv *c, const char *text, size_t len, size_t *lines
     *rows = nr;
 }
 
+/* The text parsed between two progress calls. */
+#define CSV_PROGRESS_PIECE ((size_t)16 << 20)
+
 /* "abc" of a bad field: the text from p to the next separator, at most 40
  * characters. */
 static void field_text(const pa__csv *c, const char *p, const char *le, char *buf, size_t cap)
@@ -404,10 +409,15 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
                   void *arg)
 {
     const char *p = text, *end = text + len;
+    const char *shown = text; /* where the progress was last reported */
     size_t line = line0, row = 0, es = pa_dtype_size(c->dtype);
     int ws = c->delim == ' ';
     char bad[48];
     for (; p < end; line++) {
+        if (c->progress && (size_t)(p - shown) >= CSV_PROGRESS_PIECE) {
+            c->progress(c->progress_arg, (size_t)(p - text), len);
+            shown = p;
+        }
         const char *le = memchr(p, '\n', (size_t)(end - p));
         const char *next = le ? le + 1 : end;
         if (!le)
@@ -751,8 +761,14 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     pa__rows_off_node(a, r0, n, &d.before, &after);
     if (d.before + after > 0 && !(d.stage = malloc((d.before + after) * d.rowbytes)))
         rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory for %zu rows", d.before + after);
+    if (opts && opts->progress) {
+        c.progress = opts->progress;
+        c.progress_arg = opts->progress_arg;
+    }
     if (rc == PA_OK)
         rc = pa__csv_parse(ctx, fn, &c, text, len, line0, skip, ncols, range_row, &d);
+    if (rc == PA_OK && c.progress)
+        c.progress(c.progress_arg, len, len);
     /* Agree before the delivery, which a failed rank would not enter. */
     if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
         rc = pa__rows_deliver(a, r0, n, d.stage);
