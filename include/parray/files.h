@@ -3,7 +3,8 @@
  * straight into the rows they fill, and the reverse, one file per row.
  * Formats: .npy (read and write), CSV (one big CSV file is also parsed in
  * parallel by line-aligned byte ranges, and one big .npy file is read by
- * every rank's part), raw binary, and HDF5 (one dataset per file). See docs/io.md, section "Many files". */
+ * all ranks, each its own part), raw binary, and HDF5 (one dataset per
+ * file). See docs/io.md, section "Many files". */
 #ifndef PARRAY_FILES_H
 #define PARRAY_FILES_H
 
