@@ -51,7 +51,7 @@ static const char usage[] =
     "                       whichever is rarer, and one at the end\n"
     "                       (PARRAY_PROGRESS: 'parray help')\n"
     "  --json               print the summary as one JSON object instead: {\"input\",\n"
-    "                       \"bytes\", \"seconds\", \"load_seconds\", \"gb_per_s\", \"file\",\n"
+    "                       \"bytes\", \"seconds\", \"gb_per_s\", \"load_seconds\", \"file\",\n"
     "                       \"dataset\", \"dtype\", \"shape\": the dataset written}\n"
     "  --json=FILE          the text on stdout, and the JSON object into FILE\n"
     "\n"
@@ -90,9 +90,7 @@ typedef struct {
     const char *input;
     double bytes, seconds, load_seconds;
     const dsarg *ds;
-    pa_dtype dtype;
-    int ndim;
-    size_t shape[PA_MAXDIM];
+    const pa_array *a;
 } summary;
 
 /* One option into m. Returns 0 or the exit status. */
@@ -171,18 +169,13 @@ static int check_args(pa_ctx *ctx, import_args *m, dsarg *ds)
 
 /* ------------------------------------------------------------ results */
 
-static double gb_per_s(const summary *r)
-{
-    return r->seconds > 0 ? r->bytes / r->seconds / 1e9 : 0.0;
-}
-
 static void print_text(FILE *f, const void *arg)
 {
     const summary *r = arg;
-    char shape[PA_MAXDIM * 24];
-    fprintf(f, "import: %s, %.0f bytes, %.3f s, %.3f GB/s (%s:%s %s %s)\n", r->input, r->bytes,
-            r->seconds, gb_per_s(r), r->ds->file, r->ds->dataset,
-            output_shape(shape, sizeof shape, r->ndim, r->shape), pa_dtype_name(r->dtype));
+    fprintf(f, "import: %s, %.0f bytes, %.3f s, %.3f GB/s (", r->input, r->bytes, r->seconds,
+            output_gb_per_s(r->bytes, r->seconds));
+    output_dataset_text(f, r->ds->file, r->ds->dataset, r->a);
+    fprintf(f, ")\n");
 }
 
 static void print_json(json_writer *w, const void *arg)
@@ -190,33 +183,13 @@ static void print_json(json_writer *w, const void *arg)
     const summary *r = arg;
     json_key(w, "input");
     json_string(w, r->input);
-    json_key(w, "bytes");
-    json_double(w, r->bytes);
-    json_key(w, "seconds");
-    json_double(w, r->seconds);
+    output_rate_json(w, r->bytes, r->seconds);
     json_key(w, "load_seconds");
     json_double(w, r->load_seconds);
-    json_key(w, "gb_per_s");
-    json_double(w, gb_per_s(r));
-    json_key(w, "file");
-    json_string(w, r->ds->file);
-    json_key(w, "dataset");
-    json_string(w, r->ds->dataset);
-    json_key(w, "dtype");
-    json_string(w, pa_dtype_name(r->dtype));
-    json_key(w, "shape");
-    output_shape_json(w, r->ndim, r->shape);
+    output_dataset_json(w, r->ds->file, r->ds->dataset, r->a);
 }
 
 /* ------------------------------------------------------------ run */
-
-/* The library reports rank 0's part of the file; it stands for the job's
- * (the parts are of equal bytes). */
-static void show_progress(void *arg, size_t done, size_t total)
-{
-    progress *pr = arg;
-    progress_update(pr, total ? pr->total * (double)done / (double)total : pr->total);
-}
 
 static int run_import(pa_ctx *ctx, int argc, char **argv)
 {
@@ -243,12 +216,8 @@ static int run_import(pa_ctx *ctx, int argc, char **argv)
     struct stat st;
     double bytes = pa_ctx_rank(ctx) == 0 && stat(m.input, &st) == 0 ? (double)st.st_size : 0;
     MPI_Bcast(&bytes, 1, MPI_DOUBLE, 0, pa_ctx_comm(ctx));
-    progress_start(&pr, bytes);
+    progress_start_files(&pr, bytes, &m.o);
     progress_stage(&pr, "reading %s", m.input);
-    if (pr.on) {
-        m.o.progress = show_progress;
-        m.o.progress_arg = &pr;
-    }
     pa_array *a = NULL;
     int rc = m.format == PA_FORMAT_CSV ? pa_load_csv(ctx, m.input, &m.o, &a)
                                        : pa_load_npy(ctx, m.input, &m.o, &a);
@@ -261,9 +230,7 @@ static int run_import(pa_ctx *ctx, int argc, char **argv)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     } else {
         summary r = {.input = m.input, .bytes = bytes, .seconds = MPI_Wtime() - t0,
-                     .load_seconds = t_load, .ds = &ds, .dtype = pa_array_dtype(a),
-                     .ndim = pa_array_ndim(a)};
-        pa_array_shape(a, r.shape);
+                     .load_seconds = t_load, .ds = &ds, .a = a};
         status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);

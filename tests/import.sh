@@ -206,7 +206,7 @@ echo "options and output"
 run json $mpirun -n 2 "$PARRAY" import "$tmp/in/f64.csv" -o "$tmp/j.h5:/g/x" --json --chunked \
     --deflate 4
 expect_rc 0 "--json --chunked --deflate 4"
-expect_in json.out '^\{"input":".*f64.csv","bytes":[0-9]+,"seconds":[0-9.e-]+,"load_seconds":[0-9.e-]+,"gb_per_s":[0-9.e-]+,"file":".*j.h5","dataset":"/g/x","dtype":"f64","shape":\[41,5\]\}$' \
+expect_in json.out '^\{"input":".*f64.csv","bytes":[0-9]+,"seconds":[0-9.e-]+,"gb_per_s":[0-9.e-]+,"load_seconds":[0-9.e-]+,"file":".*j.h5","dataset":"/g/x","dtype":"f64","shape":\[41,5\]\}$' \
     "  one JSON object with the dataset's shape"
 if "$py" - "$tmp" <<'EOF'
 import sys, numpy as np, h5py
