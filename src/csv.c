@@ -90,7 +90,6 @@ static const uint64_t pow5[28] = {
     7450580596923828125u,
 };
 
-
 static int bitlen128(unsigned __int128 n)
 {
     uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n;

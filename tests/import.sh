@@ -2,7 +2,7 @@
 # shellcheck disable=SC2086,SC2015 # $mpirun and $opts are split on purpose; pass never fails.
 # `parray import` from the outside: CSV files of several dtypes and layouts
 # and .npy files of several shapes, dtypes and byte orders, imported at 1, 2
-# and 3 ranks, give datasets identical (dtype, shape, bits) to numpy's
+# and 3 ranks (some also at 4 as 2 emulated nodes), give datasets identical (dtype, shape, bits) to numpy's
 # loadtxt / load of the same file; the byte split between ranks is tried
 # where it is hardest (exactly at a line start, between the '\r' and '\n'
 # of a CRLF, a rank whose range holds no line or only the header); header,
@@ -29,7 +29,8 @@ make_tmp import
 mkdir "$tmp/in" "$tmp/want" "$tmp/out"
 
 # The inputs, numpy's reading of each (want/NAME.npy) and the cases: one
-# line "NAME FILE RANKS OPTIONS..." each in $tmp/cases (RANKS: "1,2,3").
+# line "NAME FILE RANKS OPTIONS..." each in $tmp/cases (RANKS: "1,2,3"; 4 is
+# 4 ranks as 2 emulated nodes, so that rows cross nodes).
 "$py" - "$tmp" <<'EOF' || { echo "FAIL: writing the inputs"; exit 1; }
 import io, sys, numpy as np
 tmp = sys.argv[1]
@@ -43,12 +44,12 @@ def case(name, text, ranks="1,2,3", opts="", **loadtxt):
     np.save(f"{tmp}/want/{name}.npy", np.loadtxt(path, ndmin=2, **({"delimiter": ","} | loadtxt)))
     cases.append(f"{name} {path} {ranks} {opts}")
 
-def npy(name, a, version=None):
+def npy(name, a, version=None, ranks="1,2,3"):
     path = f"{tmp}/in/{name}.npy"
     with open(path, "wb") as f:
         np.lib.format.write_array(f, a, version=version)
     np.save(f"{tmp}/want/{name}.npy", np.load(path))
-    cases.append(f"{name} {path} 1,2,3")
+    cases.append(f"{name} {path} {ranks}")
 
 def table(a, fmts, sep=",", end="\n"):
     return "".join(sep.join(fmts[j % len(fmts)] % v for j, v in enumerate(row)) + end
@@ -58,7 +59,7 @@ x = rng.random((41, 5)) * 10.0 ** rng.integers(-30, 30, (41, 5))
 x[rng.random(x.shape) < 0.5] *= -1
 # f64: round-trip digits, exponents, fixed, integers; lines straddle the
 # splits at 2 and 3 ranks.
-case("f64", table(x, ["%.17g", "%.6e", "%.3f", "%.0f", "%r"]))
+case("f64", table(x, ["%.17g", "%.6e", "%.3f", "%.0f", "%r"]), ranks="1,2,3,4")
 # f32 from the same kind of text.
 case("f32", table(x[:23], ["%.9g", "%.17g"]), opts="--dtype f32", dtype=np.float32)
 # i64 over its range, signs.
@@ -107,7 +108,8 @@ case("long_header", "h" * 100 + ",b\n1,2\n3,4\n", opts="--header", skiprows=1)
 # .npy: shapes, dtypes, both byte orders, format versions 1.0 and 2.0.
 npy("npy_f64", rng.random((13, 3)))
 npy("npy_f32_1d", rng.random(29).astype(np.float32))
-npy("npy_i64_3d_be", np.arange(-30, 30, dtype=">i8").reshape(5, 4, 3), version=(2, 0))
+npy("npy_i64_3d_be", np.arange(-30, 30, dtype=">i8").reshape(5, 4, 3), version=(2, 0),
+    ranks="1,2,3,4")
 npy("npy_i32", rng.integers(-2**31, 2**31, (7, 2), dtype=np.int32))
 npy("npy_u8_one_row", np.array([[1, 2, 255]], dtype=np.uint8))
 
@@ -119,7 +121,10 @@ echo "imports identical to numpy's loadtxt and load"
 # The cases come on descriptor 3: mpirun reads the standard input.
 while read -r case file ranks opts <&3; do
     for n in $(echo "$ranks" | tr , ' '); do
-        run "$case-$n" $mpirun -n "$n" "$PARRAY" import "$file" -o "$tmp/out/$case-$n.h5:/x" $opts
+        nodes=
+        [ "$n" -ne 4 ] || nodes="-x PARRAY_RANKS_PER_NODE=2"
+        run "$case-$n" $mpirun $nodes -n "$n" "$PARRAY" import "$file" \
+            -o "$tmp/out/$case-$n.h5:/x" $opts
         [ "$rc" -eq 0 ] || { fail "$case at $n ranks: exit $rc"; show "$tmp/$name.err"; }
     done
 done 3<"$tmp/cases"
