@@ -61,6 +61,7 @@ extern const int bench_nexperiments;
 typedef struct {
     int quick;    /* --quick: the smaller defaults */
     size_t bytes; /* --bytes: share and io */
+    size_t csv_bytes; /* --csv-bytes: io's CSV file (0: scaled with io's size) */
     size_t size;  /* --size: elements per array per node, init and elementwise;
                      latency: the second size, elements per array */
     size_t n[BENCH_MAX_N]; /* --n: blas matrix orders */

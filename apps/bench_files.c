@@ -4,7 +4,9 @@
  * (rank 0 with a context of its own, the same code) and by all ranks; and
  * CSV parsing, in MB/s per rank: parray's parallel exact parser against
  * the naive way, one rank reading the file and calling strtod per number
- * (numpy's loadtxt runs at about 180 MB/s on the reference machine).
+ * (numpy's loadtxt runs at about 180 MB/s on the reference machine); and
+ * what `parray import` does with that CSV file (pa_load_csv, then
+ * pa_h5_save of the array), by one rank alone and by all ranks.
  *
  * One rank and all ranks are measured PAIRED (bench_time_steps): every
  * repetition runs both, in alternating order, so that a machine shared with
@@ -27,6 +29,7 @@
 #define FILE_ELEMS 12800  /* f64 per file: 100 KiB of data (plus a 128-byte header) */
 #define CSV_ROWS 300000   /* of CSV_COLS f64 as %.17g: about 50 MB, scaled like the files */
 #define CSV_COLS 8
+#define CSV_ROW_BYTES 152 /* about, of CSV_COLS numbers in [0, 1000) as %.17g: for --csv-bytes */
 
 typedef struct {
     pa_ctx *ctx, *solo;    /* the job's context; rank 0's own (other ranks: NULL) */
@@ -36,6 +39,7 @@ typedef struct {
     size_t csv_rows;
     char dir[PATH_MAX - 64];
     char pattern[PATH_MAX], csv[PATH_MAX];
+    char h5_one[PATH_MAX], h5_all[PATH_MAX]; /* the imports' outputs */
     char **paths;
     double file_bytes, csv_bytes;
     pa_array *src;         /* the (nfiles, FILE_ELEMS) array, a[i] = i */
@@ -117,6 +121,31 @@ static int csv_rep(bench *b, void *arg, int rep)
     return rc;
 }
 
+/* `parray import` of the CSV file: loaded, then saved as one dataset. */
+static int import_rep(bench *b, pa_ctx *ctx, const char *csv, const char *h5, const char *what)
+{
+    pa_array *a = NULL;
+    int rc = 0;
+    if (pa_load_csv(ctx, csv, NULL, &a) != PA_OK || pa_h5_save(a, h5, "/x", NULL) != PA_OK)
+        rc = bench_fail(b, "io files: import, %s: %s", what, pa_errmsg(ctx));
+    pa_array_free(&a);
+    return rc;
+}
+
+static int import_one_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    files *F = arg;
+    return F->rank == 0 ? import_rep(b, F->solo, F->csv, F->h5_one, "one rank") : 0;
+}
+
+static int import_all_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    files *F = arg;
+    return import_rep(b, F->ctx, F->csv, F->h5_all, "all ranks");
+}
+
 /* The naive way: rank 0 reads the whole file and converts every number
  * with strtod_l (C locale), the per-number call most parsers make. */
 static int csv_naive_rep(bench *b, void *arg, int rep)
@@ -163,14 +192,18 @@ int bench_io_files(bench *b, const char *dir)
     snprintf(F.dir, sizeof F.dir, "%s/files", dir);
     snprintf(F.pattern, sizeof F.pattern, "%s/part-%%05d.npy", F.dir);
     snprintf(F.csv, sizeof F.csv, "%s/table.csv", dir);
+    snprintf(F.h5_one, sizeof F.h5_one, "%s/import-one.h5", dir);
+    snprintf(F.h5_all, sizeof F.h5_all, "%s/import-all.h5", dir);
     int rc = 0, f_save = -1, f_save_one = -1, f_durable = -1, f_one = -1, f_all = -1;
-    int f_csv = -1, f_naive = -1;
+    int f_csv = -1, f_naive = -1, f_imp_one = -1, f_imp_all = -1;
     /* One file per MiB of the io experiment's size, at least 10 and at
      * most NFILES (1000 at the default 1 GiB, 100 under --quick), and the
      * CSV table in proportion: small runs stay small. */
     size_t mib = bench_bytes(b, BENCH_IO_BYTES, BENCH_IO_BYTES_QUICK) >> 20;
     F.nfiles = mib < 10 ? 10 : mib > NFILES ? NFILES : (int)mib;
-    F.csv_rows = (size_t)CSV_ROWS * (size_t)F.nfiles / NFILES;
+    size_t csv_bytes = bench_options(b)->csv_bytes;
+    F.csv_rows = csv_bytes ? (csv_bytes + CSV_ROW_BYTES - 1) / CSV_ROW_BYTES
+                           : (size_t)CSV_ROWS * (size_t)F.nfiles / NFILES;
 
     /* Setup, untimed: the directory, rank 0's own context, the source array
      * a[i] = i and its names. */
@@ -275,8 +308,23 @@ int bench_io_files(bench *b, const char *dir)
         goto out;
     bench_ratio(b, f_csv, f_naive, "strtod");
 
-    if (F.size >= 2)
+    /* The import, one rank and all ranks paired. */
+    bench_spec ipair[2] = {
+        {.method = "parray import CSV (load_csv + h5_save), one rank", .size = F.csv_bytes,
+         .work = F.csv_bytes, .combine = BENCH_RANK0, .role = BENCH_NAIVE},
+        {.method = "parray import CSV (load_csv + h5_save), all ranks", .size = F.csv_bytes,
+         .work = F.csv_bytes, .combine = BENCH_MAX},
+    };
+    bench_fn imports[2] = {import_one_rep, import_all_rep};
+    if ((rc = bench_time_steps(b, ipair, imports, args, 2, figs)) != 0)
+        goto out;
+    f_imp_one = figs[0], f_imp_all = figs[1];
+    bench_ratio(b, f_imp_all, f_imp_one, "one rank");
+
+    if (F.size >= 2) {
         bench_target(b, f_all, f_one, BENCH_AT_LEAST, 1.8, "one rank");
+        bench_target(b, f_imp_all, f_imp_one, BENCH_AT_LEAST, 1.8, "one rank");
+    }
     bench_target_value(b, f_csv, 1, 200, "MB/s/rank");
     bench_note(b, "io files: %d .npy files of %d f64 in %s; loads come from the page cache%s",
                F.nfiles, FILE_ELEMS, F.dir,
@@ -285,9 +333,11 @@ int bench_io_files(bench *b, const char *dir)
                   "saves replace the files of the repetition before, each through a new "
                   "temporary renamed over it, and return with the data in the page cache "
                   "unless durable (fsync of every file, and of the directory once)");
-    bench_note(b, "io files: CSV of %zu rows x %d f64 as %%.17g, %.0f MB; its target is above "
-                  "numpy's loadtxt (~180 MB/s)",
-               F.csv_rows, CSV_COLS, F.csv_bytes / 1e6);
+    bench_note(b, "io files: CSV of %zu rows x %d f64 as %%.17g, %.0f MB (--csv-bytes); its "
+                  "target is above numpy's loadtxt (~180 MB/s); the import saves it to %s, "
+                  "one rank and all ranks paired%s",
+               F.csv_rows, CSV_COLS, F.csv_bytes / 1e6, dir,
+               F.size < 2 ? "; its target (1.8x one rank) needs 2 ranks" : "");
 
 out:
     MPI_Barrier(pa_ctx_comm(F.ctx)); /* every rank is done with the files */
@@ -295,6 +345,8 @@ out:
         for (int i = 0; F.paths && i < F.nfiles; i++)
             unlink(F.paths[i]);
         unlink(F.csv);
+        unlink(F.h5_one);
+        unlink(F.h5_all);
         rmdir(F.dir);
     }
     for (int i = 0; F.paths && i < F.nfiles; i++)

@@ -17,7 +17,7 @@ typedef struct {
 
 extern const pa_cmd cmd_info;
 extern const pa_cmd cmd_bench;
-extern const pa_cmd cmd_pack, cmd_unpack;
+extern const pa_cmd cmd_pack, cmd_unpack, cmd_import;
 extern const pa_cmd cmd_matmul;
 extern const pa_cmd cmd_gen, cmd_calc, cmd_stats;
 

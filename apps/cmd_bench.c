@@ -12,7 +12,8 @@
 
 static const char usage[] =
     "usage: [mpirun -n N] parray bench [EXPERIMENT...] [--quick] [--bytes N] [--size N]\n"
-    "                                  [--n LIST] [--cold] [--reps N] [--warmup N]\n"
+    "                                  [--csv-bytes N] [--n LIST] [--cold] [--reps N]\n"
+    "                                  [--warmup N]\n"
     "                                  [--json[=FILE]] [--compare OLD.json]\n"
     "                                  [--threshold PCT] [--list]\n"
     "\n"
@@ -46,8 +47,9 @@ static const char usage[] =
     "               deflate read by all ranks vs one rank vs serial HDF5), the\n"
     "               naive gather to rank 0; then many files (up to 1000 .npy of\n"
     "               100 KB saved and loaded, one rank and all ranks paired;\n"
-    "               saves also durable) and CSV parsing (parray's parallel\n"
-    "               exact parser vs strtod)\n"
+    "               saves also durable), CSV parsing (parray's parallel\n"
+    "               exact parser vs strtod) and the import of that CSV into\n"
+    "               HDF5 (parray import: one rank and all ranks paired)\n"
     "  blas         (concern 2) n x n dgemm for each n of --n (default 2048,4096):\n"
     "               one process on all cores (the limit), the naive MPI ways\n"
     "               (launcher binding; peers spinning in MPI_Barrier), parray\n"
@@ -72,6 +74,8 @@ static const char usage[] =
     "                   1GiB (k M G T = 10^3.., KiB MiB GiB TiB = 2^10..)\n"
     "  --size N         init and elementwise: f64 elements per array per node,\n"
     "                   e.g. 1e8 or 100M; latency: its second array size\n"
+    "  --csv-bytes N    io: the CSV file's size, e.g. 1G (default about 50 MB at\n"
+    "                   io's default 1 GiB, in proportion to a smaller --bytes)\n"
     "  --n LIST         blas matrix orders, comma-separated, e.g. 2048,4096\n"
     "                   (1..46340, at most 8)\n"
     "  --cold           io: drop the page cache before each read (root only)\n"
@@ -112,7 +116,7 @@ static const bench_experiment *find_experiment(const char *name)
 
 enum {
     O_QUICK = 2, O_BYTES, O_SIZE, O_N, O_COLD, O_REPS, O_WARMUP, O_JSON, O_COMPARE, O_THRESHOLD,
-    O_LIST
+    O_LIST, O_CSV_BYTES
 };
 
 static const opt_spec specs[] = {
@@ -121,7 +125,7 @@ static const opt_spec specs[] = {
     {"cold", 0, OPT_FLAG, O_COLD},            {"reps", 0, OPT_VALUE, O_REPS},
     {"warmup", 0, OPT_VALUE, O_WARMUP},       {"json", 0, OPT_OPTIONAL, O_JSON},
     {"compare", 0, OPT_VALUE, O_COMPARE},     {"threshold", 0, OPT_VALUE, O_THRESHOLD},
-    {"list", 0, OPT_FLAG, O_LIST},
+    {"list", 0, OPT_FLAG, O_LIST},            {"csv-bytes", 0, OPT_VALUE, O_CSV_BYTES},
 };
 
 /* An experiment named on the command line, added to chosen once.
@@ -171,6 +175,11 @@ static int take_option(opts *p, int k, bench_opts *o, int *list)
         if (opts_size(p, 1, (uint64_t)1 << 62, &n))
             return 2;
         *(k == O_BYTES ? &o->bytes : &o->size) = (size_t)n;
+        return 0;
+    case O_CSV_BYTES:
+        if (opts_size(p, 1000, (uint64_t)1 << 40, &n))
+            return 2;
+        o->csv_bytes = (size_t)n;
         return 0;
     case O_N: return opts_uint_list(p, 1, 46340, o->n, BENCH_MAX_N, &o->nn);
     case O_REPS:

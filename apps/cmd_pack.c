@@ -126,39 +126,7 @@ static int parse_format(const char *s, pa_format *f)
     return -1;
 }
 
-/* A delimiter or comment character: one character (not a newline), or
- * "tab"; the library checks the pair. */
-static int parse_char(const char *s, char *d)
-{
-    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) {
-        *d = '\t';
-        return 0;
-    }
-    if (strlen(s) != 1 || *s == '\n' || *s == '\r')
-        return -1;
-    *d = *s;
-    return 0;
-}
-
 /* ------------------------------------------------------------ progress and results */
-
-/* The library reports rank 0's files; rank 0's share stands for the
- * whole job's (the files are shared among the ranks by size). */
-static void show_progress(void *arg, size_t done, size_t total)
-{
-    progress *pr = arg;
-    progress_update(pr, total ? pr->total * (double)done / (double)total : pr->total);
-}
-
-/* Installs the progress display where rank 0 shows it. */
-static void want_progress(progress *pr, pa_files_opts *o, double bytes)
-{
-    progress_start(pr, bytes);
-    if (pr->on) {
-        o->progress = show_progress;
-        o->progress_arg = pr;
-    }
-}
 
 /* What pack and unpack print. */
 typedef struct {
@@ -167,27 +135,19 @@ typedef struct {
     double bytes, seconds;
     const char *pattern; /* unpack: the files written */
     const dsarg *ds;     /* the dataset pack wrote or unpack read */
-    pa_dtype dtype;
-    int ndim;
-    size_t shape[PA_MAXDIM];
+    const pa_array *a;   /* its array */
 } summary;
-
-static double gb_per_s(const summary *r)
-{
-    return r->seconds > 0 ? r->bytes / r->seconds / 1e9 : 0.0;
-}
 
 static void print_text(FILE *f, const void *arg)
 {
     const summary *r = arg;
-    char shape[PA_MAXDIM * 24];
     fprintf(f, "%s: %zu files, %.0f bytes, %.3f s, %.3f GB/s (", r->sub, r->files, r->bytes,
-            r->seconds, gb_per_s(r));
+            r->seconds, output_gb_per_s(r->bytes, r->seconds));
     if (r->pattern)
-        fprintf(f, "%s)\n", r->pattern);
+        fprintf(f, "%s", r->pattern);
     else
-        fprintf(f, "%s:%s %s %s)\n", r->ds->file, r->ds->dataset,
-                output_shape(shape, sizeof shape, r->ndim, r->shape), pa_dtype_name(r->dtype));
+        output_dataset_text(f, r->ds->file, r->ds->dataset, r->a);
+    fprintf(f, ")\n");
 }
 
 static void print_json(json_writer *w, const void *arg)
@@ -195,24 +155,12 @@ static void print_json(json_writer *w, const void *arg)
     const summary *r = arg;
     json_key(w, "files");
     json_uint(w, r->files);
-    json_key(w, "bytes");
-    json_double(w, r->bytes);
-    json_key(w, "seconds");
-    json_double(w, r->seconds);
-    json_key(w, "gb_per_s");
-    json_double(w, gb_per_s(r));
+    output_rate_json(w, r->bytes, r->seconds);
     if (r->pattern) {
         json_key(w, "pattern");
         json_string(w, r->pattern);
     }
-    json_key(w, "file");
-    json_string(w, r->ds->file);
-    json_key(w, "dataset");
-    json_string(w, r->ds->dataset);
-    json_key(w, "dtype");
-    json_string(w, pa_dtype_name(r->dtype));
-    json_key(w, "shape");
-    output_shape_json(w, r->ndim, r->shape);
+    output_dataset_json(w, r->ds->file, r->ds->dataset, r->a);
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -399,13 +347,8 @@ static int take_option(opts *p, int k, move_args *m)
     case O_SHAPE:
         /* A file's shape: its stack adds the first dimension. */
         return opts_uint_list(p, 0, SIZE_MAX, m->o.shape, PA_MAXDIM - 1, &m->o.ndim);
-    case O_DELIMITER:
-        return parse_char(p->value, &m->o.delimiter)
-                   ? opts_fail(p, "--delimiter takes one character or 'tab'")
-                   : 0;
-    case O_COMMENT:
-        return parse_char(p->value, &m->o.comment) ? opts_fail(p, "--comment takes one character")
-                                                    : 0;
+    case O_DELIMITER: return opts_char(p, &m->o.delimiter);
+    case O_COMMENT: return opts_char(p, &m->o.comment);
     case O_NO_COMMENTS: m->o.no_comments = 1; return 0;
     case O_HEADER: m->o.header = 1; return 0;
     case O_DATASET: m->o.dataset = p->value; return 0;
@@ -477,7 +420,7 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         free(m.inputs);
         return cmd_fail(ctx, sub, "%s", err);
     }
-    want_progress(&pr, &m.o, l.bytes);
+    progress_start_files(&pr, l.bytes, &m.o);
     pa_array *a = NULL;
     int rc = pa_load_files(ctx, (const char *const *)l.v, l.n, m.format, &m.o, &a);
     if (rc == PA_OK)
@@ -487,8 +430,7 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     } else {
         summary r = {.sub = sub, .files = l.n, .bytes = l.bytes, .seconds = MPI_Wtime() - t0,
-                     .ds = &ds, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a)};
-        pa_array_shape(a, r.shape);
+                     .ds = &ds, .a = a};
         status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);
@@ -601,7 +543,7 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     int rc = pa_h5_load(ctx, ds.file, ds.dataset, NULL, &a);
     double bytes =
         rc == PA_OK ? (double)pa_array_size(a) * (double)pa_dtype_size(pa_array_dtype(a)) : 0;
-    want_progress(&pr, &m.o, bytes);
+    progress_start_files(&pr, bytes, &m.o);
     if (rc == PA_OK)
         rc = pa_save_files(a, m.out, m.format, &m.o);
     progress_end(&pr, rc == PA_OK);
@@ -610,11 +552,10 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
         if (pa_ctx_rank(ctx) == 0)
             remove_made_dirs(&made);
     } else {
-        summary r = {.sub = sub, .bytes = bytes, .seconds = MPI_Wtime() - t0,
-                     .pattern = m.out, .ds = &ds, .dtype = pa_array_dtype(a),
-                     .ndim = pa_array_ndim(a)};
-        pa_array_shape(a, r.shape);
-        r.files = r.shape[0];
+        size_t shape[PA_MAXDIM];
+        pa_array_shape(a, shape);
+        summary r = {.sub = sub, .files = shape[0], .bytes = bytes, .seconds = MPI_Wtime() - t0,
+                     .pattern = m.out, .ds = &ds, .a = a};
         status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);

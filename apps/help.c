@@ -54,10 +54,10 @@ static const char OPTIONS[] =
     "only it; options and arguments mix in any order; -- ends the options (for\n"
     "an argument that starts with -); an unknown option is refused, naming the\n"
     "nearest known one. The subcommands that print results (info, stats, gen,\n"
-    "calc, matmul, pack, unpack, bench) take --json: the results as one JSON\n"
-    "object on stdout instead of the text (bench: one per line, the table on\n"
-    "stderr), or with --json=FILE the text on stdout and the JSON into FILE.\n"
-    "Each one's --help lists its JSON fields.\n";
+    "calc, matmul, pack, unpack, import, bench) take --json: the results as one\n"
+    "JSON object on stdout instead of the text (bench: one per line, the table\n"
+    "on stderr), or with --json=FILE the text on stdout and the JSON into\n"
+    "FILE. Each one's --help lists its JSON fields.\n";
 
 static const char ENVIRONMENT[] =
     "Read when a subcommand starts; give every rank the same values (a value\n"
@@ -119,10 +119,10 @@ static const char ENVIRONMENT[] =
     "      from its plan when a subcommand starts, so they need not be set\n"
     "Read by rank 0 only:\n"
     "  PARRAY_PROGRESS=1|0\n"
-    "      1: calc, pack and unpack show progress on stderr wherever it goes;\n"
-    "      0: never. Unset (the default): only when rank 0's stderr is a\n"
-    "      terminal, so not under mpirun, which passes each rank's stderr\n"
-    "      through a pipe: there, give --progress or mpirun -x\n"
+    "      1: calc, pack, unpack and import show progress on stderr\n"
+    "      wherever it goes; 0: never. Unset (the default): only when rank\n"
+    "      0's stderr is a terminal, so not under mpirun, which passes each\n"
+    "      rank's stderr through a pipe: there, give --progress or mpirun -x\n"
     "      PARRAY_PROGRESS=1. A terminal gets a bar redrawn in place; a log\n"
     "      gets a line each time 10 s and 10% of the work have passed, and\n"
     "      one at the end: 'calc: 45% (4.5 of 10 GB), 3.1 GB/s, 12 s left'\n"

@@ -304,6 +304,19 @@ int opts_real_pair(opts *p, int finite, double out[2])
     return num_done(p, num_real_pair(p->name, p->value, finite, out, err, sizeof err), err);
 }
 
+int opts_char(opts *p, char *out)
+{
+    const char *s = p->value;
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) {
+        *out = '\t';
+        return 0;
+    }
+    if (strlen(s) != 1 || *s == '\n' || *s == '\r')
+        return opts_fail(p, "%s takes one character or 'tab'", p->name);
+    *out = *s;
+    return 0;
+}
+
 int opts_dtype(opts *p, pa_dtype *out)
 {
     if (pa_dtype_parse(p->value, out) == PA_OK)

@@ -97,6 +97,9 @@ int opts_real(opts *p, int finite, double *out);
 int opts_size(opts *p, uint64_t lo, uint64_t hi, uint64_t *out);
 int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int *count);
 int opts_real_pair(opts *p, int finite, double out[2]);
+/* A CSV delimiter or comment character: one character, not a newline, or
+ * "tab" or "\t" for a tab (the library checks what the character may be). */
+int opts_char(opts *p, char *out);
 /* A dtype name: f64, f32, i64, ... (the message lists them all). */
 int opts_dtype(opts *p, pa_dtype *out);
 

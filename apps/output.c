@@ -86,3 +86,42 @@ void output_shape_json(json_writer *w, int ndim, const size_t *shape)
         json_uint(w, shape[k]);
     json_end_array(w);
 }
+
+double output_gb_per_s(double bytes, double seconds)
+{
+    return seconds > 0 ? bytes / seconds / 1e9 : 0.0;
+}
+
+void output_rate_json(json_writer *w, double bytes, double seconds)
+{
+    json_key(w, "bytes");
+    json_double(w, bytes);
+    json_key(w, "seconds");
+    json_double(w, seconds);
+    json_key(w, "gb_per_s");
+    json_double(w, output_gb_per_s(bytes, seconds));
+}
+
+void output_dataset_text(FILE *f, const char *file, const char *dataset, const pa_array *a)
+{
+    size_t shape[PA_MAXDIM];
+    char buf[PA_MAXDIM * 24];
+    pa_array_shape(a, shape);
+    fprintf(f, "%s:%s %s %s", file, dataset, output_shape(buf, sizeof buf, pa_array_ndim(a), shape),
+            pa_dtype_name(pa_array_dtype(a)));
+}
+
+void output_dataset_json(json_writer *w, const char *file, const char *dataset,
+                         const pa_array *a)
+{
+    size_t shape[PA_MAXDIM];
+    pa_array_shape(a, shape);
+    json_key(w, "file");
+    json_string(w, file);
+    json_key(w, "dataset");
+    json_string(w, dataset);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(pa_array_dtype(a)));
+    json_key(w, "shape");
+    output_shape_json(w, pa_array_ndim(a), shape);
+}

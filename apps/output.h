@@ -51,4 +51,16 @@ char *output_shape(char *buf, size_t size, int ndim, const size_t *shape);
 /* A shape as a JSON array: [4,3]. */
 void output_shape_json(json_writer *w, int ndim, const size_t *shape);
 
+/* A transfer's speed: bytes over seconds in GB/s (0 for no time), and as
+ * the JSON members "bytes", "seconds" and "gb_per_s". Not collective. */
+double output_gb_per_s(double bytes, double seconds);
+void output_rate_json(json_writer *w, double bytes, double seconds);
+
+/* The dataset file:dataset that a subcommand wrote or read, holding a: as
+ * text, "out.h5:/x (4,3) f64" onto f; as JSON, the members "file",
+ * "dataset", "dtype" and "shape". Not collective. */
+void output_dataset_text(FILE *f, const char *file, const char *dataset, const pa_array *a);
+void output_dataset_json(json_writer *w, const char *file, const char *dataset,
+                         const pa_array *a);
+
 #endif

@@ -10,8 +10,9 @@
 #include "help.h"
 #include "opts.h"
 
-static const pa_cmd *const commands[] = {&cmd_info, &cmd_bench, &cmd_matmul, &cmd_pack, &cmd_unpack,
-                                           &cmd_gen, &cmd_calc, &cmd_stats, &cmd_help};
+static const pa_cmd *const commands[] = {&cmd_info,   &cmd_bench, &cmd_matmul, &cmd_pack,
+                                         &cmd_unpack, &cmd_import, &cmd_gen,   &cmd_calc,
+                                         &cmd_stats,  &cmd_help};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void print_help(FILE *f)

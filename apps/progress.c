@@ -105,6 +105,22 @@ void progress_start(progress *p, double total)
         draw_bar(p, p->start);
 }
 
+/* A files call's progress callback: done of total of rank 0's share. */
+static void files_progress(void *arg, size_t done, size_t total)
+{
+    progress *p = arg;
+    progress_update(p, total ? p->total * (double)done / (double)total : p->total);
+}
+
+void progress_start_files(progress *p, double total, pa_files_opts *o)
+{
+    progress_start(p, total);
+    if (p->on) {
+        o->progress = files_progress;
+        o->progress_arg = p;
+    }
+}
+
 void progress_update(progress *p, double done)
 {
     if (!p->on)

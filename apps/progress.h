@@ -45,6 +45,11 @@ int progress_init(progress *p, const pa_ctx *ctx, const char *what, int flag);
 /* Not collective (each does something on rank 0 only). The work is total
  * bytes; the clock starts. */
 void progress_start(progress *p, double total);
+/* progress_start, and where rank 0 shows progress, o's progress callback
+ * set to show it: a files call (pa_load_files, pa_save_files, pa_load_csv,
+ * pa_load_npy) reports rank 0's share of the work, which stands for the
+ * job's (the shares are of equal bytes). */
+void progress_start_files(progress *p, double total, pa_files_opts *o);
 /* done of the total bytes are done. */
 void progress_update(progress *p, double done);
 /* On a terminal: what is being done now, shown after the bar, e.g.

@@ -72,6 +72,10 @@ typedef struct {
     int header;
     pa_dtype dtype;
     const char *path; /* for messages */
+    /* pa_load_csv: called after each piece of the text parsed (done of
+     * total bytes of the text); NULL (pa__csv_init's): none. */
+    void (*progress)(void *arg, size_t done, size_t total);
+    void *progress_arg;
 } pa__csv;
 
 /* Not collective. The settings of opts (NULL: the defaults) for path. With

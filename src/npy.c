@@ -3,13 +3,15 @@
  * 2.0 and 3.0), a Python dict literal with 'descr', 'fortran_order' and
  * 'shape', padded so the data starts at a multiple of 64 bytes, then the
  * data. Reads either byte order; writes version 1.0 (2.0 only if the header
- * would not fit), C order. */
+ * would not fit), C order. One file per row of a stack (the format table),
+ * or one big file that every rank reads its own part of (pa_load_npy). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "collcheck.h"
 #include "dtype.h"
 #include "files.h"
 
@@ -402,3 +404,69 @@ static int npy_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
 }
 
 const pa__format pa__npy_format = {".npy", npy_probe, npy_read, npy_write};
+
+/* ------------------------------------------------------------ one big file */
+
+/* The piece of a rank's part read between two progress calls. */
+#define PROGRESS_PIECE ((size_t)64 << 20)
+
+/* Reads len bytes at off into buf, calling o->progress (if any) after each
+ * piece. */
+static int read_part(pa_ctx *ctx, const char *fn, const char *path, int fd, char *buf,
+                     size_t len, size_t off, const pa_files_opts *o)
+{
+    size_t piece = o && o->progress ? PROGRESS_PIECE : len;
+    for (size_t at = 0; at < len; at += piece) {
+        size_t n = len - at < piece ? len - at : piece;
+        PA_TRY(pa__read_at(ctx, fn, path, fd, buf + at, n, off + at));
+        if (o && o->progress)
+            o->progress(o->progress_arg, at + n, len);
+    }
+    return PA_OK;
+}
+
+int pa_load_npy(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_array **out)
+{
+    const char *fn = __func__;
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', %s", PA_CC_STR(path), PA_CC_FILES_OPTS(opts));
+    PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
+    *out = NULL;
+    PA_CHECK(ctx, path, PA_EINVAL, "path is NULL");
+    /* Every rank reads its part of the file: all must see the same one. */
+    PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
+
+    /* Every rank parses the header itself (the same bytes give the same
+     * answer), so nothing of it needs sending. */
+    int fd = -1, swap = 0;
+    size_t size, headlen, off;
+    unsigned char head[FIRST_READ];
+    pa__finfo info;
+    int rc = open_npy(ctx, fn, path, &fd, &size, head, &headlen, &info, &off, &swap);
+    if (rc < 0)
+        fd = -1; /* open_npy closed it */
+    else if (info.ndim == 0)
+        rc = pa__err(ctx, fn, PA_ENOTSUP,
+                     "%s: .npy holds a 0-d array (shape ()); parray arrays have 1 to %d "
+                     "dimensions: save it with shape (1,)",
+                     path, PA_MAXDIM);
+    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
+        rc = pa_array_create(ctx, info.dtype, info.ndim, info.shape, PA_DISTRIBUTED, out);
+    if (rc == PA_OK) {
+        /* This rank's span of its node's block is one contiguous run of
+         * the file's C-order data: read it straight into place. */
+        pa_span s;
+        pa_array_local(*out, &s);
+        size_t es = pa_dtype_size(info.dtype);
+        rc = read_part(ctx, fn, path, fd, s.ptr, s.count * es, off + s.offset * es, opts);
+        if (rc == PA_OK && swap)
+            byteswap(s.ptr, s.count, es);
+        /* The agreement is also the node sync that shows each rank's part
+         * to the others. */
+        if ((rc = pa__array_sync_agree(*out, rc)) < 0)
+            pa_array_free(out);
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}

@@ -88,6 +88,7 @@
     X(pa_load_files, 1)                                                        \
     X(pa_save_files, 1)                                                        \
     X(pa_load_csv, 1)                                                          \
+    X(pa_load_npy, 1)                                                          \
     X(pa_save_csv, 1)                                                          \
     X(pa_matmul, 1)                                                            \
     X(pa_matvec, 1)                                                            \

@@ -226,7 +226,7 @@ if grep -q 'pa_[a-z]' "$tmp/usage_calc.out"; then fail "calc's help names a C ca
 echo "--- the help documents PARRAY_PROGRESS and --json"
 run top "$PARRAY" help
 expect_in top.out "PARRAY_PROGRESS" "parray help describes PARRAY_PROGRESS"
-for s in info stats calc matmul gen pack unpack bench; do
+for s in info stats calc matmul gen pack unpack import bench; do
     run "u_$s" "$PARRAY" "$s" --help
     expect_in "u_$s.out" "^ +--json" "$s --help describes --json"
 done

@@ -1,7 +1,8 @@
 /* The .npy format against fixtures built here, byte by byte, from NumPy's
  * format specification (versions 1.0, 2.0 and 3.0; both byte orders; the
  * five dtypes): parray writes exactly the bytes of the specification, and
- * reads every fixture to the values they encode. Fortran order of 2 or more
+ * reads every fixture to the values they encode, as stacks of files and as
+ * one big file that every rank reads its part of. Fortran order of 2 or more
  * dimensions and unsupported or broken files are refused naming the file. */
 #include "testutil.h"
 
@@ -254,6 +255,83 @@ START_TEST(read_long_header)
 }
 END_TEST
 
+/* One big file read by every rank's part (pa_load_npy): every dtype in both
+ * byte orders, in shapes whose rank parts start mid-row (the parts are cut
+ * at page or 64-byte bounds, not rows) and whose rows cross the emulated
+ * nodes, a 3-D file with a version 2.0 header, a file of no rows, and the
+ * refusals (0-d, Fortran order), each naming the file. */
+START_TEST(load_one_file)
+{
+    enum { R = 1000, C = 7 };
+    size_t cap = 256 + (size_t)R * C * 8;
+    unsigned char *data = malloc(cap), *file = malloc(cap + 256);
+    char dict[200], p[300];
+    pa_array *a = NULL;
+    for (int t = 0; t < NTYPES; t++)
+        for (int big = 0; big <= (types[t].size > 1); big++) {
+            char order = types[t].size == 1 ? '|' : big ? '>' : '<';
+            int major = big ? 2 : 1, nd = big ? 3 : 2;
+            if (nd == 3)
+                snprintf(dict, sizeof dict,
+                         "{'descr': '%c%s', 'fortran_order': False, 'shape': (%d, %d, %d), }",
+                         order, types[t].kind, R / 10, 10, C);
+            else
+                snprintf(dict, sizeof dict,
+                         "{'descr': '%c%s', 'fortran_order': False, 'shape': (%d, %d), }", order,
+                         types[t].kind, R, C);
+            for (size_t j = 0; j < (size_t)R * C; j++)
+                encode(types[t].dtype, value(types[t].dtype, t, j), big,
+                       data + j * (size_t)types[t].size);
+            size_t len = build(major, dict, data, (size_t)R * C * (size_t)types[t].size, file);
+            snprintf(p, sizeof p, "%s/one-%c%s.npy", dir, big ? 'b' : 'l', types[t].kind);
+            put_file(p, file, len);
+            TU_OK(pa_load_npy(ctx, p, NULL, &a), ctx);
+            size_t shape[3];
+            pa_array_shape(a, shape);
+            TU_CHECK(pa_array_dtype(a) == types[t].dtype && pa_array_ndim(a) == nd &&
+                     (nd == 2 ? shape[0] == R && shape[1] == C
+                              : shape[0] == R / 10 && shape[1] == 10 && shape[2] == C));
+            double *v = all_values(a);
+            int bad = 0;
+            for (size_t j = 0; j < (size_t)R * C; j++)
+                bad += v[j] != value(types[t].dtype, t, j);
+            TU_ASSERT(bad == 0, "%c%s: %d wrong values", order, types[t].kind, bad);
+            free(v);
+            pa_array_free(&a);
+        }
+
+    size_t len = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", data, 0,
+                       file);
+    snprintf(p, sizeof p, "%s/none.npy", dir);
+    put_file(p, file, len);
+    TU_OK(pa_load_npy(ctx, p, NULL, &a), ctx);
+    TU_CHECK(pa_array_ndim(a) == 2 && pa_array_size(a) == 0);
+    pa_array_free(&a);
+
+    static const struct {
+        const char *dict, *name, *why;
+        size_t bytes;
+    } refused[] = {
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (), }", "zero_d.npy",
+         "holds a 0-d array", 8},
+        {"{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", "fortran.npy",
+         "Fortran order", 48},
+    };
+    for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
+        memset(data, 0, refused[k].bytes);
+        len = build(1, refused[k].dict, data, refused[k].bytes, file);
+        snprintf(p, sizeof p, "%s/%s", dir, refused[k].name);
+        put_file(p, file, len);
+        TU_RC(pa_load_npy(ctx, p, NULL, &a), PA_ENOTSUP, ctx);
+        TU_ASSERT(!a && strstr(pa_errmsg(ctx), refused[k].name) &&
+                      strstr(pa_errmsg(ctx), refused[k].why),
+                  "%s", pa_errmsg(ctx));
+    }
+    free(file);
+    free(data);
+}
+END_TEST
+
 /* Each bad file gives the expected code on every rank and a message that
  * names the file and the reason. */
 START_TEST(read_refused)
@@ -416,6 +494,7 @@ static Suite *make(void)
     tcase_add_test(tc, read_fixtures);
     tcase_add_test(tc, read_scalar_and_1d_fortran);
     tcase_add_test(tc, read_long_header);
+    tcase_add_test(tc, load_one_file);
     tcase_add_test(tc, read_refused);
     tcase_add_test(tc, write_bytes);
     tcase_add_test(tc, write_scalars);

@@ -2,8 +2,9 @@
  * (n, ...) distributed array, each rank reading its share of the files
  * straight into the rows they fill, and the reverse, one file per row.
  * Formats: .npy (read and write), CSV (one big CSV file is also parsed in
- * parallel by line-aligned byte ranges), raw binary, and HDF5 (one dataset
- * per file). See docs/io.md, section "Many files". */
+ * parallel by line-aligned byte ranges, and one big .npy file is read by
+ * all ranks, each its own part), raw binary, and HDF5 (one dataset per
+ * file). See docs/io.md, section "Many files". */
 #ifndef PARRAY_FILES_H
 #define PARRAY_FILES_H
 
@@ -74,9 +75,11 @@ typedef struct {
                                 use idle cores when there are fewer ranks than
                                 cores. HDF5 files are always read by one
                                 thread (the HDF5 library is not thread-safe). */
-    /* Progress: called on every rank after each of that rank's files (done
-     * of total, both of this rank's share), when not NULL; with threads it
-     * is called from the reader threads, one call at a time. */
+    /* Progress, when not NULL: pa_load_files calls it on every rank after
+     * each of that rank's files (done of total, both of this rank's share;
+     * with threads from the reader threads, one call at a time);
+     * pa_load_csv and pa_load_npy after each piece of this rank's part of
+     * the file (done of total bytes of that part). */
     void (*progress)(void *arg, size_t done, size_t total);
     void *progress_arg;
 } pa_files_opts;
@@ -139,6 +142,21 @@ PA_EXTERN int pa_save_files(pa_array *a, const char *pattern, pa_format format,
  * "path:line:column: reason 'text'" (a bad number, an empty field, a ragged
  * line, no data), PA_EINVAL (arguments), PA_ENOMEM. */
 PA_EXTERN int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts,
+                          pa_array **out);
+
+/* Collective. Loads one .npy file into a new distributed array *out of
+ * the file's dtype and shape (1 to PA_MAXDIM dimensions, C order or 1-D,
+ * either byte order), read in parallel: every rank parses the header and
+ * reads its own part of the node's block straight from the file (one
+ * contiguous run of the data), so nothing moves between ranks. Of opts
+ * (NULL: none) only progress is used.
+ * On success the caller frees *out with pa_array_free. On failure *out is
+ * NULL and every rank returns the same code, with the file named in
+ * pa_errmsg: PA_EIO (missing or unreadable), PA_EFORMAT (not a .npy file;
+ * a size that is not the header's), PA_ENOTSUP (a dtype parray does not
+ * hold, Fortran order in 2 or more dimensions, a 0-d array), PA_EINVAL
+ * (arguments), PA_ENOMEM. */
+PA_EXTERN int pa_load_npy(pa_ctx *ctx, const char *path, const pa_files_opts *opts,
                           pa_array **out);
 
 /* Collective. Saves a 1-D or 2-D array a as one CSV file (one line per row;
