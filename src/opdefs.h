@@ -35,6 +35,12 @@
 #define PA_F1(fn, x) _Generic((x), float: fn##f, default: fn)(x)
 #define PA_F2(fn, x, y) _Generic((x), float: fn##f, default: fn)((x), (y))
 
+/* floor, ceil and rint, whose NaN result is quiet on every instruction
+ * set: the SSE4.1/AVX rounding instructions quiet a signalling NaN, and
+ * glibc's floor for plain x86-64 returns it unchanged, so the clones of a
+ * kernel gave different bits for one. */
+#define PA_FROUND(fn, x) ((x) != (x) ? (x) + (x) : PA_F1(fn, x))
+
 /* The integer form of a float-only op: never compiled (see above). */
 #define PA_NOINT ((T)0)
 
@@ -129,9 +135,9 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
     X(COS, cos, 0, PA_F1(cos, x), PA_NOINT)                                            \
     X(TAN, tan, 0, PA_F1(tan, x), PA_NOINT)                                            \
     X(TANH, tanh, 0, PA_F1(tanh, x), PA_NOINT)                                         \
-    X(FLOOR, floor, 1, PA_F1(floor, x), x)                                             \
-    X(CEIL, ceil, 1, PA_F1(ceil, x), x)                                                \
-    X(ROUND, round, 1, PA_F1(rint, x), x)                                              \
+    X(FLOOR, floor, 1, PA_FROUND(floor, x), x)                                         \
+    X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                            \
+    X(ROUND, round, 1, PA_FROUND(rint, x), x)                                          \
     X(SQUARE, square, 1, (x * x), PA_IWRAP((U)x * (U)x))                               \
     X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)
 
