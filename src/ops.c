@@ -62,12 +62,13 @@ static const char *const bin_names[PA_NBINARY] = {PA_BINARY_LIST(NAME_ENTRY)};
 #define COUNT(...) +1
 _Static_assert(0 PA_UNARY_OPS(COUNT) == PA_NUNARY, "opdefs.h and PA_UNARY_LIST differ");
 _Static_assert(0 PA_BINARY_OPS(COUNT) == PA_NBINARY, "opdefs.h and PA_BINARY_LIST differ");
-#define SAME_POSITION(N, ...)                                                          \
-    _Static_assert((int)PA__KOP_##N - (int)PA__KOP_UNARY0 == (int)PA_OP_##N ||         \
-                       (int)PA__KOP_##N - (int)PA__KOP_BINARY0 == (int)PA_OP_##N,      \
+#define SAME_POSITION(FIRST, N)                                                        \
+    _Static_assert((int)PA__KOP_##N - (int)FIRST == (int)PA_OP_##N,                    \
                    "opdefs.h lists " #N " at another position than the public list");
-PA_UNARY_OPS(SAME_POSITION)
-PA_BINARY_OPS(SAME_POSITION)
+#define SAME_POSITION_UN(N, ...) SAME_POSITION(PA__KOP_UNARY0, N)
+#define SAME_POSITION_BIN(N, ...) SAME_POSITION(PA__KOP_BINARY0, N)
+PA_UNARY_OPS(SAME_POSITION_UN)
+PA_BINARY_OPS(SAME_POSITION_BIN)
 
 /* ------------------------------------------------------------ names */
 
