@@ -7,26 +7,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "internal.h"
+#include "kernels.h"
 
 /* ------------------------------------------------------------ opcodes */
 
-/* The operations of the language: the unary and binary ops of compute.h
- * (same names, same order, so EOP_<NAME> - EOP_UNARY0 is the pa_unary_op),
- * then the comparisons and where, which compute.h does not have. */
+/* The operations of the language are the kernel layer's ops, with the
+ * same values (an expr_op converts to its pa__kop): the unary and binary
+ * ops of compute.h (same names, same order), then the comparisons, where,
+ * the fused mul-adds that the code generator makes of a*b + c, and copy
+ * (an expression that is a bare name or constant). */
 typedef enum {
-#define EXPR_UNARY_ENUM_(N, n) EOP_##N,
-    PA_UNARY_LIST(EXPR_UNARY_ENUM_)
-#undef EXPR_UNARY_ENUM_
-#define EXPR_BINARY_ENUM_(N, n) EOP_##N,
-    PA_BINARY_LIST(EXPR_BINARY_ENUM_)
-#undef EXPR_BINARY_ENUM_
-    EOP_LT, EOP_LE, EOP_GT, EOP_GE, EOP_EQ, EOP_NE,
-    EOP_WHERE,
-    EOP_MULADD, /* a*b + c, fused by the code generator */
-    EOP_ADDMUL, /* c + a*b */
-    EOP_COPY, /* out = a: an expression that is a bare name or constant */
-    EOP_N
+#define EXPR_OP_ENUM_(N, ...) EOP_##N = PA__KOP_##N,
+    PA__KERNEL_OPS(EXPR_OP_ENUM_)
+#undef EXPR_OP_ENUM_
+    EOP_N = PA__KOP_N
 } expr_op;
 
 #define EOP_UNARY0 EOP_NEG
@@ -71,39 +65,22 @@ typedef struct {
     int idx;
 } expr_opd;
 
-/* One kernel: o[i] = op(a[i], b[i], c[i]) for n elements, where a
- * scalar operand is one element read for every i. The operands are never
- * the same memory as o (the kernels' pointers are restrict: the code
- * generator and ops.c guarantee it). Returns the PA_OPERR_* bits of
- * integer ops. */
-typedef int (*expr_kernel)(void *o, const void *a, const void *b, const void *c, size_t n);
-
 /* Elements per block. A register of f64 is 1 KiB, so the registers an
  * expression uses and the blocks of its inputs stay in L1 between the
  * instructions of one block, and the reads of the inputs and the streaming
  * writes of the output alternate often enough that the memory stays busy
  * with both: sqrt(x*x + y*y) ran 30% faster than with 1024-element blocks,
  * and the kernel call per instruction and block costs a few percent. A
- * full block is also the trip count the ordinary kernels vectorise. */
-#define EXPR_BLK 128
-
-/* Kernel forms: which operands are vectors (V, EXPR_BLK-long blocks) and
- * which are scalars (S, one element). */
-enum { F_V, F_VV, F_VS, F_SV, F_VVV, F_FILL, NFORMS };
-
-/* expr_eval.c, not collective: the kernel of op for dtype d and operand
- * form, built for the best instruction set this CPU runs; nt selects the
- * form with streaming stores. The element-wise ops (ops.c) run on these
- * too. */
-expr_kernel pa__expr_kernel(pa_dtype d, expr_op op, int form, int nt);
+ * full block is also the trip count the kernels vectorise. */
+#define EXPR_BLK PA__KERNEL_BLK
 
 typedef struct {
     expr_op op;
     int nargs;
     expr_opd a[3];
     expr_opd dst;   /* ED_REG, or ED_IN with idx -1: the output at the block */
-    int form;       /* the operand kinds (expr_eval.c's F_*) */
-    expr_kernel fn; /* the op's kernel for the dtype, form and store */
+    pa__strides st; /* 1 for a block operand, 0 for a uniform one */
+    pa__kernel fn;  /* the op's kernel for the dtype and store */
 } expr_instr;
 
 /* How the result reaches the output array. */
@@ -132,13 +109,10 @@ typedef struct {
     expr_instr *instr;
     int ninstr;
     int nreg;
-    int *splat;            /* per register: uniform value it holds for the whole
-                              evaluation (filled once), or -1 */
     int *in_name;          /* per input slot: the name index */
     int nin;
     int final_reg;         /* EXPR_STORE_REG: the result's register, copied to
                               the output after each block; else -1 */
-    expr_kernel fill;      /* the dtype's fill kernel, for the splats */
     unsigned char *uni;    /* nuni values of the dtype (8 bytes each at most) */
 } expr_prog;
 

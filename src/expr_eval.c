@@ -5,302 +5,15 @@
  * per instruction, each a tight loop that the compiler vectorises, reading
  * the input arrays in place and writing the last result straight to the
  * output (with streaming stores when the output is large, or through a
- * register when the output is also an input). The math of every op is
- * opdefs.h's, instantiated here once per instruction set. */
+ * register when the output is also an input). The kernels are the kernel
+ * layer's (kernels.h); a uniform operand is read in place with stride 0. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <immintrin.h>
-#endif
-
 #include "collcheck.h"
 #include "compute.h"
 #include "expr.h"
-
-/* ------------------------------------------------------------ kernels */
-
-/* The comparisons, in opdefs.h's list format: 1 when true, 0 when false. */
-#define EXPR_CMP_OPS(X)                                                                \
-    X(LT, lt, 1, (x < y ? (T)1 : (T)0), (x < y ? (T)1 : (T)0))                         \
-    X(LE, le, 1, (x <= y ? (T)1 : (T)0), (x <= y ? (T)1 : (T)0))                       \
-    X(GT, gt, 1, (x > y ? (T)1 : (T)0), (x > y ? (T)1 : (T)0))                         \
-    X(GE, ge, 1, (x >= y ? (T)1 : (T)0), (x >= y ? (T)1 : (T)0))                       \
-    X(EQ, eq, 1, (x == y ? (T)1 : (T)0), (x == y ? (T)1 : (T)0))                       \
-    X(NE, ne, 1, (x != y ? (T)1 : (T)0), (x != y ? (T)1 : (T)0))
-
-/* The kernels' loops. A body computes the element's result into r from
- * index i (and a, b, c); the loop stores it.
- *
- * KRANGE stores into o over a range of i. KLOOP covers n elements; its
- * full-block case has a constant trip count, which gcc vectorises at -O2
- * (its cheap cost model does not vectorise loops of unknown count that
- * would need a scalar epilogue).
- *
- * KLOOP_NT is for the last instruction of a program whose output is large:
- * it computes 64-byte lines into a line buffer that gcc keeps in vector
- * registers and writes each line with non-temporal stores (EK_STREAM_LINE,
- * one per instruction set), so the output goes to memory without being
- * read first and without a second pass. This made z = a*b + c 15% faster
- * than computing a block into a register and streaming the register out. */
-#define KRANGE(CT, from, to, body)                                                     \
-    for (size_t i = (from); i < (to); i++) {                                           \
-        CT r;                                                                          \
-        body o[i] = r;                                                                 \
-    }
-#define KLOOP(CT, n, body)                                                             \
-    if ((n) == EXPR_BLK)                                                               \
-        KRANGE(CT, 0, EXPR_BLK, body)                                                  \
-    else                                                                               \
-        KRANGE(CT, 0, (n), body)
-#define KLOOP_NT(CT, n, body)                                                          \
-    {                                                                                  \
-        enum { LINE = PA_CACHE_LINE / sizeof(CT) };                                    \
-        size_t head = ((PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &        \
-                       (PA_CACHE_LINE - 1)) / sizeof(CT), i0;                          \
-        if (head > (n))                                                                \
-            head = (n);                                                                \
-        KRANGE(CT, 0, head, body)                                                      \
-        for (i0 = head; i0 + LINE <= (n); i0 += LINE) {                                \
-            CT line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                     \
-            for (size_t k = 0; k < LINE; k++) {                                        \
-                size_t i = i0 + k;                                                     \
-                (void)i;                                                               \
-                CT r;                                                                  \
-                body line[k] = r;                                                      \
-            }                                                                          \
-            EK_STREAM_LINE(o + i0, line);                                              \
-        }                                                                              \
-        KRANGE(CT, i0, (n), body)                                                      \
-    }
-
-/* The op's expression for the dtype: opdefs.h's float or integer form. */
-#define KSEL(ii, f, i) PA__SEL(ii, f, i)
-
-/* The kernels are compiled once per instruction set (EK_ISA: base x86-64,
- * AVX2, AVX-512), and kernels_for_cpu() picks the table. EK(name) is
- * the name for the instruction set being compiled. All instruction sets
- * give the same bits: the ops are IEEE 754 basic operations or the same
- * libm calls, and -std=c11 keeps gcc from contracting them into FMAs. */
-#define EK_CAT(name, isa) name##_##isa
-#define EK_CAT2(name, isa) EK_CAT(name, isa)
-#define EK(name) EK_CAT2(name, EK_ISA)
-
-/* Each kernel is a static inline function with restrict-qualified typed
- * pointers (what lets gcc vectorise it), and two wrappers of type
- * expr_kernel, with ordinary and with streaming stores, into which the
- * inline body is inlined with its restrict intact and nt constant. T and
- * U are the names opdefs.h's expressions use. */
-#define K_HEAD(name, CT)                                                               \
-    EK_TARGET static inline __attribute__((always_inline)) int EK(name##_t)(           \
-        CT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
-        size_t n, const int nt)
-#define K_LOOP(CT, body)                                                               \
-    if (nt)                                                                            \
-        KLOOP_NT(CT, n, body)                                                          \
-    else                                                                               \
-        KLOOP(CT, n, body)
-#define K_WRAP(name, CT)                                                               \
-    EK_TARGET static int EK(name)(void *o, const void *a, const void *b, const void *c,  \
-                                  size_t n)                                            \
-    {                                                                                  \
-        return EK(name##_t)(o, a, b, c, n, 0);                                         \
-    }                                                                                  \
-    EK_TARGET static int EK(name##_nt)(void *o, const void *a, const void *b,          \
-                                       const void *c, size_t n)                        \
-    {                                                                                  \
-        return EK(name##_t)(o, a, b, c, n, 1);                                         \
-    }
-#define K_TYPES(CT, CU)                                                                \
-    typedef CT T;                                                                      \
-    typedef CU U;                                                                      \
-    (void)sizeof(T);                                                                   \
-    (void)sizeof(U);                                                                   \
-    int err = 0
-
-#define K_UNARY(DT, CT, CU, ii, N, FE, IE)                                             \
-    K_HEAD(k_##DT##_##N, CT)                                                           \
-    {                                                                                  \
-        K_TYPES(CT, CU);                                                               \
-        (void)b;                                                                       \
-        (void)c;                                                                       \
-        K_LOOP(CT, T x = a[i]; (void)x; r = KSEL(ii, FE, IE);)                         \
-        return err;                                                                    \
-    }                                                                                  \
-    K_WRAP(k_##DT##_##N, CT)
-
-#define K_BINARY(DT, CT, CU, ii, N, FE, IE)                                            \
-    K_HEAD(k_##DT##_##N##_vv, CT)                                                      \
-    {                                                                                  \
-        K_TYPES(CT, CU);                                                               \
-        (void)c;                                                                       \
-        K_LOOP(CT, T x = a[i]; T y = b[i]; (void)x; (void)y; r = KSEL(ii, FE, IE);)    \
-        return err;                                                                    \
-    }                                                                                  \
-    K_HEAD(k_##DT##_##N##_vs, CT)                                                      \
-    {                                                                                  \
-        K_TYPES(CT, CU);                                                               \
-        (void)c;                                                                       \
-        const T y = *b;                                                                \
-        (void)y;                                                                       \
-        K_LOOP(CT, T x = a[i]; (void)x; r = KSEL(ii, FE, IE);)                         \
-        return err;                                                                    \
-    }                                                                                  \
-    K_HEAD(k_##DT##_##N##_sv, CT)                                                      \
-    {                                                                                  \
-        K_TYPES(CT, CU);                                                               \
-        (void)c;                                                                       \
-        const T x = *a;                                                                \
-        (void)x;                                                                       \
-        K_LOOP(CT, T y = b[i]; (void)y; r = KSEL(ii, FE, IE);)                         \
-        return err;                                                                    \
-    }                                                                                  \
-    K_WRAP(k_##DT##_##N##_vv, CT)                                                      \
-    K_WRAP(k_##DT##_##N##_vs, CT)                                                      \
-    K_WRAP(k_##DT##_##N##_sv, CT)
-
-/* where(cond, a, b) (a NaN condition is true, as numpy's), copy and fill. */
-#define K_MISC(DT, CT, CU, ii)                                                         \
-    K_HEAD(k_##DT##_where, CT)                                                         \
-    {                                                                                  \
-        K_LOOP(CT, r = a[i] != 0 ? b[i] : c[i];)                                       \
-        return 0;                                                                      \
-    }                                                                                  \
-    K_HEAD(k_##DT##_copy, CT)                                                          \
-    {                                                                                  \
-        (void)b;                                                                       \
-        (void)c;                                                                       \
-        K_LOOP(CT, r = a[i];)                                                          \
-        return 0;                                                                      \
-    }                                                                                  \
-    K_HEAD(k_##DT##_fill, CT)                                                          \
-    {                                                                                  \
-        (void)b;                                                                       \
-        (void)c;                                                                       \
-        const CT v = *a;                                                               \
-        K_LOOP(CT, r = v;)                                                             \
-        return 0;                                                                      \
-    }                                                                                  \
-    K_WRAP(k_##DT##_where, CT)                                                         \
-    K_WRAP(k_##DT##_copy, CT)                                                          \
-    K_WRAP(k_##DT##_fill, CT)
-
-/* a*b + c and c + a*b in one pass: the same two roundings in the same
- * order as the separate ops (no FMA: the build does not contract), so the
- * bits are those of mul then add. The float dtypes only. */
-#define K_MULADD(DT, CT)                                                               \
-    K_HEAD(k_##DT##_muladd, CT)                                                        \
-    {                                                                                  \
-        K_LOOP(CT, CT m = a[i] * b[i]; r = m + c[i];)                                  \
-        return 0;                                                                      \
-    }                                                                                  \
-    K_HEAD(k_##DT##_addmul, CT)                                                        \
-    {                                                                                  \
-        K_LOOP(CT, CT m = a[i] * b[i]; r = c[i] + m;)                                  \
-        return 0;                                                                      \
-    }                                                                                  \
-    K_WRAP(k_##DT##_muladd, CT)                                                        \
-    K_WRAP(k_##DT##_addmul, CT)
-
-/* The instantiations: each op of the lists (outer) for each dtype (inner,
- * with the op's entry as the list's pass-through argument), the misc
- * kernels for every dtype and muladd for the float dtypes. */
-#define K_OP_UN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT_UN, (N, FE, IE))
-#define K_OP_BIN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT_BIN, (N, FE, IE))
-#define K_DT_UN(OP, DT, dt, CT, CU, KIND, ...)                                         \
-    PA__DT_CALL(K_UNARY, DT, CT, CU, PA__IS_INT(KIND), PA__DT_UNPACK OP)
-#define K_DT_BIN(OP, DT, dt, CT, CU, KIND, ...)                                        \
-    PA__DT_CALL(K_BINARY, DT, CT, CU, PA__IS_INT(KIND), PA__DT_UNPACK OP)
-#define K_DT_MISC(C, DT, dt, CT, CU, KIND, ...)                                        \
-    K_MISC(DT, CT, CU, PA__IS_INT(KIND))                                               \
-    PA__WHEN(PA__IS_FLOAT(KIND), K_MULADD(DT, CT))
-
-/* The kernel tables: [dtype][op][form][streaming]. */
-#define K2_(name) {EK(name), EK(name##_nt)}
-#define T_OP_UN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(T_DT_UN, N)
-#define T_OP_BIN(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(T_DT_BIN, N)
-#define T_DT_UN(N, DT, ...) [PA_##DT][EOP_##N][F_V] = K2_(k_##DT##_##N),
-#define T_DT_BIN(N, DT, ...)                                                           \
-    [PA_##DT][EOP_##N][F_VV] = K2_(k_##DT##_##N##_vv),                                 \
-    [PA_##DT][EOP_##N][F_VS] = K2_(k_##DT##_##N##_vs),                                 \
-    [PA_##DT][EOP_##N][F_SV] = K2_(k_##DT##_##N##_sv),
-#define T_DT_MISC(C, DT, dt, CT, CU, KIND, ...)                                        \
-    [PA_##DT][EOP_WHERE][F_VVV] = K2_(k_##DT##_where),                                 \
-    [PA_##DT][EOP_COPY][F_V] = K2_(k_##DT##_copy),                                     \
-    [PA_##DT][EOP_COPY][F_FILL] = K2_(k_##DT##_fill),                                  \
-    PA__WHEN(PA__IS_FLOAT(KIND), [PA_##DT][EOP_MULADD][F_VVV] = K2_(k_##DT##_muladd),   \
-             [PA_##DT][EOP_ADDMUL][F_VVV] = K2_(k_##DT##_addmul),)
-
-/* Every kernel and the table, for the instruction set EK_ISA. */
-typedef expr_kernel kernel_table[PA_NDTYPES][EOP_N][NFORMS][2];
-#define EXPR_KERNELS()                                                                 \
-    PA_UNARY_OPS(K_OP_UN)                                                              \
-    PA_BINARY_OPS(K_OP_BIN)                                                            \
-    EXPR_CMP_OPS(K_OP_BIN)                                                             \
-    PA_DTYPE_LIST_WITH(K_DT_MISC, ~)                                                   \
-    static const kernel_table EK(kernels) = {                                          \
-        PA_UNARY_OPS(T_OP_UN) PA_BINARY_OPS(T_OP_BIN) EXPR_CMP_OPS(T_OP_BIN)           \
-            PA_DTYPE_LIST_WITH(T_DT_MISC, ~)};
-
-#define EK_ISA base
-#define EK_TARGET
-#ifdef __SSE2__
-#define EK_STREAM_LINE(dst, line)                                                      \
-    for (int q_ = 0; q_ < 4; q_++)                                                     \
-        _mm_stream_si128((__m128i *)(dst) + q_, _mm_load_si128((const __m128i *)(line) + q_));
-#else
-#define EK_STREAM_LINE(dst, line) memcpy(dst, line, PA_CACHE_LINE);
-#endif
-EXPR_KERNELS()
-#undef EK_ISA
-#undef EK_TARGET
-#undef EK_STREAM_LINE
-
-#ifdef PA_X86_DISPATCH
-#define EK_ISA avx2
-#define EK_TARGET __attribute__((target("avx2")))
-#define EK_STREAM_LINE(dst, line)                                                      \
-    for (int q_ = 0; q_ < 2; q_++)                                                     \
-        _mm256_stream_si256((__m256i *)(dst) + q_,                                     \
-                            _mm256_load_si256((const __m256i *)(line) + q_));
-EXPR_KERNELS()
-#undef EK_ISA
-#undef EK_TARGET
-#undef EK_STREAM_LINE
-
-#define EK_ISA avx512
-#define EK_TARGET __attribute__((target("avx512f")))
-#define EK_STREAM_LINE(dst, line)                                                      \
-    _mm512_stream_si512((void *)(dst), _mm512_load_si512((const void *)(line)));
-EXPR_KERNELS()
-#undef EK_ISA
-#undef EK_TARGET
-#undef EK_STREAM_LINE
-#endif
-
-/* The best table this CPU runs. */
-static const kernel_table *kernels_for_cpu(void)
-{
-#ifdef PA_X86_DISPATCH
-    pa_isa isa = pa__cpu_isa();
-    if (isa != PA_ISA_BASE)
-        return isa == PA_ISA_AVX512 ? &kernels_avx512 : &kernels_avx2;
-#endif
-    return &kernels_base;
-}
-
-expr_kernel pa__expr_kernel(pa_dtype d, expr_op op, int form, int nt)
-{
-    return (*kernels_for_cpu())[d][op][form][nt];
-}
-
-/* Whether an op is defined on the integer dtypes (opdefs.h's INT_OK). */
-#define IOK_(N, n, iok, FE, IE) [EOP_##N] = iok,
-static const char int_ok[EOP_N] = {
-    PA_UNARY_OPS(IOK_) PA_BINARY_OPS(IOK_) EXPR_CMP_OPS(IOK_)[EOP_WHERE] = 1, [EOP_COPY] = 1,
-    [EOP_MULADD] = 1, [EOP_ADDMUL] = 1,
-};
 
 /* ------------------------------------------------------------ code generation */
 
@@ -313,7 +26,6 @@ typedef struct {
     char *uniform;                 /* per node */
     int *in_slot;                  /* per name: input slot, or -1 */
     uint64_t busy;                 /* registers in use */
-    uint64_t used;                 /* registers ever written by an instruction */
     int capu, capi, capui;
 } codegen;
 
@@ -322,7 +34,6 @@ void pa__expr_prog_free(expr_prog *p)
     free(p->uinstr);
     free(p->instr);
     free(p->uni_node);
-    free(p->splat);
     free(p->in_name);
     free(p->uni);
     memset(p, 0, sizeof *p);
@@ -365,15 +76,12 @@ static int emit(codegen *g, int uniform, const expr_instr *in)
     return PA_OK;
 }
 
-/* A free register; fresh != 0 asks for one that no instruction has
- * written yet (a splat is filled before the block loop, so an earlier
- * instruction of the block must not use its register). */
-static int alloc_reg(codegen *g, int col, int fresh, int *r)
+/* A free register. */
+static int alloc_reg(codegen *g, int col, int *r)
 {
     for (int k = 0; k < PA_EXPR_MAXREG; k++)
-        if (!((fresh ? g->busy | g->used : g->busy) >> k & 1)) {
+        if (!(g->busy >> k & 1)) {
             g->busy |= (uint64_t)1 << k;
-            g->used |= (uint64_t)1 << k;
             if (k >= g->p->nreg)
                 g->p->nreg = k + 1;
             *r = k;
@@ -387,28 +95,17 @@ static int alloc_reg(codegen *g, int col, int fresh, int *r)
 
 static void release(codegen *g, expr_opd o)
 {
-    if (o.kind == ED_REG && g->p->splat[o.idx] < 0)
+    if (o.kind == ED_REG)
         g->busy &= ~((uint64_t)1 << o.idx);
 }
 
-/* A vector operand that holds uniform slot s in every element: a splat
- * register, filled once per evaluation and never reused. */
-static int splat(codegen *g, int s, int col, expr_opd *o)
-{
-    int r;
-    PA_TRY(alloc_reg(g, col, 1, &r));
-    g->p->splat[r] = s;
-    *o = (expr_opd){ED_REG, r};
-    return PA_OK;
-}
-
 /* Which operand of a varying node is a varying product that fuses with it
- * into one pass (a*b + c and c + a*b; floats only, see K_MULADD), or -1. */
+ * into one pass (a*b + c and c + a*b, where the dtype has them), or -1. */
 static int fused_product(const codegen *g, int node)
 {
     const expr_node *nd = &g->e->nodes[node];
     if (nd->kind != EN_OP || nd->op != EOP_ADD || g->uniform[node] ||
-        pa__dtype_is_int(g->p->dtype))
+        !pa__kernel_has(PA__KOP_MULADD, g->p->dtype))
         return -1;
     for (int j = 0; j < 2; j++) {
         const expr_node *m = &g->e->nodes[nd->arg[j]];
@@ -443,6 +140,16 @@ static void mark_needed(const codegen *g, char *needed)
     }
 }
 
+/* The strides of an instruction's operands: a uniform value is one
+ * element read for the whole block. */
+static pa__strides block_strides(const expr_instr *in)
+{
+    ptrdiff_t s[3] = {1, 1, 1};
+    for (int j = 0; j < in->nargs; j++)
+        s[j] = in->a[j].kind == ED_UNI ? 0 : 1;
+    return (pa__strides){.o = 1, .a = s[0], .b = s[1], .c = s[2]};
+}
+
 /* The instruction of computed node k, whose operands' values are in
  * val[]: a uniform one into a new uniform slot, a varying one into a new
  * register. */
@@ -463,30 +170,19 @@ static int gen_node(codegen *g, int k, expr_opd *val)
         for (int j = 0; j < nd->nargs; j++)
             in.a[j] = val[nd->arg[j]];
     }
+    PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)in.op, p->dtype, 0, &in.fn));
+    in.st = block_strides(&in);
     if (g->uniform[k]) {
-        /* Run once per evaluation by the vector kernels at n = 1. */
-        in.form = in.nargs == 1 ? F_V : in.nargs == 2 ? F_VV : F_VVV;
-        in.fn = pa__expr_kernel(p->dtype, in.op, in.form, 0);
+        /* Run once per evaluation, at n = 1. */
         int s;
         PA_TRY(new_uni(g, -1, &s));
         in.dst = val[k] = (expr_opd){ED_UNI, s};
         return emit(g, 1, &in);
     }
-    if (in.nargs == 1) {
-        in.form = F_V;
-    } else if (in.nargs == 2) {
-        in.form = in.a[0].kind == ED_UNI ? F_SV : in.a[1].kind == ED_UNI ? F_VS : F_VV;
-    } else {
-        in.form = F_VVV;
-        for (int j = 0; j < 3; j++)
-            if (in.a[j].kind == ED_UNI)
-                PA_TRY(splat(g, in.a[j].idx, nd->col, &in.a[j]));
-    }
-    in.fn = pa__expr_kernel(p->dtype, in.op, in.form, 0);
     /* The destination is taken while the operands are still held, so it is
      * never one of them: the kernels' pointers are restrict. */
     int r;
-    PA_TRY(alloc_reg(g, nd->col, 0, &r));
+    PA_TRY(alloc_reg(g, nd->col, &r));
     for (int j = 0; j < in.nargs; j++)
         release(g, in.a[j]);
     in.dst = val[k] = (expr_opd){ED_REG, r};
@@ -541,12 +237,9 @@ static int generate(codegen *g)
     expr_prog *p = g->p;
     g->uniform = malloc((size_t)e->nnodes);
     g->in_slot = malloc((size_t)e->nnames * sizeof(int));
-    p->splat = malloc(PA_EXPR_MAXREG * sizeof(int));
     p->in_name = malloc(((size_t)e->nnames + 1) * sizeof(int));
-    if (!g->uniform || !g->in_slot || !p->splat || !p->in_name)
+    if (!g->uniform || !g->in_slot || !p->in_name)
         return pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
-    for (int k = 0; k < PA_EXPR_MAXREG; k++)
-        p->splat[k] = -1;
     for (int k = 0; k < e->nnames; k++)
         g->in_slot[k] = -1;
     /* Children come before their parents in e->nodes. */
@@ -565,12 +258,13 @@ static int generate(codegen *g)
     expr_opd res;
     PA_TRY(gen_tree(g, &res));
     if (res.kind != ED_REG) {
-        /* A bare name or a uniform value: one copy or fill instruction. */
+        /* A bare name or a uniform value: one copy instruction (a fill, with
+         * the uniform value's stride 0). */
         int r;
-        PA_TRY(alloc_reg(g, 1, 0, &r));
+        PA_TRY(alloc_reg(g, 1, &r));
         expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r}};
-        in.form = res.kind == ED_UNI ? F_FILL : F_V;
-        in.fn = pa__expr_kernel(p->dtype, EOP_COPY, in.form, 0);
+        in.st = block_strides(&in);
+        PA_TRY(pa__kernel_get(g->ctx, g->fn, PA__KOP_COPY, p->dtype, 0, &in.fn));
         PA_TRY(emit(g, 0, &in));
     }
     expr_instr *last = &p->instr[p->ninstr - 1];
@@ -579,10 +273,10 @@ static int generate(codegen *g)
     } else {
         /* The last instruction stores straight into the output. */
         last->dst = (expr_opd){ED_IN, -1};
-        last->fn = pa__expr_kernel(p->dtype, last->op, last->form, p->store == EXPR_STORE_STREAM);
+        PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)last->op, p->dtype,
+                              p->store == EXPR_STORE_STREAM, &last->fn));
         p->final_reg = -1;
     }
-    p->fill = pa__expr_kernel(p->dtype, EOP_COPY, F_FILL, 0);
     p->valid = 1;
     return PA_OK;
 }
@@ -595,9 +289,6 @@ static int run(const expr_prog *p, size_t es, char *const *reg, char *const *in,
                size_t n)
 {
     int err = 0;
-    for (int r = 0; r < p->nreg; r++)
-        if (p->splat[r] >= 0)
-            p->fill(reg[r], p->uni + (size_t)p->splat[r] * es, NULL, NULL, EXPR_BLK);
     for (size_t off = 0; off < n; off += EXPR_BLK) {
         size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
         for (int k = 0; k < p->ninstr; k++) {
@@ -610,7 +301,7 @@ static int run(const expr_prog *p, size_t es, char *const *reg, char *const *in,
                                          : (const void *)(p->uni + (size_t)o.idx * es);
             }
             void *dst = I->dst.kind == ED_REG ? (void *)reg[I->dst.idx] : out + off * es;
-            err |= I->fn(dst, x[0], x[1], x[2], len);
+            err |= I->fn(dst, x[0], x[1], x[2], len, &I->st);
         }
         if (p->final_reg >= 0)
             memcpy(out + off * es, reg[p->final_reg], len * es);
@@ -667,14 +358,14 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
             out_read |= nb[k]->array == out;
         }
     }
-    if (pa__dtype_is_int(out->dtype))
-        for (int k = 0; k < e->nnodes; k++) {
-            const expr_node *nd = &e->nodes[k];
-            PA_CHECK_AS(ctx, fn, nd->kind != EN_OP || int_ok[nd->op], PA_ENOTSUP,
-                        "%s (column %d) is not defined for %s arrays (convert them with "
-                        "pa_astype to f64)",
-                        pa__expr_op_name(nd->op), nd->col, pa_dtype_name(out->dtype));
-        }
+    for (int k = 0; k < e->nnodes; k++) {
+        const expr_node *nd = &e->nodes[k];
+        PA_CHECK_AS(ctx, fn, nd->kind != EN_OP || pa__kernel_has((pa__kop)nd->op, out->dtype),
+                    PA_ENOTSUP,
+                    "%s (column %d) is not defined for %s arrays (convert them with "
+                    "pa_astype to f64)",
+                    pa__expr_op_name(nd->op), nd->col, pa_dtype_name(out->dtype));
+    }
 
     size_t lo, hi, es = out->part.elsize;
     pa__local_range(out, &lo, &hi);
@@ -729,7 +420,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
         const void *x[3] = {NULL, NULL, NULL};
         for (int j = 0; j < I->nargs; j++)
             x[j] = p->uni + (size_t)I->a[j].idx * es;
-        err |= I->fn(p->uni + (size_t)I->dst.idx * es, x[0], x[1], x[2], 1);
+        err |= I->fn(p->uni + (size_t)I->dst.idx * es, x[0], x[1], x[2], 1, &I->st);
     }
     PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_DIVZERO), PA_EINVAL,
                 "integer division by zero in a constant part of the expression");

@@ -19,13 +19,15 @@
 #define MAX_DEPTH 256
 
 static const char *const op_names[EOP_N] = {
-#define EXPR_UNARY_NAME_(N, n) #n,
+#define EXPR_UNARY_NAME_(N, n) [EOP_##N] = #n,
     PA_UNARY_LIST(EXPR_UNARY_NAME_)
 #undef EXPR_UNARY_NAME_
-#define EXPR_BINARY_NAME_(N, n) #n,
+#define EXPR_BINARY_NAME_(N, n) [EOP_##N] = #n,
     PA_BINARY_LIST(EXPR_BINARY_NAME_)
 #undef EXPR_BINARY_NAME_
-    "<", "<=", ">", ">=", "==", "!=", "where", "muladd", "addmul", "copy",
+    [EOP_LT] = "<", [EOP_LE] = "<=", [EOP_GT] = ">", [EOP_GE] = ">=", [EOP_EQ] = "==",
+    [EOP_NE] = "!=", [EOP_WHERE] = "where", [EOP_MULADD] = "muladd", [EOP_ADDMUL] = "addmul",
+    [EOP_COPY] = "copy",
 };
 
 const char *pa__expr_op_name(expr_op op)

@@ -1,12 +1,13 @@
-/* The one definition of every element-wise op: what each unary and binary
- * op computes on one element, for the floating dtypes and (where defined)
- * for the integer dtypes. pa_unary/pa_binary (ops.c) and the expression VM
- * instantiate these lists in their loops, so both compute the same bits.
+/* The one definition of every element-wise op: what each op computes on
+ * one element, for the floating dtypes and (where defined) for the integer
+ * dtypes, and which kinds of dtype have it. The kernel layer (kernels.c)
+ * instantiates these lists once; pa_unary/pa_binary (ops.c) and the
+ * expression VM both run those kernels, so both compute the same bits.
  *
- * Lists: X(NAME, name, INT_OK, FEXPR, IEXPR), the ops in the order of the
- * public enums PA_UNARY_LIST/PA_BINARY_LIST. The expressions are written
- * on plain operands `x` (and `y`) of an element type T, with these names in
- * scope where they are expanded:
+ * Lists: X(NAME, name, INT_OK, FEXPR, IEXPR); the unary and binary ops in
+ * the order of the public enums PA_UNARY_LIST/PA_BINARY_LIST. The
+ * expressions are written on plain operands `x` (and `y`, `z`) of an
+ * element type T, with these names in scope where they are expanded:
  *   T    the element type (PA_DTYPE_LIST's T column);
  *   U    for integer T, its unsigned type of the same width (the list's U
  *        column): signed arithmetic goes through U so that it wraps like
@@ -16,8 +17,8 @@
  * FEXPR is the float form: the PA_F1/PA_F2 wrappers call f for double and
  * ff for float, so f32 stays f32 (no tgmath.h, whose macros would leak into
  * every file). IEXPR is the integer form; it is only meaningful where
- * INT_OK is 1 (elsewhere it is PA_NOINT, and the entry points reject the
- * op for integer dtypes before any kernel runs). */
+ * INT_OK is 1 (elsewhere it is PA_NOINT: no integer kernel of the op is
+ * built, and the entry points refuse the op for integer dtypes). */
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
@@ -34,8 +35,23 @@
 #define PA_F1(fn, x) _Generic((x), float: fn##f, default: fn)(x)
 #define PA_F2(fn, x, y) _Generic((x), float: fn##f, default: fn)((x), (y))
 
-/* The integer form of a float-only op: never run (see above). */
+/* floor, ceil and rint, whose NaN result is quiet on every instruction
+ * set: the SSE4.1/AVX rounding instructions quiet a signalling NaN, and
+ * glibc's floor for plain x86-64 returns it unchanged, so the clones of a
+ * kernel gave different bits for one. */
+#define PA_FROUND(fn, x) ((x) != (x) ? (x) + (x) : PA_F1(fn, x))
+
+/* The integer form of a float-only op: never compiled (see above). */
 #define PA_NOINT ((T)0)
+
+/* Whether dtypes of kind K have an op whose INT_OK column is iok (0 or 1,
+ * for the preprocessor): the float kind has every op, the integer kinds
+ * those with INT_OK 1. A new kind adds its line here; until it does, the
+ * kernel layer does not compile. */
+#define PA__OP_HAS(K, iok) PA__OP_HAS_##K(iok)
+#define PA__OP_HAS_FLOAT(iok) 1
+#define PA__OP_HAS_SINT(iok) iok
+#define PA__OP_HAS_UINT(iok) iok
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
  * to a signed type that gcc defines as modulo 2^N). For uint8_t the
@@ -119,9 +135,9 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
     X(COS, cos, 0, PA_F1(cos, x), PA_NOINT)                                            \
     X(TAN, tan, 0, PA_F1(tan, x), PA_NOINT)                                            \
     X(TANH, tanh, 0, PA_F1(tanh, x), PA_NOINT)                                         \
-    X(FLOOR, floor, 1, PA_F1(floor, x), x)                                             \
-    X(CEIL, ceil, 1, PA_F1(ceil, x), x)                                                \
-    X(ROUND, round, 1, PA_F1(rint, x), x)                                              \
+    X(FLOOR, floor, 1, PA_FROUND(floor, x), x)                                         \
+    X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                            \
+    X(ROUND, round, 1, PA_FROUND(rint, x), x)                                          \
     X(SQUARE, square, 1, (x * x), PA_IWRAP((U)x * (U)x))                               \
     X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)
 
@@ -140,5 +156,29 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
     X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                   \
     X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                   \
     X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))
+
+/* The expression language's ops beyond the public ones, in the same
+ * format. Comparisons (binary): 1 when true, 0 when false, in the
+ * operands' dtype. */
+#define PA_COMPARE_OPS(X)                                                              \
+    X(LT, less, 1, (x < y ? (T)1 : (T)0), (x < y ? (T)1 : (T)0))                       \
+    X(LE, less_equal, 1, (x <= y ? (T)1 : (T)0), (x <= y ? (T)1 : (T)0))               \
+    X(GT, greater, 1, (x > y ? (T)1 : (T)0), (x > y ? (T)1 : (T)0))                    \
+    X(GE, greater_equal, 1, (x >= y ? (T)1 : (T)0), (x >= y ? (T)1 : (T)0))            \
+    X(EQ, equal, 1, (x == y ? (T)1 : (T)0), (x == y ? (T)1 : (T)0))                    \
+    X(NE, not_equal, 1, (x != y ? (T)1 : (T)0), (x != y ? (T)1 : (T)0))
+
+/* Ternary: where(x, y, z) (a NaN condition is true, as numpy's), and the
+ * fused x*y + z and z + x*y, which round the product to T first so that
+ * they give the bits of mul then add (no FMA: -std=c11 does not contract,
+ * and the cast drops any excess precision). The expression VM fuses
+ * a*b + c into them where the dtype has them. */
+#define PA_TERNARY_OPS(X)                                                              \
+    X(WHERE, where, 1, (x != 0 ? y : z), (x != 0 ? y : z))                             \
+    X(MULADD, muladd, 0, ((T)(x * y) + z), PA_NOINT)                                   \
+    X(ADDMUL, addmul, 0, (z + (T)(x * y)), PA_NOINT)
+
+/* Unary: out = x (a copy, or with a stride-0 operand a fill). */
+#define PA_COPY_OPS(X) X(COPY, copy, 1, x, x)
 
 #endif

@@ -1,52 +1,51 @@
 /* Element-wise ops: out = op(a), out = a op b, and the forms with a scalar
  * operand. The entry points check shapes, distributions and dtypes, run
- * the expressions' kernel of the op over this rank's span and sync the
+ * the kernel layer's kernel of the op over this rank's span and sync the
  * node. Integer division by zero is counted in the kernel and reported
  * once, after every rank has finished its span. */
 #include <string.h>
 
 #include "collcheck.h"
 #include "compute.h"
-#include "expr.h"
+#include "kernels.h"
 
 /* ------------------------------------------------------------ kernels */
 
-/* The kernels are the expressions' (expr_eval.c): opdefs.h's ops, built
- * per dtype for the best instruction set this CPU runs, with a streaming
- * form. The public op enums list the ops in the order of the expression
- * opcodes (expr.h), so op maps to EOP_UNARY0 + op or EOP_BINARY0 + op.
+/* The public op enums list the ops in the order of the kernel ops
+ * (kernels.h), so op is the kernel op PA__KOP_UNARY0 + op or
+ * PA__KOP_BINARY0 + op.
  *
- * Runs kernel form `form` of op over this rank's n elements: x is the
- * array operand and y the second one (an array, or for F_VS and F_SV the
- * scalar; for F_SV the kernel takes the scalar first). A large output that
- * is not also an input is written in one pass of streaming stores; else
- * block by block, the kernels' vectorised trip count, and through a
- * buffer when the output is an input (the kernels' pointers are
- * restrict). Returns the PA_OPERR_* bits. */
-static int run_op(pa_dtype d, expr_op op, int form, char *o, const char *x, const char *y,
-                  size_t n)
+ * Runs op over this rank's n elements, out = op(a, b) with the operands'
+ * strides st (1, or 0 for a scalar; b is NULL for a unary op). A large
+ * output that is not also an input is written in one pass of streaming
+ * stores; else block by block, the kernels' vectorised trip count, and
+ * through a buffer when the output is an input (the kernels' pointers are
+ * restrict). *err gets the PA_OPERR_* bits. */
+static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, const char *a,
+                  const char *b, const pa__strides *st, size_t n, int *err)
 {
     size_t es = pa_dtype_size(d);
-    int alias = o == x || (form == F_VV && o == y);
-    const char *sv = form == F_SV ? y : NULL; /* the scalar, first for F_SV */
-    if (!alias && n * es > PA_STREAM_MIN_BYTES) {
-        int err = pa__expr_kernel(d, op, form, 1)(o, sv ? sv : x, sv ? x : y, NULL, n);
+    int alias = (st->a && o == a) || (st->b && o == b);
+    int stream = !alias && n * es > PA_STREAM_MIN_BYTES;
+    pa__kernel k;
+    PA_TRY(pa__kernel_get(ctx, fn, op, d, stream, &k));
+    if (stream) {
+        *err = k(o, a, b, NULL, n, st);
         pa__stream_fence();
-        return err;
+        return PA_OK;
     }
-    expr_kernel k = pa__expr_kernel(d, op, form, 0);
-    pa__elem buf[EXPR_BLK];
-    int err = 0;
-    for (size_t off = 0; off < n; off += EXPR_BLK) {
-        size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
-        const char *xa = x + off * es;
-        const char *yb = form == F_VV ? y + off * es : y;
+    pa__elem buf[PA__KERNEL_BLK];
+    *err = 0;
+    for (size_t off = 0; off < n; off += PA__KERNEL_BLK) {
+        size_t len = n - off < PA__KERNEL_BLK ? n - off : PA__KERNEL_BLK;
+        const char *ab = a + off * es * (size_t)st->a;
+        const char *bb = b ? b + off * es * (size_t)st->b : NULL;
         void *dst = alias ? (void *)buf : (void *)(o + off * es);
-        err |= k(dst, sv ? sv : xa, sv ? xa : yb, NULL, len);
+        *err |= k(dst, ab, bb, NULL, len, st);
         if (alias)
             memcpy(o + off * es, buf, len * es);
     }
-    return err;
+    return PA_OK;
 }
 
 #define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = ok,
@@ -57,15 +56,19 @@ static const char bin_int_ok[PA_NBINARY] = {PA_BINARY_OPS(OK_ENTRY)};
 static const char *const un_names[PA_NUNARY] = {PA_UNARY_LIST(NAME_ENTRY)};
 static const char *const bin_names[PA_NBINARY] = {PA_BINARY_LIST(NAME_ENTRY)};
 
-/* Every op of the public lists has a kernel: the lists have equal lengths
- * (and the designated initialisers above fail to compile on a name that
- * is not in the public enum), and the expression opcodes list them in the
- * same order. */
+/* Every op of the public lists is the kernel op at its position: the
+ * lists have equal lengths, and each op of opdefs.h's lists is a public
+ * op at the same position. */
 #define COUNT(...) +1
 _Static_assert(0 PA_UNARY_OPS(COUNT) == PA_NUNARY, "opdefs.h and PA_UNARY_LIST differ");
 _Static_assert(0 PA_BINARY_OPS(COUNT) == PA_NBINARY, "opdefs.h and PA_BINARY_LIST differ");
-_Static_assert(EOP_BINARY0 - EOP_UNARY0 == PA_NUNARY && EOP_LT - EOP_BINARY0 == PA_NBINARY,
-               "the expression opcodes do not follow PA_UNARY_LIST and PA_BINARY_LIST");
+#define SAME_POSITION(FIRST, N)                                                        \
+    _Static_assert((int)PA__KOP_##N - (int)FIRST == (int)PA_OP_##N,                    \
+                   "opdefs.h lists " #N " at another position than the public list");
+#define SAME_POSITION_UN(N, ...) SAME_POSITION(PA__KOP_UNARY0, N)
+#define SAME_POSITION_BIN(N, ...) SAME_POSITION(PA__KOP_BINARY0, N)
+PA_UNARY_OPS(SAME_POSITION_UN)
+PA_BINARY_OPS(SAME_POSITION_BIN)
 
 /* ------------------------------------------------------------ names */
 
@@ -122,13 +125,16 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
     pa_ctx *ctx = out->ctx;
     PA_CHECK(ctx, (int)op >= 0 && op < PA_NUNARY, PA_EINVAL, "op %d is not a unary op",
              (int)op);
-    PA_CHECK(ctx, !pa__dtype_is_int(a->dtype) || un_int_ok[op], PA_ENOTSUP,
+    pa__kop kop = (pa__kop)(PA__KOP_UNARY0 + (int)op);
+    PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
              "%s is not defined for %s (convert with pa_astype to f64 or f32)", un_names[op],
              pa_dtype_name(a->dtype));
     size_t lo, hi;
     pa__local_range(out, &lo, &hi);
-    run_op(a->dtype, (expr_op)(EOP_UNARY0 + (int)op), F_V, pa__node_ptr(out, lo),
-           pa__node_ptr(a, lo), NULL, hi - lo);
+    static const pa__strides st = {.o = 1, .a = 1};
+    int err;
+    PA_TRY(run_op(ctx, __func__, kop, a->dtype, pa__node_ptr(out, lo), pa__node_ptr(a, lo), NULL,
+                  &st, hi - lo, &err));
     /* Publishes every rank's span of out to the node's ranks. */
     return pa__array_sync(out);
 }
@@ -148,7 +154,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NBINARY, PA_EINVAL,
                 "op %d is not a binary op", (int)op);
     int is_int = pa__dtype_is_int(a->dtype);
-    PA_CHECK_AS(ctx, fn, !is_int || bin_int_ok[op], PA_ENOTSUP,
+    pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
+    PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
                 "%s is not defined for %s (convert with pa_astype to f64 or f32)",
                 bin_names[op], pa_dtype_name(a->dtype));
     pa__elem sv;
@@ -157,10 +164,15 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
 
     size_t lo, hi;
     pa__local_range(out, &lo, &hi);
-    static const int forms[3] = {F_VV, F_VS, F_SV};
-    int err = run_op(a->dtype, (expr_op)(EOP_BINARY0 + (int)op), forms[form],
-                     pa__node_ptr(out, lo), pa__node_ptr(a, lo),
-                     form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)&sv, hi - lo);
+    /* The operands in order, with the scalar's stride 0. */
+    static const pa__strides forms[3] = {{.o = 1, .a = 1, .b = 1},
+                                         {.o = 1, .a = 1, .b = 0},
+                                         {.o = 1, .a = 0, .b = 1}};
+    const char *x = pa__node_ptr(a, lo);
+    const char *y = form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)&sv;
+    int err;
+    PA_TRY(run_op(ctx, fn, kop, a->dtype, pa__node_ptr(out, lo), form == 2 ? y : x,
+                  form == 2 ? x : y, &forms[form], hi - lo, &err));
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);
     /* Only integer div, fmod and pow can fail, and the decision to agree

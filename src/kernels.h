@@ -1,0 +1,79 @@
+/* The element-wise kernel layer: every op of opdefs.h for every dtype of
+ * PA_DTYPE_LIST, compiled once per instruction set, with a stride per
+ * operand as numpy's inner loops take them. ops.c and the expression VM
+ * both call it; it knows nothing of either.
+ *
+ * Protocol (not collective, no MPI): look a kernel up once with
+ * pa__kernel_get, which fails with PA_ENOTSUP when the dtype's kind lacks
+ * the op (the table of what each kind has is opdefs.h's INT_OK column
+ * through PA__OP_HAS), then call it as often as needed:
+ *
+ *     pa__kernel k;
+ *     PA_TRY(pa__kernel_get(ctx, fn, PA__KOP_ADD, d, 0, &k));
+ *     pa__strides st = {.o = 1, .a = 1, .b = 0};  // out = a + scalar
+ *     int err = k(out, a, &s, NULL, n, &st);
+ *
+ * Strides are in elements; a stride of 0 reads one element in place for
+ * every i (a scalar, or a broadcast row). The patterns with a unit-stride
+ * output whose operands have strides 1 or 0 run vectorised loops (a full
+ * PA__KERNEL_BLK with a constant trip count); any other stride, the output's
+ * included, runs a general loop with the same results. */
+#ifndef PARRAY_KERNELS_H
+#define PARRAY_KERNELS_H
+
+#include <stddef.h>
+
+#include "compute.h"
+
+/* The kernel ops, in the order of their lists in opdefs.h: the public
+ * unary and binary ops (so PA__KOP_UNARY0 + a pa_unary_op is its kernel
+ * op), the comparisons, where and the fused mul-adds, copy. */
+#define PA__KERNEL_OPS(X)                                                              \
+    PA_UNARY_OPS(X) PA_BINARY_OPS(X) PA_COMPARE_OPS(X) PA_TERNARY_OPS(X) PA_COPY_OPS(X)
+typedef enum {
+#define PA__KOP_ENUM_(N, ...) PA__KOP_##N,
+    PA__KERNEL_OPS(PA__KOP_ENUM_)
+#undef PA__KOP_ENUM_
+    PA__KOP_N
+} pa__kop;
+
+#define PA__KOP_UNARY0 PA__KOP_NEG
+#define PA__KOP_BINARY0 PA__KOP_ADD
+
+/* The strides of the output o and the operands a, b, c, in elements. */
+typedef struct {
+    ptrdiff_t o, a, b, c;
+} pa__strides;
+
+/* o[i * st->o] = op(a[i * st->a], b[i * st->b], c[i * st->c]) for i in
+ * [0, n); a unary op reads a only, a binary op a and b. No element
+ * written may be an element read: the kernels' pointers are restrict.
+ * Returns the PA_OPERR_* bits of the integer ops (opdefs.h). */
+typedef int (*pa__kernel)(void *o, const void *a, const void *b, const void *c, size_t n,
+                          const pa__strides *st);
+
+/* The length whose contiguous loops run with a constant trip count, which
+ * gcc vectorises at -O2 without a scalar epilogue: callers that cut work
+ * into blocks (the expression VM, ops.c) use blocks of this length. */
+#define PA__KERNEL_BLK 128
+
+/* Not collective. The number of operands of op (1, 2 or 3) and its name
+ * ("add", "less", "where"). */
+int pa__kernel_arity(pa__kop op);
+const char *pa__kernel_op_name(pa__kop op);
+
+/* Not collective. 1 when dtype d has op (its kind has it), else 0. */
+int pa__kernel_has(pa__kop op, pa_dtype d);
+
+/* Not collective. The kernel of op for dtype d, built for the best
+ * instruction set this CPU runs; with nt its form whose contiguous output
+ * goes out with streaming stores (call pa__stream_fence before others read
+ * it). PA_ENOTSUP, recorded for fn in ctx, when d has no such op. */
+int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt,
+                   pa__kernel *k);
+
+/* Not collective. The kernel as pa__kernel_get, for the instruction set
+ * isa (which this CPU must run), or NULL: for tests of every set. */
+pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa);
+
+#endif
