@@ -341,7 +341,8 @@ static inline int tu_main(int argc, char **argv, Suite *(*make)(void))
 /* Element i of a buffer of dtype d: tu_get_f as a double; tu_get_i as an
  * integer's value widened to 128 bits (signed or unsigned as the dtype);
  * tu_set_f stores v converted by C's rules (in range for integers);
- * tu_set_i stores v's low bits (numpy's wrap-around). tu_is_int tells
+ * tu_set_i stores v's low bits (numpy's wrap-around; a float dtype: v
+ * rounded once). tu_is_int tells
  * an integer dtype. Written from the public dtype list
  * (its C types), not from the library's tables. */
 #define TU_DT_SWITCH_(d, ...)                                                          \
@@ -375,8 +376,8 @@ static inline void tu_set_i(void *buf, pa_dtype d, size_t i, __int128 v)
     case PA_##NAME: {                                                                  \
         uint64_t low_ = (uint64_t)(unsigned __int128)v;                                \
         T t_;                                                                          \
-        if ((T)0.5 != (T)0) /* a float */                                              \
-            t_ = (T)(int64_t)low_;                                                     \
+        if ((T)0.5 != (T)0) /* a float: v rounded, straight from 128 bits */           \
+            t_ = (T)v;                                                                 \
         else                                                                           \
             memcpy(&t_, &low_, sizeof t_); /* little-endian: the low bytes */          \
         ((T *)buf)[i] = t_;                                                            \
