@@ -10,11 +10,15 @@
  * - fields are separated by the delimiter (blanks around a field do not
  *   count), or by runs of blanks when the delimiter is ' ' or '\t';
  * - a field is valid when it does not start with white space and strtod
- *   (f64), strtof (f32) or strtoll in the dtype's range (integers) reads
- *   all of it; the value is what that call gives, compared bit for bit;
+ *   (f64), strtof (f32) or strtoll in the dtype's range (integers;
+ *   strtoull for u64) reads all of it; the value is what that call gives,
+ *   compared bit for bit; f16 is strtod's value rounded down and rounded up
+ *   when both round to the same f16, else (a text within a double's
+ *   rounding of a tie between two f16) that rounded to odd, then to f16;
  * - the text parses when every data line after the header has the first
  *   row's number of valid fields. */
 #include <errno.h>
+#include <fenv.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -37,6 +41,40 @@ static const pa_dtype dtypes[] = {PA_DTYPE_LIST(DTYPE_ENTRY)};
         memcpy(out, &x, sizeof x);                                                     \
         break;                                                                         \
     }
+
+/* An unsigned 64-bit reading: strtoull, which would negate a '-' text. */
+static int ref_u64(const char *buf, char **end, void *out)
+{
+    if (buf[0] == '-') {
+        long long v = strtoll(buf, end, 10);
+        if (errno == ERANGE || v != 0)
+            return 0;
+    }
+    uint64_t x = buf[0] == '-' ? 0 : strtoull(buf, end, 10);
+    memcpy(out, &x, sizeof x);
+    return errno != ERANGE;
+}
+
+/* f16, as the header says. */
+static void ref_f16(const char *buf, char **end, void *out)
+{
+    int mode = fegetround();
+    fesetround(FE_DOWNWARD);
+    double down = strtod(buf, end);
+    fesetround(FE_UPWARD);
+    double up = strtod(buf, end);
+    fesetround(mode);
+    PA_HALF h = (PA_HALF)down;
+    if (h != (PA_HALF)up && !(h != h)) {
+        double t = down < 0 ? up : down;
+        uint64_t b;
+        memcpy(&b, &t, sizeof b);
+        b |= 1;
+        memcpy(&t, &b, sizeof t);
+        h = (PA_HALF)t;
+    }
+    memcpy(out, &h, sizeof h);
+}
 
 /* The reference's reading of one field [p, q) into out; 0 if invalid. */
 static int ref_field(const char *p, const char *q, pa_dtype dt, void *out)
@@ -70,6 +108,15 @@ static int ref_field(const char *p, const char *q, pa_dtype dt, void *out)
     case PA_I64: REF_INT(int64_t, INT64_MIN, INT64_MAX)
     case PA_I32: REF_INT(int32_t, INT32_MIN, INT32_MAX)
     case PA_U8: REF_INT(uint8_t, 0, UINT8_MAX)
+    case PA_I8: REF_INT(int8_t, INT8_MIN, INT8_MAX)
+    case PA_I16: REF_INT(int16_t, INT16_MIN, INT16_MAX)
+    case PA_U16: REF_INT(uint16_t, 0, UINT16_MAX)
+    case PA_U32: REF_INT(uint32_t, 0, UINT32_MAX)
+    case PA_U64:
+        if (!ref_u64(buf, &end, out))
+            return 0;
+        break;
+    case PA_F16: ref_f16(buf, &end, out); break;
     case PA_NDTYPES: return 0;
     }
     return end == buf + n;
@@ -185,7 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pa_files_opts o = {0};
     o.delimiter = delims[sel % sizeof delims];
     o.comment = comments[sel / 8 % 2];
-    o.dtype = dtypes[sel / 16 % 5];
+    o.dtype = dtypes[sel / 16 % PA_NDTYPES];
     o.header = sel >= 160;
     pa__csv c;
     pa__csv_init(&c, &o, "t.csv");

@@ -4,9 +4,11 @@
  * parse exactly: a fast path handles decimals of up to 19 significant
  * digits and decimal exponents within 27 with exact 128-bit integer
  * arithmetic, and everything else goes to strtod_l/strtof_l in the "C"
- * locale, so every value is the correctly rounded one, as strtod gives. */
+ * locale (f16 through strtod_l rounded to odd), so every value is the
+ * correctly rounded one, as strtod gives. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fenv.h>
 #include <float.h>
 #include <locale.h>
 #include <math.h>
@@ -233,9 +235,8 @@ static const char *fast_decimal(const char *p, int pbits, double *out)
     return s;
 }
 
-/* An integer [+-]digits within [lo, hi]. */
-static const char *parse_int(const char *p, long long lo, long long hi, long long *out,
-                             int *range)
+/* An integer [+-]digits within [lo, hi], as its two's complement bits. */
+static const char *parse_int(const char *p, int64_t lo, uint64_t hi, uint64_t *out, int *range)
 {
     const char *s = p;
     int neg = 0;
@@ -243,7 +244,7 @@ static const char *parse_int(const char *p, long long lo, long long hi, long lon
         neg = *s++ == '-';
     if (*s < '0' || *s > '9')
         return NULL;
-    unsigned long long v = 0, lim = neg ? (unsigned long long)(-(lo + 1)) + 1 : (unsigned long long)hi;
+    uint64_t v = 0, lim = neg ? (uint64_t)(-(lo + 1)) + 1 : hi;
     int over = 0;
     while (*s >= '0' && *s <= '9') {
         unsigned d = (unsigned)(*s++ - '0');
@@ -256,8 +257,31 @@ static const char *parse_int(const char *p, long long lo, long long hi, long lon
         *range = 1;
         return NULL;
     }
-    *out = neg ? (long long)(0 - v) : (long long)v;
+    *out = neg ? 0 - v : v;
     return s;
+}
+
+/* A decimal text as f16, correctly rounded, for what fast_decimal does not
+ * take (f16 has no strtod): strtod rounded down and up tells whether the
+ * text is exact in a double; if not, the one nearer zero with its last bit
+ * set is the value rounded to odd, whose rounding to f16's 11 bits is then
+ * the correct one (53 >= 11 + 2 bits). */
+static PA_HALF strtoh_l(const char *p, char **end, locale_t loc)
+{
+    int mode = fegetround();
+    fesetround(FE_DOWNWARD);
+    double down = strtod_l(p, end, loc);
+    fesetround(FE_UPWARD);
+    double up = strtod_l(p, end, loc);
+    fesetround(mode);
+    if (down == up || down != down)
+        return (PA_HALF)down;
+    double t = down < 0 ? up : down;
+    uint64_t b;
+    memcpy(&b, &t, sizeof b);
+    b |= 1;
+    memcpy(&t, &b, sizeof t);
+    return (PA_HALF)t;
 }
 
 /* One number of each dtype, by kind: parse the text at p into *out (NULL
@@ -267,10 +291,14 @@ static const char *parse_int(const char *p, long long lo, long long hi, long lon
  * mantissa's bits, not through a double, which could round twice; what
  * fast_decimal does not take (and a value beyond the type's range) goes to
  * the C library's strtod or strtof. */
-#define CSV_MANT(T) _Generic((T)0, float: FLT_MANT_DIG, double: DBL_MANT_DIG)
-#define CSV_MAXV(T) _Generic((T)0, float: FLT_MAX, double: HUGE_VAL)
-#define CSV_STRTO(T) _Generic((T)0, float: strtof_l, double: strtod_l)
-#define CSV_DIGITS(T) _Generic((T)0, float: FLT_DECIMAL_DIG, double: DBL_DECIMAL_DIG)
+#define CSV_MANT(T) _Generic((T)0, float: FLT_MANT_DIG, double: DBL_MANT_DIG, PA_HALF: 11)
+#define CSV_MAXV(T) _Generic((T)0, float: FLT_MAX, double: HUGE_VAL, PA_HALF: 65504.0)
+/* The fast path rounds to the mantissa's bits, which is the correct
+ * rounding only for the type's normal numbers: below this (f16's
+ * subnormals; it never reaches float's or double's) strto* decides. */
+#define CSV_MINV(T) _Generic((T)0, float: 0.0, double: 0.0, PA_HALF: 0x1p-14)
+#define CSV_STRTO(T) _Generic((T)0, float: strtof_l, double: strtod_l, PA_HALF: strtoh_l)
+#define CSV_DIGITS(T) _Generic((T)0, float: FLT_DECIMAL_DIG, double: DBL_DECIMAL_DIG, PA_HALF: 5)
 #define CSV_FNS_FLOAT(NAME, T, U, K)                                                   \
     static const char *parse_##NAME(const char *p, void *out, int *range)              \
     {                                                                                  \
@@ -278,7 +306,7 @@ static const char *parse_int(const char *p, long long lo, long long hi, long lon
         char *end;                                                                     \
         double d;                                                                      \
         const char *e = fast_decimal(p, CSV_MANT(T), &d);                              \
-        if (e && fabs(d) <= CSV_MAXV(T)) {                                             \
+        if (e && fabs(d) <= CSV_MAXV(T) && (d == 0 || fabs(d) >= CSV_MINV(T))) {      \
             *(T *)out = (T)d;                                                          \
             return e;                                                                  \
         }                                                                              \
@@ -291,13 +319,11 @@ static const char *parse_int(const char *p, long long lo, long long hi, long lon
     {                                                                                  \
         return snprintf(buf, cap, "%.*g", CSV_DIGITS(T), (double)*(const T *)elem);     \
     }
-/* Integers are parsed as long long. */
 #define CSV_PARSE_INT(NAME, T, U, K)                                                   \
-    _Static_assert(PA__IMAX(K, T, U) <= INT64_MAX, "CSV parses integers as long long"); \
     static const char *parse_##NAME(const char *p, void *out, int *range)              \
     {                                                                                  \
-        long long i;                                                                   \
-        const char *e = parse_int(p, PA__IMIN(K, T, U), (long long)PA__IMAX(K, T, U), &i, range); \
+        uint64_t i;                                                                    \
+        const char *e = parse_int(p, PA__IMIN(K, T, U), PA__IMAX(K, T, U), &i, range);  \
         if (e)                                                                         \
             *(T *)out = (T)i;                                                          \
         return e;                                                                      \

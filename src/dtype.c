@@ -7,7 +7,9 @@
 #include "dtype.h"
 
 /* The enum's values are part of the ABI. */
-_Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4,
+_Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4 &&
+                   PA_I8 == 5 && PA_I16 == 6 && PA_U16 == 7 && PA_U32 == 8 && PA_U64 == 9 &&
+                   PA_F16 == 10,
                "pa_dtype's values changed: a new dtype goes at the end of PA_DTYPE_LIST");
 
 /* ------------------------------------------------------------ conversions */
@@ -54,6 +56,37 @@ void pa__from_double(void *dst, pa_dtype d, double v)
 }
 
 /* ------------------------------------------------------------ the table */
+
+/* HDF5 1.10 has no half float (1.14.4 names H5T_IEEE_F16LE and, where the
+ * compiler has _Float16, H5T_NATIVE_FLOAT16): build it as h5py does, from
+ * a copy of the 32-bit float of the same byte order with IEEE half's
+ * fields (sign bit 15, exponent at 10 of 5 bits, mantissa at 0 of 10) and
+ * bias, so that h5py reads it as float16. Built once and locked; a cached
+ * id that no longer names a 2-byte float (the library was closed and
+ * reopened) is built again. */
+static hid_t half_type(hid_t single, hid_t *cache)
+{
+    if (*cache > 0 && H5Iis_valid(*cache) > 0 && H5Iget_type(*cache) == H5I_DATATYPE &&
+        H5Tget_class(*cache) == H5T_FLOAT && H5Tget_size(*cache) == 2)
+        return *cache;
+    hid_t t = H5Tcopy(single);
+    if (t < 0)
+        return H5I_INVALID_HID;
+    if (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 ||
+        H5Tset_ebias(t, 15) < 0 || H5Tlock(t) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return *cache = t;
+}
+#ifndef H5T_IEEE_F16LE
+static hid_t half_le = H5I_INVALID_HID;
+#define H5T_IEEE_F16LE half_type(H5T_IEEE_F32LE, &half_le)
+#endif
+#ifndef H5T_NATIVE_FLOAT16
+static hid_t half_native = H5I_INVALID_HID;
+#define H5T_NATIVE_FLOAT16 half_type(H5T_NATIVE_FLOAT, &half_native)
+#endif
 
 /* The HDF5 types are variables that H5open sets, not constants: one
  * function each returns them. */

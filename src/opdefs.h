@@ -31,9 +31,11 @@
 #define PA_OPERR_DIVZERO 1 /* integer div or fmod by zero (the result is 0) */
 #define PA_OPERR_NEGPOW 2  /* integer pow with a negative exponent (the result is 0) */
 
-/* double f(double) or float ff(float), chosen by the operand's type. */
-#define PA_F1(fn, x) _Generic((x), float: fn##f, default: fn)(x)
-#define PA_F2(fn, x, y) _Generic((x), float: fn##f, default: fn)((x), (y))
+/* double f(double) or float ff(float), chosen by the operand's type; f16
+ * computes in float (the result rounds to f16 where it is stored), as
+ * numpy's float16 loops do. */
+#define PA_F1(fn, x) _Generic((x), float: fn##f, PA_HALF: fn##f, default: fn)(x)
+#define PA_F2(fn, x, y) _Generic((x), float: fn##f, PA_HALF: fn##f, default: fn)((x), (y))
 
 /* floor, ceil and rint, whose NaN result is quiet on every instruction
  * set: the SSE4.1/AVX rounding instructions quiet a signalling NaN, and
@@ -54,9 +56,12 @@
 #define PA__OP_HAS_UINT(iok) iok
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
- * to a signed type that gcc defines as modulo 2^N). For uint8_t the
- * operands promote to int, where the values cannot overflow. */
+ * to a signed type that gcc defines as modulo 2^N). A U narrower than int
+ * promotes to int, where sums cannot overflow but uint16_t products can:
+ * products take their operands through PA_UW, U promoted to at least
+ * unsigned int, whose arithmetic wraps. */
 #define PA_IWRAP(e) ((T)(U)(e))
+#define PA_UW(x) (0u + (U)(x))
 /* x < 0 without the always-false comparison that -Wtype-limits reports
  * for unsigned T. */
 #define PA_INEG_P(x) ((x) < (T)1 && (x) != (T)0)
@@ -103,8 +108,8 @@
         U r = 1, b = (U)x, e = (U)y;                                                   \
         while (e) {                                                                    \
             if (e & 1u)                                                                \
-                r = (U)(r * b);                                                        \
-            b = (U)(b * b);                                                            \
+                r = (U)(PA_UW(r) * b);                                                 \
+            b = (U)(PA_UW(b) * b);                                                     \
             e >>= 1;                                                                   \
         }                                                                              \
         return (T)r;                                                                   \
@@ -138,7 +143,7 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
     X(FLOOR, floor, 1, PA_FROUND(floor, x), x)                                         \
     X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                            \
     X(ROUND, round, 1, PA_FROUND(rint, x), x)                                          \
-    X(SQUARE, square, 1, (x * x), PA_IWRAP((U)x * (U)x))                               \
+    X(SQUARE, square, 1, (x * x), PA_IWRAP(PA_UW(x) * (U)x))                           \
     X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)
 
 /* Binary: X(NAME, name, INT_OK, FEXPR, IEXPR). minimum/maximum return x
@@ -148,7 +153,7 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, (x * y), PA_IWRAP((U)x * (U)y))                                     \
+    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y))                                 \
     X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \

@@ -127,6 +127,7 @@ typedef struct {
     uint32_t s0, s1, k0, k1; /* stream and seed words */
     double low, span, high, below; /* uniform: low, high - low, high, the largest value below high */
     float lowf, spanf, highf, belowf;
+    float belowh; /* f16: the largest f16 below highf (an f16 value) */
     double mean, std;
     uint64_t range, low_int; /* integers: high - low, low */
 } gen_args;
@@ -200,6 +201,42 @@ static void uniform_f32_step(const generators *G, const gen_args *g, uint64_t j0
     G->uniform_f32(g, j0, buf);
 }
 
+/* f16 draws are f32 draws (between low and high rounded to f16) rounded
+ * to f16; one that rounds up to high becomes the largest f16 below it. */
+static void uniform_f16_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                             void *buf)
+{
+    (void)d;
+    float t[4 * PHILOX_LANES];
+    G->uniform_f32(g, j0, t);
+    PA_HALF *o = buf;
+    for (int i = 0; i < 4 * PHILOX_LANES; i++) {
+        PA_HALF v = (PA_HALF)t[i];
+        o[i] = v < g->highf ? v : (PA_HALF)g->belowh;
+    }
+}
+
+/* The largest f16 below the finite f16 value h: its bits one step toward
+ * -inf (from +0 to the negative subnormal nearest 0). */
+static float half_below(float h)
+{
+    PA_HALF x = (PA_HALF)h;
+    uint16_t b;
+    memcpy(&b, &x, sizeof b);
+    b = b == 0 ? 0x8001u : (b & 0x8000u) ? (uint16_t)(b + 1) : (uint16_t)(b - 1);
+    memcpy(&x, &b, sizeof b);
+    return (float)x;
+}
+
+/* v rounded to dtype d (pa__convert's rounding), as a double. */
+static double rounded_to(pa_dtype d, double v)
+{
+    pa__elem e;
+    pa__from_double(&e, d, v);
+    pa__dtypes[d].to_f64(&v, &e, 1);
+    return v;
+}
+
 /* Normal numbers are computed in double and rounded to d. */
 static void normal_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
                         void *buf)
@@ -227,8 +264,9 @@ static void integers_step(const generators *G, const gen_args *g, uint64_t j0, p
 /* Each dtype's steps and elements per draw by distribution, by its kind
  * (NULL where the distribution is not defined): uniform f32 takes four
  * 32-bit shares of a draw, the others two 64-bit halves. */
-#define UNIFORM_STEP(T) _Generic((T)0, double: uniform_f64_step, float: uniform_f32_step)
-#define UNIFORM_PER_DRAW(T) _Generic((T)0, double: 2, float: 4)
+#define UNIFORM_STEP(T)                                                                \
+    _Generic((T)0, double: uniform_f64_step, float: uniform_f32_step, PA_HALF: uniform_f16_step)
+#define UNIFORM_PER_DRAW(T) _Generic((T)0, double: 2, float: 4, PA_HALF: 4)
 #define STEPS_FLOAT(T)                                                                 \
     {{[UNIFORM] = UNIFORM_STEP(T), [NORMAL] = normal_step},                            \
      {[UNIFORM] = UNIFORM_PER_DRAW(T), [NORMAL] = 2}}
@@ -300,15 +338,17 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
     g.span = high - low;
     g.high = high;
     g.below = nextafter(high, -INFINITY); /* >= low, since low < high */
-    /* f32 arrays draw between low and high rounded to f32. */
-    g.lowf = (float)low;
-    g.highf = (float)high;
+    /* f32 and f16 arrays draw in f32 between low and high rounded to
+     * their dtype. */
+    g.lowf = (float)rounded_to(a->dtype, low);
+    g.highf = (float)rounded_to(a->dtype, high);
     g.spanf = g.highf - g.lowf;
-    PA_CHECK(ctx, steps[a->dtype].step[UNIFORM] != uniform_f32_step ||
+    PA_CHECK(ctx, steps[a->dtype].step[UNIFORM] == uniform_f64_step ||
                       (isfinite(g.spanf) && g.spanf > 0),
-             PA_EINVAL,
-             "low = %.9g and high = %.9g are not distinct finite values in f32", low, high);
+             PA_EINVAL, "low = %.9g and high = %.9g are not distinct finite values in %s", low,
+             high, pa_dtype_name(a->dtype));
     g.belowf = nextafterf(g.highf, -INFINITY);
+    g.belowh = half_below(g.highf);
     return generate(a, UNIFORM, &g);
 }
 
@@ -331,28 +371,57 @@ int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, d
     return generate(a, NORMAL, &g);
 }
 
+/* The integers of a's dtype from low (its bits) on, range of them (0 for
+ * 2^64), checked by the caller. */
+static int integers_fill(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low,
+                         uint64_t range)
+{
+    gen_args g = {0};
+    keys(&g, seed, stream);
+    g.range = range;
+    g.low_int = low;
+    return generate(a, INTEGERS, &g);
+}
+
+/* The message of a dtype that integers does not take. */
+#define CHECK_INTEGER_DTYPE(ctx, a, kinds, what)                                        \
+    do {                                                                               \
+        char names_[128];                                                              \
+        PA_CHECK(ctx, steps[(a)->dtype].step[INTEGERS] && (1u << pa__dtypes[(a)->dtype].kind & (kinds)), \
+                 PA_ENOTSUP, "%s needs an %s array (%s), a is %s (use pa_random_uniform)", \
+                 __func__ + sizeof "pa_random_" - 1, what,                             \
+                 pa__dtype_names(kinds, PA__NAMES_PARRAY, names_, sizeof names_),       \
+                 pa_dtype_name((a)->dtype));                                           \
+    } while (0)
+
 int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low, int64_t high)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRId64 ", %" PRId64,
                   PA_CC_ARRAY(a), seed, stream, low, high);
-    char names[128];
-    PA_CHECK(ctx, steps[a->dtype].step[INTEGERS], PA_ENOTSUP,
-             "integers needs an integer array (%s), a is %s (use pa_random_uniform)",
-             pa__dtype_names(PA__KINDS_INT, PA__NAMES_PARRAY, names, sizeof names),
-             pa_dtype_name(a->dtype));
+    CHECK_INTEGER_DTYPE(ctx, a, PA__KINDS_INT, "integer");
     int64_t mn = pa__dtypes[a->dtype].min;
     uint64_t mx = pa__dtypes[a->dtype].max;
     /* high is exclusive, so it may be one past the dtype's maximum (which
-     * int64_t cannot express for i64: there high <= INT64_MAX). */
+     * int64_t cannot express for i64 and u64: pa_random_unsigned takes
+     * u64's whole range). */
     PA_CHECK(ctx, low < high && low >= mn && (high - 1 < 0 || (uint64_t)(high - 1) <= mx),
              PA_EINVAL,
              "[low, high) = [%lld, %lld) must be non-empty and within %s", (long long)low,
              (long long)high, pa_dtype_name(a->dtype));
-    gen_args g = {0};
-    keys(&g, seed, stream);
-    g.range = (uint64_t)high - (uint64_t)low;
-    g.low_int = (uint64_t)low;
-    return generate(a, INTEGERS, &g);
+    return integers_fill(a, seed, stream, (uint64_t)low, (uint64_t)high - (uint64_t)low);
+}
+
+int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low, uint64_t last)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRIu64 ", %" PRIu64,
+                  PA_CC_ARRAY(a), seed, stream, low, last);
+    CHECK_INTEGER_DTYPE(ctx, a, 1u << PA__KIND_UINT, "unsigned integer");
+    PA_CHECK(ctx, low <= last && last <= pa__dtypes[a->dtype].max, PA_EINVAL,
+             "[low, last] = [%" PRIu64 ", %" PRIu64 "] must be non-empty and within %s", low,
+             last, pa_dtype_name(a->dtype));
+    return integers_fill(a, seed, stream, low, last - low + 1);
 }

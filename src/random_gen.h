@@ -2,7 +2,7 @@
  * set, with GEN(name) naming the function for that set, GEN_TARGET its
  * target attribute and GEN_LANES the Philox block it uses. Each fills buf
  * with the elements of PHILOX_LANES draws from draw j0 on: 2 (f64, normal,
- * integers) or 4 (f32) per draw, element e of draw j at buf[E (j - j0) + e].
+ * integers) or 4 (f32, and f16 from f32) per draw, element e of draw j at buf[E (j - j0) + e].
  * Every instantiation computes the same bits: only correctly rounded
  * operations (+ - * / sqrt), our own polynomials rather than libm, and
  * -std=c11 keeps gcc from contracting a*b+c into an FMA. No include guard:
@@ -71,7 +71,7 @@ GEN_TARGET static void GEN(normal_f64)(const gen_args *g, uint64_t j0, double *r
 }
 
 /* Offsets in [0, range): floor(r range / 2^64), Lemire's multiply-shift
- * without the rejection step. */
+ * without the rejection step; range 0 stands for 2^64, whose offset is r. */
 GEN_TARGET static void GEN(integers)(const gen_args *g, uint64_t j0, uint64_t *buf)
 {
     uint32_t x[4][PHILOX_LANES];
@@ -79,8 +79,8 @@ GEN_TARGET static void GEN(integers)(const gen_args *g, uint64_t j0, uint64_t *b
     for (int i = 0; i < PHILOX_LANES; i++) {
         uint64_t a = (uint64_t)x[1][i] << 32 | x[0][i];
         uint64_t b = (uint64_t)x[3][i] << 32 | x[2][i];
-        buf[2 * i] = (uint64_t)(((unsigned __int128)a * g->range) >> 64);
-        buf[2 * i + 1] = (uint64_t)(((unsigned __int128)b * g->range) >> 64);
+        buf[2 * i] = g->range ? (uint64_t)(((unsigned __int128)a * g->range) >> 64) : a;
+        buf[2 * i + 1] = g->range ? (uint64_t)(((unsigned __int128)b * g->range) >> 64) : b;
     }
 }
 

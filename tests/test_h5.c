@@ -992,8 +992,13 @@ static int write_unsupported(const char *p)
     H5Tset_size(str, 8);
     H5Tinsert(cmp, "a", 0, H5T_NATIVE_INT);
     H5Tinsert(cmp, "b", 4, H5T_NATIVE_DOUBLE);
+    /* Integers of widths no dtype has: 128-bit signed, 24-bit unsigned. */
+    hid_t i128 = H5Tcopy(H5T_STD_I64LE), u24 = H5Tcopy(H5T_STD_U32LE);
+    H5Tset_precision(i128, 128);
+    H5Tset_precision(u24, 24);
+    H5Tset_size(u24, 3);
     struct { const char *name; hid_t type, space; } ds[] = {
-        {"i16", H5T_STD_I16LE, sp1}, {"u32", H5T_STD_U32LE, sp1}, {"f16", H5T_NATIVE_LDOUBLE, sp1},
+        {"i128", i128, sp1}, {"u24", u24, sp1}, {"f128", H5T_NATIVE_LDOUBLE, sp1},
         {"str", str, sp1},           {"cmp", cmp, sp1},           {"scalar", H5T_IEEE_F64LE, sc},
         {"null", H5T_IEEE_F64LE, sn}, {"dim9", H5T_IEEE_F64LE, sp9},
     };
@@ -1007,7 +1012,7 @@ static int write_unsupported(const char *p)
     }
     hid_t g = H5Gcreate2(f, "grp", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(g);
-    H5Tclose(str), H5Tclose(cmp), H5Sclose(sp1), H5Sclose(sp9), H5Sclose(sc), H5Sclose(sn);
+    H5Tclose(str), H5Tclose(cmp), H5Tclose(i128), H5Tclose(u24), H5Sclose(sp1), H5Sclose(sp9), H5Sclose(sc), H5Sclose(sn);
     return H5Fclose(f) >= 0 && ok;
 }
 
@@ -1091,9 +1096,9 @@ START_TEST(unsupported_datasets)
 {
     const char *p = file("unsup.h5");
     TU_CHECK(on_rank0(write_unsupported, p));
-    load_fails(p, "i16", PA_ENOTSUP, "16-bit signed integers are not supported");
-    load_fails(p, "u32", PA_ENOTSUP, "32-bit unsigned integers are not supported");
-    load_fails(p, "f16", PA_ENOTSUP, "-bit floats are not supported");
+    load_fails(p, "i128", PA_ENOTSUP, "128-bit signed integers are not supported");
+    load_fails(p, "u24", PA_ENOTSUP, "24-bit unsigned integers are not supported");
+    load_fails(p, "f128", PA_ENOTSUP, "-bit floats are not supported");
     load_fails(p, "str", PA_ENOTSUP, "string data is not supported");
     load_fails(p, "cmp", PA_ENOTSUP, "compound data is not supported");
     load_fails(p, "scalar", PA_ENOTSUP, "scalar dataset");

@@ -9,8 +9,6 @@
 
 #include <math.h>
 
-static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
-#define NDT 5
 static const pa_dist dists[] = {PA_DISTRIBUTED, PA_REPLICATED};
 
 /* The whole array on every rank: gathered to rank 0, then broadcast. */
@@ -21,18 +19,6 @@ static void *gather_all(pa_array *a)
     TU_OK(pa_array_gather(a, 0, buf), ctx);
     MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
     return buf;
-}
-
-/* Element i of buf of dtype d as a double (exact for the values used). */
-static double get(const void *buf, pa_dtype d, size_t i)
-{
-    switch (d) {
-    case PA_F64: return ((const double *)buf)[i];
-    case PA_F32: return ((const float *)buf)[i];
-    case PA_I64: return (double)((const int64_t *)buf)[i];
-    case PA_I32: return ((const int32_t *)buf)[i];
-    default: return ((const uint8_t *)buf)[i];
-    }
 }
 
 /* Sizes: empty, one element, a few cache lines, and large enough that
@@ -47,7 +33,7 @@ static void check_const(pa_array *a, double want, const char *what)
     size_t n = pa_array_size(a), bad = 0;
     void *buf = gather_all(a);
     for (size_t i = 0; i < n; i++)
-        bad += get(buf, d, i) != want;
+        bad += tu_get_f(buf, d, i) != want;
     TU_ASSERT(bad == 0, "%s: %zu of %zu elements of %s differ from %g", what, bad, n,
               pa_dtype_name(d), want);
     free(buf);
@@ -55,21 +41,18 @@ static void check_const(pa_array *a, double want, const char *what)
 
 START_TEST(test_fill)
 {
-    for (int di = 0; di < NDT; di++)
+    for (pa_dtype d = 0; d < PA_NDTYPES; d++)
         for (int k = 0; k < 2; k++)
             for (int s = 0; s < NSIZES; s++) {
                 pa_array *a = NULL;
                 size_t n = sizes[s];
                 if (dists[k] == PA_REPLICATED && n > 2000)
                     continue;
-                TU_OK(pa_array_create(ctx, dtypes[di], 1, &n, dists[k], &a), ctx);
+                TU_OK(pa_array_create(ctx, d, 1, &n, dists[k], &a), ctx);
                 TU_OK(pa_ones(a), ctx);
                 check_const(a, 1.0, "ones");
                 TU_OK(pa_full(a, 7.9), ctx); /* truncated to 7 for integers */
-                check_const(a, pa_dtype_size(dtypes[di]) && dtypes[di] <= PA_F32
-                                   ? (dtypes[di] == PA_F32 ? (double)7.9f : 7.9)
-                                   : 7.0,
-                            "full");
+                check_const(a, tu_is_int(d) ? 7.0 : tu_round_f(7.9, d), "full");
                 TU_OK(pa_zeros(a), ctx);
                 check_const(a, 0.0, "zeros");
                 TU_OK(pa_array_free(&a), ctx);
@@ -141,50 +124,23 @@ END_TEST
 
 /* The expected conversion, written from the documented rules: float ->
  * int truncates, NaN -> 0, saturates; int -> int keeps the low bits;
- * anything -> float rounds (a C conversion, defined for these values). */
+ * anything -> float rounds once (a C conversion, defined for these values). */
 static void ref_convert(pa_dtype dd, void *dst, pa_dtype sd, const void *src, size_t i)
 {
-    int sint = sd == PA_I64 || sd == PA_I32 || sd == PA_U8;
-    int64_t iv = sd == PA_I64 ? ((const int64_t *)src)[i]
-                 : sd == PA_I32 ? ((const int32_t *)src)[i]
-                 : sd == PA_U8 ? ((const uint8_t *)src)[i] : 0;
-    double fv = sd == PA_F64 ? ((const double *)src)[i] : sd == PA_F32 ? ((const float *)src)[i] : 0;
-    if (dd == PA_F64) {
-        ((double *)dst)[i] = sint ? (double)iv : fv;
+    if (tu_is_int(sd)) {
+        tu_set_i(dst, dd, i, tu_get_i(src, sd, i));
         return;
     }
-    if (dd == PA_F32) {
-        ((float *)dst)[i] = sint ? (float)iv : (float)fv;
+    double fv = tu_get_f(src, sd, i);
+    if (!tu_is_int(dd)) {
+        tu_set_f(dst, dd, i, fv);
         return;
     }
-    double lo = dd == PA_I64 ? -9223372036854775808.0 : dd == PA_I32 ? -2147483648.0 : 0.0;
-    double hi = dd == PA_I64 ? 9223372036854775808.0 : dd == PA_I32 ? 2147483648.0 : 256.0;
-    int64_t mn = dd == PA_I64 ? INT64_MIN : dd == PA_I32 ? INT32_MIN : 0;
-    int64_t mx = dd == PA_I64 ? INT64_MAX : dd == PA_I32 ? INT32_MAX : 255;
-    int64_t r;
-    uint64_t bits = 0;
-    if (sint) {
-        bits = (uint64_t)iv;
-    } else if (isnan(fv)) {
-        r = 0;
-        bits = (uint64_t)r;
-    } else if (fv < lo) {
-        bits = (uint64_t)mn;
-    } else if (fv >= hi) {
-        bits = (uint64_t)mx;
-    } else {
-        bits = (uint64_t)(int64_t)trunc(fv);
-    }
-    if (dd == PA_I64)
-        ((int64_t *)dst)[i] = (int64_t)bits;
-    else if (dd == PA_I32) {
-        uint32_t low = (uint32_t)bits;
-        int32_t v;
-        memcpy(&v, &low, sizeof v);
-        ((int32_t *)dst)[i] = v;
-    } else {
-        ((uint8_t *)dst)[i] = (uint8_t)bits;
-    }
+    int bits = 8 * (int)pa_dtype_size(dd), sgn = tu_wrap_i(-1, dd) < 0;
+    __int128 mn = sgn ? -((__int128)1 << (bits - 1)) : 0;
+    __int128 mx = sgn ? ((__int128)1 << (bits - 1)) - 1 : ((__int128)1 << bits) - 1;
+    __int128 r = isnan(fv) ? 0 : fv < (double)mn ? mn : fv >= (double)mx + 1.0 ? mx : (__int128)trunc(fv);
+    tu_set_i(dst, dd, i, r);
 }
 
 START_TEST(test_astype)
@@ -192,14 +148,16 @@ START_TEST(test_astype)
     static const double fvals[] = {0.0, -0.0, 1.5, -1.5, 2.99, -2.99, 255.9, 256.0, 300.7,
                                    -300.7, 2147483647.9, 2147483648.0, -2147483648.9,
                                    1e12 + 0.5, 0x1p62, 0x1p63, -0x1p63, -0x1p64, 1e300,
-                                   INFINITY, -INFINITY, NAN, 3.4e38, 1e39};
+                                   INFINITY, -INFINITY, NAN, 3.4e38, 1e39, 127.9, 128.0,
+                                   -128.9, -129.0, 32767.9, 32768.0, -32768.9, 65503.9, 65504.0,
+                                   65519.9, 65520.0, 65535.9, 65536.0, 4294967295.9, 4294967296.0,
+                                   0x1p64, 0x1.fffffffffffffp63, 6e-8, -3e-8, 1e-5};
     static const int64_t ivals[] = {0, 1, -1, 255, 256, 300, -300, INT32_MAX, (int64_t)INT32_MAX + 1,
                                     INT32_MIN, (int64_t)1 << 40 | 5, INT64_MAX, INT64_MIN,
                                     (int64_t)1 << 53 | 1};
     size_t nf = sizeof fvals / sizeof fvals[0], ni = sizeof ivals / sizeof ivals[0];
     for (int k = 0; k < 2; k++)
-        for (int si = 0; si < NDT; si++) {
-            pa_dtype sd = dtypes[si];
+        for (pa_dtype sd = 0; sd < PA_NDTYPES; sd++) {
             /* Source values: each of fvals or ivals, repeated so that the
              * pattern crosses rank boundaries. */
             size_t n = 4001;
@@ -208,20 +166,13 @@ START_TEST(test_astype)
             size_t es = pa_dtype_size(sd);
             char *sbuf = malloc(n * es);
             for (size_t i = 0; i < n; i++) {
-                if (sd == PA_F64 || sd == PA_F32) {
-                    double v = fvals[i % nf];
-                    if (sd == PA_F64)
-                        ((double *)sbuf)[i] = v;
-                    else
-                        ((float *)sbuf)[i] = fabs(v) < 3.4e38 || !isfinite(v) ? (float)v : 0.0f;
-                } else {
-                    ref_convert(sd, sbuf, PA_I64, ivals, i % ni); /* wrap to the dtype */
-                    memmove(sbuf + i * es, sbuf + (i % ni) * es, es);
-                }
+                if (!tu_is_int(sd))
+                    tu_set_f(sbuf, sd, i, fvals[i % nf]); /* beyond the range: inf */
+                else
+                    tu_set_i(sbuf, sd, i, ivals[i % ni]); /* wrapped to the dtype */
             }
             TU_OK(pa_array_scatter(src, 0, sbuf), ctx);
-            for (int di = 0; di < NDT; di++) {
-                pa_dtype dd = dtypes[di];
+            for (pa_dtype dd = 0; dd < PA_NDTYPES; dd++) {
                 pa_array *dst = NULL;
                 TU_OK(pa_array_create(ctx, dd, 1, &n, dists[k], &dst), ctx);
                 TU_OK(pa_astype(dst, src), ctx);
@@ -238,8 +189,8 @@ START_TEST(test_astype)
                     }
                 TU_ASSERT(bad == 0, "astype %s -> %s: %zu differ, first at %zu (%g -> %g, want %g)",
                           pa_dtype_name(sd), pa_dtype_name(dd), bad, first,
-                          first < n ? get(sbuf, sd, first) : 0, first < n ? get(got, dd, first) : 0,
-                          first < n ? get(want, dd, first) : 0);
+                          first < n ? tu_get_f(sbuf, sd, first) : 0, first < n ? tu_get_f(got, dd, first) : 0,
+                          first < n ? tu_get_f(want, dd, first) : 0);
                 free(got);
                 free(want);
                 TU_OK(pa_array_free(&dst), ctx);

@@ -17,7 +17,6 @@ static void *gather_all(pa_array *a)
     return buf;
 }
 
-static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
 static const size_t shape[2] = {257, 3};
 #define N (257 * 3)
 
@@ -35,19 +34,21 @@ static double fin(size_t i, int which)
     return -3.0 + 6.0 * (double)((i * (which ? 7919 : 104729)) % 1000) / 999.0;
 }
 
-static int64_t iin(size_t i, int which, pa_dtype d)
+static __int128 iin(size_t i, int which, pa_dtype d)
 {
     static const int64_t special[] = {0, 1, -1, 2, -2, 7, -7, INT64_MIN, INT64_MAX, INT32_MIN,
-                                      INT32_MAX, 255, 128, 3};
-    int64_t v = i < 14 ? special[i] : (int64_t)((i * (which ? 7919u : 104729u)) % 2001) - 1000;
-    if (which == 1 && i >= 14)
+                                      INT32_MAX, 255, 128, 3, INT16_MIN, INT16_MAX, 65535, 127};
+    int64_t v = i < 18 ? special[i] : (int64_t)((i * (which ? 7919u : 104729u)) % 2001) - 1000;
+    if (which == 1 && i >= 18)
         v = (int64_t)((i * 7919u) % 19) - 9; /* small, for div, fmod and pow */
     /* Into the dtype's range by wrapping, as the array stores them. */
-    if (d == PA_I32)
-        v = (int32_t)(uint32_t)(uint64_t)v;
-    if (d == PA_U8)
-        v = (uint8_t)(uint64_t)v;
-    return v;
+    return tu_wrap_i(v, d);
+}
+
+/* fin rounded to the float dtype d. */
+static double fin_d(size_t i, int which, pa_dtype d)
+{
+    return tu_round_f(fin(i, which), d);
 }
 
 static void fill(pa_array *a, int which)
@@ -56,13 +57,10 @@ static void fill(pa_array *a, int which)
     size_t n = pa_array_size(a);
     char *buf = malloc(n * 8 + 1);
     for (size_t i = 0; i < n; i++) {
-        switch (d) {
-        case PA_F64: ((double *)buf)[i] = fin(i, which); break;
-        case PA_F32: ((float *)buf)[i] = (float)fin(i, which); break;
-        case PA_I64: ((int64_t *)buf)[i] = iin(i, which, d); break;
-        case PA_I32: ((int32_t *)buf)[i] = (int32_t)iin(i, which, d); break;
-        default: ((uint8_t *)buf)[i] = (uint8_t)iin(i, which, d); break;
-        }
+        if (tu_is_int(d))
+            tu_set_i(buf, d, i, iin(i, which, d));
+        else
+            tu_set_f(buf, d, i, fin(i, which));
     }
     TU_OK(pa_array_scatter(a, 0, buf), ctx);
     free(buf);
@@ -160,47 +158,56 @@ static float ref_binary_f32(pa_binary_op op, float x, float y)
     }
 }
 
-/* Integer references in 128-bit arithmetic, then wrapped to the dtype's
- * width (numpy's wrap-around). */
-static int64_t wrap(__int128 v, pa_dtype d)
+/* The float references of a dtype by its size: f16 computes in float and
+ * rounds, as numpy's float16 loops do. */
+static double ref_unary_f(pa_unary_op op, double x, pa_dtype d)
 {
-    uint64_t u = (uint64_t)(unsigned __int128)v;
-    return d == PA_I64 ? (int64_t)u : d == PA_I32 ? (int32_t)(uint32_t)u : (int64_t)(uint8_t)u;
+    size_t es = pa_dtype_size(d);
+    return es == 8 ? ref_unary_f64(op, x) : tu_round_f(ref_unary_f32(op, (float)x), d);
 }
 
-static int64_t ref_unary_int(pa_unary_op op, int64_t x, pa_dtype d)
+static double ref_binary_f(pa_binary_op op, double x, double y, pa_dtype d)
+{
+    size_t es = pa_dtype_size(d);
+    return es == 8 ? ref_binary_f64(op, x, y) : tu_round_f(ref_binary_f32(op, (float)x, (float)y), d);
+}
+
+/* Integer references in 128-bit arithmetic, then wrapped to the dtype's
+ * width (numpy's wrap-around). */
+
+static __int128 ref_unary_int(pa_unary_op op, __int128 x, pa_dtype d)
 {
     switch (op) {
-    case PA_OP_NEG: return wrap(-(__int128)x, d);
-    case PA_OP_ABS: return wrap(x < 0 ? -(__int128)x : x, d);
-    case PA_OP_SQUARE: return wrap((__int128)x * x, d);
+    case PA_OP_NEG: return tu_wrap_i(-(__int128)x, d);
+    case PA_OP_ABS: return tu_wrap_i(x < 0 ? -(__int128)x : x, d);
+    case PA_OP_SQUARE: return tu_wrap_i((__int128)x * x, d);
     default: return x; /* floor, ceil, round */
     }
 }
 
-static int64_t ref_binary_int(pa_binary_op op, int64_t x, int64_t y, pa_dtype d)
+static __int128 ref_binary_int(pa_binary_op op, __int128 x, __int128 y, pa_dtype d)
 {
     __int128 a = x, b = y;
     switch (op) {
-    case PA_OP_ADD: return wrap(a + b, d);
-    case PA_OP_SUB: return wrap(a - b, d);
-    case PA_OP_MUL: return wrap((__int128)((unsigned __int128)(uint64_t)x * (uint64_t)y), d);
+    case PA_OP_ADD: return tu_wrap_i(a + b, d);
+    case PA_OP_SUB: return tu_wrap_i(a - b, d);
+    case PA_OP_MUL: return tu_wrap_i((__int128)(uint64_t)((uint64_t)x * (uint64_t)y), d);
     case PA_OP_DIV: {
         if (y == 0)
             return 0;
         __int128 q = a / b;
         if (q * b != a && ((a < 0) != (b < 0)))
             q -= 1;
-        return wrap(q, d);
+        return tu_wrap_i(q, d);
     }
-    case PA_OP_FMOD: return y == 0 ? 0 : wrap(a % b, d);
+    case PA_OP_FMOD: return y == 0 ? 0 : tu_wrap_i(a % b, d);
     case PA_OP_POW: {
         if (y < 0)
             return 0;
         unsigned __int128 r = 1;
-        for (int64_t k = 0; k < y; k++)
+        for (__int128 k = 0; k < y; k++)
             r = (uint64_t)(r * (uint64_t)x);
-        return wrap((__int128)r, d);
+        return tu_wrap_i((__int128)r, d);
     }
     case PA_OP_MINIMUM: return x < y ? x : y;
     default: return x > y ? x : y;
@@ -209,10 +216,12 @@ static int64_t ref_binary_int(pa_binary_op op, int64_t x, int64_t y, pa_dtype d)
 
 /* ------------------------------------------------------------ comparison */
 
-/* Distance in units in the last place between two floats of one sign
- * convention (NaN equals NaN). */
-static double ulps(double got, double want, int f32)
+/* Distance in units in the last place of float dtype d between two
+ * values (NaN equals NaN; below the smallest normal, the subnormals' ulp). */
+static double ulps(double got, double want, pa_dtype d)
 {
+    size_t es = pa_dtype_size(d);
+    int mant = es == 8 ? 52 : es == 4 ? 23 : 10, emin = es == 8 ? -1022 : es == 4 ? -126 : -14;
     if (isnan(got) && isnan(want))
         return 0;
     if (isnan(got) || isnan(want))
@@ -221,9 +230,8 @@ static double ulps(double got, double want, int f32)
         return 0;
     if (isinf(got) || isinf(want))
         return INFINITY;
-    double u = f32 ? ldexp(1.0, ilogb(want == 0 ? FLT_MIN : want) - 23)
-                   : ldexp(1.0, ilogb(want == 0 ? DBL_MIN : want) - 52);
-    return fabs(got - want) / u;
+    int e = want == 0 ? emin : ilogb(want);
+    return fabs(got - want) / ldexp(1.0, (e < emin ? emin : e) - mant);
 }
 
 /* Tolerances in ulp. The library and the reference call the same libm
@@ -248,26 +256,15 @@ static double tol_binary(pa_binary_op op)
     return op == PA_OP_POW || op == PA_OP_HYPOT || op == PA_OP_ATAN2 ? 1 : 0;
 }
 
-static double get_f(const void *buf, pa_dtype d, size_t i)
-{
-    return d == PA_F64 ? ((const double *)buf)[i] : ((const float *)buf)[i];
-}
 
-static int64_t get_i(const void *buf, pa_dtype d, size_t i)
-{
-    return d == PA_I64 ? ((const int64_t *)buf)[i]
-           : d == PA_I32 ? ((const int32_t *)buf)[i]
-                         : ((const uint8_t *)buf)[i];
-}
 
 /* ------------------------------------------------------------ tests */
 
 START_TEST(test_unary)
 {
-    for (int di = 0; di < 5; di++)
+    for (pa_dtype d = 0; d < PA_NDTYPES; d++)
         for (int k = 0; k < 2; k++) {
-            pa_dtype d = dtypes[di];
-            int is_int = d != PA_F64 && d != PA_F32;
+            int is_int = tu_is_int(d);
             pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
             pa_array *a = NULL, *a0 = NULL, *out = NULL;
             TU_OK(pa_array_create(ctx, d, 2, shape, dist, &a), ctx);
@@ -289,12 +286,11 @@ START_TEST(test_unary)
                 size_t bad = 0;
                 for (size_t i = 0; i < N; i++) {
                     if (is_int) {
-                        int64_t x = iin(i, 0, d);
-                        bad += get_i(got, d, i) != ref_unary_int(op, x, d);
+                        __int128 x = iin(i, 0, d);
+                        bad += tu_get_i(got, d, i) != ref_unary_int(op, x, d);
                     } else {
-                        double want = d == PA_F64 ? ref_unary_f64(op, fin(i, 0))
-                                                  : ref_unary_f32(op, (float)fin(i, 0));
-                        double e = ulps(get_f(got, d, i), want, d == PA_F32);
+                        double want = ref_unary_f(op, fin_d(i, 0, d), d);
+                        double e = ulps(tu_get_f(got, d, i), want, d);
                         worst = e > worst ? e : worst;
                     }
                 }
@@ -312,9 +308,8 @@ END_TEST
 
 START_TEST(test_binary)
 {
-    for (int di = 0; di < 5; di++) {
-        pa_dtype d = dtypes[di];
-        int is_int = d != PA_F64 && d != PA_F32;
+    for (pa_dtype d = 0; d < PA_NDTYPES; d++) {
+        int is_int = tu_is_int(d);
         pa_array *a = NULL, *b = NULL, *b0 = NULL, *out = NULL;
         TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
         TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b), ctx);
@@ -351,22 +346,20 @@ START_TEST(test_binary)
                 size_t bad = 0;
                 for (size_t i = 0; i < N; i++) {
                     if (is_int) {
-                        int64_t x = iin(i, 0, d), y = iin(i, 1, d);
+                        __int128 x = iin(i, 0, d), y = iin(i, 1, d);
                         if (divlike) {
                             y = y < 1 ? 1 : y;
                             y = op == PA_OP_POW && y > 9 ? 9 : y;
                         }
-                        int64_t want = form == 0   ? ref_binary_int(op, x, y, d)
-                                       : form == 1 ? ref_binary_int(op, x, (int64_t)s, d)
-                                                   : ref_binary_int(op, (int64_t)s, divlike ? y : x, d);
-                        bad += get_i(got, d, i) != want;
+                        __int128 want = form == 0   ? ref_binary_int(op, x, y, d)
+                                        : form == 1 ? ref_binary_int(op, x, (__int128)s, d)
+                                                    : ref_binary_int(op, (__int128)s, divlike ? y : x, d);
+                        bad += tu_get_i(got, d, i) != want;
                     } else {
-                        double x = d == PA_F32 ? (float)fin(i, 0) : fin(i, 0);
-                        double y = d == PA_F32 ? (float)fin(i, 1) : fin(i, 1);
+                        double x = fin_d(i, 0, d), y = fin_d(i, 1, d);
                         double p = form == 0 ? x : form == 1 ? x : s, q = form == 0 ? y : form == 1 ? s : x;
-                        double want = d == PA_F64 ? ref_binary_f64(op, p, q)
-                                                  : ref_binary_f32(op, (float)p, (float)q);
-                        double e = ulps(get_f(got, d, i), want, d == PA_F32);
+                        double want = ref_binary_f(op, p, q, d);
+                        double e = ulps(tu_get_f(got, d, i), want, d);
                         worst = e > worst ? e : worst;
                     }
                 }

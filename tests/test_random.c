@@ -170,28 +170,37 @@ START_TEST(test_integers_exact)
     static const struct {
         pa_dtype d;
         int64_t lo, hi;
-    } cases[] = {{PA_I64, -1000, 1000},         {PA_I64, INT64_MIN, INT64_MAX},
-                 {PA_I32, INT32_MIN, (int64_t)INT32_MAX + 1}, {PA_I32, 5, 6},
-                 {PA_U8, 0, 256},                {PA_U8, 10, 20}};
-    for (int c = 0; c < 6; c++) {
+        int closed; /* pa_random_unsigned over [lo, hi] (hi as uint64_t) */
+    } cases[] = {{PA_I64, -1000, 1000, 0},         {PA_I64, INT64_MIN, INT64_MAX, 0},
+                 {PA_I32, INT32_MIN, (int64_t)INT32_MAX + 1, 0}, {PA_I32, 5, 6, 0},
+                 {PA_U8, 0, 256, 0},                {PA_U8, 10, 20, 0},
+                 {PA_I8, -128, 128, 0},             {PA_I16, -300, 7, 0},
+                 {PA_U16, 0, 65536, 0},             {PA_U32, 7, (int64_t)UINT32_MAX + 1, 0},
+                 {PA_U64, 3, 1000, 0},              {PA_U64, 0, -1, 1},
+                 {PA_U64, 5, -6, 1},                {PA_U16, 0, 65535, 1},
+                 {PA_U8, 10, 19, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         pa_array *a = NULL;
-        TU_OK(pa_array_create(ctx, cases[c].d, 2, shape, PA_DISTRIBUTED, &a), ctx);
-        TU_OK(pa_random_integers(a, seed, stream, cases[c].lo, cases[c].hi), ctx);
+        pa_dtype d = cases[c].d;
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
+        if (cases[c].closed)
+            TU_OK(pa_random_unsigned(a, seed, stream, (uint64_t)cases[c].lo, (uint64_t)cases[c].hi), ctx);
+        else
+            TU_OK(pa_random_integers(a, seed, stream, cases[c].lo, cases[c].hi), ctx);
         void *x = gather_all(a);
         size_t bad = 0;
-        uint64_t range = (uint64_t)cases[c].hi - (uint64_t)cases[c].lo;
+        /* 0 stands for 2^64 values. */
+        uint64_t range = (uint64_t)cases[c].hi - (uint64_t)cases[c].lo + (uint64_t)cases[c].closed;
         for (size_t i = 0; i < N; i++) {
             uint32_t w[4];
             draw(seed, stream, i / 2, w);
             uint64_t r = i % 2 ? ((uint64_t)w[3] << 32 | w[2]) : ((uint64_t)w[1] << 32 | w[0]);
-            uint64_t off = (uint64_t)(((unsigned __int128)r * range) >> 64);
-            int64_t want = (int64_t)((uint64_t)cases[c].lo + off), got;
-            got = cases[c].d == PA_I64   ? ((int64_t *)x)[i]
-                  : cases[c].d == PA_I32 ? ((int32_t *)x)[i]
-                                         : ((uint8_t *)x)[i];
-            bad += got != want || (uint64_t)got - (uint64_t)cases[c].lo >= range;
+            uint64_t off = range ? (uint64_t)(((unsigned __int128)r * range) >> 64) : r;
+            __int128 want = tu_wrap_i((__int128)((uint64_t)cases[c].lo + off), d);
+            __int128 got = tu_get_i(x, d, i);
+            bad += got != want || (range && (uint64_t)got - (uint64_t)cases[c].lo >= range);
         }
-        TU_ASSERT(bad == 0, "integers case %d (%s): %zu differ", c, pa_dtype_name(cases[c].d),
+        TU_ASSERT(bad == 0, "integers case %zu (%s): %zu differ", c, pa_dtype_name(cases[c].d),
                   bad);
         free(x);
         pa_array_free(&a);
@@ -231,6 +240,19 @@ END_TEST
 
 /* ------------------------------------------------------------ layouts */
 
+/* One fill of kind (0 uniform, 1 normal for floats; 0 integers, 1
+ * pa_random_unsigned's whole range for integers). */
+static int fill_kind(pa_array *a, int kind)
+{
+    pa_dtype d = pa_array_dtype(a);
+    if (!tu_is_int(d))
+        return kind == 0 ? pa_random_uniform(a, 42, 1, 0, 1) : pa_random_normal(a, 42, 1, 0, 1);
+    if (kind == 0)
+        return pa_random_integers(a, 42, 1, tu_wrap_i(-1, d) < 0 ? -7 : 0, 100);
+    return tu_wrap_i(-1, d) < 0 ? pa_random_integers(a, 42, 1, -7, 100)
+                                : pa_random_unsigned(a, 42, 1, 0, (uint64_t)tu_wrap_i(-1, d));
+}
+
 /* The same bits from the job's distributed and replicated arrays and from
  * a one-rank context, for every distribution and dtype, on a shape whose
  * node boundaries fall at odd offsets and a large one (streaming path). */
@@ -238,34 +260,20 @@ START_TEST(test_bit_identity)
 {
     size_t shapes[2][2] = {{1001, 3}, {100003, 5}};
     for (int s = 0; s < 2; s++)
-        for (int kind = 0; kind < 4; kind++) {
-            pa_dtype d = kind == 0 ? PA_F64 : kind == 1 ? PA_F32 : kind == 2 ? PA_F64 : PA_I32;
+        for (pa_dtype d = 0; d < PA_NDTYPES; d++)
+        for (int kind = 0; kind < 2; kind++) {
             pa_array *a = NULL, *r = NULL, *one = NULL;
             TU_OK(pa_array_create(ctx, d, 2, shapes[s], PA_DISTRIBUTED, &a), ctx);
             TU_OK(pa_array_create(ctx, d, 2, shapes[s], PA_REPLICATED, &r), ctx);
             TU_RC(pa_array_create(self, d, 2, shapes[s], PA_DISTRIBUTED, &one), PA_OK, self);
-            int rc1, rc2, rc3;
-            if (kind < 2) {
-                rc1 = pa_random_uniform(a, 42, 1, 0, 1);
-                rc2 = pa_random_uniform(r, 42, 1, 0, 1);
-                rc3 = pa_random_uniform(one, 42, 1, 0, 1);
-            } else if (kind == 2) {
-                rc1 = pa_random_normal(a, 42, 1, 0, 1);
-                rc2 = pa_random_normal(r, 42, 1, 0, 1);
-                rc3 = pa_random_normal(one, 42, 1, 0, 1);
-            } else {
-                rc1 = pa_random_integers(a, 42, 1, -7, 1000);
-                rc2 = pa_random_integers(r, 42, 1, -7, 1000);
-                rc3 = pa_random_integers(one, 42, 1, -7, 1000);
-            }
-            TU_OK(rc1, ctx);
-            TU_OK(rc2, ctx);
-            TU_RC(rc3, PA_OK, self);
+            TU_OK(fill_kind(a, kind), ctx);
+            TU_OK(fill_kind(r, kind), ctx);
+            TU_RC(fill_kind(one, kind), PA_OK, self);
             void *x = gather_all(a), *y = gather_all(r), *z = gather_self(one);
             size_t bytes = pa_array_size(a) * pa_dtype_size(d);
             TU_ASSERT(memcmp(x, z, bytes) == 0 && memcmp(y, z, bytes) == 0,
-                      "kind %d shape %zu: the job's array differs from the one-rank array", kind,
-                      shapes[s][0]);
+                      "%s kind %d shape %zu: the job's array differs from the one-rank array",
+                      pa_dtype_name(d), kind, shapes[s][0]);
             free(x);
             free(y);
             free(z);

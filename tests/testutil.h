@@ -357,4 +357,76 @@ static inline int tu_main(int argc, char **argv, Suite *(*make)(void))
     return total ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* ------------------------------------------------------------ elements by dtype */
+
+/* Element i of a buffer of dtype d: tu_get_f as a double; tu_get_i as an
+ * integer's value widened to 128 bits (signed or unsigned as the dtype);
+ * tu_set_f stores v converted by C's rules (in range for integers);
+ * tu_set_i stores v's low bits (numpy's wrap-around; a float dtype: v
+ * rounded once). tu_is_int tells
+ * an integer dtype. Written from the public dtype list
+ * (its C types), not from the library's tables. */
+#define TU_DT_SWITCH_(d, ...)                                                          \
+    switch (d) {                                                                       \
+    PA_DTYPE_LIST_WITH(TU_DT_BODY_, ~)                                                 \
+    case PA_NDTYPES: break;                                                            \
+    }
+static inline double tu_get_f(const void *buf, pa_dtype d, size_t i)
+{
+#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: return (double)((const T *)buf)[i];
+    TU_DT_SWITCH_(d)
+#undef TU_DT_BODY_
+    return 0;
+}
+static inline __int128 tu_get_i(const void *buf, pa_dtype d, size_t i)
+{
+#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: return (__int128)((const T *)buf)[i];
+    TU_DT_SWITCH_(d)
+#undef TU_DT_BODY_
+    return 0;
+}
+static inline void tu_set_f(void *buf, pa_dtype d, size_t i, double v)
+{
+#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: ((T *)buf)[i] = (T)v; return;
+    TU_DT_SWITCH_(d)
+#undef TU_DT_BODY_
+}
+static inline void tu_set_i(void *buf, pa_dtype d, size_t i, __int128 v)
+{
+#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                \
+    case PA_##NAME: {                                                                  \
+        uint64_t low_ = (uint64_t)(unsigned __int128)v;                                \
+        T t_;                                                                          \
+        if ((T)0.5 != (T)0) /* a float: v rounded, straight from 128 bits */           \
+            t_ = (T)v;                                                                 \
+        else                                                                           \
+            memcpy(&t_, &low_, sizeof t_); /* little-endian: the low bytes */          \
+        ((T *)buf)[i] = t_;                                                            \
+        return;                                                                        \
+    }
+    TU_DT_SWITCH_(d)
+#undef TU_DT_BODY_
+}
+static inline int tu_is_int(pa_dtype d)
+{
+#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: return (T)0.5 == (T)0;
+    TU_DT_SWITCH_(d)
+#undef TU_DT_BODY_
+    return 0;
+}
+/* v wrapped to dtype d's width (an integer dtype), as the array stores it. */
+static inline __int128 tu_wrap_i(__int128 v, pa_dtype d)
+{
+    unsigned char b[16];
+    tu_set_i(b, d, 0, v);
+    return tu_get_i(b, d, 0);
+}
+/* v rounded to dtype d (a float dtype), as a double. */
+static inline double tu_round_f(double v, pa_dtype d)
+{
+    unsigned char b[16];
+    tu_set_f(b, d, 0, v);
+    return tu_get_f(b, d, 0);
+}
+
 #endif

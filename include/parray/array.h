@@ -21,6 +21,7 @@
  *   U       for an integer T, the unsigned type of its width (integer
  *           arithmetic wraps through it, as numpy's does); else T;
  *   KIND    FLOAT, SINT (signed integer) or UINT (unsigned integer);
+ *           a float computes in its own type, f16 (PA_HALF) in float;
  *   numpy   numpy's name (numpy.float64) and char its character code
  *           (numpy.dtype(...).char on Linux x86-64);
  *   descr   the .npy type string without its byte order;
@@ -33,8 +34,22 @@
     X(C, F32, f32, float, float, FLOAT, float32, 'f', f4, NATIVE_FLOAT, IEEE_F32LE)     \
     X(C, I64, i64, int64_t, uint64_t, SINT, int64, 'l', i8, NATIVE_INT64, STD_I64LE)    \
     X(C, I32, i32, int32_t, uint32_t, SINT, int32, 'i', i4, NATIVE_INT32, STD_I32LE)    \
-    X(C, U8, u8, uint8_t, uint8_t, UINT, uint8, 'B', u1, NATIVE_UINT8, STD_U8LE)
+    X(C, U8, u8, uint8_t, uint8_t, UINT, uint8, 'B', u1, NATIVE_UINT8, STD_U8LE)      \
+    X(C, I8, i8, int8_t, uint8_t, SINT, int8, 'b', i1, NATIVE_INT8, STD_I8LE)          \
+    X(C, I16, i16, int16_t, uint16_t, SINT, int16, 'h', i2, NATIVE_INT16, STD_I16LE)   \
+    X(C, U16, u16, uint16_t, uint16_t, UINT, uint16, 'H', u2, NATIVE_UINT16, STD_U16LE) \
+    X(C, U32, u32, uint32_t, uint32_t, UINT, uint32, 'I', u4, NATIVE_UINT32, STD_U32LE) \
+    X(C, U64, u64, uint64_t, uint64_t, UINT, uint64, 'L', u8, NATIVE_UINT64, STD_U64LE) \
+    X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE)
 #define PA_DTYPE_LIST(X) PA_DTYPE_LIST_WITH(PA_DTYPE_CALL_, X)
+/* f16's C type: _Float16 (gcc 12, clang 15), or before clang 15 its
+ * __fp16 (the same IEEE half, computed in float). A macro, not a
+ * typedef, so that a compiler with neither still reads this header. */
+#if defined(__clang__) && __clang_major__ < 15
+#define PA_HALF __fp16
+#else
+#define PA_HALF _Float16
+#endif
 #define PA_DTYPE_CALL_(X, ...) X(__VA_ARGS__)
 
 typedef enum {

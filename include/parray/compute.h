@@ -75,27 +75,37 @@ PA_EXTERN int pa_astype(pa_array *dst, const pa_array *src);
  *
  * Collective. uniform: values in [low, high) (low < high, both finite),
  * from 53 random bits (f64: one draw gives elements 2j and 2j+1) or 24
- * bits (f32: one draw gives elements 4j .. 4j+3). A value that rounding
- * would carry to high is replaced by the largest value below high.
- * Floating dtypes only. */
+ * bits (f32: one draw gives elements 4j .. 4j+3). f16 arrays get the f32
+ * values drawn between low and high rounded to f16, rounded to f16. A
+ * value that rounding would carry to high is replaced by the largest value
+ * below high. Floating dtypes only. */
 PA_EXTERN int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low,
                                 double high);
 
 /* Collective. normal(mean, std) by the Box-Muller transform with no
  * rejection: draw j gives two 53-bit uniforms u1 in (0, 1], u2 in [0, 1)
  * and elements 2j and 2j+1 = mean + std * sqrt(-2 ln u1) * (cos, sin)(2 pi
- * u2). f32 arrays get the f64 value rounded to f32. std >= 0, both
+ * u2). f32 and f16 arrays get the f64 value rounded to their dtype. std >= 0, both
  * finite. Floating dtypes only. */
 PA_EXTERN int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean,
                                double std);
 
-/* Collective. Integers in [low, high) (low < high, both within a's dtype:
- * i64, i32 or u8), one 64-bit draw half per element (draw j gives elements
- * 2j and 2j+1), mapped by Lemire's multiply-shift floor(r * (high - low) /
- * 2^64). The bias is bounded: every value's probability is within 2^-64 of
- * 1 / (high - low). Integer dtypes only. */
+/* Collective. Integers in [low, high) (low < high, both within a's dtype),
+ * one 64-bit draw half per element (draw j gives elements 2j and 2j+1),
+ * mapped by Lemire's multiply-shift floor(r * (high - low) / 2^64). The
+ * bias is bounded: every value's probability is within 2^-64 of 1 / (high
+ * - low). Integer dtypes only; high <= 2^63 - 1, so u64 values above that
+ * need pa_random_unsigned. */
 PA_EXTERN int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low,
                                  int64_t high);
+
+/* Collective. Integers in [low, last], both ends included (low <= last,
+ * both within a's dtype), for the unsigned dtypes: u64's whole range is
+ * [0, 2^64 - 1]. The same values as pa_random_integers(a, seed, stream,
+ * low, last + 1) wherever that call takes the bounds; a range of 2^64
+ * values takes each draw half as it is. */
+PA_EXTERN int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low,
+                                 uint64_t last);
 
 /* Not collective. One Philox4x32-10 block: out = philox(ctr, key), the
  * function that every random call above is built on (for tests and for

@@ -1,0 +1,97 @@
+#!/bin/sh
+# shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
+# Every dtype to and from numpy and h5py (skipped without them: the Debian
+# packages python3-numpy and python3-h5py), with the values that matter for
+# each (the range's ends, -0, inf, NaN, f16's subnormals):
+#  - an HDF5 dataset h5py wrote is loaded by 2 ranks (parray calc 'z = x')
+#    and saved; h5py reads the result back as the same numpy dtype, bit for
+#    bit (f16 as IEEE half, as h5py stores it);
+#  - .npy files numpy wrote are packed (parray pack) and unpacked to .npy
+#    again (parray unpack); numpy and h5py read them as the same dtype, bit
+#    for bit;
+#  - CSV: the rows unpacked to CSV and packed again with --dtype give the
+#    same bits (f16 printed with the digits that read back to it).
+# Environment (make check sets them): PARRAY, MPIRUN, PARRAY_SRCDIR;
+# PARRAY_TEST_TIMEOUT (default 60).
+
+srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$srcdir/tests/common.sh"
+set_limit 60
+unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
+need_parray
+need_mpirun
+need_system_python "for numpy and h5py"
+"$py" -c 'import numpy, h5py' 2>/dev/null ||
+    { echo "SKIP: no numpy or h5py for $py (Debian packages python3-numpy, python3-h5py)"; exit 77; }
+make_tmp interop
+
+
+# The dtypes as parray lists them (gen --help), each with numpy's name.
+dtypes=$("$PARRAY" gen --help | sed -n 's/^ *--dtype DT  *//p')
+[ -n "$dtypes" ] || { echo "FAIL: no dtype list in parray gen --help"; exit 1; }
+echo "dtypes: $dtypes"
+
+# write DT: in.h5:/x and r0.npy, r1.npy of DT's values; check DT FILE...:
+# each .npy or HDF5 dataset (FILE:/DS) is DT's values, bit for bit.
+cat >"$tmp/vals.py" <<'PY'
+import sys, numpy as np
+names = dict(f64="float64", f32="float32", f16="float16", i64="int64", i32="int32",
+             i16="int16", i8="int8", u64="uint64", u32="uint32", u16="uint16", u8="uint8")
+def values(dt):
+    t = np.dtype(names[dt])
+    if t.kind == "f":
+        v = [0, -0.0, 1.5, -2.5, np.inf, -np.inf, np.nan, np.finfo(t).max, np.finfo(t).tiny,
+             np.finfo(t).tiny / 4, 1 / 3, -1e3, 65504, 6e-8]
+        with np.errstate(over="ignore"):
+            v = np.array(v).astype(t)
+    else:
+        i = np.iinfo(t)
+        v = np.array([i.min, i.max, 0, 1, i.max - 1, i.min + 1, 100, 7, 3, 5, 9, 11, 13, 15], dtype=t)
+    return v.reshape(2, 7)
+PY
+cat >"$tmp/write.py" <<'PY'
+import sys, numpy as np, h5py
+sys.path.insert(0, sys.argv[1]); from vals import values
+v = values(sys.argv[2])
+with h5py.File(sys.argv[3] + "/in.h5", "w") as f:
+    f["x"] = v
+for r in range(2):
+    np.save(sys.argv[3] + "/r%d.npy" % r, v[r])
+PY
+cat >"$tmp/check.py" <<'PY'
+import sys, numpy as np, h5py
+sys.path.insert(0, sys.argv[1]); from vals import values, names
+dt = sys.argv[2]; v = values(dt); bad = []
+for arg in sys.argv[3:]:
+    if ":/" in arg:
+        path, ds = arg.rsplit(":/", 1)
+        got, want = h5py.File(path, "r")[ds][...], v
+    else:
+        r = int(arg[-5]); got, want = np.load(arg), v[r]
+    if arg.endswith(":/q"):  # CSV rows come back as columns: (7, 1)
+        got = got.reshape(want.shape) if got.size == want.size else got
+    if got.dtype != np.dtype(names[dt]) or got.shape != want.shape or got.tobytes() != want.tobytes():
+        bad.append("%s: %s %s %s, want %s" % (arg, got.dtype, got.shape, got.ravel()[:7], want.ravel()[:7]))
+print("\n".join(bad) if bad else "ok")
+PY
+
+t=$tmp
+for dt in $dtypes; do
+    rm -f "$t"/*.h5 "$t"/*.npy "$t"/*.csv
+    "$py" "$t/write.py" "$t" "$dt" "$t" || { fail "$dt: numpy and h5py could not write"; continue; }
+    run calc_$dt $mpirun -n 2 "$PARRAY" calc 'z = x' "x=$t/in.h5:/x" -o "$t/out.h5:/z"
+    expect_rc 0 "$dt: 2 ranks load h5py's dataset and save it"
+    run pack_$dt "$PARRAY" pack "$t/r0.npy" "$t/r1.npy" -o "$t/p.h5:/p"
+    expect_rc 0 "$dt: numpy's .npy files packed"
+    run unpack_$dt "$PARRAY" unpack "$t/p.h5:/p" -o "$t/u%d.npy"
+    expect_rc 0 "$dt: unpacked to .npy"
+    run csv_$dt "$PARRAY" unpack "$t/p.h5:/p" -o "$t/c%d.csv"
+    expect_rc 0 "$dt: unpacked to CSV"
+    run csvpack_$dt "$PARRAY" pack "$t/c0.csv" "$t/c1.csv" --dtype "$dt" -o "$t/q.h5:/q"
+    expect_rc 0 "$dt: the CSV files packed again"
+    out=$("$py" "$t/check.py" "$t" "$dt" "$t/out.h5:/z" "$t/p.h5:/p" "$t/u0.npy" "$t/u1.npy" "$t/q.h5:/q" 2>&1)
+    [ "$out" = ok ] && pass "$dt: h5py and numpy read each file as $dt, bit for bit" ||
+        { fail "$dt: $out"; }
+done
+exit $failed
