@@ -43,6 +43,13 @@
  * kernel gave different bits for one. */
 #define PA_FROUND(fn, x) ((x) != (x) ? (x) + (x) : PA_F1(fn, x))
 
+/* fabs whose NaN result is the same on every path: f16's fabs goes
+ * through float, and gcc's vectorised loop clears the sign bit of the f16
+ * directly (a signalling NaN stays signalling) where the scalar loop's
+ * conversion quiets it; so an f16 NaN is quieted first, on every path. */
+#define PA_FABS(x)                                                                     \
+    _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_F1(fabs, x)), default: PA_F1(fabs, x))
+
 /* The integer form of a float-only op: never compiled (see above). */
 #define PA_NOINT ((T)0)
 
@@ -129,7 +136,7 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
  * round are the identity on integers. */
 #define PA_UNARY_OPS(X)                                                                \
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
-    X(ABS, abs, 1, PA_F1(fabs, x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
+    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
     X(SQRT, sqrt, 0, PA_F1(sqrt, x), PA_NOINT)                                         \
     X(EXP, exp, 0, PA_F1(exp, x), PA_NOINT)                                            \
     X(LOG, log, 0, PA_F1(log, x), PA_NOINT)                                            \
