@@ -29,8 +29,9 @@ static const char usage[] =
     "does. Float sums, means and stds are taken in double by pairwise\n"
     "summation in a fixed order: the same bits for any rank count. any and all\n"
     "are True or False (NaN counts as true). NaN propagates as in numpy.\n"
-    "Floats are printed with %.17g (f64, and every sum, mean and std of a\n"
-    "float dtype) or %.9g (min and max of f32), so they read back exactly.\n"
+    "Floats are printed with the digits that read back exactly: %.17g for\n"
+    "doubles (means, stds, float sums), the fewest for the dtype's own min and\n"
+    "max (%.9g for f32).\n"
     "\n"
     "  --axis 0|1   per column (0) or per row (1) instead of the whole array\n"
     "  --hist BINS  also a histogram of the whole array: numpy.histogram's BINS\n"
@@ -40,12 +41,11 @@ static const char usage[] =
     "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
     "\n"
     "JSON: {\"dataset\": IN as given, \"dtype\", \"shape\": [...], \"axis\" (with\n"
-    "--axis), \"count\", \"sum\", \"mean\", \"std\", \"min\", \"max\" (numbers, exact\n"
-    "integers for integer sums, mins and maxes), \"any\", \"all\" (true or false)\n"
-    "(each an array of one per column or row with --axis; NaN and inf as\n"
-    "null), \"hist\" (with\n"
-    "--hist): {\"edges\": [BINS+1], \"counts\": [BINS], \"nan\", \"posinf\",\n"
-    "\"neginf\"}}.\n"
+    "--axis), \"count\", \"sum\", \"mean\", \"std\", \"min\", \"max\" (numbers: exact\n"
+    "integers for integer sums, mins and maxes; NaN and inf as null), \"any\",\n"
+    "\"all\" (true or false), each an array of one per column or row with\n"
+    "--axis; \"hist\" (with --hist): {\"edges\": [BINS+1], \"counts\": [BINS],\n"
+    "\"nan\", \"posinf\", \"neginf\"}}.\n"
     "\n"
     "Example: mpirun -n 2 parray stats data.h5:/x --hist 10\n";
 
@@ -308,7 +308,7 @@ out:
 
 const pa_cmd cmd_stats = {
     .name = "stats",
-    .summary = "count, sum, mean, std, min, max and histogram of a dataset",
+    .summary = "count, sum, mean, std, min, max, any, all and histogram of a dataset",
     .usage = usage,
     .run = run,
 };

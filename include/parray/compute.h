@@ -241,20 +241,20 @@ typedef struct {
  * integer width; argmin and argmax are i64 (numpy's intp); any and all are
  * bool.
  *
- * Sums (sum, mean, var, std, norm2 and pa_dot) of floats, and all the
- * other sums of every dtype but integer sum, are pairwise over a fixed
- * binary tree of the global indices (of the elements, or of the rows for
- * axis 0), so the results are bit-identical for every rank count and node
- * layout. The leaves are the elements converted to double, in aligned
- * blocks of 64 indices: index 64b + 8i + j is row i of lane j of block b.
- * A lane is the pairwise sum of its 8 rows, ((r0 + r1) + (r2 + r3)) +
- * ((r4 + r5) + (r6 + r7)), and a block the pairwise sum of its 8 lanes, in
- * the same shape. Above the blocks, the value of indices [k 2^L, (k+1)
- * 2^L), L >= 6, is the value of its left half plus the value of its right
- * half. Whatever lies wholly past the end is left out. mean = sum / n; var
- * = sum((x - mean)^2) / (n - ddof) by two passes, ddof 0 (pa_var for
- * others); std = sqrt(var); norm2 = sqrt(sum(x^2)). Integer sum is exact
- * in its result type (modulo 2^64), whatever the order.
+ * Tree sums (sum of a float dtype; mean, var, std and norm2 of every
+ * dtype; pa_dot) are pairwise over a fixed binary tree of the global
+ * indices (of the elements, or of the rows for axis 0), so the results are
+ * bit-identical for every rank count and node layout. The leaves are the
+ * elements converted to double, in aligned blocks of 64 indices: index
+ * 64b + 8i + j is row i of lane j of block b. A lane is the pairwise sum
+ * of its 8 rows, ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), and a
+ * block the pairwise sum of its 8 lanes, in the same shape. Above the
+ * blocks, the value of indices [k 2^L, (k+1) 2^L), L >= 6, is the value of
+ * its left half plus the value of its right half. Whatever lies wholly
+ * past the end is left out. mean = sum / n; var = sum((x - mean)^2) / (n
+ * - ddof) by two passes, ddof 0 (pa_var for others); std = sqrt(var);
+ * norm2 = sqrt(sum(x^2)). Integer sum is exact in its result type (modulo
+ * 2^64), whatever the order.
  *
  * min/max compare in the dtype exactly; argmin/argmax give the first index
  * (within the row or column for an axis) of the min/max. any is whether
