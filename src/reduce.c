@@ -1,7 +1,9 @@
 /* Reductions: sums (sum, mean, var, std, norm2, dot) by a fixed pairwise
  * tree over global indices, so that they are bit-identical for every rank
- * count and layout, and scans (min, max, argmin, argmax), whose result is
- * the same whatever the order.
+ * count and layout; integer sums and counts (any, all), exact in 64 bits;
+ * and scans (min, max, argmin, argmax). The last two give the same result
+ * whatever the order. Each result is written as a double (pa_reduce) or
+ * exactly in numpy's result type (pa_reduce_value) through one sink.
  *
  * The tree. Over the positions 0 .. n-1 of a line (the whole array in C
  * order, a row, or a column), the leaves are the elements converted to
@@ -600,19 +602,6 @@ static pa_dtype find_dtype(pa__kind k, size_t size)
     return PA_NDTYPES;
 }
 
-/* numpy's character for a kind (numpy.dtype.kind). */
-static char kind_char(pa__kind k)
-{
-    switch (k) {
-    case PA__KIND_BOOL: return 'b';
-    case PA__KIND_SINT: return 'i';
-    case PA__KIND_UINT: return 'u';
-    case PA__KIND_FLOAT: return 'f';
-    case PA__KIND_COMPLEX: return 'c';
-    }
-    return '?';
-}
-
 /* The sink of op's results on dtype d at p: numpy's result type (see
  * pa_reduce in compute.h). The accumulators are the 8-byte dtypes of a
  * kind; a kind with none (bool, and unsigned until u64) sums into i64. */
@@ -644,7 +633,8 @@ static sink result_sink(pa_reduce_op op, pa_dtype d, void *p, int typed)
         break;
     case PA_NREDUCE: assert(0); break;
     }
-    sink s = {p, typed, rd, kind ? kind : kind_char(pa__dtypes[rd].kind)};
+    /* numpy's kind letter is the .npy descr's second character ("<i8"). */
+    sink s = {p, typed, rd, kind ? kind : pa__dtypes[rd].npy_descr[0][1]};
     return s;
 }
 
