@@ -875,27 +875,41 @@ static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, con
  * bits) and counts of the elements that are not zero (any, all; NaN is
  * not zero). Order does not matter, so each rank sums its own part and
  * one allreduce adds them. n elements at x, stride apart. A signed
- * element converts to uint64_t modulo 2^64, which is its two's complement. */
+ * element converts to uint64_t modulo 2^64, which is its two's complement.
+ *
+ * Contiguous elements (stride 1) take loops of their own, which gcc
+ * vectorises: elements of 1 or 2 bytes add up in int32_t first, 2^15 at a
+ * time (whose sum fits), so that a vector widens 8 of them, not 4 to 64
+ * bits. A u8 sum read at 1 GB/s strided, against 7 for an f64 sum. */
 typedef uint64_t (*usum_fn)(const void *x, size_t n, size_t stride);
-#define ISUM_FN(DT, T)                                                                 \
-    static uint64_t isum_##DT(const void *x, size_t n, size_t stride)                  \
+#define SMALL_RUN 32768
+#define USUM_FN(name, T, TERM)                                                         \
+    VEC static uint64_t name(const void *x, size_t n, size_t stride)                   \
     {                                                                                  \
         const T *p = x;                                                                \
         uint64_t s = 0;                                                                \
-        for (size_t i = 0; i < n; i++)                                                 \
-            s += (uint64_t)p[i * stride];                                              \
+        if (stride != 1) {                                                             \
+            for (size_t i = 0; i < n; i++)                                             \
+                s += (uint64_t)TERM(p[i * stride]);                                    \
+        } else if (sizeof(T) > 2) {                                                    \
+            for (size_t i = 0; i < n; i++)                                             \
+                s += (uint64_t)TERM(p[i]);                                             \
+        } else {                                                                       \
+            for (size_t i0 = 0; i0 < n; i0 += SMALL_RUN) {                             \
+                size_t end = n - i0 < SMALL_RUN ? n : i0 + SMALL_RUN;                  \
+                int32_t t = 0;                                                         \
+                for (size_t i = i0; i < end; i++)                                      \
+                    t += (int32_t)TERM(p[i]);                                          \
+                s += (uint64_t)(int64_t)t;                                             \
+            }                                                                          \
+        }                                                                              \
         return s;                                                                      \
     }
+#define ISUM_TERM(v) (v)
+#define NONZERO_TERM(v) ((v) != 0)
 #define USUM_FNS(C, DT, nm, T, U, KIND, ...)                                           \
-    PA__WHEN(PA__IS_INT(KIND), ISUM_FN(DT, T))                                         \
-    static uint64_t nonzero_##DT(const void *x, size_t n, size_t stride)               \
-    {                                                                                  \
-        const T *p = x;                                                                \
-        uint64_t s = 0;                                                                \
-        for (size_t i = 0; i < n; i++)                                                 \
-            s += p[i * stride] != 0;                                                   \
-        return s;                                                                      \
-    }
+    PA__WHEN(PA__IS_INT(KIND), USUM_FN(isum_##DT, T, ISUM_TERM))                       \
+    USUM_FN(nonzero_##DT, T, NONZERO_TERM)
 PA_DTYPE_LIST_WITH(USUM_FNS, ~)
 #define ISUM_ENTRY(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), [PA_##DT] = isum_##DT,)
 #define NONZERO_ENTRY(C, DT, ...) [PA_##DT] = nonzero_##DT,
