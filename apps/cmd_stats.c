@@ -1,8 +1,8 @@
-/* `parray stats`: count, sum, mean, std, min and max of an HDF5 dataset,
- * for the whole array or along axis 0 or 1 of a 2-D one, and optionally a
- * histogram, printed at full precision (every number round-trips) as text
- * or JSON. The reductions are parray's, so the numbers are the same bits
- * for every rank count. */
+/* `parray stats`: count, sum, mean, std, min, max, any and all of an HDF5
+ * dataset, for the whole array or along axis 0 or 1 of a 2-D one, and
+ * optionally a histogram, printed exactly (integers as integers, floats
+ * with the digits that round-trip) as text or JSON. The reductions are
+ * parray's, so the numbers are the same bits for every rank count. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,13 +20,18 @@ static const char usage[] =
     "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--hist BINS]\n"
     "                                  [--json[=FILE]]\n"
     "\n"
-    "Prints count, sum, mean, std (ddof 0), min and max of a dataset of any\n"
-    "dtype: of the whole array, or with --axis 0 one line per column, with\n"
-    "--axis 1 one line per row (2-D datasets). Sums are taken in double by\n"
-    "pairwise summation in a fixed order: the same bits for any rank count.\n"
-    "NaN propagates as in numpy. Numbers are printed with %.17g (f64 and the\n"
-    "sums of every dtype) or %.9g (min and max of f32), so they read back\n"
-    "exactly.\n"
+    "Prints count, sum, mean, std (ddof 0), min, max, any and all of a dataset\n"
+    "of any dtype: of the whole array, or with --axis 0 one line per column,\n"
+    "with --axis 1 one line per row (2-D datasets). Each is of numpy's result\n"
+    "type. Integer sums, mins and maxes are exact integers, printed as such\n"
+    "(an i64 max of 2**53+3 is 9007199254740995): the sum of a signed integer\n"
+    "dtype is an i64 and of an unsigned one a u64, wrapping around as numpy's\n"
+    "does. Float sums, means and stds are taken in double by pairwise\n"
+    "summation in a fixed order: the same bits for any rank count. any and all\n"
+    "are True or False (NaN counts as true). NaN propagates as in numpy.\n"
+    "Floats are printed with the digits that read back exactly: %.17g for\n"
+    "doubles (means, stds, float sums), the fewest for the dtype's own min and\n"
+    "max (%.9g for f32).\n"
     "\n"
     "  --axis 0|1   per column (0) or per row (1) instead of the whole array\n"
     "  --hist BINS  also a histogram of the whole array: numpy.histogram's BINS\n"
@@ -36,16 +41,28 @@ static const char usage[] =
     "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
     "\n"
     "JSON: {\"dataset\": IN as given, \"dtype\", \"shape\": [...], \"axis\" (with\n"
-    "--axis), \"count\", \"sum\", \"mean\", \"std\", \"min\", \"max\" (numbers, or arrays\n"
-    "of one per column or row with --axis; NaN and inf as null), \"hist\" (with\n"
-    "--hist): {\"edges\": [BINS+1], \"counts\": [BINS], \"nan\", \"posinf\",\n"
-    "\"neginf\"}}.\n"
+    "--axis), \"count\", \"sum\", \"mean\", \"std\", \"min\", \"max\" (numbers: exact\n"
+    "integers for integer sums, mins and maxes; NaN and inf as null), \"any\",\n"
+    "\"all\" (true or false), each an array of one per column or row with\n"
+    "--axis; \"hist\" (with --hist): {\"edges\": [BINS+1], \"counts\": [BINS],\n"
+    "\"nan\", \"posinf\", \"neginf\"}}.\n"
     "\n"
     "Example: mpirun -n 2 parray stats data.h5:/x --hist 10\n";
 
+/* The columns after count: each one reduction, in the order printed. */
+static const struct {
+    const char *name;
+    pa_reduce_op op;
+} columns[] = {
+    {"sum", PA_RED_SUM}, {"mean", PA_RED_MEAN}, {"std", PA_RED_STD}, {"min", PA_RED_MIN},
+    {"max", PA_RED_MAX}, {"any", PA_RED_ANY},   {"all", PA_RED_ALL},
+};
+#define NCOLS (sizeof columns / sizeof columns[0])
+
 typedef struct {
     size_t n;                    /* results */
-    double *count, *sum, *mean, *std, *min, *max;
+    size_t count;                /* elements in each */
+    pa_value *col[NCOLS];        /* col[k][i]: result i of column k */
 } results;
 
 /* What stats prints. */
@@ -60,31 +77,47 @@ typedef struct {
 
 static int reduce_all(pa_array *a, int axis, results *r)
 {
-    pa_reduce_op ops[] = {PA_RED_SUM, PA_RED_MEAN, PA_RED_STD, PA_RED_MIN, PA_RED_MAX};
-    double *dst[] = {r->sum, r->mean, r->std, r->min, r->max};
     size_t total = pa_array_size(a);
-    for (int k = 0; k < 5; k++) {
-        if (total == 0 && (ops[k] == PA_RED_MIN || ops[k] == PA_RED_MAX)) {
+    for (size_t k = 0; k < NCOLS; k++) {
+        pa_reduce_op op = columns[k].op;
+        if (total == 0 && (op == PA_RED_MIN || op == PA_RED_MAX)) {
             /* No minimum of nothing: NaN, printed as nan (null in JSON). */
+            pa_value nan = {.dtype = pa_array_dtype(a), .kind = 'f', .v.f = NAN};
             for (size_t i = 0; i < r->n; i++)
-                dst[k][i] = NAN;
+                r->col[k][i] = nan;
             continue;
         }
-        int rc = pa_reduce(a, ops[k], axis, dst[k]);
+        int rc = pa_reduce_value(a, op, axis, r->col[k]);
         if (rc != PA_OK)
             return rc;
     }
     return PA_OK;
 }
 
-/* A value of the dtype (min, max, a histogram edge) in JSON: an f32 value
- * with the digits of a float, anything else of a double. */
-static void json_value(json_writer *w, const report *rep, double v)
+/* A histogram edge in JSON: of an f32 dataset with the digits of a float,
+ * of anything else of a double. */
+static void json_edge(json_writer *w, const report *rep, double v)
 {
     if (rep->dtype == PA_F32 && isfinite(v))
         json_float(w, (float)v);
     else
         json_double(w, v);
+}
+
+/* A result in JSON, exactly: an integer, a bool, or a float with the
+ * digits of its dtype (a float's, or a double's). */
+static void json_value(json_writer *w, const pa_value *v)
+{
+    switch (v->kind) {
+    case 'i': json_int(w, v->v.i); break;
+    case 'u': json_uint(w, v->v.u); break;
+    case 'b': json_bool(w, v->v.u != 0); break;
+    default:
+        if (pa_dtype_size(v->dtype) == 4 && isfinite(v->v.f))
+            json_float(w, (float)v->v.f);
+        else
+            json_double(w, pa_value_double(v));
+    }
 }
 
 static void print_json(json_writer *w, const void *arg)
@@ -101,17 +134,15 @@ static void print_json(json_writer *w, const void *arg)
         json_int(w, rep->axis);
     }
     const results *r = &rep->r;
-    const char *names[] = {"count", "sum", "mean", "std", "min", "max"};
-    const double *cols[] = {r->count, r->sum, r->mean, r->std, r->min, r->max};
-    for (int k = 0; k < 6; k++) {
-        json_key(w, names[k]);
+    for (size_t k = 0; k <= NCOLS; k++) {
+        json_key(w, k ? columns[k - 1].name : "count");
         if (rep->axis >= 0)
             json_begin_array(w);
         for (size_t i = 0; i < r->n; i++) {
-            if (k >= 4)
-                json_value(w, rep, cols[k][i]);
+            if (k)
+                json_value(w, &r->col[k - 1][i]);
             else
-                json_double(w, cols[k][i]);
+                json_uint(w, r->count);
         }
         if (rep->axis >= 0)
             json_end_array(w);
@@ -123,7 +154,7 @@ static void print_json(json_writer *w, const void *arg)
         json_key(w, "edges");
         json_begin_array(w);
         for (int b = 0; b <= h->bins; b++)
-            json_value(w, rep, h->edges[b]);
+            json_edge(w, rep, h->edges[b]);
         json_end_array(w);
         json_key(w, "counts");
         json_begin_array(w);
@@ -143,29 +174,25 @@ static void print_json(json_writer *w, const void *arg)
 static void print_text(FILE *f, const void *arg)
 {
     const report *rep = arg;
-    /* min, max and the edges are values of the dtype: %.9g round-trips
-     * f32; the others are doubles. */
-    const char *vf = rep->dtype == PA_F32 ? "%.9g" : "%.17g", *df = "%.17g";
+    /* The edges are values of the dtype: %.9g round-trips f32; the
+     * others are doubles. */
+    const char *vf = rep->dtype == PA_F32 ? "%.9g" : "%.17g";
     const results *r = &rep->r;
-    char shape[PA_MAXDIM * 24];
+    char shape[PA_MAXDIM * 24], text[64];
     fprintf(f, "%s: %s %s\n", rep->name, pa_dtype_name(rep->dtype),
             output_shape(shape, sizeof shape, rep->ndim, rep->shape));
     if (rep->axis >= 0)
         fprintf(f, "%-8s ", rep->axis == 0 ? "column" : "row");
-    fprintf(f, "count sum mean std min max\n");
+    fprintf(f, "count");
+    for (size_t k = 0; k < NCOLS; k++)
+        fprintf(f, " %s", columns[k].name);
+    fputc('\n', f);
     for (size_t i = 0; i < r->n; i++) {
         if (rep->axis >= 0)
             fprintf(f, "%-8zu ", i);
-        fprintf(f, "%.17g ", r->count[i]);
-        fprintf(f, df, r->sum[i]);
-        fputc(' ', f);
-        fprintf(f, df, r->mean[i]);
-        fputc(' ', f);
-        fprintf(f, df, r->std[i]);
-        fputc(' ', f);
-        fprintf(f, vf, r->min[i]);
-        fputc(' ', f);
-        fprintf(f, vf, r->max[i]);
+        fprintf(f, "%zu", r->count);
+        for (size_t k = 0; k < NCOLS; k++)
+            fprintf(f, " %s", pa_value_str(&r->col[k][i], text, sizeof text));
         fputc('\n', f);
     }
     const histogram *h = &rep->hist;
@@ -244,30 +271,25 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     }
     results *r = &rep.r;
     r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
-    /* Every rank holds the 6 results of each of r->n lines and the bins (r->n
+    /* Every rank holds the results of each of r->n lines and the bins (r->n
      * of an empty array's other axis can be huge: SIZE_MAX fits nowhere). */
-    size_t need = r->n > SIZE_MAX / 64 ? SIZE_MAX : (6 * r->n + 6 + 2 * (size_t)bins) * 8;
+    size_t row = NCOLS * sizeof(pa_value);
+    size_t need = r->n > SIZE_MAX / 2 / row ? SIZE_MAX : (r->n + 1) * row + 2 * (size_t)bins * 8;
     if (pa_mem_check(ctx, need, "the results") != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         pa_array_free(&a);
         return status;
     }
-    double *mem = malloc(6 * (r->n ? r->n : 1) * sizeof(double));
+    pa_value *mem = malloc(NCOLS * (r->n ? r->n : 1) * sizeof(pa_value));
     int ok = mem != NULL, all;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
     if (!all) {
         status = cmd_fail(ctx, sub, "out of memory");
         goto out;
     }
-    r->count = mem;
-    r->sum = mem + r->n;
-    r->mean = mem + 2 * r->n;
-    r->std = mem + 3 * r->n;
-    r->min = mem + 4 * r->n;
-    r->max = mem + 5 * r->n;
-    size_t cnt = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
-    for (size_t i = 0; i < r->n; i++)
-        r->count[i] = (double)cnt;
+    for (size_t k = 0; k < NCOLS; k++)
+        r->col[k] = mem + k * r->n;
+    r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
     if (reduce_all(a, axis, r) != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
@@ -286,7 +308,7 @@ out:
 
 const pa_cmd cmd_stats = {
     .name = "stats",
-    .summary = "count, sum, mean, std, min, max and histogram of a dataset",
+    .summary = "count, sum, mean, std, min, max, any, all and histogram of a dataset",
     .usage = usage,
     .run = run,
 };

@@ -313,8 +313,8 @@ int pa__call_watch(pa_ctx **scope, pa_ctx *ctx, const char *fn, const char *fmt,
 
 /* ------------------------------------------------------------ replicated arrays */
 
-int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const double *out,
-                             size_t nout)
+int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const void *out,
+                             size_t bytes)
 {
     pa_ctx *ctx = a->ctx;
     pa_collcheck *cc = ctx->collcheck;
@@ -322,7 +322,7 @@ int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const do
         return rc;
     /* A failure on some node is reported as it is: its node's ranks agree
      * on it, and there is no result to compare. */
-    uint64_t h = rc < 0 ? 0 : hash_bytes(HASH_SEED, out, nout * sizeof *out);
+    uint64_t h = rc < 0 ? 0 : hash_bytes(HASH_SEED, out, bytes);
     uint64_t v[3] = {h, ~h, rc < 0 ? 0 : 1}, m[3];
     PA_TRY(pa__mpi(ctx, fn, MPI_Allreduce(v, m, 3, MPI_UINT64_T, MPI_MIN, cc->comm),
                    "MPI_Allreduce of the replicated results"));

@@ -95,15 +95,16 @@ const char *pa__cc_paths(const char *const *paths, size_t n, char *buf);
 const char *pa__cc_shape(int ndim, const size_t *shape, char *buf);
 
 /* The replicated check: in the mode, a reduction of a replicated array
- * (computed by each node alone) compares its results between nodes. Returns
+ * (computed by each node alone) compares its results, the bytes bytes at
+ * out, between nodes. Returns
  * rc unchanged when they agree, or PA_EINVAL on every rank with a message
  * that names the nodes that differ. Collective over the job. */
-#define PA_REPLICATED_RESULT(a, fn, rc, out, nout)                             \
+#define PA_REPLICATED_RESULT(a, fn, rc, out, bytes)                            \
     (__builtin_expect((a)->ctx->check_collectives, 0) && (a)->dist == PA_REPLICATED \
-         ? pa__collcheck_replicated((a), (fn), (rc), (out), (nout))            \
+         ? pa__collcheck_replicated((a), (fn), (rc), (out), (bytes))           \
          : (rc))
-int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const double *out,
-                             size_t nout);
+int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const void *out,
+                             size_t bytes);
 
 /* pa_init, with the mode on: the checker's communicator and buffers
  * (collective over ctx->comm); free is teardown only. */

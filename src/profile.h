@@ -65,6 +65,7 @@
     X(pa_map, 1)                                                               \
     X(pa_map2, 1)                                                              \
     X(pa_reduce, 1)                                                            \
+    X(pa_reduce_value, 1)                                                      \
     X(pa_var, 1)                                                               \
     X(pa_std, 1)                                                               \
     X(pa_dot, 1)                                                               \

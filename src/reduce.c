@@ -1,7 +1,9 @@
 /* Reductions: sums (sum, mean, var, std, norm2, dot) by a fixed pairwise
  * tree over global indices, so that they are bit-identical for every rank
- * count and layout, and scans (min, max, argmin, argmax), whose result is
- * the same whatever the order.
+ * count and layout; integer sums and counts (any, all), exact in 64 bits;
+ * and scans (min, max, argmin, argmax). The last two give the same result
+ * whatever the order. Each result is written as a double (pa_reduce) or
+ * exactly in numpy's result type (pa_reduce_value) through one sink.
  *
  * The tree. Over the positions 0 .. n-1 of a line (the whole array in C
  * order, a row, or a column), the leaves are the elements converted to
@@ -34,6 +36,7 @@
  * ones as the sum of their halves, and a clipped one as its full left
  * part plus the rest (a right fold over the binary digits of its
  * length). */
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -537,6 +540,104 @@ static int gather_frags(pa_ctx *ctx, MPI_Comm comm, const frag *mine, int nmine,
     return PA_OK;
 }
 
+/* ------------------------------------------------------------ results */
+
+/* Where a call's results go: doubles (pa_reduce) or pa_values
+ * (pa_reduce_value) at p, of the result type dtype, whose numpy kind is
+ * kind. The computing paths write each result through put_f (a float
+ * result) or put_bits (an integer or bool result as its 64 bits, two's
+ * complement for kind 'i'), and so serve both calls. */
+typedef struct {
+    void *p;
+    int typed; /* pa_values, not doubles */
+    pa_dtype dtype;
+    char kind;
+} sink;
+
+static size_t sink_size(const sink *s)
+{
+    return s->typed ? sizeof(pa_value) : sizeof(double);
+}
+
+/* Result j of s, zeroed, of s's dtype and kind (typed sinks only). */
+static pa_value *typed_at(const sink *s, size_t j)
+{
+    pa_value *v = (pa_value *)s->p + j;
+    memset(v, 0, sizeof *v); /* the replicated check hashes every byte */
+    v->dtype = s->dtype;
+    v->kind = s->kind;
+    return v;
+}
+
+static void put_f(const sink *s, size_t j, double v)
+{
+    if (s->typed)
+        typed_at(s, j)->v.f = v;
+    else
+        ((double *)s->p)[j] = v;
+}
+
+static double get_f(const sink *s, size_t j)
+{
+    return s->typed ? ((const pa_value *)s->p)[j].v.f : ((const double *)s->p)[j];
+}
+
+static void put_bits(const sink *s, size_t j, uint64_t bits)
+{
+    int is_signed = s->kind == 'i';
+    if (!s->typed)
+        ((double *)s->p)[j] = is_signed ? (double)(int64_t)bits : (double)bits;
+    else if (is_signed)
+        typed_at(s, j)->v.i = (int64_t)bits;
+    else
+        typed_at(s, j)->v.u = bits;
+}
+
+/* The dtype of kind k and size bytes, or PA_NDTYPES when the list has none. */
+static pa_dtype find_dtype(pa__kind k, size_t size)
+{
+    for (int d = 0; d < PA_NDTYPES; d++)
+        if (pa__dtypes[d].kind == k && pa__dtypes[d].size == size)
+            return (pa_dtype)d;
+    return PA_NDTYPES;
+}
+
+/* The sink of op's results on dtype d at p: numpy's result type (see
+ * pa_reduce in compute.h). The accumulators are the 8-byte dtypes of a
+ * kind; a kind with none (bool, and unsigned until u64) sums into i64. */
+static sink result_sink(pa_reduce_op op, pa_dtype d, void *p, int typed)
+{
+    pa__kind k = pa__dtypes[d].kind;
+    pa_dtype i64 = find_dtype(PA__KIND_SINT, 8), rd = d;
+    char kind = 0;
+    switch (op) {
+    case PA_RED_SUM:
+        rd = find_dtype(k, 8);
+        if (rd == PA_NDTYPES)
+            rd = i64;
+        break;
+    case PA_RED_MEAN:
+    case PA_RED_VAR:
+    case PA_RED_STD:
+    case PA_RED_NORM2: rd = find_dtype(PA__KIND_FLOAT, 8); break;
+    case PA_RED_MIN:
+    case PA_RED_MAX: break;
+    case PA_RED_ARGMIN:
+    case PA_RED_ARGMAX: rd = i64; break;
+    case PA_RED_ANY:
+    case PA_RED_ALL:
+        rd = find_dtype(PA__KIND_BOOL, 1);
+        if (rd == PA_NDTYPES)
+            rd = find_dtype(PA__KIND_UINT, 1);
+        kind = 'b';
+        break;
+    case PA_NREDUCE: assert(0); break;
+    }
+    /* numpy's kind letter is the .npy descr's second character ("<i8"). */
+    sink s = {p, typed, rd, kind ? kind : pa__dtypes[rd].npy_descr[0][1]};
+    return s;
+}
+
 /* ------------------------------------------------------------ geometry */
 
 /* The communicator over which a's pieces add up to the whole array: the
@@ -562,23 +663,26 @@ static void my_rows(const pa_array *a, size_t *r0, size_t *r1)
         *r0 = *r1;
 }
 
-/* Collective over comm. *mine: room for n per-row results (one spare, so
- * that n = 0 still allocates), or PA_ENOMEM on every rank when any rank
- * lacks it (recorded as fn's). */
-static int alloc_rows(pa_ctx *ctx, MPI_Comm comm, const char *fn, size_t n, double **mine)
+/* Collective over comm. *mine: a sink like out with room for n per-row
+ * results (one spare, so that n = 0 still allocates; the caller frees
+ * mine->p), or PA_ENOMEM on every rank when any rank lacks it (recorded
+ * as fn's). */
+static int alloc_rows(pa_ctx *ctx, MPI_Comm comm, const char *fn, const sink *out, size_t n,
+                      sink *mine)
 {
-    *mine = malloc(sizeof(double) * (n + 1));
-    int rc = pa__agree(ctx, comm, *mine ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
+    *mine = *out;
+    mine->p = malloc(sink_size(out) * (n + 1));
+    int rc = pa__agree(ctx, comm, mine->p ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
     if (rc < 0) {
-        free(*mine);
-        *mine = NULL;
+        free(mine->p);
+        mine->p = NULL;
     }
     return rc;
 }
 
 /* Gathers per-row results (this rank's rows [r0, r1) of the node, global
  * rows from a->row0 + r0) into out[0 .. shape[0]) on every rank. */
-static int gather_rows(const pa_array *a, size_t r0, size_t r1, const double *mine, double *out)
+static int gather_rows(const pa_array *a, size_t r0, size_t r1, const sink *mine, const sink *out)
 {
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
@@ -597,10 +701,8 @@ static int gather_rows(const pa_array *a, size_t r0, size_t r1, const double *mi
             cnt[r] = (int)all[2 * r + 1];
             cnt[np + r] = (int)all[2 * r];
         }
-        rc = pa__mpi(ctx, __func__,
-                     MPI_Allgatherv(mine, (int)(r1 - r0), MPI_DOUBLE, out, cnt, cnt + np,
-                                    MPI_DOUBLE, comm),
-                     "MPI_Allgatherv");
+        rc = gatherv_items(ctx, __func__, mine->p, (int)(r1 - r0), out->p, cnt, cnt + np,
+                           (int)sink_size(out), MPI_BYTE, comm);
     }
     free(all);
     free(cnt);
@@ -648,23 +750,18 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
 
 /* Per-row tree sums (axis 1) into out[0 .. shape[0]). mu: per-row means
  * (global rows) for XF_SQDEV, else NULL. */
-static int sum_rows(const pa_array *a, xform xf, const double *mu, double *out)
+static int sum_rows(const pa_array *a, xform xf, const double *mu, const sink *out)
 {
     size_t r0, r1, c = a->rowsize;
     my_rows(a, &r0, &r1);
-    double *mine = malloc(sizeof(double) * (r1 - r0 + 1));
-    int rc = mine ? PA_OK : pa__err(a->ctx, __func__, PA_ENOMEM, "out of memory");
-    rc = pa__agree(a->ctx, red_comm(a), rc);
-    if (rc < 0) {
-        free(mine);
-        return rc;
-    }
+    sink mine;
+    PA_TRY(alloc_rows(a->ctx, red_comm(a), __func__, out, r1 - r0, &mine));
     for (size_t r = r0; r < r1; r++) {
         tsum t = tsum_of(a, xf, mu ? mu[a->row0 + r] : 0.0);
-        mine[r - r0] = c ? clipped_node(&t, pa__node_ptr(a, r * c), NULL, c) : 0.0;
+        put_f(&mine, r - r0, c ? clipped_node(&t, pa__node_ptr(a, r * c), NULL, c) : 0.0);
     }
-    rc = gather_rows(a, r0, r1, mine, out);
-    free(mine);
+    int rc = gather_rows(a, r0, r1, &mine, out);
+    free(mine.p);
     return rc;
 }
 
@@ -704,13 +801,13 @@ static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w
 /* Per-column tree sums (axis 0) into out[0 .. shape[1]). The tree is over
  * the rows; each rank cuts its rows into fragments whose values are
  * vectors over the columns. mu: per-column means for XF_SQDEV. */
-static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
+static int sum_cols(const pa_array *a, xform xf, const double *mu, const sink *out)
 {
     pa_ctx *ctx = a->ctx;
     size_t m = a->shape[0], c = a->shape[1];
     if (m == 0 || c == 0) {
         for (size_t j = 0; j < c; j++)
-            out[j] = 0.0;
+            put_f(out, j, 0.0);
         return PA_OK;
     }
     tsum t = tsum_of(a, xf, 0.0);
@@ -751,7 +848,7 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
     int Lroot = root_level(m);
     for (size_t j = 0; j < c; j++) {
         size_t cur = 0;
-        out[j] = eval(all, allv + j, c, &cur, Lroot, 0, m);
+        put_f(out, j, eval(all, allv + j, c, &cur, Lroot, 0, m));
     }
     free(all);
     free(allv);
@@ -760,80 +857,117 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, double *out)
 
 /* Tree sums of xform along axis (-1, 0, 1) into out (mu as the axis's
  * means for XF_SQDEV). */
-static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, double *out)
+static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, const sink *out)
 {
-    if (axis < 0)
-        return sum_whole(a, NULL, xf, mu ? mu[0] : 0.0, out);
+    if (axis < 0) {
+        double v;
+        PA_TRY(sum_whole(a, NULL, xf, mu ? mu[0] : 0.0, &v));
+        put_f(out, 0, v);
+        return PA_OK;
+    }
     return axis == 1 ? sum_rows(a, xf, mu, out) : sum_cols(a, xf, mu, out);
 }
 
-/* ------------------------------------------------------------ integer sums */
 
-/* Exact integer sums (wrapping in 64 bits, like numpy's int64 sum):
- * order does not matter, so each rank sums its own part and one
- * allreduce adds them. Along an axis: per row (each rank its rows) or per
- * column. */
-#define ISUM_FN(DT, T)                                                                 \
-    static uint64_t isum_##DT(const void *x, size_t n, size_t stride)                  \
+/* ------------------------------------------------------------ counts and integer sums */
+
+/* Integer sums (modulo 2^64: numpy's wrapping sum in i64 or u64, the same
+ * bits) and counts of the elements that are not zero (any, all; NaN is
+ * not zero). Order does not matter, so each rank sums its own part and
+ * one allreduce adds them. n elements at x, stride apart. A signed
+ * element converts to uint64_t modulo 2^64, which is its two's complement.
+ *
+ * Contiguous elements (stride 1) take loops of their own, which gcc
+ * vectorises: elements of 1 or 2 bytes add up in int32_t first, 2^15 at a
+ * time (whose sum fits), so that a vector widens 8 of them, not 4 to 64
+ * bits. A u8 sum read at 1 GB/s strided, against 7 for an f64 sum. */
+typedef uint64_t (*usum_fn)(const void *x, size_t n, size_t stride);
+#define SMALL_RUN 32768
+#define USUM_FN(name, T, TERM)                                                         \
+    VEC static uint64_t name(const void *x, size_t n, size_t stride)                   \
     {                                                                                  \
         const T *p = x;                                                                \
         uint64_t s = 0;                                                                \
-        for (size_t i = 0; i < n; i++)                                                 \
-            s += (uint64_t)(int64_t)p[i * stride];                                     \
+        if (stride != 1) {                                                             \
+            for (size_t i = 0; i < n; i++)                                             \
+                s += (uint64_t)TERM(p[i * stride]);                                    \
+        } else if (sizeof(T) > 2) {                                                    \
+            for (size_t i = 0; i < n; i++)                                             \
+                s += (uint64_t)TERM(p[i]);                                             \
+        } else {                                                                       \
+            for (size_t i0 = 0; i0 < n; i0 += SMALL_RUN) {                             \
+                size_t end = n - i0 < SMALL_RUN ? n : i0 + SMALL_RUN;                  \
+                int32_t t = 0;                                                         \
+                for (size_t i = i0; i < end; i++)                                      \
+                    t += (int32_t)TERM(p[i]);                                          \
+                s += (uint64_t)(int64_t)t;                                             \
+            }                                                                          \
+        }                                                                              \
         return s;                                                                      \
     }
-#define ISUM(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), ISUM_FN(DT, T))
-PA_DTYPE_LIST_WITH(ISUM, ~)
-typedef uint64_t (*isum_fn)(const void *, size_t, size_t);
+#define ISUM_TERM(v) (v)
+#define NONZERO_TERM(v) ((v) != 0)
+#define USUM_FNS(C, DT, nm, T, U, KIND, ...)                                           \
+    PA__WHEN(PA__IS_INT(KIND), USUM_FN(isum_##DT, T, ISUM_TERM))                       \
+    USUM_FN(nonzero_##DT, T, NONZERO_TERM)
+PA_DTYPE_LIST_WITH(USUM_FNS, ~)
 #define ISUM_ENTRY(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), [PA_##DT] = isum_##DT,)
-/* The integer dtypes' entries (NULL for the others). */
-static const isum_fn isum_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(ISUM_ENTRY, ~)};
+#define NONZERO_ENTRY(C, DT, ...) [PA_##DT] = nonzero_##DT,
+/* The integer dtypes' sums (NULL for the others), and every dtype's count. */
+static const usum_fn isum_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(ISUM_ENTRY, ~)};
+static const usum_fn nonzero_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(NONZERO_ENTRY, ~)};
 
-static uint64_t isum(pa_dtype d, const void *x, size_t n, size_t stride)
+/* Result j of op from the total s of a line of len elements: the sum, or
+ * any/all from the count of elements that are not zero. */
+static void put_usum(const sink *out, size_t j, pa_reduce_op op, uint64_t s, size_t len)
 {
-    return isum_table[d](x, n, stride);
+    put_bits(out, j, op == PA_RED_ANY ? s != 0 : op == PA_RED_ALL ? s == len : s);
 }
 
-static int int_sum(const pa_array *a, int axis, double *out)
+/* Integer sum, any or all of a along axis (lines of len elements). The
+ * whole array takes one collective, the allreduce of its total; along an
+ * axis the totals' buffer is agreed on first. */
+static int usum_reduce(const pa_array *a, pa_reduce_op op, int axis, size_t len,
+                       const sink *out)
 {
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
-    size_t lo, hi, c = a->rowsize;
+    usum_fn fn = op == PA_RED_SUM ? isum_table[a->dtype] : nonzero_table[a->dtype];
+    size_t lo, hi, r0, r1, c = a->rowsize;
+    int rc = PA_OK;
     if (axis == 1) {
-        size_t r0, r1;
         my_rows(a, &r0, &r1);
-        double *mine;
-        int rc = alloc_rows(ctx, comm, __func__, r1 - r0, &mine);
-        if (rc < 0)
-            return rc;
+        sink mine;
+        PA_TRY(alloc_rows(ctx, comm, __func__, out, r1 - r0, &mine));
         for (size_t r = r0; r < r1; r++)
-            mine[r - r0] = (double)(int64_t)isum(a->dtype, pa__node_ptr(a, r * c), c, 1);
-        rc = gather_rows(a, r0, r1, mine, out);
-        free(mine);
+            put_usum(&mine, r - r0, op, fn(pa__node_ptr(a, r * c), c, 1), len);
+        rc = gather_rows(a, r0, r1, &mine, out);
+        free(mine.p);
         return rc;
     }
     size_t nout = axis == 0 ? a->shape[1] : 1;
-    uint64_t *s = calloc(nout ? nout : 1, sizeof(uint64_t));
-    int rc = pa__agree(ctx, comm, s ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
-    if (rc < 0) {
-        free(s);
-        return rc;
-    }
-    if (axis < 0) {
-        pa__local_range(a, &lo, &hi);
-        s[0] = isum(a->dtype, pa__node_ptr(a, lo), hi - lo, 1);
-    } else {
-        size_t r0, r1;
+    uint64_t whole, *s = &whole;
+    if (axis == 0) {
+        s = calloc(nout, sizeof *s);
+        rc = pa__agree(ctx, comm, s ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+        if (rc < 0) {
+            free(s);
+            return rc;
+        }
         my_rows(a, &r0, &r1);
         for (size_t j = 0; j < nout; j++)
-            s[j] = isum(a->dtype, pa__node_ptr(a, r0 * c + j), r1 - r0, c);
+            s[j] = fn(pa__node_ptr(a, r0 * c + j), r1 - r0, c);
+    } else {
+        pa__local_range(a, &lo, &hi);
+        whole = fn(pa__node_ptr(a, lo), hi - lo, 1);
     }
     rc = pa__mpi(ctx, __func__,
                  MPI_Allreduce(MPI_IN_PLACE, s, (int)nout, MPI_UINT64_T, MPI_SUM, comm),
                  "MPI_Allreduce");
     for (size_t j = 0; rc == PA_OK && j < nout; j++)
-        out[j] = (double)(int64_t)s[j];
-    free(s);
+        put_usum(out, j, op, s[j], len);
+    if (s != &whole)
+        free(s);
     return rc;
 }
 
@@ -841,30 +975,35 @@ static int int_sum(const pa_array *a, int axis, double *out)
 
 /* A partial min/max/argmin/argmax over some elements of a line: the best
  * value and its first index, the first NaN, and (floats) whether a -0.0
- * or +0.0 was seen, so that the min of zeros is -0.0 in every layout. */
+ * or +0.0 was seen, so that the min of zeros is -0.0 in every layout. An
+ * integer value is kept as its key, which orders every integer dtype as
+ * uint64_t does: the value itself for unsigned dtypes, the two's
+ * complement with the sign bit flipped for signed ones. */
 typedef struct {
     double f;       /* float dtypes */
-    int64_t i;      /* integer dtypes */
+    uint64_t key;   /* integer dtypes */
     uint64_t idx;   /* first index of the best value */
     uint64_t nidx;  /* first NaN */
     int32_t has, nan, neg0, pos0;
 } scan;
 
+#define SIGN_FLIP ((uint64_t)1 << 63)
+
 /* Scans n elements at x with stride (elements), whose line positions are
- * p0, p0 + 1, ...; want_max picks max over min. */
+ * p0, p0 + 1, ..., into *s (overwritten); want_max picks max over min. */
 #define SCAN_FN(C, DT, nm, T, U, KIND, ...)                                            \
     static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,         \
                           int want_max, scan *s)                                       \
     {                                                                                  \
         enum { is_int = PA__IS_INT(KIND) };                                            \
         const T *p = x;                                                                \
+        T best = 0;                                                                    \
+        memset(s, 0, sizeof *s);                                                       \
         for (size_t k = 0; k < n; k++) {                                               \
             T v = p[k * stride];                                                       \
             if (!is_int && v != v) {                                                   \
-                if (!s->nan || p0 + k < s->nidx) {                                     \
-                    s->nan = 1;                                                        \
-                    s->nidx = p0 + k;                                                  \
-                }                                                                      \
+                s->nan = 1;                                                            \
+                s->nidx = p0 + k;                                                      \
                 break;                                                                 \
             }                                                                          \
             if (!is_int && v == 0) {                                                   \
@@ -873,16 +1012,14 @@ typedef struct {
                 else                                                                   \
                     s->pos0 = 1;                                                       \
             }                                                                          \
-            T best = is_int ? (T)s->i : (T)s->f;                                       \
             if (!s->has || (want_max ? v > best : v < best)) {                         \
                 s->has = 1;                                                            \
                 s->idx = p0 + k;                                                       \
-                if (is_int)                                                            \
-                    s->i = (int64_t)v;                                                 \
-                else                                                                   \
-                    s->f = (double)v;                                                  \
+                best = v;                                                              \
             }                                                                          \
         }                                                                              \
+        PA__SEL(PA__IS_INT(KIND), s->f = (double)best,                                     \
+                s->key = (uint64_t)best ^ (PA__KIND(KIND) == PA__KIND_SINT ? SIGN_FLIP : 0)); \
     }
 PA_DTYPE_LIST_WITH(SCAN_FN, ~)
 typedef void (*scan_fn)(const void *, size_t, size_t, uint64_t, int, scan *);
@@ -905,34 +1042,37 @@ static void scan_merge(scan *a, const scan *b, int is_int, int want_max)
     if (!a->has)
         better = 1;
     else if (is_int)
-        better = want_max ? b->i > a->i : b->i < a->i;
+        better = want_max ? b->key > a->key : b->key < a->key;
     else
         better = want_max ? b->f > a->f : b->f < a->f;
-    int tie = a->has && (is_int ? b->i == a->i : b->f == a->f);
+    int tie = a->has && (is_int ? b->key == a->key : b->f == a->f);
     if (better || (tie && b->idx < a->idx)) {
         a->f = b->f;
-        a->i = b->i;
+        a->key = b->key;
         a->idx = b->idx;
         a->has = 1;
     }
 }
 
-/* The result of a scan: the value (NaN if any; -0.0 for a zero min if a
- * -0.0 was seen, +0.0 for a zero max if a +0.0 was) or the index. */
-static double scan_result(const scan *s, int is_int, int want_max, int want_index)
+/* Result j of a scan: the index, or the value (NaN if any; -0.0 for a zero
+ * min if a -0.0 was seen, +0.0 for a zero max if a +0.0 was). */
+static void put_scan(const sink *out, size_t j, const scan *s, int is_int, int want_max,
+                     int want_index)
 {
     if (want_index)
-        return (double)(s->nan ? s->nidx : s->idx);
-    if (s->nan)
-        return NAN;
-    if (is_int)
-        return (double)s->i;
-    if (s->f == 0)
-        return want_max ? (s->pos0 ? 0.0 : -0.0) : (s->neg0 ? -0.0 : 0.0);
-    return s->f;
+        put_bits(out, j, s->nan ? s->nidx : s->idx);
+    else if (s->nan)
+        put_f(out, j, NAN);
+    else if (is_int)
+        put_bits(out, j, out->kind == 'i' ? s->key ^ SIGN_FLIP : s->key);
+    else if (s->f == 0)
+        put_f(out, j, want_max ? (s->pos0 ? 0.0 : -0.0) : (s->neg0 ? -0.0 : 0.0));
+    else
+        put_f(out, j, s->f);
 }
 
-static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index, double *out)
+static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index,
+                       const sink *out)
 {
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
@@ -941,17 +1081,15 @@ static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index
     size_t c = a->rowsize, r0, r1, lo, hi;
     if (axis == 1) {
         my_rows(a, &r0, &r1);
-        double *mine;
-        int rc = alloc_rows(ctx, comm, __func__, r1 - r0, &mine);
-        if (rc < 0)
-            return rc;
+        sink mine;
+        PA_TRY(alloc_rows(ctx, comm, __func__, out, r1 - r0, &mine));
         for (size_t r = r0; r < r1; r++) {
-            scan s = {0};
+            scan s;
             fn(pa__node_ptr(a, r * c), c, 1, 0, want_max, &s);
-            mine[r - r0] = scan_result(&s, is_int, want_max, want_index);
+            put_scan(&mine, r - r0, &s, is_int, want_max, want_index);
         }
-        rc = gather_rows(a, r0, r1, mine, out);
-        free(mine);
+        int rc = gather_rows(a, r0, r1, &mine, out);
+        free(mine.p);
         return rc;
     }
     size_t nout = axis == 0 ? a->shape[1] : 1;
@@ -984,7 +1122,7 @@ static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index
         scan s = {0};
         for (int r = 0; r < np; r++)
             scan_merge(&s, &all[(size_t)r * nout + j], is_int, want_max);
-        out[j] = scan_result(&s, is_int, want_max, want_index);
+        put_scan(out, j, &s, is_int, want_max, want_index);
     }
     free(mine);
     free(all);
@@ -1023,8 +1161,8 @@ static size_t results_of(const pa_array *a, int axis)
 
 /* Checks for fn; *nout and *len are the results' count and the length of
  * each reduced line. */
-static int check_reduce(const char *fn, const pa_array *a, int axis, double *out, size_t *nout,
-                        size_t *len)
+static int check_reduce(const char *fn, const pa_array *a, int axis, const void *out,
+                        size_t *nout, size_t *len)
 {
     pa_ctx *ctx = a->ctx;
     PA_CHECK_AS(ctx, fn, out, PA_EINVAL, "out is NULL");
@@ -1039,22 +1177,23 @@ static int check_reduce(const char *fn, const pa_array *a, int axis, double *out
 
 /* var along axis with ddof, into out (nout results over lines of len). */
 static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, int take_sqrt,
-                    double *out)
+                    const sink *out)
 {
     size_t nout, len;
-    PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
+    PA_TRY(check_reduce(fn, a, axis, out->p, &nout, &len));
     if (nout == 0)
         return PA_OK;
     if (len == 0) {
         for (size_t j = 0; j < nout; j++)
-            out[j] = NAN;
+            put_f(out, j, NAN);
         return PA_OK;
     }
-    double *mu = malloc(sizeof(double) * (nout ? nout : 1));
+    double *mu = malloc(sizeof(double) * nout);
+    sink means = {mu, 0, out->dtype, out->kind};
     int rc = pa__agree(a->ctx, red_comm(a),
                        mu ? PA_OK : pa__err(a->ctx, fn, PA_ENOMEM, "out of memory"));
     if (rc == PA_OK)
-        rc = sum_axis(a, axis, XF_ID, NULL, mu);
+        rc = sum_axis(a, axis, XF_ID, NULL, &means);
     for (size_t j = 0; rc == PA_OK && j < nout; j++)
         mu[j] /= (double)len;
     /* Second pass: squares of the deviations from the mean, not the
@@ -1062,10 +1201,8 @@ static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, in
     if (rc == PA_OK)
         rc = sum_axis(a, axis, XF_SQDEV, mu, out);
     for (size_t j = 0; rc == PA_OK && j < nout; j++) {
-        double d = (double)len - ddof;
-        out[j] = d > 0 ? out[j] / d : NAN;
-        if (take_sqrt)
-            out[j] = sqrt(out[j]);
+        double d = (double)len - ddof, v = d > 0 ? get_f(out, j) / d : NAN;
+        put_f(out, j, take_sqrt ? sqrt(v) : v);
     }
     free(mu);
     return rc;
@@ -1073,54 +1210,79 @@ static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, in
 
 /* The reduction op of a (checked, non-empty) into out. */
 static int reduce(const pa_array *a, pa_reduce_op op, int axis, size_t nout, size_t len,
-                  double *out)
+                  const sink *out)
 {
+    int want_max = op == PA_RED_MAX || op == PA_RED_ARGMAX;
     switch (op) {
     case PA_RED_SUM:
-        return pa__dtype_is_int(a->dtype) ? int_sum(a, axis, out)
-                                          : sum_axis(a, axis, XF_ID, NULL, out);
+        if (pa__dtype_is_int(a->dtype))
+            return usum_reduce(a, op, axis, len, out);
+        return sum_axis(a, axis, XF_ID, NULL, out);
+    case PA_RED_ANY:
+    case PA_RED_ALL: return usum_reduce(a, op, axis, len, out);
     case PA_RED_MEAN:
         PA_TRY(sum_axis(a, axis, XF_ID, NULL, out));
         for (size_t j = 0; j < nout; j++)
-            out[j] = out[j] / (double)len;
+            put_f(out, j, get_f(out, j) / (double)len);
         return PA_OK;
     case PA_RED_VAR:
-    case PA_RED_STD:
-        return var_axis("pa_reduce", a, axis, 0.0, op == PA_RED_STD, out);
+    case PA_RED_STD: return var_axis("pa_reduce", a, axis, 0.0, op == PA_RED_STD, out);
     case PA_RED_NORM2:
         PA_TRY(sum_axis(a, axis, XF_SQ, NULL, out));
         for (size_t j = 0; j < nout; j++)
-            out[j] = sqrt(out[j]);
+            put_f(out, j, sqrt(get_f(out, j)));
         return PA_OK;
-    default:
-        return scan_reduce(a, axis, op == PA_RED_MAX || op == PA_RED_ARGMAX,
-                           op == PA_RED_ARGMIN || op == PA_RED_ARGMAX, out);
+    case PA_RED_MIN:
+    case PA_RED_MAX: return scan_reduce(a, axis, want_max, 0, out);
+    case PA_RED_ARGMIN:
+    case PA_RED_ARGMAX: return scan_reduce(a, axis, want_max, 1, out);
+    case PA_NREDUCE: break;
     }
+    assert(0);
+    return PA_EINVAL;
+}
+
+/* pa_reduce (typed 0: doubles) and pa_reduce_value (typed 1: pa_values). */
+static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
+                          void *out, int typed)
+{
+    PA_TRY(pa__check_array(fn, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, %s, axis %d", PA_CC_ARRAY(a), pa_reduce_name(op), axis);
+    size_t nout, len;
+    PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
+    PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
+                (int)op);
+    int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
+                  op == PA_RED_ARGMAX;
+    PA_CHECK_AS(ctx, fn, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
+                red_names[op], axis < 0 ? "array" : "axis");
+    if (nout == 0)
+        return PA_OK;
+    sink s = result_sink(op, a->dtype, out, typed);
+    if (len == 0) {
+        /* numpy: the sum of nothing is 0, its mean and variance are NaN;
+         * nothing is true of it (any) and everything is (all). */
+        for (size_t j = 0; j < nout; j++) {
+            if (s.kind == 'f')
+                put_f(&s, j, op == PA_RED_SUM || op == PA_RED_NORM2 ? 0.0 : NAN);
+            else
+                put_bits(&s, j, op == PA_RED_ALL);
+        }
+        return PA_OK;
+    }
+    int rc = reduce(a, op, axis, nout, len, &s);
+    return PA_REPLICATED_RESULT(a, fn, rc, out, nout * sink_size(&s));
 }
 
 int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
 {
-    PA_TRY(pa__check_array(__func__, a, "a"));
-    pa_ctx *ctx = a->ctx;
-    PA_COLLECTIVE(ctx, __func__, "%s, %s, axis %d", PA_CC_ARRAY(a), pa_reduce_name(op), axis);
-    size_t nout, len;
-    PA_TRY(check_reduce(__func__, a, axis, out, &nout, &len));
-    PA_CHECK(ctx, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
-             (int)op);
-    int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
-                  op == PA_RED_ARGMAX;
-    PA_CHECK(ctx, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
-             red_names[op], axis < 0 ? "array" : "axis");
-    if (nout == 0)
-        return PA_OK;
-    if (len == 0) {
-        /* numpy: the sum of nothing is 0, its mean and variance are NaN. */
-        for (size_t j = 0; j < nout; j++)
-            out[j] = op == PA_RED_SUM || op == PA_RED_NORM2 ? 0.0 : NAN;
-        return PA_OK;
-    }
-    int rc = reduce(a, op, axis, nout, len, out);
-    return PA_REPLICATED_RESULT(a, __func__, rc, out, nout);
+    return reduce_checked(__func__, a, op, axis, out, 0);
+}
+
+int pa_reduce_value(const pa_array *a, pa_reduce_op op, int axis, pa_value *out)
+{
+    return reduce_checked(__func__, a, op, axis, out, 1);
 }
 
 /* pa_var and pa_std. */
@@ -1129,8 +1291,10 @@ static int var_checked(const char *fn, const pa_array *a, int axis, double ddof,
 {
     PA_TRY(pa__check_array(fn, a, "a"));
     PA_COLLECTIVE(a->ctx, fn, "%s, axis %d, ddof %.17g", PA_CC_ARRAY(a), axis, ddof);
-    int rc = var_axis(fn, a, axis, ddof, take_sqrt, out);
-    return PA_REPLICATED_RESULT(a, fn, rc, out, rc < 0 ? 0 : results_of(a, axis));
+    sink s = result_sink(PA_RED_VAR, a->dtype, out, 0);
+    int rc = var_axis(fn, a, axis, ddof, take_sqrt, &s);
+    return PA_REPLICATED_RESULT(a, fn, rc, out,
+                                rc < 0 ? 0 : results_of(a, axis) * sizeof *out);
 }
 
 int pa_var(const pa_array *a, int axis, double ddof, double *out)
@@ -1150,5 +1314,5 @@ int pa_dot(const pa_array *a, const pa_array *b, double *out)
     PA_TRY(pa__check_match(__func__, a, "a", b, "b", 1));
     PA_CHECK(a->ctx, out, PA_EINVAL, "out is NULL");
     int rc = sum_whole(a, b, XF_MUL, 0.0, out);
-    return PA_REPLICATED_RESULT(a, __func__, rc, out, 1);
+    return PA_REPLICATED_RESULT(a, __func__, rc, out, sizeof *out);
 }

@@ -145,7 +145,7 @@ plan() {
 # stat NAME FIELD: the FIELD (1 count, 2 sum, 5 min) of the last stats table of
 # NAME's output.
 stat() {
-    awk -v f="$2" '/^count sum mean std min max$/ { getline; v = $f } END { print v }' "$tmp/$1.out"
+    awk -v f="$2" '/^count sum mean std min max any all$/ { getline; v = $f } END { print v }' "$tmp/$1.out"
 }
 
 # expect NAME WHAT GOT WANT

@@ -68,12 +68,13 @@ for np in 1 2; do
     d=$tmp/$np
     mkdir -p "$d"
 
-    # arange(1000) as (100,10): sum n(n-1)/2 = 499500, mean 499.5, min 0, max 999;
+    # arange(1000) as (100,10): sum n(n-1)/2 = 499500, mean 499.5, min 0, max 999,
+    # any True, all False (a 0);
     # std = sqrt((n^2 - 1) / 12) = 288.67499025720952 (to 17 digits).
     run $np gen "$d/a.h5:/x" --shape 100,10 --arange
     [ "$rc" -eq 0 ] || fail "gen --arange exits $rc: $(cat "$tmp/err")"
     run $np stats "$d/a.h5:/x"
-    expect_line "stats of arange(1000)" "1000 499500 499.5 288.67499025720952 0 999"
+    expect_line "stats of arange(1000)" "1000 499500 499.5 288.67499025720952 0 999 True False"
 
     # Column j of arange(1000).reshape(100,10) sums 10*4950 + 100*j.
     run $np stats "$d/a.h5:/x" --axis 0
@@ -97,7 +98,7 @@ for np in 1 2; do
 
     run $np gen "$d/b.h5:/y" --shape 100,10 --full 2.5
     run $np stats "$d/b.h5:/y"
-    expect_line "stats of full 2.5" "1000 2500 2.5 0 2.5 2.5"
+    expect_line "stats of full 2.5" "1000 2500 2.5 0 2.5 2.5 True True"
 
     # r = x * y + 1: sum 2.5 * 499500 + 1000, min 1, max 999 * 2.5 + 1.
     run $np calc 'r = x * y + 1' "x=$d/a.h5:/x" "y=$d/b.h5:/y" -o "$d/c.h5:/r"
@@ -203,7 +204,7 @@ for np in 1 2; do
     run $np calc "$chain" "x=$d/a.h5:/x" -o "$d/c.h5:/chain"
     run $np stats "$d/c.h5:/chain"
     expect_line "calc of x+x+...+x (50,000 terms, 100 KB)" \
-        "1000 24975000000 24975000 14433749.512860475 0 49950000"
+        "1000 24975000000 24975000 14433749.512860475 0 49950000 True False"
     for deep in "$(printf '%50000s' | sed 's/ /(/g')x" "x$(printf '%33333s' | sed 's/ /**x/g')" \
         "$(printf '%25000s' | sed 's/ /-(/g')x" "$(printf '%20000s' | sed 's/ /sqrt(/g')x"; do
         run $np calc "r = $deep" "x=$d/a.h5:/x" -o "$d/c.h5:/deep"

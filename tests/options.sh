@@ -155,7 +155,7 @@ assert json.load(open(d + "/j_calcb.out"))["blocks"] == 2
 expect_rc 0 "each JSON object has the documented keys"
 run jfile "$PARRAY" stats "$tmp/g.h5:/x" --json="$tmp/s.json"
 expect_rc 0 "stats --json=FILE"
-expect_in jfile.out "^count sum mean std min max$" "--json=FILE keeps the text on stdout"
+expect_in jfile.out "^count sum mean std min max any all$" "--json=FILE keeps the text on stdout"
 cp "$tmp/s.json" "$tmp/jfile_json.out"
 json_ok jfile_json "the file of --json=FILE"
 run jbad "$PARRAY" stats "$tmp/g.h5:/x" --json="$tmp/no/such/dir/s.json"

@@ -1,15 +1,19 @@
 /* Tests of the reductions: every reduction on whole arrays and along axis
- * 0 and 1 of 2-D arrays, for every dtype and both distributions, compared
- * bit for bit with a serial implementation of the documented tree written
- * here (a plain recursion, unlike the library's blocked one), so that the
- * results are the same bits in every launcher configuration; against a
- * one-rank context too; in both orders of reading memory; NaN and
- * signed-zero rules; empty arrays; bad input. */
+ * 0 and 1 of 2-D arrays, for every dtype of the list and both
+ * distributions, compared bit for bit with a serial implementation of the
+ * documented tree written here (a plain recursion, unlike the library's
+ * blocked one), so that the results are the same bits in every launcher
+ * configuration; against a one-rank context too; in both orders of reading
+ * memory; the exact results of pa_reduce_value and their result types;
+ * integers at their dtype's limits and sums that wrap; any and all; NaN
+ * and signed-zero rules; empty arrays; bad input. What depends on the
+ * dtype is chosen by its kind, so a dtype added to the list is tested
+ * here without a line changing. */
 #include "testutil.h"
 
 #include <math.h>
 
-static const pa_dtype dtypes[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
+#include "dtype.h"
 
 /* ------------------------------------------------------------ the reference */
 
@@ -82,20 +86,26 @@ static double tree(const line *l, size_t n)
 
 /* The data of test arrays: deterministic, a mix of signs and magnitudes
  * (so that the summation order shows in the last bits), exact in every
- * dtype. */
+ * dtype: floats rounded to the dtype, integers within +-10^6 and the
+ * dtype's range. */
 static double val(size_t i, pa_dtype d)
 {
     uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
     h *= 0xBF58476D1CE4E5B9ull;
     h ^= h >> 32;
-    switch (d) {
-    case PA_F64: return ((double)(h >> 11) * 0x1p-53 - 0.5) * pow(10, (double)(h % 7) - 3);
-    case PA_F32: return (float)(((double)(h >> 40) * 0x1p-24 - 0.3) * pow(10, (double)(h % 5) - 2));
-    case PA_I64: return (double)((int64_t)(h % 2000001) - 1000000);
-    case PA_I32: return (double)((int64_t)(h % 20001) - 10000);
-    default: return (double)(h % 256);
+    const pa__dtype_info *t = &pa__dtypes[d];
+    if (!pa__dtype_is_int(d)) {
+        double v = ((double)(h >> 11) * 0x1p-53 - 0.5) * pow(10, (double)(h % 7) - 3);
+        pa__elem e;
+        t->from_f64(&e, &v, 1);
+        t->to_f64(&v, &e, 1);
+        return v;
     }
+    uint64_t span = t->max < 1000000 ? t->max : 1000000;
+    if (t->min < 0) /* [-span, span] */
+        return (double)((int64_t)(h % (2 * span + 1)) - (int64_t)span);
+    return (double)(h % (span + 1));
 }
 
 static pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
@@ -109,13 +119,7 @@ static pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape
     char *buf = malloc(es * (n ? n : 1));
     for (size_t i = 0; i < n; i++) {
         x[i] = val(i, d);
-        switch (d) {
-        case PA_F64: ((double *)buf)[i] = x[i]; break;
-        case PA_F32: ((float *)buf)[i] = (float)x[i]; break;
-        case PA_I64: ((int64_t *)buf)[i] = (int64_t)x[i]; break;
-        case PA_I32: ((int32_t *)buf)[i] = (int32_t)x[i]; break;
-        default: ((uint8_t *)buf)[i] = (uint8_t)x[i]; break;
-        }
+        pa__from_double(buf + i * es, d, x[i]);
     }
     rc = pa_array_scatter(a, 0, buf);
     if (c != self)
@@ -159,6 +163,14 @@ static void ref_reduce(pa_reduce_op op, const double *x, int is_int, size_t nl, 
             l.xf = 2;
             out[j] = sqrt(tree(&l, n));
             break;
+        case PA_RED_ANY:
+        case PA_RED_ALL: {
+            size_t nonzero = 0;
+            for (size_t k = 0; k < n; k++)
+                nonzero += x[j * lstep + k * step] != 0;
+            out[j] = op == PA_RED_ANY ? nonzero > 0 : nonzero == n;
+            break;
+        }
         default: {
             int mx = op == PA_RED_MAX || op == PA_RED_ARGMAX;
             size_t best = 0;
@@ -184,6 +196,64 @@ static int same_bits(const double *a, const double *b, size_t n, size_t *first)
     return 1;
 }
 
+/* The dtype of kind k and size bytes, or PA_NDTYPES. */
+static pa_dtype dtype_of(pa__kind k, size_t size)
+{
+    for (int d = 0; d < PA_NDTYPES; d++)
+        if (pa__dtypes[d].kind == k && pa__dtypes[d].size == size)
+            return (pa_dtype)d;
+    return PA_NDTYPES;
+}
+
+/* numpy's result type of op on d (numpy on Linux), as parray holds it:
+ * integer sums in the 8-byte dtype of their kind (i64 for a kind that
+ * has none), float results in f64, indices in i64, any and all as u8
+ * while there is no bool dtype (the kind says bool). */
+static pa_dtype result_dtype(pa_reduce_op op, pa_dtype d, char *kind)
+{
+    pa_dtype i64 = dtype_of(PA__KIND_SINT, 8), f64 = dtype_of(PA__KIND_FLOAT, 8), r = d;
+    switch (op) {
+    case PA_RED_SUM:
+        r = dtype_of(pa__dtypes[d].kind, 8);
+        r = r == PA_NDTYPES ? i64 : r;
+        break;
+    case PA_RED_ARGMIN:
+    case PA_RED_ARGMAX: r = i64; break;
+    case PA_RED_ANY:
+    case PA_RED_ALL:
+        r = dtype_of(PA__KIND_BOOL, 1);
+        r = r == PA_NDTYPES ? dtype_of(PA__KIND_UINT, 1) : r;
+        *kind = 'b';
+        return r;
+    case PA_RED_MIN:
+    case PA_RED_MAX: break;
+    default: r = f64;
+    }
+    static const char kinds[] = {[PA__KIND_BOOL] = 'b', [PA__KIND_SINT] = 'i',
+                                 [PA__KIND_UINT] = 'u', [PA__KIND_FLOAT] = 'f',
+                                 [PA__KIND_COMPLEX] = 'c'};
+    *kind = kinds[pa__dtypes[r].kind];
+    return r;
+}
+
+/* 1 when the exact results v[0 .. n) of op on d have numpy's result type
+ * and, as doubles, the bits of got[0 .. n) (pa_reduce's); *first is the
+ * first that differs. */
+static int values_match(const pa_value *v, const double *got, size_t n, pa_reduce_op op,
+                        pa_dtype d, size_t *first)
+{
+    char kind;
+    pa_dtype want = result_dtype(op, d, &kind);
+    for (size_t i = 0; i < n; i++) {
+        double x = pa_value_double(&v[i]);
+        if (v[i].dtype != want || v[i].kind != kind || memcmp(&x, &got[i], sizeof x) != 0) {
+            *first = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------ tests */
 
 /* Every reduction and pa_dot of whole arrays on context c against the
@@ -191,19 +261,21 @@ static int same_bits(const double *a, const double *b, size_t n, size_t *first)
 static void check_whole(pa_ctx *c)
 {
     static const size_t sizes[] = {1, 7, 4096, 4097, 100003};
-    for (int di = 0; di < 5; di++)
+    for (int di = 0; di < PA_NDTYPES; di++)
         for (int k = 0; k < 2; k++)
             for (int s = 0; s < 5; s++) {
-                pa_dtype d = dtypes[di];
+                pa_dtype d = (pa_dtype)di;
                 pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
                 size_t n = sizes[s];
                 double *x;
                 pa_array *a = make_array(c, d, 1, &n, dist, &x);
                 pa_array *one = make_array(self, d, 1, &n, PA_DISTRIBUTED, NULL);
-                int is_int = d != PA_F64 && d != PA_F32;
+                int is_int = pa__dtype_is_int(d);
                 for (int op = 0; op < PA_NREDUCE; op++) {
                     double got = -1, want = -2, serial = -3;
+                    pa_value v;
                     TU_OK(pa_reduce(a, op, -1, &got), c);
+                    TU_OK(pa_reduce_value(a, op, -1, &v), c);
                     TU_RC(pa_reduce(one, op, -1, &serial), PA_OK, self);
                     ref_reduce(op, x, is_int, 1, 0, n, 1, &want);
                     size_t f;
@@ -211,6 +283,10 @@ static void check_whole(pa_ctx *c)
                               "%s of %zu %s (%s): %.17g, reference %.17g, one rank %.17g",
                               pa_reduce_name(op), n, pa_dtype_name(d),
                               k ? "replicated" : "distributed", got, want, serial);
+                    TU_ASSERT(values_match(&v, &got, 1, op, d, &f),
+                              "pa_reduce_value %s of %zu %s: %s %c %.17g", pa_reduce_name(op), n,
+                              pa_dtype_name(d), pa_dtype_name(v.dtype), v.kind,
+                              pa_value_double(&v));
                 }
                 /* dot(a, a) is the tree of the squares. */
                 double dot, want;
@@ -235,20 +311,26 @@ END_TEST
 static void check_axes(pa_ctx *c)
 {
     static const size_t shapes[][2] = {{1, 1}, {37, 5}, {1001, 3}, {5, 5000}, {4100, 2}};
-    for (int di = 0; di < 5; di++)
+    for (int di = 0; di < PA_NDTYPES; di++)
         for (int k = 0; k < 2; k++)
             for (int s = 0; s < 5; s++) {
-                pa_dtype d = dtypes[di];
+                pa_dtype d = (pa_dtype)di;
                 pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
                 size_t m = shapes[s][0], nc = shapes[s][1];
                 double *x;
                 pa_array *a = make_array(c, d, 2, shapes[s], dist, &x);
-                int is_int = d != PA_F64 && d != PA_F32;
+                int is_int = pa__dtype_is_int(d);
                 double *got = malloc(sizeof(double) * (m + nc)), *want = malloc(sizeof(double) * (m + nc));
+                pa_value *v = malloc(sizeof(pa_value) * (m + nc));
                 for (int op = 0; op < PA_NREDUCE; op++)
                     for (int axis = 0; axis < 2; axis++) {
                         size_t nout = axis == 0 ? nc : m, f = 0;
                         TU_OK(pa_reduce(a, op, axis, got), c);
+                        TU_OK(pa_reduce_value(a, op, axis, v), c);
+                        TU_ASSERT(values_match(v, got, nout, op, d, &f),
+                                  "pa_reduce_value %s axis %d of %s: [%zu] %s %.17g, pa_reduce %.17g",
+                                  pa_reduce_name(op), axis, pa_dtype_name(d), f,
+                                  pa_dtype_name(v[f].dtype), pa_value_double(&v[f]), got[f]);
                         if (axis == 0)
                             ref_reduce(op, x, is_int, nc, 1, m, nc, want);
                         else
@@ -271,6 +353,7 @@ static void check_axes(pa_ctx *c)
                 TU_ASSERT(bad == 0, "var ddof=1 axis 1: %zu rows differ", bad);
                 free(got);
                 free(want);
+                free(v);
                 free(x);
                 pa_array_free(&a);
             }
@@ -352,6 +435,134 @@ START_TEST(test_nan_zero)
 }
 END_TEST
 
+/* Every integer dtype at its limits, exactly: min and max are the dtype's
+ * own (u64's above 2^63, i64's beyond any double), argmin and argmax their
+ * first indices, and the sum is numpy's: the 64-bit total modulo 2^64 (i64
+ * and u64 sums wrap; narrower dtypes' sums leave their range but not
+ * 64 bits). The elements sit in different ranks' spans. Also an i64 max of
+ * 2^53 + 3, which pa_reduce can only round (to 2^53 + 4). */
+START_TEST(test_int_limits)
+{
+    size_t n = 1000;
+    for (int di = 0; di < PA_NDTYPES; di++) {
+        pa_dtype d = (pa_dtype)di;
+        if (!pa__dtype_is_int(d))
+            continue;
+        const pa__dtype_info *t = &pa__dtypes[d];
+        size_t es = t->size;
+        char *buf = malloc(n * es);
+        /* Ones, but min at 300 and 800, max at 700 and 900, 3 at 950:
+         * integers of any width from their 64 bits (the low bits, as
+         * pa_astype keeps). */
+        uint64_t bits[] = {(uint64_t)t->min, t->max, t->max, (uint64_t)t->min, 3};
+        size_t at[] = {300, 700, 900, 800, 950};
+        uint64_t sum = n - 5;
+        for (size_t i = 0; i < n; i++)
+            pa__from_double(buf + i * es, d, 1.0);
+        for (int k = 0; k < 5; k++) {
+            int64_t v = (int64_t)bits[k];
+            t->from_i64(buf + at[k] * es, &v, 1);
+            sum += bits[k];
+        }
+        pa_array *a = NULL;
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_scatter(a, 0, buf), ctx);
+        pa_value v[PA_NREDUCE];
+        for (int op = 0; op < PA_NREDUCE; op++)
+            TU_OK(pa_reduce_value(a, op, -1, &v[op]), ctx);
+        int is_signed = t->kind == PA__KIND_SINT;
+        uint64_t mn = is_signed ? (uint64_t)v[PA_RED_MIN].v.i : v[PA_RED_MIN].v.u;
+        uint64_t mx = is_signed ? (uint64_t)v[PA_RED_MAX].v.i : v[PA_RED_MAX].v.u;
+        uint64_t sm = v[PA_RED_SUM].kind == 'i' ? (uint64_t)v[PA_RED_SUM].v.i : v[PA_RED_SUM].v.u;
+        TU_ASSERT(mn == (uint64_t)t->min && mx == t->max && v[PA_RED_MIN].dtype == d,
+                  "%s: min %llu max %llu, want %llu %llu", t->name, (unsigned long long)mn,
+                  (unsigned long long)mx, (unsigned long long)t->min,
+                  (unsigned long long)t->max);
+        TU_ASSERT(v[PA_RED_ARGMIN].v.i == 300 && v[PA_RED_ARGMAX].v.i == 700,
+                  "%s: argmin %lld argmax %lld", t->name, (long long)v[PA_RED_ARGMIN].v.i,
+                  (long long)v[PA_RED_ARGMAX].v.i);
+        TU_ASSERT(sm == sum, "%s: sum bits %llu, want %llu", t->name, (unsigned long long)sm,
+                  (unsigned long long)sum);
+        TU_CHECK(v[PA_RED_ANY].v.u == 1 && v[PA_RED_ALL].v.u == (t->min != 0));
+        char text[64];
+        pa_value_str(&v[PA_RED_MAX], text, sizeof text);
+        TU_ASSERT(strtoull(text, NULL, 10) == t->max, "%s: max printed as %s", t->name, text);
+        pa_array_free(&a);
+        free(buf);
+    }
+    /* 2^53 + 3 in i64 (the 8-byte signed dtype). */
+    pa_dtype i64 = dtype_of(PA__KIND_SINT, 8);
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, i64, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    int64_t *x = calloc(n, sizeof *x);
+    x[600] = ((int64_t)1 << 53) + 3;
+    x[10] = -x[600];
+    TU_OK(pa_array_scatter(a, 0, x), ctx);
+    pa_value v;
+    double dv;
+    char text[64];
+    TU_OK(pa_reduce_value(a, PA_RED_MAX, -1, &v), ctx);
+    TU_OK(pa_reduce(a, PA_RED_MAX, -1, &dv), ctx);
+    TU_ASSERT(strcmp(pa_value_str(&v, text, sizeof text), "9007199254740995") == 0 &&
+                  dv == 9007199254740996.0,
+              "max of 2^53 + 3: %s, pa_reduce %.17g", text, dv);
+    TU_OK(pa_reduce_value(a, PA_RED_MIN, -1, &v), ctx);
+    TU_CHECK(strcmp(pa_value_str(&v, text, sizeof text), "-9007199254740995") == 0);
+    TU_OK(pa_reduce_value(a, PA_RED_SUM, -1, &v), ctx);
+    TU_CHECK(v.kind == 'i' && v.v.i == 0);
+    free(x);
+    pa_array_free(&a);
+}
+END_TEST
+
+/* any and all of every dtype: a zero or a non-zero (NaN for floats, which
+ * is true) at places in different ranks' spans, whole and along both axes;
+ * empty arrays: any false, all true. */
+START_TEST(test_any_all)
+{
+    size_t shape[2] = {250, 4}, n = 1000;
+    for (int di = 0; di < PA_NDTYPES; di++) {
+        pa_dtype d = (pa_dtype)di;
+        size_t es = pa_dtype_size(d);
+        char *buf = malloc(n * es);
+        pa_array *a = NULL;
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
+        pa_value any, all, cols[4], rows[250];
+        /* All zeros but one element (NaN where the dtype has it), and all
+         * ones but one zero: the one at index 999 - i for column 3. */
+        for (int ones = 0; ones < 2; ones++) {
+            for (size_t i = 0; i < n; i++)
+                pa__from_double(buf + i * es, d, ones);
+            size_t at = 999 - 4 * 10; /* row 239, column 3 */
+            pa__from_double(buf + at * es, d, ones ? 0.0 : pa__dtype_is_int(d) ? 1.0 : NAN);
+            TU_OK(pa_array_scatter(a, 0, buf), ctx);
+            TU_OK(pa_reduce_value(a, PA_RED_ANY, -1, &any), ctx);
+            TU_OK(pa_reduce_value(a, PA_RED_ALL, -1, &all), ctx);
+            TU_ASSERT(any.kind == 'b' && any.v.u == 1 && all.v.u == 0,
+                      "%s (%s): any %llu all %llu", pa_dtype_name(d), ones ? "ones" : "zeros",
+                      (unsigned long long)any.v.u, (unsigned long long)all.v.u);
+            pa_reduce_op op = ones ? PA_RED_ALL : PA_RED_ANY;
+            TU_OK(pa_reduce_value(a, op, 0, cols), ctx);
+            TU_OK(pa_reduce_value(a, op, 1, rows), ctx);
+            int ok = 1;
+            for (int j = 0; j < 4; j++)
+                ok &= cols[j].v.u == (uint64_t)(ones ? j != 3 : j == 3);
+            for (size_t r = 0; r < 250; r++)
+                ok &= rows[r].v.u == (uint64_t)(ones ? r != 239 : r == 239);
+            TU_ASSERT(ok, "%s of %s along the axes", pa_reduce_name(op), pa_dtype_name(d));
+        }
+        pa_array_free(&a);
+        size_t z = 0;
+        TU_OK(pa_array_create(ctx, d, 1, &z, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_reduce_value(a, PA_RED_ANY, -1, &any), ctx);
+        TU_OK(pa_reduce_value(a, PA_RED_ALL, -1, &all), ctx);
+        TU_CHECK(any.v.u == 0 && all.v.u == 1 && all.kind == 'b');
+        pa_array_free(&a);
+        free(buf);
+    }
+}
+END_TEST
+
 START_TEST(test_empty_and_bad)
 {
     size_t z = 0, s2[2] = {0, 3}, s3[3] = {2, 2, 2};
@@ -397,6 +608,8 @@ static Suite *make(void)
     tcase_add_test(tc, test_axes);
     tcase_add_test(tc, test_read_orders);
     tcase_add_test(tc, test_nan_zero);
+    tcase_add_test(tc, test_int_limits);
+    tcase_add_test(tc, test_any_all);
     tcase_add_test(tc, test_empty_and_bad);
     return s;
 }

@@ -201,7 +201,7 @@ PA_EXTERN int pa_map2(pa_array *out, const pa_array *a, const pa_array *b, pa_ma
 /* The reductions of pa_reduce. */
 #define PA_REDUCE_LIST(X)                                                                 \
     X(SUM, sum) X(MEAN, mean) X(MIN, min) X(MAX, max) X(ARGMIN, argmin) X(ARGMAX, argmax) \
-    X(VAR, var) X(STD, std) X(NORM2, norm2)
+    X(VAR, var) X(STD, std) X(NORM2, norm2) X(ANY, any) X(ALL, all)
 
 typedef enum {
 #define PA_REDUCE_ENUM_(N, n) PA_RED_##N,
@@ -214,35 +214,80 @@ typedef enum {
 PA_EXTERN const char *pa_reduce_name(pa_reduce_op op);
 PA_EXTERN int pa_reduce_parse(const char *name, pa_reduce_op *op);
 
+/* A reduction's result, exact, in numpy's result type: dtype is the
+ * parray dtype that holds it, kind numpy's kind of it, which says the member
+ * of v that holds the value:
+ *   'i' (signed integer)   v.i
+ *   'u' (unsigned integer) v.u
+ *   'b' (bool)             v.u, 0 or 1 (dtype: the bool dtype, or u8 while
+ *                          parray has none: numpy stores a bool in a byte)
+ *   'f' (float)            v.f (an f16 or f32 value is an exact double)
+ *   'c' (complex)          v.c, real and imaginary part
+ * The bytes of v that the member leaves out are 0. */
+typedef struct {
+    pa_dtype dtype;
+    char kind;
+    union {
+        int64_t i;
+        uint64_t u;
+        double f;
+        double c[2];
+    } v;
+} pa_value;
+
 /* Collective. Reduces a (any dtype) over the whole array (axis = -1, one
  * result) or along axis 0 or 1 of a 2-D array (axis 0: one result per
  * column, shape[1] of them; axis 1: one per row, shape[0]). The results
  * are written to the plain buffer out, which the caller owns, on every
- * rank (every rank gets the same values, bit for bit).
+ * rank (every rank gets the same values, bit for bit): pa_reduce_value
+ * writes them exactly, as pa_values of numpy's result type, and pa_reduce
+ * as doubles (an integer result converted to the nearest double).
  *
- * Sums (sum, mean, var, std, norm2 and pa_dot) are pairwise over a fixed
- * binary tree of the global indices (of the elements, or of the rows for
- * axis 0), so the results are bit-identical for every rank count and node
- * layout. The leaves are the elements converted to double (sums of f32 and
- * of integers are taken in double), in aligned blocks of 64 indices: index
+ * Result types (numpy's on Linux): sum of a signed integer dtype is i64,
+ * of an unsigned one u64 (i64 while parray has no 8-byte unsigned dtype),
+ * both wrapping around as numpy's do; sum of a float dtype, mean, var, std
+ * and norm2 are f64 (float sums are taken in double: numpy would sum f32
+ * in f32 and return f32); min and max keep a's dtype, exact for every
+ * integer width; argmin and argmax are i64 (numpy's intp); any and all are
+ * bool.
+ *
+ * Tree sums (sum of a float dtype; mean, var, std and norm2 of every
+ * dtype; pa_dot) are pairwise over a fixed binary tree of the global
+ * indices (of the elements, or of the rows for axis 0), so the results are
+ * bit-identical for every rank count and node layout. The leaves are the
+ * elements converted to double, in aligned blocks of 64 indices: index
  * 64b + 8i + j is row i of lane j of block b. A lane is the pairwise sum
  * of its 8 rows, ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), and a
  * block the pairwise sum of its 8 lanes, in the same shape. Above the
- * blocks, the value of indices [k 2^L, (k+1) 2^L), L >= 6, is the value
- * of its left half plus the value of its right half. Whatever lies wholly
- * past the end is left out. mean = sum / n; var = sum((x -
- * mean)^2) / (n - ddof) by two passes, ddof 0 (pa_var for others); std =
- * sqrt(var); norm2 = sqrt(sum(x^2)). Integer sum is exact: int64 with
- * wrap-around (numpy's), then converted to double.
+ * blocks, the value of indices [k 2^L, (k+1) 2^L), L >= 6, is the value of
+ * its left half plus the value of its right half. Whatever lies wholly
+ * past the end is left out. mean = sum / n; var = sum((x - mean)^2) / (n
+ * - ddof) by two passes, ddof 0 (pa_var for others); std = sqrt(var);
+ * norm2 = sqrt(sum(x^2)). Integer sum is exact in its result type (modulo
+ * 2^64), whatever the order.
  *
  * min/max compare in the dtype exactly; argmin/argmax give the first index
- * (within the row or column for an axis) of the min/max, as a double.
- * NaN follows numpy's defaults: sum, mean, var, std, norm2, min and max of
- * data with a NaN are NaN, and argmin/argmax give the first NaN's index.
- * min of -0.0 and +0.0 is -0.0 (max: +0.0) whatever their order, so that
- * the result does not depend on the layout. Empty: sum is 0; mean, var,
- * std are NaN; min, max, argmin and argmax are PA_EINVAL. */
+ * (within the row or column for an axis) of the min/max. any is whether
+ * some element is not zero, all whether every one is (NaN is not zero, as
+ * in numpy). NaN follows numpy's defaults: sum, mean, var, std, norm2, min
+ * and max of data with a NaN are NaN, and argmin/argmax give the first
+ * NaN's index. min of -0.0 and +0.0 is -0.0 (max: +0.0) whatever their
+ * order, so that the result does not depend on the layout. Empty: sum and
+ * norm2 are 0; mean, var, std are NaN; any is false and all true; min,
+ * max, argmin and argmax are PA_EINVAL. */
 PA_EXTERN int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out);
+PA_EXTERN int pa_reduce_value(const pa_array *a, pa_reduce_op op, int axis, pa_value *out);
+
+/* Not collective. The value of v as the nearest double (the real part of
+ * a complex value; NaN for a v of no known kind). */
+PA_EXTERN double pa_value_double(const pa_value *v);
+
+/* Not collective. The value of v as text into buf (cap bytes, at least 1):
+ * integers in decimal, exactly; bool as True or False (numpy's); floats
+ * with the digits that read back to the same value of the dtype (%.5g for
+ * a 2-byte float, %.9g for 4 bytes, %.17g otherwise), nan, inf and -inf;
+ * complex as numpy's (re+imj). Returns buf (cut short to fit cap). */
+PA_EXTERN const char *pa_value_str(const pa_value *v, char *buf, size_t cap);
 
 /* Collective. var or std with ddof degrees of freedom removed (numpy's
  * ddof): sum((x - mean)^2) / (n - ddof); NaN when n - ddof <= 0. */
