@@ -225,23 +225,6 @@ static int precheck_existing(pa_ctx *ctx, const char *fn, const char *path)
     return PA_OK;
 }
 
-/* A file access list for the MPI-IO driver on ctx's communicator, with
- * collective metadata reads and writes: rank 0 reads metadata and
- * broadcasts it, so every rank gets the same answer (and the same error)
- * from every open, lookup and create. */
-hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL) < 0 ||
-        H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0) {
-        pa__h5_err(ctx, fn, PA_EIO, "cannot set up the MPI-IO driver");
-        if (fapl >= 0)
-            H5Pclose(fapl);
-        return H5I_INVALID_HID;
-    }
-    return fapl;
-}
-
 /* The creation list of a new file: its free space is tracked in the file
  * (persistent free-space management, which parallel HDF5 1.10 supports), so
  * that a save in place reuses the space of the datasets that earlier saves
@@ -684,7 +667,7 @@ static size_t chunk_rows(const pa_h5_opts *o, int ndim, const size_t *shape, siz
 }
 
 size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const size_t *shape,
-                         size_t align)
+                         size_t align, unsigned long long pad)
 {
     size_t elsize = pa_dtype_size(dtype), bytes = elsize;
     for (int i = 0; i < ndim; i++)
@@ -695,6 +678,8 @@ size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const si
      * reserved, which is the right answer. */
     double want = (double)bytes * (1 + 1.0 / 64) + (double)chunks * (double)CHUNK_INDEX_BYTES +
                   (double)RESERVE_MARGIN;
+    if (pad > 1)
+        want += (double)(chunks ? chunks : 1) * (double)pad;
     return want < (double)INT64_MAX ? (size_t)want : (size_t)INT64_MAX;
 }
 
@@ -1127,7 +1112,8 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     pa__h5_save sv;
     size_t align;
     PA_TRY(chunk_align(a, opts, &align));
-    size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align);
+    size_t bytes =
+        pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align, ctx->h5_alignment);
     PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &sv));
     return pa__h5_save_end(&sv, write_dataset(a, &sv, opts, align));
 }
@@ -1242,7 +1228,7 @@ int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const cha
      * it, which would give back space reserved before. */
     if (rc == PA_OK)
         rc = reserve_space(ctx, fn, path, s.temp,
-                           pa__h5_save_bytes(&pa__h5_defaults, dtype, ndim, shape, 0), &end);
+                           pa__h5_save_bytes(&pa__h5_defaults, dtype, ndim, shape, 0, 1), &end);
     if (rc == PA_OK) {
         lcpl = H5Pcreate(H5P_LINK_CREATE);
         space = H5Screate_simple(ndim, dims, NULL);

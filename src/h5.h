@@ -84,9 +84,11 @@ extern const pa_h5_opts pa__h5_defaults;
 /* Not collective. PA_EINVAL naming the first field of o out of range. */
 int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o);
 
-/* Not collective. A file access list for the MPI-IO driver on ctx's
- * communicator with collective metadata reads and writes, or
- * H5I_INVALID_HID with the error recorded. The caller closes it. */
+/* Not collective (h5_settings.c). A file access list for the MPI-IO
+ * driver on ctx's communicator with collective metadata reads and writes,
+ * the MPI-IO hints of PARRAY_MPIIO_HINTS and the alignment of
+ * PARRAY_H5_ALIGN, or H5I_INVALID_HID with the error recorded. The caller
+ * closes it. */
 hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn);
 
 /* Collective. Opens the dataset at absolute path `dataset` of the open file
@@ -136,11 +138,12 @@ int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *d
                     hid_t d, pa_array *a, size_t base, int collective, int rc);
 
 /* Not collective. The bytes a save of a dataset of dtype and shape with
- * opts (align: as pa__h5_create_dataset) may add to a file: its data,
- * their chunk index and a margin for metadata, what pa__h5_save_begin
- * reserves on the disk. */
+ * opts (align: as pa__h5_save_dataset) may add to a file: its data,
+ * their chunk index, a margin for metadata and the gap before each chunk
+ * (or the dataset) that HDF5's alignment pad (1: none) may leave, what
+ * pa__h5_save_begin reserves on the disk. */
 size_t pa__h5_save_bytes(const pa_h5_opts *opts, pa_dtype dtype, int ndim, const size_t *shape,
-                         size_t align);
+                         size_t align, unsigned long long pad);
 
 /* One save of a dataset into an HDF5 file, from pa__h5_save_begin to
  * pa__h5_save_end (pa_h5_save and the row writer), in one of two ways

@@ -234,7 +234,8 @@ int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dt
      * they are MiB-sized, aligned to nothing (0). The save names the
      * writer's own copies of path and dname, which live as long as it. */
     rc = pa__h5_save_begin(ctx, fn, w->path, w->dname, opts,
-                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0), &w->sv);
+                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0, ctx->h5_alignment),
+                           &w->sv);
     if (rc < 0) {
         free(w);
         return rc;
