@@ -95,6 +95,8 @@ typedef struct {
     long min, max, def;
     const char *choices;
     const char *doc;
+    /* SETTING_PARSED: reads s (set, not "") into ctx, or PA_EINVAL naming
+     * the variable and the bad part */
     int (*parse)(pa_ctx *ctx, const char *name, const char *s);
 } setting;
 

@@ -142,8 +142,7 @@ hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
 int pa_h5_settings(const pa_ctx *ctx, unsigned long long *threshold,
                    unsigned long long *alignment, MPI_Info *hints)
 {
-    if (!ctx)
-        return PA_EINVAL;
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     if (threshold)
         *threshold = ctx->h5_align_threshold;
     if (alignment)
