@@ -843,7 +843,58 @@ static void sb_per_node(sbuf *b, const report *rep)
 typedef struct {
     const report *rep;
     const table *t;
+    const pa_ctx *ctx;
 } info_results;
+
+/* The settings parallel HDF5 files are opened with (PARRAY_H5_ALIGN,
+ * PARRAY_MPIIO_HINTS: the same on every rank), as text into f, or with w
+ * as the JSON members "h5_align" {"threshold", "alignment"} (bytes; 1 and 1
+ * when unset) and "mpiio_hints" {key: value} (the hints as given). */
+static void print_file_settings(FILE *f, json_writer *w, const pa_ctx *ctx)
+{
+    unsigned long long threshold = 1, alignment = 1;
+    MPI_Info hints = MPI_INFO_NULL;
+    pa_h5_settings(ctx, &threshold, &alignment, &hints);
+    int nkeys = 0;
+    if (hints != MPI_INFO_NULL && MPI_Info_get_nkeys(hints, &nkeys) != MPI_SUCCESS)
+        nkeys = 0;
+    if (w) {
+        json_key(w, "h5_align");
+        json_begin_object(w);
+        json_key(w, "threshold");
+        json_uint(w, threshold);
+        json_key(w, "alignment");
+        json_uint(w, alignment);
+        json_end_object(w);
+        json_key(w, "mpiio_hints");
+        json_begin_object(w);
+    } else {
+        fprintf(f, "\nParallel HDF5 files\n");
+        if (alignment > 1)
+            fprintf(f, "  alignment     objects of %llu bytes or more start at multiples of %llu "
+                       "(PARRAY_H5_ALIGN)\n", threshold, alignment);
+        else
+            fprintf(f, "  alignment     none (PARRAY_H5_ALIGN)\n");
+        fprintf(f, "  MPI-IO hints  %s", nkeys ? "" : "none (PARRAY_MPIIO_HINTS)\n");
+    }
+    for (int i = 0; i < nkeys; i++) {
+        char key[MPI_MAX_INFO_KEY + 1], value[MPI_MAX_INFO_VAL + 1];
+        int found = 0;
+        if (MPI_Info_get_nthkey(hints, i, key) != MPI_SUCCESS ||
+            MPI_Info_get(hints, key, MPI_MAX_INFO_VAL, value, &found) != MPI_SUCCESS || !found)
+            continue;
+        if (w) {
+            json_key(w, key);
+            json_string(w, value);
+        } else {
+            fprintf(f, "%s%s=%s", i ? "," : "", key, value);
+        }
+    }
+    if (w)
+        json_end_object(w);
+    else if (nkeys)
+        fprintf(f, " (PARRAY_MPIIO_HINTS)\n");
+}
 
 static void print_text(FILE *f, const void *arg)
 {
@@ -874,6 +925,7 @@ static void print_text(FILE *f, const void *arg)
                 rep->mpi_yield ? "yield their core" : "spin on their core", rep->mpi_yield);
     fprintf(f, "  HDF5    %s (%s)\n", rep->hdf5_version,
             rep->hdf5_parallel ? "parallel" : "serial, no parallel support");
+    print_file_settings(f, NULL, ((const info_results *)arg)->ctx);
 
     if (rep->nwarnings == 0) {
         fprintf(f, "\nWarnings: none\n");
@@ -911,6 +963,7 @@ static void print_json(json_writer *w, const void *arg)
     json_key_string(w, "hdf5_version", rep->hdf5_version);
     json_key(w, "hdf5_parallel");
     json_bool(w, rep->hdf5_parallel);
+    print_file_settings(NULL, w, ((const info_results *)arg)->ctx);
     json_key(w, "blas");
     json_begin_object(w);
     json_key_string(w, "config", rep->blas_config);
@@ -1014,7 +1067,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         goto out;
     }
     find_warnings(&rep, &t);
-    info_results results = {&rep, &t};
+    info_results results = {&rep, &t, ctx};
     status = output_write_rank0(ctx, "info", &out, print_text, print_json, &results);
 out:
     report_free(&rep);
@@ -1039,6 +1092,8 @@ const pa_cmd cmd_info = {
              "  - the BLAS (openblas_get_config() and its threading model), the MPI\n"
              "    library and standard versions, the HDF5 version and whether it is\n"
              "    parallel, and parray's version;\n"
+             "  - the settings parallel HDF5 files are opened with: PARRAY_H5_ALIGN's\n"
+             "    alignment and PARRAY_MPIIO_HINTS's MPI-IO hints (as given);\n"
              "  - warnings: BLAS threads above a rank's cores, ranks x threads above a\n"
              "    node's cores, a rank whose cores span NUMA nodes, a thread count that\n"
              "    did not take effect, an OpenMP BLAS.\n"
@@ -1050,7 +1105,8 @@ const pa_cmd cmd_info = {
              "\n"
              "JSON: {\"parray_version\", \"mpi_library\", \"mpi_version\",\n"
              "\"mpi_yield_when_idle\" (true, false or null: unknown), \"hdf5_version\",\n"
-             "\"hdf5_parallel\", \"blas\": {\"config\", \"parallel\"}, \"ranks\", \"nodes\",\n"
+             "\"hdf5_parallel\", \"h5_align\": {\"threshold\", \"alignment\"} (bytes),\n"
+             "\"mpiio_hints\": {key: value}, \"blas\": {\"config\", \"parallel\"}, \"ranks\", \"nodes\",\n"
              "\"emulated\" (PARRAY_RANKS_PER_NODE, or 0), \"node_list\": [{\"node\",\n"
              "\"hostname\", \"hostnames\", \"ranks\", \"cores\", \"packages\", \"numa_nodes\",\n"
              "\"physical_cores\", \"smt\", \"blas_threads\"}], \"rank_list\": [{\"rank\", \"node\",\n"
@@ -1059,6 +1115,7 @@ const pa_cmd cmd_info = {
              "are lists of CPU numbers, numa a list of NUMA node numbers.\n"
              "\n"
              "Environment: PARRAY_RANKS_PER_NODE=k splits the job into emulated nodes of\n"
-             "k ranks; PARRAY_BLAS_THREADS=t sets the BLAS threads per rank.\n",
+             "k ranks; PARRAY_BLAS_THREADS=t sets the BLAS threads per rank;\n"
+             "PARRAY_H5_ALIGN and PARRAY_MPIIO_HINTS: see docs/io.md.\n",
     .run = run,
 };

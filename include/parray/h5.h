@@ -117,6 +117,16 @@ PA_EXTERN int pa_h5_read(pa_array *a, const char *path, const char *dataset,
 PA_EXTERN int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dtype,
                          int *ndim, size_t *shape);
 
+/* Not collective. The settings every parallel HDF5 file is opened with,
+ * read by pa_init from the environment (docs/io.md, "Parallel file
+ * systems"): PARRAY_H5_ALIGN's threshold and alignment in bytes (HDF5 puts
+ * objects of at least *threshold bytes at multiples of *alignment; both 1
+ * when unset, no alignment) and PARRAY_MPIIO_HINTS's hints as given to
+ * MPI-IO (MPI_INFO_NULL when unset; ctx owns it: do not free it). Any
+ * output may be NULL. Returns PA_OK, or PA_EINVAL for a NULL ctx. */
+PA_EXTERN int pa_h5_settings(const pa_ctx *ctx, unsigned long long *threshold,
+                             unsigned long long *alignment, MPI_Info *hints);
+
 /* ------------------------------------------------------------ row blocks */
 
 /* Collective. Loads rows [row0, row0 + nrows) of dataset `dataset` of the
