@@ -340,6 +340,8 @@ static int parse_primary(parser *p, int *out)
     case T_NUM:
         PA_TRY(new_node(p, EN_NUM, col_of(t.pos), out));
         p->e->nodes[*out].num = t.num;
+        /* Python's rule: 2 is an int, 2.0, 2. and 2e0 are floats. */
+        p->e->nodes[*out].is_int = strcspn(p->s + t.pos, ".eE") >= t.len;
         return next(p);
     case T_NAME: {
         PA_TRY(next(p));

@@ -1,13 +1,15 @@
 /* Element-wise ops: out = op(a), out = a op b, and the forms with a scalar
- * operand. The entry points check shapes, distributions and dtypes, run
- * the expressions' kernel of the op over this rank's span and sync the
- * node. Integer division by zero is counted in the kernel and reported
+ * operand. The entry points check shapes and distributions, pick the
+ * computing dtype by numpy's promotion (promote.h), run the expressions'
+ * kernel of the op over this rank's span (converting operands of other
+ * dtypes tile by tile) and sync the node. Integer division by zero is counted in the kernel and reported
  * once, after every rank has finished its span. */
 #include <string.h>
 
 #include "collcheck.h"
 #include "compute.h"
 #include "expr.h"
+#include "promote.h"
 
 /* ------------------------------------------------------------ kernels */
 
@@ -45,6 +47,46 @@ static int run_op(pa_dtype d, expr_op op, int form, char *o, const char *x, cons
         err |= k(dst, sv ? sv : xa, sv ? xa : yb, NULL, len);
         if (alias)
             memcpy(o + off * es, buf, len * es);
+    }
+    return err;
+}
+
+/* Elements per tile of run_converted: three tiles of the widest dtype
+ * stay in L1 with room to spare. */
+#define TILE (4 * EXPR_BLK)
+
+/* The operand a at element off of the node block, in dtype d: in place
+ * when a has that dtype, else len elements converted into buf. */
+static const char *tile_in(const pa_array *a, size_t off, size_t len, pa_dtype d, pa__elem *buf)
+{
+    if (a->dtype == d)
+        return pa__node_ptr(a, off);
+    pa__convert(buf, d, pa__node_ptr(a, off), a->dtype, len);
+    return (const char *)buf;
+}
+
+/* run_op when an operand or the output has another dtype than the
+ * computing dtype d: tile by tile, the array operands a and b (b only for
+ * F_VV) are converted into d where their dtype differs, the kernel runs,
+ * and its result is converted into out where out's dtype differs, so no
+ * temporary is larger than a tile and a dtype that matches is never
+ * copied. sv is the scalar of F_VS and F_SV, already in d. Returns the
+ * PA_OPERR_* bits. */
+static int run_converted(pa_dtype d, expr_op op, int form, pa_array *out, const pa_array *a,
+                         const pa_array *b, const void *sv)
+{
+    pa__elem ta[TILE], tb[TILE], to[TILE];
+    size_t lo, hi;
+    pa__local_range(out, &lo, &hi);
+    int err = 0;
+    for (size_t off = lo; off < hi; off += TILE) {
+        size_t len = hi - off < TILE ? hi - off : TILE;
+        const char *x = tile_in(a, off, len, d, ta);
+        const char *y = form == F_VV ? tile_in(b, off, len, d, tb) : (const char *)sv;
+        char *o = out->dtype == d ? (char *)pa__node_ptr(out, off) : (char *)to;
+        err |= run_op(d, op, form, o, x, y, len);
+        if (out->dtype != d)
+            pa__convert(pa__node_ptr(out, off), out->dtype, to, d, len);
     }
     return err;
 }
@@ -118,49 +160,64 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
     PA_TRY(pa__check_array(__func__, out, "out"));
     PA_COLLECTIVE(out->ctx, __func__, "%s, %s, %s", PA_CC_ARRAY(out), pa_unary_name(op),
                   PA_CC_ARRAY(a));
-    PA_TRY(pa__check_match(__func__, out, "out", a, "a", 1));
+    PA_TRY(pa__check_match(__func__, out, "out", a, "a", 0));
     pa_ctx *ctx = out->ctx;
     PA_CHECK(ctx, (int)op >= 0 && op < PA_NUNARY, PA_EINVAL, "op %d is not a unary op",
              (int)op);
     PA_CHECK(ctx, !pa__dtype_is_int(a->dtype) || un_int_ok[op], PA_ENOTSUP,
              "%s is not defined for %s (convert with pa_astype to f64 or f32)", un_names[op],
              pa_dtype_name(a->dtype));
-    size_t lo, hi;
-    pa__local_range(out, &lo, &hi);
-    run_op(a->dtype, (expr_op)(EOP_UNARY0 + (int)op), F_V, pa__node_ptr(out, lo),
-           pa__node_ptr(a, lo), NULL, hi - lo);
+    PA_TRY(pa__check_cast(ctx, __func__, a->dtype, out->dtype, "out"));
+    expr_op eop = (expr_op)(EOP_UNARY0 + (int)op);
+    if (out->dtype != a->dtype) {
+        run_converted(a->dtype, eop, F_V, out, a, NULL, NULL);
+    } else {
+        size_t lo, hi;
+        pa__local_range(out, &lo, &hi);
+        run_op(a->dtype, eop, F_V, pa__node_ptr(out, lo), pa__node_ptr(a, lo), NULL, hi - lo);
+    }
     /* Publishes every rank's span of out to the node's ranks. */
     return pa__array_sync(out);
 }
 
 /* The binary forms. form: 0 a op b, 1 a op s, 2 s op a (then a is the
- * array operand and s is in *s). */
+ * array operand and s is in *s). The op computes in the dtype that
+ * numpy's promotion gives a and b (or a and the weak scalar s). */
 static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array *a,
                   const pa_array *b, double s, int form)
 {
     PA_TRY(pa__check_array(fn, out, "out"));
     PA_COLLECTIVE(out->ctx, fn, "%s, %s, %s, %s, %.17g", PA_CC_ARRAY(out), pa_binary_name(op),
                   PA_CC_ARRAY(a), PA_CC_ARRAY(b), form ? s : 0.0);
-    PA_TRY(pa__check_match(fn, out, "out", a, "a", 1));
+    PA_TRY(pa__check_match(fn, out, "out", a, "a", 0));
     if (form == 0)
-        PA_TRY(pa__check_match(fn, a, "a", b, "b", 1));
+        PA_TRY(pa__check_match(fn, a, "a", b, "b", 0));
     pa_ctx *ctx = out->ctx;
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NBINARY, PA_EINVAL,
                 "op %d is not a binary op", (int)op);
-    int is_int = pa__dtype_is_int(a->dtype);
+    pa_dtype d = pa__promote(pa__strong_type(a->dtype),
+                             form == 0 ? pa__strong_type(b->dtype) : pa__scalar_type(s))
+                     .dtype;
+    int is_int = pa__dtype_is_int(d);
     PA_CHECK_AS(ctx, fn, !is_int || bin_int_ok[op], PA_ENOTSUP,
                 "%s is not defined for %s (convert with pa_astype to f64 or f32)",
-                bin_names[op], pa_dtype_name(a->dtype));
+                bin_names[op], pa_dtype_name(d));
+    PA_TRY(pa__check_cast(ctx, fn, d, out->dtype, "out"));
     pa__elem sv;
     if (form != 0)
-        PA_TRY(pa__scalar_to(ctx, fn, "s", s, a->dtype, 1, &sv));
+        PA_TRY(pa__scalar_to(ctx, fn, "s", s, d, 1, &sv));
 
-    size_t lo, hi;
-    pa__local_range(out, &lo, &hi);
     static const int forms[3] = {F_VV, F_VS, F_SV};
-    int err = run_op(a->dtype, (expr_op)(EOP_BINARY0 + (int)op), forms[form],
-                     pa__node_ptr(out, lo), pa__node_ptr(a, lo),
+    expr_op eop = (expr_op)(EOP_BINARY0 + (int)op);
+    int err;
+    if (out->dtype != d || a->dtype != d || (form == 0 && b->dtype != d)) {
+        err = run_converted(d, eop, forms[form], out, a, b, &sv);
+    } else {
+        size_t lo, hi;
+        pa__local_range(out, &lo, &hi);
+        err = run_op(d, eop, forms[form], pa__node_ptr(out, lo), pa__node_ptr(a, lo),
                      form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)&sv, hi - lo);
+    }
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);
     /* Only integer div, fmod and pow can fail, and the decision to agree
@@ -168,11 +225,11 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     if (is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_POW)) {
         if (rc == PA_OK && (err & PA_OPERR_DIVZERO))
             rc = pa__err(ctx, fn, PA_EINVAL, "integer %s by zero (%s): those elements are 0",
-                         op == PA_OP_FMOD ? "fmod" : "division", pa_dtype_name(a->dtype));
+                         op == PA_OP_FMOD ? "fmod" : "division", pa_dtype_name(d));
         else if (rc == PA_OK && (err & PA_OPERR_NEGPOW))
             rc = pa__err(ctx, fn, PA_EINVAL,
                          "integer pow with a negative exponent (%s): those elements are 0",
-                         pa_dtype_name(a->dtype));
+                         pa_dtype_name(d));
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     return rc;
