@@ -406,6 +406,15 @@ static int parse_unary(parser *p, int *out)
         *out = a;
         return PA_OK;
     }
+    /* -5 is the number -5, as Python folds it: a negative integer must fit
+     * the integer dtype it meets (NEP 50), where 5 negated would wrap. */
+    expr_node *n = &p->e->nodes[a];
+    if (n->kind == EN_NUM) {
+        n->num = -n->num;
+        n->col = col;
+        *out = a;
+        return PA_OK;
+    }
     return op_node(p, EOP_NEG, col, 1, &a, out);
 }
 
