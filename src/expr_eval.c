@@ -662,8 +662,8 @@ static int gen_tree(codegen *g, expr_opd *res)
 
 /* The types (infer_types) and the dtypes the nodes compute in and are
  * read in. A node is read in its parent's dtype (a where()'s condition is
- * converted by condition()); the root in its own, or the output's when it
- * is uniform. A uniform node (numbers and scalars alone, weak) computes in
+ * converted by condition() from its own, or from f64 when it is uniform);
+ * the root in its own, or the output's when it is uniform. A uniform node (numbers and scalars alone, weak) computes in
  * the dtype it is read in, as the numbers would before numpy's promotion
  * existed: 2 ** -1 * x is 0.5 * x for a float x; a number is loaded
  * straight into that dtype, with NEP 50's check that an integer fits.
@@ -693,6 +693,10 @@ static int type_nodes(codegen *g)
                     pa__expr_op_name(nd->op), nd->col, pa_dtype_name(g->type[k].dtype));
         for (int j = nd->op == EOP_WHERE; j < nd->nargs; j++)
             g->want[nd->arg[j]] = g->type[k].dtype;
+        /* A uniform condition computes in the default float, which holds
+         * every scalar (1e300 is a whole number, but no integer). */
+        if (nd->op == EOP_WHERE && g->uniform[nd->arg[0]])
+            g->want[nd->arg[0]] = pa__weak_type(0).dtype;
     }
     return PA_OK;
 }

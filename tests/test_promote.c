@@ -360,6 +360,10 @@ START_TEST(eval_mixed)
     same(ri, ref, "where(c, x, u)");
     TU_OK(eval("r = where(k, x, u)", in, ri, c, 0.5), ctx);
     same(ri, in->vi, "where(0.5, x, u)");
+    TU_OK(eval("r = where(k, x, u)", in, ri, c, 1e300), ctx);
+    same(ri, in->vi, "where(1e300, x, u)");
+    TU_OK(eval("r = where(1 / 2, x, u)", in, ri, c, 0), ctx);
+    same(ri, in->vi, "where(1 / 2, x, u): 0.5, as Python divides");
     /* The output read as an input of another dtype; a bare name converted. */
     TU_OK(eval("r = x", in, r64, c, 0), ctx);
     TU_OK(eval("r = r + u", in, r64, c, 0), ctx);
