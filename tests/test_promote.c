@@ -120,32 +120,33 @@ static int check_weak_int(const pa__type *a, const char *v, const char *want)
     return ok;
 }
 
-START_TEST(numpy_weak_ints)
+/* Collective: at least min rows of kind what are checked, and all agree
+ * with numpy. */
+static void check_table(const char *what, row_check check, int min)
 {
     int bad;
-    int n = table_rows("weak_int", check_weak_int, &bad);
-    TU_ASSERT(n >= 5 * 20, "only %d weak_int rows checked", n);
-    TU_ASSERT(bad == 0, "%d of %d weak_int rows differ from numpy", bad, n);
+    int n = table_rows(what, check, &bad);
+    TU_ASSERT(n >= min, "only %d %s rows checked", n, what);
+    TU_ASSERT(bad == 0, "%d of %d %s rows differ from numpy", bad, n, what);
 }
-END_TEST
 
+/* The minimums: every pair of today's five dtypes (and each with a Python
+ * int and float in both orders), each with 20 Python ints. */
 START_TEST(numpy_promote_types)
 {
-    int bad;
-    int n = table_rows("promote", check_promote, &bad);
-    /* At least every pair of today's five dtypes, and each with a Python
-     * int and float in both orders. */
-    TU_ASSERT(n >= 5 * 5 + 5 * 4, "only %d promote rows checked", n);
-    TU_ASSERT(bad == 0, "%d of %d promote rows differ from numpy", bad, n);
+    check_table("promote", check_promote, 5 * 5 + 5 * 4);
 }
 END_TEST
 
 START_TEST(numpy_same_kind)
 {
-    int bad;
-    int n = table_rows("same_kind", check_same_kind, &bad);
-    TU_ASSERT(n >= 5 * 5, "only %d same_kind rows checked", n);
-    TU_ASSERT(bad == 0, "%d of %d same_kind rows differ from numpy", bad, n);
+    check_table("same_kind", check_same_kind, 5 * 5);
+}
+END_TEST
+
+START_TEST(numpy_weak_ints)
+{
+    check_table("weak_int", check_weak_int, 5 * 20);
 }
 END_TEST
 
