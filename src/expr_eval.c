@@ -328,6 +328,9 @@ static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *t
                 t = pa__promote(t, type[nd->arg[j]]);
             if (t.weak && pa__dtype_is_int(t.dtype) && !int_ok[nd->op])
                 t = pa__weak_type(0);
+            /* where(c, 2.5, 1) over an array c is an array, as numpy's. */
+            if (first && !type[nd->arg[0]].weak)
+                t.weak = 0;
             type[k] = t;
         }
     }

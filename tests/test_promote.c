@@ -363,6 +363,12 @@ START_TEST(eval_mixed)
     same(ri, in->vi, "where(0.5, x, u)");
     TU_OK(eval("r = where(k, x, u)", in, ri, c, 1e300), ctx);
     same(ri, in->vi, "where(1e300, x, u)");
+    /* where() of numbers over an array is an array of the numbers'
+     * default dtype, f64 here, as numpy's: f32 + f64 is f64. */
+    TU_OK(eval("r = f + where(c, 2.2, 1)", in, r64, c, 0), ctx);
+    for (size_t i = 0; i < N; i++)
+        ref[i] = in->vf[i] + (cond[i] != 0 || isnan(cond[i]) ? 2.2 : 1.0);
+    same(r64, ref, "f + where(c, 2.2, 1)");
     TU_OK(eval("r = where(1 / 2, x, u)", in, ri, c, 0), ctx);
     same(ri, in->vi, "where(1 / 2, x, u): 0.5, as Python divides");
     /* The output read as an input of another dtype; a bare name converted. */
