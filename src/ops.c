@@ -2,8 +2,9 @@
  * operand. The entry points check shapes and distributions, pick the
  * computing dtype by numpy's promotion (promote.h), run the expressions'
  * kernel of the op over this rank's span (converting operands of other
- * dtypes tile by tile) and sync the node. Integer division by zero is counted in the kernel and reported
- * once, after every rank has finished its span. */
+ * dtypes tile by tile) and sync the node. Integer division by zero is
+ * counted in the kernel and reported once, after every rank has finished
+ * its span. */
 #include <string.h>
 
 #include "collcheck.h"
