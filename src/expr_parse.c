@@ -342,6 +342,8 @@ static int parse_primary(parser *p, int *out)
     case T_NUM:
         PA_TRY(new_node(p, EN_NUM, col_of(t.pos), out));
         p->e->nodes[*out].num = t.num;
+        /* Python's rule: 2 is an int, 2.0, 2. and 2e0 are floats. */
+        p->e->nodes[*out].is_int = strcspn(p->s + t.pos, ".eE") >= t.len;
         return next(p);
     case T_NAME: {
         PA_TRY(next(p));
@@ -403,6 +405,15 @@ static int parse_unary(parser *p, int *out)
     PA_TRY(parse_unary(p, &a));
     leave(p);
     if (!minus) {
+        *out = a;
+        return PA_OK;
+    }
+    /* -5 is the number -5, as Python folds it: a negative integer must fit
+     * the integer dtype it meets (NEP 50), where 5 negated would wrap. */
+    expr_node *n = &p->e->nodes[a];
+    if (n->kind == EN_NUM) {
+        n->num = -n->num;
+        n->col = col;
         *out = a;
         return PA_OK;
     }

@@ -205,14 +205,12 @@ words() {
         show "$tmp/$name.err"
     fi
 }
-words mixed "(give --dtype to convert them)" \
-    "$PARRAY" calc 'r = x + y' "x=$tmp/a.h5:/x" "y=$tmp/d.h5:/f32" -o "$tmp/r.h5:/r"
-words mixed_blocks "(give --dtype to convert them)" \
-    "$PARRAY" calc 'r = x + y' "x=$tmp/a.h5:/x" "y=$tmp/d.h5:/f32" -o "$tmp/r.h5:/r" --rows-per-block 2
-words fraction "(give --dtype f64 to use a fraction)" \
-    "$PARRAY" calc 'r = x + 0.5' "x=$tmp/d.h5:/i64" -o "$tmp/r.h5:/r"
+words samekind "give r the dtype f64 (with --dtype)" \
+    "$PARRAY" calc 'r = x * 2.5' "x=$tmp/d.h5:/i64" -o "$tmp/r.h5:/r" --dtype i64
+words samekind_blocks "give r the dtype f64 (with --dtype)" \
+    "$PARRAY" calc 'r = x + 0.5' "x=$tmp/d.h5:/i64" -o "$tmp/r.h5:/r" --dtype i32 --rows-per-block 2
 words intfn "(give --dtype f64)" "$PARRAY" calc 'r = sqrt(x)' "x=$tmp/d.h5:/i64" -o "$tmp/r.h5:/r"
-words normal "--random normal needs a float --dtype (f64, f32), not i64" \
+words normal "--random normal needs a float --dtype (f64, f32, f16), not i64" \
     "$PARRAY" gen "$tmp/e.h5:/x" --shape 3 --random normal --dtype i64
 words uniform "(use --random integers)" \
     "$PARRAY" gen "$tmp/e.h5:/x" --shape 3 --random uniform --dtype i32

@@ -502,8 +502,12 @@ START_TEST(errors)
         fails(pa_eval(ctx, "r = x + y", b2, 3), PA_EINVAL, "shape mismatch", "(5000,1)");
     }
     {
-        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", f), PA_BIND_ARRAY("r", r)};
-        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "dtype mismatch", "pa_astype");
+        /* f64 + f32 is f64, which same_kind does not cast into an i32 output. */
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", f), PA_BIND_ARRAY("r", i32)};
+        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "from f64 to i32", NULL);
+        pa_binding bi[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", i32)};
+        fails(pa_eval(ctx, "r = x", bi, 2), PA_EINVAL, "cannot cast the result from f64 to i32",
+              "same_kind");
     }
     {
         /* Nothing was written by the failed calls: r still holds val(0). */
@@ -517,7 +521,10 @@ START_TEST(errors)
         pa_binding b[] = {PA_BIND_ARRAY("x", i32), PA_BIND_ARRAY("r", i32)};
         fails(pa_eval(ctx, "r = sqrt(x)", b, 2), PA_ENOTSUP, "sqrt (column 5) is not defined",
               "i32");
-        fails(pa_eval(ctx, "r = x * 2.5", b, 2), PA_EINVAL, "not a whole number", NULL);
+        /* NEP 50: i32 with a float is f64, and an int must fit i32. */
+        fails(pa_eval(ctx, "r = x * 2.5", b, 2), PA_EINVAL, "from f64 to i32", NULL);
+        fails(pa_eval(ctx, "r = x + 3000000000", b, 2), PA_EINVAL,
+              "the number at column 9 = 3000000000 is not in the range of i32", NULL);
         fails(pa_eval(ctx, "r = x / (1 - 1)", b, 2), PA_EINVAL, "division by zero", NULL);
     }
     {

@@ -433,8 +433,6 @@ START_TEST(test_empty_and_bad)
     TU_ASSERT(strstr(pa_errmsg(ctx), "(100,4)") && strstr(pa_errmsg(ctx), "(100,3)"),
               "message: %s", pa_errmsg(ctx));
     TU_RC(pa_binary(a, PA_OP_ADD, a, c), PA_EINVAL, ctx);
-    TU_RC(pa_binary(a, PA_OP_ADD, a, f), PA_EINVAL, ctx);
-    TU_CHECK(strstr(pa_errmsg(ctx), "pa_astype") != NULL);
     TU_RC(pa_binary(a, PA_OP_ADD, a, r), PA_EINVAL, ctx);
     TU_RC(pa_unary(a, PA_NUNARY, a), PA_EINVAL, ctx);
     TU_RC(pa_binary(a, (pa_binary_op)-1, a, a), PA_EINVAL, ctx);
@@ -445,8 +443,14 @@ START_TEST(test_empty_and_bad)
     free(cv);
     pa_array *i8 = NULL;
     TU_OK(pa_array_create(ctx, PA_U8, 2, s1, PA_DISTRIBUTED, &i8), ctx);
+    /* u8 + 2.5 is f64 (NEP 50), which same_kind does not cast into u8;
+     * f64 + f32 is f64, neither into u8; 256 does not fit u8. */
     TU_RC(pa_binary_scalar(i8, PA_OP_ADD, i8, 2.5), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "from f64 to u8") != NULL);
+    TU_RC(pa_binary(i8, PA_OP_ADD, a, f), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "from f64 to u8") != NULL);
     TU_RC(pa_binary_scalar(i8, PA_OP_ADD, i8, 256), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "256 is not in the range of u8") != NULL);
     TU_RC(pa_binary(i8, PA_OP_HYPOT, i8, i8), PA_ENOTSUP, ctx);
     /* Names. */
     pa_unary_op uo;

@@ -79,6 +79,13 @@ PA_EXTERN size_t pa_dtype_size(pa_dtype dtype);
 PA_EXTERN const char *pa_dtype_name(pa_dtype dtype);
 PA_EXTERN int pa_dtype_parse(const char *name, pa_dtype *dtype);
 
+/* Not collective. numpy's type promotion (numpy.promote_types): *out is
+ * the dtype in which an element-wise op on arrays of dtypes a and b
+ * computes, e.g. i16 and f32 give f32, u8 and i8 give i16, i32 and f32
+ * give f64, u64 and i64 give f64. PA_EINVAL for an unknown dtype.
+ * docs/compute.md has the rules, and those for scalar operands. */
+PA_EXTERN int pa_dtype_promote(pa_dtype a, pa_dtype b, pa_dtype *out);
+
 /* Collective. Creates an array of the given dtype and shape (ndim 1 to
  * PA_MAXDIM; dimensions may be 0), distributed by rows or replicated per
  * node. Each rank touches its own part first, so its pages are placed near

@@ -11,10 +11,10 @@
  *
  * dtypes: every call takes f64 and f32; the rules for integer dtypes are
  * given per call. Arrays given to one call must have the same shape and
- * distribution (PA_DISTRIBUTED or PA_REPLICATED) and, except for
- * pa_astype and the pa_map calls, the same dtype: a mismatch is PA_EINVAL
- * with both shapes (or dtypes) in the message. docs/compute.md has the
- * details and measured speeds. */
+ * distribution (PA_DISTRIBUTED or PA_REPLICATED): a mismatch is PA_EINVAL
+ * with both shapes in the message. The element-wise ops, pa_astype and the
+ * pa_map calls take arrays of different dtypes; the others need one dtype.
+ * docs/compute.md has the details and measured speeds. */
 #ifndef PARRAY_COMPUTE_H
 #define PARRAY_COMPUTE_H
 
@@ -149,14 +149,22 @@ PA_EXTERN int pa_binary_parse(const char *name, pa_binary_op *op);
 PA_EXTERN int pa_unary_int_ok(pa_unary_op op);
 PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
 
-/* Collective. out = op(a), element by element. out may be a. Float
- * semantics are C99/numpy's; round is half to even (numpy.round). Integer
- * dtypes take neg abs square (wrapping like numpy) and floor ceil round
- * (the identity); the others are PA_ENOTSUP there. */
+/* Collective. out = op(a), element by element, computed in a's dtype and
+ * cast into out's under numpy's same_kind rule (see pa_binary). out may be
+ * a. Float semantics are C99/numpy's; round is half to even (numpy.round).
+ * Integer dtypes take neg abs square (wrapping like numpy) and floor ceil
+ * round (the identity); the others are PA_ENOTSUP there. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
-/* Collective. out = a op b, element by element; out may be a or b.
- * minimum and maximum propagate NaN (numpy.minimum). Integer dtypes take
+/* Collective. out = a op b, element by element; out may be a or b. The op
+ * computes in numpy's promotion of a's and b's dtypes (pa_dtype_promote:
+ * i32 and f32 give f64), converting an operand of another dtype tile by
+ * tile, and the result is cast into out's dtype under numpy's default
+ * same_kind rule: within a kind or to a later one of bool, unsigned,
+ * signed, float, complex (f64 into f32 rounds, i64 into u8 wraps); a cast
+ * it forbids (an f64 result into an i32 out) is PA_EINVAL naming both
+ * dtypes. minimum and maximum propagate NaN (numpy.minimum). Integer
+ * dtypes take
  * add sub mul (wrapping), div (floor division, numpy's //), fmod (C's %,
  * the sign of a: numpy.fmod), pow (wrapping; a negative exponent is
  * PA_EINVAL), minimum and maximum; the others are PA_ENOTSUP. Integer
@@ -165,8 +173,12 @@ PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
 
 /* Collective. out = a op s (pa_binary_scalar) or out = s op a
- * (pa_scalar_binary), as pa_binary with b all s. For an integer dtype s
- * must be a whole number in the dtype's range. */
+ * (pa_scalar_binary), as pa_binary with b all s, where s is weak as a
+ * Python scalar is in numpy (NEP 50): a whole number is an integer, which
+ * takes a's dtype and must lie in its range when a is an integer array
+ * (u8 + 300 is PA_EINVAL); any other value is a float, which takes a's
+ * dtype when a is a float array (f32 * 2.5 is f32) and gives f64 when a is
+ * an integer array (i32 * 2.5 is f64). */
 PA_EXTERN int pa_binary_scalar(pa_array *out, pa_binary_op op, const pa_array *a, double s);
 PA_EXTERN int pa_scalar_binary(pa_array *out, pa_binary_op op, double s, const pa_array *a);
 
