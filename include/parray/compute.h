@@ -120,10 +120,13 @@ PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint3
     X(NEG, neg) X(ABS, abs) X(SQRT, sqrt) X(EXP, exp) X(LOG, log) X(LOG10, log10)        \
     X(LOG1P, log1p) X(EXPM1, expm1) X(SIN, sin) X(COS, cos) X(TAN, tan) X(TANH, tanh)    \
     X(FLOOR, floor) X(CEIL, ceil) X(ROUND, round) X(SQUARE, square)                      \
-    X(RECIPROCAL, reciprocal)
+    X(RECIPROCAL, reciprocal) X(SINH, sinh) X(COSH, cosh) X(ARCSIN, arcsin)             \
+    X(ARCCOS, arccos) X(ARCTAN, arctan) X(ARCSINH, arcsinh) X(ARCCOSH, arccosh)          \
+    X(ARCTANH, arctanh)
 #define PA_BINARY_LIST(X)                                                                 \
     X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(POW, pow) X(MINIMUM, minimum)      \
-    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod)
+    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod) X(MOD, mod)        \
+    X(LEFT_SHIFT, left_shift) X(RIGHT_SHIFT, right_shift)
 
 typedef enum {
 #define PA_UNARY_ENUM_(N, n) PA_OP_##N,
