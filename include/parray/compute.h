@@ -153,18 +153,25 @@ PA_EXTERN int pa_unary_int_ok(pa_unary_op op);
 PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
 
 /* Collective. out = op(a), element by element. out may be a. Float
- * semantics are C99/numpy's; round is half to even (numpy.round). Integer
+ * semantics are C99/numpy's; round is half to even (numpy.round); sinh
+ * cosh arcsin arccos arctan arcsinh arccosh arctanh are numpy's (C's sinh
+ * ... atanh: NaN outside the domain, +-inf at arctanh(+-1)). Integer
  * dtypes take neg abs square (wrapping like numpy) and floor ceil round
  * (the identity); the others are PA_ENOTSUP there. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
 /* Collective. out = a op b, element by element; out may be a or b.
- * minimum and maximum propagate NaN (numpy.minimum). Integer dtypes take
- * add sub mul (wrapping), div (floor division, numpy's //), fmod (C's %,
- * the sign of a: numpy.fmod), pow (wrapping; a negative exponent is
- * PA_EINVAL), minimum and maximum; the others are PA_ENOTSUP. Integer
- * division (div, fmod) by zero is PA_EINVAL, reported once; out then holds
- * 0 where b was 0 and is otherwise complete. */
+ * minimum and maximum propagate NaN (numpy.minimum). mod is numpy.mod
+ * (Python's %): the remainder with the sign of b (a zero result is +-0
+ * with b's sign; a mod 0 and inf mod b are NaN). Integer dtypes take add
+ * sub mul (wrapping), div (floor division, numpy's //), fmod (C's %, the
+ * sign of a: numpy.fmod), mod (the sign of b), pow (wrapping; a negative
+ * exponent is PA_EINVAL), minimum and maximum; hypot and atan2 are
+ * PA_ENOTSUP. left_shift and right_shift are integer-only (PA_ENOTSUP on
+ * floats) and numpy's: a count outside [0, width) gives 0, or -1 for
+ * right_shift of a negative value; left_shift wraps. Integer division
+ * (div, fmod, mod) by zero is PA_EINVAL, reported once; out then holds 0
+ * where b was 0 and is otherwise complete. */
 PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
 
 /* Collective. out = a op s (pa_binary_scalar) or out = s op a

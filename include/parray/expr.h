@@ -8,17 +8,18 @@
  *   numbers    1, 2.5, .5, 1e-3, 6.02E23 (decimal only)
  *   names      [A-Za-z_][A-Za-z0-9_]*, bound at evaluation to arrays or
  *              scalars
- *   operators  + - * / ** (power, right-associative, binding tighter than
- *              unary minus as in Python: -x**2 is -(x**2), 2**-1 is 0.5),
- *              unary - and +, parentheses, comparisons < <= > >= == !=
- *              (1 when true, 0 when false; they do not chain: write
- *              (a < b) * (b < c))
+ *   operators  + - * / % ** (power, right-associative, binding tighter
+ *              than unary minus as in Python: -x**2 is -(x**2), 2**-1 is
+ *              0.5), << >> (integers; below + -, as in Python), unary -
+ *              and +, parentheses, comparisons < <= > >= == != (1 when
+ *              true, 0 when false; they do not chain: write
+ *              (a < b) * (b < c)); % is mod, << left_shift, >> right_shift
  *   functions  where(cond, a, b) (a where cond != 0, else b), the unary
- *              functions neg abs sqrt exp log log10 log1p expm1 sin cos tan
- *              tanh floor ceil round square reciprocal, and the binary
- *              functions add sub mul div pow minimum maximum hypot atan2
- *              fmod, e.g. hypot(x, y); each means what pa_unary and
- *              pa_binary mean (compute.h)
+ *              and binary ops of compute.h by name (PA_UNARY_LIST,
+ *              PA_BINARY_LIST: sqrt(x), hypot(x, y), arcsinh(x), mod(x, y),
+ *              ...), and numpy's spellings arctan2 power absolute remainder
+ *              for atan2 pow abs mod; each means what pa_unary and pa_binary
+ *              mean
  * x**2 is computed as x*x (exactly square(x)), as numexpr does; every other
  * power calls pow.
  *
@@ -78,7 +79,8 @@ PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
  * visible to every rank of the node when the call returns.
  * dtypes: f64 and f32 compute in that dtype. The integer dtypes (i64, i32,
  * u8) compute with the integer semantics of pa_binary (wrapping + - * and
- * **, floor division for /, C's % for fmod, comparisons, where, minimum,
+ * **, floor division for /, C's % for fmod, numpy's % for % and mod, << and
+ * >>, comparisons, where, minimum,
  * maximum, neg, abs, square, and floor, ceil, round as the identity); the
  * other functions are PA_ENOTSUP there, numbers and scalars must be whole
  * and in range, and integer division by zero is PA_EINVAL, reported once,
