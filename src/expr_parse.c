@@ -279,35 +279,32 @@ static int intern(parser *p, const char *s, size_t len, int col, int *idx)
 static int parse_cmp(parser *p, int *out);
 static int parse_unary(parser *p, int *out);
 
-/* numpy's spellings of ops that parray names otherwise. */
+/* The functions beyond the public ops' names: where, copy (x itself,
+ * written out), and numpy's spellings of ops that parray names otherwise. */
 static const struct {
-    const char *alias;
+    const char *name;
     expr_op op;
-} aliases[] = {
-    {"arctan2", EOP_ATAN2}, {"power", EOP_POW}, {"absolute", EOP_ABS},
-    {"remainder", EOP_MOD},
+} extra_functions[] = {
+    {"where", EOP_WHERE}, {"copy", EOP_COPY}, {"arctan2", EOP_ATAN2}, {"power", EOP_POW},
+    {"absolute", EOP_ABS}, {"remainder", EOP_MOD},
 };
 
 /* The function of a name: its opcode and argument count, or -1. */
 static int find_function(const char *s, size_t len, expr_op *op, int *nargs)
 {
-    for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
-        if (strlen(aliases[k].alias) == len && memcmp(aliases[k].alias, s, len) == 0) {
-            s = op_names[aliases[k].op];
-            len = strlen(s);
-        }
+    *op = EOP_N;
     for (int k = 0; k < EOP_LT; k++)
-        if (strlen(op_names[k]) == len && memcmp(op_names[k], s, len) == 0) {
+        if (strlen(op_names[k]) == len && memcmp(op_names[k], s, len) == 0)
             *op = (expr_op)k;
-            *nargs = EOP_IS_UNARY(k) ? 1 : 2;
-            return 0;
-        }
-    if (len == 5 && memcmp(s, "where", 5) == 0) {
-        *op = EOP_WHERE;
-        *nargs = 3;
-        return 0;
+    for (size_t k = 0; k < sizeof extra_functions / sizeof extra_functions[0]; k++) {
+        const char *name = extra_functions[k].name;
+        if (strlen(name) == len && memcmp(name, s, len) == 0)
+            *op = extra_functions[k].op;
     }
-    return -1;
+    if (*op == EOP_N)
+        return -1;
+    *nargs = pa__kernel_arity((pa__kop)*op);
+    return 0;
 }
 
 static int parse_call(parser *p, size_t name_pos, size_t name_len, int *out)
@@ -317,8 +314,8 @@ static int parse_call(parser *p, size_t name_pos, size_t name_len, int *out)
     int want;
     if (find_function(p->s + name_pos, name_len, &op, &want) < 0)
         return pa__err(p->ctx, FN, PA_EINVAL,
-                       "column %d: unknown function '%.*s' (the functions are where, the "
-                       "unary and binary ops of compute.h)",
+                       "column %d: unknown function '%.*s' (the functions are where, copy, "
+                       "the unary and binary ops of compute.h)",
                        col, (int)name_len, p->s + name_pos);
     size_t lp = p->t.pos;
     PA_TRY(enter(p));

@@ -159,7 +159,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
     PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
                 "%s is not defined for %s (convert with pa_astype to %s)", bin_names[op],
-                pa_dtype_name(a->dtype), bin_kinds[op] == 2 ? "an integer dtype" : "f64 or f32");
+                pa_dtype_name(a->dtype),
+                bin_kinds[op] == 2 ? "an integer dtype" : "f64 or f32");
     pa__elem sv;
     if (form != 0)
         PA_TRY(pa__scalar_to(ctx, fn, "s", s, a->dtype, 1, &sv));

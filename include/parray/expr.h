@@ -14,8 +14,8 @@
  *              and +, parentheses, comparisons < <= > >= == != (1 when
  *              true, 0 when false; they do not chain: write
  *              (a < b) * (b < c)); % is mod, << left_shift, >> right_shift
- *   functions  where(cond, a, b) (a where cond != 0, else b), the unary
- *              and binary ops of compute.h by name (PA_UNARY_LIST,
+ *   functions  where(cond, a, b) (a where cond != 0, else b), copy(x)
+ *              (x), the unary and binary ops of compute.h by name (PA_UNARY_LIST,
  *              PA_BINARY_LIST: sqrt(x), hypot(x, y), arcsinh(x), mod(x, y),
  *              ...), and numpy's spellings arctan2 power absolute remainder
  *              for atan2 pow abs mod; each means what pa_unary and pa_binary
