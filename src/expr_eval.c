@@ -692,7 +692,7 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
          * is complete anyway (0 in those elements), so sync it first. */
         rc = err & PA_OPERR_DIVZERO
                  ? pa__err(ctx, fn, PA_EINVAL,
-                           "integer division by zero (in / or fmod): those elements are 0")
+                           "integer division by zero (in /, %%, mod or fmod): those elements are 0")
              : err & PA_OPERR_NEGPOW
                  ? pa__err(ctx, fn, PA_EINVAL,
                            "integer power with a negative exponent: those elements are 0")

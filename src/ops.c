@@ -92,9 +92,11 @@ static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa
     return PA_OK;
 }
 
-#define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = ok,
-static const char un_int_ok[PA_NUNARY] = {PA_UNARY_OPS(OK_ENTRY)};
-static const char bin_int_ok[PA_NBINARY] = {PA_BINARY_OPS(OK_ENTRY)};
+/* opdefs.h's KINDS column: 0 floats only, 1 floats and integers, 2
+ * integers only. */
+#define KINDS_ENTRY(N, n, kinds, F, I) [PA_OP_##N] = kinds,
+static const char un_kinds[PA_NUNARY] = {PA_UNARY_OPS(KINDS_ENTRY)};
+static const char bin_kinds[PA_NBINARY] = {PA_BINARY_OPS(KINDS_ENTRY)};
 
 #define NAME_ENTRY(N, n) [PA_OP_##N] = #n,
 static const char *const un_names[PA_NUNARY] = {PA_UNARY_LIST(NAME_ENTRY)};
@@ -150,12 +152,12 @@ int pa_binary_parse(const char *name, pa_binary_op *op)
 
 int pa_unary_int_ok(pa_unary_op op)
 {
-    return (int)op >= 0 && op < PA_NUNARY && un_int_ok[op];
+    return (int)op >= 0 && op < PA_NUNARY && un_kinds[op] != 0;
 }
 
 int pa_binary_int_ok(pa_binary_op op)
 {
-    return (int)op >= 0 && op < PA_NBINARY && bin_int_ok[op];
+    return (int)op >= 0 && op < PA_NBINARY && bin_kinds[op] != 0;
 }
 
 /* ------------------------------------------------------------ entry points */
@@ -209,8 +211,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     int is_int = pa__dtype_is_int(d);
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
     PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, d), PA_ENOTSUP,
-                "%s is not defined for %s (convert with pa_astype to f64 or f32)",
-                bin_names[op], pa_dtype_name(d));
+                "%s is not defined for %s (convert with pa_astype to %s)", bin_names[op],
+                pa_dtype_name(d), bin_kinds[op] == 2 ? "an integer dtype" : "f64 or f32");
     PA_TRY(pa__check_cast(ctx, fn, d, out->dtype, "out"));
     pa__elem sv;
     if (form != 0)
@@ -235,12 +237,12 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     }
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);
-    /* Only integer div, fmod and pow can fail, and the decision to agree
-     * is the same on every rank (it depends on the arguments only). */
-    if (is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_POW)) {
+    /* Only integer div, fmod, mod and pow can fail, and the decision to
+     * agree is the same on every rank (it depends on the arguments only). */
+    if (is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_MOD || op == PA_OP_POW)) {
         if (rc == PA_OK && (err & PA_OPERR_DIVZERO))
             rc = pa__err(ctx, fn, PA_EINVAL, "integer %s by zero (%s): those elements are 0",
-                         op == PA_OP_FMOD ? "fmod" : "division", pa_dtype_name(d));
+                         op == PA_OP_DIV ? "division" : bin_names[op], pa_dtype_name(d));
         else if (rc == PA_OK && (err & PA_OPERR_NEGPOW))
             rc = pa__err(ctx, fn, PA_EINVAL,
                          "integer pow with a negative exponent (%s): those elements are 0",

@@ -21,9 +21,7 @@ set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
 need_parray
 need_mpirun
-need_system_python "for numpy and h5py"
-"$py" -c 'import numpy, h5py' 2>/dev/null ||
-    { echo "SKIP: no numpy or h5py for $py (Debian packages python3-numpy, python3-h5py)"; exit 77; }
+need_numpy_h5py
 make_tmp interop
 
 

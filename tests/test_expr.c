@@ -120,6 +120,8 @@ START_TEST(parse_good)
         "r = x != y",
         "r = - - + x",
         "r = 2**-1",
+        "r = x % y << 2 >> y + sinh(x) + arccosh(y) + mod(x, y) + left_shift(x, 1)",
+        "r = arctan2(x, y) + power(x, 2) + absolute(x) + remainder(x, y) + copy(x)",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         pa_expr *e = NULL;
@@ -159,6 +161,10 @@ START_TEST(parse_bad)
         {"r = hypot(x)", "column 5:", "hypot() takes 2 arguments, got 1"},
         {"r = sqrt(x, y)", "column 5:", "sqrt() takes 1 argument, got 2"},
         {"r = where(x, y)", "column 5:", "takes 3 arguments"},
+        {"r = copy(x, y)", "column 5:", "copy() takes 1 argument, got 2"},
+        {"r = arctan2(x)", "column 5:", "arctan2() takes 2 arguments, got 1"},
+        {"r = x % % y", "column 9:", "expected a number"},
+        {"r = x <<< y", "column 9:", "expected a number"},
         {"r = a < b < c", "column 11:", "comparisons do not chain"},
         {"r = x)", "column 6:", "unmatched ')'"},
         {"r = x ** ", "column 10:", "expected a number"},

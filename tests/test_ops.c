@@ -98,6 +98,14 @@ static double ref_unary_f64(pa_unary_op op, double x)
     case PA_OP_CEIL: return ceil(x);
     case PA_OP_ROUND: return round_even(x);
     case PA_OP_SQUARE: return x * x;
+    case PA_OP_SINH: return sinh(x);
+    case PA_OP_COSH: return cosh(x);
+    case PA_OP_ARCSIN: return asin(x);
+    case PA_OP_ARCCOS: return acos(x);
+    case PA_OP_ARCTAN: return atan(x);
+    case PA_OP_ARCSINH: return asinh(x);
+    case PA_OP_ARCCOSH: return acosh(x);
+    case PA_OP_ARCTANH: return atanh(x);
     default: return 1.0 / x;
     }
 }
@@ -121,9 +129,23 @@ static float ref_unary_f32(pa_unary_op op, float x)
     case PA_OP_CEIL: return ceilf(x);
     case PA_OP_ROUND: return (float)round_even(x);
     case PA_OP_SQUARE: return x * x;
+    case PA_OP_SINH: return sinhf(x);
+    case PA_OP_COSH: return coshf(x);
+    case PA_OP_ARCSIN: return asinf(x);
+    case PA_OP_ARCCOS: return acosf(x);
+    case PA_OP_ARCTAN: return atanf(x);
+    case PA_OP_ARCSINH: return asinhf(x);
+    case PA_OP_ARCCOSH: return acoshf(x);
+    case PA_OP_ARCTANH: return atanhf(x);
     default: return 1.0f / x;
     }
 }
+
+/* numpy.mod (Python's %): the remainder x - floor(x / y) * y, which has
+ * the sign of y: fmod's exact remainder, moved by y when the signs differ;
+ * a zero result has y's sign. */
+#define REF_PYMOD(r, y)                                                                \
+    ((r) == 0 ? copysign(0.0, y) : !signbit(r) != !signbit(y) ? (r) + (y) : (r))
 
 /* numpy.minimum/maximum: NaN on either side wins. */
 static double ref_binary_f64(pa_binary_op op, double x, double y)
@@ -138,6 +160,10 @@ static double ref_binary_f64(pa_binary_op op, double x, double y)
     case PA_OP_MAXIMUM: return isnan(x) || isnan(y) ? NAN : x > y ? x : y;
     case PA_OP_HYPOT: return hypot(x, y);
     case PA_OP_ATAN2: return atan2(x, y);
+    case PA_OP_MOD: {
+        double r = fmod(x, y);
+        return REF_PYMOD(r, y);
+    }
     default: return fmod(x, y);
     }
 }
@@ -154,6 +180,10 @@ static float ref_binary_f32(pa_binary_op op, float x, float y)
     case PA_OP_MAXIMUM: return isnan(x) || isnan(y) ? NAN : x > y ? x : y;
     case PA_OP_HYPOT: return hypotf(x, y);
     case PA_OP_ATAN2: return atan2f(x, y);
+    case PA_OP_MOD: {
+        float r = fmodf(x, y);
+        return (float)REF_PYMOD(r, y);
+    }
     default: return fmodf(x, y);
     }
 }
@@ -201,6 +231,22 @@ static __int128 ref_binary_int(pa_binary_op op, __int128 x, __int128 y, pa_dtype
         return tu_wrap_i(q, d);
     }
     case PA_OP_FMOD: return y == 0 ? 0 : tu_wrap_i(a % b, d);
+    case PA_OP_MOD: {
+        if (y == 0)
+            return 0;
+        __int128 r = a % b;
+        return tu_wrap_i(r != 0 && (r < 0) != (b < 0) ? r + b : r, d);
+    }
+    case PA_OP_LEFT_SHIFT:
+    case PA_OP_RIGHT_SHIFT: {
+        /* A count outside [0, width) shifts every bit out (numpy). */
+        int width = (int)pa_dtype_size(d) * 8;
+        if (y < 0 || y >= width)
+            return op == PA_OP_RIGHT_SHIFT && x < 0 ? -1 : 0;
+        if (op == PA_OP_RIGHT_SHIFT)
+            return x >> (int)y;
+        return tu_wrap_i((__int128)((unsigned __int128)x << (int)y), d);
+    }
     case PA_OP_POW: {
         if (y < 0)
             return 0;
@@ -244,7 +290,9 @@ static double tol_unary(pa_unary_op op)
 {
     switch (op) {
     case PA_OP_EXP: case PA_OP_LOG: case PA_OP_LOG10: case PA_OP_LOG1P: case PA_OP_EXPM1:
-    case PA_OP_SIN: case PA_OP_COS: case PA_OP_TAN: case PA_OP_TANH:
+    case PA_OP_SIN: case PA_OP_COS: case PA_OP_TAN: case PA_OP_TANH: case PA_OP_SINH:
+    case PA_OP_COSH: case PA_OP_ARCSIN: case PA_OP_ARCCOS: case PA_OP_ARCTAN:
+    case PA_OP_ARCSINH: case PA_OP_ARCCOSH: case PA_OP_ARCTANH:
         return 1;
     default:
         return 0;
@@ -325,9 +373,15 @@ START_TEST(test_binary)
                     TU_RC(pa_binary(out, op, a, b), PA_ENOTSUP, ctx);
                     continue;
                 }
+                if (!is_int && (op == PA_OP_LEFT_SHIFT || op == PA_OP_RIGHT_SHIFT)) {
+                    TU_RC(pa_binary(out, op, a, b), PA_ENOTSUP, ctx);
+                    TU_CHECK(strstr(pa_errmsg(ctx), "an integer dtype") != NULL);
+                    continue;
+                }
                 /* Integer div/fmod/pow: b avoids 0 and negatives here
                  * (they are tested apart); a avoids nothing. */
-                int divlike = is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_POW);
+                int divlike = is_int && (op == PA_OP_DIV || op == PA_OP_FMOD ||
+                                         op == PA_OP_MOD || op == PA_OP_POW);
                 if (divlike) {
                     TU_OK(pa_binary_scalar(b, PA_OP_MAXIMUM, b, 1), ctx);
                     if (op == PA_OP_POW)
@@ -401,6 +455,8 @@ START_TEST(test_int_div_zero)
     TU_ASSERT(bad == 0, "%zu wrong after a division by zero", bad);
     free(o);
     TU_RC(pa_binary(out, PA_OP_FMOD, a, b), PA_EINVAL, ctx);
+    TU_RC(pa_binary(out, PA_OP_MOD, a, b), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "integer mod by zero") != NULL);
     TU_RC(pa_binary_scalar(out, PA_OP_DIV, a, 0), PA_EINVAL, ctx);
     TU_RC(pa_scalar_binary(out, PA_OP_POW, 2, a), PA_OK, ctx);
     TU_RC(pa_binary_scalar(out, PA_OP_POW, a, -1), PA_EINVAL, ctx);

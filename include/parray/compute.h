@@ -120,10 +120,13 @@ PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint3
     X(NEG, neg) X(ABS, abs) X(SQRT, sqrt) X(EXP, exp) X(LOG, log) X(LOG10, log10)        \
     X(LOG1P, log1p) X(EXPM1, expm1) X(SIN, sin) X(COS, cos) X(TAN, tan) X(TANH, tanh)    \
     X(FLOOR, floor) X(CEIL, ceil) X(ROUND, round) X(SQUARE, square)                      \
-    X(RECIPROCAL, reciprocal)
+    X(RECIPROCAL, reciprocal) X(SINH, sinh) X(COSH, cosh) X(ARCSIN, arcsin)             \
+    X(ARCCOS, arccos) X(ARCTAN, arctan) X(ARCSINH, arcsinh) X(ARCCOSH, arccosh)          \
+    X(ARCTANH, arctanh)
 #define PA_BINARY_LIST(X)                                                                 \
     X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(POW, pow) X(MINIMUM, minimum)      \
-    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod)
+    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod) X(MOD, mod)        \
+    X(LEFT_SHIFT, left_shift) X(RIGHT_SHIFT, right_shift)
 
 typedef enum {
 #define PA_UNARY_ENUM_(N, n) PA_OP_##N,
@@ -151,9 +154,11 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
 
 /* Collective. out = op(a), element by element, computed in a's dtype and
  * cast into out's under numpy's same_kind rule (see pa_binary). out may be
- * a. Float semantics are C99/numpy's; round is half to even (numpy.round).
- * Integer dtypes take neg abs square (wrapping like numpy) and floor ceil
- * round (the identity); the others are PA_ENOTSUP there. */
+ * a. Float semantics are C99/numpy's; round is half to even (numpy.round);
+ * sinh cosh arcsin arccos arctan arcsinh arccosh arctanh are numpy's (C's
+ * sinh ... atanh: NaN outside the domain, +-inf at arctanh(+-1)). Integer
+ * dtypes take neg abs square (wrapping like numpy) and floor ceil round
+ * (the identity); the others are PA_ENOTSUP there. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
 /* Collective. out = a op b, element by element; out may be a or b. The op
@@ -163,13 +168,17 @@ PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
  * same_kind rule: within a kind or to a later one of bool, unsigned,
  * signed, float, complex (f64 into f32 rounds, i64 into u8 wraps); a cast
  * it forbids (an f64 result into an i32 out) is PA_EINVAL naming both
- * dtypes. minimum and maximum propagate NaN (numpy.minimum). Integer
- * dtypes take
+ * dtypes. minimum and maximum propagate NaN (numpy.minimum). mod is
+ * numpy.mod (Python's %): the remainder with the sign of b (a zero result
+ * is +-0 with b's sign; a mod 0 and inf mod b are NaN). Integer dtypes take
  * add sub mul (wrapping), div (floor division, numpy's //), fmod (C's %,
- * the sign of a: numpy.fmod), pow (wrapping; a negative exponent is
- * PA_EINVAL), minimum and maximum; the others are PA_ENOTSUP. Integer
- * division (div, fmod) by zero is PA_EINVAL, reported once; out then holds
- * 0 where b was 0 and is otherwise complete. */
+ * the sign of a: numpy.fmod), mod (the sign of b), pow (wrapping; a
+ * negative exponent is PA_EINVAL), minimum and maximum; hypot and atan2 are
+ * PA_ENOTSUP. left_shift and right_shift are integer-only (PA_ENOTSUP on
+ * floats) and numpy's: a count outside [0, width) gives 0, or -1 for
+ * right_shift of a negative value; left_shift wraps. Integer division
+ * (div, fmod, mod) by zero is PA_EINVAL, reported once; out then holds 0
+ * where b was 0 and is otherwise complete. */
 PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
 
 /* Collective. out = a op s (pa_binary_scalar) or out = s op a

@@ -8,17 +8,18 @@
  *   numbers    1, 2.5, .5, 1e-3, 6.02E23 (decimal only)
  *   names      [A-Za-z_][A-Za-z0-9_]*, bound at evaluation to arrays or
  *              scalars
- *   operators  + - * / ** (power, right-associative, binding tighter than
- *              unary minus as in Python: -x**2 is -(x**2), 2**-1 is 0.5),
- *              unary - and +, parentheses, comparisons < <= > >= == !=
- *              (1 when true, 0 when false; they do not chain: write
- *              (a < b) * (b < c))
- *   functions  where(cond, a, b) (a where cond != 0, else b), the unary
- *              functions neg abs sqrt exp log log10 log1p expm1 sin cos tan
- *              tanh floor ceil round square reciprocal, and the binary
- *              functions add sub mul div pow minimum maximum hypot atan2
- *              fmod, e.g. hypot(x, y); each means what pa_unary and
- *              pa_binary mean (compute.h)
+ *   operators  + - * / % ** (power, right-associative, binding tighter
+ *              than unary minus as in Python: -x**2 is -(x**2), 2**-1 is
+ *              0.5), << >> (integers; below + -, as in Python), unary -
+ *              and +, parentheses, comparisons < <= > >= == != (1 when
+ *              true, 0 when false; they do not chain: write
+ *              (a < b) * (b < c)); % is mod, << left_shift, >> right_shift
+ *   functions  where(cond, a, b) (a where cond != 0, else b), copy(x)
+ *              (x), the unary and binary ops of compute.h by name (PA_UNARY_LIST,
+ *              PA_BINARY_LIST: sqrt(x), hypot(x, y), arcsinh(x), mod(x, y),
+ *              ...), and numpy's spellings arctan2 power absolute remainder
+ *              for atan2 pow abs mod; each means what pa_unary and pa_binary
+ *              mean
  * x**2 is computed as x*x (exactly square(x)), as numexpr does; every other
  * power calls pow.
  *
@@ -93,11 +94,12 @@ PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
  * dtypes: an operation on f64 and f32 computes in that dtype. On the
  * integer dtypes operations compute with the integer semantics of
  * pa_binary (wrapping + - * and **, floor division for /, C's % for fmod,
- * comparisons, where, minimum, maximum, neg, abs, square, and floor, ceil,
- * round as the identity); the other functions are PA_ENOTSUP there, and
- * integer division by zero is PA_EINVAL, reported once, with 0 in those
- * elements. A comparison gives 1 or 0 in the dtype it compares in. where's
- * condition is tested for non-zero in its own dtype.
+ * numpy's % for % and mod, << and >>, comparisons, where, minimum,
+ * maximum, neg, abs, square, and floor, ceil, round as the identity); the
+ * other functions are PA_ENOTSUP there, and integer division by zero is
+ * PA_EINVAL, reported once, with 0 in those elements. A comparison gives 1
+ * or 0 in the dtype it compares in. where's condition is tested for
+ * non-zero in its own dtype.
  * Returns PA_OK or, on every rank, the same code: PA_EINVAL (an unbound or
  * doubly bound name, a scalar output, mismatched arrays, naming each),
  * PA_ENOTSUP (a function not defined on the dtype). A pa_expr is used by
