@@ -53,14 +53,56 @@
 /* The integer form of a float-only op: never compiled (see above). */
 #define PA_NOINT ((T)0)
 
-/* Whether dtypes of kind K have an op whose INT_OK column is iok (0 or 1,
- * for the preprocessor): the float kind has every op, the integer kinds
- * those with INT_OK 1. A new kind adds its line here; until it does, the
- * kernel layer does not compile. */
-#define PA__OP_HAS(K, iok) PA__OP_HAS_##K(iok)
-#define PA__OP_HAS_FLOAT(iok) 1
-#define PA__OP_HAS_SINT(iok) iok
-#define PA__OP_HAS_UINT(iok) iok
+/* Whether dtypes of kind K have the op NAME whose INT_OK column is iok,
+ * as 0 or 1 for the preprocessor. iok: 0 float only, 1 float and
+ * integers, 2 integers and bool (numpy's bitwise ops), 3 bool only
+ * (the logical ops). Bool has the ops numpy gives a bool result, by name
+ * (PA__BOOL_HAS_<NAME>; a name without a line is 0). A new kind adds its
+ * line here; until it does, the kernel layer does not compile. */
+#define PA__OP_HAS(K, NAME, iok) PA__OP_HAS_##K(NAME, iok)
+#define PA__OP_HAS_FLOAT(NAME, iok) PA__OP_FLOAT_##iok
+#define PA__OP_HAS_SINT(NAME, iok) PA__OP_INT_##iok
+#define PA__OP_HAS_UINT(NAME, iok) PA__OP_INT_##iok
+#define PA__OP_HAS_BOOL(NAME, iok) PA__PROBE(PA__BOOL_HAS_##NAME)
+#define PA__OP_FLOAT_0 1
+#define PA__OP_FLOAT_1 1
+#define PA__OP_FLOAT_2 0
+#define PA__OP_FLOAT_3 0
+#define PA__OP_INT_0 0
+#define PA__OP_INT_1 1
+#define PA__OP_INT_2 1
+#define PA__OP_INT_3 0
+/* PA__PROBE(x) is 1 when x expands to `~, 1` and 0 for any other token. */
+#define PA__PROBE(...) PA__PROBE_(__VA_ARGS__, 0, ~)
+#define PA__PROBE_(x, v, ...) v
+/* Bool's ops: abs is the identity, + is or, * is and, minimum is and,
+ * maximum is or (the integer forms on _Bool), and every op of iok 2 and 3;
+ * the others (-, //, **, fmod, square, floor, ...) numpy refuses or
+ * computes in another dtype. */
+#define PA__BOOL_HAS_ABS ~, 1
+#define PA__BOOL_HAS_ADD ~, 1
+#define PA__BOOL_HAS_MUL ~, 1
+#define PA__BOOL_HAS_MINIMUM ~, 1
+#define PA__BOOL_HAS_MAXIMUM ~, 1
+#define PA__BOOL_HAS_LOGICAL_NOT ~, 1
+#define PA__BOOL_HAS_INVERT ~, 1
+#define PA__BOOL_HAS_LOGICAL_AND ~, 1
+#define PA__BOOL_HAS_LOGICAL_OR ~, 1
+#define PA__BOOL_HAS_LOGICAL_XOR ~, 1
+#define PA__BOOL_HAS_BITWISE_AND ~, 1
+#define PA__BOOL_HAS_BITWISE_OR ~, 1
+#define PA__BOOL_HAS_BITWISE_XOR ~, 1
+#define PA__BOOL_HAS_LT ~, 1
+#define PA__BOOL_HAS_LE ~, 1
+#define PA__BOOL_HAS_GT ~, 1
+#define PA__BOOL_HAS_GE ~, 1
+#define PA__BOOL_HAS_EQ ~, 1
+#define PA__BOOL_HAS_NE ~, 1
+#define PA__BOOL_HAS_WHERE ~, 1
+#define PA__BOOL_HAS_COPY ~, 1
+
+/* The float form of an op that floats lack (iok 2 and 3): never compiled. */
+#define PA_NOFLOAT ((T)0)
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
  * to a signed type that gcc defines as modulo 2^N). A U narrower than int
@@ -73,10 +115,14 @@
  * for unsigned T. */
 #define PA_INEG_P(x) ((x) < (T)1 && (x) != (T)0)
 
+/* Integers that are not bool (bool has none of the ops below). */
+#define PA__IS_NUMINT(K) PA__SEL(PA__IS_BOOL(K), PA__IS_INT(K), 0)
+
 /* Floor division (numpy's //), C remainder (numpy.fmod) and power for the
  * integer dtypes, one definition for each width. y == -1 is taken apart
  * because INT_MIN / -1 overflows (it traps on x86). */
-#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...) PA__WHEN(PA__IS_INT(KIND), PA_INT_HELPERS_(TT, UU, sfx))
+#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                \
+    PA__WHEN(PA__IS_NUMINT(KIND), PA_INT_HELPERS_(TT, UU, NAME))
 #define PA_INT_HELPERS_(TT, UU, sfx)                                                     \
     static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
     {                                                                                  \
@@ -129,7 +175,7 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #define PA_IHELPER(name, x, y)                                                         \
     _Generic((x)PA_DTYPE_LIST_WITH(PA_IHELPER_ASSOC, name))((x), (y), &err)
 #define PA_IHELPER_ASSOC(name, NAME, sfx, T, U, KIND, ...)                             \
-    PA__WHEN(PA__IS_INT(KIND), , T: pa_i##name##_##sfx)
+    PA__WHEN(PA__IS_NUMINT(KIND), , T: pa_i##name##_##NAME)
 
 /* Unary: X(NAME, name, INT_OK, FEXPR, IEXPR). round is rint, which rounds
  * half to even in the default rounding mode (numpy.round); floor, ceil and
@@ -151,7 +197,9 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
     X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                            \
     X(ROUND, round, 1, PA_FROUND(rint, x), x)                                          \
     X(SQUARE, square, 1, (x * x), PA_IWRAP(PA_UW(x) * (U)x))                           \
-    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)
+    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)                                 \
+    X(LOGICAL_NOT, logical_not, 3, PA_NOFLOAT, (T)!x)                                  \
+    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))
 
 /* Binary: X(NAME, name, INT_OK, FEXPR, IEXPR). minimum/maximum return x
  * when x is NaN and y otherwise unless x wins, so a NaN on either side
@@ -160,14 +208,20 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y))                                 \
+    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                               \
     X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
     X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))               \
     X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                   \
     X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                   \
-    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))
+    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                        \
+    X(LOGICAL_AND, logical_and, 3, PA_NOFLOAT, (T)(x && y))                            \
+    X(LOGICAL_OR, logical_or, 3, PA_NOFLOAT, (T)(x || y))                              \
+    X(LOGICAL_XOR, logical_xor, 3, PA_NOFLOAT, (T)(!x != !y))                          \
+    X(BITWISE_AND, bitwise_and, 2, PA_NOFLOAT, (T)(x & y))                             \
+    X(BITWISE_OR, bitwise_or, 2, PA_NOFLOAT, (T)(x | y))                               \
+    X(BITWISE_XOR, bitwise_xor, 2, PA_NOFLOAT, (T)(x ^ y))
 
 /* The expression language's ops beyond the public ones, in the same
  * format. Comparisons (binary): 1 when true, 0 when false, in the

@@ -48,7 +48,7 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
     return PA_OK;
 }
 
-#define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = ok,
+#define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = PA__OP_INT_##ok,
 static const char un_int_ok[PA_NUNARY] = {PA_UNARY_OPS(OK_ENTRY)};
 static const char bin_int_ok[PA_NBINARY] = {PA_BINARY_OPS(OK_ENTRY)};
 

@@ -107,6 +107,12 @@ PA_EXTERN int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, in
 PA_EXTERN int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low,
                                  uint64_t last);
 
+/* Collective. Bools, true with probability p (0 <= p <= 1): element i is
+ * true when the value pa_random_uniform(f64 array, seed, stream, 0, 1)
+ * gives index i is below p, so p = 0 gives all false and p = 1 all true.
+ * bool arrays only. */
+PA_EXTERN int pa_random_bool(pa_array *a, uint64_t seed, uint64_t stream, double p);
+
 /* Not collective. One Philox4x32-10 block: out = philox(ctr, key), the
  * function that every random call above is built on (for tests and for
  * programs that draw their own values). */
@@ -120,10 +126,12 @@ PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint3
     X(NEG, neg) X(ABS, abs) X(SQRT, sqrt) X(EXP, exp) X(LOG, log) X(LOG10, log10)        \
     X(LOG1P, log1p) X(EXPM1, expm1) X(SIN, sin) X(COS, cos) X(TAN, tan) X(TANH, tanh)    \
     X(FLOOR, floor) X(CEIL, ceil) X(ROUND, round) X(SQUARE, square)                      \
-    X(RECIPROCAL, reciprocal)
+    X(RECIPROCAL, reciprocal) X(LOGICAL_NOT, logical_not) X(INVERT, invert)
 #define PA_BINARY_LIST(X)                                                                 \
     X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(POW, pow) X(MINIMUM, minimum)      \
-    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod)
+    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod)                  \
+    X(LOGICAL_AND, logical_and) X(LOGICAL_OR, logical_or) X(LOGICAL_XOR, logical_xor)    \
+    X(BITWISE_AND, bitwise_and) X(BITWISE_OR, bitwise_or) X(BITWISE_XOR, bitwise_xor)
 
 typedef enum {
 #define PA_UNARY_ENUM_(N, n) PA_OP_##N,
