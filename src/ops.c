@@ -116,6 +116,15 @@ int pa_binary_int_ok(pa_binary_op op)
 
 /* ------------------------------------------------------------ entry points */
 
+/* What to convert to for an op that a dtype lacks: the floats for most,
+ * bool for the logical ops, an integer dtype for the bitwise ones. */
+static const char *convert_hint(pa__kop kop)
+{
+    return pa__kernel_has(kop, PA_F64)    ? "convert with pa_astype to f64 or f32"
+           : pa__kernel_has(kop, PA_I64) ? "convert with pa_astype to an integer dtype or bool"
+                                         : "convert with pa_astype to bool";
+}
+
 int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
 {
     PA_TRY(pa__check_array(__func__, out, "out"));
@@ -127,8 +136,8 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
              (int)op);
     pa__kop kop = (pa__kop)(PA__KOP_UNARY0 + (int)op);
     PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
-             "%s is not defined for %s (convert with pa_astype to f64 or f32)", un_names[op],
-             pa_dtype_name(a->dtype));
+             "%s is not defined for %s (%s)", un_names[op], pa_dtype_name(a->dtype),
+             convert_hint(kop));
     size_t lo, hi;
     pa__local_range(out, &lo, &hi);
     static const pa__strides st = {.o = 1, .a = 1};
@@ -156,8 +165,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     int is_int = pa__dtype_is_int(a->dtype);
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
     PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
-                "%s is not defined for %s (convert with pa_astype to f64 or f32)",
-                bin_names[op], pa_dtype_name(a->dtype));
+                "%s is not defined for %s (%s)", bin_names[op], pa_dtype_name(a->dtype),
+                convert_hint(kop));
     pa__elem sv;
     if (form != 0)
         PA_TRY(pa__scalar_to(ctx, fn, "s", s, a->dtype, 1, &sv));

@@ -448,7 +448,7 @@ int pa_random_bool(pa_array *a, uint64_t seed, uint64_t stream, double p)
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g",
                   PA_CC_ARRAY(a), seed, stream, p);
     PA_CHECK(ctx, steps[a->dtype].step[BERNOULLI], PA_ENOTSUP,
-             "bool needs a bool array, a is %s (use pa_random_uniform or pa_random_integers)",
+             "bool needs a bool array, a is %s",
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, p >= 0 && p <= 1, PA_EINVAL, "p = %.17g must be within [0, 1]", p);
     gen_args g = {0};
