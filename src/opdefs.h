@@ -18,7 +18,9 @@
  * ff for float, so f32 stays f32 (no tgmath.h, whose macros would leak into
  * every file). IEXPR is the integer form; it is only meaningful where
  * INT_OK is 1 (elsewhere it is PA_NOINT: no integer kernel of the op is
- * built, and the entry points refuse the op for integer dtypes). */
+ * built, and the entry points refuse the op for integer dtypes). INT_OK 2
+ * (bitwise: integers and bool) and 3 (logical: bool only) mark ops that
+ * floats lack, whose FEXPR is PA_NOFLOAT (see PA__OP_HAS). */
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
@@ -123,7 +125,7 @@
  * because INT_MIN / -1 overflows (it traps on x86). */
 #define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                \
     PA__WHEN(PA__IS_NUMINT(KIND), PA_INT_HELPERS_(TT, UU, NAME))
-#define PA_INT_HELPERS_(TT, UU, sfx)                                                     \
+#define PA_INT_HELPERS_(TT, UU, sfx)                                                   \
     static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
     {                                                                                  \
         typedef TT T;                                                                  \
@@ -182,7 +184,7 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
  * round are the identity on integers. */
 #define PA_UNARY_OPS(X)                                                                \
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
-    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
+    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))             \
     X(SQRT, sqrt, 0, PA_F1(sqrt, x), PA_NOINT)                                         \
     X(EXP, exp, 0, PA_F1(exp, x), PA_NOINT)                                            \
     X(LOG, log, 0, PA_F1(log, x), PA_NOINT)                                            \
@@ -204,11 +206,13 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 /* Binary: X(NAME, name, INT_OK, FEXPR, IEXPR). minimum/maximum return x
  * when x is NaN and y otherwise unless x wins, so a NaN on either side
  * propagates (numpy.minimum). Integer div is floor division (numpy's //)
- * and fmod has the sign of x (numpy.fmod). */
+ * and fmod has the sign of x (numpy.fmod). mul's `& (U)-1` keeps the bits
+ * U holds (the compiler drops it), so that bool's product converts to
+ * _Bool as an integer, not as a `*` in a boolean context (a warning). */
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                               \
+    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                         \
     X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \

@@ -60,7 +60,9 @@ PA_EXTERN int pa_copy(pa_array *dst, const pa_array *src);
  *   float -> int    truncates toward zero. Where numpy's result is
  *                   undefined, parray defines it: NaN gives 0, and values
  *                   beyond the dtype's range saturate to its minimum or
- *                   maximum (so -1.5 -> u8 is 0, 300.0 -> u8 is 255). */
+ *                   maximum (so -1.5 -> u8 is 0, 300.0 -> u8 is 255);
+ *   any -> bool     true where nonzero (NaN and 0.5 too), as numpy's;
+ *   bool -> any     0 or 1. */
 PA_EXTERN int pa_astype(pa_array *dst, const pa_array *src);
 
 /* ------------------------------------------------------------ random numbers */
@@ -159,22 +161,28 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
 
 /* Collective. out = op(a), element by element. out may be a. Float
  * semantics are C99/numpy's; round is half to even (numpy.round). Integer
- * dtypes take neg abs square (wrapping like numpy) and floor ceil round
- * (the identity); the others are PA_ENOTSUP there. */
+ * dtypes take neg abs square (wrapping like numpy), floor ceil round
+ * (the identity) and invert (numpy's ~); the others are PA_ENOTSUP there.
+ * logical_not is bool's only; bool takes logical_not, invert (both not)
+ * and abs (the identity); a float has neither logical_not nor invert. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
 /* Collective. out = a op b, element by element; out may be a or b.
  * minimum and maximum propagate NaN (numpy.minimum). Integer dtypes take
  * add sub mul (wrapping), div (floor division, numpy's //), fmod (C's %,
  * the sign of a: numpy.fmod), pow (wrapping; a negative exponent is
- * PA_EINVAL), minimum and maximum; the others are PA_ENOTSUP. Integer
- * division (div, fmod) by zero is PA_EINVAL, reported once; out then holds
- * 0 where b was 0 and is otherwise complete. */
+ * PA_EINVAL), minimum, maximum and bitwise_and/or/xor (numpy's & | ^);
+ * the others are PA_ENOTSUP. Integer division (div, fmod) by zero is
+ * PA_EINVAL, reported once; out then holds 0 where b was 0 and is
+ * otherwise complete. bool takes logical_and/or/xor (bool's only), the
+ * bitwise three, add (or), mul (and), minimum (and) and maximum (or), as
+ * numpy; sub, div, pow, fmod, hypot and atan2 are PA_ENOTSUP. Floats have
+ * neither the logical nor the bitwise ops. */
 PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
 
 /* Collective. out = a op s (pa_binary_scalar) or out = s op a
  * (pa_scalar_binary), as pa_binary with b all s. For an integer dtype s
- * must be a whole number in the dtype's range. */
+ * must be a whole number in the dtype's range (for bool 0 or 1). */
 PA_EXTERN int pa_binary_scalar(pa_array *out, pa_binary_op op, const pa_array *a, double s);
 PA_EXTERN int pa_scalar_binary(pa_array *out, pa_binary_op op, double s, const pa_array *a);
 
