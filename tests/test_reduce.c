@@ -441,6 +441,18 @@ END_TEST
  * and u64 sums wrap; narrower dtypes' sums leave their range but not
  * 64 bits). The elements sit in different ranks' spans. Also an i64 max of
  * 2^53 + 3, which pa_reduce can only round (to 2^53 + 4). */
+/* A distributed 1-D array of n elements of d from rank 0's buf, and every
+ * reduction of it into v (PA_NREDUCE of them); the caller frees it. */
+static pa_array *reduce_every_op(pa_dtype d, size_t n, const void *buf, pa_value *v)
+{
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_scatter(a, 0, buf), ctx);
+    for (int op = 0; op < PA_NREDUCE; op++)
+        TU_OK(pa_reduce_value(a, op, -1, &v[op]), ctx);
+    return a;
+}
+
 /* bool as numpy: the sum counts the trues as an i64, min and max are
  * bool, any and all, mean is the fraction of trues; 300 trues spread over
  * the ranks' spans. */
@@ -450,12 +462,8 @@ START_TEST(test_bool)
     _Bool *x = calloc(n, 1);
     for (size_t i = 0; i < n; i += 3)
         x[i] = i < 900;
-    pa_array *a = NULL;
-    TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &a), ctx);
-    TU_OK(pa_array_scatter(a, 0, x), ctx);
     pa_value v[PA_NREDUCE];
-    for (int op = 0; op < PA_NREDUCE; op++)
-        TU_OK(pa_reduce_value(a, op, -1, &v[op]), ctx);
+    pa_array *a = reduce_every_op(PA_BOOL, n, x, v);
     TU_ASSERT(v[PA_RED_SUM].dtype == PA_I64 && v[PA_RED_SUM].kind == 'i' &&
                   v[PA_RED_SUM].v.i == 300,
               "sum: %s %c %lld", pa_dtype_name(v[PA_RED_SUM].dtype), v[PA_RED_SUM].kind,
@@ -497,12 +505,8 @@ START_TEST(test_int_limits)
             t->from_i64(buf + at[k] * es, &v, 1);
             sum += bits[k];
         }
-        pa_array *a = NULL;
-        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
-        TU_OK(pa_array_scatter(a, 0, buf), ctx);
         pa_value v[PA_NREDUCE];
-        for (int op = 0; op < PA_NREDUCE; op++)
-            TU_OK(pa_reduce_value(a, op, -1, &v[op]), ctx);
+        pa_array *a = reduce_every_op(d, n, buf, v);
         int is_signed = t->kind == PA__KIND_SINT;
         uint64_t mn = is_signed ? (uint64_t)v[PA_RED_MIN].v.i : v[PA_RED_MIN].v.u;
         uint64_t mx = is_signed ? (uint64_t)v[PA_RED_MAX].v.i : v[PA_RED_MAX].v.u;
