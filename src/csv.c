@@ -342,6 +342,28 @@ static double strtoh_l(const char *p, char **end, locale_t loc)
     {                                                                                  \
         return snprintf(buf, cap, "%llu", (unsigned long long)*(const T *)elem);        \
     }
+/* bool reads as numpy's loadtxt(dtype=bool) does, an integer (nonzero is
+ * true), and also as Python writes it, True or False; it is written 1 or 0,
+ * which loadtxt reads. */
+#define CSV_FNS_BOOL(NAME, T, U, K)                                                    \
+    static const char *parse_##NAME(const char *p, void *out, int *range)              \
+    {                                                                                  \
+        static const char *const words[2] = {"False", "True"};                         \
+        for (int w = 0; w < 2; w++)                                                    \
+            if (strncmp(p, words[w], strlen(words[w])) == 0) {                         \
+                *(T *)out = (T)w;                                                      \
+                return p + strlen(words[w]);                                           \
+            }                                                                          \
+        uint64_t i;                                                                    \
+        const char *e = parse_int(p, INT64_MIN, INT64_MAX, &i, range);                 \
+        if (e)                                                                         \
+            *(T *)out = (T)(i != 0);                                                   \
+        return e;                                                                      \
+    }                                                                                  \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
+    {                                                                                  \
+        return snprintf(buf, cap, "%d", (int)*(const T *)elem);                        \
+    }
 #define CSV_FNS(C, NAME, nm, T, U, K, ...) CSV_FNS_##K(NAME, T, U, K)
 PA_DTYPE_LIST_WITH(CSV_FNS, ~)
 

@@ -20,7 +20,9 @@
  * ff for float, so f32 stays f32 (no tgmath.h, whose macros would leak into
  * every file). IEXPR is the integer form. A form the op's KINDS excludes is
  * PA_NOINT or PA_NOFLOAT: no kernel of it is built, and the entry points
- * refuse the op for those dtypes with PA_ENOTSUP. */
+ * refuse the op for those dtypes with PA_ENOTSUP. KINDS 2 (bitwise ops and
+ * shifts) is the integers and, where PA__BOOL_HAS_<NAME> lists it, bool;
+ * KINDS 3 (logical ops) is bool only (see PA__OP_HAS). */
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
@@ -57,20 +59,53 @@
 #define PA_NOINT ((T)0)
 #define PA_NOFLOAT ((T)0)
 
-/* Whether dtypes of kind K have an op whose KINDS column is iok (0, 1 or
- * 2, for the preprocessor): the float kind those with KINDS 0 or 1, the
- * integer kinds those with KINDS 1 or 2. A new kind adds its line here;
- * until it does, the kernel layer does not compile. */
-#define PA__OP_HAS(K, iok) PA__OP_HAS_##K(iok)
-#define PA__OP_HAS_FLOAT(iok) PA__OP_HAS_FLOAT_##iok
-#define PA__OP_HAS_FLOAT_0 1
-#define PA__OP_HAS_FLOAT_1 1
-#define PA__OP_HAS_FLOAT_2 0
-#define PA__OP_HAS_SINT(iok) PA__OP_HAS_INT_##iok
-#define PA__OP_HAS_UINT(iok) PA__OP_HAS_INT_##iok
-#define PA__OP_HAS_INT_0 0
-#define PA__OP_HAS_INT_1 1
-#define PA__OP_HAS_INT_2 1
+/* Whether dtypes of kind K have the op NAME whose INT_OK column is iok,
+ * as 0 or 1 for the preprocessor. iok: 0 float only, 1 float and
+ * integers, 2 integers (and bool where listed: numpy's bitwise ops; bit
+ * shifts are integers only), 3 bool only (the logical ops). Bool has the ops numpy gives a bool result, by name
+ * (PA__BOOL_HAS_<NAME>; a name without a line is 0). A new kind adds its
+ * line here; until it does, the kernel layer does not compile. */
+#define PA__OP_HAS(K, NAME, iok) PA__OP_HAS_##K(NAME, iok)
+#define PA__OP_HAS_FLOAT(NAME, iok) PA__OP_FLOAT_##iok
+#define PA__OP_HAS_SINT(NAME, iok) PA__OP_INT_##iok
+#define PA__OP_HAS_UINT(NAME, iok) PA__OP_INT_##iok
+#define PA__OP_HAS_BOOL(NAME, iok) PA__PROBE(PA__BOOL_HAS_##NAME)
+#define PA__OP_FLOAT_0 1
+#define PA__OP_FLOAT_1 1
+#define PA__OP_FLOAT_2 0
+#define PA__OP_FLOAT_3 0
+#define PA__OP_INT_0 0
+#define PA__OP_INT_1 1
+#define PA__OP_INT_2 1
+#define PA__OP_INT_3 0
+/* PA__PROBE(x) is 1 when x expands to `~, 1` and 0 for any other token. */
+#define PA__PROBE(...) PA__PROBE_(__VA_ARGS__, 0, ~)
+#define PA__PROBE_(x, v, ...) v
+/* Bool's ops: abs is the identity, + is or, * is and, minimum is and,
+ * maximum is or (the integer forms on _Bool), and every op of iok 2 and 3;
+ * the others (-, //, **, fmod, square, floor, ...) numpy refuses or
+ * computes in another dtype. */
+#define PA__BOOL_HAS_ABS ~, 1
+#define PA__BOOL_HAS_ADD ~, 1
+#define PA__BOOL_HAS_MUL ~, 1
+#define PA__BOOL_HAS_MINIMUM ~, 1
+#define PA__BOOL_HAS_MAXIMUM ~, 1
+#define PA__BOOL_HAS_LOGICAL_NOT ~, 1
+#define PA__BOOL_HAS_INVERT ~, 1
+#define PA__BOOL_HAS_LOGICAL_AND ~, 1
+#define PA__BOOL_HAS_LOGICAL_OR ~, 1
+#define PA__BOOL_HAS_LOGICAL_XOR ~, 1
+#define PA__BOOL_HAS_BITWISE_AND ~, 1
+#define PA__BOOL_HAS_BITWISE_OR ~, 1
+#define PA__BOOL_HAS_BITWISE_XOR ~, 1
+#define PA__BOOL_HAS_LT ~, 1
+#define PA__BOOL_HAS_LE ~, 1
+#define PA__BOOL_HAS_GT ~, 1
+#define PA__BOOL_HAS_GE ~, 1
+#define PA__BOOL_HAS_EQ ~, 1
+#define PA__BOOL_HAS_NE ~, 1
+#define PA__BOOL_HAS_WHERE ~, 1
+#define PA__BOOL_HAS_COPY ~, 1
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
  * to a signed type that gcc defines as modulo 2^N). A U narrower than int
@@ -83,12 +118,16 @@
  * for unsigned T. */
 #define PA_INEG_P(x) ((x) < (T)1 && (x) != (T)0)
 
+/* Integers that are not bool (bool has none of the ops below). */
+#define PA__IS_NUMINT(K) PA__SEL(PA__IS_BOOL(K), PA__IS_INT(K), 0)
+
 /* Floor division (numpy's //), C remainder (numpy.fmod), the remainder
  * with the sign of the divisor (numpy.mod, Python's %) and power for the
  * integer dtypes, one definition for each width. y == -1 is taken apart
  * because INT_MIN / -1 overflows (it traps on x86). */
-#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...) PA__WHEN(PA__IS_INT(KIND), PA_INT_HELPERS_(TT, UU, sfx))
-#define PA_INT_HELPERS_(TT, UU, sfx)                                                     \
+#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                \
+    PA__WHEN(PA__IS_NUMINT(KIND), PA_INT_HELPERS_(TT, UU, NAME))
+#define PA_INT_HELPERS_(TT, UU, sfx)                                                   \
     static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
     {                                                                                  \
         typedef TT T;                                                                  \
@@ -174,14 +213,14 @@ PA_FMODPY(pa_fmodpyf, float)
 #define PA_IHELPER(name, x, y)                                                         \
     _Generic((x)PA_DTYPE_LIST_WITH(PA_IHELPER_ASSOC, name))((x), (y), &err)
 #define PA_IHELPER_ASSOC(name, NAME, sfx, T, U, KIND, ...)                             \
-    PA__WHEN(PA__IS_INT(KIND), , T: pa_i##name##_##sfx)
+    PA__WHEN(PA__IS_NUMINT(KIND), , T: pa_i##name##_##NAME)
 
 /* Unary: X(NAME, name, KINDS, FEXPR, IEXPR). round is rint, which rounds
  * half to even in the default rounding mode (numpy.round); floor, ceil and
  * round are the identity on integers. */
 #define PA_UNARY_OPS(X)                                                                \
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
-    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
+    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))             \
     X(SQRT, sqrt, 0, PA_F1(sqrt, x), PA_NOINT)                                         \
     X(EXP, exp, 0, PA_F1(exp, x), PA_NOINT)                                            \
     X(LOG, log, 0, PA_F1(log, x), PA_NOINT)                                            \
@@ -204,17 +243,21 @@ PA_FMODPY(pa_fmodpyf, float)
     X(ARCTAN, arctan, 0, PA_F1(atan, x), PA_NOINT)                                     \
     X(ARCSINH, arcsinh, 0, PA_F1(asinh, x), PA_NOINT)                                  \
     X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                  \
-    X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)
+    X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                  \
+    X(LOGICAL_NOT, logical_not, 3, PA_NOFLOAT, (T)!x)                                  \
+    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))
 
 /* Binary: X(NAME, name, KINDS, FEXPR, IEXPR). minimum/maximum return x
  * when x is NaN and y otherwise unless x wins, so a NaN on either side
  * propagates (numpy.minimum). Integer div is floor division (numpy's //),
  * fmod has the sign of x (numpy.fmod) and mod the sign of y (numpy.mod,
- * Python's %). */
+ * Python's %). mul's `& (U)-1` keeps the bits U holds (the compiler drops
+ * it), so that bool's product converts to _Bool as an integer, not as a
+ * `*` in a boolean context (a warning). */
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y))                                 \
+    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                         \
     X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
@@ -224,7 +267,13 @@ PA_FMODPY(pa_fmodpyf, float)
     X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                        \
     X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                      \
     X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                         \
-    X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))
+    X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))                         \
+    X(LOGICAL_AND, logical_and, 3, PA_NOFLOAT, (T)(x && y))                            \
+    X(LOGICAL_OR, logical_or, 3, PA_NOFLOAT, (T)(x || y))                              \
+    X(LOGICAL_XOR, logical_xor, 3, PA_NOFLOAT, (T)(!x != !y))                          \
+    X(BITWISE_AND, bitwise_and, 2, PA_NOFLOAT, (T)(x & y))                             \
+    X(BITWISE_OR, bitwise_or, 2, PA_NOFLOAT, (T)(x | y))                               \
+    X(BITWISE_XOR, bitwise_xor, 2, PA_NOFLOAT, (T)(x ^ y))
 
 /* The expression language's ops beyond the public ones, in the same
  * format. Comparisons (binary): 1 when true, 0 when false, in the

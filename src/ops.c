@@ -92,11 +92,9 @@ static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa
     return PA_OK;
 }
 
-/* opdefs.h's KINDS column: 0 floats only, 1 floats and integers, 2
- * integers only. */
-#define KINDS_ENTRY(N, n, kinds, F, I) [PA_OP_##N] = kinds,
-static const char un_kinds[PA_NUNARY] = {PA_UNARY_OPS(KINDS_ENTRY)};
-static const char bin_kinds[PA_NBINARY] = {PA_BINARY_OPS(KINDS_ENTRY)};
+#define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = PA__OP_INT_##ok,
+static const char un_int_ok[PA_NUNARY] = {PA_UNARY_OPS(OK_ENTRY)};
+static const char bin_int_ok[PA_NBINARY] = {PA_BINARY_OPS(OK_ENTRY)};
 
 #define NAME_ENTRY(N, n) [PA_OP_##N] = #n,
 static const char *const un_names[PA_NUNARY] = {PA_UNARY_LIST(NAME_ENTRY)};
@@ -152,15 +150,24 @@ int pa_binary_parse(const char *name, pa_binary_op *op)
 
 int pa_unary_int_ok(pa_unary_op op)
 {
-    return (int)op >= 0 && op < PA_NUNARY && un_kinds[op] != 0;
+    return (int)op >= 0 && op < PA_NUNARY && un_int_ok[op];
 }
 
 int pa_binary_int_ok(pa_binary_op op)
 {
-    return (int)op >= 0 && op < PA_NBINARY && bin_kinds[op] != 0;
+    return (int)op >= 0 && op < PA_NBINARY && bin_int_ok[op];
 }
 
 /* ------------------------------------------------------------ entry points */
+
+/* What to convert to for an op that a dtype lacks: the floats for most,
+ * bool for the logical ops, an integer dtype for the bitwise ones. */
+static const char *convert_hint(pa__kop kop)
+{
+    return pa__kernel_has(kop, PA_F64)    ? "convert with pa_astype to f64 or f32"
+           : pa__kernel_has(kop, PA_I64) ? "convert with pa_astype to an integer dtype or bool"
+                                         : "convert with pa_astype to bool";
+}
 
 int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
 {
@@ -173,8 +180,8 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
              (int)op);
     pa__kop kop = (pa__kop)(PA__KOP_UNARY0 + (int)op);
     PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
-             "%s is not defined for %s (convert with pa_astype to f64 or f32)", un_names[op],
-             pa_dtype_name(a->dtype));
+             "%s is not defined for %s (%s)", un_names[op], pa_dtype_name(a->dtype),
+             convert_hint(kop));
     PA_TRY(pa__check_cast(ctx, __func__, a->dtype, out->dtype, "out"));
     static const pa__strides st = {.o = 1, .a = 1};
     int err;
@@ -211,8 +218,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     int is_int = pa__dtype_is_int(d);
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
     PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, d), PA_ENOTSUP,
-                "%s is not defined for %s (convert with pa_astype to %s)", bin_names[op],
-                pa_dtype_name(d), bin_kinds[op] == 2 ? "an integer dtype" : "f64 or f32");
+                "%s is not defined for %s (%s)", bin_names[op], pa_dtype_name(d),
+                convert_hint(kop));
     PA_TRY(pa__check_cast(ctx, fn, d, out->dtype, "out"));
     pa__elem sv;
     if (form != 0)

@@ -2,7 +2,8 @@
 # shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
 # Every dtype to and from numpy and h5py (skipped without them: the Debian
 # packages python3-numpy and python3-h5py), with the values that matter for
-# each (the range's ends, -0, inf, NaN, f16's subnormals):
+# each (the range's ends, -0, inf, NaN, f16's subnormals; bool as h5py's
+# enum of FALSE and TRUE):
 #  - an HDF5 dataset h5py wrote is loaded by 2 ranks (parray calc 'z = x')
 #    and saved; h5py reads the result back as the same numpy dtype, bit for
 #    bit (f16 as IEEE half, as h5py stores it);
@@ -35,10 +36,13 @@ echo "dtypes: $dtypes"
 cat >"$tmp/vals.py" <<'PY'
 import sys, numpy as np
 names = dict(f64="float64", f32="float32", f16="float16", i64="int64", i32="int32",
-             i16="int16", i8="int8", u64="uint64", u32="uint32", u16="uint16", u8="uint8")
+             i16="int16", i8="int8", u64="uint64", u32="uint32", u16="uint16", u8="uint8",
+             bool="bool")
 def values(dt):
     t = np.dtype(names[dt])
-    if t.kind == "f":
+    if t.kind == "b":
+        v = np.array([True, False] * 7)
+    elif t.kind == "f":
         v = [0, -0.0, 1.5, -2.5, np.inf, -np.inf, np.nan, np.finfo(t).max, np.finfo(t).tiny,
              np.finfo(t).tiny / 4, 1 / 3, -1e3, 65504, 6e-8]
         with np.errstate(over="ignore"):

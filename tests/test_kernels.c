@@ -44,13 +44,13 @@ typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
 #define REF_DT(OP, DT, dt, CT, CU, KIND, ...)                                          \
     PA__DT_CALL(REF_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                      \
-    PA__WHEN(PA__OP_HAS(KIND, iok), REF_FN(DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
+    PA__WHEN(PA__OP_HAS(KIND, N, iok), REF_FN(DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
 PA__KERNEL_OPS(REF_OP)
 
 #define REFT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REFT_DT, (N, iok))
 #define REFT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(REFT_DT_, DT, KIND, PA__DT_UNPACK OP)
 #define REFT_DT_(DT, KIND, N, iok)                                                     \
-    PA__WHEN(PA__OP_HAS(KIND, iok), [PA_##DT][PA__KOP_##N] = ref_##DT##_##N, )
+    PA__WHEN(PA__OP_HAS(KIND, N, iok), [PA_##DT][PA__KOP_##N] = ref_##DT##_##N, )
 static const ref_fn refs[PA_NDTYPES][PA__KOP_N] = {PA__KERNEL_OPS(REFT_OP)};
 
 /* ------------------------------------------------------------ inputs */
@@ -67,7 +67,7 @@ static uint64_t lcg(uint64_t *s)
 /* Operand j's buffer of dtype d: specials and a spread through
  * pa__from_double (the second and third operands also small whole numbers,
  * divisors and exponents), every third element random bits (wrapping
- * integers, NaN payloads, subnormals). */
+ * integers, NaN payloads, subnormals; for bool a random 0 or 1). */
 static void make_input(char *buf, pa_dtype d, int j)
 {
     static const double special[] = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.5, 1.0, -1.0, 3.0,
@@ -76,7 +76,9 @@ static void make_input(char *buf, pa_dtype d, int j)
     uint64_t s = 12345u + (uint64_t)j * 977u + (uint64_t)d * 31u;
     for (size_t i = 0; i < NBUF; i++) {
         char *p = buf + i * es;
-        if (i % 3 == 2) {
+        if (i % 3 == 2 && pa__dtypes[d].kind == PA__KIND_BOOL) {
+            p[0] = (char)(lcg(&s) & 1); /* a bool's byte is only ever 0 or 1 */
+        } else if (i % 3 == 2) {
             for (size_t q = 0; q < es; q++)
                 p[q] = (char)lcg(&s);
         } else if (i < 2 * nsp) {

@@ -211,6 +211,7 @@ static __int128 ref_unary_int(pa_unary_op op, __int128 x, pa_dtype d)
     case PA_OP_NEG: return tu_wrap_i(-(__int128)x, d);
     case PA_OP_ABS: return tu_wrap_i(x < 0 ? -(__int128)x : x, d);
     case PA_OP_SQUARE: return tu_wrap_i((__int128)x * x, d);
+    case PA_OP_INVERT: return tu_wrap_i(-x - 1, d); /* two's complement ~x */
     default: return x; /* floor, ceil, round */
     }
 }
@@ -256,6 +257,9 @@ static __int128 ref_binary_int(pa_binary_op op, __int128 x, __int128 y, pa_dtype
         return tu_wrap_i((__int128)r, d);
     }
     case PA_OP_MINIMUM: return x < y ? x : y;
+    case PA_OP_BITWISE_AND: return tu_wrap_i((__int128)((uint64_t)x & (uint64_t)y), d);
+    case PA_OP_BITWISE_OR: return tu_wrap_i((__int128)((uint64_t)x | (uint64_t)y), d);
+    case PA_OP_BITWISE_XOR: return tu_wrap_i((__int128)((uint64_t)x ^ (uint64_t)y), d);
     default: return x > y ? x : y;
     }
 }
@@ -308,10 +312,21 @@ static double tol_binary(pa_binary_op op)
 
 /* ------------------------------------------------------------ tests */
 
+/* The ops numpy defines on integers and bool only (bitwise) or bool only
+ * (logical): a float array is refused. */
+static int float_lacks(int unary, int op)
+{
+    return unary ? op == PA_OP_LOGICAL_NOT || op == PA_OP_INVERT
+                 : op == PA_OP_LOGICAL_AND || op == PA_OP_LOGICAL_OR || op == PA_OP_LOGICAL_XOR ||
+                       op == PA_OP_BITWISE_AND || op == PA_OP_BITWISE_OR ||
+                       op == PA_OP_BITWISE_XOR;
+}
+
+/* Every dtype but bool (test_bool_ops). */
 START_TEST(test_unary)
 {
     for (pa_dtype d = 0; d < PA_NDTYPES; d++)
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 2 && d != PA_BOOL; k++) {
             int is_int = tu_is_int(d);
             pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
             pa_array *a = NULL, *a0 = NULL, *out = NULL;
@@ -321,7 +336,7 @@ START_TEST(test_unary)
             fill(a0, 0); /* once: a is restored from it locally, with no traffic */
             for (int op = 0; op < PA_NUNARY; op++) {
                 TU_OK(pa_copy(a, a0), ctx);
-                if (is_int && !pa_unary_int_ok(op)) {
+                if (is_int ? !pa_unary_int_ok(op) : float_lacks(1, op)) {
                     TU_RC(pa_unary(out, op, a), PA_ENOTSUP, ctx);
                     TU_CHECK(strstr(pa_errmsg(ctx), "pa_astype") != NULL);
                     continue;
@@ -357,6 +372,8 @@ END_TEST
 START_TEST(test_binary)
 {
     for (pa_dtype d = 0; d < PA_NDTYPES; d++) {
+        if (d == PA_BOOL)
+            continue; /* test_bool_ops */
         int is_int = tu_is_int(d);
         pa_array *a = NULL, *b = NULL, *b0 = NULL, *out = NULL;
         TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
@@ -369,7 +386,7 @@ START_TEST(test_binary)
             for (int form = 0; form < 3; form++) {
                 TU_OK(pa_copy(b, b0), ctx);
                 const double s = 3;
-                if (is_int && !pa_binary_int_ok(op)) {
+                if (is_int ? !pa_binary_int_ok(op) : float_lacks(0, op)) {
                     TU_RC(pa_binary(out, op, a, b), PA_ENOTSUP, ctx);
                     continue;
                 }
@@ -426,6 +443,88 @@ START_TEST(test_binary)
         pa_array_free(&b0);
         pa_array_free(&out);
     }
+}
+END_TEST
+
+/* bool: every op on the four pairs of operands (repeated down an array
+ * that spans the ranks) against numpy's truth tables, written out here;
+ * the ops numpy refuses on bool or computes in another dtype are
+ * PA_ENOTSUP; a scalar operand is 0 or 1. */
+START_TEST(test_bool_ops)
+{
+    enum { F = 0, T = 1, NO = -1 };
+    /* want[op][x][y] for x, y in {0, 1} (unary: [op][x][0]); NO: refused. */
+    static const signed char bin[PA_NBINARY][2][2] = {
+        [PA_OP_ADD] = {{F, T}, {T, T}},         [PA_OP_SUB] = {{NO, NO}, {NO, NO}},
+        [PA_OP_MUL] = {{F, F}, {F, T}},         [PA_OP_DIV] = {{NO, NO}, {NO, NO}},
+        [PA_OP_POW] = {{NO, NO}, {NO, NO}},     [PA_OP_MINIMUM] = {{F, F}, {F, T}},
+        [PA_OP_MAXIMUM] = {{F, T}, {T, T}},     [PA_OP_HYPOT] = {{NO, NO}, {NO, NO}},
+        [PA_OP_ATAN2] = {{NO, NO}, {NO, NO}},   [PA_OP_FMOD] = {{NO, NO}, {NO, NO}},
+        [PA_OP_LOGICAL_AND] = {{F, F}, {F, T}}, [PA_OP_LOGICAL_OR] = {{F, T}, {T, T}},
+        [PA_OP_LOGICAL_XOR] = {{F, T}, {T, F}}, [PA_OP_BITWISE_AND] = {{F, F}, {F, T}},
+        [PA_OP_BITWISE_OR] = {{F, T}, {T, T}},  [PA_OP_BITWISE_XOR] = {{F, T}, {T, F}},
+    };
+    _Static_assert(PA_NBINARY == 16, "a new binary op: add its bool row");
+    _Static_assert(PA_NUNARY == 19, "a new unary op: add its bool row");
+    signed char un[PA_NUNARY][2];
+    for (int op = 0; op < PA_NUNARY; op++)
+        un[op][0] = un[op][1] = NO;
+    un[PA_OP_ABS][0] = F, un[PA_OP_ABS][1] = T;
+    un[PA_OP_LOGICAL_NOT][0] = T, un[PA_OP_LOGICAL_NOT][1] = F;
+    un[PA_OP_INVERT][0] = T, un[PA_OP_INVERT][1] = F;
+    size_t n = 1003;
+    pa_array *a = NULL, *b = NULL, *out = NULL;
+    TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &out), ctx);
+    /* x = bit 0 of i, y = bit 1 of i, scattered from rank 0. */
+    _Bool *x = malloc(n), *y = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = i & 1, y[i] = (i >> 1) & 1;
+    TU_OK(pa_array_scatter(a, 0, x), ctx);
+    TU_OK(pa_array_scatter(b, 0, y), ctx);
+    for (int op = 0; op < PA_NBINARY; op++)
+        for (int form = 0; form < 3; form++) {
+            const double s = 1;
+            int rc = form == 0   ? pa_binary(out, op, a, b)
+                     : form == 1 ? pa_binary_scalar(out, op, a, s)
+                                 : pa_scalar_binary(out, op, s, b);
+            if (bin[op][0][0] == NO) {
+                TU_RC(rc, PA_ENOTSUP, ctx);
+                TU_CHECK(strstr(pa_errmsg(ctx), "bool") != NULL);
+                continue;
+            }
+            TU_OK(rc, ctx);
+            unsigned char *got = gather_all(out);
+            size_t bad = 0;
+            for (size_t i = 0; i < n; i++) {
+                int p = form == 2 ? 1 : x[i], q = form == 1 ? 1 : y[i];
+                bad += got[i] != bin[op][p][q];
+            }
+            TU_ASSERT(bad == 0, "%s on bool form %d: %zu wrong", pa_binary_name(op), form, bad);
+            free(got);
+        }
+    for (int op = 0; op < PA_NUNARY; op++) {
+        int rc = pa_unary(out, op, a);
+        if (un[op][0] == NO) {
+            TU_RC(rc, PA_ENOTSUP, ctx);
+            continue;
+        }
+        TU_OK(rc, ctx);
+        unsigned char *got = gather_all(out);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++)
+            bad += got[i] != un[op][x[i]];
+        TU_ASSERT(bad == 0, "%s on bool: %zu wrong", pa_unary_name(op), bad);
+        free(got);
+    }
+    TU_RC(pa_binary_scalar(out, PA_OP_ADD, a, 2), PA_EINVAL, ctx);
+    TU_RC(pa_binary_scalar(out, PA_OP_ADD, a, 0.5), PA_EINVAL, ctx);
+    free(x);
+    free(y);
+    pa_array_free(&a);
+    pa_array_free(&b);
+    pa_array_free(&out);
 }
 END_TEST
 
@@ -595,6 +694,7 @@ static Suite *make(void)
     tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_unary);
     tcase_add_test(tc, test_binary);
+    tcase_add_test(tc, test_bool_ops);
     tcase_add_test(tc, test_int_div_zero);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_map);

@@ -20,13 +20,15 @@
  *   T       the C element type;
  *   U       for an integer T, the unsigned type of its width (integer
  *           arithmetic wraps through it, as numpy's does); else T;
- *   KIND    FLOAT, SINT (signed integer) or UINT (unsigned integer);
- *           a float computes in its own type, f16 (PA_HALF) in float;
+ *   KIND    FLOAT, SINT (signed integer), UINT (unsigned integer) or
+ *           BOOL (C's _Bool: one byte, 0 or 1); a float computes in its
+ *           own type, f16 (PA_HALF) in float;
  *   numpy   numpy's name (numpy.float64) and char its character code
  *           (numpy.dtype(...).char on Linux x86-64);
  *   descr   the .npy type string without its byte order;
  *   H5MEM   the HDF5 memory type H5T_<H5MEM>, H5FILE the little-endian
- *           type H5T_<H5FILE> that parray writes to files.
+ *           type H5T_<H5FILE> that parray writes to files (bool's are
+ *           built in dtype.c: h5py's enum over int8 of FALSE and TRUE).
  * C is passed through unchanged, for a list expanded inside another list;
  * PA_DTYPE_LIST(X) calls X without it. */
 #define PA_DTYPE_LIST_WITH(X, C)                                                       \
@@ -40,7 +42,8 @@
     X(C, U16, u16, uint16_t, uint16_t, UINT, uint16, 'H', u2, NATIVE_UINT16, STD_U16LE) \
     X(C, U32, u32, uint32_t, uint32_t, UINT, uint32, 'I', u4, NATIVE_UINT32, STD_U32LE) \
     X(C, U64, u64, uint64_t, uint64_t, UINT, uint64, 'L', u8, NATIVE_UINT64, STD_U64LE) \
-    X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE)
+    X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE) \
+    X(C, BOOL, bool, _Bool, _Bool, BOOL, bool, '?', b1, PA_BOOL_MEM, PA_BOOL_FILE)
 #define PA_DTYPE_LIST(X) PA_DTYPE_LIST_WITH(PA_DTYPE_CALL_, X)
 /* f16's C type: _Float16 (gcc 12, clang 15), or before clang 15 its
  * __fp16 (the same IEEE half, computed in float). A macro, not a

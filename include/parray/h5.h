@@ -90,8 +90,8 @@ PA_EXTERN int pa_h5_save(pa_array *a, const char *path, const char *dataset,
 
 /* Collective. Loads dataset `dataset` of the HDF5 file `path` into a new
  * array *out with the dtype and shape stored in the file: f64, f32, i64,
- * i32, u8, i8, i16, u16, u32, u64 or f16 (IEEE half, as h5py stores
- * float16) in either byte order, 1 to PA_MAXDIM dimensions. The array is
+ * i32, u8, i8, i16, u16, u32, u64, f16 (IEEE half, as h5py stores
+ * float16) or bool (h5py's enum of FALSE and TRUE) in either byte order, 1 to PA_MAXDIM dimensions. The array is
  * distributed by rows, or replicated when opts->dist is PA_REPLICATED.
  * A file written by any number of ranks loads on any number. On success the
  * caller frees *out with pa_array_free; on failure *out is NULL and every
