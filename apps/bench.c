@@ -22,6 +22,7 @@
 #include <immintrin.h>
 #endif
 
+#include "agree.h"
 #include "bench.h"
 #include "bench_load.h"
 #include "json.h"
@@ -334,14 +335,7 @@ int bench_fail(bench *b, const char *fmt, ...)
 
 int bench_agree(bench *b, int rc)
 {
-    /* The lowest failing rank, or size when none failed. This allreduce
-     * also synchronises: no rank leaves it before every rank entered. */
-    int mine = rc != 0 ? b->rank : b->size, first;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, b->comm);
-    if (first == b->size)
-        return 0;
-    MPI_Bcast(b->errmsg, (int)sizeof b->errmsg, MPI_CHAR, first, b->comm);
-    return -1;
+    return agree_failure(b->comm, rc != 0, b->errmsg, (int)sizeof b->errmsg);
 }
 
 /* The message of the last failed bench_create, for bench_errmsg(NULL). */
@@ -632,9 +626,7 @@ int bench_create(pa_ctx *ctx, const bench_opts *opts, int argc, char **argv, ben
 {
     *out = NULL;
     bench *b = calloc(1, sizeof *b);
-    int ok = b != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
+    if (!agree_all_ok(pa_ctx_comm(ctx), b != NULL)) {
         snprintf(create_errmsg, sizeof create_errmsg, "out of memory");
         free(b);
         return -1;

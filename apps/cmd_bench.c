@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agree.h"
 #include "bench.h"
 #include "cmd.h"
 #include "opts.h"
@@ -238,9 +239,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     bench_opts bo = {.reps = -1, .warmup = -1, .threshold = 10.0};
     const bench_experiment **chosen = calloc((size_t)bench_nexperiments, sizeof *chosen);
     int nchosen = 0, list = 0, status = 0;
-    int ok = chosen != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
+    if (!agree_all_ok(pa_ctx_comm(ctx), chosen != NULL)) {
         free(chosen);
         return cmd_fail(ctx, sub, "out of memory");
     }
@@ -284,9 +283,8 @@ static int run(pa_ctx *ctx, int argc, char **argv)
 
     if (bo.json_stdout) {
         bo.json = "stdout";
-        ok = pa_ctx_rank(ctx) != 0 || (bo.json_stream = table_to_stderr()) != NULL;
-        MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-        if (!all) {
+        int ok = pa_ctx_rank(ctx) != 0 || (bo.json_stream = table_to_stderr()) != NULL;
+        if (!agree_all_ok(pa_ctx_comm(ctx), ok)) {
             status = cmd_fail(ctx, sub, "--json: cannot set stdout apart for the JSON lines");
             goto out;
         }

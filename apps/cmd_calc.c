@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agree.h"
 #include "cmd.h"
 #include "dsarg.h"
 #include "num.h"
@@ -487,9 +488,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     calc_plan plan = {0};
     pa_expr *e = NULL;
     progress pr = {0};
-    int ok = c != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
+    if (!agree_all_ok(pa_ctx_comm(ctx), c != NULL)) {
         free(c);
         return cmd_fail(ctx, sub, "out of memory");
     }

@@ -15,6 +15,7 @@
 
 #include <hdf5.h>
 
+#include "agree.h"
 #include "cmd.h"
 #include "json.h"
 #include "opts.h"
@@ -202,9 +203,7 @@ static int mpi_failed(const pa_ctx *ctx, int rc, const char *what)
  * collective call. Returns 0 when all are ok, 1 (after reporting) if not. */
 static int agree_ok(const pa_ctx *ctx, int ok)
 {
-    int all = 0;
-    INFO_MPI(ctx, MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx)));
-    return all ? 0 : cmd_fail(ctx, "info", "out of memory while gathering the layout");
+    return agree_all_ok(pa_ctx_comm(ctx), ok) ? 0 : cmd_fail(ctx, "info", "out of memory while gathering the layout");
 }
 
 /* Collective. Gathers n items of type (each size bytes) from every rank into
