@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "agree.h"
-#include "bench.h"
+#include "bench/bench.h"
 #include "cmd.h"
 #include "opts.h"
 
