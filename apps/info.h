@@ -74,7 +74,7 @@ typedef struct {
     void *bufs[NCOLS]; /* what the cells point into */
 } table;
 
-#define CELL(t, r, c) ((t)->cells[(size_t)(r) * NCOLS + (c)])
+#define CELL(t, r, c) ((t)->cells[(size_t)(r)*NCOLS + (c)])
 
 /* Collective. Fills t (on rank 0) with every rank's value of every column.
  * Returns 0, or an exit status after reporting. */
@@ -89,14 +89,14 @@ typedef struct {
     int leader;        /* its node rank 0 */
     const char **host; /* distinct host names of its ranks */
     int nhosts;
-    int threads;       /* planned BLAS threads summed over its ranks */
+    int threads; /* planned BLAS threads summed over its ranks */
 } node_sum;
 
 typedef struct {
     char parray[64];
     char mpi_library[MPI_MAX_LIBRARY_VERSION_STRING];
     char mpi_version[32];
-    int mpi_yield;          /* mpi_yield_when_idle: 1, 0, or -1 unknown */
+    int mpi_yield; /* mpi_yield_when_idle: 1, 0, or -1 unknown */
     char hdf5_version[32];
     int hdf5_parallel;
     const char *blas_config;

@@ -43,15 +43,9 @@ static char *cell_text(const table *t, int r, int c)
     strbuf b = {0};
     const cell *x = &CELL(t, r, c);
     switch (info_columns[c].kind) {
-    case KIND_INT:
-        strbuf_printf(&b, "%d", x->i);
-        break;
-    case KIND_STR:
-        strbuf_printf(&b, "%s", x->s);
-        break;
-    case KIND_CPUS:
-        strbuf_ranges(&b, x->cpus, x->n);
-        break;
+    case KIND_INT: strbuf_printf(&b, "%d", x->i); break;
+    case KIND_STR: strbuf_printf(&b, "%s", x->s); break;
+    case KIND_CPUS: strbuf_ranges(&b, x->cpus, x->n); break;
     }
     return strbuf_take(&b);
 }

@@ -14,14 +14,10 @@
 static const char *parallel_name(int model)
 {
     switch (model) {
-    case 0:
-        return "sequential";
-    case 1:
-        return "pthreads";
-    case 2:
-        return "OpenMP";
-    default:
-        return "unknown";
+    case 0: return "sequential";
+    case 1: return "pthreads";
+    case 2: return "OpenMP";
+    default: return "unknown";
     }
 }
 
@@ -123,7 +119,8 @@ static void find_warnings(report *rep, const table *t)
         int maxcpu = -1;
         for (int q = r; q < n; q++) {
             const cell *c = &CELL(t, q, COL_CORES);
-            if (strcmp(CELL(t, q, COL_HOST).s, host) == 0 && c->n > 0 && c->cpus[c->n - 1] > maxcpu)
+            if (strcmp(CELL(t, q, COL_HOST).s, host) == 0 && c->n > 0 &&
+                c->cpus[c->n - 1] > maxcpu)
                 maxcpu = c->cpus[c->n - 1];
         }
         char *used = calloc((size_t)maxcpu + 2, 1);
@@ -174,8 +171,9 @@ static void find_warnings(report *rep, const table *t)
         if (done[r] || planned == effect)
             continue;
         char *who = ranks_alike(t, r, COL_BLAS, COL_BLAS_EFFECT, -1, done, &many);
-        warn(rep, "rank%s %s: the BLAS runs %d thread%s, but the plan is %d: the setting did "
-                  "not take effect",
+        warn(rep,
+             "rank%s %s: the BLAS runs %d thread%s, but the plan is %d: the setting did "
+             "not take effect",
              many > 1 ? "s" : "", who, effect, effect == 1 ? "" : "s", planned);
         free(who);
     }

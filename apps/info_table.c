@@ -99,10 +99,11 @@ const column info_columns[NCOLS] = {
     [COL_SMT] = {NULL, NULL, KIND_INT, node_smt, NULL, NULL},
 };
 
-const machine_col info_machine_cols[NMACHINE] = {{"packages", "packages", COL_PACKAGES},
-                    {"NUMA nodes", "numa_nodes", COL_NUMA_NODES},
-                    {"physical cores", "physical_cores", COL_PHYSICAL_CORES},
-                    {"SMT", "smt", COL_SMT}};
+const machine_col info_machine_cols[NMACHINE] = {
+    {"packages", "packages", COL_PACKAGES},
+    {"NUMA nodes", "numa_nodes", COL_NUMA_NODES},
+    {"physical cores", "physical_cores", COL_PHYSICAL_CORES},
+    {"SMT", "smt", COL_SMT}};
 
 void info_table_free(table *t)
 {
@@ -124,11 +125,11 @@ static int mpi_failed(const pa_ctx *ctx, int rc, const char *what)
     return cmd_fail(ctx, "info", "%s: %s", what, msg);
 }
 
-#define INFO_MPI(ctx, call)                                                    \
-    do {                                                                       \
-        int info_rc_ = (call);                                                 \
-        if (info_rc_ != MPI_SUCCESS)                                           \
-            return mpi_failed((ctx), info_rc_, #call);                         \
+#define INFO_MPI(ctx, call)                            \
+    do {                                               \
+        int info_rc_ = (call);                         \
+        if (info_rc_ != MPI_SUCCESS)                   \
+            return mpi_failed((ctx), info_rc_, #call); \
     } while (0)
 
 /* Collective. Every rank learns whether all of them are ok, so that an
@@ -136,8 +137,9 @@ static int mpi_failed(const pa_ctx *ctx, int rc, const char *what)
  * collective call. Returns 0 when all are ok, 1 (after reporting) if not. */
 static int agree_ok(const pa_ctx *ctx, int ok)
 {
-    return agree_all_ok(pa_ctx_comm(ctx), ok) ? 0
-                                              : cmd_fail(ctx, "info", "out of memory while gathering the layout");
+    return agree_all_ok(pa_ctx_comm(ctx), ok)
+               ? 0
+               : cmd_fail(ctx, "info", "out of memory while gathering the layout");
 }
 
 /* Collective. Gathers n items of type (each size bytes) from every rank into

@@ -21,7 +21,7 @@ struct old_fig {
     char unit[16];
     double size;
     double median, min, max;
-    int ranks;   /* layout.ranks, or -1 when the line has none */
+    int ranks; /* layout.ranks, or -1 when the line has none */
     int line;
     int matched;
 };
@@ -115,8 +115,9 @@ int bench_compare_read(bench *b)
         json_reader j;
         json_reader_init(&j, line, (size_t)got);
         if (json_read_object(&j, fig_member, &r) != 0 || json_read_end(&j) != 0) {
-            rc = bench_fail(b, "--compare %s:%d:%zu: not a JSON object on one line (%s; write "
-                               "the file with parray bench --json)",
+            rc = bench_fail(b,
+                            "--compare %s:%d:%zu: not a JSON object on one line (%s; write "
+                            "the file with parray bench --json)",
                             path, lineno, j.err_at + 1, j.err);
             break;
         }
@@ -166,7 +167,7 @@ static int compare_verdict(double old_med, double old_min, double old_max, doubl
     /* Worse in percent, and the new range wholly on the worse side: for a
      * rate below the old minimum, for a time above the old maximum. */
     double worse = is_time ? pct : -pct;
-    int below = new_max < old_min, above = new_min > old_max;
+    int below = new_max<old_min, above = new_min> old_max;
     if (worse > threshold && (is_time ? above : below))
         return 1;
     if (worse < -threshold && (is_time ? below : above))

@@ -2,7 +2,7 @@
  * experiments: the run (struct bench), its figures, and the calls between
  * the harness's files. The harness is layered, each file calling only
  * those above it:
- *   bench.c          failures, accessors, figures, targets, notes
+ *   bench_figures.c  failures, accessors, figures, targets, notes
  *   bench_kernels.c  the memory kernels (no state)
  *   bench_context.c  the machine and run that every JSON line carries
  *   bench_table.c    the table on stdout and the JSON lines
@@ -27,11 +27,11 @@ typedef struct {
 /* A figure's target (bench_target, bench_target_value). */
 typedef struct {
     int set;
-    int ref;            /* a ratio to this figure, or -1: the value times scale */
+    int ref; /* a ratio to this figure, or -1: the value times scale */
     double scale;
     bench_bound bound;
     double x;
-    char label[32];     /* ref's name, or the value's unit */
+    char label[32]; /* ref's name, or the value's unit */
 } target;
 
 /* The CPU, from /proc/cpuinfo (x86 names; "CPU implementer" and "Model"
@@ -47,12 +47,12 @@ typedef struct {
     double size;
     int size_elems;
     double work;
-    int calls;                /* > 0: the value is the time per call in us */
+    int calls; /* > 0: the value is the time per call in us */
     char rate_unit[16];
     bench_role role;
     int n;
-    double *t;                /* the measured times, s */
-    double vmed, vmin, vmax;  /* the value: time in s, or rate */
+    double *t;               /* the measured times, s */
+    double vmed, vmin, vmax; /* the value: time in s, or rate */
     int nratios;
     ratio ratios[MAX_RATIOS];
     target target;
@@ -64,11 +64,11 @@ struct bench {
     int rank, size;
     bench_opts opts;
     char *cmdline;
-    FILE *json;                 /* rank 0 only */
-    char *json_context;         /* rank 0: an object of the members that every JSON
+    FILE *json;          /* rank 0 only */
+    char *json_context;  /* rank 0: an object of the members that every JSON
                                    line carries (machine, layout, versions, ...) */
-    cpu_info cpu;               /* rank 0: where the figures are measured */
-    const char *expname;        /* the experiment whose figures are being made */
+    cpu_info cpu;        /* rank 0: where the figures are measured */
+    const char *expname; /* the experiment whose figures are being made */
     figure *figs;
     int nfigs, capfigs, printed;
     char **notes;
@@ -79,22 +79,22 @@ struct bench {
     int rep_time_set;
     size_t blas_n[BENCH_MAX_N];
     int blas_nn;
-    struct old_fig *old;        /* --compare: the old file's figures, rank 0 */
+    struct old_fig *old; /* --compare: the old file's figures, rank 0 */
     int nold;
     /* The load (bench_load.h), on rank 0's host: its ranks' communicator,
      * and on rank 0 the readings and verdicts. */
     MPI_Comm host_comm;
     int host_ranks, host_cores;
     double loadavg_start;
-    bench_load_sample load0;    /* rank 0: when the experiment began */
-    double cpu0, wall0;         /* this rank's CPU time, rank 0's clock, then */
-    bench_load load;            /* rank 0: the verdict on the last experiment */
-    char busy_exps[256];        /* rank 0: the experiments that ran while busy */
-    int unjudged;               /* rank 0: experiments too short to judge the others' CPU */
+    bench_load_sample load0; /* rank 0: when the experiment began */
+    double cpu0, wall0;      /* this rank's CPU time, rank 0's clock, then */
+    bench_load load;         /* rank 0: the verdict on the last experiment */
+    char busy_exps[256];     /* rank 0: the experiments that ran while busy */
+    int unjudged;            /* rank 0: experiments too short to judge the others' CPU */
     char errmsg[MSG_MAX];
 };
 
-/* ------------------------------------------------------------ bench.c */
+/* ------------------------------------------------------------ bench_figures.c */
 
 /* Figure f's speed relative to figure ref: rates divide, times divide the
  * other way round, so that above 1 is faster either way. */

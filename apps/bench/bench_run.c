@@ -26,9 +26,9 @@ static void set_blas_sizes(bench *b)
 {
     static const size_t full[] = BENCH_BLAS_N, quick[] = BENCH_BLAS_N_QUICK;
     const size_t *src = b->opts.nn ? b->opts.n : b->opts.quick ? quick : full;
-    int cnt = b->opts.nn ? b->opts.nn
-            : b->opts.quick ? (int)(sizeof quick / sizeof quick[0])
-                            : (int)(sizeof full / sizeof full[0]);
+    int cnt = b->opts.nn      ? b->opts.nn
+              : b->opts.quick ? (int)(sizeof quick / sizeof quick[0])
+                              : (int)(sizeof full / sizeof full[0]);
     for (int i = 0; i < cnt && i < BENCH_MAX_N; i++)
         b->blas_n[i] = src[i];
     b->blas_nn = cnt < BENCH_MAX_N ? cnt : BENCH_MAX_N;
@@ -164,8 +164,9 @@ static void load_end(bench *b, const char *name)
         return;
     char why[256];
     bench_load_describe(&b->load, why, sizeof why);
-    bench_note(b, "load: BUSY during %s: %s; these figures are noise, not a verdict: measure "
-                  "on a quiet machine",
+    bench_note(b,
+               "load: BUSY during %s: %s; these figures are noise, not a verdict: measure "
+               "on a quiet machine",
                name, why);
     size_t len = strlen(b->busy_exps);
     snprintf(b->busy_exps + len, sizeof b->busy_exps - len, "%s%s", len ? ", " : "", name);

@@ -55,7 +55,8 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
      * what it scaled down and an explicit option shows what it set. */
     char line[1024] = "", v[64];
     size_t len = 0;
-#define ADD(...) (len += (size_t)snprintf(line + len, len < sizeof line ? sizeof line - len : 0, __VA_ARGS__))
+#define ADD(...) \
+    (len += (size_t)snprintf(line + len, len < sizeof line ? sizeof line - len : 0, __VA_ARGS__))
     if (chosen_has(chosen, nchosen, "limits") || chosen_has(chosen, nchosen, "init") ||
         chosen_has(chosen, nchosen, "elementwise")) {
         bench_size_str(b->opts.size ? 24.0 * (double)b->opts.size : (double)bench_limits_bytes(),
@@ -63,8 +64,8 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
         ADD("%slimits %s", len ? ", " : "", v);
     }
     if (chosen_has(chosen, nchosen, "share")) {
-        bench_size_str((double)bench_bytes(b, BENCH_SHARE_BYTES, BENCH_SHARE_BYTES_QUICK), 0,
-                       v, sizeof v);
+        bench_size_str((double)bench_bytes(b, BENCH_SHARE_BYTES, BENCH_SHARE_BYTES_QUICK), 0, v,
+                       sizeof v);
         ADD("%sshare %s", len ? ", " : "", v);
     }
     if (chosen_has(chosen, nchosen, "io")) {
@@ -97,12 +98,13 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
         bench_size_str((double)BENCH_SHARE_BYTES, 0, s, sizeof s);
         bench_size_str((double)BENCH_IO_BYTES, 0, io, sizeof io);
         bench_size_str((double)bench_limits_bytes(), 0, l, sizeof l);
-        printf("quick: sizes scaled down to about 1/10 of the defaults (defaults: share %s, io %s, "
-               "blas n=2048,4096, init %.0e elem, elementwise %.0e elem per array, "
-               "limits %s unchanged); %d reps after %d warm-up (defaults %d and %d); "
-               "every array stays larger than the caches\n",
-               s, io, (double)BENCH_INIT_ELEMS, (double)BENCH_EW_ELEMS, l, b->opts.reps,
-               b->opts.warmup, BENCH_REPS, BENCH_WARMUP);
+        printf(
+            "quick: sizes scaled down to about 1/10 of the defaults (defaults: share %s, io %s, "
+            "blas n=2048,4096, init %.0e elem, elementwise %.0e elem per array, "
+            "limits %s unchanged); %d reps after %d warm-up (defaults %d and %d); "
+            "every array stays larger than the caches\n",
+            s, io, (double)BENCH_INIT_ELEMS, (double)BENCH_EW_ELEMS, l, b->opts.reps,
+            b->opts.warmup, BENCH_REPS, BENCH_WARMUP);
     }
     if (line[0])
         printf("sizes: %s\n", line);
@@ -153,7 +155,10 @@ static void fmt_target(const bench *b, const figure *f, char *buf, size_t len)
     int met = bench_target_met(b, f);
     snprintf(buf, len, "%s%.3g%s %s: %s", t->bound == BENCH_AT_LEAST ? ">=" : "<=", t->x,
              t->ref >= 0 ? "x" : "", t->label,
-             met < 0 ? "n/a" : met ? "met" : bench_at_limit(b, f) ? "not met, at limit" : "not met");
+             met < 0                ? "n/a"
+             : met                  ? "met"
+             : bench_at_limit(b, f) ? "not met, at limit"
+                                    : "not met");
 }
 
 static void print_figure(const bench *b, const figure *f)
@@ -318,7 +323,8 @@ void bench_note_at_limit(bench *b)
         for (int i = b->printed; i < b->nfigs; i++) {
             const figure *f = &b->figs[i];
             double r = bench_ratio_vs(b, f, BENCH_LIMIT);
-            if (f->role != BENCH_PARRAY || !bench_at_limit(b, f) || (r > 1 / BENCH_AT_LIMIT) != above)
+            if (f->role != BENCH_PARRAY || !bench_at_limit(b, f) ||
+                (r > 1 / BENCH_AT_LIMIT) != above)
                 continue;
             if (len < sizeof line)
                 len += (size_t)snprintf(line + len, sizeof line - len, "%s%s (%.2fx)",
@@ -326,12 +332,14 @@ void bench_note_at_limit(bench *b)
             n++;
         }
         if (n && !above)
-            bench_note(b, "at the physical limit (%.2fx to %.2fx of this machine's limit: no "
-                          "code runs faster here): %s",
+            bench_note(b,
+                       "at the physical limit (%.2fx to %.2fx of this machine's limit: no "
+                       "code runs faster here): %s",
                        BENCH_AT_LIMIT, 1 / BENCH_AT_LIMIT, line);
         else if (n)
-            bench_note(b, "above this machine's limit as measured (the limit read low, or "
-                          "parray beats the plain code that measures it): %s",
+            bench_note(b,
+                       "above this machine's limit as measured (the limit read low, or "
+                       "parray beats the plain code that measures it): %s",
                        line);
     }
 }

@@ -1,6 +1,7 @@
-/* The bench harness's core: failures and their agreement, the run's
- * accessors, figures from timed repetitions combined over the ranks, their
- * ratios and targets, and the notes under an experiment's rows. */
+/* The bench harness's core, a run's figures: failures and their
+ * agreement, the run's accessors, figures from timed repetitions combined
+ * over the ranks, their ratios and targets, and the notes under an
+ * experiment's rows. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,13 +66,24 @@ int bench_agree(bench *b, int rc)
     return agree_failure(b->comm, rc != 0, b->errmsg, (int)sizeof b->errmsg);
 }
 
-
 /* ------------------------------------------------------------ the run */
 
-pa_ctx *bench_ctx(const bench *b) { return b->ctx; }
-MPI_Comm bench_comm(const bench *b) { return b->comm; }
-MPI_Comm bench_node_comm(const bench *b) { return b->node_comm; }
-const bench_opts *bench_options(const bench *b) { return &b->opts; }
+pa_ctx *bench_ctx(const bench *b)
+{
+    return b->ctx;
+}
+MPI_Comm bench_comm(const bench *b)
+{
+    return b->comm;
+}
+MPI_Comm bench_node_comm(const bench *b)
+{
+    return b->node_comm;
+}
+const bench_opts *bench_options(const bench *b)
+{
+    return &b->opts;
+}
 
 size_t bench_bytes(const bench *b, size_t full, size_t quick)
 {
@@ -142,8 +154,8 @@ static int add_figure(bench *b, const bench_spec *spec, const double *t, int n, 
     f->role = spec->role;
     if (f->role == BENCH_AUTO)
         f->role = strncmp(spec->method, "limit", 5) == 0   ? BENCH_LIMIT
-                : strncmp(spec->method, "naive", 5) == 0 ? BENCH_NAIVE
-                                                         : BENCH_PARRAY;
+                  : strncmp(spec->method, "naive", 5) == 0 ? BENCH_NAIVE
+                                                           : BENCH_PARRAY;
     snprintf(f->rate_unit, sizeof f->rate_unit, "%s",
              spec->work > 0 ? (spec->rate_unit ? spec->rate_unit : "GB/s")
              : f->calls > 0 ? "us"
@@ -216,8 +228,10 @@ int bench_time_steps(bench *b, const bench_spec *specs, const bench_fn *fns, voi
                 return -1;
             }
             if (r >= b->opts.warmup)
-                t[(size_t)i * (size_t)reps + (size_t)(r - b->opts.warmup)] =
-                    spec->combine == BENCH_MIN ? -res[0] : res[0];
+                t[(size_t)i * (size_t)reps + (size_t)(r - b->opts.warmup)] = spec->combine ==
+                                                                                     BENCH_MIN
+                                                                                 ? -res[0]
+                                                                                 : res[0];
         }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
