@@ -254,7 +254,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, bench_args *a)
     opts_begin(&p, ctx, "bench", usage, specs, sizeof specs / sizeof specs[0], argc, argv);
     for (int k; status == 0 && (k = opts_next(&p)) != OPTS_END;) {
         if (k == OPTS_STOP)
-            status = p.status;
+            status = opts_stopped(&p);
         else if (k == OPTS_ARG)
             status = choose(ctx, p.value, a->chosen, &a->nchosen);
         else
@@ -335,7 +335,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     else if (status == 0 && !a.list)
         status = run_experiments(ctx, argc, argv, &a);
     free(a.chosen);
-    return status;
+    return opts_exit_status(status);
 }
 
 const pa_cmd cmd_bench = {

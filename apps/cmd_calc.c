@@ -152,7 +152,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, calc_args *c)
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         int status = 0;
         switch (k) {
-        case OPTS_STOP: return p.status;
+        case OPTS_STOP: return opts_stopped(&p);
         case O_OUT: c->outarg = p.value; break;
         case O_DTYPE:
             c->have_want = 1;
@@ -514,7 +514,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         status = output_write(ctx, sub, &c->dest, print_text, print_json, &r);
     pa_expr_free(&e);
     free(c);
-    return status;
+    return opts_exit_status(status);
 }
 
 const pa_cmd cmd_calc = {

@@ -111,7 +111,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, matmul_args *m)
     opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         switch (k) {
-        case OPTS_STOP: return p.status;
+        case OPTS_STOP: return opts_stopped(&p);
         case O_OUT: m->out = p.value; break;
         case O_MODE:
             if (pa_matmul_mode_parse(p.value, &m->o.mode) != PA_OK)
@@ -216,7 +216,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
 {
     matmul_args m = {.o = PA_MATMUL_OPTS_INIT};
     int status = parse_args(ctx, argc, argv, &m);
-    return status ? status : multiply(ctx, &m);
+    return status ? opts_exit_status(status) : multiply(ctx, &m);
 }
 
 const pa_cmd cmd_matmul = {

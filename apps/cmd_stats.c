@@ -238,7 +238,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
     opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         switch (k) {
-        case OPTS_STOP: return p.status;
+        case OPTS_STOP: return opts_stopped(&p);
         case O_AXIS:
             if (opts_uint(&p, 0, 1, &v))
                 return p.status;
@@ -321,7 +321,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     stats_args s = {.axis = -1};
     int status = parse_args(ctx, argc, argv, &s);
     if (status)
-        return status;
+        return opts_exit_status(status);
     pa_array *a = NULL;
     if (pa_h5_load(ctx, s.in.file, s.in.dataset, NULL, &a) != PA_OK)
         return cmd_fail(ctx, "stats", "%s", cmd_errmsg(ctx));

@@ -109,6 +109,16 @@ expect_in abbrev.out "^usage: .*parray stats" "it prints the usage"
 run abbrev2 $mpirun -n 2 "$PARRAY" stats --hel
 [ "$(grep -c '^usage: ' "$tmp/abbrev2.out")" -eq 1 ] && pass "... once at 2 ranks" ||
     { fail "the usage is not printed once at 2 ranks"; show "$tmp/abbrev2.out"; }
+# A prefix of --help on every subcommand prints the usage and ends there: no
+# error about a missing argument after it, and nothing run (bench ran its
+# experiments, matmul and stats tried to load '').
+for sub in info gen calc stats matmul pack unpack import bench; do
+    run abbrev_$sub "$PARRAY" $sub --hel
+    expect_rc 0 "$sub --hel"
+    [ -s "$tmp/abbrev_$sub.err" ] && { fail "$sub --hel wrote to stderr:"; show "$tmp/abbrev_$sub.err"; } ||
+        pass "$sub --hel: nothing on stderr"
+    expect_in abbrev_$sub.out "^usage: .*parray $sub" "$sub --hel prints the usage"
+done
 
 echo "--- --json on every subcommand that prints results"
 "$PARRAY" gen "$tmp/m.h5:/A" --shape 8,8 --random uniform --seed 1 >/dev/null
