@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agree.h"
 #include "cmd.h"
 #include "dsarg.h"
 #include "num.h"
@@ -164,7 +165,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, calc_args *c)
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         int status = 0;
         switch (k) {
-        case OPTS_STOP: return p.status;
+        case OPTS_STOP: return opts_stopped(&p);
         case O_OUT: c->outarg = p.value; break;
         case O_DTYPE:
             c->have_want = 1;
@@ -516,9 +517,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     calc_plan plan = {0};
     pa_expr *e = NULL;
     progress pr = {0};
-    int ok = c != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
+    if (!agree_all_ok(pa_ctx_comm(ctx), c != NULL)) {
         free(c);
         return cmd_fail(ctx, sub, "out of memory");
     }
@@ -544,7 +543,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         status = output_write(ctx, sub, &c->dest, print_text, print_json, &r);
     pa_expr_free(&e);
     free(c);
-    return status;
+    return opts_exit_status(status);
 }
 
 const pa_cmd cmd_calc = {

@@ -38,9 +38,11 @@ int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const ch
                 int *found, H5O_type_t *type);
 
 /* Sets the string attribute name = value on the open object o, replacing
- * one of that name; a fixed-length, NUL-terminated ASCII string, which h5py
- * reads as bytes. In a file opened with the MPI-IO driver every rank must
- * make the same call. Returns 0, or -1 with the HDF5 error stack kept. */
+ * one of that name; a variable-length UTF-8 scalar, which h5py reads as
+ * str. In a file opened with the MPI-IO driver every rank must make the
+ * same call. Returns 0, or -1 with the HDF5 error stack kept. In h5.c,
+ * which stamps each saved dataset with it, so that the attribute calls
+ * (h5_attr.c) build on h5.c and not the other way round. */
 int pa__h5_attr_put_str(hid_t o, const char *name, const char *value);
 
 /* Not collective. The parray dtype of an HDF5 datatype (either byte order),

@@ -29,8 +29,8 @@ static int open_read(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
                      pa__h5_read *rd)
 {
     pa__h5_quiet();
-    *rd = (pa__h5_read){.ctx = ctx, .fn = fn, .path = path, .f = H5I_INVALID_HID,
-                        .d = H5I_INVALID_HID};
+    *rd = (pa__h5_read){
+        .ctx = ctx, .fn = fn, .path = path, .f = H5I_INVALID_HID, .d = H5I_INVALID_HID};
     PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
     PA_TRY(pa__h5_norm_path(ctx, fn, dataset_of(o), rd->dname, sizeof rd->dname));
     PA_TRY(pa__h5_check_existing(ctx, fn, path));
@@ -64,8 +64,8 @@ static int h5f_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
     int rc = PA_OK;
     if (!pa__finfo_same(&info, want)) {
         char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
-        rc = pa__err(ctx, fn, PA_EINVAL, "%s:%s holds %s %s, unlike the first file's %s %s",
-                     path, dataset_of(o), pa_dtype_name(info.dtype),
+        rc = pa__err(ctx, fn, PA_EINVAL, "%s:%s holds %s %s, unlike the first file's %s %s", path,
+                     dataset_of(o), pa_dtype_name(info.dtype),
                      pa__shape_str(info.ndim, info.shape, s1, sizeof s1),
                      pa_dtype_name(want->dtype),
                      pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
@@ -89,7 +89,8 @@ static int h5f_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
     int ndim = info->ndim;
     PA_CHECK_AS(ctx, fn, ndim >= 1, PA_ENOTSUP,
                 "%s: HDF5 files hold datasets of 1 or more dimensions; the rows of a 1-D "
-                "array are scalars", path);
+                "array are scalars",
+                path);
     char dname[1024];
     PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
     PA_CHECK_AS(ctx, fn, ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d", ndim);
@@ -117,9 +118,8 @@ static int h5f_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
         if (lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
             rc = pa__h5_err(ctx, fn, PA_EIO, "cannot set up the dataset");
     }
-    if (rc == PA_OK &&
-        (d = H5Dcreate2(f, dname, pa__h5_file_type(info->dtype), space, lcpl, H5P_DEFAULT,
-                        H5P_DEFAULT)) < 0)
+    if (rc == PA_OK && (d = H5Dcreate2(f, dname, pa__h5_file_type(info->dtype), space, lcpl,
+                                       H5P_DEFAULT, H5P_DEFAULT)) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
     if (rc == PA_OK && pa__finfo_count(info) > 0 &&
         H5Dwrite(d, pa__h5_mem_type(info->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)

@@ -100,8 +100,7 @@ pa_dtype pa__promote_dtypes(pa_dtype a, pa_dtype b)
         break;
     }
     case PA__KIND_BOOL:
-    case PA__KIND_UINT:
-        break; /* a kind before b's is bool, handled above */
+    case PA__KIND_UINT: break; /* a kind before b's is bool, handled above */
     }
     return (pa_dtype)d;
 }
@@ -149,8 +148,8 @@ int pa__check_cast(pa_ctx *ctx, const char *fn, pa_dtype from, pa_dtype to, cons
 int pa_dtype_promote(pa_dtype a, pa_dtype b, pa_dtype *out)
 {
     PA_CHECK(NULL, out, PA_EINVAL, "out is NULL");
-    PA_CHECK(NULL, pa__dtype_valid(a) && pa__dtype_valid(b), PA_EINVAL,
-             "unknown dtype %d", pa__dtype_valid(a) ? (int)b : (int)a);
+    PA_CHECK(NULL, pa__dtype_valid(a) && pa__dtype_valid(b), PA_EINVAL, "unknown dtype %d",
+             pa__dtype_valid(a) ? (int)b : (int)a);
     *out = pa__promote_dtypes(a, b);
     return PA_OK;
 }

@@ -208,8 +208,8 @@ START_TEST(csv_text_round_trips)
     static const struct {
         const char *text;
         int value; /* -1: refused */
-    } bools[] = {{"0", 0}, {"1", 1}, {"2", 1}, {"-1", 1}, {"True", 1}, {"False", 0},
-                 {"1.5", -1}, {"true", -1}, {"x", -1}};
+    } bools[] = {{"0", 0},     {"1", 1},    {"2", 1},     {"-1", 1}, {"True", 1},
+                 {"False", 0}, {"1.5", -1}, {"true", -1}, {"x", -1}};
     for (size_t k = 0; k < sizeof bools / sizeof bools[0]; k++) {
         unsigned char y = 0xA5;
         int range = -1;

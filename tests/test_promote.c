@@ -197,15 +197,24 @@ static void same(pa_array *a, const double *want, const char *what)
 static void fails(int rc, int want, const char *needle)
 {
     TU_RC(rc, want, ctx);
-    TU_ASSERT(strstr(pa_errmsg(ctx), needle) != NULL, "message '%s' lacks '%s'",
-              pa_errmsg(ctx), needle);
+    TU_ASSERT(strstr(pa_errmsg(ctx), needle) != NULL, "message '%s' lacks '%s'", pa_errmsg(ctx),
+              needle);
 }
 
 /* The inputs: whole numbers in [-1000, 1000] (i), in [0, 255] (u), and
  * fractions exact in f32 (f). */
-static double in_i(size_t i) { return (double)((i * 7919) % 2001) - 1000.0; }
-static double in_u(size_t i) { return (double)((i * 104729) % 256); }
-static double in_f(size_t i) { return (double)(float)((double)((i * 31) % 997) * 0.37 - 150.0); }
+static double in_i(size_t i)
+{
+    return (double)((i * 7919) % 2001) - 1000.0;
+}
+static double in_u(size_t i)
+{
+    return (double)((i * 104729) % 256);
+}
+static double in_f(size_t i)
+{
+    return (double)(float)((double)((i * 31) % 997) * 0.37 - 150.0);
+}
 
 typedef struct {
     pa_array *i32, *u8, *f32, *f64;
@@ -446,10 +455,11 @@ START_TEST(narrow_mixed)
     pa_array *ul = make(PA_U64, N, vu), *il = make(PA_I64, N, v16);
     pa_array *rh = make(PA_F16, N, vh), *r64 = make(PA_F64, N, vh);
     pa_array *ri = make(PA_I32, N, vh), *rs = make(PA_I16, N, vh);
-    pa_binding bind[] = {PA_BIND_ARRAY("h", h),   PA_BIND_ARRAY("b", b),  PA_BIND_ARRAY("s", s),
-                         PA_BIND_ARRAY("w", w),   PA_BIND_ARRAY("c", c),  PA_BIND_ARRAY("ul", ul),
-                         PA_BIND_ARRAY("il", il), PA_BIND_ARRAY("rh", rh), PA_BIND_ARRAY("r64", r64),
-                         PA_BIND_ARRAY("ri", ri), PA_BIND_ARRAY("rs", rs)};
+    pa_binding bind[] = {
+        PA_BIND_ARRAY("h", h),   PA_BIND_ARRAY("b", b),   PA_BIND_ARRAY("s", s),
+        PA_BIND_ARRAY("w", w),   PA_BIND_ARRAY("c", c),   PA_BIND_ARRAY("ul", ul),
+        PA_BIND_ARRAY("il", il), PA_BIND_ARRAY("rh", rh), PA_BIND_ARRAY("r64", r64),
+        PA_BIND_ARRAY("ri", ri), PA_BIND_ARRAY("rs", rs)};
     int nb = (int)(sizeof bind / sizeof bind[0]);
 
     for (size_t i = 0; i < N; i++)
@@ -506,8 +516,7 @@ START_TEST(expr_dtype)
     TU_OK(pa_expr_dtype(e, (pa_dtype[]){PA_U8, PA_EXPR_SCALAR}, vals, &d), ctx);
     TU_CHECK(d == PA_U8);
     TU_RC(pa_expr_dtype(e, (pa_dtype[]){PA_U8, PA_EXPR_SCALAR}, NULL, &d), PA_EINVAL, ctx);
-    TU_RC(pa_expr_dtype(e, (pa_dtype[]){(pa_dtype)99, PA_EXPR_SCALAR}, vals, &d), PA_EINVAL,
-          ctx);
+    TU_RC(pa_expr_dtype(e, (pa_dtype[]){(pa_dtype)99, PA_EXPR_SCALAR}, vals, &d), PA_EINVAL, ctx);
     pa_expr_free(&e);
     TU_OK(pa_expr_compile(ctx, "r = 2 + 3 * 4", &e), ctx);
     TU_OK(pa_expr_dtype(e, NULL, NULL, &d), ctx);
