@@ -2,8 +2,14 @@
  * generated from PA_DTYPE_LIST: a dtype's line there is all this file
  * needs to describe it. */
 #include <hdf5.h>
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "compute.h"
 #include "dtype.h"
 
 /* The enum's values are part of the ABI. */
@@ -37,22 +43,166 @@ _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8
 #define CONV_110(KD, TD, UD, x) ((TD)(x))
 #define CONV_111(KD, TD, UD, x) ((TD)(x))
 
+/* f16 <-> f32 for a tile of CONV_TILE elements, per instruction set: gcc
+ * 12 does not vectorise _Float16 conversions, so the vector forms use
+ * F16C's (AVX2 builds) and AVX-512's conversion instructions, which round
+ * to nearest even and quiet NaNs as the scalar casts do. */
+#define CONV_TILE 64
+#define HALF_TILE_SCALAR(K)                                                            \
+    K static void CV(half_from_float)(_Float16 *restrict d, const float *restrict s)   \
+    {                                                                                  \
+        for (int j = 0; j < CONV_TILE; j++)                                            \
+            d[j] = (_Float16)s[j];                                                     \
+    }                                                                                  \
+    K static void CV(float_from_half)(float *restrict d, const _Float16 *restrict s)   \
+    {                                                                                  \
+        for (int j = 0; j < CONV_TILE; j++)                                            \
+            d[j] = (float)s[j];                                                        \
+    }
+#define HALF_TILE_VECTOR(K, W, VF, VH, LOADF, STOREF, LOADH, STOREH, TOH, TOF)         \
+    K static void CV(half_from_float)(_Float16 *restrict d, const float *restrict s)   \
+    {                                                                                  \
+        for (int j = 0; j < CONV_TILE; j += W)                                         \
+            STOREH((VH *)(d + j), TOH(LOADF(s + j), _MM_FROUND_TO_NEAREST_INT));       \
+    }                                                                                  \
+    K static void CV(float_from_half)(float *restrict d, const _Float16 *restrict s)   \
+    {                                                                                  \
+        for (int j = 0; j < CONV_TILE; j += W)                                         \
+            STOREF(d + j, TOF(LOADH((const VH *)(s + j))));                            \
+    }
+
+/* v rounded to float toward zero, with the last bit set when that is
+ * inexact ("round to odd"): rounding this float again to f16 gives v
+ * rounded once to f16 (float keeps more than two bits beyond f16's), so
+ * f64 -> f16 can use the float tile above and still round as the direct
+ * cast does. NaN keeps its top bits, which are all f16 keeps. Branch-free,
+ * so that the tile's loop vectorises. */
+static inline float round_to_odd(double v)
+{
+    float t = (float)v;
+    uint32_t b;
+    memcpy(&b, &t, sizeof b);
+    uint32_t inexact = (double)t != v && v == v;
+    uint32_t away = fabs((double)t) > fabs(v); /* then the float next to t toward zero */
+    b = (b - (inexact & away)) | inexact;
+    memcpy(&t, &b, sizeof t);
+    return t;
+}
+
+/* One conversion function per pair of dtypes and instruction set (CV
+ * names it). It runs in tiles of a constant trip count, each an inline
+ * function whose restrict-qualified parameters (gcc ignores restrict on
+ * local pointers) let -O2 vectorise it; a pair with an f16 side goes
+ * through a float tile. A bool source is read as its bytes, 0 or 1, which
+ * gcc vectorises and _Bool it does not. */
 #define CONV_FN(DD, TD, UD, KD, DS, TS, US, KS)                                        \
-    static void conv_##DD##_##DS(void *dst, const void *src, size_t n)                 \
+    CONV_TARGET static inline __attribute__((always_inline)) void CV(                  \
+        tile_##DD##_##DS)(TD *restrict d, const PA__SEL(PA__IS_BOOL(KS), TS, uint8_t) *restrict s) \
+    {                                                                                  \
+        const int from_half = PA__IS_FLOAT(KS) && sizeof(TS) == 2;                     \
+        const int to_half = PA__IS_FLOAT(KD) && sizeof(TD) == 2;                       \
+        float t[CONV_TILE];                                                            \
+        if (from_half) {                                                               \
+            CV(float_from_half)(t, (const _Float16 *)s);                               \
+            for (int j = 0; j < CONV_TILE; j++)                                        \
+                d[j] = CONV(KD, FLOAT, TD, UD, t[j]);                                  \
+        } else if (to_half) {                                                          \
+            for (int j = 0; j < CONV_TILE; j++)                                        \
+                t[j] = round_to_odd((double)s[j]);                                     \
+            CV(half_from_float)((_Float16 *)d, t);                                     \
+        } else {                                                                       \
+            for (int j = 0; j < CONV_TILE; j++)                                        \
+                d[j] = CONV(KD, KS, TD, UD, s[j]);                                     \
+        }                                                                              \
+    }                                                                                  \
+    CONV_TARGET static void CV(conv_##DD##_##DS)(void *dst, const void *src, size_t n) \
     {                                                                                  \
         TD *d = dst;                                                                   \
         const TS *s = src;                                                             \
-        for (size_t i = 0; i < n; i++)                                                 \
+        size_t i = 0;                                                                  \
+        if (!(PA__IS_FLOAT(KS) && sizeof(TS) == 2 && PA__IS_FLOAT(KD) && sizeof(TD) == 2)) \
+            for (; i + CONV_TILE <= n; i += CONV_TILE)                                 \
+                CV(tile_##DD##_##DS)(d + i, (const void *)(s + i));                    \
+        for (; i < n; i++)                                                             \
             d[i] = CONV(KD, KS, TD, UD, s[i]);                                         \
     }
-PA__DTYPE_PAIRS(CONV_FN)
+#define CONV_ENTRY(DD, TD, UD, KD, DS, TS, US, KS) [PA_##DD][PA_##DS] = CV(conv_##DD##_##DS),
+#define CONV_ALL()                                                                     \
+    PA__DTYPE_PAIRS(CONV_FN)                                                           \
+    static const pa__conv_fn CV(conv_table)[PA_NDTYPES][PA_NDTYPES] = {                \
+        PA__DTYPE_PAIRS(CONV_ENTRY)};
 
-#define CONV_ENTRY(DD, TD, UD, KD, DS, TS, US, KS) [PA_##DD][PA_##DS] = conv_##DD##_##DS,
-static const pa__conv_fn conv_table[PA_NDTYPES][PA_NDTYPES] = {PA__DTYPE_PAIRS(CONV_ENTRY)};
+#define CV_CAT(name, isa) name##_##isa
+#define CV_CAT2(name, isa) CV_CAT(name, isa)
+#define CV(name) CV_CAT2(name, CONV_ISA)
+
+#define CONV_ISA base
+#define CONV_TARGET
+HALF_TILE_SCALAR(CONV_TARGET)
+CONV_ALL()
+#undef CONV_ISA
+#undef CONV_TARGET
+
+#ifdef PA_X86_DISPATCH
+#define CONV_ISA avx2
+#define CONV_TARGET __attribute__((target("avx2,f16c")))
+HALF_TILE_VECTOR(CONV_TARGET, 8, __m256, __m128i, _mm256_loadu_ps, _mm256_storeu_ps,
+                 _mm_loadu_si128, _mm_storeu_si128, _mm256_cvtps_ph, _mm256_cvtph_ps)
+CONV_ALL()
+#undef CONV_ISA
+#undef CONV_TARGET
+
+#define CONV_ISA avx512
+#define CONV_TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,f16c")))
+HALF_TILE_VECTOR(CONV_TARGET, 16, __m512, __m256i, _mm512_loadu_ps, _mm512_storeu_ps,
+                 _mm256_loadu_si256, _mm256_storeu_si256, _mm512_cvtps_ph, _mm512_cvtph_ps)
+CONV_ALL()
+#undef CONV_ISA
+#undef CONV_TARGET
+#endif
+
+/* The instruction set of the conversions: the kernels' when the CPU also
+ * has F16C, and for AVX-512 also DQ, BW and VL (64-bit integer <-> float
+ * conversions and byte and word packing; every AVX-512 CPU since Skylake-SP
+ * and Zen 4 has them). Asked once. */
+static pa_isa conv_isa(void)
+{
+#ifdef PA_X86_DISPATCH
+    static _Atomic int known = -1;
+    int isa = known;
+    if (isa < 0) {
+        __builtin_cpu_init();
+        isa = __builtin_cpu_supports("f16c") ? (int)pa__cpu_isa() : (int)PA_ISA_BASE;
+        if (isa == PA_ISA_AVX512 &&
+            !(__builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl")))
+            isa = PA_ISA_AVX2;
+        known = isa;
+    }
+    return (pa_isa)isa;
+#else
+    return PA_ISA_BASE;
+#endif
+}
+
+int pa__convert_isa(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n, int isa)
+{
+    if (isa < 0 || isa > (int)conv_isa())
+        return -1;
+    const pa__conv_fn(*t)[PA_NDTYPES] = conv_table_base;
+#ifdef PA_X86_DISPATCH
+    if (isa == PA_ISA_AVX512)
+        t = conv_table_avx512;
+    else if (isa == PA_ISA_AVX2)
+        t = conv_table_avx2;
+#endif
+    t[dd][sd](dst, src, n);
+    return 0;
+}
 
 void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n)
 {
-    conv_table[dd][sd](dst, src, n);
+    pa__convert_isa(dst, dd, src, sd, n, (int)conv_isa());
 }
 
 void pa__from_double(void *dst, pa_dtype d, double v)
@@ -146,10 +296,10 @@ PA_DTYPE_LIST_WITH(H5_FNS, ~)
         .max = PA__IMAX(K, T, U),                                                      \
         .lo = (double)PA__IMIN(K, T, U),                                               \
         .hi = (double)PA__IMAX(K, T, U) + 1.0,                                         \
-        .to_f64 = conv_F64_##NAME,                                                     \
-        .from_f64 = conv_##NAME##_F64,                                                 \
-        .to_i64 = conv_I64_##NAME,                                                     \
-        .from_i64 = conv_##NAME##_I64,                                                 \
+        .to_f64 = conv_F64_##NAME##_base,                                                     \
+        .from_f64 = conv_##NAME##_F64_base,                                                 \
+        .to_i64 = conv_I64_##NAME##_base,                                                     \
+        .from_i64 = conv_##NAME##_I64_base,                                                 \
     },
 const pa__dtype_info pa__dtypes[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(INFO_ROW, ~)};
 

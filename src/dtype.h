@@ -149,6 +149,10 @@ static inline int pa__dtype_is_int(pa_dtype d)
  * saturate; integer -> integer wraps (keeps the low bits); anything ->
  * float rounds to nearest. */
 void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n);
+/* pa__convert with the conversions compiled for instruction set isa (a
+ * pa_isa, for the tests that compare them). Returns -1 when this CPU
+ * lacks it. */
+int pa__convert_isa(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n, int isa);
 
 /* v converted to dtype d (pa__convert's rules), stored at dst. */
 void pa__from_double(void *dst, pa_dtype d, double v);

@@ -9,6 +9,7 @@
 
 #include <math.h>
 
+#include "compute.h"
 #include "dtype.h"
 #include "files.h"
 #include "h5.h"
@@ -182,6 +183,54 @@ START_TEST(conversions_keep_astype_rules)
 }
 END_TEST
 
+/* Every pair's conversion compiled for each instruction set this CPU has
+ * gives, over whole tiles and a remainder, the bits of the plain per-element
+ * cast (a one-element call runs only the remainder loop). The sources are
+ * random bits (NaN payloads, infinities, subnormals, out-of-range floats)
+ * and, one element in three, a double just beside an f16 rounding tie,
+ * where converting f64 -> f16 through float could round twice. */
+START_TEST(conversions_agree_across_isas)
+{
+    enum { N = 3 * 64 + 5 };
+    static unsigned char src[N * 16], got[N * 16], want[N * 16];
+    uint64_t r = 88172645463325252u;
+    int bad = 0;
+    for (int sd = 0; sd < PA_NDTYPES; sd++) {
+        size_t ss = pa__dtypes[sd].size;
+        for (size_t i = 0; i < N; i++) {
+            for (size_t b = 0; b < ss; b++) {
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+                src[i * ss + b] = pa__dtypes[sd].kind == PA__KIND_BOOL ? (unsigned char)(r & 1)
+                                                                      : (unsigned char)r;
+            }
+            if (i % 3 == 0 && pa__dtypes[sd].kind != PA__KIND_BOOL) {
+                /* An odd 12-bit number times a power of two: a tie between
+                 * two f16 neighbours, nudged by less than a float ulp. */
+                double tie = ldexp((double)(2048 + 2 * (r % 1024) + 1), (int)((r >> 40) % 24) - 30);
+                double v = tie * (1 + (i % 2 ? 1 : -1) * ldexp(1, -30));
+                pa__from_double(src + i * ss, (pa_dtype)sd, v);
+            }
+        }
+        for (int dd = 0; dd < PA_NDTYPES; dd++) {
+            size_t ds = pa__dtypes[dd].size;
+            for (size_t i = 0; i < N; i++)
+                pa__convert_isa(want + i * ds, (pa_dtype)dd, src + i * ss, (pa_dtype)sd, 1,
+                                PA_ISA_BASE);
+            for (int isa = PA_ISA_BASE; isa <= PA_ISA_AVX512; isa++) {
+                if (pa__convert_isa(got, (pa_dtype)dd, src, (pa_dtype)sd, N, isa) != 0)
+                    continue; /* this CPU lacks it */
+                if (memcmp(got, want, N * ds) != 0) {
+                    if (bad++ < 5)
+                        fprintf(stderr, "%s -> %s differs from the cast on instruction set %d\n",
+                                pa__dtypes[sd].name, pa__dtypes[dd].name, isa);
+                }
+            }
+        }
+    }
+    TU_ASSERT(bad == 0, "%d conversions differ from the per-element cast", bad);
+}
+END_TEST
+
 START_TEST(csv_text_round_trips)
 {
     int bad = 0;
@@ -231,6 +280,7 @@ static Suite *make(void)
     tcase_add_test(tc, npy_descr_round_trips);
     tcase_add_test(tc, h5_types_match);
     tcase_add_test(tc, conversions_keep_astype_rules);
+    tcase_add_test(tc, conversions_agree_across_isas);
     tcase_add_test(tc, csv_text_round_trips);
     return s;
 }
