@@ -34,6 +34,8 @@ cat >"$tmp/scan.py" <<'PY'
 import os, subprocess, sys
 import numpy as np
 
+np.seterr(all="ignore")  # numpy warns of the NaN its own cumprod makes
+
 tmp, runner, helper = sys.argv[1], sys.argv[2].split(), sys.argv[3]
 limit = int(os.environ.get("LIMIT", "60"))
 B = 4096
