@@ -36,9 +36,14 @@
 
 #define BLOCK PA_SCAN_BLOCK
 
-/* The lines' shape: len positions per line, inner columns. */
+#define GROUP 4 /* blocks of one column scanned side by side */
+
+/* The lines' shape: len positions per line, inner columns; and where a
+ * group's results are staged before they are streamed to the output
+ * (GROUP blocks of the widest result dtype), or NULL: stored directly. */
 typedef struct {
     size_t len, inner;
+    void *stage;
 } geometry;
 
 /* The running state of every column, one buffer (it is also the carry's
@@ -92,6 +97,54 @@ typedef struct {
  * its open block first); without, the line of b starts in the range. */
 #define SCAN_KERNELS(C, DT, nm, T, U, KIND, ...) SCAN_OP(DT, T, KIND, sum) SCAN_OP(DT, T, KIND, prod)
 #define SCAN_OP(DT, T, KIND, OPN)                                                          \
+    /* GROUP whole blocks of one column, none a line's first, at x: their     \
+     * totals first, GROUP running sums side by side (so the adds do not wait \
+     * on each other, and the blocks are read again from the cache), then    \
+     * their results, the same bits as block by block. */                    \
+    static void group_##DT##_##OPN(const T *x, OUT_##KIND(T) *y, state *s, blocks *b,      \
+                                   void *stage)                                              \
+    {                                                                                        \
+        typedef ACC_##KIND(T) A;                                                             \
+        typedef OUT_##KIND(T) O;                                                             \
+        A t[GROUP], o[GROUP + 1], *part = s->part, *off = s->off, *val = b ? b->val : NULL; \
+        for (int k = 0; k < GROUP; k++)                                                      \
+            t[k] = CONV_##KIND(A, x[k * BLOCK]);                                             \
+        for (size_t j = 1; j < BLOCK; j++)                                                   \
+            for (int k = 0; k < GROUP; k++)                                                  \
+                t[k] = OP_##OPN(t[k], CONV_##KIND(A, x[k * BLOCK + j]));                     \
+        if (b) { /* block values: the open block's, then GROUP - 1 totals */                 \
+            for (int k = 0; k < GROUP; k++) {                                                \
+                if (s->has[0]) {                                                             \
+                    assert(b->n[0] < b->cap);                                                \
+                    val[b->n[0]++] = part[0];                                                \
+                }                                                                            \
+                s->has[0] = 1;                                                               \
+                part[0] = t[k];                                                              \
+            }                                                                                \
+            return;                                                                          \
+        }                                                                                    \
+        o[0] = s->has[0] ? OP_##OPN(off[0], part[0]) : part[0];                              \
+        for (int k = 0; k < GROUP; k++)                                                      \
+            o[k + 1] = OP_##OPN(o[k], t[k]);                                                 \
+        if (y) {                                                                             \
+            O *z = stage ? stage : y;                                                        \
+            A r[GROUP];                                                                      \
+            for (int k = 0; k < GROUP; k++) {                                                \
+                r[k] = CONV_##KIND(A, x[k * BLOCK]);                                         \
+                z[k * BLOCK] = (O)OP_##OPN(o[k], r[k]);                                      \
+            }                                                                                \
+            for (size_t j = 1; j < BLOCK; j++)                                               \
+                for (int k = 0; k < GROUP; k++) {                                            \
+                    r[k] = OP_##OPN(r[k], CONV_##KIND(A, x[k * BLOCK + j]));                 \
+                    z[k * BLOCK + j] = (O)OP_##OPN(o[k], r[k]);                              \
+                }                                                                            \
+            if (stage)                                                                       \
+                pa__stream_copy(y, stage, sizeof(O) * GROUP * BLOCK);                        \
+        }                                                                                    \
+        off[0] = o[GROUP - 1];                                                               \
+        part[0] = t[GROUP - 1];                                                              \
+        s->has[0] = 1;                                                                       \
+    }                                                                                        \
     static void run_##DT##_##OPN(const geometry *g, size_t g0, size_t g1, const void *xv,    \
                                  void *yv, state *s, blocks *b)                              \
     {                                                                                        \
@@ -110,6 +163,12 @@ typedef struct {
             if (run > g1 - i)                                                                \
                 run = g1 - i;                                                                \
             size_t c0 = 0;                                                                   \
+            if (inner == 1 && p % BLOCK == 0 && p > 0 && p + GROUP * BLOCK <= len &&           \
+                GROUP * BLOCK <= g1 - i) {                                                     \
+                group_##DT##_##OPN(x + k, y ? y + k : NULL, s, b, g->stage);                 \
+                i += GROUP * BLOCK;                                                          \
+                continue;                                                                    \
+            }                                                                                \
             if (p % BLOCK == 0) { /* each column starts a block, or a line */                \
                 for (size_t c = 0; c < (inner > 1 ? run : 1); c++) {                          \
                     size_t qq = q + c;                                                       \
@@ -252,8 +311,8 @@ static size_t head_end(const geometry *g, size_t s, size_t e)
 }
 
 /* One scan's work on this rank: its range [s, e) of global elements at x
- * (elements of xsize bytes), its output y, and its neighbours in the
- * chain. */
+ * (elements of xsize bytes), its output y (of ysize), and its neighbours
+ * in the chain. */
 typedef struct {
     pa_ctx *ctx;
     MPI_Comm comm;
@@ -263,7 +322,7 @@ typedef struct {
     size_t s, e;
     const char *x;
     char *y;
-    size_t xsize;
+    size_t xsize, ysize;
     int pred, succ; /* ranks in comm, or -1 */
 } scan_job;
 
@@ -338,6 +397,10 @@ static int scan_range(const char *fn, scan_job *j)
              state_alloc(&rec, inner, acc) == 0;
     b.val = malloc(b.cap * inner * acc + 1);
     b.n = calloc(inner + 1, sizeof *b.n);
+    /* A large output that is not the input is written with streaming
+     * stores: its lines are not read into the cache first. */
+    if (j->y != j->x && (j->e - j->s) * j->ysize >= PA_STREAM_MIN_BYTES)
+        ok = ok && (j->g.stage = aligned_alloc(64, GROUP * BLOCK * j->ysize)) != NULL;
     int rc = pa__agree(j->ctx, j->comm,
                        ok && b.val && b.n ? PA_OK
                                           : pa__err(j->ctx, fn, PA_ENOMEM, "out of memory"));
@@ -348,9 +411,12 @@ static int scan_range(const char *fn, scan_job *j)
         if (t0 < j->e) /* 1 */
             run(g, t0, j->e, j->x + (t0 - j->s) * j->xsize, NULL, &rec, &b);
         rc = chain(fn, j, &carry, &work, &b, h, t0); /* 2 */
-        if (rc == PA_OK && j->s < j->e)                /* 3 */
+        if (rc == PA_OK && j->s < j->e) {              /* 3 */
             run(g, j->s, j->e, j->x, j->y, &carry, NULL);
+            pa__stream_fence();
+        }
     }
+    free(j->g.stage);
     free(carry.buf);
     free(work.buf);
     free(rec.buf);
@@ -375,7 +441,8 @@ static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int ax
     PA_CHECK_AS(ctx, fn, out->dtype == k->out, PA_EINVAL,
                 "out is %s: the %s of %s is %s (pa_scan_dtype)", pa_dtype_name(out->dtype),
                 op ? "cumprod" : "cumsum", pa_dtype_name(a->dtype), pa_dtype_name(k->out));
-    scan_job j = {.ctx = ctx, .k = k, .op = op, .xsize = a->part.elsize};
+    scan_job j = {.ctx = ctx, .k = k, .op = op, .xsize = a->part.elsize,
+                  .ysize = out->part.elsize};
     j.comm = a->dist == PA_REPLICATED ? ctx->node_comm : ctx->comm;
     j.g.len = axis < 0 ? a->size : a->shape[axis];
     j.g.inner = 1;

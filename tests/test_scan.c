@@ -259,17 +259,23 @@ START_TEST(test_axes)
 }
 END_TEST
 
-/* out == a: the scan in place gives the same bits as into a new array. */
+/* out == a: the scan in place gives the same bits as into a new array,
+ * and both the reference's. The array is large enough (over 1 MiB per
+ * rank at up to 4 ranks) that the new array is written through the
+ * streaming stage, and in place directly. */
 START_TEST(test_in_place)
 {
-    size_t n = 3 * B + 11;
+    size_t n = 600000 + 11;
     double *x;
     pa_array *a = make_array(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, 0, &x), *out = NULL;
     TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &out), ctx);
     TU_OK(pa_cumsum(out, a, -1), ctx);
     TU_OK(pa_cumsum(a, a, -1), ctx);
-    double *p = gather_all(ctx, a), *q = gather_all(ctx, out);
+    double *p = gather_all(ctx, a), *q = gather_all(ctx, out), *want = malloc(n * sizeof *want);
+    ref_scan(x, PA_F64, 1, &n, -1, 0, want);
     TU_CHECK(memcmp(p, q, n * sizeof *p) == 0);
+    TU_CHECK(memcmp(q, want, n * sizeof *q) == 0);
+    free(want);
     free(p);
     free(q);
     free(x);
