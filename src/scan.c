@@ -36,7 +36,7 @@
 
 #define BLOCK PA_SCAN_BLOCK
 
-#define GROUP 4 /* blocks of one column scanned side by side */
+#define GROUP 4 /* blocks of one column scanned side by side (four named chains) */
 
 /* The lines' shape: len positions per line, inner columns; and where a
  * group's results are staged before they are streamed to the output
@@ -107,11 +107,18 @@ typedef struct {
         typedef ACC_##KIND(T) A;                                                             \
         typedef OUT_##KIND(T) O;                                                             \
         A t[GROUP], o[GROUP + 1], *part = s->part, *off = s->off, *val = b ? b->val : NULL; \
-        for (int k = 0; k < GROUP; k++)                                                      \
-            t[k] = CONV_##KIND(A, x[k * BLOCK]);                                             \
-        for (size_t j = 1; j < BLOCK; j++)                                                   \
-            for (int k = 0; k < GROUP; k++)                                                  \
-                t[k] = OP_##OPN(t[k], CONV_##KIND(A, x[k * BLOCK + j]));                     \
+        const T *x0 = x, *x1 = x + BLOCK, *x2 = x + 2 * BLOCK, *x3 = x + 3 * BLOCK;         \
+        /* Four named chains: an array of them, gcc turns into one chain at a  \
+         * time (a loop interchange), which waits on every add again. */      \
+        A t0 = CONV_##KIND(A, x0[0]), t1 = CONV_##KIND(A, x1[0]), t2 = CONV_##KIND(A, x2[0]), \
+          t3 = CONV_##KIND(A, x3[0]);                                                        \
+        for (size_t j = 1; j < BLOCK; j++) {                                                 \
+            t0 = OP_##OPN(t0, CONV_##KIND(A, x0[j]));                                        \
+            t1 = OP_##OPN(t1, CONV_##KIND(A, x1[j]));                                        \
+            t2 = OP_##OPN(t2, CONV_##KIND(A, x2[j]));                                        \
+            t3 = OP_##OPN(t3, CONV_##KIND(A, x3[j]));                                        \
+        }                                                                                    \
+        t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;                                          \
         if (b) { /* block values: the open block's, then GROUP - 1 totals */                 \
             for (int k = 0; k < GROUP; k++) {                                                \
                 if (s->has[0]) {                                                             \
@@ -128,16 +135,20 @@ typedef struct {
             o[k + 1] = OP_##OPN(o[k], t[k]);                                                 \
         if (y) {                                                                             \
             O *z = stage ? stage : y;                                                        \
-            A r[GROUP];                                                                      \
-            for (int k = 0; k < GROUP; k++) {                                                \
-                r[k] = CONV_##KIND(A, x[k * BLOCK]);                                         \
-                z[k * BLOCK] = (O)OP_##OPN(o[k], r[k]);                                      \
+            A r0 = CONV_##KIND(A, x0[0]), r1 = CONV_##KIND(A, x1[0]),                       \
+              r2 = CONV_##KIND(A, x2[0]), r3 = CONV_##KIND(A, x3[0]);                        \
+            for (size_t j = 0;;) {                                                           \
+                z[j] = (O)OP_##OPN(o[0], r0);                                                \
+                z[BLOCK + j] = (O)OP_##OPN(o[1], r1);                                        \
+                z[2 * BLOCK + j] = (O)OP_##OPN(o[2], r2);                                    \
+                z[3 * BLOCK + j] = (O)OP_##OPN(o[3], r3);                                    \
+                if (++j == BLOCK)                                                            \
+                    break;                                                                   \
+                r0 = OP_##OPN(r0, CONV_##KIND(A, x0[j]));                                    \
+                r1 = OP_##OPN(r1, CONV_##KIND(A, x1[j]));                                    \
+                r2 = OP_##OPN(r2, CONV_##KIND(A, x2[j]));                                    \
+                r3 = OP_##OPN(r3, CONV_##KIND(A, x3[j]));                                    \
             }                                                                                \
-            for (size_t j = 1; j < BLOCK; j++)                                               \
-                for (int k = 0; k < GROUP; k++) {                                            \
-                    r[k] = OP_##OPN(r[k], CONV_##KIND(A, x[k * BLOCK + j]));                 \
-                    z[k * BLOCK + j] = (O)OP_##OPN(o[k], r[k]);                              \
-                }                                                                            \
             if (stage)                                                                       \
                 pa__stream_copy(y, stage, sizeof(O) * GROUP * BLOCK);                        \
         }                                                                                    \
