@@ -94,6 +94,20 @@ static void make_edges(double first, double last, pa_dtype dt, binning *b, doubl
     b->scale = scale;
 }
 
+/* The last i in [lo, hi] with edges[i] <= x, or lo when there is none
+ * (the edges do not decrease). */
+static int last_edge_at_most(const double *edges, int lo, int hi, double x)
+{
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (edges[mid] <= x)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 /* The bin of x, first <= x <= last: the largest i < bins with edges[i] <=
  * x. numpy's estimate is checked against the edges; where it is off (by
  * one near an edge, as numpy corrects, or by any amount when the norm
@@ -113,24 +127,17 @@ static int bin_of(const binning *b, double x)
         lo = i + 1, hi = last;
     else
         return i;
-    while (lo < hi) {
-        int mid = lo + (hi - lo + 1) / 2;
-        if (b->edges[mid] <= x)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo < 0 ? 0 : lo;
+    return hi < lo ? 0 : last_edge_at_most(b->edges, lo, hi, x);
 }
 
 /* A count in progress: bins counts, then nan, below and above, summed by
  * one allreduce; lo and hi bound the counted values. */
 typedef struct {
-    const binning *b;  /* equal bins, or NULL: edges by search */
+    const binning *b; /* equal bins, or NULL: edges by search */
     const double *edges;
     int bins;
     double lo, hi;
-    uint64_t *n;       /* bins + 3 */
+    uint64_t *n; /* bins + 3 */
 } counter;
 
 static void count_uniform(const double *v, size_t n, void *arg)
@@ -158,15 +165,7 @@ static void count_edges(const double *v, size_t n, void *arg)
             rest[isnan(x) ? 0 : x < c->lo ? 1 : 2]++;
             continue;
         }
-        int lo = 0, hi = c->bins - 1; /* the answer is in [lo, hi] */
-        while (lo < hi) {
-            int mid = lo + (hi - lo + 1) / 2;
-            if (c->edges[mid] <= x)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        c->n[lo]++;
+        c->n[last_edge_at_most(c->edges, 0, c->bins - 1, x)]++;
     }
 }
 
@@ -219,9 +218,9 @@ int pa_histogram(const pa_array *a, int bins, const double *range, double *edges
     PA_CHECK(ctx, edges, PA_EINVAL, "edges is NULL");
     double first, last;
     if (range) {
-        PA_CHECK(ctx, isfinite(range[0]) && isfinite(range[1]) && range[0] <= range[1],
-                 PA_EINVAL, "range = [%.17g, %.17g]: must be finite, the first <= the last",
-                 range[0], range[1]);
+        PA_CHECK(ctx, isfinite(range[0]) && isfinite(range[1]) && range[0] <= range[1], PA_EINVAL,
+                 "range = [%.17g, %.17g]: must be finite, the first <= the last", range[0],
+                 range[1]);
         first = range[0];
         last = range[1];
     } else {

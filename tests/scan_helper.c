@@ -103,8 +103,7 @@ static int run_hist(pa_ctx *ctx, pa_dtype d, int bins, const char *edges_path,
         for (int i = 0; f && i < bins; i++)
             fprintf(f, "%" PRIu64 "%c", counts[i], i + 1 == bins ? '\n' : ' ');
         if (f)
-            fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", rest.nan, rest.below,
-                    rest.above);
+            fprintf(f, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", rest.nan, rest.below, rest.above);
         if (!f || fclose(f) != 0)
             rc = PA_EIO;
     }

@@ -47,9 +47,14 @@ static int run_scans(bench *b, order_bench *O, double elems)
 {
     double node = elems * 8;
     bench_spec specs[] = {
-        {.method = "triad y=x+s*z, per node (paired)", .size = elems, .size_elems = 1,
-         .work = 3 * node, .role = BENCH_LIMIT},
-        {.method = "parray cumsum f64, per node", .size = elems, .size_elems = 1,
+        {.method = "triad y=x+s*z, per node (paired)",
+         .size = elems,
+         .size_elems = 1,
+         .work = 3 * node,
+         .role = BENCH_LIMIT},
+        {.method = "parray cumsum f64, per node",
+         .size = elems,
+         .size_elems = 1,
          .work = 2 * node},
     };
     bench_fn fns[] = {triad_rep, cumsum_rep};
@@ -93,8 +98,9 @@ static int order_run(bench *b)
     pa_array_local(O.z, &O.zs);
     if ((rc = run_scans(b, &O, (double)n)) != 0)
         goto out;
-    bench_note(b, "order: %zu f64 per node; bytes per element: triad 24, cumsum 16; each "
-                  "figure timed beside the triad in every repetition",
+    bench_note(b,
+               "order: %zu f64 per node; bytes per element: triad 24, cumsum 16; each "
+               "figure timed beside the triad in every repetition",
                n);
 out:
     pa_array_free(&O.x);
