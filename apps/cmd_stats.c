@@ -12,7 +12,6 @@
 #include "agree.h"
 #include "cmd.h"
 #include "dsarg.h"
-#include "histogram.h"
 #include "json.h"
 #include "opts.h"
 #include "output.h"
@@ -66,6 +65,15 @@ typedef struct {
     pa_value *col[NCOLS];        /* col[k][i]: result i of column k */
 } results;
 
+/* A histogram of the whole array: numpy.histogram's equal bins over the
+ * finite values' range (pa_histogram), and the values in no bin. */
+typedef struct {
+    int bins;
+    double *edges;     /* bins + 1 */
+    uint64_t *counts;  /* bins */
+    pa_hist_rest rest; /* NaN, -inf (below) and inf (above) */
+} histogram;
+
 /* What stats prints. */
 typedef struct {
     const char *name;            /* the input as given */
@@ -75,6 +83,25 @@ typedef struct {
     results r;
     histogram hist;              /* bins 0: none */
 } report;
+
+/* Collective. pa_histogram's bins of the whole of a into h, whose arrays
+ * this allocates (histogram_free frees them). Returns PA_OK or the
+ * library's code, on every rank. */
+static int histogram_compute(pa_ctx *ctx, pa_array *a, int bins, histogram *h)
+{
+    h->edges = malloc(((size_t)bins + 1) * sizeof *h->edges);
+    h->counts = malloc((size_t)bins * sizeof *h->counts);
+    if (!agree_all_ok(pa_ctx_comm(ctx), h->edges && h->counts))
+        return PA_ENOMEM;
+    h->bins = bins;
+    return pa_histogram(a, bins, NULL, h->edges, h->counts, &h->rest);
+}
+
+static void histogram_free(histogram *h)
+{
+    free(h->edges);
+    free(h->counts);
+}
 
 static int reduce_all(pa_array *a, int axis, results *r)
 {
@@ -163,11 +190,11 @@ static void print_json(json_writer *w, const void *arg)
             json_uint(w, h->counts[b]);
         json_end_array(w);
         json_key(w, "nan");
-        json_uint(w, h->nan);
+        json_uint(w, h->rest.nan);
         json_key(w, "posinf");
-        json_uint(w, h->posinf);
+        json_uint(w, h->rest.above);
         json_key(w, "neginf");
-        json_uint(w, h->neginf);
+        json_uint(w, h->rest.below);
         json_end_object(w);
     }
 }
@@ -207,9 +234,10 @@ static void print_text(FILE *f, const void *arg)
         fprintf(f, vf, h->edges[b + 1]);
         fprintf(f, "%s %llu\n", b + 1 == h->bins ? "]" : ")", (unsigned long long)h->counts[b]);
     }
-    if (h->nan || h->posinf || h->neginf)
-        fprintf(f, "in no bin: %llu nan, %llu inf, %llu -inf\n", (unsigned long long)h->nan,
-               (unsigned long long)h->posinf, (unsigned long long)h->neginf);
+    const pa_hist_rest *no = &h->rest;
+    if (no->nan || no->above || no->below)
+        fprintf(f, "in no bin: %llu nan, %llu inf, %llu -inf\n", (unsigned long long)no->nan,
+                (unsigned long long)no->above, (unsigned long long)no->below);
 }
 
 enum { O_AXIS = 2, O_HIST, O_JSON };
@@ -306,8 +334,9 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
     r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
     if (reduce_all(a, axis, r) != PA_OK)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-    else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != 0)
-        status = cmd_fail(ctx, sub, "--hist %d: out of memory", s->bins);
+    else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != PA_OK)
+        status = cmd_fail(ctx, sub, "--hist %d: %s", s->bins,
+                          rep.hist.bins ? cmd_errmsg(ctx) : "out of memory");
     else
         status = output_write(ctx, sub, &s->out, print_text, print_json, &rep);
 out:

@@ -99,7 +99,11 @@
     X(pa_cholesky, 1)                                                          \
     X(pa_cholesky_solve, 1)                                                    \
     X(pa_eigh, 1)                                                              \
-    X(pa_lstsq, 1)
+    X(pa_lstsq, 1)                                                             \
+    X(pa_cumsum, 1)                                                            \
+    X(pa_cumprod, 1)                                                           \
+    X(pa_histogram, 1)                                                         \
+    X(pa_histogram_edges, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

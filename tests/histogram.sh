@@ -5,7 +5,7 @@
 # range's width overflows), subnormals, inf and NaN (counted apart), all
 # values equal (also a huge one, where v +- 0.5 == v), a single value, no
 # finite value, one bin, many bins, f32 (edges computed in float, also past
-# FLT_MAX) and i32. Every run ends (under a timeout), the counts and edges are
+# FLT_MAX), f16 (edges rounded to f16, as numpy's) and i32. Every run ends (under a timeout), the counts and edges are
 # the same at every rank count, equal the counts written in this test, and,
 # where numpy is installed, equal numpy.histogram's: directly where numpy
 # gives a result, on the data divided by 4 (exact) where numpy's width
@@ -57,14 +57,17 @@ CASES = {
     "f32_extremes": ("f32", [-3.4e38, 3.4e38, 0.0, 1e-45, nan], 3, [1, 2, 1], (1, 0, 0), None,
                      "scaled"),
     "i32": ("i32", [-2147483648, -5, 0, 7, 2147483647], 4, [1, 1, 2, 1], (0, 0, 0), None, "numpy"),
+    # f16: numpy's edges are f16 values (linspace's, rounded to the dtype).
+    "f16": ("f16", [0.1, 0.2, 0.3, 0.7, 1.0, 1.3, 0.5, 0.9], 3, [3, 2, 3], (0, 0, 0),
+            [0.0999755859375, 0.5, 0.89990234375, 1.2998046875], "numpy"),
 }
-FMT = {"f64": "d", "f32": "f", "i32": "i"}
+FMT = {"f64": "d", "f32": "f", "i32": "i", "f16": "e"}
 
 
 def as_dtype(dtype, v):
     """v rounded to the dtype (float32 for f32), as a Python number."""
     return struct.unpack("<" + FMT[dtype], struct.pack("<" + FMT[dtype], v))[0] \
-        if dtype == "f32" else v
+        if dtype in ("f32", "f16") else v
 
 
 def same(a, b):
@@ -77,7 +80,8 @@ def numpy_reference(dtype, values, bins, kind):
         import numpy as np
     except ImportError:
         return None
-    a = np.array(values, dtype={"f64": np.float64, "f32": np.float32, "i32": np.int32}[dtype])
+    a = np.array(values, dtype={"f64": np.float64, "f32": np.float32, "i32": np.int32,
+                                "f16": np.float16}[dtype])
     if a.dtype.kind == "f":
         a = a[np.isfinite(a)]
     if kind == "numpy":

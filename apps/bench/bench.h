@@ -33,6 +33,7 @@ extern const bench_experiment bench_init;   /* bench_init.c */
 extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
 extern const bench_experiment bench_latency; /* bench_latency.c */
 extern const bench_experiment bench_dtypes;  /* bench_dtypes.c */
+extern const bench_experiment bench_order;   /* bench_order.c */
 
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;
@@ -64,7 +65,7 @@ typedef struct {
     int quick;    /* --quick: the smaller defaults */
     size_t bytes; /* --bytes: share and io */
     size_t csv_bytes; /* --csv-bytes: io's CSV file (0: scaled with io's size) */
-    size_t size;  /* --size: elements per array per node, init and elementwise;
+    size_t size;  /* --size: elements per array per node, init, elementwise, order;
                      latency: the second size, elements per array */
     size_t n[BENCH_MAX_N]; /* --n: blas matrix orders */
     int nn;       /* how many in n; 0: the default */

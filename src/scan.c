@@ -1,0 +1,490 @@
+/* Cumulative sums and products (pa_cumsum, pa_cumprod) in a fixed block
+ * order, so that a float scan is the same bits for every rank count and
+ * node layout (scan.h states the order).
+ *
+ * Geometry. A scan along an axis sees the array as lines: global element
+ * (o * len + p) * inner + q is position p of column q of line o, where len
+ * is the axis's length and inner the product of the later axes (axis -1:
+ * one line of every element, inner 1). Each column of a line is scanned
+ * with a running state: the partial of its open block, its offset (the
+ * totals of the blocks before, one after another) and whether it has one
+ * (block 0 has none, so that a lone -0.0 stays -0.0). Position p = 0
+ * starts a line, and p a multiple of PA_SCAN_BLOCK a block.
+ *
+ * Decomposition. A rank holds a contiguous range [s, e) of global elements
+ * and reads and writes nothing else; its result there depends only on the
+ * state in which the elements before s leave each column (the carry). So:
+ *  1. Every rank, in parallel and reading only: the block values (totals
+ *     and the last partial) of the last line in its range from the first
+ *     block that starts in the range, column by column.
+ *  2. A chain in global order: each rank receives its carry from the rank
+ *     before, runs it over its head (the elements before its first block
+ *     start, at most one block per column), folds its block values from
+ *     step 1 into it one after another, and sends the result on: a few
+ *     numbers per column and block, not the elements.
+ *  3. Every rank, in parallel: the scan of its range from its carry,
+ *     written into the output.
+ * Each step adds in the one order the rule defines, so no layout changes
+ * a bit. Integer scans wrap in 64 bits, where any order gives the same
+ * result, and take the same path. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collcheck.h"
+#include "compute.h"
+
+#define BLOCK PA_SCAN_BLOCK
+
+#define GROUP 4 /* blocks of one column scanned side by side (four named chains) */
+
+/* The lines' shape: len positions per line, inner columns; and where a
+ * group's results are staged before they are streamed to the output
+ * (GROUP blocks of the widest result dtype), or NULL: stored directly. */
+typedef struct {
+    size_t len, inner;
+    void *stage;
+} geometry;
+
+/* The running state of every column, one buffer (it is also the carry's
+ * message): inner accumulators part, inner accumulators off, inner flags
+ * has. In the block-value mode (step 1) has says whether a column has
+ * started a block. */
+typedef struct {
+    unsigned char *buf;
+    void *part, *off;
+    unsigned char *has;
+    size_t bytes;
+} state;
+
+/* Step 1's block values of the last line: value k of column q at val[k *
+ * inner + q], n[q] of them per column (room for cap per column). */
+typedef struct {
+    void *val;
+    size_t *n, cap;
+} blocks;
+
+/* The accumulator of a dtype: floats add in their own type (f16 in
+ * float), integers and bool in uint64_t (wrapping); and the result type,
+ * numpy's. */
+#define ACC_FLOAT(T) __typeof__((T)0 + 0.0f)
+#define ACC_SINT(T) uint64_t
+#define ACC_UINT(T) uint64_t
+#define ACC_BOOL(T) uint64_t
+#define OUT_FLOAT(T) T
+#define OUT_SINT(T) int64_t
+#define OUT_UINT(T) uint64_t
+#define OUT_BOOL(T) int64_t
+/* An element as its accumulator: a signed integer sign-extended first. */
+#define CONV_FLOAT(A, v) ((A)(v))
+#define CONV_SINT(A, v) ((A)(int64_t)(v))
+#define CONV_UINT(A, v) ((A)(v))
+#define CONV_BOOL(A, v) ((A)(v))
+#define OP_sum(a, b) ((a) + (b))
+#define OP_prod(a, b) ((a) * (b))
+
+/* One dtype's and op's kernels.
+ *
+ * run: the elements [g0, g1) at x (global indices; x is element g0) from
+ * state s; writes each result to y (element g0 at y) unless y is NULL.
+ * With b (step 1) it records each finished block's total and, at the end,
+ * the open block's partial, instead of keeping offsets; a new line drops
+ * the values of the line before.
+ *
+ * fold: the carry out of a range from s, the state at the range's first
+ * block start (or its end), and the block values b after it: with cont,
+ * the line of b continues the line of s (each column with values closes
+ * its open block first); without, the line of b starts in the range. */
+#define SCAN_KERNELS(C, DT, nm, T, U, KIND, ...) \
+    SCAN_OP(DT, T, KIND, sum) SCAN_OP(DT, T, KIND, prod)
+#define SCAN_OP(DT, T, KIND, OPN)                                                             \
+    /* GROUP whole blocks of one column, none a line's first, at x: their     \
+     * totals first, GROUP running sums side by side (so the adds do not wait \
+     * on each other, and the blocks are read again from the cache), then    \
+     * their results, the same bits as block by block. */               \
+    static void group_##DT##_##OPN(const T *x, OUT_##KIND(T) * y, state * s, blocks * b,      \
+                                   void *stage)                                               \
+    {                                                                                         \
+        typedef ACC_##KIND(T) A;                                                              \
+        typedef OUT_##KIND(T) O;                                                              \
+        A t[GROUP], o[GROUP + 1], *part = s->part, *off = s->off, *val = b ? b->val : NULL;   \
+        const T *x0 = x, *x1 = x + BLOCK, *x2 = x + 2 * BLOCK, *x3 = x + 3 * BLOCK;           \
+        /* Four named chains: an array of them, gcc turns into one chain at a  \
+         * time (a loop interchange), which waits on every add again. */              \
+        A t0 = CONV_##KIND(A, x0[0]), t1 = CONV_##KIND(A, x1[0]), t2 = CONV_##KIND(A, x2[0]), \
+          t3 = CONV_##KIND(A, x3[0]);                                                         \
+        for (size_t j = 1; j < BLOCK; j++) {                                                  \
+            t0 = OP_##OPN(t0, CONV_##KIND(A, x0[j]));                                         \
+            t1 = OP_##OPN(t1, CONV_##KIND(A, x1[j]));                                         \
+            t2 = OP_##OPN(t2, CONV_##KIND(A, x2[j]));                                         \
+            t3 = OP_##OPN(t3, CONV_##KIND(A, x3[j]));                                         \
+        }                                                                                     \
+        t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;                                           \
+        if (b) { /* block values: the open block's, then GROUP - 1 totals */                  \
+            for (int k = 0; k < GROUP; k++) {                                                 \
+                if (s->has[0]) {                                                              \
+                    assert(b->n[0] < b->cap);                                                 \
+                    val[b->n[0]++] = part[0];                                                 \
+                }                                                                             \
+                s->has[0] = 1;                                                                \
+                part[0] = t[k];                                                               \
+            }                                                                                 \
+            return;                                                                           \
+        }                                                                                     \
+        o[0] = s->has[0] ? OP_##OPN(off[0], part[0]) : part[0];                               \
+        for (int k = 0; k < GROUP; k++)                                                       \
+            o[k + 1] = OP_##OPN(o[k], t[k]);                                                  \
+        if (y) {                                                                              \
+            O *z = stage ? stage : y;                                                         \
+            A r0 = CONV_##KIND(A, x0[0]), r1 = CONV_##KIND(A, x1[0]),                         \
+              r2 = CONV_##KIND(A, x2[0]), r3 = CONV_##KIND(A, x3[0]);                         \
+            for (size_t j = 0;;) {                                                            \
+                z[j] = (O)OP_##OPN(o[0], r0);                                                 \
+                z[BLOCK + j] = (O)OP_##OPN(o[1], r1);                                         \
+                z[2 * BLOCK + j] = (O)OP_##OPN(o[2], r2);                                     \
+                z[3 * BLOCK + j] = (O)OP_##OPN(o[3], r3);                                     \
+                if (++j == BLOCK)                                                             \
+                    break;                                                                    \
+                r0 = OP_##OPN(r0, CONV_##KIND(A, x0[j]));                                     \
+                r1 = OP_##OPN(r1, CONV_##KIND(A, x1[j]));                                     \
+                r2 = OP_##OPN(r2, CONV_##KIND(A, x2[j]));                                     \
+                r3 = OP_##OPN(r3, CONV_##KIND(A, x3[j]));                                     \
+            }                                                                                 \
+            if (stage)                                                                        \
+                pa__stream_copy(y, stage, sizeof(O) * GROUP * BLOCK);                         \
+        }                                                                                     \
+        off[0] = o[GROUP - 1];                                                                \
+        part[0] = t[GROUP - 1];                                                               \
+        s->has[0] = 1;                                                                        \
+    }                                                                                         \
+    static void run_##DT##_##OPN(const geometry *g, size_t g0, size_t g1, const void *xv,     \
+                                 void *yv, state *s, blocks *b)                               \
+    {                                                                                         \
+        typedef ACC_##KIND(T) A;                                                              \
+        typedef OUT_##KIND(T) O;                                                              \
+        const T *x = xv;                                                                      \
+        O *y = yv;                                                                            \
+        A *part = s->part, *off = s->off, *val = b ? b->val : NULL;                           \
+        unsigned char *has = s->has;                                                          \
+        size_t inner = g->inner, len = g->len;                                                \
+        for (size_t i = g0; i < g1;) {                                                        \
+            size_t p = i / inner % len, q = i % inner, k = i - g0;                            \
+            /* A run: one block of the one column, or one row's columns. */                   \
+            size_t run = inner > 1                     ? inner - q                            \
+                         : BLOCK - p % BLOCK < len - p ? BLOCK - p % BLOCK                    \
+                                                       : len - p;                             \
+            if (run > g1 - i)                                                                 \
+                run = g1 - i;                                                                 \
+            size_t c0 = 0;                                                                    \
+            if (inner == 1 && p % BLOCK == 0 && p > 0 && p + GROUP * BLOCK <= len &&          \
+                GROUP * BLOCK <= g1 - i) {                                                    \
+                group_##DT##_##OPN(x + k, y ? y + k : NULL, s, b, g->stage);                  \
+                i += GROUP * BLOCK;                                                           \
+                continue;                                                                     \
+            }                                                                                 \
+            if (p % BLOCK == 0) { /* each column starts a block, or a line */                 \
+                for (size_t c = 0; c < (inner > 1 ? run : 1); c++) {                          \
+                    size_t qq = q + c;                                                        \
+                    if (b) {                                                                  \
+                        if (p == 0)                                                           \
+                            b->n[qq] = 0;                                                     \
+                        else if (has[qq]) {                                                   \
+                            assert(b->n[qq] < b->cap);                                        \
+                            val[b->n[qq]++ * inner + qq] = part[qq];                          \
+                        }                                                                     \
+                        has[qq] = 1;                                                          \
+                    } else if (p == 0) {                                                      \
+                        has[qq] = 0;                                                          \
+                    } else {                                                                  \
+                        off[qq] = has[qq] ? OP_##OPN(off[qq], part[qq]) : part[qq];           \
+                        has[qq] = 1;                                                          \
+                    }                                                                         \
+                    A v = CONV_##KIND(A, x[k + c]);                                           \
+                    part[qq] = v;                                                             \
+                    if (y)                                                                    \
+                        y[k + c] = (O)(has[qq] ? OP_##OPN(off[qq], v) : v);                   \
+                }                                                                             \
+                c0 = inner > 1 ? run : 1;                                                     \
+            }                                                                                 \
+            if (inner > 1) {                                                                  \
+                for (size_t c = c0; c < run; c++) {                                           \
+                    A v = OP_##OPN(part[q + c], CONV_##KIND(A, x[k + c]));                    \
+                    part[q + c] = v;                                                          \
+                    if (y)                                                                    \
+                        y[k + c] = (O)(has[q + c] ? OP_##OPN(off[q + c], v) : v);             \
+                }                                                                             \
+            } else { /* one column: the running value in a register */                        \
+                A v = part[0], o = off[0];                                                    \
+                if (!y)                                                                       \
+                    for (size_t c = c0; c < run; c++)                                         \
+                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                            \
+                else if (has[0] && !b)                                                        \
+                    for (size_t c = c0; c < run; c++) {                                       \
+                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                            \
+                        y[k + c] = (O)OP_##OPN(o, v);                                         \
+                    }                                                                         \
+                else                                                                          \
+                    for (size_t c = c0; c < run; c++) {                                       \
+                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                            \
+                        y[k + c] = (O)v;                                                      \
+                    }                                                                         \
+                part[0] = v;                                                                  \
+            }                                                                                 \
+            i += run;                                                                         \
+        }                                                                                     \
+        if (b) /* the open blocks' partials close the lists */                                \
+            for (size_t q = 0; q < inner; q++)                                                \
+                if (has[q]) {                                                                 \
+                    assert(b->n[q] < b->cap);                                                 \
+                    val[b->n[q]++ * inner + q] = part[q];                                     \
+                }                                                                             \
+    }                                                                                         \
+    static void fold_##DT##_##OPN(state *s, const blocks *b, size_t inner, int cont)          \
+    {                                                                                         \
+        typedef ACC_##KIND(T) A;                                                              \
+        A *part = s->part, *off = s->off;                                                     \
+        const A *val = b->val;                                                                \
+        for (size_t q = 0; q < inner; q++) {                                                  \
+            size_t n = b->n[q];                                                               \
+            if (n == 0) /* not in the last line: the state stays */                           \
+                continue;                                                                     \
+            int h = cont;                                                                     \
+            A o = off[q], v = part[q];                                                        \
+            if (cont)                                                                         \
+                o = s->has[q] ? OP_##OPN(o, v) : v;                                           \
+            else                                                                              \
+                v = val[q];                                                                   \
+            for (size_t k = cont ? 0 : 1; k < n; k++) {                                       \
+                if (k > 0 || !cont) {                                                         \
+                    o = h ? OP_##OPN(o, v) : v;                                               \
+                    h = 1;                                                                    \
+                }                                                                             \
+                v = val[k * inner + q];                                                       \
+            }                                                                                 \
+            off[q] = o;                                                                       \
+            part[q] = v;                                                                      \
+            s->has[q] = (unsigned char)h;                                                     \
+        }                                                                                     \
+    }
+PA_DTYPE_LIST_WITH(SCAN_KERNELS, ~)
+
+typedef void (*run_fn)(const geometry *, size_t, size_t, const void *, void *, state *, blocks *);
+typedef void (*fold_fn)(state *, const blocks *, size_t, int);
+
+typedef struct {
+    run_fn run[2];
+    fold_fn fold[2];
+    size_t acc_size;
+    pa_dtype out;
+} scan_kernels;
+
+#define OUT_DTYPE_FLOAT(DT) PA_##DT
+#define OUT_DTYPE_SINT(DT) PA_I64
+#define OUT_DTYPE_UINT(DT) PA_U64
+#define OUT_DTYPE_BOOL(DT) PA_I64
+#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)        \
+    [PA_##DT] = {{run_##DT##_sum, run_##DT##_prod},   \
+                 {fold_##DT##_sum, fold_##DT##_prod}, \
+                 sizeof(ACC_##KIND(T)),               \
+                 OUT_DTYPE_##KIND(DT)},
+static const scan_kernels kernels[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(SCAN_ENTRY, ~)};
+
+pa_dtype pa_scan_dtype(pa_dtype d)
+{
+    return pa__dtype_valid(d) ? kernels[d].out : d;
+}
+
+/* ------------------------------------------------------------ the steps */
+
+/* A state of inner columns with accumulators of acc bytes, all zero. */
+static int state_alloc(state *s, size_t inner, size_t acc)
+{
+    s->bytes = inner * (2 * acc + 1);
+    s->buf = calloc(s->bytes ? s->bytes : 1, 1);
+    s->part = s->buf;
+    s->off = s->buf + inner * acc;
+    s->has = s->buf + 2 * inner * acc;
+    return s->buf ? 0 : -1;
+}
+
+/* The end of the head of [s, e): the first element from which every
+ * column's block starts inside the range (s itself when s starts a row
+ * at a block start), clipped to the line's end and to e. */
+static size_t head_end(const geometry *g, size_t s, size_t e)
+{
+    size_t row = s / g->inner, p = row % g->len, line = row / g->len;
+    if (s % g->inner == 0 && p % BLOCK == 0)
+        return s;
+    size_t next = (p / BLOCK + 1) * BLOCK;
+    if (next > g->len)
+        next = g->len;
+    size_t h = (line * g->len + next) * g->inner;
+    return h < e ? h : e;
+}
+
+/* One scan's work on this rank: its range [s, e) of global elements at x
+ * (elements of xsize bytes), its output y (of ysize), and its neighbours
+ * in the chain. */
+typedef struct {
+    pa_ctx *ctx;
+    MPI_Comm comm;
+    const scan_kernels *k;
+    int op; /* 0 sum, 1 prod */
+    geometry g;
+    size_t s, e;
+    const char *x;
+    char *y;
+    size_t xsize, ysize;
+    int pred, succ; /* ranks in comm, or -1 */
+} scan_job;
+
+/* The ranks whose non-empty ranges end where this one starts and start
+ * where it ends: every rank's range from one allgather. */
+static int find_neighbours(const char *fn, scan_job *j)
+{
+    int np;
+    PA_MPI(j->ctx, MPI_Comm_size(j->comm, &np));
+    uint64_t mine[2] = {j->s, j->e}, *all = malloc(sizeof(uint64_t) * 2 * (size_t)np);
+    int rc = pa__agree(j->ctx, j->comm,
+                       all ? PA_OK : pa__err(j->ctx, fn, PA_ENOMEM, "out of memory"));
+    if (rc == PA_OK)
+        rc = pa__mpi(j->ctx, fn,
+                     MPI_Allgather(mine, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, j->comm),
+                     "MPI_Allgather");
+    j->pred = j->succ = -1;
+    for (int r = 0; rc == PA_OK && j->s < j->e && r < np; r++) {
+        if (all[2 * r] >= all[2 * r + 1])
+            continue;
+        if (all[2 * r + 1] == j->s)
+            j->pred = r;
+        if (all[2 * r] == j->e)
+            j->succ = r;
+    }
+    free(all);
+    return rc;
+}
+
+/* Step 2: the carry into this range (received, or all zero at the start
+ * of the array) into carry, and the carry out of it sent on. h is the
+ * head's end, t0 where step 1's block values b begin. */
+static int chain(const char *fn, scan_job *j, state *carry, state *work, const blocks *b,
+                 size_t h, size_t t0)
+{
+    const geometry *g = &j->g;
+    if (j->pred >= 0)
+        PA_TRY(pa__mpi(j->ctx, fn,
+                       MPI_Recv(carry->buf, (int)carry->bytes, MPI_BYTE, j->pred, 0, j->comm,
+                                MPI_STATUS_IGNORE),
+                       "MPI_Recv"));
+    if (j->succ < 0)
+        return PA_OK;
+    memcpy(work->buf, carry->buf, carry->bytes);
+    if (h > j->s)
+        j->k->run[j->op](g, j->s, h, j->x, NULL, work, NULL);
+    if (t0 < j->e) {
+        /* The last line continues the head's line when its values begin
+         * at a block start inside that line. */
+        int cont = t0 == h && (h / g->inner) % g->len != 0;
+        j->k->fold[j->op](work, b, g->inner, cont);
+    }
+    return pa__mpi(j->ctx, fn,
+                   MPI_Send(work->buf, (int)work->bytes, MPI_BYTE, j->succ, 0, j->comm),
+                   "MPI_Send");
+}
+
+/* Steps 1 to 3 on this rank (scan.c's opening comment). Collective over
+ * j->comm; the caller agrees on the result. */
+static int scan_range(const char *fn, scan_job *j)
+{
+    const geometry *g = &j->g;
+    size_t acc = j->k->acc_size, inner = g->inner;
+    size_t h = head_end(g, j->s, j->e);
+    size_t last_line = j->e > j->s ? (j->e - 1) / inner / g->len : 0;
+    size_t t0 = last_line * g->len * inner; /* the last line's first element */
+    if (t0 < h)
+        t0 = h;
+    state carry = {0}, work = {0}, rec = {0};
+    blocks b = {NULL, NULL, (j->e - t0) / inner / BLOCK + 3};
+    int ok = state_alloc(&carry, inner, acc) == 0 && state_alloc(&work, inner, acc) == 0 &&
+             state_alloc(&rec, inner, acc) == 0;
+    b.val = malloc(b.cap * inner * acc + 1);
+    b.n = calloc(inner + 1, sizeof *b.n);
+    /* A large output that is not the input is written with streaming
+     * stores: its lines are not read into the cache first. */
+    if (j->y != j->x && (j->e - j->s) * j->ysize >= PA_STREAM_MIN_BYTES)
+        ok = ok && (j->g.stage = aligned_alloc(64, GROUP * BLOCK * j->ysize)) != NULL;
+    int rc = pa__agree(j->ctx, j->comm,
+                       ok && b.val && b.n ? PA_OK
+                                          : pa__err(j->ctx, fn, PA_ENOMEM, "out of memory"));
+    if (rc == PA_OK)
+        rc = find_neighbours(fn, j);
+    if (rc == PA_OK) {
+        run_fn run = j->k->run[j->op];
+        if (t0 < j->e) /* 1 */
+            run(g, t0, j->e, j->x + (t0 - j->s) * j->xsize, NULL, &rec, &b);
+        rc = chain(fn, j, &carry, &work, &b, h, t0); /* 2 */
+        if (rc == PA_OK && j->s < j->e) {            /* 3 */
+            run(g, j->s, j->e, j->x, j->y, &carry, NULL);
+            pa__stream_fence();
+        }
+    }
+    free(j->g.stage);
+    free(carry.buf);
+    free(work.buf);
+    free(rec.buf);
+    free(b.val);
+    free(b.n);
+    return rc;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int axis, int op)
+{
+    PA_TRY(pa__check_array(fn, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, fn, "%s, %s, axis %d", PA_CC_ARRAY(out), PA_CC_ARRAY(a), axis);
+    PA_TRY(pa__check_match(fn, a, "a", out, "out", 0));
+    char sb[PA_MAXDIM * 24];
+    PA_CHECK_AS(ctx, fn, axis >= -1 && axis < a->ndim, PA_EINVAL,
+                "axis = %d: must be -1 (the whole array) or an axis of a (0 .. %d; a is %s)",
+                axis, a->ndim - 1, pa__array_shape_str(a, sb, sizeof sb));
+    const scan_kernels *k = &kernels[a->dtype];
+    PA_CHECK_AS(ctx, fn, out->dtype == k->out, PA_EINVAL,
+                "out is %s: the %s of %s is %s (pa_scan_dtype)", pa_dtype_name(out->dtype),
+                op ? "cumprod" : "cumsum", pa_dtype_name(a->dtype), pa_dtype_name(k->out));
+    scan_job j = {
+        .ctx = ctx, .k = k, .op = op, .xsize = a->part.elsize, .ysize = out->part.elsize};
+    j.comm = a->dist == PA_REPLICATED ? ctx->node_comm : ctx->comm;
+    j.g.len = axis < 0 ? a->size : a->shape[axis];
+    j.g.inner = 1;
+    for (int d = axis + 1; axis >= 0 && d < a->ndim; d++)
+        j.g.inner *= a->shape[d];
+    int rc = PA_OK;
+    if (a->size > 0) {
+        /* The output's node block has the same rows as a's, so element i
+         * of a's node block is element i of out's, also where their
+         * ranks' ranges differ (dtypes of other sizes): each rank writes
+         * the results of its own range of a, and the sync shows them. */
+        size_t lo, hi, first = a->row0 * a->rowsize;
+        pa__local_range(a, &lo, &hi);
+        j.s = first + lo;
+        j.e = first + hi;
+        j.x = pa__node_ptr(a, lo);
+        j.y = pa__node_ptr(out, lo);
+        /* In place (out == a) too: no rank reads another's range, as
+         * the chain carries states, never elements. */
+        rc = scan_range(fn, &j);
+    }
+    return pa__array_sync_agree(out, rc);
+}
+
+int pa_cumsum(pa_array *out, const pa_array *a, int axis)
+{
+    return scan_checked(__func__, out, a, axis, 0);
+}
+
+int pa_cumprod(pa_array *out, const pa_array *a, int axis)
+{
+    return scan_checked(__func__, out, a, axis, 1);
+}
