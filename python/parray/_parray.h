@@ -71,6 +71,8 @@ int pyp_dtype(PyObject *o, pa_dtype *dtype);
 PyArray_Descr *pyp_descr(pa_dtype dtype);
 /* A shape (int or sequence of ints) -> ndim and dims; -1 with error. */
 int pyp_shape(PyObject *o, int *ndim, size_t *shape);
+/* A shape as a tuple of ints (new reference). */
+PyObject *pyp_shape_tuple(int ndim, const size_t *shape);
 /* 'distributed' | 'replicated' -> pa_dist; -1 with ValueError. */
 int pyp_dist(PyObject *o, pa_dist *dist);
 /* A pa_value as a Python scalar (exact int, bool, float, complex). */

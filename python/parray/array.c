@@ -128,11 +128,8 @@ static PyObject *get_shape(PyObject *self, void *closure)
     pa_array *a = pyp_arg(self, "shape");
     if (!a) return NULL;
     size_t shape[PA_MAXDIM];
-    int ndim = pa_array_ndim(a);
     pa_array_shape(a, shape);
-    PyObject *t = PyTuple_New(ndim);
-    for (int i = 0; t && i < ndim; i++) PyTuple_SET_ITEM(t, i, PyLong_FromSize_t(shape[i]));
-    return t;
+    return pyp_shape_tuple(pa_array_ndim(a), shape);
 }
 
 static PyObject *get_dtype(PyObject *self, void *closure)
@@ -200,10 +197,11 @@ static PyObject *array_repr(PyObject *self)
     if (!o->a) return PyUnicode_FromString("parray.Array(<freed>)");
     PyObject *shape = get_shape(self, NULL);
     if (!shape) return NULL;
-    PyObject *r = PyUnicode_FromFormat("parray.Array(shape=%R, dtype=%s, dist='%s')", shape,
-                                       pa_dtype_name(pa_array_dtype(o->a)),
+    PyObject *dt = (PyObject *)pyp_descr(pa_array_dtype(o->a));
+    PyObject *r = PyUnicode_FromFormat("parray.Array(shape=%R, dtype=%S, dist='%s')", shape, dt,
                                        pa_array_dist(o->a) == PA_REPLICATED ? "replicated"
                                                                              : "distributed");
+    Py_DECREF(dt);
     Py_DECREF(shape);
     return r;
 }

@@ -117,26 +117,29 @@ static PyObject *random_create(PyObject *args, PyObject *kw, const char *p1, con
     return create(shape, dtype, dist, def);
 }
 
+/* uniform and normal: two float parameters with defaults d1 and d2. */
+static PyObject *random_floats(PyObject *args, PyObject *kw, const char *p1, const char *p2,
+                               double d1, double d2,
+                               int (*fill)(pa_array *, uint64_t, uint64_t, double, double))
+{
+    PyObject *v1 = NULL, *v2 = NULL;
+    unsigned long long seed = 0, stream = 0;
+    PyObject *o = random_create(args, kw, p1, p2, &v1, &v2, &seed, &stream, PA_F64);
+    double x1 = v1 ? PyFloat_AsDouble(v1) : d1, x2 = v2 ? PyFloat_AsDouble(v2) : d2;
+    if (PyErr_Occurred()) Py_CLEAR(o);
+    FILL(o, fill(a, seed, stream, x1, x2));
+}
+
 static PyObject *py_random_uniform(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    PyObject *lo = NULL, *hi = NULL;
-    unsigned long long seed = 0, stream = 0;
-    PyObject *o = random_create(args, kw, "low", "high", &lo, &hi, &seed, &stream, PA_F64);
-    double l = lo ? PyFloat_AsDouble(lo) : 0, h = hi ? PyFloat_AsDouble(hi) : 1;
-    if (PyErr_Occurred()) Py_CLEAR(o);
-    FILL(o, pa_random_uniform(a, seed, stream, l, h));
+    return random_floats(args, kw, "low", "high", 0, 1, pa_random_uniform);
 }
 
 static PyObject *py_random_normal(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    PyObject *m = NULL, *s = NULL;
-    unsigned long long seed = 0, stream = 0;
-    PyObject *o = random_create(args, kw, "mean", "std", &m, &s, &seed, &stream, PA_F64);
-    double mean = m ? PyFloat_AsDouble(m) : 0, std = s ? PyFloat_AsDouble(s) : 1;
-    if (PyErr_Occurred()) Py_CLEAR(o);
-    FILL(o, pa_random_normal(a, seed, stream, mean, std));
+    return random_floats(args, kw, "mean", "std", 0, 1, pa_random_normal);
 }
 
 /* Integers in [low, high); a high past int64 (u64's upper range) goes

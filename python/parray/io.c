@@ -71,8 +71,7 @@ static PyObject *py_h5_info(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "ss", &path, &ds) || !pyp_ctx()) return NULL;
     IO_CALL(rc, pa_h5_info(pyp.ctx, path, ds, &dt, &ndim, shape));
     if (pyp_failed(rc)) return NULL;
-    PyObject *t = PyTuple_New(ndim);
-    for (int i = 0; t && i < ndim; i++) PyTuple_SET_ITEM(t, i, PyLong_FromSize_t(shape[i]));
+    PyObject *t = pyp_shape_tuple(ndim, shape);
     return t ? Py_BuildValue("(NN)", (PyObject *)pyp_descr(dt), t) : NULL;
 }
 

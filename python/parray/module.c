@@ -124,6 +124,20 @@ int pyp_shape(PyObject *o, int *ndim, size_t *shape)
     return 0;
 }
 
+PyObject *pyp_shape_tuple(int ndim, const size_t *shape)
+{
+    PyObject *t = PyTuple_New(ndim);
+    for (int i = 0; t && i < ndim; i++) {
+        PyObject *d = PyLong_FromSize_t(shape[i]);
+        if (!d) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, d);
+    }
+    return t;
+}
+
 int pyp_dist(PyObject *o, pa_dist *dist)
 {
     if (!o || o == Py_None || PyUnicode_Check(o)) {
