@@ -26,10 +26,10 @@
 
 /* The module's state: one parray context per process. */
 typedef struct {
-    pa_ctx *ctx;        /* NULL before init and after finalize */
-    MPI_Comm comm;      /* the module's own duplicate, for its agreements */
-    uint64_t next_id;   /* the id of the next array created */
-    PyObject *error;    /* parray.Error */
+    pa_ctx *ctx;      /* NULL before init and after finalize */
+    MPI_Comm comm;    /* the module's own duplicate, for its agreements */
+    uint64_t next_id; /* the id of the next array created */
+    PyObject *error;  /* parray.Error */
 } pyp_state;
 extern pyp_state pyp;
 
@@ -37,8 +37,7 @@ extern pyp_state pyp;
  * the queue). readonly marks pa.replicate's tables: their views are
  * read-only. Views (a.local(), a.node()) hold a reference to the Array. */
 typedef struct {
-    PyObject_HEAD
-    pa_array *a;
+    PyObject_HEAD pa_array *a;
     uint64_t id;
     int readonly;
     int nviews; /* numpy views alive (their base's destructor counts down) */
@@ -96,8 +95,8 @@ PyObject *pyp_reduce(PyObject *self, PyObject *args, PyObject *kw);
 #define PYP_REDUCE_DECL_(N, n) PyObject *pyp_reduce_##n(PyObject *, PyObject *, PyObject *);
 PA_REDUCE_LIST(PYP_REDUCE_DECL_)
 #undef PYP_REDUCE_DECL_
-#define PYP_REDUCE_ENTRY_(N, n)                                                            \
-    {#n, (PyCFunction)(void (*)(void))pyp_reduce_##n, METH_VARARGS | METH_KEYWORDS,         \
+#define PYP_REDUCE_ENTRY_(N, n)                                                     \
+    {#n, (PyCFunction)(void (*)(void))pyp_reduce_##n, METH_VARARGS | METH_KEYWORDS, \
      #n "(axis=None): over the whole array (a Python scalar) or along axis 0 or 1"},
 PyObject *pyp_astype(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *pyp_copy(PyObject *self, PyObject *noargs);
@@ -113,14 +112,14 @@ extern PyMethodDef pyp_move_methods[];
 /* Runs call without the GIL when work is large (elements or bytes > 2^16),
  * since collective calls wait for other ranks; small calls keep it (the
  * round trip costs more than they do). */
-#define PYP_LONG_CALL(big, rc, call)                                          \
-    do {                                                                      \
-        if (big) {                                                            \
-            Py_BEGIN_ALLOW_THREADS rc = (call);                               \
-            Py_END_ALLOW_THREADS                                              \
-        } else {                                                              \
-            rc = (call);                                                      \
-        }                                                                     \
+#define PYP_LONG_CALL(big, rc, call)            \
+    do {                                        \
+        if (big) {                              \
+            Py_BEGIN_ALLOW_THREADS rc = (call); \
+            Py_END_ALLOW_THREADS                \
+        } else {                                \
+            rc = (call);                        \
+        }                                       \
     } while (0)
 #define PYP_BIG(n) ((n) > ((size_t)1 << 16))
 

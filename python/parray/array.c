@@ -6,7 +6,8 @@
 pa_array *pyp_arg(PyObject *o, const char *what)
 {
     if (!PyObject_TypeCheck(o, &pyp_array_type)) {
-        PyErr_Format(PyExc_TypeError, "%s: a parray.Array, not %.100s", what, Py_TYPE(o)->tp_name);
+        PyErr_Format(PyExc_TypeError, "%s: a parray.Array, not %.100s", what,
+                     Py_TYPE(o)->tp_name);
         return NULL;
     }
     pyp_array *p = (pyp_array *)o;
@@ -21,7 +22,8 @@ pa_array *pyp_arg(PyObject *o, const char *what)
 static void array_dealloc(PyObject *self)
 {
     pyp_array *o = (pyp_array *)self;
-    if (o->weakrefs) PyObject_ClearWeakRefs(self);
+    if (o->weakrefs)
+        PyObject_ClearWeakRefs(self);
     pyp_release(o->a, o->id);
     Py_TYPE(self)->tp_free(self);
 }
@@ -40,10 +42,12 @@ static PyObject *view(pyp_array *o, void *ptr, int ndim, npy_intp *dims)
 {
     static char empty; /* numpy allocates when given NULL data */
     PyArray_Descr *d = pyp_descr(pa_array_dtype(o->a));
-    int flags = NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | (o->readonly ? 0 : NPY_ARRAY_WRITEABLE);
+    int flags = NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED |
+                (o->readonly ? 0 : NPY_ARRAY_WRITEABLE);
     PyObject *v = PyArray_NewFromDescr(&PyArray_Type, d, ndim, dims, NULL, ptr ? ptr : &empty,
                                        flags, NULL);
-    if (!v) return NULL;
+    if (!v)
+        return NULL;
     PyObject *base = PyCapsule_New(o, "parray.view", view_base_free);
     if (!base) {
         Py_DECREF(v);
@@ -63,7 +67,8 @@ static PyObject *array_local(PyObject *self, PyObject *noargs)
     (void)noargs;
     pa_array *a = pyp_arg(self, "local");
     pa_span s;
-    if (!a || pyp_failed(pa_array_local(a, &s))) return NULL;
+    if (!a || pyp_failed(pa_array_local(a, &s)))
+        return NULL;
     npy_intp n = (npy_intp)s.count;
     return view((pyp_array *)self, s.ptr, 1, &n);
 }
@@ -74,13 +79,15 @@ static PyObject *array_node(PyObject *self, PyObject *noargs)
     pa_array *a = pyp_arg(self, "node");
     pa_span s;
     size_t row0, nrows, shape[PA_MAXDIM];
-    if (!a || pyp_failed(pa_array_node(a, &s)) || pyp_failed(pa_array_node_rows(a, &row0, &nrows)))
+    if (!a || pyp_failed(pa_array_node(a, &s)) ||
+        pyp_failed(pa_array_node_rows(a, &row0, &nrows)))
         return NULL;
     int ndim = pa_array_ndim(a);
     pa_array_shape(a, shape);
     npy_intp dims[PA_MAXDIM];
     dims[0] = (npy_intp)nrows;
-    for (int i = 1; i < ndim; i++) dims[i] = (npy_intp)shape[i];
+    for (int i = 1; i < ndim; i++)
+        dims[i] = (npy_intp)shape[i];
     return view((pyp_array *)self, s.ptr, ndim, dims);
 }
 
@@ -89,10 +96,10 @@ static PyObject *array_sync(PyObject *self, PyObject *noargs)
     (void)noargs;
     pa_array *a = pyp_arg(self, "sync");
     int rc;
-    if (!a) return NULL;
+    if (!a)
+        return NULL;
     Py_BEGIN_ALLOW_THREADS rc = pa_array_sync(a);
-    Py_END_ALLOW_THREADS
-    if (pyp_failed(rc)) return NULL;
+    Py_END_ALLOW_THREADS if (pyp_failed(rc)) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -100,15 +107,18 @@ static PyObject *array_free(PyObject *self, PyObject *noargs)
 {
     (void)noargs;
     pyp_array *o = (pyp_array *)self;
-    if (!o->a) Py_RETURN_NONE;
-    if (!pyp_ctx() || pyp_free_now(o, o->nviews > 0) < 0) return NULL;
+    if (!o->a)
+        Py_RETURN_NONE;
+    if (!pyp_ctx() || pyp_free_now(o, o->nviews > 0) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
 static PyObject *array_enter(PyObject *self, PyObject *noargs)
 {
     (void)noargs;
-    if (!pyp_arg(self, "with")) return NULL;
+    if (!pyp_arg(self, "with"))
+        return NULL;
     Py_INCREF(self);
     return self;
 }
@@ -117,7 +127,8 @@ static PyObject *array_exit(PyObject *self, PyObject *args)
 {
     (void)args;
     PyObject *r = array_free(self, NULL);
-    if (!r) return NULL;
+    if (!r)
+        return NULL;
     Py_DECREF(r);
     Py_RETURN_FALSE;
 }
@@ -126,7 +137,8 @@ static PyObject *get_shape(PyObject *self, void *closure)
 {
     (void)closure;
     pa_array *a = pyp_arg(self, "shape");
-    if (!a) return NULL;
+    if (!a)
+        return NULL;
     size_t shape[PA_MAXDIM];
     pa_array_shape(a, shape);
     return pyp_shape_tuple(pa_array_ndim(a), shape);
@@ -157,7 +169,8 @@ static PyObject *get_dist(PyObject *self, void *closure)
 {
     (void)closure;
     pa_array *a = pyp_arg(self, "dist");
-    if (!a) return NULL;
+    if (!a)
+        return NULL;
     return PyUnicode_FromString(pa_array_dist(a) == PA_REPLICATED ? "replicated" : "distributed");
 }
 
@@ -166,7 +179,8 @@ static PyObject *get_local_offset(PyObject *self, void *closure)
     (void)closure;
     pa_array *a = pyp_arg(self, "local_offset");
     pa_span s;
-    if (!a || pyp_failed(pa_array_local(a, &s))) return NULL;
+    if (!a || pyp_failed(pa_array_local(a, &s)))
+        return NULL;
     return PyLong_FromSize_t(s.offset);
 }
 
@@ -175,7 +189,8 @@ static PyObject *get_node_rows(PyObject *self, void *closure)
     (void)closure;
     pa_array *a = pyp_arg(self, "node_rows");
     size_t row0, nrows;
-    if (!a || pyp_failed(pa_array_node_rows(a, &row0, &nrows))) return NULL;
+    if (!a || pyp_failed(pa_array_node_rows(a, &row0, &nrows)))
+        return NULL;
     return Py_BuildValue("(nn)", (Py_ssize_t)row0, (Py_ssize_t)nrows);
 }
 
@@ -194,13 +209,15 @@ static PyObject *get_readonly(PyObject *self, void *closure)
 static PyObject *array_repr(PyObject *self)
 {
     pyp_array *o = (pyp_array *)self;
-    if (!o->a) return PyUnicode_FromString("parray.Array(<freed>)");
+    if (!o->a)
+        return PyUnicode_FromString("parray.Array(<freed>)");
     PyObject *shape = get_shape(self, NULL);
-    if (!shape) return NULL;
+    if (!shape)
+        return NULL;
     PyObject *dt = (PyObject *)pyp_descr(pa_array_dtype(o->a));
     PyObject *r = PyUnicode_FromFormat("parray.Array(shape=%R, dtype=%S, dist='%s')", shape, dt,
                                        pa_array_dist(o->a) == PA_REPLICATED ? "replicated"
-                                                                             : "distributed");
+                                                                            : "distributed");
     Py_DECREF(dt);
     Py_DECREF(shape);
     return r;
@@ -209,7 +226,8 @@ static PyObject *array_repr(PyObject *self)
 static Py_ssize_t array_len(PyObject *self)
 {
     pa_array *a = pyp_arg(self, "len");
-    if (!a) return -1;
+    if (!a)
+        return -1;
     size_t shape[PA_MAXDIM];
     pa_array_shape(a, shape);
     return (Py_ssize_t)shape[0];
@@ -220,7 +238,8 @@ static PyMappingMethods array_as_mapping = {array_len, NULL, NULL};
 static PyMethodDef array_methods[] = {
     {"local", array_local, METH_NOARGS, "this rank's part: a flat numpy view, no copy"},
     {"node", array_node, METH_NOARGS, "the node's block (node_rows of the rows): a numpy view"},
-    {"sync", array_sync, METH_NOARGS, "make writes through views visible to the node (collective)"},
+    {"sync", array_sync, METH_NOARGS,
+     "make writes through views visible to the node (collective)"},
     {"free", array_free, METH_NOARGS, "free the array now (collective)"},
     {"__enter__", array_enter, METH_NOARGS, NULL},
     {"__exit__", array_exit, METH_VARARGS, NULL},
@@ -232,9 +251,9 @@ static PyMethodDef array_methods[] = {
      "save_files(pattern, format=None, ...): one file per row (collective)"},
     {"reduce", (PyCFunction)(void (*)(void))pyp_reduce, METH_VARARGS | METH_KEYWORDS,
      "reduce(op, axis=None, ddof=0): sum, mean, ... as a Python scalar or numpy array"},
-    PA_REDUCE_LIST(PYP_REDUCE_ENTRY_)
-    {"astype", (PyCFunction)(void (*)(void))pyp_astype, METH_VARARGS | METH_KEYWORDS,
-     "astype(dtype): a new array converted as numpy's astype (collective)"},
+    PA_REDUCE_LIST(PYP_REDUCE_ENTRY_){
+        "astype", (PyCFunction)(void (*)(void))pyp_astype, METH_VARARGS | METH_KEYWORDS,
+        "astype(dtype): a new array converted as numpy's astype (collective)"},
     {"copy", pyp_copy, METH_NOARGS, "a new array with the same contents (collective)"},
     {NULL, NULL, 0, NULL}};
 

@@ -6,8 +6,7 @@
 #include "_parray.h"
 
 typedef struct {
-    PyObject_HEAD
-    pa_expr *e;
+    PyObject_HEAD pa_expr *e;
 } pyp_expr;
 
 /* Most bindings one call takes: the library reads at most 64 names. */
@@ -15,7 +14,8 @@ typedef struct {
 
 static int bind_one(PyObject *name, PyObject *value, pa_binding *b)
 {
-    if (!(b->name = PyUnicode_AsUTF8(name))) return -1;
+    if (!(b->name = PyUnicode_AsUTF8(name)))
+        return -1;
     if (PyObject_TypeCheck(value, &pyp_array_type)) {
         b->array = pyp_arg(value, b->name);
         return b->array ? 0 : -1;
@@ -32,7 +32,8 @@ static int bind_one(PyObject *name, PyObject *value, pa_binding *b)
 static const pa_binding *find(const pa_binding *b, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
-        if (!strcmp(b[i].name, name)) return &b[i];
+        if (!strcmp(b[i].name, name))
+            return &b[i];
     return NULL;
 }
 
@@ -47,17 +48,20 @@ static PyObject *new_output(pa_expr *e, const pa_binding *b, int n)
     pa_array *like = NULL;
     for (int i = 0; i < nn; i++) {
         const pa_binding *x = find(b, n, pa_expr_name(e, i));
-        if (!x) return NULL;
+        if (!x)
+            return NULL;
         dts[i] = x->array ? pa_array_dtype(x->array) : PA_EXPR_SCALAR;
         vals[i] = x->value;
-        if (!like) like = x->array;
+        if (!like)
+            like = x->array;
     }
     if (!like) {
         pyp_raise_msg(PA_EINVAL, "eval: no array operand to shape the output");
         return NULL;
     }
     pa_dtype dt;
-    if (pyp_failed(pa_expr_dtype(e, dts, vals, &dt))) return NULL;
+    if (pyp_failed(pa_expr_dtype(e, dts, vals, &dt)))
+        return NULL;
     size_t shape[PA_MAXDIM];
     pa_array_shape(like, shape);
     return pyp_wrap(pyp_create(dt, pa_array_ndim(like), shape, pa_array_dist(like)));
@@ -73,7 +77,8 @@ static PyObject *run(pa_expr *e, PyObject *kw)
     if (kw && PyDict_GET_SIZE(kw) >= MAXBIND - 1)
         return PyErr_Format(PyExc_ValueError, "eval: at most %d names", MAXBIND - 2);
     while (kw && PyDict_Next(kw, &pos, &name, &value)) {
-        if (bind_one(name, value, &b[n]) < 0) return NULL;
+        if (bind_one(name, value, &b[n]) < 0)
+            return NULL;
         n++;
     }
     const char *oname = pa_expr_output(e);
@@ -83,14 +88,18 @@ static PyObject *run(pa_expr *e, PyObject *kw)
         out = ob->array ? Py_NewRef(PyDict_GetItemString(kw, oname)) : NULL;
     } else {
         out = new_output(e, b, n);
-        if (PyErr_Occurred()) return NULL;
-        if (out) b[n++] = (pa_binding){oname, ((pyp_array *)out)->a, 0};
+        if (PyErr_Occurred())
+            return NULL;
+        if (out)
+            b[n++] = (pa_binding){oname, ((pyp_array *)out)->a, 0};
     }
     for (int i = 0; i < n; i++)
-        if (b[i].array) size = pa_array_size(b[i].array);
+        if (b[i].array)
+            size = pa_array_size(b[i].array);
     int rc;
     PYP_LONG_CALL(PYP_BIG(size), rc, pa_expr_eval(e, b, n));
-    if (pyp_failed(rc)) Py_CLEAR(out);
+    if (pyp_failed(rc))
+        Py_CLEAR(out);
     return out ? out : (PyErr_Occurred() ? NULL : Py_NewRef(Py_None));
 }
 
@@ -101,11 +110,14 @@ static PyObject *cache;
 static PyObject *compile(PyObject *text_o)
 {
     const char *text = PyUnicode_AsUTF8(text_o);
-    if (!text || !pyp_ctx()) return NULL;
+    if (!text || !pyp_ctx())
+        return NULL;
     pyp_expr *o = PyObject_New(pyp_expr, &pyp_expr_type);
-    if (!o) return NULL;
+    if (!o)
+        return NULL;
     o->e = NULL;
-    if (pyp_failed(pa_expr_compile(pyp.ctx, text, &o->e))) Py_CLEAR(o);
+    if (pyp_failed(pa_expr_compile(pyp.ctx, text, &o->e)))
+        Py_CLEAR(o);
     return (PyObject *)o;
 }
 
@@ -113,15 +125,20 @@ static PyObject *py_eval(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     PyObject *text;
-    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
-    if (!cache && !(cache = PyDict_New())) return NULL;
+    if (!PyArg_ParseTuple(args, "U", &text))
+        return NULL;
+    if (!cache && !(cache = PyDict_New()))
+        return NULL;
     PyObject *e = PyDict_GetItemWithError(cache, text);
     if (!e) {
-        if (PyErr_Occurred() || !(e = compile(text))) return NULL;
-        if (PyDict_GET_SIZE(cache) >= 256) PyDict_Clear(cache);
+        if (PyErr_Occurred() || !(e = compile(text)))
+            return NULL;
+        if (PyDict_GET_SIZE(cache) >= 256)
+            PyDict_Clear(cache);
         int r = PyDict_SetItem(cache, text, e);
         Py_DECREF(e);
-        if (r < 0) return NULL;
+        if (r < 0)
+            return NULL;
     }
     return run(((pyp_expr *)e)->e, kw);
 }
@@ -130,7 +147,8 @@ static PyObject *py_compile(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *text;
-    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    if (!PyArg_ParseTuple(args, "U", &text))
+        return NULL;
     return compile(text);
 }
 
@@ -147,7 +165,8 @@ static PyObject *expr_names(PyObject *self, void *closure)
     pa_expr *e = ((pyp_expr *)self)->e;
     int n = pa_expr_nnames(e);
     PyObject *t = PyTuple_New(n);
-    for (int i = 0; t && i < n; i++) PyTuple_SET_ITEM(t, i, PyUnicode_FromString(pa_expr_name(e, i)));
+    for (int i = 0; t && i < n; i++)
+        PyTuple_SET_ITEM(t, i, PyUnicode_FromString(pa_expr_name(e, i)));
     return t;
 }
 

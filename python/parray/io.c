@@ -3,26 +3,28 @@
  * .npy or CSV file (load_npy, load_csv). Every call releases the GIL. */
 #include "_parray.h"
 
-#define IO_CALL(rc, call)                                                                    \
-    do {                                                                                     \
-        Py_BEGIN_ALLOW_THREADS rc = (call);                                                  \
-        Py_END_ALLOW_THREADS                                                                 \
+#define IO_CALL(rc, call)                   \
+    do {                                    \
+        Py_BEGIN_ALLOW_THREADS rc = (call); \
+        Py_END_ALLOW_THREADS                \
     } while (0)
 
 /* A new array from a loader, after the collect that creation calls make. */
-#define LOAD(call)                                                                           \
-    do {                                                                                     \
-        pa_array *out = NULL;                                                                \
-        int rc;                                                                              \
-        if (!pyp_ctx() || pyp_collect() < 0) return NULL;                                   \
-        IO_CALL(rc, call);                                                                   \
-        return pyp_failed(rc) ? NULL : pyp_wrap(out);                                        \
+#define LOAD(call)                                    \
+    do {                                              \
+        pa_array *out = NULL;                         \
+        int rc;                                       \
+        if (!pyp_ctx() || pyp_collect() < 0)          \
+            return NULL;                              \
+        IO_CALL(rc, call);                            \
+        return pyp_failed(rc) ? NULL : pyp_wrap(out); \
     } while (0)
 
-#define DONE(rc)                                                                             \
-    do {                                                                                     \
-        if (pyp_failed(rc)) return NULL;                                                     \
-        Py_RETURN_NONE;                                                                      \
+#define DONE(rc)            \
+    do {                    \
+        if (pyp_failed(rc)) \
+            return NULL;    \
+        Py_RETURN_NONE;     \
     } while (0)
 
 static PyObject *py_load_h5(PyObject *self, PyObject *args, PyObject *kw)
@@ -42,8 +44,8 @@ static PyObject *py_load_h5(PyObject *self, PyObject *args, PyObject *kw)
 
 PyObject *pyp_save_h5(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kws[] = {"path",    "dataset", "chunked",     "chunk_rows", "deflate",
-                          "truncate", "durable", "copy", "independent", NULL};
+    static char *kws[] = {"path",     "dataset", "chunked", "chunk_rows",  "deflate",
+                          "truncate", "durable", "copy",    "independent", NULL};
     const char *path, *ds;
     int chunked = 0, indep = 0;
     Py_ssize_t chunk_rows = 0;
@@ -68,9 +70,11 @@ static PyObject *py_h5_info(PyObject *self, PyObject *args)
     pa_dtype dt;
     int ndim, rc;
     size_t shape[PA_MAXDIM];
-    if (!PyArg_ParseTuple(args, "ss", &path, &ds) || !pyp_ctx()) return NULL;
+    if (!PyArg_ParseTuple(args, "ss", &path, &ds) || !pyp_ctx())
+        return NULL;
     IO_CALL(rc, pa_h5_info(pyp.ctx, path, ds, &dt, &ndim, shape));
-    if (pyp_failed(rc)) return NULL;
+    if (pyp_failed(rc))
+        return NULL;
     PyObject *t = pyp_shape_tuple(ndim, shape);
     return t ? Py_BuildValue("(NN)", (PyObject *)pyp_descr(dt), t) : NULL;
 }
@@ -82,18 +86,22 @@ static PyObject *py_set_attr(PyObject *self, PyObject *args)
     const char *path, *obj, *name;
     PyObject *v;
     int rc;
-    if (!PyArg_ParseTuple(args, "sssO", &path, &obj, &name, &v) || !pyp_ctx()) return NULL;
+    if (!PyArg_ParseTuple(args, "sssO", &path, &obj, &name, &v) || !pyp_ctx())
+        return NULL;
     if (PyUnicode_Check(v)) {
         const char *s = PyUnicode_AsUTF8(v);
-        if (!s) return NULL;
+        if (!s)
+            return NULL;
         IO_CALL(rc, pa_h5_attr_set_str(pyp.ctx, path, obj, name, s));
     } else if (PyLong_Check(v) && !PyBool_Check(v)) {
         long long i = PyLong_AsLongLong(v);
-        if (PyErr_Occurred()) return NULL;
+        if (PyErr_Occurred())
+            return NULL;
         IO_CALL(rc, pa_h5_attr_set_int(pyp.ctx, path, obj, name, i));
     } else {
         double d = PyFloat_AsDouble(v);
-        if (PyErr_Occurred()) return NULL;
+        if (PyErr_Occurred())
+            return NULL;
         IO_CALL(rc, pa_h5_attr_set_num(pyp.ctx, path, obj, name, d));
     }
     DONE(rc);
@@ -107,18 +115,24 @@ static PyObject *py_get_attr(PyObject *self, PyObject *args)
     (void)self;
     const char *path, *obj, *name;
     int rc;
-    if (!PyArg_ParseTuple(args, "sss", &path, &obj, &name) || !pyp_ctx()) return NULL;
+    if (!PyArg_ParseTuple(args, "sss", &path, &obj, &name) || !pyp_ctx())
+        return NULL;
     int64_t i;
     IO_CALL(rc, pa_h5_attr_get_int(pyp.ctx, path, obj, name, &i));
-    if (rc == PA_OK) return PyLong_FromLongLong(i);
-    if (rc != PA_EFORMAT) return pyp_raise(rc);
+    if (rc == PA_OK)
+        return PyLong_FromLongLong(i);
+    if (rc != PA_EFORMAT)
+        return pyp_raise(rc);
     double d;
     IO_CALL(rc, pa_h5_attr_get_num(pyp.ctx, path, obj, name, &d));
-    if (rc == PA_OK) return PyFloat_FromDouble(d);
-    if (rc != PA_EFORMAT) return pyp_raise(rc);
+    if (rc == PA_OK)
+        return PyFloat_FromDouble(d);
+    if (rc != PA_EFORMAT)
+        return pyp_raise(rc);
     char *s = NULL;
     IO_CALL(rc, pa_h5_attr_get_str(pyp.ctx, path, obj, name, &s));
-    if (pyp_failed(rc)) return NULL;
+    if (pyp_failed(rc))
+        return NULL;
     PyObject *r = PyUnicode_FromString(s);
     free(s);
     return r;
@@ -143,32 +157,36 @@ static int files_opts(PyObject *dtype_o, PyObject *shape_o, const char *dataset,
     o->dataset = dataset;
     o->threads = threads;
     o->place = job ? PA_PLACE_JOB : PA_PLACE_NODE;
-    if (dtype_o && dtype_o != Py_None && pyp_dtype(dtype_o, &o->dtype) < 0) return -1;
-    if (shape_o && shape_o != Py_None && pyp_shape(shape_o, &o->ndim, o->shape) < 0) return -1;
+    if (dtype_o && dtype_o != Py_None && pyp_dtype(dtype_o, &o->dtype) < 0)
+        return -1;
+    if (shape_o && shape_o != Py_None && pyp_shape(shape_o, &o->ndim, o->shape) < 0)
+        return -1;
     return 0;
 }
 
 static PyObject *py_load_files(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *kws[] = {"paths", "format", "dtype", "shape", "dataset", "threads", "place_job",
-                          NULL};
+    static char *kws[] = {"paths",   "format",  "dtype",     "shape",
+                          "dataset", "threads", "place_job", NULL};
     PyObject *paths_o, *dtype_o = NULL, *shape_o = NULL;
     const char *fmt = "auto", *dataset = NULL;
     int threads = 0, job = 0;
     pa_format f;
     pa_files_opts o = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOOzip", kws, &paths_o, &fmt, &dtype_o, &shape_o,
-                                     &dataset, &threads, &job) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOOzip", kws, &paths_o, &fmt, &dtype_o,
+                                     &shape_o, &dataset, &threads, &job) ||
         format_of(fmt, &f) < 0 || files_opts(dtype_o, shape_o, dataset, threads, job, &o) < 0)
         return NULL;
     PyObject *seq = PySequence_Fast(paths_o, "load_files: paths is a sequence of str");
-    if (!seq) return NULL;
+    if (!seq)
+        return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     const char **paths = PyMem_Calloc(n ? (size_t)n : 1, sizeof *paths);
     PyObject *r = NULL;
     for (Py_ssize_t i = 0; paths && i < n; i++)
-        if (!(paths[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i)))) goto out;
+        if (!(paths[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i))))
+            goto out;
     if (!paths) {
         PyErr_NoMemory();
         goto out;
@@ -192,8 +210,9 @@ PyObject *pyp_save_files(PyObject *self, PyObject *args, PyObject *kw)
     pa_format f;
     pa_files_opts o = {0};
     pa_array *a = pyp_arg(self, "save_files");
-    if (!a || !PyArg_ParseTupleAndKeywords(args, kw, "s|szpp", kws, &pattern, &fmt, &dataset,
-                                           &o.durable, &o.big_endian) ||
+    if (!a ||
+        !PyArg_ParseTupleAndKeywords(args, kw, "s|szpp", kws, &pattern, &fmt, &dataset,
+                                     &o.durable, &o.big_endian) ||
         format_of(fmt, &f) < 0)
         return NULL;
     o.dataset = dataset;
@@ -206,7 +225,8 @@ static PyObject *py_load_npy(PyObject *self, PyObject *args)
 {
     (void)self;
     const char *path;
-    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    if (!PyArg_ParseTuple(args, "s", &path))
+        return NULL;
     LOAD(pa_load_npy(pyp.ctx, path, NULL, &out));
 }
 

@@ -25,7 +25,8 @@ static PyArray_Descr *descrs[PA_NDTYPES];
 PyObject *pyp_raise(int code)
 {
     const char *msg = pa_errmsg(pyp.ctx);
-    if (!msg || !*msg) msg = pa_strerror(code);
+    if (!msg || !*msg)
+        msg = pa_strerror(code);
     PyObject *err = PyObject_CallFunction(pyp.error ? pyp.error : PyExc_RuntimeError, "is", code,
                                           msg);
     if (err) {
@@ -47,7 +48,8 @@ PyObject *pyp_raise_msg(int code, const char *msg)
 
 int pyp_failed(int rc)
 {
-    if (rc < 0) pyp_raise(rc);
+    if (rc < 0)
+        pyp_raise(rc);
     return rc < 0;
 }
 
@@ -62,14 +64,14 @@ pa_ctx *pyp_ctx(void)
 
 static int descrs_init(void)
 {
-#define PYP_DESCR_(NAME, name, T, U, KIND, numpy, ch, ...)                                  \
-    {                                                                                       \
-        PyObject *c = PyUnicode_FromOrdinal(ch);                                            \
-        if (!c || !PyArray_DescrConverter(c, &descrs[PA_##NAME])) {                         \
-            Py_XDECREF(c);                                                                  \
-            return -1;                                                                      \
-        }                                                                                   \
-        Py_DECREF(c);                                                                       \
+#define PYP_DESCR_(NAME, name, T, U, KIND, numpy, ch, ...)          \
+    {                                                               \
+        PyObject *c = PyUnicode_FromOrdinal(ch);                    \
+        if (!c || !PyArray_DescrConverter(c, &descrs[PA_##NAME])) { \
+            Py_XDECREF(c);                                          \
+            return -1;                                              \
+        }                                                           \
+        Py_DECREF(c);                                               \
     }
     PA_DTYPE_LIST(PYP_DESCR_)
 #undef PYP_DESCR_
@@ -79,7 +81,8 @@ static int descrs_init(void)
 int pyp_dtype(PyObject *o, pa_dtype *dtype)
 {
     PyArray_Descr *d = NULL;
-    if (!PyArray_DescrConverter(o, &d)) return -1;
+    if (!PyArray_DescrConverter(o, &d))
+        return -1;
     for (int i = 0; i < PA_NDTYPES; i++)
         if (PyArray_EquivTypes(d, descrs[i])) {
             Py_DECREF(d);
@@ -105,7 +108,8 @@ int pyp_shape(PyObject *o, int *ndim, size_t *shape)
         return PyErr_Occurred() ? -1 : 0;
     }
     PyObject *seq = PySequence_Fast(o, "shape: an int or a sequence of ints");
-    if (!seq) return -1;
+    if (!seq)
+        return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     if (n < 1 || n > PA_MAXDIM) {
         Py_DECREF(seq);
@@ -142,11 +146,16 @@ int pyp_dist(PyObject *o, pa_dist *dist)
 {
     if (!o || o == Py_None || PyUnicode_Check(o)) {
         const char *s = o && o != Py_None ? PyUnicode_AsUTF8(o) : "distributed";
-        if (!s) return -1;
-        if (!strcmp(s, "distributed")) *dist = PA_DISTRIBUTED;
-        else if (!strcmp(s, "replicated")) *dist = PA_REPLICATED;
-        else s = NULL;
-        if (s) return 0;
+        if (!s)
+            return -1;
+        if (!strcmp(s, "distributed"))
+            *dist = PA_DISTRIBUTED;
+        else if (!strcmp(s, "replicated"))
+            *dist = PA_REPLICATED;
+        else
+            s = NULL;
+        if (s)
+            return 0;
     }
     PyErr_Format(PyExc_ValueError, "dist: 'distributed' or 'replicated', not %R", o);
     return -1;
@@ -170,7 +179,8 @@ static int reg_add(pa_array *a, pyp_array *obj)
     if (nreg == capreg) {
         size_t cap = capreg ? 2 * capreg : 64;
         entry *r = PyMem_Realloc(reg, cap * sizeof *r);
-        if (!r) return -1;
+        if (!r)
+            return -1;
         reg = r, capreg = cap;
     }
     obj->id = pyp.next_id++;
@@ -183,8 +193,10 @@ static entry *reg_find(uint64_t id)
     size_t lo = 0, hi = nreg;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (reg[mid].id < id) lo = mid + 1;
-        else hi = mid;
+        if (reg[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < nreg && reg[lo].id == id ? &reg[lo] : NULL;
 }
@@ -194,7 +206,8 @@ static entry *reg_find(uint64_t id)
 static int reg_free(entry *e)
 {
     int rc = pa_array_free(&e->a);
-    if (e->obj) e->obj->a = NULL;
+    if (e->obj)
+        e->obj->a = NULL;
     memmove(e, e + 1, (size_t)(reg + nreg - (e + 1)) * sizeof *e);
     nreg--;
     return rc;
@@ -202,7 +215,8 @@ static int reg_free(entry *e)
 
 PyObject *pyp_wrap(pa_array *a)
 {
-    if (!a) return NULL;
+    if (!a)
+        return NULL;
     pyp_array *o = PyObject_New(pyp_array, &pyp_array_type);
     if (!o || reg_add(a, o) < 0) {
         /* Every rank made this array; a rank that cannot track it frees
@@ -220,7 +234,8 @@ PyObject *pyp_wrap(pa_array *a)
 void pyp_release(pa_array *a, uint64_t id)
 {
     entry *e = a ? reg_find(id) : NULL;
-    if (e) e->obj = NULL;
+    if (e)
+        e->obj = NULL;
 }
 
 Py_ssize_t pyp_live_count(void)
@@ -230,19 +245,22 @@ Py_ssize_t pyp_live_count(void)
 
 int pyp_collect(void)
 {
-    if (!pyp.ctx) return 0;
+    if (!pyp.ctx)
+        return 0;
     /* Step 1: the range of ids released anywhere: max of -lo and of hi. */
     int64_t span[2] = {INT64_MIN, -1};
     for (size_t i = 0; i < nreg; i++)
         if (!reg[i].obj) {
-            if (span[0] == INT64_MIN) span[0] = -(int64_t)reg[i].id;
+            if (span[0] == INT64_MIN)
+                span[0] = -(int64_t)reg[i].id;
             span[1] = (int64_t)reg[i].id;
         }
     if (MPI_Allreduce(MPI_IN_PLACE, span, 2, MPI_INT64_T, MPI_MAX, pyp.comm) != MPI_SUCCESS) {
         PyErr_SetString(PyExc_RuntimeError, "parray: MPI_Allreduce of released arrays failed");
         return -1;
     }
-    if (span[1] < 0) return 0;
+    if (span[1] < 0)
+        return 0;
     /* Step 2: a bitmap over that range of the ids this rank released; its
      * AND over the ranks is the ids every rank released. */
     uint64_t lo = (uint64_t)-span[0], nbits = (uint64_t)span[1] - lo + 1;
@@ -255,13 +273,15 @@ int pyp_collect(void)
     for (size_t i = 0; i < nreg; i++)
         if (!reg[i].obj && reg[i].id >= lo && reg[i].id - lo < nbits)
             bits[(reg[i].id - lo) / 8] |= (unsigned char)(1u << ((reg[i].id - lo) % 8));
-    int rc = MPI_Allreduce(MPI_IN_PLACE, bits, (int)nbytes, MPI_UNSIGNED_CHAR, MPI_BAND, pyp.comm);
+    int rc = MPI_Allreduce(MPI_IN_PLACE, bits, (int)nbytes, MPI_UNSIGNED_CHAR, MPI_BAND,
+                           pyp.comm);
     int first = PA_OK;
     for (size_t i = 0; rc == MPI_SUCCESS && i < nreg;) {
         uint64_t k = reg[i].id - lo;
         if (reg[i].id >= lo && k < nbits && (bits[k / 8] >> (k % 8) & 1)) {
             int r = reg_free(&reg[i]);
-            if (first == PA_OK) first = r;
+            if (first == PA_OK)
+                first = r;
         } else {
             i++;
         }
@@ -277,12 +297,12 @@ int pyp_collect(void)
 pa_array *pyp_create(pa_dtype dtype, int ndim, const size_t *shape, pa_dist dist)
 {
     pa_ctx *ctx = pyp_ctx();
-    if (!ctx || pyp_collect() < 0) return NULL;
+    if (!ctx || pyp_collect() < 0)
+        return NULL;
     pa_array *a = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = pa_array_create(ctx, dtype, ndim, shape, dist, &a);
-    Py_END_ALLOW_THREADS
-    if (pyp_failed(rc)) return NULL;
+    Py_END_ALLOW_THREADS if (pyp_failed(rc)) return NULL;
     return a;
 }
 
@@ -313,7 +333,8 @@ static PyObject *py_init(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *fcomm = Py_None;
-    if (!PyArg_ParseTuple(args, "|O", &fcomm)) return NULL;
+    if (!PyArg_ParseTuple(args, "|O", &fcomm))
+        return NULL;
     if (pyp.ctx) {
         return pyp_raise_msg(PA_ESTATE, "init: parray is already initialised");
     }
@@ -323,12 +344,14 @@ static PyObject *py_init(PyObject *self, PyObject *args)
         Py_END_ALLOW_THREADS
     } else {
         long f = PyLong_AsLong(fcomm);
-        if (PyErr_Occurred()) return NULL;
+        if (PyErr_Occurred())
+            return NULL;
         MPI_Comm comm = MPI_Comm_f2c((MPI_Fint)f);
         Py_BEGIN_ALLOW_THREADS rc = pa_init_comm(comm, &pyp.ctx);
         Py_END_ALLOW_THREADS
     }
-    if (pyp_failed(rc)) return NULL;
+    if (pyp_failed(rc))
+        return NULL;
     if (MPI_Comm_dup(pa_ctx_comm(pyp.ctx), &pyp.comm) != MPI_SUCCESS) {
         pa_finalize(&pyp.ctx);
         PyErr_SetString(PyExc_RuntimeError, "parray: MPI_Comm_dup failed");
@@ -342,22 +365,27 @@ static PyObject *py_init(PyObject *self, PyObject *args)
 static PyObject *py_finalize(PyObject *self, PyObject *noargs)
 {
     (void)self, (void)noargs;
-    if (!pyp.ctx) Py_RETURN_NONE;
+    if (!pyp.ctx)
+        Py_RETURN_NONE;
     int first = PA_OK;
     while (nreg) {
         int r = reg_free(&reg[0]);
-        if (first == PA_OK) first = r;
+        if (first == PA_OK)
+            first = r;
     }
     MPI_Comm_free(&pyp.comm);
     int rc = pa_finalize(&pyp.ctx);
-    if (first == PA_OK) first = rc;
-    if (first < 0) return pyp_raise(first);
+    if (first == PA_OK)
+        first = rc;
+    if (first < 0)
+        return pyp_raise(first);
     Py_RETURN_NONE;
 }
 
 static PyObject *comm_handle(MPI_Comm c)
 {
-    if (c == MPI_COMM_NULL) Py_RETURN_NONE;
+    if (c == MPI_COMM_NULL)
+        Py_RETURN_NONE;
     return PyLong_FromLong((long)MPI_Comm_c2f(c));
 }
 
@@ -366,8 +394,10 @@ static PyObject *py_comm_handles(PyObject *self, PyObject *noargs)
 {
     (void)self, (void)noargs;
     pa_ctx *ctx = pyp_ctx();
-    if (!ctx) return NULL;
-    return Py_BuildValue("(NNN)", comm_handle(pa_ctx_comm(ctx)), comm_handle(pa_ctx_node_comm(ctx)),
+    if (!ctx)
+        return NULL;
+    return Py_BuildValue("(NNN)", comm_handle(pa_ctx_comm(ctx)),
+                         comm_handle(pa_ctx_node_comm(ctx)),
                          comm_handle(pa_ctx_leader_comm(ctx)));
 }
 
@@ -375,7 +405,8 @@ static PyObject *py_layout(PyObject *self, PyObject *noargs)
 {
     (void)self, (void)noargs;
     pa_ctx *ctx = pyp_ctx();
-    if (!ctx) return NULL;
+    if (!ctx)
+        return NULL;
     return Py_BuildValue("{si si si si si si si ss}", "rank", pa_ctx_rank(ctx), "size",
                          pa_ctx_size(ctx), "node", pa_ctx_node(ctx), "nnodes", pa_ctx_nnodes(ctx),
                          "node_rank", pa_ctx_node_rank(ctx), "node_size", pa_ctx_node_size(ctx),
@@ -391,7 +422,8 @@ static PyObject *py_initialized(PyObject *self, PyObject *noargs)
 static PyObject *py_collect(PyObject *self, PyObject *noargs)
 {
     (void)self, (void)noargs;
-    if (!pyp_ctx() || pyp_collect() < 0) return NULL;
+    if (!pyp_ctx() || pyp_collect() < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -405,7 +437,8 @@ static PyObject *py_abort(PyObject *self, PyObject *args)
 {
     (void)self;
     int code = 1;
-    if (!PyArg_ParseTuple(args, "|i", &code)) return NULL;
+    if (!PyArg_ParseTuple(args, "|i", &code))
+        return NULL;
     MPI_Abort(pyp.ctx ? pa_ctx_comm(pyp.ctx) : MPI_COMM_WORLD, code);
     Py_RETURN_NONE;
 }
@@ -416,12 +449,13 @@ static PyObject *py_agree(PyObject *self, PyObject *args)
 {
     (void)self;
     int ok;
-    if (!PyArg_ParseTuple(args, "p", &ok) || !pyp_ctx()) return NULL;
+    if (!PyArg_ParseTuple(args, "p", &ok) || !pyp_ctx())
+        return NULL;
     int bad = ok ? INT32_MAX : pa_ctx_rank(pyp.ctx);
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MIN, pyp.comm);
-    Py_END_ALLOW_THREADS
-    if (rc != MPI_SUCCESS) {
+    Py_END_ALLOW_THREADS if (rc != MPI_SUCCESS)
+    {
         PyErr_SetString(PyExc_RuntimeError, "parray: MPI_Allreduce in agree failed");
         return NULL;
     }
@@ -441,7 +475,8 @@ static PyObject *py_errname(PyObject *self, PyObject *args)
 {
     (void)self;
     int code;
-    if (!PyArg_ParseTuple(args, "i", &code)) return NULL;
+    if (!PyArg_ParseTuple(args, "i", &code))
+        return NULL;
     return PyUnicode_FromString(pa_errname(code));
 }
 
@@ -459,9 +494,15 @@ static PyMethodDef module_methods[] = {
     {"errname", py_errname, METH_VARARGS, "a code's name"},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "parray._parray",
-                                        "libparray's C API for Python", -1, NULL,
-                                        NULL, NULL, NULL, NULL};
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
+                                        "parray._parray",
+                                        "libparray's C API for Python",
+                                        -1,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL,
+                                        NULL};
 
 static int add_methods(PyObject *m, PyMethodDef *defs)
 {
@@ -479,16 +520,20 @@ PyMODINIT_FUNC PyInit__parray(void)
 {
     import_array();
     pyp_linalg_init();
-    if (descrs_init() < 0 || PyType_Ready(&pyp_array_type) < 0 || PyType_Ready(&pyp_expr_type) < 0)
+    if (descrs_init() < 0 || PyType_Ready(&pyp_array_type) < 0 ||
+        PyType_Ready(&pyp_expr_type) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module_def);
-    if (!m) return NULL;
+    if (!m)
+        return NULL;
     /* numpy's operators defer to Array's: np.float64(2) * a is a parray op. */
-    if (PyDict_SetItemString(pyp_array_type.tp_dict, "__array_ufunc__", Py_None) < 0) return NULL;
+    if (PyDict_SetItemString(pyp_array_type.tp_dict, "__array_ufunc__", Py_None) < 0)
+        return NULL;
     PyType_Modified(&pyp_array_type);
     Py_INCREF(&pyp_array_type);
     if (add_methods(m, module_methods) < 0 || add_methods(m, pyp_compute_methods) < 0 ||
-        add_methods(m, pyp_io_methods) < 0 || add_methods(m, pyp_move_methods) < 0 || add_methods(m, pyp_expr_methods) < 0 || add_methods(m, pyp_linalg_methods) < 0 ||
+        add_methods(m, pyp_io_methods) < 0 || add_methods(m, pyp_move_methods) < 0 ||
+        add_methods(m, pyp_expr_methods) < 0 || add_methods(m, pyp_linalg_methods) < 0 ||
         PyModule_AddObject(m, "Array", (PyObject *)&pyp_array_type) < 0 ||
         PyModule_AddObject(m, "Expr", Py_NewRef((PyObject *)&pyp_expr_type)) < 0) {
         Py_DECREF(m);

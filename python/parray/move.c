@@ -17,7 +17,8 @@ static PyArrayObject *root_input(PyObject *obj, int root, int64_t *head)
             int nd = PyArray_NDIM(arr);
             if (nd >= 1 && nd <= PA_MAXDIM) {
                 head[0] = 1, head[1] = dt, head[2] = nd;
-                for (int i = 0; i < nd; i++) head[3 + i] = PyArray_DIM(arr, i);
+                for (int i = 0; i < nd; i++)
+                    head[3 + i] = PyArray_DIM(arr, i);
             } else {
                 PyErr_Format(PyExc_ValueError, "from_numpy: 1 to %d dimensions, not %d",
                              PA_MAXDIM, nd);
@@ -44,14 +45,17 @@ static PyArrayObject *root_input(PyObject *obj, int root, int64_t *head)
 static PyObject *scatter(PyObject *obj, int root, pa_dist dist, int readonly)
 {
     int64_t head[3 + PA_MAXDIM];
-    if (!pyp_ctx()) return NULL;
+    if (!pyp_ctx())
+        return NULL;
     if (root < 0 || root >= pa_ctx_size(pyp.ctx))
         return PyErr_Format(PyExc_ValueError, "root: a rank, 0 to %d, not %d",
                             pa_ctx_size(pyp.ctx) - 1, root);
     PyArrayObject *arr = root_input(obj, root, head);
-    if (!arr) return NULL;
+    if (!arr)
+        return NULL;
     size_t shape[PA_MAXDIM];
-    for (int i = 0; i < head[2]; i++) shape[i] = (size_t)head[3 + i];
+    for (int i = 0; i < head[2]; i++)
+        shape[i] = (size_t)head[3 + i];
     pa_array *a = pyp_create((pa_dtype)head[1], (int)head[2], shape, dist);
     int rc = PA_OK;
     if (a) {
@@ -61,8 +65,10 @@ static PyObject *scatter(PyObject *obj, int root, pa_dist dist, int readonly)
     }
     Py_DECREF(arr);
     PyObject *o = pyp_wrap(a);
-    if (o && pyp_failed(rc)) Py_CLEAR(o); /* the registry frees it at the next collect */
-    if (o) ((pyp_array *)o)->readonly = readonly;
+    if (o && pyp_failed(rc))
+        Py_CLEAR(o); /* the registry frees it at the next collect */
+    if (o)
+        ((pyp_array *)o)->readonly = readonly;
     return o;
 }
 
@@ -85,7 +91,8 @@ static PyObject *py_replicate(PyObject *self, PyObject *args, PyObject *kw)
     static char *kws[] = {"array", "root", NULL};
     PyObject *obj;
     int root = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i", kws, &obj, &root)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|i", kws, &obj, &root))
+        return NULL;
     return scatter(obj, root, PA_REPLICATED, 1);
 }
 
@@ -94,17 +101,21 @@ PyObject *pyp_to_numpy(PyObject *self, PyObject *args, PyObject *kw)
     static char *kws[] = {"root", NULL};
     PyObject *root_o = NULL;
     pa_array *a = pyp_arg(self, "to_numpy");
-    if (!a || !PyArg_ParseTupleAndKeywords(args, kw, "|O", kws, &root_o)) return NULL;
+    if (!a || !PyArg_ParseTupleAndKeywords(args, kw, "|O", kws, &root_o))
+        return NULL;
     int all = root_o == Py_None, root = 0;
-    if (root_o && !all && (root = PyLong_AsLong(root_o)) == -1 && PyErr_Occurred()) return NULL;
+    if (root_o && !all && (root = PyLong_AsLong(root_o)) == -1 && PyErr_Occurred())
+        return NULL;
     int rank = pa_ctx_rank(pyp.ctx);
     size_t shape[PA_MAXDIM];
     npy_intp dims[PA_MAXDIM];
     int ndim = pa_array_ndim(a);
     pa_array_shape(a, shape);
-    for (int i = 0; i < ndim; i++) dims[i] = (npy_intp)shape[i];
+    for (int i = 0; i < ndim; i++)
+        dims[i] = (npy_intp)shape[i];
     PyObject *out = NULL;
-    if (all || rank == root) out = PyArray_Empty(ndim, dims, pyp_descr(pa_array_dtype(a)), 0);
+    if (all || rank == root)
+        out = PyArray_Empty(ndim, dims, pyp_descr(pa_array_dtype(a)), 0);
     /* A rank whose buffer could not be had makes every rank fail here,
      * before the gather, so no rank waits in it alone. */
     int bad = (all || rank == root) && !out;
@@ -118,21 +129,21 @@ PyObject *pyp_to_numpy(PyObject *self, PyObject *args, PyObject *kw)
     void *buf = out ? PyArray_DATA((PyArrayObject *)out) : &unused;
     int rc;
     Py_BEGIN_ALLOW_THREADS rc = pa_array_gather(a, root, buf);
-    Py_END_ALLOW_THREADS
-    if (rc == PA_OK && all) {
+    Py_END_ALLOW_THREADS if (rc == PA_OK && all)
+    {
         MPI_Datatype t;
         MPI_Type_contiguous((int)pa_dtype_size(pa_array_dtype(a)), MPI_BYTE, &t);
         MPI_Type_commit(&t);
-        Py_BEGIN_ALLOW_THREADS
-        if (MPI_Bcast(buf, (int)pa_array_size(a), t, root, pyp.comm) != MPI_SUCCESS) rc = PA_EMPI;
-        Py_END_ALLOW_THREADS
-        MPI_Type_free(&t);
+        Py_BEGIN_ALLOW_THREADS if (MPI_Bcast(buf, (int)pa_array_size(a), t, root, pyp.comm) !=
+                                   MPI_SUCCESS) rc = PA_EMPI;
+        Py_END_ALLOW_THREADS MPI_Type_free(&t);
     }
     if (rc < 0) {
         Py_XDECREF(out);
         return pyp_raise(rc);
     }
-    if (!out) Py_RETURN_NONE;
+    if (!out)
+        Py_RETURN_NONE;
     return out;
 }
 
