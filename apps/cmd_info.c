@@ -4,33 +4,48 @@
  * a whole MPI job. Rank 0 gathers one row per rank and prints it as text or
  * as one JSON object. This file parses the options and runs the parts that
  * info.h declares: the table's gather, the report, its output. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
 #include "info.h"
 #include "opts.h"
 #include "output.h"
 
-static const opt_spec specs[] = {{"json", 0, OPT_OPTIONAL, 2}};
+enum { O_JSON = 2, O_HINTS_DIR };
+static const opt_spec specs[] = {{"json", 0, OPT_OPTIONAL, O_JSON},
+                                 {"hints-dir", 0, OPT_VALUE, O_HINTS_DIR}};
 
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
     output out = {0};
+    const char *dir = NULL;
     opts p;
-    opts_begin(&p, ctx, "info", cmd_info.usage, specs, 1, argc, argv);
+    opts_begin(&p, ctx, "info", cmd_info.usage, specs, 2, argc, argv);
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         if (k == OPTS_STOP)
             return p.status;
         if (k == OPTS_ARG)
             return cmd_usage(ctx, "info", "unexpected argument '%s'", p.value);
-        if (output_option(&out, &p))
+        if (k == O_HINTS_DIR)
+            dir = p.value;
+        else if (output_option(&out, &p))
             return p.status;
     }
 
+    /* The hints MPI-IO takes, asked by every rank together; a failure is
+     * reported in its place, not as the command's. */
+    info_results results = {.ctx = ctx, .in_effect = MPI_INFO_NULL};
+    char *hints_err = NULL;
+    if (pa_h5_hints_in_effect(ctx, dir, &results.in_effect) != PA_OK)
+        hints_err = strdup(cmd_errmsg(ctx));
+    results.hints_err = hints_err;
+    results.hints_dir = dir && *dir ? dir : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR")
+                                                                                    : "/tmp";
     table t;
     int status = info_table_gather(ctx, &t);
-    if (status)
-        return status;
-    if (pa_ctx_rank(ctx) != 0)
-        return 0;
+    if (status || pa_ctx_rank(ctx) != 0)
+        goto out;
 
     /* Only rank 0 has the table; the other ranks are done. Nothing below
      * talks to them, so a failure here is rank 0's alone, reported and
@@ -39,20 +54,25 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     if (info_report_make(ctx, &t, &rep)) {
         status = cmd_fail(ctx, "info", "out of memory");
     } else {
-        info_results results = {&rep, &t, ctx};
+        results.rep = &rep;
+        results.t = &t;
         status = output_write_rank0(ctx, "info", &out, info_print_text, info_print_json,
                                     &results);
     }
     info_report_free(&rep);
     info_table_free(&t);
+out:
+    if (results.in_effect != MPI_INFO_NULL)
+        MPI_Info_free(&results.in_effect);
+    free(hints_err);
     return status;
 }
 
 const pa_cmd cmd_info = {
     .name = "info",
     .summary = "nodes, ranks, cores, BLAS threads and libraries of this job, with warnings",
-    .usage = "usage: parray info [--json[=FILE]]\n"
-             "       mpirun -n N parray info [--json[=FILE]]\n"
+    .usage = "usage: parray info [--json[=FILE]] [--hints-dir DIR]\n"
+             "       mpirun -n N parray info [--json[=FILE]] [--hints-dir DIR]\n"
              "\n"
              "Reports the layout of the MPI job and what parray runs on, from rank 0:\n"
              "  - the ranks and nodes (emulated ones are marked), the ranks per node and\n"
@@ -66,7 +86,10 @@ const pa_cmd cmd_info = {
              "    library and standard versions, the HDF5 version and whether it is\n"
              "    parallel, and parray's version;\n"
              "  - the settings parallel HDF5 files are opened with: PARRAY_H5_ALIGN's\n"
-             "    alignment and PARRAY_MPIIO_HINTS's MPI-IO hints (as given);\n"
+             "    alignment and PARRAY_MPIIO_HINTS's MPI-IO hints as given, and the\n"
+             "    hints in effect as MPI-IO reports them for a file it opened with them\n"
+             "    in --hints-dir (striping_unit, cb_nodes, romio_cb_write,\n"
+             "    cb_buffer_size and the hints given; those it did not take are named);\n"
              "  - warnings: BLAS threads above a rank's cores, ranks x threads above a\n"
              "    node's cores, a rank whose cores span NUMA nodes, a thread count that\n"
              "    did not take effect, an OpenMP BLAS.\n"
@@ -74,12 +97,18 @@ const pa_cmd cmd_info = {
              "Options:\n"
              "  --json       print the same as one JSON object on stdout instead\n"
              "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
+             "  --hints-dir DIR\n"
+             "               the directory whose file system the MPI-IO hints in effect\n"
+             "               are asked for (a temporary file is opened there and removed;\n"
+             "               default $TMPDIR, else /tmp): give the output's directory\n"
              "  --help       print this text\n"
              "\n"
              "JSON: {\"parray_version\", \"mpi_library\", \"mpi_version\",\n"
              "\"mpi_yield_when_idle\" (true, false or null: unknown), \"hdf5_version\",\n"
              "\"hdf5_parallel\", \"h5_align\": {\"threshold\", \"alignment\"} (bytes),\n"
-             "\"mpiio_hints\": {key: value}, \"blas\": {\"config\", \"parallel\"}, \"ranks\",\n"
+             "\"mpiio_hints\": {key: value} (as given), \"mpiio_hints_in_effect\": {\"dir\",\n"
+             "\"hints\": {key: value, or null when absent}, \"not_taken\": [key]} (or\n"
+             "{\"dir\", \"error\"}), \"blas\": {\"config\", \"parallel\"}, \"ranks\",\n"
              "\"nodes\",\n"
              "\"emulated\" (PARRAY_RANKS_PER_NODE, or 0), \"node_list\": [{\"node\",\n"
              "\"hostname\", \"hostnames\", \"ranks\", \"cores\", \"packages\", \"numa_nodes\",\n"

@@ -184,6 +184,117 @@ static void print_file_settings(FILE *f, json_writer *w, const pa_ctx *ctx)
         fprintf(f, " (PARRAY_MPIIO_HINTS)\n");
 }
 
+/* The hints every report shows, for parallel file systems (docs/io.md),
+ * then those the user set. */
+static const char *const shown_hints[] = {"striping_unit", "cb_nodes", "romio_cb_write",
+                                          "cb_buffer_size"};
+#define NSHOWN (int)(sizeof shown_hints / sizeof shown_hints[0])
+
+/* Key i of the keys shown: shown_hints, then the given hints not among
+ * them. Returns 0, or -1 past the last. */
+static int shown_key(MPI_Info given, int ngiven, int i, char *key)
+{
+    if (i < NSHOWN) {
+        snprintf(key, MPI_MAX_INFO_KEY + 1, "%s", shown_hints[i]);
+        return 0;
+    }
+    for (int g = 0, extra = NSHOWN; g < ngiven; g++) {
+        if (MPI_Info_get_nthkey(given, g, key) != MPI_SUCCESS)
+            continue;
+        int known = 0;
+        for (int k = 0; k < NSHOWN; k++)
+            known |= strcmp(key, shown_hints[k]) == 0;
+        if (!known && extra++ == i)
+            return 0;
+    }
+    return -1;
+}
+
+/* Info's value of key into value; 0 when absent (or info is null). */
+static int info_value(MPI_Info info, const char *key, char *value)
+{
+    int found = 0;
+    if (info == MPI_INFO_NULL ||
+        MPI_Info_get(info, key, MPI_MAX_INFO_VAL, value, &found) != MPI_SUCCESS)
+        return 0;
+    return found;
+}
+
+/* The hints MPI-IO reports back for a file opened with them (pa_h5_hints_
+ * in_effect): each shown key with its value or absent, and the given hints
+ * that it did not take (absent, or another value), as text into f or with
+ * w as "mpiio_hints_in_effect": {"dir", "hints": {key: value or null},
+ * "not_taken": [key]} ({"dir", "error"} when it could not be asked). */
+static void print_hints_in_effect(FILE *f, json_writer *w, const info_results *r)
+{
+    MPI_Info given = MPI_INFO_NULL;
+    pa_h5_settings(r->ctx, NULL, NULL, &given);
+    int ngiven = 0;
+    if (given != MPI_INFO_NULL && MPI_Info_get_nkeys(given, &ngiven) != MPI_SUCCESS)
+        ngiven = 0;
+    if (w) {
+        json_key(w, "mpiio_hints_in_effect");
+        json_begin_object(w);
+        json_key(w, "dir");
+        json_string(w, r->hints_dir);
+    }
+    if (r->in_effect == MPI_INFO_NULL) {
+        if (w) {
+            json_key(w, "error");
+            json_string(w, r->hints_err ? r->hints_err : "unknown");
+            json_end_object(w);
+        } else {
+            fprintf(f, "  in effect     unknown: %s\n", r->hints_err ? r->hints_err : "");
+        }
+        return;
+    }
+    char key[MPI_MAX_INFO_KEY + 1], value[MPI_MAX_INFO_VAL + 1], want[MPI_MAX_INFO_VAL + 1];
+    if (w) {
+        json_key(w, "hints");
+        json_begin_object(w);
+    } else {
+        fprintf(f, "  in effect     ");
+    }
+    for (int i = 0; shown_key(given, ngiven, i, key) == 0; i++) {
+        int found = info_value(r->in_effect, key, value);
+        if (w) {
+            json_key(w, key);
+            if (found)
+                json_string(w, value);
+            else
+                json_null(w);
+        } else {
+            fprintf(f, "%s%s%s%s", i ? ", " : "", key, found ? "=" : " absent",
+                    found ? value : "");
+        }
+    }
+    if (w) {
+        json_end_object(w);
+        json_key(w, "not_taken");
+        json_begin_array(w);
+    } else {
+        fprintf(f, "\n                (MPI-IO's answer for a file in %s)\n", r->hints_dir);
+    }
+    int nnot = 0;
+    for (int g = 0; g < ngiven; g++) {
+        if (MPI_Info_get_nthkey(given, g, key) != MPI_SUCCESS || !info_value(given, key, want))
+            continue;
+        if (info_value(r->in_effect, key, value) && strcmp(value, want) == 0)
+            continue;
+        if (w)
+            json_string(w, key);
+        else
+            fprintf(f, "%s%s=%s", nnot ? ", " : "  not taken     ", key, want);
+        nnot++;
+    }
+    if (w) {
+        json_end_array(w);
+        json_end_object(w);
+    } else if (nnot) {
+        fprintf(f, " (absent, or another value in effect)\n");
+    }
+}
+
 void info_print_text(FILE *f, const void *arg)
 {
     const report *rep = ((const info_results *)arg)->rep;
@@ -214,6 +325,7 @@ void info_print_text(FILE *f, const void *arg)
     fprintf(f, "  HDF5    %s (%s)\n", rep->hdf5_version,
             rep->hdf5_parallel ? "parallel" : "serial, no parallel support");
     print_file_settings(f, NULL, ((const info_results *)arg)->ctx);
+    print_hints_in_effect(f, NULL, arg);
 
     if (rep->nwarnings == 0) {
         fprintf(f, "\nWarnings: none\n");
@@ -252,6 +364,7 @@ void info_print_json(json_writer *w, const void *arg)
     json_key(w, "hdf5_parallel");
     json_bool(w, rep->hdf5_parallel);
     print_file_settings(NULL, w, ((const info_results *)arg)->ctx);
+    print_hints_in_effect(NULL, w, arg);
     json_key(w, "blas");
     json_begin_object(w);
     json_key_string(w, "config", rep->blas_config);

@@ -258,6 +258,14 @@ static int topology_load(pa_ctx *ctx)
                        strerror(e));
     }
     ctx->topo = topo;
+    /* Whether topo is this machine as the kernel sees it: not described
+     * through PARRAY_TOPOLOGY, nor through hwloc's own variables (which
+     * hwloc obeys in every load, and which HWLOC_THISSYSTEM=1 makes it
+     * take for this machine). Memory bound to a described machine's NUMA
+     * nodes would ask the kernel for nodes that are not there, or are
+     * other nodes. */
+    ctx->topo_real = !ctx->topology && !getenv("HWLOC_XMLFILE") && !getenv("HWLOC_SYNTHETIC") &&
+                     hwloc_topology_is_thissystem(topo);
     return PA_OK;
 }
 
@@ -307,24 +315,34 @@ int pa__affinity_all(const pa_ctx *ctx, const uint64_t *mask)
 
 /* ------------------------------------------------------------ memory */
 
+int pa__cores_membind_nodes(hwloc_topology_t topo, hwloc_const_cpuset_t share,
+                            hwloc_nodeset_t nodes)
+{
+    hwloc_bitmap_zero(nodes);
+    if (hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE) < 2 || hwloc_bitmap_iszero(share))
+        return 0;
+    if (hwloc_cpuset_to_nodeset(topo, share, nodes) != 0)
+        return -1;
+    if (hwloc_bitmap_weight(nodes) != 1)
+        hwloc_bitmap_zero(nodes);
+    return 0;
+}
+
 void pa__cores_membind(pa_ctx *ctx, void *addr, size_t len)
 {
-    if (hwloc_get_nbobjs_by_type(ctx->topo, HWLOC_OBJ_NUMANODE) < 2)
-        return; /* first touch places every page on the one node */
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t lo = ((uintptr_t)addr + page - 1) & ~(page - 1);
     uintptr_t hi = ((uintptr_t)addr + len) & ~(page - 1);
-    hwloc_bitmap_t nodes = hi > lo ? nodes_of(ctx, runs_on(ctx)) : NULL;
-    if (nodes) {
-        /* A rank whose CPUs span NUMA nodes leaves its pages to first
-         * touch: bound to the first of its nodes they would all be far
-         * from half of its threads. */
-        int refused = 0;
+    if (hi <= lo)
+        return;
+    hwloc_bitmap_t cpus = bitmap_of(runs_on(ctx)), nodes = hwloc_bitmap_alloc();
+    if (cpus && nodes && pa__cores_membind_nodes(ctx->topo, cpus, nodes) == 0 &&
+        !hwloc_bitmap_iszero(nodes)) {
         errno = 0;
-        if (hwloc_bitmap_weight(nodes) == 1)
-            refused = pa__fault(ctx, "membind") ||
-                      hwloc_set_area_membind(ctx->topo, (void *)lo, hi - lo, nodes,
-                                             HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET) != 0;
+        int refused = pa__fault(ctx, "membind") ||
+                      (ctx->topo_real &&
+                       hwloc_set_area_membind(ctx->topo, (void *)lo, hi - lo, nodes,
+                                              HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET) != 0);
         if (refused && !(ctx->plan_warn & PA_BLAS_WARN_MEMBIND))
             fprintf(stderr,
                     "parray: warning: rank %d: its memory cannot be bound to its NUMA node "
@@ -333,6 +351,7 @@ void pa__cores_membind(pa_ctx *ctx, void *addr, size_t len)
         if (refused)
             ctx->plan_warn |= PA_BLAS_WARN_MEMBIND;
     }
+    hwloc_bitmap_free(cpus);
     hwloc_bitmap_free(nodes);
 }
 

@@ -57,12 +57,26 @@ int pa__affinity_all(const pa_ctx *ctx, const uint64_t *mask);
 /* The same with the calling thread bound to mine and the others to others. */
 int pa__affinity_split(const pa_ctx *ctx, const uint64_t *mine, const uint64_t *others);
 
+/* The NUMA nodes to bind the memory of a rank whose CPUs are share to, on
+ * the machine topo, into nodes: the one NUMA node that holds every CPU of
+ * share, or none (empty) when the machine has one NUMA node (first touch
+ * places every page there) or share spans several (bound to one, the
+ * pages would lie far from the threads on the others; first touch puts
+ * each near the thread that writes it). A function of the topology and the
+ * share only, like pa__cores_share. Returns 0, or -1 when out of memory. */
+int pa__cores_membind_nodes(hwloc_topology_t topo, hwloc_const_cpuset_t share,
+                            hwloc_nodeset_t nodes);
+
 /* Not collective. Binds the whole pages of [addr, addr + len), this rank's
  * part of a node block, to the NUMA node this rank runs on, before the
  * rank first touches them; hwloc's non-strict binding, so a full node
- * spills over instead of failing. Does nothing on a machine with one NUMA
- * node, or when the rank's CPUs span several. Never fails: a refused
- * binding sets PA_BLAS_WARN_MEMBIND and is reported once on stderr. */
+ * spills over instead of failing; the nodes are pa__cores_membind_nodes of
+ * the CPUs the rank runs on. Does nothing when there are none, nor on a
+ * machine described to hwloc (PARRAY_TOPOLOGY, HWLOC_XMLFILE,
+ * HWLOC_SYNTHETIC), whose NUMA nodes are not this machine's, even under
+ * HWLOC_THISSYSTEM=1; the test fault site "membind" still fires there.
+ * Never fails: a refused binding sets PA_BLAS_WARN_MEMBIND and is reported
+ * once on stderr. */
 void pa__cores_membind(pa_ctx *ctx, void *addr, size_t len);
 
 /* Teardown: frees the topology. */

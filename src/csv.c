@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "collcheck.h"
@@ -707,6 +708,59 @@ static int line_start(pa_ctx *ctx, const char *fn, const char *path, int fd, siz
     return PA_OK;
 }
 
+/* A rank's byte range of the file, as text the parser reads: mapped from
+ * the page cache where the file system can (no copy, and no fresh memory
+ * to fault in, which costs as much as the parse on some VMs), else read
+ * into a buffer. The text is followed by a NUL or by a newline's
+ * successor: the range ends just after a '\n' unless it ends the file, and
+ * past the file's end the mapping reads zeros (an anonymous page is
+ * reserved behind it for a file that ends on a page boundary). */
+typedef struct {
+    const char *text;
+    size_t len;
+    void *map;     /* the mapping's start, or NULL */
+    size_t maplen; /* its length, the reserved page included */
+    char *heap;    /* the buffer when not mapped */
+} csv_range;
+
+static int range_map(pa_ctx *ctx, const char *fn, const char *path, int fd, size_t start,
+                     size_t len, csv_range *t)
+{
+    static const char none[1] = "";
+    memset(t, 0, sizeof *t);
+    t->text = none;
+    t->len = len;
+    if (len == 0)
+        return PA_OK;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), lead = start % page;
+    size_t filelen = (lead + len + page - 1) / page * page;
+    void *res = mmap(NULL, filelen + page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (res != MAP_FAILED &&
+        mmap(res, filelen, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
+             (off_t)(start - lead)) != MAP_FAILED) {
+        t->map = res;
+        t->maplen = filelen + page;
+        t->text = (const char *)res + lead;
+        return PA_OK;
+    }
+    if (res != MAP_FAILED)
+        munmap(res, filelen + page);
+    /* Not mapped: read into a buffer of its own. */
+    if (!(t->heap = malloc(len + 1)))
+        return pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory for %zu bytes", path, len);
+    t->heap[len] = '\0';
+    t->text = t->heap;
+    return pa__read_at(ctx, fn, path, fd, t->heap, len, start);
+}
+
+static void range_unmap(csv_range *t)
+{
+    if (t->map)
+        munmap(t->map, t->maplen);
+    free(t->heap);
+    memset(t, 0, sizeof *t);
+}
+
 /* What each rank learned in its first pass, shared with all. */
 typedef struct {
     uint64_t newlines, rows, fields[2];
@@ -752,7 +806,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
      * to line starts, so that each line belongs to exactly one rank. */
     int fd = -1, P = ctx->size, r = ctx->rank;
     size_t size = 0, start = 0, end = 0, len = 0;
-    char *text = NULL;
+    csv_range t = {0};
     int rc = pa__file_open_input(ctx, fn, path, &fd, &size);
     if (rc == PA_OK) {
         size_t lo = (size / (size_t)P) * (size_t)r + (size % (size_t)P) * (size_t)r / (size_t)P;
@@ -770,13 +824,8 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     int mrc = pa__mem_check_node(ctx, fn, len, "the CSV text");
     if (rc == PA_OK)
         rc = mrc;
-    if (rc == PA_OK) {
-        text = malloc(len + 1);
-        rc = text ? pa__read_at(ctx, fn, path, fd, text, len, start)
-                  : pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory for %zu bytes", path, len);
-        if (text)
-            text[len] = '\0';
-    }
+    if (rc == PA_OK)
+        rc = range_map(ctx, fn, path, fd, start, len, &t);
     if (fd >= 0)
         close(fd);
 
@@ -787,7 +836,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     if (rc == PA_OK) {
         size_t nl, nr, f[2];
         long first;
-        pa__csv_count(&c, text, len, &nl, &nr, f, &first);
+        pa__csv_count(&c, t.text, len, &nl, &nr, f, &first);
         mine = (range_count){nl, nr, {f[0], f[1]}};
     }
     if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
@@ -831,7 +880,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
         c.progress_arg = opts->progress_arg;
     }
     if (rc == PA_OK)
-        rc = pa__csv_parse(ctx, fn, &c, text, len, line0, skip, ncols, range_row, &d);
+        rc = pa__csv_parse(ctx, fn, &c, t.text, len, line0, skip, ncols, range_row, &d);
     if (rc == PA_OK && c.progress)
         c.progress(c.progress_arg, len, len);
     /* Agree before the delivery, which a failed rank would not enter. */
@@ -842,7 +891,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
         pa_array_free(out);
 out:
     free(all);
-    free(text);
+    range_unmap(&t);
     return rc;
 }
 

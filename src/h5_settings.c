@@ -4,11 +4,16 @@
  * objects) and PARRAY_MPIIO_HINTS (the MPI-IO hints every file is opened
  * with). docs/io.md, "Parallel file systems", says what to set. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "collcheck.h"
 #include "h5.h"
+#include "mpio_name.h"
 
 /* ------------------------------------------------------------ parsing */
 
@@ -150,4 +155,66 @@ int pa_h5_settings(const pa_ctx *ctx, unsigned long long *threshold,
     if (hints)
         *hints = ctx->mpiio_hints;
     return PA_OK;
+}
+
+/* ------------------------------------------------------------ in effect */
+
+/* Rank 0's temporary file in dir, its name broadcast to every rank (empty
+ * when it could not be made). Returns rank 0's outcome, agreed. */
+static int probe_create(pa_ctx *ctx, const char *fn, const char *dir, char *name, size_t cap)
+{
+    int rc = PA_OK;
+    if (ctx->rank == 0) {
+        int fd = -1;
+        if ((size_t)snprintf(name, cap, "%s/.parray-hints-XXXXXX", dir) >= cap)
+            rc = pa__err(ctx, fn, PA_EINVAL, "%s: the directory's name is too long", dir);
+        else if ((fd = mkstemp(name)) < 0)
+            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot create a file to open with the hints: %s",
+                         dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        if (rc < 0)
+            name[0] = '\0';
+    }
+    PA_TRY(pa__mpi(ctx, fn, MPI_Bcast(name, (int)cap, MPI_CHAR, 0, ctx->comm), "MPI_Bcast"));
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
+int pa_h5_hints_in_effect(pa_ctx *ctx, const char *dir, MPI_Info *in_effect)
+{
+    const char *fn = __func__;
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s'", PA_CC_STR(dir));
+    PA_CHECK(ctx, in_effect, PA_EINVAL, "in_effect is NULL");
+    *in_effect = MPI_INFO_NULL;
+    if (!dir || !*dir)
+        dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char name[PATH_MAX];
+    PA_TRY(probe_create(ctx, fn, dir, name, sizeof name));
+
+    /* The file is opened as HDF5's MPI-IO driver opens it: on the job's
+     * communicator, under the name MPI-IO can take, with the hints. */
+    pa__mpio_name n;
+    int rc = pa__mpio_name_begin(ctx, ctx->comm, fn, name, &n);
+    if (rc == PA_OK) {
+        MPI_File f;
+        int mrc = MPI_File_open(ctx->comm, n.name, MPI_MODE_RDWR, ctx->mpiio_hints, &f);
+        pa__mpio_name_end(&n);
+        if (mrc == MPI_SUCCESS) {
+            rc = pa__mpi(ctx, fn, MPI_File_get_info(f, in_effect), "MPI_File_get_info");
+            int crc = MPI_File_close(&f);
+            if (rc == PA_OK)
+                rc = pa__mpi(ctx, fn, crc, "MPI_File_close");
+        } else {
+            rc = pa__mpi(ctx, fn, mrc, "MPI_File_open");
+        }
+    }
+    /* Every rank has closed it (MPI_File_close is collective) or failed
+     * before the open; rank 0 removes it after the agreement. */
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (ctx->rank == 0)
+        unlink(name);
+    if (rc < 0 && *in_effect != MPI_INFO_NULL)
+        (void)MPI_Info_free(in_effect);
+    return rc;
 }

@@ -103,6 +103,7 @@ struct pa_ctx {
     /* cores.c: the core plan. CPU masks hold bit c in word c / 64. */
     struct hwloc_topology *topo;  /* this machine as hwloc sees it (hwloc_topology_t) */
     char *topology;               /* PARRAY_TOPOLOGY: a described machine instead, or NULL */
+    int topo_real;                /* topo is this machine, not a described one (cores.c) */
     uint64_t launch_mask[16];     /* the affinity the launcher gave this rank */
     uint64_t allow_mask[16];      /* the machine's usable cores (see cores.c) */
     uint64_t share_mask[16];      /* this rank's fair, disjoint share of them */

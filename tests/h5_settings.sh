@@ -7,7 +7,7 @@
 #    without it the first dataset is not so aligned (the test would pass on
 #    nothing);
 #  - parray info shows the alignment and the MPI-IO hints, in text and in
-#    --json;
+#    --json, and the hints in effect for a file in --hints-dir;
 #  - bad values of either are refused at 1 and 2 ranks (exit 1) with a message
 #    that names the variable and the bad part.
 # Environment (make check sets them): PARRAY, MPIRUN, PARRAY_SRCDIR; H5_HELPER;
@@ -71,6 +71,30 @@ expect_rc 0 "info --json at 2 ranks"
 expect_in json.out '"h5_align":\{"threshold":1024,"alignment":65536\}' "--json has h5_align"
 expect_in json.out '"mpiio_hints":\{"cb_nodes":"1","romio_cb_write":"enable"\}' \
     "--json has mpiio_hints"
+
+# The hints in effect: MPI-IO's answer for a file opened with them in --hints-dir, at 2
+# ranks. A set hint (cb_buffer_size) comes back with the value MPI-IO took; every shown
+# key and every given one is listed, with null when absent; a given hint that did not
+# come back as given is named in not_taken (Open MPI 4.1's ompio and romio321 echo the
+# hints as given, an unknown one too; ROMIO-based MPIs drop an unknown one); the
+# temporary file is gone afterwards.
+mkdir "$tmp/hd"
+export PARRAY_MPIIO_HINTS=cb_buffer_size=1048576,no_such_hint=1
+run eff $mpirun -x PARRAY_MPIIO_HINTS -n 2 "$PARRAY" info --json --hints-dir "$tmp/hd"
+expect_rc 0 "info --json --hints-dir at 2 ranks"
+expect_in eff.out '"mpiio_hints_in_effect":\{"dir":"[^"]*/hd","hints":\{"striping_unit":(null|"[0-9]+"),"cb_nodes":(null|"[0-9]+"),"romio_cb_write":(null|"[a-z]+"),"cb_buffer_size":"1048576","no_such_hint":' \
+    "--json: the shown hints, cb_buffer_size taken, the unknown hint listed"
+expect_in eff.out '"no_such_hint":("1"\},"not_taken":\[\]|null\},"not_taken":\["no_such_hint"\])' \
+    "--json: the unknown hint is echoed as given or named as not taken"
+[ -z "$(ls -A "$tmp/hd")" ] && pass "the temporary file is removed" ||
+    fail "left in --hints-dir: $(ls -A "$tmp/hd")"
+run efft $mpirun -x PARRAY_MPIIO_HINTS -n 2 "$PARRAY" info --hints-dir "$tmp/hd"
+expect_in efft.out '^  in effect +striping_unit[ =].*, cb_buffer_size=1048576, no_such_hint' \
+    "text: the hints in effect"
+run effbad $mpirun -x PARRAY_MPIIO_HINTS -n 2 "$PARRAY" info --hints-dir "$tmp/none"
+expect_rc 0 "info with a --hints-dir that does not exist still reports"
+expect_in effbad.out "in effect +unknown: .*/none: cannot create a file to open with the hints" \
+    "and says why the hints in effect are unknown"
 unset PARRAY_H5_ALIGN PARRAY_MPIIO_HINTS
 run json0 "$PARRAY" info --json
 expect_in json0.out '"h5_align":\{"threshold":1,"alignment":1\},"mpiio_hints":\{\}' \

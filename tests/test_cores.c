@@ -5,7 +5,9 @@
  * is checked for disjoint shares, no core split between ranks, NUMA
  * locality and every allowed CPU used. Then pa_init itself plans for a
  * described machine (PARRAY_TOPOLOGY), reports its topology and NUMA
- * nodes, and survives a refused memory binding. The plan is computed alike
+ * nodes, and survives a refused memory binding. The NUMA node each rank's
+ * memory is bound to follows its share on the same machines, and a machine
+ * given in HWLOC_XMLFILE gets no real binding. The plan is computed alike
  * on every rank, so each check holds for any rank count and layout. */
 #include "testutil.h"
 
@@ -198,6 +200,70 @@ START_TEST(slurm_restricted_cpuset)
 }
 END_TEST
 
+/* The NUMA nodes each rank's memory is bound to, for the plan's shares:
+ * exactly the NUMA node holding the share when it lies in one (always when
+ * the ranks are at least as many as the NUMA nodes), none when it spans
+ * several or the machine has one. */
+static void check_membind_nodes(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, int p,
+                                const char *what)
+{
+    int nnuma = touching(topo, HWLOC_OBJ_NUMANODE, allowed);
+    int machine_numa = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+    hwloc_bitmap_t *share = plan(topo, allowed, p);
+    hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
+    for (int r = 0; r < p; r++) {
+        ck_assert_int_eq(pa__cores_membind_nodes(topo, share[r], nodes), 0);
+        int spans = touching(topo, HWLOC_OBJ_NUMANODE, share[r]);
+        if (machine_numa < 2 || spans > 1) {
+            TU_ASSERT(hwloc_bitmap_iszero(nodes), "%s, %d ranks: rank %d (%d NUMA nodes) is "
+                      "bound to %d", what, p, r, spans, hwloc_bitmap_weight(nodes));
+            TU_ASSERT(p < nnuma || machine_numa < 2, "%s, %d ranks: rank %d spans %d NUMA nodes",
+                      what, p, r, spans);
+            continue;
+        }
+        hwloc_obj_t numa = hwloc_get_numanode_obj_by_os_index(topo,
+                                                              (unsigned)hwloc_bitmap_first(nodes));
+        TU_ASSERT(hwloc_bitmap_weight(nodes) == 1 && numa &&
+                      hwloc_bitmap_isincluded(share[r], numa->cpuset),
+                  "%s, %d ranks: rank %d is not bound to the NUMA node of its CPUs", what, p, r);
+    }
+    hwloc_bitmap_free(nodes);
+    shares_free(share, p);
+}
+
+START_TEST(membind_nodes_follow_the_shares)
+{
+    static const int counts[] = {1, 2, 3, 4, 8, 16, 64};
+    hwloc_topology_t big = machine(BIG), laptop = machine(LAPTOP);
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        check_membind_nodes(big, hwloc_topology_get_allowed_cpuset(big), counts[i], BIG);
+        check_membind_nodes(laptop, hwloc_topology_get_allowed_cpuset(laptop), counts[i], LAPTOP);
+    }
+    /* The Slurm job of CPUs 12-28: 2 ranks and more are one NUMA node each. */
+    hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
+    hwloc_bitmap_set_range(cpus, 12, 28);
+    ck_assert_int_eq(hwloc_topology_allow(big, cpus, NULL, HWLOC_ALLOW_FLAG_CUSTOM), 0);
+    for (int p = 1; p <= 20; p++)
+        check_membind_nodes(big, hwloc_topology_get_allowed_cpuset(big), p, "CPUs 12-28");
+    /* 9 ranks: 2 on NUMA node 0 (cores 6-7), 7 on node 1. */
+    hwloc_bitmap_t *share = plan(big, hwloc_topology_get_allowed_cpuset(big), 9);
+    hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
+    int on[2] = {0, 0};
+    for (int r = 0; r < 9; r++) {
+        ck_assert_int_eq(pa__cores_membind_nodes(big, share[r], nodes), 0);
+        int n = hwloc_bitmap_first(nodes);
+        on[n == 1] += n == 0 || n == 1;
+    }
+    TU_ASSERT(on[0] == 2 && on[1] == 7, "9 ranks: %d bound to node 0, %d to node 1", on[0],
+              on[1]);
+    hwloc_bitmap_free(nodes);
+    shares_free(share, 9);
+    hwloc_bitmap_free(cpus);
+    hwloc_topology_destroy(big);
+    hwloc_topology_destroy(laptop);
+}
+END_TEST
+
 /* pa_init_comm with PARRAY_TOPOLOGY=desc and PARRAY_FAULT=fault (unset
  * when NULL), both restored after. */
 static int init_described(const char *desc, const char *fault, pa_ctx **c)
@@ -340,6 +406,77 @@ START_TEST(refused_membind_is_a_warning)
 }
 END_TEST
 
+/* A machine given to hwloc in HWLOC_XMLFILE, which hwloc obeys in every
+ * topology load, with HWLOC_THISSYSTEM=1, which makes hwloc bind for real:
+ * 2 NUMA nodes of 2 cores, this machine's CPUs 0 and 1 in NUMA node 1.
+ * SLURM_JOB_ID with the whole machine allowed keeps each rank to its
+ * launcher's CPUs, so every rank's share lies in node 1, which this
+ * machine need not have: the binding must not reach the kernel (here it
+ * would be refused with a warning). The fault site still fires. */
+static void xml_machine_run(const char *xml, const char *fault, const char *out, int *bound,
+                            int *said, int *flagged)
+{
+    const char *names[] = {"HWLOC_XMLFILE", "HWLOC_THISSYSTEM", "SLURM_JOB_ID", "PARRAY_FAULT"};
+    tu_env saved[4];
+    for (int i = 0; i < 4; i++)
+        saved[i] = tu_env_save(names[i]);
+    setenv("HWLOC_XMLFILE", xml, 1);
+    setenv("HWLOC_THISSYSTEM", "1", 1);
+    setenv("SLURM_JOB_ID", "1", 1);
+    if (fault)
+        setenv("PARRAY_FAULT", fault, 1);
+    else
+        unsetenv("PARRAY_FAULT");
+    pa_ctx *c = NULL;
+    int rc = pa_init_comm(MPI_COMM_WORLD, &c);
+    for (int i = 0; i < 4; i++)
+        tu_env_restore(&saved[i]);
+    TU_OK(rc, NULL);
+    int saved_err = tu_stderr_begin(out);
+    pa_array *a = NULL;
+    size_t shape[1] = {(size_t)1 << 16};
+    rc = pa_array_create(c, PA_F64, 1, shape, PA_DISTRIBUTED, &a);
+    tu_stderr_end(saved_err);
+    TU_OK(rc, c);
+    int nodes[4];
+    *bound = pa_blas_plan_numa(c, nodes, 4) == 1 && nodes[0] == 1;
+    *said = lines_with(out, "cannot be bound to its NUMA node");
+    pa_blas_plan plan;
+    TU_OK(pa_blas_plan_get(c, &plan), c);
+    *flagged = (plan.warnings & PA_BLAS_WARN_MEMBIND) != 0;
+    pa_array_free(&a);
+    TU_OK(pa_finalize(&c), NULL);
+}
+
+START_TEST(xml_machine_binds_nothing_real)
+{
+    char dir[512], xml[600], out[600];
+    tu_tmpdir_make(dir, sizeof dir, "xmlfile");
+    snprintf(xml, sizeof xml, "%s/numa2.xml", dir);
+    snprintf(out, sizeof out, "%s/stderr.%d", dir, tu_rank());
+    int made = 1;
+    if (tu_rank() == 0) {
+        hwloc_topology_t topo = machine("pack:1 numa:2 core:2 pu:1(indexes=2,3,0,1)");
+        hwloc_obj_t numa1 = hwloc_get_numanode_obj_by_os_index(topo, 1);
+        made = numa1 && hwloc_bitmap_isset(numa1->cpuset, 0) &&
+               hwloc_bitmap_isset(numa1->cpuset, 1) &&
+               hwloc_topology_export_xml(topo, xml, 0) == 0;
+        hwloc_topology_destroy(topo);
+    }
+    MPI_Bcast(&made, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(made, "the synthetic numbering is not the one this test wants, or no XML");
+    int bound, said, flagged;
+    xml_machine_run(xml, NULL, out, &bound, &said, &flagged);
+    TU_ASSERT(bound && !said && !flagged,
+              "rank %d: share in node 1 %d; a real binding was tried: said %d, flagged %d",
+              tu_rank(), bound, said, flagged);
+    xml_machine_run(xml, "membind@*", out, &bound, &said, &flagged);
+    TU_ASSERT(bound && said == 1 && flagged, "rank %d: the fault: said %d, flagged %d",
+              tu_rank(), said, flagged);
+    tu_tmpdir_remove(dir);
+}
+END_TEST
+
 /* On this machine (one NUMA node here) nothing is bound and nothing warns. */
 START_TEST(this_machine_plans_without_warning)
 {
@@ -370,10 +507,12 @@ static Suite *make(void)
     tcase_add_test(tc, laptop);
     tcase_add_test(tc, siblings_numbered_apart);
     tcase_add_test(tc, slurm_restricted_cpuset);
+    tcase_add_test(tc, membind_nodes_follow_the_shares);
     tc = tu_tcase(s, "init");
     tcase_add_test(tc, init_plans_described_machine);
     tcase_add_test(tc, bad_topology_fails_everywhere);
     tcase_add_test(tc, refused_membind_is_a_warning);
+    tcase_add_test(tc, xml_machine_binds_nothing_real);
     tcase_add_test(tc, this_machine_plans_without_warning);
     return s;
 }

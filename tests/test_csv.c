@@ -3,6 +3,7 @@
  * 3 and 4 ranks); numbers bit for bit against strtod/strtof, the reference
  * that parray promises to match; comments, blank lines, headers, CRLF,
  * delimiters; errors with file:line:column and the bad text, ragged rows;
+ * each rank's text mapped, not read (a file ending on a page boundary too);
  * and a parallel save that reads back to the same bits. */
 #include "testutil.h"
 
@@ -404,6 +405,68 @@ START_TEST(text_memory)
 }
 END_TEST
 
+/* The bytes this process read with read calls so far (/proc/self/io's
+ * rchar), or -1 when the kernel does not say. */
+static long long bytes_read(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    long long n = -1;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "rchar: %lld", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Each rank's range of the text is mapped from the page cache, not read
+ * into a buffer: the rank reads only the bytes that find its line starts
+ * (at most 64 KiB at each end), far below its 2 MiB or more of text. */
+START_TEST(text_mapped_not_copied)
+{
+    size_t lines = 400000, cap = lines * 24, len = 0;
+    char *text = malloc(cap + 1), path[300];
+    for (size_t i = 0; i < lines; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%zu,%zu.25\n", i, i);
+    put_text("mapped.csv", text, path, sizeof path);
+    free(text);
+    pa_array *a = NULL;
+    long long before = bytes_read();
+    TU_OK(pa_load_csv(ctx, path, NULL, &a), ctx);
+    long long read = bytes_read() - before, range = (long long)(len / (size_t)tu_size());
+    TU_ASSERT(before >= 0 && read < range / 4,
+              "rank %d read %lld bytes of its %lld-byte range", tu_rank(), read, range);
+    double *got = all_bytes(a);
+    TU_CHECK(pa_array_size(a) == 2 * lines && got[2 * lines - 1] == (double)(lines - 1) + 0.25);
+    free(got);
+    pa_array_free(&a);
+}
+END_TEST
+
+/* A file that ends on a page boundary without a newline: the last number
+ * runs to the mapping's end, where the page reserved behind it ends it. */
+START_TEST(file_ending_on_a_page)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t lines = (size_t)page / 8, len = 0;
+    char *text = malloc((size_t)page + 1), path[300];
+    for (size_t i = 0; i + 1 < lines; i++)
+        len += (size_t)sprintf(text + len, "%07zu\n", i);
+    len += (size_t)sprintf(text + len, "12345678");
+    TU_CHECK(len == (size_t)page);
+    put_text("page.csv", text, path, sizeof path);
+    free(text);
+    pa_array *a = NULL;
+    TU_OK(pa_load_csv(ctx, path, NULL, &a), ctx);
+    double *got = all_bytes(a);
+    TU_CHECK(pa_array_size(a) == lines && got[lines - 2] == (double)(lines - 2) &&
+             got[lines - 1] == 12345678.0);
+    free(got);
+    pa_array_free(&a);
+}
+END_TEST
+
 /* A run of zeros after the point longer than the fast path takes goes to
  * strtod and still gives the exact value. */
 START_TEST(long_zero_run)
@@ -494,6 +557,8 @@ static Suite *make(void)
     tcase_add_test(tc, delimiter_is_comment);
     tcase_add_test(tc, long_zero_run);
     tcase_add_test(tc, text_memory);
+    tcase_add_test(tc, text_mapped_not_copied);
+    tcase_add_test(tc, file_ending_on_a_page);
     tcase_add_test(tc, save_round_trip);
     return s;
 }

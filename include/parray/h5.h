@@ -127,6 +127,18 @@ PA_EXTERN int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_
 PA_EXTERN int pa_h5_settings(const pa_ctx *ctx, unsigned long long *threshold,
                              unsigned long long *alignment, MPI_Info *hints);
 
+/* Collective. The MPI-IO hints in effect for a parallel HDF5 file in the
+ * directory dir (NULL or "": $TMPDIR, else /tmp): a temporary file there is
+ * opened on ctx's communicator with PARRAY_MPIIO_HINTS's hints, as HDF5's
+ * MPI-IO driver opens files, asked for its hints (MPI_File_get_info) and
+ * removed. MPI-IO reports the hints it took, with the values it uses, and
+ * its own defaults; a hint it ignored is absent or has another value. The
+ * answer depends on the file system of dir (ROMIO and OMPIO pick drivers by
+ * it). *in_effect is a new MPI_Info that the caller frees with
+ * MPI_Info_free (MPI_INFO_NULL on error). Returns PA_OK, PA_EIO naming dir
+ * when the file cannot be made there, or PA_EMPI. */
+PA_EXTERN int pa_h5_hints_in_effect(pa_ctx *ctx, const char *dir, MPI_Info *in_effect);
+
 /* ------------------------------------------------------------ row blocks */
 
 /* Collective. Loads rows [row0, row0 + nrows) of dataset `dataset` of the
