@@ -154,7 +154,7 @@
 #define K_DT(OP, DT, dt, CT, CU, KIND, ...)                                            \
     PA__DT_CALL(K_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define K_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                 \
-    PA__WHEN(PA__OP_HAS(KIND, iok),                                                    \
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                    \
              K_DEF(ARITY, DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
 
 /* The table: [dtype][op][streaming], NULL where the dtype's kind lacks
@@ -162,7 +162,7 @@
 #define KT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(KT_DT, (N, iok))
 #define KT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(KT_DT_, DT, KIND, PA__DT_UNPACK OP)
 #define KT_DT_(DT, KIND, N, iok)                                                       \
-    PA__WHEN(PA__OP_HAS(KIND, iok),                                                    \
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                    \
              [PA_##DT][PA__KOP_##N] = {K(k_##DT##_##N), K(k_##DT##_##N##_nt)}, )
 typedef pa__kernel kernel_table[PA_NDTYPES][PA__KOP_N][2];
 

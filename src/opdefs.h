@@ -22,8 +22,13 @@
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
+#include <complex.h>
 #include <math.h>
 #include <stdint.h>
+/* complex.h's short names, which the library's code uses for its own
+ * variables: the complex code here writes _Complex and CMPLX. */
+#undef complex
+#undef I
 
 #include "dtype.h"
 
@@ -50,17 +55,88 @@
 #define PA_FABS(x)                                                                     \
     _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_F1(fabs, x)), default: PA_F1(fabs, x))
 
+/* sqrt, exp and log for a float or complex x: for complex, libm's csqrt,
+ * cexp and clog (numpy's functions, which call them). */
+#define PA_C1(fn, x)                                                                   \
+    _Generic((x), float _Complex: c##fn##f, double _Complex: c##fn, float: fn##f,      \
+             PA_HALF: fn##f, default: fn)(x)
+
+/* Complex multiply and divide as numpy computes them, so that the bits
+ * are numpy's: the schoolbook product (no C99 Annex G recovery of an inf
+ * from NaN parts, which C's `*` does in a libgcc call that stops the loop
+ * from vectorising) and Smith's division, with a zero divisor giving
+ * numpy's inf or NaN parts. R is the part type, MK its CMPLX.
+ *
+ * Two things keep every loop's bits the same: the real part a*c - b*d is
+ * written a*c + (-b)*d (the same value), a form in which gcc 12 does not
+ * take the loop for a complex multiply, which it vectorises with a fused
+ * multiply-add in spite of -std=c11; and a NaN part comes out as the
+ * default quiet NaN (PA_CX_QNAN), because gcc rewrites these forms
+ * differently in scalar and vector code, so the sign of a NaN would differ
+ * between them (numpy's NaN parts may differ in sign and payload). */
+#define PA_CX_QNAN(R, v) ((v) != (v) ? (R)NAN : (v))
+#define PA_CX_FNS(R, MK, sfx)                                                          \
+    static inline R _Complex pa_cmul_##sfx(R _Complex x, R _Complex y)                 \
+    {                                                                                  \
+        R a = __real__ x, b = __imag__ x, c = __real__ y, d = __imag__ y;              \
+        R re = a * c + (-b) * d, im = a * d + b * c;                                   \
+        return MK(PA_CX_QNAN(R, re), PA_CX_QNAN(R, im));                               \
+    }                                                                                  \
+    static inline R _Complex pa_cdiv_##sfx(R _Complex x, R _Complex y)                 \
+    {                                                                                  \
+        R a = __real__ x, b = __imag__ x, c = __real__ y, d = __imag__ y;              \
+        R ac = c < 0 ? -c : c, ad = d < 0 ? -d : d, re, im;                            \
+        if (ac >= ad && ac == 0 && ad == 0) {                                          \
+            re = a / ac;                                                               \
+            im = b / ac;                                                               \
+        } else if (ac >= ad) {                                                         \
+            R rat = d / c, scl = (R)1 / (c + d * rat);                                 \
+            re = (a + b * rat) * scl;                                                  \
+            im = (b - a * rat) * scl;                                                  \
+        } else {                                                                       \
+            R rat = c / d, scl = (R)1 / (d + c * rat);                                 \
+            re = (a * rat + b) * scl;                                                  \
+            im = (b * rat - a) * scl;                                                  \
+        }                                                                              \
+        return MK(PA_CX_QNAN(R, re), PA_CX_QNAN(R, im));                               \
+    }
+PA_CX_FNS(float, CMPLXF, f)
+PA_CX_FNS(double, CMPLX, d)
+#undef PA_CX_FNS
+
+/* x * y and x / y: numpy's complex forms above, C's for real floats. */
+#define PA_CX2(fn, x, y, E)                                                            \
+    _Generic((x), float _Complex: pa_c##fn##_f(x, y), double _Complex: pa_c##fn##_d(x, y), \
+             default: (E))
+
 /* The integer form of a float-only op: never compiled (see above). */
 #define PA_NOINT ((T)0)
 
-/* Whether dtypes of kind K have an op whose INT_OK column is iok (0 or 1,
- * for the preprocessor): the float kind has every op, the integer kinds
- * those with INT_OK 1. A new kind adds its line here; until it does, the
- * kernel layer does not compile. */
-#define PA__OP_HAS(K, iok) PA__OP_HAS_##K(iok)
-#define PA__OP_HAS_FLOAT(iok) 1
-#define PA__OP_HAS_SINT(iok) iok
-#define PA__OP_HAS_UINT(iok) iok
+/* Whether dtypes of kind K have the op N whose INT_OK column is iok (0 or
+ * 1, for the preprocessor): the float kind has every op, the integer kinds
+ * those with INT_OK 1, the complex kind those named in PA__CX_HAS_<N>
+ * (each in its float form, which is written to serve complex too). A new
+ * kind adds its line here; until it does, the kernel layer does not
+ * compile. */
+#define PA__OP_HAS(K, N, iok) PA__OP_HAS_##K(N, iok)
+#define PA__OP_HAS_FLOAT(N, iok) 1
+#define PA__OP_HAS_SINT(N, iok) iok
+#define PA__OP_HAS_UINT(N, iok) iok
+#define PA__OP_HAS_COMPLEX(N, iok) PA__CX_PROBE(PA__CX_HAS_##N)
+/* PA__CX_PROBE(PA__CX_HAS_N) is 1 where PA__CX_HAS_N is defined (as
+ * `~, 1`), else 0: every other op, a new one included, is PA_ENOTSUP. */
+#define PA__CX_PROBE(x) PA__CX_PROBE_(x, 0, ~)
+#define PA__CX_PROBE_(...) PA__CX_SECOND(__VA_ARGS__)
+#define PA__CX_SECOND(a, b, ...) b
+#define PA__CX_HAS_NEG ~, 1
+#define PA__CX_HAS_SQRT ~, 1
+#define PA__CX_HAS_EXP ~, 1
+#define PA__CX_HAS_LOG ~, 1
+#define PA__CX_HAS_ADD ~, 1
+#define PA__CX_HAS_SUB ~, 1
+#define PA__CX_HAS_MUL ~, 1
+#define PA__CX_HAS_DIV ~, 1
+#define PA__CX_HAS_COPY ~, 1
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
  * to a signed type that gcc defines as modulo 2^N). A U narrower than int
@@ -137,9 +213,9 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #define PA_UNARY_OPS(X)                                                                \
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
     X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
-    X(SQRT, sqrt, 0, PA_F1(sqrt, x), PA_NOINT)                                         \
-    X(EXP, exp, 0, PA_F1(exp, x), PA_NOINT)                                            \
-    X(LOG, log, 0, PA_F1(log, x), PA_NOINT)                                            \
+    X(SQRT, sqrt, 0, PA_C1(sqrt, x), PA_NOINT)                                         \
+    X(EXP, exp, 0, PA_C1(exp, x), PA_NOINT)                                            \
+    X(LOG, log, 0, PA_C1(log, x), PA_NOINT)                                            \
     X(LOG10, log10, 0, PA_F1(log10, x), PA_NOINT)                                      \
     X(LOG1P, log1p, 0, PA_F1(log1p, x), PA_NOINT)                                      \
     X(EXPM1, expm1, 0, PA_F1(expm1, x), PA_NOINT)                                      \
@@ -160,8 +236,8 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y))                                 \
-    X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
+    X(MUL, mul, 1, PA_CX2(mul, x, y, x * y), PA_IWRAP(PA_UW(x) * (U)y))                \
+    X(DIV, div, 1, PA_CX2(div, x, y, x / y), PA_IHELPER(floordiv, x, y))               \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
     X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))               \

@@ -222,6 +222,8 @@ static read_way_t read_way(const pa_ctx *ctx)
         }                                                                              \
     }
 #define XF_ALL(C, DT, nm, T, U, KIND, ...)                                             \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ALL_(DT, T, KIND))
+#define XF_ALL_(DT, T, KIND)                                                           \
     typedef T v8_##DT __attribute__((vector_size(8 * sizeof(T))));                     \
     INLINE v8d load8_##DT(const T *p)                                                  \
     {                                                                                  \
@@ -237,7 +239,9 @@ PA_DTYPE_LIST_WITH(XF_ALL, ~)
 
 #define XF_WAY(DT, W)                                                                  \
     {blocks_##DT##_id_##W, blocks_##DT##_sqdev_##W, blocks_##DT##_sq_##W, blocks_##DT##_mul_##W}
-#define XF_ROW(C, DT, ...)                                                             \
+#define XF_ROW(C, DT, nm, T, U, KIND, ...)                                             \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ROW_(DT))
+#define XF_ROW_(DT)                                                                    \
     [PA_##DT] = {{[WAY_INTEL] = XF_WAY(DT, intel), [WAY_FORWARD] = XF_WAY(DT, fwd)},    \
                  {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq,             \
                   leaves_##DT##_mul}},
@@ -992,6 +996,8 @@ typedef struct {
 /* Scans n elements at x with stride (elements), whose line positions are
  * p0, p0 + 1, ..., into *s (overwritten); want_max picks max over min. */
 #define SCAN_FN(C, DT, nm, T, U, KIND, ...)                                            \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), SCAN_FN_(DT, T, KIND))
+#define SCAN_FN_(DT, T, KIND)                                                          \
     static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,         \
                           int want_max, scan *s)                                       \
     {                                                                                  \
@@ -1023,7 +1029,8 @@ typedef struct {
     }
 PA_DTYPE_LIST_WITH(SCAN_FN, ~)
 typedef void (*scan_fn)(const void *, size_t, size_t, uint64_t, int, scan *);
-#define SCAN_ENTRY(C, DT, ...) [PA_##DT] = scan_##DT,
+#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)                                         \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), [PA_##DT] = scan_##DT, )
 static const scan_fn scan_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(SCAN_ENTRY, ~)};
 
 /* Merges scan b into a: the order of merges does not change the result

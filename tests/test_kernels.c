@@ -44,13 +44,13 @@ typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
 #define REF_DT(OP, DT, dt, CT, CU, KIND, ...)                                          \
     PA__DT_CALL(REF_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                      \
-    PA__WHEN(PA__OP_HAS(KIND, iok), REF_FN(DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
+    PA__WHEN(PA__OP_HAS(KIND, N, iok), REF_FN(DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
 PA__KERNEL_OPS(REF_OP)
 
 #define REFT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REFT_DT, (N, iok))
 #define REFT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(REFT_DT_, DT, KIND, PA__DT_UNPACK OP)
 #define REFT_DT_(DT, KIND, N, iok)                                                     \
-    PA__WHEN(PA__OP_HAS(KIND, iok), [PA_##DT][PA__KOP_##N] = ref_##DT##_##N, )
+    PA__WHEN(PA__OP_HAS(KIND, N, iok), [PA_##DT][PA__KOP_##N] = ref_##DT##_##N, )
 static const ref_fn refs[PA_NDTYPES][PA__KOP_N] = {PA__KERNEL_OPS(REFT_OP)};
 
 /* ------------------------------------------------------------ inputs */
