@@ -2,15 +2,18 @@
 # shellcheck disable=SC2086,SC2015 # $mpirun is split on purpose; pass never fails, so A && pass || fail is if-then-else.
 # Every dtype to and from numpy and h5py (skipped without them: the Debian
 # packages python3-numpy and python3-h5py), with the values that matter for
-# each (the range's ends, -0, inf, NaN, f16's subnormals):
+# each (the range's ends, -0, inf, NaN, f16's subnormals; complex parts of
+# each sign, inf and NaN):
 #  - an HDF5 dataset h5py wrote is loaded by 2 ranks (parray calc 'z = x')
 #    and saved; h5py reads the result back as the same numpy dtype, bit for
-#    bit (f16 as IEEE half, as h5py stores it);
+#    bit (f16 as IEEE half, complex as the compound of "r" and "i", as h5py
+#    stores them);
 #  - .npy files numpy wrote are packed (parray pack) and unpacked to .npy
 #    again (parray unpack); numpy and h5py read them as the same dtype, bit
 #    for bit;
 #  - CSV: the rows unpacked to CSV and packed again with --dtype give the
-#    same bits (f16 printed with the digits that read back to it).
+#    same bits (f16 printed with the digits that read back to it); complex
+#    is refused, naming CSV and the dtype.
 # Environment (make check sets them): PARRAY, MPIRUN, PARRAY_SRCDIR;
 # PARRAY_TEST_TIMEOUT (default 60).
 
@@ -37,10 +40,17 @@ echo "dtypes: $dtypes"
 cat >"$tmp/vals.py" <<'PY'
 import sys, numpy as np
 names = dict(f64="float64", f32="float32", f16="float16", i64="int64", i32="int32",
-             i16="int16", i8="int8", u64="uint64", u32="uint32", u16="uint16", u8="uint8")
+             i16="int16", i8="int8", u64="uint64", u32="uint32", u16="uint16", u8="uint8",
+             c64="complex64", c128="complex128")
 def values(dt):
     t = np.dtype(names[dt])
-    if t.kind == "f":
+    if t.kind == "c":
+        p = np.finfo(t).dtype
+        re = np.array([0, -0.0, 1.5, np.inf, np.nan, np.finfo(p).max, 1 / 3], dtype=p)
+        v = np.empty(14, dtype=t)
+        v.real[:7], v.imag[:7] = re, re[::-1]
+        v.real[7:], v.imag[7:] = -re, re
+    elif t.kind == "f":
         v = [0, -0.0, 1.5, -2.5, np.inf, -np.inf, np.nan, np.finfo(t).max, np.finfo(t).tiny,
              np.finfo(t).tiny / 4, 1 / 3, -1e3, 65504, 6e-8]
         with np.errstate(over="ignore"):
@@ -87,10 +97,20 @@ for dt in $dtypes; do
     run unpack_$dt "$PARRAY" unpack "$t/p.h5:/p" -o "$t/u%d.npy"
     expect_rc 0 "$dt: unpacked to .npy"
     run csv_$dt "$PARRAY" unpack "$t/p.h5:/p" -o "$t/c%d.csv"
-    expect_rc 0 "$dt: unpacked to CSV"
-    run csvpack_$dt "$PARRAY" pack "$t/c0.csv" "$t/c1.csv" --dtype "$dt" -o "$t/q.h5:/q"
-    expect_rc 0 "$dt: the CSV files packed again"
-    out=$("$py" "$t/check.py" "$t" "$dt" "$t/out.h5:/z" "$t/p.h5:/p" "$t/u0.npy" "$t/u1.npy" "$t/q.h5:/q" 2>&1)
+    case $dt in
+    c*)
+        expect_rc 1 "$dt: unpacking to CSV refused"
+        expect_in "csv_$dt.err" "CSV does not hold $dt" "$dt: the refusal names CSV and $dt"
+        csvq=
+        ;;
+    *)
+        expect_rc 0 "$dt: unpacked to CSV"
+        run csvpack_$dt "$PARRAY" pack "$t/c0.csv" "$t/c1.csv" --dtype "$dt" -o "$t/q.h5:/q"
+        expect_rc 0 "$dt: the CSV files packed again"
+        csvq="$t/q.h5:/q"
+        ;;
+    esac
+    out=$("$py" "$t/check.py" "$t" "$dt" "$t/out.h5:/z" "$t/p.h5:/p" "$t/u0.npy" "$t/u1.npy" $csvq 2>&1)
     [ "$out" = ok ] && pass "$dt: h5py and numpy read each file as $dt, bit for bit" ||
         { fail "$dt: $out"; }
 done
