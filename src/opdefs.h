@@ -85,7 +85,7 @@
     static inline R _Complex pa_cdiv_##sfx(R _Complex x, R _Complex y)                 \
     {                                                                                  \
         R a = __real__ x, b = __imag__ x, c = __real__ y, d = __imag__ y;              \
-        R ac = c < 0 ? -c : c, ad = d < 0 ? -d : d, re, im;                            \
+        R ac = (R)fabs(c), ad = (R)fabs(d), re, im;                                    \
         if (ac >= ad && ac == 0 && ad == 0) {                                          \
             re = a / ac;                                                               \
             im = b / ac;                                                               \

@@ -114,4 +114,47 @@ for dt in $dtypes; do
     [ "$out" = ok ] && pass "$dt: h5py and numpy read each file as $dt, bit for bit" ||
         { fail "$dt: $out"; }
 done
+
+# Complex arithmetic against numpy's, bit for bit (a NaN part as any NaN):
+# + - * / neg sqrt exp log on values with inf, NaN and zero parts.
+cat >"$tmp/cx.py" <<'PY'
+import sys, numpy as np, h5py
+t = np.dtype(dict(c64="complex64", c128="complex128")[sys.argv[1]])
+path, ops = sys.argv[2], sys.argv[3:]
+f = h5py.File(path + "/cx.h5", "r")
+x, y = f["x"][...], f["y"][...]
+with np.errstate(all="ignore"):
+    ref = dict(add=x + y, sub=x - y, mul=x * y, div=x / y, neg=-x, sqrt=np.sqrt(x),
+               exp=np.exp(x), log=np.log(x))
+part = np.finfo(t).dtype
+bad = []
+for op in ops:
+    got = h5py.File(path + "/cx_%s.h5" % op, "r")["z"][...]
+    g, w = got.view(part), ref[op].view(part)
+    same = (g.view(np.uint8).reshape(len(g), -1) == w.view(np.uint8).reshape(len(w), -1)).all(1) | (np.isnan(g) & np.isnan(w))
+    if got.dtype != t or not same.all():
+        i = np.flatnonzero(~same)[0] // 2
+        bad.append("%s: %s: element %d is %r, numpy's %r" % (op, got.dtype, i, got[i], ref[op][i]))
+print("\n".join(bad) if bad else "ok")
+PY
+for dt in c64 c128; do
+    "$py" - "$dt" "$tmp" <<'PY' || { fail "$dt: numpy could not write the operands"; continue; }
+import sys, numpy as np, h5py
+t = np.dtype(dict(c64="complex64", c128="complex128")[sys.argv[1]])
+v = [0.0, -0.0, 1.5, -2.5, np.inf, -np.inf, np.nan, 1e-30, 1e30, 0.75]
+z = np.array([complex(a, b) for a in v for b in v], dtype=t)
+x, y = np.repeat(z, len(z)), np.tile(z, len(z))
+with h5py.File(sys.argv[2] + "/cx.h5", "w") as f:
+    f["x"], f["y"] = x, y
+PY
+    ops=
+    for e in add:'x + y' sub:'x - y' mul:'x * y' div:'x / y' neg:'-x' sqrt:'sqrt(x)' exp:'exp(x)' log:'log(x)'; do
+        op=${e%%:*}
+        case $op in add | sub | mul | div) bind="y=$tmp/cx.h5:/y" ;; *) bind= ;; esac
+        run cx_${dt}_$op $mpirun -n 2 "$PARRAY" calc "z = ${e#*:}" "x=$tmp/cx.h5:/x" $bind -o "$tmp/cx_$op.h5:/z"
+        [ "$rc" -eq 0 ] && ops="$ops $op" || expect_rc 0 "$dt: $op"
+    done
+    out=$("$py" "$tmp/cx.py" "$dt" "$tmp" $ops 2>&1)
+    [ "$out" = ok ] && pass "$dt:$ops as numpy computes them, bit for bit" || fail "$dt: $out"
+done
 exit $failed
