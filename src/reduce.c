@@ -1182,12 +1182,22 @@ static int check_reduce(const char *fn, const pa_array *a, int axis, const void 
     return PA_OK;
 }
 
+/* PA_ENOTSUP for a complex a: the complex dtypes have no tree sums or
+ * scans yet (any and all count them as other dtypes). */
+static int complex_refused(const char *fn, const pa_array *a, const char *what)
+{
+    PA_CHECK_AS(a->ctx, fn, !pa__dtype_is_complex(a->dtype), PA_ENOTSUP,
+                "%s is not defined for %s", what, pa_dtype_name(a->dtype));
+    return PA_OK;
+}
+
 /* var along axis with ddof, into out (nout results over lines of len). */
 static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, int take_sqrt,
                     const sink *out)
 {
     size_t nout, len;
     PA_TRY(check_reduce(fn, a, axis, out->p, &nout, &len));
+    PA_TRY(complex_refused(fn, a, take_sqrt ? "std" : "var"));
     if (nout == 0)
         return PA_OK;
     if (len == 0) {
@@ -1260,6 +1270,8 @@ static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, in
     PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
                 (int)op);
+    if (op != PA_RED_ANY && op != PA_RED_ALL)
+        PA_TRY(complex_refused(fn, a, pa_reduce_name(op)));
     int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
                   op == PA_RED_ARGMAX;
     PA_CHECK_AS(ctx, fn, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
@@ -1320,6 +1332,7 @@ int pa_dot(const pa_array *a, const pa_array *b, double *out)
     PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(a), PA_CC_ARRAY(b));
     PA_TRY(pa__check_match(__func__, a, "a", b, "b", 1));
     PA_CHECK(a->ctx, out, PA_EINVAL, "out is NULL");
+    PA_TRY(complex_refused(__func__, a, "dot"));
     int rc = sum_whole(a, b, XF_MUL, 0.0, out);
     return PA_REPLICATED_RESULT(a, __func__, rc, out, sizeof *out);
 }
