@@ -47,6 +47,7 @@ static const struct {
     const char *library, *program;
 } wording[] = {
     {"(convert one with pa_astype)", "(give --dtype to compute in one dtype)"},
+    {", or convert an operand with pa_astype", " (with --dtype)"},
     {"(convert the array with pa_astype to use a fraction)", "(give --dtype f64 to use a fraction)"},
     {"(convert them with pa_astype to f64)", "(give --dtype f64)"},
     {"(use pa_random_integers)", "(use --random integers)"},

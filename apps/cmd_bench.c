@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "agree.h"
+#include "bench/bench.h"
 #include "cmd.h"
 #include "opts.h"
 
@@ -232,73 +233,78 @@ static void table_to_stdout(FILE *json)
     fclose(json);
 }
 
-static int run(pa_ctx *ctx, int argc, char **argv)
-{
-    const char *sub = "bench";
-    bench_opts bo = {.reps = -1, .warmup = -1, .threshold = 10.0};
-    const bench_experiment **chosen = calloc((size_t)bench_nexperiments, sizeof *chosen);
-    int nchosen = 0, list = 0, status = 0;
-    int ok = chosen != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
-        free(chosen);
-        return cmd_fail(ctx, sub, "out of memory");
-    }
+/* What the command line asks for: the options, and the experiments chosen
+ * (room for every one). */
+typedef struct {
+    bench_opts o;
+    const bench_experiment **chosen;
+    int nchosen;
+    int list; /* --list */
+} bench_args;
 
-    /* Parsing depends only on argv, which is the same on every rank, so
-     * every rank reaches the same verdict without talking. */
+/* Parses the command line into a, with the defaults the options leave.
+ * Returns 0, or the exit status after a usage error. Parsing depends only
+ * on argv, which is the same on every rank, so every rank reaches the same
+ * verdict without talking. */
+static int parse_args(pa_ctx *ctx, int argc, char **argv, bench_args *a)
+{
+    bench_opts *bo = &a->o;
+    int status = 0;
     opts p;
-    opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
+    opts_begin(&p, ctx, "bench", usage, specs, sizeof specs / sizeof specs[0], argc, argv);
     for (int k; status == 0 && (k = opts_next(&p)) != OPTS_END;) {
         if (k == OPTS_STOP)
-            status = p.status;
+            status = opts_stopped(&p);
         else if (k == OPTS_ARG)
-            status = choose(ctx, p.value, chosen, &nchosen);
+            status = choose(ctx, p.value, a->chosen, &a->nchosen);
         else
-            status = take_option(&p, k, &bo, &list);
+            status = take_option(&p, k, bo, &a->list);
     }
     if (status)
-        goto out;
-    if (bo.json && bo.compare && strcmp(bo.json, bo.compare) == 0) {
-        status = cmd_usage(ctx, sub,
-                           "--json and --compare name the same file '%s': the new run would "
-                           "overwrite the one to compare with",
-                           bo.json);
-        goto out;
-    }
-    if (bo.reps < 0)
-        bo.reps = bo.quick ? BENCH_REPS_QUICK : BENCH_REPS;
-    if (bo.warmup < 0)
-        bo.warmup = bo.quick ? BENCH_WARMUP_QUICK : BENCH_WARMUP;
-
-    if (list) {
-        if (pa_ctx_rank(ctx) == 0)
-            for (int k = 0; k < bench_nexperiments; k++)
-                printf("%-12s %s\n", bench_experiments[k]->name,
-                       bench_experiments[k]->description);
-        goto out;
-    }
-    if (nchosen == 0)
+        return status;
+    if (bo->json && bo->compare && strcmp(bo->json, bo->compare) == 0)
+        return cmd_usage(ctx, "bench",
+                         "--json and --compare name the same file '%s': the new run would "
+                         "overwrite the one to compare with",
+                         bo->json);
+    if (bo->reps < 0)
+        bo->reps = bo->quick ? BENCH_REPS_QUICK : BENCH_REPS;
+    if (bo->warmup < 0)
+        bo->warmup = bo->quick ? BENCH_WARMUP_QUICK : BENCH_WARMUP;
+    if (a->nchosen == 0)
         for (int k = 0; k < bench_nexperiments; k++)
-            chosen[nchosen++] = bench_experiments[k];
+            a->chosen[a->nchosen++] = bench_experiments[k];
+    return 0;
+}
 
-    if (bo.json_stdout) {
-        bo.json = "stdout";
-        ok = pa_ctx_rank(ctx) != 0 || (bo.json_stream = table_to_stderr()) != NULL;
-        MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-        if (!all) {
-            status = cmd_fail(ctx, sub, "--json: cannot set stdout apart for the JSON lines");
-            goto out;
-        }
+/* Rank 0: --list. */
+static void print_list(void)
+{
+    for (int k = 0; k < bench_nexperiments; k++)
+        printf("%-12s %s\n", bench_experiments[k]->name, bench_experiments[k]->description);
+}
+
+/* Collective. Runs the chosen experiments, then the load's line and the
+ * comparison. Returns the exit status. */
+static int run_experiments(pa_ctx *ctx, int argc, char **argv, bench_args *a)
+{
+    const char *sub = "bench";
+    bench_opts *bo = &a->o;
+    if (bo->json_stdout) {
+        bo->json = "stdout";
+        int ok = pa_ctx_rank(ctx) != 0 || (bo->json_stream = table_to_stderr()) != NULL;
+        if (!agree_all_ok(pa_ctx_comm(ctx), ok))
+            return cmd_fail(ctx, sub, "--json: cannot set stdout apart for the JSON lines");
     }
+    int status = 0;
     bench *b = NULL;
-    if (bench_create(ctx, &bo, argc, argv, &b) != 0) {
+    if (bench_create(ctx, bo, argc, argv, &b) != 0) {
         status = cmd_fail(ctx, sub, "%s", bench_errmsg(NULL));
         goto out;
     }
-    bench_print_header(b, chosen, nchosen);
-    for (int k = 0; k < nchosen; k++)
-        if (bench_run(b, chosen[k]) != 0) {
+    bench_print_header(b, a->chosen, a->nchosen);
+    for (int k = 0; k < a->nchosen; k++)
+        if (bench_run(b, a->chosen[k]) != 0) {
             status = cmd_fail(ctx, sub, "%s", bench_errmsg(b));
             break;
         }
@@ -306,15 +312,30 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         bench_print_load(b);
         bench_compare(b);
     }
-    if (status == 0 && bo.json && !bo.json_stdout && pa_ctx_rank(ctx) == 0)
-        fprintf(stderr, "parray: bench: wrote %s\n", bo.json);
+    if (status == 0 && bo->json && !bo->json_stdout && pa_ctx_rank(ctx) == 0)
+        fprintf(stderr, "parray: bench: wrote %s\n", bo->json);
     bench_free(&b);
-    if (bo.json_stream)
-        table_to_stdout(bo.json_stream);
-
 out:
-    free(chosen);
+    if (bo->json_stream)
+        table_to_stdout(bo->json_stream);
     return status;
+}
+
+static int run(pa_ctx *ctx, int argc, char **argv)
+{
+    bench_args a = {.o = {.reps = -1, .warmup = -1, .threshold = 10.0}};
+    a.chosen = calloc((size_t)bench_nexperiments, sizeof *a.chosen);
+    if (!agree_all_ok(pa_ctx_comm(ctx), a.chosen != NULL)) {
+        free(a.chosen);
+        return cmd_fail(ctx, "bench", "out of memory");
+    }
+    int status = parse_args(ctx, argc, argv, &a);
+    if (status == 0 && a.list && pa_ctx_rank(ctx) == 0)
+        print_list();
+    else if (status == 0 && !a.list)
+        status = run_experiments(ctx, argc, argv, &a);
+    free(a.chosen);
+    return opts_exit_status(status);
 }
 
 const pa_cmd cmd_bench = {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agree.h"
 #include "cmd.h"
 #include "dsarg.h"
 #include "num.h"
@@ -22,20 +23,33 @@ static const char usage[] =
     "                   [--copy] [--progress] [--json[=FILE]]\n"
     "\n"
     "Evaluates EXPR element by element over datasets of one shape and saves the\n"
-    "result as a dataset of that shape. Every name of EXPR is bound on the\n"
+    "result as a dataset of that shape. Dtypes may differ: each operation\n"
+    "computes in the dtype numpy's promotion gives its operands (i16 and f32\n"
+    "give f32, u8 and i8 give i16, i32 and f32 give f64), and numbers are\n"
+    "weak as Python's are in numpy (NEP 50): x * 2.5 stays f32 for an f32 x, an\n"
+    "integer x with 2.5 gives f64, and an integer number (300, or k=300) must\n"
+    "fit the integer dtype it meets. Every name of EXPR is bound on the\n"
     "command line to a dataset (x=in.h5:/x) or to a number (k=2.5), which is\n"
     "read as Python's float() reads it: subnormals such as 5e-324 exactly, inf,\n"
     "-inf and nan spelled out, and a number beyond the double range (1e400) is\n"
-    "inf. The language (docs/expr.md): numbers, names, + - * / ** (power),\n"
-    "unary minus, parentheses, comparisons < <= > >= == != (1 or 0),\n"
-    "where(c, a, b), and the functions neg abs sqrt exp log log10 log1p expm1\n"
-    "sin cos tan tanh floor ceil round square reciprocal add sub mul div pow\n"
-    "minimum maximum hypot atan2 fmod.\n"
+    "inf. The language (docs/expr.md): numbers, names, + - * / % ** (power),\n"
+    "<< >> (integers), unary minus, parentheses, comparisons < <= > >= == !=\n"
+    "(1 or 0), where(c, a, b), copy(x), and the functions neg abs sqrt exp\n"
+    "log log10 log1p expm1 sin cos tan tanh sinh cosh arcsin arccos arctan\n"
+    "arcsinh arccosh arctanh floor ceil round square reciprocal logical_not\n"
+    "invert add sub mul div pow minimum maximum hypot atan2 fmod mod\n"
+    "left_shift right_shift logical_and logical_or logical_xor bitwise_and\n"
+    "bitwise_or bitwise_xor (the logical ones on bool, the bitwise ones on bool\n"
+    "and integers), and numpy's arctan2 power absolute remainder. % is numpy's\n"
+    "mod (the sign of the divisor); precedence is Python's.\n"
     "\n"
     "  -o, --out FILE.h5:/DS  where to save the result (required)\n"
     "  --dtype DT             compute and save in DT (one of" CMD_DTYPES "):\n"
-    "                         the inputs are converted to it; by default the\n"
-    "                         inputs' dtype, which must be the same for all\n"
+    "                         the inputs are converted to it first; a result\n"
+    "                         of a higher kind (a float into an integer DT)\n"
+    "                         is an error, as numpy's same_kind rule says. By\n"
+    "                         default the result's dtype by promotion (the\n"
+    "                         output's, when the output is also an input)\n"
     "  --rows-per-block N     stream the datasets through in blocks of N rows\n"
     "                         (of axis 0) instead of loading them whole: memory\n"
     "                         holds one block of each input and of the output,\n"
@@ -151,7 +165,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, calc_args *c)
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         int status = 0;
         switch (k) {
-        case OPTS_STOP: return p.status;
+        case OPTS_STOP: return opts_stopped(&p);
         case O_OUT: c->outarg = p.value; break;
         case O_DTYPE:
             c->have_want = 1;
@@ -209,10 +223,32 @@ static int check_names(pa_ctx *ctx, const pa_expr *e, const calc_args *c)
     return 0;
 }
 
+/* The dtype of the result: --dtype's; the output's when it is also an
+ * input; else numpy's promotion over the expression (pa_expr_dtype). */
+static pa_dtype result_dtype(const pa_expr *e, const calc_args *c, const calc_plan *plan)
+{
+    if (c->have_want)
+        return c->want;
+    for (int k = 0; k < c->nb; k++)
+        if (c->b[k].is_array && strcmp(c->b[k].name, pa_expr_output(e)) == 0)
+            return plan->dt[k];
+    pa_dtype dt[MAXB];
+    double val[MAXB];
+    for (int j = 0; j < pa_expr_nnames(e); j++)
+        for (int k = 0; k < c->nb; k++)
+            if (strcmp(c->b[k].name, pa_expr_name(e, j)) == 0) {
+                dt[j] = c->b[k].is_array ? plan->dt[k] : PA_EXPR_SCALAR;
+                val[j] = c->b[k].value;
+            }
+    pa_dtype d = plan->dt[plan->first];
+    /* Every name is bound (check_names), so this cannot fail. */
+    pa_expr_dtype(e, dt, val, &d);
+    return d;
+}
+
 /* Collective. Reads each dataset input's dtype and shape (not its data):
- * all must have one shape, and one dtype unless --dtype converts them.
- * Returns 0 or the exit status. */
-static int check_inputs(pa_ctx *ctx, const calc_args *c, calc_plan *plan)
+ * all must have one shape. Returns 0 or the exit status. */
+static int check_inputs(pa_ctx *ctx, const pa_expr *e, const calc_args *c, calc_plan *plan)
 {
     const char *sub = "calc";
     size_t sh[PA_MAXDIM];
@@ -244,16 +280,10 @@ static int check_inputs(pa_ctx *ctx, const calc_args *c, calc_plan *plan)
         if (nd != plan->ndim || memcmp(sh, plan->shape, sizeof(size_t) * (size_t)nd) != 0)
             return cmd_fail(ctx, sub, "the inputs must have one shape: %s is %s, %s is %s", f,
                             s1, x->name, s2);
-        if (!c->have_want && plan->dt[k] != plan->dt[plan->first])
-            return cmd_fail(ctx, sub,
-                            "the inputs must have one dtype: %s is %s, %s is %s (give --dtype "
-                            "to convert them)",
-                            f, pa_dtype_name(plan->dt[plan->first]), x->name,
-                            pa_dtype_name(plan->dt[k]));
     }
     if (plan->first < 0)
         return cmd_fail(ctx, sub, "needs at least one dataset input (all names are numbers)");
-    plan->odtype = c->have_want ? c->want : plan->dt[plan->first];
+    plan->odtype = result_dtype(e, c, plan);
     double row = 1;
     for (int i = 1; i < plan->ndim; i++)
         row *= (double)plan->shape[i];
@@ -487,9 +517,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     calc_plan plan = {0};
     pa_expr *e = NULL;
     progress pr = {0};
-    int ok = c != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
+    if (!agree_all_ok(pa_ctx_comm(ctx), c != NULL)) {
         free(c);
         return cmd_fail(ctx, sub, "out of memory");
     }
@@ -501,7 +529,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     if (status == 0)
         status = progress_init(&pr, ctx, sub, c->progress);
     if (status == 0)
-        status = check_inputs(ctx, c, &plan);
+        status = check_inputs(ctx, e, c, &plan);
     calc_result r = {.args = c, .plan = &plan};
     if (status == 0) {
         progress_start(&pr, (double)plan.shape[0] * plan.row_bytes);
@@ -515,7 +543,7 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         status = output_write(ctx, sub, &c->dest, print_text, print_json, &r);
     pa_expr_free(&e);
     free(c);
-    return status;
+    return opts_exit_status(status);
 }
 
 const pa_cmd cmd_calc = {

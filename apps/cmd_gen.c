@@ -1,5 +1,5 @@
 /* `parray gen`: writes a reproducible dataset to HDF5: random (uniform,
- * normal or integers, from the counter-based generator, so the file is the
+ * normal, integers or bool, from the counter-based generator, so the file is the
  * same whatever the rank count), a range, evenly spaced values, or a
  * constant. Each rank fills its own part; the save is parallel. */
 #include <stdint.h>
@@ -15,12 +15,12 @@
 static const char usage[] =
     "usage: [mpirun -n N] parray gen OUT.h5:/DATASET --shape D0[,D1...] [--dtype DT]\n"
     "           [--copy] [--json[=FILE]]\n"
-    "           (--random uniform|normal|integers [--seed S] [--stream K]\n"
-    "                     [--low L] [--high H] [--mean M] [--std S]\n"
+    "           (--random uniform|normal|integers|bool [--seed S] [--stream K]\n"
+    "                     [--low L] [--high H] [--mean M] [--std S] [--p P]\n"
     "            | --arange [--start A] [--step S] | --linspace A,B | --full V)\n"
     "\n"
     "Writes a dataset of the given shape and dtype (f64 by default; i64 for\n"
-    "--random integers) to an HDF5 file, replacing the dataset if it exists\n"
+    "--random integers, bool for --random bool) to an HDF5 file, replacing the dataset if it exists\n"
     "(crash-safe: see --copy).\n"
     "\n"
     "  --random uniform   values in [low, high), default [0, 1)\n"
@@ -28,6 +28,8 @@ static const char usage[] =
     "  --random integers  integers in [low, high): --high is required, low is 0\n"
     "                     by default; for the integer dtypes (bounds within\n"
     "                     int64: u64 values up to 2^63-1)\n"
+    "  --random bool      true with probability --p (default 0.5): element i is\n"
+    "                     true where --random uniform's f64 value i is below P\n"
     "  --seed S, --stream K  the generator's key (Philox4x32-10; default seed 0,\n"
     "                     stream 0). Element i depends only on (S, K, i): the\n"
     "                     same file for any number of ranks.\n"
@@ -46,7 +48,7 @@ static const char usage[] =
     "\n"
     "Example: mpirun -n 2 parray gen data.h5:/x --shape 10000,100 --random normal --seed 42\n";
 
-typedef enum { G_NONE, G_UNIFORM, G_NORMAL, G_INTEGERS, G_ARANGE, G_LINSPACE, G_FULL } gen_kind;
+typedef enum { G_NONE, G_UNIFORM, G_NORMAL, G_INTEGERS, G_BOOL, G_ARANGE, G_LINSPACE, G_FULL } gen_kind;
 
 /* What the command line asks for. */
 typedef struct {
@@ -59,9 +61,9 @@ typedef struct {
     /* --low and --high are read once the kind is known: exact integers
      * for --random integers, reals otherwise. */
     const char *lowarg, *higharg;
-    double low, high, mean, std, start, step, lin[2], full;
+    double low, high, mean, std, start, step, lin[2], full, p;
     int64_t ilow, ihigh;
-    int have_mean, have_std, have_ar;
+    int have_mean, have_std, have_ar, have_p;
     pa_h5_opts h5;
     output out;
 } gen_args;
@@ -77,7 +79,7 @@ typedef struct {
 
 enum {
     O_SHAPE = 2, O_DTYPE, O_RANDOM, O_SEED, O_STREAM, O_LOW, O_HIGH, O_MEAN, O_STD, O_START,
-    O_STEP, O_ARANGE, O_LINSPACE, O_FULL, O_COPY, O_JSON
+    O_STEP, O_ARANGE, O_LINSPACE, O_FULL, O_COPY, O_JSON, O_P
 };
 
 static const opt_spec specs[] = {
@@ -89,6 +91,7 @@ static const opt_spec specs[] = {
     {"step", 0, OPT_VALUE, O_STEP},         {"arange", 0, OPT_FLAG, O_ARANGE},
     {"linspace", 0, OPT_VALUE, O_LINSPACE}, {"full", 0, OPT_VALUE, O_FULL},
     {"copy", 0, OPT_FLAG, O_COPY},          {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"p", 0, OPT_VALUE, O_P},
 };
 
 /* One option of gen into g. Returns 0, or the exit status after a usage
@@ -102,10 +105,12 @@ static int take_option(pa_ctx *ctx, opts *p, int k, gen_args *g)
         g->kind = strcmp(p->value, "uniform") == 0    ? G_UNIFORM
                   : strcmp(p->value, "normal") == 0   ? G_NORMAL
                   : strcmp(p->value, "integers") == 0 ? G_INTEGERS
+                  : strcmp(p->value, "bool") == 0     ? G_BOOL
                                                       : G_NONE;
         g->nkinds++;
         if (g->kind == G_NONE)
-            return opts_fail(p, "--random '%s' is not uniform, normal or integers", p->value);
+            return opts_fail(p, "--random '%s' is not uniform, normal, integers or bool",
+                             p->value);
         return 0;
     case O_SEED: return opts_uint(p, 0, UINT64_MAX, &g->seed);
     case O_STREAM: return opts_uint(p, 0, UINT64_MAX, &g->stream);
@@ -113,6 +118,7 @@ static int take_option(pa_ctx *ctx, opts *p, int k, gen_args *g)
     case O_HIGH: g->higharg = p->value; return 0;
     case O_MEAN: g->have_mean = 1; return opts_real(p, 1, &g->mean);
     case O_STD: g->have_std = 1; return opts_real(p, 1, &g->std);
+    case O_P: g->have_p = 1; return opts_real(p, 1, &g->p);
     case O_START: g->have_ar = 1; return opts_real(p, 1, &g->start);
     case O_STEP: g->have_ar = 1; return opts_real(p, 1, &g->step);
     case O_ARANGE: g->kind = G_ARANGE; g->nkinds++; return 0;
@@ -151,6 +157,8 @@ static int check_args(pa_ctx *ctx, gen_args *g, gen_result *r)
         return cmd_usage(ctx, sub, "--low and --high go with --random uniform or integers");
     if ((g->have_mean || g->have_std) && kind != G_NORMAL)
         return cmd_usage(ctx, sub, "--mean and --std go with --random normal");
+    if (g->have_p && kind != G_BOOL)
+        return cmd_usage(ctx, sub, "--p goes with --random bool");
     if (g->have_ar && kind != G_ARANGE)
         return cmd_usage(ctx, sub, "--start and --step go with --arange");
     if (dsarg_parse(g->outarg, &r->ds, err, sizeof err) != 0)
@@ -159,7 +167,10 @@ static int check_args(pa_ctx *ctx, gen_args *g, gen_result *r)
                       sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
     r->outarg = g->outarg;
-    r->dtype = g->have_dtype ? g->dtype : kind == G_INTEGERS ? PA_I64 : PA_F64;
+    r->dtype = g->have_dtype ? g->dtype
+               : kind == G_INTEGERS ? PA_I64
+               : kind == G_BOOL     ? PA_BOOL
+                                    : PA_F64;
     if (kind == G_INTEGERS && !g->higharg)
         return cmd_usage(ctx, sub, "--random integers needs --high (values are in [low, high))");
     if (kind == G_INTEGERS) {
@@ -181,6 +192,7 @@ static int fill(pa_array *a, const gen_args *g)
     case G_UNIFORM: return pa_random_uniform(a, g->seed, g->stream, g->low, g->high);
     case G_NORMAL: return pa_random_normal(a, g->seed, g->stream, g->mean, g->std);
     case G_INTEGERS: return pa_random_integers(a, g->seed, g->stream, g->ilow, g->ihigh);
+    case G_BOOL: return pa_random_bool(a, g->seed, g->stream, g->have_p ? g->p : 0.5);
     case G_ARANGE: return pa_arange(a, g->start, g->step);
     case G_LINSPACE: return pa_linspace(a, g->lin[0], g->lin[1], 1);
     case G_FULL: return pa_full(a, g->full);

@@ -201,13 +201,13 @@ static int run_import(pa_ctx *ctx, int argc, char **argv)
     opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
     int status = 0;
     for (int k; status == 0 && (k = opts_next(&p)) != OPTS_END;)
-        status = k == OPTS_STOP ? p.status : take_option(&p, k, &m);
+        status = k == OPTS_STOP ? opts_stopped(&p) : take_option(&p, k, &m);
     if (status == 0)
         status = check_args(ctx, &m, &ds);
     if (status == 0)
         status = progress_init(&pr, ctx, sub, m.progress);
     if (status)
-        return status;
+        return opts_exit_status(status);
 
     MPI_Barrier(pa_ctx_comm(ctx));
     double t0 = MPI_Wtime();

@@ -379,7 +379,7 @@ static int parse_args(pa_ctx *ctx, const char *sub, const char *usage, const opt
     opts_begin(&p, ctx, sub, usage, specs, nspecs, argc, argv);
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         if (k == OPTS_STOP)
-            return p.status;
+            return opts_stopped(&p);
         int status = take_option(&p, k, m);
         if (status)
             return status;
@@ -410,7 +410,7 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
         status = progress_init(&pr, ctx, sub, m.progress);
     if (status) {
         free(m.inputs);
-        return status;
+        return opts_exit_status(status);
     }
 
     MPI_Barrier(pa_ctx_comm(ctx));
@@ -527,7 +527,7 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     if (status == 0)
         status = progress_init(&pr, ctx, sub, m.progress);
     if (status)
-        return status;
+        return opts_exit_status(status);
 
     MPI_Barrier(pa_ctx_comm(ctx));
     double t0 = MPI_Wtime();

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agree.h"
 #include "cmd.h"
 #include "dsarg.h"
 #include "histogram.h"
@@ -219,89 +220,112 @@ static const opt_spec specs[] = {
     {"json", 0, OPT_OPTIONAL, O_JSON},
 };
 
-static int run(pa_ctx *ctx, int argc, char **argv)
+/* What the command line asks for. */
+typedef struct {
+    const char *inarg; /* IN.h5:/DATASET as given */
+    dsarg in;
+    int axis, bins;    /* axis -1: the whole array; bins 0: no histogram */
+    output out;
+} stats_args;
+
+/* Parses the command line into s. Returns 0, or the exit status after a
+ * usage error. */
+static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
 {
-    const char *sub = "stats", *inarg = NULL;
-    int axis = -1, bins = 0;
-    output out = {0};
+    const char *sub = "stats";
     uint64_t v;
     opts p;
     opts_begin(&p, ctx, sub, usage, specs, sizeof specs / sizeof specs[0], argc, argv);
     for (int k; (k = opts_next(&p)) != OPTS_END;) {
         switch (k) {
-        case OPTS_STOP: return p.status;
+        case OPTS_STOP: return opts_stopped(&p);
         case O_AXIS:
             if (opts_uint(&p, 0, 1, &v))
                 return p.status;
-            axis = (int)v;
+            s->axis = (int)v;
             break;
         case O_HIST:
             if (opts_uint(&p, 1, 1000000, &v))
                 return p.status;
-            bins = (int)v;
+            s->bins = (int)v;
             break;
         case O_JSON:
-            if (output_option(&out, &p))
+            if (output_option(&s->out, &p))
                 return p.status;
             break;
         default:
-            if (inarg)
+            if (s->inarg)
                 return cmd_usage(ctx, sub, "one input only: '%s' is extra", p.value);
-            inarg = p.value;
+            s->inarg = p.value;
         }
     }
-    if (!inarg)
+    if (!s->inarg)
         return cmd_usage(ctx, sub, "needs the input IN.h5:/DATASET");
-    dsarg d;
     char err[512];
-    if (dsarg_parse(inarg, &d, err, sizeof err) != 0)
+    if (dsarg_parse(s->inarg, &s->in, err, sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
+    return 0;
+}
 
-    pa_array *a = NULL;
-    if (pa_h5_load(ctx, d.file, d.dataset, NULL, &a) != PA_OK)
-        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-    int status = 0;
-    report rep = {.name = inarg, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a),
-                  .axis = axis};
-    pa_array_shape(a, rep.shape);
-    if (axis >= 0 && rep.ndim != 2) {
-        status = cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", inarg, rep.ndim);
-        pa_array_free(&a);
-        return status;
-    }
-    results *r = &rep.r;
-    r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
+/* Collective. Room for r->n results of every column, once the node has
+ * the memory for them and bins bins; r->col points into *mem (free it).
+ * Returns 0, or 1 after reporting. */
+static int alloc_results(pa_ctx *ctx, results *r, int bins, pa_value **mem)
+{
     /* Every rank holds the results of each of r->n lines and the bins (r->n
      * of an empty array's other axis can be huge: SIZE_MAX fits nowhere). */
     size_t row = NCOLS * sizeof(pa_value);
     size_t need = r->n > SIZE_MAX / 2 / row ? SIZE_MAX : (r->n + 1) * row + 2 * (size_t)bins * 8;
-    if (pa_mem_check(ctx, need, "the results") != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-        pa_array_free(&a);
-        return status;
-    }
-    pa_value *mem = malloc(NCOLS * (r->n ? r->n : 1) * sizeof(pa_value));
-    int ok = mem != NULL, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, pa_ctx_comm(ctx));
-    if (!all) {
-        status = cmd_fail(ctx, sub, "out of memory");
-        goto out;
-    }
+    if (pa_mem_check(ctx, need, "the results") != PA_OK)
+        return cmd_fail(ctx, "stats", "%s", cmd_errmsg(ctx));
+    *mem = malloc(NCOLS * (r->n ? r->n : 1) * sizeof(pa_value));
+    if (!agree_all_ok(pa_ctx_comm(ctx), *mem != NULL))
+        return cmd_fail(ctx, "stats", "out of memory");
     for (size_t k = 0; k < NCOLS; k++)
-        r->col[k] = mem + k * r->n;
+        r->col[k] = *mem + k * r->n;
+    return 0;
+}
+
+/* Collective. The statistics of the loaded array a, printed. Returns the
+ * exit status. */
+static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
+{
+    const char *sub = "stats";
+    int axis = s->axis;
+    report rep = {.name = s->inarg, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a),
+                  .axis = axis};
+    pa_array_shape(a, rep.shape);
+    if (axis >= 0 && rep.ndim != 2)
+        return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg, rep.ndim);
+    results *r = &rep.r;
+    r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
+    pa_value *mem = NULL;
+    int status = alloc_results(ctx, r, s->bins, &mem);
+    if (status)
+        goto out;
     r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
-    if (reduce_all(a, axis, r) != PA_OK) {
+    if (reduce_all(a, axis, r) != PA_OK)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-        goto out;
-    }
-    if (bins && histogram_compute(ctx, a, bins, &rep.hist) != 0) {
-        status = cmd_fail(ctx, sub, "--hist %d: out of memory", bins);
-        goto out;
-    }
-    status = output_write(ctx, sub, &out, print_text, print_json, &rep);
+    else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != 0)
+        status = cmd_fail(ctx, sub, "--hist %d: out of memory", s->bins);
+    else
+        status = output_write(ctx, sub, &s->out, print_text, print_json, &rep);
 out:
     histogram_free(&rep.hist);
     free(mem);
+    return status;
+}
+
+static int run(pa_ctx *ctx, int argc, char **argv)
+{
+    stats_args s = {.axis = -1};
+    int status = parse_args(ctx, argc, argv, &s);
+    if (status)
+        return opts_exit_status(status);
+    pa_array *a = NULL;
+    if (pa_h5_load(ctx, s.in.file, s.in.dataset, NULL, &a) != PA_OK)
+        return cmd_fail(ctx, "stats", "%s", cmd_errmsg(ctx));
+    status = stats_of(ctx, &s, a);
     pa_array_free(&a);
     return status;
 }

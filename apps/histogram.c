@@ -4,6 +4,7 @@
  * (_get_outer_edges, _get_bin_edges, the uniform-bins path of histogram)
  * and numpy.linspace are what is followed. */
 #include "histogram.h"
+#include "agree.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -99,9 +100,7 @@ int histogram_compute(pa_ctx *ctx, pa_array *a, int bins, histogram *h)
     h->edges = malloc(((size_t)bins + 1) * sizeof *h->edges);
     h->counts = calloc((size_t)bins, sizeof *h->counts);
     uint64_t *mine = calloc((size_t)bins, sizeof *mine);
-    int ok = h->edges && h->counts && mine, all;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm);
-    if (!all) {
+    if (!agree_all_ok(comm, h->edges && h->counts && mine)) {
         free(mine);
         histogram_free(h);
         return -1;

@@ -80,6 +80,20 @@ void opts_begin_in_order(opts *p, const char *sub, const char *usage, const opt_
  * was printed from rank 0) or after a usage error (printed). */
 int opts_next(opts *p);
 
+/* For a subcommand that parses in a function of its own, which returns 0
+ * for "go on and run": after OPTS_STOP it returns opts_stopped(p), never 0
+ * (p->status, or OPTS_HELPED after --help), and the subcommand ends with
+ * opts_exit_status(that): OPTS_HELPED becomes exit status 0. */
+#define OPTS_HELPED (-1)
+static inline int opts_stopped(const opts *p)
+{
+    return p->status ? p->status : OPTS_HELPED;
+}
+static inline int opts_exit_status(int status)
+{
+    return status == OPTS_HELPED ? 0 : status;
+}
+
 /* The next argument if it is not an option, without taking it, else NULL;
  * opts_take takes it. For an option whose value was optional in the past
  * (bench's --json FILE). */

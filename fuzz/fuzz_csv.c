@@ -117,6 +117,22 @@ static int ref_field(const char *p, const char *q, pa_dtype dt, void *out)
             return 0;
         break;
     case PA_F16: ref_f16(buf, &end, out); break;
+    case PA_BOOL: {
+        /* numpy's loadtxt(dtype=bool): an integer, nonzero is true; and
+         * Python's True and False. */
+        _Bool x;
+        if (strcmp(buf, "True") == 0 || strcmp(buf, "False") == 0) {
+            x = buf[0] == 'T';
+            end = buf + n;
+        } else {
+            long long v = strtoll(buf, &end, 10);
+            if (errno == ERANGE)
+                return 0;
+            x = v != 0;
+        }
+        memcpy(out, &x, sizeof x);
+        break;
+    }
     case PA_NDTYPES: return 0;
     }
     return end == buf + n;

@@ -53,7 +53,9 @@ int pa__check_match(const char *fn, const pa_array *a, const char *aname, const 
 int pa__scalar_to(pa_ctx *ctx, const char *fn, const char *name, double v, pa_dtype d, int whole,
                   void *dst)
 {
-    if (pa__dtype_is_int(d)) {
+    /* A bool takes any value where it need not be whole (a fill: nonzero
+     * is true, as numpy's); as an operand it is 0 or 1. */
+    if (pa__dtype_is_int(d) && (whole || pa__dtypes[d].kind != PA__KIND_BOOL)) {
         double lo = pa__dtypes[d].lo, hi = pa__dtypes[d].hi; /* hi exclusive */
         PA_CHECK_AS(ctx, fn, isfinite(v) && trunc(v) >= lo && trunc(v) < hi, PA_EINVAL,
                     "%s = %.17g is not in the range of %s", name, v, pa_dtype_name(d));

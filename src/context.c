@@ -68,6 +68,8 @@ static void ctx_free(pa_ctx *ctx)
     free(ctx->topology);
     free(ctx->fault);
     free(ctx->log_file);
+    if (ctx->mpiio_hints != MPI_INFO_NULL)
+        (void)MPI_Info_free(&ctx->mpiio_hints);
     free(ctx);
 }
 
@@ -86,6 +88,7 @@ typedef enum {
     SETTING_CHOICE, /* one of the '|'-separated choices, stored as its index;
                        unset or "" is the first */
     SETTING_TEXT,   /* any text, strdup'ed into a char * field; "" is unset */
+    SETTING_PARSED, /* text that parse() reads into its own fields; "" is unset */
 } setting_kind;
 
 typedef struct {
@@ -95,14 +98,19 @@ typedef struct {
     long min, max, def;
     const char *choices;
     const char *doc;
+    /* SETTING_PARSED: reads s (set, not "") into ctx, or PA_EINVAL naming
+     * the variable and the bad part */
+    int (*parse)(pa_ctx *ctx, const char *name, const char *s);
 } setting;
 
 #define INT_SETTING(name, field, min, max, def, doc)                           \
-    {name, SETTING_INT, offsetof(pa_ctx, field), min, max, def, NULL, doc}
+    {name, SETTING_INT, offsetof(pa_ctx, field), min, max, def, NULL, doc, NULL}
 #define CHOICE_SETTING(name, field, choices, doc)                              \
-    {name, SETTING_CHOICE, offsetof(pa_ctx, field), 0, 0, 0, choices, doc}
+    {name, SETTING_CHOICE, offsetof(pa_ctx, field), 0, 0, 0, choices, doc, NULL}
 #define TEXT_SETTING(name, field, doc)                                         \
-    {name, SETTING_TEXT, offsetof(pa_ctx, field), 0, 0, 0, NULL, doc}
+    {name, SETTING_TEXT, offsetof(pa_ctx, field), 0, 0, 0, NULL, doc, NULL}
+#define PARSED_SETTING(name, parse, doc)                                       \
+    {name, SETTING_PARSED, 0, 0, 0, 0, NULL, doc, parse}
 
 static const setting settings[] = {
     INT_SETTING("PARRAY_RANKS_PER_NODE", emulated, 1, INT_MAX, 0,
@@ -130,6 +138,11 @@ static const setting settings[] = {
                    "a profile of the collective calls, printed by pa_finalize from rank 0"),
     TEXT_SETTING("PARRAY_LOG_FILE", log_file,
                  "the file PARRAY_LOG's profile is written to, instead of stderr"),
+    PARSED_SETTING("PARRAY_H5_ALIGN", pa__h5_align_parse,
+                   "THRESHOLD,ALIGNMENT: HDF5 objects of at least THRESHOLD bytes start at "
+                   "multiples of ALIGNMENT"),
+    PARSED_SETTING("PARRAY_MPIIO_HINTS", pa__mpiio_hints_parse,
+                   "KEY=VALUE,...: the MPI-IO hints every parallel HDF5 file is opened with"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 
@@ -175,6 +188,8 @@ static int parse_setting(pa_ctx *ctx, const setting *set, const char *s)
         if (s && *s && !(*(char **)field = strdup(s)))
             return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
         return PA_OK;
+    case SETTING_PARSED:
+        return s && *s ? set->parse(ctx, set->name, s) : PA_OK;
     }
     return PA_OK;
 }
@@ -257,6 +272,8 @@ int pa_init_comm(MPI_Comm comm, pa_ctx **out)
         dup = MPI_COMM_NULL;
         ctx->node_comm = ctx->leader_comm = MPI_COMM_NULL;
         ctx->gate_win = MPI_WIN_NULL;
+        ctx->mpiio_hints = MPI_INFO_NULL;
+        ctx->h5_align_threshold = ctx->h5_alignment = 1;
         rc = pa__mpi(ctx, __func__, MPI_Comm_rank(ctx->comm, &ctx->rank), "MPI_Comm_rank");
         if (rc == PA_OK)
             rc = pa__mpi(ctx, __func__, MPI_Comm_size(ctx->comm, &ctx->size), "MPI_Comm_size");

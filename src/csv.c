@@ -261,12 +261,14 @@ static const char *parse_int(const char *p, int64_t lo, uint64_t hi, uint64_t *o
     return s;
 }
 
-/* A decimal text as f16, correctly rounded, for what fast_decimal does not
- * take (f16 has no strtod): strtod rounded down and up tells whether the
- * text is exact in a double; if not, the one nearer zero with its last bit
- * set is the value rounded to odd, whose rounding to f16's 11 bits is then
- * the correct one (53 >= 11 + 2 bits). */
-static PA_HALF strtoh_l(const char *p, char **end, locale_t loc)
+/* A decimal text as the double whose conversion to f16 is the text
+ * correctly rounded, for what fast_decimal does not take (f16 has no
+ * strtod): strtod rounded down and up tells whether the text is exact in a
+ * double; if not, the one nearer zero with its last bit set is the value
+ * rounded to odd, whose rounding to f16's 11 bits is then the correct one
+ * (53 >= 11 + 2 bits). A double, not an f16, because clang before 15 has
+ * f16 only as __fp16, which no function may return. */
+static double strtoh_l(const char *p, char **end, locale_t loc)
 {
     int mode = fegetround();
     fesetround(FE_DOWNWARD);
@@ -275,13 +277,13 @@ static PA_HALF strtoh_l(const char *p, char **end, locale_t loc)
     double up = strtod_l(p, end, loc);
     fesetround(mode);
     if (down == up || down != down)
-        return (PA_HALF)down;
+        return down;
     double t = down < 0 ? up : down;
     uint64_t b;
     memcpy(&b, &t, sizeof b);
     b |= 1;
     memcpy(&t, &b, sizeof t);
-    return (PA_HALF)t;
+    return t;
 }
 
 /* One number of each dtype, by kind: parse the text at p into *out (NULL
@@ -339,6 +341,28 @@ static PA_HALF strtoh_l(const char *p, char **end, locale_t loc)
     static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
     {                                                                                  \
         return snprintf(buf, cap, "%llu", (unsigned long long)*(const T *)elem);        \
+    }
+/* bool reads as numpy's loadtxt(dtype=bool) does, an integer (nonzero is
+ * true), and also as Python writes it, True or False; it is written 1 or 0,
+ * which loadtxt reads. */
+#define CSV_FNS_BOOL(NAME, T, U, K)                                                    \
+    static const char *parse_##NAME(const char *p, void *out, int *range)              \
+    {                                                                                  \
+        static const char *const words[2] = {"False", "True"};                         \
+        for (int w = 0; w < 2; w++)                                                    \
+            if (strncmp(p, words[w], strlen(words[w])) == 0) {                         \
+                *(T *)out = (T)w;                                                      \
+                return p + strlen(words[w]);                                           \
+            }                                                                          \
+        uint64_t i;                                                                    \
+        const char *e = parse_int(p, INT64_MIN, INT64_MAX, &i, range);                 \
+        if (e)                                                                         \
+            *(T *)out = (T)(i != 0);                                                   \
+        return e;                                                                      \
+    }                                                                                  \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
+    {                                                                                  \
+        return snprintf(buf, cap, "%d", (int)*(const T *)elem);                        \
     }
 /* numpy writes complex as "(1+2j)", which its own loadtxt reads back only
  * with a converter: CSV holds no complex dtype (pa__csv_dtype_check). */

@@ -9,7 +9,7 @@
 /* The enum's values are part of the ABI. */
 _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4 &&
                    PA_I8 == 5 && PA_I16 == 6 && PA_U16 == 7 && PA_U32 == 8 && PA_U64 == 9 &&
-                   PA_F16 == 10 && PA_C64 == 11 && PA_C128 == 12,
+                   PA_F16 == 10 && PA_BOOL == 11 && PA_C64 == 12 && PA_C128 == 13,
                "pa_dtype's values changed: a new dtype goes at the end of PA_DTYPE_LIST");
 
 /* ------------------------------------------------------------ conversions */
@@ -23,14 +23,19 @@ _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8
      : (v) >= (double)PA__IMAX(KD, TD, UD) + 1.0   ? (TD)PA__IMAX(KD, TD, UD)          \
                                                    : (TD)(v))
 
-/* One conversion by (destination is integer, source is integer). */
-#define CONV(KD, KS, TD, UD, x) CONV_(PA__IS_INT(KD), PA__IS_INT(KS), KD, TD, UD, x)
-#define CONV_(di, si, KD, TD, UD, x) CONV__(di, si, KD, TD, UD, x)
-#define CONV__(di, si, KD, TD, UD, x) CONV_##di##si(KD, TD, UD, x)
-#define CONV_00(KD, TD, UD, x) ((TD)(x))
-#define CONV_01(KD, TD, UD, x) ((TD)(x))
-#define CONV_10(KD, TD, UD, x) SAT(KD, TD, UD, (double)(x))
-#define CONV_11(KD, TD, UD, x) ((TD)(UD)(x))
+/* One conversion by (destination is bool, destination is integer, source
+ * is integer). To bool is C's conversion to _Bool: nonzero (and NaN) is 1,
+ * as numpy's astype(bool). */
+#define CONV(KD, KS, TD, UD, x)                                                        \
+    CONV_(PA__IS_BOOL(KD), PA__IS_INT(KD), PA__IS_INT(KS), KD, TD, UD, x)
+#define CONV_(b, di, si, KD, TD, UD, x) CONV__(b, di, si, KD, TD, UD, x)
+#define CONV__(b, di, si, KD, TD, UD, x) CONV_##b##di##si(KD, TD, UD, x)
+#define CONV_000(KD, TD, UD, x) ((TD)(x))
+#define CONV_001(KD, TD, UD, x) ((TD)(x))
+#define CONV_010(KD, TD, UD, x) SAT(KD, TD, UD, (double)(x))
+#define CONV_011(KD, TD, UD, x) ((TD)(UD)(x))
+#define CONV_110(KD, TD, UD, x) ((TD)(x))
+#define CONV_111(KD, TD, UD, x) ((TD)(x))
 
 #define CONV_FN(DD, TD, UD, KD, DS, TS, US, KS)                                        \
     static void conv_##DD##_##DS(void *dst, const void *src, size_t n)                 \
@@ -102,6 +107,24 @@ static hid_t half_le = H5I_INVALID_HID;
 static hid_t half_native = H5I_INVALID_HID;
 #define H5T_NATIVE_FLOAT16 half_type(H5T_NATIVE_FLOAT, &half_native)
 #endif
+
+/* bool as h5py stores it: an enum over int8 with the members FALSE = 0 and
+ * TRUE = 1, which h5py reads as numpy's bool. */
+static hid_t bool_type(hid_t base, hid_t *cache)
+{
+    if (cached_type_ok(*cache, H5T_ENUM, 1))
+        return *cache;
+    hid_t t = H5Tenum_create(base);
+    int8_t no = 0, yes = 1;
+    if (t >= 0 && (H5Tenum_insert(t, "FALSE", &no) < 0 || H5Tenum_insert(t, "TRUE", &yes) < 0)) {
+        H5Tclose(t);
+        t = H5I_INVALID_HID;
+    }
+    return cache_locked(t, cache);
+}
+static hid_t bool_native = H5I_INVALID_HID, bool_le = H5I_INVALID_HID;
+#define H5T_PA_BOOL_MEM bool_type(H5T_NATIVE_INT8, &bool_native)
+#define H5T_PA_BOOL_FILE bool_type(H5T_STD_I8LE, &bool_le)
 
 /* Complex as h5py stores it: a compound of the members "r" and "i", each
  * the float part type, at offsets 0 and its size (h5py reads such a

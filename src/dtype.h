@@ -26,38 +26,50 @@
 /* ------------------------------------------------------------ kinds */
 
 /* The list's KIND column as an enum (PA__KIND(FLOAT)), and as 0 or 1 for
- * the preprocessor: PA__IS_INT(KIND) (signed or unsigned integer),
- * PA__IS_FLOAT(KIND) (real floats only) and PA__IS_COMPLEX(KIND). BOOL is
- * numpy's kind that no dtype of the list has yet; its first dtype adds its
- * PA__IS_* lines. */
+ * the preprocessor: PA__IS_INT(KIND) (signed or unsigned integer, or
+ * bool), PA__IS_FLOAT(KIND) (real floats only), PA__IS_BOOL(KIND) and
+ * PA__IS_COMPLEX(KIND). Bool computes in the integer form on C's _Bool,
+ * whose conversion of any value is value != 0, so the integer expressions
+ * that numpy gives bool (+ is or, * is and) come out right. */
 typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__KIND_COMPLEX } pa__kind;
 #define PA__KIND(K) PA__KIND_##K
 #define PA__IS_INT(K) PA__IS_INT_##K
 #define PA__IS_INT_FLOAT 0
 #define PA__IS_INT_SINT 1
 #define PA__IS_INT_UINT 1
+#define PA__IS_INT_BOOL 1
 #define PA__IS_FLOAT(K) PA__IS_FLOAT_##K
 #define PA__IS_FLOAT_FLOAT 1
 #define PA__IS_FLOAT_SINT 0
 #define PA__IS_FLOAT_UINT 0
+#define PA__IS_FLOAT_BOOL 0
 #define PA__IS_INT_COMPLEX 0
 #define PA__IS_FLOAT_COMPLEX 0
+#define PA__IS_BOOL(K) PA__IS_BOOL_##K
+#define PA__IS_BOOL_FLOAT 0
+#define PA__IS_BOOL_SINT 0
+#define PA__IS_BOOL_UINT 0
+#define PA__IS_BOOL_BOOL 1
+#define PA__IS_BOOL_COMPLEX 0
 #define PA__IS_COMPLEX(K) PA__IS_COMPLEX_##K
 #define PA__IS_COMPLEX_FLOAT 0
 #define PA__IS_COMPLEX_SINT 0
 #define PA__IS_COMPLEX_UINT 0
+#define PA__IS_COMPLEX_BOOL 0
 #define PA__IS_COMPLEX_COMPLEX 1
 
 /* An integer T's range as int64_t (PA__IMIN) and uint64_t (PA__IMAX),
- * from its kind, T and U; 0 for a float or complex T. */
+ * from its kind, T and U; 0 for a float or complex T, [0, 1] for bool. */
 #define PA__IMIN(K, T, U) PA__IMIN_##K(T, U)
 #define PA__IMIN_SINT(T, U) ((int64_t)(T)((U)1 << (sizeof(T) * 8 - 1)))
 #define PA__IMIN_UINT(T, U) ((int64_t)0)
+#define PA__IMIN_BOOL(T, U) ((int64_t)0)
 #define PA__IMIN_FLOAT(T, U) ((int64_t)0)
 #define PA__IMIN_COMPLEX(T, U) ((int64_t)0)
 #define PA__IMAX(K, T, U) PA__IMAX_##K(T, U)
 #define PA__IMAX_SINT(T, U) ((uint64_t)((U) ~(U)0 >> 1))
 #define PA__IMAX_UINT(T, U) ((uint64_t)(U) ~(U)0)
+#define PA__IMAX_BOOL(T, U) ((uint64_t)1)
 #define PA__IMAX_FLOAT(T, U) ((uint64_t)0)
 #define PA__IMAX_COMPLEX(T, U) ((uint64_t)0)
 
@@ -124,7 +136,7 @@ typedef struct {
 
 /* Room for one element of any dtype: buffers that hold an element, or a
  * block of elements, of whichever dtype size them by this. */
-#define PA__ELEM_MEMBER(C, NAME, nm, T, ...) T nm;
+#define PA__ELEM_MEMBER(C, NAME, nm, T, ...) T e_##NAME;
 typedef union {
     PA_DTYPE_LIST_WITH(PA__ELEM_MEMBER, ~)
 } pa__elem;
@@ -138,10 +150,12 @@ static inline int pa__dtype_valid(pa_dtype d)
     return (int)d >= 0 && d < PA_NDTYPES;
 }
 
-/* 1 for the integer dtypes (signed or unsigned). */
+/* 1 for the integer dtypes (signed or unsigned) and bool, which computes
+ * as an integer of the range [0, 1] (PA__IS_INT). */
 static inline int pa__dtype_is_int(pa_dtype d)
 {
-    return pa__dtypes[d].kind == PA__KIND_SINT || pa__dtypes[d].kind == PA__KIND_UINT;
+    pa__kind k = pa__dtypes[d].kind;
+    return k == PA__KIND_SINT || k == PA__KIND_UINT || k == PA__KIND_BOOL;
 }
 
 /* 1 for the complex dtypes. */

@@ -45,6 +45,7 @@ typedef struct {
     int nargs;      /* EN_OP: 1, 2 or 3 */
     int arg[3];     /* EN_OP: node indices */
     double num;     /* EN_NUM */
+    int is_int;     /* EN_NUM: written without '.' or exponent, a Python int */
     int name;       /* EN_NAME: index in pa_expr.names */
     int col;        /* 1-based column of the node's token, for messages */
 } expr_node;
@@ -74,13 +75,23 @@ typedef struct {
  * full block is also the trip count the kernels vectorise. */
 #define EXPR_BLK PA__KERNEL_BLK
 
+/* What a conversion instruction does (expr_instr.conv). */
+typedef enum {
+    EXPR_CONV_NONE,  /* not a conversion: fn computes op */
+    EXPR_CONV_VALUE, /* a[0], of dtype from, converted into dtype (pa__convert) */
+    EXPR_CONV_TRUTH  /* a uniform a[0] as a condition: 1 where it is not 0, else 0 */
+} expr_conv;
+
 typedef struct {
     expr_op op;
     int nargs;
     expr_opd a[3];
     expr_opd dst;   /* ED_REG, or ED_IN with idx -1: the output at the block */
     pa__strides st; /* 1 for a block operand, 0 for a uniform one */
-    pa__kernel fn;  /* the op's kernel for the dtype and store */
+    pa__kernel fn;  /* the op's kernel for its dtype and the store */
+    pa_dtype dtype; /* the dtype it computes in (numpy's promotion of its operands) */
+    expr_conv conv; /* a conversion instead of fn */
+    pa_dtype from;  /* a conversion's source dtype */
 } expr_instr;
 
 /* How the result reaches the output array. */
@@ -91,12 +102,15 @@ typedef enum {
     EXPR_STORE_STREAM  /* the same, with non-temporal stores (large outputs) */
 } expr_store;
 
-/* The program for one binding signature (which names are arrays, the
- * dtype, whether the output is also read). */
+/* The program for one binding signature (which names are arrays, each
+ * name's dtype or scalar kind, the output's dtype, whether the output is
+ * also read). */
 typedef struct {
     int valid;
-    pa_dtype dtype;
+    pa_dtype dtype;        /* the output's */
     uint64_t array_mask;   /* bit k: name k is bound to an array (k < 64) */
+    unsigned char name_type[EXPR_MAXNAMES]; /* per name: the array's dtype, or
+                              PA_NDTYPES + 0 (a whole number) or + 1 (another) */
     int out_read;          /* the output array is also an input */
     expr_store store;
     /* Uniform section: scalar instructions over uni[], run once per eval.
@@ -104,7 +118,9 @@ typedef struct {
     int nuni;
     expr_instr *uinstr;
     int nuinstr;
-    int *uni_node;         /* per uniform value: the leaf node it loads, or -1 */
+    int *uni_node;         /* per uniform value: the leaf node it loads, or -1
+                              (computed, or a condition's zero that nothing writes) */
+    pa_dtype *uni_dtype;   /* per uniform value: its dtype */
     /* Block section: per block, instr[0 .. ninstr) in order. */
     expr_instr *instr;
     int ninstr;
@@ -113,7 +129,7 @@ typedef struct {
     int nin;
     int final_reg;         /* EXPR_STORE_REG: the result's register, copied to
                               the output after each block; else -1 */
-    unsigned char *uni;    /* nuni values of the dtype (8 bytes each at most) */
+    unsigned char *uni;    /* nuni values, one pa__elem each, zeroed when made */
 } expr_prog;
 
 /* ------------------------------------------------------------ the object */

@@ -6,7 +6,10 @@
  * the input arrays in place and writing the last result straight to the
  * output (with streaming stores when the output is large, or through a
  * register when the output is also an input). The kernels are the kernel
- * layer's (kernels.h); a uniform operand is read in place with stride 0. */
+ * layer's (kernels.h); a uniform operand is read in place with stride 0.
+ * Each instruction computes in the dtype that numpy's promotion gives its
+ * operands (promote.h) and picks that dtype's kernel; an operand of
+ * another dtype is converted by a conversion instruction first. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,65 @@
 #include "collcheck.h"
 #include "compute.h"
 #include "expr.h"
+#include "promote.h"
+
+/* ------------------------------------------------------------ types */
+
+/* The uniform value s of a program. */
+#define UNI(p, s) ((p)->uni + (size_t)(s) * sizeof(pa__elem))
+
+/* The type of every node, children before parents: numpy's promotion of
+ * its operands (of where(), of its two values: the condition does not
+ * count), where numbers and scalars are weak (NEP 50). A function of
+ * numbers alone that has no integer form (sqrt(2)) is a float, as numpy
+ * computes it. */
+static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *type)
+{
+    for (int k = 0; k < e->nnodes; k++) {
+        const expr_node *nd = &e->nodes[k];
+        if (nd->kind == EN_NUM) {
+            type[k] = pa__weak_type(nd->is_int);
+        } else if (nd->kind == EN_NAME) {
+            type[k] = name_type[nd->name];
+        } else {
+            int first = nd->op == EOP_WHERE;
+            pa__type t = type[nd->arg[first]];
+            for (int j = first + 1; j < nd->nargs; j++)
+                t = pa__promote(t, type[nd->arg[j]]);
+            if (t.weak && !pa__kernel_has((pa__kop)nd->op, t.dtype))
+                t = pa__weak_type(0);
+            /* where(c, 2.5, 1) over an array c is an array, as numpy's. */
+            if (first && !type[nd->arg[0]].weak)
+                t.weak = 0;
+            type[k] = t;
+        }
+    }
+}
+
+int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values, pa_dtype *out)
+{
+    PA_CHECK(NULL, e && out, PA_EINVAL, "e and out must not be NULL");
+    PA_CHECK(e->ctx, dtypes || e->nnames == 0, PA_EINVAL, "dtypes is NULL");
+    pa__type name_type[EXPR_MAXNAMES];
+    for (int k = 0; k < e->nnames; k++) {
+        if (dtypes[k] == PA_EXPR_SCALAR) {
+            PA_CHECK(e->ctx, values, PA_EINVAL, "values is NULL, but name '%s' is a scalar",
+                     e->names[k]);
+            name_type[k] = pa__scalar_type(values[k]);
+        } else {
+            PA_CHECK(e->ctx, pa__dtype_valid(dtypes[k]), PA_EINVAL,
+                     "dtypes[%d] = %d is not a dtype", k, (int)dtypes[k]);
+            name_type[k] = pa__strong_type(dtypes[k]);
+        }
+    }
+    pa__type *type = malloc((size_t)e->nnodes * sizeof *type);
+    if (!type)
+        return pa__err(e->ctx, __func__, PA_ENOMEM, "out of memory");
+    infer_types(e, name_type, type);
+    *out = type[e->root].dtype;
+    free(type);
+    return PA_OK;
+}
 
 /* ------------------------------------------------------------ code generation */
 
@@ -23,10 +85,13 @@ typedef struct {
     const pa_expr *e;
     expr_prog *p;
     const pa_binding *const *bind; /* per name */
+    const pa__type *name_type;     /* per name */
     char *uniform;                 /* per node */
+    pa__type *type;                /* per node: numpy's promotion (infer_types) */
+    pa_dtype *want;                /* per node: the dtype its consumer reads it in */
     int *in_slot;                  /* per name: input slot, or -1 */
     uint64_t busy;                 /* registers in use */
-    int capu, capi, capui;
+    int capu, capd, capi, capui;
 } codegen;
 
 void pa__expr_prog_free(expr_prog *p)
@@ -34,6 +99,7 @@ void pa__expr_prog_free(expr_prog *p)
     free(p->uinstr);
     free(p->instr);
     free(p->uni_node);
+    free(p->uni_dtype);
     free(p->in_name);
     free(p->uni);
     memset(p, 0, sizeof *p);
@@ -54,11 +120,14 @@ static int grow(codegen *g, void **arr, int *cap, int need, size_t elsize)
     return PA_OK;
 }
 
-static int new_uni(codegen *g, int node, int *slot)
+/* A new uniform value of dtype d, loaded from leaf node (or -1). */
+static int new_uni(codegen *g, int node, pa_dtype d, int *slot)
 {
     expr_prog *p = g->p;
     PA_TRY(grow(g, (void **)&p->uni_node, &g->capu, p->nuni + 1, sizeof(int)));
+    PA_TRY(grow(g, (void **)&p->uni_dtype, &g->capd, p->nuni + 1, sizeof(pa_dtype)));
     p->uni_node[p->nuni] = node;
+    p->uni_dtype[p->nuni] = d;
     *slot = p->nuni++;
     return PA_OK;
 }
@@ -99,17 +168,84 @@ static void release(codegen *g, expr_opd o)
         g->busy &= ~((uint64_t)1 << o.idx);
 }
 
-/* Which operand of a varying node is a varying product that fuses with it
- * into one pass (a*b + c and c + a*b, where the dtype has them), or -1. */
+/* The strides of an instruction's operands: a uniform value is one
+ * element read for the whole block. */
+static pa__strides block_strides(const expr_instr *in)
+{
+    ptrdiff_t s[3] = {1, 1, 1};
+    for (int j = 0; j < in->nargs; j++)
+        s[j] = in->a[j].kind == ED_UNI ? 0 : 1;
+    return (pa__strides){.o = 1, .a = s[0], .b = s[1], .c = s[2]};
+}
+
+/* Emits the conversion `how` of operand *o from dtype from into dtype to,
+ * and makes *o the converted value: a uniform one a new uniform value
+ * (converted once per evaluation), a varying one a new register
+ * (converted block by block). The destination is taken while *o is
+ * still held, so that the two never overlap. */
+static int convert(codegen *g, expr_conv how, pa_dtype from, pa_dtype to, int col, expr_opd *o)
+{
+    expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {*o}, .dtype = to, .conv = how,
+                     .from = from};
+    int uniform = o->kind == ED_UNI, s;
+    if (uniform) {
+        PA_TRY(new_uni(g, -1, to, &s));
+        in.dst = (expr_opd){ED_UNI, s};
+    } else {
+        PA_TRY(alloc_reg(g, col, &s));
+        release(g, *o);
+        in.dst = (expr_opd){ED_REG, s};
+    }
+    *o = in.dst;
+    return emit(g, uniform, &in);
+}
+
+/* Node k's value *o, of its type's dtype, in the dtype its consumer
+ * reads it in. */
+static int coerce(codegen *g, int k, expr_opd *o)
+{
+    if (g->type[k].dtype == g->want[k])
+        return PA_OK;
+    return convert(g, EXPR_CONV_VALUE, g->type[k].dtype, g->want[k], g->e->nodes[k].col, o);
+}
+
+/* Operand *o, node k's value, as the condition of a where() that computes
+ * in dtype d: 1 where it is not 0 (NaN included, as numpy tests it), 0
+ * elsewhere. A uniform condition is converted so once per evaluation; a
+ * varying one is compared with 0 in its own dtype (the zero is a uniform
+ * value that nothing writes, read with stride 0), and its 1s and 0s are
+ * converted. */
+static int condition(codegen *g, int k, pa_dtype d, expr_opd *o)
+{
+    pa_dtype c = g->type[k].dtype;
+    int col = g->e->nodes[k].col, zero, r;
+    if (o->kind == ED_UNI)
+        return convert(g, EXPR_CONV_TRUTH, c, d, col, o);
+    PA_TRY(new_uni(g, -1, c, &zero));
+    expr_instr ne = {.op = EOP_NE, .nargs = 2, .a = {*o, {ED_UNI, zero}}, .dtype = c};
+    ne.st = block_strides(&ne);
+    PA_TRY(pa__kernel_get(g->ctx, g->fn, PA__KOP_NE, c, 0, &ne.fn));
+    PA_TRY(alloc_reg(g, col, &r));
+    release(g, *o);
+    ne.dst = *o = (expr_opd){ED_REG, r};
+    PA_TRY(emit(g, 0, &ne));
+    return convert(g, EXPR_CONV_VALUE, c, d, col, o);
+}
+
+/* Which operand of a varying node is a varying product of its own dtype
+ * that fuses with it into one pass (a*b + c and c + a*b, where the dtype
+ * has them), or -1. */
 static int fused_product(const codegen *g, int node)
 {
     const expr_node *nd = &g->e->nodes[node];
+    pa_dtype d = g->type[node].dtype;
     if (nd->kind != EN_OP || nd->op != EOP_ADD || g->uniform[node] ||
-        !pa__kernel_has(PA__KOP_MULADD, g->p->dtype))
+        !pa__kernel_has(PA__KOP_MULADD, d))
         return -1;
     for (int j = 0; j < 2; j++) {
         const expr_node *m = &g->e->nodes[nd->arg[j]];
-        if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]])
+        if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]] &&
+            g->type[nd->arg[j]].dtype == d)
             return j;
     }
     return -1;
@@ -140,24 +276,14 @@ static void mark_needed(const codegen *g, char *needed)
     }
 }
 
-/* The strides of an instruction's operands: a uniform value is one
- * element read for the whole block. */
-static pa__strides block_strides(const expr_instr *in)
-{
-    ptrdiff_t s[3] = {1, 1, 1};
-    for (int j = 0; j < in->nargs; j++)
-        s[j] = in->a[j].kind == ED_UNI ? 0 : 1;
-    return (pa__strides){.o = 1, .a = s[0], .b = s[1], .c = s[2]};
-}
-
 /* The instruction of computed node k, whose operands' values are in
  * val[]: a uniform one into a new uniform slot, a varying one into a new
  * register. */
 static int gen_node(codegen *g, int k, expr_opd *val)
 {
     const expr_node *nd = &g->e->nodes[k];
-    expr_prog *p = g->p;
-    expr_instr in = {.op = nd->op, .nargs = nd->nargs};
+    pa_dtype d = g->type[k].dtype;
+    expr_instr in = {.op = nd->op, .nargs = nd->nargs, .dtype = d};
     int fuse = fused_product(g, k);
     if (fuse >= 0) {
         const expr_node *m = &g->e->nodes[nd->arg[fuse]];
@@ -170,12 +296,14 @@ static int gen_node(codegen *g, int k, expr_opd *val)
         for (int j = 0; j < nd->nargs; j++)
             in.a[j] = val[nd->arg[j]];
     }
-    PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)in.op, p->dtype, 0, &in.fn));
+    if (nd->op == EOP_WHERE && g->type[nd->arg[0]].dtype != d)
+        PA_TRY(condition(g, nd->arg[0], d, &in.a[0]));
+    PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)in.op, d, 0, &in.fn));
     in.st = block_strides(&in);
     if (g->uniform[k]) {
         /* Run once per evaluation, at n = 1. */
         int s;
-        PA_TRY(new_uni(g, -1, &s));
+        PA_TRY(new_uni(g, -1, d, &s));
         in.dst = val[k] = (expr_opd){ED_UNI, s};
         return emit(g, 1, &in);
     }
@@ -194,7 +322,9 @@ static int gen_node(codegen *g, int k, expr_opd *val)
  * order is the parse's post-order (operands left to right, then the op),
  * the order in which a recursive walk would emit the instructions: a value
  * is held in its register from its instruction to its parent's, and a
- * left-deep chain such as x + x + ... + x needs two registers. */
+ * left-deep chain such as x + x + ... + x needs two registers. Each value
+ * is converted, right after it is made, into the dtype its consumer reads
+ * it in. */
 static int gen_tree(codegen *g, expr_opd *res)
 {
     const pa_expr *e = g->e;
@@ -212,7 +342,7 @@ static int gen_tree(codegen *g, expr_opd *res)
             rc = gen_node(g, k, val);
         } else if (g->uniform[k]) {
             int s;
-            rc = new_uni(g, k, &s);
+            rc = new_uni(g, k, g->type[k].dtype, &s);
             val[k] = (expr_opd){ED_UNI, s};
         } else {
             int *slot = &g->in_slot[nd->name];
@@ -222,6 +352,8 @@ static int gen_tree(codegen *g, expr_opd *res)
             }
             val[k] = (expr_opd){ED_IN, *slot};
         }
+        if (rc == PA_OK)
+            rc = coerce(g, k, &val[k]);
     }
     if (rc == PA_OK)
         *res = val[e->root];
@@ -230,15 +362,59 @@ static int gen_tree(codegen *g, expr_opd *res)
     return rc;
 }
 
+/* The types (infer_types) and the dtypes the nodes compute in and are
+ * read in. A node is read in its parent's dtype (a where()'s condition is
+ * converted by condition() from its own, or from f64 when it is uniform);
+ * the root in its own, or the output's when it is uniform. A uniform node
+ * (numbers and scalars alone, weak) computes in the dtype it is read in,
+ * as the numbers would before numpy's promotion existed: 2 ** -1 * x is
+ * 0.5 * x for a float x; a number is loaded straight into that dtype,
+ * with NEP 50's check that an integer fits. Then the checks that depend
+ * on the dtypes: the result casts into the output under same_kind, and
+ * every op is defined on its dtype. */
+static int type_nodes(codegen *g)
+{
+    const pa_expr *e = g->e;
+    pa_dtype od = g->p->dtype;
+    infer_types(e, g->name_type, g->type);
+    PA_TRY(pa__check_cast(g->ctx, g->fn, g->type[e->root].dtype, od, e->out_name));
+    for (int k = 0; k < e->nnodes; k++)
+        g->want[k] = g->type[k].dtype;
+    if (g->uniform[e->root])
+        g->want[e->root] = od;
+    /* Parents before children. */
+    for (int k = e->nnodes - 1; k >= 0; k--) {
+        const expr_node *nd = &e->nodes[k];
+        if (g->uniform[k])
+            g->type[k].dtype = g->want[k];
+        if (nd->kind != EN_OP)
+            continue;
+        PA_CHECK_AS(g->ctx, g->fn, pa__kernel_has((pa__kop)nd->op, g->type[k].dtype),
+                    PA_ENOTSUP,
+                    "%s (column %d) is not defined for %s arrays (convert them with "
+                    "pa_astype to f64)",
+                    pa__expr_op_name(nd->op), nd->col, pa_dtype_name(g->type[k].dtype));
+        for (int j = nd->op == EOP_WHERE; j < nd->nargs; j++)
+            g->want[nd->arg[j]] = g->type[k].dtype;
+        /* A uniform condition computes in the default float, which holds
+         * every scalar (1e300 is a whole number, but no integer). */
+        if (nd->op == EOP_WHERE && g->uniform[nd->arg[0]])
+            g->want[nd->arg[0]] = pa__weak_type(0).dtype;
+    }
+    return PA_OK;
+}
+
 /* Builds g->p for the signature already stored in it. */
 static int generate(codegen *g)
 {
     const pa_expr *e = g->e;
     expr_prog *p = g->p;
     g->uniform = malloc((size_t)e->nnodes);
+    g->type = malloc((size_t)e->nnodes * sizeof *g->type);
+    g->want = malloc((size_t)e->nnodes * sizeof *g->want);
     g->in_slot = malloc((size_t)e->nnames * sizeof(int));
     p->in_name = malloc(((size_t)e->nnames + 1) * sizeof(int));
-    if (!g->uniform || !g->in_slot || !p->in_name)
+    if (!g->uniform || !g->type || !g->want || !g->in_slot || !p->in_name)
         return pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
     for (int k = 0; k < e->nnames; k++)
         g->in_slot[k] = -1;
@@ -255,25 +431,37 @@ static int generate(codegen *g)
                 g->uniform[k] &= g->uniform[nd->arg[j]];
         }
     }
+    PA_TRY(type_nodes(g));
     expr_opd res;
     PA_TRY(gen_tree(g, &res));
+    pa_dtype rd = g->want[e->root];
+    if (rd != p->dtype)
+        PA_TRY(convert(g, EXPR_CONV_VALUE, rd, p->dtype, 1, &res));
     if (res.kind != ED_REG) {
         /* A bare name or a uniform value: one copy instruction (a fill, with
          * the uniform value's stride 0). */
         int r;
         PA_TRY(alloc_reg(g, 1, &r));
-        expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r}};
+        expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r},
+                         .dtype = p->dtype};
         in.st = block_strides(&in);
         PA_TRY(pa__kernel_get(g->ctx, g->fn, PA__KOP_COPY, p->dtype, 0, &in.fn));
         PA_TRY(emit(g, 0, &in));
     }
     expr_instr *last = &p->instr[p->ninstr - 1];
-    if (p->store == EXPR_STORE_REG) {
+    if (last->conv) {
+        /* The conversion into the output's dtype stores straight into the
+         * output: its source is a register or an input of another dtype
+         * (not the output), and it runs after every other read of the
+         * block. */
+        last->dst = (expr_opd){ED_IN, -1};
+        p->final_reg = -1;
+    } else if (p->store == EXPR_STORE_REG) {
         p->final_reg = last->dst.idx;
     } else {
         /* The last instruction stores straight into the output. */
         last->dst = (expr_opd){ED_IN, -1};
-        PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)last->op, p->dtype,
+        PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)last->op, last->dtype,
                               p->store == EXPR_STORE_STREAM, &last->fn));
         p->final_reg = -1;
     }
@@ -283,10 +471,11 @@ static int generate(codegen *g)
 
 /* ------------------------------------------------------------ evaluation */
 
-/* Runs the program over n elements: inputs in[slot] and output out all
- * start at this rank's first element. Returns the PA_OPERR_* bits. */
-static int run(const expr_prog *p, size_t es, char *const *reg, char *const *in, char *out,
-               size_t n)
+/* Runs the program over n elements: inputs in[slot] (ies[slot] bytes per
+ * element) and output out (es bytes) all start at this rank's first
+ * element. Returns the PA_OPERR_* bits. */
+static int run(const expr_prog *p, size_t es, const size_t *ies, char *const *reg,
+               char *const *in, char *out, size_t n)
 {
     int err = 0;
     for (size_t off = 0; off < n; off += EXPR_BLK) {
@@ -297,16 +486,29 @@ static int run(const expr_prog *p, size_t es, char *const *reg, char *const *in,
             for (int j = 0; j < I->nargs; j++) {
                 expr_opd o = I->a[j];
                 x[j] = o.kind == ED_REG  ? (const void *)reg[o.idx]
-                       : o.kind == ED_IN ? (const void *)(in[o.idx] + off * es)
-                                         : (const void *)(p->uni + (size_t)o.idx * es);
+                       : o.kind == ED_IN ? (const void *)(in[o.idx] + off * ies[o.idx])
+                                         : (const void *)UNI(p, o.idx);
             }
             void *dst = I->dst.kind == ED_REG ? (void *)reg[I->dst.idx] : out + off * es;
-            err |= I->fn(dst, x[0], x[1], x[2], len, &I->st);
+            if (I->conv)
+                pa__convert(dst, I->dtype, x[0], I->from, len);
+            else
+                err |= I->fn(dst, x[0], x[1], x[2], len, &I->st);
         }
         if (p->final_reg >= 0)
             memcpy(out + off * es, reg[p->final_reg], len * es);
     }
     return err;
+}
+
+/* 1 when an instruction of the blocks computes in an integer dtype, whose
+ * division by zero is reported after the evaluation. */
+static int has_int_ops(const expr_prog *p)
+{
+    for (int k = 0; k < p->ninstr; k++)
+        if (!p->instr[k].conv && pa__dtype_is_int(p->instr[k].dtype))
+            return 1;
+    return 0;
 }
 
 /* The binding of a name, or NULL. */
@@ -316,6 +518,51 @@ static const pa_binding *find_binding(const pa_binding *bind, int nbind, const c
         if (strcmp(bind[i].name, name) == 0)
             return &bind[i];
     return NULL;
+}
+
+/* The uniform values of an evaluation: numbers and scalars loaded into
+ * their dtypes (an integer must fit an integer dtype, as NEP 50 says),
+ * then the uniform instructions in order. */
+static int load_uniforms(const char *fn, const pa_expr *e, const pa_binding *const *nb)
+{
+    pa_ctx *ctx = e->ctx;
+    const expr_prog *p = &e->prog;
+    for (int s = 0; s < p->nuni; s++) {
+        int node = p->uni_node[s];
+        if (node < 0)
+            continue;
+        const expr_node *nd = &e->nodes[node];
+        char label[64];
+        double v;
+        if (nd->kind == EN_NUM) {
+            snprintf(label, sizeof label, "the number at column %d", nd->col);
+            v = nd->num;
+        } else {
+            snprintf(label, sizeof label, "%s", e->names[nd->name]);
+            v = nb[nd->name]->value;
+        }
+        PA_TRY(pa__scalar_to(ctx, fn, label, v, p->uni_dtype[s], 1, UNI(p, s)));
+    }
+    int err = 0;
+    for (int k = 0; k < p->nuinstr; k++) {
+        const expr_instr *I = &p->uinstr[k];
+        const void *x[3] = {NULL, NULL, NULL};
+        for (int j = 0; j < I->nargs; j++)
+            x[j] = UNI(p, I->a[j].idx);
+        if (I->conv) {
+            /* A condition (condition()): 1 where it is not 0. */
+            double v;
+            pa__dtypes[I->from].to_f64(&v, x[0], 1);
+            pa__from_double(UNI(p, I->dst.idx), I->dtype, v != 0);
+        } else {
+            err |= I->fn(UNI(p, I->dst.idx), x[0], x[1], x[2], 1, &I->st);
+        }
+    }
+    PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_DIVZERO), PA_EINVAL,
+                "integer division by zero in a constant part of the expression");
+    PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_NEGPOW), PA_EINVAL,
+                "integer power with a negative exponent in a constant part of the expression");
+    return PA_OK;
 }
 
 /* Every check of an evaluation, then the program (from the cache when the
@@ -338,7 +585,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
                 e->out_col);
     PA_CHECK_AS(ctx, fn, ob->array, PA_EINVAL,
                 "the output '%s' is bound to a scalar; it must be an array (create it with "
-                "the inputs' shape and dtype)",
+                "the inputs' shape and the result's dtype)",
                 e->out_name);
     pa_array *out = ob->array;
     PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
@@ -346,6 +593,8 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
                 e->out_name);
 
     const pa_binding *nb[EXPR_MAXNAMES];
+    pa__type name_type[EXPR_MAXNAMES];
+    unsigned char sig[EXPR_MAXNAMES];
     uint64_t mask = 0;
     int out_read = 0;
     for (int k = 0; k < e->nnames; k++) {
@@ -353,18 +602,15 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
         PA_CHECK_AS(ctx, fn, nb[k], PA_EINVAL, "name '%s' (column %d) is not bound",
                     e->names[k], e->name_col[k]);
         if (nb[k]->array) {
-            PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 1));
+            PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 0));
             mask |= (uint64_t)1 << k;
             out_read |= nb[k]->array == out;
+            name_type[k] = pa__strong_type(nb[k]->array->dtype);
+            sig[k] = (unsigned char)nb[k]->array->dtype;
+        } else {
+            name_type[k] = pa__scalar_type(nb[k]->value);
+            sig[k] = (unsigned char)(PA_NDTYPES + !pa__dtype_is_int(name_type[k].dtype));
         }
-    }
-    for (int k = 0; k < e->nnodes; k++) {
-        const expr_node *nd = &e->nodes[k];
-        PA_CHECK_AS(ctx, fn, nd->kind != EN_OP || pa__kernel_has((pa__kop)nd->op, out->dtype),
-                    PA_ENOTSUP,
-                    "%s (column %d) is not defined for %s arrays (convert them with "
-                    "pa_astype to f64)",
-                    pa__expr_op_name(nd->op), nd->col, pa_dtype_name(out->dtype));
     }
 
     size_t lo, hi, es = out->part.elsize;
@@ -374,58 +620,34 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
                                                                : EXPR_STORE_DIRECT;
 
     expr_prog *p = &e->prog;
+    size_t nsig = (size_t)e->nnames;
     if (!p->valid || p->dtype != out->dtype || p->array_mask != mask ||
-        p->out_read != out_read || p->store != store) {
+        memcmp(p->name_type, sig, nsig) != 0 || p->out_read != out_read || p->store != store) {
         pa__expr_prog_free(p);
         p->dtype = out->dtype;
         p->array_mask = mask;
+        memcpy(p->name_type, sig, nsig);
         p->out_read = out_read;
         p->store = store;
-        codegen g = {.ctx = ctx, .fn = fn, .e = e, .p = p, .bind = nb};
+        codegen g = {.ctx = ctx, .fn = fn, .e = e, .p = p, .bind = nb, .name_type = name_type};
         int rc = generate(&g);
         free(g.uniform);
+        free(g.type);
+        free(g.want);
         free(g.in_slot);
         if (rc != PA_OK) {
             pa__expr_prog_free(p);
             return rc;
         }
-        p->uni = malloc(((size_t)p->nuni + 1) * sizeof(pa__elem));
+        /* Zeroed: a condition's zero is a uniform value that nothing writes. */
+        p->uni = calloc((size_t)p->nuni + 1, sizeof(pa__elem));
         if (!p->uni) {
             pa__expr_prog_free(p);
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         }
     }
 
-    /* The uniform values: numbers and scalars in the dtype, then the
-     * subexpressions of them. */
-    for (int s = 0; s < p->nuni; s++) {
-        int node = p->uni_node[s];
-        if (node < 0)
-            continue;
-        const expr_node *nd = &e->nodes[node];
-        char label[64];
-        double v;
-        if (nd->kind == EN_NUM) {
-            snprintf(label, sizeof label, "the number at column %d", nd->col);
-            v = nd->num;
-        } else {
-            snprintf(label, sizeof label, "%s", e->names[nd->name]);
-            v = nb[nd->name]->value;
-        }
-        PA_TRY(pa__scalar_to(ctx, fn, label, v, out->dtype, 1, p->uni + (size_t)s * es));
-    }
-    int err = 0;
-    for (int k = 0; k < p->nuinstr; k++) {
-        const expr_instr *I = &p->uinstr[k];
-        const void *x[3] = {NULL, NULL, NULL};
-        for (int j = 0; j < I->nargs; j++)
-            x[j] = p->uni + (size_t)I->a[j].idx * es;
-        err |= I->fn(p->uni + (size_t)I->dst.idx * es, x[0], x[1], x[2], 1, &I->st);
-    }
-    PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_DIVZERO), PA_EINVAL,
-                "integer division by zero in a constant part of the expression");
-    PA_CHECK_AS(ctx, fn, !(err & PA_OPERR_NEGPOW), PA_EINVAL,
-                "integer power with a negative exponent in a constant part of the expression");
+    PA_TRY(load_uniforms(fn, e, nb));
 
     if (e->nregs < p->nreg) {
         free(e->regs);
@@ -453,22 +675,24 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
         return rc;
 
     const expr_prog *p = &e->prog;
-    size_t lo, hi, es = out->part.elsize;
+    size_t lo, hi, es = out->part.elsize, ies[EXPR_MAXNAMES];
     pa__local_range(out, &lo, &hi);
     char *in[EXPR_MAXNAMES], *reg[PA_EXPR_MAXREG];
-    for (int s = 0; s < p->nin; s++)
+    for (int s = 0; s < p->nin; s++) {
         in[s] = pa__node_ptr(ins[s], lo);
+        ies[s] = ins[s]->part.elsize;
+    }
     for (int r = 0; r < p->nreg; r++)
         reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * sizeof(pa__elem);
-    int err = run(p, es, reg, in, pa__node_ptr(out, lo), hi - lo);
+    int err = run(p, es, ies, reg, in, pa__node_ptr(out, lo), hi - lo);
     if (p->store == EXPR_STORE_STREAM)
         pa__stream_fence();
-    if (pa__dtype_is_int(out->dtype)) {
+    if (has_int_ops(p)) {
         /* Integer division by zero happens on some ranks only. The output
          * is complete anyway (0 in those elements), so sync it first. */
         rc = err & PA_OPERR_DIVZERO
                  ? pa__err(ctx, fn, PA_EINVAL,
-                           "integer division by zero (in / or fmod): those elements are 0")
+                           "integer division by zero (in /, %%, mod or fmod): those elements are 0")
              : err & PA_OPERR_NEGPOW
                  ? pa__err(ctx, fn, PA_EINVAL,
                            "integer power with a negative exponent: those elements are 0")

@@ -39,7 +39,7 @@ const char *pa__expr_op_name(expr_op op)
 
 typedef enum {
     T_END, T_NUM, T_NAME, T_LP, T_RP, T_COMMA, T_ASSIGN,
-    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_POW,
+    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_POW, T_LSHIFT, T_RSHIFT,
     T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE
 } tok_kind;
 
@@ -174,9 +174,10 @@ static int next(parser *p)
         const char *text;
         tok_kind kind;
     } ops[] = {
-        {"**", T_POW}, {"<=", T_LE}, {">=", T_GE}, {"==", T_EQ}, {"!=", T_NE},
-        {"(", T_LP}, {")", T_RP}, {",", T_COMMA}, {"=", T_ASSIGN}, {"+", T_PLUS},
-        {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH}, {"<", T_LT}, {">", T_GT},
+        {"**", T_POW}, {"<<", T_LSHIFT}, {">>", T_RSHIFT}, {"<=", T_LE}, {">=", T_GE},
+        {"==", T_EQ}, {"!=", T_NE}, {"(", T_LP}, {")", T_RP}, {",", T_COMMA},
+        {"=", T_ASSIGN}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH},
+        {"%", T_PERCENT}, {"<", T_LT}, {">", T_GT},
     };
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         size_t n = strlen(ops[k].text);
@@ -263,9 +264,10 @@ static int intern(parser *p, const char *s, size_t len, int col, int *idx)
 /* ------------------------------------------------------------ grammar
  *
  *   stmt    := NAME '=' cmp END
- *   cmp     := sum [('<' | '<=' | '>' | '>=' | '==' | '!=') sum]
+ *   cmp     := shift [('<' | '<=' | '>' | '>=' | '==' | '!=') shift]
+ *   shift   := sum (('<<' | '>>') sum)*
  *   sum     := term (('+' | '-') term)*
- *   term    := unary (('*' | '/') unary)*
+ *   term    := unary (('*' | '/' | '%') unary)*
  *   unary   := ('-' | '+') unary | power
  *   power   := primary ['**' unary]
  *   primary := NUMBER | NAME | NAME '(' [cmp (',' cmp)*] ')' | '(' cmp ')'
@@ -277,21 +279,32 @@ static int intern(parser *p, const char *s, size_t len, int col, int *idx)
 static int parse_cmp(parser *p, int *out);
 static int parse_unary(parser *p, int *out);
 
+/* The functions beyond the public ops' names: where, copy (x itself,
+ * written out), and numpy's spellings of ops that parray names otherwise. */
+static const struct {
+    const char *name;
+    expr_op op;
+} extra_functions[] = {
+    {"where", EOP_WHERE}, {"copy", EOP_COPY}, {"arctan2", EOP_ATAN2}, {"power", EOP_POW},
+    {"absolute", EOP_ABS}, {"remainder", EOP_MOD},
+};
+
 /* The function of a name: its opcode and argument count, or -1. */
 static int find_function(const char *s, size_t len, expr_op *op, int *nargs)
 {
+    *op = EOP_N;
     for (int k = 0; k < EOP_LT; k++)
-        if (strlen(op_names[k]) == len && memcmp(op_names[k], s, len) == 0) {
+        if (strlen(op_names[k]) == len && memcmp(op_names[k], s, len) == 0)
             *op = (expr_op)k;
-            *nargs = EOP_IS_UNARY(k) ? 1 : 2;
-            return 0;
-        }
-    if (len == 5 && memcmp(s, "where", 5) == 0) {
-        *op = EOP_WHERE;
-        *nargs = 3;
-        return 0;
+    for (size_t k = 0; k < sizeof extra_functions / sizeof extra_functions[0]; k++) {
+        const char *name = extra_functions[k].name;
+        if (strlen(name) == len && memcmp(name, s, len) == 0)
+            *op = extra_functions[k].op;
     }
-    return -1;
+    if (*op == EOP_N)
+        return -1;
+    *nargs = pa__kernel_arity((pa__kop)*op);
+    return 0;
 }
 
 static int parse_call(parser *p, size_t name_pos, size_t name_len, int *out)
@@ -301,8 +314,8 @@ static int parse_call(parser *p, size_t name_pos, size_t name_len, int *out)
     int want;
     if (find_function(p->s + name_pos, name_len, &op, &want) < 0)
         return pa__err(p->ctx, FN, PA_EINVAL,
-                       "column %d: unknown function '%.*s' (the functions are where, the "
-                       "unary and binary ops of compute.h)",
+                       "column %d: unknown function '%.*s' (the functions are where, copy, "
+                       "the unary and binary ops of compute.h)",
                        col, (int)name_len, p->s + name_pos);
     size_t lp = p->t.pos;
     PA_TRY(enter(p));
@@ -342,6 +355,8 @@ static int parse_primary(parser *p, int *out)
     case T_NUM:
         PA_TRY(new_node(p, EN_NUM, col_of(t.pos), out));
         p->e->nodes[*out].num = t.num;
+        /* Python's rule: 2 is an int, 2.0, 2. and 2e0 are floats. */
+        p->e->nodes[*out].is_int = strcspn(p->s + t.pos, ".eE") >= t.len;
         return next(p);
     case T_NAME: {
         PA_TRY(next(p));
@@ -406,34 +421,52 @@ static int parse_unary(parser *p, int *out)
         *out = a;
         return PA_OK;
     }
+    /* -5 is the number -5, as Python folds it: a negative integer must fit
+     * the integer dtype it meets (NEP 50), where 5 negated would wrap. */
+    expr_node *n = &p->e->nodes[a];
+    if (n->kind == EN_NUM) {
+        n->num = -n->num;
+        n->col = col;
+        *out = a;
+        return PA_OK;
+    }
     return op_node(p, EOP_NEG, col, 1, &a, out);
 }
 
-static int parse_term(parser *p, int *out)
+/* One level of left-associative binary operators: operand (op operand)*,
+ * where op_of gives the opcode of an operator token of the level, or EOP_N
+ * for any other token. */
+static int parse_level(parser *p, int (*operand)(parser *, int *), expr_op (*op_of)(tok_kind),
+                       int *out)
 {
-    PA_TRY(parse_unary(p, out));
-    while (p->t.kind == T_STAR || p->t.kind == T_SLASH) {
-        expr_op op = p->t.kind == T_STAR ? EOP_MUL : EOP_DIV;
+    PA_TRY(operand(p, out));
+    for (expr_op op; (op = op_of(p->t.kind)) != EOP_N;) {
         int col = col_of(p->t.pos), args[2] = {*out, 0};
         PA_TRY(next(p));
-        PA_TRY(parse_unary(p, &args[1]));
+        PA_TRY(operand(p, &args[1]));
         PA_TRY(op_node(p, op, col, 2, args, out));
     }
     return PA_OK;
 }
 
-static int parse_sum(parser *p, int *out)
+static expr_op term_op(tok_kind k)
 {
-    PA_TRY(parse_term(p, out));
-    while (p->t.kind == T_PLUS || p->t.kind == T_MINUS) {
-        expr_op op = p->t.kind == T_PLUS ? EOP_ADD : EOP_SUB;
-        int col = col_of(p->t.pos), args[2] = {*out, 0};
-        PA_TRY(next(p));
-        PA_TRY(parse_term(p, &args[1]));
-        PA_TRY(op_node(p, op, col, 2, args, out));
-    }
-    return PA_OK;
+    return k == T_STAR ? EOP_MUL : k == T_SLASH ? EOP_DIV : k == T_PERCENT ? EOP_MOD : EOP_N;
 }
+
+static expr_op sum_op(tok_kind k)
+{
+    return k == T_PLUS ? EOP_ADD : k == T_MINUS ? EOP_SUB : EOP_N;
+}
+
+static expr_op shift_op(tok_kind k)
+{
+    return k == T_LSHIFT ? EOP_LEFT_SHIFT : k == T_RSHIFT ? EOP_RIGHT_SHIFT : EOP_N;
+}
+
+static int parse_term(parser *p, int *out) { return parse_level(p, parse_unary, term_op, out); }
+static int parse_sum(parser *p, int *out) { return parse_level(p, parse_term, sum_op, out); }
+static int parse_shift(parser *p, int *out) { return parse_level(p, parse_sum, shift_op, out); }
 
 static int cmp_op(tok_kind k, expr_op *op)
 {
@@ -450,12 +483,12 @@ static int cmp_op(tok_kind k, expr_op *op)
 
 static int parse_cmp(parser *p, int *out)
 {
-    PA_TRY(parse_sum(p, out));
+    PA_TRY(parse_shift(p, out));
     expr_op op;
     if (cmp_op(p->t.kind, &op)) {
         int col = col_of(p->t.pos), args[2] = {*out, 0};
         PA_TRY(next(p));
-        PA_TRY(parse_sum(p, &args[1]));
+        PA_TRY(parse_shift(p, &args[1]));
         PA_TRY(op_node(p, op, col, 2, args, out));
         if (cmp_op(p->t.kind, &op))
             return pa__err(p->ctx, FN, PA_EINVAL,

@@ -123,48 +123,6 @@ int pa__tmp_abort(pa_ctx *ctx, const char *fn, pa__tmpfile *t, int rc)
     return pa__safe_abort(ctx, &t->s, fn, rc);
 }
 
-/* ------------------------------------------------------------ HDF5 files */
-
-static const char *dataset_of(const pa_files_opts *o)
-{
-    return o && o->dataset ? o->dataset : "/data";
-}
-
-static int h5f_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
-                     pa__finfo *info)
-{
-    return pa__h5_probe(ctx, fn, path, dataset_of(o), &info->dtype, &info->ndim, info->shape);
-}
-
-static int h5f_read(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
-                    const pa__finfo *want, void *buf)
-{
-    pa__finfo info;
-    PA_TRY(h5f_probe(ctx, fn, path, o, &info));
-    if (!pa__finfo_same(&info, want)) {
-        char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
-        return pa__err(ctx, fn, PA_EINVAL, "%s:%s holds %s %s, unlike the first file's %s %s",
-                       path, dataset_of(o), pa_dtype_name(info.dtype),
-                       pa__shape_str(info.ndim, info.shape, s1, sizeof s1),
-                       pa_dtype_name(want->dtype),
-                       pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
-    }
-    return pa__h5_read_serial(ctx, fn, path, dataset_of(o), want->dtype, pa__finfo_count(want),
-                              buf);
-}
-
-static int h5f_write(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
-                     const pa__finfo *info, const void *buf)
-{
-    PA_CHECK_AS(ctx, fn, info->ndim >= 1, PA_ENOTSUP,
-                "%s: HDF5 files hold datasets of 1 or more dimensions; the rows of a 1-D "
-                "array are scalars", path);
-    return pa__h5_write_serial(ctx, fn, path, dataset_of(o), info->dtype, info->ndim,
-                               info->shape, buf, o && o->durable);
-}
-
-const pa__format pa__h5f_format = {"HDF5", h5f_probe, h5f_read, h5f_write};
-
 /* ------------------------------------------------------------ names */
 
 pa_format pa_format_of(const char *path)

@@ -44,7 +44,7 @@ typedef struct {
 extern const pa__format pa__npy_format;  /* npy.c */
 extern const pa__format pa__csv_format;  /* csv.c */
 extern const pa__format pa__raw_format;  /* raw.c */
-extern const pa__format pa__h5f_format;  /* files.c */
+extern const pa__format pa__h5f_format;  /* h5_serial.c */
 
 /* ------------------------------------------------------------ .npy */
 

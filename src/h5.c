@@ -5,7 +5,10 @@
  * node block that every rank of the node can reach. Saves are crash-safe
  * (safe_save.c). Metadata is read and written collectively, so every rank
  * sees the same outcome of every open and create, and the outcome of each
- * step is agreed before the next collective HDF5 call. */
+ * step is agreed before the next collective HDF5 call. The basics come
+ * first (errors, types, object paths, the look at a file before it is
+ * opened, a dataset's geometry, disk reservations), which h5_serial.c's
+ * serial path for the many-files calls shares. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -229,12 +232,32 @@ int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const ch
     }
 }
 
+int pa__h5_attr_put_str(hid_t o, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), at = H5I_INVALID_HID;
+    herr_t st = type < 0 || space < 0 ? -1 : 0;
+    if (st >= 0)
+        st = H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ? -1 : 0;
+    if (st >= 0) {
+        htri_t e = H5Aexists(o, name);
+        st = e < 0 ? -1 : e > 0 ? H5Adelete(o, name) : 0;
+    }
+    if (st >= 0 && (at = H5Acreate2(o, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        st = -1;
+    if (st >= 0)
+        st = H5Awrite(at, type, &value);
+    if (at >= 0 && H5Aclose(at) < 0)
+        st = -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return st < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------ files */
 
-/* Not collective. A look at the file before HDF5 opens it, so that a
- * missing file, a FIFO (whose open would block), a device, a directory or
- * a file that is not HDF5 gets a plain message. */
-static int precheck_existing(pa_ctx *ctx, const char *fn, const char *path)
+int pa__h5_check_existing(pa_ctx *ctx, const char *fn, const char *path)
 {
     PA_TRY(pa__file_regular(ctx, fn, path, NULL));
     if (access(path, R_OK) < 0)
@@ -245,23 +268,6 @@ static int precheck_existing(pa_ctx *ctx, const char *fn, const char *path)
     if (is < 0)
         return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read it", path);
     return PA_OK;
-}
-
-/* A file access list for the MPI-IO driver on ctx's communicator, with
- * collective metadata reads and writes: rank 0 reads metadata and
- * broadcasts it, so every rank gets the same answer (and the same error)
- * from every open, lookup and create. */
-hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL) < 0 ||
-        H5Pset_all_coll_metadata_ops(fapl, 1) < 0 || H5Pset_coll_metadata_write(fapl, 1) < 0) {
-        pa__h5_err(ctx, fn, PA_EIO, "cannot set up the MPI-IO driver");
-        if (fapl >= 0)
-            H5Pclose(fapl);
-        return H5I_INVALID_HID;
-    }
-    return fapl;
 }
 
 /* The creation list of a new file: its free space is tracked in the file
@@ -326,7 +332,7 @@ int pa__h5_open(pa_ctx *ctx, const char *fn, const char *path, unsigned flags, h
 {
     *f = H5I_INVALID_HID;
     PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
-    int rc = ctx->rank == 0 ? precheck_existing(ctx, fn, path) : PA_OK;
+    int rc = ctx->rank == 0 ? pa__h5_check_existing(ctx, fn, path) : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     return open_mpio(ctx, fn, path, flags, path, "open it", f);
 }
@@ -354,15 +360,20 @@ void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, ch
 }
 
 /* In collective mode every rank makes the same number of calls, selecting
- * nothing once its rows are done. Array row i is dataset row base + i. */
-int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
-                    size_t base, int writing, int collective, int skip)
+ * nothing once its rows are done (or from the start, once it has failed).
+ * Array row i is dataset row base + i. */
+int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
+                size_t base, int writing, int collective)
 {
     pa_ctx *ctx = a->ctx;
+    int failed = pa__fault(ctx, writing ? "h5_write" : "h5_read")
+                     ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected %s fault", path, dataset,
+                               writing ? "write" : "read")
+                     : PA_OK;
     size_t first, nrows;
     char *ptr;
     pa__h5_io_rows(a, writing, &first, &nrows, &ptr);
-    if (skip)
+    if (failed < 0)
         nrows = 0;
     size_t rowbytes = a->rowsize * a->part.elsize;
     size_t per = rowbytes ? PIECE_BYTES / rowbytes : 1;
@@ -372,11 +383,12 @@ int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *d
     if (collective)
         PA_MPI(ctx, MPI_Allreduce(&mine, &pieces, 1, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
 
-    int rc = PA_OK;
+    int rc = failed;
     hid_t fspace = H5Dget_space(d);
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (fspace < 0 || dxpl < 0 ||
-        H5Pset_dxpl_mpio(dxpl, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT) < 0)
+    if ((fspace < 0 || dxpl < 0 ||
+         H5Pset_dxpl_mpio(dxpl, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT) < 0) &&
+        rc == PA_OK)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot set up the transfer", path, dataset);
     hid_t mtype = pa__h5_mem_type(a->dtype);
     for (unsigned long k = 0; k < pieces; k++) {
@@ -423,20 +435,19 @@ int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *d
 
 /* ------------------------------------------------------------ load */
 
-/* The dtype, rank and shape of dataset d, checked against what an array
- * can hold. */
-static int dataset_geometry(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                            hid_t d, pa_dtype *dtype, int *ndim, size_t *shape)
+int pa__h5_geometry(pa__h5_read *rd)
 {
-    char what[PA_ERRMSG_MAX / 2];
-    snprintf(what, sizeof what, "%s: %s", path, dataset);
-    hid_t type = H5Dget_type(d);
+    pa_ctx *ctx = rd->ctx;
+    const char *fn = rd->fn;
+    char what[PA_ERRMSG_MAX / 2 + sizeof rd->dname];
+    snprintf(what, sizeof what, "%s: %s", rd->path, rd->dname);
+    hid_t type = H5Dget_type(rd->d);
     if (type < 0)
         return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its type", what);
-    int rc = pa__h5_dtype_of(ctx, fn, type, what, dtype);
+    int rc = pa__h5_dtype_of(ctx, fn, type, what, &rd->dtype);
     H5Tclose(type);
     PA_TRY(rc);
-    hid_t space = H5Dget_space(d);
+    hid_t space = H5Dget_space(rd->d);
     if (space < 0)
         return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read its shape", what);
     H5S_class_t cls = H5Sget_simple_extent_type(space);
@@ -452,29 +463,26 @@ static int dataset_geometry(pa_ctx *ctx, const char *fn, const char *path, const
                 what);
     PA_CHECK_AS(ctx, fn, nd >= 1 && nd <= PA_MAXDIM, PA_ENOTSUP,
                 "%s: %d dimensions are not supported (at most %d)", what, nd, PA_MAXDIM);
-    *ndim = nd;
+    rd->ndim = nd;
     for (int i = 0; i < nd; i++)
-        shape[i] = (size_t)dims[i];
+        rd->shape[i] = (size_t)dims[i];
     return PA_OK;
 }
 
-int pa__h5_open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
-                        const char *dataset, hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
+int pa__h5_open_dataset(pa__h5_read *rd)
 {
     int found = 0;
     H5O_type_t type = H5O_TYPE_UNKNOWN;
-    *d = H5I_INVALID_HID;
-    int rc = pa__h5_walk(ctx, fn, f, path, dataset, &found, &type);
-    if (rc == PA_OK && !found)
-        rc = pa__err(ctx, fn, PA_EIO, "%s: no dataset '%s'", path, dataset);
-    if (rc == PA_OK && type != H5O_TYPE_DATASET)
-        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: '%s' is a %s, not a dataset", path, dataset,
-                     type == H5O_TYPE_GROUP ? "group" : "named datatype");
-    if (rc == PA_OK && (*d = H5Dopen2(f, dataset, H5P_DEFAULT)) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dataset);
-    if (rc == PA_OK)
-        rc = dataset_geometry(ctx, fn, path, dataset, *d, dtype, ndim, shape);
-    return pa__agree(ctx, ctx->comm, rc);
+    rd->d = H5I_INVALID_HID;
+    PA_TRY(pa__h5_walk(rd->ctx, rd->fn, rd->f, rd->path, rd->dname, &found, &type));
+    PA_CHECK_AS(rd->ctx, rd->fn, found, PA_EIO, "%s: no dataset '%s'", rd->path, rd->dname);
+    PA_CHECK_AS(rd->ctx, rd->fn, type == H5O_TYPE_DATASET, PA_EFORMAT,
+                "%s: '%s' is a %s, not a dataset", rd->path, rd->dname,
+                type == H5O_TYPE_GROUP ? "group" : "named datatype");
+    if ((rd->d = H5Dopen2(rd->f, rd->dname, H5P_DEFAULT)) < 0)
+        return pa__h5_err(rd->ctx, rd->fn, PA_EIO, "%s: cannot open dataset '%s'", rd->path,
+                          rd->dname);
+    return pa__h5_geometry(rd);
 }
 
 int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
@@ -499,18 +507,6 @@ int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
 
 const pa_h5_opts pa__h5_defaults = {0};
 
-int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
-                size_t base, int writing, int collective)
-{
-    pa_ctx *ctx = a->ctx;
-    int mine = pa__fault(ctx, writing ? "h5_write" : "h5_read")
-                   ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected %s fault", path, dname,
-                             writing ? "write" : "read")
-                   : PA_OK;
-    int rc = pa__h5_transfer(a, fn, path, dname, d, base, writing, collective, mine < 0);
-    return mine < 0 ? mine : rc;
-}
-
 /* Collective. The argument checks of a whole-dataset call, after the
  * caller's own (rc): path, dataset (normalised into dname) and opts.
  * Agreed. */
@@ -528,36 +524,38 @@ static int check_args(pa_ctx *ctx, const char *fn, const char *path, const char 
 }
 
 int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                      const pa_h5_opts *opts, int rc, char *dname, size_t dlen, hid_t *f,
-                      hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
+                      const pa_h5_opts *opts, int rc, pa__h5_read *rd)
 {
-    *d = H5I_INVALID_HID;
-    PA_TRY(check_args(ctx, fn, path, dataset, opts, rc, dname, dlen));
-    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, f));
-    rc = pa__h5_open_dataset(ctx, fn, *f, path, dname, d, dtype, ndim, shape);
+    *rd = (pa__h5_read){.ctx = ctx, .fn = fn, .path = path,
+                        .collective = opts->xfer == PA_H5_COLLECTIVE,
+                        .f = H5I_INVALID_HID, .d = H5I_INVALID_HID};
+    PA_TRY(check_args(ctx, fn, path, dataset, opts, rc, rd->dname, sizeof rd->dname));
+    PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &rd->f));
+    rc = pa__agree(ctx, ctx->comm, pa__h5_open_dataset(rd));
     if (rc < 0) {
-        /* Agreed by pa__h5_open_dataset; its close errors would say less. */
-        if (*d >= 0)
-            H5Dclose(*d);
-        H5Fclose(*f);
-        *d = *f = H5I_INVALID_HID;
+        /* Agreed; the close errors would say less. */
+        if (rd->d >= 0)
+            H5Dclose(rd->d);
+        H5Fclose(rd->f);
+        rd->d = rd->f = H5I_INVALID_HID;
     }
     return rc;
 }
 
-int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *dname, hid_t f,
-                    hid_t d, pa_array *a, size_t base, int collective, int rc)
+int pa__h5_read_end(pa__h5_read *rd, pa_array *a, size_t base, int rc)
 {
+    pa_ctx *ctx = rd->ctx;
     if (rc == PA_OK)
-        rc = pa__h5_chunk_read(a, fn, path, dname, d, base, collective);
+        rc = pa__h5_chunk_read(rd, a, base);
     /* The node's ranks read different rows of one block: publish them to
      * each other (Win_sync, node barrier, Win_sync). */
     if (rc == PA_OK)
         rc = pa__array_sync(a);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
-    if (H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path);
+    if (rd->d >= 0 && H5Dclose(rd->d) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, rd->fn, PA_EIO, "%s: cannot close '%s'", rd->path, rd->dname);
+    if (H5Fclose(rd->f) < 0 && rc == PA_OK)
+        rc = pa__h5_err(ctx, rd->fn, PA_EIO, "%s: cannot close it", rd->path);
+    rd->d = rd->f = H5I_INVALID_HID;
     return pa__agree(ctx, ctx->comm, rc);
 }
 
@@ -573,17 +571,12 @@ int pa_h5_load(pa_ctx *ctx, const char *path, const char *dataset, const pa_h5_o
         *out = NULL;
     if (!opts)
         opts = &pa__h5_defaults;
-    char dname[1024];
-    hid_t f, d;
-    pa_dtype dtype;
-    int ndim;
-    size_t shape[PA_MAXDIM];
+    pa__h5_read rd;
     pa_array *a = NULL;
     int rc = out ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "out is NULL");
-    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, rc, dname, sizeof dname, &f, &d,
-                             &dtype, &ndim, shape));
-    rc = pa_array_create(ctx, dtype, ndim, shape, opts->dist, &a);
-    rc = pa__h5_read_end(ctx, fn, path, dname, f, d, a, 0, opts->xfer == PA_H5_COLLECTIVE, rc);
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, rc, &rd));
+    rc = pa_array_create(ctx, rd.dtype, rd.ndim, rd.shape, opts->dist, &a);
+    rc = pa__h5_read_end(&rd, a, 0, rc);
     if (rc < 0) {
         pa_array_free(&a);
         return rc;
@@ -602,22 +595,17 @@ int pa_h5_read(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     pa__h5_quiet();
     if (!opts)
         opts = &pa__h5_defaults;
-    char dname[1024];
-    hid_t f, d;
-    pa_dtype dtype;
-    int ndim;
-    size_t shape[PA_MAXDIM];
-    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname, &f, &d,
-                             &dtype, &ndim, shape));
+    pa__h5_read rd;
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, PA_OK, &rd));
     int rc = PA_OK;
-    if (dtype != a->dtype || ndim != a->ndim ||
-        memcmp(shape, a->shape, sizeof(size_t) * (size_t)ndim) != 0) {
+    if (rd.dtype != a->dtype || rd.ndim != a->ndim ||
+        memcmp(rd.shape, a->shape, sizeof(size_t) * (size_t)rd.ndim) != 0) {
         char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
-        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s is %s %s, the array is %s %s", path, dname,
-                     pa_dtype_name(dtype), pa__shape_str(ndim, shape, s1, sizeof s1),
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s is %s %s, the array is %s %s", path, rd.dname,
+                     pa_dtype_name(rd.dtype), pa__shape_str(rd.ndim, rd.shape, s1, sizeof s1),
                      pa_dtype_name(a->dtype), pa__shape_str(a->ndim, a->shape, s2, sizeof s2));
     }
-    return pa__h5_read_end(ctx, fn, path, dname, f, d, a, 0, opts->xfer == PA_H5_COLLECTIVE, rc);
+    return pa__h5_read_end(&rd, a, 0, rc);
 }
 
 int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dtype, int *ndim,
@@ -627,23 +615,19 @@ int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dty
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     PA_COLLECTIVE(ctx, fn, "'%s', '%s'", PA_CC_STR(path), PA_CC_STR(dataset));
     pa__h5_quiet();
-    char dname[1024];
-    hid_t f, d;
-    pa_dtype t;
-    int nd;
-    size_t sh[PA_MAXDIM];
+    pa__h5_read rd;
     /* No options here: the defaults pass their check. */
-    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, &pa__h5_defaults, PA_OK, dname, sizeof dname,
-                             &f, &d, &t, &nd, sh));
-    H5Dclose(d);
-    int rc = H5Fclose(f) < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path) : PA_OK;
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, &pa__h5_defaults, PA_OK, &rd));
+    H5Dclose(rd.d);
+    int rc = H5Fclose(rd.f) < 0 ? pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close it", path)
+                                : PA_OK;
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     if (dtype)
-        *dtype = t;
+        *dtype = rd.dtype;
     if (ndim)
-        *ndim = nd;
+        *ndim = rd.ndim;
     if (shape)
-        memcpy(shape, sh, sizeof(size_t) * (size_t)nd);
+        memcpy(shape, rd.shape, sizeof(size_t) * (size_t)rd.ndim);
     return PA_OK;
 }
 
@@ -706,7 +690,7 @@ static size_t chunk_rows(const pa_h5_opts *o, int ndim, const size_t *shape, siz
 }
 
 size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const size_t *shape,
-                         size_t align)
+                         size_t align, unsigned long long pad)
 {
     size_t elsize = pa_dtype_size(dtype), bytes = elsize;
     for (int i = 0; i < ndim; i++)
@@ -717,6 +701,8 @@ size_t pa__h5_save_bytes(const pa_h5_opts *o, pa_dtype dtype, int ndim, const si
      * reserved, which is the right answer. */
     double want = (double)bytes * (1 + 1.0 / 64) + (double)chunks * (double)CHUNK_INDEX_BYTES +
                   (double)RESERVE_MARGIN;
+    if (pad > 1)
+        want += (double)(chunks ? chunks : 1) * (double)pad;
     return want < (double)INT64_MAX ? (size_t)want : (size_t)INT64_MAX;
 }
 
@@ -751,17 +737,16 @@ static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
     return PA_OK;
 }
 
-/* Not collective. Reserves the disk blocks of the temporary's next bytes
- * bytes (beyond what it holds), before HDF5 writes anything: a disk that
- * is too full then fails here, with a plain message and an agreed outcome.
- * HDF5 itself must not meet a full disk: its metadata flush on close is
+/* Reserves the disk blocks of the temporary's next bytes bytes (beyond
+ * what it holds), before HDF5 writes anything: a disk that is too full then
+ * fails here, with a plain message and an agreed outcome. HDF5 itself must not meet a full disk: its metadata flush on close is
  * collective, and a write error on one rank there makes the ranks' flushes
  * diverge (they hang in different barriers), and a close that failed
  * leaves a file that crashes HDF5's cleanup at MPI_Finalize. Blocks are
  * reserved without changing the file size. A file system without
  * fallocate gets a check of its free space instead. */
-static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
-                         size_t bytes, off_t *end)
+int pa__h5_reserve(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
+                   size_t bytes, off_t *end)
 {
     if (pa__fault(ctx, "h5_reserve"))
         return pa__err(ctx, fn, PA_EIO, "%s: not enough space for %zu bytes in %s: injected fault",
@@ -791,10 +776,9 @@ static int reserve_space(pa_ctx *ctx, const char *fn, const char *path, const ch
     return rc;
 }
 
-/* Not collective. Gives back the blocks reserve_space reserved past the
- * end of the closed file (a truncate to its own size frees them). Returns
- * 0, or -1 with errno. */
-static int give_back_space(const char *file)
+/* A truncate of the closed file to its own size frees the blocks
+ * reserved past its end. */
+int pa__h5_give_back(const char *file)
 {
     struct stat st;
     return stat(file, &st) < 0 || truncate(file, st.st_size) < 0 ? -1 : 0;
@@ -1010,7 +994,7 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
      * HDF5, or the save would have to destroy it. */
     int keep = 0;
     if (ctx->rank == 0 && !opts->truncate && s->existed) {
-        rc = precheck_existing(ctx, fn, path);
+        rc = pa__h5_check_existing(ctx, fn, path);
         if (rc == PA_OK)
             rc = holds_more(ctx, fn, path, dname, &keep);
     }
@@ -1027,12 +1011,12 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
         rc = pa__safe_copy(ctx, s, fn);
     }
     /* The space of everything to come, before HDF5 writes a byte: HDF5
-     * must not meet a full disk (see reserve_space). The MPI-IO driver
+     * must not meet a full disk (see pa__h5_reserve). The MPI-IO driver
      * truncates only a file that is not empty, so a new temporary keeps
      * its reservation through H5Fcreate. */
     if (rc == PA_OK) {
         if (ctx->rank == 0)
-            rc = reserve_space(ctx, fn, path, pa__safe_file(s), bytes, &sv->grow);
+            rc = pa__h5_reserve(ctx, fn, path, pa__safe_file(s), bytes, &sv->grow);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc < 0)
@@ -1046,7 +1030,7 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
                    &sv->f);
     if (rc < 0) {
         if (ctx->rank == 0 && sv->in_place)
-            (void)give_back_space(s->target); /* the failure to report is the open's */
+            (void)pa__h5_give_back(s->target); /* the failure to report is the open's */
         return pa__safe_abort(ctx, s, fn, rc);
     }
     return PA_OK;
@@ -1126,7 +1110,7 @@ int pa__h5_save_end(pa__h5_save *sv, int rc)
     /* The collective close has ended every rank's writes. A failed save in
      * place gives back the reservation too: it stays the file. */
     if (ctx->rank == 0 && (rc == PA_OK || sv->in_place) &&
-        give_back_space(pa__safe_file(&sv->s)) < 0 && rc == PA_OK)
+        pa__h5_give_back(pa__safe_file(&sv->s)) < 0 && rc == PA_OK)
         rc = pa__err(ctx, fn, PA_EIO, "%s: %s", pa__safe_file(&sv->s), strerror(errno));
     if (rc == PA_OK && pa__fault(ctx, "h5_stall"))
         sleep(STALL_SECONDS);
@@ -1149,146 +1133,8 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     pa__h5_save sv;
     size_t align;
     PA_TRY(chunk_align(a, opts, &align));
-    size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align);
+    size_t bytes =
+        pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align, ctx->h5_alignment);
     PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &sv));
     return pa__h5_save_end(&sv, write_dataset(a, &sv, opts, align));
-}
-
-/* ------------------------------------------------------------ serial */
-
-/* Not collective. Opens path with the default (serial) driver. */
-static int open_serial(pa_ctx *ctx, const char *fn, const char *path, hid_t *f)
-{
-    PA_TRY(precheck_existing(ctx, fn, path));
-    *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (*f < 0)
-        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open it", path);
-    return PA_OK;
-}
-
-static int probe_open(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const char *dname,
-                      hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape)
-{
-    int found = 0;
-    H5O_type_t type = H5O_TYPE_UNKNOWN;
-    *d = H5I_INVALID_HID;
-    PA_TRY(pa__h5_walk(ctx, fn, f, path, dname, &found, &type));
-    PA_CHECK_AS(ctx, fn, found, PA_EIO, "%s: no dataset '%s'", path, dname);
-    PA_CHECK_AS(ctx, fn, type == H5O_TYPE_DATASET, PA_EFORMAT, "%s: '%s' is not a dataset", path,
-                dname);
-    if ((*d = H5Dopen2(f, dname, H5P_DEFAULT)) < 0)
-        return pa__h5_err(ctx, fn, PA_EIO, "%s: cannot open dataset '%s'", path, dname);
-    return dataset_geometry(ctx, fn, path, dname, *d, dtype, ndim, shape);
-}
-
-int pa__h5_probe(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                 pa_dtype *dtype, int *ndim, size_t *shape)
-{
-    pa__h5_quiet();
-    char dname[1024];
-    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
-    PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
-    hid_t f, d;
-    PA_TRY(open_serial(ctx, fn, path, &f));
-    pa_dtype t;
-    int nd;
-    size_t sh[PA_MAXDIM];
-    int rc = probe_open(ctx, fn, f, path, dname, &d, &t, &nd, sh);
-    if (d >= 0)
-        H5Dclose(d);
-    H5Fclose(f);
-    PA_TRY(rc);
-    if (dtype)
-        *dtype = t;
-    if (ndim)
-        *ndim = nd;
-    if (shape)
-        memcpy(shape, sh, sizeof(size_t) * (size_t)nd);
-    return PA_OK;
-}
-
-int pa__h5_read_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                       pa_dtype dtype, size_t nelem, void *buf)
-{
-    pa__h5_quiet();
-    char dname[1024];
-    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
-    PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
-    hid_t f, d;
-    PA_TRY(open_serial(ctx, fn, path, &f));
-    pa_dtype t;
-    int nd;
-    size_t sh[PA_MAXDIM], n = 1;
-    int rc = probe_open(ctx, fn, f, path, dname, &d, &t, &nd, sh);
-    for (int i = 0; rc == PA_OK && i < nd; i++)
-        n *= sh[i];
-    if (rc == PA_OK && t != dtype)
-        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s holds %s, not %s", path, dname,
-                     pa_dtype_name(t), pa_dtype_name(dtype));
-    if (rc == PA_OK && n != nelem)
-        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s holds %zu elements, not %zu", path, dname, n,
-                     nelem);
-    if (rc == PA_OK && n > 0 &&
-        H5Dread(d, pa__h5_mem_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot read %s", path, dname);
-    if (d >= 0)
-        H5Dclose(d);
-    H5Fclose(f);
-    return rc;
-}
-
-int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf,
-                        int durable)
-{
-    pa__h5_quiet();
-    char dname[1024];
-    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
-    PA_CHECK_AS(ctx, fn, ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d", ndim);
-    PA_TRY(pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname));
-    pa__safe s;
-    PA_TRY(pa__safe_begin(ctx, MPI_COMM_SELF, fn, path, 0, &s));
-    hsize_t dims[PA_MAXDIM];
-    size_t n = 1;
-    for (int i = 0; i < ndim; i++) {
-        dims[i] = shape[i];
-        n *= shape[i];
-    }
-    int rc = PA_OK;
-    off_t end; /* unused: the file is written whole */
-    hid_t lcpl = H5I_INVALID_HID, space = H5I_INVALID_HID, d = H5I_INVALID_HID;
-    hid_t f = H5Fcreate(s.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create the temporary %s", path, s.temp);
-    /* After the create: the default driver truncates the file as it opens
-     * it, which would give back space reserved before. */
-    if (rc == PA_OK)
-        rc = reserve_space(ctx, fn, path, s.temp,
-                           pa__h5_save_bytes(&pa__h5_defaults, dtype, ndim, shape, 0), &end);
-    if (rc == PA_OK) {
-        lcpl = H5Pcreate(H5P_LINK_CREATE);
-        space = H5Screate_simple(ndim, dims, NULL);
-        if (lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
-            rc = pa__h5_err(ctx, fn, PA_EIO, "cannot set up the dataset");
-    }
-    if (rc == PA_OK &&
-        (d = H5Dcreate2(f, dname, pa__h5_file_type(dtype), space, lcpl, H5P_DEFAULT,
-                        H5P_DEFAULT)) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, dname);
-    if (rc == PA_OK && n > 0 &&
-        H5Dwrite(d, pa__h5_mem_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot write '%s'", path, dname);
-    if (rc == PA_OK && pa__h5_attr_put_str(d, "parray_version", pa_version()) < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot write attribute parray_version", path);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close '%s'", path, dname);
-    if (space >= 0)
-        H5Sclose(space);
-    if (lcpl >= 0)
-        H5Pclose(lcpl);
-    if (f >= 0 && H5Fclose(f) < 0 && rc == PA_OK)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close the temporary %s", path, s.temp);
-    if (rc == PA_OK && give_back_space(s.temp) < 0)
-        rc = pa__err(ctx, fn, PA_EIO, "%s: %s", s.temp, strerror(errno));
-    return pa__safe_commit(ctx, &s, fn, rc, durable ? pa__safe_many_flags(&s, path) : 0);
 }

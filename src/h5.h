@@ -1,6 +1,7 @@
-/* Private declarations of the HDF5 concept (h5.c, h5_attr.c), including
- * the serial calls that other concepts use to move one whole dataset from
- * one rank (pa_load_files / pa_save_files with the HDF5 format). */
+/* Private declarations of the HDF5 concept: h5.c (the collective path,
+ * and the basics that the serial path shares), h5_rows.c, h5_attr.c,
+ * h5_settings.c; h5_serial.c's serial path, the HDF5 format of
+ * pa_load_files / pa_save_files, is files.h's pa__h5f_format. */
 #ifndef PARRAY_SRC_H5_H
 #define PARRAY_SRC_H5_H
 
@@ -37,9 +38,11 @@ int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const ch
                 int *found, H5O_type_t *type);
 
 /* Sets the string attribute name = value on the open object o, replacing
- * one of that name; a fixed-length, NUL-terminated ASCII string, which h5py
- * reads as bytes. In a file opened with the MPI-IO driver every rank must
- * make the same call. Returns 0, or -1 with the HDF5 error stack kept. */
+ * one of that name; a variable-length UTF-8 scalar, which h5py reads as
+ * str. In a file opened with the MPI-IO driver every rank must make the
+ * same call. Returns 0, or -1 with the HDF5 error stack kept. In h5.c,
+ * which stamps each saved dataset with it, so that the attribute calls
+ * (h5_attr.c) build on h5.c and not the other way round. */
 int pa__h5_attr_put_str(hid_t o, const char *name, const char *value);
 
 /* Not collective. The parray dtype of an HDF5 datatype (either byte order),
@@ -52,28 +55,53 @@ int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, p
 hid_t pa__h5_mem_type(pa_dtype dtype);
 hid_t pa__h5_file_type(pa_dtype dtype);
 
-/* Not collective (serial driver; one rank, one file). The dtype, ndim and
- * shape of a dataset (outputs may be NULL). Errors as pa_h5_load, recorded
- * as "fn: ..." and not agreed. */
-int pa__h5_probe(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                 pa_dtype *dtype, int *ndim, size_t *shape);
+/* One read of a dataset, the session that the read helpers share from
+ * the open of the file to its close: by the collective path
+ * (pa__h5_read_begin to pa__h5_read_end, with the MPI-IO driver) or by one
+ * rank alone (h5_serial.c, HDF5's serial driver).
+ *
+ *     pa__h5_read rd;
+ *     PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, rc, &rd));
+ *     ... check rd.dtype, rd.ndim, rd.shape; create or check the array a ...
+ *     return pa__h5_read_end(&rd, a, base, rc);
+ */
+typedef struct {
+    pa_ctx *ctx;
+    const char *fn;         /* the public call, for messages (not owned) */
+    const char *path;       /* the file as the caller named it (not owned) */
+    char dname[1024];       /* the dataset, an absolute path */
+    int collective;         /* the transfer mode: collective (opts->xfer) */
+    hid_t f, d;             /* the open file and dataset, or H5I_INVALID_HID */
+    pa_dtype dtype;         /* the dataset's dtype and geometry, once open */
+    int ndim;
+    size_t shape[PA_MAXDIM];
+} pa__h5_read;
 
-/* Not collective (serial driver). Reads the whole dataset into buf,
- * converted to dtype's native type; the dataset must hold exactly nelem
- * elements of a type that pa__h5_dtype_of maps to dtype (else PA_EFORMAT
- * naming the file). */
-int pa__h5_read_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                       pa_dtype dtype, size_t nelem, void *buf);
+/* Not collective. A look at the file path before HDF5 opens it, so that a
+ * missing file, a FIFO (whose open would block), a device, a directory or
+ * a file that is not HDF5 gets a plain message. */
+int pa__h5_check_existing(pa_ctx *ctx, const char *fn, const char *path);
 
-/* Not collective (serial driver, crash-safe through pa__safe_* on
- * MPI_COMM_SELF). Writes a new file `path` holding only `dataset` (groups
- * created) of dtype and shape from buf in C order, with the
- * "parray_version" attribute. durable: fsyncs the file before the rename
- * (and its directory only when path is a link: the caller fsyncs path's
- * directory, pa__safe_many_flags). */
-int pa__h5_write_serial(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                        pa_dtype dtype, int ndim, const size_t *shape, const void *buf,
-                        int durable);
+/* Not collective. Reads rd->d's dtype and geometry into rd, checked
+ * against what an array can hold (PA_ENOTSUP naming the dataset). */
+int pa__h5_geometry(pa__h5_read *rd);
+
+/* Opens the dataset rd->dname of the open file rd->f as rd->d (PA_EIO when
+ * there is none, PA_EFORMAT when the object is not a dataset) and reads its
+ * geometry (pa__h5_geometry). In a file opened with the MPI-IO driver every
+ * rank must make the call (the caller agrees on the outcome). On failure
+ * the caller closes rd->d if it is open. */
+int pa__h5_open_dataset(pa__h5_read *rd);
+
+/* Not collective. Reserves bytes of disk space past the end of the file
+ * temp (path: the target, for messages) without changing its size, or
+ * where the file system cannot, checks that they are free; *end is the
+ * file's size at the start plus bytes. PA_EIO naming path on a full disk.
+ * pa__h5_give_back gives the unused part back once the file is closed
+ * (0, or -1 with errno). */
+int pa__h5_reserve(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
+                   size_t bytes, off_t *end);
+int pa__h5_give_back(const char *temp);
 
 /* ------------------------------------------------------------ shared by
  * h5.c (whole datasets) and h5_rows.c (row blocks) */
@@ -84,17 +112,12 @@ extern const pa_h5_opts pa__h5_defaults;
 /* Not collective. PA_EINVAL naming the first field of o out of range. */
 int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o);
 
-/* Not collective. A file access list for the MPI-IO driver on ctx's
- * communicator with collective metadata reads and writes, or
- * H5I_INVALID_HID with the error recorded. The caller closes it. */
+/* Not collective (h5_settings.c). A file access list for the MPI-IO
+ * driver on ctx's communicator with collective metadata reads and writes,
+ * the MPI-IO hints of PARRAY_MPIIO_HINTS and the alignment of
+ * PARRAY_H5_ALIGN, or H5I_INVALID_HID with the error recorded. The caller
+ * closes it. */
 hid_t pa__h5_fapl(pa_ctx *ctx, const char *fn);
-
-/* Collective. Opens the dataset at absolute path `dataset` of the open file
- * f and reads its dtype and geometry (checked against what an array can
- * hold); agreed: on failure no rank holds *d. */
-int pa__h5_open_dataset(pa_ctx *ctx, const char *fn, hid_t f, const char *path,
-                        const char *dataset, hid_t *d, pa_dtype *dtype, int *ndim,
-                        size_t *shape);
 
 /* Not collective. This rank's whole rows of a: those whose first element
  * lies in its part [bound[r], bound[r+1]) of the node block (node 0's only
@@ -107,40 +130,36 @@ void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, ch
  * when writing a replicated a) between the node block and dataset d, array
  * row i being dataset row base + i, in pieces of at most 512 MiB. The
  * caller has checked that the rows lie inside d and that the row shapes
- * agree. skip: this rank has already failed and only takes part in the
- * collective calls. Returns this rank's outcome, not agreed. */
-int pa__h5_transfer(pa_array *a, const char *fn, const char *path, const char *dataset, hid_t d,
-                    size_t base, int writing, int collective, int skip);
-
-/* Collective (in collective mode). pa__h5_transfer behind the test fault
- * site "h5_read" or "h5_write" (PARRAY_FAULT): a rank where it fires fails
- * with PA_EIO yet still takes part in the collective calls. Returns this
- * rank's outcome, not agreed. */
+ * agree. Behind the test fault site "h5_read" or "h5_write" (PARRAY_FAULT):
+ * a rank where it fires fails with PA_EIO yet still takes part in the
+ * collective calls. fn, path and dname name the call, the file and the
+ * dataset in messages. Returns this rank's outcome, not agreed. */
 int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
                 size_t base, int writing, int collective);
 
 /* Collective. The start of every read: with rc this rank's outcome of the
- * caller's own checks, checks path, dataset (normalised into dname, dlen
- * bytes) and opts, agrees, opens path read-only as *f and the dataset as
- * *d with its dtype and geometry. Agreed; on failure nothing is left open,
- * on success the caller ends with pa__h5_read_end (or closes *d and *f). */
+ * caller's own checks, checks path, dataset (normalised into rd->dname) and
+ * opts, agrees, opens path read-only as rd->f and the dataset as rd->d,
+ * and reads its dtype and geometry into rd. Agreed; on failure nothing is
+ * left open, on success the caller ends with pa__h5_read_end (or closes
+ * rd->d and rd->f). path must live until the end. */
 int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
-                      const pa_h5_opts *opts, int rc, char *dname, size_t dlen, hid_t *f,
-                      hid_t *d, pa_dtype *dtype, int *ndim, size_t *shape);
+                      const pa_h5_opts *opts, int rc, pa__h5_read *rd);
 
 /* Collective. The end of every read, rc being the agreed outcome so far:
- * when PA_OK, reads a's rows from dataset d (array row i = dataset row
- * base + i) and publishes them to the node's ranks; always closes d and f.
- * Returns the agreed code; the caller frees an array it created. */
-int pa__h5_read_end(pa_ctx *ctx, const char *fn, const char *path, const char *dname, hid_t f,
-                    hid_t d, pa_array *a, size_t base, int collective, int rc);
+ * when PA_OK, reads a's rows from the dataset (array row i = dataset row
+ * base + i) and publishes them to the node's ranks; always closes the
+ * dataset and the file. Returns the agreed code; the caller frees an array
+ * it created. */
+int pa__h5_read_end(pa__h5_read *rd, pa_array *a, size_t base, int rc);
 
 /* Not collective. The bytes a save of a dataset of dtype and shape with
- * opts (align: as pa__h5_create_dataset) may add to a file: its data,
- * their chunk index and a margin for metadata, what pa__h5_save_begin
- * reserves on the disk. */
+ * opts (align: as pa__h5_save_dataset) may add to a file: its data,
+ * their chunk index, a margin for metadata and the gap before each chunk
+ * (or the dataset) that HDF5's alignment pad (1: none) may leave, what
+ * pa__h5_save_begin reserves on the disk. */
 size_t pa__h5_save_bytes(const pa_h5_opts *opts, pa_dtype dtype, int ndim, const size_t *shape,
-                         size_t align);
+                         size_t align, unsigned long long pad);
 
 /* One save of a dataset into an HDF5 file, from pa__h5_save_begin to
  * pa__h5_save_end (pa_h5_save and the row writer), in one of two ways

@@ -801,11 +801,13 @@ static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const cha
 
 /* ------------------------------------------------------------ entry */
 
-int pa__h5_chunk_read(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
-                      size_t base, int collective)
+int pa__h5_chunk_read(const pa__h5_read *rd, pa_array *a, size_t base)
 {
     pa_ctx *ctx = a->ctx;
-    char what[PA_ERRMSG_MAX / 2];
+    const char *fn = rd->fn, *path = rd->path, *dname = rd->dname;
+    hid_t d = rd->d;
+    int collective = rd->collective;
+    char what[PA_ERRMSG_MAX / 2 + sizeof rd->dname];
     snprintf(what, sizeof what, "%s: %s", path, dname);
     plan p;
     PA_TRY(pa__agree(ctx, ctx->comm, make_plan(ctx, fn, what, d, a->dtype, &p)));

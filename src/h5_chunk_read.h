@@ -7,7 +7,7 @@
  * Protocol: h5.c's pa__h5_read_end calls it once per read, on every rank,
  * with the dataset open on the job's communicator:
  *
- *     rc = pa__h5_chunk_read(a, fn, path, dname, d, base, collective);
+ *     rc = pa__h5_chunk_read(rd, a, base);
  *     if (rc == PA_OK)
  *         rc = pa__array_sync(a);   // publish the rows to the node's ranks
  */
@@ -16,10 +16,11 @@
 
 #include <hdf5.h>
 
-#include "internal.h"
+#include "h5.h"
 
 /* Collective. Reads the rows of a (array row i = dataset row base + i) of
- * dataset dname, open as d in the file path, into a's node block:
+ * the dataset of the read rd (open as rd->d, read collectively when
+ * rd->collective), into a's node block:
  * - chunked, with no filter or only deflate, shuffle and fletcher32 (the
  *   checksum verified): the node's ranks share the node's chunks, each
  *   reading and decoding its own in this process, so decompression scales
@@ -34,7 +35,6 @@
  * - contiguous or compact: HDF5's read (collective when asked), or the fill
  *   value when the dataset's space was never allocated.
  * Returns the agreed outcome. */
-int pa__h5_chunk_read(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
-                      size_t base, int collective);
+int pa__h5_chunk_read(const pa__h5_read *rd, pa_array *a, size_t base);
 
 #endif

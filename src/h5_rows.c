@@ -55,14 +55,14 @@ static void block_shape(int ndim, const size_t *shape, size_t n, size_t *out)
 static int read_rows(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
                      size_t row0, size_t nrows, const pa_h5_opts *opts, pa_array **a)
 {
-    char dname[1024];
-    hid_t f, d;
-    pa_dtype dtype;
-    int ndim;
-    size_t shape[PA_MAXDIM], bshape[PA_MAXDIM];
+    pa__h5_read rd;
+    size_t bshape[PA_MAXDIM];
     pa_array *created = NULL;
-    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname, &f, &d,
-                             &dtype, &ndim, shape));
+    PA_TRY(pa__h5_read_begin(ctx, fn, path, dataset, opts, PA_OK, &rd));
+    pa_dtype dtype = rd.dtype;
+    int ndim = rd.ndim;
+    const size_t *shape = rd.shape;
+    const char *dname = rd.dname;
     int rc = PA_OK;
     if (*a) {
         const pa_array *x = *a;
@@ -89,8 +89,7 @@ static int read_rows(pa_ctx *ctx, const char *fn, const char *path, const char *
         rc = pa_array_create(ctx, dtype, ndim, bshape, opts->dist, &created);
     }
     /* Agreed: pa_array_create agrees on its outcome. */
-    rc = pa__h5_read_end(ctx, fn, path, dname, f, d, *a ? *a : created, row0,
-                         opts->xfer == PA_H5_COLLECTIVE, rc);
+    rc = pa__h5_read_end(&rd, *a ? *a : created, row0, rc);
     if (rc < 0) {
         pa_array_free(&created);
         return rc;
@@ -234,7 +233,8 @@ int pa_h5_create(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype dt
      * they are MiB-sized, aligned to nothing (0). The save names the
      * writer's own copies of path and dname, which live as long as it. */
     rc = pa__h5_save_begin(ctx, fn, w->path, w->dname, opts,
-                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0), &w->sv);
+                           pa__h5_save_bytes(opts, dtype, ndim, shape, 0, ctx->h5_alignment),
+                           &w->sv);
     if (rc < 0) {
         free(w);
         return rc;

@@ -121,11 +121,21 @@ struct pa_ctx {
     int lock_mode;                /* PARRAY_LOCK: a PA__LOCK_* */
     int lock_timeout;             /* PARRAY_LOCK_TIMEOUT: seconds a save waits */
     int sum_read;                 /* PARRAY_SUM_READ: 0 by the CPU's maker, 1 intel, 2 forward */
+    /* PARRAY_H5_ALIGN: HDF5 aligns objects of at least the threshold's
+     * bytes to the alignment (1: HDF5's default, no alignment). */
+    unsigned long long h5_align_threshold, h5_alignment;
+    MPI_Info mpiio_hints;         /* PARRAY_MPIIO_HINTS, or MPI_INFO_NULL */
     pa_pool *pool;
     struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;
     char errmsg[PA_ERRMSG_MAX];
 };
+
+/* h5_settings.c: PARRAY_H5_ALIGN and PARRAY_MPIIO_HINTS, whose value s
+ * (set and not empty) is parsed into ctx; PA_EINVAL naming the variable
+ * `name` and the bad part. Not collective. */
+int pa__h5_align_parse(pa_ctx *ctx, const char *name, const char *s);
+int pa__mpiio_hints_parse(pa_ctx *ctx, const char *name, const char *s);
 
 /* cgroup.c: the directory of this process's cgroup in the v2 hierarchy
  * (v2 = 1) or in the v1 hierarchy of controller (v2 = 0), with *top the

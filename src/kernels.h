@@ -5,7 +5,7 @@
  *
  * Protocol (not collective, no MPI): look a kernel up once with
  * pa__kernel_get, which fails with PA_ENOTSUP when the dtype's kind lacks
- * the op (the table of what each kind has is opdefs.h's INT_OK column
+ * the op (the table of what each kind has is opdefs.h's KINDS column
  * through PA__OP_HAS), then call it as often as needed:
  *
  *     pa__kernel k;

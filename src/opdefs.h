@@ -4,7 +4,7 @@
  * instantiates these lists once; pa_unary/pa_binary (ops.c) and the
  * expression VM both run those kernels, so both compute the same bits.
  *
- * Lists: X(NAME, name, INT_OK, FEXPR, IEXPR); the unary and binary ops in
+ * Lists: X(NAME, name, KINDS, FEXPR, IEXPR); the unary and binary ops in
  * the order of the public enums PA_UNARY_LIST/PA_BINARY_LIST. The
  * expressions are written on plain operands `x` (and `y`, `z`) of an
  * element type T, with these names in scope where they are expanded:
@@ -14,11 +14,15 @@
  *        numpy's instead of overflowing (undefined in C);
  *   err  an int lvalue to which integer ops OR PA_OPERR_* bits instead of
  *        trapping (integer division by zero would raise SIGFPE).
+ * KINDS says which dtypes have the op: 0 the float dtypes only, 1 the float
+ * and the integer dtypes, 2 the integer dtypes only (bit shifts).
  * FEXPR is the float form: the PA_F1/PA_F2 wrappers call f for double and
  * ff for float, so f32 stays f32 (no tgmath.h, whose macros would leak into
- * every file). IEXPR is the integer form; it is only meaningful where
- * INT_OK is 1 (elsewhere it is PA_NOINT: no integer kernel of the op is
- * built, and the entry points refuse the op for integer dtypes). */
+ * every file). IEXPR is the integer form. A form the op's KINDS excludes is
+ * PA_NOINT or PA_NOFLOAT: no kernel of it is built, and the entry points
+ * refuse the op for those dtypes with PA_ENOTSUP. KINDS 2 (bitwise ops and
+ * shifts) is the integers and, where PA__BOOL_HAS_<NAME> lists it, bool;
+ * KINDS 3 (logical ops) is bool only (see PA__OP_HAS). */
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
@@ -109,25 +113,62 @@ PA_CX_FNS(double, CMPLX, d)
     _Generic((x), float _Complex: pa_c##fn##_f(x, y), double _Complex: pa_c##fn##_d(x, y), \
              default: (E))
 
-/* The integer form of a float-only op: never compiled (see above). */
+/* The integer form of a float-only op and the float form of an
+ * integer-only op: never compiled (see above). */
 #define PA_NOINT ((T)0)
+#define PA_NOFLOAT ((T)0)
 
-/* Whether dtypes of kind K have the op N whose INT_OK column is iok (0 or
- * 1, for the preprocessor): the float kind has every op, the integer kinds
- * those with INT_OK 1, the complex kind those named in PA__CX_HAS_<N>
- * (each in its float form, which is written to serve complex too). A new
- * kind adds its line here; until it does, the kernel layer does not
- * compile. */
-#define PA__OP_HAS(K, N, iok) PA__OP_HAS_##K(N, iok)
-#define PA__OP_HAS_FLOAT(N, iok) 1
-#define PA__OP_HAS_SINT(N, iok) iok
-#define PA__OP_HAS_UINT(N, iok) iok
-#define PA__OP_HAS_COMPLEX(N, iok) PA__CX_PROBE(PA__CX_HAS_##N)
-/* PA__CX_PROBE(PA__CX_HAS_N) is 1 where PA__CX_HAS_N is defined (as
- * `~, 1`), else 0: every other op, a new one included, is PA_ENOTSUP. */
-#define PA__CX_PROBE(x) PA__CX_PROBE_(x, 0, ~)
-#define PA__CX_PROBE_(...) PA__CX_SECOND(__VA_ARGS__)
-#define PA__CX_SECOND(a, b, ...) b
+/* Whether dtypes of kind K have the op NAME whose INT_OK column is iok,
+ * as 0 or 1 for the preprocessor. iok: 0 float only, 1 float and
+ * integers, 2 integers (and bool where listed: numpy's bitwise ops; bit
+ * shifts are integers only), 3 bool only (the logical ops). Bool has the ops numpy gives a bool result, by name
+ * (PA__BOOL_HAS_<NAME>; a name without a line is 0). A new kind adds its
+ * line here; until it does, the kernel layer does not compile. Complex has
+ * the ops named in PA__CX_HAS_<NAME>, each in its float form, which is
+ * written to serve complex too; every other op, a new one included, is
+ * PA_ENOTSUP for complex. */
+#define PA__OP_HAS(K, NAME, iok) PA__OP_HAS_##K(NAME, iok)
+#define PA__OP_HAS_FLOAT(NAME, iok) PA__OP_FLOAT_##iok
+#define PA__OP_HAS_SINT(NAME, iok) PA__OP_INT_##iok
+#define PA__OP_HAS_UINT(NAME, iok) PA__OP_INT_##iok
+#define PA__OP_HAS_BOOL(NAME, iok) PA__PROBE(PA__BOOL_HAS_##NAME)
+#define PA__OP_HAS_COMPLEX(NAME, iok) PA__PROBE(PA__CX_HAS_##NAME)
+#define PA__OP_FLOAT_0 1
+#define PA__OP_FLOAT_1 1
+#define PA__OP_FLOAT_2 0
+#define PA__OP_FLOAT_3 0
+#define PA__OP_INT_0 0
+#define PA__OP_INT_1 1
+#define PA__OP_INT_2 1
+#define PA__OP_INT_3 0
+/* PA__PROBE(x) is 1 when x expands to `~, 1` and 0 for any other token. */
+#define PA__PROBE(...) PA__PROBE_(__VA_ARGS__, 0, ~)
+#define PA__PROBE_(x, v, ...) v
+/* Bool's ops: abs is the identity, + is or, * is and, minimum is and,
+ * maximum is or (the integer forms on _Bool), and every op of iok 2 and 3;
+ * the others (-, //, **, fmod, square, floor, ...) numpy refuses or
+ * computes in another dtype. */
+#define PA__BOOL_HAS_ABS ~, 1
+#define PA__BOOL_HAS_ADD ~, 1
+#define PA__BOOL_HAS_MUL ~, 1
+#define PA__BOOL_HAS_MINIMUM ~, 1
+#define PA__BOOL_HAS_MAXIMUM ~, 1
+#define PA__BOOL_HAS_LOGICAL_NOT ~, 1
+#define PA__BOOL_HAS_INVERT ~, 1
+#define PA__BOOL_HAS_LOGICAL_AND ~, 1
+#define PA__BOOL_HAS_LOGICAL_OR ~, 1
+#define PA__BOOL_HAS_LOGICAL_XOR ~, 1
+#define PA__BOOL_HAS_BITWISE_AND ~, 1
+#define PA__BOOL_HAS_BITWISE_OR ~, 1
+#define PA__BOOL_HAS_BITWISE_XOR ~, 1
+#define PA__BOOL_HAS_LT ~, 1
+#define PA__BOOL_HAS_LE ~, 1
+#define PA__BOOL_HAS_GT ~, 1
+#define PA__BOOL_HAS_GE ~, 1
+#define PA__BOOL_HAS_EQ ~, 1
+#define PA__BOOL_HAS_NE ~, 1
+#define PA__BOOL_HAS_WHERE ~, 1
+#define PA__BOOL_HAS_COPY ~, 1
 #define PA__CX_HAS_NEG ~, 1
 #define PA__CX_HAS_SQRT ~, 1
 #define PA__CX_HAS_EXP ~, 1
@@ -136,6 +177,7 @@ PA_CX_FNS(double, CMPLX, d)
 #define PA__CX_HAS_SUB ~, 1
 #define PA__CX_HAS_MUL ~, 1
 #define PA__CX_HAS_DIV ~, 1
+#define PA__CX_HAS_WHERE ~, 1
 #define PA__CX_HAS_COPY ~, 1
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
@@ -149,11 +191,16 @@ PA_CX_FNS(double, CMPLX, d)
  * for unsigned T. */
 #define PA_INEG_P(x) ((x) < (T)1 && (x) != (T)0)
 
-/* Floor division (numpy's //), C remainder (numpy.fmod) and power for the
+/* Integers that are not bool (bool has none of the ops below). */
+#define PA__IS_NUMINT(K) PA__SEL(PA__IS_BOOL(K), PA__IS_INT(K), 0)
+
+/* Floor division (numpy's //), C remainder (numpy.fmod), the remainder
+ * with the sign of the divisor (numpy.mod, Python's %) and power for the
  * integer dtypes, one definition for each width. y == -1 is taken apart
  * because INT_MIN / -1 overflows (it traps on x86). */
-#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...) PA__WHEN(PA__IS_INT(KIND), PA_INT_HELPERS_(TT, UU, sfx))
-#define PA_INT_HELPERS_(TT, UU, sfx)                                                     \
+#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                \
+    PA__WHEN(PA__IS_NUMINT(KIND), PA_INT_HELPERS_(TT, UU, NAME))
+#define PA_INT_HELPERS_(TT, UU, sfx)                                                   \
     static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
     {                                                                                  \
         typedef TT T;                                                                  \
@@ -180,6 +227,15 @@ PA_CX_FNS(double, CMPLX, d)
             return 0;                                                                  \
         return (T)(x % y);                                                             \
     }                                                                                  \
+    static inline TT pa_imod_##sfx(TT x, TT y, int *err)                               \
+    {                                                                                  \
+        typedef TT T;                                                                  \
+        T r = pa_ifmod_##sfx(x, y, err);                                               \
+        /* r and y of opposite signs: |r| < |y|, so r + y cannot overflow. */           \
+        if (r != 0 && PA_INEG_P(r) != PA_INEG_P(y))                                    \
+            r = (T)(r + y);                                                            \
+        return r;                                                                      \
+    }                                                                                  \
     static inline TT pa_ipow_##sfx(TT x, TT y, int *err)                               \
     {                                                                                  \
         typedef TT T;                                                                  \
@@ -201,18 +257,43 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #undef PA_INT_HELPERS
 #undef PA_INT_HELPERS_
 
+/* numpy.mod for the float dtypes (numpy's npy_remainder): fmod's result
+ * moved to the divisor's sign, and a zero result carries the divisor's
+ * sign; x mod 0, inf mod y and NaNs give NaN (from fmod). f16 computes in
+ * float, as numpy's float16 loop does. */
+#define PA_FMODPY(fn, T)                                                               \
+    static inline T fn(T x, T y)                                                       \
+    {                                                                                  \
+        T r = PA_F2(fmod, x, y);                                                       \
+        if (r == 0)                                                                    \
+            return PA_F2(copysign, (T)0, y);                                           \
+        return (y < 0) != (r < 0) ? r + y : r;                                         \
+    }
+PA_FMODPY(pa_fmodpy, double)
+PA_FMODPY(pa_fmodpyf, float)
+#undef PA_FMODPY
+
+/* numpy's left_shift and right_shift: a count outside [0, width) shifts
+ * every bit out (0, or -1 for >> of a negative value), as numpy's
+ * npy_lshift/npy_rshift; a left shift goes through U, so that bits moved
+ * into the sign bit wrap instead of overflowing. */
+#define PA_SHIFT_IN_RANGE(y) ((uint64_t)(U)(y) < sizeof(T) * 8u)
+#define PA_ILSHIFT(x, y) (PA_SHIFT_IN_RANGE(y) ? PA_IWRAP(PA_UW(x) << (y)) : (T)0)
+#define PA_IRSHIFT(x, y)                                                               \
+    (PA_SHIFT_IN_RANGE(y) ? (T)((x) >> (y)) : PA_INEG_P(x) ? (T)-1 : (T)0)
+
 /* The helper name for x's type: _Generic over the integer dtypes. */
 #define PA_IHELPER(name, x, y)                                                         \
     _Generic((x)PA_DTYPE_LIST_WITH(PA_IHELPER_ASSOC, name))((x), (y), &err)
 #define PA_IHELPER_ASSOC(name, NAME, sfx, T, U, KIND, ...)                             \
-    PA__WHEN(PA__IS_INT(KIND), , T: pa_i##name##_##sfx)
+    PA__WHEN(PA__IS_NUMINT(KIND), , T: pa_i##name##_##NAME)
 
-/* Unary: X(NAME, name, INT_OK, FEXPR, IEXPR). round is rint, which rounds
+/* Unary: X(NAME, name, KINDS, FEXPR, IEXPR). round is rint, which rounds
  * half to even in the default rounding mode (numpy.round); floor, ceil and
  * round are the identity on integers. */
 #define PA_UNARY_OPS(X)                                                                \
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
-    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))          \
+    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))             \
     X(SQRT, sqrt, 0, PA_C1(sqrt, x), PA_NOINT)                                         \
     X(EXP, exp, 0, PA_C1(exp, x), PA_NOINT)                                            \
     X(LOG, log, 0, PA_C1(log, x), PA_NOINT)                                            \
@@ -227,23 +308,45 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
     X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                            \
     X(ROUND, round, 1, PA_FROUND(rint, x), x)                                          \
     X(SQUARE, square, 1, (x * x), PA_IWRAP(PA_UW(x) * (U)x))                           \
-    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)
+    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)                                 \
+    X(SINH, sinh, 0, PA_F1(sinh, x), PA_NOINT)                                         \
+    X(COSH, cosh, 0, PA_F1(cosh, x), PA_NOINT)                                         \
+    X(ARCSIN, arcsin, 0, PA_F1(asin, x), PA_NOINT)                                     \
+    X(ARCCOS, arccos, 0, PA_F1(acos, x), PA_NOINT)                                     \
+    X(ARCTAN, arctan, 0, PA_F1(atan, x), PA_NOINT)                                     \
+    X(ARCSINH, arcsinh, 0, PA_F1(asinh, x), PA_NOINT)                                  \
+    X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                  \
+    X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                  \
+    X(LOGICAL_NOT, logical_not, 3, PA_NOFLOAT, (T)!x)                                  \
+    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))
 
-/* Binary: X(NAME, name, INT_OK, FEXPR, IEXPR). minimum/maximum return x
+/* Binary: X(NAME, name, KINDS, FEXPR, IEXPR). minimum/maximum return x
  * when x is NaN and y otherwise unless x wins, so a NaN on either side
- * propagates (numpy.minimum). Integer div is floor division (numpy's //)
- * and fmod has the sign of x (numpy.fmod). */
+ * propagates (numpy.minimum). Integer div is floor division (numpy's //),
+ * fmod has the sign of x (numpy.fmod) and mod the sign of y (numpy.mod,
+ * Python's %). mul's `& (U)-1` keeps the bits U holds (the compiler drops
+ * it), so that bool's product converts to _Bool as an integer, not as a
+ * `*` in a boolean context (a warning). */
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, PA_CX2(mul, x, y, x * y), PA_IWRAP(PA_UW(x) * (U)y))                \
+    X(MUL, mul, 1, PA_CX2(mul, x, y, x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))        \
     X(DIV, div, 1, PA_CX2(div, x, y, x / y), PA_IHELPER(floordiv, x, y))               \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
     X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))               \
     X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                   \
     X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                   \
-    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))
+    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                        \
+    X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                      \
+    X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                         \
+    X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))                         \
+    X(LOGICAL_AND, logical_and, 3, PA_NOFLOAT, (T)(x && y))                            \
+    X(LOGICAL_OR, logical_or, 3, PA_NOFLOAT, (T)(x || y))                              \
+    X(LOGICAL_XOR, logical_xor, 3, PA_NOFLOAT, (T)(!x != !y))                          \
+    X(BITWISE_AND, bitwise_and, 2, PA_NOFLOAT, (T)(x & y))                             \
+    X(BITWISE_OR, bitwise_or, 2, PA_NOFLOAT, (T)(x | y))                               \
+    X(BITWISE_XOR, bitwise_xor, 2, PA_NOFLOAT, (T)(x ^ y))
 
 /* The expression language's ops beyond the public ones, in the same
  * format. Comparisons (binary): 1 when true, 0 when false, in the

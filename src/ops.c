@@ -1,13 +1,16 @@
 /* Element-wise ops: out = op(a), out = a op b, and the forms with a scalar
- * operand. The entry points check shapes, distributions and dtypes, run
- * the kernel layer's kernel of the op over this rank's span and sync the
- * node. Integer division by zero is counted in the kernel and reported
- * once, after every rank has finished its span. */
+ * operand. The entry points check shapes and distributions, pick the
+ * computing dtype by numpy's promotion (promote.h), run the kernel layer's
+ * kernel of the op for that dtype over this rank's span (converting
+ * operands of other dtypes tile by tile) and sync the node. Integer
+ * division by zero is counted in the kernel and reported once, after every
+ * rank has finished its span. */
 #include <string.h>
 
 #include "collcheck.h"
 #include "compute.h"
 #include "kernels.h"
+#include "promote.h"
 
 /* ------------------------------------------------------------ kernels */
 
@@ -48,7 +51,48 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
     return PA_OK;
 }
 
-#define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = ok,
+/* The array operand a at element off of the node block, in dtype d: in
+ * place when a has that dtype, else len elements converted into buf; the
+ * scalar sv (already in d) when a is NULL. */
+static const char *tile_in(const pa_array *a, const void *sv, size_t off, size_t len,
+                           pa_dtype d, pa__elem *buf)
+{
+    if (!a)
+        return sv;
+    if (a->dtype == d)
+        return pa__node_ptr(a, off);
+    pa__convert(buf, d, pa__node_ptr(a, off), a->dtype, len);
+    return (const char *)buf;
+}
+
+/* run_op when an operand or the output has another dtype than the
+ * computing dtype d: block by block, the kernels' vectorised trip count,
+ * the array operands x and y (in the kernel's order; NULL for the scalar
+ * sv, already in d, or for a unary op's missing b) are converted into d
+ * where their dtype differs, the kernel computes into a buffer, and the
+ * buffer is converted into out. No temporary is larger than a block, and
+ * an operand whose dtype matches is read in place. *err gets the
+ * PA_OPERR_* bits. */
+static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa_array *out,
+                         const pa_array *x, const pa_array *y, const void *sv,
+                         const pa__strides *st, int *err)
+{
+    pa__kernel k;
+    PA_TRY(pa__kernel_get(ctx, fn, op, d, 0, &k));
+    pa__elem ta[PA__KERNEL_BLK], tb[PA__KERNEL_BLK], to[PA__KERNEL_BLK];
+    size_t lo, hi;
+    pa__local_range(out, &lo, &hi);
+    *err = 0;
+    for (size_t off = lo; off < hi; off += PA__KERNEL_BLK) {
+        size_t len = hi - off < PA__KERNEL_BLK ? hi - off : PA__KERNEL_BLK;
+        *err |= k(to, tile_in(x, sv, off, len, d, ta), tile_in(y, sv, off, len, d, tb), NULL,
+                  len, st);
+        pa__convert(pa__node_ptr(out, off), out->dtype, to, d, len);
+    }
+    return PA_OK;
+}
+
+#define OK_ENTRY(N, n, ok, F, I) [PA_OP_##N] = PA__OP_INT_##ok,
 static const char un_int_ok[PA_NUNARY] = {PA_UNARY_OPS(OK_ENTRY)};
 static const char bin_int_ok[PA_NBINARY] = {PA_BINARY_OPS(OK_ENTRY)};
 
@@ -116,75 +160,100 @@ int pa_binary_int_ok(pa_binary_op op)
 
 /* ------------------------------------------------------------ entry points */
 
+/* What to convert to for an op that a dtype lacks: the floats for most,
+ * bool for the logical ops, an integer dtype for the bitwise ones. */
+static const char *convert_hint(pa__kop kop)
+{
+    return pa__kernel_has(kop, PA_F64)    ? "convert with pa_astype to f64 or f32"
+           : pa__kernel_has(kop, PA_I64) ? "convert with pa_astype to an integer dtype or bool"
+                                         : "convert with pa_astype to bool";
+}
+
 int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
 {
     PA_TRY(pa__check_array(__func__, out, "out"));
     PA_COLLECTIVE(out->ctx, __func__, "%s, %s, %s", PA_CC_ARRAY(out), pa_unary_name(op),
                   PA_CC_ARRAY(a));
-    PA_TRY(pa__check_match(__func__, out, "out", a, "a", 1));
+    PA_TRY(pa__check_match(__func__, out, "out", a, "a", 0));
     pa_ctx *ctx = out->ctx;
     PA_CHECK(ctx, (int)op >= 0 && op < PA_NUNARY, PA_EINVAL, "op %d is not a unary op",
              (int)op);
     pa__kop kop = (pa__kop)(PA__KOP_UNARY0 + (int)op);
     PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
-             "%s is not defined for %s (convert with pa_astype to f64 or f32)", un_names[op],
-             pa_dtype_name(a->dtype));
-    size_t lo, hi;
-    pa__local_range(out, &lo, &hi);
+             "%s is not defined for %s (%s)", un_names[op], pa_dtype_name(a->dtype),
+             convert_hint(kop));
+    PA_TRY(pa__check_cast(ctx, __func__, a->dtype, out->dtype, "out"));
     static const pa__strides st = {.o = 1, .a = 1};
     int err;
-    PA_TRY(run_op(ctx, __func__, kop, a->dtype, pa__node_ptr(out, lo), pa__node_ptr(a, lo), NULL,
-                  &st, hi - lo, &err));
+    if (out->dtype != a->dtype) {
+        PA_TRY(run_converted(ctx, __func__, kop, a->dtype, out, a, NULL, NULL, &st, &err));
+    } else {
+        size_t lo, hi;
+        pa__local_range(out, &lo, &hi);
+        PA_TRY(run_op(ctx, __func__, kop, a->dtype, pa__node_ptr(out, lo), pa__node_ptr(a, lo),
+                      NULL, &st, hi - lo, &err));
+    }
     /* Publishes every rank's span of out to the node's ranks. */
     return pa__array_sync(out);
 }
 
 /* The binary forms. form: 0 a op b, 1 a op s, 2 s op a (then a is the
- * array operand and s is in *s). */
+ * array operand and s is in *s). The op computes in the dtype that
+ * numpy's promotion gives a and b (or a and the weak scalar s). */
 static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array *a,
                   const pa_array *b, double s, int form)
 {
     PA_TRY(pa__check_array(fn, out, "out"));
     PA_COLLECTIVE(out->ctx, fn, "%s, %s, %s, %s, %.17g", PA_CC_ARRAY(out), pa_binary_name(op),
                   PA_CC_ARRAY(a), PA_CC_ARRAY(b), form ? s : 0.0);
-    PA_TRY(pa__check_match(fn, out, "out", a, "a", 1));
+    PA_TRY(pa__check_match(fn, out, "out", a, "a", 0));
     if (form == 0)
-        PA_TRY(pa__check_match(fn, a, "a", b, "b", 1));
+        PA_TRY(pa__check_match(fn, a, "a", b, "b", 0));
     pa_ctx *ctx = out->ctx;
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NBINARY, PA_EINVAL,
                 "op %d is not a binary op", (int)op);
-    int is_int = pa__dtype_is_int(a->dtype);
+    pa_dtype d = pa__promote(pa__strong_type(a->dtype),
+                             form == 0 ? pa__strong_type(b->dtype) : pa__scalar_type(s))
+                     .dtype;
+    int is_int = pa__dtype_is_int(d);
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
-    PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
-                "%s is not defined for %s (convert with pa_astype to f64 or f32)",
-                bin_names[op], pa_dtype_name(a->dtype));
+    PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, d), PA_ENOTSUP,
+                "%s is not defined for %s (%s)", bin_names[op], pa_dtype_name(d),
+                convert_hint(kop));
+    PA_TRY(pa__check_cast(ctx, fn, d, out->dtype, "out"));
     pa__elem sv;
     if (form != 0)
-        PA_TRY(pa__scalar_to(ctx, fn, "s", s, a->dtype, 1, &sv));
+        PA_TRY(pa__scalar_to(ctx, fn, "s", s, d, 1, &sv));
 
-    size_t lo, hi;
-    pa__local_range(out, &lo, &hi);
     /* The operands in order, with the scalar's stride 0. */
     static const pa__strides forms[3] = {{.o = 1, .a = 1, .b = 1},
                                          {.o = 1, .a = 1, .b = 0},
                                          {.o = 1, .a = 0, .b = 1}};
-    const char *x = pa__node_ptr(a, lo);
-    const char *y = form == 0 ? (const char *)pa__node_ptr(b, lo) : (const char *)&sv;
+    const pa_array *y = form == 0 ? b : NULL; /* NULL: the scalar */
     int err;
-    PA_TRY(run_op(ctx, fn, kop, a->dtype, pa__node_ptr(out, lo), form == 2 ? y : x,
-                  form == 2 ? x : y, &forms[form], hi - lo, &err));
+    if (out->dtype != d || a->dtype != d || (y && y->dtype != d)) {
+        PA_TRY(run_converted(ctx, fn, kop, d, out, form == 2 ? y : a, form == 2 ? a : y, &sv,
+                             &forms[form], &err));
+    } else {
+        size_t lo, hi;
+        pa__local_range(out, &lo, &hi);
+        const char *x = pa__node_ptr(a, lo);
+        const char *yp = y ? (const char *)pa__node_ptr(y, lo) : (const char *)&sv;
+        PA_TRY(run_op(ctx, fn, kop, d, pa__node_ptr(out, lo), form == 2 ? yp : x,
+                      form == 2 ? x : yp, &forms[form], hi - lo, &err));
+    }
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);
-    /* Only integer div, fmod and pow can fail, and the decision to agree
-     * is the same on every rank (it depends on the arguments only). */
-    if (is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_POW)) {
+    /* Only integer div, fmod, mod and pow can fail, and the decision to
+     * agree is the same on every rank (it depends on the arguments only). */
+    if (is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_MOD || op == PA_OP_POW)) {
         if (rc == PA_OK && (err & PA_OPERR_DIVZERO))
             rc = pa__err(ctx, fn, PA_EINVAL, "integer %s by zero (%s): those elements are 0",
-                         op == PA_OP_FMOD ? "fmod" : "division", pa_dtype_name(a->dtype));
+                         op == PA_OP_DIV ? "division" : bin_names[op], pa_dtype_name(d));
         else if (rc == PA_OK && (err & PA_OPERR_NEGPOW))
             rc = pa__err(ctx, fn, PA_EINVAL,
                          "integer pow with a negative exponent (%s): those elements are 0",
-                         pa_dtype_name(a->dtype));
+                         pa_dtype_name(d));
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     return rc;

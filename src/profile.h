@@ -58,6 +58,7 @@
     X(pa_random_normal, 1)                                                     \
     X(pa_random_integers, 1)                                                   \
     X(pa_random_unsigned, 1)                                                   \
+    X(pa_random_bool, 1)                                                       \
     X(pa_unary, 1)                                                             \
     X(pa_binary, 1)                                                            \
     X(pa_binary_scalar, 1)                                                     \

@@ -130,6 +130,7 @@ typedef struct {
     float belowh; /* f16: the largest f16 below highf (an f16 value) */
     double mean, std;
     uint64_t range, low_int; /* integers: high - low, low */
+    double p;                /* bool: the probability of true */
 } gen_args;
 
 /* random_gen.h once per instruction set; pick_generators() takes the best
@@ -180,7 +181,7 @@ static const generators *pick_generators(void)
 
 /* ------------------------------------------------------------ the driver */
 
-typedef enum { UNIFORM, NORMAL, INTEGERS, NDIST } dist_kind;
+typedef enum { UNIFORM, NORMAL, INTEGERS, BERNOULLI, NDIST } dist_kind;
 
 /* One step of a fill: the elements of the PHILOX_LANES draws from draw j0
  * on, as dtype d, into buf (the dtype's elements per draw each). */
@@ -264,6 +265,19 @@ static void integers_step(const generators *G, const gen_args *g, uint64_t j0, p
     pa__dtypes[d].from_i64(buf, t, 2 * PHILOX_LANES);
 }
 
+/* Bools: true where the f64 uniform in [0, 1) of the same index is below
+ * p (g's uniform parameters are [0, 1)). */
+static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
+                           void *buf)
+{
+    (void)d;
+    double t[2 * PHILOX_LANES];
+    G->uniform_f64(g, j0, t);
+    _Bool *o = buf;
+    for (int i = 0; i < 2 * PHILOX_LANES; i++)
+        o[i] = t[i] < g->p;
+}
+
 /* Each dtype's steps and elements per draw by distribution, by its kind
  * (NULL where the distribution is not defined): uniform f32 takes four
  * 32-bit shares of a draw, the others two 64-bit halves. A complex
@@ -279,6 +293,7 @@ static void integers_step(const generators *G, const gen_args *g, uint64_t j0, p
      {[UNIFORM] = UNIFORM_PER_DRAW(T), [NORMAL] = 2}}
 #define STEPS_SINT(T) {{[INTEGERS] = integers_step}, {[INTEGERS] = 2}}
 #define STEPS_UINT(T) STEPS_SINT(T)
+#define STEPS_BOOL(T) {{[BERNOULLI] = bernoulli_step}, {[BERNOULLI] = 2}}
 #define STEPS_COMPLEX(T)                                                               \
     {{[UNIFORM] = _Generic((T)0, double _Complex: uniform_f64_step,                    \
                            float _Complex: uniform_f32_step),                           \
@@ -437,4 +452,23 @@ int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low
              "[low, last] = [%" PRIu64 ", %" PRIu64 "] must be non-empty and within %s", low,
              last, pa_dtype_name(a->dtype));
     return integers_fill(a, seed, stream, low, last - low + 1);
+}
+
+int pa_random_bool(pa_array *a, uint64_t seed, uint64_t stream, double p)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    pa_ctx *ctx = a->ctx;
+    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g",
+                  PA_CC_ARRAY(a), seed, stream, p);
+    PA_CHECK(ctx, steps[a->dtype].step[BERNOULLI], PA_ENOTSUP,
+             "bool needs a bool array, a is %s",
+             pa_dtype_name(a->dtype));
+    PA_CHECK(ctx, p >= 0 && p <= 1, PA_EINVAL, "p = %.17g must be within [0, 1]", p);
+    gen_args g = {0};
+    keys(&g, seed, stream);
+    g.low = 0;
+    g.span = g.high = 1;
+    g.below = nextafter(1.0, 0.0);
+    g.p = p;
+    return generate(a, BERNOULLI, &g);
 }

@@ -224,7 +224,8 @@ static read_way_t read_way(const pa_ctx *ctx)
 #define XF_ALL(C, DT, nm, T, U, KIND, ...)                                             \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ALL_(DT, T, KIND))
 #define XF_ALL_(DT, T, KIND)                                                           \
-    typedef T v8_##DT __attribute__((vector_size(8 * sizeof(T))));                     \
+    typedef PA__SEL(PA__IS_BOOL(KIND), T, uint8_t) v8_##DT                            \
+        __attribute__((vector_size(8 * sizeof(T)))); /* bool as its bytes */           \
     INLINE v8d load8_##DT(const T *p)                                                  \
     {                                                                                  \
         v8_##DT v;                                                                     \

@@ -302,15 +302,25 @@ int pa__safe_begin(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *targe
     if (rank == 0 && (rc = begin_local(ctx, fn, target, flags, s)) < 0)
         end_local(s, 1);
     rc = pa__agree(ctx, comm, rc);
-    /* Everyone needs the names; the flag tells them who removes what. */
-    if (rc == PA_OK && size > 1)
-        rc = pa__mpi(ctx, fn, MPI_Bcast(s->target, sizeof s->target, MPI_CHAR, 0, comm),
-                     "MPI_Bcast");
-    if (rc == PA_OK && size > 1)
-        rc = pa__mpi(ctx, fn, MPI_Bcast(s->temp, sizeof s->temp, MPI_CHAR, 0, comm),
-                     "MPI_Bcast");
-    if (rc == PA_OK && size > 1)
-        rc = pa__mpi(ctx, fn, MPI_Bcast(&s->existed, 1, MPI_INT, 0, comm), "MPI_Bcast");
+    /* Everyone needs the names; the flag tells them who removes what. One
+     * message carries all three. */
+    if (rc == PA_OK && size > 1) {
+        struct {
+            char target[sizeof s->target], temp[sizeof s->temp];
+            int existed;
+        } names;
+        if (rank == 0) {
+            memcpy(names.target, s->target, sizeof names.target);
+            memcpy(names.temp, s->temp, sizeof names.temp);
+            names.existed = s->existed;
+        }
+        rc = pa__mpi(ctx, fn, MPI_Bcast(&names, sizeof names, MPI_BYTE, 0, comm), "MPI_Bcast");
+        if (rc == PA_OK && rank != 0) {
+            memcpy(s->target, names.target, sizeof s->target);
+            memcpy(s->temp, names.temp, sizeof s->temp);
+            s->existed = names.existed;
+        }
+    }
     if (rc < 0) {
         if (rank == 0)
             end_local(s, 1);

@@ -79,6 +79,14 @@ need_system_python() {
     [ -x "$py" ] || py=$(command -v python3) || { echo "SKIP: no python3 $1"; exit 77; }
 }
 
+# need_numpy_h5py: py as need_system_python sets it, which must import numpy
+# and h5py; skip (exit 77) without them.
+need_numpy_h5py() {
+    need_system_python "for numpy and h5py"
+    "$py" -c 'import numpy, h5py' 2>/dev/null ||
+        { echo "SKIP: no numpy or h5py for $py (Debian packages python3-numpy, python3-h5py)"; exit 77; }
+}
+
 # The check counter and printers: fail marks the script failed.
 failed=0
 fail() { echo "  FAIL: $*"; failed=1; }

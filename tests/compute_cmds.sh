@@ -123,6 +123,55 @@ for np in 1 2; do
         sed 's/^/    | /' "$tmp/out" "$tmp/err"
     fi
 
+    # Mixed dtypes: numpy's promotion picks the output dtype (i32 * f32 is
+    # f64, f32 with a number stays f32, i32 with a fraction is f64, i32
+    # with an integer stays i32), in memory and by blocks alike.
+    run $np gen "$d/m.h5:/i" --shape 100,10 --full 3 --dtype i32
+    run $np gen "$d/m.h5:/f" --shape 100,10 --full 2.5 --dtype f32
+    run $np gen "$d/m.h5:/u" --shape 100,10 --full 200 --dtype u8
+    for case in 'i * f|f64|7500' 'f * 2|f32|5000' 'i + 0.5|f64|3500' 'i * k|i32|9000' \
+        'u + i|i32|203000' 'u + 100|u8|44000'; do
+        text=${case%%|*}
+        want=${case#*|}
+        # Bind only the names the text uses.
+        binds=
+        for name in i f u; do
+            case " $text " in *" $name "*) binds="$binds $name=$d/m.h5:/$name" ;; esac
+        done
+        case $text in *k*) binds="$binds k=3" ;; esac
+        for blocks in "" "--rows-per-block 7"; do
+            run $np calc "r = $text" $binds -o "$d/m.h5:/r" $blocks
+            got=$(awk '{print $2}' "$tmp/out")
+            cp "$tmp/err" "$tmp/calc.err"
+            run $np stats "$d/m.h5:/r"
+            got="$got|$(sed -n 3p "$tmp/out" | awk '{print $2}')"
+            if [ "$rc" -eq 0 ] && [ "$got" = "$want" ]; then
+                pass "calc r = $text $blocks: $want"
+            else
+                fail "calc r = $text $blocks: exit $rc, got dtype|sum '$got', want '$want'"
+                sed 's/^/    | /' "$tmp/calc.err" "$tmp/err"
+            fi
+        done
+    done
+    # same_kind: an f64 result does not go into --dtype i32; an integer
+    # number must fit u8 (NEP 50).
+    run $np calc 'r = i * 0.5' "i=$d/m.h5:/i" --dtype i32 -o "$d/m.h5:/r"
+    if [ "$rc" -ne 0 ] &&
+        grep -qF 'cannot cast the result from f64 to i32 (r is i32) under numpy' "$tmp/err" &&
+        grep -qF 'give r the dtype f64 (with --dtype)' "$tmp/err" && ! grep -q 'pa_' "$tmp/err"; then
+        pass "calc --dtype i32 of an f64 result: same_kind error"
+    else
+        fail "calc --dtype i32 of an f64 result: exit $rc"
+        sed 's/^/    | /' "$tmp/err"
+    fi
+    run $np calc 'r = u + 300' "u=$d/m.h5:/u" -o "$d/m.h5:/r"
+    if [ "$rc" -ne 0 ] && grep -qF '300 is not in the range of u8' "$tmp/err"; then
+        pass "calc u8 + 300: the number does not fit u8"
+    else
+        fail "calc u8 + 300: exit $rc"
+        sed 's/^/    | /' "$tmp/err"
+    fi
+
     # The same random file for any rank count (compared after the loop).
     run $np gen "$d/r.h5:/z" --shape 1000,3 --random normal --seed 42 --mean 1 --std 2
     run $np stats "$d/r.h5:/z" --json

@@ -3,7 +3,7 @@
 # Every dtype to and from numpy and h5py (skipped without them: the Debian
 # packages python3-numpy and python3-h5py), with the values that matter for
 # each (the range's ends, -0, inf, NaN, f16's subnormals; complex parts of
-# each sign, inf and NaN):
+# each sign, inf and NaN; bool as h5py's enum of FALSE and TRUE):
 #  - an HDF5 dataset h5py wrote is loaded by 2 ranks (parray calc 'z = x')
 #    and saved; h5py reads the result back as the same numpy dtype, bit for
 #    bit (f16 as IEEE half, complex as the compound of "r" and "i", as h5py
@@ -24,9 +24,7 @@ set_limit 60
 unset PARRAY_RANKS_PER_NODE PARRAY_FAULT
 need_parray
 need_mpirun
-need_system_python "for numpy and h5py"
-"$py" -c 'import numpy, h5py' 2>/dev/null ||
-    { echo "SKIP: no numpy or h5py for $py (Debian packages python3-numpy, python3-h5py)"; exit 77; }
+need_numpy_h5py
 make_tmp interop
 
 
@@ -41,10 +39,12 @@ cat >"$tmp/vals.py" <<'PY'
 import sys, numpy as np
 names = dict(f64="float64", f32="float32", f16="float16", i64="int64", i32="int32",
              i16="int16", i8="int8", u64="uint64", u32="uint32", u16="uint16", u8="uint8",
-             c64="complex64", c128="complex128")
+             bool="bool", c64="complex64", c128="complex128")
 def values(dt):
     t = np.dtype(names[dt])
-    if t.kind == "c":
+    if t.kind == "b":
+        v = np.array([True, False] * 7)
+    elif t.kind == "c":
         p = np.finfo(t).dtype
         re = np.array([0, -0.0, 1.5, np.inf, np.nan, np.finfo(p).max, 1 / 3], dtype=p)
         v = np.empty(14, dtype=t)

@@ -1,4 +1,4 @@
-/* The bench's load verdict (apps/bench_load.c) on made-up readings: the
+/* The bench's load verdict (apps/bench/bench_load.c) on made-up readings: the
  * proc files are parsed (and a missing or malformed one gives no figure),
  * and an interval is busy when other processes used more than a tenth of
  * the cores, when steal passed 3%, or when the load average without the

@@ -504,6 +504,42 @@ START_TEST(test_env_check)
 }
 END_TEST
 
+START_TEST(test_env_h5_settings)
+{
+    /* Refused on every rank, naming the variable, also when set badly on
+     * one rank only (the others unset: the raw values differ). */
+    const char *bad_align[] = {"4M", "1M,4M,8M", "1M,", ",4M", "1X,4M", "1M,0", "-1,4M",
+                               "1 M,4M", "1M,20000000000T"};
+    for (size_t i = 0; i < sizeof bad_align / sizeof bad_align[0]; i++)
+        expect_einval("PARRAY_H5_ALIGN", bad_align[i], -1);
+    expect_einval("PARRAY_H5_ALIGN", "1M,x", tu_size() - 1);
+    const char *bad_hints[] = {"cb_nodes", "a=", "=b", "a=1,", ",a=1", "a=1,a=2",
+                               "a_key_longer_than_mpi_takes_as_an_info_key=1"};
+    for (size_t i = 0; i < sizeof bad_hints / sizeof bad_hints[0]; i++)
+        expect_einval("PARRAY_MPIIO_HINTS", bad_hints[i], -1);
+    expect_einval("PARRAY_MPIIO_HINTS", "oops", 0);
+
+    unsigned long long threshold = 0, alignment = 0;
+    MPI_Info hints = MPI_INFO_NULL;
+    pa_ctx *c = NULL;
+    TU_OK(init_with("PARRAY_H5_ALIGN", "1K,4MiB", -1, &c), NULL);
+    TU_OK(pa_h5_settings(c, &threshold, &alignment, &hints), c);
+    TU_CHECK(threshold == 1024 && alignment == 4u << 20 && hints == MPI_INFO_NULL);
+    TU_OK(pa_finalize(&c), NULL);
+
+    TU_OK(init_with("PARRAY_MPIIO_HINTS", "striping_factor=4,romio_cb_write=enable", -1, &c),
+          NULL);
+    TU_OK(pa_h5_settings(c, &threshold, &alignment, &hints), c);
+    char value[MPI_MAX_INFO_VAL + 1] = "";
+    int nkeys = 0, found = 0;
+    MPI_Info_get_nkeys(hints, &nkeys);
+    MPI_Info_get(hints, "romio_cb_write", MPI_MAX_INFO_VAL, value, &found);
+    TU_CHECK(threshold == 1 && alignment == 1 && nkeys == 2 && found &&
+             strcmp(value, "enable") == 0);
+    TU_OK(pa_finalize(&c), NULL);
+}
+END_TEST
+
 START_TEST(test_env_differs_between_ranks)
 {
     /* A valid setting made on the odd ranks only (and unset on the even
@@ -568,6 +604,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_env_blas_threads);
     tcase_add_test(tc, test_env_pool_mb);
     tcase_add_test(tc, test_env_check);
+    tcase_add_test(tc, test_env_h5_settings);
     tcase_add_test(tc, test_env_differs_between_ranks);
     return s;
 }

@@ -34,6 +34,12 @@ START_TEST(names_parse_back)
         const pa__dtype_info *t = &pa__dtypes[d];
         bad += pa_dtype_parse(pa_dtype_name(d), &back) != PA_OK || back != d;
         bad += pa_dtype_size(d) != t->size || strcmp(pa_dtype_name(d), t->name) != 0;
+        if (t->kind == PA__KIND_BOOL) {
+            /* numpy's and parray's name are both "bool", its code '?'. */
+            bad += strcmp(t->numpy, "bool") != 0 || strcmp(t->name, "bool") != 0 ||
+                   t->numpy_char != '?' || t->size != 1;
+            continue;
+        }
         /* numpy's name ends in the bits: "float64" for 8 bytes. */
         const char *digits = t->numpy + strcspn(t->numpy, "0123456789");
         bad += strtol(digits, NULL, 10) != (long)(8 * t->size) || t->numpy_char == 0;
@@ -133,10 +139,25 @@ START_TEST(conversions_keep_astype_rules)
         pa_dtype d = (pa_dtype)i;
         const pa__dtype_info *t = &pa__dtypes[d];
         unsigned char x[16], y[16];
+        int64_t m3 = -3, back;
+        if (t->kind == PA__KIND_BOOL) {
+            /* numpy's astype(bool): nonzero, NaN and inf are true. */
+            static const double vals[] = {0.0, -0.0, 0.5, -2.75, NAN, INFINITY, 1e300, 7.0};
+            for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+                pa__from_double(x, d, vals[k]);
+                bad += x[0] != (vals[k] != 0) || as_f64(d, x) != (double)(vals[k] != 0);
+            }
+            t->from_i64(x, &m3, 1);
+            t->to_i64(&back, x, 1);
+            bad += x[0] != 1 || back != 1;
+            int64_t two56 = (int64_t)1 << 56; /* no bit in the low byte: still true */
+            t->from_i64(x, &two56, 1);
+            bad += x[0] != 1;
+            continue;
+        }
         pa__from_double(x, d, 7.0);
         pa__convert(y, d, &(double){7.0}, PA_F64, 1);
         bad += as_f64(d, x) != 7.0 || memcmp(x, y, t->size) != 0;
-        int64_t m3 = -3, back;
         t->from_i64(x, &m3, 1);
         t->to_i64(&back, x, 1);
         if (pa__dtype_is_int(d)) {
@@ -190,6 +211,22 @@ START_TEST(csv_text_round_trips)
         }
     }
     TU_ASSERT(bad == 0, "%d CSV texts do not read back", bad);
+    /* bool reads numpy's loadtxt integers (nonzero is true) and Python's
+     * True and False; a fraction or another word is not a bool. */
+    static const struct {
+        const char *text;
+        int value; /* -1: refused */
+    } bools[] = {{"0", 0},     {"1", 1},    {"2", 1},     {"-1", 1}, {"True", 1},
+                 {"False", 0}, {"1.5", -1}, {"true", -1}, {"x", -1}};
+    for (size_t k = 0; k < sizeof bools / sizeof bools[0]; k++) {
+        unsigned char y = 0xA5;
+        int range = -1;
+        const char *text = bools[k].text;
+        const char *end = pa__csv_number(text, PA_BOOL, &y, &range);
+        int whole = end == text + strlen(text);
+        bad += bools[k].value < 0 ? whole : !whole || y != bools[k].value;
+    }
+    TU_ASSERT(bad == 0, "%d bool texts read wrong", bad);
 }
 END_TEST
 

@@ -120,6 +120,8 @@ START_TEST(parse_good)
         "r = x != y",
         "r = - - + x",
         "r = 2**-1",
+        "r = x % y << 2 >> y + sinh(x) + arccosh(y) + mod(x, y) + left_shift(x, 1)",
+        "r = arctan2(x, y) + power(x, 2) + absolute(x) + remainder(x, y) + copy(x)",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         pa_expr *e = NULL;
@@ -159,6 +161,10 @@ START_TEST(parse_bad)
         {"r = hypot(x)", "column 5:", "hypot() takes 2 arguments, got 1"},
         {"r = sqrt(x, y)", "column 5:", "sqrt() takes 1 argument, got 2"},
         {"r = where(x, y)", "column 5:", "takes 3 arguments"},
+        {"r = copy(x, y)", "column 5:", "copy() takes 1 argument, got 2"},
+        {"r = arctan2(x)", "column 5:", "arctan2() takes 2 arguments, got 1"},
+        {"r = x % % y", "column 9:", "expected a number"},
+        {"r = x <<< y", "column 9:", "expected a number"},
         {"r = a < b < c", "column 11:", "comparisons do not chain"},
         {"r = x)", "column 6:", "unmatched ')'"},
         {"r = x ** ", "column 10:", "expected a number"},
@@ -502,8 +508,12 @@ START_TEST(errors)
         fails(pa_eval(ctx, "r = x + y", b2, 3), PA_EINVAL, "shape mismatch", "(5000,1)");
     }
     {
-        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", f), PA_BIND_ARRAY("r", r)};
-        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "dtype mismatch", "pa_astype");
+        /* f64 + f32 is f64, which same_kind does not cast into an i32 output. */
+        pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", f), PA_BIND_ARRAY("r", i32)};
+        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "from f64 to i32", NULL);
+        pa_binding bi[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", i32)};
+        fails(pa_eval(ctx, "r = x", bi, 2), PA_EINVAL, "cannot cast the result from f64 to i32",
+              "same_kind");
     }
     {
         /* Nothing was written by the failed calls: r still holds val(0). */
@@ -517,7 +527,10 @@ START_TEST(errors)
         pa_binding b[] = {PA_BIND_ARRAY("x", i32), PA_BIND_ARRAY("r", i32)};
         fails(pa_eval(ctx, "r = sqrt(x)", b, 2), PA_ENOTSUP, "sqrt (column 5) is not defined",
               "i32");
-        fails(pa_eval(ctx, "r = x * 2.5", b, 2), PA_EINVAL, "not a whole number", NULL);
+        /* NEP 50: i32 with a float is f64, and an int must fit i32. */
+        fails(pa_eval(ctx, "r = x * 2.5", b, 2), PA_EINVAL, "from f64 to i32", NULL);
+        fails(pa_eval(ctx, "r = x + 3000000000", b, 2), PA_EINVAL,
+              "the number at column 9 = 3000000000 is not in the range of i32", NULL);
         fails(pa_eval(ctx, "r = x / (1 - 1)", b, 2), PA_EINVAL, "division by zero", NULL);
     }
     {

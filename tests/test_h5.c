@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "files.h"
 #include "h5.h"
 #include "internal.h"
 #include "mpio_name.h"
@@ -612,7 +613,10 @@ START_TEST(chunked_datasets_match_a_serial_read)
             n *= sh[i];
         char *want = malloc(n * pa_dtype_size(t));
         TU_ASSERT(want != NULL, "no memory");
-        TU_OK(pa__h5_read_serial(ctx, "test", path, names[k], t, n, want), ctx);
+        pa_files_opts fo = {.dataset = names[k]};
+        pa__finfo info = {.dtype = t, .ndim = nd};
+        memcpy(info.shape, sh, sizeof(size_t) * (size_t)nd);
+        TU_OK(pa__h5f_format.read(ctx, "test", path, &fo, &info, want), ctx);
         for (int mode = 0; mode < 4; mode++) {
             pa_h5_opts o = {.xfer = mode & 1 ? PA_H5_INDEPENDENT : PA_H5_COLLECTIVE,
                             .dist = mode & 2 ? PA_REPLICATED : PA_DISTRIBUTED};

@@ -67,7 +67,7 @@ static uint64_t lcg(uint64_t *s)
 /* Operand j's buffer of dtype d: specials and a spread through
  * pa__from_double (the second and third operands also small whole numbers,
  * divisors and exponents), every third element random bits (wrapping
- * integers, NaN payloads, subnormals). */
+ * integers, NaN payloads, subnormals; for bool a random 0 or 1). */
 static void make_input(char *buf, pa_dtype d, int j)
 {
     static const double special[] = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.5, 1.0, -1.0, 3.0,
@@ -76,7 +76,9 @@ static void make_input(char *buf, pa_dtype d, int j)
     uint64_t s = 12345u + (uint64_t)j * 977u + (uint64_t)d * 31u;
     for (size_t i = 0; i < NBUF; i++) {
         char *p = buf + i * es;
-        if (i % 3 == 2) {
+        if (i % 3 == 2 && pa__dtypes[d].kind == PA__KIND_BOOL) {
+            p[0] = (char)(lcg(&s) & 1); /* a bool's byte is only ever 0 or 1 */
+        } else if (i % 3 == 2) {
             for (size_t q = 0; q < es; q++)
                 p[q] = (char)lcg(&s);
         } else if (i < 2 * nsp) {

@@ -245,6 +245,8 @@ END_TEST
 static int fill_kind(pa_array *a, int kind)
 {
     pa_dtype d = pa_array_dtype(a);
+    if (d == PA_BOOL)
+        return pa_random_bool(a, 42, 1, kind == 0 ? 0.3 : 0.5);
     if (!tu_is_int(d))
         return kind == 0 ? pa_random_uniform(a, 42, 1, 0, 1) : pa_random_normal(a, 42, 1, 0, 1);
     if (kind == 0)
@@ -382,6 +384,42 @@ START_TEST(test_statistics)
 }
 END_TEST
 
+/* bool: true exactly where the f64 uniform of the same (seed, stream, i)
+ * is below p; p = 0 and p = 1 give all false and all true; other dtypes
+ * and p outside [0, 1] are refused. */
+START_TEST(test_bool)
+{
+    size_t n = 10007;
+    pa_array *b = NULL, *u = NULL;
+    TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &u), ctx);
+    TU_OK(pa_random_uniform(u, 9, 4, 0, 1), ctx);
+    double *uv = gather_all(u);
+    static const double ps[] = {0, 0.25, 0.5, 1};
+    for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+        TU_OK(pa_random_bool(b, 9, 4, ps[k]), ctx);
+        unsigned char *bv = gather_all(b);
+        size_t bad = 0, trues = 0;
+        for (size_t i = 0; i < n; i++) {
+            bad += bv[i] != (uv[i] < ps[k]);
+            trues += bv[i];
+        }
+        TU_ASSERT(bad == 0, "p = %g: %zu elements differ from uniform < p", ps[k], bad);
+        TU_CHECK(ps[k] != 0 || trues == 0);
+        TU_CHECK(ps[k] != 1 || trues == n);
+        free(bv);
+    }
+    TU_RC(pa_random_bool(b, 1, 0, -0.1), PA_EINVAL, ctx);
+    TU_RC(pa_random_bool(b, 1, 0, 1.5), PA_EINVAL, ctx);
+    TU_RC(pa_random_bool(b, 1, 0, NAN), PA_EINVAL, ctx);
+    TU_RC(pa_random_bool(u, 1, 0, 0.5), PA_ENOTSUP, ctx);
+    TU_RC(pa_random_uniform(b, 1, 0, 0, 1), PA_ENOTSUP, ctx);
+    free(uv);
+    pa_array_free(&b);
+    pa_array_free(&u);
+}
+END_TEST
+
 START_TEST(test_bad)
 {
     size_t n = 10;
@@ -418,6 +456,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_normal_ref);
     tcase_add_test(tc, test_bit_identity);
     tcase_add_test(tc, test_statistics);
+    tcase_add_test(tc, test_bool);
     tcase_add_test(tc, test_bad);
     return s;
 }

@@ -450,12 +450,53 @@ END_TEST
  * and u64 sums wrap; narrower dtypes' sums leave their range but not
  * 64 bits). The elements sit in different ranks' spans. Also an i64 max of
  * 2^53 + 3, which pa_reduce can only round (to 2^53 + 4). */
+/* A distributed 1-D array of n elements of d from rank 0's buf, and every
+ * reduction of it into v (PA_NREDUCE of them); the caller frees it. */
+static pa_array *reduce_every_op(pa_dtype d, size_t n, const void *buf, pa_value *v)
+{
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_scatter(a, 0, buf), ctx);
+    for (int op = 0; op < PA_NREDUCE; op++)
+        TU_OK(pa_reduce_value(a, op, -1, &v[op]), ctx);
+    return a;
+}
+
+/* bool as numpy: the sum counts the trues as an i64, min and max are
+ * bool, any and all, mean is the fraction of trues; 300 trues spread over
+ * the ranks' spans. */
+START_TEST(test_bool)
+{
+    size_t n = 1000;
+    _Bool *x = calloc(n, 1);
+    for (size_t i = 0; i < n; i += 3)
+        x[i] = i < 900;
+    pa_value v[PA_NREDUCE];
+    pa_array *a = reduce_every_op(PA_BOOL, n, x, v);
+    TU_ASSERT(v[PA_RED_SUM].dtype == PA_I64 && v[PA_RED_SUM].kind == 'i' &&
+                  v[PA_RED_SUM].v.i == 300,
+              "sum: %s %c %lld", pa_dtype_name(v[PA_RED_SUM].dtype), v[PA_RED_SUM].kind,
+              (long long)v[PA_RED_SUM].v.i);
+    TU_CHECK(v[PA_RED_MIN].dtype == PA_BOOL && v[PA_RED_MIN].v.u == 0);
+    TU_CHECK(v[PA_RED_MAX].dtype == PA_BOOL && v[PA_RED_MAX].v.u == 1);
+    TU_CHECK(v[PA_RED_ARGMIN].v.i == 1 && v[PA_RED_ARGMAX].v.i == 0);
+    TU_CHECK(v[PA_RED_ANY].v.u == 1 && v[PA_RED_ALL].v.u == 0);
+    TU_CHECK(v[PA_RED_ANY].dtype == PA_BOOL && v[PA_RED_MEAN].v.f == 0.3);
+    TU_OK(pa_ones(a), ctx);
+    TU_OK(pa_reduce_value(a, PA_RED_SUM, -1, &v[0]), ctx);
+    TU_OK(pa_reduce_value(a, PA_RED_ALL, -1, &v[1]), ctx);
+    TU_CHECK(v[0].v.i == (int64_t)n && v[1].v.u == 1);
+    pa_array_free(&a);
+    free(x);
+}
+END_TEST
+
 START_TEST(test_int_limits)
 {
     size_t n = 1000;
     for (int di = tree_dtype(0); di < PA_NDTYPES; di = tree_dtype(di + 1)) {
         pa_dtype d = (pa_dtype)di;
-        if (!pa__dtype_is_int(d))
+        if (!pa__dtype_is_int(d) || d == PA_BOOL) /* bool: test_bool */
             continue;
         const pa__dtype_info *t = &pa__dtypes[d];
         size_t es = t->size;
@@ -473,12 +514,8 @@ START_TEST(test_int_limits)
             t->from_i64(buf + at[k] * es, &v, 1);
             sum += bits[k];
         }
-        pa_array *a = NULL;
-        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
-        TU_OK(pa_array_scatter(a, 0, buf), ctx);
         pa_value v[PA_NREDUCE];
-        for (int op = 0; op < PA_NREDUCE; op++)
-            TU_OK(pa_reduce_value(a, op, -1, &v[op]), ctx);
+        pa_array *a = reduce_every_op(d, n, buf, v);
         int is_signed = t->kind == PA__KIND_SINT;
         uint64_t mn = is_signed ? (uint64_t)v[PA_RED_MIN].v.i : v[PA_RED_MIN].v.u;
         uint64_t mx = is_signed ? (uint64_t)v[PA_RED_MAX].v.i : v[PA_RED_MAX].v.u;
@@ -650,6 +687,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_nan_zero);
     tcase_add_test(tc, test_int_limits);
     tcase_add_test(tc, test_any_all);
+    tcase_add_test(tc, test_bool);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_complex_refused);
     return s;

@@ -1,6 +1,7 @@
 /* The MPI calls of the hot calls stay as docs/scaling.md counts them: the
  * PMPI shim (tests/mpi_count.c) counts what pa_binary, pa_eval, pa_map,
  * pa_array_create and pa_array_gather send over parray's communicators,
+ * and pa_h5_save's broadcasts,
  * on 1,000-element arrays, at every launcher configuration. Counts, not
  * times: a new agreement on one of these paths fails here. */
 #include "testutil.h"
@@ -120,6 +121,23 @@ START_TEST(test_gather)
 }
 END_TEST
 
+START_TEST(test_h5_save_new)
+{
+    char dir[512], path[600];
+    tu_tmpdir_make(dir, sizeof dir, "scaling");
+    snprintf(path, sizeof path, "%s/a.h5", dir);
+    pa_h5_opts o = {.truncate = 1};
+    TU_OK(pa_h5_save(a, path, "/a", &o), ctx); /* unmeasured: HDF5's first open */
+    mpi_count_reset();
+    TU_OK(pa_h5_save(a, path, "/a", &o), ctx);
+    /* Rank 0 sends the temporary's and the target's names and whether the
+     * target existed in one broadcast (none on one rank), and whether to
+     * keep the old file in another. */
+    TU_CHECK(mpi_count_calls(MPI_COUNT_BCAST, MPI_COUNT_JOB) == 1 + (tu_size() > 1));
+    tu_tmpdir_remove(dir);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("scaling");
@@ -130,6 +148,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_map);
     tcase_add_test(tc, test_create);
     tcase_add_test(tc, test_gather);
+    tcase_add_test(tc, test_h5_save_new);
     return s;
 }
 

@@ -21,14 +21,15 @@
  *   U       for an integer T, the unsigned type of its width (integer
  *           arithmetic wraps through it, as numpy's does); for a complex
  *           T, the type of its real and imaginary parts; else T;
- *   KIND    FLOAT, SINT (signed integer), UINT (unsigned integer) or
- *           COMPLEX; a float computes in its own type, f16 (PA_HALF) in
- *           float;
+ *   KIND    FLOAT, SINT (signed integer), UINT (unsigned integer), BOOL
+ *           (C's _Bool: one byte, 0 or 1) or COMPLEX; a float computes in
+ *           its own type, f16 (PA_HALF) in float;
  *   numpy   numpy's name (numpy.float64) and char its character code
  *           (numpy.dtype(...).char on Linux x86-64);
  *   descr   the .npy type string without its byte order;
  *   H5MEM   the HDF5 memory type H5T_<H5MEM>, H5FILE the little-endian
- *           type H5T_<H5FILE> that parray writes to files.
+ *           type H5T_<H5FILE> that parray writes to files (bool's are
+ *           built in dtype.c: h5py's enum over int8 of FALSE and TRUE).
  * C is passed through unchanged, for a list expanded inside another list;
  * PA_DTYPE_LIST(X) calls X without it. */
 #define PA_DTYPE_LIST_WITH(X, C)                                                       \
@@ -43,6 +44,7 @@
     X(C, U32, u32, uint32_t, uint32_t, UINT, uint32, 'I', u4, NATIVE_UINT32, STD_U32LE) \
     X(C, U64, u64, uint64_t, uint64_t, UINT, uint64, 'L', u8, NATIVE_UINT64, STD_U64LE) \
     X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE) \
+    X(C, BOOL, bool, _Bool, _Bool, BOOL, bool, '?', b1, PA_BOOL_MEM, PA_BOOL_FILE) \
     X(C, C64, c64, float _Complex, float, COMPLEX, complex64, 'F', c8, PA_C64, PA_C64LE) \
     X(C, C128, c128, double _Complex, double, COMPLEX, complex128, 'D', c16, PA_C128, PA_C128LE)
 #define PA_DTYPE_LIST(X) PA_DTYPE_LIST_WITH(PA_DTYPE_CALL_, X)
@@ -82,6 +84,13 @@ typedef struct {
 PA_EXTERN size_t pa_dtype_size(pa_dtype dtype);
 PA_EXTERN const char *pa_dtype_name(pa_dtype dtype);
 PA_EXTERN int pa_dtype_parse(const char *name, pa_dtype *dtype);
+
+/* Not collective. numpy's type promotion (numpy.promote_types): *out is
+ * the dtype in which an element-wise op on arrays of dtypes a and b
+ * computes, e.g. i16 and f32 give f32, u8 and i8 give i16, i32 and f32
+ * give f64, u64 and i64 give f64. PA_EINVAL for an unknown dtype.
+ * docs/compute.md has the rules, and those for scalar operands. */
+PA_EXTERN int pa_dtype_promote(pa_dtype a, pa_dtype b, pa_dtype *out);
 
 /* Collective. Creates an array of the given dtype and shape (ndim 1 to
  * PA_MAXDIM; dimensions may be 0), distributed by rows or replicated per

@@ -11,10 +11,10 @@
  *
  * dtypes: every call takes f64 and f32; the rules for integer dtypes are
  * given per call. Arrays given to one call must have the same shape and
- * distribution (PA_DISTRIBUTED or PA_REPLICATED) and, except for
- * pa_astype and the pa_map calls, the same dtype: a mismatch is PA_EINVAL
- * with both shapes (or dtypes) in the message. docs/compute.md has the
- * details and measured speeds. */
+ * distribution (PA_DISTRIBUTED or PA_REPLICATED): a mismatch is PA_EINVAL
+ * with both shapes in the message. The element-wise ops, pa_astype and the
+ * pa_map calls take arrays of different dtypes; the others need one dtype.
+ * docs/compute.md has the details and measured speeds. */
 #ifndef PARRAY_COMPUTE_H
 #define PARRAY_COMPUTE_H
 
@@ -60,7 +60,9 @@ PA_EXTERN int pa_copy(pa_array *dst, const pa_array *src);
  *   float -> int    truncates toward zero. Where numpy's result is
  *                   undefined, parray defines it: NaN gives 0, and values
  *                   beyond the dtype's range saturate to its minimum or
- *                   maximum (so -1.5 -> u8 is 0, 300.0 -> u8 is 255). */
+ *                   maximum (so -1.5 -> u8 is 0, 300.0 -> u8 is 255);
+ *   any -> bool     true where nonzero (NaN and 0.5 too), as numpy's;
+ *   bool -> any     0 or 1. */
 PA_EXTERN int pa_astype(pa_array *dst, const pa_array *src);
 
 /* ------------------------------------------------------------ random numbers */
@@ -107,6 +109,12 @@ PA_EXTERN int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, in
 PA_EXTERN int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low,
                                  uint64_t last);
 
+/* Collective. Bools, true with probability p (0 <= p <= 1): element i is
+ * true when the value pa_random_uniform(f64 array, seed, stream, 0, 1)
+ * gives index i is below p, so p = 0 gives all false and p = 1 all true.
+ * bool arrays only. */
+PA_EXTERN int pa_random_bool(pa_array *a, uint64_t seed, uint64_t stream, double p);
+
 /* Not collective. One Philox4x32-10 block: out = philox(ctr, key), the
  * function that every random call above is built on (for tests and for
  * programs that draw their own values). */
@@ -120,10 +128,15 @@ PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint3
     X(NEG, neg) X(ABS, abs) X(SQRT, sqrt) X(EXP, exp) X(LOG, log) X(LOG10, log10)        \
     X(LOG1P, log1p) X(EXPM1, expm1) X(SIN, sin) X(COS, cos) X(TAN, tan) X(TANH, tanh)    \
     X(FLOOR, floor) X(CEIL, ceil) X(ROUND, round) X(SQUARE, square)                      \
-    X(RECIPROCAL, reciprocal)
+    X(RECIPROCAL, reciprocal) X(SINH, sinh) X(COSH, cosh) X(ARCSIN, arcsin)             \
+    X(ARCCOS, arccos) X(ARCTAN, arctan) X(ARCSINH, arcsinh) X(ARCCOSH, arccosh)          \
+    X(ARCTANH, arctanh) X(LOGICAL_NOT, logical_not) X(INVERT, invert)
 #define PA_BINARY_LIST(X)                                                                 \
     X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(POW, pow) X(MINIMUM, minimum)      \
-    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod)
+    X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod) X(MOD, mod)        \
+    X(LEFT_SHIFT, left_shift) X(RIGHT_SHIFT, right_shift) X(LOGICAL_AND, logical_and)    \
+    X(LOGICAL_OR, logical_or) X(LOGICAL_XOR, logical_xor) X(BITWISE_AND, bitwise_and)    \
+    X(BITWISE_OR, bitwise_or) X(BITWISE_XOR, bitwise_xor)
 
 typedef enum {
 #define PA_UNARY_ENUM_(N, n) PA_OP_##N,
@@ -149,24 +162,48 @@ PA_EXTERN int pa_binary_parse(const char *name, pa_binary_op *op);
 PA_EXTERN int pa_unary_int_ok(pa_unary_op op);
 PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
 
-/* Collective. out = op(a), element by element. out may be a. Float
- * semantics are C99/numpy's; round is half to even (numpy.round). Integer
- * dtypes take neg abs square (wrapping like numpy) and floor ceil round
- * (the identity); the others are PA_ENOTSUP there. */
+/* Collective. out = op(a), element by element, computed in a's dtype and
+ * cast into out's under numpy's same_kind rule (see pa_binary). out may be
+ * a. Float semantics are C99/numpy's; round is half to even (numpy.round);
+ * sinh cosh arcsin arccos arctan arcsinh arccosh arctanh are numpy's (C's
+ * sinh ... atanh: NaN outside the domain, +-inf at arctanh(+-1)). Integer
+ * dtypes take neg abs square (wrapping like numpy), floor ceil round (the
+ * identity) and invert (numpy's ~); the others are PA_ENOTSUP there.
+ * logical_not is bool's only; bool takes logical_not, invert (both not)
+ * and abs (the identity); a float has neither logical_not nor invert. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
-/* Collective. out = a op b, element by element; out may be a or b.
- * minimum and maximum propagate NaN (numpy.minimum). Integer dtypes take
+/* Collective. out = a op b, element by element; out may be a or b. The op
+ * computes in numpy's promotion of a's and b's dtypes (pa_dtype_promote:
+ * i32 and f32 give f64), converting an operand of another dtype tile by
+ * tile, and the result is cast into out's dtype under numpy's default
+ * same_kind rule: within a kind or to a later one of bool, unsigned,
+ * signed, float, complex (f64 into f32 rounds, i64 into u8 wraps); a cast
+ * it forbids (an f64 result into an i32 out) is PA_EINVAL naming both
+ * dtypes. minimum and maximum propagate NaN (numpy.minimum). mod is
+ * numpy.mod (Python's %): the remainder with the sign of b (a zero result
+ * is +-0 with b's sign; a mod 0 and inf mod b are NaN). Integer dtypes take
  * add sub mul (wrapping), div (floor division, numpy's //), fmod (C's %,
- * the sign of a: numpy.fmod), pow (wrapping; a negative exponent is
- * PA_EINVAL), minimum and maximum; the others are PA_ENOTSUP. Integer
- * division (div, fmod) by zero is PA_EINVAL, reported once; out then holds
- * 0 where b was 0 and is otherwise complete. */
+ * the sign of a: numpy.fmod), mod (the sign of b), pow (wrapping; a
+ * negative exponent is PA_EINVAL), minimum, maximum and bitwise_and/or/xor
+ * (numpy's & | ^); hypot and atan2 are PA_ENOTSUP. left_shift and
+ * right_shift are integer-only (PA_ENOTSUP on floats and bool) and numpy's:
+ * a count outside [0, width) gives 0, or -1 for right_shift of a negative
+ * value; left_shift wraps. Integer division (div, fmod, mod) by zero is
+ * PA_EINVAL, reported once; out then holds 0 where b was 0 and is
+ * otherwise complete. bool takes logical_and/or/xor (bool's only), the
+ * bitwise three, add (or), mul (and), minimum (and) and maximum (or), as
+ * numpy; sub, div, pow, fmod, mod, hypot and atan2 are PA_ENOTSUP. Floats
+ * have neither the logical nor the bitwise ops. */
 PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
 
 /* Collective. out = a op s (pa_binary_scalar) or out = s op a
- * (pa_scalar_binary), as pa_binary with b all s. For an integer dtype s
- * must be a whole number in the dtype's range. */
+ * (pa_scalar_binary), as pa_binary with b all s, where s is weak as a
+ * Python scalar is in numpy (NEP 50): a whole number is an integer, which
+ * takes a's dtype and must lie in its range when a is an integer array
+ * (u8 + 300 is PA_EINVAL; for bool 0 or 1); any other value is a float,
+ * which takes a's dtype when a is a float array (f32 * 2.5 is f32) and
+ * gives f64 when a is an integer array (i32 * 2.5 is f64). */
 PA_EXTERN int pa_binary_scalar(pa_array *out, pa_binary_op op, const pa_array *a, double s);
 PA_EXTERN int pa_scalar_binary(pa_array *out, pa_binary_op op, double s, const pa_array *a);
 

@@ -51,7 +51,13 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *                            default) costs a few tests of a flag a call;
  *   PARRAY_LOG_FILE=path     rank 0 writes that table to path (created or
  *                            replaced at pa_init; PA_EIO if it cannot be)
- *                            instead of stderr. */
+ *                            instead of stderr;
+ *   PARRAY_H5_ALIGN=t,a      HDF5 objects of at least t bytes start at
+ *                            multiples of a (sizes with K, M, G or T:
+ *                            "1M,4M"); default none;
+ *   PARRAY_MPIIO_HINTS=k=v,...  MPI-IO hints every parallel HDF5 file is
+ *                            opened with (any key passes through). Both:
+ *                            pa_h5_settings. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,

@@ -8,27 +8,40 @@
  *   numbers    1, 2.5, .5, 1e-3, 6.02E23 (decimal only)
  *   names      [A-Za-z_][A-Za-z0-9_]*, bound at evaluation to arrays or
  *              scalars
- *   operators  + - * / ** (power, right-associative, binding tighter than
- *              unary minus as in Python: -x**2 is -(x**2), 2**-1 is 0.5),
- *              unary - and +, parentheses, comparisons < <= > >= == !=
- *              (1 when true, 0 when false; they do not chain: write
- *              (a < b) * (b < c))
- *   functions  where(cond, a, b) (a where cond != 0, else b), the unary
- *              functions neg abs sqrt exp log log10 log1p expm1 sin cos tan
- *              tanh floor ceil round square reciprocal, and the binary
- *              functions add sub mul div pow minimum maximum hypot atan2
- *              fmod, e.g. hypot(x, y); each means what pa_unary and
- *              pa_binary mean (compute.h)
+ *   operators  + - * / % ** (power, right-associative, binding tighter
+ *              than unary minus as in Python: -x**2 is -(x**2), 2**-1 is
+ *              0.5), << >> (integers; below + -, as in Python), unary -
+ *              and +, parentheses, comparisons < <= > >= == != (1 when
+ *              true, 0 when false; they do not chain: write
+ *              (a < b) * (b < c)); % is mod, << left_shift, >> right_shift
+ *   functions  where(cond, a, b) (a where cond != 0, else b), copy(x)
+ *              (x), the unary and binary ops of compute.h by name (PA_UNARY_LIST,
+ *              PA_BINARY_LIST: sqrt(x), hypot(x, y), arcsinh(x), mod(x, y),
+ *              ...), and numpy's spellings arctan2 power absolute remainder
+ *              for atan2 pow abs mod; each means what pa_unary and pa_binary
+ *              mean
  * x**2 is computed as x*x (exactly square(x)), as numexpr does; every other
  * power calls pow.
  *
  * Semantics: element i of the output is the expression evaluated on element
- * i of every array, in the arrays' dtype, with the operations of the text in
- * the order the text gives (no reassociation, no contraction into fused
- * multiply-adds), so a result is bit-identical to a serial C loop doing the
- * same operations, for every rank count and node layout. Numbers and scalar
- * bindings are converted to the dtype, and subexpressions of them alone are
- * computed once per evaluation (constant folding) in that dtype. */
+ * i of every array, with the operations of the text in the order the text
+ * gives (no reassociation, no contraction into fused multiply-adds), so a
+ * result is bit-identical to a serial C loop doing the same operations,
+ * for every rank count and node layout. Each operation computes in the
+ * dtype that numpy's promotion gives its operands (pa_dtype_promote: x_i16
+ * + y_f32 computes in f32, u8 and i8 meet in i16), and an operand of
+ * another dtype is converted block by block. Numbers and scalar bindings
+ * are weak, as Python's scalars are in numpy (NEP 50): they take the dtype
+ * of what they meet (x_f32 * 2.5 stays f32, x_i8 + 1 stays i8), except
+ * that a float meeting an integer array gives f64 (x_i32 * 2.5 is f64). A
+ * number written without '.' or exponent (2) is an integer, otherwise (2.0,
+ * 1e3) a float; a scalar binding is an integer when its value is a whole
+ * number. An integer must fit the integer dtype it meets (x_u8 + 300 and
+ * x_u8 - (-1) are PA_EINVAL, as numpy raises OverflowError). Subexpressions
+ * of numbers and scalars alone are computed once per evaluation (constant
+ * folding), in i64 (integers) or f64. The result is cast into the output's
+ * dtype by numpy's default same_kind rule: a cast to a lower kind (an f64
+ * result into an i32 output) is PA_EINVAL naming both dtypes. */
 #ifndef PARRAY_EXPR_H
 #define PARRAY_EXPR_H
 
@@ -72,23 +85,37 @@ PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
 /* Collective over the arrays' context. Evaluates e with the names bound by
  * bind[0 .. nbind) (names that e does not use are ignored; a name bound
  * twice is an error). The output name must be bound to an array, which may
- * also be an input ("x = x * 2"); the expression needs at least one array
- * and every array must have the same dtype, shape and distribution. The
- * output is written only when every check has passed, and is complete and
- * visible to every rank of the node when the call returns.
- * dtypes: f64 and f32 compute in that dtype. The integer dtypes (i64, i32,
- * u8) compute with the integer semantics of pa_binary (wrapping + - * and
- * **, floor division for /, C's % for fmod, comparisons, where, minimum,
+ * also be an input ("x = x * 2"); every array must have the same shape and
+ * distribution, and their dtypes may differ (see Semantics above: numpy's
+ * promotion, and same_kind into the output; pa_expr_dtype gives the
+ * result's dtype). The output is written only when every check has
+ * passed, and is complete and visible to every rank of the node when the
+ * call returns.
+ * dtypes: an operation on f64 and f32 computes in that dtype. On the
+ * integer dtypes operations compute with the integer semantics of
+ * pa_binary (wrapping + - * and **, floor division for /, C's % for fmod,
+ * numpy's % for % and mod, << and >>, comparisons, where, minimum,
  * maximum, neg, abs, square, and floor, ceil, round as the identity); the
- * other functions are PA_ENOTSUP there, numbers and scalars must be whole
- * and in range, and integer division by zero is PA_EINVAL, reported once,
- * with 0 in those elements. Mixed dtypes are PA_EINVAL with a message that
- * suggests pa_astype.
+ * other functions are PA_ENOTSUP there, and integer division by zero is
+ * PA_EINVAL, reported once, with 0 in those elements. A comparison gives 1
+ * or 0 in the dtype it compares in. where's condition is tested for
+ * non-zero in its own dtype.
  * Returns PA_OK or, on every rank, the same code: PA_EINVAL (an unbound or
  * doubly bound name, a scalar output, mismatched arrays, naming each),
  * PA_ENOTSUP (a function not defined on the dtype). A pa_expr is used by
  * one call at a time. */
 PA_EXTERN int pa_expr_eval(pa_expr *e, const pa_binding *bind, int nbind);
+
+/* Not collective. The dtype of e's value by numpy's promotion (before it
+ * is cast into the output's dtype) when name i of e (pa_expr_name(e, i), i
+ * < pa_expr_nnames(e)) is bound to an array of dtype dtypes[i], or to the
+ * scalar values[i] where dtypes[i] is PA_EXPR_SCALAR (values may be NULL
+ * when no name is a scalar). An expression of scalars alone has the dtype
+ * it is computed in: i64 (integers) or f64. Returns PA_OK, PA_EINVAL (a
+ * dtype that is neither a dtype nor PA_EXPR_SCALAR) or PA_ENOMEM. */
+#define PA_EXPR_SCALAR ((pa_dtype)-1)
+PA_EXTERN int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values,
+                            pa_dtype *out);
 
 /* Collective. Compiles text, evaluates it once and frees it: pa_expr_compile
  * followed by pa_expr_eval, with their errors. */

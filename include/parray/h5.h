@@ -90,8 +90,8 @@ PA_EXTERN int pa_h5_save(pa_array *a, const char *path, const char *dataset,
 
 /* Collective. Loads dataset `dataset` of the HDF5 file `path` into a new
  * array *out with the dtype and shape stored in the file: f64, f32, i64,
- * i32, u8, i8, i16, u16, u32, u64 or f16 (IEEE half, as h5py stores
- * float16) in either byte order, 1 to PA_MAXDIM dimensions. The array is
+ * i32, u8, i8, i16, u16, u32, u64, f16 (IEEE half, as h5py stores
+ * float16) or bool (h5py's enum of FALSE and TRUE) in either byte order, 1 to PA_MAXDIM dimensions. The array is
  * distributed by rows, or replicated when opts->dist is PA_REPLICATED.
  * A file written by any number of ranks loads on any number. On success the
  * caller frees *out with pa_array_free; on failure *out is NULL and every
@@ -116,6 +116,16 @@ PA_EXTERN int pa_h5_read(pa_array *a, const char *path, const char *dataset,
  * Errors as pa_h5_load. */
 PA_EXTERN int pa_h5_info(pa_ctx *ctx, const char *path, const char *dataset, pa_dtype *dtype,
                          int *ndim, size_t *shape);
+
+/* Not collective. The settings every parallel HDF5 file is opened with,
+ * read by pa_init from the environment (docs/io.md, "Parallel file
+ * systems"): PARRAY_H5_ALIGN's threshold and alignment in bytes (HDF5 puts
+ * objects of at least *threshold bytes at multiples of *alignment; both 1
+ * when unset, no alignment) and PARRAY_MPIIO_HINTS's hints as given to
+ * MPI-IO (MPI_INFO_NULL when unset; ctx owns it: do not free it). Any
+ * output may be NULL. Returns PA_OK, or PA_EINVAL for a NULL ctx. */
+PA_EXTERN int pa_h5_settings(const pa_ctx *ctx, unsigned long long *threshold,
+                             unsigned long long *alignment, MPI_Info *hints);
 
 /* ------------------------------------------------------------ row blocks */
 

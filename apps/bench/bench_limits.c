@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "bench_private.h"
 
 /* The size is bench_limits_bytes() unless --size is given: 3 arrays
  * together at least 4 times the last-level cache (STREAM's rule), and the
@@ -60,7 +60,17 @@ size_t bench_limits_bytes(void)
     return rule > BENCH_LIMITS_BYTES ? rule : BENCH_LIMITS_BYTES;
 }
 
-int bench_limits_measure(bench *bm)
+/* Registers figure fig as the limit of that kind. */
+static void set_limit(bench *b, bench_limit_kind kind, int fig)
+{
+    b->limit_fig[kind] = fig;
+    if (fig >= 0 && fig < b->nfigs)
+        b->figs[fig].role = BENCH_LIMIT;
+}
+
+/* Measures the limits, under the experiment name "limits", and registers
+ * each figure. Only bench_limit calls it. */
+static int limits_measure(bench *bm)
 {
     pa_ctx *ctx = bench_ctx(bm);
     /* With --size the limits use arrays of that size, so that init and
@@ -124,8 +134,8 @@ int bench_limits_measure(bench *bm)
     if (rc == 0)
         rc = bench_time(bm, &read, read_rep, &L, &fread);
     if (rc == 0) {
-        bench_set_limit(bm, BENCH_LIMIT_TRIAD, ftriad);
-        bench_set_limit(bm, BENCH_LIMIT_READ, fread);
+        set_limit(bm, BENCH_LIMIT_TRIAD, ftriad);
+        set_limit(bm, BENCH_LIMIT_READ, fread);
         bench_note(bm, "limits: 3 arrays of %zu MB per node, each rank of the node on its own "
                        "part (%d rank%s on node 0), %s vectors; triad counts 24 B/element, read "
                        "8 B/element",
@@ -152,3 +162,19 @@ const bench_experiment bench_limits = {
     .description = "this machine's memory limits: STREAM triad and read-only sum, GB/s per node",
     .run = limits_run,
 };
+
+int bench_limit(bench *b, bench_limit_kind kind, int *fig)
+{
+    if (!b->limits_done) {
+        const char *save = b->expname;
+        b->expname = "limits";
+        int rc = limits_measure(b);
+        b->expname = save;
+        if (rc != 0)
+            return -1;
+        b->limits_done = 1;
+    }
+    if (fig)
+        *fig = b->limit_fig[kind];
+    return 0;
+}

@@ -2,7 +2,8 @@
  * across the ranks, figures with median/min/max and ratios to reference
  * figures, and their output as a table (stdout, rank 0) and as JSON Lines.
  * An experiment is one file with one bench_experiment and one entry in the
- * table in bench.c. */
+ * registry, bench_experiments.c. The harness's own files are listed in
+ * bench_private.h. */
 #ifndef PARRAY_BENCH_H
 #define PARRAY_BENCH_H
 
@@ -243,14 +244,9 @@ typedef enum { BENCH_LIMIT_TRIAD, BENCH_LIMIT_READ, BENCH_NLIMITS } bench_limit_
  * this run has not yet. Returns 0 or -1 on every rank. */
 int bench_limit(bench *b, bench_limit_kind kind, int *fig);
 
-/* bench_limits.c: measures the limits, under the experiment name
- * "limits", and registers each figure with bench_set_limit. Only
- * bench_limit calls it. */
-int bench_limits_measure(bench *b);
 /* The limits' size without --size: STREAM's rule, 3 arrays together at
  * least 4 times the last-level cache, and at least BENCH_LIMITS_BYTES. */
 size_t bench_limits_bytes(void);
-void bench_set_limit(bench *b, bench_limit_kind kind, int fig);
 
 /* ------------------------------------------------------------ kernels */
 

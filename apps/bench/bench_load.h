@@ -4,7 +4,7 @@
  * and after each experiment, takes its own ranks' CPU time out, and judges
  * the rest. A figure measured while other processes ran, or while the
  * hypervisor took CPU time (steal), is noise, not a verdict. Not
- * collective, no MPI: bench.c samples and gathers, this file reads and
+ * collective, no MPI: bench_run.c samples and gathers, this file reads and
  * judges.
  *
  *   bench_load_sample before, after;

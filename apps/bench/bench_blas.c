@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "bench.h"
-#include "num.h"
+#include "../num.h"
 
 #define MAX_CPUS 1024
 
