@@ -176,6 +176,15 @@ static inline pa_dtype pa__dtype_real(pa_dtype d)
     return d;
 }
 
+/* The dtype of kind k and size bytes, or PA_NDTYPES when the list has none. */
+static inline pa_dtype pa__dtype_find(pa__kind k, size_t size)
+{
+    for (int d = 0; d < PA_NDTYPES; d++)
+        if (pa__dtypes[d].kind == k && pa__dtypes[d].size == size)
+            return (pa_dtype)d;
+    return PA_NDTYPES;
+}
+
 /* dst[i] = src[i] converted from dtype sd to dtype dd for n elements:
  * float -> integer truncates, NaN becomes 0 and out-of-range values
  * saturate; integer -> integer wraps (keeps the low bits); anything ->

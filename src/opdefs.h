@@ -57,7 +57,20 @@
  * directly (a signalling NaN stays signalling) where the scalar loop's
  * conversion quiets it; so an f16 NaN is quieted first, on every path. */
 #define PA_FABS(x)                                                                     \
-    _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_F1(fabs, x)), default: PA_F1(fabs, x))
+    _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_ABS_FN(x)(x)), default: PA_ABS_FN(x)(x))
+#define PA_ABS_FN(x)                                                                   \
+    _Generic((x), float _Complex: cabsf, double _Complex: cabs, float: fabsf, PA_HALF: fabsf, \
+             default: fabs)
+
+/* The complex functions on a float or complex x (a real x is a complex
+ * number with imaginary part +0, as numpy's conj, real, imag and angle
+ * take it): conj negates the imaginary part; real and imag are GNU C's
+ * __real__ and __imag__ (x and +0 for a real x); angle is numpy's,
+ * arctan2(imag, real), in the part type. abs of a complex is libm's cabs,
+ * which is hypot(real, imag), as numpy's. */
+#define PA_CONJ(x)                                                                     \
+    _Generic((x), float _Complex: conjf(x), double _Complex: conj(x), default: (x))
+#define PA_ANGLE(x) PA_F2(atan2, __imag__(x), __real__(x))
 
 /* sqrt, exp and log for a float or complex x: for complex, libm's csqrt,
  * cexp and clog (numpy's functions, which call them). */
@@ -179,6 +192,19 @@ PA_CX_FNS(double, CMPLX, d)
 #define PA__CX_HAS_DIV ~, 1
 #define PA__CX_HAS_WHERE ~, 1
 #define PA__CX_HAS_COPY ~, 1
+#define PA__CX_HAS_ABS ~, 1
+#define PA__CX_HAS_CONJ ~, 1
+#define PA__CX_HAS_REAL ~, 1
+#define PA__CX_HAS_IMAG ~, 1
+#define PA__CX_HAS_ANGLE ~, 1
+/* The ops whose result on a complex dtype is its part dtype (c128: f64),
+ * as numpy's: their kernels for complex store the part type. On every
+ * other dtype every op's result has the operands' dtype. */
+#define PA__TO_PART_ABS ~, 1
+#define PA__TO_PART_REAL ~, 1
+#define PA__TO_PART_IMAG ~, 1
+#define PA__TO_PART_ANGLE ~, 1
+#define PA__TO_PART(K, NAME) PA__SEL(PA__IS_COMPLEX(K), 0, PA__PROBE(PA__TO_PART_##NAME))
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
  * to a signed type that gcc defines as modulo 2^N). A U narrower than int
@@ -318,7 +344,11 @@ PA_FMODPY(pa_fmodpyf, float)
     X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                  \
     X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                  \
     X(LOGICAL_NOT, logical_not, 3, PA_NOFLOAT, (T)!x)                                  \
-    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))
+    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))                           \
+    X(CONJ, conj, 1, PA_CONJ(x), x)                                                    \
+    X(REAL, real, 1, (__real__(x)), x)                                                 \
+    X(IMAG, imag, 1, (__imag__(x)), (T)0)                                              \
+    X(ANGLE, angle, 0, PA_ANGLE(x), PA_NOINT)
 
 /* Binary: X(NAME, name, KINDS, FEXPR, IEXPR). minimum/maximum return x
  * when x is NaN and y otherwise unless x wins, so a NaN on either side

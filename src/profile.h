@@ -99,7 +99,8 @@
     X(pa_cholesky, 1)                                                          \
     X(pa_cholesky_solve, 1)                                                    \
     X(pa_eigh, 1)                                                              \
-    X(pa_lstsq, 1)
+    X(pa_lstsq, 1)                                                             \
+    X(pa_dot_value, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

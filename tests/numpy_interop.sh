@@ -116,7 +116,8 @@ for dt in $dtypes; do
 done
 
 # Complex arithmetic against numpy's, bit for bit (a NaN part as any NaN):
-# + - * / neg sqrt exp log on values with inf, NaN and zero parts.
+# + - * / neg sqrt exp log conj, and abs real imag angle (numpy's real
+# dtype: c64 gives f32, c128 f64), on values with inf, NaN and zero parts.
 cat >"$tmp/cx.py" <<'PY'
 import sys, numpy as np, h5py
 t = np.dtype(dict(c64="complex64", c128="complex128")[sys.argv[1]])
@@ -125,16 +126,20 @@ f = h5py.File(path + "/cx.h5", "r")
 x, y = f["x"][...], f["y"][...]
 with np.errstate(all="ignore"):
     ref = dict(add=x + y, sub=x - y, mul=x * y, div=x / y, neg=-x, sqrt=np.sqrt(x),
-               exp=np.exp(x), log=np.log(x))
+               exp=np.exp(x), log=np.log(x), conj=np.conj(x), abs=np.abs(x),
+               real=np.real(x).copy(), imag=np.imag(x).copy(), angle=np.angle(x))
 part = np.finfo(t).dtype
 bad = []
 for op in ops:
-    got = h5py.File(path + "/cx_%s.h5" % op, "r")["z"][...]
-    g, w = got.view(part), ref[op].view(part)
+    got, want = h5py.File(path + "/cx_%s.h5" % op, "r")["z"][...], ref[op]
+    if got.dtype != want.dtype:
+        bad.append("%s: %s, numpy's %s" % (op, got.dtype, want.dtype))
+        continue
+    g, w = got.view(part), want.view(part)
     same = (g.view(np.uint8).reshape(len(g), -1) == w.view(np.uint8).reshape(len(w), -1)).all(1) | (np.isnan(g) & np.isnan(w))
-    if got.dtype != t or not same.all():
-        i = np.flatnonzero(~same)[0] // 2
-        bad.append("%s: %s: element %d is %r, numpy's %r" % (op, got.dtype, i, got[i], ref[op][i]))
+    if not same.all():
+        i = np.flatnonzero(~same)[0] * len(got) // len(g)
+        bad.append("%s: %s: element %d is %r, numpy's %r" % (op, got.dtype, i, got[i], want[i]))
 print("\n".join(bad) if bad else "ok")
 PY
 for dt in c64 c128; do
@@ -148,7 +153,8 @@ with h5py.File(sys.argv[2] + "/cx.h5", "w") as f:
     f["x"], f["y"] = x, y
 PY
     ops=
-    for e in add:'x + y' sub:'x - y' mul:'x * y' div:'x / y' neg:'-x' sqrt:'sqrt(x)' exp:'exp(x)' log:'log(x)'; do
+    for e in add:'x + y' sub:'x - y' mul:'x * y' div:'x / y' neg:'-x' sqrt:'sqrt(x)' exp:'exp(x)' \
+        log:'log(x)' conj:'conj(x)' abs:'abs(x)' real:'real(x)' imag:'imag(x)' angle:'angle(x)'; do
         op=${e%%:*}
         case $op in add | sub | mul | div) bind="y=$tmp/cx.h5:/y" ;; *) bind= ;; esac
         run cx_${dt}_$op $mpirun -n 2 "$PARRAY" calc "z = ${e#*:}" "x=$tmp/cx.h5:/x" $bind -o "$tmp/cx_$op.h5:/z"
@@ -156,5 +162,15 @@ PY
     done
     out=$("$py" "$tmp/cx.py" "$dt" "$tmp" $ops 2>&1)
     [ "$out" = ok ] && pass "$dt:$ops as numpy computes them, bit for bit" || fail "$dt: $out"
+    # Complex numbers have no order, no floor and no mod: refused, naming
+    # the op and the dtype.
+    for e in floor:'floor(x)' mod:'x % y' less:'x < y' maximum:'maximum(x, y)'; do
+        op=${e%%:*}
+        run cxno_${dt}_$op "$PARRAY" calc "z = ${e#*:}" "x=$tmp/cx.h5:/x" "y=$tmp/cx.h5:/y" \
+            -o "$tmp/cx_no.h5:/z"
+        expect_rc 1 "$dt: ${e#*:} refused"
+        grep -q "$op.*$dt" "$tmp/cxno_${dt}_$op.err" && pass "$dt: the refusal names $op and $dt" ||
+            { fail "$dt: the refusal of $op"; show "$tmp/cxno_${dt}_$op.err"; }
+    done
 done
 exit $failed

@@ -609,33 +609,127 @@ START_TEST(test_any_all)
 }
 END_TEST
 
-/* Complex arrays: any and all count their nonzero elements; every tree
- * sum and scan is PA_ENOTSUP naming the op and the dtype, never a crash. */
-START_TEST(test_complex_refused)
+/* A complex array of shape (ndim, shape) on c with parts re[i] = val(i)
+ * and im[i] = val(n + i) of the part dtype, and on self the two part
+ * arrays of those values. */
+static pa_array *make_complex(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape,
+                              pa_dist dist, pa_array **re, pa_array **im)
 {
-    size_t n = 100;
-    double v = -1;
+    pa_dtype p = pa__dtype_real(d);
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(c, d, ndim, shape, dist, &a), c);
+    TU_RC(pa_array_create(self, p, ndim, shape, PA_DISTRIBUTED, re), PA_OK, self);
+    TU_RC(pa_array_create(self, p, ndim, shape, PA_DISTRIBUTED, im), PA_OK, self);
+    size_t n = pa_array_size(a), ps = pa_dtype_size(p);
+    char *buf = malloc(2 * ps * n + 1), *rb = malloc(ps * n + 1), *ib = malloc(ps * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        pa__from_double(rb + i * ps, p, val(i, p));
+        pa__from_double(ib + i * ps, p, val(n + i, p));
+        memcpy(buf + 2 * i * ps, rb + i * ps, ps);
+        memcpy(buf + (2 * i + 1) * ps, ib + i * ps, ps);
+    }
+    TU_OK(pa_array_scatter(a, 0, buf), c);
+    TU_RC(pa_array_scatter(*re, 0, rb), PA_OK, self);
+    TU_RC(pa_array_scatter(*im, 0, ib), PA_OK, self);
+    free(buf);
+    free(rb);
+    free(ib);
+    return a;
+}
+
+/* 1 when the doubles x and y have the same bits. */
+static int same(double x, double y)
+{
+    return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* Complex arrays: sum and mean are c128 values whose parts have the bits
+ * of the parts' tree sums on one rank, norm2, var and std f64 values made
+ * from them, and dot numpy's vdot, on both distributions, whole and along
+ * both axes, so the same bits in every launcher configuration; min, max,
+ * argmin and argmax are PA_ENOTSUP naming the op and the dtype, and so
+ * are sum and mean into doubles and pa_dot; any and all count. */
+START_TEST(test_complex)
+{
+    static const size_t shapes[][2] = {{7, 1}, {4097, 1}, {100003, 1}, {37, 5}, {5, 1001}};
     for (int d = 0; d < PA_NDTYPES; d++) {
         if (!pa__dtype_is_complex((pa_dtype)d))
             continue;
-        pa_array *a = NULL, *b = NULL;
+        for (int k = 0; k < 2; k++)
+            for (int s = 0; s < 5; s++) {
+                int ndim = s < 3 ? 1 : 2;
+                pa_array *re = NULL, *im = NULL;
+                pa_array *a = make_complex(ctx, (pa_dtype)d, ndim, shapes[s],
+                                           k ? PA_REPLICATED : PA_DISTRIBUTED, &re, &im);
+                size_t nmax = shapes[s][0] + shapes[s][1];
+                pa_value *v = malloc(sizeof(pa_value) * nmax);
+                double *r = malloc(sizeof(double) * nmax), *i = malloc(sizeof(double) * nmax);
+                static const pa_reduce_op ops[] = {PA_RED_SUM, PA_RED_MEAN, PA_RED_NORM2,
+                                                   PA_RED_VAR, PA_RED_STD};
+                for (int axis = -1; axis < ndim; axis++)
+                    for (int o = 0; o < 5; o++) {
+                        pa_reduce_op op = ops[o];
+                        int part = op == PA_RED_SUM || op == PA_RED_MEAN;
+                        size_t nout = axis < 0 ? 1 : shapes[s][1 - axis], bad = 0;
+                        TU_OK(pa_reduce_value(a, op, axis, v), ctx);
+                        pa_reduce_op pop = op == PA_RED_STD ? PA_RED_VAR : op;
+                        TU_RC(pa_reduce(re, pop, axis, r), PA_OK, self);
+                        TU_RC(pa_reduce(im, pop, axis, i), PA_OK, self);
+                        for (size_t j = 0; j < nout; j++) {
+                            double w = op == PA_RED_NORM2 ? hypot(r[j], i[j])
+                                       : op == PA_RED_VAR ? r[j] + i[j]
+                                                           : sqrt(r[j] + i[j]);
+                            bad += part ? v[j].kind != 'c' || v[j].dtype != PA_C128 ||
+                                              !same(v[j].v.c[0], r[j]) || !same(v[j].v.c[1], i[j])
+                                        : v[j].kind != 'f' || v[j].dtype != PA_F64 ||
+                                              !same(v[j].v.f, w);
+                        }
+                        TU_ASSERT(bad == 0, "%s axis %d of %s %s: %zu results differ",
+                                  pa_reduce_name(op), axis, pa_dtype_name((pa_dtype)d),
+                                  k ? "replicated" : "distributed", bad);
+                    }
+                /* pa_var with ddof 1 is the sum of the parts'. */
+                TU_OK(pa_var(a, -1, 1.0, r), ctx);
+                double vr, vi;
+                TU_RC(pa_var(re, -1, 1.0, &vr), PA_OK, self);
+                TU_RC(pa_var(im, -1, 1.0, &vi), PA_OK, self);
+                TU_CHECK(same(r[0], vr + vi));
+                /* vdot(a, a): |a|^2 as its real part, 0 as its imaginary. */
+                double rr, ii, ri, ir;
+                TU_OK(pa_dot_value(a, a, v), ctx);
+                TU_RC(pa_dot(re, re, &rr), PA_OK, self);
+                TU_RC(pa_dot(im, im, &ii), PA_OK, self);
+                TU_RC(pa_dot(re, im, &ri), PA_OK, self);
+                TU_RC(pa_dot(im, re, &ir), PA_OK, self);
+                TU_CHECK(v[0].kind == 'c' && same(v[0].v.c[0], rr + ii) &&
+                         same(v[0].v.c[1], ri - ir));
+                free(v);
+                free(r);
+                free(i);
+                pa_array_free(&a);
+                pa_array_free(&re);
+                pa_array_free(&im);
+            }
+        size_t n = 100;
+        double x = -1;
+        pa_value pv;
+        pa_array *a = NULL;
         TU_OK(pa_array_create(ctx, (pa_dtype)d, 1, &n, PA_DISTRIBUTED, &a), ctx);
-        TU_OK(pa_array_create(ctx, (pa_dtype)d, 1, &n, PA_DISTRIBUTED, &b), ctx);
-        TU_OK(pa_reduce(a, PA_RED_ANY, -1, &v), ctx);
-        TU_CHECK(v == 0);
-        TU_OK(pa_reduce(a, PA_RED_ALL, -1, &v), ctx);
-        TU_CHECK(v == 0);
-        for (int op = 0; op < PA_NREDUCE; op++) {
-            if (op == PA_RED_ANY || op == PA_RED_ALL)
-                continue;
-            TU_RC(pa_reduce(a, op, -1, &v), PA_ENOTSUP, ctx);
-            TU_ASSERT(strstr(pa_errmsg(ctx), pa_reduce_name(op)) &&
+        TU_OK(pa_reduce(a, PA_RED_ANY, -1, &x), ctx);
+        TU_CHECK(x == 0);
+        static const pa_reduce_op refused[] = {PA_RED_MIN, PA_RED_MAX, PA_RED_ARGMIN,
+                                               PA_RED_ARGMAX};
+        for (int o = 0; o < 4; o++) {
+            TU_RC(pa_reduce_value(a, refused[o], -1, &pv), PA_ENOTSUP, ctx);
+            TU_ASSERT(strstr(pa_errmsg(ctx), pa_reduce_name(refused[o])) &&
                           strstr(pa_errmsg(ctx), pa_dtype_name((pa_dtype)d)),
                       "message '%s'", pa_errmsg(ctx));
         }
-        TU_RC(pa_dot(a, b, &v), PA_ENOTSUP, ctx);
+        TU_RC(pa_reduce(a, PA_RED_SUM, -1, &x), PA_ENOTSUP, ctx);
+        TU_CHECK(strstr(pa_errmsg(ctx), "pa_reduce_value") != NULL);
+        TU_RC(pa_dot(a, a, &x), PA_ENOTSUP, ctx);
+        TU_CHECK(strstr(pa_errmsg(ctx), "pa_dot_value") != NULL);
         pa_array_free(&a);
-        pa_array_free(&b);
     }
 }
 END_TEST
@@ -689,7 +783,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_any_all);
     tcase_add_test(tc, test_bool);
     tcase_add_test(tc, test_empty_and_bad);
-    tcase_add_test(tc, test_complex_refused);
+    tcase_add_test(tc, test_complex);
     return s;
 }
 
