@@ -519,7 +519,7 @@ START_TEST(test_complex_ops)
         }
         pa_binding cb[] = {PA_BIND_ARRAY("a", a), PA_BIND_ARRAY("z", out)};
         TU_RC(pa_eval(ctx, "z = a < a", cb, 2), PA_ENOTSUP, ctx);
-        TU_CHECK(strstr(pa_errmsg(ctx), "less") && strstr(pa_errmsg(ctx), pa_dtype_name(d)));
+        TU_CHECK(strstr(pa_errmsg(ctx), "<") && strstr(pa_errmsg(ctx), pa_dtype_name(d)));
         pa_array_free(&a);
         pa_array_free(&re);
         pa_array_free(&i64);
