@@ -58,8 +58,8 @@ static void put(void *out, int typed, size_t j, int cplx, double re, double im)
     }
 }
 
-int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
-                       double ddof, void *out, int typed, size_t nout)
+int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
+                       void *out, int typed, size_t nout)
 {
     pa_ctx *ctx = a->ctx;
     double *re = malloc(sizeof(double) * (2 * nout + 1)), *im = re + nout;
@@ -86,8 +86,9 @@ int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int a
         /* The variance of z is the sum of its parts' (numpy's, real). */
         case PA_RED_VAR: put(out, typed, j, 0, re[j] + im[j], 0); break;
         case PA_RED_STD: put(out, typed, j, 0, sqrt(re[j] + im[j]), 0); break;
-        default: rc = pa__err(ctx, fn, PA_ENOTSUP, "%s is not defined for %s", pa_reduce_name(op),
-                              pa_dtype_name(a->dtype));
+        default:
+            rc = pa__err(ctx, fn, PA_ENOTSUP, "%s is not defined for %s", pa_reduce_name(op),
+                         pa_dtype_name(a->dtype));
         }
     }
     free(re);

@@ -17,8 +17,8 @@
 /* sum and mean (c128 results), norm2, var and std (f64: numpy's real
  * results; ddof for var and std) of the complex array a, whole (axis -1)
  * or along axis 0 or 1. */
-int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
-                       double ddof, void *out, int typed, size_t nout);
+int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
+                       void *out, int typed, size_t nout);
 
 /* numpy's vdot of the complex arrays a and b (a conjugated) as a c128
  * value. */
