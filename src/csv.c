@@ -365,6 +365,9 @@ static double strtoh_l(const char *p, char **end, locale_t loc)
     {                                                                                  \
         return snprintf(buf, cap, "%d", (int)*(const T *)elem);                        \
     }
+/* numpy writes complex as "(1+2j)", which its own loadtxt reads back only
+ * with a converter: CSV holds no complex dtype (pa__csv_dtype_check). */
+#define CSV_FNS_COMPLEX(NAME, T, U, K)
 #define CSV_FNS(C, NAME, nm, T, U, K, ...) CSV_FNS_##K(NAME, T, U, K)
 PA_DTYPE_LIST_WITH(CSV_FNS, ~)
 
@@ -372,7 +375,8 @@ static const struct {
     const char *(*parse)(const char *p, void *out, int *range);
     int (*format)(const void *elem, char *buf, size_t cap);
 } csv_num[PA_NDTYPES] = {
-#define CSV_ROW(C, NAME, ...) [PA_##NAME] = {parse_##NAME, format_##NAME},
+#define CSV_ROW(C, NAME, nm, T, U, K, ...)                                             \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(K)), [PA_##NAME] = {parse_##NAME, format_##NAME}, )
     PA_DTYPE_LIST_WITH(CSV_ROW, ~)
 #undef CSV_ROW
 };
@@ -380,12 +384,23 @@ static const struct {
 const char *pa__csv_number(const char *p, pa_dtype dtype, void *out, int *range)
 {
     *range = 0;
-    return pa__dtype_valid(dtype) ? csv_num[dtype].parse(p, out, range) : NULL;
+    return pa__dtype_valid(dtype) && csv_num[dtype].parse ? csv_num[dtype].parse(p, out, range)
+                                                          : NULL;
 }
 
 int pa__csv_format_elem(pa_dtype dtype, const void *elem, char *buf, size_t cap)
 {
-    return pa__dtype_valid(dtype) ? csv_num[dtype].format(elem, buf, cap) : 0;
+    return pa__dtype_valid(dtype) && csv_num[dtype].format
+               ? csv_num[dtype].format(elem, buf, cap)
+               : 0;
+}
+
+int pa__csv_dtype_check(pa_ctx *ctx, const char *fn, const char *path, pa_dtype dtype)
+{
+    PA_CHECK_AS(ctx, fn, !pa__dtype_valid(dtype) || csv_num[dtype].parse, PA_ENOTSUP,
+                "%s: CSV does not hold %s (complex) arrays: use .npy or HDF5", path,
+                pa_dtype_name(dtype));
+    return PA_OK;
 }
 
 /* ------------------------------------------------------------ lines */
@@ -590,6 +605,7 @@ static int csv_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
 {
     pa__csv c;
     pa__csv_init(&c, o, path);
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c.dtype));
     char *text;
     size_t len;
     PA_TRY(slurp(ctx, fn, path, &text, &len));
@@ -614,6 +630,7 @@ static int csv_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
 {
     pa__csv c;
     pa__csv_init(&c, o, path);
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c.dtype));
     char *text;
     size_t len;
     PA_TRY(slurp(ctx, fn, path, &text, &len));
@@ -666,6 +683,7 @@ static int csv_write(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
 {
     PA_CHECK_AS(ctx, fn, info->ndim <= 2, PA_ENOTSUP,
                 "%s: CSV holds arrays of at most 2 dimensions, not %d", path, info->ndim);
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, info->dtype));
     size_t lines = info->ndim == 0 ? 1 : info->shape[0];
     size_t cols = info->ndim == 2 ? info->shape[1] : 1;
     char *text = NULL;
@@ -797,6 +815,7 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     PA_CHECK(ctx, (int)c.dtype >= 0 && c.dtype < PA_NDTYPES, PA_EINVAL,
              "opts->dtype %d is not a parray dtype", (int)c.dtype);
     PA_TRY(pa__csv_check(ctx, fn, opts));
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c.dtype));
 
     /* Every rank reads its part of the file: all must see the same one, or
      * the rows would come from different files. */
@@ -906,6 +925,7 @@ int pa_save_csv(pa_array *a, const char *path, const pa_files_opts *opts)
     PA_CHECK(ctx, a->ndim <= 2, PA_ENOTSUP, "CSV holds 1-D or 2-D arrays; a has %d dimensions",
              a->ndim);
     PA_TRY(pa__csv_check(ctx, fn, opts));
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, a->dtype));
     PA_TRY(pa__files_durable_check(ctx, fn, opts));
     PA_TRY(pa__array_sync(a)); /* any writes through pointers, to this rank */
 

@@ -15,7 +15,7 @@
 /* The enum's values are part of the ABI. */
 _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4 &&
                    PA_I8 == 5 && PA_I16 == 6 && PA_U16 == 7 && PA_U32 == 8 && PA_U64 == 9 &&
-                   PA_F16 == 10 && PA_BOOL == 11,
+                   PA_F16 == 10 && PA_BOOL == 11 && PA_C64 == 12 && PA_C128 == 13,
                "pa_dtype's values changed: a new dtype goes at the end of PA_DTYPE_LIST");
 
 /* ------------------------------------------------------------ conversions */
@@ -212,27 +212,42 @@ void pa__from_double(void *dst, pa_dtype d, double v)
 
 /* ------------------------------------------------------------ the table */
 
+/* A type built once and locked, cached in *cache: the cached id is used
+ * while it still names a type of class cls and size bytes (after the
+ * library was closed and reopened it does not, and the type is built
+ * again). */
+static int cached_type_ok(hid_t cache, H5T_class_t cls, size_t size)
+{
+    return cache > 0 && H5Iis_valid(cache) > 0 && H5Iget_type(cache) == H5I_DATATYPE &&
+           H5Tget_class(cache) == cls && H5Tget_size(cache) == size;
+}
+
+static hid_t cache_locked(hid_t t, hid_t *cache)
+{
+    if (t < 0 || H5Tlock(t) < 0) {
+        if (t >= 0)
+            H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return *cache = t;
+}
+
 /* HDF5 1.10 has no half float (1.14.4 names H5T_IEEE_F16LE and, where the
  * compiler has _Float16, H5T_NATIVE_FLOAT16): build it as h5py does, from
  * a copy of the 32-bit float of the same byte order with IEEE half's
  * fields (sign bit 15, exponent at 10 of 5 bits, mantissa at 0 of 10) and
- * bias, so that h5py reads it as float16. Built once and locked; a cached
- * id that no longer names a 2-byte float (the library was closed and
- * reopened) is built again. */
+ * bias, so that h5py reads it as float16. */
 static hid_t half_type(hid_t single, hid_t *cache)
 {
-    if (*cache > 0 && H5Iis_valid(*cache) > 0 && H5Iget_type(*cache) == H5I_DATATYPE &&
-        H5Tget_class(*cache) == H5T_FLOAT && H5Tget_size(*cache) == 2)
+    if (cached_type_ok(*cache, H5T_FLOAT, 2))
         return *cache;
     hid_t t = H5Tcopy(single);
-    if (t < 0)
-        return H5I_INVALID_HID;
-    if (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 ||
-        H5Tset_ebias(t, 15) < 0 || H5Tlock(t) < 0) {
+    if (t >= 0 && (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 ||
+                   H5Tset_ebias(t, 15) < 0)) {
         H5Tclose(t);
-        return H5I_INVALID_HID;
+        t = H5I_INVALID_HID;
     }
-    return *cache = t;
+    return cache_locked(t, cache);
 }
 #ifndef H5T_IEEE_F16LE
 static hid_t half_le = H5I_INVALID_HID;
@@ -244,27 +259,44 @@ static hid_t half_native = H5I_INVALID_HID;
 #endif
 
 /* bool as h5py stores it: an enum over int8 with the members FALSE = 0 and
- * TRUE = 1, which h5py reads as numpy's bool. Built and cached as the half
- * float is. */
+ * TRUE = 1, which h5py reads as numpy's bool. */
 static hid_t bool_type(hid_t base, hid_t *cache)
 {
-    if (*cache > 0 && H5Iis_valid(*cache) > 0 && H5Iget_type(*cache) == H5I_DATATYPE &&
-        H5Tget_class(*cache) == H5T_ENUM)
+    if (cached_type_ok(*cache, H5T_ENUM, 1))
         return *cache;
     hid_t t = H5Tenum_create(base);
-    if (t < 0)
-        return H5I_INVALID_HID;
     int8_t no = 0, yes = 1;
-    if (H5Tenum_insert(t, "FALSE", &no) < 0 || H5Tenum_insert(t, "TRUE", &yes) < 0 ||
-        H5Tlock(t) < 0) {
+    if (t >= 0 && (H5Tenum_insert(t, "FALSE", &no) < 0 || H5Tenum_insert(t, "TRUE", &yes) < 0)) {
         H5Tclose(t);
-        return H5I_INVALID_HID;
+        t = H5I_INVALID_HID;
     }
-    return *cache = t;
+    return cache_locked(t, cache);
 }
 static hid_t bool_native = H5I_INVALID_HID, bool_le = H5I_INVALID_HID;
 #define H5T_PA_BOOL_MEM bool_type(H5T_NATIVE_INT8, &bool_native)
 #define H5T_PA_BOOL_FILE bool_type(H5T_STD_I8LE, &bool_le)
+
+/* Complex as h5py stores it: a compound of the members "r" and "i", each
+ * the float part type, at offsets 0 and its size (h5py reads such a
+ * compound back as complex64 or complex128). */
+static hid_t complex_type(hid_t part, hid_t *cache)
+{
+    size_t ps = H5Tget_size(part);
+    if (cached_type_ok(*cache, H5T_COMPOUND, 2 * ps))
+        return *cache;
+    hid_t t = H5Tcreate(H5T_COMPOUND, 2 * ps);
+    if (t >= 0 && (H5Tinsert(t, "r", 0, part) < 0 || H5Tinsert(t, "i", ps, part) < 0)) {
+        H5Tclose(t);
+        t = H5I_INVALID_HID;
+    }
+    return cache_locked(t, cache);
+}
+static hid_t c64_native = H5I_INVALID_HID, c64_le = H5I_INVALID_HID;
+static hid_t c128_native = H5I_INVALID_HID, c128_le = H5I_INVALID_HID;
+#define H5T_PA_C64 complex_type(H5T_NATIVE_FLOAT, &c64_native)
+#define H5T_PA_C64LE complex_type(H5T_IEEE_F32LE, &c64_le)
+#define H5T_PA_C128 complex_type(H5T_NATIVE_DOUBLE, &c128_native)
+#define H5T_PA_C128LE complex_type(H5T_IEEE_F64LE, &c128_le)
 
 /* The HDF5 types are variables that H5open sets, not constants: one
  * function each returns them. */

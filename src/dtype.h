@@ -27,11 +27,10 @@
 
 /* The list's KIND column as an enum (PA__KIND(FLOAT)), and as 0 or 1 for
  * the preprocessor: PA__IS_INT(KIND) (signed or unsigned integer, or
- * bool), PA__IS_FLOAT(KIND) and PA__IS_BOOL(KIND). Bool computes in the
- * integer form on C's _Bool, whose conversion of any value is value != 0,
- * so the integer expressions that numpy gives bool (+ is or, * is and)
- * come out right. COMPLEX is numpy's kind that no dtype of the list has
- * yet; its first dtype adds its PA__IS_* lines. */
+ * bool), PA__IS_FLOAT(KIND) (real floats only), PA__IS_BOOL(KIND) and
+ * PA__IS_COMPLEX(KIND). Bool computes in the integer form on C's _Bool,
+ * whose conversion of any value is value != 0, so the integer expressions
+ * that numpy gives bool (+ is or, * is and) come out right. */
 typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__KIND_COMPLEX } pa__kind;
 #define PA__KIND(K) PA__KIND_##K
 #define PA__IS_INT(K) PA__IS_INT_##K
@@ -44,33 +43,48 @@ typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__
 #define PA__IS_FLOAT_SINT 0
 #define PA__IS_FLOAT_UINT 0
 #define PA__IS_FLOAT_BOOL 0
+#define PA__IS_INT_COMPLEX 0
+#define PA__IS_FLOAT_COMPLEX 0
 #define PA__IS_BOOL(K) PA__IS_BOOL_##K
 #define PA__IS_BOOL_FLOAT 0
 #define PA__IS_BOOL_SINT 0
 #define PA__IS_BOOL_UINT 0
 #define PA__IS_BOOL_BOOL 1
+#define PA__IS_BOOL_COMPLEX 0
+#define PA__IS_COMPLEX(K) PA__IS_COMPLEX_##K
+#define PA__IS_COMPLEX_FLOAT 0
+#define PA__IS_COMPLEX_SINT 0
+#define PA__IS_COMPLEX_UINT 0
+#define PA__IS_COMPLEX_BOOL 0
+#define PA__IS_COMPLEX_COMPLEX 1
 
 /* An integer T's range as int64_t (PA__IMIN) and uint64_t (PA__IMAX),
- * from its kind, T and U; 0 for a float T, [0, 1] for bool. */
+ * from its kind, T and U; 0 for a float or complex T, [0, 1] for bool. */
 #define PA__IMIN(K, T, U) PA__IMIN_##K(T, U)
 #define PA__IMIN_SINT(T, U) ((int64_t)(T)((U)1 << (sizeof(T) * 8 - 1)))
 #define PA__IMIN_UINT(T, U) ((int64_t)0)
 #define PA__IMIN_BOOL(T, U) ((int64_t)0)
 #define PA__IMIN_FLOAT(T, U) ((int64_t)0)
+#define PA__IMIN_COMPLEX(T, U) ((int64_t)0)
 #define PA__IMAX(K, T, U) PA__IMAX_##K(T, U)
 #define PA__IMAX_SINT(T, U) ((uint64_t)((U) ~(U)0 >> 1))
 #define PA__IMAX_UINT(T, U) ((uint64_t)(U) ~(U)0)
 #define PA__IMAX_BOOL(T, U) ((uint64_t)1)
 #define PA__IMAX_FLOAT(T, U) ((uint64_t)0)
+#define PA__IMAX_COMPLEX(T, U) ((uint64_t)0)
 
 /* ------------------------------------------------------------ selection */
 
 /* PA__WHEN(c, ...) is the tokens ... when c expands to 1, nothing when it
- * expands to 0. PA__SEL(c, a, b) is a when c is 0 and b when it is 1. */
+ * expands to 0; PA__NOT(c) is 1 for 0 and 0 for 1. PA__SEL(c, a, b) is a when c is 0 and b when it is 1. */
 #define PA__WHEN(c, ...) PA__WHEN_(c, __VA_ARGS__)
 #define PA__WHEN_(c, ...) PA__WHEN_##c(__VA_ARGS__)
 #define PA__WHEN_0(...)
 #define PA__WHEN_1(...) __VA_ARGS__
+#define PA__NOT(c) PA__NOT_(c)
+#define PA__NOT_(c) PA__NOT_##c
+#define PA__NOT_0 1
+#define PA__NOT_1 0
 #define PA__SEL(c, a, b) PA__SEL_(c, a, b)
 #define PA__SEL_(c, a, b) PA__SEL_##c(a, b)
 #define PA__SEL_0(a, b) a
@@ -144,10 +158,39 @@ static inline int pa__dtype_is_int(pa_dtype d)
     return k == PA__KIND_SINT || k == PA__KIND_UINT || k == PA__KIND_BOOL;
 }
 
+/* 1 for the complex dtypes. */
+static inline int pa__dtype_is_complex(pa_dtype d)
+{
+    return pa__dtypes[d].kind == PA__KIND_COMPLEX;
+}
+
+/* A complex dtype's part dtype (c128: f64, c64: f32); any other dtype
+ * itself. */
+static inline pa_dtype pa__dtype_real(pa_dtype d)
+{
+    if (!pa__dtype_is_complex(d))
+        return d;
+    for (int r = 0; r < PA_NDTYPES; r++)
+        if (pa__dtypes[r].kind == PA__KIND_FLOAT && 2 * pa__dtypes[r].size == pa__dtypes[d].size)
+            return (pa_dtype)r;
+    return d;
+}
+
+/* The dtype of kind k and size bytes, or PA_NDTYPES when the list has none. */
+static inline pa_dtype pa__dtype_find(pa__kind k, size_t size)
+{
+    for (int d = 0; d < PA_NDTYPES; d++)
+        if (pa__dtypes[d].kind == k && pa__dtypes[d].size == size)
+            return (pa_dtype)d;
+    return PA_NDTYPES;
+}
+
 /* dst[i] = src[i] converted from dtype sd to dtype dd for n elements:
  * float -> integer truncates, NaN becomes 0 and out-of-range values
  * saturate; integer -> integer wraps (keeps the low bits); anything ->
- * float rounds to nearest. */
+ * float rounds to nearest; complex -> real takes the real part (numpy's
+ * cast, which warns ComplexWarning) and real -> complex has imaginary
+ * part 0. */
 void pa__convert(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t n);
 /* pa__convert with the conversions compiled for instruction set isa (a
  * pa_isa, for the tests that compare them). Returns -1 when this CPU
@@ -166,6 +209,7 @@ typedef enum { PA__NAMES_PARRAY, PA__NAMES_NPY } pa__names;
 #define PA__KINDS_ALL (~0u)
 #define PA__KINDS_INT (1u << PA__KIND_SINT | 1u << PA__KIND_UINT)
 #define PA__KINDS_FLOAT (1u << PA__KIND_FLOAT)
+#define PA__KINDS_COMPLEX (1u << PA__KIND_COMPLEX)
 const char *pa__dtype_names(unsigned kinds, pa__names which, char *buf, size_t cap);
 
 #endif

@@ -28,8 +28,11 @@
  * its operands (of where(), of its two values: the condition does not
  * count), where numbers and scalars are weak (NEP 50). A function of
  * numbers alone that has no integer form (sqrt(2)) is a float, as numpy
- * computes it. */
-static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *type)
+ * computes it. An op node computes in that dtype (calc, when not NULL)
+ * and its value has the dtype of the op's result on it (abs of a complex
+ * is real: pa__kernel_out_dtype). */
+static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *type,
+                        pa_dtype *calc)
 {
     for (int k = 0; k < e->nnodes; k++) {
         const expr_node *nd = &e->nodes[k];
@@ -47,6 +50,9 @@ static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *t
             /* where(c, 2.5, 1) over an array c is an array, as numpy's. */
             if (first && !type[nd->arg[0]].weak)
                 t.weak = 0;
+            if (calc)
+                calc[k] = t.dtype;
+            t.dtype = pa__kernel_out_dtype((pa__kop)nd->op, t.dtype);
             type[k] = t;
         }
     }
@@ -71,7 +77,7 @@ int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values
     pa__type *type = malloc((size_t)e->nnodes * sizeof *type);
     if (!type)
         return pa__err(e->ctx, __func__, PA_ENOMEM, "out of memory");
-    infer_types(e, name_type, type);
+    infer_types(e, name_type, type, NULL);
     *out = type[e->root].dtype;
     free(type);
     return PA_OK;
@@ -87,7 +93,8 @@ typedef struct {
     const pa_binding *const *bind; /* per name */
     const pa__type *name_type;     /* per name */
     char *uniform;                 /* per node */
-    pa__type *type;                /* per node: numpy's promotion (infer_types) */
+    pa__type *type;                /* per node: its value's type (infer_types) */
+    pa_dtype *calc;                /* per op node: the dtype it computes in */
     pa_dtype *want;                /* per node: the dtype its consumer reads it in */
     int *in_slot;                  /* per name: input slot, or -1 */
     uint64_t busy;                 /* registers in use */
@@ -282,7 +289,7 @@ static void mark_needed(const codegen *g, char *needed)
 static int gen_node(codegen *g, int k, expr_opd *val)
 {
     const expr_node *nd = &g->e->nodes[k];
-    pa_dtype d = g->type[k].dtype;
+    pa_dtype d = g->calc[k];
     expr_instr in = {.op = nd->op, .nargs = nd->nargs, .dtype = d};
     int fuse = fused_product(g, k);
     if (fuse >= 0) {
@@ -303,7 +310,7 @@ static int gen_node(codegen *g, int k, expr_opd *val)
     if (g->uniform[k]) {
         /* Run once per evaluation, at n = 1. */
         int s;
-        PA_TRY(new_uni(g, -1, d, &s));
+        PA_TRY(new_uni(g, -1, g->type[k].dtype, &s));
         in.dst = val[k] = (expr_opd){ED_UNI, s};
         return emit(g, 1, &in);
     }
@@ -376,7 +383,7 @@ static int type_nodes(codegen *g)
 {
     const pa_expr *e = g->e;
     pa_dtype od = g->p->dtype;
-    infer_types(e, g->name_type, g->type);
+    infer_types(e, g->name_type, g->type, g->calc);
     PA_TRY(pa__check_cast(g->ctx, g->fn, g->type[e->root].dtype, od, e->out_name));
     for (int k = 0; k < e->nnodes; k++)
         g->want[k] = g->type[k].dtype;
@@ -389,13 +396,16 @@ static int type_nodes(codegen *g)
             g->type[k].dtype = g->want[k];
         if (nd->kind != EN_OP)
             continue;
-        PA_CHECK_AS(g->ctx, g->fn, pa__kernel_has((pa__kop)nd->op, g->type[k].dtype),
-                    PA_ENOTSUP,
+        if (g->uniform[k]) {
+            g->calc[k] = g->want[k];
+            g->type[k].dtype = pa__kernel_out_dtype((pa__kop)nd->op, g->calc[k]);
+        }
+        PA_CHECK_AS(g->ctx, g->fn, pa__kernel_has((pa__kop)nd->op, g->calc[k]), PA_ENOTSUP,
                     "%s (column %d) is not defined for %s arrays (convert them with "
                     "pa_astype to f64)",
-                    pa__expr_op_name(nd->op), nd->col, pa_dtype_name(g->type[k].dtype));
+                    pa__expr_op_name(nd->op), nd->col, pa_dtype_name(g->calc[k]));
         for (int j = nd->op == EOP_WHERE; j < nd->nargs; j++)
-            g->want[nd->arg[j]] = g->type[k].dtype;
+            g->want[nd->arg[j]] = g->calc[k];
         /* A uniform condition computes in the default float, which holds
          * every scalar (1e300 is a whole number, but no integer). */
         if (nd->op == EOP_WHERE && g->uniform[nd->arg[0]])
@@ -412,9 +422,10 @@ static int generate(codegen *g)
     g->uniform = malloc((size_t)e->nnodes);
     g->type = malloc((size_t)e->nnodes * sizeof *g->type);
     g->want = malloc((size_t)e->nnodes * sizeof *g->want);
+    g->calc = malloc((size_t)e->nnodes * sizeof *g->calc);
     g->in_slot = malloc((size_t)e->nnames * sizeof(int));
     p->in_name = malloc(((size_t)e->nnames + 1) * sizeof(int));
-    if (!g->uniform || !g->type || !g->want || !g->in_slot || !p->in_name)
+    if (!g->uniform || !g->type || !g->want || !g->calc || !g->in_slot || !p->in_name)
         return pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
     for (int k = 0; k < e->nnames; k++)
         g->in_slot[k] = -1;
@@ -634,6 +645,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
         free(g.uniform);
         free(g.type);
         free(g.want);
+        free(g.calc);
         free(g.in_slot);
         if (rc != PA_OK) {
             pa__expr_prog_free(p);

@@ -87,6 +87,8 @@ void pa__csv_init(pa__csv *c, const pa_files_opts *o, const char *path);
  * include/parray/files.h states them: PA_OK, or PA_EINVAL with "fn: ..."
  * naming the delimiter and the comment character. */
 int pa__csv_check(pa_ctx *ctx, const char *fn, const pa_files_opts *o);
+/* PA_ENOTSUP, recorded for fn, when CSV cannot hold dtype (complex). */
+int pa__csv_dtype_check(pa_ctx *ctx, const char *fn, const char *path, pa_dtype dtype);
 
 /* Not collective. Counts the lines (newlines, plus one for an unterminated
  * last line), the data lines (not blank, not comments) and the fields of

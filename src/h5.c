@@ -127,8 +127,27 @@ hid_t pa__h5_file_type(pa_dtype d)
     return pa__dtype_valid(d) ? pa__dtypes[d].h5_file() : H5I_INVALID_HID;
 }
 
+/* Member k of compound type t is a float named name of half t's size. */
+static int float_member(hid_t t, unsigned k, const char *name)
+{
+    char *n = H5Tget_member_name(t, k);
+    hid_t m = n ? H5Tget_member_type(t, k) : H5I_INVALID_HID;
+    int ok = n && strcmp(n, name) == 0 && m >= 0 && H5Tget_class(m) == H5T_FLOAT &&
+             2 * H5Tget_size(m) == H5Tget_size(t);
+    if (m >= 0)
+        H5Tclose(m);
+    H5free_memory(n);
+    return ok;
+}
+
+/* A compound type is complex as h5py stores it: the floats "r" and "i". */
+static int complex_compound(hid_t t)
+{
+    return H5Tget_nmembers(t) == 2 && float_member(t, 0, "r") && float_member(t, 1, "i");
+}
+
 /* The dtype whose memory type has type's class, size and (integers) sign,
- * in either byte order. */
+ * in either byte order; a compound only when complex_compound. */
 int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, pa_dtype *dtype)
 {
     H5T_class_t cls = H5Tget_class(type);
@@ -137,7 +156,8 @@ int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, p
     for (int i = 0; i < PA_NDTYPES; i++) {
         hid_t m = pa__dtypes[i].h5_mem();
         if (H5Tget_class(m) == cls && H5Tget_size(m) == size &&
-            (cls != H5T_INTEGER || H5Tget_sign(m) == sign)) {
+            (cls != H5T_INTEGER || H5Tget_sign(m) == sign) &&
+            (cls != H5T_COMPOUND || complex_compound(type))) {
             *dtype = (pa_dtype)i;
             return PA_OK;
         }
@@ -157,8 +177,10 @@ int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, p
                                        "variable-length", "array"};
         const char *name = (int)cls >= 0 && (int)cls < (int)(sizeof cnames / sizeof cnames[0])
                                ? cnames[cls] : "unknown";
-        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %s data is not supported (%s)", what, name,
-                       pa__dtype_names(PA__KINDS_ALL, PA__NAMES_PARRAY, names, sizeof names));
+        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %s data is not supported (%s%s)", what, name,
+                       pa__dtype_names(PA__KINDS_ALL, PA__NAMES_PARRAY, names, sizeof names),
+                       cls == H5T_COMPOUND ? "; complex as h5py stores it, the floats 'r' and 'i'"
+                                           : "");
     }
     }
 }

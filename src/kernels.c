@@ -31,7 +31,7 @@
 #define KRANGE(from, to, LOADS, E)                                                     \
     for (size_t i = (from); i < (to); i++) {                                           \
         LOADS                                                                          \
-        T r = (E);                                                                     \
+        O r = (E);                                                                     \
         o[i] = r;                                                                      \
     }
 #define KLOOP(LOADS, E)                                                                \
@@ -41,14 +41,14 @@
         KRANGE(0, n, LOADS, E)
 #define KLOOP_NT(LOADS, E)                                                             \
     {                                                                                  \
-        enum { LINE = PA_CACHE_LINE / sizeof(T) };                                     \
+        enum { LINE = PA_CACHE_LINE / sizeof(O) };                                     \
         size_t head = ((PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &        \
-                       (PA_CACHE_LINE - 1)) / sizeof(T), i0;                           \
+                       (PA_CACHE_LINE - 1)) / sizeof(O), i0;                           \
         if (head > n)                                                                  \
             head = n;                                                                  \
         KRANGE(0, head, LOADS, E)                                                      \
         for (i0 = head; i0 + LINE <= n; i0 += LINE) {                                  \
-            T line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                      \
+            O line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                      \
             for (size_t k = 0; k < LINE; k++) {                                        \
                 size_t i = i0 + k;                                                     \
                 (void)i;                                                               \
@@ -93,7 +93,7 @@
         (void)sc;                                                                      \
         for (size_t i = 0; i < n; i++) {                                               \
             KG_##A(x, a, sa) KG_##B(y, b, sb) KG_##C(z, c, sc)                         \
-            T r = (E);                                                                 \
+            O r = (E);                                                                 \
             o[(ptrdiff_t)i * so] = r;                                                  \
         }                                                                              \
         return err;                                                                    \
@@ -119,14 +119,17 @@
  * pointers (what lets gcc vectorise it), and two functions of type
  * pa__kernel, with ordinary and with streaming stores, into which the
  * inline body is inlined with its restrict intact and nt constant. T, U
- * and err are the names opdefs.h's expressions use. */
-#define K_DEF(ARITY, DT, CT, CU, N, E)                                                 \
+ * and err are the names opdefs.h's expressions use; O is the output's
+ * type, T except for the ops that give a complex dtype's part type
+ * (PA__TO_PART). */
+#define K_DEF(ARITY, DT, CT, CU, OT, N, E)                                             \
     K_TARGET static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(     \
-        CT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
+        OT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
         size_t n, const pa__strides *st, const int nt)                                 \
     {                                                                                  \
         typedef CT T;                                                                  \
         typedef CU U;                                                                  \
+        typedef OT O;                                                                  \
         (void)sizeof(U);                                                               \
         (void)b;                                                                       \
         (void)c;                                                                       \
@@ -154,15 +157,16 @@
 #define K_DT(OP, DT, dt, CT, CU, KIND, ...)                                            \
     PA__DT_CALL(K_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define K_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                 \
-    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                    \
-             K_DEF(ARITY, DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
+             K_DEF(ARITY, DT, CT, CU, PA__SEL(PA__TO_PART(KIND, N), CT, CU), N,         \
+                   PA__SEL(PA__IS_INT(KIND), FE, IE)))
 
 /* The table: [dtype][op][streaming], NULL where the dtype's kind lacks
  * the op. */
 #define KT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(KT_DT, (N, iok))
 #define KT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(KT_DT_, DT, KIND, PA__DT_UNPACK OP)
 #define KT_DT_(DT, KIND, N, iok)                                                       \
-    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                    \
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
              [PA_##DT][PA__KOP_##N] = {K(k_##DT##_##N), K(k_##DT##_##N##_nt)}, )
 typedef pa__kernel kernel_table[PA_NDTYPES][PA__KOP_N][2];
 
@@ -245,6 +249,17 @@ pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
         t = &kernels_avx2;
 #endif
     return (*t)[d][op][nt != 0];
+}
+
+/* Per op and kind, whether the op gives the part type (PA__TO_PART). */
+#define TO_PART_OP(N, ...) PA_DTYPE_LIST_WITH(TO_PART_DT, N)
+#define TO_PART_DT(N, DT, dt, CT, CU, KIND, ...) [PA_##DT][PA__KOP_##N] = PA__TO_PART(KIND, N),
+static const unsigned char to_part[PA_NDTYPES][PA__KOP_N] = {PA__KERNEL_OPS(TO_PART_OP)};
+
+pa_dtype pa__kernel_out_dtype(pa__kop op, pa_dtype d)
+{
+    return (unsigned)op < PA__KOP_N && pa__dtype_valid(d) && to_part[d][op] ? pa__dtype_real(d)
+                                                                          : d;
 }
 
 int pa__kernel_has(pa__kop op, pa_dtype d)

@@ -46,7 +46,8 @@ typedef struct {
 } pa__strides;
 
 /* o[i * st->o] = op(a[i * st->a], b[i * st->b], c[i * st->c]) for i in
- * [0, n); a unary op reads a only, a binary op a and b. No element
+ * [0, n); a unary op reads a only, a binary op a and b. o holds elements
+ * of pa__kernel_out_dtype's dtype. No element
  * written may be an element read: the kernels' pointers are restrict.
  * Returns the PA_OPERR_* bits of the integer ops (opdefs.h). */
 typedef int (*pa__kernel)(void *o, const void *a, const void *b, const void *c, size_t n,
@@ -61,6 +62,11 @@ typedef int (*pa__kernel)(void *o, const void *a, const void *b, const void *c, 
  * ("add", "less", "where"). */
 int pa__kernel_arity(pa__kop op);
 const char *pa__kernel_op_name(pa__kop op);
+
+/* Not collective. The dtype of op's result on operands of dtype d: d,
+ * except for abs, real, imag and angle of a complex dtype, which give its
+ * part dtype (c128: f64), as numpy's. */
+pa_dtype pa__kernel_out_dtype(pa__kop op, pa_dtype d);
 
 /* Not collective. 1 when dtype d has op (its kind has it), else 0. */
 int pa__kernel_has(pa__kop op, pa_dtype d);

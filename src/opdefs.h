@@ -26,8 +26,13 @@
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
+#include <complex.h>
 #include <math.h>
 #include <stdint.h>
+/* complex.h's short names, which the library's code uses for its own
+ * variables: the complex code here writes _Complex and CMPLX. */
+#undef complex
+#undef I
 
 #include "dtype.h"
 
@@ -52,7 +57,74 @@
  * directly (a signalling NaN stays signalling) where the scalar loop's
  * conversion quiets it; so an f16 NaN is quieted first, on every path. */
 #define PA_FABS(x)                                                                     \
-    _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_F1(fabs, x)), default: PA_F1(fabs, x))
+    _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_ABS_FN(x)(x)), default: PA_ABS_FN(x)(x))
+#define PA_ABS_FN(x)                                                                   \
+    _Generic((x), float _Complex: cabsf, double _Complex: cabs, float: fabsf, PA_HALF: fabsf, \
+             default: fabs)
+
+/* The complex functions on a float or complex x (a real x is a complex
+ * number with imaginary part +0, as numpy's conj, real, imag and angle
+ * take it): conj negates the imaginary part; real and imag are GNU C's
+ * __real__ and __imag__ (x and +0 for a real x); angle is numpy's,
+ * arctan2(imag, real), in the part type. abs of a complex is libm's cabs,
+ * which is hypot(real, imag), as numpy's. */
+#define PA_CONJ(x)                                                                     \
+    _Generic((x), float _Complex: conjf(x), double _Complex: conj(x), default: (x))
+#define PA_ANGLE(x) PA_F2(atan2, __imag__(x), __real__(x))
+
+/* sqrt, exp and log for a float or complex x: for complex, libm's csqrt,
+ * cexp and clog (numpy's functions, which call them). */
+#define PA_C1(fn, x)                                                                   \
+    _Generic((x), float _Complex: c##fn##f, double _Complex: c##fn, float: fn##f,      \
+             PA_HALF: fn##f, default: fn)(x)
+
+/* Complex multiply and divide as numpy computes them, so that the bits
+ * are numpy's: the schoolbook product (no C99 Annex G recovery of an inf
+ * from NaN parts, which C's `*` does in a libgcc call that stops the loop
+ * from vectorising) and Smith's division, with a zero divisor giving
+ * numpy's inf or NaN parts. R is the part type, MK its CMPLX.
+ *
+ * Two things keep every loop's bits the same: the real part a*c - b*d is
+ * written a*c + (-b)*d (the same value), a form in which gcc 12 does not
+ * take the loop for a complex multiply, which it vectorises with a fused
+ * multiply-add in spite of -std=c11; and a NaN part comes out as the
+ * default quiet NaN (PA_CX_QNAN), because gcc rewrites these forms
+ * differently in scalar and vector code, so the sign of a NaN would differ
+ * between them (numpy's NaN parts may differ in sign and payload). */
+#define PA_CX_QNAN(R, v) ((v) != (v) ? (R)NAN : (v))
+#define PA_CX_FNS(R, MK, sfx)                                                          \
+    static inline R _Complex pa_cmul_##sfx(R _Complex x, R _Complex y)                 \
+    {                                                                                  \
+        R a = __real__ x, b = __imag__ x, c = __real__ y, d = __imag__ y;              \
+        R re = a * c + (-b) * d, im = a * d + b * c;                                   \
+        return MK(PA_CX_QNAN(R, re), PA_CX_QNAN(R, im));                               \
+    }                                                                                  \
+    static inline R _Complex pa_cdiv_##sfx(R _Complex x, R _Complex y)                 \
+    {                                                                                  \
+        R a = __real__ x, b = __imag__ x, c = __real__ y, d = __imag__ y;              \
+        R ac = (R)fabs(c), ad = (R)fabs(d), re, im;                                    \
+        if (ac >= ad && ac == 0 && ad == 0) {                                          \
+            re = a / ac;                                                               \
+            im = b / ac;                                                               \
+        } else if (ac >= ad) {                                                         \
+            R rat = d / c, scl = (R)1 / (c + d * rat);                                 \
+            re = (a + b * rat) * scl;                                                  \
+            im = (b - a * rat) * scl;                                                  \
+        } else {                                                                       \
+            R rat = c / d, scl = (R)1 / (d + c * rat);                                 \
+            re = (a * rat + b) * scl;                                                  \
+            im = (b * rat - a) * scl;                                                  \
+        }                                                                              \
+        return MK(PA_CX_QNAN(R, re), PA_CX_QNAN(R, im));                               \
+    }
+PA_CX_FNS(float, CMPLXF, f)
+PA_CX_FNS(double, CMPLX, d)
+#undef PA_CX_FNS
+
+/* x * y and x / y: numpy's complex forms above, C's for real floats. */
+#define PA_CX2(fn, x, y, E)                                                            \
+    _Generic((x), float _Complex: pa_c##fn##_f(x, y), double _Complex: pa_c##fn##_d(x, y), \
+             default: (E))
 
 /* The integer form of a float-only op and the float form of an
  * integer-only op: never compiled (see above). */
@@ -64,12 +136,16 @@
  * integers, 2 integers (and bool where listed: numpy's bitwise ops; bit
  * shifts are integers only), 3 bool only (the logical ops). Bool has the ops numpy gives a bool result, by name
  * (PA__BOOL_HAS_<NAME>; a name without a line is 0). A new kind adds its
- * line here; until it does, the kernel layer does not compile. */
+ * line here; until it does, the kernel layer does not compile. Complex has
+ * the ops named in PA__CX_HAS_<NAME>, each in its float form, which is
+ * written to serve complex too; every other op, a new one included, is
+ * PA_ENOTSUP for complex. */
 #define PA__OP_HAS(K, NAME, iok) PA__OP_HAS_##K(NAME, iok)
 #define PA__OP_HAS_FLOAT(NAME, iok) PA__OP_FLOAT_##iok
 #define PA__OP_HAS_SINT(NAME, iok) PA__OP_INT_##iok
 #define PA__OP_HAS_UINT(NAME, iok) PA__OP_INT_##iok
 #define PA__OP_HAS_BOOL(NAME, iok) PA__PROBE(PA__BOOL_HAS_##NAME)
+#define PA__OP_HAS_COMPLEX(NAME, iok) PA__PROBE(PA__CX_HAS_##NAME)
 #define PA__OP_FLOAT_0 1
 #define PA__OP_FLOAT_1 1
 #define PA__OP_FLOAT_2 0
@@ -106,6 +182,29 @@
 #define PA__BOOL_HAS_NE ~, 1
 #define PA__BOOL_HAS_WHERE ~, 1
 #define PA__BOOL_HAS_COPY ~, 1
+#define PA__CX_HAS_NEG ~, 1
+#define PA__CX_HAS_SQRT ~, 1
+#define PA__CX_HAS_EXP ~, 1
+#define PA__CX_HAS_LOG ~, 1
+#define PA__CX_HAS_ADD ~, 1
+#define PA__CX_HAS_SUB ~, 1
+#define PA__CX_HAS_MUL ~, 1
+#define PA__CX_HAS_DIV ~, 1
+#define PA__CX_HAS_WHERE ~, 1
+#define PA__CX_HAS_COPY ~, 1
+#define PA__CX_HAS_ABS ~, 1
+#define PA__CX_HAS_CONJ ~, 1
+#define PA__CX_HAS_REAL ~, 1
+#define PA__CX_HAS_IMAG ~, 1
+#define PA__CX_HAS_ANGLE ~, 1
+/* The ops whose result on a complex dtype is its part dtype (c128: f64),
+ * as numpy's: their kernels for complex store the part type. On every
+ * other dtype every op's result has the operands' dtype. */
+#define PA__TO_PART_ABS ~, 1
+#define PA__TO_PART_REAL ~, 1
+#define PA__TO_PART_IMAG ~, 1
+#define PA__TO_PART_ANGLE ~, 1
+#define PA__TO_PART(K, NAME) PA__SEL(PA__IS_COMPLEX(K), 0, PA__PROBE(PA__TO_PART_##NAME))
 
 /* Integer arithmetic that wraps: through U, then back to T (a conversion
  * to a signed type that gcc defines as modulo 2^N). A U narrower than int
@@ -221,9 +320,9 @@ PA_FMODPY(pa_fmodpyf, float)
 #define PA_UNARY_OPS(X)                                                                \
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
     X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))             \
-    X(SQRT, sqrt, 0, PA_F1(sqrt, x), PA_NOINT)                                         \
-    X(EXP, exp, 0, PA_F1(exp, x), PA_NOINT)                                            \
-    X(LOG, log, 0, PA_F1(log, x), PA_NOINT)                                            \
+    X(SQRT, sqrt, 0, PA_C1(sqrt, x), PA_NOINT)                                         \
+    X(EXP, exp, 0, PA_C1(exp, x), PA_NOINT)                                            \
+    X(LOG, log, 0, PA_C1(log, x), PA_NOINT)                                            \
     X(LOG10, log10, 0, PA_F1(log10, x), PA_NOINT)                                      \
     X(LOG1P, log1p, 0, PA_F1(log1p, x), PA_NOINT)                                      \
     X(EXPM1, expm1, 0, PA_F1(expm1, x), PA_NOINT)                                      \
@@ -245,7 +344,11 @@ PA_FMODPY(pa_fmodpyf, float)
     X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                  \
     X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                  \
     X(LOGICAL_NOT, logical_not, 3, PA_NOFLOAT, (T)!x)                                  \
-    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))
+    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))                           \
+    X(CONJ, conj, 1, PA_CONJ(x), x)                                                    \
+    X(REAL, real, 1, (__real__(x)), x)                                                 \
+    X(IMAG, imag, 1, (__imag__(x)), (T)0)                                              \
+    X(ANGLE, angle, 0, PA_ANGLE(x), PA_NOINT)
 
 /* Binary: X(NAME, name, KINDS, FEXPR, IEXPR). minimum/maximum return x
  * when x is NaN and y otherwise unless x wins, so a NaN on either side
@@ -257,8 +360,8 @@ PA_FMODPY(pa_fmodpyf, float)
 #define PA_BINARY_OPS(X)                                                               \
     X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, (x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                         \
-    X(DIV, div, 1, (x / y), PA_IHELPER(floordiv, x, y))                                \
+    X(MUL, mul, 1, PA_CX2(mul, x, y, x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))        \
+    X(DIV, div, 1, PA_CX2(div, x, y, x / y), PA_IHELPER(floordiv, x, y))               \
     X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
     X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))               \

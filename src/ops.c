@@ -27,9 +27,9 @@
 static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, const char *a,
                   const char *b, const pa__strides *st, size_t n, int *err)
 {
-    size_t es = pa_dtype_size(d);
+    size_t es = pa_dtype_size(d), eo = pa_dtype_size(pa__kernel_out_dtype(op, d));
     int alias = (st->a && o == a) || (st->b && o == b);
-    int stream = !alias && n * es > PA_STREAM_MIN_BYTES;
+    int stream = !alias && n * eo > PA_STREAM_MIN_BYTES;
     pa__kernel k;
     PA_TRY(pa__kernel_get(ctx, fn, op, d, stream, &k));
     if (stream) {
@@ -43,10 +43,10 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
         size_t len = n - off < PA__KERNEL_BLK ? n - off : PA__KERNEL_BLK;
         const char *ab = a + off * es * (size_t)st->a;
         const char *bb = b ? b + off * es * (size_t)st->b : NULL;
-        void *dst = alias ? (void *)buf : (void *)(o + off * es);
+        void *dst = alias ? (void *)buf : (void *)(o + off * eo);
         *err |= k(dst, ab, bb, NULL, len, st);
         if (alias)
-            memcpy(o + off * es, buf, len * es);
+            memcpy(o + off * eo, buf, len * eo);
     }
     return PA_OK;
 }
@@ -87,7 +87,7 @@ static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa
         size_t len = hi - off < PA__KERNEL_BLK ? hi - off : PA__KERNEL_BLK;
         *err |= k(to, tile_in(x, sv, off, len, d, ta), tile_in(y, sv, off, len, d, tb), NULL,
                   len, st);
-        pa__convert(pa__node_ptr(out, off), out->dtype, to, d, len);
+        pa__convert(pa__node_ptr(out, off), out->dtype, to, pa__kernel_out_dtype(op, d), len);
     }
     return PA_OK;
 }
@@ -182,10 +182,11 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
     PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
              "%s is not defined for %s (%s)", un_names[op], pa_dtype_name(a->dtype),
              convert_hint(kop));
-    PA_TRY(pa__check_cast(ctx, __func__, a->dtype, out->dtype, "out"));
+    pa_dtype rd = pa__kernel_out_dtype(kop, a->dtype);
+    PA_TRY(pa__check_cast(ctx, __func__, rd, out->dtype, "out"));
     static const pa__strides st = {.o = 1, .a = 1};
     int err;
-    if (out->dtype != a->dtype) {
+    if (out->dtype != rd) {
         PA_TRY(run_converted(ctx, __func__, kop, a->dtype, out, a, NULL, NULL, &st, &err));
     } else {
         size_t lo, hi;

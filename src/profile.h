@@ -104,7 +104,8 @@
     X(pa_cumprod, 1)                                                           \
     X(pa_histogram, 1)                                                         \
     X(pa_histogram_edges, 1)                                                   \
-    X(pa_h5_hints_in_effect, 0)
+    X(pa_h5_hints_in_effect, 0)                                                \
+    X(pa_dot_value, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

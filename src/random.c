@@ -238,17 +238,20 @@ static double rounded_to(pa_dtype d, double v)
     return v;
 }
 
-/* Normal numbers are computed in double and rounded to d. */
+/* Normal numbers are computed in double and rounded to d (to its part
+ * dtype for complex: a draw's two numbers are one element's real and
+ * imaginary parts). */
 static void normal_step(const generators *G, const gen_args *g, uint64_t j0, pa_dtype d,
                         void *buf)
 {
-    if (d == PA_F64) {
+    pa_dtype part = pa__dtype_real(d);
+    if (part == PA_F64) {
         G->normal_f64(g, j0, buf);
         return;
     }
     double t[2 * PHILOX_LANES];
     G->normal_f64(g, j0, t);
-    pa__dtypes[d].from_f64(buf, t, 2 * PHILOX_LANES);
+    pa__dtypes[part].from_f64(buf, t, 2 * PHILOX_LANES);
 }
 
 /* Integer offsets plus low, wrapping, kept to d's low bits. */
@@ -277,7 +280,11 @@ static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, 
 
 /* Each dtype's steps and elements per draw by distribution, by its kind
  * (NULL where the distribution is not defined): uniform f32 takes four
- * 32-bit shares of a draw, the others two 64-bit halves. */
+ * 32-bit shares of a draw, the others two 64-bit halves. A complex
+ * element is two consecutive numbers of its part dtype, real then
+ * imaginary (independent: two shares of a draw, or a normal draw's pair),
+ * so a complex array of n elements holds the bits of the f32 or f64 array
+ * of 2n elements drawn with the same seed and stream. */
 #define UNIFORM_STEP(T)                                                                \
     _Generic((T)0, double: uniform_f64_step, float: uniform_f32_step, PA_HALF: uniform_f16_step)
 #define UNIFORM_PER_DRAW(T) _Generic((T)0, double: 2, float: 4, PA_HALF: 4)
@@ -287,6 +294,11 @@ static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, 
 #define STEPS_SINT(T) {{[INTEGERS] = integers_step}, {[INTEGERS] = 2}}
 #define STEPS_UINT(T) STEPS_SINT(T)
 #define STEPS_BOOL(T) {{[BERNOULLI] = bernoulli_step}, {[BERNOULLI] = 2}}
+#define STEPS_COMPLEX(T)                                                               \
+    {{[UNIFORM] = _Generic((T)0, double _Complex: uniform_f64_step,                    \
+                           float _Complex: uniform_f32_step),                           \
+      [NORMAL] = normal_step},                                                         \
+     {[UNIFORM] = _Generic((T)0, double _Complex: 1, float _Complex: 2), [NORMAL] = 1}}
 #define STEPS_ROW(C, NAME, nm, T, U, K, ...) [PA_##NAME] = STEPS_##K(T),
 static const struct {
     step_fn step[NDIST];
@@ -342,8 +354,8 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
                   PA_CC_ARRAY(a), seed, stream, low, high);
     char names[128];
     PA_CHECK(ctx, steps[a->dtype].step[UNIFORM], PA_ENOTSUP,
-             "uniform needs a float array (%s), a is %s (use pa_random_integers)",
-             pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names),
+             "uniform needs a float or complex array (%s), a is %s (use pa_random_integers)",
+             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names, sizeof names),
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(low) && isfinite(high) && low < high && isfinite(high - low),
              PA_EINVAL, "low = %.17g and high = %.17g must be finite with low < high", low, high);
@@ -374,8 +386,9 @@ int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, d
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
                   PA_CC_ARRAY(a), seed, stream, mean, std);
     char names[128];
-    PA_CHECK(ctx, steps[a->dtype].step[NORMAL], PA_ENOTSUP, "normal needs a float array (%s), a is %s",
-             pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names),
+    PA_CHECK(ctx, steps[a->dtype].step[NORMAL], PA_ENOTSUP,
+             "normal needs a float or complex array (%s), a is %s",
+             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names, sizeof names),
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(mean) && isfinite(std) && std >= 0, PA_EINVAL,
              "mean = %.17g and std = %.17g must be finite with std >= 0", mean, std);

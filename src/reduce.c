@@ -44,6 +44,7 @@
 
 #include "collcheck.h"
 #include "compute.h"
+#include "reduce_complex.h"
 
 #define NODE_BITS 12  /* full nodes up to 2^12 elements are taken from their block values */
 #define MAX_FRAGS 256 /* per rank: two maximal nodes per level >= 6, and two cut blocks' leaves */
@@ -222,6 +223,8 @@ static read_way_t read_way(const pa_ctx *ctx)
         }                                                                              \
     }
 #define XF_ALL(C, DT, nm, T, U, KIND, ...)                                             \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ALL_(DT, T, KIND))
+#define XF_ALL_(DT, T, KIND)                                                           \
     typedef PA__SEL(PA__IS_BOOL(KIND), T, uint8_t) v8_##DT                            \
         __attribute__((vector_size(8 * sizeof(T)))); /* bool as its bytes */           \
     INLINE v8d load8_##DT(const T *p)                                                  \
@@ -238,7 +241,9 @@ PA_DTYPE_LIST_WITH(XF_ALL, ~)
 
 #define XF_WAY(DT, W)                                                                  \
     {blocks_##DT##_id_##W, blocks_##DT##_sqdev_##W, blocks_##DT##_sq_##W, blocks_##DT##_mul_##W}
-#define XF_ROW(C, DT, ...)                                                             \
+#define XF_ROW(C, DT, nm, T, U, KIND, ...)                                             \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ROW_(DT))
+#define XF_ROW_(DT)                                                                    \
     [PA_##DT] = {{[WAY_INTEL] = XF_WAY(DT, intel), [WAY_FORWARD] = XF_WAY(DT, fwd)},    \
                  {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq,             \
                   leaves_##DT##_mul}},
@@ -594,42 +599,33 @@ static void put_bits(const sink *s, size_t j, uint64_t bits)
         typed_at(s, j)->v.u = bits;
 }
 
-/* The dtype of kind k and size bytes, or PA_NDTYPES when the list has none. */
-static pa_dtype find_dtype(pa__kind k, size_t size)
-{
-    for (int d = 0; d < PA_NDTYPES; d++)
-        if (pa__dtypes[d].kind == k && pa__dtypes[d].size == size)
-            return (pa_dtype)d;
-    return PA_NDTYPES;
-}
-
 /* The sink of op's results on dtype d at p: numpy's result type (see
  * pa_reduce in compute.h). The accumulators are the 8-byte dtypes of a
  * kind; a kind with none (bool, and unsigned until u64) sums into i64. */
 static sink result_sink(pa_reduce_op op, pa_dtype d, void *p, int typed)
 {
     pa__kind k = pa__dtypes[d].kind;
-    pa_dtype i64 = find_dtype(PA__KIND_SINT, 8), rd = d;
+    pa_dtype i64 = pa__dtype_find(PA__KIND_SINT, 8), rd = d;
     char kind = 0;
     switch (op) {
     case PA_RED_SUM:
-        rd = find_dtype(k, 8);
+        rd = pa__dtype_find(k, 8);
         if (rd == PA_NDTYPES)
             rd = i64;
         break;
     case PA_RED_MEAN:
     case PA_RED_VAR:
     case PA_RED_STD:
-    case PA_RED_NORM2: rd = find_dtype(PA__KIND_FLOAT, 8); break;
+    case PA_RED_NORM2: rd = pa__dtype_find(PA__KIND_FLOAT, 8); break;
     case PA_RED_MIN:
     case PA_RED_MAX: break;
     case PA_RED_ARGMIN:
     case PA_RED_ARGMAX: rd = i64; break;
     case PA_RED_ANY:
     case PA_RED_ALL:
-        rd = find_dtype(PA__KIND_BOOL, 1);
+        rd = pa__dtype_find(PA__KIND_BOOL, 1);
         if (rd == PA_NDTYPES)
-            rd = find_dtype(PA__KIND_UINT, 1);
+            rd = pa__dtype_find(PA__KIND_UINT, 1);
         kind = 'b';
         break;
     case PA_NREDUCE: assert(0); break;
@@ -993,6 +989,8 @@ typedef struct {
 /* Scans n elements at x with stride (elements), whose line positions are
  * p0, p0 + 1, ..., into *s (overwritten); want_max picks max over min. */
 #define SCAN_FN(C, DT, nm, T, U, KIND, ...)                                            \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), SCAN_FN_(DT, T, KIND))
+#define SCAN_FN_(DT, T, KIND)                                                          \
     static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,         \
                           int want_max, scan *s)                                       \
     {                                                                                  \
@@ -1024,7 +1022,8 @@ typedef struct {
     }
 PA_DTYPE_LIST_WITH(SCAN_FN, ~)
 typedef void (*scan_fn)(const void *, size_t, size_t, uint64_t, int, scan *);
-#define SCAN_ENTRY(C, DT, ...) [PA_##DT] = scan_##DT,
+#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)                                         \
+    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), [PA_##DT] = scan_##DT, )
 static const scan_fn scan_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(SCAN_ENTRY, ~)};
 
 /* Merges scan b into a: the order of merges does not change the result
@@ -1176,12 +1175,32 @@ static int check_reduce(const char *fn, const pa_array *a, int axis, const void 
     return PA_OK;
 }
 
+/* The reductions of a complex a (reduce_complex.c), after the checks:
+ * any and all count it here as every dtype; min, max, argmin and argmax
+ * are PA_ENOTSUP (complex numbers have no order), and so are sum and mean
+ * into doubles, which would drop the imaginary part. */
+static int reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
+                          double ddof, void *out, int typed, size_t nout)
+{
+    int real_result = op == PA_RED_NORM2 || op == PA_RED_VAR || op == PA_RED_STD;
+    PA_CHECK_AS(a->ctx, fn, real_result || op == PA_RED_SUM || op == PA_RED_MEAN, PA_ENOTSUP,
+                "%s is not defined for %s (complex numbers have no order)", pa_reduce_name(op),
+                pa_dtype_name(a->dtype));
+    PA_CHECK_AS(a->ctx, fn, typed || real_result, PA_ENOTSUP,
+                "the %s of %s is complex, which a double cannot hold: use pa_reduce_value",
+                pa_reduce_name(op), pa_dtype_name(a->dtype));
+    return nout ? pa__reduce_complex(fn, a, op, axis, ddof, out, typed, nout) : PA_OK;
+}
+
 /* var along axis with ddof, into out (nout results over lines of len). */
 static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, int take_sqrt,
                     const sink *out)
 {
     size_t nout, len;
     PA_TRY(check_reduce(fn, a, axis, out->p, &nout, &len));
+    if (pa__dtype_is_complex(a->dtype))
+        return reduce_complex(fn, a, take_sqrt ? PA_RED_STD : PA_RED_VAR, axis, ddof, out->p,
+                              out->typed, nout);
     if (nout == 0)
         return PA_OK;
     if (len == 0) {
@@ -1254,6 +1273,8 @@ static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, in
     PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
                 (int)op);
+    if (pa__dtype_is_complex(a->dtype) && op != PA_RED_ANY && op != PA_RED_ALL)
+        return reduce_complex(fn, a, op, axis, 0.0, out, typed, nout);
     int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
                   op == PA_RED_ARGMAX;
     PA_CHECK_AS(ctx, fn, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
@@ -1314,6 +1335,24 @@ int pa_dot(const pa_array *a, const pa_array *b, double *out)
     PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(a), PA_CC_ARRAY(b));
     PA_TRY(pa__check_match(__func__, a, "a", b, "b", 1));
     PA_CHECK(a->ctx, out, PA_EINVAL, "out is NULL");
+    PA_CHECK(a->ctx, !pa__dtype_is_complex(a->dtype), PA_ENOTSUP,
+             "the dot of %s is complex, which a double cannot hold: use pa_dot_value",
+             pa_dtype_name(a->dtype));
     int rc = sum_whole(a, b, XF_MUL, 0.0, out);
     return PA_REPLICATED_RESULT(a, __func__, rc, out, sizeof *out);
+}
+
+int pa_dot_value(const pa_array *a, const pa_array *b, pa_value *out)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(a), PA_CC_ARRAY(b));
+    PA_TRY(pa__check_match(__func__, a, "a", b, "b", 1));
+    PA_CHECK(a->ctx, out, PA_EINVAL, "out is NULL");
+    if (pa__dtype_is_complex(a->dtype))
+        return pa__vdot_complex(__func__, a, b, out);
+    double d;
+    PA_TRY(pa_dot(a, b, &d));
+    sink s = result_sink(PA_RED_NORM2, a->dtype, out, 1);
+    put_f(&s, 0, d);
+    return PA_OK;
 }

@@ -64,22 +64,25 @@ typedef struct {
     size_t *n, cap;
 } blocks;
 
-/* The accumulator of a dtype: floats add in their own type (f16 in
- * float), integers and bool in uint64_t (wrapping); and the result type,
- * numpy's. */
+/* The accumulator of a dtype: floats and complex add in their own type
+ * (f16 in float), integers and bool in uint64_t (wrapping); and the result
+ * type, numpy's. */
 #define ACC_FLOAT(T) __typeof__((T)0 + 0.0f)
 #define ACC_SINT(T) uint64_t
 #define ACC_UINT(T) uint64_t
 #define ACC_BOOL(T) uint64_t
+#define ACC_COMPLEX(T) T
 #define OUT_FLOAT(T) T
 #define OUT_SINT(T) int64_t
 #define OUT_UINT(T) uint64_t
 #define OUT_BOOL(T) int64_t
+#define OUT_COMPLEX(T) T
 /* An element as its accumulator: a signed integer sign-extended first. */
 #define CONV_FLOAT(A, v) ((A)(v))
 #define CONV_SINT(A, v) ((A)(int64_t)(v))
 #define CONV_UINT(A, v) ((A)(v))
 #define CONV_BOOL(A, v) ((A)(v))
+#define CONV_COMPLEX(A, v) ((A)(v))
 #define OP_sum(a, b) ((a) + (b))
 #define OP_prod(a, b) ((a) * (b))
 
@@ -282,6 +285,7 @@ typedef struct {
 #define OUT_DTYPE_SINT(DT) PA_I64
 #define OUT_DTYPE_UINT(DT) PA_U64
 #define OUT_DTYPE_BOOL(DT) PA_I64
+#define OUT_DTYPE_COMPLEX(DT) PA_##DT
 #define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)        \
     [PA_##DT] = {{run_##DT##_sum, run_##DT##_prod},   \
                  {fold_##DT##_sum, fold_##DT##_prod}, \

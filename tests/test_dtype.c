@@ -237,14 +237,22 @@ START_TEST(csv_text_round_trips)
     for (int i = 0; i < PA_NDTYPES; i++) {
         pa_dtype d = (pa_dtype)i;
         const pa__dtype_info *t = &pa__dtypes[d];
+        unsigned char x[16], y[16];
+        char text[64];
+        int range = -1;
+        if (pa__dtype_is_complex(d)) {
+            /* CSV holds no complex dtype: nothing formats or parses. */
+            memset(x, 0, sizeof x);
+            bad += pa__csv_format_elem(d, x, text, sizeof text) != 0 ||
+                   pa__csv_number("1", d, y, &range) != NULL;
+            continue;
+        }
         /* The extremes of an integer dtype; a value with every mantissa
          * bit for a float one. */
         double vals[2] = {pa__dtype_is_int(d) ? (double)t->min : 0.1,
                           pa__dtype_is_int(d) ? (double)t->max : -1.0 / 3.0};
         for (int k = 0; k < 2; k++) {
-            unsigned char x[16], y[16];
-            char text[64];
-            int range = -1;
+            range = -1;
             pa__from_double(x, d, vals[k]);
             int len = pa__csv_format_elem(d, x, text, sizeof text);
             const char *end = pa__csv_number(text, d, y, &range);

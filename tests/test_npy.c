@@ -344,7 +344,7 @@ START_TEST(read_refused)
         const char *why;
     } cases[] = {
         {"{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 1, 48, PA_ENOTSUP, "Fortran order"},
-        {"{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 1, 32, PA_ENOTSUP, "not one parray holds"},
+        {"{'descr': '<c32', 'fortran_order': False, 'shape': (2,), }", 1, 64, PA_ENOTSUP, "not one parray holds"},
         {"{'descr': '<i16', 'fortran_order': False, 'shape': (2,), }", 1, 32, PA_ENOTSUP, "not one parray holds"},
         {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", 1, 16, PA_ENOTSUP, "structured"},
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 1, 40, PA_EFORMAT, "its header says"},

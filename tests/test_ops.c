@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#include "dtype.h"
+
 static void *gather_all(pa_array *a)
 {
     size_t bytes = pa_array_size(a) * pa_dtype_size(pa_array_dtype(a));
@@ -106,6 +108,10 @@ static double ref_unary_f64(pa_unary_op op, double x)
     case PA_OP_ARCSINH: return asinh(x);
     case PA_OP_ARCCOSH: return acosh(x);
     case PA_OP_ARCTANH: return atanh(x);
+    case PA_OP_CONJ:
+    case PA_OP_REAL: return x;
+    case PA_OP_IMAG: return 0.0;
+    case PA_OP_ANGLE: return atan2(0.0, x);
     default: return 1.0 / x;
     }
 }
@@ -137,6 +143,10 @@ static float ref_unary_f32(pa_unary_op op, float x)
     case PA_OP_ARCSINH: return asinhf(x);
     case PA_OP_ARCCOSH: return acoshf(x);
     case PA_OP_ARCTANH: return atanhf(x);
+    case PA_OP_CONJ:
+    case PA_OP_REAL: return x;
+    case PA_OP_IMAG: return 0.0f;
+    case PA_OP_ANGLE: return atan2f(0.0f, x);
     default: return 1.0f / x;
     }
 }
@@ -212,7 +222,8 @@ static __int128 ref_unary_int(pa_unary_op op, __int128 x, pa_dtype d)
     case PA_OP_ABS: return tu_wrap_i(x < 0 ? -(__int128)x : x, d);
     case PA_OP_SQUARE: return tu_wrap_i((__int128)x * x, d);
     case PA_OP_INVERT: return tu_wrap_i(-x - 1, d); /* two's complement ~x */
-    default: return x; /* floor, ceil, round */
+    case PA_OP_IMAG: return 0;
+    default: return x; /* floor, ceil, round, conj, real */
     }
 }
 
@@ -322,11 +333,11 @@ static int float_lacks(int unary, int op)
                        op == PA_OP_BITWISE_XOR;
 }
 
-/* Every dtype but bool (test_bool_ops). */
+/* Every dtype but bool (test_bool_ops) and complex (test_complex_ops). */
 START_TEST(test_unary)
 {
     for (pa_dtype d = 0; d < PA_NDTYPES; d++)
-        for (int k = 0; k < 2 && d != PA_BOOL; k++) {
+        for (int k = 0; k < 2 && d != PA_BOOL && !pa__dtype_is_complex(d); k++) {
             int is_int = tu_is_int(d);
             pa_dist dist = k ? PA_REPLICATED : PA_DISTRIBUTED;
             pa_array *a = NULL, *a0 = NULL, *out = NULL;
@@ -372,8 +383,8 @@ END_TEST
 START_TEST(test_binary)
 {
     for (pa_dtype d = 0; d < PA_NDTYPES; d++) {
-        if (d == PA_BOOL)
-            continue; /* test_bool_ops */
+        if (d == PA_BOOL || pa__dtype_is_complex(d))
+            continue; /* test_bool_ops, test_complex_ops */
         int is_int = tu_is_int(d);
         pa_array *a = NULL, *b = NULL, *b0 = NULL, *out = NULL;
         TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
@@ -446,6 +457,77 @@ START_TEST(test_binary)
 }
 END_TEST
 
+/* Complex arrays: abs, real, imag and angle give the part dtype, which
+ * out must take under same_kind; the ops complex numbers lack (no order,
+ * no rounding, no mod) are PA_ENOTSUP naming the op and the dtype. */
+START_TEST(test_complex_ops)
+{
+    size_t n = 1003;
+    for (pa_dtype d = 0; d < PA_NDTYPES; d++) {
+        if (!pa__dtype_is_complex(d))
+            continue;
+        pa_dtype part = pa__dtype_real(d);
+        pa_array *a = NULL, *re = NULL, *i64 = NULL, *out = NULL;
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_create(ctx, part, 1, &n, PA_DISTRIBUTED, &re), ctx);
+        TU_OK(pa_array_create(ctx, PA_I64, 1, &n, PA_DISTRIBUTED, &i64), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &out), ctx);
+        /* a = 3 - 4i everywhere: abs 5, real 3, imag -4, from rank 0. */
+        size_t ps = pa_dtype_size(part);
+        char *buf = malloc(2 * ps * n);
+        for (size_t i = 0; i < n; i++) {
+            pa__from_double(buf + 2 * i * ps, part, 3.0);
+            pa__from_double(buf + (2 * i + 1) * ps, part, -4.0);
+        }
+        TU_OK(pa_array_scatter(a, 0, buf), ctx);
+        free(buf);
+        static const struct {
+            pa_unary_op op;
+            double want;
+        } to_part[] = {{PA_OP_REAL, 3}, {PA_OP_ABS, 5}, {PA_OP_IMAG, -4},
+                       {PA_OP_ANGLE, -0.927295218001612232}};
+        for (int k = 0; k < 4; k++) {
+            TU_OK(pa_unary(re, to_part[k].op, a), ctx);
+            double lo, hi;
+            TU_OK(pa_reduce(re, PA_RED_MIN, -1, &lo), ctx);
+            TU_OK(pa_reduce(re, PA_RED_MAX, -1, &hi), ctx);
+            /* angle within f32's rounding; the others exact. */
+            TU_ASSERT(lo == hi && fabs(hi - to_part[k].want) <= 1e-7, "%s of %s: %.17g",
+                      pa_unary_name(to_part[k].op), pa_dtype_name(d), hi);
+            TU_RC(pa_unary(i64, to_part[k].op, a), PA_EINVAL, ctx);
+            TU_CHECK(strstr(pa_errmsg(ctx), pa_dtype_name(part)) != NULL);
+        }
+        /* The same functions in an expression: its value is of the part dtype. */
+        pa_binding eb[] = {PA_BIND_ARRAY("a", a), PA_BIND_ARRAY("r", re)};
+        TU_OK(pa_eval(ctx, "r = abs(a) * 2 + real(conj(a)) - imag(conj(a))", eb, 2), ctx);
+        double lo, hi;
+        TU_OK(pa_reduce(re, PA_RED_MIN, -1, &lo), ctx);
+        TU_OK(pa_reduce(re, PA_RED_MAX, -1, &hi), ctx);
+        TU_ASSERT(lo == 9 && hi == 9, "abs(a) * 2 + real(conj(a)) - imag(conj(a)): %g %g", lo, hi);
+        static const pa_unary_op no_un[] = {PA_OP_FLOOR, PA_OP_ROUND, PA_OP_SIN};
+        for (int k = 0; k < 3; k++) {
+            TU_RC(pa_unary(out, no_un[k], a), PA_ENOTSUP, ctx);
+            TU_CHECK(strstr(pa_errmsg(ctx), pa_unary_name(no_un[k])) &&
+                     strstr(pa_errmsg(ctx), pa_dtype_name(d)));
+        }
+        static const pa_binary_op no_bin[] = {PA_OP_MINIMUM, PA_OP_MAXIMUM, PA_OP_MOD,
+                                              PA_OP_FMOD, PA_OP_POW};
+        for (int k = 0; k < 5; k++) {
+            TU_RC(pa_binary(out, no_bin[k], a, a), PA_ENOTSUP, ctx);
+            TU_CHECK(strstr(pa_errmsg(ctx), pa_binary_name(no_bin[k])) &&
+                     strstr(pa_errmsg(ctx), pa_dtype_name(d)));
+        }
+        pa_binding cb[] = {PA_BIND_ARRAY("a", a), PA_BIND_ARRAY("z", out)};
+        TU_RC(pa_eval(ctx, "z = a < a", cb, 2), PA_ENOTSUP, ctx);
+        TU_CHECK(strstr(pa_errmsg(ctx), "<") && strstr(pa_errmsg(ctx), pa_dtype_name(d)));
+        pa_array_free(&a);
+        pa_array_free(&re);
+        pa_array_free(&i64);
+        pa_array_free(&out);
+    }
+}
+END_TEST
+
 /* bool: every op on the four pairs of operands (repeated down an array
  * that spans the ranks) against numpy's truth tables, written out here;
  * the ops numpy refuses on bool or computes in another dtype are
@@ -468,7 +550,7 @@ START_TEST(test_bool_ops)
     };
     _Static_assert(PA_NBINARY == 19, "a new binary op: add its bool row");
     /* Unary ops are refused on bool unless set below. */
-    _Static_assert(PA_NUNARY == 27, "a new unary op: add its bool row");
+    _Static_assert(PA_NUNARY == 31, "a new unary op: add its bool row");
     signed char un[PA_NUNARY][2];
     for (int op = 0; op < PA_NUNARY; op++)
         un[op][0] = un[op][1] = NO;
@@ -700,6 +782,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_unary);
     tcase_add_test(tc, test_binary);
     tcase_add_test(tc, test_bool_ops);
+    tcase_add_test(tc, test_complex_ops);
     tcase_add_test(tc, test_int_div_zero);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_map);

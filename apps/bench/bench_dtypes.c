@@ -20,12 +20,13 @@
 #define DT_BYTES_ELEMS_QUICK ((size_t)10000000)
 
 /* The dtypes whose element-wise ops and sums are measured. */
-static const char *const compute_dtypes[] = {"f64", "f32", "i16", "u8"};
+static const char *const compute_dtypes[] = {"f64", "f32", "i16", "u8", "c128"};
 
 /* The casts measured: source, destination. */
 static const char *const casts[][2] = {
     {"f64", "f32"}, {"f32", "f64"},  {"i16", "f32"}, {"u8", "f64"},   {"f64", "i32"},
-    {"i64", "i16"}, {"f32", "f16"},  {"f16", "f32"}, {"bool", "f64"}, 
+    {"i64", "i16"}, {"f32", "f16"},  {"f16", "f32"}, {"bool", "f64"}, {"f64", "c128"},
+    {"c128", "c64"}, 
     
 };
 

@@ -19,10 +19,11 @@
  *   name    parray's name ("f64");
  *   T       the C element type;
  *   U       for an integer T, the unsigned type of its width (integer
- *           arithmetic wraps through it, as numpy's does); else T;
- *   KIND    FLOAT, SINT (signed integer), UINT (unsigned integer) or
- *           BOOL (C's _Bool: one byte, 0 or 1); a float computes in its
- *           own type, f16 (PA_HALF) in float;
+ *           arithmetic wraps through it, as numpy's does); for a complex
+ *           T, the type of its real and imaginary parts; else T;
+ *   KIND    FLOAT, SINT (signed integer), UINT (unsigned integer), BOOL
+ *           (C's _Bool: one byte, 0 or 1) or COMPLEX; a float computes in
+ *           its own type, f16 (PA_HALF) in float;
  *   numpy   numpy's name (numpy.float64) and char its character code
  *           (numpy.dtype(...).char on Linux x86-64);
  *   descr   the .npy type string without its byte order;
@@ -43,7 +44,9 @@
     X(C, U32, u32, uint32_t, uint32_t, UINT, uint32, 'I', u4, NATIVE_UINT32, STD_U32LE) \
     X(C, U64, u64, uint64_t, uint64_t, UINT, uint64, 'L', u8, NATIVE_UINT64, STD_U64LE) \
     X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE) \
-    X(C, BOOL, bool, _Bool, _Bool, BOOL, bool, '?', b1, PA_BOOL_MEM, PA_BOOL_FILE)
+    X(C, BOOL, bool, _Bool, _Bool, BOOL, bool, '?', b1, PA_BOOL_MEM, PA_BOOL_FILE) \
+    X(C, C64, c64, float _Complex, float, COMPLEX, complex64, 'F', c8, PA_C64, PA_C64LE) \
+    X(C, C128, c128, double _Complex, double, COMPLEX, complex128, 'D', c16, PA_C128, PA_C128LE)
 #define PA_DTYPE_LIST(X) PA_DTYPE_LIST_WITH(PA_DTYPE_CALL_, X)
 /* f16's C type: _Float16 (gcc 12, clang 15), or before clang 15 its
  * __fp16 (the same IEEE half, computed in float). A macro, not a

@@ -130,7 +130,8 @@ PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint3
     X(FLOOR, floor) X(CEIL, ceil) X(ROUND, round) X(SQUARE, square)                      \
     X(RECIPROCAL, reciprocal) X(SINH, sinh) X(COSH, cosh) X(ARCSIN, arcsin)             \
     X(ARCCOS, arccos) X(ARCTAN, arctan) X(ARCSINH, arcsinh) X(ARCCOSH, arccosh)          \
-    X(ARCTANH, arctanh) X(LOGICAL_NOT, logical_not) X(INVERT, invert)
+    X(ARCTANH, arctanh) X(LOGICAL_NOT, logical_not) X(INVERT, invert)   \
+    X(CONJ, conj) X(REAL, real) X(IMAG, imag) X(ANGLE, angle)
 #define PA_BINARY_LIST(X)                                                                 \
     X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(POW, pow) X(MINIMUM, minimum)      \
     X(MAXIMUM, maximum) X(HYPOT, hypot) X(ATAN2, atan2) X(FMOD, fmod) X(MOD, mod)        \
@@ -170,7 +171,15 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
  * dtypes take neg abs square (wrapping like numpy), floor ceil round (the
  * identity) and invert (numpy's ~); the others are PA_ENOTSUP there.
  * logical_not is bool's only; bool takes logical_not, invert (both not)
- * and abs (the identity); a float has neither logical_not nor invert. */
+ * and abs (the identity); a float has neither logical_not nor invert.
+ * conj, real and imag are numpy's on every float and integer dtype (a real
+ * value is its own conj and real part, and its imag is 0); angle is
+ * numpy's arctan2(imag, real) on the floats. The complex dtypes take neg,
+ * abs, sqrt, exp, log, conj, real, imag and angle (numpy's values; abs is
+ * hypot(real, imag)); abs, real, imag and angle of a complex dtype give its
+ * part dtype (c64: f32, c128: f64), as numpy's, which out must be able to
+ * take (same_kind); the other ops are PA_ENOTSUP on complex, naming the op
+ * and the dtype. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
 /* Collective. out = a op b, element by element; out may be a or b. The op
@@ -335,5 +344,12 @@ PA_EXTERN int pa_std(const pa_array *a, int axis, double ddof, double *out);
  * shape, distribution and dtype, by the same tree as pa_reduce's sum
  * (products taken in double). */
 PA_EXTERN int pa_dot(const pa_array *a, const pa_array *b, double *out);
+
+/* Collective. pa_dot as a pa_value: f64 for the real dtypes (pa_dot's
+ * value); for the complex dtypes numpy's vdot, sum(conj(a[i]) * b[i]) (a
+ * is conjugated), as c128, whose real part is dot(re a, re b) + dot(im a,
+ * im b) and imaginary part dot(re a, im b) - dot(im a, re b), each by
+ * pa_dot's tree (pa_dot itself refuses complex arrays). */
+PA_EXTERN int pa_dot_value(const pa_array *a, const pa_array *b, pa_value *out);
 
 #endif

@@ -1,0 +1,27 @@
+/* The reductions of the complex dtypes, built on the real ones: reduce.c
+ * hands them a complex array after its own checks.
+ *
+ * Protocol: collective over a's context, called by every rank with the
+ * same arguments (as the public call that reaches it). out has nout
+ * results: pa_values when typed, else doubles (then op gives a real
+ * result: norm2, var, std):
+ *
+ *     if (pa__dtype_is_complex(a->dtype))
+ *         return pa__reduce_complex(fn, a, PA_RED_SUM, -1, 0.0, out, 1, 1);
+ */
+#ifndef PARRAY_REDUCE_COMPLEX_H
+#define PARRAY_REDUCE_COMPLEX_H
+
+#include "internal.h"
+
+/* sum and mean (c128 results), norm2, var and std (f64: numpy's real
+ * results; ddof for var and std) of the complex array a, whole (axis -1)
+ * or along axis 0 or 1. */
+int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
+                       void *out, int typed, size_t nout);
+
+/* numpy's vdot of the complex arrays a and b (a conjugated) as a c128
+ * value. */
+int pa__vdot_complex(const char *fn, const pa_array *a, const pa_array *b, pa_value *out);
+
+#endif
