@@ -13,9 +13,10 @@
 
 /* ------------------------------------------------------------ loops */
 
-/* A loop body declares the element's operands x (y, z) for index i
- * (LOADS: the operands read per element; a stride-0 operand is read once
- * before the loop) and computes r = E; the loop stores r.
+/* A loop body declares the element's operands x (y, z) of type T for
+ * index i (LOADS: the operands read per element; a stride-0 operand is
+ * read once before the loop) and computes r = E of the output's type O
+ * (T, or _Bool for a predicate); the loop stores r.
  *
  * KRANGE stores into o over a range of i. KLOOP covers n elements; its
  * full-block case has a constant trip count, which gcc vectorises at -O2
@@ -31,7 +32,7 @@
 #define KRANGE(from, to, LOADS, E)                                                     \
     for (size_t i = (from); i < (to); i++) {                                           \
         LOADS                                                                          \
-        T r = (E);                                                                     \
+        O r = (E);                                                                     \
         o[i] = r;                                                                      \
     }
 #define KLOOP(LOADS, E)                                                                \
@@ -41,14 +42,14 @@
         KRANGE(0, n, LOADS, E)
 #define KLOOP_NT(LOADS, E)                                                             \
     {                                                                                  \
-        enum { LINE = PA_CACHE_LINE / sizeof(T) };                                     \
+        enum { LINE = PA_CACHE_LINE / sizeof(O) };                                     \
         size_t head = ((PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &        \
-                       (PA_CACHE_LINE - 1)) / sizeof(T), i0;                           \
+                       (PA_CACHE_LINE - 1)) / sizeof(O), i0;                           \
         if (head > n)                                                                  \
             head = n;                                                                  \
         KRANGE(0, head, LOADS, E)                                                      \
         for (i0 = head; i0 + LINE <= n; i0 += LINE) {                                  \
-            T line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                      \
+            O line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                      \
             for (size_t k = 0; k < LINE; k++) {                                        \
                 size_t i = i0 + k;                                                     \
                 (void)i;                                                               \
@@ -93,7 +94,7 @@
         (void)sc;                                                                      \
         for (size_t i = 0; i < n; i++) {                                               \
             KG_##A(x, a, sa) KG_##B(y, b, sb) KG_##C(z, c, sc)                         \
-            T r = (E);                                                                 \
+            O r = (E);                                                                 \
             o[(ptrdiff_t)i * so] = r;                                                  \
         }                                                                              \
         return err;                                                                    \
@@ -119,14 +120,16 @@
  * pointers (what lets gcc vectorise it), and two functions of type
  * pa__kernel, with ordinary and with streaming stores, into which the
  * inline body is inlined with its restrict intact and nt constant. T, U
- * and err are the names opdefs.h's expressions use. */
-#define K_DEF(ARITY, DT, CT, CU, N, E)                                                 \
+ * and err are the names opdefs.h's expressions use; O is the output's
+ * element type, OT (CT, or _Bool for a predicate). */
+#define K_DEF(ARITY, DT, CT, CU, OT, N, E)                                             \
     K_TARGET static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(     \
-        CT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
+        OT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
         size_t n, const pa__strides *st, const int nt)                                 \
     {                                                                                  \
         typedef CT T;                                                                  \
         typedef CU U;                                                                  \
+        typedef OT O;                                                                  \
         (void)sizeof(U);                                                               \
         (void)b;                                                                       \
         (void)c;                                                                       \
@@ -155,7 +158,8 @@
     PA__DT_CALL(K_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define K_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                 \
     PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                    \
-             K_DEF(ARITY, DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
+             K_DEF(ARITY, DT, CT, CU, PA__SEL(PA__OP_IS_PREDICATE(N), CT, _Bool), N,  \
+                   PA__SEL(PA__IS_INT(KIND), FE, IE)))
 
 /* The table: [dtype][op][streaming], NULL where the dtype's kind lacks
  * the op. */
@@ -245,6 +249,27 @@ pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
         t = &kernels_avx2;
 #endif
     return (*t)[d][op][nt != 0];
+}
+
+#define PREDICATE_(N, ...) [PA__KOP_##N] = PA__OP_IS_PREDICATE(N),
+static const unsigned char predicate[PA__KOP_N] = {PA__KERNEL_OPS(PREDICATE_)};
+
+int pa__kernel_predicate(pa__kop op)
+{
+    return (unsigned)op < PA__KOP_N && predicate[op];
+}
+
+pa_dtype pa__kernel_result(pa__kop op, pa_dtype d)
+{
+    return pa__kernel_predicate(op) ? PA_BOOL : d;
+}
+
+const char *pa__kernel_hint(pa__kop op)
+{
+    return pa__kernel_has(op, PA_F64)     ? "convert with pa_astype to f64 or f32"
+           : !pa__kernel_has(op, PA_I64) ? "convert with pa_astype to bool"
+           : pa__kernel_has(op, PA_BOOL) ? "convert with pa_astype to an integer dtype or bool"
+                                         : "convert with pa_astype to an integer dtype";
 }
 
 int pa__kernel_has(pa__kop op, pa_dtype d)

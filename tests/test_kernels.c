@@ -22,7 +22,7 @@
  * px, py, pz (read whatever the op's arity), stored at o; returns the
  * PA_OPERR_* bits. Built where the kernel layer builds a kernel. */
 typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
-#define REF_FN(DT, CT, CU, N, E)                                                       \
+#define REF_FN(DT, CT, CU, OT, N, E)                                                   \
     static int ref_##DT##_##N(void *o, const void *px, const void *py, const void *pz) \
     {                                                                                  \
         typedef CT T;                                                                  \
@@ -36,7 +36,7 @@ typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
         (void)x;                                                                       \
         (void)y;                                                                       \
         (void)z;                                                                       \
-        T r = (E);                                                                     \
+        OT r = (E);                                                                    \
         memcpy(o, &r, sizeof r);                                                       \
         return err;                                                                    \
     }
@@ -44,7 +44,9 @@ typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
 #define REF_DT(OP, DT, dt, CT, CU, KIND, ...)                                          \
     PA__DT_CALL(REF_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                      \
-    PA__WHEN(PA__OP_HAS(KIND, N, iok), REF_FN(DT, CT, CU, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
+             REF_FN(DT, CT, CU, PA__SEL(PA__OP_IS_PREDICATE(N), CT, _Bool), N,           \
+                    PA__SEL(PA__IS_INT(KIND), FE, IE)))
 PA__KERNEL_OPS(REF_OP)
 
 #define REFT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REFT_DT, (N, iok))
@@ -104,11 +106,13 @@ typedef struct {
 static const char *const isa_names[] = {"base", "avx2", "avx512"};
 
 /* One call of kernel k against the reference: n elements from element off
- * of every buffer (the last element, for a negative stride). */
+ * of every buffer (the last element, for a negative stride). The operands
+ * are of dtype d, the output of the op's result dtype (a bool for a
+ * predicate). */
 static void check_call(sweep *w, pa__kernel k, ref_fn ref, pa__kop op, pa_dtype d,
                        const pa__strides *st, size_t n, size_t off, int nt, pa_isa isa)
 {
-    size_t es = pa_dtype_size(d);
+    size_t es = pa_dtype_size(d), oes = pa_dtype_size(pa__kernel_result(op, d));
     const ptrdiff_t s[4] = {st->o, st->a, st->b, st->c};
     const char *p[3];
     for (int j = 0; j < 3; j++) {
@@ -116,15 +120,15 @@ static void check_call(sweep *w, pa__kernel k, ref_fn ref, pa__kop op, pa_dtype 
         size_t first = off + (sj < 0 && n ? (n - 1) * (size_t)-sj : 0);
         p[j] = w->in[j] + first * es;
     }
-    size_t span = (off + (n ? (n - 1) * (size_t)s[0] + 1 : 0) + 8) * es;
+    size_t span = (off + (n ? (n - 1) * (size_t)s[0] + 1 : 0) + 8) * oes;
     assert(s[0] > 0 && span <= w->outcap);
     memset(w->out, 0xA5, span);
     memset(w->want, 0xA5, span);
-    char *o = w->out + off * es, *want = w->want + off * es;
+    char *o = w->out + off * oes, *want = w->want + off * oes;
     int got_err = k(o, p[0], p[1], p[2], n, st), want_err = 0;
     for (size_t i = 0; i < n; i++) {
         ptrdiff_t ii = (ptrdiff_t)i;
-        want_err |= ref(want + ii * s[0] * (ptrdiff_t)es, p[0] + ii * s[1] * (ptrdiff_t)es,
+        want_err |= ref(want + ii * s[0] * (ptrdiff_t)oes, p[0] + ii * s[1] * (ptrdiff_t)es,
                         p[1] + ii * s[2] * (ptrdiff_t)es, p[2] + ii * s[3] * (ptrdiff_t)es);
     }
     w->calls++;
@@ -136,16 +140,16 @@ static void check_call(sweep *w, pa__kernel k, ref_fn ref, pa__kop op, pa_dtype 
     if (w->fails++ > 0)
         return;
     /* The element's bytes, as the kernel wrote them and as they should be. */
-    size_t e = (bad < span ? bad : 0) / es * es;
+    size_t e = (bad < span ? bad : 0) / oes * oes;
     uint64_t got = 0, exp = 0;
-    memcpy(&got, w->out + e, es);
-    memcpy(&exp, w->want + e, es);
+    memcpy(&got, w->out + e, oes);
+    memcpy(&exp, w->want + e, oes);
     snprintf(w->first, sizeof w->first,
              "%s %s %s%s strides o=%td a=%td b=%td c=%td n=%zu off=%zu: %s; output element "
              "%td is %#llx, not %#llx; error bits %d, not %d",
              pa__kernel_op_name(op), pa_dtype_name(d), isa_names[isa], nt ? " streaming" : "",
              s[0], s[1], s[2], s[3], n, off, bad < span ? "bytes differ" : "error bits differ",
-             (ptrdiff_t)(e / es) - (ptrdiff_t)off, (unsigned long long)got,
+             (ptrdiff_t)(e / oes) - (ptrdiff_t)off, (unsigned long long)got,
              (unsigned long long)exp, got_err, want_err);
 }
 
