@@ -33,21 +33,27 @@ static const char usage[] =
     "read as Python's float() reads it: subnormals such as 5e-324 exactly, inf,\n"
     "-inf and nan spelled out, and a number beyond the double range (1e400) is\n"
     "inf. The language (docs/expr.md): numbers, names, + - * / % ** (power),\n"
-    "<< >> (integers), unary minus, parentheses, comparisons < <= > >= == !=\n"
-    "(1 or 0), where(c, a, b), copy(x), and the functions neg abs sqrt exp\n"
+    "<< >> (integers), & | ^ ~ (bitwise, on integers and bool), unary minus,\n"
+    "parentheses, comparisons < <= > >= == != (a bool: 'm = x > 0.5' saves a\n"
+    "bool dataset), where(c, a, b), copy(x), and the functions neg abs sqrt exp\n"
     "log log10 log1p expm1 sin cos tan tanh sinh cosh arcsin arccos arctan\n"
     "arcsinh arccosh arctanh floor ceil round square reciprocal logical_not\n"
     "invert conj real imag angle add sub mul div pow minimum maximum hypot\n"
     "atan2 fmod mod\n"
     "left_shift right_shift logical_and logical_or logical_xor bitwise_and\n"
-    "bitwise_or bitwise_xor (the logical ones on bool, the bitwise ones on bool\n"
-    "and integers), and numpy's arctan2 power absolute remainder. % is numpy's\n"
-    "mod (the sign of the divisor); precedence is Python's. Complex arrays\n"
-    "(c64, c128) take + - * / neg sqrt exp log conj, and abs real imag angle,\n"
-    "which give the real dtype (f32, f64) as numpy's; other ops on them are\n"
-    "refused.\n"
+    "bitwise_or bitwise_xor (the logical ones on any dtype, giving a bool; the\n"
+    "bitwise ones on bool and integers), and numpy's arctan2 power absolute\n"
+    "remainder. % is numpy's mod (the sign of the divisor); precedence is\n"
+    "Python's: comparisons bind looser than & | ^, so write (x > 0) & (y < 1).\n"
+    "Complex arrays (c64, c128) take + - * / neg sqrt exp log conj, and abs\n"
+    "real imag angle, which give the real dtype (f32, f64) as numpy's; other\n"
+    "ops on them are refused.\n"
+    "An expression of numbers alone ('r = sqrt(2)', 'r = k * 2' k=1.5) has a\n"
+    "0-d value, which is printed ('r = 1.4142135623730951 (f64)'; with --json\n"
+    "{\"name\", \"dtype\", \"shape\": [], \"value\"}) instead of saved.\n"
     "\n"
-    "  -o, --out FILE.h5:/DS  where to save the result (required)\n"
+    "  -o, --out FILE.h5:/DS  where to save the result (required when EXPR\n"
+    "                         reads a dataset)\n"
     "  --dtype DT             compute and save in DT (one of" CMD_DTYPES "):\n"
     "                         the inputs are converted to it first; a result\n"
     "                         of a higher kind (a float into an integer DT)\n"
@@ -194,11 +200,19 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, calc_args *c)
     }
     if (!c->text)
         return cmd_usage(ctx, sub, "needs the expression 'OUT = EXPR'");
-    if (!c->outarg)
-        return cmd_usage(ctx, sub, "needs -o FILE.h5:/DATASET");
     char err[512];
-    if (dsarg_parse(c->outarg, &c->out, err, sizeof err) != 0)
+    if (c->outarg && dsarg_parse(c->outarg, &c->out, err, sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
+    return 0;
+}
+
+/* 1 when some name is bound to a dataset; else the expression is of
+ * numbers alone and has a 0-d value. */
+static int reads_datasets(const calc_args *c)
+{
+    for (int k = 0; k < c->nb; k++)
+        if (c->b[k].is_array)
+            return 1;
     return 0;
 }
 
@@ -285,8 +299,6 @@ static int check_inputs(pa_ctx *ctx, const pa_expr *e, const calc_args *c, calc_
             return cmd_fail(ctx, sub, "the inputs must have one shape: %s is %s, %s is %s", f,
                             s1, x->name, s2);
     }
-    if (plan->first < 0)
-        return cmd_fail(ctx, sub, "needs at least one dataset input (all names are numbers)");
     plan->odtype = result_dtype(e, c, plan);
     double row = 1;
     for (int i = 1; i < plan->ndim; i++)
@@ -481,6 +493,59 @@ static int run_whole(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *pla
     return status;
 }
 
+/* ------------------------------------------------------------ a 0-d value */
+
+/* An expression of numbers alone: its 0-d value, computed on every rank
+ * alike (pa_expr_eval_scalar) and printed. */
+typedef struct {
+    const char *name;
+    pa_value v;
+} scalar_result;
+
+static void print_scalar_text(FILE *f, const void *arg)
+{
+    const scalar_result *r = arg;
+    char buf[64];
+    fprintf(f, "%s = %s (%s)\n", r->name, pa_value_str(&r->v, buf, sizeof buf),
+            pa_dtype_name(r->v.dtype));
+}
+
+static void print_scalar_json(json_writer *w, const void *arg)
+{
+    const scalar_result *r = arg;
+    json_key(w, "name");
+    json_string(w, r->name);
+    json_key(w, "dtype");
+    json_string(w, pa_dtype_name(r->v.dtype));
+    json_key(w, "shape");
+    output_shape_json(w, 0, NULL);
+    json_key(w, "value");
+    switch (r->v.kind) {
+    case 'i': json_int(w, r->v.v.i); break;
+    case 'u': json_uint(w, r->v.v.u); break;
+    case 'b': json_bool(w, r->v.v.u != 0); break;
+    default: json_double(w, pa_value_double(&r->v)); break;
+    }
+}
+
+/* Returns the exit status. */
+static int run_scalar(pa_ctx *ctx, pa_expr *e, const calc_args *c)
+{
+    const char *sub = "calc";
+    if (c->outarg || c->have_want || c->rows_per_block)
+        return cmd_usage(ctx, sub,
+                         "'%s' reads no dataset, so its value is 0-d and printed: drop %s", c->text,
+                         c->outarg ? "-o" : c->have_want ? "--dtype" : "--rows-per-block");
+    pa_binding pb[MAXB];
+    for (int k = 0; k < c->nb; k++)
+        pb[k] = (pa_binding)PA_BIND_SCALAR(c->b[k].name, c->b[k].value);
+    scalar_result r = {.name = pa_expr_output(e)};
+    /* Every rank computes the same value from the same text: no agreement. */
+    if (pa_expr_eval_scalar(e, pb, c->nb, &r.v) != PA_OK)
+        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    return output_write(ctx, sub, &c->dest, print_scalar_text, print_scalar_json, &r);
+}
+
 /* ------------------------------------------------------------ results */
 
 static void print_text(FILE *f, const void *arg)
@@ -530,6 +595,14 @@ static int run(pa_ctx *ctx, int argc, char **argv)
         status = cmd_usage(ctx, sub, "%s", cmd_errmsg(ctx));
     if (status == 0)
         status = check_names(ctx, e, c);
+    if (status == 0 && !reads_datasets(c)) {
+        status = run_scalar(ctx, e, c);
+        pa_expr_free(&e);
+        free(c);
+        return opts_exit_status(status);
+    }
+    if (status == 0 && !c->outarg)
+        status = cmd_usage(ctx, sub, "needs -o FILE.h5:/DATASET");
     if (status == 0)
         status = progress_init(&pr, ctx, sub, c->progress);
     if (status == 0)

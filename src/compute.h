@@ -114,4 +114,8 @@ void pa__stream_fill(void *dst, const unsigned char pat[16], size_t bytes);
  * (sfence on x86; nothing elsewhere). */
 void pa__stream_fence(void);
 
+/* *v = the element at elem of dtype d, exactly, as a pa_value of d
+ * (value.c). */
+void pa__value_of(pa_value *v, pa_dtype d, const void *elem);
+
 #endif

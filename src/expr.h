@@ -1,7 +1,11 @@
 /* Private declarations of the fused expressions: the syntax tree that
  * expr_parse.c builds from the text, the register program that
  * expr_eval.c generates from it for one set of bindings, and the compiled
- * expression object that holds both. */
+ * expression object that holds both (expr.c: its life cycle).
+ *
+ * The files call each other in one direction: expr_eval.c calls expr.c
+ * (pa_eval compiles and frees) and expr_parse.c (op names); expr.c calls
+ * expr_parse.c; expr_parse.c calls neither. */
 #ifndef PARRAY_EXPR_PRIV_H
 #define PARRAY_EXPR_PRIV_H
 
@@ -99,7 +103,9 @@ typedef enum {
     EXPR_STORE_REG,    /* computed into a register, then copied: the output is
                           also an input, so it must not be written early */
     EXPR_STORE_DIRECT, /* the last instruction stores into the output */
-    EXPR_STORE_STREAM  /* the same, with non-temporal stores (large outputs) */
+    EXPR_STORE_STREAM, /* the same, with non-temporal stores (large outputs) */
+    EXPR_STORE_SCALAR  /* no output array: scalars alone, the value is the
+                          uniform value result_uni (pa_expr_eval_scalar) */
 } expr_store;
 
 /* The program for one binding signature (which names are arrays, each
@@ -129,6 +135,7 @@ typedef struct {
     int nin;
     int final_reg;         /* EXPR_STORE_REG: the result's register, copied to
                               the output after each block; else -1 */
+    int result_uni;        /* EXPR_STORE_SCALAR: the uniform value of the result */
     unsigned char *uni;    /* nuni values, one pa__elem each, zeroed when made */
 } expr_prog;
 
@@ -154,7 +161,8 @@ struct pa_expr {
  * "pa_expr_compile: column N: ..." in ctx on a syntax error. */
 int pa__expr_parse(pa_ctx *ctx, pa_expr *e);
 
-/* expr_eval.c: frees the program's arrays. */
+/* expr.c: frees the program's arrays (the object owns the program;
+ * expr_eval.c makes it). */
 void pa__expr_prog_free(expr_prog *p);
 
 #endif

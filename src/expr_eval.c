@@ -24,15 +24,16 @@
 /* The uniform value s of a program. */
 #define UNI(p, s) ((p)->uni + (size_t)(s) * sizeof(pa__elem))
 
-/* The type of every node, children before parents: numpy's promotion of
- * its operands (of where(), of its two values: the condition does not
- * count), where numbers and scalars are weak (NEP 50). A function of
- * numbers alone that has no integer form (sqrt(2)) is a float, as numpy
- * computes it. An op node computes in that dtype (calc, when not NULL)
- * and its value has the dtype of the op's result on it (abs of a complex
- * is real: pa__kernel_out_dtype). */
+/* The type of every node, children before parents, and the dtype each op
+ * computes in (cdt): numpy's promotion of its operands (of where(), of its
+ * two values: the condition does not count), where numbers and scalars
+ * are weak (NEP 50). A function of numbers alone that has no integer form
+ * (sqrt(2)) is a float, as numpy computes it. An op computes in that
+ * dtype, and its value has the dtype of its result there
+ * (pa__kernel_result): a bool for a predicate (a comparison or a logical
+ * op), the real dtype for abs, real, imag and angle of a complex. */
 static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *type,
-                        pa_dtype *calc)
+                        pa_dtype *cdt)
 {
     for (int k = 0; k < e->nnodes; k++) {
         const expr_node *nd = &e->nodes[k];
@@ -50,12 +51,28 @@ static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *t
             /* where(c, 2.5, 1) over an array c is an array, as numpy's. */
             if (first && !type[nd->arg[0]].weak)
                 t.weak = 0;
-            if (calc)
-                calc[k] = t.dtype;
-            t.dtype = pa__kernel_out_dtype((pa__kop)nd->op, t.dtype);
-            type[k] = t;
+            cdt[k] = t.dtype;
+            type[k] = pa__strong_type(pa__kernel_result((pa__kop)nd->op, t.dtype));
+            if (type[k].dtype == t.dtype)
+                type[k] = t;
         }
     }
+}
+
+/* The dtype of e's value for names of the types name_type. */
+static int root_dtype(const char *fn, const pa_expr *e, const pa__type *name_type,
+                      pa_dtype *out)
+{
+    pa__type *type = malloc((size_t)e->nnodes * sizeof *type);
+    pa_dtype *cdt = malloc((size_t)e->nnodes * sizeof *cdt);
+    int rc = type && cdt ? PA_OK : pa__err(e->ctx, fn, PA_ENOMEM, "out of memory");
+    if (rc == PA_OK) {
+        infer_types(e, name_type, type, cdt);
+        *out = type[e->root].dtype;
+    }
+    free(type);
+    free(cdt);
+    return rc;
 }
 
 int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values, pa_dtype *out)
@@ -74,14 +91,9 @@ int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values
             name_type[k] = pa__strong_type(dtypes[k]);
         }
     }
-    pa__type *type = malloc((size_t)e->nnodes * sizeof *type);
-    if (!type)
-        return pa__err(e->ctx, __func__, PA_ENOMEM, "out of memory");
-    infer_types(e, name_type, type, NULL);
-    *out = type[e->root].dtype;
-    free(type);
-    return PA_OK;
+    return root_dtype(__func__, e, name_type, out);
 }
+
 
 /* ------------------------------------------------------------ code generation */
 
@@ -94,23 +106,12 @@ typedef struct {
     const pa__type *name_type;     /* per name */
     char *uniform;                 /* per node */
     pa__type *type;                /* per node: its value's type (infer_types) */
-    pa_dtype *calc;                /* per op node: the dtype it computes in */
+    pa_dtype *cdt;                 /* per op node: the dtype it computes in */
     pa_dtype *want;                /* per node: the dtype its consumer reads it in */
     int *in_slot;                  /* per name: input slot, or -1 */
     uint64_t busy;                 /* registers in use */
     int capu, capd, capi, capui;
 } codegen;
-
-void pa__expr_prog_free(expr_prog *p)
-{
-    free(p->uinstr);
-    free(p->instr);
-    free(p->uni_node);
-    free(p->uni_dtype);
-    free(p->in_name);
-    free(p->uni);
-    memset(p, 0, sizeof *p);
-}
 
 static int grow(codegen *g, void **arr, int *cap, int need, size_t elsize)
 {
@@ -216,27 +217,29 @@ static int coerce(codegen *g, int k, expr_opd *o)
     return convert(g, EXPR_CONV_VALUE, g->type[k].dtype, g->want[k], g->e->nodes[k].col, o);
 }
 
-/* Operand *o, node k's value, as the condition of a where() that computes
- * in dtype d: 1 where it is not 0 (NaN included, as numpy tests it), 0
- * elsewhere. A uniform condition is converted so once per evaluation; a
- * varying one is compared with 0 in its own dtype (the zero is a uniform
- * value that nothing writes, read with stride 0), and its 1s and 0s are
- * converted. */
+/* Operand *o, node k's value in the dtype want[k], as the condition of a
+ * where() that computes in dtype d: 1 where it is not 0 (NaN included, as
+ * numpy tests it), 0 elsewhere. A uniform condition is converted so once
+ * per evaluation; a varying one is compared with 0 in its own dtype (the
+ * zero is a uniform value that nothing writes, read with stride 0) unless
+ * it is a bool already, and the bools are converted. */
 static int condition(codegen *g, int k, pa_dtype d, expr_opd *o)
 {
-    pa_dtype c = g->type[k].dtype;
+    pa_dtype c = g->want[k];
     int col = g->e->nodes[k].col, zero, r;
     if (o->kind == ED_UNI)
         return convert(g, EXPR_CONV_TRUTH, c, d, col, o);
-    PA_TRY(new_uni(g, -1, c, &zero));
-    expr_instr ne = {.op = EOP_NE, .nargs = 2, .a = {*o, {ED_UNI, zero}}, .dtype = c};
-    ne.st = block_strides(&ne);
-    PA_TRY(pa__kernel_get(g->ctx, g->fn, PA__KOP_NE, c, 0, &ne.fn));
-    PA_TRY(alloc_reg(g, col, &r));
-    release(g, *o);
-    ne.dst = *o = (expr_opd){ED_REG, r};
-    PA_TRY(emit(g, 0, &ne));
-    return convert(g, EXPR_CONV_VALUE, c, d, col, o);
+    if (c != PA_BOOL) {
+        PA_TRY(new_uni(g, -1, c, &zero));
+        expr_instr ne = {.op = EOP_NE, .nargs = 2, .a = {*o, {ED_UNI, zero}}, .dtype = c};
+        ne.st = block_strides(&ne);
+        PA_TRY(pa__kernel_get(g->ctx, g->fn, PA__KOP_NE, c, 0, &ne.fn));
+        PA_TRY(alloc_reg(g, col, &r));
+        release(g, *o);
+        ne.dst = *o = (expr_opd){ED_REG, r};
+        PA_TRY(emit(g, 0, &ne));
+    }
+    return d == PA_BOOL ? PA_OK : convert(g, EXPR_CONV_VALUE, PA_BOOL, d, col, o);
 }
 
 /* Which operand of a varying node is a varying product of its own dtype
@@ -289,7 +292,7 @@ static void mark_needed(const codegen *g, char *needed)
 static int gen_node(codegen *g, int k, expr_opd *val)
 {
     const expr_node *nd = &g->e->nodes[k];
-    pa_dtype d = g->calc[k];
+    pa_dtype d = g->cdt[k];
     expr_instr in = {.op = nd->op, .nargs = nd->nargs, .dtype = d};
     int fuse = fused_product(g, k);
     if (fuse >= 0) {
@@ -303,7 +306,7 @@ static int gen_node(codegen *g, int k, expr_opd *val)
         for (int j = 0; j < nd->nargs; j++)
             in.a[j] = val[nd->arg[j]];
     }
-    if (nd->op == EOP_WHERE && g->type[nd->arg[0]].dtype != d)
+    if (nd->op == EOP_WHERE && g->want[nd->arg[0]] != d)
         PA_TRY(condition(g, nd->arg[0], d, &in.a[0]));
     PA_TRY(pa__kernel_get(g->ctx, g->fn, (pa__kop)in.op, d, 0, &in.fn));
     in.st = block_strides(&in);
@@ -369,6 +372,18 @@ static int gen_tree(codegen *g, expr_opd *res)
     return rc;
 }
 
+/* How a message names node nd's op: the operator as written ('&',
+ * '<='), or the function's name. */
+static const char *op_label(const pa_expr *e, const expr_node *nd, char *buf, size_t cap)
+{
+    const char *at = e->text + nd->col - 1;
+    size_t n = strspn(at, "<>=!&|^~*/%+-");
+    if (n == 0)
+        return pa__expr_op_name(nd->op);
+    snprintf(buf, cap, "'%.*s'", (int)(n < 2 ? n : 2), at);
+    return buf;
+}
+
 /* The types (infer_types) and the dtypes the nodes compute in and are
  * read in. A node is read in its parent's dtype (a where()'s condition is
  * converted by condition() from its own, or from f64 when it is uniform);
@@ -376,15 +391,16 @@ static int gen_tree(codegen *g, expr_opd *res)
  * (numbers and scalars alone, weak) computes in the dtype it is read in,
  * as the numbers would before numpy's promotion existed: 2 ** -1 * x is
  * 0.5 * x for a float x; a number is loaded straight into that dtype,
- * with NEP 50's check that an integer fits. Then the checks that depend
- * on the dtypes: the result casts into the output under same_kind, and
- * every op is defined on its dtype. */
+ * with NEP 50's check that an integer fits. A uniform predicate keeps the
+ * dtype it compares in and its bool value (converted where it is read).
+ * Then the checks that depend on the dtypes: every op is defined on its
+ * dtype, and the result casts into the output under same_kind. */
 static int type_nodes(codegen *g)
 {
     const pa_expr *e = g->e;
     pa_dtype od = g->p->dtype;
-    infer_types(e, g->name_type, g->type, g->calc);
-    PA_TRY(pa__check_cast(g->ctx, g->fn, g->type[e->root].dtype, od, e->out_name));
+    infer_types(e, g->name_type, g->type, g->cdt);
+    pa_dtype rd = g->type[e->root].dtype;
     for (int k = 0; k < e->nnodes; k++)
         g->want[k] = g->type[k].dtype;
     if (g->uniform[e->root])
@@ -392,26 +408,27 @@ static int type_nodes(codegen *g)
     /* Parents before children. */
     for (int k = e->nnodes - 1; k >= 0; k--) {
         const expr_node *nd = &e->nodes[k];
-        if (g->uniform[k])
-            g->type[k].dtype = g->want[k];
+        /* An op whose result has another dtype than it computes in (a
+         * comparison's bool, abs of a complex) keeps the dtype it computes in. */
+        int retype = nd->kind == EN_OP &&
+                     pa__kernel_result((pa__kop)nd->op, g->cdt[k]) != g->cdt[k];
+        if (g->uniform[k] && !retype)
+            g->type[k].dtype = g->cdt[k] = g->want[k];
         if (nd->kind != EN_OP)
             continue;
-        if (g->uniform[k]) {
-            g->calc[k] = g->want[k];
-            g->type[k].dtype = pa__kernel_out_dtype((pa__kop)nd->op, g->calc[k]);
-        }
-        PA_CHECK_AS(g->ctx, g->fn, pa__kernel_has((pa__kop)nd->op, g->calc[k]), PA_ENOTSUP,
-                    "%s (column %d) is not defined for %s arrays (convert them with "
-                    "pa_astype to f64)",
-                    pa__expr_op_name(nd->op), nd->col, pa_dtype_name(g->calc[k]));
+        char label[8];
+        PA_CHECK_AS(g->ctx, g->fn, pa__kernel_has((pa__kop)nd->op, g->cdt[k]), PA_ENOTSUP,
+                    "%s (column %d) is not defined for %s arrays (%s)",
+                    op_label(e, nd, label, sizeof label), nd->col,
+                    pa_dtype_name(g->cdt[k]), pa__kernel_hint((pa__kop)nd->op));
         for (int j = nd->op == EOP_WHERE; j < nd->nargs; j++)
-            g->want[nd->arg[j]] = g->calc[k];
+            g->want[nd->arg[j]] = g->cdt[k];
         /* A uniform condition computes in the default float, which holds
          * every scalar (1e300 is a whole number, but no integer). */
         if (nd->op == EOP_WHERE && g->uniform[nd->arg[0]])
             g->want[nd->arg[0]] = pa__weak_type(0).dtype;
     }
-    return PA_OK;
+    return pa__check_cast(g->ctx, g->fn, rd, od, e->out_name);
 }
 
 /* Builds g->p for the signature already stored in it. */
@@ -421,11 +438,11 @@ static int generate(codegen *g)
     expr_prog *p = g->p;
     g->uniform = malloc((size_t)e->nnodes);
     g->type = malloc((size_t)e->nnodes * sizeof *g->type);
+    g->cdt = malloc((size_t)e->nnodes * sizeof *g->cdt);
     g->want = malloc((size_t)e->nnodes * sizeof *g->want);
-    g->calc = malloc((size_t)e->nnodes * sizeof *g->calc);
     g->in_slot = malloc((size_t)e->nnames * sizeof(int));
     p->in_name = malloc(((size_t)e->nnames + 1) * sizeof(int));
-    if (!g->uniform || !g->type || !g->want || !g->calc || !g->in_slot || !p->in_name)
+    if (!g->uniform || !g->type || !g->cdt || !g->want || !g->in_slot || !p->in_name)
         return pa__err(g->ctx, g->fn, PA_ENOMEM, "out of memory");
     for (int k = 0; k < e->nnames; k++)
         g->in_slot[k] = -1;
@@ -445,6 +462,13 @@ static int generate(codegen *g)
     PA_TRY(type_nodes(g));
     expr_opd res;
     PA_TRY(gen_tree(g, &res));
+    if (p->store == EXPR_STORE_SCALAR) {
+        /* Scalars alone: the uniform section computes the value, in the
+         * root's own dtype (the program's). */
+        p->result_uni = res.idx;
+        p->valid = 1;
+        return PA_OK;
+    }
     pa_dtype rd = g->want[e->root];
     if (rd != p->dtype)
         PA_TRY(convert(g, EXPR_CONV_VALUE, rd, p->dtype, 1, &res));
@@ -560,11 +584,14 @@ static int load_uniforms(const char *fn, const pa_expr *e, const pa_binding *con
         const void *x[3] = {NULL, NULL, NULL};
         for (int j = 0; j < I->nargs; j++)
             x[j] = UNI(p, I->a[j].idx);
-        if (I->conv) {
+        if (I->conv == EXPR_CONV_TRUTH) {
             /* A condition (condition()): 1 where it is not 0. */
             double v;
             pa__dtypes[I->from].to_f64(&v, x[0], 1);
             pa__from_double(UNI(p, I->dst.idx), I->dtype, v != 0);
+        } else if (I->conv == EXPR_CONV_VALUE) {
+            /* A uniform predicate's bool, read in another dtype. */
+            pa__convert(UNI(p, I->dst.idx), I->dtype, x[0], I->from, 1);
         } else {
             err |= I->fn(UNI(p, I->dst.idx), x[0], x[1], x[2], 1, &I->st);
         }
@@ -576,10 +603,12 @@ static int load_uniforms(const char *fn, const pa_expr *e, const pa_binding *con
     return PA_OK;
 }
 
-/* Every check of an evaluation, then the program (from the cache when the
- * signature matches) and the uniform values. Writes nothing to any array. */
-static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind,
-                   pa_array **outp, pa_array **ins)
+/* The checks of the bindings themselves (no name twice), and the binding
+ * of each name e reads (nb), its type and its part of the program's
+ * signature (sig, mask: which names are arrays). */
+static int bind_names(const char *fn, const pa_expr *e, const pa_binding *bind, int nbind,
+                      const pa_binding **nb, pa__type *name_type, unsigned char *sig,
+                      uint64_t *mask)
 {
     pa_ctx *ctx = e->ctx;
     PA_CHECK_AS(ctx, fn, nbind >= 0 && (bind || nbind == 0), PA_EINVAL,
@@ -591,31 +620,13 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
                         "name '%s' is bound twice (bind[%d] and bind[%d])", bind[i].name, j,
                         i);
     }
-    const pa_binding *ob = find_binding(bind, nbind, e->out_name);
-    PA_CHECK_AS(ctx, fn, ob, PA_EINVAL, "the output '%s' (column %d) is not bound", e->out_name,
-                e->out_col);
-    PA_CHECK_AS(ctx, fn, ob->array, PA_EINVAL,
-                "the output '%s' is bound to a scalar; it must be an array (create it with "
-                "the inputs' shape and the result's dtype)",
-                e->out_name);
-    pa_array *out = ob->array;
-    PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
-                "the output '%s' belongs to another context than the expression",
-                e->out_name);
-
-    const pa_binding *nb[EXPR_MAXNAMES];
-    pa__type name_type[EXPR_MAXNAMES];
-    unsigned char sig[EXPR_MAXNAMES];
-    uint64_t mask = 0;
-    int out_read = 0;
+    *mask = 0;
     for (int k = 0; k < e->nnames; k++) {
         nb[k] = find_binding(bind, nbind, e->names[k]);
         PA_CHECK_AS(ctx, fn, nb[k], PA_EINVAL, "name '%s' (column %d) is not bound",
                     e->names[k], e->name_col[k]);
         if (nb[k]->array) {
-            PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 0));
-            mask |= (uint64_t)1 << k;
-            out_read |= nb[k]->array == out;
+            *mask |= (uint64_t)1 << k;
             name_type[k] = pa__strong_type(nb[k]->array->dtype);
             sig[k] = (unsigned char)nb[k]->array->dtype;
         } else {
@@ -623,44 +634,79 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
             sig[k] = (unsigned char)(PA_NDTYPES + !pa__dtype_is_int(name_type[k].dtype));
         }
     }
+    return PA_OK;
+}
+
+/* e->prog for the signature of want (its dtype, array_mask, name_type,
+ * out_read and store): the cached one when it matches, else a new one. */
+static int program(const char *fn, pa_expr *e, const pa_binding *const *nb,
+                   const pa__type *name_type, const expr_prog *want)
+{
+    expr_prog *p = &e->prog;
+    size_t nsig = (size_t)e->nnames;
+    if (p->valid && p->dtype == want->dtype && p->array_mask == want->array_mask &&
+        memcmp(p->name_type, want->name_type, nsig) == 0 && p->out_read == want->out_read &&
+        p->store == want->store)
+        return PA_OK;
+    pa__expr_prog_free(p);
+    p->dtype = want->dtype;
+    p->array_mask = want->array_mask;
+    memcpy(p->name_type, want->name_type, nsig);
+    p->out_read = want->out_read;
+    p->store = want->store;
+    codegen g = {.ctx = e->ctx, .fn = fn, .e = e, .p = p, .bind = nb, .name_type = name_type};
+    int rc = generate(&g);
+    free(g.uniform);
+    free(g.type);
+    free(g.cdt);
+    free(g.want);
+    free(g.in_slot);
+    /* Zeroed: a condition's zero is a uniform value that nothing writes. */
+    if (rc == PA_OK && !(p->uni = calloc((size_t)p->nuni + 1, sizeof(pa__elem))))
+        rc = pa__err(e->ctx, fn, PA_ENOMEM, "out of memory");
+    if (rc != PA_OK)
+        pa__expr_prog_free(p);
+    return rc;
+}
+
+/* Every check of an evaluation, then the program (from the cache when the
+ * signature matches) and the uniform values. Writes nothing to any array. */
+static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind,
+                   pa_array **outp, pa_array **ins)
+{
+    pa_ctx *ctx = e->ctx;
+    const pa_binding *nb[EXPR_MAXNAMES];
+    pa__type name_type[EXPR_MAXNAMES];
+    expr_prog want = {0};
+    PA_TRY(bind_names(fn, e, bind, nbind, nb, name_type, want.name_type, &want.array_mask));
+    const pa_binding *ob = find_binding(bind, nbind, e->out_name);
+    PA_CHECK_AS(ctx, fn, ob, PA_EINVAL, "the output '%s' (column %d) is not bound", e->out_name,
+                e->out_col);
+    PA_CHECK_AS(ctx, fn, ob->array, PA_EINVAL,
+                "the output '%s' is bound to a scalar; it must be an array (create it with "
+                "the inputs' shape and the result's dtype, or take the value of an "
+                "expression of scalars alone with pa_expr_eval_scalar)",
+                e->out_name);
+    pa_array *out = ob->array;
+    PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
+                "the output '%s' belongs to another context than the expression",
+                e->out_name);
+    for (int k = 0; k < e->nnames; k++)
+        if (nb[k]->array) {
+            PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 0));
+            want.out_read |= nb[k]->array == out;
+        }
 
     size_t lo, hi, es = out->part.elsize;
     pa__local_range(out, &lo, &hi);
-    expr_store store = out_read                                   ? EXPR_STORE_REG
-                       : (hi - lo) * es >= PA_STREAM_MIN_BYTES ? EXPR_STORE_STREAM
-                                                               : EXPR_STORE_DIRECT;
-
-    expr_prog *p = &e->prog;
-    size_t nsig = (size_t)e->nnames;
-    if (!p->valid || p->dtype != out->dtype || p->array_mask != mask ||
-        memcmp(p->name_type, sig, nsig) != 0 || p->out_read != out_read || p->store != store) {
-        pa__expr_prog_free(p);
-        p->dtype = out->dtype;
-        p->array_mask = mask;
-        memcpy(p->name_type, sig, nsig);
-        p->out_read = out_read;
-        p->store = store;
-        codegen g = {.ctx = ctx, .fn = fn, .e = e, .p = p, .bind = nb, .name_type = name_type};
-        int rc = generate(&g);
-        free(g.uniform);
-        free(g.type);
-        free(g.want);
-        free(g.calc);
-        free(g.in_slot);
-        if (rc != PA_OK) {
-            pa__expr_prog_free(p);
-            return rc;
-        }
-        /* Zeroed: a condition's zero is a uniform value that nothing writes. */
-        p->uni = calloc((size_t)p->nuni + 1, sizeof(pa__elem));
-        if (!p->uni) {
-            pa__expr_prog_free(p);
-            return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
-        }
-    }
-
+    want.store = want.out_read                            ? EXPR_STORE_REG
+                 : (hi - lo) * es >= PA_STREAM_MIN_BYTES ? EXPR_STORE_STREAM
+                                                         : EXPR_STORE_DIRECT;
+    want.dtype = out->dtype;
+    PA_TRY(program(fn, e, nb, name_type, &want));
     PA_TRY(load_uniforms(fn, e, nb));
 
+    expr_prog *p = &e->prog;
     if (e->nregs < p->nreg) {
         free(e->regs);
         e->nregs = 0;
@@ -734,4 +780,24 @@ int pa_eval(pa_ctx *ctx, const char *text, const pa_binding *bind, int nbind)
     int rc = eval(__func__, e, bind, nbind);
     pa_expr_free(&e);
     return rc;
+}
+
+int pa_expr_eval_scalar(pa_expr *e, const pa_binding *bind, int nbind, pa_value *out)
+{
+    const char *fn = __func__;
+    PA_CHECK(NULL, e && out, PA_EINVAL, "e and out must not be NULL");
+    const pa_binding *nb[EXPR_MAXNAMES];
+    pa__type name_type[EXPR_MAXNAMES];
+    expr_prog want = {.store = EXPR_STORE_SCALAR};
+    PA_TRY(bind_names(fn, e, bind, nbind, nb, name_type, want.name_type, &want.array_mask));
+    for (int k = 0; k < e->nnames; k++)
+        PA_CHECK_AS(e->ctx, fn, !nb[k]->array, PA_EINVAL,
+                    "name '%s' (column %d) is bound to an array: an expression of scalars "
+                    "alone has a 0-d value (evaluate one over arrays with pa_expr_eval)",
+                    e->names[k], e->name_col[k]);
+    PA_TRY(root_dtype(fn, e, name_type, &want.dtype));
+    PA_TRY(program(fn, e, nb, name_type, &want));
+    PA_TRY(load_uniforms(fn, e, nb));
+    pa__value_of(out, want.dtype, UNI(&e->prog, e->prog.result_uni));
+    return PA_OK;
 }

@@ -1,7 +1,6 @@
 /* The expression language's front end: a tokenizer and a recursive-descent
  * parser that turn "OUT = EXPR" into a syntax tree, with the column and
- * what was expected for every syntax error; and the compiled object's
- * life cycle (pa_expr_compile, pa_expr_free, the name getters). */
+ * what was expected for every syntax error. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +39,7 @@ const char *pa__expr_op_name(expr_op op)
 typedef enum {
     T_END, T_NUM, T_NAME, T_LP, T_RP, T_COMMA, T_ASSIGN,
     T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_POW, T_LSHIFT, T_RSHIFT,
-    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE
+    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE, T_AMP, T_PIPE, T_CARET, T_TILDE
 } tok_kind;
 
 typedef struct {
@@ -177,7 +176,8 @@ static int next(parser *p)
         {"**", T_POW}, {"<<", T_LSHIFT}, {">>", T_RSHIFT}, {"<=", T_LE}, {">=", T_GE},
         {"==", T_EQ}, {"!=", T_NE}, {"(", T_LP}, {")", T_RP}, {",", T_COMMA},
         {"=", T_ASSIGN}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH},
-        {"%", T_PERCENT}, {"<", T_LT}, {">", T_GT},
+        {"%", T_PERCENT}, {"<", T_LT}, {">", T_GT}, {"&", T_AMP}, {"|", T_PIPE},
+        {"^", T_CARET}, {"~", T_TILDE},
     };
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         size_t n = strlen(ops[k].text);
@@ -264,17 +264,22 @@ static int intern(parser *p, const char *s, size_t len, int col, int *idx)
 /* ------------------------------------------------------------ grammar
  *
  *   stmt    := NAME '=' cmp END
- *   cmp     := shift [('<' | '<=' | '>' | '>=' | '==' | '!=') shift]
+ *   cmp     := bor [('<' | '<=' | '>' | '>=' | '==' | '!=') bor]
+ *   bor     := bxor ('|' bxor)*
+ *   bxor    := band ('^' band)*
+ *   band    := shift ('&' shift)*
  *   shift   := sum (('<<' | '>>') sum)*
  *   sum     := term (('+' | '-') term)*
  *   term    := unary (('*' | '/' | '%') unary)*
- *   unary   := ('-' | '+') unary | power
+ *   unary   := ('-' | '+' | '~') unary | power
  *   power   := primary ['**' unary]
  *   primary := NUMBER | NAME | NAME '(' [cmp (',' cmp)*] ')' | '(' cmp ')'
  *
- * This is Python's grammar for these operators: ** binds tighter than a
- * unary minus on its left but takes one on its right, and groups to the
- * right through the unary on its right. */
+ * This is Python's grammar for these operators: comparisons bind looser
+ * than | ^ & (x > 0 & y < 1 is x > (0 & y) < 1, a chain, refused: write
+ * (x > 0) & (y < 1)); ** binds tighter than a unary minus on its left but
+ * takes one on its right, and groups to the right through the unary on
+ * its right. */
 
 static int parse_cmp(parser *p, int *out);
 static int parse_unary(parser *p, int *out);
@@ -410,27 +415,29 @@ static int parse_power(parser *p, int *out)
 
 static int parse_unary(parser *p, int *out)
 {
-    if (p->t.kind != T_MINUS && p->t.kind != T_PLUS)
+    tok_kind k = p->t.kind;
+    if (k != T_MINUS && k != T_PLUS && k != T_TILDE)
         return parse_power(p, out);
     PA_TRY(enter(p));
-    int minus = p->t.kind == T_MINUS, col = col_of(p->t.pos), a;
+    int col = col_of(p->t.pos), a;
     PA_TRY(next(p));
     PA_TRY(parse_unary(p, &a));
     leave(p);
-    if (!minus) {
+    if (k == T_PLUS) {
         *out = a;
         return PA_OK;
     }
-    /* -5 is the number -5, as Python folds it: a negative integer must fit
-     * the integer dtype it meets (NEP 50), where 5 negated would wrap. */
+    /* -5 is the number -5 and ~5 the number -6, as Python folds them: a
+     * negative integer must fit the integer dtype it meets (NEP 50), where
+     * 5 negated or inverted in that dtype would wrap. */
     expr_node *n = &p->e->nodes[a];
-    if (n->kind == EN_NUM) {
-        n->num = -n->num;
+    if (n->kind == EN_NUM && (k == T_MINUS || n->is_int)) {
+        n->num = k == T_MINUS ? -n->num : -n->num - 1;
         n->col = col;
         *out = a;
         return PA_OK;
     }
-    return op_node(p, EOP_NEG, col, 1, &a, out);
+    return op_node(p, k == T_MINUS ? EOP_NEG : EOP_INVERT, col, 1, &a, out);
 }
 
 /* One level of left-associative binary operators: operand (op operand)*,
@@ -464,9 +471,16 @@ static expr_op shift_op(tok_kind k)
     return k == T_LSHIFT ? EOP_LEFT_SHIFT : k == T_RSHIFT ? EOP_RIGHT_SHIFT : EOP_N;
 }
 
+static expr_op band_op(tok_kind k) { return k == T_AMP ? EOP_BITWISE_AND : EOP_N; }
+static expr_op bxor_op(tok_kind k) { return k == T_CARET ? EOP_BITWISE_XOR : EOP_N; }
+static expr_op bor_op(tok_kind k) { return k == T_PIPE ? EOP_BITWISE_OR : EOP_N; }
+
 static int parse_term(parser *p, int *out) { return parse_level(p, parse_unary, term_op, out); }
 static int parse_sum(parser *p, int *out) { return parse_level(p, parse_term, sum_op, out); }
 static int parse_shift(parser *p, int *out) { return parse_level(p, parse_sum, shift_op, out); }
+static int parse_band(parser *p, int *out) { return parse_level(p, parse_shift, band_op, out); }
+static int parse_bxor(parser *p, int *out) { return parse_level(p, parse_band, bxor_op, out); }
+static int parse_bor(parser *p, int *out) { return parse_level(p, parse_bxor, bor_op, out); }
 
 static int cmp_op(tok_kind k, expr_op *op)
 {
@@ -483,17 +497,18 @@ static int cmp_op(tok_kind k, expr_op *op)
 
 static int parse_cmp(parser *p, int *out)
 {
-    PA_TRY(parse_shift(p, out));
+    PA_TRY(parse_bor(p, out));
     expr_op op;
     if (cmp_op(p->t.kind, &op)) {
         int col = col_of(p->t.pos), args[2] = {*out, 0};
         PA_TRY(next(p));
-        PA_TRY(parse_shift(p, &args[1]));
+        PA_TRY(parse_bor(p, &args[1]));
         PA_TRY(op_node(p, op, col, 2, args, out));
         if (cmp_op(p->t.kind, &op))
             return pa__err(p->ctx, FN, PA_EINVAL,
                            "column %d: comparisons do not chain: expected parentheses "
-                           "around one comparison, e.g. (a < b) * (b < c)",
+                           "around one comparison, e.g. (a < b) & (b < c) (comparisons "
+                           "bind looser than & | ^, as in Python)",
                            col_of(p->t.pos));
     }
     return PA_OK;
@@ -521,52 +536,4 @@ int pa__expr_parse(pa_ctx *ctx, pa_expr *e)
         return expected(&p, "an operator or end of expression");
     }
     return PA_OK;
-}
-
-/* ------------------------------------------------------------ the object */
-
-int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out)
-{
-    PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
-    *out = NULL;
-    PA_CHECK(ctx, ctx, PA_EINVAL, "ctx is NULL");
-    PA_CHECK(ctx, text, PA_EINVAL, "text is NULL");
-    pa_expr *e = calloc(1, sizeof *e);
-    if (!e)
-        return pa__err(ctx, FN, PA_ENOMEM, "out of memory");
-    e->ctx = ctx;
-    e->text = strdup(text);
-    int rc = e->text ? pa__expr_parse(ctx, e) : pa__err(ctx, FN, PA_ENOMEM, "out of memory");
-    if (rc != PA_OK) {
-        pa_expr_free(&e);
-        return rc;
-    }
-    *out = e;
-    return PA_OK;
-}
-
-void pa_expr_free(pa_expr **pe)
-{
-    if (!pe || !*pe)
-        return;
-    pa_expr *e = *pe;
-    pa__expr_prog_free(&e->prog);
-    for (int i = 0; i < e->nnames; i++)
-        free(e->names[i]);
-    free(e->names);
-    free(e->name_col);
-    free(e->nodes);
-    free(e->out_name);
-    free(e->text);
-    free(e->regs);
-    free(e);
-    *pe = NULL;
-}
-
-const char *pa_expr_output(const pa_expr *e) { return e ? e->out_name : NULL; }
-int pa_expr_nnames(const pa_expr *e) { return e ? e->nnames : 0; }
-
-const char *pa_expr_name(const pa_expr *e, int i)
-{
-    return e && i >= 0 && i < e->nnames ? e->names[i] : NULL;
 }

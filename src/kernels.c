@@ -13,9 +13,10 @@
 
 /* ------------------------------------------------------------ loops */
 
-/* A loop body declares the element's operands x (y, z) for index i
- * (LOADS: the operands read per element; a stride-0 operand is read once
- * before the loop) and computes r = E; the loop stores r.
+/* A loop body declares the element's operands x (y, z) of type T for
+ * index i (LOADS: the operands read per element; a stride-0 operand is
+ * read once before the loop) and computes r = E of the output's type O
+ * (T, or _Bool for a predicate); the loop stores r.
  *
  * KRANGE stores into o over a range of i. KLOOP covers n elements; its
  * full-block case has a constant trip count, which gcc vectorises at -O2
@@ -120,8 +121,8 @@
  * pa__kernel, with ordinary and with streaming stores, into which the
  * inline body is inlined with its restrict intact and nt constant. T, U
  * and err are the names opdefs.h's expressions use; O is the output's
- * type, T except for the ops that give a complex dtype's part type
- * (PA__TO_PART). */
+ * element type, OT: CT, or _Bool for a predicate, or the part type CU for
+ * the ops that give a complex dtype's part (PA__TO_PART). */
 #define K_DEF(ARITY, DT, CT, CU, OT, N, E)                                             \
     K_TARGET static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(     \
         OT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
@@ -158,7 +159,10 @@
     PA__DT_CALL(K_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define K_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                 \
     PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
-             K_DEF(ARITY, DT, CT, CU, PA__SEL(PA__TO_PART(KIND, N), CT, CU), N,         \
+             K_DEF(ARITY, DT, CT, CU,                                                   \
+                   PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU), \
+                           _Bool),                                              \
+                   N,                                                           \
                    PA__SEL(PA__IS_INT(KIND), FE, IE)))
 
 /* The table: [dtype][op][streaming], NULL where the dtype's kind lacks
@@ -256,10 +260,28 @@ pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
 #define TO_PART_DT(N, DT, dt, CT, CU, KIND, ...) [PA_##DT][PA__KOP_##N] = PA__TO_PART(KIND, N),
 static const unsigned char to_part[PA_NDTYPES][PA__KOP_N] = {PA__KERNEL_OPS(TO_PART_OP)};
 
-pa_dtype pa__kernel_out_dtype(pa__kop op, pa_dtype d)
+#define PREDICATE_(N, ...) [PA__KOP_##N] = PA__OP_IS_PREDICATE(N),
+static const unsigned char predicate[PA__KOP_N] = {PA__KERNEL_OPS(PREDICATE_)};
+
+int pa__kernel_predicate(pa__kop op)
 {
+    return (unsigned)op < PA__KOP_N && predicate[op];
+}
+
+pa_dtype pa__kernel_result(pa__kop op, pa_dtype d)
+{
+    if (pa__kernel_predicate(op))
+        return PA_BOOL;
     return (unsigned)op < PA__KOP_N && pa__dtype_valid(d) && to_part[d][op] ? pa__dtype_real(d)
                                                                           : d;
+}
+
+const char *pa__kernel_hint(pa__kop op)
+{
+    return pa__kernel_has(op, PA_F64)     ? "convert with pa_astype to f64 or f32"
+           : !pa__kernel_has(op, PA_I64) ? "convert with pa_astype to bool"
+           : pa__kernel_has(op, PA_BOOL) ? "convert with pa_astype to an integer dtype or bool"
+                                         : "convert with pa_astype to an integer dtype";
 }
 
 int pa__kernel_has(pa__kop op, pa_dtype d)

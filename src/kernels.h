@@ -13,7 +13,9 @@
  *     pa__strides st = {.o = 1, .a = 1, .b = 0};  // out = a + scalar
  *     int err = k(out, a, &s, NULL, n, &st);
  *
- * Strides are in elements; a stride of 0 reads one element in place for
+ * A predicate's kernel (pa__kernel_result: comparisons, logical ops) reads
+ * operands of d and writes bools. Strides are in elements of each operand's
+ * and the output's dtype; a stride of 0 reads one element in place for
  * every i (a scalar, or a broadcast row). The patterns with a unit-stride
  * output whose operands have strides 1 or 0 run vectorised loops (a full
  * PA__KERNEL_BLK with a constant trip count); any other stride, the output's
@@ -47,7 +49,7 @@ typedef struct {
 
 /* o[i * st->o] = op(a[i * st->a], b[i * st->b], c[i * st->c]) for i in
  * [0, n); a unary op reads a only, a binary op a and b. o holds elements
- * of pa__kernel_out_dtype's dtype. No element
+ * of pa__kernel_result's dtype. No element
  * written may be an element read: the kernels' pointers are restrict.
  * Returns the PA_OPERR_* bits of the integer ops (opdefs.h). */
 typedef int (*pa__kernel)(void *o, const void *a, const void *b, const void *c, size_t n,
@@ -63,13 +65,21 @@ typedef int (*pa__kernel)(void *o, const void *a, const void *b, const void *c, 
 int pa__kernel_arity(pa__kop op);
 const char *pa__kernel_op_name(pa__kop op);
 
-/* Not collective. The dtype of op's result on operands of dtype d: d,
- * except for abs, real, imag and angle of a complex dtype, which give its
- * part dtype (c128: f64), as numpy's. */
-pa_dtype pa__kernel_out_dtype(pa__kop op, pa_dtype d);
-
 /* Not collective. 1 when dtype d has op (its kind has it), else 0. */
 int pa__kernel_has(pa__kop op, pa_dtype d);
+
+/* Not collective. Whether op is a predicate (a comparison or a logical
+ * op), and the dtype of op's result when it computes in d: bool for a
+ * predicate; for abs, real, imag and angle of a complex dtype its part
+ * dtype (c128: f64), as numpy's; else d. The kernel's output points at
+ * elements of that dtype. */
+int pa__kernel_predicate(pa__kop op);
+pa_dtype pa__kernel_result(pa__kop op, pa_dtype d);
+
+/* Not collective. What to convert to for an op that a dtype lacks, for
+ * messages: the floats for most, an integer dtype (or bool) for the
+ * bitwise ops and shifts, bool for bool's own. */
+const char *pa__kernel_hint(pa__kop op);
 
 /* Not collective. The kernel of op for dtype d, built for the best
  * instruction set this CPU runs; with nt its form whose contiguous output

@@ -21,8 +21,10 @@
  * every file). IEXPR is the integer form. A form the op's KINDS excludes is
  * PA_NOINT or PA_NOFLOAT: no kernel of it is built, and the entry points
  * refuse the op for those dtypes with PA_ENOTSUP. KINDS 2 (bitwise ops and
- * shifts) is the integers and, where PA__BOOL_HAS_<NAME> lists it, bool;
- * KINDS 3 (logical ops) is bool only (see PA__OP_HAS). */
+ * shifts) is the integers and, where PA__BOOL_HAS_<NAME> lists it, bool
+ * (see PA__OP_HAS). A predicate (PA__OP_IS_PREDICATE: comparisons and
+ * logical ops) writes a bool whatever T is: its expressions are truth
+ * values. */
 #ifndef PARRAY_OPDEFS_H
 #define PARRAY_OPDEFS_H
 
@@ -149,16 +151,14 @@ PA_CX_FNS(double, CMPLX, d)
 #define PA__OP_FLOAT_0 1
 #define PA__OP_FLOAT_1 1
 #define PA__OP_FLOAT_2 0
-#define PA__OP_FLOAT_3 0
 #define PA__OP_INT_0 0
 #define PA__OP_INT_1 1
 #define PA__OP_INT_2 1
-#define PA__OP_INT_3 0
 /* PA__PROBE(x) is 1 when x expands to `~, 1` and 0 for any other token. */
 #define PA__PROBE(...) PA__PROBE_(__VA_ARGS__, 0, ~)
 #define PA__PROBE_(x, v, ...) v
 /* Bool's ops: abs is the identity, + is or, * is and, minimum is and,
- * maximum is or (the integer forms on _Bool), and every op of iok 2 and 3;
+ * maximum is or (the integer forms on _Bool), the bitwise ops, the logical ops;
  * the others (-, //, **, fmod, square, floor, ...) numpy refuses or
  * computes in another dtype. */
 #define PA__BOOL_HAS_ABS ~, 1
@@ -343,7 +343,7 @@ PA_FMODPY(pa_fmodpyf, float)
     X(ARCSINH, arcsinh, 0, PA_F1(asinh, x), PA_NOINT)                                  \
     X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                  \
     X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                  \
-    X(LOGICAL_NOT, logical_not, 3, PA_NOFLOAT, (T)!x)                                  \
+    X(LOGICAL_NOT, logical_not, 1, (!x), (!x))                                        \
     X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))                           \
     X(CONJ, conj, 1, PA_CONJ(x), x)                                                    \
     X(REAL, real, 1, (__real__(x)), x)                                                 \
@@ -371,23 +371,40 @@ PA_FMODPY(pa_fmodpyf, float)
     X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                      \
     X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                         \
     X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))                         \
-    X(LOGICAL_AND, logical_and, 3, PA_NOFLOAT, (T)(x && y))                            \
-    X(LOGICAL_OR, logical_or, 3, PA_NOFLOAT, (T)(x || y))                              \
-    X(LOGICAL_XOR, logical_xor, 3, PA_NOFLOAT, (T)(!x != !y))                          \
+    X(LOGICAL_AND, logical_and, 1, (x && y), (x && y))                                \
+    X(LOGICAL_OR, logical_or, 1, (x || y), (x || y))                                  \
+    X(LOGICAL_XOR, logical_xor, 1, (!x != !y), (!x != !y))                            \
     X(BITWISE_AND, bitwise_and, 2, PA_NOFLOAT, (T)(x & y))                             \
     X(BITWISE_OR, bitwise_or, 2, PA_NOFLOAT, (T)(x | y))                               \
     X(BITWISE_XOR, bitwise_xor, 2, PA_NOFLOAT, (T)(x ^ y))
 
 /* The expression language's ops beyond the public ones, in the same
- * format. Comparisons (binary): 1 when true, 0 when false, in the
- * operands' dtype. */
+ * format. Comparisons (binary): true or false, a bool (see below); a NaN
+ * compares unequal to everything, +0 equals -0. */
 #define PA_COMPARE_OPS(X)                                                              \
-    X(LT, less, 1, (x < y ? (T)1 : (T)0), (x < y ? (T)1 : (T)0))                       \
-    X(LE, less_equal, 1, (x <= y ? (T)1 : (T)0), (x <= y ? (T)1 : (T)0))               \
-    X(GT, greater, 1, (x > y ? (T)1 : (T)0), (x > y ? (T)1 : (T)0))                    \
-    X(GE, greater_equal, 1, (x >= y ? (T)1 : (T)0), (x >= y ? (T)1 : (T)0))            \
-    X(EQ, equal, 1, (x == y ? (T)1 : (T)0), (x == y ? (T)1 : (T)0))                    \
-    X(NE, not_equal, 1, (x != y ? (T)1 : (T)0), (x != y ? (T)1 : (T)0))
+    X(LT, less, 1, (x < y), (x < y))                                                   \
+    X(LE, less_equal, 1, (x <= y), (x <= y))                                           \
+    X(GT, greater, 1, (x > y), (x > y))                                                \
+    X(GE, greater_equal, 1, (x >= y), (x >= y))                                        \
+    X(EQ, equal, 1, (x == y), (x == y))                                                \
+    X(NE, not_equal, 1, (x != y), (x != y))
+
+/* The predicates: the ops whose result is a bool whatever the dtype they
+ * compute in (numpy's comparisons and logical ops), by name as
+ * PA__BOOL_HAS_<NAME> (PA__PROBE). Their kernels read operands of the
+ * dtype and write _Bool; the others write the dtype they read. On a
+ * float, a NaN is true (not zero), as numpy's logical ops take it. */
+#define PA__OP_IS_PREDICATE(NAME) PA__PROBE(PA__PREDICATE_##NAME)
+#define PA__PREDICATE_LT ~, 1
+#define PA__PREDICATE_LE ~, 1
+#define PA__PREDICATE_GT ~, 1
+#define PA__PREDICATE_GE ~, 1
+#define PA__PREDICATE_EQ ~, 1
+#define PA__PREDICATE_NE ~, 1
+#define PA__PREDICATE_LOGICAL_NOT ~, 1
+#define PA__PREDICATE_LOGICAL_AND ~, 1
+#define PA__PREDICATE_LOGICAL_OR ~, 1
+#define PA__PREDICATE_LOGICAL_XOR ~, 1
 
 /* Ternary: where(x, y, z) (a NaN condition is true, as numpy's), and the
  * fused x*y + z and z + x*y, which round the product to T first so that

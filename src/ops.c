@@ -23,13 +23,14 @@
  * output that is not also an input is written in one pass of streaming
  * stores; else block by block, the kernels' vectorised trip count, and
  * through a buffer when the output is an input (the kernels' pointers are
- * restrict). *err gets the PA_OPERR_* bits. */
+ * restrict). The operands have dtype d, the output the op's result dtype
+ * (pa__kernel_result). *err gets the PA_OPERR_* bits. */
 static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, const char *a,
                   const char *b, const pa__strides *st, size_t n, int *err)
 {
-    size_t es = pa_dtype_size(d), eo = pa_dtype_size(pa__kernel_out_dtype(op, d));
+    size_t es = pa_dtype_size(d), oes = pa_dtype_size(pa__kernel_result(op, d));
     int alias = (st->a && o == a) || (st->b && o == b);
-    int stream = !alias && n * eo > PA_STREAM_MIN_BYTES;
+    int stream = !alias && n * oes > PA_STREAM_MIN_BYTES;
     pa__kernel k;
     PA_TRY(pa__kernel_get(ctx, fn, op, d, stream, &k));
     if (stream) {
@@ -43,10 +44,10 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
         size_t len = n - off < PA__KERNEL_BLK ? n - off : PA__KERNEL_BLK;
         const char *ab = a + off * es * (size_t)st->a;
         const char *bb = b ? b + off * es * (size_t)st->b : NULL;
-        void *dst = alias ? (void *)buf : (void *)(o + off * eo);
+        void *dst = alias ? (void *)buf : (void *)(o + off * oes);
         *err |= k(dst, ab, bb, NULL, len, st);
         if (alias)
-            memcpy(o + off * eo, buf, len * eo);
+            memcpy(o + off * oes, buf, len * oes);
     }
     return PA_OK;
 }
@@ -87,7 +88,7 @@ static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa
         size_t len = hi - off < PA__KERNEL_BLK ? hi - off : PA__KERNEL_BLK;
         *err |= k(to, tile_in(x, sv, off, len, d, ta), tile_in(y, sv, off, len, d, tb), NULL,
                   len, st);
-        pa__convert(pa__node_ptr(out, off), out->dtype, to, pa__kernel_out_dtype(op, d), len);
+        pa__convert(pa__node_ptr(out, off), out->dtype, to, pa__kernel_result(op, d), len);
     }
     return PA_OK;
 }
@@ -160,15 +161,6 @@ int pa_binary_int_ok(pa_binary_op op)
 
 /* ------------------------------------------------------------ entry points */
 
-/* What to convert to for an op that a dtype lacks: the floats for most,
- * bool for the logical ops, an integer dtype for the bitwise ones. */
-static const char *convert_hint(pa__kop kop)
-{
-    return pa__kernel_has(kop, PA_F64)    ? "convert with pa_astype to f64 or f32"
-           : pa__kernel_has(kop, PA_I64) ? "convert with pa_astype to an integer dtype or bool"
-                                         : "convert with pa_astype to bool";
-}
-
 int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
 {
     PA_TRY(pa__check_array(__func__, out, "out"));
@@ -181,8 +173,8 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
     pa__kop kop = (pa__kop)(PA__KOP_UNARY0 + (int)op);
     PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
              "%s is not defined for %s (%s)", un_names[op], pa_dtype_name(a->dtype),
-             convert_hint(kop));
-    pa_dtype rd = pa__kernel_out_dtype(kop, a->dtype);
+             pa__kernel_hint(kop));
+    pa_dtype rd = pa__kernel_result(kop, a->dtype);
     PA_TRY(pa__check_cast(ctx, __func__, rd, out->dtype, "out"));
     static const pa__strides st = {.o = 1, .a = 1};
     int err;
@@ -220,8 +212,9 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
     PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, d), PA_ENOTSUP,
                 "%s is not defined for %s (%s)", bin_names[op], pa_dtype_name(d),
-                convert_hint(kop));
-    PA_TRY(pa__check_cast(ctx, fn, d, out->dtype, "out"));
+                pa__kernel_hint(kop));
+    pa_dtype rd = pa__kernel_result(kop, d);
+    PA_TRY(pa__check_cast(ctx, fn, rd, out->dtype, "out"));
     pa__elem sv;
     if (form != 0)
         PA_TRY(pa__scalar_to(ctx, fn, "s", s, d, 1, &sv));
@@ -232,7 +225,7 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
                                          {.o = 1, .a = 0, .b = 1}};
     const pa_array *y = form == 0 ? b : NULL; /* NULL: the scalar */
     int err;
-    if (out->dtype != d || a->dtype != d || (y && y->dtype != d)) {
+    if (out->dtype != rd || a->dtype != d || (y && y->dtype != d)) {
         PA_TRY(run_converted(ctx, fn, kop, d, out, form == 2 ? y : a, form == 2 ? a : y, &sv,
                              &forms[form], &err));
     } else {

@@ -2,8 +2,43 @@
  * value as a double and as text that reads back to the same value. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "parray/compute.h"
+#include "compute.h"
+
+void pa__value_of(pa_value *v, pa_dtype d, const void *elem)
+{
+    memset(v, 0, sizeof *v);
+    v->dtype = d;
+    switch (pa__dtypes[d].kind) {
+    case PA__KIND_BOOL:
+    case PA__KIND_UINT:
+        v->kind = pa__dtypes[d].kind == PA__KIND_BOOL ? 'b' : 'u';
+        pa__dtypes[d].to_i64(&v->v.i, elem, 1); /* the low 64 bits: a u64 exactly */
+        break;
+    case PA__KIND_SINT:
+        v->kind = 'i';
+        pa__dtypes[d].to_i64(&v->v.i, elem, 1);
+        break;
+    case PA__KIND_FLOAT:
+        v->kind = 'f';
+        pa__dtypes[d].to_f64(&v->v.f, elem, 1);
+        break;
+    case PA__KIND_COMPLEX: {
+        /* Two floats of half the size, as numpy lays a complex out. */
+        v->kind = 'c';
+        if (pa__dtypes[d].size == 2 * sizeof(float)) {
+            float parts[2];
+            memcpy(parts, elem, sizeof parts);
+            v->v.c[0] = parts[0];
+            v->v.c[1] = parts[1];
+        } else {
+            memcpy(v->v.c, elem, sizeof v->v.c);
+        }
+        break;
+    }
+    }
+}
 
 double pa_value_double(const pa_value *v)
 {

@@ -589,6 +589,207 @@ START_TEST(integers)
 }
 END_TEST
 
+/* ------------------------------------------------------------ bool, & | ^ ~, 0-d */
+
+/* Collective: the dtype of text's value with x, y bound to arrays of dtypes
+ * dx, dy (and k to the scalar 1.5 where the text reads it) is want. */
+static void dtype_is(const char *text, pa_dtype dx, pa_dtype dy, pa_dtype want)
+{
+    pa_expr *e = NULL;
+    TU_OK(pa_expr_compile(ctx, text, &e), ctx);
+    pa_dtype dt[8];
+    double v[8] = {0};
+    for (int k = 0; k < pa_expr_nnames(e); k++) {
+        const char *nm = pa_expr_name(e, k);
+        dt[k] = strcmp(nm, "x") == 0 ? dx : strcmp(nm, "y") == 0 ? dy : PA_EXPR_SCALAR;
+        v[k] = 1.5;
+    }
+    pa_dtype got;
+    TU_OK(pa_expr_dtype(e, dt, v, &got), ctx);
+    TU_ASSERT(got == want, "%s: %s, want %s", text, pa_dtype_name(got), pa_dtype_name(want));
+    pa_expr_free(&e);
+}
+
+/* An array of dtype dt holding val(which, i) converted (pa_astype). */
+static pa_array *make_as(pa_dtype dt, size_t n, int which)
+{
+    pa_array *f = make(PA_F64, n, which), *a = NULL;
+    TU_OK(pa_array_create(ctx, dt, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_astype(a, f), ctx);
+    pa_array_free(&f);
+    return a;
+}
+
+START_TEST(bool_results)
+{
+    /* Comparisons and logical ops give bool whatever they compare in; a
+     * bool in arithmetic promotes as numpy's. */
+    dtype_is("m = x > 0.5", PA_F64, PA_F64, PA_BOOL);
+    dtype_is("m = x == y", PA_I32, PA_F32, PA_BOOL);
+    dtype_is("m = (x > 0) * x", PA_F32, PA_F32, PA_F32);
+    dtype_is("m = (x > 0) + 1", PA_I16, PA_I16, PA_I64);
+    dtype_is("m = (x > 0) * 2.5", PA_I32, PA_I32, PA_F64);
+    dtype_is("m = logical_and(x, y)", PA_I32, PA_F64, PA_BOOL);
+    dtype_is("m = logical_and(x, 1)", PA_BOOL, PA_BOOL, PA_BOOL);
+    dtype_is("m = logical_not(x)", PA_F32, PA_F32, PA_BOOL);
+    dtype_is("m = logical_xor(x, k)", PA_U8, PA_U8, PA_BOOL);
+    dtype_is("m = where(x > 0, x, y)", PA_F32, PA_I8, PA_F32);
+
+    pa_array *x = make(PA_F64, N, 0), *y = make_as(PA_I32, N, 2), *m = NULL, *r = NULL;
+    pa_array *b = make_as(PA_BOOL, N, 2);
+    size_t n = N;
+    TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &m), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &r), ctx);
+    pa_binding bd[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("m", m),
+                       PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("b", b),
+                       PA_BIND_SCALAR("nan", NAN)};
+    static const struct {
+        const char *text;
+        int op; /* 0 x > 0.5, 1 logical_and(x, y), 2 logical_and(b, 1), 3 not x,
+                   4 (x < 0) | b, 5 x < nan, 6 x != nan, 7 logical_or(nan, x) */
+    } cases[] = {
+        {"m = x > 0.5", 0},           {"m = logical_and(x, y)", 1},
+        {"m = logical_and(b, 1)", 2}, {"m = logical_not(x)", 3},
+        {"m = (x < 0) | b", 4},       {"m = x < nan", 5},
+        {"m = x != nan", 6},          {"m = logical_or(nan, x)", 7},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        TU_OK(pa_eval(ctx, cases[c].text, bd, 6), ctx);
+        unsigned char *got = whole(m);
+        size_t bad = N;
+        for (size_t i = 0; i < N && bad == N; i++) {
+            double xv = val(0, i);
+            int yv = (int)val(2, i), bv = val(2, i) != 0, want = 0;
+            switch (cases[c].op) {
+            case 0: want = xv > 0.5; break;
+            case 1: want = xv != 0 && yv != 0; break;
+            case 2: want = bv; break;
+            case 3: want = xv == 0; break;
+            case 4: want = xv < 0 || bv; break;
+            case 5: want = 0; break;
+            case 6: want = 1; break;
+            case 7: want = 1; break;
+            }
+            if (got[i] != want)
+                bad = i;
+        }
+        TU_ASSERT(bad == N, "%s: element %zu is %d", cases[c].text, bad,
+                  bad < N ? got[bad] : 0);
+        free(got);
+    }
+    /* A bool result into an f64 output (same_kind allows it), and a bool
+     * temporary in arithmetic. */
+    double *ref = malloc(N * sizeof *ref);
+    for (size_t i = 0; i < N; i++)
+        ref[i] = val(0, i) > 0.5 ? 1.0 : 0.0;
+    TU_OK(pa_eval(ctx, "r = x > 0.5", bd, 6), ctx);
+    same_f64(r, ref, "r = x > 0.5");
+    for (size_t i = 0; i < N; i++)
+        ref[i] = (val(0, i) > 0 ? 1.0 : 0.0) * val(0, i) + (double)(val(2, i) != 0);
+    TU_OK(pa_eval(ctx, "r = (x > 0) * x + b", bd, 6), ctx);
+    same_f64(r, ref, "r = (x > 0) * x + b");
+    free(ref);
+    pa_array_free(&b);
+    pa_array_free(&r);
+    pa_array_free(&m);
+    pa_array_free(&y);
+    pa_array_free(&x);
+}
+END_TEST
+
+START_TEST(bitwise_operators)
+{
+    /* Python's precedence: & above ^ above |, all above comparisons. */
+    dtype_is("r = x & y", PA_I32, PA_I16, PA_I32);
+    dtype_is("r = x & 1", PA_BOOL, PA_BOOL, PA_I64);
+    dtype_is("r = x ^ y", PA_BOOL, PA_BOOL, PA_BOOL);
+    dtype_is("r = ~x", PA_U8, PA_U8, PA_U8);
+    dtype_is("r = (x > 0) & (y < 1)", PA_F64, PA_F32, PA_BOOL);
+    pa_array *x = make(PA_I64, N, 0), *y = make(PA_I64, N, 2), *r = make(PA_I64, N, 0);
+    pa_array *f = make(PA_F64, N, 0);
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r),
+                      PA_BIND_ARRAY("f", f)};
+    TU_OK(pa_eval(ctx, "r = x | y & 3 ^ ~x << 1 | ~5 & x", b, 4), ctx);
+    int64_t *got = whole(r);
+    size_t bad = N;
+    for (size_t i = 0; i < N && bad == N; i++) {
+        int64_t xv = (int64_t)(val(0, i) * 10), yv = (int64_t)(val(2, i) * 10);
+        int64_t want = xv | ((yv & 3) ^ (int64_t)((uint64_t)~xv << 1)) | (-6 & xv);
+        if (got[i] != want)
+            bad = i;
+    }
+    TU_ASSERT(bad == N, "x | y & 3 ^ ~x << 1 | ~5 & x: element %zu differs", bad);
+    free(got);
+    /* Comparisons bind looser: x > 0 & y < 1 is a chain, refused. */
+    pa_expr *e = NULL;
+    fails(pa_expr_compile(ctx, "r = x > 0 & y < 1", &e), PA_EINVAL, "column 15",
+          "comparisons do not chain");
+    /* Floats have no bitwise ops: the error names the operator and dtype. */
+    fails(pa_eval(ctx, "r = x & f", b, 4), PA_ENOTSUP, "'&' (column 7)", "f64");
+    fails(pa_eval(ctx, "r = ~f + x", b, 4), PA_ENOTSUP, "'~' (column 5)", "f64");
+    fails(pa_eval(ctx, "r = bitwise_or(f, x)", b, 4), PA_ENOTSUP, "bitwise_or (column 5)",
+          "f64");
+    fails(pa_eval(ctx, "r = x ^ 1.5", b, 4), PA_ENOTSUP, "'^' (column 7)", "f64");
+    pa_array_free(&f);
+    pa_array_free(&r);
+    pa_array_free(&y);
+    pa_array_free(&x);
+}
+END_TEST
+
+/* Collective: text's 0-d value, with k bound to 1.5, is want, of dtype d. */
+static void scalar_is(const char *text, pa_dtype d, const char *want)
+{
+    pa_expr *e = NULL;
+    TU_OK(pa_expr_compile(ctx, text, &e), ctx);
+    pa_binding b[] = {PA_BIND_SCALAR("k", 1.5)};
+    pa_value v;
+    TU_OK(pa_expr_eval_scalar(e, b, 1, &v), ctx);
+    char buf[64];
+    pa_value_str(&v, buf, sizeof buf);
+    TU_ASSERT(v.dtype == d && strcmp(buf, want) == 0, "%s: %s %s, want %s %s", text,
+              pa_dtype_name(v.dtype), buf, pa_dtype_name(d), want);
+    pa_expr_free(&e);
+}
+
+START_TEST(scalar_only)
+{
+    scalar_is("r = 2.0 * 3 + 1", PA_F64, "7");
+    scalar_is("r = 7 / 2", PA_I64, "3");
+    scalar_is("r = sqrt(2)", PA_F64, "1.4142135623730951");
+    scalar_is("r = 2 < 3", PA_BOOL, "True");
+    scalar_is("r = (1 < 2) + 1", PA_I64, "2");
+    scalar_is("r = k * 2", PA_F64, "3");
+    scalar_is("r = ~5 & 7", PA_I64, "2");
+    scalar_is("r = where(k > 2, 1, 2.5)", PA_F64, "2.5");
+    scalar_is("r = logical_and(k, 0)", PA_BOOL, "False");
+    /* The output name, when bound, is ignored; arrays are refused. */
+    pa_array *x = make(PA_F64, N, 0);
+    pa_expr *e = NULL;
+    pa_value v;
+    pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_SCALAR("r", 1)};
+    TU_OK(pa_expr_compile(ctx, "r = x + 1", &e), ctx);
+    fails(pa_expr_eval_scalar(e, b, 2, &v), PA_EINVAL, "name 'x' (column 5) is bound to an array",
+          NULL);
+    pa_expr_free(&e);
+    TU_OK(pa_expr_compile(ctx, "r = 1 / 0", &e), ctx);
+    fails(pa_expr_eval_scalar(e, b, 2, &v), PA_EINVAL, "division by zero", NULL);
+    pa_expr_free(&e);
+    TU_OK(pa_expr_compile(ctx, "r = 1.5 & 1", &e), ctx);
+    fails(pa_expr_eval_scalar(e, b, 2, &v), PA_ENOTSUP, "'&' (column 9)", "f64");
+    pa_expr_free(&e);
+    /* The same text over an array output fills it (a 0-d value broadcast). */
+    pa_binding bx[] = {PA_BIND_ARRAY("x", x)};
+    TU_OK(pa_eval(ctx, "x = sqrt(2)", bx, 1), ctx);
+    double *ref = malloc(N * sizeof *ref);
+    for (size_t i = 0; i < N; i++)
+        ref[i] = sqrt(2.0);
+    same_f64(x, ref, "x = sqrt(2)");
+    free(ref);
+    pa_array_free(&x);
+}
+END_TEST
+
 /* ------------------------------------------------------------ long and deep texts */
 
 /* head, then n copies of open, then mid, then n copies of close
@@ -814,6 +1015,9 @@ static Suite *make_suite(void)
     tcase_add_test(tc, long_chains);
     tcase_add_test(tc, deep_nesting);
     tcase_add_test(tc, bit_equality);
+    tcase_add_test(tc, bool_results);
+    tcase_add_test(tc, bitwise_operators);
+    tcase_add_test(tc, scalar_only);
     return s;
 }
 

@@ -45,7 +45,10 @@ typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
     PA__DT_CALL(REF_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
 #define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                      \
     PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
-             REF_FN(DT, CT, CU, PA__SEL(PA__TO_PART(KIND, N), CT, CU), N,               \
+             REF_FN(DT, CT, CU,                                                          \
+                    PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU),    \
+                            _Bool),                                                       \
+                    N,                                                                   \
                     PA__SEL(PA__IS_INT(KIND), FE, IE)))
 PA__KERNEL_OPS(REF_OP)
 
@@ -106,12 +109,14 @@ typedef struct {
 static const char *const isa_names[] = {"base", "avx2", "avx512"};
 
 /* One call of kernel k against the reference: n elements from element off
- * of every buffer (the last element, for a negative stride). */
+ * of every buffer (the last element, for a negative stride). The operands
+ * are of dtype d, the output of the op's result dtype (a bool for a
+ * predicate). */
 static void check_call(sweep *w, pa__kernel k, ref_fn ref, pa__kop op, pa_dtype d,
                        const pa__strides *st, size_t n, size_t off, int nt, pa_isa isa)
 {
     /* Operands of d, the output of the op's result dtype on d. */
-    size_t es = pa_dtype_size(d), eo = pa_dtype_size(pa__kernel_out_dtype(op, d));
+    size_t es = pa_dtype_size(d), eo = pa_dtype_size(pa__kernel_result(op, d));
     const ptrdiff_t s[4] = {st->o, st->a, st->b, st->c};
     const char *p[3];
     for (int j = 0; j < 3; j++) {

@@ -202,12 +202,28 @@ static float ref_binary_f32(pa_binary_op op, float x, float y)
  * rounds, as numpy's float16 loops do. */
 static double ref_unary_f(pa_unary_op op, double x, pa_dtype d)
 {
+    if (op == PA_OP_LOGICAL_NOT) /* a bool (NaN is true), stored as 0 or 1 */
+        return x == 0;
     size_t es = pa_dtype_size(d);
     return es == 8 ? ref_unary_f64(op, x) : tu_round_f(ref_unary_f32(op, (float)x), d);
 }
 
+/* numpy's logical ops: nonzero is true (NaN too); a bool, 0 or 1. */
+static int ref_logical(pa_binary_op op, double x, double y)
+{
+    int p = x != 0, q = y != 0;
+    return op == PA_OP_LOGICAL_AND ? p && q : op == PA_OP_LOGICAL_OR ? p || q : p != q;
+}
+
+static int is_logical(pa_binary_op op)
+{
+    return op == PA_OP_LOGICAL_AND || op == PA_OP_LOGICAL_OR || op == PA_OP_LOGICAL_XOR;
+}
+
 static double ref_binary_f(pa_binary_op op, double x, double y, pa_dtype d)
 {
+    if (is_logical(op))
+        return ref_logical(op, x, y);
     size_t es = pa_dtype_size(d);
     return es == 8 ? ref_binary_f64(op, x, y) : tu_round_f(ref_binary_f32(op, (float)x, (float)y), d);
 }
@@ -223,12 +239,15 @@ static __int128 ref_unary_int(pa_unary_op op, __int128 x, pa_dtype d)
     case PA_OP_SQUARE: return tu_wrap_i((__int128)x * x, d);
     case PA_OP_INVERT: return tu_wrap_i(-x - 1, d); /* two's complement ~x */
     case PA_OP_IMAG: return 0;
+    case PA_OP_LOGICAL_NOT: return x == 0;
     default: return x; /* floor, ceil, round, conj, real */
     }
 }
 
 static __int128 ref_binary_int(pa_binary_op op, __int128 x, __int128 y, pa_dtype d)
 {
+    if (is_logical(op))
+        return ref_logical(op, (double)x, (double)y);
     __int128 a = x, b = y;
     switch (op) {
     case PA_OP_ADD: return tu_wrap_i(a + b, d);
@@ -323,13 +342,14 @@ static double tol_binary(pa_binary_op op)
 
 /* ------------------------------------------------------------ tests */
 
-/* The ops numpy defines on integers and bool only (bitwise) or bool only
- * (logical): a float array is refused. */
+/* The ops numpy defines on integers and bool only (bitwise): a float
+ * array is refused. The logical ops take every dtype and give a bool,
+ * which the tests below store into an out of the operands' dtype (0 or 1,
+ * as same_kind allows). */
 static int float_lacks(int unary, int op)
 {
-    return unary ? op == PA_OP_LOGICAL_NOT || op == PA_OP_INVERT
-                 : op == PA_OP_LOGICAL_AND || op == PA_OP_LOGICAL_OR || op == PA_OP_LOGICAL_XOR ||
-                       op == PA_OP_BITWISE_AND || op == PA_OP_BITWISE_OR ||
+    return unary ? op == PA_OP_INVERT
+                 : op == PA_OP_BITWISE_AND || op == PA_OP_BITWISE_OR ||
                        op == PA_OP_BITWISE_XOR;
 }
 
@@ -573,6 +593,31 @@ START_TEST(test_bool_ops)
      * same_kind: the ops are checked on two bool arrays. */
     TU_RC(pa_binary_scalar(out, PA_OP_ADD, a, 1), PA_EINVAL, ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), "same_kind") != NULL);
+    /* The logical ops give a bool whatever they compute in (numpy's): bool
+     * with 1 computes in i64 and stores a bool; an i32 and an f64 operand
+     * (promoted to f64; +-0 false, NaN true) give a bool, and so does not
+     * of an f64. */
+    pa_array *i = NULL, *f = NULL;
+    TU_OK(pa_array_create(ctx, PA_I32, 1, &n, PA_DISTRIBUTED, &i), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &f), ctx);
+    TU_OK(pa_astype(i, a), ctx);
+    TU_OK(pa_astype(f, b), ctx);
+    TU_OK(pa_binary_scalar(f, PA_OP_MUL, f, -0.0), ctx); /* -0.0 and 0.0: both false */
+    for (int c = 0; c < 4; c++) {
+        int rc = c == 0   ? pa_binary_scalar(out, PA_OP_LOGICAL_AND, a, 1)
+                 : c == 1 ? pa_binary(out, PA_OP_LOGICAL_OR, i, f)
+                 : c == 2 ? pa_unary(out, PA_OP_LOGICAL_NOT, f)
+                          : pa_binary_scalar(out, PA_OP_LOGICAL_OR, f, NAN);
+        TU_OK(rc, ctx);
+        unsigned char *got = gather_all(out);
+        size_t bad = 0;
+        for (size_t k = 0; k < n; k++)
+            bad += got[k] != (c == 0 ? x[k] : c == 1 ? x[k] : 1);
+        TU_ASSERT(bad == 0, "logical case %d on mixed dtypes: %zu wrong", c, bad);
+        free(got);
+    }
+    pa_array_free(&i);
+    pa_array_free(&f);
     for (int op = 0; op < PA_NBINARY; op++)
         for (int form = 0; form < 1; form++) {
             int rc = pa_binary(out, op, a, b);

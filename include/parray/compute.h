@@ -170,8 +170,10 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
  * sinh ... atanh: NaN outside the domain, +-inf at arctanh(+-1)). Integer
  * dtypes take neg abs square (wrapping like numpy), floor ceil round (the
  * identity) and invert (numpy's ~); the others are PA_ENOTSUP there.
- * logical_not is bool's only; bool takes logical_not, invert (both not)
- * and abs (the identity); a float has neither logical_not nor invert.
+ * logical_not takes every dtype and gives a bool (true where a is 0, as
+ * numpy's: NaN is not 0), stored into out under same_kind (a bool into any
+ * dtype is 0 or 1); bool takes logical_not, invert (both not) and abs (the
+ * identity); a float has no invert.
  * conj, real and imag are numpy's on every float and integer dtype (a real
  * value is its own conj and real part, and its imag is 0); angle is
  * numpy's arctan2(imag, real) on the floats. The complex dtypes take neg,
@@ -200,10 +202,14 @@ PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
  * a count outside [0, width) gives 0, or -1 for right_shift of a negative
  * value; left_shift wraps. Integer division (div, fmod, mod) by zero is
  * PA_EINVAL, reported once; out then holds 0 where b was 0 and is
- * otherwise complete. bool takes logical_and/or/xor (bool's only), the
+ * otherwise complete. logical_and/or/xor take every dtype: they compute
+ * in the promotion of a and b (nonzero, NaN included, is true) and give a
+ * bool, as numpy's (logical_and of an i32 and an f64 is a bool; of a bool
+ * array and the scalar 1 too, compared in i64), stored into out under
+ * same_kind. bool takes the logical three, the
  * bitwise three, add (or), mul (and), minimum (and) and maximum (or), as
  * numpy; sub, div, pow, fmod, mod, hypot and atan2 are PA_ENOTSUP. Floats
- * have neither the logical nor the bitwise ops. */
+ * have no bitwise ops. */
 PA_EXTERN int pa_binary(pa_array *out, pa_binary_op op, const pa_array *a, const pa_array *b);
 
 /* Collective. out = a op s (pa_binary_scalar) or out = s op a

@@ -10,10 +10,13 @@
  *              scalars
  *   operators  + - * / % ** (power, right-associative, binding tighter
  *              than unary minus as in Python: -x**2 is -(x**2), 2**-1 is
- *              0.5), << >> (integers; below + -, as in Python), unary -
- *              and +, parentheses, comparisons < <= > >= == != (1 when
- *              true, 0 when false; they do not chain: write
- *              (a < b) * (b < c)); % is mod, << left_shift, >> right_shift
+ *              0.5), << >> (integers; below + -, as in Python), & ^ |
+ *              (bitwise on integers and bool; below << >>, in that order,
+ *              as in Python), unary -, + and ~, parentheses, comparisons
+ *              < <= > >= == != (a bool; they bind looser than & ^ | and
+ *              do not chain: write (a < b) & (b < c)); % is mod, <<
+ *              left_shift, >> right_shift, & ^ | ~ bitwise_and,
+ *              bitwise_xor, bitwise_or, invert
  *   functions  where(cond, a, b) (a where cond != 0, else b), copy(x)
  *              (x), the unary and binary ops of compute.h by name (PA_UNARY_LIST,
  *              PA_BINARY_LIST: sqrt(x), hypot(x, y), arcsinh(x), mod(x, y),
@@ -46,6 +49,7 @@
 #define PARRAY_EXPR_H
 
 #include "parray/array.h"
+#include "parray/compute.h"
 #include "parray/export.h"
 
 /* A compiled expression. */
@@ -97,9 +101,13 @@ PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
  * numpy's % for % and mod, << and >>, comparisons, where, minimum,
  * maximum, neg, abs, square, and floor, ceil, round as the identity); the
  * other functions are PA_ENOTSUP there, and integer division by zero is
- * PA_EINVAL, reported once, with 0 in those elements. A comparison gives 1
- * or 0 in the dtype it compares in. where's condition is tested for
- * non-zero in its own dtype.
+ * PA_EINVAL, reported once, with 0 in those elements. A comparison and a
+ * logical op compute in their operands' promotion and give a bool (a bool
+ * in arithmetic promotes as numpy's: (x > 0) * x has x's dtype). & | ^ ~
+ * on a float are PA_ENOTSUP naming the operator. where's condition is
+ * tested for non-zero in its own dtype. An expression of scalars alone
+ * fills the output with its value (see pa_expr_eval_scalar for the 0-d
+ * value itself).
  * Returns PA_OK or, on every rank, the same code: PA_EINVAL (an unbound or
  * doubly bound name, a scalar output, mismatched arrays, naming each),
  * PA_ENOTSUP (a function not defined on the dtype). A pa_expr is used by
@@ -116,6 +124,17 @@ PA_EXTERN int pa_expr_eval(pa_expr *e, const pa_binding *bind, int nbind);
 #define PA_EXPR_SCALAR ((pa_dtype)-1)
 PA_EXTERN int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values,
                             pa_dtype *out);
+
+/* Not collective (it reads no array; every rank given the same text and
+ * bindings gets the same value). Evaluates e, whose names are all bound
+ * to scalars (the output name need not be bound, and is ignored if it is),
+ * to its 0-d value *out in numpy's dtype for it: Python-style scalars,
+ * so "r = 2.0 * 3 + 1" is the f64 7.0, "r = 7 / 2" the i64 3 (integer /
+ * floors), "r = sqrt(2)" an f64, "r = 2 < 3" the bool True. Returns PA_OK, PA_EINVAL (a name unbound, bound twice or
+ * bound to an array, an integer division by zero) or PA_ENOTSUP (a
+ * function not defined on the dtype, e.g. "r = 1.5 & 1"). */
+PA_EXTERN int pa_expr_eval_scalar(pa_expr *e, const pa_binding *bind, int nbind,
+                                  pa_value *out);
 
 /* Collective. Compiles text, evaluates it once and frees it: pa_expr_compile
  * followed by pa_expr_eval, with their errors. */
