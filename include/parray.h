@@ -13,6 +13,7 @@
 #include "parray/h5.h"
 #include "parray/files.h"
 #include "parray/linalg.h"
+#include "parray/sort.h"
 
 
 /* Not collective. The library's version, e.g. "0.1.0". */

@@ -99,7 +99,12 @@
     X(pa_cholesky, 1)                                                          \
     X(pa_cholesky_solve, 1)                                                    \
     X(pa_eigh, 1)                                                              \
-    X(pa_lstsq, 1)
+    X(pa_lstsq, 1)                                                             \
+    X(pa_sort, 1)                                                              \
+    X(pa_argsort, 1)                                                           \
+    X(pa_quantile, 1)                                                          \
+    X(pa_percentile, 1)                                                        \
+    X(pa_median, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {
