@@ -196,6 +196,27 @@ int num_real(const char *opt, const char *s, int finite, double *out, char *err,
     return 0;
 }
 
+int num_real_list(const char *opt, const char *s, int finite, double *out, int max, int *count,
+                  char *err, size_t errlen)
+{
+    char why[256];
+    size_t n = strlen(s);
+    *count = 0;
+    for (const char *p = s;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (*count == max)
+            return fail(err, errlen, "%s: '%.*s' has more than %d values", opt, shown(n), s,
+                        max);
+        if (real_at(p, len, finite, &out[*count], why, sizeof why) != 0)
+            return fail(err, errlen, "%s: '%.*s': %s", opt, shown(n), s, why);
+        ++*count;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
 int num_real_pair(const char *opt, const char *s, int finite, double out[2], char *err,
                   size_t errlen)
 {
