@@ -13,12 +13,16 @@
 #include "compute.h"
 #include "sort.h"
 
-/* The sample's size over the whole array (its rank error is about the
- * square root), and the bracket's margin on each side, in sample places. */
+/* The sample's size over the whole array: at most SAMPLE_TOTAL and a
+ * SAMPLE_SHARE-th of the array. Its rank error is at most half the square
+ * root (one standard deviation), so the bracket's margin on each side, in
+ * sample places, is six of them. */
 #define SAMPLE_TOTAL ((size_t)1 << 20)
-#define SAMPLE_MARGIN(s) ((size_t)(4 * sqrt((double)(s))) + 8)
+#define SAMPLE_SHARE 40
+#define SAMPLE_MARGIN(s) ((size_t)(3 * sqrt((double)(s))) + 8)
 /* The elements a rank keeps between the keys: a 32nd of its span (and the
- * same again to sort them), at least KEEP_MIN. */
+ * same again to sort them; the sample is sorted there too), at least
+ * KEEP_MIN. With the sample, under a tenth of the span. */
 #define KEEP_DIVISOR 32
 #define KEEP_MIN 1024
 
@@ -60,15 +64,18 @@ static int selection_init(selection *s, const pa_array *a)
     s->top = s->ops->key_bits == 64 ? ~(uint64_t)0 : ((uint64_t)1 << s->ops->key_bits) - 1;
     PA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, &s->n, 1, MPI_UINT64_T, MPI_SUM, s->comm));
     /* One place drawn in each of ns equal cells of the span. */
-    size_t want = s->n <= SAMPLE_TOTAL ? s->m : (size_t)((double)s->m * SAMPLE_TOTAL / s->n) + 1;
+    size_t total = s->n / SAMPLE_SHARE < SAMPLE_TOTAL ? s->n / SAMPLE_SHARE : SAMPLE_TOTAL;
+    size_t want = s->n <= KEEP_MIN ? s->m : (size_t)((double)s->m * total / s->n) + 1;
     s->ns = want < s->m ? want : s->m;
     s->cap = s->m / KEEP_DIVISOR > KEEP_MIN ? s->m / KEEP_DIVISOR : KEEP_MIN;
-    s->sample = malloc(2 * s->ns * es + 1);
+    if (2 * s->cap < s->ns)
+        s->cap = s->ns; /* the sample is drawn into keep and sorted through it */
+    s->sample = malloc(s->ns * es + 1);
     s->keep = malloc(2 * s->cap * es);
     s->pong = s->keep + s->cap * es;
     int rc = s->sample && s->keep ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
-    char *draw = s->sample + s->ns * es;
+    char *draw = s->keep;
     size_t g0 = (a->dist == PA_DISTRIBUTED ? a->row0 * a->rowsize : 0) + lo;
     for (size_t j = 0; j < s->ns; j++) {
         size_t c0 = j * s->m / s->ns, c1 = (j + 1) * s->m / s->ns;
@@ -88,11 +95,11 @@ static void selection_free(selection *s)
     free(s->keep);
 }
 
-/* The sample's keys that bracket the positions p0 <= p1 of the data,
- * margin places beyond each. */
-static int sample_bracket(selection *s, size_t p0, size_t p1, uint64_t *lo, uint64_t *hi)
+/* The sample's keys that bracket the positions p0 <= p1 of the data, d
+ * sample places beyond each, inside [L, H] (all of it when they are not). */
+static int sample_bracket(selection *s, size_t p0, size_t p1, size_t d, uint64_t L, uint64_t H,
+                          uint64_t *lo, uint64_t *hi)
 {
-    size_t d = SAMPLE_MARGIN(s->ns_total);
     size_t q0 = (size_t)((double)p0 * s->ns_total / s->n), q1 = (size_t)((double)p1 * s->ns_total / s->n);
     size_t k[2];
     int nk = 0;
@@ -102,8 +109,12 @@ static int sample_bracket(selection *s, size_t p0, size_t p1, uint64_t *lo, uint
         k[nk++] = q1 + d;
     uint64_t key[2];
     PA_TRY(pa__runs_key_at(s->a->ctx, s->comm, s->ops, s->sample, s->ns, nk, k, key));
-    *lo = q0 >= d ? key[0] : 0;
-    *hi = q1 + d < s->ns_total ? key[nk - 1] : s->top;
+    *lo = q0 >= d && key[0] > L ? key[0] : L;
+    *hi = q1 + d < s->ns_total && key[nk - 1] < H ? key[nk - 1] : H;
+    if (*lo > *hi) {
+        *lo = L;
+        *hi = H;
+    }
     return PA_OK;
 }
 
@@ -114,7 +125,8 @@ static int select_keys(selection *s, int np, const size_t *p, uint64_t *key, int
 {
     pa_ctx *ctx = s->a->ctx;
     uint64_t L = 0, H = s->top, lo, hi;
-    PA_TRY(sample_bracket(s, p[0], p[np - 1], &lo, &hi));
+    size_t d = SAMPLE_MARGIN(s->ns_total);
+    PA_TRY(sample_bracket(s, p[0], p[np - 1], d, L, H, &lo, &hi));
     *missed = 0;
     for (;;) {
         uint64_t local[5], cnt[6];
@@ -136,23 +148,28 @@ static int select_keys(selection *s, int np, const size_t *p, uint64_t *key, int
             *missed = 1;
             return PA_OK;
         }
-        /* Narrow the key range that holds the position, or place it. */
-        if (p[0] < below) {
+        /* Narrow [L, H], the key range that holds the position, and
+         * bracket it again: by the sample with half the margin after a
+         * bracket that kept too much, by halves of the key range once the
+         * margin is spent; or place the position. */
+        int narrow = 1;
+        if (p[0] < below)
             H = lo - 1; /* some key lies below lo, so lo > 0 */
-            lo = L;
-            hi = H;
-            continue;
-        }
-        if (p[0] >= end) {
+        else if (p[0] >= end)
             L = hi + 1;
-            lo = L;
-            hi = H;
-            continue;
-        }
-        if (need_keep && cnt[5]) {
+        else if (need_keep && cnt[5]) {
             L = lo;
             H = hi;
-            hi = lo + (hi - lo) / 2;
+            d /= 2;
+        } else
+            narrow = 0;
+        if (narrow) {
+            if (d > 0)
+                PA_TRY(sample_bracket(s, p[0], p[np - 1], d, L, H, &lo, &hi));
+            else {
+                lo = L;
+                hi = L + (H - L) / 2;
+            }
             continue;
         }
         /* Every rank kept all of its elements between the keys. */

@@ -43,10 +43,9 @@ typedef struct {
      * b, not a. */
     int (*radix)(const void *in, const int64_t *iin, int64_t ibase, void *a, int64_t *ia,
                  void *b, int64_t *ib, size_t n);
-    /* How many of the n sorted elements at run have a key below key
-     * (count_lt) or at most key (count_le): binary searches. */
-    size_t (*count_lt)(const void *run, size_t n, uint64_t key);
-    size_t (*count_le)(const void *run, size_t n, uint64_t key);
+    /* How many of the n sorted elements at run have a key below key, or
+     * with le at most key: a binary search. */
+    size_t (*count)(const void *run, size_t n, uint64_t key, int le);
     /* Merges the pieces (in global index order, each sorted) into n
      * outputs: the values into outv and the indices into outi, either
      * NULL to leave out. Equal keys are taken from the earlier piece. */

@@ -202,26 +202,14 @@ static void heap_down(head *h, int n, int i)
             ia[i] = iin ? iin[i] : ibase + (int64_t)i;                                 \
         return 0;                                                                      \
     }                                                                                  \
-    static size_t count_lt_##nm(const void *run, size_t n, uint64_t key)               \
+    static size_t count_##nm(const void *run, size_t n, uint64_t key, int le)          \
     {                                                                                  \
         const T *v = run;                                                              \
         size_t lo = 0, hi = n;                                                         \
         while (lo < hi) {                                                              \
             size_t mid = lo + (hi - lo) / 2;                                           \
-            if (key_##nm(&v[mid]) < key)                                               \
-                lo = mid + 1;                                                          \
-            else                                                                       \
-                hi = mid;                                                              \
-        }                                                                              \
-        return lo;                                                                     \
-    }                                                                                  \
-    static size_t count_le_##nm(const void *run, size_t n, uint64_t key)               \
-    {                                                                                  \
-        const T *v = run;                                                              \
-        size_t lo = 0, hi = n;                                                         \
-        while (lo < hi) {                                                              \
-            size_t mid = lo + (hi - lo) / 2;                                           \
-            if (key_##nm(&v[mid]) <= key)                                              \
+            uint64_t k = key_##nm(&v[mid]);                                            \
+            if (k < key || (le && k == key))                                           \
                 lo = mid + 1;                                                          \
             else                                                                       \
                 hi = mid;                                                              \
@@ -326,7 +314,7 @@ static void heap_down(head *h, int n, int i)
     }                                                                                  \
     static const pa__sort_ops ops_##nm = {8 * (int)sizeof(T), key_any_##nm,            \
                                           key_value_##nm,    radix_##nm,               \
-                                          count_lt_##nm,     count_le_##nm,            \
+                                          count_##nm,                                  \
                                           merge_##nm,        bracket_##nm};
 PA_DTYPE_LIST(SORT_KERNELS)
 #undef SORT_KERNELS

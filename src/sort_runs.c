@@ -30,7 +30,7 @@ int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const v
         int open = 0;
         for (int j = 0; j < nk; j++) {
             uint64_t mid = lo[j] + (hi[j] - lo[j]) / 2;
-            cnt[j] = lo[j] < hi[j] ? ops->count_le(run, m, mid) : 0;
+            cnt[j] = lo[j] < hi[j] ? ops->count(run, m, mid, 1) : 0;
             open |= lo[j] < hi[j];
         }
         if (!open)
@@ -84,9 +84,9 @@ int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void
     for (int j = 0, i = 0; j < nk; j++) {
         my_row[1 + 2 * j] = my_row[2 + 2 * j] = 0;
         if (k[j] > 0 && k[j] < total) {
-            size_t below = ops->count_lt(run, m, keys[i]);
+            size_t below = ops->count(run, m, keys[i], 0);
             my_row[1 + 2 * j] = below;
-            my_row[2 + 2 * j] = ops->count_le(run, m, keys[i]) - below;
+            my_row[2 + 2 * j] = ops->count(run, m, keys[i], 1) - below;
             i++;
         }
     }

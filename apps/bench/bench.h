@@ -32,6 +32,7 @@ extern const bench_experiment bench_blas;   /* bench_blas.c */
 extern const bench_experiment bench_init;   /* bench_init.c */
 extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
 extern const bench_experiment bench_latency; /* bench_latency.c */
+extern const bench_experiment bench_sort;    /* bench_sort.c */
 
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;
