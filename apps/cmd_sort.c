@@ -19,8 +19,7 @@ static const char usage[] =
     "  -o, --out FILE.h5:/DS  where to save the result (required)\n"
     "  --argsort              save the indices that sort the dataset (i64, of\n"
     "                         its shape; inside each row for N-D) instead\n"
-    "  --copy                 " CMD_COPY_HELP
-    "\n"
+    "  --copy                 " CMD_COPY_HELP "\n"
     "Example: mpirun -n 2 parray sort data.h5:/x -o sorted.h5:/x\n";
 
 enum { O_OUT = 'o', O_ARGSORT = 2, O_COPY };
@@ -35,7 +34,7 @@ typedef struct {
     const char *inarg, *outarg; /* as given */
     dsarg in, out;
     int argsort;
-    pa_h5_opts h5;              /* --copy */
+    pa_h5_opts h5; /* --copy */
 } sort_args;
 
 /* Parses the command line into s. Returns 0, or the exit status after a
@@ -79,8 +78,9 @@ static int run(pa_ctx *ctx, int argc, char **argv)
     if (rc == PA_OK) {
         size_t shape[PA_MAXDIM];
         pa_array_shape(a, shape);
-        rc = s.argsort ? pa_array_create(ctx, PA_I64, pa_array_ndim(a), shape, PA_DISTRIBUTED, &out)
-                       : PA_OK;
+        rc = s.argsort
+                 ? pa_array_create(ctx, PA_I64, pa_array_ndim(a), shape, PA_DISTRIBUTED, &out)
+                 : PA_OK;
     }
     if (rc == PA_OK)
         rc = s.argsort ? pa_argsort(out, a) : pa_sort(a, a);

@@ -32,13 +32,13 @@ typedef struct {
     MPI_Comm comm;
     const void *span; /* this rank's elements (the whole node copy split among the node's ranks) */
     size_t m;
-    uint64_t n;       /* elements in the group */
-    char *sample;     /* this rank's sample, sorted */
+    uint64_t n;   /* elements in the group */
+    char *sample; /* this rank's sample, sorted */
     size_t ns;
     uint64_t ns_total;
     char *keep, *pong;
     size_t cap;
-    uint64_t top;     /* the largest key */
+    uint64_t top; /* the largest key */
 } selection;
 
 /* splitmix64: the sample's places, a function of the global index. */
@@ -100,7 +100,8 @@ static void selection_free(selection *s)
 static int sample_bracket(selection *s, size_t p0, size_t p1, size_t d, uint64_t L, uint64_t H,
                           uint64_t *lo, uint64_t *hi)
 {
-    size_t q0 = (size_t)((double)p0 * s->ns_total / s->n), q1 = (size_t)((double)p1 * s->ns_total / s->n);
+    size_t q0 = (size_t)((double)p0 * s->ns_total / s->n),
+           q1 = (size_t)((double)p1 * s->ns_total / s->n);
     size_t k[2];
     int nk = 0;
     if (q0 >= d)
@@ -121,7 +122,8 @@ static int sample_bracket(selection *s, size_t p0, size_t p1, size_t d, uint64_t
 /* The keys of the sorted positions p[0] <= p[1] (np = 1 or 2), or *nan
  * set when the data holds a NaN. Returns 1 in *missed when the one pass
  * of a pair could not place both (the caller then asks for each alone). */
-static int select_keys(selection *s, int np, const size_t *p, uint64_t *key, int *nan, int *missed)
+static int select_keys(selection *s, int np, const size_t *p, uint64_t *key, int *nan,
+                       int *missed)
 {
     pa_ctx *ctx = s->a->ctx;
     uint64_t L = 0, H = s->top, lo, hi;
@@ -175,7 +177,8 @@ static int select_keys(selection *s, int np, const size_t *p, uint64_t *key, int
         /* Every rank kept all of its elements between the keys. */
         const void *run = s->keep;
         size_t nkeep = (size_t)local[2];
-        if (need_keep && s->ops->radix(s->keep, NULL, 0, s->pong, NULL, s->keep, NULL, nkeep) == 0)
+        if (need_keep &&
+            s->ops->radix(s->keep, NULL, 0, s->pong, NULL, s->keep, NULL, nkeep) == 0)
             run = s->pong;
         size_t k[2];
         int nk = 0;
@@ -229,8 +232,9 @@ static int quantiles(const char *fn, const pa_array *a, size_t nq, const double 
                      double *out)
 {
     PA_CHECK_AS(a->ctx, fn, nq == 0 || (q && out), PA_EINVAL, "q and out must not be NULL");
-    PA_CHECK_AS(a->ctx, fn, a->dtype != PA_BOOL, PA_ENOTSUP,
-                "a is bool, which has no quantiles (numpy refuses them too): use pa_astype first");
+    PA_CHECK_AS(
+        a->ctx, fn, a->dtype != PA_BOOL, PA_ENOTSUP,
+        "a is bool, which has no quantiles (numpy refuses them too): use pa_astype first");
     for (size_t i = 0; i < nq; i++)
         PA_CHECK_AS(a->ctx, fn, q[i] >= 0 && q[i] <= scale, PA_EINVAL,
                     "q[%zu] = %g is outside [0, %g]", i, q[i], scale);

@@ -28,7 +28,8 @@ static int sort_rows(pa_array *out, pa_array *idx, const pa_array *a)
     pa__local_range(a, &lo, &hi);
     size_t r0 = len ? (lo + len - 1) / len : 0, r1 = len ? (hi + len - 1) / len : 0;
     char *buf = len && r1 > r0 ? malloc(2 * len * (es + sizeof(int64_t))) : NULL;
-    int rc = len && r1 > r0 && !buf ? pa__err(a->ctx, __func__, PA_ENOMEM, "out of memory") : PA_OK;
+    int rc = len && r1 > r0 && !buf ? pa__err(a->ctx, __func__, PA_ENOMEM, "out of memory")
+                                    : PA_OK;
     rc = pa__agree(a->ctx, a->ctx->comm, rc);
     if (rc < 0)
         return rc;
@@ -51,15 +52,16 @@ static int sort_rows(pa_array *out, pa_array *idx, const pa_array *a)
 /* One sort of a 1-D array over its group. */
 typedef struct {
     const pa_array *a;
-    pa_array *out, *idx;  /* the outputs (either may be NULL) */
-    pa_array *sv, *si;    /* the node-shared scratch: sorted runs, their indices */
+    pa_array *out, *idx; /* the outputs (either may be NULL) */
+    pa_array *sv, *si;   /* the node-shared scratch: sorted runs, their indices */
     const pa__sort_ops *ops;
     MPI_Comm comm;
     int me, size;
-    size_t es, lo, m, gbase; /* this rank's span: node elements [lo, lo + m); gbase: node element 0's index */
-    uint64_t *spans;      /* per group rank: offset, count */
-    size_t *cuts;         /* per group rank: its cuts at every rank's output start and end */
-    char *rv;             /* the pieces from other nodes: values and indices */
+    size_t es, lo, m,
+        gbase; /* this rank's span: node elements [lo, lo + m); gbase: node element 0's index */
+    uint64_t *spans; /* per group rank: offset, count */
+    size_t *cuts;    /* per group rank: its cuts at every rank's output start and end */
+    char *rv;        /* the pieces from other nodes: values and indices */
     int64_t *ri;
 } flat_sort;
 
@@ -171,8 +173,8 @@ static int exchange(flat_sort *f)
             rc = post_piece(f, 1, pa__node_ptr(f->si, f->lo + from), sizeof(int64_t), n, s, &req);
     }
     if (rc == PA_OK)
-        rc = pa__mpi(f->a->ctx, __func__, MPI_Waitall((int)(req - reqs), reqs, MPI_STATUSES_IGNORE),
-                     "MPI_Waitall");
+        rc = pa__mpi(f->a->ctx, __func__,
+                     MPI_Waitall((int)(req - reqs), reqs, MPI_STATUSES_IGNORE), "MPI_Waitall");
     free(reqs);
     return rc;
 }
@@ -224,8 +226,8 @@ static int merge_range(flat_sort *f)
 static int sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a)
 {
     pa_ctx *ctx = a->ctx;
-    flat_sort f = {.a = a, .out = out, .idx = idx, .ops = pa__sort_ops_of(a->dtype),
-                   .es = a->part.elsize};
+    flat_sort f = {
+        .a = a, .out = out, .idx = idx, .ops = pa__sort_ops_of(a->dtype), .es = a->part.elsize};
     f.comm = a->dist == PA_DISTRIBUTED ? ctx->comm : ctx->node_comm;
     f.me = a->dist == PA_DISTRIBUTED ? ctx->rank : ctx->node_rank;
     f.size = a->dist == PA_DISTRIBUTED ? ctx->size : ctx->node_size;

@@ -41,16 +41,15 @@ typedef struct {
      * buffers a and b (n elements each, and ia, ib for the indices).
      * Returns 0 when the result is in a (ia), 1 when in b (ib). in may be
      * b, not a. */
-    int (*radix)(const void *in, const int64_t *iin, int64_t ibase, void *a, int64_t *ia,
-                 void *b, int64_t *ib, size_t n);
+    int (*radix)(const void *in, const int64_t *iin, int64_t ibase, void *a, int64_t *ia, void *b,
+                 int64_t *ib, size_t n);
     /* How many of the n sorted elements at run have a key below key, or
      * with le at most key: a binary search. */
     size_t (*count)(const void *run, size_t n, uint64_t key, int le);
     /* Merges the pieces (in global index order, each sorted) into n
      * outputs: the values into outv and the indices into outi, either
      * NULL to leave out. Equal keys are taken from the earlier piece. */
-    void (*merge)(const pa__sort_piece *pieces, int npieces, void *outv, int64_t *outi,
-                  size_t n);
+    void (*merge)(const pa__sort_piece *pieces, int npieces, void *outv, int64_t *outi, size_t n);
     /* Counts over n elements at p for a selection between the keys lo <=
      * hi: cnt[0] below lo, cnt[1] equal to lo, cnt[2] between them (both
      * excluded), cnt[3] equal to hi (when hi > lo), cnt[4] NaN. The

@@ -13,7 +13,8 @@ int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const v
     if (nk == 0)
         return PA_OK;
     uint64_t *lo = malloc(3 * (size_t)nk * sizeof *lo);
-    int rc = pa__agree(ctx, comm, lo ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+    int rc = pa__agree(ctx, comm,
+                       lo ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
     if (rc < 0) {
         free(lo);
         return rc;

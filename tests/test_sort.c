@@ -129,8 +129,8 @@ static void check_flat(pa_dtype d, size_t n, int p, pa_dist dist)
         }
         free(ord);
     }
-    TU_ASSERT(ok, "%s n=%zu %s %s: first difference at %zu", pa_dtype_name(d), n,
-              pattern_name[p], dist == PA_DISTRIBUTED ? "distributed" : "replicated", bad);
+    TU_ASSERT(ok, "%s n=%zu %s %s: first difference at %zu", pa_dtype_name(d), n, pattern_name[p],
+              dist == PA_DISTRIBUTED ? "distributed" : "replicated", bad);
     free(sorted);
     free(ix);
     free(inplace);
@@ -259,8 +259,9 @@ static void check_quantiles(pa_dtype d, size_t n, int p)
         want = (double)(PA_HALF)want;
     if (nan)
         want = NAN;
-    TU_ASSERT((isnan(want) && isnan(med)) || want == med, "%s n=%zu %s median: got %.17g, want %.17g",
-              pa_dtype_name(d), n, pattern_name[p], med, want);
+    TU_ASSERT((isnan(want) && isnan(med)) || want == med,
+              "%s n=%zu %s median: got %.17g, want %.17g", pa_dtype_name(d), n, pattern_name[p],
+              med, want);
     /* One value on every rank, bit for bit. */
     long long bits;
     memcpy(&bits, &med, sizeof bits);

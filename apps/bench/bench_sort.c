@@ -36,7 +36,8 @@ static int fail_if(bench *b, sort_bench *S, int rc, const char *what)
 static int refill(bench *b, void *arg, int rep)
 {
     sort_bench *S = arg;
-    int rc = fail_if(b, S, pa_random_uniform(S->a, SEED, (uint64_t)rep, 0, 1), "pa_random_uniform");
+    int rc = fail_if(b, S, pa_random_uniform(S->a, SEED, (uint64_t)rep, 0, 1),
+                     "pa_random_uniform");
     if (rc == 0 && pa_array_gather(S->a, 0, S->naive) != PA_OK)
         rc = bench_fail(b, "sort: pa_array_gather: %s", pa_errmsg(S->ctx));
     return rc;
@@ -77,8 +78,10 @@ static int sort_run(bench *b)
     sort_bench S = {.ctx = ctx};
     S.n = bench_elems(b, BENCH_SORT_ELEMS, BENCH_SORT_ELEMS_QUICK);
     if (S.n > INT32_MAX)
-        return bench_agree(b, bench_fail(b, "sort: --size %zu is above 2^31-1 (the gather "
-                                            "that copies the values for qsort)", S.n));
+        return bench_agree(b, bench_fail(b,
+                                         "sort: --size %zu is above 2^31-1 (the gather "
+                                         "that copies the values for qsort)",
+                                         S.n));
     int rc = 0;
     if (pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.a) != PA_OK ||
         pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.out) != PA_OK)
@@ -90,10 +93,16 @@ static int sort_run(bench *b)
 
     double elems = (double)S.n;
     bench_spec specs[] = {
-        {.method = "naive qsort, 1 rank", .size = elems, .size_elems = 1,
-         .combine = BENCH_RANK0, .role = BENCH_NAIVE, .prepare = refill},
+        {.method = "naive qsort, 1 rank",
+         .size = elems,
+         .size_elems = 1,
+         .combine = BENCH_RANK0,
+         .role = BENCH_NAIVE,
+         .prepare = refill},
         {.method = "parray pa_sort f64", .size = elems, .size_elems = 1, .prepare = refill},
-        {.method = "parray pa_median f64 (exact)", .size = elems, .size_elems = 1,
+        {.method = "parray pa_median f64 (exact)",
+         .size = elems,
+         .size_elems = 1,
          .prepare = refill},
     };
     const bench_fn fns[] = {qsort_rep, sort_rep, median_rep};
@@ -105,8 +114,9 @@ static int sort_run(bench *b)
     bench_ratio(b, figs[2], figs[1], "pa_sort");
     bench_target(b, figs[1], figs[0], BENCH_AT_LEAST, 2, "qsort");
     bench_target(b, figs[2], figs[1], BENCH_AT_LEAST, 2, "pa_sort");
-    bench_note(b, "sort: %zu uniform f64 in all, drawn afresh before each repetition; qsort on "
-                  "rank 0 over a private copy; parray on all %d rank%s",
+    bench_note(b,
+               "sort: %zu uniform f64 in all, drawn afresh before each repetition; qsort on "
+               "rank 0 over a private copy; parray on all %d rank%s",
                S.n, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s");
 
 out:
