@@ -1,6 +1,6 @@
 /* `parray stats`: count, sum, mean, std, min, max, any and all of an HDF5
  * dataset, for the whole array or along axis 0 or 1 of a 2-D one, and
- * optionally a histogram, printed exactly (integers as integers, floats
+ * optionally a histogram, exact percentiles and the median, printed exactly (integers as integers, floats
  * with the digits that round-trip) as text or JSON. The reductions are
  * parray's, so the numbers are the same bits for every rank count. */
 #include <math.h>
@@ -18,7 +18,7 @@
 
 static const char usage[] =
     "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--hist BINS]\n"
-    "                                  [--json[=FILE]]\n"
+    "                                  [--percentiles P,...] [--median] [--json[=FILE]]\n"
     "\n"
     "Prints count, sum, mean, std (ddof 0), min, max, any and all of a dataset\n"
     "of any dtype: of the whole array, or with --axis 0 one line per column,\n"
@@ -37,6 +37,11 @@ static const char usage[] =
     "  --hist BINS  also a histogram of the whole array: numpy.histogram's BINS\n"
     "               equal bins over [min, max] of the finite values, the last\n"
     "               one closed; NaN, inf and -inf are counted apart\n"
+    "  --percentiles P,...  also the exact percentiles P (0 to 100, up to 64) of\n"
+    "               the whole array, numpy.percentile's default method (linear),\n"
+    "               found by selection, not a sort; NaN in the data gives nan\n"
+    "  --median     also the exact median of the whole array, numpy.median's\n"
+    "               (the mean of the two middle values when the count is even)\n"
     "  --json       one JSON object on stdout instead of the text\n"
     "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
     "\n"
@@ -45,7 +50,8 @@ static const char usage[] =
     "integers for integer sums, mins and maxes; NaN and inf as null), \"any\",\n"
     "\"all\" (true or false), each an array of one per column or row with\n"
     "--axis; \"hist\" (with --hist): {\"edges\": [BINS+1], \"counts\": [BINS],\n"
-    "\"nan\", \"posinf\", \"neginf\"}}.\n"
+    "\"nan\", \"posinf\", \"neginf\"}; \"percentiles\" (with --percentiles): {\"p\":\n"
+    "[P...], \"values\": [...]}; \"median\" (with --median).\n"
     "\n"
     "Example: mpirun -n 2 parray stats data.h5:/x --hist 10\n";
 
@@ -74,6 +80,9 @@ typedef struct {
     pa_hist_rest rest; /* NaN, -inf (below) and inf (above) */
 } histogram;
 
+/* The most percentiles one --percentiles asks for. */
+#define PCT_MAX 64
+
 /* What stats prints. */
 typedef struct {
     const char *name;            /* the input as given */
@@ -82,6 +91,11 @@ typedef struct {
     size_t shape[PA_MAXDIM];
     results r;
     histogram hist;              /* bins 0: none */
+    int npct;                    /* --percentiles: how many, which, their values */
+    const double *pct;
+    double pct_value[PCT_MAX];
+    int median;                  /* --median, and its value */
+    double median_value;
 } report;
 
 /* Collective. pa_histogram's bins of the whole of a into h, whose arrays
@@ -197,6 +211,25 @@ static void print_json(json_writer *w, const void *arg)
         json_uint(w, h->rest.below);
         json_end_object(w);
     }
+    if (rep->npct) {
+        json_key(w, "percentiles");
+        json_begin_object(w);
+        json_key(w, "p");
+        json_begin_array(w);
+        for (int i = 0; i < rep->npct; i++)
+            json_double(w, rep->pct[i]);
+        json_end_array(w);
+        json_key(w, "values");
+        json_begin_array(w);
+        for (int i = 0; i < rep->npct; i++)
+            json_double(w, rep->pct_value[i]);
+        json_end_array(w);
+        json_end_object(w);
+    }
+    if (rep->median) {
+        json_key(w, "median");
+        json_double(w, rep->median_value);
+    }
 }
 
 static void print_text(FILE *f, const void *arg)
@@ -223,6 +256,10 @@ static void print_text(FILE *f, const void *arg)
             fprintf(f, " %s", pa_value_str(&r->col[k][i], text, sizeof text));
         fputc('\n', f);
     }
+    for (int i = 0; i < rep->npct; i++)
+        fprintf(f, "percentile %.15g: %.17g\n", rep->pct[i], rep->pct_value[i]);
+    if (rep->median)
+        fprintf(f, "median: %.17g\n", rep->median_value);
     const histogram *h = &rep->hist;
     if (!h->bins)
         return;
@@ -240,12 +277,14 @@ static void print_text(FILE *f, const void *arg)
                 (unsigned long long)no->above, (unsigned long long)no->below);
 }
 
-enum { O_AXIS = 2, O_HIST, O_JSON };
+enum { O_AXIS = 2, O_HIST, O_JSON, O_PERCENTILES, O_MEDIAN };
 
 static const opt_spec specs[] = {
     {"axis", 0, OPT_VALUE, O_AXIS},
     {"hist", 0, OPT_VALUE, O_HIST},
     {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"percentiles", 0, OPT_VALUE, O_PERCENTILES},
+    {"median", 0, OPT_FLAG, O_MEDIAN},
 };
 
 /* What the command line asks for. */
@@ -253,6 +292,8 @@ typedef struct {
     const char *inarg; /* IN.h5:/DATASET as given */
     dsarg in;
     int axis, bins;    /* axis -1: the whole array; bins 0: no histogram */
+    int npct, median;  /* --percentiles (npct of pct) and --median */
+    double pct[PCT_MAX];
     output out;
 } stats_args;
 
@@ -281,6 +322,15 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
             if (output_option(&s->out, &p))
                 return p.status;
             break;
+        case O_PERCENTILES:
+            if (opts_real_list(&p, 1, s->pct, PCT_MAX, &s->npct))
+                return p.status;
+            for (int i = 0; i < s->npct; i++)
+                if (!(s->pct[i] >= 0 && s->pct[i] <= 100))
+                    return opts_fail(&p, "--percentiles: %g is not a percentile (0 to 100)",
+                                     s->pct[i]);
+            break;
+        case O_MEDIAN: s->median = 1; break;
         default:
             if (s->inarg)
                 return cmd_usage(ctx, sub, "one input only: '%s' is extra", p.value);
@@ -289,6 +339,8 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
     }
     if (!s->inarg)
         return cmd_usage(ctx, sub, "needs the input IN.h5:/DATASET");
+    if (s->axis >= 0 && (s->npct || s->median))
+        return cmd_usage(ctx, sub, "--percentiles and --median take the whole array, not --axis");
     char err[512];
     if (dsarg_parse(s->inarg, &s->in, err, sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
@@ -314,6 +366,24 @@ static int alloc_results(pa_ctx *ctx, results *r, int bins, pa_value **mem)
     return 0;
 }
 
+/* Collective. --percentiles and --median of a into rep (an empty array
+ * has neither: nan, as numpy's with its warning). */
+static int order_stats(pa_array *a, report *rep)
+{
+    int empty = pa_array_size(a) == 0;
+    for (int i = 0; empty && i < rep->npct; i++)
+        rep->pct_value[i] = NAN;
+    rep->median_value = NAN;
+    if (empty)
+        return PA_OK;
+    if (rep->npct) {
+        int rc = pa_percentile(a, (size_t)rep->npct, rep->pct, rep->pct_value);
+        if (rc != PA_OK)
+            return rc;
+    }
+    return rep->median ? pa_median(a, &rep->median_value) : PA_OK;
+}
+
 /* Collective. The statistics of the loaded array a, printed. Returns the
  * exit status. */
 static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
@@ -321,7 +391,7 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
     const char *sub = "stats";
     int axis = s->axis;
     report rep = {.name = s->inarg, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a),
-                  .axis = axis};
+                  .axis = axis, .npct = s->npct, .pct = s->pct, .median = s->median};
     pa_array_shape(a, rep.shape);
     if (axis >= 0 && rep.ndim != 2)
         return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg, rep.ndim);
@@ -337,6 +407,8 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
     else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != PA_OK)
         status = cmd_fail(ctx, sub, "--hist %d: %s", s->bins,
                           rep.hist.bins ? cmd_errmsg(ctx) : "out of memory");
+    else if (order_stats(a, &rep) != PA_OK)
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     else
         status = output_write(ctx, sub, &s->out, print_text, print_json, &rep);
 out:

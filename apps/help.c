@@ -35,7 +35,7 @@ static const char DESCRIPTION[] =
     "temporary name in the file, then linked over the old dataset, so that\n"
     "nothing else is copied (adding 10 numbers to a file of 1 GiB writes kB,\n"
     "not the GiB); a job killed while the file is being closed may leave its\n"
-    "metadata damaged. --copy (gen, calc, matmul, pack) copies the whole file\n"
+    "metadata damaged. --copy (gen, calc, matmul, pack, sort) copies the whole file\n"
     "instead, so that a killed job always leaves the old file as it was.\n"
     "\n"
     "HDF5 datasets are read contiguous or chunked; gzip, shuffle and fletcher32\n"

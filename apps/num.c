@@ -336,8 +336,30 @@ int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
 
 /* ------------------------------------------------------------ lists */
 
-int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out,
-                  int max, int *count, char *err, size_t errlen)
+/* One field of a list: the whole numbers' bounds or the reals' rule, and
+ * where the values go. */
+typedef struct {
+    uint64_t lo, hi;
+    int finite;
+    size_t *uints;
+    double *reals;
+} list_items;
+
+static int list_item(const list_items *it, const char *p, size_t len, int i, char *why,
+                     size_t whylen)
+{
+    if (it->reals)
+        return real_at(p, len, it->finite, &it->reals[i], why, whylen);
+    uint64_t v;
+    if (uint_at(p, len, it->lo, it->hi, &v, why, whylen) != 0)
+        return -1;
+    it->uints[i] = (size_t)v;
+    return 0;
+}
+
+/* The comma-separated fields of s (1 to max) into it's values. */
+static int list_parse(const char *opt, const char *s, const list_items *it, int max, int *count,
+                      char *err, size_t errlen)
 {
     char why[256];
     size_t n = strlen(s);
@@ -348,12 +370,25 @@ int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size
         if (*count == max)
             return fail(err, errlen, "%s: '%.*s' has more than %d values", opt, shown(n), s,
                         max);
-        uint64_t v;
-        if (uint_at(p, len, lo, hi, &v, why, sizeof why) != 0)
+        if (list_item(it, p, len, *count, why, sizeof why) != 0)
             return fail(err, errlen, "%s: '%.*s': %s", opt, shown(n), s, why);
-        out[(*count)++] = (size_t)v;
+        ++*count;
         if (!comma)
             return 0;
         p = comma + 1;
     }
+}
+
+int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out,
+                  int max, int *count, char *err, size_t errlen)
+{
+    list_items it = {.lo = lo, .hi = hi, .uints = out};
+    return list_parse(opt, s, &it, max, count, err, errlen);
+}
+
+int num_real_list(const char *opt, const char *s, int finite, double *out, int max, int *count,
+                  char *err, size_t errlen)
+{
+    list_items it = {.finite = finite, .reals = out};
+    return list_parse(opt, s, &it, max, count, err, errlen);
 }

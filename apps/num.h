@@ -43,6 +43,11 @@ int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
 int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out,
                   int max, int *count, char *err, size_t errlen);
 
+/* A comma-separated list of 1 to max real numbers (num_real each), such
+ * as "1,50,99.5". */
+int num_real_list(const char *opt, const char *s, int finite, double *out, int max, int *count,
+                  char *err, size_t errlen);
+
 /* Two real numbers "A,B" (num_real each). */
 int num_real_pair(const char *opt, const char *s, int finite, double out[2], char *err,
                   size_t errlen);

@@ -304,6 +304,13 @@ int opts_real_pair(opts *p, int finite, double out[2])
     return num_done(p, num_real_pair(p->name, p->value, finite, out, err, sizeof err), err);
 }
 
+int opts_real_list(opts *p, int finite, double *out, int max, int *count)
+{
+    char err[512];
+    return num_done(
+        p, num_real_list(p->name, p->value, finite, out, max, count, err, sizeof err), err);
+}
+
 int opts_char(opts *p, char *out)
 {
     const char *s = p->value;

@@ -111,6 +111,7 @@ int opts_real(opts *p, int finite, double *out);
 int opts_size(opts *p, uint64_t lo, uint64_t hi, uint64_t *out);
 int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int *count);
 int opts_real_pair(opts *p, int finite, double out[2]);
+int opts_real_list(opts *p, int finite, double *out, int max, int *count);
 /* A CSV delimiter or comment character: one character, not a newline, or
  * "tab" or "\t" for a tab (the library checks what the character may be). */
 int opts_char(opts *p, char *out);

@@ -14,6 +14,7 @@
 #include "parray/files.h"
 #include "parray/linalg.h"
 #include "parray/scan.h"
+#include "parray/sort.h"
 
 
 /* Not collective. The library's version, e.g. "0.1.0". */

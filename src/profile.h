@@ -105,7 +105,12 @@
     X(pa_histogram, 1)                                                         \
     X(pa_histogram_edges, 1)                                                   \
     X(pa_h5_hints_in_effect, 0)                                                \
-    X(pa_dot_value, 1)
+    X(pa_dot_value, 1)                                                         \
+    X(pa_sort, 1)                                                              \
+    X(pa_argsort, 1)                                                           \
+    X(pa_quantile, 1)                                                          \
+    X(pa_percentile, 1)                                                        \
+    X(pa_median, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

@@ -1,0 +1,136 @@
+/* The sort experiment: sorting --size random f64 (default 1e7 in all)
+ * with pa_sort on every rank against one process's qsort of the same
+ * values, and the exact median (pa_median) against the sort, measured side
+ * by side in one run. Each repetition sorts fresh data: the values are
+ * drawn again (untimed) before it. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define SEED 20261206u
+#define BENCH_SORT_ELEMS ((size_t)10000000)
+#define BENCH_SORT_ELEMS_QUICK ((size_t)1000000)
+
+typedef struct {
+    pa_ctx *ctx;
+    pa_array *a, *out;
+    double *naive; /* rank 0: a private copy of the values for qsort */
+    size_t n;
+    double sink;
+} sort_bench;
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static int fail_if(bench *b, sort_bench *S, int rc, const char *what)
+{
+    return rc == PA_OK ? 0 : bench_fail(b, "sort: %s: %s", what, pa_errmsg(S->ctx));
+}
+
+/* Fresh values before each repetition: the array's, and rank 0's copy. */
+static int refill(bench *b, void *arg, int rep)
+{
+    sort_bench *S = arg;
+    int rc = fail_if(b, S, pa_random_uniform(S->a, SEED, (uint64_t)rep, 0, 1),
+                     "pa_random_uniform");
+    if (rc == 0 && pa_array_gather(S->a, 0, S->naive) != PA_OK)
+        rc = bench_fail(b, "sort: pa_array_gather: %s", pa_errmsg(S->ctx));
+    return rc;
+}
+
+static int qsort_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    (void)rep;
+    sort_bench *S = arg;
+    if (pa_ctx_rank(S->ctx) == 0) {
+        qsort(S->naive, S->n, sizeof(double), cmp_double);
+        S->sink += S->naive[S->n / 2];
+    }
+    return 0;
+}
+
+static int sort_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    sort_bench *S = arg;
+    return fail_if(b, S, pa_sort(S->out, S->a), "pa_sort");
+}
+
+static int median_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    sort_bench *S = arg;
+    double m = 0;
+    int rc = fail_if(b, S, pa_median(S->a, &m), "pa_median");
+    S->sink += m;
+    return rc;
+}
+
+static int sort_run(bench *b)
+{
+    pa_ctx *ctx = bench_ctx(b);
+    sort_bench S = {.ctx = ctx};
+    S.n = bench_elems(b, BENCH_SORT_ELEMS, BENCH_SORT_ELEMS_QUICK);
+    if (S.n > INT32_MAX)
+        return bench_agree(b, bench_fail(b,
+                                         "sort: --size %zu is above 2^31-1 (the gather "
+                                         "that copies the values for qsort)",
+                                         S.n));
+    int rc = 0;
+    if (pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.a) != PA_OK ||
+        pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.out) != PA_OK)
+        rc = bench_fail(b, "sort: %s", pa_errmsg(ctx));
+    else if (pa_ctx_rank(ctx) == 0 && !(S.naive = malloc(S.n * sizeof(double) + 1)))
+        rc = bench_fail(b, "sort: out of memory for qsort's copy (%zu bytes)", S.n * 8);
+    if ((rc = bench_agree(b, rc)) != 0)
+        goto out;
+
+    double elems = (double)S.n;
+    bench_spec specs[] = {
+        {.method = "naive qsort, 1 rank",
+         .size = elems,
+         .size_elems = 1,
+         .combine = BENCH_RANK0,
+         .role = BENCH_NAIVE,
+         .prepare = refill},
+        {.method = "parray pa_sort f64", .size = elems, .size_elems = 1, .prepare = refill},
+        {.method = "parray pa_median f64 (exact)",
+         .size = elems,
+         .size_elems = 1,
+         .prepare = refill},
+    };
+    const bench_fn fns[] = {qsort_rep, sort_rep, median_rep};
+    void *const args[] = {&S, &S, &S};
+    int figs[3];
+    if ((rc = bench_time_steps(b, specs, fns, args, 3, figs)) != 0)
+        goto out;
+    bench_ratio(b, figs[1], figs[0], "qsort");
+    bench_ratio(b, figs[2], figs[1], "pa_sort");
+    bench_target(b, figs[1], figs[0], BENCH_AT_LEAST, 2, "qsort");
+    bench_target(b, figs[2], figs[1], BENCH_AT_LEAST, 2, "pa_sort");
+    bench_note(b,
+               "sort: %zu uniform f64 in all, drawn afresh before each repetition; qsort on "
+               "rank 0 over a private copy; parray on all %d rank%s",
+               S.n, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s");
+
+out:
+    free(S.naive);
+    pa_array_free(&S.out);
+    pa_array_free(&S.a);
+    if (S.sink == 12345.678) /* keeps qsort's result alive */
+        bench_note(b, "sort: sink");
+    return rc;
+}
+
+const bench_experiment bench_sort = {
+    .name = "sort",
+    .description = "order: pa_sort of --size random f64 in all (default 1e7) vs one process's "
+                   "qsort, and the exact pa_median vs the sort",
+    .run = sort_run,
+};

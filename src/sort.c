@@ -1,0 +1,297 @@
+/* Sorting, pa_sort and pa_argsort: along the last axis of an N-D array each
+ * rank sorts the rows that start in its span; a 1-D array is sorted over
+ * its group (the job, or the node for a replicated array) by the protocol
+ * of sort.h: local radix sorts into a node-shared scratch, exact cuts, a
+ * merge that reads the node's runs in place and receives only the pieces
+ * of other nodes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collcheck.h"
+#include "compute.h"
+#include "sort.h"
+
+/* The largest message of the exchange between nodes (bytes): MPI counts
+ * are ints, and pieces go in messages of this size. */
+#define SORT_MSG_MAX ((size_t)1 << 26)
+
+/* ------------------------------------------------------------ rows */
+
+/* Sorts each row of the last axis that starts in this rank's span into
+ * out (values) and idx (indices inside the row), either NULL to leave
+ * out; then the node sync of the written array, agreed. */
+static int sort_rows(pa_array *out, pa_array *idx, const pa_array *a)
+{
+    const pa__sort_ops *ops = pa__sort_ops_of(a->dtype);
+    pa_array *dst = out ? out : idx;
+    size_t es = a->part.elsize, len = a->shape[a->ndim - 1], lo, hi;
+    pa__local_range(a, &lo, &hi);
+    size_t r0 = len ? (lo + len - 1) / len : 0, r1 = len ? (hi + len - 1) / len : 0;
+    char *buf = len && r1 > r0 ? malloc(2 * len * (es + sizeof(int64_t))) : NULL;
+    int rc = len && r1 > r0 && !buf ? pa__err(a->ctx, __func__, PA_ENOMEM, "out of memory")
+                                    : PA_OK;
+    rc = pa__agree(a->ctx, a->ctx->comm, rc);
+    if (rc < 0)
+        return rc;
+    int64_t *ia = (int64_t *)(buf + 2 * len * es), *ib = ia + len;
+    for (size_t r = r0; r < r1; r++) {
+        int in_b = ops->radix(pa__node_ptr(a, r * len), NULL, 0, buf, idx ? ia : NULL,
+                              buf + len * es, idx ? ib : NULL, len);
+        if (out)
+            memcpy(pa__node_ptr(out, r * len), buf + (in_b ? len * es : 0), len * es);
+        if (idx)
+            memcpy(pa__node_ptr(idx, r * len), in_b ? ib : ia, len * sizeof(int64_t));
+    }
+    free(buf);
+    /* Publishes the rows to the node's ranks. */
+    return pa__array_sync_agree(dst, PA_OK);
+}
+
+/* ------------------------------------------------------------ 1-D */
+
+/* One sort of a 1-D array over its group. */
+typedef struct {
+    const pa_array *a;
+    pa_array *out, *idx; /* the outputs (either may be NULL) */
+    pa_array *sv, *si;   /* the node-shared scratch: sorted runs, their indices */
+    const pa__sort_ops *ops;
+    MPI_Comm comm;
+    int me, size;
+    size_t es, lo, m,
+        gbase; /* this rank's span: node elements [lo, lo + m); gbase: node element 0's index */
+    uint64_t *spans; /* per group rank: offset, count */
+    size_t *cuts;    /* per group rank: its cuts at every rank's output start and end */
+    char *rv;        /* the pieces from other nodes: values and indices */
+    int64_t *ri;
+} flat_sort;
+
+static int group_is_local(const flat_sort *f, int s)
+{
+    return f->a->dist == PA_REPLICATED || f->a->ctx->node_of[s] == f->a->ctx->node;
+}
+
+/* Sorts this rank's span into the scratch (its own part of it). The
+ * ping-pong buffer is the output's span for pa_sort, a temporary one for
+ * pa_argsort. */
+static int sort_span(flat_sort *f)
+{
+    void *run = pa__node_ptr(f->sv, f->lo);
+    int64_t *irun = f->si ? pa__node_ptr(f->si, f->lo) : NULL;
+    void *pong = f->out ? pa__node_ptr(f->out, f->lo) : malloc(f->m * f->es + 1);
+    int64_t *ipong = f->idx ? pa__node_ptr(f->idx, f->lo) : NULL;
+    int rc = pong ? PA_OK : pa__err(f->a->ctx, "pa_argsort", PA_ENOMEM, "out of memory");
+    rc = pa__agree(f->a->ctx, f->a->ctx->comm, rc);
+    if (rc < 0)
+        return rc;
+    int in_b = f->ops->radix(pa__node_ptr(f->a, f->lo), NULL, (int64_t)(f->gbase + f->lo), run,
+                             irun, pong, ipong, f->m);
+    if (in_b) {
+        memcpy(run, pong, f->m * f->es);
+        if (irun)
+            memcpy(irun, ipong, f->m * sizeof(int64_t));
+    }
+    if (!f->out)
+        free(pong);
+    /* Publishes every rank's run to the node's ranks, which merge from
+     * them next. */
+    PA_TRY(pa__array_sync(f->sv));
+    return f->si ? pa__array_sync(f->si) : PA_OK;
+}
+
+/* The group's spans and every rank's cuts at every output boundary. */
+static int cut_runs(flat_sort *f)
+{
+    pa_ctx *ctx = f->a->ctx;
+    uint64_t mine[2] = {f->gbase + f->lo, f->m};
+    PA_MPI(ctx, MPI_Allgather(mine, 2, MPI_UINT64_T, f->spans, 2, MPI_UINT64_T, f->comm));
+    int nk = 2 * f->size;
+    size_t k[nk], pos[nk];
+    for (int s = 0; s < f->size; s++) {
+        k[2 * s] = f->spans[2 * s];
+        k[2 * s + 1] = k[2 * s] + f->spans[2 * s + 1];
+    }
+    PA_TRY(pa__runs_cut(ctx, f->comm, f->ops, pa__node_ptr(f->sv, f->lo), f->m, mine[0], nk, k,
+                        pos));
+    _Static_assert(sizeof(size_t) == sizeof(uint64_t), "cuts travel as MPI_UINT64_T");
+    PA_MPI(ctx, MPI_Allgather(pos, nk, MPI_UINT64_T, f->cuts, nk, MPI_UINT64_T, f->comm));
+    return PA_OK;
+}
+
+/* The piece of group rank s's run that goes to group rank r. */
+static void piece_range(const flat_sort *f, int s, int r, size_t *from, size_t *n)
+{
+    const size_t *c = f->cuts + (size_t)s * 2 * f->size;
+    *from = c[2 * r];
+    *n = c[2 * r + 1] - c[2 * r];
+}
+
+/* Sends (or receives) count elements of es bytes at p in messages of at
+ * most SORT_MSG_MAX bytes; MPI keeps their order between one pair. */
+static int post_piece(flat_sort *f, int send, void *p, size_t es, size_t count, int peer,
+                      MPI_Request **req)
+{
+    size_t per = SORT_MSG_MAX / es;
+    for (size_t at = 0; at < count; at += per) {
+        int n = (int)((count - at < per ? count - at : per) * es);
+        char *q = (char *)p + at * es;
+        int mrc = send ? MPI_Isend(q, n, MPI_BYTE, peer, 0, f->comm, (*req)++)
+                       : MPI_Irecv(q, n, MPI_BYTE, peer, 0, f->comm, (*req)++);
+        PA_TRY(pa__mpi(f->a->ctx, __func__, mrc, send ? "MPI_Isend" : "MPI_Irecv"));
+    }
+    return PA_OK;
+}
+
+/* The pieces of other nodes' runs into rv (and ri), in group-rank order,
+ * and the pieces of this rank's run to the other nodes' ranks. */
+static int exchange(flat_sort *f)
+{
+    size_t nmsg = 0, per = SORT_MSG_MAX / (f->es > 8 ? f->es : 8);
+    for (int s = 0; s < f->size; s++) {
+        if (group_is_local(f, s))
+            continue;
+        size_t from, n_in, n_out;
+        piece_range(f, s, f->me, &from, &n_in);
+        piece_range(f, f->me, s, &from, &n_out);
+        nmsg += 2 * ((n_in + per - 1) / per + (n_out + per - 1) / per);
+    }
+    MPI_Request *reqs = malloc((nmsg + 1) * sizeof *reqs), *req = reqs;
+    int rc = reqs ? PA_OK : pa__err(f->a->ctx, __func__, PA_ENOMEM, "out of memory");
+    size_t at = 0;
+    for (int s = 0; rc == PA_OK && s < f->size; s++) {
+        if (group_is_local(f, s))
+            continue;
+        size_t from, n;
+        piece_range(f, s, f->me, &from, &n);
+        rc = post_piece(f, 0, f->rv + at * f->es, f->es, n, s, &req);
+        if (rc == PA_OK && f->ri)
+            rc = post_piece(f, 0, f->ri + at, sizeof(int64_t), n, s, &req);
+        at += n;
+        piece_range(f, f->me, s, &from, &n);
+        if (rc == PA_OK)
+            rc = post_piece(f, 1, pa__node_ptr(f->sv, f->lo + from), f->es, n, s, &req);
+        if (rc == PA_OK && f->si)
+            rc = post_piece(f, 1, pa__node_ptr(f->si, f->lo + from), sizeof(int64_t), n, s, &req);
+    }
+    if (rc == PA_OK)
+        rc = pa__mpi(f->a->ctx, __func__,
+                     MPI_Waitall((int)(req - reqs), reqs, MPI_STATUSES_IGNORE), "MPI_Waitall");
+    free(reqs);
+    return rc;
+}
+
+/* Merges this rank's output range from the pieces of every run, in the
+ * order of the runs' offsets: the node's runs read in the scratch, the
+ * others' from what exchange received. */
+static int merge_range(flat_sort *f)
+{
+    pa__sort_piece *pieces = malloc((size_t)f->size * sizeof *pieces);
+    int *order = malloc((size_t)f->size * sizeof *order);
+    int rc = pieces && order ? PA_OK : pa__err(f->a->ctx, __func__, PA_ENOMEM, "out of memory");
+    if (rc == PA_OK) {
+        /* Remote pieces lie in rv in group-rank order. */
+        size_t at = 0;
+        for (int s = 0; s < f->size; s++) {
+            size_t from, n;
+            piece_range(f, s, f->me, &from, &n);
+            pa__sort_piece *p = &pieces[s];
+            p->n = n;
+            if (group_is_local(f, s)) {
+                size_t node_el = f->spans[2 * s] - f->gbase + from;
+                p->v = pa__node_ptr(f->sv, node_el);
+                p->idx = f->si ? pa__node_ptr(f->si, node_el) : NULL;
+            } else {
+                p->v = f->rv + at * f->es;
+                p->idx = f->ri ? f->ri + at : NULL;
+                at += n;
+            }
+        }
+        /* Insertion by offset: the group's ranks in global index order. */
+        for (int s = 0; s < f->size; s++) {
+            int j = s;
+            for (; j > 0 && f->spans[2 * order[j - 1]] > f->spans[2 * s]; j--)
+                order[j] = order[j - 1];
+            order[j] = s;
+        }
+        pa__sort_piece sorted[f->size];
+        for (int s = 0; s < f->size; s++)
+            sorted[s] = pieces[order[s]];
+        f->ops->merge(sorted, f->size, f->out ? pa__node_ptr(f->out, f->lo) : NULL,
+                      f->idx ? pa__node_ptr(f->idx, f->lo) : NULL, f->m);
+    }
+    free(pieces);
+    free(order);
+    return rc;
+}
+
+static int sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a)
+{
+    pa_ctx *ctx = a->ctx;
+    flat_sort f = {
+        .a = a, .out = out, .idx = idx, .ops = pa__sort_ops_of(a->dtype), .es = a->part.elsize};
+    f.comm = a->dist == PA_DISTRIBUTED ? ctx->comm : ctx->node_comm;
+    f.me = a->dist == PA_DISTRIBUTED ? ctx->rank : ctx->node_rank;
+    f.size = a->dist == PA_DISTRIBUTED ? ctx->size : ctx->node_size;
+    f.gbase = a->dist == PA_DISTRIBUTED ? a->row0 * a->rowsize : 0;
+    size_t hi;
+    pa__local_range(a, &f.lo, &hi);
+    f.m = hi - f.lo;
+    int remote = a->dist == PA_DISTRIBUTED && ctx->nnodes > 1;
+    /* Everything is allocated before any output is written, so that a
+     * failure leaves the outputs as they were. The pieces from other
+     * nodes are at most this rank's output range. */
+    PA_TRY(pa_array_create(ctx, a->dtype, a->ndim, a->shape, a->dist, &f.sv));
+    int rc = idx ? pa_array_create(ctx, PA_I64, a->ndim, a->shape, a->dist, &f.si) : PA_OK;
+    if (rc < 0)
+        goto out;
+    f.spans = malloc(2 * (size_t)f.size * sizeof *f.spans);
+    f.cuts = malloc(2 * (size_t)f.size * (size_t)f.size * sizeof *f.cuts);
+    f.rv = remote ? malloc(f.m * f.es + 1) : NULL;
+    f.ri = remote && idx ? malloc(f.m * sizeof(int64_t) + 1) : NULL;
+    rc = f.spans && f.cuts && (!remote || f.rv) && (!remote || !idx || f.ri)
+             ? PA_OK
+             : pa__err(ctx, fn, PA_ENOMEM, "out of memory for the sort's %zu elements", f.m);
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK)
+        rc = sort_span(&f);
+    if (rc == PA_OK)
+        rc = cut_runs(&f);
+    if (rc == PA_OK && remote)
+        rc = exchange(&f);
+    if (rc == PA_OK)
+        rc = merge_range(&f);
+    /* Publishes every rank's output range to the node's ranks; after it
+     * no rank reads the scratch any more. */
+    rc = pa__array_sync_agree(out ? out : idx, rc);
+out:
+    free(f.spans);
+    free(f.cuts);
+    free(f.rv);
+    free(f.ri);
+    int frc = pa_array_free(&f.si);
+    int frc2 = pa_array_free(&f.sv);
+    return rc < 0 ? rc : frc < 0 ? frc : frc2;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+int pa_sort(pa_array *out, const pa_array *a)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_TRY(pa__check_array(__func__, out, "out"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(out), PA_CC_ARRAY(a));
+    PA_TRY(pa__check_match(__func__, a, "a", out, "out", 1));
+    PA_TRY(pa__sort_check_dtype(__func__, a));
+    return a->ndim == 1 ? sort_flat(__func__, out, NULL, a) : sort_rows(out, NULL, a);
+}
+
+int pa_argsort(pa_array *idx, const pa_array *a)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_TRY(pa__check_array(__func__, idx, "idx"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(idx), PA_CC_ARRAY(a));
+    PA_TRY(pa__check_match(__func__, a, "a", idx, "idx", 0));
+    PA_CHECK(a->ctx, idx->dtype == PA_I64, PA_EINVAL, "idx must be i64, not %s",
+             pa_dtype_name(idx->dtype));
+    PA_TRY(pa__sort_check_dtype(__func__, a));
+    return a->ndim == 1 ? sort_flat(__func__, NULL, idx, a) : sort_rows(NULL, idx, a);
+}

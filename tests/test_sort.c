@@ -1,0 +1,352 @@
+/* Tests of sorting and order statistics: pa_sort and pa_argsort of 1-D
+ * arrays (across ranks and nodes) and along the last axis of 2-D arrays,
+ * for every dtype of the list and both distributions, against a serial
+ * stable sort written here, bit for bit (so every launcher configuration
+ * gives the same bits); NaN (both signs), -0.0 and +0.0 in input order,
+ * all-equal, sorted and reverse-sorted data, fewer elements than ranks;
+ * in-place sorts; pa_quantile, pa_percentile and pa_median against
+ * numpy's formulas over the serial sort; bad arguments. */
+#include "testutil.h"
+
+#include <math.h>
+
+#include "dtype.h"
+
+/* ------------------------------------------------------------ the reference */
+
+typedef struct {
+    const void *buf;
+    pa_dtype d;
+} ref_data;
+static ref_data ref;
+
+/* numpy's order: NaN last, -0.0 == +0.0; then the index. */
+static int ref_cmp(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int c = 0;
+    if (tu_is_int(ref.d)) {
+        __int128 a = tu_get_i(ref.buf, ref.d, i), b = tu_get_i(ref.buf, ref.d, j);
+        c = (a > b) - (a < b);
+    } else {
+        double a = tu_get_f(ref.buf, ref.d, i), b = tu_get_f(ref.buf, ref.d, j);
+        if (isnan(a) || isnan(b))
+            c = isnan(a) - isnan(b);
+        else
+            c = (a > b) - (a < b);
+    }
+    return c ? c : (i > j) - (i < j);
+}
+
+/* The stable order of n elements of dtype d at buf. */
+static size_t *ref_order(const void *buf, pa_dtype d, size_t n)
+{
+    size_t *ord = malloc((n + 1) * sizeof *ord);
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    ref = (ref_data){buf, d};
+    qsort(ord, n, sizeof *ord, ref_cmp);
+    return ord;
+}
+
+/* ------------------------------------------------------------ data */
+
+enum { RANDOM, SORTED, REVERSE, EQUAL, FEW, SPECIAL, NPATTERNS };
+static const char *pattern_name[] = {"random", "sorted", "reverse", "equal", "few", "special"};
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 11;
+}
+
+/* n elements of dtype d in pattern p (the same on every rank). */
+static void *make_data(pa_dtype d, size_t n, int p, uint64_t seed)
+{
+    size_t es = pa_dtype_size(d);
+    char *buf = calloc(n + 1, es);
+    uint64_t s = seed;
+    const double special[] = {NAN, -NAN, -0.0, 0.0, INFINITY, -INFINITY, 1.0, -1.0, 0.5};
+    for (size_t i = 0; i < n; i++) {
+        __int128 v;
+        switch (p) {
+        case SORTED: v = (__int128)i - (__int128)(n / 2); break;
+        case REVERSE: v = (__int128)(n / 2) - (__int128)i; break;
+        case EQUAL: v = 3; break;
+        case FEW: v = (__int128)(lcg(&s) % 4) - 1; break;
+        default: v = (__int128)lcg(&s) - ((__int128)1 << 52); break;
+        }
+        if (p == SPECIAL && !tu_is_int(d))
+            tu_set_f(buf, d, i, special[lcg(&s) % 9]);
+        else if (!tu_is_int(d) && p == RANDOM)
+            tu_set_f(buf, d, i, (double)(lcg(&s) % 2000001) / 1000.0 - 1000.0);
+        else if (d == PA_BOOL)
+            tu_set_i(buf, d, i, v & 1);
+        else
+            tu_set_i(buf, d, i, tu_is_int(d) ? v : (__int128)(v % 4096));
+    }
+    return buf;
+}
+
+static pa_array *array_of(pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
+                          const void *buf)
+{
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, d, ndim, shape, dist, &a), ctx);
+    TU_OK(pa_array_scatter(a, 0, buf), ctx);
+    return a;
+}
+
+static void *gathered(pa_array *a)
+{
+    void *buf = calloc(pa_array_size(a) + 1, pa_dtype_size(pa_array_dtype(a)));
+    TU_OK(pa_array_gather(a, 0, buf), ctx);
+    return buf;
+}
+
+/* ------------------------------------------------------------ 1-D */
+
+/* Sorts, argsorts and sorts in place one 1-D array; rank 0 compares. */
+static void check_flat(pa_dtype d, size_t n, int p, pa_dist dist)
+{
+    size_t es = pa_dtype_size(d);
+    void *data = make_data(d, n, p, 17 + n + (size_t)p);
+    pa_array *a = array_of(d, 1, &n, dist, data), *out = NULL, *idx = NULL;
+    TU_OK(pa_array_create(ctx, d, 1, &n, dist, &out), ctx);
+    TU_OK(pa_array_create(ctx, PA_I64, 1, &n, dist, &idx), ctx);
+    TU_OK(pa_sort(out, a), ctx);
+    TU_OK(pa_argsort(idx, a), ctx);
+    char *sorted = gathered(out);
+    int64_t *ix = gathered(idx);
+    TU_OK(pa_sort(a, a), ctx);
+    char *inplace = gathered(a);
+    int ok = 1;
+    size_t bad = 0;
+    if (tu_rank() == 0) {
+        size_t *ord = ref_order(data, d, n);
+        for (size_t i = 0; i < n && ok; i++) {
+            ok = memcmp(sorted + i * es, (char *)data + ord[i] * es, es) == 0 &&
+                 memcmp(inplace + i * es, sorted + i * es, es) == 0 && ix[i] == (int64_t)ord[i];
+            bad = i;
+        }
+        free(ord);
+    }
+    TU_ASSERT(ok, "%s n=%zu %s %s: first difference at %zu", pa_dtype_name(d), n, pattern_name[p],
+              dist == PA_DISTRIBUTED ? "distributed" : "replicated", bad);
+    free(sorted);
+    free(ix);
+    free(inplace);
+    free(data);
+    pa_array_free(&a);
+    pa_array_free(&out);
+    pa_array_free(&idx);
+}
+
+START_TEST(sort_every_dtype)
+{
+    const size_t sizes[] = {0, 1, 2, 3, 5, 64, 1001};
+    for (int d = 0; d < PA_NDTYPES; d++)
+        for (size_t k = 0; !pa__dtype_is_complex((pa_dtype)d) && k < sizeof sizes / sizeof *sizes;
+             k++)
+            for (int p = 0; p < NPATTERNS; p++)
+                check_flat((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED);
+}
+END_TEST
+
+START_TEST(sort_large)
+{
+    const pa_dtype types[] = {PA_F64, PA_F32, PA_I32, PA_U8, PA_F16, PA_I64};
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+        for (int p = 0; p < NPATTERNS; p++)
+            check_flat(types[t], 60013, p, PA_DISTRIBUTED);
+}
+END_TEST
+
+START_TEST(sort_replicated)
+{
+    for (int d = 0; d < PA_NDTYPES; d++)
+        for (int p = 0; !pa__dtype_is_complex((pa_dtype)d) && p < NPATTERNS; p++)
+            check_flat((pa_dtype)d, 3001, p, PA_REPLICATED);
+}
+END_TEST
+
+/* ------------------------------------------------------------ rows */
+
+START_TEST(sort_rows)
+{
+    const size_t shapes[][2] = {{7, 33}, {5, 100}, {3, 1}, {1, 1000}, {4, 0}};
+    const pa_dtype types[] = {PA_F64, PA_I16, PA_U64, PA_F16};
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+        for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++)
+            for (int dist = 0; dist < 2; dist++) {
+                pa_dtype d = types[t];
+                size_t es = pa_dtype_size(d), rows = shapes[k][0], len = shapes[k][1];
+                void *data = make_data(d, rows * len, SPECIAL, 5 + k);
+                pa_array *a = array_of(d, 2, shapes[k], (pa_dist)dist, data), *out = NULL,
+                         *idx = NULL;
+                TU_OK(pa_array_create(ctx, d, 2, shapes[k], (pa_dist)dist, &out), ctx);
+                TU_OK(pa_array_create(ctx, PA_I64, 2, shapes[k], (pa_dist)dist, &idx), ctx);
+                TU_OK(pa_sort(out, a), ctx);
+                TU_OK(pa_argsort(idx, a), ctx);
+                char *sorted = gathered(out);
+                int64_t *ix = gathered(idx);
+                int ok = 1;
+                for (size_t r = 0; tu_rank() == 0 && r < rows; r++) {
+                    char *row = (char *)data + r * len * es;
+                    size_t *ord = ref_order(row, d, len);
+                    for (size_t i = 0; i < len; i++)
+                        ok &= memcmp(sorted + (r * len + i) * es, row + ord[i] * es, es) == 0 &&
+                              ix[r * len + i] == (int64_t)ord[i];
+                    free(ord);
+                }
+                TU_ASSERT(ok, "%s rows of shape (%zu,%zu)", pa_dtype_name(d), rows, len);
+                free(sorted);
+                free(ix);
+                free(data);
+                pa_array_free(&a);
+                pa_array_free(&out);
+                pa_array_free(&idx);
+            }
+}
+END_TEST
+
+/* ------------------------------------------------------------ quantiles */
+
+/* numpy's linear quantile over the sorted values x (as doubles; for an
+ * integer dtype xi, whose difference numpy takes exactly). */
+static double ref_quantile(const double *x, const __int128 *xi, size_t n, double q)
+{
+    double v = (double)(n - 1) * q, j = floor(v), g = v - j;
+    size_t i = (size_t)j, i1 = i + 1 < n ? i + 1 : n - 1;
+    double a = x[i], b = x[i1], diff = xi ? (double)(xi[i1] - xi[i]) : b - a;
+    return g >= 0.5 ? b - diff * (1 - g) : a + diff * g;
+}
+
+static void check_quantiles(pa_dtype d, size_t n, int p)
+{
+    void *data = make_data(d, n, p, 99 + n);
+    pa_array *a = array_of(d, 1, &n, PA_DISTRIBUTED, data);
+    const double q[] = {0, 0.01, 0.25, 1.0 / 3, 0.5, 0.75, 0.99, 1};
+    enum { NQ = sizeof q / sizeof *q };
+    double got[NQ], pct[NQ], pq[NQ], med;
+    for (int i = 0; i < NQ; i++)
+        pq[i] = q[i] * 100;
+    TU_OK(pa_quantile(a, NQ, q, got), ctx);
+    TU_OK(pa_percentile(a, NQ, pq, pct), ctx);
+    TU_OK(pa_median(a, &med), ctx);
+    size_t *ord = ref_order(data, d, n);
+    double *x = malloc(n * sizeof *x);
+    __int128 *xi = tu_is_int(d) ? malloc(n * sizeof *xi) : NULL;
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = tu_get_f(data, d, ord[i]);
+        if (xi)
+            xi[i] = tu_get_i(data, d, ord[i]);
+        nan |= isnan(x[i]);
+    }
+    int ok = 1;
+    for (int i = 0; i < NQ; i++) {
+        double want = nan ? NAN : ref_quantile(x, xi, n, q[i]);
+        double want_pct = nan ? NAN : ref_quantile(x, xi, n, pq[i] / 100);
+        ok &= (isnan(want) && isnan(got[i])) || want == got[i];
+        ok &= (isnan(want_pct) && isnan(pct[i])) || want_pct == pct[i];
+        TU_ASSERT(ok, "%s n=%zu %s q=%g: got %.17g and %.17g, want %.17g and %.17g",
+                  pa_dtype_name(d), n, pattern_name[p], q[i], got[i], pct[i], want, want_pct);
+    }
+    double lo = x[(n - 1) / 2], hi = x[n / 2], want;
+    if (d == PA_F32 || d == PA_F16)
+        want = ((float)lo + (float)hi) / 2.0f;
+    else
+        want = (lo + hi) / 2;
+    if (d == PA_F16)
+        want = (double)(PA_HALF)want;
+    if (nan)
+        want = NAN;
+    TU_ASSERT((isnan(want) && isnan(med)) || want == med,
+              "%s n=%zu %s median: got %.17g, want %.17g", pa_dtype_name(d), n, pattern_name[p],
+              med, want);
+    /* One value on every rank, bit for bit. */
+    long long bits;
+    memcpy(&bits, &med, sizeof bits);
+    TU_SAME_INT(bits);
+    free(x);
+    free(xi);
+    free(ord);
+    free(data);
+    pa_array_free(&a);
+}
+
+START_TEST(quantile_every_dtype)
+{
+    const size_t sizes[] = {1, 2, 3, 10, 1001, 40009};
+    for (int d = 0; d < PA_NDTYPES; d++) {
+        if (d == PA_BOOL || pa__dtype_is_complex((pa_dtype)d))
+            continue;
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+            for (int p = 0; p < NPATTERNS; p++)
+                check_quantiles((pa_dtype)d, sizes[k], p);
+    }
+}
+END_TEST
+
+START_TEST(median_bool)
+{
+    size_t n = 5;
+    const _Bool v[] = {1, 0, 1, 1, 0};
+    pa_array *a = array_of(PA_BOOL, 1, &n, PA_DISTRIBUTED, v);
+    double med;
+    TU_OK(pa_median(a, &med), ctx);
+    TU_CHECK(med == 1);
+    double q = 0.5, out;
+    TU_RC(pa_quantile(a, 1, &q, &out), PA_ENOTSUP, ctx);
+    pa_array_free(&a);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    size_t n = 10, z = 0;
+    pa_array *a = NULL, *b = NULL, *e = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_F32, 1, &n, PA_DISTRIBUTED, &b), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &z, PA_DISTRIBUTED, &e), ctx);
+    TU_RC(pa_sort(b, a), PA_EINVAL, ctx);
+    TU_RC(pa_argsort(b, a), PA_EINVAL, ctx);
+    TU_RC(pa_sort(NULL, a), PA_EINVAL, NULL);
+    double q = 1.5, out;
+    TU_RC(pa_quantile(a, 1, &q, &out), PA_EINVAL, ctx);
+    q = 101;
+    TU_RC(pa_percentile(a, 1, &q, &out), PA_EINVAL, ctx);
+    TU_RC(pa_median(e, &out), PA_EINVAL, ctx);
+    TU_OK(pa_sort(e, e), ctx);
+    /* Complex has no order here: refused, naming the dtype. */
+    pa_array *c = NULL;
+    TU_OK(pa_array_create(ctx, PA_C128, 1, &n, PA_DISTRIBUTED, &c), ctx);
+    TU_RC(pa_sort(c, c), PA_ENOTSUP, ctx);
+    TU_RC(pa_median(c, &out), PA_ENOTSUP, ctx);
+    pa_array_free(&c);
+    pa_array_free(&a);
+    pa_array_free(&b);
+    pa_array_free(&e);
+}
+END_TEST
+
+static Suite *make(void)
+{
+    Suite *s = suite_create("sort");
+    TCase *tc = tu_tcase(s, "sort");
+    tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
+    tcase_add_test(tc, sort_every_dtype);
+    tcase_add_test(tc, sort_large);
+    tcase_add_test(tc, sort_replicated);
+    tcase_add_test(tc, sort_rows);
+    tcase_add_test(tc, quantile_every_dtype);
+    tcase_add_test(tc, median_bool);
+    tcase_add_test(tc, bad_arguments);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make);
+}
