@@ -145,9 +145,11 @@ typedef struct {
 #define GEN_CAT(name, isa) gen_##name##_##isa
 #define GEN_CAT2(name, isa) GEN_CAT(name, isa)
 #define GEN(name) GEN_CAT2(name, GEN_ISA)
+/* clang-format off */
 #define GEN_TABLE(isa) \
     { GEN_CAT(uniform_f64, isa), GEN_CAT(uniform_f32, isa), GEN_CAT(normal_f64, isa), \
       GEN_CAT(integers, isa) }
+/* clang-format on */
 
 #define GEN_ISA base
 #define GEN_TARGET
@@ -278,6 +280,7 @@ static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, 
 /* Each dtype's steps and elements per draw by distribution, by its kind
  * (NULL where the distribution is not defined): uniform f32 takes four
  * 32-bit shares of a draw, the others two 64-bit halves. */
+/* clang-format off */
 #define UNIFORM_STEP(T)                                                                \
     _Generic((T)0, double: uniform_f64_step, float: uniform_f32_step, PA_HALF: uniform_f16_step)
 #define UNIFORM_PER_DRAW(T) _Generic((T)0, double: 2, float: 4, PA_HALF: 4)
@@ -288,6 +291,7 @@ static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, 
 #define STEPS_UINT(T) STEPS_SINT(T)
 #define STEPS_BOOL(T) {{[BERNOULLI] = bernoulli_step}, {[BERNOULLI] = 2}}
 #define STEPS_ROW(C, NAME, nm, T, U, K, ...) [PA_##NAME] = STEPS_##K(T),
+/* clang-format on */
 static const struct {
     step_fn step[NDIST];
     int per_draw[NDIST];
