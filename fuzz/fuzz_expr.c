@@ -39,6 +39,7 @@ typedef struct {
     int arg[3];
 } rnode;
 
+/* clang-format off */
 static double r_neg(double x) { return -x; }
 static double r_square(double x) { return x * x; }
 static double r_reciprocal(double x) { return 1.0 / x; }
@@ -54,8 +55,10 @@ static double r_gt(double x, double y) { return x > y; }
 static double r_ge(double x, double y) { return x >= y; }
 static double r_eq(double x, double y) { return x == y; }
 static double r_ne(double x, double y) { return x != y; }
+/* clang-format on */
 
 /* The functions of the language; round is rint (half to even). */
+/* clang-format off */
 static const struct {
     const char *name;
     int nargs;
@@ -78,6 +81,7 @@ static const struct {
     {"atan2", 2, NULL, atan2},     {"fmod", 2, NULL, fmod},
     {"where", 3, NULL, NULL},
 };
+/* clang-format on */
 
 /* ------------------------------------------------------------ reference parser */
 
@@ -86,8 +90,10 @@ static const struct {
 #define REF_DEPTH 200
 #define NAME_MAX_READ 64
 
+/* clang-format off */
 enum { T_END, T_NUM, T_NAME, T_LP, T_RP, T_COMMA, T_ASSIGN, T_PLUS, T_MINUS, T_STAR,
        T_SLASH, T_POW, T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE };
+/* clang-format on */
 
 typedef struct {
     const char *s;
@@ -378,11 +384,13 @@ static void ref_free(ref *r)
 /* ------------------------------------------------------------ the bindings */
 
 /* Values that find the corners of every op. */
+/* clang-format off */
 static const double awkward[] = {
     0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -2.5, 3.0, 1e-300, 5e-324, -2.2250738585072014e-308,
     1e300, -1e308, 1.7976931348623157e308, INFINITY, -INFINITY, NAN, 3.141592653589793,
     0.1, -7.0, 100.0, 710.0, -745.5, 1.5, 9007199254740993.0, -0.75, 1e-8, 4.0,
 };
+/* clang-format on */
 #define NAWK (sizeof awkward / sizeof awkward[0])
 
 enum { NARR = 4, SMALL = 300, LARGE = (1 << 17) + 3 };

@@ -225,11 +225,13 @@ int pa_array_sync(pa_array *a)
     return pa__array_sync(a);
 }
 
+/* clang-format off */
 pa_ctx *pa_array_ctx(const pa_array *a) { return a->ctx; }
 pa_dtype pa_array_dtype(const pa_array *a) { return a->dtype; }
 pa_dist pa_array_dist(const pa_array *a) { return a->dist; }
 int pa_array_ndim(const pa_array *a) { return a->ndim; }
 size_t pa_array_size(const pa_array *a) { return a->size; }
+/* clang-format on */
 
 void pa_array_shape(const pa_array *a, size_t *shape)
 {

@@ -103,6 +103,7 @@ typedef struct {
     int (*parse)(pa_ctx *ctx, const char *name, const char *s);
 } setting;
 
+/* clang-format off */
 #define INT_SETTING(name, field, min, max, def, doc)                           \
     {name, SETTING_INT, offsetof(pa_ctx, field), min, max, def, NULL, doc, NULL}
 #define CHOICE_SETTING(name, field, choices, doc)                              \
@@ -111,6 +112,7 @@ typedef struct {
     {name, SETTING_TEXT, offsetof(pa_ctx, field), 0, 0, 0, NULL, doc, NULL}
 #define PARSED_SETTING(name, parse, doc)                                       \
     {name, SETTING_PARSED, 0, 0, 0, 0, NULL, doc, parse}
+/* clang-format on */
 
 static const setting settings[] = {
     INT_SETTING("PARRAY_RANKS_PER_NODE", emulated, 1, INT_MAX, 0,
@@ -363,6 +365,7 @@ int pa_finalize(pa_ctx **pctx)
     return rc;
 }
 
+/* clang-format off */
 MPI_Comm pa_ctx_comm(const pa_ctx *ctx) { return ctx->comm; }
 MPI_Comm pa_ctx_node_comm(const pa_ctx *ctx) { return ctx->node_comm; }
 MPI_Comm pa_ctx_leader_comm(const pa_ctx *ctx) { return ctx->leader_comm; }
@@ -374,3 +377,4 @@ int pa_ctx_node_rank(const pa_ctx *ctx) { return ctx->node_rank; }
 int pa_ctx_node_size(const pa_ctx *ctx) { return ctx->node_size; }
 int pa_ctx_emulated(const pa_ctx *ctx) { return ctx->emulated; }
 const char *pa_ctx_hostname(const pa_ctx *ctx) { return ctx->hostname; }
+/* clang-format on */

@@ -85,6 +85,7 @@ static locale_t c_locale(void)
 
 /* 5^k for k <= 27, all below 2^63: a table, since a loop of multiplies
  * took a fifth of the fast path's time. */
+/* clang-format off */
 static const uint64_t pow5[28] = {
     1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u, 48828125u,
     244140625u, 1220703125u, 6103515625u, 30517578125u, 152587890625u, 762939453125u,
@@ -92,6 +93,7 @@ static const uint64_t pow5[28] = {
     11920928955078125u, 59604644775390625u, 298023223876953125u, 1490116119384765625u,
     7450580596923828125u,
 };
+/* clang-format on */
 
 static int bitlen128(unsigned __int128 n)
 {
@@ -294,6 +296,7 @@ static double strtoh_l(const char *p, char **end, locale_t loc)
  * mantissa's bits, not through a double, which could round twice; what
  * fast_decimal does not take (and a value beyond the type's range) goes to
  * the C library's strtod or strtof. */
+/* clang-format off */
 #define CSV_MANT(T) _Generic((T)0, float: FLT_MANT_DIG, double: DBL_MANT_DIG, PA_HALF: 11)
 #define CSV_MAXV(T) _Generic((T)0, float: FLT_MAX, double: HUGE_VAL, PA_HALF: 65504.0)
 /* The fast path rounds to the mantissa's bits, which is the correct
@@ -302,6 +305,7 @@ static double strtoh_l(const char *p, char **end, locale_t loc)
 #define CSV_MINV(T) _Generic((T)0, float: 0.0, double: 0.0, PA_HALF: 0x1p-14)
 #define CSV_STRTO(T) _Generic((T)0, float: strtof_l, double: strtod_l, PA_HALF: strtoh_l)
 #define CSV_DIGITS(T) _Generic((T)0, float: FLT_DECIMAL_DIG, double: DBL_DECIMAL_DIG, PA_HALF: 5)
+/* clang-format on */
 #define CSV_FNS_FLOAT(NAME, T, U, K)                                                   \
     static const char *parse_##NAME(const char *p, void *out, int *range)              \
     {                                                                                  \

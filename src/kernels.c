@@ -43,8 +43,8 @@
 #define KLOOP_NT(LOADS, E)                                                             \
     {                                                                                  \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                     \
-        size_t head = ((PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &        \
-                       (PA_CACHE_LINE - 1)) / sizeof(O), i0;                           \
+        size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1)), i0;         \
+        size_t head = (pad & (PA_CACHE_LINE - 1)) / sizeof(O);                         \
         if (head > n)                                                                  \
             head = n;                                                                  \
         KRANGE(0, head, LOADS, E)                                                      \
@@ -66,6 +66,7 @@
  * KPAT(A, B, C, E) is the vectorised loop taken when the output's stride
  * is 1 and the operands' are A, B, C; KGEN(...) the general loop, where
  * R marks an operand the op reads. */
+/* clang-format off */
 #define KC_1(s) (s) == 1 &&
 #define KC_0(s) (s) == 0 &&
 #define KC_N(s)
@@ -104,6 +105,7 @@
 #define K_BODY3(E)                                                                     \
     KPAT(1, 1, 1, E) KPAT(1, 1, 0, E) KPAT(1, 0, 1, E) KPAT(0, 1, 1, E)                \
     KPAT(1, 0, 0, E) KPAT(0, 1, 0, E) KPAT(0, 0, 1, E) KGEN(R, R, R, E)
+/* clang-format on */
 
 /* ------------------------------------------------------------ kernels */
 
@@ -224,9 +226,11 @@ K_ALL()
 #define ARITY1_(N, ...) [PA__KOP_##N] = 1,
 #define ARITY2_(N, ...) [PA__KOP_##N] = 2,
 #define ARITY3_(N, ...) [PA__KOP_##N] = 3,
+/* clang-format off */
 static const unsigned char arity[PA__KOP_N] = {
     PA_UNARY_OPS(ARITY1_) PA_BINARY_OPS(ARITY2_) PA_COMPARE_OPS(ARITY2_)
         PA_TERNARY_OPS(ARITY3_) PA_COPY_OPS(ARITY1_)};
+/* clang-format on */
 
 #define NAME_(N, n, ...) [PA__KOP_##N] = #n,
 static const char *const names[PA__KOP_N] = {PA__KERNEL_OPS(NAME_)};

@@ -45,6 +45,7 @@
 /* double f(double) or float ff(float), chosen by the operand's type; f16
  * computes in float (the result rounds to f16 where it is stored), as
  * numpy's float16 loops do. */
+/* clang-format off */
 #define PA_F1(fn, x) _Generic((x), float: fn##f, PA_HALF: fn##f, default: fn)(x)
 #define PA_F2(fn, x, y) _Generic((x), float: fn##f, PA_HALF: fn##f, default: fn)((x), (y))
 
@@ -127,6 +128,7 @@ PA_CX_FNS(double, CMPLX, d)
 #define PA_CX2(fn, x, y, E)                                                            \
     _Generic((x), float _Complex: pa_c##fn##_f(x, y), double _Complex: pa_c##fn##_d(x, y), \
              default: (E))
+/* clang-format on */
 
 /* The integer form of a float-only op and the float form of an
  * integer-only op: never compiled (see above). */
@@ -309,10 +311,12 @@ PA_FMODPY(pa_fmodpyf, float)
     (PA_SHIFT_IN_RANGE(y) ? (T)((x) >> (y)) : PA_INEG_P(x) ? (T)-1 : (T)0)
 
 /* The helper name for x's type: _Generic over the integer dtypes. */
+/* clang-format off */
 #define PA_IHELPER(name, x, y)                                                         \
     _Generic((x)PA_DTYPE_LIST_WITH(PA_IHELPER_ASSOC, name))((x), (y), &err)
 #define PA_IHELPER_ASSOC(name, NAME, sfx, T, U, KIND, ...)                             \
     PA__WHEN(PA__IS_NUMINT(KIND), , T: pa_i##name##_##NAME)
+/* clang-format on */
 
 /* Unary: X(NAME, name, KINDS, FEXPR, IEXPR). round is rint, which rounds
  * half to even in the default rounding mode (numpy.round); floor, ceil and

@@ -122,6 +122,7 @@ typedef enum {
 /* Times call (an expression of type int, an MPI call say) as a wait of
  * kind for ctx (which may be NULL) when the profile is on; otherwise it is
  * just call, behind one branch. */
+/* clang-format off */
 #define PA_PROFILE_WAIT(ctx, kind, call)                                       \
     (__builtin_expect((ctx) != NULL && (ctx)->profile != NULL, 0)              \
          ? __extension__({                                                     \
@@ -131,6 +132,7 @@ typedef enum {
                pa_wait_rc_;                                                    \
            })                                                                  \
          : (call))
+/* clang-format on */
 
 /* A created array's bytes go to the open call (pa_array_create). */
 #define PA_PROFILE_CREATED(a)                                                  \

@@ -145,9 +145,11 @@ typedef struct {
 #define GEN_CAT(name, isa) gen_##name##_##isa
 #define GEN_CAT2(name, isa) GEN_CAT(name, isa)
 #define GEN(name) GEN_CAT2(name, GEN_ISA)
+/* clang-format off */
 #define GEN_TABLE(isa) \
     { GEN_CAT(uniform_f64, isa), GEN_CAT(uniform_f32, isa), GEN_CAT(normal_f64, isa), \
       GEN_CAT(integers, isa) }
+/* clang-format on */
 
 #define GEN_ISA base
 #define GEN_TARGET
@@ -285,6 +287,7 @@ static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, 
  * imaginary (independent: two shares of a draw, or a normal draw's pair),
  * so a complex array of n elements holds the bits of the f32 or f64 array
  * of 2n elements drawn with the same seed and stream. */
+/* clang-format off */
 #define UNIFORM_STEP(T)                                                                \
     _Generic((T)0, double: uniform_f64_step, float: uniform_f32_step, PA_HALF: uniform_f16_step)
 #define UNIFORM_PER_DRAW(T) _Generic((T)0, double: 2, float: 4, PA_HALF: 4)
@@ -300,6 +303,7 @@ static void bernoulli_step(const generators *G, const gen_args *g, uint64_t j0, 
       [NORMAL] = normal_step},                                                         \
      {[UNIFORM] = _Generic((T)0, double _Complex: 1, float _Complex: 2), [NORMAL] = 1}}
 #define STEPS_ROW(C, NAME, nm, T, U, K, ...) [PA_##NAME] = STEPS_##K(T),
+/* clang-format on */
 static const struct {
     step_fn step[NDIST];
     int per_draw[NDIST];

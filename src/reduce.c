@@ -99,7 +99,9 @@ INLINE double top3(v8d v)
 }
 
 #define LEAF_ID(v, w) (v)
+/* clang-format off */
 #define LEAF_SQDEV(v, w) (((v) - mu) * ((v) - mu))
+/* clang-format on */
 #define LEAF_SQ(v, w) ((v) * (v))
 #define LEAF_MUL(v, w) ((v) * (w))
 
@@ -154,12 +156,12 @@ static read_way_t read_way(const pa_ctx *ctx)
 #define GROUP_UNROLLED(L)                                                              \
     return up3(L(p, q, mu), L(p + 64, q + 64, mu), L(p + 128, q + 128, mu),            \
                L(p + 192, q + 192, mu), L(p + 256, q + 256, mu), L(p + 320, q + 320, mu), \
-               L(p + 384, q + 384, mu), L(p + 448, q + 448, mu));
+               L(p + 384, q + 384, mu), L(p + 448, q + 448, mu))
 #define GROUP_LOOP(L)                                                                  \
     v8d g[8];                                                                          \
     for (int k = 0; k < 8; k++)                                                        \
         g[k] = L(p + 64 * k, q + 64 * k, mu);                                          \
-    return up3(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+    return up3(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7])
 
 /* Per way W (its prefetch distance PF in bytes, 0 for none, its group G
  * and the clones of its kernels) and dtype T: 8 elements as doubles, the leaves of a block's row i
@@ -192,7 +194,7 @@ static read_way_t read_way(const pa_ctx *ctx)
     }                                                                                  \
     INLINE v8d group8_##DT##_##xf##_##W(const T *p, const T *q, double mu)              \
     {                                                                                  \
-        G(lanes_##DT##_##xf##_##W)                                                     \
+        G(lanes_##DT##_##xf##_##W);                                                    \
     }                                                                                  \
     CLONES static void blocks_##DT##_##xf##_##W(const void *x, const void *y, double mu, \
                                                 double *o, size_t nb)                  \
@@ -239,8 +241,10 @@ static read_way_t read_way(const pa_ctx *ctx)
     XF_FNS(DT, T, PA__IS_INT(KIND), mul, LEAF_MUL, 1)
 PA_DTYPE_LIST_WITH(XF_ALL, ~)
 
+/* clang-format off */
 #define XF_WAY(DT, W)                                                                  \
     {blocks_##DT##_id_##W, blocks_##DT##_sqdev_##W, blocks_##DT##_sq_##W, blocks_##DT##_mul_##W}
+/* clang-format on */
 #define XF_ROW(C, DT, nm, T, U, KIND, ...)                                             \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ROW_(DT))
 #define XF_ROW_(DT)                                                                    \

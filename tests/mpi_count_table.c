@@ -44,6 +44,7 @@ static int add_fn(const pa_span *o, const pa_span *a, const pa_span *b, void *u)
     return 0;
 }
 
+/* clang-format off */
 static int c_create(st *s) { pa_array *t; size_t n = N; int rc = pa_array_create(s->ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &t); pa_array_free(&t); return rc; }
 static int p_free(st *s) { size_t n = N; return pa_array_create(s->ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &s->t); }
 static int c_free(st *s) { return pa_array_free(&s->t); }
@@ -110,6 +111,7 @@ static int c_matmul(st *s) { return pa_matmul(s->C, s->A, s->B, NULL); }
 static int c_matvec(st *s) { return pa_matvec(s->y, s->A, s->x, NULL); }
 static int c_cholesky(st *s) { return pa_cholesky(s->L, s->B); }
 static int c_solve(st *s) { return pa_solve(s->L, s->B, s->B); }
+/* clang-format on */
 
 static const struct {
     const char *name;

@@ -59,6 +59,7 @@ static void pat(pa_dtype t, size_t i, unsigned salt, void *out)
 {
     uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull + salt * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 29;
+    /* clang-format off */
     switch (t) {
     case PA_F64: { double v = (double)(h >> 12) * 0x1p-20 - 1e6; memcpy(out, &v, 8); break; }
     case PA_F32: { float v = (float)(h >> 41) * 0.25f - 1000.0f; memcpy(out, &v, 4); break; }
@@ -66,6 +67,7 @@ static void pat(pa_dtype t, size_t i, unsigned salt, void *out)
     case PA_I32: { int32_t v = (int32_t)(uint32_t)(h >> 17); memcpy(out, &v, 4); break; }
     default: { uint8_t v = (uint8_t)(h >> 40); memcpy(out, &v, 1); break; }
     }
+    /* clang-format on */
 }
 
 static void fill_buf(pa_dtype t, size_t off, size_t n, unsigned salt, void *buf)

@@ -49,6 +49,7 @@ static void encode(pa_dtype d, double v, int big, unsigned char *out)
 {
     uint64_t bits = 0;
     int size = 0;
+    /* clang-format off */
     switch (d) {
     case PA_F64: { double x = v; memcpy(&bits, &x, 8); size = 8; break; }
     case PA_F32: { float x = (float)v; uint32_t b; memcpy(&b, &x, 4); bits = b; size = 4; break; }
@@ -56,6 +57,7 @@ static void encode(pa_dtype d, double v, int big, unsigned char *out)
     case PA_I32: bits = (uint32_t)(int32_t)v; size = 4; break;
     default: bits = (uint8_t)v; size = 1; break;
     }
+    /* clang-format on */
     for (int i = 0; i < size; i++)
         out[big ? size - 1 - i : i] = (unsigned char)(bits >> (8 * i));
 }

@@ -50,8 +50,10 @@ extern const int bench_nexperiments;
 #define BENCH_EW_ELEMS ((size_t)100000000)
 #define BENCH_EW_ELEMS_QUICK ((size_t)10000000)
 #define BENCH_LATENCY_ELEMS ((size_t)100000) /* the second size; the first is 1000 */
+/* clang-format off */
 #define BENCH_BLAS_N {2048, 4096}
 #define BENCH_BLAS_N_QUICK {1024}
+/* clang-format on */
 #define BENCH_LIMITS_BYTES ((size_t)240000000) /* at least; see bench_limits_bytes */
 #define BENCH_REPS 5
 #define BENCH_WARMUP 2

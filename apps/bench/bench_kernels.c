@@ -37,7 +37,7 @@
         sum += lane[k];                                                                  \
     for (; i < n; i++)                                                                   \
         sum += x[i];                                                                     \
-    return sum;
+    return sum
 
 /* The STREAM triad with ordinary stores: STREAM does not use streaming
  * stores, so neither does the limit. */
@@ -49,7 +49,7 @@
         STORE(a + i + (W), ADD(LOAD(b + i + (W)), MUL(vs, LOAD(c + i + (W)))));          \
     }                                                                                    \
     for (; i < n; i++)                                                                   \
-        a[i] = b[i] + s * c[i];
+        a[i] = b[i] + s * c[i]
 
 /* z = a*b + c with streaming stores of whole lines, each rank on its own
  * part: three reads and a write, the best this memory does for the
@@ -63,24 +63,24 @@
             STREAM(z + i + k, ADD(MUL(LOAD(a + i + k), LOAD(b + i + k)), LOAD(c + i + k))); \
     for (; i < n; i++)                                                                   \
         z[i] = a[i] * b[i] + c[i];                                                       \
-    STREAM_FENCE();
+    STREAM_FENCE()
 
 /* The three kernels for vectors V of W doubles, compiled with ATTR. */
 #define WIDTH_KERNELS(W, ATTR, V, ZERO, SET1, LOAD, STORE, STREAM, ADD, MUL)                \
     ATTR static double sum_##W(const double *x, size_t n)                                \
     {                                                                                    \
-        SUM_BODY(V, W, ZERO, LOAD, ADD)                                                  \
+        SUM_BODY(V, W, ZERO, LOAD, ADD);                                                 \
     }                                                                                    \
     ATTR static void triad_##W(double *restrict a, const double *restrict b,             \
                                const double *restrict c, double s, size_t n)            \
     {                                                                                    \
-        TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL)                                    \
+        TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL);                                   \
     }                                                                                    \
     ATTR static void fma_stream_##W(double *restrict z, const double *restrict a,        \
                                     const double *restrict b, const double *restrict c, \
                                     size_t n)                                            \
     {                                                                                    \
-        FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                       \
+        FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL);                                      \
     }
 
 /* 16 bytes: GNU vectors through memcpy (no alignment assumed), which any

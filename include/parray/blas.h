@@ -26,6 +26,7 @@ PA_EXTERN const char *pa_blas_config(void);
 PA_EXTERN int pa_blas_parallel(void);
 
 /* Warnings about the plan, as bits of pa_blas_plan.warnings. */
+/* clang-format off */
 #define PA_BLAS_WARN_OPENMP 1      /* OpenMP-built OpenBLAS: OMP_NUM_THREADS and the
                                     * OpenMP runtime may override the thread count */
 #define PA_BLAS_WARN_NOT_OPENBLAS 2 /* cblas_dgemm does not come from the OpenBLAS
@@ -35,6 +36,7 @@ PA_EXTERN int pa_blas_parallel(void);
 #define PA_BLAS_WARN_AFFINITY 16   /* the share could not be applied (sched_setaffinity) */
 #define PA_BLAS_WARN_MEMBIND 32    /* a node block's pages could not be bound to this
                                     * rank's NUMA node (they stay where first touched) */
+/* clang-format on */
 #define PA_BLAS_NWARN 6
 
 /* The plan of this rank. The CPU lists are read with pa_blas_plan_cores. */

@@ -124,6 +124,7 @@ PA_EXTERN void pa_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint3
 
 /* The ops: X(NAME, name). PA_OP_<NAME> is the enum value; "name" is what
  * pa_unary_parse / pa_binary_parse accept. */
+/* clang-format off */
 #define PA_UNARY_LIST(X)                                                                  \
     X(NEG, neg) X(ABS, abs) X(SQRT, sqrt) X(EXP, exp) X(LOG, log) X(LOG10, log10)        \
     X(LOG1P, log1p) X(EXPM1, expm1) X(SIN, sin) X(COS, cos) X(TAN, tan) X(TANH, tanh)    \
@@ -152,6 +153,7 @@ typedef enum {
 #undef PA_BINARY_ENUM_
     PA_NBINARY
 } pa_binary_op;
+/* clang-format on */
 
 /* Not collective. The op's name ("sqrt"; "?" when out of range), and the
  * op of a name (PA_EINVAL for an unknown one). pa_*_int_ok says whether
@@ -251,6 +253,7 @@ PA_EXTERN int pa_map2(pa_array *out, const pa_array *a, const pa_array *b, pa_ma
 /* ------------------------------------------------------------ reductions */
 
 /* The reductions of pa_reduce. */
+/* clang-format off */
 #define PA_REDUCE_LIST(X)                                                                 \
     X(SUM, sum) X(MEAN, mean) X(MIN, min) X(MAX, max) X(ARGMIN, argmin) X(ARGMAX, argmax) \
     X(VAR, var) X(STD, std) X(NORM2, norm2) X(ANY, any) X(ALL, all)
@@ -261,6 +264,7 @@ typedef enum {
 #undef PA_REDUCE_ENUM_
     PA_NREDUCE
 } pa_reduce_op;
+/* clang-format on */
 
 /* Not collective. The reduction's name ("sum"), and back. */
 PA_EXTERN const char *pa_reduce_name(pa_reduce_op op);

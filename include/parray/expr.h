@@ -66,8 +66,10 @@ typedef struct {
 
 /* Initialisers for a pa_binding array:
  *   pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_SCALAR("k", 2.5)}; */
+/* clang-format off */
 #define PA_BIND_ARRAY(name, array) {(name), (array), 0.0}
 #define PA_BIND_SCALAR(name, value) {(name), NULL, (value)}
+/* clang-format on */
 
 /* The most registers (block-sized temporaries) one expression may use. An
  * expression needs about one per level of nesting of its right operands;

@@ -31,7 +31,9 @@ typedef struct {
 } pa_matmul_opts;
 
 /* The defaults: no transposes, alpha 1, beta 0, auto mode. */
+/* clang-format off */
 #define PA_MATMUL_OPTS_INIT {0, 0, 1.0, 0.0, PA_MATMUL_AUTO}
+/* clang-format on */
 
 /* Collective. C = alpha * op(A) * op(B) + beta * C, with op(A) of shape
  * (m, k), op(B) of shape (k, n) and C of shape (m, n), all 2-D and of one
