@@ -48,7 +48,8 @@ static const struct {
 } wording[] = {
     {"(convert one with pa_astype)", "(give --dtype to compute in one dtype)"},
     {", or convert an operand with pa_astype", " (with --dtype)"},
-    {"(convert the array with pa_astype to use a fraction)", "(give --dtype f64 to use a fraction)"},
+    {"(convert the array with pa_astype to use a fraction)",
+     "(give --dtype f64 to use a fraction)"},
     {"(convert with pa_astype to f64 or f32)", "(give --dtype f64)"},
     {"(convert with pa_astype to an integer dtype or bool)",
      "(give --dtype with an integer dtype or bool)"},

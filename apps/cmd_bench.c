@@ -127,17 +127,27 @@ static const bench_experiment *find_experiment(const char *name)
 }
 
 enum {
-    O_QUICK = 2, O_BYTES, O_SIZE, O_N, O_COLD, O_REPS, O_WARMUP, O_JSON, O_COMPARE, O_THRESHOLD,
-    O_LIST, O_CSV_BYTES
+    O_QUICK = 2,
+    O_BYTES,
+    O_SIZE,
+    O_N,
+    O_COLD,
+    O_REPS,
+    O_WARMUP,
+    O_JSON,
+    O_COMPARE,
+    O_THRESHOLD,
+    O_LIST,
+    O_CSV_BYTES
 };
 
 static const opt_spec specs[] = {
-    {"quick", 0, OPT_FLAG, O_QUICK},          {"bytes", 0, OPT_VALUE, O_BYTES},
-    {"size", 0, OPT_VALUE, O_SIZE},           {"n", 0, OPT_VALUE, O_N},
-    {"cold", 0, OPT_FLAG, O_COLD},            {"reps", 0, OPT_VALUE, O_REPS},
-    {"warmup", 0, OPT_VALUE, O_WARMUP},       {"json", 0, OPT_OPTIONAL, O_JSON},
-    {"compare", 0, OPT_VALUE, O_COMPARE},     {"threshold", 0, OPT_VALUE, O_THRESHOLD},
-    {"list", 0, OPT_FLAG, O_LIST},            {"csv-bytes", 0, OPT_VALUE, O_CSV_BYTES},
+    {"quick", 0, OPT_FLAG, O_QUICK},      {"bytes", 0, OPT_VALUE, O_BYTES},
+    {"size", 0, OPT_VALUE, O_SIZE},       {"n", 0, OPT_VALUE, O_N},
+    {"cold", 0, OPT_FLAG, O_COLD},        {"reps", 0, OPT_VALUE, O_REPS},
+    {"warmup", 0, OPT_VALUE, O_WARMUP},   {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"compare", 0, OPT_VALUE, O_COMPARE}, {"threshold", 0, OPT_VALUE, O_THRESHOLD},
+    {"list", 0, OPT_FLAG, O_LIST},        {"csv-bytes", 0, OPT_VALUE, O_CSV_BYTES},
 };
 
 /* An experiment named on the command line, added to chosen once.

@@ -98,13 +98,13 @@ typedef struct {
 typedef struct {
     const char *text, *outarg;
     dsarg out;
-    pa_dtype want;     /* --dtype, when have_want */
+    pa_dtype want; /* --dtype, when have_want */
     int have_want;
     size_t rows_per_block; /* 0: whole arrays */
     binding b[MAXB];
     int nb;
-    int progress;      /* --progress */
-    pa_h5_opts h5;     /* --copy */
+    int progress;  /* --progress */
+    pa_h5_opts h5; /* --copy */
     output dest;
 } calc_args;
 
@@ -114,15 +114,15 @@ typedef struct {
     int first;         /* the first dataset binding */
     int ndim;
     size_t shape[PA_MAXDIM];
-    pa_dtype odtype;   /* of the result */
-    double row_bytes;  /* of one row of every input and the output: progress counts them */
+    pa_dtype odtype;  /* of the result */
+    double row_bytes; /* of one row of every input and the output: progress counts them */
 } calc_plan;
 
 /* What calc prints. */
 typedef struct {
     const calc_args *args;
     const calc_plan *plan;
-    size_t nblocks;    /* 0: whole arrays */
+    size_t nblocks; /* 0: whole arrays */
 } calc_result;
 
 /* ------------------------------------------------------------ the command line */
@@ -157,12 +157,9 @@ static int add_binding(pa_ctx *ctx, calc_args *c, const char *arg)
 enum { O_OUT = 'o', O_DTYPE = 2, O_ROWS, O_COPY, O_PROGRESS, O_JSON };
 
 static const opt_spec specs[] = {
-    {"out", 'o', OPT_VALUE, O_OUT},
-    {"dtype", 0, OPT_VALUE, O_DTYPE},
-    {"rows-per-block", 0, OPT_VALUE, O_ROWS},
-    {"copy", 0, OPT_FLAG, O_COPY},
-    {"progress", 0, OPT_FLAG, O_PROGRESS},
-    {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"out", 'o', OPT_VALUE, O_OUT},           {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"rows-per-block", 0, OPT_VALUE, O_ROWS}, {"copy", 0, OPT_FLAG, O_COPY},
+    {"progress", 0, OPT_FLAG, O_PROGRESS},    {"json", 0, OPT_OPTIONAL, O_JSON},
 };
 
 /* Returns 0 or the exit status. */
@@ -296,8 +293,8 @@ static int check_inputs(pa_ctx *ctx, const pa_expr *e, const calc_args *c, calc_
                             "%s is %s, %s is %s",
                             f, s1, x->name, s2);
         if (nd != plan->ndim || memcmp(sh, plan->shape, sizeof(size_t) * (size_t)nd) != 0)
-            return cmd_fail(ctx, sub, "the inputs must have one shape: %s is %s, %s is %s", f,
-                            s1, x->name, s2);
+            return cmd_fail(ctx, sub, "the inputs must have one shape: %s is %s, %s is %s", f, s1,
+                            x->name, s2);
     }
     plan->odtype = result_dtype(e, c, plan);
     double row = 1;
@@ -357,8 +354,8 @@ static int set_make(pa_ctx *ctx, block_set *s, const calc_args *c, const calc_pl
 /* Collective. One block: each input's rows from row r0 are read into the
  * set's arrays (converted), the expression is evaluated and the output
  * rows written. Returns 0 or the exit status. */
-static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set,
-                     pa_h5_writer *w, size_t r0)
+static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set, pa_h5_writer *w,
+                     size_t r0)
 {
     const char *sub = "calc", *oname = pa_expr_output(e);
     pa_binding pb[MAXB + 1];
@@ -435,8 +432,7 @@ static int run_blocks(pa_ctx *ctx, pa_expr *e, const calc_args *c, const calc_pl
 /* Collective. Loads every dataset input (converted to --dtype), creates the
  * output unless it is an input, evaluates and saves. Returns the exit
  * status. */
-static int run_whole(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *plan,
-                     progress *pr)
+static int run_whole(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *plan, progress *pr)
 {
     const char *sub = "calc", *oname = pa_expr_output(e);
     double read = 0; /* bytes loaded so far */
@@ -533,9 +529,11 @@ static int run_scalar(pa_ctx *ctx, pa_expr *e, const calc_args *c)
 {
     const char *sub = "calc";
     if (c->outarg || c->have_want || c->rows_per_block)
-        return cmd_usage(ctx, sub,
-                         "'%s' reads no dataset, so its value is 0-d and printed: drop %s", c->text,
-                         c->outarg ? "-o" : c->have_want ? "--dtype" : "--rows-per-block");
+        return cmd_usage(
+            ctx, sub, "'%s' reads no dataset, so its value is 0-d and printed: drop %s", c->text,
+            c->outarg      ? "-o"
+            : c->have_want ? "--dtype"
+                           : "--rows-per-block");
     pa_binding pb[MAXB];
     for (int k = 0; k < c->nb; k++)
         pb[k] = (pa_binding)PA_BIND_SCALAR(c->b[k].name, c->b[k].value);

@@ -20,7 +20,8 @@ static const char usage[] =
     "            | --arange [--start A] [--step S] | --linspace A,B | --full V)\n"
     "\n"
     "Writes a dataset of the given shape and dtype (f64 by default; i64 for\n"
-    "--random integers, bool for --random bool) to an HDF5 file, replacing the dataset if it exists\n"
+    "--random integers, bool for --random bool) to an HDF5 file, replacing the dataset if it "
+    "exists\n"
     "(crash-safe: see --copy).\n"
     "\n"
     "  --random uniform   values in [low, high), default [0, 1)\n"
@@ -48,7 +49,16 @@ static const char usage[] =
     "\n"
     "Example: mpirun -n 2 parray gen data.h5:/x --shape 10000,100 --random normal --seed 42\n";
 
-typedef enum { G_NONE, G_UNIFORM, G_NORMAL, G_INTEGERS, G_BOOL, G_ARANGE, G_LINSPACE, G_FULL } gen_kind;
+typedef enum {
+    G_NONE,
+    G_UNIFORM,
+    G_NORMAL,
+    G_INTEGERS,
+    G_BOOL,
+    G_ARANGE,
+    G_LINSPACE,
+    G_FULL
+} gen_kind;
 
 /* What the command line asks for. */
 typedef struct {
@@ -78,19 +88,42 @@ typedef struct {
 } gen_result;
 
 enum {
-    O_SHAPE = 2, O_DTYPE, O_RANDOM, O_SEED, O_STREAM, O_LOW, O_HIGH, O_MEAN, O_STD, O_START,
-    O_STEP, O_ARANGE, O_LINSPACE, O_FULL, O_COPY, O_JSON, O_P
+    O_SHAPE = 2,
+    O_DTYPE,
+    O_RANDOM,
+    O_SEED,
+    O_STREAM,
+    O_LOW,
+    O_HIGH,
+    O_MEAN,
+    O_STD,
+    O_START,
+    O_STEP,
+    O_ARANGE,
+    O_LINSPACE,
+    O_FULL,
+    O_COPY,
+    O_JSON,
+    O_P
 };
 
 static const opt_spec specs[] = {
-    {"shape", 0, OPT_VALUE, O_SHAPE},       {"dtype", 0, OPT_VALUE, O_DTYPE},
-    {"random", 0, OPT_VALUE, O_RANDOM},     {"seed", 0, OPT_VALUE, O_SEED},
-    {"stream", 0, OPT_VALUE, O_STREAM},     {"low", 0, OPT_VALUE, O_LOW},
-    {"high", 0, OPT_VALUE, O_HIGH},         {"mean", 0, OPT_VALUE, O_MEAN},
-    {"std", 0, OPT_VALUE, O_STD},           {"start", 0, OPT_VALUE, O_START},
-    {"step", 0, OPT_VALUE, O_STEP},         {"arange", 0, OPT_FLAG, O_ARANGE},
-    {"linspace", 0, OPT_VALUE, O_LINSPACE}, {"full", 0, OPT_VALUE, O_FULL},
-    {"copy", 0, OPT_FLAG, O_COPY},          {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"shape", 0, OPT_VALUE, O_SHAPE},
+    {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"random", 0, OPT_VALUE, O_RANDOM},
+    {"seed", 0, OPT_VALUE, O_SEED},
+    {"stream", 0, OPT_VALUE, O_STREAM},
+    {"low", 0, OPT_VALUE, O_LOW},
+    {"high", 0, OPT_VALUE, O_HIGH},
+    {"mean", 0, OPT_VALUE, O_MEAN},
+    {"std", 0, OPT_VALUE, O_STD},
+    {"start", 0, OPT_VALUE, O_START},
+    {"step", 0, OPT_VALUE, O_STEP},
+    {"arange", 0, OPT_FLAG, O_ARANGE},
+    {"linspace", 0, OPT_VALUE, O_LINSPACE},
+    {"full", 0, OPT_VALUE, O_FULL},
+    {"copy", 0, OPT_FLAG, O_COPY},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
     {"p", 0, OPT_VALUE, O_P},
 };
 
@@ -121,8 +154,14 @@ static int take_option(pa_ctx *ctx, opts *p, int k, gen_args *g)
     case O_P: g->have_p = 1; return opts_real(p, 1, &g->p);
     case O_START: g->have_ar = 1; return opts_real(p, 1, &g->start);
     case O_STEP: g->have_ar = 1; return opts_real(p, 1, &g->step);
-    case O_ARANGE: g->kind = G_ARANGE; g->nkinds++; return 0;
-    case O_LINSPACE: g->kind = G_LINSPACE; g->nkinds++; return opts_real_pair(p, 1, g->lin);
+    case O_ARANGE:
+        g->kind = G_ARANGE;
+        g->nkinds++;
+        return 0;
+    case O_LINSPACE:
+        g->kind = G_LINSPACE;
+        g->nkinds++;
+        return opts_real_pair(p, 1, g->lin);
     case O_FULL:
         /* Any value, inf and nan too: the library checks it against the
          * dtype. */
@@ -167,7 +206,7 @@ static int check_args(pa_ctx *ctx, gen_args *g, gen_result *r)
                       sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
     r->outarg = g->outarg;
-    r->dtype = g->have_dtype ? g->dtype
+    r->dtype = g->have_dtype        ? g->dtype
                : kind == G_INTEGERS ? PA_I64
                : kind == G_BOOL     ? PA_BOOL
                                     : PA_F64;

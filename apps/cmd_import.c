@@ -60,17 +60,33 @@ static const char usage[] =
     "Example: mpirun -n 2 parray import big.csv -o big.h5:/x --header\n";
 
 enum {
-    O_OUT = 'o', O_FORMAT = 2, O_DTYPE, O_DELIMITER, O_COMMENT, O_NO_COMMENTS, O_HEADER,
-    O_CHUNKED, O_CHUNK_ROWS, O_DEFLATE, O_PROGRESS, O_JSON
+    O_OUT = 'o',
+    O_FORMAT = 2,
+    O_DTYPE,
+    O_DELIMITER,
+    O_COMMENT,
+    O_NO_COMMENTS,
+    O_HEADER,
+    O_CHUNKED,
+    O_CHUNK_ROWS,
+    O_DEFLATE,
+    O_PROGRESS,
+    O_JSON
 };
 
 static const opt_spec specs[] = {
-    {"out", 'o', OPT_VALUE, O_OUT},              {"format", 0, OPT_VALUE, O_FORMAT},
-    {"dtype", 0, OPT_VALUE, O_DTYPE},            {"delimiter", 0, OPT_VALUE, O_DELIMITER},
-    {"comment", 0, OPT_VALUE, O_COMMENT},        {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
-    {"header", 0, OPT_FLAG, O_HEADER},           {"chunked", 0, OPT_FLAG, O_CHUNKED},
-    {"chunk-rows", 0, OPT_VALUE, O_CHUNK_ROWS},  {"deflate", 0, OPT_VALUE, O_DEFLATE},
-    {"progress", 0, OPT_FLAG, O_PROGRESS},       {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"out", 'o', OPT_VALUE, O_OUT},
+    {"format", 0, OPT_VALUE, O_FORMAT},
+    {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"delimiter", 0, OPT_VALUE, O_DELIMITER},
+    {"comment", 0, OPT_VALUE, O_COMMENT},
+    {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
+    {"header", 0, OPT_FLAG, O_HEADER},
+    {"chunked", 0, OPT_FLAG, O_CHUNKED},
+    {"chunk-rows", 0, OPT_VALUE, O_CHUNK_ROWS},
+    {"deflate", 0, OPT_VALUE, O_DEFLATE},
+    {"progress", 0, OPT_FLAG, O_PROGRESS},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
 };
 
 /* The command line. */
@@ -97,8 +113,8 @@ typedef struct {
 static int take_option(opts *p, int k, import_args *m)
 {
     uint64_t n;
-    m->csv_options += k == O_DTYPE || k == O_DELIMITER || k == O_COMMENT ||
-                      k == O_NO_COMMENTS || k == O_HEADER;
+    m->csv_options += k == O_DTYPE || k == O_DELIMITER || k == O_COMMENT || k == O_NO_COMMENTS ||
+                      k == O_HEADER;
     switch (k) {
     case O_OUT: m->out = p->value; return 0;
     case O_FORMAT:
@@ -143,8 +159,9 @@ static int check_args(pa_ctx *ctx, import_args *m, dsarg *ds)
     if (!m->input)
         return cmd_usage(ctx, sub, "no input file");
     if (m->extra)
-        return cmd_usage(ctx, sub, "one input file only (got '%s' and '%s'); to stack many "
-                                   "files, use 'parray pack'",
+        return cmd_usage(ctx, sub,
+                         "one input file only (got '%s' and '%s'); to stack many "
+                         "files, use 'parray pack'",
                          m->input, m->extra);
     if (!m->out)
         return cmd_usage(ctx, sub, "the output -o FILE.h5:/DATASET is required");
@@ -153,8 +170,9 @@ static int check_args(pa_ctx *ctx, import_args *m, dsarg *ds)
     if (m->format == PA_FORMAT_AUTO) {
         pa_format f = pa_format_of(m->input);
         if (f != PA_FORMAT_CSV && f != PA_FORMAT_NPY)
-            return cmd_usage(ctx, sub, "cannot tell the format of '%s' from its extension "
-                                       "(.csv, .txt, .tsv, .npy): give --format csv or npy",
+            return cmd_usage(ctx, sub,
+                             "cannot tell the format of '%s' from its extension "
+                             "(.csv, .txt, .tsv, .npy): give --format csv or npy",
                              m->input);
         m->format = f;
         const char *dot = strrchr(m->input, '.');
@@ -162,8 +180,9 @@ static int check_args(pa_ctx *ctx, import_args *m, dsarg *ds)
             m->o.delimiter = '\t';
     }
     if (m->format == PA_FORMAT_NPY && m->csv_options)
-        return cmd_usage(ctx, sub, "--dtype, --delimiter, --comment, --no-comments and "
-                                   "--header are for CSV; a .npy file has its own dtype");
+        return cmd_usage(ctx, sub,
+                         "--dtype, --delimiter, --comment, --no-comments and "
+                         "--header are for CSV; a .npy file has its own dtype");
     return 0;
 }
 
@@ -229,14 +248,19 @@ static int run_import(pa_ctx *ctx, int argc, char **argv)
     if (rc != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     } else {
-        summary r = {.input = m.input, .bytes = bytes, .seconds = MPI_Wtime() - t0,
-                     .load_seconds = t_load, .ds = &ds, .a = a};
+        summary r = {.input = m.input,
+                     .bytes = bytes,
+                     .seconds = MPI_Wtime() - t0,
+                     .load_seconds = t_load,
+                     .ds = &ds,
+                     .a = a};
         status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);
     return status;
 }
 
-const pa_cmd cmd_import = {"import", "load one big CSV or .npy file, every rank its part, into "
-                                     "an HDF5 dataset",
+const pa_cmd cmd_import = {"import",
+                           "load one big CSV or .npy file, every rank its part, into "
+                           "an HDF5 dataset",
                            usage, run_import};

@@ -87,9 +87,9 @@ static void print_json(json_writer *w, const void *arg)
 enum { O_OUT = 'o', O_MODE = 2, O_TRANSA, O_TRANSB, O_COPY, O_JSON };
 
 static const opt_spec specs[] = {
-    {"out", 'o', OPT_VALUE, O_OUT},       {"mode", 0, OPT_VALUE, O_MODE},
-    {"transA", 0, OPT_FLAG, O_TRANSA},    {"transB", 0, OPT_FLAG, O_TRANSB},
-    {"copy", 0, OPT_FLAG, O_COPY},        {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"out", 'o', OPT_VALUE, O_OUT},    {"mode", 0, OPT_VALUE, O_MODE},
+    {"transA", 0, OPT_FLAG, O_TRANSA}, {"transB", 0, OPT_FLAG, O_TRANSB},
+    {"copy", 0, OPT_FLAG, O_COPY},     {"json", 0, OPT_OPTIONAL, O_JSON},
 };
 
 /* What the command line asks for. */
@@ -136,7 +136,8 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, matmul_args *m)
         return cmd_usage(ctx, sub, "needs -o C.h5:/C");
     char err[512];
     if (dsarg_parse(m->in[0], &m->a, err, sizeof err) ||
-        dsarg_parse(m->in[1], &m->b, err, sizeof err) || dsarg_parse(m->out, &m->c, err, sizeof err))
+        dsarg_parse(m->in[1], &m->b, err, sizeof err) ||
+        dsarg_parse(m->out, &m->c, err, sizeof err))
         return cmd_usage(ctx, sub, "%s", err);
     return 0;
 }
@@ -190,8 +191,9 @@ static int multiply(pa_ctx *ctx, const matmul_args *m)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
-    pa_matmul_mode used =
-        m->o.mode == PA_MATMUL_AUTO ? pa_matmul_auto(ctx, mnk[0], mnk[1], mnk[2]) : m->o.mode;
+    pa_matmul_mode used = m->o.mode == PA_MATMUL_AUTO
+                              ? pa_matmul_auto(ctx, mnk[0], mnk[1], mnk[2])
+                              : m->o.mode;
     MPI_Barrier(pa_ctx_comm(ctx));
     double t0 = MPI_Wtime();
     int rc = pa_matmul(C, A, B, &m->o);
@@ -201,9 +203,15 @@ static int multiply(pa_ctx *ctx, const matmul_args *m)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
         goto out;
     }
-    matmul_result r = {.out = m->out, .dtype = pa_array_dtype(A), .m = mnk[0], .n = mnk[1],
-                       .k = mnk[2], .mode = used, .automatic = m->o.mode == PA_MATMUL_AUTO,
-                       .ranks = pa_ctx_size(ctx), .seconds = tmax};
+    matmul_result r = {.out = m->out,
+                       .dtype = pa_array_dtype(A),
+                       .m = mnk[0],
+                       .n = mnk[1],
+                       .k = mnk[2],
+                       .mode = used,
+                       .automatic = m->o.mode == PA_MATMUL_AUTO,
+                       .ranks = pa_ctx_size(ctx),
+                       .seconds = tmax};
     status = output_write(ctx, sub, &m->dest, print_text, print_json, &r);
 out:
     pa_array_free(&A);

@@ -116,8 +116,11 @@ static int parse_format(const char *s, pa_format *f)
     static const struct {
         const char *name;
         pa_format f;
-    } names[] = {{"npy", PA_FORMAT_NPY}, {"csv", PA_FORMAT_CSV}, {"raw", PA_FORMAT_RAW},
-                 {"h5", PA_FORMAT_H5},   {"hdf5", PA_FORMAT_H5}};
+    } names[] = {{"npy", PA_FORMAT_NPY},
+                 {"csv", PA_FORMAT_CSV},
+                 {"raw", PA_FORMAT_RAW},
+                 {"h5", PA_FORMAT_H5},
+                 {"hdf5", PA_FORMAT_H5}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(s, names[i].name) == 0) {
             *f = names[i].f;
@@ -292,28 +295,47 @@ static int share_list(pa_ctx *ctx, char **args, int nargs, pa_format want, list 
 /* ------------------------------------------------------------ options */
 
 enum {
-    O_OUT = 'o', O_THREADS = 'j', O_FORMAT = 2, O_DTYPE, O_SHAPE, O_DELIMITER, O_COMMENT,
-    O_NO_COMMENTS, O_HEADER, O_DATASET, O_PLACE, O_CHUNKED, O_BIG_ENDIAN, O_DURABLE, O_PROGRESS,
-    O_COPY, O_JSON
+    O_OUT = 'o',
+    O_THREADS = 'j',
+    O_FORMAT = 2,
+    O_DTYPE,
+    O_SHAPE,
+    O_DELIMITER,
+    O_COMMENT,
+    O_NO_COMMENTS,
+    O_HEADER,
+    O_DATASET,
+    O_PLACE,
+    O_CHUNKED,
+    O_BIG_ENDIAN,
+    O_DURABLE,
+    O_PROGRESS,
+    O_COPY,
+    O_JSON
 };
 
 /* pack's and unpack's options; unpack takes those of its own table only. */
 static const opt_spec pack_specs[] = {
-    {"out", 'o', OPT_VALUE, O_OUT},         {"threads", 'j', OPT_VALUE, O_THREADS},
-    {"format", 0, OPT_VALUE, O_FORMAT},     {"dtype", 0, OPT_VALUE, O_DTYPE},
-    {"shape", 0, OPT_VALUE, O_SHAPE},       {"delimiter", 0, OPT_VALUE, O_DELIMITER},
-    {"comment", 0, OPT_VALUE, O_COMMENT},   {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
-    {"header", 0, OPT_FLAG, O_HEADER},      {"dataset", 0, OPT_VALUE, O_DATASET},
-    {"place", 0, OPT_VALUE, O_PLACE},       {"chunked", 0, OPT_FLAG, O_CHUNKED},
-    {"progress", 0, OPT_FLAG, O_PROGRESS},  {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"out", 'o', OPT_VALUE, O_OUT},        {"threads", 'j', OPT_VALUE, O_THREADS},
+    {"format", 0, OPT_VALUE, O_FORMAT},    {"dtype", 0, OPT_VALUE, O_DTYPE},
+    {"shape", 0, OPT_VALUE, O_SHAPE},      {"delimiter", 0, OPT_VALUE, O_DELIMITER},
+    {"comment", 0, OPT_VALUE, O_COMMENT},  {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
+    {"header", 0, OPT_FLAG, O_HEADER},     {"dataset", 0, OPT_VALUE, O_DATASET},
+    {"place", 0, OPT_VALUE, O_PLACE},      {"chunked", 0, OPT_FLAG, O_CHUNKED},
+    {"progress", 0, OPT_FLAG, O_PROGRESS}, {"json", 0, OPT_OPTIONAL, O_JSON},
     {"copy", 0, OPT_FLAG, O_COPY},
 };
 static const opt_spec unpack_specs[] = {
-    {"out", 'o', OPT_VALUE, O_OUT},         {"format", 0, OPT_VALUE, O_FORMAT},
-    {"big-endian", 0, OPT_FLAG, O_BIG_ENDIAN}, {"delimiter", 0, OPT_VALUE, O_DELIMITER},
-    {"comment", 0, OPT_VALUE, O_COMMENT},   {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
-    {"dataset", 0, OPT_VALUE, O_DATASET},   {"progress", 0, OPT_FLAG, O_PROGRESS},
-    {"json", 0, OPT_OPTIONAL, O_JSON},      {"durable", 0, OPT_FLAG, O_DURABLE},
+    {"out", 'o', OPT_VALUE, O_OUT},
+    {"format", 0, OPT_VALUE, O_FORMAT},
+    {"big-endian", 0, OPT_FLAG, O_BIG_ENDIAN},
+    {"delimiter", 0, OPT_VALUE, O_DELIMITER},
+    {"comment", 0, OPT_VALUE, O_COMMENT},
+    {"no-comments", 0, OPT_FLAG, O_NO_COMMENTS},
+    {"dataset", 0, OPT_VALUE, O_DATASET},
+    {"progress", 0, OPT_FLAG, O_PROGRESS},
+    {"json", 0, OPT_OPTIONAL, O_JSON},
+    {"durable", 0, OPT_FLAG, O_DURABLE},
 };
 
 /* The command line of pack or unpack. */
@@ -341,8 +363,9 @@ static int take_option(opts *p, int k, move_args *m)
         m->o.threads = (int)n;
         return 0;
     case O_FORMAT:
-        return parse_format(p->value, &m->format) ? opts_fail(p, "--format takes npy, csv, raw or h5")
-                                                   : 0;
+        return parse_format(p->value, &m->format)
+                   ? opts_fail(p, "--format takes npy, csv, raw or h5")
+                   : 0;
     case O_DTYPE: return opts_dtype(p, &m->o.dtype);
     case O_SHAPE:
         /* A file's shape: its stack adds the first dimension. */
@@ -429,8 +452,12 @@ static int run_pack(pa_ctx *ctx, int argc, char **argv)
     if (rc != PA_OK) {
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     } else {
-        summary r = {.sub = sub, .files = l.n, .bytes = l.bytes, .seconds = MPI_Wtime() - t0,
-                     .ds = &ds, .a = a};
+        summary r = {.sub = sub,
+                     .files = l.n,
+                     .bytes = l.bytes,
+                     .seconds = MPI_Wtime() - t0,
+                     .ds = &ds,
+                     .a = a};
         status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);
@@ -506,7 +533,8 @@ static int check_unpack(pa_ctx *ctx, const move_args *m, dsarg *ds)
     if (dsarg_parse(m->inputs[0], ds, err, sizeof err) < 0)
         return cmd_usage(ctx, sub, "%s", err);
     if (!m->out)
-        return cmd_usage(ctx, sub, "the output -o PATTERN is required, e.g. 'out/part-%%05d.npy'");
+        return cmd_usage(ctx, sub,
+                         "the output -o PATTERN is required, e.g. 'out/part-%%05d.npy'");
     if (pa_files_pattern_check(ctx, m->out) != PA_OK)
         return cmd_usage(ctx, sub, "%s", cmd_errmsg(ctx));
     return 0;
@@ -541,8 +569,9 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     }
     pa_array *a = NULL;
     int rc = pa_h5_load(ctx, ds.file, ds.dataset, NULL, &a);
-    double bytes =
-        rc == PA_OK ? (double)pa_array_size(a) * (double)pa_dtype_size(pa_array_dtype(a)) : 0;
+    double bytes = rc == PA_OK
+                       ? (double)pa_array_size(a) * (double)pa_dtype_size(pa_array_dtype(a))
+                       : 0;
     progress_start_files(&pr, bytes, &m.o);
     if (rc == PA_OK)
         rc = pa_save_files(a, m.out, m.format, &m.o);
@@ -554,8 +583,13 @@ static int run_unpack(pa_ctx *ctx, int argc, char **argv)
     } else {
         size_t shape[PA_MAXDIM];
         pa_array_shape(a, shape);
-        summary r = {.sub = sub, .files = shape[0], .bytes = bytes, .seconds = MPI_Wtime() - t0,
-                     .pattern = m.out, .ds = &ds, .a = a};
+        summary r = {.sub = sub,
+                     .files = shape[0],
+                     .bytes = bytes,
+                     .seconds = MPI_Wtime() - t0,
+                     .pattern = m.out,
+                     .ds = &ds,
+                     .a = a};
         status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     }
     pa_array_free(&a);

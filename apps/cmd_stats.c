@@ -66,9 +66,9 @@ static const struct {
 #define NCOLS (sizeof columns / sizeof columns[0])
 
 typedef struct {
-    size_t n;                    /* results */
-    size_t count;                /* elements in each */
-    pa_value *col[NCOLS];        /* col[k][i]: result i of column k */
+    size_t n;             /* results */
+    size_t count;         /* elements in each */
+    pa_value *col[NCOLS]; /* col[k][i]: result i of column k */
 } results;
 
 /* A histogram of the whole array: numpy.histogram's equal bins over the
@@ -85,16 +85,16 @@ typedef struct {
 
 /* What stats prints. */
 typedef struct {
-    const char *name;            /* the input as given */
+    const char *name; /* the input as given */
     pa_dtype dtype;
-    int ndim, axis;              /* axis -1: the whole array */
+    int ndim, axis; /* axis -1: the whole array */
     size_t shape[PA_MAXDIM];
     results r;
-    histogram hist;              /* bins 0: none */
-    int npct;                    /* --percentiles: how many, which, their values */
+    histogram hist; /* bins 0: none */
+    int npct;       /* --percentiles: how many, which, their values */
     const double *pct;
     double pct_value[PCT_MAX];
-    int median;                  /* --median, and its value */
+    int median; /* --median, and its value */
     double median_value;
 } report;
 
@@ -280,10 +280,8 @@ static void print_text(FILE *f, const void *arg)
 enum { O_AXIS = 2, O_HIST, O_JSON, O_PERCENTILES, O_MEDIAN };
 
 static const opt_spec specs[] = {
-    {"axis", 0, OPT_VALUE, O_AXIS},
-    {"hist", 0, OPT_VALUE, O_HIST},
-    {"json", 0, OPT_OPTIONAL, O_JSON},
-    {"percentiles", 0, OPT_VALUE, O_PERCENTILES},
+    {"axis", 0, OPT_VALUE, O_AXIS},    {"hist", 0, OPT_VALUE, O_HIST},
+    {"json", 0, OPT_OPTIONAL, O_JSON}, {"percentiles", 0, OPT_VALUE, O_PERCENTILES},
     {"median", 0, OPT_FLAG, O_MEDIAN},
 };
 
@@ -291,8 +289,8 @@ static const opt_spec specs[] = {
 typedef struct {
     const char *inarg; /* IN.h5:/DATASET as given */
     dsarg in;
-    int axis, bins;    /* axis -1: the whole array; bins 0: no histogram */
-    int npct, median;  /* --percentiles (npct of pct) and --median */
+    int axis, bins;   /* axis -1: the whole array; bins 0: no histogram */
+    int npct, median; /* --percentiles (npct of pct) and --median */
     double pct[PCT_MAX];
     output out;
 } stats_args;
@@ -390,8 +388,13 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
 {
     const char *sub = "stats";
     int axis = s->axis;
-    report rep = {.name = s->inarg, .dtype = pa_array_dtype(a), .ndim = pa_array_ndim(a),
-                  .axis = axis, .npct = s->npct, .pct = s->pct, .median = s->median};
+    report rep = {.name = s->inarg,
+                  .dtype = pa_array_dtype(a),
+                  .ndim = pa_array_ndim(a),
+                  .axis = axis,
+                  .npct = s->npct,
+                  .pct = s->pct,
+                  .median = s->median};
     pa_array_shape(a, rep.shape);
     if (axis >= 0 && rep.ndim != 2)
         return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg, rep.ndim);

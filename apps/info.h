@@ -118,10 +118,10 @@ void info_report_free(report *rep);
 typedef struct {
     const report *rep;
     const table *t;
-    const pa_ctx *ctx; /* for the settings parallel HDF5 files are opened with */
-    const char *hints_dir;  /* the directory the hints in effect are for */
-    MPI_Info in_effect;     /* MPI-IO's hints for a file there, or MPI_INFO_NULL */
-    const char *hints_err;  /* why in_effect is MPI_INFO_NULL */
+    const pa_ctx *ctx;     /* for the settings parallel HDF5 files are opened with */
+    const char *hints_dir; /* the directory the hints in effect are for */
+    MPI_Info in_effect;    /* MPI-IO's hints for a file there, or MPI_INFO_NULL */
+    const char *hints_err; /* why in_effect is MPI_INFO_NULL */
 } info_results;
 
 /* info_results as text and as the members of the JSON object (output.h). */

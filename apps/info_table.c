@@ -125,11 +125,11 @@ static int mpi_failed(const pa_ctx *ctx, int rc, const char *what)
     return cmd_fail(ctx, "info", "%s: %s", what, msg);
 }
 
-#define INFO_MPI(ctx, call)                            \
-    do {                                               \
-        int info_rc_ = (call);                         \
-        if (info_rc_ != MPI_SUCCESS)                   \
-            return mpi_failed((ctx), info_rc_, #call); \
+#define INFO_MPI(ctx, call)                                                                      \
+    do {                                                                                         \
+        int info_rc_ = (call);                                                                   \
+        if (info_rc_ != MPI_SUCCESS)                                                             \
+            return mpi_failed((ctx), info_rc_, #call);                                           \
     } while (0)
 
 /* Collective. Every rank learns whether all of them are ok, so that an

@@ -16,7 +16,10 @@ void json_init_file(json_writer *w, FILE *f)
     w->f = f;
 }
 
-void json_init_buffer(json_writer *w) { memset(w, 0, sizeof *w); }
+void json_init_buffer(json_writer *w)
+{
+    memset(w, 0, sizeof *w);
+}
 
 static void put(json_writer *w, const char *s, size_t n)
 {
@@ -43,7 +46,10 @@ static void put(json_writer *w, const char *s, size_t n)
     w->buf[w->len] = '\0';
 }
 
-static void puts_(json_writer *w, const char *s) { put(w, s, strlen(s)); }
+static void puts_(json_writer *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
 
 /* Before a value or a key: the comma that separates it from the one
  * before at this level. A key's value follows its colon directly. */
@@ -80,10 +86,22 @@ static void close_(json_writer *w, const char *c)
     put(w, c, 1);
 }
 
-void json_begin_object(json_writer *w) { open_(w, "{"); }
-void json_end_object(json_writer *w) { close_(w, "}"); }
-void json_begin_array(json_writer *w) { open_(w, "["); }
-void json_end_array(json_writer *w) { close_(w, "]"); }
+void json_begin_object(json_writer *w)
+{
+    open_(w, "{");
+}
+void json_end_object(json_writer *w)
+{
+    close_(w, "}");
+}
+void json_begin_array(json_writer *w)
+{
+    open_(w, "[");
+}
+void json_end_array(json_writer *w)
+{
+    close_(w, "]");
+}
 
 /* The length of the valid UTF-8 sequence at s (n bytes left), or 0: no
  * overlong forms, no surrogates, nothing above U+10FFFF. */
@@ -189,8 +207,14 @@ static void number(json_writer *w, double v, int lo, int hi, int is_float)
     puts_(w, s);
 }
 
-void json_double(json_writer *w, double v) { number(w, v, DBL_DIG, DBL_DECIMAL_DIG, 0); }
-void json_float(json_writer *w, float v) { number(w, v, FLT_DIG, FLT_DECIMAL_DIG, 1); }
+void json_double(json_writer *w, double v)
+{
+    number(w, v, DBL_DIG, DBL_DECIMAL_DIG, 0);
+}
+void json_float(json_writer *w, float v)
+{
+    number(w, v, FLT_DIG, FLT_DECIMAL_DIG, 1);
+}
 
 void json_int(json_writer *w, long long v)
 {
@@ -229,7 +253,10 @@ void json_members(json_writer *w, const char *object_text)
     put(w, object_text + 1, n - 2);
 }
 
-void json_newline(json_writer *w) { put(w, "\n", 1); }
+void json_newline(json_writer *w)
+{
+    put(w, "\n", 1);
+}
 
 /* ------------------------------------------------------------ reader */
 

@@ -37,10 +37,10 @@
 /* ------------------------------------------------------------ writer */
 
 typedef struct {
-    FILE *f;                 /* written here, or when NULL into buf */
-    char *buf;               /* NUL-terminated text (malloc'd; the caller frees) */
+    FILE *f;   /* written here, or when NULL into buf */
+    char *buf; /* NUL-terminated text (malloc'd; the caller frees) */
     size_t len, cap;
-    int failed;              /* out of memory or nesting too deep: text incomplete */
+    int failed; /* out of memory or nesting too deep: text incomplete */
     int depth;
     unsigned char need_comma[JSON_MAX_DEPTH + 1]; /* per level: a value came before */
 } json_writer;
@@ -73,8 +73,8 @@ void json_newline(json_writer *w);
 typedef struct {
     const char *start, *p, *end; /* the text, the next byte, its end */
     int depth;
-    const char *err;             /* what went wrong (static text), or NULL */
-    size_t err_at;               /* the byte offset where it went wrong */
+    const char *err; /* what went wrong (static text), or NULL */
+    size_t err_at;   /* the byte offset where it went wrong */
 } json_reader;
 
 void json_reader_init(json_reader *j, const char *buf, size_t len);

@@ -10,8 +10,8 @@
 #include "help.h"
 #include "opts.h"
 
-static const pa_cmd *const commands[] = {&cmd_info,   &cmd_bench, &cmd_matmul, &cmd_pack,
-                                         &cmd_unpack, &cmd_import, &cmd_gen,   &cmd_calc,
+static const pa_cmd *const commands[] = {&cmd_info,   &cmd_bench,  &cmd_matmul, &cmd_pack,
+                                         &cmd_unpack, &cmd_import, &cmd_gen,    &cmd_calc,
                                          &cmd_stats,  &cmd_help,   &cmd_sort};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -70,21 +70,14 @@ static int top_options(int argc, char **argv, int *status)
     int k = opts_next(&p);
     *status = 0;
     switch (k) {
-    case OPTS_ARG:
-        return p.next - 1;
-    case OPTS_STOP:
-        *status = p.status;
-        break;
+    case OPTS_ARG: return p.next - 1;
+    case OPTS_STOP: *status = p.status; break;
     case OPTS_END:
         print_help(stderr);
         *status = 2;
         break;
-    case O_HELP:
-        print_help(stdout);
-        break;
-    case O_VERSION:
-        printf("parray %s\n", pa_version());
-        break;
+    case O_HELP: print_help(stdout); break;
+    case O_VERSION: printf("parray %s\n", pa_version()); break;
     case O_MAN:
         k = opts_next(&p);
         if (k == OPTS_STOP)

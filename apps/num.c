@@ -82,8 +82,8 @@ static int uint_at(const char *s, size_t n, uint64_t lo, uint64_t hi, uint64_t *
     return 0;
 }
 
-int num_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out,
-             char *err, size_t errlen)
+int num_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+             size_t errlen)
 {
     char why[256];
     if (uint_at(s, strlen(s), lo, hi, out, why, sizeof why) != 0)
@@ -302,17 +302,17 @@ static int decimal_whole(const char *s, size_t n, int pow10, int pow2, uint64_t 
     return mul_u64(v, (uint64_t)1 << (pow2 - m), out) != 0 ? 2 : 0;
 }
 
-int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out,
-             char *err, size_t errlen)
+int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+             size_t errlen)
 {
     static const struct {
         const char *suffix;
         int pow10, pow2;
     } units[] = {
-        {"", 0, 0},     {"B", 0, 0},     {"k", 3, 0},    {"kB", 3, 0},   {"K", 3, 0},
-        {"KB", 3, 0},   {"M", 6, 0},     {"MB", 6, 0},   {"G", 9, 0},    {"GB", 9, 0},
-        {"T", 12, 0},   {"TB", 12, 0},   {"Ki", 0, 10},  {"KiB", 0, 10}, {"Mi", 0, 20},
-        {"MiB", 0, 20}, {"Gi", 0, 30},   {"GiB", 0, 30}, {"Ti", 0, 40},  {"TiB", 0, 40},
+        {"", 0, 0},     {"B", 0, 0},   {"k", 3, 0},    {"kB", 3, 0},   {"K", 3, 0},
+        {"KB", 3, 0},   {"M", 6, 0},   {"MB", 6, 0},   {"G", 9, 0},    {"GB", 9, 0},
+        {"T", 12, 0},   {"TB", 12, 0}, {"Ki", 0, 10},  {"KiB", 0, 10}, {"Mi", 0, 20},
+        {"MiB", 0, 20}, {"Gi", 0, 30}, {"GiB", 0, 30}, {"Ti", 0, 40},  {"TiB", 0, 40},
     };
     size_t n = strlen(s), len = decimal_len(s, n);
     for (size_t i = 0; len > 0 && i < sizeof units / sizeof units[0]; i++) {
@@ -368,8 +368,7 @@ static int list_parse(const char *opt, const char *s, const list_items *it, int 
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         if (*count == max)
-            return fail(err, errlen, "%s: '%.*s' has more than %d values", opt, shown(n), s,
-                        max);
+            return fail(err, errlen, "%s: '%.*s' has more than %d values", opt, shown(n), s, max);
         if (list_item(it, p, len, *count, why, sizeof why) != 0)
             return fail(err, errlen, "%s: '%.*s': %s", opt, shown(n), s, why);
         ++*count;
@@ -379,8 +378,8 @@ static int list_parse(const char *opt, const char *s, const list_items *it, int 
     }
 }
 
-int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out,
-                  int max, int *count, char *err, size_t errlen)
+int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out, int max,
+                  int *count, char *err, size_t errlen)
 {
     list_items it = {.lo = lo, .hi = hi, .uints = out};
     return list_parse(opt, s, &it, max, count, err, errlen);

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 /* A whole number in [lo, hi] written in the digits 0-9 only (no sign). */
-int num_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out,
-             char *err, size_t errlen);
+int num_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+             size_t errlen);
 
 /* A whole number in [lo, hi]: an optional '+' or '-', then digits 0-9. */
 int num_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out, char *err,
@@ -35,13 +35,13 @@ int num_real(const char *opt, const char *s, int finite, double *out, char *err,
  * "1.5"), then k M G T (10^3..10^12) or Ki Mi Gi Ti (2^10..2^40), each
  * optionally followed by B ("800MB", "1GiB"; "B" alone is 1). The value is
  * computed exactly, in integers, and must be a whole number in [lo, hi]. */
-int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out,
-             char *err, size_t errlen);
+int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+             size_t errlen);
 
 /* A comma-separated list of 1 to max whole numbers (num_uint each), such as
  * a shape "10000,100". *count is how many were stored in out. */
-int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out,
-                  int max, int *count, char *err, size_t errlen);
+int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out, int max,
+                  int *count, char *err, size_t errlen);
 
 /* A comma-separated list of 1 to max real numbers (num_real each), such
  * as "1,50,99.5". */

@@ -50,8 +50,13 @@ static void build(opts *p, int in_order)
 static void begin(opts *p, const pa_ctx *ctx, const char *sub, const char *usage,
                   const opt_spec *specs, int nspecs, int argc, char **argv, int in_order)
 {
-    *p = (opts){.ctx = ctx, .sub = sub, .usage = usage, .specs = specs, .nspecs = nspecs,
-                .argc = argc, .argv = argv};
+    *p = (opts){.ctx = ctx,
+                .sub = sub,
+                .usage = usage,
+                .specs = specs,
+                .nspecs = nspecs,
+                .argc = argc,
+                .argv = argv};
     build(p, in_order);
     /* 0, not 1: glibc starts afresh (the ordering is read from the option
      * string again), so a second parse in one process works too. */
@@ -175,8 +180,8 @@ static void why_short(const opts *p, const char *arg, int c, char *msg, size_t s
 {
     const char *names[OPTS_MAX + 1];
     int n = long_names(p, names);
-    const char *near =
-        arg[0] == '-' && arg[1] == c && arg[2] ? opts_nearest(arg + 1, names, n) : NULL;
+    const char *near = arg[0] == '-' && arg[1] == c && arg[2] ? opts_nearest(arg + 1, names, n)
+                                                              : NULL;
     if (near)
         snprintf(msg, size, "unknown option %s (did you mean --%s?)", arg, near);
     else if (c > 0x20 && c < 0x7f)
@@ -294,8 +299,8 @@ int opts_size(opts *p, uint64_t lo, uint64_t hi, uint64_t *out)
 int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int *count)
 {
     char err[512];
-    return num_done(
-        p, num_uint_list(p->name, p->value, lo, hi, out, max, count, err, sizeof err), err);
+    return num_done(p, num_uint_list(p->name, p->value, lo, hi, out, max, count, err, sizeof err),
+                    err);
 }
 
 int opts_real_pair(opts *p, int finite, double out[2])
@@ -307,8 +312,8 @@ int opts_real_pair(opts *p, int finite, double out[2])
 int opts_real_list(opts *p, int finite, double *out, int max, int *count)
 {
     char err[512];
-    return num_done(
-        p, num_real_list(p->name, p->value, finite, out, max, count, err, sizeof err), err);
+    return num_done(p, num_real_list(p->name, p->value, finite, out, max, count, err, sizeof err),
+                    err);
 }
 
 int opts_char(opts *p, char *out)
@@ -332,7 +337,9 @@ int opts_dtype(opts *p, pa_dtype *out)
     size_t at = 0;
     for (int d = 0; d < PA_NDTYPES && at < sizeof names; d++)
         at += (size_t)snprintf(names + at, sizeof names - at, "%s%s",
-                               d == 0 ? "" : d + 1 == PA_NDTYPES ? " or " : ", ",
+                               d == 0                ? ""
+                               : d + 1 == PA_NDTYPES ? " or "
+                                                     : ", ",
                                pa_dtype_name((pa_dtype)d));
     return opts_fail(p, "%s '%s' is not %s", p->name, p->value, names);
 }

@@ -57,13 +57,13 @@ typedef struct {
     char **argv;
     struct option longopts[OPTS_MAX + 1];
     char shortopts[3 * OPTS_MAX + 4];
-    int ended;        /* `--` was seen or the options stopped: the rest are positionals */
-    int next;         /* then: the next positional's index in argv */
+    int ended; /* `--` was seen or the options stopped: the rest are positionals */
+    int next;  /* then: the next positional's index in argv */
     char namebuf[130];
     const char *name;  /* the option just returned, as messages name it: "--shape", "-o" */
     const char *value; /* its value (NULL for a flag, or an optional value not given),
                         * or the positional argument */
-    int status;       /* after OPTS_STOP: the exit status (0 after --help, 2 after an error) */
+    int status;        /* after OPTS_STOP: the exit status (0 after --help, 2 after an error) */
 } opts;
 
 /* Starts parsing argv[1..argc) (argv[0] is the subcommand's name) against

@@ -9,7 +9,8 @@
 int output_option(output *o, opts *p)
 {
     if (p->value && !*p->value)
-        return opts_fail(p, "--json=FILE: the file name is empty (--json alone writes to stdout)");
+        return opts_fail(p,
+                         "--json=FILE: the file name is empty (--json alone writes to stdout)");
     o->json = 1;
     o->file = p->value;
     return 0;
@@ -107,12 +108,12 @@ void output_dataset_text(FILE *f, const char *file, const char *dataset, const p
     size_t shape[PA_MAXDIM];
     char buf[PA_MAXDIM * 24];
     pa_array_shape(a, shape);
-    fprintf(f, "%s:%s %s %s", file, dataset, output_shape(buf, sizeof buf, pa_array_ndim(a), shape),
+    fprintf(f, "%s:%s %s %s", file, dataset,
+            output_shape(buf, sizeof buf, pa_array_ndim(a), shape),
             pa_dtype_name(pa_array_dtype(a)));
 }
 
-void output_dataset_json(json_writer *w, const char *file, const char *dataset,
-                         const pa_array *a)
+void output_dataset_json(json_writer *w, const char *file, const char *dataset, const pa_array *a)
 {
     size_t shape[PA_MAXDIM];
     pa_array_shape(a, shape);

@@ -33,7 +33,7 @@ typedef struct {
     int drawn;        /* a bar is on the terminal's last line */
     char stage[128];  /* on a terminal: what is being done, shown after the bar */
     double total, done;
-    double start;     /* MPI_Wtime at progress_start */
+    double start;                /* MPI_Wtime at progress_start */
     double last_time, last_done; /* of the last line (a log) or drawing (a terminal) */
 } progress;
 

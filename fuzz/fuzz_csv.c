@@ -32,14 +32,14 @@ static const char comments[] = {'#', '%'};
 static const pa_dtype dtypes[] = {PA_DTYPE_LIST(DTYPE_ENTRY)};
 
 /* The reference's integer reading: v in [lo, hi], stored as T. */
-#define REF_INT(T, lo, hi)                                                             \
-    {                                                                                  \
-        long long v = strtoll(buf, &end, 10);                                          \
-        if (errno == ERANGE || v < (lo) || v > (hi))                                   \
-            return 0;                                                                  \
-        T x = (T)v;                                                                    \
-        memcpy(out, &x, sizeof x);                                                     \
-        break;                                                                         \
+#define REF_INT(T, lo, hi)                                                                       \
+    {                                                                                            \
+        long long v = strtoll(buf, &end, 10);                                                    \
+        if (errno == ERANGE || v < (lo) || v > (hi))                                             \
+            return 0;                                                                            \
+        T x = (T)v;                                                                              \
+        memcpy(out, &x, sizeof x);                                                               \
+        break;                                                                                   \
     }
 
 /* An unsigned 64-bit reading: strtoull, which would negate a '-' text. */
@@ -207,9 +207,9 @@ typedef struct {
     const pa__csv *c;
     splitter ref;
     size_t ncols, rows;
-    char *row;       /* the row the parser is filling */
-    char *want;      /* the reference's values of that row */
-    int ref_ok;      /* the reference found every row valid so far */
+    char *row;  /* the row the parser is filling */
+    char *want; /* the reference's values of that row */
+    int ref_ok; /* the reference found every row valid so far */
 } check;
 
 /* Compares the row the parser filled with the reference's. */
@@ -219,8 +219,9 @@ static void compare_row(check *k)
     int more = next_line(&k->ref, &ls, &le);
     FUZZ_ASSERT(more, "the parser filled row %zu; the reference has no such line", k->rows);
     long n = ref_line(k->c, ls, le, k->want, k->ncols);
-    FUZZ_ASSERT(n == (long)k->ncols, "row %zu parsed; the reference finds %ld of %zu fields: %.*s",
-                k->rows, n, k->ncols, (int)(le - ls), ls);
+    FUZZ_ASSERT(n == (long)k->ncols,
+                "row %zu parsed; the reference finds %ld of %zu fields: %.*s", k->rows, n,
+                k->ncols, (int)(le - ls), ls);
     size_t es = pa_dtype_size(k->c->dtype);
     for (size_t j = 0; j < k->ncols; j++)
         FUZZ_ASSERT(memcmp(k->row + j * es, k->want + j * es, es) == 0,

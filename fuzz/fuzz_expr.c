@@ -32,10 +32,10 @@ typedef enum { R_NUM, R_NAME, R_UN, R_BIN, R_WHERE } rkind;
 
 typedef struct {
     rkind kind;
-    double num;                    /* R_NUM */
-    int name;                      /* R_NAME: index in names */
-    double (*f1)(double);          /* R_UN */
-    double (*f2)(double, double);  /* R_BIN */
+    double num;                   /* R_NUM */
+    int name;                     /* R_NAME: index in names */
+    double (*f1)(double);         /* R_UN */
+    double (*f2)(double, double); /* R_BIN */
     int arg[3];
 } rnode;
 
@@ -110,8 +110,14 @@ typedef struct {
     char *out;
 } ref;
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 /* The next token; 0 for a character or number the language does not have. */
 static int lex(ref *r)
@@ -163,9 +169,9 @@ static int lex(ref *r)
         const char *text;
         int tk;
     } ops[] = {
-        {"**", T_POW}, {"<=", T_LE}, {">=", T_GE}, {"==", T_EQ}, {"!=", T_NE},
-        {"(", T_LP},   {")", T_RP},  {",", T_COMMA}, {"=", T_ASSIGN}, {"+", T_PLUS},
-        {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH}, {"<", T_LT}, {">", T_GT},
+        {"**", T_POW},  {"<=", T_LE},  {">=", T_GE},   {"==", T_EQ},    {"!=", T_NE},
+        {"(", T_LP},    {")", T_RP},   {",", T_COMMA}, {"=", T_ASSIGN}, {"+", T_PLUS},
+        {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH}, {"<", T_LT},     {">", T_GT},
     };
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         size_t n = strlen(ops[k].text);
@@ -249,7 +255,8 @@ static int p_primary(ref *r)
             return node(r, nd);
         }
         int k = 0;
-        while (k < r->nnames && !(strlen(r->names[k]) == len && memcmp(r->names[k], name, len) == 0))
+        while (k < r->nnames &&
+               !(strlen(r->names[k]) == len && memcmp(r->names[k], name, len) == 0))
             k++;
         if (k == r->nnames) {
             if (k == NAME_MAX_READ) {
@@ -481,8 +488,7 @@ static void check_eval(pa_expr *e, const ref *r, int root, set *s, size_t step)
     }
     if (rc != PA_OK) {
         /* The one refusal of a valid text: more registers than there are. */
-        FUZZ_ASSERT(rc == PA_EINVAL && strstr(pa_errmsg(ctx), "registers"), "%s",
-                    pa_errmsg(ctx));
+        FUZZ_ASSERT(rc == PA_EINVAL && strstr(pa_errmsg(ctx), "registers"), "%s", pa_errmsg(ctx));
         return;
     }
     pa_span sp;
@@ -503,11 +509,13 @@ static void check_eval(pa_expr *e, const ref *r, int root, set *s, size_t step)
             }
             case R_UN: val[k] = nd->f1(val[nd->arg[0]]); break;
             case R_BIN: val[k] = nd->f2(val[nd->arg[0]], val[nd->arg[1]]); break;
-            case R_WHERE: val[k] = val[nd->arg[0]] != 0 ? val[nd->arg[1]] : val[nd->arg[2]]; break;
+            case R_WHERE:
+                val[k] = val[nd->arg[0]] != 0 ? val[nd->arg[1]] : val[nd->arg[2]];
+                break;
             }
         }
-        FUZZ_ASSERT(same(got[i], val[root]), "element %zu of %zu: %.17g, the reference %.17g",
-                    i, s->n, got[i], val[root]);
+        FUZZ_ASSERT(same(got[i], val[root]), "element %zu of %zu: %.17g, the reference %.17g", i,
+                    s->n, got[i], val[root]);
     }
     free(val);
     /* The output back to its first values for the next input. */
@@ -527,7 +535,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT((rc == PA_OK) == (root >= 0), "the library says %s, the reference %s",
                     rc == PA_OK ? "valid" : pa_errmsg(ctx), root >= 0 ? "valid" : "invalid");
         if (rc != PA_OK)
-            FUZZ_ASSERT(rc == PA_EINVAL && strncmp(pa_errmsg(ctx), "pa_expr_compile: column ", 24) == 0,
+            FUZZ_ASSERT(rc == PA_EINVAL &&
+                            strncmp(pa_errmsg(ctx), "pa_expr_compile: column ", 24) == 0,
                         "code %d, message '%s'", rc, pa_errmsg(ctx));
     }
     if (rc == PA_OK && root >= 0) {

@@ -21,8 +21,11 @@ static int valid_utf8(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                               : (c & 0xf8) == 0xf0 ? 4 : 0;
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xe0) == 0xc0 ? 2
+                     : (c & 0xf0) == 0xe0 ? 3
+                     : (c & 0xf8) == 0xf0 ? 4
+                                          : 0;
         if (len == 0 || i + len > n)
             return 0;
         uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
@@ -40,10 +43,10 @@ static int valid_utf8(const unsigned char *s, size_t n)
 }
 
 typedef struct {
-    char *s;      /* the string read back */
+    char *s; /* the string read back */
     size_t cap;
-    double d;     /* the number read back */
-    int seen;     /* members read: 1 for "s", 2 for "d" */
+    double d; /* the number read back */
+    int seen; /* members read: 1 for "s", 2 for "d" */
 } readback;
 
 static int member(json_reader *j, const char *key, void *arg)

@@ -64,7 +64,8 @@ static int parse_whole(const uint8_t *data, size_t size, pa__finfo *info, size_t
     unsigned char head[1024];
     int big = *swap == (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
     size_t hl = pa__npy_header(info, big, head, sizeof head);
-    FUZZ_ASSERT(hl > 0 && hl % 64 == 0 && head[hl - 1] == '\n', "written header of %zu bytes", hl);
+    FUZZ_ASSERT(hl > 0 && hl % 64 == 0 && head[hl - 1] == '\n', "written header of %zu bytes",
+                hl);
     pa__finfo back;
     size_t boff, bneed;
     int bswap;

@@ -16,7 +16,6 @@
 #include "parray/scan.h"
 #include "parray/sort.h"
 
-
 /* Not collective. The library's version, e.g. "0.1.0". */
 PA_EXTERN const char *pa_version(void);
 

@@ -52,27 +52,28 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
                       pa_array **out, pa_array *a)
 {
     PA_CHECK_AS(ctx, "pa_array_create", out, PA_EINVAL, "out is NULL");
-    PA_CHECK_AS(ctx, "pa_array_create", pa__dtype_valid(dtype), PA_EINVAL, "dtype %d is not a parray dtype", (int)dtype);
-    PA_CHECK_AS(ctx, "pa_array_create", ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL, "ndim = %d is not in [1, %d]",
-             ndim, PA_MAXDIM);
+    PA_CHECK_AS(ctx, "pa_array_create", pa__dtype_valid(dtype), PA_EINVAL,
+                "dtype %d is not a parray dtype", (int)dtype);
+    PA_CHECK_AS(ctx, "pa_array_create", ndim >= 1 && ndim <= PA_MAXDIM, PA_EINVAL,
+                "ndim = %d is not in [1, %d]", ndim, PA_MAXDIM);
     PA_CHECK_AS(ctx, "pa_array_create", shape, PA_EINVAL, "shape is NULL");
-    PA_CHECK_AS(ctx, "pa_array_create", dist == PA_DISTRIBUTED || dist == PA_REPLICATED, PA_EINVAL,
-             "dist %d is neither PA_DISTRIBUTED nor PA_REPLICATED", (int)dist);
+    PA_CHECK_AS(ctx, "pa_array_create", dist == PA_DISTRIBUTED || dist == PA_REPLICATED,
+                PA_EINVAL, "dist %d is neither PA_DISTRIBUTED nor PA_REPLICATED", (int)dist);
     char buf[PA_MAXDIM * 24];
     size_t es = pa__dtypes[dtype].size, size = 1, rowsize = 1, zero = 0;
     for (int i = 0; i < ndim; i++)
         zero |= shape[i] == 0;
     for (int i = 0; i < ndim && !zero; i++) {
         PA_CHECK_AS(ctx, "pa_array_create", shape[i] <= SIZE_MAX / size, PA_EINVAL,
-                 "shape %s: the element count overflows size_t",
-                 pa__shape_str(ndim, shape, buf, sizeof buf));
+                    "shape %s: the element count overflows size_t",
+                    pa__shape_str(ndim, shape, buf, sizeof buf));
         size *= shape[i];
     }
     if (zero)
         size = 0;
     PA_CHECK_AS(ctx, "pa_array_create", size <= (size_t)PTRDIFF_MAX / es, PA_EINVAL,
-             "shape %s of %s: the byte size overflows", pa__shape_str(ndim, shape, buf, sizeof buf),
-             pa__dtypes[dtype].name);
+                "shape %s of %s: the byte size overflows",
+                pa__shape_str(ndim, shape, buf, sizeof buf), pa__dtypes[dtype].name);
     for (int i = 1; i < ndim; i++)
         rowsize *= zero ? 1 : shape[i];
     a->ctx = ctx;

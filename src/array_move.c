@@ -41,8 +41,10 @@ static int check_root(pa_array *a, int root, const void *buf, const char *fn, la
     else if (ctx->rank == root && !buf && a->size > 0)
         rc = pa__err(ctx, fn, PA_EINVAL, "buf is NULL on root %d", root);
     else if (a->size > INT_MAX)
-        rc = pa__err(ctx, fn, PA_EINVAL, "an array of %zu elements is too large to move "
-                     "with int counts and displacements", a->size);
+        rc = pa__err(ctx, fn, PA_EINVAL,
+                     "an array of %zu elements is too large to move "
+                     "with int counts and displacements",
+                     a->size);
     if (l) {
         *l = (layout){NULL, NULL, NULL};
         if (rc == PA_OK && ctx->rank == root) {
@@ -106,10 +108,10 @@ int pa_array_gather(pa_array *a, int root, void *buf)
     if (rc == PA_OK && (rc = element_type(a, &t)) == PA_OK) {
         pa_span s;
         pa_array_local(a, &s);
-        rc = pa__mpi(ctx, __func__,
-                     MPI_Gatherv(s.ptr, (int)s.count, t, buf, l.counts, l.displs, t, root,
-                                 ctx->comm),
-                     "MPI_Gatherv");
+        rc = pa__mpi(
+            ctx, __func__,
+            MPI_Gatherv(s.ptr, (int)s.count, t, buf, l.counts, l.displs, t, root, ctx->comm),
+            "MPI_Gatherv");
         MPI_Type_free(&t);
     }
     layout_free(&l);

@@ -122,14 +122,10 @@ int pa_blas_plan_cores(const pa_ctx *ctx, pa_cores_kind kind, int *cpus, int max
     PA_CHECK(NULL, max == 0 || cpus, PA_EINVAL, "cpus is NULL with max = %d", max);
     uint64_t now[PA__MASK_WORDS];
     switch (kind) {
-    case PA_CORES_LAUNCH:
-        return pa__mask_list(ctx->launch_mask, cpus, max);
-    case PA_CORES_ALLOWED:
-        return pa__mask_list(ctx->allow_mask, cpus, max);
-    case PA_CORES_SHARE:
-        return pa__mask_list(ctx->share_mask, cpus, max);
-    case PA_CORES_NODE:
-        return pa_ctx_cores(ctx, 1, cpus, max);
+    case PA_CORES_LAUNCH: return pa__mask_list(ctx->launch_mask, cpus, max);
+    case PA_CORES_ALLOWED: return pa__mask_list(ctx->allow_mask, cpus, max);
+    case PA_CORES_SHARE: return pa__mask_list(ctx->share_mask, cpus, max);
+    case PA_CORES_NODE: return pa_ctx_cores(ctx, 1, cpus, max);
     case PA_CORES_NOW:
         if (pa__mask_now(ctx, now) != 0)
             return pa__err((pa_ctx *)ctx, __func__, PA_EINVAL,
@@ -149,8 +145,7 @@ const char *pa_blas_warning_text(int bit)
     case PA_BLAS_WARN_NOT_OPENBLAS:
         return "cblas_dgemm does not come from OpenBLAS: the planned thread count does not "
                "reach the BLAS in use";
-    case PA_BLAS_WARN_THREADS:
-        return "the BLAS thread count read back differs from the plan";
+    case PA_BLAS_WARN_THREADS: return "the BLAS thread count read back differs from the plan";
     case PA_BLAS_WARN_OVERSUB:
         return "ranks x BLAS threads on this machine exceed its usable cores";
     case PA_BLAS_WARN_AFFINITY:
@@ -166,8 +161,8 @@ int pa_blas_set_affinity(pa_ctx *ctx, int keep)
 {
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
     const uint64_t *mask = keep ? ctx->launch_mask : ctx->share_mask;
-    PA_CHECK(ctx, pa__affinity_all(ctx, mask) == 0, PA_EINVAL,
-             "the kernel refused the %s mask", keep ? "launcher's" : "share");
+    PA_CHECK(ctx, pa__affinity_all(ctx, mask) == 0, PA_EINVAL, "the kernel refused the %s mask",
+             keep ? "launcher's" : "share");
     ctx->affinity_keep = keep;
     ctx->affinity_set = !keep;
     ctx->plan_warn &= ~PA_BLAS_WARN_AFFINITY;

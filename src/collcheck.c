@@ -12,7 +12,7 @@
 #include "collcheck.h"
 
 #define RECORD_TAG 1
-#define TEXT_MAX 248 /* a record's text; a longer call text is cut, its hash is whole */
+#define TEXT_MAX 248   /* a record's text; a longer call text is cut, its hash is whole */
 #define MSG_TEXT "200" /* the most of each call's text in a mismatch message */
 
 /* What one rank sends every other rank at a collective call: 256 bytes,
@@ -24,12 +24,12 @@ typedef struct {
 } record;
 
 struct pa_collcheck {
-    MPI_Comm comm;      /* the job's, duplicated: the checker's messages alone */
-    uint64_t calls;     /* collective calls checked so far */
-    record *recs;       /* recs[r]: rank r's record of the current call */
-    MPI_Request *reqs;  /* the receives from, then the sends to, the other ranks */
-    int *done;          /* MPI_Testsome's indices */
-    uint64_t *hashes;   /* one per rank: the replicated check's results */
+    MPI_Comm comm;     /* the job's, duplicated: the checker's messages alone */
+    uint64_t calls;    /* collective calls checked so far */
+    record *recs;      /* recs[r]: rank r's record of the current call */
+    MPI_Request *reqs; /* the receives from, then the sends to, the other ranks */
+    int *done;         /* MPI_Testsome's indices */
+    uint64_t *hashes;  /* one per rank: the replicated check's results */
 };
 
 /* ------------------------------------------------------------ hashing */
@@ -85,8 +85,8 @@ static void append(char *msg, size_t len, size_t *used, const char *fmt, ...)
     *used = n < 0 ? len : *used + (size_t)n;
 }
 
-int pa__same_strings(pa_ctx *ctx, MPI_Comm comm, const char *fn, int n,
-                     const char *const *names, const char *const *values)
+int pa__same_strings(pa_ctx *ctx, MPI_Comm comm, const char *fn, int n, const char *const *names,
+                     const char *const *values)
 {
     uint64_t h[MAX_SAME];
     for (int i = 0; i < n; i++) {
@@ -121,8 +121,8 @@ int pa__same_strings(pa_ctx *ctx, MPI_Comm comm, const char *fn, int n,
                     : PA_OK;
     if (rc < 0 || !all_ok) {
         free(all);
-        return rc < 0 ? rc : pa__err(ctx, fn, PA_EINVAL, "%s differs between ranks",
-                                     names[which]);
+        return rc < 0 ? rc
+                      : pa__err(ctx, fn, PA_EINVAL, "%s differs between ranks", names[which]);
     }
     char msg[PA_ERRMSG_MAX];
     size_t used = 0;
@@ -384,9 +384,11 @@ const char *pa__cc_h5_opts(const pa_h5_opts *o, char *buf)
 {
     static const pa_h5_opts defaults = {0};
     o = o ? o : &defaults;
-    snprintf(buf, PA_CC_ITEM, "xfer %d layout %d chunk_rows %zu deflate %d truncate %d "
-             "durable %d dist %d copy %d", (int)o->xfer, (int)o->layout, o->chunk_rows,
-             o->deflate, o->truncate, o->durable, (int)o->dist, o->copy);
+    snprintf(buf, PA_CC_ITEM,
+             "xfer %d layout %d chunk_rows %zu deflate %d truncate %d "
+             "durable %d dist %d copy %d",
+             (int)o->xfer, (int)o->layout, o->chunk_rows, o->deflate, o->truncate, o->durable,
+             (int)o->dist, o->copy);
     return buf;
 }
 
@@ -396,10 +398,11 @@ const char *pa__cc_files_opts(const pa_files_opts *o, char *buf)
     o = o ? o : &defaults;
     /* threads and progress are this rank's business. */
     size_t used = 0;
-    append(buf, PA_CC_ITEM, &used, "place %d delimiter %d comment %d no_comments %d header %d dtype %d "
-           "shape %s dataset '%s' big_endian %d durable %d", (int)o->place, o->delimiter,
-           o->comment, o->no_comments, o->header, (int)o->dtype, PA_CC_SHAPE(o->ndim, o->shape),
-           PA_CC_STR(o->dataset), o->big_endian, o->durable);
+    append(buf, PA_CC_ITEM, &used,
+           "place %d delimiter %d comment %d no_comments %d header %d dtype %d "
+           "shape %s dataset '%s' big_endian %d durable %d",
+           (int)o->place, o->delimiter, o->comment, o->no_comments, o->header, (int)o->dtype,
+           PA_CC_SHAPE(o->ndim, o->shape), PA_CC_STR(o->dataset), o->big_endian, o->durable);
     return buf;
 }
 

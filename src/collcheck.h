@@ -45,18 +45,18 @@
  * variable's cleanup ends the profiled call on every return path. When
  * both modes are off the cost is one load and one branch here, and one
  * branch when the function returns. */
-#define PA_COLLECTIVE(ctx, fn, ...)                                            \
-    pa_ctx *pa_call_scope_ __attribute__((cleanup(pa__call_end))) = NULL;     \
+#define PA_COLLECTIVE(ctx, fn, ...)                                                              \
+    pa_ctx *pa_call_scope_ __attribute__((cleanup(pa__call_end))) = NULL;                        \
     PA__WATCH(&pa_call_scope_, ctx, fn, __VA_ARGS__)
 
 /* The check alone, for pa_finalize, which frees the context that the
  * scope's cleanup would read (it prints the profile instead). */
 #define PA_COLLECTIVE_UNTIMED(ctx, fn, ...) PA__WATCH(NULL, ctx, fn, __VA_ARGS__)
 
-#define PA__WATCH(scope, ctx, fn, ...)                                         \
-    do {                                                                       \
-        if (__builtin_expect((ctx)->watch_calls, 0))                           \
-            PA_TRY(pa__call_watch((scope), (ctx), (fn), __VA_ARGS__));         \
+#define PA__WATCH(scope, ctx, fn, ...)                                                           \
+    do {                                                                                         \
+        if (__builtin_expect((ctx)->watch_calls, 0))                                             \
+            PA_TRY(pa__call_watch((scope), (ctx), (fn), __VA_ARGS__));                           \
     } while (0)
 
 /* Collective over ctx's job in the check mode. Opens the profiled call
@@ -99,9 +99,9 @@ const char *pa__cc_shape(int ndim, const size_t *shape, char *buf);
  * out, between nodes. Returns
  * rc unchanged when they agree, or PA_EINVAL on every rank with a message
  * that names the nodes that differ. Collective over the job. */
-#define PA_REPLICATED_RESULT(a, fn, rc, out, bytes)                            \
-    (__builtin_expect((a)->ctx->check_collectives, 0) && (a)->dist == PA_REPLICATED \
-         ? pa__collcheck_replicated((a), (fn), (rc), (out), (bytes))           \
+#define PA_REPLICATED_RESULT(a, fn, rc, out, bytes)                                              \
+    (__builtin_expect((a)->ctx->check_collectives, 0) && (a)->dist == PA_REPLICATED              \
+         ? pa__collcheck_replicated((a), (fn), (rc), (out), (bytes))                             \
          : (rc))
 int pa__collcheck_replicated(const pa_array *a, const char *fn, int rc, const void *out,
                              size_t bytes);
@@ -117,7 +117,7 @@ void pa__collcheck_free(pa_ctx *ctx);
  * to name it, e.g. "PARRAY_RANKS_PER_NODE differs between ranks: '2' on
  * rank 0, unset on rank 1". Returns PA_OK or PA_EINVAL on every rank alike,
  * the message recorded for fn. */
-int pa__same_strings(pa_ctx *ctx, MPI_Comm comm, const char *fn, int n,
-                     const char *const *names, const char *const *values);
+int pa__same_strings(pa_ctx *ctx, MPI_Comm comm, const char *fn, int n, const char *const *names,
+                     const char *const *values);
 
 #endif

@@ -29,17 +29,20 @@ int pa__check_match(const char *fn, const pa_array *a, const char *aname, const 
 {
     /* A NULL array's message goes to the other array's context. */
     if (!a || !b)
-        return pa__err(a ? a->ctx : b ? b->ctx : NULL, fn, PA_EINVAL, "%s is NULL",
-                       a ? bname : aname);
+        return pa__err(a   ? a->ctx
+                       : b ? b->ctx
+                           : NULL,
+                       fn, PA_EINVAL, "%s is NULL", a ? bname : aname);
     pa_ctx *ctx = a->ctx;
-    PA_CHECK_AS(ctx, fn, a->ctx == b->ctx, PA_EINVAL,
-                "%s and %s belong to different contexts", aname, bname);
+    PA_CHECK_AS(ctx, fn, a->ctx == b->ctx, PA_EINVAL, "%s and %s belong to different contexts",
+                aname, bname);
     char sa[PA_MAXDIM * 24], sb[PA_MAXDIM * 24];
     int same = a->ndim == b->ndim;
     for (int i = 0; same && i < a->ndim; i++)
         same = a->shape[i] == b->shape[i];
     PA_CHECK_AS(ctx, fn, same, PA_EINVAL, "shape mismatch: %s is %s, %s is %s", aname,
-                pa__array_shape_str(a, sa, sizeof sa), bname, pa__array_shape_str(b, sb, sizeof sb));
+                pa__array_shape_str(a, sa, sizeof sa), bname,
+                pa__array_shape_str(b, sb, sizeof sb));
     PA_CHECK_AS(ctx, fn, a->dist == b->dist, PA_EINVAL,
                 "distribution mismatch: %s is %s, %s is %s", aname,
                 a->dist == PA_REPLICATED ? "replicated" : "distributed", bname,
@@ -111,7 +114,7 @@ int pa__cpu_is_intel(void)
  * write-combining buffers fill a quarter at a time, and a kernel whose
  * output goes through here ran 10% slower. d is 64-byte aligned. */
 __attribute__((target("avx512f"))) static size_t stream_lines_avx512(char *d, const char *s,
-                                                                   size_t bytes)
+                                                                     size_t bytes)
 {
     size_t i = 0;
     for (; i + 64 <= bytes; i += 64)
@@ -156,9 +159,8 @@ void pa__stream_copy(void *dst, const void *src, size_t bytes)
 
 #ifdef PA_X86_DISPATCH
 /* n rows of one 64-byte line each, one store per line. */
-__attribute__((target("avx512f"))) static void stream_rows_avx512(char *d, size_t dstride,
-                                                                const char *s, size_t sstride,
-                                                                size_t n)
+__attribute__((target("avx512f"))) static void
+stream_rows_avx512(char *d, size_t dstride, const char *s, size_t sstride, size_t n)
 {
     for (size_t r = 0; r < n; r++, d += dstride, s += sstride)
         _mm512_stream_si512((void *)d, _mm512_loadu_si512((const void *)s));

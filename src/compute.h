@@ -58,8 +58,8 @@ int pa__check_match(const char *fn, const pa_array *a, const char *aname, const 
  * (pa_dtype_size(d) bytes). For integer dtypes the value must be finite
  * and in range; with whole != 0 it must also be a whole number. Records
  * the error for fn and names the argument as name. */
-int pa__scalar_to(pa_ctx *ctx, const char *fn, const char *name, double v, pa_dtype d,
-                  int whole, void *dst);
+int pa__scalar_to(pa_ctx *ctx, const char *fn, const char *name, double v, pa_dtype d, int whole,
+                  void *dst);
 
 /* ------------------------------------------------------------ local work */
 

@@ -40,8 +40,8 @@ int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long ma
 {
     const char *s = getenv(name);
     if (s && parse_long(s, min, max, value) != 0)
-        return pa__err(ctx, fn, PA_EINVAL, "%s='%s' is not an integer in [%ld, %ld]", name,
-                       s, min, max);
+        return pa__err(ctx, fn, PA_EINVAL, "%s='%s' is not an integer in [%ld, %ld]", name, s,
+                       min, max);
     return PA_OK;
 }
 
@@ -115,8 +115,7 @@ typedef struct {
 /* clang-format on */
 
 static const setting settings[] = {
-    INT_SETTING("PARRAY_RANKS_PER_NODE", emulated, 1, INT_MAX, 0,
-                "ranks per emulated node"),
+    INT_SETTING("PARRAY_RANKS_PER_NODE", emulated, 1, INT_MAX, 0, "ranks per emulated node"),
     INT_SETTING("PARRAY_BLAS_THREADS", blas_threads, 1, 4096, 0, "BLAS threads per rank"),
     INT_SETTING("PARRAY_POOL_MB", pool_mb, 0, INT_MAX, 1024,
                 "the memory pool's cap per rank in MiB"),
@@ -173,16 +172,16 @@ static int parse_setting(pa_ctx *ctx, const setting *set, const char *s)
         long v = set->def;
         if (s && parse_long(s, set->min, set->max, &v) != 0)
             return pa__err(ctx, "pa_init", PA_EINVAL,
-                           "%s='%s' is not an integer in [%ld, %ld] (%s)", set->name, s,
-                           set->min, set->max, set->doc);
+                           "%s='%s' is not an integer in [%ld, %ld] (%s)", set->name, s, set->min,
+                           set->max, set->doc);
         *(int *)field = (int)v;
         return PA_OK;
     }
     case SETTING_CHOICE: {
         int i = s && *s ? choice_index(set->choices, s) : 0;
         if (i < 0)
-            return pa__err(ctx, "pa_init", PA_EINVAL, "%s='%s' is not one of %s (%s)",
-                           set->name, s, set->choices, set->doc);
+            return pa__err(ctx, "pa_init", PA_EINVAL, "%s='%s' is not one of %s (%s)", set->name,
+                           s, set->choices, set->doc);
         *(int *)field = i;
         return PA_OK;
     }
@@ -190,8 +189,7 @@ static int parse_setting(pa_ctx *ctx, const setting *set, const char *s)
         if (s && *s && !(*(char **)field = strdup(s)))
             return pa__err(ctx, "pa_init", PA_ENOMEM, "out of memory");
         return PA_OK;
-    case SETTING_PARSED:
-        return s && *s ? set->parse(ctx, set->name, s) : PA_OK;
+    case SETTING_PARSED: return s && *s ? set->parse(ctx, set->name, s) : PA_OK;
     }
     return PA_OK;
 }
@@ -217,8 +215,8 @@ static int read_env(pa_ctx *ctx)
 static int split_nodes(pa_ctx *ctx)
 {
     MPI_Comm shared;
-    PA_MPI(ctx, MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank,
-                                    MPI_INFO_NULL, &shared));
+    PA_MPI(ctx, MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL,
+                                    &shared));
     if (ctx->emulated > 0) {
         /* Emulated nodes: k consecutive job ranks that also share memory. */
         int rc = MPI_Comm_split(shared, ctx->rank / ctx->emulated, ctx->rank, &ctx->node_comm);
@@ -327,7 +325,8 @@ int pa_init(int *argc, char ***argv, pa_ctx **ctx)
     MPI_Initialized(&flag);
     if (!flag) {
         int provided;
-        PA_TRY(pa__mpi(NULL, __func__, MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided),
+        PA_TRY(pa__mpi(NULL, __func__,
+                       MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided),
                        "MPI_Init_thread"));
         owns = 1;
     }

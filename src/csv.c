@@ -227,7 +227,9 @@ static const char *fast_decimal(const char *p, int pbits, double *out)
         unsigned __int128 num = (unsigned __int128)(w << lz) << sh;
         uint64_t q, r;
 #if defined(__x86_64__)
-        __asm__("divq %4" : "=a"(q), "=d"(r) : "a"((uint64_t)num), "d"((uint64_t)(num >> 64)), "r"(d));
+        __asm__("divq %4"
+                : "=a"(q), "=d"(r)
+                : "a"((uint64_t)num), "d"((uint64_t)(num >> 64)), "r"(d));
 #else
         q = (uint64_t)(num / d);
         r = (uint64_t)(num % d);
@@ -306,68 +308,68 @@ static double strtoh_l(const char *p, char **end, locale_t loc)
 #define CSV_STRTO(T) _Generic((T)0, float: strtof_l, double: strtod_l, PA_HALF: strtoh_l)
 #define CSV_DIGITS(T) _Generic((T)0, float: FLT_DECIMAL_DIG, double: DBL_DECIMAL_DIG, PA_HALF: 5)
 /* clang-format on */
-#define CSV_FNS_FLOAT(NAME, T, U, K)                                                   \
-    static const char *parse_##NAME(const char *p, void *out, int *range)              \
-    {                                                                                  \
-        (void)range;                                                                   \
-        char *end;                                                                     \
-        double d;                                                                      \
-        const char *e = fast_decimal(p, CSV_MANT(T), &d);                              \
-        if (e && fabs(d) <= CSV_MAXV(T) && (d == 0 || fabs(d) >= CSV_MINV(T))) {      \
-            *(T *)out = (T)d;                                                          \
-            return e;                                                                  \
-        }                                                                              \
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') \
-            return NULL; /* strtod would skip it */                                    \
-        *(T *)out = CSV_STRTO(T)(p, &end, c_locale());                                 \
-        return end == p ? NULL : end;                                                  \
-    }                                                                                  \
-    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
-    {                                                                                  \
-        return snprintf(buf, cap, "%.*g", CSV_DIGITS(T), (double)*(const T *)elem);     \
+#define CSV_FNS_FLOAT(NAME, T, U, K)                                                             \
+    static const char *parse_##NAME(const char *p, void *out, int *range)                        \
+    {                                                                                            \
+        (void)range;                                                                             \
+        char *end;                                                                               \
+        double d;                                                                                \
+        const char *e = fast_decimal(p, CSV_MANT(T), &d);                                        \
+        if (e && fabs(d) <= CSV_MAXV(T) && (d == 0 || fabs(d) >= CSV_MINV(T))) {                 \
+            *(T *)out = (T)d;                                                                    \
+            return e;                                                                            \
+        }                                                                                        \
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')     \
+            return NULL; /* strtod would skip it */                                              \
+        *(T *)out = CSV_STRTO(T)(p, &end, c_locale());                                           \
+        return end == p ? NULL : end;                                                            \
+    }                                                                                            \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                            \
+    {                                                                                            \
+        return snprintf(buf, cap, "%.*g", CSV_DIGITS(T), (double)*(const T *)elem);              \
     }
-#define CSV_PARSE_INT(NAME, T, U, K)                                                   \
-    static const char *parse_##NAME(const char *p, void *out, int *range)              \
-    {                                                                                  \
-        uint64_t i;                                                                    \
-        const char *e = parse_int(p, PA__IMIN(K, T, U), PA__IMAX(K, T, U), &i, range);  \
-        if (e)                                                                         \
-            *(T *)out = (T)i;                                                          \
-        return e;                                                                      \
+#define CSV_PARSE_INT(NAME, T, U, K)                                                             \
+    static const char *parse_##NAME(const char *p, void *out, int *range)                        \
+    {                                                                                            \
+        uint64_t i;                                                                              \
+        const char *e = parse_int(p, PA__IMIN(K, T, U), PA__IMAX(K, T, U), &i, range);           \
+        if (e)                                                                                   \
+            *(T *)out = (T)i;                                                                    \
+        return e;                                                                                \
     }
-#define CSV_FNS_SINT(NAME, T, U, K)                                                    \
-    CSV_PARSE_INT(NAME, T, U, K)                                                       \
-    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
-    {                                                                                  \
-        return snprintf(buf, cap, "%lld", (long long)*(const T *)elem);                 \
+#define CSV_FNS_SINT(NAME, T, U, K)                                                              \
+    CSV_PARSE_INT(NAME, T, U, K)                                                                 \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                            \
+    {                                                                                            \
+        return snprintf(buf, cap, "%lld", (long long)*(const T *)elem);                          \
     }
-#define CSV_FNS_UINT(NAME, T, U, K)                                                    \
-    CSV_PARSE_INT(NAME, T, U, K)                                                       \
-    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
-    {                                                                                  \
-        return snprintf(buf, cap, "%llu", (unsigned long long)*(const T *)elem);        \
+#define CSV_FNS_UINT(NAME, T, U, K)                                                              \
+    CSV_PARSE_INT(NAME, T, U, K)                                                                 \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                            \
+    {                                                                                            \
+        return snprintf(buf, cap, "%llu", (unsigned long long)*(const T *)elem);                 \
     }
 /* bool reads as numpy's loadtxt(dtype=bool) does, an integer (nonzero is
  * true), and also as Python writes it, True or False; it is written 1 or 0,
  * which loadtxt reads. */
-#define CSV_FNS_BOOL(NAME, T, U, K)                                                    \
-    static const char *parse_##NAME(const char *p, void *out, int *range)              \
-    {                                                                                  \
-        static const char *const words[2] = {"False", "True"};                         \
-        for (int w = 0; w < 2; w++)                                                    \
-            if (strncmp(p, words[w], strlen(words[w])) == 0) {                         \
-                *(T *)out = (T)w;                                                      \
-                return p + strlen(words[w]);                                           \
-            }                                                                          \
-        uint64_t i;                                                                    \
-        const char *e = parse_int(p, INT64_MIN, INT64_MAX, &i, range);                 \
-        if (e)                                                                         \
-            *(T *)out = (T)(i != 0);                                                   \
-        return e;                                                                      \
-    }                                                                                  \
-    static int format_##NAME(const void *elem, char *buf, size_t cap)                  \
-    {                                                                                  \
-        return snprintf(buf, cap, "%d", (int)*(const T *)elem);                        \
+#define CSV_FNS_BOOL(NAME, T, U, K)                                                              \
+    static const char *parse_##NAME(const char *p, void *out, int *range)                        \
+    {                                                                                            \
+        static const char *const words[2] = {"False", "True"};                                   \
+        for (int w = 0; w < 2; w++)                                                              \
+            if (strncmp(p, words[w], strlen(words[w])) == 0) {                                   \
+                *(T *)out = (T)w;                                                                \
+                return p + strlen(words[w]);                                                     \
+            }                                                                                    \
+        uint64_t i;                                                                              \
+        const char *e = parse_int(p, INT64_MIN, INT64_MAX, &i, range);                           \
+        if (e)                                                                                   \
+            *(T *)out = (T)(i != 0);                                                             \
+        return e;                                                                                \
+    }                                                                                            \
+    static int format_##NAME(const void *elem, char *buf, size_t cap)                            \
+    {                                                                                            \
+        return snprintf(buf, cap, "%d", (int)*(const T *)elem);                                  \
     }
 /* numpy writes complex as "(1+2j)", which its own loadtxt reads back only
  * with a converter: CSV holds no complex dtype (pa__csv_dtype_check). */
@@ -379,7 +381,7 @@ static const struct {
     const char *(*parse)(const char *p, void *out, int *range);
     int (*format)(const void *elem, char *buf, size_t cap);
 } csv_num[PA_NDTYPES] = {
-#define CSV_ROW(C, NAME, nm, T, U, K, ...)                                             \
+#define CSV_ROW(C, NAME, nm, T, U, K, ...)                                                       \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(K)), [PA_##NAME] = {parse_##NAME, format_##NAME}, )
     PA_DTYPE_LIST_WITH(CSV_ROW, ~)
 #undef CSV_ROW
@@ -394,9 +396,8 @@ const char *pa__csv_number(const char *p, pa_dtype dtype, void *out, int *range)
 
 int pa__csv_format_elem(pa_dtype dtype, const void *elem, char *buf, size_t cap)
 {
-    return pa__dtype_valid(dtype) && csv_num[dtype].format
-               ? csv_num[dtype].format(elem, buf, cap)
-               : 0;
+    return pa__dtype_valid(dtype) && csv_num[dtype].format ? csv_num[dtype].format(elem, buf, cap)
+                                                           : 0;
 }
 
 int pa__csv_dtype_check(pa_ctx *ctx, const char *fn, const char *path, pa_dtype dtype)
@@ -445,8 +446,8 @@ static size_t count_fields(const pa__csv *c, const char *p, const char *le)
     return n;
 }
 
-void pa__csv_count(const pa__csv *c, const char *text, size_t len, size_t *lines,
-                   size_t *rows, size_t *fields, long *first_line)
+void pa__csv_count(const pa__csv *c, const char *text, size_t len, size_t *lines, size_t *rows,
+                   size_t *fields, long *first_line)
 {
     const char *p = text, *end = text + len;
     size_t nl = 0, nr = 0;
@@ -548,7 +549,7 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
                 field_text(c, q, ce, bad, sizeof bad);
                 return pa__err(ctx, fn, PA_EFORMAT, "%s:%zu:%zu: %s '%s'", c->path, line,
                                (size_t)(q - ls) + 1,
-                               range ? "number out of range of the dtype"
+                               range                        ? "number out of range of the dtype"
                                : pa__dtype_is_int(c->dtype) ? "bad integer"
                                                             : "bad number",
                                bad);
@@ -589,8 +590,8 @@ static int slurp(pa_ctx *ctx, const char *fn, const char *path, char **text, siz
 }
 
 /* The shape of a CSV text: (data lines - header, fields of the first row). */
-static int csv_shape(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *text,
-                     size_t len, pa__finfo *info)
+static int csv_shape(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *text, size_t len,
+                     pa__finfo *info)
 {
     size_t lines, rows, fields[2];
     long first;
@@ -757,9 +758,8 @@ static int range_map(pa_ctx *ctx, const char *fn, const char *path, int fd, size
     size_t page = (size_t)sysconf(_SC_PAGESIZE), lead = start % page;
     size_t filelen = (lead + len + page - 1) / page * page;
     void *res = mmap(NULL, filelen + page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (res != MAP_FAILED &&
-        mmap(res, filelen, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
-             (off_t)(start - lead)) != MAP_FAILED) {
+    if (res != MAP_FAILED && mmap(res, filelen, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE,
+                                  fd, (off_t)(start - lead)) != MAP_FAILED) {
         t->map = res;
         t->maplen = filelen + page;
         t->text = (const char *)res + lead;
@@ -789,9 +789,9 @@ typedef struct {
 } range_count;
 
 typedef struct {
-    char *node_base;          /* this node's block */
+    char *node_base; /* this node's block */
     size_t node_row0, node_nrows;
-    char *stage;              /* rows of this rank that other nodes hold */
+    char *stage; /* rows of this rank that other nodes hold */
     size_t r0, before, rowbytes;
 } range_dest;
 
@@ -863,7 +863,8 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
         mine = (range_count){nl, nr, {f[0], f[1]}};
     }
     if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = pa__mpi(ctx, fn, MPI_Allgather(&mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, ctx->comm),
+        rc = pa__mpi(ctx, fn,
+                     MPI_Allgather(&mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, ctx->comm),
                      "MPI_Allgather");
     if (rc < 0)
         goto out;
@@ -892,8 +893,8 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     if ((rc = pa_array_create(ctx, c.dtype, 2, shape, PA_DISTRIBUTED, out)) < 0)
         goto out;
     pa_array *a = *out;
-    range_dest d = {a->block.base, a->row0, a->nrows, NULL, r0, 0,
-                    ncols * pa_dtype_size(c.dtype)};
+    range_dest d = {
+        a->block.base, a->row0, a->nrows, NULL, r0, 0, ncols * pa_dtype_size(c.dtype)};
     size_t after;
     pa__rows_off_node(a, r0, n, &d.before, &after);
     if (d.before + after > 0 && !(d.stage = malloc((d.before + after) * d.rowbytes)))

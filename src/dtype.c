@@ -23,16 +23,16 @@ _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8
 /* float -> integer: truncation, with NaN -> 0 and saturation, written so
  * that the C conversion only ever sees values in range (an out-of-range
  * float -> int conversion is undefined in C). */
-#define SAT(KD, TD, UD, v)                                                             \
-    ((v) != (v)                                    ? (TD)0                             \
-     : (v) < (double)PA__IMIN(KD, TD, UD)          ? (TD)PA__IMIN(KD, TD, UD)          \
-     : (v) >= (double)PA__IMAX(KD, TD, UD) + 1.0   ? (TD)PA__IMAX(KD, TD, UD)          \
-                                                   : (TD)(v))
+#define SAT(KD, TD, UD, v)                                                                       \
+    ((v) != (v)                                  ? (TD)0                                         \
+     : (v) < (double)PA__IMIN(KD, TD, UD)        ? (TD)PA__IMIN(KD, TD, UD)                      \
+     : (v) >= (double)PA__IMAX(KD, TD, UD) + 1.0 ? (TD)PA__IMAX(KD, TD, UD)                      \
+                                                 : (TD)(v))
 
 /* One conversion by (destination is bool, destination is integer, source
  * is integer). To bool is C's conversion to _Bool: nonzero (and NaN) is 1,
  * as numpy's astype(bool). */
-#define CONV(KD, KS, TD, UD, x)                                                        \
+#define CONV(KD, KS, TD, UD, x)                                                                  \
     CONV_(PA__IS_BOOL(KD), PA__IS_INT(KD), PA__IS_INT(KS), KD, TD, UD, x)
 #define CONV_(b, di, si, KD, TD, UD, x) CONV__(b, di, si, KD, TD, UD, x)
 #define CONV__(b, di, si, KD, TD, UD, x) CONV_##b##di##si(KD, TD, UD, x)
@@ -48,27 +48,27 @@ _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8
  * F16C's (AVX2 builds) and AVX-512's conversion instructions, which round
  * to nearest even and quiet NaNs as the scalar casts do. */
 #define CONV_TILE 64
-#define HALF_TILE_SCALAR(K)                                                            \
-    K static void CV(half_from_float)(_Float16 *restrict d, const float *restrict s)   \
-    {                                                                                  \
-        for (int j = 0; j < CONV_TILE; j++)                                            \
-            d[j] = (_Float16)s[j];                                                     \
-    }                                                                                  \
-    K static void CV(float_from_half)(float *restrict d, const _Float16 *restrict s)   \
-    {                                                                                  \
-        for (int j = 0; j < CONV_TILE; j++)                                            \
-            d[j] = (float)s[j];                                                        \
+#define HALF_TILE_SCALAR(K)                                                                      \
+    K static void CV(half_from_float)(_Float16 *restrict d, const float *restrict s)             \
+    {                                                                                            \
+        for (int j = 0; j < CONV_TILE; j++)                                                      \
+            d[j] = (_Float16)s[j];                                                               \
+    }                                                                                            \
+    K static void CV(float_from_half)(float *restrict d, const _Float16 *restrict s)             \
+    {                                                                                            \
+        for (int j = 0; j < CONV_TILE; j++)                                                      \
+            d[j] = (float)s[j];                                                                  \
     }
-#define HALF_TILE_VECTOR(K, W, VF, VH, LOADF, STOREF, LOADH, STOREH, TOH, TOF)         \
-    K static void CV(half_from_float)(_Float16 *restrict d, const float *restrict s)   \
-    {                                                                                  \
-        for (int j = 0; j < CONV_TILE; j += W)                                         \
-            STOREH((VH *)(d + j), TOH(LOADF(s + j), _MM_FROUND_TO_NEAREST_INT));       \
-    }                                                                                  \
-    K static void CV(float_from_half)(float *restrict d, const _Float16 *restrict s)   \
-    {                                                                                  \
-        for (int j = 0; j < CONV_TILE; j += W)                                         \
-            STOREF(d + j, TOF(LOADH((const VH *)(s + j))));                            \
+#define HALF_TILE_VECTOR(K, W, VF, VH, LOADF, STOREF, LOADH, STOREH, TOH, TOF)                   \
+    K static void CV(half_from_float)(_Float16 *restrict d, const float *restrict s)             \
+    {                                                                                            \
+        for (int j = 0; j < CONV_TILE; j += W)                                                   \
+            STOREH((VH *)(d + j), TOH(LOADF(s + j), _MM_FROUND_TO_NEAREST_INT));                 \
+    }                                                                                            \
+    K static void CV(float_from_half)(float *restrict d, const _Float16 *restrict s)             \
+    {                                                                                            \
+        for (int j = 0; j < CONV_TILE; j += W)                                                   \
+            STOREF(d + j, TOF(LOADH((const VH *)(s + j))));                                      \
     }
 
 /* v rounded to float toward zero, with the last bit set when that is
@@ -95,41 +95,41 @@ static inline float round_to_odd(double v)
  * local pointers) let -O2 vectorise it; a pair with an f16 side goes
  * through a float tile. A bool source is read as its bytes, 0 or 1, which
  * gcc vectorises and _Bool it does not. */
-#define CONV_FN(DD, TD, UD, KD, DS, TS, US, KS)                                        \
-    CONV_TARGET static inline __attribute__((always_inline)) void CV(                  \
-        tile_##DD##_##DS)(TD *restrict d, const PA__SEL(PA__IS_BOOL(KS), TS, uint8_t) *restrict s) \
-    {                                                                                  \
-        const int from_half = PA__IS_FLOAT(KS) && sizeof(TS) == 2;                     \
-        const int to_half = PA__IS_FLOAT(KD) && sizeof(TD) == 2;                       \
-        float t[CONV_TILE];                                                            \
-        if (from_half) {                                                               \
-            CV(float_from_half)(t, (const _Float16 *)s);                               \
-            for (int j = 0; j < CONV_TILE; j++)                                        \
-                d[j] = CONV(KD, FLOAT, TD, UD, t[j]);                                  \
-        } else if (to_half) {                                                          \
-            for (int j = 0; j < CONV_TILE; j++)                                        \
-                t[j] = round_to_odd((double)s[j]);                                     \
-            CV(half_from_float)((_Float16 *)d, t);                                     \
-        } else {                                                                       \
-            for (int j = 0; j < CONV_TILE; j++)                                        \
-                d[j] = CONV(KD, KS, TD, UD, s[j]);                                     \
-        }                                                                              \
-    }                                                                                  \
-    CONV_TARGET static void CV(conv_##DD##_##DS)(void *dst, const void *src, size_t n) \
-    {                                                                                  \
-        TD *d = dst;                                                                   \
-        const TS *s = src;                                                             \
-        size_t i = 0;                                                                  \
-        if (!(PA__IS_FLOAT(KS) && sizeof(TS) == 2 && PA__IS_FLOAT(KD) && sizeof(TD) == 2)) \
-            for (; i + CONV_TILE <= n; i += CONV_TILE)                                 \
-                CV(tile_##DD##_##DS)(d + i, (const void *)(s + i));                    \
-        for (; i < n; i++)                                                             \
-            d[i] = CONV(KD, KS, TD, UD, s[i]);                                         \
+#define CONV_FN(DD, TD, UD, KD, DS, TS, US, KS)                                                  \
+    CONV_TARGET static inline __attribute__((always_inline)) void CV(tile_##DD##_##DS)(          \
+        TD *restrict d, const PA__SEL(PA__IS_BOOL(KS), TS, uint8_t) *restrict s)                 \
+    {                                                                                            \
+        const int from_half = PA__IS_FLOAT(KS) && sizeof(TS) == 2;                               \
+        const int to_half = PA__IS_FLOAT(KD) && sizeof(TD) == 2;                                 \
+        float t[CONV_TILE];                                                                      \
+        if (from_half) {                                                                         \
+            CV(float_from_half)(t, (const _Float16 *)s);                                         \
+            for (int j = 0; j < CONV_TILE; j++)                                                  \
+                d[j] = CONV(KD, FLOAT, TD, UD, t[j]);                                            \
+        } else if (to_half) {                                                                    \
+            for (int j = 0; j < CONV_TILE; j++)                                                  \
+                t[j] = round_to_odd((double)s[j]);                                               \
+            CV(half_from_float)((_Float16 *)d, t);                                               \
+        } else {                                                                                 \
+            for (int j = 0; j < CONV_TILE; j++)                                                  \
+                d[j] = CONV(KD, KS, TD, UD, s[j]);                                               \
+        }                                                                                        \
+    }                                                                                            \
+    CONV_TARGET static void CV(conv_##DD##_##DS)(void *dst, const void *src, size_t n)           \
+    {                                                                                            \
+        TD *d = dst;                                                                             \
+        const TS *s = src;                                                                       \
+        size_t i = 0;                                                                            \
+        if (!(PA__IS_FLOAT(KS) && sizeof(TS) == 2 && PA__IS_FLOAT(KD) && sizeof(TD) == 2))       \
+            for (; i + CONV_TILE <= n; i += CONV_TILE)                                           \
+                CV(tile_##DD##_##DS)(d + i, (const void *)(s + i));                              \
+        for (; i < n; i++)                                                                       \
+            d[i] = CONV(KD, KS, TD, UD, s[i]);                                                   \
     }
 #define CONV_ENTRY(DD, TD, UD, KD, DS, TS, US, KS) [PA_##DD][PA_##DS] = CV(conv_##DD##_##DS),
-#define CONV_ALL()                                                                     \
-    PA__DTYPE_PAIRS(CONV_FN)                                                           \
-    static const pa__conv_fn CV(conv_table)[PA_NDTYPES][PA_NDTYPES] = {                \
+#define CONV_ALL()                                                                               \
+    PA__DTYPE_PAIRS(CONV_FN)                                                                     \
+    static const pa__conv_fn CV(conv_table)[PA_NDTYPES][PA_NDTYPES] = {                          \
         PA__DTYPE_PAIRS(CONV_ENTRY)};
 
 #define CV_CAT(name, isa) name##_##isa
@@ -300,38 +300,38 @@ static hid_t c128_native = H5I_INVALID_HID, c128_le = H5I_INVALID_HID;
 
 /* The HDF5 types are variables that H5open sets, not constants: one
  * function each returns them. */
-#define H5_FNS(C, NAME, name, T, U, K, np, npc, descr, H5MEM, H5FILE)                  \
-    static hid_t h5_mem_##name(void)                                                   \
-    {                                                                                  \
-        return H5T_##H5MEM;                                                            \
-    }                                                                                  \
-    static hid_t h5_file_##name(void)                                                  \
-    {                                                                                  \
-        return H5T_##H5FILE;                                                           \
+#define H5_FNS(C, NAME, name, T, U, K, np, npc, descr, H5MEM, H5FILE)                            \
+    static hid_t h5_mem_##name(void)                                                             \
+    {                                                                                            \
+        return H5T_##H5MEM;                                                                      \
+    }                                                                                            \
+    static hid_t h5_file_##name(void)                                                            \
+    {                                                                                            \
+        return H5T_##H5FILE;                                                                     \
     }
 PA_DTYPE_LIST_WITH(H5_FNS, ~)
 
 /* A one-byte type has no byte order: numpy writes '|'. */
 #define DESCR(T, order, descr) (sizeof(T) == 1 ? "|" #descr : order #descr)
 
-#define INFO_ROW(C, NAME, nm, T, U, K, np, npc, descr, H5MEM, H5FILE)                  \
-    [PA_##NAME] = {                                                                    \
-        .name = #nm,                                                                   \
-        .size = sizeof(T),                                                             \
-        .kind = PA__KIND(K),                                                           \
-        .numpy = #np,                                                                  \
-        .numpy_char = npc,                                                             \
-        .npy_descr = {DESCR(T, "<", descr), DESCR(T, ">", descr)},                     \
-        .h5_mem = h5_mem_##nm,                                                         \
-        .h5_file = h5_file_##nm,                                                       \
-        .min = PA__IMIN(K, T, U),                                                      \
-        .max = PA__IMAX(K, T, U),                                                      \
-        .lo = (double)PA__IMIN(K, T, U),                                               \
-        .hi = (double)PA__IMAX(K, T, U) + 1.0,                                         \
-        .to_f64 = conv_F64_##NAME##_base,                                                     \
-        .from_f64 = conv_##NAME##_F64_base,                                                 \
-        .to_i64 = conv_I64_##NAME##_base,                                                     \
-        .from_i64 = conv_##NAME##_I64_base,                                                 \
+#define INFO_ROW(C, NAME, nm, T, U, K, np, npc, descr, H5MEM, H5FILE)                            \
+    [PA_##NAME] = {                                                                              \
+        .name = #nm,                                                                             \
+        .size = sizeof(T),                                                                       \
+        .kind = PA__KIND(K),                                                                     \
+        .numpy = #np,                                                                            \
+        .numpy_char = npc,                                                                       \
+        .npy_descr = {DESCR(T, "<", descr), DESCR(T, ">", descr)},                               \
+        .h5_mem = h5_mem_##nm,                                                                   \
+        .h5_file = h5_file_##nm,                                                                 \
+        .min = PA__IMIN(K, T, U),                                                                \
+        .max = PA__IMAX(K, T, U),                                                                \
+        .lo = (double)PA__IMIN(K, T, U),                                                         \
+        .hi = (double)PA__IMAX(K, T, U) + 1.0,                                                   \
+        .to_f64 = conv_F64_##NAME##_base,                                                        \
+        .from_f64 = conv_##NAME##_F64_base,                                                      \
+        .to_i64 = conv_I64_##NAME##_base,                                                        \
+        .from_i64 = conv_##NAME##_I64_base,                                                      \
     },
 const pa__dtype_info pa__dtypes[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(INFO_ROW, ~)};
 

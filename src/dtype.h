@@ -31,7 +31,13 @@
  * PA__IS_COMPLEX(KIND). Bool computes in the integer form on C's _Bool,
  * whose conversion of any value is value != 0, so the integer expressions
  * that numpy gives bool (+ is or, * is and) come out right. */
-typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__KIND_COMPLEX } pa__kind;
+typedef enum {
+    PA__KIND_BOOL,
+    PA__KIND_SINT,
+    PA__KIND_UINT,
+    PA__KIND_FLOAT,
+    PA__KIND_COMPLEX
+} pa__kind;
 #define PA__KIND(K) PA__KIND_##K
 #define PA__IS_INT(K) PA__IS_INT_##K
 #define PA__IS_INT_FLOAT 0
@@ -105,9 +111,9 @@ typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__
 #define PA__DT_CALL(M, ...) M(__VA_ARGS__)
 #define PA__DT_APPLY(P, ...) P(__VA_ARGS__)
 #define PA__DT_UNPACK(...) __VA_ARGS__
-#define PA__DT_OUTER(P, DD, dn, TD, UD, KD, ...)                                       \
+#define PA__DT_OUTER(P, DD, dn, TD, UD, KD, ...)                                                 \
     PA__DT_DEFER(PA__DT_LIST)()(PA__DT_INNER, (P, DD, TD, UD, KD))
-#define PA__DT_INNER(D, DS, sn, TS, US, KS, ...)                                       \
+#define PA__DT_INNER(D, DS, sn, TS, US, KS, ...)                                                 \
     PA__DT_CALL(PA__DT_APPLY, PA__DT_UNPACK D, DS, TS, US, KS)
 #define PA__DTYPE_PAIRS(P) PA__DT_EXPAND(PA_DTYPE_LIST_WITH(PA__DT_OUTER, P))
 
@@ -117,17 +123,17 @@ typedef enum { PA__KIND_BOOL, PA__KIND_SINT, PA__KIND_UINT, PA__KIND_FLOAT, PA__
 typedef void (*pa__conv_fn)(void *dst, const void *src, size_t n);
 
 typedef struct {
-    const char *name;          /* parray's: "f64" */
-    size_t size;               /* bytes per element */
+    const char *name; /* parray's: "f64" */
+    size_t size;      /* bytes per element */
     pa__kind kind;
-    const char *numpy;         /* numpy's name: "float64" */
-    char numpy_char;           /* numpy's character code: 'd' */
-    const char *npy_descr[2];  /* the .npy descr, little- and big-endian: "<f8", ">f8" */
-    hid_t (*h5_mem)(void);     /* the HDF5 memory type (H5T_NATIVE_*, not constants) */
-    hid_t (*h5_file)(void);    /* the HDF5 type written to files (little-endian) */
-    int64_t min;               /* integers: the range [min, max] */
+    const char *numpy;        /* numpy's name: "float64" */
+    char numpy_char;          /* numpy's character code: 'd' */
+    const char *npy_descr[2]; /* the .npy descr, little- and big-endian: "<f8", ">f8" */
+    hid_t (*h5_mem)(void);    /* the HDF5 memory type (H5T_NATIVE_*, not constants) */
+    hid_t (*h5_file)(void);   /* the HDF5 type written to files (little-endian) */
+    int64_t min;              /* integers: the range [min, max] */
     uint64_t max;
-    double lo, hi;             /* integers: [lo, hi) holds the doubles that truncate into range */
+    double lo, hi; /* integers: [lo, hi) holds the doubles that truncate into range */
     /* The computing types: double (reductions, scalars), int64_t (exact
      * integer sums; from_i64 keeps the low bits, so it serves uint64_t
      * values too). */

@@ -16,9 +16,8 @@ static char init_errmsg[PA_ERRMSG_MAX];
 const char *pa_strerror(int code)
 {
     switch (code) {
-#define PA_ERRNO_TEXT(name, value, text)                                       \
-    case PA_##name:                                                            \
-        return text;
+#define PA_ERRNO_TEXT(name, value, text)                                                         \
+    case PA_##name: return text;
         PA_ERRNO_MAP(PA_ERRNO_TEXT)
 #undef PA_ERRNO_TEXT
     }
@@ -28,9 +27,8 @@ const char *pa_strerror(int code)
 const char *pa_errname(int code)
 {
     switch (code) {
-#define PA_ERRNO_NAME(name, value, text)                                       \
-    case PA_##name:                                                            \
-        return "PA_" #name;
+#define PA_ERRNO_NAME(name, value, text)                                                         \
+    case PA_##name: return "PA_" #name;
         PA_ERRNO_MAP(PA_ERRNO_NAME)
 #undef PA_ERRNO_NAME
     }
@@ -79,7 +77,9 @@ int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc)
         return pa__mpi(ctx, __func__, mpi_rc, "MPI_Comm_rank");
     /* MINLOC picks the lowest code and, among ranks with that code, the
      * lowest rank: the one whose message everybody reports. */
-    struct { int code, rank; } mine = {rc < 0 ? rc : PA_OK, rank}, worst = mine;
+    struct {
+        int code, rank;
+    } mine = {rc < 0 ? rc : PA_OK, rank}, worst = mine;
     /* Alone (MPI_COMM_SELF: a file one rank writes) there is nothing to
      * agree on or send. */
     int size;

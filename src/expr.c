@@ -28,7 +28,8 @@ int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out)
         return pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
     e->ctx = ctx;
     e->text = strdup(text);
-    int rc = e->text ? pa__expr_parse(ctx, e) : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    int rc = e->text ? pa__expr_parse(ctx, e)
+                     : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
     if (rc != PA_OK) {
         pa_expr_free(&e);
         return rc;
@@ -55,8 +56,14 @@ void pa_expr_free(pa_expr **pe)
     *pe = NULL;
 }
 
-const char *pa_expr_output(const pa_expr *e) { return e ? e->out_name : NULL; }
-int pa_expr_nnames(const pa_expr *e) { return e ? e->nnames : 0; }
+const char *pa_expr_output(const pa_expr *e)
+{
+    return e ? e->out_name : NULL;
+}
+int pa_expr_nnames(const pa_expr *e)
+{
+    return e ? e->nnames : 0;
+}
 
 const char *pa_expr_name(const pa_expr *e, int i)
 {

@@ -24,7 +24,7 @@ typedef enum {
 #define EXPR_OP_ENUM_(N, ...) EOP_##N = PA__KOP_##N,
     PA__KERNEL_OPS(EXPR_OP_ENUM_)
 #undef EXPR_OP_ENUM_
-    EOP_N = PA__KOP_N
+        EOP_N = PA__KOP_N
 } expr_op;
 
 #define EOP_UNARY0 EOP_NEG
@@ -45,13 +45,13 @@ typedef enum { EN_NUM, EN_NAME, EN_OP } expr_node_kind;
 
 typedef struct {
     expr_node_kind kind;
-    expr_op op;     /* EN_OP */
-    int nargs;      /* EN_OP: 1, 2 or 3 */
-    int arg[3];     /* EN_OP: node indices */
-    double num;     /* EN_NUM */
-    int is_int;     /* EN_NUM: written without '.' or exponent, a Python int */
-    int name;       /* EN_NAME: index in pa_expr.names */
-    int col;        /* 1-based column of the node's token, for messages */
+    expr_op op; /* EN_OP */
+    int nargs;  /* EN_OP: 1, 2 or 3 */
+    int arg[3]; /* EN_OP: node indices */
+    double num; /* EN_NUM */
+    int is_int; /* EN_NUM: written without '.' or exponent, a Python int */
+    int name;   /* EN_NAME: index in pa_expr.names */
+    int col;    /* 1-based column of the node's token, for messages */
 } expr_node;
 
 /* ------------------------------------------------------------ register program */
@@ -113,30 +113,30 @@ typedef enum {
  * also read). */
 typedef struct {
     int valid;
-    pa_dtype dtype;        /* the output's */
-    uint64_t array_mask;   /* bit k: name k is bound to an array (k < 64) */
+    pa_dtype dtype;                         /* the output's */
+    uint64_t array_mask;                    /* bit k: name k is bound to an array (k < 64) */
     unsigned char name_type[EXPR_MAXNAMES]; /* per name: the array's dtype, or
                               PA_NDTYPES + 0 (a whole number) or + 1 (another) */
-    int out_read;          /* the output array is also an input */
+    int out_read;                           /* the output array is also an input */
     expr_store store;
     /* Uniform section: scalar instructions over uni[], run once per eval.
      * uni[0 .. nuni_in) are loaded from numbers and scalar bindings. */
     int nuni;
     expr_instr *uinstr;
     int nuinstr;
-    int *uni_node;         /* per uniform value: the leaf node it loads, or -1
+    int *uni_node;       /* per uniform value: the leaf node it loads, or -1
                               (computed, or a condition's zero that nothing writes) */
-    pa_dtype *uni_dtype;   /* per uniform value: its dtype */
+    pa_dtype *uni_dtype; /* per uniform value: its dtype */
     /* Block section: per block, instr[0 .. ninstr) in order. */
     expr_instr *instr;
     int ninstr;
     int nreg;
-    int *in_name;          /* per input slot: the name index */
+    int *in_name; /* per input slot: the name index */
     int nin;
-    int final_reg;         /* EXPR_STORE_REG: the result's register, copied to
+    int final_reg;      /* EXPR_STORE_REG: the result's register, copied to
                               the output after each block; else -1 */
-    int result_uni;        /* EXPR_STORE_SCALAR: the uniform value of the result */
-    unsigned char *uni;    /* nuni values, one pa__elem each, zeroed when made */
+    int result_uni;     /* EXPR_STORE_SCALAR: the uniform value of the result */
+    unsigned char *uni; /* nuni values, one pa__elem each, zeroed when made */
 } expr_prog;
 
 /* ------------------------------------------------------------ the object */
@@ -146,14 +146,14 @@ struct pa_expr {
     char *text;
     expr_node *nodes;
     int nnodes, capnodes;
-    int root;              /* the right-hand side */
+    int root; /* the right-hand side */
     char *out_name;
     int out_col;
-    char **names;          /* names read, in order of first appearance */
-    int *name_col;         /* column of each name's first appearance */
+    char **names;  /* names read, in order of first appearance */
+    int *name_col; /* column of each name's first appearance */
     int nnames, capnames;
-    expr_prog prog;        /* the program of the last evaluation's signature */
-    void *regs;            /* nregs blocks, 64-byte aligned */
+    expr_prog prog; /* the program of the last evaluation's signature */
+    void *regs;     /* nregs blocks, 64-byte aligned */
     int nregs;
 };
 

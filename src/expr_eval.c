@@ -60,8 +60,7 @@ static void infer_types(const pa_expr *e, const pa__type *name_type, pa__type *t
 }
 
 /* The dtype of e's value for names of the types name_type. */
-static int root_dtype(const char *fn, const pa_expr *e, const pa__type *name_type,
-                      pa_dtype *out)
+static int root_dtype(const char *fn, const pa_expr *e, const pa__type *name_type, pa_dtype *out)
 {
     pa__type *type = malloc((size_t)e->nnodes * sizeof *type);
     pa_dtype *cdt = malloc((size_t)e->nnodes * sizeof *cdt);
@@ -93,7 +92,6 @@ int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const double *values
     }
     return root_dtype(__func__, e, name_type, out);
 }
-
 
 /* ------------------------------------------------------------ code generation */
 
@@ -193,8 +191,8 @@ static pa__strides block_strides(const expr_instr *in)
  * still held, so that the two never overlap. */
 static int convert(codegen *g, expr_conv how, pa_dtype from, pa_dtype to, int col, expr_opd *o)
 {
-    expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {*o}, .dtype = to, .conv = how,
-                     .from = from};
+    expr_instr in = {
+        .op = EOP_COPY, .nargs = 1, .a = {*o}, .dtype = to, .conv = how, .from = from};
     int uniform = o->kind == ED_UNI, s;
     if (uniform) {
         PA_TRY(new_uni(g, -1, to, &s));
@@ -419,8 +417,8 @@ static int type_nodes(codegen *g)
         char label[8];
         PA_CHECK_AS(g->ctx, g->fn, pa__kernel_has((pa__kop)nd->op, g->cdt[k]), PA_ENOTSUP,
                     "%s (column %d) is not defined for %s arrays (%s)",
-                    op_label(e, nd, label, sizeof label), nd->col,
-                    pa_dtype_name(g->cdt[k]), pa__kernel_hint((pa__kop)nd->op));
+                    op_label(e, nd, label, sizeof label), nd->col, pa_dtype_name(g->cdt[k]),
+                    pa__kernel_hint((pa__kop)nd->op));
         for (int j = nd->op == EOP_WHERE; j < nd->nargs; j++)
             g->want[nd->arg[j]] = g->cdt[k];
         /* A uniform condition computes in the default float, which holds
@@ -477,8 +475,8 @@ static int generate(codegen *g)
          * the uniform value's stride 0). */
         int r;
         PA_TRY(alloc_reg(g, 1, &r));
-        expr_instr in = {.op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r},
-                         .dtype = p->dtype};
+        expr_instr in = {
+            .op = EOP_COPY, .nargs = 1, .a = {res}, .dst = {ED_REG, r}, .dtype = p->dtype};
         in.st = block_strides(&in);
         PA_TRY(pa__kernel_get(g->ctx, g->fn, PA__KOP_COPY, p->dtype, 0, &in.fn));
         PA_TRY(emit(g, 0, &in));
@@ -617,14 +615,13 @@ static int bind_names(const char *fn, const pa_expr *e, const pa_binding *bind, 
         PA_CHECK_AS(ctx, fn, bind[i].name, PA_EINVAL, "bind[%d].name is NULL", i);
         for (int j = 0; j < i; j++)
             PA_CHECK_AS(ctx, fn, strcmp(bind[i].name, bind[j].name) != 0, PA_EINVAL,
-                        "name '%s' is bound twice (bind[%d] and bind[%d])", bind[i].name, j,
-                        i);
+                        "name '%s' is bound twice (bind[%d] and bind[%d])", bind[i].name, j, i);
     }
     *mask = 0;
     for (int k = 0; k < e->nnames; k++) {
         nb[k] = find_binding(bind, nbind, e->names[k]);
-        PA_CHECK_AS(ctx, fn, nb[k], PA_EINVAL, "name '%s' (column %d) is not bound",
-                    e->names[k], e->name_col[k]);
+        PA_CHECK_AS(ctx, fn, nb[k], PA_EINVAL, "name '%s' (column %d) is not bound", e->names[k],
+                    e->name_col[k]);
         if (nb[k]->array) {
             *mask |= (uint64_t)1 << k;
             name_type[k] = pa__strong_type(nb[k]->array->dtype);
@@ -671,8 +668,8 @@ static int program(const char *fn, pa_expr *e, const pa_binding *const *nb,
 
 /* Every check of an evaluation, then the program (from the cache when the
  * signature matches) and the uniform values. Writes nothing to any array. */
-static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind,
-                   pa_array **outp, pa_array **ins)
+static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind, pa_array **outp,
+                   pa_array **ins)
 {
     pa_ctx *ctx = e->ctx;
     const pa_binding *nb[EXPR_MAXNAMES];
@@ -689,8 +686,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
                 e->out_name);
     pa_array *out = ob->array;
     PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
-                "the output '%s' belongs to another context than the expression",
-                e->out_name);
+                "the output '%s' belongs to another context than the expression", e->out_name);
     for (int k = 0; k < e->nnames; k++)
         if (nb[k]->array) {
             PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 0));
@@ -699,7 +695,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
 
     size_t lo, hi, es = out->part.elsize;
     pa__local_range(out, &lo, &hi);
-    want.store = want.out_read                            ? EXPR_STORE_REG
+    want.store = want.out_read                           ? EXPR_STORE_REG
                  : (hi - lo) * es >= PA_STREAM_MIN_BYTES ? EXPR_STORE_STREAM
                                                          : EXPR_STORE_DIRECT;
     want.dtype = out->dtype;
@@ -749,8 +745,9 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
         /* Integer division by zero happens on some ranks only. The output
          * is complete anyway (0 in those elements), so sync it first. */
         rc = err & PA_OPERR_DIVZERO
-                 ? pa__err(ctx, fn, PA_EINVAL,
-                           "integer division by zero (in /, %%, mod or fmod): those elements are 0")
+                 ? pa__err(
+                       ctx, fn, PA_EINVAL,
+                       "integer division by zero (in /, %%, mod or fmod): those elements are 0")
              : err & PA_OPERR_NEGPOW
                  ? pa__err(ctx, fn, PA_EINVAL,
                            "integer power with a negative exponent: those elements are 0")

@@ -22,10 +22,17 @@ static const char *const op_names[EOP_N] = {
     PA_UNARY_LIST(EXPR_UNARY_NAME_)
 #undef EXPR_UNARY_NAME_
 #define EXPR_BINARY_NAME_(N, n) [EOP_##N] = #n,
-    PA_BINARY_LIST(EXPR_BINARY_NAME_)
+        PA_BINARY_LIST(EXPR_BINARY_NAME_)
 #undef EXPR_BINARY_NAME_
-    [EOP_LT] = "<", [EOP_LE] = "<=", [EOP_GT] = ">", [EOP_GE] = ">=", [EOP_EQ] = "==",
-    [EOP_NE] = "!=", [EOP_WHERE] = "where", [EOP_MULADD] = "muladd", [EOP_ADDMUL] = "addmul",
+            [EOP_LT] = "<",
+    [EOP_LE] = "<=",
+    [EOP_GT] = ">",
+    [EOP_GE] = ">=",
+    [EOP_EQ] = "==",
+    [EOP_NE] = "!=",
+    [EOP_WHERE] = "where",
+    [EOP_MULADD] = "muladd",
+    [EOP_ADDMUL] = "addmul",
     [EOP_COPY] = "copy",
 };
 
@@ -37,9 +44,31 @@ const char *pa__expr_op_name(expr_op op)
 /* ------------------------------------------------------------ tokens */
 
 typedef enum {
-    T_END, T_NUM, T_NAME, T_LP, T_RP, T_COMMA, T_ASSIGN,
-    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PERCENT, T_POW, T_LSHIFT, T_RSHIFT,
-    T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE, T_AMP, T_PIPE, T_CARET, T_TILDE
+    T_END,
+    T_NUM,
+    T_NAME,
+    T_LP,
+    T_RP,
+    T_COMMA,
+    T_ASSIGN,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_PERCENT,
+    T_POW,
+    T_LSHIFT,
+    T_RSHIFT,
+    T_LT,
+    T_LE,
+    T_GT,
+    T_GE,
+    T_EQ,
+    T_NE,
+    T_AMP,
+    T_PIPE,
+    T_CARET,
+    T_TILDE
 } tok_kind;
 
 typedef struct {
@@ -52,12 +81,15 @@ typedef struct {
     pa_ctx *ctx;
     pa_expr *e;
     const char *s;
-    size_t pos;      /* next character to scan */
-    token t;         /* the current token */
+    size_t pos; /* next character to scan */
+    token t;    /* the current token */
     int depth;
 } parser;
 
-static int col_of(size_t pos) { return (int)pos + 1; }
+static int col_of(size_t pos)
+{
+    return (int)pos + 1;
+}
 
 /* The current token as the message shows it: 'y', "end of expression". */
 static const char *tok_desc(const parser *p, char *buf, size_t len)
@@ -73,8 +105,8 @@ static const char *tok_desc(const parser *p, char *buf, size_t len)
 static int expected(parser *p, const char *what)
 {
     char buf[48];
-    return pa__err(p->ctx, FN, PA_EINVAL, "column %d: expected %s, found %s",
-                   col_of(p->t.pos), what, tok_desc(p, buf, sizeof buf));
+    return pa__err(p->ctx, FN, PA_EINVAL, "column %d: expected %s, found %s", col_of(p->t.pos),
+                   what, tok_desc(p, buf, sizeof buf));
 }
 
 /* Opens one level of nesting at the current token, or refuses it past
@@ -89,7 +121,10 @@ static int enter(parser *p)
                    col_of(p->t.pos), MAX_DEPTH);
 }
 
-static void leave(parser *p) { p->depth--; }
+static void leave(parser *p)
+{
+    p->depth--;
+}
 
 /* Scans a decimal number at p->pos: digits [. digits] [(e|E) [+-] digits],
  * or . digits ...; returns its length, 0 when the text is not a number, or
@@ -147,8 +182,7 @@ static int next(parser *p)
                            col_of(p->pos), (int)n + 1, s + p->pos);
         char buf[512];
         if ((size_t)n >= sizeof buf)
-            return pa__err(p->ctx, FN, PA_EINVAL, "column %d: number too long",
-                           col_of(p->pos));
+            return pa__err(p->ctx, FN, PA_EINVAL, "column %d: number too long", col_of(p->pos));
         memcpy(buf, s + p->pos, (size_t)n);
         buf[n] = 0;
         /* The text is validated above as a plain decimal, so strtod reads
@@ -173,11 +207,11 @@ static int next(parser *p)
         const char *text;
         tok_kind kind;
     } ops[] = {
-        {"**", T_POW}, {"<<", T_LSHIFT}, {">>", T_RSHIFT}, {"<=", T_LE}, {">=", T_GE},
-        {"==", T_EQ}, {"!=", T_NE}, {"(", T_LP}, {")", T_RP}, {",", T_COMMA},
-        {"=", T_ASSIGN}, {"+", T_PLUS}, {"-", T_MINUS}, {"*", T_STAR}, {"/", T_SLASH},
-        {"%", T_PERCENT}, {"<", T_LT}, {">", T_GT}, {"&", T_AMP}, {"|", T_PIPE},
-        {"^", T_CARET}, {"~", T_TILDE},
+        {"**", T_POW},    {"<<", T_LSHIFT}, {">>", T_RSHIFT}, {"<=", T_LE},  {">=", T_GE},
+        {"==", T_EQ},     {"!=", T_NE},     {"(", T_LP},      {")", T_RP},   {",", T_COMMA},
+        {"=", T_ASSIGN},  {"+", T_PLUS},    {"-", T_MINUS},   {"*", T_STAR}, {"/", T_SLASH},
+        {"%", T_PERCENT}, {"<", T_LT},      {">", T_GT},      {"&", T_AMP},  {"|", T_PIPE},
+        {"^", T_CARET},   {"~", T_TILDE},
     };
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         size_t n = strlen(ops[k].text);
@@ -191,8 +225,8 @@ static int next(parser *p)
     if (isprint((unsigned char)c))
         return pa__err(p->ctx, FN, PA_EINVAL, "column %d: unexpected character '%c'",
                        col_of(p->pos), c);
-    return pa__err(p->ctx, FN, PA_EINVAL, "column %d: unexpected byte 0x%02x",
-                   col_of(p->pos), (unsigned char)c);
+    return pa__err(p->ctx, FN, PA_EINVAL, "column %d: unexpected byte 0x%02x", col_of(p->pos),
+                   (unsigned char)c);
 }
 
 /* ------------------------------------------------------------ tree */
@@ -290,8 +324,8 @@ static const struct {
     const char *name;
     expr_op op;
 } extra_functions[] = {
-    {"where", EOP_WHERE}, {"copy", EOP_COPY}, {"arctan2", EOP_ATAN2}, {"power", EOP_POW},
-    {"absolute", EOP_ABS}, {"remainder", EOP_MOD},
+    {"where", EOP_WHERE}, {"copy", EOP_COPY},    {"arctan2", EOP_ATAN2},
+    {"power", EOP_POW},   {"absolute", EOP_ABS}, {"remainder", EOP_MOD},
 };
 
 /* The function of a name: its opcode and argument count, or -1. */
@@ -386,8 +420,7 @@ static int parse_primary(parser *p, int *out)
         leave(p);
         return next(p);
     }
-    default:
-        return expected(p, "a number, a name, '-' or '('");
+    default: return expected(p, "a number, a name, '-' or '('");
     }
 }
 
@@ -471,16 +504,43 @@ static expr_op shift_op(tok_kind k)
     return k == T_LSHIFT ? EOP_LEFT_SHIFT : k == T_RSHIFT ? EOP_RIGHT_SHIFT : EOP_N;
 }
 
-static expr_op band_op(tok_kind k) { return k == T_AMP ? EOP_BITWISE_AND : EOP_N; }
-static expr_op bxor_op(tok_kind k) { return k == T_CARET ? EOP_BITWISE_XOR : EOP_N; }
-static expr_op bor_op(tok_kind k) { return k == T_PIPE ? EOP_BITWISE_OR : EOP_N; }
+static expr_op band_op(tok_kind k)
+{
+    return k == T_AMP ? EOP_BITWISE_AND : EOP_N;
+}
+static expr_op bxor_op(tok_kind k)
+{
+    return k == T_CARET ? EOP_BITWISE_XOR : EOP_N;
+}
+static expr_op bor_op(tok_kind k)
+{
+    return k == T_PIPE ? EOP_BITWISE_OR : EOP_N;
+}
 
-static int parse_term(parser *p, int *out) { return parse_level(p, parse_unary, term_op, out); }
-static int parse_sum(parser *p, int *out) { return parse_level(p, parse_term, sum_op, out); }
-static int parse_shift(parser *p, int *out) { return parse_level(p, parse_sum, shift_op, out); }
-static int parse_band(parser *p, int *out) { return parse_level(p, parse_shift, band_op, out); }
-static int parse_bxor(parser *p, int *out) { return parse_level(p, parse_band, bxor_op, out); }
-static int parse_bor(parser *p, int *out) { return parse_level(p, parse_bxor, bor_op, out); }
+static int parse_term(parser *p, int *out)
+{
+    return parse_level(p, parse_unary, term_op, out);
+}
+static int parse_sum(parser *p, int *out)
+{
+    return parse_level(p, parse_term, sum_op, out);
+}
+static int parse_shift(parser *p, int *out)
+{
+    return parse_level(p, parse_sum, shift_op, out);
+}
+static int parse_band(parser *p, int *out)
+{
+    return parse_level(p, parse_shift, band_op, out);
+}
+static int parse_bxor(parser *p, int *out)
+{
+    return parse_level(p, parse_band, bxor_op, out);
+}
+static int parse_bor(parser *p, int *out)
+{
+    return parse_level(p, parse_bxor, bor_op, out);
+}
 
 static int cmp_op(tok_kind k, expr_op *op)
 {

@@ -174,7 +174,8 @@ static void add_value(text *t, const int64_t *v, int f, int flags)
     else if (f == F_KIND)
         add(t, "%s", v[F_KIND] == want ? "exists" : pa__file_kind((mode_t)v[F_KIND]));
     else if (f == F_ACCESS)
-        add(t, "%s%s", v[F_ACCESS] ? "not " : "", flags == PA__FILE_DIR ? "writable" : "readable");
+        add(t, "%s%s", v[F_ACCESS] ? "not " : "",
+            flags == PA__FILE_DIR ? "writable" : "readable");
     else if (f == F_SIZE)
         add(t, "%lld", (long long)v[F_SIZE]);
     else {
@@ -283,11 +284,11 @@ int pa__file_agree(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *path,
         span[i] = mine[i];
         span[NF + i] = -mine[i];
     }
-    PA_TRY(pa__mpi(ctx, __func__,
-                   PA_PROFILE_WAIT(ctx, PA__WAIT_AGREE,
-                                   MPI_Allreduce(MPI_IN_PLACE, span, 2 * NF, MPI_INT64_T,
-                                                 MPI_MIN, comm)),
-                   "MPI_Allreduce"));
+    PA_TRY(pa__mpi(
+        ctx, __func__,
+        PA_PROFILE_WAIT(ctx, PA__WAIT_AGREE,
+                        MPI_Allreduce(MPI_IN_PLACE, span, 2 * NF, MPI_INT64_T, MPI_MIN, comm)),
+        "MPI_Allreduce"));
     for (int i = 0; i < NF; i++)
         if (span[i] != -span[NF + i])
             return disagree(ctx, comm, fn, name, flags, mine);
@@ -296,8 +297,8 @@ int pa__file_agree(pa_ctx *ctx, MPI_Comm comm, const char *fn, const char *path,
     if (mine[F_KIND] == 0)
         return pa__err(ctx, fn, PA_EIO, "%s: %s", name, strerror((int)mine[F_ERR]));
     if (flags == PA__FILE_DIR)
-        PA_CHECK_AS(ctx, fn, S_ISDIR(mine[F_KIND]), PA_EINVAL, "%s: is %s, not a directory",
-                    name, pa__file_kind((mode_t)mine[F_KIND]));
+        PA_CHECK_AS(ctx, fn, S_ISDIR(mine[F_KIND]), PA_EINVAL, "%s: is %s, not a directory", name,
+                    pa__file_kind((mode_t)mine[F_KIND]));
     else
         PA_CHECK_AS(ctx, fn, S_ISREG(mine[F_KIND]), PA_EINVAL, "%s: is %s, not a regular file",
                     name, pa__file_kind((mode_t)mine[F_KIND]));

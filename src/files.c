@@ -175,7 +175,8 @@ int pa_files_pattern_check(pa_ctx *ctx, const char *pattern)
     }
     PA_CHECK_AS(ctx, fn, convs == 1, PA_EINVAL,
                 "pattern '%s' has %d integer conversions; it needs exactly one, such as "
-                "'out/part-%%05d.npy'", pattern, convs);
+                "'out/part-%%05d.npy'",
+                pattern, convs);
     return PA_OK;
 }
 
@@ -205,7 +206,8 @@ static int pick_format(pa_ctx *ctx, const char *fn, pa_format format, const char
     case PA_FORMAT_AUTO:
         return pa__err(ctx, fn, PA_EINVAL,
                        "cannot tell the format of '%s' from its extension (.npy, .csv, .txt, "
-                       ".tsv, .raw, .bin, .h5, .hdf5); give the format", name);
+                       ".tsv, .raw, .bin, .h5, .hdf5); give the format",
+                       name);
     }
     return pa__err(ctx, fn, PA_EINVAL, "format %d is not a pa_format", (int)format);
 }
@@ -297,11 +299,14 @@ int pa__rows_deliver(pa_array *a, size_t r0, size_t n, const void *stage)
                     req = r2;
                 }
                 int cnt = (int)(bytes - off < MSG_BYTES ? bytes - off : MSG_BYTES);
-                rc = ctx->rank == s
-                         ? pa__mpi(ctx, fn, MPI_Isend(buf + off, cnt, MPI_BYTE, recv, TAG_ROWS,
-                                                      ctx->comm, &req[nreq]), "MPI_Isend")
-                         : pa__mpi(ctx, fn, MPI_Irecv(buf + off, cnt, MPI_BYTE, s, TAG_ROWS,
-                                                      ctx->comm, &req[nreq]), "MPI_Irecv");
+                rc = ctx->rank == s ? pa__mpi(ctx, fn,
+                                              MPI_Isend(buf + off, cnt, MPI_BYTE, recv, TAG_ROWS,
+                                                        ctx->comm, &req[nreq]),
+                                              "MPI_Isend")
+                                    : pa__mpi(ctx, fn,
+                                              MPI_Irecv(buf + off, cnt, MPI_BYTE, s, TAG_ROWS,
+                                                        ctx->comm, &req[nreq]),
+                                              "MPI_Irecv");
                 nreq += rc == PA_OK;
             }
         }
@@ -336,16 +341,16 @@ typedef struct {
     pa_array *a;
     char *stage;
     size_t before, rb, f0, f1;
-    size_t done;           /* files read, for progress (under lock) */
+    size_t done; /* files read, for progress (under lock) */
     pthread_mutex_t lock;
 } reader;
 
 typedef struct {
     reader *r;
-    size_t lo, hi;         /* this thread's files */
-    pa_ctx ctx;            /* a private copy, so that its error message is its own */
+    size_t lo, hi; /* this thread's files */
+    pa_ctx ctx;    /* a private copy, so that its error message is its own */
     int rc;
-    size_t bad;            /* the file that failed */
+    size_t bad; /* the file that failed */
 } reader_thread;
 
 static void *read_range(void *arg)
@@ -356,8 +361,9 @@ static void *read_range(void *arg)
     t->rc = PA_OK;
     for (size_t i = t->lo; i < t->hi; i++) {
         char *dst = i < a->row0 ? r->stage + (i - r->f0) * r->rb
-                  : i >= a->row0 + a->nrows ? r->stage + (r->before + i - a->row0 - a->nrows) * r->rb
-                                            : a->block.base + (i - a->row0) * r->rb;
+                    : i >= a->row0 + a->nrows
+                        ? r->stage + (r->before + i - a->row0 - a->nrows) * r->rb
+                        : a->block.base + (i - a->row0) * r->rb;
         if ((t->rc = r->fmt->read(&t->ctx, r->fn, r->paths[i], r->o, r->info, dst)) < 0) {
             t->bad = i;
             break;
@@ -450,8 +456,10 @@ static int size_info(pa_ctx *ctx, const char *fn, const pa__format *fmt, const p
             all[2 + d] = d < info->ndim ? info->shape[d] : 0;
     }
     if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = pa__mpi(ctx, fn, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_UINT64_T, all, counts, displs,
-                                             MPI_UINT64_T, ctx->comm), "MPI_Allgatherv");
+        rc = pa__mpi(ctx, fn,
+                     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_UINT64_T, all, counts, displs,
+                                    MPI_UINT64_T, ctx->comm),
+                     "MPI_Allgatherv");
     if (rc == PA_OK) {
         info->dtype = (pa_dtype)all[0];
         info->ndim = (int)all[1];
@@ -494,8 +502,10 @@ int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_format for
     if (rc < 0)
         return rc;
     if (info.ndim + 1 > PA_MAXDIM) {
-        rc = pa__err(ctx, fn, PA_ENOTSUP, "%s holds %d dimensions; a stack of them needs %d, "
-                     "more than %d", paths[0], info.ndim, info.ndim + 1, PA_MAXDIM);
+        rc = pa__err(ctx, fn, PA_ENOTSUP,
+                     "%s holds %d dimensions; a stack of them needs %d, "
+                     "more than %d",
+                     paths[0], info.ndim, info.ndim + 1, PA_MAXDIM);
         goto out;
     }
     size_t shape[PA_MAXDIM] = {n};
@@ -521,8 +531,8 @@ int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_format for
     if (before + after > 0 && !(stage = malloc((before + after) * rb)))
         rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory for %zu rows", before + after);
     if (rc == PA_OK) {
-        reader r = {ctx, fn, fmt, &o, &info, paths, a, stage, before, rb, f0, f1, 0,
-                    PTHREAD_MUTEX_INITIALIZER};
+        reader r = {ctx,   fn,     fmt, &o, &info, paths, a,
+                    stage, before, rb,  f0, f1,    0,     PTHREAD_MUTEX_INITIALIZER};
         rc = read_files(&r);
     }
     /* Agree before the delivery, which a failed rank must not skip alone;

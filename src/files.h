@@ -20,7 +20,7 @@ typedef struct {
     size_t shape[PA_MAXDIM];
 } pa__finfo;
 
-size_t pa__finfo_count(const pa__finfo *f);     /* elements */
+size_t pa__finfo_count(const pa__finfo *f); /* elements */
 int pa__finfo_same(const pa__finfo *a, const pa__finfo *b);
 
 /* One format. Each call is not collective: it works on one file on the
@@ -41,10 +41,10 @@ typedef struct {
                  const pa__finfo *info, const void *buf);
 } pa__format;
 
-extern const pa__format pa__npy_format;  /* npy.c */
-extern const pa__format pa__csv_format;  /* csv.c */
-extern const pa__format pa__raw_format;  /* raw.c */
-extern const pa__format pa__h5f_format;  /* h5_serial.c */
+extern const pa__format pa__npy_format; /* npy.c */
+extern const pa__format pa__csv_format; /* csv.c */
+extern const pa__format pa__raw_format; /* raw.c */
+extern const pa__format pa__h5f_format; /* h5_serial.c */
 
 /* ------------------------------------------------------------ .npy */
 
@@ -67,7 +67,7 @@ size_t pa__npy_header(const pa__finfo *info, int big_endian, unsigned char *buf,
 
 /* The settings of a parse, from pa_files_opts. */
 typedef struct {
-    char delim;      /* ',' or another; ' ' means runs of blanks */
+    char delim; /* ',' or another; ' ' means runs of blanks */
     char comment;
     int header;
     pa_dtype dtype;
@@ -94,8 +94,8 @@ int pa__csv_dtype_check(pa_ctx *ctx, const char *fn, const char *path, pa_dtype 
  * last line), the data lines (not blank, not comments) and the fields of
  * the first data line of text[0..len). *first_line is the 0-based line of
  * the first data line (or -1). */
-void pa__csv_count(const pa__csv *c, const char *text, size_t len, size_t *lines,
-                   size_t *rows, size_t *fields, long *first_line);
+void pa__csv_count(const pa__csv *c, const char *text, size_t len, size_t *lines, size_t *rows,
+                   size_t *fields, long *first_line);
 
 /* Not collective. Parses text[0..len) (text[len] must be readable and is
  * not part of the text: the caller puts a NUL there), whose first line is

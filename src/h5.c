@@ -49,7 +49,6 @@
 #define RESERVE_MARGIN ((size_t)256 << 10)
 #define CHUNK_INDEX_BYTES ((size_t)128)
 
-
 /* ------------------------------------------------------------ errors */
 
 void pa__h5_quiet(void)
@@ -166,17 +165,19 @@ int pa__h5_dtype_of(pa_ctx *ctx, const char *fn, hid_t type, const char *what, p
     switch (cls) {
     case H5T_FLOAT:
         return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit floats are not supported (%s)", what,
-                       size * 8, pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names));
+                       size * 8,
+                       pa__dtype_names(PA__KINDS_FLOAT, PA__NAMES_PARRAY, names, sizeof names));
     case H5T_INTEGER:
-        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit %s integers are not supported (%s)", what,
-                       size * 8, sign == H5T_SGN_2 ? "signed" : "unsigned",
+        return pa__err(ctx, fn, PA_ENOTSUP, "%s: %zu-bit %s integers are not supported (%s)",
+                       what, size * 8, sign == H5T_SGN_2 ? "signed" : "unsigned",
                        pa__dtype_names(PA__KINDS_INT, PA__NAMES_PARRAY, names, sizeof names));
     default: {
-        static const char *cnames[] = {"time", "integer", "float", "string", "bitfield",
-                                       "opaque", "compound", "reference", "enum",
-                                       "variable-length", "array"};
+        static const char *cnames[] = {"time",     "integer",         "float",    "string",
+                                       "bitfield", "opaque",          "compound", "reference",
+                                       "enum",     "variable-length", "array"};
         const char *name = (int)cls >= 0 && (int)cls < (int)(sizeof cnames / sizeof cnames[0])
-                               ? cnames[cls] : "unknown";
+                               ? cnames[cls]
+                               : "unknown";
         return pa__err(ctx, fn, PA_ENOTSUP, "%s: %s data is not supported (%s%s)", what, name,
                        pa__dtype_names(PA__KINDS_ALL, PA__NAMES_PARRAY, names, sizeof names),
                        cls == H5T_COMPOUND ? "; complex as h5py stores it, the floats 'r' and 'i'"
@@ -350,7 +351,8 @@ void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, ch
     *n = 0;
     *first = a->row0;
     *ptr = a->block.base;
-    if (a->rowsize == 0 || a->nrows == 0 || (writing && a->dist == PA_REPLICATED && ctx->node != 0))
+    if (a->rowsize == 0 || a->nrows == 0 ||
+        (writing && a->dist == PA_REPLICATED && ctx->node != 0))
         return;
     size_t r = (size_t)ctx->node_rank, lo = a->part.bound[r], hi = a->part.bound[r + 1];
     size_t f = (lo + a->rowsize - 1) / a->rowsize, e = (hi + a->rowsize - 1) / a->rowsize;
@@ -421,8 +423,7 @@ int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *datas
             st = -1;
         if (st < 0 && rc == PA_OK)
             rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot %s rows %zu to %zu", path, dataset,
-                            writing ? "write" : "read", (size_t)start[0],
-                            (size_t)(start[0] + n));
+                            writing ? "write" : "read", (size_t)start[0], (size_t)(start[0] + n));
         if (mspace >= 0)
             H5Sclose(mspace);
     }
@@ -488,7 +489,8 @@ int pa__h5_open_dataset(pa__h5_read *rd)
 int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
 {
     PA_CHECK_AS(ctx, fn, o->xfer == PA_H5_COLLECTIVE || o->xfer == PA_H5_INDEPENDENT, PA_EINVAL,
-                "opts->xfer = %d is neither PA_H5_COLLECTIVE nor PA_H5_INDEPENDENT", (int)o->xfer);
+                "opts->xfer = %d is neither PA_H5_COLLECTIVE nor PA_H5_INDEPENDENT",
+                (int)o->xfer);
     PA_CHECK_AS(ctx, fn, o->layout == PA_H5_CONTIGUOUS || o->layout == PA_H5_CHUNKED, PA_EINVAL,
                 "opts->layout = %d is neither PA_H5_CONTIGUOUS nor PA_H5_CHUNKED",
                 (int)o->layout);
@@ -526,9 +528,12 @@ static int check_args(pa_ctx *ctx, const char *fn, const char *path, const char 
 int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
                       const pa_h5_opts *opts, int rc, pa__h5_read *rd)
 {
-    *rd = (pa__h5_read){.ctx = ctx, .fn = fn, .path = path,
+    *rd = (pa__h5_read){.ctx = ctx,
+                        .fn = fn,
+                        .path = path,
                         .collective = opts->xfer == PA_H5_COLLECTIVE,
-                        .f = H5I_INVALID_HID, .d = H5I_INVALID_HID};
+                        .f = H5I_INVALID_HID,
+                        .d = H5I_INVALID_HID};
     PA_TRY(check_args(ctx, fn, path, dataset, opts, rc, rd->dname, sizeof rd->dname));
     PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &rd->f));
     rc = pa__agree(ctx, ctx->comm, pa__h5_open_dataset(rd));
@@ -745,12 +750,13 @@ static int make_dcpl(pa_ctx *ctx, const char *fn, const pa_h5_opts *o, int ndim,
  * leaves a file that crashes HDF5's cleanup at MPI_Finalize. Blocks are
  * reserved without changing the file size. A file system without
  * fallocate gets a check of its free space instead. */
-int pa__h5_reserve(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
-                   size_t bytes, off_t *end)
+int pa__h5_reserve(pa_ctx *ctx, const char *fn, const char *path, const char *temp, size_t bytes,
+                   off_t *end)
 {
     if (pa__fault(ctx, "h5_reserve"))
-        return pa__err(ctx, fn, PA_EIO, "%s: not enough space for %zu bytes in %s: injected fault",
-                       path, bytes, temp);
+        return pa__err(ctx, fn, PA_EIO,
+                       "%s: not enough space for %zu bytes in %s: injected fault", path, bytes,
+                       temp);
     int fd = open(temp, O_WRONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
@@ -830,11 +836,9 @@ int pa__h5_save_dataset(pa__h5_save *sv, const pa_h5_opts *o, pa_dtype dtype, in
     }
     rc = pa__agree(ctx, ctx->comm, rc);
     if (rc == PA_OK) {
-        d = H5Dcreate2(sv->f, sv->wname, pa__h5_file_type(dtype), space, lcpl, dcpl,
-                       H5P_DEFAULT);
+        d = H5Dcreate2(sv->f, sv->wname, pa__h5_file_type(dtype), space, lcpl, dcpl, H5P_DEFAULT);
         if (d < 0)
-            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path,
-                            sv->wname);
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot create dataset '%s'", path, sv->wname);
         rc = pa__agree(ctx, ctx->comm, rc);
     }
     if (rc == PA_OK) {
@@ -882,13 +886,13 @@ static int chunk_align(pa_array *a, const pa_h5_opts *o, size_t *align)
     pa__h5_io_rows(a, 1, &first, &n, &ptr);
     unsigned long mine = n ? (unsigned long)first : 0;
     unsigned long *all = malloc(sizeof *all * (size_t)ctx->size);
-    int rc = pa__agree(ctx, ctx->comm, all ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM,
-                                                                 "out of memory"));
+    int rc = pa__agree(ctx, ctx->comm,
+                       all ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
     if (rc == PA_OK)
-        rc = pa__mpi(ctx, __func__,
-                     MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG, all, 1, MPI_UNSIGNED_LONG,
-                                   ctx->comm),
-                     "MPI_Allgather");
+        rc = pa__mpi(
+            ctx, __func__,
+            MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG, all, 1, MPI_UNSIGNED_LONG, ctx->comm),
+            "MPI_Allgather");
     for (int r = 0; rc == PA_OK && r < ctx->size; r++)
         *align = gcd(*align, (size_t)all[r]);
     free(all);
@@ -943,8 +947,7 @@ static herr_t visit_cb(hid_t o, const char *name, const H5O_info_t *info, void *
  * then must the save keep the file (copy it and modify the copy). A file
  * that holds just the dataset being replaced, the common case of saving
  * the same array again, is made anew, which costs no copy. */
-static int holds_more(pa_ctx *ctx, const char *fn, const char *path, const char *dname,
-                      int *more)
+static int holds_more(pa_ctx *ctx, const char *fn, const char *path, const char *dname, int *more)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
@@ -1048,9 +1051,8 @@ int pa__h5_save_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
 static int extend_for_flush(pa__h5_save *sv)
 {
     struct stat st;
-    if (sv->ctx->rank == 0 &&
-        (stat(sv->s.target, &st) < 0 ||
-         (st.st_size < sv->grow && truncate(sv->s.target, sv->grow) < 0)))
+    if (sv->ctx->rank == 0 && (stat(sv->s.target, &st) < 0 ||
+                               (st.st_size < sv->grow && truncate(sv->s.target, sv->grow) < 0)))
         return pa__err(sv->ctx, sv->fn, PA_EIO, "%s: cannot extend it: %s", sv->path,
                        strerror(errno));
     return PA_OK;
@@ -1133,8 +1135,7 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     pa__h5_save sv;
     size_t align;
     PA_TRY(chunk_align(a, opts, &align));
-    size_t bytes =
-        pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align, ctx->h5_alignment);
+    size_t bytes = pa__h5_save_bytes(opts, a->dtype, a->ndim, a->shape, align, ctx->h5_alignment);
     PA_TRY(pa__h5_save_begin(ctx, fn, path, dname, opts, bytes, &sv));
     return pa__h5_save_end(&sv, write_dataset(a, &sv, opts, align));
 }

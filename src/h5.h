@@ -67,12 +67,12 @@ hid_t pa__h5_file_type(pa_dtype dtype);
  */
 typedef struct {
     pa_ctx *ctx;
-    const char *fn;         /* the public call, for messages (not owned) */
-    const char *path;       /* the file as the caller named it (not owned) */
-    char dname[1024];       /* the dataset, an absolute path */
-    int collective;         /* the transfer mode: collective (opts->xfer) */
-    hid_t f, d;             /* the open file and dataset, or H5I_INVALID_HID */
-    pa_dtype dtype;         /* the dataset's dtype and geometry, once open */
+    const char *fn;   /* the public call, for messages (not owned) */
+    const char *path; /* the file as the caller named it (not owned) */
+    char dname[1024]; /* the dataset, an absolute path */
+    int collective;   /* the transfer mode: collective (opts->xfer) */
+    hid_t f, d;       /* the open file and dataset, or H5I_INVALID_HID */
+    pa_dtype dtype;   /* the dataset's dtype and geometry, once open */
     int ndim;
     size_t shape[PA_MAXDIM];
 } pa__h5_read;
@@ -99,8 +99,8 @@ int pa__h5_open_dataset(pa__h5_read *rd);
  * file's size at the start plus bytes. PA_EIO naming path on a full disk.
  * pa__h5_give_back gives the unused part back once the file is closed
  * (0, or -1 with errno). */
-int pa__h5_reserve(pa_ctx *ctx, const char *fn, const char *path, const char *temp,
-                   size_t bytes, off_t *end);
+int pa__h5_reserve(pa_ctx *ctx, const char *fn, const char *path, const char *temp, size_t bytes,
+                   off_t *end);
 int pa__h5_give_back(const char *temp);
 
 /* ------------------------------------------------------------ shared by
@@ -180,17 +180,17 @@ size_t pa__h5_save_bytes(const pa_h5_opts *opts, pa_dtype dtype, int ndim, const
  */
 typedef struct {
     pa_ctx *ctx;
-    const char *fn;      /* the public call, for messages (not owned) */
-    const char *path;    /* the file as the caller named it (not owned) */
-    const char *dname;   /* the dataset, an absolute path (not owned) */
-    char wname[1024];    /* the name the data is written under: dname, or in
+    const char *fn;    /* the public call, for messages (not owned) */
+    const char *path;  /* the file as the caller named it (not owned) */
+    const char *dname; /* the dataset, an absolute path (not owned) */
+    char wname[1024];  /* the name the data is written under: dname, or in
                             place the temporary name beside it */
-    int in_place;        /* the target itself is open */
-    int durable;         /* opts->durable */
-    off_t grow;          /* rank 0: the file's size at the start plus the
+    int in_place;      /* the target itself is open */
+    int durable;       /* opts->durable */
+    off_t grow;        /* rank 0: the file's size at the start plus the
                             bytes reserved for the save */
-    pa__safe s;          /* the lock, and the temporary file unless in place */
-    hid_t f;             /* the open file (pa__safe_file), or H5I_INVALID_HID */
+    pa__safe s;        /* the lock, and the temporary file unless in place */
+    hid_t f;           /* the open file (pa__safe_file), or H5I_INVALID_HID */
 } pa__h5_save;
 
 /* Collective. Starts a save of dataset dname (an absolute path) into the

@@ -39,7 +39,8 @@ static int check_args(pa_ctx *ctx, const char *fn, const char *path, const char 
                       const char *name)
 {
     PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
-    PA_CHECK_AS(ctx, fn, object && object[0], PA_EINVAL, "object is NULL or empty (\"/\" for the file)");
+    PA_CHECK_AS(ctx, fn, object && object[0], PA_EINVAL,
+                "object is NULL or empty (\"/\" for the file)");
     PA_CHECK_AS(ctx, fn, name && name[0], PA_EINVAL, "name is NULL or empty");
     return PA_OK;
 }
@@ -51,8 +52,8 @@ static int open_object(pa_ctx *ctx, const char *fn, const char *path, const char
 {
     char oname[1024] = "/";
     *o = H5I_INVALID_HID;
-    int rc = strcmp(object, "/") == 0
-                 ? PA_OK : pa__h5_norm_path(ctx, fn, object, oname, sizeof oname);
+    int rc = strcmp(object, "/") == 0 ? PA_OK
+                                      : pa__h5_norm_path(ctx, fn, object, oname, sizeof oname);
     PA_TRY(pa__agree(ctx, ctx->comm, rc));
     PA_TRY(pa__h5_open(ctx, fn, path, flags, f));
     int found = 1;
@@ -150,18 +151,21 @@ static int read_attr(pa_ctx *ctx, const char *fn, const char *path, const char *
     hid_t type = H5Aget_type(at), space = H5Aget_space(at), mtype = H5I_INVALID_HID;
     int rc = PA_OK;
     if (type < 0 || space < 0)
-        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot read attribute '%s'", path, object, name);
+        rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot read attribute '%s'", path, object,
+                        name);
     H5T_class_t cls = rc == PA_OK ? H5Tget_class(type) : H5T_NO_CLASS;
     hssize_t npoints = rc == PA_OK ? H5Sget_simple_extent_npoints(space) : 0;
     if (rc == PA_OK && npoints != 1)
         rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s: attribute '%s' holds %lld values, not one",
                      path, object, name, (long long)npoints);
-    int want = kind == ATTR_STR ? cls == H5T_STRING
-             : kind == ATTR_NUM ? cls == H5T_INTEGER || cls == H5T_FLOAT
-                                : cls == H5T_INTEGER;
+    int want = kind == ATTR_STR   ? cls == H5T_STRING
+               : kind == ATTR_NUM ? cls == H5T_INTEGER || cls == H5T_FLOAT
+                                  : cls == H5T_INTEGER;
     if (rc == PA_OK && !want)
         rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s: attribute '%s' is not %s", path, object, name,
-                     kind == ATTR_STR ? "a string" : kind == ATTR_NUM ? "a number" : "an integer");
+                     kind == ATTR_STR   ? "a string"
+                     : kind == ATTR_NUM ? "a number"
+                                        : "an integer");
     if (rc == PA_OK && kind == ATTR_STR) {
         htri_t vl = H5Tis_variable_str(type);
         size_t size = H5Tget_size(type);
@@ -199,8 +203,9 @@ static int read_attr(pa_ctx *ctx, const char *fn, const char *path, const char *
             if (H5Aread(at, H5T_NATIVE_UINT64, &u) < 0)
                 rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot read '%s'", path, object, name);
             else if (u > (uint64_t)INT64_MAX)
-                rc = pa__err(ctx, fn, PA_EFORMAT, "%s: %s: attribute '%s' = %llu does not fit int64",
-                             path, object, name, (unsigned long long)u);
+                rc = pa__err(ctx, fn, PA_EFORMAT,
+                             "%s: %s: attribute '%s' = %llu does not fit int64", path, object,
+                             name, (unsigned long long)u);
             else {
                 int64_t v = (int64_t)u;
                 memcpy(buf, &v, sizeof v);

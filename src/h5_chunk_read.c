@@ -51,9 +51,9 @@ typedef struct {
     int full_rows;                            /* a chunk row is a whole dataset row */
     int swap;                                 /* the file's byte order is not the host's */
     int nfilters;
-    filter filters[H5Z_MAX_NFILTERS];         /* in the order they were applied */
-    pa__elem fill;                            /* the fill value, native */
-    int fill_zero;                            /* it is all zero bytes */
+    filter filters[H5Z_MAX_NFILTERS]; /* in the order they were applied */
+    pa__elem fill;                    /* the fill value, native */
+    int fill_zero;                    /* it is all zero bytes */
 } plan;
 
 /* One rank's reading state. */
@@ -78,9 +78,15 @@ static const struct {
     H5Z_filter_t id;
     const char *name;
 } known_filters[] = {
-    {H5Z_FILTER_SZIP, "szip"},   {307, "bzip2"},       {32000, "lzf"},
-    {32001, "blosc"},            {32004, "lz4"},       {32008, "bitshuffle"},
-    {32013, "zfp"},              {32015, "zstd"},      {32017, "sz"},
+    {H5Z_FILTER_SZIP, "szip"},
+    {307, "bzip2"},
+    {32000, "lzf"},
+    {32001, "blosc"},
+    {32004, "lz4"},
+    {32008, "bitshuffle"},
+    {32013, "zfp"},
+    {32015, "zstd"},
+    {32017, "sz"},
     {32026, "blosc2"},
 };
 
@@ -564,8 +570,7 @@ static int read_plain(reader *R, size_t lo, size_t hi)
 
 /* Inflates the n bytes at src into dst (room for cap bytes); *out the
  * bytes it made. PA_EFORMAT: damaged data, or more than cap bytes. */
-static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t cap,
-                        size_t *out)
+static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t cap, size_t *out)
 {
     if (!R->zs_ready) {
         memset(&R->zs, 0, sizeof R->zs);
@@ -704,8 +709,7 @@ static int open_serial(reader *R)
     if (rc == PA_OK && (R->sf = H5Fopen(R->path, H5F_ACC_RDONLY, fapl)) < 0)
         rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open it", R->path);
     if (rc == PA_OK && (R->sd = H5Dopen2(R->sf, R->dname, H5P_DEFAULT)) < 0)
-        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open dataset '%s'", R->path,
-                        R->dname);
+        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open dataset '%s'", R->path, R->dname);
     if (fapl >= 0)
         H5Pclose(fapl);
     return rc;
@@ -716,8 +720,14 @@ static int open_serial(reader *R)
 static int read_chunks(pa_array *a, const char *fn, const char *path, const char *dname,
                        const plan *p, size_t base)
 {
-    reader R = {.ctx = a->ctx, .fn = fn, .path = path, .dname = dname, .p = p, .a = a,
-                .sf = H5I_INVALID_HID, .sd = H5I_INVALID_HID};
+    reader R = {.ctx = a->ctx,
+                .fn = fn,
+                .path = path,
+                .dname = dname,
+                .p = p,
+                .a = a,
+                .sf = H5I_INVALID_HID,
+                .sd = H5I_INVALID_HID};
     R.node_lo = base + a->row0;
     R.node_hi = R.node_lo + a->nrows;
     size_t first, n;
@@ -761,8 +771,8 @@ static size_t prime_at_least(size_t n)
  * and decoded twice where the rows of two reads meet in it; collective
  * when asked, and independent if that fails (HDF5 1.10's filtered
  * collective read fails on chunks never written). Agreed. */
-static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const char *dname,
-                        hid_t d, const plan *p, size_t base, int collective)
+static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
+                        const plan *p, size_t base, int collective)
 {
     pa_ctx *ctx = a->ctx;
     size_t band = p->chunk_bytes;
@@ -773,7 +783,8 @@ static int read_by_hdf5(pa_array *a, const char *fn, const char *path, const cha
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS), f = H5Iget_file_id(d), d2 = H5I_INVALID_HID;
     int rc = PA_OK;
     if (dapl < 0 || f < 0 ||
-        H5Pset_chunk_cache(dapl, prime_at_least(chunks * 10 < (1u << 20) ? chunks * 10 : 1u << 20),
+        H5Pset_chunk_cache(dapl,
+                           prime_at_least(chunks * 10 < (1u << 20) ? chunks * 10 : 1u << 20),
                            bytes, 1.0) < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot set up its chunk cache", path, dname);
     rc = pa__agree(ctx, ctx->comm, rc);
@@ -815,8 +826,7 @@ int pa__h5_chunk_read(const pa__h5_read *rd, pa_array *a, size_t base)
         return pa__agree(ctx, ctx->comm, pa__h5_move(a, fn, path, dname, d, base, 0, collective));
     if (p.way == WAY_HDF5_CHUNKS)
         return read_by_hdf5(a, fn, path, dname, d, &p, base, collective);
-    int rc = pa__fault(ctx, "h5_read")
-                 ? pa__err(ctx, fn, PA_EIO, "%s: injected read fault", what)
-                 : read_chunks(a, fn, path, dname, &p, base);
+    int rc = pa__fault(ctx, "h5_read") ? pa__err(ctx, fn, PA_EIO, "%s: injected read fault", what)
+                                       : read_chunks(a, fn, path, dname, &p, base);
     return pa__agree(ctx, ctx->comm, rc);
 }

@@ -36,8 +36,8 @@ static int check_range(pa_ctx *ctx, const char *fn, const char *path, const char
                        size_t row0, size_t n, size_t rows)
 {
     PA_CHECK_AS(ctx, fn, row0 <= rows && n <= rows - row0, PA_EINVAL,
-                "%s: %s: rows [%zu, %zu + %zu) are outside its %zu rows", path, dname, row0,
-                row0, n, rows);
+                "%s: %s: rows [%zu, %zu + %zu) are outside its %zu rows", path, dname, row0, row0,
+                n, rows);
     return PA_OK;
 }
 
@@ -99,8 +99,8 @@ static int read_rows(pa_ctx *ctx, const char *fn, const char *path, const char *
     return PA_OK;
 }
 
-int pa_h5_load_rows(pa_ctx *ctx, const char *path, const char *dataset, size_t row0,
-                    size_t nrows, const pa_h5_opts *opts, pa_array **out)
+int pa_h5_load_rows(pa_ctx *ctx, const char *path, const char *dataset, size_t row0, size_t nrows,
+                    const pa_h5_opts *opts, pa_array **out)
 {
     static const char fn[] = "pa_h5_load_rows";
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
@@ -268,10 +268,9 @@ int pa_h5_write_rows(pa_h5_writer *w, pa_array *a, size_t row0)
             memcmp(bshape + 1, a->shape + 1, sizeof(size_t) * (size_t)(w->ndim - 1)) != 0) {
             char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24], s3[PA_MAXDIM * 24];
             rc = pa__err(ctx, fn, PA_EINVAL,
-                         "%s: %s is %s %s, so a block of its rows is %s %s; a is %s %s",
-                         w->path, w->dname, pa_dtype_name(w->dtype),
-                         pa__shape_str(w->ndim, w->shape, s1, sizeof s1),
-                         pa_dtype_name(w->dtype),
+                         "%s: %s is %s %s, so a block of its rows is %s %s; a is %s %s", w->path,
+                         w->dname, pa_dtype_name(w->dtype),
+                         pa__shape_str(w->ndim, w->shape, s1, sizeof s1), pa_dtype_name(w->dtype),
                          pa__shape_str(w->ndim, bshape, s2, sizeof s2), pa_dtype_name(a->dtype),
                          pa__shape_str(a->ndim, a->shape, s3, sizeof s3));
         }
@@ -347,9 +346,8 @@ int pa_h5_abort(pa_h5_writer **wp)
     /* Ends the save as a failure, which removes the temporary file or name
      * (the abort was asked for, so only a failed close is reported). */
     w->sv.fn = fn;
-    (void)pa__h5_save_end(&w->sv, rc < 0 ? rc
-                                         : pa__err(ctx, fn, PA_EIO, "%s: save abandoned",
-                                                   w->path));
+    (void)pa__h5_save_end(&w->sv,
+                          rc < 0 ? rc : pa__err(ctx, fn, PA_EIO, "%s: save abandoned", w->path));
     writer_free(w);
     return rc;
 }

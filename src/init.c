@@ -53,9 +53,18 @@ static int fill_checked(const char *fn, pa_array *a, double v)
     return fill_elem(a, &elem);
 }
 
-int pa_zeros(pa_array *a) { return fill_checked(__func__, a, 0.0); }
-int pa_ones(pa_array *a) { return fill_checked(__func__, a, 1.0); }
-int pa_full(pa_array *a, double value) { return fill_checked(__func__, a, value); }
+int pa_zeros(pa_array *a)
+{
+    return fill_checked(__func__, a, 0.0);
+}
+int pa_ones(pa_array *a)
+{
+    return fill_checked(__func__, a, 1.0);
+}
+int pa_full(pa_array *a, double value)
+{
+    return fill_checked(__func__, a, value);
+}
 
 /* ------------------------------------------------------------ ranges */
 

@@ -34,25 +34,25 @@ int pa__mpi(pa_ctx *ctx, const char *fn, int mpi_rc, const char *what);
 int pa__agree(pa_ctx *ctx, MPI_Comm comm, int rc);
 
 /* Propagate: return the code of a failed call. */
-#define PA_TRY(expr)                                                           \
-    do {                                                                       \
-        int pa_try_rc_ = (expr);                                               \
-        if (pa_try_rc_ < 0)                                                    \
-            return pa_try_rc_;                                                 \
+#define PA_TRY(expr)                                                                             \
+    do {                                                                                         \
+        int pa_try_rc_ = (expr);                                                                 \
+        if (pa_try_rc_ < 0)                                                                      \
+            return pa_try_rc_;                                                                   \
     } while (0)
 
 /* Check user input: on failure record a message naming the argument. */
-#define PA_CHECK(ctx, cond, code, ...)                                         \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            return pa__err((ctx), __func__, (code), __VA_ARGS__);              \
+#define PA_CHECK(ctx, cond, code, ...)                                                           \
+    do {                                                                                         \
+        if (!(cond))                                                                             \
+            return pa__err((ctx), __func__, (code), __VA_ARGS__);                                \
     } while (0)
 
 /* The same, for a helper that checks on behalf of the public call fn. */
-#define PA_CHECK_AS(ctx, fn, cond, code, ...)                                  \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            return pa__err((ctx), (fn), (code), __VA_ARGS__);                  \
+#define PA_CHECK_AS(ctx, fn, cond, code, ...)                                                    \
+    do {                                                                                         \
+        if (!(cond))                                                                             \
+            return pa__err((ctx), (fn), (code), __VA_ARGS__);                                    \
     } while (0)
 
 /* Call MPI and convert its error. */
@@ -82,52 +82,52 @@ struct pa_ctx {
      * read at the top of every collective call (collcheck.h), so it comes
      * first. */
     int watch_calls;
-    int check_collectives;        /* PARRAY_CHECK=collectives */
-    int log;                      /* PARRAY_LOG: 0 off, 1 summary */
-    char *log_file;               /* PARRAY_LOG_FILE, or NULL: stderr */
-    pa_profile *profile;          /* profile.c's counters with PARRAY_LOG on, or NULL */
-    MPI_Comm comm;        /* parray's duplicate of the job communicator */
-    MPI_Comm node_comm;   /* ranks that share memory (an emulated node if set) */
-    MPI_Comm leader_comm; /* node rank 0 of every node; MPI_COMM_NULL elsewhere */
+    int check_collectives; /* PARRAY_CHECK=collectives */
+    int log;               /* PARRAY_LOG: 0 off, 1 summary */
+    char *log_file;        /* PARRAY_LOG_FILE, or NULL: stderr */
+    pa_profile *profile;   /* profile.c's counters with PARRAY_LOG on, or NULL */
+    MPI_Comm comm;         /* parray's duplicate of the job communicator */
+    MPI_Comm node_comm;    /* ranks that share memory (an emulated node if set) */
+    MPI_Comm leader_comm;  /* node rank 0 of every node; MPI_COMM_NULL elsewhere */
     int rank, size;
-    int node, nnodes;     /* node id = the leader's rank in leader_comm */
+    int node, nnodes; /* node id = the leader's rank in leader_comm */
     int node_rank, node_size;
-    int emulated;         /* PARRAY_RANKS_PER_NODE, or 0 */
-    int owns_mpi;         /* pa_init initialised MPI and pa_finalize ends it */
+    int emulated; /* PARRAY_RANKS_PER_NODE, or 0 */
+    int owns_mpi; /* pa_init initialised MPI and pa_finalize ends it */
     char hostname[256];
-    int *node_of;         /* node id of every job rank */
+    int *node_of;                 /* node id of every job rank */
     int ncores, *cores;           /* this rank's allowed CPUs */
     int node_ncores, *node_cores; /* the union over the node's ranks */
     int blas_threads;             /* this rank's planned BLAS threads */
     int blas_threads_default;     /* what the BLAS had before the plan */
     /* cores.c: the core plan. CPU masks hold bit c in word c / 64. */
-    struct hwloc_topology *topo;  /* this machine as hwloc sees it (hwloc_topology_t) */
-    char *topology;               /* PARRAY_TOPOLOGY: a described machine instead, or NULL */
-    int topo_real;                /* topo is this machine, not a described one (cores.c) */
-    uint64_t launch_mask[16];     /* the affinity the launcher gave this rank */
-    uint64_t allow_mask[16];      /* the machine's usable cores (see cores.c) */
-    uint64_t share_mask[16];      /* this rank's fair, disjoint share of them */
-    int host_rank, host_size;     /* this rank among the job's ranks on its machine */
-    int affinity_keep;            /* PARRAY_AFFINITY=keep (1): the launcher's binding stays */
-    int affinity_set;             /* the share is applied to every thread of the rank */
+    struct hwloc_topology *topo; /* this machine as hwloc sees it (hwloc_topology_t) */
+    char *topology;              /* PARRAY_TOPOLOGY: a described machine instead, or NULL */
+    int topo_real;               /* topo is this machine, not a described one (cores.c) */
+    uint64_t launch_mask[16];    /* the affinity the launcher gave this rank */
+    uint64_t allow_mask[16];     /* the machine's usable cores (see cores.c) */
+    uint64_t share_mask[16];     /* this rank's fair, disjoint share of them */
+    int host_rank, host_size;    /* this rank among the job's ranks on its machine */
+    int affinity_keep;           /* PARRAY_AFFINITY=keep (1): the launcher's binding stays */
+    int affinity_set;            /* the share is applied to every thread of the rank */
     /* Split mode's part of the node's work, by the shares: this rank takes
      * split_weight of split_total parts, after split_first parts of lower
      * node ranks. split_even: every node rank has the same weight. */
     int split_first, split_weight, split_total, split_even;
-    int plan_warn;                /* PA_BLAS_WARN_* bits */
-    char *fault;                  /* PARRAY_FAULT, or NULL */
-    int pool_mb;                  /* PARRAY_POOL_MB: the pool's cap per rank */
-    int check_timeout;            /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
-    pa_collcheck *collcheck;      /* collcheck.c's state in the mode, or NULL */
-    int lock_mode;                /* PARRAY_LOCK: a PA__LOCK_* */
-    int lock_timeout;             /* PARRAY_LOCK_TIMEOUT: seconds a save waits */
-    int sum_read;                 /* PARRAY_SUM_READ: 0 by the CPU's maker, 1 intel, 2 forward */
+    int plan_warn;           /* PA_BLAS_WARN_* bits */
+    char *fault;             /* PARRAY_FAULT, or NULL */
+    int pool_mb;             /* PARRAY_POOL_MB: the pool's cap per rank */
+    int check_timeout;       /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
+    pa_collcheck *collcheck; /* collcheck.c's state in the mode, or NULL */
+    int lock_mode;           /* PARRAY_LOCK: a PA__LOCK_* */
+    int lock_timeout;        /* PARRAY_LOCK_TIMEOUT: seconds a save waits */
+    int sum_read;            /* PARRAY_SUM_READ: 0 by the CPU's maker, 1 intel, 2 forward */
     /* PARRAY_H5_ALIGN: HDF5 aligns objects of at least the threshold's
      * bytes to the alignment (1: HDF5's default, no alignment). */
     unsigned long long h5_align_threshold, h5_alignment;
-    MPI_Info mpiio_hints;         /* PARRAY_MPIIO_HINTS, or MPI_INFO_NULL */
+    MPI_Info mpiio_hints; /* PARRAY_MPIIO_HINTS, or MPI_INFO_NULL */
     pa_pool *pool;
-    struct pa_node_gate *gate;    /* wait.c: the node's quiet barrier, or NULL */
+    struct pa_node_gate *gate; /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;
     char errmsg[PA_ERRMSG_MAX];
 };
@@ -190,11 +190,11 @@ int pa__env_int(pa_ctx *ctx, const char *fn, const char *name, long min, long ma
  * align elements, so no two ranks write one cache line (or one page where
  * the block is large enough). */
 typedef struct {
-    size_t nelem;   /* elements in the node block */
+    size_t nelem; /* elements in the node block */
     size_t elsize;
-    size_t align;   /* boundary alignment in bytes: PA_PAGE or PA_CACHE_LINE */
+    size_t align; /* boundary alignment in bytes: PA_PAGE or PA_CACHE_LINE */
     int nranks;
-    size_t *bound;  /* nranks + 1 entries */
+    size_t *bound; /* nranks + 1 entries */
 } pa_partition;
 
 int pa__partition_make(pa_ctx *ctx, size_t nelem, size_t elsize, int nranks, pa_partition *p);
@@ -213,8 +213,8 @@ int pa__node_of_row(size_t nrows, int nnodes, size_t row);
 typedef struct {
     MPI_Win win;
     char *base;
-    size_t bytes;       /* data bytes in the block */
-    size_t mine;        /* bytes this rank asked MPI for (its slice plus padding) */
+    size_t bytes; /* data bytes in the block */
+    size_t mine;  /* bytes this rank asked MPI for (its slice plus padding) */
 } pa_block;
 
 /* block.c: node blocks (shared windows), and the pool of windows kept after pa_array_free for reuse. Collective over

@@ -29,36 +29,36 @@
  * output goes to memory without being read first and without a second
  * pass. This made z = a*b + c 15% faster than computing a block into a
  * buffer and streaming the buffer out. */
-#define KRANGE(from, to, LOADS, E)                                                     \
-    for (size_t i = (from); i < (to); i++) {                                           \
-        LOADS                                                                          \
-        O r = (E);                                                                     \
-        o[i] = r;                                                                      \
+#define KRANGE(from, to, LOADS, E)                                                               \
+    for (size_t i = (from); i < (to); i++) {                                                     \
+        LOADS                                                                                    \
+        O r = (E);                                                                               \
+        o[i] = r;                                                                                \
     }
-#define KLOOP(LOADS, E)                                                                \
-    if (n == PA__KERNEL_BLK)                                                           \
-        KRANGE(0, PA__KERNEL_BLK, LOADS, E)                                            \
-    else                                                                               \
+#define KLOOP(LOADS, E)                                                                          \
+    if (n == PA__KERNEL_BLK)                                                                     \
+        KRANGE(0, PA__KERNEL_BLK, LOADS, E)                                                      \
+    else                                                                                         \
         KRANGE(0, n, LOADS, E)
-#define KLOOP_NT(LOADS, E)                                                             \
-    {                                                                                  \
-        enum { LINE = PA_CACHE_LINE / sizeof(O) };                                     \
-        size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1)), i0;         \
-        size_t head = (pad & (PA_CACHE_LINE - 1)) / sizeof(O);                         \
-        if (head > n)                                                                  \
-            head = n;                                                                  \
-        KRANGE(0, head, LOADS, E)                                                      \
-        for (i0 = head; i0 + LINE <= n; i0 += LINE) {                                  \
-            O line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                      \
-            for (size_t k = 0; k < LINE; k++) {                                        \
-                size_t i = i0 + k;                                                     \
-                (void)i;                                                               \
-                LOADS                                                                  \
-                line[k] = (E);                                                         \
-            }                                                                          \
-            K_STREAM_LINE(o + i0, line);                                               \
-        }                                                                              \
-        KRANGE(i0, n, LOADS, E)                                                        \
+#define KLOOP_NT(LOADS, E)                                                                       \
+    {                                                                                            \
+        enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
+        size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1)), i0;                   \
+        size_t head = (pad & (PA_CACHE_LINE - 1)) / sizeof(O);                                   \
+        if (head > n)                                                                            \
+            head = n;                                                                            \
+        KRANGE(0, head, LOADS, E)                                                                \
+        for (i0 = head; i0 + LINE <= n; i0 += LINE) {                                            \
+            O line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                                \
+            for (size_t k = 0; k < LINE; k++) {                                                  \
+                size_t i = i0 + k;                                                               \
+                (void)i;                                                                         \
+                LOADS                                                                            \
+                line[k] = (E);                                                                   \
+            }                                                                                    \
+            K_STREAM_LINE(o + i0, line);                                                         \
+        }                                                                                        \
+        KRANGE(i0, n, LOADS, E)                                                                  \
     }
 
 /* The stride patterns. An operand's letter is 1 (unit stride, read per
@@ -125,30 +125,29 @@
  * and err are the names opdefs.h's expressions use; O is the output's
  * element type, OT: CT, or _Bool for a predicate, or the part type CU for
  * the ops that give a complex dtype's part (PA__TO_PART). */
-#define K_DEF(ARITY, DT, CT, CU, OT, N, E)                                             \
-    K_TARGET static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(     \
-        OT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c, \
-        size_t n, const pa__strides *st, const int nt)                                 \
-    {                                                                                  \
-        typedef CT T;                                                                  \
-        typedef CU U;                                                                  \
-        typedef OT O;                                                                  \
-        (void)sizeof(U);                                                               \
-        (void)b;                                                                       \
-        (void)c;                                                                       \
-        int err = 0;                                                                   \
-        K_BODY##ARITY(E)                                                               \
-    }                                                                                  \
-    K_TARGET static int K(k_##DT##_##N)(void *o, const void *a, const void *b,         \
-                                        const void *c, size_t n, const pa__strides *st) \
-    {                                                                                  \
-        return K(k_##DT##_##N##_t)(o, a, b, c, n, st, 0);                              \
-    }                                                                                  \
-    K_TARGET static int K(k_##DT##_##N##_nt)(void *o, const void *a, const void *b,    \
-                                             const void *c, size_t n,                  \
-                                             const pa__strides *st)                    \
-    {                                                                                  \
-        return K(k_##DT##_##N##_t)(o, a, b, c, n, st, 1);                              \
+#define K_DEF(ARITY, DT, CT, CU, OT, N, E)                                                       \
+    K_TARGET static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(               \
+        OT *restrict o, const CT *restrict a, const CT *restrict b, const CT *restrict c,        \
+        size_t n, const pa__strides *st, const int nt)                                           \
+    {                                                                                            \
+        typedef CT T;                                                                            \
+        typedef CU U;                                                                            \
+        typedef OT O;                                                                            \
+        (void)sizeof(U);                                                                         \
+        (void)b;                                                                                 \
+        (void)c;                                                                                 \
+        int err = 0;                                                                             \
+        K_BODY##ARITY(E)                                                                         \
+    }                                                                                            \
+    K_TARGET static int K(k_##DT##_##N)(void *o, const void *a, const void *b, const void *c,    \
+                                        size_t n, const pa__strides *st)                         \
+    {                                                                                            \
+        return K(k_##DT##_##N##_t)(o, a, b, c, n, st, 0);                                        \
+    }                                                                                            \
+    K_TARGET static int K(k_##DT##_##N##_nt)(void *o, const void *a, const void *b,              \
+                                             const void *c, size_t n, const pa__strides *st)     \
+    {                                                                                            \
+        return K(k_##DT##_##N##_t)(o, a, b, c, n, st, 1);                                        \
     }
 
 /* The instantiations: each op of a list (outer) for each dtype (inner,
@@ -157,39 +156,37 @@
 #define K_OP1(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT, (1, N, iok, FE, IE))
 #define K_OP2(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT, (2, N, iok, FE, IE))
 #define K_OP3(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(K_DT, (3, N, iok, FE, IE))
-#define K_DT(OP, DT, dt, CT, CU, KIND, ...)                                            \
-    PA__DT_CALL(K_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
-#define K_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                 \
-    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
-             K_DEF(ARITY, DT, CT, CU,                                                   \
-                   PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU), \
-                           _Bool),                                              \
-                   N,                                                           \
-                   PA__SEL(PA__IS_INT(KIND), FE, IE)))
+#define K_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(K_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
+#define K_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                           \
+    PA__WHEN(                                                                                    \
+        PA__OP_HAS(KIND, N, iok),                                                                \
+        K_DEF(ARITY, DT, CT, CU,                                                                 \
+              PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU), _Bool), N,  \
+              PA__SEL(PA__IS_INT(KIND), FE, IE)))
 
 /* The table: [dtype][op][streaming], NULL where the dtype's kind lacks
  * the op. */
 #define KT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(KT_DT, (N, iok))
 #define KT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(KT_DT_, DT, KIND, PA__DT_UNPACK OP)
-#define KT_DT_(DT, KIND, N, iok)                                                       \
-    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
+#define KT_DT_(DT, KIND, N, iok)                                                                 \
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                           \
              [PA_##DT][PA__KOP_##N] = {K(k_##DT##_##N), K(k_##DT##_##N##_nt)}, )
 typedef pa__kernel kernel_table[PA_NDTYPES][PA__KOP_N][2];
 
 /* Every kernel and the table, for the instruction set K_ISA. */
-#define K_ALL()                                                                        \
-    PA_UNARY_OPS(K_OP1)                                                                \
-    PA_BINARY_OPS(K_OP2)                                                               \
-    PA_COMPARE_OPS(K_OP2)                                                              \
-    PA_TERNARY_OPS(K_OP3)                                                              \
-    PA_COPY_OPS(K_OP1)                                                                 \
+#define K_ALL()                                                                                  \
+    PA_UNARY_OPS(K_OP1)                                                                          \
+    PA_BINARY_OPS(K_OP2)                                                                         \
+    PA_COMPARE_OPS(K_OP2)                                                                        \
+    PA_TERNARY_OPS(K_OP3)                                                                        \
+    PA_COPY_OPS(K_OP1)                                                                           \
     static const kernel_table K(kernels) = {PA__KERNEL_OPS(KT_OP)};
 
 #define K_ISA base
 #define K_TARGET
 #ifdef __SSE2__
-#define K_STREAM_LINE(dst, line)                                                       \
-    for (int q_ = 0; q_ < 4; q_++)                                                     \
+#define K_STREAM_LINE(dst, line)                                                                 \
+    for (int q_ = 0; q_ < 4; q_++)                                                               \
         _mm_stream_si128((__m128i *)(dst) + q_, _mm_load_si128((const __m128i *)(line) + q_));
 #else
 #define K_STREAM_LINE(dst, line) memcpy(dst, line, PA_CACHE_LINE);
@@ -202,9 +199,9 @@ K_ALL()
 #ifdef PA_X86_DISPATCH
 #define K_ISA avx2
 #define K_TARGET __attribute__((target("avx2")))
-#define K_STREAM_LINE(dst, line)                                                       \
-    for (int q_ = 0; q_ < 2; q_++)                                                     \
-        _mm256_stream_si256((__m256i *)(dst) + q_,                                     \
+#define K_STREAM_LINE(dst, line)                                                                 \
+    for (int q_ = 0; q_ < 2; q_++)                                                               \
+        _mm256_stream_si256((__m256i *)(dst) + q_,                                               \
                             _mm256_load_si256((const __m256i *)(line) + q_));
 K_ALL()
 #undef K_ISA
@@ -213,7 +210,7 @@ K_ALL()
 
 #define K_ISA avx512
 #define K_TARGET __attribute__((target("avx512f")))
-#define K_STREAM_LINE(dst, line)                                                       \
+#define K_STREAM_LINE(dst, line)                                                                 \
     _mm512_stream_si512((void *)(dst), _mm512_load_si512((const void *)(line)));
 K_ALL()
 #undef K_ISA
@@ -277,12 +274,12 @@ pa_dtype pa__kernel_result(pa__kop op, pa_dtype d)
     if (pa__kernel_predicate(op))
         return PA_BOOL;
     return (unsigned)op < PA__KOP_N && pa__dtype_valid(d) && to_part[d][op] ? pa__dtype_real(d)
-                                                                          : d;
+                                                                            : d;
 }
 
 const char *pa__kernel_hint(pa__kop op)
 {
-    return pa__kernel_has(op, PA_F64)     ? "convert with pa_astype to f64 or f32"
+    return pa__kernel_has(op, PA_F64)    ? "convert with pa_astype to f64 or f32"
            : !pa__kernel_has(op, PA_I64) ? "convert with pa_astype to bool"
            : pa__kernel_has(op, PA_BOOL) ? "convert with pa_astype to an integer dtype or bool"
                                          : "convert with pa_astype to an integer dtype";
@@ -293,8 +290,7 @@ int pa__kernel_has(pa__kop op, pa_dtype d)
     return pa__kernel_find_isa(op, d, 0, PA_ISA_BASE) != NULL;
 }
 
-int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt,
-                   pa__kernel *k)
+int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt, pa__kernel *k)
 {
     *k = pa__kernel_find_isa(op, d, nt, pa__cpu_isa());
     PA_CHECK_AS(ctx, fn, *k, PA_ENOTSUP, "%s is not defined for %s", pa__kernel_op_name(op),

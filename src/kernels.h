@@ -30,13 +30,13 @@
 /* The kernel ops, in the order of their lists in opdefs.h: the public
  * unary and binary ops (so PA__KOP_UNARY0 + a pa_unary_op is its kernel
  * op), the comparisons, where and the fused mul-adds, copy. */
-#define PA__KERNEL_OPS(X)                                                              \
+#define PA__KERNEL_OPS(X)                                                                        \
     PA_UNARY_OPS(X) PA_BINARY_OPS(X) PA_COMPARE_OPS(X) PA_TERNARY_OPS(X) PA_COPY_OPS(X)
 typedef enum {
 #define PA__KOP_ENUM_(N, ...) PA__KOP_##N,
     PA__KERNEL_OPS(PA__KOP_ENUM_)
 #undef PA__KOP_ENUM_
-    PA__KOP_N
+        PA__KOP_N
 } pa__kop;
 
 #define PA__KOP_UNARY0 PA__KOP_NEG
@@ -85,8 +85,7 @@ const char *pa__kernel_hint(pa__kop op);
  * instruction set this CPU runs; with nt its form whose contiguous output
  * goes out with streaming stores (call pa__stream_fence before others read
  * it). PA_ENOTSUP, recorded for fn in ctx, when d has no such op. */
-int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt,
-                   pa__kernel *k);
+int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt, pa__kernel *k);
 
 /* Not collective. The kernel as pa__kernel_get, for the instruction set
  * isa (which this CPU must run), or NULL: for tests of every set. */

@@ -35,21 +35,20 @@ const char *pa__mat_shape_str(const pa_array *a, char *buf, size_t len);
  * not a build dependency). Integers are 32-bit (OpenBLAS's LP64 build);
  * matrices are column-major; each character argument has a hidden length
  * argument at the end (gfortran passes it as size_t), given as 1. */
-#define PA__LAPACK_PROTOS(T, P)                                                            \
-    void P##getrf_(const int *m, const int *n, T *a, const int *lda, int *ipiv, int *info); \
-    void P##getrs_(const char *trans, const int *n, const int *nrhs, const T *a,            \
-                   const int *lda, const int *ipiv, T *b, const int *ldb, int *info,        \
-                   size_t trans_len);                                                       \
-    void P##potrf_(const char *uplo, const int *n, T *a, const int *lda, int *info,         \
-                   size_t uplo_len);                                                        \
-    void P##potrs_(const char *uplo, const int *n, const int *nrhs, const T *a,             \
-                   const int *lda, T *b, const int *ldb, int *info, size_t uplo_len);       \
-    void P##syevd_(const char *jobz, const char *uplo, const int *n, T *a, const int *lda,  \
-                   T *w, T *work, const int *lwork, int *iwork, const int *liwork,          \
-                   int *info, size_t jobz_len, size_t uplo_len);                            \
-    void P##gels_(const char *trans, const int *m, const int *n, const int *nrhs, T *a,     \
-                  const int *lda, T *b, const int *ldb, T *work, const int *lwork,          \
-                  int *info, size_t trans_len);
+#define PA__LAPACK_PROTOS(T, P)                                                                  \
+    void P##getrf_(const int *m, const int *n, T *a, const int *lda, int *ipiv, int *info);      \
+    void P##getrs_(const char *trans, const int *n, const int *nrhs, const T *a, const int *lda, \
+                   const int *ipiv, T *b, const int *ldb, int *info, size_t trans_len);          \
+    void P##potrf_(const char *uplo, const int *n, T *a, const int *lda, int *info,              \
+                   size_t uplo_len);                                                             \
+    void P##potrs_(const char *uplo, const int *n, const int *nrhs, const T *a, const int *lda,  \
+                   T *b, const int *ldb, int *info, size_t uplo_len);                            \
+    void P##syevd_(const char *jobz, const char *uplo, const int *n, T *a, const int *lda, T *w, \
+                   T *work, const int *lwork, int *iwork, const int *liwork, int *info,          \
+                   size_t jobz_len, size_t uplo_len);                                            \
+    void P##gels_(const char *trans, const int *m, const int *n, const int *nrhs, T *a,          \
+                  const int *lda, T *b, const int *ldb, T *work, const int *lwork, int *info,    \
+                  size_t trans_len);
 PA__LAPACK_PROTOS(double, d)
 PA__LAPACK_PROTOS(float, s)
 

@@ -26,49 +26,49 @@ typedef struct {
     pa_ctx *ctx;
     pa_dtype dtype;
     size_t es;
-    int vec;            /* matvec: B is a vector x, C a vector y */
+    int vec; /* matvec: B is a vector x, C a vector y */
     int transA, transB;
     double alpha, beta;
-    size_t m, n, k;     /* op(A) is m x k, op(B) k x n, C m x n */
-    const char *a;      /* A's node block */
-    size_t a_row0;      /* the global row of A's first row in it */
-    const char *b;      /* all of B on this node */
-    char *c;            /* C's node block */
+    size_t m, n, k; /* op(A) is m x k, op(B) k x n, C m x n */
+    const char *a;  /* A's node block */
+    size_t a_row0;  /* the global row of A's first row in it */
+    const char *b;  /* all of B on this node */
+    char *c;        /* C's node block */
     size_t c_row0, c_nrows;
 } mm;
 
 /* The kernels, one per dtype from one template: rows [i0, i1) of C's node
  * block (node-local row numbers). */
-#define MM_KERNEL(T, P)                                                                \
-    static void kernel_##P(const mm *p, size_t i0, size_t i1)                          \
-    {                                                                                  \
-        if (i1 <= i0)                                                                  \
-            return;                                                                    \
-        size_t rows = i1 - i0, g = p->c_row0 + i0; /* global row of op(A) */           \
-        T *c = (T *)(void *)p->c + i0 * p->n;                                          \
-        if (p->k == 0 || p->n == 0) { /* no product: C = beta C (BLAS needs k > 0) */  \
-            for (size_t i = 0; i < rows * p->n; i++)                                   \
-                c[i] = p->beta == 0 ? (T)0 : (T)p->beta * c[i];                        \
-            return;                                                                    \
-        }                                                                              \
-        const T *a = (const T *)(const void *)p->a;                                    \
-        const T *b = (const T *)(const void *)p->b;                                    \
-        /* op(A)'s row g: row g of A, or column g of A stored k x m. */                \
-        const T *ar = p->transA ? a + g : a + (g - p->a_row0) * p->k;                  \
-        int lda = (int)(p->transA ? p->m : p->k);                                      \
-        if (p->vec) {                                                                  \
-            if (p->transA)                                                             \
-                cblas_##P##gemv(CblasRowMajor, CblasTrans, (int)p->k, (int)rows,       \
-                                (T)p->alpha, ar, lda, b, 1, (T)p->beta, c, 1);         \
-            else                                                                       \
-                cblas_##P##gemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)p->k,     \
-                                (T)p->alpha, ar, lda, b, 1, (T)p->beta, c, 1);         \
-            return;                                                                    \
-        }                                                                              \
-        cblas_##P##gemm(CblasRowMajor, p->transA ? CblasTrans : CblasNoTrans,          \
-                        p->transB ? CblasTrans : CblasNoTrans, (int)rows, (int)p->n,   \
-                        (int)p->k, (T)p->alpha, ar, lda, b,                            \
-                        (int)(p->transB ? p->k : p->n), (T)p->beta, c, (int)p->n);     \
+#define MM_KERNEL(T, P)                                                                          \
+    static void kernel_##P(const mm *p, size_t i0, size_t i1)                                    \
+    {                                                                                            \
+        if (i1 <= i0)                                                                            \
+            return;                                                                              \
+        size_t rows = i1 - i0, g = p->c_row0 + i0; /* global row of op(A) */                     \
+        T *c = (T *)(void *)p->c + i0 * p->n;                                                    \
+        if (p->k == 0 || p->n == 0) { /* no product: C = beta C (BLAS needs k > 0) */            \
+            for (size_t i = 0; i < rows * p->n; i++)                                             \
+                c[i] = p->beta == 0 ? (T)0 : (T)p->beta * c[i];                                  \
+            return;                                                                              \
+        }                                                                                        \
+        const T *a = (const T *)(const void *)p->a;                                              \
+        const T *b = (const T *)(const void *)p->b;                                              \
+        /* op(A)'s row g: row g of A, or column g of A stored k x m. */                          \
+        const T *ar = p->transA ? a + g : a + (g - p->a_row0) * p->k;                            \
+        int lda = (int)(p->transA ? p->m : p->k);                                                \
+        if (p->vec) {                                                                            \
+            if (p->transA)                                                                       \
+                cblas_##P##gemv(CblasRowMajor, CblasTrans, (int)p->k, (int)rows, (T)p->alpha,    \
+                                ar, lda, b, 1, (T)p->beta, c, 1);                                \
+            else                                                                                 \
+                cblas_##P##gemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)p->k, (T)p->alpha,  \
+                                ar, lda, b, 1, (T)p->beta, c, 1);                                \
+            return;                                                                              \
+        }                                                                                        \
+        cblas_##P##gemm(CblasRowMajor, p->transA ? CblasTrans : CblasNoTrans,                    \
+                        p->transB ? CblasTrans : CblasNoTrans, (int)rows, (int)p->n, (int)p->k,  \
+                        (T)p->alpha, ar, lda, b, (int)(p->transB ? p->k : p->n), (T)p->beta, c,  \
+                        (int)p->n);                                                              \
     }
 MM_KERNEL(double, d)
 MM_KERNEL(float, s)
@@ -102,8 +102,7 @@ int pa_matmul_mode_parse(const char *name, pa_matmul_mode *mode)
     return pa__err(NULL, __func__, PA_EINVAL, "unknown mode '%s' (auto, split, lend)", name);
 }
 
-static pa_matmul_mode auto_mode(const pa_ctx *ctx, size_t m, size_t n, size_t k,
-                                int nnodes_rows)
+static pa_matmul_mode auto_mode(const pa_ctx *ctx, size_t m, size_t n, size_t k, int nnodes_rows)
 {
     if (ctx->node_size == 1)
         return PA_MATMUL_SPLIT; /* the same thing, without the wait */
@@ -172,7 +171,8 @@ static int check(const char *fn, pa_array *C, pa_array *A, pa_array *B, const pa
                 pa__mat_shape_str(C, sc, sizeof sc));
     PA_CHECK_AS(ctx, fn, !(C->dist == PA_REPLICATED && A->dist == PA_DISTRIBUTED), PA_EINVAL,
                 "%s is replicated but A is distributed: every node needs all rows of A (make A "
-                "replicated, or %s distributed)", cn, cn);
+                "replicated, or %s distributed)",
+                cn, cn);
     PA_CHECK_AS(ctx, fn, !(o->transA && A->dist == PA_DISTRIBUTED), PA_EINVAL,
                 "transA needs a replicated A: a row of op(A) = A^T is a column of A, which spans "
                 "every node's rows");
@@ -218,8 +218,9 @@ static int whole_b(const char *fn, pa_array *B, pa_array **tmp, const char **b)
         if (!counts)
             rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         else if (row_bytes > INT_MAX || B->shape[0] > INT_MAX)
-            rc = pa__err(ctx, fn, PA_EINVAL, "B's rows (%zu of %zu bytes) are too large to gather",
-                         B->shape[0], row_bytes);
+            rc = pa__err(ctx, fn, PA_EINVAL,
+                         "B's rows (%zu of %zu bytes) are too large to gather", B->shape[0],
+                         row_bytes);
         if (rc == PA_OK && row_bytes > 0) {
             displs = counts + ctx->nnodes;
             for (int j = 0; j < ctx->nnodes; j++) {

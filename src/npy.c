@@ -104,8 +104,8 @@ static int parse_descr(pa_ctx *ctx, const char *fn, const char *path, const char
         }
     }
     char names[128];
-    return pa__err(ctx, fn, PA_ENOTSUP, "%s: .npy dtype '%s' is not one parray holds (%s)", path, d,
-                   pa__dtype_names(PA__KINDS_ALL, PA__NAMES_NPY, names, sizeof names));
+    return pa__err(ctx, fn, PA_ENOTSUP, "%s: .npy dtype '%s' is not one parray holds (%s)", path,
+                   d, pa__dtype_names(PA__KINDS_ALL, PA__NAMES_NPY, names, sizeof names));
 }
 
 static int parse_shape(cursor *c, pa__finfo *info)
@@ -144,8 +144,9 @@ int pa__npy_parse(pa_ctx *ctx, const char *fn, const char *path, const unsigned 
         return pa__err(ctx, fn, PA_EFORMAT, "%s: not a .npy file (no \\x93NUMPY magic)", path);
     int major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
-        return pa__err(ctx, fn, PA_EFORMAT, "%s: .npy format version %d.%d is not 1.0, 2.0 or 3.0",
-                       path, major, minor);
+        return pa__err(ctx, fn, PA_EFORMAT,
+                       "%s: .npy format version %d.%d is not 1.0, 2.0 or 3.0", path, major,
+                       minor);
     size_t lenbytes = major == 1 ? 2 : 4, start = MAGIC_LEN + 2 + lenbytes;
     if (len < start) {
         *need = start;
@@ -173,9 +174,9 @@ int pa__npy_parse(pa_ctx *ctx, const char *fn, const char *path, const unsigned 
             skip_ws(&c);
             if (c.p < c.end && *c.p == '[') {
                 char names[128];
-                return pa__err(ctx, fn, PA_ENOTSUP,
-                               "%s: .npy holds a structured dtype; parray holds %s", path,
-                               pa__dtype_names(PA__KINDS_ALL, PA__NAMES_NPY, names, sizeof names));
+                return pa__err(
+                    ctx, fn, PA_ENOTSUP, "%s: .npy holds a structured dtype; parray holds %s",
+                    path, pa__dtype_names(PA__KINDS_ALL, PA__NAMES_NPY, names, sizeof names));
             }
             if (!string_lit(&c, descr, sizeof descr))
                 goto bad;
@@ -212,7 +213,8 @@ int pa__npy_parse(pa_ctx *ctx, const char *fn, const char *path, const unsigned 
     if (fortran && info->ndim > 1)
         return pa__err(ctx, fn, PA_ENOTSUP,
                        "%s: .npy array is in Fortran order (fortran_order: True); parray reads "
-                       "C order only: save it transposed or as np.ascontiguousarray", path);
+                       "C order only: save it transposed or as np.ascontiguousarray",
+                       path);
     size_t count = 1, es = pa_dtype_size(info->dtype);
     for (int i = 0; i < info->ndim; i++) {
         if (info->shape[i] && count > SIZE_MAX / es / info->shape[i])
@@ -222,8 +224,8 @@ int pa__npy_parse(pa_ctx *ctx, const char *fn, const char *path, const unsigned 
     *data_off = start + hlen;
     return PA_OK;
 bad:
-    return pa__err(ctx, fn, PA_EFORMAT, "%s: .npy header is not a valid dict near byte %zu",
-                   path, (size_t)(c.p - (const char *)buf));
+    return pa__err(ctx, fn, PA_EFORMAT, "%s: .npy header is not a valid dict near byte %zu", path,
+                   (size_t)(c.p - (const char *)buf));
 }
 
 size_t pa__npy_header(const pa__finfo *info, int big_endian, unsigned char *buf, size_t cap)
@@ -293,8 +295,7 @@ static void byteswap(void *buf, size_t count, size_t es)
 /* Opens path and parses its header; head holds the first bytes (at most
  * FIRST_READ) so a small file's data need not be read twice. */
 static int open_npy(pa_ctx *ctx, const char *fn, const char *path, int *fd, size_t *size,
-                    unsigned char *head, size_t *headlen, pa__finfo *info, size_t *off,
-                    int *swap)
+                    unsigned char *head, size_t *headlen, pa__finfo *info, size_t *off, int *swap)
 {
     PA_TRY(pa__file_open_input(ctx, fn, path, fd, size));
     *headlen = *size < FIRST_READ ? *size : FIRST_READ;
@@ -346,9 +347,10 @@ static int npy_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
     int rc = PA_OK;
     if (!pa__finfo_same(&info, want)) {
         char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
-        rc = pa__err(ctx, fn, PA_EINVAL, "%s: holds %s %s, unlike the first file's %s %s", path,
-                     pa_dtype_name(info.dtype), pa__shape_str(info.ndim, info.shape, s1, sizeof s1),
-                     pa_dtype_name(want->dtype), pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
+        rc = pa__err(
+            ctx, fn, PA_EINVAL, "%s: holds %s %s, unlike the first file's %s %s", path,
+            pa_dtype_name(info.dtype), pa__shape_str(info.ndim, info.shape, s1, sizeof s1),
+            pa_dtype_name(want->dtype), pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
     }
     if (rc == PA_OK) {
         /* The data already read with the header, then the rest straight into
@@ -412,8 +414,8 @@ const pa__format pa__npy_format = {".npy", npy_probe, npy_read, npy_write};
 
 /* Reads len bytes at off into buf, calling o->progress (if any) after each
  * piece. */
-static int read_part(pa_ctx *ctx, const char *fn, const char *path, int fd, char *buf,
-                     size_t len, size_t off, const pa_files_opts *o)
+static int read_part(pa_ctx *ctx, const char *fn, const char *path, int fd, char *buf, size_t len,
+                     size_t off, const pa_files_opts *o)
 {
     size_t piece = o && o->progress ? PROGRESS_PIECE : len;
     for (size_t at = 0; at < len; at += piece) {

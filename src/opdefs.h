@@ -226,60 +226,60 @@ PA_CX_FNS(double, CMPLX, d)
  * with the sign of the divisor (numpy.mod, Python's %) and power for the
  * integer dtypes, one definition for each width. y == -1 is taken apart
  * because INT_MIN / -1 overflows (it traps on x86). */
-#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                \
+#define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                          \
     PA__WHEN(PA__IS_NUMINT(KIND), PA_INT_HELPERS_(TT, UU, NAME))
-#define PA_INT_HELPERS_(TT, UU, sfx)                                                   \
-    static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                          \
-    {                                                                                  \
-        typedef TT T;                                                                  \
-        typedef UU U;                                                                  \
-        if (y == 0) {                                                                  \
-            *err |= PA_OPERR_DIVZERO;                                                  \
-            return 0;                                                                  \
-        }                                                                              \
-        if (PA_INEG_P(y) && y == (T)-1)                                                \
-            return PA_IWRAP((U)0 - (U)x);                                              \
-        T q = (T)(x / y);                                                              \
-        if ((T)(x % y) != 0 && (PA_INEG_P(x) != PA_INEG_P(y)))                         \
-            q = (T)(q - 1);                                                            \
-        return q;                                                                      \
-    }                                                                                  \
-    static inline TT pa_ifmod_##sfx(TT x, TT y, int *err)                              \
-    {                                                                                  \
-        typedef TT T;                                                                  \
-        if (y == 0) {                                                                  \
-            *err |= PA_OPERR_DIVZERO;                                                  \
-            return 0;                                                                  \
-        }                                                                              \
-        if (PA_INEG_P(y) && y == (T)-1)                                                \
-            return 0;                                                                  \
-        return (T)(x % y);                                                             \
-    }                                                                                  \
-    static inline TT pa_imod_##sfx(TT x, TT y, int *err)                               \
-    {                                                                                  \
-        typedef TT T;                                                                  \
-        T r = pa_ifmod_##sfx(x, y, err);                                               \
-        /* r and y of opposite signs: |r| < |y|, so r + y cannot overflow. */           \
-        if (r != 0 && PA_INEG_P(r) != PA_INEG_P(y))                                    \
-            r = (T)(r + y);                                                            \
-        return r;                                                                      \
-    }                                                                                  \
-    static inline TT pa_ipow_##sfx(TT x, TT y, int *err)                               \
-    {                                                                                  \
-        typedef TT T;                                                                  \
-        typedef UU U;                                                                  \
-        if (PA_INEG_P(y)) {                                                            \
-            *err |= PA_OPERR_NEGPOW;                                                   \
-            return 0;                                                                  \
-        }                                                                              \
-        U r = 1, b = (U)x, e = (U)y;                                                   \
-        while (e) {                                                                    \
-            if (e & 1u)                                                                \
-                r = (U)(PA_UW(r) * b);                                                 \
-            b = (U)(PA_UW(b) * b);                                                     \
-            e >>= 1;                                                                   \
-        }                                                                              \
-        return (T)r;                                                                   \
+#define PA_INT_HELPERS_(TT, UU, sfx)                                                             \
+    static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                                    \
+    {                                                                                            \
+        typedef TT T;                                                                            \
+        typedef UU U;                                                                            \
+        if (y == 0) {                                                                            \
+            *err |= PA_OPERR_DIVZERO;                                                            \
+            return 0;                                                                            \
+        }                                                                                        \
+        if (PA_INEG_P(y) && y == (T)-1)                                                          \
+            return PA_IWRAP((U)0 - (U)x);                                                        \
+        T q = (T)(x / y);                                                                        \
+        if ((T)(x % y) != 0 && (PA_INEG_P(x) != PA_INEG_P(y)))                                   \
+            q = (T)(q - 1);                                                                      \
+        return q;                                                                                \
+    }                                                                                            \
+    static inline TT pa_ifmod_##sfx(TT x, TT y, int *err)                                        \
+    {                                                                                            \
+        typedef TT T;                                                                            \
+        if (y == 0) {                                                                            \
+            *err |= PA_OPERR_DIVZERO;                                                            \
+            return 0;                                                                            \
+        }                                                                                        \
+        if (PA_INEG_P(y) && y == (T)-1)                                                          \
+            return 0;                                                                            \
+        return (T)(x % y);                                                                       \
+    }                                                                                            \
+    static inline TT pa_imod_##sfx(TT x, TT y, int *err)                                         \
+    {                                                                                            \
+        typedef TT T;                                                                            \
+        T r = pa_ifmod_##sfx(x, y, err);                                                         \
+        /* r and y of opposite signs: |r| < |y|, so r + y cannot overflow. */                    \
+        if (r != 0 && PA_INEG_P(r) != PA_INEG_P(y))                                              \
+            r = (T)(r + y);                                                                      \
+        return r;                                                                                \
+    }                                                                                            \
+    static inline TT pa_ipow_##sfx(TT x, TT y, int *err)                                         \
+    {                                                                                            \
+        typedef TT T;                                                                            \
+        typedef UU U;                                                                            \
+        if (PA_INEG_P(y)) {                                                                      \
+            *err |= PA_OPERR_NEGPOW;                                                             \
+            return 0;                                                                            \
+        }                                                                                        \
+        U r = 1, b = (U)x, e = (U)y;                                                             \
+        while (e) {                                                                              \
+            if (e & 1u)                                                                          \
+                r = (U)(PA_UW(r) * b);                                                           \
+            b = (U)(PA_UW(b) * b);                                                               \
+            e >>= 1;                                                                             \
+        }                                                                                        \
+        return (T)r;                                                                             \
     }
 PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #undef PA_INT_HELPERS
@@ -289,13 +289,13 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
  * moved to the divisor's sign, and a zero result carries the divisor's
  * sign; x mod 0, inf mod y and NaNs give NaN (from fmod). f16 computes in
  * float, as numpy's float16 loop does. */
-#define PA_FMODPY(fn, T)                                                               \
-    static inline T fn(T x, T y)                                                       \
-    {                                                                                  \
-        T r = PA_F2(fmod, x, y);                                                       \
-        if (r == 0)                                                                    \
-            return PA_F2(copysign, (T)0, y);                                           \
-        return (y < 0) != (r < 0) ? r + y : r;                                         \
+#define PA_FMODPY(fn, T)                                                                         \
+    static inline T fn(T x, T y)                                                                 \
+    {                                                                                            \
+        T r = PA_F2(fmod, x, y);                                                                 \
+        if (r == 0)                                                                              \
+            return PA_F2(copysign, (T)0, y);                                                     \
+        return (y < 0) != (r < 0) ? r + y : r;                                                   \
     }
 PA_FMODPY(pa_fmodpy, double)
 PA_FMODPY(pa_fmodpyf, float)
@@ -307,8 +307,7 @@ PA_FMODPY(pa_fmodpyf, float)
  * into the sign bit wrap instead of overflowing. */
 #define PA_SHIFT_IN_RANGE(y) ((uint64_t)(U)(y) < sizeof(T) * 8u)
 #define PA_ILSHIFT(x, y) (PA_SHIFT_IN_RANGE(y) ? PA_IWRAP(PA_UW(x) << (y)) : (T)0)
-#define PA_IRSHIFT(x, y)                                                               \
-    (PA_SHIFT_IN_RANGE(y) ? (T)((x) >> (y)) : PA_INEG_P(x) ? (T)-1 : (T)0)
+#define PA_IRSHIFT(x, y) (PA_SHIFT_IN_RANGE(y) ? (T)((x) >> (y)) : PA_INEG_P(x) ? (T)-1 : (T)0)
 
 /* The helper name for x's type: _Generic over the integer dtypes. */
 /* clang-format off */
@@ -321,37 +320,37 @@ PA_FMODPY(pa_fmodpyf, float)
 /* Unary: X(NAME, name, KINDS, FEXPR, IEXPR). round is rint, which rounds
  * half to even in the default rounding mode (numpy.round); floor, ceil and
  * round are the identity on integers. */
-#define PA_UNARY_OPS(X)                                                                \
-    X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                        \
-    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))             \
-    X(SQRT, sqrt, 0, PA_C1(sqrt, x), PA_NOINT)                                         \
-    X(EXP, exp, 0, PA_C1(exp, x), PA_NOINT)                                            \
-    X(LOG, log, 0, PA_C1(log, x), PA_NOINT)                                            \
-    X(LOG10, log10, 0, PA_F1(log10, x), PA_NOINT)                                      \
-    X(LOG1P, log1p, 0, PA_F1(log1p, x), PA_NOINT)                                      \
-    X(EXPM1, expm1, 0, PA_F1(expm1, x), PA_NOINT)                                      \
-    X(SIN, sin, 0, PA_F1(sin, x), PA_NOINT)                                            \
-    X(COS, cos, 0, PA_F1(cos, x), PA_NOINT)                                            \
-    X(TAN, tan, 0, PA_F1(tan, x), PA_NOINT)                                            \
-    X(TANH, tanh, 0, PA_F1(tanh, x), PA_NOINT)                                         \
-    X(FLOOR, floor, 1, PA_FROUND(floor, x), x)                                         \
-    X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                            \
-    X(ROUND, round, 1, PA_FROUND(rint, x), x)                                          \
-    X(SQUARE, square, 1, (x * x), PA_IWRAP(PA_UW(x) * (U)x))                           \
-    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)                                 \
-    X(SINH, sinh, 0, PA_F1(sinh, x), PA_NOINT)                                         \
-    X(COSH, cosh, 0, PA_F1(cosh, x), PA_NOINT)                                         \
-    X(ARCSIN, arcsin, 0, PA_F1(asin, x), PA_NOINT)                                     \
-    X(ARCCOS, arccos, 0, PA_F1(acos, x), PA_NOINT)                                     \
-    X(ARCTAN, arctan, 0, PA_F1(atan, x), PA_NOINT)                                     \
-    X(ARCSINH, arcsinh, 0, PA_F1(asinh, x), PA_NOINT)                                  \
-    X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                  \
-    X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                  \
-    X(LOGICAL_NOT, logical_not, 1, (!x), (!x))                                        \
-    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))                           \
-    X(CONJ, conj, 1, PA_CONJ(x), x)                                                    \
-    X(REAL, real, 1, (__real__(x)), x)                                                 \
-    X(IMAG, imag, 1, (__imag__(x)), (T)0)                                              \
+#define PA_UNARY_OPS(X)                                                                          \
+    X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                                  \
+    X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))                       \
+    X(SQRT, sqrt, 0, PA_C1(sqrt, x), PA_NOINT)                                                   \
+    X(EXP, exp, 0, PA_C1(exp, x), PA_NOINT)                                                      \
+    X(LOG, log, 0, PA_C1(log, x), PA_NOINT)                                                      \
+    X(LOG10, log10, 0, PA_F1(log10, x), PA_NOINT)                                                \
+    X(LOG1P, log1p, 0, PA_F1(log1p, x), PA_NOINT)                                                \
+    X(EXPM1, expm1, 0, PA_F1(expm1, x), PA_NOINT)                                                \
+    X(SIN, sin, 0, PA_F1(sin, x), PA_NOINT)                                                      \
+    X(COS, cos, 0, PA_F1(cos, x), PA_NOINT)                                                      \
+    X(TAN, tan, 0, PA_F1(tan, x), PA_NOINT)                                                      \
+    X(TANH, tanh, 0, PA_F1(tanh, x), PA_NOINT)                                                   \
+    X(FLOOR, floor, 1, PA_FROUND(floor, x), x)                                                   \
+    X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                                      \
+    X(ROUND, round, 1, PA_FROUND(rint, x), x)                                                    \
+    X(SQUARE, square, 1, (x * x), PA_IWRAP(PA_UW(x) * (U)x))                                     \
+    X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)                                           \
+    X(SINH, sinh, 0, PA_F1(sinh, x), PA_NOINT)                                                   \
+    X(COSH, cosh, 0, PA_F1(cosh, x), PA_NOINT)                                                   \
+    X(ARCSIN, arcsin, 0, PA_F1(asin, x), PA_NOINT)                                               \
+    X(ARCCOS, arccos, 0, PA_F1(acos, x), PA_NOINT)                                               \
+    X(ARCTAN, arctan, 0, PA_F1(atan, x), PA_NOINT)                                               \
+    X(ARCSINH, arcsinh, 0, PA_F1(asinh, x), PA_NOINT)                                            \
+    X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                            \
+    X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                            \
+    X(LOGICAL_NOT, logical_not, 1, (!x), (!x))                                                   \
+    X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))                                     \
+    X(CONJ, conj, 1, PA_CONJ(x), x)                                                              \
+    X(REAL, real, 1, (__real__(x)), x)                                                           \
+    X(IMAG, imag, 1, (__imag__(x)), (T)0)                                                        \
     X(ANGLE, angle, 0, PA_ANGLE(x), PA_NOINT)
 
 /* Binary: X(NAME, name, KINDS, FEXPR, IEXPR). minimum/maximum return x
@@ -361,36 +360,36 @@ PA_FMODPY(pa_fmodpyf, float)
  * Python's %). mul's `& (U)-1` keeps the bits U holds (the compiler drops
  * it), so that bool's product converts to _Bool as an integer, not as a
  * `*` in a boolean context (a warning). */
-#define PA_BINARY_OPS(X)                                                               \
-    X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                     \
-    X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                     \
-    X(MUL, mul, 1, PA_CX2(mul, x, y, x * y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))        \
-    X(DIV, div, 1, PA_CX2(div, x, y, x / y), PA_IHELPER(floordiv, x, y))               \
-    X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                            \
-    X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))               \
-    X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))               \
-    X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                   \
-    X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                   \
-    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                        \
-    X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                      \
-    X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                         \
-    X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))                         \
-    X(LOGICAL_AND, logical_and, 1, (x && y), (x && y))                                \
-    X(LOGICAL_OR, logical_or, 1, (x || y), (x || y))                                  \
-    X(LOGICAL_XOR, logical_xor, 1, (!x != !y), (!x != !y))                            \
-    X(BITWISE_AND, bitwise_and, 2, PA_NOFLOAT, (T)(x & y))                             \
-    X(BITWISE_OR, bitwise_or, 2, PA_NOFLOAT, (T)(x | y))                               \
+#define PA_BINARY_OPS(X)                                                                         \
+    X(ADD, add, 1, (x + y), PA_IWRAP((U)x + (U)y))                                               \
+    X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                               \
+    X(MUL, mul, 1, PA_CX2(mul, x, y, x *y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                   \
+    X(DIV, div, 1, PA_CX2(div, x, y, x / y), PA_IHELPER(floordiv, x, y))                         \
+    X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                                      \
+    X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))                         \
+    X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))                         \
+    X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                             \
+    X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                             \
+    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                                  \
+    X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                                \
+    X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                                   \
+    X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))                                 \
+    X(LOGICAL_AND, logical_and, 1, (x && y), (x && y))                                           \
+    X(LOGICAL_OR, logical_or, 1, (x || y), (x || y))                                             \
+    X(LOGICAL_XOR, logical_xor, 1, (!x != !y), (!x != !y))                                       \
+    X(BITWISE_AND, bitwise_and, 2, PA_NOFLOAT, (T)(x & y))                                       \
+    X(BITWISE_OR, bitwise_or, 2, PA_NOFLOAT, (T)(x | y))                                         \
     X(BITWISE_XOR, bitwise_xor, 2, PA_NOFLOAT, (T)(x ^ y))
 
 /* The expression language's ops beyond the public ones, in the same
  * format. Comparisons (binary): true or false, a bool (see below); a NaN
  * compares unequal to everything, +0 equals -0. */
-#define PA_COMPARE_OPS(X)                                                              \
-    X(LT, less, 1, (x < y), (x < y))                                                   \
-    X(LE, less_equal, 1, (x <= y), (x <= y))                                           \
-    X(GT, greater, 1, (x > y), (x > y))                                                \
-    X(GE, greater_equal, 1, (x >= y), (x >= y))                                        \
-    X(EQ, equal, 1, (x == y), (x == y))                                                \
+#define PA_COMPARE_OPS(X)                                                                        \
+    X(LT, less, 1, (x < y), (x < y))                                                             \
+    X(LE, less_equal, 1, (x <= y), (x <= y))                                                     \
+    X(GT, greater, 1, (x > y), (x > y))                                                          \
+    X(GE, greater_equal, 1, (x >= y), (x >= y))                                                  \
+    X(EQ, equal, 1, (x == y), (x == y))                                                          \
     X(NE, not_equal, 1, (x != y), (x != y))
 
 /* The predicates: the ops whose result is a bool whatever the dtype they
@@ -415,9 +414,9 @@ PA_FMODPY(pa_fmodpyf, float)
  * they give the bits of mul then add (no FMA: -std=c11 does not contract,
  * and the cast drops any excess precision). The expression VM fuses
  * a*b + c into them where the dtype has them. */
-#define PA_TERNARY_OPS(X)                                                              \
-    X(WHERE, where, 1, (x != 0 ? y : z), (x != 0 ? y : z))                             \
-    X(MULADD, muladd, 0, ((T)(x * y) + z), PA_NOINT)                                   \
+#define PA_TERNARY_OPS(X)                                                                        \
+    X(WHERE, where, 1, (x != 0 ? y : z), (x != 0 ? y : z))                                       \
+    X(MULADD, muladd, 0, ((T)(x * y) + z), PA_NOINT)                                             \
     X(ADDMUL, addmul, 0, (z + (T)(x * y)), PA_NOINT)
 
 /* Unary: out = x (a copy, or with a stride-0 operand a fill). */

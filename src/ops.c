@@ -55,8 +55,8 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
 /* The array operand a at element off of the node block, in dtype d: in
  * place when a has that dtype, else len elements converted into buf; the
  * scalar sv (already in d) when a is NULL. */
-static const char *tile_in(const pa_array *a, const void *sv, size_t off, size_t len,
-                           pa_dtype d, pa__elem *buf)
+static const char *tile_in(const pa_array *a, const void *sv, size_t off, size_t len, pa_dtype d,
+                           pa__elem *buf)
 {
     if (!a)
         return sv;
@@ -86,8 +86,8 @@ static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa
     *err = 0;
     for (size_t off = lo; off < hi; off += PA__KERNEL_BLK) {
         size_t len = hi - off < PA__KERNEL_BLK ? hi - off : PA__KERNEL_BLK;
-        *err |= k(to, tile_in(x, sv, off, len, d, ta), tile_in(y, sv, off, len, d, tb), NULL,
-                  len, st);
+        *err |= k(to, tile_in(x, sv, off, len, d, ta), tile_in(y, sv, off, len, d, tb), NULL, len,
+                  st);
         pa__convert(pa__node_ptr(out, off), out->dtype, to, pa__kernel_result(op, d), len);
     }
     return PA_OK;
@@ -107,8 +107,8 @@ static const char *const bin_names[PA_NBINARY] = {PA_BINARY_LIST(NAME_ENTRY)};
 #define COUNT(...) +1
 _Static_assert(0 PA_UNARY_OPS(COUNT) == PA_NUNARY, "opdefs.h and PA_UNARY_LIST differ");
 _Static_assert(0 PA_BINARY_OPS(COUNT) == PA_NBINARY, "opdefs.h and PA_BINARY_LIST differ");
-#define SAME_POSITION(FIRST, N)                                                        \
-    _Static_assert((int)PA__KOP_##N - (int)FIRST == (int)PA_OP_##N,                    \
+#define SAME_POSITION(FIRST, N)                                                                  \
+    _Static_assert((int)PA__KOP_##N - (int)FIRST == (int)PA_OP_##N,                              \
                    "opdefs.h lists " #N " at another position than the public list");
 #define SAME_POSITION_UN(N, ...) SAME_POSITION(PA__KOP_UNARY0, N)
 #define SAME_POSITION_BIN(N, ...) SAME_POSITION(PA__KOP_BINARY0, N)
@@ -168,12 +168,10 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
                   PA_CC_ARRAY(a));
     PA_TRY(pa__check_match(__func__, out, "out", a, "a", 0));
     pa_ctx *ctx = out->ctx;
-    PA_CHECK(ctx, (int)op >= 0 && op < PA_NUNARY, PA_EINVAL, "op %d is not a unary op",
-             (int)op);
+    PA_CHECK(ctx, (int)op >= 0 && op < PA_NUNARY, PA_EINVAL, "op %d is not a unary op", (int)op);
     pa__kop kop = (pa__kop)(PA__KOP_UNARY0 + (int)op);
-    PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP,
-             "%s is not defined for %s (%s)", un_names[op], pa_dtype_name(a->dtype),
-             pa__kernel_hint(kop));
+    PA_CHECK(ctx, pa__kernel_has(kop, a->dtype), PA_ENOTSUP, "%s is not defined for %s (%s)",
+             un_names[op], pa_dtype_name(a->dtype), pa__kernel_hint(kop));
     pa_dtype rd = pa__kernel_result(kop, a->dtype);
     PA_TRY(pa__check_cast(ctx, __func__, rd, out->dtype, "out"));
     static const pa__strides st = {.o = 1, .a = 1};
@@ -203,16 +201,15 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     if (form == 0)
         PA_TRY(pa__check_match(fn, a, "a", b, "b", 0));
     pa_ctx *ctx = out->ctx;
-    PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NBINARY, PA_EINVAL,
-                "op %d is not a binary op", (int)op);
+    PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NBINARY, PA_EINVAL, "op %d is not a binary op",
+                (int)op);
     pa_dtype d = pa__promote(pa__strong_type(a->dtype),
                              form == 0 ? pa__strong_type(b->dtype) : pa__scalar_type(s))
                      .dtype;
     int is_int = pa__dtype_is_int(d);
     pa__kop kop = (pa__kop)(PA__KOP_BINARY0 + (int)op);
-    PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, d), PA_ENOTSUP,
-                "%s is not defined for %s (%s)", bin_names[op], pa_dtype_name(d),
-                pa__kernel_hint(kop));
+    PA_CHECK_AS(ctx, fn, pa__kernel_has(kop, d), PA_ENOTSUP, "%s is not defined for %s (%s)",
+                bin_names[op], pa_dtype_name(d), pa__kernel_hint(kop));
     pa_dtype rd = pa__kernel_result(kop, d);
     PA_TRY(pa__check_cast(ctx, fn, rd, out->dtype, "out"));
     pa__elem sv;
@@ -220,9 +217,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
         PA_TRY(pa__scalar_to(ctx, fn, "s", s, d, 1, &sv));
 
     /* The operands in order, with the scalar's stride 0. */
-    static const pa__strides forms[3] = {{.o = 1, .a = 1, .b = 1},
-                                         {.o = 1, .a = 1, .b = 0},
-                                         {.o = 1, .a = 0, .b = 1}};
+    static const pa__strides forms[3] = {
+        {.o = 1, .a = 1, .b = 1}, {.o = 1, .a = 1, .b = 0}, {.o = 1, .a = 0, .b = 1}};
     const pa_array *y = form == 0 ? b : NULL; /* NULL: the scalar */
     int err;
     if (out->dtype != rd || a->dtype != d || (y && y->dtype != d)) {

@@ -13,7 +13,7 @@ enum {
 #define PA__PROFILE_ROW(name, moves) ROW_##name,
     PA__PROFILE_CALLS(PA__PROFILE_ROW)
 #undef PA__PROFILE_ROW
-    NCALLS,
+        NCALLS,
     NROWS = NCALLS + PA__NWAITS
 };
 
@@ -41,7 +41,7 @@ struct pa_profile {
     double arg_bytes;    /* the arrays named by the call about to open */
     int by_name[NCALLS]; /* the rows in the order of their names: the lookup */
     tally rows[NROWS];
-    FILE *out;           /* rank 0 with PARRAY_LOG_FILE: the file, else NULL */
+    FILE *out; /* rank 0 with PARRAY_LOG_FILE: the file, else NULL */
 };
 
 /* ------------------------------------------------------------ counting */
@@ -204,8 +204,13 @@ static void print_line(FILE *f, const line *l, double run)
 static int line_of(const double *m, int r, line *l)
 {
     const double *v = m + r * PER_ROW;
-    *l = (line){r < NCALLS ? calls[r].name : wait_names[r - NCALLS], r < NCALLS && calls[r].moves,
-                v[0], -v[1], -v[3], v[2], -v[4]};
+    *l = (line){r < NCALLS ? calls[r].name : wait_names[r - NCALLS],
+                r < NCALLS && calls[r].moves,
+                v[0],
+                -v[1],
+                -v[3],
+                v[2],
+                -v[4]};
     return l->count_max > 0;
 }
 
@@ -219,10 +224,11 @@ static int print_table(pa_ctx *ctx, FILE *f, const double *m)
         n += line_of(m, r, &lines[n]);
     qsort(lines, (size_t)n, sizeof lines[0], by_time_desc);
     double run_max = -m[NROWS * PER_ROW + 1], run_min = m[NROWS * PER_ROW];
-    fprintf(f, "parray profile (PARRAY_LOG=summary): %d rank%s on %d node%s, %.4g s from "
+    fprintf(f,
+            "parray profile (PARRAY_LOG=summary): %d rank%s on %d node%s, %.4g s from "
             "pa_init to pa_finalize (%.4g s on the quickest rank)\n",
-            ctx->size, ctx->size > 1 ? "s" : "", ctx->nnodes, ctx->nnodes > 1 ? "s" : "",
-            run_max, run_min);
+            ctx->size, ctx->size > 1 ? "s" : "", ctx->nnodes, ctx->nnodes > 1 ? "s" : "", run_max,
+            run_min);
     fprintf(f, "%-20s %9s %10s %10s %7s %7s %10s %8s\n", "call", "count", "max s", "min s",
             "max/min", "%time", "bytes", "GB/s");
     for (int i = 0; i < n; i++)

@@ -39,77 +39,77 @@
  * that this is every call the headers say is collective, less pa_init,
  * pa_init_comm and pa_finalize (no context to time them in) and
  * pa_wait_quiet (the caller's communicator). */
-#define PA__PROFILE_CALLS(X)                                                   \
-    X(pa_mem_check, 0)                                                         \
-    X(pa_array_create, 1)                                                      \
-    X(pa_array_free, 0)                                                        \
-    X(pa_array_sync, 0)                                                        \
-    X(pa_array_gather, 1)                                                      \
-    X(pa_array_scatter, 1)                                                     \
-    X(pa_array_replicate, 1)                                                   \
-    X(pa_zeros, 1)                                                             \
-    X(pa_ones, 1)                                                              \
-    X(pa_full, 1)                                                              \
-    X(pa_arange, 1)                                                            \
-    X(pa_linspace, 1)                                                          \
-    X(pa_copy, 1)                                                              \
-    X(pa_astype, 1)                                                            \
-    X(pa_random_uniform, 1)                                                    \
-    X(pa_random_normal, 1)                                                     \
-    X(pa_random_integers, 1)                                                   \
-    X(pa_random_unsigned, 1)                                                   \
-    X(pa_random_bool, 1)                                                       \
-    X(pa_unary, 1)                                                             \
-    X(pa_binary, 1)                                                            \
-    X(pa_binary_scalar, 1)                                                     \
-    X(pa_scalar_binary, 1)                                                     \
-    X(pa_map, 1)                                                               \
-    X(pa_map2, 1)                                                              \
-    X(pa_reduce, 1)                                                            \
-    X(pa_reduce_value, 1)                                                      \
-    X(pa_var, 1)                                                               \
-    X(pa_std, 1)                                                               \
-    X(pa_dot, 1)                                                               \
-    X(pa_expr_eval, 1)                                                         \
-    X(pa_eval, 1)                                                              \
-    X(pa_h5_save, 1)                                                           \
-    X(pa_h5_load, 1)                                                           \
-    X(pa_h5_read, 1)                                                           \
-    X(pa_h5_info, 0)                                                           \
-    X(pa_h5_load_rows, 1)                                                      \
-    X(pa_h5_read_rows, 1)                                                      \
-    X(pa_h5_create, 0)                                                         \
-    X(pa_h5_write_rows, 1)                                                     \
-    X(pa_h5_commit, 0)                                                         \
-    X(pa_h5_abort, 0)                                                          \
-    X(pa_h5_attr_set_str, 0)                                                   \
-    X(pa_h5_attr_set_num, 0)                                                   \
-    X(pa_h5_attr_set_int, 0)                                                   \
-    X(pa_h5_attr_get_str, 0)                                                   \
-    X(pa_h5_attr_get_num, 0)                                                   \
-    X(pa_h5_attr_get_int, 0)                                                   \
-    X(pa_load_files, 1)                                                        \
-    X(pa_save_files, 1)                                                        \
-    X(pa_load_csv, 1)                                                          \
-    X(pa_load_npy, 1)                                                          \
-    X(pa_save_csv, 1)                                                          \
-    X(pa_matmul, 1)                                                            \
-    X(pa_matvec, 1)                                                            \
-    X(pa_solve, 1)                                                             \
-    X(pa_cholesky, 1)                                                          \
-    X(pa_cholesky_solve, 1)                                                    \
-    X(pa_eigh, 1)                                                              \
-    X(pa_lstsq, 1)                                                             \
-    X(pa_cumsum, 1)                                                            \
-    X(pa_cumprod, 1)                                                           \
-    X(pa_histogram, 1)                                                         \
-    X(pa_histogram_edges, 1)                                                   \
-    X(pa_h5_hints_in_effect, 0)                                                \
-    X(pa_dot_value, 1)                                                         \
-    X(pa_sort, 1)                                                              \
-    X(pa_argsort, 1)                                                           \
-    X(pa_quantile, 1)                                                          \
-    X(pa_percentile, 1)                                                        \
+#define PA__PROFILE_CALLS(X)                                                                     \
+    X(pa_mem_check, 0)                                                                           \
+    X(pa_array_create, 1)                                                                        \
+    X(pa_array_free, 0)                                                                          \
+    X(pa_array_sync, 0)                                                                          \
+    X(pa_array_gather, 1)                                                                        \
+    X(pa_array_scatter, 1)                                                                       \
+    X(pa_array_replicate, 1)                                                                     \
+    X(pa_zeros, 1)                                                                               \
+    X(pa_ones, 1)                                                                                \
+    X(pa_full, 1)                                                                                \
+    X(pa_arange, 1)                                                                              \
+    X(pa_linspace, 1)                                                                            \
+    X(pa_copy, 1)                                                                                \
+    X(pa_astype, 1)                                                                              \
+    X(pa_random_uniform, 1)                                                                      \
+    X(pa_random_normal, 1)                                                                       \
+    X(pa_random_integers, 1)                                                                     \
+    X(pa_random_unsigned, 1)                                                                     \
+    X(pa_random_bool, 1)                                                                         \
+    X(pa_unary, 1)                                                                               \
+    X(pa_binary, 1)                                                                              \
+    X(pa_binary_scalar, 1)                                                                       \
+    X(pa_scalar_binary, 1)                                                                       \
+    X(pa_map, 1)                                                                                 \
+    X(pa_map2, 1)                                                                                \
+    X(pa_reduce, 1)                                                                              \
+    X(pa_reduce_value, 1)                                                                        \
+    X(pa_var, 1)                                                                                 \
+    X(pa_std, 1)                                                                                 \
+    X(pa_dot, 1)                                                                                 \
+    X(pa_expr_eval, 1)                                                                           \
+    X(pa_eval, 1)                                                                                \
+    X(pa_h5_save, 1)                                                                             \
+    X(pa_h5_load, 1)                                                                             \
+    X(pa_h5_read, 1)                                                                             \
+    X(pa_h5_info, 0)                                                                             \
+    X(pa_h5_load_rows, 1)                                                                        \
+    X(pa_h5_read_rows, 1)                                                                        \
+    X(pa_h5_create, 0)                                                                           \
+    X(pa_h5_write_rows, 1)                                                                       \
+    X(pa_h5_commit, 0)                                                                           \
+    X(pa_h5_abort, 0)                                                                            \
+    X(pa_h5_attr_set_str, 0)                                                                     \
+    X(pa_h5_attr_set_num, 0)                                                                     \
+    X(pa_h5_attr_set_int, 0)                                                                     \
+    X(pa_h5_attr_get_str, 0)                                                                     \
+    X(pa_h5_attr_get_num, 0)                                                                     \
+    X(pa_h5_attr_get_int, 0)                                                                     \
+    X(pa_load_files, 1)                                                                          \
+    X(pa_save_files, 1)                                                                          \
+    X(pa_load_csv, 1)                                                                            \
+    X(pa_load_npy, 1)                                                                            \
+    X(pa_save_csv, 1)                                                                            \
+    X(pa_matmul, 1)                                                                              \
+    X(pa_matvec, 1)                                                                              \
+    X(pa_solve, 1)                                                                               \
+    X(pa_cholesky, 1)                                                                            \
+    X(pa_cholesky_solve, 1)                                                                      \
+    X(pa_eigh, 1)                                                                                \
+    X(pa_lstsq, 1)                                                                               \
+    X(pa_cumsum, 1)                                                                              \
+    X(pa_cumprod, 1)                                                                             \
+    X(pa_histogram, 1)                                                                           \
+    X(pa_histogram_edges, 1)                                                                     \
+    X(pa_h5_hints_in_effect, 0)                                                                  \
+    X(pa_dot_value, 1)                                                                           \
+    X(pa_sort, 1)                                                                                \
+    X(pa_argsort, 1)                                                                             \
+    X(pa_quantile, 1)                                                                            \
+    X(pa_percentile, 1)                                                                          \
     X(pa_median, 1)
 
 /* The waits, rows after the calls'. */
@@ -135,10 +135,10 @@ typedef enum {
 /* clang-format on */
 
 /* A created array's bytes go to the open call (pa_array_create). */
-#define PA_PROFILE_CREATED(a)                                                  \
-    do {                                                                       \
-        if (__builtin_expect((a)->ctx->profile != NULL, 0))                    \
-            pa__profile_created(a);                                            \
+#define PA_PROFILE_CREATED(a)                                                                    \
+    do {                                                                                         \
+        if (__builtin_expect((a)->ctx->profile != NULL, 0))                                      \
+            pa__profile_created(a);                                                              \
     } while (0)
 
 /* Not collective. Opens the call fn of ctx (the profile on): *scope = ctx. */

@@ -125,7 +125,8 @@ static inline void cossin_2pi(double u, double *c, double *s)
 /* The parameters of one fill, shared by the generators in random_gen.h. */
 typedef struct {
     uint32_t s0, s1, k0, k1; /* stream and seed words */
-    double low, span, high, below; /* uniform: low, high - low, high, the largest value below high */
+    double low, span, high,
+        below; /* uniform: low, high - low, high, the largest value below high */
     float lowf, spanf, highf, belowf;
     float belowh; /* f16: the largest f16 below highf (an f16 value) */
     double mean, std;
@@ -359,7 +360,8 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
     char names[128];
     PA_CHECK(ctx, steps[a->dtype].step[UNIFORM], PA_ENOTSUP,
              "uniform needs a float or complex array (%s), a is %s (use pa_random_integers)",
-             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names, sizeof names),
+             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names,
+                             sizeof names),
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(low) && isfinite(high) && low < high && isfinite(high - low),
              PA_EINVAL, "low = %.17g and high = %.17g must be finite with low < high", low, high);
@@ -374,8 +376,9 @@ int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, d
     g.lowf = (float)rounded_to(a->dtype, low);
     g.highf = (float)rounded_to(a->dtype, high);
     g.spanf = g.highf - g.lowf;
-    PA_CHECK(ctx, steps[a->dtype].step[UNIFORM] == uniform_f64_step ||
-                      (isfinite(g.spanf) && g.spanf > 0),
+    PA_CHECK(ctx,
+             steps[a->dtype].step[UNIFORM] == uniform_f64_step ||
+                 (isfinite(g.spanf) && g.spanf > 0),
              PA_EINVAL, "low = %.9g and high = %.9g are not distinct finite values in %s", low,
              high, pa_dtype_name(a->dtype));
     g.belowf = nextafterf(g.highf, -INFINITY);
@@ -392,7 +395,8 @@ int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, d
     char names[128];
     PA_CHECK(ctx, steps[a->dtype].step[NORMAL], PA_ENOTSUP,
              "normal needs a float or complex array (%s), a is %s",
-             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names, sizeof names),
+             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names,
+                             sizeof names),
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, isfinite(mean) && isfinite(std) && std >= 0, PA_EINVAL,
              "mean = %.17g and std = %.17g must be finite with std >= 0", mean, std);
@@ -416,21 +420,24 @@ static int integers_fill(pa_array *a, uint64_t seed, uint64_t stream, uint64_t l
 }
 
 /* The message of a dtype that integers does not take. */
-#define CHECK_INTEGER_DTYPE(ctx, a, kinds, what)                                        \
-    do {                                                                               \
-        char names_[128];                                                              \
-        PA_CHECK(ctx, steps[(a)->dtype].step[INTEGERS] && (1u << pa__dtypes[(a)->dtype].kind & (kinds)), \
-                 PA_ENOTSUP, "%s needs an %s array (%s), a is %s (use pa_random_uniform)", \
-                 __func__ + sizeof "pa_random_" - 1, what,                             \
-                 pa__dtype_names(kinds, PA__NAMES_PARRAY, names_, sizeof names_),       \
-                 pa_dtype_name((a)->dtype));                                           \
+#define CHECK_INTEGER_DTYPE(ctx, a, kinds, what)                                                 \
+    do {                                                                                         \
+        char names_[128];                                                                        \
+        PA_CHECK(ctx,                                                                            \
+                 steps[(a)->dtype].step[INTEGERS] &&                                             \
+                     (1u << pa__dtypes[(a)->dtype].kind & (kinds)),                              \
+                 PA_ENOTSUP, "%s needs an %s array (%s), a is %s (use pa_random_uniform)",       \
+                 __func__ + sizeof "pa_random_" - 1, what,                                       \
+                 pa__dtype_names(kinds, PA__NAMES_PARRAY, names_, sizeof names_),                \
+                 pa_dtype_name((a)->dtype));                                                     \
     } while (0)
 
 int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low, int64_t high)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
-    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRId64 ", %" PRId64,
+    PA_COLLECTIVE(ctx, __func__,
+                  "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRId64 ", %" PRId64,
                   PA_CC_ARRAY(a), seed, stream, low, high);
     CHECK_INTEGER_DTYPE(ctx, a, PA__KINDS_INT, "integer");
     int64_t mn = pa__dtypes[a->dtype].min;
@@ -439,9 +446,8 @@ int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low,
      * int64_t cannot express for i64 and u64: pa_random_unsigned takes
      * u64's whole range). */
     PA_CHECK(ctx, low < high && low >= mn && (high - 1 < 0 || (uint64_t)(high - 1) <= mx),
-             PA_EINVAL,
-             "[low, high) = [%lld, %lld) must be non-empty and within %s", (long long)low,
-             (long long)high, pa_dtype_name(a->dtype));
+             PA_EINVAL, "[low, high) = [%lld, %lld) must be non-empty and within %s",
+             (long long)low, (long long)high, pa_dtype_name(a->dtype));
     return integers_fill(a, seed, stream, (uint64_t)low, (uint64_t)high - (uint64_t)low);
 }
 
@@ -449,7 +455,8 @@ int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
-    PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRIu64 ", %" PRIu64,
+    PA_COLLECTIVE(ctx, __func__,
+                  "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRIu64 ", %" PRIu64,
                   PA_CC_ARRAY(a), seed, stream, low, last);
     CHECK_INTEGER_DTYPE(ctx, a, 1u << PA__KIND_UINT, "unsigned integer");
     PA_CHECK(ctx, low <= last && last <= pa__dtypes[a->dtype].max, PA_EINVAL,
@@ -464,8 +471,7 @@ int pa_random_bool(pa_array *a, uint64_t seed, uint64_t stream, double p)
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g",
                   PA_CC_ARRAY(a), seed, stream, p);
-    PA_CHECK(ctx, steps[a->dtype].step[BERNOULLI], PA_ENOTSUP,
-             "bool needs a bool array, a is %s",
+    PA_CHECK(ctx, steps[a->dtype].step[BERNOULLI], PA_ENOTSUP, "bool needs a bool array, a is %s",
              pa_dtype_name(a->dtype));
     PA_CHECK(ctx, p >= 0 && p <= 1, PA_EINVAL, "p = %.17g must be within [0, 1]", p);
     gen_args g = {0};

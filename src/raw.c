@@ -51,8 +51,8 @@ static int raw_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
     if (size != bytes) {
         char s[PA_MAXDIM * 24];
         rc = pa__err(ctx, fn, PA_EINVAL, "%s: %zu bytes, but %s %s needs %zu", path, size,
-                     pa_dtype_name(want->dtype), pa__shape_str(want->ndim, want->shape, s, sizeof s),
-                     bytes);
+                     pa_dtype_name(want->dtype),
+                     pa__shape_str(want->ndim, want->shape, s, sizeof s), bytes);
     }
     if (rc == PA_OK)
         rc = pa__read_at(ctx, fn, path, fd, buf, bytes, 0);

@@ -153,14 +153,14 @@ static read_way_t read_way(const pa_ctx *ctx)
  * one expression, or in a loop over the blocks. Integers, whose tree sums
  * (mean, var, norm2) matter less, take the loop in both ways, for a third
  * of the code. */
-#define GROUP_UNROLLED(L)                                                              \
-    return up3(L(p, q, mu), L(p + 64, q + 64, mu), L(p + 128, q + 128, mu),            \
-               L(p + 192, q + 192, mu), L(p + 256, q + 256, mu), L(p + 320, q + 320, mu), \
+#define GROUP_UNROLLED(L)                                                                        \
+    return up3(L(p, q, mu), L(p + 64, q + 64, mu), L(p + 128, q + 128, mu),                      \
+               L(p + 192, q + 192, mu), L(p + 256, q + 256, mu), L(p + 320, q + 320, mu),        \
                L(p + 384, q + 384, mu), L(p + 448, q + 448, mu))
-#define GROUP_LOOP(L)                                                                  \
-    v8d g[8];                                                                          \
-    for (int k = 0; k < 8; k++)                                                        \
-        g[k] = L(p + 64 * k, q + 64 * k, mu);                                          \
+#define GROUP_LOOP(L)                                                                            \
+    v8d g[8];                                                                                    \
+    for (int k = 0; k < 8; k++)                                                                  \
+        g[k] = L(p + 64 * k, q + 64 * k, mu);                                                    \
     return up3(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7])
 
 /* Per way W (its prefetch distance PF in bytes, 0 for none, its group G
@@ -169,75 +169,75 @@ static read_way_t read_way(const pa_ctx *ctx)
  * where two: next to the loads, as measured; a loop of them per block ran
  * at 0.87-0.92x), a block's lanes, 8 blocks, and the block kernel of each
  * transform. Blocks are 64-byte aligned in the array's memory when it is. */
-#define WAY_FNS(DT, T, xf, LEAF, two, W, PF, G, CLONES)                                   \
-    INLINE v8d row_##DT##_##xf##_##W(const T *p, const T *q, double mu, size_t i)       \
-    {                                                                                  \
-        v8d v = load8_##DT(p);                                                         \
-        if ((PF) && i * 8 * sizeof(T) % 64 == 0) { /* row i starts a line */           \
-            __builtin_prefetch((const char *)p + (PF));                                \
-            if (two)                                                                   \
-                __builtin_prefetch((const char *)q + (PF));                            \
-        }                                                                              \
-        (void)q, (void)mu;                                                             \
-        return LEAF(v, load8_##DT(q));                                                 \
-    }                                                                                  \
-    INLINE v8d lanes_##DT##_##xf##_##W(const T *p, const T *q, double mu)               \
-    {                                                                                  \
-        return rows8(row_##DT##_##xf##_##W(p, q, mu, 0),                               \
-                     row_##DT##_##xf##_##W(p + 8, q + 8, mu, 1),                       \
-                     row_##DT##_##xf##_##W(p + 16, q + 16, mu, 2),                     \
-                     row_##DT##_##xf##_##W(p + 24, q + 24, mu, 3),                     \
-                     row_##DT##_##xf##_##W(p + 32, q + 32, mu, 4),                     \
-                     row_##DT##_##xf##_##W(p + 40, q + 40, mu, 5),                     \
-                     row_##DT##_##xf##_##W(p + 48, q + 48, mu, 6),                     \
-                     row_##DT##_##xf##_##W(p + 56, q + 56, mu, 7));                    \
-    }                                                                                  \
-    INLINE v8d group8_##DT##_##xf##_##W(const T *p, const T *q, double mu)              \
-    {                                                                                  \
-        G(lanes_##DT##_##xf##_##W);                                                    \
-    }                                                                                  \
-    CLONES static void blocks_##DT##_##xf##_##W(const void *x, const void *y, double mu, \
-                                                double *o, size_t nb)                  \
-    {                                                                                  \
-        const T *p = x, *q = y ? y : x; /* q: in bounds where unused */                \
-        size_t b = 0;                                                                  \
-        for (; b + 8 <= nb; b += 8, p += 512, q += 512) {                              \
-            v8d v = group8_##DT##_##xf##_##W(p, q, mu);                                \
-            memcpy(o + b, &v, sizeof v);                                               \
-        }                                                                              \
-        for (; b < nb; b++, p += 64, q += 64)                                          \
-            o[b] = top3(lanes_##DT##_##xf##_##W(p, q, mu));                            \
+#define WAY_FNS(DT, T, xf, LEAF, two, W, PF, G, CLONES)                                          \
+    INLINE v8d row_##DT##_##xf##_##W(const T *p, const T *q, double mu, size_t i)                \
+    {                                                                                            \
+        v8d v = load8_##DT(p);                                                                   \
+        if ((PF) && i * 8 * sizeof(T) % 64 == 0) { /* row i starts a line */                     \
+            __builtin_prefetch((const char *)p + (PF));                                          \
+            if (two)                                                                             \
+                __builtin_prefetch((const char *)q + (PF));                                      \
+        }                                                                                        \
+        (void)q, (void)mu;                                                                       \
+        return LEAF(v, load8_##DT(q));                                                           \
+    }                                                                                            \
+    INLINE v8d lanes_##DT##_##xf##_##W(const T *p, const T *q, double mu)                        \
+    {                                                                                            \
+        return rows8(row_##DT##_##xf##_##W(p, q, mu, 0),                                         \
+                     row_##DT##_##xf##_##W(p + 8, q + 8, mu, 1),                                 \
+                     row_##DT##_##xf##_##W(p + 16, q + 16, mu, 2),                               \
+                     row_##DT##_##xf##_##W(p + 24, q + 24, mu, 3),                               \
+                     row_##DT##_##xf##_##W(p + 32, q + 32, mu, 4),                               \
+                     row_##DT##_##xf##_##W(p + 40, q + 40, mu, 5),                               \
+                     row_##DT##_##xf##_##W(p + 48, q + 48, mu, 6),                               \
+                     row_##DT##_##xf##_##W(p + 56, q + 56, mu, 7));                              \
+    }                                                                                            \
+    INLINE v8d group8_##DT##_##xf##_##W(const T *p, const T *q, double mu)                       \
+    {                                                                                            \
+        G(lanes_##DT##_##xf##_##W);                                                              \
+    }                                                                                            \
+    CLONES static void blocks_##DT##_##xf##_##W(const void *x, const void *y, double mu,         \
+                                                double *o, size_t nb)                            \
+    {                                                                                            \
+        const T *p = x, *q = y ? y : x; /* q: in bounds where unused */                          \
+        size_t b = 0;                                                                            \
+        for (; b + 8 <= nb; b += 8, p += 512, q += 512) {                                        \
+            v8d v = group8_##DT##_##xf##_##W(p, q, mu);                                          \
+            memcpy(o + b, &v, sizeof v);                                                         \
+        }                                                                                        \
+        for (; b < nb; b++, p += 64, q += 64)                                                    \
+            o[b] = top3(lanes_##DT##_##xf##_##W(p, q, mu));                                      \
     }
 /* Both ways' block kernels and the leaf kernel of each transform. */
-#define XF_FNS(DT, T, is_int, xf, LEAF, two)                                              \
-    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA__SEL(is_int, GROUP_UNROLLED, GROUP_LOOP), \
-            PA_SIMD_CLONES)                                                            \
-    WAY_FNS(DT, T, xf, LEAF, two, fwd, 0, GROUP_LOOP, CLONES_32)                       \
-    VEC static void leaves_##DT##_##xf(const void *x, const void *y, const double *mu_, \
-                                       size_t mu_step, double *o, size_t n)            \
-    {                                                                                  \
-        const T *restrict p = x, *restrict q = y;                                      \
-        (void)q;                                                                       \
-        for (size_t k = 0; k < n; k++) {                                               \
-            double mu = mu_[k * mu_step], v = (double)p[k];                            \
-            (void)mu;                                                                  \
-            o[k] = LEAF(v, (double)q[k]);                                              \
-        }                                                                              \
+#define XF_FNS(DT, T, is_int, xf, LEAF, two)                                                     \
+    WAY_FNS(DT, T, xf, LEAF, two, intel, 1024, PA__SEL(is_int, GROUP_UNROLLED, GROUP_LOOP),      \
+            PA_SIMD_CLONES)                                                                      \
+    WAY_FNS(DT, T, xf, LEAF, two, fwd, 0, GROUP_LOOP, CLONES_32)                                 \
+    VEC static void leaves_##DT##_##xf(const void *x, const void *y, const double *mu_,          \
+                                       size_t mu_step, double *o, size_t n)                      \
+    {                                                                                            \
+        const T *restrict p = x, *restrict q = y;                                                \
+        (void)q;                                                                                 \
+        for (size_t k = 0; k < n; k++) {                                                         \
+            double mu = mu_[k * mu_step], v = (double)p[k];                                      \
+            (void)mu;                                                                            \
+            o[k] = LEAF(v, (double)q[k]);                                                        \
+        }                                                                                        \
     }
-#define XF_ALL(C, DT, nm, T, U, KIND, ...)                                             \
+#define XF_ALL(C, DT, nm, T, U, KIND, ...)                                                       \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ALL_(DT, T, KIND))
-#define XF_ALL_(DT, T, KIND)                                                           \
-    typedef PA__SEL(PA__IS_BOOL(KIND), T, uint8_t) v8_##DT                            \
-        __attribute__((vector_size(8 * sizeof(T)))); /* bool as its bytes */           \
-    INLINE v8d load8_##DT(const T *p)                                                  \
-    {                                                                                  \
-        v8_##DT v;                                                                     \
-        memcpy(&v, p, sizeof v);                                                       \
-        return __builtin_convertvector(v, v8d);                                        \
-    }                                                                                  \
-    XF_FNS(DT, T, PA__IS_INT(KIND), id, LEAF_ID, 0)                                    \
-    XF_FNS(DT, T, PA__IS_INT(KIND), sqdev, LEAF_SQDEV, 0)                              \
-    XF_FNS(DT, T, PA__IS_INT(KIND), sq, LEAF_SQ, 0)                                    \
+#define XF_ALL_(DT, T, KIND)                                                                     \
+    typedef PA__SEL(PA__IS_BOOL(KIND), T, uint8_t) v8_##DT                                       \
+        __attribute__((vector_size(8 * sizeof(T)))); /* bool as its bytes */                     \
+    INLINE v8d load8_##DT(const T *p)                                                            \
+    {                                                                                            \
+        v8_##DT v;                                                                               \
+        memcpy(&v, p, sizeof v);                                                                 \
+        return __builtin_convertvector(v, v8d);                                                  \
+    }                                                                                            \
+    XF_FNS(DT, T, PA__IS_INT(KIND), id, LEAF_ID, 0)                                              \
+    XF_FNS(DT, T, PA__IS_INT(KIND), sqdev, LEAF_SQDEV, 0)                                        \
+    XF_FNS(DT, T, PA__IS_INT(KIND), sq, LEAF_SQ, 0)                                              \
     XF_FNS(DT, T, PA__IS_INT(KIND), mul, LEAF_MUL, 1)
 PA_DTYPE_LIST_WITH(XF_ALL, ~)
 
@@ -245,12 +245,10 @@ PA_DTYPE_LIST_WITH(XF_ALL, ~)
 #define XF_WAY(DT, W)                                                                  \
     {blocks_##DT##_id_##W, blocks_##DT##_sqdev_##W, blocks_##DT##_sq_##W, blocks_##DT##_mul_##W}
 /* clang-format on */
-#define XF_ROW(C, DT, nm, T, U, KIND, ...)                                             \
-    PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ROW_(DT))
-#define XF_ROW_(DT)                                                                    \
-    [PA_##DT] = {{[WAY_INTEL] = XF_WAY(DT, intel), [WAY_FORWARD] = XF_WAY(DT, fwd)},    \
-                 {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq,             \
-                  leaves_##DT##_mul}},
+#define XF_ROW(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), XF_ROW_(DT))
+#define XF_ROW_(DT)                                                                              \
+    [PA_##DT] = {{[WAY_INTEL] = XF_WAY(DT, intel), [WAY_FORWARD] = XF_WAY(DT, fwd)},             \
+                 {leaves_##DT##_id, leaves_##DT##_sqdev, leaves_##DT##_sq, leaves_##DT##_mul}},
 static const struct {
     blocks_fn blocks[NWAY][NXF];
     leaves_fn leaves[NXF];
@@ -267,8 +265,8 @@ typedef struct {
 static tsum tsum_of(const pa_array *a, xform xf, double mu)
 {
     pa_dtype d = a->dtype;
-    tsum t = {xf_table[d].blocks[read_way(a->ctx)][xf], xf_table[d].leaves[xf],
-              pa_dtype_size(d), mu};
+    tsum t = {xf_table[d].blocks[read_way(a->ctx)][xf], xf_table[d].leaves[xf], pa_dtype_size(d),
+              mu};
     return t;
 }
 
@@ -832,8 +830,7 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, const sink *o
         const char *x = pa__node_ptr(a, (pos[k] - a->row0) * c);
         for (size_t j0 = 0; j0 < c; j0 += tile) {
             size_t w = c - j0 < tile ? c - j0 : tile;
-            col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows,
-                     vals + (size_t)k * c + j0);
+            col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows, vals + (size_t)k * c + j0);
         }
     }
     free(stack);
@@ -869,7 +866,6 @@ static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, con
     return axis == 1 ? sum_rows(a, xf, mu, out) : sum_cols(a, xf, mu, out);
 }
 
-
 /* ------------------------------------------------------------ counts and integer sums */
 
 /* Integer sums (modulo 2^64: numpy's wrapping sum in i64 or u64, the same
@@ -884,35 +880,35 @@ static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, con
  * bits. A u8 sum read at 1 GB/s strided, against 7 for an f64 sum. */
 typedef uint64_t (*usum_fn)(const void *x, size_t n, size_t stride);
 #define SMALL_RUN 32768
-#define USUM_FN(name, T, TERM)                                                         \
-    VEC static uint64_t name(const void *x, size_t n, size_t stride)                   \
-    {                                                                                  \
-        const T *p = x;                                                                \
-        uint64_t s = 0;                                                                \
-        if (stride != 1) {                                                             \
-            for (size_t i = 0; i < n; i++)                                             \
-                s += (uint64_t)TERM(p[i * stride]);                                    \
-        } else if (sizeof(T) > 2) {                                                    \
-            for (size_t i = 0; i < n; i++)                                             \
-                s += (uint64_t)TERM(p[i]);                                             \
-        } else {                                                                       \
-            for (size_t i0 = 0; i0 < n; i0 += SMALL_RUN) {                             \
-                size_t end = n - i0 < SMALL_RUN ? n : i0 + SMALL_RUN;                  \
-                int32_t t = 0;                                                         \
-                for (size_t i = i0; i < end; i++)                                      \
-                    t += (int32_t)TERM(p[i]);                                          \
-                s += (uint64_t)(int64_t)t;                                             \
-            }                                                                          \
-        }                                                                              \
-        return s;                                                                      \
+#define USUM_FN(name, T, TERM)                                                                   \
+    VEC static uint64_t name(const void *x, size_t n, size_t stride)                             \
+    {                                                                                            \
+        const T *p = x;                                                                          \
+        uint64_t s = 0;                                                                          \
+        if (stride != 1) {                                                                       \
+            for (size_t i = 0; i < n; i++)                                                       \
+                s += (uint64_t)TERM(p[i * stride]);                                              \
+        } else if (sizeof(T) > 2) {                                                              \
+            for (size_t i = 0; i < n; i++)                                                       \
+                s += (uint64_t)TERM(p[i]);                                                       \
+        } else {                                                                                 \
+            for (size_t i0 = 0; i0 < n; i0 += SMALL_RUN) {                                       \
+                size_t end = n - i0 < SMALL_RUN ? n : i0 + SMALL_RUN;                            \
+                int32_t t = 0;                                                                   \
+                for (size_t i = i0; i < end; i++)                                                \
+                    t += (int32_t)TERM(p[i]);                                                    \
+                s += (uint64_t)(int64_t)t;                                                       \
+            }                                                                                    \
+        }                                                                                        \
+        return s;                                                                                \
     }
 #define ISUM_TERM(v) (v)
 #define NONZERO_TERM(v) ((v) != 0)
-#define USUM_FNS(C, DT, nm, T, U, KIND, ...)                                           \
-    PA__WHEN(PA__IS_INT(KIND), USUM_FN(isum_##DT, T, ISUM_TERM))                       \
+#define USUM_FNS(C, DT, nm, T, U, KIND, ...)                                                     \
+    PA__WHEN(PA__IS_INT(KIND), USUM_FN(isum_##DT, T, ISUM_TERM))                                 \
     USUM_FN(nonzero_##DT, T, NONZERO_TERM)
 PA_DTYPE_LIST_WITH(USUM_FNS, ~)
-#define ISUM_ENTRY(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), [PA_##DT] = isum_##DT,)
+#define ISUM_ENTRY(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_INT(KIND), [PA_##DT] = isum_##DT, )
 #define NONZERO_ENTRY(C, DT, ...) [PA_##DT] = nonzero_##DT,
 /* The integer dtypes' sums (NULL for the others), and every dtype's count. */
 static const usum_fn isum_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(ISUM_ENTRY, ~)};
@@ -928,8 +924,7 @@ static void put_usum(const sink *out, size_t j, pa_reduce_op op, uint64_t s, siz
 /* Integer sum, any or all of a along axis (lines of len elements). The
  * whole array takes one collective, the allreduce of its total; along an
  * axis the totals' buffer is agreed on first. */
-static int usum_reduce(const pa_array *a, pa_reduce_op op, int axis, size_t len,
-                       const sink *out)
+static int usum_reduce(const pa_array *a, pa_reduce_op op, int axis, size_t len, const sink *out)
 {
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
@@ -981,10 +976,10 @@ static int usum_reduce(const pa_array *a, pa_reduce_op op, int axis, size_t len,
  * uint64_t does: the value itself for unsigned dtypes, the two's
  * complement with the sign bit flipped for signed ones. */
 typedef struct {
-    double f;       /* float dtypes */
-    uint64_t key;   /* integer dtypes */
-    uint64_t idx;   /* first index of the best value */
-    uint64_t nidx;  /* first NaN */
+    double f;      /* float dtypes */
+    uint64_t key;  /* integer dtypes */
+    uint64_t idx;  /* first index of the best value */
+    uint64_t nidx; /* first NaN */
     int32_t has, nan, neg0, pos0;
 } scan;
 
@@ -992,41 +987,41 @@ typedef struct {
 
 /* Scans n elements at x with stride (elements), whose line positions are
  * p0, p0 + 1, ..., into *s (overwritten); want_max picks max over min. */
-#define SCAN_FN(C, DT, nm, T, U, KIND, ...)                                            \
+#define SCAN_FN(C, DT, nm, T, U, KIND, ...)                                                      \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), SCAN_FN_(DT, T, KIND))
-#define SCAN_FN_(DT, T, KIND)                                                          \
-    static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0,         \
-                          int want_max, scan *s)                                       \
-    {                                                                                  \
-        enum { is_int = PA__IS_INT(KIND) };                                            \
-        const T *p = x;                                                                \
-        T best = 0;                                                                    \
-        memset(s, 0, sizeof *s);                                                       \
-        for (size_t k = 0; k < n; k++) {                                               \
-            T v = p[k * stride];                                                       \
-            if (!is_int && v != v) {                                                   \
-                s->nan = 1;                                                            \
-                s->nidx = p0 + k;                                                      \
-                break;                                                                 \
-            }                                                                          \
-            if (!is_int && v == 0) {                                                   \
-                if (signbit((double)v))                                                \
-                    s->neg0 = 1;                                                       \
-                else                                                                   \
-                    s->pos0 = 1;                                                       \
-            }                                                                          \
-            if (!s->has || (want_max ? v > best : v < best)) {                         \
-                s->has = 1;                                                            \
-                s->idx = p0 + k;                                                       \
-                best = v;                                                              \
-            }                                                                          \
-        }                                                                              \
-        PA__SEL(PA__IS_INT(KIND), s->f = (double)best,                                     \
-                s->key = (uint64_t)best ^ (PA__KIND(KIND) == PA__KIND_SINT ? SIGN_FLIP : 0)); \
+#define SCAN_FN_(DT, T, KIND)                                                                    \
+    static void scan_##DT(const void *x, size_t n, size_t stride, uint64_t p0, int want_max,     \
+                          scan *s)                                                               \
+    {                                                                                            \
+        enum { is_int = PA__IS_INT(KIND) };                                                      \
+        const T *p = x;                                                                          \
+        T best = 0;                                                                              \
+        memset(s, 0, sizeof *s);                                                                 \
+        for (size_t k = 0; k < n; k++) {                                                         \
+            T v = p[k * stride];                                                                 \
+            if (!is_int && v != v) {                                                             \
+                s->nan = 1;                                                                      \
+                s->nidx = p0 + k;                                                                \
+                break;                                                                           \
+            }                                                                                    \
+            if (!is_int && v == 0) {                                                             \
+                if (signbit((double)v))                                                          \
+                    s->neg0 = 1;                                                                 \
+                else                                                                             \
+                    s->pos0 = 1;                                                                 \
+            }                                                                                    \
+            if (!s->has || (want_max ? v > best : v < best)) {                                   \
+                s->has = 1;                                                                      \
+                s->idx = p0 + k;                                                                 \
+                best = v;                                                                        \
+            }                                                                                    \
+        }                                                                                        \
+        PA__SEL(PA__IS_INT(KIND), s->f = (double)best,                                           \
+                s->key = (uint64_t)best ^ (PA__KIND(KIND) == PA__KIND_SINT ? SIGN_FLIP : 0));    \
     }
 PA_DTYPE_LIST_WITH(SCAN_FN, ~)
 typedef void (*scan_fn)(const void *, size_t, size_t, uint64_t, int, scan *);
-#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)                                         \
+#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)                                                   \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), [PA_##DT] = scan_##DT, )
 static const scan_fn scan_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(SCAN_ENTRY, ~)};
 
@@ -1075,8 +1070,7 @@ static void put_scan(const sink *out, size_t j, const scan *s, int is_int, int w
         put_f(out, j, s->f);
 }
 
-static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index,
-                       const sink *out)
+static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index, const sink *out)
 {
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
@@ -1113,7 +1107,8 @@ static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index
                 fn(pa__node_ptr(a, r0 * c + j), r1 - r0, c, a->row0 + r0, want_max, &mine[j]);
         }
         MPI_Datatype st;
-        rc = pa__mpi(ctx, __func__, MPI_Type_contiguous((int)(sizeof(scan) * nout), MPI_BYTE, &st),
+        rc = pa__mpi(ctx, __func__,
+                     MPI_Type_contiguous((int)(sizeof(scan) * nout), MPI_BYTE, &st),
                      "MPI_Type_contiguous");
         if (rc == PA_OK)
             rc = pa__mpi(ctx, __func__, MPI_Type_commit(&st), "MPI_Type_commit");
@@ -1267,8 +1262,8 @@ static int reduce(const pa_array *a, pa_reduce_op op, int axis, size_t nout, siz
 }
 
 /* pa_reduce (typed 0: doubles) and pa_reduce_value (typed 1: pa_values). */
-static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
-                          void *out, int typed)
+static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, int axis, void *out,
+                          int typed)
 {
     PA_TRY(pa__check_array(fn, a, "a"));
     pa_ctx *ctx = a->ctx;
@@ -1319,8 +1314,7 @@ static int var_checked(const char *fn, const pa_array *a, int axis, double ddof,
     PA_COLLECTIVE(a->ctx, fn, "%s, axis %d, ddof %.17g", PA_CC_ARRAY(a), axis, ddof);
     sink s = result_sink(PA_RED_VAR, a->dtype, out, 0);
     int rc = var_axis(fn, a, axis, ddof, take_sqrt, &s);
-    return PA_REPLICATED_RESULT(a, fn, rc, out,
-                                rc < 0 ? 0 : results_of(a, axis) * sizeof *out);
+    return PA_REPLICATED_RESULT(a, fn, rc, out, rc < 0 ? 0 : results_of(a, axis) * sizeof *out);
 }
 
 int pa_var(const pa_array *a, int axis, double ddof, double *out)

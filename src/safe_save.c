@@ -182,11 +182,13 @@ static int lock_take(pa_ctx *ctx, const char *fn, const char *target, pa__safe *
         if (now_seconds() - start >= (double)ctx->lock_timeout)
             return pa__err(ctx, fn, PA_EIO,
                            "%s: another save into this file holds its lock %s; gave up after "
-                           "%d s (PARRAY_LOCK_TIMEOUT)", target, s->lock, ctx->lock_timeout);
+                           "%d s (PARRAY_LOCK_TIMEOUT)",
+                           target, s->lock, ctx->lock_timeout);
         if (!told)
             fprintf(stderr,
                     "parray: waiting for the lock on %s held by another save (up to %d s, "
-                    "PARRAY_LOCK_TIMEOUT)\n", target, ctx->lock_timeout);
+                    "PARRAY_LOCK_TIMEOUT)\n",
+                    target, ctx->lock_timeout);
         told = 1;
         struct timespec t = {0, nap};
         nanosleep(&t, NULL);
@@ -277,7 +279,8 @@ static int see_temp(pa_ctx *ctx, const char *fn, pa__safe *s)
     split_path(s->temp, dir, base);
     int rc = pa__file_agree(ctx, s->comm, fn, s->temp, PA__FILE_INPUT,
                             "%s: the directory %s is not one directory on every rank: the "
-                            "temporary %s", s->target, dir, base);
+                            "temporary %s",
+                            s->target, dir, base);
     if (rc == PA_OK)
         return PA_OK;
     /* Rather say it of the directory, when the ranks differ on that. */

@@ -53,14 +53,14 @@ enum {
 };
 
 typedef struct {
-    MPI_Comm comm;          /* the ranks that write the temporary (not owned) */
-    char target[PATH_MAX];  /* the file to replace (symbolic links resolved) */
-    char temp[PATH_MAX];    /* the temporary, in the same directory */
-    int existed;            /* the target existed as a regular file at begin */
-    int active;             /* the temporary exists and is ours to remove */
-    char lock[PATH_MAX];    /* rank 0: the lock file beside the target */
-    int lock_fd;            /* rank 0: the lock file, open and locked, or -1 */
-    int in_place;           /* the save modifies the target itself (pa__safe_in_place) */
+    MPI_Comm comm;         /* the ranks that write the temporary (not owned) */
+    char target[PATH_MAX]; /* the file to replace (symbolic links resolved) */
+    char temp[PATH_MAX];   /* the temporary, in the same directory */
+    int existed;           /* the target existed as a regular file at begin */
+    int active;            /* the temporary exists and is ours to remove */
+    char lock[PATH_MAX];   /* rank 0: the lock file beside the target */
+    int lock_fd;           /* rank 0: the lock file, open and locked, or -1 */
+    int in_place;          /* the save modifies the target itself (pa__safe_in_place) */
 } pa__safe;
 
 /* Collective over comm. Rank 0 of comm takes the lock of the target (it

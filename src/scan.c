@@ -98,176 +98,176 @@ typedef struct {
  * block start (or its end), and the block values b after it: with cont,
  * the line of b continues the line of s (each column with values closes
  * its open block first); without, the line of b starts in the range. */
-#define SCAN_KERNELS(C, DT, nm, T, U, KIND, ...) \
+#define SCAN_KERNELS(C, DT, nm, T, U, KIND, ...)                                                 \
     SCAN_OP(DT, T, KIND, sum) SCAN_OP(DT, T, KIND, prod)
-#define SCAN_OP(DT, T, KIND, OPN)                                                             \
+#define SCAN_OP(DT, T, KIND, OPN)                                                                \
     /* GROUP whole blocks of one column, none a line's first, at x: their     \
      * totals first, GROUP running sums side by side (so the adds do not wait \
      * on each other, and the blocks are read again from the cache), then    \
-     * their results, the same bits as block by block. */               \
-    static void group_##DT##_##OPN(const T *x, OUT_##KIND(T) * y, state * s, blocks * b,      \
-                                   void *stage)                                               \
-    {                                                                                         \
-        typedef ACC_##KIND(T) A;                                                              \
-        typedef OUT_##KIND(T) O;                                                              \
-        A t[GROUP], o[GROUP + 1], *part = s->part, *off = s->off, *val = b ? b->val : NULL;   \
-        const T *x0 = x, *x1 = x + BLOCK, *x2 = x + 2 * BLOCK, *x3 = x + 3 * BLOCK;           \
+     * their results, the same bits as block by block. */                  \
+    static void group_##DT##_##OPN(const T *x, OUT_##KIND(T) * y, state * s, blocks * b,         \
+                                   void *stage)                                                  \
+    {                                                                                            \
+        typedef ACC_##KIND(T) A;                                                                 \
+        typedef OUT_##KIND(T) O;                                                                 \
+        A t[GROUP], o[GROUP + 1], *part = s->part, *off = s->off, *val = b ? b->val : NULL;      \
+        const T *x0 = x, *x1 = x + BLOCK, *x2 = x + 2 * BLOCK, *x3 = x + 3 * BLOCK;              \
         /* Four named chains: an array of them, gcc turns into one chain at a  \
-         * time (a loop interchange), which waits on every add again. */              \
-        A t0 = CONV_##KIND(A, x0[0]), t1 = CONV_##KIND(A, x1[0]), t2 = CONV_##KIND(A, x2[0]), \
-          t3 = CONV_##KIND(A, x3[0]);                                                         \
-        for (size_t j = 1; j < BLOCK; j++) {                                                  \
-            t0 = OP_##OPN(t0, CONV_##KIND(A, x0[j]));                                         \
-            t1 = OP_##OPN(t1, CONV_##KIND(A, x1[j]));                                         \
-            t2 = OP_##OPN(t2, CONV_##KIND(A, x2[j]));                                         \
-            t3 = OP_##OPN(t3, CONV_##KIND(A, x3[j]));                                         \
-        }                                                                                     \
-        t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;                                           \
-        if (b) { /* block values: the open block's, then GROUP - 1 totals */                  \
-            for (int k = 0; k < GROUP; k++) {                                                 \
-                if (s->has[0]) {                                                              \
-                    assert(b->n[0] < b->cap);                                                 \
-                    val[b->n[0]++] = part[0];                                                 \
-                }                                                                             \
-                s->has[0] = 1;                                                                \
-                part[0] = t[k];                                                               \
-            }                                                                                 \
-            return;                                                                           \
-        }                                                                                     \
-        o[0] = s->has[0] ? OP_##OPN(off[0], part[0]) : part[0];                               \
-        for (int k = 0; k < GROUP; k++)                                                       \
-            o[k + 1] = OP_##OPN(o[k], t[k]);                                                  \
-        if (y) {                                                                              \
-            O *z = stage ? stage : y;                                                         \
-            A r0 = CONV_##KIND(A, x0[0]), r1 = CONV_##KIND(A, x1[0]),                         \
-              r2 = CONV_##KIND(A, x2[0]), r3 = CONV_##KIND(A, x3[0]);                         \
-            for (size_t j = 0;;) {                                                            \
-                z[j] = (O)OP_##OPN(o[0], r0);                                                 \
-                z[BLOCK + j] = (O)OP_##OPN(o[1], r1);                                         \
-                z[2 * BLOCK + j] = (O)OP_##OPN(o[2], r2);                                     \
-                z[3 * BLOCK + j] = (O)OP_##OPN(o[3], r3);                                     \
-                if (++j == BLOCK)                                                             \
-                    break;                                                                    \
-                r0 = OP_##OPN(r0, CONV_##KIND(A, x0[j]));                                     \
-                r1 = OP_##OPN(r1, CONV_##KIND(A, x1[j]));                                     \
-                r2 = OP_##OPN(r2, CONV_##KIND(A, x2[j]));                                     \
-                r3 = OP_##OPN(r3, CONV_##KIND(A, x3[j]));                                     \
-            }                                                                                 \
-            if (stage)                                                                        \
-                pa__stream_copy(y, stage, sizeof(O) * GROUP * BLOCK);                         \
-        }                                                                                     \
-        off[0] = o[GROUP - 1];                                                                \
-        part[0] = t[GROUP - 1];                                                               \
-        s->has[0] = 1;                                                                        \
-    }                                                                                         \
-    static void run_##DT##_##OPN(const geometry *g, size_t g0, size_t g1, const void *xv,     \
-                                 void *yv, state *s, blocks *b)                               \
-    {                                                                                         \
-        typedef ACC_##KIND(T) A;                                                              \
-        typedef OUT_##KIND(T) O;                                                              \
-        const T *x = xv;                                                                      \
-        O *y = yv;                                                                            \
-        A *part = s->part, *off = s->off, *val = b ? b->val : NULL;                           \
-        unsigned char *has = s->has;                                                          \
-        size_t inner = g->inner, len = g->len;                                                \
-        for (size_t i = g0; i < g1;) {                                                        \
-            size_t p = i / inner % len, q = i % inner, k = i - g0;                            \
-            /* A run: one block of the one column, or one row's columns. */                   \
-            size_t run = inner > 1                     ? inner - q                            \
-                         : BLOCK - p % BLOCK < len - p ? BLOCK - p % BLOCK                    \
-                                                       : len - p;                             \
-            if (run > g1 - i)                                                                 \
-                run = g1 - i;                                                                 \
-            size_t c0 = 0;                                                                    \
-            if (inner == 1 && p % BLOCK == 0 && p > 0 && p + GROUP * BLOCK <= len &&          \
-                GROUP * BLOCK <= g1 - i) {                                                    \
-                group_##DT##_##OPN(x + k, y ? y + k : NULL, s, b, g->stage);                  \
-                i += GROUP * BLOCK;                                                           \
-                continue;                                                                     \
-            }                                                                                 \
-            if (p % BLOCK == 0) { /* each column starts a block, or a line */                 \
-                for (size_t c = 0; c < (inner > 1 ? run : 1); c++) {                          \
-                    size_t qq = q + c;                                                        \
-                    if (b) {                                                                  \
-                        if (p == 0)                                                           \
-                            b->n[qq] = 0;                                                     \
-                        else if (has[qq]) {                                                   \
-                            assert(b->n[qq] < b->cap);                                        \
-                            val[b->n[qq]++ * inner + qq] = part[qq];                          \
-                        }                                                                     \
-                        has[qq] = 1;                                                          \
-                    } else if (p == 0) {                                                      \
-                        has[qq] = 0;                                                          \
-                    } else {                                                                  \
-                        off[qq] = has[qq] ? OP_##OPN(off[qq], part[qq]) : part[qq];           \
-                        has[qq] = 1;                                                          \
-                    }                                                                         \
-                    A v = CONV_##KIND(A, x[k + c]);                                           \
-                    part[qq] = v;                                                             \
-                    if (y)                                                                    \
-                        y[k + c] = (O)(has[qq] ? OP_##OPN(off[qq], v) : v);                   \
-                }                                                                             \
-                c0 = inner > 1 ? run : 1;                                                     \
-            }                                                                                 \
-            if (inner > 1) {                                                                  \
-                for (size_t c = c0; c < run; c++) {                                           \
-                    A v = OP_##OPN(part[q + c], CONV_##KIND(A, x[k + c]));                    \
-                    part[q + c] = v;                                                          \
-                    if (y)                                                                    \
-                        y[k + c] = (O)(has[q + c] ? OP_##OPN(off[q + c], v) : v);             \
-                }                                                                             \
-            } else { /* one column: the running value in a register */                        \
-                A v = part[0], o = off[0];                                                    \
-                if (!y)                                                                       \
-                    for (size_t c = c0; c < run; c++)                                         \
-                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                            \
-                else if (has[0] && !b)                                                        \
-                    for (size_t c = c0; c < run; c++) {                                       \
-                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                            \
-                        y[k + c] = (O)OP_##OPN(o, v);                                         \
-                    }                                                                         \
-                else                                                                          \
-                    for (size_t c = c0; c < run; c++) {                                       \
-                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                            \
-                        y[k + c] = (O)v;                                                      \
-                    }                                                                         \
-                part[0] = v;                                                                  \
-            }                                                                                 \
-            i += run;                                                                         \
-        }                                                                                     \
-        if (b) /* the open blocks' partials close the lists */                                \
-            for (size_t q = 0; q < inner; q++)                                                \
-                if (has[q]) {                                                                 \
-                    assert(b->n[q] < b->cap);                                                 \
-                    val[b->n[q]++ * inner + q] = part[q];                                     \
-                }                                                                             \
-    }                                                                                         \
-    static void fold_##DT##_##OPN(state *s, const blocks *b, size_t inner, int cont)          \
-    {                                                                                         \
-        typedef ACC_##KIND(T) A;                                                              \
-        A *part = s->part, *off = s->off;                                                     \
-        const A *val = b->val;                                                                \
-        for (size_t q = 0; q < inner; q++) {                                                  \
-            size_t n = b->n[q];                                                               \
-            if (n == 0) /* not in the last line: the state stays */                           \
-                continue;                                                                     \
-            int h = cont;                                                                     \
-            A o = off[q], v = part[q];                                                        \
-            if (cont)                                                                         \
-                o = s->has[q] ? OP_##OPN(o, v) : v;                                           \
-            else                                                                              \
-                v = val[q];                                                                   \
-            for (size_t k = cont ? 0 : 1; k < n; k++) {                                       \
-                if (k > 0 || !cont) {                                                         \
-                    o = h ? OP_##OPN(o, v) : v;                                               \
-                    h = 1;                                                                    \
-                }                                                                             \
-                v = val[k * inner + q];                                                       \
-            }                                                                                 \
-            off[q] = o;                                                                       \
-            part[q] = v;                                                                      \
-            s->has[q] = (unsigned char)h;                                                     \
-        }                                                                                     \
+         * time (a loop interchange), which waits on every add again. */                 \
+        A t0 = CONV_##KIND(A, x0[0]), t1 = CONV_##KIND(A, x1[0]), t2 = CONV_##KIND(A, x2[0]),    \
+          t3 = CONV_##KIND(A, x3[0]);                                                            \
+        for (size_t j = 1; j < BLOCK; j++) {                                                     \
+            t0 = OP_##OPN(t0, CONV_##KIND(A, x0[j]));                                            \
+            t1 = OP_##OPN(t1, CONV_##KIND(A, x1[j]));                                            \
+            t2 = OP_##OPN(t2, CONV_##KIND(A, x2[j]));                                            \
+            t3 = OP_##OPN(t3, CONV_##KIND(A, x3[j]));                                            \
+        }                                                                                        \
+        t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;                                              \
+        if (b) { /* block values: the open block's, then GROUP - 1 totals */                     \
+            for (int k = 0; k < GROUP; k++) {                                                    \
+                if (s->has[0]) {                                                                 \
+                    assert(b->n[0] < b->cap);                                                    \
+                    val[b->n[0]++] = part[0];                                                    \
+                }                                                                                \
+                s->has[0] = 1;                                                                   \
+                part[0] = t[k];                                                                  \
+            }                                                                                    \
+            return;                                                                              \
+        }                                                                                        \
+        o[0] = s->has[0] ? OP_##OPN(off[0], part[0]) : part[0];                                  \
+        for (int k = 0; k < GROUP; k++)                                                          \
+            o[k + 1] = OP_##OPN(o[k], t[k]);                                                     \
+        if (y) {                                                                                 \
+            O *z = stage ? stage : y;                                                            \
+            A r0 = CONV_##KIND(A, x0[0]), r1 = CONV_##KIND(A, x1[0]),                            \
+              r2 = CONV_##KIND(A, x2[0]), r3 = CONV_##KIND(A, x3[0]);                            \
+            for (size_t j = 0;;) {                                                               \
+                z[j] = (O)OP_##OPN(o[0], r0);                                                    \
+                z[BLOCK + j] = (O)OP_##OPN(o[1], r1);                                            \
+                z[2 * BLOCK + j] = (O)OP_##OPN(o[2], r2);                                        \
+                z[3 * BLOCK + j] = (O)OP_##OPN(o[3], r3);                                        \
+                if (++j == BLOCK)                                                                \
+                    break;                                                                       \
+                r0 = OP_##OPN(r0, CONV_##KIND(A, x0[j]));                                        \
+                r1 = OP_##OPN(r1, CONV_##KIND(A, x1[j]));                                        \
+                r2 = OP_##OPN(r2, CONV_##KIND(A, x2[j]));                                        \
+                r3 = OP_##OPN(r3, CONV_##KIND(A, x3[j]));                                        \
+            }                                                                                    \
+            if (stage)                                                                           \
+                pa__stream_copy(y, stage, sizeof(O) * GROUP * BLOCK);                            \
+        }                                                                                        \
+        off[0] = o[GROUP - 1];                                                                   \
+        part[0] = t[GROUP - 1];                                                                  \
+        s->has[0] = 1;                                                                           \
+    }                                                                                            \
+    static void run_##DT##_##OPN(const geometry *g, size_t g0, size_t g1, const void *xv,        \
+                                 void *yv, state *s, blocks *b)                                  \
+    {                                                                                            \
+        typedef ACC_##KIND(T) A;                                                                 \
+        typedef OUT_##KIND(T) O;                                                                 \
+        const T *x = xv;                                                                         \
+        O *y = yv;                                                                               \
+        A *part = s->part, *off = s->off, *val = b ? b->val : NULL;                              \
+        unsigned char *has = s->has;                                                             \
+        size_t inner = g->inner, len = g->len;                                                   \
+        for (size_t i = g0; i < g1;) {                                                           \
+            size_t p = i / inner % len, q = i % inner, k = i - g0;                               \
+            /* A run: one block of the one column, or one row's columns. */                      \
+            size_t run = inner > 1                     ? inner - q                               \
+                         : BLOCK - p % BLOCK < len - p ? BLOCK - p % BLOCK                       \
+                                                       : len - p;                                \
+            if (run > g1 - i)                                                                    \
+                run = g1 - i;                                                                    \
+            size_t c0 = 0;                                                                       \
+            if (inner == 1 && p % BLOCK == 0 && p > 0 && p + GROUP * BLOCK <= len &&             \
+                GROUP * BLOCK <= g1 - i) {                                                       \
+                group_##DT##_##OPN(x + k, y ? y + k : NULL, s, b, g->stage);                     \
+                i += GROUP * BLOCK;                                                              \
+                continue;                                                                        \
+            }                                                                                    \
+            if (p % BLOCK == 0) { /* each column starts a block, or a line */                    \
+                for (size_t c = 0; c < (inner > 1 ? run : 1); c++) {                             \
+                    size_t qq = q + c;                                                           \
+                    if (b) {                                                                     \
+                        if (p == 0)                                                              \
+                            b->n[qq] = 0;                                                        \
+                        else if (has[qq]) {                                                      \
+                            assert(b->n[qq] < b->cap);                                           \
+                            val[b->n[qq]++ * inner + qq] = part[qq];                             \
+                        }                                                                        \
+                        has[qq] = 1;                                                             \
+                    } else if (p == 0) {                                                         \
+                        has[qq] = 0;                                                             \
+                    } else {                                                                     \
+                        off[qq] = has[qq] ? OP_##OPN(off[qq], part[qq]) : part[qq];              \
+                        has[qq] = 1;                                                             \
+                    }                                                                            \
+                    A v = CONV_##KIND(A, x[k + c]);                                              \
+                    part[qq] = v;                                                                \
+                    if (y)                                                                       \
+                        y[k + c] = (O)(has[qq] ? OP_##OPN(off[qq], v) : v);                      \
+                }                                                                                \
+                c0 = inner > 1 ? run : 1;                                                        \
+            }                                                                                    \
+            if (inner > 1) {                                                                     \
+                for (size_t c = c0; c < run; c++) {                                              \
+                    A v = OP_##OPN(part[q + c], CONV_##KIND(A, x[k + c]));                       \
+                    part[q + c] = v;                                                             \
+                    if (y)                                                                       \
+                        y[k + c] = (O)(has[q + c] ? OP_##OPN(off[q + c], v) : v);                \
+                }                                                                                \
+            } else { /* one column: the running value in a register */                           \
+                A v = part[0], o = off[0];                                                       \
+                if (!y)                                                                          \
+                    for (size_t c = c0; c < run; c++)                                            \
+                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                               \
+                else if (has[0] && !b)                                                           \
+                    for (size_t c = c0; c < run; c++) {                                          \
+                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                               \
+                        y[k + c] = (O)OP_##OPN(o, v);                                            \
+                    }                                                                            \
+                else                                                                             \
+                    for (size_t c = c0; c < run; c++) {                                          \
+                        v = OP_##OPN(v, CONV_##KIND(A, x[k + c]));                               \
+                        y[k + c] = (O)v;                                                         \
+                    }                                                                            \
+                part[0] = v;                                                                     \
+            }                                                                                    \
+            i += run;                                                                            \
+        }                                                                                        \
+        if (b) /* the open blocks' partials close the lists */                                   \
+            for (size_t q = 0; q < inner; q++)                                                   \
+                if (has[q]) {                                                                    \
+                    assert(b->n[q] < b->cap);                                                    \
+                    val[b->n[q]++ * inner + q] = part[q];                                        \
+                }                                                                                \
+    }                                                                                            \
+    static void fold_##DT##_##OPN(state *s, const blocks *b, size_t inner, int cont)             \
+    {                                                                                            \
+        typedef ACC_##KIND(T) A;                                                                 \
+        A *part = s->part, *off = s->off;                                                        \
+        const A *val = b->val;                                                                   \
+        for (size_t q = 0; q < inner; q++) {                                                     \
+            size_t n = b->n[q];                                                                  \
+            if (n == 0) /* not in the last line: the state stays */                              \
+                continue;                                                                        \
+            int h = cont;                                                                        \
+            A o = off[q], v = part[q];                                                           \
+            if (cont)                                                                            \
+                o = s->has[q] ? OP_##OPN(o, v) : v;                                              \
+            else                                                                                 \
+                v = val[q];                                                                      \
+            for (size_t k = cont ? 0 : 1; k < n; k++) {                                          \
+                if (k > 0 || !cont) {                                                            \
+                    o = h ? OP_##OPN(o, v) : v;                                                  \
+                    h = 1;                                                                       \
+                }                                                                                \
+                v = val[k * inner + q];                                                          \
+            }                                                                                    \
+            off[q] = o;                                                                          \
+            part[q] = v;                                                                         \
+            s->has[q] = (unsigned char)h;                                                        \
+        }                                                                                        \
     }
 PA_DTYPE_LIST_WITH(SCAN_KERNELS, ~)
 
@@ -286,10 +286,10 @@ typedef struct {
 #define OUT_DTYPE_UINT(DT) PA_U64
 #define OUT_DTYPE_BOOL(DT) PA_I64
 #define OUT_DTYPE_COMPLEX(DT) PA_##DT
-#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)        \
-    [PA_##DT] = {{run_##DT##_sum, run_##DT##_prod},   \
-                 {fold_##DT##_sum, fold_##DT##_prod}, \
-                 sizeof(ACC_##KIND(T)),               \
+#define SCAN_ENTRY(C, DT, nm, T, U, KIND, ...)                                                   \
+    [PA_##DT] = {{run_##DT##_sum, run_##DT##_prod},                                              \
+                 {fold_##DT##_sum, fold_##DT##_prod},                                            \
+                 sizeof(ACC_##KIND(T)),                                                          \
                  OUT_DTYPE_##KIND(DT)},
 static const scan_kernels kernels[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(SCAN_ENTRY, ~)};
 

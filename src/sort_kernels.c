@@ -119,211 +119,211 @@ static void heap_down(head *h, int n, int i)
     }
 }
 
-#define SORT_KERNELS(NAME, nm, T, U, KIND, ...)                                             \
-    static inline uint64_t key_##nm(const T *p)                                             \
-    {                                                                                       \
-        return KEY_##KIND(p, sizeof(T));                                                    \
-    }                                                                                       \
-    static uint64_t key_any_##nm(const void *p)                                             \
-    {                                                                                       \
-        return key_##nm(p);                                                                 \
-    }                                                                                       \
-    static double key_value_##nm(uint64_t key)                                              \
-    {                                                                                       \
-        T x;                                                                                \
-        UNKEY_##KIND(key, &x, sizeof(T));                                                   \
-        return (double)x;                                                                   \
-    }                                                                                       \
-    /* Stable insertion sort of n elements in place (with their indices). */                \
-    static void insertion_##nm(T *v, int64_t *ix, size_t n)                                 \
-    {                                                                                       \
-        for (size_t i = 1; i < n; i++) {                                                    \
-            T x = v[i];                                                                     \
-            int64_t xi = ix ? ix[i] : 0;                                                    \
-            uint64_t k = key_##nm(&x);                                                      \
-            size_t j = i;                                                                   \
-            for (; j > 0 && key_##nm(&v[j - 1]) > k; j--) {                                 \
-                v[j] = v[j - 1];                                                            \
-                if (ix)                                                                     \
-                    ix[j] = ix[j - 1];                                                      \
-            }                                                                               \
-            v[j] = x;                                                                       \
-            if (ix)                                                                         \
-                ix[j] = xi;                                                                 \
-        }                                                                                   \
-    }                                                                                       \
-    static int radix_##nm(const void *in_, const int64_t *iin, int64_t ibase, void *a_,     \
-                          int64_t *ia, void *b_, int64_t *ib, size_t n)                     \
-    {                                                                                       \
-        const T *in = in_;                                                                  \
-        T *a = a_, *b = b_;                                                                 \
-        if (n <= SORT_SMALL) {                                                              \
-            memmove(a, in, n * sizeof(T));                                                  \
-            for (size_t i = 0; ia && i < n; i++)                                            \
-                ia[i] = iin ? iin[i] : ibase + (int64_t)i;                                  \
-            insertion_##nm(a, ia, n);                                                       \
-            return 0;                                                                       \
-        }                                                                                   \
-        enum { W = 8 * (int)sizeof(T) };                                                    \
-        enum { DB = W > 16 ? RADIX_MAX_BITS : 8 };                                          \
-        enum { NP = (W + DB - 1) / DB, NB = 1 << DB };                                      \
-        static _Thread_local size_t hist[NP][NB];                                           \
-        memset(hist, 0, sizeof hist);                                                       \
-        for (size_t i = 0; i < n; i++) {                                                    \
-            uint64_t k = key_##nm(&in[i]);                                                  \
-            for (int p = 0; p < NP; p++)                                                    \
-                hist[p][(k >> (p * DB)) & (NB - 1)]++;                                      \
-        }                                                                                   \
-        const T *src = in;                                                                  \
-        const int64_t *isrc = iin;                                                          \
-        int cur = -1; /* where the data is: -1 in, 0 a, 1 b */                              \
-        uint64_t k0 = key_##nm(&in[0]);                                                     \
-        for (int p = 0; p < NP; p++) {                                                      \
-            /* A digit that every key shares moves nothing. */                              \
-            if (hist[p][(k0 >> (p * DB)) & (NB - 1)] == n)                                  \
-                continue;                                                                   \
-            size_t sum = 0;                                                                 \
-            for (int d = 0; d < NB; d++) {                                                  \
-                size_t c = hist[p][d];                                                      \
-                hist[p][d] = sum;                                                           \
-                sum += c;                                                                   \
-            }                                                                               \
-            int to = cur == 0 ? 1 : 0;                                                      \
-            T *dst = to ? b : a;                                                            \
-            int64_t *idst = to ? ib : ia;                                                   \
-            for (size_t i = 0; i < n; i++) {                                                \
-                size_t at = hist[p][(key_##nm(&src[i]) >> (p * DB)) & (NB - 1)]++;          \
-                dst[at] = src[i];                                                           \
-                if (idst)                                                                   \
-                    idst[at] = isrc ? isrc[i] : ibase + (int64_t)i;                         \
-            }                                                                               \
-            src = dst;                                                                      \
-            isrc = idst;                                                                    \
-            cur = to;                                                                       \
-        }                                                                                   \
-        if (cur >= 0)                                                                       \
-            return cur;                                                                     \
-        memmove(a, in, n * sizeof(T));                                                      \
-        for (size_t i = 0; ia && i < n; i++)                                                \
-            ia[i] = iin ? iin[i] : ibase + (int64_t)i;                                      \
-        return 0;                                                                           \
-    }                                                                                       \
-    static size_t count_##nm(const void *run, size_t n, uint64_t key, int le)               \
-    {                                                                                       \
-        const T *v = run;                                                                   \
-        size_t lo = 0, hi = n;                                                              \
-        while (lo < hi) {                                                                   \
-            size_t mid = lo + (hi - lo) / 2;                                                \
-            uint64_t k = key_##nm(&v[mid]);                                                 \
-            if (k < key || (le && k == key))                                                \
-                lo = mid + 1;                                                               \
-            else                                                                            \
-                hi = mid;                                                                   \
-        }                                                                                   \
-        return lo;                                                                          \
-    }                                                                                       \
-    /* The two-piece merge, the common case (two ranks, or a split piece). */               \
-    static void merge2_##nm(const pa__sort_piece *p, T *ov, int64_t *oi)                    \
-    {                                                                                       \
-        const T *x = p[0].v, *y = p[1].v;                                                   \
-        size_t i = 0, j = 0, o = 0;                                                         \
-        while (i < p[0].n && j < p[1].n) {                                                  \
-            int take_y = key_##nm(&y[j]) < key_##nm(&x[i]);                                 \
-            if (ov)                                                                         \
-                ov[o] = take_y ? y[j] : x[i];                                               \
-            if (oi)                                                                         \
-                oi[o] = take_y ? p[1].idx[j] : p[0].idx[i];                                 \
-            o++;                                                                            \
-            j += take_y;                                                                    \
-            i += !take_y;                                                                   \
-        }                                                                                   \
-        for (int s = 0; s < 2; s++) {                                                       \
-            size_t at = s ? j : i, left = p[s].n - at;                                      \
-            if (ov)                                                                         \
-                memcpy(ov + o, (const T *)p[s].v + at, left * sizeof(T));                   \
-            if (oi)                                                                         \
-                memcpy(oi + o, p[s].idx + at, left * sizeof(int64_t));                      \
-            o += left;                                                                      \
-        }                                                                                   \
-    }                                                                                       \
-    static void merge_##nm(const pa__sort_piece *pieces, int np, void *outv, int64_t *outi, \
-                           size_t n)                                                        \
-    {                                                                                       \
-        T *ov = outv;                                                                       \
-        pa__sort_piece live[2];                                                             \
-        int nlive = 0;                                                                      \
-        for (int s = 0; s < np && nlive <= 2; s++)                                          \
-            if (pieces[s].n) {                                                              \
-                if (nlive < 2)                                                              \
-                    live[nlive] = pieces[s];                                                \
-                nlive++;                                                                    \
-            }                                                                               \
-        if (nlive == 1) {                                                                   \
-            if (ov)                                                                         \
-                memcpy(ov, live[0].v, n * sizeof(T));                                       \
-            if (outi)                                                                       \
-                memcpy(outi, live[0].idx, n * sizeof(int64_t));                             \
-            return;                                                                         \
-        }                                                                                   \
-        if (nlive == 2) {                                                                   \
-            merge2_##nm(live, ov, outi);                                                    \
-            return;                                                                         \
-        }                                                                                   \
-        head h[np];                                                                         \
-        size_t at[np];                                                                      \
-        int nh = 0;                                                                         \
-        for (int s = 0; s < np; s++) {                                                      \
-            at[s] = 0;                                                                      \
-            if (pieces[s].n)                                                                \
-                h[nh++] = (head){key_##nm(pieces[s].v), s};                                 \
-        }                                                                                   \
-        for (int i = nh / 2 - 1; i >= 0; i--)                                               \
-            heap_down(h, nh, i);                                                            \
-        for (size_t o = 0; o < n; o++) {                                                    \
-            int s = h[0].piece;                                                             \
-            const T *v = pieces[s].v;                                                       \
-            if (ov)                                                                         \
-                ov[o] = v[at[s]];                                                           \
-            if (outi)                                                                       \
-                outi[o] = pieces[s].idx[at[s]];                                             \
-            if (++at[s] < pieces[s].n)                                                      \
-                h[0].key = key_##nm(&v[at[s]]);                                             \
-            else                                                                            \
-                h[0] = h[--nh];                                                             \
-            heap_down(h, nh, 0);                                                            \
-        }                                                                                   \
-    }                                                                                       \
-    static void bracket_##nm(const void *p, size_t n, uint64_t lo, uint64_t hi, void *keep, \
-                             size_t cap, uint64_t cnt[5])                                   \
-    {                                                                                       \
-        const T *v = p;                                                                     \
-        T *kv = keep;                                                                       \
-        uint64_t below = 0, at_lo = 0, between = 0, at_hi = 0, nan = 0;                     \
-        uint64_t nan_key = mask_of(sizeof(T));                                              \
-        for (size_t i = 0; i < n; i++) {                                                    \
-            uint64_t k = key_##nm(&v[i]);                                                   \
-            below += k < lo;                                                                \
-            at_lo += k == lo;                                                               \
-            at_hi += k == hi && hi != lo;                                                   \
-            nan += k == nan_key && PA__IS_FLOAT(KIND);                                      \
-            if (k > lo && k < hi) {                                                         \
-                if (between < cap)                                                          \
-                    kv[between] = v[i];                                                     \
-                between++;                                                                  \
-            }                                                                               \
-        }                                                                                   \
-        cnt[0] = below;                                                                     \
-        cnt[1] = at_lo;                                                                     \
-        cnt[2] = between;                                                                   \
-        cnt[3] = at_hi;                                                                     \
-        cnt[4] = nan;                                                                       \
-    }                                                                                       \
-    static const pa__sort_ops ops_##nm = {8 * (int)sizeof(T), key_any_##nm, key_value_##nm, \
-                                          radix_##nm,         count_##nm,   merge_##nm,     \
+#define SORT_KERNELS(NAME, nm, T, U, KIND, ...)                                                  \
+    static inline uint64_t key_##nm(const T *p)                                                  \
+    {                                                                                            \
+        return KEY_##KIND(p, sizeof(T));                                                         \
+    }                                                                                            \
+    static uint64_t key_any_##nm(const void *p)                                                  \
+    {                                                                                            \
+        return key_##nm(p);                                                                      \
+    }                                                                                            \
+    static double key_value_##nm(uint64_t key)                                                   \
+    {                                                                                            \
+        T x;                                                                                     \
+        UNKEY_##KIND(key, &x, sizeof(T));                                                        \
+        return (double)x;                                                                        \
+    }                                                                                            \
+    /* Stable insertion sort of n elements in place (with their indices). */                     \
+    static void insertion_##nm(T *v, int64_t *ix, size_t n)                                      \
+    {                                                                                            \
+        for (size_t i = 1; i < n; i++) {                                                         \
+            T x = v[i];                                                                          \
+            int64_t xi = ix ? ix[i] : 0;                                                         \
+            uint64_t k = key_##nm(&x);                                                           \
+            size_t j = i;                                                                        \
+            for (; j > 0 && key_##nm(&v[j - 1]) > k; j--) {                                      \
+                v[j] = v[j - 1];                                                                 \
+                if (ix)                                                                          \
+                    ix[j] = ix[j - 1];                                                           \
+            }                                                                                    \
+            v[j] = x;                                                                            \
+            if (ix)                                                                              \
+                ix[j] = xi;                                                                      \
+        }                                                                                        \
+    }                                                                                            \
+    static int radix_##nm(const void *in_, const int64_t *iin, int64_t ibase, void *a_,          \
+                          int64_t *ia, void *b_, int64_t *ib, size_t n)                          \
+    {                                                                                            \
+        const T *in = in_;                                                                       \
+        T *a = a_, *b = b_;                                                                      \
+        if (n <= SORT_SMALL) {                                                                   \
+            memmove(a, in, n * sizeof(T));                                                       \
+            for (size_t i = 0; ia && i < n; i++)                                                 \
+                ia[i] = iin ? iin[i] : ibase + (int64_t)i;                                       \
+            insertion_##nm(a, ia, n);                                                            \
+            return 0;                                                                            \
+        }                                                                                        \
+        enum { W = 8 * (int)sizeof(T) };                                                         \
+        enum { DB = W > 16 ? RADIX_MAX_BITS : 8 };                                               \
+        enum { NP = (W + DB - 1) / DB, NB = 1 << DB };                                           \
+        static _Thread_local size_t hist[NP][NB];                                                \
+        memset(hist, 0, sizeof hist);                                                            \
+        for (size_t i = 0; i < n; i++) {                                                         \
+            uint64_t k = key_##nm(&in[i]);                                                       \
+            for (int p = 0; p < NP; p++)                                                         \
+                hist[p][(k >> (p * DB)) & (NB - 1)]++;                                           \
+        }                                                                                        \
+        const T *src = in;                                                                       \
+        const int64_t *isrc = iin;                                                               \
+        int cur = -1; /* where the data is: -1 in, 0 a, 1 b */                                   \
+        uint64_t k0 = key_##nm(&in[0]);                                                          \
+        for (int p = 0; p < NP; p++) {                                                           \
+            /* A digit that every key shares moves nothing. */                                   \
+            if (hist[p][(k0 >> (p * DB)) & (NB - 1)] == n)                                       \
+                continue;                                                                        \
+            size_t sum = 0;                                                                      \
+            for (int d = 0; d < NB; d++) {                                                       \
+                size_t c = hist[p][d];                                                           \
+                hist[p][d] = sum;                                                                \
+                sum += c;                                                                        \
+            }                                                                                    \
+            int to = cur == 0 ? 1 : 0;                                                           \
+            T *dst = to ? b : a;                                                                 \
+            int64_t *idst = to ? ib : ia;                                                        \
+            for (size_t i = 0; i < n; i++) {                                                     \
+                size_t at = hist[p][(key_##nm(&src[i]) >> (p * DB)) & (NB - 1)]++;               \
+                dst[at] = src[i];                                                                \
+                if (idst)                                                                        \
+                    idst[at] = isrc ? isrc[i] : ibase + (int64_t)i;                              \
+            }                                                                                    \
+            src = dst;                                                                           \
+            isrc = idst;                                                                         \
+            cur = to;                                                                            \
+        }                                                                                        \
+        if (cur >= 0)                                                                            \
+            return cur;                                                                          \
+        memmove(a, in, n * sizeof(T));                                                           \
+        for (size_t i = 0; ia && i < n; i++)                                                     \
+            ia[i] = iin ? iin[i] : ibase + (int64_t)i;                                           \
+        return 0;                                                                                \
+    }                                                                                            \
+    static size_t count_##nm(const void *run, size_t n, uint64_t key, int le)                    \
+    {                                                                                            \
+        const T *v = run;                                                                        \
+        size_t lo = 0, hi = n;                                                                   \
+        while (lo < hi) {                                                                        \
+            size_t mid = lo + (hi - lo) / 2;                                                     \
+            uint64_t k = key_##nm(&v[mid]);                                                      \
+            if (k < key || (le && k == key))                                                     \
+                lo = mid + 1;                                                                    \
+            else                                                                                 \
+                hi = mid;                                                                        \
+        }                                                                                        \
+        return lo;                                                                               \
+    }                                                                                            \
+    /* The two-piece merge, the common case (two ranks, or a split piece). */                    \
+    static void merge2_##nm(const pa__sort_piece *p, T *ov, int64_t *oi)                         \
+    {                                                                                            \
+        const T *x = p[0].v, *y = p[1].v;                                                        \
+        size_t i = 0, j = 0, o = 0;                                                              \
+        while (i < p[0].n && j < p[1].n) {                                                       \
+            int take_y = key_##nm(&y[j]) < key_##nm(&x[i]);                                      \
+            if (ov)                                                                              \
+                ov[o] = take_y ? y[j] : x[i];                                                    \
+            if (oi)                                                                              \
+                oi[o] = take_y ? p[1].idx[j] : p[0].idx[i];                                      \
+            o++;                                                                                 \
+            j += take_y;                                                                         \
+            i += !take_y;                                                                        \
+        }                                                                                        \
+        for (int s = 0; s < 2; s++) {                                                            \
+            size_t at = s ? j : i, left = p[s].n - at;                                           \
+            if (ov)                                                                              \
+                memcpy(ov + o, (const T *)p[s].v + at, left * sizeof(T));                        \
+            if (oi)                                                                              \
+                memcpy(oi + o, p[s].idx + at, left * sizeof(int64_t));                           \
+            o += left;                                                                           \
+        }                                                                                        \
+    }                                                                                            \
+    static void merge_##nm(const pa__sort_piece *pieces, int np, void *outv, int64_t *outi,      \
+                           size_t n)                                                             \
+    {                                                                                            \
+        T *ov = outv;                                                                            \
+        pa__sort_piece live[2];                                                                  \
+        int nlive = 0;                                                                           \
+        for (int s = 0; s < np && nlive <= 2; s++)                                               \
+            if (pieces[s].n) {                                                                   \
+                if (nlive < 2)                                                                   \
+                    live[nlive] = pieces[s];                                                     \
+                nlive++;                                                                         \
+            }                                                                                    \
+        if (nlive == 1) {                                                                        \
+            if (ov)                                                                              \
+                memcpy(ov, live[0].v, n * sizeof(T));                                            \
+            if (outi)                                                                            \
+                memcpy(outi, live[0].idx, n * sizeof(int64_t));                                  \
+            return;                                                                              \
+        }                                                                                        \
+        if (nlive == 2) {                                                                        \
+            merge2_##nm(live, ov, outi);                                                         \
+            return;                                                                              \
+        }                                                                                        \
+        head h[np];                                                                              \
+        size_t at[np];                                                                           \
+        int nh = 0;                                                                              \
+        for (int s = 0; s < np; s++) {                                                           \
+            at[s] = 0;                                                                           \
+            if (pieces[s].n)                                                                     \
+                h[nh++] = (head){key_##nm(pieces[s].v), s};                                      \
+        }                                                                                        \
+        for (int i = nh / 2 - 1; i >= 0; i--)                                                    \
+            heap_down(h, nh, i);                                                                 \
+        for (size_t o = 0; o < n; o++) {                                                         \
+            int s = h[0].piece;                                                                  \
+            const T *v = pieces[s].v;                                                            \
+            if (ov)                                                                              \
+                ov[o] = v[at[s]];                                                                \
+            if (outi)                                                                            \
+                outi[o] = pieces[s].idx[at[s]];                                                  \
+            if (++at[s] < pieces[s].n)                                                           \
+                h[0].key = key_##nm(&v[at[s]]);                                                  \
+            else                                                                                 \
+                h[0] = h[--nh];                                                                  \
+            heap_down(h, nh, 0);                                                                 \
+        }                                                                                        \
+    }                                                                                            \
+    static void bracket_##nm(const void *p, size_t n, uint64_t lo, uint64_t hi, void *keep,      \
+                             size_t cap, uint64_t cnt[5])                                        \
+    {                                                                                            \
+        const T *v = p;                                                                          \
+        T *kv = keep;                                                                            \
+        uint64_t below = 0, at_lo = 0, between = 0, at_hi = 0, nan = 0;                          \
+        uint64_t nan_key = mask_of(sizeof(T));                                                   \
+        for (size_t i = 0; i < n; i++) {                                                         \
+            uint64_t k = key_##nm(&v[i]);                                                        \
+            below += k < lo;                                                                     \
+            at_lo += k == lo;                                                                    \
+            at_hi += k == hi && hi != lo;                                                        \
+            nan += k == nan_key && PA__IS_FLOAT(KIND);                                           \
+            if (k > lo && k < hi) {                                                              \
+                if (between < cap)                                                               \
+                    kv[between] = v[i];                                                          \
+                between++;                                                                       \
+            }                                                                                    \
+        }                                                                                        \
+        cnt[0] = below;                                                                          \
+        cnt[1] = at_lo;                                                                          \
+        cnt[2] = between;                                                                        \
+        cnt[3] = at_hi;                                                                          \
+        cnt[4] = nan;                                                                            \
+    }                                                                                            \
+    static const pa__sort_ops ops_##nm = {8 * (int)sizeof(T), key_any_##nm, key_value_##nm,      \
+                                          radix_##nm,         count_##nm,   merge_##nm,          \
                                           bracket_##nm};
 /* Complex has no key of 64 bits (numpy orders it by real, then imaginary
  * part): no kernels, and pa__sort_ops_of gives NULL. */
-#define SORT_KERNELS_ORDERED(NAME, nm, T, U, KIND, ...) \
+#define SORT_KERNELS_ORDERED(NAME, nm, T, U, KIND, ...)                                          \
     PA__WHEN(PA__NOT(PA__IS_COMPLEX(KIND)), SORT_KERNELS(NAME, nm, T, U, KIND))
 PA_DTYPE_LIST(SORT_KERNELS_ORDERED)
 #undef SORT_KERNELS
@@ -332,7 +332,7 @@ PA_DTYPE_LIST(SORT_KERNELS_ORDERED)
 const pa__sort_ops *pa__sort_ops_of(pa_dtype d)
 {
     switch (d) {
-#define SORT_CASE(NAME, nm, T, U, KIND, ...) \
+#define SORT_CASE(NAME, nm, T, U, KIND, ...)                                                     \
     case PA_##NAME: return PA__SEL(PA__IS_COMPLEX(KIND), &ops_##nm, NULL);
         PA_DTYPE_LIST(SORT_CASE)
 #undef SORT_CASE

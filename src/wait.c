@@ -30,8 +30,8 @@
 #include "wait.h"
 #include "profile.h"
 
-#define WAIT_FIRST_NS 50000L  /* 50 us: short waits end nearly as fast as spinning */
-#define WAIT_MAX_NS 1000000L  /* 1 ms: the latency added to long waits */
+#define WAIT_FIRST_NS 50000L /* 50 us: short waits end nearly as fast as spinning */
+#define WAIT_MAX_NS 1000000L /* 1 ms: the latency added to long waits */
 
 void pa__wait_pause(long *ns)
 {
@@ -105,10 +105,10 @@ int pa__gate_init(pa_ctx *ctx)
     void *base = NULL;
     MPI_Aint size = ctx->node_rank == 0 ? PA_CACHE_LINE : 0, qsize;
     int disp;
-    int rc = pa__mpi(ctx, "pa_init",
-                     MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, ctx->node_comm, &base,
-                                             &ctx->gate_win),
-                     "MPI_Win_allocate_shared of the node gate");
+    int rc = pa__mpi(
+        ctx, "pa_init",
+        MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, ctx->node_comm, &base, &ctx->gate_win),
+        "MPI_Win_allocate_shared of the node gate");
     if (rc == PA_OK)
         rc = pa__mpi(ctx, "pa_init", MPI_Win_shared_query(ctx->gate_win, 0, &qsize, &disp, &base),
                      "MPI_Win_shared_query of the node gate");

@@ -165,8 +165,8 @@ int main(int argc, char **argv)
     }
     rank = pa_ctx_rank(ctx);
     int size = pa_ctx_size(ctx), bad = 0;
-    if (strcmp(mode, "correct") != 0 && (size < 2 || (strcmp(mode, "replicated") == 0 &&
-                                                      pa_ctx_nnodes(ctx) < 2))) {
+    if (strcmp(mode, "correct") != 0 &&
+        (size < 2 || (strcmp(mode, "replicated") == 0 && pa_ctx_nnodes(ctx) < 2))) {
         fprintf(stderr, "collcheck_prog: %s needs 2 ranks (and 2 nodes for replicated)\n", mode);
         pa_finalize(&ctx);
         return 77;

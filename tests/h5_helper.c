@@ -302,7 +302,8 @@ int main(int argc, char **argv)
         status = save(ctx, &d, t, strtoul(argv[4], NULL, 10), atof(argv[5]), copy);
     } else if (strcmp(argv[1], "loop") == 0 && argc == 4 + copy) {
         for (long k = 1;; k++) {
-            if ((status = save(ctx, &d, PA_F64, strtoul(argv[3], NULL, 10), (double)k, copy)) != 0)
+            if ((status = save(ctx, &d, PA_F64, strtoul(argv[3], NULL, 10), (double)k, copy)) !=
+                0)
                 break;
             if (pa_ctx_rank(ctx) == 0) {
                 printf("%ld\n", k);

@@ -95,7 +95,7 @@ static void count(int fd, const void *buf, size_t len, off_t off)
 ssize_t write(int fd, const void *buf, size_t len)
 {
     count(fd, buf, len, -1);
-    return REAL("write", ssize_t (*)(int, const void *, size_t))(fd, buf, len);
+    return REAL("write", ssize_t(*)(int, const void *, size_t))(fd, buf, len);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
@@ -114,20 +114,19 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 {
     count(fd, n > 0 ? iov[0].iov_base : NULL, n > 0 ? iov[0].iov_len : 0, off);
-    return REAL("pwritev", ssize_t (*)(int, const struct iovec *, int, off_t))(fd, iov, n, off);
+    return REAL("pwritev", ssize_t(*)(int, const struct iovec *, int, off_t))(fd, iov, n, off);
 }
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int n, off_t off)
 {
     count(fd, n > 0 ? iov[0].iov_base : NULL, n > 0 ? iov[0].iov_len : 0, off);
-    return REAL("pwritev64", ssize_t (*)(int, const struct iovec *, int, off_t))(fd, iov, n,
-                                                                                 off);
+    return REAL("pwritev64", ssize_t(*)(int, const struct iovec *, int, off_t))(fd, iov, n, off);
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int n)
 {
     count(fd, NULL, 0, -1);
-    return REAL("writev", ssize_t (*)(int, const struct iovec *, int))(fd, iov, n);
+    return REAL("writev", ssize_t(*)(int, const struct iovec *, int))(fd, iov, n);
 }
 
 __attribute__((destructor)) static void report(void)

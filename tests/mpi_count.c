@@ -31,15 +31,21 @@ void mpi_count_reset(void)
             calls[k][c] = bytes[k][c] = 0;
 }
 
-long mpi_count_calls(mpi_count_kind kind, mpi_count_comm comm) { return calls[kind][comm]; }
-long mpi_count_bytes(mpi_count_kind kind, mpi_count_comm comm) { return bytes[kind][comm]; }
+long mpi_count_calls(mpi_count_kind kind, mpi_count_comm comm)
+{
+    return calls[kind][comm];
+}
+long mpi_count_bytes(mpi_count_kind kind, mpi_count_comm comm)
+{
+    return bytes[kind][comm];
+}
 
 /* One call of kind on comm that puts count elements of type in. With
  * MPI_COUNT_TRACE set, rank 0 prints each call's kind and the addresses
  * of its callers, for addr2line (a program built with -no-pie). */
-#define note(kind, comm, count, type) note_at(kind, comm, count, type, __builtin_return_address(0))
-static void note_at(mpi_count_kind kind, MPI_Comm comm, long count, MPI_Datatype type,
-                    void *from)
+#define note(kind, comm, count, type)                                                            \
+    note_at(kind, comm, count, type, __builtin_return_address(0))
+static void note_at(mpi_count_kind kind, MPI_Comm comm, long count, MPI_Datatype type, void *from)
 {
     int c = MPI_COUNT_OTHER, size = 0;
     for (int i = 0; i < MPI_COUNT_OTHER; i++)
@@ -87,8 +93,7 @@ int MPI_Ibcast(void *buf, int n, MPI_Datatype t, int root, MPI_Comm comm, MPI_Re
     return PMPI_Ibcast(buf, n, t, root, comm, req);
 }
 
-int MPI_Reduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, int root,
-               MPI_Comm comm)
+int MPI_Reduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, int root, MPI_Comm comm)
 {
     note(MPI_COUNT_REDUCE, comm, n, t);
     return PMPI_Reduce(s, r, n, t, op, root, comm);
@@ -106,8 +111,8 @@ int MPI_Ibarrier(MPI_Comm comm, MPI_Request *req)
     return PMPI_Ibarrier(comm, req);
 }
 
-int MPI_Gather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt,
-               int root, MPI_Comm comm)
+int MPI_Gather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, int root,
+               MPI_Comm comm)
 {
     note(MPI_COUNT_GATHER, comm, sn, st);
     return PMPI_Gather(s, sn, st, r, rn, rt, root, comm);

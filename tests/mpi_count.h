@@ -20,26 +20,26 @@
 #include "parray.h"
 
 /* The counted calls. */
-#define MPI_COUNT_KINDS(X)                                                     \
-    X(ALLREDUCE, "allreduce")                                                  \
-    X(BCAST, "bcast")                                                          \
-    X(REDUCE, "reduce")                                                        \
-    X(BARRIER, "barrier")                                                      \
-    X(IBARRIER, "ibarrier")                                                    \
-    X(IBCAST, "ibcast")                                                        \
-    X(GATHER, "gather")                                                        \
-    X(ALLGATHER, "allgather")                                                  \
-    X(SCATTER, "scatter")                                                      \
-    X(SEND, "isend")                                                           \
-    X(WIN_SYNC, "win_sync")                                                    \
-    X(WIN_ALLOC, "win_allocate_shared")                                        \
+#define MPI_COUNT_KINDS(X)                                                                       \
+    X(ALLREDUCE, "allreduce")                                                                    \
+    X(BCAST, "bcast")                                                                            \
+    X(REDUCE, "reduce")                                                                          \
+    X(BARRIER, "barrier")                                                                        \
+    X(IBARRIER, "ibarrier")                                                                      \
+    X(IBCAST, "ibcast")                                                                          \
+    X(GATHER, "gather")                                                                          \
+    X(ALLGATHER, "allgather")                                                                    \
+    X(SCATTER, "scatter")                                                                        \
+    X(SEND, "isend")                                                                             \
+    X(WIN_SYNC, "win_sync")                                                                      \
+    X(WIN_ALLOC, "win_allocate_shared")                                                          \
     X(COMM_NEW, "comm_dup/split")
 
 typedef enum {
 #define MPI_COUNT_ENUM(k, name) MPI_COUNT_##k,
     MPI_COUNT_KINDS(MPI_COUNT_ENUM)
 #undef MPI_COUNT_ENUM
-    MPI_COUNT_NKINDS
+        MPI_COUNT_NKINDS
 } mpi_count_kind;
 
 /* The communicator a call was made on. */

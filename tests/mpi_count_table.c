@@ -207,8 +207,8 @@ static int make(st *s)
  * as "min-max" over the ranks where they differ. */
 static void report(st *s, const char *name)
 {
-    long mine[2 * MPI_COUNT_NKINDS * MPI_COUNT_NCOMMS], lo[2 * MPI_COUNT_NKINDS * MPI_COUNT_NCOMMS],
-        hi[2 * MPI_COUNT_NKINDS * MPI_COUNT_NCOMMS];
+    long mine[2 * MPI_COUNT_NKINDS * MPI_COUNT_NCOMMS],
+        lo[2 * MPI_COUNT_NKINDS * MPI_COUNT_NCOMMS], hi[2 * MPI_COUNT_NKINDS * MPI_COUNT_NCOMMS];
     int k = 0;
     for (int i = 0; i < MPI_COUNT_NKINDS; i++)
         for (int c = 0; c < MPI_COUNT_NCOMMS; c++) {
@@ -236,7 +236,8 @@ static void report(st *s, const char *name)
             else
                 printf("%ld-%ld", lo[k], hi[k]);
             if (hi[k + 1])
-                printf(lo[k + 1] == hi[k + 1] ? " [%ld B]" : " [%ld-%ld B]", lo[k + 1], hi[k + 1]);
+                printf(lo[k + 1] == hi[k + 1] ? " [%ld B]" : " [%ld-%ld B]", lo[k + 1],
+                       hi[k + 1]);
             printf(";");
         }
     printf("\n");

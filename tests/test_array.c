@@ -138,9 +138,9 @@ static const char *part_problem(const pa_partition *p, size_t nelem, size_t es, 
 
 START_TEST(test_partition_unit)
 {
-    static const size_t nelems[] = {0,    1,    7,    8,      63,          64,       65,
-                                    100,  511,  512,  513,    1000,        4095,     4096,
-                                    4097, 9999, 1e5,  262144, (1 << 20) + 3, 3 << 20};
+    static const size_t nelems[] = {
+        0,   1,    7,    8,    63,   64,   65,  100,    511,           512,
+        513, 1000, 4095, 4096, 4097, 9999, 1e5, 262144, (1 << 20) + 3, 3 << 20};
     static const size_t elsizes[] = {1, 4, 8};
     static const int nranks[] = {1, 2, 3, 4, 5, 7, 16};
     int bad = 0;
@@ -166,8 +166,8 @@ START_TEST(test_partition_unit)
                         why = "pa__partition_find disagrees with the bounds";
                 }
                 if (why) {
-                    tu_note(__FILE__, __LINE__, "nelem %zu elsize %zu nranks %d: %s", n, es,
-                            nr, why);
+                    tu_note(__FILE__, __LINE__, "nelem %zu elsize %zu nranks %d: %s", n, es, nr,
+                            why);
                     bad++;
                 }
                 if (rc == PA_OK)
@@ -221,8 +221,16 @@ static entry *gather_entries(const pa_array *a)
     pa_array_local(a, &l);
     pa_array_node(a, &n);
     pa_array_node_rows(a, &row0, &nrows);
-    entry me = {tu_rank(), pa_ctx_node(ctx), pa_ctx_node_rank(ctx), pa_ctx_node_size(ctx),
-                l.offset, l.count, n.offset, n.count, row0, nrows};
+    entry me = {tu_rank(),
+                pa_ctx_node(ctx),
+                pa_ctx_node_rank(ctx),
+                pa_ctx_node_size(ctx),
+                l.offset,
+                l.count,
+                n.offset,
+                n.count,
+                row0,
+                nrows};
     entry *all = malloc(sizeof(entry) * (size_t)tu_size());
     MPI_Allgather(&me, sizeof me, MPI_BYTE, all, sizeof me, MPI_BYTE, MPI_COMM_WORLD);
     return all;
@@ -281,8 +289,11 @@ static void check_owners(const pa_array *a, const entry *e, const size_t *shape)
                 snprintf(why, sizeof why,
                          "element %zu: owned by %d span(s) (owner %d), pa_array_owner rc %d "
                          "node %d rank %d, want node %d rank %d",
-                         i, want == -2 ? 2 : want == -1 ? 0 : 1, want, rc, node, rank,
-                         want_node, want);
+                         i,
+                         want == -2   ? 2
+                         : want == -1 ? 0
+                                      : 1,
+                         want, rc, node, rank, want_node, want);
         }
     }
     free(idx);
@@ -302,9 +313,8 @@ static void check_owners(const pa_array *a, const entry *e, const size_t *shape)
     /* Rows. */
     size_t nrows = shape[0], rbad = 0;
     size_t step = nrows <= 512 ? 1 : nrows / 512;
-    for (size_t row = 0; row < nrows; row = (row + step < nrows || row == nrows - 1)
-                                                ? row + step
-                                                : nrows - 1) {
+    for (size_t row = 0; row < nrows;
+         row = (row + step < nrows || row == nrows - 1) ? row + step : nrows - 1) {
         int wnode = -1, wrank = -1;
         for (int r = 0; r < n; r++) /* the node whose rows hold row */
             if (dist == PA_DISTRIBUTED && row >= e[r].row0 && row < e[r].row0 + e[r].nrows)
@@ -321,8 +331,8 @@ static void check_owners(const pa_array *a, const entry *e, const size_t *shape)
         if (rowsize == 0 && rc == PA_EINVAL)
             ok = 1;
         if (!ok && rbad++ == 0)
-            snprintf(why, sizeof why, "row %zu: rc %d node %d rank %d, want node %d rank %d",
-                     row, rc, rn, rr, wnode, wrank);
+            snprintf(why, sizeof why, "row %zu: rc %d node %d rank %d, want node %d rank %d", row,
+                     rc, rn, rr, wnode, wrank);
         if (row == nrows - 1)
             break;
     }
@@ -354,8 +364,8 @@ static void check_array(const pa_array *a, pa_dtype t, int ndim, const size_t *s
             shape_ok = 0;
     TU_CHECK(pa_array_ctx(a) == ctx);
     TU_ASSERT(pa_array_dtype(a) == t && pa_array_dist(a) == dist && pa_array_ndim(a) == ndim,
-              "getters: dtype %d dist %d ndim %d", (int)pa_array_dtype(a),
-              (int)pa_array_dist(a), pa_array_ndim(a));
+              "getters: dtype %d dist %d ndim %d", (int)pa_array_dtype(a), (int)pa_array_dist(a),
+              pa_array_ndim(a));
     TU_ASSERT(shape_ok, "pa_array_shape wrote a wrong shape or past ndim");
     TU_ASSERT(pa_array_size(a) == size, "size %zu, want %zu", pa_array_size(a), size);
 
@@ -389,8 +399,8 @@ static void check_array(const pa_array *a, pa_dtype t, int ndim, const size_t *s
                   l.count == p->bound[nrank + 1] - p->bound[nrank],
               "local span [%zu, +%zu) is not the partition's [%zu, %zu)", l.offset, l.count,
               p->bound[nrank], p->bound[nrank + 1]);
-    TU_ASSERT(l.count == 0 || (uintptr_t)l.ptr % p->align == 0, "local ptr %p, align %zu",
-              l.ptr, p->align);
+    TU_ASSERT(l.count == 0 || (uintptr_t)l.ptr % p->align == 0, "local ptr %p, align %zu", l.ptr,
+              p->align);
 
     /* The job's table: spans tile each node block in node-rank order, and
      * node blocks tile the array in node order (distributed) or are all of
@@ -455,8 +465,10 @@ static void check_array(const pa_array *a, pa_dtype t, int ndim, const size_t *s
         }
     }
     if (dist == PA_DISTRIBUTED && (nextrow != shape[0] || total != size || hi - lo > 1)) {
-        snprintf(msg, sizeof msg, "node blocks: rows end at %llu of %zu, %llu of %zu elements, "
-                 "%llu..%llu rows per node", nextrow, shape[0], total, size, lo, hi);
+        snprintf(msg, sizeof msg,
+                 "node blocks: rows end at %llu of %zu, %llu of %zu elements, "
+                 "%llu..%llu rows per node",
+                 nextrow, shape[0], total, size, lo, hi);
         bad++;
     }
     TU_ASSERT(bad == 0, "%d layout problems; last: %s", bad, msg);
@@ -624,9 +636,9 @@ START_TEST(test_empty)
         for (int d = 0; d < 2; d++)
             for (int t = 0; t < NDTYPES; t += 4) {
                 pa_array *a = NULL;
-                TU_OK(pa_array_create(ctx, dtypes[t], cases[c].ndim, cases[c].shape, dists[d],
-                                      &a),
-                      ctx);
+                TU_OK(
+                    pa_array_create(ctx, dtypes[t], cases[c].ndim, cases[c].shape, dists[d], &a),
+                    ctx);
                 TU_CHECK(a != NULL && pa_array_size(a) == 0);
                 pa_span l, nd;
                 pa_array_local(a, &l);
@@ -855,8 +867,8 @@ static void expect_enomem(size_t rows, pa_dist dist, const char *source)
     TU_RC(rc, PA_ENOMEM, ctx);
     TU_CHECK(out == NULL);
     const char *m = pa_errmsg(ctx);
-    TU_ASSERT(strstr(m, "pa_array_create: the node block of shape") && strstr(m, "is available") &&
-                  strstr(m, source),
+    TU_ASSERT(strstr(m, "pa_array_create: the node block of shape") &&
+                  strstr(m, "is available") && strstr(m, source),
               "message '%s'", m);
     TU_CHECK(tu_same_str(m));
 }
@@ -909,8 +921,8 @@ START_TEST(test_mem_available)
 
     /* Without the aid, the real figure: 2^50 bytes fit no machine. */
     TU_RC(pa_mem_check(ctx, (size_t)1 << 50, "x"), PA_ENOMEM, ctx);
-    TU_ASSERT(strstr(pa_errmsg(ctx), "(MemAvailable)") || strstr(pa_errmsg(ctx), "cgroup"),
-              "%s", pa_errmsg(ctx));
+    TU_ASSERT(strstr(pa_errmsg(ctx), "(MemAvailable)") || strstr(pa_errmsg(ctx), "cgroup"), "%s",
+              pa_errmsg(ctx));
 }
 END_TEST
 
@@ -1019,7 +1031,7 @@ END_TEST
 static void pool_cycle(pa_ctx *c)
 {
     pa_ctx *saved = ctx;
-    ctx = c; /* the checks use the global context */
+    ctx = c;                      /* the checks use the global context */
     size_t shape[1] = {8u << 20}; /* 64 MiB of f64 */
     for (int round = 0; round < 3; round++) {
         pa_array *a = NULL;

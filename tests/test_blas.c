@@ -103,8 +103,8 @@ START_TEST(shares_disjoint_and_cover)
     int hsize, hrank;
     MPI_Comm_size(host, &hsize);
     MPI_Comm_rank(host, &hrank);
-    TU_ASSERT(plan.host_size == hsize && plan.host_rank == hrank, "host %d/%d, plan %d/%d",
-              hrank, hsize, plan.host_rank, plan.host_size);
+    TU_ASSERT(plan.host_size == hsize && plan.host_rank == hrank, "host %d/%d, plan %d/%d", hrank,
+              hsize, plan.host_rank, plan.host_size);
     mask *all = malloc(sizeof(mask) * (size_t)hsize);
     MPI_Allgather(&share, MAXCPU / 64, MPI_UINT64_T, all, MAXCPU / 64, MPI_UINT64_T, host);
     mask uni = {{0}};
@@ -145,8 +145,8 @@ START_TEST(runs_on_share_with_planned_threads)
     TU_ASSERT(plan.applied && !plan.keep, "applied %d keep %d", plan.applied, plan.keep);
     TU_ASSERT(equal(&now, &share) && equal(&real, &share), "running on %d cores, share %d",
               popcount(&real), nshare);
-    TU_ASSERT(plan.threads == nshare && pa_blas_threads(ctx) == nshare,
-              "threads %d, share %d", plan.threads, nshare);
+    TU_ASSERT(plan.threads == nshare && pa_blas_threads(ctx) == nshare, "threads %d, share %d",
+              plan.threads, nshare);
     TU_ASSERT(pa_blas_threads_in_effect() == plan.threads, "BLAS runs %d threads, plan %d",
               pa_blas_threads_in_effect(), plan.threads);
     TU_CHECK(!(plan.warnings & PA_BLAS_WARN_THREADS));
@@ -296,9 +296,8 @@ START_TEST(node_wait_orders_memory)
     MPI_Win win;
     MPI_Aint size;
     int disp;
-    TU_CHECK(MPI_Win_allocate_shared((MPI_Aint)(nr == 0 ? ns * (int)sizeof(int) : 0),
-                                     sizeof(int), MPI_INFO_NULL, node, &base, &win) ==
-             MPI_SUCCESS);
+    TU_CHECK(MPI_Win_allocate_shared((MPI_Aint)(nr == 0 ? ns * (int)sizeof(int) : 0), sizeof(int),
+                                     MPI_INFO_NULL, node, &base, &win) == MPI_SUCCESS);
     TU_CHECK(MPI_Win_shared_query(win, 0, &size, &disp, &base) == MPI_SUCCESS);
     volatile int *slot = base;
     /* No collective check inside the loop: it would synchronise the ranks
@@ -386,8 +385,9 @@ START_TEST(lend_places_threads)
         ok_back = equal(&now, &share) && others_within(&share) >= 1 &&
                   pa_blas_threads_in_effect() == plan.threads;
     }
-    TU_ASSERT(ok_lend, "lend: the leader's threads are not one on its CPU, the rest on the node's "
-                       "other cores, at the node's thread count");
+    TU_ASSERT(ok_lend,
+              "lend: the leader's threads are not one on its CPU, the rest on the node's "
+              "other cores, at the node's thread count");
     TU_ASSERT(ok_back, "after lend: the threads are not back on the share at the planned count");
     TU_OK(pa_finalize(&ctx), NULL);
 }

@@ -202,7 +202,8 @@ START_TEST(test_cores)
     /* The node's set is the union of its members' sets. */
     MPI_Comm nc = pa_ctx_node_comm(ctx);
     int nsize = pa_ctx_node_size(ctx);
-    int *counts = malloc(sizeof(int) * (size_t)nsize), *displs = malloc(sizeof(int) * (size_t)nsize);
+    int *counts = malloc(sizeof(int) * (size_t)nsize),
+        *displs = malloc(sizeof(int) * (size_t)nsize);
     MPI_Allgather(&n, 1, MPI_INT, counts, 1, MPI_INT, nc);
     int all = 0;
     for (int i = 0; i < nsize; i++) {
@@ -380,7 +381,7 @@ static void expect_einval(const char *name, const char *value, int on_rank)
 START_TEST(test_env_ranks_per_node_invalid)
 {
     /* Blanks and a '+' are refused too: the value is digits only. */
-    const char *bad[] = {"0",  "-1", "abc", "2x", "",  " ", "1.5", "99999999999999999999",
+    const char *bad[] = {"0",  "-1", "abc", "2x",  "",   " ", "1.5", "99999999999999999999",
                          " 2", "+2", "2 ",  "\t2", " -1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_einval("PARRAY_RANKS_PER_NODE", bad[i], -1);
@@ -508,12 +509,17 @@ START_TEST(test_env_h5_settings)
 {
     /* Refused on every rank, naming the variable, also when set badly on
      * one rank only (the others unset: the raw values differ). */
-    const char *bad_align[] = {"4M", "1M,4M,8M", "1M,", ",4M", "1X,4M", "1M,0", "-1,4M",
+    const char *bad_align[] = {"4M",     "1M,4M,8M",       "1M,", ",4M", "1X,4M", "1M,0", "-1,4M",
                                "1 M,4M", "1M,20000000000T"};
     for (size_t i = 0; i < sizeof bad_align / sizeof bad_align[0]; i++)
         expect_einval("PARRAY_H5_ALIGN", bad_align[i], -1);
     expect_einval("PARRAY_H5_ALIGN", "1M,x", tu_size() - 1);
-    const char *bad_hints[] = {"cb_nodes", "a=", "=b", "a=1,", ",a=1", "a=1,a=2",
+    const char *bad_hints[] = {"cb_nodes",
+                               "a=",
+                               "=b",
+                               "a=1,",
+                               ",a=1",
+                               "a=1,a=2",
                                "a_key_longer_than_mpi_takes_as_an_info_key=1"};
     for (size_t i = 0; i < sizeof bad_hints / sizeof bad_hints[0]; i++)
         expect_einval("PARRAY_MPIIO_HINTS", bad_hints[i], -1);
@@ -546,8 +552,10 @@ START_TEST(test_env_differs_between_ranks)
      * ones): before, the ranks split into nodes differently and pa_init
      * hung; now every rank fails with PA_EINVAL naming the variable and the
      * values. */
-    const char *set[][2] = {{"PARRAY_RANKS_PER_NODE", "1"}, {"PARRAY_POOL_MB", "0"},
-                            {"PARRAY_AFFINITY", "keep"}, {"PARRAY_CHECK", "collectives"},
+    const char *set[][2] = {{"PARRAY_RANKS_PER_NODE", "1"},
+                            {"PARRAY_POOL_MB", "0"},
+                            {"PARRAY_AFFINITY", "keep"},
+                            {"PARRAY_CHECK", "collectives"},
                             {"PARRAY_FAULT", "h5_write@0"}};
     for (size_t i = 0; tu_size() > 1 && i < sizeof set / sizeof set[0]; i++) {
         const char *name = set[i][0], *value = set[i][1];

@@ -70,8 +70,8 @@ static const char *broken(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, i
         else if (p <= ncpus && hwloc_bitmap_intersects(share[r], all))
             snprintf(why, sizeof why, "rank %d: share overlaps a lower rank's", r);
         else if (p >= nnuma && touching(topo, HWLOC_OBJ_NUMANODE, share[r]) != 1)
-            snprintf(why, sizeof why, "rank %d: share spans %d NUMA nodes with %d ranks on %d",
-                     r, touching(topo, HWLOC_OBJ_NUMANODE, share[r]), p, nnuma);
+            snprintf(why, sizeof why, "rank %d: share spans %d NUMA nodes with %d ranks on %d", r,
+                     touching(topo, HWLOC_OBJ_NUMANODE, share[r]), p, nnuma);
         hwloc_bitmap_or(all, all, share[r]);
     }
     if (!why[0] && !hwloc_bitmap_isequal(all, allowed))
@@ -79,7 +79,8 @@ static const char *broken(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, i
     /* No SMT sibling split: with no more ranks than cores, each core's
      * allowed CPUs lie in one share, whole. */
     for (hwloc_obj_t core = NULL;
-         p <= ncores && !why[0] && (core = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_CORE, core));) {
+         p <= ncores && !why[0] &&
+         (core = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_CORE, core));) {
         hwloc_bitmap_and(part, core->cpuset, allowed);
         int holders = 0, whole = 1;
         for (int r = 0; r < p; r++)
@@ -215,14 +216,16 @@ static void check_membind_nodes(hwloc_topology_t topo, hwloc_const_cpuset_t allo
         ck_assert_int_eq(pa__cores_membind_nodes(topo, share[r], nodes), 0);
         int spans = touching(topo, HWLOC_OBJ_NUMANODE, share[r]);
         if (machine_numa < 2 || spans > 1) {
-            TU_ASSERT(hwloc_bitmap_iszero(nodes), "%s, %d ranks: rank %d (%d NUMA nodes) is "
-                      "bound to %d", what, p, r, spans, hwloc_bitmap_weight(nodes));
+            TU_ASSERT(hwloc_bitmap_iszero(nodes),
+                      "%s, %d ranks: rank %d (%d NUMA nodes) is "
+                      "bound to %d",
+                      what, p, r, spans, hwloc_bitmap_weight(nodes));
             TU_ASSERT(p < nnuma || machine_numa < 2, "%s, %d ranks: rank %d spans %d NUMA nodes",
                       what, p, r, spans);
             continue;
         }
-        hwloc_obj_t numa = hwloc_get_numanode_obj_by_os_index(topo,
-                                                              (unsigned)hwloc_bitmap_first(nodes));
+        hwloc_obj_t numa = hwloc_get_numanode_obj_by_os_index(
+            topo, (unsigned)hwloc_bitmap_first(nodes));
         TU_ASSERT(hwloc_bitmap_weight(nodes) == 1 && numa &&
                       hwloc_bitmap_isincluded(share[r], numa->cpuset),
                   "%s, %d ranks: rank %d is not bound to the NUMA node of its CPUs", what, p, r);
@@ -311,9 +314,8 @@ START_TEST(init_plans_described_machine)
     /* The share is what the plan says for this rank. */
     hwloc_topology_t topo = machine(BIG);
     hwloc_bitmap_t want = hwloc_bitmap_alloc(), node = hwloc_bitmap_alloc();
-    ck_assert_int_eq(pa__cores_share(topo, hwloc_topology_get_allowed_cpuset(topo), hrank, hsize,
-                                     want),
-                     0);
+    ck_assert_int_eq(
+        pa__cores_share(topo, hwloc_topology_get_allowed_cpuset(topo), hrank, hsize, want), 0);
     int cpus[64], n = pa_blas_plan_cores(c, PA_CORES_SHARE, cpus, 64);
     int same = n == hwloc_bitmap_weight(want) && n == plan.nshare;
     for (int i = 0; i < n && i < 64; i++)
@@ -471,8 +473,8 @@ START_TEST(xml_machine_binds_nothing_real)
               "rank %d: share in node 1 %d; a real binding was tried: said %d, flagged %d",
               tu_rank(), bound, said, flagged);
     xml_machine_run(xml, "membind@*", out, &bound, &said, &flagged);
-    TU_ASSERT(bound && said == 1 && flagged, "rank %d: the fault: said %d, flagged %d",
-              tu_rank(), said, flagged);
+    TU_ASSERT(bound && said == 1 && flagged, "rank %d: the fault: said %d, flagged %d", tu_rank(),
+              said, flagged);
     tu_tmpdir_remove(dir);
 }
 END_TEST

@@ -178,7 +178,9 @@ START_TEST(split_mid_line)
         len += (size_t)snprintf(text + len, sizeof text - len, " %.17g ,%.17g,  %.17g%s%s",
                                 want[i][0], want[i][1], want[i][2],
                                 i % 3 == 1 ? "  # trailing" : "",
-                                i + 1 == R ? "" : i % 2 ? "\r\n" : "\n");
+                                i + 1 == R ? ""
+                                : i % 2    ? "\r\n"
+                                           : "\n");
     }
     put_text("split.csv", text, path, sizeof path);
     pa_files_opts o = {0};
@@ -287,7 +289,9 @@ START_TEST(errors)
     size_t len = 0;
     for (int i = 1; i <= 40; i++)
         len += (size_t)snprintf(text + len, sizeof text - len, "%d.123456789,%s,3.25\n", i,
-                                i == 31 ? "1.5q" : i == 38 ? "z" : "2.5e-3");
+                                i == 31   ? "1.5q"
+                                : i == 38 ? "z"
+                                          : "2.5e-3");
     put_text("late.csv", text, path, sizeof path);
     pa_array *a = NULL;
     TU_RC(pa_load_csv(ctx, path, NULL, &a), PA_EFORMAT, ctx);
@@ -321,7 +325,8 @@ START_TEST(delimiter_is_comment)
               pa_errmsg(ctx));
     TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_CSV, &o, &a), PA_EINVAL, ctx);
     TU_ASSERT(strstr(pa_errmsg(ctx), "pa_load_files: opts: the delimiter '#' is also the "
-                                     "comment character") && !a,
+                                     "comment character") &&
+                  !a,
               "%s", pa_errmsg(ctx));
     o.comment = ';';
     o.delimiter = ';';
@@ -372,8 +377,8 @@ START_TEST(delimiter_is_comment)
     /* A character of numbers or a blank as a delimiter or comment. */
     static const struct {
         char delimiter, comment;
-    } bad[] = {{'.', 0}, {'-', 0}, {'e', 0}, {'5', 0}, {'\n', 0}, {0, ' '}, {0, '\t'},
-               {0, 'x'}, {0, '+'}, {'\t', '\t'}};
+    } bad[] = {{'.', 0}, {'-', 0},  {'e', 0}, {'5', 0}, {'\n', 0},
+               {0, ' '}, {0, '\t'}, {0, 'x'}, {0, '+'}, {'\t', '\t'}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pa_files_opts b2 = {0};
         b2.delimiter = bad[i].delimiter;
@@ -437,8 +442,8 @@ START_TEST(text_mapped_not_copied)
     long long before = bytes_read();
     TU_OK(pa_load_csv(ctx, path, NULL, &a), ctx);
     long long read = bytes_read() - before, range = (long long)(len / (size_t)tu_size());
-    TU_ASSERT(before >= 0 && read < range / 4,
-              "rank %d read %lld bytes of its %lld-byte range", tu_rank(), read, range);
+    TU_ASSERT(before >= 0 && read < range / 4, "rank %d read %lld bytes of its %lld-byte range",
+              tu_rank(), read, range);
     double *got = all_bytes(a);
     TU_CHECK(pa_array_size(a) == 2 * lines && got[2 * lines - 1] == (double)(lines - 1) + 0.25);
     free(got);
@@ -515,8 +520,16 @@ START_TEST(save_round_trip)
                 x = r & 1 ? -x : x;
                 switch (dts[t]) {
                 case PA_F64: memcpy(src + i * 8, &x, 8); break;
-                case PA_F32: { float f = (float)((double)(int64_t)r * 1e-12); memcpy(src + i * 4, &f, 4); break; }
-                case PA_I32: { int32_t v = (int32_t)r; memcpy(src + i * 4, &v, 4); break; }
+                case PA_F32: {
+                    float f = (float)((double)(int64_t)r * 1e-12);
+                    memcpy(src + i * 4, &f, 4);
+                    break;
+                }
+                case PA_I32: {
+                    int32_t v = (int32_t)r;
+                    memcpy(src + i * 4, &v, 4);
+                    break;
+                }
                 default: src[i] = (unsigned char)r; break;
                 }
             }

@@ -201,12 +201,13 @@ START_TEST(conversions_agree_across_isas)
             for (size_t b = 0; b < ss; b++) {
                 r ^= r << 13, r ^= r >> 7, r ^= r << 17;
                 src[i * ss + b] = pa__dtypes[sd].kind == PA__KIND_BOOL ? (unsigned char)(r & 1)
-                                                                      : (unsigned char)r;
+                                                                       : (unsigned char)r;
             }
             if (i % 3 == 0 && pa__dtypes[sd].kind != PA__KIND_BOOL) {
                 /* An odd 12-bit number times a power of two: a tie between
                  * two f16 neighbours, nudged by less than a float ulp. */
-                double tie = ldexp((double)(2048 + 2 * (r % 1024) + 1), (int)((r >> 40) % 24) - 30);
+                double tie = ldexp((double)(2048 + 2 * (r % 1024) + 1),
+                                   (int)((r >> 40) % 24) - 30);
                 double v = tie * (1 + (i % 2 ? 1 : -1) * ldexp(1, -30));
                 pa__from_double(src + i * ss, (pa_dtype)sd, v);
             }

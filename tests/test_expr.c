@@ -25,10 +25,10 @@ static double val(int which, size_t i)
 {
     double t = (double)((i * 2654435761u + (size_t)which * 40503u) % 10007) / 10007.0;
     switch (which) {
-    case 0: return 8.0 * t - 4.0;          /* [-4, 4) */
-    case 1: return 0.01 + 5.0 * t;         /* positive */
-    case 2: return (double)(i % 7) - 3.0;  /* small integers, zeros */
-    default: return 1e-3 * (t - 0.5);      /* tiny */
+    case 0: return 8.0 * t - 4.0;         /* [-4, 4) */
+    case 1: return 0.01 + 5.0 * t;        /* positive */
+    case 2: return (double)(i % 7) - 3.0; /* small integers, zeros */
+    default: return 1e-3 * (t - 0.5);     /* tiny */
     }
 }
 
@@ -225,29 +225,29 @@ static void check_f64(const char *text, const double *ref)
 START_TEST(precedence)
 {
     double *ref = malloc(N * sizeof *ref);
-#define CASE(text, expr)                                                                \
-    do {                                                                                \
-        for (size_t i = 0; i < N; i++) {                                                \
-            double x = val(0, i), y = val(1, i), z = val(2, i), k = 2.5;                \
-            (void)x, (void)y, (void)z, (void)k;                                         \
-            ref[i] = (expr);                                                            \
-        }                                                                               \
-        check_f64(text, ref);                                                           \
+#define CASE(text, expr)                                                                         \
+    do {                                                                                         \
+        for (size_t i = 0; i < N; i++) {                                                         \
+            double x = val(0, i), y = val(1, i), z = val(2, i), k = 2.5;                         \
+            (void)x, (void)y, (void)z, (void)k;                                                  \
+            ref[i] = (expr);                                                                     \
+        }                                                                                        \
+        check_f64(text, ref);                                                                    \
     } while (0)
     CASE("r = -x**2", -(x * x));
     CASE("r = (-x)**2", x * x);
-    CASE("r = y ** 0.5 ** 2", pow(y, pow(0.5, 2)));  /* right-associative */
-    CASE("r = 2 ** 3 ** 2", 512.0);                  /* 2**9, folded */
+    CASE("r = y ** 0.5 ** 2", pow(y, pow(0.5, 2))); /* right-associative */
+    CASE("r = 2 ** 3 ** 2", 512.0);                 /* 2**9, folded */
     CASE("r = 2 ** -1 * x", 0.5 * x);
     CASE("r = -y ** -x", -pow(y, -x));
-    CASE("r = x - y - z", (x - y) - z);              /* left-associative */
+    CASE("r = x - y - z", (x - y) - z); /* left-associative */
     CASE("r = x / y / k", (x / y) / k);
     CASE("r = x + y * z - x / y", (x + y * z) - x / y);
     CASE("r = (x + y) * z", (x + y) * z);
     CASE("r = x * y + z", x * y + z);
     CASE("r = sqrt(x*x + y*y) * k", sqrt(x * x + y * y) * k);
-    CASE("r = x < y + z", (x < y + z) ? 1.0 : 0.0);  /* + binds tighter */
-    CASE("r = k * 2 + 1", 6.0);                      /* uniform: a fill */
+    CASE("r = x < y + z", (x < y + z) ? 1.0 : 0.0); /* + binds tighter */
+    CASE("r = k * 2 + 1", 6.0);                     /* uniform: a fill */
     CASE("r = x * (k - 0.5) ** 2 / 3", x * ((k - 0.5) * (k - 0.5)) / 3);
     CASE("r = 1e-3 * x + .5", 1e-3 * x + .5);
     CASE("r = - - x", x);
@@ -326,12 +326,13 @@ static float rf32(int op, float x, float y)
 }
 
 static const char *const fn_text[] = {
-    "r = neg(x)", "r = abs(x)", "r = sqrt(y)", "r = exp(x)", "r = log(y)", "r = log10(y)",
-    "r = log1p(y)", "r = expm1(x)", "r = sin(x)", "r = cos(x)", "r = tan(x)", "r = tanh(x)",
-    "r = floor(x)", "r = ceil(x)", "r = round(x)", "r = square(x)", "r = reciprocal(y)",
-    "r = add(x, y)", "r = sub(x, y)", "r = mul(x, y)", "r = div(x, y)", "r = pow(y, x)",
-    "r = minimum(x, y)", "r = maximum(x, y)", "r = hypot(x, y)", "r = atan2(x, y)",
-    "r = fmod(x, y)",
+    "r = neg(x)",        "r = abs(x)",      "r = sqrt(y)",       "r = exp(x)",
+    "r = log(y)",        "r = log10(y)",    "r = log1p(y)",      "r = expm1(x)",
+    "r = sin(x)",        "r = cos(x)",      "r = tan(x)",        "r = tanh(x)",
+    "r = floor(x)",      "r = ceil(x)",     "r = round(x)",      "r = square(x)",
+    "r = reciprocal(y)", "r = add(x, y)",   "r = sub(x, y)",     "r = mul(x, y)",
+    "r = div(x, y)",     "r = pow(y, x)",   "r = minimum(x, y)", "r = maximum(x, y)",
+    "r = hypot(x, y)",   "r = atan2(x, y)", "r = fmod(x, y)",
 };
 #define NFN ((int)(sizeof fn_text / sizeof fn_text[0]))
 
@@ -385,8 +386,8 @@ START_TEST(where_compare)
     double *ref = malloc(N * sizeof *ref);
     CASE("r = where(x < 0, -x, x)", x < 0 ? -x : x);
     CASE("r = where(z, x, y)", z != 0 ? x : y);
-    CASE("r = where(x > 1, 1, 0.5)", x > 1 ? 1.0 : 0.5);          /* uniform branches */
-    CASE("r = where(k > 2, x, y)", x);                           /* uniform condition */
+    CASE("r = where(x > 1, 1, 0.5)", x > 1 ? 1.0 : 0.5); /* uniform branches */
+    CASE("r = where(k > 2, x, y)", x);                   /* uniform condition */
     CASE("r = where(z >= 0, x, k)", z >= 0 ? x : 2.5);
     CASE("r = (x <= z) + 2 * (x == z) + 4 * (x != z) + 8 * (x >= z)",
          (x <= z ? 1.0 : 0.0) + 2 * (x == z ? 1.0 : 0.0) + 4 * (x != z ? 1.0 : 0.0) +
@@ -396,8 +397,7 @@ START_TEST(where_compare)
     /* NaN: comparisons are false except !=, and a NaN condition is true. */
     pa_array *x = make(PA_F64, 4, 0), *r = make(PA_F64, 4, 0);
     pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r), PA_BIND_SCALAR("nan", NAN)};
-    TU_OK(pa_eval(ctx, "r = (x < nan) + 2*(x == nan) + 4*(x != nan) + 8*where(nan, 1, 0)", b,
-                  3),
+    TU_OK(pa_eval(ctx, "r = (x < nan) + 2*(x == nan) + 4*(x != nan) + 8*where(nan, 1, 0)", b, 3),
           ctx);
     double got[4], want[4] = {12, 12, 12, 12};
     double *g = whole(r);
@@ -444,9 +444,8 @@ START_TEST(compile_once)
         /* Scalars change between evaluations, and so does whether a and b
          * are arrays or scalars (a new program for a new signature). */
         double a = 0.5 + it, bb = -1.0 * it;
-        pa_binding bs[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r),
-                           PA_BIND_SCALAR("a", a), PA_BIND_SCALAR("b", bb),
-                           PA_BIND_SCALAR("unused", 1)};
+        pa_binding bs[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r), PA_BIND_SCALAR("a", a),
+                           PA_BIND_SCALAR("b", bb), PA_BIND_SCALAR("unused", 1)};
         pa_binding ba[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("a", y),
                            PA_BIND_SCALAR("b", bb)};
         int arr = it % 2;
@@ -486,8 +485,8 @@ START_TEST(errors)
     TU_OK(pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &m), ctx);
     {
         pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("r", r)};
-        fails(pa_eval(ctx, "r = x + y", b, 2), PA_EINVAL, "pa_eval: name 'y' (column 9) is not bound",
-              NULL);
+        fails(pa_eval(ctx, "r = x + y", b, 2), PA_EINVAL,
+              "pa_eval: name 'y' (column 9) is not bound", NULL);
         fails(pa_eval(ctx, "q = x", b, 2), PA_EINVAL, "the output 'q' (column 1) is not bound",
               NULL);
         fails(pa_eval(ctx, "r = x +", b, 2), PA_EINVAL, "column 8", NULL);
@@ -563,8 +562,9 @@ START_TEST(integers)
         pa_array *x = make(d, N, 0), *y = make(d, N, 2), *r = make(d, N, 0);
         pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r),
                           PA_BIND_SCALAR("k", 3)};
-        TU_OK(pa_eval(ctx, "r = where(x < 0, -x, x) * k + x / 7 - fmod(x, 3) + x**2 + "
-                           "maximum(x, y) + (x == y)",
+        TU_OK(pa_eval(ctx,
+                      "r = where(x < 0, -x, x) * k + x / 7 - fmod(x, 3) + x**2 + "
+                      "maximum(x, y) + (x == y)",
                       b, 4),
               ctx);
         void *got = whole(r);
@@ -572,8 +572,8 @@ START_TEST(integers)
         for (size_t i = 0; i < N && bad == N; i++) {
             int64_t xv = (int64_t)(val(0, i) * 10), yv = (int64_t)(val(2, i) * 10);
             int64_t fl = xv / 7 - ((xv % 7 != 0 && xv < 0) ? 1 : 0);
-            int64_t want = (xv < 0 ? -xv : xv) * 3 + fl - xv % 3 + xv * xv +
-                           (xv > yv ? xv : yv) + (xv == yv);
+            int64_t want = (xv < 0 ? -xv : xv) * 3 + fl - xv % 3 + xv * xv + (xv > yv ? xv : yv) +
+                           (xv == yv);
             int64_t g = dt ? ((int64_t *)got)[i] : ((int32_t *)got)[i];
             if (g != want)
                 bad = i;
@@ -641,17 +641,15 @@ START_TEST(bool_results)
     TU_OK(pa_array_create(ctx, PA_BOOL, 1, &n, PA_DISTRIBUTED, &m), ctx);
     TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &r), ctx);
     pa_binding bd[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("m", m),
-                       PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("b", b),
-                       PA_BIND_SCALAR("nan", NAN)};
+                       PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("b", b), PA_BIND_SCALAR("nan", NAN)};
     static const struct {
         const char *text;
         int op; /* 0 x > 0.5, 1 logical_and(x, y), 2 logical_and(b, 1), 3 not x,
                    4 (x < 0) | b, 5 x < nan, 6 x != nan, 7 logical_or(nan, x) */
     } cases[] = {
-        {"m = x > 0.5", 0},           {"m = logical_and(x, y)", 1},
-        {"m = logical_and(b, 1)", 2}, {"m = logical_not(x)", 3},
-        {"m = (x < 0) | b", 4},       {"m = x < nan", 5},
-        {"m = x != nan", 6},          {"m = logical_or(nan, x)", 7},
+        {"m = x > 0.5", 0},        {"m = logical_and(x, y)", 1},  {"m = logical_and(b, 1)", 2},
+        {"m = logical_not(x)", 3}, {"m = (x < 0) | b", 4},        {"m = x < nan", 5},
+        {"m = x != nan", 6},       {"m = logical_or(nan, x)", 7},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         TU_OK(pa_eval(ctx, cases[c].text, bd, 6), ctx);
@@ -673,8 +671,7 @@ START_TEST(bool_results)
             if (got[i] != want)
                 bad = i;
         }
-        TU_ASSERT(bad == N, "%s: element %zu is %d", cases[c].text, bad,
-                  bad < N ? got[bad] : 0);
+        TU_ASSERT(bad == N, "%s: element %zu is %d", cases[c].text, bad, bad < N ? got[bad] : 0);
         free(got);
     }
     /* A bool result into an f64 output (same_kind allows it), and a bool
@@ -727,8 +724,7 @@ START_TEST(bitwise_operators)
     /* Floats have no bitwise ops: the error names the operator and dtype. */
     fails(pa_eval(ctx, "r = x & f", b, 4), PA_ENOTSUP, "'&' (column 7)", "f64");
     fails(pa_eval(ctx, "r = ~f + x", b, 4), PA_ENOTSUP, "'~' (column 5)", "f64");
-    fails(pa_eval(ctx, "r = bitwise_or(f, x)", b, 4), PA_ENOTSUP, "bitwise_or (column 5)",
-          "f64");
+    fails(pa_eval(ctx, "r = bitwise_or(f, x)", b, 4), PA_ENOTSUP, "bitwise_or (column 5)", "f64");
     fails(pa_eval(ctx, "r = x ^ 1.5", b, 4), PA_ENOTSUP, "'^' (column 7)", "f64");
     pa_array_free(&f);
     pa_array_free(&r);
@@ -819,7 +815,8 @@ static char *nest(const char *head, const char *open, size_t n, const char *mid,
 START_TEST(long_chains)
 {
     static const size_t terms[] = {52000, 200000};
-    pa_array *x = make(PA_F64, LONG_N, 0), *y = make(PA_F64, LONG_N, 1), *r = make(PA_F64, LONG_N, 3);
+    pa_array *x = make(PA_F64, LONG_N, 0), *y = make(PA_F64, LONG_N, 1),
+             *r = make(PA_F64, LONG_N, 3);
     pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y), PA_BIND_ARRAY("r", r),
                       PA_BIND_SCALAR("k", 0.1)};
     double *ref = malloc(LONG_N * sizeof *ref);
@@ -882,10 +879,8 @@ START_TEST(deep_nesting)
         /* unit u opens its first level at column first_col + u * unit_len */
         int levels_per_unit, first_col, unit_len;
     } kinds[] = {
-        {"r = ", "(", "x", ")", 1, 5, 1},
-        {"r = ", "-", "x", "", 1, 5, 1},
-        {"r = ", "sqrt(", "x", ")", 1, 9, 5},
-        {"r = x", "**x", "", "", 1, 6, 3},
+        {"r = ", "(", "x", ")", 1, 5, 1},     {"r = ", "-", "x", "", 1, 5, 1},
+        {"r = ", "sqrt(", "x", ")", 1, 9, 5}, {"r = x", "**x", "", "", 1, 6, 3},
         {"r = ", "-(", "x", ")", 2, 5, 2},
     };
     pa_array *x = make(PA_F64, N, 1), *r = make(PA_F64, N, 3);
@@ -910,10 +905,10 @@ START_TEST(deep_nesting)
                         kinds[k].close);
             pa_expr *e = (pa_expr *)&e;
             char col[32];
-            snprintf(col, sizeof col, "column %d:", kinds[k].first_col +
-                                                         (int)units * kinds[k].unit_len);
-            fails(pa_expr_compile(ctx, text, &e), PA_EINVAL,
-                  "nested more than 256 levels deep", col);
+            snprintf(col, sizeof col,
+                     "column %d:", kinds[k].first_col + (int)units * kinds[k].unit_len);
+            fails(pa_expr_compile(ctx, text, &e), PA_EINVAL, "nested more than 256 levels deep",
+                  col);
             TU_CHECK(e == NULL);
             free(text);
         }
@@ -1021,4 +1016,7 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(int argc, char **argv) { return tu_main(argc, argv, make_suite); }
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, make_suite);
+}

@@ -249,7 +249,8 @@ START_TEST(differs_between_ranks)
                 (const char *[]){"x.csv: differs between ranks: modification time", NULL});
     /* ... and by their sizes, with the ranks of each size. */
     TU_CHECK(write_text("y.csv", r == 1 ? "10,2\n" : "1,2\n"));
-    snprintf(want, sizeof want, "t: y.csv: differs between ranks: size 4 on rank%s %s, 5 on rank 1",
+    snprintf(want, sizeof want,
+             "t: y.csv: differs between ranks: size 4 on rank%s %s, 5 on rank 1",
              P > 2 ? "s" : "", rest);
     TU_RC(pa__file_agree(ctx, MPI_COMM_WORLD, "t", "y.csv", PA__FILE_INPUT, NULL), PA_EIO, ctx);
     TU_ASSERT(strcmp(pa_errmsg(ctx), want) == 0, "'%s', want '%s'", pa_errmsg(ctx), want);
@@ -259,16 +260,17 @@ START_TEST(differs_between_ranks)
     const char *gone[] = {"the directory out: missing on rank", "(exists on rank 0)", NULL};
     failed_with(pa_h5_save(a, "out/y.h5", "y", NULL), gone);
     failed_with(pa_save_csv(a, "out/y.csv", NULL), gone);
-    failed_with(pa_save_files(a, "out/p%d.npy", PA_FORMAT_NPY, NULL),
-                (const char *[]){"pattern 'out/p%d.npy': the directory out: missing on rank",
-                                 NULL});
+    failed_with(
+        pa_save_files(a, "out/p%d.npy", PA_FORMAT_NPY, NULL),
+        (const char *[]){"pattern 'out/p%d.npy': the directory out: missing on rank", NULL});
     /* ... or that is another directory on every rank: a rank cannot see the
      * temporary that rank 0 made. Per-rank files may go there, though. */
     TU_CHECK(r == 0 || mkdir("out", 0777) == 0);
-    failed_with(pa_h5_save(a, "out/y.h5", "y", NULL),
-                (const char *[]){"out/y.h5: the directory out is not one directory on every rank: "
-                                 "the temporary .y.h5.parray-tmp.",
-                                 ": missing on rank", NULL});
+    failed_with(
+        pa_h5_save(a, "out/y.h5", "y", NULL),
+        (const char *[]){"out/y.h5: the directory out is not one directory on every rank: "
+                         "the temporary .y.h5.parray-tmp.",
+                         ": missing on rank", NULL});
     struct stat st;
     TU_CHECK(stat("out/y.h5", &st) < 0 && tu_stale_temps("out") == 0);
     TU_OK(pa_save_files(a, "out/p%d.npy", PA_FORMAT_NPY, NULL), ctx);

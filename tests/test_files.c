@@ -122,7 +122,9 @@ START_TEST(round_trips)
     static const struct {
         const char *ext;
         pa_format f;
-    } fmts[] = {{"npy", PA_FORMAT_AUTO}, {"csv", PA_FORMAT_AUTO}, {"bin", PA_FORMAT_RAW},
+    } fmts[] = {{"npy", PA_FORMAT_AUTO},
+                {"csv", PA_FORMAT_AUTO},
+                {"bin", PA_FORMAT_RAW},
                 {"h5", PA_FORMAT_H5}};
     static const pa_dtype dts[] = {PA_F64, PA_F32, PA_I64, PA_I32, PA_U8};
     size_t shape[3] = {23, 4, 6};
@@ -146,7 +148,8 @@ START_TEST(round_trips)
                 o.progress = count_progress;
                 progress_calls = 0;
                 pa_array *b = NULL;
-                TU_OK(pa_load_files(ctx, (const char *const *)p, shape[0], fmts[f].f, &o, &b), ctx);
+                TU_OK(pa_load_files(ctx, (const char *const *)p, shape[0], fmts[f].f, &o, &b),
+                      ctx);
                 TU_ASSERT(same(a, b), "%s %s place %d: the loaded stack differs", fmts[f].ext,
                           pa_dtype_name(dts[t]), place);
                 int calls = 0;
@@ -237,7 +240,8 @@ START_TEST(raw_inferred)
     TU_ASSERT(strstr(pa_errmsg(ctx), p[4]) && strstr(pa_errmsg(ctx), "36 bytes") && !b,
               "'%s' does not name %s", pa_errmsg(ctx), p[4]);
     /* No options: raw needs them. */
-    TU_RC(pa_load_files(ctx, (const char *const *)p, 6, PA_FORMAT_AUTO, NULL, &b), PA_EINVAL, ctx);
+    TU_RC(pa_load_files(ctx, (const char *const *)p, 6, PA_FORMAT_AUTO, NULL, &b), PA_EINVAL,
+          ctx);
     free_names(p);
     pa_array_free(&a);
 }
@@ -257,10 +261,11 @@ START_TEST(mismatch_named)
     TU_OK(pa_save_files(a, pattern, PA_FORMAT_AUTO, NULL), ctx);
     char **p = names(pattern, N);
     size_t s2[2] = {3, 3}, s1 = 6;
-    pa_array *odd = make(PA_F64, 2, s2, PA_REPLICATED), *oddt = make(PA_F32, 1, &s1, PA_REPLICATED);
+    pa_array *odd = make(PA_F64, 2, s2, PA_REPLICATED),
+             *oddt = make(PA_F32, 1, &s1, PA_REPLICATED);
     char opat[300];
     snprintf(opat, sizeof opat, "%s/odd%%d.npy", dir);
-    TU_OK(pa_save_files(odd, opat, PA_FORMAT_AUTO, NULL), ctx);  /* 3 files of (3,) */
+    TU_OK(pa_save_files(odd, opat, PA_FORMAT_AUTO, NULL), ctx); /* 3 files of (3,) */
     snprintf(opat, sizeof opat, "%s/oddt%%d.npy", dir);
     TU_OK(pa_save_files(oddt, opat, PA_FORMAT_AUTO, NULL), ctx); /* 0-d f32 files */
     char **q = names(opat, 1);
@@ -271,13 +276,16 @@ START_TEST(mismatch_named)
         char keep[512];
         snprintf(keep, sizeof keep, "%s", p[13]);
         snprintf(p[13], 512, "%s/odd1.npy", dir);
-        TU_RC(pa_load_files(ctx, (const char *const *)p, N, PA_FORMAT_AUTO, &o, &b), PA_EINVAL, ctx);
+        TU_RC(pa_load_files(ctx, (const char *const *)p, N, PA_FORMAT_AUTO, &o, &b), PA_EINVAL,
+              ctx);
         TU_ASSERT(strstr(pa_errmsg(ctx), p[13]) && strstr(pa_errmsg(ctx), "(3,)") &&
-                  strstr(pa_errmsg(ctx), "(3,2)") && !b, "'%s'", pa_errmsg(ctx));
+                      strstr(pa_errmsg(ctx), "(3,2)") && !b,
+                  "'%s'", pa_errmsg(ctx));
         TU_CHECK(tu_same_str(pa_errmsg(ctx)));
         /* Another dtype. */
         snprintf(p[13], 512, "%s", q[0]);
-        TU_RC(pa_load_files(ctx, (const char *const *)p, N, PA_FORMAT_AUTO, &o, &b), PA_EINVAL, ctx);
+        TU_RC(pa_load_files(ctx, (const char *const *)p, N, PA_FORMAT_AUTO, &o, &b), PA_EINVAL,
+              ctx);
         TU_ASSERT(strstr(pa_errmsg(ctx), q[0]) && strstr(pa_errmsg(ctx), "f32"), "'%s'",
                   pa_errmsg(ctx));
         /* Missing. */
@@ -296,7 +304,8 @@ START_TEST(mismatch_named)
         fclose(f);
     }
     MPI_Barrier(MPI_COMM_WORLD);
-    TU_RC(pa_load_files(ctx, (const char *const *)p, N, PA_FORMAT_AUTO, NULL, &b), PA_EFORMAT, ctx);
+    TU_RC(pa_load_files(ctx, (const char *const *)p, N, PA_FORMAT_AUTO, NULL, &b), PA_EFORMAT,
+          ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), txt) != NULL);
     free_names(p);
     free_names(q);
@@ -460,7 +469,8 @@ START_TEST(write_fails_midway)
                  * holds its old or its new row, and all read back. */
                 char **p = names(pattern, OLD);
                 pa_array *b = NULL;
-                TU_OK(pa_load_files(ctx, (const char *const *)p, OLD, PA_FORMAT_AUTO, &o, &b), ctx);
+                TU_OK(pa_load_files(ctx, (const char *const *)p, OLD, PA_FORMAT_AUTO, &o, &b),
+                      ctx);
                 free_names(p);
                 pa_array_free(&b);
             }

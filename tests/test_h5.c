@@ -166,10 +166,14 @@ static void check_stored(const char *path, const char *ds, hid_t want, int ndim,
             if (dims[i] != shape[i])
                 ok = 0, snprintf(why, sizeof why, "dim %d is %llu, not %zu", i,
                                  (unsigned long long)dims[i], shape[i]);
-        if (t >= 0) H5Tclose(t);
-        if (sp >= 0) H5Sclose(sp);
-        if (d >= 0) H5Dclose(d);
-        if (f >= 0) H5Fclose(f);
+        if (t >= 0)
+            H5Tclose(t);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+        if (f >= 0)
+            H5Fclose(f);
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
     TU_ASSERT(ok, "%s:%s: %s", path, ds, why);
@@ -181,8 +185,8 @@ static const struct {
     int ndim;
     size_t shape[4];
 } shapes[] = {
-    {1, {1000}},        {1, {1}},          {2, {37, 3}},   {2, {5, 1000}},
-    {3, {9, 7, 5}},     {4, {3, 4, 5, 6}}, {2, {0, 4}},    {3, {4, 0, 2}},
+    {1, {1000}},    {1, {1}},          {2, {37, 3}}, {2, {5, 1000}},
+    {3, {9, 7, 5}}, {4, {3, 4, 5, 6}}, {2, {0, 4}},  {3, {4, 0, 2}},
 };
 #define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
 
@@ -193,8 +197,9 @@ START_TEST(roundtrip_every_dtype_and_shape)
         for (int k = 0; k < NSHAPES; k++) {
             pa_array *a = NULL, *b = NULL;
             unsigned salt = (unsigned)(t * 100 + k);
-            TU_OK(pa_array_create(ctx, dtypes[t], shapes[k].ndim, shapes[k].shape,
-                                  PA_DISTRIBUTED, &a), ctx);
+            TU_OK(pa_array_create(ctx, dtypes[t], shapes[k].ndim, shapes[k].shape, PA_DISTRIBUTED,
+                                  &a),
+                  ctx);
             fill(a, salt);
             char ds[64];
             snprintf(ds, sizeof ds, "/t%d/s%d", t, k);
@@ -294,12 +299,16 @@ static void check_serial(const char *path, const char *ds, pa_dtype t, size_t n,
             unsigned flags, v[4];
             size_t nv = 4;
             if (H5Pget_filter2(p, (unsigned)i, &flags, &nv, v, 0, NULL, NULL) ==
-                    H5Z_FILTER_DEFLATE && nv >= 1)
+                    H5Z_FILTER_DEFLATE &&
+                nv >= 1)
                 info[3] = v[0];
         }
-        if (p >= 0) H5Pclose(p);
-        if (d >= 0) H5Dclose(d);
-        if (f >= 0) H5Fclose(f);
+        if (p >= 0)
+            H5Pclose(p);
+        if (d >= 0)
+            H5Dclose(d);
+        if (f >= 0)
+            H5Fclose(f);
         free(buf);
     }
     MPI_Bcast(info, 4, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
@@ -324,8 +333,9 @@ START_TEST(chunked_saves_read_back)
     } cases[] = {
         {PA_F64, {1001, 7}, {.layout = PA_H5_CHUNKED}},
         {PA_F64, {1001, 7}, {.layout = PA_H5_CHUNKED, .chunk_rows = 333}},
-        {PA_F32, {2003, 13}, {.layout = PA_H5_CHUNKED, .chunk_rows = 7,
-                              .xfer = PA_H5_INDEPENDENT}},
+        {PA_F32,
+         {2003, 13},
+         {.layout = PA_H5_CHUNKED, .chunk_rows = 7, .xfer = PA_H5_INDEPENDENT}},
         {PA_U8, {2003, 13}, {.deflate = 1, .chunk_rows = 61}},
         {PA_I32, {777, 3}, {.deflate = 9}},
         {PA_I64, {3, 5}, {.deflate = 4, .chunk_rows = 2, .xfer = PA_H5_INDEPENDENT}},
@@ -353,8 +363,8 @@ START_TEST(chunked_saves_read_back)
         size_t want = cases[k].o.chunk_rows;
         if (want > cases[k].shape[0] && cases[k].shape[0] > 0)
             want = cases[k].shape[0];
-        TU_ASSERT(rows > 0 && (want == 0 || rows == want), "case %d: chunk rows %zu, want %zu",
-                  k, rows, want);
+        TU_ASSERT(rows > 0 && (want == 0 || rows == want), "case %d: chunk rows %zu, want %zu", k,
+                  rows, want);
         int lv = cases[k].o.deflate;
         TU_ASSERT(filters == (lv ? 1 : 0) && level == (lv ? lv : -1),
                   "case %d: %d filters, deflate level %d; want deflate %d alone", k, filters,
@@ -513,9 +523,9 @@ static int write_foreign(const char *path, const char *ds, hid_t ftype, pa_dtype
                     : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t sp = H5Screate_simple(ndim, dims, NULL);
     hid_t d = H5Dcreate2(f, ds, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = d < 0 ? -1 : H5Dwrite(d, pa__h5_mem_type(t),
-                                      H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    if (d >= 0) H5Dclose(d);
+    herr_t st = d < 0 ? -1 : H5Dwrite(d, pa__h5_mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    if (d >= 0)
+        H5Dclose(d);
     H5Sclose(sp);
     if (f >= 0 && H5Fclose(f) < 0)
         st = -1;
@@ -526,7 +536,10 @@ static int write_foreign(const char *path, const char *ds, hid_t ftype, pa_dtype
 START_TEST(reads_both_byte_orders)
 {
     const char *path = file("be.h5");
-    static const struct { hid_t *type; pa_dtype t; } be[] = {
+    static const struct {
+        hid_t *type;
+        pa_dtype t;
+    } be[] = {
         {&H5T_IEEE_F64BE_g, PA_F64}, {&H5T_IEEE_F32BE_g, PA_F32}, {&H5T_STD_I64BE_g, PA_I64},
         {&H5T_STD_I32BE_g, PA_I32},  {&H5T_STD_U8BE_g, PA_U8},    {&H5T_IEEE_F64LE_g, PA_F64},
         {&H5T_STD_I32LE_g, PA_I32},
@@ -538,7 +551,8 @@ START_TEST(reads_both_byte_orders)
         for (int i = 0; i < n && ok; i++) {
             char ds[16];
             snprintf(ds, sizeof ds, "v%d", i);
-            ok = write_foreign(path, ds, *be[i].type, be[i].t, 2, shape, (unsigned)(60 + i), i == 0);
+            ok = write_foreign(path, ds, *be[i].type, be[i].t, 2, shape, (unsigned)(60 + i),
+                               i == 0);
         }
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -600,10 +614,30 @@ static int node_equals(pa_array *a, const char *want, size_t row0)
 START_TEST(chunked_datasets_match_a_serial_read)
 {
     static const char *names[] = {
-        "rows_cut", "odd", "rows_filters", "auto", "auto_gzip", "gzip1", "gzip6", "gzip9", "shuffle_gzip",
-        "fletcher32", "all_filters", "big_endian", "one_d", "three_d", "u8", "random_gzip",
-        "szip", "partial", "partial_gzip", "partial_szip", "partial_fill", "empty_gzip",
-        "fletcher_deflate", "fletcher_shuffle",
+        "rows_cut",
+        "odd",
+        "rows_filters",
+        "auto",
+        "auto_gzip",
+        "gzip1",
+        "gzip6",
+        "gzip9",
+        "shuffle_gzip",
+        "fletcher32",
+        "all_filters",
+        "big_endian",
+        "one_d",
+        "three_d",
+        "u8",
+        "random_gzip",
+        "szip",
+        "partial",
+        "partial_gzip",
+        "partial_szip",
+        "partial_fill",
+        "empty_gzip",
+        "fletcher_deflate",
+        "fletcher_shuffle",
     };
     const char *path = fixture();
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -624,8 +658,8 @@ START_TEST(chunked_datasets_match_a_serial_read)
                             .dist = mode & 2 ? PA_REPLICATED : PA_DISTRIBUTED};
             pa_array *a = NULL;
             TU_OK(pa_h5_load(ctx, path, names[k], &o, &a), ctx);
-            TU_ASSERT(node_equals(a, want, 0), "%s: mode %d differs from HDF5's read",
-                      names[k], mode);
+            TU_ASSERT(node_equals(a, want, 0), "%s: mode %d differs from HDF5's read", names[k],
+                      mode);
             pa_array_free(&a);
         }
         size_t row0 = sh[0] / 3, rows = sh[0] / 2;
@@ -704,8 +738,8 @@ START_TEST(damaged_chunks_are_refused)
             hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
             ok &= H5Pset_chunk(dcpl, 2, cdims) >= 0 &&
                   (k == 0 ? H5Pset_fletcher32(dcpl) : H5Pset_deflate(dcpl, 1)) >= 0;
-            hid_t d = H5Dcreate2(f, k == 0 ? "sum" : "zip", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
-                                 dcpl, H5P_DEFAULT);
+            hid_t d = H5Dcreate2(f, k == 0 ? "sum" : "zip", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl,
+                                 H5P_DEFAULT);
             ok &= d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
             /* Damage the chunk at row 20: one byte of its data. */
             hsize_t org[2] = {20, 0}, size = 0;
@@ -789,8 +823,8 @@ START_TEST(oversized_chunks_are_refused)
         const char *want = k == 1 ? "the chunk at row 30 is stored in 8388608 bytes, more than "
                                     "its filters make of 480 bytes"
                                   : "the chunk at row 30 does not decode to a whole chunk";
-        TU_ASSERT(strstr(pa_errmsg(ctx), want) && tu_same_str(pa_errmsg(ctx)),
-                  "%s: message: %s", names[k], pa_errmsg(ctx));
+        TU_ASSERT(strstr(pa_errmsg(ctx), want) && tu_same_str(pa_errmsg(ctx)), "%s: message: %s",
+                  names[k], pa_errmsg(ctx));
         TU_CHECK(a == NULL);
     }
 }
@@ -1003,10 +1037,18 @@ static int write_unsupported(const char *p)
     H5Tset_precision(i128, 128);
     H5Tset_precision(u24, 24);
     H5Tset_size(u24, 3);
-    struct { const char *name; hid_t type, space; } ds[] = {
-        {"i128", i128, sp1}, {"u24", u24, sp1}, {"f128", H5T_NATIVE_LDOUBLE, sp1},
-        {"str", str, sp1},           {"cmp", cmp, sp1},           {"scalar", H5T_IEEE_F64LE, sc},
-        {"null", H5T_IEEE_F64LE, sn}, {"dim9", H5T_IEEE_F64LE, sp9},
+    struct {
+        const char *name;
+        hid_t type, space;
+    } ds[] = {
+        {"i128", i128, sp1},
+        {"u24", u24, sp1},
+        {"f128", H5T_NATIVE_LDOUBLE, sp1},
+        {"str", str, sp1},
+        {"cmp", cmp, sp1},
+        {"scalar", H5T_IEEE_F64LE, sc},
+        {"null", H5T_IEEE_F64LE, sn},
+        {"dim9", H5T_IEEE_F64LE, sp9},
     };
     int ok = f >= 0;
     for (size_t i = 0; ok && i < sizeof ds / sizeof ds[0]; i++) {
@@ -1018,7 +1060,8 @@ static int write_unsupported(const char *p)
     }
     hid_t g = H5Gcreate2(f, "grp", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(g);
-    H5Tclose(str), H5Tclose(cmp), H5Tclose(i128), H5Tclose(u24), H5Sclose(sp1), H5Sclose(sp9), H5Sclose(sc), H5Sclose(sn);
+    H5Tclose(str), H5Tclose(cmp), H5Tclose(i128), H5Tclose(u24), H5Sclose(sp1), H5Sclose(sp9),
+        H5Sclose(sc), H5Sclose(sn);
     return H5Fclose(f) >= 0 && ok;
 }
 
@@ -1316,8 +1359,7 @@ START_TEST(in_place_failures_on_one_rank)
             for (int mode = 0; mode < 2; mode++) {
                 pa_h5_opts o = {.xfer = mode ? PA_H5_INDEPENDENT : 0};
                 TU_RC(pa_h5_save(n, path, mode ? "added" : "x", &o), PA_EIO, c);
-                TU_ASSERT(strstr(pa_errmsg(c), "injected") != NULL, "%s: %s", spec,
-                          pa_errmsg(c));
+                TU_ASSERT(strstr(pa_errmsg(c), "injected") != NULL, "%s: %s", spec, pa_errmsg(c));
                 TU_CHECK(tu_same_str(pa_errmsg(c)));
             }
             pa_array_free(&n);
@@ -1438,8 +1480,7 @@ END_TEST
 /* ------------------------------------------------------------ row blocks */
 
 /* Collective: a's node block holds the pattern of dataset rows from row0. */
-static void check_rows(pa_array *a, size_t row0, size_t rowsize, unsigned salt,
-                       const char *what)
+static void check_rows(pa_array *a, size_t row0, size_t rowsize, unsigned salt, const char *what)
 {
     pa_span s;
     pa_array_node(a, &s);
@@ -1453,7 +1494,10 @@ static const struct {
     int ndim;
     size_t shape[3];
 } row_cases[] = {
-    {PA_F32, 2, {2003, 13}}, {PA_I32, 3, {101, 3, 7}}, {PA_U8, 1, {1000}}, {PA_F64, 2, {5, 4}},
+    {PA_F32, 2, {2003, 13}},
+    {PA_I32, 3, {101, 3, 7}},
+    {PA_U8, 1, {1000}},
+    {PA_F64, 2, {5, 4}},
 };
 
 /* A dataset read in blocks of n rows (n dividing the rows or not, n larger
@@ -1465,7 +1509,10 @@ START_TEST(row_blocks_round_trip)
     const char *path = file("rows.h5"), *out = file("rows_out.h5");
     static const size_t blocks[] = {1, 7, 64, 100000};
     static const pa_h5_opts wopts[] = {
-        {0}, {.xfer = PA_H5_INDEPENDENT}, {.layout = PA_H5_CHUNKED}, {.deflate = 1},
+        {0},
+        {.xfer = PA_H5_INDEPENDENT},
+        {.layout = PA_H5_CHUNKED},
+        {.deflate = 1},
         {.layout = PA_H5_CHUNKED, .chunk_rows = 5, .xfer = PA_H5_INDEPENDENT},
     };
     for (int c = 0; c < (int)(sizeof row_cases / sizeof row_cases[0]); c++) {
@@ -1497,7 +1544,8 @@ START_TEST(row_blocks_round_trip)
             size_t nblk = (rows + n - 1) / n;
             for (size_t b = nblk; b-- > 0;) {
                 size_t r0 = b * n, m = rows - r0 < n ? rows - r0 : n;
-                snprintf(what, sizeof what, "case %d block %zu rows [%zu, %zu)", c, n, r0, r0 + m);
+                snprintf(what, sizeof what, "case %d block %zu rows [%zu, %zu)", c, n, r0,
+                         r0 + m);
                 pa_array *x = blk;
                 if (m == n) {
                     TU_OK(pa_h5_read_rows(blk, path, "g/x", r0, &ro), ctx);
@@ -1626,7 +1674,7 @@ START_TEST(row_blocks_bad_input)
     TU_OK(pa_h5_write_rows(w, b, 6), ctx);
     TU_OK(pa_h5_write_rows(w, b, 3), ctx); /* overlaps: [0, 10) minus nothing... */
     pa_array_free(&b);
-    TU_RC(pa_h5_commit(&w), PA_OK, ctx);   /* ...so every row is written */
+    TU_RC(pa_h5_commit(&w), PA_OK, ctx); /* ...so every row is written */
     size_t b2[2] = {3, 3};
     TU_OK(pa_array_create(ctx, PA_F64, 2, b2, PA_DISTRIBUTED, &b), ctx);
     TU_OK(pa_h5_create(ctx, path, "x", PA_F64, 2, shape, NULL, &w), ctx);

@@ -139,21 +139,72 @@ static void ref_convert(pa_dtype dd, void *dst, pa_dtype sd, const void *src, si
     int bits = 8 * (int)pa_dtype_size(dd), sgn = tu_wrap_i(-1, dd) < 0;
     __int128 mn = sgn ? -((__int128)1 << (bits - 1)) : 0;
     __int128 mx = sgn ? ((__int128)1 << (bits - 1)) - 1 : ((__int128)1 << bits) - 1;
-    __int128 r = isnan(fv) ? 0 : fv < (double)mn ? mn : fv >= (double)mx + 1.0 ? mx : (__int128)trunc(fv);
+    __int128 r = isnan(fv)                ? 0
+                 : fv < (double)mn        ? mn
+                 : fv >= (double)mx + 1.0 ? mx
+                                          : (__int128)trunc(fv);
     tu_set_i(dst, dd, i, r);
 }
 
 START_TEST(test_astype)
 {
-    static const double fvals[] = {0.0, -0.0, 1.5, -1.5, 2.99, -2.99, 255.9, 256.0, 300.7,
-                                   -300.7, 2147483647.9, 2147483648.0, -2147483648.9,
-                                   1e12 + 0.5, 0x1p62, 0x1p63, -0x1p63, -0x1p64, 1e300,
-                                   INFINITY, -INFINITY, NAN, 3.4e38, 1e39, 127.9, 128.0,
-                                   -128.9, -129.0, 32767.9, 32768.0, -32768.9, 65503.9, 65504.0,
-                                   65519.9, 65520.0, 65535.9, 65536.0, 4294967295.9, 4294967296.0,
-                                   0x1p64, 0x1.fffffffffffffp63, 6e-8, -3e-8, 1e-5};
-    static const int64_t ivals[] = {0, 1, -1, 255, 256, 300, -300, INT32_MAX, (int64_t)INT32_MAX + 1,
-                                    INT32_MIN, (int64_t)1 << 40 | 5, INT64_MAX, INT64_MIN,
+    static const double fvals[] = {0.0,
+                                   -0.0,
+                                   1.5,
+                                   -1.5,
+                                   2.99,
+                                   -2.99,
+                                   255.9,
+                                   256.0,
+                                   300.7,
+                                   -300.7,
+                                   2147483647.9,
+                                   2147483648.0,
+                                   -2147483648.9,
+                                   1e12 + 0.5,
+                                   0x1p62,
+                                   0x1p63,
+                                   -0x1p63,
+                                   -0x1p64,
+                                   1e300,
+                                   INFINITY,
+                                   -INFINITY,
+                                   NAN,
+                                   3.4e38,
+                                   1e39,
+                                   127.9,
+                                   128.0,
+                                   -128.9,
+                                   -129.0,
+                                   32767.9,
+                                   32768.0,
+                                   -32768.9,
+                                   65503.9,
+                                   65504.0,
+                                   65519.9,
+                                   65520.0,
+                                   65535.9,
+                                   65536.0,
+                                   4294967295.9,
+                                   4294967296.0,
+                                   0x1p64,
+                                   0x1.fffffffffffffp63,
+                                   6e-8,
+                                   -3e-8,
+                                   1e-5};
+    static const int64_t ivals[] = {0,
+                                    1,
+                                    -1,
+                                    255,
+                                    256,
+                                    300,
+                                    -300,
+                                    INT32_MAX,
+                                    (int64_t)INT32_MAX + 1,
+                                    INT32_MIN,
+                                    (int64_t)1 << 40 | 5,
+                                    INT64_MAX,
+                                    INT64_MIN,
                                     (int64_t)1 << 53 | 1};
     size_t nf = sizeof fvals / sizeof fvals[0], ni = sizeof ivals / sizeof ivals[0];
     for (int k = 0; k < 2; k++)
@@ -187,9 +238,11 @@ START_TEST(test_astype)
                         bad++;
                         first = first < i ? first : i;
                     }
-                TU_ASSERT(bad == 0, "astype %s -> %s: %zu differ, first at %zu (%g -> %g, want %g)",
+                TU_ASSERT(bad == 0,
+                          "astype %s -> %s: %zu differ, first at %zu (%g -> %g, want %g)",
                           pa_dtype_name(sd), pa_dtype_name(dd), bad, first,
-                          first < n ? tu_get_f(sbuf, sd, first) : 0, first < n ? tu_get_f(got, dd, first) : 0,
+                          first < n ? tu_get_f(sbuf, sd, first) : 0,
+                          first < n ? tu_get_f(got, dd, first) : 0,
                           first < n ? tu_get_f(want, dd, first) : 0);
                 free(got);
                 free(want);

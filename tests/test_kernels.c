@@ -22,39 +22,38 @@
  * px, py, pz (read whatever the op's arity), stored at o; returns the
  * PA_OPERR_* bits. Built where the kernel layer builds a kernel. */
 typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
-#define REF_FN(DT, CT, CU, OT, N, E)                                                     \
-    static int ref_##DT##_##N(void *o, const void *px, const void *py, const void *pz) \
-    {                                                                                  \
-        typedef CT T;                                                                  \
-        typedef CU U;                                                                  \
-        (void)sizeof(U);                                                               \
-        int err = 0;                                                                   \
-        T x, y, z;                                                                     \
-        memcpy(&x, px, sizeof x);                                                      \
-        memcpy(&y, py, sizeof y);                                                      \
-        memcpy(&z, pz, sizeof z);                                                      \
-        (void)x;                                                                       \
-        (void)y;                                                                       \
-        (void)z;                                                                       \
-        OT r = (E);                                                                    \
-        memcpy(o, &r, sizeof r);                                                       \
-        return err;                                                                    \
+#define REF_FN(DT, CT, CU, OT, N, E)                                                             \
+    static int ref_##DT##_##N(void *o, const void *px, const void *py, const void *pz)           \
+    {                                                                                            \
+        typedef CT T;                                                                            \
+        typedef CU U;                                                                            \
+        (void)sizeof(U);                                                                         \
+        int err = 0;                                                                             \
+        T x, y, z;                                                                               \
+        memcpy(&x, px, sizeof x);                                                                \
+        memcpy(&y, py, sizeof y);                                                                \
+        memcpy(&z, pz, sizeof z);                                                                \
+        (void)x;                                                                                 \
+        (void)y;                                                                                 \
+        (void)z;                                                                                 \
+        OT r = (E);                                                                              \
+        memcpy(o, &r, sizeof r);                                                                 \
+        return err;                                                                              \
     }
 #define REF_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REF_DT, (N, iok, FE, IE))
-#define REF_DT(OP, DT, dt, CT, CU, KIND, ...)                                          \
+#define REF_DT(OP, DT, dt, CT, CU, KIND, ...)                                                    \
     PA__DT_CALL(REF_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
-#define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                      \
-    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                 \
-             REF_FN(DT, CT, CU,                                                          \
-                    PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU),    \
-                            _Bool),                                                       \
-                    N,                                                                   \
-                    PA__SEL(PA__IS_INT(KIND), FE, IE)))
+#define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                                \
+    PA__WHEN(                                                                                    \
+        PA__OP_HAS(KIND, N, iok),                                                                \
+        REF_FN(DT, CT, CU,                                                                       \
+               PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU), _Bool), N, \
+               PA__SEL(PA__IS_INT(KIND), FE, IE)))
 PA__KERNEL_OPS(REF_OP)
 
 #define REFT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REFT_DT, (N, iok))
 #define REFT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(REFT_DT_, DT, KIND, PA__DT_UNPACK OP)
-#define REFT_DT_(DT, KIND, N, iok)                                                     \
+#define REFT_DT_(DT, KIND, N, iok)                                                               \
     PA__WHEN(PA__OP_HAS(KIND, N, iok), [PA_##DT][PA__KOP_##N] = ref_##DT##_##N, )
 static const ref_fn refs[PA_NDTYPES][PA__KOP_N] = {PA__KERNEL_OPS(REFT_OP)};
 
@@ -75,8 +74,9 @@ static uint64_t lcg(uint64_t *s)
  * integers, NaN payloads, subnormals; for bool a random 0 or 1). */
 static void make_input(char *buf, pa_dtype d, int j)
 {
-    static const double special[] = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.5, 1.0, -1.0, 3.0,
-                                     INFINITY, -INFINITY, NAN, 1e-300, 700.0, 1e300, -7.0};
+    static const double special[] = {0.0,  -0.0,   0.5,   1.5,   2.5,      -2.5,
+                                     -0.5, 1.0,    -1.0,  3.0,   INFINITY, -INFINITY,
+                                     NAN,  1e-300, 700.0, 1e300, -7.0};
     size_t es = pa_dtype_size(d), nsp = sizeof special / sizeof special[0];
     uint64_t s = 12345u + (uint64_t)j * 977u + (uint64_t)d * 31u;
     for (size_t i = 0; i < NBUF; i++) {
@@ -103,7 +103,7 @@ typedef struct {
     char *out, *want; /* output buffers */
     size_t outcap;    /* bytes of each output buffer */
     long calls, fails;
-    char first[512];  /* the first failure */
+    char first[512]; /* the first failure */
 } sweep;
 
 static const char *const isa_names[] = {"base", "avx2", "avx512"};
@@ -159,13 +159,13 @@ static void check_call(sweep *w, pa__kernel k, ref_fn ref, pa__kop op, pa_dtype 
 
 /* The stride patterns of each arity: the specialised ones first, then
  * general ones. */
-static const pa__strides pat1[] = {{1, 1, 0, 0}, {1, 0, 0, 0}, {2, 3, 0, 0}, {1, -1, 0, 0},
-                                   {3, 1, 0, 0}};
+static const pa__strides pat1[] = {
+    {1, 1, 0, 0}, {1, 0, 0, 0}, {2, 3, 0, 0}, {1, -1, 0, 0}, {3, 1, 0, 0}};
 static const pa__strides pat2[] = {{1, 1, 1, 0}, {1, 1, 0, 0}, {1, 0, 1, 0}, {2, 2, 3, 0},
                                    {1, 2, 3, 0}, {1, 0, 0, 0}, {1, -1, 1, 0}};
-static const pa__strides pat3[] = {{1, 1, 1, 1}, {1, 0, 1, 1}, {1, 1, 0, 1}, {1, 1, 1, 0},
-                                   {1, 1, 0, 0}, {1, 0, 1, 0}, {1, 0, 0, 1}, {2, 2, 3, 5},
-                                   {1, 3, 2, 1}};
+static const pa__strides pat3[] = {{1, 1, 1, 1}, {1, 0, 1, 1}, {1, 1, 0, 1},
+                                   {1, 1, 1, 0}, {1, 1, 0, 0}, {1, 0, 1, 0},
+                                   {1, 0, 0, 1}, {2, 2, 3, 5}, {1, 3, 2, 1}};
 static const size_t lengths[] = {0, 1, 7, 31, 127, PA__KERNEL_BLK, 129, 333};
 
 static void sweep_op_dtype(sweep *w, pa__kop op, pa_dtype d)
@@ -250,8 +250,8 @@ START_TEST(test_support_table)
                                        strstr(pa_errmsg(ctx), pa_dtype_name((pa_dtype)d));
             if (!ok && bad++ == 0)
                 snprintf(first, sizeof first, "%s %s: rc %d, has %d, message '%s'",
-                         pa__kernel_op_name((pa__kop)op), pa_dtype_name((pa_dtype)d), rc,
-                         has, rc == PA_OK ? "" : pa_errmsg(ctx));
+                         pa__kernel_op_name((pa__kop)op), pa_dtype_name((pa_dtype)d), rc, has,
+                         rc == PA_OK ? "" : pa_errmsg(ctx));
         }
     TU_ASSERT(bad == 0, "%d wrong; first: %s", bad, first);
     /* Out of range: no kernel, no crash. */

@@ -87,7 +87,8 @@ static void check_product(pa_dtype dt, int vec, size_t m, size_t n, size_t k, in
                           double beta0)
 {
     size_t ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
-    double *A = malloc((m * k + 1) * 8), *B = malloc((k * n + 1) * 8), *C = malloc((m * n + 1) * 8);
+    double *A = malloc((m * k + 1) * 8), *B = malloc((k * n + 1) * 8),
+           *C = malloc((m * n + 1) * 8);
     double *want = malloc((m * n + 1) * 8), *got = malloc((m * n + 1) * 8);
     pa_array *a = make(dt, 2, ar, ac, da, 1, A);
     pa_array *b = vec ? make(dt, 1, k, 1, db, 2, B) : make(dt, 2, br, bc, db, 2, B);
@@ -95,33 +96,33 @@ static void check_product(pa_dtype dt, int vec, size_t m, size_t n, size_t k, in
     /* The same operands for every mode, so that one product costs few
      * collective calls (the 2-host runs go over TCP). */
     for (int md = 0; md < nmodes; md++) {
-    pa_matmul_mode mode = modes[md];
-    double alpha = md == 0 ? alpha0 : 0.5, beta = md == 0 ? beta0 : -2.0;
-    if (!c)
-        c = vec ? make(dt, 1, m, 1, dc, 3, C) : make(dt, 2, m, n, dc, 3, C);
-    else
-        reset(c, m * n, C);
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0;
-            for (size_t p = 0; p < k; p++)
-                s += (ta ? A[p * m + i] : A[i * k + p]) * (tb ? B[j * k + p] : B[p * n + j]);
-            want[i * n + j] = alpha * s + beta * C[i * n + j];
-        }
-    pa_matmul_opts o = PA_MATMUL_OPTS_INIT;
-    o.transA = ta;
-    o.transB = tb;
-    o.alpha = alpha;
-    o.beta = beta;
-    o.mode = mode;
-    int rc = vec ? pa_matvec(c, a, b, &o) : pa_matmul(c, a, b, &o);
-    TU_RC(rc, PA_OK, ctx);
-    fetch(c, m * n, got);
-    char what[160];
-    snprintf(what, sizeof what, "%s %s m=%zu n=%zu k=%zu tA=%d tB=%d dist A%d B%d C%d %s",
-             vec ? "matvec" : "matmul", pa_dtype_name(dt), m, n, k, ta, tb, da, db, dc,
-             pa_matmul_mode_name(mode));
-    expect_close(got, want, m * n, 0, what); /* exact: see val() */
+        pa_matmul_mode mode = modes[md];
+        double alpha = md == 0 ? alpha0 : 0.5, beta = md == 0 ? beta0 : -2.0;
+        if (!c)
+            c = vec ? make(dt, 1, m, 1, dc, 3, C) : make(dt, 2, m, n, dc, 3, C);
+        else
+            reset(c, m * n, C);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) {
+                double s = 0;
+                for (size_t p = 0; p < k; p++)
+                    s += (ta ? A[p * m + i] : A[i * k + p]) * (tb ? B[j * k + p] : B[p * n + j]);
+                want[i * n + j] = alpha * s + beta * C[i * n + j];
+            }
+        pa_matmul_opts o = PA_MATMUL_OPTS_INIT;
+        o.transA = ta;
+        o.transB = tb;
+        o.alpha = alpha;
+        o.beta = beta;
+        o.mode = mode;
+        int rc = vec ? pa_matvec(c, a, b, &o) : pa_matmul(c, a, b, &o);
+        TU_RC(rc, PA_OK, ctx);
+        fetch(c, m * n, got);
+        char what[160];
+        snprintf(what, sizeof what, "%s %s m=%zu n=%zu k=%zu tA=%d tB=%d dist A%d B%d C%d %s",
+                 vec ? "matvec" : "matmul", pa_dtype_name(dt), m, n, k, ta, tb, da, db, dc,
+                 pa_matmul_mode_name(mode));
+        expect_close(got, want, m * n, 0, what); /* exact: see val() */
     }
     pa_array_free(&a);
     pa_array_free(&b);
@@ -166,10 +167,10 @@ END_TEST
 START_TEST(matmul_empty_and_thin)
 {
     /* No rows at all, no columns, and many more ranks than rows. */
-    check_product(PA_F64, 0, 0, 3, 2, 0, 0, PA_DISTRIBUTED, PA_REPLICATED, PA_DISTRIBUTED, 2,
-                  1, 0);
-    check_product(PA_F64, 0, 3, 0, 2, 0, 0, PA_DISTRIBUTED, PA_REPLICATED, PA_DISTRIBUTED, 2,
-                  1, 0);
+    check_product(PA_F64, 0, 0, 3, 2, 0, 0, PA_DISTRIBUTED, PA_REPLICATED, PA_DISTRIBUTED, 2, 1,
+                  0);
+    check_product(PA_F64, 0, 3, 0, 2, 0, 0, PA_DISTRIBUTED, PA_REPLICATED, PA_DISTRIBUTED, 2, 1,
+                  0);
     check_product(PA_F64, 0, 1, 40, 33, 0, 1, PA_DISTRIBUTED, PA_DISTRIBUTED, PA_DISTRIBUTED, 3,
                   2, 1);
 }

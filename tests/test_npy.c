@@ -149,9 +149,10 @@ START_TEST(read_fixtures)
                 /* Keys in another order than parray writes, double quotes
                  * and a version 3.0 header are all valid per the spec. */
                 if (major == 3)
-                    snprintf(dict, sizeof dict,
-                             "{\"shape\": (%d, %d), \"fortran_order\": False, \"descr\": \"%c%s\"}",
-                             R, C, order, types[t].kind);
+                    snprintf(
+                        dict, sizeof dict,
+                        "{\"shape\": (%d, %d), \"fortran_order\": False, \"descr\": \"%c%s\"}", R,
+                        C, order, types[t].kind);
                 else
                     snprintf(dict, sizeof dict,
                              "{'descr': '%c%s', 'fortran_order': False, 'shape': (%d, %d), }",
@@ -163,12 +164,14 @@ START_TEST(read_fixtures)
                                data + j * (size_t)types[t].size);
                     size_t len = build(major, dict, data, R * C * (size_t)types[t].size, file);
                     paths[k] = malloc(300);
-                    snprintf(paths[k], 300, "%s/v%d-%s-%d-%d.npy", dir, major, types[t].kind, big, k);
+                    snprintf(paths[k], 300, "%s/v%d-%s-%d-%d.npy", dir, major, types[t].kind, big,
+                             k);
                     put_file(paths[k], file, len);
                 }
                 pa_array *a = NULL;
-                TU_OK(pa_load_files(ctx, (const char *const *)paths, NF, PA_FORMAT_AUTO, NULL, &a),
-                      ctx);
+                TU_OK(
+                    pa_load_files(ctx, (const char *const *)paths, NF, PA_FORMAT_AUTO, NULL, &a),
+                    ctx);
                 size_t shape[3];
                 pa_array_shape(a, shape);
                 TU_CHECK(pa_array_dtype(a) == types[t].dtype && pa_array_ndim(a) == 3 &&
@@ -178,7 +181,8 @@ START_TEST(read_fixtures)
                 for (int k = 0; k < NF; k++)
                     for (size_t j = 0; j < R * C; j++)
                         bad += v[k * R * C + j] != value(types[t].dtype, k, j);
-                TU_ASSERT(bad == 0, "v%d %c%s: %d wrong values", major, order, types[t].kind, bad);
+                TU_ASSERT(bad == 0, "v%d %c%s: %d wrong values", major, order, types[t].kind,
+                          bad);
                 free(v);
                 pa_array_free(&a);
                 for (int k = 0; k < NF; k++)
@@ -194,7 +198,8 @@ START_TEST(read_scalar_and_1d_fortran)
     char p0[300], p1[300], q0[300];
     unsigned char data[8], file[256];
     encode(PA_I32, 7, 0, data);
-    size_t len = build(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (), }", data, 4, file);
+    size_t len = build(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (), }", data, 4,
+                       file);
     snprintf(p0, sizeof p0, "%s/s0.npy", dir);
     put_file(p0, file, len);
     encode(PA_I32, 9, 1, data);
@@ -233,7 +238,8 @@ START_TEST(read_long_header)
     enum { PAD = 5000, N = 3 };
     char *dict = malloc(PAD + 128);
     unsigned char *file = malloc(PAD + 256), data[N * 8];
-    int n = snprintf(dict, PAD + 128, "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), ", N);
+    int n = snprintf(dict, PAD + 128, "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), ",
+                     N);
     memset(dict + n, ' ', PAD);
     strcpy(dict + n + PAD, "}");
     for (int i = 0; i < N; i++)
@@ -345,20 +351,32 @@ START_TEST(read_refused)
         int code;
         const char *why;
     } cases[] = {
-        {"{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 1, 48, PA_ENOTSUP, "Fortran order"},
-        {"{'descr': '<c32', 'fortran_order': False, 'shape': (2,), }", 1, 64, PA_ENOTSUP, "not one parray holds"},
-        {"{'descr': '<i16', 'fortran_order': False, 'shape': (2,), }", 1, 32, PA_ENOTSUP, "not one parray holds"},
-        {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", 1, 16, PA_ENOTSUP, "structured"},
-        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 1, 40, PA_EFORMAT, "its header says"},
-        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 2, 56, PA_EFORMAT, "its header says"},
+        {"{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 1, 48, PA_ENOTSUP,
+         "Fortran order"},
+        {"{'descr': '<c32', 'fortran_order': False, 'shape': (2,), }", 1, 64, PA_ENOTSUP,
+         "not one parray holds"},
+        {"{'descr': '<i16', 'fortran_order': False, 'shape': (2,), }", 1, 32, PA_ENOTSUP,
+         "not one parray holds"},
+        {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", 1, 16, PA_ENOTSUP,
+         "structured"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 1, 40, PA_EFORMAT,
+         "its header says"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 2, 56, PA_EFORMAT,
+         "its header says"},
         {"{'descr': '<f8', 'fortran_order': False, }", 1, 0, PA_EFORMAT, "lacks"},
-        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 1, 48, PA_EFORMAT, "unknown key"},
-        {"{'descr': '<f8' 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a valid dict"},
-        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 4, 48, PA_EFORMAT, "version 4.0"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'x': 1}", 1, 48, PA_EFORMAT,
+         "unknown key"},
+        {"{'descr': '<f8' 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT,
+         "not a valid dict"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 4, 48, PA_EFORMAT,
+         "version 4.0"},
         /* The item size is digits only: no blank, no sign. */
-        {"{'descr': '<f 8', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a NumPy type string"},
-        {"{'descr': '<f+8', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a NumPy type string"},
-        {"{'descr': '<f', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT, "not a NumPy type string"},
+        {"{'descr': '<f 8', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT,
+         "not a NumPy type string"},
+        {"{'descr': '<f+8', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT,
+         "not a NumPy type string"},
+        {"{'descr': '<f', 'fortran_order': False, 'shape': (2, 3), }", 1, 48, PA_EFORMAT,
+         "not a NumPy type string"},
     };
     unsigned char data[64] = {0}, file[512];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -381,7 +399,8 @@ START_TEST(read_refused)
     pa_array *a = NULL;
     TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_AUTO, NULL, &a), PA_EFORMAT, ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), "not a .npy file") != NULL);
-    size_t len = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", data, 0, file);
+    size_t len = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", data, 0,
+                       file);
     put_file(p, file, len - 30);
     TU_RC(pa_load_files(ctx, one, 1, PA_FORMAT_AUTO, NULL, &a), PA_EFORMAT, ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), "truncated") != NULL);
@@ -408,7 +427,8 @@ START_TEST(write_bytes)
             for (size_t i = 0; i < s.count; i++) {
                 size_t g = s.offset + i;
                 unsigned char b[8];
-                encode(d, value(d, (int)(g / (R * C)), g % (R * C)), !(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__), b);
+                encode(d, value(d, (int)(g / (R * C)), g % (R * C)),
+                       !(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__), b);
                 memcpy((char *)s.ptr + i * es, b, es);
             }
             pa_array_sync(a);
@@ -433,7 +453,8 @@ START_TEST(write_bytes)
                     snprintf(p, sizeof p, pattern, k);
                     unsigned char *got = get_file(p, &gl);
                     if (!got || gl != wl || memcmp(got, want, wl) != 0) {
-                        tu_note(__FILE__, __LINE__, "%s differs from the specification's bytes", p);
+                        tu_note(__FILE__, __LINE__, "%s differs from the specification's bytes",
+                                p);
                         bad++;
                     }
                     free(got);
@@ -475,8 +496,9 @@ START_TEST(write_scalars)
         for (int k = 0; k < 3; k++) {
             unsigned char data[8], want[256];
             encode(PA_F64, src[k], 0, data);
-            size_t wl = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", data, 8,
-                              want), gl;
+            size_t wl = build(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", data,
+                              8, want),
+                   gl;
             char p[300];
             snprintf(p, sizeof p, pattern, k);
             unsigned char *got = get_file(p, &gl);

@@ -27,7 +27,8 @@ static int err_has(const char *want)
 START_TEST(unsigned_integers)
 {
     uint64_t v = 7;
-    TU_CHECK(num_uint("--seed", "18446744073709551615", 0, UINT64_MAX, &v, err, sizeof err) == 0 &&
+    TU_CHECK(num_uint("--seed", "18446744073709551615", 0, UINT64_MAX, &v, err, sizeof err) ==
+                 0 &&
              v == UINT64_MAX);
     TU_CHECK(num_uint("--seed", "0", 0, UINT64_MAX, &v, err, sizeof err) == 0 && v == 0);
     TU_CHECK(num_uint("--seed", "007", 0, UINT64_MAX, &v, err, sizeof err) == 0 && v == 7);
@@ -38,8 +39,8 @@ START_TEST(unsigned_integers)
     TU_ASSERT(err_has("--seed: 18446744073709551616 is out of range [0, 18446744073709551615]"),
               "%s", err);
     /* Signs, blanks, empty text and trailing junk. */
-    static const char *const bad[] = {" -1", "-1", "+1", " 1", "1 ", "", "1x", "0x10", "1e3",
-                                      "1.0", "\t1", "1,2"};
+    static const char *const bad[] = {" -1", "-1",   "+1",  " 1",  "1 ",  "",
+                                      "1x",  "0x10", "1e3", "1.0", "\t1", "1,2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = num_uint("--seed", bad[i], 0, UINT64_MAX, &v, err, sizeof err);
         char want[64];
@@ -64,8 +65,8 @@ START_TEST(signed_integers)
     TU_CHECK(num_int("--low", "-9223372036854775808", INT64_MIN, INT64_MAX, &v, err,
                      sizeof err) == 0 &&
              v == INT64_MIN);
-    TU_CHECK(num_int("--low", "9223372036854775807", INT64_MIN, INT64_MAX, &v, err,
-                     sizeof err) == 0 &&
+    TU_CHECK(num_int("--low", "9223372036854775807", INT64_MIN, INT64_MAX, &v, err, sizeof err) ==
+                 0 &&
              v == INT64_MAX);
     TU_CHECK(num_int("--low", "+12", INT64_MIN, INT64_MAX, &v, err, sizeof err) == 0 && v == 12);
     /* Exact: 2^53 + 1 is not rounded to a double on the way. */
@@ -95,13 +96,13 @@ START_TEST(reals)
         const char *text;
         uint64_t bits;
     } good[] = {
-        {"5e-324", 0x1ULL},                       /* the smallest subnormal */
+        {"5e-324", 0x1ULL}, /* the smallest subnormal */
         {"-5e-324", 0x8000000000000001ULL},
-        {"1e-310", 0x000012688b70e62bULL},        /* a subnormal */
+        {"1e-310", 0x000012688b70e62bULL},                  /* a subnormal */
         {"2.2250738585072011e-308", 0x000fffffffffffffULL}, /* the largest subnormal */
-        {"1e-400", 0x0ULL},                       /* below every subnormal: 0 */
+        {"1e-400", 0x0ULL},                                 /* below every subnormal: 0 */
         {"-1e-400", 0x8000000000000000ULL},
-        {"1e400", 0x7ff0000000000000ULL},         /* overflow: inf, as float('1e400') */
+        {"1e400", 0x7ff0000000000000ULL}, /* overflow: inf, as float('1e400') */
         {"-1e400", 0xfff0000000000000ULL},
         {"1.7976931348623157e308", 0x7fefffffffffffffULL},
         {"inf", 0x7ff0000000000000ULL},
@@ -116,16 +117,17 @@ START_TEST(reals)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         double v = 0;
         int rc = num_real("k", good[i].text, 0, &v, err, sizeof err);
-        TU_ASSERT(rc == 0 && bits(v) == good[i].bits, "'%s': rc %d, bits %016llx, want %016llx (%s)",
-                  good[i].text, rc, (unsigned long long)bits(v),
-                  (unsigned long long)good[i].bits, err);
+        TU_ASSERT(rc == 0 && bits(v) == good[i].bits,
+                  "'%s': rc %d, bits %016llx, want %016llx (%s)", good[i].text, rc,
+                  (unsigned long long)bits(v), (unsigned long long)good[i].bits, err);
     }
     double v = 1;
     TU_CHECK(num_real("k", "nan", 0, &v, err, sizeof err) == 0 && isnan(v));
     TU_CHECK(num_real("k", "-NaN", 0, &v, err, sizeof err) == 0 && isnan(v));
 
-    static const char *const bad[] = {" 1", "1 ", "", ".", "e5", "1e", "1e+", "0x1p3",
-                                      "nan(1)", "1_000", "--1", "1,5", "infinit", "in f"};
+    static const char *const bad[] = {" 1",  "1 ",  "",        ".",      "e5",
+                                      "1e",  "1e+", "0x1p3",   "nan(1)", "1_000",
+                                      "--1", "1,5", "infinit", "in f"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 1;
         int rc = num_real("k", bad[i], 0, &v, err, sizeof err);
@@ -156,10 +158,18 @@ START_TEST(sizes)
         const char *text;
         uint64_t value;
     } good[] = {
-        {"800000000", 800000000},  {"8e8", 800000000},     {"800M", 800000000},
-        {"800MB", 800000000},      {"1GiB", 1ULL << 30},   {"1.5Ki", 1536},
-        {"0.5GiB", 1ULL << 29},    {"100M", 100000000},    {"1e8", 100000000},
-        {"800.000", 800},          {"12B", 12},            {"4611686018427387904", 1ULL << 62},
+        {"800000000", 800000000},
+        {"8e8", 800000000},
+        {"800M", 800000000},
+        {"800MB", 800000000},
+        {"1GiB", 1ULL << 30},
+        {"1.5Ki", 1536},
+        {"0.5GiB", 1ULL << 29},
+        {"100M", 100000000},
+        {"1e8", 100000000},
+        {"800.000", 800},
+        {"12B", 12},
+        {"4611686018427387904", 1ULL << 62},
         {"9007199254740993", 9007199254740993ULL}, /* exact, not through a double */
         /* more than 64 significant digits, the rest zeros */
         {"1.00000000000000000000000000000000000000000000000000000000000000000000000e3", 1000},
@@ -172,19 +182,22 @@ START_TEST(sizes)
     }
     uint64_t v = 9;
     /* A nonzero digit past 64 significant ones: below the point, or too large. */
-    TU_CHECK(num_size("--bytes",
-                      "1.00000000000000000000000000000000000000000000000000000000000000000000001e3",
-                      1, UINT64_MAX, &v, err, sizeof err) < 0 &&
-             v == 9 && err_has("is not a whole number"));
-    TU_CHECK(num_size("--bytes",
-                      "1.00000000000000000000000000000000000000000000000000000000000000000000001e70",
-                      1, UINT64_MAX, &v, err, sizeof err) < 0 &&
-             v == 9 && err_has("is out of range"));
+    TU_CHECK(
+        num_size("--bytes",
+                 "1.00000000000000000000000000000000000000000000000000000000000000000000001e3", 1,
+                 UINT64_MAX, &v, err, sizeof err) < 0 &&
+        v == 9 && err_has("is not a whole number"));
+    TU_CHECK(
+        num_size("--bytes",
+                 "1.00000000000000000000000000000000000000000000000000000000000000000000001e70",
+                 1, UINT64_MAX, &v, err, sizeof err) < 0 &&
+        v == 9 && err_has("is out of range"));
     TU_CHECK(num_size("--bytes", "1.5", 1, UINT64_MAX, &v, err, sizeof err) < 0 &&
              err_has("--bytes: '1.5' is not a whole number"));
     TU_CHECK(num_size("--bytes", "1e-1000000", 1, UINT64_MAX, &v, err, sizeof err) < 0 &&
              err_has("is not a whole number"));
-    TU_CHECK(num_size("--bytes", "18446744073709551616", 1, UINT64_MAX, &v, err, sizeof err) < 0 &&
+    TU_CHECK(num_size("--bytes", "18446744073709551616", 1, UINT64_MAX, &v, err, sizeof err) <
+                 0 &&
              err_has("--bytes: 18446744073709551616 is out of range"));
     TU_CHECK(num_size("--bytes", "17TiB", 1, 1ULL << 62, &v, err, sizeof err) == 0 &&
              v == 17ULL << 40);
@@ -194,8 +207,8 @@ START_TEST(sizes)
              0);
     TU_CHECK(num_size("--bytes", "0", 1, 10, &v, err, sizeof err) < 0 &&
              err_has("--bytes: 0 is out of range [1, 10]"));
-    static const char *const bad[] = {" 1", "1 ", "", "-1", "+1", "1X", "M", "1 M", "inf",
-                                      "1e", ".", "0x10"};
+    static const char *const bad[] = {" 1", "1 ",  "",    "-1", "+1", "1X",
+                                      "M",  "1 M", "inf", "1e", ".",  "0x10"};
     v = 9;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         TU_ASSERT(num_size("--size", bad[i], 1, UINT64_MAX, &v, err, sizeof err) < 0 && v == 9 &&
@@ -220,7 +233,8 @@ START_TEST(lists)
     TU_CHECK(num_uint_list("--shape", "10,", 0, SIZE_MAX, out, 4, &n, err, sizeof err) < 0 &&
              err_has("'' is not a non-negative integer"));
     TU_CHECK(num_uint_list("--shape", "", 0, SIZE_MAX, out, 4, &n, err, sizeof err) < 0);
-    TU_CHECK(num_uint_list("--shape", "1,2,3,4,5", 0, SIZE_MAX, out, 4, &n, err, sizeof err) < 0 &&
+    TU_CHECK(num_uint_list("--shape", "1,2,3,4,5", 0, SIZE_MAX, out, 4, &n, err, sizeof err) <
+                 0 &&
              err_has("--shape: '1,2,3,4,5' has more than 4 values"));
     TU_CHECK(num_uint_list("--n", "2048,46341", 1, 46340, out, 4, &n, err, sizeof err) < 0 &&
              err_has("--n: '2048,46341': 46341 is out of range [1, 46340]"));

@@ -26,8 +26,8 @@ static const size_t shape[2] = {257, 3};
 
 static double fin(size_t i, int which)
 {
-    static const double special[] = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.5, 1.0, -1.0,
-                                     INFINITY, -INFINITY, NAN, 1e-300, 700.0, 1e300};
+    static const double special[] = {0.0,  -0.0,     0.5,       1.5, 2.5,    -2.5,  -0.5, 1.0,
+                                     -1.0, INFINITY, -INFINITY, NAN, 1e-300, 700.0, 1e300};
     if (i < 15 && which == 0)
         return special[i];
     if (i >= 15 && i < 30 && which == 1)
@@ -38,8 +38,9 @@ static double fin(size_t i, int which)
 
 static __int128 iin(size_t i, int which, pa_dtype d)
 {
-    static const int64_t special[] = {0, 1, -1, 2, -2, 7, -7, INT64_MIN, INT64_MAX, INT32_MIN,
-                                      INT32_MAX, 255, 128, 3, INT16_MIN, INT16_MAX, 65535, 127};
+    static const int64_t special[] = {0,   1,         -1,        2,         -2,        7,
+                                      -7,  INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX, 255,
+                                      128, 3,         INT16_MIN, INT16_MAX, 65535,     127};
     int64_t v = i < 18 ? special[i] : (int64_t)((i * (which ? 7919u : 104729u)) % 2001) - 1000;
     if (which == 1 && i >= 18)
         v = (int64_t)((i * 7919u) % 19) - 9; /* small, for div, fmod and pow */
@@ -154,7 +155,7 @@ static float ref_unary_f32(pa_unary_op op, float x)
 /* numpy.mod (Python's %): the remainder x - floor(x / y) * y, which has
  * the sign of y: fmod's exact remainder, moved by y when the signs differ;
  * a zero result has y's sign. */
-#define REF_PYMOD(r, y)                                                                \
+#define REF_PYMOD(r, y)                                                                          \
     ((r) == 0 ? copysign(0.0, y) : !signbit(r) != !signbit(y) ? (r) + (y) : (r))
 
 /* numpy.minimum/maximum: NaN on either side wins. */
@@ -225,7 +226,8 @@ static double ref_binary_f(pa_binary_op op, double x, double y, pa_dtype d)
     if (is_logical(op))
         return ref_logical(op, x, y);
     size_t es = pa_dtype_size(d);
-    return es == 8 ? ref_binary_f64(op, x, y) : tu_round_f(ref_binary_f32(op, (float)x, (float)y), d);
+    return es == 8 ? ref_binary_f64(op, x, y)
+                   : tu_round_f(ref_binary_f32(op, (float)x, (float)y), d);
 }
 
 /* Integer references in 128-bit arithmetic, then wrapped to the dtype's
@@ -323,13 +325,24 @@ static double ulps(double got, double want, pa_dtype d)
 static double tol_unary(pa_unary_op op)
 {
     switch (op) {
-    case PA_OP_EXP: case PA_OP_LOG: case PA_OP_LOG10: case PA_OP_LOG1P: case PA_OP_EXPM1:
-    case PA_OP_SIN: case PA_OP_COS: case PA_OP_TAN: case PA_OP_TANH: case PA_OP_SINH:
-    case PA_OP_COSH: case PA_OP_ARCSIN: case PA_OP_ARCCOS: case PA_OP_ARCTAN:
-    case PA_OP_ARCSINH: case PA_OP_ARCCOSH: case PA_OP_ARCTANH:
-        return 1;
-    default:
-        return 0;
+    case PA_OP_EXP:
+    case PA_OP_LOG:
+    case PA_OP_LOG10:
+    case PA_OP_LOG1P:
+    case PA_OP_EXPM1:
+    case PA_OP_SIN:
+    case PA_OP_COS:
+    case PA_OP_TAN:
+    case PA_OP_TANH:
+    case PA_OP_SINH:
+    case PA_OP_COSH:
+    case PA_OP_ARCSIN:
+    case PA_OP_ARCCOS:
+    case PA_OP_ARCTAN:
+    case PA_OP_ARCSINH:
+    case PA_OP_ARCCOSH:
+    case PA_OP_ARCTANH: return 1;
+    default: return 0;
     }
 }
 
@@ -337,8 +350,6 @@ static double tol_binary(pa_binary_op op)
 {
     return op == PA_OP_POW || op == PA_OP_HYPOT || op == PA_OP_ATAN2 ? 1 : 0;
 }
-
-
 
 /* ------------------------------------------------------------ tests */
 
@@ -349,8 +360,7 @@ static double tol_binary(pa_binary_op op)
 static int float_lacks(int unary, int op)
 {
     return unary ? op == PA_OP_INVERT
-                 : op == PA_OP_BITWISE_AND || op == PA_OP_BITWISE_OR ||
-                       op == PA_OP_BITWISE_XOR;
+                 : op == PA_OP_BITWISE_AND || op == PA_OP_BITWISE_OR || op == PA_OP_BITWISE_XOR;
 }
 
 /* Every dtype but bool (test_bool_ops) and complex (test_complex_ops). */
@@ -428,8 +438,8 @@ START_TEST(test_binary)
                 }
                 /* Integer div/fmod/pow: b avoids 0 and negatives here
                  * (they are tested apart); a avoids nothing. */
-                int divlike = is_int && (op == PA_OP_DIV || op == PA_OP_FMOD ||
-                                         op == PA_OP_MOD || op == PA_OP_POW);
+                int divlike = is_int && (op == PA_OP_DIV || op == PA_OP_FMOD || op == PA_OP_MOD ||
+                                         op == PA_OP_POW);
                 if (divlike) {
                     TU_OK(pa_binary_scalar(b, PA_OP_MAXIMUM, b, 1), ctx);
                     if (op == PA_OP_POW)
@@ -453,20 +463,27 @@ START_TEST(test_binary)
                             y = y < 1 ? 1 : y;
                             y = op == PA_OP_POW && y > 9 ? 9 : y;
                         }
-                        __int128 want = form == 0   ? ref_binary_int(op, x, y, d)
-                                        : form == 1 ? ref_binary_int(op, x, (__int128)s, d)
-                                                    : ref_binary_int(op, (__int128)s, divlike ? y : x, d);
+                        __int128 want = form == 0 ? ref_binary_int(op, x, y, d)
+                                        : form == 1
+                                            ? ref_binary_int(op, x, (__int128)s, d)
+                                            : ref_binary_int(op, (__int128)s, divlike ? y : x, d);
                         bad += tu_get_i(got, d, i) != want;
                     } else {
                         double x = fin_d(i, 0, d), y = fin_d(i, 1, d);
-                        double p = form == 0 ? x : form == 1 ? x : s, q = form == 0 ? y : form == 1 ? s : x;
+                        double p = form == 0   ? x
+                                   : form == 1 ? x
+                                               : s,
+                               q = form == 0   ? y
+                                   : form == 1 ? s
+                                               : x;
                         double want = ref_binary_f(op, p, q, d);
                         double e = ulps(tu_get_f(got, d, i), want, d);
                         worst = e > worst ? e : worst;
                     }
                 }
-                TU_ASSERT(bad == 0 && worst <= tol_binary(op), "%s on %s form %d: %zu wrong, %g ulp",
-                          pa_binary_name(op), pa_dtype_name(d), form, bad, worst);
+                TU_ASSERT(bad == 0 && worst <= tol_binary(op),
+                          "%s on %s form %d: %zu wrong, %g ulp", pa_binary_name(op),
+                          pa_dtype_name(d), form, bad, worst);
                 free(got);
             }
         pa_array_free(&a);
@@ -504,7 +521,9 @@ START_TEST(test_complex_ops)
         static const struct {
             pa_unary_op op;
             double want;
-        } to_part[] = {{PA_OP_REAL, 3}, {PA_OP_ABS, 5}, {PA_OP_IMAG, -4},
+        } to_part[] = {{PA_OP_REAL, 3},
+                       {PA_OP_ABS, 5},
+                       {PA_OP_IMAG, -4},
                        {PA_OP_ANGLE, -0.927295218001612232}};
         for (int k = 0; k < 4; k++) {
             TU_OK(pa_unary(re, to_part[k].op, a), ctx);
@@ -523,15 +542,16 @@ START_TEST(test_complex_ops)
         double lo, hi;
         TU_OK(pa_reduce(re, PA_RED_MIN, -1, &lo), ctx);
         TU_OK(pa_reduce(re, PA_RED_MAX, -1, &hi), ctx);
-        TU_ASSERT(lo == 9 && hi == 9, "abs(a) * 2 + real(conj(a)) - imag(conj(a)): %g %g", lo, hi);
+        TU_ASSERT(lo == 9 && hi == 9, "abs(a) * 2 + real(conj(a)) - imag(conj(a)): %g %g", lo,
+                  hi);
         static const pa_unary_op no_un[] = {PA_OP_FLOOR, PA_OP_ROUND, PA_OP_SIN};
         for (int k = 0; k < 3; k++) {
             TU_RC(pa_unary(out, no_un[k], a), PA_ENOTSUP, ctx);
             TU_CHECK(strstr(pa_errmsg(ctx), pa_unary_name(no_un[k])) &&
                      strstr(pa_errmsg(ctx), pa_dtype_name(d)));
         }
-        static const pa_binary_op no_bin[] = {PA_OP_MINIMUM, PA_OP_MAXIMUM, PA_OP_MOD,
-                                              PA_OP_FMOD, PA_OP_POW};
+        static const pa_binary_op no_bin[] = {PA_OP_MINIMUM, PA_OP_MAXIMUM, PA_OP_MOD, PA_OP_FMOD,
+                                              PA_OP_POW};
         for (int k = 0; k < 5; k++) {
             TU_RC(pa_binary(out, no_bin[k], a, a), PA_ENOTSUP, ctx);
             TU_CHECK(strstr(pa_errmsg(ctx), pa_binary_name(no_bin[k])) &&
@@ -557,15 +577,24 @@ START_TEST(test_bool_ops)
     enum { F = 0, T = 1, NO = -1 };
     /* want[op][x][y] for x, y in {0, 1} (unary: [op][x][0]); NO: refused. */
     static const signed char bin[PA_NBINARY][2][2] = {
-        [PA_OP_ADD] = {{F, T}, {T, T}},         [PA_OP_SUB] = {{NO, NO}, {NO, NO}},
-        [PA_OP_MUL] = {{F, F}, {F, T}},         [PA_OP_DIV] = {{NO, NO}, {NO, NO}},
-        [PA_OP_POW] = {{NO, NO}, {NO, NO}},     [PA_OP_MINIMUM] = {{F, F}, {F, T}},
-        [PA_OP_MAXIMUM] = {{F, T}, {T, T}},     [PA_OP_HYPOT] = {{NO, NO}, {NO, NO}},
-        [PA_OP_ATAN2] = {{NO, NO}, {NO, NO}},   [PA_OP_FMOD] = {{NO, NO}, {NO, NO}},
-        [PA_OP_LOGICAL_AND] = {{F, F}, {F, T}}, [PA_OP_LOGICAL_OR] = {{F, T}, {T, T}},
-        [PA_OP_LOGICAL_XOR] = {{F, T}, {T, F}}, [PA_OP_BITWISE_AND] = {{F, F}, {F, T}},
-        [PA_OP_BITWISE_OR] = {{F, T}, {T, T}},  [PA_OP_BITWISE_XOR] = {{F, T}, {T, F}},
-        [PA_OP_MOD] = {{NO, NO}, {NO, NO}},     [PA_OP_LEFT_SHIFT] = {{NO, NO}, {NO, NO}},
+        [PA_OP_ADD] = {{F, T}, {T, T}},
+        [PA_OP_SUB] = {{NO, NO}, {NO, NO}},
+        [PA_OP_MUL] = {{F, F}, {F, T}},
+        [PA_OP_DIV] = {{NO, NO}, {NO, NO}},
+        [PA_OP_POW] = {{NO, NO}, {NO, NO}},
+        [PA_OP_MINIMUM] = {{F, F}, {F, T}},
+        [PA_OP_MAXIMUM] = {{F, T}, {T, T}},
+        [PA_OP_HYPOT] = {{NO, NO}, {NO, NO}},
+        [PA_OP_ATAN2] = {{NO, NO}, {NO, NO}},
+        [PA_OP_FMOD] = {{NO, NO}, {NO, NO}},
+        [PA_OP_LOGICAL_AND] = {{F, F}, {F, T}},
+        [PA_OP_LOGICAL_OR] = {{F, T}, {T, T}},
+        [PA_OP_LOGICAL_XOR] = {{F, T}, {T, F}},
+        [PA_OP_BITWISE_AND] = {{F, F}, {F, T}},
+        [PA_OP_BITWISE_OR] = {{F, T}, {T, T}},
+        [PA_OP_BITWISE_XOR] = {{F, T}, {T, F}},
+        [PA_OP_MOD] = {{NO, NO}, {NO, NO}},
+        [PA_OP_LEFT_SHIFT] = {{NO, NO}, {NO, NO}},
         [PA_OP_RIGHT_SHIFT] = {{NO, NO}, {NO, NO}},
     };
     _Static_assert(PA_NBINARY == 19, "a new binary op: add its bool row");

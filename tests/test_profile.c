@@ -143,12 +143,9 @@ static int table_ok(const char *table, const char *const (*want)[3], int nwant)
 /* The rows of known_calls: 8000 bytes an array; pa_eval touches x and y,
  * the load its result; the frees move no data. */
 static const char *const known_rows[][3] = {
-    {"pa_array_create", "2", "16.0 kB"},
-    {"pa_eval", "3", "48.0 kB"},
-    {"pa_reduce", "2", "16.0 kB"},
-    {"pa_h5_save", "1", "8.0 kB"},
-    {"pa_h5_load", "1", "8.0 kB"},
-    {"pa_array_free", "3", "-"},
+    {"pa_array_create", "2", "16.0 kB"}, {"pa_eval", "3", "48.0 kB"},
+    {"pa_reduce", "2", "16.0 kB"},       {"pa_h5_save", "1", "8.0 kB"},
+    {"pa_h5_load", "1", "8.0 kB"},       {"pa_array_free", "3", "-"},
 };
 #define NKNOWN (int)(sizeof known_rows / sizeof known_rows[0])
 

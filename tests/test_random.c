@@ -47,8 +47,8 @@ START_TEST(test_kat)
     for (int k = 0; k < 3; k++) {
         uint32_t out[4];
         pa_philox4x32(kat[k], kat[k] + 4, out);
-        TU_ASSERT(memcmp(out, kat[k] + 6, sizeof out) == 0,
-                  "KAT %d: got %08x %08x %08x %08x", k, out[0], out[1], out[2], out[3]);
+        TU_ASSERT(memcmp(out, kat[k] + 6, sizeof out) == 0, "KAT %d: got %08x %08x %08x %08x", k,
+                  out[0], out[1], out[2], out[3]);
     }
 }
 END_TEST
@@ -75,9 +75,8 @@ static void lanes_portable(uint64_t j0, uint32_t s0, uint32_t s1, uint32_t k0, u
 }
 
 #ifdef PHILOX_HAVE_AVX512
-__attribute__((target("avx512f"))) static void lanes_avx512(uint64_t j0, uint32_t s0,
-                                                            uint32_t s1, uint32_t k0,
-                                                            uint32_t k1,
+__attribute__((target("avx512f"))) static void lanes_avx512(uint64_t j0, uint32_t s0, uint32_t s1,
+                                                            uint32_t k0, uint32_t k1,
                                                             uint32_t x[4][PHILOX_LANES])
 {
     philox_lanes_avx512(j0, s0, s1, k0, k1, x);
@@ -91,7 +90,7 @@ static size_t lanes_mismatches(lanes_fn *fn)
     size_t bad = 0;
     for (size_t t = 0; t < sizeof starts / sizeof *starts; t++) {
         uint32_t x[4][PHILOX_LANES], s0 = 0xDEADBEEFu, s1 = (uint32_t)t, k0 = 0x01234567u,
-                                        k1 = 0x89ABCDEFu;
+                                     k1 = 0x89ABCDEFu;
         fn(starts[t], s0, s1, k0, k1, x);
         for (int i = 0; i < PHILOX_LANES; i++) {
             uint64_t j = starts[t] + (uint64_t)i;
@@ -171,26 +170,36 @@ START_TEST(test_integers_exact)
         pa_dtype d;
         int64_t lo, hi;
         int closed; /* pa_random_unsigned over [lo, hi] (hi as uint64_t) */
-    } cases[] = {{PA_I64, -1000, 1000, 0},         {PA_I64, INT64_MIN, INT64_MAX, 0},
-                 {PA_I32, INT32_MIN, (int64_t)INT32_MAX + 1, 0}, {PA_I32, 5, 6, 0},
-                 {PA_U8, 0, 256, 0},                {PA_U8, 10, 20, 0},
-                 {PA_I8, -128, 128, 0},             {PA_I16, -300, 7, 0},
-                 {PA_U16, 0, 65536, 0},             {PA_U32, 7, (int64_t)UINT32_MAX + 1, 0},
-                 {PA_U64, 3, 1000, 0},              {PA_U64, 0, -1, 1},
-                 {PA_U64, 5, -6, 1},                {PA_U16, 0, 65535, 1},
+    } cases[] = {{PA_I64, -1000, 1000, 0},
+                 {PA_I64, INT64_MIN, INT64_MAX, 0},
+                 {PA_I32, INT32_MIN, (int64_t)INT32_MAX + 1, 0},
+                 {PA_I32, 5, 6, 0},
+                 {PA_U8, 0, 256, 0},
+                 {PA_U8, 10, 20, 0},
+                 {PA_I8, -128, 128, 0},
+                 {PA_I16, -300, 7, 0},
+                 {PA_U16, 0, 65536, 0},
+                 {PA_U32, 7, (int64_t)UINT32_MAX + 1, 0},
+                 {PA_U64, 3, 1000, 0},
+                 {PA_U64, 0, -1, 1},
+                 {PA_U64, 5, -6, 1},
+                 {PA_U16, 0, 65535, 1},
                  {PA_U8, 10, 19, 1}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         pa_array *a = NULL;
         pa_dtype d = cases[c].d;
         TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
         if (cases[c].closed)
-            TU_OK(pa_random_unsigned(a, seed, stream, (uint64_t)cases[c].lo, (uint64_t)cases[c].hi), ctx);
+            TU_OK(
+                pa_random_unsigned(a, seed, stream, (uint64_t)cases[c].lo, (uint64_t)cases[c].hi),
+                ctx);
         else
             TU_OK(pa_random_integers(a, seed, stream, cases[c].lo, cases[c].hi), ctx);
         void *x = gather_all(a);
         size_t bad = 0;
         /* 0 stands for 2^64 values. */
-        uint64_t range = (uint64_t)cases[c].hi - (uint64_t)cases[c].lo + (uint64_t)cases[c].closed;
+        uint64_t range = (uint64_t)cases[c].hi - (uint64_t)cases[c].lo +
+                         (uint64_t)cases[c].closed;
         for (size_t i = 0; i < N; i++) {
             uint32_t w[4];
             draw(seed, stream, i / 2, w);
@@ -263,26 +272,26 @@ START_TEST(test_bit_identity)
     size_t shapes[2][2] = {{1001, 3}, {100003, 5}};
     for (int s = 0; s < 2; s++)
         for (pa_dtype d = 0; d < PA_NDTYPES; d++)
-        for (int kind = 0; kind < 2; kind++) {
-            pa_array *a = NULL, *r = NULL, *one = NULL;
-            TU_OK(pa_array_create(ctx, d, 2, shapes[s], PA_DISTRIBUTED, &a), ctx);
-            TU_OK(pa_array_create(ctx, d, 2, shapes[s], PA_REPLICATED, &r), ctx);
-            TU_RC(pa_array_create(self, d, 2, shapes[s], PA_DISTRIBUTED, &one), PA_OK, self);
-            TU_OK(fill_kind(a, kind), ctx);
-            TU_OK(fill_kind(r, kind), ctx);
-            TU_RC(fill_kind(one, kind), PA_OK, self);
-            void *x = gather_all(a), *y = gather_all(r), *z = gather_self(one);
-            size_t bytes = pa_array_size(a) * pa_dtype_size(d);
-            TU_ASSERT(memcmp(x, z, bytes) == 0 && memcmp(y, z, bytes) == 0,
-                      "%s kind %d shape %zu: the job's array differs from the one-rank array",
-                      pa_dtype_name(d), kind, shapes[s][0]);
-            free(x);
-            free(y);
-            free(z);
-            pa_array_free(&a);
-            pa_array_free(&r);
-            pa_array_free(&one);
-        }
+            for (int kind = 0; kind < 2; kind++) {
+                pa_array *a = NULL, *r = NULL, *one = NULL;
+                TU_OK(pa_array_create(ctx, d, 2, shapes[s], PA_DISTRIBUTED, &a), ctx);
+                TU_OK(pa_array_create(ctx, d, 2, shapes[s], PA_REPLICATED, &r), ctx);
+                TU_RC(pa_array_create(self, d, 2, shapes[s], PA_DISTRIBUTED, &one), PA_OK, self);
+                TU_OK(fill_kind(a, kind), ctx);
+                TU_OK(fill_kind(r, kind), ctx);
+                TU_RC(fill_kind(one, kind), PA_OK, self);
+                void *x = gather_all(a), *y = gather_all(r), *z = gather_self(one);
+                size_t bytes = pa_array_size(a) * pa_dtype_size(d);
+                TU_ASSERT(memcmp(x, z, bytes) == 0 && memcmp(y, z, bytes) == 0,
+                          "%s kind %d shape %zu: the job's array differs from the one-rank array",
+                          pa_dtype_name(d), kind, shapes[s][0]);
+                free(x);
+                free(y);
+                free(z);
+                pa_array_free(&a);
+                pa_array_free(&r);
+                pa_array_free(&one);
+            }
 }
 END_TEST
 
@@ -346,7 +355,8 @@ START_TEST(test_statistics)
     }
     chi = 0;
     for (int k = 0; k < 34; k++) {
-        double lo = k == 0 ? -INFINITY : -4 + 0.25 * (k - 1), hi = k == 33 ? INFINITY : -4 + 0.25 * k;
+        double lo = k == 0 ? -INFINITY : -4 + 0.25 * (k - 1),
+               hi = k == 33 ? INFINITY : -4 + 0.25 * k;
         double p = 0.5 * erfc(-hi / sqrt(2)) - 0.5 * erfc(-lo / sqrt(2));
         chi += (nc[k] - n * p) * (nc[k] - n * p) / (n * p);
     }

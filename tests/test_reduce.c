@@ -21,7 +21,7 @@
 typedef struct {
     const double *x, *y; /* the data as doubles; y for products */
     size_t off, stride;
-    int xf;              /* 0 x, 1 (x - mu)^2, 2 x^2, 3 x y */
+    int xf; /* 0 x, 1 (x - mu)^2, 2 x^2, 3 x y */
     double mu;
 } line;
 
@@ -238,8 +238,10 @@ static pa_dtype result_dtype(pa_reduce_op op, pa_dtype d, char *kind)
     case PA_RED_MAX: break;
     default: r = f64;
     }
-    static const char kinds[] = {[PA__KIND_BOOL] = 'b', [PA__KIND_SINT] = 'i',
-                                 [PA__KIND_UINT] = 'u', [PA__KIND_FLOAT] = 'f',
+    static const char kinds[] = {[PA__KIND_BOOL] = 'b',
+                                 [PA__KIND_SINT] = 'i',
+                                 [PA__KIND_UINT] = 'u',
+                                 [PA__KIND_FLOAT] = 'f',
                                  [PA__KIND_COMPLEX] = 'c'};
     *kind = kinds[pa__dtypes[r].kind];
     return r;
@@ -329,23 +331,26 @@ static void check_axes(pa_ctx *c)
                 double *x;
                 pa_array *a = make_array(c, d, 2, shapes[s], dist, &x);
                 int is_int = pa__dtype_is_int(d);
-                double *got = malloc(sizeof(double) * (m + nc)), *want = malloc(sizeof(double) * (m + nc));
+                double *got = malloc(sizeof(double) * (m + nc)),
+                       *want = malloc(sizeof(double) * (m + nc));
                 pa_value *v = malloc(sizeof(pa_value) * (m + nc));
                 for (int op = 0; op < PA_NREDUCE; op++)
                     for (int axis = 0; axis < 2; axis++) {
                         size_t nout = axis == 0 ? nc : m, f = 0;
                         TU_OK(pa_reduce(a, op, axis, got), c);
                         TU_OK(pa_reduce_value(a, op, axis, v), c);
-                        TU_ASSERT(values_match(v, got, nout, op, d, &f),
-                                  "pa_reduce_value %s axis %d of %s: [%zu] %s %.17g, pa_reduce %.17g",
-                                  pa_reduce_name(op), axis, pa_dtype_name(d), f,
-                                  pa_dtype_name(v[f].dtype), pa_value_double(&v[f]), got[f]);
+                        TU_ASSERT(
+                            values_match(v, got, nout, op, d, &f),
+                            "pa_reduce_value %s axis %d of %s: [%zu] %s %.17g, pa_reduce %.17g",
+                            pa_reduce_name(op), axis, pa_dtype_name(d), f,
+                            pa_dtype_name(v[f].dtype), pa_value_double(&v[f]), got[f]);
                         if (axis == 0)
                             ref_reduce(op, x, is_int, nc, 1, m, nc, want);
                         else
                             ref_reduce(op, x, is_int, m, nc, nc, 1, want);
                         int ok = same_bits(got, want, nout, &f);
-                        TU_ASSERT(ok, "%s axis %d of (%zu,%zu) %s %s: [%zu] %.17g, reference %.17g",
+                        TU_ASSERT(ok,
+                                  "%s axis %d of (%zu,%zu) %s %s: [%zu] %.17g, reference %.17g",
                                   pa_reduce_name(op), axis, m, nc, pa_dtype_name(d),
                                   k ? "replicated" : "distributed", f, got[f], want[f]);
                     }
@@ -522,8 +527,7 @@ START_TEST(test_int_limits)
         uint64_t sm = v[PA_RED_SUM].kind == 'i' ? (uint64_t)v[PA_RED_SUM].v.i : v[PA_RED_SUM].v.u;
         TU_ASSERT(mn == (uint64_t)t->min && mx == t->max && v[PA_RED_MIN].dtype == d,
                   "%s: min %llu max %llu, want %llu %llu", t->name, (unsigned long long)mn,
-                  (unsigned long long)mx, (unsigned long long)t->min,
-                  (unsigned long long)t->max);
+                  (unsigned long long)mx, (unsigned long long)t->min, (unsigned long long)t->max);
         TU_ASSERT(v[PA_RED_ARGMIN].v.i == 300 && v[PA_RED_ARGMAX].v.i == 700,
                   "%s: argmin %lld argmax %lld", t->name, (long long)v[PA_RED_ARGMIN].v.i,
                   (long long)v[PA_RED_ARGMAX].v.i);
@@ -612,8 +616,8 @@ END_TEST
 /* A complex array of shape (ndim, shape) on c with parts re[i] = val(i)
  * and im[i] = val(n + i) of the part dtype, and on self the two part
  * arrays of those values. */
-static pa_array *make_complex(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape,
-                              pa_dist dist, pa_array **re, pa_array **im)
+static pa_array *make_complex(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
+                              pa_array **re, pa_array **im)
 {
     pa_dtype p = pa__dtype_real(d);
     pa_array *a = NULL;
@@ -678,7 +682,7 @@ START_TEST(test_complex)
                         for (size_t j = 0; j < nout; j++) {
                             double w = op == PA_RED_NORM2 ? hypot(r[j], i[j])
                                        : op == PA_RED_VAR ? r[j] + i[j]
-                                                           : sqrt(r[j] + i[j]);
+                                                          : sqrt(r[j] + i[j]);
                             bad += part ? v[j].kind != 'c' || v[j].dtype != PA_C128 ||
                                               !same(v[j].v.c[0], r[j]) || !same(v[j].v.c[1], i[j])
                                         : v[j].kind != 'f' || v[j].dtype != PA_F64 ||

@@ -33,7 +33,10 @@ static void teardown(void)
 
 /* Allreduces over the job that a call with `agreements` agreements makes:
  * none on one rank (pa__agree sends nothing alone). */
-static long job_agreements(int agreements) { return tu_size() > 1 ? agreements : 0; }
+static long job_agreements(int agreements)
+{
+    return tu_size() > 1 ? agreements : 0;
+}
 
 /* Nothing but kinds listed is counted on the job's communicator. */
 static long job_total(void)

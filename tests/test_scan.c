@@ -38,25 +38,25 @@ static double val(size_t i, pa_dtype d, int prod)
 /* The reference: the block rule of scan.h, written plainly, over one line
  * of len positions inner apart, from x (as doubles) into y (as the result
  * dtype's values: doubles, or uint64_t bits for integers). */
-#define REF_LINE(A)                                                               \
-    static void ref_line_##A(const double *x, size_t len, size_t inner, int prod, \
-                             void (*put)(void *, size_t, A), void *y)             \
-    {                                                                             \
-        A off = 0, part = 0;                                                      \
-        int has = 0;                                                              \
-        for (size_t p = 0; p < len; p++) {                                        \
-            A v = (A)x[p * inner];                                                \
-            if (p % B == 0) {                                                     \
-                if (p > 0) {                                                      \
-                    off = has ? (prod ? off * part : off + part) : part;          \
-                    has = 1;                                                      \
-                }                                                                 \
-                part = v;                                                         \
-            } else {                                                              \
-                part = prod ? part * v : part + v;                                \
-            }                                                                     \
-            put(y, p *inner, has ? (prod ? off * part : off + part) : part);      \
-        }                                                                         \
+#define REF_LINE(A)                                                                              \
+    static void ref_line_##A(const double *x, size_t len, size_t inner, int prod,                \
+                             void (*put)(void *, size_t, A), void *y)                            \
+    {                                                                                            \
+        A off = 0, part = 0;                                                                     \
+        int has = 0;                                                                             \
+        for (size_t p = 0; p < len; p++) {                                                       \
+            A v = (A)x[p * inner];                                                               \
+            if (p % B == 0) {                                                                    \
+                if (p > 0) {                                                                     \
+                    off = has ? (prod ? off * part : off + part) : part;                         \
+                    has = 1;                                                                     \
+                }                                                                                \
+                part = v;                                                                        \
+            } else {                                                                             \
+                part = prod ? part * v : part + v;                                               \
+            }                                                                                    \
+            put(y, p *inner, has ? (prod ? off * part : off + part) : part);                     \
+        }                                                                                        \
     }
 typedef uint64_t u64;
 REF_LINE(double)

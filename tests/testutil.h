@@ -82,37 +82,35 @@ static inline int tu_all(int cond, int *first_bad)
 
 /* Collective assertion: TU_ASSERT(cond, fmt, ...). The failing rank prints
  * fmt; every rank then fails with the condition and the first failing rank. */
-#define TU_ASSERT(cond, ...)                                                    \
-    do {                                                                        \
-        int tu_ok_ = (cond) ? 1 : 0, tu_bad_;                                   \
-        if (!tu_ok_)                                                            \
-            tu_note(__FILE__, __LINE__, __VA_ARGS__);                           \
-        tu_ok_ = tu_all(tu_ok_, &tu_bad_);                                      \
-        ck_assert_msg(tu_ok_, "collective check '%s' failed, first on rank %d", \
-                      #cond, tu_bad_);                                          \
+#define TU_ASSERT(cond, ...)                                                                     \
+    do {                                                                                         \
+        int tu_ok_ = (cond) ? 1 : 0, tu_bad_;                                                    \
+        if (!tu_ok_)                                                                             \
+            tu_note(__FILE__, __LINE__, __VA_ARGS__);                                            \
+        tu_ok_ = tu_all(tu_ok_, &tu_bad_);                                                       \
+        ck_assert_msg(tu_ok_, "collective check '%s' failed, first on rank %d", #cond, tu_bad_); \
     } while (0)
 
 #define TU_CHECK(cond) TU_ASSERT(cond, "%s", #cond)
 
 /* Collective: the int value x is the same on every rank. */
-#define TU_SAME_INT(x)                                                           \
-    do {                                                                         \
-        long long tu_v_ = (x), tu_in_[2] = {-tu_v_, tu_v_}, tu_out_[2];          \
-        MPI_Allreduce(tu_in_, tu_out_, 2, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD); \
-        ck_assert_msg(-tu_out_[0] == tu_out_[1],                                 \
-                      "'%s' differs between ranks: min %lld, max %lld", #x,      \
-                      -tu_out_[0], tu_out_[1]);                                  \
+#define TU_SAME_INT(x)                                                                           \
+    do {                                                                                         \
+        long long tu_v_ = (x), tu_in_[2] = {-tu_v_, tu_v_}, tu_out_[2];                          \
+        MPI_Allreduce(tu_in_, tu_out_, 2, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);               \
+        ck_assert_msg(-tu_out_[0] == tu_out_[1],                                                 \
+                      "'%s' differs between ranks: min %lld, max %lld", #x, -tu_out_[0],         \
+                      tu_out_[1]);                                                               \
     } while (0)
 
 /* Collective: a call returned code `want` on every rank (and so the same
  * code everywhere). msgctx is the context whose pa_errmsg explains it. */
-#define TU_RC(rc, want, msgctx)                                                 \
-    do {                                                                        \
-        int tu_rc_ = (rc);                                                      \
-        TU_ASSERT(tu_rc_ == (want), "got %s (%d), want %s: %s",                 \
-                  pa_errname(tu_rc_), tu_rc_, pa_errname(want),                 \
-                  pa_errmsg(msgctx));                                           \
-        TU_SAME_INT(tu_rc_);                                                    \
+#define TU_RC(rc, want, msgctx)                                                                  \
+    do {                                                                                         \
+        int tu_rc_ = (rc);                                                                       \
+        TU_ASSERT(tu_rc_ == (want), "got %s (%d), want %s: %s", pa_errname(tu_rc_), tu_rc_,      \
+                  pa_errname(want), pa_errmsg(msgctx));                                          \
+        TU_SAME_INT(tu_rc_);                                                                     \
     } while (0)
 
 #define TU_OK(call, msgctx) TU_RC((call), PA_OK, (msgctx))
@@ -366,50 +364,54 @@ static inline int tu_main(int argc, char **argv, Suite *(*make)(void))
  * rounded once). tu_is_int tells
  * an integer dtype. Written from the public dtype list
  * (its C types), not from the library's tables. */
-#define TU_DT_SWITCH_(d, ...)                                                          \
-    switch (d) {                                                                       \
-    PA_DTYPE_LIST_WITH(TU_DT_BODY_, ~)                                                 \
-    case PA_NDTYPES: break;                                                            \
+#define TU_DT_SWITCH_(d, ...)                                                                    \
+    switch (d) {                                                                                 \
+        PA_DTYPE_LIST_WITH(TU_DT_BODY_, ~)                                                       \
+    case PA_NDTYPES: break;                                                                      \
     }
 static inline double tu_get_f(const void *buf, pa_dtype d, size_t i)
 {
-#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: return (double)((const T *)buf)[i];
+#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                         \
+    case PA_##NAME: return (double)((const T *)buf)[i];
     TU_DT_SWITCH_(d)
 #undef TU_DT_BODY_
     return 0;
 }
 static inline __int128 tu_get_i(const void *buf, pa_dtype d, size_t i)
 {
-#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: return (__int128)((const T *)buf)[i];
+#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                         \
+    case PA_##NAME: return (__int128)((const T *)buf)[i];
     TU_DT_SWITCH_(d)
 #undef TU_DT_BODY_
     return 0;
 }
 static inline void tu_set_f(void *buf, pa_dtype d, size_t i, double v)
 {
-#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: ((T *)buf)[i] = (T)v; return;
+#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                         \
+    case PA_##NAME: ((T *)buf)[i] = (T)v; return;
     TU_DT_SWITCH_(d)
 #undef TU_DT_BODY_
 }
 static inline void tu_set_i(void *buf, pa_dtype d, size_t i, __int128 v)
 {
-#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                \
-    case PA_##NAME: {                                                                  \
-        uint64_t low_ = (uint64_t)(unsigned __int128)v;                                \
-        T t_;                                                                          \
-        if ((T)0.5 != (T)0) /* a float: v rounded, straight from 128 bits */           \
-            t_ = (T)v;                                                                 \
-        else                                                                           \
-            memcpy(&t_, &low_, sizeof t_); /* little-endian: the low bytes */          \
-        ((T *)buf)[i] = t_;                                                            \
-        return;                                                                        \
+#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                         \
+    case PA_##NAME: {                                                                            \
+        uint64_t low_ = (uint64_t)(unsigned __int128)v;                                          \
+        T t_;                                                                                    \
+        if ((T)0.5 != (T)0) /* a float: v rounded, straight from 128 bits */                     \
+            t_ = (T)v;                                                                           \
+        else                                                                                     \
+            memcpy(&t_, &low_, sizeof t_); /* little-endian: the low bytes */                    \
+        ((T *)buf)[i] = t_;                                                                      \
+        return;                                                                                  \
     }
     TU_DT_SWITCH_(d)
 #undef TU_DT_BODY_
 }
 static inline int tu_is_int(pa_dtype d)
 {
-#define TU_DT_BODY_(C, NAME, nm, T, ...) case PA_##NAME: return (T)0.5 == (T)0;
+#define TU_DT_BODY_(C, NAME, nm, T, ...)                                                         \
+    case PA_##NAME: return (T)0.5 == (T)0;
     TU_DT_SWITCH_(d)
 #undef TU_DT_BODY_
     return 0;

@@ -25,16 +25,16 @@ typedef struct {
 } bench_experiment;
 
 /* The registered experiments, in the order `parray bench` runs them. */
-extern const bench_experiment bench_limits; /* bench_limits.c */
-extern const bench_experiment bench_share;  /* bench_share.c */
-extern const bench_experiment bench_io;     /* bench_io.c */
-extern const bench_experiment bench_blas;   /* bench_blas.c */
-extern const bench_experiment bench_init;   /* bench_init.c */
+extern const bench_experiment bench_limits;      /* bench_limits.c */
+extern const bench_experiment bench_share;       /* bench_share.c */
+extern const bench_experiment bench_io;          /* bench_io.c */
+extern const bench_experiment bench_blas;        /* bench_blas.c */
+extern const bench_experiment bench_init;        /* bench_init.c */
 extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
-extern const bench_experiment bench_latency; /* bench_latency.c */
-extern const bench_experiment bench_dtypes;  /* bench_dtypes.c */
-extern const bench_experiment bench_order;   /* bench_order.c */
-extern const bench_experiment bench_sort;    /* bench_sort.c */
+extern const bench_experiment bench_latency;     /* bench_latency.c */
+extern const bench_experiment bench_dtypes;      /* bench_dtypes.c */
+extern const bench_experiment bench_order;       /* bench_order.c */
+extern const bench_experiment bench_sort;        /* bench_sort.c */
 
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;
@@ -65,22 +65,22 @@ extern const int bench_nexperiments;
  * given": each experiment takes its default (bench_bytes, bench_elems,
  * bench_blas_sizes). */
 typedef struct {
-    int quick;    /* --quick: the smaller defaults */
-    size_t bytes; /* --bytes: share and io */
-    size_t csv_bytes; /* --csv-bytes: io's CSV file (0: scaled with io's size) */
-    size_t size;  /* --size: elements per array per node, init, elementwise, order;
+    int quick;             /* --quick: the smaller defaults */
+    size_t bytes;          /* --bytes: share and io */
+    size_t csv_bytes;      /* --csv-bytes: io's CSV file (0: scaled with io's size) */
+    size_t size;           /* --size: elements per array per node, init, elementwise, order;
                      latency: the second size, elements per array */
     size_t n[BENCH_MAX_N]; /* --n: blas matrix orders */
-    int nn;       /* how many in n; 0: the default */
-    int cold;     /* --cold: io drops the page cache before each read */
-    int reps;     /* measured repetitions per figure (>= 1) */
-    int warmup;   /* unmeasured repetitions before them (>= 0) */
-    const char *json;    /* --json's FILE (or "stdout" with json_stream), or NULL */
-    int json_stdout;     /* --json alone: the JSON lines on stdout */
-    FILE *json_stream;   /* rank 0: with --json alone, where the JSON lines go
+    int nn;                /* how many in n; 0: the default */
+    int cold;              /* --cold: io drops the page cache before each read */
+    int reps;              /* measured repetitions per figure (>= 1) */
+    int warmup;            /* unmeasured repetitions before them (>= 0) */
+    const char *json;      /* --json's FILE (or "stdout" with json_stream), or NULL */
+    int json_stdout;       /* --json alone: the JSON lines on stdout */
+    FILE *json_stream;     /* rank 0: with --json alone, where the JSON lines go
                           * (the program's stdout; not closed), else NULL */
-    const char *compare; /* --compare OLD.json, or NULL */
-    double threshold;    /* --threshold: a change worse than this %% is a regression */
+    const char *compare;   /* --compare OLD.json, or NULL */
+    double threshold;      /* --threshold: a change worse than this %% is a regression */
 } bench_opts;
 
 /* Collective. Sets up a run (its own duplicates of parray's job and node
@@ -268,8 +268,8 @@ void bench_fma_stream(double *restrict z, const double *restrict a, const double
                       const double *restrict c, size_t n);
 
 /* Not collective. a[i] = b[i] + s * c[i], the STREAM triad. */
-void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
-                 double s, size_t n);
+void bench_triad(double *restrict a, const double *restrict b, const double *restrict c, double s,
+                 size_t n);
 
 /* ------------------------------------------------------------ helpers */
 

@@ -29,13 +29,13 @@ typedef struct {
     MPI_Comm comm;
     int rank, size;
     size_t n;
-    double *a, *b, *c;      /* private n x n (a, c: this rank's stripe for naive) */
-    size_t r0, rows;        /* this rank's stripe */
-    double est;             /* rank 0's estimate of one limit repetition, s */
+    double *a, *b, *c; /* private n x n (a, c: this rank's stripe for naive) */
+    size_t r0, rows;   /* this rank's stripe */
+    double est;        /* rank 0's estimate of one limit repetition, s */
     pa_array *A, *B, *C;
     pa_matmul_opts opts;
-    pa_blas_plan plan;      /* as pa_init made it */
-    int allowed[MAX_CPUS];  /* the machine's usable cores, for the limit */
+    pa_blas_plan plan;     /* as pa_init made it */
+    int allowed[MAX_CPUS]; /* the machine's usable cores, for the limit */
     int nallowed;
 } blas;
 
@@ -257,8 +257,12 @@ static int one_size(bench *b, blas *S)
     bench_spec specs[5];
     void *args[5];
     for (int i = 0; i < 5; i++) {
-        specs[i] = (bench_spec){.method = labels[i], .size = (double)n, .size_elems = 1,
-                                .work = work, .rate_unit = "GFLOP/s", .prepare = step_prepare,
+        specs[i] = (bench_spec){.method = labels[i],
+                                .size = (double)n,
+                                .size_elems = 1,
+                                .work = work,
+                                .rate_unit = "GFLOP/s",
+                                .prepare = step_prepare,
                                 .combine = i < 2 ? BENCH_RANK0 : BENCH_MAX};
         args[i] = &steps[i];
     }
@@ -303,8 +307,9 @@ static int blas_run(bench *b)
     MPI_Comm_size(S.comm, &S.size);
     const size_t *sizes;
     int count = bench_blas_sizes(b, &sizes);
-    bench_note(b, "blas: limit and MPI_Barrier rows time rank 0; the others the slowest rank; "
-                  "%d rank%s, %d node%s",
+    bench_note(b,
+               "blas: limit and MPI_Barrier rows time rank 0; the others the slowest rank; "
+               "%d rank%s, %d node%s",
                S.size, S.size == 1 ? "" : "s", pa_ctx_nnodes(S.ctx),
                pa_ctx_nnodes(S.ctx) == 1 ? "" : "s");
     for (int i = 0; i < count; i++) {

@@ -24,10 +24,10 @@ static const char *const compute_dtypes[] = {"f64", "f32", "i16", "u8", "c128"};
 
 /* The casts measured: source, destination. */
 static const char *const casts[][2] = {
-    {"f64", "f32"}, {"f32", "f64"},  {"i16", "f32"}, {"u8", "f64"},   {"f64", "i32"},
-    {"i64", "i16"}, {"f32", "f16"},  {"f16", "f32"}, {"bool", "f64"}, {"f64", "c128"},
-    {"c128", "c64"}, 
-    
+    {"f64", "f32"},  {"f32", "f64"},  {"i16", "f32"},  {"u8", "f64"},
+    {"f64", "i32"},  {"i64", "i16"},  {"f32", "f16"},  {"f16", "f32"},
+    {"bool", "f64"}, {"f64", "c128"}, {"c128", "c64"},
+
 };
 
 typedef struct {
@@ -61,8 +61,9 @@ static int sum_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_reduce_value(D->a, PA_RED_SUM, -1, &D->sink) == PA_OK ? 0
-                                                                     : failed(b, D, "pa_reduce_value");
+    return pa_reduce_value(D->a, PA_RED_SUM, -1, &D->sink) == PA_OK
+               ? 0
+               : failed(b, D, "pa_reduce_value");
 }
 
 static int astype_rep(bench *b, void *arg, int rep)
@@ -103,8 +104,8 @@ static void unmake(dt *D)
 
 /* The three figures of one dtype; ratios and targets against the limits
  * and against the f64 figures f64 (NULL while measuring f64 itself). */
-static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int ftriad, int fread,
-                           int *f64, int *figs)
+static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int ftriad,
+                           int fread, int *f64, int *figs)
 {
     pa_dtype t;
     if (bench_agree(bm, parse(bm, name, &t)) != 0)
@@ -188,16 +189,18 @@ static int dt_run(bench *bm)
     for (size_t k = 0; k < sizeof casts / sizeof casts[0] && rc == 0; k++)
         rc = cast_figure(bm, &D, casts[k], bytes, ftriad);
     if (rc == 0)
-        bench_note(bm, "dtypes: every array holds %zu bytes per node; rates count each dtype's own "
-                       "bytes (3 arrays for the expressions, as the triad, 1 for the sum, source "
-                       "plus destination for astype)",
+        bench_note(bm,
+                   "dtypes: every array holds %zu bytes per node; rates count each dtype's own "
+                   "bytes (3 arrays for the expressions, as the triad, 1 for the sum, source "
+                   "plus destination for astype)",
                    bytes);
     return rc;
 }
 
 const bench_experiment bench_dtypes = {
     .name = "dtypes",
-    .description = "z = a + b, z = a*b + c and sum on f32, i16, u8 and c128 beside f64, and astype "
-                   "between dtypes, against the triad and read",
+    .description =
+        "z = a + b, z = a*b + c and sum on f32, i16, u8 and c128 beside f64, and astype "
+        "between dtypes, against the triad and read",
     .run = dt_run,
 };

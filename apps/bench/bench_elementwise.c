@@ -22,15 +22,14 @@
 
 #include "bench.h"
 
-
 typedef struct {
     pa_ctx *ctx;
-    size_t m;              /* elements per array per node */
+    size_t m; /* elements per array per node */
     pa_array *a, *b, *c, *z, *t;
     double *pa, *pb, *pc, *pz; /* node blocks */
     double *la, *lb, *lc, *lz; /* this rank's spans */
     size_t ln;                 /* their length */
-    int naive;             /* this rank runs the naive loops */
+    int naive;                 /* this rank runs the naive loops */
     double sink;
 } ew;
 
@@ -192,9 +191,9 @@ static int ew_run(bench *bm)
         if (pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, arrs[k]) != PA_OK)
             rc = bench_agree(bm, failed(bm, &E, "pa_array_create"));
     /* Whole numbers and halves: every result below is exact. */
-    if (rc == 0 && (pa_full(E.a, 1.5) != PA_OK || pa_full(E.b, 2.0) != PA_OK ||
-                    pa_full(E.c, 0.25) != PA_OK || pa_full(E.z, 0) != PA_OK ||
-                    pa_full(E.t, 0) != PA_OK))
+    if (rc == 0 &&
+        (pa_full(E.a, 1.5) != PA_OK || pa_full(E.b, 2.0) != PA_OK ||
+         pa_full(E.c, 0.25) != PA_OK || pa_full(E.z, 0) != PA_OK || pa_full(E.t, 0) != PA_OK))
         rc = bench_agree(bm, failed(bm, &E, "pa_full"));
     if (rc != 0)
         goto out;
@@ -210,8 +209,8 @@ static int ew_run(bench *bm)
     }
 
     double work = 24.0 * (double)E.m, size = (double)E.m;
-    bench_spec naive = {.size = size, .size_elems = 1, .work = work, .combine = BENCH_RANK0,
-                        .role = BENCH_NAIVE};
+    bench_spec naive = {
+        .size = size, .size_elems = 1, .work = work, .combine = BENCH_RANK0, .role = BENCH_NAIVE};
     bench_spec all = {.size = size, .size_elems = 1, .work = work};
     int f[8];
     naive.method = "z = a*b + c: naive loop, 1 rank";
@@ -276,15 +275,17 @@ static int ew_run(bench *bm)
     bench_target(bm, f[7], fread, BENCH_AT_LEAST, 0.9, "read");
     double hand = bench_value(bm, fhand) / bench_value(bm, ftriad);
     double of_hand = bench_value(bm, f[2]) / bench_value(bm, fhand);
-    bench_note(bm, "elementwise: %zu elements per array per node (f64); rates per node, "
-                   "24 B/element for the expressions (the triad's count), 8 for the sum",
+    bench_note(bm,
+               "elementwise: %zu elements per array per node (f64); rates per node, "
+               "24 B/element for the expressions (the triad's count), 8 for the sum",
                E.m);
     /* z = a*b + c moves 32 bytes per element (three reads, a write), the
      * triad 24 plus the read for ownership: the streaming loop is the most
      * this memory gives it, so pa_eval near that loop is at the limit. */
-    bench_note(bm, "elementwise: z = a*b + c: the hand-written streaming loop beside pa_eval, the "
-                   "most this memory gives three reads and a write, runs at %.2fx of the triad; "
-                   "pa_eval runs at %.2fx of that loop%s",
+    bench_note(bm,
+               "elementwise: z = a*b + c: the hand-written streaming loop beside pa_eval, the "
+               "most this memory gives three reads and a write, runs at %.2fx of the triad; "
+               "pa_eval runs at %.2fx of that loop%s",
                hand, of_hand,
                of_hand >= BENCH_AT_LIMIT ? ", so it is at the physical limit for this expression"
                                          : "");

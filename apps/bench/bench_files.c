@@ -25,25 +25,25 @@
 
 #include "bench_io.h"
 
-#define NFILES 1000       /* at the default 1 GiB; fewer for smaller --bytes */
-#define FILE_ELEMS 12800  /* f64 per file: 100 KiB of data (plus a 128-byte header) */
-#define CSV_ROWS 300000   /* of CSV_COLS f64 as %.17g: about 50 MB, scaled like the files */
+#define NFILES 1000      /* at the default 1 GiB; fewer for smaller --bytes */
+#define FILE_ELEMS 12800 /* f64 per file: 100 KiB of data (plus a 128-byte header) */
+#define CSV_ROWS 300000  /* of CSV_COLS f64 as %.17g: about 50 MB, scaled like the files */
 #define CSV_COLS 8
 #define CSV_ROW_BYTES 152 /* about, of CSV_COLS numbers in [0, 1000) as %.17g: for --csv-bytes */
 
 typedef struct {
-    pa_ctx *ctx, *solo;    /* the job's context; rank 0's own (other ranks: NULL) */
-    pa_files_opts save;    /* the options of all-ranks saves (durable or not) */
+    pa_ctx *ctx, *solo; /* the job's context; rank 0's own (other ranks: NULL) */
+    pa_files_opts save; /* the options of all-ranks saves (durable or not) */
     int rank, size;
-    int nfiles;            /* files in the stack */
+    int nfiles; /* files in the stack */
     size_t csv_rows;
     char dir[PATH_MAX - 64];
     char pattern[PATH_MAX], csv[PATH_MAX];
     char h5_one[PATH_MAX], h5_all[PATH_MAX]; /* the imports' outputs */
     char **paths;
     double file_bytes, csv_bytes;
-    pa_array *src;         /* the (nfiles, FILE_ELEMS) array, a[i] = i */
-    pa_array *solo_src;    /* rank 0: the same array in solo */
+    pa_array *src;      /* the (nfiles, FILE_ELEMS) array, a[i] = i */
+    pa_array *solo_src; /* rank 0: the same array in solo */
     double sink;
 } files;
 
@@ -85,8 +85,8 @@ static int load_one_rep(bench *b, void *arg, int rep)
         return 0;
     pa_array *a = NULL;
     int rc = 0;
-    if (pa_load_files(F->solo, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY, NULL, &a) !=
-        PA_OK)
+    if (pa_load_files(F->solo, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY,
+                      NULL, &a) != PA_OK)
         rc = bench_fail(b, "io files: one rank: %s", pa_errmsg(F->solo));
     else
         rc = check_stack(b, a, "one rank");
@@ -100,8 +100,8 @@ static int load_all_rep(bench *b, void *arg, int rep)
     files *F = arg;
     pa_array *a = NULL;
     int rc = 0;
-    if (pa_load_files(F->ctx, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY, NULL, &a) !=
-        PA_OK)
+    if (pa_load_files(F->ctx, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY,
+                      NULL, &a) != PA_OK)
         rc = bench_fail(b, "io files: all ranks: %s", pa_errmsg(F->ctx));
     else
         rc = check_stack(b, a, "all ranks");
@@ -296,8 +296,10 @@ int bench_io_files(bench *b, const char *dir)
     F.csv_bytes = stat(F.csv, &st) == 0 ? (double)st.st_size : 0;
     MPI_Bcast(&F.csv_bytes, 1, MPI_DOUBLE, 0, pa_ctx_comm(F.ctx));
     /* work in MB per rank x 1e3: the figure reads in MB/s per rank. */
-    bench_spec cspec = {.method = "parray load_csv (exact), per rank", .size = F.csv_bytes,
-                        .work = F.csv_bytes * 1e3 / F.size, .rate_unit = "MB/s/rank",
+    bench_spec cspec = {.method = "parray load_csv (exact), per rank",
+                        .size = F.csv_bytes,
+                        .work = F.csv_bytes * 1e3 / F.size,
+                        .rate_unit = "MB/s/rank",
                         .combine = BENCH_MAX};
     if ((rc = bench_time(b, &cspec, csv_rep, &F, &f_csv)) != 0)
         goto out;
@@ -310,10 +312,15 @@ int bench_io_files(bench *b, const char *dir)
 
     /* The import, one rank and all ranks paired. */
     bench_spec ipair[2] = {
-        {.method = "parray import CSV (load_csv + h5_save), one rank", .size = F.csv_bytes,
-         .work = F.csv_bytes, .combine = BENCH_RANK0, .role = BENCH_NAIVE},
-        {.method = "parray import CSV (load_csv + h5_save), all ranks", .size = F.csv_bytes,
-         .work = F.csv_bytes, .combine = BENCH_MAX},
+        {.method = "parray import CSV (load_csv + h5_save), one rank",
+         .size = F.csv_bytes,
+         .work = F.csv_bytes,
+         .combine = BENCH_RANK0,
+         .role = BENCH_NAIVE},
+        {.method = "parray import CSV (load_csv + h5_save), all ranks",
+         .size = F.csv_bytes,
+         .work = F.csv_bytes,
+         .combine = BENCH_MAX},
     };
     bench_fn imports[2] = {import_one_rep, import_all_rep};
     if ((rc = bench_time_steps(b, ipair, imports, args, 2, figs)) != 0)
@@ -333,9 +340,10 @@ int bench_io_files(bench *b, const char *dir)
                   "saves replace the files of the repetition before, each through a new "
                   "temporary renamed over it, and return with the data in the page cache "
                   "unless durable (fsync of every file, and of the directory once)");
-    bench_note(b, "io files: CSV of %zu rows x %d f64 as %%.17g, %.0f MB (--csv-bytes); its "
-                  "target is above numpy's loadtxt (~180 MB/s); the import saves it to %s, "
-                  "one rank and all ranks paired%s",
+    bench_note(b,
+               "io files: CSV of %zu rows x %d f64 as %%.17g, %.0f MB (--csv-bytes); its "
+               "target is above numpy's loadtxt (~180 MB/s); the import saves it to %s, "
+               "one rank and all ranks paired%s",
                F.csv_rows, CSV_COLS, F.csv_bytes / 1e6, dir,
                F.size < 2 ? "; its target (1.8x one rank) needs 2 ranks" : "");
 

@@ -22,11 +22,11 @@
 
 typedef struct {
     pa_ctx *ctx;
-    pa_array *a;       /* the distributed f64 array */
-    double *mine;      /* this rank's span of it */
+    pa_array *a;  /* the distributed f64 array */
+    double *mine; /* this rank's span of it */
     size_t nmine;
-    double *naive;     /* rank 0: a private array of one node's size, for the naive loops */
-    size_t n;          /* the naive array's elements: the node's share */
+    double *naive; /* rank 0: a private array of one node's size, for the naive loops */
+    size_t n;      /* the naive array's elements: the node's share */
     double sink;
 } init_bench;
 
@@ -201,24 +201,44 @@ static int init_run(bench *b)
 
     double size = (double)I.n * 8, node_bytes = size, elems = (double)I.n;
     /* The naive loops run on rank 0 alone over one node's worth. */
-    bench_spec lim = {.method = "limit: stream-store fill, per node", .size = elems,
-                      .size_elems = 1, .work = node_bytes};
-    bench_spec nfill = {.method = "naive fill loop, 1 rank", .size = elems, .size_elems = 1,
-                        .work = size, .combine = BENCH_RANK0};
-    bench_spec pfill = {.method = "parray pa_full, per node", .size = elems, .size_elems = 1,
+    bench_spec lim = {.method = "limit: stream-store fill, per node",
+                      .size = elems,
+                      .size_elems = 1,
+                      .work = node_bytes};
+    bench_spec nfill = {.method = "naive fill loop, 1 rank",
+                        .size = elems,
+                        .size_elems = 1,
+                        .work = size,
+                        .combine = BENCH_RANK0};
+    bench_spec pfill = {
+        .method = "parray pa_full, per node", .size = elems, .size_elems = 1, .work = node_bytes};
+    bench_spec nuni = {.method = "naive uniform loop, 1 rank",
+                       .size = elems,
+                       .size_elems = 1,
+                       .work = size,
+                       .combine = BENCH_RANK0};
+    bench_spec puni = {.method = "parray uniform f64, per node",
+                       .size = elems,
+                       .size_elems = 1,
+                       .work = node_bytes};
+    bench_spec nnorm = {.method = "naive normal loop (libm), 1 rank",
+                        .size = elems,
+                        .size_elems = 1,
+                        .work = size,
+                        .combine = BENCH_RANK0};
+    bench_spec pnorm = {.method = "parray normal f64, per node",
+                        .size = elems,
+                        .size_elems = 1,
                         .work = node_bytes};
-    bench_spec nuni = {.method = "naive uniform loop, 1 rank", .size = elems, .size_elems = 1,
-                       .work = size, .combine = BENCH_RANK0};
-    bench_spec puni = {.method = "parray uniform f64, per node", .size = elems,
-                       .size_elems = 1, .work = node_bytes};
-    bench_spec nnorm = {.method = "naive normal loop (libm), 1 rank", .size = elems,
-                        .size_elems = 1, .work = size, .combine = BENCH_RANK0};
-    bench_spec pnorm = {.method = "parray normal f64, per node", .size = elems,
-                        .size_elems = 1, .work = node_bytes};
-    bench_spec nsum = {.method = "naive sum loop, 1 rank", .size = elems, .size_elems = 1,
-                       .work = size, .combine = BENCH_RANK0};
-    bench_spec psum = {.method = "parray sum (tree), per node", .size = elems,
-                       .size_elems = 1, .work = node_bytes};
+    bench_spec nsum = {.method = "naive sum loop, 1 rank",
+                       .size = elems,
+                       .size_elems = 1,
+                       .work = size,
+                       .combine = BENCH_RANK0};
+    bench_spec psum = {.method = "parray sum (tree), per node",
+                       .size = elems,
+                       .size_elems = 1,
+                       .work = node_bytes};
     int flim, fnf, fpf, fnu, fpu, fnn, fpn, fns, fps;
     if ((rc = bench_time(b, &lim, stream_rep, &I, &flim)) != 0 ||
         (rc = bench_time(b, &nfill, naive_fill_rep, &I, &fnf)) != 0 ||
@@ -243,12 +263,14 @@ static int init_run(bench *b)
     bench_target_value(b, fpu, 1.0 / nr, 5.6, "GB/s/rank");
     bench_target_value(b, fpn, 1.0 / nr, 1.6, "GB/s/rank");
     bench_target(b, fps, fread, BENCH_AT_LEAST, 0.9, "read");
-    bench_note(b, "init: %zu f64 (%.0f MB) per node; naive loops on rank 0 over a private array; "
-                  "parray on all %d rank%s; rates per node (%d rank%s on node 0)",
+    bench_note(b,
+               "init: %zu f64 (%.0f MB) per node; naive loops on rank 0 over a private array; "
+               "parray on all %d rank%s; rates per node (%d rank%s on node 0)",
                I.n, size / 1e6, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s", nr,
                nr == 1 ? "" : "s");
-    bench_note(b, "init: a target per rank is the rate per node over its %d rank%s; the total, "
-                  "the rate per node times %d node%s",
+    bench_note(b,
+               "init: a target per rank is the rate per node over its %d rank%s; the total, "
+               "the rate per node times %d node%s",
                nr, nr == 1 ? "" : "s", nnodes, nnodes == 1 ? "" : "s");
 
 out:

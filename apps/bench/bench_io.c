@@ -38,28 +38,28 @@
 
 #include "bench_io.h"
 
-#define ROW_ELEMS 512 /* f64 per row: 4 KiB rows */
+#define ROW_ELEMS 512     /* f64 per row: 4 KiB rows */
 #define CHECK_STRIDE 4099 /* elements between checked elements */
 
 typedef struct {
     pa_ctx *ctx;
     MPI_Comm comm;
     int rank, size, cold;
-    size_t nrows, n;       /* shape (nrows, ROW_ELEMS), n elements */
-    pa_array *a;           /* the data, pattern a[i] = i */
-    pa_array *r;           /* the array reads go into */
-    char *mine;            /* this rank's rows in a's node block */
-    size_t off, bytes;     /* their byte offset in the file and size */
+    size_t nrows, n;         /* shape (nrows, ROW_ELEMS), n elements */
+    pa_array *a;             /* the data, pattern a[i] = i */
+    pa_array *r;             /* the array reads go into */
+    char *mine;              /* this rank's rows in a's node block */
+    size_t off, bytes;       /* their byte offset in the file and size */
     char dir[PATH_MAX - 64]; /* room for the file names below */
     char raw[PATH_MAX], h5[PATH_MAX], naive[PATH_MAX];
     char chunked[PATH_MAX], h5py[PATH_MAX]; /* parray's chunks, h5py's chunks */
-    size_t h5py_chunk[2];  /* the chunk shape h5py picks for (nrows, ROW_ELEMS) */
-    pa_ctx *solo;          /* rank 0: a context of its own (one-rank reads) */
-    pa_array *solo_r;      /* rank 0: the whole array, on solo */
-    size_t data_off;       /* the dataset's bytes in h5 start here */
+    size_t h5py_chunk[2]; /* the chunk shape h5py picks for (nrows, ROW_ELEMS) */
+    pa_ctx *solo;         /* rank 0: a context of its own (one-rank reads) */
+    pa_array *solo_r;     /* rank 0: the whole array, on solo */
+    size_t data_off;      /* the dataset's bytes in h5 start here */
     pa_h5_opts wopts, ropts;
     int durable;
-    double *all;           /* rank 0: the gathered array (naive way) */
+    double *all; /* rank 0: the gathered array (naive way) */
 } io;
 
 /* The rows this rank moves in raw I/O: those whose first element lies in
@@ -378,10 +378,10 @@ static int write_chunked_files(bench *b, io *S)
 typedef struct {
     const char *method;
     bench_fn fn;
-    int limit;         /* a raw step: the figure is a limit */
-    int reading;       /* prepare_read before each repetition */
-    pa_h5_opts opts;   /* the read or write options of an HDF5 step */
-    io *S;             /* set by paired() */
+    int limit;       /* a raw step: the figure is a limit */
+    int reading;     /* prepare_read before each repetition */
+    pa_h5_opts opts; /* the read or write options of an HDF5 step */
+    io *S;           /* set by paired() */
 } step;
 
 /* Untimed, before each repetition of a step: its options, and for a read
@@ -411,8 +411,11 @@ static int paired(bench *b, io *S, step *st, int n, double size, int *figs)
         return bench_agree(b, bench_fail(b, "io: %d paired steps, at most 8", n));
     for (int i = 0; i < n; i++) {
         st[i].S = S;
-        specs[i] = (bench_spec){.method = st[i].method, .size = size, .work = size,
-                                .role = st[i].limit ? BENCH_LIMIT : 0, .prepare = step_prepare};
+        specs[i] = (bench_spec){.method = st[i].method,
+                                .size = size,
+                                .work = size,
+                                .role = st[i].limit ? BENCH_LIMIT : 0,
+                                .prepare = step_prepare};
         fns[i] = step_run;
         args[i] = &st[i];
     }
@@ -500,8 +503,8 @@ static int naive_read_rep(bench *b, void *arg, int rep)
  * filtered write compresses each chunk on the rank that writes it, so the
  * compression, which costs far more than the write, should scale. */
 typedef struct {
-    pa_ctx *ctx;     /* the job's context, or rank 0's own (one rank) */
-    pa_array *a;     /* the array, a[i] = i; NULL on the ranks left out */
+    pa_ctx *ctx; /* the job's context, or rank 0's own (one rank) */
+    pa_array *a; /* the array, a[i] = i; NULL on the ranks left out */
     char path[PATH_MAX];
 } zsave;
 
@@ -544,10 +547,14 @@ static int deflate_scaling(bench *b, io *S, int figs[2])
         rc = zsave_make(b, &one, nrows);
     if ((rc = bench_agree(b, rc)) == 0) {
         bench_spec specs[2] = {
-            {.method = "parray h5 save chunked deflate=1, all ranks (paired)", .size = size,
+            {.method = "parray h5 save chunked deflate=1, all ranks (paired)",
+             .size = size,
              .work = size},
-            {.method = "parray h5 save chunked deflate=1, one rank (paired)", .size = size,
-             .work = size, .combine = BENCH_RANK0, .role = BENCH_OTHER},
+            {.method = "parray h5 save chunked deflate=1, one rank (paired)",
+             .size = size,
+             .work = size,
+             .combine = BENCH_RANK0,
+             .role = BENCH_OTHER},
         };
         bench_fn fns[2] = {zsave_rep, zsave_rep};
         void *args[2] = {&all, &one};
@@ -640,12 +647,13 @@ static int io_run(bench *b)
         PA_OK)
         rc = bench_fail(b, "io: %s", pa_errmsg(S.ctx));
     else if (S.rank == 0 && !(S.all = malloc(S.n * sizeof(double))))
-        rc = bench_fail(b, "io: naive: out of memory for %zu bytes on rank 0", S.n * sizeof(double));
+        rc = bench_fail(b, "io: naive: out of memory for %zu bytes on rank 0",
+                        S.n * sizeof(double));
     if (S.rank == 0 && S.all)
         memset(S.all, 0, S.n * sizeof(double));
-    if (rc == 0 && S.rank == 0 && (pa_init_comm(MPI_COMM_SELF, &S.solo) != PA_OK ||
-                                   pa_array_create(S.solo, PA_F64, 2, shape, PA_DISTRIBUTED,
-                                                   &S.solo_r) != PA_OK))
+    if (rc == 0 && S.rank == 0 &&
+        (pa_init_comm(MPI_COMM_SELF, &S.solo) != PA_OK ||
+         pa_array_create(S.solo, PA_F64, 2, shape, PA_DISTRIBUTED, &S.solo_r) != PA_OK))
         rc = bench_fail(b, "io: one rank: %s", pa_errmsg(S.solo));
     if ((rc = bench_agree(b, rc)) != 0)
         goto out;
@@ -676,14 +684,20 @@ static int io_run(bench *b)
         goto out;
     step rsteps[] = {
         {"raw pread of the h5 dataset's bytes (paired)", raw_read_rep, 1, 1, {0}, NULL},
-        {"parray h5 read collective contiguous (paired)", h5_read_rep, 0, 1,
-         {.xfer = PA_H5_COLLECTIVE}, NULL},
-        {"parray h5 read independent contiguous (paired)", h5_read_rep, 0, 1,
-         {.xfer = PA_H5_INDEPENDENT}, NULL},
-        {"parray h5 read collective, parray's chunks (paired)", read_chunked_rep, 0, 1, {0},
+        {"parray h5 read collective contiguous (paired)",
+         h5_read_rep,
+         0,
+         1,
+         {.xfer = PA_H5_COLLECTIVE},
          NULL},
-        {"parray h5 read collective, h5py's chunks=True (paired)", read_h5py_rep, 0, 1, {0},
+        {"parray h5 read independent contiguous (paired)",
+         h5_read_rep,
+         0,
+         1,
+         {.xfer = PA_H5_INDEPENDENT},
          NULL},
+        {"parray h5 read collective, parray's chunks (paired)", read_chunked_rep, 0, 1, {0}, NULL},
+        {"parray h5 read collective, h5py's chunks=True (paired)", read_h5py_rep, 0, 1, {0}, NULL},
     };
     if ((rc = paired(b, &S, rsteps, 5, size, pr)) != 0)
         goto out;
@@ -715,7 +729,8 @@ static int io_run(bench *b)
     } w[] = {
         {"parray h5 save independent contiguous", {.xfer = PA_H5_INDEPENDENT}},
         {"parray h5 save collective chunked", {.layout = PA_H5_CHUNKED}},
-        {"parray h5 save independent chunked", {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT}},
+        {"parray h5 save independent chunked",
+         {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT}},
         {"parray h5 save collective contiguous durable", {.durable = 1}},
         {"parray h5 save chunked deflate=1 (collective)", {.deflate = 1}},
     };
@@ -737,12 +752,24 @@ static int io_run(bench *b)
      * >= 0.8x); the chunks are parray's automatic ones. */
     int pk[3];
     step ksteps[] = {
-        {"parray h5 save collective contiguous (paired with chunked)", h5_write_rep, 0, 0, {0},
+        {"parray h5 save collective contiguous (paired with chunked)",
+         h5_write_rep,
+         0,
+         0,
+         {0},
          NULL},
-        {"parray h5 save collective chunked (paired)", h5_write_rep, 0, 0,
-         {.layout = PA_H5_CHUNKED}, NULL},
-        {"parray h5 save independent chunked (paired)", h5_write_rep, 0, 0,
-         {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT}, NULL},
+        {"parray h5 save collective chunked (paired)",
+         h5_write_rep,
+         0,
+         0,
+         {.layout = PA_H5_CHUNKED},
+         NULL},
+        {"parray h5 save independent chunked (paired)",
+         h5_write_rep,
+         0,
+         0,
+         {.layout = PA_H5_CHUNKED, .xfer = PA_H5_INDEPENDENT},
+         NULL},
     };
     if ((rc = paired(b, &S, ksteps, 3, size, pk)) != 0)
         goto out;
@@ -756,7 +783,11 @@ static int io_run(bench *b)
         {"parray h5 read deflate=1, all ranks (paired)", h5_read_rep, 0, 1, {0}, NULL},
         {"parray h5 read deflate=1, one rank (paired)", read_one_rank_rep, 0, 0, {0}, NULL},
         {"naive: serial HDF5 read of the deflate file, one process as h5py (paired)",
-         serial_read_rep, 0, 0, {0}, NULL},
+         serial_read_rep,
+         0,
+         0,
+         {0},
+         NULL},
     };
     if ((rc = paired(b, &S, zsteps, 3, size, pz)) != 0)
         goto out;
@@ -805,8 +836,9 @@ static int io_run(bench *b)
      * (h5py's speed) is its "vs naive" ratio. */
     if (S.size >= 2)
         bench_target(b, pz[0], pz[1], BENCH_AT_LEAST, 1.8, "one rank");
-    bench_note(b, "io: %zu rows of %d f64 in %s (%s); rates are the file's bytes over the "
-                  "slowest rank's time",
+    bench_note(b,
+               "io: %zu rows of %d f64 in %s (%s); rates are the file's bytes over the "
+               "slowest rank's time",
                S.nrows, ROW_ELEMS, S.dir, fs_name(S.dir));
     bench_note(b, "io: writes go to the page cache unless marked durable (fsync of the file "
                   "on every rank, and of the directory after the rename); parray saves are "
@@ -818,15 +850,18 @@ static int io_run(bench *b)
                S.cold ? "from the disk (--cold dropped the page cache before each)"
                       : "from the page cache, right after the writes (--cold drops it before "
                         "each read; root only)");
-    bench_note(b, "io: the h5 collective contiguous save runs at %.2fx of the raw write that, "
-                  "like a crash-safe save, writes a new file and renames it over the old one",
+    bench_note(b,
+               "io: the h5 collective contiguous save runs at %.2fx of the raw write that, "
+               "like a crash-safe save, writes a new file and renames it over the old one",
                rwr);
 
-    bench_note(b, "io: h5py's chunks=True file has chunks of (%zu, %zu) elements; the "
-                  "deflate read's target against one rank needs 2 ranks or more",
+    bench_note(b,
+               "io: h5py's chunks=True file has chunks of (%zu, %zu) elements; the "
+               "deflate read's target against one rank needs 2 ranks or more",
                S.h5py_chunk[0], S.h5py_chunk[1]);
-    bench_note(b, "io: the deflate=1 save all ranks vs one rank writes %zu rows; every rank "
-                  "compresses its own chunks",
+    bench_note(b,
+               "io: the deflate=1 save all ranks vs one rank writes %zu rows; every rank "
+               "compresses its own chunks",
                S.nrows / 8 ? S.nrows / 8 : 1);
 
     /* The many-files figures, where bench_files.c provides them. */

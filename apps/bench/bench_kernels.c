@@ -21,66 +21,66 @@
 
 /* One line per accumulator, and enough of them that the loads stream while
  * each add chain waits out its latency (-O2 does not unroll). */
-#define SUM_BODY(V, W, ZERO, LOAD, ADD)                                                     \
-    V s0 = ZERO, s1 = s0, s2 = s0, s3 = s0;                                              \
-    size_t i = 0;                                                                        \
-    for (; i + 4 * (W) <= n; i += 4 * (W)) {                                             \
-        s0 = ADD(s0, LOAD(x + i));                                                       \
-        s1 = ADD(s1, LOAD(x + i + (W)));                                                 \
-        s2 = ADD(s2, LOAD(x + i + 2 * (W)));                                             \
-        s3 = ADD(s3, LOAD(x + i + 3 * (W)));                                             \
-    }                                                                                    \
-    V t = ADD(ADD(s0, s1), ADD(s2, s3));                                                 \
-    double lane[W], sum = 0;                                                             \
-    memcpy(lane, &t, sizeof t);                                                          \
-    for (int k = 0; k < (W); k++)                                                        \
-        sum += lane[k];                                                                  \
-    for (; i < n; i++)                                                                   \
-        sum += x[i];                                                                     \
+#define SUM_BODY(V, W, ZERO, LOAD, ADD)                                                          \
+    V s0 = ZERO, s1 = s0, s2 = s0, s3 = s0;                                                      \
+    size_t i = 0;                                                                                \
+    for (; i + 4 * (W) <= n; i += 4 * (W)) {                                                     \
+        s0 = ADD(s0, LOAD(x + i));                                                               \
+        s1 = ADD(s1, LOAD(x + i + (W)));                                                         \
+        s2 = ADD(s2, LOAD(x + i + 2 * (W)));                                                     \
+        s3 = ADD(s3, LOAD(x + i + 3 * (W)));                                                     \
+    }                                                                                            \
+    V t = ADD(ADD(s0, s1), ADD(s2, s3));                                                         \
+    double lane[W], sum = 0;                                                                     \
+    memcpy(lane, &t, sizeof t);                                                                  \
+    for (int k = 0; k < (W); k++)                                                                \
+        sum += lane[k];                                                                          \
+    for (; i < n; i++)                                                                           \
+        sum += x[i];                                                                             \
     return sum
 
 /* The STREAM triad with ordinary stores: STREAM does not use streaming
  * stores, so neither does the limit. */
-#define TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL)                                       \
-    const V vs = SET1(s);                                                                \
-    size_t i = 0;                                                                        \
-    for (; i + 2 * (W) <= n; i += 2 * (W)) {                                             \
-        STORE(a + i, ADD(LOAD(b + i), MUL(vs, LOAD(c + i))));                            \
-        STORE(a + i + (W), ADD(LOAD(b + i + (W)), MUL(vs, LOAD(c + i + (W)))));          \
-    }                                                                                    \
-    for (; i < n; i++)                                                                   \
-        a[i] = b[i] + s * c[i]
+#define TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL)                                            \
+    const V vs = SET1(s);                                                                        \
+    size_t i = 0;                                                                                \
+    for (; i + 2 * (W) <= n; i += 2 * (W)) {                                                     \
+        STORE(a + i, ADD(LOAD(b + i), MUL(vs, LOAD(c + i))));                                    \
+        STORE(a + i + (W), ADD(LOAD(b + i + (W)), MUL(vs, LOAD(c + i + (W)))));                  \
+    }                                                                                            \
+    for (; i < n; i++)                                                                           \
+    a[i] = b[i] + s * c[i]
 
 /* z = a*b + c with streaming stores of whole lines, each rank on its own
  * part: three reads and a write, the best this memory does for the
  * expression, side by side with pa_eval's. */
-#define FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                          \
-    size_t i = 0;                                                                        \
-    for (; i < n && ((uintptr_t)(z + i) & 63); i++)                                      \
-        z[i] = a[i] * b[i] + c[i];                                                       \
-    for (; i + 8 <= n; i += 8)                                                           \
-        for (int k = 0; k < 8; k += (W))                                                 \
-            STREAM(z + i + k, ADD(MUL(LOAD(a + i + k), LOAD(b + i + k)), LOAD(c + i + k))); \
-    for (; i < n; i++)                                                                   \
-        z[i] = a[i] * b[i] + c[i];                                                       \
+#define FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL)                                               \
+    size_t i = 0;                                                                                \
+    for (; i < n && ((uintptr_t)(z + i) & 63); i++)                                              \
+        z[i] = a[i] * b[i] + c[i];                                                               \
+    for (; i + 8 <= n; i += 8)                                                                   \
+        for (int k = 0; k < 8; k += (W))                                                         \
+            STREAM(z + i + k, ADD(MUL(LOAD(a + i + k), LOAD(b + i + k)), LOAD(c + i + k)));      \
+    for (; i < n; i++)                                                                           \
+        z[i] = a[i] * b[i] + c[i];                                                               \
     STREAM_FENCE()
 
 /* The three kernels for vectors V of W doubles, compiled with ATTR. */
-#define WIDTH_KERNELS(W, ATTR, V, ZERO, SET1, LOAD, STORE, STREAM, ADD, MUL)                \
-    ATTR static double sum_##W(const double *x, size_t n)                                \
-    {                                                                                    \
-        SUM_BODY(V, W, ZERO, LOAD, ADD);                                                 \
-    }                                                                                    \
-    ATTR static void triad_##W(double *restrict a, const double *restrict b,             \
-                               const double *restrict c, double s, size_t n)            \
-    {                                                                                    \
-        TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL);                                   \
-    }                                                                                    \
-    ATTR static void fma_stream_##W(double *restrict z, const double *restrict a,        \
-                                    const double *restrict b, const double *restrict c, \
-                                    size_t n)                                            \
-    {                                                                                    \
-        FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL);                                      \
+#define WIDTH_KERNELS(W, ATTR, V, ZERO, SET1, LOAD, STORE, STREAM, ADD, MUL)                     \
+    ATTR static double sum_##W(const double *x, size_t n)                                        \
+    {                                                                                            \
+        SUM_BODY(V, W, ZERO, LOAD, ADD);                                                         \
+    }                                                                                            \
+    ATTR static void triad_##W(double *restrict a, const double *restrict b,                     \
+                               const double *restrict c, double s, size_t n)                     \
+    {                                                                                            \
+        TRIAD_BODY(V, W, SET1, LOAD, STORE, ADD, MUL);                                           \
+    }                                                                                            \
+    ATTR static void fma_stream_##W(double *restrict z, const double *restrict a,                \
+                                    const double *restrict b, const double *restrict c,          \
+                                    size_t n)                                                    \
+    {                                                                                            \
+        FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL);                                              \
     }
 
 /* 16 bytes: GNU vectors through memcpy (no alignment assumed), which any
@@ -114,11 +114,9 @@ WIDTH_KERNELS(2, , v2d, set2(0), set2, load2, store2, STREAM2, ADD2, MUL2)
 
 #ifdef BENCH_X86
 WIDTH_KERNELS(4, __attribute__((target("avx2"))), __m256d, _mm256_setzero_pd(), _mm256_set1_pd,
-              _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_add_pd,
-              _mm256_mul_pd)
-WIDTH_KERNELS(8, __attribute__((target("avx512f"))), __m512d, _mm512_setzero_pd(),
-              _mm512_set1_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_stream_pd,
-              _mm512_add_pd, _mm512_mul_pd)
+              _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd, _mm256_add_pd, _mm256_mul_pd)
+WIDTH_KERNELS(8, __attribute__((target("avx512f"))), __m512d, _mm512_setzero_pd(), _mm512_set1_pd,
+              _mm512_loadu_pd, _mm512_storeu_pd, _mm512_stream_pd, _mm512_add_pd, _mm512_mul_pd)
 #endif
 
 typedef struct {
@@ -126,8 +124,8 @@ typedef struct {
     double (*sum)(const double *x, size_t n);
     void (*triad)(double *restrict a, const double *restrict b, const double *restrict c,
                   double s, size_t n);
-    void (*fma_stream)(double *restrict z, const double *restrict a,
-                       const double *restrict b, const double *restrict c, size_t n);
+    void (*fma_stream)(double *restrict z, const double *restrict a, const double *restrict b,
+                       const double *restrict c, size_t n);
 } limit_kernels;
 
 /* The widest kernels this CPU runs. */
@@ -153,8 +151,8 @@ double bench_sum(const double *x, size_t n)
     return widest()->sum(x, n);
 }
 
-void bench_triad(double *restrict a, const double *restrict b, const double *restrict c,
-                 double s, size_t n)
+void bench_triad(double *restrict a, const double *restrict b, const double *restrict c, double s,
+                 size_t n)
 {
     widest()->triad(a, b, c, s, n);
 }

@@ -207,13 +207,15 @@ static int latency_run(bench *bm)
         rmdir(dir);
     }
     int nr = pa_ctx_size(L.ctx), nn = pa_ctx_nnodes(L.ctx);
-    bench_note(bm, "latency: %d rank%s on %d node%s; each repetition times a loop of calls "
-                   "(%d on %d elements, %d for HDF5; fewer on larger arrays), the figure is the "
-                   "time of one call; the HDF5 file is in %s",
+    bench_note(bm,
+               "latency: %d rank%s on %d node%s; each repetition times a loop of calls "
+               "(%d on %d elements, %d for HDF5; fewer on larger arrays), the figure is the "
+               "time of one call; the HDF5 file is in %s",
                nr, nr == 1 ? "" : "s", nn, nn == 1 ? "" : "s", COMPUTE_CALLS, TARGET_ELEMS,
                H5_CALLS, d);
-    bench_note(bm, "latency: the target (<= %g us per compute call on %d elements) is set for "
-                   "2 ranks on one node; docs/scaling.md counts each call's MPI collectives",
+    bench_note(bm,
+               "latency: the target (<= %g us per compute call on %d elements) is set for "
+               "2 ranks on one node; docs/scaling.md counts each call's MPI collectives",
                TARGET_US, TARGET_ELEMS);
     return rc;
 }

@@ -18,9 +18,9 @@
 
 typedef struct {
     double *a, *b, *c;
-    size_t n;      /* this rank's elements in each array */
-    double sink;   /* keeps the sums alive */
-    int bad;       /* a sum that did not match */
+    size_t n;    /* this rank's elements in each array */
+    double sink; /* keeps the sums alive */
+    int bad;     /* a sum that did not match */
 } limits;
 
 static int triad_rep(bench *b, void *arg, int rep)
@@ -136,13 +136,16 @@ static int limits_measure(bench *bm)
     if (rc == 0) {
         set_limit(bm, BENCH_LIMIT_TRIAD, ftriad);
         set_limit(bm, BENCH_LIMIT_READ, fread);
-        bench_note(bm, "limits: 3 arrays of %zu MB per node, each rank of the node on its own "
-                       "part (%d rank%s on node 0), %s vectors; triad counts 24 B/element, read "
-                       "8 B/element",
+        bench_note(bm,
+                   "limits: 3 arrays of %zu MB per node, each rank of the node on its own "
+                   "part (%d rank%s on node 0), %s vectors; triad counts 24 B/element, read "
+                   "8 B/element",
                    m * 8 / 1000000, nr, nr == 1 ? "" : "s", bench_vector_width());
         if (bytes < 4 * llc_bytes())
-            bench_note(bm, "limits: %s is under 4x the last-level cache (%zu MiB) and may be "
-                           "served partly from it", size, llc_bytes() >> 20);
+            bench_note(bm,
+                       "limits: %s is under 4x the last-level cache (%zu MiB) and may be "
+                       "served partly from it",
+                       size, llc_bytes() >> 20);
     }
 
 out:

@@ -98,7 +98,8 @@ void bench_load_describe(const bench_load *l, char *buf, size_t len)
     int n = 0;
     double la = fmax(l->loadavg_before, l->loadavg_after);
     /* The reasons it was busy first, then the other measures. */
-    static const int order[3] = {BENCH_BUSY_BY_OTHERS, BENCH_BUSY_BY_STEAL, BENCH_BUSY_BY_LOADAVG};
+    static const int order[3] = {BENCH_BUSY_BY_OTHERS, BENCH_BUSY_BY_STEAL,
+                                 BENCH_BUSY_BY_LOADAVG};
     int done = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; k < 3; k++) {

@@ -310,7 +310,9 @@ static int share_run(bench *b)
     if ((rc = bench_agree(b, rc)) != 0)
         goto out;
     bench_spec first_touch = {.method = "first touch: malloc+fill, max rank",
-                              .size = size, .work = size, .role = BENCH_OTHER};
+                              .size = size,
+                              .work = size,
+                              .role = BENCH_OTHER};
     if ((rc = bench_record(b, &first_touch, &touch_max, 1, NULL)) != 0)
         goto out;
 
@@ -336,9 +338,8 @@ static int share_run(bench *b)
 
     /* The window for MPI_Get exposes rank 0's private source. */
     if (S.active) {
-        MPI_Win_create(S.me == 0 ? S.src : NULL,
-                       S.me == 0 ? (MPI_Aint)(S.n * sizeof(double)) : 0, sizeof(double),
-                       MPI_INFO_NULL, S.comm, &S.win);
+        MPI_Win_create(S.me == 0 ? S.src : NULL, S.me == 0 ? (MPI_Aint)(S.n * sizeof(double)) : 0,
+                       sizeof(double), MPI_INFO_NULL, S.comm, &S.win);
         MPI_Win_set_errhandler(S.win, MPI_ERRORS_ARE_FATAL);
     }
 
@@ -364,16 +365,17 @@ static int share_run(bench *b)
     S.expected = S.base;
     /* The limit is what a receiver needs to read data of its own; the
      * copies are the naive ways. */
-    bench_spec own = {.method = "limit: receivers sum their own array", .size = size,
-                      .role = BENCH_LIMIT};
-    bench_spec shared = {.method = "parray shared array (zero copy)", .size = size,
-                         .prepare = prepare_shared};
-    bench_spec sendrecv = {.method = "naive: MPI_Send/Recv", .size = size,
-                           .prepare = prepare_transfer};
+    bench_spec own = {
+        .method = "limit: receivers sum their own array", .size = size, .role = BENCH_LIMIT};
+    bench_spec shared = {
+        .method = "parray shared array (zero copy)", .size = size, .prepare = prepare_shared};
+    bench_spec sendrecv = {
+        .method = "naive: MPI_Send/Recv", .size = size, .prepare = prepare_transfer};
     bench_spec bcast = {.method = "naive: MPI_Bcast", .size = size, .prepare = prepare_transfer};
-    bench_spec get = {.method = "naive: MPI_Get from a window", .size = size,
-                      .prepare = prepare_transfer};
-    bench_spec file = {.method = "naive: file write+read (page cache)", .size = size,
+    bench_spec get = {
+        .method = "naive: MPI_Get from a window", .size = size, .prepare = prepare_transfer};
+    bench_spec file = {.method = "naive: file write+read (page cache)",
+                       .size = size,
                        .prepare = prepare_transfer};
     int fown, fshared, fsend, fbcast, fget, ffile;
     if ((rc = bench_time(b, &own, own_rep, &S, &fown)) != 0 ||
@@ -401,8 +403,9 @@ static int share_run(bench *b)
     bench_target(b, fshared, fown, BENCH_AT_LEAST, 1 / 1.2, "own sum");
     bench_target(b, fsend, fshared, BENCH_AT_MOST, 1 / 3.5, "shared");
     bench_target(b, fbcast, fshared, BENCH_AT_MOST, 1 / 3.5, "shared");
-    bench_note(b, "share: rank 0 -> %d receiver%s on its node; a method's time ends when every "
-                  "receiver has summed all %zu elements and checked the sum",
+    bench_note(b,
+               "share: rank 0 -> %d receiver%s on its node; a method's time ends when every "
+               "receiver has summed all %zu elements and checked the sum",
                node0[1] - 1, node0[1] == 2 ? "" : "s", S.n);
     bench_note(b, "share: targets: the shared array takes at most 1.2x the own-array sum's "
                   "time, Send/Recv and Bcast at least 3.5x the shared array's");

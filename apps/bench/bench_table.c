@@ -55,7 +55,7 @@ void bench_print_header(bench *b, const bench_experiment *const *chosen, int nch
      * what it scaled down and an explicit option shows what it set. */
     char line[1024] = "", v[64];
     size_t len = 0;
-#define ADD(...) \
+#define ADD(...)                                                                                 \
     (len += (size_t)snprintf(line + len, len < sizeof line ? sizeof line - len : 0, __VA_ARGS__))
     if (chosen_has(chosen, nchosen, "limits") || chosen_has(chosen, nchosen, "init") ||
         chosen_has(chosen, nchosen, "elementwise")) {

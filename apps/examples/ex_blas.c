@@ -25,14 +25,14 @@
 #define N 100
 #define NS 50 /* the linear system */
 
-#define TRY(call)                                                                    \
-    do {                                                                             \
-        int rc_ = (call);                                                            \
-        if (rc_ != PA_OK) {                                                          \
-            if (pa_ctx_rank(ctx) == 0)                                               \
-                fprintf(stderr, "ex_blas: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx)); \
-            goto out;                                                                \
-        }                                                                            \
+#define TRY(call)                                                                                \
+    do {                                                                                         \
+        int rc_ = (call);                                                                        \
+        if (rc_ != PA_OK) {                                                                      \
+            if (pa_ctx_rank(ctx) == 0)                                                           \
+                fprintf(stderr, "ex_blas: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx));           \
+            goto out;                                                                            \
+        }                                                                                        \
     } while (0)
 
 /* Rank 0 decides; every rank gets its verdict. */
@@ -100,7 +100,8 @@ int main(int argc, char **argv)
                 }
         if (!from_root(err <= K * K * 2.3e-16)) {
             if (rank == 0)
-                fprintf(stderr, "ex_blas: %s: max error %g\n", pa_matmul_mode_name(modes[t]), err);
+                fprintf(stderr, "ex_blas: %s: max error %g\n", pa_matmul_mode_name(modes[t]),
+                        err);
             goto out;
         }
     }

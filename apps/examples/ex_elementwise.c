@@ -22,15 +22,14 @@
 #define ROWS 1000
 #define COLS 500
 
-#define TRY(call)                                                                    \
-    do {                                                                             \
-        int rc_ = (call);                                                            \
-        if (rc_ != PA_OK) {                                                          \
-            if (pa_ctx_rank(ctx) == 0)                                               \
-                fprintf(stderr, "ex_elementwise: %s: %s\n", pa_errname(rc_),         \
-                        pa_errmsg(ctx));                                             \
-            goto out;                                                                \
-        }                                                                            \
+#define TRY(call)                                                                                \
+    do {                                                                                         \
+        int rc_ = (call);                                                                        \
+        if (rc_ != PA_OK) {                                                                      \
+            if (pa_ctx_rank(ctx) == 0)                                                           \
+                fprintf(stderr, "ex_elementwise: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx));    \
+            goto out;                                                                            \
+        }                                                                                        \
     } while (0)
 
 static int everywhere(int ok)
@@ -101,8 +100,8 @@ int main(int argc, char **argv)
     TRY(pa_expr_compile(ctx, "r = hypot(x, y) * s", &e));
     double sum1 = 0, sum;
     for (int s = 1; s <= 4; s *= 2) {
-        pa_binding bs[] = {PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("x", x),
-                           PA_BIND_ARRAY("y", y), PA_BIND_SCALAR("s", s)};
+        pa_binding bs[] = {PA_BIND_ARRAY("r", r), PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", y),
+                           PA_BIND_SCALAR("s", s)};
         TRY(pa_expr_eval(e, bs, 4));
         TRY(pa_reduce(r, PA_RED_SUM, -1, &sum));
         if (s == 1)

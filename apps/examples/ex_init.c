@@ -21,27 +21,27 @@
 #define N ((size_t)1 << 20) /* elements */
 #define SEED 2024
 
-#define TRY(call)                                                                    \
-    do {                                                                             \
-        int rc_ = (call);                                                            \
-        if (rc_ != PA_OK) {                                                          \
-            if (pa_ctx_rank(ctx) == 0)                                               \
-                fprintf(stderr, "ex_init: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx)); \
-            goto out;                                                                \
-        }                                                                            \
+#define TRY(call)                                                                                \
+    do {                                                                                         \
+        int rc_ = (call);                                                                        \
+        if (rc_ != PA_OK) {                                                                      \
+            if (pa_ctx_rank(ctx) == 0)                                                           \
+                fprintf(stderr, "ex_init: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx));           \
+            goto out;                                                                            \
+        }                                                                                        \
     } while (0)
 
 /* Checks of values that every rank got alike (the results of collective
  * calls): no agreement needed, every rank takes the same branch. */
-#define CHECK(cond, ...)                                                             \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            if (pa_ctx_rank(ctx) == 0) {                                             \
-                fprintf(stderr, "ex_init: check failed: " __VA_ARGS__);              \
-                fputc('\n', stderr);                                                 \
-            }                                                                        \
-            goto out;                                                                \
-        }                                                                            \
+#define CHECK(cond, ...)                                                                         \
+    do {                                                                                         \
+        if (!(cond)) {                                                                           \
+            if (pa_ctx_rank(ctx) == 0) {                                                         \
+                fprintf(stderr, "ex_init: check failed: " __VA_ARGS__);                          \
+                fputc('\n', stderr);                                                             \
+            }                                                                                    \
+            goto out;                                                                            \
+        }                                                                                        \
     } while (0)
 
 static int everywhere(int ok)

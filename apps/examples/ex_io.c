@@ -22,14 +22,14 @@
 #define ROWS 64 /* also the number of files */
 #define COLS 1000
 
-#define TRY(call)                                                                  \
-    do {                                                                           \
-        int rc_ = (call);                                                          \
-        if (rc_ != PA_OK) {                                                        \
-            if (pa_ctx_rank(ctx) == 0)                                             \
-                fprintf(stderr, "ex_io: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx)); \
-            goto out;                                                              \
-        }                                                                          \
+#define TRY(call)                                                                                \
+    do {                                                                                         \
+        int rc_ = (call);                                                                        \
+        if (rc_ != PA_OK) {                                                                      \
+            if (pa_ctx_rank(ctx) == 0)                                                           \
+                fprintf(stderr, "ex_io: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx));             \
+            goto out;                                                                            \
+        }                                                                                        \
     } while (0)
 
 static int everywhere(int ok)

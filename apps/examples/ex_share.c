@@ -22,14 +22,14 @@
 
 /* Every parray call returns the same code on every rank, so every rank takes
  * the same branch here and no rank is left waiting in a collective. */
-#define TRY(call)                                                                     \
-    do {                                                                              \
-        int rc_ = (call);                                                             \
-        if (rc_ != PA_OK) {                                                           \
-            if (pa_ctx_rank(ctx) == 0)                                                \
-                fprintf(stderr, "ex_share: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx)); \
-            goto out;                                                                 \
-        }                                                                             \
+#define TRY(call)                                                                                \
+    do {                                                                                         \
+        int rc_ = (call);                                                                        \
+        if (rc_ != PA_OK) {                                                                      \
+            if (pa_ctx_rank(ctx) == 0)                                                           \
+                fprintf(stderr, "ex_share: %s: %s\n", pa_errname(rc_), pa_errmsg(ctx));          \
+            goto out;                                                                            \
+        }                                                                                        \
     } while (0)
 
 /* A check on values that differ by rank: true only if it holds on every rank. */

@@ -32,20 +32,20 @@
  *           built in dtype.c: h5py's enum over int8 of FALSE and TRUE).
  * C is passed through unchanged, for a list expanded inside another list;
  * PA_DTYPE_LIST(X) calls X without it. */
-#define PA_DTYPE_LIST_WITH(X, C)                                                       \
-    X(C, F64, f64, double, double, FLOAT, float64, 'd', f8, NATIVE_DOUBLE, IEEE_F64LE)  \
-    X(C, F32, f32, float, float, FLOAT, float32, 'f', f4, NATIVE_FLOAT, IEEE_F32LE)     \
-    X(C, I64, i64, int64_t, uint64_t, SINT, int64, 'l', i8, NATIVE_INT64, STD_I64LE)    \
-    X(C, I32, i32, int32_t, uint32_t, SINT, int32, 'i', i4, NATIVE_INT32, STD_I32LE)    \
-    X(C, U8, u8, uint8_t, uint8_t, UINT, uint8, 'B', u1, NATIVE_UINT8, STD_U8LE)      \
-    X(C, I8, i8, int8_t, uint8_t, SINT, int8, 'b', i1, NATIVE_INT8, STD_I8LE)          \
-    X(C, I16, i16, int16_t, uint16_t, SINT, int16, 'h', i2, NATIVE_INT16, STD_I16LE)   \
-    X(C, U16, u16, uint16_t, uint16_t, UINT, uint16, 'H', u2, NATIVE_UINT16, STD_U16LE) \
-    X(C, U32, u32, uint32_t, uint32_t, UINT, uint32, 'I', u4, NATIVE_UINT32, STD_U32LE) \
-    X(C, U64, u64, uint64_t, uint64_t, UINT, uint64, 'L', u8, NATIVE_UINT64, STD_U64LE) \
-    X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE) \
-    X(C, BOOL, bool, _Bool, _Bool, BOOL, bool, '?', b1, PA_BOOL_MEM, PA_BOOL_FILE) \
-    X(C, C64, c64, float _Complex, float, COMPLEX, complex64, 'F', c8, PA_C64, PA_C64LE) \
+#define PA_DTYPE_LIST_WITH(X, C)                                                                 \
+    X(C, F64, f64, double, double, FLOAT, float64, 'd', f8, NATIVE_DOUBLE, IEEE_F64LE)           \
+    X(C, F32, f32, float, float, FLOAT, float32, 'f', f4, NATIVE_FLOAT, IEEE_F32LE)              \
+    X(C, I64, i64, int64_t, uint64_t, SINT, int64, 'l', i8, NATIVE_INT64, STD_I64LE)             \
+    X(C, I32, i32, int32_t, uint32_t, SINT, int32, 'i', i4, NATIVE_INT32, STD_I32LE)             \
+    X(C, U8, u8, uint8_t, uint8_t, UINT, uint8, 'B', u1, NATIVE_UINT8, STD_U8LE)                 \
+    X(C, I8, i8, int8_t, uint8_t, SINT, int8, 'b', i1, NATIVE_INT8, STD_I8LE)                    \
+    X(C, I16, i16, int16_t, uint16_t, SINT, int16, 'h', i2, NATIVE_INT16, STD_I16LE)             \
+    X(C, U16, u16, uint16_t, uint16_t, UINT, uint16, 'H', u2, NATIVE_UINT16, STD_U16LE)          \
+    X(C, U32, u32, uint32_t, uint32_t, UINT, uint32, 'I', u4, NATIVE_UINT32, STD_U32LE)          \
+    X(C, U64, u64, uint64_t, uint64_t, UINT, uint64, 'L', u8, NATIVE_UINT64, STD_U64LE)          \
+    X(C, F16, f16, PA_HALF, PA_HALF, FLOAT, float16, 'e', f2, NATIVE_FLOAT16, IEEE_F16LE)        \
+    X(C, BOOL, bool, _Bool, _Bool, BOOL, bool, '?', b1, PA_BOOL_MEM, PA_BOOL_FILE)               \
+    X(C, C64, c64, float _Complex, float, COMPLEX, complex64, 'F', c8, PA_C64, PA_C64LE)         \
     X(C, C128, c128, double _Complex, double, COMPLEX, complex128, 'D', c16, PA_C128, PA_C128LE)
 #define PA_DTYPE_LIST(X) PA_DTYPE_LIST_WITH(PA_DTYPE_CALL_, X)
 /* f16's C type: _Float16 (gcc 12, clang 15), or before clang 15 its
@@ -62,7 +62,7 @@ typedef enum {
 #define PA_DTYPE_ENUM(NAME, ...) PA_##NAME,
     PA_DTYPE_LIST(PA_DTYPE_ENUM)
 #undef PA_DTYPE_ENUM
-    PA_NDTYPES
+        PA_NDTYPES
 } pa_dtype;
 typedef enum { PA_DISTRIBUTED, PA_REPLICATED } pa_dist;
 

@@ -81,11 +81,11 @@ PA_EXTERN MPI_Comm pa_ctx_node_comm(const pa_ctx *ctx);   /* ranks of my node */
 PA_EXTERN MPI_Comm pa_ctx_leader_comm(const pa_ctx *ctx); /* MPI_COMM_NULL off leaders */
 PA_EXTERN int pa_ctx_rank(const pa_ctx *ctx);
 PA_EXTERN int pa_ctx_size(const pa_ctx *ctx);
-PA_EXTERN int pa_ctx_node(const pa_ctx *ctx);       /* 0 .. nnodes-1 */
+PA_EXTERN int pa_ctx_node(const pa_ctx *ctx); /* 0 .. nnodes-1 */
 PA_EXTERN int pa_ctx_nnodes(const pa_ctx *ctx);
-PA_EXTERN int pa_ctx_node_rank(const pa_ctx *ctx);  /* 0 is the node's leader */
+PA_EXTERN int pa_ctx_node_rank(const pa_ctx *ctx); /* 0 is the node's leader */
 PA_EXTERN int pa_ctx_node_size(const pa_ctx *ctx);
-PA_EXTERN int pa_ctx_emulated(const pa_ctx *ctx);   /* k of PARRAY_RANKS_PER_NODE, or 0 */
+PA_EXTERN int pa_ctx_emulated(const pa_ctx *ctx); /* k of PARRAY_RANKS_PER_NODE, or 0 */
 PA_EXTERN const char *pa_ctx_hostname(const pa_ctx *ctx);
 
 /* Not collective. The CPUs this rank may run on (its affinity at pa_init),

@@ -6,15 +6,15 @@
 #include "parray/export.h"
 
 /* The one list of codes: X(name, value, description). */
-#define PA_ERRNO_MAP(X)                                                   \
-    X(OK, 0, "success")                                                   \
-    X(EINVAL, -1, "invalid argument")                                     \
-    X(ENOMEM, -2, "out of memory")                                        \
-    X(EMPI, -3, "MPI error")                                              \
-    X(EIO, -4, "I/O error")                                               \
-    X(ENOTSUP, -5, "not supported")                                       \
-    X(EFORMAT, -6, "bad data format")                                     \
-    X(ESTATE, -7, "call not valid in this state")                          \
+#define PA_ERRNO_MAP(X)                                                                          \
+    X(OK, 0, "success")                                                                          \
+    X(EINVAL, -1, "invalid argument")                                                            \
+    X(ENOMEM, -2, "out of memory")                                                               \
+    X(EMPI, -3, "MPI error")                                                                     \
+    X(EIO, -4, "I/O error")                                                                      \
+    X(ENOTSUP, -5, "not supported")                                                              \
+    X(EFORMAT, -6, "bad data format")                                                            \
+    X(ESTATE, -7, "call not valid in this state")                                                \
     X(ENUMERIC, -8, "numerical failure")
 
 typedef enum {

@@ -135,8 +135,7 @@ PA_EXTERN int pa_expr_dtype(const pa_expr *e, const pa_dtype *dtypes, const doub
  * floors), "r = sqrt(2)" an f64, "r = 2 < 3" the bool True. Returns PA_OK, PA_EINVAL (a name unbound, bound twice or
  * bound to an array, an integer division by zero) or PA_ENOTSUP (a
  * function not defined on the dtype, e.g. "r = 1.5 & 1"). */
-PA_EXTERN int pa_expr_eval_scalar(pa_expr *e, const pa_binding *bind, int nbind,
-                                  pa_value *out);
+PA_EXTERN int pa_expr_eval_scalar(pa_expr *e, const pa_binding *bind, int nbind, pa_value *out);
 
 /* Collective. Compiles text, evaluates it once and frees it: pa_expr_compile
  * followed by pa_expr_eval, with their errors. */

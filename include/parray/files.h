@@ -44,32 +44,32 @@ typedef enum { PA_PLACE_NODE = 0, PA_PLACE_JOB = 1 } pa_place;
  * when reading and when writing (so that what is written reads back with
  * the same options). */
 typedef struct {
-    pa_place place;          /* pa_load_files: see pa_place */
+    pa_place place; /* pa_load_files: see pa_place */
     /* CSV */
-    char delimiter;          /* field separator; 0: ',' ('\t' for .tsv).
+    char delimiter;  /* field separator; 0: ',' ('\t' for .tsv).
                                 ' ' or '\t': runs of spaces and tabs separate */
-    char comment;            /* comment character; 0: '#'. A line whose first
+    char comment;    /* comment character; 0: '#'. A line whose first
                                 non-blank is it is skipped, and it ends the
                                 fields of a line ("1,2 # note") */
-    int no_comments;         /* 1: no comment character (comment is ignored):
+    int no_comments; /* 1: no comment character (comment is ignored):
                                 every line that is not blank is data */
-    int header;              /* read: skip the first line that is not blank or
+    int header;      /* read: skip the first line that is not blank or
                                 a comment; write: not used */
-    pa_dtype dtype;          /* CSV read: the result's dtype (default PA_F64);
+    pa_dtype dtype;  /* CSV read: the result's dtype (default PA_F64);
                                 raw: the files' element type */
     /* raw: the shape of one file (native byte order, C order). ndim 0: a
      * 1-D file whose length is the first file's size / element size. */
     int ndim;
     size_t shape[PA_MAXDIM];
-    const char *dataset;     /* HDF5: the dataset in every file; NULL: "/data" */
-    int big_endian;          /* .npy write: store big-endian ('>f8'); default
+    const char *dataset; /* HDF5: the dataset in every file; NULL: "/data" */
+    int big_endian;      /* .npy write: store big-endian ('>f8'); default
                                 little-endian ('<f8') */
-    int durable;             /* pa_save_files, pa_save_csv: 1 fsyncs every file
+    int durable;         /* pa_save_files, pa_save_csv: 1 fsyncs every file
                                 before its rename and its directory after,
                                 so that the new files survive a power loss.
                                 0 (default): the files may still be in the
                                 page cache on return (see pa_save_files) */
-    int threads;             /* pa_load_files: reader threads per rank (0 or 1:
+    int threads;         /* pa_load_files: reader threads per rank (0 or 1:
                                 the calling thread alone). More threads keep
                                 more reads in flight (network file systems) or
                                 use idle cores when there are fewer ranks than

@@ -24,8 +24,8 @@ typedef enum { PA_MATMUL_AUTO, PA_MATMUL_SPLIT, PA_MATMUL_LEND } pa_matmul_mode;
 /* Options of pa_matmul and pa_matvec: C = alpha * op(A) * op(B) + beta * C
  * as in GEMM, op(X) = X or its transpose. */
 typedef struct {
-    int transA;          /* op(A) = A^T; A must then be replicated */
-    int transB;          /* op(B) = B^T (pa_matmul only) */
+    int transA; /* op(A) = A^T; A must then be replicated */
+    int transB; /* op(B) = B^T (pa_matmul only) */
     double alpha, beta;
     pa_matmul_mode mode;
 } pa_matmul_opts;
