@@ -221,7 +221,7 @@ words samekind_blocks "give r the dtype f64 (with --dtype)" \
     "$PARRAY" calc 'r = x + 0.5' "x=$tmp/d.h5:/i64" -o "$tmp/r.h5:/r" --dtype i32 --rows-per-block 2
 words intfn "(give --dtype f64)" "$PARRAY" calc 'r = sqrt(x)' "x=$tmp/d.h5:/i64" -o "$tmp/r.h5:/r"
 # The float dtypes' list is the library's (it grows with the dtypes).
-words normal "--random normal needs a float --dtype (f64, f32" \
+words normal "--random normal needs a float or complex --dtype (f64, f32" \
     "$PARRAY" gen "$tmp/e.h5:/x" --shape 3 --random normal --dtype i64
 words uniform "(use --random integers)" \
     "$PARRAY" gen "$tmp/e.h5:/x" --shape 3 --random uniform --dtype i32
