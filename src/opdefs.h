@@ -29,6 +29,14 @@
 #define PARRAY_OPDEFS_H
 
 #include <complex.h>
+/* glibc defines CMPLX and CMPLXF for gcc only; clang (the fuzz build) has
+ * the same builtin. */
+#ifndef CMPLX
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+#ifndef CMPLXF
+#define CMPLXF(x, y) __builtin_complex((float)(x), (float)(y))
+#endif
 #include <math.h>
 #include <stdint.h>
 /* complex.h's short names, which the library's code uses for its own

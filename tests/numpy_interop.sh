@@ -170,7 +170,7 @@ PY
     # Complex numbers have no order, no floor and no mod: refused, naming
     # the op and the dtype.
     k=0
-    for e in 'floor:floor(x)' 'mod:x % y' '<:x < y' 'maximum:maximum(x, y)'; do
+    for e in 'floor:floor(x)' '%:x % y' '<:x < y' 'maximum:maximum(x, y)'; do
         op=${e%%:*} k=$((k + 1))
         case $e in *y*) bind="y=$tmp/cx.h5:/y" ;; *) bind= ;; esac
         run cxno_${dt}_$k "$PARRAY" calc "z = ${e#*:}" "x=$tmp/cx.h5:/x" $bind -o "$tmp/cx_no.h5:/z"
