@@ -49,23 +49,23 @@ _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8
  * to nearest even and quiet NaNs as the scalar casts do. */
 #define CONV_TILE 64
 #define HALF_TILE_SCALAR(K)                                                                      \
-    K static void CV(half_from_float)(PA_HALF *restrict d, const float *restrict s)             \
+    K static void CV(half_from_float)(PA_HALF *restrict d, const float *restrict s)              \
     {                                                                                            \
         for (int j = 0; j < CONV_TILE; j++)                                                      \
-            d[j] = (PA_HALF)s[j];                                                               \
+            d[j] = (PA_HALF)s[j];                                                                \
     }                                                                                            \
-    K static void CV(float_from_half)(float *restrict d, const PA_HALF *restrict s)             \
+    K static void CV(float_from_half)(float *restrict d, const PA_HALF *restrict s)              \
     {                                                                                            \
         for (int j = 0; j < CONV_TILE; j++)                                                      \
             d[j] = (float)s[j];                                                                  \
     }
 #define HALF_TILE_VECTOR(K, W, VF, VH, LOADF, STOREF, LOADH, STOREH, TOH, TOF)                   \
-    K static void CV(half_from_float)(PA_HALF *restrict d, const float *restrict s)             \
+    K static void CV(half_from_float)(PA_HALF *restrict d, const float *restrict s)              \
     {                                                                                            \
         for (int j = 0; j < CONV_TILE; j += W)                                                   \
             STOREH((VH *)(d + j), TOH(LOADF(s + j), _MM_FROUND_TO_NEAREST_INT));                 \
     }                                                                                            \
-    K static void CV(float_from_half)(float *restrict d, const PA_HALF *restrict s)             \
+    K static void CV(float_from_half)(float *restrict d, const PA_HALF *restrict s)              \
     {                                                                                            \
         for (int j = 0; j < CONV_TILE; j += W)                                                   \
             STOREF(d + j, TOF(LOADH((const VH *)(s + j))));                                      \
@@ -103,13 +103,13 @@ static inline float round_to_odd(double v)
         const int to_half = PA__IS_FLOAT(KD) && sizeof(TD) == 2;                                 \
         float t[CONV_TILE];                                                                      \
         if (from_half) {                                                                         \
-            CV(float_from_half)(t, (const PA_HALF *)s);                                         \
+            CV(float_from_half)(t, (const PA_HALF *)s);                                          \
             for (int j = 0; j < CONV_TILE; j++)                                                  \
                 d[j] = CONV(KD, FLOAT, TD, UD, t[j]);                                            \
         } else if (to_half) {                                                                    \
             for (int j = 0; j < CONV_TILE; j++)                                                  \
                 t[j] = round_to_odd((double)s[j]);                                               \
-            CV(half_from_float)((PA_HALF *)d, t);                                               \
+            CV(half_from_float)((PA_HALF *)d, t);                                                \
         } else {                                                                                 \
             for (int j = 0; j < CONV_TILE; j++)                                                  \
                 d[j] = CONV(KD, KS, TD, UD, s[j]);                                               \
