@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compute.h"
 #include "dtype.h"
+#include "isa.h"
 
 /* The enum's values are part of the ABI. */
 _Static_assert(PA_F64 == 0 && PA_F32 == 1 && PA_I64 == 2 && PA_I32 == 3 && PA_U8 == 4 &&

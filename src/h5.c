@@ -23,7 +23,6 @@
 #include "dtype.h"
 #include "file_check.h"
 #include "h5.h"
-#include "h5_chunk_read.h"
 #include "mpio_name.h"
 #include "safe_save.h"
 

@@ -16,7 +16,6 @@
 
 #include "compute.h"
 #include "h5.h"
-#include "h5_chunk_read.h"
 
 /* Unfiltered chunks that are not read straight into the node block are
  * read with H5Dread_chunk into the slots of a staging buffer of this size,
