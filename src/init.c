@@ -141,8 +141,24 @@ int pa_astype(pa_array *dst, const pa_array *src)
      * same node-block index (the same global index: both arrays hold the
      * same rows on this node) may lie in a neighbour's span of src, which
      * is readable because src was synced by the call that last wrote it. */
-    size_t lo, hi;
+    size_t lo, hi, ds = dst->part.elsize;
     pa__local_range(dst, &lo, &hi);
-    pa__convert(pa__node_ptr(dst, lo), dst->dtype, pa__node_ptr(src, lo), src->dtype, hi - lo);
+    if ((hi - lo) * ds <= PA_STREAM_MIN_BYTES) {
+        pa__convert(pa__node_ptr(dst, lo), dst->dtype, pa__node_ptr(src, lo), src->dtype,
+                    hi - lo);
+        return pa__array_sync(dst);
+    }
+    /* A large output is converted a tile at a time into a buffer that
+     * stays in the cache, and streamed out from there, so that its lines
+     * are not read before they are written (a widening cast writes more
+     * than it reads). */
+    _Alignas(64) unsigned char tile[4096];
+    size_t per = sizeof tile / ds;
+    for (size_t i = lo; i < hi; i += per) {
+        size_t len = hi - i < per ? hi - i : per;
+        pa__convert(tile, dst->dtype, pa__node_ptr(src, i), src->dtype, len);
+        pa__stream_copy(pa__node_ptr(dst, i), tile, len * ds);
+    }
+    pa__stream_fence();
     return pa__array_sync(dst);
 }
