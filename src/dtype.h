@@ -170,18 +170,6 @@ static inline int pa__dtype_is_complex(pa_dtype d)
     return pa__dtypes[d].kind == PA__KIND_COMPLEX;
 }
 
-/* A complex dtype's part dtype (c128: f64, c64: f32); any other dtype
- * itself. */
-static inline pa_dtype pa__dtype_real(pa_dtype d)
-{
-    if (!pa__dtype_is_complex(d))
-        return d;
-    for (int r = 0; r < PA_NDTYPES; r++)
-        if (pa__dtypes[r].kind == PA__KIND_FLOAT && 2 * pa__dtypes[r].size == pa__dtypes[d].size)
-            return (pa_dtype)r;
-    return d;
-}
-
 /* The dtype of kind k and size bytes, or PA_NDTYPES when the list has none. */
 static inline pa_dtype pa__dtype_find(pa__kind k, size_t size)
 {
@@ -189,6 +177,13 @@ static inline pa_dtype pa__dtype_find(pa__kind k, size_t size)
         if (pa__dtypes[d].kind == k && pa__dtypes[d].size == size)
             return (pa_dtype)d;
     return PA_NDTYPES;
+}
+
+/* A complex dtype's part dtype (c128: f64, c64: f32, the float of half
+ * its size); any other dtype itself. */
+static inline pa_dtype pa__dtype_real(pa_dtype d)
+{
+    return pa__dtype_is_complex(d) ? pa__dtype_find(PA__KIND_FLOAT, pa__dtypes[d].size / 2) : d;
 }
 
 /* dst[i] = src[i] converted from dtype sd to dtype dd for n elements:
