@@ -31,7 +31,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 cflags, libs = pkg_config("--cflags"), pkg_config("--libs")
 
 setup(
-    packages=["parray"],
+    packages=["parray", "parray.examples"],
+    package_dir={"parray.examples": "examples"},
     ext_modules=[Extension(
         "parray._parray",
         sources=sorted(os.path.relpath(p, here)

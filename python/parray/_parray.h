@@ -85,6 +85,7 @@ void pyp_release(pa_array *a, uint64_t id);
 extern PyMethodDef pyp_compute_methods[];
 extern PyMethodDef pyp_io_methods[];
 extern PyMethodDef pyp_linalg_methods[];
+extern PyMethodDef pyp_timing_methods[];
 /* linalg.c: sets the @ slot of Array (before PyType_Ready). */
 void pyp_linalg_init(void);
 /* compute.c: the array's operators and reductions, for array.c. */
