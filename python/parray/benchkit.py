@@ -262,7 +262,7 @@ def _num(x):
 def _human(size, unit):
     for scale, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
         if size >= scale:
-            return f"{size / scale:g}{suffix}{unit}"
+            return f"{size / scale:.3g}{suffix}{unit}"
     return f"{size:g} {unit}"
 
 
