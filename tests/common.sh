@@ -87,6 +87,18 @@ need_numpy_h5py() {
         { echo "SKIP: no numpy or h5py for $py (Debian packages python3-numpy, python3-h5py)"; exit 77; }
 }
 
+# need_python_module FILE: py is the Python configure found (PARRAY_PYTHON, else
+# /usr/bin/python3) and stage the built package's directory (for PYTHONPATH); skip
+# (exit 77) where python/stage/parray/FILE was not built (no Python with numpy, or
+# --disable-python), or where py has no mpi4py.
+need_python_module() {
+    find_builddir
+    py=${PARRAY_PYTHON:-/usr/bin/python3}
+    stage=$builddir/python/stage
+    [ -f "$stage/parray/$1" ] || { echo "SKIP: the Python module is not built"; exit 77; }
+    "$py" -c 'import mpi4py' 2>/dev/null || { echo "SKIP: $py has no mpi4py"; exit 77; }
+}
+
 # The check counter and printers: fail marks the script failed.
 failed=0
 fail() { echo "  FAIL: $*"; failed=1; }

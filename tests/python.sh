@@ -9,11 +9,8 @@ srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$srcdir/tests/common.sh"
 need_mpirun
 set_limit 300
-find_builddir
-py=${PARRAY_PYTHON:-/usr/bin/python3}
-stage=$builddir/python/stage
-[ -f "$stage/parray/__init__.py" ] || { echo "SKIP: the Python module is not built"; exit 77; }
-"$py" -c 'import pytest, mpi4py' 2>/dev/null || { echo "SKIP: $py has no pytest or mpi4py"; exit 77; }
+need_python_module __init__.py
+"$py" -c 'import pytest' 2>/dev/null || { echo "SKIP: $py has no pytest"; exit 77; }
 
 # PYTHONPATH through env, as the test hosts' launcher passes only PARRAY_* variables.
 # -p no:cacheprovider: the ranks would race to write .pytest_cache into the sources.

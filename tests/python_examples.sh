@@ -9,11 +9,7 @@ srcdir=${PARRAY_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$srcdir/tests/common.sh"
 need_mpirun
 set_limit 120
-find_builddir
-py=${PARRAY_PYTHON:-/usr/bin/python3}
-stage=$builddir/python/stage
-[ -f "$stage/parray/bench.py" ] || { echo "SKIP: the Python module is not built"; exit 77; }
-"$py" -c 'import mpi4py' 2>/dev/null || { echo "SKIP: $py has no mpi4py"; exit 77; }
+need_python_module bench.py
 make_tmp python-examples
 # PARRAY_BENCH_DIR: the io example's files go in this test's own directory.
 pyrun="env PYTHONPATH=$stage PYTHONDONTWRITEBYTECODE=1 PARRAY_BENCH_DIR=$tmp $py"

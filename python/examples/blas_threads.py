@@ -14,22 +14,15 @@ import parray as pa
 from parray.benchkit import check, example_main
 
 EXPERIMENT = "blas"
-
-
-def options(p):
-    p.add_argument("--n", type=int, help="matrix order (default 2048, --quick 256)")
-
-
-def _order(args):
-    return args.n or (256 if args.quick else 2048)
+SIZES = {"--n": ("matrix order", 2048, 256)}
 
 
 def sizes(args):
-    return f"f64 matrices of order {_order(args)}"
+    return f"f64 matrices of order {args.n:g}"
 
 
 def run(b, args):
-    n = _order(args)
+    n = int(args.n)
     A = pa.random.uniform((n, n), seed=3)
     B = pa.random.uniform((n, n), seed=3, stream=1, dist="replicated")
     rows = _my_rows(A, n)

@@ -17,22 +17,12 @@ EXPERIMENT = "elementwise"
 SMALL = 1000  # the size of the per-call figures
 
 
-def options(p):
-    p.add_argument("--size", type=float, help="f64 elements per array (default 1e8, --quick 1e6)")
-    p.add_argument("--calls", type=int, help="calls per repetition on 1,000 elements "
-                   "(default 1000, --quick 200)")
-
-
-def _size(args):
-    return int(args.size or (1e6 if args.quick else 1e8))
-
-
-def _calls(args):
-    return args.calls or (200 if args.quick else 1000)
+SIZES = {"--size": ("f64 elements per array", 1e8, 1e6),
+         "--calls": ("calls per repetition on 1,000 elements", 1000, 200)}
 
 
 def sizes(args):
-    return f"z = a*b + c on {_size(args):.3g} f64 per array; {_calls(args)} calls on {SMALL}"
+    return f"z = a*b + c on {args.size:.3g} f64 per array; {args.calls:g} calls on {SMALL}"
 
 
 def _numexpr():
@@ -133,8 +123,8 @@ def run_calls(b, calls):
 
 
 def run(b, args):
-    run_large(b, _size(args))
-    run_calls(b, _calls(args))
+    run_large(b, int(args.size))
+    run_calls(b, int(args.calls))
     b.note(f"elementwise: numpy and numexpr run on each node's leader over the node's "
            f"block, the other ranks wait asleep; {os.cpu_count()} cores")
 

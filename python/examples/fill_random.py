@@ -17,23 +17,16 @@ import parray as pa
 from parray.benchkit import check, example_main
 
 EXPERIMENT = "fill"
-
-
-def options(p):
-    p.add_argument("--size", type=float, help="f64 elements (default 5e7, --quick 1e6)")
-
-
-def _size(args):
-    return int(args.size or (1e6 if args.quick else 5e7))
+SIZES = {"--size": ("f64 elements", 5e7, 1e6)}
 
 
 def sizes(args):
-    return f"{_size(args):.3g} f64"
+    return f"{args.size:.3g} f64"
 
 
 def run(b, args):
     ctx = pa.context()
-    n = _size(args)
+    n = int(args.size)
     threads = os.cpu_count() or 1
     leader = ctx.rank == 0  # the one process of the tutorial's way
     pool = ThreadPoolExecutor(threads)
@@ -77,8 +70,8 @@ def run(b, args):
         row = b.add(EXPERIMENT, f"parray {what}, every rank", "parray", t[2 * k + 1], n,
                     "elem", "GB/s", work)
         b.pair(row, naive, "thread pool")
-    b.note(f"fill: numpy's generators are PCG64, spawned from one SeedSequence; parray's "
-           f"Philox4x32-10 (docs/compute.md); rates are bytes written per second")
+    b.note("fill: numpy's generators are PCG64, spawned from one SeedSequence; parray's "
+           "Philox4x32-10 (docs/compute.md); rates are bytes written per second")
 
 
 def _check(got, n):

@@ -25,14 +25,12 @@ EXPERIMENT = "io"
 HEADER = 128  # bytes of a .npy header of a 1-D f64 array
 
 
-def options(p):
-    p.add_argument("--files", type=int, help="number of .npy files (default 1000, --quick 50)")
-    p.add_argument("--file-bytes", type=float, help="bytes per file (default 1e5)")
+SIZES = {"--files": ("number of .npy files", 1000, 50),
+         "--file-bytes": ("bytes per file", 1e5, 1e5)}
 
 
 def _shape(args):
-    rows = args.files or (50 if args.quick else 1000)
-    return rows, (int(args.file_bytes or 1e5) - HEADER) // 8
+    return int(args.files), (int(args.file_bytes) - HEADER) // 8
 
 
 def sizes(args):

@@ -17,18 +17,11 @@ import parray as pa
 from parray.benchkit import check, example_main
 
 EXPERIMENT = "sharing"
-
-
-def options(p):
-    p.add_argument("--bytes", type=float, help="bytes of the array (default 8e8, --quick 2e7)")
-
-
-def _elems(args):
-    return int(args.bytes or (2e7 if args.quick else 8e8)) // 8
+SIZES = {"--bytes": ("bytes of the array", 8e8, 2e7)}
 
 
 def sizes(args):
-    return f"{_elems(args) * 8 / 1e6:g} MB of f64 from each node's first rank to the others"
+    return f"{args.bytes / 1e6:g} MB of f64 from each node's first rank to the others"
 
 
 def _worker(conn):
@@ -42,7 +35,7 @@ def _worker(conn):
 
 def run(b, args):
     ctx = pa.context()
-    n = _elems(args)
+    n = int(args.bytes) // 8
     leader = ctx.node_rank == 0
     receiver = not leader or ctx.node_size == 1  # alone on a node, the leader reads too
     src = np.random.default_rng(1).random(n) if leader else None
@@ -70,38 +63,30 @@ def run(b, args):
             sums["replicate"] = float(np.sum(t.node()))
         t.free()
 
-    steps = [own_sum, node_view, replicate]
-    comm = ctx.node_comm if hasattr(ctx.node_comm, "Bcast") else None
-    if comm is not None:
-        buf = src if leader else np.empty(n)
+    buf = src if leader else np.empty(n)
 
-        def bcast():
-            comm.Bcast(buf, root=0)
-            if receiver:
-                sums["bcast"] = float(np.sum(buf))
-        steps.append(bcast)
-    else:
-        b.note("sharing: mpi4py: not installed, no Bcast figure")
-    pool = None
+    def bcast():
+        ctx.node_comm.Bcast(buf, root=0)
+        if receiver:
+            sums["bcast"] = float(np.sum(buf))
+
     if leader:
         mp = multiprocessing.get_context("fork")
         parent, child = mp.Pipe()
-        pool = mp.Process(target=_worker, args=(child,), daemon=True)
-        pool.start()
+        worker = mp.Process(target=_worker, args=(child,), daemon=True)
+        worker.start()
 
     def pickling():
         if leader:
             parent.send(src)
             sums["pickle"] = parent.recv()
-    steps.append(pickling)
 
-    t = b.time_steps(steps)
+    t = b.time_steps([own_sum, node_view, replicate, bcast, pickling])
     if leader:
         parent.send(None)
-        pool.join()
+        worker.join()
     mine = sums["own"] if receiver else None
-    check(not receiver or all(sums[k] == mine for k in ("view", "replicate")
-                              + (("bcast",) if comm is not None else ())),
+    check(not receiver or all(sums[k] == mine for k in ("view", "replicate", "bcast")),
           "the receivers' sums of the shared, replicated and broadcast arrays")
     check(not leader or sums["pickle"] == want, "the worker's sum of the pickled array")
 
@@ -113,12 +98,11 @@ def run(b, args):
     rep_row = b.add(EXPERIMENT, "pa.replicate(ndarray), read in place", "parray", t[2], nb,
                     "B", "s")
     b.pair(view_row, own_row, "own array")
-    if comm is not None:
-        bc = b.add(EXPERIMENT, "mpi4py Bcast of the numpy array, then read", "naive", t[3], nb,
-                   "B", "s")
-        b.pair(view_row, bc, "mpi4py Bcast", 3.5)
-        b.pair(rep_row, bc, "mpi4py Bcast")
-    pk = b.add(EXPERIMENT, "multiprocessing pipe (pickled), worker reads", "naive", t[-1], nb,
+    bc = b.add(EXPERIMENT, "mpi4py Bcast of the numpy array, then read", "naive", t[3], nb,
+               "B", "s")
+    b.pair(view_row, bc, "mpi4py Bcast", 3.5)
+    b.pair(rep_row, bc, "mpi4py Bcast")
+    pk = b.add(EXPERIMENT, "multiprocessing pipe (pickled), worker reads", "naive", t[4], nb,
                "B", "s")
     b.pair(view_row, pk, "multiprocessing pickling", 10.0)
     b.note("sharing: each figure includes the receivers' read (a sum) of the whole array")

@@ -7,13 +7,15 @@ load that comes and goes weighs on all of them alike. Each step starts
 after a barrier and is timed on every rank by its own clock; its time is
 the slowest rank's. Ranks with nothing to do in a step (the tutorial's ways
 run on rank 0) wait for the next step asleep, not spinning in MPI, so that
-they leave rank 0 the cores."""
+they leave rank 0 the cores. They need mpi4py (the sharing experiment
+times its Bcast)."""
 import json
 import os
 import resource
 import time
 
 import numpy as np
+from mpi4py import MPI
 
 import parray as pa
 
@@ -28,26 +30,16 @@ class Bench:
         self.rows = []
         self.notes = []
         self.busy = []
-        try:
-            self.comm = self.ctx.comm if hasattr(self.ctx.comm, "Ibarrier") else None
-        except AttributeError:
-            self.comm = None
+        self.comm = self.ctx.comm  # parray's own, as an mpi4py communicator
 
     # --- timing -----------------------------------------------------------
     def _quiet_barrier(self):
-        """A barrier that sleeps while it waits (mpi4py's Ibarrier), or
-        parray's agreement without mpi4py."""
-        if self.comm is None:
-            pa.agree(True)
-            return
+        """A barrier that sleeps while it waits."""
         req = self.comm.Ibarrier()
         while not req.Test():
             time.sleep(0.0002)
 
     def _max(self, t):
-        if self.comm is None:
-            return t
-        from mpi4py import MPI
         return self.comm.allreduce(t, op=MPI.MAX)
 
     def time_steps(self, steps):
@@ -58,8 +50,7 @@ class Bench:
         for rep in range(self.warmup + self.reps):
             for k, step in enumerate(steps):
                 self._quiet_barrier()
-                if self.comm is not None:
-                    self.comm.Barrier()  # a tight start for collective steps
+                self.comm.Barrier()  # a tight start for collective steps
                 t0 = time.perf_counter()
                 step()
                 t = time.perf_counter() - t0
@@ -82,7 +73,8 @@ class Bench:
         row = {"experiment": experiment, "method": method, "role": role, "size": size,
                "size_unit": size_unit, "unit": unit, "median": float(np.median(values)),
                "min": min(values), "max": max(values), "times_s": list(times),
-               "reps": self.reps, "warmup": self.warmup, "vs": [], "layout": {"ranks": self.ctx.size, "nodes": self.ctx.nnodes}}
+               "reps": self.reps, "warmup": self.warmup, "vs": [],
+               "layout": {"ranks": self.ctx.size, "nodes": self.ctx.nnodes}}
         if work is not None:
             row["work"] = work
         if calls is not None:
@@ -141,8 +133,6 @@ class Bench:
         r = resource.getrusage(resource.RUSAGE_SELF)
         c = resource.getrusage(resource.RUSAGE_CHILDREN)
         mine = r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
-        if self.comm is None:
-            return mine
         host = self.comm.allgather((self.ctx.node, mine))
         return sum(t for n, t in host if n == host[0][0])
 
@@ -182,8 +172,6 @@ class Bench:
             self.note(f"load: BUSY during {experiment}: {'; '.join(why)}")
 
     def _nodes(self):
-        if self.comm is None:
-            return [self.ctx.node]
         if not hasattr(self, "_node_list"):
             self._node_list = self.comm.allgather(self.ctx.node)
         return self._node_list
@@ -287,10 +275,18 @@ def parser(description):
 
 
 def example_args(example, argv):
-    """example's arguments from argv: the common options and its sizes."""
+    """example's arguments from argv: the common options and its sizes.
+    example.SIZES maps each size's option to (what it is, its default,
+    its --quick default); a size not given gets the default of the mode."""
     p = parser(example.__doc__.split("\n\n")[0])
-    example.options(p)
-    return p.parse_args(argv)
+    for opt, (what, full, quick) in example.SIZES.items():
+        p.add_argument(opt, type=float, help=f"{what} (default {full:g}, --quick {quick:g})")
+    args = p.parse_args(argv)
+    for opt, (_, full, quick) in example.SIZES.items():
+        name = opt.lstrip("-").replace("-", "_")
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    return args
 
 
 def start(args):
@@ -316,7 +312,7 @@ def finish(b, args, argv):
 
 def example_main(example, argv=None):
     """The command line of an example module (its module docstring says
-    it): example.options adds its sizes, example.sizes describes them,
+    it): example.SIZES are its sizes, example.sizes(args) describes them,
     example.run(bench, args) measures."""
     import sys
     argv = sys.argv[1:] if argv is None else argv
