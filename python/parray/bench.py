@@ -6,10 +6,11 @@ load around each experiment.
 
     mpirun -n 2 python3 -m parray.bench [--quick] [--json FILE] [experiment ...]
 
-The C figures of the per-call and pa.eval targets come from the same
-library calls looped in C by the extension (parray._parray._c_loop) on the
-same arrays, timed beside the Python loop, so their difference is the cost
-of the step from Python. Each example runs alone too, with its own sizes:
+The C figures of the per-call and pa.eval targets come from the library
+calls that pa.eval and a.sum() make (pa_expr_eval, pa_reduce_value),
+looped in C by the extension (parray._parray._c_loop) on the same arrays
+and timed beside the Python loop, so their difference is the cost of the
+step from Python. Each example runs alone too, with its own sizes:
 `mpirun -n 2 python3 -m parray.examples.elementwise --size 1e8`.
 """
 import importlib
