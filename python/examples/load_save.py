@@ -10,7 +10,6 @@ writes.
 
     mpirun -n 2 python3 load_save.py [--files 1000] [--file-bytes 1e5] [--quick]
 """
-import glob
 import os
 import shutil
 import tempfile
@@ -67,6 +66,7 @@ def _measure(b, ctx, rows, cols, top):
     pool = ThreadPoolExecutor(2)
     naive_paths = [f"{top}/np/part-{i:05d}.npy" for i in range(rows)]
     pa_pattern = f"{top}/pa/part-%05d.npy"
+    pa_paths = [pa_pattern % i for i in range(rows)]
     if leader:
         os.makedirs(f"{top}/np")
         os.makedirs(f"{top}/pa")
@@ -85,7 +85,7 @@ def _measure(b, ctx, rows, cols, top):
             got["np"] = list(pool.map(np.load, naive_paths))
 
     def pa_load():
-        got["pa"] = pa.load_files(sorted(glob.glob(f"{top}/pa/part-*.npy")))
+        got["pa"] = pa.load_files(pa_paths)
 
     steps = [np_save, pa_save, np_load, pa_load]
     h5py, mpio = _h5py()
