@@ -194,19 +194,26 @@ static void walk_window(const pa__redist_plan *p, const windows *x, size_t k, si
 
 /* ------------------------------------------------------------ the engine */
 
-/* The leaders' exchange of one round: counts in bytes per node, each
- * node's slot at a multiple of slot bytes. */
+/* The buffer slot of node k, as seen from node me: the other nodes in
+ * order (me has none; its pieces are copied directly). */
+static size_t slot_of(int k, int me)
+{
+    return (size_t)(k < me ? k : k - 1);
+}
+
+/* The leaders' exchange of one round: counts in bytes per node, the send
+ * slots from base and the receive slots after them. */
 static int exchange(pa_ctx *ctx, char *base, size_t slot, int *counts)
 {
-    int nn = ctx->nnodes;
-    int *send = counts, *recv = counts + nn, *sdisp = counts + 2 * nn, *rdisp = counts + 3 * nn;
+    int nn = ctx->nnodes, me = ctx->node;
+    int *send = counts, *recv = counts + nn, *disp = counts + 2 * nn;
     for (int k = 0; k < nn; k++)
-        sdisp[k] = rdisp[k] = (int)((size_t)k * slot);
-    /* The receive slots start after the send slots; its own base keeps
-     * every displacement under the buffer's half (an int). */
+        disp[k] = k == me ? 0 : (int)(slot_of(k, me) * slot);
+    /* The receive half has its own base, so that every displacement stays
+     * under half the buffer (an int). */
     return pa__mpi(ctx, "pa__redist_run",
-                   MPI_Alltoallv(base, send, sdisp, MPI_BYTE, base + (size_t)nn * slot, recv,
-                                 rdisp, MPI_BYTE, ctx->leader_comm),
+                   MPI_Alltoallv(base, send, disp, MPI_BYTE, base + (size_t)(nn - 1) * slot, recv,
+                                 disp, MPI_BYTE, ctx->leader_comm),
                    "MPI_Alltoallv");
 }
 
@@ -220,8 +227,9 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
      * of a node reads the whole node block. */
     /* A replicated source is whole on every node: nothing crosses nodes. */
     int remote = nn > 1 && src->dist == PA_DISTRIBUTED;
-    /* Half the buffer sends, half receives: one slot per node each. */
-    size_t slot_elems = ((size_t)ctx->redist_buffer_mb << 20) / (2 * (size_t)nn * es);
+    /* Half the buffer sends, half receives: one slot per other node each. */
+    size_t peers = nn > 1 ? (size_t)nn - 1 : 1;
+    size_t slot_elems = ((size_t)ctx->redist_buffer_mb << 20) / (2 * peers * es);
     if (slot_elems == 0)
         slot_elems = 1;
     size_t slot = slot_elems * es;
@@ -246,9 +254,9 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
     int *counts = NULL, rc = PA_OK;
     remote = remote && rounds > 0;
     if (remote) {
-        size_t bytes = 2 * (size_t)nn * slot;
+        size_t bytes = 2 * peers * slot;
         PA_TRY(pa_array_create(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &buf));
-        counts = calloc(4 * (size_t)nn, sizeof *counts);
+        counts = calloc(3 * (size_t)nn, sizeof *counts);
         if (!counts)
             rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         rc = pa__agree(ctx, ctx->comm, rc);
@@ -267,7 +275,7 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
             if (j == me || r >= windows_count(&x))
                 continue;
             w.mode = WALK_PACK;
-            w.buf = base + (size_t)j * slot;
+            w.buf = base + slot_of(j, me) * slot;
             walk_window(p, &x, r, sr0, sr0 + sn, &w);
             counts[j] = (int)w.pos;
         }
@@ -294,7 +302,7 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
             size_t k0, kn;
             node_rows(src, k, &k0, &kn);
             w.mode = WALK_UNPACK;
-            w.buf = base + (size_t)(nn + k) * slot;
+            w.buf = base + (peers + slot_of(k, me)) * slot;
             walk_window(p, &mine, r, k0, k0 + kn, &w);
         }
     }
