@@ -381,8 +381,9 @@ static void slice_pieces(const pa__redist_plan *p, size_t ra, size_t rb, size_t 
     if (lo >= hi)
         return;
     size_t rs = pa__row_elems(p->dst);
-    emit_block((size_t)(st + lo * s) * rs + c0, (size_t)lo * rs + c0, (ptrdiff_t)s * (ptrdiff_t)rs,
-               (ptrdiff_t)rs, (size_t)(hi - lo), c1 - c0, 0, emit, arg);
+    emit_block((size_t)(st + lo * s) * rs + c0, (size_t)lo * rs + c0,
+               (ptrdiff_t)s * (ptrdiff_t)rs, (ptrdiff_t)rs, (size_t)(hi - lo), c1 - c0, 0, emit,
+               arg);
 }
 
 pa__redist_plan pa__redist_slice(pa_array *src, pa_array *dst, int64_t start, int64_t step)
@@ -398,8 +399,8 @@ pa__redist_plan pa__redist_slice(pa_array *src, pa_array *dst, int64_t start, in
 /* Destination rows [ra, rb) are source columns, and destination columns
  * [c0, c1) source rows: the source rows among them that lie in [sr0, sr1),
  * columns [ra, rb), transposed. */
-static void transpose_pieces(const pa__redist_plan *p, size_t ra, size_t rb, size_t c0,
-                             size_t c1, size_t sr0, size_t sr1, pa__piece_fn emit, void *arg)
+static void transpose_pieces(const pa__redist_plan *p, size_t ra, size_t rb, size_t c0, size_t c1,
+                             size_t sr0, size_t sr1, pa__piece_fn emit, void *arg)
 {
     size_t x0 = c0 > sr0 ? c0 : sr0, x1 = min_size(c1, sr1);
     if (x0 >= x1)

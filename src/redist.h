@@ -49,8 +49,8 @@ struct pa__redist_plan {
      * columns [c0, c1) from source rows [sr0, sr1). */
     void (*pieces)(const pa__redist_plan *p, size_t ra, size_t rb, size_t c0, size_t c1,
                    size_t sr0, size_t sr1, pa__piece_fn emit, void *arg);
-    size_t offset;         /* flat: destination index of source element 0 */
-    int64_t start, step;   /* slice: destination row i is source row start + i * step */
+    size_t offset;       /* flat: destination index of source element 0 */
+    int64_t start, step; /* slice: destination row i is source row start + i * step */
 };
 
 /* Plans. Flat: the source's elements in C order fill the destination's

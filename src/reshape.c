@@ -76,8 +76,7 @@ int pa_slice_rows(pa_array *src, int64_t start, int64_t stop, int64_t step, pa_a
                   (long long)stop, (long long)step);
     PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
     PA_CHECK(ctx, step != 0, PA_EINVAL, "step: slice step cannot be zero");
-    PA_CHECK(ctx, step != PA_SLICE_NONE, PA_EINVAL, "step %lld is out of range",
-             (long long)step);
+    PA_CHECK(ctx, step != PA_SLICE_NONE, PA_EINVAL, "step %lld is out of range", (long long)step);
     PA_CHECK(ctx, src->shape[0] <= INT64_MAX, PA_EINVAL, "src has too many rows to slice");
     int64_t n = (int64_t)src->shape[0];
     int64_t a = slice_bound(start, n, step, 1), b = slice_bound(stop, n, step, 0), count = 0;

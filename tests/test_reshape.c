@@ -23,7 +23,7 @@ static unsigned char pattern(size_t i, size_t b, pa_dtype d)
 /* A new array of the given dtype, shape and distribution, filled with the
  * pattern (also into ref, when not NULL: the whole array in C order). */
 static pa_array *filled(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
-                      unsigned char **ref)
+                        unsigned char **ref)
 {
     pa_array *a = NULL;
     TU_OK(pa_array_create(c, d, ndim, shape, dist, &a), c);
@@ -76,8 +76,8 @@ static const pa_dist dists[] = {PA_DISTRIBUTED, PA_REPLICATED};
 
 /* ------------------------------------------------------------ reshape */
 
-static void check_reshape(pa_ctx *c, pa_dtype d, pa_dist dist, int nd0, const size_t *s0,
-                          int nd1, const size_t *s1)
+static void check_reshape(pa_ctx *c, pa_dtype d, pa_dist dist, int nd0, const size_t *s0, int nd1,
+                          const size_t *s1)
 {
     unsigned char *ref;
     pa_array *a = filled(c, d, nd0, s0, dist, &ref), *b = NULL;
@@ -96,9 +96,9 @@ START_TEST(test_reshape)
         int nd1;
         size_t s1[3];
     } cases[] = {
-        {1, {12}, 2, {3, 4}},     {2, {3, 4}, 2, {4, 3}},   {2, {7, 5}, 2, {5, 7}},
-        {3, {2, 3, 4}, 2, {4, 6}}, {1, {5}, 2, {5, 1}},     {2, {1, 1}, 1, {1}},
-        {2, {0, 3}, 2, {3, 0}},   {1, {0}, 3, {2, 0, 4}},   {2, {61, 3}, 3, {3, 61, 1}},
+        {1, {12}, 2, {3, 4}},      {2, {3, 4}, 2, {4, 3}}, {2, {7, 5}, 2, {5, 7}},
+        {3, {2, 3, 4}, 2, {4, 6}}, {1, {5}, 2, {5, 1}},    {2, {1, 1}, 1, {1}},
+        {2, {0, 3}, 2, {3, 0}},    {1, {0}, 3, {2, 0, 4}}, {2, {61, 3}, 3, {3, 61, 1}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         for (int di = 0; di < 2; di++)
@@ -162,9 +162,9 @@ START_TEST(test_slice_rows)
 {
     const int64_t N = PA_SLICE_NONE;
     static const int64_t sl[][3] = {
-        {N, N, 1},   {2, 9, 1},    {2, 9, 3},   {-3, N, 1},  {N, -4, 2},   {N, N, -1},
-        {9, 2, -2},  {-1, -12, -3}, {100, -100, -1}, {-100, 100, 4}, {5, 5, 1}, {7, 2, 1},
-        {0, 11, 20}, {N, N, -20},   {3, N, -1},  {N, 3, -1},
+        {N, N, 1},   {2, 9, 1},     {2, 9, 3},       {-3, N, 1},     {N, -4, 2}, {N, N, -1},
+        {9, 2, -2},  {-1, -12, -3}, {100, -100, -1}, {-100, 100, 4}, {5, 5, 1},  {7, 2, 1},
+        {0, 11, 20}, {N, N, -20},   {3, N, -1},      {N, 3, -1},
     };
     size_t s2[2] = {11, 3}, s1[1] = {2}, s0[2] = {0, 4}, s3[3] = {5, 0, 2};
     for (size_t k = 0; k < sizeof sl / sizeof sl[0]; k++)
@@ -228,7 +228,8 @@ static void check_concat(pa_dtype d, int axis, int n, const size_t *lens, const 
     pa_dist out_dist = PA_REPLICATED;
     for (int i = 0; i < n; i++) {
         size_t s0[3] = {lens[i], 2, 3}, s1[2] = {rows, lens[i]};
-        a[i] = axis == 0 ? filled(ctx, d, 3, s0, dist[i], &ref[i]) : filled(ctx, d, 2, s1, dist[i], &ref[i]);
+        a[i] = axis == 0 ? filled(ctx, d, 3, s0, dist[i], &ref[i])
+                         : filled(ctx, d, 2, s1, dist[i], &ref[i]);
         total += lens[i];
         if (dist[i] == PA_DISTRIBUTED)
             out_dist = PA_DISTRIBUTED;
@@ -262,8 +263,7 @@ START_TEST(test_concat)
     static const size_t lens[] = {4, 0, 9, 1};
     static const pa_dist mixed[] = {PA_DISTRIBUTED, PA_REPLICATED, PA_REPLICATED, PA_DISTRIBUTED};
     static const pa_dist rep[] = {PA_REPLICATED, PA_REPLICATED, PA_REPLICATED, PA_REPLICATED};
-    static const pa_dist dis[] = {PA_DISTRIBUTED, PA_DISTRIBUTED, PA_DISTRIBUTED,
-                                  PA_DISTRIBUTED};
+    static const pa_dist dis[] = {PA_DISTRIBUTED, PA_DISTRIBUTED, PA_DISTRIBUTED, PA_DISTRIBUTED};
     for (int axis = 0; axis < 2; axis++) {
         check_concat(PA_F64, axis, 4, lens, mixed);
         check_concat(PA_F64, axis, 4, lens, rep);
@@ -299,8 +299,8 @@ static void check_transpose(pa_ctx *c, pa_dtype d, pa_dist dist, size_t rows, si
 
 START_TEST(test_transpose)
 {
-    static const size_t shapes[][2] = {{13, 7}, {1, 5}, {5, 1}, {0, 3}, {3, 0},
-                                       {2, 300}, {300, 2}, {70, 70}};
+    static const size_t shapes[][2] = {{13, 7}, {1, 5},   {5, 1},   {0, 3},
+                                       {3, 0},  {2, 300}, {300, 2}, {70, 70}};
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
         for (int di = 0; di < 2; di++)
             check_transpose(ctx, PA_F64, dists[di], shapes[k][0], shapes[k][1]);

@@ -21,7 +21,7 @@
 
 typedef struct {
     pa_ctx *ctx;
-    pa_array *x;     /* the input, (rows, COLS) distributed */
+    pa_array *x;       /* the input, (rows, COLS) distributed */
     char *send, *recv; /* this rank's alltoallv buffers */
     int *counts, *displs;
     size_t out_shape[2];
@@ -39,8 +39,8 @@ static int alltoallv_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     redist_bench *R = arg;
-    int rc = MPI_Alltoallv(R->send, R->counts, R->displs, MPI_BYTE, R->recv, R->counts,
-                           R->displs, MPI_BYTE, pa_ctx_comm(R->ctx));
+    int rc = MPI_Alltoallv(R->send, R->counts, R->displs, MPI_BYTE, R->recv, R->counts, R->displs,
+                           MPI_BYTE, pa_ctx_comm(R->ctx));
     return rc == MPI_SUCCESS ? 0 : bench_fail(b, "redist: MPI_Alltoallv failed");
 }
 
@@ -136,7 +136,8 @@ static int redist_run(bench *b)
     R.recv = malloc(per_rank);
     R.counts = malloc(sizeof(int) * (size_t)size);
     R.displs = malloc(sizeof(int) * (size_t)size);
-    int rc = R.send && R.recv && R.counts && R.displs ? 0 : bench_fail(b, "redist: out of memory");
+    int rc = R.send && R.recv && R.counts && R.displs ? 0
+                                                      : bench_fail(b, "redist: out of memory");
     if (rc == 0)
         rc = call_ok(b, &R, pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &R.x),
                      "pa_array_create");
