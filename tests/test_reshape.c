@@ -64,6 +64,19 @@ static void expect(pa_array *a, pa_dist dist, int ndim, const size_t *shape,
     free(got);
 }
 
+/* Collective: expect(), then frees the arrays and the buffers. */
+static void expect_free(pa_array **out, pa_array **in, pa_dist dist, int ndim,
+                        const size_t *shape, unsigned char *want, unsigned char *ref,
+                        const char *what)
+{
+    expect(*out, dist, ndim, shape, want, what);
+    pa_array_free(out);
+    pa_array_free(in);
+    if (want != ref)
+        free(want);
+    free(ref);
+}
+
 /* Collective: the call failed with PA_EINVAL and its message holds text. */
 static void refused(int rc, const char *text)
 {
@@ -82,10 +95,7 @@ static void check_reshape(pa_ctx *c, pa_dtype d, pa_dist dist, int nd0, const si
     unsigned char *ref;
     pa_array *a = filled(c, d, nd0, s0, dist, &ref), *b = NULL;
     TU_OK(pa_reshape(a, nd1, s1, &b), c);
-    expect(b, dist, nd1, s1, ref, "reshape"); /* C order: the same bytes */
-    pa_array_free(&b);
-    pa_array_free(&a);
-    free(ref);
+    expect_free(&b, &a, dist, nd1, s1, ref, ref, "reshape"); /* C order: the same bytes */
 }
 
 START_TEST(test_reshape)
@@ -151,11 +161,7 @@ static void check_slice(pa_dtype d, pa_dist dist, int ndim, const size_t *shape,
     size_t out_shape[PA_MAXDIM];
     memcpy(out_shape, shape, sizeof(size_t) * (size_t)ndim);
     out_shape[0] = count;
-    expect(b, dist, ndim, out_shape, want, "slice_rows");
-    pa_array_free(&b);
-    pa_array_free(&a);
-    free(want);
-    free(ref);
+    expect_free(&b, &a, dist, ndim, out_shape, want, ref, "slice_rows");
 }
 
 START_TEST(test_slice_rows)
@@ -195,11 +201,7 @@ static void check_take(pa_dtype d, pa_dist dist, size_t rows, size_t cols, const
             memcpy(want + (r * n + j) * es, ref + (r * cols + c) * es, es);
         }
     size_t out_shape[2] = {rows, n};
-    expect(b, dist, 2, out_shape, want, "take_cols");
-    pa_array_free(&b);
-    pa_array_free(&a);
-    free(want);
-    free(ref);
+    expect_free(&b, &a, dist, 2, out_shape, want, ref, "take_cols");
 }
 
 START_TEST(test_take_cols)
@@ -290,11 +292,7 @@ static void check_transpose(pa_ctx *c, pa_dtype d, pa_dist dist, size_t rows, si
         for (size_t k = 0; k < cols; k++)
             memcpy(want + (k * rows + r) * es, ref + (r * cols + k) * es, es);
     size_t out_shape[2] = {cols, rows};
-    expect(b, dist, 2, out_shape, want, "transpose");
-    pa_array_free(&b);
-    pa_array_free(&a);
-    free(want);
-    free(ref);
+    expect_free(&b, &a, dist, 2, out_shape, want, ref, "transpose");
 }
 
 START_TEST(test_transpose)
@@ -320,10 +318,7 @@ START_TEST(test_redistribute)
                 unsigned char *ref;
                 pa_array *a = filled(ctx, PA_C128, 2, shapes[k], dists[from], &ref), *b = NULL;
                 TU_OK(pa_redistribute(a, dists[to], &b), ctx);
-                expect(b, dists[to], 2, shapes[k], ref, "redistribute");
-                pa_array_free(&b);
-                pa_array_free(&a);
-                free(ref);
+                expect_free(&b, &a, dists[to], 2, shapes[k], ref, ref, "redistribute");
             }
 }
 END_TEST
@@ -334,13 +329,7 @@ END_TEST
  * take many rounds, with windows that end inside rows. */
 static pa_ctx *small_buffer_ctx(void)
 {
-    tu_env saved = tu_env_save("PARRAY_REDIST_BUFFER_MB");
-    setenv("PARRAY_REDIST_BUFFER_MB", "1", 1);
-    pa_ctx *c = NULL;
-    int rc = pa_init_comm(MPI_COMM_WORLD, &c);
-    tu_env_restore(&saved);
-    TU_RC(rc, PA_OK, NULL);
-    return c;
+    return tu_env_ctx("PARRAY_REDIST_BUFFER_MB", "1");
 }
 
 START_TEST(test_rounds)
