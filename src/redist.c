@@ -279,8 +279,9 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
             walk_window(p, &x, r, sr0, sr0 + sn, &w);
             counts[j] = (int)w.pos;
         }
-        /* The node's packed slots, to its leader, which sends them. */
-        rc = pa__array_sync(buf);
+        /* The node's packed slots, to its leader, which sends them; and
+         * every rank's outcome so far, before the leaders' exchange. */
+        rc = pa__array_sync_agree(buf, rc);
         for (int k = 0; k < nn; k++) {
             counts[nn + k] = 0;
             if (k == me || r >= windows_count(&mine))
