@@ -155,18 +155,24 @@ static inline void tu_env_restore(tu_env *e)
     e->value = NULL;
 }
 
-/* Collective. A context on MPI_COMM_WORLD made with PARRAY_FAULT=spec (read
- * at pa_init: "site@rank,..."), the variable restored after; free it with
+/* Collective. A context on MPI_COMM_WORLD made with the setting name=value
+ * (read at pa_init), the variable restored after; free it with
  * pa_finalize. */
-static inline pa_ctx *tu_fault_ctx(const char *spec)
+static inline pa_ctx *tu_env_ctx(const char *name, const char *value)
 {
-    tu_env saved = tu_env_save("PARRAY_FAULT");
-    setenv("PARRAY_FAULT", spec, 1);
+    tu_env saved = tu_env_save(name);
+    setenv(name, value, 1);
     pa_ctx *c = NULL;
     int rc = pa_init_comm(MPI_COMM_WORLD, &c);
     tu_env_restore(&saved);
     TU_RC(rc, PA_OK, NULL);
     return c;
+}
+
+/* Collective. tu_env_ctx with PARRAY_FAULT=spec ("site@rank,..."). */
+static inline pa_ctx *tu_fault_ctx(const char *spec)
+{
+    return tu_env_ctx("PARRAY_FAULT", spec);
 }
 
 /* ------------------------------------------------------------- fixtures */
