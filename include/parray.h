@@ -15,6 +15,7 @@
 #include "parray/linalg.h"
 #include "parray/scan.h"
 #include "parray/sort.h"
+#include "parray/reshape.h"
 
 /* Not collective. The library's version, e.g. "0.1.0". */
 PA_EXTERN const char *pa_version(void);

@@ -77,6 +77,12 @@ int pa__block_alloc(pa_ctx *ctx, const pa_partition *p, pa_block *blk)
         rc = MPI_Win_allocate_shared(mine, 1, info, ctx->node_comm, &ptr, &blk->win);
     MPI_Info_free(&info);
     PA_MPI(ctx, rc);
+    /* Counted from here, so that every later failure's pa__block_free
+     * takes back what is added. */
+    blk->mine = (size_t)mine;
+    ctx->shm_bytes += blk->mine;
+    if (ctx->shm_bytes > ctx->shm_peak)
+        ctx->shm_peak = ctx->shm_bytes;
     PA_MPI(ctx, MPI_Win_set_errhandler(blk->win, MPI_ERRORS_RETURN));
 
     /* The block must be one contiguous range: each rank's segment must
@@ -98,7 +104,6 @@ int pa__block_alloc(pa_ctx *ctx, const pa_partition *p, pa_block *blk)
     }
     blk->base = (char *)(((uintptr_t)base0 + PA_PAGE - 1) & ~(uintptr_t)(PA_PAGE - 1));
     blk->bytes = p->nelem * p->elsize;
-    blk->mine = (size_t)mine;
 
     if (r == 0 && blk->bytes >= POOL_MIN_BYTES) {
         size_t avail = shm_free_bytes(base0);
@@ -120,6 +125,7 @@ int pa__block_free(pa_ctx *ctx, pa_block *blk)
     if (blk->win == MPI_WIN_NULL)
         return PA_OK;
     int rc = pa__mpi(ctx, __func__, MPI_Win_free(&blk->win), "MPI_Win_free");
+    ctx->shm_bytes -= blk->mine;
     blk->win = MPI_WIN_NULL;
     blk->base = NULL;
     return rc;

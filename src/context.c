@@ -144,6 +144,9 @@ static const setting settings[] = {
                    "multiples of ALIGNMENT"),
     PARSED_SETTING("PARRAY_MPIIO_HINTS", pa__mpiio_hints_parse,
                    "KEY=VALUE,...: the MPI-IO hints every parallel HDF5 file is opened with"),
+    INT_SETTING("PARRAY_REDIST_BUFFER_MB", redist_buffer_mb, 1, 4095, 64,
+                "the buffer per node in MiB through which reshapes, slices, concatenations, "
+                "transposes and redistributions move data between nodes"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 

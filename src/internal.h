@@ -127,6 +127,11 @@ struct pa_ctx {
     unsigned long long h5_align_threshold, h5_alignment;
     MPI_Info mpiio_hints; /* PARRAY_MPIIO_HINTS, or MPI_INFO_NULL */
     pa_pool *pool;
+    int redist_buffer_mb; /* PARRAY_REDIST_BUFFER_MB: redist.c's buffer per node */
+    /* block.c: the bytes of node blocks this rank holds in shared windows
+     * (pooled ones too) and their high-water mark since pa_init or the last
+     * pa_mem_peak_reset. */
+    size_t shm_bytes, shm_peak;
     struct pa_node_gate *gate; /* wait.c: the node's quiet barrier, or NULL */
     MPI_Win gate_win;
     char errmsg[PA_ERRMSG_MAX];

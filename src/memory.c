@@ -180,3 +180,50 @@ int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what)
     PA_COLLECTIVE(ctx, "pa_mem_check", "%s", what);
     return pa__mem_check_node(ctx, __func__, bytes, what);
 }
+
+/* This rank's peak resident memory (VmHWM), or 0 where it cannot be read. */
+static size_t vm_hwm(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    return (size_t)kb << 10;
+}
+
+int pa_mem_peak(pa_ctx *ctx, pa_mem_peaks *peaks)
+{
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, __func__, "peaks");
+    PA_CHECK(ctx, peaks, PA_EINVAL, "peaks is NULL");
+    /* A node's shared memory is the sum over its ranks' windows; the
+     * job's figures are the largest node's and the largest rank's. */
+    unsigned long shm = ctx->shm_peak, node[2], most[2];
+    PA_MPI(ctx, MPI_Allreduce(&shm, node, 1, MPI_UNSIGNED_LONG, MPI_SUM, ctx->node_comm));
+    node[1] = vm_hwm();
+    PA_MPI(ctx, MPI_Allreduce(node, most, 2, MPI_UNSIGNED_LONG, MPI_MAX, ctx->comm));
+    peaks->node_shm = most[0];
+    peaks->rank_vmhwm = most[1];
+    return PA_OK;
+}
+
+int pa_mem_peak_reset(pa_ctx *ctx)
+{
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, __func__, "reset");
+    ctx->shm_peak = ctx->shm_bytes;
+    /* "5" resets VmHWM to the resident memory now (Linux 4.0 on); where
+     * the file cannot be written the mark keeps counting, as documented. */
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+    /* Every rank resets before any rank measures again. */
+    return pa__mpi(ctx, __func__, MPI_Barrier(ctx->comm), "MPI_Barrier");
+}

@@ -110,7 +110,15 @@
     X(pa_argsort, 1)                                                                             \
     X(pa_quantile, 1)                                                                            \
     X(pa_percentile, 1)                                                                          \
-    X(pa_median, 1)
+    X(pa_median, 1)                                                                              \
+    X(pa_reshape, 1)                                                                             \
+    X(pa_slice_rows, 1)                                                                          \
+    X(pa_take_cols, 1)                                                                           \
+    X(pa_concat, 1)                                                                              \
+    X(pa_transpose, 1)                                                                           \
+    X(pa_redistribute, 1)                                                                        \
+    X(pa_mem_peak, 0)                                                                            \
+    X(pa_mem_peak_reset, 0)
 
 /* The waits, rows after the calls'. */
 typedef enum {

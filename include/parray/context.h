@@ -57,7 +57,10 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *                            "1M,4M"); default none;
  *   PARRAY_MPIIO_HINTS=k=v,...  MPI-IO hints every parallel HDF5 file is
  *                            opened with (any key passes through). Both:
- *                            pa_h5_settings. */
+ *                            pa_h5_settings;
+ *   PARRAY_REDIST_BUFFER_MB=m  the buffer per node, in MiB (default 64,
+ *                            1 to 4095), through which reshape.h's calls
+ *                            move data between nodes. */
 PA_EXTERN int pa_init_comm(MPI_Comm comm, pa_ctx **ctx);
 
 /* Collective. Frees the context and everything it holds (the memory pool,
