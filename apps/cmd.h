@@ -21,6 +21,7 @@ extern const pa_cmd cmd_pack, cmd_unpack, cmd_import;
 extern const pa_cmd cmd_matmul;
 extern const pa_cmd cmd_gen, cmd_calc, cmd_stats;
 extern const pa_cmd cmd_sort;
+extern const pa_cmd cmd_slice, cmd_reshape, cmd_transpose, cmd_concat;
 
 /* The dtypes' names for usage texts and messages: " f64 f32 ..." (a string
  * literal, each name after a space). */

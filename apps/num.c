@@ -91,16 +91,16 @@ int num_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
     return 0;
 }
 
-int num_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out, char *err,
-            size_t errlen)
+/* A whole number in [lo, hi] at s[0..n): an optional sign, then digits. */
+static int int_at(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out, char *why,
+                  size_t whylen)
 {
-    size_t n = strlen(s);
     int neg = n > 0 && s[0] == '-', sign = n > 0 && (s[0] == '-' || s[0] == '+');
     uint64_t mag;
     int over;
     if (digits_value(s + sign, n - (size_t)sign, &mag, &over) != 0)
-        return fail(err, errlen, "%s: '%.*s' is not an integer (an optional sign, then digits)",
-                    opt, shown(n), s);
+        return fail(why, whylen, "'%.*s' is not an integer (an optional sign, then digits)",
+                    shown(n), s);
     /* The magnitude is checked before it becomes signed: -2^63 is the one
      * value whose magnitude does not fit int64. */
     uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
@@ -108,9 +108,43 @@ int num_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out
     if (!over && mag <= limit)
         v = neg ? (mag == limit ? INT64_MIN : -(int64_t)mag) : (int64_t)mag;
     if (over || mag > limit || v < lo || v > hi)
-        return fail(err, errlen, "%s: %.*s is out of range [%lld, %lld]", opt, shown(n), s,
-                    (long long)lo, (long long)hi);
+        return fail(why, whylen, "%.*s is out of range [%lld, %lld]", shown(n), s, (long long)lo,
+                    (long long)hi);
     *out = v;
+    return 0;
+}
+
+int num_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out, char *err,
+            size_t errlen)
+{
+    char why[256];
+    if (int_at(s, strlen(s), lo, hi, out, why, sizeof why) != 0)
+        return fail(err, errlen, "%s: %s", opt, why);
+    return 0;
+}
+
+int num_slice(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t v[3], int given[3],
+              char *err, size_t errlen)
+{
+    char why[256];
+    size_t n = strlen(s);
+    const char *p = s;
+    int k = 0;
+    for (;; k++) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon ? (size_t)(colon - p) : strlen(p);
+        if (k == 3 || (k == 0 && !colon))
+            return fail(err, errlen, "%s: '%.*s' is not a slice START:STOP or START:STOP:STEP",
+                        opt, shown(n), s);
+        given[k] = len > 0;
+        if (given[k] && int_at(p, len, lo, hi, &v[k], why, sizeof why) != 0)
+            return fail(err, errlen, "%s: '%.*s': %s", opt, shown(n), s, why);
+        if (!colon)
+            break;
+        p = colon + 1;
+    }
+    for (k++; k < 3; k++)
+        given[k] = 0;
     return 0;
 }
 
@@ -339,9 +373,11 @@ int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
 /* One field of a list: the whole numbers' bounds or the reals' rule, and
  * where the values go. */
 typedef struct {
-    uint64_t lo, hi;
+    uint64_t lo, hi;   /* uints' bounds */
+    int64_t slo, shi; /* ints' bounds */
     int finite;
     size_t *uints;
+    int64_t *ints;
     double *reals;
 } list_items;
 
@@ -350,6 +386,8 @@ static int list_item(const list_items *it, const char *p, size_t len, int i, cha
 {
     if (it->reals)
         return real_at(p, len, it->finite, &it->reals[i], why, whylen);
+    if (it->ints)
+        return int_at(p, len, it->slo, it->shi, &it->ints[i], why, whylen);
     uint64_t v;
     if (uint_at(p, len, it->lo, it->hi, &v, why, whylen) != 0)
         return -1;
@@ -382,6 +420,13 @@ int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size
                   int *count, char *err, size_t errlen)
 {
     list_items it = {.lo = lo, .hi = hi, .uints = out};
+    return list_parse(opt, s, &it, max, count, err, errlen);
+}
+
+int num_int_list(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out, int max,
+                 int *count, char *err, size_t errlen)
+{
+    list_items it = {.slo = lo, .shi = hi, .ints = out};
     return list_parse(opt, s, &it, max, count, err, errlen);
 }
 

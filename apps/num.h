@@ -43,6 +43,18 @@ int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
 int num_uint_list(const char *opt, const char *s, uint64_t lo, uint64_t hi, size_t *out, int max,
                   int *count, char *err, size_t errlen);
 
+/* A comma-separated list of 1 to max whole numbers in [lo, hi], each with
+ * an optional sign (num_int each), such as column indices "0,-1". */
+int num_int_list(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out, int max,
+                 int *count, char *err, size_t errlen);
+
+/* A slice as Python writes one, START:STOP or START:STOP:STEP, where each
+ * part is a whole number in [lo, hi] (num_int) or empty (left out):
+ * v[k] is part k and given[k] whether it was written (a missing :STEP is
+ * not given). */
+int num_slice(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t v[3], int given[3],
+              char *err, size_t errlen);
+
 /* A comma-separated list of 1 to max real numbers (num_real each), such
  * as "1,50,99.5". */
 int num_real_list(const char *opt, const char *s, int finite, double *out, int max, int *count,

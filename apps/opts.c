@@ -303,6 +303,19 @@ int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int 
                     err);
 }
 
+int opts_int_list(opts *p, int64_t lo, int64_t hi, int64_t *out, int max, int *count)
+{
+    char err[512];
+    return num_done(p, num_int_list(p->name, p->value, lo, hi, out, max, count, err, sizeof err),
+                    err);
+}
+
+int opts_slice(opts *p, int64_t lo, int64_t hi, int64_t v[3], int given[3])
+{
+    char err[512];
+    return num_done(p, num_slice(p->name, p->value, lo, hi, v, given, err, sizeof err), err);
+}
+
 int opts_real_pair(opts *p, int finite, double out[2])
 {
     char err[512];
