@@ -360,6 +360,15 @@ void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, ch
     *ptr = a->block.base + f * a->rowsize * a->part.elsize;
 }
 
+int pa__h5_write_fault(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                       int writing)
+{
+    return pa__fault(ctx, writing ? "h5_write" : "h5_read")
+               ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected %s fault", path, dataset,
+                         writing ? "write" : "read")
+               : PA_OK;
+}
+
 /* In collective mode every rank makes the same number of calls, selecting
  * nothing once its rows are done (or from the start, once it has failed).
  * Array row i is dataset row base + i. */
@@ -367,10 +376,7 @@ int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *datas
                 size_t base, int writing, int collective)
 {
     pa_ctx *ctx = a->ctx;
-    int failed = pa__fault(ctx, writing ? "h5_write" : "h5_read")
-                     ? pa__err(ctx, fn, PA_EIO, "%s: %s: injected %s fault", path, dataset,
-                               writing ? "write" : "read")
-                     : PA_OK;
+    int failed = pa__h5_write_fault(ctx, fn, path, dataset, writing);
     size_t first, nrows;
     char *ptr;
     pa__h5_io_rows(a, writing, &first, &nrows, &ptr);
@@ -905,12 +911,14 @@ static int write_dataset(pa_array *a, pa__h5_save *sv, const pa_h5_opts *o, size
     pa_ctx *ctx = a->ctx;
     hid_t d;
     PA_TRY(pa__h5_save_dataset(sv, o, a->dtype, a->ndim, a->shape, align, &d));
+    int mapped;
+    int rc = pa__h5_map_write(a, sv, o, d, &mapped);
     /* HDF5 writes through filters only collectively; its collective write
      * filters each chunk on the rank that writes most of it, so that every
      * rank compresses its own chunks. */
     int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
-    int rc = pa__agree(ctx, ctx->comm,
-                       pa__h5_move(a, sv->fn, sv->path, sv->dname, d, 0, 1, coll));
+    if (rc == PA_OK && !mapped)
+        rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, sv->fn, sv->path, sv->dname, d, 0, 1, coll));
     if (H5Dclose(d) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, sv->fn, PA_EIO, "%s: cannot close dataset '%s'", sv->path,
                         sv->dname);

@@ -137,6 +137,12 @@ void pa__h5_io_rows(const pa_array *a, int writing, size_t *first, size_t *n, ch
 int pa__h5_move(pa_array *a, const char *fn, const char *path, const char *dname, hid_t d,
                 size_t base, int writing, int collective);
 
+/* Not collective. The test fault site "h5_write" (writing) or "h5_read"
+ * (PARRAY_FAULT): PA_EIO with "fn: path: dataset: injected ... fault" when
+ * it fires on this rank, else PA_OK. */
+int pa__h5_write_fault(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                       int writing);
+
 /* Collective. The start of every read: with rc this rank's outcome of the
  * caller's own checks, checks path, dataset (normalised into rd->dname) and
  * opts, agrees, opens path read-only as rd->f and the dataset as rd->d,
@@ -228,6 +234,16 @@ int pa__h5_save_dataset(pa__h5_save *sv, const pa_h5_opts *opts, pa_dtype dtype,
  * Otherwise removes the temporary name (in place) or the temporary file.
  * Returns the agreed code, with the lock free. */
 int pa__h5_save_end(pa__h5_save *sv, int rc);
+
+/* Collective (h5_map_write.c). Writes a into the dataset d, just created
+ * by pa__h5_save_dataset, without HDF5 when it can: a contiguous dataset of
+ * a whole-file save (not in place) on one node, with its place in the file
+ * known. Then rank 0 allocates the temporary up to the data's end, and every
+ * rank copies its whole rows (pa__h5_io_rows) through a shared memory map
+ * of its own byte range; *mapped = 1 and the return is the agreed outcome.
+ * Otherwise *mapped = 0 and nothing is written (the caller writes with
+ * pa__h5_move). Agreed. */
+int pa__h5_map_write(pa_array *a, pa__h5_save *sv, const pa_h5_opts *o, hid_t d, int *mapped);
 
 /* ------------------------------------------------------------ reading by layout */
 

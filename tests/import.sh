@@ -112,6 +112,9 @@ npy("npy_i64_3d_be", np.arange(-30, 30, dtype=">i8").reshape(5, 4, 3), version=(
     ranks="1,2,3,4")
 npy("npy_i32", rng.integers(-2**31, 2**31, (7, 2), dtype=np.int32))
 npy("npy_u8_one_row", np.array([[1, 2, 255]], dtype=np.uint8))
+# Megabytes, so that the ranks' byte ranges of the saved data span many
+# pages and start inside one (rows of 24 bytes).
+npy("npy_f64_big", rng.random((100003, 3)), ranks="1,2,3,4")
 
 with open(f"{tmp}/cases", "w") as f:
     f.write("\n".join(cases) + "\n")
@@ -153,6 +156,40 @@ sys.exit(1 if bad else 0)
 EOF
 then pass "$(tail -1 "$tmp/compare.out"), all identical"
 else fail "outputs differ from numpy's:"; show "$tmp/compare.out"
+fi
+
+echo "the saved files are laid out alike at every rank count"
+# At 1 to 3 ranks (one node) the save writes the data through a memory map
+# of the new file, at 4 ranks on 2 nodes through MPI-IO: the files have the
+# same size, and the data lie at the same offset (what the map wrote is
+# where HDF5 reads). The files differ only in the dataset's time stamp.
+if "$py" - "$tmp" >"$tmp/layout.out" 2>&1 <<'EOF'
+import os, sys, h5py
+tmp = sys.argv[1]
+bad = 0
+for case in ("f64", "npy_f64_big", "npy_i64_3d_be"):
+    seen = set()
+    for n in (1, 2, 3, 4):
+        path = f"{tmp}/out/{case}-{n}.h5"
+        with h5py.File(path, "r") as f:
+            d = f["x"]
+            at, size = d.id.get_offset(), d.id.get_storage_size()
+            want = d[...].astype(d.dtype.newbyteorder("<")).tobytes()
+        with open(path, "rb") as f:
+            f.seek(at)
+            raw = f.read(size)
+        seen.add((os.path.getsize(path), at, size))
+        if raw != want:
+            print(f"{case}-{n}: the bytes at offset {at} are not the data")
+            bad += 1
+    if len(seen) != 1:
+        print(f"{case}: (file size, data offset, data size) differ: {sorted(seen)}")
+        bad += 1
+print("3 cases at 1, 2, 3 and 4 ranks")
+sys.exit(1 if bad else 0)
+EOF
+then pass "$(tail -1 "$tmp/layout.out"): same size, data in place"
+else fail "layouts differ:"; show "$tmp/layout.out"
 fi
 
 echo "errors name the file, line and column, the same at every rank count"
