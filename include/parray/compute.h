@@ -12,7 +12,8 @@
  * dtypes: every call takes f64 and f32; the rules for integer dtypes are
  * given per call. Arrays given to one call must have the same shape and
  * distribution (PA_DISTRIBUTED or PA_REPLICATED): a mismatch is PA_EINVAL
- * with both shapes in the message. The element-wise ops, pa_astype and the
+ * with both shapes in the message. pa_binary (and pa_eval, expr.h)
+ * broadcast their operands as numpy does instead (see pa_binary). The element-wise ops, pa_astype and the
  * pa_map calls take arrays of different dtypes; the others need one dtype.
  * docs/compute.md has the details and measured speeds. */
 #ifndef PARRAY_COMPUTE_H
@@ -361,5 +362,17 @@ PA_EXTERN int pa_dot(const pa_array *a, const pa_array *b, double *out);
  * im b) and imaginary part dot(re a, im b) - dot(im a, re b), each by
  * pa_dot's tree (pa_dot itself refuses complex arrays). */
 PA_EXTERN int pa_dot_value(const pa_array *a, const pa_array *b, pa_value *out);
+
+/* ------------------------------------------------------------ broadcasting */
+
+/* Not collective. numpy's broadcast shape of n shapes (shape i has ndim[i]
+ * dimensions, 0 to PA_MAXDIM, at shape[i]): aligned at the right, each
+ * dimension equal or 1, missing leading ones 1. On success *out_ndim and
+ * out_shape (PA_MAXDIM entries) hold it; otherwise PA_EINVAL with numpy's
+ * message in pa_errmsg(ctx) (ctx may be NULL): "operands could not be
+ * broadcast together with shapes (100,3) (4,)". pa_binary and pa_eval
+ * broadcast their operands by this rule (docs/compute.md). */
+PA_EXTERN int pa_broadcast_shape(pa_ctx *ctx, int n, const int *ndim, const size_t *const *shape,
+                                 int *out_ndim, size_t *out_shape);
 
 #endif
