@@ -61,15 +61,16 @@ int pa_broadcast_shape(pa_ctx *ctx, int n, const int *ndim, const size_t *const 
 static int check_out(const char *fn, const pa_array *out, const char *name, int ndim,
                      const size_t *shape)
 {
-    int same = out->ndim == ndim;
+    /* numpy's rule for a ufunc's out=: the operands broadcast to out's
+     * shape (an expression of scalars alone fills any output). */
+    int same = out->ndim >= ndim;
     for (int k = 0; same && k < ndim; k++)
-        same = out->shape[k] == shape[k];
+        same = shape[k] == 1 || shape[k] == out->shape[out->ndim - ndim + k];
     char so[PA_MAXDIM * 24], sb[PA_MAXDIM * 24];
     PA_CHECK_AS(out->ctx, fn, same, PA_EINVAL,
-                "%s has shape %s, but the operands broadcast to shape %s (create %s with that "
-                "shape)",
-                name, pa__shape_str(out->ndim, out->shape, so, sizeof so),
-                pa__shape_str(ndim, shape, sb, sizeof sb), name);
+                "%s has shape %s, but the operands broadcast to shape %s", name,
+                pa__shape_str(out->ndim, out->shape, so, sizeof so),
+                pa__shape_str(ndim, shape, sb, sizeof sb));
     return PA_OK;
 }
 

@@ -36,8 +36,9 @@
 /* Not collective. The checks of the n operands ops (named names) of an
  * element-wise call with output out (named outname): none is NULL, all
  * belong to out's context, their shapes broadcast (pa_broadcast_shape),
- * and out has exactly the broadcast shape (else PA_EINVAL naming out and
- * showing both shapes). */
+ * and to out's shape (numpy's rule for out=: out has the broadcast shape,
+ * or one it broadcasts to, as an expression of scalars alone fills any
+ * output); else PA_EINVAL naming out and showing both shapes. */
 int pa__broadcast_check(const char *fn, const pa_array *out, const char *outname, int n,
                         const pa_array *const *ops, const char *const *names);
 

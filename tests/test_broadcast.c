@@ -201,7 +201,7 @@ START_TEST(test_errors)
     TU_ASSERT(strcmp(pa_errmsg(ctx), "pa_binary: operands could not be broadcast together with "
                                      "shapes (100,3) (4,)") == 0,
               "message: %s", pa_errmsg(ctx));
-    /* The output must have the broadcast shape. */
+    /* The operands must broadcast to the output's shape. */
     TU_RC(pa_binary(c, PA_OP_ADD, c, r), PA_EINVAL, ctx);
     TU_ASSERT(strstr(pa_errmsg(ctx), "out has shape (100,1), but the operands broadcast to "
                                      "shape (100,3)") != NULL,

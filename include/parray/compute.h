@@ -187,7 +187,17 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
  * and the dtype. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
-/* Collective. out = a op b, element by element; out may be a or b. The op
+/* Collective. out = a op b, element by element; out may be a or b. a and
+ * b broadcast as numpy's do (pa_broadcast_shape: an (n, m) a with an (m,)
+ * or (1, m) row, an (n, 1) column, a (k, 1, m) with a (1, p, m)), and out
+ * has the broadcast shape or one it broadcasts to (numpy's out=); else
+ * PA_EINVAL with numpy's message, "operands could not be broadcast together
+ * with shapes (100,3) (4,)", or naming out with both shapes. Arrays with
+ * the same shape[0] on one context have the same rows on each node, so a
+ * distributed operand with out's axis 0 is read at out's rows; a
+ * replicated one is read in place; a distributed one without out's rows is
+ * copied to every node for the call (make small operands replicated); a
+ * distributed one with the rows of a replicated out is PA_EINVAL. The op
  * computes in numpy's promotion of a's and b's dtypes (pa_dtype_promote:
  * i32 and f32 give f64), converting an operand of another dtype tile by
  * tile, and the result is cast into out's dtype under numpy's default
