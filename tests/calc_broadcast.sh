@@ -36,7 +36,7 @@ if sys.argv[1] == "write":
 # check IN OUT DS EXPR: OUT:/DS is numpy's EXPR over IN's datasets, bit for bit.
 with h5py.File(sys.argv[2], "r") as f, h5py.File(sys.argv[3], "r") as o:
     env = {k: f[k][:] for k in f}
-    want = eval(sys.argv[5].split("=", 1)[1], {"np": np}, env)
+    want = eval(sys.argv[5].split("=", 1)[1], {"where": np.where}, env)
     got = o[sys.argv[4]][:]
     ok = got.dtype == want.dtype and got.shape == want.shape and (
         (got == want) | (np.isnan(got) & np.isnan(want))).all()
@@ -69,7 +69,7 @@ check() {
         return
     fi
     run ref "$py" "$tmp/ref.py" check "$tmp/in.h5" "$tmp/out.h5" "z$k" "$expr"
-    [ "$rc" -eq 0 ] && pass "$(cat "$tmp/ref.out") $* ($launch)" || { fail "'$expr' $*"; show "$tmp/ref.out"; }
+    [ "$rc" -eq 0 ] && pass "$(cat "$tmp/ref.out") $* ($launch)" || { fail "'$expr' $*"; show "$tmp/ref.out"; show "$tmp/ref.err"; }
 }
 
 for launch in "" "$mpirun -n 2" "$mpirun -n 3" "env PARRAY_RANKS_PER_NODE=2 $mpirun -n 4"; do
