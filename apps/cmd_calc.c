@@ -283,8 +283,8 @@ static int check_inputs(pa_ctx *ctx, const pa_expr *e, const calc_args *c, calc_
         const binding *x = &c->b[k];
         if (!x->is_array)
             continue;
-        if (pa_h5_info(ctx, x->ds.file, x->ds.dataset, &plan->dt[k], &plan->nd[k],
-                       plan->sh[k]) != PA_OK)
+        if (pa_h5_info(ctx, x->ds.file, x->ds.dataset, &plan->dt[k], &plan->nd[k], plan->sh[k]) !=
+            PA_OK)
             return cmd_fail(ctx, sub, "%s: %s", x->name, cmd_errmsg(ctx));
         if (plan->first < 0)
             plan->first = k;
@@ -419,8 +419,8 @@ static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set
  * committed after the last block and aborted on any failure, so the output
  * file changes only when the whole result is written. Returns the exit
  * status and the number of blocks. */
-static int run_blocks(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *plan,
-                      progress *pr, size_t *nblocks)
+static int run_blocks(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *plan, progress *pr,
+                      size_t *nblocks)
 {
     const char *sub = "calc";
     size_t rows = plan->shape[0], rpb = c->rows_per_block;

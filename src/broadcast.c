@@ -80,8 +80,8 @@ int pa__broadcast_check(const char *fn, const pa_array *out, const char *outname
     pa_ctx *ctx = out->ctx;
     for (int i = 0; i < n; i++) {
         PA_CHECK_AS(ctx, fn, ops[i], PA_EINVAL, "%s is NULL", names[i]);
-        PA_CHECK_AS(ctx, fn, ops[i]->ctx == ctx, PA_EINVAL, "%s and %s belong to different contexts",
-                    outname, names[i]);
+        PA_CHECK_AS(ctx, fn, ops[i]->ctx == ctx, PA_EINVAL,
+                    "%s and %s belong to different contexts", outname, names[i]);
     }
     int nd, nds[PA__BROADCAST_MAXOPS];
     size_t shape[PA_MAXDIM];
@@ -123,7 +123,8 @@ static int replicated_copy(const char *fn, const pa_array *a, pa_array **copy)
     int rc = PA_OK;
     size_t rowbytes = a->rowsize * a->part.elsize;
     if (ctx->leader_comm != MPI_COMM_NULL && a->size > 0) {
-        int *counts = malloc(2 * sizeof(int) * (size_t)ctx->nnodes), *displs = counts + ctx->nnodes;
+        int *counts = malloc(2 * sizeof(int) * (size_t)ctx->nnodes),
+            *displs = counts + ctx->nnodes;
         MPI_Datatype row = MPI_DATATYPE_NULL;
         rc = counts ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         for (int k = 0; rc == PA_OK && k < ctx->nnodes; k++) {

@@ -69,9 +69,9 @@ typedef struct {
     int ndim;
     size_t dim[PA_MAXDIM];
     ptrdiff_t stride[PA_MAXDIM];
-    size_t period;   /* > 0: the operand repeats data[0 .. period) */
-    char *pattern;   /* a periodic operand's piece and its repeated head, or NULL */
-    int constant;    /* the operand is one element along the output (period 1) */
+    size_t period; /* > 0: the operand repeats data[0 .. period) */
+    char *pattern; /* a periodic operand's piece and its repeated head, or NULL */
+    int constant;  /* the operand is one element along the output (period 1) */
 } pa__bsrc;
 
 /* The first element of a periodic operand's piece (a constant's element). */

@@ -262,8 +262,8 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
         if (!same)
             PA_TRY(pa__broadcast_prepare(fn, out, nops, ops, names, copy));
         const pa_array *xa = copy[0] ? copy[0] : a, *ya = copy[1] ? copy[1] : y;
-        int rb = run_blocks(ctx, fn, kop, d, out, form == 2 ? NULL : xa, form == 2 ? xa : ya,
-                            &sv, &err);
+        int rb = run_blocks(ctx, fn, kop, d, out, form == 2 ? NULL : xa, form == 2 ? xa : ya, &sv,
+                            &err);
         pa_array_free(&copy[0]);
         pa_array_free(&copy[1]);
         PA_TRY(rb);

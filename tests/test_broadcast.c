@@ -83,29 +83,29 @@ typedef struct {
 
 /* Every rule, with operands in every placement. */
 static const bcase cases[] = {
-    {2, {257, 3}, D, 1, {3}, R, 2, {257, 3}, D},              /* a row */
-    {2, {257, 3}, D, 2, {1, 3}, R, 2, {257, 3}, D},           /* a (1, m) row */
-    {2, {257, 3}, D, 2, {257, 1}, D, 2, {257, 3}, D},         /* a column, same rows */
-    {2, {257, 3}, D, 1, {1}, R, 2, {257, 3}, D},              /* one element */
-    {1, {3}, D, 2, {257, 3}, D, 2, {257, 3}, D},              /* a distributed row, copied */
-    {2, {257, 1}, D, 2, {1, 3}, D, 2, {257, 3}, D},           /* outer product */
-    {2, {257, 3}, R, 2, {257, 3}, D, 2, {257, 3}, D},         /* replicated, full size */
-    {3, {5, 1, 4}, R, 3, {1, 6, 4}, R, 3, {5, 6, 4}, D},      /* (k,1,m) with (1,p,m) */
-    {3, {5, 1, 4}, R, 3, {1, 6, 4}, D, 3, {5, 6, 4}, R},      /* the same, replicated out */
-    {3, {6, 1, 5}, D, 3, {6, 7, 1}, D, 3, {6, 7, 5}, D},      /* two axes, same rows */
-    {2, {40, 300}, D, 1, {300}, R, 2, {40, 300}, D},          /* a row of 300 */
-    {2, {9, 2000}, D, 1, {2000}, R, 2, {9, 2000}, D},         /* a row longer than a block */
-    {2, {1, 3}, D, 1, {3}, D, 2, {1, 3}, D},                  /* fewer rows than ranks */
-    {2, {2, 3}, D, 2, {2, 1}, R, 2, {2, 3}, D},               /* empty nodes, column */
-    {3, {2, 1, 3}, D, 2, {300, 1}, R, 3, {2, 300, 3}, D},     /* a missing leading axis */
+    {2, {257, 3}, D, 1, {3}, R, 2, {257, 3}, D},          /* a row */
+    {2, {257, 3}, D, 2, {1, 3}, R, 2, {257, 3}, D},       /* a (1, m) row */
+    {2, {257, 3}, D, 2, {257, 1}, D, 2, {257, 3}, D},     /* a column, same rows */
+    {2, {257, 3}, D, 1, {1}, R, 2, {257, 3}, D},          /* one element */
+    {1, {3}, D, 2, {257, 3}, D, 2, {257, 3}, D},          /* a distributed row, copied */
+    {2, {257, 1}, D, 2, {1, 3}, D, 2, {257, 3}, D},       /* outer product */
+    {2, {257, 3}, R, 2, {257, 3}, D, 2, {257, 3}, D},     /* replicated, full size */
+    {3, {5, 1, 4}, R, 3, {1, 6, 4}, R, 3, {5, 6, 4}, D},  /* (k,1,m) with (1,p,m) */
+    {3, {5, 1, 4}, R, 3, {1, 6, 4}, D, 3, {5, 6, 4}, R},  /* the same, replicated out */
+    {3, {6, 1, 5}, D, 3, {6, 7, 1}, D, 3, {6, 7, 5}, D},  /* two axes, same rows */
+    {2, {40, 300}, D, 1, {300}, R, 2, {40, 300}, D},      /* a row of 300 */
+    {2, {9, 2000}, D, 1, {2000}, R, 2, {9, 2000}, D},     /* a row longer than a block */
+    {2, {1, 3}, D, 1, {3}, D, 2, {1, 3}, D},              /* fewer rows than ranks */
+    {2, {2, 3}, D, 2, {2, 1}, R, 2, {2, 3}, D},           /* empty nodes, column */
+    {3, {2, 1, 3}, D, 2, {300, 1}, R, 3, {2, 300, 3}, D}, /* a missing leading axis */
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 
 /* The dtype pairs: same, mixed through promotion, bool and complex. */
 static const pa_dtype pairs[][3] = {
     /* a, b, out */
-    {PA_F64, PA_F64, PA_F64}, {PA_F32, PA_I16, PA_F32},  {PA_I32, PA_I64, PA_I64},
-    {PA_BOOL, PA_U8, PA_U8},  {PA_C128, PA_F64, PA_C128}, {PA_F16, PA_I8, PA_F16},
+    {PA_F64, PA_F64, PA_F64},  {PA_F32, PA_I16, PA_F32},   {PA_I32, PA_I64, PA_I64},
+    {PA_BOOL, PA_U8, PA_U8},   {PA_C128, PA_F64, PA_C128}, {PA_F16, PA_I8, PA_F16},
     {PA_U16, PA_BOOL, PA_F64},
 };
 #define NPAIRS (int)(sizeof pairs / sizeof pairs[0])
@@ -177,7 +177,8 @@ START_TEST(test_standardise)
     double *zv = gather_f(z), *xv = gather_f(x);
     size_t bad = sx[0] * sx[1];
     for (size_t i = 0; i < sx[0] * sx[1] && bad == sx[0] * sx[1]; i++) {
-        double want = (val(i, 1, PA_F64) - val(i % 10, 2, PA_F64)) / (val(i % 10, 3, PA_F64) + 10);
+        double want = (val(i, 1, PA_F64) - val(i % 10, 2, PA_F64)) /
+                      (val(i % 10, 3, PA_F64) + 10);
         if (zv[i] != want || xv[i] != want)
             bad = i;
     }

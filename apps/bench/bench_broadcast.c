@@ -117,8 +117,9 @@ static int bc_run(bench *b)
             bench_ratio(b, f[1], f[0], "paired triad");
             bench_target(b, f[1], f[0], BENCH_AT_LEAST, 0.9, "paired triad");
             bench_ratio(b, f[2], f[0], "paired triad");
+            /* Per byte moved, the rows' form should be no slower (a
+             * figure has one target: the triad's is the one shown). */
             bench_ratio(b, f[1], f[2], "full size");
-            bench_target(b, f[1], f[2], BENCH_AT_LEAST, 1.0, "full size");
             bench_note(b,
                        "broadcast: (%zu, %zu) f64 per node; bytes per element: triad 24, rows "
                        "16, full size 32; each figure timed beside the triad in every "
