@@ -1,7 +1,7 @@
 /* `parray calc`: evaluates a fused expression over HDF5 datasets into a new
- * dataset: the inputs are loaded distributed by rows, pa_expr_eval runs
- * over every rank's part in cache-sized blocks, and the result is saved
- * (crash-safe). With --rows-per-block N the datasets stream through in
+ * dataset: the inputs are loaded distributed by rows (those with fewer rows
+ * than the broadcast result replicated), pa_expr_eval runs over every
+ * rank's part in cache-sized blocks, and the result is saved (crash-safe). With --rows-per-block N the datasets stream through in
  * blocks of N rows (read, evaluate, write into a crash-safe writer), so
  * that datasets larger than the job's memory can be processed. */
 #include <stdint.h>
@@ -22,8 +22,12 @@ static const char usage[] =
     "                   -o FILE.h5:/DS [--dtype DT] [--rows-per-block N]\n"
     "                   [--copy] [--progress] [--json[=FILE]]\n"
     "\n"
-    "Evaluates EXPR element by element over datasets of one shape and saves the\n"
-    "result as a dataset of that shape. Dtypes may differ: each operation\n"
+    "Evaluates EXPR element by element over datasets and saves the result as a\n"
+    "dataset. Shapes broadcast as numpy's do: aligned at the right, each\n"
+    "dimension equal or 1, missing leading ones 1, so x=d.h5:/x of (n, m) and\n"
+    "mu=stats.h5:/mu of (m,) or (1, m) give (n, m), a column (n, 1) too; the\n"
+    "result has the broadcast shape. A dataset with fewer rows than the result\n"
+    "is loaded whole on every node. Dtypes may differ: each operation\n"
     "computes in the dtype numpy's promotion gives its operands (i16 and f32\n"
     "give f32, u8 and i8 give i16, i32 and f32 give f64), and numbers are\n"
     "weak as Python's are in numpy (NEP 50): x * 2.5 stays f32 for an f32 x, an\n"
@@ -64,7 +68,8 @@ static const char usage[] =
     "                         (of axis 0) instead of loading them whole: memory\n"
     "                         holds one block of each input and of the output,\n"
     "                         so datasets larger than memory can be processed.\n"
-    "                         All inputs must have the same shape. The result\n"
+    "                         Datasets with fewer rows than the result are\n"
+    "                         loaded whole once. The result\n"
     "                         is bit-identical to the whole-array calc; the\n"
     "                         output file changes only when every block is done.\n"
     "  --copy                 " CMD_COPY_HELP
@@ -111,8 +116,12 @@ typedef struct {
 /* The inputs as stored, checked before any is read. */
 typedef struct {
     pa_dtype dt[MAXB]; /* per dataset binding */
-    int first;         /* the first dataset binding */
-    int ndim;
+    int nd[MAXB];      /* per dataset binding: its ndim and shape */
+    size_t sh[MAXB][PA_MAXDIM];
+    int whole[MAXB]; /* per dataset binding: it lacks the result's rows, so it
+                        is loaded replicated (and once, with --rows-per-block) */
+    int first;       /* the first dataset binding */
+    int ndim;        /* the result's (broadcast) shape */
     size_t shape[PA_MAXDIM];
     pa_dtype odtype;  /* of the result */
     double row_bytes; /* of one row of every input and the output: progress counts them */
@@ -262,40 +271,35 @@ static pa_dtype result_dtype(const pa_expr *e, const calc_args *c, const calc_pl
 }
 
 /* Collective. Reads each dataset input's dtype and shape (not its data):
- * all must have one shape. Returns 0 or the exit status. */
+ * the shapes must broadcast together, and the result has the broadcast
+ * shape. Returns 0 or the exit status. */
 static int check_inputs(pa_ctx *ctx, const pa_expr *e, const calc_args *c, calc_plan *plan)
 {
     const char *sub = "calc";
-    size_t sh[PA_MAXDIM];
-    int nd;
-    double in_bytes = 0;
+    int nds[MAXB], n = 0;
+    const size_t *shapes[MAXB];
     plan->first = -1;
     for (int k = 0; k < c->nb; k++) {
         const binding *x = &c->b[k];
         if (!x->is_array)
             continue;
-        if (pa_h5_info(ctx, x->ds.file, x->ds.dataset, &plan->dt[k], &nd, sh) != PA_OK)
+        if (pa_h5_info(ctx, x->ds.file, x->ds.dataset, &plan->dt[k], &plan->nd[k], plan->sh[k]) !=
+            PA_OK)
             return cmd_fail(ctx, sub, "%s: %s", x->name, cmd_errmsg(ctx));
-        in_bytes += (double)pa_dtype_size(plan->dt[k]);
-        if (plan->first < 0) {
+        if (plan->first < 0)
             plan->first = k;
-            plan->ndim = nd;
-            memcpy(plan->shape, sh, sizeof(size_t) * (size_t)nd);
-            continue;
-        }
-        const char *f = c->b[plan->first].name;
-        char s1[PA_MAXDIM * 24], s2[PA_MAXDIM * 24];
-        output_shape(s1, sizeof s1, plan->ndim, plan->shape);
-        output_shape(s2, sizeof s2, nd, sh);
-        if (c->rows_per_block && (nd != plan->ndim || sh[0] != plan->shape[0]))
-            return cmd_fail(ctx, sub,
-                            "--rows-per-block: every input must have the same number of rows: "
-                            "%s is %s, %s is %s",
-                            f, s1, x->name, s2);
-        if (nd != plan->ndim || memcmp(sh, plan->shape, sizeof(size_t) * (size_t)nd) != 0)
-            return cmd_fail(ctx, sub, "the inputs must have one shape: %s is %s, %s is %s", f, s1,
-                            x->name, s2);
+        nds[n] = plan->nd[k];
+        shapes[n++] = plan->sh[k];
     }
+    if (pa_broadcast_shape(ctx, n, nds, shapes, &plan->ndim, plan->shape) != PA_OK)
+        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    double in_bytes = 0;
+    for (int k = 0; k < c->nb; k++)
+        if (c->b[k].is_array) {
+            plan->whole[k] = plan->nd[k] != plan->ndim || plan->sh[k][0] != plan->shape[0];
+            if (!plan->whole[k])
+                in_bytes += (double)pa_dtype_size(plan->dt[k]);
+        }
     plan->odtype = result_dtype(e, c, plan);
     double row = 1;
     for (int i = 1; i < plan->ndim; i++)
@@ -304,11 +308,34 @@ static int check_inputs(pa_ctx *ctx, const pa_expr *e, const calc_args *c, calc_
     return 0;
 }
 
+/* Collective. Loads dataset input k whole (replicated when it lacks the
+ * result's rows, else distributed) into b->a, converted to --dtype.
+ * Returns 0 or the exit status. */
+static int load_input(pa_ctx *ctx, calc_args *c, const calc_plan *plan, int k)
+{
+    const char *sub = "calc";
+    binding *b = &c->b[k];
+    pa_h5_opts o = c->h5;
+    o.dist = plan->whole[k] ? PA_REPLICATED : PA_DISTRIBUTED;
+    if (pa_h5_load(ctx, b->ds.file, b->ds.dataset, &o, &b->a) != PA_OK)
+        return cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
+    if (!c->have_want || plan->dt[k] == c->want)
+        return 0;
+    pa_array *conv = NULL;
+    int status = 0;
+    if (pa_array_create(ctx, c->want, plan->nd[k], plan->sh[k], o.dist, &conv) != PA_OK ||
+        pa_astype(conv, b->a) != PA_OK)
+        status = cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
+    pa_array_free(&b->a);
+    b->a = conv;
+    return status;
+}
+
 /* ------------------------------------------------------------ streaming */
 
-/* The arrays of one block of n rows: per dataset input its rows as stored
- * (raw) and, with --dtype, converted (conv); the output unless it is an
- * input. Made once for the full blocks and once more for a shorter last
+/* The arrays of one block of n rows: per dataset input with the result's
+ * rows its rows as stored (raw) and, with --dtype, converted (conv); the
+ * output unless it is an input. Made once for the full blocks and once more for a shorter last
  * block. */
 typedef struct {
     size_t n;
@@ -325,9 +352,9 @@ static void set_free(block_set *s)
     s->n = 0;
 }
 
-/* Collective. Creates the arrays of a block of n rows: inputs as stored
- * (converted to --dtype when given and different), the output when it is
- * not an input. */
+/* Collective. Creates the arrays of a block of n rows: inputs with the
+ * result's rows as stored (converted to --dtype when given and different),
+ * the output when it is not an input. */
 static int set_make(pa_ctx *ctx, block_set *s, const calc_args *c, const calc_plan *plan,
                     const char *oname, size_t n)
 {
@@ -337,12 +364,15 @@ static int set_make(pa_ctx *ctx, block_set *s, const calc_args *c, const calc_pl
     s->n = n;
     int is_input = 0;
     for (int k = 0; k < c->nb; k++) {
-        if (!c->b[k].is_array)
+        if (!c->b[k].is_array || plan->whole[k])
             continue;
         is_input |= strcmp(c->b[k].name, oname) == 0;
-        int rc = pa_array_create(ctx, plan->dt[k], plan->ndim, bs, PA_DISTRIBUTED, &s->raw[k]);
+        size_t ks[PA_MAXDIM];
+        memcpy(ks, plan->sh[k], sizeof(size_t) * (size_t)plan->nd[k]);
+        ks[0] = n;
+        int rc = pa_array_create(ctx, plan->dt[k], plan->nd[k], ks, PA_DISTRIBUTED, &s->raw[k]);
         if (rc == PA_OK && c->have_want && c->want != plan->dt[k])
-            rc = pa_array_create(ctx, c->want, plan->ndim, bs, PA_DISTRIBUTED, &s->conv[k]);
+            rc = pa_array_create(ctx, c->want, plan->nd[k], ks, PA_DISTRIBUTED, &s->conv[k]);
         if (rc != PA_OK)
             return rc;
     }
@@ -352,8 +382,9 @@ static int set_make(pa_ctx *ctx, block_set *s, const calc_args *c, const calc_pl
 }
 
 /* Collective. One block: each input's rows from row r0 are read into the
- * set's arrays (converted), the expression is evaluated and the output
- * rows written. Returns 0 or the exit status. */
+ * set's arrays (converted), the inputs loaded whole are bound as they are,
+ * the expression is evaluated and the output rows written. Returns 0 or
+ * the exit status. */
 static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set, pa_h5_writer *w,
                      size_t r0)
 {
@@ -363,8 +394,8 @@ static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set
     pa_array *outa = set->out;
     for (int k = 0; k < c->nb; k++) {
         const binding *b = &c->b[k];
-        pa_array *x = NULL;
-        if (b->is_array) {
+        pa_array *x = b->a;
+        if (b->is_array && set->raw[k]) {
             x = set->raw[k];
             if (pa_h5_read_rows(x, b->ds.file, b->ds.dataset, r0, NULL) != PA_OK ||
                 (set->conv[k] && pa_astype(set->conv[k], x) != PA_OK))
@@ -388,8 +419,8 @@ static int run_block(pa_ctx *ctx, pa_expr *e, const calc_args *c, block_set *set
  * committed after the last block and aborted on any failure, so the output
  * file changes only when the whole result is written. Returns the exit
  * status and the number of blocks. */
-static int run_blocks(pa_ctx *ctx, pa_expr *e, const calc_args *c, const calc_plan *plan,
-                      progress *pr, size_t *nblocks)
+static int run_blocks(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *plan, progress *pr,
+                      size_t *nblocks)
 {
     const char *sub = "calc";
     size_t rows = plan->shape[0], rpb = c->rows_per_block;
@@ -397,9 +428,14 @@ static int run_blocks(pa_ctx *ctx, pa_expr *e, const calc_args *c, const calc_pl
     int status = 0;
     pa_h5_writer *w = NULL;
     block_set set = {0};
-    if (pa_h5_create(ctx, c->out.file, c->out.dataset, plan->odtype, plan->ndim, plan->shape,
-                     &c->h5, &w) != PA_OK)
-        return cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    for (int k = 0; k < c->nb && status == 0; k++)
+        if (c->b[k].is_array && plan->whole[k])
+            status = load_input(ctx, c, plan, k);
+    if (status == 0 && pa_h5_create(ctx, c->out.file, c->out.dataset, plan->odtype, plan->ndim,
+                                    plan->shape, &c->h5, &w) != PA_OK)
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    if (status != 0)
+        *nblocks = 0;
     for (size_t blk = 0; blk < *nblocks && status == 0; blk++) {
         size_t r0 = blk * rpb, n = rows - r0 < rpb ? rows - r0 : rpb;
         progress_stage(pr, "block %zu/%zu (rows %zu to %zu)", blk + 1, *nblocks, r0, r0 + n);
@@ -424,6 +460,8 @@ static int run_blocks(pa_ctx *ctx, pa_expr *e, const calc_args *c, const calc_pl
     }
     /* On a failure the temporary goes and the old output file stays. */
     pa_h5_abort(&w);
+    for (int k = c->nb - 1; k >= 0; k--)
+        pa_array_free(&c->b[k].a);
     return status;
 }
 
@@ -443,19 +481,9 @@ static int run_whole(pa_ctx *ctx, pa_expr *e, calc_args *c, const calc_plan *pla
         if (!b->is_array)
             continue;
         progress_stage(pr, "loading %s", b->name);
-        if (pa_h5_load(ctx, b->ds.file, b->ds.dataset, NULL, &b->a) != PA_OK) {
-            status = cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
+        status = load_input(ctx, c, plan, k);
+        if (status != 0)
             break;
-        }
-        if (c->have_want && plan->dt[k] != c->want) {
-            pa_array *conv = NULL;
-            if (pa_array_create(ctx, c->want, plan->ndim, plan->shape, PA_DISTRIBUTED, &conv) !=
-                    PA_OK ||
-                pa_astype(conv, b->a) != PA_OK)
-                status = cmd_fail(ctx, sub, "%s: %s", b->name, cmd_errmsg(ctx));
-            pa_array_free(&b->a);
-            b->a = conv;
-        }
         if (strcmp(b->name, oname) == 0)
             outa = b->a;
         read += (double)pa_array_size(b->a) * (double)pa_dtype_size(plan->dt[k]);

@@ -14,10 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broadcast.h"
 #include "collcheck.h"
 #include "compute.h"
 #include "expr.h"
 #include "promote.h"
+
+_Static_assert(EXPR_MAXNAMES <= PA__BROADCAST_MAXOPS, "an expression reads more arrays than "
+                                                      "broadcast.h checks");
 
 /* ------------------------------------------------------------ types */
 
@@ -506,20 +510,28 @@ static int generate(codegen *g)
 
 /* Runs the program over n elements: inputs in[slot] (ies[slot] bytes per
  * element) and output out (es bytes) all start at this rank's first
- * element. Returns the PA_OPERR_* bits. */
+ * element, whose flat index in the output is g0. An input with a reader
+ * src[slot] (a broadcast one) is read through it instead, block by block:
+ * in place where its block lies contiguously (a row's repeated pattern),
+ * else loaded into its block buffer lbuf[slot]. Returns the PA_OPERR_* bits. */
 static int run(const expr_prog *p, size_t es, const size_t *ies, char *const *reg,
-               char *const *in, char *out, size_t n)
+               char *const *in, const pa__bsrc *const *src, char *const *lbuf, char *out,
+               size_t g0, size_t n)
 {
     int err = 0;
+    const char *cur[EXPR_MAXNAMES];
     for (size_t off = 0; off < n; off += EXPR_BLK) {
         size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
+        for (int s = 0; s < p->nin; s++)
+            cur[s] = src[s] ? pa__bsrc_read(src[s], g0 + off, len, lbuf[s])
+                            : in[s] + off * ies[s];
         for (int k = 0; k < p->ninstr; k++) {
             const expr_instr *I = &p->instr[k];
             const void *x[3] = {NULL, NULL, NULL};
             for (int j = 0; j < I->nargs; j++) {
                 expr_opd o = I->a[j];
                 x[j] = o.kind == ED_REG  ? (const void *)reg[o.idx]
-                       : o.kind == ED_IN ? (const void *)(in[o.idx] + off * ies[o.idx])
+                       : o.kind == ED_IN ? (const void *)cur[o.idx]
                                          : (const void *)UNI(p, o.idx);
             }
             void *dst = I->dst.kind == ED_REG ? (void *)reg[I->dst.idx] : out + off * es;
@@ -687,11 +699,16 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     pa_array *out = ob->array;
     PA_CHECK_AS(ctx, fn, out->ctx == ctx, PA_EINVAL,
                 "the output '%s' belongs to another context than the expression", e->out_name);
+    const pa_array *ops[EXPR_MAXNAMES];
+    const char *names[EXPR_MAXNAMES];
+    int nops = 0;
     for (int k = 0; k < e->nnames; k++)
         if (nb[k]->array) {
-            PA_TRY(pa__check_match(fn, out, e->out_name, nb[k]->array, e->names[k], 0));
+            ops[nops] = nb[k]->array;
+            names[nops++] = e->names[k];
             want.out_read |= nb[k]->array == out;
         }
+    PA_TRY(pa__broadcast_check(fn, out, e->out_name, nops, ops, names));
 
     size_t lo, hi, es = out->part.elsize;
     pa__local_range(out, &lo, &hi);
@@ -702,14 +719,16 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     PA_TRY(program(fn, e, nb, name_type, &want));
     PA_TRY(load_uniforms(fn, e, nb));
 
+    /* The registers, then a block buffer per input for broadcast loads. */
     expr_prog *p = &e->prog;
-    if (e->nregs < p->nreg) {
+    if (e->nregs < p->nreg + p->nin) {
         free(e->regs);
         e->nregs = 0;
-        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)p->nreg * EXPR_BLK * sizeof(pa__elem));
+        e->regs = aligned_alloc(PA_CACHE_LINE,
+                                (size_t)(p->nreg + p->nin) * EXPR_BLK * sizeof(pa__elem));
         if (!e->regs)
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
-        e->nregs = p->nreg;
+        e->nregs = p->nreg + p->nin;
     }
     for (int s = 0; s < p->nin; s++)
         ins[s] = nb[p->in_name[s]]->array;
@@ -728,17 +747,41 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
     if (rc != PA_OK)
         return rc;
 
+    /* Inputs that are broadcast are read through readers, from replicated
+     * copies where they are distributed but needed whole on every node. */
     const expr_prog *p = &e->prog;
+    const pa_array *bin[EXPR_MAXNAMES];
+    const char *bname[EXPR_MAXNAMES];
+    pa_array *copy[EXPR_MAXNAMES];
+    for (int s = 0; s < p->nin; s++) {
+        bin[s] = pa__broadcast_same(out, ins[s]) ? NULL : ins[s];
+        bname[s] = e->names[p->in_name[s]];
+    }
+    PA_TRY(pa__broadcast_prepare(fn, out, p->nin, bin, bname, copy));
     size_t lo, hi, es = out->part.elsize, ies[EXPR_MAXNAMES];
     pa__local_range(out, &lo, &hi);
-    char *in[EXPR_MAXNAMES], *reg[PA_EXPR_MAXREG];
+    char *in[EXPR_MAXNAMES], *reg[PA_EXPR_MAXREG], *lbuf[EXPR_MAXNAMES];
+    pa__bsrc bsrc[EXPR_MAXNAMES];
+    const pa__bsrc *src[EXPR_MAXNAMES];
     for (int s = 0; s < p->nin; s++) {
-        in[s] = pa__node_ptr(ins[s], lo);
+        in[s] = bin[s] ? NULL : (char *)pa__node_ptr(ins[s], lo);
         ies[s] = ins[s]->part.elsize;
+        lbuf[s] = (char *)e->regs + (size_t)(p->nreg + s) * EXPR_BLK * sizeof(pa__elem);
+        src[s] = NULL;
+        if (bin[s]) {
+            pa__bsrc_init(out, copy[s] ? copy[s] : ins[s], &bsrc[s]);
+            src[s] = &bsrc[s];
+        }
     }
     for (int r = 0; r < p->nreg; r++)
         reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * sizeof(pa__elem);
-    int err = run(p, es, ies, reg, in, pa__node_ptr(out, lo), hi - lo);
+    int err = run(p, es, ies, reg, in, src, lbuf, pa__node_ptr(out, lo),
+                  out->row0 * out->rowsize + lo, hi - lo);
+    for (int s = 0; s < p->nin; s++)
+        if (bin[s]) {
+            pa__bsrc_free(&bsrc[s]);
+            pa_array_free(&copy[s]);
+        }
     if (p->store == EXPR_STORE_STREAM)
         pa__stream_fence();
     if (has_int_ops(p)) {

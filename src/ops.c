@@ -7,6 +7,7 @@
  * rank has finished its span. */
 #include <string.h>
 
+#include "broadcast.h"
 #include "collcheck.h"
 #include "compute.h"
 #include "kernels.h"
@@ -52,44 +53,69 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
     return PA_OK;
 }
 
-/* The array operand a at element off of the node block, in dtype d: in
- * place when a has that dtype, else len elements converted into buf; the
- * scalar sv (already in d) when a is NULL. */
-static const char *tile_in(const pa_array *a, const void *sv, size_t off, size_t len, pa_dtype d,
-                           pa__elem *buf)
+/* Operand j of one block of the output's flat indices [g, g + len): the
+ * scalar sv (already in d, stride 0) when its reader is NULL; a constant
+ * operand's one element with stride 0; else len elements, in place where
+ * the reader finds them contiguous. An operand of dtype from is converted
+ * into d in conv. */
+static const void *block_operand(const pa__bsrc *s, const void *sv, pa_dtype from, pa_dtype d,
+                                 size_t g, size_t len, pa__elem *raw, pa__elem *conv,
+                                 ptrdiff_t *st)
 {
-    if (!a)
+    if (!s) {
+        *st = 0;
         return sv;
-    if (a->dtype == d)
-        return pa__node_ptr(a, off);
-    pa__convert(buf, d, pa__node_ptr(a, off), a->dtype, len);
-    return (const char *)buf;
+    }
+    *st = s->constant ? 0 : 1;
+    size_t n = s->constant ? 1 : len;
+    const void *p = s->constant ? pa__bsrc_piece(s) : pa__bsrc_read(s, g, len, raw);
+    if (from == d)
+        return p;
+    pa__convert(conv, d, p, from, n);
+    return conv;
 }
 
-/* run_op when an operand or the output has another dtype than the
- * computing dtype d: block by block, the kernels' vectorised trip count,
- * the array operands x and y (in the kernel's order; NULL for the scalar
- * sv, already in d, or for a unary op's missing b) are converted into d
- * where their dtype differs, the kernel computes into a buffer, and the
- * buffer is converted into out. No temporary is larger than a block, and
- * an operand whose dtype matches is read in place. *err gets the
- * PA_OPERR_* bits. */
-static int run_converted(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa_array *out,
-                         const pa_array *x, const pa_array *y, const void *sv,
-                         const pa__strides *st, int *err)
+/* run_op for operands that are broadcast, or whose dtype or the output's
+ * differs from the computing dtype d: block by block, the kernels'
+ * vectorised trip count, each array operand x, y (in the kernel's order;
+ * NULL for the scalar sv, already in d, or for a unary op's missing b) is
+ * read through its reader (broadcast.h) and converted into d where its
+ * dtype differs; the kernel writes the output in place when it has the
+ * result's dtype and is no operand, else a buffer that is converted into
+ * it. No temporary is larger than a block. *err gets the PA_OPERR_* bits. */
+static int run_blocks(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, pa_array *out,
+                      const pa_array *x, const pa_array *y, const void *sv, int *err)
 {
+    const pa_array *arr[2] = {x, y};
+    int nargs = pa__kernel_arity(op);
+    pa__bsrc src[2];
     pa__kernel k;
     PA_TRY(pa__kernel_get(ctx, fn, op, d, 0, &k));
-    pa__elem ta[PA__KERNEL_BLK], tb[PA__KERNEL_BLK], to[PA__KERNEL_BLK];
-    size_t lo, hi;
+    for (int j = 0; j < nargs; j++)
+        if (arr[j])
+            pa__bsrc_init(out, arr[j], &src[j]);
+    pa_dtype rd = pa__kernel_result(op, d);
+    int direct = out->dtype == rd && out != x && out != y;
+    size_t lo, hi, g0 = out->row0 * out->rowsize;
     pa__local_range(out, &lo, &hi);
     *err = 0;
     for (size_t off = lo; off < hi; off += PA__KERNEL_BLK) {
         size_t len = hi - off < PA__KERNEL_BLK ? hi - off : PA__KERNEL_BLK;
-        *err |= k(to, tile_in(x, sv, off, len, d, ta), tile_in(y, sv, off, len, d, tb), NULL, len,
-                  st);
-        pa__convert(pa__node_ptr(out, off), out->dtype, to, pa__kernel_result(op, d), len);
+        pa__elem raw[2][PA__KERNEL_BLK], conv[2][PA__KERNEL_BLK], to[PA__KERNEL_BLK];
+        const void *p[2] = {NULL, NULL};
+        ptrdiff_t st[2] = {0, 0};
+        for (int j = 0; j < nargs; j++)
+            p[j] = block_operand(arr[j] ? &src[j] : NULL, sv, arr[j] ? arr[j]->dtype : d, d,
+                                 g0 + off, len, raw[j], conv[j], &st[j]);
+        pa__strides bst = {.o = 1, .a = st[0], .b = st[1]};
+        char *o = pa__node_ptr(out, off);
+        *err |= k(direct ? (void *)o : (void *)to, p[0], p[1], NULL, len, &bst);
+        if (!direct)
+            pa__convert(o, out->dtype, to, rd, len);
     }
+    for (int j = 0; j < nargs; j++)
+        if (arr[j])
+            pa__bsrc_free(&src[j]);
     return PA_OK;
 }
 
@@ -177,7 +203,7 @@ int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a)
     static const pa__strides st = {.o = 1, .a = 1};
     int err;
     if (out->dtype != rd) {
-        PA_TRY(run_converted(ctx, __func__, kop, a->dtype, out, a, NULL, NULL, &st, &err));
+        PA_TRY(run_blocks(ctx, __func__, kop, a->dtype, out, a, NULL, NULL, &err));
     } else {
         size_t lo, hi;
         pa__local_range(out, &lo, &hi);
@@ -197,9 +223,10 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     PA_TRY(pa__check_array(fn, out, "out"));
     PA_COLLECTIVE(out->ctx, fn, "%s, %s, %s, %s, %.17g", PA_CC_ARRAY(out), pa_binary_name(op),
                   PA_CC_ARRAY(a), PA_CC_ARRAY(b), form ? s : 0.0);
-    PA_TRY(pa__check_match(fn, out, "out", a, "a", 0));
-    if (form == 0)
-        PA_TRY(pa__check_match(fn, a, "a", b, "b", 0));
+    const pa_array *ops[2] = {a, b};
+    static const char *const names[2] = {"a", "b"};
+    int nops = form == 0 ? 2 : 1;
+    PA_TRY(pa__broadcast_check(fn, out, "out", nops, ops, names));
     pa_ctx *ctx = out->ctx;
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NBINARY, PA_EINVAL, "op %d is not a binary op",
                 (int)op);
@@ -220,17 +247,26 @@ static int binary(const char *fn, pa_array *out, pa_binary_op op, const pa_array
     static const pa__strides forms[3] = {
         {.o = 1, .a = 1, .b = 1}, {.o = 1, .a = 1, .b = 0}, {.o = 1, .a = 0, .b = 1}};
     const pa_array *y = form == 0 ? b : NULL; /* NULL: the scalar */
-    int err;
-    if (out->dtype != rd || a->dtype != d || (y && y->dtype != d)) {
-        PA_TRY(run_converted(ctx, fn, kop, d, out, form == 2 ? y : a, form == 2 ? a : y, &sv,
-                             &forms[form], &err));
-    } else {
+    int err, same = pa__broadcast_same(out, a) && (!y || pa__broadcast_same(out, y));
+    if (same && out->dtype == rd && a->dtype == d && (!y || y->dtype == d)) {
         size_t lo, hi;
         pa__local_range(out, &lo, &hi);
         const char *x = pa__node_ptr(a, lo);
         const char *yp = y ? (const char *)pa__node_ptr(y, lo) : (const char *)&sv;
         PA_TRY(run_op(ctx, fn, kop, d, pa__node_ptr(out, lo), form == 2 ? yp : x,
                       form == 2 ? x : yp, &forms[form], hi - lo, &err));
+    } else {
+        /* Broadcast operands that must be whole on every node and are
+         * distributed are read from replicated copies. */
+        pa_array *copy[2] = {NULL, NULL};
+        if (!same)
+            PA_TRY(pa__broadcast_prepare(fn, out, nops, ops, names, copy));
+        const pa_array *xa = copy[0] ? copy[0] : a, *ya = copy[1] ? copy[1] : y;
+        int rb = run_blocks(ctx, fn, kop, d, out, form == 2 ? NULL : xa, form == 2 ? xa : ya, &sv,
+                            &err);
+        pa_array_free(&copy[0]);
+        pa_array_free(&copy[1]);
+        PA_TRY(rb);
     }
     /* Publishes every rank's span of out to the node's ranks. */
     int rc = pa__array_sync(out);

@@ -211,7 +211,7 @@ for n, line in enumerate(open(sys.argv[1]), 1):
 if ntargets != int(sys.argv[2]):
     print("%d figures with a target in the JSON, %s in the table" % (ntargets, sys.argv[2])); bad = 1
 want = {"limits", "share", "io", "blas", "init", "elementwise", "latency", "dtypes", "order", "sort",
-        "redist"}
+        "redist", "broadcast"}
 if exps != want:
     print("experiments %s, not %s" % (sorted(exps), sorted(want))); bad = 1
 sys.exit(bad)

@@ -501,10 +501,12 @@ START_TEST(errors)
     }
     {
         pa_binding b[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", s), PA_BIND_ARRAY("r", r)};
-        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL, "shape mismatch", "(5000,)");
-        TU_CHECK(strstr(pa_errmsg(ctx), "(4999,)") != NULL);
+        fails(pa_eval(ctx, "r = x + y", b, 3), PA_EINVAL,
+              "operands could not be broadcast together with shapes (5000,) (4999,)", NULL);
+        /* (5000,) with (5000,1) broadcasts to (5000,5000), not r's shape. */
         pa_binding b2[] = {PA_BIND_ARRAY("x", x), PA_BIND_ARRAY("y", m), PA_BIND_ARRAY("r", r)};
-        fails(pa_eval(ctx, "r = x + y", b2, 3), PA_EINVAL, "shape mismatch", "(5000,1)");
+        fails(pa_eval(ctx, "r = x + y", b2, 3), PA_EINVAL,
+              "r has shape (5000,), but the operands broadcast to shape (5000,5000)", NULL);
     }
     {
         /* f64 + f32 is f64, which same_kind does not cast into an i32 output. */

@@ -749,7 +749,10 @@ START_TEST(test_empty_and_bad)
     TU_ASSERT(strstr(pa_errmsg(ctx), "(100,4)") && strstr(pa_errmsg(ctx), "(100,3)"),
               "message: %s", pa_errmsg(ctx));
     TU_RC(pa_binary(a, PA_OP_ADD, a, c), PA_EINVAL, ctx);
-    TU_RC(pa_binary(a, PA_OP_ADD, a, r), PA_EINVAL, ctx);
+    /* A replicated operand is read by a distributed output; a distributed
+     * one with the rows of a replicated output is refused. */
+    TU_RC(pa_binary(r, PA_OP_ADD, r, a), PA_EINVAL, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "b is distributed with the rows of the replicated output"));
     TU_RC(pa_unary(a, PA_NUNARY, a), PA_EINVAL, ctx);
     TU_RC(pa_binary(a, (pa_binary_op)-1, a, a), PA_EINVAL, ctx);
     TU_RC(pa_binary(a, PA_OP_ADD, a, NULL), PA_EINVAL, ctx);

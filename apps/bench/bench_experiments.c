@@ -6,6 +6,6 @@
 
 const bench_experiment *const bench_experiments[] = {
     &bench_limits,  &bench_share,  &bench_io,    &bench_blas, &bench_init,   &bench_elementwise,
-    &bench_latency, &bench_dtypes, &bench_order, &bench_sort, &bench_redist,
+    &bench_latency, &bench_dtypes, &bench_order, &bench_sort, &bench_redist, &bench_broadcast,
 };
 const int bench_nexperiments = sizeof(bench_experiments) / sizeof(bench_experiments[0]);

@@ -12,7 +12,8 @@
  * dtypes: every call takes f64 and f32; the rules for integer dtypes are
  * given per call. Arrays given to one call must have the same shape and
  * distribution (PA_DISTRIBUTED or PA_REPLICATED): a mismatch is PA_EINVAL
- * with both shapes in the message. The element-wise ops, pa_astype and the
+ * with both shapes in the message. pa_binary (and pa_eval, expr.h)
+ * broadcast their operands as numpy does instead (see pa_binary). The element-wise ops, pa_astype and the
  * pa_map calls take arrays of different dtypes; the others need one dtype.
  * docs/compute.md has the details and measured speeds. */
 #ifndef PARRAY_COMPUTE_H
@@ -186,7 +187,17 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
  * and the dtype. */
 PA_EXTERN int pa_unary(pa_array *out, pa_unary_op op, const pa_array *a);
 
-/* Collective. out = a op b, element by element; out may be a or b. The op
+/* Collective. out = a op b, element by element; out may be a or b. a and
+ * b broadcast as numpy's do (pa_broadcast_shape: an (n, m) a with an (m,)
+ * or (1, m) row, an (n, 1) column, a (k, 1, m) with a (1, p, m)), and out
+ * has the broadcast shape or one it broadcasts to (numpy's out=); else
+ * PA_EINVAL with numpy's message, "operands could not be broadcast together
+ * with shapes (100,3) (4,)", or naming out with both shapes. Arrays with
+ * the same shape[0] on one context have the same rows on each node, so a
+ * distributed operand with out's axis 0 is read at out's rows; a
+ * replicated one is read in place; a distributed one without out's rows is
+ * copied to every node for the call (make small operands replicated); a
+ * distributed one with the rows of a replicated out is PA_EINVAL. The op
  * computes in numpy's promotion of a's and b's dtypes (pa_dtype_promote:
  * i32 and f32 give f64), converting an operand of another dtype tile by
  * tile, and the result is cast into out's dtype under numpy's default
@@ -361,5 +372,17 @@ PA_EXTERN int pa_dot(const pa_array *a, const pa_array *b, double *out);
  * im b) and imaginary part dot(re a, im b) - dot(im a, re b), each by
  * pa_dot's tree (pa_dot itself refuses complex arrays). */
 PA_EXTERN int pa_dot_value(const pa_array *a, const pa_array *b, pa_value *out);
+
+/* ------------------------------------------------------------ broadcasting */
+
+/* Not collective. numpy's broadcast shape of n shapes (shape i has ndim[i]
+ * dimensions, 0 to PA_MAXDIM, at shape[i]): aligned at the right, each
+ * dimension equal or 1, missing leading ones 1. On success *out_ndim and
+ * out_shape (PA_MAXDIM entries) hold it; otherwise PA_EINVAL with numpy's
+ * message in pa_errmsg(ctx) (ctx may be NULL): "operands could not be
+ * broadcast together with shapes (100,3) (4,)". pa_binary and pa_eval
+ * broadcast their operands by this rule (docs/compute.md). */
+PA_EXTERN int pa_broadcast_shape(pa_ctx *ctx, int n, const int *ndim, const size_t *const *shape,
+                                 int *out_ndim, size_t *out_shape);
 
 #endif

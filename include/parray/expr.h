@@ -91,8 +91,10 @@ PA_EXTERN int pa_expr_compile(pa_ctx *ctx, const char *text, pa_expr **out);
 /* Collective over the arrays' context. Evaluates e with the names bound by
  * bind[0 .. nbind) (names that e does not use are ignored; a name bound
  * twice is an error). The output name must be bound to an array, which may
- * also be an input ("x = x * 2"); every array must have the same shape and
- * distribution, and their dtypes may differ (see Semantics above: numpy's
+ * also be an input ("x = x * 2"); the arrays broadcast as pa_binary's
+ * operands do ("z = (x - mu) / sigma" with (m,) rows mu and sigma of an
+ * (n, m) x; numpy's message for shapes that do not), the output has their
+ * broadcast shape (or one they broadcast to), and their dtypes may differ (see Semantics above: numpy's
  * promotion, and same_kind into the output; pa_expr_dtype gives the
  * result's dtype). The output is written only when every check has
  * passed, and is complete and visible to every rank of the node when the
