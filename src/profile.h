@@ -110,7 +110,11 @@
     X(pa_argsort, 1)                                                                             \
     X(pa_quantile, 1)                                                                            \
     X(pa_percentile, 1)                                                                          \
-    X(pa_median, 1)
+    X(pa_median, 1)                                                                              \
+    X(pa_quantile_by, 1)                                                                         \
+    X(pa_percentile_by, 1)                                                                       \
+    X(pa_topk, 1)                                                                                \
+    X(pa_unique, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {
