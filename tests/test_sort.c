@@ -399,15 +399,17 @@ static void check_topk(pa_dtype d, size_t n, int p, pa_dist dist)
 
 START_TEST(topk_every_dtype)
 {
-    const size_t sizes[] = {0, 1, 2, 3, 5, 1001, 20011};
+    const size_t sizes[] = {0, 1, 3, 1001};
     for (int d = 0; d < PA_NDTYPES; d++) {
         if (pa__dtype_is_complex((pa_dtype)d))
             continue;
         for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
             for (int p = 0; p < NPATTERNS; p++)
-                for (int dist = 0; dist < 2; dist++)
-                    if (dist == PA_DISTRIBUTED || sizes[k] == 1001)
-                        check_topk((pa_dtype)d, sizes[k], p, (pa_dist)dist);
+                check_topk((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED);
+    }
+    for (int p = 0; p < NPATTERNS; p++) {
+        check_topk(PA_F64, 20011, p, PA_DISTRIBUTED);
+        check_topk(PA_F32, 1001, p, PA_REPLICATED);
     }
 }
 END_TEST
@@ -460,18 +462,19 @@ static void check_unique(pa_dtype d, size_t n, int p, pa_dist dist, int ndim)
 
 START_TEST(unique_every_dtype)
 {
-    const size_t sizes[] = {0, 1, 2, 3, 5, 1001, 30003};
+    const size_t sizes[] = {0, 1, 3, 1001};
     for (int d = 0; d < PA_NDTYPES; d++) {
         if (pa__dtype_is_complex((pa_dtype)d))
             continue;
         for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
-            for (int p = 0; p < NPATTERNS; p++) {
+            for (int p = 0; p < NPATTERNS; p++)
                 check_unique((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED, 1);
-                if (sizes[k] == 30003 || sizes[k] == 3) {
-                    check_unique((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED, 2);
-                    check_unique((pa_dtype)d, sizes[k], p, PA_REPLICATED, 1);
-                }
-            }
+    }
+    for (int p = 0; p < NPATTERNS; p++) {
+        check_unique(PA_F64, 30003, p, PA_DISTRIBUTED, 2);
+        check_unique(PA_I16, 30003, p, PA_DISTRIBUTED, 1);
+        check_unique(PA_F16, 3, p, PA_DISTRIBUTED, 2);
+        check_unique(PA_F32, 1001, p, PA_REPLICATED, 1);
     }
 }
 END_TEST
