@@ -397,23 +397,6 @@ static void check_topk(pa_dtype d, size_t n, int p, pa_dist dist)
     pa_array_free(&a);
 }
 
-START_TEST(topk_every_dtype)
-{
-    const size_t sizes[] = {0, 1, 3, 1001};
-    for (int d = 0; d < PA_NDTYPES; d++) {
-        if (pa__dtype_is_complex((pa_dtype)d))
-            continue;
-        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
-            for (int p = 0; p < NPATTERNS; p++)
-                check_topk((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED);
-    }
-    for (int p = 0; p < NPATTERNS; p++) {
-        check_topk(PA_F64, 20011, p, PA_DISTRIBUTED);
-        check_topk(PA_F32, 1001, p, PA_REPLICATED);
-    }
-}
-END_TEST
-
 /* pa_unique of one array (shape: n, or rows x n / rows) against the
  * serial order: the first element of each run of one value, the run's
  * length, and every element's run. */
@@ -460,17 +443,21 @@ static void check_unique(pa_dtype d, size_t n, int p, pa_dist dist, int ndim)
     pa_array_free(&inv);
 }
 
-START_TEST(unique_every_dtype)
+START_TEST(topk_unique_every_dtype)
 {
     const size_t sizes[] = {0, 1, 3, 1001};
     for (int d = 0; d < PA_NDTYPES; d++) {
         if (pa__dtype_is_complex((pa_dtype)d))
             continue;
         for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
-            for (int p = 0; p < NPATTERNS; p++)
+            for (int p = 0; p < NPATTERNS; p++) {
+                check_topk((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED);
                 check_unique((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED, 1);
+            }
     }
     for (int p = 0; p < NPATTERNS; p++) {
+        check_topk(PA_F64, 20011, p, PA_DISTRIBUTED);
+        check_topk(PA_F32, 1001, p, PA_REPLICATED);
         check_unique(PA_F64, 30003, p, PA_DISTRIBUTED, 2);
         check_unique(PA_I16, 30003, p, PA_DISTRIBUTED, 1);
         check_unique(PA_F16, 3, p, PA_DISTRIBUTED, 2);
@@ -555,8 +542,7 @@ static Suite *make(void)
     tcase_add_test(tc, quantile_every_dtype);
     tcase_add_test(tc, median_bool);
     tcase_add_test(tc, bad_arguments);
-    tcase_add_test(tc, topk_every_dtype);
-    tcase_add_test(tc, unique_every_dtype);
+    tcase_add_test(tc, topk_unique_every_dtype);
     tcase_add_test(tc, quantile_methods);
     tcase_add_test(tc, topk_unique_bad_arguments);
     return s;

@@ -1,4 +1,5 @@
-/* Order: sorting and exact order statistics of distributed arrays.
+/* Order: sorting, exact order statistics (quantiles by numpy's methods),
+ * the top k and the distinct values of distributed arrays.
  *
  * The order is numpy's: ascending, NaN last, and -0.0 equal to +0.0. Every
  * sort is stable (equal values keep their index order), so the result is
