@@ -1,7 +1,9 @@
 /* `parray stats`: count, sum, mean, std, min, max, any and all of an HDF5
  * dataset, for the whole array or along axis 0 or 1 of a 2-D one, and
- * optionally a histogram, exact percentiles and the median, printed exactly (integers as integers, floats
- * with the digits that round-trip) as text or JSON. The reductions are
+ * optionally a histogram, exact percentiles by any of numpy's methods, the
+ * median and the distinct values with their counts, printed exactly
+ * (integers as integers, floats with the digits that round-trip) as text or
+ * JSON. The reductions are
  * parray's, so the numbers are the same bits for every rank count. */
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +20,8 @@
 
 static const char usage[] =
     "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--hist BINS]\n"
-    "                                  [--percentiles P,...] [--median] [--json[=FILE]]\n"
+    "                                  [--percentiles P,...] [--method NAME] [--median]\n"
+    "                                  [--unique[=N]] [--json[=FILE]]\n"
     "\n"
     "Prints count, sum, mean, std (ddof 0), min, max, any and all of a dataset\n"
     "of any dtype: of the whole array, or with --axis 0 one line per column,\n"
@@ -40,8 +43,17 @@ static const char usage[] =
     "  --percentiles P,...  also the exact percentiles P (0 to 100, up to 64) of\n"
     "               the whole array, numpy.percentile's default method (linear),\n"
     "               found by selection, not a sort; NaN in the data gives nan\n"
+    "  --method NAME  the method of --percentiles, numpy.percentile's names:\n"
+    "               linear (the default), lower, higher, nearest, midpoint,\n"
+    "               inverted_cdf, averaged_inverted_cdf, closest_observation,\n"
+    "               interpolated_inverted_cdf, hazen, weibull, median_unbiased,\n"
+    "               normal_unbiased\n"
     "  --median     also the exact median of the whole array, numpy.median's\n"
     "               (the mean of the two middle values when the count is even)\n"
+    "  --unique[=N] also the number of distinct values of the whole array and\n"
+    "               the first N of them (sorted, default 20; in JSON default\n"
+    "               1000) with how often each occurs, numpy.unique's: -0.0 and\n"
+    "               0.0 are one value, all NaNs one value, last\n"
     "  --json       one JSON object on stdout instead of the text\n"
     "  --json=FILE  the text on stdout, and the JSON object into FILE\n"
     "\n"
@@ -51,7 +63,8 @@ static const char usage[] =
     "\"all\" (true or false), each an array of one per column or row with\n"
     "--axis; \"hist\" (with --hist): {\"edges\": [BINS+1], \"counts\": [BINS],\n"
     "\"nan\", \"posinf\", \"neginf\"}; \"percentiles\" (with --percentiles): {\"p\":\n"
-    "[P...], \"values\": [...]}; \"median\" (with --median).\n"
+    "[P...], \"values\": [...], \"method\"}; \"median\" (with --median);\n"
+    "\"unique\" (with --unique): {\"count\", \"values\": [first N], \"counts\": [...]}.\n"
     "\n"
     "Example: mpirun -n 2 parray stats data.h5:/x --hist 10\n";
 
@@ -83,6 +96,20 @@ typedef struct {
 /* The most percentiles one --percentiles asks for. */
 #define PCT_MAX 64
 
+/* The distinct values --unique lists by default: in the text, in JSON. */
+#define UNIQUE_TEXT 20
+#define UNIQUE_JSON 1000
+
+/* The distinct values of the whole array (pa_unique): how many, and the
+ * first few of them with their counts. */
+typedef struct {
+    uint64_t total;
+    size_t n; /* listed: at most the larger of text and json */
+    size_t text, json;
+    pa_value *values;
+    int64_t *counts;
+} unique_list;
+
 /* What stats prints. */
 typedef struct {
     const char *name; /* the input as given */
@@ -94,8 +121,11 @@ typedef struct {
     int npct;       /* --percentiles: how many, which, their values */
     const double *pct;
     double pct_value[PCT_MAX];
+    pa_quantile_method method;
     int median; /* --median, and its value */
     double median_value;
+    int unique; /* --unique, and what it found */
+    unique_list uniq;
 } report;
 
 /* Collective. pa_histogram's bins of the whole of a into h, whose arrays
@@ -224,11 +254,32 @@ static void print_json(json_writer *w, const void *arg)
         for (int i = 0; i < rep->npct; i++)
             json_double(w, rep->pct_value[i]);
         json_end_array(w);
+        json_key(w, "method");
+        json_string(w, pa_quantile_method_name(rep->method));
         json_end_object(w);
     }
     if (rep->median) {
         json_key(w, "median");
         json_double(w, rep->median_value);
+    }
+    if (rep->unique) {
+        const unique_list *u = &rep->uniq;
+        size_t n = u->json < u->n ? u->json : u->n;
+        json_key(w, "unique");
+        json_begin_object(w);
+        json_key(w, "count");
+        json_uint(w, u->total);
+        json_key(w, "values");
+        json_begin_array(w);
+        for (size_t i = 0; i < n; i++)
+            json_value(w, &u->values[i]);
+        json_end_array(w);
+        json_key(w, "counts");
+        json_begin_array(w);
+        for (size_t i = 0; i < n; i++)
+            json_int(w, u->counts[i]);
+        json_end_array(w);
+        json_end_object(w);
     }
 }
 
@@ -260,6 +311,16 @@ static void print_text(FILE *f, const void *arg)
         fprintf(f, "percentile %.15g: %.17g\n", rep->pct[i], rep->pct_value[i]);
     if (rep->median)
         fprintf(f, "median: %.17g\n", rep->median_value);
+    if (rep->unique) {
+        const unique_list *u = &rep->uniq;
+        size_t n = u->text < u->n ? u->text : u->n;
+        fprintf(f, "unique: %llu values\n", (unsigned long long)u->total);
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "  %s: %lld\n", pa_value_str(&u->values[i], text, sizeof text),
+                    (long long)u->counts[i]);
+        if (u->total > n)
+            fprintf(f, "  (%llu more)\n", (unsigned long long)(u->total - n));
+    }
     const histogram *h = &rep->hist;
     if (!h->bins)
         return;
@@ -277,12 +338,13 @@ static void print_text(FILE *f, const void *arg)
                 (unsigned long long)no->above, (unsigned long long)no->below);
 }
 
-enum { O_AXIS = 2, O_HIST, O_JSON, O_PERCENTILES, O_MEDIAN };
+enum { O_AXIS = 2, O_HIST, O_JSON, O_PERCENTILES, O_MEDIAN, O_METHOD, O_UNIQUE };
 
 static const opt_spec specs[] = {
-    {"axis", 0, OPT_VALUE, O_AXIS},    {"hist", 0, OPT_VALUE, O_HIST},
-    {"json", 0, OPT_OPTIONAL, O_JSON}, {"percentiles", 0, OPT_VALUE, O_PERCENTILES},
-    {"median", 0, OPT_FLAG, O_MEDIAN},
+    {"axis", 0, OPT_VALUE, O_AXIS},        {"hist", 0, OPT_VALUE, O_HIST},
+    {"json", 0, OPT_OPTIONAL, O_JSON},     {"percentiles", 0, OPT_VALUE, O_PERCENTILES},
+    {"median", 0, OPT_FLAG, O_MEDIAN},     {"method", 0, OPT_VALUE, O_METHOD},
+    {"unique", 0, OPT_OPTIONAL, O_UNIQUE},
 };
 
 /* What the command line asks for. */
@@ -292,6 +354,10 @@ typedef struct {
     int axis, bins;   /* axis -1: the whole array; bins 0: no histogram */
     int npct, median; /* --percentiles (npct of pct) and --median */
     double pct[PCT_MAX];
+    pa_quantile_method method; /* --method */
+    int has_method;
+    int unique; /* --unique, listing unique_n (0: the defaults) */
+    uint64_t unique_n;
     output out;
 } stats_args;
 
@@ -329,6 +395,20 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
                                      s->pct[i]);
             break;
         case O_MEDIAN: s->median = 1; break;
+        case O_METHOD:
+            if (pa_quantile_method_parse(p.value, &s->method) != PA_OK)
+                return opts_fail(&p,
+                                 "--method: '%s' is not one of numpy's quantile methods "
+                                 "(linear, lower, higher, nearest, midpoint, ...: see "
+                                 "--help)",
+                                 p.value);
+            s->has_method = 1;
+            break;
+        case O_UNIQUE:
+            s->unique = 1;
+            if (p.value && opts_uint(&p, 0, 1000000000, &s->unique_n))
+                return p.status;
+            break;
         default:
             if (s->inarg)
                 return cmd_usage(ctx, sub, "one input only: '%s' is extra", p.value);
@@ -337,8 +417,11 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
     }
     if (!s->inarg)
         return cmd_usage(ctx, sub, "needs the input IN.h5:/DATASET");
-    if (s->axis >= 0 && (s->npct || s->median))
-        return cmd_usage(ctx, sub, "--percentiles and --median take the whole array, not --axis");
+    if (s->axis >= 0 && (s->npct || s->median || s->unique))
+        return cmd_usage(ctx, sub,
+                         "--percentiles, --median and --unique take the whole array, not --axis");
+    if (s->has_method && !s->npct)
+        return cmd_usage(ctx, sub, "--method is the method of --percentiles, which is missing");
     char err[512];
     if (dsarg_parse(s->inarg, &s->in, err, sizeof err) != 0)
         return cmd_usage(ctx, sub, "%s", err);
@@ -375,11 +458,82 @@ static int order_stats(pa_array *a, report *rep)
     if (empty)
         return PA_OK;
     if (rep->npct) {
-        int rc = pa_percentile(a, (size_t)rep->npct, rep->pct, rep->pct_value);
+        int rc = pa_percentile_by(a, rep->method, (size_t)rep->npct, rep->pct, rep->pct_value);
         if (rc != PA_OK)
             return rc;
     }
     return rep->median ? pa_median(a, &rep->median_value) : PA_OK;
+}
+
+/* The dtype that holds every value of dtype d exactly, and numpy's kind of
+ * d (its name's first letter: f16 -> 'f', bool -> 'b'). */
+static pa_dtype wide_of(pa_dtype d, char *kind)
+{
+    *kind = pa_dtype_name(d)[0];
+    return *kind == 'f' ? PA_F64 : *kind == 'u' ? PA_U64 : PA_I64;
+}
+
+/* Collective. The first n of the replicated values (dtype d) as pa_values
+ * into out: copied into an array of n (each rank its part), widened by
+ * pa_astype, read from the node's copy. */
+static int unique_first(pa_ctx *ctx, pa_array *values, size_t n, pa_value *out)
+{
+    pa_dtype d = pa_array_dtype(values);
+    char kind;
+    pa_dtype wide = wide_of(d, &kind);
+    pa_array *first = NULL, *w = NULL;
+    pa_span all, mine, got;
+    int rc = pa_array_create(ctx, d, 1, &n, PA_REPLICATED, &first);
+    if (rc == PA_OK)
+        rc = pa_array_create(ctx, wide, 1, &n, PA_REPLICATED, &w);
+    if (rc == PA_OK) {
+        size_t es = pa_dtype_size(d);
+        pa_array_node(values, &all);
+        pa_array_local(first, &mine);
+        memcpy(mine.ptr, (char *)all.ptr + mine.offset * es, mine.count * es);
+        rc = pa_array_sync(first);
+    }
+    if (rc == PA_OK)
+        rc = pa_astype(w, first);
+    if (rc == PA_OK) {
+        pa_array_node(w, &got);
+        for (size_t i = 0; i < n; i++) {
+            out[i] = (pa_value){.dtype = d, .kind = kind};
+            memcpy(&out[i].v, (char *)got.ptr + i * 8, 8);
+        }
+    }
+    pa_array_free(&first);
+    pa_array_free(&w);
+    return rc;
+}
+
+/* Collective. --unique of a into u (whose lists this allocates). Returns
+ * 0, or 1 after reporting. */
+static int unique_stats(pa_ctx *ctx, const stats_args *s, pa_array *a, unique_list *u)
+{
+    pa_array *values = NULL, *counts = NULL;
+    if (pa_unique(a, &values, &counts, NULL) != PA_OK)
+        return cmd_fail(ctx, "stats", "--unique: %s", cmd_errmsg(ctx));
+    u->total = pa_array_size(values);
+    u->text = s->unique_n ? (size_t)s->unique_n : UNIQUE_TEXT;
+    u->json = s->unique_n ? (size_t)s->unique_n : UNIQUE_JSON;
+    size_t want = u->text > u->json ? u->text : u->json;
+    u->n = u->total < want ? (size_t)u->total : want;
+    u->values = malloc((u->n + 1) * sizeof *u->values);
+    u->counts = malloc((u->n + 1) * sizeof *u->counts);
+    int status = 0;
+    if (!agree_all_ok(pa_ctx_comm(ctx), u->values && u->counts))
+        status = cmd_fail(ctx, "stats", "--unique: out of memory for %zu values", u->n);
+    else if (u->n) {
+        pa_span c;
+        pa_array_node(counts, &c);
+        memcpy(u->counts, c.ptr, u->n * sizeof *u->counts);
+        if (unique_first(ctx, values, u->n, u->values) != PA_OK)
+            status = cmd_fail(ctx, "stats", "--unique: %s", cmd_errmsg(ctx));
+    }
+    pa_array_free(&values);
+    pa_array_free(&counts);
+    return status;
 }
 
 /* Collective. The statistics of the loaded array a, printed. Returns the
@@ -394,7 +548,9 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
                   .axis = axis,
                   .npct = s->npct,
                   .pct = s->pct,
-                  .median = s->median};
+                  .method = s->method,
+                  .median = s->median,
+                  .unique = s->unique};
     pa_array_shape(a, rep.shape);
     if (axis >= 0 && rep.ndim != 2)
         return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg, rep.ndim);
@@ -412,17 +568,19 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
                           rep.hist.bins ? cmd_errmsg(ctx) : "out of memory");
     else if (order_stats(a, &rep) != PA_OK)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-    else
+    else if (!s->unique || (status = unique_stats(ctx, s, a, &rep.uniq)) == 0)
         status = output_write(ctx, sub, &s->out, print_text, print_json, &rep);
 out:
     histogram_free(&rep.hist);
+    free(rep.uniq.values);
+    free(rep.uniq.counts);
     free(mem);
     return status;
 }
 
 static int run(pa_ctx *ctx, int argc, char **argv)
 {
-    stats_args s = {.axis = -1};
+    stats_args s = {.axis = -1, .method = PA_QUANTILE_LINEAR};
     int status = parse_args(ctx, argc, argv, &s);
     if (status)
         return opts_exit_status(status);

@@ -118,7 +118,11 @@
     X(pa_transpose, 1)                                                                           \
     X(pa_redistribute, 1)                                                                        \
     X(pa_mem_peak, 0)                                                                            \
-    X(pa_mem_peak_reset, 0)
+    X(pa_mem_peak_reset, 0)                                                                      \
+    X(pa_quantile_by, 1)                                                                         \
+    X(pa_percentile_by, 1)                                                                       \
+    X(pa_topk, 1)                                                                                \
+    X(pa_unique, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

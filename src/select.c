@@ -209,12 +209,17 @@ static int select_pair(selection *s, size_t p, uint64_t key[2], int *nan)
     return PA_OK;
 }
 
-/* numpy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) from t = 0.5 on.
- * For integers b - a is exact (the difference of their keys). */
-static double lerp(const pa__sort_ops *ops, int exact_diff, const uint64_t key[2], double t)
+/* numpy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) from t = 0.5 on,
+ * in double, with b - a taken in the array's dtype as numpy takes it:
+ * rounded to f32 or f16, and for integers exact (the difference of their
+ * keys). */
+static double lerp(const pa__sort_ops *ops, pa_dtype d, const uint64_t key[2], double t)
 {
     double a = ops->key_value(key[0]), b = ops->key_value(key[1]);
-    double diff = exact_diff ? (double)(key[1] - key[0]) : b - a;
+    double diff = pa__dtype_is_int(d) ? (double)(key[1] - key[0])
+                  : d == PA_F32       ? (double)(float)((float)b - (float)a)
+                  : d == PA_F16       ? (double)(PA_HALF)((float)b - (float)a)
+                                      : b - a;
     return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
@@ -229,42 +234,182 @@ static int order_begin(const char *fn, const pa_array *a, selection *s)
     return rc;
 }
 
-static int quantiles(const char *fn, const pa_array *a, size_t nq, const double *q, double scale,
-                     double *out)
+/* numpy's names of the methods, in the enum's order. */
+static const char *const method_names[] = {
+    [PA_QUANTILE_INVERTED_CDF] = "inverted_cdf",
+    [PA_QUANTILE_AVERAGED_INVERTED_CDF] = "averaged_inverted_cdf",
+    [PA_QUANTILE_CLOSEST_OBSERVATION] = "closest_observation",
+    [PA_QUANTILE_INTERPOLATED_INVERTED_CDF] = "interpolated_inverted_cdf",
+    [PA_QUANTILE_HAZEN] = "hazen",
+    [PA_QUANTILE_WEIBULL] = "weibull",
+    [PA_QUANTILE_LINEAR] = "linear",
+    [PA_QUANTILE_MEDIAN_UNBIASED] = "median_unbiased",
+    [PA_QUANTILE_NORMAL_UNBIASED] = "normal_unbiased",
+    [PA_QUANTILE_LOWER] = "lower",
+    [PA_QUANTILE_HIGHER] = "higher",
+    [PA_QUANTILE_MIDPOINT] = "midpoint",
+    [PA_QUANTILE_NEAREST] = "nearest",
+};
+#define NMETHODS (sizeof method_names / sizeof method_names[0])
+
+const char *pa_quantile_method_name(pa_quantile_method method)
+{
+    return (unsigned)method < NMETHODS ? method_names[method] : NULL;
+}
+
+int pa_quantile_method_parse(const char *name, pa_quantile_method *method)
+{
+    for (size_t m = 0; name && m < NMETHODS; m++)
+        if (strcmp(name, method_names[m]) == 0) {
+            *method = (pa_quantile_method)m;
+            return PA_OK;
+        }
+    return PA_EINVAL;
+}
+
+/* The methods that pick one element, with no interpolation. */
+static int method_is_discrete(pa_quantile_method m)
+{
+    return m == PA_QUANTILE_INVERTED_CDF || m == PA_QUANTILE_CLOSEST_OBSERVATION ||
+           m == PA_QUANTILE_LOWER || m == PA_QUANTILE_HIGHER || m == PA_QUANTILE_NEAREST;
+}
+
+/* numpy's _compute_virtual_index: n q + (alpha + q (1 - alpha - beta)) - 1. */
+static double virtual_index(double n, double q, double alpha, double beta)
+{
+    return n * q + (alpha + q * (1 - alpha - beta)) - 1;
+}
+
+/* numpy's _discret_interpolation_to_boundaries: floor(v) where take_lower,
+ * else floor(v) + 1, and never below 0. */
+static size_t discrete_boundary(double v, int take_lower)
+{
+    double f = floor(v), r = take_lower ? f : f + 1;
+    return r < 0 ? 0 : (size_t)r;
+}
+
+/* Where method m finds the q-quantile of n sorted elements, as numpy 1.24
+ * computes it: the element at *prev alone (*discrete set), or numpy's
+ * _lerp of the elements at *prev and *next (next = prev or prev + 1) by
+ * *gamma. */
+typedef struct {
+    size_t prev, next;
+    double gamma;
+    int discrete;
+} quantile_place;
+
+static quantile_place place_of(pa_quantile_method m, uint64_t count, double q)
+{
+    double n = (double)count, v, f;
+    quantile_place p = {.discrete = 1};
+    switch (m) {
+    case PA_QUANTILE_INVERTED_CDF:
+        v = n * q - 1;
+        p.prev = discrete_boundary(v, v - floor(v) == 0);
+        return p;
+    case PA_QUANTILE_CLOSEST_OBSERVATION:
+        v = n * q - 1 - 0.5;
+        f = floor(v);
+        p.prev = discrete_boundary(v, v - f == 0 && fmod(f, 2) == 0);
+        return p;
+    case PA_QUANTILE_LOWER: p.prev = (size_t)floor((n - 1) * q); return p;
+    case PA_QUANTILE_HIGHER: p.prev = (size_t)ceil((n - 1) * q); return p;
+    case PA_QUANTILE_NEAREST:
+        p.prev = (size_t)nearbyint((n - 1) * q);
+        return p; /* np.around: to even */
+    case PA_QUANTILE_AVERAGED_INVERTED_CDF: v = n * q - 1; break;
+    case PA_QUANTILE_INTERPOLATED_INVERTED_CDF: v = virtual_index(n, q, 0, 1); break;
+    case PA_QUANTILE_HAZEN: v = virtual_index(n, q, 0.5, 0.5); break;
+    case PA_QUANTILE_WEIBULL: v = virtual_index(n, q, 0, 0); break;
+    case PA_QUANTILE_MEDIAN_UNBIASED: v = virtual_index(n, q, 1 / 3.0, 1 / 3.0); break;
+    case PA_QUANTILE_NORMAL_UNBIASED: v = virtual_index(n, q, 3 / 8.0, 3 / 8.0); break;
+    case PA_QUANTILE_MIDPOINT: v = 0.5 * (floor((n - 1) * q) + ceil((n - 1) * q)); break;
+    case PA_QUANTILE_LINEAR:
+    default: v = (n - 1) * q; break;
+    }
+    /* numpy's _get_indexes: past the last element both are the last (and
+     * numpy's gamma is taken from the index -1), before the first both are
+     * the first. */
+    p.discrete = 0;
+    double prev = floor(v);
+    p.prev = (size_t)prev;
+    p.next = p.prev + 1;
+    if (v >= n - 1) {
+        prev = -1;
+        p.prev = p.next = count - 1;
+    }
+    if (v < 0) {
+        prev = 0;
+        p.prev = p.next = 0;
+    }
+    p.gamma = v - prev;
+    if (m == PA_QUANTILE_AVERAGED_INVERTED_CDF)
+        p.gamma = p.gamma == 0 ? 0.5 : 1;
+    else if (m == PA_QUANTILE_MIDPOINT)
+        p.gamma = fmod(v, 1) == 0 ? 0 : 0.5;
+    return p;
+}
+
+static int quantiles(const char *fn, const pa_array *a, pa_quantile_method method, size_t nq,
+                     const double *q, double scale, double *out)
 {
     PA_CHECK_AS(a->ctx, fn, nq == 0 || (q && out), PA_EINVAL, "q and out must not be NULL");
-    PA_CHECK_AS(
-        a->ctx, fn, a->dtype != PA_BOOL, PA_ENOTSUP,
-        "a is bool, which has no quantiles (numpy refuses them too): use pa_astype first");
+    PA_CHECK_AS(a->ctx, fn, pa_quantile_method_name(method), PA_EINVAL,
+                "method %d is not a quantile method", (int)method);
+    PA_CHECK_AS(a->ctx, fn, a->dtype != PA_BOOL || method_is_discrete(method), PA_ENOTSUP,
+                "a is bool, which has no %s quantiles (numpy cannot subtract bools): use "
+                "pa_astype first, or a method that interpolates nothing",
+                pa_quantile_method_name(method));
     for (size_t i = 0; i < nq; i++)
         PA_CHECK_AS(a->ctx, fn, q[i] >= 0 && q[i] <= scale, PA_EINVAL,
                     "q[%zu] = %g is outside [0, %g]", i, q[i], scale);
     selection s = {0};
     PA_TRY(order_begin(fn, a, &s));
-    int rc = PA_OK, exact_diff = pa__dtype_is_int(a->dtype);
+    int rc = PA_OK;
     for (size_t i = 0; rc == PA_OK && i < nq; i++) {
-        double v = (double)(s.n - 1) * (q[i] / scale), j = floor(v);
+        /* numpy divides percentiles by 100 first. */
+        quantile_place p = place_of(method, s.n, q[i] / scale);
         uint64_t key[2];
         int nan;
-        rc = select_pair(&s, (size_t)j, key, &nan);
-        out[i] = nan ? NAN : lerp(s.ops, exact_diff, key, v - j);
+        rc = select_pair(&s, p.prev, key, &nan);
+        if (p.discrete || p.next == p.prev)
+            key[1] = key[0];
+        out[i] = nan          ? NAN
+                 : p.discrete ? s.ops->key_value(key[0])
+                              : lerp(s.ops, a->dtype, key, p.gamma);
     }
     selection_free(&s);
     return rc;
+}
+
+int pa_quantile_by(const pa_array *a, pa_quantile_method method, size_t nq, const double *q,
+                   double *out)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %d, %zu", PA_CC_ARRAY(a), (int)method, nq);
+    return quantiles(__func__, a, method, nq, q, 1, out);
+}
+
+int pa_percentile_by(const pa_array *a, pa_quantile_method method, size_t np, const double *p,
+                     double *out)
+{
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %d, %zu", PA_CC_ARRAY(a), (int)method, np);
+    return quantiles(__func__, a, method, np, p, 100, out);
 }
 
 int pa_quantile(const pa_array *a, size_t nq, const double *q, double *out)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     PA_COLLECTIVE(a->ctx, __func__, "%s, %zu", PA_CC_ARRAY(a), nq);
-    return quantiles(__func__, a, nq, q, 1, out);
+    return quantiles(__func__, a, PA_QUANTILE_LINEAR, nq, q, 1, out);
 }
 
 int pa_percentile(const pa_array *a, size_t np, const double *p, double *out)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     PA_COLLECTIVE(a->ctx, __func__, "%s, %zu", PA_CC_ARRAY(a), np);
-    return quantiles(__func__, a, np, p, 100, out);
+    return quantiles(__func__, a, PA_QUANTILE_LINEAR, np, p, 100, out);
 }
 
 int pa_median(const pa_array *a, double *out)

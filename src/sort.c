@@ -223,7 +223,7 @@ static int merge_range(flat_sort *f)
     return rc;
 }
 
-static int sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a)
+int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a)
 {
     pa_ctx *ctx = a->ctx;
     flat_sort f = {
@@ -281,7 +281,7 @@ int pa_sort(pa_array *out, const pa_array *a)
     PA_COLLECTIVE(a->ctx, __func__, "%s, %s", PA_CC_ARRAY(out), PA_CC_ARRAY(a));
     PA_TRY(pa__check_match(__func__, a, "a", out, "out", 1));
     PA_TRY(pa__sort_check_dtype(__func__, a));
-    return a->ndim == 1 ? sort_flat(__func__, out, NULL, a) : sort_rows(out, NULL, a);
+    return a->ndim == 1 ? pa__sort_flat(__func__, out, NULL, a) : sort_rows(out, NULL, a);
 }
 
 int pa_argsort(pa_array *idx, const pa_array *a)
@@ -293,5 +293,5 @@ int pa_argsort(pa_array *idx, const pa_array *a)
     PA_CHECK(a->ctx, idx->dtype == PA_I64, PA_EINVAL, "idx must be i64, not %s",
              pa_dtype_name(idx->dtype));
     PA_TRY(pa__sort_check_dtype(__func__, a));
-    return a->ndim == 1 ? sort_flat(__func__, NULL, idx, a) : sort_rows(NULL, idx, a);
+    return a->ndim == 1 ? pa__sort_flat(__func__, NULL, idx, a) : sort_rows(NULL, idx, a);
 }

@@ -80,4 +80,11 @@ int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void
 int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void *run,
                     size_t m, int nk, const size_t *k, uint64_t *key);
 
+/* Collective. out (idx: i64), either NULL, = a's elements sorted (their
+ * global flat indices) over the whole of a's group as one flat sequence,
+ * whatever a's shape: pa_sort and pa_argsort of a 1-D array, and the flat
+ * sort that pa_unique builds on. out and idx have a's shape and
+ * distribution; fn names the call in messages. */
+int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a);
+
 #endif

@@ -5,7 +5,10 @@
  * gives the same bits); NaN (both signs), -0.0 and +0.0 in input order,
  * all-equal, sorted and reverse-sorted data, fewer elements than ranks;
  * in-place sorts; pa_quantile, pa_percentile and pa_median against
- * numpy's formulas over the serial sort; bad arguments. */
+ * numpy's formulas over the serial sort; pa_topk and pa_unique against the
+ * serial order (every dtype, both distributions, N-D, fewer elements than
+ * ranks), every quantile method the same bits on every layout; bad
+ * arguments. */
 #include "testutil.h"
 
 #include <math.h>
@@ -217,13 +220,14 @@ END_TEST
 
 /* ------------------------------------------------------------ quantiles */
 
-/* numpy's linear quantile over the sorted values x (as doubles; for an
- * integer dtype xi, whose difference numpy takes exactly). */
-static double ref_quantile(const double *x, const __int128 *xi, size_t n, double q)
+/* numpy's linear quantile over the sorted values x of dtype d (as
+ * doubles; for an integer dtype xi, whose difference is taken exactly;
+ * numpy subtracts floats in their dtype). */
+static double ref_quantile(pa_dtype d, const double *x, const __int128 *xi, size_t n, double q)
 {
     double v = (double)(n - 1) * q, j = floor(v), g = v - j;
     size_t i = (size_t)j, i1 = i + 1 < n ? i + 1 : n - 1;
-    double a = x[i], b = x[i1], diff = xi ? (double)(xi[i1] - xi[i]) : b - a;
+    double a = x[i], b = x[i1], diff = xi ? (double)(xi[i1] - xi[i]) : tu_round_f(b - a, d);
     return g >= 0.5 ? b - diff * (1 - g) : a + diff * g;
 }
 
@@ -251,8 +255,8 @@ static void check_quantiles(pa_dtype d, size_t n, int p)
     }
     int ok = 1;
     for (int i = 0; i < NQ; i++) {
-        double want = nan ? NAN : ref_quantile(x, xi, n, q[i]);
-        double want_pct = nan ? NAN : ref_quantile(x, xi, n, pq[i] / 100);
+        double want = nan ? NAN : ref_quantile(d, x, xi, n, q[i]);
+        double want_pct = nan ? NAN : ref_quantile(d, x, xi, n, pq[i] / 100);
         ok &= (isnan(want) && isnan(got[i])) || want == got[i];
         ok &= (isnan(want_pct) && isnan(pct[i])) || want_pct == pct[i];
         TU_ASSERT(ok, "%s n=%zu %s q=%g: got %.17g and %.17g, want %.17g and %.17g",
@@ -336,6 +340,196 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* ------------------------------------------------------------ top k, unique */
+
+/* Whether data's elements i and j are one value in numpy's order (NaNs
+ * one value, -0.0 and +0.0 one value). */
+static int ref_same(const void *data, pa_dtype d, size_t i, size_t j)
+{
+    if (tu_is_int(d))
+        return tu_get_i(data, d, i) == tu_get_i(data, d, j);
+    double a = tu_get_f(data, d, i), b = tu_get_f(data, d, j);
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+/* pa_topk of one array, both ways and several k, against the serial stable
+ * order (and for the largest that order reversed, ties by the lower index). */
+static void check_topk(pa_dtype d, size_t n, int p, pa_dist dist)
+{
+    size_t es = pa_dtype_size(d);
+    void *data = make_data(d, n, p, 31 + n + (size_t)p);
+    pa_array *a = array_of(d, 1, &n, dist, data);
+    size_t *ord = ref_order(data, d, n), *rev = malloc((n + 1) * sizeof *rev);
+    /* Reversed: runs of equal values keep their index order. */
+    for (size_t i = 0, o = n; i < n;) {
+        size_t j = i;
+        while (j < n && ref_same(data, d, ord[i], ord[j]))
+            j++;
+        o -= j - i;
+        for (size_t t = i; t < j; t++)
+            rev[o + t - i] = ord[t];
+        i = j;
+    }
+    const size_t ks[] = {0, 1, 3, n, n + 2};
+    for (size_t t = 0; t < sizeof ks / sizeof *ks; t++)
+        for (int largest = 0; largest < 2; largest++) {
+            pa_array *v = NULL, *ix = NULL;
+            TU_OK(pa_topk(a, ks[t], largest, &v, &ix), ctx);
+            size_t m = ks[t] < n ? ks[t] : n;
+            pa_span sv, si;
+            pa_array_node(v, &sv);
+            pa_array_node(ix, &si);
+            const size_t *want = largest ? rev : ord;
+            int ok = pa_array_size(v) == m && pa_array_size(ix) == m &&
+                     pa_array_dist(v) == PA_REPLICATED;
+            for (size_t i = 0; ok && i < m; i++)
+                ok = ((int64_t *)si.ptr)[i] == (int64_t)want[i] &&
+                     memcmp((char *)sv.ptr + i * es, (char *)data + want[i] * es, es) == 0;
+            TU_ASSERT(ok, "%s n=%zu %s %s top %zu %s", pa_dtype_name(d), n, pattern_name[p],
+                      dist == PA_DISTRIBUTED ? "distributed" : "replicated", ks[t],
+                      largest ? "largest" : "smallest");
+            pa_array_free(&v);
+            pa_array_free(&ix);
+        }
+    free(ord);
+    free(rev);
+    free(data);
+    pa_array_free(&a);
+}
+
+/* pa_unique of one array (shape: n, or rows x n / rows) against the
+ * serial order: the first element of each run of one value, the run's
+ * length, and every element's run. */
+static void check_unique(pa_dtype d, size_t n, int p, pa_dist dist, int ndim)
+{
+    size_t es = pa_dtype_size(d), shape[2] = {n, 1};
+    if (ndim == 2 && n % 3 == 0)
+        shape[0] = 3, shape[1] = n / 3;
+    else
+        ndim = 1;
+    void *data = make_data(d, n, p, 7 + n + (size_t)p);
+    pa_array *a = array_of(d, ndim, shape, dist, data), *v = NULL, *c = NULL, *inv = NULL;
+    TU_OK(pa_unique(a, &v, &c, &inv), ctx);
+    size_t *ord = ref_order(data, d, n);
+    int64_t *want_inv = malloc((n + 1) * sizeof *want_inv);
+    int64_t *ginv = calloc(n + 1, sizeof *ginv);
+    TU_OK(pa_array_gather(inv, 0, ginv), ctx);
+    pa_span sv, sc;
+    pa_array_node(v, &sv);
+    pa_array_node(c, &sc);
+    int ok = pa_array_ndim(inv) == ndim && pa_array_dist(inv) == dist;
+    size_t u = 0;
+    for (size_t i = 0; i < n; u++) {
+        size_t j = i;
+        while (j < n && ref_same(data, d, ord[i], ord[j]))
+            want_inv[ord[j++]] = (int64_t)u;
+        ok &= u < pa_array_size(v) &&
+              memcmp((char *)sv.ptr + u * es, (char *)data + ord[i] * es, es) == 0 &&
+              ((int64_t *)sc.ptr)[u] == (int64_t)(j - i);
+        i = j;
+    }
+    ok &= pa_array_size(v) == u && pa_array_size(c) == u;
+    for (size_t i = 0; tu_rank() == 0 && i < n; i++)
+        ok &= ginv[i] == want_inv[i];
+    TU_ASSERT(ok, "%s n=%zu %s %s %d-D: unique", pa_dtype_name(d), n, pattern_name[p],
+              dist == PA_DISTRIBUTED ? "distributed" : "replicated", ndim);
+    free(ord);
+    free(want_inv);
+    free(ginv);
+    free(data);
+    pa_array_free(&a);
+    pa_array_free(&v);
+    pa_array_free(&c);
+    pa_array_free(&inv);
+}
+
+START_TEST(topk_unique_every_dtype)
+{
+    const size_t sizes[] = {0, 1, 3, 1001};
+    for (int d = 0; d < PA_NDTYPES; d++) {
+        if (pa__dtype_is_complex((pa_dtype)d))
+            continue;
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+            for (int p = 0; p < NPATTERNS; p++) {
+                check_topk((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED);
+                check_unique((pa_dtype)d, sizes[k], p, PA_DISTRIBUTED, 1);
+            }
+    }
+    for (int p = 0; p < NPATTERNS; p++) {
+        check_topk(PA_F64, 20011, p, PA_DISTRIBUTED);
+        check_topk(PA_F32, 1001, p, PA_REPLICATED);
+        check_unique(PA_F64, 30003, p, PA_DISTRIBUTED, 2);
+        check_unique(PA_I16, 30003, p, PA_DISTRIBUTED, 1);
+        check_unique(PA_F16, 3, p, PA_DISTRIBUTED, 2);
+        check_unique(PA_F32, 1001, p, PA_REPLICATED, 1);
+    }
+}
+END_TEST
+
+/* Every method gives one value on every rank, the same bits for every
+ * layout (the values against numpy: tests/order_numpy.sh); bool takes the
+ * discrete methods only, as numpy. */
+START_TEST(quantile_methods)
+{
+    size_t n = 40009;
+    void *data = make_data(PA_F64, n, RANDOM, 3);
+    pa_array *a = array_of(PA_F64, 1, &n, PA_DISTRIBUTED, data);
+    const double q[] = {0, 0.3, 0.5, 0.999, 1};
+    double out[5];
+    int m = 0;
+    for (; pa_quantile_method_name((pa_quantile_method)m); m++) {
+        pa_quantile_method back;
+        TU_CHECK(pa_quantile_method_parse(pa_quantile_method_name((pa_quantile_method)m),
+                                          &back) == PA_OK &&
+                 back == (pa_quantile_method)m);
+        TU_OK(pa_quantile_by(a, (pa_quantile_method)m, 5, q, out), ctx);
+        for (int i = 0; i < 5; i++) {
+            long long bits;
+            memcpy(&bits, &out[i], sizeof bits);
+            TU_SAME_INT(bits);
+        }
+    }
+    TU_CHECK(m == 13);
+    pa_quantile_method none;
+    TU_CHECK(pa_quantile_method_parse("median", &none) == PA_EINVAL);
+    TU_RC(pa_quantile_by(a, (pa_quantile_method)13, 1, q, out), PA_EINVAL, ctx);
+    double p = 50;
+    TU_OK(pa_percentile_by(a, PA_QUANTILE_LINEAR, 1, &p, out), ctx);
+    TU_OK(pa_quantile(a, 1, &q[2], &out[1]), ctx);
+    TU_CHECK(out[0] == out[1]);
+    size_t nb = 5;
+    const _Bool b[] = {1, 0, 1, 1, 0};
+    pa_array *ab = array_of(PA_BOOL, 1, &nb, PA_DISTRIBUTED, b);
+    TU_OK(pa_quantile_by(ab, PA_QUANTILE_LOWER, 1, &q[2], out), ctx);
+    TU_CHECK(out[0] == 1);
+    TU_RC(pa_quantile_by(ab, PA_QUANTILE_HAZEN, 1, &q[2], out), PA_ENOTSUP, ctx);
+    free(data);
+    pa_array_free(&a);
+    pa_array_free(&ab);
+}
+END_TEST
+
+START_TEST(topk_unique_bad_arguments)
+{
+    size_t n = 10;
+    pa_array *a = NULL, *c = NULL, *v = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_C64, 1, &n, PA_DISTRIBUTED, &c), ctx);
+    TU_RC(pa_topk(a, PA_TOPK_MAX + 1, 0, &v, NULL), PA_EINVAL, ctx);
+    TU_CHECK(v == NULL);
+    TU_RC(pa_topk(c, 3, 1, &v, NULL), PA_ENOTSUP, ctx);
+    TU_RC(pa_unique(c, &v, NULL, NULL), PA_ENOTSUP, ctx);
+    TU_RC(pa_unique(a, NULL, NULL, NULL), PA_EINVAL, ctx);
+    TU_RC(pa_topk(NULL, 1, 0, &v, NULL), PA_EINVAL, NULL);
+    /* Only what is asked for: values alone. */
+    TU_OK(pa_unique(a, &v, NULL, NULL), ctx);
+    TU_CHECK(pa_array_size(v) == 1);
+    pa_array_free(&v);
+    pa_array_free(&a);
+    pa_array_free(&c);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("sort");
@@ -348,6 +542,9 @@ static Suite *make(void)
     tcase_add_test(tc, quantile_every_dtype);
     tcase_add_test(tc, median_bool);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, topk_unique_every_dtype);
+    tcase_add_test(tc, quantile_methods);
+    tcase_add_test(tc, topk_unique_bad_arguments);
     return s;
 }
 

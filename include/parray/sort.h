@@ -1,4 +1,5 @@
-/* Order: sorting and exact order statistics of distributed arrays.
+/* Order: sorting, exact order statistics (quantiles by numpy's methods),
+ * the top k and the distinct values of distributed arrays.
  *
  * The order is numpy's: ascending, NaN last, and -0.0 equal to +0.0. Every
  * sort is stable (equal values keep their index order), so the result is
@@ -50,5 +51,79 @@ PA_EXTERN int pa_percentile(const pa_array *a, size_t np, const double *p, doubl
  * f32 for f32 and f16 arrays, in double otherwise, as numpy's mean).
  * NaN in a gives NaN. PA_EINVAL for an empty array. */
 PA_EXTERN int pa_median(const pa_array *a, double *out);
+
+/* ------------------------------------------------------------ methods,
+ * top k, unique */
+
+/* numpy's quantile methods (numpy.quantile(method=...)), each one or two
+ * order statistics at positions computed from n and q exactly as numpy
+ * 1.24 computes them. The discrete ones (inverted_cdf,
+ * closest_observation, lower, higher, nearest) return an element; the
+ * others interpolate between two neighbours with numpy's _lerp. */
+typedef enum {
+    PA_QUANTILE_INVERTED_CDF,
+    PA_QUANTILE_AVERAGED_INVERTED_CDF,
+    PA_QUANTILE_CLOSEST_OBSERVATION,
+    PA_QUANTILE_INTERPOLATED_INVERTED_CDF,
+    PA_QUANTILE_HAZEN,
+    PA_QUANTILE_WEIBULL,
+    PA_QUANTILE_LINEAR,
+    PA_QUANTILE_MEDIAN_UNBIASED,
+    PA_QUANTILE_NORMAL_UNBIASED,
+    PA_QUANTILE_LOWER,
+    PA_QUANTILE_HIGHER,
+    PA_QUANTILE_MIDPOINT,
+    PA_QUANTILE_NEAREST,
+} pa_quantile_method;
+
+/* Not collective. The method's numpy name ("linear"), or NULL for a value
+ * outside the enum. */
+PA_EXTERN const char *pa_quantile_method_name(pa_quantile_method method);
+
+/* Not collective. The method named name (numpy's names) into *method:
+ * PA_OK, or PA_EINVAL for an unknown name (nothing recorded: there is no
+ * context). */
+PA_EXTERN int pa_quantile_method_parse(const char *name, pa_quantile_method *method);
+
+/* Collective. pa_quantile and pa_percentile by any of numpy's methods: the
+ * nq quantiles q[i] in [0, 1] (pa_percentile_by: p[i] in [0, 100]) of all
+ * of a's elements into out, numpy.quantile(a, q, method=...)'s values as
+ * doubles. NaN in a gives NaN. PA_EINVAL for an empty array, a q out of
+ * range or an unknown method; bool arrays have only the discrete methods
+ * (numpy cannot subtract bools): PA_ENOTSUP for the others. */
+PA_EXTERN int pa_quantile_by(const pa_array *a, pa_quantile_method method, size_t nq,
+                             const double *q, double *out);
+PA_EXTERN int pa_percentile_by(const pa_array *a, pa_quantile_method method, size_t np,
+                               const double *p, double *out);
+
+/* The largest k pa_topk takes: its candidates travel as one MPI message of
+ * 24 bytes each. */
+#define PA_TOPK_MAX ((size_t)1 << 22)
+
+/* Collective. The k smallest (largest = 0) or largest (largest != 0)
+ * elements of all of a's elements (flattened, C order), in order: the first
+ * k of a's stable argsort, or of the order reversed with ties still by the
+ * lower index first. NaN counts as the largest value (numpy's sort puts it
+ * last), so the largest k begin with the NaNs; -0.0 and +0.0 are equal.
+ * *values (a's dtype) and *indices (i64, flat indices into a) are new
+ * replicated 1-D arrays of min(k, size) elements; either pointer may be
+ * NULL to leave that result out; free them with pa_array_free. Each rank
+ * keeps its k best, then one allreduce merges them (k per rank in
+ * memory). PA_EINVAL for k > PA_TOPK_MAX (sort with pa_sort instead). */
+PA_EXTERN int pa_topk(const pa_array *a, size_t k, int largest, pa_array **values,
+                      pa_array **indices);
+
+/* Collective. numpy.unique of all of a's elements (flattened): *values, a
+ * new replicated 1-D array of a's dtype, the sorted distinct values; with
+ * counts, *counts (i64, replicated, as values) how often each occurs; with
+ * inverse, *inverse (i64, a's shape and distribution) the index in values
+ * of each element of a. counts and inverse may be NULL to leave them out.
+ * -0.0 and +0.0 are one value, given as the first of them in a's order;
+ * every NaN is one value, last (numpy's equal_nan=True), given as the first
+ * NaN. Found by pa_sort of a copy (extra memory: two arrays of a's size
+ * while sorting); the results are replicated, so every node holds all
+ * distinct values (8 + the element size per value). */
+PA_EXTERN int pa_unique(const pa_array *a, pa_array **values, pa_array **counts,
+                        pa_array **inverse);
 
 #endif
