@@ -92,6 +92,13 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
     return PA_OK;
 }
 
+/* The bytes of this rank's range of a's node block. */
+static size_t array_range_bytes(const pa_array *a)
+{
+    int r = a->ctx->node_rank;
+    return (a->part.bound[r + 1] - a->part.bound[r]) * a->part.elsize;
+}
+
 int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa_dist dist,
                     pa_array **out)
 {
@@ -142,7 +149,7 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
     if (rc == PA_OK) {
         size_t es = a->part.elsize, r = (size_t)ctx->node_rank;
         char *mine = a->block.base + a->part.bound[r] * es;
-        size_t mine_bytes = (a->part.bound[r + 1] - a->part.bound[r]) * es;
+        size_t mine_bytes = array_range_bytes(a);
         if (!reused)
             pa__cores_membind(ctx, mine, mine_bytes);
         memset(mine, 0, mine_bytes);
@@ -154,6 +161,7 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
     if (rc < 0)
         goto fail;
     PA_PROFILE_CREATED(a);
+    pa__mem_shared_add(ctx, array_range_bytes(a), 0);
     *out = a;
     return PA_OK;
 
@@ -180,6 +188,7 @@ int pa_array_free(pa_array **pa)
     /* Every rank must be done with the block before it is reused or freed:
      * the barrier inside the sync orders the node's last accesses before it. */
     int rc = pa__array_sync(a);
+    pa__mem_shared_add(a->ctx, array_range_bytes(a), 1);
     int rc2 = pa__pool_give(a->ctx, &a->part, &a->block);
     pa__partition_free(&a->part);
     free(a);

@@ -144,6 +144,8 @@ static const setting settings[] = {
                    "multiples of ALIGNMENT"),
     PARSED_SETTING("PARRAY_MPIIO_HINTS", pa__mpiio_hints_parse,
                    "KEY=VALUE,...: the MPI-IO hints every parallel HDF5 file is opened with"),
+    INT_SETTING("PARRAY_SORT_BUFFER_MB", sort_buffer_mb, 1, 1 << 20, 256,
+                "a sort's buffer per node for the pieces it receives from other nodes (MiB)"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 

@@ -117,6 +117,8 @@ struct pa_ctx {
     int plan_warn;           /* PA_BLAS_WARN_* bits */
     char *fault;             /* PARRAY_FAULT, or NULL */
     int pool_mb;             /* PARRAY_POOL_MB: the pool's cap per rank */
+    int sort_buffer_mb;      /* PARRAY_SORT_BUFFER_MB: a sort's buffer per node for other nodes' pieces */
+    size_t shared_now, shared_peak; /* this rank's node-block bytes of live arrays, and their peak */
     int check_timeout;       /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
     pa_collcheck *collcheck; /* collcheck.c's state in the mode, or NULL */
     int lock_mode;           /* PARRAY_LOCK: a PA__LOCK_* */
@@ -159,6 +161,9 @@ int pa__mem_check(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
  * leader checks the node's sum with pa__mem_check, and the verdict is
  * agreed (pa__agree over the job). */
 int pa__mem_check_node(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
+/* Not collective. Counts bytes of this rank's range of a node block as
+ * made (freed 0) or freed (freed 1), for pa_mem_shared. */
+void pa__mem_shared_add(pa_ctx *ctx, size_t bytes, int freed);
 
 /* cores.c: the machine's topology, this rank's share of its CPUs, bound to
  * every thread of the rank, and the node's union (collective over the job).

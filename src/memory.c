@@ -180,3 +180,20 @@ int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what)
     PA_COLLECTIVE(ctx, "pa_mem_check", "%s", what);
     return pa__mem_check_node(ctx, __func__, bytes, what);
 }
+
+void pa_mem_shared(pa_ctx *ctx, size_t *now, size_t *peak, int reset)
+{
+    if (now)
+        *now = ctx->shared_now;
+    if (peak)
+        *peak = ctx->shared_peak;
+    if (reset)
+        ctx->shared_peak = ctx->shared_now;
+}
+
+void pa__mem_shared_add(pa_ctx *ctx, size_t bytes, int freed)
+{
+    ctx->shared_now = freed ? ctx->shared_now - bytes : ctx->shared_now + bytes;
+    if (ctx->shared_now > ctx->shared_peak)
+        ctx->shared_peak = ctx->shared_now;
+}

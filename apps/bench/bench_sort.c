@@ -2,8 +2,10 @@
  * with pa_sort on every rank against one process's qsort of the same
  * values, and the exact median (pa_median) against the sort, measured side
  * by side in one run. Each repetition sorts fresh data: the values are
- * drawn again (untimed) before it. */
+ * drawn again (untimed) before it. Then the peak extra memory of one
+ * pa_sort, pa_argsort and pa_median each. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,7 @@
 
 typedef struct {
     pa_ctx *ctx;
-    pa_array *a, *out;
+    pa_array *a, *out, *idx;
     double *naive; /* rank 0: a private copy of the values for qsort */
     size_t n;
     double sink;
@@ -72,6 +74,76 @@ static int median_rep(bench *b, void *arg, int rep)
     return rc;
 }
 
+static int argsort_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    sort_bench *S = arg;
+    return fail_if(b, S, pa_argsort(S->idx, S->a), "pa_argsort");
+}
+
+/* A field of /proc/self/status in bytes ("VmHWM", "VmRSS"), or 0. */
+static size_t status_bytes(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t kb = 0, n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            kb = strtoull(line + n + 1, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb << 10;
+}
+
+/* The peak extra memory of one call of fn, in MB: the node's shared
+ * memory (pa_mem_shared's peaks summed over the node's ranks, above what
+ * they held before; the largest node's) and the largest growth of a
+ * rank's resident set (VmHWM, reset before the call by writing 5 to
+ * /proc/self/clear_refs; it counts the shared pages the rank touched as
+ * well as its private memory; 0 where the reset is refused). */
+static int peak_memory(bench *b, sort_bench *S, bench_fn fn, double mb[2])
+{
+    pa_ctx *ctx = S->ctx;
+    size_t before, peak;
+    pa_mem_shared(ctx, &before, NULL, 1);
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    int reset = f && fputs("5", f) >= 0;
+    if (f && fclose(f) != 0)
+        reset = 0;
+    size_t rss = status_bytes("VmRSS");
+    int rc = fn(b, S, 0);
+    pa_mem_shared(ctx, NULL, &peak, 0);
+    size_t hwm = status_bytes("VmHWM");
+    double mine[2] = {(double)(peak - before), reset && hwm > rss ? (double)(hwm - rss) : 0};
+    double node = 0;
+    MPI_Allreduce(&mine[0], &node, 1, MPI_DOUBLE, MPI_SUM, pa_ctx_node_comm(ctx));
+    mine[0] = node;
+    MPI_Allreduce(mine, mb, 2, MPI_DOUBLE, MPI_MAX, pa_ctx_comm(ctx));
+    mb[0] /= 1e6;
+    mb[1] /= 1e6;
+    return rc;
+}
+
+/* Notes the peak extra memory of sort, argsort and median. */
+static int peak_figures(bench *b, sort_bench *S)
+{
+    static const char *const name[] = {"pa_sort", "pa_argsort", "pa_median"};
+    const bench_fn fns[] = {sort_rep, argsort_rep, median_rep};
+    double mb[3][2];
+    int rc = 0;
+    for (int k = 0; k < 3 && rc == 0; k++)
+        rc = bench_agree(b, peak_memory(b, S, fns[k], mb[k]));
+    if (rc != 0)
+        return rc;
+    double input = (double)S->n * 8 / pa_ctx_nnodes(S->ctx) / 1e6;
+    for (int k = 0; k < 3; k++)
+        bench_note(b,
+                   "peak extra memory of %s: node shared memory %.1f MB, a rank's VmHWM growth "
+                   "up to %.1f MB (input and output %.1f MB per node)",
+                   name[k], mb[k][0], mb[k][1], input);
+    return 0;
+}
+
 static int sort_run(bench *b)
 {
     pa_ctx *ctx = bench_ctx(b);
@@ -84,7 +156,8 @@ static int sort_run(bench *b)
                                          S.n));
     int rc = 0;
     if (pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.a) != PA_OK ||
-        pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.out) != PA_OK)
+        pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.out) != PA_OK ||
+        pa_array_create(ctx, PA_I64, 1, &S.n, PA_DISTRIBUTED, &S.idx) != PA_OK)
         rc = bench_fail(b, "sort: %s", pa_errmsg(ctx));
     else if (pa_ctx_rank(ctx) == 0 && !(S.naive = malloc(S.n * sizeof(double) + 1)))
         rc = bench_fail(b, "sort: out of memory for qsort's copy (%zu bytes)", S.n * 8);
@@ -118,9 +191,11 @@ static int sort_run(bench *b)
                "sort: %zu uniform f64 in all, drawn afresh before each repetition; qsort on "
                "rank 0 over a private copy; parray on all %d rank%s",
                S.n, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s");
+    rc = peak_figures(b, &S);
 
 out:
     free(S.naive);
+    pa_array_free(&S.idx);
     pa_array_free(&S.out);
     pa_array_free(&S.a);
     if (S.sink == 12345.678) /* keeps qsort's result alive */

@@ -108,4 +108,13 @@ PA_EXTERN int pa_ctx_cores(const pa_ctx *ctx, int node, int *cpus, int max);
  * (a bad PARRAY_MEM_AVAILABLE). */
 PA_EXTERN int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what);
 
+/* Not collective. The node-shared memory of this rank's parts of the
+ * arrays that exist now (*now: its ranges of their node blocks, in bytes)
+ * and the most it was since pa_init or the last call with reset != 0
+ * (*peak); reset then starts a new peak from *now. A node's figures are
+ * the sums over its ranks (arrays are made and freed by all of them at
+ * once). Memory that the pool keeps after pa_array_free is not counted.
+ * now and peak may be NULL. */
+PA_EXTERN void pa_mem_shared(pa_ctx *ctx, size_t *now, size_t *peak, int reset);
+
 #endif
