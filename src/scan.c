@@ -470,8 +470,8 @@ static int scan_range(const char *fn, scan_job *j)
         rc = find_neighbours(fn, j);
     if (rc == PA_OK) {
         size_t h, t0;
-        block_values(j, &u, &h, &t0); /* 1 */
-        rc = chain(fn, j, &u, h, t0); /* 2 */
+        block_values(j, &u, &h, &t0);     /* 1 */
+        rc = chain(fn, j, &u, h, t0);     /* 2 */
         if (rc == PA_OK && j->s < j->e) { /* 3 */
             j->k->run[j->op](&j->g, j->s, j->e, j->x, j->y, &u.carry, NULL);
             pa__stream_fence();
@@ -486,31 +486,44 @@ static int scan_range(const char *fn, scan_job *j)
 
 /* Inside one node the steps run chunk by chunk, so that each element is
  * read from memory once: the node block's elements are cut into chunks of
- * CHUNK (a few blocks, well inside a core's L2), dealt to the node's ranks
- * in turn. A rank takes step 1 of its chunk (the read that brings it into
+ * CHUNK (a few blocks, well inside a core's L2), which the node's ranks
+ * take in turn. A rank takes step 1 of its chunk (the read that brings it into
  * the cache), waits for the chunk before to publish its carry out, folds
  * its own carry out from it and publishes that (a decoupled look-back of
  * one step), then takes step 3 from the cache: 16 bytes per f64 element
- * from memory instead of 24. The carries are the chain's states, so the
+ * from memory instead of 24. A rank takes the next chunk from a counter
+ * when it is done with one, rather than every node_size-th: a rank that
+ * the machine pauses then holds up the others for one chunk, not for
+ * every one dealt to it. The carries are the chain's states, so the
  * bits are the chain's. Only lines with one column take this path (an
  * axis of many columns would carry a state per column per chunk). */
-#define CHUNK (8 * BLOCK)
+#define CHUNK (16 * BLOCK)
 
 /* One chunk's published carry in node-shared memory: a flag, then the
- * state (one column: two accumulators of at most 16 bytes and a flag). */
+ * state (one column: two accumulators of at most 16 bytes and a flag).
+ * Slot 0 holds the counter of the chunks taken; chunk c's is slot c + 1. */
 #define SLOT 64
 #define SLOT_CARRY 8
 _Static_assert(SLOT_CARRY + 2 * 16 + 1 <= SLOT, "a chunk's carry fits its slot");
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the slots' flags work between processes");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LONG_LOCK_FREE == 2,
+               "the slots' flags and counter work between processes");
 
 static atomic_uint *slot_flag(pa_array *slots, size_t c)
 {
-    return (atomic_uint *)pa__node_ptr(slots, c * SLOT);
+    return (atomic_uint *)pa__node_ptr(slots, (c + 1) * SLOT);
 }
 
 static unsigned char *slot_carry(pa_array *slots, size_t c)
 {
-    return pa__node_ptr(slots, c * SLOT + SLOT_CARRY);
+    return pa__node_ptr(slots, (c + 1) * SLOT + SLOT_CARRY);
+}
+
+/* The next chunk to take. Relaxed: the carries are ordered by their own
+ * flags, and the counter only hands out each chunk once. */
+static size_t chunk_take(pa_array *slots)
+{
+    return atomic_fetch_add_explicit((atomic_size_t *)pa__node_ptr(slots, 0), 1,
+                                     memory_order_relaxed);
 }
 
 /* Waits until chunk c's carry is published. The acquire load that sees
@@ -533,7 +546,7 @@ static int scan_chunks(const char *fn, scan_job *j, const pa_array *a, pa_array 
 {
     pa_ctx *ctx = j->ctx;
     size_t first = a->row0 * a->rowsize, count = a->nrows * a->rowsize;
-    size_t nchunks = (count + CHUNK - 1) / CHUNK, bytes = nchunks * SLOT, lo, hi;
+    size_t nchunks = (count + CHUNK - 1) / CHUNK, bytes = (nchunks + 1) * SLOT, lo, hi;
     pa_array *slots = NULL;
     PA_TRY(pa_array_create(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &slots));
     pa__local_range(slots, &lo, &hi);
@@ -544,10 +557,10 @@ static int scan_chunks(const char *fn, scan_job *j, const pa_array *a, pa_array 
         ok = ok && (j->g.stage = aligned_alloc(64, GROUP * BLOCK * j->ysize)) != NULL;
     /* Agreed, and the node barrier of the sync makes every rank's zeroed
      * flags visible to the node's ranks before any is set. */
-    int rc = pa__array_sync_agree(
-        slots, ok ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
-    for (size_t c = (size_t)ctx->node_rank; rc == PA_OK && c < nchunks;
-         c += (size_t)ctx->node_size) {
+    int rc = pa__array_sync_agree(slots,
+                                  ok ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
+    for (size_t c = rc == PA_OK ? chunk_take(slots) : nchunks; c < nchunks;
+         c = chunk_take(slots)) {
         size_t el = c * CHUNK, h, t0;
         j->s = first + el;
         j->e = j->s + (count - el < CHUNK ? count - el : CHUNK);

@@ -67,10 +67,10 @@ typedef struct {
         gbase; /* this rank's span: node elements [lo, lo + m); gbase: node element 0's index */
     uint64_t *spans; /* per group rank: offset, count */
     size_t round;    /* the elements of one round's merge */
-    int nk;          /* the rounds' boundaries in all: each rank's output start, then its rounds' ends */
-    int *first;      /* per group rank: the index of its first boundary (size + 1 of them) */
-    size_t *cuts;    /* per group rank: its cut at each boundary (nk of them) */
-    char *rv;        /* one round's pieces from other nodes: values and indices */
+    int nk; /* the rounds' boundaries in all: each rank's output start, then its rounds' ends */
+    int *first;   /* per group rank: the index of its first boundary (size + 1 of them) */
+    size_t *cuts; /* per group rank: its cut at each boundary (nk of them) */
+    char *rv;     /* one round's pieces from other nodes: values and indices */
     int64_t *ri;
 } flat_sort;
 
@@ -135,16 +135,18 @@ static int cut_runs(flat_sort *f)
     for (int s = 0; rc == PA_OK && s < f->size; s++)
         for (int t = 0; t <= rounds_of(f, s); t++) {
             size_t at = (size_t)t * f->round;
-            k[f->first[s] + t] = f->spans[2 * s] + (at < f->spans[2 * s + 1] ? at : f->spans[2 * s + 1]);
+            k[f->first[s] + t] = f->spans[2 * s] +
+                                 (at < f->spans[2 * s + 1] ? at : f->spans[2 * s + 1]);
         }
     if (rc == PA_OK)
         rc = pa__runs_cut(ctx, f->comm, f->ops, pa__node_ptr(f->sv, f->lo), f->m, mine[0], f->nk,
                           k, pos);
     _Static_assert(sizeof(size_t) == sizeof(uint64_t), "cuts travel as MPI_UINT64_T");
     if (rc == PA_OK)
-        rc = pa__mpi(ctx, __func__,
-                     MPI_Allgather(pos, f->nk, MPI_UINT64_T, f->cuts, f->nk, MPI_UINT64_T, f->comm),
-                     "MPI_Allgather");
+        rc = pa__mpi(
+            ctx, __func__,
+            MPI_Allgather(pos, f->nk, MPI_UINT64_T, f->cuts, f->nk, MPI_UINT64_T, f->comm),
+            "MPI_Allgather");
     free(k);
     free(pos);
     return rc;
