@@ -118,8 +118,9 @@ struct pa_ctx {
     char *fault;        /* PARRAY_FAULT, or NULL */
     int pool_mb;        /* PARRAY_POOL_MB: the pool's cap per rank */
     int sort_buffer_mb; /* PARRAY_SORT_BUFFER_MB: a sort's buffer per node for other nodes' pieces */
-    size_t shared_now,
-        shared_peak;         /* this rank's node-block bytes of live arrays, and their peak */
+    size_t shared_now;       /* this rank's node-block bytes of the arrays that exist */
+    size_t shared_peak;      /* their most since pa_mem_peak's reset */
+    size_t rss_at_reset;     /* VmRSS at pa_mem_peak's reset; 0: VmHWM was not reset */
     int check_timeout;       /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
     pa_collcheck *collcheck; /* collcheck.c's state in the mode, or NULL */
     int lock_mode;           /* PARRAY_LOCK: a PA__LOCK_* */
@@ -163,7 +164,7 @@ int pa__mem_check(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
  * agreed (pa__agree over the job). */
 int pa__mem_check_node(pa_ctx *ctx, const char *fn, size_t bytes, const char *what);
 /* Not collective. Counts bytes of this rank's range of a node block as
- * made (freed 0) or freed (freed 1), for pa_mem_shared. */
+ * made (freed 0) or freed (freed 1), for pa_mem_peak. */
 void pa__mem_shared_add(pa_ctx *ctx, size_t bytes, int freed);
 
 /* cores.c: the machine's topology, this rank's share of its CPUs, bound to

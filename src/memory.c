@@ -181,14 +181,37 @@ int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what)
     return pa__mem_check_node(ctx, __func__, bytes, what);
 }
 
-void pa_mem_shared(pa_ctx *ctx, size_t *now, size_t *peak, int reset)
+/* A field of /proc/self/status in bytes ("VmHWM", "VmRSS"), or 0. */
+static size_t status_bytes(const char *field)
 {
-    if (now)
-        *now = ctx->shared_now;
-    if (peak)
-        *peak = ctx->shared_peak;
-    if (reset)
-        ctx->shared_peak = ctx->shared_now;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t kb = 0, n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            kb = strtoull(line + n + 1, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb << 10;
+}
+
+void pa_mem_peak(pa_ctx *ctx, int reset, pa_mem_usage *u)
+{
+    if (u) {
+        size_t hwm = ctx->rss_at_reset ? status_bytes("VmHWM") : 0;
+        u->shared = ctx->shared_now;
+        u->shared_peak = ctx->shared_peak;
+        u->rss_growth = hwm > ctx->rss_at_reset ? hwm - ctx->rss_at_reset : 0;
+    }
+    if (!reset)
+        return;
+    ctx->shared_peak = ctx->shared_now;
+    /* Writing 5 resets VmHWM to the present resident set (Linux 4.0). */
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    int ok = f && fputs("5", f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    ctx->rss_at_reset = ok ? status_bytes("VmRSS") : 0;
 }
 
 void pa__mem_shared_add(pa_ctx *ctx, size_t bytes, int freed)

@@ -5,7 +5,6 @@
  * drawn again (untimed) before it. Then the peak extra memory of one
  * pa_sort, pa_argsort and pa_median each. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,41 +80,20 @@ static int argsort_rep(bench *b, void *arg, int rep)
     return fail_if(b, S, pa_argsort(S->idx, S->a), "pa_argsort");
 }
 
-/* A field of /proc/self/status in bytes ("VmHWM", "VmRSS"), or 0. */
-static size_t status_bytes(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    size_t kb = 0, n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            kb = strtoull(line + n + 1, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb << 10;
-}
-
-/* The peak extra memory of one call of fn, in MB: the node's shared
- * memory (pa_mem_shared's peaks summed over the node's ranks, above what
+/* The peak extra memory of one call of fn, in MB (pa_mem_peak): the
+ * node's shared memory (the peaks summed over the node's ranks, above what
  * they held before; the largest node's) and the largest growth of a
- * rank's resident set (VmHWM, reset before the call by writing 5 to
- * /proc/self/clear_refs; it counts the shared pages the rank touched as
- * well as its private memory; 0 where the reset is refused). */
+ * rank's resident set (it counts the shared pages the rank touched as
+ * well as its private memory). */
 static int peak_memory(bench *b, sort_bench *S, bench_fn fn, double mb[2])
 {
     pa_ctx *ctx = S->ctx;
-    size_t before, peak;
-    pa_mem_shared(ctx, &before, NULL, 1);
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    int reset = f && fputs("5", f) >= 0;
-    if (f && fclose(f) != 0)
-        reset = 0;
-    size_t rss = status_bytes("VmRSS");
+    pa_mem_usage u;
+    pa_mem_peak(ctx, 1, &u);
+    size_t before = u.shared;
     int rc = fn(b, S, 0);
-    pa_mem_shared(ctx, NULL, &peak, 0);
-    size_t hwm = status_bytes("VmHWM");
-    double mine[2] = {(double)(peak - before), reset && hwm > rss ? (double)(hwm - rss) : 0};
-    double node = 0;
+    pa_mem_peak(ctx, 0, &u);
+    double mine[2] = {(double)(u.shared_peak - before), (double)u.rss_growth}, node = 0;
     MPI_Allreduce(&mine[0], &node, 1, MPI_DOUBLE, MPI_SUM, pa_ctx_node_comm(ctx));
     mine[0] = node;
     MPI_Allreduce(mine, mb, 2, MPI_DOUBLE, MPI_MAX, pa_ctx_comm(ctx));

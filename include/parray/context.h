@@ -110,13 +110,21 @@ PA_EXTERN int pa_ctx_cores(const pa_ctx *ctx, int node, int *cpus, int max);
  * (a bad PARRAY_MEM_AVAILABLE). */
 PA_EXTERN int pa_mem_check(pa_ctx *ctx, size_t bytes, const char *what);
 
-/* Not collective. The node-shared memory of this rank's parts of the
- * arrays that exist now (*now: its ranges of their node blocks, in bytes)
- * and the most it was since pa_init or the last call with reset != 0
- * (*peak); reset then starts a new peak from *now. A node's figures are
+/* This rank's memory since the last pa_mem_peak with reset (or pa_init):
+ * for measuring what a call needs. */
+typedef struct {
+    size_t shared;      /* node-shared memory of this rank's parts of the arrays that exist */
+    size_t shared_peak; /* the most it was */
+    size_t rss_growth;  /* the resident set's peak (VmHWM) above its size at the reset;
+                           it counts the shared pages the rank touched too; 0 where the
+                           kernel refuses to reset VmHWM */
+} pa_mem_usage;
+
+/* Not collective. This rank's memory (*u, may be NULL) since the last call
+ * with reset != 0; then, with reset, starts anew from now (the peak of the
+ * resident set through /proc/self/clear_refs). A node's shared figures are
  * the sums over its ranks (arrays are made and freed by all of them at
- * once). Memory that the pool keeps after pa_array_free is not counted.
- * now and peak may be NULL. */
-PA_EXTERN void pa_mem_shared(pa_ctx *ctx, size_t *now, size_t *peak, int reset);
+ * once); memory the pool keeps after pa_array_free is not counted. */
+PA_EXTERN void pa_mem_peak(pa_ctx *ctx, int reset, pa_mem_usage *u);
 
 #endif
