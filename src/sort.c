@@ -15,6 +15,10 @@
  * are ints, and pieces go in messages of this size. */
 #define SORT_MSG_MAX ((size_t)1 << 26)
 
+/* The fewest elements of a round, however small the buffer: rounds of
+ * fewer would spend more on the cuts than on the merge. */
+#define SORT_ROUND_MIN ((size_t)4096)
+
 /* ------------------------------------------------------------ rows */
 
 /* Sorts each row of the last axis that starts in this rank's span into
@@ -49,7 +53,9 @@ static int sort_rows(pa_array *out, pa_array *idx, const pa_array *a)
 
 /* ------------------------------------------------------------ 1-D */
 
-/* One sort of a 1-D array over its group. */
+/* One sort of a 1-D array over its group. Each rank's output range is
+ * merged in rounds of at most `round` elements, so that the pieces
+ * received from other nodes take a bounded buffer (rv, ri). */
 typedef struct {
     const pa_array *a;
     pa_array *out, *idx; /* the outputs (either may be NULL) */
@@ -60,8 +66,11 @@ typedef struct {
     size_t es, lo, m,
         gbase; /* this rank's span: node elements [lo, lo + m); gbase: node element 0's index */
     uint64_t *spans; /* per group rank: offset, count */
-    size_t *cuts;    /* per group rank: its cuts at every rank's output start and end */
-    char *rv;        /* the pieces from other nodes: values and indices */
+    size_t round;    /* the elements of one round's merge */
+    int nk; /* the rounds' boundaries in all: each rank's output start, then its rounds' ends */
+    int *first;   /* per group rank: the index of its first boundary (size + 1 of them) */
+    size_t *cuts; /* per group rank: its cut at each boundary (nk of them) */
+    char *rv;     /* one round's pieces from other nodes: values and indices */
     int64_t *ri;
 } flat_sort;
 
@@ -98,31 +107,57 @@ static int sort_span(flat_sort *f)
     return f->si ? pa__array_sync(f->si) : PA_OK;
 }
 
-/* The group's spans and every rank's cuts at every output boundary. */
+/* The number of rounds of group rank s's output range. */
+static int rounds_of(const flat_sort *f, int s)
+{
+    return f->first[s + 1] - f->first[s] - 1;
+}
+
+/* The group's spans, the rounds' boundaries, and every rank's cuts at
+ * every boundary. */
 static int cut_runs(flat_sort *f)
 {
     pa_ctx *ctx = f->a->ctx;
     uint64_t mine[2] = {f->gbase + f->lo, f->m};
     PA_MPI(ctx, MPI_Allgather(mine, 2, MPI_UINT64_T, f->spans, 2, MPI_UINT64_T, f->comm));
-    int nk = 2 * f->size;
-    size_t k[nk], pos[nk];
+    size_t nk = 0;
     for (int s = 0; s < f->size; s++) {
-        k[2 * s] = f->spans[2 * s];
-        k[2 * s + 1] = k[2 * s] + f->spans[2 * s + 1];
+        f->first[s] = (int)nk;
+        nk += 1 + (f->spans[2 * s + 1] + f->round - 1) / f->round;
     }
-    PA_TRY(pa__runs_cut(ctx, f->comm, f->ops, pa__node_ptr(f->sv, f->lo), f->m, mine[0], nk, k,
-                        pos));
+    f->first[f->size] = (int)nk;
+    f->nk = (int)nk;
+    size_t *k = malloc(nk * sizeof *k), *pos = malloc(nk * sizeof *pos);
+    f->cuts = malloc((size_t)f->size * nk * sizeof *f->cuts);
+    int rc = pa__agree(ctx, f->comm,
+                       k && pos && f->cuts ? PA_OK
+                                           : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+    for (int s = 0; rc == PA_OK && s < f->size; s++)
+        for (int t = 0; t <= rounds_of(f, s); t++) {
+            size_t at = (size_t)t * f->round;
+            k[f->first[s] + t] = f->spans[2 * s] +
+                                 (at < f->spans[2 * s + 1] ? at : f->spans[2 * s + 1]);
+        }
+    if (rc == PA_OK)
+        rc = pa__runs_cut(ctx, f->comm, f->ops, pa__node_ptr(f->sv, f->lo), f->m, mine[0], f->nk,
+                          k, pos);
     _Static_assert(sizeof(size_t) == sizeof(uint64_t), "cuts travel as MPI_UINT64_T");
-    PA_MPI(ctx, MPI_Allgather(pos, nk, MPI_UINT64_T, f->cuts, nk, MPI_UINT64_T, f->comm));
-    return PA_OK;
+    if (rc == PA_OK)
+        rc = pa__mpi(
+            ctx, __func__,
+            MPI_Allgather(pos, f->nk, MPI_UINT64_T, f->cuts, f->nk, MPI_UINT64_T, f->comm),
+            "MPI_Allgather");
+    free(k);
+    free(pos);
+    return rc;
 }
 
-/* The piece of group rank s's run that goes to group rank r. */
-static void piece_range(const flat_sort *f, int s, int r, size_t *from, size_t *n)
+/* The piece of group rank s's run that goes to group rank r's round t. */
+static void piece_range(const flat_sort *f, int s, int r, int t, size_t *from, size_t *n)
 {
-    const size_t *c = f->cuts + (size_t)s * 2 * f->size;
-    *from = c[2 * r];
-    *n = c[2 * r + 1] - c[2 * r];
+    const size_t *c = f->cuts + (size_t)s * (size_t)f->nk + f->first[r] + t;
+    *from = c[0];
+    *n = c[1] - c[0];
 }
 
 /* Sends (or receives) count elements of es bytes at p in messages of at
@@ -141,17 +176,20 @@ static int post_piece(flat_sort *f, int send, void *p, size_t es, size_t count, 
     return PA_OK;
 }
 
-/* The pieces of other nodes' runs into rv (and ri), in group-rank order,
- * and the pieces of this rank's run to the other nodes' ranks. */
-static int exchange(flat_sort *f)
+/* Round t's exchange: the pieces of other nodes' runs for this rank's
+ * round t into rv (and ri), in group-rank order, and the pieces of this
+ * rank's run for the other nodes' ranks' rounds t. */
+static int exchange(flat_sort *f, int t)
 {
     size_t nmsg = 0, per = SORT_MSG_MAX / (f->es > 8 ? f->es : 8);
     for (int s = 0; s < f->size; s++) {
+        size_t from, n_in = 0, n_out = 0;
         if (group_is_local(f, s))
             continue;
-        size_t from, n_in, n_out;
-        piece_range(f, s, f->me, &from, &n_in);
-        piece_range(f, f->me, s, &from, &n_out);
+        if (t < rounds_of(f, f->me))
+            piece_range(f, s, f->me, t, &from, &n_in);
+        if (t < rounds_of(f, s))
+            piece_range(f, f->me, s, t, &from, &n_out);
         nmsg += 2 * ((n_in + per - 1) / per + (n_out + per - 1) / per);
     }
     MPI_Request *reqs = malloc((nmsg + 1) * sizeof *reqs), *req = reqs;
@@ -161,16 +199,20 @@ static int exchange(flat_sort *f)
         if (group_is_local(f, s))
             continue;
         size_t from, n;
-        piece_range(f, s, f->me, &from, &n);
-        rc = post_piece(f, 0, f->rv + at * f->es, f->es, n, s, &req);
-        if (rc == PA_OK && f->ri)
-            rc = post_piece(f, 0, f->ri + at, sizeof(int64_t), n, s, &req);
-        at += n;
-        piece_range(f, f->me, s, &from, &n);
-        if (rc == PA_OK)
+        if (t < rounds_of(f, f->me)) {
+            piece_range(f, s, f->me, t, &from, &n);
+            rc = post_piece(f, 0, f->rv + at * f->es, f->es, n, s, &req);
+            if (rc == PA_OK && f->ri)
+                rc = post_piece(f, 0, f->ri + at, sizeof(int64_t), n, s, &req);
+            at += n;
+        }
+        if (rc == PA_OK && t < rounds_of(f, s)) {
+            piece_range(f, f->me, s, t, &from, &n);
             rc = post_piece(f, 1, pa__node_ptr(f->sv, f->lo + from), f->es, n, s, &req);
-        if (rc == PA_OK && f->si)
-            rc = post_piece(f, 1, pa__node_ptr(f->si, f->lo + from), sizeof(int64_t), n, s, &req);
+            if (rc == PA_OK && f->si)
+                rc = post_piece(f, 1, pa__node_ptr(f->si, f->lo + from), sizeof(int64_t), n, s,
+                                &req);
+        }
     }
     if (rc == PA_OK)
         rc = pa__mpi(f->a->ctx, __func__,
@@ -179,22 +221,23 @@ static int exchange(flat_sort *f)
     return rc;
 }
 
-/* Merges this rank's output range from the pieces of every run, in the
- * order of the runs' offsets: the node's runs read in the scratch, the
- * others' from what exchange received. */
-static int merge_range(flat_sort *f)
+/* Merges round t of this rank's output range from the pieces of every
+ * run, in the order of the runs' offsets: the node's runs read in the
+ * scratch, the others' from what exchange received. */
+static int merge_round(flat_sort *f, int t)
 {
     pa__sort_piece *pieces = malloc((size_t)f->size * sizeof *pieces);
     int *order = malloc((size_t)f->size * sizeof *order);
     int rc = pieces && order ? PA_OK : pa__err(f->a->ctx, __func__, PA_ENOMEM, "out of memory");
     if (rc == PA_OK) {
         /* Remote pieces lie in rv in group-rank order. */
-        size_t at = 0;
+        size_t at = 0, out_at = f->lo + (size_t)t * f->round, n_out = 0;
         for (int s = 0; s < f->size; s++) {
             size_t from, n;
-            piece_range(f, s, f->me, &from, &n);
+            piece_range(f, s, f->me, t, &from, &n);
             pa__sort_piece *p = &pieces[s];
             p->n = n;
+            n_out += n;
             if (group_is_local(f, s)) {
                 size_t node_el = f->spans[2 * s] - f->gbase + from;
                 p->v = pa__node_ptr(f->sv, node_el);
@@ -215,8 +258,8 @@ static int merge_range(flat_sort *f)
         pa__sort_piece sorted[f->size];
         for (int s = 0; s < f->size; s++)
             sorted[s] = pieces[order[s]];
-        f->ops->merge(sorted, f->size, f->out ? pa__node_ptr(f->out, f->lo) : NULL,
-                      f->idx ? pa__node_ptr(f->idx, f->lo) : NULL, f->m);
+        f->ops->merge(sorted, f->size, f->out ? pa__node_ptr(f->out, out_at) : NULL,
+                      f->idx ? pa__node_ptr(f->idx, out_at) : NULL, n_out);
     }
     free(pieces);
     free(order);
@@ -236,18 +279,26 @@ int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *
     pa__local_range(a, &f.lo, &hi);
     f.m = hi - f.lo;
     int remote = a->dist == PA_DISTRIBUTED && ctx->nnodes > 1;
+    /* Across nodes, a round's pieces from other nodes take at most the
+     * node's share of PARRAY_SORT_BUFFER_MB on this rank; inside a node,
+     * where nothing is received, one round is the whole range. */
+    size_t per_elem = f.es + (idx ? sizeof(int64_t) : 0);
+    f.round = remote ? ((size_t)ctx->sort_buffer_mb << 20) / (size_t)ctx->node_size / per_elem
+                     : a->size;
+    if (f.round < SORT_ROUND_MIN)
+        f.round = SORT_ROUND_MIN;
     /* Everything is allocated before any output is written, so that a
-     * failure leaves the outputs as they were. The pieces from other
-     * nodes are at most this rank's output range. */
+     * failure leaves the outputs as they were. */
     PA_TRY(pa_array_create(ctx, a->dtype, a->ndim, a->shape, a->dist, &f.sv));
     int rc = idx ? pa_array_create(ctx, PA_I64, a->ndim, a->shape, a->dist, &f.si) : PA_OK;
     if (rc < 0)
         goto out;
+    size_t buf = f.m < f.round ? f.m : f.round;
     f.spans = malloc(2 * (size_t)f.size * sizeof *f.spans);
-    f.cuts = malloc(2 * (size_t)f.size * (size_t)f.size * sizeof *f.cuts);
-    f.rv = remote ? malloc(f.m * f.es + 1) : NULL;
-    f.ri = remote && idx ? malloc(f.m * sizeof(int64_t) + 1) : NULL;
-    rc = f.spans && f.cuts && (!remote || f.rv) && (!remote || !idx || f.ri)
+    f.first = malloc(((size_t)f.size + 1) * sizeof *f.first);
+    f.rv = remote ? malloc(buf * f.es + 1) : NULL;
+    f.ri = remote && idx ? malloc(buf * sizeof(int64_t) + 1) : NULL;
+    rc = f.spans && f.first && (!remote || f.rv) && (!remote || !idx || f.ri)
              ? PA_OK
              : pa__err(ctx, fn, PA_ENOMEM, "out of memory for the sort's %zu elements", f.m);
     rc = pa__agree(ctx, ctx->comm, rc);
@@ -255,15 +306,26 @@ int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *
         rc = sort_span(&f);
     if (rc == PA_OK)
         rc = cut_runs(&f);
-    if (rc == PA_OK && remote)
-        rc = exchange(&f);
-    if (rc == PA_OK)
-        rc = merge_range(&f);
+    int nrounds = 0;
+    for (int s = 0; rc == PA_OK && s < f.size; s++)
+        if (rounds_of(&f, s) > nrounds)
+            nrounds = rounds_of(&f, s);
+    /* Every rank takes every round, so that it sends its pieces for the
+     * others' rounds; each round is agreed before the next one's
+     * messages. */
+    for (int t = 0; rc == PA_OK && t < nrounds; t++) {
+        if (remote)
+            rc = exchange(&f, t);
+        if (rc == PA_OK && t < rounds_of(&f, f.me))
+            rc = merge_round(&f, t);
+        rc = pa__agree(ctx, f.comm, rc);
+    }
     /* Publishes every rank's output range to the node's ranks; after it
      * no rank reads the scratch any more. */
     rc = pa__array_sync_agree(out ? out : idx, rc);
 out:
     free(f.spans);
+    free(f.first);
     free(f.cuts);
     free(f.rv);
     free(f.ri);

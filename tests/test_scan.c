@@ -302,6 +302,30 @@ START_TEST(test_bound)
 }
 END_TEST
 
+/* Lines of one column inside a node are scanned in chunks of several
+ * blocks dealt to the node's ranks in turn: arrays of many chunks whose
+ * ends (and the ranks' ranges) fall at odd places, not at block starts;
+ * lines of a 2-D array that end inside chunks; both ops, a float and an
+ * integer dtype, distributed and replicated; against the reference bit
+ * for bit, and the job's results the same as one rank's. */
+START_TEST(test_chunks)
+{
+    const size_t n1 = 72 * B + 4095, s2[] = {5, 40 * B + 1001};
+    const pa_dtype dts[] = {PA_F64, PA_F32, PA_I32};
+    uint64_t h = 0xcbf29ce484222325ull, hs = h;
+    for (size_t k = 0; k < sizeof dts / sizeof dts[0]; k++)
+        for (int prod = 0; prod < 2; prod++) {
+            check_scan(ctx, dts[k], 1, &n1, -1, prod, PA_DISTRIBUTED, &h);
+            check_scan(self, dts[k], 1, &n1, -1, prod, PA_DISTRIBUTED, &hs);
+            check_scan(ctx, dts[k], 2, s2, 1, prod, PA_DISTRIBUTED, &h);
+            check_scan(self, dts[k], 2, s2, 1, prod, PA_DISTRIBUTED, &hs);
+            check_scan(ctx, dts[k], 1, &n1, -1, prod, PA_REPLICATED, &h);
+            check_scan(self, dts[k], 1, &n1, -1, prod, PA_REPLICATED, &hs);
+        }
+    TU_ASSERT(h == hs, "the job's results differ from one rank's");
+}
+END_TEST
+
 /* Refusals: the wrong output dtype, an axis out of range, a shape
  * mismatch; nothing is written. */
 START_TEST(test_refusals)
@@ -455,6 +479,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_axes);
     tcase_add_test(tc, test_in_place);
     tcase_add_test(tc, test_bound);
+    tcase_add_test(tc, test_chunks);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_hist_rules);
     tcase_add_test(tc, test_hist_extremes);

@@ -178,6 +178,68 @@ START_TEST(sort_replicated)
 }
 END_TEST
 
+/* ------------------------------------------------------------ bounded rounds */
+
+/* Fixture: ctx made with PARRAY_SORT_BUFFER_MB=1, so that across nodes
+ * every rank merges its range in several rounds of pieces. */
+static void small_buffer_setup(void)
+{
+    tu_env saved = tu_env_save("PARRAY_SORT_BUFFER_MB");
+    setenv("PARRAY_SORT_BUFFER_MB", "1", 1);
+    tu_ctx_setup();
+    tu_env_restore(&saved);
+}
+
+/* Rounds whose boundaries fall at odd places in every run, for values and
+ * indices of several widths and every pattern of data. */
+START_TEST(sort_rounds)
+{
+    const pa_dtype types[] = {PA_F64, PA_I32, PA_U8};
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+        for (int p = 0; p < NPATTERNS; p++)
+            check_flat(types[t], 200003, p, PA_DISTRIBUTED);
+}
+END_TEST
+
+/* The memory bound of a sort by its peaks: the node's shared memory grows
+ * by at most the output (the scratch of the runs), and across nodes a
+ * rank's resident set grows by at most its scratch, the pieces it reads
+ * from the node's other runs and its share of the 1 MiB buffer. With the
+ * pieces received all at once it grew by another half of its range (the
+ * pieces of the other node's two runs, at 2 ranks per node). */
+START_TEST(sort_peak)
+{
+    size_t n = (size_t)1 << 23, out_bytes;
+    pa_array *a = NULL, *out = NULL;
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &out), ctx);
+    TU_OK(pa_random_uniform(a, 7, 0, -1, 1), ctx);
+    pa_span s;
+    pa_array_local(out, &s);
+    size_t mine = s.count * 8;
+    MPI_Allreduce(&mine, &out_bytes, 1, MPI_UINT64_T, MPI_SUM, pa_ctx_node_comm(ctx));
+    pa_mem_peaks before, after;
+    TU_OK(pa_mem_peak_reset(ctx), ctx);
+    TU_OK(pa_mem_peak(ctx, &before), ctx);
+    TU_OK(pa_sort(out, a), ctx);
+    TU_OK(pa_mem_peak(ctx, &after), ctx);
+    size_t node_peak = after.node_shm - before.node_shm;
+    TU_ASSERT(node_peak <= out_bytes,
+              "the node's shared memory grew by %zu bytes, over the %zu of the output", node_peak,
+              out_bytes);
+    /* Its scratch (mine), a quarter of each other run of the node, the
+     * buffer's share, and 2 MiB of the sort's other needs. */
+    size_t bound = mine + (size_t)(pa_ctx_node_size(ctx) - 1) * mine / 4 * 5 / 4 +
+                   ((size_t)1 << 20) / (size_t)pa_ctx_node_size(ctx) + ((size_t)2 << 20);
+    size_t growth = after.rank_vmhwm - before.rank_vmhwm;
+    int check = pa_ctx_nnodes(ctx) == 2 && pa_ctx_size(ctx) == 4;
+    TU_ASSERT(!check || growth <= bound, "a rank's resident peak grew by %zu bytes, over %zu",
+              growth, bound);
+    pa_array_free(&a);
+    pa_array_free(&out);
+}
+END_TEST
+
 /* ------------------------------------------------------------ rows */
 
 START_TEST(sort_rows)
@@ -545,6 +607,10 @@ static Suite *make(void)
     tcase_add_test(tc, topk_unique_every_dtype);
     tcase_add_test(tc, quantile_methods);
     tcase_add_test(tc, topk_unique_bad_arguments);
+    TCase *tr = tu_tcase(s, "rounds");
+    tcase_add_checked_fixture(tr, small_buffer_setup, tu_ctx_teardown);
+    tcase_add_test(tr, sort_rounds);
+    tcase_add_test(tr, sort_peak);
     return s;
 }
 

@@ -2,7 +2,8 @@
  * with pa_sort on every rank against one process's qsort of the same
  * values, and the exact median (pa_median) against the sort, measured side
  * by side in one run. Each repetition sorts fresh data: the values are
- * drawn again (untimed) before it. */
+ * drawn again (untimed) before it. Then the peak extra memory of one
+ * pa_sort, pa_argsort and pa_median each. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 
 typedef struct {
     pa_ctx *ctx;
-    pa_array *a, *out;
+    pa_array *a, *out, *idx;
     double *naive; /* rank 0: a private copy of the values for qsort */
     size_t n;
     double sink;
@@ -72,6 +73,54 @@ static int median_rep(bench *b, void *arg, int rep)
     return rc;
 }
 
+static int argsort_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    sort_bench *S = arg;
+    return fail_if(b, S, pa_argsort(S->idx, S->a), "pa_argsort");
+}
+
+/* The peak extra memory of one call of fn, in MB (pa_mem_peak): the
+ * largest node's node-block memory above what it held before, and the
+ * largest rank's resident peak above its resident memory before (it counts
+ * the shared pages the rank touched as well as its private memory). */
+static int peak_memory(bench *b, sort_bench *S, bench_fn fn, double mb[2])
+{
+    pa_ctx *ctx = S->ctx;
+    pa_mem_peaks before, after;
+    int rc = pa_mem_peak_reset(ctx);
+    if (rc == PA_OK)
+        rc = pa_mem_peak(ctx, &before);
+    if (rc != PA_OK)
+        return fail_if(b, S, rc, "pa_mem_peak");
+    rc = fn(b, S, 0);
+    if (rc == 0 && (rc = pa_mem_peak(ctx, &after)) != PA_OK)
+        return fail_if(b, S, rc, "pa_mem_peak");
+    mb[0] = (double)(after.node_shm - before.node_shm) / 1e6;
+    mb[1] = (double)(after.rank_vmhwm - before.rank_vmhwm) / 1e6;
+    return rc;
+}
+
+/* Notes the peak extra memory of sort, argsort and median. */
+static int peak_figures(bench *b, sort_bench *S)
+{
+    static const char *const name[] = {"pa_sort", "pa_argsort", "pa_median"};
+    const bench_fn fns[] = {sort_rep, argsort_rep, median_rep};
+    double mb[3][2];
+    int rc = 0;
+    for (int k = 0; k < 3 && rc == 0; k++)
+        rc = bench_agree(b, peak_memory(b, S, fns[k], mb[k]));
+    if (rc != 0)
+        return rc;
+    double input = (double)S->n * 8 / pa_ctx_nnodes(S->ctx) / 1e6;
+    for (int k = 0; k < 3; k++)
+        bench_note(b,
+                   "peak extra memory of %s: node shared memory %.1f MB, a rank's VmHWM growth "
+                   "up to %.1f MB (input and output %.1f MB per node)",
+                   name[k], mb[k][0], mb[k][1], input);
+    return 0;
+}
+
 static int sort_run(bench *b)
 {
     pa_ctx *ctx = bench_ctx(b);
@@ -84,7 +133,8 @@ static int sort_run(bench *b)
                                          S.n));
     int rc = 0;
     if (pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.a) != PA_OK ||
-        pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.out) != PA_OK)
+        pa_array_create(ctx, PA_F64, 1, &S.n, PA_DISTRIBUTED, &S.out) != PA_OK ||
+        pa_array_create(ctx, PA_I64, 1, &S.n, PA_DISTRIBUTED, &S.idx) != PA_OK)
         rc = bench_fail(b, "sort: %s", pa_errmsg(ctx));
     else if (pa_ctx_rank(ctx) == 0 && !(S.naive = malloc(S.n * sizeof(double) + 1)))
         rc = bench_fail(b, "sort: out of memory for qsort's copy (%zu bytes)", S.n * 8);
@@ -118,9 +168,11 @@ static int sort_run(bench *b)
                "sort: %zu uniform f64 in all, drawn afresh before each repetition; qsort on "
                "rank 0 over a private copy; parray on all %d rank%s",
                S.n, pa_ctx_size(ctx), pa_ctx_size(ctx) == 1 ? "" : "s");
+    rc = peak_figures(b, &S);
 
 out:
     free(S.naive);
+    pa_array_free(&S.idx);
     pa_array_free(&S.out);
     pa_array_free(&S.a);
     if (S.sink == 12345.678) /* keeps qsort's result alive */
