@@ -146,19 +146,31 @@ static void json_edge(json_writer *w, const report *rep, double v)
         json_double(w, v);
 }
 
-/* A result in JSON, exactly: an integer, a bool, or a float with the
- * digits of its dtype (a float's, or a double's). */
+/* A float result in JSON with the digits of its size in bytes (a
+ * float's, or a double's). */
+static void json_real(json_writer *w, double v, size_t size)
+{
+    if (size == 4 && isfinite(v))
+        json_float(w, (float)v);
+    else
+        json_double(w, v);
+}
+
+/* A result in JSON, exactly: an integer, a bool, a float with the digits
+ * of its dtype, or a complex number as [re, im] with its parts' digits. */
 static void json_value(json_writer *w, const pa_value *v)
 {
     switch (v->kind) {
     case 'i': json_int(w, v->v.i); break;
     case 'u': json_uint(w, v->v.u); break;
     case 'b': json_bool(w, v->v.u != 0); break;
-    default:
-        if (pa_dtype_size(v->dtype) == 4 && isfinite(v->v.f))
-            json_float(w, (float)v->v.f);
-        else
-            json_double(w, pa_value_double(v));
+    case 'c':
+        json_begin_array(w);
+        json_real(w, v->v.c[0], pa_dtype_size(v->dtype) / 2);
+        json_real(w, v->v.c[1], pa_dtype_size(v->dtype) / 2);
+        json_end_array(w);
+        break;
+    default: json_real(w, pa_value_double(v), pa_dtype_size(v->dtype));
     }
 }
 
@@ -382,6 +394,24 @@ static int order_stats(pa_array *a, report *rep)
     return rep->median ? pa_median(a, &rep->median_value) : PA_OK;
 }
 
+/* The options that a complex dataset has no answer to: histograms and
+ * percentiles need an order of the values on a line (numpy's histogram
+ * drops the imaginary parts with a warning; a refusal is clearer). r's
+ * sums say whether the data are complex. Returns 0, or 1 after reporting
+ * the first such option. */
+static int refuse_complex(pa_ctx *ctx, const stats_args *s, const report *rep)
+{
+    if (rep->r.n == 0 || rep->r.col[0][0].kind != 'c')
+        return 0;
+    const char *opt = s->bins ? "--hist" : s->npct ? "--percentiles" : s->median ? "--median" : 0;
+    if (!opt)
+        return 0;
+    return cmd_fail(ctx, "stats",
+                    "%s: not defined for %s, whose dtype %s is complex (complex values have no "
+                    "place on a line): take real(x) or abs(x) with parray calc first",
+                    opt, s->inarg, pa_dtype_name(rep->dtype));
+}
+
 /* Collective. The statistics of the loaded array a, printed. Returns the
  * exit status. */
 static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
@@ -407,6 +437,8 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
     r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
     if (reduce_all(a, axis, r) != PA_OK)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    else if (refuse_complex(ctx, s, &rep))
+        status = 1;
     else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != PA_OK)
         status = cmd_fail(ctx, sub, "--hist %d: %s", s->bins,
                           rep.hist.bins ? cmd_errmsg(ctx) : "out of memory");
