@@ -825,11 +825,12 @@ START_TEST(test_complex_order)
                                 size_t step = axis == 0 ? shapes[s][1] : 1, idx = 0;
                                 double z[2];
                                 ref_order(re, im, off, step, len, want_max, z, &idx);
-                                bad += want_index ? v[j].kind != 'i' || v[j].dtype != PA_I64 ||
-                                                        v[j].v.i != (int64_t)idx
-                                                  : v[j].kind != 'c' || v[j].dtype != (pa_dtype)d ||
-                                                        !same(v[j].v.c[0], z[0]) ||
-                                                        !same(v[j].v.c[1], z[1]);
+                                bad += want_index
+                                           ? v[j].kind != 'i' || v[j].dtype != PA_I64 ||
+                                                 v[j].v.i != (int64_t)idx
+                                           : v[j].kind != 'c' || v[j].dtype != (pa_dtype)d ||
+                                                 !same(v[j].v.c[0], z[0]) ||
+                                                 !same(v[j].v.c[1], z[1]);
                             }
                             TU_ASSERT(bad == 0, "%s axis %d of %s %s mode %d: %zu results differ",
                                       pa_reduce_name(ops[o]), axis, pa_dtype_name((pa_dtype)d),
