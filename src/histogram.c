@@ -204,6 +204,10 @@ static int check_hist(const char *fn, const pa_array *a, int bins, const void *c
     pa_ctx *ctx = a->ctx;
     PA_CHECK_AS(ctx, fn, bins >= 1, PA_EINVAL, "bins = %d: must be at least 1", bins);
     PA_CHECK_AS(ctx, fn, counts, PA_EINVAL, "counts is NULL");
+    PA_CHECK_AS(ctx, fn, !pa__dtype_is_complex(a->dtype), PA_ENOTSUP,
+                "a is %s: a histogram of complex values is not defined (numpy's drops their "
+                "imaginary parts): take their real part or absolute value first",
+                pa_dtype_name(a->dtype));
     return PA_OK;
 }
 

@@ -1174,17 +1174,16 @@ static int check_reduce(const char *fn, const pa_array *a, int axis, const void 
     return PA_OK;
 }
 
-/* The reductions of a complex a (reduce_complex.c), after the checks:
- * any and all count it here as every dtype; min, max, argmin and argmax
- * are PA_ENOTSUP (complex numbers have no order), and so are sum and mean
- * into doubles, which would drop the imaginary part. */
+/* The reductions of a complex a (reduce_complex.c, and
+ * reduce_order_complex.c for min, max, argmin and argmax), after the
+ * checks: any and all count it here as every dtype; sum and mean into
+ * doubles are PA_ENOTSUP, which would drop the imaginary part. */
 static int reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
                           double ddof, void *out, int typed, size_t nout)
 {
     int real_result = op == PA_RED_NORM2 || op == PA_RED_VAR || op == PA_RED_STD;
-    PA_CHECK_AS(a->ctx, fn, real_result || op == PA_RED_SUM || op == PA_RED_MEAN, PA_ENOTSUP,
-                "%s is not defined for %s (complex numbers have no order)", pa_reduce_name(op),
-                pa_dtype_name(a->dtype));
+    if (op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN || op == PA_RED_ARGMAX)
+        return nout ? pa__reduce_order_complex(fn, a, op, axis, out, typed, nout) : PA_OK;
     PA_CHECK_AS(a->ctx, fn, typed || real_result, PA_ENOTSUP,
                 "the %s of %s is complex, which a double cannot hold: use pa_reduce_value",
                 pa_reduce_name(op), pa_dtype_name(a->dtype));
@@ -1272,12 +1271,12 @@ static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, in
     PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
                 (int)op);
-    if (pa__dtype_is_complex(a->dtype) && op != PA_RED_ANY && op != PA_RED_ALL)
-        return reduce_complex(fn, a, op, axis, 0.0, out, typed, nout);
     int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
                   op == PA_RED_ARGMAX;
     PA_CHECK_AS(ctx, fn, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
                 red_names[op], axis < 0 ? "array" : "axis");
+    if (pa__dtype_is_complex(a->dtype) && op != PA_RED_ANY && op != PA_RED_ALL)
+        return reduce_complex(fn, a, op, axis, 0.0, out, typed, nout);
     if (nout == 0)
         return PA_OK;
     sink s = result_sink(op, a->dtype, out, typed);

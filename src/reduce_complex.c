@@ -68,19 +68,26 @@ int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int a
         free(re);
         return rc;
     }
+    double len = (double)(axis < 0 ? a->size : a->shape[axis]); /* of each reduced line */
     parts p;
     rc = parts_of(a, &p);
     if (rc == PA_OK) {
         int var = op == PA_RED_VAR || op == PA_RED_STD;
-        rc = var ? pa_var(p.re, axis, ddof, re) : pa_reduce(p.re, op, axis, re);
+        pa_reduce_op pop = op == PA_RED_MEAN ? PA_RED_SUM : op;
+        rc = var ? pa_var(p.re, axis, ddof, re) : pa_reduce(p.re, pop, axis, re);
         if (rc == PA_OK)
-            rc = var ? pa_var(p.im, axis, ddof, im) : pa_reduce(p.im, op, axis, im);
+            rc = var ? pa_var(p.im, axis, ddof, im) : pa_reduce(p.im, pop, axis, im);
         parts_free(&p);
     }
     for (size_t j = 0; rc == PA_OK && j < nout; j++) {
         switch (op) {
-        case PA_RED_SUM:
-        case PA_RED_MEAN: put(out, typed, j, 1, re[j], im[j]); break;
+        case PA_RED_SUM: put(out, typed, j, 1, re[j], im[j]); break;
+        /* numpy divides the complex sum by the complex n + 0j (Smith's
+         * algorithm), so that a NaN or an inf in one part makes the other
+         * NaN too: the same here, term for term. */
+        case PA_RED_MEAN:
+            put(out, typed, j, 1, (re[j] + im[j] * 0.0) / len, (im[j] - re[j] * 0.0) / len);
+            break;
         /* |z|^2 = re^2 + im^2: the norm is that of the parts' norms. */
         case PA_RED_NORM2: put(out, typed, j, 0, hypot(re[j], im[j]), 0); break;
         /* The variance of z is the sum of its parts' (numpy's, real). */

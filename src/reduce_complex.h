@@ -1,5 +1,6 @@
-/* The reductions of the complex dtypes, built on the real ones: reduce.c
- * hands them a complex array after its own checks.
+/* The reductions of the complex dtypes: the sums built on the real ones,
+ * and the order reductions. reduce.c hands them a complex array after its
+ * own checks.
  *
  * Protocol: collective over a's context, called by every rank with the
  * same arguments (as the public call that reaches it). out has nout
@@ -19,6 +20,13 @@
  * or along axis 0 or 1. */
 int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
                        void *out, int typed, size_t nout);
+
+/* min, max, argmin and argmax of the complex array a (nout >= 1 results),
+ * in numpy's lexicographic order (reduce_order_complex.c): min and max as
+ * pa_values of a's dtype (PA_ENOTSUP into doubles), argmin and argmax as
+ * i64 values or doubles. */
+int pa__reduce_order_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
+                             void *out, int typed, size_t nout);
 
 /* numpy's vdot of the complex arrays a and b (a conjugated) as a c128
  * value. */

@@ -6,7 +6,7 @@
  * configuration; against a one-rank context too; in both orders of reading
  * memory; the exact results of pa_reduce_value and their result types;
  * integers at their dtype's limits and sums that wrap; any and all; NaN
- * and signed-zero rules; empty arrays; bad input. What depends on the
+ * and signed-zero rules; complex numbers' order; empty arrays; bad input. What depends on the
  * dtype is chosen by its kind, so a dtype added to the list is tested
  * here without a line changing. */
 #include "testutil.h"
@@ -650,9 +650,9 @@ static int same(double x, double y)
 /* Complex arrays: sum and mean are c128 values whose parts have the bits
  * of the parts' tree sums on one rank, norm2, var and std f64 values made
  * from them, and dot numpy's vdot, on both distributions, whole and along
- * both axes, so the same bits in every launcher configuration; min, max,
- * argmin and argmax are PA_ENOTSUP naming the op and the dtype, and so
- * are sum and mean into doubles and pa_dot; any and all count. */
+ * both axes, so the same bits in every launcher configuration; sum, mean,
+ * min and max into doubles are PA_ENOTSUP naming the op and the dtype, and
+ * so is pa_dot; argmax into a double is an index; any and all count. */
 START_TEST(test_complex)
 {
     static const size_t shapes[][2] = {{7, 1}, {4097, 1}, {100003, 1}, {37, 5}, {5, 1001}};
@@ -721,19 +721,134 @@ START_TEST(test_complex)
         TU_OK(pa_array_create(ctx, (pa_dtype)d, 1, &n, PA_DISTRIBUTED, &a), ctx);
         TU_OK(pa_reduce(a, PA_RED_ANY, -1, &x), ctx);
         TU_CHECK(x == 0);
-        static const pa_reduce_op refused[] = {PA_RED_MIN, PA_RED_MAX, PA_RED_ARGMIN,
-                                               PA_RED_ARGMAX};
+        static const pa_reduce_op refused[] = {PA_RED_SUM, PA_RED_MEAN, PA_RED_MIN, PA_RED_MAX};
         for (int o = 0; o < 4; o++) {
-            TU_RC(pa_reduce_value(a, refused[o], -1, &pv), PA_ENOTSUP, ctx);
+            TU_RC(pa_reduce(a, refused[o], -1, &x), PA_ENOTSUP, ctx);
             TU_ASSERT(strstr(pa_errmsg(ctx), pa_reduce_name(refused[o])) &&
-                          strstr(pa_errmsg(ctx), pa_dtype_name((pa_dtype)d)),
+                          strstr(pa_errmsg(ctx), pa_dtype_name((pa_dtype)d)) &&
+                          strstr(pa_errmsg(ctx), "pa_reduce_value"),
                       "message '%s'", pa_errmsg(ctx));
         }
-        TU_RC(pa_reduce(a, PA_RED_SUM, -1, &x), PA_ENOTSUP, ctx);
-        TU_CHECK(strstr(pa_errmsg(ctx), "pa_reduce_value") != NULL);
+        TU_OK(pa_reduce(a, PA_RED_ARGMAX, -1, &x), ctx); /* an index: a double holds it */
+        TU_CHECK(x == 0);
+        (void)pv;
         TU_RC(pa_dot(a, a, &x), PA_ENOTSUP, ctx);
         TU_CHECK(strstr(pa_errmsg(ctx), "pa_dot_value") != NULL);
         pa_array_free(&a);
+    }
+}
+END_TEST
+
+/* The serial reference of a complex min or max (want_max) over n elements
+ * (re[i k], im[i k]) for i from off, k = step: numpy's first element with
+ * a NaN part if any; else the first index of the lexicographic best (the
+ * real parts first), and as the value, of the elements equal to it, the
+ * one whose zeros' signs come first in the order -0.0 < +0.0 (max: last),
+ * real part first. */
+static void ref_order(const double *re, const double *im, size_t off, size_t step, size_t n,
+                      int want_max, double *z, size_t *idx)
+{
+    size_t b = SIZE_MAX;
+    for (size_t k = 0; k < n && b == SIZE_MAX; k++)
+        if (isnan(re[off + k * step]) || isnan(im[off + k * step]))
+            b = k;
+    for (size_t k = 0; k < n && b == SIZE_MAX; k++) {
+        size_t i = off + k * step, j = off + *idx * step;
+        int better = want_max ? re[i] > re[j] || (re[i] == re[j] && im[i] > im[j])
+                              : re[i] < re[j] || (re[i] == re[j] && im[i] < im[j]);
+        if (k == 0 || better)
+            *idx = k;
+    }
+    if (b != SIZE_MAX)
+        *idx = b;
+    size_t v = off + *idx * step;
+    z[0] = re[v];
+    z[1] = im[v];
+    for (size_t k = 0; k < n && b == SIZE_MAX; k++) {
+        size_t i = off + k * step;
+        if (re[i] != z[0] || im[i] != z[1])
+            continue;
+        /* The zeros' signs as a number, 0 for (-, -) to 3 for (+, +). */
+        int si = 2 * !signbit(re[i]) + !signbit(im[i]), sz = 2 * !signbit(z[0]) + !signbit(z[1]);
+        if (want_max ? si > sz : si < sz) {
+            z[0] = re[i];
+            z[1] = im[i];
+        }
+    }
+}
+
+/* Complex min, max, argmin and argmax in numpy's lexicographic order
+ * against ref_order, bit for bit, for each complex dtype, both
+ * distributions, whole and along both axes, on data with many ties (parts
+ * from a few values), only signed zeros, and NaN in either part; so the
+ * same bits at every launcher configuration. */
+START_TEST(test_complex_order)
+{
+    static const size_t shapes[][2] = {{7, 1}, {4097, 1}, {100003, 1}, {37, 5}, {5, 1001}};
+    static const double few[] = {-1.5, -0.0, 0.0, 1.0, 2.0};
+    static const pa_reduce_op ops[] = {PA_RED_MIN, PA_RED_MAX, PA_RED_ARGMIN, PA_RED_ARGMAX};
+    for (int d = 0; d < PA_NDTYPES; d++) {
+        if (!pa__dtype_is_complex((pa_dtype)d))
+            continue;
+        size_t ps = pa_dtype_size((pa_dtype)d) / 2;
+        for (int s = 0; s < 5; s++)
+            for (int mode = 0; mode < 3; mode++) { /* ties, zeros, NaN */
+                int ndim = s < 3 ? 1 : 2;
+                size_t n = shapes[s][0] * shapes[s][1];
+                double *re = malloc(sizeof(double) * n), *im = malloc(sizeof(double) * n);
+                char *buf = malloc(2 * ps * n);
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
+                    re[i] = few[(mode == 1 ? 1 : 0) + (h >> 40) % (mode == 1 ? 2 : 5)];
+                    im[i] = few[(mode == 1 ? 1 : 0) + (h >> 20) % (mode == 1 ? 2 : 5)];
+                    if (mode == 2 && i % 1009 == 600)
+                        (i % 2 ? re : im)[i] = NAN;
+                    pa__from_double(buf + 2 * i * ps, pa__dtype_real((pa_dtype)d), re[i]);
+                    pa__from_double(buf + (2 * i + 1) * ps, pa__dtype_real((pa_dtype)d), im[i]);
+                }
+                for (int k = 0; k < 2; k++) {
+                    pa_array *a = NULL;
+                    TU_OK(pa_array_create(ctx, (pa_dtype)d, ndim, shapes[s],
+                                          k ? PA_REPLICATED : PA_DISTRIBUTED, &a),
+                          ctx);
+                    TU_OK(pa_array_scatter(a, 0, buf), ctx);
+                    pa_value v[1001];
+                    for (int axis = -1; axis < (ndim == 2 ? 2 : 0); axis++)
+                        for (int o = 0; o < 4; o++) {
+                            int want_max = ops[o] == PA_RED_MAX || ops[o] == PA_RED_ARGMAX;
+                            int want_index = ops[o] == PA_RED_ARGMIN || ops[o] == PA_RED_ARGMAX;
+                            size_t nout = axis < 0 ? 1 : shapes[s][1 - axis], bad = 0;
+                            size_t len = axis < 0 ? n : shapes[s][axis];
+                            TU_OK(pa_reduce_value(a, ops[o], axis, v), ctx);
+                            for (size_t j = 0; j < nout; j++) {
+                                size_t off = axis == 1 ? j * shapes[s][1] : j;
+                                size_t step = axis == 0 ? shapes[s][1] : 1, idx = 0;
+                                double z[2];
+                                ref_order(re, im, off, step, len, want_max, z, &idx);
+                                bad += want_index
+                                           ? v[j].kind != 'i' || v[j].dtype != PA_I64 ||
+                                                 v[j].v.i != (int64_t)idx
+                                           : v[j].kind != 'c' || v[j].dtype != (pa_dtype)d ||
+                                                 !same(v[j].v.c[0], z[0]) ||
+                                                 !same(v[j].v.c[1], z[1]);
+                            }
+                            TU_ASSERT(bad == 0, "%s axis %d of %s %s mode %d: %zu results differ",
+                                      pa_reduce_name(ops[o]), axis, pa_dtype_name((pa_dtype)d),
+                                      k ? "replicated" : "distributed", mode, bad);
+                        }
+                    pa_array_free(&a);
+                }
+                free(re);
+                free(im);
+                free(buf);
+            }
+        size_t z = 0;
+        pa_array *e = NULL;
+        pa_value v;
+        TU_OK(pa_array_create(ctx, (pa_dtype)d, 1, &z, PA_DISTRIBUTED, &e), ctx);
+        TU_RC(pa_reduce_value(e, PA_RED_MIN, -1, &v), PA_EINVAL, ctx);
+        TU_RC(pa_reduce_value(e, PA_RED_ARGMAX, -1, &v), PA_EINVAL, ctx);
+        pa_array_free(&e);
     }
 }
 END_TEST
@@ -788,6 +903,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_bool);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_complex);
+    tcase_add_test(tc, test_complex_order);
     return s;
 }
 

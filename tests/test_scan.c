@@ -467,6 +467,14 @@ START_TEST(test_hist_refusals)
     TU_RC(pa_histogram_edges(a, 2, nan, counts, NULL), PA_EINVAL, ctx);
     TU_RC(pa_histogram(a, 2, NULL, NULL, counts, NULL), PA_EINVAL, ctx);
     pa_array_free(&a);
+    /* Complex values have no histogram: refused, not their real parts'. */
+    size_t n = 4;
+    TU_OK(pa_array_create(ctx, PA_C128, 1, &n, PA_DISTRIBUTED, &a), ctx);
+    TU_RC(pa_histogram(a, 2, NULL, edges, counts, NULL), PA_ENOTSUP, ctx);
+    TU_CHECK(strstr(pa_errmsg(ctx), "c128") != NULL);
+    const double ok[3] = {0, 1, 2};
+    TU_RC(pa_histogram_edges(a, 2, ok, counts, NULL), PA_ENOTSUP, ctx);
+    pa_array_free(&a);
 }
 END_TEST
 

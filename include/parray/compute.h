@@ -341,7 +341,18 @@ typedef struct {
  * NaN's index. min of -0.0 and +0.0 is -0.0 (max: +0.0) whatever their
  * order, so that the result does not depend on the layout. Empty: sum and
  * norm2 are 0; mean, var, std are NaN; any is false and all true; min,
- * max, argmin and argmax are PA_EINVAL. */
+ * max, argmin and argmax are PA_EINVAL.
+ *
+ * Complex dtypes: sum and mean are c128 (mean is the sum divided by n +
+ * 0j as numpy divides, so a NaN or an inf in one part makes the other
+ * NaN); norm2, var and std f64. min, max, argmin and argmax compare as
+ * numpy's, lexicographically: real parts first, then imaginary parts; the
+ * first element with a NaN in either part is the min and the max (its
+ * index argmin and argmax); among the values equal to the min, the one
+ * whose zeros' signs come first in the order -0.0 < +0.0, real part
+ * first (max: last), so that the result does not depend on the layout.
+ * min and max keep a's dtype. pa_reduce refuses sum, mean, min and max of
+ * a complex a (PA_ENOTSUP: a double cannot hold them). */
 PA_EXTERN int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out);
 PA_EXTERN int pa_reduce_value(const pa_array *a, pa_reduce_op op, int axis, pa_value *out);
 
