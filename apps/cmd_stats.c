@@ -552,91 +552,91 @@ static int unique_stats(pa_ctx *ctx, const stats_args *s, pa_array *a, unique_li
     pa_array_free(&values);
     pa_array_free(&counts);
     return status;
-    /* The options that a complex dataset has no answer to: histograms and
+}
+
+/* The options that a complex dataset has no answer to: histograms and
  * percentiles need an order of the values on a line (numpy's histogram
  * drops the imaginary parts with a warning; a refusal is clearer). r's
  * sums say whether the data are complex. Returns 0, or 1 after reporting
  * the first such option. */
-    static int refuse_complex(pa_ctx * ctx, const stats_args *s, const report *rep)
-    {
-        if (rep->r.n == 0 || rep->r.col[0][0].kind != 'c')
-            return 0;
-        const char *opt = s->bins     ? "--hist"
-                          : s->npct   ? "--percentiles"
-                          : s->median ? "--median"
-                          : s->unique ? "--unique"
-                                      : 0;
-        if (!opt)
-            return 0;
-        return cmd_fail(
-            ctx, "stats",
-            "%s: not defined for %s, whose dtype %s is complex (complex values have no "
-            "place on a line): take real(x) or abs(x) with parray calc first",
-            opt, s->inarg, pa_dtype_name(rep->dtype));
-    }
+static int refuse_complex(pa_ctx *ctx, const stats_args *s, const report *rep)
+{
+    if (rep->r.n == 0 || rep->r.col[0][0].kind != 'c')
+        return 0;
+    const char *opt = s->bins     ? "--hist"
+                      : s->npct   ? "--percentiles"
+                      : s->median ? "--median"
+                      : s->unique ? "--unique"
+                                  : 0;
+    if (!opt)
+        return 0;
+    return cmd_fail(ctx, "stats",
+                    "%s: not defined for %s, whose dtype %s is complex (complex values have no "
+                    "place on a line): take real(x) or abs(x) with parray calc first",
+                    opt, s->inarg, pa_dtype_name(rep->dtype));
+}
 
-    /* Collective. The statistics of the loaded array a, printed. Returns the
+/* Collective. The statistics of the loaded array a, printed. Returns the
  * exit status. */
-    static int stats_of(pa_ctx * ctx, const stats_args *s, pa_array *a)
-    {
-        const char *sub = "stats";
-        int axis = s->axis;
-        report rep = {.name = s->inarg,
-                      .dtype = pa_array_dtype(a),
-                      .ndim = pa_array_ndim(a),
-                      .axis = axis,
-                      .npct = s->npct,
-                      .pct = s->pct,
-                      .method = s->method,
-                      .median = s->median,
-                      .unique = s->unique};
-        pa_array_shape(a, rep.shape);
-        if (axis >= 0 && rep.ndim != 2)
-            return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg,
-                            rep.ndim);
-        results *r = &rep.r;
-        r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
-        pa_value *mem = NULL;
-        int status = alloc_results(ctx, r, s->bins, &mem);
-        if (status)
-            goto out;
-        r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
-        if (reduce_all(a, axis, r) != PA_OK)
-            status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-        else if (refuse_complex(ctx, s, &rep))
-            status = 1;
-        else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != PA_OK)
-            status = cmd_fail(ctx, sub, "--hist %d: %s", s->bins,
-                              rep.hist.bins ? cmd_errmsg(ctx) : "out of memory");
-        else if (order_stats(a, &rep) != PA_OK)
-            status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
-        else if (!s->unique || (status = unique_stats(ctx, s, a, &rep.uniq)) == 0)
-            status = output_write(ctx, sub, &s->out, print_text, print_json, &rep);
-    out:
-        histogram_free(&rep.hist);
-        free(rep.uniq.values);
-        free(rep.uniq.counts);
-        free(mem);
-        return status;
-    }
+static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
+{
+    const char *sub = "stats";
+    int axis = s->axis;
+    report rep = {.name = s->inarg,
+                  .dtype = pa_array_dtype(a),
+                  .ndim = pa_array_ndim(a),
+                  .axis = axis,
+                  .npct = s->npct,
+                  .pct = s->pct,
+                  .method = s->method,
+                  .median = s->median,
+                  .unique = s->unique};
+    pa_array_shape(a, rep.shape);
+    if (axis >= 0 && rep.ndim != 2)
+        return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg, rep.ndim);
+    results *r = &rep.r;
+    r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
+    pa_value *mem = NULL;
+    int status = alloc_results(ctx, r, s->bins, &mem);
+    if (status)
+        goto out;
+    r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
+    if (reduce_all(a, axis, r) != PA_OK)
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    else if (refuse_complex(ctx, s, &rep))
+        status = 1;
+    else if (s->bins && histogram_compute(ctx, a, s->bins, &rep.hist) != PA_OK)
+        status = cmd_fail(ctx, sub, "--hist %d: %s", s->bins,
+                          rep.hist.bins ? cmd_errmsg(ctx) : "out of memory");
+    else if (order_stats(a, &rep) != PA_OK)
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    else if (!s->unique || (status = unique_stats(ctx, s, a, &rep.uniq)) == 0)
+        status = output_write(ctx, sub, &s->out, print_text, print_json, &rep);
+out:
+    histogram_free(&rep.hist);
+    free(rep.uniq.values);
+    free(rep.uniq.counts);
+    free(mem);
+    return status;
+}
 
-    static int run(pa_ctx * ctx, int argc, char **argv)
-    {
-        stats_args s = {.axis = -1, .method = PA_QUANTILE_LINEAR};
-        int status = parse_args(ctx, argc, argv, &s);
-        if (status)
-            return opts_exit_status(status);
-        pa_array *a = NULL;
-        if (pa_h5_load(ctx, s.in.file, s.in.dataset, NULL, &a) != PA_OK)
-            return cmd_fail(ctx, "stats", "%s", cmd_errmsg(ctx));
-        status = stats_of(ctx, &s, a);
-        pa_array_free(&a);
-        return status;
-    }
+static int run(pa_ctx *ctx, int argc, char **argv)
+{
+    stats_args s = {.axis = -1, .method = PA_QUANTILE_LINEAR};
+    int status = parse_args(ctx, argc, argv, &s);
+    if (status)
+        return opts_exit_status(status);
+    pa_array *a = NULL;
+    if (pa_h5_load(ctx, s.in.file, s.in.dataset, NULL, &a) != PA_OK)
+        return cmd_fail(ctx, "stats", "%s", cmd_errmsg(ctx));
+    status = stats_of(ctx, &s, a);
+    pa_array_free(&a);
+    return status;
+}
 
-    const pa_cmd cmd_stats = {
-        .name = "stats",
-        .summary = "count, sum, mean, std, min, max, any, all and histogram of a dataset",
-        .usage = usage,
-        .run = run,
-    };
+const pa_cmd cmd_stats = {
+    .name = "stats",
+    .summary = "count, sum, mean, std, min, max, any, all and histogram of a dataset",
+    .usage = usage,
+    .run = run,
+};
