@@ -258,7 +258,8 @@ static PyMethodDef array_methods[] = {
     {"reshape", pyp_reshape, METH_VARARGS,
      "reshape(shape): a new array of the elements in C order; one dimension may be -1 "
      "(collective)"},
-    {"transpose", pyp_transpose, METH_NOARGS, "the transpose of a 2-D array, a new array (collective)"},
+    {"transpose", pyp_transpose, METH_NOARGS,
+     "the transpose of a 2-D array, a new array (collective)"},
     {"redistribute", (PyCFunction)(void (*)(void))pyp_redistribute, METH_VARARGS | METH_KEYWORDS,
      "redistribute(dist): a copy, 'distributed' or 'replicated' (collective)"},
     {NULL, NULL, 0, NULL}};
@@ -273,8 +274,8 @@ static PyGetSetDef array_getset[] = {
     {"node_rows", get_node_rows, NULL, "(row0, nrows): the rows of node()", NULL},
     {"freed", get_freed, NULL, "whether the array was freed", NULL},
     {"readonly", get_readonly, NULL, "whether views are read-only", NULL},
-    {"T", pyp_get_T, NULL, "a.transpose(): the transpose of a 2-D array, a new array (collective)",
-     NULL},
+    {"T", pyp_get_T, NULL,
+     "a.transpose(): the transpose of a 2-D array, a new array (collective)", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 PyTypeObject pyp_array_type = {

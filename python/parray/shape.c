@@ -41,8 +41,7 @@ static int is_full(PyObject *key)
 static int is_integer(PyObject *key)
 {
     return PyLong_Check(key) || PyArray_IsScalar(key, Integer) ||
-           (PyArray_IsZeroDim(key) &&
-            PyArray_ISINTEGER((PyArrayObject *)key));
+           (PyArray_IsZeroDim(key) && PyArray_ISINTEGER((PyArrayObject *)key));
 }
 
 /* A slice bound: None is PA_SLICE_NONE; a bound past int64 is clamped
@@ -218,8 +217,8 @@ PyObject *pyp_reshape(PyObject *self, PyObject *args)
     size_t size = pa_array_size(a);
     if (unknown >= 0) {
         if (known == 0 || size % known)
-            return PyErr_Format(PyExc_ValueError, "cannot reshape array of size %zu into shape %s)",
-                                size, text);
+            return PyErr_Format(PyExc_ValueError,
+                                "cannot reshape array of size %zu into shape %s)", size, text);
         shape[unknown] = size / known;
     }
     pa_array *out = NULL;
