@@ -86,7 +86,12 @@ def test_numpy_operands_are_replicated():
     same((a - mu) / sd, (x - mu) / sd, "(a - numpy row) / numpy row")
     same(mu * a, mu * x, "numpy row * a (numpy defers to the Array)")
     same(a > mu, x > mu, "a > numpy row")
+    same(a * x[:, :1], x * x[:, :1], "a * numpy (n, 1) column")
     same(a + np.float64(2.0), x + 2.0, "a numpy scalar stays a scalar")
+    n = settled()
+    r = a + mu
+    check(pa.live_arrays() == n + 1, "the replicated temporary is freed when the call returns")
+    del r
     same(a + np.array(2.0), x + 2.0, "a 0-d numpy array is a scalar")
     keep = a
     a -= mu
