@@ -17,14 +17,14 @@ import sys as _sys
 import numpy as _np
 
 from . import _parray
-from ._parray import (Array, Expr, arange, blas_plan, collect, compile, dot, empty,
+from ._parray import (Array, Expr, arange, blas_plan, collect, compile, concatenate, dot, empty,
                       eval, from_numpy, full, get_attr, linspace, live_arrays, load_csv,
                       load_files, load_h5, load_npy, matmul, ones, replicate, set_attr,
                       solve, lstsq, cholesky, eigh, h5_info, zeros)
 from . import random
 
 __all__ = ["Error", "Context", "init", "finalize", "context", "Array", "Expr", "empty",
-           "zeros", "ones", "full", "arange", "linspace", "random", "from_numpy",
+           "zeros", "ones", "full", "concatenate", "arange", "linspace", "random", "from_numpy",
            "replicate", "eval", "compile", "dot", "matmul", "solve", "lstsq", "cholesky",
            "eigh", "load_h5", "h5_info", "load_files", "load_npy", "load_csv", "set_attr",
            "get_attr", "save_h5", "save_files", "unary", "info", "blas_plan", "live_arrays", "collect", "agree"]

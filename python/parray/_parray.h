@@ -109,6 +109,33 @@ PyObject *pyp_to_numpy(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *pyp_save_h5(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *pyp_save_files(PyObject *self, PyObject *args, PyObject *kw);
 extern PyMethodDef pyp_move_methods[];
+/* move.c: pa.replicate(o) from rank 0 (collective): a new read-only Array,
+ * or NULL with the error raised. */
+PyObject *pyp_replicate(PyObject *o);
+
+/* broadcast.c: the output of an element-wise call over arrays[0..n) (n <=
+ * 64): numpy's broadcast shape (pa_broadcast_shape, whose message becomes
+ * parray.Error), distributed when any array is, else replicated. 0 or -1
+ * with the error raised. */
+int pyp_broadcast_out(pa_array *const *arrays, int n, int *ndim, size_t *shape, pa_dist *dist);
+/* Whether o is a numpy array of 1 or more dimensions (a 0-d one is a
+ * number). Such an operand of an operator or of pa.eval becomes a
+ * replicated temporary of rank 0's copy, as pa.replicate makes:
+ * pyp_ndarray_operand sets *tmp (the Array, owned by the caller) and *a
+ * (collective; -1 with the error raised), and pyp_free_operands frees
+ * tmps[0..n) after the call: at once when ok (the call succeeded on every
+ * rank), else at the next collect. */
+int pyp_is_ndarray_operand(PyObject *o);
+int pyp_ndarray_operand(PyObject *o, PyObject **tmp, pa_array **a, const char *what);
+int pyp_free_operands(PyObject **tmps, int n, int ok);
+
+/* shape.c: indexing (a[i:j:k], a[:, idx]) and the shape methods of Array. */
+PyObject *pyp_array_getitem(PyObject *self, PyObject *key);
+PyObject *pyp_reshape(PyObject *self, PyObject *args);
+PyObject *pyp_transpose(PyObject *self, PyObject *noargs);
+PyObject *pyp_get_T(PyObject *self, void *closure);
+PyObject *pyp_redistribute(PyObject *self, PyObject *args, PyObject *kw);
+extern PyMethodDef pyp_shape_methods[];
 
 /* Runs call without the GIL when work is large (elements or bytes > 2^16),
  * since collective calls wait for other ranks; small calls keep it (the

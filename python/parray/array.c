@@ -233,7 +233,7 @@ static Py_ssize_t array_len(PyObject *self)
     return (Py_ssize_t)shape[0];
 }
 
-static PyMappingMethods array_as_mapping = {array_len, NULL, NULL};
+static PyMappingMethods array_as_mapping = {array_len, pyp_array_getitem, NULL};
 
 static PyMethodDef array_methods[] = {
     {"local", array_local, METH_NOARGS, "this rank's part: a flat numpy view, no copy"},
@@ -255,6 +255,13 @@ static PyMethodDef array_methods[] = {
         "astype", (PyCFunction)(void (*)(void))pyp_astype, METH_VARARGS | METH_KEYWORDS,
         "astype(dtype): a new array converted as numpy's astype (collective)"},
     {"copy", pyp_copy, METH_NOARGS, "a new array with the same contents (collective)"},
+    {"reshape", pyp_reshape, METH_VARARGS,
+     "reshape(shape): a new array of the elements in C order; one dimension may be -1 "
+     "(collective)"},
+    {"transpose", pyp_transpose, METH_NOARGS,
+     "the transpose of a 2-D array, a new array (collective)"},
+    {"redistribute", (PyCFunction)(void (*)(void))pyp_redistribute, METH_VARARGS | METH_KEYWORDS,
+     "redistribute(dist): a copy, 'distributed' or 'replicated' (collective)"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef array_getset[] = {
@@ -267,6 +274,8 @@ static PyGetSetDef array_getset[] = {
     {"node_rows", get_node_rows, NULL, "(row0, nrows): the rows of node()", NULL},
     {"freed", get_freed, NULL, "whether the array was freed", NULL},
     {"readonly", get_readonly, NULL, "whether views are read-only", NULL},
+    {"T", pyp_get_T, NULL,
+     "a.transpose(): the transpose of a 2-D array, a new array (collective)", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 PyTypeObject pyp_array_type = {

@@ -273,59 +273,74 @@ static const char *op_text[NOPS] = {"r = a + b",
                                     "r = a >= b"};
 static pa_expr *op_expr[NOPS];
 
-/* An operand: an array, or a number bound as a scalar. */
-static int operand(PyObject *o, pa_binding *b, pa_dtype *dt, double *v)
+/* Whether o can be an operand: an array, a number (a 0-d numpy array is
+ * one) or a numpy array. */
+static int is_operand(PyObject *o)
 {
-    if (PyObject_TypeCheck(o, &pyp_array_type)) {
-        if (!(b->array = pyp_arg(o, "operator")))
-            return -1;
-        *dt = pa_array_dtype(b->array);
-        return 1;
-    }
-    if (!PyFloat_Check(o) && !PyLong_Check(o) && !PyArray_IsScalar(o, Number))
-        return 0;
-    b->array = NULL;
-    b->value = *v = PyFloat_AsDouble(o);
-    *dt = PA_EXPR_SCALAR;
-    return PyErr_Occurred() ? -1 : 1;
+    return PyObject_TypeCheck(o, &pyp_array_type) || PyArray_Check(o) || PyFloat_Check(o) ||
+           PyLong_Check(o) || PyArray_IsScalar(o, Number);
 }
 
-/* x op y into out (x itself for the in-place operators, else a new array
- * of the expression's dtype, shaped as the array operand). */
+/* Binds an operand (is_operand holds): an array, a number as a scalar, or a
+ * numpy array as a replicated temporary *tmp (freed by the caller). 0 or
+ * -1 with the error raised. */
+static int operand(PyObject *o, pa_binding *b, pa_dtype *dt, double *v, PyObject **tmp)
+{
+    if (pyp_is_ndarray_operand(o)) {
+        if (pyp_ndarray_operand(o, tmp, &b->array, "operator") < 0)
+            return -1;
+    } else if (PyObject_TypeCheck(o, &pyp_array_type)) {
+        if (!(b->array = pyp_arg(o, "operator")))
+            return -1;
+    } else {
+        b->value = *v = PyFloat_AsDouble(o);
+        *dt = PA_EXPR_SCALAR;
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *dt = pa_array_dtype(b->array);
+    return 0;
+}
+
+/* x op y into out: x itself for the in-place operators, else a new array
+ * of the expression's dtype and the operands' broadcast shape. */
 static PyObject *binop(int op, PyObject *x, PyObject *y, int inplace)
 {
     pa_binding b[3] = {{"r", NULL, 0}, {"a", NULL, 0}, {"b", NULL, 0}};
     pa_dtype dts[2];
     double vals[2];
-    int kx = operand(x, &b[1], &dts[0], &vals[0]), ky = operand(y, &b[2], &dts[1], &vals[1]);
-    if (kx < 0 || ky < 0)
-        return NULL;
-    if (!kx || !ky)
+    PyObject *tmps[2] = {NULL, NULL}, *out = NULL;
+    if (!is_operand(x) || !is_operand(y))
         Py_RETURN_NOTIMPLEMENTED;
-    if (!pyp_ctx())
-        return NULL;
+    if (!pyp_ctx() || operand(x, &b[1], &dts[0], &vals[0], &tmps[0]) < 0 ||
+        operand(y, &b[2], &dts[1], &vals[1], &tmps[1]) < 0)
+        goto done;
     if (!op_expr[op] && pyp_failed(pa_expr_compile(pyp.ctx, op_text[op], &op_expr[op])))
-        return NULL;
+        goto done;
     pa_expr *e = op_expr[op];
-    pa_array *like = b[1].array ? b[1].array : b[2].array;
-    PyObject *out;
     if (inplace) {
         out = Py_NewRef(x);
     } else {
         /* names in the order the text reads them: a, then b */
-        pa_dtype dt;
-        if (pyp_failed(pa_expr_dtype(e, dts, vals, &dt)))
-            return NULL;
+        pa_array *arrays[2];
+        int n = 0, ndim;
         size_t shape[PA_MAXDIM];
-        pa_array_shape(like, shape);
-        out = pyp_wrap(pyp_create(dt, pa_array_ndim(like), shape, pa_array_dist(like)));
-        if (!out)
-            return NULL;
+        pa_dist dist;
+        pa_dtype dt;
+        for (int i = 1; i <= 2; i++)
+            if (b[i].array)
+                arrays[n++] = b[i].array;
+        if (pyp_failed(pa_expr_dtype(e, dts, vals, &dt)) ||
+            pyp_broadcast_out(arrays, n, &ndim, shape, &dist) < 0 ||
+            !(out = pyp_wrap(pyp_create(dt, ndim, shape, dist))))
+            goto done;
     }
     b[0].array = ((pyp_array *)out)->a;
     int rc;
-    PYP_LONG_CALL(PYP_BIG(pa_array_size(like)), rc, pa_expr_eval(e, b, 3));
+    PYP_LONG_CALL(PYP_BIG(pa_array_size(b[0].array)), rc, pa_expr_eval(e, b, 3));
     if (pyp_failed(rc))
+        Py_CLEAR(out);
+done:
+    if (pyp_free_operands(tmps, 2, out != NULL) < 0)
         Py_CLEAR(out);
     return out;
 }

@@ -1,8 +1,10 @@
 /* Fused expressions from Python: pa.eval("r = sqrt(x*x + y*y)", x=a, y=b)
  * and pa.compile(text), an Expr called with the same keywords. Keywords
- * bind the expression's names to arrays or to numbers; an output name left
+ * bind the expression's names to arrays, to numbers or to numpy arrays
+ * (replicated for the call, as the operators do); an output name left
  * unbound gets a new array of the expression's dtype (numpy's promotion,
- * as the library computes it), shaped as the first array it reads. */
+ * as the library computes it) and the broadcast shape of the arrays it
+ * reads. */
 #include "_parray.h"
 
 typedef struct {
@@ -12,18 +14,22 @@ typedef struct {
 /* Most bindings one call takes: the library reads at most 64 names. */
 #define MAXBIND 72
 
-static int bind_one(PyObject *name, PyObject *value, pa_binding *b)
+/* Binds name to value; a numpy array becomes the replicated *tmp. */
+static int bind_one(PyObject *name, PyObject *value, pa_binding *b, PyObject **tmp)
 {
     if (!(b->name = PyUnicode_AsUTF8(name)))
         return -1;
+    b->array = NULL;
+    if (pyp_is_ndarray_operand(value))
+        return pyp_ndarray_operand(value, tmp, &b->array, b->name);
     if (PyObject_TypeCheck(value, &pyp_array_type)) {
         b->array = pyp_arg(value, b->name);
         return b->array ? 0 : -1;
     }
-    b->array = NULL;
     b->value = PyFloat_AsDouble(value);
     if (PyErr_Occurred()) {
-        PyErr_Format(PyExc_TypeError, "eval: %s: a parray.Array or a number", b->name);
+        PyErr_Format(PyExc_TypeError, "eval: %s: a parray.Array, a numpy array or a number",
+                     b->name);
         return -1;
     }
     return 0;
@@ -42,54 +48,61 @@ static const pa_binding *find(const pa_binding *b, int n, const char *name)
  * library's eval then names it). */
 static PyObject *new_output(pa_expr *e, const pa_binding *b, int n)
 {
-    int nn = pa_expr_nnames(e);
+    int nn = pa_expr_nnames(e), narrays = 0;
     pa_dtype dts[64];
     double vals[64];
-    pa_array *like = NULL;
+    pa_array *arrays[64];
     for (int i = 0; i < nn; i++) {
         const pa_binding *x = find(b, n, pa_expr_name(e, i));
         if (!x)
             return NULL;
         dts[i] = x->array ? pa_array_dtype(x->array) : PA_EXPR_SCALAR;
         vals[i] = x->value;
-        if (!like)
-            like = x->array;
+        if (x->array)
+            arrays[narrays++] = x->array;
     }
-    if (!like) {
+    if (!narrays) {
         pyp_raise_msg(PA_EINVAL, "eval: no array operand to shape the output");
         return NULL;
     }
-    pa_dtype dt;
-    if (pyp_failed(pa_expr_dtype(e, dts, vals, &dt)))
-        return NULL;
+    int ndim;
     size_t shape[PA_MAXDIM];
-    pa_array_shape(like, shape);
-    return pyp_wrap(pyp_create(dt, pa_array_ndim(like), shape, pa_array_dist(like)));
+    pa_dist dist;
+    pa_dtype dt;
+    if (pyp_failed(pa_expr_dtype(e, dts, vals, &dt)) ||
+        pyp_broadcast_out(arrays, narrays, &ndim, shape, &dist) < 0)
+        return NULL;
+    return pyp_wrap(pyp_create(dt, ndim, shape, dist));
 }
 
 /* Evaluates e with kw's bindings; returns the output array. */
 static PyObject *run(pa_expr *e, PyObject *kw)
 {
     pa_binding b[MAXBIND];
+    PyObject *tmps[MAXBIND] = {NULL};
     int n = 0;
     PyObject *name, *value, *out = NULL;
     Py_ssize_t pos = 0;
     if (kw && PyDict_GET_SIZE(kw) >= MAXBIND - 1)
         return PyErr_Format(PyExc_ValueError, "eval: at most %d names", MAXBIND - 2);
     while (kw && PyDict_Next(kw, &pos, &name, &value)) {
-        if (bind_one(name, value, &b[n]) < 0)
-            return NULL;
+        if (bind_one(name, value, &b[n], &tmps[n]) < 0)
+            goto done;
         n++;
     }
     const char *oname = pa_expr_output(e);
     const pa_binding *ob = find(b, n, oname);
     size_t size = 0;
-    if (ob) {
+    if (ob && tmps[ob - b]) {
+        PyErr_Format(PyExc_TypeError, "eval: the output %s: a parray.Array, not a numpy array",
+                     oname);
+        goto done;
+    } else if (ob) {
         out = ob->array ? Py_NewRef(PyDict_GetItemString(kw, oname)) : NULL;
     } else {
         out = new_output(e, b, n);
         if (PyErr_Occurred())
-            return NULL;
+            goto done;
         if (out)
             b[n++] = (pa_binding){oname, ((pyp_array *)out)->a, 0};
     }
@@ -100,7 +113,12 @@ static PyObject *run(pa_expr *e, PyObject *kw)
     PYP_LONG_CALL(PYP_BIG(size), rc, pa_expr_eval(e, b, n));
     if (pyp_failed(rc))
         Py_CLEAR(out);
-    return out ? out : (PyErr_Occurred() ? NULL : Py_NewRef(Py_None));
+    else if (!out)
+        out = Py_NewRef(Py_None);
+done:
+    if (pyp_free_operands(tmps, MAXBIND, out != NULL) < 0)
+        Py_CLEAR(out);
+    return out;
 }
 
 /* The compiled expressions of pa.eval, by text, so that a loop pays the

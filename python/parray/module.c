@@ -534,7 +534,7 @@ PyMODINIT_FUNC PyInit__parray(void)
     if (add_methods(m, module_methods) < 0 || add_methods(m, pyp_compute_methods) < 0 ||
         add_methods(m, pyp_io_methods) < 0 || add_methods(m, pyp_move_methods) < 0 ||
         add_methods(m, pyp_expr_methods) < 0 || add_methods(m, pyp_linalg_methods) < 0 ||
-        add_methods(m, pyp_timing_methods) < 0 ||
+        add_methods(m, pyp_timing_methods) < 0 || add_methods(m, pyp_shape_methods) < 0 ||
         PyModule_AddObject(m, "Array", (PyObject *)&pyp_array_type) < 0 ||
         PyModule_AddObject(m, "Expr", Py_NewRef((PyObject *)&pyp_expr_type)) < 0) {
         Py_DECREF(m);

@@ -96,6 +96,11 @@ static PyObject *py_replicate(PyObject *self, PyObject *args, PyObject *kw)
     return scatter(obj, root, PA_REPLICATED, 1);
 }
 
+PyObject *pyp_replicate(PyObject *o)
+{
+    return scatter(o, 0, PA_REPLICATED, 1);
+}
+
 PyObject *pyp_to_numpy(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *kws[] = {"root", NULL};
