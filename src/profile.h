@@ -110,7 +110,9 @@
     X(pa_argsort, 1)                                                                             \
     X(pa_quantile, 1)                                                                            \
     X(pa_percentile, 1)                                                                          \
-    X(pa_median, 1)
+    X(pa_median, 1)                                                                              \
+    X(pa_reduce_axes, 1)                                                                         \
+    X(pa_reduce_axes_ddof, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {
