@@ -35,6 +35,7 @@ extern const bench_experiment bench_latency;     /* bench_latency.c */
 extern const bench_experiment bench_dtypes;      /* bench_dtypes.c */
 extern const bench_experiment bench_order;       /* bench_order.c */
 extern const bench_experiment bench_sort;        /* bench_sort.c */
+extern const bench_experiment bench_axes;        /* bench_axes.c */
 
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;
