@@ -1367,7 +1367,8 @@ static int scans(const job *jb, int want_max, int want_index, const sink *out)
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
     const pa__red_geom *g = jb->g;
-    scan_acc sa = {.fn = scan_table[a->dtype], .is_int = pa__dtype_is_int(a->dtype), .want_max = want_max};
+    scan_acc sa = {
+        .fn = scan_table[a->dtype], .is_int = pa__dtype_is_int(a->dtype), .want_max = want_max};
     if (g && g->keeps_rows) {
         for (size_t i = 0; i < jb->n; i++) {
             scan s = scan_line(jb, &sa, jb->j0 + i, 0, g->len);

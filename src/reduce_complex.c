@@ -45,7 +45,9 @@ static int combine(pa_reduce_op op, double re, double im, double *r, double *i)
 {
     *i = 0;
     switch (op) {
-    case PA_RED_NORM2: *r = hypot(re, im); return 0; /* |z|^2 = re^2 + im^2 */
+    case PA_RED_NORM2:
+        *r = hypot(re, im);
+        return 0; /* |z|^2 = re^2 + im^2 */
     /* The variance of z is the sum of its parts' (numpy's, real). */
     case PA_RED_VAR: *r = re + im; return 0;
     case PA_RED_STD: *r = sqrt(re + im); return 0;
@@ -114,7 +116,8 @@ int pa__reduce_lines_complex(const char *fn, const pa_array *a, pa_reduce_op op,
                              const pa__red_geom *g, pa_array *out)
 {
     pa_ctx *ctx = a->ctx;
-    PA_CHECK_AS(ctx, fn, has_op(op), PA_ENOTSUP, "%s is not defined for %s (complex numbers have no order)", pa_reduce_name(op),
+    PA_CHECK_AS(ctx, fn, has_op(op), PA_ENOTSUP,
+                "%s is not defined for %s (complex numbers have no order)", pa_reduce_name(op),
                 pa_dtype_name(a->dtype));
     parts p;
     pa_array *res[2] = {NULL, NULL};

@@ -38,7 +38,7 @@ find_python
 # Tiny sizes: every experiment runs in seconds.
 tiny="--bytes 8M --size 1e5 --n 64 --reps 2 --warmup 1"
 
-experiments="share io blas init elementwise latency dtypes order sort"
+experiments="share io blas init elementwise latency dtypes order sort axes"
 # The committed sample (tests/bench-sample.json) predates latency, dtypes, order and sort.
 sample_experiments="share io blas init elementwise"
 

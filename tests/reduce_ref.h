@@ -34,7 +34,8 @@ static inline double leaf(const line *l, size_t k)
  * its 8 rows, a block the pairwise sum of its 8 lanes, and node (L >= 6,
  * start) = left + right over [start, start + 2^L). Whatever lies wholly
  * past n is left out. */
-static inline double rows_of_lane(const line *l, size_t n, size_t block, size_t lane, int L, size_t i0)
+static inline double rows_of_lane(const line *l, size_t n, size_t block, size_t lane, int L,
+                                  size_t i0)
 {
     if (L == 0)
         return leaf(l, block + 8 * i0 + lane);
@@ -101,8 +102,8 @@ static inline double val(size_t i, pa_dtype d)
     return (double)(h % (span + 1));
 }
 
-static inline pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
-                            double **host)
+static inline pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape,
+                                   pa_dist dist, double **host)
 {
     pa_array *a = NULL;
     int rc = pa_array_create(c, d, ndim, shape, dist, &a);
@@ -127,8 +128,8 @@ static inline pa_array *make_array(pa_ctx *c, pa_dtype d, int ndim, const size_t
 
 /* The reference of op over nl lines of length n each (line j starts at
  * j * lstep, elements step apart). */
-static inline void ref_reduce(pa_reduce_op op, const double *x, int is_int, size_t nl, size_t lstep,
-                       size_t n, size_t step, double *out)
+static inline void ref_reduce(pa_reduce_op op, const double *x, int is_int, size_t nl,
+                              size_t lstep, size_t n, size_t step, double *out)
 {
     for (size_t j = 0; j < nl; j++) {
         line l = {x, NULL, j * lstep, step, 0, 0};
@@ -244,7 +245,7 @@ static inline pa_dtype result_dtype(pa_reduce_op op, pa_dtype d, char *kind)
  * and, as doubles, the bits of got[0 .. n) (pa_reduce's); *first is the
  * first that differs. */
 static inline int values_match(const pa_value *v, const double *got, size_t n, pa_reduce_op op,
-                        pa_dtype d, size_t *first)
+                               pa_dtype d, size_t *first)
 {
     char kind;
     pa_dtype want = result_dtype(op, d, &kind);

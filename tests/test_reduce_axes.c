@@ -86,8 +86,8 @@ static void check_one(pa_array *a, const double *x, pa_reduce_op op, unsigned ma
     TU_ASSERT(pa_array_dtype(r) == rd && rnd == wnd && pa_array_dist(r) == want_dist &&
                   memcmp(rshape, want_shape, sizeof(size_t) * (size_t)wnd) == 0,
               "%s over mask %#x of %s (keepdims %d): dtype %s, ndim %d, dist %d",
-              pa_reduce_name(op), mask, pa_dtype_name(d), keepdims, pa_dtype_name(pa_array_dtype(r)),
-              rnd, (int)pa_array_dist(r));
+              pa_reduce_name(op), mask, pa_dtype_name(d), keepdims,
+              pa_dtype_name(pa_array_dtype(r)), rnd, (int)pa_array_dist(r));
     size_t n = pa_array_size(r), es = pa_dtype_size(rd), f = 0;
     char *buf = malloc(es * (n + 1));
     double *got = malloc(sizeof(double) * (n + 1)), *want = malloc(sizeof(double) * (n + 1));
@@ -113,9 +113,9 @@ static void check_one(pa_array *a, const double *x, pa_reduce_op op, unsigned ma
 /* The shapes: 1-D to 4-D, lines longer than a block and than 2^12 (a
  * node read in halves), first axes shorter than the ranks (nodes without
  * rows), axes of length 1 between others. */
-static const size_t shapes[][PA_MAXDIM] = {{1000}, {130, 7},    {3, 300},       {1, 5000},
-                                           {9, 5, 70}, {70, 3, 4}, {2, 4100, 1},  {7, 3, 5, 20},
-                                           {2, 1, 66, 3}};
+static const size_t shapes[][PA_MAXDIM] = {{1000},       {130, 7},      {3, 300},
+                                           {1, 5000},    {9, 5, 70},    {70, 3, 4},
+                                           {2, 4100, 1}, {7, 3, 5, 20}, {2, 1, 66, 3}};
 static const int ndims[] = {1, 2, 2, 2, 3, 3, 3, 4, 4};
 #define NSHAPES (sizeof ndims / sizeof ndims[0])
 
@@ -281,7 +281,8 @@ START_TEST(test_bad)
     TU_RC(pa_reduce_axes(a, PA_RED_SUM, 2, two, 0, &r), PA_EINVAL, ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), "axis 1 is given twice") != NULL);
     TU_RC(pa_reduce_axes(a, PA_RED_SUM, 1, out_of, 0, &r), PA_EINVAL, ctx);
-    TU_CHECK(strstr(pa_errmsg(ctx), "axis 2 is out of bounds for an array of dimension 2") != NULL);
+    TU_CHECK(strstr(pa_errmsg(ctx), "axis 2 is out of bounds for an array of dimension 2") !=
+             NULL);
     TU_RC(pa_reduce_axes(a, PA_RED_SUM, 0, NULL, 0, &r), PA_EINVAL, ctx);
     TU_CHECK(strstr(pa_errmsg(ctx), "use pa_reduce_value") != NULL);
     TU_RC(pa_reduce_axes(a, PA_RED_SUM, 3, two, 0, &r), PA_EINVAL, ctx);
