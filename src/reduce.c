@@ -985,9 +985,12 @@ static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w
     int top = 0;
     for (size_t r0 = 0; r0 < m; r0 += 64) {
         size_t mr = m - r0 < 64 ? m - r0 : 64;
-        for (size_t r = 0; r < mr; r++)
-            t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu, mu ? 1 : 0,
-                      rows + r * w, w);
+        if (w == c && !mu) /* the rows are contiguous: one call for all of them */
+            t->leaves(x + r0 * c * t->es, NULL, &t->mu, 0, rows, mr * w);
+        else
+            for (size_t r = 0; r < mr; r++)
+                t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu,
+                          mu ? 1 : 0, rows + r * w, w);
         block_of_leaves(rows, mr, w, stack + (size_t)top * w);
         level[top++] = 6;
         while (top >= 2 && level[top - 1] == level[top - 2]) {
@@ -1092,6 +1095,28 @@ static int tree_across(const job *jb, xform xf, const double *mu, const sink *ou
     return PA_OK;
 }
 
+/* Rows-keeping lines of len <= 64 positions, contiguous and one after
+ * another (line i of jb at x + i len): 64 lines at a time, their leaves
+ * side by side (v[k 64 + j]: leaf k of line j) and the block of each
+ * from them at once, so that a short line costs no call of its own. A
+ * line of up to 64 positions is one (cut) block of the tree. */
+static void short_lines(const job *jb, const tsum *t, const sink *out)
+{
+    size_t len = jb->g->len;
+    double leaves[64 * 64], v[64 * 64], res[64];
+    const char *x = pa__node_ptr(jb->a, jb->j0 * len - jb->g0);
+    for (size_t i0 = 0; i0 < jb->n; i0 += 64) {
+        size_t w = jb->n - i0 < 64 ? jb->n - i0 : 64;
+        t->leaves(x + i0 * len * t->es, NULL, &t->mu, 0, leaves, w * len);
+        for (size_t j = 0; j < w; j++)
+            for (size_t k = 0; k < len; k++)
+                v[k * w + j] = leaves[j * len + k];
+        block_of_leaves(v, len, w, res);
+        for (size_t j = 0; j < w; j++)
+            put_f(out, i0 + j, res[j]);
+    }
+}
+
 /* Tree sums of xform over jb into out. mu: XF_SQDEV's means, one per
  * result of out for the whole array and rows-keeping lines, one per
  * output for rows-reducing ones. Rows-keeping lines need no
@@ -1107,6 +1132,12 @@ static int tree_sums(const job *jb, xform xf, const double *mu, const sink *out)
     if (!jb->g->keeps_rows)
         return tree_across(jb, xf, mu, out);
     tsum t = tsum_of(jb->a, xf, 0.0);
+    const pa__red_geom *g = jb->g;
+    if (!mu && g->len <= 64 && lines_contiguous(g) && g->nk <= 1 &&
+        (g->nk == 0 || g->kstride[0] == g->len)) {
+        short_lines(jb, &t, out);
+        return PA_OK;
+    }
     line_buf buf;
     for (size_t i = 0; i < jb->n; i++) {
         t.mu = mu ? mu[i] : 0.0;

@@ -45,14 +45,6 @@ static size_t ref_axes(pa_reduce_op op, const double *x, int is_int, int nd, con
     return nout;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
 /* One reduction of a (host copy x) over mask, checked against the
  * reference: dtype, shape, distribution and every result's bits; folds
  * the results into *hash (rank 0's). */
@@ -98,7 +90,7 @@ static void check_one(pa_array *a, const double *x, pa_reduce_op op, unsigned ma
             got[i] = tu_get_f(buf, rd, i);
         ref_axes(op, x, pa__dtype_is_int(d), nd, shape, mask, ddof, want);
         ok = same_bits(got, want, n, &f);
-        *hash = fnv(*hash, buf, n * es);
+        *hash = tu_fnv(*hash, buf, n * es);
     }
     TU_ASSERT(ok, "%s over mask %#x of %s %s (keepdims %d): [%zu] %.17g, reference %.17g",
               pa_reduce_name(op), mask, pa_dtype_name(d),
@@ -146,10 +138,10 @@ START_TEST(test_every_axis)
     uint64_t h = 0xcbf29ce484222325ull;
     for (int di = tree_dtype(0); di < PA_NDTYPES; di = tree_dtype(di + 1)) {
         uint64_t hd = check_dtype((pa_dtype)di, PA_DISTRIBUTED);
-        h = fnv(h, &hd, sizeof hd);
+        h = tu_fnv(h, &hd, sizeof hd);
     }
     uint64_t hr = check_dtype(dtype_of(PA__KIND_FLOAT, 8), PA_REPLICATED);
-    h = fnv(h, &hr, sizeof hr);
+    h = tu_fnv(h, &hr, sizeof hr);
     if (tu_rank() == 0)
         printf("pa_reduce_axes hash %#llx\n", (unsigned long long)h);
     TU_ASSERT(tu_rank() != 0 || h == AXES_HASH, "hash %#llx, not %#llx", (unsigned long long)h,
