@@ -1,9 +1,9 @@
 /* `parray stats`: count, sum, mean, std, min, max, any and all of an HDF5
- * dataset, for the whole array or along axis 0 or 1 of a 2-D one, and
- * optionally a histogram, exact percentiles by any of numpy's methods, the
- * median and the distinct values with their counts, printed exactly
- * (integers as integers, floats with the digits that round-trip) as text or
- * JSON. The reductions are
+ * dataset, for the whole array or along any one axis, and optionally a
+ * histogram, exact percentiles by any of numpy's methods, the median and
+ * the distinct values with their counts, printed exactly (integers as
+ * integers, floats with the digits that round-trip) as text or JSON. The
+ * reductions are
  * parray's, so the numbers are the same bits for every rank count. */
 #include <math.h>
 #include <stdint.h>
@@ -19,13 +19,15 @@
 #include "output.h"
 
 static const char usage[] =
-    "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis 0|1] [--hist BINS]\n"
+    "usage: [mpirun -n N] parray stats IN.h5:/DATASET [--axis K] [--hist BINS]\n"
     "                                  [--percentiles P,...] [--method NAME] [--median]\n"
     "                                  [--unique[=N]] [--json[=FILE]]\n"
     "\n"
     "Prints count, sum, mean, std (ddof 0), min, max, any and all of a dataset\n"
-    "of any dtype: of the whole array, or with --axis 0 one line per column,\n"
-    "with --axis 1 one line per row (2-D datasets). Each is of numpy's result\n"
+    "of any dtype: of the whole array, or along axis K, one line per index of\n"
+    "the other axes (of a 2-D dataset, --axis 0 gives a line per column and\n"
+    "--axis 1 one per row; of an N-D one each line starts with the index\n"
+    "tuple, in C order). Each is of numpy's result\n"
     "type. Integer sums, mins and maxes are exact integers, printed as such\n"
     "(an i64 max of 2**53+3 is 9007199254740995): the sum of a signed integer\n"
     "dtype is an i64 and of an unsigned one a u64, wrapping around as numpy's\n"
@@ -41,7 +43,8 @@ static const char usage[] =
     "part wins. --hist, --percentiles and --median are refused for them (no\n"
     "order on a line: take real(x) or abs(x) with parray calc first).\n"
     "\n"
-    "  --axis 0|1   per column (0) or per row (1) instead of the whole array\n"
+    "  --axis K     along axis K (0 to ndim - 1), numpy's axis=K, instead of\n"
+    "               the whole array\n"
     "  --hist BINS  also a histogram of the whole array: numpy.histogram's BINS\n"
     "               equal bins over [min, max] of the finite values, the last\n"
     "               one closed; NaN, inf and -inf are counted apart\n"
@@ -65,9 +68,9 @@ static const char usage[] =
     "JSON: {\"dataset\": IN as given, \"dtype\", \"shape\": [...], \"axis\" (with\n"
     "--axis), \"count\", \"sum\", \"mean\", \"std\", \"min\", \"max\" (numbers: exact\n"
     "integers for integer sums, mins and maxes; NaN and inf as null; a complex\n"
-    "number as the pair [re, im]), \"any\",\n"
-    "\"all\" (true or false), each an array of one per column or row with\n"
-    "--axis; \"hist\" (with --hist): {\"edges\": [BINS+1], \"counts\": [BINS],\n"
+    "number as the pair [re, im]), \"any\", \"all\" (true or false), each an\n"
+    "array of one per index of the other axes (C order) with --axis; \"hist\"\n"
+    "(with --hist): {\"edges\": [BINS+1], \"counts\": [BINS],\n"
     "\"nan\", \"posinf\", \"neginf\"}; \"percentiles\" (with --percentiles): {\"p\":\n"
     "[P...], \"values\": [...], \"method\"}; \"median\" (with --median);\n"
     "\"unique\" (with --unique): {\"count\", \"values\": [first N], \"counts\": [...]}.\n"
@@ -153,23 +156,97 @@ static void histogram_free(histogram *h)
     free(h->counts);
 }
 
-static int reduce_all(pa_array *a, int axis, results *r)
+/* Collective. The n results in r (an array of a reduction's result
+ * dtype) as pa_values on rank 0, exact: read through the 8-byte dtype of
+ * their kind (the dtype name's first letter: f, i, u, c, or b for bool). */
+static int values_of(pa_ctx *ctx, pa_array *r, pa_value *out, size_t n)
+{
+    pa_dtype d = pa_array_dtype(r);
+    char kind = pa_dtype_name(d)[0];
+    pa_dtype wide = kind == 'f' ? PA_F64 : kind == 'i' ? PA_I64 : kind == 'c' ? PA_C128 : PA_U64;
+    size_t shape[PA_MAXDIM];
+    pa_array_shape(r, shape);
+    pa_array *w = r;
+    int rc = PA_OK;
+    if (d != wide) {
+        rc = pa_array_create(ctx, wide, pa_array_ndim(r), shape, pa_array_dist(r), &w);
+        if (rc == PA_OK)
+            rc = pa_astype(w, r);
+    }
+    double *buf = rc == PA_OK ? malloc(16 * (n + 1)) : NULL;
+    if (rc == PA_OK && !agree_all_ok(pa_ctx_comm(ctx), buf != NULL))
+        rc = PA_ENOMEM;
+    if (rc == PA_OK)
+        rc = pa_array_gather(w, 0, buf);
+    for (size_t i = 0; rc == PA_OK && pa_ctx_rank(ctx) == 0 && i < n; i++) {
+        pa_value v = {.dtype = d, .kind = kind};
+        if (kind == 'f')
+            v.v.f = buf[i];
+        else if (kind == 'c')
+            memcpy(v.v.c, buf + 2 * i, sizeof v.v.c);
+        else
+            memcpy(&v.v.u, buf + i, sizeof v.v.u);
+        out[i] = v;
+    }
+    free(buf);
+    if (w != r)
+        pa_array_free(&w);
+    return rc;
+}
+
+/* Collective. Every column of a, whole (axis -1) or along axis, into r
+ * (on rank 0 along an axis of an N-D array). */
+static int reduce_all(pa_ctx *ctx, pa_array *a, int axis, results *r)
 {
     size_t total = pa_array_size(a);
     for (size_t k = 0; k < NCOLS; k++) {
         pa_reduce_op op = columns[k].op;
-        if (total == 0 && (op == PA_RED_MIN || op == PA_RED_MAX)) {
+        if ((total == 0 || r->count == 0) && (op == PA_RED_MIN || op == PA_RED_MAX)) {
             /* No minimum of nothing: NaN, printed as nan (null in JSON). */
             pa_value nan = {.dtype = pa_array_dtype(a), .kind = 'f', .v.f = NAN};
             for (size_t i = 0; i < r->n; i++)
                 r->col[k][i] = nan;
             continue;
         }
-        int rc = pa_reduce_value(a, op, axis, r->col[k]);
+        int rc;
+        if (axis < 0 || pa_array_ndim(a) == 1) { /* one result: the whole array's */
+            rc = pa_reduce_value(a, op, -1, r->col[k]);
+        } else if (pa_array_ndim(a) == 2) { /* pa_reduce_value has complex min and max too */
+            rc = pa_reduce_value(a, op, axis, r->col[k]);
+        } else {
+            pa_array *res = NULL;
+            rc = pa_reduce_axes(a, op, 1, &axis, 0, &res);
+            if (rc == PA_OK)
+                rc = values_of(ctx, res, r->col[k], r->n);
+            pa_array_free(&res);
+        }
         if (rc != PA_OK)
             return rc;
     }
     return PA_OK;
+}
+
+/* The label of result i along an axis: its index over the other axes,
+ * one number for a 2-D dataset (the column or row), a tuple otherwise. */
+static const char *index_label(const report *rep, size_t i, char *buf, size_t cap)
+{
+    if (rep->ndim == 2) {
+        snprintf(buf, cap, "%zu", i);
+        return buf;
+    }
+    size_t idx[PA_MAXDIM];
+    int m = 0;
+    for (int k = rep->ndim - 1; k >= 0; k--)
+        if (k != rep->axis) {
+            idx[m++] = rep->shape[k] ? i % rep->shape[k] : 0;
+            i = rep->shape[k] ? i / rep->shape[k] : 0;
+        }
+    size_t n = (size_t)snprintf(buf, cap, "(");
+    for (int k = m - 1; k >= 0 && n < cap; k--)
+        n += (size_t)snprintf(buf + n, cap - n, k == m - 1 ? "%zu" : ",%zu", idx[k]);
+    if (n < cap)
+        snprintf(buf + n, cap - n, m == 1 ? ",)" : ")");
+    return buf;
 }
 
 /* A histogram edge in JSON: of an f32 dataset with the digits of a float,
@@ -308,18 +385,18 @@ static void print_text(FILE *f, const void *arg)
      * others are doubles. */
     const char *vf = rep->dtype == PA_F32 ? "%.9g" : "%.17g";
     const results *r = &rep->r;
-    char shape[PA_MAXDIM * 24], text[64];
+    char shape[PA_MAXDIM * 24], text[64], label[PA_MAXDIM * 24];
     fprintf(f, "%s: %s %s\n", rep->name, pa_dtype_name(rep->dtype),
             output_shape(shape, sizeof shape, rep->ndim, rep->shape));
     if (rep->axis >= 0)
-        fprintf(f, "%-8s ", rep->axis == 0 ? "column" : "row");
+        fprintf(f, "%-8s ", rep->ndim != 2 ? "index" : rep->axis == 0 ? "column" : "row");
     fprintf(f, "count");
     for (size_t k = 0; k < NCOLS; k++)
         fprintf(f, " %s", columns[k].name);
     fputc('\n', f);
     for (size_t i = 0; i < r->n; i++) {
         if (rep->axis >= 0)
-            fprintf(f, "%-8zu ", i);
+            fprintf(f, "%-8s ", index_label(rep, i, label, sizeof label));
         fprintf(f, "%zu", r->count);
         for (size_t k = 0; k < NCOLS; k++)
             fprintf(f, " %s", pa_value_str(&r->col[k][i], text, sizeof text));
@@ -391,7 +468,7 @@ static int parse_args(pa_ctx *ctx, int argc, char **argv, stats_args *s)
         switch (k) {
         case OPTS_STOP: return opts_stopped(&p);
         case O_AXIS:
-            if (opts_uint(&p, 0, 1, &v))
+            if (opts_uint(&p, 0, PA_MAXDIM - 1, &v))
                 return p.status;
             s->axis = (int)v;
             break;
@@ -592,16 +669,18 @@ static int stats_of(pa_ctx *ctx, const stats_args *s, pa_array *a)
                   .median = s->median,
                   .unique = s->unique};
     pa_array_shape(a, rep.shape);
-    if (axis >= 0 && rep.ndim != 2)
-        return cmd_fail(ctx, sub, "--axis needs a 2-D dataset; %s is %d-D", s->inarg, rep.ndim);
+    if (axis >= rep.ndim)
+        return cmd_fail(ctx, sub, "--axis %d: %s has %d axes", axis, s->inarg, rep.ndim);
     results *r = &rep.r;
-    r->n = axis < 0 ? 1 : axis == 0 ? rep.shape[1] : rep.shape[0];
+    r->n = 1; /* one per index of the other axes */
+    for (int k = 0; axis >= 0 && k < rep.ndim; k++)
+        r->n *= k == axis ? 1 : rep.shape[k];
     pa_value *mem = NULL;
     int status = alloc_results(ctx, r, s->bins, &mem);
     if (status)
         goto out;
-    r->count = axis < 0 ? pa_array_size(a) : axis == 0 ? rep.shape[0] : rep.shape[1];
-    if (reduce_all(a, axis, r) != PA_OK)
+    r->count = axis < 0 ? pa_array_size(a) : rep.shape[axis];
+    if (reduce_all(ctx, a, axis, r) != PA_OK)
         status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
     else if (refuse_complex(ctx, s, &rep))
         status = 1;

@@ -122,7 +122,9 @@
     X(pa_quantile_by, 1)                                                                         \
     X(pa_percentile_by, 1)                                                                       \
     X(pa_topk, 1)                                                                                \
-    X(pa_unique, 1)
+    X(pa_unique, 1)                                                                              \
+    X(pa_reduce_axes, 1)                                                                         \
+    X(pa_reduce_axes_ddof, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

@@ -44,6 +44,7 @@
 
 #include "collcheck.h"
 #include "compute.h"
+#include "reduce.h"
 #include "reduce_complex.h"
 
 #define NODE_BITS 12  /* full nodes up to 2^12 elements are taken from their block values */
@@ -323,37 +324,58 @@ PA_SIMD_CLONES static double root_of(double *v, size_t m)
     return v[0];
 }
 
-/* The value of a full node of 2^b contiguous elements at x (and y), b >= 6. */
-static double full_node(const tsum *t, const char *x, const char *y, int b)
+/* Where a tree sum reads the positions of its line: contiguous memory at
+ * x (and y for XF_MUL), position q at x + q es; or a line of an axis
+ * reduction (ln, see below), whose positions are gathered into its
+ * buffer piece by piece (the tree never reads more than 2^NODE_BITS
+ * positions at once). */
+typedef struct line line;
+typedef struct {
+    const char *x, *y;
+    line *ln;
+} src;
+
+static const char *line_gather(line *ln, size_t q, size_t n);
+
+/* The n positions from q of s, contiguous. */
+static const char *src_at(const tsum *t, const src *s, size_t q, size_t n)
+{
+    return s->ln ? line_gather(s->ln, q, n) : s->x + q * t->es;
+}
+
+/* The value of a full node of 2^b positions from q, b >= 6. */
+static double full_node(const tsum *t, const src *s, size_t q, int b)
 {
     if (b > NODE_BITS) {
         size_t half = (size_t)1 << (b - 1);
-        double l = full_node(t, x, y, b - 1);
-        return l + full_node(t, x + half * t->es, y ? y + half * t->es : NULL, b - 1);
+        double l = full_node(t, s, q, b - 1);
+        return l + full_node(t, s, q + half, b - 1);
     }
     double v[(size_t)1 << (NODE_BITS - 6)];
     size_t m = (size_t)1 << (b - 6);
-    t->blocks(x, y, t->mu, v, m);
+    t->blocks(src_at(t, s, q, m * 64), s->y ? s->y + q * t->es : NULL, t->mu, v, m);
     return root_of(v, m);
 }
 
-/* The value of a node whose first m >= 1 elements (at x) are all that is
- * left of it before the end: its full parts by the binary digits of m
+/* The value of a node whose first m >= 1 positions (from q) are all that
+ * is left of it before the end: its full parts by the binary digits of m
  * (levels >= 6), largest first, then the cut block of the last m mod 64,
  * folded from the right. */
-static double clipped_node(const tsum *t, const char *x, const char *y, size_t m)
+static double clipped_node(const tsum *t, const src *s, size_t q, size_t m)
 {
     double part[64];
     int np = 0;
     size_t off = 0;
     for (int b = 63; b >= 6; b--)
         if (m >> b & 1) {
-            part[np++] = full_node(t, x + off * t->es, y ? y + off * t->es : NULL, b);
+            part[np++] = full_node(t, s, q + off, b);
             off += (size_t)1 << b;
         }
     if (off < m) {
         double v[64];
-        t->leaves(x + off * t->es, y ? y + off * t->es : NULL, &t->mu, 0, v, m - off);
+        q += off;
+        t->leaves(src_at(t, s, q, m - off), s->y ? s->y + q * t->es : NULL, &t->mu, 0, v,
+                  m - off);
         block_of_leaves(v, m - off, 1, &part[np++]);
     }
     double v = part[np - 1];
@@ -550,24 +572,28 @@ static int gather_frags(pa_ctx *ctx, MPI_Comm comm, const frag *mine, int nmine,
 
 /* ------------------------------------------------------------ results */
 
-/* Where a call's results go: doubles (pa_reduce) or pa_values
- * (pa_reduce_value) at p, of the result type dtype, whose numpy kind is
- * kind. The computing paths write each result through put_f (a float
- * result) or put_bits (an integer or bool result as its 64 bits, two's
- * complement for kind 'i'), and so serve both calls. */
+/* Where a call's results go: doubles (pa_reduce), pa_values
+ * (pa_reduce_value) or the elements of a result array (pa_reduce_axes) at
+ * p, of the result type dtype, whose numpy kind is kind. The computing
+ * paths write each result through put_f (a float result) or put_bits (an
+ * integer or bool result as its 64 bits, two's complement for kind 'i'),
+ * and so serve every call. */
+typedef enum { SINK_DOUBLES, SINK_VALUES, SINK_ELEMENTS } sink_form;
 typedef struct {
     void *p;
-    int typed; /* pa_values, not doubles */
+    sink_form form;
     pa_dtype dtype;
     char kind;
 } sink;
 
 static size_t sink_size(const sink *s)
 {
-    return s->typed ? sizeof(pa_value) : sizeof(double);
+    return s->form == SINK_VALUES     ? sizeof(pa_value)
+           : s->form == SINK_ELEMENTS ? pa_dtype_size(s->dtype)
+                                      : sizeof(double);
 }
 
-/* Result j of s, zeroed, of s's dtype and kind (typed sinks only). */
+/* Result j of s, zeroed, of s's dtype and kind (SINK_VALUES only). */
 static pa_value *typed_at(const sink *s, size_t j)
 {
     pa_value *v = (pa_value *)s->p + j;
@@ -577,34 +603,45 @@ static pa_value *typed_at(const sink *s, size_t j)
     return v;
 }
 
+/* A float result is an f64 (sums, means, ...) or a's own float (min, max),
+ * which the element form stores converted exactly. */
 static void put_f(const sink *s, size_t j, double v)
 {
-    if (s->typed)
+    if (s->form == SINK_VALUES)
         typed_at(s, j)->v.f = v;
-    else
+    else if (s->form == SINK_DOUBLES || pa_dtype_size(s->dtype) == sizeof(double))
         ((double *)s->p)[j] = v;
+    else
+        pa__from_double((char *)s->p + j * pa_dtype_size(s->dtype), s->dtype, v);
 }
 
+/* Only f64 results are read back (mean, var, std, norm2). */
 static double get_f(const sink *s, size_t j)
 {
-    return s->typed ? ((const pa_value *)s->p)[j].v.f : ((const double *)s->p)[j];
+    return s->form == SINK_VALUES ? ((const pa_value *)s->p)[j].v.f : ((const double *)s->p)[j];
 }
 
 static void put_bits(const sink *s, size_t j, uint64_t bits)
 {
     int is_signed = s->kind == 'i';
-    if (!s->typed)
+    if (s->form == SINK_DOUBLES) {
         ((double *)s->p)[j] = is_signed ? (double)(int64_t)bits : (double)bits;
-    else if (is_signed)
+    } else if (s->form == SINK_ELEMENTS) {
+        /* The low bytes of a little-endian integer are its value modulo
+         * the dtype's width (a bool is 0 or 1). */
+        size_t es = pa_dtype_size(s->dtype);
+        memcpy((char *)s->p + j * es, &bits, es);
+    } else if (is_signed) {
         typed_at(s, j)->v.i = (int64_t)bits;
-    else
+    } else {
         typed_at(s, j)->v.u = bits;
+    }
 }
 
 /* The sink of op's results on dtype d at p: numpy's result type (see
  * pa_reduce in compute.h). The accumulators are the 8-byte dtypes of a
  * kind; a kind with none (bool, and unsigned until u64) sums into i64. */
-static sink result_sink(pa_reduce_op op, pa_dtype d, void *p, int typed)
+static sink result_sink(pa_reduce_op op, pa_dtype d, void *p, sink_form form)
 {
     pa__kind k = pa__dtypes[d].kind;
     pa_dtype i64 = pa__dtype_find(PA__KIND_SINT, 8), rd = d;
@@ -633,7 +670,7 @@ static sink result_sink(pa_reduce_op op, pa_dtype d, void *p, int typed)
     case PA_NREDUCE: assert(0); break;
     }
     /* numpy's kind letter is the .npy descr's second character ("<i8"). */
-    sink s = {p, typed, rd, kind ? kind : pa__dtypes[rd].npy_descr[0][1]};
+    sink s = {p, form, rd, kind ? kind : pa__dtypes[rd].npy_descr[0][1]};
     return s;
 }
 
@@ -708,6 +745,195 @@ static int gather_rows(const pa_array *a, size_t r0, size_t r1, const sink *mine
     return rc;
 }
 
+void pa__red_geom_make(const pa_array *a, unsigned reduced_mask, pa__red_geom *g)
+{
+    memset(g, 0, sizeof *g);
+    g->keeps_rows = !(reduced_mask & 1);
+    g->nout = g->len = 1;
+    /* From the last axis to the first, so that strides are known and an
+     * axis merges into its inner neighbour of the same class when that
+     * one ends where it starts. The lists are built innermost first. */
+    size_t sh[2][PA_MAXDIM], st[2][PA_MAXDIM], stride = 1;
+    int cnt[2] = {0, 0}, prev = -1;
+    for (int d = a->ndim - 1; d >= 0; d--) {
+        size_t n = a->shape[d];
+        int red = reduced_mask >> d & 1, k = cnt[red];
+        if (red)
+            g->len *= n;
+        else
+            g->nout *= n;
+        if (n != 1) {
+            if (prev == red && st[red][k - 1] * sh[red][k - 1] == stride) {
+                sh[red][k - 1] *= n;
+            } else {
+                sh[red][k] = n;
+                st[red][k] = stride;
+                cnt[red]++;
+            }
+            prev = red;
+        }
+        stride *= n;
+    }
+    g->nk = cnt[0];
+    g->nr = cnt[1];
+    for (int i = 0; i < g->nk; i++) {
+        g->kshape[i] = sh[0][g->nk - 1 - i];
+        g->kstride[i] = st[0][g->nk - 1 - i];
+    }
+    for (int i = 0; i < g->nr; i++) {
+        g->rshape[i] = sh[1][g->nr - 1 - i];
+        g->rstride[i] = st[1][g->nr - 1 - i];
+    }
+}
+
+/* K(j): the offset of output j's line in a (global element index). */
+static size_t kept_offset(const pa__red_geom *g, size_t j)
+{
+    size_t off = 0;
+    for (int d = g->nk - 1; d >= 0; d--) {
+        off += j % g->kshape[d] * g->kstride[d];
+        j /= g->kshape[d];
+    }
+    return off;
+}
+
+/* R(q), and in *left the positions from q to the end of its run: the
+ * positions along the innermost reduced axis, run_stride apart. */
+static size_t reduced_offset(const pa__red_geom *g, size_t q, size_t *left)
+{
+    if (g->nr == 0) {
+        *left = g->len - q;
+        return 0;
+    }
+    size_t off = 0, inner = g->rshape[g->nr - 1];
+    *left = inner - q % inner;
+    for (int d = g->nr - 1; d >= 0; d--) {
+        off += q % g->rshape[d] * g->rstride[d];
+        q /= g->rshape[d];
+    }
+    return off;
+}
+
+static size_t run_stride(const pa__red_geom *g)
+{
+    return g->nr ? g->rstride[g->nr - 1] : 1;
+}
+
+/* Whether each line is contiguous in memory (reduced axes last). */
+static int lines_contiguous(const pa__red_geom *g)
+{
+    return g->nr == 0 || (g->nr == 1 && g->rstride[0] == 1);
+}
+
+/* A line of a: position q is node element base + R(q) (base is the
+ * line's K(j) minus the node block's first global index, modulo 2^64:
+ * only positions in the node block are read). */
+struct line {
+    const pa_array *a;
+    const pa__red_geom *g;
+    size_t base;
+    char *buf; /* 2^NODE_BITS elements, where positions are gathered */
+};
+
+/* Calls fn on each run of positions [q, q + n) of ln: n elements at p,
+ * stride elements apart, the first at position q. */
+typedef void (*run_fn)(const char *p, size_t n, size_t stride, size_t q, void *acc);
+static void line_runs(const line *ln, size_t q, size_t n, run_fn fn, void *acc)
+{
+    size_t stride = run_stride(ln->g);
+    while (n) {
+        size_t left, off = reduced_offset(ln->g, q, &left), k = left < n ? left : n;
+        fn(pa__node_ptr(ln->a, ln->base + off), k, stride, q, acc);
+        q += k;
+        n -= k;
+    }
+}
+
+/* Where gather_run copies: the buffer, the position at its start and
+ * the element size. */
+typedef struct {
+    char *dst;
+    size_t q0, es;
+} gather_to;
+
+/* A run copied into the buffer at its position, in the element's width
+ * (a copy of constant size per element, not a call per element). */
+static void gather_run(const char *p, size_t n, size_t stride, size_t q, void *acc)
+{
+    const gather_to *to = acc;
+    char *d = to->dst + (q - to->q0) * to->es;
+#define GATHER_AS(T)                                                                             \
+    for (size_t i = 0; i < n; i++)                                                               \
+        memcpy(d + i * sizeof(T), p + i * stride * sizeof(T), sizeof(T));                        \
+    return
+    switch (to->es) {
+    case 1: GATHER_AS(uint8_t);
+    case 2: GATHER_AS(uint16_t);
+    case 4: GATHER_AS(uint32_t);
+    default: GATHER_AS(uint64_t);
+    }
+#undef GATHER_AS
+}
+
+static const char *line_gather(line *ln, size_t q, size_t n)
+{
+    gather_to to = {ln->buf, q, ln->a->part.elsize};
+    line_runs(ln, q, n, gather_run, &to);
+    return ln->buf;
+}
+
+/* ------------------------------------------------------------ jobs */
+
+/* One rank's part of a reduction: the whole array into one result
+ * (pa_reduce's axis -1), or the lines of g. When g keeps rows, the rank
+ * reduces the whole lines of its rows (my_rows), which are outputs [j0,
+ * j0 + n); otherwise its positions [q0, q1) of every line (those of its
+ * rows), and it writes outputs [j0, j0 + n). Result i of a sink is output
+ * j0 + i. */
+typedef struct {
+    const pa_array *a;
+    const pa__red_geom *g; /* NULL: the whole array */
+    size_t g0;             /* the node block's first global index */
+    size_t j0, n;
+    size_t q0, q1;
+} job;
+
+static job job_whole(const pa_array *a)
+{
+    job jb = {a, NULL, a->row0 * a->rowsize, 0, 1, 0, 0};
+    return jb;
+}
+
+/* The job of g on a; outputs [jlo, jhi) when g reduces axis 0. */
+static job job_lines(const pa_array *a, const pa__red_geom *g, size_t jlo, size_t jhi)
+{
+    size_t r0, r1;
+    my_rows(a, &r0, &r1);
+    job jb = {a, g, a->row0 * a->rowsize, jlo, jhi - jlo, 0, 0};
+    size_t per_row = a->shape[0] ? (g->keeps_rows ? g->nout : g->len) / a->shape[0] : 0;
+    if (g->keeps_rows) {
+        jb.j0 = (a->row0 + r0) * per_row;
+        jb.n = (r1 - r0) * per_row;
+    } else {
+        jb.q0 = (a->row0 + r0) * per_row;
+        jb.q1 = (a->row0 + r1) * per_row;
+    }
+    return jb;
+}
+
+/* Output j's line. */
+static line job_line(const job *jb, size_t j, char *buf)
+{
+    line ln = {jb->a, jb->g, kept_offset(jb->g, j) - jb->g0, buf};
+    return ln;
+}
+
+/* Room for the positions a line gathers (2^NODE_BITS elements of up to 8
+ * bytes: complex arrays reach the engine as their real parts). */
+typedef struct {
+    _Alignas(64) char b[((size_t)1 << NODE_BITS) * 8];
+} line_buf;
+
 /* ------------------------------------------------------------ tree sums */
 
 /* Whole-array tree sum of xform over a (and b for XF_MUL). */
@@ -731,11 +957,11 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
         size_t i = (size_t)pos[k] - g0;
         mine[k].pos = pos[k];
         mine[k].level = lev[k];
-        const char *x = pa__node_ptr(a, i), *y = b ? pa__node_ptr(b, i) : NULL;
+        src at = {pa__node_ptr(a, i), b ? pa__node_ptr(b, i) : NULL, NULL};
         if (lev[k] == 0)
-            t.leaves(x, y, &mu, 0, &mine[k].v, 1);
+            t.leaves(at.x, at.y, &mu, 0, &mine[k].v, 1);
         else
-            mine[k].v = clipped_node(&t, x, y, len[k]);
+            mine[k].v = clipped_node(&t, &at, 0, len[k]);
     }
     frag *all;
     double *vals;
@@ -745,23 +971,6 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
     *out = eval(all, NULL, 0, &cur, root_level(n), 0, n);
     free(all);
     return PA_OK;
-}
-
-/* Per-row tree sums (axis 1) into out[0 .. shape[0]). mu: per-row means
- * (global rows) for XF_SQDEV, else NULL. */
-static int sum_rows(const pa_array *a, xform xf, const double *mu, const sink *out)
-{
-    size_t r0, r1, c = a->rowsize;
-    my_rows(a, &r0, &r1);
-    sink mine;
-    PA_TRY(alloc_rows(a->ctx, red_comm(a), __func__, out, r1 - r0, &mine));
-    for (size_t r = r0; r < r1; r++) {
-        tsum t = tsum_of(a, xf, mu ? mu[a->row0 + r] : 0.0);
-        put_f(&mine, r - r0, c ? clipped_node(&t, pa__node_ptr(a, r * c), NULL, c) : 0.0);
-    }
-    int rc = gather_rows(a, r0, r1, &mine, out);
-    free(mine.p);
-    return rc;
 }
 
 /* The column-wise tree value of rows [0, m) at x (row length c, columns
@@ -776,9 +985,12 @@ static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w
     int top = 0;
     for (size_t r0 = 0; r0 < m; r0 += 64) {
         size_t mr = m - r0 < 64 ? m - r0 : 64;
-        for (size_t r = 0; r < mr; r++)
-            t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu, mu ? 1 : 0,
-                      rows + r * w, w);
+        if (w == c && !mu) /* the rows are contiguous: one call for all of them */
+            t->leaves(x + r0 * c * t->es, NULL, &t->mu, 0, rows, mr * w);
+        else
+            for (size_t r = 0; r < mr; r++)
+                t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu,
+                          mu ? 1 : 0, rows + r * w, w);
         block_of_leaves(rows, mr, w, stack + (size_t)top * w);
         level[top++] = 6;
         while (top >= 2 && level[top - 1] == level[top - 2]) {
@@ -797,43 +1009,73 @@ static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w
             v[j] = stack[(size_t)k * w + j] + v[j];
 }
 
-/* Per-column tree sums (axis 0) into out[0 .. shape[1]). The tree is over
- * the rows; each rank cuts its rows into fragments whose values are
- * vectors over the columns. mu: per-column means for XF_SQDEV. */
-static int sum_cols(const pa_array *a, xform xf, const double *mu, const sink *out)
+/* The tree value of positions [q, q + m) of output j's line: a leaf
+ * (level 0) or a node, clipped at the end of the line. */
+static double line_frag(const job *jb, const tsum *t, size_t j, size_t q, size_t m, int level,
+                        line_buf *buf)
 {
-    pa_ctx *ctx = a->ctx;
-    size_t m = a->shape[0], c = a->shape[1];
-    if (m == 0 || c == 0) {
-        for (size_t j = 0; j < c; j++)
-            put_f(out, j, 0.0);
-        return PA_OK;
+    line ln = job_line(jb, j, buf->b);
+    src s = {NULL, NULL, &ln};
+    if (lines_contiguous(jb->g)) { /* read in place */
+        s.x = pa__node_ptr(jb->a, ln.base + q);
+        s.ln = NULL;
+        q = 0;
     }
+    if (level > 0)
+        return clipped_node(t, &s, q, m);
+    double v;
+    t->leaves(src_at(t, &s, q, 1), NULL, &t->mu, 0, &v, 1);
+    return v;
+}
+
+/* Rows-reducing tree sums: each rank cuts its positions of the lines into
+ * fragments whose values are vectors over the outputs, and every rank
+ * evaluates the tree of the outputs it writes. Where the lines are the
+ * columns of a (rows, columns) view (reduced axes first, kept axes last),
+ * the fragments are column nodes (col_node) read row by row. mu: each
+ * output's mean for XF_SQDEV. */
+static int tree_across(const job *jb, xform xf, const double *mu, const sink *out)
+{
+    const pa_array *a = jb->a;
+    const pa__red_geom *g = jb->g;
+    pa_ctx *ctx = a->ctx;
+    size_t m = g->len, c = g->nout;
     tsum t = tsum_of(a, xf, 0.0);
-    size_t r0, r1;
-    my_rows(a, &r0, &r1);
     uint64_t pos[MAX_FRAGS];
     int lev[MAX_FRAGS];
     size_t len[MAX_FRAGS];
-    int nf = cut(a->row0 + r0, a->row0 + r1, m, pos, lev, len);
+    int nf = cut(jb->q0, jb->q1, m, pos, lev, len);
+    int cols = g->nk == 1 && g->kstride[0] == 1;
     size_t tile = c < COL_TILE ? c : COL_TILE;
     frag mine[MAX_FRAGS];
     double *vals = malloc(sizeof(double) * c * (size_t)(nf ? nf : 1));
-    double *stack = malloc(sizeof(double) * tile * (66 + 64));
+    double *stack = cols ? malloc(sizeof(double) * tile * (66 + 64)) : NULL;
+    line_buf *buf = cols ? NULL : malloc(sizeof *buf);
     int level[66];
-    int rc = vals && stack ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+    int rc = vals && (cols ? stack != NULL : buf != NULL)
+                 ? PA_OK
+                 : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
     double *rows = stack ? stack + tile * 66 : NULL;
     for (int k = 0; rc == PA_OK && k < nf; k++) {
         mine[k].pos = pos[k];
         mine[k].level = lev[k];
         mine[k].v = 0;
-        const char *x = pa__node_ptr(a, (pos[k] - a->row0) * c);
-        for (size_t j0 = 0; j0 < c; j0 += tile) {
-            size_t w = c - j0 < tile ? c - j0 : tile;
-            col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows, vals + (size_t)k * c + j0);
+        double *v = vals + (size_t)k * c;
+        if (cols) {
+            const char *x = pa__node_ptr(a, pos[k] * c - jb->g0);
+            for (size_t j0 = 0; j0 < c; j0 += tile) {
+                size_t w = c - j0 < tile ? c - j0 : tile;
+                col_node(&t, x, c, j0, w, len[k], mu, stack, level, rows, v + j0);
+            }
+            continue;
+        }
+        for (size_t j = 0; j < c; j++) {
+            t.mu = mu ? mu[j] : 0.0;
+            v[j] = line_frag(jb, &t, j, pos[k], len[k], lev[k], buf);
         }
     }
     free(stack);
+    free(buf);
     rc = pa__agree(ctx, red_comm(a), rc);
     frag *all = NULL;
     double *allv = NULL;
@@ -844,26 +1086,64 @@ static int sum_cols(const pa_array *a, xform xf, const double *mu, const sink *o
     if (rc < 0)
         return rc;
     int Lroot = root_level(m);
-    for (size_t j = 0; j < c; j++) {
+    for (size_t i = 0; i < jb->n; i++) {
         size_t cur = 0;
-        put_f(out, j, eval(all, allv + j, c, &cur, Lroot, 0, m));
+        put_f(out, i, eval(all, allv + jb->j0 + i, c, &cur, Lroot, 0, m));
     }
     free(all);
     free(allv);
     return PA_OK;
 }
 
-/* Tree sums of xform along axis (-1, 0, 1) into out (mu as the axis's
- * means for XF_SQDEV). */
-static int sum_axis(const pa_array *a, int axis, xform xf, const double *mu, const sink *out)
+/* Rows-keeping lines of len <= 64 positions, contiguous and one after
+ * another (line i of jb at x + i len): 64 lines at a time, their leaves
+ * side by side (v[k 64 + j]: leaf k of line j) and the block of each
+ * from them at once, so that a short line costs no call of its own. A
+ * line of up to 64 positions is one (cut) block of the tree. */
+static void short_lines(const job *jb, const tsum *t, const sink *out)
 {
-    if (axis < 0) {
+    size_t len = jb->g->len;
+    double leaves[64 * 64], v[64 * 64], res[64];
+    const char *x = pa__node_ptr(jb->a, jb->j0 * len - jb->g0);
+    for (size_t i0 = 0; i0 < jb->n; i0 += 64) {
+        size_t w = jb->n - i0 < 64 ? jb->n - i0 : 64;
+        t->leaves(x + i0 * len * t->es, NULL, &t->mu, 0, leaves, w * len);
+        for (size_t j = 0; j < w; j++)
+            for (size_t k = 0; k < len; k++)
+                v[k * w + j] = leaves[j * len + k];
+        block_of_leaves(v, len, w, res);
+        for (size_t j = 0; j < w; j++)
+            put_f(out, i0 + j, res[j]);
+    }
+}
+
+/* Tree sums of xform over jb into out. mu: XF_SQDEV's means, one per
+ * result of out for the whole array and rows-keeping lines, one per
+ * output for rows-reducing ones. Rows-keeping lines need no
+ * communication: each is read whole by the rank that holds its row. */
+static int tree_sums(const job *jb, xform xf, const double *mu, const sink *out)
+{
+    if (!jb->g) {
         double v;
-        PA_TRY(sum_whole(a, NULL, xf, mu ? mu[0] : 0.0, &v));
+        PA_TRY(sum_whole(jb->a, NULL, xf, mu ? mu[0] : 0.0, &v));
         put_f(out, 0, v);
         return PA_OK;
     }
-    return axis == 1 ? sum_rows(a, xf, mu, out) : sum_cols(a, xf, mu, out);
+    if (!jb->g->keeps_rows)
+        return tree_across(jb, xf, mu, out);
+    tsum t = tsum_of(jb->a, xf, 0.0);
+    const pa__red_geom *g = jb->g;
+    if (!mu && g->len <= 64 && lines_contiguous(g) && g->nk <= 1 &&
+        (g->nk == 0 || g->kstride[0] == g->len)) {
+        short_lines(jb, &t, out);
+        return PA_OK;
+    }
+    line_buf buf;
+    for (size_t i = 0; i < jb->n; i++) {
+        t.mu = mu ? mu[i] : 0.0;
+        put_f(out, i, line_frag(jb, &t, jb->j0 + i, 0, jb->g->len, 6, &buf));
+    }
+    return PA_OK;
 }
 
 /* ------------------------------------------------------------ counts and integer sums */
@@ -921,49 +1201,64 @@ static void put_usum(const sink *out, size_t j, pa_reduce_op op, uint64_t s, siz
     put_bits(out, j, op == PA_RED_ANY ? s != 0 : op == PA_RED_ALL ? s == len : s);
 }
 
-/* Integer sum, any or all of a along axis (lines of len elements). The
- * whole array takes one collective, the allreduce of its total; along an
- * axis the totals' buffer is agreed on first. */
-static int usum_reduce(const pa_array *a, pa_reduce_op op, int axis, size_t len, const sink *out)
+/* A line's runs summed (line_runs' accumulator). */
+typedef struct {
+    usum_fn fn;
+    uint64_t s;
+} usum_acc;
+
+static void usum_run(const char *p, size_t n, size_t stride, size_t q, void *acc)
 {
+    usum_acc *u = acc;
+    (void)q;
+    u->s += u->fn(p, n, stride);
+}
+
+/* Integer sum, any or all over jb (lines of len elements). The whole
+ * array takes one collective, the allreduce of its total, and so do
+ * rows-reducing lines (their totals' buffer agreed on first);
+ * rows-keeping lines none. */
+static int usums(const job *jb, pa_reduce_op op, size_t len, const sink *out)
+{
+    const pa_array *a = jb->a;
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
-    usum_fn fn = op == PA_RED_SUM ? isum_table[a->dtype] : nonzero_table[a->dtype];
-    size_t lo, hi, r0, r1, c = a->rowsize;
-    int rc = PA_OK;
-    if (axis == 1) {
-        my_rows(a, &r0, &r1);
-        sink mine;
-        PA_TRY(alloc_rows(ctx, comm, __func__, out, r1 - r0, &mine));
-        for (size_t r = r0; r < r1; r++)
-            put_usum(&mine, r - r0, op, fn(pa__node_ptr(a, r * c), c, 1), len);
-        rc = gather_rows(a, r0, r1, &mine, out);
-        free(mine.p);
+    usum_acc u = {op == PA_RED_SUM ? isum_table[a->dtype] : nonzero_table[a->dtype], 0};
+    const pa__red_geom *g = jb->g;
+    if (g && g->keeps_rows) {
+        for (size_t i = 0; i < jb->n; i++) {
+            line ln = job_line(jb, jb->j0 + i, NULL);
+            u.s = 0;
+            line_runs(&ln, 0, g->len, usum_run, &u);
+            put_usum(out, i, op, u.s, len);
+        }
+        return PA_OK;
+    }
+    size_t nout = g ? g->nout : 1;
+    uint64_t *s = calloc(nout, sizeof *s);
+    int rc = pa__agree(ctx, comm, s ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
+    if (rc < 0) {
+        free(s);
         return rc;
     }
-    size_t nout = axis == 0 ? a->shape[1] : 1;
-    uint64_t whole, *s = &whole;
-    if (axis == 0) {
-        s = calloc(nout, sizeof *s);
-        rc = pa__agree(ctx, comm, s ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
-        if (rc < 0) {
-            free(s);
-            return rc;
+    if (g) {
+        for (size_t j = 0; j < nout; j++) {
+            line ln = job_line(jb, j, NULL);
+            u.s = 0;
+            line_runs(&ln, jb->q0, jb->q1 - jb->q0, usum_run, &u);
+            s[j] = u.s;
         }
-        my_rows(a, &r0, &r1);
-        for (size_t j = 0; j < nout; j++)
-            s[j] = fn(pa__node_ptr(a, r0 * c + j), r1 - r0, c);
     } else {
+        size_t lo, hi;
         pa__local_range(a, &lo, &hi);
-        whole = fn(pa__node_ptr(a, lo), hi - lo, 1);
+        s[0] = u.fn(pa__node_ptr(a, lo), hi - lo, 1);
     }
     rc = pa__mpi(ctx, __func__,
                  MPI_Allreduce(MPI_IN_PLACE, s, (int)nout, MPI_UINT64_T, MPI_SUM, comm),
                  "MPI_Allreduce");
-    for (size_t j = 0; rc == PA_OK && j < nout; j++)
-        put_usum(out, j, op, s[j], len);
-    if (s != &whole)
-        free(s);
+    for (size_t i = 0; rc == PA_OK && i < jb->n; i++)
+        put_usum(out, i, op, s[jb->j0 + i], len);
+    free(s);
     return rc;
 }
 
@@ -1070,41 +1365,63 @@ static void put_scan(const sink *out, size_t j, const scan *s, int is_int, int w
         put_f(out, j, s->f);
 }
 
-static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index, const sink *out)
+/* A line's runs scanned (line_runs' accumulator). */
+typedef struct {
+    scan_fn fn;
+    int is_int, want_max;
+    scan s;
+} scan_acc;
+
+static void scan_run(const char *p, size_t n, size_t stride, size_t q, void *acc)
 {
+    scan_acc *sa = acc;
+    scan part;
+    sa->fn(p, n, stride, q, sa->want_max, &part);
+    scan_merge(&sa->s, &part, sa->is_int, sa->want_max);
+}
+
+/* This rank's scan of output j's positions [q, q + n). */
+static scan scan_line(const job *jb, scan_acc *sa, size_t j, size_t q, size_t n)
+{
+    line ln = job_line(jb, j, NULL);
+    memset(&sa->s, 0, sizeof sa->s);
+    line_runs(&ln, q, n, scan_run, sa);
+    return sa->s;
+}
+
+/* min, max, argmin or argmax over jb: rows-keeping lines locally, the
+ * whole array and rows-reducing lines by an allgather of every rank's
+ * partial scans, merged in rank order. */
+static int scans(const job *jb, int want_max, int want_index, const sink *out)
+{
+    const pa_array *a = jb->a;
     pa_ctx *ctx = a->ctx;
     MPI_Comm comm = red_comm(a);
-    int is_int = pa__dtype_is_int(a->dtype);
-    scan_fn fn = scan_table[a->dtype];
-    size_t c = a->rowsize, r0, r1, lo, hi;
-    if (axis == 1) {
-        my_rows(a, &r0, &r1);
-        sink mine;
-        PA_TRY(alloc_rows(ctx, comm, __func__, out, r1 - r0, &mine));
-        for (size_t r = r0; r < r1; r++) {
-            scan s;
-            fn(pa__node_ptr(a, r * c), c, 1, 0, want_max, &s);
-            put_scan(&mine, r - r0, &s, is_int, want_max, want_index);
+    const pa__red_geom *g = jb->g;
+    scan_acc sa = {
+        .fn = scan_table[a->dtype], .is_int = pa__dtype_is_int(a->dtype), .want_max = want_max};
+    if (g && g->keeps_rows) {
+        for (size_t i = 0; i < jb->n; i++) {
+            scan s = scan_line(jb, &sa, jb->j0 + i, 0, g->len);
+            put_scan(out, i, &s, sa.is_int, want_max, want_index);
         }
-        int rc = gather_rows(a, r0, r1, &mine, out);
-        free(mine.p);
-        return rc;
+        return PA_OK;
     }
-    size_t nout = axis == 0 ? a->shape[1] : 1;
+    size_t nout = g ? g->nout : 1;
     int np;
     PA_MPI(ctx, MPI_Comm_size(comm, &np));
-    scan *mine = calloc(nout ? nout : 1, sizeof(scan));
-    scan *all = malloc(sizeof(scan) * (nout ? nout : 1) * (size_t)np);
+    scan *mine = calloc(nout, sizeof(scan));
+    scan *all = malloc(sizeof(scan) * nout * (size_t)np);
     int rc = pa__agree(ctx, comm,
                        mine && all ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
     if (rc == PA_OK) {
-        if (axis < 0) {
-            pa__local_range(a, &lo, &hi);
-            fn(pa__node_ptr(a, lo), hi - lo, 1, a->row0 * c + lo, want_max, mine);
-        } else {
-            my_rows(a, &r0, &r1);
+        if (g) {
             for (size_t j = 0; j < nout; j++)
-                fn(pa__node_ptr(a, r0 * c + j), r1 - r0, c, a->row0 + r0, want_max, &mine[j]);
+                mine[j] = scan_line(jb, &sa, j, jb->q0, jb->q1 - jb->q0);
+        } else {
+            size_t lo, hi;
+            pa__local_range(a, &lo, &hi);
+            sa.fn(pa__node_ptr(a, lo), hi - lo, 1, jb->g0 + lo, want_max, mine);
         }
         MPI_Datatype st;
         rc = pa__mpi(ctx, __func__,
@@ -1117,11 +1434,11 @@ static int scan_reduce(const pa_array *a, int axis, int want_max, int want_index
                          "MPI_Allgather");
         MPI_Type_free(&st);
     }
-    for (size_t j = 0; rc == PA_OK && j < nout; j++) {
+    for (size_t i = 0; rc == PA_OK && i < jb->n; i++) {
         scan s = {0};
         for (int r = 0; r < np; r++)
-            scan_merge(&s, &all[(size_t)r * nout + j], is_int, want_max);
-        put_scan(out, j, &s, is_int, want_max, want_index);
+            scan_merge(&s, &all[(size_t)r * nout + jb->j0 + i], sa.is_int, want_max);
+        put_scan(out, i, &s, sa.is_int, want_max, want_index);
     }
     free(mine);
     free(all);
@@ -1158,22 +1475,6 @@ static size_t results_of(const pa_array *a, int axis)
     return axis < 0 ? 1 : axis == 0 ? a->shape[1] : a->shape[0];
 }
 
-/* Checks for fn; *nout and *len are the results' count and the length of
- * each reduced line. */
-static int check_reduce(const char *fn, const pa_array *a, int axis, const void *out,
-                        size_t *nout, size_t *len)
-{
-    pa_ctx *ctx = a->ctx;
-    PA_CHECK_AS(ctx, fn, out, PA_EINVAL, "out is NULL");
-    char sb[PA_MAXDIM * 24];
-    PA_CHECK_AS(ctx, fn, axis == -1 || ((axis == 0 || axis == 1) && a->ndim == 2), PA_EINVAL,
-                "axis = %d: must be -1 (whole array), or 0 or 1 of a 2-D array (a is %s)", axis,
-                pa__array_shape_str(a, sb, sizeof sb));
-    *nout = results_of(a, axis);
-    *len = axis < 0 ? a->size : axis == 0 ? a->shape[0] : a->shape[1];
-    return PA_OK;
-}
-
 /* The reductions of a complex a (reduce_complex.c, and
  * reduce_order_complex.c for min, max, argmin and argmax), after the
  * checks: any and all count it here as every dtype; sum and mean into
@@ -1190,119 +1491,184 @@ static int reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, in
     return nout ? pa__reduce_complex(fn, a, op, axis, ddof, out, typed, nout) : PA_OK;
 }
 
-/* var along axis with ddof, into out (nout results over lines of len). */
-static int var_axis(const char *fn, const pa_array *a, int axis, double ddof, int take_sqrt,
-                    const sink *out)
+/* var (std with take_sqrt) over jb's lines of len with ddof, into out:
+ * the means first, then the squares of the deviations from them (not the
+ * cancellation-prone mean of squares minus the squared mean). A
+ * rows-reducing job needs every output's mean, so its means come from a
+ * job over all outputs. */
+static int var_job(const job *jb, double ddof, int take_sqrt, size_t len, const sink *out)
 {
-    size_t nout, len;
-    PA_TRY(check_reduce(fn, a, axis, out->p, &nout, &len));
-    if (pa__dtype_is_complex(a->dtype))
-        return reduce_complex(fn, a, take_sqrt ? PA_RED_STD : PA_RED_VAR, axis, ddof, out->p,
-                              out->typed, nout);
-    if (nout == 0)
-        return PA_OK;
-    if (len == 0) {
-        for (size_t j = 0; j < nout; j++)
-            put_f(out, j, NAN);
-        return PA_OK;
+    pa_ctx *ctx = jb->a->ctx;
+    job means_job = *jb;
+    if (jb->g && !jb->g->keeps_rows) {
+        means_job.j0 = 0;
+        means_job.n = jb->g->nout;
     }
-    double *mu = malloc(sizeof(double) * nout);
-    sink means = {mu, 0, out->dtype, out->kind};
-    int rc = pa__agree(a->ctx, red_comm(a),
-                       mu ? PA_OK : pa__err(a->ctx, fn, PA_ENOMEM, "out of memory"));
+    double *mu = malloc(sizeof(double) * (means_job.n + 1));
+    sink means = {mu, SINK_DOUBLES, out->dtype, out->kind};
+    int rc = pa__agree(ctx, red_comm(jb->a),
+                       mu ? PA_OK : pa__err(ctx, __func__, PA_ENOMEM, "out of memory"));
     if (rc == PA_OK)
-        rc = sum_axis(a, axis, XF_ID, NULL, &means);
-    for (size_t j = 0; rc == PA_OK && j < nout; j++)
+        rc = tree_sums(&means_job, XF_ID, NULL, &means);
+    for (size_t j = 0; rc == PA_OK && j < means_job.n; j++)
         mu[j] /= (double)len;
-    /* Second pass: squares of the deviations from the mean, not the
-     * cancellation-prone mean of squares minus the squared mean. */
     if (rc == PA_OK)
-        rc = sum_axis(a, axis, XF_SQDEV, mu, out);
-    for (size_t j = 0; rc == PA_OK && j < nout; j++) {
-        double d = (double)len - ddof, v = d > 0 ? get_f(out, j) / d : NAN;
-        put_f(out, j, take_sqrt ? sqrt(v) : v);
+        rc = tree_sums(jb, XF_SQDEV, mu, out);
+    for (size_t i = 0; rc == PA_OK && i < jb->n; i++) {
+        double d = (double)len - ddof, v = d > 0 ? get_f(out, i) / d : NAN;
+        put_f(out, i, take_sqrt ? sqrt(v) : v);
     }
     free(mu);
     return rc;
 }
 
-/* The reduction op of a (checked, non-empty) into out. */
-static int reduce(const pa_array *a, pa_reduce_op op, int axis, size_t nout, size_t len,
-                  const sink *out)
+/* Empty lines (len 0): numpy's sum of nothing is 0, its mean and variance
+ * are NaN; nothing is true of it (any) and everything is (all). */
+static void put_empty(pa_reduce_op op, const sink *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (out->kind == 'f')
+            put_f(out, i, op == PA_RED_SUM || op == PA_RED_NORM2 ? 0.0 : NAN);
+        else
+            put_bits(out, i, op == PA_RED_ALL);
+    }
+}
+
+/* The reduction op (ddof for var and std) of jb's lines of len elements
+ * (a real dtype; len > 0 for the scans) into out. */
+static int reduce_job(const job *jb, pa_reduce_op op, double ddof, size_t len, const sink *out)
 {
     int want_max = op == PA_RED_MAX || op == PA_RED_ARGMAX;
+    if (len == 0) {
+        put_empty(op, out, jb->n);
+        return PA_OK;
+    }
     switch (op) {
     case PA_RED_SUM:
-        if (pa__dtype_is_int(a->dtype))
-            return usum_reduce(a, op, axis, len, out);
-        return sum_axis(a, axis, XF_ID, NULL, out);
+        if (pa__dtype_is_int(jb->a->dtype))
+            return usums(jb, op, len, out);
+        return tree_sums(jb, XF_ID, NULL, out);
     case PA_RED_ANY:
-    case PA_RED_ALL: return usum_reduce(a, op, axis, len, out);
+    case PA_RED_ALL: return usums(jb, op, len, out);
     case PA_RED_MEAN:
-        PA_TRY(sum_axis(a, axis, XF_ID, NULL, out));
-        for (size_t j = 0; j < nout; j++)
-            put_f(out, j, get_f(out, j) / (double)len);
+        PA_TRY(tree_sums(jb, XF_ID, NULL, out));
+        for (size_t i = 0; i < jb->n; i++)
+            put_f(out, i, get_f(out, i) / (double)len);
         return PA_OK;
     case PA_RED_VAR:
-    case PA_RED_STD: return var_axis("pa_reduce", a, axis, 0.0, op == PA_RED_STD, out);
+    case PA_RED_STD: return var_job(jb, ddof, op == PA_RED_STD, len, out);
     case PA_RED_NORM2:
-        PA_TRY(sum_axis(a, axis, XF_SQ, NULL, out));
-        for (size_t j = 0; j < nout; j++)
-            put_f(out, j, sqrt(get_f(out, j)));
+        PA_TRY(tree_sums(jb, XF_SQ, NULL, out));
+        for (size_t i = 0; i < jb->n; i++)
+            put_f(out, i, sqrt(get_f(out, i)));
         return PA_OK;
     case PA_RED_MIN:
-    case PA_RED_MAX: return scan_reduce(a, axis, want_max, 0, out);
+    case PA_RED_MAX: return scans(jb, want_max, 0, out);
     case PA_RED_ARGMIN:
-    case PA_RED_ARGMAX: return scan_reduce(a, axis, want_max, 1, out);
+    case PA_RED_ARGMAX: return scans(jb, want_max, 1, out);
     case PA_NREDUCE: break;
     }
     assert(0);
     return PA_EINVAL;
 }
 
-/* pa_reduce (typed 0: doubles) and pa_reduce_value (typed 1: pa_values). */
-static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, int axis, void *out,
-                          int typed)
+pa_dtype pa__reduce_dtype(pa_reduce_op op, pa_dtype d)
 {
-    PA_TRY(pa__check_array(fn, a, "a"));
+    return result_sink(op, d, NULL, SINK_DOUBLES).dtype;
+}
+
+int pa__reduce_lines(const char *fn, const pa_array *a, pa_reduce_op op, double ddof,
+                     const pa__red_geom *g, pa_array *out)
+{
+    (void)fn;
+    size_t lo, hi;
+    pa__local_range(out, &lo, &hi);
+    if (g->len == 0) { /* a has no elements, so no rows to own: write out's span */
+        sink s = result_sink(op, a->dtype, pa__node_ptr(out, lo), SINK_ELEMENTS);
+        put_empty(op, &s, hi - lo);
+        return PA_OK;
+    }
+    job jb = job_lines(a, g, lo, hi);
+    /* A rows-keeping out has a's rows (the node partition is a function
+     * of the rows and nodes alone), so this rank's rows are there too. */
+    assert(!g->keeps_rows || (out->row0 == a->row0 && out->nrows == a->nrows));
+    size_t first = g->keeps_rows ? jb.j0 - out->row0 * out->rowsize : lo;
+    sink s = result_sink(op, a->dtype, pa__node_ptr(out, first), SINK_ELEMENTS);
+    return pa__agree(a->ctx, a->ctx->comm, reduce_job(&jb, op, ddof, g->len, &s));
+}
+
+/* op (ddof for var and std) of the real array a along axis (-1: whole,
+ * or 0 or 1 of a 2-D array) into out's results on every rank: along axis
+ * 1 each rank reduces its rows, which are gathered. */
+static int reduce_along(const char *fn, const pa_array *a, pa_reduce_op op, double ddof, int axis,
+                        const sink *out)
+{
+    if (axis < 0) {
+        job jb = job_whole(a);
+        return reduce_job(&jb, op, ddof, a->size, out);
+    }
+    pa__red_geom g;
+    pa__red_geom_make(a, 1u << axis, &g);
+    if (axis == 0) {
+        job jb = job_lines(a, &g, 0, g.nout);
+        return reduce_job(&jb, op, ddof, g.len, out);
+    }
+    job jb = job_lines(a, &g, 0, 0);
+    sink mine;
+    PA_TRY(alloc_rows(a->ctx, red_comm(a), fn, out, jb.n, &mine));
+    int rc = pa__agree(a->ctx, red_comm(a), reduce_job(&jb, op, ddof, g.len, &mine));
+    if (rc == PA_OK)
+        rc = gather_rows(a, jb.j0 - a->row0, jb.j0 - a->row0 + jb.n, &mine, out);
+    free(mine.p);
+    return rc;
+}
+
+/* pa_reduce, pa_reduce_value (typed), pa_var and pa_std after their
+ * PA_COLLECTIVE: the checks, then complex arrays, empty ones and the
+ * rest. */
+static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
+                          double ddof, void *out, int typed)
+{
     pa_ctx *ctx = a->ctx;
-    PA_COLLECTIVE(ctx, fn, "%s, %s, axis %d", PA_CC_ARRAY(a), pa_reduce_name(op), axis);
-    size_t nout, len;
-    PA_TRY(check_reduce(fn, a, axis, out, &nout, &len));
+    PA_CHECK_AS(ctx, fn, out, PA_EINVAL, "out is NULL");
+    char sb[PA_MAXDIM * 24];
+    PA_CHECK_AS(ctx, fn, axis == -1 || ((axis == 0 || axis == 1) && a->ndim == 2), PA_EINVAL,
+                "axis = %d: must be -1 (whole array), or 0 or 1 of a 2-D array (a is %s; "
+                "pa_reduce_axes takes any axes)",
+                axis, pa__array_shape_str(a, sb, sizeof sb));
     PA_CHECK_AS(ctx, fn, (int)op >= 0 && op < PA_NREDUCE, PA_EINVAL, "op %d is not a reduction",
                 (int)op);
+    size_t nout = results_of(a, axis);
+    size_t len = axis < 0 ? a->size : axis == 0 ? a->shape[0] : a->shape[1];
     int scan_op = op == PA_RED_MIN || op == PA_RED_MAX || op == PA_RED_ARGMIN ||
                   op == PA_RED_ARGMAX;
     PA_CHECK_AS(ctx, fn, len > 0 || !scan_op, PA_EINVAL, "%s of a zero-size %s has no value",
                 red_names[op], axis < 0 ? "array" : "axis");
     if (pa__dtype_is_complex(a->dtype) && op != PA_RED_ANY && op != PA_RED_ALL)
-        return reduce_complex(fn, a, op, axis, 0.0, out, typed, nout);
+        return reduce_complex(fn, a, op, axis, ddof, out, typed, nout);
     if (nout == 0)
         return PA_OK;
-    sink s = result_sink(op, a->dtype, out, typed);
-    if (len == 0) {
-        /* numpy: the sum of nothing is 0, its mean and variance are NaN;
-         * nothing is true of it (any) and everything is (all). */
-        for (size_t j = 0; j < nout; j++) {
-            if (s.kind == 'f')
-                put_f(&s, j, op == PA_RED_SUM || op == PA_RED_NORM2 ? 0.0 : NAN);
-            else
-                put_bits(&s, j, op == PA_RED_ALL);
-        }
-        return PA_OK;
-    }
-    int rc = reduce(a, op, axis, nout, len, &s);
+    sink s = result_sink(op, a->dtype, out, typed ? SINK_VALUES : SINK_DOUBLES);
+    int rc = PA_OK;
+    if (len == 0) /* every rank writes every result: no rank may have rows */
+        put_empty(op, &s, nout);
+    else
+        rc = reduce_along(fn, a, op, ddof, axis, &s);
     return PA_REPLICATED_RESULT(a, fn, rc, out, nout * sink_size(&s));
 }
 
 int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
 {
-    return reduce_checked(__func__, a, op, axis, out, 0);
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %s, axis %d", PA_CC_ARRAY(a), pa_reduce_name(op), axis);
+    return reduce_checked(__func__, a, op, axis, 0.0, out, 0);
 }
 
 int pa_reduce_value(const pa_array *a, pa_reduce_op op, int axis, pa_value *out)
 {
-    return reduce_checked(__func__, a, op, axis, out, 1);
+    PA_TRY(pa__check_array(__func__, a, "a"));
+    PA_COLLECTIVE(a->ctx, __func__, "%s, %s, axis %d", PA_CC_ARRAY(a), pa_reduce_name(op), axis);
+    return reduce_checked(__func__, a, op, axis, 0.0, out, 1);
 }
 
 /* pa_var and pa_std. */
@@ -1311,9 +1677,7 @@ static int var_checked(const char *fn, const pa_array *a, int axis, double ddof,
 {
     PA_TRY(pa__check_array(fn, a, "a"));
     PA_COLLECTIVE(a->ctx, fn, "%s, axis %d, ddof %.17g", PA_CC_ARRAY(a), axis, ddof);
-    sink s = result_sink(PA_RED_VAR, a->dtype, out, 0);
-    int rc = var_axis(fn, a, axis, ddof, take_sqrt, &s);
-    return PA_REPLICATED_RESULT(a, fn, rc, out, rc < 0 ? 0 : results_of(a, axis) * sizeof *out);
+    return reduce_checked(fn, a, take_sqrt ? PA_RED_STD : PA_RED_VAR, axis, ddof, out, 0);
 }
 
 int pa_var(const pa_array *a, int axis, double ddof, double *out)

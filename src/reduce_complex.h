@@ -14,6 +14,7 @@
 #define PARRAY_REDUCE_COMPLEX_H
 
 #include "internal.h"
+#include "reduce.h"
 
 /* sum and mean (c128 results), norm2, var and std (f64: numpy's real
  * results; ddof for var and std) of the complex array a, whole (axis -1)
@@ -27,6 +28,11 @@ int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int a
  * i64 values or doubles. */
 int pa__reduce_order_complex(const char *fn, const pa_array *a, pa_reduce_op op, int axis,
                              void *out, int typed, size_t nout);
+/* pa__reduce_lines (reduce.h) of the complex array a for sum and mean (out
+ * c128), norm2, var and std (out f64): each part's lines reduced into an
+ * f64 array of out's shape, then combined span by span. */
+int pa__reduce_lines_complex(const char *fn, const pa_array *a, pa_reduce_op op, double ddof,
+                             const pa__red_geom *g, pa_array *out);
 
 /* numpy's vdot of the complex arrays a and b (a conjugated) as a c128
  * value. */

@@ -437,4 +437,14 @@ static inline double tu_round_f(double v, pa_dtype d)
     return tu_get_f(b, d, 0);
 }
 
+/* FNV-1a over n bytes at p, folded into h (start from 0xcbf29ce484222325):
+ * a hash of results that every launcher configuration must give. */
+static inline uint64_t tu_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
 #endif

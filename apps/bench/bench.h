@@ -37,6 +37,7 @@ extern const bench_experiment bench_order;       /* bench_order.c */
 extern const bench_experiment bench_sort;        /* bench_sort.c */
 extern const bench_experiment bench_redist;      /* bench_redist.c */
 extern const bench_experiment bench_broadcast;   /* bench_broadcast.c */
+extern const bench_experiment bench_axes;        /* bench_axes.c */
 
 extern const bench_experiment *const bench_experiments[];
 extern const int bench_nexperiments;

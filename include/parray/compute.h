@@ -395,5 +395,42 @@ PA_EXTERN int pa_dot_value(const pa_array *a, const pa_array *b, pa_value *out);
  * broadcast their operands by this rule (docs/compute.md). */
 PA_EXTERN int pa_broadcast_shape(pa_ctx *ctx, int n, const int *ndim, const size_t *const *shape,
                                  int *out_ndim, size_t *out_shape);
+/* ------------------------------------------------------------ reductions over axes */
+
+/* Collective. op over the axes axes[0 .. naxes) of a (any dtype, 1 to
+ * PA_MAXDIM axes; a negative axis counts from the end, as numpy's; no
+ * axis may come twice; naxes 0 or axes NULL is every axis, numpy's
+ * axis=None) into *out, a new array that the caller frees: of numpy's
+ * result dtype (pa_reduce's table; sum and mean of a complex dtype give
+ * c128), with a's shape less the reduced axes, or with them set to 1 when
+ * keepdims is not 0 (then the result broadcasts back against a: mu of
+ * shape (1, m) against x of (n, m)).
+ *
+ * Distribution: when axis 0 is kept, out has a's rows and distribution
+ * (the node partition of rows is a function of the rows and the nodes, so
+ * each node holds the results of its own rows, which it reduces with no
+ * communication). When axis 0 is reduced, out is replicated: every node
+ * holds every result (such a result is as small as a row of a).
+ * Reducing every axis without keepdims is PA_EINVAL (pa_reduce_value
+ * gives that scalar); with keepdims it gives a replicated (1, ..., 1).
+ *
+ * The tree: result j (the C-order index over the kept axes) reduces its
+ * line, the elements whose kept indices are j's, at positions q = the
+ * C-order index over the reduced axes (for one axis, the index along it;
+ * for every axis, the flat index). Tree sums are pa_reduce's fixed tree
+ * over those positions, so every result is bit-identical for every rank
+ * count and node layout, and equals pa_reduce's for axis 0 or 1 of a 2-D
+ * array and for the whole array. argmin and argmax give q. Empty lines
+ * and NaN are as pa_reduce's; min, max, argmin and argmax over a
+ * zero-size line are PA_EINVAL. The complex dtypes take sum, mean, var,
+ * std and norm2 (from their parts, as pa_reduce), any and all. */
+PA_EXTERN int pa_reduce_axes(const pa_array *a, pa_reduce_op op, int naxes, const int *axes,
+                             int keepdims, pa_array **out);
+
+/* Collective. pa_reduce_axes of var or std (op) with ddof degrees of
+ * freedom removed: sum((x - mean)^2) / (n - ddof), NaN when n - ddof <=
+ * 0. */
+PA_EXTERN int pa_reduce_axes_ddof(const pa_array *a, pa_reduce_op op, int naxes, const int *axes,
+                                  int keepdims, double ddof, pa_array **out);
 
 #endif
