@@ -1,7 +1,7 @@
 #!/bin/sh
 # shellcheck disable=SC2086 # $mpirun is a command with its options, split on purpose.
 # `parray stats --axis K` of 3-D datasets (f64 and i32, written by numpy and
-# packed by parray), every axis K, against numpy's sum, mean, std, min, max,
+# imported by parray), every axis K, against numpy's sum, mean, std, min, max,
 # any and all along axis=K (one entry per index of the other axes, C order):
 # integer sums, mins and maxes exactly, means and stds to 1e-12; the JSON is
 # the same text at 1, 2 and 3 ranks and at 4 ranks as 2 nodes; the text
@@ -65,8 +65,8 @@ PY
 
 "$py" "$tmp/make.py" "$tmp" || { fail "writing the data"; finish; }
 for t in f64 i32; do
-    run "pack.$t" "$PARRAY" pack "$tmp/$t.npy" -o "$tmp/$t.h5:/x"
-    [ "$rc" -eq 0 ] || { fail "$t: pack exits $rc"; show "$tmp/pack.$t.err"; continue; }
+    run "import.$t" "$PARRAY" import "$tmp/$t.npy" -o "$tmp/$t.h5:/x"
+    [ "$rc" -eq 0 ] || { fail "$t: import exits $rc"; show "$tmp/import.$t.err"; continue; }
     for k in 0 1 2; do
         for np in 1 2 3; do
             run "$t.$k.$np" $mpirun -n $np "$PARRAY" stats "$tmp/$t.h5:/x" --axis $k --json
