@@ -45,6 +45,7 @@ struct pa__redist_plan {
     pa_array *src, *dst;
     size_t dst_row0, dst_row1; /* the destination rows this plan fills */
     size_t min_window_rows;    /* windows of at least this many rows (tiles) */
+    int packs;                 /* pieces are transposed: sent from the packed buffer */
     /* Calls emit for every piece that fills destination rows [ra, rb),
      * columns [c0, c1) from source rows [sr0, sr1). */
     void (*pieces)(const pa__redist_plan *p, size_t ra, size_t rb, size_t c0, size_t c1,
