@@ -121,7 +121,8 @@ static int create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa
         char sb[PA_MAXDIM * 24];
         snprintf(what, sizeof what, "the node block of shape %s %s",
                  pa__shape_str(ndim, shape, sb, sizeof sb), pa_dtype_name(dtype));
-        rc = pa__mem_check(ctx, "pa_array_create", shape_bytes + (shape_bytes ? PA_PAGE : 0), what);
+        rc = pa__mem_check(ctx, "pa_array_create", shape_bytes + (shape_bytes ? PA_PAGE : 0),
+                           what);
     }
     /* The window is allocated over the node, so the node's ranks agree
      * among themselves before it (the checks above, the leader's memory

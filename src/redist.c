@@ -1,8 +1,9 @@
 /* The redistribution engine (see redist.h for its protocol): windows of
- * destination rows, rounds of packing into the node's shared buffer, one
- * MPI_Alltoallv between the leaders per round, and unpacking, with pieces
- * inside a node copied directly; and the plans that reshape.c's calls run
- * on it. Every rank of a node copies its own share of every piece. */
+ * destination rows, rounds in which each lane's ranks send their share of
+ * every piece from the source (or, for a transpose, from the node's buffer)
+ * and receive into the destination, with pieces inside a node copied
+ * directly; and the plans that reshape.c's calls run on it. Every rank of a
+ * node copies its own share of every piece. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,14 +119,15 @@ typedef struct {
     size_t src_first; /* flat index of the source node block's first element */
     char *dst_base;
     size_t dst_first;
-    char *buf;       /* WALK_SEND: the slot transposed pieces are packed into */
-    size_t pos;      /* elements of the slot's pieces walked so far */
-    size_t npieces;  /* WALK_COUNT: pieces walked */
-    MPI_Comm comm;   /* WALK_SEND, WALK_RECV: the job, and the peer's rank */
+    char *buf;      /* WALK_SEND: the slot transposed pieces are packed into */
+    size_t pos;     /* elements of the slot's pieces walked so far */
+    size_t npieces; /* WALK_COUNT: pieces walked */
+    MPI_Comm comm;  /* WALK_SEND, WALK_RECV: the job, and the peer's rank */
     int peer;
     MPI_Request *reqs; /* the round's requests so far */
     size_t nreqs;
-    int mpi_rc; /* the first failure of the walk's MPI calls */
+    int strided; /* a message of the round has a vector type */
+    int mpi_rc;  /* the first failure of the walk's MPI calls */
 } walk;
 
 /* Tag of the engine's messages: every round's messages complete before the
@@ -169,6 +171,12 @@ static void on_piece(const pa__piece *pc, void *arg)
         return;
     size_t rows = i1 - i0, cols = c1 - c0;
     ptrdiff_t e = (ptrdiff_t)es, i = (ptrdiff_t)i0, c = (ptrdiff_t)c0;
+    /* Both ends of a message see the same piece, so they agree on it. */
+    if (w->mode != WALK_LOCAL) {
+        int whole_rows = rows == 1 ||
+                         (pc->src_stride == (ptrdiff_t)cols && pc->dst_stride == (ptrdiff_t)cols);
+        w->strided |= pc->transpose ? cols > 1 && pc->dst_stride != (ptrdiff_t)rows : !whole_rows;
+    }
     const char *src = w->src_base + (pc->src_off - w->src_first) * es;
     char *dst = w->dst_base + (pc->dst_off - w->dst_first) * es;
     if (w->mode == WALK_LOCAL) {
@@ -176,12 +184,11 @@ static void on_piece(const pa__piece *pc, void *arg)
     } else if (w->mode == WALK_SEND && pc->transpose) {
         /* Packed transposed, so that it lands in the destination's rows. */
         char *to = w->buf + packed_at * es;
-        copy_transposed(src + (i * pc->src_stride + c) * e, pc->src_stride, to,
-                        (ptrdiff_t)rows, rows, cols, es);
+        copy_transposed(src + (i * pc->src_stride + c) * e, pc->src_stride, to, (ptrdiff_t)rows,
+                        rows, cols, es);
         post(w, to, 1, rows * cols * es, 0);
     } else if (w->mode == WALK_SEND) {
-        post(w, (char *)src + (i * pc->src_stride + c) * e, rows, cols * es,
-             pc->src_stride * e);
+        post(w, (char *)src + (i * pc->src_stride + c) * e, rows, cols * es, pc->src_stride * e);
     } else if (pc->transpose) {
         post(w, dst + (c * pc->dst_stride + i) * e, cols, rows * es, pc->dst_stride * e);
     } else {
@@ -284,9 +291,9 @@ typedef struct {
     const pa__redist_plan *p;
     int nn, me;
     size_t slot_elems, rounds;
-    size_t slot; /* elements of a buffer slot: the most a window holds */
-    windows *win;     /* per destination node */
-    size_t *src_rows; /* per source node: first row, count */
+    size_t slot;       /* elements of a buffer slot: the most a window holds */
+    windows *win;      /* per destination node */
+    size_t *src_rows;  /* per source node: first row, count */
     int *peer, *lanes; /* per node: this rank's lane peer (or -1), the lane count */
 } engine;
 
@@ -305,8 +312,8 @@ static void post_round(const engine *g, size_t r, int sending, char *buf, walk *
             walk_window(g->p, &g->win[k], r, g->src_rows[2 * g->me],
                         g->src_rows[2 * g->me] + g->src_rows[2 * g->me + 1], w);
         } else {
-            walk_window(g->p, mine, r, g->src_rows[2 * k], g->src_rows[2 * k] + g->src_rows[2 * k + 1],
-                        w);
+            walk_window(g->p, mine, r, g->src_rows[2 * k],
+                        g->src_rows[2 * k] + g->src_rows[2 * k + 1], w);
         }
     }
 }
@@ -324,6 +331,7 @@ static size_t max_pieces(const engine *g)
     }
     return most;
 }
+
 /* The rounds, once every allocation is agreed. Packing and copying cannot
  * fail, and an MPI error is fatal by default (parray's communicators return
  * it, but a peer may then wait for a message that never comes, as in any
@@ -338,16 +346,25 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
     for (size_t r = 0; r < g->rounds; r++) {
         w->reqs = reqs;
         w->nreqs = 0;
+        w->strided = 0;
         /* Receives first, so that every send finds its receive posted. */
         w->mode = WALK_RECV;
         post_round(g, r, 0, NULL, w);
         w->mode = WALK_SEND;
         post_round(g, r, 1, buf ? buf->block.base : NULL, w);
-        /* The node's own pieces while the messages move. */
+        /* The node's own pieces while the messages move: a receiver can
+         * take a contiguous message in one copy whatever the sender does
+         * meanwhile, but MPI moves a strided one (a transpose's rows, a
+         * slice's) in fragments that each need both sides in an MPI call;
+         * so a round with one completes its messages first. */
+        int strided = w->strided, mrc = MPI_SUCCESS;
+        if (strided)
+            mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
         w->mode = WALK_LOCAL;
         w->nshares = ctx->node_size;
         walk_window(g->p, mine, r, sr0, sr1, w);
-        int mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
+        if (!strided)
+            mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
         if (mrc == MPI_SUCCESS)
             mrc = w->mpi_rc;
         /* The node's ranks pack the next round where others may still
@@ -427,7 +444,6 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
     free(g.peer);
     return pa__array_sync_agree(dst, rc < 0 ? rc : rc_free);
 }
-
 
 /* ------------------------------------------------------------ plans */
 
