@@ -43,6 +43,9 @@ cat0 concat $tmp/in.h5:/a $tmp/in.h5:/c $tmp/in.h5:/a
 cat1 concat $tmp/in.h5:/a $tmp/in.h5:/a --axis -1
 CMDS
 }
+# The loops read the commands from descriptor 3, because mpirun reads its
+# standard input (a loop's input would be gone after its first command).
+commands >"$tmp/commands"
 
 for layout in "1:1" "2:2" "3:3" "4:4:2"; do
     n=${layout#*:}
@@ -50,19 +53,19 @@ for layout in "1:1" "2:2" "3:3" "4:4:2"; do
     n=${n%%:*}
     lay=${layout%%:*}
     [ "$per" = "$n" ] && per=
-    commands | while read -r ds words; do
+    while read -r ds words <&3; do
         # shellcheck disable=SC2086 # the command's words, split on purpose
         run "$ds$lay" env ${per:+PARRAY_RANKS_PER_NODE=$per} $mpirun -n $n \
             "$PARRAY" $words -o "$tmp/out$lay.h5:/$ds"
         expect_rc 0 "$ds ($words) at $n ranks${per:+ ($per per node)}"
-        [ "$failed" -eq 0 ] || exit 1
-    done || failed=1
+        [ "$failed" -eq 0 ] || break
+    done 3<"$tmp/commands"
 done
 
 # The same results at every layout: equal shapes (stats' header) and equal
 # elements.
 for lay in 2 3 4; do
-    commands | while read -r ds words; do
+    while read -r ds words <&3; do
         run "st1$ds" "$PARRAY" stats "$tmp/out1.h5:/$ds"
         run "st$lay$ds" "$PARRAY" stats "$tmp/out$lay.h5:/$ds"
         if cmp -s "$tmp/st1$ds.out" "$tmp/st$lay$ds.out"; then
@@ -75,8 +78,8 @@ for lay in 2 3 4; do
             "b=$tmp/out$lay.h5:/$ds" -o "$tmp/eq.h5:/e"
         run "all$lay$ds" "$PARRAY" stats "$tmp/eq.h5:/e"
         expect_in "all$lay$ds.out" "True True$" "/$ds at layout $lay equals 1 rank's"
-        [ "$failed" -eq 0 ] || exit 1
-    done || failed=1
+        [ "$failed" -eq 0 ] || break
+    done 3<"$tmp/commands"
 done
 
 out="-o $tmp/bad.h5:/x"

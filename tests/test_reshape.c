@@ -332,6 +332,29 @@ static pa_ctx *small_buffer_ctx(void)
     return tu_env_ctx("PARRAY_REDIST_BUFFER_MB", "1");
 }
 
+/* Collective: the 2-D distributed array a (shape s, bytes ref) made
+ * replicated, and sliced from row start to its end by step. */
+static void check_moves(pa_ctx *c, pa_array *a, const size_t *s, const unsigned char *ref,
+                        int64_t start, int64_t step, const char *what)
+{
+    pa_array *b = NULL;
+    TU_OK(pa_redistribute(a, PA_REPLICATED, &b), c);
+    expect(b, PA_REPLICATED, 2, s, ref, what);
+    pa_array_free(&b);
+    TU_OK(pa_slice_rows(a, start, PA_SLICE_NONE, step, &b), c);
+    size_t first = (size_t)(start < 0 ? start + (int64_t)s[0] : start);
+    size_t count = step > 0 ? (s[0] - first + (size_t)step - 1) / (size_t)step
+                            : first / (size_t)-step + 1;
+    size_t row = s[1] * pa_dtype_size(pa_array_dtype(a));
+    unsigned char *want = malloc(count * row + 1);
+    for (size_t i = 0; i < count; i++)
+        memcpy(want + i * row, ref + (size_t)((int64_t)first + (int64_t)i * step) * row, row);
+    size_t out[2] = {count, s[1]};
+    expect(b, PA_DISTRIBUTED, 2, out, want, what);
+    pa_array_free(&b);
+    free(want);
+}
+
 START_TEST(test_rounds)
 {
     pa_ctx *c = small_buffer_ctx();
@@ -344,20 +367,9 @@ START_TEST(test_rounds)
     check_reshape(c, PA_F64, PA_DISTRIBUTED, 2, s2, 1, s3);
     check_reshape(c, PA_F64, PA_DISTRIBUTED, 1, s3, 2, s2);
     unsigned char *ref;
-    pa_array *a = filled(c, PA_F32, 2, s0, PA_DISTRIBUTED, &ref), *b = NULL;
-    TU_OK(pa_redistribute(a, PA_REPLICATED, &b), c);
-    expect(b, PA_REPLICATED, 2, s0, ref, "redistribute in rounds");
-    pa_array_free(&b);
-    TU_OK(pa_slice_rows(a, -1, PA_SLICE_NONE, -3, &b), c);
-    size_t count = 334, row = 257 * 4;
-    unsigned char *want = malloc(count * row);
-    for (size_t i = 0; i < count; i++)
-        memcpy(want + i * row, ref + (999 - 3 * i) * row, row);
-    size_t s4[2] = {count, 257};
-    expect(b, PA_DISTRIBUTED, 2, s4, want, "slice in rounds");
-    pa_array_free(&b);
+    pa_array *a = filled(c, PA_F32, 2, s0, PA_DISTRIBUTED, &ref);
+    check_moves(c, a, s0, ref, -1, -3, "moves in rounds");
     pa_array_free(&a);
-    free(want);
     free(ref);
     TU_OK(pa_finalize(&c), NULL);
 }
@@ -374,24 +386,15 @@ START_TEST(test_lanes)
     setenv("PARRAY_REDIST_BUFFER_MB", "1", 1);
     pa_ctx *c = tu_env_ctx("PARRAY_RANKS_PER_NODE", "2");
     tu_env_restore(&saved);
+    TU_CHECK(pa_ctx_nnodes(c) == (tu_size() + 1) / 2);
     check_transpose(c, PA_F64, PA_DISTRIBUTED, 601, 333);
     check_transpose(c, PA_I16, PA_DISTRIBUTED, 2, 5);
     size_t s0[2] = {999, 130}, s1[2] = {130, 999}, s2[1] = {1}, s3[2] = {1, 1};
     check_reshape(c, PA_F32, PA_DISTRIBUTED, 2, s0, 2, s1);
     check_reshape(c, PA_F64, PA_DISTRIBUTED, 1, s2, 2, s3);
     unsigned char *ref;
-    pa_array *a = filled(c, PA_F64, 2, s0, PA_DISTRIBUTED, &ref), *b = NULL;
-    TU_OK(pa_redistribute(a, PA_REPLICATED, &b), c);
-    expect(b, PA_REPLICATED, 2, s0, ref, "redistribute in lanes");
-    pa_array_free(&b);
-    TU_OK(pa_slice_rows(a, 2, PA_SLICE_NONE, 5, &b), c);
-    size_t count = 200, row = 130 * 8;
-    unsigned char *want = malloc(count * row);
-    for (size_t i = 0; i < count; i++)
-        memcpy(want + i * row, ref + (2 + 5 * i) * row, row);
-    size_t s4[2] = {count, 130};
-    expect(b, PA_DISTRIBUTED, 2, s4, want, "slice in lanes");
-    pa_array_free(&b);
+    pa_array *a = filled(c, PA_F64, 2, s0, PA_DISTRIBUTED, &ref);
+    check_moves(c, a, s0, ref, 2, 5, "moves in lanes");
     pa_array_free(&a);
     free(ref);
     /* The results are not zeroed when their block comes from the pool
@@ -408,7 +411,6 @@ START_TEST(test_lanes)
     pa_array_free(&t);
     pa_array_free(&back);
     pa_array_free(&a);
-    free(want);
     free(ref);
     TU_OK(pa_finalize(&c), NULL);
 }
