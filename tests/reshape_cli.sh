@@ -68,7 +68,8 @@ for lay in 2 3 4; do
     while read -r ds words <&3; do
         run "st1$ds" "$PARRAY" stats "$tmp/out1.h5:/$ds"
         run "st$lay$ds" "$PARRAY" stats "$tmp/out$lay.h5:/$ds"
-        if cmp -s "$tmp/st1$ds.out" "$tmp/st$lay$ds.out"; then
+        # (the first line names the file)
+        if [ "$(tail -n +2 "$tmp/st1$ds.out")" = "$(tail -n +2 "$tmp/st$lay$ds.out")" ]; then
             pass "/$ds at layout $lay has 1 rank's shape and statistics"
         else
             fail "/$ds at layout $lay differs from 1 rank's"
@@ -77,7 +78,8 @@ for lay in 2 3 4; do
         run "eq$lay$ds" "$PARRAY" calc "e = a == b" "a=$tmp/out1.h5:/$ds" \
             "b=$tmp/out$lay.h5:/$ds" -o "$tmp/eq.h5:/e"
         run "all$lay$ds" "$PARRAY" stats "$tmp/eq.h5:/e"
-        expect_in "all$lay$ds.out" "True True$" "/$ds at layout $lay equals 1 rank's"
+        # (numpy's `all`, the last column, also holds for an empty slice)
+        expect_in "all$lay$ds.out" " True$" "/$ds at layout $lay equals 1 rank's"
         [ "$failed" -eq 0 ] || break
     done 3<"$tmp/commands"
 done
@@ -91,11 +93,11 @@ refused "a slice that is one number" "--rows: '5' is not a slice" \
 refused "a column that is not a number" "--cols: '1,x'" \
     "$PARRAY" slice "$tmp/in.h5:/a" --cols 1,x $out
 refused "reshape without --shape" "needs --shape" "$PARRAY" reshape "$tmp/in.h5:/a" $out
-refused "a dimension below -1" "--shape: -2 is out of range" \
+refused "a dimension below -1" "--shape: '-2,7': -2 is out of range" \
     "$PARRAY" reshape "$tmp/in.h5:/a" --shape -2,7 $out
 refused "two inputs to transpose" "one input only" \
     "$PARRAY" transpose "$tmp/in.h5:/a" "$tmp/in.h5:/b" $out
-refused "concat along axis 2" "--axis: 2 is out of range" \
+refused "concat along axis 2" "--axis: '2': 2 is out of range" \
     "$PARRAY" concat "$tmp/in.h5:/a" --axis 2 $out
 
 # Failures found once the data is read: exit 1, the option or input named,
@@ -124,7 +126,7 @@ failing "a -1 that cannot fit" "--shape -1,10: cannot reshape" \
     $mpirun -n 2 "$PARRAY" reshape "$tmp/in.h5:/a" --shape -1,10 $out
 failing "a transpose of 3-D" "transposes a 2-D dataset" \
     $mpirun -n 2 "$PARRAY" transpose "$tmp/out1.h5:/resh" $out
-failing "concat of two dtypes" "/b" \
+failing "concat of two dtypes" "in.h5:/b is i16, but" \
     $mpirun -n 2 "$PARRAY" concat "$tmp/in.h5:/a" "$tmp/in.h5:/b" $out
 
 find_python
