@@ -160,12 +160,11 @@ static int resolve_shape(pa_ctx *ctx, const shape_args *s, const pa_array *a, si
             unknown = d;
         }
     }
-    if (unknown >= 0) {
-        if (known == 0 || size % known != 0)
-            return cmd_fail(ctx, s->sub, "--shape %s: cannot reshape %s of size %zu into it",
-                            s->shapearg, s->inargs[0], size);
+    if (unknown >= 0 && known != 0 && size % known == 0)
         shape[unknown] = size / known;
-    }
+    else if (unknown >= 0 || known != size)
+        return cmd_fail(ctx, s->sub, "--shape %s: cannot reshape %s of size %zu into it",
+                        s->shapearg, s->inargs[0], size);
     return 0;
 }
 
@@ -205,7 +204,15 @@ static int make(pa_ctx *ctx, const shape_args *s, pa_array **in, pa_array **out)
             return cmd_fail(ctx, s->sub, "transposes a 2-D dataset; %s has %d dimensions",
                             s->inargs[0], pa_array_ndim(in[0]));
         return pa_transpose(in[0], out);
-    case K_CONCAT: return pa_concat(in, s->nin, (int)s->axis, out);
+    case K_CONCAT:
+        for (int i = 1; i < s->nin; i++)
+            if (pa_array_dtype(in[i]) != pa_array_dtype(in[0]))
+                return cmd_fail(ctx, s->sub,
+                                "%s is %s, but %s is %s (convert one first: parray calc with "
+                                "--dtype)",
+                                s->inargs[i], pa_dtype_name(pa_array_dtype(in[i])),
+                                s->inargs[0], pa_dtype_name(pa_array_dtype(in[0])));
+        return pa_concat(in, s->nin, (int)s->axis, out);
     }
     return PA_EINVAL;
 }

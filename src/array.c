@@ -92,8 +92,9 @@ static int check_args(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape
     return PA_OK;
 }
 
-int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa_dist dist,
-                    pa_array **out)
+/* pa_array_create, and pa__array_create_unset when zero is 0. */
+static int create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa_dist dist,
+                  int zero, pa_array **out)
 {
     if (out)
         *out = NULL;
@@ -106,7 +107,7 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
         a->block.win = MPI_WIN_NULL;
     }
     int rc = a ? check_args(ctx, dtype, ndim, shape, dist, out, a)
-               : pa__err(ctx, __func__, PA_ENOMEM, "out of memory");
+               : pa__err(ctx, "pa_array_create", PA_ENOMEM, "out of memory");
     if (rc == PA_OK)
         rc = pa__partition_make(ctx, a->nrows * a->rowsize, pa_dtype_size(dtype), ctx->node_size,
                                 &a->part);
@@ -120,7 +121,8 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
         char sb[PA_MAXDIM * 24];
         snprintf(what, sizeof what, "the node block of shape %s %s",
                  pa__shape_str(ndim, shape, sb, sizeof sb), pa_dtype_name(dtype));
-        rc = pa__mem_check(ctx, __func__, shape_bytes + (shape_bytes ? PA_PAGE : 0), what);
+        rc = pa__mem_check(ctx, "pa_array_create", shape_bytes + (shape_bytes ? PA_PAGE : 0),
+                           what);
     }
     /* The window is allocated over the node, so the node's ranks agree
      * among themselves before it (the checks above, the leader's memory
@@ -132,14 +134,16 @@ int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, 
     if (rc == PA_OK && !reused) {
         rc = pa__block_alloc(ctx, &a->part, &a->block);
         if (rc == PA_OK)
-            rc = pa__mpi(ctx, __func__, MPI_Win_lock_all(MPI_MODE_NOCHECK, a->block.win),
+            rc = pa__mpi(ctx, "pa_array_create", MPI_Win_lock_all(MPI_MODE_NOCHECK, a->block.win),
                          "MPI_Win_lock_all");
     }
     /* First touch: each rank zeroes its own range, so its pages are placed
      * near it (and a reused block holds no old data). A new block's range
      * is bound to the rank's NUMA node first, so that its pages stay there
-     * whichever thread touches them again (after a swap-out, say). */
-    if (rc == PA_OK) {
+     * whichever thread touches them again (after a swap-out, say). A
+     * reused block was placed when it was new, so a caller that writes
+     * every element (zero == 0) skips the pass. */
+    if (rc == PA_OK && (zero || !reused)) {
         size_t es = a->part.elsize, r = (size_t)ctx->node_rank;
         char *mine = a->block.base + a->part.bound[r] * es;
         size_t mine_bytes = (a->part.bound[r + 1] - a->part.bound[r]) * es;
@@ -168,6 +172,18 @@ fail:
         pa__partition_free(&a->part);
     free(a);
     return rc;
+}
+
+int pa_array_create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa_dist dist,
+                    pa_array **out)
+{
+    return create(ctx, dtype, ndim, shape, dist, 1, out);
+}
+
+int pa__array_create_unset(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape,
+                           pa_dist dist, pa_array **out)
+{
+    return create(ctx, dtype, ndim, shape, dist, 0, out);
 }
 
 int pa_array_free(pa_array **pa)

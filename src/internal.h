@@ -252,6 +252,12 @@ struct pa_array {
     pa_block block;
 };
 
+/* Collective. pa_array_create for a caller that writes every element
+ * before anyone reads one: a block taken from the pool keeps its old bytes
+ * (a new block is still zeroed, its first touch by each owning rank). */
+int pa__array_create_unset(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape,
+                           pa_dist dist, pa_array **out);
+
 /* Window synchronisation of an array (the sync in pa_array_sync). */
 int pa__array_sync(pa_array *a);
 

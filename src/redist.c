@@ -1,8 +1,9 @@
 /* The redistribution engine (see redist.h for its protocol): windows of
- * destination rows, rounds of packing into the node's shared buffer, one
- * MPI_Alltoallv between the leaders per round, and unpacking, with pieces
- * inside a node copied directly; and the plans that reshape.c's calls run
- * on it. Every rank of a node copies its own share of every piece. */
+ * destination rows, rounds in which each lane's ranks send their share of
+ * every piece from the source (or, for a transpose, from the node's buffer)
+ * and receive into the destination, with pieces inside a node copied
+ * directly; and the plans that reshape.c's calls run on it. Every rank of a
+ * node copies its own share of every piece. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,12 +84,31 @@ static size_t part_start(size_t total, size_t r, size_t n)
     return r * (total / n) + r * (total % n) / n;
 }
 
+/* Share r of n of a piece: its rows, or for a piece of fewer rows than
+ * sharers (a run of one row, say) its columns. Returns the elements of the
+ * shares before it, which is where it starts when the piece is packed share
+ * by share. */
+static size_t share_of(const pa__piece *pc, int r, int n, size_t *i0, size_t *i1, size_t *c0,
+                       size_t *c1)
+{
+    size_t un = (size_t)n, ur = (size_t)r;
+    *i0 = 0, *i1 = pc->rows, *c0 = 0, *c1 = pc->cols;
+    if (pc->rows >= un || pc->rows >= pc->cols) {
+        *i0 = part_start(pc->rows, ur, un);
+        *i1 = part_start(pc->rows, ur + 1, un);
+        return *i0 * pc->cols;
+    }
+    *c0 = part_start(pc->cols, ur, un);
+    *c1 = part_start(pc->cols, ur + 1, un);
+    return *c0 * pc->rows;
+}
+
 /* What one walk over a window's pieces does with each. */
 typedef enum {
-    WALK_COUNT,  /* add up the bytes */
-    WALK_PACK,   /* source -> buffer */
-    WALK_UNPACK, /* buffer -> destination */
-    WALK_LOCAL,  /* source -> destination, both in this node */
+    WALK_COUNT, /* count the pieces */
+    WALK_LOCAL, /* source -> destination, both in this node */
+    WALK_SEND,  /* source (or the packed buffer, for a transpose) -> a peer */
+    WALK_RECV,  /* a peer -> destination */
 } walk_mode;
 
 typedef struct {
@@ -99,39 +119,81 @@ typedef struct {
     size_t src_first; /* flat index of the source node block's first element */
     char *dst_base;
     size_t dst_first;
-    char *buf;  /* the slot of the buffer this walk packs or unpacks */
-    size_t pos; /* bytes of the slot walked so far */
+    char *buf;      /* WALK_SEND: the slot transposed pieces are packed into */
+    size_t pos;     /* elements of the slot's pieces walked so far */
+    size_t npieces; /* WALK_COUNT: pieces walked */
+    MPI_Comm comm;  /* WALK_SEND, WALK_RECV: the job, and the peer's rank */
+    int peer;
+    MPI_Request *reqs; /* the round's requests so far */
+    size_t nreqs;
+    int strided; /* a message of the round has a vector type */
+    int mpi_rc;  /* the first failure of the walk's MPI calls */
 } walk;
+
+/* Tag of the engine's messages: every round's messages complete before the
+ * next round, and no other call of parray has messages open meanwhile. */
+#define REDIST_TAG 0x7d
+
+/* Posts a send or receive of count blocks of len bytes, stride bytes apart
+ * from at (one run of count * len bytes when they touch). */
+static void post(walk *w, void *at, size_t count, size_t len, ptrdiff_t stride)
+{
+    MPI_Request *req = &w->reqs[w->nreqs++];
+    MPI_Datatype t = MPI_BYTE;
+    int n = (int)(count * len), rc = MPI_SUCCESS;
+    *req = MPI_REQUEST_NULL;
+    if (count > 1 && stride != (ptrdiff_t)len) {
+        rc = MPI_Type_create_hvector((int)count, (int)len, (MPI_Aint)stride, MPI_BYTE, &t);
+        if (rc == MPI_SUCCESS && (rc = MPI_Type_commit(&t)) != MPI_SUCCESS)
+            MPI_Type_free(&t);
+        n = 1;
+    }
+    if (rc == MPI_SUCCESS)
+        rc = w->mode == WALK_SEND ? MPI_Isend(at, n, t, w->peer, REDIST_TAG, w->comm, req)
+                                  : MPI_Irecv(at, n, t, w->peer, REDIST_TAG, w->comm, req);
+    /* A type may be freed while its messages are pending. */
+    if (t != MPI_BYTE)
+        MPI_Type_free(&t);
+    if (rc != MPI_SUCCESS && w->mpi_rc == MPI_SUCCESS)
+        w->mpi_rc = rc;
+}
 
 static void on_piece(const pa__piece *pc, void *arg)
 {
     walk *w = arg;
-    size_t bytes = pc->rows * pc->cols * w->es;
-    if (w->mode != WALK_COUNT) {
-        /* Rows are shared out, or for a piece of fewer rows than sharers
-         * (a run of one row, say) its columns. */
-        size_t n = (size_t)w->nshares, r = (size_t)w->share;
-        size_t i0 = 0, i1 = pc->rows, c0 = 0, c1 = pc->cols;
-        if (pc->rows >= n || pc->rows >= pc->cols) {
-            i0 = part_start(pc->rows, r, n);
-            i1 = part_start(pc->rows, r + 1, n);
-        } else {
-            c0 = part_start(pc->cols, r, n);
-            c1 = part_start(pc->cols, r + 1, n);
-        }
-        const char *src = w->src_base + (pc->src_off - w->src_first) * w->es;
-        char *dst = w->dst_base + (pc->dst_off - w->dst_first) * w->es;
-        char *buf = w->buf + w->pos;
-        ptrdiff_t packed = (ptrdiff_t)pc->cols;
-        if (w->mode == WALK_PACK)
-            copy_part(src, pc->src_stride, buf, packed, 0, w->es, i0, i1, c0, c1);
-        else if (w->mode == WALK_UNPACK)
-            copy_part(buf, packed, dst, pc->dst_stride, pc->transpose, w->es, i0, i1, c0, c1);
-        else
-            copy_part(src, pc->src_stride, dst, pc->dst_stride, pc->transpose, w->es, i0, i1, c0,
-                      c1);
+    size_t i0, i1, c0, c1, es = w->es;
+    w->npieces++;
+    if (w->mode == WALK_COUNT)
+        return;
+    size_t packed_at = w->pos + share_of(pc, w->share, w->nshares, &i0, &i1, &c0, &c1);
+    w->pos += pc->rows * pc->cols;
+    if (i0 >= i1 || c0 >= c1)
+        return;
+    size_t rows = i1 - i0, cols = c1 - c0;
+    ptrdiff_t e = (ptrdiff_t)es, i = (ptrdiff_t)i0, c = (ptrdiff_t)c0;
+    /* Both ends of a message see the same piece, so they agree on it. */
+    if (w->mode != WALK_LOCAL) {
+        int whole_rows = rows == 1 ||
+                         (pc->src_stride == (ptrdiff_t)cols && pc->dst_stride == (ptrdiff_t)cols);
+        w->strided |= pc->transpose ? cols > 1 && pc->dst_stride != (ptrdiff_t)rows : !whole_rows;
     }
-    w->pos += bytes;
+    const char *src = w->src_base + (pc->src_off - w->src_first) * es;
+    char *dst = w->dst_base + (pc->dst_off - w->dst_first) * es;
+    if (w->mode == WALK_LOCAL) {
+        copy_part(src, pc->src_stride, dst, pc->dst_stride, pc->transpose, es, i0, i1, c0, c1);
+    } else if (w->mode == WALK_SEND && pc->transpose) {
+        /* Packed transposed, so that it lands in the destination's rows. */
+        char *to = w->buf + packed_at * es;
+        copy_transposed(src + (i * pc->src_stride + c) * e, pc->src_stride, to, (ptrdiff_t)rows,
+                        rows, cols, es);
+        post(w, to, 1, rows * cols * es, 0);
+    } else if (w->mode == WALK_SEND) {
+        post(w, (char *)src + (i * pc->src_stride + c) * e, rows, cols * es, pc->src_stride * e);
+    } else if (pc->transpose) {
+        post(w, dst + (c * pc->dst_stride + i) * e, cols, rows * es, pc->dst_stride * e);
+    } else {
+        post(w, dst + (i * pc->dst_stride + c) * e, rows, cols * es, pc->dst_stride * e);
+    }
 }
 
 /* ------------------------------------------------------------ windows */
@@ -185,6 +247,8 @@ static size_t windows_count(const windows *x)
 static void walk_window(const pa__redist_plan *p, const windows *x, size_t k, size_t sr0,
                         size_t sr1, walk *w)
 {
+    if (k >= windows_count(x))
+        return;
     size_t band = k / x->nchunks, chunk = k % x->nchunks;
     size_t ra = x->row0 + band * x->h, rb = min_size(ra + x->h, x->row0 + x->nrows);
     size_t c0 = chunk * x->w, c1 = min_size(c0 + x->w, x->rowsize);
@@ -201,20 +265,116 @@ static size_t slot_of(int k, int me)
     return (size_t)(k < me ? k : k - 1);
 }
 
-/* The leaders' exchange of one round: counts in bytes per node, the send
- * slots from base and the receive slots after them. */
-static int exchange(pa_ctx *ctx, char *base, size_t slot, int *counts)
+/* The exchange between two nodes runs in lanes, one per rank of the
+ * smaller node: node rank l of one node sends share l of every piece to
+ * node rank l of the other, which receives it. Returns the job rank of node
+ * k's rank with this rank's node rank, or -1 when node k has no such lane. */
+static int lane_peer(const pa_ctx *ctx, int k)
 {
-    int nn = ctx->nnodes, me = ctx->node;
-    int *send = counts, *recv = counts + nn, *disp = counts + 2 * nn;
-    for (int k = 0; k < nn; k++)
-        disp[k] = k == me ? 0 : (int)(slot_of(k, me) * slot);
-    /* The receive half has its own base, so that every displacement stays
-     * under half the buffer (an int). */
-    return pa__mpi(ctx, "pa__redist_run",
-                   MPI_Alltoallv(base, send, disp, MPI_BYTE, base + (size_t)(nn - 1) * slot, recv,
-                                 disp, MPI_BYTE, ctx->leader_comm),
-                   "MPI_Alltoallv");
+    for (int q = 0, seen = 0; q < ctx->size; q++)
+        if (ctx->node_of[q] == k && seen++ == ctx->node_rank)
+            return q;
+    return -1;
+}
+
+static int node_size_of(const pa_ctx *ctx, int k)
+{
+    int n = 0;
+    for (int q = 0; q < ctx->size; q++)
+        n += ctx->node_of[q] == k;
+    return n;
+}
+
+/* The engine's state for one run: the plan's windows on every node, the
+ * source rows of every node, and each lane's peer. */
+typedef struct {
+    const pa__redist_plan *p;
+    int nn, me;
+    size_t slot_elems, rounds;
+    size_t slot;       /* elements of a buffer slot: the most a window holds */
+    windows *win;      /* per destination node */
+    size_t *src_rows;  /* per source node: first row, count */
+    int *peer, *lanes; /* per node: this rank's lane peer (or -1), the lane count */
+} engine;
+
+/* Walks the pieces this rank sends (sending) or receives in round r on its
+ * lanes, in w's mode. */
+static void post_round(const engine *g, size_t r, int sending, char *buf, walk *w)
+{
+    const windows *mine = &g->win[g->me];
+    for (int k = 0; k < g->nn; k++) {
+        if (k == g->me || g->peer[k] < 0)
+            continue;
+        w->peer = g->peer[k];
+        w->nshares = g->lanes[k];
+        if (sending) {
+            w->buf = buf ? buf + slot_of(k, g->me) * g->slot * w->es : NULL;
+            walk_window(g->p, &g->win[k], r, g->src_rows[2 * g->me],
+                        g->src_rows[2 * g->me] + g->src_rows[2 * g->me + 1], w);
+        } else {
+            walk_window(g->p, mine, r, g->src_rows[2 * k],
+                        g->src_rows[2 * k] + g->src_rows[2 * k + 1], w);
+        }
+    }
+}
+
+/* The most pieces this rank sends and receives in one round. */
+static size_t max_pieces(const engine *g)
+{
+    size_t most = 0;
+    walk w = {.mode = WALK_COUNT};
+    for (size_t r = 0; r < g->rounds; r++) {
+        w.npieces = 0;
+        post_round(g, r, 1, NULL, &w);
+        post_round(g, r, 0, NULL, &w);
+        most = w.npieces > most ? w.npieces : most;
+    }
+    return most;
+}
+
+/* The rounds, once every allocation is agreed. Packing and copying cannot
+ * fail, and an MPI error is fatal by default (parray's communicators return
+ * it, but a peer may then wait for a message that never comes, as in any
+ * collective): so no round needs an agreement, a failure is kept, every
+ * rank still posts every round's messages, and the run's end agrees. */
+static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w)
+{
+    pa_ctx *ctx = g->p->dst->ctx;
+    const windows *mine = &g->win[g->me];
+    size_t sr0 = g->src_rows[2 * g->me], sr1 = sr0 + g->src_rows[2 * g->me + 1];
+    int rc = PA_OK;
+    for (size_t r = 0; r < g->rounds; r++) {
+        w->reqs = reqs;
+        w->nreqs = 0;
+        w->strided = 0;
+        /* Receives first, so that every send finds its receive posted. */
+        w->mode = WALK_RECV;
+        post_round(g, r, 0, NULL, w);
+        w->mode = WALK_SEND;
+        post_round(g, r, 1, buf ? buf->block.base : NULL, w);
+        /* The node's own pieces while the messages move: a receiver can
+         * take a contiguous message in one copy whatever the sender does
+         * meanwhile, but MPI moves a strided one (a transpose's rows, a
+         * slice's) in fragments that each need both sides in an MPI call;
+         * so a round with one completes its messages first. */
+        int strided = w->strided, mrc = MPI_SUCCESS;
+        if (strided)
+            mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
+        w->mode = WALK_LOCAL;
+        w->nshares = ctx->node_size;
+        walk_window(g->p, mine, r, sr0, sr1, w);
+        if (!strided)
+            mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
+        if (mrc == MPI_SUCCESS)
+            mrc = w->mpi_rc;
+        /* The node's ranks pack the next round where others may still
+         * have sent this one from: a node barrier orders them. */
+        if (mrc == MPI_SUCCESS && buf && r + 1 < g->rounds)
+            mrc = MPI_Barrier(ctx->node_comm);
+        if (mrc != MPI_SUCCESS && rc == PA_OK)
+            rc = pa__mpi(ctx, "pa__redist_run", mrc, "the exchange between nodes");
+    }
+    return rc;
 }
 
 int pa__redist_run(const pa__redist_plan *p, const char *fn)
@@ -223,92 +383,65 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
     pa_ctx *ctx = dst->ctx;
     int nn = ctx->nnodes, me = ctx->node;
     size_t es = dst->part.elsize;
-    /* The source was synced by the call that last wrote it, so every rank
-     * of a node reads the whole node block. */
     /* A replicated source is whole on every node: nothing crosses nodes. */
     int remote = nn > 1 && src->dist == PA_DISTRIBUTED;
-    /* Half the buffer sends, half receives: one slot per other node each. */
+    /* The buffer bounds each round to a window of slot_elems per other
+     * node (half the buffer, which keeps every message's byte count an
+     * int); only transposes pack into it, the other plans send from the
+     * source and every plan receives into the destination. */
     size_t peers = nn > 1 ? (size_t)nn - 1 : 1;
     size_t slot_elems = ((size_t)ctx->redist_buffer_mb << 20) / (2 * peers * es);
-    if (slot_elems == 0)
-        slot_elems = 1;
-    size_t slot = slot_elems * es;
-    windows mine = windows_of(p, me, slot_elems);
-    size_t rounds = windows_count(&mine);
-    for (int j = 0; j < nn && remote; j++) {
-        windows x = windows_of(p, j, slot_elems);
-        if (windows_count(&x) > rounds)
-            rounds = windows_count(&x);
-    }
-    size_t sr0, sn;
-    node_rows(src, me, &sr0, &sn);
-    walk w = {.es = es,
-              .share = ctx->node_rank,
-              .nshares = ctx->node_size,
-              .src_base = src->block.base,
-              .src_first = src->row0 * pa__row_elems(src),
-              .dst_base = dst->block.base,
-              .dst_first = dst->row0 * pa__row_elems(dst)};
-
+    engine g = {.p = p, .nn = nn, .me = me, .slot_elems = slot_elems ? slot_elems : 1};
+    g.win = malloc(sizeof *g.win * (size_t)nn);
+    g.src_rows = malloc(sizeof *g.src_rows * 2 * (size_t)nn);
+    g.peer = malloc(sizeof *g.peer * 2 * (size_t)nn);
+    MPI_Request *reqs = NULL;
     pa_array *buf = NULL;
-    int *counts = NULL, rc = PA_OK;
-    remote = remote && rounds > 0;
-    if (remote) {
-        size_t bytes = 2 * peers * slot;
-        PA_TRY(pa_array_create(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &buf));
-        counts = calloc(3 * (size_t)nn, sizeof *counts);
-        if (!counts)
-            rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
-        rc = pa__agree(ctx, ctx->comm, rc);
-    }
-    for (size_t r = 0; r < rounds && rc == PA_OK; r++) {
-        if (r < windows_count(&mine)) {
-            w.mode = WALK_LOCAL;
-            walk_window(p, &mine, r, sr0, sr0 + sn, &w);
-        }
-        if (!remote)
-            continue;
-        char *base = buf->block.base;
-        for (int j = 0; j < nn; j++) {
-            windows x = windows_of(p, j, slot_elems);
-            counts[j] = 0;
-            if (j == me || r >= windows_count(&x))
-                continue;
-            w.mode = WALK_PACK;
-            w.buf = base + slot_of(j, me) * slot;
-            walk_window(p, &x, r, sr0, sr0 + sn, &w);
-            counts[j] = (int)w.pos;
-        }
-        /* The node's packed slots, to its leader, which sends them; and
-         * every rank's outcome so far, before the leaders' exchange. */
-        rc = pa__array_sync_agree(buf, rc);
+    int rc = g.win && g.src_rows && g.peer ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory");
+    if (rc == PA_OK) {
+        g.lanes = g.peer + nn;
         for (int k = 0; k < nn; k++) {
-            counts[nn + k] = 0;
-            if (k == me || r >= windows_count(&mine))
-                continue;
-            size_t k0, kn;
-            node_rows(src, k, &k0, &kn);
-            w.mode = WALK_COUNT;
-            walk_window(p, &mine, r, k0, k0 + kn, &w);
-            counts[nn + k] = (int)w.pos;
+            g.win[k] = windows_of(p, k, g.slot_elems);
+            node_rows(src, k, &g.src_rows[2 * k], &g.src_rows[2 * k + 1]);
+            g.peer[k] = remote && k != me ? lane_peer(ctx, k) : -1;
+            int other = node_size_of(ctx, k);
+            g.lanes[k] = other < ctx->node_size ? other : ctx->node_size;
+            if (k == me || remote) {
+                g.rounds = windows_count(&g.win[k]) > g.rounds ? windows_count(&g.win[k])
+                                                               : g.rounds;
+                size_t held = g.win[k].h * g.win[k].w;
+                g.slot = held > g.slot ? held : g.slot;
+            }
         }
-        if (rc == PA_OK && ctx->leader_comm != MPI_COMM_NULL)
-            rc = exchange(ctx, base, slot, counts);
-        /* What the leader received, to the node's ranks; and the round's
-         * outcome, to every rank before the next round's exchange. */
-        rc = pa__array_sync_agree(buf, rc);
-        for (int k = 0; k < nn && rc == PA_OK; k++) {
-            if (k == me || r >= windows_count(&mine))
-                continue;
-            size_t k0, kn;
-            node_rows(src, k, &k0, &kn);
-            w.mode = WALK_UNPACK;
-            w.buf = base + (peers + slot_of(k, me)) * slot;
-            walk_window(p, &mine, r, k0, k0 + kn, &w);
-        }
+        size_t most = remote ? max_pieces(&g) : 0;
+        reqs = malloc(sizeof *reqs * (most ? most : 1));
+        if (!reqs)
+            rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
     }
-    free(counts);
+    /* A transpose's sends are packed into the buffer, one slot of a
+     * window's elements per other node; it never holds more. */
+    rc = pa__agree(ctx, ctx->comm, rc);
+    if (rc == PA_OK && remote && p->packs && g.slot > 0) {
+        size_t bytes = peers * g.slot * es;
+        rc = pa__array_create_unset(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &buf);
+    }
+    if (rc == PA_OK) {
+        /* The source was synced by the call that last wrote it, so every
+         * rank of a node reads the whole node block. */
+        walk w = {.es = es,
+                  .share = ctx->node_rank,
+                  .src_base = src->block.base,
+                  .src_first = src->row0 * pa__row_elems(src),
+                  .dst_base = dst->block.base,
+                  .dst_first = dst->row0 * pa__row_elems(dst),
+                  .comm = ctx->comm};
+        rc = rounds_run(&g, buf, reqs, &w);
+    }
     int rc_free = pa_array_free(&buf);
+    free(reqs);
+    free(g.win);
+    free(g.src_rows);
+    free(g.peer);
     return pa__array_sync_agree(dst, rc < 0 ? rc : rc_free);
 }
 
@@ -419,5 +552,6 @@ pa__redist_plan pa__redist_transpose(pa_array *src, pa_array *dst)
                              .dst = dst,
                              .dst_row1 = dst->shape[0],
                              .min_window_rows = 64,
+                             .packs = 1,
                              .pieces = transpose_pieces};
 }

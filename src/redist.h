@@ -7,13 +7,18 @@
  * rows x rowsize) and the rows [sr0, sr1) that one source node holds,
  * which blocks of the source fill which part of the rectangle. The engine
  * cuts each destination node's rows into windows of at most the buffer's
- * share of elements and runs one round per window: every rank of a node
- * packs a share of what each other node's window needs from this node into
- * the node's shared buffer, the leaders exchange the buffers with one
- * MPI_Alltoallv over the leaders' communicator, and every rank unpacks a
- * share of what arrived; blocks within a node are copied directly. The
- * sender and the receiver enumerate the same pieces in the same order, so
- * no piece is described on the wire.
+ * share of elements and runs one round per window. Between two nodes the
+ * round runs in lanes, one per rank of the smaller node: node rank l of
+ * each node sends share l of every piece the other node's window needs
+ * straight from the source block (an MPI vector type per piece), and
+ * receives share l of every piece its own window needs straight into the
+ * destination block; only a transpose packs its share, transposed, into
+ * the node's buffer first. Meanwhile every rank copies its share of the
+ * pieces within the node. The sender and the receiver enumerate the same
+ * pieces in the same order, so no piece is described on the wire. The
+ * allocations are agreed once, before the rounds; the rounds need no
+ * agreement (copies cannot fail, and an MPI error is fatal by default),
+ * and the run ends with one.
  *
  *     pa__redist_plan p = pa__redist_flat(src, dst, 0);
  *     rc = pa__redist_run(&p, "pa_reshape");   (collective over the job)
@@ -45,6 +50,7 @@ struct pa__redist_plan {
     pa_array *src, *dst;
     size_t dst_row0, dst_row1; /* the destination rows this plan fills */
     size_t min_window_rows;    /* windows of at least this many rows (tiles) */
+    int packs;                 /* pieces are transposed: sent from the packed buffer */
     /* Calls emit for every piece that fills destination rows [ra, rb),
      * columns [c0, c1) from source rows [sr0, sr1). */
     void (*pieces)(const pa__redist_plan *p, size_t ra, size_t rb, size_t c0, size_t c1,

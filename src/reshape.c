@@ -4,7 +4,8 @@
  * (redist.c) where elements cross nodes, or row by row inside each node
  * where the result keeps its source's rows (column takes, concatenation
  * along axis 1). Argument checks are the same on every rank that passes
- * the same arguments, so they need no agreement. */
+ * the same arguments, so they need no agreement. Every call writes each
+ * element of its result, so the result is not zeroed first. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,7 @@ int pa_reshape(pa_array *src, int ndim, const size_t *shape, pa_array **out)
     PA_CHECK(ctx, (fits || zero) && size == src->size, PA_EINVAL,
              "shape: cannot reshape array of size %zu into shape %s", src->size,
              pa__shape_str(ndim, shape, sb, sizeof sb));
-    PA_TRY(pa_array_create(ctx, src->dtype, ndim, shape, src->dist, out));
+    PA_TRY(pa__array_create_unset(ctx, src->dtype, ndim, shape, src->dist, out));
     return fill(pa__redist_flat(src, *out, 0), __func__, out);
 }
 
@@ -87,7 +88,7 @@ int pa_slice_rows(pa_array *src, int64_t start, int64_t stop, int64_t step, pa_a
     size_t shape[PA_MAXDIM];
     memcpy(shape, src->shape, sizeof(size_t) * (size_t)src->ndim);
     shape[0] = (size_t)count;
-    PA_TRY(pa_array_create(ctx, src->dtype, src->ndim, shape, src->dist, out));
+    PA_TRY(pa__array_create_unset(ctx, src->dtype, src->ndim, shape, src->dist, out));
     return fill(pa__redist_slice(src, *out, a, step), __func__, out);
 }
 
@@ -128,7 +129,7 @@ static int take_into(pa_array *like, pa_dist dist, size_t rows, size_t cols, con
                      size_t nruns, pa_array **out)
 {
     size_t shape[2] = {rows, cols};
-    PA_TRY(pa_array_create(like->ctx, like->dtype, 2, shape, dist, out));
+    PA_TRY(pa__array_create_unset(like->ctx, like->dtype, 2, shape, dist, out));
     take_runs(*out, runs, nruns);
     int rc = pa__array_sync_agree(*out, PA_OK);
     if (rc < 0)
@@ -234,7 +235,7 @@ int pa_concat(pa_array *const *srcs, int n, int axis, pa_array **out)
         free(runs);
         return rc;
     }
-    PA_TRY(pa_array_create(ctx, srcs[0]->dtype, nd, shape, dist, out));
+    PA_TRY(pa__array_create_unset(ctx, srcs[0]->dtype, nd, shape, dist, out));
     int rc = PA_OK;
     for (size_t i = 0, offset = 0; i < (size_t)n && rc == PA_OK; offset += srcs[i++]->size) {
         pa__redist_plan p = pa__redist_flat(srcs[i], *out, offset);
@@ -257,7 +258,7 @@ int pa_transpose(pa_array *src, pa_array **out)
     PA_CHECK(ctx, src->ndim == 2, PA_EINVAL, "src of shape %s is not 2-D",
              pa__shape_str(src->ndim, src->shape, sb, sizeof sb));
     size_t shape[2] = {src->shape[1], src->shape[0]};
-    PA_TRY(pa_array_create(ctx, src->dtype, 2, shape, src->dist, out));
+    PA_TRY(pa__array_create_unset(ctx, src->dtype, 2, shape, src->dist, out));
     return fill(pa__redist_transpose(src, *out), __func__, out);
 }
 
@@ -271,6 +272,6 @@ int pa_redistribute(pa_array *src, pa_dist dist, pa_array **out)
     PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
     PA_CHECK(ctx, dist == PA_DISTRIBUTED || dist == PA_REPLICATED, PA_EINVAL,
              "dist %d is neither PA_DISTRIBUTED nor PA_REPLICATED", (int)dist);
-    PA_TRY(pa_array_create(ctx, src->dtype, src->ndim, src->shape, dist, out));
+    PA_TRY(pa__array_create_unset(ctx, src->dtype, src->ndim, src->shape, dist, out));
     return fill(pa__redist_flat(src, *out, 0), __func__, out);
 }

@@ -43,6 +43,9 @@ cat0 concat $tmp/in.h5:/a $tmp/in.h5:/c $tmp/in.h5:/a
 cat1 concat $tmp/in.h5:/a $tmp/in.h5:/a --axis -1
 CMDS
 }
+# The loops read the commands from descriptor 3, because mpirun reads its
+# standard input (a loop's input would be gone after its first command).
+commands >"$tmp/commands"
 
 for layout in "1:1" "2:2" "3:3" "4:4:2"; do
     n=${layout#*:}
@@ -50,22 +53,23 @@ for layout in "1:1" "2:2" "3:3" "4:4:2"; do
     n=${n%%:*}
     lay=${layout%%:*}
     [ "$per" = "$n" ] && per=
-    commands | while read -r ds words; do
+    while read -r ds words <&3; do
         # shellcheck disable=SC2086 # the command's words, split on purpose
         run "$ds$lay" env ${per:+PARRAY_RANKS_PER_NODE=$per} $mpirun -n $n \
             "$PARRAY" $words -o "$tmp/out$lay.h5:/$ds"
         expect_rc 0 "$ds ($words) at $n ranks${per:+ ($per per node)}"
-        [ "$failed" -eq 0 ] || exit 1
-    done || failed=1
+        [ "$failed" -eq 0 ] || break
+    done 3<"$tmp/commands"
 done
 
 # The same results at every layout: equal shapes (stats' header) and equal
 # elements.
 for lay in 2 3 4; do
-    commands | while read -r ds words; do
+    while read -r ds words <&3; do
         run "st1$ds" "$PARRAY" stats "$tmp/out1.h5:/$ds"
         run "st$lay$ds" "$PARRAY" stats "$tmp/out$lay.h5:/$ds"
-        if cmp -s "$tmp/st1$ds.out" "$tmp/st$lay$ds.out"; then
+        # (the first line names the file)
+        if [ "$(tail -n +2 "$tmp/st1$ds.out")" = "$(tail -n +2 "$tmp/st$lay$ds.out")" ]; then
             pass "/$ds at layout $lay has 1 rank's shape and statistics"
         else
             fail "/$ds at layout $lay differs from 1 rank's"
@@ -74,9 +78,10 @@ for lay in 2 3 4; do
         run "eq$lay$ds" "$PARRAY" calc "e = a == b" "a=$tmp/out1.h5:/$ds" \
             "b=$tmp/out$lay.h5:/$ds" -o "$tmp/eq.h5:/e"
         run "all$lay$ds" "$PARRAY" stats "$tmp/eq.h5:/e"
-        expect_in "all$lay$ds.out" "True True$" "/$ds at layout $lay equals 1 rank's"
-        [ "$failed" -eq 0 ] || exit 1
-    done || failed=1
+        # (numpy's `all`, the last column, also holds for an empty slice)
+        expect_in "all$lay$ds.out" " True$" "/$ds at layout $lay equals 1 rank's"
+        [ "$failed" -eq 0 ] || break
+    done 3<"$tmp/commands"
 done
 
 out="-o $tmp/bad.h5:/x"
@@ -88,11 +93,11 @@ refused "a slice that is one number" "--rows: '5' is not a slice" \
 refused "a column that is not a number" "--cols: '1,x'" \
     "$PARRAY" slice "$tmp/in.h5:/a" --cols 1,x $out
 refused "reshape without --shape" "needs --shape" "$PARRAY" reshape "$tmp/in.h5:/a" $out
-refused "a dimension below -1" "--shape: -2 is out of range" \
+refused "a dimension below -1" "--shape: '-2,7': -2 is out of range" \
     "$PARRAY" reshape "$tmp/in.h5:/a" --shape -2,7 $out
 refused "two inputs to transpose" "one input only" \
     "$PARRAY" transpose "$tmp/in.h5:/a" "$tmp/in.h5:/b" $out
-refused "concat along axis 2" "--axis: 2 is out of range" \
+refused "concat along axis 2" "--axis: '2': 2 is out of range" \
     "$PARRAY" concat "$tmp/in.h5:/a" --axis 2 $out
 
 # Failures found once the data is read: exit 1, the option or input named,
@@ -121,7 +126,7 @@ failing "a -1 that cannot fit" "--shape -1,10: cannot reshape" \
     $mpirun -n 2 "$PARRAY" reshape "$tmp/in.h5:/a" --shape -1,10 $out
 failing "a transpose of 3-D" "transposes a 2-D dataset" \
     $mpirun -n 2 "$PARRAY" transpose "$tmp/out1.h5:/resh" $out
-failing "concat of two dtypes" "/b" \
+failing "concat of two dtypes" "in.h5:/b is i16, but" \
     $mpirun -n 2 "$PARRAY" concat "$tmp/in.h5:/a" "$tmp/in.h5:/b" $out
 
 find_python

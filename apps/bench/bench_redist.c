@@ -7,7 +7,10 @@
  * block plus PARRAY_REDIST_BUFFER_MB). The input is an f64 array of --size
  * elements per node (default 2^24) with 4096 columns. Rates count the
  * output's bytes (every element is copied once into it, across nodes or
- * within one). */
+ * within one). The baseline is fair to MPI: it moves every output byte
+ * once, between the job's ranks (a quarter of them to the rank itself on
+ * 4 ranks as 2 nodes), where the calls copy the bytes that stay within a
+ * node without MPI; so it is what a call would cost if MPI moved its data. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +88,7 @@ static int run_kind(bench *b, redist_bench *R, int kind, const char *method, dou
     if (bench_time_steps(b, specs, fns, args, 2, f) != 0)
         return -1;
     bench_ratio(b, f[1], f[0], "paired MPI_Alltoallv");
-    if (kind == 0)
+    if (kind < 2)
         bench_target(b, f[1], f[0], BENCH_AT_LEAST, 0.8, "paired MPI_Alltoallv");
     return 0;
 }
