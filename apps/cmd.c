@@ -55,6 +55,7 @@ static const struct {
      "(give --dtype with an integer dtype or bool)"},
     {"(convert with pa_astype to bool)", "(give --dtype bool)"},
     {"(convert with pa_astype to an integer dtype)", "(give --dtype with an integer dtype)"},
+    {"(convert with pa_astype)", "(convert one first: parray calc with --dtype)"},
     {"(use pa_random_integers)", "(use --random integers)"},
     {"(use pa_random_uniform)", "(use --random uniform)"},
     {"pa_random_uniform: uniform needs a float or complex array (",
@@ -77,9 +78,12 @@ static void replace(char *s, size_t size, const char *from, const char *to)
     snprintf(at, size - (size_t)(at - s), "%s%s", to, rest);
 }
 
+/* The size of cmd_errmsg's text. */
+#define ERRMSG_SIZE 1024
+
 const char *cmd_errmsg(const pa_ctx *ctx)
 {
-    static char msg[1024];
+    static char msg[ERRMSG_SIZE];
     snprintf(msg, sizeof msg, "%s", pa_errmsg(ctx));
     for (size_t k = 0; k < sizeof wording / sizeof wording[0]; k++)
         replace(msg, sizeof msg, wording[k].library, wording[k].program);
@@ -89,5 +93,18 @@ const char *cmd_errmsg(const pa_ctx *ctx)
         call = 3 + strspn(msg + 3, "abcdefghijklmnopqrstuvwxyz0123456789_");
     if (call && strncmp(msg + call, ": ", 2) == 0)
         memmove(msg, msg + call + 2, strlen(msg + call + 2) + 1);
+    return msg;
+}
+
+const char *cmd_errmsg_inputs(const pa_ctx *ctx, const char *argname, const char *const *inputs,
+                              int n)
+{
+    char *msg = (char *)cmd_errmsg(ctx);
+    for (int k = 0; k < n; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s[%d]", argname, k);
+        while (strstr(msg, name))
+            replace(msg, ERRMSG_SIZE, name, inputs[k]);
+    }
     return msg;
 }

@@ -49,4 +49,10 @@ int cmd_usage(const pa_ctx *ctx, const char *sub, const char *fmt, ...)
  * compute in one dtype)". The text is valid until the next call. */
 const char *cmd_errmsg(const pa_ctx *ctx);
 
+/* cmd_errmsg with the library's names of a call's array arguments,
+ * argname[0] .. argname[n-1] ("srcs[1]"), replaced by the inputs the
+ * program was given for them ("b.h5:/x"). */
+const char *cmd_errmsg_inputs(const pa_ctx *ctx, const char *argname, const char *const *inputs,
+                              int n);
+
 #endif

@@ -14,11 +14,11 @@
 /* The four commands share one parser and one run; kind says which. */
 typedef enum { K_SLICE, K_RESHAPE, K_TRANSPOSE, K_CONCAT } kind;
 
-#define SHAPE_OPTIONS_HELP                                                                    \
-    "  -o, --out FILE.h5:/DS  where to save the result (required)\n"                        \
-    "  --copy                 " CMD_COPY_HELP                                               \
-    "The memory each node needs is the output's rows there plus a buffer of\n"              \
-    "PARRAY_REDIST_BUFFER_MB (default 64 MiB); no rank ever holds a whole\n"                \
+#define SHAPE_OPTIONS_HELP                                                                       \
+    "  -o, --out FILE.h5:/DS  where to save the result (required)\n"                             \
+    "  --copy                 " CMD_COPY_HELP                                                    \
+    "The memory each node needs is the output's rows there plus a buffer of\n"                   \
+    "PARRAY_REDIST_BUFFER_MB (default 64 MiB); no rank ever holds a whole\n"                     \
     "dataset that is not its share.\n"
 
 static const char slice_usage[] =
@@ -33,7 +33,8 @@ static const char slice_usage[] =
     "\n"
     "  --rows START:STOP[:STEP]  the rows to keep (default: all)\n"
     "  --cols I,J,...            the columns to keep, in this order (2-D only;\n"
-    "                            negative ones count from the end, repeats allowed)\n" SHAPE_OPTIONS_HELP
+    "                            negative ones count from the end, repeats "
+    "allowed)\n" SHAPE_OPTIONS_HELP
     "Example: mpirun -n 2 parray slice data.h5:/x --rows ::10 --cols 0,-1 -o thin.h5:/x\n";
 
 static const char reshape_usage[] =
@@ -119,7 +120,7 @@ static int parse_args(pa_ctx *ctx, const opt_spec *specs, int nspecs, int argc, 
             s->shapearg = p.value;
             break;
         case O_AXIS:
-            if (opts_int_list(&p, -2, 1, &s->axis, 1, &(int){0}))
+            if (opts_int(&p, -2, 1, &s->axis))
                 return p.status;
             break;
         default:
@@ -204,15 +205,7 @@ static int make(pa_ctx *ctx, const shape_args *s, pa_array **in, pa_array **out)
             return cmd_fail(ctx, s->sub, "transposes a 2-D dataset; %s has %d dimensions",
                             s->inargs[0], pa_array_ndim(in[0]));
         return pa_transpose(in[0], out);
-    case K_CONCAT:
-        for (int i = 1; i < s->nin; i++)
-            if (pa_array_dtype(in[i]) != pa_array_dtype(in[0]))
-                return cmd_fail(ctx, s->sub,
-                                "%s is %s, but %s is %s (convert one first: parray calc with "
-                                "--dtype)",
-                                s->inargs[i], pa_dtype_name(pa_array_dtype(in[i])),
-                                s->inargs[0], pa_dtype_name(pa_array_dtype(in[0])));
-        return pa_concat(in, s->nin, (int)s->axis, out);
+    case K_CONCAT: return pa_concat(in, s->nin, (int)s->axis, out);
     }
     return PA_EINVAL;
 }
@@ -241,7 +234,7 @@ static int run_kind(pa_ctx *ctx, int argc, char **argv, kind k, const char *sub,
     else if (!status && rc == PA_OK)
         rc = pa_h5_save(out, s.out.file, s.out.dataset, &s.h5);
     if (!status && rc != PA_OK)
-        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg_inputs(ctx, "srcs", s.inargs, s.nin));
     pa_array_free(&out);
     free(in);
     free(s.inargs);
@@ -249,7 +242,11 @@ static int run_kind(pa_ctx *ctx, int argc, char **argv, kind k, const char *sub,
     return opts_exit_status(status);
 }
 
-#define COMMON_SPECS {"out", 'o', OPT_VALUE, O_OUT}, {"copy", 0, OPT_FLAG, O_COPY}
+#define COMMON_SPECS                                                                             \
+    {"out", 'o', OPT_VALUE, O_OUT},                                                              \
+    {                                                                                            \
+        "copy", 0, OPT_FLAG, O_COPY                                                              \
+    }
 #define NSPECS(specs) ((int)(sizeof specs / sizeof specs[0]))
 
 static int run_slice(pa_ctx *ctx, int argc, char **argv)

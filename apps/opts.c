@@ -303,6 +303,12 @@ int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int 
                     err);
 }
 
+int opts_int(opts *p, int64_t lo, int64_t hi, int64_t *out)
+{
+    char err[512];
+    return num_done(p, num_int(p->name, p->value, lo, hi, out, err, sizeof err), err);
+}
+
 int opts_int_list(opts *p, int64_t lo, int64_t hi, int64_t *out, int max, int *count)
 {
     char err[512];

@@ -110,6 +110,7 @@ int opts_uint(opts *p, uint64_t lo, uint64_t hi, uint64_t *out);
 int opts_real(opts *p, int finite, double *out);
 int opts_size(opts *p, uint64_t lo, uint64_t hi, uint64_t *out);
 int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int *count);
+int opts_int(opts *p, int64_t lo, int64_t hi, int64_t *out);
 int opts_int_list(opts *p, int64_t lo, int64_t hi, int64_t *out, int max, int *count);
 int opts_slice(opts *p, int64_t lo, int64_t hi, int64_t v[3], int given[3]);
 int opts_real_pair(opts *p, int finite, double out[2]);

@@ -29,9 +29,9 @@ expect_rc 0 "gen /b"
 run gen_c "$PARRAY" gen "$tmp/in.h5:/c" --shape 3,7 --random uniform --seed 5
 expect_rc 0 "gen /c"
 
-# Each command of the test: a name, then its words after `parray`.
-commands() {
-    cat <<CMDS
+# Each command of the test: a name, then its words after `parray`. The
+# loops read them on descriptor 3, since mpirun reads its standard input.
+cat >"$tmp/commands" <<CMDS
 rows slice $tmp/in.h5:/a --rows 3:-2:2
 back slice $tmp/in.h5:/a --rows ::-3 --cols 6,0,-1
 cols slice $tmp/in.h5:/b --cols -1,1,1
@@ -62,8 +62,8 @@ for layout in "1:1" "2:2" "3:3" "4:4:2"; do
     done 3<"$tmp/commands"
 done
 
-# The same results at every layout: equal shapes (stats' header) and equal
-# elements.
+# The same results at every layout: equal shapes and statistics (stats'
+# text after the line that names the file) and equal elements.
 for lay in 2 3 4; do
     while read -r ds words <&3; do
         run "st1$ds" "$PARRAY" stats "$tmp/out1.h5:/$ds"
@@ -97,7 +97,7 @@ refused "a dimension below -1" "--shape: '-2,7': -2 is out of range" \
     "$PARRAY" reshape "$tmp/in.h5:/a" --shape -2,7 $out
 refused "two inputs to transpose" "one input only" \
     "$PARRAY" transpose "$tmp/in.h5:/a" "$tmp/in.h5:/b" $out
-refused "concat along axis 2" "--axis: '2': 2 is out of range" \
+refused "concat along axis 2" "--axis: 2 is out of range [-2, 1]" \
     "$PARRAY" concat "$tmp/in.h5:/a" --axis 2 $out
 
 # Failures found once the data is read: exit 1, the option or input named,
@@ -118,7 +118,7 @@ failing "a step of 0" "--rows: the slice's step must not be 0" \
     $mpirun -n 2 "$PARRAY" slice "$tmp/in.h5:/a" --rows ::0 $out
 failing "a column out of range" "7" \
     $mpirun -n 2 "$PARRAY" slice "$tmp/in.h5:/a" --cols 0,7 $out
-failing "a shape of another size" "--shape 5,5: cannot reshape" \
+failing "a shape of another size" "cannot reshape array of size 7007 into shape (5,5)" \
     $mpirun -n 2 "$PARRAY" reshape "$tmp/in.h5:/a" --shape 5,5 $out
 failing "two unknown dimensions" "only one dimension may be -1" \
     $mpirun -n 2 "$PARRAY" reshape "$tmp/in.h5:/a" --shape -1,-1 $out
