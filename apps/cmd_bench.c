@@ -95,7 +95,7 @@ static const char usage[] =
     "                   e.g. 1e8 or 100M; latency: its second array size;\n"
     "                   dtypes: f64 elements' worth of bytes per array; sort:\n"
     "                   f64 elements in all; redist: f64 elements per node;\n"
-    "                   broadcast: rows of 10 f64 per node\n"
+    "                   broadcast and axes: rows of 10 f64 per node\n"
     "  --csv-bytes N    io: the CSV file's size, e.g. 1G (default about 50 MB at\n"
     "                   io's default 1 GiB, in proportion to a smaller --bytes)\n"
     "  --n LIST         blas matrix orders, comma-separated, e.g. 2048,4096\n"

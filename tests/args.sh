@@ -83,8 +83,8 @@ refused "--linspace 0,nan" "--linspace: '0,nan': 'nan' is not a finite number" \
     "$PARRAY" gen "$tmp/g.h5:/x" --shape 4 --linspace 0,nan
 refused "stats --hist ' 3'" "--hist: ' 3' is not a non-negative integer" \
     "$PARRAY" stats "$tmp/in.h5:/x" --hist ' 3'
-refused "stats --axis 2" "--axis: 2 is out of range [0, 1]" \
-    "$PARRAY" stats "$tmp/in.h5:/x" --axis 2
+refused "stats --axis 8" "--axis: 8 is out of range [0, 7]" \
+    "$PARRAY" stats "$tmp/in.h5:/x" --axis 8
 refused "pack -j +2" "-j: '+2' is not a non-negative integer" \
     "$PARRAY" pack -j +2 "$tmp/none.npy" -o "$tmp/p.h5:/p"
 refused "pack --shape 3,,1" "--shape: '3,,1': '' is not a non-negative integer" \

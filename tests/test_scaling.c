@@ -134,9 +134,10 @@ START_TEST(test_h5_save_new)
     mpi_count_reset();
     TU_OK(pa_h5_save(a, path, "/a", &o), ctx);
     /* Rank 0 sends the temporary's and the target's names and whether the
-     * target existed in one broadcast (none on one rank), and whether to
-     * keep the old file in another. */
-    TU_CHECK(mpi_count_calls(MPI_COUNT_BCAST, MPI_COUNT_JOB) == 1 + (tu_size() > 1));
+     * target existed in one broadcast (none on one rank), whether the file
+     * is sized for writes through a map in another, and whether to keep
+     * the old file in a third. */
+    TU_CHECK(mpi_count_calls(MPI_COUNT_BCAST, MPI_COUNT_JOB) == 2 + (tu_size() > 1));
     tu_tmpdir_remove(dir);
 }
 END_TEST
