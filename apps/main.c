@@ -10,9 +10,10 @@
 #include "help.h"
 #include "opts.h"
 
-static const pa_cmd *const commands[] = {&cmd_info,   &cmd_bench,  &cmd_matmul, &cmd_pack,
-                                         &cmd_unpack, &cmd_import, &cmd_gen,    &cmd_calc,
-                                         &cmd_stats,  &cmd_help,   &cmd_sort, &cmd_slice, &cmd_reshape, &cmd_transpose, &cmd_concat};
+static const pa_cmd *const commands[] = {&cmd_info,    &cmd_bench,     &cmd_matmul, &cmd_pack,
+                                         &cmd_unpack,  &cmd_import,    &cmd_gen,    &cmd_calc,
+                                         &cmd_stats,   &cmd_help,      &cmd_sort,   &cmd_slice,
+                                         &cmd_reshape, &cmd_transpose, &cmd_concat};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void print_help(FILE *f)

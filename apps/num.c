@@ -373,7 +373,7 @@ int num_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
 /* One field of a list: the whole numbers' bounds or the reals' rule, and
  * where the values go. */
 typedef struct {
-    uint64_t lo, hi;   /* uints' bounds */
+    uint64_t lo, hi;  /* uints' bounds */
     int64_t slo, shi; /* ints' bounds */
     int finite;
     size_t *uints;

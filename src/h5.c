@@ -918,7 +918,8 @@ static int write_dataset(pa_array *a, pa__h5_save *sv, const pa_h5_opts *o, size
      * rank compresses its own chunks. */
     int coll = o->xfer == PA_H5_COLLECTIVE || o->deflate > 0;
     if (rc == PA_OK && !mapped)
-        rc = pa__agree(ctx, ctx->comm, pa__h5_move(a, sv->fn, sv->path, sv->dname, d, 0, 1, coll));
+        rc = pa__agree(ctx, ctx->comm,
+                       pa__h5_move(a, sv->fn, sv->path, sv->dname, d, 0, 1, coll));
     if (H5Dclose(d) < 0 && rc == PA_OK)
         rc = pa__h5_err(ctx, sv->fn, PA_EIO, "%s: cannot close dataset '%s'", sv->path,
                         sv->dname);

@@ -102,7 +102,7 @@ int pa__h5_map_write(pa_array *a, pa__h5_save *sv, const pa_h5_opts *o, hid_t d,
     pa__h5_io_rows(a, 1, &first, &n, &ptr);
     size_t rowbytes = a->rowsize * a->part.elsize;
     if (rc == PA_OK && n > 0)
-        rc = copy_mapped(ctx, fn, pa__safe_file(&sv->s), (off_t)offset + (off_t)(first * rowbytes),
-                         ptr, n * rowbytes);
+        rc = copy_mapped(ctx, fn, pa__safe_file(&sv->s),
+                         (off_t)offset + (off_t)(first * rowbytes), ptr, n * rowbytes);
     return pa__agree(ctx, ctx->comm, rc);
 }

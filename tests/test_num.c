@@ -245,14 +245,16 @@ START_TEST(signed_lists_and_slices)
 {
     int64_t out[4] = {0}, v[3];
     int n = -1, given[3];
-    TU_CHECK(num_int_list("--cols", "6,0,-1", INT64_MIN, INT64_MAX, out, 4, &n, err, sizeof err) ==
-                 0 &&
+    TU_CHECK(num_int_list("--cols", "6,0,-1", INT64_MIN, INT64_MAX, out, 4, &n, err,
+                          sizeof err) == 0 &&
              n == 3 && out[0] == 6 && out[1] == 0 && out[2] == -1);
     TU_CHECK(num_int_list("--shape", "-2,7", -1, INT64_MAX, out, 4, &n, err, sizeof err) < 0 &&
              err_has("--shape: '-2,7': -2 is out of range [-1, 9223372036854775807]"));
-    TU_CHECK(num_int_list("--cols", "1,x", INT64_MIN, INT64_MAX, out, 4, &n, err, sizeof err) < 0 &&
+    TU_CHECK(num_int_list("--cols", "1,x", INT64_MIN, INT64_MAX, out, 4, &n, err, sizeof err) <
+                 0 &&
              err_has("--cols: '1,x': 'x' is not an integer"));
-    TU_CHECK(num_slice("--rows", "3:-2:2", INT64_MIN, INT64_MAX, v, given, err, sizeof err) == 0 &&
+    TU_CHECK(num_slice("--rows", "3:-2:2", INT64_MIN, INT64_MAX, v, given, err, sizeof err) ==
+                 0 &&
              given[0] && given[1] && given[2] && v[0] == 3 && v[1] == -2 && v[2] == 2);
     TU_CHECK(num_slice("--rows", "::-3", INT64_MIN, INT64_MAX, v, given, err, sizeof err) == 0 &&
              !given[0] && !given[1] && given[2] && v[2] == -3);
@@ -262,7 +264,8 @@ START_TEST(signed_lists_and_slices)
              !given[0] && !given[1] && !given[2]);
     TU_CHECK(num_slice("--rows", "5", INT64_MIN, INT64_MAX, v, given, err, sizeof err) < 0 &&
              err_has("--rows: '5' is not a slice START:STOP or START:STOP:STEP"));
-    TU_CHECK(num_slice("--rows", "1:2:3:4", INT64_MIN, INT64_MAX, v, given, err, sizeof err) < 0 &&
+    TU_CHECK(num_slice("--rows", "1:2:3:4", INT64_MIN, INT64_MAX, v, given, err, sizeof err) <
+                 0 &&
              err_has("is not a slice"));
     TU_CHECK(num_slice("--rows", "1:a", INT64_MIN, INT64_MAX, v, given, err, sizeof err) < 0 &&
              err_has("--rows: '1:a': 'a' is not an integer"));
