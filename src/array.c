@@ -98,7 +98,7 @@ static int create(pa_ctx *ctx, pa_dtype dtype, int ndim, const size_t *shape, pa
 {
     if (out)
         *out = NULL;
-    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_CHECK_AS(NULL, "pa_array_create", ctx, PA_EINVAL, "ctx is NULL");
     PA_COLLECTIVE(ctx, "pa_array_create", "%s, %s, %s", pa_dtype_name(dtype),
                   PA_CC_SHAPE(ndim, shape), pa__cc_dist(dist));
     pa_array *a = calloc(1, sizeof *a);
