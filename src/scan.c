@@ -28,8 +28,6 @@
  * a bit. Integer scans wrap in 64 bits, where any order gives the same
  * result, and take the same path. */
 #include <assert.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,50 +311,6 @@ static int state_alloc(state *s, size_t inner, size_t acc)
     return s->buf ? 0 : -1;
 }
 
-/* One scan's work on this rank: a range [s, e) of global elements at x
- * (elements of xsize bytes), its output y (of ysize), and its neighbours
- * in the chain. */
-typedef struct {
-    pa_ctx *ctx;
-    MPI_Comm comm;
-    const scan_kernels *k;
-    int op; /* 0 sum, 1 prod */
-    geometry g;
-    size_t s, e;
-    const char *x;
-    char *y;
-    size_t xsize, ysize;
-    int pred, succ; /* ranks in comm, or -1 */
-} scan_job;
-
-/* The buffers of the steps for ranges of at most span elements: the carry
- * into the range, a working copy of it, step 1's state and block values. */
-typedef struct {
-    state carry, work, rec;
-    blocks b;
-} scan_bufs;
-
-static int bufs_alloc(scan_bufs *u, const scan_job *j, size_t span)
-{
-    size_t acc = j->k->acc_size, inner = j->g.inner;
-    memset(u, 0, sizeof *u);
-    u->b.cap = span / inner / BLOCK + 3;
-    int ok = state_alloc(&u->carry, inner, acc) == 0 && state_alloc(&u->work, inner, acc) == 0 &&
-             state_alloc(&u->rec, inner, acc) == 0;
-    u->b.val = malloc(u->b.cap * inner * acc + 1);
-    u->b.n = calloc(inner + 1, sizeof *u->b.n);
-    return ok && u->b.val && u->b.n ? 0 : -1;
-}
-
-static void bufs_free(scan_bufs *u)
-{
-    free(u->carry.buf);
-    free(u->work.buf);
-    free(u->rec.buf);
-    free(u->b.val);
-    free(u->b.n);
-}
-
 /* The end of the head of [s, e): the first element from which every
  * column's block starts inside the range (s itself when s starts a row
  * at a block start), clipped to the line's end and to e. */
@@ -372,40 +326,21 @@ static size_t head_end(const geometry *g, size_t s, size_t e)
     return h < e ? h : e;
 }
 
-/* Step 1 of the job's range into u->b: the block values of its last line
- * from t0 on (the later of the line's start and the head's end h). */
-static void block_values(const scan_job *j, scan_bufs *u, size_t *h, size_t *t0)
-{
-    const geometry *g = &j->g;
-    *h = head_end(g, j->s, j->e);
-    size_t last_line = j->e > j->s ? (j->e - 1) / g->inner / g->len : 0;
-    *t0 = last_line * g->len * g->inner; /* the last line's first element */
-    if (*t0 < *h)
-        *t0 = *h;
-    memset(u->rec.buf, 0, u->rec.bytes);
-    memset(u->b.n, 0, g->inner * sizeof *u->b.n);
-    if (*t0 < j->e)
-        j->k->run[j->op](g, *t0, j->e, j->x + (*t0 - j->s) * j->xsize, NULL, &u->rec, &u->b);
-}
-
-/* Step 2's arithmetic: the carry out of the job's range into u->work,
- * from the carry into it (u->carry): the head run from it, then the
- * block values folded in. */
-static void carry_through(const scan_job *j, scan_bufs *u, size_t h, size_t t0)
-{
-    const geometry *g = &j->g;
-    memcpy(u->work.buf, u->carry.buf, u->carry.bytes);
-    if (h > j->s)
-        j->k->run[j->op](g, j->s, h, j->x, NULL, &u->work, NULL);
-    if (t0 < j->e) {
-        /* The last line continues the head's line when its values begin
-         * at a block start inside that line. */
-        int cont = t0 == h && (h / g->inner) % g->len != 0;
-        j->k->fold[j->op](&u->work, &u->b, g->inner, cont);
-    }
-}
-
-/* ------------------------------------------------------------ ranks in a chain */
+/* One scan's work on this rank: its range [s, e) of global elements at x
+ * (elements of xsize bytes), its output y (of ysize), and its neighbours
+ * in the chain. */
+typedef struct {
+    pa_ctx *ctx;
+    MPI_Comm comm;
+    const scan_kernels *k;
+    int op; /* 0 sum, 1 prod */
+    geometry g;
+    size_t s, e;
+    const char *x;
+    char *y;
+    size_t xsize, ysize;
+    int pred, succ; /* ranks in comm, or -1 */
+} scan_job;
 
 /* The ranks whose non-empty ranges end where this one starts and start
  * where it ends: every rank's range from one allgather. */
@@ -433,158 +368,77 @@ static int find_neighbours(const char *fn, scan_job *j)
     return rc;
 }
 
-/* Step 2 over MPI: the carry into this range (received, or all zero at
- * the start of the array) into u->carry, and the carry out of it sent on.
- * The chain stays sequential: the offsets are one fold of the block
- * totals in global order, which a tree of whole-rank totals (an
- * MPI_Exscan) would round differently, except for integers. */
-static int chain(const char *fn, scan_job *j, scan_bufs *u, size_t h, size_t t0)
+/* Step 2: the carry into this range (received, or all zero at the start
+ * of the array) into carry, and the carry out of it sent on. h is the
+ * head's end, t0 where step 1's block values b begin. */
+static int chain(const char *fn, scan_job *j, state *carry, state *work, const blocks *b,
+                 size_t h, size_t t0)
 {
+    const geometry *g = &j->g;
     if (j->pred >= 0)
         PA_TRY(pa__mpi(j->ctx, fn,
-                       MPI_Recv(u->carry.buf, (int)u->carry.bytes, MPI_BYTE, j->pred, 0, j->comm,
+                       MPI_Recv(carry->buf, (int)carry->bytes, MPI_BYTE, j->pred, 0, j->comm,
                                 MPI_STATUS_IGNORE),
                        "MPI_Recv"));
     if (j->succ < 0)
         return PA_OK;
-    carry_through(j, u, h, t0);
+    memcpy(work->buf, carry->buf, carry->bytes);
+    if (h > j->s)
+        j->k->run[j->op](g, j->s, h, j->x, NULL, work, NULL);
+    if (t0 < j->e) {
+        /* The last line continues the head's line when its values begin
+         * at a block start inside that line. */
+        int cont = t0 == h && (h / g->inner) % g->len != 0;
+        j->k->fold[j->op](work, b, g->inner, cont);
+    }
     return pa__mpi(j->ctx, fn,
-                   MPI_Send(u->work.buf, (int)u->work.bytes, MPI_BYTE, j->succ, 0, j->comm),
+                   MPI_Send(work->buf, (int)work->bytes, MPI_BYTE, j->succ, 0, j->comm),
                    "MPI_Send");
 }
 
-/* Steps 1 to 3 on this rank's range (scan.c's opening comment), for
- * lines across nodes. Collective over j->comm; the caller agrees on the
- * result. */
+/* Steps 1 to 3 on this rank (scan.c's opening comment). Collective over
+ * j->comm; the caller agrees on the result. */
 static int scan_range(const char *fn, scan_job *j)
 {
-    scan_bufs u;
-    int ok = bufs_alloc(&u, j, j->e - j->s) == 0;
+    const geometry *g = &j->g;
+    size_t acc = j->k->acc_size, inner = g->inner;
+    size_t h = head_end(g, j->s, j->e);
+    size_t last_line = j->e > j->s ? (j->e - 1) / inner / g->len : 0;
+    size_t t0 = last_line * g->len * inner; /* the last line's first element */
+    if (t0 < h)
+        t0 = h;
+    state carry = {0}, work = {0}, rec = {0};
+    blocks b = {NULL, NULL, (j->e - t0) / inner / BLOCK + 3};
+    int ok = state_alloc(&carry, inner, acc) == 0 && state_alloc(&work, inner, acc) == 0 &&
+             state_alloc(&rec, inner, acc) == 0;
+    b.val = malloc(b.cap * inner * acc + 1);
+    b.n = calloc(inner + 1, sizeof *b.n);
     /* A large output that is not the input is written with streaming
      * stores: its lines are not read into the cache first. */
     if (j->y != j->x && (j->e - j->s) * j->ysize >= PA_STREAM_MIN_BYTES)
         ok = ok && (j->g.stage = aligned_alloc(64, GROUP * BLOCK * j->ysize)) != NULL;
     int rc = pa__agree(j->ctx, j->comm,
-                       ok ? PA_OK : pa__err(j->ctx, fn, PA_ENOMEM, "out of memory"));
+                       ok && b.val && b.n ? PA_OK
+                                          : pa__err(j->ctx, fn, PA_ENOMEM, "out of memory"));
     if (rc == PA_OK)
         rc = find_neighbours(fn, j);
     if (rc == PA_OK) {
-        size_t h, t0;
-        block_values(j, &u, &h, &t0);     /* 1 */
-        rc = chain(fn, j, &u, h, t0);     /* 2 */
-        if (rc == PA_OK && j->s < j->e) { /* 3 */
-            j->k->run[j->op](&j->g, j->s, j->e, j->x, j->y, &u.carry, NULL);
+        run_fn run = j->k->run[j->op];
+        if (t0 < j->e) /* 1 */
+            run(g, t0, j->e, j->x + (t0 - j->s) * j->xsize, NULL, &rec, &b);
+        rc = chain(fn, j, &carry, &work, &b, h, t0); /* 2 */
+        if (rc == PA_OK && j->s < j->e) {            /* 3 */
+            run(g, j->s, j->e, j->x, j->y, &carry, NULL);
             pa__stream_fence();
         }
     }
     free(j->g.stage);
-    bufs_free(&u);
+    free(carry.buf);
+    free(work.buf);
+    free(rec.buf);
+    free(b.val);
+    free(b.n);
     return rc;
-}
-
-/* ------------------------------------------------------------ a node's chunks */
-
-/* Inside one node the steps run chunk by chunk, so that each element is
- * read from memory once: the node block's elements are cut into chunks of
- * CHUNK (a few blocks, well inside a core's L2), which the node's ranks
- * take in turn. A rank takes step 1 of its chunk (the read that brings it into
- * the cache), waits for the chunk before to publish its carry out, folds
- * its own carry out from it and publishes that (a decoupled look-back of
- * one step), then takes step 3 from the cache: 16 bytes per f64 element
- * from memory instead of 24. A rank takes the next chunk from a counter
- * when it is done with one, rather than every node_size-th: a rank that
- * the machine pauses then holds up the others for one chunk, not for
- * every one dealt to it. The carries are the chain's states, so the
- * bits are the chain's. Only lines with one column take this path (an
- * axis of many columns would carry a state per column per chunk). */
-#define CHUNK (16 * BLOCK)
-
-/* One chunk's published carry in node-shared memory: a flag, then the
- * state (one column: two accumulators of at most 16 bytes and a flag).
- * Slot 0 holds the counter of the chunks taken; chunk c's is slot c + 1. */
-#define SLOT 64
-#define SLOT_CARRY 8
-_Static_assert(SLOT_CARRY + 2 * 16 + 1 <= SLOT, "a chunk's carry fits its slot");
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LONG_LOCK_FREE == 2,
-               "the slots' flags and counter work between processes");
-
-static atomic_uint *slot_flag(pa_array *slots, size_t c)
-{
-    return (atomic_uint *)pa__node_ptr(slots, (c + 1) * SLOT);
-}
-
-static unsigned char *slot_carry(pa_array *slots, size_t c)
-{
-    return pa__node_ptr(slots, (c + 1) * SLOT + SLOT_CARRY);
-}
-
-/* The next chunk to take. Relaxed: the carries are ordered by their own
- * flags, and the counter only hands out each chunk once. */
-static size_t chunk_take(pa_array *slots)
-{
-    return atomic_fetch_add_explicit((atomic_size_t *)pa__node_ptr(slots, 0), 1,
-                                     memory_order_relaxed);
-}
-
-/* Waits until chunk c's carry is published. The acquire load that sees
- * the flag set makes the publisher's writes of the carry before its
- * release store visible to this rank. It cannot wait forever: every
- * failure is agreed before the first chunk, and the chunk before is taken
- * by a rank that waits only on chunks before it. */
-static void slot_wait(pa_array *slots, size_t c)
-{
-    for (unsigned spins = 0; !atomic_load_explicit(slot_flag(slots, c), memory_order_acquire);
-         spins++)
-        if (spins >= 64) /* the machine may run more ranks than cores */
-            sched_yield();
-}
-
-/* The scan of the node block of a into out by chunks (a's lines have one
- * column; the group is the node). Collective over the job; the caller
- * agrees on the result. */
-static int scan_chunks(const char *fn, scan_job *j, const pa_array *a, pa_array *out)
-{
-    pa_ctx *ctx = j->ctx;
-    size_t first = a->row0 * a->rowsize, count = a->nrows * a->rowsize;
-    size_t nchunks = (count + CHUNK - 1) / CHUNK, bytes = (nchunks + 1) * SLOT, lo, hi;
-    pa_array *slots = NULL;
-    PA_TRY(pa_array_create(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &slots));
-    pa__local_range(slots, &lo, &hi);
-    memset(pa__node_ptr(slots, lo), 0, hi - lo);
-    scan_bufs u;
-    int ok = bufs_alloc(&u, j, CHUNK) == 0;
-    if (a != out && count * j->ysize >= PA_STREAM_MIN_BYTES)
-        ok = ok && (j->g.stage = aligned_alloc(64, GROUP * BLOCK * j->ysize)) != NULL;
-    /* Agreed, and the node barrier of the sync makes every rank's zeroed
-     * flags visible to the node's ranks before any is set. */
-    int rc = pa__array_sync_agree(slots,
-                                  ok ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
-    for (size_t c = rc == PA_OK ? chunk_take(slots) : nchunks; c < nchunks;
-         c = chunk_take(slots)) {
-        size_t el = c * CHUNK, h, t0;
-        j->s = first + el;
-        j->e = j->s + (count - el < CHUNK ? count - el : CHUNK);
-        j->x = pa__node_ptr(a, el);
-        j->y = pa__node_ptr(out, el);
-        block_values(j, &u, &h, &t0); /* 1 */
-        if (c == 0) {
-            memset(u.carry.buf, 0, u.carry.bytes);
-        } else {
-            slot_wait(slots, c - 1);
-            memcpy(u.carry.buf, slot_carry(slots, c - 1), u.carry.bytes);
-        }
-        carry_through(j, &u, h, t0); /* 2 */
-        /* The release store makes the carry written before it visible
-         * to the rank whose acquire load sees the flag (chunk c + 1's). */
-        memcpy(slot_carry(slots, c), u.work.buf, u.work.bytes);
-        atomic_store_explicit(slot_flag(slots, c), 1, memory_order_release);
-        j->k->run[j->op](&j->g, j->s, j->e, j->x, j->y, &u.carry, NULL); /* 3 */
-    }
-    pa__stream_fence();
-    free(j->g.stage);
-    bufs_free(&u);
-    int frc = pa_array_free(&slots);
-    return rc < 0 ? rc : frc;
 }
 
 /* ------------------------------------------------------------ entry points */
@@ -623,12 +477,8 @@ static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int ax
         j.x = pa__node_ptr(a, lo);
         j.y = pa__node_ptr(out, lo);
         /* In place (out == a) too: no rank reads another's range, as
-         * the chain carries states, never elements. Lines of one column
-         * inside one node go by the node's chunks. */
-        if (j.g.inner == 1 && (a->dist == PA_REPLICATED || ctx->nnodes == 1))
-            rc = scan_chunks(fn, &j, a, out);
-        else
-            rc = scan_range(fn, &j);
+         * the chain carries states, never elements. */
+        rc = scan_range(fn, &j);
     }
     return pa__array_sync_agree(out, rc);
 }
