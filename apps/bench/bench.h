@@ -270,6 +270,10 @@ const char *bench_vector_width(void);
 void bench_fma_stream(double *restrict z, const double *restrict a, const double *restrict b,
                       const double *restrict c, size_t n);
 
+/* Not collective. z[i] = s * x[i] with streaming stores: one read and one
+ * write, the limit of an expression's traffic with one full-size operand. */
+void bench_scale_stream(double *restrict z, const double *restrict x, double s, size_t n);
+
 /* Not collective. a[i] = b[i] + s * c[i], the STREAM triad. */
 void bench_triad(double *restrict a, const double *restrict b, const double *restrict c, double s,
                  size_t n);

@@ -6,7 +6,11 @@
  * Rates count bytes per node: the triad 24 per element (two reads and a
  * write), the rows' form 16 (x read, z written), the full-size form 32 (x,
  * mu and sigma read, z written); the rows' form should move its bytes no
- * slower than the full-size one does. */
+ * slower than the full-size one does. Reads cost less than writes, so
+ * each form is also timed beside the limit of its own traffic, streaming
+ * kernels with its reads and write: z = s*x (one read, one write) and
+ * z = x*mu + sigma (three reads, one write); per byte, each form is
+ * compared with its limit. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,7 +24,7 @@
 typedef struct {
     pa_ctx *ctx;
     pa_array *x, *z, *mu, *sigma, *fmu, *fsigma; /* fmu, fsigma: full size */
-    pa_span xs, zs, fs;                          /* the triad's spans: z = x + s * fmu */
+    pa_span xs, zs, fs, gs; /* the limits' spans: x, z, fmu and fsigma */
 } bc;
 
 static int call_ok(bench *b, bc *B, int rc, const char *what)
@@ -33,6 +37,25 @@ static int triad_rep(bench *b, void *arg, int rep)
     (void)b;
     bc *B = arg;
     bench_triad(B->zs.ptr, B->xs.ptr, B->fs.ptr, 1.0 + rep, B->xs.count);
+    return 0;
+}
+
+/* The limit of the rows' form's traffic: one read, one write. */
+static int scale_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    bc *B = arg;
+    bench_scale_stream(B->zs.ptr, B->xs.ptr, 1.0 + rep, B->xs.count);
+    return 0;
+}
+
+/* The limit of the full-size form's traffic: three reads, one write. */
+static int fma_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    (void)rep;
+    bc *B = arg;
+    bench_fma_stream(B->zs.ptr, B->xs.ptr, B->fs.ptr, B->gs.ptr, B->xs.count);
     return 0;
 }
 
@@ -79,6 +102,7 @@ static int make(bench *b, bc *B, size_t rows)
         pa_array_local(B->x, &B->xs);
         pa_array_local(B->z, &B->zs);
         pa_array_local(B->fmu, &B->fs);
+        pa_array_local(B->fsigma, &B->gs);
     }
     return rc;
 }
@@ -108,11 +132,21 @@ static int bc_run(bench *b)
              .size = elems,
              .size_elems = 1,
              .work = 4 * node},
+            {.method = "limit of 1 read + 1 write: z = s*x, streaming",
+             .size = elems,
+             .size_elems = 1,
+             .work = 2 * node,
+             .role = BENCH_LIMIT},
+            {.method = "limit of 3 reads + 1 write: z = x*y + w, streaming",
+             .size = elems,
+             .size_elems = 1,
+             .work = 4 * node,
+             .role = BENCH_LIMIT},
         };
-        bench_fn fns[] = {triad_rep, rows_rep, full_rep};
-        void *args[] = {&B, &B, &B};
-        int f[3];
-        rc = bench_time_steps(b, specs, fns, args, 3, f);
+        bench_fn fns[] = {triad_rep, rows_rep, full_rep, scale_rep, fma_rep};
+        void *args[] = {&B, &B, &B, &B, &B};
+        int f[5];
+        rc = bench_time_steps(b, specs, fns, args, 5, f);
         if (rc == 0) {
             bench_ratio(b, f[1], f[0], "paired triad");
             bench_target(b, f[1], f[0], BENCH_AT_LEAST, 0.9, "paired triad");
@@ -120,11 +154,20 @@ static int bc_run(bench *b)
             /* Per byte moved, the rows' form should be no slower (a
              * figure has one target: the triad's is the one shown). */
             bench_ratio(b, f[1], f[2], "full size");
+            bench_ratio(b, f[1], f[3], "1 read + 1 write");
+            bench_ratio(b, f[2], f[4], "3 reads + 1 write");
             bench_note(b,
                        "broadcast: (%zu, %zu) f64 per node; bytes per element: triad 24, rows "
                        "16, full size 32; each figure timed beside the triad in every "
                        "repetition",
                        rows, COLS);
+            bench_note(b,
+                       "broadcast: per byte, each form against the streaming limit of its own "
+                       "traffic (reads cost less than writes, so 3 reads and a write move more "
+                       "bytes a second than 1 read and a write): rows %.2fx of 1 read + 1 "
+                       "write, full size %.2fx of 3 reads + 1 write",
+                       bench_value(b, f[1]) / bench_value(b, f[3]),
+                       bench_value(b, f[2]) / bench_value(b, f[4]));
         }
     }
     pa_array *all[] = {B.x, B.z, B.mu, B.sigma, B.fmu, B.fsigma};

@@ -1,6 +1,6 @@
 /* The memory kernels that the experiments share and the limits measure
- * with: a vectorised sum, the STREAM triad, and z = a*b + c with streaming
- * stores, each in the widest vectors this CPU runs. */
+ * with: a vectorised sum, the STREAM triad, and z = a*b + c and z = s*x
+ * with streaming stores, each in the widest vectors this CPU runs. */
 #include <stdint.h>
 #include <string.h>
 
@@ -65,7 +65,20 @@
         z[i] = a[i] * b[i] + c[i];                                                               \
     STREAM_FENCE()
 
-/* The three kernels for vectors V of W doubles, compiled with ATTR. */
+/* z = s*x with streaming stores: one read and one write, the most this
+ * memory moves for an expression of one operand. */
+#define SCALE_STREAM_BODY(W, SET1, LOAD, STREAM, MUL)                                            \
+    size_t i = 0;                                                                                \
+    for (; i < n && ((uintptr_t)(z + i) & 63); i++)                                              \
+        z[i] = s * x[i];                                                                         \
+    for (; i + 8 <= n; i += 8)                                                                   \
+        for (int k = 0; k < 8; k += (W))                                                         \
+            STREAM(z + i + k, MUL(SET1(s), LOAD(x + i + k)));                                    \
+    for (; i < n; i++)                                                                           \
+        z[i] = s * x[i];                                                                         \
+    STREAM_FENCE()
+
+/* The four kernels for vectors V of W doubles, compiled with ATTR. */
 #define WIDTH_KERNELS(W, ATTR, V, ZERO, SET1, LOAD, STORE, STREAM, ADD, MUL)                     \
     ATTR static double sum_##W(const double *x, size_t n)                                        \
     {                                                                                            \
@@ -81,6 +94,11 @@
                                     size_t n)                                                    \
     {                                                                                            \
         FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL);                                              \
+    }                                                                                            \
+    ATTR static void scale_stream_##W(double *restrict z, const double *restrict x, double s,     \
+                                      size_t n)                                                  \
+    {                                                                                            \
+        SCALE_STREAM_BODY(W, SET1, LOAD, STREAM, MUL);                                           \
     }
 
 /* 16 bytes: GNU vectors through memcpy (no alignment assumed), which any
@@ -126,22 +144,24 @@ typedef struct {
                   double s, size_t n);
     void (*fma_stream)(double *restrict z, const double *restrict a, const double *restrict b,
                        const double *restrict c, size_t n);
+    void (*scale_stream)(double *restrict z, const double *restrict x, double s, size_t n);
 } limit_kernels;
 
 /* The widest kernels this CPU runs. */
 static const limit_kernels *widest(void)
 {
 #ifdef BENCH_X86
-    static const limit_kernels k2 = {"16-byte (SSE2)", sum_2, triad_2, fma_stream_2},
-                               k4 = {"32-byte (AVX2)", sum_4, triad_4, fma_stream_4},
-                               k8 = {"64-byte (AVX-512)", sum_8, triad_8, fma_stream_8};
+    static const limit_kernels k2 = {"16-byte (SSE2)", sum_2, triad_2, fma_stream_2, scale_stream_2},
+                               k4 = {"32-byte (AVX2)", sum_4, triad_4, fma_stream_4, scale_stream_4},
+                               k8 = {"64-byte (AVX-512)", sum_8, triad_8, fma_stream_8,
+                                     scale_stream_8};
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
         return &k8;
     if (__builtin_cpu_supports("avx2"))
         return &k4;
 #else
-    static const limit_kernels k2 = {"16-byte", sum_2, triad_2, fma_stream_2};
+    static const limit_kernels k2 = {"16-byte", sum_2, triad_2, fma_stream_2, scale_stream_2};
 #endif
     return &k2;
 }
@@ -161,6 +181,11 @@ void bench_fma_stream(double *restrict z, const double *restrict a, const double
                       const double *restrict c, size_t n)
 {
     widest()->fma_stream(z, a, b, c, n);
+}
+
+void bench_scale_stream(double *restrict z, const double *restrict x, double s, size_t n)
+{
+    widest()->scale_stream(z, x, s, n);
 }
 
 const char *bench_vector_width(void)
