@@ -67,7 +67,12 @@ const char *pa_value_str(const pa_value *v, char *buf, size_t cap)
     case 'u': snprintf(buf, cap, "%llu", (unsigned long long)v->v.u); break;
     case 'b': snprintf(buf, cap, "%s", v->v.u ? "True" : "False"); break;
     case 'f': snprintf(buf, cap, "%.*g", dig, v->v.f); break;
-    case 'c': snprintf(buf, cap, "(%.*g%+.*gj)", dig, v->v.c[0], dig, v->v.c[1]); break;
+    case 'c': /* Python's and numpy's: a real part of +0 is left out */
+        if (v->v.c[0] == 0 && !signbit(v->v.c[0]))
+            snprintf(buf, cap, "%.*gj", dig, v->v.c[1]);
+        else
+            snprintf(buf, cap, "(%.*g%+.*gj)", dig, v->v.c[0], dig, v->v.c[1]);
+        break;
     default: snprintf(buf, cap, "?"); break;
     }
     return buf;

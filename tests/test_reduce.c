@@ -316,6 +316,27 @@ START_TEST(test_int_limits)
 }
 END_TEST
 
+/* Complex values as text, as Python and numpy print them: the real part
+ * left out where it is +0. */
+START_TEST(test_complex_text)
+{
+    static const struct {
+        double re, im;
+        const char *want;
+    } cases[] = {{0, 5, "5j"},        {-0.0, 5, "(-0+5j)"}, {-0.0, -5, "(-0-5j)"},
+                 {1, 2, "(1+2j)"},    {1, -2, "(1-2j)"},    {0, 0, "0j"},
+                 {0, -0.0, "-0j"},    {0, NAN, "nanj"},     {INFINITY, 1, "(inf+1j)"},
+                 {0.5, 0.25, "(0.5+0.25j)"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        pa_value v = {.dtype = PA_C128, .kind = 'c', .v.c = {cases[k].re, cases[k].im}};
+        char text[64];
+        pa_value_str(&v, text, sizeof text);
+        TU_ASSERT(strcmp(text, cases[k].want) == 0, "complex(%g, %g): %s, numpy %s", cases[k].re,
+                  cases[k].im, text, cases[k].want);
+    }
+}
+END_TEST
+
 /* any and all of every dtype: a zero or a non-zero (NaN for floats, which
  * is true) at places in different ranks' spans, whole and along both axes;
  * empty arrays: any false, all true. */
@@ -655,6 +676,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_complex);
     tcase_add_test(tc, test_complex_order);
+    tcase_add_test(tc, test_complex_text);
     return s;
 }
 

@@ -364,7 +364,8 @@ PA_EXTERN double pa_value_double(const pa_value *v);
  * integers in decimal, exactly; bool as True or False (numpy's); floats
  * with the digits that read back to the same value of the dtype (%.5g for
  * a 2-byte float, %.9g for 4 bytes, %.17g otherwise), nan, inf and -inf;
- * complex as numpy's (re+imj). Returns buf (cut short to fit cap). */
+ * complex as numpy's: (re+imj), or imj alone where re is +0 (5j, 0j,
+ * nanj; (-0+5j) keeps its -0). Returns buf (cut short to fit cap). */
 PA_EXTERN const char *pa_value_str(const pa_value *v, char *buf, size_t cap);
 
 /* Collective. var or std with ddof degrees of freedom removed (numpy's
