@@ -38,7 +38,9 @@ PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 PIP_CACHE_DIR=$tmp/pip-cache
 export PYTHONNOUSERSITE PYTHONDONTWRITEBYTECODE PIP_CACHE_DIR
 
 # The checks every rank runs: argv[1] is the directory the package must come
-# from, argv[2] the prefix whose lib/ must hold the libparray it runs on.
+# from, argv[2] the prefix whose lib/ must hold the libparray it runs on; each
+# rank that passes writes the file ok.RANK into the directory argv[3] (a file,
+# since mpirun may splice the ranks' lines of output together).
 cat >"$tmp/check.py" <<'EOF'
 import os
 import sys
@@ -46,7 +48,7 @@ import sys
 import numpy as np
 import parray as pa
 
-want_pkg, prefix = sys.argv[1], sys.argv[2]
+want_pkg, prefix, oks = sys.argv[1:4]
 ctx = pa.init()
 n = 1000
 a = pa.full((n,), 2.5)
@@ -62,22 +64,24 @@ pkg = os.path.dirname(os.path.realpath(pa.__file__))
 assert pkg == os.path.realpath(want_pkg), f"parray imported from {pkg}, not {want_pkg}"
 libs = {line.split()[-1] for line in open("/proc/self/maps") if "/libparray." in line}
 assert libs and all(lib.startswith(prefix + "/lib/") for lib in libs), f"libparray from {libs}"
-print(f"rank {ctx.rank} of {ctx.size}: ok")
+open(f"{oks}/ok.{ctx.rank}", "w").close()
 EOF
 
 # checks WHAT PACKAGE CMD...: CMD (a python) runs check.py under mpirun -n 1
-# and -n 2 with the package from PACKAGE, and every rank says ok.
+# and -n 2 with the package from PACKAGE, and every rank passes.
 checks() {
     what=$1
     package=$2
     shift 2
     for n in 1 2; do
-        run "checks_$n" $mpirun -n $n "$@" "$tmp/check.py" "$package" "$prefix"
-        expect_rc 0 "$what, under mpirun -n $n,"
-        if [ "$(grep -c ': ok$' "$tmp/checks_$n.out")" -eq $n ]; then
+        oks=$tmp/oks_$n
+        rm -rf "$oks" && mkdir "$oks" || exit 99
+        run "checks_$n" $mpirun -n $n "$@" "$tmp/check.py" "$package" "$prefix" "$oks"
+        expect_rc 0 "$what under mpirun -n $n"
+        if [ "$(find "$oks" -name 'ok.*' | wc -l)" -eq $n ]; then
             pass "$what: full + sum, eval, a numpy view and to_numpy right on every rank of $n"
         else
-            fail "$what: not every rank of $n says ok"
+            fail "$what: not every rank of $n passes the checks"
             show "$tmp/checks_$n.out"
             show "$tmp/checks_$n.err"
         fi
@@ -109,7 +113,7 @@ base = "/usr/local" if sysconfig.get_default_scheme() == "posix_local" else sys.
 print(base + "/" + sys.argv[1] in sys.path, base)' "$under"
 expect_in sys_path.out '^True ' \
     "$py reads packages from <prefix>/$under for its own prefix"
-checks "the package installed by make install, on PYTHONPATH," "$pkgdir" \
+checks "make install's package (on PYTHONPATH)" "$pkgdir" \
     env PYTHONPATH="$prefix/$under" "$py"
 
 # ---- pip install into a venv, offline, against the installed libparray
@@ -118,7 +122,7 @@ step pip env -C "$tmp" PKG_CONFIG_PATH="$prefix/lib/pkgconfig" \
     venv/bin/pip install --no-build-isolation --no-index ./python
 pass "pip install --no-build-isolation --no-index ./python into a venv, offline"
 venv_pkg=$(cd "$tmp" && venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("platlib"))')/parray
-checks "the package installed by pip into a venv" "$venv_pkg" "$tmp/venv/bin/python"
+checks "pip's package in the venv" "$venv_pkg" "$tmp/venv/bin/python"
 
 # ---- make uninstall
 step uninstall make -C "$tree" uninstall
