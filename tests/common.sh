@@ -173,3 +173,44 @@ summary() {
     if [ "$failed" -eq 0 ]; then echo "$1"; else echo "$2"; fi
     finish
 }
+
+# step NAME CMD...: run, and stop here (with the output) when it fails.
+step() {
+    run "$@"
+    [ "$rc" -eq 0 ] || { fail "$1 exits $rc"; show "$tmp/$1.out"; show "$tmp/$1.err"; finish; }
+}
+
+# An install into a prefix of one's own, as a user without root makes it
+# (./configure --prefix=DIR && make install), that leaves the build (which
+# other tests run) as it is. After find_builddir and make_tmp:
+#   copy_sources: tree=$tmp/src is a copy of the sources (make distdir);
+#   install_copy: prefix=$tmp/prefix; the copy is configured with the build's
+#     own configure arguments and --prefix=$prefix, the build's objects are
+#     copied in, so make install only links (for the prefix's runpath).
+# Both stop the script when a step fails; make install's output is in
+# $tmp/install.out.
+copy_sources() {
+    # The makes below are not part of the make that runs this test.
+    unset MAKEFLAGS MFLAGS MAKELEVEL
+    tree=$tmp/src
+    step distdir make -C "$builddir" distdir distdir="$tree"
+}
+install_copy() {
+    prefix=$tmp/prefix
+    # The build's configure arguments, without those that name its directories.
+    eval "set -- $("$builddir/config.status" --config)"
+    for arg do
+        shift
+        case $arg in --prefix=* | --srcdir=* | --cache-file=* | -C) ;; *) set -- "$@" "$arg" ;; esac
+    done
+    step configure env -C "$tree" ./configure --prefix="$prefix" "$@"
+    # The build's objects, newer than the copied sources and than their
+    # directories' stamps (extracted first): make links, compiles nothing.
+    (cd "$builddir" && find src apps python -name .dirstamp && find src apps python -name '*.o' -o -name '*.lo') \
+        >"$tmp/objects"
+    tar -C "$builddir" -cf - -T "$tmp/objects" | tar -C "$tree" -xmf - ||
+        { fail "copying the build's objects"; finish; }
+    step install make -C "$tree" -j2 install V=0
+    compiled=$(grep -c ' CC .*\.l\?o$' "$tmp/install.out")
+    [ "$compiled" -eq 0 ] || echo "  note: make install compiled $compiled objects again"
+}

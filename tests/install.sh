@@ -31,35 +31,10 @@ set_limit 300
 command -v pkg-config >/dev/null 2>&1 || { echo "SKIP: no pkg-config"; exit 77; }
 make_tmp install
 unset LD_LIBRARY_PATH PARRAY_RANKS_PER_NODE PARRAY_FAULT
-# The makes below are not part of the make that runs this test.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-prefix=$tmp/prefix
-tree=$tmp/src
-
-# step NAME CMD...: run, and stop here (with the output) when it fails.
-step() {
-    run "$@"
-    [ "$rc" -eq 0 ] || { fail "$1 exits $rc"; show "$tmp/$1.out"; show "$tmp/$1.err"; finish; }
-}
 
 # ---- configure and install a copy
-step distdir make -C "$builddir" distdir distdir="$tree"
-# The build's configure arguments, without those that name its directories.
-eval "set -- $("$builddir/config.status" --config)"
-for arg do
-    shift
-    case $arg in --prefix=* | --srcdir=* | --cache-file=* | -C) ;; *) set -- "$@" "$arg" ;; esac
-done
-step configure env -C "$tree" ./configure --prefix="$prefix" "$@"
-# The build's objects, newer than the copied sources and than their directories'
-# stamps (extracted first): make links, compiles nothing.
-(cd "$builddir" && find src apps -name .dirstamp && find src apps -name '*.o' -o -name '*.lo') \
-    >"$tmp/objects"
-tar -C "$builddir" -cf - -T "$tmp/objects" | tar -C "$tree" -xmf - ||
-    { fail "copying the build's objects"; finish; }
-step install make -C "$tree" -j2 install V=0
-compiled=$(grep -c ' CC .*\.l\?o$' "$tmp/install.out")
-[ "$compiled" -eq 0 ] || echo "  note: make install compiled $compiled objects again"
+copy_sources
+install_copy
 
 # ---- the README's first program, with pkg-config
 PKG_CONFIG_PATH=$prefix/lib/pkgconfig
