@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "redist.h"
-
-/* The side of a transposed tile in elements: a 32 x 32 tile of the widest
- * dtype (16 bytes) is 16 KiB, so a source tile and its destination tile
- * both stay in L1 while it is copied. */
-#define TILE 32
+#include "transpose_tile.h"
 
 size_t pa__row_elems(const pa_array *a)
 {
@@ -29,34 +25,6 @@ static size_t min_size(size_t a, size_t b)
 
 /* ------------------------------------------------------------ copies */
 
-/* Element (i, c) of from (row stride fs) to (c, i) of to (row stride ts),
- * tile by tile. Each element size is its own loop, so that the compiler
- * turns every memcpy into one move. */
-#define TRANSPOSE_TILES(ES)                                                                      \
-    for (size_t i0 = 0; i0 < rows; i0 += TILE)                                                   \
-        for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                             \
-            size_t i1 = min_size(i0 + TILE, rows), c1 = min_size(c0 + TILE, cols);               \
-            for (size_t c = c0; c < c1; c++)                                                     \
-                for (size_t i = i0; i < i1; i++)                                                 \
-                    memcpy(to + ((ptrdiff_t)c * ts + (ptrdiff_t)i) * (ES),                       \
-                           from + ((ptrdiff_t)i * fs + (ptrdiff_t)c) * (ES), (ES));              \
-        }
-
-static void copy_transposed(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
-                            size_t cols, size_t es)
-{
-    if (es == 1)
-        TRANSPOSE_TILES(1)
-    else if (es == 2)
-        TRANSPOSE_TILES(2)
-    else if (es == 4)
-        TRANSPOSE_TILES(4)
-    else if (es == 8)
-        TRANSPOSE_TILES(8)
-    else
-        TRANSPOSE_TILES(es)
-}
-
 /* Rows [i0, i1) and columns [c0, c1) of a block from `from` (row stride
  * fs elements) to `to` (row stride ts; with transpose, block row i is
  * column i of to). */
@@ -70,7 +38,7 @@ static void copy_part(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, in
     from += (i * fs + c) * e;
     to += (transpose ? c * ts + i : i * ts + c) * e;
     if (transpose)
-        copy_transposed(from, fs, to, ts, rows, cols, es);
+        pa__transpose_copy(from, fs, to, ts, rows, cols, es);
     else if (fs == (ptrdiff_t)cols && ts == (ptrdiff_t)cols)
         memcpy(to, from, rows * cols * es);
     else
@@ -105,7 +73,7 @@ static size_t share_of(const pa__piece *pc, int r, int n, size_t *i0, size_t *i1
 
 /* What one walk over a window's pieces does with each. */
 typedef enum {
-    WALK_COUNT, /* count the pieces */
+    WALK_COUNT, /* count the messages (at most) */
     WALK_LOCAL, /* source -> destination, both in this node */
     WALK_SEND,  /* source (or the packed buffer, for a transpose) -> a peer */
     WALK_RECV,  /* a peer -> destination */
@@ -121,7 +89,7 @@ typedef struct {
     size_t dst_first;
     char *buf;      /* WALK_SEND: the slot transposed pieces are packed into */
     size_t pos;     /* elements of the slot's pieces walked so far */
-    size_t npieces; /* WALK_COUNT: pieces walked */
+    size_t nmsgs;   /* WALK_COUNT: messages walked, at most */
     MPI_Comm comm;  /* WALK_SEND, WALK_RECV: the job, and the peer's rank */
     int peer;
     MPI_Request *reqs; /* the round's requests so far */
@@ -158,13 +126,28 @@ static void post(walk *w, void *at, size_t count, size_t len, ptrdiff_t stride)
         w->mpi_rc = rc;
 }
 
+/* Posts count messages of len bytes each, stride bytes apart from at. */
+static void post_each(walk *w, char *at, size_t count, size_t len, ptrdiff_t stride)
+{
+    for (size_t k = 0; k < count; k++)
+        post(w, at + (ptrdiff_t)k * stride, 1, len, 0);
+}
+
+/* A transposed share's destination rows of at least this many bytes go as
+ * one message each: MPI moves a contiguous message in one copy (the
+ * receiver reads the sender's memory), a strided one in fragments through
+ * a shared queue, which copies twice and needs both sides in MPI calls.
+ * Shorter rows go together as one strided message. */
+#define ROW_MESSAGE_MIN 4096
+
 static void on_piece(const pa__piece *pc, void *arg)
 {
     walk *w = arg;
     size_t i0, i1, c0, c1, es = w->es;
-    w->npieces++;
-    if (w->mode == WALK_COUNT)
+    if (w->mode == WALK_COUNT) {
+        w->nmsgs += pc->transpose && pc->rows * es >= ROW_MESSAGE_MIN ? pc->cols : 1;
         return;
+    }
     size_t packed_at = w->pos + share_of(pc, w->share, w->nshares, &i0, &i1, &c0, &c1);
     w->pos += pc->rows * pc->cols;
     if (i0 >= i1 || c0 >= c1)
@@ -172,10 +155,12 @@ static void on_piece(const pa__piece *pc, void *arg)
     size_t rows = i1 - i0, cols = c1 - c0;
     ptrdiff_t e = (ptrdiff_t)es, i = (ptrdiff_t)i0, c = (ptrdiff_t)c0;
     /* Both ends of a message see the same piece, so they agree on it. */
+    int row_msgs = pc->transpose && rows * es >= ROW_MESSAGE_MIN;
     if (w->mode != WALK_LOCAL) {
         int whole_rows = rows == 1 ||
                          (pc->src_stride == (ptrdiff_t)cols && pc->dst_stride == (ptrdiff_t)cols);
-        w->strided |= pc->transpose ? cols > 1 && pc->dst_stride != (ptrdiff_t)rows : !whole_rows;
+        w->strided |= pc->transpose ? !row_msgs && cols > 1 && pc->dst_stride != (ptrdiff_t)rows
+                                    : !whole_rows;
     }
     const char *src = w->src_base + (pc->src_off - w->src_first) * es;
     char *dst = w->dst_base + (pc->dst_off - w->dst_first) * es;
@@ -184,11 +169,16 @@ static void on_piece(const pa__piece *pc, void *arg)
     } else if (w->mode == WALK_SEND && pc->transpose) {
         /* Packed transposed, so that it lands in the destination's rows. */
         char *to = w->buf + packed_at * es;
-        copy_transposed(src + (i * pc->src_stride + c) * e, pc->src_stride, to, (ptrdiff_t)rows,
-                        rows, cols, es);
-        post(w, to, 1, rows * cols * es, 0);
+        pa__transpose_copy(src + (i * pc->src_stride + c) * e, pc->src_stride, to, (ptrdiff_t)rows,
+                           rows, cols, es);
+        if (row_msgs)
+            post_each(w, to, cols, rows * es, (ptrdiff_t)(rows * es));
+        else
+            post(w, to, 1, rows * cols * es, 0);
     } else if (w->mode == WALK_SEND) {
         post(w, (char *)src + (i * pc->src_stride + c) * e, rows, cols * es, pc->src_stride * e);
+    } else if (row_msgs) {
+        post_each(w, dst + (c * pc->dst_stride + i) * e, cols, rows * es, pc->dst_stride * e);
     } else if (pc->transpose) {
         post(w, dst + (c * pc->dst_stride + i) * e, cols, rows * es, pc->dst_stride * e);
     } else {
@@ -318,16 +308,16 @@ static void post_round(const engine *g, size_t r, int sending, char *buf, walk *
     }
 }
 
-/* The most pieces this rank sends and receives in one round. */
-static size_t max_pieces(const engine *g)
+/* The most messages this rank sends and receives in one round. */
+static size_t max_messages(const engine *g)
 {
     size_t most = 0;
-    walk w = {.mode = WALK_COUNT};
+    walk w = {.mode = WALK_COUNT, .es = g->p->dst->part.elsize};
     for (size_t r = 0; r < g->rounds; r++) {
-        w.npieces = 0;
+        w.nmsgs = 0;
         post_round(g, r, 1, NULL, &w);
         post_round(g, r, 0, NULL, &w);
-        most = w.npieces > most ? w.npieces : most;
+        most = w.nmsgs > most ? w.nmsgs : most;
     }
     return most;
 }
@@ -413,7 +403,7 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
                 g.slot = held > g.slot ? held : g.slot;
             }
         }
-        size_t most = remote ? max_pieces(&g) : 0;
+        size_t most = remote ? max_messages(&g) : 0;
         reqs = malloc(sizeof *reqs * (most ? most : 1));
         if (!reqs)
             rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
