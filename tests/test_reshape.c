@@ -379,7 +379,8 @@ END_TEST
 
 /* Two ranks per node and a 1 MiB buffer: at 3 ranks the nodes differ in
  * size (one lane between them), at 4 they have two lanes; in rounds, with
- * strided messages (transposes, slices) and contiguous ones (reshapes). */
+ * strided messages (transposes, slices), contiguous ones (reshapes) and a
+ * message per destination row (transposes of long columns). */
 START_TEST(test_lanes)
 {
     tu_env saved = tu_env_save("PARRAY_REDIST_BUFFER_MB");
@@ -389,6 +390,10 @@ START_TEST(test_lanes)
     TU_CHECK(pa_ctx_nnodes(c) == (tu_size() + 1) / 2);
     check_transpose(c, PA_F64, PA_DISTRIBUTED, 601, 333);
     check_transpose(c, PA_I16, PA_DISTRIBUTED, 2, 5);
+    /* Lanes' shares of 512 source rows and more: each destination row a
+     * message of its own (4 KiB and up), beside shares just below. */
+    check_transpose(c, PA_F64, PA_DISTRIBUTED, 2049, 97);
+    check_transpose(c, PA_C128, PA_DISTRIBUTED, 1100, 70);
     size_t s0[2] = {999, 130}, s1[2] = {130, 999}, s2[1] = {1}, s3[2] = {1, 1};
     check_reshape(c, PA_F32, PA_DISTRIBUTED, 2, s0, 2, s1);
     check_reshape(c, PA_F64, PA_DISTRIBUTED, 1, s2, 2, s3);
