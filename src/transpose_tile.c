@@ -38,30 +38,33 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
 #define TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB)                                                 \
     typedef U vec_##ISA##_##ES __attribute__((vector_size(VB)));                                 \
     typedef U vecu_##ISA##_##ES __attribute__((vector_size(VB), aligned(1), may_alias));         \
-    TARGET static void block_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts) \
+    TARGET static void block_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to,              \
+                                          ptrdiff_t ts, int stream)                              \
     {                                                                                            \
         enum { N = (VB) / (ES), K = (ES) / sizeof(U), L = (VB) / sizeof(U) };                    \
         typedef vec_##ISA##_##ES V;                                                              \
         const V iota = lane_index_##ISA##_##ES.v;                                                \
         V r[N];                                                                                  \
+        (void)stream;                                                                            \
         _Pragma("GCC unroll 64") for (int i = 0; i < N; i++)                                     \
             r[i] = *(const vecu_##ISA##_##ES *)(from + (ptrdiff_t)i * fs * (ES));                \
         _Pragma("GCC unroll 8") for (int h = N / 2; h >= 1; h /= 2)                              \
             _Pragma("GCC unroll 64") for (int i = 0; i < N; i++) if (!(i & h))                   \
         {                                                                                        \
             const U hk = (U)(h * K);                                                             \
-            V upper = (V)((iota & hk) != 0) & (U)(L - hk);                                        \
+            V upper = (V)((iota & hk) != 0) & (U)(L - hk);                                       \
             V a = r[i], b = r[i + h];                                                            \
             r[i] = __builtin_shuffle(a, b, iota + upper);                                        \
             r[i + h] = __builtin_shuffle(a, b, iota + hk + upper);                               \
         }                                                                                        \
         _Pragma("GCC unroll 64") for (int i = 0; i < N; i++)                                     \
-            STORE_##ISA(to + (ptrdiff_t)i * ts * (ES), r[i], V, vecu_##ISA##_##ES, VB);           \
+            STORE_##ISA(to + (ptrdiff_t)i * ts * (ES), r[i], V, vecu_##ISA##_##ES, VB, stream);  \
     }                                                                                            \
-    TARGET static void tiles_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, \
-                                          size_t rows, size_t cols)                              \
+    TARGET static void tiles_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to,              \
+                                          ptrdiff_t ts, size_t rows, size_t cols)                \
     {                                                                                            \
         enum { N = (VB) / (ES) };                                                                \
+        int stream = rows * cols * (ES) >= PA_TRANSPOSE_STREAM_MIN;                              \
         for (size_t i0 = 0; i0 < rows; i0 += TILE)                                               \
             for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                         \
                 size_t i1 = i0 + TILE < rows ? i0 + TILE : rows;                                 \
@@ -70,7 +73,8 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
                 for (size_t i = i0; i < ib; i += N)                                              \
                     for (size_t c = c0; c < cb; c += N)                                          \
                         block_##ISA##_##ES(from + ((ptrdiff_t)i * fs + (ptrdiff_t)c) * (ES), fs, \
-                                           to + ((ptrdiff_t)c * ts + (ptrdiff_t)i) * (ES), ts);  \
+                                           to + ((ptrdiff_t)c * ts + (ptrdiff_t)i) * (ES), ts,   \
+                                           stream);                                              \
                 copy_elements(from + ((ptrdiff_t)i0 * fs + (ptrdiff_t)cb) * (ES), fs,            \
                               to + ((ptrdiff_t)cb * ts + (ptrdiff_t)i0) * (ES), ts, i1 - i0,     \
                               c1 - cb, ES);                                                      \
@@ -85,11 +89,10 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
     static const union {                                                                         \
         U a[64];                                                                                 \
         U v __attribute__((vector_size(VB)));                                                    \
-    } lane_index_##ISA##_##ES = {{0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,            \
-                                  13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,            \
-                                  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,            \
-                                  39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51,            \
-                                  52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63}};
+    } lane_index_##ISA##_##ES = {                                                                \
+        {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, \
+         22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, \
+         44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63}};
 
 /* Every element size for one instruction set of VB-byte vectors; blocks
  * of at most 16 x 16 elements, so that a block's rows fit the registers. */
@@ -119,17 +122,18 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
     }
 
 /* A row of a block to its destination. AVX-512 rows of 64 bytes are whole
- * cache lines: stored past the caches when aligned, so that the line is
- * not read first (a transposed output is not read again soon). */
-#define STORE_base(at, row, V, VU, VB) (*(VU *)(at) = (row))
+ * cache lines: stored past the caches when aligned and the output is large
+ * (stream), so that the line is not read first; a large output would not
+ * stay in the cache anyway. */
+#define STORE_base(at, row, V, VU, VB, stream) (*(VU *)(at) = (row))
 #define STORE_avx2 STORE_base
-#define STORE_avx512(at, row, V, VU, VB)                                                         \
+#define STORE_avx512(at, row, V, VU, VB, stream)                                                 \
     do {                                                                                         \
         union {                                                                                  \
             V vec;                                                                               \
             __m512i line;                                                                        \
         } u_ = {row};                                                                            \
-        if ((VB) == 64 && !((uintptr_t)(at)&63))                                                 \
+        if ((VB) == 64 && (stream) && !((uintptr_t)(at)&63))                                     \
             _mm512_stream_si512((void *)(at), u_.line);                                          \
         else                                                                                     \
             *(VU *)(at) = (row);                                                                 \
@@ -146,7 +150,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
 ALL_SIZES(base, , 16)
 #ifdef PA_X86_DISPATCH
 ALL_SIZES(avx2, __attribute__((target("avx2"))), 32)
-ALL_SIZES(avx512, __attribute__((target("avx512f,avx512bw,avx512vl"))), 64)
+ALL_SIZES(avx512, __attribute__((target("avx512f"))), 64)
 #endif
 /* clang-format on */
 

@@ -1,10 +1,10 @@
 /* Tests of the transposed copy (transpose_tile.h), called directly: every
  * element size (the register sizes 1, 2, 4, 8 and 16 bytes, and 3 and 12,
  * which have none), in every instruction set this CPU runs, on shapes
- * around the register blocks and the tiles, at row strides wider than the
- * block, from starts that are not aligned: each element where a scalar
- * copy puts it, and not one byte written outside the destination's
- * elements. */
+ * around the register blocks and the tiles and large enough to be
+ * streamed, at row strides wider than the block, from starts that are not
+ * aligned: each element where a scalar copy puts it, and not one byte
+ * written outside the destination's elements. */
 #include "testutil.h"
 
 #include "transpose_tile.h"
@@ -17,7 +17,8 @@
 static size_t check_one(pa_isa isa, size_t es, size_t rows, size_t cols, size_t fs, size_t ts,
                         size_t misalign)
 {
-    size_t from_bytes = (rows * fs + 1) * es + misalign, to_bytes = (cols * ts + 1) * es + misalign;
+    size_t from_bytes = (rows * fs + 1) * es + misalign,
+           to_bytes = (cols * ts + 1) * es + misalign;
     unsigned char *from = malloc(from_bytes), *to = malloc(to_bytes);
     if (!from || !to) {
         free(from);
@@ -53,10 +54,11 @@ START_TEST(test_every_size_isa_shape)
 {
     static const size_t sizes[] = {1, 2, 3, 4, 8, 12, 16};
     /* Empty, below one block, one block, blocks and ragged edges, one tile,
-     * past a tile, and long thin ones. */
-    static const size_t shapes[][2] = {{0, 5},  {5, 0},   {1, 1},   {3, 7},   {8, 8},
-                                       {16, 16}, {17, 33}, {64, 64}, {65, 130}, {131, 67},
-                                       {2, 300}, {300, 3}};
+     * past a tile, long thin ones, and one of 1 MiB and more for elements
+     * of 8 bytes and up. */
+    static const size_t shapes[][2] = {{0, 5},   {5, 0},   {1, 1},    {3, 7},    {8, 8},
+                                       {16, 16}, {17, 33}, {64, 64},  {65, 130}, {131, 67},
+                                       {2, 300}, {300, 3}, {400, 400}};
     size_t bad = 0, cases = 0;
     char first[200] = "";
     for (int isa = PA_ISA_BASE; isa <= (int)pa__cpu_isa(); isa++)
