@@ -351,9 +351,9 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
         post_round(g, r, 1, send_slots, w);
         /* The node's own pieces while the messages move: a receiver can
          * take a contiguous message in one copy whatever the sender does
-         * meanwhile, but MPI moves a strided one (a transpose's rows, a
-         * slice's) in fragments that each need both sides in an MPI call;
-         * so a round with one completes its messages first. */
+         * meanwhile, but MPI moves a strided one (a slice's rows) in
+         * fragments that each need both sides in an MPI call; so a round
+         * with one completes its messages first. */
         int strided = w->strided, mrc = MPI_SUCCESS;
         if (strided)
             mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
@@ -369,8 +369,8 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
             post_round(g, r, 0, recv_slots, w);
             pa__stream_fence();
         }
-        /* The node's ranks pack the next round where others may still
-         * have sent this one from: a node barrier orders them. */
+        /* The node's ranks pack and receive the next round where others
+         * may still send or unpack this one: a node barrier orders them. */
         if (mrc == MPI_SUCCESS && buf && r + 1 < g->rounds)
             mrc = MPI_Barrier(ctx->node_comm);
         if (mrc != MPI_SUCCESS && rc == PA_OK)
