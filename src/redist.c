@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compute.h"
 #include "redist.h"
-
-/* The side of a transposed tile in elements: a 32 x 32 tile of the widest
- * dtype (16 bytes) is 16 KiB, so a source tile and its destination tile
- * both stay in L1 while it is copied. */
-#define TILE 32
+#include "transpose_tile.h"
 
 size_t pa__row_elems(const pa_array *a)
 {
@@ -29,34 +26,6 @@ static size_t min_size(size_t a, size_t b)
 
 /* ------------------------------------------------------------ copies */
 
-/* Element (i, c) of from (row stride fs) to (c, i) of to (row stride ts),
- * tile by tile. Each element size is its own loop, so that the compiler
- * turns every memcpy into one move. */
-#define TRANSPOSE_TILES(ES)                                                                      \
-    for (size_t i0 = 0; i0 < rows; i0 += TILE)                                                   \
-        for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                             \
-            size_t i1 = min_size(i0 + TILE, rows), c1 = min_size(c0 + TILE, cols);               \
-            for (size_t c = c0; c < c1; c++)                                                     \
-                for (size_t i = i0; i < i1; i++)                                                 \
-                    memcpy(to + ((ptrdiff_t)c * ts + (ptrdiff_t)i) * (ES),                       \
-                           from + ((ptrdiff_t)i * fs + (ptrdiff_t)c) * (ES), (ES));              \
-        }
-
-static void copy_transposed(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
-                            size_t cols, size_t es)
-{
-    if (es == 1)
-        TRANSPOSE_TILES(1)
-    else if (es == 2)
-        TRANSPOSE_TILES(2)
-    else if (es == 4)
-        TRANSPOSE_TILES(4)
-    else if (es == 8)
-        TRANSPOSE_TILES(8)
-    else
-        TRANSPOSE_TILES(es)
-}
-
 /* Rows [i0, i1) and columns [c0, c1) of a block from `from` (row stride
  * fs elements) to `to` (row stride ts; with transpose, block row i is
  * column i of to). */
@@ -70,7 +39,7 @@ static void copy_part(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, in
     from += (i * fs + c) * e;
     to += (transpose ? c * ts + i : i * ts + c) * e;
     if (transpose)
-        copy_transposed(from, fs, to, ts, rows, cols, es);
+        pa__transpose_copy(from, fs, to, ts, rows, cols, es);
     else if (fs == (ptrdiff_t)cols && ts == (ptrdiff_t)cols)
         memcpy(to, from, rows * cols * es);
     else
@@ -105,10 +74,11 @@ static size_t share_of(const pa__piece *pc, int r, int n, size_t *i0, size_t *i1
 
 /* What one walk over a window's pieces does with each. */
 typedef enum {
-    WALK_COUNT, /* count the pieces */
-    WALK_LOCAL, /* source -> destination, both in this node */
-    WALK_SEND,  /* source (or the packed buffer, for a transpose) -> a peer */
-    WALK_RECV,  /* a peer -> destination */
+    WALK_COUNT,  /* count the pieces */
+    WALK_LOCAL,  /* source -> destination, both in this node */
+    WALK_SEND,   /* source (or the packed buffer, for a transpose) -> a peer */
+    WALK_RECV,   /* a peer -> destination (or the buffer, for a transpose) */
+    WALK_UNPACK, /* a transpose's received pieces: the buffer -> destination */
 } walk_mode;
 
 typedef struct {
@@ -119,7 +89,7 @@ typedef struct {
     size_t src_first; /* flat index of the source node block's first element */
     char *dst_base;
     size_t dst_first;
-    char *buf;      /* WALK_SEND: the slot transposed pieces are packed into */
+    char *buf;      /* the slot transposed pieces are packed into or received in */
     size_t pos;     /* elements of the slot's pieces walked so far */
     size_t npieces; /* WALK_COUNT: pieces walked */
     MPI_Comm comm;  /* WALK_SEND, WALK_RECV: the job, and the peer's rank */
@@ -158,6 +128,18 @@ static void post(walk *w, void *at, size_t count, size_t len, ptrdiff_t stride)
         w->mpi_rc = rc;
 }
 
+/* n rows of len bytes, packed at from, to rows stride bytes apart at to;
+ * streamed when they are many (see PA_TRANSPOSE_STREAM_MIN). */
+static void unpack_rows(const char *from, size_t len, char *to, ptrdiff_t stride, size_t n)
+{
+    int stream = n * len >= PA_TRANSPOSE_STREAM_MIN;
+    for (size_t k = 0; k < n; k++, from += len, to += stride)
+        if (stream)
+            pa__stream_copy(to, from, len);
+        else
+            memcpy(to, from, len);
+}
+
 static void on_piece(const pa__piece *pc, void *arg)
 {
     walk *w = arg;
@@ -172,10 +154,10 @@ static void on_piece(const pa__piece *pc, void *arg)
     size_t rows = i1 - i0, cols = c1 - c0;
     ptrdiff_t e = (ptrdiff_t)es, i = (ptrdiff_t)i0, c = (ptrdiff_t)c0;
     /* Both ends of a message see the same piece, so they agree on it. */
-    if (w->mode != WALK_LOCAL) {
+    if (w->mode != WALK_LOCAL && !pc->transpose) {
         int whole_rows = rows == 1 ||
                          (pc->src_stride == (ptrdiff_t)cols && pc->dst_stride == (ptrdiff_t)cols);
-        w->strided |= pc->transpose ? cols > 1 && pc->dst_stride != (ptrdiff_t)rows : !whole_rows;
+        w->strided |= !whole_rows;
     }
     const char *src = w->src_base + (pc->src_off - w->src_first) * es;
     char *dst = w->dst_base + (pc->dst_off - w->dst_first) * es;
@@ -184,13 +166,23 @@ static void on_piece(const pa__piece *pc, void *arg)
     } else if (w->mode == WALK_SEND && pc->transpose) {
         /* Packed transposed, so that it lands in the destination's rows. */
         char *to = w->buf + packed_at * es;
-        copy_transposed(src + (i * pc->src_stride + c) * e, pc->src_stride, to, (ptrdiff_t)rows,
-                        rows, cols, es);
+        pa__transpose_copy(src + (i * pc->src_stride + c) * e, pc->src_stride, to,
+                           (ptrdiff_t)rows, rows, cols, es);
         post(w, to, 1, rows * cols * es, 0);
     } else if (w->mode == WALK_SEND) {
         post(w, (char *)src + (i * pc->src_stride + c) * e, rows, cols * es, pc->src_stride * e);
     } else if (pc->transpose) {
-        post(w, dst + (c * pc->dst_stride + i) * e, cols, rows * es, pc->dst_stride * e);
+        /* Received whole into the buffer, where the sender packed it, and
+         * unpacked once the round's messages are in (WALK_UNPACK): one
+         * contiguous message per piece, which MPI moves in one copy,
+         * where its destination rows would be many short messages or one
+         * strided one, moved in fragments that are copied twice. */
+        char *at = w->buf + packed_at * es;
+        if (w->mode == WALK_RECV)
+            post(w, at, 1, rows * cols * es, 0);
+        else
+            unpack_rows(at, rows * es, dst + (c * pc->dst_stride + i) * e, pc->dst_stride * e,
+                        cols);
     } else {
         post(w, dst + (i * pc->dst_stride + c) * e, rows, cols * es, pc->dst_stride * e);
     }
@@ -298,8 +290,9 @@ typedef struct {
 } engine;
 
 /* Walks the pieces this rank sends (sending) or receives in round r on its
- * lanes, in w's mode. */
-static void post_round(const engine *g, size_t r, int sending, char *buf, walk *w)
+ * lanes, in w's mode; slots is the first of a transpose's buffer slots to
+ * pack into (sending) or receive in, one per other node. */
+static void post_round(const engine *g, size_t r, int sending, char *slots, walk *w)
 {
     const windows *mine = &g->win[g->me];
     for (int k = 0; k < g->nn; k++) {
@@ -307,8 +300,8 @@ static void post_round(const engine *g, size_t r, int sending, char *buf, walk *
             continue;
         w->peer = g->peer[k];
         w->nshares = g->lanes[k];
+        w->buf = slots ? slots + slot_of(k, g->me) * g->slot * w->es : NULL;
         if (sending) {
-            w->buf = buf ? buf + slot_of(k, g->me) * g->slot * w->es : NULL;
             walk_window(g->p, &g->win[k], r, g->src_rows[2 * g->me],
                         g->src_rows[2 * g->me] + g->src_rows[2 * g->me + 1], w);
         } else {
@@ -342,6 +335,10 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
     pa_ctx *ctx = g->p->dst->ctx;
     const windows *mine = &g->win[g->me];
     size_t sr0 = g->src_rows[2 * g->me], sr1 = sr0 + g->src_rows[2 * g->me + 1];
+    /* A transpose's buffer: the slots it packs into, then those it
+     * receives in. */
+    char *send_slots = buf ? buf->block.base : NULL;
+    char *recv_slots = buf ? send_slots + (size_t)(g->nn - 1) * g->slot * w->es : NULL;
     int rc = PA_OK;
     for (size_t r = 0; r < g->rounds; r++) {
         w->reqs = reqs;
@@ -349,14 +346,14 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
         w->strided = 0;
         /* Receives first, so that every send finds its receive posted. */
         w->mode = WALK_RECV;
-        post_round(g, r, 0, NULL, w);
+        post_round(g, r, 0, recv_slots, w);
         w->mode = WALK_SEND;
-        post_round(g, r, 1, buf ? buf->block.base : NULL, w);
+        post_round(g, r, 1, send_slots, w);
         /* The node's own pieces while the messages move: a receiver can
          * take a contiguous message in one copy whatever the sender does
-         * meanwhile, but MPI moves a strided one (a transpose's rows, a
-         * slice's) in fragments that each need both sides in an MPI call;
-         * so a round with one completes its messages first. */
+         * meanwhile, but MPI moves a strided one (a slice's rows) in
+         * fragments that each need both sides in an MPI call; so a round
+         * with one completes its messages first. */
         int strided = w->strided, mrc = MPI_SUCCESS;
         if (strided)
             mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
@@ -367,8 +364,13 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
             mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
         if (mrc == MPI_SUCCESS)
             mrc = w->mpi_rc;
-        /* The node's ranks pack the next round where others may still
-         * have sent this one from: a node barrier orders them. */
+        if (mrc == MPI_SUCCESS && buf) {
+            w->mode = WALK_UNPACK;
+            post_round(g, r, 0, recv_slots, w);
+            pa__stream_fence();
+        }
+        /* The node's ranks pack and receive the next round where others
+         * may still send or unpack this one: a node barrier orders them. */
         if (mrc == MPI_SUCCESS && buf && r + 1 < g->rounds)
             mrc = MPI_Barrier(ctx->node_comm);
         if (mrc != MPI_SUCCESS && rc == PA_OK)
@@ -386,11 +388,13 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
     /* A replicated source is whole on every node: nothing crosses nodes. */
     int remote = nn > 1 && src->dist == PA_DISTRIBUTED;
     /* The buffer bounds each round to a window of slot_elems per other
-     * node (half the buffer, which keeps every message's byte count an
-     * int); only transposes pack into it, the other plans send from the
-     * source and every plan receives into the destination. */
+     * node: half the buffer (which keeps every message's byte count an
+     * int) holds them. Only transposes use it, a slot per other node to
+     * pack into and one to receive in; the other plans send from the
+     * source and receive into the destination. */
     size_t peers = nn > 1 ? (size_t)nn - 1 : 1;
-    size_t slot_elems = ((size_t)ctx->redist_buffer_mb << 20) / (2 * peers * es);
+    size_t slots = p->packs ? 4 * peers : 2 * peers;
+    size_t slot_elems = ((size_t)ctx->redist_buffer_mb << 20) / (slots * es);
     engine g = {.p = p, .nn = nn, .me = me, .slot_elems = slot_elems ? slot_elems : 1};
     g.win = malloc(sizeof *g.win * (size_t)nn);
     g.src_rows = malloc(sizeof *g.src_rows * 2 * (size_t)nn);
@@ -418,11 +422,12 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
         if (!reqs)
             rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
     }
-    /* A transpose's sends are packed into the buffer, one slot of a
-     * window's elements per other node; it never holds more. */
+    /* A transpose's pieces are packed into the buffer and received in it,
+     * two slots of a window's elements per other node; it never holds
+     * more. */
     rc = pa__agree(ctx, ctx->comm, rc);
     if (rc == PA_OK && remote && p->packs && g.slot > 0) {
-        size_t bytes = peers * g.slot * es;
+        size_t bytes = 2 * peers * g.slot * es;
         rc = pa__array_create_unset(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &buf);
     }
     if (rc == PA_OK) {

@@ -13,7 +13,8 @@
  * straight from the source block (an MPI vector type per piece), and
  * receives share l of every piece its own window needs straight into the
  * destination block; only a transpose packs its share, transposed, into
- * the node's buffer first. Meanwhile every rank copies its share of the
+ * the node's buffer first, sends it as one message into the receiving
+ * node's buffer, and unpacks it from there. Meanwhile every rank copies its share of the
  * pieces within the node. The sender and the receiver enumerate the same
  * pieces in the same order, so no piece is described on the wire. The
  * allocations are agreed once, before the rounds; the rounds need no

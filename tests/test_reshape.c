@@ -304,6 +304,9 @@ START_TEST(test_transpose)
             check_transpose(ctx, PA_F64, dists[di], shapes[k][0], shapes[k][1]);
     for (int d = 0; d < PA_NDTYPES; d++)
         check_transpose(ctx, (pa_dtype)d, PA_DISTRIBUTED, 37, 41);
+    /* Pieces of more than 1 MiB between nodes: transposed and unpacked
+     * with streaming stores. */
+    check_transpose(ctx, PA_F64, PA_DISTRIBUTED, 2048, 600);
 }
 END_TEST
 
@@ -379,7 +382,8 @@ END_TEST
 
 /* Two ranks per node and a 1 MiB buffer: at 3 ranks the nodes differ in
  * size (one lane between them), at 4 they have two lanes; in rounds, with
- * strided messages (transposes, slices) and contiguous ones (reshapes). */
+ * strided messages (slices), contiguous ones (reshapes) and transposed
+ * pieces received whole into the buffer, then unpacked. */
 START_TEST(test_lanes)
 {
     tu_env saved = tu_env_save("PARRAY_REDIST_BUFFER_MB");
@@ -389,6 +393,11 @@ START_TEST(test_lanes)
     TU_CHECK(pa_ctx_nnodes(c) == (tu_size() + 1) / 2);
     check_transpose(c, PA_F64, PA_DISTRIBUTED, 601, 333);
     check_transpose(c, PA_I16, PA_DISTRIBUTED, 2, 5);
+    /* Shares of hundreds of source rows, in windows that cut the
+     * destination's rows: each piece unpacked as runs of whole 4 KiB
+     * lines and a ragged end. */
+    check_transpose(c, PA_F64, PA_DISTRIBUTED, 2049, 97);
+    check_transpose(c, PA_C128, PA_DISTRIBUTED, 1100, 70);
     size_t s0[2] = {999, 130}, s1[2] = {130, 999}, s2[1] = {1}, s3[2] = {1, 1};
     check_reshape(c, PA_F32, PA_DISTRIBUTED, 2, s0, 2, s1);
     check_reshape(c, PA_F64, PA_DISTRIBUTED, 1, s2, 2, s3);

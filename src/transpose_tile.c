@@ -1,0 +1,179 @@
+/* The transposed copy (transpose_tile.h): register transposes of N x N
+ * blocks for each element size and instruction set from one macro, a tile
+ * walk around them, and element copies at a tile's ragged edges. */
+#include <stdint.h>
+#include <string.h>
+
+#include "transpose_tile.h"
+
+#ifdef PA_X86_DISPATCH
+#include <immintrin.h>
+#endif
+
+/* The side of a tile in elements: the source lines of a tile's rows and
+ * the destination lines of its columns (at most 64 x 64 x 16 bytes each)
+ * stay in L2 while the tile's blocks use them, and the walk revisits a
+ * tile's pages only for its neighbour. */
+#define TILE 64
+
+/* Element copies of the rows x cols block that the registers leave. */
+static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
+                          size_t cols, size_t es)
+{
+    ptrdiff_t e = (ptrdiff_t)es;
+    for (size_t c = 0; c < cols; c++)
+        for (size_t i = 0; i < rows; i++)
+            memcpy(to + ((ptrdiff_t)c * ts + (ptrdiff_t)i) * e,
+                   from + ((ptrdiff_t)i * fs + (ptrdiff_t)c) * e, es);
+}
+
+/* One N x N register transpose of ES-byte elements held in vectors of VB
+ * bytes (N = VB / ES), as lanes of type U (an element is ES / sizeof(U)
+ * lanes). Stage h swaps bit h of the row index with bit h of the column
+ * index: rows i and i + h exchange their off-diagonal h-element halves.
+ * After the stages h = N/2, ..., 1 every bit is swapped, which is the
+ * transpose. The masks fold to constants once the loops are unrolled, and
+ * the compiler picks the ISA's shuffles for them. Then the tile walk of
+ * that kernel. */
+#define TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB)                                                 \
+    typedef U vec_##ISA##_##ES __attribute__((vector_size(VB)));                                 \
+    typedef U vecu_##ISA##_##ES __attribute__((vector_size(VB), aligned(1), may_alias));         \
+    TARGET static void block_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to,              \
+                                          ptrdiff_t ts, int stream)                              \
+    {                                                                                            \
+        enum { N = (VB) / (ES), K = (ES) / sizeof(U), L = (VB) / sizeof(U) };                    \
+        typedef vec_##ISA##_##ES V;                                                              \
+        const V iota = lane_index_##ISA##_##ES.v;                                                \
+        V r[N];                                                                                  \
+        (void)stream;                                                                            \
+        _Pragma("GCC unroll 64") for (int i = 0; i < N; i++)                                     \
+            r[i] = *(const vecu_##ISA##_##ES *)(from + (ptrdiff_t)i * fs * (ES));                \
+        _Pragma("GCC unroll 8") for (int h = N / 2; h >= 1; h /= 2)                              \
+            _Pragma("GCC unroll 64") for (int i = 0; i < N; i++) if (!(i & h))                   \
+        {                                                                                        \
+            const U hk = (U)(h * K);                                                             \
+            V upper = (V)((iota & hk) != 0) & (U)(L - hk);                                       \
+            V a = r[i], b = r[i + h];                                                            \
+            r[i] = __builtin_shuffle(a, b, iota + upper);                                        \
+            r[i + h] = __builtin_shuffle(a, b, iota + hk + upper);                               \
+        }                                                                                        \
+        _Pragma("GCC unroll 64") for (int i = 0; i < N; i++)                                     \
+            STORE_##ISA(to + (ptrdiff_t)i * ts * (ES), r[i], V, vecu_##ISA##_##ES, VB, stream);  \
+    }                                                                                            \
+    TARGET static void tiles_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to,              \
+                                          ptrdiff_t ts, size_t rows, size_t cols)                \
+    {                                                                                            \
+        enum { N = (VB) / (ES) };                                                                \
+        int stream = rows * cols * (ES) >= PA_TRANSPOSE_STREAM_MIN;                              \
+        for (size_t i0 = 0; i0 < rows; i0 += TILE)                                               \
+            for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                         \
+                size_t i1 = i0 + TILE < rows ? i0 + TILE : rows;                                 \
+                size_t c1 = c0 + TILE < cols ? c0 + TILE : cols;                                 \
+                size_t ib = i0 + (i1 - i0) / N * N, cb = c0 + (c1 - c0) / N * N;                 \
+                for (size_t i = i0; i < ib; i += N)                                              \
+                    for (size_t c = c0; c < cb; c += N)                                          \
+                        block_##ISA##_##ES(from + ((ptrdiff_t)i * fs + (ptrdiff_t)c) * (ES), fs, \
+                                           to + ((ptrdiff_t)c * ts + (ptrdiff_t)i) * (ES), ts,   \
+                                           stream);                                              \
+                copy_elements(from + ((ptrdiff_t)i0 * fs + (ptrdiff_t)cb) * (ES), fs,            \
+                              to + ((ptrdiff_t)cb * ts + (ptrdiff_t)i0) * (ES), ts, i1 - i0,     \
+                              c1 - cb, ES);                                                      \
+                copy_elements(from + ((ptrdiff_t)ib * fs + (ptrdiff_t)c0) * (ES), fs,            \
+                              to + ((ptrdiff_t)c0 * ts + (ptrdiff_t)ib) * (ES), ts, i1 - ib,     \
+                              cb - c0, ES);                                                      \
+            }                                                                                    \
+    }
+
+/* The lane indices 0, 1, ... of a vector, which the masks are built from. */
+#define LANE_INDEX(ISA, ES, U, VB)                                                               \
+    static const union {                                                                         \
+        U a[64];                                                                                 \
+        U v __attribute__((vector_size(VB)));                                                    \
+    } lane_index_##ISA##_##ES = {                                                                \
+        {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, \
+         22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, \
+         44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63}};
+
+/* Every element size for one instruction set of VB-byte vectors; blocks
+ * of at most 16 x 16 elements, so that a block's rows fit the registers. */
+#define VB_FOR(VB, ES) ((VB) < 16 * (ES) ? (VB) : 16 * (ES))
+#define ONE_SIZE(ISA, TARGET, VB, ES, U)                                                         \
+    LANE_INDEX(ISA, ES, U, VB_FOR(VB, ES))                                                       \
+    TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB_FOR(VB, ES))
+#define ALL_SIZES(ISA, TARGET, VB)                                                               \
+    ONE_SIZE(ISA, TARGET, VB, 1, uint8_t)                                                        \
+    ONE_SIZE(ISA, TARGET, VB, 2, uint16_t)                                                       \
+    ONE_SIZE(ISA, TARGET, VB, 4, uint32_t)                                                       \
+    ONE_SIZE(ISA, TARGET, VB, 8, uint64_t)                                                       \
+    ONE_SIZE(ISA, TARGET, VB, 16, uint64_t)                                                      \
+    TARGET static int tiles_##ISA(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,        \
+                                  size_t rows, size_t cols, size_t es)                           \
+    {                                                                                            \
+        switch (es) {                                                                            \
+        case 1: tiles_##ISA##_1(from, fs, to, ts, rows, cols); break;                            \
+        case 2: tiles_##ISA##_2(from, fs, to, ts, rows, cols); break;                            \
+        case 4: tiles_##ISA##_4(from, fs, to, ts, rows, cols); break;                            \
+        case 8: tiles_##ISA##_8(from, fs, to, ts, rows, cols); break;                            \
+        case 16: tiles_##ISA##_16(from, fs, to, ts, rows, cols); break;                          \
+        default: return 0;                                                                       \
+        }                                                                                        \
+        FENCE_##ISA();                                                                           \
+        return 1;                                                                                \
+    }
+
+/* A row of a block to its destination. AVX-512 rows of 64 bytes are whole
+ * cache lines: stored past the caches when aligned and the output is large
+ * (stream), so that the line is not read first; a large output would not
+ * stay in the cache anyway. */
+#define STORE_base(at, row, V, VU, VB, stream) (*(VU *)(at) = (row))
+#define STORE_avx2 STORE_base
+#define STORE_avx512(at, row, V, VU, VB, stream)                                                 \
+    do {                                                                                         \
+        union {                                                                                  \
+            V vec;                                                                               \
+            __m512i line;                                                                        \
+        } u_ = {row};                                                                            \
+        if ((VB) == 64 && (stream) && !((uintptr_t)(at)&63))                                     \
+            _mm512_stream_si512((void *)(at), u_.line);                                          \
+        else                                                                                     \
+            *(VU *)(at) = (row);                                                                 \
+    } while (0)
+
+/* Streamed stores are weakly ordered: a fence makes them visible before
+ * whatever the caller does next (an MPI send of the packed rows, a node
+ * barrier before another rank reads them). */
+#define FENCE_base()
+#define FENCE_avx2()
+#define FENCE_avx512() _mm_sfence()
+
+/* clang-format off */
+ALL_SIZES(base, , 16)
+#ifdef PA_X86_DISPATCH
+ALL_SIZES(avx2, __attribute__((target("avx2"))), 32)
+ALL_SIZES(avx512, __attribute__((target("avx512f"))), 64)
+#endif
+/* clang-format on */
+
+void pa__transpose_copy_isa(pa_isa isa, const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,
+                            size_t rows, size_t cols, size_t es)
+{
+    int done;
+#ifdef PA_X86_DISPATCH
+    if (isa == PA_ISA_AVX512)
+        done = tiles_avx512(from, fs, to, ts, rows, cols, es);
+    else if (isa == PA_ISA_AVX2)
+        done = tiles_avx2(from, fs, to, ts, rows, cols, es);
+    else
+#endif
+        done = tiles_base(from, fs, to, ts, rows, cols, es);
+    (void)isa;
+    /* Another element size has no registers of its own. */
+    if (!done)
+        copy_elements(from, fs, to, ts, rows, cols, es);
+}
+
+void pa__transpose_copy(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
+                        size_t cols, size_t es)
+{
+    pa__transpose_copy_isa(pa__cpu_isa(), from, fs, to, ts, rows, cols, es);
+}

@@ -1,0 +1,36 @@
+/* Transposed copies of a block of fixed-size elements: the copy kernel of
+ * a transpose (redist.c packs and copies with it). Blocks of N x N
+ * elements are transposed in vector registers (N = 8 for 8-byte elements
+ * with AVX-512, 16 for 4-byte ones; one macro builds every element size of
+ * 1, 2, 4, 8 and 16 bytes), walked tile by tile so that the source and
+ * destination lines of a tile stay in cache until they are used whole.
+ * The kernels only move bytes, so every instruction set gives the same
+ * bytes.
+ *
+ *     pa__transpose_copy(from, fs, to, ts, rows, cols, es);
+ *
+ * writes element (i, c) of from (row stride fs elements) to (c, i) of to
+ * (row stride ts elements), for i < rows and c < cols. Not collective. */
+#ifndef PARRAY_TRANSPOSE_TILE_H
+#define PARRAY_TRANSPOSE_TILE_H
+
+#include <stddef.h>
+
+#include "isa.h"
+
+/* Outputs of at least this many bytes are written with streaming stores
+ * (past the caches, which they would not stay in): by the transposed copy
+ * where whole lines allow it, and by redist.c's unpacking of transposed
+ * pieces. */
+#define PA_TRANSPOSE_STREAM_MIN ((size_t)1 << 20)
+
+/* With the kernels of the best instruction set this CPU runs. */
+void pa__transpose_copy(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
+                        size_t cols, size_t es);
+
+/* The same with the kernels of isa, which this CPU must run (the tests
+ * compare every set's bytes). */
+void pa__transpose_copy_isa(pa_isa isa, const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,
+                            size_t rows, size_t cols, size_t es);
+
+#endif
