@@ -619,14 +619,9 @@ static int csv_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
     return rc;
 }
 
-typedef struct {
-    char *base;
-    size_t rowbytes;
-} flat_dest;
-
-static void *flat_row(size_t r, void *arg)
+void *pa__csv_flat_row(size_t r, void *arg)
 {
-    flat_dest *d = arg;
+    pa__csv_flat *d = arg;
     return d->base + r * d->rowbytes;
 }
 
@@ -648,9 +643,9 @@ static int csv_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
                      pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
     }
     if (rc == PA_OK) {
-        flat_dest d = {buf, info.shape[1] * pa_dtype_size(c.dtype)};
-        rc = pa__csv_parse(ctx, fn, &c, text, len, 1, (size_t)c.header, info.shape[1], flat_row,
-                           &d);
+        pa__csv_flat d = {buf, info.shape[1] * pa_dtype_size(c.dtype)};
+        rc = pa__csv_parse(ctx, fn, &c, text, len, 1, (size_t)c.header, info.shape[1],
+                           pa__csv_flat_row, &d);
     }
     free(text);
     return rc;
@@ -914,8 +909,11 @@ int pa__csv_job_load(pa__csv_job *j, pa_array **out)
     if (rc < 0)
         return rc;
     pa_array *a = *out;
-    range_dest d = {a->block.base, a->row0, a->nrows, NULL,
-                    j->r0,         0,       j->shape[1] * pa_dtype_size(j->c.dtype)};
+    range_dest d = {.node_base = a->block.base,
+                    .node_row0 = a->row0,
+                    .node_nrows = a->nrows,
+                    .r0 = j->r0,
+                    .rowbytes = j->shape[1] * pa_dtype_size(j->c.dtype)};
     size_t after;
     pa__rows_off_node(a, j->r0, j->n, &d.before, &after);
     if (d.before + after > 0 && !(d.stage = malloc((d.before + after) * d.rowbytes)))

@@ -10,18 +10,6 @@
 #include "files.h"
 #include "h5.h"
 
-/* Where the parse puts row r: this rank's rows of the mapped file. */
-typedef struct {
-    char *base;
-    size_t rowbytes;
-} file_rows;
-
-static void *file_row(size_t r, void *arg)
-{
-    file_rows *d = arg;
-    return d->base + r * d->rowbytes;
-}
-
 /* Collective. Parses this rank's rows into their bytes of the file at
  * offset (the dataset's data, allocated by pa__h5_map_begin). Agreed. */
 static int parse_into_file(pa__csv_job *j, pa__h5_save *sv, off_t offset)
@@ -37,8 +25,8 @@ static int parse_into_file(pa__csv_job *j, pa__h5_save *sv, off_t offset)
         rc = pa__h5_map_range(ctx, fn, file, offset + (off_t)(j->r0 * rowbytes), j->n * rowbytes,
                               &m);
     if (rc == PA_OK) {
-        file_rows d = {m.ptr, rowbytes};
-        rc = pa__csv_job_parse(j, file_row, &d);
+        pa__csv_flat d = {m.ptr, rowbytes}; /* this rank's rows of the mapped file */
+        rc = pa__csv_job_parse(j, pa__csv_flat_row, &d);
     }
     int urc = pa__h5_map_range_end(ctx, fn, file, &m);
     return pa__agree(ctx, ctx->comm, rc < 0 ? rc : urc);
@@ -59,9 +47,9 @@ static int import_rows(pa__csv_job *j, pa__h5_save *sv, const pa_h5_opts *o, hid
     pa_array *a = NULL;
     int rc = pa__csv_job_load(j, &a);
     if (rc == PA_OK)
-        rc = pa__agree(ctx, ctx->comm,
-                       pa__h5_move(a, j->fn, sv->path, sv->dname, d, 0, 1,
-                                   o->xfer == PA_H5_COLLECTIVE));
+        rc = pa__agree(
+            ctx, ctx->comm,
+            pa__h5_move(a, j->fn, sv->path, sv->dname, d, 0, 1, o->xfer == PA_H5_COLLECTIVE));
     pa_array_free(&a);
     return rc;
 }
@@ -71,9 +59,8 @@ int pa_import_csv(pa_ctx *ctx, const char *csv, const pa_files_opts *csv_opts, c
 {
     static const char fn[] = "pa_import_csv";
     PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
-    PA_COLLECTIVE(ctx, fn, "'%s', %s, '%s', '%s', %s", PA_CC_STR(csv),
-                  PA_CC_FILES_OPTS(csv_opts), PA_CC_STR(path), PA_CC_STR(dataset),
-                  PA_CC_H5_OPTS(h5_opts));
+    PA_COLLECTIVE(ctx, fn, "'%s', %s, '%s', '%s', %s", PA_CC_STR(csv), PA_CC_FILES_OPTS(csv_opts),
+                  PA_CC_STR(path), PA_CC_STR(dataset), PA_CC_H5_OPTS(h5_opts));
     pa__h5_quiet();
     const pa_h5_opts *o = h5_opts ? h5_opts : &pa__h5_defaults;
     char dname[1024];

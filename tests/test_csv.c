@@ -605,8 +605,8 @@ START_TEST(import_csv)
         TU_ASSERT(after.node_shm - before.node_shm < data, "node blocks grew by %zu bytes",
                   after.node_shm - before.node_shm);
     void *got = dataset_bytes(h5, "/x", &n);
-    TU_ASSERT(n == (size_t)IMPORT_ROWS * IMPORT_COLS && memcmp(got, wb, data) == 0, "new file: %zu elements",
-              n);
+    TU_ASSERT(n == (size_t)IMPORT_ROWS * IMPORT_COLS && memcmp(got, wb, data) == 0,
+              "new file: %zu elements", n);
     free(got);
 
     size_t shape[1] = {7};
@@ -615,8 +615,8 @@ START_TEST(import_csv)
     TU_OK(pa_h5_save(other, h5b, "/other", NULL), ctx);
     TU_OK(pa_import_csv(ctx, path, NULL, h5b, "/g/x", NULL), ctx);
     got = dataset_bytes(h5b, "/g/x", &n);
-    TU_ASSERT(n == (size_t)IMPORT_ROWS * IMPORT_COLS && memcmp(got, wb, data) == 0, "in place: %zu elements",
-              n);
+    TU_ASSERT(n == (size_t)IMPORT_ROWS * IMPORT_COLS && memcmp(got, wb, data) == 0,
+              "in place: %zu elements", n);
     free(got);
     got = dataset_bytes(h5b, "/other", &n);
     TU_ASSERT(n == 7 && ((double *)got)[6] == 6.0, "the other dataset: %zu elements", n);
