@@ -1,8 +1,9 @@
-/* `parray import` loads one big CSV or .npy file as one array, every rank
- * reading its own part of the file (pa_load_csv: a line-aligned byte range
- * parsed in place; pa_load_npy: a run of rows), and saves it as one dataset
- * of an HDF5 file with parallel HDF5. Progress on stderr from rank 0
- * (progress.h) and a one-line summary, text or JSON. */
+/* `parray import` loads one big CSV or .npy file as one dataset of an HDF5
+ * file, every rank reading its own part of the file: a CSV's line-aligned
+ * byte range parsed straight into the new file where it can
+ * (pa_import_csv), a .npy file's run of rows loaded (pa_load_npy) and
+ * saved with parallel HDF5. Progress on stderr from rank 0 (progress.h)
+ * and a one-line summary, text or JSON. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -22,7 +23,9 @@ static const char usage[] =
     "is replaced safely: a temporary, renamed when complete; its other datasets\n"
     "are kept). Every rank reads its own part of FILE: a CSV is cut into equal\n"
     "byte ranges moved to line starts, each parsed by one rank (numbers exactly\n"
-    "as strtod reads them); a .npy file's rows are read straight into place.\n"
+    "as strtod reads them) straight into its rows of the new file (on one node,\n"
+    "contiguous, replacing the whole file); a .npy file's rows are read straight\n"
+    "into place.\n"
     "Errors name the file, and for CSV the line and column:\n"
     "  parray: import: data.csv:31:14: bad number '1.5q'\n"
     "(To stack many files of one shape into (n, ...), see 'parray pack'.)\n"
@@ -53,6 +56,8 @@ static const char usage[] =
     "  --json               print the summary as one JSON object instead: {\"input\",\n"
     "                       \"bytes\", \"seconds\", \"gb_per_s\", \"load_seconds\", \"file\",\n"
     "                       \"dataset\", \"dtype\", \"shape\": the dataset written}\n"
+    "                       (load_seconds: a .npy file's load; a CSV's whole import,\n"
+    "                       which parses and writes in one pass)\n"
     "  --json=FILE          the text on stdout, and the JSON object into FILE\n"
     "\n"
     "Prints: import: FILE, BYTES bytes, SECONDS s, GB/s (bytes of the input file\n"
@@ -106,7 +111,7 @@ typedef struct {
     const char *input;
     double bytes, seconds, load_seconds;
     const dsarg *ds;
-    const pa_array *a;
+    output_layout l; /* the dataset written */
 } summary;
 
 /* One option into m. Returns 0 or the exit status. */
@@ -193,7 +198,7 @@ static void print_text(FILE *f, const void *arg)
     const summary *r = arg;
     fprintf(f, "import: %s, %.0f bytes, %.3f s, %.3f GB/s (", r->input, r->bytes, r->seconds,
             output_gb_per_s(r->bytes, r->seconds));
-    output_dataset_text(f, r->ds->file, r->ds->dataset, r->a);
+    output_dataset_text(f, r->ds->file, r->ds->dataset, &r->l);
     fprintf(f, ")\n");
 }
 
@@ -205,7 +210,7 @@ static void print_json(json_writer *w, const void *arg)
     output_rate_json(w, r->bytes, r->seconds);
     json_key(w, "load_seconds");
     json_double(w, r->load_seconds);
-    output_dataset_json(w, r->ds->file, r->ds->dataset, r->a);
+    output_dataset_json(w, r->ds->file, r->ds->dataset, &r->l);
 }
 
 /* ------------------------------------------------------------ run */
@@ -236,26 +241,35 @@ static int run_import(pa_ctx *ctx, int argc, char **argv)
     double bytes = pa_ctx_rank(ctx) == 0 && stat(m.input, &st) == 0 ? (double)st.st_size : 0;
     MPI_Bcast(&bytes, 1, MPI_DOUBLE, 0, pa_ctx_comm(ctx));
     progress_start_files(&pr, bytes, &m.o);
-    progress_stage(&pr, "reading %s", m.input);
     pa_array *a = NULL;
-    int rc = m.format == PA_FORMAT_CSV ? pa_load_csv(ctx, m.input, &m.o, &a)
-                                       : pa_load_npy(ctx, m.input, &m.o, &a);
-    double t_load = MPI_Wtime() - t0;
-    progress_stage(&pr, "saving %s:%s", ds.file, ds.dataset);
-    if (rc == PA_OK)
-        rc = pa_h5_save(a, ds.file, ds.dataset, &m.h5);
-    progress_end(&pr, rc == PA_OK);
-    if (rc != PA_OK) {
-        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    int rc;
+    double t_load;
+    summary r = {.input = m.input, .bytes = bytes, .ds = &ds};
+    if (m.format == PA_FORMAT_CSV) {
+        /* Parsed straight into the new file where it can: the load is the
+         * whole import. */
+        progress_stage(&pr, "importing %s", m.input);
+        rc = pa_import_csv(ctx, m.input, &m.o, ds.file, ds.dataset, &m.h5);
+        t_load = MPI_Wtime() - t0;
     } else {
-        summary r = {.input = m.input,
-                     .bytes = bytes,
-                     .seconds = MPI_Wtime() - t0,
-                     .load_seconds = t_load,
-                     .ds = &ds,
-                     .a = a};
-        status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
+        progress_stage(&pr, "reading %s", m.input);
+        rc = pa_load_npy(ctx, m.input, &m.o, &a);
+        t_load = MPI_Wtime() - t0;
+        progress_stage(&pr, "saving %s:%s", ds.file, ds.dataset);
+        if (rc == PA_OK)
+            rc = pa_h5_save(a, ds.file, ds.dataset, &m.h5);
     }
+    progress_end(&pr, rc == PA_OK);
+    r.seconds = MPI_Wtime() - t0;
+    r.load_seconds = t_load;
+    if (rc == PA_OK && a)
+        output_layout_of(a, &r.l);
+    else if (rc == PA_OK)
+        rc = pa_h5_info(ctx, ds.file, ds.dataset, &r.l.dtype, &r.l.ndim, r.l.shape);
+    if (rc != PA_OK)
+        status = cmd_fail(ctx, sub, "%s", cmd_errmsg(ctx));
+    else
+        status = output_write(ctx, sub, &m.dest, print_text, print_json, &r);
     pa_array_free(&a);
     return status;
 }

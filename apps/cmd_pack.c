@@ -148,8 +148,11 @@ static void print_text(FILE *f, const void *arg)
             r->seconds, output_gb_per_s(r->bytes, r->seconds));
     if (r->pattern)
         fprintf(f, "%s", r->pattern);
-    else
-        output_dataset_text(f, r->ds->file, r->ds->dataset, r->a);
+    else {
+        output_layout l;
+        output_layout_of(r->a, &l);
+        output_dataset_text(f, r->ds->file, r->ds->dataset, &l);
+    }
     fprintf(f, ")\n");
 }
 
@@ -163,7 +166,9 @@ static void print_json(json_writer *w, const void *arg)
         json_key(w, "pattern");
         json_string(w, r->pattern);
     }
-    output_dataset_json(w, r->ds->file, r->ds->dataset, r->a);
+    output_layout l;
+    output_layout_of(r->a, &l);
+    output_dataset_json(w, r->ds->file, r->ds->dataset, &l);
 }
 
 /* ------------------------------------------------------------ inputs */

@@ -103,26 +103,29 @@ void output_rate_json(json_writer *w, double bytes, double seconds)
     json_double(w, output_gb_per_s(bytes, seconds));
 }
 
-void output_dataset_text(FILE *f, const char *file, const char *dataset, const pa_array *a)
+void output_layout_of(const pa_array *a, output_layout *l)
 {
-    size_t shape[PA_MAXDIM];
-    char buf[PA_MAXDIM * 24];
-    pa_array_shape(a, shape);
-    fprintf(f, "%s:%s %s %s", file, dataset,
-            output_shape(buf, sizeof buf, pa_array_ndim(a), shape),
-            pa_dtype_name(pa_array_dtype(a)));
+    l->dtype = pa_array_dtype(a);
+    l->ndim = pa_array_ndim(a);
+    pa_array_shape(a, l->shape);
 }
 
-void output_dataset_json(json_writer *w, const char *file, const char *dataset, const pa_array *a)
+void output_dataset_text(FILE *f, const char *file, const char *dataset, const output_layout *l)
 {
-    size_t shape[PA_MAXDIM];
-    pa_array_shape(a, shape);
+    char buf[PA_MAXDIM * 24];
+    fprintf(f, "%s:%s %s %s", file, dataset, output_shape(buf, sizeof buf, l->ndim, l->shape),
+            pa_dtype_name(l->dtype));
+}
+
+void output_dataset_json(json_writer *w, const char *file, const char *dataset,
+                         const output_layout *l)
+{
     json_key(w, "file");
     json_string(w, file);
     json_key(w, "dataset");
     json_string(w, dataset);
     json_key(w, "dtype");
-    json_string(w, pa_dtype_name(pa_array_dtype(a)));
+    json_string(w, pa_dtype_name(l->dtype));
     json_key(w, "shape");
-    output_shape_json(w, pa_array_ndim(a), shape);
+    output_shape_json(w, l->ndim, l->shape);
 }

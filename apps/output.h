@@ -56,11 +56,22 @@ void output_shape_json(json_writer *w, int ndim, const size_t *shape);
 double output_gb_per_s(double bytes, double seconds);
 void output_rate_json(json_writer *w, double bytes, double seconds);
 
-/* The dataset file:dataset that a subcommand wrote or read, holding a: as
+/* What a dataset holds, for a summary: its dtype and shape (of an array,
+ * or from pa_h5_info). */
+typedef struct {
+    pa_dtype dtype;
+    int ndim;
+    size_t shape[PA_MAXDIM];
+} output_layout;
+
+/* Not collective. The layout of array a. */
+void output_layout_of(const pa_array *a, output_layout *l);
+
+/* The dataset file:dataset that a subcommand wrote or read, holding l: as
  * text, "out.h5:/x (4,3) f64" onto f; as JSON, the members "file",
  * "dataset", "dtype" and "shape". Not collective. */
-void output_dataset_text(FILE *f, const char *file, const char *dataset, const pa_array *a);
+void output_dataset_text(FILE *f, const char *file, const char *dataset, const output_layout *l);
 void output_dataset_json(json_writer *w, const char *file, const char *dataset,
-                         const pa_array *a);
+                         const output_layout *l);
 
 #endif

@@ -619,14 +619,9 @@ static int csv_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
     return rc;
 }
 
-typedef struct {
-    char *base;
-    size_t rowbytes;
-} flat_dest;
-
-static void *flat_row(size_t r, void *arg)
+void *pa__csv_flat_row(size_t r, void *arg)
 {
-    flat_dest *d = arg;
+    pa__csv_flat *d = arg;
     return d->base + r * d->rowbytes;
 }
 
@@ -648,9 +643,9 @@ static int csv_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
                      pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
     }
     if (rc == PA_OK) {
-        flat_dest d = {buf, info.shape[1] * pa_dtype_size(c.dtype)};
-        rc = pa__csv_parse(ctx, fn, &c, text, len, 1, (size_t)c.header, info.shape[1], flat_row,
-                           &d);
+        pa__csv_flat d = {buf, info.shape[1] * pa_dtype_size(c.dtype)};
+        rc = pa__csv_parse(ctx, fn, &c, text, len, 1, (size_t)c.header, info.shape[1],
+                           pa__csv_flat_row, &d);
     }
     free(text);
     return rc;
@@ -738,21 +733,12 @@ static int line_start(pa_ctx *ctx, const char *fn, const char *path, int fd, siz
  * successor: the range ends just after a '\n' unless it ends the file, and
  * past the file's end the mapping reads zeros (an anonymous page is
  * reserved behind it for a file that ends on a page boundary). */
-typedef struct {
-    const char *text;
-    size_t len;
-    void *map;     /* the mapping's start, or NULL */
-    size_t maplen; /* its length, the reserved page included */
-    char *heap;    /* the buffer when not mapped */
-} csv_range;
-
 static int range_map(pa_ctx *ctx, const char *fn, const char *path, int fd, size_t start,
-                     size_t len, csv_range *t)
+                     size_t len, pa__csv_job *j)
 {
     static const char none[1] = "";
-    memset(t, 0, sizeof *t);
-    t->text = none;
-    t->len = len;
+    j->text = none;
+    j->len = len;
     if (len == 0)
         return PA_OK;
     size_t page = (size_t)sysconf(_SC_PAGESIZE), lead = start % page;
@@ -760,33 +746,141 @@ static int range_map(pa_ctx *ctx, const char *fn, const char *path, int fd, size
     void *res = mmap(NULL, filelen + page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (res != MAP_FAILED && mmap(res, filelen, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE,
                                   fd, (off_t)(start - lead)) != MAP_FAILED) {
-        t->map = res;
-        t->maplen = filelen + page;
-        t->text = (const char *)res + lead;
+        j->map = res;
+        j->maplen = filelen + page;
+        j->text = (const char *)res + lead;
         return PA_OK;
     }
     if (res != MAP_FAILED)
         munmap(res, filelen + page);
     /* Not mapped: read into a buffer of its own. */
-    if (!(t->heap = malloc(len + 1)))
+    if (!(j->heap = malloc(len + 1)))
         return pa__err(ctx, fn, PA_ENOMEM, "%s: out of memory for %zu bytes", path, len);
-    t->heap[len] = '\0';
-    t->text = t->heap;
-    return pa__read_at(ctx, fn, path, fd, t->heap, len, start);
+    j->heap[len] = '\0';
+    j->text = j->heap;
+    return pa__read_at(ctx, fn, path, fd, j->heap, len, start);
 }
 
-static void range_unmap(csv_range *t)
+void pa__csv_job_end(pa__csv_job *j)
 {
-    if (t->map)
-        munmap(t->map, t->maplen);
-    free(t->heap);
-    memset(t, 0, sizeof *t);
+    if (j->map)
+        munmap(j->map, j->maplen);
+    free(j->heap);
+    j->map = NULL;
+    j->heap = NULL;
 }
 
 /* What each rank learned in its first pass, shared with all. */
 typedef struct {
     uint64_t newlines, rows, fields[2];
 } range_count;
+
+/* Collective. Every rank finds its byte range [start, end) of the open file
+ * fd: the nominal range moved to line starts, so that each line belongs to
+ * exactly one rank; maps it and counts its lines. Fills *mine. Not agreed. */
+static int range_take(pa__csv_job *j, const char *path, range_count *mine)
+{
+    pa_ctx *ctx = j->ctx;
+    const char *fn = j->fn;
+    int fd = -1, P = ctx->size, r = ctx->rank;
+    size_t size = 0, start = 0, end = 0, len = 0;
+    int rc = pa__file_open_input(ctx, fn, path, &fd, &size);
+    if (rc == PA_OK) {
+        size_t lo = (size / (size_t)P) * (size_t)r + (size % (size_t)P) * (size_t)r / (size_t)P;
+        size_t hi = r + 1 == P ? size
+                               : (size / (size_t)P) * (size_t)(r + 1) +
+                                     (size % (size_t)P) * (size_t)(r + 1) / (size_t)P;
+        rc = line_start(ctx, fn, path, fd, size, lo, &start);
+        if (rc == PA_OK)
+            rc = r + 1 == P ? (end = size, PA_OK) : line_start(ctx, fn, path, fd, size, hi, &end);
+    }
+    if (rc == PA_OK)
+        len = end > start ? end - start : 0;
+    /* Every rank holds its range of the text: the node's sum must fit its
+     * memory (a rank that failed above asks for none; its code stays). */
+    int mrc = pa__mem_check_node(ctx, fn, len, "the CSV text");
+    if (rc == PA_OK)
+        rc = mrc;
+    if (rc == PA_OK)
+        rc = range_map(ctx, fn, path, fd, start, len, j);
+    if (fd >= 0)
+        close(fd);
+    /* First pass: lines, data lines, and the fields of the first two. */
+    if (rc == PA_OK) {
+        size_t nl, nr, f[2];
+        long first;
+        pa__csv_count(&j->c, j->text, j->len, &nl, &nr, f, &first);
+        *mine = (range_count){nl, nr, {f[0], f[1]}};
+    }
+    return rc;
+}
+
+int pa__csv_job_begin(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *opts,
+                      pa__csv_job *j)
+{
+    memset(j, 0, sizeof *j);
+    j->ctx = ctx;
+    j->fn = fn;
+    PA_CHECK_AS(ctx, fn, path, PA_EINVAL, "path is NULL");
+    pa__csv *c = &j->c;
+    pa__csv_init(c, opts, path);
+    PA_CHECK_AS(ctx, fn, (int)c->dtype >= 0 && c->dtype < PA_NDTYPES, PA_EINVAL,
+                "opts->dtype %d is not a parray dtype", (int)c->dtype);
+    PA_TRY(pa__csv_check(ctx, fn, opts));
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c->dtype));
+    if (opts && opts->progress) {
+        c->progress = opts->progress;
+        c->progress_arg = opts->progress_arg;
+    }
+
+    /* Every rank reads its part of the file: all must see the same one, or
+     * the rows would come from different files. */
+    PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
+
+    int P = ctx->size, r = ctx->rank;
+    range_count mine = {0}, *all = malloc(sizeof *all * (size_t)P);
+    int rc = all ? range_take(j, path, &mine) : pa__err(ctx, fn, PA_ENOMEM, "out of memory");
+    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
+        rc = pa__mpi(ctx, fn,
+                     MPI_Allgather(&mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, ctx->comm),
+                     "MPI_Allgather");
+    /* The ranks before this one give its first line number and its first
+     * data line; the header is the first data line of the file; the
+     * columns are the fields of the first row after it. */
+    size_t before = 0, total = 0, ncols = 0, h = (size_t)c->header;
+    j->line0 = 1;
+    for (int q = 0; rc == PA_OK && q < P; q++) {
+        if (q < r) {
+            j->line0 += all[q].newlines;
+            before += all[q].rows;
+        }
+        if (h >= total && h < total + all[q].rows)
+            ncols = all[q].fields[h - total];
+        total += all[q].rows;
+    }
+    free(all);
+    if (rc == PA_OK && total <= h)
+        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: no data lines", path);
+    if (rc < 0) {
+        pa__csv_job_end(j);
+        return rc;
+    }
+    j->skip = c->header && before == 0 && mine.rows > 0;
+    j->r0 = before + j->skip - h;
+    j->n = mine.rows - j->skip;
+    j->shape[0] = total - h;
+    j->shape[1] = ncols;
+    return PA_OK;
+}
+
+int pa__csv_job_parse(pa__csv_job *j, void *(*dest)(size_t r, void *arg), void *arg)
+{
+    int rc = pa__csv_parse(j->ctx, j->fn, &j->c, j->text, j->len, j->line0, j->skip, j->shape[1],
+                           dest, arg);
+    if (rc == PA_OK && j->c.progress)
+        j->c.progress(j->c.progress_arg, j->len, j->len);
+    return rc;
+}
 
 typedef struct {
     char *node_base; /* this node's block */
@@ -806,6 +900,35 @@ static void *range_row(size_t r, void *arg)
     return d->stage + (d->before + g - d->node_row0 - d->node_nrows) * d->rowbytes;
 }
 
+int pa__csv_job_load(pa__csv_job *j, pa_array **out)
+{
+    pa_ctx *ctx = j->ctx;
+    /* The parse writes every row (or the load fails): a block from the
+     * pool needs no zeroing pass first. */
+    int rc = pa__array_create_unset(ctx, j->c.dtype, 2, j->shape, PA_DISTRIBUTED, out);
+    if (rc < 0)
+        return rc;
+    pa_array *a = *out;
+    range_dest d = {.node_base = a->block.base,
+                    .node_row0 = a->row0,
+                    .node_nrows = a->nrows,
+                    .r0 = j->r0,
+                    .rowbytes = j->shape[1] * pa_dtype_size(j->c.dtype)};
+    size_t after;
+    pa__rows_off_node(a, j->r0, j->n, &d.before, &after);
+    if (d.before + after > 0 && !(d.stage = malloc((d.before + after) * d.rowbytes)))
+        rc = pa__err(ctx, j->fn, PA_ENOMEM, "out of memory for %zu rows", d.before + after);
+    if (rc == PA_OK)
+        rc = pa__csv_job_parse(j, range_row, &d);
+    /* Agree before the delivery, which a failed rank would not enter. */
+    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
+        rc = pa__rows_deliver(a, j->r0, j->n, d.stage);
+    free(d.stage);
+    if (rc < 0)
+        pa_array_free(out);
+    return rc;
+}
+
 int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_array **out)
 {
     const char *fn = __func__;
@@ -813,109 +936,10 @@ int pa_load_csv(pa_ctx *ctx, const char *path, const pa_files_opts *opts, pa_arr
     PA_COLLECTIVE(ctx, fn, "'%s', %s", PA_CC_STR(path), PA_CC_FILES_OPTS(opts));
     PA_CHECK(ctx, out, PA_EINVAL, "out is NULL");
     *out = NULL;
-    PA_CHECK(ctx, path, PA_EINVAL, "path is NULL");
-    pa__csv c;
-    pa__csv_init(&c, opts, path);
-    PA_CHECK(ctx, (int)c.dtype >= 0 && c.dtype < PA_NDTYPES, PA_EINVAL,
-             "opts->dtype %d is not a parray dtype", (int)c.dtype);
-    PA_TRY(pa__csv_check(ctx, fn, opts));
-    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c.dtype));
-
-    /* Every rank reads its part of the file: all must see the same one, or
-     * the rows would come from different files. */
-    PA_TRY(pa__file_agree(ctx, ctx->comm, fn, path, PA__FILE_INPUT, NULL));
-
-    /* Every rank finds its byte range [start, end): the nominal range moved
-     * to line starts, so that each line belongs to exactly one rank. */
-    int fd = -1, P = ctx->size, r = ctx->rank;
-    size_t size = 0, start = 0, end = 0, len = 0;
-    csv_range t = {0};
-    int rc = pa__file_open_input(ctx, fn, path, &fd, &size);
-    if (rc == PA_OK) {
-        size_t lo = (size / (size_t)P) * (size_t)r + (size % (size_t)P) * (size_t)r / (size_t)P;
-        size_t hi = r + 1 == P ? size
-                               : (size / (size_t)P) * (size_t)(r + 1) +
-                                     (size % (size_t)P) * (size_t)(r + 1) / (size_t)P;
-        rc = line_start(ctx, fn, path, fd, size, lo, &start);
-        if (rc == PA_OK)
-            rc = r + 1 == P ? (end = size, PA_OK) : line_start(ctx, fn, path, fd, size, hi, &end);
-    }
-    if (rc == PA_OK)
-        len = end > start ? end - start : 0;
-    /* Every rank holds its range of the text: the node's sum must fit its
-     * memory (a rank that failed above asks for none; its code stays). */
-    int mrc = pa__mem_check_node(ctx, fn, len, "the CSV text");
-    if (rc == PA_OK)
-        rc = mrc;
-    if (rc == PA_OK)
-        rc = range_map(ctx, fn, path, fd, start, len, &t);
-    if (fd >= 0)
-        close(fd);
-
-    /* First pass: lines, data lines, and the fields of the first two. */
-    range_count mine = {0}, *all = malloc(sizeof *all * (size_t)P);
-    if (rc == PA_OK && !all)
-        rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
-    if (rc == PA_OK) {
-        size_t nl, nr, f[2];
-        long first;
-        pa__csv_count(&c, t.text, len, &nl, &nr, f, &first);
-        mine = (range_count){nl, nr, {f[0], f[1]}};
-    }
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = pa__mpi(ctx, fn,
-                     MPI_Allgather(&mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, ctx->comm),
-                     "MPI_Allgather");
-    if (rc < 0)
-        goto out;
-
-    /* The ranks before this one give its first line number and its first
-     * data line; the header is the first data line of the file; the
-     * columns are the fields of the first row after it. */
-    size_t line0 = 1, before = 0, total = 0, ncols = 0, h = (size_t)c.header;
-    for (int q = 0; q < P; q++) {
-        if (q < r) {
-            line0 += all[q].newlines;
-            before += all[q].rows;
-        }
-        if (h >= total && h < total + all[q].rows)
-            ncols = all[q].fields[h - total];
-        total += all[q].rows;
-    }
-    if (total <= h) {
-        rc = pa__err(ctx, fn, PA_EFORMAT, "%s: no data lines", path);
-        goto out;
-    }
-    size_t skip = c.header && before == 0 && mine.rows > 0;
-    size_t r0 = before + skip - h, n = mine.rows - skip;
-
-    size_t shape[2] = {total - h, ncols};
-    if ((rc = pa_array_create(ctx, c.dtype, 2, shape, PA_DISTRIBUTED, out)) < 0)
-        goto out;
-    pa_array *a = *out;
-    range_dest d = {
-        a->block.base, a->row0, a->nrows, NULL, r0, 0, ncols * pa_dtype_size(c.dtype)};
-    size_t after;
-    pa__rows_off_node(a, r0, n, &d.before, &after);
-    if (d.before + after > 0 && !(d.stage = malloc((d.before + after) * d.rowbytes)))
-        rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory for %zu rows", d.before + after);
-    if (opts && opts->progress) {
-        c.progress = opts->progress;
-        c.progress_arg = opts->progress_arg;
-    }
-    if (rc == PA_OK)
-        rc = pa__csv_parse(ctx, fn, &c, t.text, len, line0, skip, ncols, range_row, &d);
-    if (rc == PA_OK && c.progress)
-        c.progress(c.progress_arg, len, len);
-    /* Agree before the delivery, which a failed rank would not enter. */
-    if ((rc = pa__agree(ctx, ctx->comm, rc)) == PA_OK)
-        rc = pa__rows_deliver(a, r0, n, d.stage);
-    free(d.stage);
-    if (rc < 0)
-        pa_array_free(out);
-out:
-    free(all);
-    range_unmap(&t);
+    pa__csv_job j;
+    PA_TRY(pa__csv_job_begin(ctx, fn, path, opts, &j));
+    int rc = pa__csv_job_load(&j, out);
+    pa__csv_job_end(&j);
     return rc;
 }
 

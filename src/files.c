@@ -510,7 +510,10 @@ int pa_load_files(pa_ctx *ctx, const char *const *paths, size_t n, pa_format for
     }
     size_t shape[PA_MAXDIM] = {n};
     memcpy(shape + 1, info.shape, sizeof(size_t) * (size_t)info.ndim);
-    if ((rc = pa_array_create(ctx, info.dtype, info.ndim + 1, shape, PA_DISTRIBUTED, out)) < 0)
+    /* Every row is written by its file's read (or the load fails): a block
+     * from the pool needs no zeroing pass first. */
+    if ((rc = pa__array_create_unset(ctx, info.dtype, info.ndim + 1, shape, PA_DISTRIBUTED,
+                                     out)) < 0)
         goto out;
     pa_array *a = *out;
 

@@ -107,6 +107,52 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
                   size_t line0, size_t skip, size_t ncols, void *(*dest)(size_t r, void *arg),
                   void *arg);
 
+/* Rows one after another from base, as pa__csv_parse's dest: row r at
+ * base + r * rowbytes. */
+typedef struct {
+    char *base;
+    size_t rowbytes;
+} pa__csv_flat;
+void *pa__csv_flat_row(size_t r, void *arg);
+
+/* One big CSV file read by every rank (pa_load_csv, pa_import_csv): each
+ * rank's line-aligned byte range of it (text[0..len), followed by a
+ * readable NUL or newline successor), and what the count pass of all ranks
+ * gave: the shape, this rank's first line number, the header lines it
+ * skips, and its rows [r0, r0 + n) of the result.
+ *
+ *     pa__csv_job j;
+ *     PA_TRY(pa__csv_job_begin(ctx, fn, path, opts, &j));
+ *     int rc = pa__csv_job_parse(&j, dest, arg); (or pa__csv_job_load)
+ *     pa__csv_job_end(&j);
+ */
+typedef struct {
+    pa_ctx *ctx;
+    const char *fn;
+    pa__csv c;
+    const char *text;
+    size_t len;
+    void *map;     /* the text's mapping, or NULL */
+    size_t maplen; /* its length, a reserved page past the file's included */
+    char *heap;    /* the text when it is not mapped */
+    size_t line0, skip, r0, n;
+    size_t shape[2];
+} pa__csv_job;
+
+/* Collective. Checks path and opts, maps this rank's byte range of the file
+ * and counts the lines and rows of every rank. Agreed; on failure nothing
+ * is held. */
+int pa__csv_job_begin(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *opts,
+                      pa__csv_job *j);
+/* Not collective. Parses this rank's rows, row r (of its n) to dest(r, arg),
+ * with opts' progress. This rank's outcome, not agreed. */
+int pa__csv_job_parse(pa__csv_job *j, void *(*dest)(size_t r, void *arg), void *arg);
+/* Collective. Parses the rows into a new distributed array *out (rows that
+ * other nodes hold are sent there). Agreed; on failure *out is NULL. */
+int pa__csv_job_load(pa__csv_job *j, pa_array **out);
+/* Not collective. Unmaps the text. */
+void pa__csv_job_end(pa__csv_job *j);
+
 /* Not collective. Parses one number of text at p (p[..] ends before a
  * non-number character or the NUL): exactly as strtod_l / strtof_l in the
  * "C" locale (f64, f32) or as an integer in range (i64, i32, u8). Stores

@@ -124,7 +124,8 @@
     X(pa_topk, 1)                                                                                \
     X(pa_unique, 1)                                                                              \
     X(pa_reduce_axes, 1)                                                                         \
-    X(pa_reduce_axes_ddof, 1)
+    X(pa_reduce_axes_ddof, 1)                                                                    \
+    X(pa_import_csv, 1)
 
 /* The waits, rows after the calls'. */
 typedef enum {

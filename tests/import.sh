@@ -9,7 +9,9 @@
 # CRLF, comments, blank lines, one line, one column, a last line without a
 # newline; errors name the file, and for CSV the first bad line and column
 # in the file whichever rank parsed it, the same with every rank count;
-# a failed import leaves an existing output file as it was; usage errors;
+# a failed import (a bad line, a failed write) leaves an existing output
+# file as it was; an import into a file with another dataset keeps it;
+# usage errors;
 # --chunked/--deflate, --json and --progress.
 #
 # Environment (make check sets them): PARRAY (the program), MPIRUN, PARRAY_SRCDIR;
@@ -243,6 +245,29 @@ cp "$tmp/out/f64-2.h5" "$tmp/keep.h5"
 run keep $mpirun -n 2 "$PARRAY" import "$tmp/in/bad.csv" -o "$tmp/keep.h5:/x"
 expect_rc 1 "the failed import"
 cmp -s "$tmp/out/f64-2.h5" "$tmp/keep.h5" && pass "the file is unchanged" || fail "the file changed"
+# A write that fails on one rank while the ranks parse into the new file.
+run keep_fault $mpirun -x PARRAY_FAULT=h5_write@1 -n 2 "$PARRAY" import "$tmp/in/f64.csv" \
+    -o "$tmp/keep.h5:/x"
+expect_rc 1 "an import whose write fails on rank 1"
+expect_in keep_fault.err "injected" "  the injected fault is reported"
+cmp -s "$tmp/out/f64-2.h5" "$tmp/keep.h5" && pass "  the file is unchanged" ||
+    fail "  the file changed"
+ls "$tmp" | grep -q 'keep.h5.*tmp' && fail "  a temporary is left" || pass "  no temporary is left"
+
+echo "an import into a file that holds another dataset keeps it"
+# The save is in place there, through the array rather than the mapping.
+run inplace $mpirun -n 2 "$PARRAY" import "$tmp/in/f32.csv" -o "$tmp/keep.h5:/y" --dtype f32
+expect_rc 0 "f32.csv into keep.h5:/y"
+if "$py" - "$tmp" <<'EOF'
+import sys, numpy as np, h5py
+t = sys.argv[1]
+f = h5py.File(f"{t}/keep.h5", "r")
+sys.exit(0 if np.array_equal(f["y"][...], np.load(f"{t}/want/f32.npy")) and
+         np.array_equal(f["x"][...], np.load(f"{t}/want/f64.npy")) else 1)
+EOF
+then pass "  /y is numpy's, /x stays"
+else fail "  /y or /x differ from numpy's"
+fi
 
 echo "options and output"
 run json $mpirun -n 2 "$PARRAY" import "$tmp/in/f64.csv" -o "$tmp/j.h5:/g/x" --json --chunked \

@@ -4,7 +4,8 @@
  * that parray promises to match; comments, blank lines, headers, CRLF,
  * delimiters; errors with file:line:column and the bad text, ragged rows;
  * each rank's text mapped, not read (a file ending on a page boundary too);
- * and a parallel save that reads back to the same bits. */
+ * a parallel save that reads back to the same bits; and pa_import_csv
+ * against pa_load_csv, into a new file and in place. */
 #include "testutil.h"
 
 #include <math.h>
@@ -560,6 +561,72 @@ START_TEST(save_round_trip)
 }
 END_TEST
 
+/* The dataset h5:/name as bytes on every rank, and its element count. */
+static void *dataset_bytes(const char *h5, const char *name, size_t *count)
+{
+    pa_array *a = NULL;
+    TU_OK(pa_h5_load(ctx, h5, name, NULL, &a), ctx);
+    *count = pa_array_size(a);
+    void *b = all_bytes(a);
+    pa_array_free(&a);
+    return b;
+}
+
+/* pa_import_csv writes pa_load_csv's array bit for bit: into a new file
+ * (on one node parsed straight into it, with no node block for the array:
+ * the node blocks' peak does not grow), and into a file that holds another
+ * dataset (saved in place, through the array), which stays. */
+START_TEST(import_csv)
+{
+    enum { IMPORT_ROWS = 20000, IMPORT_COLS = 4 };
+    char path[300], h5[300], h5b[300];
+    size_t cap = (size_t)IMPORT_ROWS * IMPORT_COLS * 32, len = 0;
+    char *text = malloc(cap);
+    rng_state = 11;
+    for (size_t i = 0; i < (size_t)IMPORT_ROWS * IMPORT_COLS; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%.17g%c",
+                                (double)(rng() >> 11) * 0x1p-53 * 1000.0,
+                                i % IMPORT_COLS == IMPORT_COLS - 1 ? '\n' : ',');
+    put_text("import.csv", text, path, sizeof path);
+    free(text);
+    snprintf(h5, sizeof h5, "%s/import.h5", dir);
+    snprintf(h5b, sizeof h5b, "%s/import_b.h5", dir);
+    pa_array *want = NULL, *other = NULL;
+    TU_OK(pa_load_csv(ctx, path, NULL, &want), ctx);
+    void *wb = all_bytes(want);
+    size_t n, data = (size_t)IMPORT_ROWS * IMPORT_COLS * sizeof(double);
+
+    pa_mem_peaks before, after;
+    TU_OK(pa_mem_peak_reset(ctx), ctx);
+    TU_OK(pa_mem_peak(ctx, &before), ctx);
+    TU_OK(pa_import_csv(ctx, path, NULL, h5, "/x", NULL), ctx);
+    TU_OK(pa_mem_peak(ctx, &after), ctx);
+    if (pa_ctx_nnodes(ctx) == 1)
+        TU_ASSERT(after.node_shm - before.node_shm < data, "node blocks grew by %zu bytes",
+                  after.node_shm - before.node_shm);
+    void *got = dataset_bytes(h5, "/x", &n);
+    TU_ASSERT(n == (size_t)IMPORT_ROWS * IMPORT_COLS && memcmp(got, wb, data) == 0,
+              "new file: %zu elements", n);
+    free(got);
+
+    size_t shape[1] = {7};
+    TU_OK(pa_array_create(ctx, PA_F64, 1, shape, PA_DISTRIBUTED, &other), ctx);
+    TU_OK(pa_arange(other, 0, 1), ctx);
+    TU_OK(pa_h5_save(other, h5b, "/other", NULL), ctx);
+    TU_OK(pa_import_csv(ctx, path, NULL, h5b, "/g/x", NULL), ctx);
+    got = dataset_bytes(h5b, "/g/x", &n);
+    TU_ASSERT(n == (size_t)IMPORT_ROWS * IMPORT_COLS && memcmp(got, wb, data) == 0,
+              "in place: %zu elements", n);
+    free(got);
+    got = dataset_bytes(h5b, "/other", &n);
+    TU_ASSERT(n == 7 && ((double *)got)[6] == 6.0, "the other dataset: %zu elements", n);
+    free(got);
+    free(wb);
+    pa_array_free(&want);
+    pa_array_free(&other);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("csv");
@@ -575,6 +642,7 @@ static Suite *make(void)
     tcase_add_test(tc, text_mapped_not_copied);
     tcase_add_test(tc, file_ending_on_a_page);
     tcase_add_test(tc, save_round_trip);
+    tcase_add_test(tc, import_csv);
     return s;
 }
 

@@ -5,8 +5,8 @@
  * CSV parsing, in MB/s per rank: parray's parallel exact parser against
  * the naive way, one rank reading the file and calling strtod per number
  * (numpy's loadtxt runs at about 180 MB/s on the reference machine); and
- * what `parray import` does with that CSV file (pa_load_csv, then
- * pa_h5_save of the array), by one rank alone and by all ranks.
+ * what `parray import` does with that CSV file (pa_import_csv), by one
+ * rank alone and by all ranks.
  *
  * One rank and all ranks are measured PAIRED (bench_time_steps): every
  * repetition runs both, in alternating order, so that a machine shared with
@@ -121,15 +121,12 @@ static int csv_rep(bench *b, void *arg, int rep)
     return rc;
 }
 
-/* `parray import` of the CSV file: loaded, then saved as one dataset. */
+/* `parray import` of the CSV file into one dataset (pa_import_csv). */
 static int import_rep(bench *b, pa_ctx *ctx, const char *csv, const char *h5, const char *what)
 {
-    pa_array *a = NULL;
-    int rc = 0;
-    if (pa_load_csv(ctx, csv, NULL, &a) != PA_OK || pa_h5_save(a, h5, "/x", NULL) != PA_OK)
-        rc = bench_fail(b, "io files: import, %s: %s", what, pa_errmsg(ctx));
-    pa_array_free(&a);
-    return rc;
+    if (pa_import_csv(ctx, csv, NULL, h5, "/x", NULL) != PA_OK)
+        return bench_fail(b, "io files: import, %s: %s", what, pa_errmsg(ctx));
+    return 0;
 }
 
 static int import_one_rep(bench *b, void *arg, int rep)
@@ -312,12 +309,12 @@ int bench_io_files(bench *b, const char *dir)
 
     /* The import, one rank and all ranks paired. */
     bench_spec ipair[2] = {
-        {.method = "parray import CSV (load_csv + h5_save), one rank",
+        {.method = "parray import CSV (pa_import_csv), one rank",
          .size = F.csv_bytes,
          .work = F.csv_bytes,
          .combine = BENCH_RANK0,
          .role = BENCH_NAIVE},
-        {.method = "parray import CSV (load_csv + h5_save), all ranks",
+        {.method = "parray import CSV (pa_import_csv), all ranks",
          .size = F.csv_bytes,
          .work = F.csv_bytes,
          .combine = BENCH_MAX},

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "parray/array.h"
 #include "parray/export.h"
+#include "parray/files.h"
 
 /* How the ranks' hyperslabs reach the file: one collective MPI-IO call
  * (the default) or one independent call per rank. */
@@ -242,5 +243,21 @@ PA_EXTERN int pa_h5_attr_get_num(pa_ctx *ctx, const char *path, const char *obje
                                  const char *name, double *value);
 PA_EXTERN int pa_h5_attr_get_int(pa_ctx *ctx, const char *path, const char *object,
                                  const char *name, int64_t *value);
+
+/* Collective. Imports one CSV file into dataset `dataset` of the HDF5 file
+ * `path`, as pa_load_csv then pa_h5_save would (the same dataset, bit for
+ * bit, and the same errors and crash safety), without the array in
+ * between where it can: on one node, for a contiguous dataset of a save
+ * that replaces the whole file, each rank parses its line-aligned byte
+ * range of the CSV straight into its rows of the new file (through a
+ * shared mapping), so the data is parsed and written in one pass, in
+ * parallel, with no memory for the array. Otherwise (several nodes,
+ * chunks or deflate, a save in place) it loads the array and saves it.
+ * csv_opts: the CSV settings as pa_load_csv's opts (NULL: the defaults);
+ * h5_opts: as pa_h5_save's opts (NULL: the defaults). Returns PA_OK or, on
+ * every rank, an error of pa_load_csv or pa_h5_save; on an error the file
+ * at path is as it was. */
+PA_EXTERN int pa_import_csv(pa_ctx *ctx, const char *csv, const pa_files_opts *csv_opts,
+                            const char *path, const char *dataset, const pa_h5_opts *h5_opts);
 
 #endif

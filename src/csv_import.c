@@ -1,0 +1,103 @@
+/* pa_import_csv: one big CSV file into a dataset of an HDF5 file in one
+ * pass. Where the save can write through shared mappings (one node, a
+ * contiguous dataset of a whole-file save), each rank parses its byte range
+ * of the CSV straight into its rows of the new file: no array in between,
+ * so no memory to fault in for it and no second pass to copy it into the
+ * file. Elsewhere the array is loaded and saved as pa_h5_save would. */
+#include <string.h>
+
+#include "collcheck.h"
+#include "files.h"
+#include "h5.h"
+
+/* Collective. Parses this rank's rows into their bytes of the file at
+ * offset (the dataset's data, allocated by pa__h5_map_begin). Agreed. */
+static int parse_into_file(pa__csv_job *j, pa__h5_save *sv, off_t offset)
+{
+    pa_ctx *ctx = j->ctx;
+    const char *fn = j->fn, *file = pa__safe_file(&sv->s);
+    size_t rowbytes = j->shape[1] * pa_dtype_size(j->c.dtype);
+    /* The fault site of the save's writes, so that a failure here is
+     * tested as one there. */
+    int rc = pa__h5_write_fault(ctx, fn, sv->path, sv->dname, 1);
+    pa__h5_mapped m = {0};
+    if (rc == PA_OK && j->n > 0)
+        rc = pa__h5_map_range(ctx, fn, file, offset + (off_t)(j->r0 * rowbytes), j->n * rowbytes,
+                              &m);
+    if (rc == PA_OK) {
+        pa__csv_flat d = {m.ptr, rowbytes}; /* this rank's rows of the mapped file */
+        rc = pa__csv_job_parse(j, pa__csv_flat_row, &d);
+    }
+    int urc = pa__h5_map_range_end(ctx, fn, file, &m);
+    return pa__agree(ctx, ctx->comm, rc < 0 ? rc : urc);
+}
+
+/* Collective. The rows into the new dataset d of the save sv: parsed into
+ * the file, or (a save that cannot map) loaded and written by HDF5.
+ * Agreed. */
+static int import_rows(pa__csv_job *j, pa__h5_save *sv, const pa_h5_opts *o, hid_t d)
+{
+    pa_ctx *ctx = j->ctx;
+    size_t bytes = j->shape[0] * j->shape[1] * pa_dtype_size(j->c.dtype);
+    off_t offset;
+    int fit;
+    PA_TRY(pa__h5_map_begin(sv, o, d, bytes, &offset, &fit));
+    if (fit)
+        return parse_into_file(j, sv, offset);
+    pa_array *a = NULL;
+    int rc = pa__csv_job_load(j, &a);
+    if (rc == PA_OK)
+        rc = pa__agree(
+            ctx, ctx->comm,
+            pa__h5_move(a, j->fn, sv->path, sv->dname, d, 0, 1, o->xfer == PA_H5_COLLECTIVE));
+    pa_array_free(&a);
+    return rc;
+}
+
+int pa_import_csv(pa_ctx *ctx, const char *csv, const pa_files_opts *csv_opts, const char *path,
+                  const char *dataset, const pa_h5_opts *h5_opts)
+{
+    static const char fn[] = "pa_import_csv";
+    PA_CHECK(NULL, ctx, PA_EINVAL, "ctx is NULL");
+    PA_COLLECTIVE(ctx, fn, "'%s', %s, '%s', '%s', %s", PA_CC_STR(csv), PA_CC_FILES_OPTS(csv_opts),
+                  PA_CC_STR(path), PA_CC_STR(dataset), PA_CC_H5_OPTS(h5_opts));
+    pa__h5_quiet();
+    const pa_h5_opts *o = h5_opts ? h5_opts : &pa__h5_defaults;
+    char dname[1024];
+    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
+    if (rc == PA_OK)
+        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
+    if (rc == PA_OK)
+        rc = pa__h5_check_opts(ctx, fn, o);
+    PA_TRY(pa__agree(ctx, ctx->comm, rc)); /* the arguments may differ by mistake */
+
+    /* Chunks, deflate or several nodes: the save writes through HDF5, from
+     * an array. */
+    if (ctx->nnodes > 1 || o->layout == PA_H5_CHUNKED || o->deflate > 0) {
+        pa_array *a = NULL;
+        rc = pa_load_csv(ctx, csv, csv_opts, &a);
+        if (rc == PA_OK)
+            rc = pa_h5_save(a, path, dataset, h5_opts);
+        pa_array_free(&a);
+        return rc;
+    }
+    pa__csv_job j;
+    PA_TRY(pa__csv_job_begin(ctx, fn, csv, csv_opts, &j));
+    size_t bytes = pa__h5_save_bytes(o, j.c.dtype, 2, j.shape, 0, ctx->h5_alignment);
+    pa__h5_save sv;
+    rc = pa__h5_save_begin(ctx, fn, path, dname, o, bytes, &sv);
+    if (rc < 0) {
+        pa__csv_job_end(&j);
+        return rc;
+    }
+    hid_t d;
+    rc = pa__h5_save_dataset(&sv, o, j.c.dtype, 2, j.shape, 0, &d);
+    if (rc == PA_OK) {
+        rc = import_rows(&j, &sv, o, d);
+        if (H5Dclose(d) < 0 && rc == PA_OK)
+            rc = pa__h5_err(ctx, fn, PA_EIO, "%s: cannot close dataset '%s'", path, dname);
+        rc = pa__agree(ctx, ctx->comm, rc);
+    }
+    pa__csv_job_end(&j);
+    return pa__h5_save_end(&sv, rc);
+}
