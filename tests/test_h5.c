@@ -672,6 +672,22 @@ START_TEST(chunked_datasets_match_a_serial_read)
 }
 END_TEST
 
+/* Once rank 0 wrote dataset "v" of path (ok: it could), the dataset loads
+ * as the f64 data v: whole, and its rows [row0, row0 + n). */
+static void loads_as(const char *path, int ok, const double *v, size_t row0, size_t n)
+{
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "cannot write the chunked file");
+    pa_array *a = NULL;
+    TU_OK(pa_h5_load(ctx, path, "v", NULL, &a), ctx);
+    TU_ASSERT(node_equals(a, (const char *)v, 0), "the node's rows differ from the data");
+    pa_array_free(&a);
+    TU_OK(pa_h5_load_rows(ctx, path, "v", row0, n, NULL, &a), ctx);
+    TU_ASSERT(node_equals(a, (const char *)v, row0), "rows %zu + %zu differ from the data", row0,
+              n);
+    pa_array_free(&a);
+}
+
 /* Unfiltered chunks of 8 f64 columns (64-byte lines, h5py's chunks=True
  * for wide f64 arrays), with chunk rows that the ranks' rows and the
  * copy's groups of rows cut: read as serial HDF5 reads them. */
@@ -695,15 +711,7 @@ START_TEST(chunks_of_line_wide_columns_match_a_serial_read)
         H5Sclose(sp);
         ok &= H5Fclose(f) >= 0;
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    TU_ASSERT(ok, "cannot write the chunked file");
-    pa_array *a = NULL;
-    TU_OK(pa_h5_load(ctx, path, "v", NULL, &a), ctx);
-    TU_ASSERT(node_equals(a, (const char *)v, 0), "the node's rows differ from the data");
-    pa_array_free(&a);
-    TU_OK(pa_h5_load_rows(ctx, path, "v", 7, 30, NULL, &a), ctx);
-    TU_ASSERT(node_equals(a, (const char *)v, 7), "rows 7 + 30 differ from the data");
-    pa_array_free(&a);
+    loads_as(path, ok, v, 7, 30);
 }
 END_TEST
 
@@ -747,15 +755,7 @@ START_TEST(chunks_in_any_file_order_read_back)
         H5Sclose(sp);
         ok &= H5Fclose(f) >= 0;
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    TU_ASSERT(ok, "cannot write the chunked file");
-    pa_array *a = NULL;
-    TU_OK(pa_h5_load(ctx, path, "v", NULL, &a), ctx);
-    TU_ASSERT(node_equals(a, (const char *)v, 0), "the node's rows differ from the data");
-    pa_array_free(&a);
-    TU_OK(pa_h5_load_rows(ctx, path, "v", 5, 60, NULL, &a), ctx);
-    TU_ASSERT(node_equals(a, (const char *)v, 5), "rows 5 + 60 differ from the data");
-    pa_array_free(&a);
+    loads_as(path, ok, v, 5, 60);
     free(v);
     free(c);
 }
