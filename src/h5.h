@@ -303,4 +303,43 @@ int pa__h5_map_range_end(pa_ctx *ctx, const char *fn, const char *file, pa__h5_m
  * Returns the agreed outcome. */
 int pa__h5_chunk_read(const pa__h5_read *rd, pa_array *a, size_t base);
 
+/* ------------------------------------------------------------ chunk places */
+
+/* Where chunks lie in a file opened read-only through parray's own file
+ * driver (h5_chunk_place.c): HDF5 finds the chunk (H5Dread_chunk), and the
+ * driver notes its place instead of reading it, so that the reader can
+ * read chunks that lie one after the other with one pread.
+ *
+ *     hid_t f; pa__h5_places *pl;
+ *     PA_TRY(pa__h5_places_open(ctx, fn, path, &f, &pl));
+ *     d = H5Dopen2(f, dname, H5P_DEFAULT);
+ *     pa__h5_chunk_place(pl, d, org, size, scratch, &addr);   // per chunk
+ *     pa__pread_all(pl->fd, buf, size, addr);
+ *     H5Dclose(d); H5Fclose(f);                            // closes pl->fd
+ */
+typedef struct {
+    int fd;        /* the file, read-only, open until H5Fclose */
+    uint64_t size; /* its bytes when opened */
+    int noting;    /* raw data reads note their place instead of reading */
+    haddr_t noted_addr;
+    size_t noted_size;
+} pa__h5_places;
+
+/* Not collective. Opens path read-only through the driver: *f the file
+ * (the caller closes it), *pl its places record. */
+int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
+                       pa__h5_places **pl);
+
+/* Not collective. Where the size stored bytes of the chunk at origin org
+ * of dataset d (of pl's file) start: *addr, or UINT64_MAX when HDF5 did not
+ * ask for size bytes inside the file (a damaged chunk index). scratch has
+ * room for size bytes and is not written. Returns -1, with HDF5's error
+ * stack kept, when HDF5 cannot find the chunk. */
+int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size,
+                       void *scratch, uint64_t *addr);
+
+/* pread of n bytes at off, again after EINTR and short reads: the bytes
+ * read (fewer at the end of the file), or (size_t)-1 with errno. */
+size_t pa__pread_all(int fd, void *buf, size_t n, uint64_t off);
+
 #endif

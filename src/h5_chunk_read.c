@@ -4,11 +4,13 @@
  * datatypes, and its filtered collective read fails on chunks that were
  * never written. Instead, each rank asks HDF5 only where its chunks lie
  * (through a serial handle of the file of its own, so that no rank waits
- * for another's metadata reads), reads their stored bytes with
- * H5Dread_chunk (bypassing HDF5's filter pipeline), undoes the filters
- * parray knows (fletcher32, deflate with zlib, shuffle) and copies the
- * part of each chunk that falls in the node's rows into the node block.
- * Other filters go through HDF5. */
+ * for another's metadata reads). Unfiltered chunks are read with large
+ * preads (the chunks of a band that lie one after the other in the file
+ * at once) and their rows copied into the node block; filtered ones are
+ * read with H5Dread_chunk (bypassing HDF5's filter pipeline), and the
+ * filters parray knows (fletcher32, deflate with zlib, shuffle) undone in
+ * this process. Other filters go through HDF5. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,8 @@
 #include "h5.h"
 
 /* Unfiltered chunks that are not read straight into the node block are
- * read with H5Dread_chunk into the slots of a staging buffer of this size,
- * small enough to stay in the core's L2 cache while their rows are copied
- * out together. */
+ * read into a stage of this size, those that lie one after the other in
+ * the file with one pread, and their rows copied out together. */
 #define STAGE_BYTES ((size_t)512 << 10)
 /* The chunk cache of HDF5's read of a filtered dataset holds one band of
  * chunks (those that a run of rows crosses), up to this size. */
@@ -63,7 +64,8 @@ typedef struct {
     pa_array *a;
     size_t node_lo, node_hi; /* the node's dataset rows */
     hid_t sf, sd;            /* the serial handle of the file and dataset */
-    char *buf[2];            /* decoding buffers (buf[0] the stage), cap bytes each */
+    pa__h5_places *pl;       /* where sf's chunks lie */
+    char *buf[2];            /* decoding buffers, cap bytes each */
     size_t cap;
     z_stream zs;
     int zs_ready;
@@ -467,6 +469,7 @@ static int reserve(reader *R, size_t need, int nbuf)
 typedef struct {
     size_t org[PA_MAXDIM];
     size_t lo, hi;
+    uint64_t addr; /* the chunk's place in the file */
     const char *src;
 } piece;
 
@@ -500,32 +503,58 @@ static void put_band(const reader *R, const piece *pc, size_t n)
     }
 }
 
-/* Unfiltered chunks: this rank puts exactly its own rows [lo, hi), band
- * by band. A chunk that holds whole rows, all of them this rank's, is read
- * straight into the node block; the others are read side by side into the
- * stage (as many as fit) and copied out together. */
+/* The bytes chunks of the band at row b0 at file offset addr into dst. */
+static int read_at(const reader *R, char *dst, size_t bytes, uint64_t addr, size_t b0)
+{
+    size_t got = pa__pread_all(R->pl->fd, dst, bytes, addr);
+    if (got == bytes)
+        return PA_OK;
+    return pa__err(R->ctx, R->fn, PA_EIO, "%s: %s: cannot read the chunks at row %zu: %s",
+                   R->path, R->dname, b0,
+                   got == (size_t)-1 ? strerror(errno) : "the file ends before them");
+}
+
+/* Reads the n pieces' chunks (of the band at row b0, their places in
+ * pc[].addr) into the stage and puts them: chunks that lie one after the
+ * other in the file are read together, up to a stage full at once. */
+static int read_group(reader *R, piece *pc, size_t n, size_t b0)
+{
+    const plan *p = R->p;
+    size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && j - i < per && pc[j].addr == pc[j - 1].addr + p->chunk_bytes; j++)
+            ;
+        PA_TRY(read_at(R, R->buf[0], (j - i) * p->chunk_bytes, pc[i].addr, b0));
+        for (size_t k = i; k < j; k++)
+            pc[k].src = R->buf[0] + (k - i) * p->chunk_bytes + (pc[k].lo - b0) * p->crow_bytes;
+        put_band(R, pc + i, j - i);
+    }
+    return PA_OK;
+}
+
+/* Unfiltered chunks in the host's byte order: this rank puts exactly its
+ * own rows [lo, hi), band by band. A chunk that holds whole rows, all of
+ * them this rank's, is read straight into the node block; the others are
+ * read into the stage, those that lie one after the other in the file with
+ * one pread, and their rows copied out. */
 static int read_plain(reader *R, size_t lo, size_t hi)
 {
     const plan *p = R->p;
     size_t ncols = 1;
     for (int i = 1; i < p->ndim; i++)
         ncols *= p->nchunks[i];
-    /* The stage holds as many chunks as fit, at least one, and no more
-     * than this rank reads; it is allocated at the first chunk staged. */
     size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
-    size_t mine = ((hi - 1) / p->cdims[0] - lo / p->cdims[0] + 1) * ncols;
-    per = per < mine ? per : mine;
-    piece *pc = malloc(per * sizeof *pc);
-    if (!pc)
-        return pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory", R->path, R->dname);
-    int rc = PA_OK;
+    piece *pc = malloc(ncols * sizeof *pc);
+    /* The stage; also the room HDF5 is handed for a chunk it only finds. */
+    int rc = pc ? reserve(R, per * p->chunk_bytes, 1)
+                : pa__err(R->ctx, R->fn, PA_ENOMEM, "%s: %s: no memory", R->path, R->dname);
     for (size_t band = lo / p->cdims[0]; rc == PA_OK && band * p->cdims[0] < hi; band++) {
         size_t b0 = band * p->cdims[0], n = 0;
         size_t r0 = lo > b0 ? lo : b0, r1 = hi < b0 + p->cdims[0] ? hi : b0 + p->cdims[0];
         for (size_t k = 0; rc == PA_OK && k < ncols; k++) {
             size_t org[PA_MAXDIM], size = 0;
             hsize_t horg[PA_MAXDIM];
-            unsigned mask;
+            uint64_t addr = UINT64_MAX;
             chunk_origin(p, band, k, org, horg);
             if ((rc = chunk_size(R, horg, &size)) < 0)
                 break;
@@ -533,35 +562,29 @@ static int read_plain(reader *R, size_t lo, size_t hi)
                 put_rows(R, org, r0, r1, NULL);
                 continue;
             }
-            if (size != p->chunk_bytes) {
+            if (size != p->chunk_bytes)
                 rc = pa__err(R->ctx, R->fn, PA_EFORMAT,
                              "%s: %s: the chunk at row %zu holds %zu bytes, not %zu", R->path,
                              R->dname, b0, size, p->chunk_bytes);
+            else if (pa__h5_chunk_place(R->pl, R->sd, horg, size, R->buf[0], &addr) < 0)
+                rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: %s: cannot find the chunk at row %zu",
+                                R->path, R->dname, b0);
+            else if (addr == UINT64_MAX)
+                rc = pa__err(R->ctx, R->fn, PA_EFORMAT,
+                             "%s: %s: the chunk at row %zu lies past the end of the file",
+                             R->path, R->dname, b0);
+            if (rc < 0)
                 break;
-            }
             if (p->full_rows && r0 == b0 && r1 == b0 + p->cdims[0]) {
-                char *dst = (char *)R->a->block.base + (r0 - R->node_lo) * p->row_bytes;
-                rc = chunk_read(R, horg, &mask, dst);
-                if (rc == PA_OK && p->swap)
-                    byteswap(dst, size, p->elsize);
+                rc = read_at(R, (char *)R->a->block.base + (r0 - R->node_lo) * p->row_bytes, size,
+                             addr, b0);
                 continue;
             }
-            if ((rc = reserve(R, per * p->chunk_bytes, 1)) < 0)
-                break;
-            char *slot = R->buf[0] + n * p->chunk_bytes;
-            if ((rc = chunk_read(R, horg, &mask, slot)) < 0)
-                break;
-            if (p->swap)
-                byteswap(slot, size, p->elsize);
-            pc[n] = (piece){.lo = r0, .hi = r1, .src = slot + (r0 - b0) * p->crow_bytes};
-            memcpy(pc[n].org, org, sizeof org);
-            if (++n == per) {
-                put_band(R, pc, n);
-                n = 0;
-            }
+            pc[n] = (piece){.lo = r0, .hi = r1, .addr = addr};
+            memcpy(pc[n++].org, org, sizeof org);
         }
         if (rc == PA_OK)
-            put_band(R, pc, n);
+            rc = read_group(R, pc, n, b0);
     }
     free(pc);
     return rc;
@@ -596,7 +619,7 @@ static int inflate_into(reader *R, const char *src, size_t n, char *dst, size_t 
 static int decode(reader *R, const hsize_t *org, size_t size, char *final, const char **out)
 {
     const plan *p = R->p;
-    unsigned mask;
+    unsigned mask = 0;
     if (size > p->stored_max)
         return pa__err(R->ctx, R->fn, PA_EFORMAT,
                        "%s: %s: the chunk at row %zu is stored in %zu bytes, more than its "
@@ -663,7 +686,8 @@ static int decode(reader *R, const hsize_t *org, size_t size, char *final, const
     return PA_OK;
 }
 
-/* Filtered chunks: the chunks that hold the node's rows, in C order, are
+/* Filtered chunks (or chunks in the other byte order: swapping is their
+ * filter): the chunks that hold the node's rows, in C order, are
  * cut into equal shares, one per rank of the node; each rank decodes its
  * share and puts every row of it that the node holds. A chunk of whole
  * rows that the node holds all of is decoded in place. */
@@ -695,22 +719,15 @@ static int read_filtered(reader *R)
     return PA_OK;
 }
 
-/* Not collective. Opens path and dataset dname with the serial driver: its
- * own metadata reads, none collective, so each rank looks up only its own
- * chunks. File locking is off: the file is only read, and the parallel
- * open holds no lock either. */
+/* Not collective. Opens path and dataset dname through parray's driver
+ * (h5_chunk_place.c), with its own metadata reads, none collective, so
+ * each rank looks up only its own chunks. The driver takes no file lock:
+ * the file is only read, and the parallel open holds no lock either. */
 static int open_serial(reader *R)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    int rc = PA_OK;
-    if (fapl < 0 || H5Pset_file_locking(fapl, 0, 1) < 0)
-        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "cannot set up a file access list");
-    if (rc == PA_OK && (R->sf = H5Fopen(R->path, H5F_ACC_RDONLY, fapl)) < 0)
-        rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open it", R->path);
+    int rc = pa__h5_places_open(R->ctx, R->fn, R->path, &R->sf, &R->pl);
     if (rc == PA_OK && (R->sd = H5Dopen2(R->sf, R->dname, H5P_DEFAULT)) < 0)
         rc = pa__h5_err(R->ctx, R->fn, PA_EIO, "%s: cannot open dataset '%s'", R->path, R->dname);
-    if (fapl >= 0)
-        H5Pclose(fapl);
     return rc;
 }
 
@@ -732,7 +749,9 @@ static int read_chunks(pa_array *a, const char *fn, const char *path, const char
     size_t first, n;
     char *ptr;
     pa__h5_io_rows(a, 0, &first, &n, &ptr);
-    int filtered = p->nfilters > 0;
+    /* Chunks that need decoding, or their bytes swapped, are decoded in a
+     * buffer, the node's chunks shared among its ranks. */
+    int filtered = p->nfilters > 0 || p->swap;
     if (a->size == 0 || (filtered ? a->nrows == 0 : n == 0))
         return PA_OK;
     int rc = open_serial(&R);

@@ -672,6 +672,22 @@ START_TEST(chunked_datasets_match_a_serial_read)
 }
 END_TEST
 
+/* Once rank 0 wrote dataset "v" of path (ok: it could), the dataset loads
+ * as the f64 data v: whole, and its rows [row0, row0 + n). */
+static void loads_as(const char *path, int ok, const double *v, size_t row0, size_t n)
+{
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    TU_ASSERT(ok, "cannot write the chunked file");
+    pa_array *a = NULL;
+    TU_OK(pa_h5_load(ctx, path, "v", NULL, &a), ctx);
+    TU_ASSERT(node_equals(a, (const char *)v, 0), "the node's rows differ from the data");
+    pa_array_free(&a);
+    TU_OK(pa_h5_load_rows(ctx, path, "v", row0, n, NULL, &a), ctx);
+    TU_ASSERT(node_equals(a, (const char *)v, row0), "rows %zu + %zu differ from the data", row0,
+              n);
+    pa_array_free(&a);
+}
+
 /* Unfiltered chunks of 8 f64 columns (64-byte lines, h5py's chunks=True
  * for wide f64 arrays), with chunk rows that the ranks' rows and the
  * copy's groups of rows cut: read as serial HDF5 reads them. */
@@ -695,15 +711,53 @@ START_TEST(chunks_of_line_wide_columns_match_a_serial_read)
         H5Sclose(sp);
         ok &= H5Fclose(f) >= 0;
     }
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    TU_ASSERT(ok, "cannot write the chunked file");
-    pa_array *a = NULL;
-    TU_OK(pa_h5_load(ctx, path, "v", NULL, &a), ctx);
-    TU_ASSERT(node_equals(a, (const char *)v, 0), "the node's rows differ from the data");
-    pa_array_free(&a);
-    TU_OK(pa_h5_load_rows(ctx, path, "v", 7, 30, NULL, &a), ctx);
-    TU_ASSERT(node_equals(a, (const char *)v, 7), "rows 7 + 30 differ from the data");
-    pa_array_free(&a);
+    loads_as(path, ok, v, 7, 30);
+}
+END_TEST
+
+/* Unfiltered chunks that cut rows and columns, written band by band in
+ * alternating file order (band 0 in C order, band 1 backwards, ...), 128
+ * KiB each and 5 to a band, so that the reader's runs of chunks that lie
+ * one after the other in the file are cut by the stage, by the reverse
+ * order and by the edge chunks: read as the data was written, whole and as
+ * a block of rows that starts and ends inside chunks. */
+START_TEST(chunks_in_any_file_order_read_back)
+{
+    const char *path = file("order.h5");
+    enum { ROWS = 70, COLS = 4600, CR = 16, CC = 1024 };
+    double *v = malloc(sizeof(double) * ROWS * COLS), *c = malloc(sizeof(double) * CR * CC);
+    TU_ASSERT(v && c, "no memory");
+    for (size_t i = 0; i < (size_t)ROWS * COLS; i++)
+        v[i] = (double)i;
+    int ok = 1;
+    if (tu_rank() == 0) {
+        hsize_t dims[2] = {ROWS, COLS}, cdims[2] = {CR, CC};
+        hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        ok &= H5Pset_chunk(dcpl, 2, cdims) >= 0;
+        hid_t d = H5Dcreate2(f, "v", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        ok &= d >= 0;
+        int nr = (ROWS + CR - 1) / CR, nc = (COLS + CC - 1) / CC;
+        for (int b = 0; ok && b < nr; b++)
+            for (int k = 0; ok && k < nc; k++) {
+                int j = b % 2 ? nc - 1 - k : k;
+                /* The chunk's elements, zero past the dataset's edge. */
+                for (int r = 0; r < CR; r++)
+                    for (int q = 0; q < CC; q++) {
+                        size_t gr = (size_t)b * CR + (size_t)r, gc = (size_t)j * CC + (size_t)q;
+                        c[r * CC + q] = gr < ROWS && gc < COLS ? v[gr * COLS + gc] : 0;
+                    }
+                hsize_t org[2] = {(hsize_t)b * CR, (hsize_t)j * CC};
+                ok &= H5Dwrite_chunk(d, H5P_DEFAULT, 0, org, sizeof(double) * CR * CC, c) >= 0;
+            }
+        H5Dclose(d);
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+        ok &= H5Fclose(f) >= 0;
+    }
+    loads_as(path, ok, v, 5, 60);
+    free(v);
+    free(c);
 }
 END_TEST
 
@@ -1776,6 +1830,7 @@ static Suite *make(void)
     tcase_add_test(tc, chunked_datasets_match_a_serial_read);
     tcase_add_test(tc, missing_filter_is_named);
     tcase_add_test(tc, chunks_of_line_wide_columns_match_a_serial_read);
+    tcase_add_test(tc, chunks_in_any_file_order_read_back);
     tcase_add_test(tc, damaged_chunks_are_refused);
     tcase_add_test(tc, oversized_chunks_are_refused);
     tcase_add_test(tc, attributes);
