@@ -338,32 +338,31 @@ typedef void (*cols_fn)(const void *x, size_t c, size_t w, const double *mu, dou
 typedef void (*lines_fn)(const void *x, size_t len, size_t n8, double *o);
 
 /* The value of the block whose row i has lanes ROWS(DT, LEAF, i, r)
- * (which fills v8d r[8]): each lane over its 8 rows, in the order the rows come, as
- * ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) by partial sums (a
- * 1 row, s0 2, s1 4), then rows8 over the lanes. */
-#define BLOCK_OF_ROWS(ROWS, DT, LEAF, out)                                                                 \
+ * (which fills v8d r[8]): each lane over its 8 rows, in the order the
+ * rows come, as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) by
+ * partial sums (a 1 row, s0 2, s1 4), then rows8 over the lanes. */
+#define BLOCK_OF_ROWS(ROWS, DT, LEAF, out)                                                       \
     do {                                                                                         \
         v8d r_[8], a_[8], s0_[8], s1_[8];                                                        \
-        ROWS(DT, LEAF, 0, r_);                                                                             \
+        ROWS(DT, LEAF, 0, r_);                                                                   \
         LANES_DO(a_[l] = r_[l]);                                                                 \
-        ROWS(DT, LEAF, 1, r_);                                                                             \
+        ROWS(DT, LEAF, 1, r_);                                                                   \
         LANES_DO(s0_[l] = a_[l] + r_[l]);                                                        \
-        ROWS(DT, LEAF, 2, r_);                                                                             \
+        ROWS(DT, LEAF, 2, r_);                                                                   \
         LANES_DO(a_[l] = r_[l]);                                                                 \
-        ROWS(DT, LEAF, 3, r_);                                                                             \
+        ROWS(DT, LEAF, 3, r_);                                                                   \
         LANES_DO(s1_[l] = s0_[l] + (a_[l] + r_[l]));                                             \
-        ROWS(DT, LEAF, 4, r_);                                                                             \
+        ROWS(DT, LEAF, 4, r_);                                                                   \
         LANES_DO(a_[l] = r_[l]);                                                                 \
-        ROWS(DT, LEAF, 5, r_);                                                                             \
+        ROWS(DT, LEAF, 5, r_);                                                                   \
         LANES_DO(s0_[l] = a_[l] + r_[l]);                                                        \
-        ROWS(DT, LEAF, 6, r_);                                                                             \
+        ROWS(DT, LEAF, 6, r_);                                                                   \
         LANES_DO(a_[l] = r_[l]);                                                                 \
-        ROWS(DT, LEAF, 7, r_);                                                                             \
+        ROWS(DT, LEAF, 7, r_);                                                                   \
         LANES_DO(s1_[l] = s1_[l] + (s0_[l] + (a_[l] + r_[l])));                                  \
         (out) = rows8(s1_[0], s1_[1], s1_[2], s1_[3], s1_[4], s1_[5], s1_[6], s1_[7]);           \
     } while (0)
-#define LANES_DO(stmt)                                                                           \
-    _Pragma("GCC unroll 8") for (int l = 0; l < 8; l++) stmt
+#define LANES_DO(stmt) _Pragma("GCC unroll 8") for (int l = 0; l < 8; l++) stmt
 
 /* The 8 vectors r as the columns of a matrix, transposed in place (in
  * registers: pairs of lanes, then of pairs, then of fours). */
@@ -396,16 +395,15 @@ INLINE void transpose8(v8d *r)
 INLINE v8d keep_lanes(v8d v, size_t n)
 {
 #define ALL_ ~0ll
-    static const long long keep_first[9][8] = {
-        {0},
-        {ALL_},
-        {ALL_, ALL_},
-        {ALL_, ALL_, ALL_},
-        {ALL_, ALL_, ALL_, ALL_},
-        {ALL_, ALL_, ALL_, ALL_, ALL_},
-        {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_},
-        {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_},
-        {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_}};
+    static const long long keep_first[9][8] = {{0},
+                                               {ALL_},
+                                               {ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_}};
 #undef ALL_
     v8i64 keep, bits, neg0;
     v8d m0 = {-0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0};
@@ -427,7 +425,7 @@ INLINE size_t col_vec_start(size_t g, size_t w)
 #define COL_ROWS(DT, LEAF, i, r)                                                                 \
     LANES_DO(r[l] = LEAF(load8_##DT(p + (8 * (size_t)(i) + (size_t)l) * c), 0))
 #define COLS_FN(DT, T, xf, LEAF, W, CLONES)                                                      \
-    CLONES static void cols_##DT##_##xf##_##W(const void *x, size_t c, size_t w,                \
+    CLONES static void cols_##DT##_##xf##_##W(const void *x, size_t c, size_t w,                 \
                                               const double *mu_, double *o, size_t nb)           \
     {                                                                                            \
         v8d mus[COL_TILE / 8];                                                                   \
@@ -444,7 +442,7 @@ INLINE size_t col_vec_start(size_t g, size_t w)
                 const T *p = (const T *)x + 64 * b * c + k0;                                     \
                 v8d mu = mus[g], v;                                                              \
                 (void)mu;                                                                        \
-                BLOCK_OF_ROWS(COL_ROWS, DT, LEAF, v);                                          \
+                BLOCK_OF_ROWS(COL_ROWS, DT, LEAF, v);                                            \
                 memcpy(o + k0, &v, sizeof(double) * (w < 8 ? w : 8));                            \
             }                                                                                    \
         }                                                                                        \
@@ -455,7 +453,7 @@ INLINE size_t col_vec_start(size_t g, size_t w)
  * the rows there are, as pairwise8 (the rows past them left out), then
  * rows8 over the lanes. */
 #define LINES_FN(DT, T, xf, LEAF)                                                                \
-    PA_SIMD_CLONES static void lines_##DT##_##xf(const void *x, size_t len, size_t n8,          \
+    PA_SIMD_CLONES static void lines_##DT##_##xf(const void *x, size_t len, size_t n8,           \
                                                  double *o)                                      \
     {                                                                                            \
         v8d rows[8][8];                                                                          \
@@ -463,8 +461,8 @@ INLINE size_t col_vec_start(size_t g, size_t w)
         size_t nr = (len + 7) / 8;                                                               \
         for (size_t g = 0; g < n8; g++, p += 8 * len, o += 8) {                                  \
             for (size_t i = 0; i < nr; i++) {                                                    \
-                LANES_DO(rows[i][l] =                                                            \
-                             keep_lanes(LEAF(load8_##DT(p + l * len + 8 * i), 0), len - 8 * i)); \
+                LANES_DO(rows[i][l] = keep_lanes(LEAF(load8_##DT(p + l * len + 8 * i), 0),       \
+                                                 len - 8 * i));                                  \
                 transpose8(rows[i]);                                                             \
             }                                                                                    \
             for (size_t step = 1; step < 8; step *= 2)                                           \
