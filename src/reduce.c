@@ -255,22 +255,6 @@ static const struct {
     leaves_fn leaves[NXF];
 } xf_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(XF_ROW, ~)};
 
-/* What a tree sum reads: the elements of one dtype and transform. */
-typedef struct {
-    blocks_fn blocks;
-    leaves_fn leaves;
-    size_t es; /* element size */
-    double mu;
-} tsum;
-
-static tsum tsum_of(const pa_array *a, xform xf, double mu)
-{
-    pa_dtype d = a->dtype;
-    tsum t = {xf_table[d].blocks[read_way(a->ctx)][xf], xf_table[d].leaves[xf], pa_dtype_size(d),
-              mu};
-    return t;
-}
-
 /* ------------------------------------------------------------ local tree values */
 
 /* v[0 .. w) = the pairwise value of the k <= 8 vectors of w at v, v +
@@ -288,14 +272,15 @@ INLINE void pairwise8(double *v, int k, size_t w, size_t stride)
 
 /* out[0 .. w) = the values of w blocks side by side from their first m
  * (1..64) leaves, v[k w + j] being leaf k of block j: each lane in place
- * over its rows (8 w apart), then the lanes (w apart). v is overwritten. */
+ * over its rows (8 w apart), then the lanes (w apart). v is overwritten;
+ * out may be v. */
 INLINE void block_of_leaves(double *v, size_t m, size_t w, double *out)
 {
     int nl = m < 8 ? (int)m : 8;
     for (int j = 0; j < nl; j++)
         pairwise8(v + (size_t)j * w, (int)((m - (size_t)j + 7) / 8), w, 8 * w);
     pairwise8(v, nl, w, w);
-    memcpy(out, v, sizeof(double) * w);
+    memmove(out, v, sizeof(double) * w);
 }
 
 /* The root over m (a power of two, <= 64) consecutive full nodes of one
@@ -322,6 +307,217 @@ PA_SIMD_CLONES static double root_of(double *v, size_t m)
         for (size_t i = 0; i < m / 2; i++)
             v[i] = v[2 * i] + v[2 * i + 1];
     return v[0];
+}
+
+/* ------------------------------------------------------------ lines of float arrays */
+
+/* Axis reductions of the float dtypes read their elements straight into
+ * vectors, with no copy of the leaves, and add them in the tree's order
+ * with each vector lane a separate line, so each result has
+ * block_of_leaves's bits. A leaf that is missing (past a line's end) is
+ * -0.0, which leaves every value unchanged (x + -0.0 is x, -0.0 and NaN
+ * included), as leaving the leaf out does.
+ *
+ * Columns (cols_fn): o[b w + j] = the value of column j's full block b
+ * (its 64 rows from x + 64 b c, rows c elements apart) for the w <=
+ * COL_TILE columns at x and nb blocks; mu: the columns' means (XF_SQDEV)
+ * or NULL. A vector is 8 columns of a row, read in address order. The
+ * last vector of a tile ends at its last column (overlapping the one
+ * before, whose lanes it recomputes with the same bits) when w >= 8; when
+ * w < 8 it reads the 8 - w elements past each row's columns, which the
+ * caller keeps inside the array.
+ *
+ * Short lines (lines_fn): o[i] = the value of line i of len <= 64
+ * positions (a cut block), lines contiguous and one after another from
+ * x, for i < 8 n8: 8 lines at a time, each row of 8 positions of the 8
+ * lines read as 8 vectors and transposed. A line whose length is not a
+ * multiple of 8 reads past its end, into the next line and, for the last
+ * of them, past x's lines: the caller keeps 8 elements there. */
+typedef void (*cols_fn)(const void *x, size_t c, size_t w, const double *mu, double *o,
+                        size_t nb);
+typedef void (*lines_fn)(const void *x, size_t len, size_t n8, double *o);
+
+/* The value of the block whose row i has lanes ROWS(DT, LEAF, i, r)
+ * (which fills v8d r[8]): each lane over its 8 rows, in the order the
+ * rows come, as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) by
+ * partial sums (a 1 row, s0 2, s1 4), then rows8 over the lanes. */
+#define BLOCK_OF_ROWS(ROWS, DT, LEAF, out)                                                       \
+    do {                                                                                         \
+        v8d r_[8], a_[8], s0_[8], s1_[8];                                                        \
+        ROWS(DT, LEAF, 0, r_);                                                                   \
+        LANES_DO(a_[l] = r_[l]);                                                                 \
+        ROWS(DT, LEAF, 1, r_);                                                                   \
+        LANES_DO(s0_[l] = a_[l] + r_[l]);                                                        \
+        ROWS(DT, LEAF, 2, r_);                                                                   \
+        LANES_DO(a_[l] = r_[l]);                                                                 \
+        ROWS(DT, LEAF, 3, r_);                                                                   \
+        LANES_DO(s1_[l] = s0_[l] + (a_[l] + r_[l]));                                             \
+        ROWS(DT, LEAF, 4, r_);                                                                   \
+        LANES_DO(a_[l] = r_[l]);                                                                 \
+        ROWS(DT, LEAF, 5, r_);                                                                   \
+        LANES_DO(s0_[l] = a_[l] + r_[l]);                                                        \
+        ROWS(DT, LEAF, 6, r_);                                                                   \
+        LANES_DO(a_[l] = r_[l]);                                                                 \
+        ROWS(DT, LEAF, 7, r_);                                                                   \
+        LANES_DO(s1_[l] = s1_[l] + (s0_[l] + (a_[l] + r_[l])));                                  \
+        (out) = rows8(s1_[0], s1_[1], s1_[2], s1_[3], s1_[4], s1_[5], s1_[6], s1_[7]);           \
+    } while (0)
+#define LANES_DO(stmt) _Pragma("GCC unroll 8") for (int l = 0; l < 8; l++) stmt
+
+/* The 8 vectors r as the columns of a matrix, transposed in place (in
+ * registers: pairs of lanes, then of pairs, then of fours). */
+INLINE void transpose8(v8d *r)
+{
+    const v8i64 lo1 = {0, 8, 2, 10, 4, 12, 6, 14}, hi1 = {1, 9, 3, 11, 5, 13, 7, 15};
+    const v8i64 lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
+    const v8i64 lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
+    v8d t0 = __builtin_shuffle(r[0], r[1], lo1), t1 = __builtin_shuffle(r[0], r[1], hi1);
+    v8d t2 = __builtin_shuffle(r[2], r[3], lo1), t3 = __builtin_shuffle(r[2], r[3], hi1);
+    v8d t4 = __builtin_shuffle(r[4], r[5], lo1), t5 = __builtin_shuffle(r[4], r[5], hi1);
+    v8d t6 = __builtin_shuffle(r[6], r[7], lo1), t7 = __builtin_shuffle(r[6], r[7], hi1);
+    v8d u0 = __builtin_shuffle(t0, t2, lo2), u2 = __builtin_shuffle(t0, t2, hi2);
+    v8d u1 = __builtin_shuffle(t1, t3, lo2), u3 = __builtin_shuffle(t1, t3, hi2);
+    v8d u4 = __builtin_shuffle(t4, t6, lo2), u6 = __builtin_shuffle(t4, t6, hi2);
+    v8d u5 = __builtin_shuffle(t5, t7, lo2), u7 = __builtin_shuffle(t5, t7, hi2);
+    r[0] = __builtin_shuffle(u0, u4, lo4);
+    r[4] = __builtin_shuffle(u0, u4, hi4);
+    r[1] = __builtin_shuffle(u1, u5, lo4);
+    r[5] = __builtin_shuffle(u1, u5, hi4);
+    r[2] = __builtin_shuffle(u2, u6, lo4);
+    r[6] = __builtin_shuffle(u2, u6, hi4);
+    r[3] = __builtin_shuffle(u3, u7, lo4);
+    r[7] = __builtin_shuffle(u3, u7, hi4);
+}
+
+/* v with its lanes from n on set to -0.0 (missing leaves), by a mask from
+ * a table (gcc 12 fails to compile a vector comparison here in the AVX2
+ * clone). */
+INLINE v8d keep_lanes(v8d v, size_t n)
+{
+#define ALL_ ~0ll
+    static const long long keep_first[9][8] = {{0},
+                                               {ALL_},
+                                               {ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_},
+                                               {ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_, ALL_}};
+#undef ALL_
+    v8i64 keep, bits, neg0;
+    v8d m0 = {-0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0};
+    memcpy(&keep, keep_first[n < 8 ? n : 8], sizeof keep);
+    memcpy(&bits, &v, sizeof v);
+    memcpy(&neg0, &m0, sizeof m0);
+    bits = (bits & keep) | (neg0 & ~keep);
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* Where the columns' vector g of a tile of w begins. */
+INLINE size_t col_vec_start(size_t g, size_t w)
+{
+    return g * 8 + 8 <= w ? g * 8 : w >= 8 ? w - 8 : 0;
+}
+
+/* Rows 8i .. 8i + 7 of a block of columns (p, c, mu in scope). */
+#define COL_ROWS(DT, LEAF, i, r)                                                                 \
+    LANES_DO(r[l] = LEAF(load8_##DT(p + (8 * (size_t)(i) + (size_t)l) * c), 0))
+#define COLS_FN(DT, T, xf, LEAF, W, CLONES)                                                      \
+    CLONES static void cols_##DT##_##xf##_##W(const void *x, size_t c, size_t w,                 \
+                                              const double *mu_, double *o, size_t nb)           \
+    {                                                                                            \
+        v8d mus[COL_TILE / 8];                                                                   \
+        size_t ng = (w + 7) / 8;                                                                 \
+        for (size_t g = 0; g < ng; g++)                                                          \
+            for (size_t i = 0, k0 = col_vec_start(g, w); i < 8; i++)                             \
+                mus[g][i] = mu_ && k0 + i < w ? mu_[k0 + i] : 0.0;                               \
+        for (size_t b = 0; b < nb; b++, o += w) {                                                \
+            const char *ahead = (const char *)x + (64 * b * c + 128 * c) * sizeof(T);            \
+            for (size_t k = 0; k < 64 * c * sizeof(T); k += 64)                                  \
+                __builtin_prefetch(ahead + k);                                                   \
+            for (size_t g = 0; g < ng; g++) {                                                    \
+                size_t k0 = col_vec_start(g, w);                                                 \
+                const T *p = (const T *)x + 64 * b * c + k0;                                     \
+                v8d mu = mus[g], v;                                                              \
+                (void)mu;                                                                        \
+                BLOCK_OF_ROWS(COL_ROWS, DT, LEAF, v);                                            \
+                memcpy(o + k0, &v, sizeof(double) * (w < 8 ? w : 8));                            \
+            }                                                                                    \
+        }                                                                                        \
+    }
+/* 8 lines of len <= 64 from p: row i of their block (positions 8i ..
+ * 8i + 7, -0.0 past len) read as 8 vectors and transposed into rows[i],
+ * so that rows[i][l] is lane l of the 8 lines; each lane pairwise over
+ * the rows there are, as pairwise8 (the rows past them left out), then
+ * rows8 over the lanes. */
+#define LINES_FN(DT, T, xf, LEAF)                                                                \
+    PA_SIMD_CLONES static void lines_##DT##_##xf(const void *x, size_t len, size_t n8,           \
+                                                 double *o)                                      \
+    {                                                                                            \
+        v8d rows[8][8];                                                                          \
+        const T *p = x;                                                                          \
+        size_t nr = (len + 7) / 8;                                                               \
+        for (size_t g = 0; g < n8; g++, p += 8 * len, o += 8) {                                  \
+            for (size_t i = 0; i < nr; i++) {                                                    \
+                LANES_DO(rows[i][l] = keep_lanes(LEAF(load8_##DT(p + l * len + 8 * i), 0),       \
+                                                 len - 8 * i));                                  \
+                transpose8(rows[i]);                                                             \
+            }                                                                                    \
+            for (size_t step = 1; step < 8; step *= 2)                                           \
+                for (size_t i = 0; i + step < nr; i += 2 * step)                                 \
+                    LANES_DO(rows[i][l] = rows[i][l] + rows[i + step][l]);                       \
+            v8d *r = rows[0], v = rows8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);         \
+            memcpy(o, &v, sizeof v);                                                             \
+        }                                                                                        \
+    }
+/* Per float dtype: the column kernels of both ways (their clones as the
+ * block kernels') for the transforms of axis sums, and the short lines'
+ * for those without a mean. */
+#define FAST_ALL(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_FLOAT(KIND), FAST_ALL_(DT, T))
+#define FAST_ALL_(DT, T)                                                                         \
+    COLS_FN(DT, T, id, LEAF_ID, intel, PA_SIMD_CLONES)                                           \
+    COLS_FN(DT, T, sqdev, LEAF_SQDEV, intel, PA_SIMD_CLONES)                                     \
+    COLS_FN(DT, T, sq, LEAF_SQ, intel, PA_SIMD_CLONES)                                           \
+    COLS_FN(DT, T, id, LEAF_ID, fwd, CLONES_32)                                                  \
+    COLS_FN(DT, T, sqdev, LEAF_SQDEV, fwd, CLONES_32)                                            \
+    COLS_FN(DT, T, sq, LEAF_SQ, fwd, CLONES_32)                                                  \
+    LINES_FN(DT, T, id, LEAF_ID)                                                                 \
+    LINES_FN(DT, T, sq, LEAF_SQ)
+PA_DTYPE_LIST_WITH(FAST_ALL, ~)
+
+/* clang-format off */
+#define COLS_WAY(DT, W) {cols_##DT##_id_##W, cols_##DT##_sqdev_##W, cols_##DT##_sq_##W, NULL}
+/* clang-format on */
+#define FAST_ROW(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_FLOAT(KIND), FAST_ROW_(DT))
+#define FAST_ROW_(DT)                                                                            \
+    [PA_##DT] = {{[WAY_INTEL] = COLS_WAY(DT, intel), [WAY_FORWARD] = COLS_WAY(DT, fwd)},         \
+                 {[XF_ID] = lines_##DT##_id, [XF_SQ] = lines_##DT##_sq}},
+/* The float dtypes' kernels by way and transform; NULL: the general path. */
+static const struct {
+    cols_fn cols[NWAY][NXF];
+    lines_fn lines[NXF];
+} fast_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(FAST_ROW, ~)};
+
+/* What a tree sum reads: the elements of one dtype and transform, and
+ * the axis kernels of a float dtype (NULL otherwise). */
+typedef struct {
+    blocks_fn blocks;
+    leaves_fn leaves;
+    size_t es; /* element size */
+    double mu;
+    cols_fn cols;
+    lines_fn lines;
+} tsum;
+
+static tsum tsum_of(const pa_array *a, xform xf, double mu)
+{
+    pa_dtype d = a->dtype;
+    read_way_t way = read_way(a->ctx);
+    tsum t = {xf_table[d].blocks[way][xf], xf_table[d].leaves[xf], pa_dtype_size(d), mu,
+              fast_table[d].cols[way][xf], fast_table[d].lines[xf]};
+    return t;
 }
 
 /* Where a tree sum reads the positions of its line: contiguous memory at
@@ -613,6 +809,17 @@ static void put_f(const sink *s, size_t j, double v)
         ((double *)s->p)[j] = v;
     else
         pa__from_double((char *)s->p + j * pa_dtype_size(s->dtype), s->dtype, v);
+}
+
+/* Results [j, j + n) of s from v: at once where s holds doubles. */
+static void put_fs(const sink *s, size_t j, const double *v, size_t n)
+{
+    if (s->form == SINK_DOUBLES ||
+        (s->form == SINK_ELEMENTS && pa_dtype_size(s->dtype) == sizeof(double)))
+        memcpy((double *)s->p + j, v, sizeof(double) * n);
+    else
+        for (size_t i = 0; i < n; i++)
+            put_f(s, j + i, v[i]);
 }
 
 /* Only f64 results are read back (mean, var, std, norm2). */
@@ -974,32 +1181,49 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
 }
 
 /* The column-wise tree value of rows [0, m) at x (row length c, columns
- * [j0, j0 + w)), into v[0 .. w): block by block (the leaves of up to 64
- * rows into rows[], then their lanes), and a binary counter over the
- * blocks merges equal-level neighbours (the full nodes), then a right
+ * [j0, j0 + w)), into v[0 .. w): block by block (by the float dtypes'
+ * column kernel, up to 64 full blocks at a time, or from the leaves of
+ * up to 64 rows in rows[], then their lanes), and a binary counter over
+ * the blocks merges equal-level neighbours (the full nodes), then a right
  * fold. stack has room for 66 levels of w doubles, rows for 64 w. A
  * single row (a leaf fragment) is its leaves. */
 static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w, size_t m,
                      const double *mu, double *stack, int *level, double *rows, double *v)
 {
     int top = 0;
-    for (size_t r0 = 0; r0 < m; r0 += 64) {
-        size_t mr = m - r0 < 64 ? m - r0 : 64;
-        if (w == c && !mu) /* the rows are contiguous: one call for all of them */
-            t->leaves(x + r0 * c * t->es, NULL, &t->mu, 0, rows, mr * w);
-        else
-            for (size_t r = 0; r < mr; r++)
-                t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu,
-                          mu ? 1 : 0, rows + r * w, w);
-        block_of_leaves(rows, mr, w, stack + (size_t)top * w);
-        level[top++] = 6;
-        while (top >= 2 && level[top - 1] == level[top - 2]) {
-            double *l = stack + (size_t)(top - 2) * w, *rr = l + w;
-            for (size_t j = 0; j < w; j++)
-                l[j] = l[j] + rr[j];
-            level[top - 2]++;
-            top--;
+    for (size_t r0 = 0; r0 < m;) {
+        size_t nb = t->cols ? (m - r0) / 64 : 0, mr = 64;
+        if (nb > 64)
+            nb = 64;
+        /* A tile of w < 8 reads up to x's column j0 + 8 of each row: the
+         * last block's last row must have that many elements after it. */
+        while (nb && w < 8 && j0 + 8 > (m - r0 - 64 * nb + 1) * c)
+            nb--;
+        if (nb) {
+            t->cols(x + (r0 * c + j0) * t->es, c, w, mu ? mu + j0 : NULL, rows, nb);
+        } else {
+            nb = 1;
+            mr = m - r0 < 64 ? m - r0 : 64;
+            if (w == c && !mu) /* the rows are contiguous: one call for all of them */
+                t->leaves(x + r0 * c * t->es, NULL, &t->mu, 0, rows, mr * w);
+            else
+                for (size_t r = 0; r < mr; r++)
+                    t->leaves(x + ((r0 + r) * c + j0) * t->es, NULL, mu ? mu + j0 : &t->mu,
+                              mu ? 1 : 0, rows + r * w, w);
+            block_of_leaves(rows, mr, w, rows);
         }
+        for (size_t b = 0; b < nb; b++) {
+            memcpy(stack + (size_t)top * w, rows + b * w, sizeof(double) * w);
+            level[top++] = 6;
+            while (top >= 2 && level[top - 1] == level[top - 2]) {
+                double *l = stack + (size_t)(top - 2) * w, *rr = l + w;
+                for (size_t j = 0; j < w; j++)
+                    l[j] = l[j] + rr[j];
+                level[top - 2]++;
+                top--;
+            }
+        }
+        r0 += nb * mr;
     }
     if (top == 0) /* m == 0: not called so, but keep the read in bounds */
         return;
@@ -1096,24 +1320,33 @@ static int tree_across(const job *jb, xform xf, const double *mu, const sink *ou
 }
 
 /* Rows-keeping lines of len <= 64 positions, contiguous and one after
- * another (line i of jb at x + i len): 64 lines at a time, their leaves
- * side by side (v[k 64 + j]: leaf k of line j) and the block of each
- * from them at once, so that a short line costs no call of its own. A
- * line of up to 64 positions is one (cut) block of the tree. */
+ * another (line i of jb at x + i len): 64 lines at a time, by the float
+ * dtypes' short-line kernel 8 lines at a time, or their leaves side by
+ * side (v[k 64 + j]: leaf k of line j) and the block of each from them at
+ * once, so that a short line costs no call of its own. A line of up to 64
+ * positions is one (cut) block of the tree. */
 static void short_lines(const job *jb, const tsum *t, const sink *out)
 {
     size_t len = jb->g->len;
     double leaves[64 * 64], v[64 * 64], res[64];
     const char *x = pa__node_ptr(jb->a, jb->j0 * len - jb->g0);
-    for (size_t i0 = 0; i0 < jb->n; i0 += 64) {
-        size_t w = jb->n - i0 < 64 ? jb->n - i0 : 64;
-        t->leaves(x + i0 * len * t->es, NULL, &t->mu, 0, leaves, w * len);
-        for (size_t j = 0; j < w; j++)
-            for (size_t k = 0; k < len; k++)
-                v[k * w + j] = leaves[j * len + k];
-        block_of_leaves(v, len, w, res);
-        for (size_t j = 0; j < w; j++)
-            put_f(out, i0 + j, res[j]);
+    for (size_t i0 = 0, w; i0 < jb->n; i0 += w) {
+        w = jb->n - i0 < 64 ? jb->n - i0 : 64;
+        size_t n8 = t->lines ? w / 8 : 0;
+        /* The kernel reads up to 8 - len % 8 elements past its last line. */
+        if (n8 && len % 8 && (jb->n - i0 - 8 * n8) * len < 8 - len % 8)
+            n8--;
+        if (n8) {
+            w = 8 * n8;
+            t->lines(x + i0 * len * t->es, len, n8, res);
+        } else {
+            t->leaves(x + i0 * len * t->es, NULL, &t->mu, 0, leaves, w * len);
+            for (size_t j = 0; j < w; j++)
+                for (size_t k = 0; k < len; k++)
+                    v[k * w + j] = leaves[j * len + k];
+            block_of_leaves(v, len, w, res);
+        }
+        put_fs(out, i0, res, w);
     }
 }
 

@@ -4,7 +4,8 @@
  * over the reduced axes), bit for bit; the results' dtypes, shapes and
  * distributions; a hash of every result that every launcher
  * configuration must give; complex arrays; empty axes, fewer rows than
- * ranks (and so nodes without rows); bad input. */
+ * ranks (and so nodes without rows); the float dtypes' axis kernels at
+ * their edges; bad input. */
 #include "testutil.h"
 
 #include "dtype.h"
@@ -162,6 +163,46 @@ START_TEST(test_every_axis)
 }
 END_TEST
 
+/* The float dtypes' axis kernels at their edges, against the reference
+ * bit for bit (check_one): column counts below 8 (which read past a
+ * row's columns), not a multiple of 8 (a last vector that overlaps), past
+ * a tile of 256 with a tail of 4, and row counts that are not a multiple
+ * of 64 or of 8 lines, fewer than the ranks (nodes without rows), or cut
+ * mid-block between ranks (1000 rows: 500, 333 and 250 a rank); axis 0
+ * of a (n, 2, 5) (its 10 kept columns merge) and axis 2 of it (short
+ * lines of 5), each sum of the tree and its transforms. */
+START_TEST(test_float_lines)
+{
+    static const size_t cols[] = {1, 3, 7, 8, 10, 17, 64, 260};
+    static const size_t rows[] = {2, 67, 130, 1000};
+    static const pa_reduce_op ops[] = {PA_RED_SUM, PA_RED_MEAN, PA_RED_VAR, PA_RED_NORM2};
+    uint64_t h = 0;
+    for (size_t bytes = 2; bytes <= 8; bytes *= 2) {
+        pa_dtype d = dtype_of(PA__KIND_FLOAT, bytes);
+        for (size_t ci = 0; ci < sizeof cols / sizeof cols[0]; ci++)
+            for (size_t ri = 0; ri < sizeof rows / sizeof rows[0]; ri++) {
+                size_t shape[] = {rows[ri], cols[ci]};
+                double *x;
+                pa_array *a = make_array(ctx, d, 2, shape, PA_DISTRIBUTED, &x);
+                for (unsigned mask = 1; mask <= 2; mask++)
+                    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++)
+                        check_one(a, x, ops[o], mask, 0, 0.0, &h);
+                free(x);
+                pa_array_free(&a);
+            }
+        const size_t shape3[] = {203, 2, 5};
+        double *x;
+        pa_array *a = make_array(ctx, d, 3, shape3, PA_DISTRIBUTED, &x);
+        for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+            check_one(a, x, ops[o], 1, 0, 0.0, &h);
+            check_one(a, x, ops[o], 4, 1, 0.0, &h);
+        }
+        free(x);
+        pa_array_free(&a);
+    }
+}
+END_TEST
+
 /* var and std with ddof over axes of a 3-D array. */
 START_TEST(test_ddof)
 {
@@ -306,6 +347,7 @@ static Suite *make(void)
     TCase *tc = tu_tcase(s, "reduce_axes");
     tcase_add_checked_fixture(tc, tu_ctx_self_setup, tu_ctx_self_teardown);
     tcase_add_test(tc, test_every_axis);
+    tcase_add_test(tc, test_float_lines);
     tcase_add_test(tc, test_ddof);
     tcase_add_test(tc, test_complex);
     tcase_add_test(tc, test_empty);
