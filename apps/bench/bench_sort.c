@@ -1,14 +1,14 @@
-/* The sort experiment: sorting --size random f64 (default 1e7 in all)
- * with pa_sort on every rank against one process's qsort of the same
- * values, and the exact median (pa_median) against the sort, measured side
- * by side in one run. Each repetition sorts fresh data: the values are
- * drawn again (untimed) before it. Then the peak extra memory of one
- * pa_sort, pa_argsort and pa_median each. */
+/* The sort figures of the order experiment: sorting --size random f64
+ * (default 1e7 in all) with pa_sort on every rank against one process's
+ * qsort of the same values, and the exact median (pa_median) against the
+ * sort, measured side by side in one run. Each repetition sorts fresh data:
+ * the values are drawn again (untimed) before it. Then the peak extra
+ * memory of one pa_sort, pa_argsort and pa_median each. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
+#include "bench_order.h"
 
 #define SEED 20261206u
 #define BENCH_SORT_ELEMS ((size_t)10000000)
@@ -121,7 +121,7 @@ static int peak_figures(bench *b, sort_bench *S)
     return 0;
 }
 
-static int sort_run(bench *b)
+int bench_order_sort(bench *b)
 {
     pa_ctx *ctx = bench_ctx(b);
     sort_bench S = {.ctx = ctx};
@@ -179,10 +179,3 @@ out:
         bench_note(b, "sort: sink");
     return rc;
 }
-
-const bench_experiment bench_sort = {
-    .name = "sort",
-    .description = "order: pa_sort of --size random f64 in all (default 1e7) vs one process's "
-                   "qsort, and the exact pa_median vs the sort",
-    .run = sort_run,
-};
