@@ -298,9 +298,13 @@ static int alloc_rounds(flat_sort *f, int remote)
     for (int s = 0; s < f->size; s++)
         nremote += !group_is_local(f, s);
     size_t per_elem = f->si ? f->es + (remote ? sizeof(int64_t) + nremote * f->es : 0) : f->es;
-    f->round = f->si || remote ? f->buffer / per_elem : f->a->size;
-    if (f->round < SORT_ROUND_MIN)
-        f->round = SORT_ROUND_MIN;
+    uint64_t round = f->si || remote ? f->buffer / per_elem : f->a->size;
+    if (round < SORT_ROUND_MIN)
+        round = SORT_ROUND_MIN;
+    /* Every rank cuts every range at the same rounds: the smallest of the
+     * group's (nodes of fewer ranks have larger shares). */
+    PA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, &round, 1, MPI_UINT64_T, MPI_MIN, f->comm));
+    f->round = (size_t)round;
     size_t buf = f->m < f->round ? f->m : f->round, sent = nremote * f->round;
     int buffered = f->si || remote;
     f->spans = malloc(2 * (size_t)f->size * sizeof *f->spans);
@@ -400,6 +404,9 @@ int pa_argsort(pa_array *idx, const pa_array *a)
     PA_TRY(pa__check_match(__func__, a, "a", idx, "idx", 0));
     PA_CHECK(a->ctx, idx->dtype == PA_I64, PA_EINVAL, "idx must be i64, not %s",
              pa_dtype_name(idx->dtype));
+    PA_CHECK(a->ctx, idx != a, PA_EINVAL,
+             "idx is a: pa_argsort reads a's values while it writes idx, so idx must be "
+             "another array");
     PA_TRY(pa__sort_check_dtype(__func__, a));
     return a->ndim == 1 ? pa__sort_flat(__func__, NULL, idx, a) : sort_rows(NULL, idx, a);
 }

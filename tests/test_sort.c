@@ -405,6 +405,11 @@ START_TEST(bad_arguments)
     TU_RC(pa_sort(b, a), PA_EINVAL, ctx);
     TU_RC(pa_argsort(b, a), PA_EINVAL, ctx);
     TU_RC(pa_sort(NULL, a), PA_EINVAL, NULL);
+    /* An argsort reads its input's values while it writes the indices. */
+    pa_array *i = NULL;
+    TU_OK(pa_array_create(ctx, PA_I64, 1, &n, PA_DISTRIBUTED, &i), ctx);
+    TU_RC(pa_argsort(i, i), PA_EINVAL, ctx);
+    pa_array_free(&i);
     double q = 1.5, out;
     TU_RC(pa_quantile(a, 1, &q, &out), PA_EINVAL, ctx);
     q = 101;
