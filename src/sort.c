@@ -76,9 +76,9 @@ typedef struct {
     int nk; /* the rounds' boundaries in all: each rank's output start, then its rounds' ends */
     int *first;   /* per group rank: the index of its first boundary (size + 1 of them) */
     size_t *cuts; /* per group rank: its cut at each boundary (nk of them) */
-    char *rv;     /* one round's buffered pieces (buffered): values and indices */
-    int64_t *ri;
-    char *send; /* an argsort's values of the pieces it sends in one round */
+    char *rv;     /* the values of one round's pieces that piece_buffered names */
+    int64_t *ri;  /* an argsort's indices of one round's pieces from other nodes */
+    char *send;   /* an argsort's values of the pieces it sends in one round */
 } flat_sort;
 
 static int group_is_local(const flat_sort *f, int s)

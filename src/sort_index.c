@@ -69,29 +69,28 @@ int pa__sort_index_span(pa_ctx *ctx, const char *fn, const pa__sort_ops *ops, co
                         int64_t ibase, size_t m, int64_t *run, int64_t *pong, size_t buffer)
 {
     size_t es = (size_t)ops->key_bits / 8;
-    /* A piece's radix sort takes two value buffers and one of indices
-     * (the other is the piece's place in run or pong). */
-    size_t piece = buffer / (2 * es + sizeof(int64_t));
+    /* A piece's radix sort takes two value buffers; its indices ping-pong
+     * between the piece's places in pong and run. */
+    size_t piece = buffer / (2 * es);
     piece = piece < PIECE_MIN ? PIECE_MIN : piece;
     piece = piece < m ? piece : m;
     size_t k = piece ? (m + piece - 1) / piece : 0;
-    /* One piece is sorted straight into run; several go to pong first. */
-    int64_t *sorted = k > 1 ? pong : run;
+    /* One piece ends in run; several end in pong, to be merged into run. */
+    int to_run = k <= 1;
     char *va = malloc(piece * es + 1), *vb = malloc(piece * es + 1);
-    int64_t *ib = malloc(piece * sizeof(int64_t) + 1);
-    int rc = va && vb && ib
-                 ? PA_OK
-                 : pa__err(ctx, fn, PA_ENOMEM,
-                           "out of memory for the argsort's pieces of %zu elements", piece);
+    int rc = va && vb ? PA_OK
+                      : pa__err(ctx, fn, PA_ENOMEM,
+                                "out of memory for the argsort's pieces of %zu elements", piece);
     for (size_t at = 0; rc == PA_OK && at < m; at += piece) {
         size_t n = m - at < piece ? m - at : piece;
-        if (ops->radix((const char *)v + at * es, NULL, ibase + (int64_t)at, va, sorted + at, vb,
-                       ib, n))
-            memcpy(sorted + at, ib, n * sizeof(int64_t));
+        int in_run = ops->radix((const char *)v + at * es, NULL, ibase + (int64_t)at, va,
+                                pong + at, vb, run + at, n);
+        if (in_run != to_run)
+            memcpy(to_run ? run + at : pong + at, to_run ? pong + at : run + at,
+                   n * sizeof(int64_t));
     }
     free(va);
     free(vb);
-    free(ib);
     if (rc < 0 || k <= 1)
         return rc;
     index_merge x = {
