@@ -136,11 +136,12 @@ int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const p
 int pa__sort_index_span(pa_ctx *ctx, const char *fn, const pa__sort_ops *ops, const void *v,
                         int64_t ibase, size_t m, int64_t *run, int64_t *pong, size_t buffer);
 
-/* Collective. out (idx: i64), either NULL, = a's elements sorted (their
- * global flat indices) over the whole of a's group as one flat sequence,
- * whatever a's shape: pa_sort and pa_argsort of a 1-D array, and the flat
- * sort that pa_unique builds on. out and idx have a's shape and
- * distribution; fn names the call in messages. */
+/* Collective. out = a's elements sorted, or idx (i64) = their global flat
+ * indices (one of them, the other NULL; idx is not a), over the whole of
+ * a's group as one flat sequence, whatever a's shape: pa_sort and
+ * pa_argsort of a 1-D array, and the flat sort that pa_unique builds on.
+ * out and idx have a's shape and distribution; fn names the call in
+ * messages. */
 int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a);
 
 #endif
