@@ -78,7 +78,7 @@ static const char ENVIRONMENT[] =
     "      1024; 0: none)\n"
     "  PARRAY_SORT_BUFFER_MB=M\n"
     "      a sort's buffer per node for the pieces it receives from other\n"
-    "      nodes, in MiB (default 256)\n"
+    "      nodes and an argsort's pieces of values, in MiB (default 256)\n"
     "  PARRAY_TOPOLOGY=DESCRIPTION|FILE.xml\n"
     "      a testing aid: plan the cores for a machine described to hwloc (a\n"
     "      synthetic description such as \"pack:2 numa:2 core:8 pu:2\", or an\n"

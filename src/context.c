@@ -148,7 +148,8 @@ static const setting settings[] = {
                 "the buffer per node in MiB through which reshapes, slices, concatenations, "
                 "transposes and redistributions move data between nodes"),
     INT_SETTING("PARRAY_SORT_BUFFER_MB", sort_buffer_mb, 1, 1 << 20, 256,
-                "a sort's buffer per node for the pieces it receives from other nodes (MiB)"),
+                "a sort's buffer per node for the pieces it receives from other nodes and an "
+                "argsort's pieces of values (MiB)"),
 };
 #define NSETTINGS (int)(sizeof settings / sizeof settings[0])
 

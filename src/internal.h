@@ -117,7 +117,7 @@ struct pa_ctx {
     int plan_warn;      /* PA_BLAS_WARN_* bits */
     char *fault;        /* PARRAY_FAULT, or NULL */
     int pool_mb;        /* PARRAY_POOL_MB: the pool's cap per rank */
-    int sort_buffer_mb; /* PARRAY_SORT_BUFFER_MB: a sort's buffer per node for other nodes' pieces */
+    int sort_buffer_mb; /* PARRAY_SORT_BUFFER_MB: a sort's buffer per node */
     int check_timeout;       /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
     pa_collcheck *collcheck; /* collcheck.c's state in the mode, or NULL */
     int lock_mode;           /* PARRAY_LOCK: a PA__LOCK_* */

@@ -109,7 +109,8 @@ static int sample_bracket(selection *s, size_t p0, size_t p1, size_t d, uint64_t
     if (q1 + d < s->ns_total)
         k[nk++] = q1 + d;
     uint64_t key[2];
-    PA_TRY(pa__runs_key_at(s->a->ctx, s->comm, s->ops, s->sample, s->ns, nk, k, key));
+    pa__sort_run sample = {.v = s->sample, .m = s->ns};
+    PA_TRY(pa__runs_key_at(s->a->ctx, s->comm, s->ops, &sample, nk, k, key));
     *lo = q0 >= d && key[0] > L ? key[0] : L;
     *hi = q1 + d < s->ns_total && key[nk - 1] < H ? key[nk - 1] : H;
     if (*lo > *hi) {
@@ -175,18 +176,17 @@ static int select_keys(selection *s, int np, const size_t *p, uint64_t *key, int
             continue;
         }
         /* Every rank kept all of its elements between the keys. */
-        const void *run = s->keep;
-        size_t nkeep = (size_t)local[2];
+        pa__sort_run run = {.v = s->keep, .m = (size_t)local[2]};
         if (need_keep &&
-            s->ops->radix(s->keep, NULL, 0, s->pong, NULL, s->keep, NULL, nkeep) == 0)
-            run = s->pong;
+            s->ops->radix(s->keep, NULL, 0, s->pong, NULL, s->keep, NULL, run.m) == 0)
+            run.v = s->pong;
         size_t k[2];
         int nk = 0;
         for (int i = 0; i < np; i++)
             if (p[i] >= inside && p[i] < above)
                 k[nk++] = p[i] - inside;
         uint64_t found[2];
-        PA_TRY(pa__runs_key_at(ctx, s->comm, s->ops, run, nkeep, nk, k, found));
+        PA_TRY(pa__runs_key_at(ctx, s->comm, s->ops, &run, nk, k, found));
         for (int i = 0, j = 0; i < np; i++)
             key[i] = p[i] < inside ? lo : p[i] >= above ? hi : found[j++];
         return PA_OK;

@@ -4,6 +4,7 @@
  * of sort.h: local radix sorts into a node-shared scratch, exact cuts, a
  * merge that reads the node's runs in place and receives only the pieces
  * of other nodes. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,13 +54,18 @@ static int sort_rows(pa_array *out, pa_array *idx, const pa_array *a)
 
 /* ------------------------------------------------------------ 1-D */
 
-/* One sort of a 1-D array over its group. Each rank's output range is
- * merged in rounds of at most `round` elements, so that the pieces
- * received from other nodes take a bounded buffer (rv, ri). */
+/* One sort of a 1-D array over its group: a sort (out) or an argsort
+ * (idx). Each rank's output range is merged in rounds of at most `round`
+ * elements, so that the pieces received from other nodes take a bounded
+ * buffer (rv, ri); an argsort's runs hold only indices, so it merges in
+ * rounds inside a node too, and gathers every piece's values into rv. */
 typedef struct {
+    const char *fn;
     const pa_array *a;
-    pa_array *out, *idx; /* the outputs (either may be NULL) */
-    pa_array *sv, *si;   /* the node-shared scratch: sorted runs, their indices */
+    pa_array *out, *idx; /* the output: one of them */
+    pa_array *sv, *si;   /* the node-shared scratch: sorted values (sort), indices (argsort) */
+    pa__sort_run run;    /* this rank's run as the cuts read it */
+    size_t buffer;       /* this rank's share of PARRAY_SORT_BUFFER_MB, in bytes */
     const pa__sort_ops *ops;
     MPI_Comm comm;
     int me, size;
@@ -70,8 +76,9 @@ typedef struct {
     int nk; /* the rounds' boundaries in all: each rank's output start, then its rounds' ends */
     int *first;   /* per group rank: the index of its first boundary (size + 1 of them) */
     size_t *cuts; /* per group rank: its cut at each boundary (nk of them) */
-    char *rv;     /* one round's pieces from other nodes: values and indices */
-    int64_t *ri;
+    char *rv;     /* the values of one round's pieces that piece_buffered names */
+    int64_t *ri;  /* an argsort's indices of one round's pieces from other nodes */
+    char *send;   /* an argsort's values of the pieces it sends in one round */
 } flat_sort;
 
 static int group_is_local(const flat_sort *f, int s)
@@ -79,32 +86,32 @@ static int group_is_local(const flat_sort *f, int s)
     return f->a->dist == PA_REPLICATED || f->a->ctx->node_of[s] == f->a->ctx->node;
 }
 
-/* Sorts this rank's span into the scratch (its own part of it). The
- * ping-pong buffer is the output's span for pa_sort, a temporary one for
- * pa_argsort. */
+/* Pieces whose values a round's merge reads from rv: the other nodes',
+ * and for an argsort every piece (its runs hold indices only). */
+static int piece_buffered(const flat_sort *f, int s)
+{
+    return f->si || !group_is_local(f, s);
+}
+
+/* Sorts this rank's span into the scratch (its own part of it), with the
+ * output's span as the ping-pong buffer. */
 static int sort_span(flat_sort *f)
 {
-    void *run = pa__node_ptr(f->sv, f->lo);
-    int64_t *irun = f->si ? pa__node_ptr(f->si, f->lo) : NULL;
-    void *pong = f->out ? pa__node_ptr(f->out, f->lo) : malloc(f->m * f->es + 1);
-    int64_t *ipong = f->idx ? pa__node_ptr(f->idx, f->lo) : NULL;
-    int rc = pong ? PA_OK : pa__err(f->a->ctx, "pa_argsort", PA_ENOMEM, "out of memory");
-    rc = pa__agree(f->a->ctx, f->a->ctx->comm, rc);
-    if (rc < 0)
-        return rc;
-    int in_b = f->ops->radix(pa__node_ptr(f->a, f->lo), NULL, (int64_t)(f->gbase + f->lo), run,
-                             irun, pong, ipong, f->m);
-    if (in_b) {
-        memcpy(run, pong, f->m * f->es);
-        if (irun)
-            memcpy(irun, ipong, f->m * sizeof(int64_t));
+    const void *v = pa__node_ptr(f->a, f->lo);
+    int64_t ibase = (int64_t)(f->gbase + f->lo);
+    int rc = PA_OK;
+    if (f->si)
+        rc = pa__sort_index_span(f->a->ctx, f->fn, f->ops, v, ibase, f->m,
+                                 pa__node_ptr(f->si, f->lo), pa__node_ptr(f->idx, f->lo),
+                                 f->buffer);
+    else {
+        void *run = pa__node_ptr(f->sv, f->lo), *pong = pa__node_ptr(f->out, f->lo);
+        if (f->ops->radix(v, NULL, ibase, run, NULL, pong, NULL, f->m))
+            memcpy(run, pong, f->m * f->es);
     }
-    if (!f->out)
-        free(pong);
     /* Publishes every rank's run to the node's ranks, which merge from
      * them next. */
-    PA_TRY(pa__array_sync(f->sv));
-    return f->si ? pa__array_sync(f->si) : PA_OK;
+    return pa__array_sync_agree(f->si ? f->si : f->sv, rc);
 }
 
 /* The number of rounds of group rank s's output range. */
@@ -139,8 +146,7 @@ static int cut_runs(flat_sort *f)
                                  (at < f->spans[2 * s + 1] ? at : f->spans[2 * s + 1]);
         }
     if (rc == PA_OK)
-        rc = pa__runs_cut(ctx, f->comm, f->ops, pa__node_ptr(f->sv, f->lo), f->m, mine[0], f->nk,
-                          k, pos);
+        rc = pa__runs_cut(ctx, f->comm, f->ops, &f->run, mine[0], f->nk, k, pos);
     _Static_assert(sizeof(size_t) == sizeof(uint64_t), "cuts travel as MPI_UINT64_T");
     if (rc == PA_OK)
         rc = pa__mpi(
@@ -177,8 +183,9 @@ static int post_piece(flat_sort *f, int send, void *p, size_t es, size_t count, 
 }
 
 /* Round t's exchange: the pieces of other nodes' runs for this rank's
- * round t into rv (and ri), in group-rank order, and the pieces of this
- * rank's run for the other nodes' ranks' rounds t. */
+ * round t into rv (and ri), at their places among the buffered pieces in
+ * group-rank order, and the pieces of this rank's run for the other nodes'
+ * ranks' rounds t (an argsort's values gathered through its indices). */
 static int exchange(flat_sort *f, int t)
 {
     size_t nmsg = 0, per = SORT_MSG_MAX / (f->es > 8 ? f->es : 8);
@@ -194,24 +201,30 @@ static int exchange(flat_sort *f, int t)
     }
     MPI_Request *reqs = malloc((nmsg + 1) * sizeof *reqs), *req = reqs;
     int rc = reqs ? PA_OK : pa__err(f->a->ctx, __func__, PA_ENOMEM, "out of memory");
-    size_t at = 0;
+    size_t at = 0, sent = 0;
     for (int s = 0; rc == PA_OK && s < f->size; s++) {
-        if (group_is_local(f, s))
-            continue;
+        int local = group_is_local(f, s);
         size_t from, n;
-        if (t < rounds_of(f, f->me)) {
+        if (t < rounds_of(f, f->me) && piece_buffered(f, s)) {
             piece_range(f, s, f->me, t, &from, &n);
-            rc = post_piece(f, 0, f->rv + at * f->es, f->es, n, s, &req);
-            if (rc == PA_OK && f->ri)
+            if (!local)
+                rc = post_piece(f, 0, f->rv + at * f->es, f->es, n, s, &req);
+            if (rc == PA_OK && !local && f->ri)
                 rc = post_piece(f, 0, f->ri + at, sizeof(int64_t), n, s, &req);
             at += n;
         }
-        if (rc == PA_OK && t < rounds_of(f, s)) {
+        if (rc == PA_OK && !local && t < rounds_of(f, s)) {
             piece_range(f, f->me, s, t, &from, &n);
-            rc = post_piece(f, 1, pa__node_ptr(f->sv, f->lo + from), f->es, n, s, &req);
-            if (rc == PA_OK && f->si)
-                rc = post_piece(f, 1, pa__node_ptr(f->si, f->lo + from), sizeof(int64_t), n, s,
-                                &req);
+            void *v = pa__node_ptr(f->sv ? f->sv : f->a, f->lo + from);
+            int64_t *ix = f->si ? pa__node_ptr(f->si, f->lo + from) : NULL;
+            if (ix) {
+                v = f->send + sent * f->es;
+                f->ops->gather(pa__node_ptr(f->a, 0), ix, (int64_t)f->gbase, n, v, NULL);
+                sent += n;
+            }
+            rc = post_piece(f, 1, v, f->es, n, s, &req);
+            if (rc == PA_OK && ix)
+                rc = post_piece(f, 1, ix, sizeof(int64_t), n, s, &req);
         }
     }
     if (rc == PA_OK)
@@ -223,14 +236,15 @@ static int exchange(flat_sort *f, int t)
 
 /* Merges round t of this rank's output range from the pieces of every
  * run, in the order of the runs' offsets: the node's runs read in the
- * scratch, the others' from what exchange received. */
+ * scratch (an argsort's values gathered into rv through its indices), the
+ * others' from what exchange received. */
 static int merge_round(flat_sort *f, int t)
 {
     pa__sort_piece *pieces = malloc((size_t)f->size * sizeof *pieces);
     int *order = malloc((size_t)f->size * sizeof *order);
     int rc = pieces && order ? PA_OK : pa__err(f->a->ctx, __func__, PA_ENOMEM, "out of memory");
     if (rc == PA_OK) {
-        /* Remote pieces lie in rv in group-rank order. */
+        /* Buffered pieces lie in rv in group-rank order. */
         size_t at = 0, out_at = f->lo + (size_t)t * f->round, n_out = 0;
         for (int s = 0; s < f->size; s++) {
             size_t from, n;
@@ -238,15 +252,21 @@ static int merge_round(flat_sort *f, int t)
             pa__sort_piece *p = &pieces[s];
             p->n = n;
             n_out += n;
-            if (group_is_local(f, s)) {
-                size_t node_el = f->spans[2 * s] - f->gbase + from;
-                p->v = pa__node_ptr(f->sv, node_el);
-                p->idx = f->si ? pa__node_ptr(f->si, node_el) : NULL;
-            } else {
+            size_t node_el = f->spans[2 * s] - f->gbase + from;
+            const int64_t *ix = f->si ? pa__node_ptr(f->si, node_el) : NULL;
+            if (!group_is_local(f, s)) {
                 p->v = f->rv + at * f->es;
                 p->idx = f->ri ? f->ri + at : NULL;
-                at += n;
+            } else if (ix) {
+                p->v = f->rv + at * f->es;
+                p->idx = ix;
+                f->ops->gather(pa__node_ptr(f->a, 0), ix, (int64_t)f->gbase, n,
+                               f->rv + at * f->es, NULL);
+            } else {
+                p->v = pa__node_ptr(f->sv, node_el);
+                p->idx = NULL;
             }
+            at += piece_buffered(f, s) ? n : 0;
         }
         /* Insertion by offset: the group's ranks in global index order. */
         for (int s = 0; s < f->size; s++) {
@@ -266,42 +286,72 @@ static int merge_round(flat_sort *f, int t)
     return rc;
 }
 
+/* The rounds' size and buffers. Across nodes a round's pieces from other
+ * nodes take at most this rank's share of PARRAY_SORT_BUFFER_MB, and an
+ * argsort's pieces of its own run for them up to that for each other
+ * node's rank; an argsort also gathers all of a round's values. Inside a
+ * node, where nothing is received, a sort's round is the whole range. */
+static int alloc_rounds(flat_sort *f, int remote)
+{
+    pa_ctx *ctx = f->a->ctx;
+    size_t nremote = 0;
+    for (int s = 0; s < f->size; s++)
+        nremote += !group_is_local(f, s);
+    size_t per_elem = f->si ? f->es + (remote ? sizeof(int64_t) + nremote * f->es : 0) : f->es;
+    uint64_t round = f->si || remote ? f->buffer / per_elem : f->a->size;
+    if (round < SORT_ROUND_MIN)
+        round = SORT_ROUND_MIN;
+    /* Every rank cuts every range at the same rounds: the smallest of the
+     * group's (nodes of fewer ranks have larger shares). */
+    PA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, &round, 1, MPI_UINT64_T, MPI_MIN, f->comm));
+    f->round = (size_t)round;
+    size_t buf = f->m < f->round ? f->m : f->round, sent = nremote * f->round;
+    int buffered = f->si || remote;
+    f->spans = malloc(2 * (size_t)f->size * sizeof *f->spans);
+    f->first = malloc(((size_t)f->size + 1) * sizeof *f->first);
+    f->rv = buffered ? malloc(buf * f->es + 1) : NULL;
+    f->ri = remote && f->si ? malloc(buf * sizeof(int64_t) + 1) : NULL;
+    f->send = remote && f->si ? malloc((f->m < sent ? f->m : sent) * f->es + 1) : NULL;
+    int rc = f->spans && f->first && (!buffered || f->rv) &&
+                     (!remote || !f->si || (f->ri && f->send))
+                 ? PA_OK
+                 : pa__err(ctx, f->fn, PA_ENOMEM, "out of memory for the sort's %zu elements",
+                           f->m);
+    return pa__agree(ctx, ctx->comm, rc);
+}
+
 int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *a)
 {
     pa_ctx *ctx = a->ctx;
-    flat_sort f = {
-        .a = a, .out = out, .idx = idx, .ops = pa__sort_ops_of(a->dtype), .es = a->part.elsize};
+    assert(!out != !idx);
+    flat_sort f = {.fn = fn,
+                   .a = a,
+                   .out = out,
+                   .idx = idx,
+                   .ops = pa__sort_ops_of(a->dtype),
+                   .es = a->part.elsize};
     f.comm = a->dist == PA_DISTRIBUTED ? ctx->comm : ctx->node_comm;
     f.me = a->dist == PA_DISTRIBUTED ? ctx->rank : ctx->node_rank;
     f.size = a->dist == PA_DISTRIBUTED ? ctx->size : ctx->node_size;
     f.gbase = a->dist == PA_DISTRIBUTED ? a->row0 * a->rowsize : 0;
+    f.buffer = ((size_t)ctx->sort_buffer_mb << 20) / (size_t)ctx->node_size;
     size_t hi;
     pa__local_range(a, &f.lo, &hi);
     f.m = hi - f.lo;
     int remote = a->dist == PA_DISTRIBUTED && ctx->nnodes > 1;
-    /* Across nodes, a round's pieces from other nodes take at most the
-     * node's share of PARRAY_SORT_BUFFER_MB on this rank; inside a node,
-     * where nothing is received, one round is the whole range. */
-    size_t per_elem = f.es + (idx ? sizeof(int64_t) : 0);
-    f.round = remote ? ((size_t)ctx->sort_buffer_mb << 20) / (size_t)ctx->node_size / per_elem
-                     : a->size;
-    if (f.round < SORT_ROUND_MIN)
-        f.round = SORT_ROUND_MIN;
     /* Everything is allocated before any output is written, so that a
-     * failure leaves the outputs as they were. */
-    PA_TRY(pa_array_create(ctx, a->dtype, a->ndim, a->shape, a->dist, &f.sv));
-    int rc = idx ? pa_array_create(ctx, PA_I64, a->ndim, a->shape, a->dist, &f.si) : PA_OK;
+     * failure leaves the outputs as they were. The scratch is the size of
+     * the output: a sort's values, or an argsort's indices. */
+    int rc = out ? pa_array_create(ctx, a->dtype, a->ndim, a->shape, a->dist, &f.sv)
+                 : pa_array_create(ctx, PA_I64, a->ndim, a->shape, a->dist, &f.si);
     if (rc < 0)
-        goto out;
-    size_t buf = f.m < f.round ? f.m : f.round;
-    f.spans = malloc(2 * (size_t)f.size * sizeof *f.spans);
-    f.first = malloc(((size_t)f.size + 1) * sizeof *f.first);
-    f.rv = remote ? malloc(buf * f.es + 1) : NULL;
-    f.ri = remote && idx ? malloc(buf * sizeof(int64_t) + 1) : NULL;
-    rc = f.spans && f.first && (!remote || f.rv) && (!remote || !idx || f.ri)
-             ? PA_OK
-             : pa__err(ctx, fn, PA_ENOMEM, "out of memory for the sort's %zu elements", f.m);
-    rc = pa__agree(ctx, ctx->comm, rc);
+        return rc;
+    f.run = f.si ? (pa__sort_run){.v = pa__node_ptr(a, 0),
+                                  .through = pa__node_ptr(f.si, f.lo),
+                                  .shift = (int64_t)f.gbase,
+                                  .m = f.m}
+                 : (pa__sort_run){.v = pa__node_ptr(f.sv, f.lo), .m = f.m};
+    rc = alloc_rounds(&f, remote);
     if (rc == PA_OK)
         rc = sort_span(&f);
     if (rc == PA_OK)
@@ -323,12 +373,12 @@ int pa__sort_flat(const char *fn, pa_array *out, pa_array *idx, const pa_array *
     /* Publishes every rank's output range to the node's ranks; after it
      * no rank reads the scratch any more. */
     rc = pa__array_sync_agree(out ? out : idx, rc);
-out:
     free(f.spans);
     free(f.first);
     free(f.cuts);
     free(f.rv);
     free(f.ri);
+    free(f.send);
     int frc = pa_array_free(&f.si);
     int frc2 = pa_array_free(&f.sv);
     return rc < 0 ? rc : frc < 0 ? frc : frc2;
@@ -354,6 +404,9 @@ int pa_argsort(pa_array *idx, const pa_array *a)
     PA_TRY(pa__check_match(__func__, a, "a", idx, "idx", 0));
     PA_CHECK(a->ctx, idx->dtype == PA_I64, PA_EINVAL, "idx must be i64, not %s",
              pa_dtype_name(idx->dtype));
+    PA_CHECK(a->ctx, idx != a, PA_EINVAL,
+             "idx is a: pa_argsort reads a's values while it writes idx, so idx must be "
+             "another array");
     PA_TRY(pa__sort_check_dtype(__func__, a));
     return a->ndim == 1 ? pa__sort_flat(__func__, NULL, idx, a) : sort_rows(NULL, idx, a);
 }

@@ -1,6 +1,7 @@
 /* The order kernels of every dtype, generated from the one dtype list:
  * keys (numpy's order as unsigned integers), a stable LSD radix sort, the
- * binary searches, the k-way merge and the selection's counting pass. */
+ * binary searches, the gather through indices, the k-way merge and the
+ * selection's counting pass. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,35 +90,6 @@ static inline void unkey_uint(uint64_t key, void *p, size_t size)
 #define UNKEY_BOOL unkey_uint
 
 /* ------------------------------------------------------------ the template */
-
-/* A heap entry of the merge: the head key of a piece, ordered by (key,
- * piece) so that equal keys come from the earlier piece. */
-typedef struct {
-    uint64_t key;
-    int piece;
-} head;
-
-static inline int head_before(head a, head b)
-{
-    return a.key < b.key || (a.key == b.key && a.piece < b.piece);
-}
-
-static void heap_down(head *h, int n, int i)
-{
-    for (;;) {
-        int l = 2 * i + 1, m = i;
-        if (l < n && head_before(h[l], h[m]))
-            m = l;
-        if (l + 1 < n && head_before(h[l + 1], h[m]))
-            m = l + 1;
-        if (m == i)
-            return;
-        head t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
 
 #define SORT_KERNELS(NAME, nm, T, U, KIND, ...)                                                  \
     static inline uint64_t key_##nm(const T *p)                                                  \
@@ -208,19 +180,32 @@ static void heap_down(head *h, int n, int i)
             ia[i] = iin ? iin[i] : ibase + (int64_t)i;                                           \
         return 0;                                                                                \
     }                                                                                            \
-    static size_t count_##nm(const void *run, size_t n, uint64_t key, int le)                    \
+    static size_t count_##nm(const pa__sort_run *run, uint64_t key, int le)                      \
     {                                                                                            \
-        const T *v = run;                                                                        \
-        size_t lo = 0, hi = n;                                                                   \
+        const T *v = run->v;                                                                     \
+        size_t lo = 0, hi = run->m;                                                              \
         while (lo < hi) {                                                                        \
             size_t mid = lo + (hi - lo) / 2;                                                     \
-            uint64_t k = key_##nm(&v[mid]);                                                      \
+            uint64_t k = key_##nm(run->through ? &v[run->through[mid] - run->shift] : &v[mid]);  \
             if (k < key || (le && k == key))                                                     \
                 lo = mid + 1;                                                                    \
             else                                                                                 \
                 hi = mid;                                                                        \
         }                                                                                        \
         return lo;                                                                               \
+    }                                                                                            \
+    static void gather_##nm(const void *base, const int64_t *idx, int64_t shift, size_t n,       \
+                            void *vals, uint64_t *keys)                                          \
+    {                                                                                            \
+        const T *v = base;                                                                       \
+        T *ov = vals;                                                                            \
+        for (size_t i = 0; i < n; i++) {                                                         \
+            const T *p = &v[idx[i] - shift];                                                     \
+            if (ov)                                                                              \
+                ov[i] = *p;                                                                      \
+            if (keys)                                                                            \
+                keys[i] = key_##nm(p);                                                           \
+        }                                                                                        \
     }                                                                                            \
     /* The two-piece merge, the common case (two ranks, or a split piece). */                    \
     static void merge2_##nm(const pa__sort_piece *p, T *ov, int64_t *oi)                         \
@@ -269,16 +254,16 @@ static void heap_down(head *h, int n, int i)
             merge2_##nm(live, ov, outi);                                                         \
             return;                                                                              \
         }                                                                                        \
-        head h[np];                                                                              \
+        pa__sort_head h[np];                                                                     \
         size_t at[np];                                                                           \
         int nh = 0;                                                                              \
         for (int s = 0; s < np; s++) {                                                           \
             at[s] = 0;                                                                           \
             if (pieces[s].n)                                                                     \
-                h[nh++] = (head){key_##nm(pieces[s].v), s};                                      \
+                h[nh++] = (pa__sort_head){key_##nm(pieces[s].v), s};                             \
         }                                                                                        \
         for (int i = nh / 2 - 1; i >= 0; i--)                                                    \
-            heap_down(h, nh, i);                                                                 \
+            pa__sort_heap_down(h, nh, i);                                                        \
         for (size_t o = 0; o < n; o++) {                                                         \
             int s = h[0].piece;                                                                  \
             const T *v = pieces[s].v;                                                            \
@@ -290,7 +275,7 @@ static void heap_down(head *h, int n, int i)
                 h[0].key = key_##nm(&v[at[s]]);                                                  \
             else                                                                                 \
                 h[0] = h[--nh];                                                                  \
-            heap_down(h, nh, 0);                                                                 \
+            pa__sort_heap_down(h, nh, 0);                                                        \
         }                                                                                        \
     }                                                                                            \
     static void bracket_##nm(const void *p, size_t n, uint64_t lo, uint64_t hi, void *keep,      \
@@ -319,8 +304,8 @@ static void heap_down(head *h, int n, int i)
         cnt[4] = nan;                                                                            \
     }                                                                                            \
     static const pa__sort_ops ops_##nm = {8 * (int)sizeof(T), key_any_##nm, key_value_##nm,      \
-                                          radix_##nm,         count_##nm,   merge_##nm,          \
-                                          bracket_##nm};
+                                          radix_##nm,         count_##nm,   gather_##nm,         \
+                                          merge_##nm,         bracket_##nm};
 /* Complex has no key of 64 bits (numpy orders it by real, then imaginary
  * part): no kernels, and pa__sort_ops_of gives NULL. */
 #define SORT_KERNELS_ORDERED(NAME, nm, T, U, KIND, ...)                                          \

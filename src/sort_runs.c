@@ -7,8 +7,8 @@
 
 #include "sort.h"
 
-int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void *run,
-                    size_t m, int nk, const size_t *k, uint64_t *key)
+int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const pa__sort_run *run,
+                    int nk, const size_t *k, uint64_t *key)
 {
     if (nk == 0)
         return PA_OK;
@@ -31,7 +31,7 @@ int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const v
         int open = 0;
         for (int j = 0; j < nk; j++) {
             uint64_t mid = lo[j] + (hi[j] - lo[j]) / 2;
-            cnt[j] = lo[j] < hi[j] ? ops->count(run, m, mid, 1) : 0;
+            cnt[j] = lo[j] < hi[j] ? ops->count(run, mid, 1) : 0;
             open |= lo[j] < hi[j];
         }
         if (!open)
@@ -57,12 +57,12 @@ int pa__runs_key_at(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const v
     return PA_OK;
 }
 
-int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void *run, size_t m,
+int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const pa__sort_run *run,
                  size_t offset, int nk, const size_t *k, size_t *pos)
 {
     int size;
     PA_MPI(ctx, MPI_Comm_size(comm, &size));
-    uint64_t total = m;
+    uint64_t total = run->m;
     PA_MPI(ctx, MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_UINT64_T, MPI_SUM, comm));
     /* The positions inside the whole need a key; 0 and total do not. */
     size_t row = 1 + 2 * (size_t)nk; /* offset, then (below, equal) per position */
@@ -77,7 +77,7 @@ int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void
     for (int j = 0; j < nk; j++)
         if (k[j] > 0 && k[j] < total)
             inner[ni++] = k[j];
-    rc = pa__runs_key_at(ctx, comm, ops, run, m, ni, inner, keys);
+    rc = pa__runs_key_at(ctx, comm, ops, run, ni, inner, keys);
     if (rc < 0)
         goto out;
     uint64_t *my_row = all + (size_t)size * row; /* the row after the gathered ones */
@@ -85,9 +85,9 @@ int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void
     for (int j = 0, i = 0; j < nk; j++) {
         my_row[1 + 2 * j] = my_row[2 + 2 * j] = 0;
         if (k[j] > 0 && k[j] < total) {
-            size_t below = ops->count(run, m, keys[i], 0);
+            size_t below = ops->count(run, keys[i], 0);
             my_row[1 + 2 * j] = below;
-            my_row[2 + 2 * j] = ops->count(run, m, keys[i], 1) - below;
+            my_row[2 + 2 * j] = ops->count(run, keys[i], 1) - below;
             i++;
         }
     }
@@ -98,7 +98,7 @@ int pa__runs_cut(pa_ctx *ctx, MPI_Comm comm, const pa__sort_ops *ops, const void
         goto out;
     for (int j = 0; j < nk; j++) {
         if (k[j] == 0 || k[j] >= total) {
-            pos[j] = k[j] == 0 ? 0 : m;
+            pos[j] = k[j] == 0 ? 0 : run->m;
             continue;
         }
         /* Elements of the position's key come in the order of their

@@ -169,10 +169,11 @@ static int make_inverse(unique_run *u, const pa_array *values, pa_array **invers
     PA_TRY(pa_array_create(a->ctx, PA_I64, a->ndim, a->shape, a->dist, inverse));
     size_t lo, hi;
     pa__local_range(a, &lo, &hi);
-    const char *v = pa__node_ptr(values, 0), *p = pa__node_ptr(a, lo);
+    const char *p = pa__node_ptr(a, lo);
+    pa__sort_run run = {.v = pa__node_ptr(values, 0), .m = (size_t)u->total};
     int64_t *out = pa__node_ptr(*inverse, lo);
     for (size_t i = 0; i < hi - lo; i++)
-        out[i] = (int64_t)u->ops->count(v, (size_t)u->total, u->ops->key(p + i * u->es), 0);
+        out[i] = (int64_t)u->ops->count(&run, u->ops->key(p + i * u->es), 0);
     return pa__array_sync_agree(*inverse, PA_OK);
 }
 

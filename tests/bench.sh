@@ -38,8 +38,8 @@ find_python
 # Tiny sizes: every experiment runs in seconds.
 tiny="--bytes 8M --size 1e5 --n 64 --reps 2 --warmup 1"
 
-experiments="share io blas init elementwise latency dtypes order sort redist broadcast axes"
-# The committed sample (tests/bench-sample.json) predates latency, dtypes, order and sort.
+experiments="share io blas init elementwise latency dtypes order redist broadcast axes"
+# The committed sample (tests/bench-sample.json) predates latency, dtypes and order.
 sample_experiments="share io blas init elementwise"
 
 echo "--- parray bench --help"
@@ -126,7 +126,7 @@ expect_in all.out "^  note: io: " "the experiments' notes follow their rows"
 # Each target once, in its row: as many target cells in the table as figures
 # with a target in the JSON (checked below), and at least one per experiment.
 targets=$(grep -Ec "  (>=|<=)[0-9.]+x? [^:]+: (met|not met|not met, at limit)$" "$tmp/all.out")
-for e in share io blas init elementwise latency dtypes order sort redist broadcast axes; do
+for e in share io blas init elementwise latency dtypes order redist broadcast axes; do
     expect_in all.out "^$e .*  (>=|<=)[0-9.]+x? [^:]+: (met|not met|not met, at limit)$" \
         "the $e rows have targets in the target column"
 done
@@ -210,7 +210,7 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         print("line %d: load_start %r" % (n, j["load_start"])); bad = 1
 if ntargets != int(sys.argv[2]):
     print("%d figures with a target in the JSON, %s in the table" % (ntargets, sys.argv[2])); bad = 1
-want = {"limits", "share", "io", "blas", "init", "elementwise", "latency", "dtypes", "order", "sort",
+want = {"limits", "share", "io", "blas", "init", "elementwise", "latency", "dtypes", "order",
         "redist", "broadcast", "axes"}
 if exps != want:
     print("experiments %s, not %s" % (sorted(exps), sorted(want))); bad = 1

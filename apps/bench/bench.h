@@ -34,7 +34,6 @@ extern const bench_experiment bench_elementwise; /* bench_elementwise.c */
 extern const bench_experiment bench_latency;     /* bench_latency.c */
 extern const bench_experiment bench_dtypes;      /* bench_dtypes.c */
 extern const bench_experiment bench_order;       /* bench_order.c */
-extern const bench_experiment bench_sort;        /* bench_sort.c */
 extern const bench_experiment bench_redist;      /* bench_redist.c */
 extern const bench_experiment bench_broadcast;   /* bench_broadcast.c */
 extern const bench_experiment bench_axes;        /* bench_axes.c */

@@ -5,8 +5,8 @@
 #include "bench.h"
 
 const bench_experiment *const bench_experiments[] = {
-    &bench_limits,      &bench_share,     &bench_io,     &bench_blas,  &bench_init,
-    &bench_elementwise, &bench_latency,   &bench_dtypes, &bench_order, &bench_sort,
-    &bench_redist,      &bench_broadcast, &bench_axes,
+    &bench_limits, &bench_share,       &bench_io,        &bench_blas,
+    &bench_init,   &bench_elementwise, &bench_latency,   &bench_dtypes,
+    &bench_order,  &bench_redist,      &bench_broadcast, &bench_axes,
 };
 const int bench_nexperiments = sizeof(bench_experiments) / sizeof(bench_experiments[0]);

@@ -1,15 +1,17 @@
 /* The order experiment: the calls whose results depend on the order of
- * the elements (scans, and more to come), each measured side by side with
- * the STREAM triad on the same arrays in one run (bench_time_steps), so
- * their ratio to the triad holds on a busy machine too. The arrays hold
- * --size f64 per node (bench_elems, default 1e8). Rates count bytes per
- * node: the triad 24 per element (two reads and a write), cumsum 16 (one
- * read and one write, the least any scan into a new array moves). */
+ * the elements. The scans are measured side by side with the STREAM triad
+ * on the same arrays in one run (bench_time_steps), so their ratio to the
+ * triad holds on a busy machine too. The arrays hold --size f64 per node
+ * (bench_elems, default 1e8). Rates count bytes per node: the triad 24 per
+ * element (two reads and a write), cumsum 16 (one read and one write, the
+ * least any scan into a new array moves). Then, on arrays of their own,
+ * the sort figures (bench_sort.c): sort against qsort, the median against
+ * the sort, and the peak memory of sort, argsort and median. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bench.h"
+#include "bench_order.h"
 
 #define SEED 20261206u
 #define ORDER_ELEMS ((size_t)100000000)
@@ -67,9 +69,6 @@ static int run_scans(bench *b, order_bench *O, double elems)
     return 0;
 }
 
-/* More figures (sort, quantiles) go here, each one function like
- * run_scans that times its calls beside the triad, called from order_run. */
-
 static int order_run(bench *b)
 {
     pa_ctx *ctx = bench_ctx(b);
@@ -109,8 +108,17 @@ out:
     return rc;
 }
 
+/* The scans, then the sort figures once the scans' arrays are freed. */
+static int order_all(bench *b)
+{
+    int rc = order_run(b);
+    return rc != 0 ? rc : bench_order_sort(b);
+}
+
 const bench_experiment bench_order = {
     .name = "order",
-    .description = "scans beside the triad: cumsum of --size f64 per node (default 1e8)",
-    .run = order_run,
+    .description = "cumsum of --size f64 per node (default 1e8) beside the triad; pa_sort of "
+                   "--size random f64 in all (default 1e7) vs one process's qsort, the exact "
+                   "pa_median vs the sort, and the peak memory of sort, argsort and median",
+    .run = order_all,
 };

@@ -28,7 +28,8 @@ PA_EXTERN int pa_init(int *argc, char ***argv, pa_ctx **ctx);
  *   PARRAY_BLAS_THREADS=t    BLAS threads per rank instead of the plan;
  *   PARRAY_POOL_MB=m         memory pool cap per rank in MiB (0: no pool);
  *   PARRAY_SORT_BUFFER_MB=m  a sort's buffer per node in MiB for the pieces
- *                            it receives from other nodes (default 256);
+ *                            it receives from other nodes and an argsort's
+ *                            pieces of values (default 256);
  *   PARRAY_AFFINITY=keep     keep the launcher's binding (default share);
  *   PARRAY_CHECK=collectives debug mode: every collective call checks that
  *                            every rank makes the same call with the same
