@@ -335,8 +335,8 @@ int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
  * ask for size bytes inside the file (a damaged chunk index). scratch has
  * room for size bytes and is not written. Returns -1, with HDF5's error
  * stack kept, when HDF5 cannot find the chunk. */
-int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size,
-                       void *scratch, uint64_t *addr);
+int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size, void *scratch,
+                       uint64_t *addr);
 
 /* pread of n bytes at off, again after EINTR and short reads: the bytes
  * read (fewer at the end of the file), or (size_t)-1 with errno. */

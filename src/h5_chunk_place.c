@@ -171,8 +171,8 @@ int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
     return rc;
 }
 
-int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size,
-                       void *scratch, uint64_t *addr)
+int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size, void *scratch,
+                       uint64_t *addr)
 {
     uint32_t mask = 0;
     pl->noting = 1;

@@ -522,7 +522,8 @@ static int read_group(reader *R, piece *pc, size_t n, size_t b0)
     const plan *p = R->p;
     size_t per = STAGE_BYTES / p->chunk_bytes ? STAGE_BYTES / p->chunk_bytes : 1;
     for (size_t i = 0, j; i < n; i = j) {
-        for (j = i + 1; j < n && j - i < per && pc[j].addr == pc[j - 1].addr + p->chunk_bytes; j++)
+        for (j = i + 1; j < n && j - i < per && pc[j].addr == pc[j - 1].addr + p->chunk_bytes;
+             j++)
             ;
         PA_TRY(read_at(R, R->buf[0], (j - i) * p->chunk_bytes, pc[i].addr, b0));
         for (size_t k = i; k < j; k++)

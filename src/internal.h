@@ -114,10 +114,10 @@ struct pa_ctx {
      * split_weight of split_total parts, after split_first parts of lower
      * node ranks. split_even: every node rank has the same weight. */
     int split_first, split_weight, split_total, split_even;
-    int plan_warn;      /* PA_BLAS_WARN_* bits */
-    char *fault;        /* PARRAY_FAULT, or NULL */
-    int pool_mb;        /* PARRAY_POOL_MB: the pool's cap per rank */
-    int sort_buffer_mb; /* PARRAY_SORT_BUFFER_MB: a sort's buffer per node */
+    int plan_warn;           /* PA_BLAS_WARN_* bits */
+    char *fault;             /* PARRAY_FAULT, or NULL */
+    int pool_mb;             /* PARRAY_POOL_MB: the pool's cap per rank */
+    int sort_buffer_mb;      /* PARRAY_SORT_BUFFER_MB: a sort's buffer per node */
     int check_timeout;       /* PARRAY_CHECK_TIMEOUT: seconds before the abort */
     pa_collcheck *collcheck; /* collcheck.c's state in the mode, or NULL */
     int lock_mode;           /* PARRAY_LOCK: a PA__LOCK_* */
