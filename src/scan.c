@@ -38,12 +38,19 @@
 
 #define GROUP 4 /* blocks of one column scanned side by side (four named chains) */
 
-/* The lines' shape: len positions per line, inner columns; and where a
+/* GROUP blocks of f64 scanned side by side in the lanes of one vector,
+ * with the offsets o of the blocks: the results streamed to y. */
+typedef void (*lanes_fn)(const void *x, void *y, const void *o);
+
+/* The lines' shape: len positions per line, inner columns; where a
  * group's results are staged before they are streamed to the output
- * (GROUP blocks of the widest result dtype), or NULL: stored directly. */
+ * (GROUP blocks of the widest result dtype), or NULL: stored directly;
+ * and, for f64, the lanes kernel that streams a group's results from its
+ * registers instead (where y is 16-byte aligned), or NULL. */
 typedef struct {
     size_t len, inner;
     void *stage;
+    lanes_fn lanes;
 } geometry;
 
 /* The running state of every column, one buffer (it is also the carry's
@@ -86,6 +93,76 @@ typedef struct {
 #define OP_sum(a, b) ((a) + (b))
 #define OP_prod(a, b) ((a) * (b))
 
+/* ------------------------------------------------------------ f64 lanes */
+
+/* The lanes kernels: GROUP blocks of f64 side by side, one in each lane of
+ * a vector. Each lane adds (or multiplies) exactly as group's scalar
+ * chains do, element after element, so the bits are theirs. A 4 x 4
+ * transpose turns four rows (four elements of each block) into four
+ * columns (one element of each block) and back, and each row of results
+ * leaves the registers with streaming stores (SSE2, baseline on x86-64):
+ * not staged and copied, which made the scan's writes wait on its adds. */
+#ifdef __SSE2__
+#define LANES 1
+typedef double v4d __attribute__((vector_size(32)));
+_Static_assert(GROUP == 4, "a group is one vector of four f64 lanes");
+
+/* Four rows a, b, c, d (four elements of each block) become four columns
+ * (one element of each block), and back. */
+#define TRANSPOSE4(a, b, c, d)                                                                   \
+    do {                                                                                         \
+        v4d t0_ = __builtin_shufflevector(a, b, 0, 4, 2, 6);                                     \
+        v4d t1_ = __builtin_shufflevector(a, b, 1, 5, 3, 7);                                     \
+        v4d t2_ = __builtin_shufflevector(c, d, 0, 4, 2, 6);                                     \
+        v4d t3_ = __builtin_shufflevector(c, d, 1, 5, 3, 7);                                     \
+        a = __builtin_shufflevector(t0_, t2_, 0, 1, 4, 5);                                       \
+        b = __builtin_shufflevector(t1_, t3_, 0, 1, 4, 5);                                       \
+        c = __builtin_shufflevector(t0_, t2_, 2, 3, 6, 7);                                       \
+        d = __builtin_shufflevector(t1_, t3_, 2, 3, 6, 7);                                       \
+    } while (0)
+
+static inline v4d load4(const double *p)
+{
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void stream4(double *p, v4d v)
+{
+    _mm_stream_pd(p, (__m128d){v[0], v[1]});
+    _mm_stream_pd(p + 2, (__m128d){v[2], v[3]});
+}
+
+#define LANES_KERNEL(OPN)                                                                        \
+    static PA_SIMD_CLONES void lanes_##OPN(const void *xv, void *yv, const void *ov)             \
+    {                                                                                            \
+        const double *x = xv, *o = ov;                                                           \
+        double *y = yv;                                                                          \
+        v4d off = {o[0], o[1], o[2], o[3]}, r = {0, 0, 0, 0};                                    \
+        for (size_t j = 0; j < BLOCK; j += 4) {                                                  \
+            v4d a = load4(x + j), b = load4(x + BLOCK + j), c = load4(x + 2 * BLOCK + j),        \
+                d = load4(x + 3 * BLOCK + j);                                                    \
+            TRANSPOSE4(a, b, c, d);                                                              \
+            r = j == 0 ? a : OP_##OPN(r, a); /* a block's first element starts it */             \
+            a = OP_##OPN(off, r);                                                                \
+            r = OP_##OPN(r, b);                                                                  \
+            b = OP_##OPN(off, r);                                                                \
+            r = OP_##OPN(r, c);                                                                  \
+            c = OP_##OPN(off, r);                                                                \
+            r = OP_##OPN(r, d);                                                                  \
+            d = OP_##OPN(off, r);                                                                \
+            TRANSPOSE4(a, b, c, d);                                                              \
+            stream4(y + j, a);                                                                   \
+            stream4(y + BLOCK + j, b);                                                           \
+            stream4(y + 2 * BLOCK + j, c);                                                       \
+            stream4(y + 3 * BLOCK + j, d);                                                       \
+        }                                                                                        \
+    }
+LANES_KERNEL(sum)
+LANES_KERNEL(prod)
+#endif
+
 /* One dtype's and op's kernels.
  *
  * run: the elements [g0, g1) at x (global indices; x is element g0) from
@@ -106,7 +183,7 @@ typedef struct {
      * on each other, and the blocks are read again from the cache), then    \
      * their results, the same bits as block by block. */                  \
     static void group_##DT##_##OPN(const T *x, OUT_##KIND(T) * y, state * s, blocks * b,         \
-                                   void *stage)                                                  \
+                                   const geometry *g)                                            \
     {                                                                                            \
         typedef ACC_##KIND(T) A;                                                                 \
         typedef OUT_##KIND(T) O;                                                                 \
@@ -137,8 +214,10 @@ typedef struct {
         o[0] = s->has[0] ? OP_##OPN(off[0], part[0]) : part[0];                                  \
         for (int k = 0; k < GROUP; k++)                                                          \
             o[k + 1] = OP_##OPN(o[k], t[k]);                                                     \
-        if (y) {                                                                                 \
-            O *z = stage ? stage : y;                                                            \
+        if (y && g->lanes && g->stage && !((uintptr_t)y & 15)) {                                 \
+            g->lanes(x, y, o);                                                                   \
+        } else if (y) {                                                                          \
+            O *z = g->stage ? g->stage : y;                                                      \
             A r0 = CONV_##KIND(A, x0[0]), r1 = CONV_##KIND(A, x1[0]),                            \
               r2 = CONV_##KIND(A, x2[0]), r3 = CONV_##KIND(A, x3[0]);                            \
             for (size_t j = 0;;) {                                                               \
@@ -153,8 +232,8 @@ typedef struct {
                 r2 = OP_##OPN(r2, CONV_##KIND(A, x2[j]));                                        \
                 r3 = OP_##OPN(r3, CONV_##KIND(A, x3[j]));                                        \
             }                                                                                    \
-            if (stage)                                                                           \
-                pa__stream_copy(y, stage, sizeof(O) * GROUP * BLOCK);                            \
+            if (g->stage)                                                                        \
+                pa__stream_copy(y, g->stage, sizeof(O) * GROUP * BLOCK);                         \
         }                                                                                        \
         off[0] = o[GROUP - 1];                                                                   \
         part[0] = t[GROUP - 1];                                                                  \
@@ -181,7 +260,7 @@ typedef struct {
             size_t c0 = 0;                                                                       \
             if (inner == 1 && p % BLOCK == 0 && p > 0 && p + GROUP * BLOCK <= len &&             \
                 GROUP * BLOCK <= g1 - i) {                                                       \
-                group_##DT##_##OPN(x + k, y ? y + k : NULL, s, b, g->stage);                     \
+                group_##DT##_##OPN(x + k, y ? y + k : NULL, s, b, g);                            \
                 i += GROUP * BLOCK;                                                              \
                 continue;                                                                        \
             }                                                                                    \
@@ -462,6 +541,10 @@ static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int ax
     j.comm = a->dist == PA_REPLICATED ? ctx->node_comm : ctx->comm;
     j.g.len = axis < 0 ? a->size : a->shape[axis];
     j.g.inner = 1;
+#ifdef LANES
+    if (a->dtype == PA_F64)
+        j.g.lanes = op ? lanes_prod : lanes_sum;
+#endif
     for (int d = axis + 1; axis >= 0 && d < a->ndim; d++)
         j.g.inner *= a->shape[d];
     int rc = PA_OK;
