@@ -323,9 +323,15 @@ START_TEST(test_complex_text)
     static const struct {
         double re, im;
         const char *want;
-    } cases[] = {{0, 5, "5j"},        {-0.0, 5, "(-0+5j)"}, {-0.0, -5, "(-0-5j)"},
-                 {1, 2, "(1+2j)"},    {1, -2, "(1-2j)"},    {0, 0, "0j"},
-                 {0, -0.0, "-0j"},    {0, NAN, "nanj"},     {INFINITY, 1, "(inf+1j)"},
+    } cases[] = {{0, 5, "5j"},
+                 {-0.0, 5, "(-0+5j)"},
+                 {-0.0, -5, "(-0-5j)"},
+                 {1, 2, "(1+2j)"},
+                 {1, -2, "(1-2j)"},
+                 {0, 0, "0j"},
+                 {0, -0.0, "-0j"},
+                 {0, NAN, "nanj"},
+                 {INFINITY, 1, "(inf+1j)"},
                  {0.5, 0.25, "(0.5+0.25j)"}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         pa_value v = {.dtype = PA_C128, .kind = 'c', .v.c = {cases[k].re, cases[k].im}};

@@ -24,7 +24,7 @@
 typedef struct {
     pa_ctx *ctx;
     pa_array *x, *z, *mu, *sigma, *fmu, *fsigma; /* fmu, fsigma: full size */
-    pa_span xs, zs, fs, gs; /* the limits' spans: x, z, fmu and fsigma */
+    pa_span xs, zs, fs, gs;                      /* the limits' spans: x, z, fmu and fsigma */
 } bc;
 
 static int call_ok(bench *b, bc *B, int rc, const char *what)

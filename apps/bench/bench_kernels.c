@@ -95,7 +95,7 @@
     {                                                                                            \
         FMA_STREAM_BODY(W, LOAD, STREAM, ADD, MUL);                                              \
     }                                                                                            \
-    ATTR static void scale_stream_##W(double *restrict z, const double *restrict x, double s,     \
+    ATTR static void scale_stream_##W(double *restrict z, const double *restrict x, double s,    \
                                       size_t n)                                                  \
     {                                                                                            \
         SCALE_STREAM_BODY(W, SET1, LOAD, STREAM, MUL);                                           \
@@ -151,8 +151,10 @@ typedef struct {
 static const limit_kernels *widest(void)
 {
 #ifdef BENCH_X86
-    static const limit_kernels k2 = {"16-byte (SSE2)", sum_2, triad_2, fma_stream_2, scale_stream_2},
-                               k4 = {"32-byte (AVX2)", sum_4, triad_4, fma_stream_4, scale_stream_4},
+    static const limit_kernels k2 = {"16-byte (SSE2)", sum_2, triad_2, fma_stream_2,
+                                     scale_stream_2},
+                               k4 = {"32-byte (AVX2)", sum_4, triad_4, fma_stream_4,
+                                     scale_stream_4},
                                k8 = {"64-byte (AVX-512)", sum_8, triad_8, fma_stream_8,
                                      scale_stream_8};
     __builtin_cpu_init();
