@@ -10,6 +10,13 @@
 #include <immintrin.h>
 #endif
 
+/* The register transposes take their masks as vectors, which gcc's
+ * __builtin_shuffle does; other compilers (clang builds the fuzz targets)
+ * copy element by element. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TILE_REGISTERS 1
+#endif
+
 /* The side of a tile in elements: the source lines of a tile's rows and
  * the destination lines of its columns (at most 64 x 64 x 16 bytes each)
  * stay in L2 while the tile's blocks use them, and the walk revisits a
@@ -147,7 +154,9 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
 #define FENCE_avx512() _mm_sfence()
 
 /* clang-format off */
+#ifdef TILE_REGISTERS
 ALL_SIZES(base, , 16)
+#endif
 #ifdef PA_X86_DISPATCH
 ALL_SIZES(avx2, __attribute__((target("avx2"))), 32)
 ALL_SIZES(avx512, __attribute__((target("avx512f"))), 64)
@@ -157,15 +166,17 @@ ALL_SIZES(avx512, __attribute__((target("avx512f"))), 64)
 void pa__transpose_copy_isa(pa_isa isa, const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,
                             size_t rows, size_t cols, size_t es)
 {
-    int done;
+    int done = 0;
 #ifdef PA_X86_DISPATCH
     if (isa == PA_ISA_AVX512)
         done = tiles_avx512(from, fs, to, ts, rows, cols, es);
     else if (isa == PA_ISA_AVX2)
         done = tiles_avx2(from, fs, to, ts, rows, cols, es);
     else
-#endif
         done = tiles_base(from, fs, to, ts, rows, cols, es);
+#elif defined(TILE_REGISTERS)
+    done = tiles_base(from, fs, to, ts, rows, cols, es);
+#endif
     (void)isa;
     /* Another element size has no registers of its own. */
     if (!done)
