@@ -12,11 +12,16 @@
  * starts a line, and p a multiple of PA_SCAN_BLOCK a block.
  *
  * Decomposition. A rank holds a contiguous range [s, e) of global elements
- * and reads and writes nothing else; its result there depends only on the
- * state in which the elements before s leave each column (the carry). So:
- *  1. Every rank, in parallel and reading only: the block values (totals
- *     and the last partial) of the last line in its range from the first
- *     block that starts in the range, column by column.
+ * and writes nothing else; its result there depends only on the state in
+ * which the elements before s leave each column (the carry). So:
+ *  1. In parallel and reading only: the block values (totals and the last
+ *     partial) of the last line in each rank's range from the first block
+ *     that starts in the range, column by column; only for ranks with a
+ *     successor. Lines of one column share this work evenly over the
+ *     node's ranks (scan_share.h): any rank may read any part of the
+ *     node's block, so the last rank of the job reads its range once, and
+ *     a node's uneven ranges cost the same time on each rank. Lines of
+ *     several columns (inner > 1) keep it on each rank for its own range.
  *  2. A chain in global order: each rank receives its carry from the rank
  *     before, runs it over its head (the elements before its first block
  *     start, at most one block per column), folds its block values from
@@ -28,11 +33,14 @@
  * a bit. Integer scans wrap in 64 bits, where any order gives the same
  * result, and take the same path. */
 #include <assert.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collcheck.h"
 #include "compute.h"
+#include "scan_share.h"
+#include "wait.h"
 
 #define BLOCK PA_SCAN_BLOCK
 
@@ -390,36 +398,59 @@ static int state_alloc(state *s, size_t inner, size_t acc)
     return s->buf ? 0 : -1;
 }
 
-/* The end of the head of [s, e): the first element from which every
- * column's block starts inside the range (s itself when s starts a row
- * at a block start), clipped to the line's end and to e. */
-static size_t head_end(const geometry *g, size_t s, size_t e)
-{
-    size_t row = s / g->inner, p = row % g->len, line = row / g->len;
-    if (s % g->inner == 0 && p % BLOCK == 0)
-        return s;
-    size_t next = (p / BLOCK + 1) * BLOCK;
-    if (next > g->len)
-        next = g->len;
-    size_t h = (line * g->len + next) * g->inner;
-    return h < e ? h : e;
-}
-
 /* One scan's work on this rank: its range [s, e) of global elements at x
  * (elements of xsize bytes), its output y (of ysize), and its neighbours
- * in the chain. */
+ * in the chain; the node's block of the input (node_x, global elements
+ * [node_first, node_first + node_n)) and the scan's size in all. */
 typedef struct {
     pa_ctx *ctx;
     MPI_Comm comm;
     const scan_kernels *k;
     int op; /* 0 sum, 1 prod */
     geometry g;
-    size_t s, e;
-    const char *x;
+    size_t s, e, size;
+    const char *x, *node_x;
+    size_t node_first, node_n;
     char *y;
     size_t xsize, ysize;
     int pred, succ; /* ranks in comm, or -1 */
 } scan_job;
+
+/* Step 1 shared over the node: the plan, the node's ranges (2 per rank),
+ * the Alltoallv's counts and displacements in bytes, and the block values
+ * of this rank's share (room for cap of them). */
+typedef struct {
+    pa_scan_share sh;
+    uint64_t *ranges;
+    int *scount, *sdispl, *rcount, *rdispl;
+    char *send;
+    size_t cap;
+} node_share;
+
+/* The tables of a node of m ranks, and room for the values of a share of
+ * a node block of n elements (a share is at most n / m + BLOCK elements
+ * in at most m pieces). -1: out of memory. */
+static int node_share_alloc(node_share *ns, int m, size_t n, size_t acc)
+{
+    ns->cap = (n / (size_t)m + BLOCK) / BLOCK + (size_t)m + 1;
+    ns->ranges = malloc(sizeof(uint64_t) * 2 * (size_t)m);
+    ns->scount = malloc(sizeof(int) * 4 * (size_t)m);
+    ns->send = malloc(ns->cap * acc);
+    if (pa__scan_share_alloc(&ns->sh, m) != 0 || !ns->ranges || !ns->scount || !ns->send)
+        return -1;
+    ns->sdispl = ns->scount + m;
+    ns->rcount = ns->sdispl + m;
+    ns->rdispl = ns->rcount + m;
+    return 0;
+}
+
+static void node_share_free(node_share *ns)
+{
+    pa__scan_share_free(&ns->sh);
+    free(ns->ranges);
+    free(ns->scount);
+    free(ns->send);
+}
 
 /* The ranks whose non-empty ranges end where this one starts and start
  * where it ends: every rank's range from one allgather. */
@@ -445,6 +476,80 @@ static int find_neighbours(const char *fn, scan_job *j)
     }
     free(all);
     return rc;
+}
+
+/* Step 1 shared over the node (lines of one column): the plan from every
+ * node rank's range, this rank's share piece by piece (each piece's
+ * values for the rank whose range it is in), then one Alltoallv over the
+ * node that gives each rank the values of its own range into b, in order.
+ * Returns 1 in *done, or 0 where the node's values are too many for int
+ * counts (the caller then keeps step 1 on each rank); the same on every
+ * rank of the node, from the same ranges. */
+static int step1_shared(const char *fn, scan_job *j, node_share *ns, state *rec, blocks *b,
+                        int *done)
+{
+    pa_ctx *ctx = j->ctx;
+    pa_scan_share *sh = &ns->sh;
+    int m = sh->m, me = ctx->node_rank;
+    size_t acc = j->k->acc_size;
+    uint64_t mine[2] = {j->s, j->e};
+    PA_TRY(pa__mpi(ctx, fn,
+                   MPI_Allgather(mine, 2, MPI_UINT64_T, ns->ranges, 2, MPI_UINT64_T,
+                                 ctx->node_comm),
+                   "MPI_Allgather"));
+    pa__scan_share_plan(sh, ns->ranges, j->size, j->g.len);
+    *done = (sh->w[m] / BLOCK + (size_t)m) * acc <= INT_MAX;
+    if (!*done)
+        return PA_OK;
+    int sd = 0, rd = 0;
+    for (int k = 0; k < m; k++) {
+        size_t from, theirs = pa__scan_share_piece(sh, k, me, &from);
+        ns->rcount[k] = (int)(PA_SCAN_VALUES(theirs) * acc);
+        ns->rdispl[k] = rd;
+        rd += ns->rcount[k];
+        size_t first, n = pa__scan_share_piece(sh, me, k, &first);
+        ns->scount[k] = (int)(PA_SCAN_VALUES(n) * acc);
+        ns->sdispl[k] = sd;
+        sd += ns->scount[k];
+        if (n == 0)
+            continue;
+        /* Each piece starts at a block start, with no block open. */
+        size_t count = 0;
+        blocks piece = {ns->send + ns->sdispl[k], &count, PA_SCAN_VALUES(n)};
+        assert((size_t)sd <= ns->cap * acc);
+        memset(rec->buf, 0, rec->bytes);
+        j->k->run[j->op](&j->g, first, first + n,
+                         j->node_x + (first - j->node_first) * j->xsize, NULL, rec, &piece);
+        assert(count == piece.cap);
+    }
+    PA_TRY(pa__mpi(ctx, fn,
+                   MPI_Alltoallv(ns->send, ns->scount, ns->sdispl, MPI_BYTE, b->val, ns->rcount,
+                                 ns->rdispl, MPI_BYTE, ctx->node_comm),
+                   "MPI_Alltoallv"));
+    b->n[0] = (size_t)rd / acc;
+    /* In place, step 3 overwrites this rank's range, which other ranks of
+     * the node read in their shares: the node's barrier orders every
+     * rank's step-1 loads before any rank's step-3 stores. (Out of place
+     * nothing that step 1 reads is written.) */
+    if (j->y == j->x)
+        PA_TRY(pa__wait_quiet(ctx, fn, ctx->node_comm));
+    return PA_OK;
+}
+
+/* Step 1 into b: shared over the node where the lines have one column
+ * and the node has several ranks, else over this rank's own values from
+ * t0, where a rank after it waits for its carry. */
+static int step1(const char *fn, scan_job *j, node_share *ns, state *rec, blocks *b, size_t t0)
+{
+    if (j->g.inner == 1 && ns->sh.m > 1) {
+        int done;
+        PA_TRY(step1_shared(fn, j, ns, rec, b, &done));
+        if (done)
+            return PA_OK;
+    }
+    if (t0 < j->e && j->succ >= 0)
+        j->k->run[j->op](&j->g, t0, j->e, j->x + (t0 - j->s) * j->xsize, NULL, rec, b);
+    return PA_OK;
 }
 
 /* Step 2: the carry into this range (received, or all zero at the start
@@ -481,15 +586,14 @@ static int scan_range(const char *fn, scan_job *j)
 {
     const geometry *g = &j->g;
     size_t acc = j->k->acc_size, inner = g->inner;
-    size_t h = head_end(g, j->s, j->e);
-    size_t last_line = j->e > j->s ? (j->e - 1) / inner / g->len : 0;
-    size_t t0 = last_line * g->len * inner; /* the last line's first element */
-    if (t0 < h)
-        t0 = h;
+    size_t h = pa__scan_head_end(g->len, inner, j->s, j->e);
+    size_t t0 = pa__scan_values_start(g->len, inner, j->s, j->e);
     state carry = {0}, work = {0}, rec = {0};
     blocks b = {NULL, NULL, (j->e - t0) / inner / BLOCK + 3};
+    node_share ns = {0};
     int ok = state_alloc(&carry, inner, acc) == 0 && state_alloc(&work, inner, acc) == 0 &&
-             state_alloc(&rec, inner, acc) == 0;
+             state_alloc(&rec, inner, acc) == 0 &&
+             node_share_alloc(&ns, j->ctx->node_size, j->node_n, acc) == 0;
     b.val = malloc(b.cap * inner * acc + 1);
     b.n = calloc(inner + 1, sizeof *b.n);
     /* A large output that is not the input is written with streaming
@@ -501,16 +605,15 @@ static int scan_range(const char *fn, scan_job *j)
                                           : pa__err(j->ctx, fn, PA_ENOMEM, "out of memory"));
     if (rc == PA_OK)
         rc = find_neighbours(fn, j);
-    if (rc == PA_OK) {
-        run_fn run = j->k->run[j->op];
-        if (t0 < j->e) /* 1 */
-            run(g, t0, j->e, j->x + (t0 - j->s) * j->xsize, NULL, &rec, &b);
+    if (rc == PA_OK)
+        rc = step1(fn, j, &ns, &rec, &b, t0); /* 1 */
+    if (rc == PA_OK)
         rc = chain(fn, j, &carry, &work, &b, h, t0); /* 2 */
-        if (rc == PA_OK && j->s < j->e) {            /* 3 */
-            run(g, j->s, j->e, j->x, j->y, &carry, NULL);
-            pa__stream_fence();
-        }
+    if (rc == PA_OK && j->s < j->e) {                /* 3 */
+        j->k->run[j->op](g, j->s, j->e, j->x, j->y, &carry, NULL);
+        pa__stream_fence();
     }
+    node_share_free(&ns);
     free(j->g.stage);
     free(carry.buf);
     free(work.buf);
@@ -557,6 +660,10 @@ static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int ax
         pa__local_range(a, &lo, &hi);
         j.s = first + lo;
         j.e = first + hi;
+        j.size = a->size;
+        j.node_first = first;
+        j.node_n = a->part.nelem;
+        j.node_x = pa__node_ptr(a, 0);
         j.x = pa__node_ptr(a, lo);
         j.y = pa__node_ptr(out, lo);
         /* In place (out == a) too: no rank reads another's range, as

@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "dtype.h"
+#include "scan_share.h"
 
 #define B PA_SCAN_BLOCK
 
@@ -326,6 +327,83 @@ START_TEST(test_chunks)
 }
 END_TEST
 
+/* The node's block-value work split over its m ranks (scan_share.h), for
+ * ranks' ranges r (m pairs) of a scan of size elements along lines of len:
+ * NULL if right, else what is wrong. Right is: each rank's pieces, share
+ * after share, tile exactly the range it needs values of (from
+ * pa__scan_values_start to its end; none for the rank at the end) and
+ * give the block values one pass over it gives; each piece starts at a
+ * block start of its line; and every share is within a block of an even
+ * share. */
+static const char *plan_error(int m, const uint64_t *r, size_t size, size_t len)
+{
+    pa_scan_share sh;
+    if (pa__scan_share_alloc(&sh, m) != 0)
+        return "out of memory";
+    pa__scan_share_plan(&sh, r, size, len);
+    const char *err = NULL;
+    size_t total = 0, shares[8] = {0};
+    for (int k = 0; k < m && !err; k++) {
+        size_t s = r[2 * k], e = r[2 * k + 1];
+        size_t at = s < e && e < size ? pa__scan_values_start(len, 1, s, e) : e, values = 0;
+        size_t want = PA_SCAN_VALUES(e - at);
+        total += e - at;
+        for (int i = 0; i < m && !err; i++) {
+            size_t first, n = pa__scan_share_piece(&sh, i, k, &first);
+            if (n == 0)
+                continue;
+            if (first != at)
+                err = "a rank's pieces leave a gap or overlap";
+            else if (first % len % B != 0)
+                err = "a piece does not start at a block start";
+            at += n;
+            values += PA_SCAN_VALUES(n);
+            shares[i] += n;
+        }
+        if (!err && at != e)
+            err = "a rank's pieces do not end at its range's end";
+        else if (!err && values != want)
+            err = "the pieces give another number of block values than one pass";
+    }
+    for (int i = 0; i < m && !err; i++)
+        if (shares[i] + B < total / (size_t)m || shares[i] > total / (size_t)m + B)
+            err = "a share is not within a block of an even share";
+    pa__scan_share_free(&sh);
+    return err;
+}
+
+/* The split at layouts that the launcher's configurations do not all
+ * reach: uneven ranges, empty ranks (first, middle, last) and empty
+ * nodes, arrays smaller than a block, sizes that are not a multiple of a
+ * block, lines shorter and longer than a block, ranks that are not the
+ * last of the job (a node before others: all its ranges need values). */
+START_TEST(test_share_plan)
+{
+    const size_t n = 10 * B + 123;
+    const struct {
+        int m;
+        uint64_t r[8];
+        size_t size, len;
+    } c[] = {
+        {2, {0, n / 2, n / 2, n}, n, n},                                 /* even, last node */
+        {2, {0, n / 2, n / 2, n}, 3 * n, 3 * n},                         /* a node before others */
+        {3, {0, 1000, 1000, 9 * B + 7, 9 * B + 7, n}, n, n},             /* uneven */
+        {4, {0, 0, 0, 5 * B, 5 * B, 5 * B, 5 * B, n}, n, n},             /* empty ranks */
+        {3, {0, 0, 0, 0, 0, 0}, 0, 1},                                   /* an empty node */
+        {2, {0, 0, 0, 0}, n, n},                                         /* an empty node, others after */
+        {3, {0, 10, 10, 20, 20, 33}, 33, 33},                            /* smaller than a block */
+        {3, {0, 10, 10, 20, 20, 33}, 100, 100},                          /* ... with others after */
+        {2, {0, B + 1, B + 1, 3 * B}, 3 * B, 3 * B},                     /* a multiple of a block */
+        {4, {0, 4000, 4000, 8000, 8000, 12000, 12000, n}, n, 3000},      /* short lines */
+        {3, {0, 3 * B + 5, 3 * B + 5, 7 * B, 7 * B, n}, 2 * n, 2 * B + 9}, /* lines across ranks */
+    };
+    for (size_t t = 0; t < sizeof c / sizeof c[0]; t++) {
+        const char *err = plan_error(c[t].m, c[t].r, c[t].size, c[t].len);
+        TU_ASSERT(err == NULL, "layout %zu: %s", t, err);
+    }
+}
+END_TEST
+
 /* Refusals: the wrong output dtype, an axis out of range, a shape
  * mismatch; nothing is written. */
 START_TEST(test_refusals)
@@ -488,6 +566,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_in_place);
     tcase_add_test(tc, test_bound);
     tcase_add_test(tc, test_chunks);
+    tcase_add_test(tc, test_share_plan);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_hist_rules);
     tcase_add_test(tc, test_hist_extremes);
