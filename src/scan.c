@@ -493,10 +493,10 @@ static int step1_shared(const char *fn, scan_job *j, node_share *ns, state *rec,
     int m = sh->m, me = ctx->node_rank;
     size_t acc = j->k->acc_size;
     uint64_t mine[2] = {j->s, j->e};
-    PA_TRY(pa__mpi(ctx, fn,
-                   MPI_Allgather(mine, 2, MPI_UINT64_T, ns->ranges, 2, MPI_UINT64_T,
-                                 ctx->node_comm),
-                   "MPI_Allgather"));
+    PA_TRY(
+        pa__mpi(ctx, fn,
+                MPI_Allgather(mine, 2, MPI_UINT64_T, ns->ranges, 2, MPI_UINT64_T, ctx->node_comm),
+                "MPI_Allgather"));
     pa__scan_share_plan(sh, ns->ranges, j->size, j->g.len);
     *done = (sh->w[m] / BLOCK + (size_t)m) * acc <= INT_MAX;
     if (!*done)
@@ -518,8 +518,8 @@ static int step1_shared(const char *fn, scan_job *j, node_share *ns, state *rec,
         blocks piece = {ns->send + ns->sdispl[k], &count, PA_SCAN_VALUES(n)};
         assert((size_t)sd <= ns->cap * acc);
         memset(rec->buf, 0, rec->bytes);
-        j->k->run[j->op](&j->g, first, first + n,
-                         j->node_x + (first - j->node_first) * j->xsize, NULL, rec, &piece);
+        j->k->run[j->op](&j->g, first, first + n, j->node_x + (first - j->node_first) * j->xsize,
+                         NULL, rec, &piece);
         assert(count == piece.cap);
     }
     PA_TRY(pa__mpi(ctx, fn,
@@ -593,7 +593,7 @@ static int scan_range(const char *fn, scan_job *j)
     node_share ns = {0};
     int ok = state_alloc(&carry, inner, acc) == 0 && state_alloc(&work, inner, acc) == 0 &&
              state_alloc(&rec, inner, acc) == 0 &&
-             node_share_alloc(&ns, j->ctx->node_size, j->node_n, acc) == 0;
+             node_share_alloc(&ns, j->ctx->node_size, inner == 1 ? j->node_n : 0, acc) == 0;
     b.val = malloc(b.cap * inner * acc + 1);
     b.n = calloc(inner + 1, sizeof *b.n);
     /* A large output that is not the input is written with streaming
@@ -666,8 +666,9 @@ static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int ax
         j.node_x = pa__node_ptr(a, 0);
         j.x = pa__node_ptr(a, lo);
         j.y = pa__node_ptr(out, lo);
-        /* In place (out == a) too: no rank reads another's range, as
-         * the chain carries states, never elements. */
+        /* In place (out == a) too: the chain carries states, never
+         * elements, and where other ranks of the node read this range
+         * in step 1, a node barrier ends their reads before step 3. */
         rc = scan_range(fn, &j);
     }
     return pa__array_sync_agree(out, rc);

@@ -385,16 +385,16 @@ START_TEST(test_share_plan)
         uint64_t r[8];
         size_t size, len;
     } c[] = {
-        {2, {0, n / 2, n / 2, n}, n, n},                                 /* even, last node */
-        {2, {0, n / 2, n / 2, n}, 3 * n, 3 * n},                         /* a node before others */
-        {3, {0, 1000, 1000, 9 * B + 7, 9 * B + 7, n}, n, n},             /* uneven */
-        {4, {0, 0, 0, 5 * B, 5 * B, 5 * B, 5 * B, n}, n, n},             /* empty ranks */
-        {3, {0, 0, 0, 0, 0, 0}, 0, 1},                                   /* an empty node */
-        {2, {0, 0, 0, 0}, n, n},                                         /* an empty node, others after */
-        {3, {0, 10, 10, 20, 20, 33}, 33, 33},                            /* smaller than a block */
-        {3, {0, 10, 10, 20, 20, 33}, 100, 100},                          /* ... with others after */
-        {2, {0, B + 1, B + 1, 3 * B}, 3 * B, 3 * B},                     /* a multiple of a block */
-        {4, {0, 4000, 4000, 8000, 8000, 12000, 12000, n}, n, 3000},      /* short lines */
+        {2, {0, n / 2, n / 2, n}, n, n},                     /* even, last node */
+        {2, {0, n / 2, n / 2, n}, 3 * n, 3 * n},             /* a node before others */
+        {3, {0, 1000, 1000, 9 * B + 7, 9 * B + 7, n}, n, n}, /* uneven */
+        {4, {0, 0, 0, 5 * B, 5 * B, 5 * B, 5 * B, n}, n, n}, /* empty ranks */
+        {3, {0, 0, 0, 0, 0, 0}, 0, 1},                       /* an empty node */
+        {2, {0, 0, 0, 0}, n, n},                             /* an empty node, others after */
+        {3, {0, 10, 10, 20, 20, 33}, 33, 33},                /* smaller than a block */
+        {3, {0, 10, 10, 20, 20, 33}, 100, 100},              /* ... with others after */
+        {2, {0, B + 1, B + 1, 3 * B}, 3 * B, 3 * B},         /* a multiple of a block */
+        {4, {0, 4000, 4000, 8000, 8000, 12000, 12000, n}, n, 3000},        /* short lines */
         {3, {0, 3 * B + 5, 3 * B + 5, 7 * B, 7 * B, n}, 2 * n, 2 * B + 9}, /* lines across ranks */
     };
     for (size_t t = 0; t < sizeof c / sizeof c[0]; t++) {
