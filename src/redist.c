@@ -224,10 +224,12 @@ static windows windows_of(const pa__redist_plan *p, int node, size_t slot_elems)
     size_t h = x.rowsize <= slot_elems ? slot_elems / x.rowsize : 1;
     size_t at_least = min_size(p->min_window_rows, slot_elems);
     h = min_size(h > at_least ? h : at_least, x.nrows);
+    /* Bands of near-equal height, so that no round is a sliver. */
+    x.nbands = (x.nrows + h - 1) / h;
+    h = (x.nrows + x.nbands - 1) / x.nbands;
     size_t w = slot_elems / h ? slot_elems / h : 1;
     x.h = h;
     x.w = min_size(x.rowsize, w);
-    x.nbands = (x.nrows + h - 1) / h;
     x.nchunks = (x.rowsize + x.w - 1) / x.w;
     return x;
 }
@@ -418,24 +420,34 @@ static int rounds_run(const engine *g, char *area, size_t sent, MPI_Request *req
     return rc;
 }
 
-/* Window sizes a transpose tries, largest first: the buffer's elements
- * (at most a message's int count of bytes) divided by 1, 2, 4, ... A
- * round's pieces take at most as many windows as there are nodes (what
- * each other node's window needs from this node, and this node's window),
- * and the last try's windows take at most half the buffer together, which
- * leaves the rest for the ranks' shares rounded up. */
-#define FIT_TRIES 16
+/* Window sizes a transpose tries, largest first: twice the buffer's
+ * elements (a window's pieces from this node and to it are about a share
+ * of it each; at most a message's int count of bytes), then 3/4 of the
+ * size before, and last the buffer over twice the nodes. A round's pieces
+ * take at most as many windows as there are nodes (what each other node's
+ * window needs from this node, and this node's window), so the last try's
+ * take at most half the buffer together, which leaves the rest for the
+ * ranks' shares rounded up. */
+#define FIT_TRIES 32
 
-static int fit_tries(int nn)
+typedef struct {
+    size_t slot[FIT_TRIES];
+    int n;
+} fit_sizes;
+
+static fit_sizes fit_sizes_of(size_t buffer_elems, size_t es, int nn)
 {
-    int t = 1;
-    while (t < FIT_TRIES && (1 << (t - 1)) < 2 * nn)
-        t++;
-    return t;
+    fit_sizes x = {.n = 0};
+    size_t last = buffer_elems / (2 * (size_t)nn);
+    size_t s = min_size(2 * buffer_elems, (size_t)INT_MAX / es);
+    for (; s > last && x.n < FIT_TRIES - 1; s = s / 4 * 3)
+        x.slot[x.n++] = s;
+    x.slot[x.n++] = last ? last : 1;
+    return x;
 }
 
 /* A transpose's windows and buffer, collectively: tries every window size
- * of fit_tries, agrees over the job (one allreduce) on the most elements a
+ * of fit_sizes_of, agrees over the job (one allreduce) on the most elements a
  * node's areas take in each, and keeps the largest windows whose areas fit
  * the buffer. Sets the windows, this rank's area in *mine and the buffer's
  * elements in *total. Every rank calls it, also after a failure (failed),
@@ -443,11 +455,11 @@ static int fit_tries(int nn)
 static int fit_windows(engine *g, size_t buffer_elems, int failed, areas *mine, size_t *total)
 {
     pa_ctx *ctx = g->p->dst->ctx;
-    int tries = fit_tries(g->nn);
+    fit_sizes sizes = fit_sizes_of(buffer_elems, g->p->dst->part.elsize, g->nn);
+    int tries = sizes.n;
     unsigned long long need[FIT_TRIES] = {0}, most[FIT_TRIES];
-    size_t largest = min_size(buffer_elems, (size_t)INT_MAX / g->p->dst->part.elsize);
     for (int t = 0; t < tries && !failed; t++) {
-        plan_windows(g, largest >> t);
+        plan_windows(g, sizes.slot[t]);
         need[t] = areas_of(g).total;
     }
     int mrc = MPI_Allreduce(need, most, tries, MPI_UNSIGNED_LONG_LONG, MPI_MAX, ctx->comm);
@@ -458,7 +470,7 @@ static int fit_windows(engine *g, size_t buffer_elems, int failed, areas *mine, 
         t++;
     *total = (size_t)most[t];
     if (!failed) {
-        plan_windows(g, largest >> t);
+        plan_windows(g, sizes.slot[t]);
         *mine = areas_of(g);
     }
     return PA_OK;
