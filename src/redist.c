@@ -1,9 +1,10 @@
 /* The redistribution engine (see redist.h for its protocol): windows of
  * destination rows, rounds in which each lane's ranks send their share of
- * every piece from the source (or, for a transpose, from the node's buffer)
+ * every piece from the source (or, for a transpose, from their buffer area)
  * and receive into the destination, with pieces inside a node copied
  * directly; and the plans that reshape.c's calls run on it. Every rank of a
  * node copies its own share of every piece. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,27 +55,24 @@ static size_t part_start(size_t total, size_t r, size_t n)
 }
 
 /* Share r of n of a piece: its rows, or for a piece of fewer rows than
- * sharers (a run of one row, say) its columns. Returns the elements of the
- * shares before it, which is where it starts when the piece is packed share
- * by share. */
-static size_t share_of(const pa__piece *pc, int r, int n, size_t *i0, size_t *i1, size_t *c0,
-                       size_t *c1)
+ * sharers (a run of one row, say) its columns. */
+static void share_of(const pa__piece *pc, int r, int n, size_t *i0, size_t *i1, size_t *c0,
+                     size_t *c1)
 {
     size_t un = (size_t)n, ur = (size_t)r;
     *i0 = 0, *i1 = pc->rows, *c0 = 0, *c1 = pc->cols;
     if (pc->rows >= un || pc->rows >= pc->cols) {
         *i0 = part_start(pc->rows, ur, un);
         *i1 = part_start(pc->rows, ur + 1, un);
-        return *i0 * pc->cols;
+    } else {
+        *c0 = part_start(pc->cols, ur, un);
+        *c1 = part_start(pc->cols, ur + 1, un);
     }
-    *c0 = part_start(pc->cols, ur, un);
-    *c1 = part_start(pc->cols, ur + 1, un);
-    return *c0 * pc->rows;
 }
 
 /* What one walk over a window's pieces does with each. */
 typedef enum {
-    WALK_COUNT,  /* count the pieces */
+    WALK_COUNT,  /* count the pieces, and the elements of this share's transposed ones */
     WALK_LOCAL,  /* source -> destination, both in this node */
     WALK_SEND,   /* source (or the packed buffer, for a transpose) -> a peer */
     WALK_RECV,   /* a peer -> destination (or the buffer, for a transpose) */
@@ -89,8 +87,9 @@ typedef struct {
     size_t src_first; /* flat index of the source node block's first element */
     char *dst_base;
     size_t dst_first;
-    char *buf;      /* the slot transposed pieces are packed into or received in */
-    size_t pos;     /* elements of the slot's pieces walked so far */
+    char *buf;      /* this rank's area that transposed pieces are packed into or received in */
+    size_t pos;     /* elements of the round's shares in the area so far */
+    int stream;     /* unpack with streaming stores: the destination is large */
     size_t npieces; /* WALK_COUNT: pieces walked */
     MPI_Comm comm;  /* WALK_SEND, WALK_RECV: the job, and the peer's rank */
     int peer;
@@ -128,11 +127,10 @@ static void post(walk *w, void *at, size_t count, size_t len, ptrdiff_t stride)
         w->mpi_rc = rc;
 }
 
-/* n rows of len bytes, packed at from, to rows stride bytes apart at to;
- * streamed when they are many (see PA_TRANSPOSE_STREAM_MIN). */
-static void unpack_rows(const char *from, size_t len, char *to, ptrdiff_t stride, size_t n)
+/* n rows of len bytes, packed at from, to rows stride bytes apart at to. */
+static void unpack_rows(const char *from, size_t len, char *to, ptrdiff_t stride, size_t n,
+                        int stream)
 {
-    int stream = n * len >= PA_TRANSPOSE_STREAM_MIN;
     for (size_t k = 0; k < n; k++, from += len, to += stride)
         if (stream)
             pa__stream_copy(to, from, len);
@@ -145,13 +143,16 @@ static void on_piece(const pa__piece *pc, void *arg)
     walk *w = arg;
     size_t i0, i1, c0, c1, es = w->es;
     w->npieces++;
-    if (w->mode == WALK_COUNT)
-        return;
-    size_t packed_at = w->pos + share_of(pc, w->share, w->nshares, &i0, &i1, &c0, &c1);
-    w->pos += pc->rows * pc->cols;
+    share_of(pc, w->share, w->nshares, &i0, &i1, &c0, &c1);
     if (i0 >= i1 || c0 >= c1)
         return;
-    size_t rows = i1 - i0, cols = c1 - c0;
+    size_t rows = i1 - i0, cols = c1 - c0, packed_at = w->pos;
+    /* A transpose's shares lie back to back in the rank's area, in the
+     * order both ends walk them. */
+    if (pc->transpose && w->mode != WALK_LOCAL)
+        w->pos += rows * cols;
+    if (w->mode == WALK_COUNT)
+        return;
     ptrdiff_t e = (ptrdiff_t)es, i = (ptrdiff_t)i0, c = (ptrdiff_t)c0;
     /* Both ends of a message see the same piece, so they agree on it. */
     if (w->mode != WALK_LOCAL && !pc->transpose) {
@@ -172,17 +173,18 @@ static void on_piece(const pa__piece *pc, void *arg)
     } else if (w->mode == WALK_SEND) {
         post(w, (char *)src + (i * pc->src_stride + c) * e, rows, cols * es, pc->src_stride * e);
     } else if (pc->transpose) {
-        /* Received whole into the buffer, where the sender packed it, and
-         * unpacked once the round's messages are in (WALK_UNPACK): one
-         * contiguous message per piece, which MPI moves in one copy,
-         * where its destination rows would be many short messages or one
-         * strided one, moved in fragments that are copied twice. */
+        /* Received whole into this rank's area, and unpacked once the
+         * round's messages are in (WALK_UNPACK): one contiguous message
+         * per piece, which MPI moves in one copy, where its destination
+         * rows would be many short messages or one strided one, moved in
+         * fragments that are copied twice (a strided receive measured
+         * 0.2x of the alltoallv, this 0.65x). */
         char *at = w->buf + packed_at * es;
         if (w->mode == WALK_RECV)
             post(w, at, 1, rows * cols * es, 0);
         else
             unpack_rows(at, rows * es, dst + (c * pc->dst_stride + i) * e, pc->dst_stride * e,
-                        cols);
+                        cols, w->stream);
     } else {
         post(w, dst + (i * pc->dst_stride + c) * e, rows, cols * es, pc->dst_stride * e);
     }
@@ -191,8 +193,8 @@ static void on_piece(const pa__piece *pc, void *arg)
 /* ------------------------------------------------------------ windows */
 
 /* A destination node's rows of the plan cut into windows: bands of h rows,
- * each cut into chunks of w columns, h * w at most the elements a buffer
- * slot holds. */
+ * each cut into chunks of w columns, h * w at most a given number of
+ * elements. */
 typedef struct {
     size_t row0, nrows, rowsize, h, w, nbands, nchunks;
 } windows;
@@ -222,10 +224,12 @@ static windows windows_of(const pa__redist_plan *p, int node, size_t slot_elems)
     size_t h = x.rowsize <= slot_elems ? slot_elems / x.rowsize : 1;
     size_t at_least = min_size(p->min_window_rows, slot_elems);
     h = min_size(h > at_least ? h : at_least, x.nrows);
+    /* Bands of near-equal height, so that no round is a sliver. */
+    x.nbands = (x.nrows + h - 1) / h;
+    h = (x.nrows + x.nbands - 1) / x.nbands;
     size_t w = slot_elems / h ? slot_elems / h : 1;
     x.h = h;
     x.w = min_size(x.rowsize, w);
-    x.nbands = (x.nrows + h - 1) / h;
     x.nchunks = (x.rowsize + x.w - 1) / x.w;
     return x;
 }
@@ -244,18 +248,10 @@ static void walk_window(const pa__redist_plan *p, const windows *x, size_t k, si
     size_t band = k / x->nchunks, chunk = k % x->nchunks;
     size_t ra = x->row0 + band * x->h, rb = min_size(ra + x->h, x->row0 + x->nrows);
     size_t c0 = chunk * x->w, c1 = min_size(c0 + x->w, x->rowsize);
-    w->pos = 0;
     p->pieces(p, ra, rb, c0, c1, sr0, sr1, on_piece, w);
 }
 
 /* ------------------------------------------------------------ the engine */
-
-/* The buffer slot of node k, as seen from node me: the other nodes in
- * order (me has none; its pieces are copied directly). */
-static size_t slot_of(int k, int me)
-{
-    return (size_t)(k < me ? k : k - 1);
-}
 
 /* The exchange between two nodes runs in lanes, one per rank of the
  * smaller node: node rank l of one node sends share l of every piece to
@@ -281,26 +277,24 @@ static int node_size_of(const pa_ctx *ctx, int k)
  * source rows of every node, and each lane's peer. */
 typedef struct {
     const pa__redist_plan *p;
-    int nn, me;
-    size_t slot_elems, rounds;
-    size_t slot;       /* elements of a buffer slot: the most a window holds */
+    int nn, me, remote;
+    size_t rounds;
     windows *win;      /* per destination node */
     size_t *src_rows;  /* per source node: first row, count */
     int *peer, *lanes; /* per node: this rank's lane peer (or -1), the lane count */
 } engine;
 
-/* Walks the pieces this rank sends (sending) or receives in round r on its
- * lanes, in w's mode; slots is the first of a transpose's buffer slots to
- * pack into (sending) or receive in, one per other node. */
-static void post_round(const engine *g, size_t r, int sending, char *slots, walk *w)
+/* Walks the pieces share w->share of this node (this rank's node rank, but
+ * for counting) sends (sending) or receives in round r on its lanes, in
+ * w's mode. */
+static void post_round(const engine *g, size_t r, int sending, walk *w)
 {
     const windows *mine = &g->win[g->me];
     for (int k = 0; k < g->nn; k++) {
-        if (k == g->me || g->peer[k] < 0)
+        if (k == g->me || !g->remote || w->share >= g->lanes[k])
             continue;
         w->peer = g->peer[k];
         w->nshares = g->lanes[k];
-        w->buf = slots ? slots + slot_of(k, g->me) * g->slot * w->es : NULL;
         if (sending) {
             walk_window(g->p, &g->win[k], r, g->src_rows[2 * g->me],
                         g->src_rows[2 * g->me] + g->src_rows[2 * g->me + 1], w);
@@ -311,34 +305,77 @@ static void post_round(const engine *g, size_t r, int sending, char *slots, walk
     }
 }
 
-/* The most pieces this rank sends and receives in one round. */
-static size_t max_pieces(const engine *g)
+/* Cuts every node's rows of the plan into windows of at most slot
+ * elements; the rounds are the most windows a node this rank exchanges
+ * with has. */
+static void plan_windows(engine *g, size_t slot)
 {
-    size_t most = 0;
-    walk w = {.mode = WALK_COUNT};
-    for (size_t r = 0; r < g->rounds; r++) {
-        w.npieces = 0;
-        post_round(g, r, 1, NULL, &w);
-        post_round(g, r, 0, NULL, &w);
-        most = w.npieces > most ? w.npieces : most;
+    g->rounds = 0;
+    for (int k = 0; k < g->nn; k++) {
+        g->win[k] = windows_of(g->p, k, slot ? slot : 1);
+        if ((k == g->me || g->remote) && windows_count(&g->win[k]) > g->rounds)
+            g->rounds = windows_count(&g->win[k]);
     }
-    return most;
+}
+
+/* Over the rounds of the planned windows, for share s of this node: the
+ * most pieces it posts in one round, and the elements its area of a
+ * transpose's buffer must hold, the most it packs in a round (*sent) and
+ * after them the most it receives. */
+static void count_rounds(const engine *g, int s, size_t *pieces, size_t *sent, size_t *area)
+{
+    *pieces = *sent = 0;
+    size_t received = 0;
+    walk w = {.mode = WALK_COUNT, .share = s};
+    for (size_t r = 0; r < g->rounds; r++) {
+        w.npieces = w.pos = 0;
+        post_round(g, r, 1, &w);
+        size_t out = w.pos;
+        post_round(g, r, 0, &w);
+        *pieces = w.npieces > *pieces ? w.npieces : *pieces;
+        *sent = out > *sent ? out : *sent;
+        received = w.pos - out > received ? w.pos - out : received;
+    }
+    *area = *sent + received;
+}
+
+/* A transpose's buffer holds an area per rank of the node, in node rank
+ * order: with the planned windows, the elements of the node's areas, and
+ * where this rank's starts and how much of it is for packing. */
+typedef struct {
+    size_t total, at, sent;
+} areas;
+
+static areas areas_of(const engine *g)
+{
+    const pa_ctx *ctx = g->p->dst->ctx;
+    areas x = {0};
+    for (int s = 0; s < ctx->node_size; s++) {
+        size_t pieces, sent, area;
+        count_rounds(g, s, &pieces, &sent, &area);
+        if (s == ctx->node_rank) {
+            x.at = x.total;
+            x.sent = sent;
+        }
+        x.total += area;
+    }
+    return x;
 }
 
 /* The rounds, once every allocation is agreed. Packing and copying cannot
  * fail, and an MPI error is fatal by default (parray's communicators return
  * it, but a peer may then wait for a message that never comes, as in any
  * collective): so no round needs an agreement, a failure is kept, every
- * rank still posts every round's messages, and the run's end agrees. */
-static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w)
+ * rank still posts every round's messages, and the run's end agrees. A
+ * transpose packs into and receives in an area of the buffer that only
+ * this rank uses (area), and its own waits end each round's use of it, so
+ * no rank waits for another of its node between rounds. */
+static int rounds_run(const engine *g, char *area, size_t sent, MPI_Request *reqs, walk *w)
 {
     pa_ctx *ctx = g->p->dst->ctx;
     const windows *mine = &g->win[g->me];
     size_t sr0 = g->src_rows[2 * g->me], sr1 = sr0 + g->src_rows[2 * g->me + 1];
-    /* A transpose's buffer: the slots it packs into, then those it
-     * receives in. */
-    char *send_slots = buf ? buf->block.base : NULL;
-    char *recv_slots = buf ? send_slots + (size_t)(g->nn - 1) * g->slot * w->es : NULL;
+    char *send_area = area, *recv_area = area ? area + sent * w->es : NULL;
     int rc = PA_OK;
     for (size_t r = 0; r < g->rounds; r++) {
         w->reqs = reqs;
@@ -346,9 +383,13 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
         w->strided = 0;
         /* Receives first, so that every send finds its receive posted. */
         w->mode = WALK_RECV;
-        post_round(g, r, 0, recv_slots, w);
+        w->buf = recv_area;
+        w->pos = 0;
+        post_round(g, r, 0, w);
         w->mode = WALK_SEND;
-        post_round(g, r, 1, send_slots, w);
+        w->buf = send_area;
+        w->pos = 0;
+        post_round(g, r, 1, w);
         /* The node's own pieces while the messages move: a receiver can
          * take a contiguous message in one copy whatever the sender does
          * meanwhile, but MPI moves a strided one (a slice's rows) in
@@ -364,19 +405,75 @@ static int rounds_run(const engine *g, pa_array *buf, MPI_Request *reqs, walk *w
             mrc = MPI_Waitall((int)w->nreqs, reqs, MPI_STATUSES_IGNORE);
         if (mrc == MPI_SUCCESS)
             mrc = w->mpi_rc;
-        if (mrc == MPI_SUCCESS && buf) {
+        if (mrc == MPI_SUCCESS && area) {
             w->mode = WALK_UNPACK;
-            post_round(g, r, 0, recv_slots, w);
-            pa__stream_fence();
+            w->buf = recv_area;
+            w->pos = 0;
+            post_round(g, r, 0, w);
         }
-        /* The node's ranks pack and receive the next round where others
-         * may still send or unpack this one: a node barrier orders them. */
-        if (mrc == MPI_SUCCESS && buf && r + 1 < g->rounds)
-            mrc = MPI_Barrier(ctx->node_comm);
         if (mrc != MPI_SUCCESS && rc == PA_OK)
             rc = pa__mpi(ctx, "pa__redist_run", mrc, "the exchange between nodes");
     }
+    /* The unpacked rows are read by other ranks after the run's sync. */
+    if (area)
+        pa__stream_fence();
     return rc;
+}
+
+/* Window sizes a transpose tries, largest first: twice the buffer's
+ * elements (a window's pieces from this node and to it are about a share
+ * of it each; at most a message's int count of bytes), then 3/4 of the
+ * size before, and last the buffer over twice the nodes. A round's pieces
+ * take at most as many windows as there are nodes (what each other node's
+ * window needs from this node, and this node's window), so the last try's
+ * take at most half the buffer together, which leaves the rest for the
+ * ranks' shares rounded up. */
+#define FIT_TRIES 32
+
+typedef struct {
+    size_t slot[FIT_TRIES];
+    int n;
+} fit_sizes;
+
+static fit_sizes fit_sizes_of(size_t buffer_elems, size_t es, int nn)
+{
+    fit_sizes x = {.n = 0};
+    size_t last = buffer_elems / (2 * (size_t)nn);
+    size_t s = min_size(2 * buffer_elems, (size_t)INT_MAX / es);
+    for (; s > last && x.n < FIT_TRIES - 1; s = s / 4 * 3)
+        x.slot[x.n++] = s;
+    x.slot[x.n++] = last ? last : 1;
+    return x;
+}
+
+/* A transpose's windows and buffer, collectively: tries every window size
+ * of fit_sizes_of, agrees over the job (one allreduce) on the most elements a
+ * node's areas take in each, and keeps the largest windows whose areas fit
+ * the buffer. Sets the windows, this rank's area in *mine and the buffer's
+ * elements in *total. Every rank calls it, also after a failure (failed),
+ * so that no rank is left in the allreduce. */
+static int fit_windows(engine *g, size_t buffer_elems, int failed, areas *mine, size_t *total)
+{
+    pa_ctx *ctx = g->p->dst->ctx;
+    fit_sizes sizes = fit_sizes_of(buffer_elems, g->p->dst->part.elsize, g->nn);
+    int tries = sizes.n;
+    unsigned long long need[FIT_TRIES] = {0}, most[FIT_TRIES];
+    for (int t = 0; t < tries && !failed; t++) {
+        plan_windows(g, sizes.slot[t]);
+        need[t] = areas_of(g).total;
+    }
+    int mrc = MPI_Allreduce(need, most, tries, MPI_UNSIGNED_LONG_LONG, MPI_MAX, ctx->comm);
+    if (mrc != MPI_SUCCESS)
+        return pa__mpi(ctx, "pa__redist_run", mrc, "agreeing on the buffer");
+    int t = 0;
+    while (t + 1 < tries && most[t] > buffer_elems)
+        t++;
+    *total = (size_t)most[t];
+    if (!failed) {
+        plan_windows(g, sizes.slot[t]);
+        *mine = areas_of(g);
+    }
+    return PA_OK;
 }
 
 int pa__redist_run(const pa__redist_plan *p, const char *fn)
@@ -387,47 +484,50 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
     size_t es = dst->part.elsize;
     /* A replicated source is whole on every node: nothing crosses nodes. */
     int remote = nn > 1 && src->dist == PA_DISTRIBUTED;
-    /* The buffer bounds each round to a window of slot_elems per other
-     * node: half the buffer (which keeps every message's byte count an
-     * int) holds them. Only transposes use it, a slot per other node to
-     * pack into and one to receive in; the other plans send from the
-     * source and receive into the destination. */
+    /* The buffer bounds each round. A transpose packs its pieces into it
+     * and receives them in it (fit_windows). The other plans send from the
+     * source and receive into the destination: their windows take half the
+     * buffer split among the other nodes, which keeps every message's byte
+     * count an int. */
     size_t peers = nn > 1 ? (size_t)nn - 1 : 1;
-    size_t slots = p->packs ? 4 * peers : 2 * peers;
-    size_t slot_elems = ((size_t)ctx->redist_buffer_mb << 20) / (slots * es);
-    engine g = {.p = p, .nn = nn, .me = me, .slot_elems = slot_elems ? slot_elems : 1};
+    size_t buffer_elems = ((size_t)ctx->redist_buffer_mb << 20) / es;
+    int packs = remote && p->packs;
+    engine g = {.p = p, .nn = nn, .me = me, .remote = remote};
     g.win = malloc(sizeof *g.win * (size_t)nn);
     g.src_rows = malloc(sizeof *g.src_rows * 2 * (size_t)nn);
     g.peer = malloc(sizeof *g.peer * 2 * (size_t)nn);
     MPI_Request *reqs = NULL;
     pa_array *buf = NULL;
+    areas mine = {0};
+    size_t total = 0, pieces = 0;
     int rc = g.win && g.src_rows && g.peer ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory");
     if (rc == PA_OK) {
         g.lanes = g.peer + nn;
         for (int k = 0; k < nn; k++) {
-            g.win[k] = windows_of(p, k, g.slot_elems);
             node_rows(src, k, &g.src_rows[2 * k], &g.src_rows[2 * k + 1]);
             g.peer[k] = remote && k != me ? lane_peer(ctx, k) : -1;
             int other = node_size_of(ctx, k);
             g.lanes[k] = other < ctx->node_size ? other : ctx->node_size;
-            if (k == me || remote) {
-                g.rounds = windows_count(&g.win[k]) > g.rounds ? windows_count(&g.win[k])
-                                                               : g.rounds;
-                size_t held = g.win[k].h * g.win[k].w;
-                g.slot = held > g.slot ? held : g.slot;
-            }
         }
-        size_t most = remote ? max_pieces(&g) : 0;
-        reqs = malloc(sizeof *reqs * (most ? most : 1));
+        if (!packs)
+            plan_windows(&g, buffer_elems / (2 * peers));
+    }
+    if (packs) {
+        int frc = fit_windows(&g, buffer_elems, rc != PA_OK, &mine, &total);
+        rc = rc == PA_OK ? frc : rc;
+    }
+    if (rc == PA_OK) {
+        size_t sent, area;
+        count_rounds(&g, ctx->node_rank, &pieces, &sent, &area);
+        reqs = malloc(sizeof *reqs * (pieces ? pieces : 1));
         if (!reqs)
             rc = pa__err(ctx, fn, PA_ENOMEM, "out of memory");
     }
-    /* A transpose's pieces are packed into the buffer and received in it,
-     * two slots of a window's elements per other node; it never holds
-     * more. */
     rc = pa__agree(ctx, ctx->comm, rc);
-    if (rc == PA_OK && remote && p->packs && g.slot > 0) {
-        size_t bytes = 2 * peers * g.slot * es;
+    /* The areas of the node that needs the most: fewer bytes than the
+     * buffer allows when the output is smaller. */
+    if (rc == PA_OK && total > 0) {
+        size_t bytes = total * es;
         rc = pa__array_create_unset(ctx, PA_U8, 1, &bytes, PA_REPLICATED, &buf);
     }
     if (rc == PA_OK) {
@@ -439,8 +539,10 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
                   .src_first = src->row0 * pa__row_elems(src),
                   .dst_base = dst->block.base,
                   .dst_first = dst->row0 * pa__row_elems(dst),
+                  .stream = dst->block.bytes >= PA_TRANSPOSE_STREAM_MIN,
                   .comm = ctx->comm};
-        rc = rounds_run(&g, buf, reqs, &w);
+        char *area = buf ? (char *)buf->block.base + mine.at * es : NULL;
+        rc = rounds_run(&g, area, mine.sent, reqs, &w);
     }
     int rc_free = pa_array_free(&buf);
     free(reqs);

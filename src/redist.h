@@ -13,13 +13,16 @@
  * straight from the source block (an MPI vector type per piece), and
  * receives share l of every piece its own window needs straight into the
  * destination block; only a transpose packs its share, transposed, into
- * the node's buffer first, sends it as one message into the receiving
- * node's buffer, and unpacks it from there. Meanwhile every rank copies its share of the
- * pieces within the node. The sender and the receiver enumerate the same
- * pieces in the same order, so no piece is described on the wire. The
- * allocations are agreed once, before the rounds; the rounds need no
- * agreement (copies cannot fail, and an MPI error is fatal by default),
- * and the run ends with one.
+ * its rank's area of the node's buffer first, sends it as one message into
+ * the receiving rank's area, and unpacks it from there (each rank reuses
+ * only its own area, so no rank waits for another of its node between
+ * rounds). Meanwhile every rank copies its share of the pieces within the
+ * node. The sender and the receiver enumerate the same pieces in the same
+ * order, so no piece is described on the wire. The allocations (and a
+ * transpose's window size, the largest whose areas fit the buffer) are
+ * agreed once, before the rounds; the rounds need no agreement (copies
+ * cannot fail, and an MPI error is fatal by default), and the run ends
+ * with one.
  *
  *     pa__redist_plan p = pa__redist_flat(src, dst, 0);
  *     rc = pa__redist_run(&p, "pa_reshape");   (collective over the job)
