@@ -329,8 +329,8 @@ PA_SIMD_CLONES static double root_of(double *v, size_t m)
  *
  * Short lines (lines_fn): o[i] = the value of line i of len <= 64
  * positions (a cut block), lines contiguous and one after another from
- * x, for i < 8 n8: 8 lines at a time, each row of 8 positions of the 8
- * lines read as 8 vectors and transposed. A line whose length is not a
+ * x, for i < 8 n8: 8 lines at a time, each row of 8 positions of a line
+ * read as a vector. A line whose length is not a
  * multiple of 8 reads past its end, into the next line and, for the last
  * of them, past x's lines: the caller keeps 8 elements there. */
 typedef void (*cols_fn)(const void *x, size_t c, size_t w, const double *mu, double *o,
@@ -363,31 +363,6 @@ typedef void (*lines_fn)(const void *x, size_t len, size_t n8, double *o);
         (out) = rows8(s1_[0], s1_[1], s1_[2], s1_[3], s1_[4], s1_[5], s1_[6], s1_[7]);           \
     } while (0)
 #define LANES_DO(stmt) _Pragma("GCC unroll 8") for (int l = 0; l < 8; l++) stmt
-
-/* The 8 vectors r as the columns of a matrix, transposed in place (in
- * registers: pairs of lanes, then of pairs, then of fours). */
-INLINE void transpose8(v8d *r)
-{
-    const v8i64 lo1 = {0, 8, 2, 10, 4, 12, 6, 14}, hi1 = {1, 9, 3, 11, 5, 13, 7, 15};
-    const v8i64 lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
-    const v8i64 lo4 = {0, 1, 2, 3, 8, 9, 10, 11}, hi4 = {4, 5, 6, 7, 12, 13, 14, 15};
-    v8d t0 = __builtin_shuffle(r[0], r[1], lo1), t1 = __builtin_shuffle(r[0], r[1], hi1);
-    v8d t2 = __builtin_shuffle(r[2], r[3], lo1), t3 = __builtin_shuffle(r[2], r[3], hi1);
-    v8d t4 = __builtin_shuffle(r[4], r[5], lo1), t5 = __builtin_shuffle(r[4], r[5], hi1);
-    v8d t6 = __builtin_shuffle(r[6], r[7], lo1), t7 = __builtin_shuffle(r[6], r[7], hi1);
-    v8d u0 = __builtin_shuffle(t0, t2, lo2), u2 = __builtin_shuffle(t0, t2, hi2);
-    v8d u1 = __builtin_shuffle(t1, t3, lo2), u3 = __builtin_shuffle(t1, t3, hi2);
-    v8d u4 = __builtin_shuffle(t4, t6, lo2), u6 = __builtin_shuffle(t4, t6, hi2);
-    v8d u5 = __builtin_shuffle(t5, t7, lo2), u7 = __builtin_shuffle(t5, t7, hi2);
-    r[0] = __builtin_shuffle(u0, u4, lo4);
-    r[4] = __builtin_shuffle(u0, u4, hi4);
-    r[1] = __builtin_shuffle(u1, u5, lo4);
-    r[5] = __builtin_shuffle(u1, u5, hi4);
-    r[2] = __builtin_shuffle(u2, u6, lo4);
-    r[6] = __builtin_shuffle(u2, u6, hi4);
-    r[3] = __builtin_shuffle(u3, u7, lo4);
-    r[7] = __builtin_shuffle(u3, u7, hi4);
-}
 
 /* v with its lanes from n on set to -0.0 (missing leaves), by a mask from
  * a table (gcc 12 fails to compile a vector comparison here in the AVX2
@@ -447,11 +422,62 @@ INLINE size_t col_vec_start(size_t g, size_t w)
             }                                                                                    \
         }                                                                                        \
     }
+/* Narrow columns (cols_fn for a tile of whole rows, w = c <= NARROW_COLS):
+ * the 8 rows of a block-row are 8c contiguous elements, c vectors, and
+ * lane l of vector v is row 8i + j (lane j of the block-row i), column k,
+ * with 8v + l = j c + k, the same in every block-row. So each lane over
+ * its rows is vertical adds of the block-rows' vectors v, with no
+ * shuffle, into s: the 8 x c matrix of the lanes' sums, row j lane j of
+ * every column, over which the lanes go in vertical adds of its rows.
+ * mu's vectors follow the same mapping. The block is read in address
+ * order, block-row by block-row, into partial sums as BLOCK_OF_ROWS's
+ * (reading the 8 block-rows side by side left Zen 4's prefetchers
+ * behind), with the way's prefetch PF bytes ahead. s has one vector more,
+ * zeroed, so that the last columns' vector may read past the matrix. */
+#define NARROW_COLS 32
+#define NARROW_PASS(DT, LEAF, PF, i, stmt)                                                       \
+    for (size_t v = 0; v < c; v++) {                                                             \
+        v8d mu = mus[v], r = LEAF(load8_##DT(p + 8 * ((i)*c + v)), 0);                           \
+        (void)mu;                                                                                \
+        if (PF)                                                                                  \
+            __builtin_prefetch((const char *)(p + 8 * ((i)*c + v)) + (PF));                      \
+        stmt;                                                                                    \
+    }
+#define NARROW_FN(DT, T, xf, LEAF, W, PF, CLONES)                                                \
+    CLONES static void narrow_##DT##_##xf##_##W(const void *x, size_t c, size_t w,               \
+                                                const double *mu_, double *o, size_t nb)         \
+    {                                                                                            \
+        v8d mus[NARROW_COLS], a[NARROW_COLS], s0[NARROW_COLS], s1[NARROW_COLS],                  \
+            s[NARROW_COLS + 1] = {{0}};                                                          \
+        (void)w;                                                                                 \
+        for (size_t v = 0; v < c; v++)                                                           \
+            for (size_t l = 0; l < 8; l++)                                                       \
+                mus[v][l] = mu_ ? mu_[(8 * v + l) % c] : 0.0;                                    \
+        const T *p = x;                                                                          \
+        const double *S = (const double *)s;                                                     \
+        for (size_t b = 0; b < nb; b++, p += 64 * c, o += c) {                                   \
+            NARROW_PASS(DT, LEAF, PF, 0, s1[v] = r);                                             \
+            NARROW_PASS(DT, LEAF, PF, 1, s1[v] = s1[v] + r);                                     \
+            NARROW_PASS(DT, LEAF, PF, 2, a[v] = r);                                              \
+            NARROW_PASS(DT, LEAF, PF, 3, s1[v] = s1[v] + (a[v] + r));                            \
+            NARROW_PASS(DT, LEAF, PF, 4, s0[v] = r);                                             \
+            NARROW_PASS(DT, LEAF, PF, 5, s0[v] = s0[v] + r);                                     \
+            NARROW_PASS(DT, LEAF, PF, 6, a[v] = r);                                              \
+            NARROW_PASS(DT, LEAF, PF, 7, s[v] = s1[v] + (s0[v] + (a[v] + r)));                   \
+            for (size_t k = 0; k < c; k += 8) {                                                  \
+                v8d r[8], t;                                                                     \
+                LANES_DO(memcpy(&r[l], S + l * c + k, sizeof r[l]));                             \
+                t = rows8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);                       \
+                memcpy(o + k, &t, sizeof(double) * (c - k < 8 ? c - k : 8));                     \
+            }                                                                                    \
+        }                                                                                        \
+    }
 /* 8 lines of len <= 64 from p: row i of their block (positions 8i ..
- * 8i + 7, -0.0 past len) read as 8 vectors and transposed into rows[i],
- * so that rows[i][l] is lane l of the 8 lines; each lane pairwise over
- * the rows there are, as pairwise8 (the rows past them left out), then
- * rows8 over the lanes. */
+ * 8i + 7, -0.0 past len) read as 8 vectors into rows[i], rows[i][l]
+ * being line l's; each lane pairwise over the rows there are, as
+ * pairwise8 (the rows past them left out), then up3 over the 8 lines'
+ * lane vectors, whose lane l is rows8 over line l's lanes: 14 shuffles
+ * for the 8 lines, where transposing took 24 for each row of 8. */
 #define LINES_FN(DT, T, xf, LEAF)                                                                \
     PA_SIMD_CLONES static void lines_##DT##_##xf(const void *x, size_t len, size_t n8,           \
                                                  double *o)                                      \
@@ -461,14 +487,16 @@ INLINE size_t col_vec_start(size_t g, size_t w)
         size_t nr = (len + 7) / 8;                                                               \
         for (size_t g = 0; g < n8; g++, p += 8 * len, o += 8) {                                  \
             for (size_t i = 0; i < nr; i++) {                                                    \
-                LANES_DO(rows[i][l] = keep_lanes(LEAF(load8_##DT(p + l * len + 8 * i), 0),       \
-                                                 len - 8 * i));                                  \
-                transpose8(rows[i]);                                                             \
+                if (8 * i + 8 <= len)                                                            \
+                    LANES_DO(rows[i][l] = LEAF(load8_##DT(p + l * len + 8 * i), 0));             \
+                else                                                                             \
+                    LANES_DO(rows[i][l] = keep_lanes(LEAF(load8_##DT(p + l * len + 8 * i), 0),   \
+                                                     len - 8 * i));                              \
             }                                                                                    \
             for (size_t step = 1; step < 8; step *= 2)                                           \
                 for (size_t i = 0; i + step < nr; i += 2 * step)                                 \
                     LANES_DO(rows[i][l] = rows[i][l] + rows[i + step][l]);                       \
-            v8d *r = rows[0], v = rows8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);         \
+            v8d *r = rows[0], v = up3(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);           \
             memcpy(o, &v, sizeof v);                                                             \
         }                                                                                        \
     }
@@ -483,20 +511,29 @@ INLINE size_t col_vec_start(size_t g, size_t w)
     COLS_FN(DT, T, id, LEAF_ID, fwd, CLONES_32)                                                  \
     COLS_FN(DT, T, sqdev, LEAF_SQDEV, fwd, CLONES_32)                                            \
     COLS_FN(DT, T, sq, LEAF_SQ, fwd, CLONES_32)                                                  \
+    NARROW_FN(DT, T, id, LEAF_ID, intel, 1024, PA_SIMD_CLONES)                                   \
+    NARROW_FN(DT, T, sqdev, LEAF_SQDEV, intel, 1024, PA_SIMD_CLONES)                             \
+    NARROW_FN(DT, T, sq, LEAF_SQ, intel, 1024, PA_SIMD_CLONES)                                   \
+    NARROW_FN(DT, T, id, LEAF_ID, fwd, 0, CLONES_32)                                             \
+    NARROW_FN(DT, T, sqdev, LEAF_SQDEV, fwd, 0, CLONES_32)                                       \
+    NARROW_FN(DT, T, sq, LEAF_SQ, fwd, 0, CLONES_32)                                             \
     LINES_FN(DT, T, id, LEAF_ID)                                                                 \
     LINES_FN(DT, T, sq, LEAF_SQ)
 PA_DTYPE_LIST_WITH(FAST_ALL, ~)
 
 /* clang-format off */
 #define COLS_WAY(DT, W) {cols_##DT##_id_##W, cols_##DT##_sqdev_##W, cols_##DT##_sq_##W, NULL}
+#define NARROW_WAY(DT, W) {narrow_##DT##_id_##W, narrow_##DT##_sqdev_##W, narrow_##DT##_sq_##W, NULL}
 /* clang-format on */
 #define FAST_ROW(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_FLOAT(KIND), FAST_ROW_(DT))
 #define FAST_ROW_(DT)                                                                            \
     [PA_##DT] = {{[WAY_INTEL] = COLS_WAY(DT, intel), [WAY_FORWARD] = COLS_WAY(DT, fwd)},         \
+                 {[WAY_INTEL] = NARROW_WAY(DT, intel), [WAY_FORWARD] = NARROW_WAY(DT, fwd)},     \
                  {[XF_ID] = lines_##DT##_id, [XF_SQ] = lines_##DT##_sq}},
 /* The float dtypes' kernels by way and transform; NULL: the general path. */
 static const struct {
     cols_fn cols[NWAY][NXF];
+    cols_fn narrow[NWAY][NXF];
     lines_fn lines[NXF];
 } fast_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(FAST_ROW, ~)};
 
@@ -507,7 +544,7 @@ typedef struct {
     leaves_fn leaves;
     size_t es; /* element size */
     double mu;
-    cols_fn cols;
+    cols_fn cols, narrow;
     lines_fn lines;
 } tsum;
 
@@ -515,8 +552,9 @@ static tsum tsum_of(const pa_array *a, xform xf, double mu)
 {
     pa_dtype d = a->dtype;
     read_way_t way = read_way(a->ctx);
-    tsum t = {xf_table[d].blocks[way][xf], xf_table[d].leaves[xf], pa_dtype_size(d), mu,
-              fast_table[d].cols[way][xf], fast_table[d].lines[xf]};
+    tsum t = {
+        xf_table[d].blocks[way][xf], xf_table[d].leaves[xf],        pa_dtype_size(d),       mu,
+        fast_table[d].cols[way][xf], fast_table[d].narrow[way][xf], fast_table[d].lines[xf]};
     return t;
 }
 
@@ -1190,17 +1228,18 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
 static void col_node(const tsum *t, const char *x, size_t c, size_t j0, size_t w, size_t m,
                      const double *mu, double *stack, int *level, double *rows, double *v)
 {
-    int top = 0;
+    int top = 0, narrow = w == c && c <= NARROW_COLS && t->narrow;
+    cols_fn cols = narrow ? t->narrow : t->cols;
     for (size_t r0 = 0; r0 < m;) {
-        size_t nb = t->cols ? (m - r0) / 64 : 0, mr = 64;
+        size_t nb = cols ? (m - r0) / 64 : 0, mr = 64;
         if (nb > 64)
             nb = 64;
         /* A tile of w < 8 reads up to x's column j0 + 8 of each row: the
          * last block's last row must have that many elements after it. */
-        while (nb && w < 8 && j0 + 8 > (m - r0 - 64 * nb + 1) * c)
+        while (nb && !narrow && w < 8 && j0 + 8 > (m - r0 - 64 * nb + 1) * c)
             nb--;
         if (nb) {
-            t->cols(x + (r0 * c + j0) * t->es, c, w, mu ? mu + j0 : NULL, rows, nb);
+            cols(x + (r0 * c + j0) * t->es, c, w, mu ? mu + j0 : NULL, rows, nb);
         } else {
             nb = 1;
             mr = m - r0 < 64 ? m - r0 : 64;

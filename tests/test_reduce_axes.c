@@ -203,6 +203,34 @@ START_TEST(test_float_lines)
 }
 END_TEST
 
+/* Axis 0 of arrays of 1 to 33 columns (whole rows of up to 32 take the
+ * narrow kernel, whose vectors span rows: column counts below 8, not a
+ * multiple of 8, and one past its widest), f32 and f64, each transform
+ * (sum, var's deviations, norm2's squares), against the reference bit for
+ * bit; rows that are not a multiple of 64, fewer than the ranks, cut
+ * mid-block between ranks (1000: 333 a rank at 3), and 4500 (more than
+ * one kernel call of 64 blocks, a node past 2^12 rows) for some. */
+START_TEST(test_narrow_columns)
+{
+    static const size_t rows[] = {2, 130, 1000};
+    static const pa_reduce_op ops[] = {PA_RED_SUM, PA_RED_VAR, PA_RED_NORM2};
+    uint64_t h = 0;
+    for (size_t bytes = 4; bytes <= 8; bytes *= 2) {
+        pa_dtype d = dtype_of(PA__KIND_FLOAT, bytes);
+        for (size_t c = 1; c <= 33; c++)
+            for (size_t ri = 0; ri < sizeof rows / sizeof rows[0] + (c % 8 == 1); ri++) {
+                size_t shape[] = {ri < sizeof rows / sizeof rows[0] ? rows[ri] : 4500, c};
+                double *x;
+                pa_array *a = make_array(ctx, d, 2, shape, PA_DISTRIBUTED, &x);
+                for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++)
+                    check_one(a, x, ops[o], 1, 0, 0.0, &h);
+                free(x);
+                pa_array_free(&a);
+            }
+    }
+}
+END_TEST
+
 /* var and std with ddof over axes of a 3-D array. */
 START_TEST(test_ddof)
 {
@@ -348,6 +376,7 @@ static Suite *make(void)
     tcase_add_checked_fixture(tc, tu_ctx_self_setup, tu_ctx_self_teardown);
     tcase_add_test(tc, test_every_axis);
     tcase_add_test(tc, test_float_lines);
+    tcase_add_test(tc, test_narrow_columns);
     tcase_add_test(tc, test_ddof);
     tcase_add_test(tc, test_complex);
     tcase_add_test(tc, test_empty);
