@@ -519,6 +519,8 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
         /* The line's content ends before a '\r' of a "\r\n" ending. */
         const char *ce = le > ls && le[-1] == '\r' ? le - 1 : le;
         char *dst = dest(row++, arg);
+        if (!dst)
+            return PA_EIO; /* dest recorded why */
         const char *q = ls;
         size_t f = 0;
         for (;;) {

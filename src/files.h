@@ -101,8 +101,10 @@ void pa__csv_count(const pa__csv *c, const char *text, size_t len, size_t *lines
  * not part of the text: the caller puts a NUL there), whose first line is
  * line line0 (1-based) of the file, into rows of ncols elements of c->dtype.
  * Skips the first skip data lines (a header). Row r (0-based among this
- * text's rows) goes to dest(r, arg). Every data line must have ncols fields.
- * Returns PA_OK or PA_EFORMAT with "fn: path:line:column: reason 'text'". */
+ * text's rows) goes to dest(r, arg), in order of r; dest returns NULL
+ * when it cannot take the row, having recorded why, and the parse stops
+ * there with PA_EIO. Every data line must have ncols fields. Returns PA_OK,
+ * PA_EIO or PA_EFORMAT with "fn: path:line:column: reason 'text'". */
 int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *text, size_t len,
                   size_t line0, size_t skip, size_t ncols, void *(*dest)(size_t r, void *arg),
                   void *arg);

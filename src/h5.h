@@ -246,27 +246,12 @@ int pa__h5_save_end(pa__h5_save *sv, int rc);
 int pa__h5_map_write(pa_array *a, pa__h5_save *sv, const pa_h5_opts *o, hid_t d, int *mapped);
 
 /* Collective (h5_map_write.c). Whether the dataset d of bytes bytes, just
- * created by pa__h5_save_dataset, can be written through shared mappings
- * (the conditions above); when *fit, rank 0 has allocated the temporary up
- * to the data's end and *offset is the data's place in the file. Agreed. */
+ * created by pa__h5_save_dataset, can be written by every rank straight
+ * into the file, through shared mappings or write(2) (the conditions
+ * above); when *fit, rank 0 has allocated the temporary up to the data's
+ * end and *offset is the data's place in the file. Agreed. */
 int pa__h5_map_begin(pa__h5_save *sv, const pa_h5_opts *o, hid_t d, size_t bytes, off_t *offset,
                      int *fit);
-
-/* A byte range of a file mapped for writing (h5_map_write.c). */
-typedef struct {
-    char *ptr;     /* the range's first byte */
-    void *map;     /* the mapping, from the page that holds it */
-    size_t maplen; /* the mapping's length */
-} pa__h5_mapped;
-
-/* Not collective. Maps len bytes of file at byte at, shared and writable,
- * into *m; the file must reach past them (pa__h5_map_begin allocates it).
- * Returns PA_OK or PA_EIO. */
-int pa__h5_map_range(pa_ctx *ctx, const char *fn, const char *file, off_t at, size_t len,
-                     pa__h5_mapped *m);
-/* Not collective. Unmaps *m (nothing when it is not mapped). PA_OK or
- * PA_EIO. */
-int pa__h5_map_range_end(pa_ctx *ctx, const char *fn, const char *file, pa__h5_mapped *m);
 
 /* ------------------------------------------------------------ reading by layout */
 

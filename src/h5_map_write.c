@@ -37,8 +37,18 @@ static int size_file(pa_ctx *ctx, const char *fn, const pa__h5_save *sv, off_t e
     return rc;
 }
 
-int pa__h5_map_range(pa_ctx *ctx, const char *fn, const char *file, off_t at, size_t len,
-                     pa__h5_mapped *m)
+/* A byte range of a file mapped for writing. */
+typedef struct {
+    char *ptr;     /* the range's first byte */
+    void *map;     /* the mapping, from the page that holds it */
+    size_t maplen; /* the mapping's length */
+} mapped;
+
+/* Not collective. Maps len bytes of file at byte at, shared and writable,
+ * into *m; the file must reach past them (size_file allocated it).
+ * Returns PA_OK or PA_EIO. */
+static int map_range(pa_ctx *ctx, const char *fn, const char *file, off_t at, size_t len,
+                     mapped *m)
 {
     memset(m, 0, sizeof *m);
     int fd = open(file, O_RDWR | O_CLOEXEC);
@@ -57,7 +67,9 @@ int pa__h5_map_range(pa_ctx *ctx, const char *fn, const char *file, off_t at, si
     return PA_OK;
 }
 
-int pa__h5_map_range_end(pa_ctx *ctx, const char *fn, const char *file, pa__h5_mapped *m)
+/* Not collective. Unmaps *m (nothing when it is not mapped). PA_OK or
+ * PA_EIO. */
+static int map_range_end(pa_ctx *ctx, const char *fn, const char *file, mapped *m)
 {
     int rc = m->map && munmap(m->map, m->maplen) < 0
                  ? pa__err(ctx, fn, PA_EIO, "%s: cannot unmap: %s", file, strerror(errno))
@@ -74,11 +86,11 @@ static int copy_mapped(pa_ctx *ctx, const char *fn, const char *file, off_t at, 
     int rc = PA_OK;
     for (size_t done = 0; rc == PA_OK && done < len;) {
         size_t n = len - done < MAP_PIECE_BYTES ? len - done : MAP_PIECE_BYTES;
-        pa__h5_mapped m;
-        rc = pa__h5_map_range(ctx, fn, file, at + (off_t)done, n, &m);
+        mapped m;
+        rc = map_range(ctx, fn, file, at + (off_t)done, n, &m);
         if (rc == PA_OK) {
             memcpy(m.ptr, src + done, n);
-            rc = pa__h5_map_range_end(ctx, fn, file, &m);
+            rc = map_range_end(ctx, fn, file, &m);
         }
         done += n;
     }

@@ -62,6 +62,9 @@ x[rng.random(x.shape) < 0.5] *= -1
 # f64: round-trip digits, exponents, fixed, integers; lines straddle the
 # splits at 2 and 3 ranks.
 case("f64", table(x, ["%.17g", "%.6e", "%.3f", "%.0f", "%r"]), ranks="1,2,3,4")
+# long: more rows than a rank parses between two writes into the new file
+# (1 MiB of rows), at 1 and 2 ranks.
+case("long", "".join(f"{k % 1000}\n" for k in range(300000)), ranks="1,2,3,4")
 # f32 from the same kind of text.
 case("f32", table(x[:23], ["%.9g", "%.17g"]), opts="--dtype f32", dtype=np.float32)
 # i64 over its range, signs.
@@ -161,15 +164,16 @@ else fail "outputs differ from numpy's:"; show "$tmp/compare.out"
 fi
 
 echo "the saved files are laid out alike at every rank count"
-# At 1 to 3 ranks (one node) the save writes the data through a memory map
-# of the new file, at 4 ranks on 2 nodes through MPI-IO: the files have the
+# At 1 to 3 ranks (one node) the ranks write the data straight into the new
+# file (a CSV's rows with write(2), a .npy's through a memory map), at 4
+# ranks on 2 nodes through MPI-IO: the files have the
 # same size, and the data lie at the same offset (what the map wrote is
 # where HDF5 reads). The files differ only in the dataset's time stamp.
 if "$py" - "$tmp" >"$tmp/layout.out" 2>&1 <<'EOF'
 import os, sys, h5py
 tmp = sys.argv[1]
 bad = 0
-for case in ("f64", "npy_f64_big", "npy_i64_3d_be"):
+for case in ("f64", "long", "npy_f64_big", "npy_i64_3d_be"):
     seen = set()
     for n in (1, 2, 3, 4):
         path = f"{tmp}/out/{case}-{n}.h5"
@@ -187,7 +191,7 @@ for case in ("f64", "npy_f64_big", "npy_i64_3d_be"):
     if len(seen) != 1:
         print(f"{case}: (file size, data offset, data size) differ: {sorted(seen)}")
         bad += 1
-print("3 cases at 1, 2, 3 and 4 ranks")
+print("4 cases at 1, 2, 3 and 4 ranks")
 sys.exit(1 if bad else 0)
 EOF
 then pass "$(tail -1 "$tmp/layout.out"): same size, data in place"
@@ -252,7 +256,21 @@ expect_rc 1 "an import whose write fails on rank 1"
 expect_in keep_fault.err "injected" "  the injected fault is reported"
 cmp -s "$tmp/out/f64-2.h5" "$tmp/keep.h5" && pass "  the file is unchanged" ||
     fail "  the file changed"
-ls "$tmp" | grep -q 'keep.h5.*tmp' && fail "  a temporary is left" || pass "  no temporary is left"
+# The save's temporary beside keep.h5 (.keep.h5.parray-tmp.XXXXXX) is gone.
+no_temporary() { set -- "$tmp"/.keep.h5.parray-tmp.*; [ ! -e "$1" ]; }
+no_temporary && pass "  no temporary is left" || fail "  a temporary is left"
+# A write of the parsed rows that fails halfway, on rank 1 in the middle of
+# its parse (long.csv gives it more rows than one write), or at its end.
+for csv in long f64; do
+    run "keep_write_$csv" $mpirun -x PARRAY_FAULT=file_write@1 -n 2 "$PARRAY" import \
+        "$tmp/in/$csv.csv" -o "$tmp/keep.h5:/x"
+    expect_rc 1 "an import of $csv.csv whose write of rows fails on rank 1"
+    expect_in "keep_write_$csv.err" "keep.h5: write: injected fault after [0-9]+ of [0-9]+ bytes" \
+        "  the failed write is reported"
+    cmp -s "$tmp/out/f64-2.h5" "$tmp/keep.h5" && pass "  the file is unchanged" ||
+        fail "  the file changed"
+    no_temporary && pass "  no temporary is left" || fail "  a temporary is left"
+done
 
 echo "an import into a file that holds another dataset keeps it"
 # The save is in place there, through the array rather than the mapping.

@@ -249,9 +249,9 @@ PA_EXTERN int pa_h5_attr_get_int(pa_ctx *ctx, const char *path, const char *obje
  * bit, and the same errors and crash safety), without the array in
  * between where it can: on one node, for a contiguous dataset of a save
  * that replaces the whole file, each rank parses its line-aligned byte
- * range of the CSV straight into its rows of the new file (through a
- * shared mapping), so the data is parsed and written in one pass, in
- * parallel, with no memory for the array. Otherwise (several nodes,
+ * range of the CSV into a small buffer of rows and writes it to its rows
+ * of the new file, buffer after buffer, so the data is parsed and written
+ * in one pass, in parallel, with no memory for the array. Otherwise (several nodes,
  * chunks or deflate, a save in place) it loads the array and saves it.
  * csv_opts: the CSV settings as pa_load_csv's opts (NULL: the defaults);
  * h5_opts: as pa_h5_save's opts (NULL: the defaults). Returns PA_OK or, on
