@@ -396,6 +396,35 @@ static void h5py_chunks(size_t rows, size_t cols, size_t *chunk)
     chunk[1] = (size_t)c[1];
 }
 
+/* Not collective: rank 0 alone. Writes S->all as /data of a new file path
+ * with serial HDF5 in h5py's chunks, as h5py's create_dataset(..., data=x,
+ * chunks=True) does, and with gzip also compression="gzip", shuffle=True
+ * (shuffle, then deflate at h5py's level 4); *ratio (when not NULL) the
+ * data's bytes over the bytes stored. */
+static int write_h5py_file(bench *b, io *S, const char *path, int gzip, double *ratio)
+{
+    int rc = 0;
+    hsize_t dims[2] = {S->nrows, ROW_ELEMS}, cd[2] = {S->h5py_chunk[0], S->h5py_chunk[1]};
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int bad = f < 0 || H5Pset_chunk(dcpl, 2, cd) < 0 ||
+              (gzip && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0));
+    hid_t d = bad ? -1
+                  : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
+        rc = bench_fail(b, "io: writing %s failed", path);
+    hsize_t stored = d < 0 ? 0 : H5Dget_storage_size(d);
+    if (ratio)
+        *ratio = stored ? (double)(S->n * sizeof(double)) / (double)stored : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
+        rc = bench_fail(b, "io: closing %s failed", path);
+    return rc;
+}
+
 /* Collective, untimed. The two chunked files: parray's chunked save, and
  * rank 0 writing the gathered array with serial HDF5 in h5py's chunks. */
 static int write_chunked_files(bench *b, io *S)
@@ -407,30 +436,14 @@ static int write_chunked_files(bench *b, io *S)
     if (pa_array_gather(S->a, 0, S->all) != PA_OK && rc == 0)
         rc = bench_fail(b, "io: %s", pa_errmsg(S->ctx));
     h5py_chunks(S->nrows, ROW_ELEMS, S->h5py_chunk);
-    if (S->rank == 0 && rc == 0) {
-        hsize_t dims[2] = {S->nrows, ROW_ELEMS}, cd[2] = {S->h5py_chunk[0], S->h5py_chunk[1]};
-        hid_t f = H5Fcreate(S->h5py, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        hid_t d = f < 0 || H5Pset_chunk(dcpl, 2, cd) < 0
-                      ? -1
-                      : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
-            rc = bench_fail(b, "io: writing %s failed", S->h5py);
-        if (d >= 0)
-            H5Dclose(d);
-        H5Pclose(dcpl);
-        H5Sclose(sp);
-        if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
-            rc = bench_fail(b, "io: closing %s failed", S->h5py);
-    }
+    if (S->rank == 0 && rc == 0)
+        rc = write_h5py_file(b, S, S->h5py, 0, NULL);
     MPI_Bcast(S->h5py_chunk, 2, MPI_UNSIGNED_LONG, 0, S->comm);
     return bench_agree(b, rc);
 }
 
-/* Collective, untimed. The gzip file as h5py writes it with
- * create_dataset(..., data=x, chunks=True, compression="gzip",
- * shuffle=True): h5py's chunks, shuffle, then deflate at h5py's level 4;
- * rank 0 writes it with serial HDF5, as one Python process would. */
+/* Collective, untimed. The gzip file as h5py writes it, of signal_at's
+ * data, by rank 0 as one Python process would. */
 static int write_gz_file(bench *b, io *S)
 {
     int rc = 0;
@@ -438,24 +451,7 @@ static int write_gz_file(bench *b, io *S)
     if (S->rank == 0) {
         for (size_t k = 0; k < S->n; k++)
             S->all[k] = signal_at(k);
-        hsize_t dims[2] = {S->nrows, ROW_ELEMS}, cd[2] = {S->h5py_chunk[0], S->h5py_chunk[1]};
-        hid_t f = H5Fcreate(S->gz, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        hid_t d = f < 0 || H5Pset_chunk(dcpl, 2, cd) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-                          H5Pset_deflate(dcpl, 4) < 0
-                      ? -1
-                      : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
-            rc = bench_fail(b, "io: writing %s failed", S->gz);
-        hsize_t stored = d < 0 ? 0 : H5Dget_storage_size(d);
-        if (stored)
-            S->gz_ratio = (double)(S->n * sizeof(double)) / (double)stored;
-        if (d >= 0)
-            H5Dclose(d);
-        H5Pclose(dcpl);
-        H5Sclose(sp);
-        if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
-            rc = bench_fail(b, "io: closing %s failed", S->gz);
+        rc = write_h5py_file(b, S, S->gz, 1, &S->gz_ratio);
     }
     MPI_Bcast(&S->gz_ratio, 1, MPI_DOUBLE, 0, S->comm);
     return bench_agree(b, rc);
@@ -872,10 +868,18 @@ static int io_run(bench *b)
     if ((rc = write_gz_file(b, &S)) != 0)
         goto out;
     step zsteps[] = {
-        {"parray h5 read gzip+shuffle (h5py chunks), all ranks (paired)", read_gz_rep, 0, 1, {0},
+        {"parray h5 read gzip+shuffle (h5py chunks), all ranks (paired)",
+         read_gz_rep,
+         0,
+         1,
+         {0},
          NULL},
-        {"parray h5 read gzip+shuffle (h5py chunks), one rank (paired)", read_one_rank_rep, 0, 1,
-         {0}, NULL},
+        {"parray h5 read gzip+shuffle (h5py chunks), one rank (paired)",
+         read_one_rank_rep,
+         0,
+         1,
+         {0},
+         NULL},
         {"naive: serial HDF5 read of the gzip file, one process as h5py (paired)",
          serial_read_rep,
          0,
