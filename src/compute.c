@@ -158,12 +158,13 @@ void pa__stream_copy(void *dst, const void *src, size_t bytes)
 }
 
 #ifdef PA_X86_DISPATCH
-/* n rows of one 64-byte line each, one store per line. */
+/* n rows of run bytes (whole 64-byte lines) each, one store per line. */
 __attribute__((target("avx512f"))) static void
-stream_rows_avx512(char *d, size_t dstride, const char *s, size_t sstride, size_t n)
+stream_rows_avx512(char *d, size_t dstride, const char *s, size_t sstride, size_t run, size_t n)
 {
     for (size_t r = 0; r < n; r++, d += dstride, s += sstride)
-        _mm512_stream_si512((void *)d, _mm512_loadu_si512((const void *)s));
+        for (size_t i = 0; i < run; i += 64)
+            _mm512_stream_si512((void *)(d + i), _mm512_loadu_si512((const void *)(s + i)));
 }
 #endif
 
@@ -173,8 +174,8 @@ void pa__stream_rows(void *dst, size_t dstride, const void *src, size_t sstride,
     char *d = dst;
     const char *s = src;
 #ifdef PA_X86_DISPATCH
-    if (run == 64 && !(((uintptr_t)d | dstride) & 63) && pa__cpu_isa() == PA_ISA_AVX512) {
-        stream_rows_avx512(d, dstride, s, sstride, n);
+    if (!(((uintptr_t)d | dstride | run) & 63) && pa__cpu_isa() == PA_ISA_AVX512) {
+        stream_rows_avx512(d, dstride, s, sstride, run, n);
         return;
     }
 #endif

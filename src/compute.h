@@ -82,8 +82,9 @@ static inline void pa__stream_piece(void *dst, const void *src, size_t bytes)
 }
 
 /* pa__stream_piece of n rows of run bytes, dstride bytes apart at dst and
- * sstride at src; a 64-byte row (8 f64 columns) is one store where the CPU
- * has 64-byte stores, which fills each write-combining buffer at once. */
+ * sstride at src; rows of whole 64-byte lines (8, 16, ... f64 columns) go
+ * one store per line where the CPU has 64-byte stores, which fills each
+ * write-combining buffer at once. */
 void pa__stream_rows(void *dst, size_t dstride, const void *src, size_t sstride, size_t run,
                      size_t n);
 

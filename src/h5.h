@@ -298,7 +298,7 @@ int pa__h5_chunk_read(const pa__h5_read *rd, pa_array *a, size_t base);
  *     hid_t f; pa__h5_places *pl;
  *     PA_TRY(pa__h5_places_open(ctx, fn, path, &f, &pl));
  *     d = H5Dopen2(f, dname, H5P_DEFAULT);
- *     pa__h5_chunk_place(pl, d, org, size, scratch, &addr);   // per chunk
+ *     pa__h5_chunk_place(pl, d, org, scratch, &addr, &size, &mask);   // per chunk
  *     pa__pread_all(pl->fd, buf, size, addr);
  *     H5Dclose(d); H5Fclose(f);                            // closes pl->fd
  */
@@ -315,13 +315,15 @@ typedef struct {
 int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
                        pa__h5_places **pl);
 
-/* Not collective. Where the size stored bytes of the chunk at origin org
- * of dataset d (of pl's file) start: *addr, or UINT64_MAX when HDF5 did not
- * ask for size bytes inside the file (a damaged chunk index). scratch has
- * room for size bytes and is not written. Returns -1, with HDF5's error
- * stack kept, when HDF5 cannot find the chunk. */
-int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size, void *scratch,
-                       uint64_t *addr);
+/* Not collective. Where the stored bytes of the chunk at origin org of
+ * dataset d (of pl's file) lie, in one lookup of the chunk index: *addr
+ * (UINT64_MAX when HDF5 asked for bytes outside the file: a damaged chunk
+ * index), *size, and *mask the filters that were skipped for it. scratch
+ * has room for the chunk's stored bytes and is not written. Returns -1,
+ * with HDF5's error stack kept, when HDF5 cannot find the chunk (also a
+ * chunk never written). */
+int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, void *scratch,
+                       uint64_t *addr, size_t *size, unsigned *mask);
 
 /* pread of n bytes at off, again after EINTR and short reads: the bytes
  * read (fewer at the end of the file), or (size_t)-1 with errno. */

@@ -171,19 +171,22 @@ int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
     return rc;
 }
 
-int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, size_t size, void *scratch,
-                       uint64_t *addr)
+int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, void *scratch,
+                       uint64_t *addr, size_t *size, unsigned *mask)
 {
-    uint32_t mask = 0;
+    uint32_t m = 0;
     pl->noting = 1;
     pl->noted_addr = HADDR_UNDEF;
-    herr_t st = H5Dread_chunk(d, H5P_DEFAULT, org, &mask, scratch);
+    pl->noted_size = 0;
+    herr_t st = H5Dread_chunk(d, H5P_DEFAULT, org, &m, scratch);
     pl->noting = 0;
     if (st < 0)
         return -1;
     *addr = UINT64_MAX;
-    if (pl->noted_addr != HADDR_UNDEF && pl->noted_size == size && pl->noted_addr <= pl->size &&
-        size <= pl->size - pl->noted_addr)
+    *size = pl->noted_size;
+    *mask = m;
+    if (pl->noted_addr != HADDR_UNDEF && pl->noted_addr <= pl->size &&
+        pl->noted_size <= pl->size - pl->noted_addr)
         *addr = pl->noted_addr;
     return 0;
 }

@@ -688,6 +688,29 @@ static void loads_as(const char *path, int ok, const double *v, size_t row0, siz
     pa_array_free(&a);
 }
 
+/* Rank 0 writes v, (rows, cols) f64, as dataset "v" of a new file path
+ * in chunks of cdims, shuffled and deflated (level 4, h5py's gzip) when
+ * gzip: 1 when it could (other ranks: 1). */
+static int write_v(const char *path, hsize_t rows, hsize_t cols, const hsize_t *cdims, int gzip,
+                   const double *v)
+{
+    if (tu_rank() != 0)
+        return 1;
+    hsize_t dims[2] = {rows, cols};
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int ok = H5Pset_chunk(dcpl, 2, cdims) >= 0;
+    if (gzip)
+        ok &= H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, 4) >= 0;
+    hid_t d = H5Dcreate2(f, "v", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ok &= d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    ok &= H5Fclose(f) >= 0;
+    return ok;
+}
+
 /* Unfiltered chunks of 8 f64 columns (64-byte lines, h5py's chunks=True
  * for wide f64 arrays), with chunk rows that the ranks' rows and the
  * copy's groups of rows cut: read as serial HDF5 reads them. */
@@ -698,20 +721,29 @@ START_TEST(chunks_of_line_wide_columns_match_a_serial_read)
     static double v[ROWS * COLS];
     for (int i = 0; i < ROWS * COLS; i++)
         v[i] = i;
-    int ok = 1;
-    if (tu_rank() == 0) {
-        hsize_t dims[2] = {ROWS, COLS}, cdims[2] = {20, 8};
-        hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        ok &= H5Pset_chunk(dcpl, 2, cdims) >= 0;
-        hid_t d = H5Dcreate2(f, "v", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        ok &= d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
-        H5Dclose(d);
-        H5Pclose(dcpl);
-        H5Sclose(sp);
-        ok &= H5Fclose(f) >= 0;
+    static const hsize_t cdims[2] = {20, 8};
+    loads_as(path, write_v(path, ROWS, COLS, cdims, 0, v), v, 7, 30);
+}
+END_TEST
+
+/* Shuffled and deflated f64 of random bits in chunks of 299 elements (the
+ * unshuffle goes 16 elements at a time, and the 11 left over byte by byte),
+ * and unfiltered chunks of 16 f64 columns (128-byte lines, copied in 64-byte
+ * stores): both read as the data was written. */
+START_TEST(shuffled_chunks_and_wide_lines_read_back)
+{
+    enum { ROWS = 203, COLS = 37 };
+    static double v[ROWS * COLS];
+    uint64_t h = 88172645463325252u;
+    for (int i = 0; i < ROWS * COLS; i++) {
+        h ^= h << 13, h ^= h >> 7, h ^= h << 17; /* xorshift64 */
+        v[i] = ((double)(h >> 11) - 4503599627370496.0) * 0x1p-40;
     }
-    loads_as(path, ok, v, 7, 30);
+    static const hsize_t cdims[2][2] = {{23, 13}, {40, 16}};
+    for (int k = 0; k < 2; k++) {
+        const char *path = file(k == 0 ? "shuffled.h5" : "lines16.h5");
+        loads_as(path, write_v(path, ROWS, COLS, cdims[k], k == 0, v), v, 31, 150);
+    }
 }
 END_TEST
 
@@ -1831,6 +1863,7 @@ static Suite *make(void)
     tcase_add_test(tc, missing_filter_is_named);
     tcase_add_test(tc, chunks_of_line_wide_columns_match_a_serial_read);
     tcase_add_test(tc, chunks_in_any_file_order_read_back);
+    tcase_add_test(tc, shuffled_chunks_and_wide_lines_read_back);
     tcase_add_test(tc, damaged_chunks_are_refused);
     tcase_add_test(tc, oversized_chunks_are_refused);
     tcase_add_test(tc, attributes);

@@ -19,9 +19,11 @@
  * already touched array that pa_h5_read fills, so the two differ only in
  * what HDF5 does. Chunked reads are paired with them too: the file of
  * parray's chunks (whole rows) and a file with the chunks h5py picks for
- * chunks=True (rows and columns cut), written beforehand. The deflate file
- * is read by all ranks, by one rank (its own context on MPI_COMM_SELF) and
- * by serial HDF5 in one process, as h5py reads it, side by side. The
+ * chunks=True (rows and columns cut), written beforehand. A gzip file as
+ * h5py writes it (chunks=True, shuffle, gzip), of data whose inflating
+ * costs CPU (signal_at), is read by all ranks, by one rank (its own context
+ * on MPI_COMM_SELF) and by serial HDF5 in one process, as h5py reads it,
+ * side by side. The
  * chunked saves are paired with the contiguous save (target: >= 0.8x), and
  * the deflate save on all ranks with one rank alone, on 1/8 of the bytes. */
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include <hdf5.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,8 @@ typedef struct {
     char dir[PATH_MAX - 64]; /* room for the file names below */
     char raw[PATH_MAX], h5[PATH_MAX], naive[PATH_MAX];
     char chunked[PATH_MAX], h5py[PATH_MAX]; /* parray's chunks, h5py's chunks */
+    char gz[PATH_MAX];                      /* h5py's gzip file of signal_at */
+    double gz_ratio;                        /* its data's bytes over its stored bytes */
     size_t h5py_chunk[2]; /* the chunk shape h5py picks for (nrows, ROW_ELEMS) */
     pa_ctx *solo;         /* rank 0: a context of its own (one-rank reads) */
     pa_array *solo_r;     /* rank 0: the whole array, on solo */
@@ -77,33 +82,73 @@ static void my_rows(io *S, pa_array *a, char **ptr, size_t *off, size_t *bytes)
     (void)S;
 }
 
-/* Checks every CHECK_STRIDE-th element of this rank's span of x. */
-static int verify(bench *b, pa_array *x, const char *what)
+/* The value of element k of the arange data (a[k] = k). */
+static double arange_at(size_t k)
+{
+    return (double)k;
+}
+
+/* The value of element k of the gzip file's data: a smooth signal plus
+ * noise, in steps of 1/1024 as from an instrument, so that the low
+ * mantissa bytes are zero and the rest vary: with shuffle and gzip it
+ * compresses about 3x, and inflating it costs CPU, as h5py users' data
+ * does (a[k] = k inflates at memory speed). The noise is a hash of k (two
+ * 8-bit uniforms, so about +-4), the same on every rank. */
+static double signal_at(size_t k)
+{
+    uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15u;
+    h = (h ^ h >> 31) * 0xBF58476D1CE4E5B9u;
+    h ^= h >> 29;
+    double noise = ((double)(h & 255) + (double)(h >> 8 & 255) - 255.0) / 32.0;
+    return nearbyint((1000.0 * sin((double)k * 1e-4) + noise) * 1024.0) / 1024.0;
+}
+
+/* Checks every CHECK_STRIDE-th element of this rank's span of x against
+ * the data at(k). */
+static int verify_as(bench *b, pa_array *x, const char *what, double (*at)(size_t))
 {
     pa_span s;
     pa_array_local(x, &s);
     const double *p = s.ptr;
     for (size_t k = 0; k < s.count; k += CHECK_STRIDE)
-        if (p[k] != (double)(s.offset + k))
+        if (p[k] != at(s.offset + k))
             return bench_fail(b, "io: %s: element %zu is %.17g", what, s.offset + k, p[k]);
-    if (s.count && p[s.count - 1] != (double)(s.offset + s.count - 1))
+    if (s.count && p[s.count - 1] != at(s.offset + s.count - 1))
         return bench_fail(b, "io: %s: element %zu differs", what, s.offset + s.count - 1);
     return 0;
 }
 
-/* Before a read: poison the destination (so a read that moved nothing
- * fails the check) and, with --cold, drop the page cache. */
+static int verify(bench *b, pa_array *x, const char *what)
+{
+    return verify_as(b, x, what, arange_at);
+}
+
+/* Every CHECK_STRIDE-th and the last of n doubles at p become NaN. */
+static void poison(double *p, size_t n)
+{
+    for (size_t k = 0; k < n; k += CHECK_STRIDE)
+        p[k] = NAN;
+    if (n)
+        p[n - 1] = NAN;
+}
+
+/* Before a read: poison the destinations (the array reads go into, rank
+ * 0's one-rank array and its serial buffer) with NaN, so that a read that
+ * moved nothing fails the check, whatever the data; and, with --cold, drop
+ * the page cache. */
 static int prepare_read(bench *b, void *arg, int rep)
 {
     (void)rep;
     io *S = arg;
     pa_span s;
     pa_array_local(S->r, &s);
-    double *p = s.ptr;
-    for (size_t k = 0; k < s.count; k += CHECK_STRIDE)
-        p[k] = -1;
-    if (s.count)
-        p[s.count - 1] = -1;
+    poison(s.ptr, s.count);
+    if (S->solo_r) {
+        pa_array_local(S->solo_r, &s);
+        poison(s.ptr, s.count);
+    }
+    if (S->all)
+        poison(S->all, S->n);
     int rc = 0;
     if (S->cold && pa_ctx_node_rank(S->ctx) == 0) {
         sync();
@@ -285,37 +330,47 @@ static int read_h5py_rep(bench *b, void *arg, int rep)
     return read_file_rep(b, S, S->h5py, "h5py's chunks");
 }
 
-/* Rank 0 alone reads the (deflate) file with parray on its own context. */
+/* The gzip file read by all ranks. */
+static int read_gz_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    io *S = arg;
+    if (pa_h5_read(S->r, S->gz, "/data", NULL) != PA_OK)
+        return bench_fail(b, "io: gzip: %s", pa_errmsg(S->ctx));
+    return verify_as(b, S->r, "gzip, all ranks", signal_at);
+}
+
+/* Rank 0 alone reads the gzip file with parray on its own context. */
 static int read_one_rank_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     io *S = arg;
     if (S->rank != 0)
         return 0;
-    if (pa_h5_read(S->solo_r, S->h5, "/data", NULL) != PA_OK)
-        return bench_fail(b, "io: one rank: %s", pa_errmsg(S->solo));
-    return verify(b, S->solo_r, "one rank");
+    if (pa_h5_read(S->solo_r, S->gz, "/data", NULL) != PA_OK)
+        return bench_fail(b, "io: gzip, one rank: %s", pa_errmsg(S->solo));
+    return verify_as(b, S->solo_r, "gzip, one rank", signal_at);
 }
 
-/* Rank 0 alone reads the (deflate) file with serial HDF5 into its buffer,
- * as h5py's f["data"][...] does. */
+/* Rank 0 alone reads the gzip file with serial HDF5 into its buffer, as
+ * h5py's f["data"][...] does. */
 static int serial_read_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     io *S = arg;
     if (S->rank != 0)
         return 0;
-    hid_t f = H5Fopen(S->h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = H5Fopen(S->gz, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = f < 0 ? -1 : H5Dopen2(f, "data", H5P_DEFAULT);
     int rc = 0;
     if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
-        rc = bench_fail(b, "io: serial HDF5: reading %s failed", S->h5);
+        rc = bench_fail(b, "io: serial HDF5: reading %s failed", S->gz);
     if (d >= 0)
         H5Dclose(d);
     if (f >= 0)
         H5Fclose(f);
     for (size_t k = 0; rc == 0 && k < S->n; k += CHECK_STRIDE)
-        if (S->all[k] != (double)k)
+        if (S->all[k] != signal_at(k))
             rc = bench_fail(b, "io: serial HDF5: element %zu is %.17g", k, S->all[k]);
     return rc;
 }
@@ -341,6 +396,35 @@ static void h5py_chunks(size_t rows, size_t cols, size_t *chunk)
     chunk[1] = (size_t)c[1];
 }
 
+/* Not collective: rank 0 alone. Writes S->all as /data of a new file path
+ * with serial HDF5 in h5py's chunks, as h5py's create_dataset(..., data=x,
+ * chunks=True) does, and with gzip also compression="gzip", shuffle=True
+ * (shuffle, then deflate at h5py's level 4); *ratio (when not NULL) the
+ * data's bytes over the bytes stored. */
+static int write_h5py_file(bench *b, io *S, const char *path, int gzip, double *ratio)
+{
+    int rc = 0;
+    hsize_t dims[2] = {S->nrows, ROW_ELEMS}, cd[2] = {S->h5py_chunk[0], S->h5py_chunk[1]};
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int bad = f < 0 || H5Pset_chunk(dcpl, 2, cd) < 0 ||
+              (gzip && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0));
+    hid_t d = bad ? -1
+                  : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
+        rc = bench_fail(b, "io: writing %s failed", path);
+    hsize_t stored = d < 0 ? 0 : H5Dget_storage_size(d);
+    if (ratio)
+        *ratio = stored ? (double)(S->n * sizeof(double)) / (double)stored : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
+        rc = bench_fail(b, "io: closing %s failed", path);
+    return rc;
+}
+
 /* Collective, untimed. The two chunked files: parray's chunked save, and
  * rank 0 writing the gathered array with serial HDF5 in h5py's chunks. */
 static int write_chunked_files(bench *b, io *S)
@@ -352,23 +436,24 @@ static int write_chunked_files(bench *b, io *S)
     if (pa_array_gather(S->a, 0, S->all) != PA_OK && rc == 0)
         rc = bench_fail(b, "io: %s", pa_errmsg(S->ctx));
     h5py_chunks(S->nrows, ROW_ELEMS, S->h5py_chunk);
-    if (S->rank == 0 && rc == 0) {
-        hsize_t dims[2] = {S->nrows, ROW_ELEMS}, cd[2] = {S->h5py_chunk[0], S->h5py_chunk[1]};
-        hid_t f = H5Fcreate(S->h5py, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        hid_t d = f < 0 || H5Pset_chunk(dcpl, 2, cd) < 0
-                      ? -1
-                      : H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, S->all) < 0)
-            rc = bench_fail(b, "io: writing %s failed", S->h5py);
-        if (d >= 0)
-            H5Dclose(d);
-        H5Pclose(dcpl);
-        H5Sclose(sp);
-        if (f >= 0 && H5Fclose(f) < 0 && rc == 0)
-            rc = bench_fail(b, "io: closing %s failed", S->h5py);
-    }
+    if (S->rank == 0 && rc == 0)
+        rc = write_h5py_file(b, S, S->h5py, 0, NULL);
     MPI_Bcast(S->h5py_chunk, 2, MPI_UNSIGNED_LONG, 0, S->comm);
+    return bench_agree(b, rc);
+}
+
+/* Collective, untimed. The gzip file as h5py writes it, of signal_at's
+ * data, by rank 0 as one Python process would. */
+static int write_gz_file(bench *b, io *S)
+{
+    int rc = 0;
+    S->gz_ratio = 0;
+    if (S->rank == 0) {
+        for (size_t k = 0; k < S->n; k++)
+            S->all[k] = signal_at(k);
+        rc = write_h5py_file(b, S, S->gz, 1, &S->gz_ratio);
+    }
+    MPI_Bcast(&S->gz_ratio, 1, MPI_DOUBLE, 0, S->comm);
     return bench_agree(b, rc);
 }
 
@@ -629,6 +714,7 @@ static int io_run(bench *b)
     snprintf(S.naive, sizeof S.naive, "%s/naive.h5", S.dir);
     snprintf(S.chunked, sizeof S.chunked, "%s/chunked.h5", S.dir);
     snprintf(S.h5py, sizeof S.h5py, "%s/h5py.h5", S.dir);
+    snprintf(S.gz, sizeof S.gz, "%s/gzip.h5", S.dir);
 
     size_t shape[2] = {S.nrows, ROW_ELEMS};
     if (pa_array_create(S.ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &S.a) != PA_OK ||
@@ -777,22 +863,36 @@ static int io_run(bench *b)
     if ((rc = deflate_scaling(b, &S, f_z)) != 0)
         goto out;
     S.wopts = (pa_h5_opts){0};
-    /* The deflate file the last save left: all ranks, one rank, and serial
-     * HDF5 as h5py reads it. */
+    /* The gzip file h5py would write: all ranks, one rank, and serial HDF5
+     * as h5py reads it. */
+    if ((rc = write_gz_file(b, &S)) != 0)
+        goto out;
     step zsteps[] = {
-        {"parray h5 read deflate=1, all ranks (paired)", h5_read_rep, 0, 1, {0}, NULL},
-        {"parray h5 read deflate=1, one rank (paired)", read_one_rank_rep, 0, 0, {0}, NULL},
-        {"naive: serial HDF5 read of the deflate file, one process as h5py (paired)",
+        {"parray h5 read gzip+shuffle (h5py chunks), all ranks (paired)",
+         read_gz_rep,
+         0,
+         1,
+         {0},
+         NULL},
+        {"parray h5 read gzip+shuffle (h5py chunks), one rank (paired)",
+         read_one_rank_rep,
+         0,
+         1,
+         {0},
+         NULL},
+        {"naive: serial HDF5 read of the gzip file, one process as h5py (paired)",
          serial_read_rep,
          0,
-         0,
+         1,
          {0},
          NULL},
     };
     if ((rc = paired(b, &S, zsteps, 3, size, pz)) != 0)
         goto out;
-    if (S.rank == 0)
+    if (S.rank == 0) {
+        unlink(S.gz);
         unlink(S.h5);
+    }
 
     /* Naive. */
     spec.method = "naive: gather to rank 0, serial h5 write";
@@ -857,8 +957,13 @@ static int io_run(bench *b)
 
     bench_note(b,
                "io: h5py's chunks=True file has chunks of (%zu, %zu) elements; the "
-               "deflate read's target against one rank needs 2 ranks or more",
+               "gzip read's target against one rank needs 2 ranks or more",
                S.h5py_chunk[0], S.h5py_chunk[1]);
+    bench_note(b,
+               "io: the gzip file is h5py's chunks=True, shuffle, gzip level 4, of a smooth "
+               "signal plus noise in steps of 1/1024 (not a[i] = i): it compresses %.2fx, and "
+               "inflating it costs CPU, as most h5py users' data does",
+               S.gz_ratio);
     bench_note(b,
                "io: the deflate=1 save all ranks vs one rank writes %zu rows; every rank "
                "compresses its own chunks",
@@ -880,6 +985,7 @@ out:
         unlink(S.naive);
         unlink(S.chunked);
         unlink(S.h5py);
+        unlink(S.gz);
         rmdir(S.dir);
     }
     pa_array_free(&S.a);
