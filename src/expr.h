@@ -140,8 +140,8 @@ typedef struct {
     expr_instr *instr;
     int ninstr;
     int nreg;
-    size_t widest;  /* the largest element size an instruction reads or writes */
-    int *in_name; /* per input slot: the name index */
+    size_t widest; /* the largest element size an instruction reads or writes */
+    int *in_name;  /* per input slot: the name index */
     int nin;
     int final_reg;      /* EXPR_STORE_REG: the result's register, copied to
                               the output after each block; else -1 */

@@ -741,8 +741,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     if (e->nregs < p->nreg + p->nin) {
         free(e->regs);
         e->nregs = 0;
-        e->regs = aligned_alloc(PA_CACHE_LINE,
-                                (size_t)(p->nreg + p->nin) * EXPR_REG_BYTES);
+        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)(p->nreg + p->nin) * EXPR_REG_BYTES);
         if (!e->regs)
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         e->nregs = p->nreg + p->nin;

@@ -552,7 +552,7 @@ static tsum tsum_of(const pa_array *a, xform xf, double mu)
 {
     pa_dtype d = a->dtype;
     read_way_t way = read_way(a->ctx);
-    tsum t = {blocks_of(d, way, xf), xf_table[d].leaves[xf], pa_dtype_size(d), mu,
+    tsum t = {blocks_of(d, way, xf),       xf_table[d].leaves[xf], pa_dtype_size(d), mu,
               fast_table[d].cols[way][xf], fast_table[d].lines[xf]};
     return t;
 }

@@ -1018,8 +1018,8 @@ static void same_bytes(pa_array *a, pa_array *b, const char *what)
 START_TEST(narrow_blocks)
 {
     static const pa_dtype dtypes[] = {PA_U8, PA_I16, PA_F32, PA_F64, PA_C128};
-    static const size_t sizes[] = {1, 127, 129, 255, 511, 1023, 1024, 1025, 3 * 1024 + 77,
-                                   4 * ((size_t)1 << 20) + 77};
+    static const size_t sizes[] = {1,    127,  129,  255,           511,
+                                   1023, 1024, 1025, 3 * 1024 + 77, 4 * ((size_t)1 << 20) + 77};
     for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++)
         for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
             pa_dtype dt = dtypes[d];
