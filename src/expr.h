@@ -70,14 +70,23 @@ typedef struct {
     int idx;
 } expr_opd;
 
-/* Elements per block. A register of f64 is 1 KiB, so the registers an
+/* Blocks. A block holds EXPR_BLK_BYTES of the program's widest dtype
+ * (1 KiB: 128 f64, 256 f32, 1024 u8), and never fewer than the kernels'
+ * PA__KERNEL_BLK elements (so 128 c128, 2 KiB). At 1 KiB the registers an
  * expression uses and the blocks of its inputs stay in L1 between the
  * instructions of one block, and the reads of the inputs and the streaming
  * writes of the output alternate often enough that the memory stays busy
- * with both: sqrt(x*x + y*y) ran 30% faster than with 1024-element blocks,
- * and the kernel call per instruction and block costs a few percent. A
- * full block is also the trip count the kernels vectorise. */
-#define EXPR_BLK PA__KERNEL_BLK
+ * with both: sqrt(x*x + y*y) on f64 ran 30% faster than with 8 KiB blocks.
+ * Counted in bytes rather than elements, a narrow dtype's block costs the
+ * same kernel calls per byte as f64's: with 128-element blocks z = a*b + c
+ * on u8 spent most of its time in the calls. An expression with broadcast
+ * operands keeps PA__KERNEL_BLK elements, the most a broadcast reader
+ * reads at once (broadcast.h). A register is EXPR_REG_BYTES, room for the
+ * largest block. */
+#define EXPR_BLK_BYTES 1024
+#define EXPR_REG_BYTES (PA__KERNEL_BLK * sizeof(pa__elem))
+_Static_assert(EXPR_BLK_BYTES % PA__KERNEL_BLK == 0 && EXPR_BLK_BYTES <= EXPR_REG_BYTES,
+               "a block of the widest dtype fits a register and is whole kernel blocks");
 
 /* What a conversion instruction does (expr_instr.conv). */
 typedef enum {
@@ -131,7 +140,8 @@ typedef struct {
     expr_instr *instr;
     int ninstr;
     int nreg;
-    int *in_name; /* per input slot: the name index */
+    size_t widest; /* the largest element size an instruction reads or writes */
+    int *in_name;  /* per input slot: the name index */
     int nin;
     int final_reg;      /* EXPR_STORE_REG: the result's register, copied to
                               the output after each block; else -1 */

@@ -1,7 +1,7 @@
 /* The expression VM: from the syntax tree and one set of bindings it
  * generates a register program (uniform subexpressions hoisted out and
  * computed once, registers allocated from the tree), and runs it over this
- * rank's span in blocks of EXPR_BLK elements: per block, one kernel call
+ * rank's span in blocks of 1 KiB (expr.h): per block, one kernel call
  * per instruction, each a tight loop that the compiler vectorises, reading
  * the input arrays in place and writing the last result straight to the
  * output (with streaming stores when the output is large, or through a
@@ -502,13 +502,30 @@ static int generate(codegen *g)
                               p->store == EXPR_STORE_STREAM, &last->fn));
         p->final_reg = -1;
     }
+    p->widest = pa_dtype_size(p->dtype);
+    for (int k = 0; k < p->ninstr; k++) {
+        const expr_instr *I = &p->instr[k];
+        size_t w = pa_dtype_size(I->conv ? I->from : I->dtype);
+        if (pa_dtype_size(I->dtype) > w)
+            w = pa_dtype_size(I->dtype);
+        if (w > p->widest)
+            p->widest = w;
+    }
     p->valid = 1;
     return PA_OK;
 }
 
+/* The elements per block of p (expr.h): EXPR_BLK_BYTES of its widest
+ * dtype, at least PA__KERNEL_BLK; PA__KERNEL_BLK with broadcast inputs. */
+static size_t block_len(const expr_prog *p, int broadcast)
+{
+    size_t n = EXPR_BLK_BYTES / p->widest;
+    return broadcast || n < PA__KERNEL_BLK ? PA__KERNEL_BLK : n;
+}
+
 /* ------------------------------------------------------------ evaluation */
 
-/* Runs the program over n elements: inputs in[slot] (ies[slot] bytes per
+/* Runs the program over n elements in blocks of blk: inputs in[slot] (ies[slot] bytes per
  * element) and output out (es bytes) all start at this rank's first
  * element, whose flat index in the output is g0. An input with a reader
  * src[slot] (a broadcast one) is read through it instead, block by block:
@@ -516,12 +533,12 @@ static int generate(codegen *g)
  * else loaded into its block buffer lbuf[slot]. Returns the PA_OPERR_* bits. */
 static int run(const expr_prog *p, size_t es, const size_t *ies, char *const *reg,
                char *const *in, const pa__bsrc *const *src, char *const *lbuf, char *out,
-               size_t g0, size_t n)
+               size_t g0, size_t n, size_t blk)
 {
     int err = 0;
     const char *cur[EXPR_MAXNAMES];
-    for (size_t off = 0; off < n; off += EXPR_BLK) {
-        size_t len = n - off < EXPR_BLK ? n - off : EXPR_BLK;
+    for (size_t off = 0; off < n; off += blk) {
+        size_t len = n - off < blk ? n - off : blk;
         for (int s = 0; s < p->nin; s++)
             cur[s] = src[s] ? pa__bsrc_read(src[s], g0 + off, len, lbuf[s])
                             : in[s] + off * ies[s];
@@ -724,8 +741,7 @@ static int prepare(const char *fn, pa_expr *e, const pa_binding *bind, int nbind
     if (e->nregs < p->nreg + p->nin) {
         free(e->regs);
         e->nregs = 0;
-        e->regs = aligned_alloc(PA_CACHE_LINE,
-                                (size_t)(p->nreg + p->nin) * EXPR_BLK * sizeof(pa__elem));
+        e->regs = aligned_alloc(PA_CACHE_LINE, (size_t)(p->nreg + p->nin) * EXPR_REG_BYTES);
         if (!e->regs)
             return pa__err(ctx, fn, PA_ENOMEM, "out of memory");
         e->nregs = p->nreg + p->nin;
@@ -763,20 +779,22 @@ static int eval(const char *fn, pa_expr *e, const pa_binding *bind, int nbind)
     char *in[EXPR_MAXNAMES], *reg[PA_EXPR_MAXREG], *lbuf[EXPR_MAXNAMES];
     pa__bsrc bsrc[EXPR_MAXNAMES];
     const pa__bsrc *src[EXPR_MAXNAMES];
+    int broadcast = 0;
     for (int s = 0; s < p->nin; s++) {
         in[s] = bin[s] ? NULL : (char *)pa__node_ptr(ins[s], lo);
         ies[s] = ins[s]->part.elsize;
-        lbuf[s] = (char *)e->regs + (size_t)(p->nreg + s) * EXPR_BLK * sizeof(pa__elem);
+        lbuf[s] = (char *)e->regs + (size_t)(p->nreg + s) * EXPR_REG_BYTES;
         src[s] = NULL;
         if (bin[s]) {
+            broadcast = 1;
             pa__bsrc_init(out, copy[s] ? copy[s] : ins[s], &bsrc[s]);
             src[s] = &bsrc[s];
         }
     }
     for (int r = 0; r < p->nreg; r++)
-        reg[r] = (char *)e->regs + (size_t)r * EXPR_BLK * sizeof(pa__elem);
+        reg[r] = (char *)e->regs + (size_t)r * EXPR_REG_BYTES;
     int err = run(p, es, ies, reg, in, src, lbuf, pa__node_ptr(out, lo),
-                  out->row0 * out->rowsize + lo, hi - lo);
+                  out->row0 * out->rowsize + lo, hi - lo, block_len(p, broadcast));
     for (int s = 0; s < p->nin; s++)
         if (bin[s]) {
             pa__bsrc_free(&bsrc[s]);

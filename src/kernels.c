@@ -18,10 +18,12 @@
  * read once before the loop) and computes r = E of the output's type O
  * (T, or _Bool for a predicate); the loop stores r.
  *
- * KRANGE stores into o over a range of i. KLOOP covers n elements; its
- * full-block case has a constant trip count, which gcc vectorises at -O2
- * (its cheap cost model does not vectorise loops of unknown count that
- * would need a scalar epilogue).
+ * KRANGE stores into o over a range of i. KLOOP covers n elements in
+ * full blocks of PA__KERNEL_BLK, each a loop of constant trip count, which
+ * gcc vectorises at -O2 (its cheap cost model does not vectorise loops of
+ * unknown count that would need a scalar epilogue), then the rest: so a
+ * caller's block of several kernel blocks (the expression VM's 1 KiB of u8)
+ * runs vectorised too.
  *
  * KLOOP_NT is the streaming form: it computes 64-byte lines into a line
  * buffer that gcc keeps in vector registers and writes each line with
@@ -36,10 +38,17 @@
         o[i] = r;                                                                                \
     }
 #define KLOOP(LOADS, E)                                                                          \
-    if (n == PA__KERNEL_BLK)                                                                     \
-        KRANGE(0, PA__KERNEL_BLK, LOADS, E)                                                      \
-    else                                                                                         \
-        KRANGE(0, n, LOADS, E)
+    {                                                                                            \
+        size_t i0 = 0;                                                                           \
+        for (; i0 + PA__KERNEL_BLK <= n; i0 += PA__KERNEL_BLK)                                   \
+            for (size_t k = 0; k < PA__KERNEL_BLK; k++) {                                        \
+                size_t i = i0 + k;                                                               \
+                LOADS                                                                            \
+                O r = (E);                                                                       \
+                o[i] = r;                                                                        \
+            }                                                                                    \
+        KRANGE(i0, n, LOADS, E)                                                                  \
+    }
 #define KLOOP_NT(LOADS, E)                                                                       \
     {                                                                                            \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \

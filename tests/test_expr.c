@@ -994,6 +994,85 @@ START_TEST(bit_equality)
 }
 END_TEST
 
+/* Collective: arrays a and b of equal shape and dtype hold the same bytes. */
+static void same_bytes(pa_array *a, pa_array *b, const char *what)
+{
+    size_t n = pa_array_size(a), es = pa_dtype_size(pa_array_dtype(a));
+    unsigned char *x = whole(a), *y = whole(b);
+    size_t bad = n;
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (memcmp(x + i * es, y + i * es, es) != 0)
+            bad = i;
+    TU_ASSERT(bad == n, "%s: element %zu differs", what, bad);
+    free(x);
+    free(y);
+}
+
+/* Blocks of 1 KiB of the program's widest dtype (1024 u8, 512 i16, 256
+ * f32, 128 f64 and c128): at lengths around one and several blocks of
+ * each (split between the ranks at other places), and above the streaming
+ * threshold, z = a*b + c equals pa_binary's a*b then + c bit for bit, as
+ * the same kernels in other blocks give; so does y = a*c + w with an f64
+ * operand w and output y (the block is f64's), and, with a broadcast row
+ * (blocks of 128), z = x*r + x. */
+START_TEST(narrow_blocks)
+{
+    static const pa_dtype dtypes[] = {PA_U8, PA_I16, PA_F32, PA_F64, PA_C128};
+    static const size_t sizes[] = {1,    127,  129,  255,           511,
+                                   1023, 1024, 1025, 3 * 1024 + 77, 4 * ((size_t)1 << 20) + 77};
+    for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++)
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            pa_dtype dt = dtypes[d];
+            size_t n = sizes[k];
+            if (n * pa_dtype_size(dt) > 32 * ((size_t)1 << 20))
+                continue;
+            pa_array *a = make_as(dt, n, 1), *b = make_as(dt, n, 0), *c = make_as(dt, n, 2);
+            pa_array *w = make_as(PA_F64, n, 0), *z = NULL, *t = NULL, *ref = NULL;
+            pa_array *y = NULL, *yref = NULL;
+            TU_OK(pa_array_create(ctx, dt, 1, &n, PA_DISTRIBUTED, &z), ctx);
+            TU_OK(pa_array_create(ctx, dt, 1, &n, PA_DISTRIBUTED, &t), ctx);
+            TU_OK(pa_array_create(ctx, dt, 1, &n, PA_DISTRIBUTED, &ref), ctx);
+            TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &y), ctx);
+            TU_OK(pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, &yref), ctx);
+            pa_binding bd[] = {PA_BIND_ARRAY("z", z), PA_BIND_ARRAY("a", a),
+                               PA_BIND_ARRAY("b", b), PA_BIND_ARRAY("c", c),
+                               PA_BIND_ARRAY("w", w), PA_BIND_ARRAY("y", y)};
+            char what[64];
+            snprintf(what, sizeof what, "%s z = a*b + c, n = %zu", pa_dtype_name(dt), n);
+            TU_OK(pa_eval(ctx, "z = a*b + c", bd, 6), ctx);
+            TU_OK(pa_binary(t, PA_OP_MUL, a, b), ctx);
+            TU_OK(pa_binary(ref, PA_OP_ADD, t, c), ctx);
+            same_bytes(z, ref, what);
+            if (dt != PA_C128) {
+                snprintf(what, sizeof what, "%s y = a*c + w, n = %zu", pa_dtype_name(dt), n);
+                TU_OK(pa_eval(ctx, "y = a*c + w", bd, 6), ctx);
+                TU_OK(pa_binary(t, PA_OP_MUL, a, c), ctx);
+                TU_OK(pa_binary(yref, PA_OP_ADD, t, w), ctx);
+                same_bytes(y, yref, what);
+            }
+            pa_array *all[] = {a, b, c, w, z, t, ref, y, yref};
+            for (int j = 0; j < 9; j++)
+                pa_array_free(&all[j]);
+        }
+    /* A broadcast row of u8 over a (rows, 1000) u8 array. */
+    size_t shape[2] = {37, 1000}, row = 1000, n = 37 * 1000;
+    pa_array *x = make_as(PA_U8, n, 1), *x2 = NULL, *r = make_as(PA_U8, row, 0);
+    pa_array *z = NULL, *t = NULL, *ref = NULL;
+    TU_OK(pa_reshape(x, 2, shape, &x2), ctx);
+    TU_OK(pa_array_create(ctx, PA_U8, 2, shape, PA_DISTRIBUTED, &z), ctx);
+    TU_OK(pa_array_create(ctx, PA_U8, 2, shape, PA_DISTRIBUTED, &t), ctx);
+    TU_OK(pa_array_create(ctx, PA_U8, 2, shape, PA_DISTRIBUTED, &ref), ctx);
+    pa_binding bb[] = {PA_BIND_ARRAY("z", z), PA_BIND_ARRAY("x", x2), PA_BIND_ARRAY("r", r)};
+    TU_OK(pa_eval(ctx, "z = x * r + x", bb, 3), ctx);
+    TU_OK(pa_binary(t, PA_OP_MUL, x2, r), ctx);
+    TU_OK(pa_binary(ref, PA_OP_ADD, t, x2), ctx);
+    same_bytes(z, ref, "u8 z = x * r + x, r a broadcast row");
+    pa_array *all[] = {x, x2, r, z, t, ref};
+    for (int j = 0; j < 6; j++)
+        pa_array_free(&all[j]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("expr");
@@ -1015,6 +1094,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, bool_results);
     tcase_add_test(tc, bitwise_operators);
     tcase_add_test(tc, scalar_only);
+    tcase_add_test(tc, narrow_blocks);
     return s;
 }
 

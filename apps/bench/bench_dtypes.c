@@ -1,16 +1,19 @@
 /* The dtypes experiment: numpy's other dtypes at the speed of memory.
  * For f64 (the reference) and f32, i16, u8 and c128:
  *   z = a + b with pa_binary and z = a*b + c with pa_eval, against the
- *   triad, and the sum (pa_reduce_value) against the read limit;
+ *   triad, and the sum (pa_reduce_value) against the read-only sum;
  * then pa_astype between pairs of dtypes that cover each kind of cast
  * (widen, narrow, int to float, float to int, to and from f16, bool and
  * complex), against the triad.
+ * Each figure is timed beside its limit in every repetition
+ * (bench_time_steps), on f64 arrays of the same bytes per node, so that
+ * the ratios hold while the machine's bandwidth drifts.
  * Every array holds the same bytes per node whatever its dtype: --size
  * f64's worth (default 2e7, 160 MB; 1e7 under --quick), so that each is out
- * of cache as the limits' arrays are. Rates count each dtype's own bytes:
- * three arrays for both expressions (the triad's count, as in the
+ * of cache as the limits' arrays are. Rates count each dtype's own bytes
+ * per node: three arrays for both expressions (the triad's count, as in the
  * elementwise experiment), one for the sum, and the source's plus the
- * destination's for astype. */
+ * destination's for astype (the wider dtype's array holds the bytes). */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,13 +35,35 @@ static const char *const casts[][2] = {
 
 typedef struct {
     pa_ctx *ctx;
+    int nnodes;
     pa_array *a, *b, *c, *z;
     pa_value sink;
+    pa_array *lx, *ly, *lz; /* the limits' f64 arrays, of the same bytes per node */
+    pa_span xs, ys, zs;     /* their spans on this rank */
+    double read_sink;
 } dt;
 
 static int failed(bench *b, dt *D, const char *what)
 {
     return bench_fail(b, "dtypes: %s: %s", what, pa_errmsg(D->ctx));
+}
+
+/* The limits, on this rank's spans: the STREAM triad and the read-only sum. */
+static int triad_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    dt *D = arg;
+    bench_triad(D->zs.ptr, D->xs.ptr, D->ys.ptr, 1.0 + rep, D->xs.count);
+    return 0;
+}
+
+static int read_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    (void)rep;
+    dt *D = arg;
+    D->read_sink += bench_sum(D->xs.ptr, D->xs.count);
+    return 0;
 }
 
 static int binary_rep(bench *b, void *arg, int rep)
@@ -80,13 +105,14 @@ static int parse(bench *b, const char *name, pa_dtype *t)
     return 0;
 }
 
-/* Collective. Creates k arrays of n elements, *out[i] of dtype types[i],
- * filled with 1 or 2 (exact in every dtype). */
+/* Collective. Creates k arrays of n elements per node, *out[i] of dtype
+ * types[i], filled with 1 or 2 (exact in every dtype). */
 static int make(bench *b, dt *D, size_t n, pa_array **const *out, const pa_dtype *types, int k)
 {
+    size_t total = n * (size_t)D->nnodes;
     int rc = 0;
     for (int i = 0; i < k && rc == 0; i++) {
-        if (pa_array_create(D->ctx, types[i], 1, &n, PA_DISTRIBUTED, out[i]) != PA_OK)
+        if (pa_array_create(D->ctx, types[i], 1, &total, PA_DISTRIBUTED, out[i]) != PA_OK)
             rc = bench_agree(b, failed(b, D, "pa_array_create"));
         else if (pa_full(*out[i], 1 + i % 2) != PA_OK)
             rc = bench_agree(b, failed(b, D, "pa_full"));
@@ -96,103 +122,138 @@ static int make(bench *b, dt *D, size_t n, pa_array **const *out, const pa_dtype
 
 static void unmake(dt *D)
 {
-    pa_array_free(&D->a);
-    pa_array_free(&D->b);
-    pa_array_free(&D->c);
-    pa_array_free(&D->z);
+    pa_array *all[] = {D->a, D->b, D->c, D->z, D->lx, D->ly, D->lz};
+    for (int k = 0; k < 7; k++)
+        pa_array_free(&all[k]);
+    D->a = D->b = D->c = D->z = D->lx = D->ly = D->lz = NULL;
 }
 
-/* The three figures of one dtype; ratios and targets against the limits
- * and against the f64 figures f64 (NULL while measuring f64 itself). */
-static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int ftriad,
-                           int fread, int *f64, int *figs)
+/* The paired limits' spec: the triad over 3 arrays, or the read of one,
+ * of `bytes` per node each. */
+static bench_spec limit_spec(const char *method, double bytes, int arrays)
+{
+    return (bench_spec){.method = method,
+                        .size = bytes / 8,
+                        .size_elems = 1,
+                        .work = arrays * bytes,
+                        .role = BENCH_LIMIT};
+}
+
+/* The figures of one dtype beside the paired triad and read; ratios and
+ * targets against those, and against the f64 figures f64 (NULL while
+ * measuring f64 itself). */
+static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int *f64, int *figs)
 {
     pa_dtype t;
     if (bench_agree(bm, parse(bm, name, &t)) != 0)
         return -1;
     size_t n = bytes / pa_dtype_size(t);
-    pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z};
-    pa_dtype types[] = {t, t, t, t};
-    int rc = make(bm, D, n, arrs, types, 4);
-    if (rc != 0)
-        return rc;
     double size = (double)pa_dtype_size(t) * (double)n;
-    bench_spec s = {.size = (double)n, .size_elems = 1, .work = 3 * size};
     char method[3][64];
     snprintf(method[0], sizeof method[0], "%s z = a + b: pa_binary", name);
     snprintf(method[1], sizeof method[1], "%s z = a*b + c: pa_eval", name);
     snprintf(method[2], sizeof method[2], "%s sum: pa_reduce_value", name);
-    s.method = method[0];
-    if ((rc = bench_time(bm, &s, binary_rep, D, &figs[0])) == 0) {
-        s.method = method[1];
-        rc = bench_time(bm, &s, eval_rep, D, &figs[1]);
-    }
+    bench_spec specs[] = {
+        limit_spec("triad a=b+s*c, per node (paired)", (double)bytes, 3),
+        {.method = method[0], .size = (double)n, .size_elems = 1, .work = 3 * size},
+        {.method = method[1], .size = (double)n, .size_elems = 1, .work = 3 * size},
+        limit_spec("read-only sum, per node (paired)", (double)bytes, 1),
+        {.method = method[2], .size = (double)n, .size_elems = 1, .work = size},
+    };
+    bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep};
+    void *args[] = {D, D, D, D, D};
+    int f[5];
+    pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z, &D->lx, &D->ly, &D->lz};
+    pa_dtype types[] = {t, t, t, t, PA_F64, PA_F64, PA_F64};
+    int rc = make(bm, D, n, arrs, types, 4);
+    if (rc == 0)
+        rc = make(bm, D, bytes / 8, arrs + 4, types + 4, 3);
     if (rc == 0) {
-        s.method = method[2];
-        s.work = size;
-        rc = bench_time(bm, &s, sum_rep, D, &figs[2]);
+        pa_array_local(D->lx, &D->xs);
+        pa_array_local(D->ly, &D->ys);
+        pa_array_local(D->lz, &D->zs);
+        rc = bench_time_steps(bm, specs, fns, args, 5, f);
     }
     unmake(D);
     if (rc != 0)
         return rc;
-    for (int k = 0; k < 2; k++) {
-        bench_ratio(bm, figs[k], ftriad, "triad");
-        bench_target(bm, figs[k], ftriad, BENCH_AT_LEAST, 0.9, "triad");
+    for (int k = 1; k <= 2; k++) {
+        bench_ratio(bm, f[k], f[0], "paired triad");
+        bench_target(bm, f[k], f[0], BENCH_AT_LEAST, 0.9, "paired triad");
     }
-    bench_ratio(bm, figs[2], fread, "read");
-    bench_target(bm, figs[2], fread, BENCH_AT_LEAST, 0.9, "read");
-    for (int k = 0; f64 && k < 3; k++)
-        bench_ratio(bm, figs[k], f64[k], "f64");
+    bench_ratio(bm, f[4], f[3], "paired read");
+    bench_target(bm, f[4], f[3], BENCH_AT_LEAST, 0.9, "paired read");
+    int mine[3] = {f[1], f[2], f[4]};
+    for (int k = 0; k < 3; k++) {
+        if (f64)
+            bench_ratio(bm, mine[k], f64[k], "f64");
+        figs[k] = mine[k];
+    }
     return 0;
 }
 
-static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t bytes, int ftriad)
+/* One cast beside the paired triad, whose arrays hold as many bytes as
+ * the wider of the two. */
+static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t bytes)
 {
     pa_dtype t[2];
     if (bench_agree(bm, parse(bm, names[0], &t[0]) || parse(bm, names[1], &t[1])) != 0)
         return -1;
     size_t wide = pa_dtype_size(t[0]) > pa_dtype_size(t[1]) ? pa_dtype_size(t[0])
                                                             : pa_dtype_size(t[1]);
-    size_t n = bytes / wide;
-    pa_array **arrs[] = {&D->a, &D->z};
-    int rc = make(bm, D, n, arrs, t, 2);
+    size_t n = bytes / wide, lcount = n * wide / 8;
+    pa_array **arrs[] = {&D->a, &D->z, &D->lx, &D->ly, &D->lz};
+    pa_dtype types[] = {t[0], t[1], PA_F64, PA_F64, PA_F64};
+    int rc = make(bm, D, n, arrs, types, 2);
+    if (rc == 0)
+        rc = make(bm, D, lcount, arrs + 2, types + 2, 3);
     char method[64];
     snprintf(method, sizeof method, "astype %s -> %s", names[0], names[1]);
-    bench_spec s = {.method = method,
-                    .size = (double)n,
-                    .size_elems = 1,
-                    .work = (double)(pa_dtype_size(t[0]) + pa_dtype_size(t[1])) * (double)n};
-    int fig;
-    if (rc == 0)
-        rc = bench_time(bm, &s, astype_rep, D, &fig);
+    bench_spec specs[] = {
+        limit_spec("triad a=b+s*c, per node (paired)", 8 * (double)lcount, 3),
+        {.method = method,
+         .size = (double)n,
+         .size_elems = 1,
+         .work = (double)(pa_dtype_size(t[0]) + pa_dtype_size(t[1])) * (double)n},
+    };
+    bench_fn fns[] = {triad_rep, astype_rep};
+    void *args[] = {D, D};
+    int f[2];
+    if (rc == 0) {
+        pa_array_local(D->lx, &D->xs);
+        pa_array_local(D->ly, &D->ys);
+        pa_array_local(D->lz, &D->zs);
+        rc = bench_time_steps(bm, specs, fns, args, 2, f);
+    }
     unmake(D);
     if (rc != 0)
         return rc;
-    bench_ratio(bm, fig, ftriad, "triad");
-    bench_target(bm, fig, ftriad, BENCH_AT_LEAST, 0.8, "triad");
+    bench_ratio(bm, f[1], f[0], "paired triad");
+    bench_target(bm, f[1], f[0], BENCH_AT_LEAST, 0.8, "paired triad");
     return 0;
 }
 
 static int dt_run(bench *bm)
 {
-    int ftriad, fread;
-    if (bench_limit(bm, BENCH_LIMIT_TRIAD, &ftriad) != 0 ||
-        bench_limit(bm, BENCH_LIMIT_READ, &fread) != 0)
-        return -1;
-    dt D = {.ctx = bench_ctx(bm)};
-    size_t bytes = 8 * bench_elems(bm, DT_BYTES_ELEMS, DT_BYTES_ELEMS_QUICK);
+    dt D = {.ctx = bench_ctx(bm), .nnodes = pa_ctx_nnodes(bench_ctx(bm))};
+    size_t elems = bench_elems(bm, DT_BYTES_ELEMS, DT_BYTES_ELEMS_QUICK);
+    if (elems > SIZE_MAX / 8 / (size_t)D.nnodes)
+        return bench_agree(bm, bench_fail(bm, "dtypes: --size %zu is too large", elems));
+    size_t bytes = 8 * elems;
     int f64[3], figs[3];
     int ncompute = (int)(sizeof compute_dtypes / sizeof compute_dtypes[0]);
-    int rc = compute_figures(bm, &D, compute_dtypes[0], bytes, ftriad, fread, NULL, f64);
+    int rc = compute_figures(bm, &D, compute_dtypes[0], bytes, NULL, f64);
     for (int k = 1; k < ncompute && rc == 0; k++)
-        rc = compute_figures(bm, &D, compute_dtypes[k], bytes, ftriad, fread, f64, figs);
+        rc = compute_figures(bm, &D, compute_dtypes[k], bytes, f64, figs);
     for (size_t k = 0; k < sizeof casts / sizeof casts[0] && rc == 0; k++)
-        rc = cast_figure(bm, &D, casts[k], bytes, ftriad);
+        rc = cast_figure(bm, &D, casts[k], bytes);
     if (rc == 0)
         bench_note(bm,
                    "dtypes: every array holds %zu bytes per node; rates count each dtype's own "
-                   "bytes (3 arrays for the expressions, as the triad, 1 for the sum, source "
-                   "plus destination for astype)",
+                   "bytes per node (3 arrays for the expressions, as the triad, 1 for the sum, "
+                   "source plus destination for astype); each figure timed beside the triad "
+                   "(the sums beside the read-only sum) on f64 arrays of the same bytes, in "
+                   "every repetition",
                    bytes);
     return rc;
 }
@@ -201,6 +262,6 @@ const bench_experiment bench_dtypes = {
     .name = "dtypes",
     .description =
         "z = a + b, z = a*b + c and sum on f32, i16, u8 and c128 beside f64, and astype "
-        "between dtypes, against the triad and read",
+        "between dtypes, each beside the triad (the sums beside the read-only sum)",
     .run = dt_run,
 };
