@@ -49,8 +49,9 @@ typedef struct {
 
 /* o[i * st->o] = op(a[i * st->a], b[i * st->b], c[i * st->c]) for i in
  * [0, n); a unary op reads a only, a binary op a and b. o holds elements
- * of pa__kernel_result's dtype. No element
- * written may be an element read: the kernels' pointers are restrict.
+ * of pa__kernel_result's dtype. The output may be an operand at the same
+ * stride (o == a, st->o == st->a: in place); else no element written may
+ * be an element read.
  * Returns the PA_OPERR_* bits of the integer ops (opdefs.h). */
 typedef int (*pa__kernel)(void *o, const void *a, const void *b, const void *c, size_t n,
                           const pa__strides *st);

@@ -22,9 +22,10 @@
  * Runs op over this rank's n elements, out = op(a, b) with the operands'
  * strides st (1, or 0 for a scalar; b is NULL for a unary op). A large
  * output that is not also an input is written in one pass of streaming
- * stores; else block by block, the kernels' vectorised trip count, and
- * through a buffer when the output is an input (the kernels' pointers are
- * restrict). The operands have dtype d, the output the op's result dtype
+ * stores; else block by block, the kernels' vectorised trip count, in
+ * place when the output is an input (the kernels allow that at equal
+ * strides; streaming stores would evict the line that was just read). The
+ * operands have dtype d, the output the op's result dtype
  * (pa__kernel_result). *err gets the PA_OPERR_* bits. */
 static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, const char *a,
                   const char *b, const pa__strides *st, size_t n, int *err)
@@ -39,16 +40,12 @@ static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, 
         pa__stream_fence();
         return PA_OK;
     }
-    pa__elem buf[PA__KERNEL_BLK];
     *err = 0;
     for (size_t off = 0; off < n; off += PA__KERNEL_BLK) {
         size_t len = n - off < PA__KERNEL_BLK ? n - off : PA__KERNEL_BLK;
         const char *ab = a + off * es * (size_t)st->a;
         const char *bb = b ? b + off * es * (size_t)st->b : NULL;
-        void *dst = alias ? (void *)buf : (void *)(o + off * oes);
-        *err |= k(dst, ab, bb, NULL, len, st);
-        if (alias)
-            memcpy(o + off * oes, buf, len * oes);
+        *err |= k(o + off * oes, ab, bb, NULL, len, st);
     }
     return PA_OK;
 }

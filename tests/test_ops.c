@@ -1,7 +1,8 @@
 /* Tests of the element-wise ops: every unary and binary op on every dtype
  * that takes it, in the array-array, array-scalar and scalar-array forms,
  * against a serial reference written here from libm and integer
- * arithmetic (not from the library's op table); out aliasing an input;
+ * arithmetic (not from the library's op table); out aliasing an input,
+ * also at the kernels' block edges;
  * empty arrays; both distributions; integer division by zero reported
  * once; user kernels (pa_map, pa_map2); bad input with clear messages. */
 #include "testutil.h"
@@ -851,6 +852,71 @@ START_TEST(test_map)
 }
 END_TEST
 
+/* In place at the kernels' block edges: out is a or b, in the
+ * array-array and both scalar forms, with each rank's span 127, 128, 129
+ * or 1000 elements (one block less one, one, one more, several and a
+ * tail), for every dtype; against a serial reference. sub tells a from b
+ * (bool: logical_xor, numpy has no bool sub). A complex dtype is checked
+ * part by part: sub is exact on each part. Small integer values keep
+ * every dtype exact (f16 included). */
+static double edge_value(size_t i, int which)
+{
+    return which ? (double)((i * 7) % 13) : (double)(i % 50) + 20;
+}
+
+START_TEST(test_inplace_block_edges)
+{
+    static const size_t spans[] = {127, 128, 129, 1000};
+    const double s = 3;
+    for (pa_dtype d = 0; d < PA_NDTYPES; d++)
+        for (size_t k = 0; k < sizeof spans / sizeof *spans; k++) {
+            int cplx = pa__dtype_is_complex(d);
+            pa_dtype pd = cplx ? pa__dtype_real(d) : d; /* the dtype of the values */
+            pa_binary_op op = d == PA_BOOL ? PA_OP_LOGICAL_XOR : PA_OP_SUB;
+            size_t n = spans[k] * (size_t)tu_size(), m = cplx ? 2 * n : n;
+            char *init[2];
+            for (int w = 0; w < 2; w++) {
+                init[w] = malloc(m * 16);
+                for (size_t i = 0; i < m; i++)
+                    tu_set_f(init[w], pd, i,
+                             d == PA_BOOL ? (i + (size_t)w) % 3 == 0 : edge_value(i, w));
+            }
+            /* case: 0 a = a op b, 1 b = a op b, 2 a = a op s, 3 b = s op b */
+            for (int c = 0; c < 4; c++) {
+                pa_array *x[2] = {NULL, NULL};
+                for (int w = 0; w < 2; w++) {
+                    TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &x[w]), ctx);
+                    TU_OK(pa_array_scatter(x[w], 0, init[w]), ctx);
+                }
+                pa_array *dst = x[c % 2];
+                TU_OK(c < 2    ? pa_binary(dst, op, x[0], x[1])
+                      : c == 2 ? pa_binary_scalar(dst, op, dst, s)
+                               : pa_scalar_binary(dst, op, s, dst),
+                      ctx);
+                void *got = gather_all(dst);
+                size_t bad = 0;
+                for (size_t i = 0; i < m; i++) {
+                    /* The scalar is a real number: 0 on a complex imaginary part. */
+                    double sv = cplx && i % 2 ? 0 : s;
+                    double p = c == 3 ? sv : tu_get_f(init[0], pd, i);
+                    double q = c == 2 ? sv : tu_get_f(init[1], pd, i);
+                    double want = d == PA_BOOL   ? (p != 0) != (q != 0)
+                                  : tu_is_int(d) ? (double)tu_wrap_i((__int128)p - (__int128)q, d)
+                                                 : p - q;
+                    bad += tu_get_f(got, pd, i) != want;
+                }
+                TU_ASSERT(bad == 0, "%s in place, case %d, %zu elements per rank: %zu wrong",
+                          pa_dtype_name(d), c, spans[k], bad);
+                free(got);
+                pa_array_free(&x[0]);
+                pa_array_free(&x[1]);
+            }
+            free(init[0]);
+            free(init[1]);
+        }
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("ops");
@@ -863,6 +929,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_int_div_zero);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_map);
+    tcase_add_test(tc, test_inplace_block_edges);
     return s;
 }
 
