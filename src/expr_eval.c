@@ -320,7 +320,8 @@ static int gen_node(codegen *g, int k, expr_opd *val)
         return emit(g, 1, &in);
     }
     /* The destination is taken while the operands are still held, so it is
-     * never one of them: the kernels' pointers are restrict. */
+     * never one of them (the kernels allow that only at the same stride,
+     * which a uniform operand's 0 is not). */
     int r;
     PA_TRY(alloc_reg(g, nd->col, &r));
     for (int j = 0; j < in.nargs; j++)

@@ -56,7 +56,8 @@
     {                                                                                            \
         size_t i0 = 0;                                                                           \
         for (; i0 + PA__KERNEL_BLK <= n; i0 += PA__KERNEL_BLK)                                   \
-            for (size_t k = 0; k < PA__KERNEL_BLK; k++) {                                        \
+            K_IVDEP for (size_t k = 0; k < PA__KERNEL_BLK; k++)                                  \
+            {                                                                                    \
                 size_t i = i0 + k;                                                               \
                 LOADS                                                                            \
                 O r = (E);                                                                       \
