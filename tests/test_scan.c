@@ -303,9 +303,9 @@ START_TEST(test_bound)
 }
 END_TEST
 
-/* Lines of one column inside a node are scanned in chunks of several
- * blocks dealt to the node's ranks in turn: arrays of many chunks whose
- * ends (and the ranks' ranges) fall at odd places, not at block starts;
+/* Lines of one column share their pass of block values over the node's
+ * ranks (scan_share.h): arrays of many blocks whose shares' ends (and the
+ * ranks' ranges) fall at odd places, not at block starts;
  * lines of a 2-D array that end inside chunks; both ops, a float and an
  * integer dtype, distributed and replicated; against the reference bit
  * for bit, and the job's results the same as one rank's. */
