@@ -38,8 +38,8 @@ typedef struct {
     int nnodes;
     pa_array *a, *b, *c, *z;
     pa_value sink;
-    pa_array *lx, *ly, *lz; /* the limits' f64 arrays, of the same bytes per node */
-    pa_span xs, ys, zs;     /* their spans on this rank */
+    pa_array *lx, *ly, *lz, *lw; /* the limits' f64 arrays, of the same bytes per node */
+    pa_span xs, ys, zs, ws;      /* their spans on this rank */
     double read_sink;
 } dt;
 
@@ -54,6 +54,17 @@ static int triad_rep(bench *b, void *arg, int rep)
     (void)b;
     dt *D = arg;
     bench_triad(D->zs.ptr, D->xs.ptr, D->ys.ptr, 1.0 + rep, D->xs.count);
+    return 0;
+}
+
+/* The most this memory gives z = a*b + c's three reads and a write: the
+ * same expression in f64 with streaming stores, each rank on its span. */
+static int fma_rep(bench *b, void *arg, int rep)
+{
+    (void)b;
+    (void)rep;
+    dt *D = arg;
+    bench_fma_stream(D->zs.ptr, D->xs.ptr, D->ys.ptr, D->ws.ptr, D->xs.count);
     return 0;
 }
 
@@ -122,10 +133,10 @@ static int make(bench *b, dt *D, size_t n, pa_array **const *out, const pa_dtype
 
 static void unmake(dt *D)
 {
-    pa_array *all[] = {D->a, D->b, D->c, D->z, D->lx, D->ly, D->lz};
-    for (int k = 0; k < 7; k++)
+    pa_array *all[] = {D->a, D->b, D->c, D->z, D->lx, D->ly, D->lz, D->lw};
+    for (int k = 0; k < 8; k++)
         pa_array_free(&all[k]);
-    D->a = D->b = D->c = D->z = D->lx = D->ly = D->lz = NULL;
+    D->a = D->b = D->c = D->z = D->lx = D->ly = D->lz = D->lw = NULL;
 }
 
 /* The paired limits' spec: the triad over 3 arrays, or the read of one,
@@ -142,7 +153,8 @@ static bench_spec limit_spec(const char *method, double bytes, int arrays)
 /* The figures of one dtype beside the paired triad and read; ratios and
  * targets against those, and against the f64 figures f64 (NULL while
  * measuring f64 itself). */
-static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int *f64, int *figs)
+static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int *f64, int *figs,
+                           double *stream)
 {
     pa_dtype t;
     if (bench_agree(bm, parse(bm, name, &t)) != 0)
@@ -159,20 +171,22 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         {.method = method[1], .size = (double)n, .size_elems = 1, .work = 3 * size},
         limit_spec("read-only sum, per node (paired)", (double)bytes, 1),
         {.method = method[2], .size = (double)n, .size_elems = 1, .work = size},
+        limit_spec("limit of 3 reads + 1 write: z = x*y + w, streaming", (double)bytes, 3),
     };
-    bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep};
-    void *args[] = {D, D, D, D, D};
-    int f[5];
-    pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z, &D->lx, &D->ly, &D->lz};
-    pa_dtype types[] = {t, t, t, t, PA_F64, PA_F64, PA_F64};
+    bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep, fma_rep};
+    void *args[] = {D, D, D, D, D, D};
+    int f[6];
+    pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z, &D->lx, &D->ly, &D->lz, &D->lw};
+    pa_dtype types[] = {t, t, t, t, PA_F64, PA_F64, PA_F64, PA_F64};
     int rc = make(bm, D, n, arrs, types, 4);
     if (rc == 0)
-        rc = make(bm, D, bytes / 8, arrs + 4, types + 4, 3);
+        rc = make(bm, D, bytes / 8, arrs + 4, types + 4, 4);
     if (rc == 0) {
         pa_array_local(D->lx, &D->xs);
         pa_array_local(D->ly, &D->ys);
         pa_array_local(D->lz, &D->zs);
-        rc = bench_time_steps(bm, specs, fns, args, 5, f);
+        pa_array_local(D->lw, &D->ws);
+        rc = bench_time_steps(bm, specs, fns, args, 6, f);
     }
     unmake(D);
     if (rc != 0)
@@ -181,6 +195,10 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         bench_ratio(bm, f[k], f[0], "paired triad");
         bench_target(bm, f[k], f[0], BENCH_AT_LEAST, 0.9, "paired triad");
     }
+    /* Per byte counted alike (3 arrays), so this says how near pa_eval
+     * comes to the best code for its own mix of reads and writes. */
+    bench_ratio(bm, f[2], f[5], "3 reads + 1 write streaming");
+    *stream = bench_value(bm, f[2]) / bench_value(bm, f[5]);
     bench_ratio(bm, f[4], f[3], "paired read");
     bench_target(bm, f[4], f[3], BENCH_AT_LEAST, 0.9, "paired read");
     int mine[3] = {f[1], f[2], f[4]};
@@ -240,11 +258,12 @@ static int dt_run(bench *bm)
     if (elems > SIZE_MAX / 8 / (size_t)D.nnodes)
         return bench_agree(bm, bench_fail(bm, "dtypes: --size %zu is too large", elems));
     size_t bytes = 8 * elems;
+    enum { NCOMPUTE = sizeof compute_dtypes / sizeof compute_dtypes[0] };
     int f64[3], figs[3];
-    int ncompute = (int)(sizeof compute_dtypes / sizeof compute_dtypes[0]);
-    int rc = compute_figures(bm, &D, compute_dtypes[0], bytes, NULL, f64);
-    for (int k = 1; k < ncompute && rc == 0; k++)
-        rc = compute_figures(bm, &D, compute_dtypes[k], bytes, f64, figs);
+    double stream[NCOMPUTE];
+    int rc = compute_figures(bm, &D, compute_dtypes[0], bytes, NULL, f64, &stream[0]);
+    for (int k = 1; k < NCOMPUTE && rc == 0; k++)
+        rc = compute_figures(bm, &D, compute_dtypes[k], bytes, f64, figs, &stream[k]);
     for (size_t k = 0; k < sizeof casts / sizeof casts[0] && rc == 0; k++)
         rc = cast_figure(bm, &D, casts[k], bytes);
     if (rc == 0)
@@ -255,6 +274,16 @@ static int dt_run(bench *bm)
                    "(the sums beside the read-only sum) on f64 arrays of the same bytes, in "
                    "every repetition",
                    bytes);
+    if (rc == 0) {
+        char line[256];
+        int len = snprintf(line, sizeof line,
+                           "dtypes: per byte, pa_eval z = a*b + c against the streaming limit of "
+                           "its 3 reads + 1 write (paired):");
+        for (int k = 0; k < NCOMPUTE && len > 0 && (size_t)len < sizeof line; k++)
+            len += snprintf(line + len, sizeof line - (size_t)len, " %s %.2fx%s",
+                            compute_dtypes[k], stream[k], k + 1 < NCOMPUTE ? "," : "");
+        bench_note(bm, "%s", line);
+    }
     return rc;
 }
 
