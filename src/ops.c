@@ -20,33 +20,25 @@
  * PA__KOP_BINARY0 + op.
  *
  * Runs op over this rank's n elements, out = op(a, b) with the operands'
- * strides st (1, or 0 for a scalar; b is NULL for a unary op). A large
- * output that is not also an input is written in one pass of streaming
- * stores; else block by block, the kernels' vectorised trip count, in
- * place when the output is an input (the kernels allow that at equal
- * strides; streaming stores would evict the line that was just read). The
- * operands have dtype d, the output the op's result dtype
- * (pa__kernel_result). *err gets the PA_OPERR_* bits. */
+ * strides st (1, or 0 for a scalar; b is NULL for a unary op), in one
+ * kernel call (the kernels run every whole PA__KERNEL_BLK of it
+ * vectorised). A large output that is not also an input is written with
+ * streaming stores; an output that is an input is written in place with
+ * ordinary ones (the kernels allow that at equal strides; a streaming
+ * store would evict the line just read). The operands have dtype d, the
+ * output the op's result dtype (pa__kernel_result). *err gets the
+ * PA_OPERR_* bits. */
 static int run_op(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, char *o, const char *a,
                   const char *b, const pa__strides *st, size_t n, int *err)
 {
-    size_t es = pa_dtype_size(d), oes = pa_dtype_size(pa__kernel_result(op, d));
+    size_t oes = pa_dtype_size(pa__kernel_result(op, d));
     int alias = (st->a && o == a) || (st->b && o == b);
     int stream = !alias && n * oes > PA_STREAM_MIN_BYTES;
     pa__kernel k;
     PA_TRY(pa__kernel_get(ctx, fn, op, d, stream, &k));
-    if (stream) {
-        *err = k(o, a, b, NULL, n, st);
+    *err = k(o, a, b, NULL, n, st);
+    if (stream)
         pa__stream_fence();
-        return PA_OK;
-    }
-    *err = 0;
-    for (size_t off = 0; off < n; off += PA__KERNEL_BLK) {
-        size_t len = n - off < PA__KERNEL_BLK ? n - off : PA__KERNEL_BLK;
-        const char *ab = a + off * es * (size_t)st->a;
-        const char *bb = b ? b + off * es * (size_t)st->b : NULL;
-        *err |= k(o + off * oes, ab, bb, NULL, len, st);
-    }
     return PA_OK;
 }
 
