@@ -621,9 +621,16 @@ static int csv_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_fil
     return rc;
 }
 
-void *pa__csv_flat_row(size_t r, void *arg)
+/* Rows one after another from base, as pa__csv_parse's dest: row r at
+ * base + r * rowbytes. */
+typedef struct {
+    char *base;
+    size_t rowbytes;
+} csv_flat;
+
+static void *csv_flat_row(size_t r, void *arg)
 {
-    pa__csv_flat *d = arg;
+    csv_flat *d = arg;
     return d->base + r * d->rowbytes;
 }
 
@@ -645,9 +652,9 @@ static int csv_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
                      pa__shape_str(want->ndim, want->shape, s2, sizeof s2));
     }
     if (rc == PA_OK) {
-        pa__csv_flat d = {buf, info.shape[1] * pa_dtype_size(c.dtype)};
+        csv_flat d = {buf, info.shape[1] * pa_dtype_size(c.dtype)};
         rc = pa__csv_parse(ctx, fn, &c, text, len, 1, (size_t)c.header, info.shape[1],
-                           pa__csv_flat_row, &d);
+                           csv_flat_row, &d);
     }
     free(text);
     return rc;
@@ -777,8 +784,8 @@ typedef struct {
     uint64_t newlines, rows, fields[2];
 } range_count;
 
-/* Collective. Every rank finds its byte range [start, end) of the open file
- * fd: the nominal range moved to line starts, so that each line belongs to
+/* Collective. Every rank finds its byte range [start, end) of the file at
+ * path: the nominal range moved to line starts, so that each line belongs to
  * exactly one rank; maps it and counts its lines. Fills *mine. Not agreed. */
 static int range_take(pa__csv_job *j, const char *path, range_count *mine)
 {

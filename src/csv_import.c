@@ -125,18 +125,13 @@ int pa_import_csv(pa_ctx *ctx, const char *csv, const pa_files_opts *csv_opts, c
     pa__h5_quiet();
     const pa_h5_opts *o = h5_opts ? h5_opts : &pa__h5_defaults;
     char dname[1024];
-    int rc = path ? PA_OK : pa__err(ctx, fn, PA_EINVAL, "path is NULL");
-    if (rc == PA_OK)
-        rc = pa__h5_norm_path(ctx, fn, dataset, dname, sizeof dname);
-    if (rc == PA_OK)
-        rc = pa__h5_check_opts(ctx, fn, o);
-    PA_TRY(pa__agree(ctx, ctx->comm, rc)); /* the arguments may differ by mistake */
+    PA_TRY(pa__h5_check_args(ctx, fn, path, dataset, o, PA_OK, dname, sizeof dname));
 
     /* Chunks, deflate or several nodes: the save writes through HDF5, from
      * an array. */
     if (ctx->nnodes > 1 || o->layout == PA_H5_CHUNKED || o->deflate > 0) {
         pa_array *a = NULL;
-        rc = pa_load_csv(ctx, csv, csv_opts, &a);
+        int rc = pa_load_csv(ctx, csv, csv_opts, &a);
         if (rc == PA_OK)
             rc = pa_h5_save(a, path, dataset, h5_opts);
         pa_array_free(&a);
@@ -146,7 +141,7 @@ int pa_import_csv(pa_ctx *ctx, const char *csv, const pa_files_opts *csv_opts, c
     PA_TRY(pa__csv_job_begin(ctx, fn, csv, csv_opts, &j));
     size_t bytes = pa__h5_save_bytes(o, j.c.dtype, 2, j.shape, 0, ctx->h5_alignment);
     pa__h5_save sv;
-    rc = pa__h5_save_begin(ctx, fn, path, dname, o, bytes, &sv);
+    int rc = pa__h5_save_begin(ctx, fn, path, dname, o, bytes, &sv);
     if (rc < 0) {
         pa__csv_job_end(&j);
         return rc;

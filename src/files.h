@@ -109,14 +109,6 @@ int pa__csv_parse(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *tex
                   size_t line0, size_t skip, size_t ncols, void *(*dest)(size_t r, void *arg),
                   void *arg);
 
-/* Rows one after another from base, as pa__csv_parse's dest: row r at
- * base + r * rowbytes. */
-typedef struct {
-    char *base;
-    size_t rowbytes;
-} pa__csv_flat;
-void *pa__csv_flat_row(size_t r, void *arg);
-
 /* One big CSV file read by every rank (pa_load_csv, pa_import_csv): each
  * rank's line-aligned byte range of it (text[0..len), followed by a
  * readable NUL or newline successor), and what the count pass of all ranks

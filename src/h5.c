@@ -514,10 +514,7 @@ int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o)
 
 const pa_h5_opts pa__h5_defaults = {0};
 
-/* Collective. The argument checks of a whole-dataset call, after the
- * caller's own (rc): path, dataset (normalised into dname) and opts.
- * Agreed. */
-static int check_args(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+int pa__h5_check_args(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
                       const pa_h5_opts *opts, int rc, char *dname, size_t dlen)
 {
     if (rc == PA_OK && !path)
@@ -539,7 +536,7 @@ int pa__h5_read_begin(pa_ctx *ctx, const char *fn, const char *path, const char 
                         .collective = opts->xfer == PA_H5_COLLECTIVE,
                         .f = H5I_INVALID_HID,
                         .d = H5I_INVALID_HID};
-    PA_TRY(check_args(ctx, fn, path, dataset, opts, rc, rd->dname, sizeof rd->dname));
+    PA_TRY(pa__h5_check_args(ctx, fn, path, dataset, opts, rc, rd->dname, sizeof rd->dname));
     PA_TRY(pa__h5_open(ctx, fn, path, H5F_ACC_RDONLY, &rd->f));
     rc = pa__agree(ctx, ctx->comm, pa__h5_open_dataset(rd));
     if (rc < 0) {
@@ -1138,7 +1135,7 @@ int pa_h5_save(pa_array *a, const char *path, const char *dataset, const pa_h5_o
     if (!opts)
         opts = &pa__h5_defaults;
     char dname[1024];
-    PA_TRY(check_args(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname));
+    PA_TRY(pa__h5_check_args(ctx, fn, path, dataset, opts, PA_OK, dname, sizeof dname));
 
     pa__h5_save sv;
     size_t align;

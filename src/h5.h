@@ -112,6 +112,12 @@ extern const pa_h5_opts pa__h5_defaults;
 /* Not collective. PA_EINVAL naming the first field of o out of range. */
 int pa__h5_check_opts(pa_ctx *ctx, const char *fn, const pa_h5_opts *o);
 
+/* Collective. The argument checks of a whole-dataset call, after the
+ * caller's own (rc): path, dataset (normalised into dname) and opts.
+ * Agreed. */
+int pa__h5_check_args(pa_ctx *ctx, const char *fn, const char *path, const char *dataset,
+                      const pa_h5_opts *opts, int rc, char *dname, size_t dlen);
+
 /* Not collective (h5_settings.c). A file access list for the MPI-IO
  * driver on ctx's communicator with collective metadata reads and writes,
  * the MPI-IO hints of PARRAY_MPIIO_HINTS and the alignment of

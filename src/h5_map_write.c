@@ -37,63 +37,34 @@ static int size_file(pa_ctx *ctx, const char *fn, const pa__h5_save *sv, off_t e
     return rc;
 }
 
-/* A byte range of a file mapped for writing. */
-typedef struct {
-    char *ptr;     /* the range's first byte */
-    void *map;     /* the mapping, from the page that holds it */
-    size_t maplen; /* the mapping's length */
-} mapped;
-
-/* Not collective. Maps len bytes of file at byte at, shared and writable,
- * into *m; the file must reach past them (size_file allocated it).
- * Returns PA_OK or PA_EIO. */
-static int map_range(pa_ctx *ctx, const char *fn, const char *file, off_t at, size_t len,
-                     mapped *m)
-{
-    memset(m, 0, sizeof *m);
-    int fd = open(file, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return pa__err(ctx, fn, PA_EIO, "%s: %s", file, strerror(errno));
-    off_t page = (off_t)sysconf(_SC_PAGESIZE), start = at - at % page;
-    size_t lead = (size_t)(at - start);
-    void *p = mmap(NULL, lead + len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, start);
-    close(fd); /* the mapping keeps the file */
-    if (p == MAP_FAILED)
-        return pa__err(ctx, fn, PA_EIO, "%s: cannot map %zu bytes: %s", file, lead + len,
-                       strerror(errno));
-    m->map = p;
-    m->maplen = lead + len;
-    m->ptr = (char *)p + lead;
-    return PA_OK;
-}
-
-/* Not collective. Unmaps *m (nothing when it is not mapped). PA_OK or
- * PA_EIO. */
-static int map_range_end(pa_ctx *ctx, const char *fn, const char *file, mapped *m)
-{
-    int rc = m->map && munmap(m->map, m->maplen) < 0
-                 ? pa__err(ctx, fn, PA_EIO, "%s: cannot unmap: %s", file, strerror(errno))
-                 : PA_OK;
-    memset(m, 0, sizeof *m);
-    return rc;
-}
-
 /* Not collective. Copies len bytes from src to the file at byte at, a
  * piece of the mapping at a time. Returns PA_OK or PA_EIO. */
 static int copy_mapped(pa_ctx *ctx, const char *fn, const char *file, off_t at, const char *src,
                        size_t len)
 {
+    int fd = open(file, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return pa__err(ctx, fn, PA_EIO, "%s: %s", file, strerror(errno));
+    off_t page = (off_t)sysconf(_SC_PAGESIZE);
     int rc = PA_OK;
-    for (size_t done = 0; rc == PA_OK && done < len;) {
+    for (size_t done = 0; done < len;) {
         size_t n = len - done < MAP_PIECE_BYTES ? len - done : MAP_PIECE_BYTES;
-        mapped m;
-        rc = map_range(ctx, fn, file, at + (off_t)done, n, &m);
-        if (rc == PA_OK) {
-            memcpy(m.ptr, src + done, n);
-            rc = map_range_end(ctx, fn, file, &m);
+        off_t pos = at + (off_t)done, start = pos - pos % page;
+        size_t lead = (size_t)(pos - start);
+        char *m = mmap(NULL, lead + n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, start);
+        if (m == MAP_FAILED) {
+            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot map %zu bytes: %s", file, lead + n,
+                         strerror(errno));
+            break;
+        }
+        memcpy(m + lead, src + done, n);
+        if (munmap(m, lead + n) < 0) {
+            rc = pa__err(ctx, fn, PA_EIO, "%s: cannot unmap: %s", file, strerror(errno));
+            break;
         }
         done += n;
     }
+    close(fd);
     return rc;
 }
 
