@@ -131,11 +131,12 @@ static void post(walk *w, void *at, size_t count, size_t len, ptrdiff_t stride)
 static void unpack_rows(const char *from, size_t len, char *to, ptrdiff_t stride, size_t n,
                         int stream)
 {
+    if (stream) {
+        pa__stream_rows(to, (size_t)stride, from, len, len, n);
+        return;
+    }
     for (size_t k = 0; k < n; k++, from += len, to += stride)
-        if (stream)
-            pa__stream_copy(to, from, len);
-        else
-            memcpy(to, from, len);
+        memcpy(to, from, len);
 }
 
 static void on_piece(const pa__piece *pc, void *arg)
@@ -539,7 +540,7 @@ int pa__redist_run(const pa__redist_plan *p, const char *fn)
                   .src_first = src->row0 * pa__row_elems(src),
                   .dst_base = dst->block.base,
                   .dst_first = dst->row0 * pa__row_elems(dst),
-                  .stream = dst->block.bytes >= PA_TRANSPOSE_STREAM_MIN,
+                  .stream = dst->block.bytes >= PA_STREAM_MIN_BYTES,
                   .comm = ctx->comm};
         char *area = buf ? (char *)buf->block.base + mine.at * es : NULL;
         rc = rounds_run(&g, area, mine.sent, reqs, &w);

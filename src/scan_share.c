@@ -34,11 +34,10 @@ int pa__scan_share_alloc(pa_scan_share *sh, int m)
 {
     size_t n = (size_t)m;
     sh->m = m;
-    sh->t0 = malloc(sizeof(size_t) * (4 * n + 2));
+    sh->t0 = malloc(sizeof(size_t) * (3 * n + 2));
     if (!sh->t0)
         return -1;
-    sh->e = sh->t0 + n;
-    sh->w = sh->e + n;
+    sh->w = sh->t0 + n;
     sh->cut = sh->w + n + 1;
     return 0;
 }
@@ -46,7 +45,7 @@ int pa__scan_share_alloc(pa_scan_share *sh, int m)
 void pa__scan_share_free(pa_scan_share *sh)
 {
     free(sh->t0);
-    sh->t0 = sh->e = sh->w = sh->cut = NULL;
+    sh->t0 = sh->w = sh->cut = NULL;
 }
 
 /* The block start at or before target (end to end; target < w[m]) in
@@ -67,7 +66,6 @@ void pa__scan_share_plan(pa_scan_share *sh, const uint64_t *ranges, size_t size,
         size_t s = ranges[2 * k], e = ranges[2 * k + 1];
         /* A rank at the end of the scan has no successor: nothing of its
          * range is read twice. */
-        sh->e[k] = e;
         sh->t0[k] = s < e && e < size ? pa__scan_values_start(len, 1, s, e) : e;
         sh->w[k + 1] = sh->w[k] + (e - sh->t0[k]);
     }

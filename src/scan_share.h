@@ -31,14 +31,14 @@ size_t pa__scan_head_end(size_t len, size_t inner, size_t s, size_t e);
  * the last line's first element (step 1 needs the last line's values only). */
 size_t pa__scan_values_start(size_t len, size_t inner, size_t s, size_t e);
 
-/* A node's block-value work: rank k's range [t0[k], e[k]) (empty where no
+/* A node's block-value work: rank k's range from t0[k] (empty where no
  * rank after it waits for its carry), those ranges laid end to end (rank
- * k's begins at w[k], w[m] in all), cut into m shares: share i is
+ * k's is [w[k], w[k + 1]) there, w[m] in all), cut into m shares: share i is
  * [cut[i], cut[i + 1]) end to end. Every cut is a block start of the
  * range it falls in, and each share is within a block of total / m. */
 typedef struct {
     int m;
-    size_t *t0, *e, *w, *cut;
+    size_t *t0, *w, *cut;
 } pa_scan_share;
 
 /* Allocates the tables of a node of m ranks (-1: out of memory) or frees

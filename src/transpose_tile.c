@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "parray/compute.h"
 #include "transpose_tile.h"
 
 #ifdef PA_X86_DISPATCH
@@ -71,7 +72,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
                                           ptrdiff_t ts, size_t rows, size_t cols)                \
     {                                                                                            \
         enum { N = (VB) / (ES) };                                                                \
-        int stream = rows * cols * (ES) >= PA_TRANSPOSE_STREAM_MIN;                              \
+        int stream = rows * cols * (ES) >= PA_STREAM_MIN_BYTES;                                  \
         for (size_t i0 = 0; i0 < rows; i0 += TILE)                                               \
             for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                         \
                 size_t i1 = i0 + TILE < rows ? i0 + TILE : rows;                                 \

@@ -18,12 +18,6 @@
 
 #include "isa.h"
 
-/* Outputs of at least this many bytes are written with streaming stores
- * (past the caches, which they would not stay in): by the transposed copy
- * where whole lines allow it, and by redist.c's unpacking of transposed
- * pieces. */
-#define PA_TRANSPOSE_STREAM_MIN ((size_t)1 << 20)
-
 /* With the kernels of the best instruction set this CPU runs. */
 void pa__transpose_copy(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
                         size_t cols, size_t es);
