@@ -131,12 +131,31 @@ static int make(bench *b, dt *D, size_t n, pa_array **const *out, const pa_dtype
     return rc;
 }
 
-static void unmake(dt *D)
+/* Frees the figure's arrays (with limits, the limits' too). */
+static void unmake(dt *D, int limits)
 {
     pa_array *all[] = {D->a, D->b, D->c, D->z, D->lx, D->ly, D->lz, D->lw};
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < (limits ? 8 : 4); k++)
         pa_array_free(&all[k]);
-    D->a = D->b = D->c = D->z = D->lx = D->ly = D->lz = D->lw = NULL;
+    D->a = D->b = D->c = D->z = NULL;
+    if (limits)
+        D->lx = D->ly = D->lz = D->lw = NULL;
+}
+
+/* Collective. The limits' four f64 arrays of elems per node, made once
+ * for every figure, and this rank's spans of them. */
+static int make_limits(bench *b, dt *D, size_t elems)
+{
+    pa_array **arrs[] = {&D->lx, &D->ly, &D->lz, &D->lw};
+    pa_dtype types[] = {PA_F64, PA_F64, PA_F64, PA_F64};
+    int rc = make(b, D, elems, arrs, types, 4);
+    if (rc == 0) {
+        pa_array_local(D->lx, &D->xs);
+        pa_array_local(D->ly, &D->ys);
+        pa_array_local(D->lz, &D->zs);
+        pa_array_local(D->lw, &D->ws);
+    }
+    return rc;
 }
 
 /* The paired limits' spec: the triad over 3 arrays, or the read of one,
@@ -176,19 +195,12 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
     bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep, fma_rep};
     void *args[] = {D, D, D, D, D, D};
     int f[6];
-    pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z, &D->lx, &D->ly, &D->lz, &D->lw};
-    pa_dtype types[] = {t, t, t, t, PA_F64, PA_F64, PA_F64, PA_F64};
+    pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z};
+    pa_dtype types[] = {t, t, t, t};
     int rc = make(bm, D, n, arrs, types, 4);
     if (rc == 0)
-        rc = make(bm, D, bytes / 8, arrs + 4, types + 4, 4);
-    if (rc == 0) {
-        pa_array_local(D->lx, &D->xs);
-        pa_array_local(D->ly, &D->ys);
-        pa_array_local(D->lz, &D->zs);
-        pa_array_local(D->lw, &D->ws);
         rc = bench_time_steps(bm, specs, fns, args, 6, f);
-    }
-    unmake(D);
+    unmake(D, 0);
     if (rc != 0)
         return rc;
     for (int k = 1; k <= 2; k++) {
@@ -210,8 +222,8 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
     return 0;
 }
 
-/* One cast beside the paired triad, whose arrays hold as many bytes as
- * the wider of the two. */
+/* One cast beside the paired triad; the wider of the two arrays holds
+ * the triad's bytes. */
 static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t bytes)
 {
     pa_dtype t[2];
@@ -219,16 +231,13 @@ static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t byte
         return -1;
     size_t wide = pa_dtype_size(t[0]) > pa_dtype_size(t[1]) ? pa_dtype_size(t[0])
                                                             : pa_dtype_size(t[1]);
-    size_t n = bytes / wide, lcount = n * wide / 8;
-    pa_array **arrs[] = {&D->a, &D->z, &D->lx, &D->ly, &D->lz};
-    pa_dtype types[] = {t[0], t[1], PA_F64, PA_F64, PA_F64};
-    int rc = make(bm, D, n, arrs, types, 2);
-    if (rc == 0)
-        rc = make(bm, D, lcount, arrs + 2, types + 2, 3);
+    size_t n = bytes / wide;
+    pa_array **arrs[] = {&D->a, &D->z};
+    int rc = make(bm, D, n, arrs, t, 2);
     char method[64];
     snprintf(method, sizeof method, "astype %s -> %s", names[0], names[1]);
     bench_spec specs[] = {
-        limit_spec("triad a=b+s*c, per node (paired)", 8 * (double)lcount, 3),
+        limit_spec("triad a=b+s*c, per node (paired)", (double)bytes, 3),
         {.method = method,
          .size = (double)n,
          .size_elems = 1,
@@ -237,13 +246,9 @@ static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t byte
     bench_fn fns[] = {triad_rep, astype_rep};
     void *args[] = {D, D};
     int f[2];
-    if (rc == 0) {
-        pa_array_local(D->lx, &D->xs);
-        pa_array_local(D->ly, &D->ys);
-        pa_array_local(D->lz, &D->zs);
+    if (rc == 0)
         rc = bench_time_steps(bm, specs, fns, args, 2, f);
-    }
-    unmake(D);
+    unmake(D, 0);
     if (rc != 0)
         return rc;
     bench_ratio(bm, f[1], f[0], "paired triad");
@@ -261,11 +266,14 @@ static int dt_run(bench *bm)
     enum { NCOMPUTE = sizeof compute_dtypes / sizeof compute_dtypes[0] };
     int f64[3], figs[3];
     double stream[NCOMPUTE];
-    int rc = compute_figures(bm, &D, compute_dtypes[0], bytes, NULL, f64, &stream[0]);
+    int rc = make_limits(bm, &D, elems);
+    if (rc == 0)
+        rc = compute_figures(bm, &D, compute_dtypes[0], bytes, NULL, f64, &stream[0]);
     for (int k = 1; k < NCOMPUTE && rc == 0; k++)
         rc = compute_figures(bm, &D, compute_dtypes[k], bytes, f64, figs, &stream[k]);
     for (size_t k = 0; k < sizeof casts / sizeof casts[0] && rc == 0; k++)
         rc = cast_figure(bm, &D, casts[k], bytes);
+    unmake(&D, 1);
     if (rc == 0)
         bench_note(bm,
                    "dtypes: every array holds %zu bytes per node; rates count each dtype's own "
