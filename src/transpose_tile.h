@@ -3,7 +3,9 @@
  * elements are transposed in vector registers (N = 8 for 8-byte elements
  * with AVX-512, 16 for 4-byte ones; one macro builds every element size of
  * 1, 2, 4, 8 and 16 bytes), walked tile by tile so that the source and
- * destination lines of a tile stay in cache until they are used whole.
+ * destination lines of a tile stay in cache until they are used whole; on
+ * Intel a large output is walked in strips instead, so that every store
+ * is a whole aligned line.
  * The kernels only move bytes, so every instruction set gives the same
  * bytes.
  *
