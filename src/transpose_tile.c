@@ -115,8 +115,9 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
 /* Intel's walk of a streamed output, whose rows need not be line-aligned:
  * bands of W source columns (W destination rows, STRIP_BYTES of each
  * source row), each walked down all rows a block at a time. Destination
- * row j's line at element i - p[j] (p[j] its offset in its line) is the
- * last p[j] elements of its previous block and the first of this one, so
+ * row j's line at element i - p (p its first element's offset in its
+ * line) is the last p elements of its previous block and the first of
+ * this one (d[j] is its element N - p, the first line after its head), so
  * every store is a whole aligned line, streamed, but a row's first and
  * last, stored plainly. Returns 0 when `to` is not ES-aligned, so that no
  * row can be. */
@@ -144,7 +145,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
                     char *at = to + (ptrdiff_t)(c0 + j + (size_t)k) * ts * (ES);                 \
                     size_t p = (uintptr_t)at % (VB) / (ES);                                      \
                     memcpy(at, &r[k], (N - p) * (ES));                                           \
-                    d[j + k] = at - p * (ES);                                                    \
+                    d[j + k] = at + (N - p) * (ES);                                              \
                     shift[j + k] = (U)(L - p * K);                                               \
                     carry[j + k] = r[k];                                                         \
                 }                                                                                \
@@ -157,13 +158,13 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
                     _Pragma("GCC unroll 64") for (int k = 0; k < N; k++)                         \
                     {                                                                            \
                         V line = __builtin_shuffle(carry[j + k], r[k], iota + shift[j + k]);     \
-                        STREAM_##ISA(d[j + k] + (ptrdiff_t)i * (ES), line);                      \
+                        STREAM_##ISA(d[j + k] + (ptrdiff_t)(i - N) * (ES), line);                \
                         carry[j + k] = r[k];                                                     \
                     }                                                                            \
                 }                                                                                \
             for (size_t j = 0; j < nj; j++) {                                                    \
                 size_t p = (L - shift[j]) / K;                                                   \
-                memcpy(d[j] + (ptrdiff_t)ib * (ES), (char *)&carry[j] + (N - p) * (ES),          \
+                memcpy(d[j] + (ptrdiff_t)(ib - N) * (ES), (char *)&carry[j] + (N - p) * (ES),    \
                        p * (ES));                                                                \
             }                                                                                    \
         }                                                                                        \
