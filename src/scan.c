@@ -411,7 +411,7 @@ typedef struct {
     size_t s, e, size;
     const char *x, *node_x;
     size_t node_first, node_n;
-    char *y, *node_y;
+    char *y;
     size_t xsize, ysize;
     int pred, succ; /* ranks in comm, or -1 */
 } scan_job;
@@ -623,69 +623,6 @@ static int scan_range(const char *fn, scan_job *j)
     return rc;
 }
 
-/* Intel: the node's ranks take turns over chunks of CHUNK elements (chunk
- * k is rank k % m's), each rank reading its chunk once for the block
- * values, passing the chunk's carry on to the next chunk's rank, then
- * scanning the chunk again from its L2 cache. Memory sees one read and one
- * write per element; step 1's share reads a range twice, and on Intel
- * that extra read cost the target. Every chunk starts at a block start, so
- * the adds are the same as steps 1 to 3's. For a scan whose ranks are all
- * on one node (comm is the node), of lines of one column that chunks never
- * cut mid-line (one line, or lines a whole number of chunks long). */
-#define CHUNK (4 * GROUP * BLOCK)
-
-static int chunked(const scan_job *j)
-{
-    int np;
-    MPI_Comm_size(j->comm, &np);
-    return j->g.inner == 1 && np == j->ctx->node_size && np > 1 && j->node_n == j->size &&
-           (j->g.len == j->size || j->g.len % CHUNK == 0) && pa__cpu_is_intel();
-}
-
-static int scan_chunks(const char *fn, scan_job *j)
-{
-    pa_ctx *ctx = j->ctx;
-    const geometry *g = &j->g;
-    size_t acc = j->k->acc_size, n = j->size, count = 0;
-    int m = ctx->node_size, me = ctx->node_rank;
-    state carry = {0}, work = {0}, rec = {0};
-    blocks b = {malloc((CHUNK / BLOCK + 1) * acc), &count, CHUNK / BLOCK + 1};
-    int ok = state_alloc(&carry, 1, acc) == 0 && state_alloc(&work, 1, acc) == 0 &&
-             state_alloc(&rec, 1, acc) == 0 && b.val;
-    if (j->y != j->x && n / (size_t)m * j->ysize >= PA_STREAM_MIN_BYTES)
-        ok = ok && (j->g.stage = aligned_alloc(64, GROUP * BLOCK * j->ysize)) != NULL;
-    int rc = pa__agree(ctx, j->comm, ok ? PA_OK : pa__err(ctx, fn, PA_ENOMEM, "out of memory"));
-    for (size_t c0 = (size_t)me * CHUNK; rc == PA_OK && c0 < n; c0 += (size_t)m * CHUNK) {
-        size_t c1 = n - c0 < CHUNK ? n : c0 + CHUNK;
-        const char *x = j->node_x + c0 * j->xsize;
-        count = 0;
-        memset(rec.buf, 0, rec.bytes);
-        j->k->run[j->op](g, c0, c1, x, NULL, &rec, &b);
-        if (c0 > 0)
-            rc = pa__mpi(ctx, fn,
-                         MPI_Recv(carry.buf, (int)carry.bytes, MPI_BYTE, (me + m - 1) % m, 0,
-                                  ctx->node_comm, MPI_STATUS_IGNORE),
-                         "MPI_Recv");
-        if (rc == PA_OK && c1 < n) {
-            memcpy(work.buf, carry.buf, carry.bytes);
-            j->k->fold[j->op](&work, &b, 1, c0 % g->len != 0);
-            rc = pa__mpi(
-                ctx, fn,
-                MPI_Send(work.buf, (int)work.bytes, MPI_BYTE, (me + 1) % m, 0, ctx->node_comm),
-                "MPI_Send");
-        }
-        if (rc == PA_OK)
-            j->k->run[j->op](g, c0, c1, x, j->node_y + c0 * j->ysize, &carry, NULL);
-    }
-    pa__stream_fence();
-    free(j->g.stage);
-    free(carry.buf);
-    free(work.buf);
-    free(rec.buf);
-    free(b.val);
-    return rc;
-}
-
 /* ------------------------------------------------------------ entry points */
 
 static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int axis, int op)
@@ -729,12 +666,10 @@ static int scan_checked(const char *fn, pa_array *out, const pa_array *a, int ax
         j.node_x = pa__node_ptr(a, 0);
         j.x = pa__node_ptr(a, lo);
         j.y = pa__node_ptr(out, lo);
-        j.node_y = pa__node_ptr(out, 0);
         /* In place (out == a) too: the chain carries states, never
          * elements, and where other ranks of the node read this range
-         * in step 1, a node barrier ends their reads before step 3. (In
-         * chunks, a chunk's one rank reads and writes it.) */
-        rc = chunked(&j) ? scan_chunks(fn, &j) : scan_range(fn, &j);
+         * in step 1, a node barrier ends their reads before step 3. */
+        rc = scan_range(fn, &j);
     }
     return pa__array_sync_agree(out, rc);
 }
