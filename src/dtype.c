@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compute.h"
 #include "dtype.h"
 #include "isa.h"
 
@@ -157,6 +158,26 @@ CONV_ALL()
 HALF_TILE_VECTOR(CONV_TARGET, 16, __m512, __m256i, _mm512_loadu_ps, _mm512_storeu_ps,
                  _mm256_loadu_si256, _mm256_storeu_si256, _mm512_cvtps_ph, _mm512_cvtph_ps)
 CONV_ALL()
+
+/* f64 -> i32 for Intel: gcc turns SAT's three tests into some 30 mask
+ * register instructions per 16 elements, which Intel runs on one or two
+ * ports, slower than memory (0.5 ns an element in the cache). Clamped to
+ * [INT32_MIN, INT32_MAX] first (both exact in f64), a value needs only
+ * the NaN test: the same results, 3x faster. AMD keeps the tile above. */
+CONV_TARGET static void conv_I32_F64_intel(void *dst, const void *src, size_t n)
+{
+    int32_t *d = dst;
+    const double *s = src;
+    const __m512d lo = _mm512_set1_pd(INT32_MIN), hi = _mm512_set1_pd(INT32_MAX);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d v = _mm512_loadu_pd(s + i);
+        __mmask8 num = _mm512_cmp_pd_mask(v, v, _CMP_ORD_Q);
+        v = _mm512_min_pd(_mm512_max_pd(v, lo), hi);
+        _mm256_storeu_si256((__m256i *)(d + i), _mm512_maskz_cvttpd_epi32(num, v));
+    }
+    conv_I32_F64_avx512(d + i, s + i, n - i);
+}
 #undef CONV_ISA
 #undef CONV_TARGET
 #endif
@@ -191,9 +212,16 @@ int pa__convert_isa(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t
         return -1;
     const pa__conv_fn(*t)[PA_NDTYPES] = conv_table_base;
 #ifdef PA_X86_DISPATCH
-    if (isa == PA_ISA_AVX512)
+    if (isa == PA_ISA_AVX512) {
+        static _Atomic int intel = -1;
+        if (intel < 0)
+            intel = pa__cpu_is_intel();
+        if (intel && dd == PA_I32 && sd == PA_F64) {
+            conv_I32_F64_intel(dst, src, n);
+            return 0;
+        }
         t = conv_table_avx512;
-    else if (isa == PA_ISA_AVX2)
+    } else if (isa == PA_ISA_AVX2)
         t = conv_table_avx2;
 #endif
     t[dd][sd](dst, src, n);

@@ -232,6 +232,33 @@ START_TEST(conversions_agree_across_isas)
 }
 END_TEST
 
+/* f64 -> i32 at the edges of i32's range, on every instruction set:
+ * truncation inside it, saturation beyond it, NaN 0, in whole vectors and
+ * the remainder. */
+START_TEST(f64_to_i32_edges)
+{
+    const double v[] = {NAN,           -NAN,          INFINITY,      -INFINITY,     -0.0,
+                        -0.7,          2147483647.0,  2147483647.5,  2147483648.0,  2147483648.5,
+                        -2147483648.0, -2147483648.5, -2147483649.0, -2147483647.5, 1e300,
+                        -1e300,        4294967296.5,  -12.9};
+    const int32_t want[] = {0,         0,          INT32_MAX, INT32_MIN, 0,         0,
+                            INT32_MAX, INT32_MAX,  INT32_MAX, INT32_MAX, INT32_MIN, INT32_MIN,
+                            INT32_MIN, -INT32_MAX, INT32_MAX, INT32_MIN, INT32_MAX, -12};
+    enum { K = sizeof v / sizeof v[0], N = 3 * K + 1 };
+    double src[N];
+    int32_t got[N];
+    for (int i = 0; i < N; i++)
+        src[i] = v[i % K];
+    for (int isa = PA_ISA_BASE; isa <= PA_ISA_AVX512; isa++) {
+        if (pa__convert_isa(got, PA_I32, src, PA_F64, N, isa) != 0)
+            continue;
+        for (int i = 0; i < N; i++)
+            TU_ASSERT(got[i] == want[i % K], "instruction set %d: %.17g -> %d, not %d", isa,
+                      src[i], (int)got[i], (int)want[i % K]);
+    }
+}
+END_TEST
+
 START_TEST(csv_text_round_trips)
 {
     int bad = 0;
@@ -290,6 +317,7 @@ static Suite *make(void)
     tcase_add_test(tc, h5_types_match);
     tcase_add_test(tc, conversions_keep_astype_rules);
     tcase_add_test(tc, conversions_agree_across_isas);
+    tcase_add_test(tc, f64_to_i32_edges);
     tcase_add_test(tc, csv_text_round_trips);
     return s;
 }
