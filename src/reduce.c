@@ -514,15 +514,20 @@ INLINE size_t col_vec_start(size_t g, size_t w)
  * being line l's; each lane pairwise over the rows there are, as
  * pairwise8 (the rows past them left out), then up3 over the 8 lines'
  * lane vectors, whose lane l is rows8 over line l's lanes: 14 shuffles
- * for the 8 lines, where transposing took 24 for each row of 8. */
-#define LINES_FN(DT, T, xf, LEAF)                                                                \
-    PA_SIMD_CLONES static void lines_##DT##_##xf(const void *x, size_t len, size_t n8,           \
-                                                 double *o)                                      \
+ * for the 8 lines, where transposing took 24 for each row of 8. The
+ * way's prefetch PF bytes ahead covers the 8 lines' bytes, a loop per 8
+ * lines (their loads step back and forth inside them). */
+#define LINES_FN(DT, T, xf, LEAF, W, PF)                                                         \
+    PA_SIMD_CLONES static void lines_##DT##_##xf##_##W(const void *x, size_t len, size_t n8,     \
+                                                       double *o)                                \
     {                                                                                            \
         v8d rows[8][8];                                                                          \
         const T *p = x;                                                                          \
         size_t nr = (len + 7) / 8;                                                               \
         for (size_t g = 0; g < n8; g++, p += 8 * len, o += 8) {                                  \
+            if (PF)                                                                              \
+                for (size_t k = 0; k < 8 * len * sizeof(T); k += 64)                             \
+                    __builtin_prefetch((const char *)p + (PF) + k);                              \
             for (size_t i = 0; i < nr; i++) {                                                    \
                 if (8 * i + 8 <= len)                                                            \
                     LANES_DO(rows[i][l] = LEAF(load8_##DT(p + l * len + 8 * i), 0));             \
@@ -539,7 +544,7 @@ INLINE size_t col_vec_start(size_t g, size_t w)
     }
 /* Per float dtype: the column kernels of both ways (their clones as the
  * block kernels') for the transforms of axis sums, and the short lines'
- * for those without a mean. */
+ * of both ways (every clone in each) for those without a mean. */
 #define FAST_ALL(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_FLOAT(KIND), FAST_ALL_(DT, T))
 #define FAST_ALL_(DT, T)                                                                         \
     COLS_FN(DT, T, id, LEAF_ID, intel, PA_SIMD_CLONES)                                           \
@@ -554,24 +559,27 @@ INLINE size_t col_vec_start(size_t g, size_t w)
     NARROW_FN(DT, T, id, LEAF_ID, fwd, 0, CLONES_32)                                             \
     NARROW_FN(DT, T, sqdev, LEAF_SQDEV, fwd, 0, CLONES_32)                                       \
     NARROW_FN(DT, T, sq, LEAF_SQ, fwd, 0, CLONES_32)                                             \
-    LINES_FN(DT, T, id, LEAF_ID)                                                                 \
-    LINES_FN(DT, T, sq, LEAF_SQ)
+    LINES_FN(DT, T, id, LEAF_ID, intel, 1024)                                                    \
+    LINES_FN(DT, T, sq, LEAF_SQ, intel, 1024)                                                    \
+    LINES_FN(DT, T, id, LEAF_ID, fwd, 0)                                                         \
+    LINES_FN(DT, T, sq, LEAF_SQ, fwd, 0)
 PA_DTYPE_LIST_WITH(FAST_ALL, ~)
 
 /* clang-format off */
 #define COLS_WAY(DT, W) {cols_##DT##_id_##W, cols_##DT##_sqdev_##W, cols_##DT##_sq_##W, NULL}
 #define NARROW_WAY(DT, W) {narrow_##DT##_id_##W, narrow_##DT##_sqdev_##W, narrow_##DT##_sq_##W, NULL}
+#define LINES_WAY(DT, W) {[XF_ID] = lines_##DT##_id_##W, [XF_SQ] = lines_##DT##_sq_##W}
 /* clang-format on */
 #define FAST_ROW(C, DT, nm, T, U, KIND, ...) PA__WHEN(PA__IS_FLOAT(KIND), FAST_ROW_(DT))
 #define FAST_ROW_(DT)                                                                            \
     [PA_##DT] = {{[WAY_INTEL] = COLS_WAY(DT, intel), [WAY_FORWARD] = COLS_WAY(DT, fwd)},         \
                  {[WAY_INTEL] = NARROW_WAY(DT, intel), [WAY_FORWARD] = NARROW_WAY(DT, fwd)},     \
-                 {[XF_ID] = lines_##DT##_id, [XF_SQ] = lines_##DT##_sq}},
+                 {[WAY_INTEL] = LINES_WAY(DT, intel), [WAY_FORWARD] = LINES_WAY(DT, fwd)}},
 /* The float dtypes' kernels by way and transform; NULL: the general path. */
 static const struct {
     cols_fn cols[NWAY][NXF];
     cols_fn narrow[NWAY][NXF];
-    lines_fn lines[NXF];
+    lines_fn lines[NWAY][NXF];
 } fast_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(FAST_ROW, ~)};
 
 /* What a tree sum reads: the elements of one dtype and transform, and
@@ -589,9 +597,13 @@ static tsum tsum_of(const pa_array *a, xform xf, double mu)
 {
     pa_dtype d = a->dtype;
     read_way_t way = read_way(a->ctx);
-    tsum t = {
-        blocks_of(d, way, xf),       xf_table[d].leaves[xf],        pa_dtype_size(d),       mu,
-        fast_table[d].cols[way][xf], fast_table[d].narrow[way][xf], fast_table[d].lines[xf]};
+    tsum t = {blocks_of(d, way, xf),
+              xf_table[d].leaves[xf],
+              pa_dtype_size(d),
+              mu,
+              fast_table[d].cols[way][xf],
+              fast_table[d].narrow[way][xf],
+              fast_table[d].lines[way][xf]};
     return t;
 }
 
