@@ -235,8 +235,14 @@ K_ALL()
 #undef K_TARGET
 #undef K_STREAM_LINE
 
+/* With BW (which every AVX-512 CPU but the Xeon Phis has) the byte and
+ * word ops are 512 bits wide too, and the line buffer of a u8 or i16
+ * kernel is one register: with AVX512F alone gcc computed it in two
+ * 256-bit halves, stored them, and reloaded the line as one 512-bit load,
+ * which the store buffer cannot forward. Not VL: with it gcc's f16 loops
+ * of general strides propagate another NaN than the other tables do. */
 #define K_ISA avx512
-#define K_TARGET __attribute__((target("avx512f")))
+#define K_TARGET __attribute__((target("avx512f,avx512bw")))
 #define K_STREAM_LINE(dst, line)                                                                 \
     _mm512_stream_si512((void *)(dst), _mm512_load_si512((const void *)(line)));
 K_ALL()
@@ -269,15 +275,31 @@ const char *pa__kernel_op_name(pa__kop op)
     return (unsigned)op < PA__KOP_N ? names[op] : "?";
 }
 
+#ifdef PA_X86_DISPATCH
+/* Whether this CPU runs the AVX-512 table's AVX512BW; where it does not,
+ * the AVX2 table stands in for it. */
+static int avx512_table_runs(void)
+{
+    static _Atomic int known = -1;
+    int ok = known;
+    if (ok < 0) {
+        __builtin_cpu_init();
+        ok = __builtin_cpu_supports("avx512bw");
+        known = ok;
+    }
+    return ok;
+}
+#endif
+
 pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
 {
     if ((unsigned)op >= PA__KOP_N || !pa__dtype_valid(d) || isa > pa__cpu_isa())
         return NULL;
     const kernel_table *t = &kernels_base;
 #ifdef PA_X86_DISPATCH
-    if (isa == PA_ISA_AVX512)
+    if (isa == PA_ISA_AVX512 && avx512_table_runs())
         t = &kernels_avx512;
-    else if (isa == PA_ISA_AVX2)
+    else if (isa >= PA_ISA_AVX2)
         t = &kernels_avx2;
 #endif
     return (*t)[d][op][nt != 0];
