@@ -316,6 +316,58 @@ START_TEST(test_int_limits)
 }
 END_TEST
 
+/* Integer sums of long arrays at the dtype's limits on one rank, so that
+ * one kernel call spans several of the narrow sums' int32 runs, and their
+ * ends: in both orders of reading memory, which take different kernels. */
+START_TEST(test_int_sums)
+{
+    static const char *const orders[] = {"intel", "forward"};
+    static const size_t sizes[] = {1, 63, 64, 129, 4 * 1024 * 1024 + 77};
+    tu_env e = tu_env_save("PARRAY_SUM_READ"), rpn = tu_env_save("PARRAY_RANKS_PER_NODE");
+    unsetenv("PARRAY_RANKS_PER_NODE"); /* one rank, one node */
+    for (int k = 0; k < 2; k++) {
+        setenv("PARRAY_SUM_READ", orders[k], 1);
+        pa_ctx *c = NULL;
+        TU_OK(pa_init_comm(MPI_COMM_SELF, &c), NULL);
+        for (int di = tree_dtype(0); di < PA_NDTYPES; di = tree_dtype(di + 1))
+            for (int s = 0; s < 5; s++) {
+                pa_dtype d = (pa_dtype)di;
+                if (!pa__dtype_is_int(d) || d == PA_BOOL)
+                    continue;
+                const pa__dtype_info *t = &pa__dtypes[d];
+                size_t n = sizes[s], es = t->size;
+                char *buf = malloc(n * es);
+                int64_t *w = malloc(n * sizeof *w);
+                /* Runs of min, runs of max and a mix, read back as stored. */
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t r = (i * 0x9e3779b97f4a7c15u) >> 29;
+                    w[i] = i % 4096 < 2048   ? t->min
+                           : i % 4096 < 3000 ? (int64_t)t->max
+                                             : (int64_t)r;
+                }
+                t->from_i64(buf, w, n);
+                t->to_i64(w, buf, n);
+                uint64_t want = 0;
+                for (size_t i = 0; i < n; i++)
+                    want += (uint64_t)w[i];
+                pa_array *a = NULL;
+                TU_OK(pa_array_create(c, d, 1, &n, PA_DISTRIBUTED, &a), c);
+                TU_OK(pa_array_scatter(a, 0, buf), c);
+                pa_value v;
+                TU_OK(pa_reduce_value(a, PA_RED_SUM, -1, &v), c);
+                TU_ASSERT(v.v.u == want, "%s sum of %zu (%s): %llu, want %llu", t->name, n,
+                          orders[k], (unsigned long long)v.v.u, (unsigned long long)want);
+                pa_array_free(&a);
+                free(w);
+                free(buf);
+            }
+        TU_OK(pa_finalize(&c), NULL);
+    }
+    tu_env_restore(&rpn);
+    tu_env_restore(&e);
+}
+END_TEST
+
 /* Complex values as text, as Python and numpy print them: the real part
  * left out where it is +0. */
 START_TEST(test_complex_text)
@@ -677,6 +729,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_read_orders);
     tcase_add_test(tc, test_nan_zero);
     tcase_add_test(tc, test_int_limits);
+    tcase_add_test(tc, test_int_sums);
     tcase_add_test(tc, test_any_all);
     tcase_add_test(tc, test_bool);
     tcase_add_test(tc, test_empty_and_bad);
