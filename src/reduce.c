@@ -259,14 +259,14 @@ static const struct {
     leaves_fn leaves[NXF];
 } xf_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(XF_ROW, ~)};
 
-/* f32 with AVX-512: a row's 8 floats in one 32-byte load that converts
- * into 8 doubles (vcvtps2pd zmm). gcc compiles the generic conversion in
- * halves (a load, an extract and two conversions per row, even in the
- * AVX-512 clone), four times the f64 kernel's instructions per byte: on
- * Zen 4 the forward way's f32 sum was bound by them, at 0.64-0.73x of the
- * read limit. This kernel runs 1.7x faster in cache. Its loads are 32
- * bytes wide, as the forward way wants, and its adds are the same, so the
- * bits are too. The Intel way takes the same loader into its own walk. */
+/* f32 on the forward way, with AVX-512: a row's 8 floats in one 32-byte
+ * load that converts into 8 doubles (vcvtps2pd zmm). gcc compiles the
+ * generic conversion in halves (a load, an extract and two conversions
+ * per row, even in the AVX-512 clone), four times the f64 kernel's
+ * instructions per byte: on Zen 4 the f32 sum was bound by them, at
+ * 0.64-0.73x of the read limit. This kernel runs 1.7x faster in cache.
+ * Its loads are 32 bytes wide, as the forward way wants, and its adds are
+ * the same, so the bits are too. */
 #ifdef PA_X86_DISPATCH
 #pragma GCC push_options
 #pragma GCC target("avx512f")
@@ -278,21 +278,16 @@ WAY_FNS(F32_x512, float, id, LEAF_ID, 0, fwd, 0, GROUP_LOOP, )
 WAY_FNS(F32_x512, float, sqdev, LEAF_SQDEV, 0, fwd, 0, GROUP_LOOP, )
 WAY_FNS(F32_x512, float, sq, LEAF_SQ, 0, fwd, 0, GROUP_LOOP, )
 WAY_FNS(F32_x512, float, mul, LEAF_MUL, 1, fwd, 0, GROUP_LOOP, )
-WAY_FNS(F32_x512, float, id, LEAF_ID, 0, intel, 1024, GROUP_UNROLLED, )
-WAY_FNS(F32_x512, float, sqdev, LEAF_SQDEV, 0, intel, 1024, GROUP_UNROLLED, )
-WAY_FNS(F32_x512, float, sq, LEAF_SQ, 0, intel, 1024, GROUP_UNROLLED, )
-WAY_FNS(F32_x512, float, mul, LEAF_MUL, 1, intel, 1024, GROUP_UNROLLED, )
 #pragma GCC pop_options
-static const blocks_fn f32_x512[NWAY][NXF] = {
-    [WAY_INTEL] = XF_WAY(F32_x512, intel), [WAY_FORWARD] = XF_WAY(F32_x512, fwd)};
+static const blocks_fn f32_fwd_x512[NXF] = XF_WAY(F32_x512, fwd);
 #endif
 
 /* The block kernel of dtype d, way and transform xf. */
 static blocks_fn blocks_of(pa_dtype d, read_way_t way, xform xf)
 {
 #ifdef PA_X86_DISPATCH
-    if (d == PA_F32 && pa__cpu_isa() == PA_ISA_AVX512)
-        return f32_x512[way][xf];
+    if (d == PA_F32 && way == WAY_FORWARD && pa__cpu_isa() == PA_ISA_AVX512)
+        return f32_fwd_x512[xf];
 #endif
     return xf_table[d].blocks[way][xf];
 }
