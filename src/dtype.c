@@ -213,10 +213,7 @@ int pa__convert_isa(void *dst, pa_dtype dd, const void *src, pa_dtype sd, size_t
     const pa__conv_fn(*t)[PA_NDTYPES] = conv_table_base;
 #ifdef PA_X86_DISPATCH
     if (isa == PA_ISA_AVX512) {
-        static _Atomic int intel = -1;
-        if (intel < 0)
-            intel = pa__cpu_is_intel();
-        if (intel && dd == PA_I32 && sd == PA_F64) {
+        if (dd == PA_I32 && sd == PA_F64 && pa__cpu_is_intel()) {
             conv_I32_F64_intel(dst, src, n);
             return 0;
         }
