@@ -899,11 +899,21 @@ static void put_f(const sink *s, size_t j, double v)
 }
 
 /* Results [j, j + n) of s from v: at once where s holds doubles. */
+/* The sink's results as doubles, where they are stored as such; NULL
+ * where each goes through put_f. */
+static double *sink_doubles(const sink *s)
+{
+    return s->form == SINK_DOUBLES ||
+                   (s->form == SINK_ELEMENTS && pa_dtype_size(s->dtype) == sizeof(double))
+               ? s->p
+               : NULL;
+}
+
 static void put_fs(const sink *s, size_t j, const double *v, size_t n)
 {
-    if (s->form == SINK_DOUBLES ||
-        (s->form == SINK_ELEMENTS && pa_dtype_size(s->dtype) == sizeof(double)))
-        memcpy((double *)s->p + j, v, sizeof(double) * n);
+    double *d = sink_doubles(s);
+    if (d)
+        memcpy(d + j, v, sizeof(double) * n);
     else
         for (size_t i = 0; i < n; i++)
             put_f(s, j + i, v[i]);
@@ -1407,27 +1417,17 @@ static int tree_across(const job *jb, xform xf, const double *mu, const sink *ou
     return PA_OK;
 }
 
-/* put_fs past the caches, where out holds doubles and x86 has streaming
- * stores (16 bytes, whole lines once combined): the Intel way's result of
- * a (n, 10) row sum is a tenth of the bytes read, and a store that misses
- * reads its line first. The caller fences. */
+/* put_fs past the caches, for results written once and read later by
+ * others: the Intel way's result of a (n, 10) row sum is a tenth of the
+ * bytes read, and a store that misses reads its line first. The caller
+ * fences. */
 static void put_fs_stream(const sink *s, size_t j, const double *v, size_t n)
 {
-#ifdef __x86_64__
-    if (s->form == SINK_DOUBLES ||
-        (s->form == SINK_ELEMENTS && pa_dtype_size(s->dtype) == sizeof(double))) {
-        double *o = (double *)s->p + j;
-        size_t i = 0;
-        for (; i < n && (uintptr_t)(o + i) % 16; i++)
-            o[i] = v[i];
-        for (; i + 2 <= n; i += 2)
-            _mm_stream_pd(o + i, _mm_loadu_pd(v + i));
-        for (; i < n; i++)
-            o[i] = v[i];
-        return;
-    }
-#endif
-    put_fs(s, j, v, n);
+    double *d = sink_doubles(s);
+    if (d)
+        pa__stream_copy(d + j, v, sizeof(double) * n);
+    else
+        put_fs(s, j, v, n);
 }
 
 /* Rows-keeping lines of len <= 64 positions, contiguous and one after
@@ -1435,14 +1435,14 @@ static void put_fs_stream(const sink *s, size_t j, const double *v, size_t n)
  * dtypes' short-line kernel 8 lines at a time, or their leaves side by
  * side (v[k 64 + j]: leaf k of line j) and the block of each from them at
  * once, so that a short line costs no call of its own. A line of up to 64
- * positions is one (cut) block of the tree. The Intel way streams
- * results of 2 MiB or more (10-12% less kernel time measured for (1e7,
- * 10) f64 rows). */
+ * positions is one (cut) block of the tree. The Intel way streams large
+ * results (10-12% less kernel time measured for (1e7, 10) f64 rows). */
 static void short_lines(const job *jb, const tsum *t, const sink *out)
 {
     size_t len = jb->g->len;
     /* Results that fit a core's L2 stay there for whoever reads them next. */
-    int stream = read_way(jb->a->ctx) == WAY_INTEL && jb->n * sizeof(double) >= (1u << 21);
+    int stream = read_way(jb->a->ctx) == WAY_INTEL &&
+                 jb->n * sizeof(double) >= PA_STREAM_MIN_BYTES;
     double leaves[64 * 64], v[64 * 64], res[64];
     const char *x = pa__node_ptr(jb->a, jb->j0 * len - jb->g0);
     for (size_t i0 = 0, w; i0 < jb->n; i0 += w) {
@@ -1466,10 +1466,8 @@ static void short_lines(const job *jb, const tsum *t, const sink *out)
         else
             put_fs(out, i0, res, w);
     }
-#ifdef __x86_64__
     if (stream)
-        _mm_sfence();
-#endif
+        pa__stream_fence();
 }
 
 /* Tree sums of xform over jb into out. mu: XF_SQDEV's means, one per
