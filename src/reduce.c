@@ -278,8 +278,8 @@ static const struct {
  * group (2 KiB, where f64's is a 4 KiB page) read in its own order, last
  * block first, left the sum at 0.56-0.76x of the read, with the loader or
  * without, and its 1 KiB prefetch only made it worse: there it reads the
- * 8 blocks first to last with no software prefetch, at 0.85-0.91x of the
- * read where the old kernels gave 0.74-0.78x, alternated with them. */
+ * 8 blocks first to last with no software prefetch, at 0.82-0.91x of the
+ * read where the old kernels gave 0.74-0.81x, alternated with them. */
 #ifdef PA_X86_DISPATCH
 #pragma GCC push_options
 #pragma GCC target("avx512f")
