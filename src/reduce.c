@@ -1603,9 +1603,17 @@ static uint64_t bytes_x512(const uint8_t *p, size_t n, uint8_t flip)
     s0 = _mm512_add_epi64(_mm512_add_epi64(s0, s1), _mm512_add_epi64(s2, s3));
     return (uint64_t)_mm512_reduce_add_epi64(s0) - (uint64_t)flip * n;
 }
-/* Words add up in int32 lanes for runs of WORDS_RUN x 4 lines: a lane
- * gains at most 2^16 in magnitude per line, 2^30 per run. */
+/* Words add up in int32 lanes for runs of WORDS_RUN x 4 lines: a lane of
+ * a chain gains at most 2^16 in magnitude per line, 2^30 per run (plus
+ * the last run's tail lines), so each chain is widened to int64 on its
+ * own. */
 #define WORDS_RUN 16384
+/* The 16 int32 lanes of s as the sums of 8 int64 lanes. */
+static __m512i widen_words(__m512i s)
+{
+    return _mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(s)),
+                            _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(s, 1)));
+}
 static uint64_t words_x512(const uint16_t *p, size_t n, uint16_t flip)
 {
     const __m512i f = _mm512_set1_epi16((short)flip), one = _mm512_set1_epi16(1);
@@ -1628,9 +1636,11 @@ static uint64_t words_x512(const uint16_t *p, size_t n, uint16_t flip)
                 i = n;
             }
         }
-        __m512i s = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
-        acc = _mm512_add_epi64(acc, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(s)));
-        acc = _mm512_add_epi64(acc, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(s, 1)));
+        /* Each chain widened on its own: their sum may not fit int32. */
+        acc = _mm512_add_epi64(acc, widen_words(s0));
+        acc = _mm512_add_epi64(acc, widen_words(s1));
+        acc = _mm512_add_epi64(acc, widen_words(s2));
+        acc = _mm512_add_epi64(acc, widen_words(s3));
     } while (i < n);
     return (uint64_t)_mm512_reduce_add_epi64(acc) + (flip ? (uint64_t)32768 * n : 0);
 }
@@ -1659,6 +1669,7 @@ static const usum_fn isum_x512_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(ISUM_X512
 /* The integer sum of dtype d, on the read way of ctx. */
 static usum_fn isum_of(const pa_ctx *ctx, pa_dtype d)
 {
+    (void)ctx;
 #ifdef PA_X86_DISPATCH
     if (read_way(ctx) == WAY_INTEL) {
         __builtin_cpu_init();

@@ -336,30 +336,39 @@ START_TEST(test_int_sums)
                     continue;
                 const pa__dtype_info *t = &pa__dtypes[d];
                 size_t n = sizes[s], es = t->size;
-                char *buf = malloc(n * es);
-                int64_t *w = malloc(n * sizeof *w);
-                /* Runs of min, runs of max and a mix, read back as stored. */
-                for (size_t i = 0; i < n; i++) {
-                    uint64_t r = (i * 0x9e3779b97f4a7c15u) >> 29;
-                    w[i] = i % 4096 < 2048   ? t->min
-                           : i % 4096 < 3000 ? (int64_t)t->max
-                                             : (int64_t)r;
+                /* The large size also all min, all max and all zero: one
+                 * sign's extreme in every element of the narrow sums'
+                 * int32 runs. */
+                for (int pat = 0; pat < (n > 4096 ? 4 : 1); pat++) {
+                    char *buf = malloc(n * es);
+                    int64_t *w = malloc(n * sizeof *w);
+                    /* Runs of min, runs of max and a mix, read back as stored. */
+                    for (size_t i = 0; i < n; i++) {
+                        uint64_t r = (i * 0x9e3779b97f4a7c15u) >> 29;
+                        w[i] = pat == 1          ? t->min
+                               : pat == 2        ? (int64_t)t->max
+                               : pat == 3        ? 0
+                               : i % 4096 < 2048 ? t->min
+                               : i % 4096 < 3000 ? (int64_t)t->max
+                                                 : (int64_t)r;
+                    }
+                    t->from_i64(buf, w, n);
+                    t->to_i64(w, buf, n);
+                    uint64_t want = 0;
+                    for (size_t i = 0; i < n; i++)
+                        want += (uint64_t)w[i];
+                    pa_array *a = NULL;
+                    TU_OK(pa_array_create(c, d, 1, &n, PA_DISTRIBUTED, &a), c);
+                    TU_OK(pa_array_scatter(a, 0, buf), c);
+                    pa_value v;
+                    TU_OK(pa_reduce_value(a, PA_RED_SUM, -1, &v), c);
+                    TU_ASSERT(v.v.u == want, "%s sum of %zu (%s, pattern %d): %llu, want %llu",
+                              t->name, n, orders[k], pat, (unsigned long long)v.v.u,
+                              (unsigned long long)want);
+                    pa_array_free(&a);
+                    free(w);
+                    free(buf);
                 }
-                t->from_i64(buf, w, n);
-                t->to_i64(w, buf, n);
-                uint64_t want = 0;
-                for (size_t i = 0; i < n; i++)
-                    want += (uint64_t)w[i];
-                pa_array *a = NULL;
-                TU_OK(pa_array_create(c, d, 1, &n, PA_DISTRIBUTED, &a), c);
-                TU_OK(pa_array_scatter(a, 0, buf), c);
-                pa_value v;
-                TU_OK(pa_reduce_value(a, PA_RED_SUM, -1, &v), c);
-                TU_ASSERT(v.v.u == want, "%s sum of %zu (%s): %llu, want %llu", t->name, n,
-                          orders[k], (unsigned long long)v.v.u, (unsigned long long)want);
-                pa_array_free(&a);
-                free(w);
-                free(buf);
             }
         TU_OK(pa_finalize(&c), NULL);
     }
