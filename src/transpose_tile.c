@@ -120,7 +120,8 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
  * this one (d[j] is its element N - p, the first line after its head), so
  * every store is a whole aligned line, streamed, but a row's first and
  * last, stored plainly. Returns 0 when `to` is not ES-aligned, so that no
- * row can be. */
+ * row can be, and for fewer than N rows or columns, which the tiles copy
+ * as well. */
 #define STRIPS_KERNEL(ISA, TARGET, ES, U, VB)                                                    \
     TARGET static int strips_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to,              \
                                           ptrdiff_t ts, size_t rows, size_t cols)                \
@@ -128,7 +129,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
         enum { N = (VB) / (ES), K = (ES) / sizeof(U), L = (VB) / sizeof(U) };                    \
         enum { W = STRIP_BYTES / (ES) };                                                         \
         typedef vec_##ISA##_##ES V;                                                              \
-        if ((uintptr_t)to % (ES) || rows < N)                                                    \
+        if ((uintptr_t)to % (ES) || rows < N || cols < N)                                        \
             return 0;                                                                            \
         const V iota = lane_index_##ISA##_##ES.v;                                                \
         size_t ib = rows / N * N, cb = cols / N * N;                                             \
