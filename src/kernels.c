@@ -185,66 +185,54 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
 #define K_VLINE_FN_C64 k_cmul_f
 #define K_VLINE_FN_C128 k_cmul_d
 /* The lanes of a complex line: each pair's real part twice, its imaginary
- * part twice, the pair swapped, and the sign bit of each real lane. */
-#define K_RE_D                                                                                   \
-    {                                                                                            \
-        0, 0, 2, 2, 4, 4, 6, 6                                                                   \
-    }
-#define K_IM_D                                                                                   \
-    {                                                                                            \
-        1, 1, 3, 3, 5, 5, 7, 7                                                                   \
-    }
-#define K_SWAP_D                                                                                 \
-    {                                                                                            \
-        1, 0, 3, 2, 5, 4, 7, 6                                                                   \
-    }
-#define K_SIGN_D                                                                                 \
-    {                                                                                            \
-        INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0                                   \
-    }
-#define K_RE_F                                                                                   \
-    {                                                                                            \
-        0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14                                     \
-    }
-#define K_IM_F                                                                                   \
-    {                                                                                            \
-        1, 1, 3, 3, 5, 5, 7, 7, 9, 9, 11, 11, 13, 13, 15, 15                                     \
-    }
-#define K_SWAP_F                                                                                 \
-    {                                                                                            \
-        1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14                                     \
-    }
-#define K_SIGN_F                                                                                 \
-    {                                                                                            \
-        INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0,      \
-            INT32_MIN, 0, INT32_MIN, 0                                                           \
-    }
+ * part twice, the pair swapped, and the sign bit of each real lane.
+ * K_SHUFFLE(v, VI, M) is v's lanes M, with gcc's builtin or clang's (the
+ * fuzz build compiles this file with clang). */
+/* clang-format off */
+#define K_RE_D 0, 0, 2, 2, 4, 4, 6, 6
+#define K_IM_D 1, 1, 3, 3, 5, 5, 7, 7
+#define K_SWAP_D 1, 0, 3, 2, 5, 4, 7, 6
+#define K_SIGN_D INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0, INT64_MIN, 0
+#define K_RE_F 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14
+#define K_IM_F 1, 1, 3, 3, 5, 5, 7, 7, 9, 9, 11, 11, 13, 13, 15, 15
+#define K_SWAP_F 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
+#define K_SIGN_F INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, \
+                 INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0
+/* clang-format on */
+#if defined(__clang__)
+#define K_SHUFFLE(v, VI, M) __builtin_shufflevector(v, v, M)
+#else
+#define K_SHUFFLE(v, VI, M) __builtin_shuffle(v, (VI){M})
+#endif
 #define K_LOADS2 KV_1(x, a) KV_1(y, b)
 #define K_LOADS3 KV_1(x, a) KV_1(y, b) KV_1(z, c)
+/* The products write their line to r (a vector argument or result of
+ * another width than the target's would change the ABI, which clang warns
+ * of). */
 #define K_VLINE_FNS()                                                                            \
-    K_TARGET static inline __attribute__((always_inline)) k_bytes K(k_mulbytes)(const void *x,   \
-                                                                                const void *y)   \
+    K_TARGET static inline __attribute__((always_inline)) void K(k_mulbytes)(                    \
+        k_bytes * r, const void *x, const void *y)                                               \
     {                                                                                            \
         k_words u, v;                                                                            \
         memcpy(&u, x, sizeof u);                                                                 \
         memcpy(&v, y, sizeof v);                                                                 \
-        return (k_bytes)(((u * v) & 0xff) | ((u >> 8) * (v & 0xff00)));                          \
+        *r = (k_bytes)(((u * v) & 0xff) | ((u >> 8) * (v & 0xff00)));                            \
     }                                                                                            \
     K_CMUL_FN(k_cmul_d, double, k_f64s, k_i64s, _D)                                              \
     K_CMUL_FN(k_cmul_f, float, k_f32s, k_i32s, _F)
 #define K_CMUL_FN(name, R, VR, VI, S)                                                            \
-    K_TARGET static inline __attribute__((always_inline)) VR K(name)(const void *x,              \
-                                                                     const void *y)              \
+    K_TARGET static inline __attribute__((always_inline)) void K(name)(VR * r, const void *x,    \
+                                                                       const void *y)            \
     {                                                                                            \
         VR u, v;                                                                                 \
         memcpy(&u, x, sizeof u);                                                                 \
         memcpy(&v, y, sizeof v);                                                                 \
-        VR t = u * __builtin_shuffle(v, (VI)K_RE##S);                                            \
-        VR w = __builtin_shuffle(u, (VI)K_SWAP##S) * __builtin_shuffle(v, (VI)K_IM##S);          \
-        VR p = t + (VR)((VI)w ^ (VI)K_SIGN##S);                                                  \
+        VR t = u * K_SHUFFLE(v, VI, K_RE##S);                                                    \
+        VR w = K_SHUFFLE(u, VI, K_SWAP##S) * K_SHUFFLE(v, VI, K_IM##S);                          \
+        VR p = t + (VR)((VI)w ^ (VI){K_SIGN##S});                                                \
         VI num = p == p;                                                                         \
         VR qnan = (VR){0} + (R)NAN;                                                              \
-        return (VR)(((VI)p & num) | ((VI)qnan & ~num));                                          \
+        *r = (VR)(((VI)p & num) | ((VI)qnan & ~num));                                            \
     }
 #define K_VLINE(ARITY, DT, N, E)                                                                 \
     PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                                      \
@@ -261,7 +249,8 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
             KRANGE(0, i0, K_LOADS##ARITY, E)                                                     \
         }                                                                                        \
         for (; i0 + LINE <= n; i0 += LINE) {                                                     \
-            VT line = K(FN)(a + i0, b + i0);                                                     \
+            VT line;                                                                             \
+            K(FN)(&line, a + i0, b + i0);                                                        \
             if (ARITY == 3) {                                                                    \
                 VT w;                                                                            \
                 memcpy(&w, c + i0, sizeof w);                                                    \
