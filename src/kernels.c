@@ -159,7 +159,11 @@
  * y's imaginary part with the real lane negated, (ac + -(bd), bc + ad):
  * pa_cmul's bits, since a product of a negated operand is the negated
  * product and a sum of two terms does not depend on their order, with a
- * NaN part made the default NaN as there. */
+ * NaN part made the default NaN as there.
+ *
+ * The AVX-512 table only (K_VLINE_ON), whose registers hold a line: in
+ * the narrower tables gcc moved the 64-byte vectors through the stack, and
+ * there the element loops stay. */
 typedef uint16_t k_words __attribute__((vector_size(PA_CACHE_LINE)));
 typedef uint8_t k_bytes __attribute__((vector_size(PA_CACHE_LINE)));
 typedef double k_f64s __attribute__((vector_size(PA_CACHE_LINE)));
@@ -235,8 +239,8 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
         *r = (VR)(((VI)p & num) | ((VI)qnan & ~num));                                            \
     }
 #define K_VLINE(ARITY, DT, N, E)                                                                 \
-    PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                                      \
-             K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT))
+    PA__WHEN(K_VLINE_ON, PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                 \
+                                  K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT)))
 #define K_VLINE_LOOP(ARITY, E, VT, FN)                                                           \
     if (st->o == 1 && st->a == 1 && st->b == 1 && (ARITY == 2 || st->c == 1)) {                  \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
@@ -336,7 +340,7 @@ typedef pa__kernel kernel_table[PA_NDTYPES][PA__KOP_N][2];
 
 /* Every kernel and the table, for the instruction set K_ISA. */
 #define K_ALL()                                                                                  \
-    K_VLINE_FNS()                                                                                \
+    PA__WHEN(K_VLINE_ON, K_VLINE_FNS())                                                          \
     PA_UNARY_OPS(K_OP1)                                                                          \
     PA_BINARY_OPS(K_OP2)                                                                         \
     PA_COMPARE_OPS(K_OP2)                                                                        \
@@ -346,6 +350,7 @@ typedef pa__kernel kernel_table[PA_NDTYPES][PA__KOP_N][2];
 
 #define K_ISA base
 #define K_TARGET
+#define K_VLINE_ON 0
 #ifdef __SSE2__
 #define K_STREAM_LINE(dst, line)                                                                 \
     for (int q_ = 0; q_ < 4; q_++)                                                               \
@@ -376,8 +381,10 @@ K_ALL()
  * 256-bit halves, stored them, and reloaded the line as one 512-bit load,
  * which the store buffer cannot forward. Not VL: with it gcc's f16 loops
  * of general strides propagate another NaN than the other tables do. */
+#undef K_VLINE_ON
 #define K_ISA avx512
 #define K_TARGET __attribute__((target("avx512f,avx512bw")))
+#define K_VLINE_ON 1
 #define K_STREAM_LINE(dst, line)                                                                 \
     _mm512_stream_si512((void *)(dst), _mm512_load_si512((const void *)(line)));
 K_ALL()
@@ -385,6 +392,7 @@ K_ALL()
 #undef K_TARGET
 #undef K_STREAM_LINE
 #endif
+#undef K_VLINE_ON
 
 /* ------------------------------------------------------------ lookups */
 
@@ -425,6 +433,15 @@ static int avx512_table_runs(void)
     return ok;
 }
 #endif
+
+int pa__kernel_lines(void)
+{
+#ifdef PA_X86_DISPATCH
+    return pa__cpu_isa() == PA_ISA_AVX512 && avx512_table_runs();
+#else
+    return 0;
+#endif
+}
 
 pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
 {
