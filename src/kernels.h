@@ -88,6 +88,13 @@ const char *pa__kernel_hint(pa__kop op);
  * it). PA_ENOTSUP, recorded for fn in ctx, when d has no such op. */
 int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt, pa__kernel *k);
 
+/* Not collective. 1 when pa__kernel_get's kernels compute the products
+ * that kernels.c lists in K_VLINE (u8 and i8 products, complex x*y + z) a
+ * line at a time, as the AVX-512 table does; 0 where they run gcc's
+ * element loops, in which complex x*y + z is slower than a mul and an add
+ * apart. */
+int pa__kernel_lines(void);
+
 /* Not collective. The kernel as pa__kernel_get, for the instruction set
  * isa (which this CPU must run), or NULL: for tests of every set. */
 pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa);

@@ -207,6 +207,8 @@ PA_CX_FNS(double, CMPLX, d)
 #define PA__CX_HAS_REAL ~, 1
 #define PA__CX_HAS_IMAG ~, 1
 #define PA__CX_HAS_ANGLE ~, 1
+#define PA__CX_HAS_MULADD ~, 1
+#define PA__CX_HAS_ADDMUL ~, 1
 /* The ops whose result on a complex dtype is its part dtype (c128: f64),
  * as numpy's: their kernels for complex store the part type. On every
  * other dtype every op's result has the operands' dtype. */
@@ -420,16 +422,17 @@ PA_FMODPY(pa_fmodpyf, float)
 /* Ternary: where(x, y, z) (a NaN condition is true, as numpy's), and the
  * fused x*y + z and z + x*y, which round the product to T first so that
  * they give the bits of mul then add (no FMA: -std=c11 does not contract,
- * and the cast drops any excess precision); integers wrap as mul then add
- * do (both are exact modulo the width). The expression VM fuses a*b + c
- * into them where the dtype has them, so that the product never goes
- * through a register. Complex has none: on Sapphire Rapids its fused
- * kernel ran c128 a*b + c at 0.73-0.79x of the triad against 0.80-0.91x
- * as mul then add. */
+ * and the cast drops any excess precision; a complex product is mul's);
+ * integers wrap as mul then add do (both are exact modulo the width). The
+ * expression VM fuses a*b + c into them where the dtype has them, so that
+ * the product never goes through a register (complex on Intel only, see
+ * expr_eval.c). */
 #define PA_TERNARY_OPS(X)                                                                        \
     X(WHERE, where, 1, (x != 0 ? y : z), (x != 0 ? y : z))                                       \
-    X(MULADD, muladd, 1, ((T)(x * y) + z), PA_IWRAP((PA_UW(x) * (U)y & (U)-1) + (U)z))           \
-    X(ADDMUL, addmul, 1, (z + (T)(x * y)), PA_IWRAP((U)z + (PA_UW(x) * (U)y & (U)-1)))
+    X(MULADD, muladd, 1, ((T)PA_CX2(mul, x, y, x * y) + z),                                      \
+      PA_IWRAP((PA_UW(x) * (U)y & (U)-1) + (U)z))                                                \
+    X(ADDMUL, addmul, 1, (z + (T)PA_CX2(mul, x, y, x * y)),                                      \
+      PA_IWRAP((U)z + (PA_UW(x) * (U)y & (U)-1)))
 
 /* Unary: out = x (a copy, or with a stride-0 operand a fill). */
 #define PA_COPY_OPS(X) X(COPY, copy, 1, x, x)
