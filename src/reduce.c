@@ -1671,11 +1671,8 @@ static usum_fn isum_of(const pa_ctx *ctx, pa_dtype d)
 {
     (void)ctx;
 #ifdef PA_X86_DISPATCH
-    if (read_way(ctx) == WAY_INTEL) {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512bw"))
-            return isum_x512_table[d];
-    }
+    if (read_way(ctx) == WAY_INTEL && pa__cpu_has_avx512bw())
+        return isum_x512_table[d];
 #endif
     return isum_table[d];
 }
