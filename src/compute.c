@@ -99,6 +99,22 @@ pa_isa pa__cpu_isa(void)
 #endif
 }
 
+int pa__cpu_has_avx512bw(void)
+{
+#ifdef PA_X86_DISPATCH
+    static _Atomic int known = -1;
+    int bw = known;
+    if (bw < 0) {
+        __builtin_cpu_init();
+        bw = pa__cpu_isa() == PA_ISA_AVX512 && __builtin_cpu_supports("avx512bw");
+        known = bw;
+    }
+    return bw;
+#else
+    return 0;
+#endif
+}
+
 int pa__cpu_is_intel(void)
 {
 #ifdef PA_X86_DISPATCH

@@ -195,7 +195,7 @@ static pa_isa conv_isa(void)
         __builtin_cpu_init();
         isa = __builtin_cpu_supports("f16c") ? (int)pa__cpu_isa() : (int)PA_ISA_BASE;
         if (isa == PA_ISA_AVX512 &&
-            !(__builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+            !(pa__cpu_has_avx512bw() && __builtin_cpu_supports("avx512dq") &&
               __builtin_cpu_supports("avx512vl")))
             isa = PA_ISA_AVX2;
         known = isa;

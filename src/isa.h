@@ -16,11 +16,17 @@
 #define PA_SIMD_CLONES
 #endif
 
-/* The instruction sets that kernels compiled once per set (random.c,
- * expr_eval.c) and the streaming copy choose between at run time. */
+/* The instruction sets that kernels compiled once per set (kernels.c,
+ * random.c, dtype.c's conversions, transpose_tile.c) and the streaming
+ * copy choose between at run time. */
 typedef enum { PA_ISA_BASE, PA_ISA_AVX2, PA_ISA_AVX512 } pa_isa;
 
 /* The best of them this CPU runs. */
 pa_isa pa__cpu_isa(void);
+
+/* 1 when the CPU runs AVX-512 with its byte and word instructions (BW),
+ * which the kernels of 1- and 2-byte elements need for 512-bit vectors
+ * (every AVX-512 CPU but the Xeon Phis has them), else 0. */
+int pa__cpu_has_avx512bw(void);
 
 #endif

@@ -231,6 +231,35 @@ START_TEST(test_narrow_columns)
 }
 END_TEST
 
+/* Row sums and column sums of arrays whose every rank has more than
+ * PA_STREAM_MIN_BYTES of results (the Intel way streams them from the
+ * short-line kernel, 8 to a line, after the results before its output's
+ * first line: a rank whose rows start mid-line has some), in both ways of
+ * reading memory, against the reference bit for bit. */
+START_TEST(test_large_lines)
+{
+    static const char *const ways[] = {"intel", "forward"};
+    static const size_t cols[] = {3, 10};
+    uint64_t h = 0;
+    for (int w = 0; w < 2; w++) {
+        pa_ctx *c = tu_env_ctx("PARRAY_SUM_READ", ways[w]);
+        for (size_t bytes = 4; bytes <= 8; bytes *= 2)
+            for (size_t k = 0; k < 2; k++) {
+                size_t shape[] = {600011, cols[k]};
+                double *x;
+                pa_array *a = make_array(c, dtype_of(PA__KIND_FLOAT, bytes), 2, shape,
+                                         PA_DISTRIBUTED, &x);
+                check_one(a, x, PA_RED_SUM, 2, 0, 0.0, &h);
+                check_one(a, x, PA_RED_MEAN, 2, 0, 0.0, &h);
+                check_one(a, x, PA_RED_SUM, 1, 0, 0.0, &h);
+                free(x);
+                pa_array_free(&a);
+            }
+        TU_OK(pa_finalize(&c), NULL);
+    }
+}
+END_TEST
+
 /* var and std with ddof over axes of a 3-D array. */
 START_TEST(test_ddof)
 {
@@ -377,6 +406,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_every_axis);
     tcase_add_test(tc, test_float_lines);
     tcase_add_test(tc, test_narrow_columns);
+    tcase_add_test(tc, test_large_lines);
     tcase_add_test(tc, test_ddof);
     tcase_add_test(tc, test_complex);
     tcase_add_test(tc, test_empty);
