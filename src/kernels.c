@@ -418,29 +418,9 @@ const char *pa__kernel_op_name(pa__kop op)
     return (unsigned)op < PA__KOP_N ? names[op] : "?";
 }
 
-#ifdef PA_X86_DISPATCH
-/* Whether this CPU runs the AVX-512 table's AVX512BW; where it does not,
- * the AVX2 table stands in for it. */
-static int avx512_table_runs(void)
-{
-    static _Atomic int known = -1;
-    int ok = known;
-    if (ok < 0) {
-        __builtin_cpu_init();
-        ok = __builtin_cpu_supports("avx512bw");
-        known = ok;
-    }
-    return ok;
-}
-#endif
-
 int pa__kernel_lines(void)
 {
-#ifdef PA_X86_DISPATCH
-    return pa__cpu_isa() == PA_ISA_AVX512 && avx512_table_runs();
-#else
-    return 0;
-#endif
+    return pa__cpu_has_avx512bw();
 }
 
 pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
@@ -449,7 +429,8 @@ pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa)
         return NULL;
     const kernel_table *t = &kernels_base;
 #ifdef PA_X86_DISPATCH
-    if (isa == PA_ISA_AVX512 && avx512_table_runs())
+    /* The AVX-512 table needs AVX512BW; without it the AVX2 table stands in. */
+    if (isa == PA_ISA_AVX512 && pa__cpu_has_avx512bw())
         t = &kernels_avx512;
     else if (isa >= PA_ISA_AVX2)
         t = &kernels_avx2;
