@@ -233,8 +233,9 @@ START_TEST(conversions_agree_across_isas)
 END_TEST
 
 /* f64 -> i32 at the edges of i32's range, on every instruction set:
- * truncation inside it, saturation beyond it, NaN 0, in whole vectors and
- * the remainder. */
+ * truncation inside it, saturation beyond it, NaN 0, in whole vectors,
+ * whole tiles of the generic conversions (CONV_TILE, 64) and the
+ * remainder. */
 START_TEST(f64_to_i32_edges)
 {
     const double v[] = {NAN,           -NAN,          INFINITY,      -INFINITY,     -0.0,
@@ -244,7 +245,7 @@ START_TEST(f64_to_i32_edges)
     const int32_t want[] = {0,         0,          INT32_MAX, INT32_MIN, 0,         0,
                             INT32_MAX, INT32_MAX,  INT32_MAX, INT32_MAX, INT32_MIN, INT32_MIN,
                             INT32_MIN, -INT32_MAX, INT32_MAX, INT32_MIN, INT32_MAX, -12};
-    enum { K = sizeof v / sizeof v[0], N = 3 * K + 1 };
+    enum { K = sizeof v / sizeof v[0], N = 8 * K + 5 };
     double src[N];
     int32_t got[N];
     for (int i = 0; i < N; i++)
