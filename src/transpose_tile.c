@@ -53,7 +53,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
  * transpose. The masks fold to constants once the loops are unrolled, and
  * the compiler picks the ISA's shuffles for them. Then the tile walk of
  * that kernel. */
-#define TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB)                                                 \
+#define TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB, S)                                              \
     typedef U vec_##ISA##_##ES __attribute__((vector_size(VB)));                                 \
     typedef U vecu_##ISA##_##ES __attribute__((vector_size(VB), aligned(1), may_alias));         \
     TARGET static inline void regs_##ISA##_##ES(const char *from, ptrdiff_t fs,                  \
@@ -85,13 +85,13 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
         _Pragma("GCC unroll 64") for (int i = 0; i < N; i++)                                     \
             STORE_##ISA(to + (ptrdiff_t)i * ts * (ES), r[i], V, vecu_##ISA##_##ES, VB, stream);  \
     }                                                                                            \
-    STRIPS_##ISA(ISA, TARGET, ES, U, VB)                                                         \
+    STRIPS_##S(ISA, TARGET, ES, U, VB)                                                           \
         TARGET static void tiles_##ISA##_##ES(const char *from, ptrdiff_t fs, char *to,          \
                                               ptrdiff_t ts, size_t rows, size_t cols, int lines) \
     {                                                                                            \
         enum { N = (VB) / (ES) };                                                                \
         int stream = rows * cols * (ES) >= PA_STREAM_MIN_BYTES;                                  \
-        if (lines && stream && STRIPS_CALL_##ISA(ES, VB, from, fs, to, ts, rows, cols))          \
+        if (lines && stream && STRIPS_CALL_##S(ES, from, fs, to, ts, rows, cols))                \
             return;                                                                              \
         for (size_t i0 = 0; i0 < rows; i0 += TILE)                                               \
             for (size_t c0 = 0; c0 < cols; c0 += TILE) {                                         \
@@ -187,17 +187,19 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
          44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63}};
 
 /* Every element size for one instruction set of VB-byte vectors; blocks
- * of at most 16 x 16 elements, so that a block's rows fit the registers. */
+ * of at most 16 x 16 elements, so that a block's rows fit the registers.
+ * The strips (S: the instruction set's, or none) take the sizes whose
+ * block rows can be whole lines, 4 bytes and up. */
 #define VB_FOR(VB, ES) ((VB) < 16 * (ES) ? (VB) : 16 * (ES))
-#define ONE_SIZE(ISA, TARGET, VB, ES, U)                                                         \
+#define ONE_SIZE(ISA, TARGET, VB, ES, U, S)                                                      \
     LANE_INDEX(ISA, ES, U, VB_FOR(VB, ES))                                                       \
-    TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB_FOR(VB, ES))
+    TRANSPOSE_KERNEL(ISA, TARGET, ES, U, VB_FOR(VB, ES), S)
 #define ALL_SIZES(ISA, TARGET, VB)                                                               \
-    ONE_SIZE(ISA, TARGET, VB, 1, uint8_t)                                                        \
-    ONE_SIZE(ISA, TARGET, VB, 2, uint16_t)                                                       \
-    ONE_SIZE(ISA, TARGET, VB, 4, uint32_t)                                                       \
-    ONE_SIZE(ISA, TARGET, VB, 8, uint64_t)                                                       \
-    ONE_SIZE(ISA, TARGET, VB, 16, uint64_t)                                                      \
+    ONE_SIZE(ISA, TARGET, VB, 1, uint8_t, none)                                                  \
+    ONE_SIZE(ISA, TARGET, VB, 2, uint16_t, none)                                                 \
+    ONE_SIZE(ISA, TARGET, VB, 4, uint32_t, ISA)                                                  \
+    ONE_SIZE(ISA, TARGET, VB, 8, uint64_t, ISA)                                                  \
+    ONE_SIZE(ISA, TARGET, VB, 16, uint64_t, ISA)                                                 \
     TARGET static int tiles_##ISA(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,        \
                                   size_t rows, size_t cols, size_t es, int lines)                \
     {                                                                                            \
@@ -221,25 +223,24 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
 #define STORE_avx2 STORE_base
 #define STORE_avx512(at, row, V, VU, VB, stream)                                                 \
     do {                                                                                         \
-        union {                                                                                  \
-            V vec;                                                                               \
-            __m512i line;                                                                        \
-        } u_ = {row};                                                                            \
         if ((VB) == 64 && (stream) && !((uintptr_t)(at)&63))                                     \
-            _mm512_stream_si512((void *)(at), u_.line);                                          \
+            STREAM_avx512(at, row);                                                              \
         else                                                                                     \
             *(VU *)(at) = (row);                                                                 \
     } while (0)
 
 /* Only AVX-512 has rows of whole lines (of 4, 8 and 16-byte elements)
  * for the strips. */
-#define STRIPS_base(ISA, TARGET, ES, U, VB)
-#define STRIPS_avx2 STRIPS_base
+#define STRIPS_none(ISA, TARGET, ES, U, VB)
+#define STRIPS_base STRIPS_none
+#define STRIPS_avx2 STRIPS_none
 #define STRIPS_avx512 STRIPS_KERNEL
-#define STRIPS_CALL_base(ES, VB, from, fs, to, ts, rows, cols) 0
-#define STRIPS_CALL_avx2 STRIPS_CALL_base
-#define STRIPS_CALL_avx512(ES, VB, from, fs, to, ts, rows, cols)                                 \
-    ((VB) == 64 && strips_avx512_##ES(from, fs, to, ts, rows, cols))
+#define STRIPS_CALL_none(ES, from, fs, to, ts, rows, cols) 0
+#define STRIPS_CALL_base STRIPS_CALL_none
+#define STRIPS_CALL_avx2 STRIPS_CALL_none
+#define STRIPS_CALL_avx512(ES, from, fs, to, ts, rows, cols)                                     \
+    strips_avx512_##ES(from, fs, to, ts, rows, cols)
+/* A 64-byte vector to the aligned line at, past the caches. */
 #define STREAM_avx512(at, row)                                                                   \
     do {                                                                                         \
         union {                                                                                  \

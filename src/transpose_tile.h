@@ -4,8 +4,10 @@
  * with AVX-512, 16 for 4-byte ones; one macro builds every element size of
  * 1, 2, 4, 8 and 16 bytes), walked tile by tile so that the source and
  * destination lines of a tile stay in cache until they are used whole; on
- * Intel a large output is walked in strips instead, so that every store
- * is a whole aligned line.
+ * Intel a large output of 4-, 8- or 16-byte elements is walked in strips
+ * instead, so that every store but each row's first and last line (and
+ * the ragged edges, copied element by element) is a whole aligned line,
+ * streamed.
  * The kernels only move bytes, so every instruction set gives the same
  * bytes.
  *

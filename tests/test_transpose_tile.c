@@ -55,11 +55,11 @@ START_TEST(test_every_size_isa_shape)
     static const size_t sizes[] = {1, 2, 3, 4, 8, 12, 16};
     /* Empty, below one block, one block, blocks and ragged edges, one tile,
      * past a tile, long thin ones, and ones of 1 MiB and more for elements
-     * of 8 bytes and up (streamed; on Intel in strips, the wide one in
-     * several bands of them). */
+     * of 8 bytes and up, the wide one for 4 bytes and up (streamed; on
+     * Intel in strips, the wide one in several bands of them). */
     static const size_t shapes[][2] = {{0, 5},   {5, 0},   {1, 1},     {3, 7},     {8, 8},
                                        {16, 16}, {17, 33}, {64, 64},   {65, 130},  {131, 67},
-                                       {2, 300}, {300, 3}, {400, 400}, {150, 1100}};
+                                       {2, 300}, {300, 3}, {400, 400}, {300, 1100}};
     size_t bad = 0, cases = 0;
     char first[200] = "";
     for (int isa = PA_ISA_BASE; isa <= (int)pa__cpu_isa(); isa++)
