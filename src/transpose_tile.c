@@ -267,15 +267,10 @@ ALL_SIZES(avx512, __attribute__((target("avx512f"))), 64)
 #endif
 /* clang-format on */
 
-void pa__transpose_copy_isa(pa_isa isa, const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,
-                            size_t rows, size_t cols, size_t es)
+void pa__transpose_copy_isa(pa_isa isa, int strips, const char *from, ptrdiff_t fs, char *to,
+                            ptrdiff_t ts, size_t rows, size_t cols, size_t es)
 {
-    int done = 0;
-    /* Intel stores a row that is not line-aligned at a fraction of the
-     * bandwidth of aligned streamed lines (0.3x against 1.2x of a memcpy on
-     * a Sapphire Rapids); AMD keeps its tiles, which it ran at 0.94x of the
-     * alltoallv. */
-    int lines = isa == PA_ISA_AVX512 && pa__cpu_is_intel();
+    int done = 0, lines = strips && isa == PA_ISA_AVX512;
 #ifdef PA_X86_DISPATCH
     if (isa == PA_ISA_AVX512)
         done = tiles_avx512(from, fs, to, ts, rows, cols, es, lines);
@@ -296,5 +291,9 @@ void pa__transpose_copy_isa(pa_isa isa, const char *from, ptrdiff_t fs, char *to
 void pa__transpose_copy(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
                         size_t cols, size_t es)
 {
-    pa__transpose_copy_isa(pa__cpu_isa(), from, fs, to, ts, rows, cols, es);
+    /* Intel stores a row that is not line-aligned at a fraction of the
+     * bandwidth of aligned streamed lines (0.3x against 1.2x of a memcpy on
+     * a Sapphire Rapids), so it takes the strips; AMD keeps its tiles,
+     * which it ran at 0.94x of the alltoallv. */
+    pa__transpose_copy_isa(pa__cpu_isa(), pa__cpu_is_intel(), from, fs, to, ts, rows, cols, es);
 }

@@ -26,9 +26,11 @@
 void pa__transpose_copy(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts, size_t rows,
                         size_t cols, size_t es);
 
-/* The same with the kernels of isa, which this CPU must run (the tests
- * compare every set's bytes). */
-void pa__transpose_copy_isa(pa_isa isa, const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts,
-                            size_t rows, size_t cols, size_t es);
+/* The same with the kernels of isa, which this CPU must run, and with
+ * strips where they apply when `strips` is not 0, as pa__transpose_copy
+ * takes them on Intel with AVX-512 (the tests compare every set's and
+ * both walks' bytes on any CPU). */
+void pa__transpose_copy_isa(pa_isa isa, int strips, const char *from, ptrdiff_t fs, char *to,
+                            ptrdiff_t ts, size_t rows, size_t cols, size_t es);
 
 #endif
