@@ -1502,9 +1502,10 @@ static void put_fs_stream(const sink *s, size_t j, const double *v, size_t n)
  * once, so that a short line costs no call of its own. A line of up to 64
  * positions is one (cut) block of the tree. The Intel way streams large
  * results straight from the kernel, each 8 lines' results one whole line:
- * on Sapphire Rapids a (1e7, 10) f64 row sum ran at 0.64x of the read
- * limit with them streamed from a buffer per 64 lines (0.82x without
- * writing them at all), and at ... with them streamed by the kernel. */
+ * on Sapphire Rapids a (1e7, 10) f64 row sum ran at 0.64-0.67x of the
+ * read limit with them streamed from a buffer per 64 lines, and at
+ * 0.79-0.87x with them streamed by the kernel (0.89-0.94x with its
+ * prefetch into L2, see LINES_FN). */
 static void short_lines(const job *jb, const tsum *t, const sink *out)
 {
     size_t len = jb->g->len;
