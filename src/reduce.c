@@ -493,8 +493,8 @@ INLINE size_t col_vec_start(size_t g, size_t w)
  * by side left Zen 4's prefetchers behind). The Intel way reads vector v
  * of the 8 block-rows side by side, so each s[v] is one rows8 with no
  * partial sum through memory, and prefetches each line PF blocks ahead:
- * on Sapphire Rapids, a (1e7, 10) f64 column mean at 1 rank went from
- * 0.78-0.79x to 0.87x of the read limit. */
+ * on Sapphire Rapids, a (1e7, 10) f64 column mean at 2 ranks went from
+ * 0.83-0.85x to 0.92-0.95x of the read limit (bench axes, alternated). */
 #define NARROW_COLS 32
 #define NARROW_PASS(DT, LEAF, i, stmt)                                                           \
     for (size_t v = 0; v < c; v++) {                                                             \
