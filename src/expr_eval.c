@@ -246,13 +246,14 @@ static int condition(codegen *g, int k, pa_dtype d, expr_opd *o)
 
 /* Which operand of a varying node is a varying product of its own dtype
  * that fuses with it into one pass (a*b + c and c + a*b, where the dtype
- * has them), or -1. Complex fuses on Intel with the AVX-512 kernels only:
- * there a mul and an add apart ran c128 a*b + c at 0.76-0.89x of the
- * triad, and the fused kernel (kernels.c's K_VLINE: the product within
- * each pair of lanes, one pass) runs it in fewer instructions and without
- * the register's round trip; AMD, where the targets were met with the mul
- * and the add, keeps them, and so do the narrower tables, whose fused
- * complex loop is gcc's (pa__kernel_lines). */
+ * has them), or -1. Complex fuses on Intel with the AVX-512 kernels only,
+ * and only where all three operands vary (the line kernel's case): there a
+ * mul and an add apart ran c128 a*b + c at 0.87x of the triad, and the
+ * fused kernel (kernels.c's K_VLINE: the product within each pair of
+ * lanes, one pass) at 0.89-0.92x. AMD, where the targets were met with the
+ * mul and the add, keeps them, and so do the narrower tables and a scalar
+ * operand, whose fused complex loop is gcc's, which ran slower than the
+ * two apart (pa__kernel_lines). */
 static int fused_product(const codegen *g, int node)
 {
     const expr_node *nd = &g->e->nodes[node];
@@ -264,7 +265,9 @@ static int fused_product(const codegen *g, int node)
     for (int j = 0; j < 2; j++) {
         const expr_node *m = &g->e->nodes[nd->arg[j]];
         if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]] &&
-            g->type[nd->arg[j]].dtype == d)
+            g->type[nd->arg[j]].dtype == d &&
+            (!pa__dtype_is_complex(d) ||
+             (!g->uniform[nd->arg[1 - j]] && !g->uniform[m->arg[0]] && !g->uniform[m->arg[1]])))
             return j;
     }
     return -1;

@@ -239,9 +239,15 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
         *r = (VR)(((VI)p & num) | ((VI)qnan & ~num));                                            \
     }
 #define K_VLINE(ARITY, DT, N, E)                                                                 \
-    PA__WHEN(K_VLINE_ON, PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                 \
-                                  K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT)))
-#define K_VLINE_LOOP(ARITY, E, VT, FN)                                                           \
+    PA__WHEN(K_VLINE_ON,                                                                         \
+             PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                             \
+                      K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT, K_VLINE_SUM_##N)))
+/* The sum of product p and addend w in the order the op writes it, so that
+ * of two NaNs the same one comes through as in the element loop. */
+#define K_VLINE_SUM_MUL(p, w) (p)
+#define K_VLINE_SUM_MULADD(p, w) ((p) + (w))
+#define K_VLINE_SUM_ADDMUL(p, w) ((w) + (p))
+#define K_VLINE_LOOP(ARITY, E, VT, FN, SUM)                                                      \
     if (st->o == 1 && st->a == 1 && st->b == 1 && (ARITY == 2 || st->c == 1)) {                  \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         size_t i0 = 0;                                                                           \
@@ -253,12 +259,12 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
             KRANGE(0, i0, K_LOADS##ARITY, E)                                                     \
         }                                                                                        \
         for (; i0 + LINE <= n; i0 += LINE) {                                                     \
-            VT line;                                                                             \
+            VT line __attribute__((aligned(PA_CACHE_LINE)));                                     \
             K(FN)(&line, a + i0, b + i0);                                                        \
             if (ARITY == 3) {                                                                    \
                 VT w;                                                                            \
                 memcpy(&w, c + i0, sizeof w);                                                    \
-                line += w;                                                                       \
+                line = SUM(line, w);                                                             \
             }                                                                                    \
             if (nt) {                                                                            \
                 K_STREAM_LINE(o + i0, &line)                                                     \
