@@ -385,7 +385,8 @@ PA_SIMD_CLONES static double root_of(double *v, size_t m)
  * Short lines (lines_fn): o[i] = the value of line i of len <= 64
  * positions (a cut block), lines contiguous and one after another from
  * x, for i < 8 n8: 8 lines at a time, each row of 8 positions of a line
- * read as a vector. A line whose length is not a
+ * read as a vector; with nt the results go out with streaming stores (o
+ * is then 64-byte aligned). A line whose length is not a
  * multiple of 8 reads past its end, into the next line and, for the last
  * of them, past x's lines: the caller keeps 8 elements there. */
 typedef void (*cols_fn)(const void *x, size_t c, size_t w, const double *mu, double *o,
@@ -494,7 +495,7 @@ INLINE size_t col_vec_start(size_t g, size_t w)
  * of the 8 block-rows side by side, so each s[v] is one rows8 with no
  * partial sum through memory, and prefetches each line PF blocks ahead:
  * on Sapphire Rapids, a (1e7, 10) f64 column mean at 2 ranks went from
- * 0.83-0.85x to 0.92-0.95x of the read limit (bench axes, alternated). */
+ * 0.83-0.85x to 0.92-1.01x of the read limit (bench axes). */
 #define NARROW_COLS 32
 #define NARROW_PASS(DT, LEAF, i, stmt)                                                           \
     for (size_t v = 0; v < c; v++) {                                                             \
@@ -541,7 +542,10 @@ INLINE size_t col_vec_start(size_t g, size_t w)
             }                                                                                    \
         }                                                                                        \
     }
-/* The 8 doubles v to the 64-byte aligned o with streaming stores. */
+/* The 8 doubles v to the 64-byte aligned o with streaming stores: four
+ * of 16 bytes, which every clone has (no 64-byte store is written once
+ * for all clones); back to back, they fill the line's write-combining
+ * buffer at once. */
 INLINE void stream_line(double *o, v8d v)
 {
 #ifdef __SSE2__
@@ -1522,7 +1526,7 @@ static void short_lines(const job *jb, const tsum *t, const sink *out)
         w = jb->n - i0 < 64 ? jb->n - i0 : 64;
         if (i0 < head && w > head - i0)
             w = head - i0;
-        size_t n8 = t->lines && i0 >= head ? w / 8 : 0;
+        size_t n8 = t->lines ? w / 8 : 0; /* 0 before the head: w < 8 */
         /* The kernel reads up to 8 - len % 8 elements past its last line. */
         if (n8 && len % 8 && (jb->n - i0 - 8 * n8) * len < 8 - len % 8)
             n8--;

@@ -231,11 +231,12 @@ START_TEST(test_narrow_columns)
 }
 END_TEST
 
-/* Row sums and column sums of arrays whose every rank has more than
- * PA_STREAM_MIN_BYTES of results (the Intel way streams them from the
+/* Row sums, means and norms of arrays whose every rank has more than
+ * PA_STREAM_MIN_BYTES of f64 results (the Intel way streams them from the
  * short-line kernel, 8 to a line, after the results before its output's
- * first line: a rank whose rows start mid-line has some), in both ways of
- * reading memory, against the reference bit for bit. */
+ * first line: a rank whose rows start mid-line has some), f32 ones (not
+ * streamed), and the same arrays' column sums, in both ways of reading
+ * memory, against the reference bit for bit. */
 START_TEST(test_large_lines)
 {
     static const char *const ways[] = {"intel", "forward"};
@@ -251,6 +252,7 @@ START_TEST(test_large_lines)
                                          PA_DISTRIBUTED, &x);
                 check_one(a, x, PA_RED_SUM, 2, 0, 0.0, &h);
                 check_one(a, x, PA_RED_MEAN, 2, 0, 0.0, &h);
+                check_one(a, x, PA_RED_NORM2, 2, 0, 0.0, &h);
                 check_one(a, x, PA_RED_SUM, 1, 0, 0.0, &h);
                 free(x);
                 pa_array_free(&a);
