@@ -68,8 +68,8 @@ static uint64_t lcg(uint64_t *s)
     return *s >> 11;
 }
 
-/* Operand j's buffer of dtype d: specials and a spread through
- * pa__from_double (the second and third operands also small whole numbers,
+/* Operand j's buffer of dtype d: specials (for complex in both parts) and
+ * a spread through pa__from_double (the second and third operands also small whole numbers,
  * divisors and exponents), every third element random bits (wrapping
  * integers, NaN payloads, subnormals; for bool a random 0 or 1). */
 static void make_input(char *buf, pa_dtype d, int j)
@@ -88,6 +88,11 @@ static void make_input(char *buf, pa_dtype d, int j)
                 p[q] = (char)lcg(&s);
         } else if (i < 2 * nsp) {
             pa__from_double(p, d, special[(i + (size_t)j * 5) % nsp]);
+            /* A complex special has a special imaginary part too, so that
+             * the swapped and negated lanes of the products meet them. */
+            if (pa__dtype_is_complex(d))
+                pa__from_double(p + es / 2, pa__dtype_real(d),
+                                special[(7 * i + (size_t)j * 3 + 4) % nsp]);
         } else if (j > 0 && i % 2) {
             pa__from_double(p, d, (double)((int)(lcg(&s) % 19) - 9));
         } else {
