@@ -503,7 +503,8 @@ INLINE size_t col_vec_start(size_t g, size_t w)
         (void)mu;                                                                                \
         stmt;                                                                                    \
     }
-#define NARROW_BY_PASS(DT, T, LEAF, PF)                                                          \
+#define NARROW_BY_PASS(DT, LEAF, PF)                                                             \
+    v8d a[NARROW_COLS], s0[NARROW_COLS], s1[NARROW_COLS];                                        \
     NARROW_PASS(DT, LEAF, 0, s1[v] = r);                                                         \
     NARROW_PASS(DT, LEAF, 1, s1[v] = s1[v] + r);                                                 \
     NARROW_PASS(DT, LEAF, 2, a[v] = r);                                                          \
@@ -512,7 +513,7 @@ INLINE size_t col_vec_start(size_t g, size_t w)
     NARROW_PASS(DT, LEAF, 5, s0[v] = s0[v] + r);                                                 \
     NARROW_PASS(DT, LEAF, 6, a[v] = r);                                                          \
     NARROW_PASS(DT, LEAF, 7, s[v] = s1[v] + (s0[v] + (a[v] + r)))
-#define NARROW_BY_VEC(DT, T, LEAF, PF)                                                           \
+#define NARROW_BY_VEC(DT, LEAF, PF)                                                              \
     for (size_t v = 0; v < c; v++) {                                                             \
         v8d mu = mus[v], r[8];                                                                   \
         (void)mu;                                                                                \
@@ -524,16 +525,15 @@ INLINE size_t col_vec_start(size_t g, size_t w)
     CLONES static void narrow_##DT##_##xf##_##W(const void *x, size_t c, size_t w,               \
                                                 const double *mu_, double *o, size_t nb)         \
     {                                                                                            \
-        v8d mus[NARROW_COLS], a[NARROW_COLS], s0[NARROW_COLS], s1[NARROW_COLS],                  \
-            s[NARROW_COLS + 1] = {{0}};                                                          \
-        (void)w, (void)a, (void)s0, (void)s1;                                                    \
+        v8d mus[NARROW_COLS], s[NARROW_COLS + 1] = {{0}};                                        \
+        (void)w;                                                                                 \
         for (size_t v = 0; v < c; v++)                                                           \
             for (size_t l = 0; l < 8; l++)                                                       \
                 mus[v][l] = mu_ ? mu_[(8 * v + l) % c] : 0.0;                                    \
         const T *p = x;                                                                          \
         const double *S = (const double *)s;                                                     \
         for (size_t b = 0; b < nb; b++, p += 64 * c, o += c) {                                   \
-            WALK(DT, T, LEAF, PF);                                                               \
+            WALK(DT, LEAF, PF);                                                                  \
             for (size_t k = 0; k < c; k += 8) {                                                  \
                 v8d r[8], t;                                                                     \
                 LANES_DO(memcpy(&r[l], S + l * c + k, sizeof r[l]));                             \
@@ -967,7 +967,6 @@ static void put_f(const sink *s, size_t j, double v)
         pa__from_double((char *)s->p + j * pa_dtype_size(s->dtype), s->dtype, v);
 }
 
-/* Results [j, j + n) of s from v: at once where s holds doubles. */
 /* The sink's results as doubles, where they are stored as such; NULL
  * where each goes through put_f. */
 static double *sink_doubles(const sink *s)
@@ -978,6 +977,7 @@ static double *sink_doubles(const sink *s)
                : NULL;
 }
 
+/* Results [j, j + n) of s from v: at once where s holds doubles. */
 static void put_fs(const sink *s, size_t j, const double *v, size_t n)
 {
     double *d = sink_doubles(s);
