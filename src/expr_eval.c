@@ -244,31 +244,39 @@ static int condition(codegen *g, int k, pa_dtype d, expr_opd *o)
     return d == PA_BOOL ? PA_OK : convert(g, EXPR_CONV_VALUE, PA_BOOL, d, col, o);
 }
 
-/* Which operand of a varying node is a varying product of its own dtype
- * that fuses with it into one pass (a*b + c and c + a*b, where the dtype
- * has them), or -1. Complex fuses on Intel with the AVX-512 kernels only,
- * and only where all three operands vary (the line kernel's case): there a
- * mul and an add apart ran c128 a*b + c at 0.87x of the triad, and the
- * fused kernel (kernels.c's K_VLINE: the product within each pair of
- * lanes, one pass) at 0.89-0.92x. AMD, where the targets were met with the
- * mul and the add, keeps them, and so do the narrower tables and a scalar
- * operand, whose fused complex loop is gcc's, which ran slower than the
- * two apart (pa__kernel_lines). */
-static int fused_product(const codegen *g, int node)
+/* The fused op of a varying node, or -1, and in *inner which of its
+ * operands is a varying op of its own dtype that fuses with it into one
+ * pass: a*b + c and c + a*b where the dtype has them, and (a - b) / c on
+ * the floats (on Intel, where the division is slow, (x - mu) / sigma with
+ * rows mu and sigma ran at 0.83-0.88x of the triad as a sub and a div,
+ * and the fused pass divides as soon as it loads). Complex products fuse
+ * on Intel with the AVX-512 kernels only, and only where all three
+ * operands vary (the line kernel's case): there a mul and an add apart ran
+ * c128 a*b + c at 0.87x of the triad, and the fused kernel (kernels.c's
+ * K_VLINE: the product within each pair of lanes, one pass) at
+ * 0.89-0.92x. AMD, where the targets were met with the mul and the add,
+ * keeps them, and so do the narrower tables and a scalar operand, whose
+ * fused complex loop is gcc's, which ran slower than the two apart
+ * (pa__kernel_lines). Every fused op's operands are the inner op's two,
+ * then the outer op's other one. */
+static int fused_op(const codegen *g, int node, int *inner)
 {
     const expr_node *nd = &g->e->nodes[node];
     pa_dtype d = g->type[node].dtype;
-    if (nd->kind != EN_OP || nd->op != EOP_ADD || g->uniform[node] ||
-        !pa__kernel_has(PA__KOP_MULADD, d) ||
-        (pa__dtype_is_complex(d) && !(pa__cpu_is_intel() && pa__kernel_lines())))
+    if (nd->kind != EN_OP || g->uniform[node])
         return -1;
-    for (int j = 0; j < 2; j++) {
+    for (int j = 0; j < 2 && nd->nargs == 2; j++) {
         const expr_node *m = &g->e->nodes[nd->arg[j]];
-        if (m->kind == EN_OP && m->op == EOP_MUL && !g->uniform[nd->arg[j]] &&
-            g->type[nd->arg[j]].dtype == d &&
+        if (m->kind != EN_OP || g->uniform[nd->arg[j]] || g->type[nd->arg[j]].dtype != d)
+            continue;
+        *inner = j;
+        if (nd->op == EOP_DIV && j == 0 && m->op == EOP_SUB && pa__kernel_has(PA__KOP_SUBDIV, d))
+            return EOP_SUBDIV;
+        if (nd->op == EOP_ADD && m->op == EOP_MUL && pa__kernel_has(PA__KOP_MULADD, d) &&
             (!pa__dtype_is_complex(d) ||
-             (!g->uniform[nd->arg[1 - j]] && !g->uniform[m->arg[0]] && !g->uniform[m->arg[1]])))
-            return j;
+             (pa__cpu_is_intel() && pa__kernel_lines() && !g->uniform[nd->arg[1 - j]] &&
+              !g->uniform[m->arg[0]] && !g->uniform[m->arg[1]])))
+            return j == 0 ? EOP_MULADD : EOP_ADDMUL;
     }
     return -1;
 }
@@ -287,10 +295,10 @@ static void mark_needed(const codegen *g, char *needed)
         const expr_node *nd = &e->nodes[k];
         if (!needed[k] || nd->kind != EN_OP)
             continue;
-        int fuse = fused_product(g, k);
+        int inner = -1, fused = fused_op(g, k, &inner);
         for (int j = 0; j < nd->nargs; j++) {
             const expr_node *m = &e->nodes[nd->arg[j]];
-            if (j == fuse)
+            if (fused >= 0 && j == inner)
                 needed[m->arg[0]] = needed[m->arg[1]] = 1;
             else
                 needed[nd->arg[j]] = 1;
@@ -306,14 +314,14 @@ static int gen_node(codegen *g, int k, expr_opd *val)
     const expr_node *nd = &g->e->nodes[k];
     pa_dtype d = g->cdt[k];
     expr_instr in = {.op = nd->op, .nargs = nd->nargs, .dtype = d};
-    int fuse = fused_product(g, k);
-    if (fuse >= 0) {
-        const expr_node *m = &g->e->nodes[nd->arg[fuse]];
-        in.op = fuse == 0 ? EOP_MULADD : EOP_ADDMUL;
+    int inner = -1, fused = fused_op(g, k, &inner);
+    if (fused >= 0) {
+        const expr_node *m = &g->e->nodes[nd->arg[inner]];
+        in.op = (expr_op)fused;
         in.nargs = 3;
         in.a[0] = val[m->arg[0]];
         in.a[1] = val[m->arg[1]];
-        in.a[2] = val[nd->arg[1 - fuse]];
+        in.a[2] = val[nd->arg[1 - inner]];
     } else {
         for (int j = 0; j < nd->nargs; j++)
             in.a[j] = val[nd->arg[j]];

@@ -33,6 +33,7 @@ static const char *const op_names[EOP_N] = {
     [EOP_WHERE] = "where",
     [EOP_MULADD] = "muladd",
     [EOP_ADDMUL] = "addmul",
+    [EOP_SUBDIV] = "subdiv",
     [EOP_COPY] = "copy",
 };
 

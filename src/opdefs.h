@@ -420,19 +420,22 @@ PA_FMODPY(pa_fmodpyf, float)
 #define PA__PREDICATE_LOGICAL_XOR ~, 1
 
 /* Ternary: where(x, y, z) (a NaN condition is true, as numpy's), and the
- * fused x*y + z and z + x*y, which round the product to T first so that
- * they give the bits of mul then add (no FMA: -std=c11 does not contract,
- * and the cast drops any excess precision; a complex product is mul's);
- * integers wrap as mul then add do (both are exact modulo the width). The
- * expression VM fuses a*b + c into them where the dtype has them, so that
- * the product never goes through a register (complex on Intel only, see
- * expr_eval.c). */
+ * fused x*y + z, z + x*y and (x - y) / z, which round the inner op's result
+ * to T first so that they give the bits of the two ops apart (no FMA:
+ * -std=c11 does not contract, and the cast drops any excess precision; a
+ * complex product is mul's); integers wrap as mul then add do (both are
+ * exact modulo the width). The expression VM fuses a*b + c and
+ * (a - b) / c into them where the dtype has them, so that the inner
+ * result never goes through a register (complex products on Intel only,
+ * see expr_eval.c). (x - y) / z is for the floats: standardising,
+ * (x - mean) / std, whose division is the core's slowest op. */
 #define PA_TERNARY_OPS(X)                                                                        \
     X(WHERE, where, 1, (x != 0 ? y : z), (x != 0 ? y : z))                                       \
     X(MULADD, muladd, 1, ((T)PA_CX2(mul, x, y, x * y) + z),                                      \
       PA_IWRAP((PA_UW(x) * (U)y & (U)-1) + (U)z))                                                \
     X(ADDMUL, addmul, 1, (z + (T)PA_CX2(mul, x, y, x * y)),                                      \
-      PA_IWRAP((U)z + (PA_UW(x) * (U)y & (U)-1)))
+      PA_IWRAP((U)z + (PA_UW(x) * (U)y & (U)-1)))                                                \
+    X(SUBDIV, subdiv, 0, ((T)(x - y) / z), PA_NOINT)
 
 /* Unary: out = x (a copy, or with a stride-0 operand a fill). */
 #define PA_COPY_OPS(X) X(COPY, copy, 1, x, x)

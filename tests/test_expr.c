@@ -1012,9 +1012,10 @@ static void same_bytes(pa_array *a, pa_array *b, const char *what)
  * f32, 128 f64 and c128): at lengths around one and several blocks of
  * each (split between the ranks at other places), and above the streaming
  * threshold, z = a*b + c equals pa_binary's a*b then + c bit for bit, as
- * the same kernels in other blocks give; so does y = a*c + w with an f64
- * operand w and output y (the block is f64's), and, with a broadcast row
- * (blocks of 128), z = x*r + x. */
+ * the same kernels in other blocks give; so do the fused z = (a - b) / c
+ * on the non-integers and y = a*c + w with an f64 operand w and output y
+ * (the block is f64's), and, with a broadcast row (blocks of 128),
+ * z = x*r + x. */
 START_TEST(narrow_blocks)
 {
     static const pa_dtype dtypes[] = {PA_U8, PA_I16, PA_F32, PA_F64, PA_C128};
@@ -1043,6 +1044,13 @@ START_TEST(narrow_blocks)
             TU_OK(pa_binary(t, PA_OP_MUL, a, b), ctx);
             TU_OK(pa_binary(ref, PA_OP_ADD, t, c), ctx);
             same_bytes(z, ref, what);
+            if (!pa__dtype_is_int(dt)) {
+                snprintf(what, sizeof what, "%s z = (a - b) / c, n = %zu", pa_dtype_name(dt), n);
+                TU_OK(pa_eval(ctx, "z = (a - b) / c", bd, 6), ctx);
+                TU_OK(pa_binary(t, PA_OP_SUB, a, b), ctx);
+                TU_OK(pa_binary(ref, PA_OP_DIV, t, c), ctx);
+                same_bytes(z, ref, what);
+            }
             if (dt != PA_C128) {
                 snprintf(what, sizeof what, "%s y = a*c + w, n = %zu", pa_dtype_name(dt), n);
                 TU_OK(pa_eval(ctx, "y = a*c + w", bd, 6), ctx);
@@ -1070,6 +1078,37 @@ START_TEST(narrow_blocks)
     pa_array *all[] = {x, x2, r, z, t, ref};
     for (int j = 0; j < 6; j++)
         pa_array_free(&all[j]);
+    /* Standardising with broadcast rows, (x - mu) / sd, one fused
+     * instruction on the floats (f16 rounds the difference to f16, as the
+     * sub does), equals the sub then the div. */
+    static const pa_dtype floats[] = {PA_F16, PA_F32, PA_F64};
+    for (int d = 0; d < 3; d++) {
+        pa_array *xs = make_as(floats[d], n, 1), *xf = NULL, *mu = make_as(floats[d], row, 0);
+        pa_array *sd = make_as(floats[d], row, 2), *zf = NULL, *tf = NULL, *rf = NULL;
+        TU_OK(pa_reshape(xs, 2, shape, &xf), ctx);
+        pa_array **outs[] = {&zf, &tf, &rf};
+        for (int j = 0; j < 3; j++)
+            TU_OK(pa_array_create(ctx, floats[d], 2, shape, PA_DISTRIBUTED, outs[j]), ctx);
+        pa_binding bs[] = {PA_BIND_ARRAY("z", zf), PA_BIND_ARRAY("x", xf),
+                           PA_BIND_ARRAY("mu", mu), PA_BIND_ARRAY("sd", sd)};
+        pa_expr *e = NULL;
+        TU_OK(pa_expr_compile(ctx, "z = (x - mu) / sd", &e), ctx);
+        TU_OK(pa_expr_eval(e, bs, 4), ctx);
+        TU_ASSERT(e->prog.ninstr == 1 && e->prog.instr[0].op == EOP_SUBDIV,
+                  "%s (x - mu) / sd: %d instructions, the first %s, not one subdiv",
+                  pa_dtype_name(floats[d]), e->prog.ninstr,
+                  pa__expr_op_name(e->prog.instr[0].op));
+        pa_expr_free(&e);
+        TU_OK(pa_binary(tf, PA_OP_SUB, xf, mu), ctx);
+        TU_OK(pa_binary(rf, PA_OP_DIV, tf, sd), ctx);
+        char what[64];
+        snprintf(what, sizeof what, "%s z = (x - mu) / sd, broadcast rows",
+                 pa_dtype_name(floats[d]));
+        same_bytes(zf, rf, what);
+        pa_array *fall[] = {xs, xf, mu, sd, zf, tf, rf};
+        for (int j = 0; j < 7; j++)
+            pa_array_free(&fall[j]);
+    }
 }
 END_TEST
 
