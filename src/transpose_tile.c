@@ -24,10 +24,14 @@
  * tile's pages only for its neighbour. */
 #define TILE 64
 
-/* The source bytes of each row that a band of strips reads: bands of 512
- * bytes ran at 0.8x of bands of 1 to 4 KiB, which ran alike; at 1 KiB the
- * band's carried lines (W x 64 bytes) stay in L1. */
-#define STRIP_BYTES 1024
+/* The destination rows of a band of strips (source columns; 8 KiB of
+ * each source row for f64). Bands of 512 bytes ran at 0.8x of bands of 1
+ * to 4 KiB in cache; from memory, a (8193, 4096) f64 transpose at 4 ranks
+ * as 2 nodes took 0.91-0.95x the time with bands of 8 KiB that it took
+ * with 1 KiB (16 and 32 KiB ran as 8), as each row's longer run lets the
+ * prefetcher follow it. The band's carried lines, 64 KiB on the stack,
+ * live in L2. */
+#define STRIP_ROWS 1024
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -113,7 +117,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
     }
 
 /* Intel's walk of a streamed output, whose rows need not be line-aligned:
- * bands of W source columns (W destination rows, STRIP_BYTES of each
+ * bands of W source columns (W = STRIP_ROWS destination rows, W elements of each
  * source row), each walked down all rows a block at a time. Destination
  * row j's line at element i - p (p its first element's offset in its
  * line) is the last p elements of its previous block and the first of
@@ -127,7 +131,7 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
                                           ptrdiff_t ts, size_t rows, size_t cols)                \
     {                                                                                            \
         enum { N = (VB) / (ES), K = (ES) / sizeof(U), L = (VB) / sizeof(U) };                    \
-        enum { W = STRIP_BYTES / (ES) };                                                         \
+        enum { W = STRIP_ROWS };                                                                 \
         typedef vec_##ISA##_##ES V;                                                              \
         if ((uintptr_t)to % (ES) || rows < N || cols < N)                                        \
             return 0;                                                                            \
