@@ -607,18 +607,32 @@ static int csv_shape(pa_ctx *ctx, const char *fn, const pa__csv *c, const char *
     return PA_OK;
 }
 
+/* The settings c of o for path, path's whole text (NUL-terminated, len
+ * bytes before the NUL: the caller frees it) and its shape. On failure
+ * text is not left allocated. */
+static int csv_load(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
+                    pa__csv *c, char **text, size_t *len, pa__finfo *info)
+{
+    pa__csv_init(c, o, path);
+    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c->dtype));
+    PA_TRY(slurp(ctx, fn, path, text, len));
+    int rc = csv_shape(ctx, fn, c, *text, *len, info);
+    if (rc < 0) {
+        free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
 static int csv_probe(pa_ctx *ctx, const char *fn, const char *path, const pa_files_opts *o,
                      pa__finfo *info)
 {
     pa__csv c;
-    pa__csv_init(&c, o, path);
-    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c.dtype));
     char *text;
     size_t len;
-    PA_TRY(slurp(ctx, fn, path, &text, &len));
-    int rc = csv_shape(ctx, fn, &c, text, len, info);
+    PA_TRY(csv_load(ctx, fn, path, o, &c, &text, &len, info));
     free(text);
-    return rc;
+    return PA_OK;
 }
 
 /* Rows one after another from base, as pa__csv_parse's dest: row r at
@@ -638,14 +652,12 @@ static int csv_read(pa_ctx *ctx, const char *fn, const char *path, const pa_file
                     const pa__finfo *want, void *buf)
 {
     pa__csv c;
-    pa__csv_init(&c, o, path);
-    PA_TRY(pa__csv_dtype_check(ctx, fn, path, c.dtype));
     char *text;
     size_t len;
-    PA_TRY(slurp(ctx, fn, path, &text, &len));
     pa__finfo info;
-    int rc = csv_shape(ctx, fn, &c, text, len, &info);
-    if (rc == PA_OK && !pa__finfo_same(&info, want)) {
+    PA_TRY(csv_load(ctx, fn, path, o, &c, &text, &len, &info));
+    int rc = PA_OK;
+    if (!pa__finfo_same(&info, want)) {
         char s1[64], s2[PA_MAXDIM * 24];
         rc = pa__err(ctx, fn, PA_EINVAL, "%s: holds %s, unlike the first file's %s", path,
                      pa__shape_str(info.ndim, info.shape, s1, sizeof s1),

@@ -51,22 +51,30 @@ int pa__finfo_same(const pa__finfo *a, const pa__finfo *b)
 
 /* ------------------------------------------------------------ file I/O */
 
-int pa__read_at(pa_ctx *ctx, const char *fn, const char *path, int fd, void *buf, size_t len,
-                size_t off)
+size_t pa__pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
-    char *p = buf;
-    while (len > 0) {
-        ssize_t k = pread(fd, p, len < MSG_BYTES ? len : MSG_BYTES, (off_t)off);
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
-            return pa__err(ctx, fn, PA_EIO, "%s: read: %s", path, strerror(errno));
+            return (size_t)-1;
         if (k == 0)
-            return pa__err(ctx, fn, PA_EIO, "%s: read: the file ended early (it shrank?)", path);
-        p += k;
-        off += (size_t)k;
-        len -= (size_t)k;
+            break;
+        done += (size_t)k;
     }
+    return done;
+}
+
+int pa__read_at(pa_ctx *ctx, const char *fn, const char *path, int fd, void *buf, size_t len,
+                size_t off)
+{
+    size_t got = pa__pread_all(fd, buf, len, off);
+    if (got == (size_t)-1)
+        return pa__err(ctx, fn, PA_EIO, "%s: read: %s", path, strerror(errno));
+    if (got < len)
+        return pa__err(ctx, fn, PA_EIO, "%s: read: the file ended early (it shrank?)", path);
     return PA_OK;
 }
 

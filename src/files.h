@@ -169,6 +169,10 @@ int pa__read_at(pa_ctx *ctx, const char *fn, const char *path, int fd, void *buf
 int pa__write_at(pa_ctx *ctx, const char *fn, const char *path, int fd, const void *buf,
                  size_t len, size_t off);
 
+/* pread of n bytes at off, again after EINTR and short reads: the bytes
+ * read (fewer at the end of the file), or (size_t)-1 with errno. */
+size_t pa__pread_all(int fd, void *buf, size_t n, uint64_t off);
+
 /* One rank's crash-safe write of a whole file (safe_save.h on
  * MPI_COMM_SELF, without a lock: .npy, CSV and raw files are only ever
  * written whole): pa__tmp_open makes the temporary beside path and opens

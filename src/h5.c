@@ -232,27 +232,35 @@ int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const ch
     }
 }
 
-int pa__h5_attr_put_str(hid_t o, const char *name, const char *value)
+int pa__h5_attr_put(hid_t o, const char *name, hid_t ftype, hid_t mtype, const void *buf)
 {
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), at = H5I_INVALID_HID;
-    herr_t st = type < 0 || space < 0 ? -1 : 0;
-    if (st >= 0)
-        st = H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ? -1 : 0;
+    hid_t space = H5Screate(H5S_SCALAR), at = H5I_INVALID_HID;
+    herr_t st = space < 0 ? -1 : 0;
     if (st >= 0) {
         htri_t e = H5Aexists(o, name);
         st = e < 0 ? -1 : e > 0 ? H5Adelete(o, name) : 0;
     }
-    if (st >= 0 && (at = H5Acreate2(o, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+    if (st >= 0 && (at = H5Acreate2(o, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
         st = -1;
     if (st >= 0)
-        st = H5Awrite(at, type, &value);
+        st = H5Awrite(at, mtype, buf);
     if (at >= 0 && H5Aclose(at) < 0)
         st = -1;
     if (space >= 0)
         H5Sclose(space);
+    return st < 0 ? -1 : 0;
+}
+
+int pa__h5_attr_put_str(hid_t o, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    int st = -1;
+    if (type >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0)
+        st = pa__h5_attr_put(o, name, type, type, &value);
     if (type >= 0)
         H5Tclose(type);
-    return st < 0 ? -1 : 0;
+    return st;
 }
 
 /* ------------------------------------------------------------ files */

@@ -45,6 +45,10 @@ int pa__h5_walk(pa_ctx *ctx, const char *fn, hid_t f, const char *path, const ch
  * (h5_attr.c) build on h5.c and not the other way round. */
 int pa__h5_attr_put_str(hid_t o, const char *name, const char *value);
 
+/* The same for a scalar of file type ftype, its value at buf in memory
+ * type mtype (the numeric attributes of h5_attr.c). */
+int pa__h5_attr_put(hid_t o, const char *name, hid_t ftype, hid_t mtype, const void *buf);
+
 /* Not collective. The parray dtype of an HDF5 datatype (either byte order),
  * or PA_ENOTSUP with a message naming the type ("16-bit unsigned integer",
  * "string", "compound"). what names the object in the message. */
@@ -330,9 +334,5 @@ int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
  * chunk never written). */
 int pa__h5_chunk_place(pa__h5_places *pl, hid_t d, const hsize_t *org, void *scratch,
                        uint64_t *addr, size_t *size, unsigned *mask);
-
-/* pread of n bytes at off, again after EINTR and short reads: the bytes
- * read (fewer at the end of the file), or (size_t)-1 with errno. */
-size_t pa__pread_all(int fd, void *buf, size_t n, uint64_t off);
 
 #endif

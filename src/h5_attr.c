@@ -12,26 +12,6 @@
 #include "collcheck.h"
 #include "h5.h"
 
-/* A scalar numeric attribute: file type ftype, value at mtype/buf. */
-static int put_num(hid_t o, const char *name, hid_t ftype, hid_t mtype, const void *buf)
-{
-    hid_t space = H5Screate(H5S_SCALAR), at = H5I_INVALID_HID;
-    herr_t st = space < 0 ? -1 : 0;
-    if (st >= 0) {
-        htri_t e = H5Aexists(o, name);
-        st = e < 0 ? -1 : e > 0 ? H5Adelete(o, name) : 0;
-    }
-    if (st >= 0 && (at = H5Acreate2(o, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        st = -1;
-    if (st >= 0)
-        st = H5Awrite(at, mtype, buf);
-    if (at >= 0 && H5Aclose(at) < 0)
-        st = -1;
-    if (space >= 0)
-        H5Sclose(space);
-    return st < 0 ? -1 : 0;
-}
-
 typedef enum { ATTR_STR, ATTR_NUM, ATTR_INT } attr_kind;
 
 /* Deterministic argument checks, the same on every rank. */
@@ -103,9 +83,9 @@ static int attr_set(pa_ctx *ctx, const char *fn, const char *path, const char *o
     if (kind == ATTR_STR)
         st = pa__h5_attr_put_str(o, name, *(const char *const *)value);
     else if (kind == ATTR_NUM)
-        st = put_num(o, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value);
+        st = pa__h5_attr_put(o, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value);
     else
-        st = put_num(o, name, H5T_STD_I64LE, H5T_NATIVE_INT64, value);
+        st = pa__h5_attr_put(o, name, H5T_STD_I64LE, H5T_NATIVE_INT64, value);
     if (st < 0)
         rc = pa__h5_err(ctx, fn, PA_EIO, "%s: %s: cannot write attribute '%s'", path, object,
                         name);

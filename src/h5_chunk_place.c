@@ -7,13 +7,13 @@
  * chunk's bytes, notes where they lie; the reader then reads the chunks
  * that lie one after the other in the file with one pread, large reads
  * instead of one per chunk. Every other read (metadata) is a pread. */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "h5.h"
 
 /* One open file: HDF5's public part first, as in every driver. */
@@ -125,22 +125,6 @@ static const H5FD_class_t place_class = {
     .write = place_write,
     .fl_map = H5FD_FLMAP_DICHOTOMY,
 };
-
-size_t pa__pread_all(int fd, void *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return (size_t)-1;
-        if (k == 0)
-            break;
-        done += (size_t)k;
-    }
-    return done;
-}
 
 int pa__h5_places_open(pa_ctx *ctx, const char *fn, const char *path, hid_t *f,
                        pa__h5_places **pl)

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "compute.h"
+#include "files.h"
 #include "h5.h"
 
 /* Unfiltered chunks that are not read straight into the node block are

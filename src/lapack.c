@@ -281,17 +281,24 @@ static int check_rhs(const char *fn, pa_array *A, pa_array *B, pa_array *X, size
     return PA_OK;
 }
 
-int pa_solve(pa_array *X, pa_array *A, pa_array *B)
+/* X from the square A (named aname) and B by the kernels kd (f64) and ks
+ * (f32): the frame of pa_solve and pa_cholesky_solve. */
+static int square_solve(const char *fn, pa_array *X, pa_array *A, const char *aname, pa_array *B,
+                        kernel_fn kd, kernel_fn ks)
 {
     pa_array *arr[] = {X, A, B};
-    const char *names[] = {"X", "A", "B"};
-    PA_TRY(check_arrays(__func__, arr, names, 3));
-    PA_TRY(check_square(__func__, A, "A"));
-    job j = {A->ctx, __func__,      A->dtype,      (int)A->shape[0], 0,
-             0,      A->block.base, B->block.base, X->block.base,    NULL,
-             NULL};
-    PA_TRY(check_rhs(__func__, A, B, X, A->shape[0], A->shape[0], &j.nrhs));
-    return lend(&j, solve_d, solve_s, &X, 1);
+    const char *names[] = {"X", aname, "B"};
+    PA_TRY(check_arrays(fn, arr, names, 3));
+    PA_TRY(check_square(fn, A, aname));
+    job j = {A->ctx,        fn,   A->dtype, (int)A->shape[0], 0, 0, A->block.base, B->block.base,
+             X->block.base, NULL, NULL};
+    PA_TRY(check_rhs(fn, A, B, X, A->shape[0], A->shape[0], &j.nrhs));
+    return lend(&j, kd, ks, &X, 1);
+}
+
+int pa_solve(pa_array *X, pa_array *A, pa_array *B)
+{
+    return square_solve(__func__, X, A, "A", B, solve_d, solve_s);
 }
 
 int pa_cholesky(pa_array *L, pa_array *A)
@@ -311,15 +318,7 @@ int pa_cholesky(pa_array *L, pa_array *A)
 
 int pa_cholesky_solve(pa_array *X, pa_array *L, pa_array *B)
 {
-    pa_array *arr[] = {X, L, B};
-    const char *names[] = {"X", "L", "B"};
-    PA_TRY(check_arrays(__func__, arr, names, 3));
-    PA_TRY(check_square(__func__, L, "L"));
-    job j = {L->ctx, __func__,      L->dtype,      (int)L->shape[0], 0,
-             0,      L->block.base, B->block.base, X->block.base,    NULL,
-             NULL};
-    PA_TRY(check_rhs(__func__, L, B, X, L->shape[0], L->shape[0], &j.nrhs));
-    return lend(&j, cholsolve_d, cholsolve_s, &X, 1);
+    return square_solve(__func__, X, L, "L", B, cholsolve_d, cholsolve_s);
 }
 
 int pa_eigh(pa_array *w, pa_array *V, pa_array *A)

@@ -351,18 +351,29 @@ static void keys(gen_args *g, uint64_t seed, uint64_t stream)
     g->s1 = (uint32_t)(stream >> 32);
 }
 
+/* Fails with PA_ENOTSUP unless a's dtype has the distribution kind and is
+ * of kinds; the message names the public call fn's distribution, what
+ * dtypes it takes ("a float or complex") and which, and ends with hint. */
+static int check_dtype(const char *fn, const pa_array *a, dist_kind kind, unsigned kinds,
+                       const char *what, const char *hint)
+{
+    char names[128];
+    PA_CHECK_AS(a->ctx, fn,
+                steps[a->dtype].step[kind] && (1u << pa__dtypes[a->dtype].kind & kinds),
+                PA_ENOTSUP, "%s needs %s array (%s), a is %s%s", fn + sizeof "pa_random_" - 1,
+                what, pa__dtype_names(kinds, PA__NAMES_PARRAY, names, sizeof names),
+                pa_dtype_name(a->dtype), hint);
+    return PA_OK;
+}
+
 int pa_random_uniform(pa_array *a, uint64_t seed, uint64_t stream, double low, double high)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
                   PA_CC_ARRAY(a), seed, stream, low, high);
-    char names[128];
-    PA_CHECK(ctx, steps[a->dtype].step[UNIFORM], PA_ENOTSUP,
-             "uniform needs a float or complex array (%s), a is %s (use pa_random_integers)",
-             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names,
-                             sizeof names),
-             pa_dtype_name(a->dtype));
+    PA_TRY(check_dtype(__func__, a, UNIFORM, PA__KINDS_FLOAT | PA__KINDS_COMPLEX,
+                       "a float or complex", " (use pa_random_integers)"));
     PA_CHECK(ctx, isfinite(low) && isfinite(high) && low < high && isfinite(high - low),
              PA_EINVAL, "low = %.17g and high = %.17g must be finite with low < high", low, high);
     gen_args g = {0};
@@ -392,12 +403,8 @@ int pa_random_normal(pa_array *a, uint64_t seed, uint64_t stream, double mean, d
     pa_ctx *ctx = a->ctx;
     PA_COLLECTIVE(ctx, __func__, "%s, seed %" PRIu64 ", stream %" PRIu64 ", %.17g, %.17g",
                   PA_CC_ARRAY(a), seed, stream, mean, std);
-    char names[128];
-    PA_CHECK(ctx, steps[a->dtype].step[NORMAL], PA_ENOTSUP,
-             "normal needs a float or complex array (%s), a is %s",
-             pa__dtype_names(PA__KINDS_FLOAT | PA__KINDS_COMPLEX, PA__NAMES_PARRAY, names,
-                             sizeof names),
-             pa_dtype_name(a->dtype));
+    PA_TRY(check_dtype(__func__, a, NORMAL, PA__KINDS_FLOAT | PA__KINDS_COMPLEX,
+                       "a float or complex", ""));
     PA_CHECK(ctx, isfinite(mean) && isfinite(std) && std >= 0, PA_EINVAL,
              "mean = %.17g and std = %.17g must be finite with std >= 0", mean, std);
     gen_args g = {0};
@@ -419,19 +426,6 @@ static int integers_fill(pa_array *a, uint64_t seed, uint64_t stream, uint64_t l
     return generate(a, INTEGERS, &g);
 }
 
-/* The message of a dtype that integers does not take. */
-#define CHECK_INTEGER_DTYPE(ctx, a, kinds, what)                                                 \
-    do {                                                                                         \
-        char names_[128];                                                                        \
-        PA_CHECK(ctx,                                                                            \
-                 steps[(a)->dtype].step[INTEGERS] &&                                             \
-                     (1u << pa__dtypes[(a)->dtype].kind & (kinds)),                              \
-                 PA_ENOTSUP, "%s needs an %s array (%s), a is %s (use pa_random_uniform)",       \
-                 __func__ + sizeof "pa_random_" - 1, what,                                       \
-                 pa__dtype_names(kinds, PA__NAMES_PARRAY, names_, sizeof names_),                \
-                 pa_dtype_name((a)->dtype));                                                     \
-    } while (0)
-
 int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low, int64_t high)
 {
     PA_TRY(pa__check_array(__func__, a, "a"));
@@ -439,7 +433,8 @@ int pa_random_integers(pa_array *a, uint64_t seed, uint64_t stream, int64_t low,
     PA_COLLECTIVE(ctx, __func__,
                   "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRId64 ", %" PRId64,
                   PA_CC_ARRAY(a), seed, stream, low, high);
-    CHECK_INTEGER_DTYPE(ctx, a, PA__KINDS_INT, "integer");
+    PA_TRY(check_dtype(__func__, a, INTEGERS, PA__KINDS_INT, "an integer",
+                       " (use pa_random_uniform)"));
     int64_t mn = pa__dtypes[a->dtype].min;
     uint64_t mx = pa__dtypes[a->dtype].max;
     /* high is exclusive, so it may be one past the dtype's maximum (which
@@ -458,7 +453,8 @@ int pa_random_unsigned(pa_array *a, uint64_t seed, uint64_t stream, uint64_t low
     PA_COLLECTIVE(ctx, __func__,
                   "%s, seed %" PRIu64 ", stream %" PRIu64 ", %" PRIu64 ", %" PRIu64,
                   PA_CC_ARRAY(a), seed, stream, low, last);
-    CHECK_INTEGER_DTYPE(ctx, a, 1u << PA__KIND_UINT, "unsigned integer");
+    PA_TRY(check_dtype(__func__, a, INTEGERS, 1u << PA__KIND_UINT, "an unsigned integer",
+                       " (use pa_random_uniform)"));
     PA_CHECK(ctx, low <= last && last <= pa__dtypes[a->dtype].max, PA_EINVAL,
              "[low, last] = [%" PRIu64 ", %" PRIu64 "] must be non-empty and within %s", low,
              last, pa_dtype_name(a->dtype));

@@ -396,7 +396,9 @@ typedef void (*lines_fn)(const void *x, size_t len, size_t n8, double *o, int nt
 /* The value of the block whose row i has lanes ROWS(DT, LEAF, i, r)
  * (which fills v8d r[8]): each lane over its 8 rows, in the order the
  * rows come, as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) by
- * partial sums (a 1 row, s0 2, s1 4), then rows8 over the lanes. */
+ * partial sums (a 1 row, s0 2, s1 4), then rows8 over the lanes. These
+ * adds give the bits: every other walk of a block (NARROW_BY_PASS,
+ * NARROW_BY_VEC) makes the same ones. */
 #define BLOCK_OF_ROWS(ROWS, DT, LEAF, out)                                                       \
     do {                                                                                         \
         v8d r_[8], a_[8], s0_[8], s1_[8];                                                        \
@@ -488,14 +490,14 @@ INLINE size_t col_vec_start(size_t g, size_t w)
  * mu's vectors follow the same mapping. s has one vector more, zeroed, so
  * that the last columns' vector may read past the matrix.
  *
- * The block's walk (WALK) differs by way, with the same adds
- * (BLOCK_OF_ROWS's order). The forward way reads it in address order,
- * block-row by block-row, into partial sums (reading the 8 block-rows side
- * by side left Zen 4's prefetchers behind). The Intel way reads vector v
- * of the 8 block-rows side by side, so each s[v] is one rows8 with no
- * partial sum through memory, and prefetches each line PF blocks ahead:
- * on Sapphire Rapids, a (1e7, 10) f64 column mean at 2 ranks went from
- * 0.83-0.85x to 0.92-1.01x of the read limit (bench axes). */
+ * The block's walk (WALK) differs by way, with BLOCK_OF_ROWS's adds. The
+ * forward way reads the block-rows as BLOCK_OF_ROWS reads rows (reading
+ * the 8 block-rows side by side left Zen 4's prefetchers behind). The
+ * Intel way reads vector v of the 8 block-rows side by side, so each s[v]
+ * is one rows8 with no partial sum through memory, and prefetches each
+ * line PF blocks ahead: on Sapphire Rapids, a (1e7, 10) f64 column mean
+ * at 2 ranks went from 0.83-0.85x to 0.92-1.01x of the read limit (bench
+ * axes). */
 #define NARROW_COLS 32
 #define NARROW_PASS(DT, LEAF, i, stmt)                                                           \
     for (size_t v = 0; v < c; v++) {                                                             \
