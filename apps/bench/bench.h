@@ -219,6 +219,9 @@ void bench_target_value(bench *b, int fig, double scale, double x, const char *u
  * ("<=10 us/call"). */
 void bench_target_value_bound(bench *b, int fig, double scale, bench_bound bound, double x,
                               const char *unit);
+/* bench_ratio and bench_target at least x, both against ref under one
+ * label: how a figure timed beside its limit or baseline is judged. */
+void bench_ratio_at_least(bench *b, int fig, int ref, double x, const char *label);
 
 /* A figure at this share of its limit or above is at the physical limit:
  * the table says so, and a target it misses is out of this machine's reach. */

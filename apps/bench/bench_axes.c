@@ -58,10 +58,8 @@ static int ax_run(bench *bm)
                         .work = 8.0 * (double)shape[0] * AX_COLS};
         int fig;
         rc = bench_time(bm, &s, reduce_rep, &A, &fig);
-        if (rc == 0) {
-            bench_ratio(bm, fig, fread, "read");
-            bench_target(bm, fig, fread, BENCH_AT_LEAST, runs[k].target, "read");
-        }
+        if (rc == 0)
+            bench_ratio_at_least(bm, fig, fread, runs[k].target, "read");
     }
     pa_array_free(&A.x);
     return rc;

@@ -203,16 +203,13 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
     unmake(D, 0);
     if (rc != 0)
         return rc;
-    for (int k = 1; k <= 2; k++) {
-        bench_ratio(bm, f[k], f[0], "paired triad");
-        bench_target(bm, f[k], f[0], BENCH_AT_LEAST, 0.9, "paired triad");
-    }
+    for (int k = 1; k <= 2; k++)
+        bench_ratio_at_least(bm, f[k], f[0], 0.9, "paired triad");
     /* Per byte counted alike (3 arrays), so this says how near pa_eval
      * comes to the best code for its own mix of reads and writes. */
     bench_ratio(bm, f[2], f[5], "3 reads + 1 write streaming");
     *stream = bench_value(bm, f[2]) / bench_value(bm, f[5]);
-    bench_ratio(bm, f[4], f[3], "paired read");
-    bench_target(bm, f[4], f[3], BENCH_AT_LEAST, 0.9, "paired read");
+    bench_ratio_at_least(bm, f[4], f[3], 0.9, "paired read");
     int mine[3] = {f[1], f[2], f[4]};
     for (int k = 0; k < 3; k++) {
         if (f64)
@@ -251,8 +248,7 @@ static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t byte
     unmake(D, 0);
     if (rc != 0)
         return rc;
-    bench_ratio(bm, f[1], f[0], "paired triad");
-    bench_target(bm, f[1], f[0], BENCH_AT_LEAST, 0.8, "paired triad");
+    bench_ratio_at_least(bm, f[1], f[0], 0.8, "paired triad");
     return 0;
 }
 

@@ -306,6 +306,12 @@ void bench_target_value_bound(bench *b, int fig, double scale, bench_bound bound
     set_target(b, fig, -1, scale, bound, x, unit);
 }
 
+void bench_ratio_at_least(bench *b, int fig, int ref, double x, const char *label)
+{
+    bench_ratio(b, fig, ref, label);
+    bench_target(b, fig, ref, BENCH_AT_LEAST, x, label);
+}
+
 /* What the target is measured on: the ratio or the scaled value. */
 double bench_target_measured(const bench *b, const figure *f)
 {

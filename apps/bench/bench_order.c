@@ -64,8 +64,7 @@ static int run_scans(bench *b, order_bench *O, double elems)
     int f[2];
     if (bench_time_steps(b, specs, fns, args, 2, f) != 0)
         return -1;
-    bench_ratio(b, f[1], f[0], "paired triad");
-    bench_target(b, f[1], f[0], BENCH_AT_LEAST, 0.8, "paired triad");
+    bench_ratio_at_least(b, f[1], f[0], 0.8, "paired triad");
     return 0;
 }
 
