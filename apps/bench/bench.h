@@ -239,6 +239,12 @@ double bench_value(const bench *b, int fig);
 /* Not collective. Records this rank's failure message and returns -1. */
 int bench_fail(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Not collective. A failed parray call of the running experiment:
+ * bench_fail with "EXPERIMENT: what: " and the library's message.
+ * bench_pa_ok does that when rc is not PA_OK, and returns 0 when it is. */
+int bench_pa_fail(bench *b, const char *what);
+int bench_pa_ok(bench *b, int rc, const char *what);
+
 /* Collective. Agrees on rc (0 or -1) over the job: returns -1 on every
  * rank if any rank passed -1, and then every rank holds the message of the
  * lowest failing rank. */

@@ -43,11 +43,6 @@ typedef struct {
     double read_sink;
 } dt;
 
-static int failed(bench *b, dt *D, const char *what)
-{
-    return bench_fail(b, "dtypes: %s: %s", what, pa_errmsg(D->ctx));
-}
-
 /* The limits, on this rank's spans: the STREAM triad and the read-only sum. */
 static int triad_rep(bench *b, void *arg, int rep)
 {
@@ -81,7 +76,7 @@ static int binary_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_binary(D->z, PA_OP_ADD, D->a, D->b) == PA_OK ? 0 : failed(b, D, "pa_binary");
+    return bench_pa_ok(b, pa_binary(D->z, PA_OP_ADD, D->a, D->b), "pa_binary");
 }
 
 static int eval_rep(bench *b, void *arg, int rep)
@@ -90,23 +85,21 @@ static int eval_rep(bench *b, void *arg, int rep)
     dt *D = arg;
     pa_binding bind[] = {PA_BIND_ARRAY("z", D->z), PA_BIND_ARRAY("a", D->a),
                          PA_BIND_ARRAY("b", D->b), PA_BIND_ARRAY("c", D->c)};
-    return pa_eval(D->ctx, "z = a*b + c", bind, 4) == PA_OK ? 0 : failed(b, D, "pa_eval");
+    return bench_pa_ok(b, pa_eval(D->ctx, "z = a*b + c", bind, 4), "pa_eval");
 }
 
 static int sum_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_reduce_value(D->a, PA_RED_SUM, -1, &D->sink) == PA_OK
-               ? 0
-               : failed(b, D, "pa_reduce_value");
+    return bench_pa_ok(b, pa_reduce_value(D->a, PA_RED_SUM, -1, &D->sink), "pa_reduce_value");
 }
 
 static int astype_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_astype(D->z, D->a) == PA_OK ? 0 : failed(b, D, "pa_astype");
+    return bench_pa_ok(b, pa_astype(D->z, D->a), "pa_astype");
 }
 
 static int parse(bench *b, const char *name, pa_dtype *t)
@@ -124,9 +117,9 @@ static int make(bench *b, dt *D, size_t n, pa_array **const *out, const pa_dtype
     int rc = 0;
     for (int i = 0; i < k && rc == 0; i++) {
         if (pa_array_create(D->ctx, types[i], 1, &total, PA_DISTRIBUTED, out[i]) != PA_OK)
-            rc = bench_agree(b, failed(b, D, "pa_array_create"));
+            rc = bench_agree(b, bench_pa_fail(b, "pa_array_create"));
         else if (pa_full(*out[i], 1 + i % 2) != PA_OK)
-            rc = bench_agree(b, failed(b, D, "pa_full"));
+            rc = bench_agree(b, bench_pa_fail(b, "pa_full"));
     }
     return rc;
 }

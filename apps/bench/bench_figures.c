@@ -61,6 +61,16 @@ int bench_fail(bench *b, const char *fmt, ...)
     return -1;
 }
 
+int bench_pa_fail(bench *b, const char *what)
+{
+    return bench_fail(b, "%s: %s: %s", b->expname, what, pa_errmsg(b->ctx));
+}
+
+int bench_pa_ok(bench *b, int rc, const char *what)
+{
+    return rc == PA_OK ? 0 : bench_pa_fail(b, what);
+}
+
 int bench_agree(bench *b, int rc)
 {
     return agree_failure(b->comm, rc != 0, b->errmsg, (int)sizeof b->errmsg);

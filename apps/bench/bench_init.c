@@ -127,29 +127,24 @@ static int naive_sum_rep(bench *b, void *arg, int rep)
 
 /* ------------------------------------------------------------ parray: all ranks */
 
-static int call_ok(bench *b, init_bench *I, int rc, const char *what)
-{
-    return rc == PA_OK ? 0 : bench_fail(b, "init: %s: %s", what, pa_errmsg(I->ctx));
-}
-
 static int pa_fill_rep(bench *b, void *arg, int rep)
 {
     init_bench *I = arg;
-    return call_ok(b, I, pa_full(I->a, 1.5 + rep), "pa_full");
+    return bench_pa_ok(b, pa_full(I->a, 1.5 + rep), "pa_full");
 }
 
 static int pa_uniform_rep(bench *b, void *arg, int rep)
 {
     init_bench *I = arg;
-    return call_ok(b, I, pa_random_uniform(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
-                   "pa_random_uniform");
+    return bench_pa_ok(b, pa_random_uniform(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
+                       "pa_random_uniform");
 }
 
 static int pa_normal_rep(bench *b, void *arg, int rep)
 {
     init_bench *I = arg;
-    return call_ok(b, I, pa_random_normal(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
-                   "pa_random_normal");
+    return bench_pa_ok(b, pa_random_normal(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
+                       "pa_random_normal");
 }
 
 static int pa_sum_rep(bench *b, void *arg, int rep)
@@ -157,7 +152,7 @@ static int pa_sum_rep(bench *b, void *arg, int rep)
     (void)rep;
     init_bench *I = arg;
     double s;
-    int rc = call_ok(b, I, pa_reduce(I->a, PA_RED_SUM, -1, &s), "pa_reduce sum");
+    int rc = bench_pa_ok(b, pa_reduce(I->a, PA_RED_SUM, -1, &s), "pa_reduce sum");
     I->sink += s;
     return rc;
 }
