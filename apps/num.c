@@ -30,6 +30,13 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
+/* A whole value's failure (rc != 0, the reason in why) under the option's
+ * name. */
+static int under_opt(int rc, const char *opt, const char *why, char *err, size_t errlen)
+{
+    return rc != 0 ? fail(err, errlen, "%s: %s", opt, why) : 0;
+}
+
 static int shown(size_t n)
 {
     return n > SHOWN ? SHOWN : (int)n;
@@ -86,9 +93,7 @@ int num_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t 
              size_t errlen)
 {
     char why[256];
-    if (uint_at(s, strlen(s), lo, hi, out, why, sizeof why) != 0)
-        return fail(err, errlen, "%s: %s", opt, why);
-    return 0;
+    return under_opt(uint_at(s, strlen(s), lo, hi, out, why, sizeof why), opt, why, err, errlen);
 }
 
 /* A whole number in [lo, hi] at s[0..n): an optional sign, then digits. */
@@ -118,9 +123,7 @@ int num_int(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out
             size_t errlen)
 {
     char why[256];
-    if (int_at(s, strlen(s), lo, hi, out, why, sizeof why) != 0)
-        return fail(err, errlen, "%s: %s", opt, why);
-    return 0;
+    return under_opt(int_at(s, strlen(s), lo, hi, out, why, sizeof why), opt, why, err, errlen);
 }
 
 int num_slice(const char *opt, const char *s, int64_t lo, int64_t hi, int64_t v[3], int given[3],
@@ -225,9 +228,7 @@ static int real_at(const char *s, size_t n, int finite, double *out, char *why, 
 int num_real(const char *opt, const char *s, int finite, double *out, char *err, size_t errlen)
 {
     char why[256];
-    if (real_at(s, strlen(s), finite, out, why, sizeof why) != 0)
-        return fail(err, errlen, "%s: %s", opt, why);
-    return 0;
+    return under_opt(real_at(s, strlen(s), finite, out, why, sizeof why), opt, why, err, errlen);
 }
 
 int num_real_pair(const char *opt, const char *s, int finite, double out[2], char *err,

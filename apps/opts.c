@@ -271,68 +271,59 @@ void opts_take(opts *p)
 /* ------------------------------------------------------------ values */
 
 /* The result of a num.h call under the option's name. */
-static int num_done(opts *p, int rc, const char *err)
+static int num_done(opts *p, int rc)
 {
     if (rc == 0)
         return 0;
-    return opts_fail(p, "%s", err);
+    return opts_fail(p, "%s", p->err);
 }
 
 int opts_uint(opts *p, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char err[512];
-    return num_done(p, num_uint(p->name, p->value, lo, hi, out, err, sizeof err), err);
+    return num_done(p, num_uint(p->name, p->value, lo, hi, out, p->err, sizeof p->err));
 }
 
 int opts_real(opts *p, int finite, double *out)
 {
-    char err[512];
-    return num_done(p, num_real(p->name, p->value, finite, out, err, sizeof err), err);
+    return num_done(p, num_real(p->name, p->value, finite, out, p->err, sizeof p->err));
 }
 
 int opts_size(opts *p, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    char err[512];
-    return num_done(p, num_size(p->name, p->value, lo, hi, out, err, sizeof err), err);
+    return num_done(p, num_size(p->name, p->value, lo, hi, out, p->err, sizeof p->err));
 }
 
 int opts_uint_list(opts *p, uint64_t lo, uint64_t hi, size_t *out, int max, int *count)
 {
-    char err[512];
-    return num_done(p, num_uint_list(p->name, p->value, lo, hi, out, max, count, err, sizeof err),
-                    err);
+    return num_done(
+        p, num_uint_list(p->name, p->value, lo, hi, out, max, count, p->err, sizeof p->err));
 }
 
 int opts_int(opts *p, int64_t lo, int64_t hi, int64_t *out)
 {
-    char err[512];
-    return num_done(p, num_int(p->name, p->value, lo, hi, out, err, sizeof err), err);
+    return num_done(p, num_int(p->name, p->value, lo, hi, out, p->err, sizeof p->err));
 }
 
 int opts_int_list(opts *p, int64_t lo, int64_t hi, int64_t *out, int max, int *count)
 {
-    char err[512];
-    return num_done(p, num_int_list(p->name, p->value, lo, hi, out, max, count, err, sizeof err),
-                    err);
+    return num_done(
+        p, num_int_list(p->name, p->value, lo, hi, out, max, count, p->err, sizeof p->err));
 }
 
 int opts_slice(opts *p, int64_t lo, int64_t hi, int64_t v[3], int given[3])
 {
-    char err[512];
-    return num_done(p, num_slice(p->name, p->value, lo, hi, v, given, err, sizeof err), err);
+    return num_done(p, num_slice(p->name, p->value, lo, hi, v, given, p->err, sizeof p->err));
 }
 
 int opts_real_pair(opts *p, int finite, double out[2])
 {
-    char err[512];
-    return num_done(p, num_real_pair(p->name, p->value, finite, out, err, sizeof err), err);
+    return num_done(p, num_real_pair(p->name, p->value, finite, out, p->err, sizeof p->err));
 }
 
 int opts_real_list(opts *p, int finite, double *out, int max, int *count)
 {
-    char err[512];
-    return num_done(p, num_real_list(p->name, p->value, finite, out, max, count, err, sizeof err),
-                    err);
+    return num_done(
+        p, num_real_list(p->name, p->value, finite, out, max, count, p->err, sizeof p->err));
 }
 
 int opts_char(opts *p, char *out)

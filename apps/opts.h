@@ -64,6 +64,7 @@ typedef struct {
     const char *value; /* its value (NULL for a flag, or an optional value not given),
                         * or the positional argument */
     int status;        /* after OPTS_STOP: the exit status (0 after --help, 2 after an error) */
+    char err[512];     /* the reason a num.h call gave for refusing the value */
 } opts;
 
 /* Starts parsing argv[1..argc) (argv[0] is the subcommand's name) against

@@ -219,6 +219,9 @@ void bench_target_value(bench *b, int fig, double scale, double x, const char *u
  * ("<=10 us/call"). */
 void bench_target_value_bound(bench *b, int fig, double scale, bench_bound bound, double x,
                               const char *unit);
+/* bench_ratio and bench_target at least x, both against ref under one
+ * label: how a figure timed beside its limit or baseline is judged. */
+void bench_ratio_at_least(bench *b, int fig, int ref, double x, const char *label);
 
 /* A figure at this share of its limit or above is at the physical limit:
  * the table says so, and a target it misses is out of this machine's reach. */
@@ -235,6 +238,12 @@ double bench_value(const bench *b, int fig);
 
 /* Not collective. Records this rank's failure message and returns -1. */
 int bench_fail(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Not collective. A failed parray call of the running experiment:
+ * bench_fail with "EXPERIMENT: what: " and the library's message.
+ * bench_pa_ok does that when rc is not PA_OK, and returns 0 when it is. */
+int bench_pa_fail(bench *b, const char *what);
+int bench_pa_ok(bench *b, int rc, const char *what);
 
 /* Collective. Agrees on rc (0 or -1) over the job: returns -1 on every
  * rank if any rank passed -1, and then every rank holds the message of the

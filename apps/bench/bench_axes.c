@@ -26,7 +26,7 @@ static int reduce_rep(bench *b, void *arg, int rep)
     pa_array *r = NULL;
     int rc = pa_reduce_axes(A->x, A->op, 1, &A->axis, 0, &r);
     pa_array_free(&r);
-    return rc == PA_OK ? 0 : bench_fail(b, "axes: pa_reduce_axes: %s", pa_errmsg(A->ctx));
+    return bench_pa_ok(b, rc, "pa_reduce_axes");
 }
 
 static int ax_run(bench *bm)
@@ -37,11 +37,9 @@ static int ax_run(bench *bm)
     ax A = {.ctx = bench_ctx(bm)};
     size_t shape[2] = {bench_elems(bm, AX_ROWS, AX_ROWS_QUICK), AX_COLS};
     if (pa_array_create(A.ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &A.x) != PA_OK)
-        return bench_agree(bm, bench_fail(bm, "axes: pa_array_create: %s", pa_errmsg(A.ctx)));
-    int rc = pa_random_uniform(A.x, 1, 0, -1, 1) == PA_OK
-                 ? 0
-                 : bench_fail(bm, "axes: pa_random_uniform: %s", pa_errmsg(A.ctx));
-    rc = bench_agree(bm, rc);
+        return bench_agree(bm, bench_pa_fail(bm, "pa_array_create"));
+    int rc = bench_agree(
+        bm, bench_pa_ok(bm, pa_random_uniform(A.x, 1, 0, -1, 1), "pa_random_uniform"));
     static const struct {
         int axis;
         pa_reduce_op op;
@@ -58,10 +56,8 @@ static int ax_run(bench *bm)
                         .work = 8.0 * (double)shape[0] * AX_COLS};
         int fig;
         rc = bench_time(bm, &s, reduce_rep, &A, &fig);
-        if (rc == 0) {
-            bench_ratio(bm, fig, fread, "read");
-            bench_target(bm, fig, fread, BENCH_AT_LEAST, runs[k].target, "read");
-        }
+        if (rc == 0)
+            bench_ratio_at_least(bm, fig, fread, runs[k].target, "read");
     }
     pa_array_free(&A.x);
     return rc;

@@ -43,11 +43,6 @@ typedef struct {
     double read_sink;
 } dt;
 
-static int failed(bench *b, dt *D, const char *what)
-{
-    return bench_fail(b, "dtypes: %s: %s", what, pa_errmsg(D->ctx));
-}
-
 /* The limits, on this rank's spans: the STREAM triad and the read-only sum. */
 static int triad_rep(bench *b, void *arg, int rep)
 {
@@ -81,7 +76,7 @@ static int binary_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_binary(D->z, PA_OP_ADD, D->a, D->b) == PA_OK ? 0 : failed(b, D, "pa_binary");
+    return bench_pa_ok(b, pa_binary(D->z, PA_OP_ADD, D->a, D->b), "pa_binary");
 }
 
 static int eval_rep(bench *b, void *arg, int rep)
@@ -90,23 +85,21 @@ static int eval_rep(bench *b, void *arg, int rep)
     dt *D = arg;
     pa_binding bind[] = {PA_BIND_ARRAY("z", D->z), PA_BIND_ARRAY("a", D->a),
                          PA_BIND_ARRAY("b", D->b), PA_BIND_ARRAY("c", D->c)};
-    return pa_eval(D->ctx, "z = a*b + c", bind, 4) == PA_OK ? 0 : failed(b, D, "pa_eval");
+    return bench_pa_ok(b, pa_eval(D->ctx, "z = a*b + c", bind, 4), "pa_eval");
 }
 
 static int sum_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_reduce_value(D->a, PA_RED_SUM, -1, &D->sink) == PA_OK
-               ? 0
-               : failed(b, D, "pa_reduce_value");
+    return bench_pa_ok(b, pa_reduce_value(D->a, PA_RED_SUM, -1, &D->sink), "pa_reduce_value");
 }
 
 static int astype_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     dt *D = arg;
-    return pa_astype(D->z, D->a) == PA_OK ? 0 : failed(b, D, "pa_astype");
+    return bench_pa_ok(b, pa_astype(D->z, D->a), "pa_astype");
 }
 
 static int parse(bench *b, const char *name, pa_dtype *t)
@@ -124,9 +117,9 @@ static int make(bench *b, dt *D, size_t n, pa_array **const *out, const pa_dtype
     int rc = 0;
     for (int i = 0; i < k && rc == 0; i++) {
         if (pa_array_create(D->ctx, types[i], 1, &total, PA_DISTRIBUTED, out[i]) != PA_OK)
-            rc = bench_agree(b, failed(b, D, "pa_array_create"));
+            rc = bench_agree(b, bench_pa_fail(b, "pa_array_create"));
         else if (pa_full(*out[i], 1 + i % 2) != PA_OK)
-            rc = bench_agree(b, failed(b, D, "pa_full"));
+            rc = bench_agree(b, bench_pa_fail(b, "pa_full"));
     }
     return rc;
 }
@@ -203,16 +196,13 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
     unmake(D, 0);
     if (rc != 0)
         return rc;
-    for (int k = 1; k <= 2; k++) {
-        bench_ratio(bm, f[k], f[0], "paired triad");
-        bench_target(bm, f[k], f[0], BENCH_AT_LEAST, 0.9, "paired triad");
-    }
+    for (int k = 1; k <= 2; k++)
+        bench_ratio_at_least(bm, f[k], f[0], 0.9, "paired triad");
     /* Per byte counted alike (3 arrays), so this says how near pa_eval
      * comes to the best code for its own mix of reads and writes. */
     bench_ratio(bm, f[2], f[5], "3 reads + 1 write streaming");
     *stream = bench_value(bm, f[2]) / bench_value(bm, f[5]);
-    bench_ratio(bm, f[4], f[3], "paired read");
-    bench_target(bm, f[4], f[3], BENCH_AT_LEAST, 0.9, "paired read");
+    bench_ratio_at_least(bm, f[4], f[3], 0.9, "paired read");
     int mine[3] = {f[1], f[2], f[4]};
     for (int k = 0; k < 3; k++) {
         if (f64)
@@ -251,8 +241,7 @@ static int cast_figure(bench *bm, dt *D, const char *const names[2], size_t byte
     unmake(D, 0);
     if (rc != 0)
         return rc;
-    bench_ratio(bm, f[1], f[0], "paired triad");
-    bench_target(bm, f[1], f[0], BENCH_AT_LEAST, 0.8, "paired triad");
+    bench_ratio_at_least(bm, f[1], f[0], 0.8, "paired triad");
     return 0;
 }
 

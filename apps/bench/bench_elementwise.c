@@ -99,18 +99,13 @@ static int stream_fma_rep(bench *b, void *arg, int rep)
 
 /* ------------------------------------------------------------ parray */
 
-static int failed(bench *b, ew *E, const char *what)
-{
-    return bench_fail(b, "elementwise: %s: %s", what, pa_errmsg(E->ctx));
-}
-
 static int ops_fma_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     ew *E = arg;
     if (pa_binary(E->t, PA_OP_MUL, E->a, E->b) != PA_OK ||
         pa_binary(E->z, PA_OP_ADD, E->t, E->c) != PA_OK)
-        return failed(b, E, "pa_binary");
+        return bench_pa_fail(b, "pa_binary");
     return 0;
 }
 
@@ -121,7 +116,7 @@ static int eval_fma_rep(bench *b, void *arg, int rep)
     pa_binding bind[] = {PA_BIND_ARRAY("z", E->z), PA_BIND_ARRAY("a", E->a),
                          PA_BIND_ARRAY("b", E->b), PA_BIND_ARRAY("c", E->c)};
     if (pa_eval(E->ctx, "z = a*b + c", bind, 4) != PA_OK)
-        return failed(b, E, "pa_eval");
+        return bench_pa_fail(b, "pa_eval");
     return 0;
 }
 
@@ -134,7 +129,7 @@ static int ops_hyp_rep(bench *b, void *arg, int rep)
         pa_unary(E->z, PA_OP_SQUARE, E->b) != PA_OK ||
         pa_binary(E->t, PA_OP_ADD, E->t, E->z) != PA_OK ||
         pa_unary(E->z, PA_OP_SQRT, E->t) != PA_OK)
-        return failed(b, E, "pa_unary/pa_binary");
+        return bench_pa_fail(b, "pa_unary/pa_binary");
     return 0;
 }
 
@@ -145,7 +140,7 @@ static int eval_hyp_rep(bench *b, void *arg, int rep)
     pa_binding bind[] = {PA_BIND_ARRAY("z", E->z), PA_BIND_ARRAY("x", E->a),
                          PA_BIND_ARRAY("y", E->b)};
     if (pa_eval(E->ctx, "z = sqrt(x*x + y*y)", bind, 3) != PA_OK)
-        return failed(b, E, "pa_eval");
+        return bench_pa_fail(b, "pa_eval");
     return 0;
 }
 
@@ -155,7 +150,7 @@ static int sum_rep(bench *b, void *arg, int rep)
     ew *E = arg;
     double s;
     if (pa_reduce(E->a, PA_RED_SUM, -1, &s) != PA_OK)
-        return failed(b, E, "pa_reduce");
+        return bench_pa_fail(b, "pa_reduce");
     E->sink += s;
     return 0;
 }
@@ -189,12 +184,12 @@ static int ew_run(bench *bm)
     int rc = 0;
     for (int k = 0; k < 5 && rc == 0; k++)
         if (pa_array_create(ctx, PA_F64, 1, &n, PA_DISTRIBUTED, arrs[k]) != PA_OK)
-            rc = bench_agree(bm, failed(bm, &E, "pa_array_create"));
+            rc = bench_agree(bm, bench_pa_fail(bm, "pa_array_create"));
     /* Whole numbers and halves: every result below is exact. */
     if (rc == 0 &&
         (pa_full(E.a, 1.5) != PA_OK || pa_full(E.b, 2.0) != PA_OK ||
          pa_full(E.c, 0.25) != PA_OK || pa_full(E.z, 0) != PA_OK || pa_full(E.t, 0) != PA_OK))
-        rc = bench_agree(bm, failed(bm, &E, "pa_full"));
+        rc = bench_agree(bm, bench_pa_fail(bm, "pa_full"));
     if (rc != 0)
         goto out;
     pa_array *ops[] = {E.a, E.b, E.c, E.z};

@@ -61,6 +61,16 @@ int bench_fail(bench *b, const char *fmt, ...)
     return -1;
 }
 
+int bench_pa_fail(bench *b, const char *what)
+{
+    return bench_fail(b, "%s: %s: %s", b->expname, what, pa_errmsg(b->ctx));
+}
+
+int bench_pa_ok(bench *b, int rc, const char *what)
+{
+    return rc == PA_OK ? 0 : bench_pa_fail(b, what);
+}
+
 int bench_agree(bench *b, int rc)
 {
     return agree_failure(b->comm, rc != 0, b->errmsg, (int)sizeof b->errmsg);
@@ -304,6 +314,12 @@ void bench_target_value_bound(bench *b, int fig, double scale, bench_bound bound
                               const char *unit)
 {
     set_target(b, fig, -1, scale, bound, x, unit);
+}
+
+void bench_ratio_at_least(bench *b, int fig, int ref, double x, const char *label)
+{
+    bench_ratio(b, fig, ref, label);
+    bench_target(b, fig, ref, BENCH_AT_LEAST, x, label);
 }
 
 /* What the target is measured on: the ratio or the scaled value. */

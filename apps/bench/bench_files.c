@@ -77,36 +77,33 @@ static int save_one_rep(bench *b, void *arg, int rep)
     return 0;
 }
 
+/* Loads the files as one stack on ctx and checks it; who ("one rank",
+ * "all ranks") names the load in messages. */
+static int load_stack(bench *b, files *F, pa_ctx *ctx, const char *who)
+{
+    pa_array *a = NULL;
+    int rc = 0;
+    if (pa_load_files(ctx, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY, NULL,
+                      &a) != PA_OK)
+        rc = bench_fail(b, "io files: %s: %s", who, pa_errmsg(ctx));
+    else
+        rc = check_stack(b, a, who);
+    pa_array_free(&a);
+    return rc;
+}
+
 static int load_one_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     files *F = arg;
-    if (F->rank != 0)
-        return 0;
-    pa_array *a = NULL;
-    int rc = 0;
-    if (pa_load_files(F->solo, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY,
-                      NULL, &a) != PA_OK)
-        rc = bench_fail(b, "io files: one rank: %s", pa_errmsg(F->solo));
-    else
-        rc = check_stack(b, a, "one rank");
-    pa_array_free(&a);
-    return rc;
+    return F->rank == 0 ? load_stack(b, F, F->solo, "one rank") : 0;
 }
 
 static int load_all_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     files *F = arg;
-    pa_array *a = NULL;
-    int rc = 0;
-    if (pa_load_files(F->ctx, (const char *const *)F->paths, (size_t)F->nfiles, PA_FORMAT_NPY,
-                      NULL, &a) != PA_OK)
-        rc = bench_fail(b, "io files: all ranks: %s", pa_errmsg(F->ctx));
-    else
-        rc = check_stack(b, a, "all ranks");
-    pa_array_free(&a);
-    return rc;
+    return load_stack(b, F, F->ctx, "all ranks");
 }
 
 static int csv_rep(bench *b, void *arg, int rep)

@@ -127,29 +127,24 @@ static int naive_sum_rep(bench *b, void *arg, int rep)
 
 /* ------------------------------------------------------------ parray: all ranks */
 
-static int call_ok(bench *b, init_bench *I, int rc, const char *what)
-{
-    return rc == PA_OK ? 0 : bench_fail(b, "init: %s: %s", what, pa_errmsg(I->ctx));
-}
-
 static int pa_fill_rep(bench *b, void *arg, int rep)
 {
     init_bench *I = arg;
-    return call_ok(b, I, pa_full(I->a, 1.5 + rep), "pa_full");
+    return bench_pa_ok(b, pa_full(I->a, 1.5 + rep), "pa_full");
 }
 
 static int pa_uniform_rep(bench *b, void *arg, int rep)
 {
     init_bench *I = arg;
-    return call_ok(b, I, pa_random_uniform(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
-                   "pa_random_uniform");
+    return bench_pa_ok(b, pa_random_uniform(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
+                       "pa_random_uniform");
 }
 
 static int pa_normal_rep(bench *b, void *arg, int rep)
 {
     init_bench *I = arg;
-    return call_ok(b, I, pa_random_normal(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
-                   "pa_random_normal");
+    return bench_pa_ok(b, pa_random_normal(I->a, SEED, (uint64_t)rep, 0.0, 1.0),
+                       "pa_random_normal");
 }
 
 static int pa_sum_rep(bench *b, void *arg, int rep)
@@ -157,10 +152,26 @@ static int pa_sum_rep(bench *b, void *arg, int rep)
     (void)rep;
     init_bench *I = arg;
     double s;
-    int rc = call_ok(b, I, pa_reduce(I->a, PA_RED_SUM, -1, &s), "pa_reduce sum");
+    int rc = bench_pa_ok(b, pa_reduce(I->a, PA_RED_SUM, -1, &s), "pa_reduce sum");
     I->sink += s;
     return rc;
 }
+
+/* The operations, each timed naive and then with parray. */
+enum { OP_FILL, OP_UNIFORM, OP_NORMAL, OP_SUM, NOPS };
+static const struct {
+    const char *naive_method, *parray_method;
+    bench_fn naive, parray;
+} ops[NOPS] = {
+    [OP_FILL] = {"naive fill loop, 1 rank", "parray pa_full, per node", naive_fill_rep,
+                 pa_fill_rep},
+    [OP_UNIFORM] = {"naive uniform loop, 1 rank", "parray uniform f64, per node",
+                    naive_uniform_rep, pa_uniform_rep},
+    [OP_NORMAL] = {"naive normal loop (libm), 1 rank", "parray normal f64, per node",
+                   naive_normal_rep, pa_normal_rep},
+    [OP_SUM] = {"naive sum loop, 1 rank", "parray sum (tree), per node", naive_sum_rep,
+                pa_sum_rep},
+};
 
 static int init_run(bench *b)
 {
@@ -200,69 +211,40 @@ static int init_run(bench *b)
         goto out;
 
     double size = (double)I.n * 8, node_bytes = size, elems = (double)I.n;
-    /* The naive loops run on rank 0 alone over one node's worth. */
     bench_spec lim = {.method = "limit: stream-store fill, per node",
                       .size = elems,
                       .size_elems = 1,
                       .work = node_bytes};
-    bench_spec nfill = {.method = "naive fill loop, 1 rank",
-                        .size = elems,
-                        .size_elems = 1,
-                        .work = size,
-                        .combine = BENCH_RANK0};
-    bench_spec pfill = {
-        .method = "parray pa_full, per node", .size = elems, .size_elems = 1, .work = node_bytes};
-    bench_spec nuni = {.method = "naive uniform loop, 1 rank",
-                       .size = elems,
-                       .size_elems = 1,
-                       .work = size,
-                       .combine = BENCH_RANK0};
-    bench_spec puni = {.method = "parray uniform f64, per node",
-                       .size = elems,
-                       .size_elems = 1,
-                       .work = node_bytes};
-    bench_spec nnorm = {.method = "naive normal loop (libm), 1 rank",
-                        .size = elems,
-                        .size_elems = 1,
-                        .work = size,
-                        .combine = BENCH_RANK0};
-    bench_spec pnorm = {.method = "parray normal f64, per node",
-                        .size = elems,
-                        .size_elems = 1,
-                        .work = node_bytes};
-    bench_spec nsum = {.method = "naive sum loop, 1 rank",
-                       .size = elems,
-                       .size_elems = 1,
-                       .work = size,
-                       .combine = BENCH_RANK0};
-    bench_spec psum = {.method = "parray sum (tree), per node",
-                       .size = elems,
-                       .size_elems = 1,
-                       .work = node_bytes};
-    int flim, fnf, fpf, fnu, fpu, fnn, fpn, fns, fps;
-    if ((rc = bench_time(b, &lim, stream_rep, &I, &flim)) != 0 ||
-        (rc = bench_time(b, &nfill, naive_fill_rep, &I, &fnf)) != 0 ||
-        (rc = bench_time(b, &pfill, pa_fill_rep, &I, &fpf)) != 0 ||
-        (rc = bench_time(b, &nuni, naive_uniform_rep, &I, &fnu)) != 0 ||
-        (rc = bench_time(b, &puni, pa_uniform_rep, &I, &fpu)) != 0 ||
-        (rc = bench_time(b, &nnorm, naive_normal_rep, &I, &fnn)) != 0 ||
-        (rc = bench_time(b, &pnorm, pa_normal_rep, &I, &fpn)) != 0 ||
-        (rc = bench_time(b, &nsum, naive_sum_rep, &I, &fns)) != 0 ||
-        (rc = bench_time(b, &psum, pa_sum_rep, &I, &fps)) != 0)
+    int flim;
+    if ((rc = bench_time(b, &lim, stream_rep, &I, &flim)) != 0)
         goto out;
+    /* Each operation naive, then parray; the naive loops run on rank 0
+     * alone over one node's worth. */
+    int fnaive[NOPS], fpa[NOPS];
+    for (int k = 0; k < NOPS; k++) {
+        bench_spec naive = {.method = ops[k].naive_method,
+                            .size = elems,
+                            .size_elems = 1,
+                            .work = size,
+                            .combine = BENCH_RANK0};
+        bench_spec pa = {
+            .method = ops[k].parray_method, .size = elems, .size_elems = 1, .work = node_bytes};
+        if ((rc = bench_time(b, &naive, ops[k].naive, &I, &fnaive[k])) != 0 ||
+            (rc = bench_time(b, &pa, ops[k].parray, &I, &fpa[k])) != 0)
+            goto out;
+    }
+    int fpf = fpa[OP_FILL], fpu = fpa[OP_UNIFORM], fpn = fpa[OP_NORMAL], fps = fpa[OP_SUM];
 
     bench_ratio(b, flim, ftriad, "triad");
     bench_ratio(b, fpf, flim, "stream fill");
-    bench_ratio(b, fpf, fnf, "naive");
-    bench_ratio(b, fpu, fnu, "naive");
-    bench_ratio(b, fpn, fnn, "naive");
-    bench_ratio(b, fps, fread, "read");
-    bench_ratio(b, fps, fns, "naive");
+    for (int k = 0; k < OP_SUM; k++)
+        bench_ratio(b, fpa[k], fnaive[k], "naive");
+    bench_ratio_at_least(b, fps, fread, 0.9, "read");
+    bench_ratio(b, fps, fnaive[OP_SUM], "naive");
 
     bench_target_value(b, fpf, nnodes, 29, "GB/s total");
     bench_target_value(b, fpu, 1.0 / nr, 5.6, "GB/s/rank");
     bench_target_value(b, fpn, 1.0 / nr, 1.6, "GB/s/rank");
-    bench_target(b, fps, fread, BENCH_AT_LEAST, 0.9, "read");
     bench_note(b,
                "init: %zu f64 (%.0f MB) per node; naive loops on rank 0 over a private array; "
                "parray on all %d rank%s; rates per node (%d rank%s on node 0)",

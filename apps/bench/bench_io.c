@@ -920,18 +920,14 @@ static int io_run(bench *b)
     bench_target(b, f_cc_w, f_raw_w, BENCH_AT_LEAST, 0.9, "raw write");
     bench_target(b, f_cc_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
     bench_target(b, f_ci_r, f_raw_r, BENCH_AT_LEAST, 0.9, "raw read");
-    bench_ratio(b, pk[1], pk[0], "contiguous save");
-    bench_ratio(b, pk[2], pk[0], "contiguous save");
+    bench_ratio_at_least(b, pk[1], pk[0], 0.8, "contiguous save");
+    bench_ratio_at_least(b, pk[2], pk[0], 0.8, "contiguous save");
     bench_ratio(b, f_z[0], f_z[1], "one rank");
-    bench_target(b, pk[1], pk[0], BENCH_AT_LEAST, 0.8, "contiguous save");
-    bench_target(b, pk[2], pk[0], BENCH_AT_LEAST, 0.8, "contiguous save");
     double rwr = bench_value(b, f_cc_w) / bench_value(b, f_raw_wr);
-    bench_ratio(b, pr[3], f_cc_r, "contiguous read");
-    bench_ratio(b, pr[4], f_cc_r, "contiguous read");
+    bench_ratio_at_least(b, pr[3], f_cc_r, 0.8, "contiguous read");
+    bench_ratio_at_least(b, pr[4], f_cc_r, 0.8, "contiguous read");
     bench_ratio(b, pz[0], pz[1], "one rank");
     bench_ratio(b, pz[0], pz[2], "serial HDF5");
-    bench_target(b, pr[3], f_cc_r, BENCH_AT_LEAST, 0.8, "contiguous read");
-    bench_target(b, pr[4], f_cc_r, BENCH_AT_LEAST, 0.8, "contiguous read");
     /* A figure has one target: all ranks against one. The serial HDF5 read
      * (h5py's speed) is its "vs naive" ratio. */
     if (S.size >= 2)

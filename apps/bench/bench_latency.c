@@ -36,11 +36,6 @@ typedef struct {
     double sink;
 } lat;
 
-static int failed(bench *b, lat *L, const char *what)
-{
-    return bench_fail(b, "latency: %s: %s", what, pa_errmsg(L->ctx));
-}
-
 static int eval_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
@@ -49,7 +44,7 @@ static int eval_rep(bench *b, void *arg, int rep)
                          PA_BIND_ARRAY("b", L->b), PA_BIND_ARRAY("c", L->c)};
     for (int i = 0; i < L->calls; i++)
         if (pa_eval(L->ctx, "z = a*b + c", bind, 4) != PA_OK)
-            return failed(b, L, "pa_eval");
+            return bench_pa_fail(b, "pa_eval");
     return 0;
 }
 
@@ -61,7 +56,7 @@ static int expr_eval_rep(bench *b, void *arg, int rep)
                          PA_BIND_ARRAY("b", L->b), PA_BIND_ARRAY("c", L->c)};
     for (int i = 0; i < L->calls; i++)
         if (pa_expr_eval(L->e, bind, 4) != PA_OK)
-            return failed(b, L, "pa_expr_eval");
+            return bench_pa_fail(b, "pa_expr_eval");
     return 0;
 }
 
@@ -71,7 +66,7 @@ static int binary_rep(bench *b, void *arg, int rep)
     lat *L = arg;
     for (int i = 0; i < L->calls; i++)
         if (pa_binary(L->z, PA_OP_ADD, L->a, L->b) != PA_OK)
-            return failed(b, L, "pa_binary");
+            return bench_pa_fail(b, "pa_binary");
     return 0;
 }
 
@@ -82,7 +77,7 @@ static int sum_rep(bench *b, void *arg, int rep)
     for (int i = 0; i < L->calls; i++) {
         double s;
         if (pa_reduce(L->a, PA_RED_SUM, -1, &s) != PA_OK)
-            return failed(b, L, "pa_reduce");
+            return bench_pa_fail(b, "pa_reduce");
         L->sink += s;
     }
     return 0;
@@ -94,7 +89,7 @@ static int save_rep(bench *b, void *arg, int rep)
     lat *L = arg;
     for (int i = 0; i < L->h5_calls; i++)
         if (pa_h5_save(L->a, L->path, "/a", NULL) != PA_OK)
-            return failed(b, L, "pa_h5_save");
+            return bench_pa_fail(b, "pa_h5_save");
     return 0;
 }
 
@@ -107,7 +102,7 @@ static int load_rep(bench *b, void *arg, int rep)
         int rc = pa_h5_load(L->ctx, L->path, "/a", NULL, &t);
         pa_array_free(&t);
         if (rc != PA_OK)
-            return failed(b, L, "pa_h5_load");
+            return bench_pa_fail(b, "pa_h5_load");
     }
     return 0;
 }
@@ -129,10 +124,10 @@ static int run_size(bench *bm, lat *L, size_t n)
     pa_array **arrs[] = {&L->a, &L->b, &L->c, &L->z};
     for (int k = 0; k < 4 && rc == 0; k++)
         if (pa_array_create(L->ctx, PA_F64, 1, &n, PA_DISTRIBUTED, arrs[k]) != PA_OK)
-            rc = bench_agree(bm, failed(bm, L, "pa_array_create"));
+            rc = bench_agree(bm, bench_pa_fail(bm, "pa_array_create"));
     if (rc == 0 && (pa_full(L->a, 1.5) != PA_OK || pa_full(L->b, 2.0) != PA_OK ||
                     pa_full(L->c, 0.25) != PA_OK))
-        rc = bench_agree(bm, failed(bm, L, "pa_full"));
+        rc = bench_agree(bm, bench_pa_fail(bm, "pa_full"));
     if (rc != 0)
         goto out;
 
@@ -157,7 +152,7 @@ static int run_size(bench *bm, lat *L, size_t n)
     bench_fn io_fns[2] = {save_rep, load_rep};
     /* load reads the file save wrote: one save first, untimed. */
     if (pa_h5_save(L->a, L->path, "/a", NULL) != PA_OK)
-        rc = failed(bm, L, "pa_h5_save");
+        rc = bench_pa_fail(bm, "pa_h5_save");
     if ((rc = bench_agree(bm, rc)) != 0 ||
         (rc = bench_time_steps(bm, io, io_fns, args, 2, NULL)) != 0)
         goto out;
@@ -194,7 +189,7 @@ static int latency_run(bench *bm)
         return rc;
     snprintf(L.path, sizeof L.path, "%s/latency.h5", dir);
     if (pa_expr_compile(L.ctx, "z = a*b + c", &L.e) != PA_OK)
-        rc = failed(bm, &L, "pa_expr_compile");
+        rc = bench_pa_fail(bm, "pa_expr_compile");
     if ((rc = bench_agree(bm, rc)) == 0) {
         size_t sizes[2] = {TARGET_ELEMS,
                            bench_elems(bm, BENCH_LATENCY_ELEMS, BENCH_LATENCY_ELEMS)};

@@ -23,11 +23,6 @@ typedef struct {
     pa_span xs, ys, zs;  /* this rank's spans */
 } order_bench;
 
-static int call_ok(bench *b, order_bench *O, int rc, const char *what)
-{
-    return rc == PA_OK ? 0 : bench_fail(b, "order: %s: %s", what, pa_errmsg(O->ctx));
-}
-
 /* The reference: y = x + s * z over this rank's spans. */
 static int triad_rep(bench *b, void *arg, int rep)
 {
@@ -41,7 +36,7 @@ static int cumsum_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
     order_bench *O = arg;
-    return call_ok(b, O, pa_cumsum(O->y, O->x, -1), "pa_cumsum");
+    return bench_pa_ok(b, pa_cumsum(O->y, O->x, -1), "pa_cumsum");
 }
 
 /* Measures the scans beside the triad. */
@@ -64,8 +59,7 @@ static int run_scans(bench *b, order_bench *O, double elems)
     int f[2];
     if (bench_time_steps(b, specs, fns, args, 2, f) != 0)
         return -1;
-    bench_ratio(b, f[1], f[0], "paired triad");
-    bench_target(b, f[1], f[0], BENCH_AT_LEAST, 0.8, "paired triad");
+    bench_ratio_at_least(b, f[1], f[0], 0.8, "paired triad");
     return 0;
 }
 
@@ -78,18 +72,18 @@ static int order_run(bench *b)
     if (n > SIZE_MAX / 8 / (size_t)nnodes)
         return bench_agree(b, bench_fail(b, "order: --size %zu is too large", n));
     size_t total = n * (size_t)nnodes;
-    int rc = call_ok(b, &O, pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &O.x),
-                     "pa_array_create");
+    int rc = bench_pa_ok(b, pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &O.x),
+                         "pa_array_create");
     if (rc == 0)
-        rc = call_ok(b, &O, pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &O.y),
-                     "pa_array_create");
+        rc = bench_pa_ok(b, pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &O.y),
+                         "pa_array_create");
     if (rc == 0)
-        rc = call_ok(b, &O, pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &O.z),
-                     "pa_array_create");
+        rc = bench_pa_ok(b, pa_array_create(ctx, PA_F64, 1, &total, PA_DISTRIBUTED, &O.z),
+                         "pa_array_create");
     if (rc == 0)
-        rc = call_ok(b, &O, pa_random_uniform(O.x, SEED, 0, -1.0, 1.0), "pa_random_uniform");
+        rc = bench_pa_ok(b, pa_random_uniform(O.x, SEED, 0, -1.0, 1.0), "pa_random_uniform");
     if (rc == 0)
-        rc = call_ok(b, &O, pa_random_uniform(O.z, SEED, 1, -1.0, 1.0), "pa_random_uniform");
+        rc = bench_pa_ok(b, pa_random_uniform(O.z, SEED, 1, -1.0, 1.0), "pa_random_uniform");
     if ((rc = bench_agree(b, rc)) != 0)
         goto out;
     pa_array_local(O.x, &O.xs);

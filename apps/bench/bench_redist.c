@@ -32,11 +32,6 @@ typedef struct {
     int kind; /* 0 transpose, 1 reshape, 2 to replicated */
 } redist_bench;
 
-static int call_ok(bench *b, redist_bench *R, int rc, const char *what)
-{
-    return rc == PA_OK ? 0 : bench_fail(b, "redist: %s: %s", what, pa_errmsg(R->ctx));
-}
-
 /* The reference: the same bytes, each rank's share to every rank alike. */
 static int alltoallv_rep(bench *b, void *arg, int rep)
 {
@@ -55,7 +50,7 @@ static int call_rep(bench *b, void *arg, int rep)
     int rc = R->kind == 0   ? pa_transpose(R->x, &y)
              : R->kind == 1 ? pa_reshape(R->x, 2, R->out_shape, &y)
                             : pa_redistribute(R->x, PA_REPLICATED, &y);
-    int ok = call_ok(b, R, rc, "the call");
+    int ok = bench_pa_ok(b, rc, "the call");
     pa_array_free(&y);
     return ok;
 }
@@ -98,13 +93,13 @@ static int memory_note(bench *b, redist_bench *R, size_t rows)
 {
     pa_mem_peaks before, after;
     pa_array *y = NULL;
-    int rc = call_ok(b, R, pa_mem_peak_reset(R->ctx), "pa_mem_peak_reset");
+    int rc = bench_pa_ok(b, pa_mem_peak_reset(R->ctx), "pa_mem_peak_reset");
     if (rc == 0)
-        rc = call_ok(b, R, pa_mem_peak(R->ctx, &before), "pa_mem_peak");
+        rc = bench_pa_ok(b, pa_mem_peak(R->ctx, &before), "pa_mem_peak");
     if (rc == 0)
-        rc = call_ok(b, R, pa_transpose(R->x, &y), "pa_transpose");
+        rc = bench_pa_ok(b, pa_transpose(R->x, &y), "pa_transpose");
     if (rc == 0)
-        rc = call_ok(b, R, pa_mem_peak(R->ctx, &after), "pa_mem_peak");
+        rc = bench_pa_ok(b, pa_mem_peak(R->ctx, &after), "pa_mem_peak");
     pa_array_free(&y);
     if ((rc = bench_agree(b, rc)) != 0)
         return rc;
@@ -142,10 +137,10 @@ static int redist_run(bench *b)
     int rc = R.send && R.recv && R.counts && R.displs ? 0
                                                       : bench_fail(b, "redist: out of memory");
     if (rc == 0)
-        rc = call_ok(b, &R, pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &R.x),
-                     "pa_array_create");
+        rc = bench_pa_ok(b, pa_array_create(ctx, PA_F64, 2, shape, PA_DISTRIBUTED, &R.x),
+                         "pa_array_create");
     if (rc == 0)
-        rc = call_ok(b, &R, pa_random_uniform(R.x, SEED, 0, -1.0, 1.0), "pa_random_uniform");
+        rc = bench_pa_ok(b, pa_random_uniform(R.x, SEED, 0, -1.0, 1.0), "pa_random_uniform");
     if ((rc = bench_agree(b, rc)) != 0)
         goto out;
     for (size_t i = 0; i < per_rank; i++) /* first touch, off the clock */

@@ -239,7 +239,7 @@ static int shared_rep(bench *b, void *arg, int rep)
      * makes rank 0's stores visible to the readers. */
     int rc = pa_array_sync(S->shared);
     if (rc != PA_OK)
-        return bench_fail(b, "share: pa_array_sync: %s", pa_errmsg(bench_ctx(b)));
+        return bench_pa_fail(b, "pa_array_sync");
     if (!S->active || S->me == 0)
         return 0;
     return verify(b, S, S->shared_ptr, "parray shared array");
