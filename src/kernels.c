@@ -30,7 +30,8 @@
  * non-temporal stores (K_STREAM_LINE, one per instruction set), so the
  * output goes to memory without being read first and without a second
  * pass. This made z = a*b + c 15% faster than computing a block into a
- * buffer and streaming the buffer out.
+ * buffer and streaming the buffer out. On Intel it also prefetches each
+ * unit-stride operand's line 1 KiB ahead (k_prefetch_bytes).
  *
  * K_IVDEP tells the compiler that the loop carries no dependence from one
  * element to the next, which is what lets it vectorise (at -O2, without
@@ -45,6 +46,16 @@
 #else
 #define K_IVDEP
 #endif
+/* The distance in bytes at which the streaming loops prefetch their
+ * operands: 1 KiB on Intel. There, with the hardware prefetchers alone,
+ * z = a*b + c ran at 0.81-1.01x of the triad over f64, f32, i16, u8 and
+ * c128, some dtype under 0.9x in 5 runs of 7; prefetching 1 KiB ahead, at
+ * 0.89-1.06x, under 0.9x in 2 runs of 10 (512 B and 2 KiB: 0.92-0.99x),
+ * the builds alternated. AMD, which met the targets without, takes none. */
+static inline size_t k_prefetch_bytes(void)
+{
+    return pa__cpu_is_intel() ? 1024 : 0;
+}
 #define KRANGE(from, to, LOADS, E)                                                               \
     K_IVDEP for (size_t i = (from); i < (to); i++)                                               \
     {                                                                                            \
@@ -65,8 +76,10 @@
             }                                                                                    \
         KRANGE(i0, n, LOADS, E)                                                                  \
     }
-#define KLOOP_NT(LOADS, E)                                                                       \
+#define KLOOP_NT(LOADS, E, PREFETCH)                                                             \
     {                                                                                            \
+        const size_t pf_ = k_prefetch_bytes();                                                   \
+        (void)pf_; /* no operand may have unit stride */                                         \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1)), i0;                   \
         size_t head = (pad & (PA_CACHE_LINE - 1)) / sizeof(O);                                   \
@@ -75,6 +88,7 @@
         KRANGE(0, head, LOADS, E)                                                                \
         for (i0 = head; i0 + LINE <= n; i0 += LINE) {                                            \
             O line[LINE] __attribute__((aligned(PA_CACHE_LINE)));                                \
+            PREFETCH                                                                             \
             K_IVDEP for (size_t k = 0; k < LINE; k++)                                            \
             {                                                                                    \
                 size_t i = i0 + k;                                                               \
@@ -99,6 +113,9 @@
 #define KH_1(v, p)
 #define KH_0(v, p) const T v = *(p); (void)v;
 #define KH_N(v, p)
+#define KP_1(p) if (pf_) __builtin_prefetch((const char *)((p) + i0) + pf_);
+#define KP_0(p)
+#define KP_N(p)
 #define KV_1(v, p) T v = (p)[i]; (void)v;
 #define KV_0(v, p)
 #define KV_N(v, p)
@@ -108,7 +125,8 @@
     if (st->o == 1 && KC_##A(st->a) KC_##B(st->b) KC_##C(st->c) 1) {                  \
         KH_##A(x, a) KH_##B(y, b) KH_##C(z, c)                                         \
         if (nt)                                                                        \
-            KLOOP_NT(KV_##A(x, a) KV_##B(y, b) KV_##C(z, c), E)                        \
+            KLOOP_NT(KV_##A(x, a) KV_##B(y, b) KV_##C(z, c), E,                        \
+                     KP_##A(a) KP_##B(b) KP_##C(c))                                    \
         else                                                                           \
             KLOOP(KV_##A(x, a) KV_##B(y, b) KV_##C(z, c), E)                           \
         return err;                                                                    \
@@ -250,6 +268,7 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
 #define K_VLINE_LOOP(ARITY, E, VT, FN, SUM)                                                      \
     if (st->o == 1 && st->a == 1 && st->b == 1 && (ARITY == 2 || st->c == 1)) {                  \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
+        const size_t pf_ = nt ? k_prefetch_bytes() : 0;                                          \
         size_t i0 = 0;                                                                           \
         if (nt) {                                                                                \
             size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1));                   \
@@ -260,7 +279,7 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
         }                                                                                        \
         for (; i0 + LINE <= n; i0 += LINE) {                                                     \
             VT line __attribute__((aligned(PA_CACHE_LINE)));                                     \
-            K(FN)(&line, a + i0, b + i0);                                                        \
+            KP_1(a) KP_1(b) if (ARITY == 3){KP_1(c)} K(FN)(&line, a + i0, b + i0);               \
             if (ARITY == 3) {                                                                    \
                 VT w;                                                                            \
                 memcpy(&w, c + i0, sizeof w);                                                    \
