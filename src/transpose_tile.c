@@ -155,18 +155,11 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
                     carry[j + k] = r[k];                                                         \
                 }                                                                                \
             }                                                                                    \
-            for (size_t i = N; i < ib; i += N)                                                   \
-                for (size_t j = 0; j < nj; j += N) {                                             \
-                    V r[N];                                                                      \
-                    regs_##ISA##_##ES(from + ((ptrdiff_t)i * fs + (ptrdiff_t)(c0 + j)) * (ES),   \
-                                      fs, r);                                                    \
-                    _Pragma("GCC unroll 64") for (int k = 0; k < N; k++)                         \
-                    {                                                                            \
-                        V line = __builtin_shuffle(carry[j + k], r[k], iota + shift[j + k]);     \
-                        STREAM_##ISA(d[j + k] + (ptrdiff_t)(i - N) * (ES), line);                \
-                        carry[j + k] = r[k];                                                     \
-                    }                                                                            \
-                }                                                                                \
+            size_t i = N;                                                                        \
+            for (; i + 2 * N <= ib; i += 2 * N)                                                  \
+                STRIP_STEP(ISA, ES, 2);                                                          \
+            for (; i < ib; i += N)                                                               \
+                STRIP_STEP(ISA, ES, 1);                                                          \
             for (size_t j = 0; j < nj; j++) {                                                    \
                 size_t p = (L - shift[j]) / K;                                                   \
                 memcpy(d[j] + (ptrdiff_t)(ib - N) * (ES), (char *)&carry[j] + (N - p) * (ES),    \
@@ -178,6 +171,33 @@ static void copy_elements(const char *from, ptrdiff_t fs, char *to, ptrdiff_t ts
         copy_elements(from + (ptrdiff_t)ib * fs * (ES), fs, to + (ptrdiff_t)ib * (ES), ts,       \
                       rows - ib, cb, ES);                                                        \
         return 1;                                                                                \
+    }
+
+/* P block rows of a band of strips from source row i: each destination
+ * row's next P lines, one after the other, so that the memory switches
+ * between rows half as often. Two at a time, a (2048, 2048) f64 block
+ * went into rows 16 KiB apart at 11.6-11.8 GB/s against 9.0-9.2 one at a
+ * time (4- and 16-byte elements alike), and into rows 8193 elements apart
+ * as fast as before; a (8192, 4096) f64 transpose took 13.5-13.8 ms
+ * against 16.8-17.1 on 2 ranks, and 33.9-35.0 against 37.0-37.8 at 4 ranks
+ * as 2 nodes. */
+#define STRIP_STEP(ISA, ES, P)                                                                   \
+    for (size_t j = 0; j < nj; j += N) {                                                         \
+        V r[P][N];                                                                               \
+        for (int q = 0; q < (P); q++)                                                            \
+            regs_##ISA##_##ES(                                                                   \
+                from + ((ptrdiff_t)(i + (size_t)q * N) * fs + (ptrdiff_t)(c0 + j)) * (ES), fs,   \
+                r[q]);                                                                           \
+        _Pragma("GCC unroll 64") for (int k = 0; k < N; k++)                                     \
+        {                                                                                        \
+            V prev = carry[j + k];                                                               \
+            for (int q = 0; q < (P); q++) {                                                      \
+                V line = __builtin_shuffle(prev, r[q][k], iota + shift[j + k]);                  \
+                STREAM_##ISA(d[j + k] + (ptrdiff_t)(i + (size_t)q * N - N) * (ES), line);        \
+                prev = r[q][k];                                                                  \
+            }                                                                                    \
+            carry[j + k] = prev;                                                                 \
+        }                                                                                        \
     }
 
 /* The lane indices 0, 1, ... of a vector, which the masks are built from. */
