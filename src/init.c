@@ -128,6 +128,13 @@ int pa_copy(pa_array *dst, const pa_array *src)
     return pa__array_sync(dst);
 }
 
+/* Asks for bytes at p to come into L2 (prefetcht1), a line at a time. */
+static void prefetch_l2(const char *p, size_t bytes)
+{
+    for (size_t b = 0; b < bytes; b += PA_CACHE_LINE)
+        __builtin_prefetch(p + b, 0, 2);
+}
+
 int pa_astype(pa_array *dst, const pa_array *src)
 {
     PA_TRY(pa__check_array(__func__, dst, "dst"));
@@ -151,11 +158,19 @@ int pa_astype(pa_array *dst, const pa_array *src)
     /* A large output is converted a tile at a time into a buffer that
      * stays in the cache, and streamed out from there, so that its lines
      * are not read before they are written (a widening cast writes more
-     * than it reads). */
+     * than it reads). On Intel the next tile's source is asked into L2
+     * while this one converts: with the hardware prefetchers alone the
+     * casts ran at 0.81-0.94x of the triad for f64 -> f32, f64 -> i32,
+     * f32 -> f16 and c128 -> c64, and so at 0.97-1.12x (into L1: 0.93-1.06x),
+     * the builds alternated; AMD, which met the target without, does not. */
     _Alignas(64) unsigned char tile[4096];
-    size_t per = sizeof tile / ds;
+    size_t per = sizeof tile / ds, ss = src->part.elsize;
+    int ahead = pa__cpu_is_intel();
     for (size_t i = lo; i < hi; i += per) {
         size_t len = hi - i < per ? hi - i : per;
+        if (ahead && i + len < hi)
+            prefetch_l2(pa__node_ptr(src, i + len),
+                        (hi - i - len < per ? hi - i - len : per) * ss);
         pa__convert(tile, dst->dtype, pa__node_ptr(src, i), src->dtype, len);
         pa__stream_copy(pa__node_ptr(dst, i), tile, len * ds);
     }
