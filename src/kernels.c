@@ -79,7 +79,7 @@ static inline size_t k_prefetch_bytes(void)
 #define KLOOP_NT(LOADS, E, PREFETCH)                                                             \
     {                                                                                            \
         const size_t pf_ = k_prefetch_bytes();                                                   \
-        (void)pf_; /* no operand may have unit stride */                                         \
+        (void)pf_; /* unused where no operand has unit stride */                                 \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1)), i0;                   \
         size_t head = (pad & (PA_CACHE_LINE - 1)) / sizeof(O);                                   \
@@ -116,6 +116,15 @@ static inline size_t k_prefetch_bytes(void)
 #define KP_1(p) if (pf_) __builtin_prefetch((const char *)((p) + i0) + pf_);
 #define KP_0(p)
 #define KP_N(p)
+/* The operands' prefetches of a line kernel of 2 or 3 operands. */
+#define KP_LINE2()                                                                               \
+    do {                                                                                         \
+        KP_1(a) KP_1(b)                                                                          \
+    } while (0)
+#define KP_LINE3()                                                                               \
+    do {                                                                                         \
+        KP_1(a) KP_1(b) KP_1(c)                                                                  \
+    } while (0)
 #define KV_1(v, p) T v = (p)[i]; (void)v;
 #define KV_0(v, p)
 #define KV_N(v, p)
@@ -279,7 +288,8 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
         }                                                                                        \
         for (; i0 + LINE <= n; i0 += LINE) {                                                     \
             VT line __attribute__((aligned(PA_CACHE_LINE)));                                     \
-            KP_1(a) KP_1(b) if (ARITY == 3){KP_1(c)} K(FN)(&line, a + i0, b + i0);               \
+            KP_LINE##ARITY();                                                                    \
+            K(FN)(&line, a + i0, b + i0);                                                        \
             if (ARITY == 3) {                                                                    \
                 VT w;                                                                            \
                 memcpy(&w, c + i0, sizeof w);                                                    \

@@ -25,10 +25,10 @@
 #define TILE 64
 
 /* The destination rows of a band of strips (source columns; 8 KiB of
- * each source row for f64). Bands of 512 bytes ran at 0.8x of bands of 1
- * to 4 KiB in cache; from memory, a (8193, 4096) f64 transpose at 4 ranks
- * as 2 nodes took 0.91-0.95x the time with bands of 8 KiB that it took
- * with 1 KiB (16 and 32 KiB ran as 8), as each row's longer run lets the
+ * each source row for f64). In one process bands of 512 bytes ran at 0.8x
+ * of bands of 1 to 4 KiB; a (8193, 4096) f64 transpose at 4 ranks as 2
+ * nodes took 0.91-0.95x the time with bands of 8 KiB that it took with
+ * 1 KiB (16 and 32 KiB ran as 8), as each row's longer run lets the
  * prefetcher follow it. The band's carried lines, 64 KiB on the stack,
  * live in L2. */
 #define STRIP_ROWS 1024
