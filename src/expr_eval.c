@@ -249,7 +249,7 @@ static int condition(codegen *g, int k, pa_dtype d, expr_opd *o)
  * pass: a*b + c and c + a*b where the dtype has them, and (a - b) / c on
  * the floats (on Intel, where the division is slow, (x - mu) / sigma with
  * rows mu and sigma ran at 0.83-0.90x of the triad as a sub and a div,
- * and at 0.96-1.11x fused, which divides as soon as it loads). Complex products fuse
+ * and at 0.93-1.11x fused, which divides as soon as it loads). Complex products fuse
  * on Intel with the AVX-512 kernels only, and only where all three
  * operands vary (the line kernel's case): there a mul and an add apart ran
  * c128 a*b + c at 0.87x of the triad, and the fused kernel (kernels.c's
