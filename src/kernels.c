@@ -46,8 +46,8 @@
 #else
 #define K_IVDEP
 #endif
-/* The distance in bytes at which the streaming loops prefetch their
- * operands: 1 KiB on Intel. There, with the hardware prefetchers alone,
+/* The distance in bytes at which the streaming loops of three operands
+ * (KP_PAT) prefetch them: 1 KiB on Intel. There, with the hardware prefetchers alone,
  * z = a*b + c ran at 0.81-1.01x of the triad over f64, f32, i16, u8 and
  * c128, some dtype under 0.9x in 5 runs of 7; prefetching 1 KiB ahead, at
  * 0.89-1.06x, under 0.9x in 2 runs of 10 (512 B and 2 KiB: 0.92-0.99x),
@@ -79,7 +79,7 @@ static inline size_t k_prefetch_bytes(void)
 #define KLOOP_NT(LOADS, E, PREFETCH)                                                             \
     {                                                                                            \
         const size_t pf_ = k_prefetch_bytes();                                                   \
-        (void)pf_; /* unused where no operand has unit stride */                                 \
+        (void)pf_; /* unused but where three operands have unit stride */                        \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1)), i0;                   \
         size_t head = (pad & (PA_CACHE_LINE - 1)) / sizeof(O);                                   \
@@ -114,17 +114,14 @@ static inline size_t k_prefetch_bytes(void)
 #define KH_0(v, p) const T v = *(p); (void)v;
 #define KH_N(v, p)
 #define KP_1(p) if (pf_) __builtin_prefetch((const char *)((p) + i0) + pf_);
-#define KP_0(p)
-#define KP_N(p)
-/* The operands' prefetches of a line kernel of 2 or 3 operands. */
-#define KP_LINE2()                                                                               \
-    do {                                                                                         \
-        KP_1(a) KP_1(b)                                                                          \
-    } while (0)
-#define KP_LINE3()                                                                               \
-    do {                                                                                         \
-        KP_1(a) KP_1(b) KP_1(c)                                                                  \
-    } while (0)
+/* Only a loop that reads three unit-stride operands prefetches them (the
+ * pattern 111, and a line kernel of 3 operands): with one or two the
+ * hardware prefetchers keep up, and the prefetches made pa_binary and
+ * pa_unary over large arrays 3-6% slower. */
+#define KP_ALL_111 ~, 1
+#define KP_PAT(A, B, C) PA__WHEN(PA__PROBE(KP_ALL_##A##B##C), KP_1(a) KP_1(b) KP_1(c))
+#define KP_LINE2() do { } while (0)
+#define KP_LINE3() do { KP_1(a) KP_1(b) KP_1(c) } while (0)
 #define KV_1(v, p) T v = (p)[i]; (void)v;
 #define KV_0(v, p)
 #define KV_N(v, p)
@@ -135,7 +132,7 @@ static inline size_t k_prefetch_bytes(void)
         KH_##A(x, a) KH_##B(y, b) KH_##C(z, c)                                         \
         if (nt)                                                                        \
             KLOOP_NT(KV_##A(x, a) KV_##B(y, b) KV_##C(z, c), E,                        \
-                     KP_##A(a) KP_##B(b) KP_##C(c))                                    \
+                     KP_PAT(A, B, C))                                                   \
         else                                                                           \
             KLOOP(KV_##A(x, a) KV_##B(y, b) KV_##C(z, c), E)                           \
         return err;                                                                    \
@@ -278,6 +275,7 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
     if (st->o == 1 && st->a == 1 && st->b == 1 && (ARITY == 2 || st->c == 1)) {                  \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         const size_t pf_ = nt ? k_prefetch_bytes() : 0;                                          \
+        (void)pf_; /* unused in a line kernel of 2 operands */                                   \
         size_t i0 = 0;                                                                           \
         if (nt) {                                                                                \
             size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1));                   \
