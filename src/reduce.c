@@ -191,7 +191,7 @@ static read_way_t read_way(const pa_ctx *ctx)
                 __builtin_prefetch((const char *)q + (PF));                                      \
         }                                                                                        \
         (void)q, (void)mu;                                                                       \
-        return LEAF(v, load8_##DT(q));                                                           \
+        return LEAF(v, load8y_##DT(q));                                                          \
     }                                                                                            \
     INLINE v8d lanes_##DT##_##xf##_##W(const T *p, const T *q, double mu)                        \
     {                                                                                            \
@@ -231,9 +231,9 @@ static read_way_t read_way(const pa_ctx *ctx)
         const T *restrict p = x, *restrict q = y;                                                \
         (void)q;                                                                                 \
         for (size_t k = 0; k < n; k++) {                                                         \
-            double mu = mu_[k * mu_step], v = (double)p[k];                                      \
+            double mu = mu_[k * mu_step], v = elem_##DT(p, k);                                   \
             (void)mu;                                                                            \
-            o[k] = LEAF(v, (double)q[k]);                                                        \
+            o[k] = LEAF(v, elemy_##DT(q, k));                                                    \
         }                                                                                        \
     }
 #define XF_ALL(C, DT, nm, T, U, KIND, ...)                                                       \
@@ -246,6 +246,18 @@ static read_way_t read_way(const pa_ctx *ctx)
         v8_##DT v;                                                                               \
         memcpy(&v, p, sizeof v);                                                                 \
         return __builtin_convertvector(v, v8d);                                                  \
+    }                                                                                            \
+    INLINE v8d load8y_##DT(const T *p)                                                           \
+    {                                                                                            \
+        return load8_##DT(p);                                                                    \
+    }                                                                                            \
+    INLINE double elem_##DT(const T *p, size_t k)                                                \
+    {                                                                                            \
+        return (double)p[k];                                                                     \
+    }                                                                                            \
+    INLINE double elemy_##DT(const T *p, size_t k)                                               \
+    {                                                                                            \
+        return (double)p[k];                                                                     \
     }                                                                                            \
     XF_FNS(DT, T, PA__IS_INT(KIND), id, LEAF_ID, 0)                                              \
     XF_FNS(DT, T, PA__IS_INT(KIND), sqdev, LEAF_SQDEV, 0)                                        \
@@ -265,6 +277,94 @@ static const struct {
     blocks_fn blocks[NWAY][NXF];
     leaves_fn leaves[NXF];
 } xf_table[PA_NDTYPES] = {PA_DTYPE_LIST_WITH(XF_ROW, ~)};
+
+/* The parts of complex elements, read in place: a part's tree sum reads
+ * the complex array itself, its positions its elements, and takes part k
+ * (0 real, 1 imaginary) of each as the leaf (of x, and for a dot's y part
+ * ky), so it adds what the same sum over an array of that part would,
+ * without that array. A row of 8 elements is two 64-byte vectors of
+ * c128, one of c64, whose even or odd lanes are the part. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v16f __attribute__((vector_size(64)));
+INLINE v8d part8_C128(const double _Complex *p, int k)
+{
+    v8d a, b;
+    memcpy(&a, p, sizeof a);
+    memcpy(&b, p + 4, sizeof b);
+    return k ? __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15)
+             : __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+}
+INLINE v8d part8_C64(const float _Complex *p, int k)
+{
+    v16f a;
+    memcpy(&a, p, sizeof a);
+    v8f v = k ? __builtin_shufflevector(a, a, 1, 3, 5, 7, 9, 11, 13, 15)
+              : __builtin_shufflevector(a, a, 0, 2, 4, 6, 8, 10, 12, 14);
+    return __builtin_convertvector(v, v8d);
+}
+#define PART_ELEM(C, PT)                                                                         \
+    INLINE double part_##C(const PT _Complex *p, size_t i, int k)                                \
+    {                                                                                            \
+        PT v[2];                                                                                 \
+        memcpy(v, p + i, sizeof v);                                                              \
+        return (double)v[k];                                                                     \
+    }
+PART_ELEM(C64, float)
+PART_ELEM(C128, double)
+
+/* View V of complex dtype C (element T): x's part kx, y's part ky. */
+#define PART_VIEW(V, C, T, kx, ky)                                                               \
+    INLINE v8d load8_##V(const T *p)                                                             \
+    {                                                                                            \
+        return part8_##C(p, kx);                                                                 \
+    }                                                                                            \
+    INLINE v8d load8y_##V(const T *p)                                                            \
+    {                                                                                            \
+        return part8_##C(p, ky);                                                                 \
+    }                                                                                            \
+    INLINE double elem_##V(const T *p, size_t i)                                                 \
+    {                                                                                            \
+        return part_##C(p, i, kx);                                                               \
+    }                                                                                            \
+    INLINE double elemy_##V(const T *p, size_t i)                                                \
+    {                                                                                            \
+        return part_##C(p, i, ky);                                                               \
+    }
+/* A part's every transform; the mixed parts of a dot its products alone. */
+#define PART_SUMS(V, C, T, k)                                                                    \
+    PART_VIEW(V, C, T, k, k)                                                                     \
+    XF_FNS(V, T, 0, id, LEAF_ID, 0)                                                              \
+    XF_FNS(V, T, 0, sqdev, LEAF_SQDEV, 0)                                                        \
+    XF_FNS(V, T, 0, sq, LEAF_SQ, 0)                                                              \
+    XF_FNS(V, T, 0, mul, LEAF_MUL, 1)
+#define PART_DOT(V, C, T, kx, ky)                                                                \
+    PART_VIEW(V, C, T, kx, ky)                                                                   \
+    XF_FNS(V, T, 0, mul, LEAF_MUL, 1)
+#define PART_DTYPE(C, T)                                                                         \
+    PART_SUMS(C##_RE, C, T, 0)                                                                   \
+    PART_SUMS(C##_IM, C, T, 1)                                                                   \
+    PART_DOT(C##_RE_IM, C, T, 0, 1)                                                              \
+    PART_DOT(C##_IM_RE, C, T, 1, 0)
+PART_DTYPE(C64, float _Complex)
+PART_DTYPE(C128, double _Complex)
+
+/* clang-format off */
+#define PART_ROW_MUL(V)                                                                          \
+    {{[WAY_INTEL] = {[XF_MUL] = blocks_##V##_mul_intel},                                         \
+      [WAY_FORWARD] = {[XF_MUL] = blocks_##V##_mul_fwd}},                                        \
+     {[XF_MUL] = leaves_##V##_mul}}
+#define PART_ROW(V)                                                                              \
+    {{[WAY_INTEL] = XF_WAY(V, intel), [WAY_FORWARD] = XF_WAY(V, fwd)},                           \
+     {leaves_##V##_id, leaves_##V##_sqdev, leaves_##V##_sq, leaves_##V##_mul}}
+#define PART_ROWS(C)                                                                             \
+    {[PA__PART_RE] = PART_ROW(C##_RE), [PA__PART_IM] = PART_ROW(C##_IM),                         \
+     [PA__PART_RE_IM] = PART_ROW_MUL(C##_RE_IM), [PA__PART_IM_RE] = PART_ROW_MUL(C##_IM_RE)}
+/* clang-format on */
+/* The parts' kernels: c64's, then c128's. */
+static const struct {
+    blocks_fn blocks[NWAY][NXF];
+    leaves_fn leaves[NXF];
+} part_table[2][PA__NPARTS] = {PART_ROWS(C64), PART_ROWS(C128)};
 
 /* f32 on the forward way, with AVX-512: a row's 8 floats in one 32-byte
  * load that converts into 8 doubles (vcvtps2pd zmm). gcc compiles the
@@ -286,6 +386,10 @@ static const struct {
 INLINE v8d load8_F32_x512(const float *p)
 {
     return (v8d)_mm512_cvtps_pd(_mm256_loadu_ps(p));
+}
+INLINE v8d load8y_F32_x512(const float *p)
+{
+    return load8_F32_x512(p);
 }
 WAY_FNS(F32_x512, float, id, LEAF_ID, 0, fwd, 0, GROUP_LOOP, )
 WAY_FNS(F32_x512, float, sqdev, LEAF_SQDEV, 0, fwd, 0, GROUP_LOOP, )
@@ -664,10 +768,23 @@ typedef struct {
     lines_fn lines;
 } tsum;
 
-static tsum tsum_of(const pa_array *a, xform xf, double mu)
+/* The tree sum of a's elements, or of a part of a complex a's (with the
+ * general kernels alone: no axis kernel reads a part). */
+static tsum tsum_of(const pa_array *a, pa__part part, xform xf, double mu)
 {
     pa_dtype d = a->dtype;
     read_way_t way = read_way(a->ctx);
+    if (part != PA__PART_WHOLE) {
+        int c128 = pa_dtype_size(d) == 16;
+        tsum t = {part_table[c128][part].blocks[way][xf],
+                  part_table[c128][part].leaves[xf],
+                  pa_dtype_size(d),
+                  mu,
+                  NULL,
+                  NULL,
+                  NULL};
+        return t;
+    }
     tsum t = {blocks_of(d, way, xf),
               xf_table[d].leaves[xf],
               pa_dtype_size(d),
@@ -1245,7 +1362,8 @@ static void gather_run(const char *p, size_t n, size_t stride, size_t q, void *a
     case 1: GATHER_AS(uint8_t);
     case 2: GATHER_AS(uint16_t);
     case 4: GATHER_AS(uint32_t);
-    default: GATHER_AS(uint64_t);
+    case 8: GATHER_AS(uint64_t);
+    default: GATHER_AS(pa__elem); /* a complex element, whose part the kernels take */
     }
 #undef GATHER_AS
 }
@@ -1271,11 +1389,12 @@ typedef struct {
     size_t g0;             /* the node block's first global index */
     size_t j0, n;
     size_t q0, q1;
+    pa__part part; /* what the tree sums read of each element */
 } job;
 
 static job job_whole(const pa_array *a)
 {
-    job jb = {a, NULL, a->row0 * a->rowsize, 0, 1, 0, 0};
+    job jb = {a, NULL, a->row0 * a->rowsize, 0, 1, 0, 0, PA__PART_WHOLE};
     return jb;
 }
 
@@ -1284,7 +1403,7 @@ static job job_lines(const pa_array *a, const pa__red_geom *g, size_t jlo, size_
 {
     size_t r0, r1;
     my_rows(a, &r0, &r1);
-    job jb = {a, g, a->row0 * a->rowsize, jlo, jhi - jlo, 0, 0};
+    job jb = {a, g, a->row0 * a->rowsize, jlo, jhi - jlo, 0, 0, PA__PART_WHOLE};
     size_t per_row = a->shape[0] ? (g->keeps_rows ? g->nout : g->len) / a->shape[0] : 0;
     if (g->keeps_rows) {
         jb.j0 = (a->row0 + r0) * per_row;
@@ -1303,16 +1422,17 @@ static line job_line(const job *jb, size_t j, char *buf)
     return ln;
 }
 
-/* Room for the positions a line gathers (2^NODE_BITS elements of up to 8
- * bytes: complex arrays reach the engine as their real parts). */
+/* Room for the positions a line gathers (2^NODE_BITS elements of up to
+ * 16 bytes: a complex array's parts are read from its elements). */
 typedef struct {
-    _Alignas(64) char b[((size_t)1 << NODE_BITS) * 8];
+    _Alignas(64) char b[((size_t)1 << NODE_BITS) * sizeof(pa__elem)];
 } line_buf;
 
 /* ------------------------------------------------------------ tree sums */
 
-/* Whole-array tree sum of xform over a (and b for XF_MUL). */
-static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, double *out)
+/* Whole-array tree sum of xform over part of a (and b for XF_MUL). */
+static int sum_whole(const pa_array *a, const pa_array *b, pa__part part, xform xf, double mu,
+                     double *out)
 {
     pa_ctx *ctx = a->ctx;
     size_t n = a->size;
@@ -1320,7 +1440,7 @@ static int sum_whole(const pa_array *a, const pa_array *b, xform xf, double mu, 
         *out = 0.0;
         return PA_OK;
     }
-    tsum t = tsum_of(a, xf, mu);
+    tsum t = tsum_of(a, part, xf, mu);
     size_t lo, hi, g0 = a->row0 * a->rowsize;
     pa__local_range(a, &lo, &hi);
     uint64_t pos[MAX_FRAGS];
@@ -1433,7 +1553,7 @@ static int tree_across(const job *jb, xform xf, const double *mu, const sink *ou
     const pa__red_geom *g = jb->g;
     pa_ctx *ctx = a->ctx;
     size_t m = g->len, c = g->nout;
-    tsum t = tsum_of(a, xf, 0.0);
+    tsum t = tsum_of(a, jb->part, xf, 0.0);
     uint64_t pos[MAX_FRAGS];
     int lev[MAX_FRAGS];
     size_t len[MAX_FRAGS];
@@ -1561,13 +1681,13 @@ static int tree_sums(const job *jb, xform xf, const double *mu, const sink *out)
 {
     if (!jb->g) {
         double v;
-        PA_TRY(sum_whole(jb->a, NULL, xf, mu ? mu[0] : 0.0, &v));
+        PA_TRY(sum_whole(jb->a, NULL, jb->part, xf, mu ? mu[0] : 0.0, &v));
         put_f(out, 0, v);
         return PA_OK;
     }
     if (!jb->g->keeps_rows)
         return tree_across(jb, xf, mu, out);
-    tsum t = tsum_of(jb->a, xf, 0.0);
+    tsum t = tsum_of(jb->a, jb->part, xf, 0.0);
     const pa__red_geom *g = jb->g;
     if (!mu && g->len <= 64 && lines_contiguous(g) && g->nk <= 1 &&
         (g->nk == 0 || g->kstride[0] == g->len)) {
@@ -2125,43 +2245,54 @@ pa_dtype pa__reduce_dtype(pa_reduce_op op, pa_dtype d)
     return result_sink(op, d, NULL, SINK_DOUBLES).dtype;
 }
 
-int pa__reduce_lines(const char *fn, const pa_array *a, pa_reduce_op op, double ddof,
-                     const pa__red_geom *g, pa_array *out)
+/* The dtype whose results a reduction of part of a's elements has. */
+static pa_dtype part_dtype(const pa_array *a, pa__part part)
+{
+    return part == PA__PART_WHOLE ? a->dtype : pa__dtype_real(a->dtype);
+}
+
+int pa__reduce_lines(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op,
+                     double ddof, const pa__red_geom *g, pa_array *out)
 {
     (void)fn;
     size_t lo, hi;
+    pa_dtype d = part_dtype(a, part);
     pa__local_range(out, &lo, &hi);
     if (g->len == 0) { /* a has no elements, so no rows to own: write out's span */
-        sink s = result_sink(op, a->dtype, pa__node_ptr(out, lo), SINK_ELEMENTS);
+        sink s = result_sink(op, d, pa__node_ptr(out, lo), SINK_ELEMENTS);
         put_empty(op, &s, hi - lo);
         return PA_OK;
     }
     job jb = job_lines(a, g, lo, hi);
+    jb.part = part;
     /* A rows-keeping out has a's rows (the node partition is a function
      * of the rows and nodes alone), so this rank's rows are there too. */
     assert(!g->keeps_rows || (out->row0 == a->row0 && out->nrows == a->nrows));
     size_t first = g->keeps_rows ? jb.j0 - out->row0 * out->rowsize : lo;
-    sink s = result_sink(op, a->dtype, pa__node_ptr(out, first), SINK_ELEMENTS);
+    sink s = result_sink(op, d, pa__node_ptr(out, first), SINK_ELEMENTS);
     return pa__agree(a->ctx, a->ctx->comm, reduce_job(&jb, op, ddof, g->len, &s));
 }
 
 /* op (ddof for var and std) of the real array a along axis (-1: whole,
  * or 0 or 1 of a 2-D array) into out's results on every rank: along axis
  * 1 each rank reduces its rows, which are gathered. */
-static int reduce_along(const char *fn, const pa_array *a, pa_reduce_op op, double ddof, int axis,
-                        const sink *out)
+static int reduce_along(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op,
+                        double ddof, int axis, const sink *out)
 {
     if (axis < 0) {
         job jb = job_whole(a);
+        jb.part = part;
         return reduce_job(&jb, op, ddof, a->size, out);
     }
     pa__red_geom g;
     pa__red_geom_make(a, 1u << axis, &g);
     if (axis == 0) {
         job jb = job_lines(a, &g, 0, g.nout);
+        jb.part = part;
         return reduce_job(&jb, op, ddof, g.len, out);
     }
     job jb = job_lines(a, &g, 0, 0);
+    jb.part = part;
     sink mine;
     PA_TRY(alloc_rows(a->ctx, red_comm(a), fn, out, jb.n, &mine));
     int rc = pa__agree(a->ctx, red_comm(a), reduce_job(&jb, op, ddof, g.len, &mine));
@@ -2201,8 +2332,27 @@ static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, in
     if (len == 0) /* every rank writes every result: no rank may have rows */
         put_empty(op, &s, nout);
     else
-        rc = reduce_along(fn, a, op, ddof, axis, &s);
+        rc = reduce_along(fn, a, PA__PART_WHOLE, op, ddof, axis, &s);
     return PA_REPLICATED_RESULT(a, fn, rc, out, nout * sink_size(&s));
+}
+
+int pa__reduce_part(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op, int axis,
+                    double ddof, double *out, size_t nout)
+{
+    sink s = result_sink(op, part_dtype(a, part), out, SINK_DOUBLES);
+    size_t len = axis < 0 ? a->size : a->shape[axis];
+    int rc = PA_OK;
+    if (len == 0)
+        put_empty(op, &s, nout);
+    else if (nout > 0)
+        rc = reduce_along(fn, a, part, op, ddof, axis, &s);
+    return PA_REPLICATED_RESULT(a, fn, rc, out, nout * sizeof *out);
+}
+
+int pa__dot_part(const char *fn, const pa_array *a, const pa_array *b, pa__part part, double *out)
+{
+    int rc = sum_whole(a, b, part, XF_MUL, 0.0, out);
+    return PA_REPLICATED_RESULT(a, fn, rc, out, sizeof *out);
 }
 
 int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
@@ -2247,7 +2397,7 @@ int pa_dot(const pa_array *a, const pa_array *b, double *out)
     PA_CHECK(a->ctx, !pa__dtype_is_complex(a->dtype), PA_ENOTSUP,
              "the dot of %s is complex, which a double cannot hold: use pa_dot_value",
              pa_dtype_name(a->dtype));
-    int rc = sum_whole(a, b, XF_MUL, 0.0, out);
+    int rc = sum_whole(a, b, PA__PART_WHOLE, XF_MUL, 0.0, out);
     return PA_REPLICATED_RESULT(a, __func__, rc, out, sizeof *out);
 }
 

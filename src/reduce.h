@@ -10,7 +10,7 @@
  *
  *     pa__red_geom g;
  *     pa__red_geom_make(a, reduced_mask, &g);
- *     rc = pa__reduce_lines(fn, a, op, ddof, &g, out);
+ *     rc = pa__reduce_lines(fn, a, PA__PART_WHOLE, op, ddof, &g, out);
  *     rc = pa__array_sync_agree(out, rc);
  */
 #ifndef PARRAY_REDUCE_H
@@ -31,6 +31,19 @@ typedef struct {
     int keeps_rows; /* axis 0 is kept: each line lies in one row of axis 0 */
 } pa__red_geom;
 
+/* Which part of each element a reduction reads: the element (of a real
+ * array), or the real or imaginary part of a complex array's elements,
+ * read in place; a dot's two mixed parts read one part of a and the
+ * other of b. */
+typedef enum {
+    PA__PART_WHOLE,
+    PA__PART_RE,
+    PA__PART_IM,
+    PA__PART_RE_IM, /* dot only: real parts of a, imaginary parts of b */
+    PA__PART_IM_RE, /* dot only: imaginary parts of a, real parts of b */
+    PA__NPARTS
+} pa__part;
+
 /* Not collective. The geometry of reducing the axes in reduced_mask (bit
  * k: axis k) of a. */
 void pa__red_geom_make(const pa_array *a, unsigned reduced_mask, pa__red_geom *g);
@@ -40,13 +53,28 @@ void pa__red_geom_make(const pa_array *a, unsigned reduced_mask, pa__red_geom *g
 pa_dtype pa__reduce_dtype(pa_reduce_op op, pa_dtype d);
 
 /* Collective over a's context. op (ddof for var and std) over the lines
- * of g of the real array a (g.nout > 0; g.len > 0 for min, max, argmin
- * and argmax) into out, of shape g's outputs in C order: when g keeps
+ * of g of the real array a, or of a part of the complex array a (part;
+ * sum, mean, norm2, var and std, into an f64 out) (g.nout > 0; g.len > 0
+ * for min, max, argmin and argmax) into out, of shape g's outputs in C order: when g keeps
  * rows out has a's rows and distribution, and each rank writes the
  * results of the rows whose first element is in its span; otherwise out
  * is replicated and each rank writes its own span. argmin and argmax give
  * the position q. The outcome is agreed; out is not synced. */
-int pa__reduce_lines(const char *fn, const pa_array *a, pa_reduce_op op, double ddof,
-                     const pa__red_geom *g, pa_array *out);
+int pa__reduce_lines(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op,
+                     double ddof, const pa__red_geom *g, pa_array *out);
+
+/* Collective over a's context. op (sum, mean, norm2, var or std; ddof for
+ * var and std) of part re or im of the complex array a, whole (axis -1)
+ * or along axis 0 or 1 of a 2-D a, into its nout results out, as the
+ * same call on an f64 array of that part would give (every rank the same
+ * bits). The outcome is agreed. */
+int pa__reduce_part(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op, int axis,
+                    double ddof, double *out, size_t nout);
+
+/* Collective over a's context. The dot of parts of the complex arrays a
+ * and b (their shapes and distributions checked equal): the sum of
+ * products of part's parts, as pa_dot of arrays of those parts gives. */
+int pa__dot_part(const char *fn, const pa_array *a, const pa_array *b, pa__part part,
+                 double *out);
 
 #endif

@@ -103,7 +103,7 @@ static int reduce_axes(const char *fn, const pa_array *a, pa_reduce_op op, int n
     int rc = PA_OK;
     if (g.nout > 0)
         rc = cplx ? pa__reduce_lines_complex(fn, a, op, ddof, &g, *out)
-                  : pa__reduce_lines(fn, a, op, ddof, &g, *out);
+                  : pa__reduce_lines(fn, a, PA__PART_WHOLE, op, ddof, &g, *out);
     rc = pa__array_sync_agree(*out, rc);
     if (rc < 0)
         pa_array_free(out);

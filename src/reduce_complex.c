@@ -1,9 +1,9 @@
-/* Reductions of the complex dtypes from the real tree sums: a complex
- * array's real and imaginary parts are taken into two arrays of its part
- * dtype (the same shape and distribution), and each result combines the
- * parts' results. A leaf is thus two doubles, each summed by reduce.c's
- * fixed tree, so every result is bit-identical for every rank count and
- * node layout as the real ones are. The parts cost a copy of a. */
+/* Reductions of the complex dtypes from the real tree sums: reduce.c sums
+ * a complex array's real parts, then its imaginary parts, each read in
+ * place from its elements (pa__part) by the fixed tree of a real array,
+ * and each result combines the parts' results. A leaf is thus two
+ * doubles, so every result is bit-identical for every rank count and node
+ * layout as the real ones are, and no copy of the array is made. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,33 +11,6 @@
 #include "compute.h"
 #include "dtype.h"
 #include "reduce_complex.h"
-
-typedef struct {
-    pa_array *re, *im;
-} parts;
-
-static void parts_free(parts *p)
-{
-    pa_array_free(&p->re);
-    pa_array_free(&p->im);
-}
-
-/* Collective. a's real and imaginary parts into two new arrays. */
-static int parts_of(const pa_array *a, parts *p)
-{
-    pa_dtype pd = pa__dtype_real(a->dtype);
-    p->re = p->im = NULL;
-    int rc = pa_array_create(a->ctx, pd, a->ndim, a->shape, a->dist, &p->re);
-    if (rc == PA_OK)
-        rc = pa_array_create(a->ctx, pd, a->ndim, a->shape, a->dist, &p->im);
-    if (rc == PA_OK)
-        rc = pa_unary(p->re, PA_OP_REAL, a);
-    if (rc == PA_OK)
-        rc = pa_unary(p->im, PA_OP_IMAG, a);
-    if (rc < 0)
-        parts_free(p);
-    return rc;
-}
 
 /* The result of op from its parts' results re and im (their sums for sum
  * and mean, over lines of len elements): *r (and *i for a complex result,
@@ -82,6 +55,15 @@ static void put(void *out, int typed, size_t j, int cplx, double re, double im)
     }
 }
 
+/* The reduction of each part whose results op's combine: the parts'
+ * variances for var and std, their sums for mean. */
+static pa_reduce_op part_op(pa_reduce_op op)
+{
+    return op == PA_RED_VAR || op == PA_RED_STD ? PA_RED_VAR
+           : op == PA_RED_MEAN                  ? PA_RED_SUM
+                                                : op;
+}
+
 /* Whether the complex reductions have op (the checks before them let no
  * other op through). */
 static int has_op(pa_reduce_op op)
@@ -103,16 +85,9 @@ int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int a
         return rc;
     }
     double len = (double)(axis < 0 ? a->size : a->shape[axis]); /* of each reduced line */
-    parts p;
-    rc = parts_of(a, &p);
-    if (rc == PA_OK) {
-        int var = op == PA_RED_VAR || op == PA_RED_STD;
-        pa_reduce_op pop = op == PA_RED_MEAN ? PA_RED_SUM : op;
-        rc = var ? pa_var(p.re, axis, ddof, re) : pa_reduce(p.re, pop, axis, re);
-        if (rc == PA_OK)
-            rc = var ? pa_var(p.im, axis, ddof, im) : pa_reduce(p.im, pop, axis, im);
-        parts_free(&p);
-    }
+    rc = pa__reduce_part(fn, a, PA__PART_RE, part_op(op), axis, ddof, re, nout);
+    if (rc == PA_OK)
+        rc = pa__reduce_part(fn, a, PA__PART_IM, part_op(op), axis, ddof, im, nout);
     for (size_t j = 0; rc == PA_OK && j < nout; j++) {
         double r, i;
         int cplx = combine(op, re[j], im[j], len, &r, &i);
@@ -129,20 +104,16 @@ int pa__reduce_lines_complex(const char *fn, const pa_array *a, pa_reduce_op op,
     PA_CHECK_AS(ctx, fn, has_op(op), PA_ENOTSUP,
                 "%s is not defined for %s (complex numbers have no order)", pa_reduce_name(op),
                 pa_dtype_name(a->dtype));
-    parts p;
     pa_array *res[2] = {NULL, NULL};
-    PA_TRY(parts_of(a, &p));
     int rc = PA_OK;
     for (int k = 0; k < 2 && rc == PA_OK; k++) {
         rc = pa_array_create(ctx, pa__dtype_find(PA__KIND_FLOAT, 8), out->ndim, out->shape,
                              out->dist, &res[k]);
-        /* std combines the parts' variances, mean their sums. */
-        pa_reduce_op part = op == PA_RED_STD ? PA_RED_VAR : op == PA_RED_MEAN ? PA_RED_SUM : op;
         if (rc == PA_OK)
-            rc = pa__array_sync_agree(
-                res[k], pa__reduce_lines(fn, k ? p.im : p.re, part, ddof, g, res[k]));
+            rc = pa__array_sync_agree(res[k],
+                                      pa__reduce_lines(fn, a, k ? PA__PART_IM : PA__PART_RE,
+                                                       part_op(op), ddof, g, res[k]));
     }
-    parts_free(&p);
     if (rc == PA_OK) {
         /* Each rank combines its own span of out from the same span of the
          * parts' results (one shape and distribution, one partition). */
@@ -164,25 +135,15 @@ int pa__reduce_lines_complex(const char *fn, const pa_array *a, pa_reduce_op op,
 
 int pa__vdot_complex(const char *fn, const pa_array *a, const pa_array *b, pa_value *out)
 {
-    (void)fn;
-    parts pa, pb;
-    PA_TRY(parts_of(a, &pa));
-    int rc = parts_of(b, &pb);
-    if (rc < 0) {
-        parts_free(&pa);
-        return rc;
-    }
     /* conj(a) b = (ar br + ai bi) + (ar bi - ai br) i. */
     double rr = 0, ii = 0, ri = 0, ir = 0;
-    rc = pa_dot(pa.re, pb.re, &rr);
+    int rc = pa__dot_part(fn, a, b, PA__PART_RE, &rr);
     if (rc == PA_OK)
-        rc = pa_dot(pa.im, pb.im, &ii);
+        rc = pa__dot_part(fn, a, b, PA__PART_IM, &ii);
     if (rc == PA_OK)
-        rc = pa_dot(pa.re, pb.im, &ri);
+        rc = pa__dot_part(fn, a, b, PA__PART_RE_IM, &ri);
     if (rc == PA_OK)
-        rc = pa_dot(pa.im, pb.re, &ir);
-    parts_free(&pa);
-    parts_free(&pb);
+        rc = pa__dot_part(fn, a, b, PA__PART_IM_RE, &ir);
     if (rc == PA_OK)
         put(out, 1, 0, 1, rr + ii, ri - ir);
     return rc;

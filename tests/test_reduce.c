@@ -453,10 +453,10 @@ START_TEST(test_any_all)
 END_TEST
 
 /* A complex array of shape (ndim, shape) on c with parts re[i] = val(i)
- * and im[i] = val(n + i) of the part dtype, and on self the two part
- * arrays of those values. */
+ * and im[i] = val(n + i) of the part dtype (the other way round with
+ * swap), and on self the two part arrays of those values. */
 static pa_array *make_complex(pa_ctx *c, pa_dtype d, int ndim, const size_t *shape, pa_dist dist,
-                              pa_array **re, pa_array **im)
+                              int swap, pa_array **re, pa_array **im)
 {
     pa_dtype p = pa__dtype_real(d);
     pa_array *a = NULL;
@@ -466,8 +466,8 @@ static pa_array *make_complex(pa_ctx *c, pa_dtype d, int ndim, const size_t *sha
     size_t n = pa_array_size(a), ps = pa_dtype_size(p);
     char *buf = malloc(2 * ps * n + 1), *rb = malloc(ps * n + 1), *ib = malloc(ps * n + 1);
     for (size_t i = 0; i < n; i++) {
-        pa__from_double(rb + i * ps, p, val(i, p));
-        pa__from_double(ib + i * ps, p, val(n + i, p));
+        pa__from_double(rb + i * ps, p, val(swap ? n + i : i, p));
+        pa__from_double(ib + i * ps, p, val(swap ? i : n + i, p));
         memcpy(buf + 2 * i * ps, rb + i * ps, ps);
         memcpy(buf + (2 * i + 1) * ps, ib + i * ps, ps);
     }
@@ -484,6 +484,21 @@ static pa_array *make_complex(pa_ctx *c, pa_dtype d, int ndim, const size_t *sha
 static int same(double x, double y)
 {
     return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* pa_dot_value(a, b) of complex a and b against pa_dot of their parts on
+ * one rank: numpy's vdot, bit for bit. */
+static void check_vdot(const pa_array *a, const pa_array *b, const pa_array *are,
+                       const pa_array *aim, const pa_array *bre, const pa_array *bim)
+{
+    pa_value v;
+    double rr, ii, ri, ir;
+    TU_OK(pa_dot_value(a, b, &v), ctx);
+    TU_RC(pa_dot(are, bre, &rr), PA_OK, self);
+    TU_RC(pa_dot(aim, bim, &ii), PA_OK, self);
+    TU_RC(pa_dot(are, bim, &ri), PA_OK, self);
+    TU_RC(pa_dot(aim, bre, &ir), PA_OK, self);
+    TU_CHECK(v.kind == 'c' && same(v.v.c[0], rr + ii) && same(v.v.c[1], ri - ir));
 }
 
 /* Complex arrays: sum and mean are c128 values whose parts have the bits
@@ -503,7 +518,7 @@ START_TEST(test_complex)
                 int ndim = s < 3 ? 1 : 2;
                 pa_array *re = NULL, *im = NULL;
                 pa_array *a = make_complex(ctx, (pa_dtype)d, ndim, shapes[s],
-                                           k ? PA_REPLICATED : PA_DISTRIBUTED, &re, &im);
+                                           k ? PA_REPLICATED : PA_DISTRIBUTED, 0, &re, &im);
                 size_t nmax = shapes[s][0] + shapes[s][1];
                 pa_value *v = malloc(sizeof(pa_value) * nmax);
                 double *r = malloc(sizeof(double) * nmax), *i = malloc(sizeof(double) * nmax);
@@ -537,15 +552,16 @@ START_TEST(test_complex)
                 TU_RC(pa_var(re, -1, 1.0, &vr), PA_OK, self);
                 TU_RC(pa_var(im, -1, 1.0, &vi), PA_OK, self);
                 TU_CHECK(same(r[0], vr + vi));
-                /* vdot(a, a): |a|^2 as its real part, 0 as its imaginary. */
-                double rr, ii, ri, ir;
-                TU_OK(pa_dot_value(a, a, v), ctx);
-                TU_RC(pa_dot(re, re, &rr), PA_OK, self);
-                TU_RC(pa_dot(im, im, &ii), PA_OK, self);
-                TU_RC(pa_dot(re, im, &ri), PA_OK, self);
-                TU_RC(pa_dot(im, re, &ir), PA_OK, self);
-                TU_CHECK(v[0].kind == 'c' && same(v[0].v.c[0], rr + ii) &&
-                         same(v[0].v.c[1], ri - ir));
+                /* vdot(a, a), and of another b: each product reads a's
+                 * part and b's own. */
+                pa_array *bre = NULL, *bim = NULL;
+                pa_array *b = make_complex(ctx, (pa_dtype)d, ndim, shapes[s],
+                                           k ? PA_REPLICATED : PA_DISTRIBUTED, 1, &bre, &bim);
+                check_vdot(a, a, re, im, re, im);
+                check_vdot(a, b, re, im, bre, bim);
+                pa_array_free(&b);
+                pa_array_free(&bre);
+                pa_array_free(&bim);
                 free(v);
                 free(r);
                 free(i);
@@ -728,6 +744,33 @@ START_TEST(test_empty_and_bad)
 }
 END_TEST
 
+/* The complex reductions read the parts in place: the node blocks do not
+ * grow by a copy of the array (the old way made two arrays of its parts,
+ * its size together), whole or along an axis. */
+START_TEST(test_complex_in_place)
+{
+    size_t shape[2] = {((size_t)1 << 20) + 17, 2}, bytes = shape[0] * shape[1] * 16;
+    pa_array *a = NULL;
+    TU_OK(pa_array_create(ctx, PA_C128, 2, shape, PA_DISTRIBUTED, &a), ctx);
+    TU_OK(pa_random_uniform(a, 7, 0, -1, 1), ctx);
+    pa_value v[2];
+    double d[2];
+    pa_mem_peaks before, after;
+    TU_OK(pa_mem_peak_reset(ctx), ctx);
+    TU_OK(pa_mem_peak(ctx, &before), ctx);
+    TU_OK(pa_reduce_value(a, PA_RED_SUM, -1, v), ctx);
+    TU_OK(pa_reduce_value(a, PA_RED_MEAN, 0, v), ctx);
+    TU_OK(pa_var(a, 0, 0.0, d), ctx);
+    TU_OK(pa_reduce(a, PA_RED_NORM2, -1, d), ctx);
+    TU_OK(pa_dot_value(a, a, v), ctx);
+    TU_OK(pa_mem_peak(ctx, &after), ctx);
+    TU_ASSERT(after.node_shm - before.node_shm < bytes / 8,
+              "node blocks grew by %zu bytes for an array of %zu",
+              after.node_shm - before.node_shm, bytes);
+    pa_array_free(&a);
+}
+END_TEST
+
 static Suite *make(void)
 {
     Suite *s = suite_create("reduce");
@@ -745,6 +788,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_complex);
     tcase_add_test(tc, test_complex_order);
     tcase_add_test(tc, test_complex_text);
+    tcase_add_test(tc, test_complex_in_place);
     return s;
 }
 
