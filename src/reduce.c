@@ -814,45 +814,63 @@ static const char *src_at(const tsum *t, const src *s, size_t q, size_t n)
     return s->ln ? line_gather(s->ln, q, n) : s->x + q * t->es;
 }
 
-/* The value of a full node of 2^b positions from q, b >= 6. */
-static double full_node(const tsum *t, const src *s, size_t q, int b)
+/* The most tree sums taken over the same positions at once: the four
+ * products of a complex dot. */
+#define MAX_SUMS 4
+
+/* The values out[k] of a full node of 2^b positions from q, b >= 6, for
+ * the nt tree sums t[k] over the same positions (the parts of complex
+ * elements): each 2^NODE_BITS positions are read from memory by the first
+ * sum, and found in the cache by the others. */
+static void full_node(const tsum *t, int nt, const src *s, size_t q, int b, double *out)
 {
     if (b > NODE_BITS) {
         size_t half = (size_t)1 << (b - 1);
-        double l = full_node(t, s, q, b - 1);
-        return l + full_node(t, s, q + half, b - 1);
+        double r[MAX_SUMS];
+        full_node(t, nt, s, q, b - 1, out);
+        full_node(t, nt, s, q + half, b - 1, r);
+        for (int k = 0; k < nt; k++)
+            out[k] = out[k] + r[k];
+        return;
     }
     double v[(size_t)1 << (NODE_BITS - 6)];
     size_t m = (size_t)1 << (b - 6);
-    t->blocks(src_at(t, s, q, m * 64), s->y ? s->y + q * t->es : NULL, t->mu, v, m);
-    return root_of(v, m);
+    const char *x = src_at(t, s, q, m * 64);
+    for (int k = 0; k < nt; k++) {
+        t[k].blocks(x, s->y ? s->y + q * t->es : NULL, t[k].mu, v, m);
+        out[k] = root_of(v, m);
+    }
 }
 
-/* The value of a node whose first m >= 1 positions (from q) are all that
- * is left of it before the end: its full parts by the binary digits of m
- * (levels >= 6), largest first, then the cut block of the last m mod 64,
- * folded from the right. */
-static double clipped_node(const tsum *t, const src *s, size_t q, size_t m)
+/* The values out[k] (of the nt tree sums t[k]) of a node whose first m >=
+ * 1 positions (from q) are all that is left of it before the end: its
+ * full parts by the binary digits of m (levels >= 6), largest first, then
+ * the cut block of the last m mod 64, folded from the right. */
+static void clipped_node(const tsum *t, int nt, const src *s, size_t q, size_t m, double *out)
 {
-    double part[64];
+    double part[64][MAX_SUMS];
     int np = 0;
     size_t off = 0;
     for (int b = 63; b >= 6; b--)
         if (m >> b & 1) {
-            part[np++] = full_node(t, s, q + off, b);
+            full_node(t, nt, s, q + off, b, part[np++]);
             off += (size_t)1 << b;
         }
     if (off < m) {
         double v[64];
         q += off;
-        t->leaves(src_at(t, s, q, m - off), s->y ? s->y + q * t->es : NULL, &t->mu, 0, v,
-                  m - off);
-        block_of_leaves(v, m - off, 1, &part[np++]);
+        const char *x = src_at(t, s, q, m - off);
+        for (int k = 0; k < nt; k++) {
+            t[k].leaves(x, s->y ? s->y + q * t->es : NULL, &t[k].mu, 0, v, m - off);
+            block_of_leaves(v, m - off, 1, &part[np][k]);
+        }
+        np++;
     }
-    double v = part[np - 1];
-    for (int k = np - 2; k >= 0; k--)
-        v = part[k] + v;
-    return v;
+    for (int k = 0; k < nt; k++) {
+        out[k] = part[np - 1][k];
+        for (int j = np - 2; j >= 0; j--)
+            out[k] = part[j][k] + out[k];
+    }
 }
 
 /* ------------------------------------------------------------ fragments */
@@ -1430,17 +1448,23 @@ typedef struct {
 
 /* ------------------------------------------------------------ tree sums */
 
-/* Whole-array tree sum of xform over part of a (and b for XF_MUL). */
-static int sum_whole(const pa_array *a, const pa_array *b, pa__part part, xform xf, double mu,
-                     double *out)
+/* Whole-array tree sums out[k] of xform over part[k] of a (and b for
+ * XF_MUL), with mean mu[k] for XF_SQDEV, for k < nt <= MAX_SUMS, in one
+ * read of a (and b). A single sum gathers its fragments' values with
+ * them; several, as vectors. */
+static int sum_whole(const pa_array *a, const pa_array *b, const pa__part *part, int nt, xform xf,
+                     const double *mu, double *out)
 {
     pa_ctx *ctx = a->ctx;
     size_t n = a->size;
     if (n == 0) {
-        *out = 0.0;
+        for (int k = 0; k < nt; k++)
+            out[k] = 0.0;
         return PA_OK;
     }
-    tsum t = tsum_of(a, part, xf, mu);
+    tsum t[MAX_SUMS];
+    for (int k = 0; k < nt; k++)
+        t[k] = tsum_of(a, part[k], xf, mu ? mu[k] : 0.0);
     size_t lo, hi, g0 = a->row0 * a->rowsize;
     pa__local_range(a, &lo, &hi);
     uint64_t pos[MAX_FRAGS];
@@ -1448,23 +1472,30 @@ static int sum_whole(const pa_array *a, const pa_array *b, pa__part part, xform 
     size_t len[MAX_FRAGS];
     int nf = cut(g0 + lo, g0 + hi, n, pos, lev, len);
     frag mine[MAX_FRAGS];
-    for (int k = 0; k < nf; k++) {
-        size_t i = (size_t)pos[k] - g0;
-        mine[k].pos = pos[k];
-        mine[k].level = lev[k];
+    double myvals[MAX_FRAGS * MAX_SUMS];
+    for (int f = 0; f < nf; f++) {
+        size_t i = (size_t)pos[f] - g0;
+        double *v = myvals + f * nt;
+        mine[f].pos = pos[f];
+        mine[f].level = lev[f];
         src at = {pa__node_ptr(a, i), b ? pa__node_ptr(b, i) : NULL, NULL};
-        if (lev[k] == 0)
-            t.leaves(at.x, at.y, &mu, 0, &mine[k].v, 1);
+        if (lev[f] == 0)
+            for (int k = 0; k < nt; k++)
+                t[k].leaves(at.x, at.y, &t[k].mu, 0, &v[k], 1);
         else
-            mine[k].v = clipped_node(&t, &at, 0, len[k]);
+            clipped_node(t, nt, &at, 0, len[f], v);
+        mine[f].v = v[0];
     }
     frag *all;
     double *vals;
-    int nall;
-    PA_TRY(gather_frags(ctx, red_comm(a), mine, nf, NULL, 0, &all, &vals, &nall));
-    size_t cur = 0;
-    *out = eval(all, NULL, 0, &cur, root_level(n), 0, n);
+    int nall, cols = nt > 1 ? nt : 0;
+    PA_TRY(gather_frags(ctx, red_comm(a), mine, nf, myvals, (size_t)cols, &all, &vals, &nall));
+    for (int k = 0; k < nt; k++) {
+        size_t cur = 0;
+        out[k] = eval(all, vals ? vals + k : NULL, (size_t)cols, &cur, root_level(n), 0, n);
+    }
     free(all);
+    free(vals);
     return PA_OK;
 }
 
@@ -1534,9 +1565,11 @@ static double line_frag(const job *jb, const tsum *t, size_t j, size_t q, size_t
         s.ln = NULL;
         q = 0;
     }
-    if (level > 0)
-        return clipped_node(t, &s, q, m);
     double v;
+    if (level > 0) {
+        clipped_node(t, 1, &s, q, m, &v);
+        return v;
+    }
     t->leaves(src_at(t, &s, q, 1), NULL, &t->mu, 0, &v, 1);
     return v;
 }
@@ -1681,7 +1714,7 @@ static int tree_sums(const job *jb, xform xf, const double *mu, const sink *out)
 {
     if (!jb->g) {
         double v;
-        PA_TRY(sum_whole(jb->a, NULL, jb->part, xf, mu ? mu[0] : 0.0, &v));
+        PA_TRY(sum_whole(jb->a, NULL, &jb->part, 1, xf, mu, &v));
         put_f(out, 0, v);
         return PA_OK;
     }
@@ -2336,23 +2369,35 @@ static int reduce_checked(const char *fn, const pa_array *a, pa_reduce_op op, in
     return PA_REPLICATED_RESULT(a, fn, rc, out, nout * sink_size(&s));
 }
 
-int pa__reduce_part(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op, int axis,
-                    double ddof, double *out, size_t nout)
+int pa__reduce_parts(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
+                     double *out, size_t nout)
 {
-    sink s = result_sink(op, part_dtype(a, part), out, SINK_DOUBLES);
+    static const pa__part parts[2] = {PA__PART_RE, PA__PART_IM};
     size_t len = axis < 0 ? a->size : a->shape[axis];
     int rc = PA_OK;
-    if (len == 0)
-        put_empty(op, &s, nout);
-    else if (nout > 0)
-        rc = reduce_along(fn, a, part, op, ddof, axis, &s);
-    return PA_REPLICATED_RESULT(a, fn, rc, out, nout * sizeof *out);
+    if (axis < 0 && len > 0 && (op == PA_RED_SUM || op == PA_RED_NORM2)) {
+        /* Both parts' sums in one read of the array. */
+        double v[2];
+        rc = sum_whole(a, NULL, parts, 2, op == PA_RED_SUM ? XF_ID : XF_SQ, NULL, v);
+        for (int k = 0; k < 2; k++)
+            out[k] = op == PA_RED_NORM2 ? sqrt(v[k]) : v[k];
+    } else {
+        for (int k = 0; k < 2 && rc == PA_OK; k++) {
+            sink s = result_sink(op, part_dtype(a, parts[k]), out + k * nout, SINK_DOUBLES);
+            if (len == 0)
+                put_empty(op, &s, nout);
+            else if (nout > 0)
+                rc = reduce_along(fn, a, parts[k], op, ddof, axis, &s);
+        }
+    }
+    return PA_REPLICATED_RESULT(a, fn, rc, out, 2 * nout * sizeof *out);
 }
 
-int pa__dot_part(const char *fn, const pa_array *a, const pa_array *b, pa__part part, double *out)
+int pa__dot_parts(const char *fn, const pa_array *a, const pa_array *b, const pa__part *part,
+                  int n, double *out)
 {
-    int rc = sum_whole(a, b, part, XF_MUL, 0.0, out);
-    return PA_REPLICATED_RESULT(a, fn, rc, out, sizeof *out);
+    int rc = sum_whole(a, b, part, n, XF_MUL, NULL, out);
+    return PA_REPLICATED_RESULT(a, fn, rc, out, (size_t)n * sizeof *out);
 }
 
 int pa_reduce(const pa_array *a, pa_reduce_op op, int axis, double *out)
@@ -2397,7 +2442,8 @@ int pa_dot(const pa_array *a, const pa_array *b, double *out)
     PA_CHECK(a->ctx, !pa__dtype_is_complex(a->dtype), PA_ENOTSUP,
              "the dot of %s is complex, which a double cannot hold: use pa_dot_value",
              pa_dtype_name(a->dtype));
-    int rc = sum_whole(a, b, PA__PART_WHOLE, XF_MUL, 0.0, out);
+    const pa__part whole = PA__PART_WHOLE;
+    int rc = sum_whole(a, b, &whole, 1, XF_MUL, NULL, out);
     return PA_REPLICATED_RESULT(a, __func__, rc, out, sizeof *out);
 }
 

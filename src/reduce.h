@@ -63,18 +63,20 @@ pa_dtype pa__reduce_dtype(pa_reduce_op op, pa_dtype d);
 int pa__reduce_lines(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op,
                      double ddof, const pa__red_geom *g, pa_array *out);
 
-/* Collective over a's context. op (sum, mean, norm2, var or std; ddof for
- * var and std) of part re or im of the complex array a, whole (axis -1)
- * or along axis 0 or 1 of a 2-D a, into its nout results out, as the
- * same call on an f64 array of that part would give (every rank the same
- * bits). The outcome is agreed. */
-int pa__reduce_part(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op, int axis,
-                    double ddof, double *out, size_t nout);
+/* Collective over a's context. op (sum, norm2, var or std; ddof for var
+ * and std) of the real parts of the complex array a into out[0 .. nout),
+ * and of its imaginary parts into out[nout .. 2 nout): whole (axis -1)
+ * or along axis 0 or 1 of a 2-D a, as the same call on an f64 array of
+ * each part would give (every rank the same bits; a whole sum or norm2
+ * reads a once for both). The outcome is agreed. */
+int pa__reduce_parts(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
+                     double *out, size_t nout);
 
-/* Collective over a's context. The dot of parts of the complex arrays a
- * and b (their shapes and distributions checked equal): the sum of
- * products of part's parts, as pa_dot of arrays of those parts gives. */
-int pa__dot_part(const char *fn, const pa_array *a, const pa_array *b, pa__part part,
-                 double *out);
+/* Collective over a's context. The dots out[k] of the parts part[k] (k <
+ * n <= 4) of the complex arrays a and b (their shapes and distributions
+ * checked equal), each the sum of products pa_dot of arrays of those
+ * parts gives, in one read of a and b. */
+int pa__dot_parts(const char *fn, const pa_array *a, const pa_array *b, const pa__part *part,
+                  int n, double *out);
 
 #endif

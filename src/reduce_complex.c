@@ -85,9 +85,7 @@ int pa__reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, int a
         return rc;
     }
     double len = (double)(axis < 0 ? a->size : a->shape[axis]); /* of each reduced line */
-    rc = pa__reduce_part(fn, a, PA__PART_RE, part_op(op), axis, ddof, re, nout);
-    if (rc == PA_OK)
-        rc = pa__reduce_part(fn, a, PA__PART_IM, part_op(op), axis, ddof, im, nout);
+    rc = pa__reduce_parts(fn, a, part_op(op), axis, ddof, re, nout);
     for (size_t j = 0; rc == PA_OK && j < nout; j++) {
         double r, i;
         int cplx = combine(op, re[j], im[j], len, &r, &i);
@@ -136,14 +134,10 @@ int pa__reduce_lines_complex(const char *fn, const pa_array *a, pa_reduce_op op,
 int pa__vdot_complex(const char *fn, const pa_array *a, const pa_array *b, pa_value *out)
 {
     /* conj(a) b = (ar br + ai bi) + (ar bi - ai br) i. */
-    double rr = 0, ii = 0, ri = 0, ir = 0;
-    int rc = pa__dot_part(fn, a, b, PA__PART_RE, &rr);
-    if (rc == PA_OK)
-        rc = pa__dot_part(fn, a, b, PA__PART_IM, &ii);
-    if (rc == PA_OK)
-        rc = pa__dot_part(fn, a, b, PA__PART_RE_IM, &ri);
-    if (rc == PA_OK)
-        rc = pa__dot_part(fn, a, b, PA__PART_IM_RE, &ir);
+    static const pa__part parts[4] = {PA__PART_RE, PA__PART_IM, PA__PART_RE_IM, PA__PART_IM_RE};
+    double d[4];
+    int rc = pa__dot_parts(fn, a, b, parts, 4, d);
+    double rr = d[0], ii = d[1], ri = d[2], ir = d[3];
     if (rc == PA_OK)
         put(out, 1, 0, 1, rr + ii, ri - ir);
     return rc;
