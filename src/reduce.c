@@ -2192,6 +2192,14 @@ static int reduce_complex(const char *fn, const pa_array *a, pa_reduce_op op, in
     return nout ? pa__reduce_complex(fn, a, op, axis, ddof, out, typed, nout) : PA_OK;
 }
 
+/* The variance of a line of len elements whose squared deviations from
+ * their mean sum to sq, with ddof: NaN where len - ddof <= 0. */
+static double var_of(double sq, size_t len, double ddof)
+{
+    double d = (double)len - ddof;
+    return d > 0 ? sq / d : NAN;
+}
+
 /* var (std with take_sqrt) over jb's lines of len with ddof, into out:
  * the means first, then the squares of the deviations from them (not the
  * cancellation-prone mean of squares minus the squared mean). A
@@ -2216,7 +2224,7 @@ static int var_job(const job *jb, double ddof, int take_sqrt, size_t len, const 
     if (rc == PA_OK)
         rc = tree_sums(jb, XF_SQDEV, mu, out);
     for (size_t i = 0; rc == PA_OK && i < jb->n; i++) {
-        double d = (double)len - ddof, v = d > 0 ? get_f(out, i) / d : NAN;
+        double v = var_of(get_f(out, i), len, ddof);
         put_f(out, i, take_sqrt ? sqrt(v) : v);
     }
     free(mu);
@@ -2375,7 +2383,18 @@ int pa__reduce_parts(const char *fn, const pa_array *a, pa_reduce_op op, int axi
     static const pa__part parts[2] = {PA__PART_RE, PA__PART_IM};
     size_t len = axis < 0 ? a->size : a->shape[axis];
     int rc = PA_OK;
-    if (axis < 0 && len > 0 && (op == PA_RED_SUM || op == PA_RED_NORM2)) {
+    if (axis < 0 && len > 0 && op == PA_RED_VAR) {
+        /* Both parts' means in one read of the array, then both parts'
+         * squared deviations in another, as var_job's. */
+        double mu[2], sq[2] = {0, 0};
+        rc = sum_whole(a, NULL, parts, 2, XF_ID, NULL, mu);
+        for (int k = 0; k < 2; k++)
+            mu[k] /= (double)len;
+        if (rc == PA_OK)
+            rc = sum_whole(a, NULL, parts, 2, XF_SQDEV, mu, sq);
+        for (int k = 0; k < 2; k++)
+            out[k] = var_of(sq[k], len, ddof);
+    } else if (axis < 0 && len > 0 && (op == PA_RED_SUM || op == PA_RED_NORM2)) {
         /* Both parts' sums in one read of the array. */
         double v[2];
         rc = sum_whole(a, NULL, parts, 2, op == PA_RED_SUM ? XF_ID : XF_SQ, NULL, v);

@@ -63,12 +63,13 @@ pa_dtype pa__reduce_dtype(pa_reduce_op op, pa_dtype d);
 int pa__reduce_lines(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op,
                      double ddof, const pa__red_geom *g, pa_array *out);
 
-/* Collective over a's context. op (sum, norm2, var or std; ddof for var
- * and std) of the real parts of the complex array a into out[0 .. nout),
- * and of its imaginary parts into out[nout .. 2 nout): whole (axis -1)
- * or along axis 0 or 1 of a 2-D a, as the same call on an f64 array of
- * each part would give (every rank the same bits; a whole sum or norm2
- * reads a once for both). The outcome is agreed. */
+/* Collective over a's context. op (sum, norm2 or var; ddof for var) of
+ * the real parts of the complex array a into out[0 .. nout), and of its
+ * imaginary parts into out[nout .. 2 nout): whole (axis -1) or along
+ * axis 0 or 1 of a 2-D a, as the same call on an f64 array of each part
+ * would give (every rank the same bits). Whole, both parts' trees take
+ * one read of a (var: two, the means and then the deviations); along an
+ * axis, one read per part. The outcome is agreed. */
 int pa__reduce_parts(const char *fn, const pa_array *a, pa_reduce_op op, int axis, double ddof,
                      double *out, size_t nout);
 
