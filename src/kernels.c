@@ -121,6 +121,9 @@ static inline size_t k_prefetch_bytes(void)
 #define KP_ALL_111 ~, 1
 #define KP_PAT(A, B, C) PA__WHEN(PA__PROBE(KP_ALL_##A##B##C), KP_1(a) KP_1(b) KP_1(c))
 #define KP_LINE2() do { } while (0)
+/* A quotient's line kernel does enough work per line that the core keeps
+ * few lines in flight: prefetched, a c128 a / b ran at 1.5x the speed. */
+#define KP_LINE_QUOTIENT() do { KP_1(a) KP_1(b) } while (0)
 #define KP_LINE3() do { KP_1(a) KP_1(b) KP_1(c) } while (0)
 #define KV_1(v, p) T v = (p)[i]; (void)v;
 #define KV_0(v, p)
@@ -194,6 +197,11 @@ typedef double k_f64s __attribute__((vector_size(PA_CACHE_LINE)));
 typedef int64_t k_i64s __attribute__((vector_size(PA_CACHE_LINE)));
 typedef float k_f32s __attribute__((vector_size(PA_CACHE_LINE)));
 typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
+/* Half a line: one part of each complex element of a line. */
+typedef double k_f64h __attribute__((vector_size(PA_CACHE_LINE / 2)));
+typedef int64_t k_i64h __attribute__((vector_size(PA_CACHE_LINE / 2)));
+typedef float k_f32h __attribute__((vector_size(PA_CACHE_LINE / 2)));
+typedef int32_t k_i32h __attribute__((vector_size(PA_CACHE_LINE / 2)));
 #define K_VLINE_U8_MUL ~, 1
 #define K_VLINE_U8_MULADD ~, 1
 #define K_VLINE_U8_ADDMUL ~, 1
@@ -204,14 +212,25 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
 #define K_VLINE_C64_ADDMUL ~, 1
 #define K_VLINE_C128_MULADD ~, 1
 #define K_VLINE_C128_ADDMUL ~, 1
+#define K_VLINE_C64_DIV ~, 1
+#define K_VLINE_C128_DIV ~, 1
 #define K_VLINE_T_U8 k_bytes
 #define K_VLINE_T_I8 k_bytes
 #define K_VLINE_T_C64 k_f32s
 #define K_VLINE_T_C128 k_f64s
-#define K_VLINE_FN_U8 k_mulbytes
-#define K_VLINE_FN_I8 k_mulbytes
-#define K_VLINE_FN_C64 k_cmul_f
-#define K_VLINE_FN_C128 k_cmul_d
+/* Each kernel's line function: the product, or the quotient. */
+#define K_VLINE_FN_U8_MUL k_mulbytes
+#define K_VLINE_FN_U8_MULADD k_mulbytes
+#define K_VLINE_FN_U8_ADDMUL k_mulbytes
+#define K_VLINE_FN_I8_MUL k_mulbytes
+#define K_VLINE_FN_I8_MULADD k_mulbytes
+#define K_VLINE_FN_I8_ADDMUL k_mulbytes
+#define K_VLINE_FN_C64_MULADD k_cmul_f
+#define K_VLINE_FN_C64_ADDMUL k_cmul_f
+#define K_VLINE_FN_C128_MULADD k_cmul_d
+#define K_VLINE_FN_C128_ADDMUL k_cmul_d
+#define K_VLINE_FN_C64_DIV k_cdiv_f
+#define K_VLINE_FN_C128_DIV k_cdiv_d
 /* The lanes of a complex line: each pair's real part twice, its imaginary
  * part twice, the pair swapped, and the sign bit of each real lane.
  * K_SHUFFLE(v, VI, M) is v's lanes M, with gcc's builtin or clang's (the
@@ -226,6 +245,13 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
 #define K_SWAP_F 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
 #define K_SIGN_F INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, \
                  INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0
+/* A line's real parts, its imaginary parts, and the two halves zipped. */
+#define K_EVEN_D 0, 2, 4, 6
+#define K_ODD_D 1, 3, 5, 7
+#define K_ZIP_D 0, 4, 1, 5, 2, 6, 3, 7
+#define K_EVEN_F 0, 2, 4, 6, 8, 10, 12, 14
+#define K_ODD_F 1, 3, 5, 7, 9, 11, 13, 15
+#define K_ZIP_F 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15
 /* clang-format on */
 #if defined(__clang__)
 #define K_SHUFFLE(v, VI, M) __builtin_shufflevector(v, v, M)
@@ -237,45 +263,82 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
 /* The products write their line to r (a vector argument or result of
  * another width than the target's would change the ABI, which clang warns
  * of). */
-#define K_VLINE_FNS()                                                                            \
-    K_TARGET static inline __attribute__((always_inline)) void K(k_mulbytes)(                    \
-        k_bytes * r, const void *x, const void *y)                                               \
-    {                                                                                            \
-        k_words u, v;                                                                            \
-        memcpy(&u, x, sizeof u);                                                                 \
-        memcpy(&v, y, sizeof v);                                                                 \
-        *r = (k_bytes)(((u * v) & 0xff) | ((u >> 8) * (v & 0xff00)));                            \
-    }                                                                                            \
-    K_CMUL_FN(k_cmul_d, double, k_f64s, k_i64s, _D)                                              \
-    K_CMUL_FN(k_cmul_f, float, k_f32s, k_i32s, _F)
-#define K_CMUL_FN(name, R, VR, VI, S)                                                            \
+/* A line function's head: the lines at x and y as u and v (of type VL),
+ * the result to *r; the body that follows closes it. */
+#define K_LINE_FN(name, VR, VL)                                                                  \
     K_TARGET static inline __attribute__((always_inline)) void K(name)(VR * r, const void *x,    \
                                                                        const void *y)            \
     {                                                                                            \
-        VR u, v;                                                                                 \
+        VL u, v;                                                                                 \
         memcpy(&u, x, sizeof u);                                                                 \
-        memcpy(&v, y, sizeof v);                                                                 \
-        VR t = u * K_SHUFFLE(v, VI, K_RE##S);                                                    \
-        VR w = K_SHUFFLE(u, VI, K_SWAP##S) * K_SHUFFLE(v, VI, K_IM##S);                          \
-        VR p = t + (VR)((VI)w ^ (VI){K_SIGN##S});                                                \
-        VI num = p == p;                                                                         \
-        VR qnan = (VR){0} + (R)NAN;                                                              \
-        *r = (VR)(((VI)p & num) | ((VI)qnan & ~num));                                            \
+        memcpy(&v, y, sizeof v);
+/* x's lanes where mask m's are set, else y's; x's lanes where they are
+ * numbers, else the default NaN. */
+#define K_SEL(VI, m, x, y) (((VI)(x) & (m)) | ((VI)(y) & ~(m)))
+#define K_QNAN(VR, VI, R, x) (VR) K_SEL(VI, (x) == (x), x, (VR){0} + (R)NAN)
+#define K_VLINE_FNS()                                                                            \
+    K_LINE_FN(k_mulbytes, k_bytes, k_words)                                                      \
+    *r = (k_bytes)(((u * v) & 0xff) | ((u >> 8) * (v & 0xff00)));                                \
+    }                                                                                            \
+    K_CMUL_FN(k_cmul_d, double, k_f64s, k_i64s, _D)                                              \
+    K_CMUL_FN(k_cmul_f, float, k_f32s, k_i32s, _F)                                               \
+    K_CDIV_FN(k_cdiv_d, double, k_f64s, k_f64h, k_i64h, INT64_MAX, K_EVEN_D, K_ODD_D, K_ZIP_D)   \
+    K_CDIV_FN(k_cdiv_f, float, k_f32s, k_f32h, k_i32h, INT32_MAX, K_EVEN_F, K_ODD_F, K_ZIP_F)
+#define K_CMUL_FN(name, R, VR, VI, S)                                                            \
+    K_LINE_FN(name, VR, VR)                                                                      \
+    VR t = u * K_SHUFFLE(v, VI, K_RE##S);                                                        \
+    VR w = K_SHUFFLE(u, VI, K_SWAP##S) * K_SHUFFLE(v, VI, K_IM##S);                              \
+    VR p = t + (VR)((VI)w ^ (VI){K_SIGN##S});                                                    \
+    *r = K_QNAN(VR, VI, R, p);                                                                   \
+    }
+/* The quotient of a complex line: its parts apart (a half vector of the
+ * real parts, one of the imaginary parts), numpy's Smith division of each
+ * lane as opdefs.h's pa_cdiv divides, with the branches as selects (of
+ * the larger part of the divisor: the same operations on the same values,
+ * a sum's terms in either order), then the parts together again. A zero
+ * divisor, whose lanes divide by |c| = +0, is rare: its quotients are
+ * computed only in a line that has one. */
+#define K_CDIV_FN(name, R, VR, VH, VI, ABS, EVEN, ODD, ZIP)                                      \
+    K_LINE_FN(name, VR, VR)                                                                      \
+    VH a = __builtin_shufflevector(u, u, EVEN), b = __builtin_shufflevector(u, u, ODD);          \
+    VH c = __builtin_shufflevector(v, v, EVEN), d = __builtin_shufflevector(v, v, ODD);          \
+    VH ac = (VH)((VI)c & ABS), ad = (VH)((VI)d & ABS);                                           \
+    VI big = ac >= ad; /* false where c or d is NaN, as Smith's else */                          \
+    VH p = (VH)K_SEL(VI, big, c, d), q = (VH)K_SEL(VI, big, d, c);                               \
+    VH s = (VH)K_SEL(VI, big, a, b), t = (VH)K_SEL(VI, big, b, a);                               \
+    VH rat = q / p, scl = (R)1 / (p + q * rat);                                                  \
+    VH re = (s + t * rat) * scl;                                                                 \
+    VH im = (VH)K_SEL(VI, big, (b - a * rat) * scl, (b * rat - a) * scl);                        \
+    VI zero = (ac == 0) & (ad == 0);                                                             \
+    VI none = {0};                                                                               \
+    if (__builtin_expect(memcmp(&zero, &none, sizeof zero) != 0, 0)) {                           \
+        re = (VH)K_SEL(VI, zero, a / ac, re);                                                    \
+        im = (VH)K_SEL(VI, zero, b / ac, im);                                                    \
+    }                                                                                            \
+    re = K_QNAN(VH, VI, R, re);                                                                  \
+    im = K_QNAN(VH, VI, R, im);                                                                  \
+    *r = __builtin_shufflevector(re, im, ZIP);                                                   \
     }
 #define K_VLINE(ARITY, DT, N, E)                                                                 \
-    PA__WHEN(K_VLINE_ON,                                                                         \
-             PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                             \
-                      K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT, K_VLINE_SUM_##N)))
+    PA__WHEN(K_VLINE_ON, PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                 \
+                                  K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT##_##N,  \
+                                               K_VLINE_SUM_##N, K_VLINE_PF_##N)))
 /* The sum of product p and addend w in the order the op writes it, so that
  * of two NaNs the same one comes through as in the element loop. */
 #define K_VLINE_SUM_MUL(p, w) (p)
+#define K_VLINE_SUM_DIV(p, w) (p)
+/* Its prefetches (kernels of 3 operands and quotients only, see KP_PAT). */
+#define K_VLINE_PF_MUL KP_LINE2
+#define K_VLINE_PF_MULADD KP_LINE3
+#define K_VLINE_PF_ADDMUL KP_LINE3
+#define K_VLINE_PF_DIV KP_LINE_QUOTIENT
 #define K_VLINE_SUM_MULADD(p, w) ((p) + (w))
 #define K_VLINE_SUM_ADDMUL(p, w) ((w) + (p))
-#define K_VLINE_LOOP(ARITY, E, VT, FN, SUM)                                                      \
+#define K_VLINE_LOOP(ARITY, E, VT, FN, SUM, PF)                                                  \
     if (st->o == 1 && st->a == 1 && st->b == 1 && (ARITY == 2 || st->c == 1)) {                  \
         enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         const size_t pf_ = nt ? k_prefetch_bytes() : 0;                                          \
-        (void)pf_; /* unused in a line kernel of 2 operands */                                   \
+        (void)pf_; /* unused where the line kernel does not prefetch */                          \
         size_t i0 = 0;                                                                           \
         if (nt) {                                                                                \
             size_t pad = PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1));                   \
@@ -286,7 +349,7 @@ typedef int32_t k_i32s __attribute__((vector_size(PA_CACHE_LINE)));
         }                                                                                        \
         for (; i0 + LINE <= n; i0 += LINE) {                                                     \
             VT line __attribute__((aligned(PA_CACHE_LINE)));                                     \
-            KP_LINE##ARITY();                                                                    \
+            PF();                                                                                \
             K(FN)(&line, a + i0, b + i0);                                                        \
             if (ARITY == 3) {                                                                    \
                 VT w;                                                                            \

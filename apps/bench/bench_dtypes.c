@@ -79,6 +79,15 @@ static int binary_rep(bench *b, void *arg, int rep)
     return bench_pa_ok(b, pa_binary(D->z, PA_OP_ADD, D->a, D->b), "pa_binary");
 }
 
+/* The quotient, for the float and complex dtypes (an integer / is
+ * another op, with its division by zero). */
+static int divide_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    dt *D = arg;
+    return bench_pa_ok(b, pa_binary(D->z, PA_OP_DIV, D->a, D->b), "pa_binary");
+}
+
 static int eval_rep(bench *b, void *arg, int rep)
 {
     (void)rep;
@@ -173,10 +182,12 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         return -1;
     size_t n = bytes / pa_dtype_size(t);
     double size = (double)pa_dtype_size(t) * (double)n;
-    char method[3][64];
+    char method[4][64];
     snprintf(method[0], sizeof method[0], "%s z = a + b: pa_binary", name);
     snprintf(method[1], sizeof method[1], "%s z = a*b + c: pa_eval", name);
     snprintf(method[2], sizeof method[2], "%s sum: pa_reduce_value", name);
+    snprintf(method[3], sizeof method[3], "%s z = a / b: pa_binary", name);
+    int quotient = name[0] == 'f' || name[0] == 'c'; /* a float or complex dtype */
     bench_spec specs[] = {
         limit_spec("triad a=b+s*c, per node (paired)", (double)bytes, 3),
         {.method = method[0], .size = (double)n, .size_elems = 1, .work = 3 * size},
@@ -184,20 +195,23 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         limit_spec("read-only sum, per node (paired)", (double)bytes, 1),
         {.method = method[2], .size = (double)n, .size_elems = 1, .work = size},
         limit_spec("limit of 3 reads + 1 write: z = x*y + w, streaming", (double)bytes, 3),
+        {.method = method[3], .size = (double)n, .size_elems = 1, .work = 3 * size},
     };
-    bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep, fma_rep};
-    void *args[] = {D, D, D, D, D, D};
-    int f[6];
+    bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep, fma_rep, divide_rep};
+    void *args[] = {D, D, D, D, D, D, D};
+    int f[7];
     pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z};
     pa_dtype types[] = {t, t, t, t};
     int rc = make(bm, D, n, arrs, types, 4);
     if (rc == 0)
-        rc = bench_time_steps(bm, specs, fns, args, 6, f);
+        rc = bench_time_steps(bm, specs, fns, args, 6 + quotient, f);
     unmake(D, 0);
     if (rc != 0)
         return rc;
     for (int k = 1; k <= 2; k++)
         bench_ratio_at_least(bm, f[k], f[0], 0.9, "paired triad");
+    if (quotient)
+        bench_ratio_at_least(bm, f[6], f[0], 0.9, "paired triad");
     /* Per byte counted alike (3 arrays), so this says how near pa_eval
      * comes to the best code for its own mix of reads and writes. */
     bench_ratio(bm, f[2], f[5], "3 reads + 1 write streaming");
