@@ -392,8 +392,14 @@ typedef int32_t k_i32h __attribute__((vector_size(PA_CACHE_LINE / 2)));
  * only the inexact flag, which nothing reads, may differ. */
 #define K_NO_TRAPS_FLOOR ~, 1
 #define K_NO_TRAPS_CEIL ~, 1
+/* And those it vectorises only by its full cost model, which weighs the
+ * shuffles against the loop: real and imag, which read every other part
+ * of a complex array (a c128 real ran at 0.6x of the triad). */
+#define K_COSTED_REAL ~, 1
+#define K_COSTED_IMAG ~, 1
 #define K_ATTRS(N)                                                                               \
-    K_TARGET PA__WHEN(PA__PROBE(K_NO_TRAPS_##N), __attribute__((optimize("no-trapping-math"))))
+    K_TARGET PA__WHEN(PA__PROBE(K_NO_TRAPS_##N), __attribute__((optimize("no-trapping-math"))))  \
+        PA__WHEN(PA__PROBE(K_COSTED_##N), __attribute__((optimize("vect-cost-model=dynamic"))))
 #define K_DEF(ARITY, DT, CT, CU, OT, N, E)                                                       \
     K_ATTRS(N)                                                                                   \
     static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(                        \
