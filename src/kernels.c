@@ -160,13 +160,13 @@ static inline size_t k_prefetch_bytes(void)
     KPAT(1, 0, 0, E) KPAT(0, 1, 0, E) KPAT(0, 0, 1, E) KGEN(R, R, R, E)
 /* clang-format on */
 
-/* Products computed a line at a time with GNU C vectors, where gcc's
- * vectorisation of the element loop does more work than the product needs.
- * K_VLINE is that loop for the kernels K_VLINE_<DT>_<N> lists, taken where
- * every operand and the output have unit stride: per 64-byte line, the
- * product of the lines at a and b by K_VLINE_FN_<DT> in vectors of type
- * K_VLINE_T_<DT>, plus the line at c for a ternary op, stored as the
- * element loop stores.
+/* Products (and complex quotients, K_CDIV_FN) computed a line at a time
+ * with GNU C vectors, where gcc's vectorisation of the element loop does
+ * more work than the op needs, or none. K_VLINE is that loop for the
+ * kernels K_VLINE_<DT>_<N> lists, taken where every operand and the output
+ * have unit stride: per 64-byte line, the product of the lines at a and b
+ * by K_VLINE_FN_<DT>_<N> in vectors of type K_VLINE_T_<DT>, plus the line
+ * at c for a ternary op, stored as the element loop stores.
  *
  * Bytes (u8, i8: x*y, x*y + z, z + x*y). x86 has no byte multiply: gcc
  * widened each half of a line to words, multiplied and packed them back,
