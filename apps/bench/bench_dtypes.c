@@ -1,7 +1,8 @@
 /* The dtypes experiment: numpy's other dtypes at the speed of memory.
  * For f64 (the reference) and f32, i16, u8 and c128:
- *   z = a + b with pa_binary and z = a*b + c with pa_eval, against the
- *   triad, and the sum (pa_reduce_value) against the read-only sum;
+ *   z = a + b with pa_binary and z = a*b + c with pa_eval (and z = a / b
+ *   with pa_binary on the float and complex dtypes), against the triad,
+ *   and the sum (pa_reduce_value) against the read-only sum;
  * then pa_astype between pairs of dtypes that cover each kind of cast
  * (widen, narrow, int to float, float to int, to and from f16, bool and
  * complex), against the triad.
@@ -301,7 +302,8 @@ static int dt_run(bench *bm)
 const bench_experiment bench_dtypes = {
     .name = "dtypes",
     .description =
-        "z = a + b, z = a*b + c and sum on f32, i16, u8 and c128 beside f64, and astype "
-        "between dtypes, each beside the triad (the sums beside the read-only sum)",
+        "z = a + b, z = a*b + c and sum on f32, i16, u8 and c128 beside f64 (z = a / b on "
+        "the float and complex ones), and astype between dtypes, each beside the triad "
+        "(the sums beside the read-only sum)",
     .run = dt_run,
 };
