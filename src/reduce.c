@@ -1410,18 +1410,19 @@ typedef struct {
     pa__part part; /* what the tree sums read of each element */
 } job;
 
-static job job_whole(const pa_array *a)
+static job job_whole(const pa_array *a, pa__part part)
 {
-    job jb = {a, NULL, a->row0 * a->rowsize, 0, 1, 0, 0, PA__PART_WHOLE};
+    job jb = {a, NULL, a->row0 * a->rowsize, 0, 1, 0, 0, part};
     return jb;
 }
 
-/* The job of g on a; outputs [jlo, jhi) when g reduces axis 0. */
-static job job_lines(const pa_array *a, const pa__red_geom *g, size_t jlo, size_t jhi)
+/* The job of g on part of a; outputs [jlo, jhi) when g reduces axis 0. */
+static job job_lines(const pa_array *a, pa__part part, const pa__red_geom *g, size_t jlo,
+                     size_t jhi)
 {
     size_t r0, r1;
     my_rows(a, &r0, &r1);
-    job jb = {a, g, a->row0 * a->rowsize, jlo, jhi - jlo, 0, 0, PA__PART_WHOLE};
+    job jb = {a, g, a->row0 * a->rowsize, jlo, jhi - jlo, 0, 0, part};
     size_t per_row = a->shape[0] ? (g->keeps_rows ? g->nout : g->len) / a->shape[0] : 0;
     if (g->keeps_rows) {
         jb.j0 = (a->row0 + r0) * per_row;
@@ -2304,8 +2305,7 @@ int pa__reduce_lines(const char *fn, const pa_array *a, pa__part part, pa_reduce
         put_empty(op, &s, hi - lo);
         return PA_OK;
     }
-    job jb = job_lines(a, g, lo, hi);
-    jb.part = part;
+    job jb = job_lines(a, part, g, lo, hi);
     /* A rows-keeping out has a's rows (the node partition is a function
      * of the rows and nodes alone), so this rank's rows are there too. */
     assert(!g->keeps_rows || (out->row0 == a->row0 && out->nrows == a->nrows));
@@ -2321,19 +2321,16 @@ static int reduce_along(const char *fn, const pa_array *a, pa__part part, pa_red
                         double ddof, int axis, const sink *out)
 {
     if (axis < 0) {
-        job jb = job_whole(a);
-        jb.part = part;
+        job jb = job_whole(a, part);
         return reduce_job(&jb, op, ddof, a->size, out);
     }
     pa__red_geom g;
     pa__red_geom_make(a, 1u << axis, &g);
     if (axis == 0) {
-        job jb = job_lines(a, &g, 0, g.nout);
-        jb.part = part;
+        job jb = job_lines(a, part, &g, 0, g.nout);
         return reduce_job(&jb, op, ddof, g.len, out);
     }
-    job jb = job_lines(a, &g, 0, 0);
-    jb.part = part;
+    job jb = job_lines(a, part, &g, 0, 0);
     sink mine;
     PA_TRY(alloc_rows(a->ctx, red_comm(a), fn, out, jb.n, &mine));
     int rc = pa__agree(a->ctx, red_comm(a), reduce_job(&jb, op, ddof, g.len, &mine));

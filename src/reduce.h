@@ -55,11 +55,12 @@ pa_dtype pa__reduce_dtype(pa_reduce_op op, pa_dtype d);
 /* Collective over a's context. op (ddof for var and std) over the lines
  * of g of the real array a, or of a part of the complex array a (part;
  * sum, mean, norm2, var and std, into an f64 out) (g.nout > 0; g.len > 0
- * for min, max, argmin and argmax) into out, of shape g's outputs in C order: when g keeps
- * rows out has a's rows and distribution, and each rank writes the
- * results of the rows whose first element is in its span; otherwise out
- * is replicated and each rank writes its own span. argmin and argmax give
- * the position q. The outcome is agreed; out is not synced. */
+ * for min, max, argmin and argmax) into out, of shape g's outputs in C
+ * order: when g keeps rows out has a's rows and distribution, and each
+ * rank writes the results of the rows whose first element is in its span;
+ * otherwise out is replicated and each rank writes its own span. argmin
+ * and argmax give the position q. The outcome is agreed; out is not
+ * synced. */
 int pa__reduce_lines(const char *fn, const pa_array *a, pa__part part, pa_reduce_op op,
                      double ddof, const pa__red_geom *g, pa_array *out);
 
