@@ -45,6 +45,7 @@
 #undef I
 
 #include "dtype.h"
+#include "vmath.h"
 
 /* Bits of err. */
 #define PA_OPERR_DIVZERO 1 /* integer div or fmod by zero (the result is 0) */
@@ -83,11 +84,26 @@
     _Generic((x), float _Complex: conjf(x), double _Complex: conj(x), default: (x))
 #define PA_ANGLE(x) PA_F2(atan2, __imag__(x), __real__(x))
 
-/* sqrt, exp and log for a float or complex x: for complex, libm's csqrt,
- * cexp and clog (numpy's functions, which call them). */
+/* sqrt for a float or complex x: for complex, libm's csqrt (numpy's
+ * function, which calls it). */
 #define PA_C1(fn, x)                                                                   \
     _Generic((x), float _Complex: c##fn##f, double _Complex: c##fn, float: fn##f,      \
              PA_HALF: fn##f, default: fn)(x)
+
+/* The transcendental functions of vmath.h, by their kernel op N: one
+ * element as a block computes it, in double for f64 and in float for f32
+ * and f16. PA_CVM is exp or log, whose complex forms are libm's cexp and
+ * clog. The kernels compute these a block at a time (kernels.c's
+ * K_VMATH); the forms here are the same bits for one element. */
+#define PA_VM1(N, x)                                                                   \
+    _Generic((x), float: pa__vm1_f32, PA_HALF: pa__vm1_f32, default: pa__vm1_f64)(     \
+        PA__VM_##N, (x), (x))
+#define PA_VM2(N, x, y)                                                                \
+    _Generic((x), float: pa__vm1_f32, PA_HALF: pa__vm1_f32, default: pa__vm1_f64)(     \
+        PA__VM_##N, (x), (y))
+#define PA_CVM(N, fn, x)                                                               \
+    _Generic((x), float _Complex: c##fn##f(x), double _Complex: c##fn(x),              \
+             default: PA_VM1(N, x))
 
 /* Complex multiply and divide as numpy computes them, so that the bits
  * are numpy's: the schoolbook product (no C99 Annex G recovery of an inf
@@ -334,28 +350,28 @@ PA_FMODPY(pa_fmodpyf, float)
     X(NEG, neg, 1, (-x), PA_IWRAP((U)0 - (U)x))                                                  \
     X(ABS, abs, 1, PA_FABS(x), (PA_INEG_P(x) ? PA_IWRAP((U)0 - (U)x) : x))                       \
     X(SQRT, sqrt, 0, PA_C1(sqrt, x), PA_NOINT)                                                   \
-    X(EXP, exp, 0, PA_C1(exp, x), PA_NOINT)                                                      \
-    X(LOG, log, 0, PA_C1(log, x), PA_NOINT)                                                      \
-    X(LOG10, log10, 0, PA_F1(log10, x), PA_NOINT)                                                \
-    X(LOG1P, log1p, 0, PA_F1(log1p, x), PA_NOINT)                                                \
-    X(EXPM1, expm1, 0, PA_F1(expm1, x), PA_NOINT)                                                \
-    X(SIN, sin, 0, PA_F1(sin, x), PA_NOINT)                                                      \
-    X(COS, cos, 0, PA_F1(cos, x), PA_NOINT)                                                      \
-    X(TAN, tan, 0, PA_F1(tan, x), PA_NOINT)                                                      \
-    X(TANH, tanh, 0, PA_F1(tanh, x), PA_NOINT)                                                   \
+    X(EXP, exp, 0, PA_CVM(EXP, exp, x), PA_NOINT)                                                \
+    X(LOG, log, 0, PA_CVM(LOG, log, x), PA_NOINT)                                                \
+    X(LOG10, log10, 0, PA_VM1(LOG10, x), PA_NOINT)                                               \
+    X(LOG1P, log1p, 0, PA_VM1(LOG1P, x), PA_NOINT)                                               \
+    X(EXPM1, expm1, 0, PA_VM1(EXPM1, x), PA_NOINT)                                               \
+    X(SIN, sin, 0, PA_VM1(SIN, x), PA_NOINT)                                                     \
+    X(COS, cos, 0, PA_VM1(COS, x), PA_NOINT)                                                     \
+    X(TAN, tan, 0, PA_VM1(TAN, x), PA_NOINT)                                                     \
+    X(TANH, tanh, 0, PA_VM1(TANH, x), PA_NOINT)                                                  \
     X(FLOOR, floor, 1, PA_FROUND(floor, x), x)                                                   \
     X(CEIL, ceil, 1, PA_FROUND(ceil, x), x)                                                      \
     X(ROUND, round, 1, PA_FROUND(rint, x), x)                                                    \
     X(SQUARE, square, 1, (x * x), PA_IWRAP(PA_UW(x) * (U)x))                                     \
     X(RECIPROCAL, reciprocal, 0, ((T)1 / x), PA_NOINT)                                           \
-    X(SINH, sinh, 0, PA_F1(sinh, x), PA_NOINT)                                                   \
-    X(COSH, cosh, 0, PA_F1(cosh, x), PA_NOINT)                                                   \
-    X(ARCSIN, arcsin, 0, PA_F1(asin, x), PA_NOINT)                                               \
-    X(ARCCOS, arccos, 0, PA_F1(acos, x), PA_NOINT)                                               \
-    X(ARCTAN, arctan, 0, PA_F1(atan, x), PA_NOINT)                                               \
-    X(ARCSINH, arcsinh, 0, PA_F1(asinh, x), PA_NOINT)                                            \
-    X(ARCCOSH, arccosh, 0, PA_F1(acosh, x), PA_NOINT)                                            \
-    X(ARCTANH, arctanh, 0, PA_F1(atanh, x), PA_NOINT)                                            \
+    X(SINH, sinh, 0, PA_VM1(SINH, x), PA_NOINT)                                                  \
+    X(COSH, cosh, 0, PA_VM1(COSH, x), PA_NOINT)                                                  \
+    X(ARCSIN, arcsin, 0, PA_VM1(ARCSIN, x), PA_NOINT)                                            \
+    X(ARCCOS, arccos, 0, PA_VM1(ARCCOS, x), PA_NOINT)                                            \
+    X(ARCTAN, arctan, 0, PA_VM1(ARCTAN, x), PA_NOINT)                                            \
+    X(ARCSINH, arcsinh, 0, PA_VM1(ARCSINH, x), PA_NOINT)                                         \
+    X(ARCCOSH, arccosh, 0, PA_VM1(ARCCOSH, x), PA_NOINT)                                         \
+    X(ARCTANH, arctanh, 0, PA_VM1(ARCTANH, x), PA_NOINT)                                         \
     X(LOGICAL_NOT, logical_not, 1, (!x), (!x))                                                   \
     X(INVERT, invert, 2, PA_NOFLOAT, PA_IWRAP((U)x ^ (U)-1))                                     \
     X(CONJ, conj, 1, PA_CONJ(x), x)                                                              \
@@ -375,11 +391,11 @@ PA_FMODPY(pa_fmodpyf, float)
     X(SUB, sub, 1, (x - y), PA_IWRAP((U)x - (U)y))                                               \
     X(MUL, mul, 1, PA_CX2(mul, x, y, x *y), PA_IWRAP(PA_UW(x) * (U)y & (U)-1))                   \
     X(DIV, div, 1, PA_CX2(div, x, y, x / y), PA_IHELPER(floordiv, x, y))                         \
-    X(POW, pow, 1, PA_F2(pow, x, y), PA_IHELPER(pow, x, y))                                      \
+    X(POW, pow, 1, PA_VM2(POW, x, y), PA_IHELPER(pow, x, y))                                     \
     X(MINIMUM, minimum, 1, ((x != x || x < y) ? x : y), (x < y ? x : y))                         \
     X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))                         \
-    X(HYPOT, hypot, 0, PA_F2(hypot, x, y), PA_NOINT)                                             \
-    X(ATAN2, atan2, 0, PA_F2(atan2, x, y), PA_NOINT)                                             \
+    X(HYPOT, hypot, 0, PA_VM2(HYPOT, x, y), PA_NOINT)                                            \
+    X(ATAN2, atan2, 0, PA_VM2(ATAN2, x, y), PA_NOINT)                                            \
     X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                                  \
     X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                                \
     X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                                   \

@@ -317,12 +317,12 @@ static double ulps(double got, double want, pa_dtype d)
     return fabs(got - want) / ldexp(1.0, (e < emin ? emin : e) - mant);
 }
 
-/* Tolerances in ulp. The library and the reference call the same libm
- * functions for the same types (f32 through the f-suffixed ones), so
- * every op should agree exactly; exact ops (+ - * /, sqrt, floor, ceil,
- * round, abs, neg, fmod, minimum, maximum) are correctly rounded and must.
- * Transcendental ops get 1 ulp in case the compiler picks a different
- * (vector) libm variant for the library's loop. */
+/* Tolerances in ulp. Exact ops (+ - * /, sqrt, floor, ceil, round, abs,
+ * neg, fmod, minimum, maximum) are correctly rounded and must agree with
+ * the reference exactly. The transcendental ops are glibc's vector math
+ * library's (src/vmath.h), within 4 ulp of the exact result, and the
+ * reference is libm's scalar function: the two are held to 4 ulp apart
+ * (3 was the most seen). */
 static double tol_unary(pa_unary_op op)
 {
     switch (op) {
@@ -342,14 +342,14 @@ static double tol_unary(pa_unary_op op)
     case PA_OP_ARCTAN:
     case PA_OP_ARCSINH:
     case PA_OP_ARCCOSH:
-    case PA_OP_ARCTANH: return 1;
+    case PA_OP_ARCTANH: return 4;
     default: return 0;
     }
 }
 
 static double tol_binary(pa_binary_op op)
 {
-    return op == PA_OP_POW || op == PA_OP_HYPOT || op == PA_OP_ATAN2 ? 1 : 0;
+    return op == PA_OP_POW || op == PA_OP_HYPOT || op == PA_OP_ATAN2 ? 4 : 0;
 }
 
 /* ------------------------------------------------------------ tests */

@@ -1,8 +1,9 @@
 /* The dtypes experiment: numpy's other dtypes at the speed of memory.
  * For f64 (the reference) and f32, i16, u8 and c128:
  *   z = a + b with pa_binary and z = a*b + c with pa_eval (and z = a / b
- *   with pa_binary on the float and complex dtypes), against the triad,
- *   and the sum (pa_reduce_value) against the read-only sum;
+ *   with pa_binary on the float and complex dtypes, and z = sin(a), a
+ *   transcendental function, with pa_unary on the float ones), against
+ *   the triad, and the sum (pa_reduce_value) against the read-only sum;
  * then pa_astype between pairs of dtypes that cover each kind of cast
  * (widen, narrow, int to float, float to int, to and from f16, bool and
  * complex), against the triad.
@@ -13,8 +14,9 @@
  * f64's worth (default 2e7, 160 MB; 1e7 under --quick), so that each is out
  * of cache as the limits' arrays are. Rates count each dtype's own bytes
  * per node: three arrays for both expressions (the triad's count, as in the
- * elementwise experiment), one for the sum, and the source's plus the
- * destination's for astype (the wider dtype's array holds the bytes). */
+ * elementwise experiment), two for sin, one for the sum, and the source's
+ * plus the destination's for astype (the wider dtype's array holds the
+ * bytes). */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -96,6 +98,15 @@ static int eval_rep(bench *b, void *arg, int rep)
     pa_binding bind[] = {PA_BIND_ARRAY("z", D->z), PA_BIND_ARRAY("a", D->a),
                          PA_BIND_ARRAY("b", D->b), PA_BIND_ARRAY("c", D->c)};
     return bench_pa_ok(b, pa_eval(D->ctx, "z = a*b + c", bind, 4), "pa_eval");
+}
+
+/* A transcendental function, for the float dtypes: computed by the
+ * core more than moved, so reported beside the triad, not held to it. */
+static int sin_rep(bench *b, void *arg, int rep)
+{
+    (void)rep;
+    dt *D = arg;
+    return bench_pa_ok(b, pa_unary(D->z, PA_OP_SIN, D->a), "pa_unary");
 }
 
 static int sum_rep(bench *b, void *arg, int rep)
@@ -183,12 +194,14 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         return -1;
     size_t n = bytes / pa_dtype_size(t);
     double size = (double)pa_dtype_size(t) * (double)n;
-    char method[4][64];
+    char method[5][64];
     snprintf(method[0], sizeof method[0], "%s z = a + b: pa_binary", name);
     snprintf(method[1], sizeof method[1], "%s z = a*b + c: pa_eval", name);
     snprintf(method[2], sizeof method[2], "%s sum: pa_reduce_value", name);
     snprintf(method[3], sizeof method[3], "%s z = a / b: pa_binary", name);
+    snprintf(method[4], sizeof method[4], "%s z = sin(a): pa_unary", name);
     int quotient = name[0] == 'f' || name[0] == 'c'; /* a float or complex dtype */
+    int sine = name[0] == 'f';                       /* a float dtype */
     bench_spec specs[] = {
         limit_spec("triad a=b+s*c, per node (paired)", (double)bytes, 3),
         {.method = method[0], .size = (double)n, .size_elems = 1, .work = 3 * size},
@@ -197,15 +210,17 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         {.method = method[2], .size = (double)n, .size_elems = 1, .work = size},
         limit_spec("limit of 3 reads + 1 write: z = x*y + w, streaming", (double)bytes, 3),
         {.method = method[3], .size = (double)n, .size_elems = 1, .work = 3 * size},
+        {.method = method[4], .size = (double)n, .size_elems = 1, .work = 2 * size},
     };
-    bench_fn fns[] = {triad_rep, binary_rep, eval_rep, read_rep, sum_rep, fma_rep, divide_rep};
-    void *args[] = {D, D, D, D, D, D, D};
-    int f[7];
+    bench_fn fns[] = {triad_rep, binary_rep, eval_rep,   read_rep,
+                      sum_rep,   fma_rep,    divide_rep, sin_rep};
+    void *args[] = {D, D, D, D, D, D, D, D};
+    int f[8];
     pa_array **arrs[] = {&D->a, &D->b, &D->c, &D->z};
     pa_dtype types[] = {t, t, t, t};
     int rc = make(bm, D, n, arrs, types, 4);
     if (rc == 0)
-        rc = bench_time_steps(bm, specs, fns, args, 6 + quotient, f);
+        rc = bench_time_steps(bm, specs, fns, args, 6 + quotient + sine, f);
     unmake(D, 0);
     if (rc != 0)
         return rc;
@@ -213,6 +228,8 @@ static int compute_figures(bench *bm, dt *D, const char *name, size_t bytes, int
         bench_ratio_at_least(bm, f[k], f[0], 0.9, "paired triad");
     if (quotient)
         bench_ratio_at_least(bm, f[6], f[0], 0.9, "paired triad");
+    if (sine)
+        bench_ratio(bm, f[7], f[0], "paired triad");
     /* Per byte counted alike (3 arrays), so this says how near pa_eval
      * comes to the best code for its own mix of reads and writes. */
     bench_ratio(bm, f[2], f[5], "3 reads + 1 write streaming");
@@ -279,13 +296,14 @@ static int dt_run(bench *bm)
         rc = cast_figure(bm, &D, casts[k], bytes);
     unmake(&D, 1);
     if (rc == 0)
-        bench_note(bm,
-                   "dtypes: every array holds %zu bytes per node; rates count each dtype's own "
-                   "bytes per node (3 arrays for the expressions, as the triad, 1 for the sum, "
-                   "source plus destination for astype); each figure timed beside the triad "
-                   "(the sums beside the read-only sum) on f64 arrays of the same bytes, in "
-                   "every repetition",
-                   bytes);
+        bench_note(
+            bm,
+            "dtypes: every array holds %zu bytes per node; rates count each dtype's own "
+            "bytes per node (3 arrays for the expressions, as the triad, 2 for sin, 1 for "
+            "the sum, source plus destination for astype); each figure timed beside the triad "
+            "(the sums beside the read-only sum) on f64 arrays of the same bytes, in "
+            "every repetition",
+            bytes);
     if (rc == 0) {
         char line[256];
         int len = snprintf(line, sizeof line,
@@ -303,7 +321,7 @@ const bench_experiment bench_dtypes = {
     .name = "dtypes",
     .description =
         "z = a + b, z = a*b + c and sum on f32, i16, u8 and c128 beside f64 (z = a / b on "
-        "the float and complex ones), and astype between dtypes, each beside the triad "
-        "(the sums beside the read-only sum)",
+        "the float and complex ones, z = sin(a) on the float ones), and astype between "
+        "dtypes, each beside the triad (the sums beside the read-only sum)",
     .run = dt_run,
 };
