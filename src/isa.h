@@ -7,7 +7,8 @@
 /* Hot loops compiled for AVX-512, AVX2 and plain x86-64 (SSE2); the
  * dynamic loader picks the clone that the CPU runs (an ifunc). All clones
  * give the same bits: the loops use IEEE 754 basic operations (or the same
- * libm calls) in the same order, and -std=c11 keeps gcc from contracting
+ * libm calls, or the same vector math functions, which vmath.c chooses by
+ * the CPU) in the same order, and -std=c11 keeps gcc from contracting
  * them into FMAs. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PA_X86_DISPATCH 1 /* target attributes and __builtin_cpu_supports */

@@ -447,7 +447,8 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
 /* The kernels are compiled once per instruction set (K_ISA: base x86-64,
  * AVX2, AVX-512), and the lookups pick the table. K(name) is the name for
  * the instruction set being compiled. All instruction sets give the same
- * bits: the ops are IEEE 754 basic operations or the same libm calls, and
+ * bits: the ops are IEEE 754 basic operations, the same libm calls or the
+ * same vector math functions (vmath.h chooses them by the CPU), and
  * -std=c11 keeps gcc from contracting them into FMAs. */
 #define K_CAT(name, isa) name##_##isa
 #define K_CAT2(name, isa) K_CAT(name, isa)

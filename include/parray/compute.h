@@ -170,7 +170,11 @@ PA_EXTERN int pa_binary_int_ok(pa_binary_op op);
  * cast into out's under numpy's same_kind rule (see pa_binary). out may be
  * a. Float semantics are C99/numpy's; round is half to even (numpy.round);
  * sinh cosh arcsin arccos arctan arcsinh arccosh arctanh are numpy's (C's
- * sinh ... atanh: NaN outside the domain, +-inf at arctanh(+-1)). Integer
+ * sinh ... atanh: NaN outside the domain, +-inf at arctanh(+-1)). The
+ * transcendental functions (exp log ... arctanh, and pow hypot atan2 in
+ * pa_binary) are glibc's vector math library's where the build has it:
+ * within 4 ulp, libm's at +-0, +-inf and NaN, and an element's bits depend
+ * on its value only (docs/compute.md). Integer
  * dtypes take neg abs square (wrapping like numpy), floor ceil round (the
  * identity) and invert (numpy's ~); the others are PA_ENOTSUP there.
  * logical_not takes every dtype and gives a bool (true where a is 0, as
