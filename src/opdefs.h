@@ -250,8 +250,8 @@ PA_CX_FNS(double, CMPLX, d)
 
 /* The quotient of integers x, y of at most 16 bits (in int32, y != 0),
  * truncated or floored, through float: x86 has no vector integer division
- * (i16 // ran at 0.28x of the triad, and at 0.87x in float; u8 at 0.16x,
- * and 0.37x, as it needs twice the float divisions per byte). Exact: x and y are exact in
+ * (i16 // ran at 0.28x of the triad, and at 0.80-0.87x in float; u8 at
+ * 0.16x, and 0.37x, as it needs twice the float divisions per byte). Exact: x and y are exact in
  * float, and a quotient that is not whole lies at least 1/|y| from the
  * nearest whole number, more than float's rounding error |x/y| 2^-24
  * (|x| < 2^24). The helpers below take it for T of up to 16 bits; the
