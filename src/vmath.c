@@ -58,80 +58,40 @@ typedef struct {
 #define VM_ARGS_2(V) V, V
 #define VM_VS_1 v
 #define VM_VS_2 vv
-/* One function's loops, double and float, in the instruction set of the
- * VM_* macros defined below. */
-#define VM_FNS(N, fn, A)                                                                         \
-    VM_LOOP(VM_CAT(VM_PFX, fn##_d), double, VM_VD, VM_WD, VM_LDD, VM_STD, A,                     \
-            VM_CAT(VM_CAT(VM_CAT(VM_SYM, VM_WD), VM_VS_##A), _##fn))                             \
-    VM_LOOP(VM_CAT(VM_PFX, fn##_f), float, VM_VF, VM_WF, VM_LDF, VM_STF, A,                      \
-            VM_CAT(VM_CAT(VM_CAT(VM_SYM, VM_WF), VM_VS_##A), _##fn##f))
+/* One function's loops, double and float, for the instruction set whose
+ * libmvec names start SYM, with WD doubles or WF floats to a vector V
+ * (V##d for doubles) that P's intrinsics load and store. */
+#define VM_FNS(N, fn, A, SYM, WD, WF, V, P)                                                      \
+    VM_LOOP(VM_CAT(VM_PFX, fn##_d), double, V##d, WD, P##_loadu_pd, P##_storeu_pd, A,            \
+            VM_CAT(VM_CAT(VM_CAT(SYM, WD), VM_VS_##A), _##fn))                                   \
+    VM_LOOP(VM_CAT(VM_PFX, fn##_f), float, V, WF, P##_loadu_ps, P##_storeu_ps, A,                \
+            VM_CAT(VM_CAT(VM_CAT(SYM, WF), VM_VS_##A), _##fn##f))
 
 /* SSE: every x86-64 CPU. */
 #define VM_PFX vm_b_
-#define VM_SYM _ZGVbN
-#define VM_WD 2
-#define VM_WF 4
-#define VM_VD __m128d
-#define VM_VF __m128
-#define VM_LDD _mm_loadu_pd
-#define VM_STD _mm_storeu_pd
-#define VM_LDF _mm_loadu_ps
-#define VM_STF _mm_storeu_ps
-PA_VMATH_FNS(VM_FNS)
+#define VM_B(N, fn, A) VM_FNS(N, fn, A, _ZGVbN, 2, 4, __m128, _mm)
+PA_VMATH_FNS(VM_B)
 VM_TABLE(table_b)
 #undef VM_PFX
-#undef VM_SYM
-#undef VM_WD
-#undef VM_WF
-#undef VM_VD
-#undef VM_VF
-#undef VM_LDD
-#undef VM_STD
-#undef VM_LDF
-#undef VM_STF
 
 /* AVX2. */
 #pragma GCC push_options
 #pragma GCC target("avx2")
 #define VM_PFX vm_d_
-#define VM_SYM _ZGVdN
-#define VM_WD 4
-#define VM_WF 8
-#define VM_VD __m256d
-#define VM_VF __m256
-#define VM_LDD _mm256_loadu_pd
-#define VM_STD _mm256_storeu_pd
-#define VM_LDF _mm256_loadu_ps
-#define VM_STF _mm256_storeu_ps
-PA_VMATH_FNS(VM_FNS)
+#define VM_D(N, fn, A) VM_FNS(N, fn, A, _ZGVdN, 4, 8, __m256, _mm256)
+PA_VMATH_FNS(VM_D)
 VM_TABLE(table_d)
-#pragma GCC pop_options
 #undef VM_PFX
-#undef VM_SYM
-#undef VM_WD
-#undef VM_WF
-#undef VM_VD
-#undef VM_VF
-#undef VM_LDD
-#undef VM_STD
-#undef VM_LDF
-#undef VM_STF
+#pragma GCC pop_options
 
 /* AVX-512 (F; libmvec's own dispatch uses DQ where the CPU has it). */
 #pragma GCC push_options
 #pragma GCC target("avx512f")
 #define VM_PFX vm_e_
-#define VM_SYM _ZGVeN
-#define VM_WD 8
-#define VM_WF 16
-#define VM_VD __m512d
-#define VM_VF __m512
-#define VM_LDD _mm512_loadu_pd
-#define VM_STD _mm512_storeu_pd
-#define VM_LDF _mm512_loadu_ps
-#define VM_STF _mm512_storeu_ps
-PA_VMATH_FNS(VM_FNS)
+#define VM_E(N, fn, A) VM_FNS(N, fn, A, _ZGVeN, 8, 16, __m512, _mm512)
+PA_VMATH_FNS(VM_E)
 VM_TABLE(table_e)
+#undef VM_PFX
 #pragma GCC pop_options
 
 static const vm_table *vm_table_of_cpu(void)
