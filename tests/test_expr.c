@@ -242,8 +242,8 @@ START_TEST(precedence)
     } while (0)
     CASE("r = -x**2", -(x * x));
     CASE("r = (-x)**2", x * x);
-    CASE("r = y ** 0.5 ** 2", VD(POW, y, 0.25)); /* right-associative */
-    CASE("r = 2 ** 3 ** 2", 512.0);              /* 2**9, folded */
+    CASE("r = y ** 0.5 ** 2", VD(POW, y, VD(POW, 0.5, 2))); /* right-associative */
+    CASE("r = 2 ** 3 ** 2", 512.0);                         /* 2**9, folded */
     CASE("r = 2 ** -1 * x", 0.5 * x);
     CASE("r = -y ** -x", -VD(POW, y, -x));
     CASE("r = x - y - z", (x - y) - z); /* left-associative */
