@@ -95,12 +95,10 @@
  * and f16. PA_CVM is exp or log, whose complex forms are libm's cexp and
  * clog. The kernels compute these a block at a time (kernels.c's
  * K_VMATH); the forms here are the same bits for one element. */
-#define PA_VM1(N, x)                                                                   \
-    _Generic((x), float: pa__vm1_f32, PA_HALF: pa__vm1_f32, default: pa__vm1_f64)(     \
-        PA__VM_##N, (x), (x))
 #define PA_VM2(N, x, y)                                                                \
     _Generic((x), float: pa__vm1_f32, PA_HALF: pa__vm1_f32, default: pa__vm1_f64)(     \
         PA__VM_##N, (x), (y))
+#define PA_VM1(N, x) PA_VM2(N, x, x)
 #define PA_CVM(N, fn, x)                                                               \
     _Generic((x), float _Complex: c##fn##f(x), double _Complex: c##fn(x),              \
              default: PA_VM1(N, x))
@@ -251,11 +249,11 @@ PA_CX_FNS(double, CMPLX, d)
 /* The quotient of integers x, y of at most 16 bits (in int32, y != 0),
  * truncated or floored, through float: x86 has no vector integer division
  * (i16 // ran at 0.28x of the triad, and at 0.80-0.87x in float; u8 at
- * 0.16x, and 0.37x, as it needs twice the float divisions per byte). Exact: x and y are exact in
- * float, and a quotient that is not whole lies at least 1/|y| from the
- * nearest whole number, more than float's rounding error |x/y| 2^-24
- * (|x| < 2^24). The helpers below take it for T of up to 16 bits; the
- * int32 result wraps to T (INT_MIN // -1 to INT_MIN). */
+ * 0.16x, and 0.37x, as it needs twice the float divisions per byte).
+ * Exact: x and y are exact in float, and a quotient that is not whole lies
+ * at least 1/|y| from the nearest whole number, more than float's rounding
+ * error |x/y| 2^-24 (|x| < 2^24). The helpers below take it for T of up
+ * to 16 bits; the int32 result wraps to T (INT_MIN // -1 to INT_MIN). */
 static inline int32_t pa_inarrow_quot(int32_t x, int32_t y, int floored)
 {
     float q = (float)x / (float)y;

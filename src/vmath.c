@@ -24,6 +24,10 @@ typedef struct {
 #define VM_TABLE(name)                                                                           \
     static const vm_table name = {{PA_VMATH_FNS(VM_ROW_D)}, {PA_VMATH_FNS(VM_ROW_F)}};
 
+/* A call of f on one operand, or two. */
+#define VM_CALL_1(f, x, y) f(x)
+#define VM_CALL_2(f, x, y) f(x, y)
+
 #if defined(PA_HAVE_LIBMVEC) && defined(PA_X86_DISPATCH)
 #include <immintrin.h>
 
@@ -32,8 +36,6 @@ typedef struct {
  * vector's missing lanes repeat the last element, a value the function
  * computes at the speed of that element (a pad of 0 or 1 could send every
  * lane of acosh or atanh to the scalar path). */
-#define VM_CALL_1(sym, x, y) sym(x)
-#define VM_CALL_2(sym, x, y) sym(x, y)
 #define VM_LOOP(name, R, V, W, LD, ST, A, sym)                                                   \
     V sym(VM_ARGS_##A(V));                                                                       \
     static void name(R *x, const R *y, size_t n)                                                 \
@@ -106,21 +108,15 @@ static const vm_table *vm_table_of_cpu(void)
 
 #else /* no libmvec: libm, an element at a time */
 
-#define VM_CALL_1(f, x, y) f(x)
-#define VM_CALL_2(f, x, y) f(x, y)
-#define VM_FNS(N, fn, A)                                                                         \
-    static void vm_s_##fn##_d(double *x, const double *y, size_t n)                              \
+#define VM_SCALAR(name, R, f, A)                                                                 \
+    static void name(R *x, const R *y, size_t n)                                                 \
     {                                                                                            \
         (void)y;                                                                                 \
         for (size_t i = 0; i < n; i++)                                                           \
-            x[i] = VM_CALL_##A(fn, x[i], y[i]);                                                  \
-    }                                                                                            \
-    static void vm_s_##fn##_f(float *x, const float *y, size_t n)                                \
-    {                                                                                            \
-        (void)y;                                                                                 \
-        for (size_t i = 0; i < n; i++)                                                           \
-            x[i] = VM_CALL_##A(fn##f, x[i], y[i]);                                               \
+            x[i] = VM_CALL_##A(f, x[i], y[i]);                                                   \
     }
+#define VM_FNS(N, fn, A)                                                                         \
+    VM_SCALAR(vm_s_##fn##_d, double, fn, A) VM_SCALAR(vm_s_##fn##_f, float, fn##f, A)
 #define VM_PFX vm_s_
 PA_VMATH_FNS(VM_FNS)
 VM_TABLE(table_s)
