@@ -338,22 +338,6 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
 #undef PA_INT_HELPERS
 #undef PA_INT_HELPERS_
 
-/* numpy.mod for the float dtypes (numpy's npy_remainder): fmod's result
- * moved to the divisor's sign, and a zero result carries the divisor's
- * sign; x mod 0, inf mod y and NaNs give NaN (from fmod). f16 computes in
- * float, as numpy's float16 loop does. */
-#define PA_FMODPY(fn, T)                                                                         \
-    static inline T fn(T x, T y)                                                                 \
-    {                                                                                            \
-        T r = PA_F2(fmod, x, y);                                                                 \
-        if (r == 0)                                                                              \
-            return PA_F2(copysign, (T)0, y);                                                     \
-        return (y < 0) != (r < 0) ? r + y : r;                                                   \
-    }
-PA_FMODPY(pa_fmodpy, double)
-PA_FMODPY(pa_fmodpyf, float)
-#undef PA_FMODPY
-
 /* numpy's left_shift and right_shift: a count outside [0, width) shifts
  * every bit out (0, or -1 for >> of a negative value), as numpy's
  * npy_lshift/npy_rshift; a left shift goes through U, so that bits moved
@@ -423,8 +407,8 @@ PA_FMODPY(pa_fmodpyf, float)
     X(MAXIMUM, maximum, 1, ((x != x || x > y) ? x : y), (x > y ? x : y))                         \
     X(HYPOT, hypot, 0, PA_VM2(HYPOT, x, y), PA_NOINT)                                            \
     X(ATAN2, atan2, 0, PA_VM2(ATAN2, x, y), PA_NOINT)                                            \
-    X(FMOD, fmod, 1, PA_F2(fmod, x, y), PA_IHELPER(fmod, x, y))                                  \
-    X(MOD, mod, 1, PA_F2(pa_fmodpy, x, y), PA_IHELPER(mod, x, y))                                \
+    X(FMOD, fmod, 1, PA_VM2(FMOD, x, y), PA_IHELPER(fmod, x, y))                                 \
+    X(MOD, mod, 1, PA_VM2(MOD, x, y), PA_IHELPER(mod, x, y))                                     \
     X(LEFT_SHIFT, left_shift, 2, PA_NOFLOAT, PA_ILSHIFT(x, y))                                   \
     X(RIGHT_SHIFT, right_shift, 2, PA_NOFLOAT, PA_IRSHIFT(x, y))                                 \
     X(LOGICAL_AND, logical_and, 1, (x && y), (x && y))                                           \

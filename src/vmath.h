@@ -21,8 +21,8 @@
 #include <stddef.h>
 
 /* X(NAME, fn, ARITY): the kernel op NAME (opdefs.h) is libm's fn (the
- * double form; float's is fn##f) of ARITY operands. */
-#define PA_VMATH_FNS(X)                                                                          \
+ * double form; float's is fn##f) of ARITY operands, computed by libmvec. */
+#define PA_VMATH_LIBMVEC(X)                                                                      \
     X(EXP, exp, 1)                                                                               \
     X(LOG, log, 1)                                                                               \
     X(LOG10, log10, 1)                                                                           \
@@ -43,6 +43,16 @@
     X(POW, pow, 2)                                                                               \
     X(HYPOT, hypot, 2)                                                                           \
     X(ATAN2, atan2, 2)
+
+/* The same for the functions vmath.c computes in its own vector loops,
+ * exactly: fmod (C's, numpy.fmod) and mod (numpy.mod, Python's %: the
+ * remainder with the divisor's sign). An exact result is libm's whatever
+ * computes it, so these hold the bit-for-bit promise on any CPU. */
+#define PA_VMATH_EXACT(X)                                                                        \
+    X(FMOD, fmod, 2)                                                                             \
+    X(MOD, mod, 2)
+
+#define PA_VMATH_FNS(X) PA_VMATH_LIBMVEC(X) PA_VMATH_EXACT(X)
 
 typedef enum {
 #define PA__VM_ENUM_(N, ...) PA__VM_##N,

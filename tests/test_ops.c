@@ -495,6 +495,103 @@ START_TEST(test_binary)
 }
 END_TEST
 
+/* A pair of operands for fmod and mod whose remainder is hard to get
+ * exactly: x just below a whole multiple k*y (x / y rounds up to k), x a
+ * whole multiple (a zero remainder, signed), a quotient past 2^53 or
+ * 2^24, subnormals, and the specials; every sign combination. */
+static void fmod_pair(size_t i, double *x, double *y)
+{
+    static const double special[][2] = {{1, 0},
+                                        {-1, -0.0},
+                                        {INFINITY, 2},
+                                        {-INFINITY, 2},
+                                        {NAN, 2},
+                                        {2, NAN},
+                                        {2, INFINITY},
+                                        {-2, -INFINITY},
+                                        {0, 3},
+                                        {-0.0, 3},
+                                        {1e300, 3.7},
+                                        {-1e300, 1e-300},
+                                        {0x1p60 + 3 * 0x1p8, 3},
+                                        {5e-324, 3e-323},
+                                        {7e-310, 3e-320},
+                                        {1e-310, 0.75},
+                                        {3, 1e300}};
+    size_t ns = sizeof special / sizeof special[0];
+    if (i < ns) {
+        *x = special[i][0];
+        *y = special[i][1];
+        return;
+    }
+    double m = 0.1 + (double)((i * 7919u) % 1000) / 97.0,
+           k = (double)(1 + (i * 104729u) % 100000);
+    double sx = i % 2 ? -1 : 1, sy = i / 2 % 2 ? -1 : 1;
+    switch (i / 4 % 3) {
+    case 0: *x = sx * nextafter(k * m, 0); break; /* x / m rounds up to k */
+    case 1: *x = sx * k * m; break;
+    default: *x = sx * m * ldexp(1.0, (int)(i % 120) - 60); break;
+    }
+    *y = sy * m;
+}
+
+/* fmod and mod of the float dtypes are exact, so they must equal libm's
+ * fmod (and numpy.mod's definition from it) bit for bit, the sign of a
+ * zero included: computed a vector at a time, x / y may round up to a
+ * whole number and a lane past the vectors' exact range goes to libm. */
+START_TEST(test_fmod_exact)
+{
+    const pa_dtype dts[] = {PA_F64, PA_F32};
+    for (int t = 0; t < 2; t++) {
+        pa_dtype d = dts[t];
+        pa_array *a = NULL, *b = NULL, *out = NULL;
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &out), ctx);
+        double *xs = malloc(N * sizeof *xs), *ys = malloc(N * sizeof *ys);
+        char *bx = malloc(N * 8), *by = malloc(N * 8);
+        for (size_t i = 0; i < N; i++) {
+            fmod_pair(i, &xs[i], &ys[i]);
+            tu_set_f(bx, d, i, xs[i]);
+            tu_set_f(by, d, i, ys[i]);
+        }
+        TU_OK(pa_array_scatter(a, 0, bx), ctx);
+        TU_OK(pa_array_scatter(b, 0, by), ctx);
+        const pa_binary_op ops[] = {PA_OP_FMOD, PA_OP_MOD};
+        for (int o = 0; o < 2; o++) {
+            TU_OK(pa_binary(out, ops[o], a, b), ctx);
+            void *got = gather_all(out);
+            size_t bad = 0, first = N;
+            for (size_t i = 0; i < N; i++) {
+                double g = tu_get_f(got, d, i), want;
+                if (d == PA_F64) {
+                    want = ops[o] == PA_OP_MOD ? ref_binary_f64(PA_OP_MOD, xs[i], ys[i])
+                                               : fmod(xs[i], ys[i]);
+                } else {
+                    float x = (float)xs[i], y = (float)ys[i];
+                    want = ops[o] == PA_OP_MOD ? ref_binary_f32(PA_OP_MOD, x, y) : fmodf(x, y);
+                }
+                int same = isnan(g) ? isnan(want) : g == want && !signbit(g) == !signbit(want);
+                if (!same && bad++ == 0)
+                    first = i;
+            }
+            TU_ASSERT(bad == 0, "%s on %s: %zu wrong, first at %zu: %a %s %a",
+                      pa_binary_name(ops[o]), pa_dtype_name(d), bad, first,
+                      first < N ? xs[first] : 0.0, pa_binary_name(ops[o]),
+                      first < N ? ys[first] : 0.0);
+            free(got);
+        }
+        free(xs);
+        free(ys);
+        free(bx);
+        free(by);
+        pa_array_free(&a);
+        pa_array_free(&b);
+        pa_array_free(&out);
+    }
+}
+END_TEST
+
 /* Complex arrays: abs, real, imag and angle give the part dtype, which
  * out must take under same_kind; the ops complex numbers lack (no order,
  * no rounding, no mod) are PA_ENOTSUP naming the op and the dtype. */
@@ -924,6 +1021,7 @@ static Suite *make(void)
     tcase_add_checked_fixture(tc, tu_ctx_setup, tu_ctx_teardown);
     tcase_add_test(tc, test_unary);
     tcase_add_test(tc, test_binary);
+    tcase_add_test(tc, test_fmod_exact);
     tcase_add_test(tc, test_bool_ops);
     tcase_add_test(tc, test_complex_ops);
     tcase_add_test(tc, test_int_div_zero);
