@@ -89,9 +89,13 @@ pa_isa pa__cpu_isa(void)
     if (isa >= 0)
         return (pa_isa)isa;
     __builtin_cpu_init();
-    isa = __builtin_cpu_supports("avx512f") ? PA_ISA_AVX512
-          : __builtin_cpu_supports("avx2")  ? PA_ISA_AVX2
-                                            : PA_ISA_BASE;
+    /* The AVX2 and AVX-512 code may also use FMA (vmath.c) and F16C (f16
+     * conversions), which every CPU with AVX2 has; asked all the same. */
+    int fma_f16c = __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    isa = !fma_f16c                           ? PA_ISA_BASE
+          : __builtin_cpu_supports("avx512f") ? PA_ISA_AVX512
+          : __builtin_cpu_supports("avx2")    ? PA_ISA_AVX2
+                                              : PA_ISA_BASE;
     known = isa;
     return (pa_isa)isa;
 #else

@@ -182,8 +182,8 @@ CONV_TARGET static void conv_I32_F64_intel(void *dst, const void *src, size_t n)
 #undef CONV_TARGET
 #endif
 
-/* The instruction set of the conversions: the kernels' when the CPU also
- * has F16C, and for AVX-512 also DQ, BW and VL (64-bit integer <-> float
+/* The instruction set of the conversions: the kernels' (which implies
+ * F16C), and for AVX-512 also DQ, BW and VL (64-bit integer <-> float
  * conversions and byte and word packing; every AVX-512 CPU since Skylake-SP
  * and Zen 4 has them). Asked once. */
 static pa_isa conv_isa(void)
@@ -193,7 +193,7 @@ static pa_isa conv_isa(void)
     int isa = known;
     if (isa < 0) {
         __builtin_cpu_init();
-        isa = __builtin_cpu_supports("f16c") ? (int)pa__cpu_isa() : (int)PA_ISA_BASE;
+        isa = (int)pa__cpu_isa();
         if (isa == PA_ISA_AVX512 &&
             !(pa__cpu_has_avx512bw() && __builtin_cpu_supports("avx512dq") &&
               __builtin_cpu_supports("avx512vl")))

@@ -103,6 +103,22 @@
     _Generic((x), float _Complex: c##fn##f(x), double _Complex: c##fn(x),              \
              default: PA_VM1(N, x))
 
+/* The result of an op of ARITY operands stored as O. An f16 result of two
+ * or three operands that is NaN is the default quiet NaN, as a complex
+ * part is (PA_CX_QNAN below): when two operands are NaN, x86 passes on the
+ * first one's, and gcc orders a commutative op's operands one way in the
+ * vector loops (F16C converts f16 there) and another in the element loop
+ * of a table without F16C (libgcc converts), so the NaN would differ
+ * between the kernel tables. One operand's NaN passes through unchanged
+ * (neg, abs, a copy). */
+#define PA__RESULT1(O, E) (E)
+#define PA__RESULT2(O, E) _Generic((O)0, PA_HALF: pa_half_nan((float)(E)), default: (E))
+#define PA__RESULT3 PA__RESULT2
+static inline float pa_half_nan(float v)
+{
+    return v != v ? (float)NAN : v;
+}
+
 /* Complex multiply and divide as numpy computes them, so that the bits
  * are numpy's: the schoolbook product (no C99 Annex G recovery of an inf
  * from NaN parts, which C's `*` does in a libgcc call that stops the loop

@@ -187,9 +187,7 @@ static const vm_table *vm_table_of_cpu(void)
 {
     switch (pa__cpu_isa()) {
     case PA_ISA_AVX512: return &table_e;
-    /* The exact functions' loops need FMA, which every AVX2 CPU we know of
-     * has. */
-    case PA_ISA_AVX2: return __builtin_cpu_supports("fma") ? &table_d : &table_b;
+    case PA_ISA_AVX2: return &table_d;
     case PA_ISA_BASE: break;
     }
     return &table_b;
