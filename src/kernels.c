@@ -379,7 +379,7 @@ typedef int32_t k_i32h __attribute__((vector_size(PA_CACHE_LINE / 2)));
 #define K_VM_FN(N, fn, A) [PA__KOP_##N] = PA__VM_##N + 1,
 static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
 #define K_VM_BLK (2048 / sizeof(T))
-#define K_VM_REAL(T) _Generic((T)0, double : 1, float : 1, PA_HALF : 1, default : 0)
+#define K_VM_REAL(T) _Generic((T)0, double : 1, float : 1, default : 0)
 #define K_VM_V(T) __typeof__(_Generic((T)0, double : 0.0, default : 0.0f))
 #define K_VM_CALL(V) _Generic((V)0, double : pa__vm_f64, default : pa__vm_f32)
 /* The operand at p from element i0, m > 0 of them (the first outside the
@@ -425,7 +425,7 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
             }                                                                                    \
             K_VM_CALL(V)(f_, xv, ARITY == 2 ? yv : NULL, m);                                     \
             if (stream) {                                                                        \
-                K_IVDEP for (size_t k = 0; k < m; k++) ov[k] = (O)PA__RESULT##ARITY(O, xv[k]);   \
+                K_IVDEP for (size_t k = 0; k < m; k++) ov[k] = (O)xv[k];                         \
                 size_t k = 0;                                                                    \
                 for (; k + LINE <= m; k += LINE)                                                 \
                     K_STREAM_LINE(o + i0 + k, ov + k)                                            \
@@ -433,15 +433,144 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
                     o[i0 + k] = ov[k];                                                           \
             } else {                                                                             \
                 if (so == 1)                                                                     \
-                    K_IVDEP for (size_t k = 0; k < m; k++)                                       \
-                        o[i0 + k] = (O)PA__RESULT##ARITY(O, xv[k]);                              \
+                    K_IVDEP for (size_t k = 0; k < m; k++) o[i0 + k] = (O)xv[k];                 \
                 else                                                                             \
                     K_IVDEP for (size_t k = 0; k < m; k++)                                       \
-                        o[(ptrdiff_t)(i0 + k) * so] = (O)PA__RESULT##ARITY(O, xv[k]);            \
+                        o[(ptrdiff_t)(i0 + k) * so] = (O)xv[k];                                  \
             }                                                                                    \
         }                                                                                        \
         return err;                                                                              \
     }
+
+/* A dtype that computes in a wider one's kernels (kernels.h's PA__WIDE:
+ * f16 in f32's), K_WIDE_BLK elements at a time: each operand's block is
+ * converted to the wide type WT (unit stride with F16C in the AVX2 and
+ * AVX-512 tables; gcc 12 converts _Float16 an element at a time, which ran
+ * at 0.2-0.4x of the triad), the wide dtype W's kernel of the op computes
+ * it at unit stride (0 for an operand read once), and the result is
+ * converted back, or stored as it is for a predicate's bool, as the
+ * element loop stores (streaming, whole lines after a first block that
+ * ends at a line of the output). The bits are the wide op's rounded once
+ * to the dtype, as numpy's float16 loops give them, but for a NaN from
+ * two or three operands, which is the default quiet NaN, as a complex
+ * part's is: when two operands are NaN, x86 passes on the first one's,
+ * and gcc orders a commutative op's operands one way in a vector loop and
+ * another in an element loop, so the tables' NaNs differed (f16's operands
+ * have more NaN bit patterns than f32's; numpy's NaNs differ likewise). */
+#define K_WIDE_BLK 1024
+#define K_WIDE(ARITY, W, WT, N) K_WIDE_(ARITY, W, WT, N)
+#define K_WIDE_(ARITY, W, WT, N)                                                                 \
+    {                                                                                            \
+        typedef __typeof__(_Generic((O)0, T : (WT)0, default : (O)0)) R;                         \
+        enum { B = K_WIDE_BLK, LINE = PA_CACHE_LINE / sizeof(O) };                               \
+        WT xv[B], yv[(ARITY) > 1 ? B : 1], zv[(ARITY) > 2 ? B : 1];                              \
+        R rv[B];                                                                                 \
+        O ov[B] __attribute__((aligned(PA_CACHE_LINE)));                                         \
+        const pa__strides ws = {.o = 1, .a = st->a != 0, .b = st->b != 0, .c = st->c != 0};      \
+        const ptrdiff_t so = st->o;                                                              \
+        const int stream = nt && so == 1, canon = (ARITY) > 1;                                   \
+        size_t m = B, head = (PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &            \
+                             (PA_CACHE_LINE - 1);                                                \
+        if (stream && head >= sizeof(O))                                                         \
+            m = head / sizeof(O);                                                                \
+        for (size_t i0 = 0; i0 < n; i0 += m, m = B) {                                            \
+            if (m > n - i0)                                                                      \
+                m = n - i0;                                                                      \
+            K_WIDE_IN(xv, a, st->a);                                                             \
+            if ((ARITY) > 1)                                                                     \
+                K_WIDE_IN(yv, b, st->b);                                                         \
+            if ((ARITY) > 2)                                                                     \
+                K_WIDE_IN(zv, c, st->c);                                                         \
+            err |= K(k_##W##_##N##_t)(rv, xv, yv, zv, m, &ws, 0);                                \
+            if (stream) {                                                                        \
+                K_WIDE_OUT(ov, rv, m);                                                           \
+                size_t k = 0;                                                                    \
+                for (; k + LINE <= m; k += LINE)                                                 \
+                    K_STREAM_LINE(o + i0 + k, ov + k)                                            \
+                for (; k < m; k++)                                                               \
+                    o[i0 + k] = ov[k];                                                           \
+            } else if (so == 1) {                                                                \
+                K_WIDE_OUT(o + i0, rv, m);                                                       \
+            } else {                                                                             \
+                for (size_t k = 0; k < m; k++)                                                   \
+                    o[(ptrdiff_t)(i0 + k) * so] = (O)K_WIDE_NAN(rv[k]);                          \
+            }                                                                                    \
+        }                                                                                        \
+        return err;                                                                              \
+    }
+/* Block i0 of m elements of the operand at p, stride s, into buf. */
+#define K_WIDE_IN(buf, p, s)                                                                     \
+    do {                                                                                         \
+        if ((s) == 0)                                                                            \
+            buf[0] = (p)[0];                                                                     \
+        else if ((s) == 1)                                                                       \
+            K_CAT2(K_HALF_IN, K_ISA)(buf, (p) + i0, m);                                          \
+        else                                                                                     \
+            for (size_t k = 0; k < m; k++)                                                       \
+                buf[k] = (p)[(ptrdiff_t)(i0 + k) * (s)];                                         \
+    } while (0)
+/* m results at r to the output's type at d: f16 through K_HALF_OUT (a NaN
+ * made the default one where canon), a bool as it is. */
+#define K_WIDE_OUT(d, r, m)                                                                      \
+    do {                                                                                         \
+        if (_Generic((O)0, PA_HALF : 1, default : 0))                                            \
+            K_CAT2(K_HALF_OUT, K_ISA)((d), (r), (m));                                            \
+        else                                                                                     \
+            for (size_t k = 0; k < (m); k++)                                                     \
+                (d)[k] = (O)(r)[k];                                                              \
+    } while (0)
+#define K_WIDE_NAN(v) (canon ? pa_half_nan(v) : (v))
+/* f16 to float and back for m elements, per instruction set: F16C's
+ * conversions round to nearest even and quiet a NaN as the casts
+ * (libgcc's) do. */
+#define K_HALF_IN_base(d, s, m)                                                                  \
+    for (size_t r_ = 0; r_ < (m); r_++)                                                          \
+    (d)[r_] = (s)[r_]
+#define K_HALF_OUT_base(d, s, m)                                                                 \
+    for (size_t r_ = 0; r_ < (m); r_++)                                                          \
+    (d)[r_] = K_WIDE_NAN((s)[r_])
+#define K_HALF_IN_avx2(d, s, m)                                                                  \
+    do {                                                                                         \
+        size_t k_ = 0;                                                                           \
+        for (; k_ + 8 <= (m); k_ += 8)                                                           \
+            _mm256_storeu_ps((float *)(void *)((d) + k_),                                        \
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((s) + k_))));     \
+        K_HALF_IN_base((d) + k_, (s) + k_, (m)-k_);                                              \
+    } while (0)
+#define K_HALF_OUT_avx2(d, s, m)                                                                 \
+    do {                                                                                         \
+        size_t k_ = 0;                                                                           \
+        const __m256 nan_ = _mm256_set1_ps(NAN);                                                 \
+        for (; k_ + 8 <= (m); k_ += 8) {                                                         \
+            __m256 v_ = _mm256_loadu_ps((const float *)(const void *)((s) + k_));                \
+            if (canon)                                                                           \
+                v_ = _mm256_blendv_ps(v_, nan_, _mm256_cmp_ps(v_, v_, _CMP_UNORD_Q));            \
+            _mm_storeu_si128((__m128i *)(void *)((d) + k_),                                      \
+                             _mm256_cvtps_ph(v_, _MM_FROUND_TO_NEAREST_INT));                    \
+        }                                                                                        \
+        K_HALF_OUT_base((d) + k_, (s) + k_, (m)-k_);                                             \
+    } while (0)
+#define K_HALF_IN_avx512(d, s, m)                                                                \
+    do {                                                                                         \
+        size_t k_ = 0;                                                                           \
+        for (; k_ + 16 <= (m); k_ += 16)                                                         \
+            _mm512_storeu_ps((float *)(void *)((d) + k_),                                        \
+                             _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((s) + k_))));  \
+        K_HALF_IN_base((d) + k_, (s) + k_, (m)-k_);                                              \
+    } while (0)
+#define K_HALF_OUT_avx512(d, s, m)                                                               \
+    do {                                                                                         \
+        size_t k_ = 0;                                                                           \
+        const __m512 nan_ = _mm512_set1_ps(NAN);                                                 \
+        for (; k_ + 16 <= (m); k_ += 16) {                                                       \
+            __m512 v_ = _mm512_loadu_ps((const float *)(const void *)((s) + k_));                \
+            if (canon)                                                                           \
+                v_ = _mm512_mask_mov_ps(v_, _mm512_cmp_ps_mask(v_, v_, _CMP_UNORD_Q), nan_);     \
+            _mm256_storeu_si256((__m256i *)(void *)((d) + k_),                                   \
+                                _mm512_cvtps_ph(v_, _MM_FROUND_TO_NEAREST_INT));                 \
+        }                                                                                        \
+        K_HALF_OUT_base((d) + k_, (s) + k_, (m)-k_);                                             \
+    } while (0)
 
 /* ------------------------------------------------------------ kernels */
 
@@ -491,9 +620,9 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
         (void)b;                                                                                 \
         (void)c;                                                                                 \
         int err = 0;                                                                             \
-        K_VMATH(ARITY, N)                                                                        \
-        K_VLINE(ARITY, DT, N, E)                                                                 \
-        K_BODY##ARITY(PA__RESULT##ARITY(O, E))                                                   \
+        PA__WHEN(PA__IN_WIDE(DT, N), K_WIDE(ARITY, PA__WIDE_OF_##DT, PA__WIDE_T_##DT, N))        \
+        PA__WHEN(PA__NOT(PA__IN_WIDE(DT, N)),                                                    \
+                 K_VMATH(ARITY, N) K_VLINE(ARITY, DT, N, E) K_BODY##ARITY(E))                    \
     }                                                                                            \
     K_ATTRS(N)                                                                                   \
     static int K(k_##DT##_##N)(void *o, const void *a, const void *b, const void *c, size_t n,   \

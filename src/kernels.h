@@ -32,6 +32,24 @@
  * op), the comparisons, where and the fused mul-adds, copy. */
 #define PA__KERNEL_OPS(X)                                                                        \
     PA_UNARY_OPS(X) PA_BINARY_OPS(X) PA_COMPARE_OPS(X) PA_TERNARY_OPS(X) PA_COPY_OPS(X)
+/* A dtype that computes in another's kernels: f16 in f32's, as numpy's
+ * float16 loops compute in float (PA__WIDE(DT) is 1, PA__WIDE_OF_##DT
+ * names the other dtype and PA__WIDE_T_##DT its C type). It keeps its own
+ * element loops for the ops in which it must: a copy and where move its
+ * bits (a conversion would quiet a signalling NaN), and the fused ops
+ * round their intermediate result to it, as two of numpy's ops would.
+ * PA__IN_WIDE(DT, N) is 1 when op N of DT runs in the other's kernels. */
+#define PA__WIDE_F16 ~, 1
+#define PA__WIDE_OF_F16 F32
+#define PA__WIDE_T_F16 float
+#define PA__OWN_COPY ~, 1
+#define PA__OWN_WHERE ~, 1
+#define PA__OWN_MULADD ~, 1
+#define PA__OWN_ADDMUL ~, 1
+#define PA__OWN_SUBDIV ~, 1
+#define PA__WIDE(DT) PA__PROBE(PA__WIDE_##DT)
+#define PA__IN_WIDE(DT, N) PA__SEL(PA__WIDE(DT), 0, PA__NOT(PA__PROBE(PA__OWN_##N)))
+
 typedef enum {
 #define PA__KOP_ENUM_(N, ...) PA__KOP_##N,
     PA__KERNEL_OPS(PA__KOP_ENUM_)

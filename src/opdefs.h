@@ -103,17 +103,11 @@
     _Generic((x), float _Complex: c##fn##f(x), double _Complex: c##fn(x),              \
              default: PA_VM1(N, x))
 
-/* The result of an op of ARITY operands stored as O. An f16 result of two
- * or three operands that is NaN is the default quiet NaN, as a complex
- * part is (PA_CX_QNAN below): when two operands are NaN, x86 passes on the
- * first one's, and gcc orders a commutative op's operands one way in the
- * vector loops (F16C converts f16 there) and another in the element loop
- * of a table without F16C (libgcc converts), so the NaN would differ
- * between the kernel tables. One operand's NaN passes through unchanged
- * (neg, abs, a copy). */
-#define PA__RESULT1(O, E) (E)
-#define PA__RESULT2(O, E) _Generic((O)0, PA_HALF: pa_half_nan((float)(E)), default: (E))
-#define PA__RESULT3 PA__RESULT2
+/* An f16 NaN result of an op of two or three operands is the default
+ * quiet NaN (kernels.c's K_WIDE gives it so for the ops f16 computes in
+ * f32's kernels); the fused ops take it here, so that they give what their
+ * two ops give. */
+#define PA_HALF_NAN(x, E) _Generic((x), PA_HALF: pa_half_nan((float)(E)), default: (E))
 static inline float pa_half_nan(float v)
 {
     return v != v ? (float)NAN : v;
@@ -474,11 +468,11 @@ PA_DTYPE_LIST_WITH(PA_INT_HELPERS, ~)
  * (x - mean) / std, whose division is the core's slowest op. */
 #define PA_TERNARY_OPS(X)                                                                        \
     X(WHERE, where, 1, (x != 0 ? y : z), (x != 0 ? y : z))                                       \
-    X(MULADD, muladd, 1, ((T)PA_CX2(mul, x, y, x * y) + z),                                      \
+    X(MULADD, muladd, 1, PA_HALF_NAN(x, (T)PA_CX2(mul, x, y, x *y) + z),                         \
       PA_IWRAP((PA_UW(x) * (U)y & (U)-1) + (U)z))                                                \
-    X(ADDMUL, addmul, 1, (z + (T)PA_CX2(mul, x, y, x * y)),                                      \
+    X(ADDMUL, addmul, 1, PA_HALF_NAN(x, z + (T)PA_CX2(mul, x, y, x * y)),                        \
       PA_IWRAP((U)z + (PA_UW(x) * (U)y & (U)-1)))                                                \
-    X(SUBDIV, subdiv, 0, ((T)(x - y) / z), PA_NOINT)
+    X(SUBDIV, subdiv, 0, PA_HALF_NAN(x, (T)(x - y) / z), PA_NOINT)
 
 /* Unary: out = x (a copy, or with a stride-0 operand a fill). */
 #define PA_COPY_OPS(X) X(COPY, copy, 1, x, x)

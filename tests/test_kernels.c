@@ -22,7 +22,7 @@
  * px, py, pz (read whatever the op's arity), stored at o; returns the
  * PA_OPERR_* bits. Built where the kernel layer builds a kernel. */
 typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
-#define REF_FN(ARITY, DT, CT, CU, OT, N, E)                                                      \
+#define REF_FN(DT, CT, CU, OT, N, E)                                                             \
     static int ref_##DT##_##N(void *o, const void *px, const void *py, const void *pz)           \
     {                                                                                            \
         typedef CT T;                                                                            \
@@ -36,26 +36,45 @@ typedef int (*ref_fn)(void *o, const void *px, const void *py, const void *pz);
         (void)x;                                                                                 \
         (void)y;                                                                                 \
         (void)z;                                                                                 \
-        OT r = PA__RESULT##ARITY(OT, E);                                                         \
+        OT r = (E);                                                                              \
         memcpy(o, &r, sizeof r);                                                                 \
         return err;                                                                              \
     }
-#define REF_OP1(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REF_DT, (1, N, iok, FE, IE))
-#define REF_OP2(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REF_DT, (2, N, iok, FE, IE))
-#define REF_OP3(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REF_DT, (3, N, iok, FE, IE))
+/* A dtype that computes in another's kernels (kernels.h's PA__WIDE): the
+ * other's reference on the operands converted to it, rounded once. The
+ * conversions go through memory: gcc, which assumes no signalling NaNs,
+ * would drop a conversion to float and back, which quiets one. */
+#define REF_WIDE_FN(DT, CT, OT, N, W, WT) REF_WIDE_FN_(DT, CT, OT, N, W, WT)
+#define REF_WIDE_FN_(DT, CT, OT, N, W, WT)                                                       \
+    static int ref_##DT##_##N(void *o, const void *px, const void *py, const void *pz)           \
+    {                                                                                            \
+        CT x, y, z;                                                                              \
+        memcpy(&x, px, sizeof x);                                                                \
+        memcpy(&y, py, sizeof y);                                                                \
+        memcpy(&z, pz, sizeof z);                                                                \
+        volatile WT vx = x, vy = y, vz = z; /* no folding of a round trip away */                \
+        WT wx = vx, wy = vy, wz = vz;                                                            \
+        __typeof__(_Generic((OT)0, CT : (WT)0, default : (OT)0)) wr;                             \
+        int err = ref_##W##_##N(&wr, &wx, &wy, &wz);                                             \
+        if (pa__kernel_arity(PA__KOP_##N) > 1)                                                   \
+            wr = pa_half_nan(wr); /* the default quiet NaN, as the kernels give it */            \
+        OT r = (OT)wr;                                                                           \
+        memcpy(o, &r, sizeof r);                                                                 \
+        return err;                                                                              \
+    }
+#define REF_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REF_DT, (N, iok, FE, IE))
 #define REF_DT(OP, DT, dt, CT, CU, KIND, ...)                                                    \
     PA__DT_CALL(REF_DT_, DT, CT, CU, KIND, PA__DT_UNPACK OP)
-#define REF_DT_(DT, CT, CU, KIND, ARITY, N, iok, FE, IE)                                         \
-    PA__WHEN(                                                                                    \
-        PA__OP_HAS(KIND, N, iok),                                                                \
-        REF_FN(ARITY, DT, CT, CU,                                                                \
-               PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU), _Bool), N, \
-               PA__SEL(PA__IS_INT(KIND), FE, IE)))
-PA_UNARY_OPS(REF_OP1)
-PA_BINARY_OPS(REF_OP2)
-PA_COMPARE_OPS(REF_OP2)
-PA_TERNARY_OPS(REF_OP3)
-PA_COPY_OPS(REF_OP1)
+#define REF_DT_(DT, CT, CU, KIND, N, iok, FE, IE)                                                \
+    PA__WHEN(PA__OP_HAS(KIND, N, iok),                                                           \
+             REF_DT_OUT(                                                                         \
+                 DT, CT, CU, KIND, N, FE, IE,                                                    \
+                 PA__SEL(PA__OP_IS_PREDICATE(N), PA__SEL(PA__TO_PART(KIND, N), CT, CU), _Bool)))
+#define REF_DT_OUT(DT, CT, CU, KIND, N, FE, IE, OT)                                              \
+    PA__WHEN(PA__IN_WIDE(DT, N), REF_WIDE_FN(DT, CT, OT, N, PA__WIDE_OF_##DT, PA__WIDE_T_##DT))  \
+    PA__WHEN(PA__NOT(PA__IN_WIDE(DT, N)),                                                        \
+             REF_FN(DT, CT, CU, OT, N, PA__SEL(PA__IS_INT(KIND), FE, IE)))
+PA__KERNEL_OPS(REF_OP)
 
 #define REFT_OP(N, n, iok, FE, IE) PA_DTYPE_LIST_WITH(REFT_DT, (N, iok))
 #define REFT_DT(OP, DT, dt, CT, CU, KIND, ...) PA__DT_CALL(REFT_DT_, DT, KIND, PA__DT_UNPACK OP)
