@@ -51,12 +51,13 @@
 #define PA_OPERR_DIVZERO 1 /* integer div or fmod by zero (the result is 0) */
 #define PA_OPERR_NEGPOW 2  /* integer pow with a negative exponent (the result is 0) */
 
-/* double f(double) or float ff(float), chosen by the operand's type; f16
- * computes in float (the result rounds to f16 where it is stored), as
- * numpy's float16 loops do. */
+/* double f(double) or float ff(float), chosen by the operand's type. f16
+ * computes in f32's kernels (kernels.c's K_WIDE), so no form here takes
+ * an f16. (default, not double: clang keeps a const operand's qualifier in
+ * the selection.) */
 /* clang-format off */
-#define PA_F1(fn, x) _Generic((x), float: fn##f, PA_HALF: fn##f, default: fn)(x)
-#define PA_F2(fn, x, y) _Generic((x), float: fn##f, PA_HALF: fn##f, default: fn)((x), (y))
+#define PA_F1(fn, x) _Generic((x), float: fn##f, default: fn)(x)
+#define PA_F2(fn, x, y) _Generic((x), float: fn##f, default: fn)((x), (y))
 
 /* floor, ceil and rint, whose NaN result is quiet on every instruction
  * set: the SSE4.1/AVX rounding instructions quiet a signalling NaN, and
@@ -64,15 +65,8 @@
  * kernel gave different bits for one. */
 #define PA_FROUND(fn, x) ((x) != (x) ? (x) + (x) : PA_F1(fn, x))
 
-/* fabs whose NaN result is the same on every path: f16's fabs goes
- * through float, and gcc's vectorised loop clears the sign bit of the f16
- * directly (a signalling NaN stays signalling) where the scalar loop's
- * conversion quiets it; so an f16 NaN is quieted first, on every path. */
 #define PA_FABS(x)                                                                     \
-    _Generic((x), PA_HALF: ((x) != (x) ? (x) + (x) : PA_ABS_FN(x)(x)), default: PA_ABS_FN(x)(x))
-#define PA_ABS_FN(x)                                                                   \
-    _Generic((x), float _Complex: cabsf, double _Complex: cabs, float: fabsf, PA_HALF: fabsf, \
-             default: fabs)
+    _Generic((x), float _Complex: cabsf, double _Complex: cabs, float: fabsf, default: fabs)(x)
 
 /* The complex functions on a float or complex x (a real x is a complex
  * number with imaginary part +0, as numpy's conj, real, imag and angle
@@ -88,15 +82,15 @@
  * function, which calls it). */
 #define PA_C1(fn, x)                                                                   \
     _Generic((x), float _Complex: c##fn##f, double _Complex: c##fn, float: fn##f,      \
-             PA_HALF: fn##f, default: fn)(x)
+             default: fn)(x)
 
 /* The transcendental functions of vmath.h, by their kernel op N: one
- * element as a block computes it, in double for f64 and in float for f32
- * and f16. PA_CVM is exp or log, whose complex forms are libm's cexp and
+ * element as a block computes it, in double for f64 and in float for f32.
+ * PA_CVM is exp or log, whose complex forms are libm's cexp and
  * clog. The kernels compute these a block at a time (kernels.c's
  * K_VMATH); the forms here are the same bits for one element. */
 #define PA_VM2(N, x, y)                                                                \
-    _Generic((x), float: pa__vm1_f32, PA_HALF: pa__vm1_f32, default: pa__vm1_f64)(     \
+    _Generic((x), float: pa__vm1_f32, default: pa__vm1_f64)(                           \
         PA__VM_##N, (x), (y))
 #define PA_VM1(N, x) PA_VM2(N, x, x)
 #define PA_CVM(N, fn, x)                                                               \
