@@ -789,6 +789,54 @@ END_TEST
 
 /* Integer division by zero: PA_EINVAL on every rank with one message; the
  * elements divided by zero are 0 and the others are right. */
+/* Integer power over the whole range of the exponent (the narrow types
+ * compute every bit of it), with bases of both parities and signs, against
+ * the reference's repeated multiplication; a negative exponent anywhere is
+ * PA_EINVAL with 0 there and the other elements right. */
+START_TEST(test_int_pow)
+{
+    for (pa_dtype d = 0; d < PA_NDTYPES; d++) {
+        if (!tu_is_int(d) || d == PA_BOOL)
+            continue;
+        size_t es = pa_dtype_size(d);
+        int is_signed = tu_wrap_i(-1, d) < 0;
+        pa_array *a = NULL, *b = NULL, *out = NULL;
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b), ctx);
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &out), ctx);
+        /* Exponents up to the type's largest (u16: 65535), 5000 past 16 bits. */
+        __int128 emax = es <= 2 ? ((__int128)1 << (8 * es - (size_t)is_signed)) - 1 : 5000;
+        char *bx = malloc(N * 8), *by = malloc(N * 8);
+        for (size_t i = 0; i < N; i++) {
+            tu_set_i(bx, d, i, (__int128)(i % 7) - 3 + (i % 5 == 0 ? 1000 : 0));
+            tu_set_i(by, d, i,
+                     i < 4 ? emax - (__int128)i
+                           : (__int128)((i * 104729u) % (uint64_t)(emax + 1)));
+        }
+        int neg_at = is_signed ? 100 : -1;
+        if (neg_at >= 0)
+            tu_set_i(by, d, (size_t)neg_at, -2);
+        TU_OK(pa_array_scatter(a, 0, bx), ctx);
+        TU_OK(pa_array_scatter(b, 0, by), ctx);
+        TU_RC(pa_binary(out, PA_OP_POW, a, b), neg_at >= 0 ? PA_EINVAL : PA_OK, ctx);
+        void *got = gather_all(out);
+        size_t bad = 0, first = N;
+        for (size_t i = 0; i < N; i++) {
+            __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
+            if (tu_get_i(got, d, i) != ref_binary_int(PA_OP_POW, x, y, d) && bad++ == 0)
+                first = i;
+        }
+        TU_ASSERT(bad == 0, "pow on %s: %zu wrong, first at %zu", pa_dtype_name(d), bad, first);
+        free(got);
+        free(bx);
+        free(by);
+        pa_array_free(&a);
+        pa_array_free(&b);
+        pa_array_free(&out);
+    }
+}
+END_TEST
+
 START_TEST(test_int_div_zero)
 {
     size_t n = 1000;
@@ -1024,6 +1072,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_fmod_exact);
     tcase_add_test(tc, test_bool_ops);
     tcase_add_test(tc, test_complex_ops);
+    tcase_add_test(tc, test_int_pow);
     tcase_add_test(tc, test_int_div_zero);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_map);
