@@ -76,7 +76,18 @@
  * which is hypot(real, imag), as numpy's. */
 #define PA_CONJ(x)                                                                     \
     _Generic((x), float _Complex: conjf(x), double _Complex: conj(x), default: (x))
-#define PA_ANGLE(x) PA_F2(atan2, __imag__(x), __real__(x))
+#define PA_ANGLE(x)                                                                    \
+    _Generic((x), float _Complex: atan2f(__imag__(x), __real__(x)),                    \
+             double _Complex: atan2(__imag__(x), __real__(x)), default: PA_RANGLE(x))
+/* The angle of a real x, atan2(+0, x): +0 for x >= +0 and +inf, pi (in x's
+ * type) for x <= -0 and -inf, x's NaN quieted for a NaN, as libm's atan2
+ * gives them; a select, where libm's atan2 an element at a time ran f32
+ * angle at 0.16x of the triad. */
+#define PA_RANGLE(x)                                                                   \
+    ((x) != (x) ? (x) + (x)                                                            \
+     : PA_F2(copysign, (__typeof__(__real__(x)))1, __real__(x)) < 0                    \
+         ? (__typeof__(x))3.14159265358979323846                                       \
+         : (__typeof__(x))0)
 
 /* sqrt for a float or complex x: for complex, libm's csqrt (numpy's
  * function, which calls it). */
