@@ -366,6 +366,26 @@ typedef int32_t k_i32h __attribute__((vector_size(PA_CACHE_LINE / 2)));
         return err;                                                                              \
     }
 
+/* The blocked kernels' (K_VMATH, K_WIDE) first block of at most B
+ * elements: when they stream, it ends at a line of the output, so that
+ * every later block stores whole lines (K_STREAM_BLOCK: block i0's m
+ * elements at ov). */
+#define K_FIRST_BLOCK(B, stream)                                                                 \
+    ((stream) && k_head(o) >= sizeof(O) ? k_head(o) / sizeof(O) : (B))
+/* The bytes from o to the next line. */
+static inline size_t k_head(const void *o)
+{
+    return (PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) & (PA_CACHE_LINE - 1);
+}
+#define K_STREAM_BLOCK(ov, m)                                                                    \
+    do {                                                                                         \
+        enum { LINE_ = PA_CACHE_LINE / sizeof(O) };                                              \
+        size_t k_ = 0;                                                                           \
+        for (; k_ + LINE_ <= (m); k_ += LINE_)                                                   \
+            K_STREAM_LINE(o + i0 + k_, (ov) + k_)                                                \
+        for (; k_ < (m); k_++)                                                                   \
+            o[i0 + k_] = (ov)[k_];                                                               \
+    } while (0)
 /* The transcendental functions of the float dtypes (vmath.h), a block of
  * K_VM_BLK elements at a time: gathered at any stride into buffers of the
  * computing type V (double for f64, float for f32 and f16), computed by
@@ -402,16 +422,12 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
 #define K_VMATH(ARITY, N)                                                                        \
     if (K_VM_REAL(T) && k_vm_fn[PA__KOP_##N]) {                                                  \
         typedef K_VM_V(T) V;                                                                     \
-        enum { LINE = PA_CACHE_LINE / sizeof(O) };                                               \
         const pa__vm_fn f_ = (pa__vm_fn)(k_vm_fn[PA__KOP_##N] - 1);                              \
         V xv[K_VM_BLK], yv[K_VM_BLK];                                                            \
         O ov[K_VM_BLK] __attribute__((aligned(PA_CACHE_LINE)));                                  \
         const ptrdiff_t so = st->o, sa = st->a, sb = ARITY == 2 ? st->b : 0;                     \
         const int stream = nt && so == 1;                                                        \
-        size_t m = K_VM_BLK, head = (PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &     \
-                                    (PA_CACHE_LINE - 1);                                         \
-        if (stream && head >= sizeof(O))                                                         \
-            m = head / sizeof(O);                                                                \
+        size_t m = K_FIRST_BLOCK(K_VM_BLK, stream);                                              \
         for (size_t i0 = 0; i0 < n; i0 += m, m = K_VM_BLK) {                                     \
             if (m > n - i0)                                                                      \
                 m = n - i0;                                                                      \
@@ -426,11 +442,7 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
             K_VM_CALL(V)(f_, xv, ARITY == 2 ? yv : NULL, m);                                     \
             if (stream) {                                                                        \
                 K_IVDEP for (size_t k = 0; k < m; k++) ov[k] = (O)xv[k];                         \
-                size_t k = 0;                                                                    \
-                for (; k + LINE <= m; k += LINE)                                                 \
-                    K_STREAM_LINE(o + i0 + k, ov + k)                                            \
-                for (; k < m; k++)                                                               \
-                    o[i0 + k] = ov[k];                                                           \
+                K_STREAM_BLOCK(ov, m);                                                           \
             } else {                                                                             \
                 if (so == 1)                                                                     \
                     K_IVDEP for (size_t k = 0; k < m; k++) o[i0 + k] = (O)xv[k];                 \
@@ -462,17 +474,14 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
 #define K_WIDE_(ARITY, W, WT, N)                                                                 \
     {                                                                                            \
         typedef __typeof__(_Generic((O)0, T : (WT)0, default : (O)0)) R;                         \
-        enum { B = K_WIDE_BLK, LINE = PA_CACHE_LINE / sizeof(O) };                               \
+        enum { B = K_WIDE_BLK };                                                                 \
         WT xv[B], yv[(ARITY) > 1 ? B : 1], zv[(ARITY) > 2 ? B : 1];                              \
         R rv[B];                                                                                 \
         O ov[B] __attribute__((aligned(PA_CACHE_LINE)));                                         \
         const pa__strides ws = {.o = 1, .a = st->a != 0, .b = st->b != 0, .c = st->c != 0};      \
         const ptrdiff_t so = st->o;                                                              \
         const int stream = nt && so == 1, canon = (ARITY) > 1;                                   \
-        size_t m = B, head = (PA_CACHE_LINE - ((uintptr_t)o & (PA_CACHE_LINE - 1))) &            \
-                             (PA_CACHE_LINE - 1);                                                \
-        if (stream && head >= sizeof(O))                                                         \
-            m = head / sizeof(O);                                                                \
+        size_t m = K_FIRST_BLOCK(B, stream);                                                     \
         for (size_t i0 = 0; i0 < n; i0 += m, m = B) {                                            \
             if (m > n - i0)                                                                      \
                 m = n - i0;                                                                      \
@@ -484,11 +493,7 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
             err |= K(k_##W##_##N##_t)(rv, xv, yv, zv, m, &ws, 0);                                \
             if (stream) {                                                                        \
                 K_WIDE_OUT(ov, rv, m);                                                           \
-                size_t k = 0;                                                                    \
-                for (; k + LINE <= m; k += LINE)                                                 \
-                    K_STREAM_LINE(o + i0 + k, ov + k)                                            \
-                for (; k < m; k++)                                                               \
-                    o[i0 + k] = ov[k];                                                           \
+                K_STREAM_BLOCK(ov, m);                                                           \
             } else if (so == 1) {                                                                \
                 K_WIDE_OUT(o + i0, rv, m);                                                       \
             } else {                                                                             \
@@ -529,48 +534,42 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
 #define K_HALF_OUT_base(d, s, m)                                                                 \
     for (size_t r_ = 0; r_ < (m); r_++)                                                          \
     (d)[r_] = K_WIDE_NAN((s)[r_])
+/* The vector part of a conversion in, W elements a step: LD loads W f16
+ * (vector VH), CVT widens, ST stores the floats; and out: LD loads W
+ * floats (vector VF), NANSEL makes a NaN the default one where canon, CVT
+ * narrows to nearest even, ST stores the f16. */
+#define K_HALF_IN_VEC(d, s, m, W, VH, LD, CVT, ST)                                               \
+    do {                                                                                         \
+        size_t k_ = 0;                                                                           \
+        for (; k_ + (W) <= (m); k_ += (W))                                                       \
+            ST((float *)(void *)((d) + k_), CVT(LD((const VH *)((s) + k_))));                    \
+        K_HALF_IN_base((d) + k_, (s) + k_, (m)-k_);                                              \
+    } while (0)
+#define K_HALF_OUT_VEC(d, s, m, W, VF, LD, SET1, NANSEL, CVT, VH, ST)                            \
+    do {                                                                                         \
+        size_t k_ = 0;                                                                           \
+        const VF nan_ = SET1(NAN);                                                               \
+        for (; k_ + (W) <= (m); k_ += (W)) {                                                     \
+            VF v_ = LD((const float *)(const void *)((s) + k_));                                 \
+            if (canon)                                                                           \
+                v_ = NANSEL(v_, nan_);                                                           \
+            ST((VH *)(void *)((d) + k_), CVT(v_, _MM_FROUND_TO_NEAREST_INT));                    \
+        }                                                                                        \
+        K_HALF_OUT_base((d) + k_, (s) + k_, (m)-k_);                                             \
+    } while (0)
+#define K_NAN_SEL_avx2(v, nan) _mm256_blendv_ps(v, nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q))
+#define K_NAN_SEL_avx512(v, nan)                                                                 \
+    _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), nan)
 #define K_HALF_IN_avx2(d, s, m)                                                                  \
-    do {                                                                                         \
-        size_t k_ = 0;                                                                           \
-        for (; k_ + 8 <= (m); k_ += 8)                                                           \
-            _mm256_storeu_ps((float *)(void *)((d) + k_),                                        \
-                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((s) + k_))));     \
-        K_HALF_IN_base((d) + k_, (s) + k_, (m)-k_);                                              \
-    } while (0)
+    K_HALF_IN_VEC(d, s, m, 8, __m128i, _mm_loadu_si128, _mm256_cvtph_ps, _mm256_storeu_ps)
 #define K_HALF_OUT_avx2(d, s, m)                                                                 \
-    do {                                                                                         \
-        size_t k_ = 0;                                                                           \
-        const __m256 nan_ = _mm256_set1_ps(NAN);                                                 \
-        for (; k_ + 8 <= (m); k_ += 8) {                                                         \
-            __m256 v_ = _mm256_loadu_ps((const float *)(const void *)((s) + k_));                \
-            if (canon)                                                                           \
-                v_ = _mm256_blendv_ps(v_, nan_, _mm256_cmp_ps(v_, v_, _CMP_UNORD_Q));            \
-            _mm_storeu_si128((__m128i *)(void *)((d) + k_),                                      \
-                             _mm256_cvtps_ph(v_, _MM_FROUND_TO_NEAREST_INT));                    \
-        }                                                                                        \
-        K_HALF_OUT_base((d) + k_, (s) + k_, (m)-k_);                                             \
-    } while (0)
+    K_HALF_OUT_VEC(d, s, m, 8, __m256, _mm256_loadu_ps, _mm256_set1_ps, K_NAN_SEL_avx2,          \
+                   _mm256_cvtps_ph, __m128i, _mm_storeu_si128)
 #define K_HALF_IN_avx512(d, s, m)                                                                \
-    do {                                                                                         \
-        size_t k_ = 0;                                                                           \
-        for (; k_ + 16 <= (m); k_ += 16)                                                         \
-            _mm512_storeu_ps((float *)(void *)((d) + k_),                                        \
-                             _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((s) + k_))));  \
-        K_HALF_IN_base((d) + k_, (s) + k_, (m)-k_);                                              \
-    } while (0)
+    K_HALF_IN_VEC(d, s, m, 16, __m256i, _mm256_loadu_si256, _mm512_cvtph_ps, _mm512_storeu_ps)
 #define K_HALF_OUT_avx512(d, s, m)                                                               \
-    do {                                                                                         \
-        size_t k_ = 0;                                                                           \
-        const __m512 nan_ = _mm512_set1_ps(NAN);                                                 \
-        for (; k_ + 16 <= (m); k_ += 16) {                                                       \
-            __m512 v_ = _mm512_loadu_ps((const float *)(const void *)((s) + k_));                \
-            if (canon)                                                                           \
-                v_ = _mm512_mask_mov_ps(v_, _mm512_cmp_ps_mask(v_, v_, _CMP_UNORD_Q), nan_);     \
-            _mm256_storeu_si256((__m256i *)(void *)((d) + k_),                                   \
-                                _mm512_cvtps_ph(v_, _MM_FROUND_TO_NEAREST_INT));                 \
-        }                                                                                        \
-        K_HALF_OUT_base((d) + k_, (s) + k_, (m)-k_);                                             \
-    } while (0)
+    K_HALF_OUT_VEC(d, s, m, 16, __m512, _mm512_loadu_ps, _mm512_set1_ps, K_NAN_SEL_avx512,       \
+                   _mm512_cvtps_ph, __m256i, _mm256_storeu_si256)
 
 /* ------------------------------------------------------------ kernels */
 

@@ -495,6 +495,25 @@ START_TEST(test_binary)
 }
 END_TEST
 
+/* Operand arrays a and b of dtype d (shape), their elements from the
+ * buffers x and y, and an output array out of d; and their release. */
+static void operands_make(pa_dtype d, const void *x, const void *y, pa_array **a, pa_array **b,
+                          pa_array **out)
+{
+    pa_array **arrs[] = {a, b, out};
+    for (int k = 0; k < 3; k++)
+        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, arrs[k]), ctx);
+    TU_OK(pa_array_scatter(*a, 0, x), ctx);
+    TU_OK(pa_array_scatter(*b, 0, y), ctx);
+}
+
+static void operands_free(pa_array **a, pa_array **b, pa_array **out)
+{
+    pa_array_free(a);
+    pa_array_free(b);
+    pa_array_free(out);
+}
+
 /* A pair of operands for fmod and mod whose remainder is hard to get
  * exactly: x just below a whole multiple k*y (x / y rounds up to k), x a
  * whole multiple (a zero remainder, signed), a quotient past 2^53 or
@@ -545,9 +564,6 @@ START_TEST(test_fmod_exact)
     for (int t = 0; t < 2; t++) {
         pa_dtype d = dts[t];
         pa_array *a = NULL, *b = NULL, *out = NULL;
-        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
-        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b), ctx);
-        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &out), ctx);
         double *xs = malloc(N * sizeof *xs), *ys = malloc(N * sizeof *ys);
         char *bx = malloc(N * 8), *by = malloc(N * 8);
         for (size_t i = 0; i < N; i++) {
@@ -555,8 +571,7 @@ START_TEST(test_fmod_exact)
             tu_set_f(bx, d, i, xs[i]);
             tu_set_f(by, d, i, ys[i]);
         }
-        TU_OK(pa_array_scatter(a, 0, bx), ctx);
-        TU_OK(pa_array_scatter(b, 0, by), ctx);
+        operands_make(d, bx, by, &a, &b, &out);
         const pa_binary_op ops[] = {PA_OP_FMOD, PA_OP_MOD};
         for (int o = 0; o < 2; o++) {
             TU_OK(pa_binary(out, ops[o], a, b), ctx);
@@ -585,9 +600,7 @@ START_TEST(test_fmod_exact)
         free(ys);
         free(bx);
         free(by);
-        pa_array_free(&a);
-        pa_array_free(&b);
-        pa_array_free(&out);
+        operands_free(&a, &b, &out);
     }
 }
 END_TEST
@@ -801,9 +814,6 @@ START_TEST(test_int_pow)
         size_t es = pa_dtype_size(d);
         int is_signed = tu_wrap_i(-1, d) < 0;
         pa_array *a = NULL, *b = NULL, *out = NULL;
-        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &a), ctx);
-        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &b), ctx);
-        TU_OK(pa_array_create(ctx, d, 2, shape, PA_DISTRIBUTED, &out), ctx);
         /* Exponents up to the type's largest (u16: 65535), 5000 past 16 bits. */
         __int128 emax = es <= 2 ? ((__int128)1 << (8 * es - (size_t)is_signed)) - 1 : 5000;
         char *bx = malloc(N * 8), *by = malloc(N * 8);
@@ -816,8 +826,7 @@ START_TEST(test_int_pow)
         int neg_at = is_signed ? 100 : -1;
         if (neg_at >= 0)
             tu_set_i(by, d, (size_t)neg_at, -2);
-        TU_OK(pa_array_scatter(a, 0, bx), ctx);
-        TU_OK(pa_array_scatter(b, 0, by), ctx);
+        operands_make(d, bx, by, &a, &b, &out);
         TU_RC(pa_binary(out, PA_OP_POW, a, b), neg_at >= 0 ? PA_EINVAL : PA_OK, ctx);
         void *got = gather_all(out);
         size_t bad = 0, first = N;
@@ -830,9 +839,7 @@ START_TEST(test_int_pow)
         free(got);
         free(bx);
         free(by);
-        pa_array_free(&a);
-        pa_array_free(&b);
-        pa_array_free(&out);
+        operands_free(&a, &b, &out);
     }
 }
 END_TEST
