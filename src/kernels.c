@@ -388,7 +388,7 @@ static inline size_t k_head(const void *o)
     } while (0)
 /* The transcendental functions of the float dtypes (vmath.h), a block of
  * K_VM_BLK elements at a time: gathered at any stride into buffers of the
- * computing type V (double for f64, float for f32 and f16), computed by
+ * computing type V (double for f64 and c128, float for f32 and c64), computed by
  * libmvec a vector at a time, and stored as the element loop stores (f16
  * rounds on the store); streaming, the block's whole lines with
  * K_STREAM_LINE, after a first block that ends at a line of the output.
@@ -398,18 +398,27 @@ static inline size_t k_head(const void *o)
  * form. k_vm_fn holds each op's function plus 1, 0 for the other ops. */
 #define K_VM_FN(N, fn, A) [PA__KOP_##N] = PA__VM_##N + 1,
 static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
+/* A complex dtype's abs and angle are hypot(real, imag) and atan2(imag,
+ * real) of its parts (numpy's npy_cabs and npy_carg), gathered apart into
+ * the two buffers (libm's cabs an element at a time ran c128 abs at 0.13x
+ * of the triad). */
+static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
+    [PA__KOP_ABS] = PA__VM_HYPOT + 1, [PA__KOP_ANGLE] = PA__VM_ATAN2 + 1};
 #define K_VM_BLK (2048 / sizeof(T))
-#define K_VM_REAL(T) _Generic((T)0, double : 1, float : 1, default : 0)
-#define K_VM_V(T) __typeof__(_Generic((T)0, double : 0.0, default : 0.0f))
+/* 1 for a real float T, 2 for a complex one, 0 for the others. */
+#define K_VM_KIND(T)                                                                             \
+    _Generic((T)0, double : 1, float : 1, double _Complex : 2, float _Complex : 2, default : 0)
+#define K_VM_V(T) __typeof__(_Generic((T)0, double : 0.0, double _Complex : 0.0, default : 0.0f))
 #define K_VM_CALL(V) _Generic((V)0, double : pa__vm_f64, default : pa__vm_f32)
 /* The operand at p from element i0, m > 0 of them (the first outside the
- * loop, which tells gcc that buf is written before it is read). */
-#define K_VM_GATHER(buf, p, s)                                                                   \
-    buf[0] = (V)(p)[(ptrdiff_t)i0 * (s)];                                                        \
+ * loop, which tells gcc that buf is written before it is read); PART is
+ * __real__ (a real element itself) or __imag__. */
+#define K_VM_GATHER(buf, p, s, PART)                                                             \
+    buf[0] = (V)PART(p)[(ptrdiff_t)i0 * (s)];                                                    \
     if ((s) == 1)                                                                                \
-        K_IVDEP for (size_t k = 1; k < m; k++) buf[k] = (V)(p)[i0 + k];                          \
+        K_IVDEP for (size_t k = 1; k < m; k++) buf[k] = (V)PART(p)[i0 + k];                      \
     else                                                                                         \
-        K_IVDEP for (size_t k = 1; k < m; k++) buf[k] = (V)(p)[(ptrdiff_t)(i0 + k) * (s)]
+        K_IVDEP for (size_t k = 1; k < m; k++) buf[k] = (V)PART(p)[(ptrdiff_t)(i0 + k) * (s)]
 /* The block after next of a unit-stride operand, asked for into L2 while
  * this one computes: without, the gather waited for memory with the core
  * idle (f64 sin ran at 4 ns an element, libmvec's part of it 0.8 ns).
@@ -420,9 +429,12 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
         for (size_t q = 0; q < K_VM_BLK * sizeof(T); q += PA_CACHE_LINE)                         \
             __builtin_prefetch((const char *)((p) + i0 + m + K_VM_BLK) + q, 0, 2);
 #define K_VMATH(ARITY, N)                                                                        \
-    if (K_VM_REAL(T) && k_vm_fn[PA__KOP_##N]) {                                                  \
+    if ((K_VM_KIND(T) == 1 && k_vm_fn[PA__KOP_##N]) ||                                           \
+        (K_VM_KIND(T) == 2 && k_vm_cx_fn[PA__KOP_##N])) {                                        \
         typedef K_VM_V(T) V;                                                                     \
-        const pa__vm_fn f_ = (pa__vm_fn)(k_vm_fn[PA__KOP_##N] - 1);                              \
+        const int cx_ = K_VM_KIND(T) == 2, angle_ = cx_ && PA__KOP_##N == PA__KOP_ANGLE;         \
+        const pa__vm_fn f_ =                                                                     \
+            (pa__vm_fn)((cx_ ? k_vm_cx_fn[PA__KOP_##N] : k_vm_fn[PA__KOP_##N]) - 1);             \
         V xv[K_VM_BLK], yv[K_VM_BLK];                                                            \
         O ov[K_VM_BLK] __attribute__((aligned(PA_CACHE_LINE)));                                  \
         const ptrdiff_t so = st->o, sa = st->a, sb = ARITY == 2 ? st->b : 0;                     \
@@ -431,15 +443,22 @@ static const unsigned char k_vm_fn[PA__KOP_N] = {PA_VMATH_FNS(K_VM_FN)};
         for (size_t i0 = 0; i0 < n; i0 += m, m = K_VM_BLK) {                                     \
             if (m > n - i0)                                                                      \
                 m = n - i0;                                                                      \
-            K_VM_GATHER(xv, a, sa);                                                              \
-            if (ARITY == 2) {                                                                    \
-                K_VM_GATHER(yv, b, sb);                                                          \
+            if (angle_) {                                                                        \
+                K_VM_GATHER(xv, a, sa, __imag__);                                                \
+                K_VM_GATHER(yv, a, sa, __real__);                                                \
+            } else {                                                                             \
+                K_VM_GATHER(xv, a, sa, __real__);                                                \
+                if (cx_) {                                                                       \
+                    K_VM_GATHER(yv, a, sa, __imag__);                                            \
+                } else if (ARITY == 2) {                                                         \
+                    K_VM_GATHER(yv, b, sb, __real__);                                            \
+                }                                                                                \
             }                                                                                    \
             K_VM_PREFETCH(a, sa);                                                                \
             if (ARITY == 2) {                                                                    \
                 K_VM_PREFETCH(b, sb);                                                            \
             }                                                                                    \
-            K_VM_CALL(V)(f_, xv, ARITY == 2 ? yv : NULL, m);                                     \
+            K_VM_CALL(V)(f_, xv, ARITY == 2 || cx_ ? yv : NULL, m);                              \
             if (stream) {                                                                        \
                 K_IVDEP for (size_t k = 0; k < m; k++) ov[k] = (O)xv[k];                         \
                 K_STREAM_BLOCK(ov, m);                                                           \

@@ -65,20 +65,24 @@
  * kernel gave different bits for one. */
 #define PA_FROUND(fn, x) ((x) != (x) ? (x) + (x) : PA_F1(fn, x))
 
+/* abs; of a complex x, hypot(real, imag) as vmath.h computes it (numpy's
+ * npy_cabs is libm's hypot). */
 #define PA_FABS(x)                                                                     \
-    _Generic((x), float _Complex: cabsf, double _Complex: cabs, float: fabsf, default: fabs)(x)
+    _Generic((x), float _Complex: PA_CABS(x), double _Complex: PA_CABS(x),             \
+             default: PA_F1(fabs, __real__(x)))
+#define PA_CABS(x) PA_VM2(HYPOT, __real__(x), __imag__(x))
 
 /* The complex functions on a float or complex x (a real x is a complex
  * number with imaginary part +0, as numpy's conj, real, imag and angle
  * take it): conj negates the imaginary part; real and imag are GNU C's
  * __real__ and __imag__ (x and +0 for a real x); angle is numpy's,
- * arctan2(imag, real), in the part type. abs of a complex is libm's cabs,
- * which is hypot(real, imag), as numpy's. */
+ * arctan2(imag, real), in the part type. */
 #define PA_CONJ(x)                                                                     \
     _Generic((x), float _Complex: conjf(x), double _Complex: conj(x), default: (x))
 #define PA_ANGLE(x)                                                                    \
-    _Generic((x), float _Complex: atan2f(__imag__(x), __real__(x)),                    \
-             double _Complex: atan2(__imag__(x), __real__(x)), default: PA_RANGLE(x))
+    _Generic((x), float _Complex: PA_CANGLE(x), double _Complex: PA_CANGLE(x),         \
+             default: PA_RANGLE(x))
+#define PA_CANGLE(x) PA_VM2(ATAN2, __imag__(x), __real__(x))
 /* The angle of a real x, atan2(+0, x): +0 for x >= +0 and +inf, pi (in x's
  * type) for x <= -0 and -inf, x's NaN quieted for a NaN, as libm's atan2
  * gives them; a select, where libm's atan2 an element at a time ran f32

@@ -117,9 +117,9 @@ done
 
 # Complex arithmetic against numpy's, bit for bit (a NaN part as any NaN):
 # + - * / neg sqrt exp log conj, and abs real imag angle (numpy's real
-# dtype: c64 gives f32, c128 f64; abs and angle within an ulp, as numpy's
-# own hypot and arctan2 and libm's differ), on values with inf, NaN and
-# zero parts.
+# dtype: c64 gives f32, c128 f64; abs and angle, glibc's vector hypot and
+# arctan2, within 4 ulp of numpy's, as the real transcendental functions
+# are), on values with inf, NaN and zero parts.
 cat >"$tmp/cx.py" <<'PY'
 import sys, numpy as np, h5py
 t = np.dtype(dict(c64="complex64", c128="complex128")[sys.argv[1]])
@@ -139,9 +139,9 @@ for op in ops:
         continue
     g, w = got.view(part), want.view(part)
     same = (g.view(np.uint8).reshape(len(g), -1) == w.view(np.uint8).reshape(len(w), -1)).all(1) | (np.isnan(g) & np.isnan(w))
-    if op in ("abs", "angle"):  # numpy's own hypot and arctan2 may differ from libm's by an ulp
+    if op in ("abs", "angle"):  # glibc's vector hypot and arctan2: within 4 ulp
         with np.errstate(all="ignore"):
-            same |= np.isfinite(w) & (np.abs(g - w) <= np.spacing(np.abs(w)))
+            same |= np.isfinite(w) & (np.abs(g - w) <= 4 * np.spacing(np.abs(w)))
     if not same.all():
         i = np.flatnonzero(~same)[0] * len(got) // len(g)
         bad.append("%s: %s: element %d is %r, numpy's %r" % (op, got.dtype, i, got[i], want[i]))
