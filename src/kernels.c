@@ -509,7 +509,7 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
                 K_WIDE_IN(yv, b, st->b);                                                         \
             if ((ARITY) > 2)                                                                     \
                 K_WIDE_IN(zv, c, st->c);                                                         \
-            err |= K(k_##W##_##N##_t)(rv, xv, yv, zv, m, &ws, 0);                                \
+            err |= K(k_##W##_##N)(rv, xv, yv, zv, m, &ws);                                       \
             if (stream) {                                                                        \
                 K_WIDE_OUT(ov, rv, m);                                                           \
                 K_STREAM_BLOCK(ov, m);                                                           \
