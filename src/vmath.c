@@ -115,19 +115,21 @@ VM_SCALAR_FMOD(float, f, f)
  * by the same test: a fast lane's result r, |r| <= |y|, passes it. mod
  * (PY) moves the remainder to y's sign as the scalar form does. Every
  * branch is a select of values computed in every lane, which gcc
- * vectorises; x and y are the caller's two buffers, never one. Against libm's fmod an element at a time, f32 % ran at 0.06x
- * of the triad. */
+ * vectorises; x and y are the caller's two buffers, never one. Against
+ * libm's fmod an element at a time, f32 % ran at 0.06x of the triad. */
 /* gcc vectorises trunc only when no floating-point exception may trap
  * (parray never enables one), and these loops only by its full cost
  * model. */
 #define VM_EXACT_ATTRS __attribute__((optimize("no-trapping-math", "vect-cost-model=dynamic")))
+/* Whether the vector method holds for x by y (q = trunc(x / y)). */
+#define VM_EXACT_FAST(L, QMAX, q, y) ((fabs##L(q) < (QMAX)) & (fabs##L(y) < INFINITY))
 #define VM_EXACT_LOOP(pfx, fn, R, S, L, QMAX, PY)                                                \
     VM_EXACT_ATTRS static void pfx##fn##_##S(R *restrict x, const R *restrict y, size_t n)       \
     {                                                                                            \
         int slow = 0;                                                                            \
         for (size_t i = 0; i < n; i++) {                                                         \
             R a = x[i], b = y[i], q = trunc##L(a / b), one = copysign##L((R)1, q);               \
-            int fast = (fabs##L(q) < (QMAX)) & (fabs##L(b) < (R)INFINITY);                       \
+            int fast = VM_EXACT_FAST(L, QMAX, q, b);                                             \
             R r = fma##L(-q, b, a);                                                              \
             int over = (r != 0) & ((r < 0) != (a < 0));                                          \
             R q1 = q - (over ? one : (R)0);                                                      \
@@ -143,7 +145,7 @@ VM_SCALAR_FMOD(float, f, f)
         if (slow)                                                                                \
             for (size_t i = 0; i < n; i++) {                                                     \
                 R a = x[i], b = y[i];                                                            \
-                if (!(fabs##L(trunc##L(a / b)) < (QMAX) && fabs##L(b) < (R)INFINITY))            \
+                if (!VM_EXACT_FAST(L, QMAX, trunc##L(a / b), b))                                 \
                     x[i] = fn##_##S(a, b);                                                       \
             }                                                                                    \
     }
