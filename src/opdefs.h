@@ -265,59 +265,62 @@ PA_CX_FNS(double, CMPLX, d)
 /* Integers that are not bool (bool has none of the ops below). */
 #define PA__IS_NUMINT(K) PA__SEL(PA__IS_BOOL(K), PA__IS_INT(K), 0)
 
-/* The quotient of integers x, y of at most 16 bits (in int32, y != 0),
- * truncated or floored, through float: x86 has no vector integer division
- * (i16 // ran at 0.28x of the triad, and at 0.80-0.87x in float; u8 at
- * 0.16x, and 0.37x, as it needs twice the float divisions per byte).
- * Exact: x and y are exact in float, and a quotient that is not whole lies
- * at least 1/|y| from the nearest whole number, more than float's rounding
- * error |x/y| 2^-24 (|x| < 2^24). The helpers below take it for T of up
- * to 16 bits; the int32 result wraps to T (INT_MIN // -1 to INT_MIN). */
-static inline int32_t pa_inarrow_quot(int32_t x, int32_t y, int floored)
+/* The quotient of integers x, y of at most 32 bits, truncated or floored,
+ * in floating point: x86 has no vector integer division (i16 // ran at
+ * 0.28x of the triad, and at 0.80-0.87x in float; u8 at 0.16x, and 0.37x,
+ * as it needs twice the float divisions per byte; i32 at 0.44x, with
+ * idiv). Exact: x and y are exact in the float type, and a quotient that
+ * is not whole lies at least 1/|y| from the nearest whole number, more
+ * than the rounding error |x/y| 2^-p (|x| < 2^p), so the rounded
+ * quotient has the same floor and truncation as the exact one. Up to 16
+ * bits in float and int32 (pa_inarrow_quot), 32 bits in double
+ * (pa_iwide_quot: floor and trunc, which gcc vectorises in the kernels
+ * that may assume no trap, K_NO_TRAPS_DIV). */
+#define PA_NO_TRAPS __attribute__((optimize("no-trapping-math")))
+PA_NO_TRAPS static inline int32_t pa_inarrow_quot(int32_t x, int32_t y, int floored)
 {
     float q = (float)x / (float)y;
     int32_t t = (int32_t)q;
     return floored ? t - (int32_t)((float)t > q) : t;
 }
+PA_NO_TRAPS static inline double pa_iwide_quot(double x, double y, int floored)
+{
+    const double q = x / y;
+    return floored ? floor(q) : trunc(q);
+}
+#define PA_IQUOT(x, y, floored)                                                                  \
+    _Generic((x), double : pa_iwide_quot, default : pa_inarrow_quot)(x, y, floored)
 
 /* Floor division (numpy's //), C remainder (numpy.fmod), the remainder
  * with the sign of the divisor (numpy.mod, Python's %) and power for the
  * integer dtypes, one definition for each width. y == -1 is taken apart
- * because INT_MIN / -1 overflows (it traps on x86). Up to 16 bits, the
- * first three divide in float (pa_inarrow_quot), with masks for
+ * because INT_MIN / -1 overflows (it traps on x86). Up to 32 bits, the
+ * first three divide in floating point (PA_IQUOT), with masks for
  * branches, so that gcc vectorises them (with a ?: it did not); a zero
- * divisor divides by 1 there, and the result is masked to 0. */
+ * divisor divides by 1 there, and the result is masked to 0. A 32-bit
+ * result, a whole double in [-2^31, 2^32) (2^31 is INT_MIN // -1), wraps
+ * to T through uint32_t. The kernels compute power a block at a time
+ * (kernels.c's K_IPOW, with these bits); pa_ipow is its element form. */
 #define PA_INARROW(x, y, err, E)                                                                 \
     if (sizeof(T) <= 2) {                                                                        \
         const int32_t nz = (y) != 0, xi = (int32_t)(x), yi = (int32_t)(y) + !nz;                 \
         *(err) |= !nz * PA_OPERR_DIVZERO;                                                        \
         return PA_IWRAP((E) & -nz);                                                              \
-    }
-/* Integer power of types up to 16 bits: square-and-multiply over every
- * bit of the exponent, a multiply by 1 where a bit is 0, and masks for the
- * negative exponent's branch, so that gcc vectorises it (the loop that
- * stops at the exponent's last bit ran u8 ** at 0.01x of the triad). A
- * wider type keeps that loop: 32 or 64 steps would cost more than the few
- * a small exponent takes. */
-#define PA_IPOW_NARROW(x, y, err)                                                                \
-    if (sizeof(T) <= 2) {                                                                        \
-        const unsigned neg = PA_INEG_P(y);                                                       \
-        *(err) |= (int)neg * PA_OPERR_NEGPOW;                                                    \
-        U r = 1, b = (U)(x), e = (U)((U)(y) & (U)(neg - 1u));                                    \
-        for (unsigned k = 0; k < 8 * sizeof(T); k++, e >>= 1) {                                  \
-            r = (U)(PA_UW(r) * ((e & 1u) ? b : (U)1));                                           \
-            b = (U)(PA_UW(b) * b);                                                               \
-        }                                                                                        \
-        return (T)(U)(r & (U)(neg - 1u));                                                        \
+    }                                                                                            \
+    if (sizeof(T) == 4) {                                                                        \
+        const int nz = (y) != 0;                                                                 \
+        const double xi = (double)(x), yi = (double)(y) + !nz, v_ = (E)*nz;                      \
+        *(err) |= !nz * PA_OPERR_DIVZERO;                                                        \
+        return PA_IWRAP((uint32_t)(v_ < 0 ? v_ + 4294967296.0 : v_));                            \
     }
 #define PA_INT_HELPERS(C, NAME, sfx, TT, UU, KIND, ...)                                          \
     PA__WHEN(PA__IS_NUMINT(KIND), PA_INT_HELPERS_(TT, UU, NAME))
 #define PA_INT_HELPERS_(TT, UU, sfx)                                                             \
-    static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                                    \
+    PA_NO_TRAPS static inline TT pa_ifloordiv_##sfx(TT x, TT y, int *err)                        \
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_INARROW(x, y, err, pa_inarrow_quot(xi, yi, 1))                                        \
+        PA_INARROW(x, y, err, PA_IQUOT(xi, yi, 1))                                               \
         if (y == 0) {                                                                            \
             *err |= PA_OPERR_DIVZERO;                                                            \
             return 0;                                                                            \
@@ -329,11 +332,11 @@ static inline int32_t pa_inarrow_quot(int32_t x, int32_t y, int floored)
             q = (T)(q - 1);                                                                      \
         return q;                                                                                \
     }                                                                                            \
-    static inline TT pa_ifmod_##sfx(TT x, TT y, int *err)                                        \
+    PA_NO_TRAPS static inline TT pa_ifmod_##sfx(TT x, TT y, int *err)                            \
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_INARROW(x, y, err, xi - pa_inarrow_quot(xi, yi, 0) * yi)                              \
+        PA_INARROW(x, y, err, xi - PA_IQUOT(xi, yi, 0) * yi)                                     \
         if (y == 0) {                                                                            \
             *err |= PA_OPERR_DIVZERO;                                                            \
             return 0;                                                                            \
@@ -342,11 +345,11 @@ static inline int32_t pa_inarrow_quot(int32_t x, int32_t y, int floored)
             return 0;                                                                            \
         return (T)(x % y);                                                                       \
     }                                                                                            \
-    static inline TT pa_imod_##sfx(TT x, TT y, int *err)                                         \
+    PA_NO_TRAPS static inline TT pa_imod_##sfx(TT x, TT y, int *err)                             \
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_INARROW(x, y, err, xi - pa_inarrow_quot(xi, yi, 1) * yi)                              \
+        PA_INARROW(x, y, err, xi - PA_IQUOT(xi, yi, 1) * yi)                                     \
         T r = pa_ifmod_##sfx(x, y, err);                                                         \
         /* r and y of opposite signs: |r| < |y|, so r + y cannot overflow. */                    \
         if (r != 0 && PA_INEG_P(r) != PA_INEG_P(y))                                              \
@@ -357,7 +360,6 @@ static inline int32_t pa_inarrow_quot(int32_t x, int32_t y, int floored)
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_IPOW_NARROW(x, y, err)                                                                \
         if (PA_INEG_P(y)) {                                                                      \
             *err |= PA_OPERR_NEGPOW;                                                             \
             return 0;                                                                            \
