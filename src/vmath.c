@@ -134,11 +134,8 @@ VM_SCALAR_FMOD(float, f, f)
             int over = (r != 0) & ((r < 0) != (a < 0));                                          \
             R q1 = q - (over ? one : (R)0);                                                      \
             r = copysign##L(fma##L(-q1, b, a), a);                                               \
-            if (PY) {                                                                            \
-                R moved = r + b, zero = copysign##L((R)0, b);                                    \
-                int move = (r != 0) & ((b < 0) != (r < 0));                                      \
-                r = r == 0 ? zero : move ? moved : r;                                            \
-            }                                                                                    \
+            if (PY)                                                                              \
+                r = VM_PYMOD(R, L, r, b);                                                        \
             x[i] = fast ? r : a;                                                                 \
             slow |= !fast;                                                                       \
         }                                                                                        \
