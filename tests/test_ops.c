@@ -845,56 +845,66 @@ END_TEST
 /* Floor division, fmod and mod of every integer dtype over its whole
  * range: dividends anywhere in it, divisors of every bit length, exact
  * multiples and their neighbours (where a rounded quotient would cross a
- * whole number), and the extremes, against the reference. */
-START_TEST(test_int_div_range)
+ * whole number), and the extremes, against the reference. The 64-bit
+ * dtypes also over the range the kernels divide in double, [-2^52, 2^52)
+ * (to its edges), where every block takes that way. */
+static void int_div_range(pa_dtype d, int bits)
 {
     static const pa_binary_op ops[] = {PA_OP_DIV, PA_OP_FMOD, PA_OP_MOD};
+    int is_signed = tu_wrap_i(-1, d) < 0;
+    __int128 lo = is_signed ? -((__int128)1 << (bits - 1)) : 0;
+    __int128 hi = ((__int128)1 << (bits - is_signed)) - 1;
+    char *bx = malloc(N * 8), *by = malloc(N * 8);
+    uint64_t s = 0x9E3779B97F4A7C15u;
+    for (size_t i = 0; i < N; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        uint64_t r = s ^ (s >> 29);
+        int len = 1 + (int)(r % (uint64_t)(bits - is_signed));
+        __int128 y = (__int128)(r >> 7) & (((__int128)1 << len) - 1);
+        y = y ? (is_signed && (r & 1) ? -y : y) : 1;
+        __int128 x = lo + (__int128)s % (hi - lo + 1), k = x / y;
+        switch (i % 4) {
+        case 1: x = k * y; break;
+        case 2: x = k * y - 1; break;
+        case 3: x = k * y + 1; break;
+        default: break;
+        }
+        if (i < 6) { /* the extremes */
+            static const int xi[] = {0, 0, 1, 1, 0, 1}, yi[] = {0, 1, 0, 1, 2, 2};
+            x = xi[i] ? hi : lo, y = yi[i] == 0 ? lo : yi[i] == 1 ? hi : -1;
+        }
+        tu_set_i(bx, d, i, tu_wrap_i(x, d));
+        tu_set_i(by, d, i, tu_wrap_i(y, d) ? tu_wrap_i(y, d) : 1);
+    }
+    pa_array *a = NULL, *b = NULL, *out = NULL;
+    operands_make(d, bx, by, &a, &b, &out);
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        TU_OK(pa_binary(out, ops[o], a, b), ctx);
+        void *got = gather_all(out);
+        size_t bad = 0, first = N;
+        for (size_t i = 0; i < N; i++) {
+            __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
+            if (tu_get_i(got, d, i) != ref_binary_int(ops[o], x, y, d) && bad++ == 0)
+                first = i;
+        }
+        TU_ASSERT(bad == 0, "%s on %s (%d bits): %zu wrong, first at %zu", pa_binary_name(ops[o]),
+                  pa_dtype_name(d), bits, bad, first);
+        free(got);
+    }
+    free(bx);
+    free(by);
+    operands_free(&a, &b, &out);
+}
+
+START_TEST(test_int_div_range)
+{
     for (pa_dtype d = 0; d < PA_NDTYPES; d++) {
         if (!tu_is_int(d) || d == PA_BOOL)
             continue;
-        int bits = 8 * (int)pa_dtype_size(d), is_signed = tu_wrap_i(-1, d) < 0;
-        __int128 lo = is_signed ? -((__int128)1 << (bits - 1)) : 0;
-        __int128 hi = ((__int128)1 << (bits - is_signed)) - 1;
-        char *bx = malloc(N * 8), *by = malloc(N * 8);
-        uint64_t s = 0x9E3779B97F4A7C15u;
-        for (size_t i = 0; i < N; i++) {
-            s = s * 6364136223846793005u + 1442695040888963407u;
-            uint64_t r = s ^ (s >> 29);
-            int len = 1 + (int)(r % (uint64_t)bits);
-            __int128 y = tu_wrap_i((__int128)(r >> 7) & (((__int128)1 << len) - 1), d);
-            y = y ? y : 1;
-            __int128 x = tu_wrap_i((__int128)(s >> 3) * 7, d), k = x / y;
-            switch (i % 4) {
-            case 1: x = k * y; break;
-            case 2: x = k * y - 1; break;
-            case 3: x = k * y + 1; break;
-            default: break;
-            }
-            if (i < 6) { /* the extremes */
-                static const int xi[] = {0, 0, 1, 1, 0, 1}, yi[] = {0, 1, 0, 1, 2, 2};
-                x = xi[i] ? hi : lo, y = yi[i] == 0 ? lo : yi[i] == 1 ? hi : -1;
-            }
-            tu_set_i(bx, d, i, tu_wrap_i(x, d));
-            tu_set_i(by, d, i, tu_wrap_i(y, d) ? tu_wrap_i(y, d) : 1);
-        }
-        pa_array *a = NULL, *b = NULL, *out = NULL;
-        operands_make(d, bx, by, &a, &b, &out);
-        for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
-            TU_OK(pa_binary(out, ops[o], a, b), ctx);
-            void *got = gather_all(out);
-            size_t bad = 0, first = N;
-            for (size_t i = 0; i < N; i++) {
-                __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
-                if (tu_get_i(got, d, i) != ref_binary_int(ops[o], x, y, d) && bad++ == 0)
-                    first = i;
-            }
-            TU_ASSERT(bad == 0, "%s on %s: %zu wrong, first at %zu", pa_binary_name(ops[o]),
-                      pa_dtype_name(d), bad, first);
-            free(got);
-        }
-        free(bx);
-        free(by);
-        operands_free(&a, &b, &out);
+        int bits = 8 * (int)pa_dtype_size(d);
+        int_div_range(d, bits);
+        if (bits == 64)
+            int_div_range(d, tu_wrap_i(-1, d) < 0 ? 53 : 52);
     }
 }
 END_TEST
