@@ -731,26 +731,27 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
 /* The ops whose kernels gcc vectorises only when it may assume that no
  * floating-point exception traps (which parray never enables): floor and
  * ceil, whose rounding instruction it otherwise issues one element at a
- * time (f32 floor ran at 0.38x of the triad), and the 32-bit integer
- * division ops, which convert to double and round (pa_iwide_quot). The
- * results are the same;
+ * time (f32 floor ran at 0.38x of the triad), and the integer division
+ * ops of the dtypes that divide in double (opdefs.h's PA__DIV_IN_DOUBLE),
+ * which convert and round. The results are the same;
  * only the inexact flag, which nothing reads, may differ. */
 #define K_NO_TRAPS_FLOOR ~, 1
 #define K_NO_TRAPS_CEIL ~, 1
-#define K_NO_TRAPS_DIV ~, 1
-#define K_NO_TRAPS_FMOD ~, 1
-#define K_NO_TRAPS_MOD ~, 1
+#define K_INT_DIV_DIV ~, 1
+#define K_INT_DIV_FMOD ~, 1
+#define K_INT_DIV_MOD ~, 1
 /* And those it vectorises only by its full cost model, which weighs the
  * shuffles against the loop: real and imag, which read every other part
  * of a complex array (a c128 real ran at 0.6x of the triad). */
 #define K_COSTED_REAL ~, 1
 #define K_COSTED_IMAG ~, 1
 #define K_COSTED_POW ~, 1
-#define K_ATTRS(N)                                                                               \
-    K_TARGET PA__WHEN(PA__PROBE(K_NO_TRAPS_##N), __attribute__((optimize("no-trapping-math"))))  \
+#define K_ATTRS(DT, N)                                                                           \
+    K_TARGET PA__WHEN(PA__PROBE(K_NO_TRAPS_##N), PA_NO_TRAPS) PA__WHEN(                          \
+        PA__SEL(PA__PROBE(K_INT_DIV_##N), 0, PA__PROBE(PA__DIV_IN_DOUBLE_##DT)), PA_NO_TRAPS)    \
         PA__WHEN(PA__PROBE(K_COSTED_##N), __attribute__((optimize("vect-cost-model=dynamic"))))
 #define K_DEF(ARITY, DT, CT, CU, OT, N, E, INT)                                                  \
-    K_ATTRS(N)                                                                                   \
+    K_ATTRS(DT, N)                                                                               \
     static inline __attribute__((always_inline)) int K(k_##DT##_##N##_t)(                        \
         OT *const o, const CT *const a, const CT *const b, const CT *const c, size_t n,          \
         const pa__strides *st, const int nt)                                                     \
@@ -767,13 +768,13 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
                  K_VMATH(ARITY, N) K_IPOW(INT, N) K_IDIV64(INT, N, E) K_VLINE(ARITY, DT, N, E)   \
                      K_BODY##ARITY(E))                                                           \
     }                                                                                            \
-    K_ATTRS(N)                                                                                   \
+    K_ATTRS(DT, N)                                                                               \
     static int K(k_##DT##_##N)(void *o, const void *a, const void *b, const void *c, size_t n,   \
                                const pa__strides *st)                                            \
     {                                                                                            \
         return K(k_##DT##_##N##_t)(o, a, b, c, n, st, 0);                                        \
     }                                                                                            \
-    K_ATTRS(N)                                                                                   \
+    K_ATTRS(DT, N)                                                                               \
     static int K(k_##DT##_##N##_nt)(void *o, const void *a, const void *b, const void *c,        \
                                     size_t n, const pa__strides *st)                             \
     {                                                                                            \
