@@ -859,9 +859,11 @@ K_ALL()
  * 256-bit halves, stored them, and reloaded the line as one 512-bit load,
  * which the store buffer cannot forward. With DQ (the same CPUs) the
  * 64-bit integer kernels' products are vector ones (i64 ** and * ran an
- * element at a time); DQ on the whole table ran f32 sin at 0.68-0.88x of
- * the triad against 0.88-0.94x without. Not VL: with it gcc's f16 loops
- * of general strides propagate another NaN than the other tables do. */
+ * element at a time); only those kernels take it, as no other one needs it
+ * (on the whole table, f32 sin measured lower, 0.68-0.88x of the triad,
+ * though within its spread from run to run, 0.79-0.97x). Not VL: with it
+ * gcc's f16 loops of general strides propagate another NaN than the other
+ * tables do. */
 #undef K_VLINE_ON
 #define K_ISA avx512
 #define K_TARGET __attribute__((target("avx512f,avx512bw,f16c")))
