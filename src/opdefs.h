@@ -274,9 +274,10 @@ PA_CX_FNS(double, CMPLX, d)
  * than the rounding error |x/y| 2^-p (|x| < 2^p), so the rounded
  * quotient has the same floor and truncation as the exact one. Up to 16
  * bits in float and int32 (pa_inarrow_quot), 32 bits in double
- * (pa_iwide_quot: floor and trunc, which gcc vectorises in the kernels
- * that may assume no trap, K_NO_TRAPS_DIV). */
-/* The dtypes that divide in double, whose division helpers (and kernels,
+ * (pa_iwide_quot; kernels.c's K_IDIV64 takes it for 64-bit blocks that
+ * allow it).
+ *
+ * The dtypes that divide in double: their division helpers (and kernels,
  * kernels.c's K_ATTRS) may assume no trapping math, without which gcc
  * vectorises neither the conversions nor floor and trunc; a helper inlines
  * only into a kernel compiled with the same option. On the narrow types
