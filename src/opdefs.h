@@ -313,7 +313,7 @@ PA_NO_TRAPS static inline double pa_iwide_quot(double x, double y, int floored)
  * result, a whole double in [-2^31, 2^32) (2^31 is INT_MIN // -1), wraps
  * to T through uint32_t. The kernels compute power a block at a time
  * (kernels.c's K_IPOW, with these bits); pa_ipow is its element form. */
-#define PA_INARROW(x, y, err, E)                                                                 \
+#define PA_IDIV_IN_FLOAT(x, y, err, E)                                                           \
     if (sizeof(T) <= 2) {                                                                        \
         const int32_t nz = (y) != 0, xi = (int32_t)(x), yi = (int32_t)(y) + !nz;                 \
         *(err) |= !nz * PA_OPERR_DIVZERO;                                                        \
@@ -332,7 +332,7 @@ PA_NO_TRAPS static inline double pa_iwide_quot(double x, double y, int floored)
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_INARROW(x, y, err, PA_IQUOT(xi, yi, 1))                                               \
+        PA_IDIV_IN_FLOAT(x, y, err, PA_IQUOT(xi, yi, 1))                                         \
         if (y == 0) {                                                                            \
             *err |= PA_OPERR_DIVZERO;                                                            \
             return 0;                                                                            \
@@ -348,7 +348,7 @@ PA_NO_TRAPS static inline double pa_iwide_quot(double x, double y, int floored)
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_INARROW(x, y, err, xi - PA_IQUOT(xi, yi, 0) * yi)                                     \
+        PA_IDIV_IN_FLOAT(x, y, err, xi - PA_IQUOT(xi, yi, 0) * yi)                               \
         if (y == 0) {                                                                            \
             *err |= PA_OPERR_DIVZERO;                                                            \
             return 0;                                                                            \
@@ -361,7 +361,7 @@ PA_NO_TRAPS static inline double pa_iwide_quot(double x, double y, int floored)
     {                                                                                            \
         typedef TT T;                                                                            \
         typedef UU U;                                                                            \
-        PA_INARROW(x, y, err, xi - PA_IQUOT(xi, yi, 1) * yi)                                     \
+        PA_IDIV_IN_FLOAT(x, y, err, xi - PA_IQUOT(xi, yi, 1) * yi)                               \
         T r = pa_ifmod_##sfx(x, y, err);                                                         \
         /* r and y of opposite signs: |r| < |y|, so r + y cannot overflow. */                    \
         if (r != 0 && PA_INEG_P(r) != PA_INEG_P(y))                                              \
