@@ -275,7 +275,8 @@ PA_CX_FNS(double, CMPLX, d)
  * quotient has the same floor and truncation as the exact one. Up to 16
  * bits in float and int32 (pa_inarrow_quot), 32 bits in double
  * (pa_iwide_quot; kernels.c's K_IDIV64 takes it for 64-bit blocks that
- * allow it).
+ * allow it). kernels.c's k_div8 computes the 8-bit ones by a table of
+ * reciprocals instead, on CPUs with AVX-512 VBMI; the bits are these.
  *
  * The dtypes that divide in double: their division helpers (and kernels,
  * kernels.c's K_ATTRS) may assume no trapping math, without which gcc

@@ -909,6 +909,70 @@ START_TEST(test_int_div_range)
 }
 END_TEST
 
+/* //, fmod and mod of the 8-bit dtypes at every pair of operands (y != 0),
+ * as arrays and with y a scalar: the kernels compute them in their own way
+ * (kernels.c's k_div8) on CPUs that allow it. */
+START_TEST(test_int_div_8bit_all)
+{
+    static const pa_dtype dts[] = {PA_U8, PA_I8};
+    static const pa_binary_op ops[] = {PA_OP_DIV, PA_OP_FMOD, PA_OP_MOD};
+    size_t n = 256 * 255;
+    uint8_t *bx = malloc(n), *by = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        bx[i] = (uint8_t)(i & 255);
+        by[i] = (uint8_t)(1 + i / 256); /* 1 .. 255: every nonzero byte */
+    }
+    for (size_t t = 0; t < 2; t++) {
+        pa_dtype d = dts[t];
+        pa_array *a = NULL, *b = NULL, *out = NULL, *a256 = NULL, *out256 = NULL;
+        size_t n256 = 256;
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &b), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &out), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n256, PA_DISTRIBUTED, &a256), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n256, PA_DISTRIBUTED, &out256), ctx);
+        TU_OK(pa_array_scatter(a, 0, bx), ctx);
+        TU_OK(pa_array_scatter(b, 0, by), ctx);
+        TU_OK(pa_array_scatter(a256, 0, bx), ctx);
+        for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+            TU_OK(pa_binary(out, ops[o], a, b), ctx);
+            uint8_t *got = gather_all(out);
+            size_t bad = 0, first = n;
+            for (size_t i = 0; i < n; i++) {
+                __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
+                if (tu_get_i(got, d, i) != ref_binary_int(ops[o], x, y, d) && bad++ == 0)
+                    first = i;
+            }
+            TU_ASSERT(bad == 0, "%s on %s: %zu of %zu pairs wrong, first x %d y %d",
+                      pa_binary_name(ops[o]), pa_dtype_name(d), bad, n,
+                      first < n ? (int)tu_get_i(bx, d, first) : 0,
+                      first < n ? (int)tu_get_i(by, d, first) : 0);
+            free(got);
+            /* Every x by each scalar y. */
+            for (size_t yi = 0; yi < 255; yi++) {
+                __int128 y = tu_get_i(by, d, yi * 256);
+                TU_OK(pa_binary_scalar(out256, ops[o], a256, (double)y), ctx);
+                got = gather_all(out256);
+                for (size_t i = 0; i < 256; i++) {
+                    __int128 x = tu_get_i(bx, d, i);
+                    TU_ASSERT(tu_get_i(got, d, i) == ref_binary_int(ops[o], x, y, d),
+                              "%s on %s: x %d by the scalar %d", pa_binary_name(ops[o]),
+                              pa_dtype_name(d), (int)x, (int)y);
+                }
+                free(got);
+            }
+        }
+        pa_array_free(&a);
+        pa_array_free(&b);
+        pa_array_free(&out);
+        pa_array_free(&a256);
+        pa_array_free(&out256);
+    }
+    free(bx);
+    free(by);
+}
+END_TEST
+
 /* Integer division by zero: PA_EINVAL on every rank with one message; the
  * elements divided by zero are 0 and the others are right. */
 START_TEST(test_int_div_zero)
@@ -1148,6 +1212,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_complex_ops);
     tcase_add_test(tc, test_int_pow);
     tcase_add_test(tc, test_int_div_range);
+    tcase_add_test(tc, test_int_div_8bit_all);
     tcase_add_test(tc, test_int_div_zero);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_map);
