@@ -848,6 +848,25 @@ END_TEST
  * whole number), and the extremes, against the reference. The 64-bit
  * dtypes also over the range the kernels divide in double, [-2^52, 2^52)
  * (to its edges), where every block takes that way. */
+/* op of a by b into out, against the reference on the operands' values
+ * bx, by (n of them): how many elements are wrong, and the first. */
+static size_t int_op_wrong(pa_binary_op op, pa_array *out, pa_array *a, pa_array *b,
+                           const void *bx, const void *by, size_t n, size_t *first)
+{
+    pa_dtype d = pa_array_dtype(out);
+    TU_OK(pa_binary(out, op, a, b), ctx);
+    void *got = gather_all(out);
+    size_t bad = 0;
+    *first = n;
+    for (size_t i = 0; i < n; i++) {
+        __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
+        if (tu_get_i(got, d, i) != ref_binary_int(op, x, y, d) && bad++ == 0)
+            *first = i;
+    }
+    free(got);
+    return bad;
+}
+
 static void int_div_range(pa_dtype d, int bits)
 {
     static const pa_binary_op ops[] = {PA_OP_DIV, PA_OP_FMOD, PA_OP_MOD};
@@ -879,17 +898,9 @@ static void int_div_range(pa_dtype d, int bits)
     pa_array *a = NULL, *b = NULL, *out = NULL;
     operands_make(d, bx, by, &a, &b, &out);
     for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
-        TU_OK(pa_binary(out, ops[o], a, b), ctx);
-        void *got = gather_all(out);
-        size_t bad = 0, first = N;
-        for (size_t i = 0; i < N; i++) {
-            __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
-            if (tu_get_i(got, d, i) != ref_binary_int(ops[o], x, y, d) && bad++ == 0)
-                first = i;
-        }
+        size_t first, bad = int_op_wrong(ops[o], out, a, b, bx, by, N, &first);
         TU_ASSERT(bad == 0, "%s on %s (%d bits): %zu wrong, first at %zu", pa_binary_name(ops[o]),
                   pa_dtype_name(d), bits, bad, first);
-        free(got);
     }
     free(bx);
     free(by);
@@ -935,24 +946,16 @@ START_TEST(test_int_div_8bit_all)
         TU_OK(pa_array_scatter(b, 0, by), ctx);
         TU_OK(pa_array_scatter(a256, 0, bx), ctx);
         for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
-            TU_OK(pa_binary(out, ops[o], a, b), ctx);
-            uint8_t *got = gather_all(out);
-            size_t bad = 0, first = n;
-            for (size_t i = 0; i < n; i++) {
-                __int128 x = tu_get_i(bx, d, i), y = tu_get_i(by, d, i);
-                if (tu_get_i(got, d, i) != ref_binary_int(ops[o], x, y, d) && bad++ == 0)
-                    first = i;
-            }
+            size_t first, bad = int_op_wrong(ops[o], out, a, b, bx, by, n, &first);
             TU_ASSERT(bad == 0, "%s on %s: %zu of %zu pairs wrong, first x %d y %d",
                       pa_binary_name(ops[o]), pa_dtype_name(d), bad, n,
                       first < n ? (int)tu_get_i(bx, d, first) : 0,
                       first < n ? (int)tu_get_i(by, d, first) : 0);
-            free(got);
             /* Every x by each scalar y. */
             for (size_t yi = 0; yi < 255; yi++) {
                 __int128 y = tu_get_i(by, d, yi * 256);
                 TU_OK(pa_binary_scalar(out256, ops[o], a256, (double)y), ctx);
-                got = gather_all(out256);
+                uint8_t *got = gather_all(out256);
                 for (size_t i = 0; i < 256; i++) {
                     __int128 x = tu_get_i(bx, d, i);
                     TU_ASSERT(tu_get_i(got, d, i) == ref_binary_int(ops[o], x, y, d),
