@@ -614,7 +614,7 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
 #define K_DIV8_OP_FMOD 1
 #define K_DIV8_OP_MOD 2
 #define K_IDIV8(INT, N)                                                                          \
-    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IDIV64_ON_##N)), PA__WHEN(K_DIV8_ON, K_IDIV8_(N)))
+    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IDIV64_ON_##N)), PA__WHEN(K_AVX512_LOOPS, K_IDIV8_(N)))
 #define K_IDIV8_(N)                                                                              \
     if (sizeof(T) == 1 && st->o == 1 && (st->a | st->b) <= 1 && st->a >= 0 && st->b >= 0 &&      \
         k_vbmi())                                                                                \
@@ -702,6 +702,83 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
         i += len;
     }
     return zeros ? PA_OPERR_DIVZERO : 0;
+}
+
+/* Integer power of the 8- and 16-bit dtypes (the AVX-512 table): K_IPOW's
+ * square-and-multiply in 16-bit lanes held in registers, a multiply under
+ * a mask where the exponent's bit is set, over the bits of each vector's
+ * largest exponent, 64 bytes of output a step; the low bits of the
+ * products are the wrapped power's, and a negative exponent gives 0 and
+ * PA_OPERR_NEGPOW, as the element form. Through memory a block at a time
+ * (K_IPOW), u8 ** ran at 0.29x of the triad and i16 ** at 0.36-0.57x. */
+#define K_IPOW16(INT, N)                                                                         \
+    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IPOW_##N)), PA__WHEN(K_AVX512_LOOPS, K_IPOW16_()))
+#define K_IPOW16_()                                                                              \
+    if (sizeof(T) <= 2 && st->o == 1 && st->a >= 0 && st->a <= 1 && st->b >= 0 && st->b <= 1)    \
+        return k_ipow16(o, a, b, n, st->a, st->b, sizeof(T), PA_INEG_P((T)-1), nt);
+#define KP16_TARGET __attribute__((target("avx512f,avx512bw")))
+/* x ** e in the 32 lanes of 16 bits; *neg gets the lanes whose e < 0. */
+KP16_TARGET static inline __m512i k_ipow_words(__m512i x, __m512i e, int is_signed,
+                                               __mmask32 *neg)
+{
+    *neg = is_signed ? _mm512_movepi16_mask(e) : 0;
+    e = _mm512_maskz_mov_epi16(~*neg, e);
+    __m512i r = _mm512_maskz_mov_epi16(~*neg, _mm512_set1_epi16(1));
+    const unsigned top = (unsigned)_mm512_reduce_or_epi32(e);
+    const unsigned all = (top | top >> 16) & 0xffffu;
+    for (unsigned bit = 1; bit <= all; bit <<= 1) {
+        r = _mm512_mask_mullo_epi16(r, _mm512_test_epi16_mask(e, _mm512_set1_epi16((short)bit)),
+                                    r, x);
+        x = _mm512_mullo_epi16(x, x);
+    }
+    return r;
+}
+/* 32 elements of width w at p (all p[0] when s is 0) as 16-bit lanes. */
+KP16_TARGET static inline __m512i k_ipow_in(const void *p, ptrdiff_t s, size_t i, __mmask32 k,
+                                            size_t w, int is_signed)
+{
+    if (w == 2)
+        return s ? _mm512_maskz_loadu_epi16(k, (const int16_t *)p + i)
+                 : _mm512_set1_epi16(*(const int16_t *)p);
+    const __m256i v = s ? _mm512_castsi512_si256(
+                              _mm512_maskz_loadu_epi8(k, (const int8_t *)p + i))
+                        : _mm256_set1_epi8(*(const char *)p);
+    return is_signed ? _mm512_cvtepi8_epi16(v) : _mm512_cvtepu8_epi16(v);
+}
+KP16_TARGET static int k_ipow16(void *o, const void *a, const void *b, size_t n, ptrdiff_t sa,
+                                ptrdiff_t sb, size_t w, int is_signed, int nt)
+{
+    const size_t step = 64 / w; /* elements to 64 bytes of output */
+    __mmask32 negs = 0;
+    for (size_t i = 0; i < n;) {
+        /* Whole aligned lines when streaming, after a first part up to one. */
+        const uintptr_t at = (uintptr_t)((char *)o + i * w);
+        size_t len = nt ? (64 - (at & 63)) / w : step;
+        len = len ? len : step; /* an odd address of a 16-bit output: no line */
+        len = len < n - i ? len : n - i;
+        __m512i r = _mm512_setzero_si512();
+        for (size_t h = 0; h * 32 < len; h++) {
+            const size_t j = i + h * 32, c = len - h * 32 < 32 ? len - h * 32 : 32;
+            const __mmask32 k = c == 32 ? ~(__mmask32)0 : ((__mmask32)1 << c) - 1;
+            __mmask32 neg;
+            const __m512i p = k_ipow_words(k_ipow_in(a, sa, j, k, w, is_signed),
+                                           k_ipow_in(b, sb, j, k, w, is_signed), is_signed, &neg);
+            negs |= neg & k;
+            if (w == 2)
+                r = p;
+            else if (h == 0)
+                r = _mm512_inserti64x4(r, _mm512_cvtepi16_epi8(p), 0);
+            else
+                r = _mm512_inserti64x4(r, _mm512_cvtepi16_epi8(p), 1);
+        }
+        const __mmask64 kb = len * w == 64 ? ~(__mmask64)0 : ((__mmask64)1 << (len * w)) - 1;
+        if (nt && len * w == 64 && !(at & 63))
+            _mm512_stream_si512((void *)at, r);
+        else
+            _mm512_mask_storeu_epi8((void *)at, kb, r);
+        i += len;
+    }
+    return negs ? PA_OPERR_NEGPOW : 0;
 }
 #endif
 
@@ -884,8 +961,8 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
         int err = 0;                                                                             \
         PA__WHEN(PA__IN_WIDE(DT, N), K_WIDE(ARITY, PA__WIDE_OF_##DT, PA__WIDE_T_##DT, N))        \
         PA__WHEN(PA__NOT(PA__IN_WIDE(DT, N)),                                                    \
-                 K_VMATH(ARITY, N) K_IPOW(INT, N) K_IDIV8(INT, N) K_IDIV64(INT, N, E)            \
-                     K_VLINE(ARITY, DT, N, E) K_BODY##ARITY(E))                                  \
+                 K_VMATH(ARITY, N) K_IPOW16(INT, N) K_IPOW(INT, N) K_IDIV8(INT, N)               \
+                     K_IDIV64(INT, N, E) K_VLINE(ARITY, DT, N, E) K_BODY##ARITY(E))              \
     }                                                                                            \
     K_ATTRS(DT, N)                                                                               \
     static int K(k_##DT##_##N)(void *o, const void *a, const void *b, const void *c, size_t n,   \
@@ -937,7 +1014,7 @@ typedef pa__kernel kernel_table[PA_NDTYPES][PA__KOP_N][2];
 #define K_TARGET
 #define K_TARGET_INT64
 #define K_VLINE_ON 0
-#define K_DIV8_ON 0
+#define K_AVX512_LOOPS 0
 #ifdef __SSE2__
 #define K_STREAM_LINE(dst, line)                                                                 \
     for (int q_ = 0; q_ < 4; q_++)                                                               \
@@ -980,12 +1057,12 @@ K_ALL()
  * gcc's f16 loops of general strides propagate another NaN than the other
  * tables do. */
 #undef K_VLINE_ON
-#undef K_DIV8_ON
+#undef K_AVX512_LOOPS
 #define K_ISA avx512
 #define K_TARGET __attribute__((target("avx512f,avx512bw,f16c")))
 #define K_TARGET_INT64 __attribute__((target("avx512dq")))
 #define K_VLINE_ON 1
-#define K_DIV8_ON 1 /* k_div8, on a CPU with VBMI */
+#define K_AVX512_LOOPS 1 /* k_div8 and k_ipow16 */
 #define K_STREAM_LINE(dst, line)                                                                 \
     _mm512_stream_si512((void *)(dst), _mm512_load_si512((const void *)(line)));
 K_ALL()
@@ -995,7 +1072,7 @@ K_ALL()
 #undef K_STREAM_LINE
 #endif
 #undef K_VLINE_ON
-#undef K_DIV8_ON
+#undef K_AVX512_LOOPS
 
 /* ------------------------------------------------------------ lookups */
 

@@ -976,6 +976,40 @@ START_TEST(test_int_div_8bit_all)
 }
 END_TEST
 
+/* ** of the 8- and 16-bit dtypes: every 8-bit base to every exponent in
+ * [0, 128), 256 bases to an exponent in a row, so that each vector's
+ * largest exponent (the kernels' step count) is each value in turn. */
+START_TEST(test_int_pow_narrow_all)
+{
+    static const pa_dtype dts[] = {PA_U8, PA_I8, PA_U16, PA_I16};
+    size_t n = 256 * 128;
+    for (size_t t = 0; t < sizeof dts / sizeof dts[0]; t++) {
+        pa_dtype d = dts[t];
+        size_t es = pa_dtype_size(d);
+        char *bx = malloc(n * es), *by = malloc(n * es);
+        for (size_t i = 0; i < n; i++) {
+            tu_set_i(bx, d, i, tu_wrap_i((__int128)(i & 255) - (es == 2 ? 128 : 0), d));
+            tu_set_i(by, d, i, (__int128)(i / 256));
+        }
+        pa_array *a = NULL, *b = NULL, *out = NULL;
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &a), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &b), ctx);
+        TU_OK(pa_array_create(ctx, d, 1, &n, PA_DISTRIBUTED, &out), ctx);
+        TU_OK(pa_array_scatter(a, 0, bx), ctx);
+        TU_OK(pa_array_scatter(b, 0, by), ctx);
+        size_t first, bad = int_op_wrong(PA_OP_POW, out, a, b, bx, by, n, &first);
+        TU_ASSERT(bad == 0, "pow on %s: %zu of %zu wrong, first x %d e %d", pa_dtype_name(d), bad,
+                  n, first < n ? (int)tu_get_i(bx, d, first) : 0,
+                  first < n ? (int)tu_get_i(by, d, first) : 0);
+        pa_array_free(&a);
+        pa_array_free(&b);
+        pa_array_free(&out);
+        free(bx);
+        free(by);
+    }
+}
+END_TEST
+
 /* Integer division by zero: PA_EINVAL on every rank with one message; the
  * elements divided by zero are 0 and the others are right. */
 START_TEST(test_int_div_zero)
@@ -1216,6 +1250,7 @@ static Suite *make(void)
     tcase_add_test(tc, test_int_pow);
     tcase_add_test(tc, test_int_div_range);
     tcase_add_test(tc, test_int_div_8bit_all);
+    tcase_add_test(tc, test_int_pow_narrow_all);
     tcase_add_test(tc, test_int_div_zero);
     tcase_add_test(tc, test_empty_and_bad);
     tcase_add_test(tc, test_map);
