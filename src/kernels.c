@@ -703,6 +703,7 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
     }
     return zeros ? PA_OPERR_DIVZERO : 0;
 }
+#endif
 
 /* Integer power of the 8- and 16-bit dtypes (the AVX-512 table): K_IPOW's
  * square-and-multiply in 16-bit lanes held in registers, a multiply under
@@ -716,6 +717,7 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
 #define K_IPOW16_()                                                                              \
     if (sizeof(T) <= 2 && st->o == 1 && st->a >= 0 && st->a <= 1 && st->b >= 0 && st->b <= 1)    \
         return k_ipow16(o, a, b, n, st->a, st->b, sizeof(T), PA_INEG_P((T)-1), nt);
+#ifdef PA_X86_DISPATCH
 #define KP16_TARGET __attribute__((target("avx512f,avx512bw")))
 /* x ** e in the 32 lanes of 16 bits; *neg gets the lanes whose e < 0. */
 KP16_TARGET static inline __m512i k_ipow_words(__m512i x, __m512i e, int is_signed,
