@@ -610,17 +610,33 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
  * Python's (mod, y's sign). In f32 (opdefs.h's PA_IDIV_IN_FLOAT) u8 // ran
  * at 0.31-0.38x of the triad on Intel and 0.65x on AMD: four conversions
  * and a division for every 16 lanes. Unit strides and scalars only. */
+/* A unit-stride output and two operands of stride 1 or 0 (a scalar). */
+#define K_UNIT_OR_SCALAR(st) ((st)->o == 1 && (size_t)(st)->a <= 1 && (size_t)(st)->b <= 1)
 #define K_DIV8_OP_DIV 0
 #define K_DIV8_OP_FMOD 1
 #define K_DIV8_OP_MOD 2
 #define K_IDIV8(INT, N)                                                                          \
     PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IDIV64_ON_##N)), PA__WHEN(K_AVX512_LOOPS, K_IDIV8_(N)))
 #define K_IDIV8_(N)                                                                              \
-    if (sizeof(T) == 1 && st->o == 1 && (st->a | st->b) <= 1 && st->a >= 0 && st->b >= 0 &&      \
-        k_vbmi())                                                                                \
+    if (sizeof(T) == 1 && K_UNIT_OR_SCALAR(st) && k_vbmi())                                      \
         return k_div8((uint8_t *)o, (const uint8_t *)a, (const uint8_t *)b, n, st->a, st->b,     \
                       PA_INEG_P((T)-1), K_DIV8_OP_##N, nt);
 #ifdef PA_X86_DISPATCH
+/* The elements of width w of the next step from the output address at,
+ * left of them to go: 64 bytes, or when streaming up to the next line (so
+ * that the later steps store whole aligned lines; none where w does not
+ * divide the distance, as at an odd address of a 16-bit output). */
+static inline size_t k_step(uintptr_t at, size_t w, size_t left, int nt)
+{
+    size_t len = nt && (at & 63) ? (64 - (at & 63)) / w : 0;
+    len = len ? len : 64 / w;
+    return len < left ? len : left;
+}
+/* The mask of the c low bits, c <= 64. */
+static inline uint64_t k_low_bits(size_t c)
+{
+    return c >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << c) - 1;
+}
 static int k_vbmi(void)
 {
     __builtin_cpu_init();
@@ -660,10 +676,8 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
     const __m512i z = _mm512_setzero_si512(), one = _mm512_set1_epi8(1);
     __mmask64 zeros = 0;
     for (size_t i = 0; i < n;) {
-        /* Whole aligned lines when streaming, after a first part up to one. */
-        size_t len = nt ? 64 - ((uintptr_t)(o + i) & 63) : 64;
-        len = len < n - i ? len : n - i;
-        const __mmask64 k = len == 64 ? ~(__mmask64)0 : ((__mmask64)1 << len) - 1;
+        const size_t len = k_step((uintptr_t)(o + i), 1, n - i, nt);
+        const __mmask64 k = k_low_bits(len);
         const __m512i x = sa ? _mm512_maskz_loadu_epi8(k, a + i) : _mm512_set1_epi8((char)a[0]);
         const __m512i y = sb ? _mm512_maskz_loadu_epi8(k, b + i) : _mm512_set1_epi8((char)b[0]);
         const __m512i ax = is_signed ? _mm512_abs_epi8(x) : x;
@@ -715,7 +729,7 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
 #define K_IPOW16(INT, N)                                                                         \
     PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IPOW_##N)), PA__WHEN(K_AVX512_LOOPS, K_IPOW16_()))
 #define K_IPOW16_()                                                                              \
-    if (sizeof(T) <= 2 && st->o == 1 && st->a >= 0 && st->a <= 1 && st->b >= 0 && st->b <= 1)    \
+    if (sizeof(T) <= 2 && K_UNIT_OR_SCALAR(st))                                                  \
         return k_ipow16(o, a, b, n, st->a, st->b, sizeof(T), PA_INEG_P((T)-1), nt);
 #ifdef PA_X86_DISPATCH
 #define KP16_TARGET __attribute__((target("avx512f,avx512bw")))
@@ -750,18 +764,14 @@ KP16_TARGET static inline __m512i k_ipow_in(const void *p, ptrdiff_t s, size_t i
 KP16_TARGET static int k_ipow16(void *o, const void *a, const void *b, size_t n, ptrdiff_t sa,
                                 ptrdiff_t sb, size_t w, int is_signed, int nt)
 {
-    const size_t step = 64 / w; /* elements to 64 bytes of output */
     __mmask32 negs = 0;
     for (size_t i = 0; i < n;) {
-        /* Whole aligned lines when streaming, after a first part up to one. */
         const uintptr_t at = (uintptr_t)((char *)o + i * w);
-        size_t len = nt ? (64 - (at & 63)) / w : step;
-        len = len ? len : step; /* an odd address of a 16-bit output: no line */
-        len = len < n - i ? len : n - i;
+        const size_t len = k_step(at, w, n - i, nt);
         __m512i r = _mm512_setzero_si512();
         for (size_t h = 0; h * 32 < len; h++) {
             const size_t j = i + h * 32, c = len - h * 32 < 32 ? len - h * 32 : 32;
-            const __mmask32 k = c == 32 ? ~(__mmask32)0 : ((__mmask32)1 << c) - 1;
+            const __mmask32 k = (__mmask32)k_low_bits(c);
             __mmask32 neg;
             const __m512i p = k_ipow_words(k_ipow_in(a, sa, j, k, w, is_signed),
                                            k_ipow_in(b, sb, j, k, w, is_signed), is_signed, &neg);
@@ -773,7 +783,7 @@ KP16_TARGET static int k_ipow16(void *o, const void *a, const void *b, size_t n,
             else
                 r = _mm512_inserti64x4(r, _mm512_cvtepi16_epi8(p), 1);
         }
-        const __mmask64 kb = len * w == 64 ? ~(__mmask64)0 : ((__mmask64)1 << (len * w)) - 1;
+        const __mmask64 kb = k_low_bits(len * w);
         if (nt && len * w == 64 && !(at & 63))
             _mm512_stream_si512((void *)at, r);
         else
