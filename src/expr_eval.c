@@ -252,7 +252,7 @@ static int condition(codegen *g, int k, pa_dtype d, expr_opd *o)
  * and at 0.93-1.11x fused, which divides as soon as it loads). Complex products fuse
  * on Intel with the AVX-512 kernels only, and only where all three
  * operands vary (the line kernel's case): there a mul and an add apart ran
- * c128 a*b + c at 0.87x of the triad, and the fused kernel (kernels.c's
+ * c128 a*b + c at 0.87x of the triad, and the fused kernel (kernels_template.h's
  * K_VLINE: the product within each pair of lanes, one pass) at
  * 0.89-0.92x. AMD, where the targets were met with the mul and the add,
  * keeps them, and so do the narrower tables and a scalar operand, whose

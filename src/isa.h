@@ -17,7 +17,7 @@
 #define PA_SIMD_CLONES
 #endif
 
-/* The instruction sets that kernels compiled once per set (kernels.c,
+/* The instruction sets that kernels compiled once per set (kernels_*.c,
  * random.c, dtype.c's conversions, transpose_tile.c) and the streaming
  * copy choose between at run time. */
 typedef enum { PA_ISA_BASE, PA_ISA_AVX2, PA_ISA_AVX512 } pa_isa;

@@ -107,7 +107,7 @@ const char *pa__kernel_hint(pa__kop op);
 int pa__kernel_get(pa_ctx *ctx, const char *fn, pa__kop op, pa_dtype d, int nt, pa__kernel *k);
 
 /* Not collective. 1 when pa__kernel_get's kernels compute the products
- * that kernels.c lists in K_VLINE (u8 and i8 products, complex x*y + z) a
+ * that kernels_template.h lists in K_VLINE (u8 and i8 products, complex x*y + z) a
  * line at a time, as the AVX-512 table does; 0 where they run gcc's
  * element loops, in which complex x*y + z is slower than a mul and an add
  * apart. */
@@ -116,5 +116,12 @@ int pa__kernel_lines(void);
 /* Not collective. The kernel as pa__kernel_get, for the instruction set
  * isa (which this CPU must run), or NULL: for tests of every set. */
 pa__kernel pa__kernel_find_isa(pa__kop op, pa_dtype d, int nt, pa_isa isa);
+
+/* The kernels of one instruction set: [dtype][op][streaming], NULL where
+ * the dtype's kind lacks the op. One table per file, kernels_<isa>.c, so
+ * that make compiles them in parallel; the AVX2 and AVX-512 ones exist
+ * where PA_X86_DISPATCH does. Only kernels.c reads them. */
+typedef pa__kernel pa__kernel_table[PA_NDTYPES][PA__KOP_N][2];
+extern const pa__kernel_table pa__kernels_base, pa__kernels_avx2, pa__kernels_avx512;
 
 #endif

@@ -1,6 +1,6 @@
 /* The one definition of every element-wise op: what each op computes on
  * one element, for the floating dtypes and (where defined) for the integer
- * dtypes, and which kinds of dtype have it. The kernel layer (kernels.c)
+ * dtypes, and which kinds of dtype have it. The kernel layer (kernels_template.h)
  * instantiates these lists once; pa_unary/pa_binary (ops.c) and the
  * expression VM both run those kernels, so both compute the same bits.
  *
@@ -52,7 +52,7 @@
 #define PA_OPERR_NEGPOW 2  /* integer pow with a negative exponent (the result is 0) */
 
 /* double f(double) or float ff(float), chosen by the operand's type. f16
- * computes in f32's kernels (kernels.c's K_WIDE), so no form here takes
+ * computes in f32's kernels (kernels_template.h's K_WIDE), so no form here takes
  * an f16. (default, not double: clang keeps a const operand's qualifier in
  * the selection.) */
 /* clang-format off */
@@ -102,7 +102,7 @@
 /* The transcendental functions of vmath.h, by their kernel op N: one
  * element as a block computes it, in double for f64 and in float for f32.
  * PA_CVM is exp or log, whose complex forms are libm's cexp and
- * clog. The kernels compute these a block at a time (kernels.c's
+ * clog. The kernels compute these a block at a time (kernels_template.h's
  * K_VMATH); the forms here are the same bits for one element. */
 #define PA_VM2(N, x, y)                                                                \
     _Generic((x), float: pa__vm1_f32, default: pa__vm1_f64)(                           \
@@ -113,7 +113,7 @@
              default: PA_VM1(N, x))
 
 /* An f16 NaN result of an op of two or three operands is the default
- * quiet NaN (kernels.c's K_WIDE gives it so for the ops f16 computes in
+ * quiet NaN (kernels_template.h's K_WIDE gives it so for the ops f16 computes in
  * f32's kernels); the fused ops take it here, so that they give what their
  * two ops give. */
 #define PA_HALF_NAN(x, E) _Generic((x), PA_HALF: pa_half_nan((float)(E)), default: (E))
@@ -274,12 +274,12 @@ PA_CX_FNS(double, CMPLX, d)
  * than the rounding error |x/y| 2^-p (|x| < 2^p), so the rounded
  * quotient has the same floor and truncation as the exact one. Up to 16
  * bits in float and int32 (pa_inarrow_quot), 32 bits in double
- * (pa_iwide_quot; kernels.c's K_IDIV64 takes it for 64-bit blocks that
- * allow it). kernels.c's k_div8 computes the 8-bit ones by a table of
+ * (pa_iwide_quot; kernels_template.h's K_IDIV64 takes it for 64-bit blocks that
+ * allow it). kernels_template.h's k_div8 computes the 8-bit ones by a table of
  * reciprocals instead, on CPUs with AVX-512 VBMI; the bits are these.
  *
  * The dtypes that divide in double: their division helpers (and kernels,
- * kernels.c's K_ATTRS) may assume no trapping math, without which gcc
+ * kernels_template.h's K_ATTRS) may assume no trapping math, without which gcc
  * vectorises neither the conversions nor floor and trunc; a helper inlines
  * only into a kernel compiled with the same option. On the narrow types
  * the option made gcc's i16 mod loop slower (0.70x -> 0.47x of the
@@ -313,7 +313,7 @@ PA_NO_TRAPS static inline double pa_iwide_quot(double x, double y, int floored)
  * divisor divides by 1 there, and the result is masked to 0. A 32-bit
  * result, a whole double in [-2^31, 2^32) (2^31 is INT_MIN // -1), wraps
  * to T through uint32_t. The kernels compute power a block at a time
- * (kernels.c's K_IPOW, with these bits); pa_ipow is its element form. */
+ * (kernels_template.h's K_IPOW, with these bits); pa_ipow is its element form. */
 #define PA_IDIV_IN_FLOAT(x, y, err, E)                                                           \
     if (sizeof(T) <= 2) {                                                                        \
         const int32_t nz = (y) != 0, xi = (int32_t)(x), yi = (int32_t)(y) + !nz;                 \

@@ -922,7 +922,7 @@ END_TEST
 
 /* //, fmod and mod of the 8-bit dtypes at every pair of operands (y != 0),
  * as arrays and with y a scalar: the kernels compute them in their own way
- * (kernels.c's k_div8) on CPUs that allow it. */
+ * (kernels_template.h's k_div8) on CPUs that allow it. */
 START_TEST(test_int_div_8bit_all)
 {
     static const pa_dtype dts[] = {PA_U8, PA_I8};
