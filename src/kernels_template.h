@@ -442,6 +442,37 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
         K_IVDEP for (size_t k = 1; k < m; k++) buf[k] = (V)PART(p)[i0 + k];                      \
     else                                                                                         \
         K_IVDEP for (size_t k = 1; k < m; k++) buf[k] = (V)PART(p)[(ptrdiff_t)(i0 + k) * (s)]
+/* The real (im 0) or imaginary (im 1) parts of m complex elements at p
+ * (unit stride; p points at the first real part), into buf: a line of
+ * parts from two lines of elements by one two-source permute. gcc's loop
+ * of the same gathers (with its full cost model) loaded an element at a
+ * time, and inserted them into vectors, which read memory slower than the
+ * plain element loop. The AVX-512 table takes it (K_VLINE_ON: its lines are
+ * registers). */
+/* clang-format off */
+#define K_PARTS_D(P) P, P + 2, P + 4, P + 6, P + 8, P + 10, P + 12, P + 14
+#define K_PARTS_F(P) K_PARTS_D(P), K_PARTS_D(P + 16)
+/* clang-format on */
+#define K_PARTS_FN(name, R, VR, PARTS)                                                           \
+    static inline __attribute__((always_inline)) void name(R *buf, const R *p, size_t m, int im) \
+    {                                                                                            \
+        enum { W = sizeof(VR) / sizeof(R) };                                                     \
+        size_t k = 0;                                                                            \
+        for (; k + W <= m; k += W) {                                                             \
+            VR lo, hi, v;                                                                        \
+            memcpy(&lo, p + 2 * k, sizeof lo);                                                   \
+            memcpy(&hi, p + 2 * k + W, sizeof hi);                                               \
+            v = im ? __builtin_shufflevector(lo, hi, PARTS(1))                                   \
+                   : __builtin_shufflevector(lo, hi, PARTS(0));                                  \
+            memcpy(buf + k, &v, sizeof v);                                                       \
+        }                                                                                        \
+        for (; k < m; k++)                                                                       \
+            buf[k] = p[2 * k + (size_t)im];                                                      \
+    }
+K_PARTS_FN(k_parts_f64, double, k_f64s, K_PARTS_D)
+K_PARTS_FN(k_parts_f32, float, k_f32s, K_PARTS_F)
+#define K_PARTS(buf, p, m, im)                                                                   \
+    _Generic((buf), double * : k_parts_f64, default : k_parts_f32)(buf, p, m, im)
 /* A later block of a unit-stride operand, asked for while this one
  * computes: without, the gather waited for memory with the core idle (f64
  * sin ran at 4 ns an element on Intel, libmvec's part of it 0.8 ns). On
@@ -474,7 +505,10 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
         for (size_t i0 = 0; i0 < n; i0 += m, m = K_VM_BLK) {                                     \
             if (m > n - i0)                                                                      \
                 m = n - i0;                                                                      \
-            if (angle_) {                                                                        \
+            if (cx_ && sa == 1 && K_VLINE_ON) {                                                  \
+                K_PARTS(xv, (const V *)(const void *)(a + i0), m, angle_);                       \
+                K_PARTS(yv, (const V *)(const void *)(a + i0), m, !angle_);                      \
+            } else if (angle_) {                                                                 \
                 K_VM_GATHER(xv, a, sa, __imag__);                                                \
                 K_VM_GATHER(yv, a, sa, __real__);                                                \
             } else {                                                                             \
