@@ -7,8 +7,7 @@
 #define K_ISA avx2
 #define K_TARGET __attribute__((target("avx2,f16c")))
 #define K_TARGET_INT64
-#define K_VLINE_ON 0
-#define K_AVX512_LOOPS 0
+#define K_AVX512 0
 #include "kernels_template.h"
 
 #define K_STREAM_LINE(dst, line)                                                                 \

@@ -16,8 +16,7 @@
 #define K_ISA avx512
 #define K_TARGET __attribute__((target("avx512f,avx512bw,f16c")))
 #define K_TARGET_INT64 __attribute__((target("avx512dq")))
-#define K_VLINE_ON 1
-#define K_AVX512_LOOPS 1 /* k_div8 and k_ipow16 */
+#define K_AVX512 1 /* K_VLINE, k_parts, k_div8 and k_ipow16 */
 #include "kernels_template.h"
 
 #define K_STREAM_LINE(dst, line)                                                                 \

@@ -4,8 +4,7 @@
 #define K_ISA base
 #define K_TARGET
 #define K_TARGET_INT64
-#define K_VLINE_ON 0
-#define K_AVX512_LOOPS 0
+#define K_AVX512 0
 #include "kernels_template.h"
 
 #ifdef __SSE2__

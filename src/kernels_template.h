@@ -7,8 +7,10 @@
  *   K_ISA           the table's suffix (pa__kernels_<K_ISA>)
  *   K_TARGET        the target attribute of every kernel
  *   K_TARGET_INT64  the one the 64-bit integer dtypes' kernels add
- *   K_VLINE_ON      1: a few ops a line at a time in GNU C vectors (K_VLINE)
- *   K_AVX512_LOOPS  1: the AVX-512 intrinsic loops (k_div8, k_ipow16)
+ *   K_AVX512        1 in the AVX-512 table, whose registers hold a line:
+ *                   a few ops a line at a time in GNU C vectors (K_VLINE),
+ *                   complex parts taken apart by lines (k_parts) and the
+ *                   intrinsic loops (k_div8, k_ipow16)
  *   K_STREAM_LINE   the streaming store of one 64-byte line
  * kernels.c looks the tables up. */
 #ifndef PARRAY_KERNELS_TEMPLATE_H
@@ -200,7 +202,7 @@ static inline size_t k_prefetch_bytes(void)
  * product and a sum of two terms does not depend on their order, with a
  * NaN part made the default NaN as there.
  *
- * The AVX-512 table only (K_VLINE_ON), whose registers hold a line: in
+ * The AVX-512 table only (K_AVX512), whose registers hold a line: in
  * the narrower tables gcc moved the 64-byte vectors through the stack, and
  * there the element loops stay. */
 typedef uint16_t k_words __attribute__((vector_size(PA_CACHE_LINE)));
@@ -332,9 +334,9 @@ typedef int32_t k_i32h __attribute__((vector_size(PA_CACHE_LINE / 2)));
     *r = __builtin_shufflevector(re, im, ZIP);                                                   \
     }
 #define K_VLINE(ARITY, DT, N, E)                                                                 \
-    PA__WHEN(K_VLINE_ON, PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                 \
-                                  K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT##_##N,  \
-                                               K_VLINE_SUM_##N, K_VLINE_PF_##N)))
+    PA__WHEN(K_AVX512, PA__WHEN(PA__PROBE(K_VLINE_##DT##_##N),                                   \
+                                K_VLINE_LOOP(ARITY, E, K_VLINE_T_##DT, K_VLINE_FN_##DT##_##N,    \
+                                             K_VLINE_SUM_##N, K_VLINE_PF_##N)))
 /* The sum of product p and addend w in the order the op writes it, so that
  * of two NaNs the same one comes through as in the element loop. */
 #define K_VLINE_SUM_MUL(p, w) (p)
@@ -448,7 +450,7 @@ static const unsigned char k_vm_cx_fn[PA__KOP_N] = {
  * K_VM_GATHER of a complex operand a load and a store per element (c128
  * abs 1.26 ns an element in the caches, against 0.76 this way); with its
  * full cost model it built vectors from element loads, faster in the
- * caches and slower from memory. The AVX-512 table takes it (K_VLINE_ON:
+ * caches and slower from memory. The AVX-512 table takes it (K_AVX512:
  * its lines are registers). */
 /* clang-format off */
 #define K_PARTS_D(P) P, P + 2, P + 4, P + 6, P + 8, P + 10, P + 12, P + 14
@@ -506,7 +508,7 @@ K_PARTS_FN(k_parts_f32, float, k_f32s, K_PARTS_F)
         for (size_t i0 = 0; i0 < n; i0 += m, m = K_VM_BLK) {                                     \
             if (m > n - i0)                                                                      \
                 m = n - i0;                                                                      \
-            if (cx_ && sa == 1 && K_VLINE_ON) {                                                  \
+            if (cx_ && sa == 1 && K_AVX512) {                                                    \
                 K_PARTS(xv, (const V *)(const void *)(a + i0), m, angle_);                       \
                 K_PARTS(yv, (const V *)(const void *)(a + i0), m, !angle_);                      \
             } else if (angle_) {                                                                 \
@@ -663,12 +665,12 @@ K_PARTS_FN(k_parts_f32, float, k_f32s, K_PARTS_F)
 #define K_DIV8_OP_FMOD 1
 #define K_DIV8_OP_MOD 2
 #define K_IDIV8(INT, N)                                                                          \
-    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IDIV64_ON_##N)), PA__WHEN(K_AVX512_LOOPS, K_IDIV8_(N)))
+    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IDIV64_ON_##N)), PA__WHEN(K_AVX512, K_IDIV8_(N)))
 #define K_IDIV8_(N)                                                                              \
     if (sizeof(T) == 1 && K_UNIT_OR_SCALAR(st) && k_vbmi())                                      \
         return k_div8((uint8_t *)o, (const uint8_t *)a, (const uint8_t *)b, n, st->a, st->b,     \
                       PA_INEG_P((T)-1), K_DIV8_OP_##N, nt);
-#if K_AVX512_LOOPS
+#if K_AVX512
 /* The elements of width w of the next step from the output address at,
  * left of them to go: 64 bytes, or when streaming up to the next line (so
  * that the later steps store whole aligned lines; none where w does not
@@ -774,11 +776,11 @@ KD8_TARGET static int k_div8(uint8_t *o, const uint8_t *a, const uint8_t *b, siz
  * PA_OPERR_NEGPOW, as the element form. Through memory a block at a time
  * (K_IPOW), u8 ** ran at 0.29x of the triad and i16 ** at 0.36-0.57x. */
 #define K_IPOW16(INT, N)                                                                         \
-    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IPOW_##N)), PA__WHEN(K_AVX512_LOOPS, K_IPOW16_()))
+    PA__WHEN(PA__SEL(INT, 0, PA__PROBE(K_IPOW_##N)), PA__WHEN(K_AVX512, K_IPOW16_()))
 #define K_IPOW16_()                                                                              \
     if (sizeof(T) <= 2 && K_UNIT_OR_SCALAR(st))                                                  \
         return k_ipow16(o, a, b, n, st->a, st->b, sizeof(T), PA_INEG_P((T)-1), nt);
-#if K_AVX512_LOOPS
+#if K_AVX512
 #define KP16_TARGET __attribute__((target("avx512f,avx512bw")))
 /* x ** e in the 32 lanes of 16 bits; *neg gets the lanes whose e < 0. */
 KP16_TARGET static inline __m512i k_ipow_words(__m512i x, __m512i e, int is_signed,
@@ -1060,7 +1062,7 @@ KP16_TARGET static int k_ipow16(void *o, const void *a, const void *b, size_t n,
 
 /* Every kernel and the table, for the instruction set K_ISA. */
 #define K_ALL()                                                                                  \
-    PA__WHEN(K_VLINE_ON, K_VLINE_FNS())                                                          \
+    PA__WHEN(K_AVX512, K_VLINE_FNS())                                                            \
     PA_UNARY_OPS(K_OP1)                                                                          \
     PA_BINARY_OPS(K_OP2)                                                                         \
     PA_COMPARE_OPS(K_OP2)                                                                        \

@@ -937,9 +937,9 @@ START_TEST(test_int_div_8bit_all)
         bx[i] = (uint8_t)(i & 255);
         by[i] = (uint8_t)(1 + i / 256); /* 1 .. 255: every nonzero byte */
     }
-    /* A line and a byte past it, so that the streaming form's first and
-     * last stores are partial lines. */
-    uint8_t got[256 + 65] __attribute__((aligned(64)));
+    /* The output one byte into a line, so that the streaming form's first
+     * and last lines are partial. */
+    uint8_t got[1 + 256] __attribute__((aligned(64)));
     for (size_t t = 0; t < 2; t++) {
         pa_dtype d = dts[t];
         pa_array *a = NULL, *b = NULL, *out = NULL;
